@@ -1,0 +1,107 @@
+package org.capbuddy.kernel;
+
+import java.util.Optional;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.Message;
+import org.capbuddy.kernel.boot.BootInfo;
+import org.capbuddy.kernel.boot.Bootstrap;
+import org.capbuddy.kernel.cost.CostSnapshot;
+import org.capbuddy.kernel.invariant.InvariantChecker;
+import org.capbuddy.kernel.invariant.InvariantReport;
+import org.capbuddy.kernel.invocation.InvocationDispatcher;
+import org.capbuddy.kernel.invocation.KernelState;
+import org.capbuddy.kernel.memory.PhysicalMemory;
+import org.capbuddy.kernel.object.Tcb;
+
+/**
+ * A booted, deterministic model of the seL4 kernel (AArch64, non-MCS, single core): its memory
+ * and capability API, MMU and VM faults, with exact cost counters and an invariant checker.
+ *
+ * <p>Code above the kernel talks to it only as seL4 user code does: through {@link Sel4}, the
+ * invocation stubs bound to a thread (the root task's from {@link #rootTask()}), and through
+ * {@link UserCpu} for memory accesses of a thread. The introspection methods ({@link #state()},
+ * {@link #physicalMemory()}) are for tests, invariant checks and reports, not for allocators.
+ */
+public final class Kernel {
+    private final KernelConfig config;
+    private final KernelState state;
+    private final InvocationDispatcher dispatcher;
+    private final BootInfo bootInfo;
+    private final Tcb rootThread;
+    private final Sel4 rootTask;
+
+    private Kernel(KernelConfig config) {
+        this.config = config;
+        this.state = new KernelState(new PhysicalMemory(config.board().allRegions()), config.retypeFanOutLimit());
+        this.dispatcher = new InvocationDispatcher(state);
+        Bootstrap.Result booted = Bootstrap.boot(config, state);
+        this.bootInfo = booted.bootInfo();
+        this.rootThread = booted.rootThread();
+        this.rootTask = new Sel4(this, rootThread);
+    }
+
+    /** Boots a machine, or explains why the configuration cannot boot. */
+    public static Optional<Kernel> boot(KernelConfig config, StringBuilder whyNot) {
+        String problem = config.problem();
+        if (problem != null) {
+            whyNot.append(problem);
+            return Optional.empty();
+        }
+        return Optional.of(new Kernel(config));
+    }
+
+    /** Boots a configuration known to be valid; throws IllegalArgumentException otherwise. */
+    public static Kernel boot(KernelConfig config) {
+        String problem = config.problem();
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return new Kernel(config);
+    }
+
+    public KernelConfig config() {
+        return config;
+    }
+
+    public BootInfo bootInfo() {
+        return bootInfo;
+    }
+
+    /** The invocation stubs of the root task (the initial thread). */
+    public Sel4 rootTask() {
+        return rootTask;
+    }
+
+    InvocationResult invoke(Tcb caller, long cptr, Message message) {
+        return dispatcher.invoke(caller, cptr, message);
+    }
+
+    /** The exact counts so far. */
+    public CostSnapshot costs() {
+        return state.counters().snapshot();
+    }
+
+    /** Modelled kernel cycles for the counts so far, under the configured cost model. */
+    public double modelledCycles() {
+        return config.costModel().cycles(costs());
+    }
+
+    /** Runs every invariant check over the whole kernel state. */
+    public InvariantReport checkInvariants() {
+        return new InvariantChecker(state, rootThread).check();
+    }
+
+    /** Introspection for tests and reports. */
+    public KernelState state() {
+        return state;
+    }
+
+    /** Introspection for tests and reports. */
+    public PhysicalMemory physicalMemory() {
+        return state.memory();
+    }
+
+    Tcb rootThread() {
+        return rootThread;
+    }
+}

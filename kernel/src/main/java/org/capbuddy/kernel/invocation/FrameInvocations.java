@@ -1,0 +1,108 @@
+package org.capbuddy.kernel.invocation;
+
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.InvocationLabel;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.LookupFailure;
+import org.capbuddy.kernel.api.Message;
+import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.object.Pte;
+import org.capbuddy.kernel.object.VSpace;
+import org.capbuddy.kernel.vm.PageTableWalker;
+import org.capbuddy.kernel.vm.PtSlot;
+
+/**
+ * Frame invocations (seL4's {@code decodeARMFrameInvocation}): Page_Map, Page_Unmap and
+ * Page_GetAddress.
+ *
+ * <p>A frame cap holds at most one mapping. Mapping it again at the same ASID and address is a
+ * remap that changes rights and attributes; anywhere else is refused. The page can only be
+ * mapped when every paging structure above it exists: otherwise FailedLookup, with the bits the
+ * walk could not resolve in MR2. An existing page in the target entry is silently overwritten,
+ * as on seL4/AArch64 today, leaving the old frame cap's mapping record stale.
+ */
+final class FrameInvocations {
+    private FrameInvocations() {
+    }
+
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, Message m, Slot[] extra) {
+        Cap.FrameCap frame = (Cap.FrameCap) frameSlot.cap();
+        return switch (label) {
+            case ARM_PAGE_MAP -> map(k, frameSlot, frame, m, extra);
+            case ARM_PAGE_UNMAP -> {
+                removeMapping(k, frame);
+                frameSlot.updateCap(frame.unmapped());
+                yield InvocationResult.ok();
+            }
+            case ARM_PAGE_GET_ADDRESS -> InvocationResult.ok(frame.frame().paddr());
+            case ARM_PAGE_CLEAN_DATA, ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA,
+                 ARM_PAGE_UNIFY_INSTRUCTION -> m.length() < 2
+                    ? InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE)
+                    : InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+            default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        };
+    }
+
+    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, Message m, Slot[] extra) {
+        if (m.length() < 3 || extra.length < 1) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        long vaddr = m.word(0);
+        CapRights rights = new CapRights((int) m.word(1));
+        long attributes = m.word(2);
+        VSpaceCheck root = VSpaceCheck.of(k, extra[0].cap());
+        if (root.error() != null) {
+            return root.error();
+        }
+        int asid = root.asid();
+        long size = frame.frame().size();
+        if ((vaddr & (size - 1)) != 0) {
+            return InvocationResult.error(Sel4Error.ALIGNMENT_ERROR);
+        }
+        if (frame.isMapped()) {
+            if (frame.mappedAsid() != asid) {
+                return InvocationResult.invalidCapability(1);
+            }
+            if (frame.mappedVaddr() != vaddr) {
+                return InvocationResult.invalidArgument(0);
+            }
+        } else if (Long.compareUnsigned(vaddr + size - 1, PageTableWalker.USER_TOP) > 0
+                || Long.compareUnsigned(vaddr, PageTableWalker.USER_TOP) > 0) {
+            return InvocationResult.invalidArgument(0);
+        }
+        PtSlot slot = CapDeleter.lookup(k, root.vspace(), vaddr);
+        if (slot.bitsLeft() != frame.frame().sizeBits()) {
+            return InvocationResult.failedLookup(false, LookupFailure.missingCapability(slot.bitsLeft()));
+        }
+        Pte old = slot.table().entry(slot.index());
+        slot.table().setEntry(slot.index(), new Pte.Page(frame.frame(), frame.rights().mask(rights),
+                (attributes & VmAttributes.EXECUTE_NEVER) != 0, (attributes & VmAttributes.PAGE_CACHEABLE) != 0));
+        if (old != null) {
+            root.vspace().translationsChanged();
+        }
+        frameSlot.updateCap(frame.mappedAt(asid, vaddr));
+        return InvocationResult.ok();
+    }
+
+    /**
+     * Removes the mapping a frame cap records, if the entry still maps that frame at that size
+     * (after an over-mapping it does not, and nothing happens). Never fails.
+     */
+    static void removeMapping(KernelState k, Cap.FrameCap frame) {
+        if (!frame.isMapped()) {
+            return;
+        }
+        VSpace vspace = k.asids().vspaceFor(frame.mappedAsid());
+        if (vspace == null) {
+            return;
+        }
+        PtSlot slot = CapDeleter.lookup(k, vspace, frame.mappedVaddr());
+        if (CapDeleter.mapsFrame(slot, frame.frame())) {
+            slot.table().setEntry(slot.index(), null);
+            vspace.translationsChanged();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.capbuddy.kernel.invocation;
+
+import org.capbuddy.kernel.api.CapFault;
+import org.capbuddy.kernel.api.InvocationLabel;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.Message;
+import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.cspace.CSpaceResolver;
+import org.capbuddy.kernel.cspace.SlotLookup;
+import org.capbuddy.kernel.object.Tcb;
+
+/**
+ * The kernel entry for an invocation ({@code handleInvocation} + {@code decodeInvocation}): look
+ * up the invoked cap and the extra caps in the caller's CSpace (64 bits, leftover bits allowed),
+ * then hand the message to the decoder for the cap's type. Every invocation that reaches a
+ * decoder is counted under its label.
+ */
+public final class InvocationDispatcher {
+    private final KernelState k;
+
+    public InvocationDispatcher(KernelState k) {
+        this.k = k;
+    }
+
+    public InvocationResult invoke(Tcb caller, long cptr, Message m) {
+        Cap root = caller.cspaceRootSlot().cap();
+        SlotLookup invoked = CSpaceResolver.resolve(root, cptr, CSpaceResolver.WORD_BITS);
+        if (!invoked.ok()) {
+            k.counters().capFault();
+            return InvocationResult.capFault(new CapFault(cptr, false, invoked.failure()));
+        }
+        long[] extraCptrs = m.extraCaps();
+        Slot[] extra = new Slot[extraCptrs.length];
+        for (int i = 0; i < extraCptrs.length; i++) {
+            SlotLookup found = CSpaceResolver.resolve(root, extraCptrs[i], CSpaceResolver.WORD_BITS);
+            if (!found.ok()) {
+                k.counters().capFault();
+                return InvocationResult.capFault(new CapFault(extraCptrs[i], false, found.failure()));
+            }
+            extra[i] = found.slot();
+        }
+        InvocationLabel label = InvocationLabel.of(m.label());
+        InvocationResult result = decode(label, invoked.slot(), m, extra);
+        k.counters().invocation(label, result.isOk());
+        return result;
+    }
+
+    private InvocationResult decode(InvocationLabel label, Slot slot, Message m, Slot[] extra) {
+        Cap cap = slot.cap();
+        if (cap == null) {
+            return InvocationResult.invalidCapability(0);
+        }
+        if (cap instanceof Cap.Untyped) {
+            return UntypedInvocations.decode(k, label, slot, m, extra);
+        }
+        if (cap instanceof Cap.CNodeCap cnode) {
+            return CNodeInvocations.decode(k, label, cnode, m, extra);
+        }
+        if (cap instanceof Cap.FrameCap) {
+            return FrameInvocations.decode(k, label, slot, m, extra);
+        }
+        if (cap instanceof Cap.PageTableCap) {
+            return PageTableInvocations.decode(k, label, slot, m, extra);
+        }
+        if (cap instanceof Cap.AsidControl) {
+            return AsidInvocations.makePool(k, label, m, extra);
+        }
+        if (cap instanceof Cap.AsidPoolCap pool) {
+            return AsidInvocations.assign(k, label, pool, extra);
+        }
+        if (cap instanceof Cap.TcbCap tcb) {
+            return TcbInvocations.decode(k, label, tcb.tcb(), m, extra);
+        }
+        if (cap instanceof Cap.VSpaceCap && isVSpaceCacheOp(label) && m.length() < 2) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+    }
+
+    private static boolean isVSpaceCacheOp(InvocationLabel label) {
+        return label.number() >= InvocationLabel.ARM_VSPACE_CLEAN_DATA.number()
+                && label.number() <= InvocationLabel.ARM_VSPACE_UNIFY_INSTRUCTION.number();
+    }
+}

@@ -1,0 +1,50 @@
+package org.capbuddy.kernel.invocation;
+
+import org.capbuddy.kernel.cap.Cdt;
+import org.capbuddy.kernel.cost.CostCounters;
+import org.capbuddy.kernel.memory.PhysicalMemory;
+import org.capbuddy.kernel.vm.AsidTable;
+
+/**
+ * The kernel's global state: physical memory, the CDT, the ASID table, the cost counters and the
+ * compile-time configuration that invocations depend on.
+ */
+public final class KernelState {
+    private final PhysicalMemory memory;
+    private final Cdt cdt = new Cdt();
+    private final AsidTable asids = new AsidTable();
+    private final CostCounters counters = new CostCounters();
+    private final int retypeFanOutLimit;
+    private final CapDeleter deleter;
+
+    public KernelState(PhysicalMemory memory, int retypeFanOutLimit) {
+        this.memory = memory;
+        this.retypeFanOutLimit = retypeFanOutLimit;
+        this.deleter = new CapDeleter(this);
+    }
+
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    public Cdt cdt() {
+        return cdt;
+    }
+
+    public AsidTable asids() {
+        return asids;
+    }
+
+    public CostCounters counters() {
+        return counters;
+    }
+
+    /** {@code CONFIG_RETYPE_FAN_OUT_LIMIT}: the most objects one Retype may create. */
+    public int retypeFanOutLimit() {
+        return retypeFanOutLimit;
+    }
+
+    public CapDeleter deleter() {
+        return deleter;
+    }
+}

@@ -1,0 +1,42 @@
+package org.capbuddy.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.kernel.boot.BootInfo;
+import org.capbuddy.kernel.boot.InitialCap;
+import org.capbuddy.kernel.boot.UntypedDescriptor;
+import org.junit.jupiter.api.Test;
+
+class BootTest {
+
+    @Test
+    void defaultBootGivesTheRootTaskItsCapsAndAllRamAsUntypeds() {
+        Kernel kernel = Kernel.boot(KernelConfig.defaults());
+        BootInfo info = kernel.bootInfo();
+
+        assertThat(info.initialCaps().get(InitialCap.INIT_THREAD_TCB)).isEqualTo("TcbCap");
+        assertThat(info.initialCaps().get(InitialCap.INIT_THREAD_CNODE)).isEqualTo("CNodeCap");
+        assertThat(info.initialCaps().get(InitialCap.IO_PORT_CONTROL)).isEqualTo("null");
+        assertThat(info.userImagePaging().size()).isEqualTo(3);
+        assertThat(info.userImageFrames().size()).isEqualTo(KernelConfig.DEFAULT_IMAGE_PAGES);
+        assertThat(info.empty().end()).isEqualTo(1L << KernelConfig.DEFAULT_ROOT_CNODE_BITS);
+        assertThat(info.empty().start()).isEqualTo(info.untyped().end());
+
+        for (UntypedDescriptor u : info.untypedList()) {
+            assertThat(u.paddr() & (u.size() - 1)).as("aligned %s", u).isZero();
+            assertThat(u.sizeBits()).isBetween(4, 47);
+        }
+        long ramTotal = Board.DEFAULT_RAM_SIZE;
+        assertThat(info.ramUntypedBytes()).isLessThan(ramTotal).isGreaterThan(ramTotal - (16L << 20));
+        assertThat(kernel.checkInvariants().violations()).isEmpty();
+    }
+
+    @Test
+    void aSixtyFourGibMachineBootsWithoutBackingItsMemory() {
+        Kernel kernel = Kernel.boot(KernelConfig.capBuddy(64L << 30));
+        assertThat(kernel.bootInfo().ramUntypedBytes()).isGreaterThan(63L << 30);
+        assertThat(kernel.physicalMemory().backedBytes()).isZero();
+        assertThat(kernel.checkInvariants().ok()).isTrue();
+    }
+}
