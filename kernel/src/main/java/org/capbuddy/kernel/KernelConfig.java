@@ -45,6 +45,16 @@ public record KernelConfig(Board board, int rootCNodeBits, int retypeFanOutLimit
         return new KernelConfig(board, rootCNodeBits, limit, userImagePages, costModel);
     }
 
+    /**
+     * An upper bound on the RAM the root task's boot objects take: root CNode, VSpace, ASID pool,
+     * TCB, IPC buffer, boot info, image frames and the page tables mapping them, with alignment.
+     */
+    public long rootServerBytes() {
+        long cnode = 1L << (rootCNodeBits + 5);
+        long pages = 6L + userImagePages + 3 + (userImagePages / 512 + 1);
+        return 2 * cnode + pages * 4096;
+    }
+
     /** Why this configuration cannot boot, or null when it can. */
     public String problem() {
         if (rootCNodeBits < MIN_ROOT_CNODE_BITS || rootCNodeBits > MAX_ROOT_CNODE_BITS) {
@@ -56,6 +66,12 @@ public record KernelConfig(Board board, int rootCNodeBits, int retypeFanOutLimit
         }
         if (userImagePages < 1 || userImagePages > 4096) {
             return "root task image must be 1..4096 pages, got " + userImagePages;
+        }
+        long firstRam = board.ram().get(0).size();
+        long needed = board.kernelImageBytes() + rootServerBytes();
+        if (needed > firstRam) {
+            return "RAM too small: the kernel image and the root task's objects need " + needed
+                    + " bytes of the first RAM region, which has " + firstRam;
         }
         return null;
     }
