@@ -86,6 +86,11 @@ public final class Kernel {
         return config.costModel().cycles(costs());
     }
 
+    /** The fault-injection switch: make the N-th allocating invocation fail (tests only). */
+    public org.capbuddy.kernel.fault.FailureInjector failureInjector() {
+        return state.failures();
+    }
+
     /** Runs every invariant check over the whole kernel state. */
     public InvariantReport checkInvariants() {
         return new InvariantChecker(state, rootThread).check();

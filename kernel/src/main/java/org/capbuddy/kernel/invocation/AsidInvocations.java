@@ -47,6 +47,9 @@ final class AsidInvocations {
         if (!dest.slot().isEmpty()) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }
+        if (k.failures().shouldFail()) {
+            return InvocationResult.error(Sel4Error.NOT_ENOUGH_MEMORY, 0);
+        }
         untypedSlot.updateCap(untyped.withFreeIndex(untyped.maxFreeIndex()));
         k.memory().zero(untyped.paddr(), untyped.size());
         k.counters().bytesZeroed(untyped.size());

@@ -2,6 +2,7 @@ package org.capbuddy.kernel.invocation;
 
 import org.capbuddy.kernel.cap.Cdt;
 import org.capbuddy.kernel.cost.CostCounters;
+import org.capbuddy.kernel.fault.FailureInjector;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.vm.AsidTable;
 
@@ -16,6 +17,7 @@ public final class KernelState {
     private final CostCounters counters = new CostCounters();
     private final int retypeFanOutLimit;
     private final CapDeleter deleter;
+    private final FailureInjector failures = new FailureInjector();
 
     public KernelState(PhysicalMemory memory, int retypeFanOutLimit) {
         this.memory = memory;
@@ -42,6 +44,11 @@ public final class KernelState {
     /** {@code CONFIG_RETYPE_FAN_OUT_LIMIT}: the most objects one Retype may create. */
     public int retypeFanOutLimit() {
         return retypeFanOutLimit;
+    }
+
+    /** The fault-injection switch for allocating invocations. */
+    public FailureInjector failures() {
+        return failures;
     }
 
     public CapDeleter deleter() {

@@ -104,6 +104,9 @@ final class UntypedInvocations {
         if (untyped.device() && !type.isFrame() && type != ObjectType.UNTYPED) {
             return InvocationResult.invalidArgument(1);
         }
+        if (k.failures().shouldFail()) {
+            return InvocationResult.error(Sel4Error.NOT_ENOUGH_MEMORY, 0);
+        }
 
         if (reset) {
             resetUntyped(k, untyped);
