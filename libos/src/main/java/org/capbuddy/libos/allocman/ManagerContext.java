@@ -1,0 +1,38 @@
+package org.capbuddy.libos.allocman;
+
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+
+/**
+ * What a manager may ask of the rest of allocman while it works: slots, objects and bookkeeping
+ * bytes, plus the invocation stubs. Allocman implements it with its re-entrancy guard, so a
+ * manager that needs its own kind of resource (the untyped manager growing the mspace, which
+ * needs a frame) is served from the reserves instead of re-entering itself.
+ *
+ * <p>Sizes here are allocman's: {@code objBits} is log2 of the object's memory size (a CNode of
+ * 2^r slots has objBits r + 5), not Retype's argument.
+ */
+public interface ManagerContext {
+    /** No physical address asked for ({@code ALLOCMAN_NO_PADDR}). */
+    long NO_PADDR = -1;
+
+    Sel4 sel4();
+
+    Result<Long> cspaceAlloc();
+
+    Result<Void> cspaceFree(long cptr);
+
+    CSpacePath cspaceMakePath(long cptr);
+
+    /** Retypes one object of {@code type} and memory size 2^objBits into {@code dest}; returns its cookie. */
+    Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice);
+
+    Result<Void> utspaceFree(long cookie, int objBits);
+
+    /** {@code bytes} of bookkeeping memory; returns its address. */
+    Result<Long> mspaceAlloc(long bytes);
+
+    Result<Void> mspaceFree(long address, long bytes);
+}

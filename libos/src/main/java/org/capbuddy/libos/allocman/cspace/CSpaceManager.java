@@ -1,0 +1,42 @@
+package org.capbuddy.libos.allocman.cspace;
+
+import org.capbuddy.libos.allocman.ManagerContext;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+
+/**
+ * An allocator of capability slots (allocman's cspace interface). Every method returns errors as
+ * values and leaves its state unchanged when it fails.
+ */
+public interface CSpaceManager {
+
+    /** One free slot; the slot is empty. */
+    Result<Long> alloc(ManagerContext ctx);
+
+    /** Returns a slot this manager handed out; NOT_ALLOCATED if it did not, or already has it back. */
+    Result<Void> free(ManagerContext ctx, long cptr);
+
+    /** The full path of a slot of this manager (meaningful only for its own cptrs). */
+    CSpacePath makePath(long cptr);
+
+    /**
+     * 2^numBits consecutive slots in one CNode, starting at a multiple of 2^numBits; the path
+     * names the first, with {@code window} = 2^numBits. Consecutive cptrs name consecutive slots.
+     */
+    Result<CSpacePath> allocContiguous(ManagerContext ctx, int numBits);
+
+    /** Returns a run handed out by {@link #allocContiguous}. */
+    Result<Void> freeContiguous(ManagerContext ctx, long firstCptr, int numBits);
+
+    /** True when {@code cptr} lies in a slot range this manager manages. */
+    boolean manages(long cptr);
+
+    /** Slots handed out and not yet returned. */
+    long slotsInUse();
+
+    /** Slots that could still be handed out (for a two-level manager, counting L2 CNodes not yet made). */
+    long slotsFree();
+
+    /** Bookkeeping bytes this manager holds in the mspace. */
+    long bookkeepingBytes();
+}

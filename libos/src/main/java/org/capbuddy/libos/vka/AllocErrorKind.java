@@ -1,0 +1,19 @@
+package org.capbuddy.libos.vka;
+
+/** Why an allocation or a free was refused. */
+public enum AllocErrorKind {
+    /** No free capability slot (or no contiguous run of them). */
+    OUT_OF_SLOTS,
+    /** No untyped memory of the size asked for (at the address asked for). */
+    OUT_OF_MEMORY,
+    /** The bookkeeping allocator (mspace) could not grow. */
+    OUT_OF_BOOKKEEPING,
+    /** An argument is invalid: a size, type, address or alignment the operation cannot take. */
+    BAD_ARGUMENT,
+    /** The cptr, cookie or block was not handed out by this allocator, or was already freed. */
+    NOT_ALLOCATED,
+    /** The allocator was re-entered while busy and its reserve could not serve the request. */
+    BUSY,
+    /** A kernel invocation failed; the kernel's result is attached. */
+    KERNEL
+}

@@ -1,0 +1,60 @@
+package org.capbuddy.libos.vka;
+
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.ObjectType;
+
+/**
+ * The allocation interface of the seL4 library OS ({@code vka_t}): capability slots, objects
+ * retyped from untyped memory into those slots, and their physical addresses. Everything above
+ * libos allocates through it. Errors are values ({@link Result}); no method throws on bad input.
+ *
+ * <p>Sizes follow vka: {@code sizeBits} is Untyped_Retype's argument (ignored for fixed-size
+ * types; the radix for a CNode; log2 bytes for an untyped). Cookies are opaque handles of the
+ * untyped allocator, needed to free an object's memory.
+ *
+ * <p>The three frame-pool calls are CapBuddy's additions; a vka without a pool refuses them.
+ */
+public interface Vka {
+
+    /** The invocation stubs of the thread this vka allocates for (for capability operations). */
+    Sel4 sel4();
+
+    /** A free slot ({@code cspace_alloc}). */
+    Result<Long> cspaceAlloc();
+
+    /** The full path of a slot ({@code cspace_make_path}). */
+    CSpacePath cspaceMakePath(long cptr);
+
+    /** Returns a slot; it must be empty ({@code cspace_free}). */
+    Result<Void> cspaceFree(long cptr);
+
+    /** Retypes a new object into {@code dest}; returns its cookie ({@code utspace_alloc_maybe_device}). */
+    Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice);
+
+    /** Like {@link #utspaceAlloc} but the object must sit at physical address {@code paddr}. */
+    Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr);
+
+    /** Gives an object's memory back; its caps must already be deleted ({@code utspace_free}). */
+    Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie);
+
+    /** The physical address of an allocation ({@code utspace_paddr}). */
+    Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits);
+
+    /**
+     * CapBuddy: a block of 2^(sizeBits-12) contiguous 4 KiB frames from the pool, optionally at a
+     * physical address; the path names the first frame and its window the number of frames.
+     */
+    default Result<CSpacePath> utspaceTryAllocFromPool(int sizeBits, long paddr, boolean canUseDevice) {
+        return Result.fail(AllocErrorKind.BAD_ARGUMENT, "this vka has no frame pool");
+    }
+
+    /** CapBuddy: gives a block of 2^numBits frames back to the pool. */
+    default Result<Void> utspaceTryFreeFromPool(long cptr, int numBits) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "this vka has no frame pool");
+    }
+
+    /** CapBuddy: true when the 2^numBits frames at {@code cptr} belong to the pool. */
+    default boolean cspaceIsFromPool(long cptr, int numBits) {
+        return false;
+    }
+}
