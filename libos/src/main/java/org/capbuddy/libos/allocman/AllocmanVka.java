@@ -1,0 +1,96 @@
+package org.capbuddy.libos.allocman;
+
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+
+/**
+ * The vka that allocman offers ({@code allocman_make_vka}): converts vka's sizes (Retype's
+ * argument) into allocman's (log2 bytes of memory) and checks them, so that a bad request is an
+ * error value before any manager sees it. Allocation at a physical address may use device
+ * memory, as in allocman.
+ */
+public final class AllocmanVka implements Vka {
+    private final Allocman allocman;
+
+    public AllocmanVka(Allocman allocman) {
+        this.allocman = allocman;
+    }
+
+    public Allocman allocman() {
+        return allocman;
+    }
+
+    @Override
+    public Sel4 sel4() {
+        return allocman.sel4();
+    }
+
+    @Override
+    public Result<Long> cspaceAlloc() {
+        return allocman.cspaceAlloc();
+    }
+
+    @Override
+    public CSpacePath cspaceMakePath(long cptr) {
+        return allocman.cspaceMakePath(cptr);
+    }
+
+    @Override
+    public Result<Void> cspaceFree(long cptr) {
+        return allocman.cspaceFree(cptr);
+    }
+
+    @Override
+    public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice) {
+        Result<Integer> objBits = objectBits(type, sizeBits);
+        return objBits.isOk()
+                ? allocman.utspaceAlloc(dest, type, objBits.value(), ManagerContext.NO_PADDR, canUseDevice)
+                : objBits.asFailure();
+    }
+
+    @Override
+    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
+        Result<Integer> objBits = objectBits(type, sizeBits);
+        if (!objBits.isOk()) {
+            return objBits.asFailure();
+        }
+        if (paddr < 0 || (paddr & ((1L << objBits.value()) - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
+                    + " is not aligned to the object's size 2^" + objBits.value());
+        }
+        return allocman.utspaceAlloc(dest, type, objBits.value(), paddr, true);
+    }
+
+    @Override
+    public Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie) {
+        Result<Integer> objBits = objectBits(type, sizeBits);
+        return objBits.isOk() ? allocman.utspaceFree(cookie, objBits.value()) : objBits.asFailure();
+    }
+
+    @Override
+    public Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits) {
+        return allocman.utspacePaddr(cookie);
+    }
+
+    /** Retype's size argument to the object's memory size, or why the pair is invalid. */
+    static Result<Integer> objectBits(ObjectType type, int sizeBits) {
+        if (type == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
+        }
+        if (type == ObjectType.UNTYPED
+                && (sizeBits < ObjectType.MIN_UNTYPED_BITS || sizeBits > ObjectType.MAX_UNTYPED_BITS)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped size must be 4..47 bits, got " + sizeBits);
+        }
+        if (type == ObjectType.CNODE && (sizeBits < 1 || sizeBits > ObjectType.MAX_UNTYPED_BITS - ObjectType.SLOT_BITS)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "CNode radix must be 1..42, got " + sizeBits);
+        }
+        if (sizeBits < 0 || sizeBits >= 64) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "size must be 0..63 bits, got " + sizeBits);
+        }
+        return Result.ok((int) type.objectSizeBits(sizeBits));
+    }
+}

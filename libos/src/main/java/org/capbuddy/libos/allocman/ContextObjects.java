@@ -1,0 +1,61 @@
+package org.capbuddy.libos.allocman;
+
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.AllocError;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vspace.PagingStructure;
+import org.capbuddy.libos.vspace.StructureAllocator;
+
+/**
+ * Whole objects (slot + memory) allocated through a {@link ManagerContext}: what allocman's own
+ * parts need when they make objects for themselves (virtual pool pages, page tables, reserves).
+ */
+public final class ContextObjects implements StructureAllocator {
+    private final ManagerContext ctx;
+
+    public ContextObjects(ManagerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** An object in a fresh slot: its cptr and its cookie. */
+    public record Owned(long cptr, long cookie) {
+    }
+
+    public Result<Owned> alloc(ObjectType type, int objBits) {
+        Result<Long> slot = ctx.cspaceAlloc();
+        if (!slot.isOk()) {
+            return slot.asFailure();
+        }
+        Result<Long> cookie = ctx.utspaceAlloc(ctx.cspaceMakePath(slot.value()), type, objBits, ManagerContext.NO_PADDR,
+                false);
+        if (!cookie.isOk()) {
+            ctx.cspaceFree(slot.value());
+            return cookie.asFailure();
+        }
+        return Result.ok(new Owned(slot.value(), cookie.value()));
+    }
+
+    /** Deletes the object's cap (destroying it), then frees its slot and its memory. */
+    public Result<Void> free(long cptr, long cookie, int objBits) {
+        CSpacePath path = ctx.cspaceMakePath(cptr);
+        InvocationResult deleted = ctx.sel4().cnodeDelete(path.root(), path.capPtr(), path.capDepth());
+        if (!deleted.isOk()) {
+            return Result.fail(AllocError.kernel("CNode_Delete of slot " + cptr, deleted));
+        }
+        Result<Void> slot = ctx.cspaceFree(cptr);
+        Result<Void> memory = ctx.utspaceFree(cookie, objBits);
+        return !slot.isOk() ? slot : memory;
+    }
+
+    @Override
+    public Result<PagingStructure> allocPageTable() {
+        return alloc(ObjectType.PAGE_TABLE, 12).map(o -> new PagingStructure(o.cptr(), o.cookie(), 0));
+    }
+
+    @Override
+    public Result<Void> freePageTable(PagingStructure table) {
+        return free(table.cptr(), table.cookie(), 12);
+    }
+}

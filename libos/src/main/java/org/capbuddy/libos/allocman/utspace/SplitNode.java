@@ -1,0 +1,66 @@
+package org.capbuddy.libos.allocman.utspace;
+
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.CSpacePath;
+
+/**
+ * One buddy of the split allocator ({@code struct utspace_split_node}): a real untyped cap of
+ * 2^sizeBits bytes at {@code paddr}. A node is FREE (on a free list), SPLIT (its two halves exist
+ * as child untyped caps) or ALLOCATED (retyped into one object that a caller holds).
+ *
+ * <p>A root comes from {@code addUntyped}; its slot belongs to the caller, so the manager never
+ * deletes it. Every other node was retyped out of its parent into a slot from the cspace and is
+ * destroyed again when it coalesces with its sibling.
+ */
+final class SplitNode {
+    /** LOST: its cap vanished while coalescing (someone else deleted it); its memory is unusable. */
+    enum State { FREE, SPLIT, ALLOCATED, LOST }
+
+    static final long NO_SLOT = -1;
+
+    final CSpacePath path;
+    /** The slot's cptr from {@code cspaceAlloc}, to give back; {@link #NO_SLOT} for a root. */
+    final long slot;
+    final int sizeBits;
+    final long paddr;
+    final UntypedKind kind;
+    final SplitNode parent;
+    /** Where the node's record sits in the mspace (charged {@link SplitUtspace#NODE_RECORD_BYTES}). */
+    final long recordAddress;
+    SplitNode sibling;
+    SplitNode lower;
+    SplitNode upper;
+    State state = State.FREE;
+    /** While ALLOCATED: the cookie handed out and the object's type. */
+    long cookie;
+    ObjectType allocatedType;
+
+    SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
+              long recordAddress) {
+        this.path = path;
+        this.slot = slot;
+        this.sizeBits = sizeBits;
+        this.paddr = paddr;
+        this.kind = kind;
+        this.parent = parent;
+        this.recordAddress = recordAddress;
+    }
+
+    boolean isRoot() {
+        return parent == null;
+    }
+
+    long bytes() {
+        return 1L << sizeBits;
+    }
+
+    /** True when [from, from + 2^bits) lies inside this node. */
+    boolean covers(long from, int bits) {
+        return bits <= sizeBits && from >= paddr && from - paddr <= bytes() - (1L << bits);
+    }
+
+    @Override
+    public String toString() {
+        return kind + "[0x" + Long.toHexString(paddr) + ", 2^" + sizeBits + ", " + state + " @" + path.capPtr() + "]";
+    }
+}

@@ -1,0 +1,301 @@
+package org.capbuddy.libos.allocman.utspace;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.allocman.ManagerContext;
+import org.capbuddy.libos.vka.AllocError;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+
+/**
+ * allocman's {@code utspace_split}: a binary buddy allocator over real untyped caps. Every buddy
+ * is an untyped cap of its own (retyped out of its parent into a slot from the cspace), kept on a
+ * free list per kind (RAM, device, device RAM) and size; an allocation takes the smallest free
+ * buddy that fits, halves it down to the object's size and retypes the last half into the
+ * caller's slot; a free coalesces a buddy with its free sibling, eagerly and recursively.
+ *
+ * <p>Differences from split.c, all deliberate:
+ * <ul>
+ *   <li><b>Atomic failures.</b> Every method either completes or leaves the manager, the kernel's
+ *       caps, the cspace and the mspace as they were. An allocation that fails at any step (a
+ *       slot, a record, either split Retype, or the final Retype into the caller's slot) undoes
+ *       the splits it made, in reverse order, re-coalescing the halves; so a failed call costs
+ *       nothing but its invocations. (split.c leaves half-split nodes and leaks on some paths.)
+ *   <li><b>Cookies are allocation ids</b>, never reused, rather than node pointers: a stale or
+ *       double free of a buddy that has since been handed out again is refused, not obeyed.
+ *   <li><b>Device memory only where the kernel allows it.</b> Device untypeds hold only frames
+ *       and untypeds (Retype refuses other types), so other types never look at them.
+ *   <li><b>Errors are values</b>, with a sentence saying what was refused; nothing throws on bad
+ *       input, and a re-entrant call (which allocman's guard should prevent) gets BUSY.
+ * </ul>
+ *
+ * <p>As in allocman, a freed object's caps must already be deleted; the buddy is then reset by
+ * the kernel on its next Retype (an untyped with no children starts again at its base).
+ */
+public final class SplitUtspace implements UtspaceManager {
+    /** Mspace bytes charged for each node record ({@code sizeof(struct utspace_split_node)}, rounded). */
+    public static final long NODE_RECORD_BYTES = 64;
+
+    private final SplitLedger ledger = new SplitLedger();
+    /** Roots by physical address, to refuse overlaps and explain paddr refusals. */
+    private final TreeMap<Long, SplitNode> roots = new TreeMap<>();
+    private final Map<Long, SplitNode> allocations = new HashMap<>();
+    private long nextCookie = 1;
+    private long bytesInUse;
+    private long framesInUse;
+    private boolean busy;
+
+    @Override
+    public Result<Void> addUntyped(ManagerContext ctx, CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
+        Result<Void> bad = ObjectRequest.checkUntyped(ctx, path, sizeBits, paddr, kind);
+        if (!bad.isOk()) {
+            return bad;
+        }
+        SplitNode clash = overlappingRoot(paddr, 1L << sizeBits);
+        if (clash != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped [0x" + Long.toHexString(paddr) + ", 2^"
+                    + sizeBits + ") overlaps " + clash);
+        }
+        for (SplitNode root : roots.values()) {
+            if (root.path.equals(path)) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
+            }
+        }
+        if (busy) {
+            return busyError();
+        }
+        busy = true;
+        try {
+            Result<Long> record = ctx.mspaceAlloc(NODE_RECORD_BYTES);
+            if (!record.isOk()) {
+                return Result.fail(withContext(record.error(), "no node record for the new untyped"));
+            }
+            SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.value());
+            roots.put(paddr, root);
+            ledger.add(root);
+            ledger.recordsChanged(1);
+            return Result.done();
+        } finally {
+            busy = false;
+        }
+    }
+
+    @Override
+    public Result<Long> alloc(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr,
+                              boolean canBeDevice) {
+        Result<Void> bad = ObjectRequest.checkContextAndDest(ctx, dest);
+        if (!bad.isOk()) {
+            return bad.asFailure();
+        }
+        Result<Integer> sizeArg = ObjectRequest.retypeSizeArg(type, objBits, paddr);
+        if (!sizeArg.isOk()) {
+            return sizeArg.asFailure();
+        }
+        if (busy) {
+            return busyError();
+        }
+        busy = true;
+        try {
+            boolean device = canBeDevice && ObjectRequest.deviceCanHold(type);
+            Result<SplitNode> found = paddr == ManagerContext.NO_PADDR
+                    ? findAny(objBits, device) : findAt(paddr, objBits, type, canBeDevice, device);
+            if (!found.isOk()) {
+                return found.asFailure();
+            }
+            return carveAndRetype(ctx, found.value(), dest, type, objBits, sizeArg.value(), paddr);
+        } finally {
+            busy = false;
+        }
+    }
+
+    /** Halves {@code node} down to 2^objBits (towards paddr, else the lowest half) and retypes it into dest. */
+    private Result<Long> carveAndRetype(ManagerContext ctx, SplitNode node, CSpacePath dest, ObjectType type,
+                                        int objBits, int sizeArg, long paddr) {
+        Deque<SplitNode> splitHere = new ArrayDeque<>();
+        while (node.sizeBits > objBits) {
+            Result<Void> r = BuddySplitter.split(ctx, ledger, node);
+            if (!r.isOk()) {
+                return undoSplits(ctx, splitHere, r.error());
+            }
+            splitHere.push(node);
+            node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
+        }
+        InvocationResult r = ctx.sel4().untypedRetype(node.path.capPtr(), type, sizeArg, dest.root(), dest.dest(),
+                dest.destDepth(), dest.offset(), 1);
+        if (!r.isOk()) {
+            return undoSplits(ctx, splitHere, AllocError.kernel("Retype of " + node + " into " + type
+                    + " at slot " + dest.capPtr(), r));
+        }
+        ledger.remove(node);
+        node.state = SplitNode.State.ALLOCATED;
+        node.cookie = nextCookie++;
+        node.allocatedType = type;
+        allocations.put(node.cookie, node);
+        bytesInUse += node.bytes();
+        if (type.isFrame()) {
+            framesInUse++;
+        }
+        return Result.ok(node.cookie);
+    }
+
+    /** Re-coalesces the buddies this call split, newest first, so a failed alloc changes nothing. */
+    private <T> Result<T> undoSplits(ManagerContext ctx, Deque<SplitNode> splitHere, AllocError cause) {
+        while (!splitHere.isEmpty()) {
+            Result<Void> merged = BuddySplitter.merge(ctx, ledger, splitHere.pop());
+            if (!merged.isOk()) {
+                return Result.fail(withContext(cause, null, "; undo: " + merged.error()));
+            }
+        }
+        return Result.fail(cause);
+    }
+
+    /** Without a paddr: device RAM first when allowed (split.c's preference), then RAM; never plain device. */
+    private Result<SplitNode> findAny(int objBits, boolean device) {
+        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM) : List.of(UntypedKind.RAM);
+        for (UntypedKind kind : kinds) {
+            SplitNode node = ledger.smallestAtLeast(kind, objBits);
+            if (node != null) {
+                return Result.ok(node);
+            }
+        }
+        return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits + " bytes or more in "
+                + kinds);
+    }
+
+    /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
+    private Result<SplitNode> findAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
+        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM)
+                : List.of(UntypedKind.RAM);
+        for (UntypedKind kind : kinds) {
+            SplitNode node = ledger.covering(kind, paddr, objBits);
+            if (node != null) {
+                return Result.ok(node);
+            }
+        }
+        // Nothing free covers it: say why.
+        String range = "[0x" + Long.toHexString(paddr) + ", +2^" + objBits + ")";
+        SplitNode root = coveringRoot(paddr, objBits);
+        if (root == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no managed untyped covers " + range);
+        }
+        if (root.kind != UntypedKind.RAM && !canBeDevice) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind
+                    + " memory and device memory was not allowed");
+        }
+        if (root.kind != UntypedKind.RAM && !device) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind + " memory, which can hold"
+                    + " only frames and untypeds, not " + type);
+        }
+        return Result.fail(AllocErrorKind.OUT_OF_MEMORY, range + " is already allocated, in whole or in part");
+    }
+
+    @Override
+    public Result<Void> free(ManagerContext ctx, long cookie, int objBits) {
+        if (ctx == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "manager context is null");
+        }
+        SplitNode node = allocations.get(cookie);
+        if (node == null) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
+                    + " was not handed out by this allocator, or is already freed");
+        }
+        if (node.sizeBits != objBits) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^"
+                    + node.sizeBits + " bytes, not 2^" + objBits);
+        }
+        if (busy) {
+            return busyError();
+        }
+        busy = true;
+        try {
+            allocations.remove(cookie);
+            bytesInUse -= node.bytes();
+            if (node.allocatedType.isFrame()) {
+                framesInUse--;
+            }
+            node.state = SplitNode.State.FREE;
+            node.cookie = 0;
+            node.allocatedType = null;
+            ledger.add(node);
+            // Eager coalescing: while the sibling is free too, the two halves become their parent.
+            while (!node.isRoot() && node.sibling.state == SplitNode.State.FREE) {
+                Result<Void> merged = BuddySplitter.merge(ctx, ledger, node.parent);
+                if (!merged.isOk()) {
+                    // The object's memory is free either way; only the merging stopped short.
+                    return Result.fail(withContext(merged.error(), "cookie " + cookie + " freed, but"));
+                }
+                node = node.parent;
+            }
+            return Result.done();
+        } finally {
+            busy = false;
+        }
+    }
+
+    @Override
+    public Result<Long> paddr(long cookie) {
+        SplitNode node = allocations.get(cookie);
+        if (node == null) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
+                    + " was not handed out by this allocator, or is already freed");
+        }
+        return Result.ok(node.paddr);
+    }
+
+    @Override
+    public long bytesInUse() {
+        return bytesInUse;
+    }
+
+    @Override
+    public long bytesFree() {
+        return ledger.freeBytes();
+    }
+
+    @Override
+    public long framesInUse() {
+        return framesInUse;
+    }
+
+    @Override
+    public long bookkeepingBytes() {
+        return ledger.records() * NODE_RECORD_BYTES;
+    }
+
+    private SplitNode overlappingRoot(long paddr, long bytes) {
+        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
+        if (below != null && below.getValue().paddr + below.getValue().bytes() > paddr) {
+            return below.getValue();
+        }
+        Map.Entry<Long, SplitNode> above = roots.ceilingEntry(paddr);
+        if (above != null && above.getKey() < paddr + bytes) {
+            return above.getValue();
+        }
+        return null;
+    }
+
+    private SplitNode coveringRoot(long paddr, int bits) {
+        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
+        return below != null && below.getValue().covers(paddr, bits) ? below.getValue() : null;
+    }
+
+    private static <T> Result<T> busyError() {
+        return Result.fail(AllocErrorKind.BUSY, "split utspace re-entered while busy");
+    }
+
+    private static AllocError withContext(AllocError error, String before) {
+        return withContext(error, before, "");
+    }
+
+    private static AllocError withContext(AllocError error, String before, String after) {
+        String detail = (before == null ? "" : before + ": ") + error.detail() + after;
+        return new AllocError(error.kind(), detail, error.kernelResult());
+    }
+}

@@ -1,0 +1,10 @@
+package org.capbuddy.libos.vka;
+
+import org.capbuddy.kernel.api.ObjectType;
+
+/**
+ * An object allocated through a vka ({@code vka_object_t}): its cap's slot, the untyped
+ * allocator's cookie, its type and Retype's size argument.
+ */
+public record VkaObject(long cptr, long cookie, ObjectType type, int sizeBits) {
+}

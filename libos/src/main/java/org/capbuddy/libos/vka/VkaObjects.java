@@ -1,0 +1,101 @@
+package org.capbuddy.libos.vka;
+
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+
+/**
+ * The vka object helpers ({@code vka_alloc_object}, {@code vka_free_object} and the typed
+ * wrappers): slot + Retype on the way in, delete + free slot + free memory on the way out, each
+ * undone if a later step fails.
+ */
+public final class VkaObjects {
+    private VkaObjects() {
+    }
+
+    public static Result<VkaObject> alloc(Vka vka, ObjectType type, int sizeBits) {
+        return alloc(vka, type, sizeBits, -1, false);
+    }
+
+    public static Result<VkaObject> allocMaybeDevice(Vka vka, ObjectType type, int sizeBits, boolean canUseDevice) {
+        return alloc(vka, type, sizeBits, -1, canUseDevice);
+    }
+
+    /** An object at exactly physical address {@code paddr}. */
+    public static Result<VkaObject> allocAt(Vka vka, ObjectType type, int sizeBits, long paddr) {
+        if (paddr < 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "negative physical address");
+        }
+        return alloc(vka, type, sizeBits, paddr, true);
+    }
+
+    private static Result<VkaObject> alloc(Vka vka, ObjectType type, int sizeBits, long paddr, boolean canUseDevice) {
+        if (type == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
+        }
+        Result<Long> slot = vka.cspaceAlloc();
+        if (!slot.isOk()) {
+            return slot.asFailure();
+        }
+        CSpacePath path = vka.cspaceMakePath(slot.value());
+        Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
+                : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
+        if (!cookie.isOk()) {
+            vka.cspaceFree(slot.value());
+            return cookie.asFailure();
+        }
+        return Result.ok(new VkaObject(slot.value(), cookie.value(), type, sizeBits));
+    }
+
+    /** Deletes the object's cap (so the object dies if it was the last), frees slot and memory. */
+    public static Result<Void> free(Vka vka, VkaObject object) {
+        if (object == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object");
+        }
+        CSpacePath path = vka.cspaceMakePath(object.cptr());
+        InvocationResult deleted = vka.sel4().cnodeDelete(path.root(), path.capPtr(), path.capDepth());
+        if (!deleted.isOk()) {
+            return Result.fail(AllocError.kernel("deleting the cap in slot " + object.cptr(), deleted));
+        }
+        Result<Void> memory = vka.utspaceFree(object.type(), object.sizeBits(), object.cookie());
+        Result<Void> slot = vka.cspaceFree(object.cptr());
+        return !memory.isOk() ? memory : slot;
+    }
+
+    /** The physical address of an object. */
+    public static Result<Long> paddr(Vka vka, VkaObject object) {
+        return vka.utspacePaddr(object.cookie(), object.type(), object.sizeBits());
+    }
+
+    public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {
+        return ObjectType.frameOfBits(sizeBits).map(t -> alloc(vka, t, sizeBits))
+                .orElse(Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes"));
+    }
+
+    public static Result<VkaObject> allocPageTable(Vka vka) {
+        return alloc(vka, ObjectType.PAGE_TABLE, 0);
+    }
+
+    public static Result<VkaObject> allocVSpace(Vka vka) {
+        return alloc(vka, ObjectType.VSPACE, 0);
+    }
+
+    public static Result<VkaObject> allocUntyped(Vka vka, int sizeBits) {
+        return alloc(vka, ObjectType.UNTYPED, sizeBits);
+    }
+
+    public static Result<VkaObject> allocCNode(Vka vka, int radix) {
+        return alloc(vka, ObjectType.CNODE, radix);
+    }
+
+    public static Result<VkaObject> allocTcb(Vka vka) {
+        return alloc(vka, ObjectType.TCB, 0);
+    }
+
+    public static Result<VkaObject> allocEndpoint(Vka vka) {
+        return alloc(vka, ObjectType.ENDPOINT, 0);
+    }
+
+    public static Result<VkaObject> allocNotification(Vka vka) {
+        return alloc(vka, ObjectType.NOTIFICATION, 0);
+    }
+}
