@@ -144,6 +144,44 @@ public final class Allocman implements ManagerContext {
                 : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting().balanceKey());
     }
 
+    /**
+     * Gives everything in the reserves back to the managers (and lets the virtual pool shrink),
+     * without refilling. What remains in use afterwards is exactly what clients hold plus the
+     * managers' fixed records: the state to compare before and after a workload to prove that
+     * nothing was lost. {@link #fillReserves()} restores the reserves.
+     */
+    public Result<Void> releaseReserves() {
+        boolean root = start();
+        refilling = true;
+        Result<Void> outcome = Result.done();
+        try {
+            ContextObjects objects = new ContextObjects(this);
+            for (Map.Entry<ObjectKey, Deque<ContextObjects.Owned>> e : reserveObjects.entrySet()) {
+                while (!e.getValue().isEmpty()) {
+                    ContextObjects.Owned o = e.getValue().pop();
+                    Result<Void> r = objects.free(o.cptr(), o.cookie(), e.getKey().objBits());
+                    outcome = outcome.isOk() ? r : outcome;
+                }
+            }
+            while (!reserveSlots.isEmpty()) {
+                Result<Void> r = cspaceFree(reserveSlots.pop());
+                outcome = outcome.isOk() ? r : outcome;
+            }
+            for (Map.Entry<Long, Deque<Long>> e : reserveChunks.entrySet()) {
+                while (!e.getValue().isEmpty()) {
+                    Result<Void> r = mspaceFree(e.getValue().pop(), e.getKey());
+                    outcome = outcome.isOk() ? r : outcome;
+                }
+            }
+            drainDeferred();
+        } finally {
+            refilling = false;
+            reserveTouched = false;
+            end(root);
+        }
+        return outcome;
+    }
+
     // ---- ManagerContext: the guarded entries
 
     @Override

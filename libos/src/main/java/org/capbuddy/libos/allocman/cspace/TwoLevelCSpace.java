@@ -44,6 +44,8 @@ public final class TwoLevelCSpace implements CSpaceManager {
     private long l2Count;
     private long inUse;
     private long freeInL2s;
+    /** Slots [0, pinnedSlots) of the adopted root-holder L2: never handed out, never freed. */
+    private long pinnedSlots = -1;
 
     private TwoLevelCSpace(TwoLevelConfig config, long l1Address, long l1Bytes) {
         this.config = config;
@@ -59,6 +61,11 @@ public final class TwoLevelCSpace implements CSpaceManager {
         }
     }
 
+    /** Bookkeeping bytes one L2 CNode's record takes (for sizing allocman's chunk reserve). */
+    public static long l2RecordBytes(int l2Bits) {
+        return L2Node.recordBytes(l2Bits);
+    }
+
     /** A manager with no L2 CNode yet; its L1 records (two bitmaps, one reference per entry) are charged to the mspace. */
     public static Result<TwoLevelCSpace> create(ManagerContext ctx, TwoLevelConfig config) {
         String problem = config.problem();
@@ -71,6 +78,34 @@ public final class TwoLevelCSpace implements CSpaceManager {
             return Errors.during("two-level cspace L1 records of " + bytes + " bytes", memory.error());
         }
         return Result.ok(new TwoLevelCSpace(config, memory.value(), bytes));
+    }
+
+    /**
+     * Takes the L2 CNode in the reserved root slot (the one holding the re-guarded root cap, made
+     * by {@link TwoLevelSetup}) under management as a permanent L2: its slots [0, usedSlots) hold
+     * caps placed there at bootstrap (the root cap, the boot untypeds) and stay out of reach; the
+     * rest are handed out like any other slots. This is what lets the very first allocation
+     * succeed: making a new L2 needs slots for the untyped manager's splits, which only an
+     * existing L2 can give.
+     */
+    public Result<Void> adoptRootHolder(long usedSlots) {
+        long l1 = config.reservedL1();
+        if (l1 < config.l1First() || l1 >= config.l1End() || pinnedSlots >= 0) {
+            return Errors.badArgument("no reserved root-holder L2 to adopt in " + range() + ", or adopted already");
+        }
+        if (usedSlots < 1 || usedSlots > (1L << l2Bits)) {
+            return Errors.badArgument("used slots must be 1.." + (1L << l2Bits) + ", got " + usedSlots);
+        }
+        L2Node node = new L2Node(l2Bits, -1, -1);
+        node.slots.markUsed(0, usedSlots);
+        nodes[index(l1)] = node;
+        pinnedSlots = usedSlots;
+        long free = (1L << l2Bits) - usedSlots;
+        freeInL2s += free;
+        if (free > 0) {
+            l2WithFree.markFree(l1, 1);
+        }
+        return Result.done();
     }
 
     public TwoLevelConfig config() {
@@ -200,7 +235,10 @@ public final class TwoLevelCSpace implements CSpaceManager {
     @Override
     public boolean manages(long cptr) {
         long l1 = cptr >>> l2Bits;
-        return cptr >= 0 && l1 >= config.l1First() && l1 < config.l1End() && l1 != config.reservedL1();
+        if (cptr < 0 || l1 < config.l1First() || l1 >= config.l1End()) {
+            return false;
+        }
+        return l1 != config.reservedL1() || (pinnedSlots >= 0 && (cptr & l2Mask) >= pinnedSlots);
     }
 
     @Override

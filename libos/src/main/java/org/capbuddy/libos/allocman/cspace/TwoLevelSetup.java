@@ -46,8 +46,10 @@ public final class TwoLevelSetup {
      * @param l2Bits radix of the L2 CNodes
      * @param rootHolderL1 root slot A, whose L2 holds the re-guarded root cap in its slot 0
      * @param rootRadix radix R of the root CNode
+     * @param holderUntyped the boot untyped (old cptr) the L2 in slot A was retyped from; it has a
+     *     child now, so it cannot be split like the others
      */
-    public record Switched(long rootCptr, int l2Bits, long rootHolderL1, int rootRadix) {
+    public record Switched(long rootCptr, int l2Bits, long rootHolderL1, int rootRadix, long holderUntyped) {
 
         /** The cptr now naming the (non-CNode) cap in original root slot {@code slot}. */
         public long translate(long slot) {
@@ -110,7 +112,7 @@ public final class TwoLevelSetup {
         if (!switched.isOk()) {
             return undo(sel4, slotA, AllocError.kernel("TCB_SetSpace with the re-guarded root", switched));
         }
-        return Result.ok(new Switched(slotA << l2Bits, l2Bits, slotA, radix));
+        return Result.ok(new Switched(slotA << l2Bits, l2Bits, slotA, radix, untyped));
     }
 
     /** Deletes the L2 CNode in slot A (its contents go with it), still in the old CSpace. */

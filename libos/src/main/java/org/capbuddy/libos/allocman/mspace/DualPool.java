@@ -5,8 +5,15 @@ import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 
 /**
- * allocman's {@code dual_pool}: the virtual pool first once it is attached, the static pool
- * otherwise; frees go to whichever pool holds the address.
+ * allocman's {@code dual_pool}: two pools behind one mspace; frees go to whichever pool holds
+ * the address.
+ *
+ * <p>Unlike allocman, which tries the virtual pool first, this one uses the static pool while it
+ * has room and grows the virtual pool only after. The static pool's memory exists anyway and can
+ * never be given back, and keeping it as the first line means that whenever allocman's reserves
+ * are empty (at bootstrap, after {@code releaseReserves}) refilling them needs no virtual pool
+ * growth, which itself needs a reserved frame and page tables. It also lets the virtual pool
+ * shrink to nothing when the load goes.
  */
 public final class DualPool implements MSpace {
     private final StaticPool fixed;
@@ -30,13 +37,11 @@ public final class DualPool implements MSpace {
 
     @Override
     public Result<Long> alloc(ManagerContext ctx, long bytes) {
-        if (virtual != null) {
-            Result<Long> r = virtual.alloc(ctx, bytes);
-            if (r.isOk() || r.error().kind() == AllocErrorKind.BAD_ARGUMENT) {
-                return r;
-            }
+        Result<Long> r = fixed.alloc(ctx, bytes);
+        if (r.isOk() || virtual == null || r.error().kind() == AllocErrorKind.BAD_ARGUMENT) {
+            return r;
         }
-        return fixed.alloc(ctx, bytes);
+        return virtual.alloc(ctx, bytes);
     }
 
     @Override
