@@ -46,10 +46,19 @@ public final class VkaObjects {
         return Result.ok(new VkaObject(slot.value(), cookie.value(), type, sizeBits));
     }
 
-    /** Deletes the object's cap (so the object dies if it was the last), frees slot and memory. */
+    /**
+     * Deletes the object's cap (so the object dies if it was the last), frees slot and memory.
+     * The cookie is checked first: freeing an object twice must not delete whatever cap now sits
+     * in its old slot, nor free a slot that was handed to someone else since.
+     */
     public static Result<Void> free(Vka vka, VkaObject object) {
         if (object == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object");
+        }
+        Result<Long> live = vka.utspacePaddr(object.cookie(), object.type(), object.sizeBits());
+        if (!live.isOk()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "object in slot " + object.cptr()
+                    + " is not allocated (freed twice?): " + live.error().detail());
         }
         CSpacePath path = vka.cspaceMakePath(object.cptr());
         InvocationResult deleted = vka.sel4().cnodeDelete(path.root(), path.capPtr(), path.capDepth());

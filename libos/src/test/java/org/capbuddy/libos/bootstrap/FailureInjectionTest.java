@@ -1,0 +1,93 @@
+package org.capbuddy.libos.bootstrap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every allocation, failed at every step in turn (first by the kernel refusing the N-th Retype,
+ * then by allocman refusing its N-th slot, object or bookkeeping request), either succeeds or
+ * leaves slots, untyped bytes, frames and bookkeeping exactly as they were, with the kernel's
+ * invariants intact.
+ */
+class FailureInjectionTest {
+
+    enum Injector { KERNEL, MANAGER }
+
+    record Operation(String name, Function<Vka, Result<VkaObject>> run) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        Operation[] ops = {
+            new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12)),
+            new Operation("2 MiB frame", v -> VkaObjects.allocFrame(v, 21)),
+            new Operation("CNode of 2^10", v -> VkaObjects.allocCNode(v, 10)),
+            new Operation("untyped of 2^22", v -> VkaObjects.allocUntyped(v, 22)),
+            new Operation("TCB", VkaObjects::allocTcb),
+            new Operation("frame at a paddr", v -> VkaObjects.allocAt(v, ObjectType.SMALL_PAGE, 12, 0x4200_0000L)),
+        };
+        Stream.Builder<Arguments> all = Stream.builder();
+        for (CSpaceLayout layout : CSpaceLayout.values()) {
+            for (Injector injector : Injector.values()) {
+                for (Operation op : ops) {
+                    all.add(Arguments.of(layout, injector, op));
+                }
+            }
+        }
+        return all.build();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void failingAtEveryStepLosesNothing(CSpaceLayout layout, Injector injector, Operation op) {
+        LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
+        // Warm the allocators with a few live objects so that failures hit partly used state.
+        for (int i = 0; i < 5; i++) {
+            VkaObjects.allocFrame(fx.vka, 12);
+        }
+        String before = fx.settledBalance();
+        int failures = 0;
+        for (int step = 1; step < 500; step++) {
+            if (injector == Injector.KERNEL) {
+                fx.kernel.failureInjector().failNth(step);
+            } else {
+                fx.allocman.failures().failNth(step);
+            }
+            Result<VkaObject> r = op.run().apply(fx.vka);
+            boolean injected = injector == Injector.KERNEL ? !fx.kernel.failureInjector().armed()
+                    : !fx.allocman.failures().armed();
+            fx.kernel.failureInjector().disarm();
+            fx.allocman.failures().disarm();
+            if (r.isOk()) {
+                assertThat(VkaObjects.free(fx.vka, r.value()).isOk()).as("free after step %d", step).isTrue();
+            } else {
+                failures++;
+                assertThat(injected).as("step %d failed without an injected failure: %s", step, r).isTrue();
+                assertThat(r.error().detail()).isNotBlank();
+            }
+            assertThat(fx.settledBalance()).as("%s %s %s, failure at step %d: %s", layout, injector, op, step, r)
+                    .isEqualTo(before);
+            var report = fx.kernel.checkInvariants();
+            assertThat(report.ok()).as("step %d: %s", step, report).isTrue();
+            if (r.isOk() && !injected) {
+                assertThat(failures).as("an operation with steps must have failed at least once").isPositive();
+                System.out.printf("failure points: %s %s %s: %d%n", layout, injector, op, failures);
+                return;
+            }
+        }
+        throw new AssertionError(op + " never succeeded");
+    }
+}
