@@ -1,5 +1,7 @@
 package org.capbuddy.bench.kernel;
 
+import static org.capbuddy.bench.kernel.Checks.check;
+
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
@@ -164,12 +166,6 @@ public class PageMapBenchmark {
         }
     }
 
-    static InvocationResult check(String what, InvocationResult r) {
-        if (!r.isOk()) {
-            throw new IllegalStateException(what + " failed: " + r);
-        }
-        return r;
-    }
 
     /** Main figure: Page_Map(frame, VADDR) + Page_Unmap(frame). */
     @Benchmark

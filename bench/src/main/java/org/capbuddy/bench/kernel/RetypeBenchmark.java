@@ -1,5 +1,7 @@
 package org.capbuddy.bench.kernel;
 
+import static org.capbuddy.bench.kernel.Checks.check;
+
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
@@ -132,12 +134,6 @@ public class RetypeBenchmark {
         }
     }
 
-    static InvocationResult check(String what, InvocationResult r) {
-        if (!r.isOk()) {
-            throw new IllegalStateException(what + " failed: " + r);
-        }
-        return r;
-    }
 
     /** Main figure: Retype(1024 x 4 KiB frames) + Revoke(untyped). */
     @Benchmark

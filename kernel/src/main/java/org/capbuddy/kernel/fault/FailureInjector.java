@@ -1,17 +1,21 @@
 package org.capbuddy.kernel.fault;
 
 /**
- * A switch that makes an allocating kernel invocation fail on purpose, so that tests can prove
- * every caller copes with a failure at every step. When armed with N, the N-th allocating
- * invocation from now (Untyped_Retype or ASIDControl_MakePool) that passed all its checks
- * returns NotEnoughMemory (MR0 = 0) and changes nothing; then the switch disarms itself.
+ * A fault-injection switch: armed with N, it makes the N-th attempt from now fail, then disarms
+ * itself. Tests use it to fail an operation at every step in turn and prove that each failure
+ * leaves the system exactly as before.
+ *
+ * <p>The kernel's switch counts allocating invocations that passed all their checks
+ * (Untyped_Retype, ASIDControl_MakePool; a failed one returns NotEnoughMemory with MR0 = 0 and
+ * changes nothing). Allocman keeps its own switch, counting requests for slots, objects and
+ * bookkeeping bytes.
  */
 public final class FailureInjector {
     private long countdown;
     private long injected;
-    private long allocatingInvocations;
+    private long attempts;
 
-    /** Fails the {@code n}-th allocating invocation from now (n &ge; 1); 0 disarms. */
+    /** Fails the {@code n}-th attempt from now (n &ge; 1); 0 disarms. */
     public void failNth(long n) {
         countdown = Math.max(0, n);
     }
@@ -29,14 +33,14 @@ public final class FailureInjector {
         return injected;
     }
 
-    /** How many allocating invocations reached the point where one could be failed. */
-    public long allocatingInvocations() {
-        return allocatingInvocations;
+    /** How many attempts reached the point where one could be failed. */
+    public long attempts() {
+        return attempts;
     }
 
-    /** Called by an allocating invocation after its checks pass; true means: fail now. */
+    /** Called at the point where an attempt could fail; true means: fail now. */
     public boolean shouldFail() {
-        allocatingInvocations++;
+        attempts++;
         if (countdown > 0 && --countdown == 0) {
             injected++;
             return true;

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.fault.FailureInjector;
 import org.capbuddy.libos.allocman.cspace.CSpaceManager;
 import org.capbuddy.libos.allocman.mspace.DualPool;
 import org.capbuddy.libos.allocman.mspace.VirtualPool;
@@ -39,7 +40,7 @@ public final class Allocman implements ManagerContext {
 
     private final Sel4 sel4;
     private final DualPool mspace;
-    private final ManagerFailures failures = new ManagerFailures();
+    private final FailureInjector failures = new FailureInjector();
     private CSpaceManager cspace;
     private UtspaceManager utspace;
 
@@ -101,7 +102,8 @@ public final class Allocman implements ManagerContext {
         return mspace;
     }
 
-    public ManagerFailures failures() {
+    /** allocman's fault-injection switch: fails the N-th request for a slot, an object or bookkeeping bytes. */
+    public FailureInjector failures() {
         return failures;
     }
 

@@ -2,6 +2,8 @@ package org.capbuddy.libos.allocman.mspace;
 
 import java.util.Map;
 import java.util.TreeMap;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
 
 /**
  * First-fit heap over a growable range of addresses, in 16-byte units, with coalescing: the role
@@ -57,6 +59,16 @@ final class FreeListHeap {
         }
         Map.Entry<Long, Long> below = free.floorEntry(address + size - 1);
         return below == null || below.getKey() + below.getValue() <= address;
+    }
+
+    /** Returns a run if it is allocated here, else says why not (naming the pool). */
+    Result<Void> freeChecked(long address, long bytes, String pool) {
+        if (!isAllocated(address, bytes)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED,
+                    "0x" + Long.toHexString(address) + " (" + bytes + " bytes) is not allocated in the " + pool);
+        }
+        free(address, bytes);
+        return Result.done();
     }
 
     /** Returns a run; the caller has checked {@link #isAllocated}. */

@@ -27,12 +27,7 @@ public final class StaticPool implements MSpace {
 
     @Override
     public Result<Void> free(ManagerContext ctx, long address, long bytes) {
-        if (!heap.isAllocated(address, bytes)) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED,
-                    "0x" + Long.toHexString(address) + " (" + bytes + " bytes) is not allocated in the static pool");
-        }
-        heap.free(address, bytes);
-        return Result.done();
+        return heap.freeChecked(address, bytes, "static pool");
     }
 
     public boolean contains(long address) {

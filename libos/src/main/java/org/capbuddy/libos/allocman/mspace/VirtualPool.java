@@ -70,13 +70,11 @@ public final class VirtualPool implements MSpace {
 
     @Override
     public Result<Void> free(ManagerContext ctx, long address, long bytes) {
-        if (!heap.isAllocated(address, bytes)) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED,
-                    "0x" + Long.toHexString(address) + " (" + bytes + " bytes) is not allocated in the virtual pool");
+        Result<Void> freed = heap.freeChecked(address, bytes, "virtual pool");
+        if (freed.isOk()) {
+            shrinkTo(ctx, start);
         }
-        heap.free(address, bytes);
-        shrinkTo(ctx, start);
-        return Result.done();
+        return freed;
     }
 
     /** Gives back the pages above {@code floor} that hold nothing, newest first. */

@@ -106,4 +106,10 @@ final class ObjectRequest {
     static boolean deviceCanHold(ObjectType type) {
         return type.isFrame() || type == ObjectType.UNTYPED;
     }
+
+    /** Both checks a manager makes before an allocation: context and destination, then type and size. */
+    static Result<Integer> validate(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr) {
+        Result<Void> bad = checkContextAndDest(ctx, dest);
+        return bad.isOk() ? retypeSizeArg(type, objBits, paddr) : bad.asFailure();
+    }
 }

@@ -81,11 +81,7 @@ public final class TwinkleUtspace implements UtspaceManager {
     @Override
     public Result<Long> alloc(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr,
                               boolean canBeDevice) {
-        Result<Void> bad = ObjectRequest.checkContextAndDest(ctx, dest);
-        if (!bad.isOk()) {
-            return bad.asFailure();
-        }
-        Result<Integer> sizeArg = ObjectRequest.retypeSizeArg(type, objBits, paddr);
+        Result<Integer> sizeArg = ObjectRequest.validate(ctx, dest, type, objBits, paddr);
         if (!sizeArg.isOk()) {
             return sizeArg.asFailure();
         }
