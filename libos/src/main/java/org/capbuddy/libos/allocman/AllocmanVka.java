@@ -54,6 +54,12 @@ public final class AllocmanVka implements Vka {
 
     @Override
     public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
+        return utspaceAllocAt(dest, type, sizeBits, paddr, true);
+    }
+
+    @Override
+    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr,
+                                       boolean canUseDevice) {
         Result<Integer> objBits = objectBits(type, sizeBits);
         if (!objBits.isOk()) {
             return objBits.asFailure();
@@ -62,7 +68,7 @@ public final class AllocmanVka implements Vka {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
                     + " is not aligned to the object's size 2^" + objBits.value());
         }
-        return allocman.utspaceAlloc(dest, type, objBits.value(), paddr, true);
+        return allocman.utspaceAlloc(dest, type, objBits.value(), paddr, canUseDevice);
     }
 
     @Override
@@ -74,6 +80,26 @@ public final class AllocmanVka implements Vka {
     @Override
     public Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits) {
         return allocman.utspacePaddr(cookie);
+    }
+
+    @Override
+    public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
+        return allocman.cspaceAllocContiguous(numBits);
+    }
+
+    @Override
+    public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
+        return allocman.cspaceFreeContiguous(firstCptr, numBits);
+    }
+
+    @Override
+    public Result<Long> bookkeepingAlloc(long bytes) {
+        return allocman.mspaceAlloc(bytes);
+    }
+
+    @Override
+    public Result<Void> bookkeepingFree(long address, long bytes) {
+        return allocman.mspaceFree(address, bytes);
     }
 
     /** Retype's size argument to the object's memory size, or why the pair is invalid. */

@@ -34,11 +34,48 @@ public interface Vka {
     /** Like {@link #utspaceAlloc} but the object must sit at physical address {@code paddr}. */
     Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr);
 
+    /**
+     * Like {@link #utspaceAllocAt} but device memory is used only when {@code canUseDevice}; the
+     * four-argument form allows it, as allocman's {@code utspace_alloc_at} does.
+     */
+    default Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr,
+                                        boolean canUseDevice) {
+        return canUseDevice ? utspaceAllocAt(dest, type, sizeBits, paddr)
+                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "this vka cannot keep a placed allocation off device memory");
+    }
+
     /** Gives an object's memory back; its caps must already be deleted ({@code utspace_free}). */
     Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie);
 
     /** The physical address of an allocation ({@code utspace_paddr}). */
     Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits);
+
+    /**
+     * 2^numBits consecutive slots in one CNode, aligned to 2^numBits (the path names the first;
+     * its window is 2^numBits). A frame pool needs them for its batched Retype.
+     */
+    default Result<CSpacePath> cspaceAllocContiguous(int numBits) {
+        return Result.fail(AllocErrorKind.BAD_ARGUMENT, "this vka cannot hand out contiguous slots");
+    }
+
+    /** Returns a run handed out by {@link #cspaceAllocContiguous}. */
+    default Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "this vka cannot hand out contiguous slots");
+    }
+
+    /** Bookkeeping bytes, for components layered on this vka (a frame pool's records). */
+    default Result<Long> bookkeepingAlloc(long bytes) {
+        return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "this vka has no bookkeeping memory");
+    }
+
+    default Result<Void> bookkeepingFree(long address, long bytes) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "this vka has no bookkeeping memory");
+    }
+
+    /** True when this vka serves 4 KiB frames and contiguous blocks from a frame pool. */
+    default boolean hasPool() {
+        return false;
+    }
 
     /**
      * CapBuddy: a block of 2^(sizeBits-12) contiguous 4 KiB frames from the pool, optionally at a

@@ -32,6 +32,12 @@ public final class VkaObjects {
         if (type == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
+        if (type == ObjectType.SMALL_PAGE && paddr < 0 && vka.hasPool()) {
+            Result<CSpacePath> pooled = vka.utspaceTryAllocFromPool(12, -1, canUseDevice);
+            if (pooled.isOk()) {
+                return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
+            }
+        }
         Result<Long> slot = vka.cspaceAlloc();
         if (!slot.isOk()) {
             return slot.asFailure();
@@ -55,6 +61,9 @@ public final class VkaObjects {
         if (object == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object");
         }
+        if (object.isPoolFrame()) {
+            return vka.utspaceTryFreeFromPool(object.cptr(), 0);
+        }
         Result<Long> live = vka.utspacePaddr(object.cookie(), object.type(), object.sizeBits());
         if (!live.isOk()) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "object in slot " + object.cptr()
@@ -72,7 +81,31 @@ public final class VkaObjects {
 
     /** The physical address of an object. */
     public static Result<Long> paddr(Vka vka, VkaObject object) {
+        if (object.isPoolFrame()) {
+            InvocationResult address = vka.sel4().pageGetAddress(object.cptr());
+            return address.isOk() ? Result.ok(address.mr(0))
+                    : Result.fail(AllocError.kernel("Page_GetAddress of pool frame " + object.cptr(), address));
+        }
         return vka.utspacePaddr(object.cookie(), object.type(), object.sizeBits());
+    }
+
+    /**
+     * {@code vka_alloc_frame_contiguous}: a block of 2^(blockBits-12) contiguous 4 KiB frames from
+     * the frame pool; the path names the first frame and its window the number of frames.
+     */
+    public static Result<CSpacePath> allocFrameContiguous(Vka vka, int blockBits) {
+        if (!vka.hasPool()) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "contiguous frames need a vka with a frame pool");
+        }
+        return vka.utspaceTryAllocFromPool(blockBits, -1, false);
+    }
+
+    /** Gives back a block from {@link #allocFrameContiguous}. */
+    public static Result<Void> freeFrameContiguous(Vka vka, CSpacePath block) {
+        if (block == null || Integer.bitCount(block.window()) != 1) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "not a block of 2^n frames: " + block);
+        }
+        return vka.utspaceTryFreeFromPool(block.capPtr(), Integer.numberOfTrailingZeros(block.window()));
     }
 
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {

@@ -1,0 +1,350 @@
+package org.capbuddy.libos.capbuddy;
+
+import java.util.Arrays;
+
+/**
+ * Buddy allocator over the 1024 frames (offsets {@code 0..1023}) of one CapBuddy tree: serves
+ * naturally aligned blocks of {@code 2^0 .. 2^10} frames. It replaces the original's two-level
+ * bitmap "VBT" ({@code arch64.c}) with a "largest free order" segment tree. Pure bookkeeping: no
+ * kernel, no allocation after construction, no exceptions for bad arguments, every operation
+ * O({@value #MAX_ORDER}) except the statistics method {@link #freeBlocks(int)}.
+ *
+ * <h2>Layout</h2>
+ *
+ * <pre>
+ * A complete binary tree of 2047 nodes, heap-indexed (index 0 unused):
+ *
+ * depth d   order o = 10 - d   node indices i          block size
+ *    0            10           1                       1024 frames (4 MiB)
+ *    1             9           2 .. 3                   512 frames (2 MiB)
+ *    2             8           4 .. 7                   256 frames (1 MiB)
+ *   ...
+ *    9             1           512 .. 1023                2 frames (8 KiB)
+ *   10             0           1024 .. 2047               1 frame  (4 KiB)
+ *
+ *   children of i : 2i (lower half), 2i+1 (upper half);  parent : i >>> 1;  buddy : i ^ 1
+ *   order(i)      = 10 - (31 - numberOfLeadingZeros(i))
+ *   node(off, o)  = (1024 + off) >>> o          (off must be a multiple of 2^o)
+ *   offset(i, o)  = (i << o) - 1024             (first frame of node i of order o)
+ * </pre>
+ *
+ * <p><b>{@code tree[i]}</b> (a byte) is the largest order {@code k} such that some node of order
+ * {@code k} in the subtree of {@code i} is entirely free, or {@link #NONE} (-1) if no frame in the
+ * subtree is free. Thus {@code tree[i] <= order(i)}, and:
+ *
+ * <ul>
+ *   <li><b>Eager coalescing:</b> {@code tree[i] == order(i)} exactly when the whole subtree of
+ *       {@code i} is free. For an inner node that is the case iff both children hold {@code
+ *       order(i) - 1}; otherwise {@code tree[i] = max(tree[2i], tree[2i+1])}.
+ *   <li>Hence "an aligned run of {@code 2^k} free frames exists" ⟺ some node of order {@code k}
+ *       is fully free ⟺ {@code tree[1] >= k}, and {@code tree[1]} is the exact largest free
+ *       order (no over- or under-estimate, unlike the VBT's {@code largest_avail}).
+ *   <li>A node allocated as a block holds {@link #NONE}. Its descendants are <em>not</em>
+ *       rewritten: they keep the "fully free" values they had when the block was taken, which is
+ *       exactly what they must hold again when it is freed. Values strictly below an allocated
+ *       block are therefore stale and never trusted: the descent in {@link #allocate} cannot enter
+ *       such a subtree (it only follows nodes with {@code tree[i] >= order >= 0}), and {@link
+ *       #allocateAt} checks that no ancestor holds less than the requested order.
+ * </ul>
+ *
+ * <p><b>{@code allocated}</b> is a 2048-bit set (bit {@code i} of word {@code i >>> 6}) marking
+ * the nodes currently allocated <em>as a block</em>. A frame is in use iff it or one of its
+ * ancestors has its bit set; {@link #free} accepts exactly the (offset, order) pairs whose node bit
+ * is set, which rejects double frees, wrong orders, parts of a larger block and never-allocated
+ * blocks. Both arrays change only together, and an operation that fails changes nothing.
+ *
+ * <p>Allocation picks the lowest address: the descent goes left whenever the left child can
+ * serve the order. Updates walk towards the root and stop as soon as a node's value is unchanged
+ * (its ancestors are then unchanged too).
+ *
+ * <p>Not thread-safe.
+ */
+public final class BuddyTree {
+    /** Frames managed by one tree (4 MiB of 4 KiB frames). */
+    public static final int FRAMES = 1024;
+    /** Order of the whole tree: {@code FRAMES == 1 << MAX_ORDER}. */
+    public static final int MAX_ORDER = 10;
+    /** {@code tree[i]} value meaning "nothing free below". Also returned by failed allocations. */
+    public static final int NONE = -1;
+
+    /** {@link #free} succeeded. */
+    public static final int OK = 0;
+    /** {@link #free}: order outside {@code 0..MAX_ORDER}. */
+    public static final int BAD_ORDER = -1;
+    /** {@link #free}: offset outside {@code 0..FRAMES-1}. */
+    public static final int OUT_OF_RANGE = -2;
+    /** {@link #free}: offset not a multiple of {@code 2^order}. */
+    public static final int NOT_ALIGNED = -3;
+    /**
+     * {@link #free}: the block is not currently allocated as exactly this block (double free,
+     * wrong order, part of a larger block, never allocated).
+     */
+    public static final int NOT_ALLOCATED = -4;
+
+    private static final int NODES = 2 * FRAMES; // 2048 slots, index 0 unused
+
+    private final byte[] tree = new byte[NODES];
+    private final long[] allocated = new long[NODES / 64];
+    private int freeFrames;
+
+    /** A tree with every frame free. */
+    public BuddyTree() {
+        for (int d = 0; d <= MAX_ORDER; d++) {
+            Arrays.fill(tree, 1 << d, 2 << d, (byte) (MAX_ORDER - d));
+        }
+        tree[0] = NONE;
+        freeFrames = FRAMES;
+    }
+
+    /**
+     * Allocates the lowest-addressed free, aligned block of {@code 2^order} frames.
+     *
+     * @return its first frame offset, or -1 if no such block is free or {@code order} is outside
+     *     {@code 0..MAX_ORDER}
+     */
+    public int allocate(int order) {
+        if (order < 0 || order > MAX_ORDER || tree[1] < order) {
+            return NONE;
+        }
+        int i = 1;
+        for (int o = MAX_ORDER; o > order; o--) {
+            // go right iff the left child cannot serve it (branch-free: sign bit of left - order)
+            i = (i << 1) | ((tree[i << 1] - order) >>> 31);
+        }
+        take(i, order);
+        return (i << order) - FRAMES;
+    }
+
+    /**
+     * Allocates exactly the block {@code [offset, offset + 2^order)}.
+     *
+     * @return true on success; false (and nothing changed) if the order or offset is out of range,
+     *     the offset is not a multiple of {@code 2^order}, or any frame of the block is in use
+     */
+    public boolean allocateAt(int offset, int order) {
+        if (order < 0 || order > MAX_ORDER || offset < 0 || offset >= FRAMES
+                || (offset & ((1 << order) - 1)) != 0) {
+            return false;
+        }
+        int i = (FRAMES + offset) >>> order;
+        if (tree[i] != order) {
+            return false;
+        }
+        // tree[i] may be stale if an ancestor is allocated as a block (it then holds NONE).
+        for (int p = i >>> 1; p != 0; p >>>= 1) {
+            if (tree[p] < order) {
+                return false;
+            }
+        }
+        take(i, order);
+        return true;
+    }
+
+    /** Marks the fully free node {@code i} of order {@code order} allocated. */
+    private void take(int i, int order) {
+        tree[i] = NONE;
+        allocated[i >>> 6] |= 1L << i;
+        freeFrames -= 1 << order;
+        // No ancestor is fully free any more: each holds the max of its children.
+        int v = NONE; // value just written at i
+        while (i > 1) {
+            int b = tree[i ^ 1];
+            if (b > v) {
+                v = b;
+            }
+            i >>>= 1;
+            if (tree[i] == v) {
+                break;
+            }
+            tree[i] = (byte) v;
+        }
+    }
+
+    /**
+     * Frees a block allocated with exactly this offset and order, coalescing with free buddies.
+     *
+     * @return {@link #OK}, or {@link #BAD_ORDER}, {@link #OUT_OF_RANGE}, {@link #NOT_ALIGNED},
+     *     {@link #NOT_ALLOCATED} (checked in that order); on any error nothing changes
+     */
+    public int free(int offset, int order) {
+        if (order < 0 || order > MAX_ORDER) {
+            return BAD_ORDER;
+        }
+        if (offset < 0 || offset >= FRAMES) {
+            return OUT_OF_RANGE;
+        }
+        if ((offset & ((1 << order) - 1)) != 0) {
+            return NOT_ALIGNED;
+        }
+        int i = (FRAMES + offset) >>> order;
+        long bit = 1L << i;
+        int w = i >>> 6;
+        if ((allocated[w] & bit) == 0) {
+            return NOT_ALLOCATED;
+        }
+        allocated[w] &= ~bit;
+        freeFrames += 1 << order;
+        tree[i] = (byte) order; // descendants still hold their fully-free values
+        int v = order; // value just written at i
+        int o = order; // order of i
+        while (i > 1) {
+            int b = tree[i ^ 1];
+            if (v == o && b == o) {
+                v = o + 1;
+            } else if (b > v) {
+                v = b;
+            }
+            i >>>= 1;
+            o++;
+            if (tree[i] == v) {
+                break;
+            }
+            tree[i] = (byte) v;
+        }
+        return OK;
+    }
+
+    /** The exact largest order of a free aligned block, or -1 when every frame is in use. */
+    public int largestFreeOrder() {
+        return tree[1];
+    }
+
+    /** True when nothing is allocated. */
+    public boolean isEmpty() {
+        return tree[1] == MAX_ORDER;
+    }
+
+    /** True when every frame is in use. */
+    public boolean isFull() {
+        return tree[1] == NONE;
+    }
+
+    /** Number of free frames. */
+    public int freeFrames() {
+        return freeFrames;
+    }
+
+    /**
+     * Number of maximal free blocks of exactly this order (fully free nodes of that order whose
+     * parent is not fully free). A walk of the tree, meant for statistics only.
+     *
+     * @return the count, or 0 for an order outside {@code 0..MAX_ORDER}
+     */
+    public int freeBlocks(int order) {
+        if (order < 0 || order > MAX_ORDER) {
+            return 0;
+        }
+        return countMaximal(1, MAX_ORDER, order);
+    }
+
+    private int countMaximal(int i, int o, int order) {
+        int v = tree[i];
+        if (v < order) {
+            return 0; // nothing that large below (also: NONE, or allocated as a block)
+        }
+        if (v == o) {
+            return o == order ? 1 : 0; // fully free, hence maximal (the parent was not)
+        }
+        return countMaximal(2 * i, o - 1, order) + countMaximal(2 * i + 1, o - 1, order);
+    }
+
+    /** True if {@code [offset, offset + 2^order)} is currently allocated as exactly one block. */
+    public boolean isAllocatedBlock(int offset, int order) {
+        if (order < 0 || order > MAX_ORDER || offset < 0 || offset >= FRAMES
+                || (offset & ((1 << order) - 1)) != 0) {
+            return false;
+        }
+        int i = (FRAMES + offset) >>> order;
+        return (allocated[i >>> 6] & (1L << i)) != 0;
+    }
+
+    /** True if frame {@code offset} is free; false if it is in use or out of range. */
+    public boolean isFrameFree(int offset) {
+        if (offset < 0 || offset >= FRAMES) {
+            return false;
+        }
+        for (int i = FRAMES + offset; i != 0; i >>>= 1) {
+            if ((allocated[i >>> 6] & (1L << i)) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Recomputes every reachable node from the block bitset and checks the stored values, the
+     * free-frame counter, and that no allocated block lies inside another. For tests.
+     *
+     * @return null if consistent, else a description of the first inconsistency
+     */
+    String checkInvariants() {
+        int[] frames = new int[1];
+        String err = check(1, MAX_ORDER, false, frames);
+        if (err == null && frames[0] != freeFrames) {
+            err = "freeFrames counter " + freeFrames + " but " + frames[0] + " frames free";
+        }
+        return err;
+    }
+
+    private String check(int i, int o, boolean underBlock, int[] frames) {
+        boolean isBlock = (allocated[i >>> 6] & (1L << i)) != 0;
+        if (isBlock && underBlock) {
+            return "block node " + i + " nested in another block";
+        }
+        if (o > 0) {
+            String err = check(2 * i, o - 1, underBlock || isBlock, frames);
+            if (err == null) {
+                err = check(2 * i + 1, o - 1, underBlock || isBlock, frames);
+            }
+            if (err != null) {
+                return err;
+            }
+        }
+        if (underBlock) {
+            return null; // stale values below an allocated block are allowed
+        }
+        int expect;
+        if (isBlock) {
+            expect = NONE;
+        } else if (o == 0) {
+            expect = 0;
+            frames[0]++;
+        } else {
+            int a = tree[2 * i];
+            int b = tree[2 * i + 1];
+            expect = (a == o - 1 && b == o - 1) ? o : Math.max(a, b);
+        }
+        if (isBlock && o > 0 && !fullyFreeBelow(i, o)) {
+            return "allocated node " + i + " has descendants not in their fully-free state";
+        }
+        return tree[i] == expect ? null : "node " + i + " holds " + tree[i] + ", expected " + expect;
+    }
+
+    private boolean fullyFreeBelow(int i, int o) {
+        for (int d = 1; d <= o; d++) {
+            for (int j = i << d, end = (i + 1) << d; j < end; j++) {
+                if (tree[j] != o - d || (allocated[j >>> 6] & (1L << j)) != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A hash of the whole internal state (both arrays and the counter). For tests. */
+    long fingerprint() {
+        long h = freeFrames;
+        for (long w : allocated) {
+            h = h * 0x9E3779B97F4A7C15L + w;
+        }
+        for (byte b : tree) {
+            h = h * 31 + b;
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return "BuddyTree[free=" + freeFrames + ", largest=" + tree[1] + "]";
+    }
+}

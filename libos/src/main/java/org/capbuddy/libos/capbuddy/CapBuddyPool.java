@@ -1,0 +1,346 @@
+package org.capbuddy.libos.capbuddy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.libos.vka.AllocError;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.CapOps;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+
+/**
+ * The CapBuddy frame pool: trees of 1024 frames, each made by one Untyped_Retype of a 4 MiB
+ * untyped into 1024 consecutive slots, serving blocks of 2^0..2^10 contiguous frames with no
+ * kernel call. It takes its untypeds, slots and bookkeeping from any {@link Vka}, so it works
+ * over every allocman configuration, single- or two-level.
+ *
+ * <p>What it does that the original does not (see the reference's list of its bugs):
+ * <ul>
+ *   <li>selection by size class in O(1) of the number of trees (a bitmask of non-empty
+ *       classes), and cptr and physical-address lookup by hash, with no 4 GiB limit;</li>
+ *   <li>fully free trees go back (frames revoked, slots and the untyped freed) beyond a
+ *       configured number of spares;</li>
+ *   <li>device memory only ever lands in device trees, which serve only requests that allow
+ *       device memory;</li>
+ *   <li>a free of a block that is not from the pool, not aligned, not allocated as exactly that
+ *       block, or (when checked) still mapped is an error that changes nothing;</li>
+ *   <li>every step of making or returning a tree is undone if a later one fails.</li>
+ * </ul>
+ */
+public final class CapBuddyPool {
+    public static final int TREE_BITS = 22;
+    public static final int FRAME_BITS = 12;
+    public static final int SLOT_RUN_BITS = 10;
+    /** Bookkeeping per tree: the order bytes, the block bitset and the tree's own fields. */
+    public static final long TREE_RECORD_BYTES = 2048 + 256 + 64;
+    public static final long NO_PADDR = -1;
+    /** Where the mapped-frame probe maps: the top user page, where nothing should ever be. */
+    static final long PROBE_VADDR = 0x7FFF_FFFF_F000L;
+
+    private final Vka inner;
+    private final Sel4 sel4;
+    private final PoolConfig config;
+    private final SizeClasses ramTrees = new SizeClasses();
+    private final SizeClasses deviceTrees = new SizeClasses();
+    private final LongMap<Tree> byCptr = new LongMap<>();
+    private final LongMap<Tree> byPaddr = new LongMap<>();
+    private final List<Tree> all = new ArrayList<>();
+    private long spare;
+    private long created;
+    private long returned;
+
+    public CapBuddyPool(Vka inner, PoolConfig config) {
+        this.inner = inner;
+        this.sel4 = inner.sel4();
+        this.config = config;
+    }
+
+    public Vka inner() {
+        return inner;
+    }
+
+    // ---- allocation
+
+    /**
+     * A block of 2^order frames (order 0..10); with {@code paddr} other than {@link #NO_PADDR}
+     * exactly at that physical address. Returns the cptr of its first frame; the block's frames
+     * are the next 2^order cptrs.
+     */
+    public Result<Long> alloc(int order, long paddr, boolean canUseDevice) {
+        if (order < 0 || order > BuddyTree.MAX_ORDER) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
+        }
+        if (paddr != NO_PADDR) {
+            return allocAt(order, paddr, canUseDevice);
+        }
+        Tree tree = ramTrees.find(order);
+        if (tree == null && canUseDevice) {
+            tree = deviceTrees.find(order);
+        }
+        if (tree == null) {
+            Result<Tree> made = createTree(NO_PADDR, false);
+            if (!made.isOk()) {
+                return made.asFailure();
+            }
+            tree = made.value();
+        }
+        int offset = tree.buddy.allocate(order);
+        taken(tree);
+        return Result.ok(tree.baseCptr + offset);
+    }
+
+    private Result<Long> allocAt(int order, long paddr, boolean canUseDevice) {
+        long blockBytes = 1L << (FRAME_BITS + order);
+        if (paddr < 0 || (paddr & (blockBytes - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
+                    + " is not aligned to a block of 2^" + order + " frames");
+        }
+        Tree tree = byPaddr.get(paddr >>> TREE_BITS);
+        if (tree == null) {
+            Result<Tree> made = createTree(paddr & -(1L << TREE_BITS), canUseDevice);
+            if (!made.isOk()) {
+                return made.asFailure();
+            }
+            tree = made.value();
+        } else if (tree.device && !canUseDevice) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "0x" + Long.toHexString(paddr)
+                    + " is device memory and the request does not allow it");
+        }
+        int offset = (int) ((paddr - tree.basePaddr) >>> FRAME_BITS);
+        if (!tree.buddy.allocateAt(offset, order)) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the block of 2^" + order + " frames at 0x"
+                    + Long.toHexString(paddr) + " is not free");
+        }
+        taken(tree);
+        return Result.ok(tree.baseCptr + offset);
+    }
+
+    private void taken(Tree tree) {
+        if (tree.listedOrder == BuddyTree.MAX_ORDER) {
+            spare--;
+        }
+        classes(tree).update(tree);
+    }
+
+    // ---- free
+
+    /** Gives back the block of 2^order frames whose first frame is {@code cptr}. */
+    public Result<Void> free(long cptr, int order) {
+        if (order < 0 || order > BuddyTree.MAX_ORDER) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
+        }
+        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
+        if (tree == null || cptr < tree.baseCptr) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        }
+        int offset = (int) (cptr - tree.baseCptr);
+        if ((offset & ((1 << order) - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + cptr + " does not start a block of 2^" + order);
+        }
+        if (!tree.buddy.isAllocatedBlock(offset, order)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frames " + cptr + ".." + (cptr + (1L << order) - 1)
+                    + " are not an allocated block of 2^" + order + " (never handed out, freed twice, or another size)");
+        }
+        if (config.checkUnmappedOnFree()) {
+            Result<Void> unmapped = checkUnmapped(cptr, 1 << order);
+            if (!unmapped.isOk()) {
+                return unmapped;
+            }
+        }
+        tree.buddy.free(offset, order);
+        classes(tree).update(tree);
+        if (tree.buddy.isEmpty()) {
+            spare++;
+            if (spare > config.spareTrees()) {
+                destroyTree(tree);
+            }
+        }
+        return Result.done();
+    }
+
+    /**
+     * Asks the kernel whether any of the frames is mapped, without side effects: Page_Map of a
+     * mapped cap into the probe VSpace fails its one-mapping-per-cap check (InvalidCapability or
+     * InvalidArgument) before any walk; an unmapped cap fails on the missing page tables
+     * (FailedLookup), or maps, which is undone at once.
+     */
+    private Result<Void> checkUnmapped(long first, int frames) {
+        for (int i = 0; i < frames; i++) {
+            long frame = first + i;
+            InvocationResult probe = sel4.pageMap(frame, config.probeVSpace(), PROBE_VADDR, CapRights.READ_ONLY, 0);
+            if (probe.isOk()) {
+                sel4.pageUnmap(frame);
+            } else if (probe.error() == Sel4Error.INVALID_ARGUMENT || probe.error() == Sel4Error.INVALID_CAPABILITY) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "frame " + frame + " is still mapped; unmap it first");
+            } else if (probe.error() != Sel4Error.FAILED_LOOKUP) {
+                return Result.fail(AllocError.kernel("checking that frame " + frame + " is unmapped", probe));
+            }
+        }
+        return Result.done();
+    }
+
+    // ---- queries
+
+    /** True when the 2^numBits frames from {@code cptr} are slots of one pool tree. */
+    public boolean isFromPool(long cptr, int numBits) {
+        if (numBits < 0 || numBits > BuddyTree.MAX_ORDER) {
+            return false;
+        }
+        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
+        return tree != null && cptr >= tree.baseCptr && cptr - tree.baseCptr + (1L << numBits) <= BuddyTree.FRAMES;
+    }
+
+    /** The largest block (order) the pool can serve without making a tree, or -1; O(1). */
+    public int largestFreeOrder() {
+        return Math.max(ramTrees.largest(), deviceTrees.largest());
+    }
+
+    /** Trees live now (RAM and device). */
+    public int treeCount() {
+        return all.size();
+    }
+
+    /** The physical address of a pool frame. */
+    public Result<Long> paddrOf(long cptr) {
+        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
+        if (tree == null || cptr < tree.baseCptr) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        }
+        return Result.ok(tree.basePaddr + ((cptr - tree.baseCptr) << FRAME_BITS));
+    }
+
+    public PoolStats stats() {
+        long freeFrames = 0;
+        long devices = 0;
+        List<Long> byOrder = new ArrayList<>();
+        for (int k = 0; k <= BuddyTree.MAX_ORDER; k++) {
+            byOrder.add(0L);
+        }
+        for (Tree t : all) {
+            freeFrames += t.buddy.freeFrames();
+            devices += t.device ? 1 : 0;
+            for (int k = 0; k <= BuddyTree.MAX_ORDER; k++) {
+                byOrder.set(k, byOrder.get(k) + t.buddy.freeBlocks(k));
+            }
+        }
+        int largest = Math.max(ramTrees.largest(), deviceTrees.largest());
+        return new PoolStats(all.size(), devices, spare, freeFrames, byOrder, largest,
+                all.size() * TREE_RECORD_BYTES, created, returned);
+    }
+
+    /** Gives back every fully free tree now, spares included. */
+    public Result<Void> releaseSpares() {
+        Result<Void> outcome = Result.done();
+        for (Tree t : new ArrayList<>(all)) {
+            if (t.buddy.isEmpty()) {
+                Result<Void> r = destroyTree(t);
+                outcome = outcome.isOk() ? r : outcome;
+            }
+        }
+        return outcome;
+    }
+
+    // ---- trees
+
+    private SizeClasses classes(Tree tree) {
+        return tree.device ? deviceTrees : ramTrees;
+    }
+
+    /**
+     * Makes a tree: bookkeeping, a 4 MiB untyped (at {@code paddr} if given; device memory only
+     * if allowed and RAM is not there), 1024 aligned slots, one Retype of 1024 frames. Each step
+     * is undone if a later one fails.
+     */
+    private Result<Tree> createTree(long paddr, boolean canUseDevice) {
+        Result<Long> record = inner.bookkeepingAlloc(TREE_RECORD_BYTES);
+        if (!record.isOk()) {
+            return record.asFailure();
+        }
+        boolean device = false;
+        Result<VkaObject> untyped;
+        if (paddr == NO_PADDR) {
+            untyped = VkaObjects.alloc(inner, ObjectType.UNTYPED, TREE_BITS);
+        } else {
+            untyped = untypedAt(paddr, false);
+            if (!untyped.isOk() && canUseDevice) {
+                untyped = untypedAt(paddr, true);
+                device = untyped.isOk();
+            }
+        }
+        if (!untyped.isOk()) {
+            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
+            return untyped.asFailure();
+        }
+        Result<CSpacePath> slots = inner.cspaceAllocContiguous(SLOT_RUN_BITS);
+        if (!slots.isOk()) {
+            VkaObjects.free(inner, untyped.value());
+            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
+            return slots.asFailure();
+        }
+        CSpacePath run = slots.value();
+        InvocationResult retyped = sel4.untypedRetype(untyped.value().cptr(), ObjectType.SMALL_PAGE, FRAME_BITS,
+                run.root(), run.dest(), run.destDepth(), run.offset(), BuddyTree.FRAMES);
+        Result<Long> base = retyped.isOk() ? VkaObjects.paddr(inner, untyped.value()) : null;
+        if (!retyped.isOk() || !base.isOk()) {
+            if (retyped.isOk()) {
+                CapOps.revoke(sel4, inner.cspaceMakePath(untyped.value().cptr()));
+            }
+            inner.cspaceFreeContiguous(run.capPtr(), SLOT_RUN_BITS);
+            VkaObjects.free(inner, untyped.value());
+            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
+            if (!retyped.isOk() && retyped.error() == Sel4Error.RANGE_ERROR) {
+                return Result.fail(new AllocError(AllocErrorKind.KERNEL, "the kernel refuses a Retype of 1024 frames ("
+                        + retyped + "): CapBuddy needs CONFIG_RETYPE_FAN_OUT_LIMIT of 1024", retyped));
+            }
+            return retyped.isOk() ? base.asFailure() : Result.fail(AllocError.kernel("Retype of 1024 frames", retyped));
+        }
+        Tree tree = new Tree(run.capPtr(), base.value(), device, untyped.value(), record.value());
+        byCptr.put(tree.baseCptr >>> SLOT_RUN_BITS, tree);
+        byPaddr.put(tree.basePaddr >>> TREE_BITS, tree);
+        all.add(tree);
+        classes(tree).update(tree);
+        spare++;
+        created++;
+        return Result.ok(tree);
+    }
+
+    private Result<VkaObject> untypedAt(long paddr, boolean device) {
+        Result<Long> slot = inner.cspaceAlloc();
+        if (!slot.isOk()) {
+            return slot.asFailure();
+        }
+        Result<Long> cookie = inner.utspaceAllocAt(inner.cspaceMakePath(slot.value()), ObjectType.UNTYPED, TREE_BITS,
+                paddr, device);
+        if (!cookie.isOk()) {
+            inner.cspaceFree(slot.value());
+            return cookie.asFailure();
+        }
+        return Result.ok(new VkaObject(slot.value(), cookie.value(), ObjectType.UNTYPED, TREE_BITS));
+    }
+
+    /** Revokes the 1024 frame caps (the tree is fully free) and gives slots, untyped and record back. */
+    private Result<Void> destroyTree(Tree tree) {
+        Result<Void> revoked = CapOps.revoke(sel4, inner.cspaceMakePath(tree.untyped.cptr()));
+        if (!revoked.isOk()) {
+            return revoked;
+        }
+        classes(tree).remove(tree);
+        byCptr.remove(tree.baseCptr >>> SLOT_RUN_BITS);
+        byPaddr.remove(tree.basePaddr >>> TREE_BITS);
+        all.remove(tree);
+        spare--;
+        returned++;
+        Result<Void> untyped = VkaObjects.free(inner, tree.untyped);
+        Result<Void> slots = inner.cspaceFreeContiguous(tree.baseCptr, SLOT_RUN_BITS);
+        Result<Void> record = inner.bookkeepingFree(tree.recordAddress, TREE_RECORD_BYTES);
+        return !untyped.isOk() ? untyped : !slots.isOk() ? slots : record;
+    }
+}

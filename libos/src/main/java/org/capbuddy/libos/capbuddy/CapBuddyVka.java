@@ -1,0 +1,149 @@
+package org.capbuddy.libos.capbuddy;
+
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.AllocError;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+
+/**
+ * A vka with CapBuddy's frame pool in front of another vka (the original's stated future work:
+ * the pool as its own component on the vka interface, not a patch inside allocman). Everything
+ * but frames passes through. It adds the three pool calls, and serves 4 KiB frames from the pool:
+ * {@code VkaObjects} hands out the pool's own caps; a caller that names its own destination slot
+ * gets a copy, whose cookie lets {@link #utspaceFree} give the frame back to the pool.
+ */
+public final class CapBuddyVka implements Vka {
+    /** Marks a cookie as "pool frame copied into the caller's slot"; the low bits are the pool cptr. */
+    static final long COPY_COOKIE_TAG = 1L << 62;
+
+    private final Vka inner;
+    private final CapBuddyPool pool;
+
+    public CapBuddyVka(Vka inner, PoolConfig config) {
+        this.inner = inner;
+        this.pool = new CapBuddyPool(inner, config);
+    }
+
+    public CapBuddyPool pool() {
+        return pool;
+    }
+
+    @Override
+    public boolean hasPool() {
+        return true;
+    }
+
+    @Override
+    public Result<CSpacePath> utspaceTryAllocFromPool(int sizeBits, long paddr, boolean canUseDevice) {
+        if (sizeBits < CapBuddyPool.FRAME_BITS || sizeBits > CapBuddyPool.TREE_BITS) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "pool blocks are 2^12..2^22 bytes, got 2^" + sizeBits);
+        }
+        int order = sizeBits - CapBuddyPool.FRAME_BITS;
+        Result<Long> first = pool.alloc(order, paddr < 0 ? CapBuddyPool.NO_PADDR : paddr, canUseDevice);
+        return first.map(cptr -> inner.cspaceMakePath(cptr).withWindow(1 << order));
+    }
+
+    @Override
+    public Result<Void> utspaceTryFreeFromPool(long cptr, int numBits) {
+        return pool.free(cptr, numBits);
+    }
+
+    @Override
+    public boolean cspaceIsFromPool(long cptr, int numBits) {
+        return pool.isFromPool(cptr, numBits);
+    }
+
+    // ---- frames through the pool
+
+    @Override
+    public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice) {
+        if (type != ObjectType.SMALL_PAGE || dest == null) {
+            return inner.utspaceAlloc(dest, type, sizeBits, canUseDevice);
+        }
+        Result<Long> frame = pool.alloc(0, CapBuddyPool.NO_PADDR, canUseDevice);
+        if (!frame.isOk()) {
+            return inner.utspaceAlloc(dest, type, sizeBits, canUseDevice);
+        }
+        CSpacePath from = inner.cspaceMakePath(frame.value());
+        InvocationResult copied = inner.sel4().cnodeCopy(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),
+                from.capPtr(), from.capDepth(), CapRights.ALL);
+        if (!copied.isOk()) {
+            pool.free(frame.value(), 0);
+            return Result.fail(AllocError.kernel("copying a pool frame into slot " + dest.capPtr(), copied));
+        }
+        return Result.ok(COPY_COOKIE_TAG | frame.value());
+    }
+
+    @Override
+    public Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie) {
+        if ((cookie & COPY_COOKIE_TAG) != 0 && cookie > 0) {
+            return pool.free(cookie & ~COPY_COOKIE_TAG, 0);
+        }
+        return inner.utspaceFree(type, sizeBits, cookie);
+    }
+
+    @Override
+    public Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits) {
+        if ((cookie & COPY_COOKIE_TAG) != 0 && cookie > 0) {
+            return pool.paddrOf(cookie & ~COPY_COOKIE_TAG);
+        }
+        return inner.utspacePaddr(cookie, type, sizeBits);
+    }
+
+    // ---- everything else passes through
+
+    @Override
+    public Sel4 sel4() {
+        return inner.sel4();
+    }
+
+    @Override
+    public Result<Long> cspaceAlloc() {
+        return inner.cspaceAlloc();
+    }
+
+    @Override
+    public CSpacePath cspaceMakePath(long cptr) {
+        return inner.cspaceMakePath(cptr);
+    }
+
+    @Override
+    public Result<Void> cspaceFree(long cptr) {
+        return inner.cspaceFree(cptr);
+    }
+
+    @Override
+    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
+        return inner.utspaceAllocAt(dest, type, sizeBits, paddr);
+    }
+
+    @Override
+    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr, boolean canUseDevice) {
+        return inner.utspaceAllocAt(dest, type, sizeBits, paddr, canUseDevice);
+    }
+
+    @Override
+    public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
+        return inner.cspaceAllocContiguous(numBits);
+    }
+
+    @Override
+    public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
+        return inner.cspaceFreeContiguous(firstCptr, numBits);
+    }
+
+    @Override
+    public Result<Long> bookkeepingAlloc(long bytes) {
+        return inner.bookkeepingAlloc(bytes);
+    }
+
+    @Override
+    public Result<Void> bookkeepingFree(long address, long bytes) {
+        return inner.bookkeepingFree(address, bytes);
+    }
+}
