@@ -88,6 +88,16 @@ public class PoolBenchmark {
         }
     }
 
+    /** The allocation-free hot path: {@code tryAllocFrame()} + {@code free(cptr, 0)}. */
+    @Benchmark
+    public void fastPathFree4k(Pool s, Blackhole bh) {
+        long cptr = s.pool.tryAllocFrame();
+        if (cptr < 0) {
+            throw new IllegalStateException("fast path found no free frame");
+        }
+        bh.consume(ok("pool.free(cptr, 0)", s.pool.free(cptr, 0)));
+    }
+
     /** Main figure: pool.alloc(order 0) + pool.free(cptr, 0). */
     @Benchmark
     public void allocFree4k(Pool s, Blackhole bh) {

@@ -81,6 +81,12 @@ public final class CapBuddyPool {
         if (paddr != NO_PADDR) {
             return allocAt(order, paddr, canUseDevice);
         }
+        if (order == 0) {
+            long frame = tryAllocFrame();
+            if (frame >= 0) {
+                return Result.ok(frame);
+            }
+        }
         Tree tree = ramTrees.find(order);
         if (tree == null && canUseDevice) {
             tree = deviceTrees.find(order);
@@ -95,6 +101,21 @@ public final class CapBuddyPool {
         int offset = tree.buddy.allocate(order);
         taken(tree);
         return Result.ok(tree.baseCptr + offset);
+    }
+
+    /**
+     * The hot path: one 4 KiB frame from a RAM tree that has one free, as a plain cptr, or -1
+     * when no tree has a free frame (then {@link #alloc} makes one). No kernel call and no
+     * object allocation.
+     */
+    public long tryAllocFrame() {
+        Tree tree = ramTrees.find(0);
+        if (tree == null) {
+            return -1;
+        }
+        int offset = tree.buddy.allocate(0);
+        taken(tree);
+        return tree.baseCptr + offset;
     }
 
     private Result<Long> allocAt(int order, long paddr, boolean canUseDevice) {
