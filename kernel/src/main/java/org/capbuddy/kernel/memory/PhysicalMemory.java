@@ -107,8 +107,9 @@ public final class PhysicalMemory {
         zeroPartial(paddr, Math.min(end, firstWhole << PAGE_BITS));
         if (endWhole > firstWhole) {
             releasePages(firstWhole, endWhole);
-            zeroPartial(endWhole << PAGE_BITS, end);
         }
+        // The tail after the last whole page, also when the range holds no whole page at all.
+        zeroPartial(Math.max(paddr, endWhole << PAGE_BITS), end);
     }
 
     private void zeroPartial(long from, long to) {

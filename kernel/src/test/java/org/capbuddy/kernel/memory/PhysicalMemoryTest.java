@@ -42,6 +42,17 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void zeroingAPartialPageFromAPageBoundaryClearsIt() {
+        // Regression: a range starting on a page boundary and ending inside that page was skipped.
+        memory.writeLittleEndian(0x4000_2000L, 8, -1L);
+        memory.writeLittleEndian(0x4000_3000L + 100, 8, -1L);
+        memory.zero(0x4000_2000L, 100);
+        assertThat(memory.readLittleEndian(0x4000_2000L, 8)).isZero();
+        memory.zero(0x4000_2000L + 10, 4096 + 200);
+        assertThat(memory.readLittleEndian(0x4000_3000L + 100, 8)).isZero();
+    }
+
+    @Test
     void zeroingAHugeRangeIsCheapWhenLittleWasWritten() {
         memory.write(0x4_0000_0000L, (byte) 1);
         memory.zero(0x4000_0000L, 1L << 35);
