@@ -51,7 +51,7 @@ public final class ContextObjects implements StructureAllocator {
 
     @Override
     public Result<PagingStructure> allocPageTable() {
-        return alloc(ObjectType.PAGE_TABLE, 12).map(o -> new PagingStructure(o.cptr(), o.cookie(), 0));
+        return alloc(ObjectType.PAGE_TABLE, 12).map(o -> PagingStructure.unmapped(o.cptr(), o.cookie()));
     }
 
     @Override

@@ -46,7 +46,7 @@ public final class PageMapper {
             if (installed.isOk()) {
                 int bitsLeft = mapped.mappingFailedLookupLevel();
                 long base = bitsLeft >= 64 ? 0 : vaddr & -(1L << bitsLeft);
-                created.add(new PagingStructure(table.value().cptr(), table.value().cookie(), base));
+                created.add(new PagingStructure(table.value().cptr(), table.value().cookie(), base, bitsLeft));
             } else {
                 tables.freePageTable(table.value());
                 if (installed.error() != Sel4Error.DELETE_FIRST) {
