@@ -1,0 +1,162 @@
+package org.capbuddy.sos.addrspace;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
+
+/**
+ * A process's regions, kept by base address. Regions never overlap; a request that would is
+ * refused. The heap starts empty at the page after the data region and moves with brk; the stack
+ * is a fixed-size region with a guard page below it; anonymous mmap regions are placed upward from
+ * {@link Layout#MMAP_BASE}.
+ */
+public final class AddressSpace {
+    private final TreeMap<Long, Region> regions = new TreeMap<>();
+    private final long heapBase;
+    private long brk;
+    private long mmapNext = Layout.MMAP_BASE;
+
+    /** Code and data of the given sizes at {@link Layout#CODE_BASE}, an empty heap, the stack and the IPC buffer. */
+    public static Result<AddressSpace> standard(long codeBytes, long dataBytes) {
+        if (codeBytes < 0 || dataBytes < 0 || codeBytes > (1L << 30) || dataBytes > (1L << 30)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "code and data must be 0..1 GiB");
+        }
+        long codeEnd = Layout.CODE_BASE + Layout.pageUp(Math.max(codeBytes, Layout.PAGE));
+        long dataEnd = codeEnd + Layout.pageUp(Math.max(dataBytes, Layout.PAGE));
+        AddressSpace as = new AddressSpace(dataEnd);
+        as.add(new Region(RegionKind.CODE, Layout.CODE_BASE, codeEnd, true, false, true));
+        as.add(new Region(RegionKind.DATA, codeEnd, dataEnd, true, true, false));
+        as.add(new Region(RegionKind.STACK, Layout.STACK_BASE, Layout.STACK_TOP, true, true, false));
+        as.add(new Region(RegionKind.IPC_BUFFER, Layout.IPC_BUFFER, Layout.IPC_BUFFER + Layout.PAGE, true, true, false));
+        return Result.ok(as);
+    }
+
+    private AddressSpace(long heapBase) {
+        this.heapBase = heapBase;
+        this.brk = heapBase;
+    }
+
+    /** Adds a region; refused when it is empty, unaligned, outside user space or overlaps another. */
+    public Result<Void> add(Region r) {
+        if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
+                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > 0x8000_0000_0000L) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
+        }
+        Region clash = overlapping(r.base(), r.end());
+        if (clash != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r.kind() + " [0x" + Long.toHexString(r.base())
+                    + ", 0x" + Long.toHexString(r.end()) + ") overlaps " + clash.kind() + " [0x"
+                    + Long.toHexString(clash.base()) + ", 0x" + Long.toHexString(clash.end()) + ")");
+        }
+        regions.put(r.base(), r);
+        return Result.done();
+    }
+
+    /** The region holding {@code vaddr}, or null. */
+    public Region find(long vaddr) {
+        Map.Entry<Long, Region> e = regions.floorEntry(vaddr);
+        return e != null && e.getValue().contains(vaddr) ? e.getValue() : null;
+    }
+
+    private Region overlapping(long base, long end) {
+        Map.Entry<Long, Region> below = regions.lowerEntry(end);
+        return below != null && below.getValue().overlaps(base, end) ? below.getValue() : null;
+    }
+
+    public long heapBase() {
+        return heapBase;
+    }
+
+    public long brk() {
+        return brk;
+    }
+
+    /**
+     * Moves the break (the heap's end, byte granular). Growing must not run into another region;
+     * the heap region covers [heapBase, pageUp(brk)). Returns the pages given up when shrinking,
+     * [pageUp(new brk), pageUp(old brk)), which the caller unmaps and frees.
+     */
+    public Result<long[]> setBrk(long newBrk) {
+        if (newBrk < heapBase) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
+                    + " is below the heap base 0x" + Long.toHexString(heapBase));
+        }
+        long oldEnd = Layout.pageUp(brk);
+        long newEnd = Layout.pageUp(newBrk);
+        if (newEnd > oldEnd) {
+            Region clash = overlapping(oldEnd, newEnd);
+            if (clash != null && clash.kind() != RegionKind.HEAP) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind());
+            }
+        }
+        regions.remove(heapBase);
+        if (newEnd > heapBase) {
+            regions.put(heapBase, new Region(RegionKind.HEAP, heapBase, newEnd, true, true, false));
+        }
+        brk = newBrk;
+        return Result.ok(newEnd < oldEnd ? new long[] {newEnd, oldEnd} : new long[] {oldEnd, oldEnd});
+    }
+
+    /** Places an anonymous read-write region of {@code length} bytes (page rounded). */
+    public Result<Region> mmap(long length) {
+        if (length <= 0 || length > (1L << 36)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
+        }
+        Region r = new Region(RegionKind.MMAP, mmapNext, mmapNext + Layout.pageUp(length), true, true, false);
+        Result<Void> added = add(r);
+        if (!added.isOk()) {
+            return added.asFailure();
+        }
+        mmapNext = r.end();
+        return Result.ok(r);
+    }
+
+    /**
+     * Removes [base, base + length) from anonymous mmap regions, splitting them as needed (a
+     * partial munmap). Refused if the range touches anything but mmap regions or nothing at all.
+     * Returns the ranges removed, for the caller to unmap.
+     */
+    public Result<List<long[]>> munmap(long base, long length) {
+        if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
+        }
+        long end = base + Layout.pageUp(length);
+        List<Region> touched = new ArrayList<>();
+        for (Region r : regions.subMap(regions.floorKey(base) == null ? base : regions.floorKey(base), true, end, false)
+                .values()) {
+            if (r.overlaps(base, end)) {
+                touched.add(r);
+            }
+        }
+        if (touched.isEmpty()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "nothing is mapped in [0x" + Long.toHexString(base)
+                    + ", 0x" + Long.toHexString(end) + ")");
+        }
+        for (Region r : touched) {
+            if (r.kind() != RegionKind.MMAP) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range touches the " + r.kind() + " region");
+            }
+        }
+        List<long[]> removed = new ArrayList<>();
+        for (Region r : touched) {
+            regions.remove(r.base());
+            long cutBase = Math.max(base, r.base());
+            long cutEnd = Math.min(end, r.end());
+            removed.add(new long[] {cutBase, cutEnd});
+            if (r.base() < cutBase) {
+                regions.put(r.base(), r.withEnd(cutBase));
+            }
+            if (cutEnd < r.end()) {
+                regions.put(cutEnd, r.withBase(cutEnd));
+            }
+        }
+        return Result.ok(removed);
+    }
+
+    public List<Region> regions() {
+        return List.copyOf(regions.values());
+    }
+}

@@ -1,0 +1,36 @@
+package org.capbuddy.sos.addrspace;
+
+/**
+ * Where things go in a process's address space (AArch64, 4 KiB pages, 48-bit user space):
+ *
+ * <pre>
+ *   0x0000_0040_0000  code (read + execute), then data (read + write)
+ *   end of data       heap, from the page after data, moved by brk
+ *   0x0020_0000_0000  anonymous mmap area, growing up
+ *   0x008F_FF7F_F000  guard page (never mapped)
+ *   0x008F_FF80_0000  stack, 8 MiB, growing down to the guard page
+ *   0x0090_0000_0000  stack top (above 0x80_0000_0000, as pt_test asks)
+ *   0x00A0_0000_0000  IPC buffer (one page)
+ * </pre>
+ */
+public final class Layout {
+    public static final long PAGE = 4096;
+    public static final long CODE_BASE = 0x40_0000L;
+    public static final long MMAP_BASE = 0x20_0000_0000L;
+    public static final long STACK_TOP = 0x90_0000_0000L;
+    public static final long STACK_SIZE = 8L << 20;
+    public static final long STACK_BASE = STACK_TOP - STACK_SIZE;
+    public static final long GUARD_PAGE = STACK_BASE - PAGE;
+    public static final long IPC_BUFFER = 0xA0_0000_0000L;
+
+    private Layout() {
+    }
+
+    public static long pageUp(long v) {
+        return (v + PAGE - 1) & -PAGE;
+    }
+
+    public static long pageDown(long v) {
+        return v & -PAGE;
+    }
+}

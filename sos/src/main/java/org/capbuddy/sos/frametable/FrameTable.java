@@ -1,0 +1,159 @@
+package org.capbuddy.sos.frametable;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+import org.capbuddy.libos.vspace.PageMapper;
+import org.capbuddy.libos.vspace.PagingStructure;
+
+/**
+ * SOS's frame table (AOS's {@code frame_table.c}): 4 KiB frames named by 19-bit references
+ * (0 is "no frame"), taken from a vka (the CapBuddy pool when it is enabled), each mapped into
+ * SOS's own address space at {@code WINDOW + ref * 4 KiB} so that SOS can read and write it.
+ *
+ * <p>Unlike the AOS table, a frame handed out is always zero (a frame recycled through the vka
+ * must never show another process's data), and a freed frame goes straight back to the vka, so
+ * that tearing processes down leaves nothing behind. References are reused, newest first.
+ */
+public final class FrameTable {
+    public static final int REF_BITS = 19;
+    public static final int NULL_FRAME = 0;
+    /** Where frame contents appear in SOS's address space. */
+    public static final long WINDOW = 0x82_0000_0000L;
+    private static final int PAGE = 4096;
+
+    private final Vka vka;
+    private final Sel4 sel4;
+    private final long sosVSpace;
+    private final UserCpu sosCpu;
+    private final int limit;
+    private final VkaTables tables;
+    private final VkaObject[] frames;
+    private final int[] freeRefs;
+    private int freeRefCount;
+    private int nextRef = 1;
+    private int inUse;
+    private long zeroedBytes;
+    private final List<PagingStructure> windowTables = new ArrayList<>();
+
+    /**
+     * @param vka where frames come from
+     * @param sosVSpace cptr of SOS's own VSpace
+     * @param sosCpu SOS's own processor, for zeroing frames through the window
+     * @param limit the most frames in use at once (at most 2^19 - 1)
+     */
+    public FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
+        this.vka = vka;
+        this.sel4 = vka.sel4();
+        this.sosVSpace = sosVSpace;
+        this.sosCpu = sosCpu;
+        this.limit = Math.max(0, Math.min(limit, (1 << REF_BITS) - 1));
+        this.tables = new VkaTables(vka);
+        this.frames = new VkaObject[this.limit + 1];
+        this.freeRefs = new int[this.limit + 1];
+    }
+
+    /** A zero-filled frame, or an error when the limit is reached or memory is out. */
+    public Result<Integer> alloc() {
+        int ref = freeRefCount > 0 ? freeRefs[freeRefCount - 1] : nextRef;
+        if (ref > limit) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit + " frames reached");
+        }
+        Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
+        if (!frame.isOk()) {
+            return frame.asFailure();
+        }
+        Result<List<PagingStructure>> mapped = PageMapper.map(sel4, tables, frame.value().cptr(), sosVSpace,
+                windowAddress(ref), CapRights.READ_WRITE, VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
+        if (!mapped.isOk()) {
+            VkaObjects.free(vka, frame.value());
+            return mapped.asFailure();
+        }
+        windowTables.addAll(mapped.value());
+        UserCpu.AccessResult zeroed = sosCpu.fill(windowAddress(ref), PAGE, (byte) 0);
+        if (!zeroed.isOk()) {
+            sel4.pageUnmap(frame.value().cptr());
+            VkaObjects.free(vka, frame.value());
+            return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: " + zeroed.fault());
+        }
+        zeroedBytes += PAGE;
+        if (freeRefCount > 0) {
+            freeRefCount--;
+        } else {
+            nextRef++;
+        }
+        frames[ref] = frame.value();
+        inUse++;
+        return Result.ok(ref);
+    }
+
+    /** Unmaps a frame from SOS's window and gives it back to the vka. */
+    public Result<Void> free(int ref) {
+        if (!isLive(ref)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frame reference " + ref + " is not in use");
+        }
+        VkaObject frame = frames[ref];
+        sel4.pageUnmap(frame.cptr());
+        Result<Void> freed = VkaObjects.free(vka, frame);
+        if (!freed.isOk()) {
+            PageMapper.map(sel4, tables, frame.cptr(), sosVSpace, windowAddress(ref), CapRights.READ_WRITE,
+                    VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
+            return freed;
+        }
+        frames[ref] = null;
+        freeRefs[freeRefCount++] = ref;
+        inUse--;
+        return Result.done();
+    }
+
+    public boolean isLive(int ref) {
+        return ref > NULL_FRAME && ref <= limit && frames[ref] != null;
+    }
+
+    /** SOS's cap to the frame (mapped in SOS's window); copy it to map the frame elsewhere. */
+    public long frameCap(int ref) {
+        return isLive(ref) ? frames[ref].cptr() : -1;
+    }
+
+    /** Where the frame's contents appear in SOS's address space. */
+    public static long windowAddress(int ref) {
+        return WINDOW + (long) ref * PAGE;
+    }
+
+    public int framesInUse() {
+        return inUse;
+    }
+
+    public int limit() {
+        return limit;
+    }
+
+    public long bytesZeroed() {
+        return zeroedBytes;
+    }
+
+    /** The page tables that map the window (they stay while SOS runs). */
+    public int windowTableCount() {
+        return windowTables.size();
+    }
+
+    /** Gives the window's page tables back; only when no frame is in use. */
+    public Result<Void> releaseWindowTables() {
+        if (inUse != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, inUse + " frames are still in use");
+        }
+        for (int i = windowTables.size() - 1; i >= 0; i--) {
+            tables.freePageTable(windowTables.get(i));
+        }
+        windowTables.clear();
+        return Result.done();
+    }
+}

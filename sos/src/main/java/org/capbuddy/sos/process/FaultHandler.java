@@ -1,0 +1,89 @@
+package org.capbuddy.sos.process;
+
+import java.util.Map;
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.vm.FaultReceiver;
+import org.capbuddy.kernel.vm.FaultReply;
+import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.addrspace.Region;
+
+/**
+ * SOS's VM fault handler: the badge names the process; a translation fault inside a region whose
+ * rights allow the access gets a zeroed frame mapped with the region's rights and the access
+ * resumes. Anything else (no region, the stack's guard page, a write to code, an execute of data,
+ * a permission fault, no memory left) kills the process with a report; SOS and the other
+ * processes go on.
+ */
+public final class FaultHandler implements FaultReceiver {
+    private final Map<Integer, Process> processes;
+    private final ProcessPages pages;
+    private final ProcessKiller killer;
+    private long handled;
+    private long kills;
+
+    /** What the handler calls to stop a process it refuses. */
+    @FunctionalInterface
+    public interface ProcessKiller {
+        void kill(Process p, KillReport report);
+    }
+
+    public FaultHandler(Map<Integer, Process> processes, ProcessPages pages, ProcessKiller killer) {
+        this.processes = processes;
+        this.pages = pages;
+        this.killer = killer;
+    }
+
+    @Override
+    public FaultReply onFault(long badge, VmFault fault) {
+        Process p = processes.get((int) badge);
+        if (p == null || p.state() != ProcessState.RUNNING) {
+            return FaultReply.NO_REPLY;
+        }
+        AccessKind access = fault.accessKind();
+        long addr = fault.address();
+        Region region = p.addressSpace().find(addr);
+        String refusal = refusal(region, access, fault, addr);
+        if (refusal != null) {
+            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal));
+        }
+        Result<Void> mapped = pages.map(p, Layout.pageDown(addr), region);
+        if (!mapped.isOk()) {
+            return kill(p, new KillReport(addr, access, region.kind().name(), "out of memory: " + mapped.error()));
+        }
+        handled++;
+        p.faultsHandled++;
+        return FaultReply.RESUME;
+    }
+
+    private static String refusal(Region region, AccessKind access, VmFault fault, long addr) {
+        if (region == null) {
+            return Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
+                    : "no region at this address";
+        }
+        if (fault.isPermissionFault()) {
+            return "the mapping's rights refuse a " + access.name().toLowerCase();
+        }
+        return switch (access) {
+            case READ -> region.read() ? null : "region is not readable";
+            case WRITE -> region.write() ? null : "write to a read-only " + region.kind().name().toLowerCase() + " region";
+            case EXECUTE -> region.execute() ? null : "execute in a non-executable " + region.kind().name().toLowerCase()
+                    + " region";
+        };
+    }
+
+    private FaultReply kill(Process p, KillReport report) {
+        kills++;
+        killer.kill(p, report);
+        return FaultReply.NO_REPLY;
+    }
+
+    public long faultsHandled() {
+        return handled;
+    }
+
+    public long kills() {
+        return kills;
+    }
+}

@@ -1,0 +1,16 @@
+package org.capbuddy.sos.process;
+
+import org.capbuddy.kernel.vm.AccessKind;
+
+/**
+ * Why SOS killed a process: the faulting address, what the access was, the region it fell in
+ * (or none) and the reason in words.
+ */
+public record KillReport(long address, AccessKind access, String region, String reason) {
+
+    @Override
+    public String toString() {
+        return String.format("killed: %s at 0x%x (%s): %s", access, address, region == null ? "no region" : region,
+                reason);
+    }
+}

@@ -1,0 +1,102 @@
+package org.capbuddy.sos.process;
+
+import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.sos.addrspace.AddressSpace;
+import org.capbuddy.sos.shadow.ShadowPageTable;
+
+/**
+ * A user process: its TCB, its CSpace (a small CNode holding its badged fault endpoint), its
+ * VSpace with an ASID, its regions, SOS's shadow of its page tables, and the processor view that
+ * runs it.
+ */
+public final class Process {
+    private final int pid;
+    final VkaObject tcb;
+    final VkaObject cnode;
+    final VkaObject vspace;
+    private final AddressSpace addressSpace;
+    private final ShadowPageTable shadow = new ShadowPageTable();
+    private final UserCpu cpu;
+    private ProcessState state = ProcessState.RUNNING;
+    private KillReport killReport;
+    private long exitCode;
+    long faultsHandled;
+
+    public Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
+        this.pid = pid;
+        this.tcb = tcb;
+        this.cnode = cnode;
+        this.vspace = vspace;
+        this.addressSpace = addressSpace;
+        this.cpu = cpu;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public AddressSpace addressSpace() {
+        return addressSpace;
+    }
+
+    public ShadowPageTable shadow() {
+        return shadow;
+    }
+
+    public UserCpu cpu() {
+        return cpu;
+    }
+
+    public ProcessState state() {
+        return state;
+    }
+
+    public KillReport killReport() {
+        return killReport;
+    }
+
+    public long exitCode() {
+        return exitCode;
+    }
+
+    public long faultsHandled() {
+        return faultsHandled;
+    }
+
+    public long vspaceCptr() {
+        return vspace.cptr();
+    }
+
+    public long tcbCptr() {
+        return tcb.cptr();
+    }
+
+    /** SOS's objects for this process (its TCB, VSpace and CNode), for teardown. */
+    public VkaObject tcbObject() {
+        return tcb;
+    }
+
+    public VkaObject vspaceObject() {
+        return vspace;
+    }
+
+    public VkaObject cnodeObject() {
+        return cnode;
+    }
+
+    /** State changes are SOS's: a kill, an exit, the end of teardown. */
+    public void markKilled(KillReport report) {
+        state = ProcessState.KILLED;
+        killReport = report;
+    }
+
+    public void markExited(long code) {
+        state = ProcessState.EXITED;
+        exitCode = code;
+    }
+
+    public void markDestroyed() {
+        state = ProcessState.DESTROYED;
+    }
+}

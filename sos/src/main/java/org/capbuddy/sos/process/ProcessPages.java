@@ -1,0 +1,109 @@
+package org.capbuddy.sos.process;
+
+import java.util.List;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.CapOps;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+import org.capbuddy.libos.vspace.PageMapper;
+import org.capbuddy.libos.vspace.PagingStructure;
+import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.frametable.VkaTables;
+import org.capbuddy.sos.shadow.PageEntry;
+
+/**
+ * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap (a
+ * frame cap holds one mapping, and SOS's own cap already maps the frame in SOS's window), the
+ * mapping with the region's rights and any page tables it needs, all recorded in the shadow page
+ * table. Every step is undone if a later one fails.
+ */
+public final class ProcessPages {
+    private final Vka vka;
+    private final FrameTable frames;
+    private final VkaTables tables;
+    private long framesMapped;
+    private long structuresCreated;
+
+    public ProcessPages(Vka vka, FrameTable frames) {
+        this.vka = vka;
+        this.frames = frames;
+        this.tables = new VkaTables(vka);
+    }
+
+    public Result<Void> map(Process p, long vaddr, Region region) {
+        Result<Integer> ref = frames.alloc();
+        if (!ref.isOk()) {
+            return ref.asFailure();
+        }
+        Result<Long> slot = vka.cspaceAlloc();
+        if (!slot.isOk()) {
+            frames.free(ref.value());
+            return slot.asFailure();
+        }
+        CSpacePath copy = vka.cspaceMakePath(slot.value());
+        Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())),
+                CapRights.ALL);
+        if (!copied.isOk()) {
+            vka.cspaceFree(slot.value());
+            frames.free(ref.value());
+            return copied;
+        }
+        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
+        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot.value(), p.vspaceCptr(), vaddr,
+                rights, attributes);
+        if (!mapped.isOk()) {
+            CapOps.delete(vka.sel4(), copy);
+            vka.cspaceFree(slot.value());
+            frames.free(ref.value());
+            return mapped.asFailure();
+        }
+        p.shadow().recordStructures(mapped.value());
+        p.shadow().recordPage(vaddr, new PageEntry(ref.value(), slot.value()));
+        framesMapped++;
+        structuresCreated += mapped.value().size();
+        return Result.done();
+    }
+
+    /** Unmaps and frees the page at {@code vaddr} if one is mapped. */
+    public void unmap(Process p, long vaddr) {
+        PageEntry e = p.shadow().removePage(vaddr);
+        if (e == null) {
+            return;
+        }
+        CapOps.delete(vka.sel4(), vka.cspaceMakePath(e.capCopy()));
+        vka.cspaceFree(e.capCopy());
+        frames.free(e.frameRef());
+    }
+
+    /** Unmaps every page in [base, end). */
+    public void unmapRange(Process p, long base, long end) {
+        for (long va : p.shadow().pageAddresses()) {
+            if (va >= base && va < end) {
+                unmap(p, va);
+            }
+        }
+    }
+
+    /** Unmaps every page and frees every paging structure of the process. */
+    public void tearDown(Process p) {
+        for (long va : p.shadow().pageAddresses()) {
+            unmap(p, va);
+        }
+        p.shadow().drainStructures(t -> VkaObjects.free(vka,
+                new VkaObject(t.cptr(), t.cookie(), org.capbuddy.kernel.api.ObjectType.PAGE_TABLE, 0)));
+    }
+
+    public long framesMapped() {
+        return framesMapped;
+    }
+
+    public long structuresCreated() {
+        return structuresCreated;
+    }
+}

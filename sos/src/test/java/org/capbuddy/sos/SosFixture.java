@@ -1,0 +1,63 @@
+package org.capbuddy.sos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.libos.bootstrap.Booted;
+import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.capbuddy.CapBuddyVka;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.user.UserContext;
+
+/** A kernel, allocman, optionally the CapBuddy pool, and SOS. */
+final class SosFixture {
+    final Kernel kernel;
+    final Booted booted;
+    final CapBuddyVka pool;
+    final Vka vka;
+    final Sos sos;
+
+    SosFixture(boolean usePool) {
+        kernel = Kernel.boot(KernelConfig.capBuddy(512L << 20));
+        booted = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), BootstrapConfig.singleLevel(64 << 10))
+                .value();
+        pool = usePool ? new CapBuddyVka(booted.vka(), PoolConfig.defaults(booted.vspace()).withSpareTrees(0)) : null;
+        vka = usePool ? pool : booted.vka();
+        var started = Sos.start(vka, booted.tcb(), booted.vspace(), booted.asidPool(), 1 << 18);
+        assertThat(started.isOk()).as("%s", started).isTrue();
+        sos = started.value();
+    }
+
+    Process process() {
+        var p = sos.createProcess(64 << 10, 16 << 10);
+        assertThat(p.isOk()).as("%s", p).isTrue();
+        return p.value();
+    }
+
+    UserContext context(Process p) {
+        return new UserContext(p, sos.syscalls(p));
+    }
+
+    /** Everything the allocators hold, with reserves and pool spares given back. */
+    String balance() {
+        if (sos.frameTable().framesInUse() == 0) {
+            assertThat(sos.frameTable().releaseWindowTables().isOk()).isTrue();
+        }
+        if (pool != null) {
+            assertThat(pool.pool().releaseSpares().isOk()).isTrue();
+        }
+        assertThat(booted.allocman().releaseReserves().isOk()).isTrue();
+        String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse();
+        assertThat(booted.allocman().fillReserves().isOk()).isTrue();
+        return b;
+    }
+
+    void assertInvariants() {
+        var r = kernel.checkInvariants();
+        assertThat(r.ok()).as("%s", r).isTrue();
+    }
+}

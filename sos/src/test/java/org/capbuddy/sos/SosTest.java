@@ -1,0 +1,183 @@
+package org.capbuddy.sos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.programs.PtTest;
+import org.capbuddy.sos.programs.PtTestResult;
+import org.capbuddy.sos.user.MemoryFault;
+import org.capbuddy.sos.user.UserContext;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class SosTest {
+
+    @ParameterizedTest(name = "pool={0}")
+    @ValueSource(booleans = {true, false})
+    void ptTestPassesWithTheStackAboveTestAddressAndTeardownLeavesNothing(boolean usePool) throws MemoryFault {
+        SosFixture fx = new SosFixture(usePool);
+        String before = fx.balance();
+        Process p = fx.process();
+        PtTestResult result = new PtTest().run(fx.context(p));
+        assertThat(result.passed()).as("%s", result.failure()).isTrue();
+        assertThat(result.stackAddress()).isGreaterThan(PtTest.TEST_ADDRESS);
+        assertThat(result.heapAddresses()).hasSize(PtTest.NBLOCKS);
+        assertThat(p.faultsHandled()).isGreaterThanOrEqualTo(2L * PtTest.NBLOCKS * PtTest.NPAGES_PER_BLOCK);
+        fx.assertInvariants();
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(fx.sos.frameTable().framesInUse()).isZero();
+        assertThat(fx.balance()).isEqualTo(before);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void stackOverflowIntoTheGuardPageKillsAndIsReported() {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        assertThatThrownBy(() -> ctx.store(Layout.GUARD_PAGE + 8, 8, 1)).isInstanceOf(MemoryFault.class);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().reason()).contains("guard page");
+        assertThat(p.killReport().access()).isEqualTo(AccessKind.WRITE);
+        assertThat(fx.sos.console()).contains("killed");
+    }
+
+    @Test
+    void writingToCodeKills() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        assertThat(ctx.load(Layout.CODE_BASE, 8)).isZero();
+        assertThatThrownBy(() -> ctx.store(Layout.CODE_BASE + 16, 4, 7)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().region()).isEqualTo("CODE");
+        assertThat(p.killReport().access()).isEqualTo(AccessKind.WRITE);
+    }
+
+    @Test
+    void touchingAnUnmappedAddressKills() {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        assertThatThrownBy(() -> fx.context(p).load(0x7000_0000L, 8)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().region()).isNull();
+        assertThat(p.killReport().reason()).contains("no region");
+    }
+
+    @Test
+    void accessAboveTheBreakAfterShrinkingKills() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        assertThat(ctx.brk(base + 16 * Layout.PAGE)).isEqualTo(base + 16 * Layout.PAGE);
+        ctx.store(base + 10 * Layout.PAGE, 8, 42);
+        assertThat(ctx.brk(base + 4 * Layout.PAGE)).isEqualTo(base + 4 * Layout.PAGE);
+        assertThatThrownBy(() -> ctx.load(base + 10 * Layout.PAGE, 8)).isInstanceOf(MemoryFault.class);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+    }
+
+    @Test
+    void brkGrowShrinkGrowKeepsWhatIsBelowTheBreakAndZeroesWhatComesBack() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        ctx.brk(base + 32 * Layout.PAGE);
+        for (int i = 0; i < 32; i++) {
+            ctx.store(base + i * Layout.PAGE, 8, 0xABCD_0000L + i);
+        }
+        ctx.brk(base + 8 * Layout.PAGE);
+        ctx.brk(base + 32 * Layout.PAGE);
+        for (int i = 0; i < 8; i++) {
+            assertThat(ctx.load(base + i * Layout.PAGE, 8)).isEqualTo(0xABCD_0000L + i);
+        }
+        for (int i = 8; i < 32; i++) {
+            assertThat(ctx.load(base + i * Layout.PAGE, 8)).as("page %d comes back zeroed", i).isZero();
+        }
+        assertThat(ctx.brk(base - 4096)).as("below the heap base: refused").isEqualTo(base + 32 * Layout.PAGE);
+    }
+
+    @Test
+    void mmapAndPartialMunmap() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long a = ctx.sys().mmap(8 * Layout.PAGE).value();
+        for (int i = 0; i < 8; i++) {
+            ctx.store(a + i * Layout.PAGE, 8, i + 1);
+        }
+        assertThat(ctx.sys().munmap(a + 2 * Layout.PAGE, 3 * Layout.PAGE).isOk()).isTrue();
+        assertThat(ctx.load(a + Layout.PAGE, 8)).isEqualTo(2);
+        assertThat(ctx.load(a + 6 * Layout.PAGE, 8)).isEqualTo(7);
+        assertThat(ctx.sys().munmap(a + 2 * Layout.PAGE, Layout.PAGE).isOk()).as("already unmapped").isFalse();
+        assertThat(ctx.sys().munmap(Layout.CODE_BASE, Layout.PAGE).isOk()).as("not an mmap region").isFalse();
+        assertThatThrownBy(() -> ctx.load(a + 3 * Layout.PAGE, 8)).isInstanceOf(MemoryFault.class);
+    }
+
+    @Test
+    void twoProcessesInterleavedSeeOnlyTheirOwnMemory() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        UserContext a = fx.context(fx.process());
+        UserContext b = fx.context(fx.process());
+        long heapA = a.brk(0);
+        long heapB = b.brk(0);
+        a.brk(heapA + 64 * Layout.PAGE);
+        b.brk(heapB + 64 * Layout.PAGE);
+        for (int i = 0; i < 64; i++) {
+            a.store(heapA + i * Layout.PAGE, 8, 0xA000 + i);
+            b.store(heapB + i * Layout.PAGE, 8, 0xB000 + i);
+        }
+        for (int i = 0; i < 64; i++) {
+            assertThat(a.load(heapA + i * Layout.PAGE, 8)).isEqualTo(0xA000 + i);
+            assertThat(b.load(heapB + i * Layout.PAGE, 8)).isEqualTo(0xB000 + i);
+        }
+        fx.assertInvariants();
+    }
+
+    @Test
+    void aFrameRecycledFromOneProcessToAnotherArrivesZeroed() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process first = fx.process();
+        UserContext a = fx.context(first);
+        long heap = a.brk(0);
+        a.brk(heap + 16 * Layout.PAGE);
+        for (int i = 0; i < 16; i++) {
+            for (int w = 0; w < 512; w += 64) {
+                a.store(heap + i * Layout.PAGE + w * 8L, 8, -1L);
+            }
+        }
+        fx.sos.destroy(first);
+        UserContext b = fx.context(fx.process());
+        long heapB = b.brk(0);
+        b.brk(heapB + 16 * Layout.PAGE);
+        for (int i = 0; i < 16; i++) {
+            for (int w = 0; w < 512; w += 64) {
+                assertThat(b.load(heapB + i * Layout.PAGE + w * 8L, 8)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aThousandProcessesComeAndGoWithoutLeaking() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        String before = fx.balance();
+        for (int i = 0; i < 1000; i++) {
+            Process p = fx.process();
+            UserContext ctx = fx.context(p);
+            long heap = ctx.brk(0);
+            int pages = 200 + (i % 100);
+            ctx.brk(heap + pages * Layout.PAGE);
+            for (int page = 0; page < pages; page++) {
+                ctx.store(heap + page * Layout.PAGE, 8, i);
+            }
+            ctx.store(Layout.STACK_TOP - 8, 8, i);
+            assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        }
+        assertThat(fx.balance()).isEqualTo(before);
+        fx.assertInvariants();
+    }
+}
