@@ -1,6 +1,7 @@
 package org.capbuddy.cli;
 
 import org.capbuddy.cli.boot.BootCommand;
+import org.capbuddy.cli.demo.DemoCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, version = "capbuddy 0.1.0",
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {BootCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
 public final class CapBuddyCommand implements Runnable {
 
     @CommandLine.Spec
@@ -18,7 +19,7 @@ public final class CapBuddyCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: try 'capbuddy boot'");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: try 'capbuddy demo' or 'capbuddy boot'");
     }
 
     public static CommandLine commandLine() {
