@@ -84,6 +84,14 @@ public final class Syscalls {
         if (length < 0 || length > MAX_WRITE) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "write length must be 0.." + MAX_WRITE);
         }
+        for (long page = Layout.pageDown(buffer); page < buffer + length; page += Layout.PAGE) {
+            Region region = process.addressSpace().find(page);
+            if (region == null || !region.read()) {
+                // EFAULT: a bad buffer is the caller's error, not a reason to kill it.
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bad buffer: 0x" + Long.toHexString(page)
+                        + " is not readable memory of the process");
+            }
+        }
         byte[] bytes = new byte[length];
         UserCpu.AccessResult copied = process.cpu().copyIn(buffer, bytes, 0, length);
         if (!copied.isOk()) {

@@ -59,6 +59,47 @@ class SosTest {
     }
 
     @Test
+    void executingDataKillsAndExecutingCodeDoesNot() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        ctx.execute(Layout.CODE_BASE);
+        long heap = ctx.brk(0);
+        ctx.brk(heap + Layout.PAGE);
+        ctx.store(heap, 8, 0xD503201F);
+        assertThatThrownBy(() -> ctx.execute(heap)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().access()).isEqualTo(AccessKind.EXECUTE);
+        assertThat(p.killReport().region()).isEqualTo("HEAP");
+    }
+
+    @Test
+    void writeCopiesFromUserMemoryToTheConsoleAndBlockCopiesRoundTrip() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long buf = ctx.sys().mmap(3 * Layout.PAGE).value();
+        byte[] text = "hello from a user process across a page boundary\n".getBytes();
+        long at = buf + Layout.PAGE - 10;
+        ctx.copyOut(at, text, 0, text.length);
+        assertThat(ctx.sys().write(at, text.length).value()).isEqualTo(text.length);
+        assertThat(fx.sos.console()).contains("hello from a user process across a page boundary");
+        byte[] back = new byte[text.length];
+        ctx.copyIn(at, back, 0, back.length);
+        assertThat(back).isEqualTo(text);
+        assertThat(ctx.sys().write(0x7000_0000L, 8).isOk()).as("bad buffer").isFalse();
+        assertThat(p.state()).as("a bad buffer is an error, not a kill").isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
+    void overlappingRegionsAreRefused() {
+        var as = org.capbuddy.sos.addrspace.AddressSpace.standard(4096, 4096).value();
+        var clash = as.add(new org.capbuddy.sos.addrspace.Region(org.capbuddy.sos.addrspace.RegionKind.MMAP,
+                Layout.STACK_TOP - Layout.PAGE, Layout.STACK_TOP + Layout.PAGE, true, true, false));
+        assertThat(clash.isOk()).isFalse();
+        assertThat(clash.error().detail()).contains("overlaps STACK");
+    }
+
+    @Test
     void touchingAnUnmappedAddressKills() {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();

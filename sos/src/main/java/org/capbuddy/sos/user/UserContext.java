@@ -47,6 +47,30 @@ public final class UserContext implements UserMemory {
         return new MemoryFault(vaddr, what + " refused: " + why);
     }
 
+    /** An instruction fetch at {@code pc}: checks that the page may be executed. */
+    public void execute(long pc) throws MemoryFault {
+        UserCpu.AccessResult r = cpu.fetch(pc);
+        if (!r.isOk()) {
+            throw fault(pc, "execute", r);
+        }
+    }
+
+    /** Copies {@code len} bytes of user memory at {@code vaddr} into {@code dst}. */
+    public void copyIn(long vaddr, byte[] dst, int off, int len) throws MemoryFault {
+        UserCpu.AccessResult r = cpu.copyIn(vaddr, dst, off, len);
+        if (!r.isOk()) {
+            throw fault(vaddr, "block read", r);
+        }
+    }
+
+    /** Copies {@code len} bytes of {@code src} into user memory at {@code vaddr}. */
+    public void copyOut(long vaddr, byte[] src, int off, int len) throws MemoryFault {
+        UserCpu.AccessResult r = cpu.copyOut(vaddr, src, off, len);
+        if (!r.isOk()) {
+            throw fault(vaddr, "block write", r);
+        }
+    }
+
     @Override
     public long brk(long newBreak) {
         return syscalls.brk(newBreak);
