@@ -209,35 +209,27 @@ public final class UserCpu {
 
     // ---- block operations
 
+    /** What a block operation does with one page: {@code run} bytes at {@code paddr}, offset {@code done}. */
+    @FunctionalInterface
+    private interface PageWork {
+        void apply(long paddr, long done, int run);
+    }
+
     /**
-     * Sets {@code length} bytes from {@code vaddr} to {@code value} (memset through the MMU), page
-     * by page, each page checked for write permission as a store is (faults delivered, replies
-     * re-execute). A zero fill uses {@link PhysicalMemory#zero} for every whole 4 KiB page, so
-     * those pages give their backing back. On success the result's value is {@code length}; when a page faults the fill stops
-     * there: the result carries the fault and, as its value, the bytes filled before that page.
+     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of
+     * {@code kind} would (faults delivered, replies re-execute), and hands each page's physical
+     * run to {@code work}. Stops at the first page that stays faulted.
      */
-    public AccessResult fill(long vaddr, long length, byte value) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length);
-        }
-        long pattern = (value & 0xFFL) * 0x0101_0101_0101_0101L;
+    private AccessResult pages(long vaddr, long length, int permission, AccessKind kind, PageWork work) {
         long done = 0;
         while (done < length) {
             long va = vaddr + done;
-            long paddr = resolve(va, Tlb.WRITE, AccessKind.WRITE, vaddr);
+            long paddr = resolve(va, permission, kind, vaddr);
             if (paddr < 0) {
                 return new AccessResult(done, lastFault);
             }
-            long run = Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
-            if (value == 0 && run == PAGE_SIZE) {
-                // a whole page: give its backing back. Partial pages are written instead, because
-                // PhysicalMemory.zero skips a range that starts page-aligned and ends inside that page.
-                memory.zero(paddr, run);
-            } else {
-                for (long j = 0; j < run; j += 8) {
-                    memory.writeLittleEndian(paddr + j, (int) Math.min(8, run - j), pattern);
-                }
-            }
+            int run = (int) Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
+            work.apply(paddr, done, run);
             done += run;
         }
         lastFault = null;
@@ -245,20 +237,38 @@ public final class UserCpu {
     }
 
     /**
+     * Sets {@code length} bytes from {@code vaddr} to {@code value} (memset through the MMU), each
+     * page checked for write permission as a store is. A zero fill gives whole pages' backing
+     * back. On success the result's value is {@code length}; when a page faults the fill stops
+     * there, and the result carries the fault and the bytes filled before that page. A negative
+     * length is refused (see {@link AccessResult#wasRefused()}).
+     */
+    public AccessResult fill(long vaddr, long length, byte value) {
+        if (length < 0) {
+            return AccessResult.refused();
+        }
+        long pattern = (value & 0xFFL) * 0x0101_0101_0101_0101L;
+        return pages(vaddr, length, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
+            if (value == 0) {
+                memory.zero(paddr, run);
+            } else {
+                for (int j = 0; j < run; j += 8) {
+                    memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
+                }
+            }
+        });
+    }
+
+    /**
      * Copies {@code len} bytes of user memory from {@code vaddr} into {@code dst[off..off+len)},
-     * page by page, each page checked for read permission as a load is. Result as for
-     * {@link #fill}: on a fault, {@code dst} holds the bytes of the pages before the faulting one.
+     * each page checked for read permission as a load is. Result as for {@link #fill}; a range
+     * outside {@code dst} is refused.
      */
     public AccessResult copyIn(long vaddr, byte[] dst, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, dst.length);
-        long done = 0;
-        while (done < len) {
-            long va = vaddr + done;
-            long paddr = resolve(va, Tlb.READ, AccessKind.READ, vaddr);
-            if (paddr < 0) {
-                return new AccessResult(done, lastFault);
-            }
-            int run = (int) Math.min(len - done, PAGE_SIZE - (va & PAGE_MASK));
+        if (dst == null || off < 0 || len < 0 || off > dst.length - len) {
+            return AccessResult.refused();
+        }
+        return pages(vaddr, len, Tlb.READ, AccessKind.READ, (paddr, done, run) -> {
             int at = off + (int) done;
             for (int j = 0; j < run; j += 8) {
                 int n = Math.min(8, run - j);
@@ -267,27 +277,19 @@ public final class UserCpu {
                     dst[at + j + b] = (byte) (word >>> (8 * b));
                 }
             }
-            done += run;
-        }
-        lastFault = null;
-        return AccessResult.ok(done);
+        });
     }
 
     /**
-     * Copies {@code src[off..off+len)} into user memory at {@code vaddr}, page by page, each page
-     * checked for write permission as a store is. Result as for {@link #fill}: on a fault, the
-     * pages before the faulting one have been written.
+     * Copies {@code src[off..off+len)} into user memory at {@code vaddr}, each page checked for
+     * write permission as a store is. Result as for {@link #fill}; a range outside {@code src}
+     * is refused.
      */
     public AccessResult copyOut(long vaddr, byte[] src, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, src.length);
-        long done = 0;
-        while (done < len) {
-            long va = vaddr + done;
-            long paddr = resolve(va, Tlb.WRITE, AccessKind.WRITE, vaddr);
-            if (paddr < 0) {
-                return new AccessResult(done, lastFault);
-            }
-            int run = (int) Math.min(len - done, PAGE_SIZE - (va & PAGE_MASK));
+        if (src == null || off < 0 || len < 0 || off > src.length - len) {
+            return AccessResult.refused();
+        }
+        return pages(vaddr, len, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
             int at = off + (int) done;
             for (int j = 0; j < run; j += 8) {
                 int n = Math.min(8, run - j);
@@ -297,10 +299,7 @@ public final class UserCpu {
                 }
                 memory.writeLittleEndian(paddr + j, n, word);
             }
-            done += run;
-        }
-        lastFault = null;
-        return AccessResult.ok(done);
+        });
     }
 
     // ---- TLB
@@ -390,7 +389,13 @@ public final class UserCpu {
      * {@link #fill}, {@link #copyIn} and {@link #copyOut} the value is the number of bytes done
      * (all of them, or those before the faulting page when there is a fault).
      */
-    public record AccessResult(long value, VmFault fault) {
+    public record AccessResult(long value, VmFault fault, boolean wasRefused) {
+        private static final AccessResult REFUSED = new AccessResult(0, null, true);
+
+        public AccessResult(long value, VmFault fault) {
+            this(value, fault, false);
+        }
+
         static AccessResult ok(long value) {
             return new AccessResult(value, null);
         }
@@ -399,8 +404,13 @@ public final class UserCpu {
             return new AccessResult(0, fault);
         }
 
+        /** Bad arguments (a negative length, a range outside the array): nothing was accessed. */
+        static AccessResult refused() {
+            return REFUSED;
+        }
+
         public boolean isOk() {
-            return fault == null;
+            return fault == null && !wasRefused;
         }
     }
 }
