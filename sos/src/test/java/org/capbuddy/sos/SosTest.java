@@ -91,6 +91,22 @@ class SosTest {
     }
 
     @Test
+    void exitStopsTheProcessAndTeardownStillFreesEverything() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        String before = fx.balance();
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        ctx.store(Layout.STACK_TOP - 64, 8, 1);
+        ctx.sys().exit(3);
+        assertThat(p.state()).isEqualTo(ProcessState.EXITED);
+        assertThat(p.exitCode()).isEqualTo(3);
+        assertThat(ctx.sys().mmap(4096).isOk()).as("no syscalls after exit").isFalse();
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(fx.sos.destroy(p).isOk()).as("destroyed twice").isFalse();
+        assertThat(fx.balance()).isEqualTo(before);
+    }
+
+    @Test
     void overlappingRegionsAreRefused() {
         var as = org.capbuddy.sos.addrspace.AddressSpace.standard(4096, 4096).value();
         var clash = as.add(new org.capbuddy.sos.addrspace.Region(org.capbuddy.sos.addrspace.RegionKind.MMAP,
