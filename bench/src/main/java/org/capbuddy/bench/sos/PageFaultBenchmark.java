@@ -1,0 +1,340 @@
+package org.capbuddy.bench.sos;
+
+import java.util.concurrent.TimeUnit;
+import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.invariant.InvariantReport;
+import org.capbuddy.libos.bootstrap.Booted;
+import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.capbuddy.CapBuddyVka;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.user.MemoryFault;
+import org.capbuddy.sos.user.UserContext;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * SOS demand paging, end to end, on a kernel in the CapBuddy configuration (512 MiB board),
+ * allocman (single-level CSpace) and SOS whose frame table takes its frames from the CapBuddy
+ * pool, booted as in SOS's tests ({@code SosFixture}). Every access goes through the user
+ * process's {@link UserContext}, i.e. its {@link UserCpu} (software TLB, MMU walk, fault delivery).
+ *
+ * <ul>
+ *   <li>{@link #pageFaultEndToEnd}: one user 8-byte store to an untouched, never-mapped heap page:
+ *       TLB miss, MMU walk, translation fault delivered to SOS's fault handler (badge to process,
+ *       region lookup, rights check), frame table alloc (a 4 KiB frame from the CapBuddy pool,
+ *       mapped into SOS's window, zeroed through it), a CSpace slot and a copy of the frame cap,
+ *       the mapping into the process's VSpace (its page tables already exist), the shadow page
+ *       table record, the reply, the second walk that now succeeds, the TLB refill and the store.
+ *       Reported per page (per store).
+ *   <li>{@link #tlbHitStore} / {@link #tlbHitLoad}: one user 8-byte store / load through
+ *       {@link UserContext} to a page that is mapped and in the TLB.
+ * </ul>
+ *
+ * <h2>How every faulting store hits a fresh page, with the reset untimed</h2>
+ * A heap of {@link Faulting#PAGES} pages (64 MiB) is the fault range. One invocation of
+ * {@link #pageFaultEndToEnd} stores once to each of its pages in ascending order
+ * ({@code @OperationsPerInvocation(PAGES)}), so each of its stores is the first access to its page.
+ * The reset (brk back to the heap base, which unmaps and frees every page, then brk up to 64 MiB
+ * again) is done in {@code @Setup/@TearDown(Level.Invocation)} helpers: with invocation-level
+ * helpers JMH times each invocation on its own and leaves the helpers out. JMH's warning about
+ * {@code Level.Invocation} (timestamp overhead and skew for short invocations) does not apply: one
+ * invocation is 16384 faults, tens of milliseconds. A {@code Level.Iteration} reset would need a
+ * range that no time-bounded iteration can exhaust (at a few µs a fault, a 1 s iteration would need
+ * gigabytes of fresh pages), and a reset inside the timed method would be timed.
+ *
+ * <p>Trial setup primes the range {@link Faulting#PRIME_ROUNDS} times (grow, touch every page,
+ * shrink): the first round creates the process's page tables for the whole heap and the tables of
+ * SOS's frame window, so timed faults never create a paging structure (checked after every
+ * invocation, and the structure count must not change after the first round); the other rounds
+ * give the JIT the fault path before JMH's short warm-up.
+ *
+ * <p>{@code spareTrees} is the pool's spare-tree count. {@code 0} is SOS's test configuration: the
+ * reset gives every emptied tree back, so about one timed fault in 1024 builds a tree (retypes 4 MiB
+ * of untyped into 1024 frame caps) and that cost is amortised into the figure. {@code 32} keeps the
+ * 16 trees the range needs as spares across resets, so no timed fault builds a tree (checked):
+ * the steady-state fault. Either way the pool checks on free that no frame is still mapped
+ * (PoolConfig default), which happens in the untimed reset only.
+ *
+ * <h2>Checks</h2>
+ * Every store is checked (a refused access throws {@link MemoryFault}). After every invocation:
+ * the process's {@code faultsHandled()} and its CPU's TLB misses grew by exactly {@code PAGES}
+ * (each store faulted exactly once), no process was killed, {@code PAGES} pages are mapped and
+ * {@code PAGES} frames in use, no paging structure was created, the stored values read back;
+ * after the shrink no frame is in use. After each trial the process is destroyed and allocman's
+ * balance (reserves and spare trees released, as {@code SosFixture.balance()}) must equal the
+ * balance before the process was created, with no frame in use and the kernel's invariants
+ * holding. The TLB-hit trials must see no TLB miss and no fault during the whole trial.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
+public class PageFaultBenchmark {
+    static final long PAGE = Layout.PAGE;
+
+    /** A booted kernel + allocman + CapBuddy pool + SOS, as SOS's {@code SosFixture}. */
+    static final class SosSystem {
+        final Kernel kernel;
+        final Booted booted;
+        final CapBuddyVka pool;
+        final Sos sos;
+        final String balanceBefore;
+
+        SosSystem(int spareTrees) {
+            kernel = Kernel.boot(KernelConfig.capBuddy(512L << 20));
+            booted = ok("libos bootstrap",
+                    LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), BootstrapConfig.singleLevel(64 << 10)));
+            pool = new CapBuddyVka(booted.vka(), PoolConfig.defaults(booted.vspace()).withSpareTrees(spareTrees));
+            sos = ok("Sos.start", Sos.start(pool, booted.tcb(), booted.vspace(), booted.asidPool(), 1 << 18));
+            balanceBefore = balance();
+        }
+
+        Process process() {
+            return ok("createProcess", sos.createProcess(64 << 10, 16 << 10));
+        }
+
+        /** Everything the allocators hold, with reserves and pool spares given back (SosFixture.balance()). */
+        String balance() {
+            if (sos.frameTable().framesInUse() == 0) {
+                ok("releaseWindowTables", sos.frameTable().releaseWindowTables());
+            }
+            ok("releaseSpares", pool.pool().releaseSpares());
+            ok("releaseReserves", booted.allocman().releaseReserves());
+            String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse();
+            ok("fillReserves", booted.allocman().fillReserves());
+            return b;
+        }
+
+        /** Destroys the process and checks that nothing leaked. */
+        void destroyAndVerify(Process p) {
+            ok("destroy", sos.destroy(p));
+            require(sos.liveProcesses() == 0, "no live process after destroy");
+            require(sos.frameTable().framesInUse() == 0, "no frame in use after destroy");
+            String after = balance();
+            require(after.equals(balanceBefore), "allocman balance after destroy\n  before: " + balanceBefore
+                    + "\n  after:  " + after);
+            InvariantReport r = kernel.checkInvariants();
+            require(r.ok(), "kernel invariants: " + r);
+        }
+    }
+
+    /** A process with a 64 MiB heap range whose pages are mapped by the timed stores. */
+    @State(Scope.Thread)
+    public static class Faulting {
+        /** Pages in the fault range (64 MiB), also the stores (operations) of one invocation. */
+        static final int PAGES = 16384;
+        static final long RANGE = PAGES * PAGE;
+        /** Untimed rounds over the range in trial setup (the first creates the page tables). */
+        static final int PRIME_ROUNDS = 8;
+
+        @Param({"0", "32"})
+        int spareTrees;
+
+        SosSystem sys;
+        Process process;
+        UserContext ctx;
+        UserCpu cpu;
+        long heapBase;
+        long structures;
+        int windowTables;
+        // Per-invocation snapshots.
+        long faults0;
+        long misses0;
+        long kills0;
+        long trees0;
+        long invocations;
+        long treesBuiltTimed;
+
+        @Setup(Level.Trial)
+        public void setUp() throws MemoryFault {
+            sys = new SosSystem(spareTrees);
+            process = sys.process();
+            ctx = new UserContext(process, sys.sos.syscalls(process));
+            cpu = process.cpu();
+            heapBase = ctx.brk(0);
+            require(heapBase % PAGE == 0, "heap base page aligned");
+            // Prime: page tables for the whole range and for SOS's frame window, then back to empty.
+            // Further rounds only give the JIT the fault path before JMH's warm-up.
+            for (int round = 1; round <= PRIME_ROUNDS; round++) {
+                grow();
+                for (int i = 0; i < PAGES; i++) {
+                    ctx.store(heapBase + i * PAGE, 8, i + 1);
+                }
+                require(process.faultsHandled() == (long) round * PAGES,
+                        "priming faulted once a page: " + process.faultsHandled());
+                shrink();
+                if (round == 1) {
+                    structures = sys.sos.pages().structuresCreated();
+                    windowTables = sys.sos.frameTable().windowTableCount();
+                    require(structures > 0 && windowTables > 0, "priming created the page tables");
+                }
+                require(sys.sos.pages().structuresCreated() == structures
+                        && sys.sos.frameTable().windowTableCount() == windowTables,
+                        "no page table created after the first priming round");
+            }
+        }
+
+        private void grow() {
+            require(process.shadow().pageCount() == 0, "no page mapped before growing");
+            require(sys.sos.frameTable().framesInUse() == 0, "no frame in use before growing");
+            long end = heapBase + RANGE;
+            require(ctx.brk(end) == end, "brk grew the heap to 64 MiB");
+        }
+
+        private void shrink() {
+            require(ctx.brk(heapBase) == heapBase, "brk shrank the heap to its base");
+            require(process.shadow().pageCount() == 0, "shrink unmapped every page");
+            require(sys.sos.frameTable().framesInUse() == 0, "shrink freed every frame");
+        }
+
+        @Setup(Level.Invocation)
+        public void beforeInvocation() {
+            grow();
+            faults0 = process.faultsHandled();
+            misses0 = cpu.tlbMisses();
+            kills0 = sys.sos.faultHandler().kills();
+            trees0 = sys.pool.pool().treeCount();
+        }
+
+        @TearDown(Level.Invocation)
+        public void afterInvocation() throws MemoryFault {
+            long faults = process.faultsHandled() - faults0;
+            long misses = cpu.tlbMisses() - misses0;
+            require(faults == PAGES, "each store faulted exactly once: " + faults + " faults for " + PAGES + " stores");
+            require(misses == PAGES, "each store missed the TLB exactly once: " + misses);
+            require(sys.sos.faultHandler().kills() == kills0 && process.state() == ProcessState.RUNNING,
+                    "no process killed");
+            require(process.shadow().pageCount() == PAGES, "every page mapped");
+            require(sys.sos.frameTable().framesInUse() == PAGES, "one frame per page in use");
+            require(sys.sos.pages().structuresCreated() == structures, "no page table created by a timed fault");
+            require(sys.sos.frameTable().windowTableCount() == windowTables, "no window table created by a timed fault");
+            long treesBuilt = Math.max(0, sys.pool.pool().treeCount() - trees0);
+            if (spareTrees >= 32) {
+                require(treesBuilt == 0, "with spare trees no timed fault built a tree: " + treesBuilt);
+            }
+            treesBuiltTimed += treesBuilt;
+            for (int i : new int[] {0, 1, PAGES / 2, PAGES - 1}) {
+                long v = ctx.load(heapBase + i * PAGE, 8);
+                require(v == i + 1, "page " + i + " holds its store: " + v);
+            }
+            require(process.faultsHandled() - faults0 == PAGES, "the read-back faulted nowhere");
+            shrink();
+            invocations++;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            System.out.printf("%n[PageFaultBenchmark] spareTrees=%d: %d invocations of %d faults, all verified; "
+                            + "trees built in timed code: %d (%.2f per 1024 faults); page tables %d, window tables %d%n",
+                    spareTrees, invocations, PAGES, treesBuiltTimed,
+                    invocations == 0 ? 0.0 : treesBuiltTimed * 1024.0 / (invocations * (double) PAGES), structures,
+                    windowTables);
+            sys.destroyAndVerify(process);
+        }
+    }
+
+    /** A process with one heap page mapped and in its TLB. */
+    @State(Scope.Thread)
+    public static class Mapped {
+        static final long MAGIC = 0x5EED_F00D_CAFE_0001L;
+
+        SosSystem sys;
+        Process process;
+        UserContext ctx;
+        UserCpu cpu;
+        long addr;
+        long counter;
+        long lastStored;
+        long faults0;
+        long misses0;
+        long hits0;
+
+        @Setup(Level.Trial)
+        public void setUp() throws MemoryFault {
+            sys = new SosSystem(0);
+            process = sys.process();
+            ctx = new UserContext(process, sys.sos.syscalls(process));
+            cpu = process.cpu();
+            long base = ctx.brk(0);
+            require(ctx.brk(base + PAGE) == base + PAGE, "heap of one page");
+            addr = base + 64;
+            ctx.store(addr, 8, MAGIC);
+            require(process.faultsHandled() == 1, "the first store faulted once");
+            require(ctx.load(addr, 8) == MAGIC, "load reads the store");
+            lastStored = MAGIC;
+            counter = MAGIC;
+            faults0 = process.faultsHandled();
+            misses0 = cpu.tlbMisses();
+            hits0 = cpu.tlbHits();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws MemoryFault {
+            long hits = cpu.tlbHits() - hits0;
+            require(process.faultsHandled() == faults0, "no fault during the trial");
+            require(cpu.tlbMisses() == misses0, "no TLB miss during the trial");
+            require(hits > 0, "the accesses hit the TLB: " + hits);
+            long expected = counter == MAGIC ? MAGIC : counter;
+            require(ctx.load(addr, 8) == expected, "the page holds the last store");
+            System.out.printf("%n[PageFaultBenchmark] TLB-hit trial: %d TLB hits, 0 misses, 0 faults%n", hits);
+            sys.destroyAndVerify(process);
+        }
+    }
+
+    /** One page fault end to end; the result is per faulting store (per page). */
+    @Benchmark
+    @OperationsPerInvocation(Faulting.PAGES)
+    public void pageFaultEndToEnd(Faulting s) throws MemoryFault {
+        UserContext ctx = s.ctx;
+        long base = s.heapBase;
+        for (int i = 0; i < Faulting.PAGES; i++) {
+            ctx.store(base + i * PAGE, 8, i + 1);
+        }
+    }
+
+    /** A user 8-byte store that hits the TLB. */
+    @Benchmark
+    public void tlbHitStore(Mapped s) throws MemoryFault {
+        s.ctx.store(s.addr, 8, ++s.counter);
+    }
+
+    /** A user 8-byte load that hits the TLB. */
+    @Benchmark
+    public long tlbHitLoad(Mapped s) throws MemoryFault {
+        return s.ctx.load(s.addr, 8);
+    }
+
+    static <T> T ok(String what, Result<T> r) {
+        if (!r.isOk()) {
+            throw new IllegalStateException(what + " failed: " + r);
+        }
+        return r.value();
+    }
+
+    static void require(boolean condition, String what) {
+        if (!condition) {
+            throw new IllegalStateException("setup/verification failed: " + what);
+        }
+    }
+}
