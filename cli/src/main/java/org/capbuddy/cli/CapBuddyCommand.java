@@ -1,5 +1,6 @@
 package org.capbuddy.cli;
 
+import org.capbuddy.cli.bench.BenchCommand;
 import org.capbuddy.cli.boot.BootCommand;
 import org.capbuddy.cli.demo.DemoCommand;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, version = "capbuddy 0.1.0",
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {DemoCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BenchCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
 public final class CapBuddyCommand implements Runnable {
 
     @CommandLine.Spec

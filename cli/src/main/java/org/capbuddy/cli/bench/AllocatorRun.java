@@ -1,0 +1,52 @@
+package org.capbuddy.cli.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One allocator's figures for one workload run. Counts come from the kernel's counters and are
+ * the same on every run with the same seed; {@code wallMillis} is host time.
+ *
+ * @param allocator "capbuddy" or "allocman"
+ * @param kernelInvocations all invocations during the workload
+ * @param invocationsByLabel the same by invocation label
+ * @param objectsRetyped objects created by Retype during the workload
+ * @param bytesZeroed bytes the kernel zeroed during the workload
+ * @param modelledCycles the cycle cost model applied to the counts
+ * @param bookkeepingBytes mspace bytes in use at the end (allocman's records, pool trees)
+ * @param wallMillis host wall time of the workload
+ * @param framesAllocated 4 KiB frames handed out in all (a block of n frames counts n)
+ * @param iterationReached the last iteration run (the first failure stops a run)
+ * @param completed false when a request failed before the iteration count was reached
+ * @param footprint samples of (iteration, frames live) for the footprint chart
+ * @param freeBlocksByOrder for the utilisation workload: free blocks by size 2^k frames, k = 0..10
+ * @param extra workload-specific figures (e.g. largest allocatable untyped, usable fraction)
+ */
+public record AllocatorRun(
+        String allocator,
+        long kernelInvocations,
+        Map<String, Long> invocationsByLabel,
+        long objectsRetyped,
+        long bytesZeroed,
+        double modelledCycles,
+        long bookkeepingBytes,
+        double wallMillis,
+        long framesAllocated,
+        long iterationReached,
+        boolean completed,
+        List<long[]> footprint,
+        List<Long> freeBlocksByOrder,
+        Map<String, Double> extra) {
+
+    public AllocatorRun {
+        invocationsByLabel = Map.copyOf(invocationsByLabel);
+        footprint = List.copyOf(footprint);
+        freeBlocksByOrder = List.copyOf(freeBlocksByOrder);
+        extra = Map.copyOf(extra);
+    }
+
+    /** Kernel invocations per 4 KiB frame handed out. */
+    public double invocationsPerFrame() {
+        return framesAllocated == 0 ? 0 : kernelInvocations / (double) framesAllocated;
+    }
+}

@@ -1,0 +1,145 @@
+package org.capbuddy.cli.bench;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.Json;
+import org.capbuddy.kernel.boot.Board;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code capbuddy bench WORKLOAD}: runs a workload once per allocator, each on a fresh machine
+ * with the same seed, and reports exact kernel counts, modelled cycles, bookkeeping and wall
+ * time, with the CapBuddy/stock ratios measured in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure CapBuddy against the stock allocman path on one workload: mcmc, single, contiguous, utilisation.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "mcmc, single, contiguous or utilisation")
+    String workload;
+
+    @Option(names = "--allocator", paramLabel = "capbuddy|allocman|both", defaultValue = "both",
+            description = "Which allocator(s) to run. Default: ${DEFAULT-VALUE}.")
+    String allocator;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "mcmc: iterations (default 20000); single: frames, rounded down to 2^n, n <= 15 (default 4096); "
+                    + "contiguous: rounds per block size (default 100); utilisation: ignored.")
+    Long iterations;
+
+    @Option(names = "--distribution", paramLabel = "p1|p2|p3", defaultValue = "p2",
+            description = "mcmc block sizes: p1 uniform 1..1023, p2 uniform over 2^0..2^10, p3 2^k with p ~ 2^-(k+1). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String distribution;
+
+    @Option(names = "--lifetime", paramLabel = "N", defaultValue = "80",
+            description = "mcmc: a block lives uniform 1..N-1 iterations. Default: ${DEFAULT-VALUE}.")
+    int lifetime;
+
+    @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
+            description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE}.")
+    long ram;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here.")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the table.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<String> allocators = switch (allocator) {
+            case "both" -> List.of("capbuddy", "allocman");
+            case "capbuddy", "allocman" -> List.of(allocator);
+            default -> throw bad("--allocator must be capbuddy, allocman or both, got '" + allocator + "'");
+        };
+        Distribution dist;
+        try {
+            dist = Distribution.valueOf(distribution.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw bad("--distribution must be p1, p2 or p3, got '" + distribution + "'");
+        }
+        if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
+            throw bad("--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
+        }
+        if (lifetime < 2) {
+            throw bad("--lifetime must be at least 2");
+        }
+        long n = switch (workload) {
+            case "mcmc" -> iterations == null ? 20_000 : iterations;
+            case "single" -> iterations == null ? 4096 : iterations;
+            case "contiguous" -> iterations == null ? 100 : iterations;
+            case "utilisation" -> 0;
+            default -> throw bad("WORKLOAD must be mcmc, single, contiguous or utilisation, got '" + workload + "'");
+        };
+        if (!workload.equals("utilisation") && (n < 1 || n > 10_000_000)) {
+            throw bad("--iterations must be 1..10000000");
+        }
+        int singleExponent = workload.equals("single") ? Math.min(15, 63 - Long.numberOfLeadingZeros(n)) : 0;
+        boolean showProgress = !json && System.console() != null;
+
+        List<AllocatorRun> runs = new ArrayList<>();
+        for (String a : allocators) {
+            BenchSystem sys = new BenchSystem(a, ram);
+            long total = switch (workload) {
+                case "mcmc" -> n;
+                case "single" -> 1L << singleExponent;
+                case "contiguous" -> 11 * n;
+                default -> ram >>> 12;
+            };
+            Progress progress = Progress.start(workload + " " + a, total, showProgress);
+            try {
+                runs.add(switch (workload) {
+                    case "mcmc" -> Workloads.mcmc(sys, seed, n, dist, lifetime, progress::step);
+                    case "single" -> Workloads.single(sys, singleExponent, progress::step);
+                    case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
+                    default -> Workloads.utilisation(sys, progress::step);
+                });
+            } finally {
+                progress.close();
+            }
+            var invariants = sys.kernel.checkInvariants();
+            if (!invariants.ok()) {
+                spec.commandLine().getErr().println("capbuddy bench: kernel invariants broken after " + a + ": " + invariants);
+                return 1;
+            }
+        }
+        BenchReport report = new BenchReport(workload, seed, workload.equals("single") ? 1L << singleExponent : n,
+                ram, workload.equals("mcmc") ? dist.name().toLowerCase(Locale.ROOT) : null, runs,
+                BenchSystem.ratios(runs));
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.println(json ? Json.write(report) : BenchOutput.table(report));
+        if (out != null) {
+            try {
+                for (Path written : BenchOutput.writeFiles(report, out)) {
+                    if (!json) {
+                        stdout.println("wrote " + written);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("capbuddy bench: cannot write to " + out + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,283 @@
+package org.capbuddy.cli.bench;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.TextTable;
+
+/**
+ * What {@code capbuddy bench} shows and writes: the terminal table, and the report files (JSON, CSV,
+ * PNG charts) in an output directory.
+ */
+public final class BenchOutput {
+    /** The column of ratios, present when {@link BenchReport#ratios()} has any. */
+    static final String RATIO_COLUMN = "capbuddy/allocman";
+    /** How many invocation labels the table lists per allocator. */
+    static final int TOP_LABELS = 5;
+
+    private BenchOutput() {
+    }
+
+    /**
+     * One table row and one CSV column: {@code key} names the figure in the JSON, the CSV and the
+     * ratios; {@code label} is what the terminal table shows.
+     */
+    private record Figure(String key, String label, Function<AllocatorRun, Object> value,
+                          Function<Object, String> format) {
+    }
+
+    private static final List<Figure> FIGURES = List.of(
+            new Figure("kernelInvocations", "kernel invocations", AllocatorRun::kernelInvocations, BenchOutput::count),
+            new Figure("invocationsPerFrame", "invocations per 4 KiB frame", AllocatorRun::invocationsPerFrame,
+                    v -> String.format(Locale.ROOT, "%,.3f", (Double) v)),
+            new Figure("objectsRetyped", "objects retyped", AllocatorRun::objectsRetyped, BenchOutput::count),
+            new Figure("bytesZeroed", "bytes zeroed", AllocatorRun::bytesZeroed, v -> ByteSize.format((Long) v)),
+            new Figure("modelledCycles", "modelled cycles", AllocatorRun::modelledCycles,
+                    v -> String.format(Locale.ROOT, "%,.0f", (Double) v)),
+            new Figure("bookkeepingBytes", "bookkeeping bytes", AllocatorRun::bookkeepingBytes,
+                    v -> ByteSize.format((Long) v)),
+            new Figure("wallMillis", "wall time (ms)", AllocatorRun::wallMillis,
+                    v -> String.format(Locale.ROOT, "%,.1f", (Double) v)),
+            new Figure("framesAllocated", "4 KiB frames allocated", AllocatorRun::framesAllocated, BenchOutput::count),
+            new Figure("iterationReached", "iteration reached", AllocatorRun::iterationReached, BenchOutput::count),
+            new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"));
+
+    // ---------------------------------------------------------------------------------------------
+    // The terminal table
+
+    /**
+     * The report for people: a heading with the parameters, one row per figure and one column per
+     * allocator (plus the ratio capbuddy/allocman where there is one), the busiest invocation labels
+     * of each allocator, and the workload's extra figures.
+     */
+    public static String table(BenchReport r) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s%s%n", r.workload(),
+                r.seed(), r.iterations(), ByteSize.format(r.ramBytes()),
+                r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution()));
+        out.append('\n');
+
+        boolean ratios = !r.ratios().isEmpty();
+        List<String> header = new ArrayList<>();
+        header.add("figure");
+        r.runs().forEach(run -> header.add(run.allocator()));
+        if (ratios) {
+            header.add(RATIO_COLUMN);
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Figure f : FIGURES) {
+            List<String> row = new ArrayList<>();
+            row.add(f.label());
+            for (AllocatorRun run : r.runs()) {
+                row.add(f.format().apply(f.value().apply(run)));
+            }
+            if (ratios) {
+                Double ratio = r.ratios().get(f.key());
+                row.add(ratio == null ? "-" : ratio(ratio));
+            }
+            rows.add(row);
+        }
+        out.append(render(header, rows, 1));
+
+        List<List<String>> labels = new ArrayList<>();
+        for (AllocatorRun run : r.runs()) {
+            run.invocationsByLabel().entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+                            .thenComparing(Map.Entry.comparingByKey()))
+                    .limit(TOP_LABELS)
+                    .forEach(e -> labels.add(List.of(run.allocator(), e.getKey(), count(e.getValue()),
+                            run.kernelInvocations() == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%",
+                                    100.0 * e.getValue() / run.kernelInvocations()))));
+        }
+        if (!labels.isEmpty()) {
+            out.append('\n').append("top kernel invocations").append('\n');
+            out.append(render(List.of("allocator", "invocation", "count", "share"), labels, 2));
+        }
+
+        TreeSet<String> extraKeys = extraKeys(r);
+        if (!extraKeys.isEmpty()) {
+            List<String> extraHeader = new ArrayList<>();
+            extraHeader.add("extra figure");
+            r.runs().forEach(run -> extraHeader.add(run.allocator()));
+            List<List<String>> extra = new ArrayList<>();
+            for (String key : extraKeys) {
+                List<String> row = new ArrayList<>();
+                row.add(key);
+                for (AllocatorRun run : r.runs()) {
+                    Double v = run.extra().get(key);
+                    row.add(v == null ? "-" : number(v));
+                }
+                extra.add(row);
+            }
+            out.append('\n').append(render(extraHeader, extra, 1));
+        }
+        return out.toString();
+    }
+
+    /**
+     * A TextTable whose first {@code textColumns} columns are left-aligned and whose other columns
+     * are right-aligned, even where a column mixes numbers with "-", "yes" or "%" (TextTable would
+     * left-align those).
+     */
+    private static String render(List<String> header, List<List<String>> rows, int textColumns) {
+        int[] width = new int[header.size()];
+        for (int i = 0; i < width.length; i++) {
+            width[i] = header.get(i).length();
+            for (List<String> row : rows) {
+                width[i] = Math.max(width[i], row.get(i).length());
+            }
+        }
+        TextTable t = new TextTable(padded(header, width, textColumns).toArray(String[]::new));
+        for (List<String> row : rows) {
+            t.row(padded(row, width, textColumns).toArray());
+        }
+        return t.render();
+    }
+
+    private static List<String> padded(List<String> cells, int[] width, int textColumns) {
+        List<String> out = new ArrayList<>(cells.size());
+        for (int i = 0; i < cells.size(); i++) {
+            String c = cells.get(i);
+            out.add(i < textColumns ? c : " ".repeat(width[i] - c.length()) + c);
+        }
+        return out;
+    }
+
+    private static String count(Object v) {
+        return String.format(Locale.ROOT, "%,d", (Long) v);
+    }
+
+    private static String number(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return String.format(Locale.ROOT, "%,d", (long) v);
+        }
+        return Math.abs(v) < 1 ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%,.2f", v);
+    }
+
+    private static TreeSet<String> extraKeys(BenchReport r) {
+        TreeSet<String> keys = new TreeSet<>();
+        r.runs().forEach(run -> keys.addAll(run.extra().keySet()));
+        return keys;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The report files
+
+    /**
+     * Writes the report into {@code outDir} (created if missing): {@code <workload>.json}, {@code
+     * <workload>.csv} (one row per allocator), {@code <workload>-footprint.csv} and the PNG charts
+     * (footprint when there are samples, invocations per frame, and free blocks by size when the
+     * workload recorded them). Returns the files written, in that order.
+     */
+    public static List<Path> writeFiles(BenchReport r, Path outDir) throws IOException {
+        Files.createDirectories(outDir);
+        String base = fileBase(r.workload());
+        List<Path> written = new ArrayList<>();
+        written.add(write(outDir.resolve(base + ".json"), Json.write(r) + "\n"));
+        written.add(write(outDir.resolve(base + ".csv"), csv(r)));
+        written.add(write(outDir.resolve(base + "-footprint.csv"), footprintCsv(r)));
+        written.addAll(ReportCharts.write(r, outDir, base));
+        return List.copyOf(written);
+    }
+
+    /** The column names of {@code <workload>.csv} for this report. */
+    static List<String> csvHeader(BenchReport r) {
+        List<String> header = new ArrayList<>();
+        header.add("allocator");
+        FIGURES.forEach(f -> header.add(f.key()));
+        extraKeys(r).forEach(header::add);
+        labelKeys(r).forEach(label -> header.add("invocations:" + label));
+        return header;
+    }
+
+    static String csv(BenchReport r) {
+        StringBuilder out = new StringBuilder();
+        csvLine(out, csvHeader(r));
+        TreeSet<String> extraKeys = extraKeys(r);
+        TreeSet<String> labelKeys = labelKeys(r);
+        for (AllocatorRun run : r.runs()) {
+            List<String> row = new ArrayList<>();
+            row.add(run.allocator());
+            for (Figure f : FIGURES) {
+                row.add(csvValue(f.value().apply(run)));
+            }
+            for (String key : extraKeys) {
+                row.add(csvValue(run.extra().get(key)));
+            }
+            for (String label : labelKeys) {
+                row.add(csvValue(run.invocationsByLabel().getOrDefault(label, 0L)));
+            }
+            csvLine(out, row);
+        }
+        return out.toString();
+    }
+
+    static String footprintCsv(BenchReport r) {
+        StringBuilder out = new StringBuilder();
+        csvLine(out, List.of("iteration", "allocator", "framesLive"));
+        for (AllocatorRun run : r.runs()) {
+            for (long[] sample : run.footprint()) {
+                csvLine(out, List.of(Long.toString(sample[0]), run.allocator(), Long.toString(sample[1])));
+            }
+        }
+        return out.toString();
+    }
+
+    private static TreeSet<String> labelKeys(BenchReport r) {
+        TreeSet<String> keys = new TreeSet<>();
+        r.runs().forEach(run -> keys.addAll(run.invocationsByLabel().keySet()));
+        return keys;
+    }
+
+    private static String csvValue(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (v instanceof Double d) {
+            return d.isNaN() || d.isInfinite() ? "" : BigDecimal.valueOf(d).toPlainString();
+        }
+        return v.toString();
+    }
+
+    private static void csvLine(StringBuilder out, List<String> cells) {
+        for (int i = 0; i < cells.size(); i++) {
+            String c = cells.get(i);
+            if (c.contains(",") || c.contains("\"") || c.contains("\n") || c.contains("\r")) {
+                c = '"' + c.replace("\"", "\"\"") + '"';
+            }
+            out.append(i == 0 ? "" : ",").append(c);
+        }
+        out.append('\n');
+    }
+
+    /** The workload's name made safe for a file name. */
+    static String fileBase(String workload) {
+        String s = workload == null ? "" : workload.replaceAll("[^A-Za-z0-9._-]", "_");
+        return s.isEmpty() || s.startsWith(".") ? "bench" + s : s;
+    }
+
+    private static Path write(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** A ratio with four significant digits, so that 1/3000 does not print as 0.000. */
+    static String ratio(double r) {
+        return r == 0 || Math.abs(r) >= 0.001 ? String.format(Locale.ROOT, "%.3f", r)
+                : new java.math.BigDecimal(r).round(new java.math.MathContext(4)).toPlainString();
+    }
+}

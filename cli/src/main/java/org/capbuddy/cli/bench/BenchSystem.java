@@ -1,0 +1,132 @@
+package org.capbuddy.cli.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.cost.CostSnapshot;
+import org.capbuddy.libos.bootstrap.Booted;
+import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.capbuddy.CapBuddyVka;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+
+/**
+ * A freshly booted machine (CapBuddy's kernel configuration) with allocman, and one of the two
+ * ways of getting frames the benchmarks compare:
+ * <ul>
+ *   <li>{@code capbuddy}: the CapBuddy pool; a block of n frames is one request for 2^ceil(log2 n)
+ *       contiguous frames (no unmapped check on free: the benchmark never maps them);</li>
+ *   <li>{@code allocman}: the stock path; a block of n frames is n separate 4 KiB frames, each a
+ *       slot and a Retype through allocman's split allocator, freed with a delete each.</li>
+ * </ul>
+ */
+final class BenchSystem {
+    final String allocator;
+    final Kernel kernel;
+    final Booted booted;
+    final CapBuddyVka pool;
+    final Vka vka;
+    private CostSnapshot start;
+    private long startNanos;
+
+    BenchSystem(String allocator, long ramBytes) {
+        this.allocator = allocator;
+        this.kernel = Kernel.boot(KernelConfig.capBuddy(ramBytes));
+        Result<Booted> b = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
+                BootstrapConfig.singleLevel(64 << 10));
+        if (!b.isOk()) {
+            throw new IllegalStateException("allocman bootstrap failed: " + b.error());
+        }
+        this.booted = b.value();
+        this.pool = allocator.equals("capbuddy")
+                ? new CapBuddyVka(booted.vka(), new PoolConfig(1, false, booted.vspace())) : null;
+        this.vka = pool != null ? pool : booted.vka();
+    }
+
+    /** A block of {@code frames} frames, the allocator's way; null when memory ran out. */
+    Block alloc(int frames) {
+        if (pool != null) {
+            int order = 32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1);
+            Result<CSpacePath> b = VkaObjects.allocFrameContiguous(pool, 12 + order);
+            return b.isOk() ? new Block(frames, b.value(), null) : null;
+        }
+        VkaObject[] each = new VkaObject[frames];
+        for (int i = 0; i < frames; i++) {
+            Result<VkaObject> f = VkaObjects.allocFrame(vka, 12);
+            if (!f.isOk()) {
+                for (int j = 0; j < i; j++) {
+                    VkaObjects.free(vka, each[j]);
+                }
+                return null;
+            }
+            each[i] = f.value();
+        }
+        return new Block(frames, null, each);
+    }
+
+    void free(Block b) {
+        if (b.contiguous() != null) {
+            VkaObjects.freeFrameContiguous(pool, b.contiguous());
+        } else {
+            for (VkaObject f : b.separate()) {
+                VkaObjects.free(vka, f);
+            }
+        }
+    }
+
+    /** A block as the allocator handed it out: one contiguous pool block, or separate frames. */
+    record Block(int requested, CSpacePath contiguous, VkaObject[] separate) {
+        long handedOut() {
+            return contiguous != null ? contiguous.window() : requested;
+        }
+    }
+
+    void startMeasuring() {
+        start = kernel.costs();
+        startNanos = System.nanoTime();
+    }
+
+    /** The run's figures since {@link #startMeasuring}. */
+    AllocatorRun finish(long framesAllocated, long iterationReached, boolean completed, List<long[]> footprint,
+                        List<Long> freeBlocksByOrder, Map<String, Double> extra) {
+        double wallMillis = (System.nanoTime() - startNanos) / 1e6;
+        CostSnapshot c = kernel.costs().minus(start);
+        Map<String, Long> byLabel = new TreeMap<>();
+        c.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
+        return new AllocatorRun(allocator, c.totalInvocations(), byLabel, c.totalObjectsCreated(), c.bytesZeroed(),
+                kernel.config().costModel().cycles(c), booted.allocman().accounting().mspaceBytesInUse(), wallMillis,
+                framesAllocated, iterationReached, completed, footprint, freeBlocksByOrder, extra);
+    }
+
+    /** Ratios capbuddy/allocman of the figures both runs have, measured in the same command. */
+    static Map<String, Double> ratios(List<AllocatorRun> runs) {
+        AllocatorRun cb = runs.stream().filter(r -> r.allocator().equals("capbuddy")).findFirst().orElse(null);
+        AllocatorRun st = runs.stream().filter(r -> r.allocator().equals("allocman")).findFirst().orElse(null);
+        Map<String, Double> out = new TreeMap<>();
+        if (cb == null || st == null) {
+            return out;
+        }
+        put(out, "kernelInvocations", cb.kernelInvocations(), st.kernelInvocations());
+        put(out, "invocationsPerFrame", cb.invocationsPerFrame(), st.invocationsPerFrame());
+        put(out, "objectsRetyped", cb.objectsRetyped(), st.objectsRetyped());
+        put(out, "bytesZeroed", cb.bytesZeroed(), st.bytesZeroed());
+        put(out, "modelledCycles", cb.modelledCycles(), st.modelledCycles());
+        put(out, "bookkeepingBytes", cb.bookkeepingBytes(), st.bookkeepingBytes());
+        put(out, "wallMillis", cb.wallMillis(), st.wallMillis());
+        put(out, "framesAllocated", cb.framesAllocated(), st.framesAllocated());
+        return out;
+    }
+
+    private static void put(Map<String, Double> out, String key, double a, double b) {
+        if (b != 0) {
+            out.put(key, a / b);
+        }
+    }
+}

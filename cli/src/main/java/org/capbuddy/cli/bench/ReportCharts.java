@@ -1,0 +1,151 @@
+package org.capbuddy.cli.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.BitmapEncoder.BitmapFormat;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.CategoryStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.Styler.LegendPosition;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The PNG charts of a bench report, drawn with XChart off screen. */
+final class ReportCharts {
+    /** Every chart's size in pixels. */
+    static final int WIDTH = 900;
+    static final int HEIGHT = 560;
+    /** Free-block chart: block sizes 2^0 .. 2^10 frames. */
+    static final int MAX_ORDER = 10;
+
+    private ReportCharts() {
+    }
+
+    /** Writes the charts that the report has data for; returns the files written. */
+    static List<Path> write(BenchReport r, Path outDir, String base) throws IOException {
+        // The launcher sets this; a caller that did not (tests, an IDE) must not need a display.
+        System.setProperty("java.awt.headless", "true");
+        List<Path> written = new ArrayList<>();
+        XYChart footprint = footprint(r);
+        if (footprint != null) {
+            written.add(save(footprint, outDir.resolve(base + "-footprint.png")));
+        }
+        if (!r.runs().isEmpty()) {
+            written.add(save(invocationsPerFrame(r), outDir.resolve(base + "-invocations-per-frame.png")));
+        }
+        CategoryChart free = freeBlocks(r);
+        if (free != null) {
+            written.add(save(free, outDir.resolve(base + "-free-blocks.png")));
+        }
+        return written;
+    }
+
+    private static String subtitle(BenchReport r) {
+        return String.format(Locale.ROOT, "%s, seed %d", r.workload(), r.seed());
+    }
+
+    /** Series name: the allocator, and where its run stopped early. */
+    private static String seriesName(AllocatorRun run) {
+        return run.completed() ? run.allocator()
+                : String.format(Locale.ROOT, "%s (failed at iteration %,d)", run.allocator(), run.iterationReached());
+    }
+
+    /** Frames live over the iterations, one line per allocator; null when no run has samples. */
+    static XYChart footprint(BenchReport r) {
+        if (r.runs().stream().allMatch(run -> run.footprint().isEmpty())) {
+            return null;
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Footprint: 4 KiB frames live (" + subtitle(r) + ")")
+                .xAxisTitle("iteration").yAxisTitle("frames live (4 KiB frames)").build();
+        XYStyler style = chart.getStyler();
+        style.setLegendPosition(LegendPosition.InsideNW);
+        style.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        style.setXAxisDecimalPattern("#,##0");
+        style.setYAxisDecimalPattern("#,##0");
+        for (AllocatorRun run : r.runs()) {
+            if (run.footprint().isEmpty()) {
+                continue;
+            }
+            double[] x = new double[run.footprint().size()];
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = run.footprint().get(i)[0];
+                y[i] = run.footprint().get(i)[1];
+            }
+            chart.addSeries(seriesName(run), x, y).setMarker(x.length > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+        }
+        return chart;
+    }
+
+    /** Kernel invocations per 4 KiB frame handed out, one bar per allocator. */
+    static CategoryChart invocationsPerFrame(BenchReport r) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Kernel invocations per 4 KiB frame allocated (" + subtitle(r) + ")")
+                .xAxisTitle("workload").yAxisTitle("kernel invocations per 4 KiB frame").build();
+        CategoryStyler style = chart.getStyler();
+        // Outside: a bar may reach the top of the plot, where an inside legend would hide it.
+        style.setLegendPosition(LegendPosition.OutsideS);
+        style.setLegendLayout(Styler.LegendLayout.Horizontal);
+        style.setLabelsVisible(true);
+        style.setYAxisMin(0.0);
+        style.setYAxisDecimalPattern("#,##0.###");
+        for (AllocatorRun run : r.runs()) {
+            chart.addSeries(seriesName(run), List.of(r.workload()), List.of(run.invocationsPerFrame()));
+        }
+        return chart;
+    }
+
+    /** Free blocks by block size 1..1024 frames, one series per allocator; null without data. */
+    static CategoryChart freeBlocks(BenchReport r) {
+        int orders = 0;
+        for (AllocatorRun run : r.runs()) {
+            orders = Math.max(orders, Math.min(run.freeBlocksByOrder().size(), MAX_ORDER + 1));
+        }
+        if (orders == 0) {
+            return null;
+        }
+        // Always the full 1..1024 axis so charts of different runs compare at a glance.
+        orders = MAX_ORDER + 1;
+        List<String> sizes = new ArrayList<>();
+        for (int k = 0; k < orders; k++) {
+            sizes.add(Long.toString(1L << k));
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Free blocks by size (" + subtitle(r) + ")")
+                .xAxisTitle("block size (frames)").yAxisTitle("free blocks").build();
+        CategoryStyler style = chart.getStyler();
+        style.setLegendPosition(LegendPosition.InsideNE);
+        style.setYAxisMin(0.0);
+        style.setYAxisDecimalPattern("#,##0");
+        for (AllocatorRun run : r.runs()) {
+            if (run.freeBlocksByOrder().isEmpty()) {
+                continue;
+            }
+            List<Long> counts = new ArrayList<>();
+            for (int k = 0; k < orders; k++) {
+                counts.add(k < run.freeBlocksByOrder().size() ? run.freeBlocksByOrder().get(k) : 0L);
+            }
+            chart.addSeries(seriesName(run), sizes, counts);
+        }
+        return chart;
+    }
+
+    private static Path save(Chart<?, ?> chart, Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
+        }
+        return file;
+    }
+}

@@ -1,0 +1,184 @@
+package org.capbuddy.cli.bench;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.capbuddy.PoolStats;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+
+/** The benchmark workloads, each run once per allocator on a fresh machine with the same seed. */
+final class Workloads {
+    private Workloads() {
+    }
+
+    /**
+     * The Monte Carlo experiment of the original (mcmc-default.c): each iteration draws a block
+     * size, allocates the block and gives it a lifetime uniform over 1..lifetime-1 iterations;
+     * blocks whose time is up are freed first. Runs to the iteration count or the first failure.
+     */
+    static AllocatorRun mcmc(BenchSystem sys, long seed, long iterations, Distribution dist, int lifetime,
+                             LongConsumer progress) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<Long, List<BenchSystem.Block>> dueAt = new HashMap<>();
+        List<long[]> footprint = new ArrayList<>();
+        long sampleEvery = Math.max(1, iterations / 500);
+        long live = 0;
+        long frames = 0;
+        long reached = 0;
+        boolean completed = true;
+        sys.startMeasuring();
+        for (long it = 1; it <= iterations; it++) {
+            List<BenchSystem.Block> expiring = dueAt.remove(it);
+            if (expiring != null) {
+                for (BenchSystem.Block b : expiring) {
+                    sys.free(b);
+                    live -= b.requested();
+                }
+            }
+            int size = dist.draw(random);
+            long life = 1 + random.nextInt(Math.max(1, lifetime - 1));
+            BenchSystem.Block b = sys.alloc(size);
+            if (b == null) {
+                completed = false;
+                break;
+            }
+            dueAt.computeIfAbsent(it + life, k -> new ArrayList<>()).add(b);
+            live += size;
+            frames += size;
+            reached = it;
+            if (it % sampleEvery == 0) {
+                footprint.add(new long[] {it, live});
+            }
+            progress.accept(1);
+        }
+        AllocatorRun run = sys.finish(frames, reached, completed, footprint, List.of(), Map.of());
+        dueAt.values().forEach(list -> list.forEach(sys::free));
+        return run;
+    }
+
+    /** 2^n single 4 KiB frames allocated, then all freed: the average cost per frame. */
+    static AllocatorRun single(BenchSystem sys, int n, LongConsumer progress) {
+        List<BenchSystem.Block> blocks = new ArrayList<>();
+        boolean completed = true;
+        sys.startMeasuring();
+        for (long i = 0; i < (1L << n); i++) {
+            BenchSystem.Block b = sys.alloc(1);
+            if (b == null) {
+                completed = false;
+                break;
+            }
+            blocks.add(b);
+            progress.accept(1);
+        }
+        for (BenchSystem.Block b : blocks) {
+            sys.free(b);
+        }
+        return sys.finish(blocks.size(), blocks.size(), completed, List.of(), List.of(), Map.of());
+    }
+
+    /**
+     * Contiguous blocks of 2^k frames, k = 0..10, {@code rounds} times each: from the pool (one
+     * request), or the stock way for contiguous frames (an untyped of the block's size, 2^k
+     * contiguous slots and one Retype into 2^k frames; freed by revoke, slots and untyped back).
+     */
+    static AllocatorRun contiguous(BenchSystem sys, int rounds, LongConsumer progress) {
+        long frames = 0;
+        boolean completed = true;
+        Map<String, Double> extra = new HashMap<>();
+        sys.startMeasuring();
+        outer:
+        for (int k = 0; k <= 10; k++) {
+            var before = sys.kernel.costs();
+            for (int r = 0; r < rounds; r++) {
+                if (sys.pool != null) {
+                    Result<CSpacePath> b = VkaObjects.allocFrameContiguous(sys.pool, 12 + k);
+                    if (!b.isOk()) {
+                        completed = false;
+                        break outer;
+                    }
+                    VkaObjects.freeFrameContiguous(sys.pool, b.value());
+                } else if (!stockContiguous(sys, k)) {
+                    completed = false;
+                    break outer;
+                }
+                frames += 1L << k;
+                progress.accept(1);
+            }
+            extra.put("invocationsPerBlock.2^" + k,
+                    sys.kernel.costs().minus(before).totalInvocations() / (double) rounds);
+        }
+        return sys.finish(frames, frames, completed, List.of(), List.of(), extra);
+    }
+
+    private static boolean stockContiguous(BenchSystem sys, int k) {
+        Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, 12 + k);
+        if (!ut.isOk()) {
+            return false;
+        }
+        Result<CSpacePath> run = sys.vka.cspaceAllocContiguous(k);
+        if (!run.isOk()) {
+            VkaObjects.free(sys.vka, ut.value());
+            return false;
+        }
+        CSpacePath p = run.value();
+        var r = sys.vka.sel4().untypedRetype(ut.value().cptr(), ObjectType.SMALL_PAGE, 12, p.root(), p.dest(),
+                p.destDepth(), p.offset(), 1L << k);
+        if (r.isOk()) {
+            var path = sys.vka.cspaceMakePath(ut.value().cptr());
+            sys.vka.sel4().cnodeRevoke(path.root(), path.capPtr(), path.capDepth());
+        }
+        sys.vka.cspaceFreeContiguous(p.capPtr(), k);
+        VkaObjects.free(sys.vka, ut.value());
+        return r.isOk();
+    }
+
+    /**
+     * 4 KiB frames until memory is exhausted; then the largest untyped still allocatable, the
+     * pool's free blocks by size, and the fraction of RAM that became frames.
+     */
+    static AllocatorRun utilisation(BenchSystem sys, LongConsumer progress) {
+        List<BenchSystem.Block> blocks = new ArrayList<>();
+        sys.startMeasuring();
+        while (true) {
+            BenchSystem.Block b = sys.alloc(1);
+            if (b == null) {
+                break;
+            }
+            blocks.add(b);
+            if (blocks.size() % 1024 == 0) {
+                progress.accept(1024);
+            }
+        }
+        Map<String, Double> extra = new HashMap<>();
+        int largest = 0;
+        for (int bits = 30; bits >= 4; bits--) {
+            Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, bits);
+            if (ut.isOk()) {
+                largest = bits;
+                VkaObjects.free(sys.vka, ut.value());
+                break;
+            }
+        }
+        extra.put("largestAllocatableUntypedBits", (double) largest);
+        long ram = sys.kernel.bootInfo().ramUntypedBytes();
+        extra.put("usableFraction", blocks.size() * 4096.0 / ram);
+        List<Long> freeBlocks = List.of();
+        if (sys.pool != null) {
+            PoolStats stats = sys.pool.pool().stats();
+            freeBlocks = stats.freeBlocksByOrder();
+            extra.put("poolTrees", (double) stats.trees());
+        }
+        AllocatorRun run = sys.finish(blocks.size(), blocks.size(), false, List.of(), freeBlocks, extra);
+        for (BenchSystem.Block b : blocks) {
+            sys.free(b);
+        }
+        return run;
+    }
+}

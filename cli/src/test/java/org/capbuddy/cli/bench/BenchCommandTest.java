@@ -1,0 +1,70 @@
+package org.capbuddy.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.capbuddy.cli.CapBuddyCommand;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+
+    private static String[] run(String... args) {
+        CommandLine cli = CapBuddyCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    private static JsonNode json(String... args) throws Exception {
+        String[] r = run(args);
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        return new ObjectMapper().readTree(r[1]);
+    }
+
+    @Test
+    void mcmcBothReportsEachAllocatorAndRatiosAndTheSameSeedGivesTheSameCounts() throws Exception {
+        JsonNode a = json("bench", "mcmc", "--allocator", "both", "--json", "--iterations", "300", "--seed", "5",
+                "--ram", "256M");
+        JsonNode b = json("bench", "mcmc", "--allocator", "both", "--json", "--iterations", "300", "--seed", "5",
+                "--ram", "256M");
+        for (int i = 0; i < 2; i++) {
+            JsonNode run = a.get("runs").get(i);
+            for (String field : new String[] {"kernelInvocations", "framesAllocated", "modelledCycles", "wallMillis"}) {
+                assertThat(run.has(field)).as(field).isTrue();
+            }
+            assertThat(run.get("kernelInvocations").asLong()).isEqualTo(b.get("runs").get(i).get("kernelInvocations").asLong());
+            assertThat(run.get("objectsRetyped").asLong()).isEqualTo(b.get("runs").get(i).get("objectsRetyped").asLong());
+            assertThat(run.get("bytesZeroed").asLong()).isEqualTo(b.get("runs").get(i).get("bytesZeroed").asLong());
+        }
+        assertThat(a.get("runs").get(0).get("allocator").asText()).isEqualTo("capbuddy");
+        assertThat(a.at("/ratios/kernelInvocations").asDouble()).isBetween(0.0, 0.1);
+        assertThat(a.get("runs").get(0).get("framesAllocated").asLong())
+                .isEqualTo(a.get("runs").get(1).get("framesAllocated").asLong());
+    }
+
+    @Test
+    void everyWorkloadRuns() throws Exception {
+        JsonNode single = json("bench", "single", "--json", "--iterations", "256", "--ram", "128M");
+        assertThat(single.at("/runs/0/framesAllocated").asLong()).isEqualTo(256);
+        JsonNode contiguous = json("bench", "contiguous", "--json", "--iterations", "3", "--ram", "128M");
+        assertThat(contiguous.at("/runs/0/extra").has("invocationsPerBlock.2^10")).isTrue();
+        JsonNode utilisation = json("bench", "utilisation", "--json", "--allocator", "capbuddy", "--ram", "64M");
+        assertThat(utilisation.at("/runs/0/extra/usableFraction").asDouble()).isBetween(0.5, 1.0);
+        assertThat(utilisation.at("/runs/0/freeBlocksByOrder").size()).isEqualTo(11);
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        assertThat(run("bench", "slab")[2]).contains("WORKLOAD must be");
+        assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator must be");
+        assertThat(run("bench", "mcmc", "--distribution", "p9")[2]).contains("--distribution must be");
+        assertThat(run("bench", "mcmc", "--iterations", "0")[0]).isEqualTo("2");
+    }
+}

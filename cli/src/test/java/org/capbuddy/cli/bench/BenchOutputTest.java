@@ -1,0 +1,220 @@
+package org.capbuddy.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BenchOutputTest {
+    /** Under target/ so the charts can be looked at after the run. */
+    private static final Path OUT = Path.of("target", "bench-output-test");
+
+    private static BenchReport report;
+    private static List<Path> files;
+
+    @BeforeAll
+    static void writeReport() throws IOException {
+        AllocatorRun capbuddy = new AllocatorRun("capbuddy", 1_200, Map.of("UntypedRetype", 700L, "CNodeDelete", 300L,
+                "CNodeRevoke", 150L, "PageMap", 40L, "PageUnmap", 6L, "TCBSuspend", 4L),
+                64, 4_194_304, 150_000.0, 65_536, 12.5, 1_024, 100, true,
+                List.of(new long[] {0, 0}, new long[] {25, 300}, new long[] {50, 520}, new long[] {75, 610},
+                        new long[] {100, 580}),
+                List.of(3L, 2L, 4L, 1L, 0L, 2L, 1L, 0L, 0L, 1L, 3L),
+                Map.of("largestUntypedBytes", 8_388_608.0, "usableFraction", 0.9375));
+        AllocatorRun allocman = new AllocatorRun("allocman", 4_800, Map.of("UntypedRetype", 2_400L,
+                "CNodeDelete", 2_300L, "CNodeRevoke", 100L),
+                2_048, 8_388_608, 600_000.0, 262_144, 50.0, 1_024, 80, false,
+                List.of(new long[] {0, 0}, new long[] {25, 280}, new long[] {50, 500}, new long[] {80, 700}),
+                List.of(40L, 12L, 6L, 2L, 1L, 0L, 0L, 0L, 0L, 0L, 0L),
+                Map.of("largestUntypedBytes", 1_048_576.0));
+        report = new BenchReport("fragmentation", 42, 100, 1L << 30, "p1", List.of(capbuddy, allocman),
+                BenchSystem.ratios(List.of(capbuddy, allocman)));
+        if (Files.exists(OUT)) {
+            try (Stream<Path> walk = Files.walk(OUT)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        files = BenchOutput.writeFiles(report, OUT.resolve("nested"));
+    }
+
+    @Test
+    void tableHasFiguresRatiosLabelsAndExtras() {
+        String table = BenchOutput.table(report);
+        assertThat(table).contains("workload fragmentation", "seed 42", "RAM 1 GiB", "distribution p1");
+        assertThat(table).contains("capbuddy", "allocman", "capbuddy/allocman");
+        assertThat(lineOf(table, "kernel invocations ")).contains("1,200", "4,800", "0.250");
+        assertThat(lineOf(table, "invocations per 4 KiB frame")).contains("1.172", "4.688", "0.250");
+        assertThat(lineOf(table, "objects retyped")).contains("64", "2,048", "0.031");
+        assertThat(lineOf(table, "bytes zeroed")).contains("4 MiB", "8 MiB", "0.500");
+        assertThat(lineOf(table, "modelled cycles")).contains("150,000", "600,000", "0.250");
+        assertThat(lineOf(table, "bookkeeping bytes")).contains("64 KiB", "256 KiB", "0.250");
+        assertThat(lineOf(table, "wall time (ms)")).contains("12.5", "50.0", "0.250");
+        assertThat(lineOf(table, "4 KiB frames allocated")).contains("1,024", "1.000");
+        // No ratio for these: the ratio column shows "-".
+        assertThat(lineOf(table, "iteration reached")).contains("100", "80").endsWith("-");
+        assertThat(lineOf(table, "completed")).contains("yes", "no").endsWith("-");
+        assertThat(table).contains("top kernel invocations");
+        assertThat(lineMatching(table, "capbuddy +UntypedRetype .*")).contains("700", "58.3%");
+        assertThat(lineMatching(table, "allocman +CNodeDelete .*")).contains("2,300", "47.9%");
+        // Only the top five labels of capbuddy's six.
+        assertThat(table).doesNotContain("TCBSuspend");
+        assertThat(lineOf(table, "largestUntypedBytes")).contains("8,388,608", "1,048,576");
+        assertThat(lineOf(table, "usableFraction")).contains("0.9375").endsWith("-");
+        System.out.println(table);
+    }
+
+    @Test
+    void tableWithoutRatiosHasNoRatioColumn() {
+        BenchReport one = new BenchReport("churn", 1, 10, 1L << 20, "", List.of(report.runs().get(0)), Map.of());
+        String table = BenchOutput.table(one);
+        assertThat(table).doesNotContain("capbuddy/allocman").doesNotContain("distribution");
+        assertThat(lineOf(table, "kernel invocations ")).contains("1,200");
+    }
+
+    @Test
+    void writesTheExpectedFiles() {
+        Path dir = OUT.resolve("nested");
+        assertThat(files).containsExactly(dir.resolve("fragmentation.json"), dir.resolve("fragmentation.csv"),
+                dir.resolve("fragmentation-footprint.csv"), dir.resolve("fragmentation-footprint.png"),
+                dir.resolve("fragmentation-invocations-per-frame.png"), dir.resolve("fragmentation-free-blocks.png"));
+        assertThat(files).allMatch(Files::isRegularFile);
+    }
+
+    @Test
+    void jsonParsesBack() throws IOException {
+        JsonNode json = new ObjectMapper().readTree(OUT.resolve("nested/fragmentation.json").toFile());
+        assertThat(json.get("workload").asText()).isEqualTo("fragmentation");
+        assertThat(json.get("seed").asLong()).isEqualTo(42);
+        assertThat(json.get("runs")).hasSize(2);
+        JsonNode cb = json.get("runs").get(0);
+        assertThat(cb.get("allocator").asText()).isEqualTo("capbuddy");
+        assertThat(cb.get("kernelInvocations").asLong()).isEqualTo(1_200);
+        assertThat(cb.get("invocationsByLabel").get("UntypedRetype").asLong()).isEqualTo(700);
+        assertThat(cb.get("footprint")).hasSize(5);
+        assertThat(cb.get("footprint").get(2).get(1).asLong()).isEqualTo(520);
+        assertThat(cb.get("freeBlocksByOrder")).hasSize(11);
+        assertThat(json.get("ratios").get("kernelInvocations").asDouble()).isEqualTo(0.25);
+    }
+
+    @Test
+    void csvHasOneRowPerAllocator() throws IOException {
+        List<String> lines = Files.readAllLines(OUT.resolve("nested/fragmentation.csv"));
+        assertThat(lines).hasSize(3);
+        String[] header = lines.get(0).split(",");
+        assertThat(header).startsWith("allocator", "kernelInvocations", "invocationsPerFrame", "objectsRetyped",
+                "bytesZeroed", "modelledCycles", "bookkeepingBytes", "wallMillis", "framesAllocated",
+                "iterationReached", "completed", "largestUntypedBytes", "usableFraction");
+        assertThat(header).contains("invocations:UntypedRetype", "invocations:TCBSuspend");
+        for (String line : lines.subList(1, 3)) {
+            assertThat(line.split(",", -1)).hasSize(header.length);
+        }
+        String[] cb = lines.get(1).split(",", -1);
+        assertThat(cb[0]).isEqualTo("capbuddy");
+        assertThat(cb[1]).isEqualTo("1200");
+        assertThat(Double.parseDouble(cb[2])).isEqualTo(1_200 / 1_024.0);
+        assertThat(cb[10]).isEqualTo("true");
+        String[] am = lines.get(2).split(",", -1);
+        assertThat(am[0]).isEqualTo("allocman");
+        assertThat(am[10]).isEqualTo("false");
+        assertThat(am[12]).isEmpty(); // allocman has no usableFraction
+        int tcb = List.of(header).indexOf("invocations:TCBSuspend");
+        assertThat(am[tcb]).isEqualTo("0");
+    }
+
+    @Test
+    void footprintCsvHasOneRowPerSample() throws IOException {
+        List<String> lines = Files.readAllLines(OUT.resolve("nested/fragmentation-footprint.csv"));
+        assertThat(lines.get(0)).isEqualTo("iteration,allocator,framesLive");
+        assertThat(lines).hasSize(1 + 5 + 4);
+        assertThat(lines).contains("50,capbuddy,520", "80,allocman,700");
+    }
+
+    @Test
+    void pngsDecodeToTheChartSize() throws IOException {
+        for (Path png : files.stream().filter(p -> p.toString().endsWith(".png")).toList()) {
+            assertThat(Files.size(png)).as(png.toString()).isGreaterThan(1_000);
+            BufferedImage image = ImageIO.read(png.toFile());
+            assertThat(image).as(png.toString()).isNotNull();
+            assertThat(image.getWidth()).isEqualTo(ReportCharts.WIDTH);
+            assertThat(image.getHeight()).isEqualTo(ReportCharts.HEIGHT);
+        }
+    }
+
+    @Test
+    void noFreeBlockChartWithoutFreeBlocks(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        AllocatorRun plain = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, true,
+                List.of(), List.of(), Map.of());
+        List<Path> written = BenchOutput.writeFiles(
+                new BenchReport("one/off", 7, 1, 1L << 20, "p2", List.of(plain), Map.of()), dir);
+        assertThat(written).extracting(p -> p.getFileName().toString()).containsExactly("one_off.json",
+                "one_off.csv", "one_off-footprint.csv", "one_off-invocations-per-frame.png");
+        assertThat(Files.readAllLines(dir.resolve("one_off-footprint.csv"))).containsExactly(
+                "iteration,allocator,framesLive");
+    }
+
+    @Test
+    void disabledProgressPrintsNothing() {
+        assertThat(captured(() -> {
+            try (Progress p = Progress.start("bench", 1_000, false)) {
+                assertThat(p.enabled()).isFalse();
+                for (int i = 0; i < 1_000; i++) {
+                    p.step(1);
+                }
+            }
+        })).isEmpty();
+    }
+
+    @Test
+    void progressWithoutAConsolePrintsNothing() {
+        assumeThat(System.console()).isNull();
+        assertThat(captured(() -> {
+            try (Progress p = Progress.start("bench", 10, true)) {
+                assertThat(p.enabled()).isFalse();
+                p.step(10);
+            }
+        })).isEmpty();
+    }
+
+    private static String captured(Runnable action) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        try {
+            action.run();
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String lineMatching(String table, String regex) {
+        return table.lines().filter(l -> l.matches(regex)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line matching '" + regex + "' in\n" + table));
+    }
+
+    private static String lineOf(String table, String start) {
+        return table.lines().filter(l -> l.startsWith(start)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line starting '" + start + "' in\n" + table));
+    }
+}
