@@ -107,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
                     case "mcmc" -> Workloads.mcmc(sys, seed, n, dist, lifetime, progress::step);
                     case "single" -> Workloads.single(sys, singleExponent, progress::step);
                     case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
-                    default -> Workloads.utilisation(sys, progress::step);
+                    default -> Workloads.utilisation(sys, seed, progress::step);
                 });
             } finally {
                 progress.close();

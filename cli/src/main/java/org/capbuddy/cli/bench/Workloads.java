@@ -140,10 +140,11 @@ final class Workloads {
     }
 
     /**
-     * 4 KiB frames until memory is exhausted; then the largest untyped still allocatable, the
-     * pool's free blocks by size, and the fraction of RAM that became frames.
+     * 4 KiB frames until memory is exhausted (the fraction of RAM that became frames); then a
+     * seeded random half of them freed, to show what fragmentation leaves: the largest untyped
+     * still allocatable and the pool's free blocks by size.
      */
-    static AllocatorRun utilisation(BenchSystem sys, LongConsumer progress) {
+    static AllocatorRun utilisation(BenchSystem sys, long seed, LongConsumer progress) {
         List<BenchSystem.Block> blocks = new ArrayList<>();
         sys.startMeasuring();
         while (true) {
@@ -157,6 +158,17 @@ final class Workloads {
             }
         }
         Map<String, Double> extra = new HashMap<>();
+        long ram = sys.kernel.bootInfo().ramUntypedBytes();
+        extra.put("usableFraction", blocks.size() * 4096.0 / ram);
+        long allocatedAtExhaustion = blocks.size();
+        SplittableRandom random = new SplittableRandom(seed);
+        java.util.Collections.shuffle(blocks, new java.util.Random(random.nextLong()));
+        List<BenchSystem.Block> freed = new ArrayList<>(blocks.subList(0, blocks.size() / 2));
+        blocks.subList(0, blocks.size() / 2).clear();
+        for (BenchSystem.Block b : freed) {
+            sys.free(b);
+        }
+        extra.put("framesFreedAfterExhaustion", (double) freed.size());
         int largest = 0;
         for (int bits = 30; bits >= 4; bits--) {
             Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, bits);
@@ -167,15 +179,13 @@ final class Workloads {
             }
         }
         extra.put("largestAllocatableUntypedBits", (double) largest);
-        long ram = sys.kernel.bootInfo().ramUntypedBytes();
-        extra.put("usableFraction", blocks.size() * 4096.0 / ram);
         List<Long> freeBlocks = List.of();
         if (sys.pool != null) {
             PoolStats stats = sys.pool.pool().stats();
             freeBlocks = stats.freeBlocksByOrder();
             extra.put("poolTrees", (double) stats.trees());
         }
-        AllocatorRun run = sys.finish(blocks.size(), blocks.size(), false, List.of(), freeBlocks, extra);
+        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, false, List.of(), freeBlocks, extra);
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }
