@@ -1,6 +1,5 @@
 package org.capbuddy.libos.capbuddy;
 
-import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
@@ -8,6 +7,7 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.ForwardingVka;
 import org.capbuddy.libos.vka.Vka;
 
 /**
@@ -17,15 +17,14 @@ import org.capbuddy.libos.vka.Vka;
  * {@code VkaObjects} hands out the pool's own caps; a caller that names its own destination slot
  * gets a copy, whose cookie lets {@link #utspaceFree} give the frame back to the pool.
  */
-public final class CapBuddyVka implements Vka {
+public final class CapBuddyVka extends ForwardingVka {
     /** Marks a cookie as "pool frame copied into the caller's slot"; the low bits are the pool cptr. */
     static final long COPY_COOKIE_TAG = 1L << 62;
 
-    private final Vka inner;
     private final CapBuddyPool pool;
 
     public CapBuddyVka(Vka inner, PoolConfig config) {
-        this.inner = inner;
+        super(inner);
         this.pool = new CapBuddyPool(inner, config);
     }
 
@@ -93,57 +92,5 @@ public final class CapBuddyVka implements Vka {
             return pool.paddrOf(cookie & ~COPY_COOKIE_TAG);
         }
         return inner.utspacePaddr(cookie, type, sizeBits);
-    }
-
-    // ---- everything else passes through
-
-    @Override
-    public Sel4 sel4() {
-        return inner.sel4();
-    }
-
-    @Override
-    public Result<Long> cspaceAlloc() {
-        return inner.cspaceAlloc();
-    }
-
-    @Override
-    public CSpacePath cspaceMakePath(long cptr) {
-        return inner.cspaceMakePath(cptr);
-    }
-
-    @Override
-    public Result<Void> cspaceFree(long cptr) {
-        return inner.cspaceFree(cptr);
-    }
-
-    @Override
-    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
-        return inner.utspaceAllocAt(dest, type, sizeBits, paddr);
-    }
-
-    @Override
-    public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr, boolean canUseDevice) {
-        return inner.utspaceAllocAt(dest, type, sizeBits, paddr, canUseDevice);
-    }
-
-    @Override
-    public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
-        return inner.cspaceAllocContiguous(numBits);
-    }
-
-    @Override
-    public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
-        return inner.cspaceFreeContiguous(firstCptr, numBits);
-    }
-
-    @Override
-    public Result<Long> bookkeepingAlloc(long bytes) {
-        return inner.bookkeepingAlloc(bytes);
-    }
-
-    @Override
-    public Result<Void> bookkeepingFree(long address, long bytes) {
-        return inner.bookkeepingFree(address, bytes);
     }
 }
