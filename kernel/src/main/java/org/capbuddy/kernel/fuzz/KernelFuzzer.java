@@ -26,7 +26,11 @@ import org.capbuddy.kernel.invariant.InvariantReport;
  * stubs, about half of them with plausible arguments (caps it made, slots in a small window,
  * depth 64, aligned addresses) so that deep paths run, and the rest hostile (random cptrs,
  * depths, types, sizes, labels, lengths). The oracle is that no invocation throws and the
- * invariant checker stays green.
+ * invariant checker stays green. Used by the tests (a bounded number of operations in CI) and by
+ * {@code capbuddy fuzz --layer kernel} for long soaks.
+ *
+ * <p>It reads the kernel's state (to aim at caps of the right type), which only test tooling
+ * may do.
  */
 public final class KernelFuzzer {
     private static final long ROOT = InitialCap.INIT_THREAD_CNODE.cptr();
@@ -75,7 +79,7 @@ public final class KernelFuzzer {
         require(sel4.tcbSetSpace(tcb, badged, ROOT, 0, VSPACE, 0));
         require(sel4.bindFaultReceiver(endpoint, (badge, fault) -> {
             if (badge != 0xB0B) {
-                throw new AssertionError("fault delivered with badge " + badge);
+                throw new IllegalStateException("fault delivered with badge " + badge);
             }
             if (random.nextBoolean()) {
                 sel4.pageMap(holding(Cap.FrameCap.class), VSPACE, fault.address() & ~0xFFFL, CapRights.ALL, 3);
@@ -147,10 +151,10 @@ public final class KernelFuzzer {
             }
         };
         if (r == null) {
-            throw new AssertionError("an invocation returned null");
+            throw new IllegalStateException("an invocation returned null");
         }
         if (r.isOk() && r.capFault() != null) {
-            throw new AssertionError("success with a cap fault: " + r);
+            throw new IllegalStateException("success with a cap fault: " + r);
         }
     }
 

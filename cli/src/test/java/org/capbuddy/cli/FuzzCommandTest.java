@@ -1,0 +1,38 @@
+package org.capbuddy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class FuzzCommandTest {
+
+    private static String[] run(String... args) {
+        CommandLine cli = CapBuddyCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void shortSoaksOfBothLayersPass() {
+        String[] kernel = run("fuzz", "--layer", "kernel", "--ops", "3000", "--seed", "3");
+        assertThat(kernel[0]).as(kernel[2]).isEqualTo("0");
+        assertThat(kernel[1]).contains("fuzz kernel: 3,000 operations, seed 3").contains("all held");
+        String[] libos = run("fuzz", "--layer", "libos", "--ops", "2000", "--seed", "3");
+        assertThat(libos[0]).as(libos[2]).isEqualTo("0");
+        assertThat(libos[1]).contains("fuzz libos: 2,000 operations");
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        assertThat(run("fuzz", "--layer", "sos")[2]).contains("--layer must be kernel or libos");
+        assertThat(run("fuzz", "--layer", "kernel", "--ops", "0")[0]).isEqualTo("2");
+        assertThat(run("fuzz")[0]).isEqualTo("2");
+    }
+}

@@ -1,0 +1,222 @@
+package org.capbuddy.libos.fuzz;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.bootstrap.Booted;
+import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.capbuddy.CapBuddyVka;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CSpacePath;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+
+/**
+ * A seeded stateful fuzzer of the allocators: random object allocations of every type and size
+ * through allocman and the CapBuddy pool (bad sizes included), pool blocks of every order (some
+ * at physical addresses), frees in random order, and hostile frees (double frees, stale and
+ * foreign cookies, misaligned and wrong-size pool frees). The oracle: nothing throws, a good
+ * request succeeds or fails only for want of resources, a bad one is refused, the kernel's
+ * invariants hold, and when everything is freed the allocators are back to their starting
+ * balance. Used by the tests and by {@code capbuddy fuzz --layer libos}.
+ */
+public final class LibosFuzzer {
+    private final long seed;
+    private final SplittableRandom random;
+    private final Kernel kernel;
+    private final Booted booted;
+    private final CapBuddyVka vka;
+    private final String baseline;
+    private final List<VkaObject> live = new ArrayList<>();
+    private final List<VkaObject> freed = new ArrayList<>();
+    private final List<CSpacePath> blocks = new ArrayList<>();
+    private long operations;
+    private long invariantChecks;
+
+    public LibosFuzzer(long seed) {
+        this.seed = seed;
+        this.random = new SplittableRandom(seed);
+        this.kernel = Kernel.boot(KernelConfig.capBuddy(256L << 20));
+        Result<Booted> b = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
+                BootstrapConfig.singleLevel(64 << 10));
+        if (!b.isOk()) {
+            throw new IllegalStateException("bootstrap failed: " + b.error());
+        }
+        this.booted = b.value();
+        this.vka = new CapBuddyVka(booted.vka(), new PoolConfig(1, true, booted.vspace()));
+        this.baseline = settledBalance();
+    }
+
+    public long operations() {
+        return operations;
+    }
+
+    public long invariantChecks() {
+        return invariantChecks;
+    }
+
+    /**
+     * Runs {@code count} operations, checking invariants every {@code checkEvery}; returns null,
+     * or what went wrong (with the seed and the operation number).
+     */
+    public String run(long count, int checkEvery) {
+        for (long i = 0; i < count; i++) {
+            String problem;
+            try {
+                problem = step();
+            } catch (RuntimeException e) {
+                problem = "threw " + e;
+            }
+            operations++;
+            if (problem == null && (i + 1) % checkEvery == 0) {
+                invariantChecks++;
+                var report = kernel.checkInvariants();
+                problem = report.ok() ? null : report.toString();
+            }
+            if (problem != null) {
+                return "seed " + seed + ", operation " + operations + ": " + problem;
+            }
+        }
+        return null;
+    }
+
+    /** Frees everything and checks that the allocators are back to their starting balance. */
+    public String drainAndCheck() {
+        for (VkaObject o : live) {
+            Result<Void> r = VkaObjects.free(vka, o);
+            if (!r.isOk()) {
+                return "seed " + seed + ": final free of " + o + " failed: " + r;
+            }
+        }
+        live.clear();
+        for (CSpacePath b : blocks) {
+            VkaObjects.freeFrameContiguous(vka, b);
+        }
+        blocks.clear();
+        String now = settledBalance();
+        var report = kernel.checkInvariants();
+        if (!report.ok()) {
+            return "seed " + seed + ": after draining: " + report;
+        }
+        return now.equals(baseline) ? null : "seed " + seed + ": balance " + now + " is not the starting " + baseline;
+    }
+
+    private String settledBalance() {
+        vka.pool().releaseSpares();
+        booted.allocman().releaseReserves();
+        String b = booted.allocman().accounting().balanceKey();
+        booted.allocman().fillReserves();
+        return b;
+    }
+
+    private String step() {
+        int dice = random.nextInt(100);
+        if (dice < 30 || live.isEmpty()) {
+            return allocObject();
+        }
+        if (dice < 50) {
+            VkaObject o = live.remove(random.nextInt(live.size()));
+            Result<Void> r = VkaObjects.free(vka, o);
+            if (!r.isOk()) {
+                return "free of live " + o + " failed: " + r;
+            }
+            freed.add(o);
+            if (freed.size() > 64) {
+                freed.remove(0);
+            }
+            return null;
+        }
+        if (dice < 60 && !freed.isEmpty()) {
+            VkaObject o = freed.get(random.nextInt(freed.size()));
+            // A pool frame's slot may have been handed out again; only allocman cookies are unique forever.
+            if (!o.isPoolFrame() && VkaObjects.free(vka, o).isOk()) {
+                return "double free of " + o + " succeeded";
+            }
+            return null;
+        }
+        if (dice < 65) {
+            VkaObject forged = new VkaObject(random.nextLong(), random.nextLong() | 1, ObjectType.values()[random.nextInt(10)],
+                    random.nextInt(30));
+            return VkaObjects.free(vka, forged).isOk() ? "free of a forged object " + forged + " succeeded" : null;
+        }
+        if (dice < 85) {
+            return poolBlock();
+        }
+        return badPoolFree();
+    }
+
+    private String allocObject() {
+        ObjectType type = ObjectType.values()[random.nextInt(10)];
+        int size = switch (type) {
+            case UNTYPED -> random.nextInt(8) == 0 ? random.nextInt(64) : 4 + random.nextInt(20);
+            case CNODE -> random.nextInt(8) == 0 ? random.nextInt(50) : 1 + random.nextInt(10);
+            case HUGE_PAGE -> 30;
+            case LARGE_PAGE -> 21;
+            case SMALL_PAGE -> 12;
+            default -> 0;
+        };
+        boolean valid = switch (type) {
+            case UNTYPED -> size >= 4 && size <= 47;
+            case CNODE -> size >= 1 && size <= 42;
+            default -> true;
+        };
+        Result<VkaObject> r = VkaObjects.alloc(vka, type, size);
+        if (r.isOk()) {
+            if (!valid) {
+                return "allocation of " + type + " size " + size + " should have been refused";
+            }
+            live.add(r.value());
+            return null;
+        }
+        AllocErrorKind kind = r.error().kind();
+        if (valid && kind != AllocErrorKind.OUT_OF_MEMORY && kind != AllocErrorKind.OUT_OF_SLOTS
+                && kind != AllocErrorKind.OUT_OF_BOOKKEEPING && kind != AllocErrorKind.KERNEL) {
+            return "valid allocation of " + type + " size " + size + " refused as " + r;
+        }
+        return null;
+    }
+
+    private String poolBlock() {
+        if (!blocks.isEmpty() && random.nextBoolean()) {
+            CSpacePath b = blocks.remove(random.nextInt(blocks.size()));
+            Result<Void> r = VkaObjects.freeFrameContiguous(vka, b);
+            return r.isOk() ? null : "free of live pool block " + b + " failed: " + r;
+        }
+        int order = random.nextInt(11);
+        long paddr = random.nextInt(4) == 0 ? 0x4400_0000L + ((long) random.nextInt(1 << 14) << (12 + order)) % (128L << 20)
+                : -1;
+        if (paddr >= 0) {
+            paddr &= -(4096L << order);
+        }
+        Result<CSpacePath> r = vka.utspaceTryAllocFromPool(12 + order, paddr, false);
+        if (r.isOk()) {
+            blocks.add(r.value());
+            if (paddr >= 0 && vka.sel4().pageGetAddress(r.value().capPtr()).mr(0) != paddr) {
+                return "pool block asked at 0x" + Long.toHexString(paddr) + " landed elsewhere";
+            }
+        }
+        return null;
+    }
+
+    private String badPoolFree() {
+        if (blocks.isEmpty()) {
+            return vka.utspaceTryFreeFromPool(random.nextLong(), random.nextInt(11)).isOk()
+                    ? "free of a random cptr from the pool succeeded" : null;
+        }
+        CSpacePath b = blocks.get(random.nextInt(blocks.size()));
+        int order = Integer.numberOfTrailingZeros(b.window());
+        if (order < 10 && vka.utspaceTryFreeFromPool(b.capPtr(), order + 1).isOk()) {
+            return "pool free with a larger size than allocated succeeded";
+        }
+        if (order > 0 && vka.utspaceTryFreeFromPool(b.capPtr() + 1, order).isOk()) {
+            return "misaligned pool free succeeded";
+        }
+        return null;
+    }
+}
