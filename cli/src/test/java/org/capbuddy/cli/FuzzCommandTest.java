@@ -2,21 +2,13 @@ package org.capbuddy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class FuzzCommandTest {
 
     private static String[] run(String... args) {
-        CommandLine cli = CapBuddyCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+        CliRun r = CliRun.of(args);
+        return new String[] {String.valueOf(r.exitCode()), r.out(), r.err()};
     }
 
     @Test

@@ -4,22 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import org.capbuddy.cli.CapBuddyCommand;
+import org.capbuddy.cli.CliRun;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class BenchCommandTest {
 
     private static String[] run(String... args) {
-        CommandLine cli = CapBuddyCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+        CliRun r = CliRun.of(args);
+        return new String[] {String.valueOf(r.exitCode()), r.out(), r.err()};
     }
 
     private static JsonNode json(String... args) throws Exception {

@@ -249,9 +249,10 @@ public final class Allocman implements ManagerContext {
         }
     }
 
+    /** The slot's path; before a cspace manager is attached, the path of a root CNode slot. */
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
-        return cspace.makePath(cptr);
+        return cspace != null ? cspace.makePath(cptr) : CSpacePath.ofRootSlot(0, cptr);
     }
 
     /** 2^numBits contiguous slots (no reserve: runs are never kept in reserve). */
