@@ -144,7 +144,7 @@ public final class Cdt {
 
     /** Every slot in the tree, in list order (for the invariant checker and reports). */
     public List<Slot> slots() {
-        List<Slot> out = new ArrayList<>();
+        List<Slot> out = new ArrayList<>((int) Math.min(size, Integer.MAX_VALUE - 8));
         for (Slot s = sentinel.next; s != null; s = s.next) {
             out.add(s);
         }

@@ -85,7 +85,7 @@ public final class InvariantChecker {
     }
 
     private void capsToOneObjectAreAdjacent(List<Slot> slots) {
-        Map<KernelObject, Integer> lastSeen = new IdentityHashMap<>();
+        Map<KernelObject, Integer> lastSeen = new IdentityHashMap<>(slots.size());
         for (int i = 0; i < slots.size(); i++) {
             KernelObject o = slots.get(i).cap().object();
             if (o == null) {
@@ -99,7 +99,7 @@ public final class InvariantChecker {
     }
 
     private void slotsWithCapsAreLinked(List<Slot> slots) {
-        Set<Slot> linked = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Slot> linked = java.util.Collections.newSetFromMap(new IdentityHashMap<>(slots.size()));
         linked.addAll(slots);
         Set<KernelObject> containers = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Slot s : slots) {
@@ -127,7 +127,7 @@ public final class InvariantChecker {
     }
 
     private static List<KernelObject> liveObjects(List<Slot> slots) {
-        Set<KernelObject> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<KernelObject> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>(slots.size()));
         List<KernelObject> out = new ArrayList<>();
         for (Slot s : slots) {
             KernelObject o = s.cap().object();

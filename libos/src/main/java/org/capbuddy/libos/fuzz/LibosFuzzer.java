@@ -25,9 +25,17 @@ import org.capbuddy.libos.vka.VkaObjects;
  * request succeeds or fails only for want of resources, a bad one is refused, the kernel's
  * invariants hold, and when everything is freed the allocators are back to their starting
  * balance. Used by the tests and by {@code capbuddy fuzz --layer libos}.
+ *
+ * <p>The run is cut into epochs ({@link #DEFAULT_EPOCH} operations unless told otherwise). Each epoch draws how many objects
+ * it lets live at once, from a few dozen up to "until memory or slots run out", so that both
+ * the exhausted paths and the quiet ones are exercised; at the end of each epoch everything is
+ * freed and the balance must be back where it started. Bounding the live set this way keeps
+ * a long soak's cost per operation flat: without it the live set only grows, and every
+ * invariant check walks it.
  */
 public final class LibosFuzzer {
     private final long seed;
+    private final long epoch;
     private final SplittableRandom random;
     private final Kernel kernel;
     private final Booted booted;
@@ -36,11 +44,24 @@ public final class LibosFuzzer {
     private final List<VkaObject> live = new ArrayList<>();
     private final List<VkaObject> freed = new ArrayList<>();
     private final List<CSpacePath> blocks = new ArrayList<>();
+    /** Operations between two full drains with a balance check, unless told otherwise. */
+    public static final long DEFAULT_EPOCH = 50_000;
+    /** The live-set bounds an epoch can draw; the last is larger than memory and slots allow. */
+    private static final int[] LIVE_TARGETS = {16, 128, 1024, 4096, Integer.MAX_VALUE};
+    private static final int MAX_BLOCKS = 64;
     private long operations;
     private long invariantChecks;
+    private long drains;
+    private int liveTarget;
 
     public LibosFuzzer(long seed) {
+        this(seed, DEFAULT_EPOCH);
+    }
+
+    /** @param epoch operations between two drains with a balance check (at least 1) */
+    public LibosFuzzer(long seed, long epoch) {
         this.seed = seed;
+        this.epoch = Math.max(1, epoch);
         this.random = new SplittableRandom(seed);
         this.kernel = Kernel.boot(KernelConfig.capBuddy(256L << 20));
         Result<Booted> b = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
@@ -51,6 +72,11 @@ public final class LibosFuzzer {
         this.booted = b.value();
         this.vka = new CapBuddyVka(booted.vka(), new PoolConfig(1, true, booted.vspace()));
         this.baseline = settledBalance();
+        this.liveTarget = nextLiveTarget();
+    }
+
+    private int nextLiveTarget() {
+        return LIVE_TARGETS[random.nextInt(LIVE_TARGETS.length)];
     }
 
     public long operations() {
@@ -59,6 +85,11 @@ public final class LibosFuzzer {
 
     public long invariantChecks() {
         return invariantChecks;
+    }
+
+    /** How many times everything was freed and the balance checked. */
+    public long drains() {
+        return drains;
     }
 
     /**
@@ -82,6 +113,13 @@ public final class LibosFuzzer {
             if (problem != null) {
                 return "seed " + seed + ", operation " + operations + ": " + problem;
             }
+            if (operations % epoch == 0) {
+                String drained = drainAndCheck();
+                if (drained != null) {
+                    return drained + " (drain after operation " + operations + ")";
+                }
+                liveTarget = nextLiveTarget();
+            }
         }
         return null;
     }
@@ -99,7 +137,9 @@ public final class LibosFuzzer {
             VkaObjects.freeFrameContiguous(vka, b);
         }
         blocks.clear();
+        drains++;
         String now = settledBalance();
+        invariantChecks++;
         var report = kernel.checkInvariants();
         if (!report.ok()) {
             return "seed " + seed + ": after draining: " + report;
@@ -117,11 +157,11 @@ public final class LibosFuzzer {
 
     private String step() {
         int dice = random.nextInt(100);
-        if (dice < 30 || live.isEmpty()) {
+        if ((dice < 30 && live.size() < liveTarget) || live.isEmpty()) {
             return allocObject();
         }
         if (dice < 50) {
-            VkaObject o = live.remove(random.nextInt(live.size()));
+            VkaObject o = removeRandom(live);
             Result<Void> r = VkaObjects.free(vka, o);
             if (!r.isOk()) {
                 return "free of live " + o + " failed: " + r;
@@ -149,6 +189,17 @@ public final class LibosFuzzer {
             return poolBlock();
         }
         return badPoolFree();
+    }
+
+    /** Order does not matter to the lists, so a removal swaps in the last element: O(1). */
+    private <T> T removeRandom(List<T> list) {
+        int i = random.nextInt(list.size());
+        T picked = list.get(i);
+        T last = list.remove(list.size() - 1);
+        if (i < list.size()) {
+            list.set(i, last);
+        }
+        return picked;
     }
 
     private String allocObject() {
@@ -183,8 +234,8 @@ public final class LibosFuzzer {
     }
 
     private String poolBlock() {
-        if (!blocks.isEmpty() && random.nextBoolean()) {
-            CSpacePath b = blocks.remove(random.nextInt(blocks.size()));
+        if (!blocks.isEmpty() && (random.nextBoolean() || blocks.size() >= MAX_BLOCKS)) {
+            CSpacePath b = removeRandom(blocks);
             Result<Void> r = VkaObjects.freeFrameContiguous(vka, b);
             return r.isOk() ? null : "free of live pool block " + b + " failed: " + r;
         }

@@ -9,6 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Seeded allocator fuzzing; re-run one seed with -Dcapbuddy.seed=N, lengthen with -Dcapbuddy.fuzz.ops=N. */
 class LibosFuzzTest {
     private static final long OPS = Long.getLong("capbuddy.fuzz.ops", 5_000);
+    /** Short epochs, so that each seed drains and checks the balance several times. */
+    private static final long EPOCH = 1_000;
 
     static LongStream seeds() {
         String fixed = System.getProperty("capbuddy.seed");
@@ -18,9 +20,10 @@ class LibosFuzzTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void randomAndHostileAllocatorOperationsKeepEveryPromise(long seed) {
-        LibosFuzzer fuzzer = new LibosFuzzer(seed);
-        assertThat(fuzzer.run(OPS, 500)).isNull();
-        assertThat(fuzzer.drainAndCheck()).isNull();
+        LibosFuzzer fuzzer = new LibosFuzzer(seed, EPOCH);
+        assertThat(fuzzer.run(OPS, 500)).as("seed %d", seed).isNull();
+        assertThat(fuzzer.drainAndCheck()).as("seed %d", seed).isNull();
         assertThat(fuzzer.operations()).isEqualTo(OPS);
+        assertThat(fuzzer.drains()).isEqualTo(OPS / EPOCH + 1);
     }
 }
