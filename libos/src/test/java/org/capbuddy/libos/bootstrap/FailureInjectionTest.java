@@ -2,6 +2,8 @@ package org.capbuddy.libos.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.capbuddy.kernel.api.ObjectType;
@@ -10,6 +12,7 @@ import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.capbuddy.libos.allocman.mspace.VirtualPool;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -58,6 +61,65 @@ class FailureInjectionTest {
         for (int i = 0; i < 5; i++) {
             VkaObjects.allocFrame(fx.vka, 12);
         }
+        int failures = failAtEveryStep(fx, injector, op, layout + " " + injector + " " + op);
+        System.out.printf("failure points: %s %s %s: %d%n", layout, injector, op, failures);
+    }
+
+    static Stream<Arguments> layoutsAndInjectors() {
+        Stream.Builder<Arguments> all = Stream.builder();
+        for (CSpaceLayout layout : CSpaceLayout.values()) {
+            for (Injector injector : Injector.values()) {
+                all.add(Arguments.of(layout, injector));
+            }
+        }
+        return all.build();
+    }
+
+    /**
+     * Bookkeeping growth: with a tiny static pool, an allocation whose records need a new page
+     * makes the virtual pool map one (a frame, maybe page tables). Failing each of those steps
+     * must shrink the pool back and leave everything as it was.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("layoutsAndInjectors")
+    void anAllocationThatGrowsTheBookkeepingPoolFailsAtEveryStepAndLosesNothing(CSpaceLayout layout,
+                                                                              Injector injector) {
+        var kernel = LibosFixture.kernel(128L << 20, 12);
+        BootstrapConfig config = layout == CSpaceLayout.SINGLE_LEVEL ? BootstrapConfig.singleLevel(12 << 10)
+                : BootstrapConfig.twoLevel(6, 48 << 10);
+        LibosFixture fx = LibosFixture.boot(kernel, config);
+        VirtualPool pool = fx.allocman.mspace().virtualPool();
+        Operation frame = new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12));
+        // Fill until the next frame's records need a new pool page: allocate one, and if it made
+        // the pool grow, give it back (which shrinks the pool again) and stop there.
+        List<VkaObject> held = new ArrayList<>();
+        boolean poised = false;
+        for (int i = 0; i < 5000 && !poised; i++) {
+            long pagesBefore = pool.pagesEverMapped();
+            VkaObject f = frame.run().apply(fx.vka).value();
+            if (pool.pagesEverMapped() > pagesBefore && i > 0) {
+                assertThat(VkaObjects.free(fx.vka, f).isOk()).isTrue();
+                poised = true;
+            } else {
+                held.add(f);
+            }
+        }
+        assertThat(poised).as("no allocation made the virtual pool grow").isTrue();
+        long pagesBefore = pool.pagesEverMapped();
+        int failures = failAtEveryStep(fx, injector, frame, layout + " " + injector + " pool growth");
+        assertThat(pool.pagesEverMapped()).as("the succeeding attempt grew the pool").isGreaterThan(pagesBefore);
+        System.out.printf("failure points: %s %s bookkeeping growth: %d%n", layout, injector, failures);
+        for (VkaObject f : held) {
+            assertThat(VkaObjects.free(fx.vka, f).isOk()).isTrue();
+        }
+        fx.assertInvariants();
+    }
+
+    /**
+     * Runs {@code op} failing at step 1, 2, ... until it succeeds; after each failure the settled
+     * balance and the invariants must be exactly as before. Returns the number of failure points.
+     */
+    private static int failAtEveryStep(LibosFixture fx, Injector injector, Operation op, String label) {
         String before = fx.settledBalance();
         int failures = 0;
         for (int step = 1; step < 500; step++) {
@@ -71,6 +133,10 @@ class FailureInjectionTest {
                     : !fx.allocman.failures().armed();
             fx.kernel.failureInjector().disarm();
             fx.allocman.failures().disarm();
+            if (r.isOk() && !injected) {
+                assertThat(failures).as("an operation with steps must have failed at least once").isPositive();
+                return failures;
+            }
             if (r.isOk()) {
                 assertThat(VkaObjects.free(fx.vka, r.value()).isOk()).as("free after step %d", step).isTrue();
             } else {
@@ -78,16 +144,10 @@ class FailureInjectionTest {
                 assertThat(injected).as("step %d failed without an injected failure: %s", step, r).isTrue();
                 assertThat(r.error().detail()).isNotBlank();
             }
-            assertThat(fx.settledBalance()).as("%s %s %s, failure at step %d: %s", layout, injector, op, step, r)
-                    .isEqualTo(before);
+            assertThat(fx.settledBalance()).as("%s, failure at step %d: %s", label, step, r).isEqualTo(before);
             var report = fx.kernel.checkInvariants();
             assertThat(report.ok()).as("step %d: %s", step, report).isTrue();
-            if (r.isOk() && !injected) {
-                assertThat(failures).as("an operation with steps must have failed at least once").isPositive();
-                System.out.printf("failure points: %s %s %s: %d%n", layout, injector, op, failures);
-                return;
-            }
         }
-        throw new AssertionError(op + " never succeeded");
+        throw new AssertionError(label + " never succeeded");
     }
 }
