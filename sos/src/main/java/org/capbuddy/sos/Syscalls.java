@@ -84,6 +84,12 @@ public final class Syscalls {
         if (length < 0 || length > MAX_WRITE) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "write length must be 0.." + MAX_WRITE);
         }
+        if (buffer < 0 || buffer > Layout.USER_END - length) {
+            // Checked first: buffer + length near 2^63 wraps, the page check below would see no
+            // page, and the copy's fault would then kill the process for the caller's error.
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bad buffer: [0x" + Long.toHexString(buffer) + ", +"
+                    + length + ") is outside user space");
+        }
         for (long page = Layout.pageDown(buffer); page < buffer + length; page += Layout.PAGE) {
             Region region = process.addressSpace().find(page);
             if (region == null || !region.read()) {

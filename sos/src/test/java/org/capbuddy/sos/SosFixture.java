@@ -2,8 +2,12 @@ package org.capbuddy.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.object.AsidPool;
+import org.capbuddy.kernel.vm.AsidTable;
 import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.bootstrap.BootstrapConfig;
 import org.capbuddy.libos.bootstrap.LibosBootstrap;
@@ -54,6 +58,38 @@ final class SosFixture {
         String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse();
         assertThat(booted.allocman().fillReserves().isOk()).isTrue();
         return b;
+    }
+
+    /**
+     * The balance without giving the frame table's window page tables back, so that a window table
+     * an operation left behind shows, with the frames SOS holds, the live processes and the ASIDs
+     * assigned. Reserves and pool spares are still settled: they are caches, refilled on demand.
+     */
+    String strictBalance() {
+        if (pool != null) {
+            assertThat(pool.pool().releaseSpares().isOk()).isTrue();
+        }
+        assertThat(booted.allocman().releaseReserves().isOk()).isTrue();
+        String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse()
+                + " windowTables=" + sos.frameTable().windowTableCount() + " processes=" + sos.liveProcesses()
+                + " asids=" + assignedAsids();
+        assertThat(booted.allocman().fillReserves().isOk()).isTrue();
+        return b;
+    }
+
+    /** The ASIDs the kernel has assigned to VSpaces, in order. */
+    List<Integer> assignedAsids() {
+        var table = kernel.state().asids();
+        var asids = new ArrayList<Integer>();
+        for (int i = 0; i < AsidTable.POOLS; i++) {
+            var pool = table.pool(i);
+            for (int j = 0; pool != null && j < AsidPool.ASIDS_PER_POOL; j++) {
+                if (pool.vspace(j) != null) {
+                    asids.add(pool.asidBase() + j);
+                }
+            }
+        }
+        return asids;
     }
 
     void assertInvariants() {

@@ -237,4 +237,53 @@ class SosTest {
         assertThat(fx.balance()).isEqualTo(before);
         fx.assertInvariants();
     }
+
+    @Test
+    void aBreakPastUserSpaceIsRefusedAndUnmapsNothing() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        ctx.brk(base + 2 * Layout.PAGE);
+        ctx.store(base, 8, 42);
+        ctx.store(Layout.CODE_BASE + 64 * 1024, 8, 7);
+        var regions = p.addressSpace().regions();
+        // Near 2^63 the page-rounded break wrapped to a negative end, read as a shrink that
+        // unmapped every page below the old break.
+        for (long bad : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 4000, Layout.USER_END + 1}) {
+            assertThat(ctx.brk(bad)).as("brk(0x%x)", bad).isEqualTo(base + 2 * Layout.PAGE);
+            assertThat(p.addressSpace().regions()).isEqualTo(regions);
+        }
+        assertThat(ctx.load(base, 8)).isEqualTo(42);
+        assertThat(ctx.load(Layout.CODE_BASE + 64 * 1024, 8)).isEqualTo(7);
+        assertThat(p.faultsHandled()).as("no page was unmapped and faulted back in").isEqualTo(2);
+    }
+
+    @Test
+    void munmapOfARangeWrappingPastTheTopIsRefusedNotThrown() {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long at = ctx.sys().mmap(Layout.PAGE).value();
+        for (long[] bad : new long[][] {{at, Long.MAX_VALUE}, {Long.MAX_VALUE & -Layout.PAGE, Layout.PAGE},
+            {-Layout.PAGE, 2 * Layout.PAGE}}) {
+            var r = ctx.sys().munmap(bad[0], bad[1]);
+            assertThat(r.isOk()).isFalse();
+            assertThat(r.error().detail()).contains("outside user space");
+        }
+        assertThat(ctx.sys().munmap(at, Layout.PAGE).isOk()).isTrue();
+    }
+
+    @Test
+    void aWriteBufferWrappingPastTheTopIsABadBufferNotAKill() {
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        // buffer + length wrapped negative, the page check saw no page, and the copy then
+        // faulted outside every region: the process was killed for a bad argument.
+        var r = ctx.sys().write(Long.MAX_VALUE - 2, 8);
+        assertThat(r.isOk()).isFalse();
+        assertThat(r.error().detail()).contains("bad buffer");
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+    }
 }

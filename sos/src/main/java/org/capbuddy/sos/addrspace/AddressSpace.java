@@ -42,7 +42,7 @@ public final class AddressSpace {
     /** Adds a region; refused when it is empty, unaligned, outside user space or overlaps another. */
     public Result<Void> add(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
-                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > 0x8000_0000_0000L) {
+                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_END) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
         }
         Region clash = overlapping(r.base(), r.end());
@@ -84,6 +84,11 @@ public final class AddressSpace {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
                     + " is below the heap base 0x" + Long.toHexString(heapBase));
         }
+        if (newBrk > Layout.USER_END) {
+            // Refused before rounding: a break near 2^63 would round up past zero and read as a shrink.
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "break 0x" + Long.toHexString(newBrk)
+                    + " is beyond user space");
+        }
         long oldEnd = Layout.pageUp(brk);
         long newEnd = Layout.pageUp(newBrk);
         if (newEnd > oldEnd) {
@@ -122,6 +127,11 @@ public final class AddressSpace {
     public Result<List<long[]>> munmap(long base, long length) {
         if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
+        }
+        // Checked before rounding: a length near 2^63 would round (or add) past zero.
+        if (base < 0 || base > Layout.USER_END || length > Layout.USER_END || base + length > Layout.USER_END) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range [0x" + Long.toHexString(base) + ", +0x"
+                    + Long.toHexString(length) + ") is outside user space");
         }
         long end = base + Layout.pageUp(length);
         List<Region> touched = new ArrayList<>();

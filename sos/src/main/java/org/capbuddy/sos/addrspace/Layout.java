@@ -22,6 +22,8 @@ public final class Layout {
     public static final long STACK_BASE = STACK_TOP - STACK_SIZE;
     public static final long GUARD_PAGE = STACK_BASE - PAGE;
     public static final long IPC_BUFFER = 0xA0_0000_0000L;
+    /** The end of user space (48-bit addresses): no region, break or mapping reaches past it. */
+    public static final long USER_END = 0x8000_0000_0000L;
 
     private Layout() {
     }

@@ -1,7 +1,9 @@
 package org.capbuddy.sos.frametable;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
@@ -22,6 +24,10 @@ import org.capbuddy.libos.vspace.PagingStructure;
  * <p>Unlike the AOS table, a frame handed out is always zero (a frame recycled through the vka
  * must never show another process's data), and a freed frame goes straight back to the vka, so
  * that tearing processes down leaves nothing behind. References are reused, newest first.
+ *
+ * <p>The window's page tables stay while SOS runs (a freed frame's table serves the next frame),
+ * except those made by an allocation whose caller then failed: {@link #undoAlloc} gives them
+ * back too, so that a failed operation leaves the allocators exactly as before.
  */
 public final class FrameTable {
     public static final int REF_BITS = 19;
@@ -43,6 +49,8 @@ public final class FrameTable {
     private int inUse;
     private long zeroedBytes;
     private final List<PagingStructure> windowTables = new ArrayList<>();
+    /** The window tables each live frame's allocation had to make (only frames that made some). */
+    private final Map<Integer, List<PagingStructure>> tablesMadeBy = new HashMap<>();
 
     /**
      * @param vka where frames come from
@@ -77,12 +85,16 @@ public final class FrameTable {
             VkaObjects.free(vka, frame.value());
             return mapped.asFailure();
         }
-        windowTables.addAll(mapped.value());
         UserCpu.AccessResult zeroed = sosCpu.fill(windowAddress(ref), PAGE, (byte) 0);
         if (!zeroed.isOk()) {
             sel4.pageUnmap(frame.value().cptr());
             VkaObjects.free(vka, frame.value());
+            releaseUnused(mapped.value());
             return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: " + zeroed.fault());
+        }
+        windowTables.addAll(mapped.value());
+        if (!mapped.value().isEmpty()) {
+            tablesMadeBy.put(ref, mapped.value());
         }
         zeroedBytes += PAGE;
         if (freeRefCount > 0) {
@@ -111,7 +123,53 @@ public final class FrameTable {
         frames[ref] = null;
         freeRefs[freeRefCount++] = ref;
         inUse--;
+        tablesMadeBy.remove(ref);
         return Result.done();
+    }
+
+    /**
+     * Takes back a frame whose caller could not use it (a later step of its operation failed): frees
+     * it like {@link #free}, and also unmaps and frees the window page tables its allocation made,
+     * so that the failed operation leaves nothing behind. A table that a frame allocated since
+     * lies under is kept: that frame needs it.
+     */
+    public Result<Void> undoAlloc(int ref) {
+        List<PagingStructure> made = tablesMadeBy.get(ref);
+        Result<Void> freed = free(ref);
+        if (freed.isOk() && made != null) {
+            releaseUnused(made);
+        }
+        return freed;
+    }
+
+    /** Unmaps and frees, deepest first, those of {@code made} (in creation order) under which no frame is live. */
+    private void releaseUnused(List<PagingStructure> made) {
+        for (int i = made.size() - 1; i >= 0; i--) {
+            PagingStructure t = made.get(i);
+            if (anyLiveFrameUnder(t)) {
+                // Still needed, and so are the tables above it: they stay until shutdown.
+                return;
+            }
+            sel4.pageTableUnmap(t.cptr());
+            tables.freePageTable(t);
+            windowTables.remove(t);
+        }
+    }
+
+    /**
+     * Whether a live frame's window address lies in the range the table translates. The window is
+     * the only thing FrameTable maps in its part of SOS's address space, so nothing else can.
+     */
+    private boolean anyLiveFrameUnder(PagingStructure t) {
+        long end = t.vaddr() + (1L << t.coverBits());
+        long first = Math.max(NULL_FRAME + 1, Math.max(0, t.vaddr() - WINDOW) / PAGE);
+        long last = Math.min(limit, (end - 1 - WINDOW) / PAGE);
+        for (long r = first; r <= last; r++) {
+            if (frames[(int) r] != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isLive(int ref) {
@@ -154,6 +212,7 @@ public final class FrameTable {
             tables.freePageTable(windowTables.get(i));
         }
         windowTables.clear();
+        tablesMadeBy.clear();
         return Result.done();
     }
 }

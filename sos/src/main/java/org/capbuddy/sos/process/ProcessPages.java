@@ -20,7 +20,8 @@ import org.capbuddy.sos.shadow.PageEntry;
  * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap (a
  * frame cap holds one mapping, and SOS's own cap already maps the frame in SOS's window), the
  * mapping with the region's rights and any page tables it needs, all recorded in the shadow page
- * table. Every step is undone if a later one fails.
+ * table. Every step is undone if a later one fails, down to the window page tables the frame
+ * table made for the frame, so a failed mapping leaves everything exactly as before.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -42,7 +43,7 @@ public final class ProcessPages {
         }
         Result<Long> slot = vka.cspaceAlloc();
         if (!slot.isOk()) {
-            frames.free(ref.value());
+            frames.undoAlloc(ref.value());
             return slot.asFailure();
         }
         CSpacePath copy = vka.cspaceMakePath(slot.value());
@@ -50,7 +51,7 @@ public final class ProcessPages {
                 CapRights.ALL);
         if (!copied.isOk()) {
             vka.cspaceFree(slot.value());
-            frames.free(ref.value());
+            frames.undoAlloc(ref.value());
             return copied;
         }
         CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
@@ -60,7 +61,7 @@ public final class ProcessPages {
         if (!mapped.isOk()) {
             CapOps.delete(vka.sel4(), copy);
             vka.cspaceFree(slot.value());
-            frames.free(ref.value());
+            frames.undoAlloc(ref.value());
             return mapped.asFailure();
         }
         p.shadow().recordStructures(mapped.value());
