@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.stream.Stream;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.VSpace;
@@ -148,6 +150,8 @@ class MappingRightsTest {
             assertThat(write.isFault()).isTrue();
             assertThat(write.fault().isPermissionFault()).isTrue();
             int ref = p.shadow().page(va).frameRef();
+            assertThat(KernelMappings.frameCap(fx.kernel, p.shadow().page(va).capCopy()).rights())
+                    .as("the cap copy that maps code").isEqualTo(VmRights.READ_ONLY);
             Pte.Page window = KernelMappings.pageAt(fx.kernel, fx.booted.vspace(), FrameTable.windowAddress(ref));
             assertThat(window.frame()).isSameAs(page.frame());
             assertThat(window.executeNever()).as("SOS never executes a process's code").isTrue();
@@ -161,5 +165,25 @@ class MappingRightsTest {
         assertThat(fetch.isFault()).isTrue();
         assertThat(fetch.fault().isPermissionFault()).isTrue();
         assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    @ParameterizedTest(name = "pool={0}")
+    @ValueSource(booleans = {true, false})
+    void aRemapOfACodePageAskingForReadWriteStillMapsItReadOnly(boolean usePool) throws MemoryFault {
+        SosFixture fx = new SosFixture(usePool);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long va = Layout.CODE_BASE + Layout.PAGE;
+        ctx.execute(va);
+
+        // Page_Map of the same cap at the same address is a remap; the kernel masks the rights
+        // asked for with the cap's, so only a read-only cap keeps a slip in SOS from upgrading.
+        var remapped = fx.vka.sel4().pageMap(p.shadow().page(va).capCopy(), p.vspaceCptr(), va,
+                CapRights.READ_WRITE, VmAttributes.DEFAULT);
+        assertThat(remapped.isOk()).as("%s", remapped).isTrue();
+
+        assertThat(KernelMappings.pageAt(fx.kernel, p.vspaceCptr(), va).rights()).isEqualTo(VmRights.READ_ONLY);
+        assertThatThrownBy(() -> ctx.store(va, 8, 1)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().access()).isEqualTo(AccessKind.WRITE);
     }
 }
