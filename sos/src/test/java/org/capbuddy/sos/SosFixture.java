@@ -49,6 +49,15 @@ public final class SosFixture {
         return new UserContext(p, sos.syscalls(p));
     }
 
+    /**
+     * The CapBuddy pool's trees given back so far (0 without the pool). While this stays put, a
+     * frame freed and handed out again went round inside the pool without a Retype, so nothing
+     * but SOS's frame table zeroed it.
+     */
+    public long poolTreesReturned() {
+        return pool == null ? 0 : pool.pool().stats().treesReturned();
+    }
+
     /** Everything the allocators hold, with reserves and pool spares given back. */
     public String balance() {
         if (sos.frameTable().framesInUse() == 0) {

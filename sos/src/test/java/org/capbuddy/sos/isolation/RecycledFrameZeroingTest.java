@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A recycled frame arrives zeroed: one process fills hundreds of frames in every region with
  * patterns that have no zero byte, and is destroyed; the next process touches as many pages, in
- * every region, and every byte it reads is zero, although it runs on the first one's frames.
+ * every region, and every byte it reads is zero, although it runs on the first one's frames. A
+ * bystander keeps frames of the same pool tree, so the pool recycles the frames itself, without
+ * a Retype: only SOS's frame table can zero them.
  */
 class RecycledFrameZeroingTest {
     private static final int HEAP_PAGES = 256;
@@ -29,9 +31,11 @@ class RecycledFrameZeroingTest {
     @ValueSource(booleans = {true, false})
     void everyByteOfEveryRecycledFrameArrivesZero(boolean usePool) throws MemoryFault {
         SosFixture fx = new SosFixture(usePool);
+        PatternedProcess bystander = PatternedProcess.create(fx, 100, 2, 1, 1);
         PatternedProcess a = PatternedProcess.create(fx, 41, HEAP_PAGES, STACK_PAGES, MMAP_PAGES);
-        NavigableSet<Long> framesOfA = IsolationAudit.assertIsolated(fx, List.of(a.process()))
+        NavigableSet<Long> framesOfA = IsolationAudit.assertIsolated(fx, List.of(bystander.process(), a.process()))
                 .physicalPages(a.process());
+        long treesReturned = fx.poolTreesReturned();
         assertThat(fx.sos.destroy(a.process()).isOk()).isTrue();
         if (usePool) {
             // The pool keeps a freed frame as it is: only SOS's zeroing stands between A's data and B.
@@ -52,7 +56,9 @@ class RecycledFrameZeroingTest {
             }
         }
 
-        IsolationAudit audit = IsolationAudit.assertIsolated(fx, List.of(b));
+        IsolationAudit audit = IsolationAudit.assertIsolated(fx, List.of(bystander.process(), b));
+        assertThat(fx.poolTreesReturned()).as("no pool tree went back to be retyped").isEqualTo(treesReturned);
+        bystander.assertIntact();
         NavigableSet<Long> recycled = new TreeSet<>(audit.physicalPages(b));
         recycled.retainAll(framesOfA);
         assertThat(bytesRead).isGreaterThanOrEqualTo(framesOfA.size() * Layout.PAGE);
