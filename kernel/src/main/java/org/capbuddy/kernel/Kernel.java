@@ -5,7 +5,10 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.boot.BootInfo;
 import org.capbuddy.kernel.boot.Bootstrap;
+import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cost.CostSnapshot;
+import org.capbuddy.kernel.cspace.CSpaceResolver;
+import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.invariant.InvariantChecker;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.kernel.invocation.InvocationDispatcher;
@@ -99,6 +102,16 @@ public final class Kernel {
     /** Introspection for tests and reports. */
     public KernelState state() {
         return state;
+    }
+
+    /**
+     * Introspection for tests and reports: the cap that {@code cptr} names in the root task's
+     * CSpace (resolved at full depth, as an invocation would), or null when it names none. This
+     * is how a test goes from a cptr the allocators hand out to the kernel object behind it.
+     */
+    public Cap rootTaskCap(long cptr) {
+        SlotLookup found = CSpaceResolver.resolve(rootThread.cspaceRootSlot().cap(), cptr, CSpaceResolver.WORD_BITS);
+        return found.ok() ? found.slot().cap() : null;
     }
 
     /** Introspection for tests and reports. */

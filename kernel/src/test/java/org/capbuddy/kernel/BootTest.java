@@ -6,6 +6,7 @@ import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.boot.BootInfo;
 import org.capbuddy.kernel.boot.InitialCap;
 import org.capbuddy.kernel.boot.UntypedDescriptor;
+import org.capbuddy.kernel.cap.Cap;
 import org.junit.jupiter.api.Test;
 
 class BootTest {
@@ -38,5 +39,14 @@ class BootTest {
         assertThat(kernel.bootInfo().ramUntypedBytes()).isGreaterThan(63L << 30);
         assertThat(kernel.physicalMemory().backedBytes()).isZero();
         assertThat(kernel.checkInvariants().ok()).isTrue();
+    }
+
+    @Test
+    void rootTaskCapResolvesTheRootTasksCptrsToTheirCaps() {
+        Kernel kernel = Kernel.boot(KernelConfig.defaults());
+        assertThat(kernel.rootTaskCap(InitialCap.INIT_THREAD_VSPACE.cptr())).isInstanceOf(Cap.VSpaceCap.class);
+        assertThat(kernel.rootTaskCap(InitialCap.INIT_THREAD_TCB.cptr())).isInstanceOf(Cap.TcbCap.class);
+        assertThat(kernel.rootTaskCap(InitialCap.IO_PORT_CONTROL.cptr())).as("an empty slot").isNull();
+        assertThat(kernel.rootTaskCap(-1L)).as("beyond the root CNode").isNull();
     }
 }

@@ -17,15 +17,20 @@ import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.user.UserContext;
 
-/** A kernel, allocman, optionally the CapBuddy pool, and SOS. */
-final class SosFixture {
-    final Kernel kernel;
-    final Booted booted;
-    final CapBuddyVka pool;
-    final Vka vka;
-    final Sos sos;
+/**
+ * A kernel, allocman, optionally the CapBuddy pool, and SOS: the machine every SOS test runs on.
+ * Public so that the tests of each concept, in their own packages, share it.
+ */
+public final class SosFixture {
+    public final Kernel kernel;
+    public final Booted booted;
+    /** The CapBuddy pool's vka, or null when SOS takes its frames from plain allocman. */
+    public final CapBuddyVka pool;
+    public final Vka vka;
+    public final Sos sos;
 
-    SosFixture(boolean usePool) {
+    /** @param usePool true to take SOS's frames from the CapBuddy pool, false for plain allocman */
+    public SosFixture(boolean usePool) {
         kernel = Kernel.boot(KernelConfig.capBuddy(512L << 20));
         booted = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), BootstrapConfig.singleLevel(64 << 10))
                 .value();
@@ -36,18 +41,29 @@ final class SosFixture {
         sos = started.value();
     }
 
-    Process process() {
+    /** A new process with 64 KiB of code and 16 KiB of data. */
+    public Process process() {
         var p = sos.createProcess(64 << 10, 16 << 10);
         assertThat(p.isOk()).as("%s", p).isTrue();
         return p.value();
     }
 
-    UserContext context(Process p) {
+    /** The user runtime of {@code p}. */
+    public UserContext context(Process p) {
         return new UserContext(p, sos.syscalls(p));
     }
 
+    /**
+     * The CapBuddy pool's trees given back so far (0 without the pool). While this stays put, a
+     * frame freed and handed out again went round inside the pool without a Retype, so nothing
+     * but SOS's frame table zeroed it.
+     */
+    public long poolTreesReturned() {
+        return pool == null ? 0 : pool.pool().stats().treesReturned();
+    }
+
     /** Everything the allocators hold, with reserves and pool spares given back. */
-    String balance() {
+    public String balance() {
         if (sos.frameTable().framesInUse() == 0) {
             assertThat(sos.frameTable().releaseWindowTables().isOk()).isTrue();
         }
@@ -92,7 +108,8 @@ final class SosFixture {
         return asids;
     }
 
-    void assertInvariants() {
+    /** Fails the test if any kernel invariant is broken. */
+    public void assertInvariants() {
         var r = kernel.checkInvariants();
         assertThat(r.ok()).as("%s", r).isTrue();
     }

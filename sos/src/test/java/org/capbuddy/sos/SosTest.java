@@ -198,6 +198,10 @@ class SosTest {
     @Test
     void aFrameRecycledFromOneProcessToAnotherArrivesZeroed() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
+        // Holds a frame of the pool's tree, so the tree is not given back (and retyped, which
+        // zeroes it) when the first process goes: the frames are recycled inside the pool.
+        fx.context(fx.process()).store(Layout.STACK_TOP - 8, 8, 1);
+        long treesReturned = fx.poolTreesReturned();
         Process first = fx.process();
         UserContext a = fx.context(first);
         long heap = a.brk(0);
@@ -216,6 +220,7 @@ class SosTest {
                 assertThat(b.load(heapB + i * Layout.PAGE + w * 8L, 8)).isZero();
             }
         }
+        assertThat(fx.poolTreesReturned()).isEqualTo(treesReturned);
     }
 
     @Test

@@ -17,11 +17,12 @@ import org.capbuddy.sos.frametable.VkaTables;
 import org.capbuddy.sos.shadow.PageEntry;
 
 /**
- * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap (a
- * frame cap holds one mapping, and SOS's own cap already maps the frame in SOS's window), the
- * mapping with the region's rights and any page tables it needs, all recorded in the shadow page
- * table. Every step is undone if a later one fails, down to the window page tables the frame
- * table made for the frame, so a failed mapping leaves everything exactly as before.
+ * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap with
+ * the region's rights (a frame cap holds one mapping, and SOS's own cap already maps the frame in
+ * SOS's window), the mapping with the region's rights and any page tables it needs, all recorded
+ * in the shadow page table. Every step is undone if a later one fails, down to the window page
+ * tables the frame table made for the frame, so a failed mapping leaves everything exactly as
+ * before.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -46,15 +47,16 @@ public final class ProcessPages {
             frames.undoAlloc(ref.value());
             return slot.asFailure();
         }
+        // The copy carries only the region's rights, so that the cap itself cannot map a
+        // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
+        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
         CSpacePath copy = vka.cspaceMakePath(slot.value());
-        Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())),
-                CapRights.ALL);
+        Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())), rights);
         if (!copied.isOk()) {
             vka.cspaceFree(slot.value());
             frames.undoAlloc(ref.value());
             return copied;
         }
-        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
         long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot.value(), p.vspaceCptr(), vaddr,
                 rights, attributes);
