@@ -176,6 +176,22 @@ class SosTest {
     }
 
     @Test
+    void munmapOfARangeThatOverflowsOrLeavesUserSpaceIsRefused() {
+        // Found by SosFuzzer (seed 1): base + pageUp(length) overflowed and TreeMap.subMap threw.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        long a = sys.mmap(4 * Layout.PAGE).value();
+        assertThat(sys.munmap(a, Long.MAX_VALUE).isOk()).isFalse();
+        assertThat(sys.munmap(a, Long.MAX_VALUE & -Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(Long.MAX_VALUE & -Layout.PAGE, Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(-Layout.PAGE, 2 * Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(Layout.USER_TOP - Layout.PAGE, 2 * Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(a, 4 * Layout.PAGE).isOk()).as("the region is still whole").isTrue();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
     void twoProcessesInterleavedSeeOnlyTheirOwnMemory() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         UserContext a = fx.context(fx.process());

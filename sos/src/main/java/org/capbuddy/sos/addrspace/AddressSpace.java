@@ -42,7 +42,7 @@ public final class AddressSpace {
     /** Adds a region; refused when it is empty, unaligned, outside user space or overlaps another. */
     public Result<Void> add(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
-                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > 0x8000_0000_0000L) {
+                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_TOP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
         }
         Region clash = overlapping(r.base(), r.end());
@@ -116,13 +116,21 @@ public final class AddressSpace {
 
     /**
      * Removes [base, base + length) from anonymous mmap regions, splitting them as needed (a
-     * partial munmap). Refused if the range touches anything but mmap regions or nothing at all.
+     * partial munmap). Refused if the range leaves user space, or touches anything but mmap
+     * regions, or nothing at all.
      * Returns the ranges removed, for the caller to unmap.
      */
     public Result<List<long[]>> munmap(long base, long length) {
         if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
         }
+        // Checked before any arithmetic: base + pageUp(length) can overflow, and a range past the
+        // end of user space touches nothing a process may unmap.
+        if (base < 0 || base >= Layout.USER_TOP || length > Layout.USER_TOP - base) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range [0x" + Long.toHexString(base) + ", +0x"
+                    + Long.toHexString(length) + ") is not inside user space");
+        }
+        // Both base and USER_TOP are page-aligned, so the rounded end stays within user space.
         long end = base + Layout.pageUp(length);
         List<Region> touched = new ArrayList<>();
         for (Region r : regions.subMap(regions.floorKey(base) == null ? base : regions.floorKey(base), true, end, false)

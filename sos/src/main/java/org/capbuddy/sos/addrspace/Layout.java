@@ -15,6 +15,8 @@ package org.capbuddy.sos.addrspace;
  */
 public final class Layout {
     public static final long PAGE = 4096;
+    /** The end of user space: user addresses are [0, 2^47). */
+    public static final long USER_TOP = 1L << 47;
     public static final long CODE_BASE = 0x40_0000L;
     public static final long MMAP_BASE = 0x20_0000_0000L;
     public static final long STACK_TOP = 0x90_0000_0000L;
