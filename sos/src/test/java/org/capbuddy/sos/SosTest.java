@@ -159,6 +159,25 @@ class SosTest {
     }
 
     @Test
+    void aBreakOutsideUserSpaceIsRefusedAndCodeAndDataSurvive() throws MemoryFault {
+        // Found by SosFuzzer (seed 4): pageUp(break) overflowed to a negative heap end, the move
+        // was taken for a shrink, and every page below the heap (code and data) was unmapped.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        long data = base - Layout.PAGE;
+        ctx.store(data, 8, 0x5EED);
+        assertThat(ctx.load(Layout.CODE_BASE, 8)).isZero();
+        int pages = p.shadow().pageCount();
+        for (long hostile : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1000, Layout.USER_TOP + 1}) {
+            assertThat(ctx.brk(hostile)).as("brk(0x%x)", hostile).isEqualTo(base);
+        }
+        assertThat(p.shadow().pageCount()).isEqualTo(pages);
+        assertThat(ctx.load(data, 8)).isEqualTo(0x5EED);
+    }
+
+    @Test
     void mmapAndPartialMunmap() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();

@@ -75,14 +75,21 @@ public final class AddressSpace {
     }
 
     /**
-     * Moves the break (the heap's end, byte granular). Growing must not run into another region;
-     * the heap region covers [heapBase, pageUp(brk)). Returns the pages given up when shrinking,
-     * [pageUp(new brk), pageUp(old brk)), which the caller unmaps and frees.
+     * Moves the break (the heap's end, byte granular), within user space. Growing must not run
+     * into another region; the heap region covers [heapBase, pageUp(brk)). Returns the pages
+     * given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the caller unmaps and
+     * frees.
      */
     public Result<long[]> setBrk(long newBrk) {
         if (newBrk < heapBase) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
                     + " is below the heap base 0x" + Long.toHexString(heapBase));
+        }
+        // Before pageUp: near 2^63 it overflows to a negative end, which would read as a shrink
+        // that gives up every page below the heap's end, code and data included.
+        if (newBrk > Layout.USER_TOP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
+                    + " is outside user space");
         }
         long oldEnd = Layout.pageUp(brk);
         long newEnd = Layout.pageUp(newBrk);
