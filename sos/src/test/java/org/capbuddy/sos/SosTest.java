@@ -91,6 +91,34 @@ class SosTest {
     }
 
     @Test
+    void aWriteWhoseBufferWrapsAroundIsRefusedWithoutAKill() {
+        // Found by SosFuzzer (seed 7): buffer + length overflowed, the region check was skipped,
+        // and the copy's fault killed the process instead of refusing the call.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        assertThat(sys.write(Long.MAX_VALUE - 59, 988).isOk()).isFalse();
+        assertThat(sys.write(-64, 16).isOk()).isFalse();
+        assertThat(sys.write(Layout.USER_TOP - 8, 16).isOk()).isFalse();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(fx.sos.console()).doesNotContain("killed");
+    }
+
+    @Test
+    void aWriteOfNoBytesSucceedsWhateverTheBuffer() {
+        // Found by SosFuzzer: with no bytes to copy, an unaligned buffer in no region was refused
+        // while an aligned one was accepted.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        for (long buffer : new long[] {Layout.GUARD_PAGE + 0xB76, Layout.GUARD_PAGE, -5, Long.MAX_VALUE, 0x7000_0000L}) {
+            assertThat(sys.write(buffer, 0).value()).as("write(0x%x, 0)", buffer).isZero();
+        }
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(fx.sos.console()).isEmpty();
+    }
+
+    @Test
     void exitStopsTheProcessAndTeardownStillFreesEverything() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         String before = fx.balance();
