@@ -94,7 +94,8 @@ final class AccessTargets {
     /** An address chosen to be refused, though the model has the last word on whether it is. */
     long hostile(ModelProcess p, List<ModelProcess> everyone, AccessKind kind) {
         ModelAddressSpace space = p.space;
-        return switch (random.nextInt(15)) {
+        return switch (random.nextInt(18)) {
+            case 15, 16, 17 -> wrongRights(p, kind);
             case 0 -> Layout.GUARD_PAGE + random.nextInt((int) PAGE);
             case 1 -> FrameTable.WINDOW + random.nextLong(1L << FrameTable.REF_BITS) * PAGE + random.nextInt((int) PAGE);
             case 2 -> {
@@ -121,6 +122,23 @@ final class AccessTargets {
                 yield regions.get(random.nextInt(regions.size())).end() + random.nextInt((int) PAGE);
             }
         };
+    }
+
+    /**
+     * A page whose region refuses {@code kind} (code for a write, anything else for an execute),
+     * preferably one already mapped: then the access is a permission fault on a live mapping
+     * rather than a translation fault, and only the mapping's own rights stop it.
+     */
+    private long wrongRights(ModelProcess p, AccessKind kind) {
+        for (int tries = 0; tries < 8 && p.memory.mappedCount() > 0; tries++) {
+            long page = p.memory.randomMapped(random);
+            boolean code = p.space.find(page).execute();
+            if (kind == AccessKind.WRITE ? code : !code) {
+                return page + random.nextInt((int) PAGE);
+            }
+        }
+        return kind == AccessKind.EXECUTE ? pageIn(dataLike(p.space)) + random.nextInt((int) PAGE)
+                : pageIn(p.space.find(Layout.CODE_BASE)) + random.nextInt((int) PAGE);
     }
 
     private Region dataLike(ModelAddressSpace space) {

@@ -75,7 +75,7 @@ public final class SosFuzzer {
         this.arguments = new SyscallArguments(random);
         this.accesses = new UserAccessCheck(judge);
         this.syscalls = new SyscallCheck(judge, expectedConsole);
-        this.consistency = new Consistency(machine, random);
+        this.consistency = new Consistency(machine);
     }
 
     /** What the seed chose: the allocator under SOS and the frame table's size. */
@@ -192,11 +192,25 @@ public final class SosFuzzer {
         }
         String expected = expectedConsole.toString();
         expectedConsole.setLength(0);
-        return printed.equals(expected) ? null : "the console shows \"" + clip(printed) + "\", the model \"" + clip(expected) + "\"";
+        if (printed.equals(expected)) {
+            return null;
+        }
+        int at = 0;
+        while (at < Math.min(printed.length(), expected.length()) && printed.charAt(at) == expected.charAt(at)) {
+            at++;
+        }
+        return "the console (" + printed.length() + " chars) differs from the model (" + expected.length()
+                + ") at char " + at + ": it shows \"" + clip(printed, at) + "\", the model \"" + clip(expected, at) + "\"";
     }
 
-    private static String clip(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...(" + s.length() + " chars)";
+    /** Up to 60 chars of {@code s} from {@code from}, anything but printable ASCII escaped, for a readable report. */
+    private static String clip(String s, int from) {
+        StringBuilder out = new StringBuilder();
+        for (int i = from; i < Math.min(s.length(), from + 60); i++) {
+            char c = s.charAt(i);
+            out.append(c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return s.length() > from + 60 ? out + "..." : out.toString();
     }
 
     private String step() {
@@ -250,10 +264,14 @@ public final class SosFuzzer {
     }
 
     private String access(ModelProcess p) {
+        // Hostile accesses are rare, as each one usually costs a process; fetches are a bigger
+        // share of them, because executing data is a kill case of its own.
+        boolean hostile = random.nextInt(1000) < 6;
         int kindDice = random.nextInt(100);
-        AccessKind kind = kindDice < 50 ? AccessKind.READ : kindDice < 92 ? AccessKind.WRITE : AccessKind.EXECUTE;
+        AccessKind kind = kindDice < (hostile ? 35 : 50) ? AccessKind.READ
+                : kindDice < (hostile ? 70 : 92) ? AccessKind.WRITE : AccessKind.EXECUTE;
         int size = 1 << random.nextInt(4);
-        long va = random.nextInt(1000) < 6 ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
+        long va = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
         long value = random.nextLong();
         trace.record(kind == AccessKind.READ ? "load" + size : kind == AccessKind.WRITE ? "store" + size : "fetch",
                 p.pid(), va, value);
