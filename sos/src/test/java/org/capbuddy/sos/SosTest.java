@@ -48,6 +48,27 @@ class SosTest {
     }
 
     @Test
+    void neitherTheHeapNorARegionMayCoverTheStacksGuardPage() throws MemoryFault {
+        // Found by 10-million-operation SOS fuzz soaks: brk up to the stack made the heap cover
+        // the guard page (it is in no region, so no overlap check saw it), and an overflow off
+        // the end of the stack would have run into the heap instead of killing.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        assertThat(ctx.brk(Layout.STACK_BASE)).isEqualTo(base);
+        assertThat(ctx.brk(Layout.GUARD_PAGE + 1)).isEqualTo(base);
+        assertThat(ctx.brk(Layout.GUARD_PAGE)).as("up to the guard page").isEqualTo(Layout.GUARD_PAGE);
+        assertThatThrownBy(() -> ctx.store(Layout.GUARD_PAGE + 8, 8, 1)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().reason()).contains("guard page");
+        var as = org.capbuddy.sos.addrspace.AddressSpace.standard(4096, 4096).value();
+        var over = as.add(new org.capbuddy.sos.addrspace.Region(org.capbuddy.sos.addrspace.RegionKind.MMAP,
+                Layout.GUARD_PAGE - Layout.PAGE, Layout.STACK_BASE, true, true, false));
+        assertThat(over.isOk()).isFalse();
+        assertThat(over.error().detail()).contains("guard page");
+    }
+
+    @Test
     void writingToCodeKills() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();

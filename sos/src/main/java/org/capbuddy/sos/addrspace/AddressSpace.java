@@ -39,11 +39,18 @@ public final class AddressSpace {
         this.brk = heapBase;
     }
 
-    /** Adds a region; refused when it is empty, unaligned, outside user space or overlaps another. */
+    /**
+     * Adds a region; refused when it is empty, unaligned, outside user space, covers the stack's
+     * guard page or overlaps another.
+     */
     public Result<Void> add(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
                 || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_TOP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
+        }
+        if (coversGuardPage(r.base(), r.end())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r.kind() + " [0x" + Long.toHexString(r.base())
+                    + ", 0x" + Long.toHexString(r.end()) + ") covers the stack's guard page");
         }
         Region clash = overlapping(r.base(), r.end());
         if (clash != null) {
@@ -61,6 +68,15 @@ public final class AddressSpace {
         return e != null && e.getValue().contains(vaddr) ? e.getValue() : null;
     }
 
+    /**
+     * The guard page is in no region, so region overlap checks alone would let a region (the
+     * heap, grown up to the stack) take it over, and a stack overflow would then run silently
+     * into that region's memory instead of killing.
+     */
+    private static boolean coversGuardPage(long base, long end) {
+        return base < Layout.GUARD_PAGE + Layout.PAGE && Layout.GUARD_PAGE < end;
+    }
+
     private Region overlapping(long base, long end) {
         Map.Entry<Long, Region> below = regions.lowerEntry(end);
         return below != null && below.getValue().overlaps(base, end) ? below.getValue() : null;
@@ -76,7 +92,7 @@ public final class AddressSpace {
 
     /**
      * Moves the break (the heap's end, byte granular), within user space. Growing must not run
-     * into another region; the heap region covers [heapBase, pageUp(brk)). Returns the pages
+     * into another region or the stack's guard page; the heap region covers [heapBase, pageUp(brk)). Returns the pages
      * given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the caller unmaps and
      * frees.
      */
@@ -97,6 +113,9 @@ public final class AddressSpace {
             Region clash = overlapping(oldEnd, newEnd);
             if (clash != null && clash.kind() != RegionKind.HEAP) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind());
+            }
+            if (coversGuardPage(oldEnd, newEnd)) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
             }
         }
         regions.remove(heapBase);

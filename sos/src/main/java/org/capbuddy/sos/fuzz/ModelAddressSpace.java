@@ -12,7 +12,7 @@ import org.capbuddy.sos.addrspace.RegionKind;
  * rather than from its code: the standard layout, a heap [heap base, pageUp(brk)) moved by brk,
  * anonymous mmap regions placed upward from {@link Layout#MMAP_BASE} (the next one starts where
  * the last successful one ended) and cut by munmap. Everything lives in 48-bit user space,
- * [0, 2^47). A handful of regions, so plain lists and linear scans: obviously right beats fast.
+ * [0, 2^47), and nothing ever covers the stack's guard page (documented as never mapped). A handful of regions, so plain lists and linear scans: obviously right beats fast.
  */
 final class ModelAddressSpace {
     static final long USER_TOP = 1L << 47;
@@ -104,7 +104,11 @@ final class ModelAddressSpace {
         };
     }
 
+    /** Whether [base, end) overlaps a region (the heap aside, if asked) or the stack's guard page, which is never mapped. */
     private boolean clashes(long base, long end, boolean ignoreHeap) {
+        if (base < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < end) {
+            return true;
+        }
         for (Region r : regions()) {
             if (r.overlaps(base, end) && !(ignoreHeap && r.kind() == RegionKind.HEAP)) {
                 return true;
@@ -115,8 +119,9 @@ final class ModelAddressSpace {
 
     /**
      * brk as documented: 0 queries; a break below the heap base, outside user space, or whose
-     * growth would run into another region is refused (the old break is returned); otherwise the
-     * break moves. Returns the pages given up, [pageUp(new), pageUp(old)), or null when none.
+     * growth would run into another region or the guard page is refused (the old break is
+     * returned); otherwise the break moves. Returns the pages given up, [pageUp(new),
+     * pageUp(old)), or null when none.
      */
     long[] brk(long newBreak) {
         if (newBreak == 0 || newBreak < heapBase || newBreak > USER_TOP) {

@@ -17,6 +17,7 @@ class SosFuzzRegressionTest {
         "5  | 1000 | munmap(addr, ~2^63) overflowed and threw (op 75); a zero-length write was refused (op 477)",
         "4  | 1000 | brk(~2^63) overflowed into a shrink that unmapped code and data (op 10)",
         "10 | 1000 | write(~2^63, n) wrapped past the region check, and the copy's fault killed (op 110)",
+        "292 | 1000 | brk(stack base) let the heap cover the stack's guard page (op 15)",
     })
     void seedsThatFoundBugsPass(long seed, long ops, String found) {
         SosFuzzer fuzzer = new SosFuzzer(seed);
