@@ -12,18 +12,22 @@ class FuzzCommandTest {
     }
 
     @Test
-    void shortSoaksOfBothLayersPass() {
+    void shortSoaksOfEveryLayerPass() {
         String[] kernel = run("fuzz", "--layer", "kernel", "--ops", "3000", "--seed", "3");
         assertThat(kernel[0]).as(kernel[2]).isEqualTo("0");
         assertThat(kernel[1]).contains("fuzz kernel: 3,000 operations, seed 3").contains("all held");
         String[] libos = run("fuzz", "--layer", "libos", "--ops", "2000", "--seed", "3");
         assertThat(libos[0]).as(libos[2]).isEqualTo("0");
         assertThat(libos[1]).contains("fuzz libos: 2,000 operations");
+        String[] sos = run("fuzz", "--layer", "sos", "--ops", "3000", "--seed", "3", "--check-every", "500");
+        assertThat(sos[0]).as(sos[2]).isEqualTo("0");
+        assertThat(sos[1]).contains("fuzz sos: 3,000 operations, seed 3, 6 invariant checks, all held")
+                .contains("SOS on plain allocman").contains("processes created");
     }
 
     @Test
     void badOptionsAreRefused() {
-        assertThat(run("fuzz", "--layer", "sos")[2]).contains("--layer must be kernel or libos");
+        assertThat(run("fuzz", "--layer", "vm")[2]).contains("--layer must be kernel, libos or sos");
         assertThat(run("fuzz", "--layer", "kernel", "--ops", "0")[0]).isEqualTo("2");
         assertThat(run("fuzz")[0]).isEqualTo("2");
     }

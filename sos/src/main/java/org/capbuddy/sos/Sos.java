@@ -167,8 +167,22 @@ public final class Sos {
         console.append(text);
     }
 
+    /** Everything written to the console (writes and kill reports) since it was last taken. */
     public String console() {
         return console.toString();
+    }
+
+    /**
+     * Returns the console's text and empties it, as a terminal draining a serial line would: a
+     * long-running SOS must not keep every byte ever written.
+     */
+    public String takeConsole() {
+        if (console.length() == 0) {
+            return "";
+        }
+        String text = console.toString();
+        console.setLength(0);
+        return text;
     }
 
     public FrameTable frameTable() {

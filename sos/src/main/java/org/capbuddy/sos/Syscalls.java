@@ -75,7 +75,9 @@ public final class Syscalls {
 
     /**
      * write to the console: copies {@code length} bytes from the process's memory (through its
-     * own view of memory, so a bad buffer faults like any access) and returns the count written.
+     * own view of memory) and returns the count written. A buffer that is not wholly readable
+     * memory of the process is refused (EFAULT) without killing it; a write of no bytes succeeds
+     * whatever the buffer.
      */
     public Result<Integer> write(long buffer, int length) {
         if (!running()) {
@@ -84,11 +86,15 @@ public final class Syscalls {
         if (length < 0 || length > MAX_WRITE) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "write length must be 0.." + MAX_WRITE);
         }
-        if (buffer < 0 || buffer > Layout.USER_END - length) {
-            // Checked first: buffer + length near 2^63 wraps, the page check below would see no
-            // page, and the copy's fault would then kill the process for the caller's error.
+        if (length == 0) {
+            // Nothing to copy, so nothing to check: as on Linux, whatever the buffer.
+            return Result.ok(0);
+        }
+        // Checked first so that buffer + length cannot overflow: a buffer wrapping past 2^63
+        // skipped the region check, and the copy's fault killed the process.
+        if (buffer < 0 || buffer > Layout.USER_TOP - length) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bad buffer: [0x" + Long.toHexString(buffer) + ", +"
-                    + length + ") is outside user space");
+                    + length + ") is not inside user space");
         }
         for (long page = Layout.pageDown(buffer); page < buffer + length; page += Layout.PAGE) {
             Region region = process.addressSpace().find(page);

@@ -310,7 +310,7 @@ class SosFailureInjectionTest {
             assertThat(r.isOk()).as("munmap(0x%x, %d)", bad[0], bad[1]).isFalse();
             assertThat(r.error().detail()).isNotBlank();
         }
-        long[][] badWrites = {{Long.MAX_VALUE - 2, 8}, {-8, 16}, {Layout.USER_END - 4, 8}, {0x7000_0000L, 8}};
+        long[][] badWrites = {{Long.MAX_VALUE - 2, 8}, {-8, 16}, {Layout.USER_TOP - 4, 8}, {0x7000_0000L, 8}};
         for (long[] bad : badWrites) {
             Result<Integer> r = ctx.sys().write(bad[0], (int) bad[1]);
             assertThat(r.isOk()).as("write(0x%x, %d)", bad[0], bad[1]).isFalse();

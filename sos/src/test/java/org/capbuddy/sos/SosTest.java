@@ -48,6 +48,27 @@ class SosTest {
     }
 
     @Test
+    void neitherTheHeapNorARegionMayCoverTheStacksGuardPage() throws MemoryFault {
+        // Found by 10-million-operation SOS fuzz soaks: brk up to the stack made the heap cover
+        // the guard page (it is in no region, so no overlap check saw it), and an overflow off
+        // the end of the stack would have run into the heap instead of killing.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        assertThat(ctx.brk(Layout.STACK_BASE)).isEqualTo(base);
+        assertThat(ctx.brk(Layout.GUARD_PAGE + 1)).isEqualTo(base);
+        assertThat(ctx.brk(Layout.GUARD_PAGE)).as("up to the guard page").isEqualTo(Layout.GUARD_PAGE);
+        assertThatThrownBy(() -> ctx.store(Layout.GUARD_PAGE + 8, 8, 1)).isInstanceOf(MemoryFault.class);
+        assertThat(p.killReport().reason()).contains("guard page");
+        var as = org.capbuddy.sos.addrspace.AddressSpace.standard(4096, 4096).value();
+        var over = as.add(new org.capbuddy.sos.addrspace.Region(org.capbuddy.sos.addrspace.RegionKind.MMAP,
+                Layout.GUARD_PAGE - Layout.PAGE, Layout.STACK_BASE, true, true, false));
+        assertThat(over.isOk()).isFalse();
+        assertThat(over.error().detail()).contains("guard page");
+    }
+
+    @Test
     void writingToCodeKills() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();
@@ -88,6 +109,34 @@ class SosTest {
         assertThat(back).isEqualTo(text);
         assertThat(ctx.sys().write(0x7000_0000L, 8).isOk()).as("bad buffer").isFalse();
         assertThat(p.state()).as("a bad buffer is an error, not a kill").isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
+    void aWriteWhoseBufferWrapsAroundIsRefusedWithoutAKill() {
+        // Found by SosFuzzer (seed 7): buffer + length overflowed, the region check was skipped,
+        // and the copy's fault killed the process instead of refusing the call.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        assertThat(sys.write(Long.MAX_VALUE - 59, 988).isOk()).isFalse();
+        assertThat(sys.write(-64, 16).isOk()).isFalse();
+        assertThat(sys.write(Layout.USER_TOP - 8, 16).isOk()).isFalse();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(fx.sos.console()).doesNotContain("killed");
+    }
+
+    @Test
+    void aWriteOfNoBytesSucceedsWhateverTheBuffer() {
+        // Found by SosFuzzer: with no bytes to copy, an unaligned buffer in no region was refused
+        // while an aligned one was accepted.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        for (long buffer : new long[] {Layout.GUARD_PAGE + 0xB76, Layout.GUARD_PAGE, -5, Long.MAX_VALUE, 0x7000_0000L}) {
+            assertThat(sys.write(buffer, 0).value()).as("write(0x%x, 0)", buffer).isZero();
+        }
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(fx.sos.console()).isEmpty();
     }
 
     @Test
@@ -159,6 +208,25 @@ class SosTest {
     }
 
     @Test
+    void aBreakOutsideUserSpaceIsRefusedAndCodeAndDataSurvive() throws MemoryFault {
+        // Found by SosFuzzer (seed 4): pageUp(break) overflowed to a negative heap end, the move
+        // was taken for a shrink, and every page below the heap (code and data) was unmapped.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        UserContext ctx = fx.context(p);
+        long base = ctx.brk(0);
+        long data = base - Layout.PAGE;
+        ctx.store(data, 8, 0x5EED);
+        assertThat(ctx.load(Layout.CODE_BASE, 8)).isZero();
+        int pages = p.shadow().pageCount();
+        for (long hostile : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1000, Layout.USER_TOP + 1}) {
+            assertThat(ctx.brk(hostile)).as("brk(0x%x)", hostile).isEqualTo(base);
+        }
+        assertThat(p.shadow().pageCount()).isEqualTo(pages);
+        assertThat(ctx.load(data, 8)).isEqualTo(0x5EED);
+    }
+
+    @Test
     void mmapAndPartialMunmap() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();
@@ -173,6 +241,22 @@ class SosTest {
         assertThat(ctx.sys().munmap(a + 2 * Layout.PAGE, Layout.PAGE).isOk()).as("already unmapped").isFalse();
         assertThat(ctx.sys().munmap(Layout.CODE_BASE, Layout.PAGE).isOk()).as("not an mmap region").isFalse();
         assertThatThrownBy(() -> ctx.load(a + 3 * Layout.PAGE, 8)).isInstanceOf(MemoryFault.class);
+    }
+
+    @Test
+    void munmapOfARangeThatOverflowsOrLeavesUserSpaceIsRefused() {
+        // Found by SosFuzzer (seed 1): base + pageUp(length) overflowed and TreeMap.subMap threw.
+        SosFixture fx = new SosFixture(true);
+        Process p = fx.process();
+        var sys = fx.sos.syscalls(p);
+        long a = sys.mmap(4 * Layout.PAGE).value();
+        assertThat(sys.munmap(a, Long.MAX_VALUE).isOk()).isFalse();
+        assertThat(sys.munmap(a, Long.MAX_VALUE & -Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(Long.MAX_VALUE & -Layout.PAGE, Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(-Layout.PAGE, 2 * Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(Layout.USER_TOP - Layout.PAGE, 2 * Layout.PAGE).isOk()).isFalse();
+        assertThat(sys.munmap(a, 4 * Layout.PAGE).isOk()).as("the region is still whole").isTrue();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
     }
 
     @Test
@@ -255,7 +339,7 @@ class SosTest {
         var regions = p.addressSpace().regions();
         // Near 2^63 the page-rounded break wrapped to a negative end, read as a shrink that
         // unmapped every page below the old break.
-        for (long bad : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 4000, Layout.USER_END + 1}) {
+        for (long bad : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 4000, Layout.USER_TOP + 1}) {
             assertThat(ctx.brk(bad)).as("brk(0x%x)", bad).isEqualTo(base + 2 * Layout.PAGE);
             assertThat(p.addressSpace().regions()).isEqualTo(regions);
         }
@@ -274,7 +358,7 @@ class SosTest {
             {-Layout.PAGE, 2 * Layout.PAGE}}) {
             var r = ctx.sys().munmap(bad[0], bad[1]);
             assertThat(r.isOk()).isFalse();
-            assertThat(r.error().detail()).contains("outside user space");
+            assertThat(r.error().detail()).contains("not inside user space");
         }
         assertThat(ctx.sys().munmap(at, Layout.PAGE).isOk()).isTrue();
     }

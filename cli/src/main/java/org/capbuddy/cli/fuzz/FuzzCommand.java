@@ -2,9 +2,12 @@ package org.capbuddy.cli.fuzz;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import org.capbuddy.cli.bench.Progress;
 import org.capbuddy.kernel.fuzz.KernelFuzzer;
 import org.capbuddy.libos.fuzz.LibosFuzzer;
+import org.capbuddy.sos.fuzz.SosFuzzer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,9 +21,11 @@ import picocli.CommandLine.Option;
 public final class FuzzCommand implements Callable<Integer> {
     private static final long CHUNK = 100_000;
 
-    @Option(names = "--layer", required = true, paramLabel = "kernel|libos",
+    @Option(names = "--layer", required = true, paramLabel = "kernel|libos|sos",
             description = "kernel: random invocations with hostile arguments and user accesses; "
-                    + "libos: allocman and CapBuddy operations with hostile frees.")
+                    + "libos: allocman and CapBuddy operations with hostile frees; "
+                    + "sos: processes making random and hostile syscalls and memory accesses, "
+                    + "checked against a reference model.")
     String layer;
 
     @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000", description = "Operations. Default: ${DEFAULT-VALUE}.")
@@ -41,14 +46,15 @@ public final class FuzzCommand implements Callable<Integer> {
         if (ops < 1 || checkEvery < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ops and --check-every must be positive");
         }
-        if (!layer.equals("kernel") && !layer.equals("libos")) {
+        if (!layer.equals("kernel") && !layer.equals("libos") && !layer.equals("sos")) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--layer must be kernel or libos, got '" + layer + "'");
+                    "--layer must be kernel, libos or sos, got '" + layer + "'");
         }
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
         String failure;
         long checks;
+        String detail = "";
         try (Progress progress = Progress.start("fuzz " + layer + " seed " + seed, ops, System.console() != null)) {
             switch (layer) {
                 case "kernel" -> {
@@ -65,16 +71,16 @@ public final class FuzzCommand implements Callable<Integer> {
                 }
                 case "libos" -> {
                     LibosFuzzer fuzzer = new LibosFuzzer(seed);
-                    failure = null;
-                    for (long done = 0; done < ops && failure == null; done += CHUNK) {
-                        long n = Math.min(CHUNK, ops - done);
-                        failure = fuzzer.run(n, checkEvery);
-                        progress.step(n);
-                    }
-                    if (failure == null) {
-                        failure = fuzzer.drainAndCheck();
-                    }
+                    failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
                     checks = fuzzer.invariantChecks();
+                }
+                case "sos" -> {
+                    SosFuzzer fuzzer = new SosFuzzer(seed);
+                    failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
+                    checks = fuzzer.deepChecks();
+                    detail = String.format("  SOS on %s: %,d processes created, %,d killed (%,d out of memory)%n",
+                            fuzzer.configuration(), fuzzer.processesCreated(), fuzzer.kills(),
+                            fuzzer.outOfMemoryKills());
                 }
                 default -> throw new IllegalStateException("layer checked above: " + layer);
             }
@@ -90,7 +96,24 @@ public final class FuzzCommand implements Callable<Integer> {
         }
         out.printf("fuzz %s: %,d operations, seed %d, %,d invariant checks, all held (%.1f s)%n", layer, ops, seed,
                 checks, seconds);
+        out.print(detail);
         out.flush();
         return 0;
+    }
+
+    /**
+     * Runs the operations in chunks (so that the progress bar moves), then the final drain and
+     * balance check; returns the first failure, or null.
+     */
+    private String soak(Progress progress, LongFunction<String> run, Supplier<String> drainAndCheck) {
+        for (long done = 0; done < ops; done += CHUNK) {
+            long n = Math.min(CHUNK, ops - done);
+            String failure = run.apply(n);
+            progress.step(n);
+            if (failure != null) {
+                return failure;
+            }
+        }
+        return drainAndCheck.get();
     }
 }

@@ -39,11 +39,18 @@ public final class AddressSpace {
         this.brk = heapBase;
     }
 
-    /** Adds a region; refused when it is empty, unaligned, outside user space or overlaps another. */
+    /**
+     * Adds a region; refused when it is empty, unaligned, outside user space, covers the stack's
+     * guard page or overlaps another.
+     */
     public Result<Void> add(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
-                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_END) {
+                || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_TOP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
+        }
+        if (coversGuardPage(r.base(), r.end())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r.kind() + " [0x" + Long.toHexString(r.base())
+                    + ", 0x" + Long.toHexString(r.end()) + ") covers the stack's guard page");
         }
         Region clash = overlapping(r.base(), r.end());
         if (clash != null) {
@@ -61,6 +68,15 @@ public final class AddressSpace {
         return e != null && e.getValue().contains(vaddr) ? e.getValue() : null;
     }
 
+    /**
+     * The guard page is in no region, so region overlap checks alone would let a region (the
+     * heap, grown up to the stack) take it over, and a stack overflow would then run silently
+     * into that region's memory instead of killing.
+     */
+    private static boolean coversGuardPage(long base, long end) {
+        return base < Layout.GUARD_PAGE + Layout.PAGE && Layout.GUARD_PAGE < end;
+    }
+
     private Region overlapping(long base, long end) {
         Map.Entry<Long, Region> below = regions.lowerEntry(end);
         return below != null && below.getValue().overlaps(base, end) ? below.getValue() : null;
@@ -75,19 +91,21 @@ public final class AddressSpace {
     }
 
     /**
-     * Moves the break (the heap's end, byte granular). Growing must not run into another region;
-     * the heap region covers [heapBase, pageUp(brk)). Returns the pages given up when shrinking,
-     * [pageUp(new brk), pageUp(old brk)), which the caller unmaps and frees.
+     * Moves the break (the heap's end, byte granular), within user space. Growing must not run
+     * into another region or the stack's guard page; the heap region covers [heapBase, pageUp(brk)). Returns the pages
+     * given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the caller unmaps and
+     * frees.
      */
     public Result<long[]> setBrk(long newBrk) {
         if (newBrk < heapBase) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
                     + " is below the heap base 0x" + Long.toHexString(heapBase));
         }
-        if (newBrk > Layout.USER_END) {
-            // Refused before rounding: a break near 2^63 would round up past zero and read as a shrink.
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "break 0x" + Long.toHexString(newBrk)
-                    + " is beyond user space");
+        // Before pageUp: near 2^63 it overflows to a negative end, which would read as a shrink
+        // that gives up every page below the heap's end, code and data included.
+        if (newBrk > Layout.USER_TOP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
+                    + " is outside user space");
         }
         long oldEnd = Layout.pageUp(brk);
         long newEnd = Layout.pageUp(newBrk);
@@ -95,6 +113,9 @@ public final class AddressSpace {
             Region clash = overlapping(oldEnd, newEnd);
             if (clash != null && clash.kind() != RegionKind.HEAP) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind());
+            }
+            if (coversGuardPage(oldEnd, newEnd)) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
             }
         }
         regions.remove(heapBase);
@@ -121,18 +142,21 @@ public final class AddressSpace {
 
     /**
      * Removes [base, base + length) from anonymous mmap regions, splitting them as needed (a
-     * partial munmap). Refused if the range touches anything but mmap regions or nothing at all.
+     * partial munmap). Refused if the range leaves user space, or touches anything but mmap
+     * regions, or nothing at all.
      * Returns the ranges removed, for the caller to unmap.
      */
     public Result<List<long[]>> munmap(long base, long length) {
         if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
         }
-        // Checked before rounding: a length near 2^63 would round (or add) past zero.
-        if (base < 0 || base > Layout.USER_END || length > Layout.USER_END || base + length > Layout.USER_END) {
+        // Checked before any arithmetic: base + pageUp(length) can overflow, and a range past the
+        // end of user space touches nothing a process may unmap.
+        if (base < 0 || base >= Layout.USER_TOP || length > Layout.USER_TOP - base) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range [0x" + Long.toHexString(base) + ", +0x"
-                    + Long.toHexString(length) + ") is outside user space");
+                    + Long.toHexString(length) + ") is not inside user space");
         }
+        // Both base and USER_TOP are page-aligned, so the rounded end stays within user space.
         long end = base + Layout.pageUp(length);
         List<Region> touched = new ArrayList<>();
         for (Region r : regions.subMap(regions.floorKey(base) == null ? base : regions.floorKey(base), true, end, false)

@@ -15,6 +15,8 @@ package org.capbuddy.sos.addrspace;
  */
 public final class Layout {
     public static final long PAGE = 4096;
+    /** The end of user space: user addresses are [0, 2^47); no region, break or mapping reaches past it. */
+    public static final long USER_TOP = 1L << 47;
     public static final long CODE_BASE = 0x40_0000L;
     public static final long MMAP_BASE = 0x20_0000_0000L;
     public static final long STACK_TOP = 0x90_0000_0000L;
@@ -22,8 +24,6 @@ public final class Layout {
     public static final long STACK_BASE = STACK_TOP - STACK_SIZE;
     public static final long GUARD_PAGE = STACK_BASE - PAGE;
     public static final long IPC_BUFFER = 0xA0_0000_0000L;
-    /** The end of user space (48-bit addresses): no region, break or mapping reaches past it. */
-    public static final long USER_END = 0x8000_0000_0000L;
 
     private Layout() {
     }

@@ -1,0 +1,195 @@
+package org.capbuddy.sos.fuzz;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.RegionKind;
+
+/**
+ * The fuzzer's own account of a process's regions, written from SOS's documented semantics
+ * rather than from its code: the standard layout, a heap [heap base, pageUp(brk)) moved by brk,
+ * anonymous mmap regions placed upward from {@link Layout#MMAP_BASE} (the next one starts where
+ * the last successful one ended) and cut by munmap. Everything lives in 48-bit user space,
+ * [0, 2^47), and nothing ever covers the stack's guard page (documented as never mapped). A handful of regions, so plain lists and linear scans: obviously right beats fast.
+ */
+final class ModelAddressSpace {
+    static final long USER_TOP = 1L << 47;
+    static final long MAX_MMAP = 1L << 36;
+    static final long MAX_IMAGE = 1L << 30;
+    private static final long PAGE = Layout.PAGE;
+
+    private final List<Region> fixed = new ArrayList<>();
+    private final List<Region> mmaps = new ArrayList<>();
+    private final long heapBase;
+    private long brk;
+    private long mmapNext = Layout.MMAP_BASE;
+
+    /** Whether SOS must accept a process with these code and data sizes (0..1 GiB each). */
+    static boolean validImage(long codeBytes, long dataBytes) {
+        return codeBytes >= 0 && dataBytes >= 0 && codeBytes <= MAX_IMAGE && dataBytes <= MAX_IMAGE;
+    }
+
+    ModelAddressSpace(long codeBytes, long dataBytes) {
+        long codeEnd = Layout.CODE_BASE + pageUp(Math.max(codeBytes, PAGE));
+        long dataEnd = codeEnd + pageUp(Math.max(dataBytes, PAGE));
+        fixed.add(new Region(RegionKind.CODE, Layout.CODE_BASE, codeEnd, true, false, true));
+        fixed.add(new Region(RegionKind.DATA, codeEnd, dataEnd, true, true, false));
+        fixed.add(new Region(RegionKind.STACK, Layout.STACK_TOP - Layout.STACK_SIZE, Layout.STACK_TOP, true, true, false));
+        fixed.add(new Region(RegionKind.IPC_BUFFER, Layout.IPC_BUFFER, Layout.IPC_BUFFER + PAGE, true, true, false));
+        this.heapBase = dataEnd;
+        this.brk = dataEnd;
+    }
+
+    static long pageUp(long v) {
+        return (v + PAGE - 1) & -PAGE;
+    }
+
+    long heapBase() {
+        return heapBase;
+    }
+
+    long brk() {
+        return brk;
+    }
+
+    /** The heap region, or null while the heap is empty. */
+    Region heap() {
+        long end = pageUp(brk);
+        return end > heapBase ? new Region(RegionKind.HEAP, heapBase, end, true, true, false) : null;
+    }
+
+    /** Every region, ascending by base. */
+    List<Region> regions() {
+        List<Region> all = new ArrayList<>(fixed);
+        all.addAll(mmaps);
+        Region heap = heap();
+        if (heap != null) {
+            all.add(heap);
+        }
+        all.sort((a, b) -> Long.compare(a.base(), b.base()));
+        return all;
+    }
+
+    List<Region> mmapRegions() {
+        return mmaps;
+    }
+
+    /** The region holding {@code va}, or null. */
+    Region find(long va) {
+        for (Region r : fixed) {
+            if (r.contains(va)) {
+                return r;
+            }
+        }
+        for (Region r : mmaps) {
+            if (r.contains(va)) {
+                return r;
+            }
+        }
+        return va >= heapBase && va < pageUp(brk) ? heap() : null;
+    }
+
+    /** Whether the region at {@code va} allows an access of {@code kind}. */
+    boolean allows(long va, AccessKind kind) {
+        Region r = find(va);
+        if (r == null) {
+            return false;
+        }
+        return switch (kind) {
+            case READ -> r.read();
+            case WRITE -> r.write();
+            case EXECUTE -> r.execute();
+        };
+    }
+
+    /** Whether [base, end) overlaps a region (the heap aside, if asked) or the stack's guard page, which is never mapped. */
+    private boolean clashes(long base, long end, boolean ignoreHeap) {
+        if (base < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < end) {
+            return true;
+        }
+        for (Region r : regions()) {
+            if (r.overlaps(base, end) && !(ignoreHeap && r.kind() == RegionKind.HEAP)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * brk as documented: 0 queries; a break below the heap base, outside user space, or whose
+     * growth would run into another region or the guard page is refused (the old break is
+     * returned); otherwise the break moves. Returns the pages given up, [pageUp(new),
+     * pageUp(old)), or null when none.
+     */
+    long[] brk(long newBreak) {
+        if (newBreak == 0 || newBreak < heapBase || newBreak > USER_TOP) {
+            return null;
+        }
+        long oldEnd = pageUp(brk);
+        long newEnd = pageUp(newBreak);
+        if (newEnd > oldEnd && clashes(oldEnd, newEnd, true)) {
+            return null;
+        }
+        brk = newBreak;
+        return newEnd < oldEnd ? new long[] {newEnd, oldEnd} : null;
+    }
+
+    /** mmap as documented: 1..64 GiB, placed at the next address upward; its base, or -1 when refused. */
+    long mmap(long length) {
+        if (length <= 0 || length > MAX_MMAP) {
+            return -1;
+        }
+        long base = mmapNext;
+        long end = base + pageUp(length);
+        if (end > USER_TOP || clashes(base, end, false)) {
+            return -1;
+        }
+        mmaps.add(new Region(RegionKind.MMAP, base, end, true, true, false));
+        mmapNext = end;
+        return base;
+    }
+
+    /**
+     * munmap as documented: a page-aligned address and a positive length whose page-rounded range
+     * lies in user space and touches mmap regions and nothing else; they are cut, splitting them
+     * where needed. Returns the ranges removed, or null when refused.
+     */
+    List<long[]> munmap(long addr, long length) {
+        if (length <= 0 || (addr & (PAGE - 1)) != 0 || addr < 0 || addr >= USER_TOP
+                || length > USER_TOP - addr) {
+            return null;
+        }
+        long end = addr + pageUp(length);
+        if (end > USER_TOP) {
+            return null;
+        }
+        List<Region> touched = new ArrayList<>();
+        for (Region r : regions()) {
+            if (r.overlaps(addr, end)) {
+                if (r.kind() != RegionKind.MMAP) {
+                    return null;
+                }
+                touched.add(r);
+            }
+        }
+        if (touched.isEmpty()) {
+            return null;
+        }
+        List<long[]> removed = new ArrayList<>();
+        for (Region r : touched) {
+            mmaps.remove(r);
+            long cutBase = Math.max(addr, r.base());
+            long cutEnd = Math.min(end, r.end());
+            removed.add(new long[] {cutBase, cutEnd});
+            if (r.base() < cutBase) {
+                mmaps.add(new Region(RegionKind.MMAP, r.base(), cutBase, true, true, false));
+            }
+            if (cutEnd < r.end()) {
+                mmaps.add(new Region(RegionKind.MMAP, cutEnd, r.end(), true, true, false));
+            }
+        }
+        return removed;
+    }
+}

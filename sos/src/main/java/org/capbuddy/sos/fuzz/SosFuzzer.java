@@ -1,0 +1,356 @@
+package org.capbuddy.sos.fuzz;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.user.UserContext;
+
+/**
+ * A seeded stateful fuzzer of SOS: up to {@link #MAX_PROCESSES} live processes making random
+ * system calls (brk, mmap, munmap, write, exit; sensible and hostile arguments) and random user
+ * loads, stores and fetches (mostly inside their regions, some anywhere: the guard page, SOS's
+ * frame window, other processes' memory, the kernel half, memory given back, code writes, data
+ * executes), while processes are created and destroyed.
+ *
+ * <p>Beside SOS it keeps a reference model of every process (its regions and rights from the
+ * syscalls' documented semantics, and the bytes of every page it has, sparse), and after each
+ * operation checks that:
+ * <ul>
+ *   <li>nothing threw;
+ *   <li>an access the model allows completes, and a load returns the modelled bytes;
+ *   <li>an access the model refuses kills the process with a report of that address, access and
+ *       region, and from then on the process gets nothing done;
+ *   <li>each syscall's result agrees with the model, and the console shows exactly what write
+ *       was given and the kill reports;
+ * </ul>
+ * every {@code checkEvery} operations, that the kernel's invariants hold and SOS's regions,
+ * mappings and frames agree with the model ({@link Consistency}); and at the end, that destroying
+ * every process and shutting SOS down leaves the allocators as they were before SOS started.
+ *
+ * <p>Seeds that are 3 mod 4 run SOS on plain allocman, the others on the CapBuddy pool; seeds 4
+ * mod 5 give it a frame table of {@link #TIGHT_FRAMES} frames, so faults also run out of
+ * memory. Used by the tests and by {@code capbuddy fuzz --layer sos}.
+ */
+public final class SosFuzzer {
+    public static final int MAX_PROCESSES = 8;
+    static final int TIGHT_FRAMES = 160;
+    private static final int FRAMES = 4096;
+    private static final int STALE_KEPT = 4;
+
+    private final long seed;
+    private final SplittableRandom random;
+    private final FuzzMachine machine;
+    private final Sos sos;
+    private final List<ModelProcess> live = new ArrayList<>();
+    /** Destroyed processes whose handles the fuzzer keeps, to call and touch them anyway. */
+    private final List<ModelProcess> stale = new ArrayList<>();
+    private final StringBuilder expectedConsole = new StringBuilder();
+    private final AccessTargets targets;
+    private final SyscallArguments arguments;
+    private final KillJudge judge;
+    private final UserAccessCheck accesses;
+    private final SyscallCheck syscalls;
+    private final Consistency consistency;
+    private final OpTrace trace = new OpTrace();
+    private final String configuration;
+    private long operations;
+    private long deepChecks;
+    private long created;
+
+    public SosFuzzer(long seed) {
+        this.seed = seed;
+        this.random = new SplittableRandom(seed);
+        boolean usePool = Math.floorMod(seed, 4) != 3;
+        int frames = Math.floorMod(seed, 5) == 4 ? TIGHT_FRAMES : FRAMES;
+        this.configuration = (usePool ? "CapBuddy pool" : "plain allocman") + ", " + frames + "-frame table";
+        this.machine = new FuzzMachine(usePool, frames);
+        this.sos = machine.sos;
+        this.judge = new KillJudge(sos.frameTable(), expectedConsole);
+        this.targets = new AccessTargets(random);
+        this.arguments = new SyscallArguments(random);
+        this.accesses = new UserAccessCheck(judge);
+        this.syscalls = new SyscallCheck(judge, expectedConsole);
+        this.consistency = new Consistency(machine);
+    }
+
+    /** What the seed chose: the allocator under SOS and the frame table's size. */
+    public String configuration() {
+        return configuration;
+    }
+
+    public long operations() {
+        return operations;
+    }
+
+    /** How many times the kernel's invariants and the model's agreement with SOS were checked in depth. */
+    public long deepChecks() {
+        return deepChecks;
+    }
+
+    /** Processes SOS killed (each one where and why the model expected). */
+    public long kills() {
+        return judge.kills();
+    }
+
+    /** Processes SOS killed because a fault found the frame table full (only with a small table). */
+    public long outOfMemoryKills() {
+        return judge.outOfMemoryKills();
+    }
+
+    public long processesCreated() {
+        return created;
+    }
+
+    /**
+     * Runs {@code count} operations, checking in depth every {@code checkEvery}; returns null,
+     * or what went wrong (with the seed, the operation number and the operations before it).
+     */
+    public String run(long count, int checkEvery) {
+        for (long i = 0; i < count; i++) {
+            String problem;
+            try {
+                problem = step();
+                if (problem == null) {
+                    problem = console();
+                }
+                operations++;
+                if (problem == null && operations % checkEvery == 0) {
+                    deepChecks++;
+                    problem = consistency.check(live);
+                }
+            } catch (RuntimeException e) {
+                operations++;
+                problem = "threw " + e + at(e);
+            }
+            if (problem != null) {
+                return failure(problem);
+            }
+        }
+        return null;
+    }
+
+    private String failure(String problem) {
+        return "seed " + seed + " (" + configuration + "), operation " + operations + ": " + problem
+                + "\n  last operations:" + trace.describe();
+    }
+
+    private static String at(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        StackTraceElement[] frames = e.getStackTrace();
+        for (int i = 0; i < Math.min(6, frames.length); i++) {
+            out.append("\n      at ").append(frames[i]);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Destroys every process, shuts SOS down, and checks that the kernel's invariants hold and
+     * the allocators are back to their balance from before SOS started. The fuzzer is done
+     * after this.
+     */
+    public String drainAndCheck() {
+        try {
+            String problem = consistency.check(live);
+            if (problem != null) {
+                return failure("before draining: " + problem);
+            }
+            while (!live.isEmpty()) {
+                problem = destroy(live.get(live.size() - 1));
+                if (problem != null) {
+                    return failure("draining: " + problem);
+                }
+            }
+            if (sos.frameTable().framesInUse() != 0) {
+                return failure("after destroying every process " + sos.frameTable().framesInUse() + " frames are in use");
+            }
+            Result<Void> down = sos.shutdown();
+            if (!down.isOk()) {
+                return failure("shutdown: " + down);
+            }
+            var invariants = machine.kernel.checkInvariants();
+            if (!invariants.ok()) {
+                return failure("after shutdown: " + invariants);
+            }
+            String now = machine.settledBalance();
+            return now.equals(machine.balanceBeforeSos) ? null
+                    : failure("after shutdown the balance is " + now + ", before SOS it was " + machine.balanceBeforeSos);
+        } catch (RuntimeException e) {
+            return failure("draining threw " + e + at(e));
+        }
+    }
+
+    /** Compares the console with what the operation should have printed, and empties both. */
+    private String console() {
+        String printed = sos.takeConsole();
+        if (printed.isEmpty() && expectedConsole.length() == 0) {
+            return null;
+        }
+        String expected = expectedConsole.toString();
+        expectedConsole.setLength(0);
+        if (printed.equals(expected)) {
+            return null;
+        }
+        int at = 0;
+        while (at < Math.min(printed.length(), expected.length()) && printed.charAt(at) == expected.charAt(at)) {
+            at++;
+        }
+        return "the console (" + printed.length() + " chars) differs from the model (" + expected.length()
+                + ") at char " + at + ": it shows \"" + clip(printed, at) + "\", the model \"" + clip(expected, at) + "\"";
+    }
+
+    /** Up to 60 chars of {@code s} from {@code from}, anything but printable ASCII escaped, for a readable report. */
+    private static String clip(String s, int from) {
+        StringBuilder out = new StringBuilder();
+        for (int i = from; i < Math.min(s.length(), from + 60); i++) {
+            char c = s.charAt(i);
+            out.append(c >= 0x20 && c < 0x7F ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return s.length() > from + 60 ? out + "..." : out.toString();
+    }
+
+    private String step() {
+        if (live.isEmpty()) {
+            return create();
+        }
+        ModelProcess p = live.get(random.nextInt(live.size()));
+        int dice = random.nextInt(1000);
+        if (!p.running() && dice < 250) {
+            return destroy(p);
+        }
+        if (dice < 10) {
+            return live.size() < MAX_PROCESSES ? create() : access(p);
+        }
+        if (dice < 13) {
+            return destroy(p);
+        }
+        if (dice < 14) {
+            return exit(p);
+        }
+        if (dice < 78) {
+            long newBreak = arguments.brk(p.space);
+            trace.record("brk", p.pid(), newBreak, 0);
+            return syscalls.brk(p, newBreak);
+        }
+        if (dice < 118) {
+            if (p.space.mmapRegions().size() >= 10) {
+                // Keeps the regions, and so the pages a process can touch, bounded.
+                var r = p.space.mmapRegions().get(0);
+                trace.record("munmap", p.pid(), r.base(), r.size());
+                return syscalls.munmap(p, r.base(), r.size());
+            }
+            long length = arguments.mmapLength();
+            trace.record("mmap", p.pid(), length, 0);
+            return syscalls.mmap(p, length);
+        }
+        if (dice < 158) {
+            long[] range = arguments.munmap(p);
+            trace.record("munmap", p.pid(), range[0], range[1]);
+            return syscalls.munmap(p, range[0], range[1]);
+        }
+        if (dice < 188) {
+            long[] write = arguments.write(p, targets);
+            trace.record("write", p.pid(), write[0], write[1]);
+            return syscalls.write(p, write[0], (int) write[1]);
+        }
+        if (dice < 193) {
+            return staleHandle();
+        }
+        return access(p);
+    }
+
+    private String access(ModelProcess p) {
+        // Hostile accesses are rare, as each one usually costs a process; fetches are a bigger
+        // share of them, because executing data is a kill case of its own.
+        boolean hostile = random.nextInt(1000) < 6;
+        int kindDice = random.nextInt(100);
+        AccessKind kind = kindDice < (hostile ? 35 : 50) ? AccessKind.READ
+                : kindDice < (hostile ? 70 : 92) ? AccessKind.WRITE : AccessKind.EXECUTE;
+        int size = 1 << random.nextInt(4);
+        long va = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
+        long value = random.nextLong();
+        trace.record(kind == AccessKind.READ ? "load" + size : kind == AccessKind.WRITE ? "store" + size : "fetch",
+                p.pid(), va, value);
+        return accesses.run(p, kind, va, size, value);
+    }
+
+    private String create() {
+        long code = arguments.imageBytes();
+        long data = arguments.imageBytes();
+        trace.record("create", 0, code, data);
+        Result<Process> made = sos.createProcess(code, data);
+        if (!ModelAddressSpace.validImage(code, data)) {
+            return made.isOk() ? "createProcess(" + code + ", " + data + ") should have been refused" : null;
+        }
+        if (!made.isOk()) {
+            return "createProcess(" + code + ", " + data + ") refused: " + made;
+        }
+        Process process = made.value();
+        if (process.state() != ProcessState.RUNNING) {
+            return "a new process is " + process.state();
+        }
+        live.add(new ModelProcess(process, new UserContext(process, sos.syscalls(process)), code, data));
+        created++;
+        return null;
+    }
+
+    private String destroy(ModelProcess p) {
+        trace.record("destroy", p.pid(), 0, 0);
+        Result<Void> done = sos.destroy(p.process);
+        if (!done.isOk()) {
+            return "destroying " + p + ": " + done;
+        }
+        if (p.process.state() != ProcessState.DESTROYED) {
+            return "destroyed " + p + " is " + p.process.state();
+        }
+        live.remove(p);
+        p.destroyed();
+        stale.add(p);
+        if (stale.size() > STALE_KEPT) {
+            stale.remove(0);
+        }
+        return null;
+    }
+
+    private String exit(ModelProcess p) {
+        long code = random.nextLong();
+        trace.record("exit", p.pid(), code, 0);
+        ProcessState before = p.process.state();
+        p.sys.exit(code);
+        if (!p.running()) {
+            return p.process.state() == before ? null : "exit by " + p + " made it " + p.process.state();
+        }
+        p.exited();
+        if (p.process.state() != ProcessState.EXITED || p.process.exitCode() != code) {
+            return "after exit(" + code + ") process " + p.pid() + " is " + p.process.state() + " with code "
+                    + p.process.exitCode();
+        }
+        return null;
+    }
+
+    /** Calls, touches or destroys a process that is gone: everything must be refused and change nothing. */
+    private String staleHandle() {
+        if (stale.isEmpty()) {
+            trace.record("destroy(null)", 0, 0, 0);
+            return sos.destroy(null).isOk() ? "destroying null succeeded" : null;
+        }
+        ModelProcess p = stale.get(random.nextInt(stale.size()));
+        trace.record("stale", p.pid(), 0, 0);
+        String problem = switch (random.nextInt(6)) {
+            case 0 -> sos.destroy(p.process).isOk() ? "destroying " + p + " again succeeded" : null;
+            case 1 -> syscalls.brk(p, arguments.brk(p.space));
+            case 2 -> syscalls.mmap(p, arguments.mmapLength());
+            case 3 -> syscalls.munmap(p, p.space.heapBase(), 4096);
+            case 4 -> syscalls.write(p, p.space.heapBase(), 16);
+            default -> accesses.run(p, AccessKind.WRITE, targets.allowed(p, AccessKind.WRITE, 8), 8, 1);
+        };
+        if (problem == null && p.process.state() != ProcessState.DESTROYED) {
+            problem = p + " came back as " + p.process.state();
+        }
+        return problem;
+    }
+}

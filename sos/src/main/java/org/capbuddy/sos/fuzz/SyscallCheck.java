@@ -1,0 +1,120 @@
+package org.capbuddy.sos.fuzz;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.ProcessState;
+
+/**
+ * Makes one memory system call and judges its result against the model: brk, mmap and munmap
+ * as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
+ * readable memory of the process, else refuse without killing". A process that is not running
+ * has every call refused (brk just reports the break) and nothing changes.
+ */
+final class SyscallCheck {
+    private static final long PAGE = Layout.PAGE;
+
+    private final KillJudge kills;
+    private final StringBuilder expectedConsole;
+
+    SyscallCheck(KillJudge kills, StringBuilder expectedConsole) {
+        this.kills = kills;
+        this.expectedConsole = expectedConsole;
+    }
+
+    String brk(ModelProcess p, long newBreak) {
+        long got = p.sys.brk(newBreak);
+        long[] released = p.running() ? p.space.brk(newBreak) : null;
+        if (got != p.space.brk()) {
+            return "brk(0x" + Long.toHexString(newBreak) + ") by " + p + " returned 0x" + Long.toHexString(got)
+                    + ", the model has 0x" + Long.toHexString(p.space.brk());
+        }
+        if (released != null) {
+            p.release(released[0], released[1]);
+        }
+        return null;
+    }
+
+    String mmap(ModelProcess p, long length) {
+        Result<Long> got = p.sys.mmap(length);
+        long expected = p.running() ? p.space.mmap(length) : -1;
+        if (expected < 0) {
+            return got.isOk() ? "mmap(" + length + ") by " + p + " gave 0x" + Long.toHexString(got.value())
+                    + ", the model refuses it" : null;
+        }
+        if (!got.isOk() || got.value() != expected) {
+            return "mmap(" + length + ") by " + p + " gave " + got + ", the model has 0x" + Long.toHexString(expected);
+        }
+        return null;
+    }
+
+    String munmap(ModelProcess p, long addr, long length) {
+        Result<Void> got = p.sys.munmap(addr, length);
+        List<long[]> removed = p.running() ? p.space.munmap(addr, length) : null;
+        if (removed == null) {
+            return got.isOk() ? "munmap(0x" + Long.toHexString(addr) + ", " + length + ") by " + p
+                    + " succeeded, the model refuses it" : null;
+        }
+        if (!got.isOk()) {
+            return "munmap(0x" + Long.toHexString(addr) + ", " + length + ") by " + p + " refused: " + got;
+        }
+        for (long[] range : removed) {
+            p.release(range[0], range[1]);
+        }
+        return null;
+    }
+
+    String write(ModelProcess p, long buffer, int length) {
+        Result<Integer> got = p.sys.write(buffer, length);
+        String call = "write(0x" + Long.toHexString(buffer) + ", " + length + ") by " + p;
+        long[] pieces = p.running() ? readablePieces(p, buffer, length) : null;
+        if (pieces == null) {
+            if (got.isOk()) {
+                return call + " wrote " + got.value() + ", the model refuses it";
+            }
+            return p.process.state() == p.state() ? null : call + " was refused but left it " + p.process.state();
+        }
+        if (!got.isOk()) {
+            // Only running out of frames while copying can stop a good write, and that kills.
+            return p.process.state() == ProcessState.KILLED ? kills.judge(p, pieces, pieces.length, -1, AccessKind.READ)
+                    : call + " refused: " + got;
+        }
+        if (got.value() != length || p.process.state() != ProcessState.RUNNING) {
+            return call + " returned " + got + " and left it " + p.process.state();
+        }
+        for (long piece : pieces) {
+            p.memory.map(piece & -PAGE);
+        }
+        expectedConsole.append(new String(p.memory.copy(buffer, length), StandardCharsets.UTF_8));
+        return null;
+    }
+
+    /**
+     * Where each page piece of [buffer, buffer + length) starts, when the length is 0..MAX_WRITE
+     * and every byte is readable memory of the process; null otherwise.
+     */
+    private static long[] readablePieces(ModelProcess p, long buffer, int length) {
+        if (length < 0 || length > Syscalls.MAX_WRITE) {
+            return null;
+        }
+        if (length == 0) {
+            return new long[0];
+        }
+        long last = buffer + length - 1;
+        if (last < buffer) {
+            return null;
+        }
+        int count = (int) (((last & -PAGE) - (buffer & -PAGE)) / PAGE) + 1;
+        long[] pieces = new long[count];
+        for (int i = 0; i < count; i++) {
+            pieces[i] = i == 0 ? buffer : (buffer & -PAGE) + i * PAGE;
+            if (!p.space.allows(pieces[i], AccessKind.READ)) {
+                return null;
+            }
+        }
+        return pieces;
+    }
+}

@@ -1,0 +1,86 @@
+package org.capbuddy.sos.fuzz;
+
+import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.user.MemoryFault;
+
+/**
+ * Runs one user load, store or instruction fetch through the process's MMU and judges it
+ * against the model: an allowed access completes (a load returns the modelled bytes, a store
+ * changes them), a refused one kills the process where the model says, and a process that is not
+ * running gets nothing done and nothing changed.
+ */
+final class UserAccessCheck {
+    private static final long PAGE = Layout.PAGE;
+
+    private final KillJudge kills;
+    private final long[] pieces = new long[2];
+
+    UserAccessCheck(KillJudge kills) {
+        this.kills = kills;
+    }
+
+    /** Runs the access; returns null when SOS did what the model expects, else what differs. */
+    String run(ModelProcess p, AccessKind kind, long va, int size, long value) {
+        int count = split(kind, va, size);
+        int refused = -1;
+        for (int i = 0; i < count && refused < 0; i++) {
+            if (!p.space.allows(pieces[i], kind)) {
+                refused = i;
+            }
+        }
+        long loaded = 0;
+        MemoryFault fault = null;
+        try {
+            switch (kind) {
+                case READ -> loaded = p.user.load(va, size);
+                case WRITE -> p.user.store(va, size, value);
+                case EXECUTE -> p.user.execute(va);
+            }
+        } catch (MemoryFault e) {
+            fault = e;
+        }
+        if (!p.running()) {
+            if (fault == null) {
+                return kind + " at 0x" + Long.toHexString(va) + " by " + p + " completed";
+            }
+            return p.process.state() == p.state() ? null : p + " became " + p.process.state() + " after a " + kind;
+        }
+        if (fault != null) {
+            return kills.judge(p, pieces, count, refused, kind);
+        }
+        if (refused >= 0) {
+            return kind + " of " + size + " at 0x" + Long.toHexString(va) + " completed, but the model refuses 0x"
+                    + Long.toHexString(pieces[refused]) + " (region " + p.space.find(pieces[refused]) + ")";
+        }
+        if (p.process.state() != ProcessState.RUNNING) {
+            return kind + " at 0x" + Long.toHexString(va) + " completed, but process " + p.pid() + " is "
+                    + p.process.state();
+        }
+        for (int i = 0; i < count; i++) {
+            p.memory.map(pieces[i] & -PAGE);
+        }
+        if (kind == AccessKind.READ) {
+            long expected = p.memory.load(va, size);
+            if (loaded != expected) {
+                return "load of " + size + " at 0x" + Long.toHexString(va) + " in process " + p.pid() + " returned 0x"
+                        + Long.toHexString(loaded) + ", the model has 0x" + Long.toHexString(expected);
+            }
+        } else if (kind == AccessKind.WRITE) {
+            p.memory.store(va, size, value);
+        }
+        return null;
+    }
+
+    /** Splits an access into its per-page pieces (a fetch is one); returns how many. */
+    private int split(AccessKind kind, long va, int size) {
+        pieces[0] = va;
+        long firstRun = PAGE - (va & (PAGE - 1));
+        if (kind == AccessKind.EXECUTE || size <= firstRun) {
+            return 1;
+        }
+        pieces[1] = va + firstRun;
+        return 2;
+    }
+}
