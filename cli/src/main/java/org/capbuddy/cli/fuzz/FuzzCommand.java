@@ -73,6 +73,8 @@ public final class FuzzCommand implements Callable<Integer> {
                     LibosFuzzer fuzzer = new LibosFuzzer(seed);
                     failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
                     checks = fuzzer.invariantChecks();
+                    detail = String.format("  %,d times everything was freed and the balance was back at its start%n",
+                            fuzzer.drains());
                 }
                 case "sos" -> {
                     SosFuzzer fuzzer = new SosFuzzer(seed);
