@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Seeded allocator fuzzing; re-run one seed with -Dcapbuddy.seed=N, lengthen with -Dcapbuddy.fuzz.ops=N. */
 class LibosFuzzTest {
-    private static final long OPS = Long.getLong("capbuddy.fuzz.ops", 5_000);
+    private static final long OPS = Long.getLong("capbuddy.fuzz.ops", 10_000);
     /** Short epochs, so that each seed drains and checks the balance several times. */
     private static final long EPOCH = 1_000;
 
