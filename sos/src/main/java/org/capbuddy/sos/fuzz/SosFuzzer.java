@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.capbuddy.kernel.vm.AccessKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.user.UserContext;
@@ -13,7 +14,7 @@ import org.capbuddy.sos.user.UserContext;
 /**
  * A seeded stateful fuzzer of SOS: up to {@link #MAX_PROCESSES} live processes making random
  * system calls (brk, mmap, munmap, write, exit; sensible and hostile arguments) and random user
- * loads, stores and fetches (mostly inside their regions, some anywhere: the guard page, SOS's
+ * loads, stores, fetches and block copies (mostly inside their regions, some anywhere: the guard page, SOS's
  * frame window, other processes' memory, the kernel half, memory given back, code writes, data
  * executes), while processes are created and destroyed.
  *
@@ -54,6 +55,7 @@ public final class SosFuzzer {
     private final SyscallArguments arguments;
     private final KillJudge judge;
     private final UserAccessCheck accesses;
+    private final BlockAccessCheck blocks;
     private final SyscallCheck syscalls;
     private final Consistency consistency;
     private final OpTrace trace = new OpTrace();
@@ -74,6 +76,7 @@ public final class SosFuzzer {
         this.targets = new AccessTargets(random);
         this.arguments = new SyscallArguments(random);
         this.accesses = new UserAccessCheck(judge);
+        this.blocks = new BlockAccessCheck(judge);
         this.syscalls = new SyscallCheck(judge, expectedConsole);
         this.consistency = new Consistency(machine);
     }
@@ -260,7 +263,30 @@ public final class SosFuzzer {
         if (dice < 193) {
             return staleHandle();
         }
+        if (dice < 213) {
+            return blockCopy(p);
+        }
         return access(p);
+    }
+
+    /**
+     * A block copy in or out of the process, as system software does with a user buffer: mostly
+     * from an allowed address, sometimes from a hostile one. Once the process has its fill of
+     * pages the block stays inside its first page, so that blocks cannot creep page by page
+     * into the middle of a large region.
+     */
+    private String blockCopy(ModelProcess p) {
+        AccessKind kind = random.nextBoolean() ? AccessKind.READ : AccessKind.WRITE;
+        boolean hostile = random.nextInt(100) < 3;
+        long va = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, 8);
+        int length = random.nextInt(4) == 0 ? random.nextInt(BlockAccessCheck.MAX_LENGTH + 1) : random.nextInt(513);
+        if (p.memory.mappedCount() >= AccessTargets.MAX_MAPPED) {
+            length = (int) Math.min(length, Layout.PAGE - (va & (Layout.PAGE - 1)));
+        }
+        byte[] data = new byte[length];
+        random.nextBytes(data);
+        trace.record(kind == AccessKind.READ ? "copyIn" : "copyOut", p.pid(), va, length);
+        return blocks.run(p, kind, va, data);
     }
 
     private String access(ModelProcess p) {
