@@ -25,7 +25,8 @@ import org.capbuddy.libos.vka.VkaObjects;
  * <p>What it does that the original does not (see the reference's list of its bugs):
  * <ul>
  *   <li>selection by size class in O(1) of the number of trees (a bitmask of non-empty
- *       classes), and cptr and physical-address lookup by hash, with no 4 GiB limit;</li>
+ *       classes), cptr lookup by array index (by hash for cptrs beyond 2^30) and physical-address
+ *       lookup by hash, with no 4 GiB limit;</li>
  *   <li>fully free trees go back (frames revoked, slots and the untyped freed) beyond a
  *       configured number of spares;</li>
  *   <li>device memory only ever lands in device trees, which serve only requests that allow
@@ -50,7 +51,7 @@ public final class CapBuddyPool {
     private final PoolConfig config;
     private final SizeClasses ramTrees = new SizeClasses();
     private final SizeClasses deviceTrees = new SizeClasses();
-    private final LongMap<Tree> byCptr = new LongMap<>();
+    private final TreeIndex byCptr = new TreeIndex();
     private final LongMap<Tree> byPaddr = new LongMap<>();
     private final List<Tree> all = new ArrayList<>();
     private long spare;
@@ -158,11 +159,11 @@ public final class CapBuddyPool {
         if (order < 0 || order > BuddyTree.MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
         }
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        if (tree == null || cptr < tree.baseCptr) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        Tree tree = treeOf(cptr);
+        if (tree == null) {
+            return notFromPool(cptr);
         }
-        int offset = (int) (cptr - tree.baseCptr);
+        int offset = (int) (cptr - tree.baseCptr); // 0..1023: the cptr is in the tree's slot run
         if ((offset & ((1 << order) - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + cptr + " does not start a block of 2^" + order);
         }
@@ -185,6 +186,10 @@ public final class CapBuddyPool {
             }
         }
         return Result.done();
+    }
+
+    private static <T> Result<T> notFromPool(long cptr) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
     }
 
     /**
@@ -215,8 +220,8 @@ public final class CapBuddyPool {
         if (numBits < 0 || numBits > BuddyTree.MAX_ORDER) {
             return false;
         }
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        return tree != null && cptr >= tree.baseCptr && cptr - tree.baseCptr + (1L << numBits) <= BuddyTree.FRAMES;
+        Tree tree = treeOf(cptr);
+        return tree != null && cptr - tree.baseCptr + (1L << numBits) <= BuddyTree.FRAMES;
     }
 
     /** The largest block (order) the pool can serve without making a tree, or -1; O(1). */
@@ -231,9 +236,9 @@ public final class CapBuddyPool {
 
     /** The physical address of a pool frame. */
     public Result<Long> paddrOf(long cptr) {
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        if (tree == null || cptr < tree.baseCptr) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        Tree tree = treeOf(cptr);
+        if (tree == null) {
+            return notFromPool(cptr);
         }
         return Result.ok(tree.basePaddr + ((cptr - tree.baseCptr) << FRAME_BITS));
     }
@@ -270,6 +275,12 @@ public final class CapBuddyPool {
     }
 
     // ---- trees
+
+    /** The tree that {@code cptr} is a frame cap of, or null. */
+    private Tree treeOf(long cptr) {
+        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
+        return tree != null && cptr >= tree.baseCptr ? tree : null;
+    }
 
     private SizeClasses classes(Tree tree) {
         return tree.device ? deviceTrees : ramTrees;
