@@ -49,6 +49,8 @@ public final class CapBuddyPool {
     private final Vka inner;
     private final Sel4 sel4;
     private final PoolConfig config;
+    /** {@code config.checkUnmappedOnFree()}, read on every free. */
+    private final boolean checkUnmapped;
     private final SizeClasses ramTrees = new SizeClasses();
     private final SizeClasses deviceTrees = new SizeClasses();
     private final TreeIndex byCptr = new TreeIndex();
@@ -62,6 +64,7 @@ public final class CapBuddyPool {
         this.inner = inner;
         this.sel4 = inner.sel4();
         this.config = config;
+        this.checkUnmapped = config.checkUnmappedOnFree();
     }
 
     public Vka inner() {
@@ -110,12 +113,14 @@ public final class CapBuddyPool {
      * object allocation.
      */
     public long tryAllocFrame() {
-        Tree tree = ramTrees.find(0);
+        Tree tree = ramTrees.first();
         if (tree == null) {
             return -1;
         }
-        int offset = tree.buddy.allocate(0);
-        taken(tree);
+        int offset = tree.buddy.allocateFrame();
+        if (changedClass(tree)) {
+            taken(tree);
+        }
         return tree.baseCptr + offset;
     }
 
@@ -145,6 +150,17 @@ public final class CapBuddyPool {
         return Result.ok(tree.baseCptr + offset);
     }
 
+    /**
+     * True when the tree's largest free block is no longer the one it is listed under. A single
+     * frame mostly comes from (or goes back to) below that block, so this is mostly false. The
+     * frame paths test it themselves, rather than leaving it to {@link SizeClasses#update}: the
+     * JIT profiles each test site on its own, and at theirs it sees the re-listing as rare and
+     * keeps that code (with its GC barriers) out of the hot path.
+     */
+    private static boolean changedClass(Tree tree) {
+        return tree.buddy.largestFreeOrder() != tree.listedOrder;
+    }
+
     private void taken(Tree tree) {
         if (tree.listedOrder == BuddyTree.MAX_ORDER) {
             spare--;
@@ -154,8 +170,28 @@ public final class CapBuddyPool {
 
     // ---- free
 
-    /** Gives back the block of 2^order frames whose first frame is {@code cptr}. */
+    /**
+     * Gives back the block of 2^order frames whose first frame is {@code cptr}. Refused, with
+     * nothing changed, when the order is out of range, the cptr is not a pool frame, the block is
+     * misaligned or not allocated as exactly this block, or (when checked) a frame is still mapped.
+     */
     public Result<Void> free(long cptr, int order) {
+        if (order == 0 && !checkUnmapped) {
+            // The hot path in one step: freeFrame accepts (and changes something) exactly when
+            // freeBlock's checks would all pass for a single frame.
+            Tree tree = treeOf(cptr);
+            if (tree != null && tree.buddy.freeFrame((int) (cptr - tree.baseCptr)) == BuddyTree.OK) {
+                if (changedClass(tree)) {
+                    released(tree); // a tree that became empty changed class too (to 10)
+                }
+                return Result.done();
+            }
+        }
+        return freeBlock(cptr, order);
+    }
+
+    /** {@link #free} with every check spelled out, each refusal with its own error. */
+    private Result<Void> freeBlock(long cptr, int order) {
         if (order < 0 || order > BuddyTree.MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
         }
@@ -171,13 +207,18 @@ public final class CapBuddyPool {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frames " + cptr + ".." + (cptr + (1L << order) - 1)
                     + " are not an allocated block of 2^" + order + " (never handed out, freed twice, or another size)");
         }
-        if (config.checkUnmappedOnFree()) {
+        if (checkUnmapped) {
             Result<Void> unmapped = checkUnmapped(cptr, 1 << order);
             if (!unmapped.isOk()) {
                 return unmapped;
             }
         }
         tree.buddy.free(offset, order);
+        released(tree);
+        return Result.done();
+    }
+
+    private void released(Tree tree) {
         classes(tree).update(tree);
         if (tree.buddy.isEmpty()) {
             spare++;
@@ -185,7 +226,6 @@ public final class CapBuddyPool {
                 destroyTree(tree);
             }
         }
-        return Result.done();
     }
 
     private static <T> Result<T> notFromPool(long cptr) {
