@@ -19,7 +19,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The part of {@link PoolBenchmark#allocFree4k} that is one tree's buddy structure alone: a
  * {@link BuddyTree} with frame 0 taken (the shape of every pool tree in that benchmark), then
- * {@code allocate(0)} + {@code free(offset, 0)}, with no pool, size classes, hash map or
+ * {@code allocate(0)} + {@code free(offset, 0)}, with no pool, size classes, tree lookup or
  * {@code Result}s. A lower bound for the pool pair, to see where its time goes.
  */
 @BenchmarkMode(Mode.AverageTime)

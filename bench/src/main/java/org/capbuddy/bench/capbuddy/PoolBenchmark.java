@@ -47,9 +47,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * unchanged and the kernel's invariants holding (see {@link PoolSystem#verifyUnchanged}).
  *
  * <p>Note: in steady state each pair allocates and frees the same frame of the same tree (the
- * head of the 2^9 size class), so the work per pair is one size-class lookup, one buddy descent,
- * one hash lookup by cptr and one buddy free; the number of trees enters only through the
- * hash map's size (and cache footprint).
+ * head of the 2^9 size class), so the work per pair is one size-class lookup, one order-0 buddy
+ * take (bitmap), one array lookup of the tree by the cptr's slot run and one order-0 buddy free;
+ * the number of trees enters only through the size of that array (and cache footprint).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

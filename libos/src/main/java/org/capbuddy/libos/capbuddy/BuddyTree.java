@@ -28,9 +28,10 @@ import java.util.Arrays;
  *   offset(i, o)  = (i << o) - 1024             (first frame of node i of order o)
  * </pre>
  *
- * <p><b>{@code tree[i]}</b> (a byte) is the largest order {@code k} such that some node of order
- * {@code k} in the subtree of {@code i} is entirely free, or {@link #NONE} (-1) if no frame in the
- * subtree is free. Thus {@code tree[i] <= order(i)}, and:
+ * <p><b>{@code tree[i]}</b> (a byte, for the inner nodes {@code 1..1023}, orders 1..10) is the
+ * largest order {@code k} such that some node of order {@code k} in the subtree of {@code i} is
+ * entirely free, or {@link #NONE} (-1) if no frame in the subtree is free. Thus {@code tree[i] <=
+ * order(i)}, and:
  *
  * <ul>
  *   <li><b>Eager coalescing:</b> {@code tree[i] == order(i)} exactly when the whole subtree of
@@ -47,11 +48,18 @@ import java.util.Arrays;
  *       #allocateAt} checks that no ancestor holds less than the requested order.
  * </ul>
  *
+ * <p><b>The leaves (order 0) have no byte:</b> their value is the frame's bit in {@code
+ * freeFrameBits} (set: 0, clear: {@link #NONE}). That bit is never stale (a block's frames are
+ * cleared when it is taken), and a leaf is only ever read where it is valid anyway: as the buddy of
+ * a frame being taken or freed (no ancestor of either is then allocated as a block). So an order-0
+ * take or free updates the frame's parent from the bitmap word it already holds, with no leaf
+ * byte to load or store, and the descent for orders 1..10 never reaches a leaf.
+ *
  * <p><b>{@code allocated}</b> is a 2048-bit set (bit {@code i} of word {@code i >>> 6}) marking
  * the nodes currently allocated <em>as a block</em>. A frame is in use iff it or one of its
  * ancestors has its bit set; {@link #free} accepts exactly the (offset, order) pairs whose node bit
  * is set, which rejects double frees, wrong orders, parts of a larger block and never-allocated
- * blocks. Both arrays change only together, and an operation that fails changes nothing.
+ * blocks. All the fields change only together, and an operation that fails changes nothing.
  *
  * <p>Allocation picks the lowest address: the descent goes left whenever the left child can
  * serve the order. Updates walk towards the root and stop as soon as a node's value is unchanged
@@ -81,27 +89,27 @@ public final class BuddyTree {
      */
     public static final int NOT_ALLOCATED = -4;
 
-    private static final int NODES = 2 * FRAMES; // 2048 slots, index 0 unused
+    private static final int NODES = 2 * FRAMES; // node indices 1..2047; leaves are 1024..2047
 
-    private final byte[] tree = new byte[NODES];
+    /** Inner nodes 1..1023 (index 0 unused); the leaves' values are the bits of {@link #freeFrameBits}. */
+    private final byte[] tree = new byte[FRAMES];
     private final long[] allocated = new long[NODES / 64];
     /**
-     * The order-0 fast path: bit f of word f >>> 6 is set iff frame f is free. {@code summary}
-     * has bit w set iff word w is non-zero. Finding the lowest free frame is then two trailing-
-     * zero counts instead of a ten-level descent, and it is the same frame the descent would
-     * choose (the left-first descent for order 0 ends at the lowest free frame).
+     * Bit f of word f >>> 6 is set iff frame f is free: the leaves of the tree, and the order-0
+     * fast path. {@code summary} has bit w set iff word w is non-zero. Finding the lowest free
+     * frame is then two trailing-zero counts instead of a ten-level descent, and it is the same
+     * frame the descent would choose (the left-first descent for order 0 ends at the lowest free
+     * frame).
      */
     private final long[] freeFrameBits = new long[FRAMES / 64];
     private int summary;
-    private int freeFrames;
 
     /** A tree with every frame free. */
     public BuddyTree() {
-        for (int d = 0; d <= MAX_ORDER; d++) {
+        for (int d = 0; d < MAX_ORDER; d++) {
             Arrays.fill(tree, 1 << d, 2 << d, (byte) (MAX_ORDER - d));
         }
         tree[0] = NONE;
-        freeFrames = FRAMES;
         Arrays.fill(freeFrameBits, -1L);
         summary = 0xFFFF;
     }
@@ -114,13 +122,7 @@ public final class BuddyTree {
      */
     public int allocate(int order) {
         if (order == 0) {
-            if (summary == 0) {
-                return NONE;
-            }
-            int w = Integer.numberOfTrailingZeros(summary);
-            int offset = (w << 6) | Long.numberOfTrailingZeros(freeFrameBits[w]);
-            take(FRAMES + offset, 0);
-            return offset;
+            return allocateFrame();
         }
         if (order < 0 || order > MAX_ORDER || tree[1] < order) {
             return NONE;
@@ -130,8 +132,32 @@ public final class BuddyTree {
             // go right iff the left child cannot serve it (branch-free: sign bit of left - order)
             i = (i << 1) | ((tree[i << 1] - order) >>> 31);
         }
-        take(i, order);
+        takeBlock(i, order);
         return (i << order) - FRAMES;
+    }
+
+    /**
+     * {@code allocate(0)}: the lowest free frame, or -1 when every frame is in use. The pool's hot
+     * path, kept apart so that it stays small: only the bitmap, the frame's block bit, and the
+     * ancestors from its parent up.
+     */
+    public int allocateFrame() {
+        int s = summary;
+        if (s == 0) {
+            return NONE;
+        }
+        int w = Integer.numberOfTrailingZeros(s);
+        long word = freeFrameBits[w];
+        long rest = word & (word - 1); // the lowest set bit, our frame, cleared
+        freeFrameBits[w] = rest;
+        if (rest == 0) {
+            summary = s & ~(1 << w);
+        }
+        int offset = (w << 6) | Long.numberOfTrailingZeros(word);
+        markBlock(FRAMES + offset);
+        // The parent can no longer be fully free: it keeps 0 if the buddy frame is free, else NONE.
+        propagate((FRAMES + offset) >>> 1, 1, buddyBit(rest, offset) - 1);
+        return offset;
     }
 
     /**
@@ -145,6 +171,23 @@ public final class BuddyTree {
                 || (offset & ((1 << order) - 1)) != 0) {
             return false;
         }
+        if (order == 0) {
+            // The frame's bit is exact (never stale), so no ancestor needs looking at.
+            int w = offset >>> 6;
+            long word = freeFrameBits[w];
+            long bit = 1L << offset;
+            if ((word & bit) == 0) {
+                return false;
+            }
+            long rest = word & ~bit;
+            freeFrameBits[w] = rest;
+            if (rest == 0) {
+                summary &= ~(1 << w);
+            }
+            markBlock(FRAMES + offset);
+            propagate((FRAMES + offset) >>> 1, 1, buddyBit(rest, offset) - 1);
+            return true;
+        }
         int i = (FRAMES + offset) >>> order;
         if (tree[i] != order) {
             return false;
@@ -155,29 +198,15 @@ public final class BuddyTree {
                 return false;
             }
         }
-        take(i, order);
+        takeBlock(i, order);
         return true;
     }
 
-    /** Marks the fully free node {@code i} of order {@code order} allocated. */
-    private void take(int i, int order) {
-        tree[i] = NONE;
-        allocated[i >>> 6] |= 1L << i;
-        freeFrames -= 1 << order;
+    /** Marks the fully free inner node {@code i} of order {@code order >= 1} allocated. */
+    private void takeBlock(int i, int order) {
+        markBlock(i);
         setFrames((i << order) - FRAMES, order, false);
-        // No ancestor is fully free any more: each holds the max of its children.
-        int v = NONE; // value just written at i
-        while (i > 1) {
-            int b = tree[i ^ 1];
-            if (b > v) {
-                v = b;
-            }
-            i >>>= 1;
-            if (tree[i] == v) {
-                break;
-            }
-            tree[i] = (byte) v;
-        }
+        propagate(i, order, NONE);
     }
 
     /**
@@ -187,6 +216,9 @@ public final class BuddyTree {
      *     {@link #NOT_ALLOCATED} (checked in that order); on any error nothing changes
      */
     public int free(int offset, int order) {
+        if (order == 0) {
+            return freeFrame(offset);
+        }
         if (order < 0 || order > MAX_ORDER) {
             return BAD_ORDER;
         }
@@ -203,26 +235,68 @@ public final class BuddyTree {
             return NOT_ALLOCATED;
         }
         allocated[w] &= ~bit;
-        freeFrames += 1 << order;
         setFrames(offset, order, true);
-        tree[i] = (byte) order; // descendants still hold their fully-free values
-        int v = order; // value just written at i
-        int o = order; // order of i
-        while (i > 1) {
+        propagate(i, order, order); // descendants still hold their fully-free values
+        return OK;
+    }
+
+    /**
+     * {@code free(offset, 0)}: the pool's hot path, kept apart so that it stays small.
+     *
+     * @return {@link #OK}, {@link #OUT_OF_RANGE} or {@link #NOT_ALLOCATED}; on error nothing changes
+     */
+    public int freeFrame(int offset) {
+        if (offset < 0 || offset >= FRAMES) {
+            return OUT_OF_RANGE;
+        }
+        int leaf = FRAMES + offset;
+        int aw = leaf >>> 6;
+        long blocks = allocated[aw];
+        long bit = 1L << offset; // == 1L << leaf: shifts use the low 6 bits, and FRAMES % 64 == 0
+        if ((blocks & bit) == 0) {
+            return NOT_ALLOCATED;
+        }
+        allocated[aw] = blocks & ~bit;
+        int w = offset >>> 6;
+        long before = freeFrameBits[w];
+        long word = before | bit;
+        freeFrameBits[w] = word;
+        if (before == 0) {
+            // Only then: an unconditional store would make the next allocateFrame's read of
+            // summary wait for this one.
+            summary |= 1 << w;
+        }
+        // The parent becomes fully free (order 1) if the buddy frame is free too, else holds 0.
+        propagate(leaf >>> 1, 1, buddyBit(word, offset));
+        return OK;
+    }
+
+    /** 1 if the buddy of frame {@code offset} is free in {@code word} (the frame's bitmap word), else 0. */
+    private static int buddyBit(long word, int offset) {
+        return (int) (word >>> (offset ^ 1)) & 1; // shift by the low 6 bits: the buddy's bit in its word
+    }
+
+    private void markBlock(int i) {
+        allocated[i >>> 6] |= 1L << i;
+    }
+
+    /**
+     * Node {@code i} (inner, of order {@code o}) now holds {@code v}: stores it and brings the
+     * ancestors up to date, stopping at the first one whose value does not change (its own
+     * ancestors are then unchanged too). The same rule serves takes and frees: a parent is fully
+     * free iff both children are, else it holds the larger child.
+     */
+    private void propagate(int i, int o, int v) {
+        tree[i] = (byte) v;
+        for (; o < MAX_ORDER; o++) {
             int b = tree[i ^ 1];
-            if (v == o && b == o) {
-                v = o + 1;
-            } else if (b > v) {
-                v = b;
-            }
+            v = (v == o && b == o) ? o + 1 : Math.max(v, b);
             i >>>= 1;
-            o++;
             if (tree[i] == v) {
-                break;
+                return;
             }
             tree[i] = (byte) v;
         }
-        return OK;
     }
 
     /** Marks the frames of the block [offset, offset + 2^order) free or in use in the fast-path bitmap. */
@@ -244,6 +318,15 @@ public final class BuddyTree {
         summary = word != 0 ? summary | (1 << w) : summary & ~(1 << w);
     }
 
+    /** The value of node {@code i}, leaves included (a leaf's is its frame's bit). */
+    private int value(int i) {
+        if (i < FRAMES) {
+            return tree[i];
+        }
+        int f = i - FRAMES;
+        return (freeFrameBits[f >>> 6] & (1L << f)) != 0 ? 0 : NONE;
+    }
+
     /** The exact largest order of a free aligned block, or -1 when every frame is in use. */
     public int largestFreeOrder() {
         return tree[1];
@@ -259,9 +342,13 @@ public final class BuddyTree {
         return tree[1] == NONE;
     }
 
-    /** Number of free frames. */
+    /** Number of free frames: a count of the bitmap (a counter would cost every operation a store). */
     public int freeFrames() {
-        return freeFrames;
+        int n = 0;
+        for (long word : freeFrameBits) {
+            n += Long.bitCount(word);
+        }
+        return n;
     }
 
     /**
@@ -278,7 +365,7 @@ public final class BuddyTree {
     }
 
     private int countMaximal(int i, int o, int order) {
-        int v = tree[i];
+        int v = value(i);
         if (v < order) {
             return 0; // nothing that large below (also: NONE, or allocated as a block)
         }
@@ -313,20 +400,16 @@ public final class BuddyTree {
 
     /**
      * Recomputes every reachable node from the block bitset and checks the stored values, the
-     * free-frame counter, and that no allocated block lies inside another. For tests.
+     * bitmap and its summary, and that no allocated block lies inside another. For tests.
      *
      * @return null if consistent, else a description of the first inconsistency
      */
     String checkInvariants() {
-        int[] frames = new int[1];
-        String err = check(1, MAX_ORDER, false, frames);
-        if (err == null && frames[0] != freeFrames) {
-            err = "freeFrames counter " + freeFrames + " but " + frames[0] + " frames free";
-        }
+        String err = null;
         for (int f = 0; f < FRAMES && err == null; f++) {
             boolean bit = (freeFrameBits[f >>> 6] & (1L << f)) != 0;
             if (bit != isFrameFree(f)) {
-                err = "fast-path bitmap says frame " + f + (bit ? " free" : " used");
+                err = "bitmap says frame " + f + (bit ? " free" : " used");
             }
         }
         for (int w = 0; w < FRAMES / 64 && err == null; w++) {
@@ -334,47 +417,44 @@ public final class BuddyTree {
                 err = "summary bit " + w + " disagrees with its word";
             }
         }
-        return err;
+        return err != null ? err : check(1, MAX_ORDER, false);
     }
 
-    private String check(int i, int o, boolean underBlock, int[] frames) {
+    /** Checks node {@code i} of order {@code o} and its subtree (leaves: only nesting; the bitmap is checked above). */
+    private String check(int i, int o, boolean underBlock) {
         boolean isBlock = (allocated[i >>> 6] & (1L << i)) != 0;
         if (isBlock && underBlock) {
             return "block node " + i + " nested in another block";
         }
-        if (o > 0) {
-            String err = check(2 * i, o - 1, underBlock || isBlock, frames);
-            if (err == null) {
-                err = check(2 * i + 1, o - 1, underBlock || isBlock, frames);
-            }
-            if (err != null) {
-                return err;
-            }
+        if (o == 0) {
+            return null;
         }
-        if (underBlock) {
-            return null; // stale values below an allocated block are allowed
+        String err = check(2 * i, o - 1, underBlock || isBlock);
+        if (err == null) {
+            err = check(2 * i + 1, o - 1, underBlock || isBlock);
+        }
+        if (err != null || underBlock) {
+            return err; // stale values below an allocated block are allowed
         }
         int expect;
         if (isBlock) {
             expect = NONE;
-        } else if (o == 0) {
-            expect = 0;
-            frames[0]++;
         } else {
-            int a = tree[2 * i];
-            int b = tree[2 * i + 1];
+            int a = value(2 * i);
+            int b = value(2 * i + 1);
             expect = (a == o - 1 && b == o - 1) ? o : Math.max(a, b);
         }
-        if (isBlock && o > 0 && !fullyFreeBelow(i, o)) {
+        if (isBlock && !fullyFreeBelow(i, o)) {
             return "allocated node " + i + " has descendants not in their fully-free state";
         }
         return tree[i] == expect ? null : "node " + i + " holds " + tree[i] + ", expected " + expect;
     }
 
+    /** True if the inner descendants of block node {@code i} hold their fully-free values and none is a block. */
     private boolean fullyFreeBelow(int i, int o) {
         for (int d = 1; d <= o; d++) {
             for (int j = i << d, end = (i + 1) << d; j < end; j++) {
-                if (tree[j] != o - d || (allocated[j >>> 6] & (1L << j)) != 0) {
+                if ((j < FRAMES && tree[j] != o - d) || (allocated[j >>> 6] & (1L << j)) != 0) {
                     return false;
                 }
             }
@@ -382,10 +462,13 @@ public final class BuddyTree {
         return true;
     }
 
-    /** A hash of the whole internal state (both arrays and the counter). For tests. */
+    /** A hash of the whole internal state (every array and the summary). For tests. */
     long fingerprint() {
-        long h = freeFrames;
+        long h = summary;
         for (long w : allocated) {
+            h = h * 0x9E3779B97F4A7C15L + w;
+        }
+        for (long w : freeFrameBits) {
             h = h * 0x9E3779B97F4A7C15L + w;
         }
         for (byte b : tree) {
@@ -396,6 +479,6 @@ public final class BuddyTree {
 
     @Override
     public String toString() {
-        return "BuddyTree[free=" + freeFrames + ", largest=" + tree[1] + "]";
+        return "BuddyTree[free=" + freeFrames() + ", largest=" + tree[1] + "]";
     }
 }

@@ -25,7 +25,8 @@ import org.capbuddy.libos.vka.VkaObjects;
  * <p>What it does that the original does not (see the reference's list of its bugs):
  * <ul>
  *   <li>selection by size class in O(1) of the number of trees (a bitmask of non-empty
- *       classes), and cptr and physical-address lookup by hash, with no 4 GiB limit;</li>
+ *       classes), cptr lookup by array index (by hash for cptrs beyond 2^30) and physical-address
+ *       lookup by hash, with no 4 GiB limit;</li>
  *   <li>fully free trees go back (frames revoked, slots and the untyped freed) beyond a
  *       configured number of spares;</li>
  *   <li>device memory only ever lands in device trees, which serve only requests that allow
@@ -48,9 +49,11 @@ public final class CapBuddyPool {
     private final Vka inner;
     private final Sel4 sel4;
     private final PoolConfig config;
+    /** {@code config.checkUnmappedOnFree()}, read on every free. */
+    private final boolean checkUnmapped;
     private final SizeClasses ramTrees = new SizeClasses();
     private final SizeClasses deviceTrees = new SizeClasses();
-    private final LongMap<Tree> byCptr = new LongMap<>();
+    private final TreeIndex byCptr = new TreeIndex();
     private final LongMap<Tree> byPaddr = new LongMap<>();
     private final List<Tree> all = new ArrayList<>();
     private long spare;
@@ -61,6 +64,7 @@ public final class CapBuddyPool {
         this.inner = inner;
         this.sel4 = inner.sel4();
         this.config = config;
+        this.checkUnmapped = config.checkUnmappedOnFree();
     }
 
     public Vka inner() {
@@ -109,12 +113,14 @@ public final class CapBuddyPool {
      * object allocation.
      */
     public long tryAllocFrame() {
-        Tree tree = ramTrees.find(0);
+        Tree tree = ramTrees.first();
         if (tree == null) {
             return -1;
         }
-        int offset = tree.buddy.allocate(0);
-        taken(tree);
+        int offset = tree.buddy.allocateFrame();
+        if (changedClass(tree)) {
+            taken(tree);
+        }
         return tree.baseCptr + offset;
     }
 
@@ -144,6 +150,17 @@ public final class CapBuddyPool {
         return Result.ok(tree.baseCptr + offset);
     }
 
+    /**
+     * True when the tree's largest free block is no longer the one it is listed under. A single
+     * frame mostly comes from (or goes back to) below that block, so this is mostly false. The
+     * frame paths test it themselves, rather than leaving it to {@link SizeClasses#update}: the
+     * JIT profiles each test site on its own, and at theirs it sees the re-listing as rare and
+     * keeps that code (with its GC barriers) out of the hot path.
+     */
+    private static boolean changedClass(Tree tree) {
+        return tree.buddy.largestFreeOrder() != tree.listedOrder;
+    }
+
     private void taken(Tree tree) {
         if (tree.listedOrder == BuddyTree.MAX_ORDER) {
             spare--;
@@ -153,16 +170,36 @@ public final class CapBuddyPool {
 
     // ---- free
 
-    /** Gives back the block of 2^order frames whose first frame is {@code cptr}. */
+    /**
+     * Gives back the block of 2^order frames whose first frame is {@code cptr}. Refused, with
+     * nothing changed, when the order is out of range, the cptr is not a pool frame, the block is
+     * misaligned or not allocated as exactly this block, or (when checked) a frame is still mapped.
+     */
     public Result<Void> free(long cptr, int order) {
+        if (order == 0 && !checkUnmapped) {
+            // The hot path in one step: freeFrame accepts (and changes something) exactly when
+            // freeBlock's checks would all pass for a single frame.
+            Tree tree = treeOf(cptr);
+            if (tree != null && tree.buddy.freeFrame((int) (cptr - tree.baseCptr)) == BuddyTree.OK) {
+                if (changedClass(tree)) {
+                    released(tree); // a tree that became empty changed class too (to 10)
+                }
+                return Result.done();
+            }
+        }
+        return freeBlock(cptr, order);
+    }
+
+    /** {@link #free} with every check spelled out, each refusal with its own error. */
+    private Result<Void> freeBlock(long cptr, int order) {
         if (order < 0 || order > BuddyTree.MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
         }
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        if (tree == null || cptr < tree.baseCptr) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        Tree tree = treeOf(cptr);
+        if (tree == null) {
+            return notFromPool(cptr);
         }
-        int offset = (int) (cptr - tree.baseCptr);
+        int offset = (int) (cptr - tree.baseCptr); // 0..1023: the cptr is in the tree's slot run
         if ((offset & ((1 << order) - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + cptr + " does not start a block of 2^" + order);
         }
@@ -170,13 +207,18 @@ public final class CapBuddyPool {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frames " + cptr + ".." + (cptr + (1L << order) - 1)
                     + " are not an allocated block of 2^" + order + " (never handed out, freed twice, or another size)");
         }
-        if (config.checkUnmappedOnFree()) {
+        if (checkUnmapped) {
             Result<Void> unmapped = checkUnmapped(cptr, 1 << order);
             if (!unmapped.isOk()) {
                 return unmapped;
             }
         }
         tree.buddy.free(offset, order);
+        released(tree);
+        return Result.done();
+    }
+
+    private void released(Tree tree) {
         classes(tree).update(tree);
         if (tree.buddy.isEmpty()) {
             spare++;
@@ -184,7 +226,10 @@ public final class CapBuddyPool {
                 destroyTree(tree);
             }
         }
-        return Result.done();
+    }
+
+    private static <T> Result<T> notFromPool(long cptr) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
     }
 
     /**
@@ -215,8 +260,8 @@ public final class CapBuddyPool {
         if (numBits < 0 || numBits > BuddyTree.MAX_ORDER) {
             return false;
         }
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        return tree != null && cptr >= tree.baseCptr && cptr - tree.baseCptr + (1L << numBits) <= BuddyTree.FRAMES;
+        Tree tree = treeOf(cptr);
+        return tree != null && cptr - tree.baseCptr + (1L << numBits) <= BuddyTree.FRAMES;
     }
 
     /** The largest block (order) the pool can serve without making a tree, or -1; O(1). */
@@ -231,9 +276,9 @@ public final class CapBuddyPool {
 
     /** The physical address of a pool frame. */
     public Result<Long> paddrOf(long cptr) {
-        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
-        if (tree == null || cptr < tree.baseCptr) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cptr " + cptr + " is not a frame of the pool");
+        Tree tree = treeOf(cptr);
+        if (tree == null) {
+            return notFromPool(cptr);
         }
         return Result.ok(tree.basePaddr + ((cptr - tree.baseCptr) << FRAME_BITS));
     }
@@ -270,6 +315,12 @@ public final class CapBuddyPool {
     }
 
     // ---- trees
+
+    /** The tree that {@code cptr} is a frame cap of, or null. */
+    private Tree treeOf(long cptr) {
+        Tree tree = byCptr.get(cptr >>> SLOT_RUN_BITS);
+        return tree != null && cptr >= tree.baseCptr ? tree : null;
+    }
 
     private SizeClasses classes(Tree tree) {
         return tree.device ? deviceTrees : ramTrees;

@@ -9,6 +9,8 @@ package org.capbuddy.libos.capbuddy;
 final class SizeClasses {
     private final Tree[] heads = new Tree[BuddyTree.MAX_ORDER + 1];
     private int nonEmpty;
+    /** {@code find(0)}, kept up to date by every move: the frame path reads one field. */
+    private Tree first;
 
     /** A tree whose largest free block is at least 2^order frames, or null. */
     Tree find(int order) {
@@ -16,14 +18,27 @@ final class SizeClasses {
         return fits == 0 ? null : heads[Integer.numberOfTrailingZeros(fits)];
     }
 
+    /** A tree with a free frame, the one {@code find(0)} returns, or null. */
+    Tree first() {
+        return first;
+    }
+
     /** Puts the tree on the list for its current largest free block (or on none when full). */
     void update(Tree tree) {
         int order = tree.buddy.largestFreeOrder();
-        if (order == tree.listedOrder) {
-            return;
+        if (order != tree.listedOrder) {
+            move(tree, order);
         }
-        remove(tree);
-        if (order >= 0) {
+    }
+
+    /** Takes the tree off its list and puts it at the head of the list for {@code order} (on none if -1). */
+    private void move(Tree tree, int order) {
+        unlink(tree);
+        tree.listedOrder = order;
+        if (order < 0) {
+            tree.prev = null;
+            tree.next = null;
+        } else {
             Tree head = heads[order];
             tree.next = head;
             tree.prev = null;
@@ -32,29 +47,37 @@ final class SizeClasses {
             }
             heads[order] = tree;
             nonEmpty |= 1 << order;
-            tree.listedOrder = order;
         }
+        first = find(0);
     }
 
-    void remove(Tree tree) {
+    /**
+     * Unlinks the tree from its list, leaving its own links and listedOrder for the caller to
+     * overwrite: a move then stores as few references as it can (each costs a GC barrier, and
+     * this runs on the allocation path whenever a tree changes class).
+     */
+    private void unlink(Tree tree) {
         int order = tree.listedOrder;
         if (order < 0) {
             return;
         }
-        if (tree.prev != null) {
-            tree.prev.next = tree.next;
+        Tree prev = tree.prev;
+        Tree next = tree.next;
+        if (prev != null) {
+            prev.next = next;
         } else {
-            heads[order] = tree.next;
-            if (tree.next == null) {
+            heads[order] = next;
+            if (next == null) {
                 nonEmpty &= ~(1 << order);
             }
         }
-        if (tree.next != null) {
-            tree.next.prev = tree.prev;
+        if (next != null) {
+            next.prev = prev;
         }
-        tree.prev = null;
-        tree.next = null;
-        tree.listedOrder = -1;
+    }
+
+    void remove(Tree tree) {
+        move(tree, -1);
     }
 
     /** The largest free order over all listed trees, or -1. */

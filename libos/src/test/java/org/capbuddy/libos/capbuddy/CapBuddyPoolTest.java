@@ -134,6 +134,42 @@ class CapBuddyPoolTest {
         fx.assertInvariants();
     }
 
+    /**
+     * Single-frame frees without the mapped check take a one-step path; every refusal must still
+     * be the checked path's error (the same kind and text as with the check on, where the frame
+     * path is not taken) and change nothing.
+     */
+    @Test
+    void badSingleFrameFreesAreRefusedAsOnTheCheckedPath() {
+        List<String> unchecked = badSingleFrameFrees(new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, false));
+        List<String> checked = badSingleFrameFrees(new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, true));
+        assertThat(unchecked).isEqualTo(checked);
+        assertThat(unchecked).allSatisfy(e -> assertThat(e).startsWith("NOT_ALLOCATED"));
+    }
+
+    /** The errors of six bad frees of one frame; each must leave the pool as it was. */
+    private static List<String> badSingleFrameFrees(PoolFixture fx) {
+        CapBuddyPool pool = fx.pool;
+        long block = pool.alloc(4, CapBuddyPool.NO_PADDR, false).value();
+        long frame = pool.alloc(0, CapBuddyPool.NO_PADDR, false).value();
+        long spare = pool.alloc(0, CapBuddyPool.NO_PADDR, false).value();
+        assertThat(pool.free(spare, 0).isOk()).isTrue();
+        long[] bad = {3, -1, block + 1, block, spare, frame + 100};
+        List<String> errors = new ArrayList<>();
+        for (long cptr : bad) {
+            PoolStats before = pool.stats();
+            Result<Void> r = pool.free(cptr, 0);
+            assertThat(r.isOk()).as("free(%d, 0)", cptr).isFalse();
+            assertThat(pool.stats()).as("after free(%d, 0)", cptr).isEqualTo(before);
+            errors.add(r.error().kind() + ": " + r.error().detail());
+        }
+        assertThat(pool.free(frame, 0).isOk()).isTrue();
+        assertThat(pool.free(frame, 0).isOk()).as("double free").isFalse();
+        assertThat(pool.free(block, 4).isOk()).isTrue();
+        fx.assertInvariants();
+        return errors;
+    }
+
     @Test
     void physicallyTargetedBlocksOfEverySizeLandExactlyThere() {
         PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, false);
