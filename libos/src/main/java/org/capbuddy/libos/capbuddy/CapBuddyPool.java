@@ -113,7 +113,7 @@ public final class CapBuddyPool {
      * object allocation.
      */
     public long tryAllocFrame() {
-        Tree tree = ramTrees.first();
+        Tree tree = ramTrees.find(0);
         if (tree == null) {
             return -1;
         }

@@ -9,18 +9,11 @@ package org.capbuddy.libos.capbuddy;
 final class SizeClasses {
     private final Tree[] heads = new Tree[BuddyTree.MAX_ORDER + 1];
     private int nonEmpty;
-    /** {@code find(0)}, kept up to date by every move: the frame path reads one field. */
-    private Tree first;
 
     /** A tree whose largest free block is at least 2^order frames, or null. */
     Tree find(int order) {
         int fits = nonEmpty & -(1 << order);
         return fits == 0 ? null : heads[Integer.numberOfTrailingZeros(fits)];
-    }
-
-    /** A tree with a free frame, the one {@code find(0)} returns, or null. */
-    Tree first() {
-        return first;
     }
 
     /** Puts the tree on the list for its current largest free block (or on none when full). */
@@ -48,13 +41,13 @@ final class SizeClasses {
             heads[order] = tree;
             nonEmpty |= 1 << order;
         }
-        first = find(0);
     }
 
     /**
      * Unlinks the tree from its list, leaving its own links and listedOrder for the caller to
-     * overwrite: a move then stores as few references as it can (each costs a GC barrier, and
-     * this runs on the allocation path whenever a tree changes class).
+     * overwrite: a move then stores as few references as it can (a reference store costs a GC
+     * barrier, with G1 a fence when it points across regions into an old object, and this runs
+     * on the allocation and free paths whenever a tree changes class).
      */
     private void unlink(Tree tree) {
         int order = tree.listedOrder;
