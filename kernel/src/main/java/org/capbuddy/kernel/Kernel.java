@@ -9,6 +9,12 @@ import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
+import org.capbuddy.kernel.host.FailureInjector;
+import org.capbuddy.kernel.host.InterruptionInjector;
+import org.capbuddy.kernel.host.MachineGuard;
+import org.capbuddy.kernel.host.FailureInjector;
+import org.capbuddy.kernel.host.InterruptionInjector;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invariant.InvariantChecker;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.kernel.invocation.InvocationDispatcher;
@@ -90,8 +96,18 @@ public final class Kernel {
     }
 
     /** The fault-injection switch: make the N-th allocating invocation fail (tests only). */
-    public org.capbuddy.kernel.fault.FailureInjector failureInjector() {
+    public FailureInjector failureInjector() {
         return state.failures();
+    }
+
+    /** The interruption switch: make the N-th invocation throw at its entry (tests only). */
+    public InterruptionInjector interruptions() {
+        return state.interruptions();
+    }
+
+    /** The machine's owner thread and broken state; see {@link MachineGuard}. */
+    public MachineGuard guard() {
+        return state.guard();
     }
 
     /** Runs every invariant check over the whole kernel state. */

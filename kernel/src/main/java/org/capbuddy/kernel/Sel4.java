@@ -10,6 +10,7 @@ import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.vm.FaultReceiver;
 
@@ -160,6 +161,15 @@ public final class Sel4 {
         }
         ep.endpoint().setReceiver(receiver);
         return InvocationResult.ok();
+    }
+
+    /**
+     * The machine's guard (owner thread, broken state): the layers above call its
+     * {@code check()} at their own entries, and mark the machine broken when an interruption leaves
+     * their state beyond repair.
+     */
+    public MachineGuard guard() {
+        return kernel.guard();
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */

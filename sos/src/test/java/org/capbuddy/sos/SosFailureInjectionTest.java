@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.capbuddy.kernel.fault.FailureInjector;
+import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.kernel.vm.AccessKind;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;

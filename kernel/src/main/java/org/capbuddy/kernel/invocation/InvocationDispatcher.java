@@ -24,7 +24,24 @@ public final class InvocationDispatcher {
         this.k = k;
     }
 
+    /**
+     * Performs one invocation. The machine guard and the interruption point come first, before
+     * anything changes, so a call from the wrong thread or an injected throwable leaves the kernel
+     * as it was. A throwable from inside a decoder may have come half-way through a change, so it
+     * marks the machine broken before it propagates.
+     */
     public InvocationResult invoke(Tcb caller, long cptr, Message m) {
+        k.guard().check();
+        k.interruptions().point();
+        try {
+            return lookUpAndDecode(caller, cptr, m);
+        } catch (Throwable t) {
+            k.guard().markBroken("kernel invocation (label " + m.label() + " on cptr " + cptr + ")", t);
+            throw t;
+        }
+    }
+
+    private InvocationResult lookUpAndDecode(Tcb caller, long cptr, Message m) {
         Cap root = caller.cspaceRootSlot().cap();
         SlotLookup invoked = CSpaceResolver.resolve(root, cptr, CSpaceResolver.WORD_BITS);
         if (!invoked.ok()) {

@@ -2,7 +2,9 @@ package org.capbuddy.kernel.invocation;
 
 import org.capbuddy.kernel.cap.Cdt;
 import org.capbuddy.kernel.cost.CostCounters;
-import org.capbuddy.kernel.fault.FailureInjector;
+import org.capbuddy.kernel.host.FailureInjector;
+import org.capbuddy.kernel.host.InterruptionInjector;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.vm.AsidTable;
 
@@ -18,6 +20,8 @@ public final class KernelState {
     private final int retypeFanOutLimit;
     private final CapDeleter deleter;
     private final FailureInjector failures = new FailureInjector();
+    private final InterruptionInjector interruptions = new InterruptionInjector();
+    private final MachineGuard guard = new MachineGuard();
 
     public KernelState(PhysicalMemory memory, int retypeFanOutLimit) {
         this.memory = memory;
@@ -49,6 +53,16 @@ public final class KernelState {
     /** The fault-injection switch for allocating invocations. */
     public FailureInjector failures() {
         return failures;
+    }
+
+    /** The switch that throws at the entry of the N-th invocation (tests only). */
+    public InterruptionInjector interruptions() {
+        return interruptions;
+    }
+
+    /** The machine's owner thread and broken state, checked at every entry. */
+    public MachineGuard guard() {
+        return guard;
     }
 
     public CapDeleter deleter() {

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
-import org.capbuddy.kernel.fault.FailureInjector;
+import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.libos.allocman.cspace.CSpaceManager;
 import org.capbuddy.libos.allocman.mspace.DualPool;
 import org.capbuddy.libos.allocman.mspace.VirtualPool;

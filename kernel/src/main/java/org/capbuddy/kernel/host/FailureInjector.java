@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.fault;
+package org.capbuddy.kernel.host;
 
 /**
  * A fault-injection switch: armed with N, it makes the N-th attempt from now fail, then disarms

@@ -1,0 +1,72 @@
+package org.capbuddy.kernel.host;
+
+/**
+ * The host-side rules of one simulated machine, which every layer checks at its public entries:
+ * <ul>
+ *   <li><b>One machine, one thread.</b> seL4 here runs on one core, and the model's state has no
+ *       locks: the thread that booted the machine owns it, and a call from any other thread
+ *       fails at once with a {@link WrongThreadException}, before it changes anything. Separate
+ *       machines may run on separate threads. A machine can be handed to another thread with
+ *       {@link #adoptCurrentThread()} once its old thread has stopped using it (the hand-over
+ *       itself must be safely published, e.g. through an executor).</li>
+ *   <li><b>Broken is final.</b> When an operation is interrupted (a Java {@code Error}, an
+ *       exception from a bug or an injected failure) somewhere its state cannot be restored,
+ *       the layer that sees it calls {@link #markBroken}; from then on every checked call fails
+ *       with a {@link MachineBrokenException} naming that first failure, so state that nobody can
+ *       vouch for is never used silently.</li>
+ * </ul>
+ * {@link #check()} is two field reads and a compare, cheap enough for every memory access.
+ */
+public final class MachineGuard {
+    private Thread owner = Thread.currentThread();
+    private String brokenBecause;
+    private Throwable brokenCause;
+
+    /** Fails when the calling thread does not own the machine or the machine is broken. */
+    public void check() {
+        if (Thread.currentThread() != owner || brokenBecause != null) {
+            refuse();
+        }
+    }
+
+    private void refuse() {
+        Thread caller = Thread.currentThread();
+        if (caller != owner) {
+            throw new WrongThreadException(owner, caller);
+        }
+        throw new MachineBrokenException(brokenBecause, brokenCause);
+    }
+
+    /**
+     * Records that {@code where} was interrupted by {@code cause} at a point it could not undo.
+     * Only the first failure is kept: later ones are consequences.
+     */
+    public void markBroken(String where, Throwable cause) {
+        if (brokenBecause == null) {
+            brokenBecause = where + " was interrupted by " + cause;
+            brokenCause = cause;
+        }
+    }
+
+    public boolean isBroken() {
+        return brokenBecause != null;
+    }
+
+    /** What broke the machine first, or null while it is sound. */
+    public String brokenBecause() {
+        return brokenBecause;
+    }
+
+    /** The thread that drives this machine. */
+    public Thread owner() {
+        return owner;
+    }
+
+    /**
+     * Makes the calling thread the machine's owner: a hand-over, for a machine built on one thread
+     * and run on another. Only call it when the old owner has stopped using the machine.
+     */
+    public void adoptCurrentThread() {
+        owner = Thread.currentThread();
+    }
+}

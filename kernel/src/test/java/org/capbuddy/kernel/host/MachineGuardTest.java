@@ -1,0 +1,102 @@
+package org.capbuddy.kernel.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.boot.InitialCap;
+import org.capbuddy.kernel.boot.UntypedDescriptor;
+import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cost.CostSnapshot;
+import org.junit.jupiter.api.Test;
+
+/** One machine, one thread; a machine left inconsistent by an interruption refuses every later call. */
+class MachineGuardTest {
+    private static final long ROOT = InitialCap.INIT_THREAD_CNODE.cptr();
+
+    private final Kernel kernel = Kernel.boot(KernelConfig.defaults());
+    private final Sel4 sel4 = kernel.rootTask();
+    private final long ram = kernel.bootInfo().untypedList().stream().filter(u -> !u.device() && u.sizeBits() >= 16)
+            .findFirst().map(UntypedDescriptor::cptr).orElseThrow();
+    private final long free = kernel.bootInfo().empty().start();
+
+    private static Throwable thrownOn(Thread thread, Runnable call) throws Exception {
+        CompletableFuture<Throwable> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                call.run();
+                result.complete(null);
+            } catch (Throwable e) {
+                result.complete(e);
+            }
+        }, thread == null ? "intruder" : thread.getName());
+        t.start();
+        t.join();
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    @Test
+    void anInvocationFromAnotherThreadFailsAtOnceAndChangesNothing() throws Exception {
+        CostSnapshot before = kernel.costs();
+        Throwable refused = thrownOn(null,
+                () -> sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1));
+
+        assertThat(refused).isInstanceOf(WrongThreadException.class)
+                .hasMessageContaining("called from thread 'intruder'")
+                .hasMessageContaining("one machine is driven by one thread");
+        assertThat(kernel.costs()).isEqualTo(before);
+        assertThat(kernel.rootTaskCap(free)).isNull();
+        assertThat(sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1).isOk()).isTrue();
+        assertThat(kernel.checkInvariants().ok()).isTrue();
+    }
+
+    @Test
+    void aMachineHandedOverIsDrivenByItsNewThreadOnly() throws Exception {
+        Throwable onNewOwner = thrownOn(null, () -> {
+            kernel.guard().adoptCurrentThread();
+            sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1);
+        });
+
+        assertThat(onNewOwner).isNull();
+        assertThat(kernel.rootTaskCap(free)).isInstanceOf(Cap.EndpointCap.class);
+        assertThatThrownBy(() -> sel4.cnodeDelete(ROOT, free, 64)).isInstanceOf(WrongThreadException.class);
+    }
+
+    @Test
+    void anInjectedInterruptionAtAnInvocationsEntryChangesNothingAndBreaksNothing() {
+        CostSnapshot before = kernel.costs();
+        kernel.interruptions().interruptNth(1, () -> new StackOverflowError("injected"));
+
+        assertThatThrownBy(() -> sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1))
+                .isInstanceOf(StackOverflowError.class).hasMessage("injected");
+        assertThat(kernel.costs()).isEqualTo(before);
+        assertThat(kernel.guard().isBroken()).isFalse();
+        assertThat(sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1).isOk()).isTrue();
+        assertThat(kernel.interruptions().fired()).isEqualTo(1);
+    }
+
+    @Test
+    void aThrowableFromInsideAnInvocationBreaksTheMachineAndEveryLaterCallNamesIt() {
+        // A TCB cap with no TCB behind it: the decoder fails half-way, as a bug would.
+        var rootCNode = ((Cap.CNodeCap) kernel.rootTaskCap(ROOT)).cnode();
+        kernel.state().cdt().insertRoot(rootCNode.slot(free), new Cap.TcbCap(null));
+
+        assertThatThrownBy(() -> sel4.tcbResume(free)).isInstanceOf(NullPointerException.class);
+
+        assertThat(kernel.guard().isBroken()).isTrue();
+        assertThatThrownBy(() -> sel4.cnodeDelete(ROOT, free + 1, 64))
+                .isInstanceOf(MachineBrokenException.class)
+                .hasMessageContaining("kernel invocation")
+                .hasMessageContaining("NullPointerException")
+                .hasCauseInstanceOf(NullPointerException.class);
+    }
+}

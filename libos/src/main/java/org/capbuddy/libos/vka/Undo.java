@@ -1,0 +1,85 @@
+package org.capbuddy.libos.vka;
+
+import java.util.Arrays;
+import org.capbuddy.kernel.host.MachineGuard;
+
+/**
+ * The undo log of one multi-step operation: each step that succeeded registers how to give back
+ * what it took; unless the operation reaches {@link #commit()}, closing the log undoes those steps,
+ * newest first. So an operation leaves everything as it was whether it fails with an error value
+ * or is cut short by any {@link Throwable}:
+ *
+ * <pre>{@code
+ * try (Undo undo = Undo.begin(guard, "making a pool tree")) {
+ *     Result<Long> slot = vka.cspaceAlloc();
+ *     if (!slot.isOk()) return slot.asFailure();      // nothing to undo yet
+ *     undo.push(() -> vka.cspaceFree(slot.value()));
+ *     ...                                              // a failure or a throwable here frees the slot
+ *     undo.commit();
+ *     return Result.ok(...);
+ * }
+ * }</pre>
+ *
+ * <p>An undo step that fails (an error value or a throwable) leaves something that cannot be
+ * given back: the log marks the machine broken, naming the operation, so the loss is never
+ * silent, and goes on with the remaining steps. Closing never throws, so the original failure is
+ * the one that propagates.
+ */
+public final class Undo implements AutoCloseable {
+    /** How to give back what one step took. */
+    @FunctionalInterface
+    public interface Step {
+        Result<?> undo();
+    }
+
+    private final MachineGuard guard;
+    private final String operation;
+    private Step[] steps = new Step[4];
+    private int count;
+    private boolean committed;
+
+    private Undo(MachineGuard guard, String operation) {
+        this.guard = guard;
+        this.operation = operation;
+    }
+
+    /** Starts the log of {@code operation} (named in the broken-machine message if an undo fails). */
+    public static Undo begin(MachineGuard guard, String operation) {
+        return new Undo(guard, operation);
+    }
+
+    /** Registers the undo of a step that has just succeeded. */
+    public void push(Step step) {
+        if (count == steps.length) {
+            steps = Arrays.copyOf(steps, count * 2);
+        }
+        steps[count++] = step;
+    }
+
+    /** The operation is complete: closing the log undoes nothing. */
+    public void commit() {
+        committed = true;
+    }
+
+    /** Undoes every registered step, newest first, unless the operation committed. */
+    @Override
+    public void close() {
+        if (committed) {
+            return;
+        }
+        committed = true;
+        for (int i = count - 1; i >= 0; i--) {
+            Step step = steps[i];
+            steps[i] = null;
+            try {
+                Result<?> undone = step.undo();
+                if (!undone.isOk()) {
+                    guard.markBroken("undoing " + operation + " (" + undone.error() + ")",
+                            new IllegalStateException("undo step failed: " + undone.error()));
+                }
+            } catch (Throwable t) {
+                guard.markBroken("undoing " + operation, t);
+            }
+        }
+    }
+}
