@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.fuzz;
+package org.capbuddy.fuzz.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;

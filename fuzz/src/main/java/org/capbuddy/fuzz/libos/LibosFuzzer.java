@@ -1,4 +1,4 @@
-package org.capbuddy.libos.fuzz;
+package org.capbuddy.fuzz.libos;
 
 import java.util.ArrayList;
 import java.util.List;

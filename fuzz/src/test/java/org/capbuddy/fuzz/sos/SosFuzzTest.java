@@ -1,4 +1,4 @@
-package org.capbuddy.sos.fuzz;
+package org.capbuddy.fuzz.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.fuzz;
+package org.capbuddy.fuzz.kernel;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.capbuddy.sos.fuzz;
+package org.capbuddy.fuzz.sos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

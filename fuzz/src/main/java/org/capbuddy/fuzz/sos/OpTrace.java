@@ -1,4 +1,4 @@
-package org.capbuddy.sos.fuzz;
+package org.capbuddy.fuzz.sos;
 
 /**
  * The last few operations of a fuzz run, kept cheaply (a name and three numbers each, formatted

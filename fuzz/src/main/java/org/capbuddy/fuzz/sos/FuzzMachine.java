@@ -1,4 +1,4 @@
-package org.capbuddy.sos.fuzz;
+package org.capbuddy.fuzz.sos;
 
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;

@@ -1,4 +1,4 @@
-package org.capbuddy.libos.fuzz;
+package org.capbuddy.fuzz.libos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.capbuddy.sos.fuzz;
+package org.capbuddy.fuzz.sos;
 
 import java.util.Arrays;
 import org.capbuddy.kernel.vm.AccessKind;
