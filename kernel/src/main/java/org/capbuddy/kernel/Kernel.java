@@ -28,7 +28,7 @@ import org.capbuddy.kernel.object.Tcb;
  *
  * <p>Code above the kernel talks to it only as seL4 user code does: through {@link Sel4}, the
  * invocation stubs bound to a thread (the root task's from {@link #rootTask()}), and through
- * {@link UserCpu} for memory accesses of a thread. The introspection methods ({@link #state()},
+ * {@link org.capbuddy.kernel.cpu.UserCpu} for memory accesses of a thread. The introspection methods ({@link #state()},
  * {@link #physicalMemory()}) are for tests, invariant checks and reports, not for allocators.
  */
 public final class Kernel {

@@ -12,7 +12,8 @@ import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
-import org.capbuddy.kernel.vm.FaultReceiver;
+import org.capbuddy.kernel.cpu.FaultReceiver;
+import org.capbuddy.kernel.cpu.UserCpu;
 
 /**
  * The invocation stubs of one thread, as libsel4 gives C code: each method packs its arguments

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.libos.vka.AllocError;

@@ -2,7 +2,6 @@ package org.capbuddy.sos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.capbuddy.kernel.UserCpu;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.Layout;
@@ -105,9 +104,8 @@ public final class Syscalls {
             }
         }
         byte[] bytes = new byte[length];
-        UserCpu.AccessResult copied = process.cpu().copyIn(buffer, bytes, 0, length);
-        if (!copied.isOk()) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bad buffer: " + copied.fault());
+        if (process.cpu().copyIn(buffer, bytes, 0, length) != length) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bad buffer: " + process.cpu().failure());
         }
         sos.consoleWrite(new String(bytes, StandardCharsets.UTF_8));
         return Result.ok(length);

@@ -3,7 +3,7 @@ package org.capbuddy.sos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;

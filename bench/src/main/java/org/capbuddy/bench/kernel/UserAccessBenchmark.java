@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
@@ -32,9 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * on a kernel booted with {@link KernelConfig#capBuddy} on a 1 GiB board.
  *
  * <ul>
- *   <li>{@link #readHit} / {@link #writeHit}: the allocation-free {@code read}/{@code write} API on
+ *   <li>{@link #readHit} / {@link #writeHit}: the {@code read}/{@code write} API on
  *       one mapped read-write page, the same address each time: every access is a TLB hit.
- *   <li>{@link #loadHit} / {@link #storeHit}: the same through the {@code AccessResult} API.
  *   <li>{@link #readMiss}: reads sweeping {@link #PAGES} consecutive mapped pages, twice the TLB's
  *       entries, so each page's direct-mapped slot has been taken by the page {@code TLB_ENTRIES}
  *       further on since its last use: every access misses and does a full 4-level MMU walk.
@@ -94,7 +93,7 @@ public class UserAccessBenchmark {
             for (int i = 0; i < pages; i++) {
                 // back every page, so reads reach a real array
                 if (!cpu.write(VADDR + i * PAGE + 8, 8, 0x0123_4567_89AB_CDEFL + i)) {
-                    throw new IllegalStateException("setup store faulted: " + cpu.lastFault());
+                    throw new IllegalStateException("setup store faulted: " + cpu.failure());
                 }
             }
         }
@@ -156,8 +155,8 @@ public class UserAccessBenchmark {
     }
 
     private static long checked(UserCpu cpu, long value) {
-        if (cpu.lastFault() != null) {
-            throw new IllegalStateException("access faulted: " + cpu.lastFault());
+        if (cpu.failure() != null) {
+            throw new IllegalStateException("access faulted: " + cpu.failure());
         }
         return value;
     }
@@ -171,27 +170,9 @@ public class UserAccessBenchmark {
     public boolean writeHit(Hit s) {
         boolean ok = s.cpu.write(VADDR + 16, 8, 0x5555_AAAA_5555_AAAAL);
         if (!ok) {
-            throw new IllegalStateException("store faulted: " + s.cpu.lastFault());
+            throw new IllegalStateException("store faulted: " + s.cpu.failure());
         }
         return ok;
-    }
-
-    @Benchmark
-    public UserCpu.AccessResult loadHit(Hit s) {
-        UserCpu.AccessResult r = s.cpu.load(VADDR + 8, 8);
-        if (!r.isOk()) {
-            throw new IllegalStateException("load faulted: " + r);
-        }
-        return r;
-    }
-
-    @Benchmark
-    public UserCpu.AccessResult storeHit(Hit s) {
-        UserCpu.AccessResult r = s.cpu.store(VADDR + 16, 8, 0x5555_AAAA_5555_AAAAL);
-        if (!r.isOk()) {
-            throw new IllegalStateException("store faulted: " + r);
-        }
-        return r;
     }
 
     @Benchmark

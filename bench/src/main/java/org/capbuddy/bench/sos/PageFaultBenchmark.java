@@ -3,7 +3,7 @@ package org.capbuddy.bench.sos;
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.bootstrap.BootstrapConfig;

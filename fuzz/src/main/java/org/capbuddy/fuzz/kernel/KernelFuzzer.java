@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
@@ -18,7 +18,7 @@ import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.object.CNode;
 import org.capbuddy.kernel.object.ThreadState;
-import org.capbuddy.kernel.vm.FaultReply;
+import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.kernel.invariant.InvariantReport;
 
 /**
@@ -85,7 +85,7 @@ public final class KernelFuzzer {
                 sel4.pageMap(holding(Cap.FrameCap.class), VSPACE, fault.address() & ~0xFFFL, CapRights.ALL, 3);
                 return FaultReply.RESUME;
             }
-            return FaultReply.NO_REPLY;
+            return FaultReply.noReply("the fuzzer's handler leaves the thread blocked");
         }));
         require(sel4.tcbResume(tcb));
         this.userTcb = tcb;
@@ -197,10 +197,11 @@ public final class KernelFuzzer {
 
     private void access() {
         long va = random.nextBoolean() ? vaddr() + random.nextInt(4096) : word();
-        int size = 1 << random.nextInt(4);
+        // Now and then a size the CPU must refuse (0, negative, 3, 9..17).
+        int size = random.nextInt(8) == 0 ? random.nextInt(20) - 2 : 1 << random.nextInt(4);
         switch (random.nextInt(3)) {
-            case 0 -> cpu.load(va, size);
-            case 1 -> cpu.store(va, size, random.nextLong());
+            case 0 -> cpu.read(va, size);
+            case 1 -> cpu.write(va, size, random.nextLong());
             default -> cpu.fetch(va);
         }
         if (cpu.state() != ThreadState.RUNNING) {

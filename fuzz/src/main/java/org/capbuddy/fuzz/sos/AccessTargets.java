@@ -2,7 +2,7 @@ package org.capbuddy.fuzz.sos;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.RegionKind;

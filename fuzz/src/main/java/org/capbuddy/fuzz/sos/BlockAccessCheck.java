@@ -1,7 +1,7 @@
 package org.capbuddy.fuzz.sos;
 
 import java.util.Arrays;
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.user.MemoryFault;

@@ -1,7 +1,7 @@
 package org.capbuddy.fuzz.sos;
 
 import java.util.Objects;
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.frametable.FrameTable;

@@ -3,7 +3,7 @@ package org.capbuddy.fuzz.sos;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
@@ -298,6 +298,11 @@ public final class SosFuzzer {
                 : kindDice < (hostile ? 70 : 92) ? AccessKind.WRITE : AccessKind.EXECUTE;
         int size = 1 << random.nextInt(4);
         long va = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
+        if (kind == AccessKind.EXECUTE && (va & 0x30) != 0x30) {
+            // Instructions are 4-byte aligned; a quarter of the fetches keep their misaligned PC,
+            // which the CPU refuses without a fault.
+            va &= ~3L;
+        }
         long value = random.nextLong();
         trace.record(kind == AccessKind.READ ? "load" + size : kind == AccessKind.WRITE ? "store" + size : "fetch",
                 p.pid(), va, value);

@@ -2,7 +2,7 @@ package org.capbuddy.fuzz.sos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;

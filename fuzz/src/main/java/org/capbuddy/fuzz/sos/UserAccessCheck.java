@@ -1,6 +1,6 @@
 package org.capbuddy.fuzz.sos;
 
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.user.MemoryFault;
@@ -23,6 +23,9 @@ final class UserAccessCheck {
 
     /** Runs the access; returns null when SOS did what the model expects, else what differs. */
     String run(ModelProcess p, AccessKind kind, long va, int size, long value) {
+        if (kind == AccessKind.EXECUTE && (va & 3) != 0) {
+            return misalignedFetch(p, va);
+        }
         int count = split(kind, va, size);
         int refused = -1;
         for (int i = 0; i < count && refused < 0; i++) {
@@ -36,7 +39,7 @@ final class UserAccessCheck {
             switch (kind) {
                 case READ -> loaded = p.user.load(va, size);
                 case WRITE -> p.user.store(va, size, value);
-                case EXECUTE -> p.user.execute(va);
+                case EXECUTE -> loaded = p.user.execute(va) & 0xFFFF_FFFFL;
             }
         } catch (MemoryFault e) {
             fault = e;
@@ -61,16 +64,32 @@ final class UserAccessCheck {
         for (int i = 0; i < count; i++) {
             p.memory.map(pieces[i] & -PAGE);
         }
-        if (kind == AccessKind.READ) {
-            long expected = p.memory.load(va, size);
+        if (kind != AccessKind.WRITE) {
+            int bytes = kind == AccessKind.EXECUTE ? 4 : size;
+            long expected = p.memory.load(va, bytes);
             if (loaded != expected) {
-                return "load of " + size + " at 0x" + Long.toHexString(va) + " in process " + p.pid() + " returned 0x"
-                        + Long.toHexString(loaded) + ", the model has 0x" + Long.toHexString(expected);
+                return kind + " of " + bytes + " at 0x" + Long.toHexString(va) + " in process " + p.pid()
+                        + " returned 0x" + Long.toHexString(loaded) + ", the model has 0x" + Long.toHexString(expected);
             }
         } else if (kind == AccessKind.WRITE) {
             p.memory.store(va, size, value);
         }
         return null;
+    }
+
+    /**
+     * A fetch from an address that is not 4-byte aligned: the CPU refuses it without a fault (the
+     * model has no PC alignment fault), so it fails and nothing changes, the process included.
+     */
+    private static String misalignedFetch(ModelProcess p, long va) {
+        ProcessState before = p.process.state();
+        try {
+            p.user.execute(va);
+            return "a fetch at the misaligned 0x" + Long.toHexString(va) + " by " + p + " completed";
+        } catch (MemoryFault expected) {
+            return p.process.state() == before ? null
+                    : p + " became " + p.process.state() + " after a misaligned fetch at 0x" + Long.toHexString(va);
+        }
     }
 
     /** Splits an access into its per-page pieces (a fetch is one); returns how many. */

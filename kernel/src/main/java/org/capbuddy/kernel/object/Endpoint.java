@@ -1,6 +1,6 @@
 package org.capbuddy.kernel.object;
 
-import org.capbuddy.kernel.vm.FaultReceiver;
+import org.capbuddy.kernel.cpu.FaultReceiver;
 
 /**
  * An IPC endpoint. The model carries no message queues; it carries one thing: the receiver that

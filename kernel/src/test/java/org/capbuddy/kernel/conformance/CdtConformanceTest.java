@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.capbuddy.kernel.conformance.Fx.D;
 import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
@@ -9,7 +10,7 @@ import static org.capbuddy.kernel.conformance.Fx.ROOT_VSPACE;
 import static org.capbuddy.kernel.conformance.Fx.err;
 import static org.capbuddy.kernel.conformance.Fx.ok;
 
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
@@ -87,17 +88,17 @@ class CdtConformanceTest {
         ok(fx.sel4.pageTableMap(l3, ROOT_VSPACE, FREE_VA, 0));
         fx.mapRw(frame, ROOT_VSPACE, FREE_VA);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA, 8, 42).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA, 8, 42).isOk()).isTrue();
 
         long copy = fx.copy(l3);
         ok(fx.sel4.cnodeDelete(ROOT, copy, D));
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isTrue();
-        assertThat(cpu.load(FREE_VA, 8).value()).isEqualTo(42);
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).value()).isEqualTo(42);
 
         ok(fx.sel4.cnodeDelete(ROOT, l3, D));
         // the table is detached: the page is no longer reachable (the root task has no handler,
         // so the failed access just reports the fault)
-        UserCpu.AccessResult after = cpu.load(FREE_VA, 8);
+        Access after = Access.load(cpu, FREE_VA, 8);
         assertThat(after.isOk()).isFalse();
         assertThat(after.fault().isTranslationFault()).isTrue();
     }
@@ -173,9 +174,9 @@ class CdtConformanceTest {
         long copy = fx.copy(frame);
         fx.mapRw(copy, ROOT_VSPACE, FREE_VA + PAGE);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.load(FREE_VA + PAGE, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA + PAGE, 8).isOk()).isTrue();
         ok(fx.sel4.cnodeRevoke(ROOT, ut, D));
-        assertThat(cpu.load(FREE_VA + PAGE, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA + PAGE, 8).isOk()).isFalse();
     }
 
     @Test
@@ -242,9 +243,9 @@ class CdtConformanceTest {
         fx.mapRw(copy, ROOT_VSPACE, FREE_VA + PAGE);
         UserCpu cpu = fx.rootCpu();
         ok(fx.sel4.cnodeDelete(ROOT, frame, D));
-        assertThat(cpu.load(FREE_VA + PAGE, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA + PAGE, 8).isOk()).isTrue();
         assertThat(objectAt(copy).isLive()).isTrue();
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
     }
 
     @Test

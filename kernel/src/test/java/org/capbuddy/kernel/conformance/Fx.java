@@ -9,7 +9,7 @@ import java.util.function.BiFunction;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -24,8 +24,8 @@ import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
-import org.capbuddy.kernel.vm.FaultReply;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.VmFault;
 
 /**
  * A freshly booted kernel plus the small helpers the conformance tests share: a slot allocator
@@ -250,7 +250,7 @@ final class Fx {
         final List<VmFault> faults = new ArrayList<>();
         final List<Long> badges = new ArrayList<>();
         /** Decides the reply; the default never replies. */
-        BiFunction<Long, VmFault, FaultReply> handler = (b, f) -> FaultReply.NO_REPLY;
+        BiFunction<Long, VmFault, FaultReply> handler = (b, f) -> FaultReply.noReply("test handler");
 
         FaultThread(long badge, CapRights faultEpRights) {
             tcb = object(ObjectType.TCB);

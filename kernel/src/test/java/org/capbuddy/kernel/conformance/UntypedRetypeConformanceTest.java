@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.capbuddy.kernel.conformance.Fx.D;
 import static org.capbuddy.kernel.conformance.Fx.PAGE;
@@ -8,7 +9,7 @@ import static org.capbuddy.kernel.conformance.Fx.err;
 import static org.capbuddy.kernel.conformance.Fx.ok;
 
 import org.capbuddy.kernel.KernelConfig;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -320,8 +321,8 @@ class UntypedRetypeConformanceTest {
         long va = Fx.FREE_VA;
         fx.mapRw(frame, Fx.ROOT_VSPACE, va);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(va + 8, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
-        assertThat(cpu.load(va + 8, 8).value()).isEqualTo(0x1122_3344_5566_7788L);
+        assertThat(Access.store(cpu, va + 8, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
+        assertThat(Access.load(cpu, va + 8, 8).value()).isEqualTo(0x1122_3344_5566_7788L);
         assertThat(fx.kernel.physicalMemory().isZero(base, PAGE)).isFalse();
 
         ok(fx.sel4.cnodeRevoke(ROOT, ut, D));
@@ -335,8 +336,8 @@ class UntypedRetypeConformanceTest {
         // the reset zeroes [base, old watermark): exactly the one page used
         assertThat(fx.kernel.costs().bytesZeroed() - zeroedBefore).isEqualTo(PAGE);
         fx.mapRw(again, Fx.ROOT_VSPACE, va);
-        assertThat(cpu.load(va + 8, 8).isOk()).isTrue();
-        assertThat(cpu.load(va + 8, 8).value()).isZero();
+        assertThat(Access.load(cpu, va + 8, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, va + 8, 8).value()).isZero();
         assertThat(fx.kernel.physicalMemory().isZero(base, PAGE)).isTrue();
     }
 

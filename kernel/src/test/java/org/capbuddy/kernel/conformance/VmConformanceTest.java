@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.capbuddy.kernel.conformance.Fx.D;
 import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
@@ -12,7 +13,7 @@ import static org.capbuddy.kernel.conformance.Fx.err;
 import static org.capbuddy.kernel.conformance.Fx.ok;
 
 import org.capbuddy.kernel.KernelConfig;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -22,7 +23,7 @@ import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.boot.UntypedDescriptor;
 import org.capbuddy.kernel.cap.Cap;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.VmFault;
 import org.junit.jupiter.api.Test;
 
 /** §5: AArch64 virtual memory invocations. */
@@ -109,8 +110,8 @@ class VmConformanceTest {
         }
         ok(fx.sel4.pageMap(f, ROOT_VSPACE, FREE_VA, RW, DEF));
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA + 16, 4, 0xCAFE).isOk()).isTrue();
-        assertThat(cpu.load(FREE_VA + 16, 4).value()).isEqualTo(0xCAFE);
+        assertThat(Access.store(cpu, FREE_VA + 16, 4, 0xCAFE).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA + 16, 4).value()).isEqualTo(0xCAFE);
     }
 
     @Test
@@ -137,7 +138,7 @@ class VmConformanceTest {
         ok(big.sel4.pageMap(huge, ROOT_VSPACE, va, RW, DEF));
         assertThat(big.paddr(huge)).isEqualTo(gib.paddr());
         UserCpu cpu = big.rootCpu();
-        assertThat(cpu.store(va + (1L << 29) + 8, 8, 77).isOk()).isTrue();
+        assertThat(Access.store(cpu, va + (1L << 29) + 8, 8, 77).isOk()).isTrue();
         assertThat(big.kernel.physicalMemory().readLittleEndian(gib.paddr() + (1L << 29) + 8, 8)).isEqualTo(77);
     }
 
@@ -167,8 +168,8 @@ class VmConformanceTest {
         long c = fx.copy(f);
         fx.mapRw(c, ROOT_VSPACE, FREE_VA + PAGE);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA + 40, 8, 5).isOk()).isTrue();
-        assertThat(cpu.load(FREE_VA + PAGE + 40, 8).value()).isEqualTo(5);
+        assertThat(Access.store(cpu, FREE_VA + 40, 8, 5).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA + PAGE + 40, 8).value()).isEqualTo(5);
     }
 
     @Test
@@ -176,17 +177,17 @@ class VmConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(f, t.vspace, FREE_VA);
-        assertThat(t.cpu.store(FREE_VA, 8, 1).isOk()).isTrue();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 1).isOk()).isTrue();
 
         ok(fx.sel4.pageMap(f, t.vspace, FREE_VA, CapRights.READ_ONLY, DEF));
-        assertThat(t.cpu.load(FREE_VA, 8).value()).isEqualTo(1);
-        UserCpu.AccessResult w = t.cpu.store(FREE_VA, 8, 2);
+        assertThat(Access.load(t.cpu, FREE_VA, 8).value()).isEqualTo(1);
+        Access w = Access.store(t.cpu, FREE_VA, 8, 2);
         assertThat(w.isOk()).isFalse();
         assertThat(w.fault().statusCode()).isEqualTo(0x0F);
         t.restart();
 
         ok(fx.sel4.pageMap(f, t.vspace, FREE_VA, RW, DEF));
-        assertThat(t.cpu.store(FREE_VA, 8, 3).isOk()).isTrue();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 3).isOk()).isTrue();
     }
 
     @Test
@@ -195,19 +196,19 @@ class VmConformanceTest {
         long f2 = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(f1, ROOT_VSPACE, FREE_VA);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA, 8, 111).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA, 8, 111).isOk()).isTrue();
         ok(fx.sel4.pageMap(f2, ROOT_VSPACE, FREE_VA, RW, DEF));
-        assertThat(cpu.load(FREE_VA, 8).value()).isZero();
-        assertThat(cpu.store(FREE_VA, 8, 222).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).value()).isZero();
+        assertThat(Access.store(cpu, FREE_VA, 8, 222).isOk()).isTrue();
         assertThat(fx.kernel.physicalMemory().readLittleEndian(fx.paddr(f2), 8)).isEqualTo(222);
         // the old cap still thinks it is mapped there
         err(fx.sel4.pageMap(f1, ROOT_VSPACE, FREE_VA + PAGE, RW, DEF), Sel4Error.INVALID_ARGUMENT, 0);
         // unmapping through the stale cap does nothing to the new page
         ok(fx.sel4.pageUnmap(f1));
-        assertThat(cpu.load(FREE_VA, 8).value()).isEqualTo(222);
+        assertThat(Access.load(cpu, FREE_VA, 8).value()).isEqualTo(222);
         // and the stale cap's mapping record is cleared
         fx.mapRw(f1, ROOT_VSPACE, FREE_VA + PAGE);
-        assertThat(cpu.load(FREE_VA + PAGE, 8).value()).isEqualTo(111);
+        assertThat(Access.load(cpu, FREE_VA + PAGE, 8).value()).isEqualTo(111);
     }
 
     @Test
@@ -232,9 +233,9 @@ class VmConformanceTest {
         long f = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(f, ROOT_VSPACE, FREE_VA);
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isTrue();
         ok(fx.sel4.pageUnmap(f));
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
     }
 
     @Test
@@ -259,19 +260,19 @@ class VmConformanceTest {
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.WRITE_ONLY, DEF));
 
-        UserCpu.AccessResult read = t.cpu.load(FREE_VA, 8);
+        Access read = Access.load(t.cpu, FREE_VA, 8);
         assertThat(read.isOk()).isFalse();
         assertThat(read.fault().fsr() & 0x3F).isEqualTo(0x0F);
         assertThat(read.fault().fsr() & (1 << 6)).isZero();
         t.restart();
 
-        UserCpu.AccessResult write = t.cpu.store(FREE_VA, 8, 1);
+        Access write = Access.store(t.cpu, FREE_VA, 8, 1);
         assertThat(write.isOk()).isFalse();
         assertThat(write.fault().fsr() & 0x3F).isEqualTo(0x0F);
         assertThat(write.fault().fsr() & (1 << 6)).isNotZero();
         t.restart();
 
-        UserCpu.AccessResult exec = t.cpu.fetch(FREE_VA);
+        Access exec = Access.fetch(t.cpu, FREE_VA);
         assertThat(exec.isOk()).isFalse();
         assertThat(exec.fault().prefetch()).isTrue();
         assertThat(exec.fault().fsr() & 0x3F).isEqualTo(0x0F);
@@ -282,7 +283,7 @@ class VmConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.NONE, DEF));
-        assertThat(t.cpu.load(FREE_VA, 1).isOk()).isFalse();
+        assertThat(Access.load(t.cpu, FREE_VA, 1).isOk()).isFalse();
         assertThat(t.lastFault().isPermissionFault()).isTrue();
     }
 
@@ -293,8 +294,8 @@ class VmConformanceTest {
         long ro = fx.copy(f, CapRights.READ_ONLY);
         // asking for RW through a read-only cap gives a read-only mapping
         ok(fx.mapPage(ro, t.vspace, FREE_VA, CapRights.ALL, DEF));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
-        UserCpu.AccessResult w = t.cpu.store(FREE_VA, 8, 1);
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
+        Access w = Access.store(t.cpu, FREE_VA, 8, 1);
         assertThat(w.isOk()).isFalse();
         assertThat(w.fault().isPermissionFault()).isTrue();
         assertThat(w.fault().fsr() & (1 << 6)).isNotZero();
@@ -302,7 +303,7 @@ class VmConformanceTest {
         // read-only request through a RW cap
         long g = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(g, t.vspace, FREE_VA + PAGE, CapRights.READ_ONLY, DEF));
-        assertThat(t.cpu.store(FREE_VA + PAGE, 8, 1).isOk()).isFalse();
+        assertThat(Access.store(t.cpu, FREE_VA + PAGE, 8, 1).isOk()).isFalse();
     }
 
     @Test
@@ -310,9 +311,9 @@ class VmConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, RW, DEF | VmAttributes.EXECUTE_NEVER));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
-        assertThat(t.cpu.store(FREE_VA, 8, 9).isOk()).isTrue();
-        UserCpu.AccessResult x = t.cpu.fetch(FREE_VA + 0x40);
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 9).isOk()).isTrue();
+        Access x = Access.fetch(t.cpu, FREE_VA + 0x40);
         assertThat(x.isOk()).isFalse();
         VmFault fault = x.fault();
         assertThat(fault.prefetch()).isTrue();
@@ -323,7 +324,7 @@ class VmConformanceTest {
         t.restart();
         // without execute-never the page is executable
         ok(fx.sel4.pageMap(f, t.vspace, FREE_VA, RW, DEF));
-        assertThat(t.cpu.fetch(FREE_VA + 0x40).isOk()).isTrue();
+        assertThat(Access.fetch(t.cpu, FREE_VA + 0x40).isOk()).isTrue();
     }
 
     @Test
@@ -331,7 +332,7 @@ class VmConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.READ_ONLY, DEF));
-        assertThat(t.cpu.fetch(FREE_VA).isOk()).isTrue();
+        assertThat(Access.fetch(t.cpu, FREE_VA).isOk()).isTrue();
     }
 
     // ---------------------------------------------------------------- PageTable_Map / Unmap
@@ -434,7 +435,7 @@ class VmConformanceTest {
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.sel4.pageMap(f, ROOT_VSPACE, FREE_VA, RW, DEF));
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA, 8, 3).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA, 8, 3).isOk()).isTrue();
 
         ok(fx.sel4.pageTableUnmap(l2));
         assertThat(((Cap.PageTableCap) fx.capAt(l2)).mapped()).isFalse();
@@ -635,10 +636,10 @@ class VmConformanceTest {
         fx.mapRw(f1, ROOT_VSPACE, FREE_VA);
         ok(fx.sel4.pageMap(f2, ROOT_VSPACE, FREE_VA, RW, DEF));
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA, 8, 5).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA, 8, 5).isOk()).isTrue();
         ok(fx.sel4.cnodeDelete(ROOT, f1, D));
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isTrue();
-        assertThat(cpu.load(FREE_VA, 8).value()).isEqualTo(5);
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).value()).isEqualTo(5);
     }
 
     @Test
@@ -650,18 +651,18 @@ class VmConformanceTest {
         long v = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(pool, v));
         ok(fx.sel4.tcbSetSpace(tcb, ep, ROOT, 0, v, 0));
-        java.util.List<org.capbuddy.kernel.vm.VmFault> faults = new java.util.ArrayList<>();
+        java.util.List<org.capbuddy.kernel.cpu.VmFault> faults = new java.util.ArrayList<>();
         ok(fx.sel4.bindFaultReceiver(ep, (b, f) -> {
             faults.add(f);
-            return org.capbuddy.kernel.vm.FaultReply.NO_REPLY;
+            return org.capbuddy.kernel.cpu.FaultReply.noReply("test handler");
         }));
         ok(fx.sel4.tcbResume(tcb));
         UserCpu cpu = fx.sel4.cpu(tcb).orElseThrow();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(frame, v, FREE_VA);
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isTrue();
         ok(fx.sel4.cnodeDelete(ROOT, pool, D));
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(faults).hasSize(1);
         assertThat(faults.get(0).isTranslationFault()).isTrue();
         // mapping through the stale VSpace cap now fails the ASID lookup

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.capbuddy.kernel.conformance.Fx.D;
 import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
@@ -8,13 +9,13 @@ import static org.capbuddy.kernel.conformance.Fx.PAGE;
 import static org.capbuddy.kernel.conformance.Fx.ROOT;
 import static org.capbuddy.kernel.conformance.Fx.ok;
 
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.object.ThreadState;
-import org.capbuddy.kernel.vm.FaultReply;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.VmFault;
 import org.junit.jupiter.api.Test;
 
 /** §6: the VM fault message and its delivery to the fault handler (non-MCS). */
@@ -37,7 +38,7 @@ class VmFaultConformanceTest {
     @Test
     void readOfAnUnmappedAddressInAnEmptyVSpaceIsALevel0TranslationFault() {
         Fx.FaultThread t = fx.faultThread();
-        UserCpu.AccessResult r = t.cpu.load(FREE_VA + 0x123, 4);
+        Access r = Access.load(t.cpu, FREE_VA + 0x123, 4);
         assertThat(r.isOk()).isFalse();
         assertThat(t.faults).hasSize(1);
         VmFault f = t.lastFault();
@@ -53,7 +54,7 @@ class VmFaultConformanceTest {
     @Test
     void faultMessageCarriesIpAddrPrefetchAndFsrWithLabel5() {
         Fx.FaultThread t = fx.faultThread();
-        t.cpu.store(FREE_VA + 8, 8, 1);
+        Access.store(t.cpu, FREE_VA + 8, 8, 1);
         VmFault f = t.lastFault();
         assertThat(VmFault.LABEL).isEqualTo(5);
         long[] mrs = f.messageRegisters();
@@ -68,7 +69,7 @@ class VmFaultConformanceTest {
     void translationFaultLevelFollowsTheFirstMissingTable() {
         Fx.FaultThread t = fx.faultThread();
         for (int level = 0; level <= 3; level++) {
-            t.cpu.load(FREE_VA, 8);
+            Access.load(t.cpu, FREE_VA, 8);
             assertThat(status(t.lastFault())).as("level %d", level).isEqualTo(0x04 + level);
             assertThat(t.lastFault().isTranslationFault()).isTrue();
             t.restart();
@@ -81,18 +82,18 @@ class VmFaultConformanceTest {
     @Test
     void writeFaultSetsWnR() {
         Fx.FaultThread t = fx.faultThread();
-        t.cpu.store(FREE_VA, 1, 1);
+        Access.store(t.cpu, FREE_VA, 1, 1);
         VmFault f = t.lastFault();
         assertThat(ec(f)).isEqualTo(EC_DATA);
         assertThat(f.fsr() & WNR).isEqualTo(WNR);
         assertThat(f.prefetch()).isFalse();
-        assertThat(f.accessKind()).isEqualTo(org.capbuddy.kernel.vm.AccessKind.WRITE);
+        assertThat(f.accessKind()).isEqualTo(org.capbuddy.kernel.cpu.AccessKind.WRITE);
     }
 
     @Test
     void instructionFetchFaultIsAPrefetchAbortWithTheAddressEqualToThePc() {
         Fx.FaultThread t = fx.faultThread();
-        t.cpu.fetch(FREE_VA + 0x44);
+        Access.fetch(t.cpu, FREE_VA + 0x44);
         VmFault f = t.lastFault();
         assertThat(ec(f)).isEqualTo(EC_INSTR);
         assertThat(f.prefetch()).isTrue();
@@ -107,9 +108,9 @@ class VmFaultConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.READ_ONLY, VmAttributes.DEFAULT));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
         assertThat(t.faults).isEmpty();
-        assertThat(t.cpu.store(FREE_VA, 8, 1).isOk()).isFalse();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 1).isOk()).isFalse();
         VmFault fault = t.lastFault();
         assertThat(status(fault)).isEqualTo(0x0F);
         assertThat(fault.isPermissionFault()).isTrue();
@@ -122,7 +123,7 @@ class VmFaultConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long large = fx.object(ObjectType.LARGE_PAGE);
         ok(fx.mapPage(large, t.vspace, FREE_VA, CapRights.READ_ONLY, VmAttributes.DEFAULT));
-        t.cpu.store(FREE_VA + LARGE - 8, 8, 1);
+        Access.store(t.cpu, FREE_VA + LARGE - 8, 8, 1);
         assertThat(status(t.lastFault())).isEqualTo(0x0E);
         assertThat(t.lastFault().address()).isEqualTo(FREE_VA + LARGE - 8);
     }
@@ -130,7 +131,7 @@ class VmFaultConformanceTest {
     @Test
     void accessAtOrAbove2To47IsALevel0TranslationFault() {
         Fx.FaultThread t = fx.faultThread();
-        t.cpu.load(1L << 47, 8);
+        Access.load(t.cpu, 1L << 47, 8);
         assertThat(status(t.lastFault())).isEqualTo(0x04);
         assertThat(t.lastFault().address()).isEqualTo(1L << 47);
     }
@@ -144,11 +145,11 @@ class VmFaultConformanceTest {
             ok(fx.mapPage(frame, t.vspace, page, CapRights.READ_WRITE, VmAttributes.DEFAULT));
             return FaultReply.RESUME;
         };
-        UserCpu.AccessResult w = t.cpu.store(FREE_VA + 0x10, 8, 0xABCDL);
+        Access w = Access.store(t.cpu, FREE_VA + 0x10, 8, 0xABCDL);
         assertThat(w.isOk()).isTrue();
         assertThat(t.faults).hasSize(1);
         assertThat(t.cpu.state()).isEqualTo(ThreadState.RUNNING);
-        assertThat(t.cpu.load(FREE_VA + 0x10, 8).value()).isEqualTo(0xABCDL);
+        assertThat(Access.load(t.cpu, FREE_VA + 0x10, 8).value()).isEqualTo(0xABCDL);
         assertThat(fx.kernel.physicalMemory().readLittleEndian(fx.paddr(frame) + 0x10, 8)).isEqualTo(0xABCDL);
     }
 
@@ -164,14 +165,14 @@ class VmFaultConformanceTest {
             }
             return FaultReply.RESUME;
         };
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
         assertThat(t.faults).hasSize(2);
     }
 
     @Test
     void noReplyLeavesTheAccessFaultedAndTheThreadBlocked() {
         Fx.FaultThread t = fx.faultThread();
-        UserCpu.AccessResult r = t.cpu.load(FREE_VA, 8);
+        Access r = Access.load(t.cpu, FREE_VA, 8);
         assertThat(r.isOk()).isFalse();
         assertThat(t.faults).hasSize(1);
         assertThat(t.cpu.state()).isEqualTo(ThreadState.BLOCKED_ON_FAULT);
@@ -180,7 +181,7 @@ class VmFaultConformanceTest {
     @Test
     void faultHandlerWithWriteAndGrantReplyIsAcceptedToo() {
         Fx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, false, false, true));
-        t.cpu.load(FREE_VA, 8);
+        Access.load(t.cpu, FREE_VA, 8);
         assertThat(t.faults).hasSize(1);
         assertThat(t.badges).containsExactly(5L);
         assertThat(t.cpu.state()).isEqualTo(ThreadState.BLOCKED_ON_FAULT);
@@ -189,7 +190,7 @@ class VmFaultConformanceTest {
     @Test
     void faultHandlerWithoutWriteRightMakesTheThreadInactive() {
         Fx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, true, true, false));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(t.faults).isEmpty();
         assertThat(t.cpu.state()).isEqualTo(ThreadState.INACTIVE);
     }
@@ -197,7 +198,7 @@ class VmFaultConformanceTest {
     @Test
     void faultHandlerWithoutGrantOrGrantReplyMakesTheThreadInactive() {
         Fx.FaultThread t = fx.new FaultThread(5, CapRights.READ_WRITE);
-        assertThat(t.cpu.store(FREE_VA, 8, 1).isOk()).isFalse();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 1).isOk()).isFalse();
         assertThat(t.faults).isEmpty();
         assertThat(t.cpu.state()).isEqualTo(ThreadState.INACTIVE);
     }
@@ -210,7 +211,7 @@ class VmFaultConformanceTest {
         ok(fx.sel4.tcbSetSpace(tcb, frame, ROOT, 0, vspace, 0));
         ok(fx.sel4.tcbResume(tcb));
         UserCpu cpu = fx.sel4.cpu(tcb).orElseThrow();
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(cpu.state()).isEqualTo(ThreadState.INACTIVE);
     }
 
@@ -221,7 +222,7 @@ class VmFaultConformanceTest {
         ok(fx.sel4.tcbSetSpace(tcb, fx.slot(), ROOT, 0, vspace, 0));
         ok(fx.sel4.tcbResume(tcb));
         UserCpu cpu = fx.sel4.cpu(tcb).orElseThrow();
-        assertThat(cpu.fetch(FREE_VA).isOk()).isFalse();
+        assertThat(Access.fetch(cpu, FREE_VA).isOk()).isFalse();
         assertThat(cpu.state()).isEqualTo(ThreadState.INACTIVE);
     }
 
@@ -231,12 +232,12 @@ class VmFaultConformanceTest {
         // replace the cap the handler cptr names by another badge of the same endpoint
         ok(fx.sel4.cnodeDelete(ROOT, t.faultEp, D));
         ok(fx.sel4.cnodeMint(ROOT, t.faultEp, D, ROOT, t.endpoint, D, CapRights.ALL, 0x99));
-        t.cpu.load(FREE_VA, 8);
+        Access.load(t.cpu, FREE_VA, 8);
         assertThat(t.badges).containsExactly(0x99L);
         t.restart();
         // and once the slot is empty, the next fault is a double fault
         ok(fx.sel4.cnodeDelete(ROOT, t.faultEp, D));
-        t.cpu.load(FREE_VA, 8);
+        Access.load(t.cpu, FREE_VA, 8);
         assertThat(t.badges).hasSize(1);
         assertThat(t.cpu.state()).isEqualTo(ThreadState.INACTIVE);
     }
@@ -246,11 +247,11 @@ class VmFaultConformanceTest {
         Fx.FaultThread t = fx.faultThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(frame, t.vspace, FREE_VA);
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
         // revoke removes the TCB's copy; deleting the original then frees the ASID
         ok(fx.sel4.cnodeRevoke(ROOT, t.vspace, D));
         ok(fx.sel4.cnodeDelete(ROOT, t.vspace, D));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(t.lastFault().isTranslationFault()).isTrue();
     }
 
@@ -261,7 +262,7 @@ class VmFaultConformanceTest {
         ok(fx.sel4.cnodeMint(cn, 3, 4, ROOT, ep, D, CapRights.ALL, 0x55));
         ok(fx.sel4.bindFaultReceiver(ep, (b, f) -> {
             badges.add(b);
-            return FaultReply.NO_REPLY;
+            return FaultReply.noReply("test handler");
         }));
         long tcb = fx.object(ObjectType.TCB);
         ok(fx.sel4.tcbSetSpace(tcb, faultCptr, cn, cspaceRootData, fx.assignedVSpace(), 0));
@@ -275,7 +276,7 @@ class VmFaultConformanceTest {
         // guard of 60 zero bits + radix 4: cptr 3 is slot 3 of the thread's CNode (in the root task's
         // CSpace, cptr 3 would be the initial VSpace cap)
         UserCpu cpu = threadWithOwnCSpace(3, 60, badges);
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(badges).containsExactly(0x55L);
         assertThat(cpu.state()).isEqualTo(ThreadState.BLOCKED_ON_FAULT);
     }
@@ -285,7 +286,7 @@ class VmFaultConformanceTest {
         java.util.List<Long> badges = new java.util.ArrayList<>();
         // no guard: the top 4 bits of the 64 select slot 3 and 60 bits are left over
         UserCpu cpu = threadWithOwnCSpace(3L << 60, 0, badges);
-        assertThat(cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(badges).containsExactly(0x55L);
     }
 }

@@ -9,7 +9,7 @@ import java.util.function.BiFunction;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
@@ -23,8 +23,8 @@ import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.object.VSpace;
-import org.capbuddy.kernel.vm.FaultReply;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.VmFault;
 
 /** A booted kernel and a user thread with a fault handler, for the UserCpu/TLB tests. */
 final class CpuFx {
@@ -135,7 +135,7 @@ final class CpuFx {
         final UserCpu cpu;
         final List<VmFault> faults = new ArrayList<>();
         /** Decides the reply; the default never replies. */
-        BiFunction<Long, VmFault, FaultReply> handler = (b, f) -> FaultReply.NO_REPLY;
+        BiFunction<Long, VmFault, FaultReply> handler = (b, f) -> FaultReply.noReply("test handler");
 
         UserThread() {
             tcb = object(ObjectType.TCB);

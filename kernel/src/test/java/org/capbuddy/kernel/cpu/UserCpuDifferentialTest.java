@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
@@ -24,10 +24,10 @@ import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.ThreadState;
 import org.capbuddy.kernel.object.VSpace;
-import org.capbuddy.kernel.vm.AccessKind;
-import org.capbuddy.kernel.vm.Mmu;
-import org.capbuddy.kernel.vm.Translation;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.cpu.Mmu;
+import org.capbuddy.kernel.cpu.Translation;
+import org.capbuddy.kernel.cpu.VmFault;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -251,25 +251,27 @@ class UserCpuDifferentialTest {
             int delivered = t.faults.size();
             long va = anyVaddr();
             int kind = random.nextInt(100);
+            // The fault IP of a data access is the PC the last fetch set; a fetch sets it first.
+            long pc = t.cpu.pc();
             Plan plan;
             VmFault fault;
             if (kind < 30) {
                 int size = 1 << random.nextInt(4);
-                plan = plan(va, size, AccessKind.READ, va);
+                plan = plan(va, size, AccessKind.READ, pc);
                 long expected = plan.fault == null ? shadowRead(plan, size) : 0;
                 if (random.nextBoolean()) {
                     assertThat(t.cpu.read(va, size)).as("read 0x%x/%d", va, size).isEqualTo(expected);
-                    fault = t.cpu.lastFault();
+                    fault = Access.lastFault(t.cpu);
                 } else {
-                    UserCpu.AccessResult r = t.cpu.load(va, size);
+                    Access r = Access.load(t.cpu, va, size);
                     assertThat(r.value()).as("load 0x%x/%d", va, size).isEqualTo(expected);
                     fault = r.fault();
-                    assertThat(t.cpu.lastFault()).isEqualTo(fault);
+                    assertThat(Access.lastFault(t.cpu)).isEqualTo(fault);
                 }
             } else if (kind < 60) {
                 int size = 1 << random.nextInt(4);
                 long value = random.nextLong();
-                plan = plan(va, size, AccessKind.WRITE, va);
+                plan = plan(va, size, AccessKind.WRITE, pc);
                 byte[] bytes = new byte[size];
                 for (int i = 0; i < size; i++) {
                     bytes[i] = (byte) (value >>> (8 * i));
@@ -277,26 +279,30 @@ class UserCpuDifferentialTest {
                 shadowWrite(plan, bytes);
                 if (random.nextBoolean()) {
                     boolean done = t.cpu.write(va, size, value);
-                    fault = t.cpu.lastFault();
+                    fault = Access.lastFault(t.cpu);
                     assertThat(done).isEqualTo(fault == null);
                 } else {
-                    UserCpu.AccessResult r = t.cpu.store(va, size, value);
+                    Access r = Access.store(t.cpu, va, size, value);
                     fault = r.fault();
                     assertThat(r.value()).isZero();
                 }
             } else if (kind < 70) {
-                plan = plan(va, 1, AccessKind.EXECUTE, va);
-                UserCpu.AccessResult r = t.cpu.fetch(va);
+                va &= ~3L; // instructions are 4-byte aligned
+                plan = plan(va, 4, AccessKind.EXECUTE, va);
+                Access r = Access.fetch(t.cpu, va);
+                assertThat(t.cpu.pc()).isEqualTo(va);
+                assertThat(r.value()).as("instruction word at 0x%x", va)
+                        .isEqualTo(plan.fault == null ? shadowRead(plan, 4) : 0);
                 fault = r.fault();
             } else {
                 int length = random.nextInt((int) (2 * PAGE + 100));
                 if (kind < 80) {
                     byte value = random.nextInt(3) == 0 ? 0 : (byte) random.nextInt(256);
-                    plan = plan(va, length, AccessKind.WRITE, va);
+                    plan = plan(va, length, AccessKind.WRITE, pc);
                     byte[] bytes = new byte[length];
                     java.util.Arrays.fill(bytes, value);
                     shadowWrite(plan, bytes);
-                    UserCpu.AccessResult r = t.cpu.fill(va, length, value);
+                    Access r = Access.fill(t.cpu, va, length, value);
                     fault = r.fault();
                     assertThat(r.value()).isEqualTo(plan.done);
                 } else if (kind < 90) {
@@ -304,26 +310,26 @@ class UserCpuDifferentialTest {
                     for (int i = 0; i < src.length; i++) {
                         src[i] = (byte) random.nextInt(256);
                     }
-                    plan = plan(va, length, AccessKind.WRITE, va);
+                    plan = plan(va, length, AccessKind.WRITE, pc);
                     shadowWrite(plan, java.util.Arrays.copyOfRange(src, 4, src.length));
-                    UserCpu.AccessResult r = t.cpu.copyOut(va, src, 4, length);
+                    Access r = Access.copyOut(t.cpu, va, src, 4, length);
                     fault = r.fault();
                     assertThat(r.value()).isEqualTo(plan.done);
                 } else {
-                    plan = plan(va, length, AccessKind.READ, va);
+                    plan = plan(va, length, AccessKind.READ, pc);
                     byte[] expected = new byte[length + 2];
                     java.util.Arrays.fill(expected, (byte) 0xEE);
                     shadowCopy(plan, expected, 2);
                     byte[] dst = new byte[length + 2];
                     java.util.Arrays.fill(dst, (byte) 0xEE);
-                    UserCpu.AccessResult r = t.cpu.copyIn(va, dst, 2, length);
+                    Access r = Access.copyIn(t.cpu, va, dst, 2, length);
                     fault = r.fault();
                     assertThat(r.value()).isEqualTo(plan.done);
                     assertThat(dst).isEqualTo(expected);
                 }
             }
             assertThat(fault).as("fault of access at 0x%x", va).isEqualTo(plan.fault);
-            assertThat(t.cpu.lastFault()).isEqualTo(plan.fault);
+            assertThat(Access.lastFault(t.cpu)).isEqualTo(plan.fault);
             long lookups = (t.cpu.tlbHits() - hits) + (t.cpu.tlbMisses() - misses);
             assertThat(lookups).as("one TLB lookup per page piece").isEqualTo(plan.pieces + (plan.fault != null ? 1 : 0));
             assertThat(fx.mmuWalks() - walks).as("a walk for every miss, none for a hit")

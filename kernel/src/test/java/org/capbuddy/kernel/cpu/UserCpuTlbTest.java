@@ -12,15 +12,15 @@ import static org.capbuddy.kernel.cpu.CpuFx.RO;
 import static org.capbuddy.kernel.cpu.CpuFx.RW;
 import static org.capbuddy.kernel.cpu.CpuFx.ok;
 
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.ThreadState;
-import org.capbuddy.kernel.vm.AccessKind;
-import org.capbuddy.kernel.vm.FaultReply;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.VmFault;
 import org.junit.jupiter.api.Test;
 
 /** The software TLB of {@link UserCpu}: hits, misses, exact invalidation, cross-page accesses. */
@@ -38,16 +38,16 @@ class UserCpuTlbTest {
         UserCpu cpu = t.cpu;
         long walks = fx.mmuWalks();
 
-        assertThat(cpu.store(FREE_VA + 8, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA + 8, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
         assertThat(cpu.tlbMisses()).isEqualTo(1);
         assertThat(cpu.tlbHits()).isZero();
         assertThat(fx.mmuWalks() - walks).isEqualTo(1);
 
         for (int i = 0; i < 10; i++) {
             assertThat(cpu.read(FREE_VA + 8, 8)).isEqualTo(0x1122_3344_5566_7788L);
-            assertThat(cpu.lastFault()).isNull();
+            assertThat(Access.lastFault(cpu)).isNull();
         }
-        assertThat(cpu.load(FREE_VA + 12, 4).value()).isEqualTo(0x1122_3344L);
+        assertThat(Access.load(cpu, FREE_VA + 12, 4).value()).isEqualTo(0x1122_3344L);
         assertThat(cpu.write(FREE_VA + 4095, 1, 0xAB)).isTrue();
         assertThat(cpu.tlbHits()).isEqualTo(12);
         assertThat(cpu.tlbMisses()).isEqualTo(1);
@@ -84,19 +84,19 @@ class UserCpuTlbTest {
         CpuFx.UserThread t = fx.new UserThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(frame, t.vspace, FREE_VA, RO, DEF));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
         assertThat(t.cpu.tlbHits()).isEqualTo(1);
         for (int i = 0; i < 3; i++) {
             long walks = fx.mmuWalks();
-            UserCpu.AccessResult r = t.cpu.store(FREE_VA + 16, 8, 5);
+            Access r = Access.store(t.cpu, FREE_VA + 16, 8, 5);
             assertThat(r.isOk()).isFalse();
             assertThat(fx.mmuWalks() - walks).isEqualTo(1);
             assertThat(t.faults).hasSize(i + 1);
             assertThat(r.fault()).isEqualTo(t.lastFault());
             assertThat(r.fault().isPermissionFault()).isTrue();
             assertThat(r.fault().accessKind()).isEqualTo(AccessKind.WRITE);
-            assertThat(t.cpu.lastFault()).isEqualTo(r.fault());
+            assertThat(Access.lastFault(t.cpu)).isEqualTo(r.fault());
             t.restart();
         }
         assertThat(mem.isZero(fx.paddr(frame), PAGE)).isTrue();
@@ -110,15 +110,15 @@ class UserCpuTlbTest {
                 VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER));
         t.cpu.read(FREE_VA, 8);
         long misses = t.cpu.tlbMisses();
-        assertThat(t.cpu.fetch(FREE_VA + 4).isOk()).isTrue();
+        assertThat(Access.fetch(t.cpu, FREE_VA + 4).isOk()).isTrue();
         assertThat(t.cpu.tlbMisses()).as("a data walk does not prove execute permission").isEqualTo(misses + 1);
         long hits = t.cpu.tlbHits();
-        assertThat(t.cpu.fetch(FREE_VA + 8).isOk()).isTrue();
+        assertThat(Access.fetch(t.cpu, FREE_VA + 8).isOk()).isTrue();
         assertThat(t.cpu.read(FREE_VA + 8, 4)).isZero();
         assertThat(t.cpu.tlbHits()).as("execute and read both kept").isEqualTo(hits + 2);
 
         assertThat(t.cpu.write(FREE_VA + PAGE, 8, 1)).isTrue();
-        UserCpu.AccessResult f = t.cpu.fetch(FREE_VA + PAGE + 0x40);
+        Access f = Access.fetch(t.cpu, FREE_VA + PAGE + 0x40);
         assertThat(f.isOk()).isFalse();
         assertThat(f.fault().prefetch()).isTrue();
         assertThat(f.fault().isPermissionFault()).isTrue();
@@ -133,13 +133,14 @@ class UserCpuTlbTest {
         t.cpu.read(FREE_VA + 2 * PAGE, 8); // unmapped: fault, no reply: the thread blocks
         assertThat(t.cpu.state()).isEqualTo(ThreadState.BLOCKED_ON_FAULT);
         long hits = t.cpu.tlbHits();
-        UserCpu.AccessResult r = t.cpu.load(FREE_VA, 8);
+        Access r = Access.load(t.cpu, FREE_VA, 8);
         assertThat(r.isOk()).isFalse();
-        assertThat(r.fault().isTranslationFault()).isTrue();
-        assertThat(r.fault().level()).isZero();
+        assertThat(r.failure().kind()).isEqualTo(AccessFailure.Kind.NOT_RUNNING);
+        assertThat(r.failure().detail()).isEqualTo("the thread is blocked on fault");
+        assertThat(r.fault()).isNull();
         assertThat(t.faults).hasSize(1);
         assertThat(t.cpu.tlbHits()).isEqualTo(hits);
-        assertThat(t.cpu.fill(FREE_VA, 8, (byte) 1).isOk()).isFalse();
+        assertThat(Access.fill(t.cpu, FREE_VA, 8, (byte) 1).isOk()).isFalse();
         t.restart();
         assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(42);
         assertThat(t.cpu.tlbHits()).isEqualTo(hits + 1);
@@ -171,7 +172,7 @@ class UserCpuTlbTest {
         assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(7);
         ok(fx.sel4.pageUnmap(frame));
         assertThat(t.cpu.read(FREE_VA, 8)).isZero();
-        VmFault f = t.cpu.lastFault();
+        VmFault f = Access.lastFault(t.cpu);
         assertThat(f).isNotNull().isEqualTo(t.lastFault());
         assertThat(f.isTranslationFault()).isTrue();
         assertThat(f.level()).isEqualTo(3);
@@ -184,7 +185,7 @@ class UserCpuTlbTest {
         assertThat(t.cpu.write(FREE_VA, 8, 7)).isTrue();
         long leaf = fx.pageTables.get(fx.pageTables.size() - 1);
         ok(fx.sel4.pageTableUnmap(leaf));
-        assertThat(t.cpu.store(FREE_VA, 8, 9).isOk()).isFalse();
+        assertThat(Access.store(t.cpu, FREE_VA, 8, 9).isOk()).isFalse();
         assertThat(t.lastFault().isTranslationFault()).isTrue();
         assertThat(t.lastFault().level()).isEqualTo(2);
     }
@@ -195,7 +196,7 @@ class UserCpuTlbTest {
         fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
         assertThat(t.cpu.read(FREE_VA, 8)).isZero();
         ok(fx.sel4.cnodeDelete(ROOT, fx.pageTables.get(0), D));
-        assertThat(t.cpu.load(FREE_VA, 8).isOk()).isFalse();
+        assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(t.lastFault().level()).isZero();
     }
 
@@ -260,7 +261,7 @@ class UserCpuTlbTest {
         assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(1);
         ok(fx.sel4.cnodeDelete(ROOT, pool, D));
         assertThat(t.cpu.read(FREE_VA, 8)).isZero();
-        assertThat(t.cpu.lastFault()).isNotNull();
+        assertThat(Access.lastFault(t.cpu)).isNotNull();
         assertThat(t.lastFault().isTranslationFault()).isTrue();
         assertThat(t.lastFault().level()).isZero();
     }
@@ -300,9 +301,9 @@ class UserCpuTlbTest {
         assertThat(t.cpu.write(FREE_VA + PAGE - 4, 8, 0x1122_3344_5566_7788L)).isTrue();
         assertThat(mem.readLittleEndian(fx.paddr(a) + PAGE - 4, 4)).isEqualTo(0x5566_7788L);
         assertThat(mem.readLittleEndian(fx.paddr(b), 4)).isEqualTo(0x1122_3344L);
-        t.handler = (badge, f) -> FaultReply.NO_REPLY;
+        t.handler = (badge, f) -> FaultReply.noReply("test handler");
         assertThat(t.cpu.read(FREE_VA, 1)).isZero();
-        assertThat(t.cpu.lastFault()).isNotNull();
+        assertThat(Access.lastFault(t.cpu)).isNotNull();
     }
 
     // ---------------------------------------------------------------- cross-page and blocks
@@ -319,7 +320,7 @@ class UserCpuTlbTest {
         assertThat(mem.readLittleEndian(fx.paddr(a) + PAGE - 3, 3)).isEqualTo(0x03_0201L);
         assertThat(mem.readLittleEndian(fx.paddr(b), 5)).isEqualTo(0x08_0706_0504L);
         assertThat(t.cpu.read(va, 8)).isEqualTo(0x0807_0605_0403_0201L);
-        assertThat(t.cpu.load(va, 8).value()).isEqualTo(0x0807_0605_0403_0201L);
+        assertThat(Access.load(t.cpu, va, 8).value()).isEqualTo(0x0807_0605_0403_0201L);
         assertThat(t.cpu.tlbMisses()).isEqualTo(2);
         assertThat(t.cpu.tlbHits()).isEqualTo(4);
     }
@@ -330,13 +331,14 @@ class UserCpuTlbTest {
         long a = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(a, t.vspace, FREE_VA);
         long va = FREE_VA + PAGE - 2;
-        UserCpu.AccessResult r = t.cpu.store(va, 8, -1L);
+        t.cpu.setPc(0x40_1234);
+        Access r = Access.store(t.cpu, va, 8, -1L);
         assertThat(r.isOk()).isFalse();
         assertThat(r.fault().address()).isEqualTo(FREE_VA + PAGE);
-        assertThat(r.fault().ip()).isEqualTo(va);
+        assertThat(r.fault().ip()).as("the fault IP is the PC of the instruction").isEqualTo(0x40_1234);
         assertThat(mem.readLittleEndian(fx.paddr(a) + PAGE - 2, 2)).isEqualTo(0xFFFF);
         t.restart();
-        UserCpu.AccessResult l = t.cpu.load(va, 4);
+        Access l = Access.load(t.cpu, va, 4);
         assertThat(l.isOk()).isFalse();
         assertThat(l.fault().address()).isEqualTo(FREE_VA + PAGE);
         assertThat(l.fault().accessKind()).isEqualTo(AccessKind.READ);
@@ -370,7 +372,7 @@ class UserCpuTlbTest {
             frames[i] = fx.object(ObjectType.SMALL_PAGE);
             fx.mapRw(frames[i], t.vspace, FREE_VA + i * PAGE);
         }
-        UserCpu.AccessResult f = t.cpu.fill(FREE_VA + 100, 3 * PAGE - 200, (byte) 0x5A);
+        Access f = Access.fill(t.cpu, FREE_VA + 100, 3 * PAGE - 200, (byte) 0x5A);
         assertThat(f.isOk()).isTrue();
         assertThat(f.value()).isEqualTo(3 * PAGE - 200);
         assertThat(t.cpu.read(FREE_VA + 99, 1)).isZero();
@@ -380,9 +382,9 @@ class UserCpuTlbTest {
 
         byte[] src = new byte[2 * (int) PAGE + 17];
         new java.util.Random(3).nextBytes(src);
-        assertThat(t.cpu.copyOut(FREE_VA + 4000, src, 5, src.length - 5).isOk()).isTrue();
+        assertThat(Access.copyOut(t.cpu, FREE_VA + 4000, src, 5, src.length - 5).isOk()).isTrue();
         byte[] dst = new byte[src.length + 3];
-        UserCpu.AccessResult in = t.cpu.copyIn(FREE_VA + 4000, dst, 3, src.length - 5);
+        Access in = Access.copyIn(t.cpu, FREE_VA + 4000, dst, 3, src.length - 5);
         assertThat(in.isOk()).isTrue();
         assertThat(in.value()).isEqualTo(src.length - 5);
         assertThat(java.util.Arrays.copyOfRange(dst, 3, 3 + src.length - 5))
@@ -391,7 +393,7 @@ class UserCpuTlbTest {
             assertThat((byte) t.cpu.read(FREE_VA + 4000 + i, 1)).isEqualTo(src[5 + i]);
         }
         assertThat(t.faults).isEmpty();
-        assertThat(t.cpu.copyIn(FREE_VA, dst, 0, 0).value()).isZero();
+        assertThat(Access.copyIn(t.cpu, FREE_VA, dst, 0, 0).value()).isZero();
     }
 
     @Test
@@ -399,9 +401,9 @@ class UserCpuTlbTest {
         CpuFx.UserThread t = fx.new UserThread();
         long large = fx.object(ObjectType.LARGE_PAGE);
         ok(fx.mapPage(large, t.vspace, FREE_VA, RW, DEF));
-        assertThat(t.cpu.fill(FREE_VA, LARGE, (byte) 1).isOk()).isTrue();
+        assertThat(Access.fill(t.cpu, FREE_VA, LARGE, (byte) 1).isOk()).isTrue();
         long backed = mem.backedBytes();
-        assertThat(t.cpu.fill(FREE_VA + 10, LARGE - 20, (byte) 0).isOk()).isTrue();
+        assertThat(Access.fill(t.cpu, FREE_VA + 10, LARGE - 20, (byte) 0).isOk()).isTrue();
         assertThat(backed - mem.backedBytes()).isEqualTo(LARGE - 2 * PAGE);
         assertThat(t.cpu.read(FREE_VA + 9, 1)).isEqualTo(1);
         assertThat(t.cpu.read(FREE_VA + 10, 8)).isZero();
@@ -418,10 +420,11 @@ class UserCpuTlbTest {
         fx.mapRw(a, t.vspace, FREE_VA);
         ok(fx.mapPage(b, t.vspace, FREE_VA + PAGE, RO, DEF));
         fx.mapRw(c, t.vspace, FREE_VA + 2 * PAGE);
-        UserCpu.AccessResult r = t.cpu.fill(FREE_VA + 16, 3 * PAGE - 32, (byte) 0x11);
+        t.cpu.setPc(FREE_VA + 16);
+        Access r = Access.fill(t.cpu, FREE_VA + 16, 3 * PAGE - 32, (byte) 0x11);
         assertThat(r.isOk()).isFalse();
         assertThat(r.value()).isEqualTo(PAGE - 16);
-        assertThat(r.fault()).isEqualTo(t.lastFault()).isEqualTo(t.cpu.lastFault());
+        assertThat(r.fault()).isEqualTo(t.lastFault()).isEqualTo(Access.lastFault(t.cpu));
         assertThat(r.fault().address()).isEqualTo(FREE_VA + PAGE);
         assertThat(r.fault().ip()).isEqualTo(FREE_VA + 16);
         assertThat(r.fault().isPermissionFault()).isTrue();
@@ -435,13 +438,13 @@ class UserCpuTlbTest {
         t.restart();
         byte[] buf = new byte[(int) (3 * PAGE)];
         java.util.Arrays.fill(buf, (byte) 0x22);
-        UserCpu.AccessResult o = t.cpu.copyOut(FREE_VA, buf, 0, buf.length);
+        Access o = Access.copyOut(t.cpu, FREE_VA, buf, 0, buf.length);
         assertThat(o.value()).isEqualTo(PAGE);
         assertThat(o.fault().address()).isEqualTo(FREE_VA + PAGE);
         t.restart();
         ok(fx.sel4.pageUnmap(c));
         byte[] in = new byte[(int) (3 * PAGE)];
-        UserCpu.AccessResult i = t.cpu.copyIn(FREE_VA + 8, in, 0, in.length - 8);
+        Access i = Access.copyIn(t.cpu, FREE_VA + 8, in, 0, in.length - 8);
         assertThat(i.isOk()).isFalse();
         assertThat(i.value()).isEqualTo(2 * PAGE - 8);
         assertThat(i.fault().address()).isEqualTo(FREE_VA + 2 * PAGE);
@@ -457,7 +460,7 @@ class UserCpuTlbTest {
             ok(fx.mapPage(fx.object(ObjectType.SMALL_PAGE), t.vspace, f.address() & -PAGE, RW, DEF));
             return FaultReply.RESUME;
         };
-        UserCpu.AccessResult r = t.cpu.fill(FREE_VA + 1, 4 * PAGE, (byte) 7);
+        Access r = Access.fill(t.cpu, FREE_VA + 1, 4 * PAGE, (byte) 7);
         assertThat(r.isOk()).isTrue();
         assertThat(t.faults).hasSize(5);
         assertThat(t.cpu.read(FREE_VA + 4 * PAGE, 1)).isEqualTo(7);
@@ -468,10 +471,10 @@ class UserCpuTlbTest {
     void blockOperationsCheckTheirArguments() {
         CpuFx.UserThread t = fx.new UserThread();
         // Bad arguments are refused results, never exceptions, and touch nothing.
-        assertThat(t.cpu.fill(FREE_VA, -1, (byte) 0).wasRefused()).isTrue();
-        assertThat(t.cpu.copyIn(FREE_VA, new byte[4], 2, 3).wasRefused()).isTrue();
-        assertThat(t.cpu.copyOut(FREE_VA, new byte[4], -1, 1).wasRefused()).isTrue();
-        assertThat(t.cpu.copyIn(FREE_VA, null, 0, 1).isOk()).isFalse();
+        assertThat(Access.fill(t.cpu, FREE_VA, -1, (byte) 0).wasRefused()).isTrue();
+        assertThat(Access.copyIn(t.cpu, FREE_VA, new byte[4], 2, 3).wasRefused()).isTrue();
+        assertThat(Access.copyOut(t.cpu, FREE_VA, new byte[4], -1, 1).wasRefused()).isTrue();
+        assertThat(Access.copyIn(t.cpu, FREE_VA, null, 0, 1).isOk()).isFalse();
         assertThat(t.faults).isEmpty();
         assertThat(((Cap.TcbCap) fx.capAt(t.tcb)).tcb().state()).isEqualTo(ThreadState.RUNNING);
     }

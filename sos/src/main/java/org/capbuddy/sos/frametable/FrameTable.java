@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -85,12 +85,11 @@ public final class FrameTable {
             VkaObjects.free(vka, frame.value());
             return mapped.asFailure();
         }
-        UserCpu.AccessResult zeroed = sosCpu.fill(windowAddress(ref), PAGE, (byte) 0);
-        if (!zeroed.isOk()) {
+        if (sosCpu.fill(windowAddress(ref), PAGE, (byte) 0) != PAGE) {
             sel4.pageUnmap(frame.value().cptr());
             VkaObjects.free(vka, frame.value());
             releaseUnused(mapped.value());
-            return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: " + zeroed.fault());
+            return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: " + sosCpu.failure());
         }
         windowTables.addAll(mapped.value());
         if (!mapped.value().isEmpty()) {

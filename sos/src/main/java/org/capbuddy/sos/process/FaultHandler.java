@@ -1,10 +1,10 @@
 package org.capbuddy.sos.process;
 
 import java.util.Map;
-import org.capbuddy.kernel.vm.AccessKind;
-import org.capbuddy.kernel.vm.FaultReceiver;
-import org.capbuddy.kernel.vm.FaultReply;
-import org.capbuddy.kernel.vm.VmFault;
+import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.cpu.FaultReceiver;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.VmFault;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
@@ -39,7 +39,7 @@ public final class FaultHandler implements FaultReceiver {
     public FaultReply onFault(long badge, VmFault fault) {
         Process p = processes.get((int) badge);
         if (p == null || p.state() != ProcessState.RUNNING) {
-            return FaultReply.NO_REPLY;
+            return FaultReply.noReply("no running process has badge " + badge);
         }
         AccessKind access = fault.accessKind();
         long addr = fault.address();
@@ -73,10 +73,11 @@ public final class FaultHandler implements FaultReceiver {
         };
     }
 
+    /** Kills the process and does not reply: the faulting access ends with the kill report as its reason. */
     private FaultReply kill(Process p, KillReport report) {
         kills++;
         killer.kill(p, report);
-        return FaultReply.NO_REPLY;
+        return FaultReply.noReply(report.toString());
     }
 
     public long faultsHandled() {

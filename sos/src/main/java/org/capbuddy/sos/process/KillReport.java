@@ -1,6 +1,6 @@
 package org.capbuddy.sos.process;
 
-import org.capbuddy.kernel.vm.AccessKind;
+import org.capbuddy.kernel.cpu.AccessKind;
 
 /**
  * Why SOS killed a process: the faulting address, what the access was, the region it fell in

@@ -1,6 +1,6 @@
 package org.capbuddy.sos.process;
 
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.shadow.ShadowPageTable;

@@ -1,10 +1,10 @@
 package org.capbuddy.sos.user;
 
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.AccessFailure;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
-import org.capbuddy.sos.process.ProcessState;
 
 /**
  * What a user program running in an SOS process has: memory reached only through the process's
@@ -26,48 +26,53 @@ public final class UserContext implements UserMemory {
 
     @Override
     public long load(long vaddr, int size) throws MemoryFault {
-        UserCpu.AccessResult r = cpu.load(vaddr, size);
-        if (!r.isOk()) {
-            throw fault(vaddr, "load", r);
+        long value = cpu.read(vaddr, size);
+        if (cpu.failure() != null) {
+            throw refused(vaddr, "load");
         }
-        return r.value();
+        return value;
     }
 
     @Override
     public void store(long vaddr, int size, long value) throws MemoryFault {
-        UserCpu.AccessResult r = cpu.store(vaddr, size, value);
-        if (!r.isOk()) {
-            throw fault(vaddr, "store", r);
+        if (!cpu.write(vaddr, size, value)) {
+            throw refused(vaddr, "store");
         }
     }
 
-    private MemoryFault fault(long vaddr, String what, UserCpu.AccessResult r) {
-        String why = process.state() == ProcessState.KILLED && process.killReport() != null
-                ? process.killReport().toString() : String.valueOf(r.fault());
+    /**
+     * The program's access did not happen: the fault SOS refused (its kill report, which the
+     * handler gave as its reason for not replying) or the CPU's own refusal (a bad size, a
+     * buffer that does not hold the range, a thread no longer running).
+     */
+    private MemoryFault refused(long vaddr, String what) {
+        AccessFailure failure = cpu.failure();
+        String why = failure.handlerRefused() ? failure.detail() : failure.toString();
         return new MemoryFault(vaddr, what + " refused: " + why);
     }
 
-    /** An instruction fetch at {@code pc}: checks that the page may be executed. */
-    public void execute(long pc) throws MemoryFault {
-        UserCpu.AccessResult r = cpu.fetch(pc);
-        if (!r.isOk()) {
-            throw fault(pc, "execute", r);
+    /** An instruction fetch at {@code pc}: checks that the page may be executed; returns the instruction word. */
+    public int execute(long pc) throws MemoryFault {
+        int word = cpu.fetch(pc);
+        if (cpu.failure() != null) {
+            throw refused(pc, "execute");
         }
+        return word;
     }
 
     /** Copies {@code len} bytes of user memory at {@code vaddr} into {@code dst}. */
     public void copyIn(long vaddr, byte[] dst, int off, int len) throws MemoryFault {
-        UserCpu.AccessResult r = cpu.copyIn(vaddr, dst, off, len);
-        if (!r.isOk()) {
-            throw fault(vaddr, "block read", r);
+        cpu.copyIn(vaddr, dst, off, len);
+        if (cpu.failure() != null) {
+            throw refused(vaddr, "block read");
         }
     }
 
     /** Copies {@code len} bytes of {@code src} into user memory at {@code vaddr}. */
     public void copyOut(long vaddr, byte[] src, int off, int len) throws MemoryFault {
-        UserCpu.AccessResult r = cpu.copyOut(vaddr, src, off, len);
-        if (!r.isOk()) {
-            throw fault(vaddr, "block write", r);
+        cpu.copyOut(vaddr, src, off, len);
+        if (cpu.failure() != null) {
+            throw refused(vaddr, "block write");
         }
     }
 

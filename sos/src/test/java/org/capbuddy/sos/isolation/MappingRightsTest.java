@@ -9,9 +9,9 @@ import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.VSpace;
-import org.capbuddy.kernel.vm.AccessKind;
-import org.capbuddy.kernel.vm.Mmu;
-import org.capbuddy.kernel.vm.Translation;
+import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.cpu.Mmu;
+import org.capbuddy.kernel.cpu.Translation;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
@@ -45,7 +45,7 @@ class MappingRightsTest {
                     case STORE -> ctx.store(va, 4, 0xD503201FL);
                     case BLOCK_COPY -> ctx.copyOut(va, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8);
                     case FILL -> {
-                        if (!p.cpu().fill(va, 64, (byte) 0x55).isOk()) {
+                        if (p.cpu().fill(va, 64, (byte) 0x55) != 64) {
                             return false;
                         }
                     }

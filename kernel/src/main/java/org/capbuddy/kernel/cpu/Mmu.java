@@ -1,9 +1,10 @@
-package org.capbuddy.kernel.vm;
+package org.capbuddy.kernel.cpu;
 
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
+import org.capbuddy.kernel.vm.PageTableWalker;
 
 /**
  * The EL0 view of the MMU: translates a user access through a VSpace's tables and checks it

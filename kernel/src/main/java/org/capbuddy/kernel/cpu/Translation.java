@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.vm;
+package org.capbuddy.kernel.cpu;
 
 /**
  * The outcome of one MMU access check: either the physical address and the page it lies in, or

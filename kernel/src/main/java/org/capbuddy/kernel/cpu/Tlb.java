@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.vm;
+package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
 import org.capbuddy.kernel.object.VSpace;

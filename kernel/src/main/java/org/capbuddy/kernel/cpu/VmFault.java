@@ -1,4 +1,4 @@
-package org.capbuddy.kernel.vm;
+package org.capbuddy.kernel.cpu;
 
 /**
  * A VM fault as seL4 delivers it on AArch64 ({@code seL4_Fault_VMFault}): the faulting PC, the

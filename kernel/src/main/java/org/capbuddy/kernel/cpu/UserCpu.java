@@ -1,0 +1,455 @@
+package org.capbuddy.kernel.cpu;
+
+import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cspace.CSpaceResolver;
+import org.capbuddy.kernel.cspace.SlotLookup;
+import org.capbuddy.kernel.host.MachineGuard;
+import org.capbuddy.kernel.host.StackHeadroom;
+import org.capbuddy.kernel.invocation.KernelState;
+import org.capbuddy.kernel.memory.PhysicalMemory;
+import org.capbuddy.kernel.object.Endpoint;
+import org.capbuddy.kernel.object.Tcb;
+import org.capbuddy.kernel.object.ThreadState;
+import org.capbuddy.kernel.object.VSpace;
+
+/**
+ * The processor as one thread sees it at EL0: every instruction fetch, load and store of the thread
+ * goes through the MMU over the thread's VSpace, with a TLB in front; an access that does not
+ * translate raises a VM fault, which is delivered to the thread's fault handler as non-MCS seL4
+ * delivers it.
+ *
+ * <h2>One access API</h2>
+ * Six methods make accesses: {@link #fetch}, {@link #read} and {@link #write} (one instruction word,
+ * or 1, 2, 4 or 8 bytes little-endian), and {@link #copyIn}, {@link #copyOut} and {@link #fill}
+ * (blocks, for system software reaching a process's memory through its own view of it, page by
+ * page). Each reports the same way: its value (the word read, whether the store happened, the
+ * bytes done) and, in {@link #failure()}, null when the whole access happened or the
+ * {@link AccessFailure} that stopped it. None allocates on a TLB hit, so an instruction stream can
+ * run through them.
+ *
+ * <h2>Fault delivery: who receives a fault and what a reply does</h2>
+ * See {@link #deliver}: the handler is the {@link FaultReceiver} bound to the endpoint that the
+ * thread's fault handler cptr names; it runs as a call on this Java stack; a reply makes the same
+ * access run again (re-executing the faulting instruction), no reply ends the access with the
+ * handler's reason, and the thread stays blocked on the fault.
+ *
+ * <h2>TLB</h2>
+ * A software TLB ({@link Tlb}, {@link #TLB_ENTRIES} entries, direct-mapped, one entry per 4 KiB
+ * virtual page, also inside 2 MiB and 1 GiB blocks) tagged with the thread's current VSpace and its
+ * {@link VSpace#translationEpoch()}. A hit needs the thread to be running, the tag to match and the
+ * entry to record the permission the access needs; it costs no MMU walk ({@code mmuWalk()} counts
+ * real walks only). Anything else walks, exactly as without a TLB: results, faults and their order
+ * are those of a walk on every access; only the walk count differs. Each {@code UserCpu} object
+ * has its own TLB, empty when it is made.
+ *
+ * <h2>Program counter</h2>
+ * The fault IP of every access is the thread's program counter ({@link Tcb#pc()}): {@link #fetch}
+ * sets it to the address fetched, so the loads and stores of an instruction fault with that
+ * instruction's address. Code that drives the thread from Java, without instructions, may set it
+ * with {@link #setPc}.
+ */
+public final class UserCpu {
+    /** Faults in a row on one access after which the model gives up (a handler that never fixes it). */
+    public static final int MAX_REFAULTS = 64;
+    /** Entries of the software TLB. */
+    public static final int TLB_ENTRIES = 256;
+
+    private static final int PAGE_SIZE = 4096;
+    private static final long PAGE_MASK = PAGE_SIZE - 1;
+
+    private final KernelState k;
+    private final MachineGuard guard;
+    private final PhysicalMemory memory;
+    private final Tcb thread;
+    private final Tlb tlb = new Tlb(TLB_ENTRIES);
+    private long tlbHits;
+    private long tlbMisses;
+    private AccessFailure failure;
+
+    /** The processor view of {@code thread} (made by {@code Sel4.cpu}); its TLB starts empty. */
+    public UserCpu(KernelState k, Tcb thread) {
+        this.k = k;
+        this.guard = k.guard();
+        this.memory = k.memory();
+        this.thread = thread;
+    }
+
+    public ThreadState state() {
+        return thread.state();
+    }
+
+    /** The thread's program counter: the fault IP of its accesses. */
+    public long pc() {
+        return thread.pc();
+    }
+
+    /** Sets the program counter, for code that drives the thread without fetching instructions. */
+    public void setPc(long pc) {
+        thread.setPc(pc);
+    }
+
+    /** What stopped the most recent access made through this object, or null when it happened in full. */
+    public AccessFailure failure() {
+        return failure;
+    }
+
+    // ---- single accesses
+
+    /**
+     * Loads {@code size} bytes (1, 2, 4 or 8) little-endian and returns them, or returns 0 with
+     * {@link #failure()} set. An access that crosses a page boundary is done page by page.
+     */
+    public long read(long vaddr, int size) {
+        guard.check();
+        long offset = vaddr & PAGE_MASK;
+        if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
+            long base = tlb.lookup(currentVSpace(), vaddr, Tlb.READ);
+            if (base >= 0) {
+                tlbHits++;
+                failure = null;
+                return memory.readLittleEndian(base | offset, size);
+            }
+        }
+        return readSlow(vaddr, size);
+    }
+
+    /**
+     * Stores the low {@code size} bytes (1, 2, 4 or 8) of {@code value} little-endian; returns
+     * whether the store happened (else {@link #failure()} says why). A store crossing a page
+     * boundary is done page by page: when the second page faults for good, the bytes on the first
+     * have been written, as on hardware.
+     */
+    public boolean write(long vaddr, int size, long value) {
+        guard.check();
+        long offset = vaddr & PAGE_MASK;
+        if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
+            long base = tlb.lookup(currentVSpace(), vaddr, Tlb.WRITE);
+            if (base >= 0) {
+                tlbHits++;
+                failure = null;
+                memory.writeLittleEndian(base | offset, size, value);
+                return true;
+            }
+        }
+        return writeSlow(vaddr, size, value);
+    }
+
+    /**
+     * An instruction fetch: sets the program counter to {@code pc}, checks execute permission and
+     * returns the 32-bit instruction word there, or 0 with {@link #failure()} set. A PC that is not
+     * 4-byte aligned is refused (the model has no PC alignment fault).
+     */
+    public int fetch(long pc) {
+        guard.check();
+        thread.setPc(pc);
+        if (thread.state() == ThreadState.RUNNING) {
+            long base = tlb.lookup(currentVSpace(), pc, Tlb.EXECUTE);
+            if (base >= 0 && (pc & 3) == 0) {
+                tlbHits++;
+                failure = null;
+                return (int) memory.readLittleEndian(base | (pc & PAGE_MASK), 4);
+            }
+        }
+        if ((pc & 3) != 0) {
+            failure = AccessFailure.refused("instruction fetch at 0x" + Long.toHexString(pc)
+                    + " is not 4-byte aligned");
+            return 0;
+        }
+        long paddr = resolve(pc, Tlb.EXECUTE, AccessKind.EXECUTE);
+        if (paddr < 0) {
+            return 0;
+        }
+        failure = null;
+        return (int) memory.readLittleEndian(paddr, 4);
+    }
+
+    private static boolean isAccessSize(int size) {
+        return size == 1 || size == 2 || size == 4 || size == 8;
+    }
+
+    private static AccessFailure badSize(int size) {
+        return AccessFailure.refused("access size must be 1, 2, 4 or 8 bytes, got " + size);
+    }
+
+    private long readSlow(long vaddr, int size) {
+        if (!isAccessSize(size)) {
+            failure = badSize(size);
+            return 0;
+        }
+        long value = 0;
+        for (int i = 0; i < size; ) {
+            long va = vaddr + i;
+            long paddr = resolve(va, Tlb.READ, AccessKind.READ);
+            if (paddr < 0) {
+                return 0;
+            }
+            int run = (int) Math.min(size - i, PAGE_SIZE - (va & PAGE_MASK));
+            value |= memory.readLittleEndian(paddr, run) << (8 * i);
+            i += run;
+        }
+        failure = null;
+        return value;
+    }
+
+    private boolean writeSlow(long vaddr, int size, long value) {
+        if (!isAccessSize(size)) {
+            failure = badSize(size);
+            return false;
+        }
+        for (int i = 0; i < size; ) {
+            long va = vaddr + i;
+            long paddr = resolve(va, Tlb.WRITE, AccessKind.WRITE);
+            if (paddr < 0) {
+                return false;
+            }
+            int run = (int) Math.min(size - i, PAGE_SIZE - (va & PAGE_MASK));
+            memory.writeLittleEndian(paddr, run, value >>> (8 * i));
+            i += run;
+        }
+        failure = null;
+        return true;
+    }
+
+    // ---- block operations
+
+    /** What a block operation does with one page: {@code run} bytes at {@code paddr}, offset {@code done}. */
+    @FunctionalInterface
+    private interface PageWork {
+        void apply(long paddr, long done, int run);
+    }
+
+    /**
+     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of
+     * {@code kind} would (faults delivered, replies re-execute), and hands each page's physical run
+     * to {@code work}. Stops at the first page that stays faulted; returns the bytes done.
+     */
+    private long pages(long vaddr, long length, int permission, AccessKind kind, PageWork work) {
+        long done = 0;
+        while (done < length) {
+            long va = vaddr + done;
+            long paddr = resolve(va, permission, kind);
+            if (paddr < 0) {
+                return done;
+            }
+            int run = (int) Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
+            work.apply(paddr, done, run);
+            done += run;
+        }
+        failure = null;
+        return done;
+    }
+
+    /**
+     * Sets {@code length} bytes from {@code vaddr} to {@code value} (memset through the MMU), each
+     * page checked for write permission as a store is; a zero fill gives whole pages' backing back.
+     * Returns the bytes filled: all of them, or those before the page that faulted for good (then
+     * {@link #failure()} says why). A negative length is refused.
+     */
+    public long fill(long vaddr, long length, byte value) {
+        guard.check();
+        if (length < 0) {
+            failure = AccessFailure.refused("negative length " + length);
+            return 0;
+        }
+        long pattern = (value & 0xFFL) * 0x0101_0101_0101_0101L;
+        return pages(vaddr, length, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
+            if (value == 0) {
+                memory.zero(paddr, run);
+            } else {
+                for (int j = 0; j < run; j += 8) {
+                    memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
+                }
+            }
+        });
+    }
+
+    /**
+     * Copies {@code len} bytes of user memory from {@code vaddr} into {@code dst[off..off+len)}, each
+     * page checked for read permission as a load is. Returns the bytes copied, as {@link #fill}
+     * does; a null array or a range outside it is refused.
+     */
+    public long copyIn(long vaddr, byte[] dst, int off, int len) {
+        guard.check();
+        AccessFailure bad = badRange(dst, off, len);
+        if (bad != null) {
+            failure = bad;
+            return 0;
+        }
+        return pages(vaddr, len, Tlb.READ, AccessKind.READ, (paddr, done, run) -> {
+            int at = off + (int) done;
+            for (int j = 0; j < run; j += 8) {
+                int n = Math.min(8, run - j);
+                long word = memory.readLittleEndian(paddr + j, n);
+                for (int b = 0; b < n; b++) {
+                    dst[at + j + b] = (byte) (word >>> (8 * b));
+                }
+            }
+        });
+    }
+
+    /**
+     * Copies {@code src[off..off+len)} into user memory at {@code vaddr}, each page checked for write
+     * permission as a store is. Returns the bytes copied, as {@link #fill} does; a null array or a
+     * range outside it is refused.
+     */
+    public long copyOut(long vaddr, byte[] src, int off, int len) {
+        guard.check();
+        AccessFailure bad = badRange(src, off, len);
+        if (bad != null) {
+            failure = bad;
+            return 0;
+        }
+        return pages(vaddr, len, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
+            int at = off + (int) done;
+            for (int j = 0; j < run; j += 8) {
+                int n = Math.min(8, run - j);
+                long word = 0;
+                for (int b = n - 1; b >= 0; b--) {
+                    word = (word << 8) | (src[at + j + b] & 0xFF);
+                }
+                memory.writeLittleEndian(paddr + j, n, word);
+            }
+        });
+    }
+
+    private static AccessFailure badRange(byte[] buffer, int off, int len) {
+        if (buffer == null) {
+            return AccessFailure.refused("no buffer");
+        }
+        if (off < 0 || len < 0 || off > buffer.length - len) {
+            return AccessFailure.refused("range [" + off + ", +" + len + ") is outside a buffer of " + buffer.length
+                    + " bytes");
+        }
+        return null;
+    }
+
+    // ---- translation, TLB and fault delivery
+
+    /**
+     * The physical address of {@code va} for an access needing {@code perm}: from the TLB when it
+     * holds a usable entry, else by walking the tables, delivering faults to the handler until the
+     * access translates, the handler does not reply, or the thread cannot run. A successful walk
+     * refills the TLB. Returns -1 with {@link #failure} set when the access does not happen.
+     */
+    private long resolve(long va, int perm, AccessKind kind) {
+        if (thread.state() != ThreadState.RUNNING) {
+            failure = new AccessFailure(AccessFailure.Kind.NOT_RUNNING, null,
+                    "the thread is " + thread.state().name().toLowerCase().replace('_', ' '));
+            return -1;
+        }
+        long base = tlb.lookup(currentVSpace(), va, perm);
+        if (base >= 0) {
+            tlbHits++;
+            return base | (va & PAGE_MASK);
+        }
+        tlbMisses++;
+        for (int attempt = 0; attempt <= MAX_REFAULTS; attempt++) {
+            k.counters().mmuWalk();
+            Translation t = Mmu.translate(currentVSpace(), va, kind, thread.pc());
+            if (!t.isFault()) {
+                // Nothing ran since the walk: it used the current VSpace at its current epoch.
+                int granted = Tlb.READ | (t.writable() ? Tlb.WRITE : 0) | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
+                tlb.insert(currentVSpace(), va, t.paddr() & ~PAGE_MASK, granted);
+                return t.paddr();
+            }
+            AccessFailure stopped = deliver(t.fault());
+            if (stopped != null) {
+                failure = stopped;
+                return -1;
+            }
+        }
+        thread.setState(ThreadState.BLOCKED_ON_FAULT);
+        failure = new AccessFailure(AccessFailure.Kind.REFAULT_LIMIT, null,
+                "the fault handler replied " + MAX_REFAULTS + " times without fixing the fault");
+        return -1;
+    }
+
+    /**
+     * Delivers a VM fault, as non-MCS seL4's {@code handleFault} does, and returns null when the
+     * handler replied (the caller re-executes the access) or why the access ends.
+     *
+     * <p><b>The contract.</b>
+     * <ol>
+     *   <li>The handler cptr ({@code TCB_SetSpace}'s fault endpoint) is looked up in the faulting
+     *       thread's own CSpace now. It must name an endpoint cap with Write and Grant or
+     *       GrantReply; otherwise the thread becomes inactive and nothing is sent (a double fault:
+     *       {@link AccessFailure.Kind#NO_HANDLER}).</li>
+     *   <li>The fault is sent: the thread blocks on it ({@link ThreadState#BLOCKED_ON_FAULT}).</li>
+     *   <li><b>Who receives it:</b> the {@link FaultReceiver} bound to that endpoint (the handler
+     *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault, on
+     *       this thread's Java stack. Before the call, {@link StackHeadroom#require()} makes sure
+     *       the handler has stack to finish its work (a Java user program may have recursed deep):
+     *       if not, a {@link StackOverflowError} is raised before anything is sent. No receiver
+     *       bound: nobody answers ({@link AccessFailure.Kind#NOT_RESUMED}).</li>
+     *   <li><b>What a reply does:</b> {@link FaultReply#RESUME} makes the thread running again (if
+     *       the handler left it blocked on the fault) and the access is made again, from the walk,
+     *       as the faulting instruction is re-executed. {@link FaultReply#noReply} leaves the thread
+     *       as the handler left it (blocked, suspended by a kill) and ends the access with the
+     *       handler's reason ({@link AccessFailure.Kind#NOT_RESUMED}).</li>
+     *   <li>A throwable from the handler propagates to the code that made the access; the thread
+     *       stays blocked on the fault. The handler answers for its own state.</li>
+     * </ol>
+     */
+    private AccessFailure deliver(VmFault fault) {
+        SlotLookup handler = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
+                CSpaceResolver.WORD_BITS);
+        if (!handler.ok() || !(handler.slot().cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
+                || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
+            thread.setState(ThreadState.INACTIVE);
+            return new AccessFailure(AccessFailure.Kind.NO_HANDLER, fault,
+                    "no endpoint with Write and Grant at fault handler cptr " + thread.faultEndpoint()
+                            + "; the thread is now inactive");
+        }
+        Endpoint endpoint = ep.endpoint();
+        FaultReceiver receiver = endpoint.receiver();
+        if (receiver != null) {
+            StackHeadroom.require();
+        }
+        k.counters().faultDelivered();
+        thread.setState(ThreadState.BLOCKED_ON_FAULT);
+        if (receiver == null) {
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, "no thread waits on the fault endpoint");
+        }
+        FaultReply reply = receiver.onFault(ep.badge(), fault);
+        if (!reply.resume()) {
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, reply.reason());
+        }
+        if (thread.state() == ThreadState.BLOCKED_ON_FAULT) {
+            thread.setState(ThreadState.RUNNING);
+        }
+        return null;
+    }
+
+    /** Page accesses (pieces of an access within one 4 KiB page) served by the TLB. */
+    public long tlbHits() {
+        return tlbHits;
+    }
+
+    /**
+     * Page accesses the TLB could not serve (no entry, stale tag, or a permission not recorded)
+     * and that walked the tables. Accesses by a thread that is not running count as neither.
+     */
+    public long tlbMisses() {
+        return tlbMisses;
+    }
+
+    /** How many times the TLB was flushed (VSpace or translation epoch changed, or {@link #flushTlb}). */
+    public long tlbFlushes() {
+        return tlb.flushes();
+    }
+
+    /** Invalidates the whole TLB (results are unaffected; the next accesses walk again). */
+    public void flushTlb() {
+        tlb.flush();
+    }
+
+    /** Changes whenever a translation of this thread's address space is removed or replaced. */
+    public long translationEpoch() {
+        VSpace vspace = currentVSpace();
+        return vspace == null ? -1 : vspace.translationEpoch();
+    }
+
+    private VSpace currentVSpace() {
+        return thread.vspaceRootSlot().cap() instanceof Cap.VSpaceCap v ? v.vspace() : null;
+    }
+}
