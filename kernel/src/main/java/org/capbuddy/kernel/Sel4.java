@@ -116,12 +116,52 @@ public final class Sel4 {
         return call(frame, InvocationLabel.ARM_PAGE_GET_ADDRESS, new long[0]);
     }
 
+    /** Cleans the data cache for offsets [start, end) of the mapped frame ({@code seL4_ARM_Page_Clean_Data}). */
+    public InvocationResult pageCleanData(long frame, long startOffset, long endOffset) {
+        return call(frame, InvocationLabel.ARM_PAGE_CLEAN_DATA, new long[] {startOffset, endOffset});
+    }
+
+    /** Invalidates the data cache for offsets [start, end) of the mapped frame. */
+    public InvocationResult pageInvalidateData(long frame, long startOffset, long endOffset) {
+        return call(frame, InvocationLabel.ARM_PAGE_INVALIDATE_DATA, new long[] {startOffset, endOffset});
+    }
+
+    /** Cleans and invalidates the data cache for offsets [start, end) of the mapped frame. */
+    public InvocationResult pageCleanInvalidateData(long frame, long startOffset, long endOffset) {
+        return call(frame, InvocationLabel.ARM_PAGE_CLEAN_INVALIDATE_DATA, new long[] {startOffset, endOffset});
+    }
+
+    /** Makes instruction fetches see data written to offsets [start, end) of the mapped frame. */
+    public InvocationResult pageUnifyInstruction(long frame, long startOffset, long endOffset) {
+        return call(frame, InvocationLabel.ARM_PAGE_UNIFY_INSTRUCTION, new long[] {startOffset, endOffset});
+    }
+
     public InvocationResult pageTableMap(long pageTable, long vspace, long vaddr, long attributes) {
         return call(pageTable, InvocationLabel.ARM_PAGE_TABLE_MAP, new long[] {vaddr, attributes}, vspace);
     }
 
     public InvocationResult pageTableUnmap(long pageTable) {
         return call(pageTable, InvocationLabel.ARM_PAGE_TABLE_UNMAP, new long[0]);
+    }
+
+    /** Cleans the data cache for virtual addresses [start, end) of the VSpace ({@code seL4_ARM_VSpace_Clean_Data}). */
+    public InvocationResult vspaceCleanData(long vspace, long start, long end) {
+        return call(vspace, InvocationLabel.ARM_VSPACE_CLEAN_DATA, new long[] {start, end});
+    }
+
+    /** Invalidates the data cache for virtual addresses [start, end) of the VSpace. */
+    public InvocationResult vspaceInvalidateData(long vspace, long start, long end) {
+        return call(vspace, InvocationLabel.ARM_VSPACE_INVALIDATE_DATA, new long[] {start, end});
+    }
+
+    /** Cleans and invalidates the data cache for virtual addresses [start, end) of the VSpace. */
+    public InvocationResult vspaceCleanInvalidateData(long vspace, long start, long end) {
+        return call(vspace, InvocationLabel.ARM_VSPACE_CLEAN_INVALIDATE_DATA, new long[] {start, end});
+    }
+
+    /** Makes instruction fetches see data written to virtual addresses [start, end) of the VSpace. */
+    public InvocationResult vspaceUnifyInstruction(long vspace, long start, long end) {
+        return call(vspace, InvocationLabel.ARM_VSPACE_UNIFY_INSTRUCTION, new long[] {start, end});
     }
 
     public InvocationResult asidControlMakePool(long asidControl, long untyped, long root, long index, long depth) {

@@ -5,9 +5,10 @@ package org.capbuddy.kernel.api;
  * hypervisor and no debug API, in seL4 15.0.0 and later (generic labels, then the aarch64 ones,
  * then the ARM ones). Earlier releases number them differently.
  *
- * <p>The model implements the labels that create, move, delete and map memory; the others are
- * listed so that a raw invocation of one is decoded as seL4 would see it (and refused where the
- * model does not implement it, see {@link #implemented()}).
+ * <p>The model implements the labels that create, move, delete and map memory, and the ARM
+ * cache-maintenance labels (their checks run; with no caches modelled, a flush does nothing). The
+ * others are listed so that a raw invocation of one is decoded as seL4 would see it (and refused
+ * where the model does not implement it, see {@link #implemented()}).
  */
 public enum InvocationLabel {
     INVALID_INVOCATION(0),
@@ -85,7 +86,9 @@ public enum InvocationLabel {
             case UNTYPED_RETYPE, TCB_SET_SPACE, CNODE_REVOKE, CNODE_DELETE, CNODE_COPY, CNODE_MINT,
                  CNODE_MOVE, CNODE_MUTATE, CNODE_ROTATE, ARM_PAGE_TABLE_MAP, ARM_PAGE_TABLE_UNMAP,
                  ARM_PAGE_MAP, ARM_PAGE_UNMAP, ARM_PAGE_GET_ADDRESS, ARM_ASID_CONTROL_MAKE_POOL,
-                 ARM_ASID_POOL_ASSIGN -> true;
+                 ARM_ASID_POOL_ASSIGN, ARM_VSPACE_CLEAN_DATA, ARM_VSPACE_INVALIDATE_DATA,
+                 ARM_VSPACE_CLEAN_INVALIDATE_DATA, ARM_VSPACE_UNIFY_INSTRUCTION, ARM_PAGE_CLEAN_DATA,
+                 ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA, ARM_PAGE_UNIFY_INSTRUCTION -> true;
             default -> false;
         };
     }

@@ -22,7 +22,8 @@ import org.capbuddy.kernel.api.InvocationLabel;
  * @param perInvocation syscall entry, cap lookup, decode and exit for one invocation
  * @param perObjectCreated initialising one object and inserting its cap in the CDT
  * @param perByteZeroed zeroing memory (at 16 bytes per cycle, 1/16)
- * @param perKernelWalk one page-table lookup inside the kernel (Page_Map, PageTable_Map)
+ * @param perKernelWalk one page-table lookup inside the kernel (Page_Map, PageTable_Map, the
+ *     cache-maintenance checks)
  * @param perMmuWalk one translation by the MMU, charged as a TLB miss walk
  * @param perFault taking a VM fault, sending it to the handler and resuming after its reply
  */

@@ -121,6 +121,10 @@ final class CNodeInvocations {
     /**
      * Rotate: pivot moves to dest (rewritten with MR2), source moves to pivot (rewritten with
      * MR5); when dest and source are the same slot the two caps swap.
+     *
+     * <p>seL4 looks the pivot up as a source ({@code lookupPivotSlot} passes isSource = true), so
+     * a failed pivot lookup reports MR0 = 1, while an empty pivot slot found afterwards reports
+     * MR0 = 0.
      */
     private static InvocationResult rotate(KernelState k, Slot dest, Message m, Slot[] extra) {
         if (m.length() < 8 || extra.length < 2) {
@@ -136,7 +140,7 @@ final class CNodeInvocations {
         if (src.failed()) {
             return src.error();
         }
-        Target pivot = SlotLookups.forCNodeOp(false, extra[0].cap(), pivotIndex, pivotDepth);
+        Target pivot = SlotLookups.forCNodeOp(true, extra[0].cap(), pivotIndex, pivotDepth);
         if (pivot.failed()) {
             return pivot.error();
         }

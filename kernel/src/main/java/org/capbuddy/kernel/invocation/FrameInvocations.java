@@ -7,6 +7,7 @@ import org.capbuddy.kernel.api.LookupFailure;
 import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.object.Pte;
@@ -15,14 +16,19 @@ import org.capbuddy.kernel.vm.PageTableWalker;
 import org.capbuddy.kernel.vm.PtSlot;
 
 /**
- * Frame invocations (seL4's {@code decodeARMFrameInvocation}): Page_Map, Page_Unmap and
- * Page_GetAddress.
+ * Frame invocations (seL4's {@code decodeARMFrameInvocation}): Page_Map, Page_Unmap,
+ * Page_GetAddress and the four cache-maintenance methods (Clean_Data, Invalidate_Data,
+ * CleanInvalidate_Data, Unify_Instruction).
  *
  * <p>A frame cap holds at most one mapping. Mapping it again at the same ASID and address is a
  * remap that changes rights and attributes; anywhere else is refused. The page can only be
  * mapped when every paging structure above it exists: otherwise FailedLookup, with the bits the
  * walk could not resolve in MR2. An existing page in the target entry is silently overwritten,
  * as on seL4/AArch64 today, leaving the old frame cap's mapping record stale.
+ *
+ * <p>The cache-maintenance methods run seL4's checks (at EL1, without hypervisor support) and then
+ * succeed without doing anything: the model has no caches, so there is nothing to clean or
+ * invalidate, and memory, mappings and translations stay as they were.
  */
 final class FrameInvocations {
     private FrameInvocations() {
@@ -39,9 +45,7 @@ final class FrameInvocations {
             }
             case ARM_PAGE_GET_ADDRESS -> InvocationResult.ok(frame.frame().paddr());
             case ARM_PAGE_CLEAN_DATA, ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA,
-                 ARM_PAGE_UNIFY_INSTRUCTION -> m.length() < 2
-                    ? InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE)
-                    : InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+                 ARM_PAGE_UNIFY_INSTRUCTION -> flush(k, label, frame, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         };
     }
@@ -85,6 +89,49 @@ final class FrameInvocations {
         }
         frameSlot.updateCap(frame.mappedAt(asid, vaddr));
         return InvocationResult.ok();
+    }
+
+    /**
+     * A cache-maintenance method on a frame. MR0 and MR1 are the start (inclusive) and end
+     * (exclusive) offsets within the frame. seL4 at EL1 flushes through the frame's user mapping,
+     * so the cap must be mapped and its mapping record must still be true.
+     */
+    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.FrameCap frame, Message m) {
+        if (m.length() < 2) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        if (!frame.isMapped()) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        }
+        // The ASID the cap was mapped with may have lost its pool or VSpace since.
+        VSpace vspace = k.asids().vspaceFor(frame.mappedAsid());
+        if (vspace == null) {
+            return InvocationResult.failedLookup(false, LookupFailure.invalidRoot());
+        }
+        long start = m.word(0);
+        long end = m.word(1);
+        if (Long.compareUnsigned(end, start) <= 0) {
+            return InvocationResult.invalidArgument(1);
+        }
+        long size = frame.frame().size();
+        if (Long.compareUnsigned(start, size) >= 0 || Long.compareUnsigned(end, size) > 0) {
+            return InvocationResult.invalidArgument(0);
+        }
+        // Stale record: the page was over-mapped, its table unmapped, or the ASID now names another VSpace.
+        PtSlot slot = CapDeleter.lookup(k, vspace, frame.mappedVaddr());
+        if (!CapDeleter.mapsFrame(slot, frame.frame())) {
+            return InvocationResult.invalidCapability(0);
+        }
+        // Data invalidation at EL1 (DC IVAC) needs a writable mapping.
+        if (label == InvocationLabel.ARM_PAGE_INVALIDATE_DATA && !isReadWrite(slot)) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        }
+        return InvocationResult.ok();
+    }
+
+    /** True when the entry is a page mapping that user level may read and write. */
+    static boolean isReadWrite(PtSlot slot) {
+        return slot.table().entry(slot.index()) instanceof Pte.Page page && page.rights() == VmRights.READ_WRITE;
     }
 
     /**

@@ -90,14 +90,9 @@ public final class InvocationDispatcher {
         if (cap instanceof Cap.TcbCap tcb) {
             return TcbInvocations.decode(k, label, tcb.tcb(), m, extra);
         }
-        if (cap instanceof Cap.VSpaceCap && isVSpaceCacheOp(label) && m.length() < 2) {
-            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        if (cap instanceof Cap.VSpaceCap vspace) {
+            return VSpaceInvocations.decode(k, label, vspace, m);
         }
         return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
-    }
-
-    private static boolean isVSpaceCacheOp(InvocationLabel label) {
-        return label.number() >= InvocationLabel.ARM_VSPACE_CLEAN_DATA.number()
-                && label.number() <= InvocationLabel.ARM_VSPACE_UNIFY_INSTRUCTION.number();
     }
 }

@@ -50,14 +50,14 @@ final class PageTableInvocations {
         if (cap.mapped()) {
             return InvocationResult.invalidCapability(0);
         }
-        VSpaceCheck root = VSpaceCheck.validRoot(extra[0].cap());
+        VSpaceCheck root = VSpaceCheck.validRoot(extra[0].cap(), VSpaceCheck.ARGUMENT_CAP);
         if (root.error() != null) {
             return root.error();
         }
         if (Long.compareUnsigned(vaddr, PageTableWalker.USER_TOP) > 0) {
             return InvocationResult.invalidArgument(0);
         }
-        VSpaceCheck resolved = VSpaceCheck.resolved(k, root.vspace(), root.asid());
+        VSpaceCheck resolved = VSpaceCheck.resolved(k, root.vspace(), root.asid(), VSpaceCheck.ARGUMENT_CAP);
         if (resolved.error() != null) {
             return resolved.error();
         }

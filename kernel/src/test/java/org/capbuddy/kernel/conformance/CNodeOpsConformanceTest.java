@@ -361,10 +361,71 @@ class CNodeOpsConformanceTest {
     @Test
     void rotate2_sourceIsLookedUpBeforeThePivot() {
         long dest = fx.slot();
+        long ep = fx.object(ObjectType.ENDPOINT);
+        // both fail: the source's error wins
         err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ROOT, fx.slot(), 12, 0, ROOT, fx.slot(), 12),
                 Sel4Error.FAILED_LOOKUP, 1, 4, 12, 0, 52);
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ROOT, fx.slot(), 0, 0, ep, 0, D),
+                Sel4Error.FAILED_LOOKUP, 1, 1);
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ep, 0, D, 0, ROOT, fx.slot(), 65), Sel4Error.RANGE_ERROR, 1, 64);
+        // only the pivot fails: lookupPivotSlot looks it up as a source too, so MR0 = 1
         err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ROOT, fx.slot(), 12, 0, ROOT, fx.slot(), D),
+                Sel4Error.FAILED_LOOKUP, 1, 4, 12, 0, 52);
+    }
+
+    @Test
+    void rotate2_destinationLookupComesFirstAndReportsMr0Zero() {
+        long dest = fx.slot();
+        err(fx.sel4.cnodeRotate(ROOT, dest, 12, 0, ROOT, fx.slot(), 12, 0, ROOT, fx.slot(), 12),
                 Sel4Error.FAILED_LOOKUP, 0, 4, 12, 0, 52);
+        err(fx.sel4.cnodeRotate(ROOT, dest, 0, 0, ROOT, fx.slot(), 12, 0, ROOT, fx.slot(), 12),
+                Sel4Error.RANGE_ERROR, 1, 64);
+    }
+
+    @Test
+    void rotate2_everyPivotLookupFailureIsFailedLookupWithMr0One() {
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long ep = fx.object(ObjectType.ENDPOINT);
+        long cn = fx.cnode(4);
+        long dest = fx.slot();
+        // a pivot root that is not a CNode: InvalidRoot
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ep, 0, D, 0, ROOT, a, D), Sel4Error.FAILED_LOOKUP, 1, 1);
+        // guard mismatch: too few bits for the root's 52-bit guard, then a cptr whose guard bits
+        // are not 0 (MR3 is the CNode's own guard, 0, not the bits found in the cptr)
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ROOT, fx.slot(), 12, 0, ROOT, a, D),
+                Sel4Error.FAILED_LOOKUP, 1, 4, 12, 0, 52);
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, ROOT, 1L << 12, D, 0, ROOT, a, D),
+                Sel4Error.FAILED_LOOKUP, 1, 4, 64, 0, 52);
+        // depth mismatch while resolving: 2 bits left, the CNode needs 4
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, cn, 0, 2, 0, ROOT, a, D), Sel4Error.FAILED_LOOKUP, 1, 3, 2, 4);
+        // bits left over after reaching a slot that holds no CNode
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 0, cn, 0, 8, 0, ROOT, a, D), Sel4Error.FAILED_LOOKUP, 1, 3, 4, 0);
+    }
+
+    @Test
+    void rotate2_pivotDepthOutsideOneTo64IsRangeError() {
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long b = fx.object(ObjectType.SMALL_PAGE);
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, b, 0, 0, ROOT, a, D), Sel4Error.RANGE_ERROR, 1, 64);
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, b, 65, 0, ROOT, a, D), Sel4Error.RANGE_ERROR, 1, 64);
+        // the range check comes after the root check
+        long ep = fx.object(ObjectType.ENDPOINT);
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ep, b, 65, 0, ROOT, a, D), Sel4Error.FAILED_LOOKUP, 1, 1);
+    }
+
+    @Test
+    void rotate2_pivotLookupComesBeforeTheSlotChecks() {
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long occupied = fx.object(ObjectType.SMALL_PAGE);
+        // beats DeleteFirst on an occupied destination
+        err(fx.sel4.cnodeRotate(ROOT, occupied, D, 0, ROOT, fx.slot(), 12, 0, ROOT, a, D),
+                Sel4Error.FAILED_LOOKUP, 1, 4, 12, 0, 52);
+        // beats an empty source
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, fx.slot(), 12, 0, ROOT, fx.slot(), D),
+                Sel4Error.FAILED_LOOKUP, 1, 4, 12, 0, 52);
+        // and nothing moved
+        assertThat(fx.isEmpty(a)).isFalse();
+        assertThat(fx.isEmpty(occupied)).isFalse();
     }
 
     @Test
@@ -394,9 +455,19 @@ class CNodeOpsConformanceTest {
         long emptySrc = fx.slot();
         long emptyPivot = fx.slot();
         err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, emptyPivot, D, 0, ROOT, emptySrc, D),
-                Sel4Error.FAILED_LOOKUP, 1, 2);
+                Sel4Error.FAILED_LOOKUP, 1, 2, 64);
         err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, emptyPivot, D, 0, ROOT, a, D),
-                Sel4Error.FAILED_LOOKUP, 0, 2);
+                Sel4Error.FAILED_LOOKUP, 0, 2, 64);
+    }
+
+    @Test
+    void rotate5and6_emptySlotsReportTheirOwnDepthAsBitsLeft() {
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long cn = fx.cnode(4);
+        // an empty pivot found through a 4-bit CNode: MissingCapability with bitsLeft = pivot_depth
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, cn, 3, 4, 0, ROOT, a, D), Sel4Error.FAILED_LOOKUP, 0, 2, 4);
+        // an empty source found the same way: bitsLeft = src_depth
+        err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, a, D, 0, cn, 5, 4), Sel4Error.FAILED_LOOKUP, 1, 2, 4);
     }
 
     @Test
@@ -405,6 +476,18 @@ class CNodeOpsConformanceTest {
         long cn = fx.cnode(4);
         // src (a CNode) moves to pivot rewritten with pivot_badge = guard size 61: null cap
         err(fx.sel4.cnodeRotate(ROOT, fx.slot(), D, 0, ROOT, a, D, 61, ROOT, cn, D), Sel4Error.ILLEGAL_OPERATION);
+    }
+
+    @Test
+    void rotate7_nullPivotResultIsIllegalOperationAndNothingMoves() {
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long cn = fx.cnode(4);
+        long dest = fx.slot();
+        // pivot (a CNode) moves to dest rewritten with dest_badge = guard size 61: null cap
+        err(fx.sel4.cnodeRotate(ROOT, dest, D, 61, ROOT, cn, D, 0, ROOT, a, D), Sel4Error.ILLEGAL_OPERATION);
+        assertThat(fx.isEmpty(dest)).isTrue();
+        assertThat(fx.capAt(cn)).isInstanceOf(Cap.CNodeCap.class);
+        assertThat(fx.capAt(a)).isInstanceOf(Cap.FrameCap.class);
     }
 
     @Test
