@@ -12,7 +12,8 @@ import static org.capbuddy.kernel.conformance.Fx.err;
 import static org.capbuddy.kernel.conformance.Fx.ok;
 
 import java.util.List;
-import org.capbuddy.kernel.UserCpu;
+import org.capbuddy.kernel.cpu.Access;
+import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -263,8 +264,8 @@ class CacheMaintenanceConformanceTest {
     void pageFlushChangesNoMemoryNoMappingAndNoCap() {
         long f = mappedPage();
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
-        assertThat(cpu.store(FREE_VA + PAGE - 8, 8, 0x99).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA + PAGE - 8, 8, 0x99).isOk()).isTrue();
         long paddr = fx.paddr(f);
         Cap before = fx.capAt(f);
         long epoch = cpu.translationEpoch();
@@ -275,8 +276,8 @@ class CacheMaintenanceConformanceTest {
         assertThat(fx.kernel.physicalMemory().readLittleEndian(paddr, 8)).isEqualTo(0x1122_3344_5566_7788L);
         assertThat(fx.kernel.physicalMemory().readLittleEndian(paddr + PAGE - 8, 8)).isEqualTo(0x99);
         assertThat(fx.kernel.physicalMemory().isZero(paddr + 8, PAGE - 16)).isTrue();
-        assertThat(cpu.load(FREE_VA, 8).value()).isEqualTo(0x1122_3344_5566_7788L);
-        assertThat(cpu.store(FREE_VA + 8, 8, 1).isOk()).isTrue();
+        assertThat(Access.load(cpu, FREE_VA, 8).value()).isEqualTo(0x1122_3344_5566_7788L);
+        assertThat(Access.store(cpu, FREE_VA + 8, 8, 1).isOk()).isTrue();
         assertThat(fx.capAt(f)).isEqualTo(before);
         assertThat(cpu.translationEpoch()).isEqualTo(epoch);
         assertThat(fx.kernel.checkInvariants().ok()).isTrue();
@@ -450,7 +451,7 @@ class CacheMaintenanceConformanceTest {
     void vspaceFlushChangesNoMemoryNoMappingAndNoCap() {
         long f = mappedPage();
         UserCpu cpu = fx.rootCpu();
-        assertThat(cpu.store(FREE_VA + 16, 8, 0xCAFE).isOk()).isTrue();
+        assertThat(Access.store(cpu, FREE_VA + 16, 8, 0xCAFE).isOk()).isTrue();
         long paddr = fx.paddr(f);
         Cap vspaceBefore = fx.capAt(ROOT_VSPACE);
         Cap frameBefore = fx.capAt(f);
@@ -461,7 +462,7 @@ class CacheMaintenanceConformanceTest {
         assertThat(fx.kernel.physicalMemory().readLittleEndian(paddr + 16, 8)).isEqualTo(0xCAFE);
         assertThat(fx.kernel.physicalMemory().isZero(paddr, 16)).isTrue();
         assertThat(fx.kernel.physicalMemory().isZero(paddr + 24, PAGE - 24)).isTrue();
-        assertThat(cpu.load(FREE_VA + 16, 8).value()).isEqualTo(0xCAFE);
+        assertThat(Access.load(cpu, FREE_VA + 16, 8).value()).isEqualTo(0xCAFE);
         assertThat(fx.capAt(ROOT_VSPACE)).isEqualTo(vspaceBefore);
         assertThat(fx.capAt(f)).isEqualTo(frameBefore);
         assertThat(cpu.translationEpoch()).isEqualTo(epoch);
