@@ -64,15 +64,22 @@ public final class Sos {
      * @param frameLimit the frame table's limit
      */
     public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidPool, int frameLimit) {
+        if (vka == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "SOS needs a vka");
+        }
         UserCpu sosCpu = vka.sel4().cpu(sosTcb).orElse(null);
         if (sosCpu == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + sosTcb + " is not SOS's TCB");
+        }
+        Result<FrameTable> table = FrameTable.create(vka, sosVSpace, sosCpu, frameLimit);
+        if (!table.isOk()) {
+            return table.asFailure();
         }
         Result<VkaObject> ep = VkaObjects.allocEndpoint(vka);
         if (!ep.isOk()) {
             return ep.asFailure();
         }
-        Sos sos = new Sos(vka, asidPool, new FrameTable(vka, sosVSpace, sosCpu, frameLimit), ep.value());
+        Sos sos = new Sos(vka, asidPool, table.value(), ep.value());
         InvocationResult bound = vka.sel4().bindFaultReceiver(ep.value().cptr(), sos.faults);
         if (!bound.isOk()) {
             VkaObjects.free(vka, ep.value());

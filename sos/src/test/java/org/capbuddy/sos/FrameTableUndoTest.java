@@ -15,7 +15,7 @@ class FrameTableUndoTest {
     void undoingTheFirstFrameGivesItsWindowTablesBack() {
         SosFixture fx = new SosFixture(false);
         FrameTable frames = fx.sos.frameTable();
-        String before = fx.strictBalance();
+        var before = fx.strictBalance();
         int ref = frames.alloc().value();
         assertThat(frames.windowTableCount()).as("the first frame needs the window's tables").isPositive();
         assertThat(frames.undoAlloc(ref).isOk()).isTrue();
@@ -64,7 +64,7 @@ class FrameTableUndoTest {
             assertThat(frames.alloc().value()).isEqualTo(i);
         }
         int tables = frames.windowTableCount();
-        String before = fx.strictBalance();
+        var before = fx.strictBalance();
         int ref = frames.alloc().value();
         assertThat(ref).isEqualTo(512);
         assertThat(frames.windowTableCount()).isEqualTo(tables + 1);

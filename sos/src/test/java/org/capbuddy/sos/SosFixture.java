@@ -2,26 +2,23 @@ package org.capbuddy.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
-import org.capbuddy.kernel.object.AsidPool;
-import org.capbuddy.kernel.vm.AsidTable;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
-import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.user.UserContext;
 
 /**
- * A kernel, allocman, optionally the CapBuddy pool, and SOS: the machine every SOS test runs on.
- * Public so that the tests of each concept, in their own packages, share it.
+ * A machine running SOS, on the CapBuddy pool or on plain allocman, with the assertions every SOS
+ * test uses. Public so that the tests of each concept, in their own packages, share it.
  */
 public final class SosFixture {
+    public final SosMachine machine;
     public final Kernel kernel;
     public final Booted booted;
     /** The CapBuddy pool's vka, or null when SOS takes its frames from plain allocman. */
@@ -31,14 +28,16 @@ public final class SosFixture {
 
     /** @param usePool true to take SOS's frames from the CapBuddy pool, false for plain allocman */
     public SosFixture(boolean usePool) {
-        kernel = Kernel.boot(KernelConfig.capBuddy(512L << 20));
-        booted = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), BootstrapConfig.singleLevel(64 << 10))
-                .value();
-        pool = usePool ? new CapBuddyVka(booted.vka(), PoolConfig.defaults(booted.vspace()).withSpareTrees(0)) : null;
-        vka = usePool ? pool : booted.vka();
-        var started = Sos.start(vka, booted.tcb(), booted.vspace(), booted.asidPool(), 1 << 18);
-        assertThat(started.isOk()).as("%s", started).isTrue();
-        sos = started.value();
+        MachineConfig config = MachineConfig.capBuddy(512L << 20)
+                .withPool(usePool ? org.capbuddy.libos.capbuddy.PoolConfig.defaults().withSpareTrees(0) : null);
+        var booted = SosMachine.boot(config, new SosConfig(1 << 18));
+        assertThat(booted.isOk()).as("%s", booted).isTrue();
+        machine = booted.value();
+        kernel = machine.kernel();
+        this.booted = machine.machine().booted();
+        pool = machine.machine().pool().orElse(null);
+        vka = machine.machine().vka();
+        sos = machine.sos();
     }
 
     /** A new process with 64 KiB of code and 16 KiB of data. */
@@ -62,50 +61,22 @@ public final class SosFixture {
         return pool == null ? 0 : pool.pool().stats().treesReturned();
     }
 
-    /** Everything the allocators hold, with reserves and pool spares given back. */
-    public String balance() {
-        if (sos.frameTable().framesInUse() == 0) {
-            assertThat(sos.frameTable().releaseWindowTables().isOk()).isTrue();
-        }
-        if (pool != null) {
-            assertThat(pool.pool().releaseSpares().isOk()).isTrue();
-        }
-        assertThat(booted.allocman().releaseReserves().isOk()).isTrue();
-        String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse();
-        assertThat(booted.allocman().fillReserves().isOk()).isTrue();
-        return b;
+    /** The balance across workloads: caches settled, SOS's idle frame window given back (see {@link SosMachine#settledBalance()}). */
+    public Balance balance() {
+        return settled(machine.settledBalance());
     }
 
     /**
-     * The balance without giving the frame table's window page tables back, so that a window table
-     * an operation left behind shows, with the frames SOS holds, the live processes and the ASIDs
-     * assigned. Reserves and pool spares are still settled: they are caches, refilled on demand.
+     * The balance around one operation: SOS's frame-window tables counted as they stand, so that a
+     * table an operation left behind shows (see {@link SosMachine#balance()}).
      */
-    String strictBalance() {
-        if (pool != null) {
-            assertThat(pool.pool().releaseSpares().isOk()).isTrue();
-        }
-        assertThat(booted.allocman().releaseReserves().isOk()).isTrue();
-        String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse()
-                + " windowTables=" + sos.frameTable().windowTableCount() + " processes=" + sos.liveProcesses()
-                + " asids=" + assignedAsids();
-        assertThat(booted.allocman().fillReserves().isOk()).isTrue();
-        return b;
+    Balance strictBalance() {
+        return settled(machine.balance());
     }
 
-    /** The ASIDs the kernel has assigned to VSpaces, in order. */
-    List<Integer> assignedAsids() {
-        var table = kernel.state().asids();
-        var asids = new ArrayList<Integer>();
-        for (int i = 0; i < AsidTable.POOLS; i++) {
-            var pool = table.pool(i);
-            for (int j = 0; pool != null && j < AsidPool.ASIDS_PER_POOL; j++) {
-                if (pool.vspace(j) != null) {
-                    asids.add(pool.asidBase() + j);
-                }
-            }
-        }
-        return asids;
+    private static Balance settled(Balance b) {
+        assertThat(b.allocators().unsettled()).as("allocators settled: %s", b).isZero();
+        return b;
     }
 
     /** Fails the test if any kernel invariant is broken. */

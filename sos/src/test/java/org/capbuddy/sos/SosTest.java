@@ -21,7 +21,7 @@ class SosTest {
     @ValueSource(booleans = {true, false})
     void ptTestPassesWithTheStackAboveTestAddressAndTeardownLeavesNothing(boolean usePool) throws MemoryFault {
         SosFixture fx = new SosFixture(usePool);
-        String before = fx.balance();
+        var before = fx.balance();
         Process p = fx.process();
         PtTestResult result = new PtTest().run(fx.context(p));
         assertThat(result.passed()).as("%s", result.failure()).isTrue();
@@ -142,7 +142,7 @@ class SosTest {
     @Test
     void exitStopsTheProcessAndTeardownStillFreesEverything() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
-        String before = fx.balance();
+        var before = fx.balance();
         Process p = fx.process();
         UserContext ctx = fx.context(p);
         ctx.store(Layout.STACK_TOP - 64, 8, 1);
@@ -310,7 +310,7 @@ class SosTest {
     @Test
     void aThousandProcessesComeAndGoWithoutLeaking() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
-        String before = fx.balance();
+        var before = fx.balance();
         for (int i = 0; i < 1000; i++) {
             Process p = fx.process();
             UserContext ctx = fx.context(p);

@@ -3,18 +3,17 @@ package org.capbuddy.bench.capbuddy;
 import static org.capbuddy.bench.capbuddy.Checks.ok;
 import static org.capbuddy.bench.capbuddy.Checks.require;
 
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.libos.allocman.AllocmanVka;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.machine.AllocatorBalance;
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,16 +62,14 @@ public class PlainAllocmanFrameBenchmark {
         Booted booted;
         AllocmanVka vka;
         private CostSnapshot afterSetup;
-        private String balanceAfterSetup;
+        private AllocatorBalance balanceAfterSetup;
+        private LibosMachine machine;
 
         @Setup(Level.Trial)
         public void setUp() {
-            StringBuilder whyNot = new StringBuilder();
-            Optional<Kernel> k = Kernel.boot(KernelConfig.capBuddy(RAM_BYTES), whyNot);
-            require(k.isPresent(), "kernel boot: " + whyNot);
-            kernel = k.get();
-            booted = ok("libos bootstrap", LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
-                    BootstrapConfig.singleLevel(64 << 10)));
+            machine = ok("boot", LibosMachine.boot(MachineConfig.capBuddy(RAM_BYTES).withoutPool()));
+            kernel = machine.kernel();
+            booted = machine.booted();
             vka = booted.vka();
             require(!vka.hasPool(), "plain allocman vka has no frame pool");
             for (int i = 0; i < WARM_ROUNDS; i++) {
@@ -80,8 +77,8 @@ public class PlainAllocmanFrameBenchmark {
                 require(f.type() == ObjectType.SMALL_PAGE && !f.isPoolFrame(), "a plain SmallPage: " + f);
                 ok("free frame #" + i, VkaObjects.free(vka, f));
             }
+            balanceAfterSetup = machine.balance();
             afterSetup = kernel.costs();
-            balanceAfterSetup = booted.allocman().accounting().balanceKey();
         }
 
         @TearDown(Level.Trial)
@@ -96,8 +93,8 @@ public class PlainAllocmanFrameBenchmark {
             System.out.printf("%n[PlainAllocman] %d pairs since setup: %.2f Retypes (1 frame + %.2f untyped splits) "
                     + "and as many CNode_Deletes per pair, %.0f bytes zeroed per pair%n", frames,
                     retypes / (double) frames, untypeds / (double) frames, d.bytesZeroed() / (double) frames);
-            require(booted.allocman().accounting().balanceKey().equals(balanceAfterSetup),
-                    "allocman balance unchanged");
+            AllocatorBalance leaked = machine.balance().diff(balanceAfterSetup);
+            require(leaked.isZero(), "allocman balance unchanged: " + leaked);
             InvariantReport report = kernel.checkInvariants();
             require(report.ok(), "kernel invariants: " + report);
         }

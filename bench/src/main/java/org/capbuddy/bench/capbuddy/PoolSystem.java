@@ -3,18 +3,17 @@ package org.capbuddy.bench.capbuddy;
 import static org.capbuddy.bench.capbuddy.Checks.ok;
 import static org.capbuddy.bench.capbuddy.Checks.require;
 
-import java.util.Optional;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.BuddyTree;
 import org.capbuddy.libos.capbuddy.CapBuddyPool;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.allocman.AllocmanAccounting;
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.capbuddy.PoolStats;
 
 /**
@@ -62,7 +61,8 @@ final class PoolSystem {
     /** First frame cptr of each tree. */
     final long[] treeCptr;
     final long freeFramesAfterSetup;
-    final String balanceAfterSetup;
+    /** allocman's raw accounting (not settled: settling would give the spare trees back). */
+    final AllocmanAccounting balanceAfterSetup;
     final CostSnapshot costsAfterSetup;
     final long setupNanos;
 
@@ -75,16 +75,13 @@ final class PoolSystem {
 
         boolean single = trees <= SINGLE_LEVEL_MAX_TREES;
         long ram = single ? SMALL_RAM : trees * (4L << 20) + (2L << 30);
-        KernelConfig kc = single ? KernelConfig.capBuddy(ram)
-                : KernelConfig.capBuddy(ram).withRootCNodeBits(TWO_LEVEL_ROOT_BITS);
-        StringBuilder whyNot = new StringBuilder();
-        Optional<Kernel> k = Kernel.boot(kc, whyNot);
-        require(k.isPresent(), "kernel boot (" + kc + "): " + whyNot);
-        kernel = k.get();
-        BootstrapConfig bc = single ? BootstrapConfig.singleLevel(SINGLE_LEVEL_STATIC_POOL)
-                : BootstrapConfig.twoLevel(TWO_LEVEL_L2_BITS, TWO_LEVEL_STATIC_POOL);
-        booted = ok("libos bootstrap", LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), bc));
-        vka = new CapBuddyVka(booted.vka(), new PoolConfig(trees, false, booted.vspace()));
+        MachineConfig mc = MachineConfig.capBuddy(ram).withPool(new PoolConfig(trees, PoolConfig.FreeCheck.TRUSTED));
+        mc = single ? mc.withStaticPoolBytes(SINGLE_LEVEL_STATIC_POOL)
+                : mc.twoLevel(TWO_LEVEL_ROOT_BITS, TWO_LEVEL_L2_BITS).withStaticPoolBytes(TWO_LEVEL_STATIC_POOL);
+        LibosMachine machine = ok("boot (" + mc + ")", LibosMachine.boot(mc));
+        kernel = machine.kernel();
+        booted = machine.booted();
+        vka = machine.pool().orElseThrow();
         pool = vka.pool();
         long t1 = System.nanoTime();
 
@@ -128,7 +125,7 @@ final class PoolSystem {
                 && st.spareTrees() == trees - partlyUsed, "pool unchanged by the JIT rounds: " + st);
         long t3 = System.nanoTime();
 
-        balanceAfterSetup = booted.allocman().accounting().balanceKey();
+        balanceAfterSetup = booted.allocman().accounting();
         costsAfterSetup = kernel.costs();
         setupNanos = System.nanoTime() - t0;
         // Setup leaves gigabytes of garbage with 16384 trees; collect it now so that the
@@ -188,7 +185,7 @@ final class PoolSystem {
                 "pool back to its setup state after the trial: " + st);
         CostSnapshot d = kernel.costs().minus(costsAfterSetup);
         require(d.totalInvocations() == 0, "pool calls made no kernel invocation: " + d);
-        require(booted.allocman().accounting().balanceKey().equals(balanceAfterSetup), "allocman balance unchanged");
+        require(booted.allocman().accounting().equals(balanceAfterSetup), "allocman's accounting unchanged");
         if (trees > SINGLE_LEVEL_MAX_TREES && !Boolean.getBoolean(FULL_INVARIANTS_PROPERTY)) {
             System.out.printf("%n[PoolSystem] trees=%d verified after trial (pool, kernel counters, allocman); "
                     + "kernel invariant check skipped (about 2 min with 16M frame caps; -D%s=true to run it)%n",

@@ -2,16 +2,16 @@ package org.capbuddy.bench.sos;
 
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.invariant.InvariantReport;
-import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
@@ -73,7 +73,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * of untyped into 1024 frame caps) and that cost is amortised into the figure. {@code 32} keeps the
  * 16 trees the range needs as spares across resets, so no timed fault builds a tree (checked):
  * the steady-state fault. Either way the pool checks on free that no frame is still mapped
- * (PoolConfig default), which happens in the untimed reset only.
+ * and revokes every copy of its caps (the PoolConfig default), which happens in the untimed reset
+ * only.
  *
  * <h2>Checks</h2>
  * Every store is checked (a refused access throws {@link MemoryFault}). After every invocation:
@@ -81,7 +82,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (each store faulted exactly once), no process was killed, {@code PAGES} pages are mapped and
  * {@code PAGES} frames in use, no paging structure was created, the stored values read back;
  * after the shrink no frame is in use. After each trial the process is destroyed and allocman's
- * balance (reserves and spare trees released, as {@code SosFixture.balance()}) must equal the
+ * settled balance ({@code SosMachine.settledBalance()}) must equal the
  * balance before the process was created, with no frame in use and the kernel's invariants
  * holding. The TLB-hit trials must see no TLB miss and no fault during the whole trial.
  */
@@ -93,37 +94,25 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PageFaultBenchmark {
     static final long PAGE = Layout.PAGE;
 
-    /** A booted kernel + allocman + CapBuddy pool + SOS, as SOS's {@code SosFixture}. */
+    /** A machine running SOS on the CapBuddy pool, built as every machine is ({@link SosMachine}). */
     static final class SosSystem {
+        final SosMachine machine;
         final Kernel kernel;
-        final Booted booted;
         final CapBuddyVka pool;
         final Sos sos;
-        final String balanceBefore;
+        final Balance balanceBefore;
 
         SosSystem(int spareTrees) {
-            kernel = Kernel.boot(KernelConfig.capBuddy(512L << 20));
-            booted = ok("libos bootstrap",
-                    LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), BootstrapConfig.singleLevel(64 << 10)));
-            pool = new CapBuddyVka(booted.vka(), PoolConfig.defaults(booted.vspace()).withSpareTrees(spareTrees));
-            sos = ok("Sos.start", Sos.start(pool, booted.tcb(), booted.vspace(), booted.asidPool(), 1 << 18));
-            balanceBefore = balance();
+            machine = ok("boot", SosMachine.boot(MachineConfig.capBuddy(512L << 20)
+                    .withPool(PoolConfig.defaults().withSpareTrees(spareTrees)), new SosConfig(1 << 18)));
+            kernel = machine.kernel();
+            pool = machine.machine().pool().orElseThrow();
+            sos = machine.sos();
+            balanceBefore = machine.settledBalance();
         }
 
         Process process() {
             return ok("createProcess", sos.createProcess(64 << 10, 16 << 10));
-        }
-
-        /** Everything the allocators hold, with reserves and pool spares given back (SosFixture.balance()). */
-        String balance() {
-            if (sos.frameTable().framesInUse() == 0) {
-                ok("releaseWindowTables", sos.frameTable().releaseWindowTables());
-            }
-            ok("releaseSpares", pool.pool().releaseSpares());
-            ok("releaseReserves", booted.allocman().releaseReserves());
-            String b = booted.allocman().accounting().balanceKey() + " frames=" + sos.frameTable().framesInUse();
-            ok("fillReserves", booted.allocman().fillReserves());
-            return b;
         }
 
         /** Destroys the process and checks that nothing leaked. */
@@ -131,9 +120,8 @@ public class PageFaultBenchmark {
             ok("destroy", sos.destroy(p));
             require(sos.liveProcesses() == 0, "no live process after destroy");
             require(sos.frameTable().framesInUse() == 0, "no frame in use after destroy");
-            String after = balance();
-            require(after.equals(balanceBefore), "allocman balance after destroy\n  before: " + balanceBefore
-                    + "\n  after:  " + after);
+            Balance leaked = machine.settledBalance().diff(balanceBefore);
+            require(leaked.isZero(), "balance after destroy, against before the process: " + leaked);
             InvariantReport r = kernel.checkInvariants();
             require(r.ok(), "kernel invariants: " + r);
         }

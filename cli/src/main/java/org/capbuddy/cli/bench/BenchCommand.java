@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.libos.vka.Result;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,7 +95,13 @@ public final class BenchCommand implements Callable<Integer> {
 
         List<AllocatorRun> runs = new ArrayList<>();
         for (String a : allocators) {
-            BenchSystem sys = new BenchSystem(a, ram);
+            Result<BenchSystem> booted = BenchSystem.boot(a, ram);
+            if (!booted.isOk()) {
+                spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
+                        + booted.error().detail());
+                return 1;
+            }
+            BenchSystem sys = booted.value();
             long total = switch (workload) {
                 case "mcmc" -> n;
                 case "single" -> 1L << singleExponent;

@@ -4,13 +4,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
@@ -29,6 +28,7 @@ import org.capbuddy.libos.vka.VkaObjects;
  */
 final class BenchSystem {
     final String allocator;
+    final LibosMachine machine;
     final Kernel kernel;
     final Booted booted;
     final CapBuddyVka pool;
@@ -36,18 +36,20 @@ final class BenchSystem {
     private CostSnapshot start;
     private long startNanos;
 
-    BenchSystem(String allocator, long ramBytes) {
+    private BenchSystem(String allocator, LibosMachine machine) {
         this.allocator = allocator;
-        this.kernel = Kernel.boot(KernelConfig.capBuddy(ramBytes));
-        Result<Booted> b = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
-                BootstrapConfig.singleLevel(64 << 10));
-        if (!b.isOk()) {
-            throw new IllegalStateException("allocman bootstrap failed: " + b.error());
-        }
-        this.booted = b.value();
-        this.pool = allocator.equals("capbuddy")
-                ? new CapBuddyVka(booted.vka(), new PoolConfig(1, false, booted.vspace())) : null;
-        this.vka = pool != null ? pool : booted.vka();
+        this.machine = machine;
+        this.kernel = machine.kernel();
+        this.booted = machine.booted();
+        this.pool = machine.pool().orElse(null);
+        this.vka = machine.vka();
+    }
+
+    /** A fresh machine for one allocator's run, or why it cannot be built. */
+    static Result<BenchSystem> boot(String allocator, long ramBytes) {
+        MachineConfig config = MachineConfig.capBuddy(ramBytes).withPool(allocator.equals("capbuddy")
+                ? new PoolConfig(1, PoolConfig.FreeCheck.TRUSTED) : null);
+        return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m));
     }
 
     /** A block of {@code frames} frames, the allocator's way; null when memory ran out. */

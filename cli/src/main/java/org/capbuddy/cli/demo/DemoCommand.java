@@ -6,19 +6,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.Json;
-import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.cost.CostSnapshot;
-import org.capbuddy.libos.allocman.AllocmanAccounting;
-import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
-import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
-import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.programs.PtTest;
 import org.capbuddy.sos.programs.PtTestResult;
@@ -60,24 +56,16 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
         }
-        KernelConfig config = KernelConfig.capBuddy(ram);
-        Kernel kernel = Kernel.boot(config);
-        Result<Booted> booted = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
-                BootstrapConfig.singleLevel(64 << 10));
+        MachineConfig config = MachineConfig.capBuddy(ram)
+                .withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
+        Result<SosMachine> booted = SosMachine.boot(config, SosConfig.defaults());
         if (!booted.isOk()) {
-            return fail("allocman bootstrap failed: " + booted.error());
+            return fail(booted.error().detail());
         }
-        Booted b = booted.value();
-        CapBuddyVka pool = allocator.equals("capbuddy")
-                ? new CapBuddyVka(b.vka(), PoolConfig.defaults(b.vspace()).withSpareTrees(0)) : null;
-        Vka vka = pool != null ? pool : b.vka();
-        Result<Sos> started = Sos.start(vka, b.tcb(), b.vspace(), b.asidPool(), (1 << 19) - 1);
-        if (!started.isOk()) {
-            return fail("SOS did not start: " + started.error());
-        }
-        Sos sos = started.value();
-        AccountingView before = AccountingView.settle(b, pool, sos);
-        CostSnapshot costsBefore = kernel.costs();
+        SosMachine machine = booted.value();
+        Sos sos = machine.sos();
+        Balance before = machine.settledBalance();
+        CostSnapshot costsBefore = machine.kernel().costs();
 
         Result<Process> created = sos.createProcess(64 << 10, 16 << 10);
         if (!created.isOk()) {
@@ -93,31 +81,31 @@ public final class DemoCommand implements Callable<Integer> {
         long faults = p.faultsHandled();
         long framesMapped = sos.pages().framesMapped();
         long structures = sos.pages().structuresCreated();
-        long trees = pool == null ? 0 : pool.pool().stats().treesCreated();
+        long trees = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L);
         Result<Void> destroyed = sos.destroy(p);
         if (!destroyed.isOk()) {
             return fail("teardown failed: " + destroyed.error());
         }
-        CostSnapshot costs = kernel.costs().minus(costsBefore);
-        AccountingView after = AccountingView.settle(b, pool, sos);
-        var invariants = kernel.checkInvariants();
+        CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
+        Balance leaked = machine.settledBalance().diff(before);
+        var invariants = machine.kernel().checkInvariants();
+        var kernelConfig = config.kernelConfig();
 
         Map<String, Long> byLabel = new LinkedHashMap<>();
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         DemoReport report = new DemoReport(
-                new DemoReport.Machine(ram, allocator, config.rootCNodeBits(), config.retypeFanOutLimit()),
+                new DemoReport.Machine(ram, allocator, config.rootCNodeBits(), config.fanOut()),
                 new DemoReport.PtTest(result.passed(), result.stackAddress(), hex(result.stackAddress()),
                         result.heapAddresses().stream().map(DemoCommand::hex).toList(), result.failure()),
                 new DemoReport.Faults(faults, sos.faultHandler().kills()),
                 new DemoReport.Allocated(framesMapped, structures, trees),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(),
-                        costs.bytesZeroed(), config.costModel().cycles(costs)),
-                new DemoReport.Teardown(after.leakedSince(before), invariants.toString()));
+                        costs.bytesZeroed(), kernelConfig.costModel().cycles(costs)),
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()));
         PrintWriter out = spec.commandLine().getOut();
         out.println(json ? Json.write(report) : render(report, sos.console()));
         out.flush();
-        return result.passed() && after.leakedSince(before).equals(new DemoReport.Leaked(0, 0, 0, 0))
-                && invariants.ok() ? 0 : 1;
+        return result.passed() && leaked.isZero() && invariants.ok() ? 0 : 1;
     }
 
     private static String hex(long v) {
@@ -147,37 +135,13 @@ public final class DemoCommand implements Callable<Integer> {
                 r.kernel().modelledCycles()));
         r.kernel().byLabel().forEach((label, n) -> s.append(String.format("  %-28s %d%n", label, n)));
         DemoReport.Leaked l = r.teardown().leaked();
-        s.append(String.format("After teardown: leaked frames %d, slots %d, untyped bytes %d, mspace bytes %d; %s%n",
-                l.frames(), l.slots(), l.untypedBytes(), l.mspaceBytes(), r.teardown().invariants()));
+        s.append(String.format("After teardown: leaked frames %d, slots %d, untyped bytes %d, mspace bytes %d"
+                        + " (%d pages), window tables %d, processes %d, ASIDs %d; %s%n",
+                l.frames(), l.slots(), l.untypedBytes(), l.mspaceBytes(), l.mspacePages(), l.windowTables(),
+                l.processes(), l.asids(), r.teardown().invariants()));
         if (!console.isEmpty()) {
             s.append("Console:\n").append(console);
         }
         return s.toString();
-    }
-
-    /** Allocman's accounting with reserves, pool spares and SOS's window tables given back. */
-    private record AccountingView(AllocmanAccounting accounting, long frameTableFrames) {
-
-        static AccountingView settle(Booted b, CapBuddyVka pool, Sos sos) {
-            if (sos.frameTable().framesInUse() == 0) {
-                sos.frameTable().releaseWindowTables();
-            }
-            if (pool != null) {
-                pool.pool().releaseSpares();
-            }
-            b.allocman().releaseReserves();
-            AccountingView v = new AccountingView(b.allocman().accounting(), sos.frameTable().framesInUse());
-            b.allocman().fillReserves();
-            return v;
-        }
-
-        DemoReport.Leaked leakedSince(AccountingView before) {
-            return new DemoReport.Leaked(
-                    frameTableFrames + accounting.framesInUse() - before.accounting.framesInUse()
-                            - before.frameTableFrames,
-                    accounting.slotsInUse() - before.accounting.slotsInUse(),
-                    accounting.untypedBytesInUse() - before.accounting.untypedBytesInUse(),
-                    accounting.mspaceBytesInUse() - before.accounting.mspaceBytesInUse());
-        }
     }
 }

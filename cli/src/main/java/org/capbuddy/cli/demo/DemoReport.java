@@ -31,6 +31,18 @@ public record DemoReport(
     public record Teardown(Leaked leaked, String invariants) {
     }
 
-    public record Leaked(long frames, long slots, long untypedBytes, long mspaceBytes) {
+    /**
+     * What teardown did not give back, from the machine's balance before the process and after it:
+     * frames (the allocators' and SOS's), slots, untyped bytes, bookkeeping (mspace) bytes and
+     * pages, SOS's window tables, live processes and assigned ASIDs. All 0 on success.
+     */
+    public record Leaked(long frames, long slots, long untypedBytes, long mspaceBytes, long mspacePages,
+                         long windowTables, long processes, long asids) {
+
+        static Leaked of(org.capbuddy.sos.machine.Balance diff) {
+            var a = diff.allocators();
+            return new Leaked(a.frames() + diff.sosFrames(), a.slots(), a.untypedBytes(), a.bookkeepingBytes(),
+                    a.bookkeepingPages(), diff.windowTables(), diff.processes(), diff.asids());
+        }
     }
 }

@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.AllocatorBalance;
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
@@ -37,10 +37,11 @@ public final class LibosFuzzer {
     private final long seed;
     private final long epoch;
     private final SplittableRandom random;
+    private final LibosMachine machine;
     private final Kernel kernel;
     private final Booted booted;
     private final CapBuddyVka vka;
-    private final String baseline;
+    private final AllocatorBalance baseline;
     private final List<VkaObject> live = new ArrayList<>();
     private final List<VkaObject> freed = new ArrayList<>();
     private final List<CSpacePath> blocks = new ArrayList<>();
@@ -63,15 +64,16 @@ public final class LibosFuzzer {
         this.seed = seed;
         this.epoch = Math.max(1, epoch);
         this.random = new SplittableRandom(seed);
-        this.kernel = Kernel.boot(KernelConfig.capBuddy(256L << 20));
-        Result<Booted> b = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
-                BootstrapConfig.singleLevel(64 << 10));
-        if (!b.isOk()) {
-            throw new IllegalStateException("bootstrap failed: " + b.error());
+        Result<LibosMachine> m = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withSeed(seed)
+                .withPool(new PoolConfig(1, PoolConfig.FreeCheck.REVOKE)));
+        if (!m.isOk()) {
+            throw new IllegalStateException("the fuzzer's machine did not boot: " + m.error());
         }
-        this.booted = b.value();
-        this.vka = new CapBuddyVka(booted.vka(), new PoolConfig(1, true, booted.vspace()));
-        this.baseline = settledBalance();
+        this.machine = m.value();
+        this.kernel = machine.kernel();
+        this.booted = machine.booted();
+        this.vka = machine.pool().orElseThrow();
+        this.baseline = machine.balance();
         this.liveTarget = nextLiveTarget();
     }
 
@@ -138,21 +140,14 @@ public final class LibosFuzzer {
         }
         blocks.clear();
         drains++;
-        String now = settledBalance();
+        AllocatorBalance now = machine.balance();
         invariantChecks++;
         var report = kernel.checkInvariants();
         if (!report.ok()) {
             return "seed " + seed + ": after draining: " + report;
         }
-        return now.equals(baseline) ? null : "seed " + seed + ": balance " + now + " is not the starting " + baseline;
-    }
-
-    private String settledBalance() {
-        vka.pool().releaseSpares();
-        booted.allocman().releaseReserves();
-        String b = booted.allocman().accounting().balanceKey();
-        booted.allocman().fillReserves();
-        return b;
+        return now.equals(baseline) ? null : "seed " + seed + ": balance " + now + " is not the starting " + baseline
+                + " (difference: " + now.diff(baseline) + ")";
     }
 
     private String step() {

@@ -179,9 +179,10 @@ public final class SosFuzzer {
             if (!invariants.ok()) {
                 return failure("after shutdown: " + invariants);
             }
-            String now = machine.settledBalance();
-            return now.equals(machine.balanceBeforeSos) ? null
-                    : failure("after shutdown the balance is " + now + ", before SOS it was " + machine.balanceBeforeSos);
+            var now = machine.settledBalance();
+            return now.equals(machine.balanceBeforeSos()) ? null
+                    : failure("after shutdown the balance is " + now + ", before SOS it was " + machine.balanceBeforeSos()
+                            + " (difference: " + now.diff(machine.balanceBeforeSos()) + ")");
         } catch (RuntimeException e) {
             return failure("draining threw " + e + at(e));
         }

@@ -72,22 +72,31 @@ public final class BuddyTree {
     public static final int FRAMES = 1024;
     /** Order of the whole tree: {@code FRAMES == 1 << MAX_ORDER}. */
     public static final int MAX_ORDER = 10;
+    /*
+     * Values, kept apart so that no result can be read as another:
+     *
+     *   orders         0 .. 10      a block size, and tree[i] for a subtree with a free block
+     *   NONE           -1           tree[i] with nothing free below; a failed allocation
+     *   offsets        0 .. 1023    a successful allocation
+     *   free() codes   OK 0, BAD_ORDER -2, OUT_OF_RANGE -3, NOT_ALIGNED -4, NOT_ALLOCATED -5
+     */
+
     /** {@code tree[i]} value meaning "nothing free below". Also returned by failed allocations. */
     public static final int NONE = -1;
 
     /** {@link #free} succeeded. */
     public static final int OK = 0;
     /** {@link #free}: order outside {@code 0..MAX_ORDER}. */
-    public static final int BAD_ORDER = -1;
+    public static final int BAD_ORDER = -2;
     /** {@link #free}: offset outside {@code 0..FRAMES-1}. */
-    public static final int OUT_OF_RANGE = -2;
+    public static final int OUT_OF_RANGE = -3;
     /** {@link #free}: offset not a multiple of {@code 2^order}. */
-    public static final int NOT_ALIGNED = -3;
+    public static final int NOT_ALIGNED = -4;
     /**
      * {@link #free}: the block is not currently allocated as exactly this block (double free,
      * wrong order, part of a larger block, never allocated).
      */
-    public static final int NOT_ALLOCATED = -4;
+    public static final int NOT_ALLOCATED = -5;
 
     private static final int NODES = 2 * FRAMES; // node indices 1..2047; leaves are 1024..2047
 

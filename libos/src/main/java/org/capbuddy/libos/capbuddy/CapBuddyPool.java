@@ -7,11 +7,13 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -31,10 +33,18 @@ import org.capbuddy.libos.vka.VkaObjects;
  *       configured number of spares;</li>
  *   <li>device memory only ever lands in device trees, which serve only requests that allow
  *       device memory;</li>
- *   <li>a free of a block that is not from the pool, not aligned, not allocated as exactly that
- *       block, or (when checked) still mapped is an error that changes nothing;</li>
- *   <li>every step of making or returning a tree is undone if a later one fails.</li>
+ *   <li>a free of a block that is not from the pool, not aligned, or not allocated as exactly that
+ *       block is an error that changes nothing; with {@link PoolConfig.FreeCheck#REVOKE} so is a
+ *       free of a block whose own caps are still mapped, and every copy of its caps is revoked,
+ *       so no frame is handed out again while any cap to it is mapped anywhere;</li>
+ *   <li>every step of making a tree is undone if a later one fails or throws; a tree being given
+ *       back whose return is cut short keeps what it still owes in a list that the next
+ *       operation pays off, so nothing is lost.</li>
  * </ul>
+ *
+ * <p>The pool's own structures change only in short sections with no call out. A throwable
+ * there (an {@code OutOfMemoryError}, a bug) leaves them half-changed, so it marks the machine
+ * broken; a throwable from a step that calls out (the inner vka, the kernel) is undone.
  */
 public final class CapBuddyPool {
     public static final int TREE_BITS = 22;
@@ -48,27 +58,49 @@ public final class CapBuddyPool {
 
     private final Vka inner;
     private final Sel4 sel4;
+    private final MachineGuard guard;
     private final PoolConfig config;
-    /** {@code config.checkUnmappedOnFree()}, read on every free. */
-    private final boolean checkUnmapped;
+    /** {@code config.freeCheck() == REVOKE}, read on every free. */
+    private final boolean revokeOnFree;
+    private final long probeVSpace;
     private final SizeClasses ramTrees = new SizeClasses();
     private final SizeClasses deviceTrees = new SizeClasses();
     private final TreeIndex byCptr = new TreeIndex();
     private final LongMap<Tree> byPaddr = new LongMap<>();
     private final List<Tree> all = new ArrayList<>();
+    /** What given-back trees still owe the inner vka: frees that failed or were cut short. */
+    private final List<Owed> owed = new ArrayList<>();
     private long spare;
     private long created;
     private long returned;
 
-    public CapBuddyPool(Vka inner, PoolConfig config) {
+    /** A free the pool still owes the inner vka, retried until it succeeds. */
+    @FunctionalInterface
+    private interface Owed {
+        Result<Void> pay();
+    }
+
+    /**
+     * @param inner where untypeds, slot runs and bookkeeping come from
+     * @param config the pool's settings
+     * @param probeVSpace cptr of a VSpace with an ASID (the root task's), where the free check
+     *     probes whether a frame cap is mapped
+     */
+    public CapBuddyPool(Vka inner, PoolConfig config, long probeVSpace) {
         this.inner = inner;
         this.sel4 = inner.sel4();
+        this.guard = sel4.guard();
         this.config = config;
-        this.checkUnmapped = config.checkUnmappedOnFree();
+        this.revokeOnFree = config.freeCheck() == PoolConfig.FreeCheck.REVOKE;
+        this.probeVSpace = probeVSpace;
     }
 
     public Vka inner() {
         return inner;
+    }
+
+    public PoolConfig config() {
+        return config;
     }
 
     // ---- allocation
@@ -79,6 +111,7 @@ public final class CapBuddyPool {
      * are the next 2^order cptrs.
      */
     public Result<Long> alloc(int order, long paddr, boolean canUseDevice) {
+        guard.check();
         if (order < 0 || order > BuddyTree.MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
         }
@@ -86,7 +119,7 @@ public final class CapBuddyPool {
             return allocAt(order, paddr, canUseDevice);
         }
         if (order == 0) {
-            long frame = tryAllocFrame();
+            long frame = takeFrame();
             if (frame >= 0) {
                 return Result.ok(frame);
             }
@@ -102,9 +135,7 @@ public final class CapBuddyPool {
             }
             tree = made.value();
         }
-        int offset = tree.buddy.allocate(order);
-        taken(tree);
-        return Result.ok(tree.baseCptr + offset);
+        return Result.ok(takeBlock(tree, order));
     }
 
     /**
@@ -113,15 +144,37 @@ public final class CapBuddyPool {
      * object allocation.
      */
     public long tryAllocFrame() {
+        guard.check();
+        return takeFrame();
+    }
+
+    private long takeFrame() {
         Tree tree = ramTrees.find(0);
         if (tree == null) {
             return -1;
         }
-        int offset = tree.buddy.allocateFrame();
-        if (changedClass(tree)) {
-            taken(tree);
+        try {
+            int offset = tree.buddy.allocateFrame();
+            if (changedClass(tree)) {
+                taken(tree);
+            }
+            return tree.baseCptr + offset;
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool taking a frame", t);
+            throw t;
         }
-        return tree.baseCptr + offset;
+    }
+
+    /** Takes a block of a tree known to have one free (a critical section: no call out). */
+    private long takeBlock(Tree tree, int order) {
+        try {
+            int offset = tree.buddy.allocate(order);
+            taken(tree);
+            return tree.baseCptr + offset;
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool taking a block of 2^" + order, t);
+            throw t;
+        }
     }
 
     private Result<Long> allocAt(int order, long paddr, boolean canUseDevice) {
@@ -142,11 +195,16 @@ public final class CapBuddyPool {
                     + " is device memory and the request does not allow it");
         }
         int offset = (int) ((paddr - tree.basePaddr) >>> FRAME_BITS);
-        if (!tree.buddy.allocateAt(offset, order)) {
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the block of 2^" + order + " frames at 0x"
-                    + Long.toHexString(paddr) + " is not free");
+        try {
+            if (!tree.buddy.allocateAt(offset, order)) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the block of 2^" + order + " frames at 0x"
+                        + Long.toHexString(paddr) + " is not free");
+            }
+            taken(tree);
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool taking the block at 0x" + Long.toHexString(paddr), t);
+            throw t;
         }
-        taken(tree);
         return Result.ok(tree.baseCptr + offset);
     }
 
@@ -173,18 +231,28 @@ public final class CapBuddyPool {
     /**
      * Gives back the block of 2^order frames whose first frame is {@code cptr}. Refused, with
      * nothing changed, when the order is out of range, the cptr is not a pool frame, the block is
-     * misaligned or not allocated as exactly this block, or (when checked) a frame is still mapped.
+     * misaligned or not allocated as exactly this block, or (with {@link PoolConfig.FreeCheck#REVOKE})
+     * one of its own caps is still mapped. With that check every copy of the block's caps is then
+     * revoked, so no mapping of it survives.
      */
     public Result<Void> free(long cptr, int order) {
-        if (order == 0 && !checkUnmapped) {
+        guard.check();
+        if (order == 0 && !revokeOnFree) {
             // The hot path in one step: freeFrame accepts (and changes something) exactly when
             // freeBlock's checks would all pass for a single frame.
             Tree tree = treeOf(cptr);
-            if (tree != null && tree.buddy.freeFrame((int) (cptr - tree.baseCptr)) == BuddyTree.OK) {
-                if (changedClass(tree)) {
-                    released(tree); // a tree that became empty changed class too (to 10)
+            if (tree != null) {
+                try {
+                    if (tree.buddy.freeFrame((int) (cptr - tree.baseCptr)) == BuddyTree.OK) {
+                        if (changedClass(tree)) {
+                            released(tree); // a tree that became empty changed class too (to 10)
+                        }
+                        return Result.done();
+                    }
+                } catch (Throwable t) {
+                    guard.markBroken("the CapBuddy pool freeing a frame", t);
+                    throw t;
                 }
-                return Result.done();
             }
         }
         return freeBlock(cptr, order);
@@ -207,14 +275,23 @@ public final class CapBuddyPool {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frames " + cptr + ".." + (cptr + (1L << order) - 1)
                     + " are not an allocated block of 2^" + order + " (never handed out, freed twice, or another size)");
         }
-        if (checkUnmapped) {
+        if (revokeOnFree) {
             Result<Void> unmapped = checkUnmapped(cptr, 1 << order);
             if (!unmapped.isOk()) {
                 return unmapped;
             }
+            Result<Void> revoked = revokeCopies(cptr, 1 << order);
+            if (!revoked.isOk()) {
+                return revoked;
+            }
         }
-        tree.buddy.free(offset, order);
-        released(tree);
+        try {
+            tree.buddy.free(offset, order);
+            released(tree);
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool freeing a block of 2^" + order, t);
+            throw t;
+        }
         return Result.done();
     }
 
@@ -233,21 +310,41 @@ public final class CapBuddyPool {
     }
 
     /**
-     * Asks the kernel whether any of the frames is mapped, without side effects: Page_Map of a
-     * mapped cap into the probe VSpace fails its one-mapping-per-cap check (InvalidCapability or
-     * InvalidArgument) before any walk; an unmapped cap fails on the missing page tables
-     * (FailedLookup), or maps, which is undone at once.
+     * Asks the kernel whether any of the frames' own caps is mapped, without side effects: Page_Map
+     * of a mapped cap into the probe VSpace fails its one-mapping-per-cap check (InvalidCapability
+     * or InvalidArgument) before any walk; an unmapped cap fails on the missing page tables
+     * (FailedLookup), or maps, which is undone at once (also if the undo is what gets cut short).
      */
     private Result<Void> checkUnmapped(long first, int frames) {
         for (int i = 0; i < frames; i++) {
             long frame = first + i;
-            InvocationResult probe = sel4.pageMap(frame, config.probeVSpace(), PROBE_VADDR, CapRights.READ_ONLY, 0);
-            if (probe.isOk()) {
-                sel4.pageUnmap(frame);
-            } else if (probe.error() == Sel4Error.INVALID_ARGUMENT || probe.error() == Sel4Error.INVALID_CAPABILITY) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "frame " + frame + " is still mapped; unmap it first");
-            } else if (probe.error() != Sel4Error.FAILED_LOOKUP) {
-                return Result.fail(AllocError.kernel("checking that frame " + frame + " is unmapped", probe));
+            try (Undo undo = Undo.begin(guard, "probing whether frame " + frame + " is mapped")) {
+                InvocationResult probe = sel4.pageMap(frame, probeVSpace, PROBE_VADDR, CapRights.READ_ONLY, 0);
+                if (probe.isOk()) {
+                    undo.push(() -> CapOps.check("Page_Unmap", sel4.pageUnmap(frame)));
+                } else if (probe.error() == Sel4Error.INVALID_ARGUMENT
+                        || probe.error() == Sel4Error.INVALID_CAPABILITY) {
+                    return Result.fail(AllocErrorKind.BAD_ARGUMENT,
+                            "frame " + frame + " is still mapped; unmap it first");
+                } else if (probe.error() != Sel4Error.FAILED_LOOKUP) {
+                    return Result.fail(AllocError.kernel("checking that frame " + frame + " is unmapped", probe));
+                }
+                // The probe's own mapping, if any, is undone when the log closes.
+            }
+        }
+        return Result.done();
+    }
+
+    /**
+     * Revokes each frame's own cap: every copy derived from it is deleted, and deleting a mapped
+     * copy removes its mapping. A revoke cut short leaves the block allocated, with some copies
+     * gone; the free can be asked again.
+     */
+    private Result<Void> revokeCopies(long first, int frames) {
+        for (int i = 0; i < frames; i++) {
+            Result<Void> revoked = CapOps.revoke(sel4, inner.cspaceMakePath(first + i));
+            if (!revoked.isOk()) {
+                return revoked;
             }
         }
         return Result.done();
@@ -257,6 +354,7 @@ public final class CapBuddyPool {
 
     /** True when the 2^numBits frames from {@code cptr} are slots of one pool tree. */
     public boolean isFromPool(long cptr, int numBits) {
+        guard.check();
         if (numBits < 0 || numBits > BuddyTree.MAX_ORDER) {
             return false;
         }
@@ -276,6 +374,7 @@ public final class CapBuddyPool {
 
     /** The physical address of a pool frame. */
     public Result<Long> paddrOf(long cptr) {
+        guard.check();
         Tree tree = treeOf(cptr);
         if (tree == null) {
             return notFromPool(cptr);
@@ -299,12 +398,13 @@ public final class CapBuddyPool {
         }
         int largest = Math.max(ramTrees.largest(), deviceTrees.largest());
         return new PoolStats(all.size(), devices, spare, freeFrames, byOrder, largest,
-                all.size() * TREE_RECORD_BYTES, created, returned);
+                all.size() * TREE_RECORD_BYTES, created, returned, owed.size());
     }
 
-    /** Gives back every fully free tree now, spares included. */
+    /** Pays what given-back trees still owe, then gives back every fully free tree now, spares included. */
     public Result<Void> releaseSpares() {
-        Result<Void> outcome = Result.done();
+        guard.check();
+        Result<Void> outcome = payOwed();
         for (Tree t : new ArrayList<>(all)) {
             if (t.buddy.isEmpty()) {
                 Result<Void> r = destroyTree(t);
@@ -329,90 +429,131 @@ public final class CapBuddyPool {
     /**
      * Makes a tree: bookkeeping, a 4 MiB untyped (at {@code paddr} if given; device memory only
      * if allowed and RAM is not there), 1024 aligned slots, one Retype of 1024 frames. Each step
-     * is undone if a later one fails.
+     * is undone if a later one fails or throws.
      */
     private Result<Tree> createTree(long paddr, boolean canUseDevice) {
-        Result<Long> record = inner.bookkeepingAlloc(TREE_RECORD_BYTES);
-        if (!record.isOk()) {
-            return record.asFailure();
-        }
-        boolean device = false;
-        Result<VkaObject> untyped;
-        if (paddr == NO_PADDR) {
-            untyped = VkaObjects.alloc(inner, ObjectType.UNTYPED, TREE_BITS);
-        } else {
-            untyped = untypedAt(paddr, false);
-            if (!untyped.isOk() && canUseDevice) {
-                untyped = untypedAt(paddr, true);
-                device = untyped.isOk();
+        payOwed();
+        try (Undo undo = Undo.begin(guard, "making a CapBuddy tree")) {
+            Result<Long> record = inner.bookkeepingAlloc(TREE_RECORD_BYTES);
+            if (!record.isOk()) {
+                return record.asFailure();
             }
-        }
-        if (!untyped.isOk()) {
-            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
-            return untyped.asFailure();
-        }
-        Result<CSpacePath> slots = inner.cspaceAllocContiguous(SLOT_RUN_BITS);
-        if (!slots.isOk()) {
-            VkaObjects.free(inner, untyped.value());
-            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
-            return slots.asFailure();
-        }
-        CSpacePath run = slots.value();
-        InvocationResult retyped = sel4.untypedRetype(untyped.value().cptr(), ObjectType.SMALL_PAGE, FRAME_BITS,
-                run.root(), run.dest(), run.destDepth(), run.offset(), BuddyTree.FRAMES);
-        Result<Long> base = retyped.isOk() ? VkaObjects.paddr(inner, untyped.value()) : null;
-        if (!retyped.isOk() || !base.isOk()) {
-            if (retyped.isOk()) {
-                CapOps.revoke(sel4, inner.cspaceMakePath(untyped.value().cptr()));
+            undo.push(() -> inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES));
+            boolean device = false;
+            Result<VkaObject> untyped;
+            if (paddr == NO_PADDR) {
+                untyped = VkaObjects.alloc(inner, ObjectType.UNTYPED, TREE_BITS);
+            } else {
+                untyped = untypedAt(paddr, false);
+                if (!untyped.isOk() && canUseDevice) {
+                    untyped = untypedAt(paddr, true);
+                    device = untyped.isOk();
+                }
             }
-            inner.cspaceFreeContiguous(run.capPtr(), SLOT_RUN_BITS);
-            VkaObjects.free(inner, untyped.value());
-            inner.bookkeepingFree(record.value(), TREE_RECORD_BYTES);
-            if (!retyped.isOk() && retyped.error() == Sel4Error.RANGE_ERROR) {
-                return Result.fail(new AllocError(AllocErrorKind.KERNEL, "the kernel refuses a Retype of 1024 frames ("
-                        + retyped + "): CapBuddy needs CONFIG_RETYPE_FAN_OUT_LIMIT of 1024", retyped));
+            if (!untyped.isOk()) {
+                return untyped.asFailure();
             }
-            return retyped.isOk() ? base.asFailure() : Result.fail(AllocError.kernel("Retype of 1024 frames", retyped));
+            VkaObject ut = untyped.value();
+            undo.push(() -> VkaObjects.free(inner, ut));
+            Result<CSpacePath> slots = inner.cspaceAllocContiguous(SLOT_RUN_BITS);
+            if (!slots.isOk()) {
+                return slots.asFailure();
+            }
+            CSpacePath run = slots.value();
+            undo.push(() -> inner.cspaceFreeContiguous(run.capPtr(), SLOT_RUN_BITS));
+            InvocationResult retyped = sel4.untypedRetype(ut.cptr(), ObjectType.SMALL_PAGE, FRAME_BITS,
+                    run.root(), run.dest(), run.destDepth(), run.offset(), BuddyTree.FRAMES);
+            if (!retyped.isOk()) {
+                if (retyped.error() == Sel4Error.RANGE_ERROR) {
+                    return Result.fail(new AllocError(AllocErrorKind.KERNEL, "the kernel refuses a Retype of 1024 "
+                            + "frames (" + retyped + "): CapBuddy needs CONFIG_RETYPE_FAN_OUT_LIMIT of 1024", retyped));
+                }
+                return Result.fail(AllocError.kernel("Retype of 1024 frames", retyped));
+            }
+            undo.push(() -> CapOps.revoke(sel4, inner.cspaceMakePath(ut.cptr())));
+            Result<Long> base = VkaObjects.paddr(inner, ut);
+            if (!base.isOk()) {
+                return base.asFailure();
+            }
+            Tree tree = new Tree(run.capPtr(), base.value(), device, ut, record.value());
+            register(tree);
+            undo.commit();
+            return Result.ok(tree);
         }
-        Tree tree = new Tree(run.capPtr(), base.value(), device, untyped.value(), record.value());
-        byCptr.put(tree.baseCptr >>> SLOT_RUN_BITS, tree);
-        byPaddr.put(tree.basePaddr >>> TREE_BITS, tree);
-        all.add(tree);
-        classes(tree).update(tree);
-        spare++;
-        created++;
-        return Result.ok(tree);
+    }
+
+    /** Puts a new tree in every index (a critical section: no call out). */
+    private void register(Tree tree) {
+        try {
+            byCptr.put(tree.baseCptr >>> SLOT_RUN_BITS, tree);
+            byPaddr.put(tree.basePaddr >>> TREE_BITS, tree);
+            all.add(tree);
+            classes(tree).update(tree);
+            spare++;
+            created++;
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool registering a new tree", t);
+            throw t;
+        }
     }
 
     private Result<VkaObject> untypedAt(long paddr, boolean device) {
-        Result<Long> slot = inner.cspaceAlloc();
-        if (!slot.isOk()) {
-            return slot.asFailure();
+        try (Undo undo = Undo.begin(guard, "taking the untyped at 0x" + Long.toHexString(paddr))) {
+            Result<Long> slot = inner.cspaceAlloc();
+            if (!slot.isOk()) {
+                return slot.asFailure();
+            }
+            undo.push(() -> inner.cspaceFree(slot.value()));
+            Result<Long> cookie = inner.utspaceAllocAt(inner.cspaceMakePath(slot.value()), ObjectType.UNTYPED,
+                    TREE_BITS, paddr, device);
+            if (!cookie.isOk()) {
+                return cookie.asFailure();
+            }
+            undo.commit();
+            return Result.ok(new VkaObject(slot.value(), cookie.value(), ObjectType.UNTYPED, TREE_BITS));
         }
-        Result<Long> cookie = inner.utspaceAllocAt(inner.cspaceMakePath(slot.value()), ObjectType.UNTYPED, TREE_BITS,
-                paddr, device);
-        if (!cookie.isOk()) {
-            inner.cspaceFree(slot.value());
-            return cookie.asFailure();
-        }
-        return Result.ok(new VkaObject(slot.value(), cookie.value(), ObjectType.UNTYPED, TREE_BITS));
     }
 
-    /** Revokes the 1024 frame caps (the tree is fully free) and gives slots, untyped and record back. */
+    /**
+     * Revokes the 1024 frame caps (the tree is fully free), takes the tree out of every index, and
+     * gives slots, untyped and record back. Giving back cannot be undone once the frames are gone,
+     * so what is not given back (a failed free, or one cut short by a throwable) stays owed and
+     * is paid by the next operation that makes a tree, or by {@link #releaseSpares}.
+     */
     private Result<Void> destroyTree(Tree tree) {
         Result<Void> revoked = CapOps.revoke(sel4, inner.cspaceMakePath(tree.untyped.cptr()));
         if (!revoked.isOk()) {
             return revoked;
         }
-        classes(tree).remove(tree);
-        byCptr.remove(tree.baseCptr >>> SLOT_RUN_BITS);
-        byPaddr.remove(tree.basePaddr >>> TREE_BITS);
-        all.remove(tree);
-        spare--;
-        returned++;
-        Result<Void> untyped = VkaObjects.free(inner, tree.untyped);
-        Result<Void> slots = inner.cspaceFreeContiguous(tree.baseCptr, SLOT_RUN_BITS);
-        Result<Void> record = inner.bookkeepingFree(tree.recordAddress, TREE_RECORD_BYTES);
-        return !untyped.isOk() ? untyped : !slots.isOk() ? slots : record;
+        try {
+            classes(tree).remove(tree);
+            byCptr.remove(tree.baseCptr >>> SLOT_RUN_BITS);
+            byPaddr.remove(tree.basePaddr >>> TREE_BITS);
+            all.remove(tree);
+            spare--;
+            returned++;
+            owed.add(() -> VkaObjects.free(inner, tree.untyped));
+            owed.add(() -> inner.cspaceFreeContiguous(tree.baseCptr, SLOT_RUN_BITS));
+            owed.add(() -> inner.bookkeepingFree(tree.recordAddress, TREE_RECORD_BYTES));
+        } catch (Throwable t) {
+            guard.markBroken("the CapBuddy pool unregistering a tree", t);
+            throw t;
+        }
+        return payOwed();
+    }
+
+    /** Pays every owed free, oldest first; those that fail stay owed. A throwable stops the payment. */
+    private Result<Void> payOwed() {
+        Result<Void> outcome = Result.done();
+        for (int i = 0; i < owed.size(); ) {
+            Result<Void> paid = owed.get(i).pay();
+            if (paid.isOk()) {
+                owed.remove(i);
+            } else {
+                outcome = outcome.isOk() ? paid : outcome;
+                i++;
+            }
+        }
+        return outcome;
     }
 }

@@ -8,6 +8,7 @@ import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.ForwardingVka;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 
 /**
@@ -16,6 +17,29 @@ import org.capbuddy.libos.vka.Vka;
  * but frames passes through. It adds the three pool calls, and serves 4 KiB frames from the pool:
  * {@code VkaObjects} hands out the pool's own caps; a caller that names its own destination slot
  * gets a copy, whose cookie lets {@link #utspaceFree} give the frame back to the pool.
+ *
+ * <p>If the pool cannot serve a frame for want of memory, slots or bookkeeping, the frame comes
+ * from the inner vka instead (memory too fragmented for a 4 MiB tree can still hold single
+ * frames). Any other refusal, such as a kernel that will not Retype 1024 frames at once, is
+ * returned: a pool that cannot work is not silently replaced by the allocator it stands in for.
+ *
+ * <h2>Cookies</h2>
+ * A vka cookie is the untyped allocator's opaque handle on an object's memory. Three kinds meet
+ * here, told apart by their top bits:
+ * <pre>
+ *   63 62 61                                                   0
+ *  +--+--+------------------------------------------------------+
+ *  | 0| 0|  allocman's cookie: 1, 2, 3, ... (a counter)         |  from the inner vka
+ *  +--+--+------------------------------------------------------+
+ *  | 0| 1|  pool cptr of the frame copied into the caller's slot |  COPY_COOKIE_TAG | cptr
+ *  +--+--+------------------------------------------------------+
+ *  | 1| 1|  1 ............................................. 1 0  |  VkaObject.POOL_COOKIE (-2):
+ *  +--+--+------------------------------------------------------+  the caller holds the pool's
+ *                                                                   own cap, no copy, no slot
+ * </pre>
+ * Allocman's counter would need 2^62 allocations to reach the tag, and cptrs are below 2^62
+ * (a CSpace resolves at most 64 bits, and the pool's trees sit in slot runs allocman hands out),
+ * so no two kinds can be confused; negative cookies other than POOL_COOKIE are never made.
  */
 public final class CapBuddyVka extends ForwardingVka {
     /** Marks a cookie as "pool frame copied into the caller's slot"; the low bits are the pool cptr. */
@@ -23,9 +47,14 @@ public final class CapBuddyVka extends ForwardingVka {
 
     private final CapBuddyPool pool;
 
-    public CapBuddyVka(Vka inner, PoolConfig config) {
+    /**
+     * @param inner the vka the pool takes untypeds, slot runs and bookkeeping from
+     * @param config the pool's settings
+     * @param probeVSpace cptr of a VSpace with an ASID (the root task's) for the pool's free check
+     */
+    public CapBuddyVka(Vka inner, PoolConfig config, long probeVSpace) {
         super(inner);
-        this.pool = new CapBuddyPool(inner, config);
+        this.pool = new CapBuddyPool(inner, config, probeVSpace);
     }
 
     public CapBuddyPool pool() {
@@ -66,16 +95,28 @@ public final class CapBuddyVka extends ForwardingVka {
         }
         Result<Long> frame = pool.alloc(0, CapBuddyPool.NO_PADDR, canUseDevice);
         if (!frame.isOk()) {
-            return inner.utspaceAlloc(dest, type, sizeBits, canUseDevice);
+            return isShortage(frame.error()) ? inner.utspaceAlloc(dest, type, sizeBits, canUseDevice)
+                    : frame.asFailure();
         }
-        CSpacePath from = inner.cspaceMakePath(frame.value());
-        InvocationResult copied = inner.sel4().cnodeCopy(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),
-                from.capPtr(), from.capDepth(), CapRights.ALL);
-        if (!copied.isOk()) {
-            pool.free(frame.value(), 0);
-            return Result.fail(AllocError.kernel("copying a pool frame into slot " + dest.capPtr(), copied));
+        try (Undo undo = Undo.begin(sel4().guard(), "copying a pool frame into slot " + dest.capPtr())) {
+            undo.push(() -> pool.free(frame.value(), 0));
+            CSpacePath from = inner.cspaceMakePath(frame.value());
+            InvocationResult copied = inner.sel4().cnodeCopy(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),
+                    from.capPtr(), from.capDepth(), CapRights.ALL);
+            if (!copied.isOk()) {
+                return Result.fail(AllocError.kernel("copying a pool frame into slot " + dest.capPtr(), copied));
+            }
+            undo.commit();
+            return Result.ok(COPY_COOKIE_TAG | frame.value());
         }
-        return Result.ok(COPY_COOKIE_TAG | frame.value());
+    }
+
+    /** Refusals the inner vka may still be able to serve: the pool ran short, not broke. */
+    private static boolean isShortage(AllocError e) {
+        return switch (e.kind()) {
+            case OUT_OF_MEMORY, OUT_OF_SLOTS, OUT_OF_BOOKKEEPING, BUSY -> true;
+            default -> false;
+        };
     }
 
     @Override

@@ -1,27 +1,62 @@
 package org.capbuddy.libos.capbuddy;
 
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
+
 /**
  * How a CapBuddy pool behaves.
  *
  * @param spareTrees fully free trees kept instead of being given back at once, so that a load
  *     that hovers around a tree boundary does not build and destroy a tree on every call
- * @param checkUnmappedOnFree before a block goes back, ask the kernel whether any of its frame
- *     caps is still mapped (one invocation per frame, no side effect); a mapped frame makes the
- *     free an error. Off, the caller is trusted, as in the original
- * @param probeVSpace cptr of a VSpace with an ASID (the root task's) used by that check
+ * @param freeCheck what a free does to make sure no mapping of the block survives it
  */
-public record PoolConfig(int spareTrees, boolean checkUnmappedOnFree, long probeVSpace) {
+public record PoolConfig(int spareTrees, FreeCheck freeCheck) {
 
-    /** One spare tree, frees checked. */
-    public static PoolConfig defaults(long probeVSpace) {
-        return new PoolConfig(1, true, probeVSpace);
+    /** The most spare trees a configuration may ask for (4 GiB of spare frames). */
+    public static final int MAX_SPARE_TREES = 1024;
+
+    /** What a free checks before the frames can be handed out again. */
+    public enum FreeCheck {
+        /**
+         * Nothing: the caller promises that every cap derived from the block is deleted and the
+         * pool's own caps are unmapped (the original's behaviour). No kernel call; for workloads
+         * that never map or copy their frames, such as the benchmarks.
+         */
+        TRUSTED,
+        /**
+         * Every frame's own cap is probed (a mapped one refuses the free, with nothing changed) and
+         * then revoked, which deletes every copy made of it and so removes every mapping through a
+         * copy. Two kernel invocations per frame; no frame is handed out again while any cap to it
+         * is mapped anywhere.
+         */
+        REVOKE
+    }
+
+    public PoolConfig {
+        if (freeCheck == null) {
+            freeCheck = FreeCheck.REVOKE;
+        }
+    }
+
+    /** One spare tree, frees checked and copies revoked. */
+    public static PoolConfig defaults() {
+        return new PoolConfig(1, FreeCheck.REVOKE);
     }
 
     public PoolConfig withSpareTrees(int n) {
-        return new PoolConfig(n, checkUnmappedOnFree, probeVSpace);
+        return new PoolConfig(n, freeCheck);
     }
 
-    public PoolConfig withUnmappedCheck(boolean check) {
-        return new PoolConfig(spareTrees, check, probeVSpace);
+    public PoolConfig withFreeCheck(FreeCheck check) {
+        return new PoolConfig(spareTrees, check);
+    }
+
+    /** Done when this configuration can be used, else why not. */
+    public Result<Void> check() {
+        if (spareTrees < 0 || spareTrees > MAX_SPARE_TREES) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT,
+                    "spare trees must be 0.." + MAX_SPARE_TREES + ", got " + spareTrees);
+        }
+        return Result.done();
     }
 }

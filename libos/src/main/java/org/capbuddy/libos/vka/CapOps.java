@@ -41,7 +41,8 @@ public final class CapOps {
         return check("CNode_Revoke", sel4.cnodeRevoke(slot.root(), slot.capPtr(), slot.capDepth()));
     }
 
-    private static Result<Void> check(String what, InvocationResult r) {
+    /** An invocation's outcome as a {@link Result}: done, or a KERNEL error naming {@code what}. */
+    public static Result<Void> check(String what, InvocationResult r) {
         return r.isOk() ? Result.done() : Result.fail(AllocError.kernel(what, r));
     }
 }

@@ -1,5 +1,7 @@
 package org.capbuddy.libos.bootstrap;
 
+import org.capbuddy.libos.machine.MachineConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ class AllocmanIntegrationTest {
     @EnumSource(CSpaceLayout.class)
     void framesUntilTheMachineIsFullThenAllFreedReturnsToTheBootstrapState(CSpaceLayout layout) {
         LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
-        String baseline = fx.settledBalance();
+        var baseline = fx.settledBalance();
         long ramFree = fx.allocman.accounting().untypedBytesFree();
         long ramUntypeds = fx.kernel.bootInfo().ramUntypedBytes();
 
@@ -54,7 +56,7 @@ class AllocmanIntegrationTest {
         long seed = Long.getLong("libos.seed", 20261122L);
         SplittableRandom random = new SplittableRandom(seed);
         LibosFixture fx = LibosFixture.boot(layout, 256L << 20);
-        String baseline = fx.settledBalance();
+        var baseline = fx.settledBalance();
         List<VkaObject> live = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
             if (live.isEmpty() || random.nextInt(5) < 3) {
@@ -97,12 +99,12 @@ class AllocmanIntegrationTest {
     @ParameterizedTest
     @EnumSource(CSpaceLayout.class)
     void aTinyStaticPoolIsEnoughBecauseTheVirtualPoolGrowsOnDemand(CSpaceLayout layout) {
-        var kernel = LibosFixture.kernel(128L << 20, 12);
         // 12 KiB holds the 4096-slot bitmap (or the two-level L1 records), the untyped records and
         // the reserves' bookkeeping; everything after that lives in pages the virtual pool maps.
-        BootstrapConfig config = layout == CSpaceLayout.SINGLE_LEVEL ? BootstrapConfig.singleLevel(12 << 10)
-                : BootstrapConfig.twoLevel(6, 48 << 10);
-        LibosFixture fx = LibosFixture.boot(kernel, config);
+        MachineConfig small = MachineConfig.capBuddy(128L << 20).withoutPool();
+        LibosFixture fx = LibosFixture.boot(layout == CSpaceLayout.SINGLE_LEVEL
+                ? small.singleLevel(12).withStaticPoolBytes(12 << 10)
+                : small.twoLevel(12, 6).withStaticPoolBytes(48 << 10));
         List<VkaObject> frames = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             Result<VkaObject> f = VkaObjects.allocFrame(fx.vka, 12);

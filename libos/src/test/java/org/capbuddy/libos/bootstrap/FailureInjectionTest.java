@@ -1,5 +1,7 @@
 package org.capbuddy.libos.bootstrap;
 
+import org.capbuddy.libos.machine.MachineConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -84,10 +86,10 @@ class FailureInjectionTest {
     @MethodSource("layoutsAndInjectors")
     void anAllocationThatGrowsTheBookkeepingPoolFailsAtEveryStepAndLosesNothing(CSpaceLayout layout,
                                                                               Injector injector) {
-        var kernel = LibosFixture.kernel(128L << 20, 12);
-        BootstrapConfig config = layout == CSpaceLayout.SINGLE_LEVEL ? BootstrapConfig.singleLevel(12 << 10)
-                : BootstrapConfig.twoLevel(6, 48 << 10);
-        LibosFixture fx = LibosFixture.boot(kernel, config);
+        MachineConfig small = MachineConfig.capBuddy(128L << 20).withoutPool();
+        LibosFixture fx = LibosFixture.boot(layout == CSpaceLayout.SINGLE_LEVEL
+                ? small.singleLevel(12).withStaticPoolBytes(12 << 10)
+                : small.twoLevel(12, 6).withStaticPoolBytes(48 << 10));
         VirtualPool pool = fx.allocman.mspace().virtualPool();
         Operation frame = new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12));
         // Fill until the next frame's records need a new pool page: allocate one, and if it made
@@ -120,7 +122,7 @@ class FailureInjectionTest {
      * balance and the invariants must be exactly as before. Returns the number of failure points.
      */
     private static int failAtEveryStep(LibosFixture fx, Injector injector, Operation op, String label) {
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
         int failures = 0;
         for (int step = 1; step < 500; step++) {
             if (injector == Injector.KERNEL) {

@@ -32,7 +32,7 @@ class VkaContractTest {
         VkaObject large = VkaObjects.allocAt(fx.vka, ObjectType.LARGE_PAGE, 21, 0x4400_0000L).value();
         assertThat(fx.vka.sel4().pageGetAddress(large.cptr()).mr(0)).isEqualTo(0x4400_0000L);
 
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
         assertThat(VkaObjects.allocAt(fx.vka, ObjectType.SMALL_PAGE, 12, paddr).error().kind())
                 .as("already allocated").isNotNull();
         assertThat(VkaObjects.allocAt(fx.vka, ObjectType.SMALL_PAGE, 12, paddr + 8).error().kind())
@@ -54,7 +54,7 @@ class VkaContractTest {
     void badInputIsAnErrorAndChangesNothing(CSpaceLayout layout) {
         LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
         VkaObject live = VkaObjects.allocFrame(fx.vka, 12).value();
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
 
         assertThat(fx.vka.cspaceFree(3).error().kind()).as("a boot cap's slot").isEqualTo(AllocErrorKind.NOT_ALLOCATED);
         assertThat(fx.vka.cspaceFree(-1).isOk()).isFalse();
@@ -73,7 +73,7 @@ class VkaContractTest {
         assertThat(fx.settledBalance()).isEqualTo(before);
 
         assertThat(VkaObjects.free(fx.vka, live).isOk()).isTrue();
-        String freed = fx.settledBalance();
+        var freed = fx.settledBalance();
         Result<Void> again = VkaObjects.free(fx.vka, live);
         assertThat(again.isOk()).as("double free").isFalse();
         assertThat(fx.settledBalance()).isEqualTo(freed);
@@ -106,7 +106,7 @@ class VkaContractTest {
     void aMappingThatFailsPartWayGivesBackTheTablesItMade(CSpaceLayout layout) {
         LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
         VkaObject frame = VkaObjects.allocFrame(fx.vka, 12).value();
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
         ContextObjects tables = new ContextObjects(fx.allocman);
         int failures = 0;
         for (int step = 1; ; step++) {

@@ -1,5 +1,10 @@
 package org.capbuddy.libos.capbuddy;
 
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.VkaObject;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -57,7 +62,7 @@ class CapBuddyPoolTest {
     @EnumSource(CSpaceLayout.class)
     void everythingFreedGivesTreesSlotsUntypedsAndBookkeepingBack(CSpaceLayout layout) {
         PoolFixture fx = new PoolFixture(layout, 256L << 20, 0, true);
-        String baseline = fx.settledBalance();
+        var baseline = fx.settledBalance();
         List<CSpacePath> blocks = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             int bits = 12 + (i * 7) % 11;
@@ -205,23 +210,39 @@ class CapBuddyPoolTest {
     }
 
     @Test
-    void withoutFanOut1024TheMissIsAClearErrorThatLeavesNothingBehind() {
-        var kernel = org.capbuddy.kernel.Kernel.boot(org.capbuddy.kernel.KernelConfig.capBuddy(256L << 20)
-                .withRetypeFanOutLimit(256));
-        var booted = org.capbuddy.libos.bootstrap.LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
-                org.capbuddy.libos.bootstrap.BootstrapConfig.singleLevel(64 << 10)).value();
-        CapBuddyVka vka = new CapBuddyVka(booted.vka(), PoolConfig.defaults(booted.vspace()));
-        booted.allocman().releaseReserves();
-        String before = booted.allocman().accounting().balanceKey();
-        booted.allocman().fillReserves();
+    void aMachineWhosePoolCouldNeverMakeATreeIsRefusedWhenItIsBuilt() {
+        var lowFanOut = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withFanOut(256));
+        assertThat(lowFanOut.isOk()).isFalse();
+        assertThat(lowFanOut.error().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
+        assertThat(lowFanOut.error().detail()).contains("fan-out limit of at least 1024, got 256");
+
+        var smallL2 = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).twoLevel(12, 8));
+        assertThat(smallL2.isOk()).isFalse();
+        assertThat(smallL2.error().detail()).contains("L2 CNodes of 2^8 slots cannot hold them");
+
+        var tinyRoot = LibosMachine.boot(MachineConfig.capBuddy(64L << 20).singleLevel(10));
+        assertThat(tinyRoot.isOk()).isFalse();
+        assertThat(tinyRoot.error().detail()).contains("1024 consecutive free slots");
+
+        assertThat(LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withFanOut(256).withoutPool()).isOk()).isTrue();
+    }
+
+    @Test
+    void aPoolBuiltByHandWithoutFanOut1024GivesAClearErrorLeavesNothingBehindAndIsNotReplacedSilently() {
+        var machine = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withFanOut(256).withoutPool()).value();
+        var booted = machine.booted();
+        CapBuddyVka vka = new CapBuddyVka(booted.vka(), PoolConfig.defaults(), booted.vspace());
+        var before = machine.balance();
+
         Result<CSpacePath> r = vka.utspaceTryAllocFromPool(12, -1, false);
         assertThat(r.isOk()).isFalse();
         assertThat(r.error().detail()).contains("FAN_OUT_LIMIT of 1024");
-        booted.allocman().releaseReserves();
-        assertThat(booted.allocman().accounting().balanceKey()).isEqualTo(before);
-        booted.allocman().fillReserves();
-        // Plain frames still work: VkaObjects falls back to allocman.
-        assertThat(VkaObjects.allocFrame(vka, 12).isOk()).isTrue();
+        Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
+        assertThat(frame.isOk()).as("a frame from a pool that cannot work: %s", frame).isFalse();
+        assertThat(frame.error().detail()).contains("FAN_OUT_LIMIT of 1024");
+
+        assertThat(machine.balance()).isEqualTo(before);
+        assertThat(machine.kernel().checkInvariants().ok()).isTrue();
     }
 
     @Test

@@ -16,7 +16,7 @@ class PoolFailureInjectionTest {
     void makingATreeFailedAtEveryStepLosesNothing(CSpaceLayout layout) {
         for (boolean kernelSide : new boolean[] {true, false}) {
             PoolFixture fx = new PoolFixture(layout, 256L << 20, 0, true);
-            String before = fx.settledBalance();
+            var before = fx.settledBalance();
             int failures = 0;
             for (int step = 1; step < 200; step++) {
                 if (kernelSide) {

@@ -3,36 +3,40 @@ package org.capbuddy.libos.capbuddy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.capbuddy.kernel.Kernel;
-import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.libos.bootstrap.Booted;
-import org.capbuddy.libos.bootstrap.BootstrapConfig;
 import org.capbuddy.libos.bootstrap.CSpaceLayout;
-import org.capbuddy.libos.bootstrap.LibosBootstrap;
+import org.capbuddy.libos.machine.AllocatorBalance;
+import org.capbuddy.libos.machine.LibosMachine;
+import org.capbuddy.libos.machine.MachineConfig;
 
-/** A kernel in the CapBuddy configuration, allocman, and a pool in front of it. */
+/** A machine in the CapBuddy configuration with the pool in front of allocman. */
 final class PoolFixture {
+    final LibosMachine machine;
     final Kernel kernel;
     final Booted booted;
     final CapBuddyVka vka;
     final CapBuddyPool pool;
 
-    PoolFixture(CSpaceLayout layout, long ramBytes, int spareTrees, boolean checkUnmapped) {
-        this.kernel = layout == CSpaceLayout.SINGLE_LEVEL ? Kernel.boot(KernelConfig.capBuddy(ramBytes))
-                : Kernel.boot(KernelConfig.capBuddy(ramBytes).withRootCNodeBits(12));
-        BootstrapConfig boot = layout == CSpaceLayout.SINGLE_LEVEL ? BootstrapConfig.singleLevel(64 << 10)
-                : BootstrapConfig.twoLevel(10, 64 << 10);
-        var r = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(), boot);
-        assertThat(r.isOk()).as("bootstrap: %s", r).isTrue();
-        this.booted = r.value();
-        this.vka = new CapBuddyVka(booted.vka(), new PoolConfig(spareTrees, checkUnmapped, booted.vspace()));
+    /**
+     * @param layout single-level (the 18-bit root CNode) or two-level (a 12-bit root as L1, L2 CNodes of 2^10)
+     * @param revokeOnFree the pool's free check: {@link PoolConfig.FreeCheck#REVOKE} or trusted
+     */
+    PoolFixture(CSpaceLayout layout, long ramBytes, int spareTrees, boolean revokeOnFree) {
+        MachineConfig config = MachineConfig.capBuddy(ramBytes).withPool(new PoolConfig(spareTrees,
+                revokeOnFree ? PoolConfig.FreeCheck.REVOKE : PoolConfig.FreeCheck.TRUSTED));
+        var booted = LibosMachine.boot(layout == CSpaceLayout.SINGLE_LEVEL ? config : config.twoLevel(12, 10));
+        assertThat(booted.isOk()).as("boot: %s", booted).isTrue();
+        this.machine = booted.value();
+        this.kernel = machine.kernel();
+        this.booted = machine.booted();
+        this.vka = machine.pool().orElseThrow();
         this.pool = vka.pool();
     }
 
-    /** Allocman's balance with its reserves handed back (see the libos bootstrap tests). */
-    String settledBalance() {
-        assertThat(booted.allocman().releaseReserves().isOk()).isTrue();
-        String balance = booted.allocman().accounting().balanceKey();
-        assertThat(booted.allocman().fillReserves().isOk()).isTrue();
+    /** The allocators' settled balance: pool spares and allocman's reserves given back (see {@link LibosMachine#balance()}). */
+    AllocatorBalance settledBalance() {
+        AllocatorBalance balance = machine.balance();
+        assertThat(balance.unsettled()).as("settled: %s", balance).isZero();
         return balance;
     }
 

@@ -31,6 +31,8 @@ import org.capbuddy.libos.vspace.PagingStructure;
  */
 public final class FrameTable {
     public static final int REF_BITS = 19;
+    /** The most frames a table can hold: every 19-bit reference but 0, which means "no frame". */
+    public static final int MAX_FRAMES = (1 << REF_BITS) - 1;
     public static final int NULL_FRAME = 0;
     /** Where frame contents appear in SOS's address space. */
     public static final long WINDOW = 0x82_0000_0000L;
@@ -52,21 +54,34 @@ public final class FrameTable {
     /** The window tables each live frame's allocation had to make (only frames that made some). */
     private final Map<Integer, List<PagingStructure>> tablesMadeBy = new HashMap<>();
 
-    /**
-     * @param vka where frames come from
-     * @param sosVSpace cptr of SOS's own VSpace
-     * @param sosCpu SOS's own processor, for zeroing frames through the window
-     * @param limit the most frames in use at once (at most 2^19 - 1)
-     */
-    public FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
+    private FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
         this.vka = vka;
         this.sel4 = vka.sel4();
         this.sosVSpace = sosVSpace;
         this.sosCpu = sosCpu;
-        this.limit = Math.max(0, Math.min(limit, (1 << REF_BITS) - 1));
+        this.limit = limit;
         this.tables = new VkaTables(vka);
-        this.frames = new VkaObject[this.limit + 1];
-        this.freeRefs = new int[this.limit + 1];
+        this.frames = new VkaObject[limit + 1];
+        this.freeRefs = new int[limit + 1];
+    }
+
+    /**
+     * An empty frame table, or why not.
+     *
+     * @param vka where frames come from
+     * @param sosVSpace cptr of SOS's own VSpace
+     * @param sosCpu SOS's own processor, for zeroing frames through the window
+     * @param limit the most frames in use at once: 1 .. {@link #MAX_FRAMES}
+     */
+    public static Result<FrameTable> create(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
+        if (vka == null || sosCpu == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a frame table needs a vka and SOS's processor");
+        }
+        if (limit < 1 || limit > MAX_FRAMES) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the frame table limit must be 1.." + MAX_FRAMES
+                    + " frames (" + REF_BITS + "-bit frame references), got " + limit);
+        }
+        return Result.ok(new FrameTable(vka, sosVSpace, sosCpu, limit));
     }
 
     /** A zero-filled frame, or an error when the limit is reached or memory is out. */

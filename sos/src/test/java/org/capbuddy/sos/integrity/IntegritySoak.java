@@ -56,7 +56,7 @@ final class IntegritySoak {
 
     /** Runs {@code rounds} rounds and tears everything down. */
     void run(int rounds) throws MemoryFault {
-        String balance = fx.balance();
+        var balance = fx.balance();
         long framesBefore = fx.sos.pages().framesMapped();
         while (live.size() < processes) {
             create();

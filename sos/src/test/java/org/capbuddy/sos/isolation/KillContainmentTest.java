@@ -74,7 +74,7 @@ class KillContainmentTest {
     @MethodSource("killsAndAllocators")
     void aKillNeverDisturbsAnotherProcessOrSos(Kill kill, boolean usePool) throws MemoryFault {
         SosFixture fx = new SosFixture(usePool);
-        String balance = fx.balance();
+        var balance = fx.balance();
         List<PatternedProcess> neighbours = new ArrayList<>();
         for (int i = 0; i < NEIGHBOURS; i++) {
             neighbours.add(PatternedProcess.create(fx, 1000 * (i + 1), 8 + i, 4, 4));

@@ -1,0 +1,141 @@
+package org.capbuddy.libos.machine;
+
+import org.capbuddy.kernel.KernelConfig;
+import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.bootstrap.CSpaceLayout;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
+
+/**
+ * Everything that decides how a machine is brought up, below SOS: the board's RAM, the kernel's
+ * build options that matter to the allocators (root CNode size, Retype fan-out), how allocman
+ * lays out its CSpace and its static bookkeeping pool, whether the CapBuddy pool stands in front
+ * of allocman and how, and the seed of the run.
+ *
+ * @param ramBytes RAM of the board, at {@code 0x4000_0000}
+ * @param rootCNodeBits {@code CONFIG_ROOT_CNODE_SIZE_BITS}
+ * @param fanOut {@code CONFIG_RETYPE_FAN_OUT_LIMIT}
+ * @param layout allocman's CSpace: the root CNode alone, or the root as level 1 of two
+ * @param l2Bits radix of the L2 CNodes (two-level only; 0 for single-level)
+ * @param staticPoolBytes allocman's static bookkeeping pool
+ * @param pool the CapBuddy pool's settings, or null for plain allocman
+ * @param seed the seed of every random choice a run on this machine makes (the machine itself
+ *     makes none; workloads and fuzzers draw from {@link LibosMachine#random()})
+ */
+public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpaceLayout layout, int l2Bits,
+                            long staticPoolBytes, PoolConfig pool, long seed) {
+
+    /** CapBuddy's retype fan-out: one Retype makes a whole tree of 1024 frames. */
+    public static final int POOL_FAN_OUT = 1024;
+    /** The slot run one pool tree needs: 2^10 aligned slots in one CNode. */
+    public static final int POOL_SLOT_RUN_BITS = 10;
+    public static final long DEFAULT_STATIC_POOL_BYTES = 64 << 10;
+
+    /**
+     * The CapBuddy configuration the original documents: an 18-bit single-level root CNode,
+     * fan-out 1024, the pool in front of allocman with its default settings, seed 1.
+     */
+    public static MachineConfig capBuddy(long ramBytes) {
+        return new MachineConfig(ramBytes, 18, POOL_FAN_OUT, CSpaceLayout.SINGLE_LEVEL, 0, DEFAULT_STATIC_POOL_BYTES,
+                PoolConfig.defaults(), 1);
+    }
+
+    public boolean hasPool() {
+        return pool != null;
+    }
+
+    public MachineConfig withRam(long bytes) {
+        return new MachineConfig(bytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, seed);
+    }
+
+    public MachineConfig withPool(PoolConfig settings) {
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, settings, seed);
+    }
+
+    public MachineConfig withoutPool() {
+        return withPool(null);
+    }
+
+    public MachineConfig withFanOut(int limit) {
+        return new MachineConfig(ramBytes, rootCNodeBits, limit, layout, l2Bits, staticPoolBytes, pool, seed);
+    }
+
+    /** allocman's CSpace is the root CNode of 2^rootBits slots. */
+    public MachineConfig singleLevel(int rootBits) {
+        return new MachineConfig(ramBytes, rootBits, fanOut, CSpaceLayout.SINGLE_LEVEL, 0, staticPoolBytes, pool,
+                seed);
+    }
+
+    /** allocman's CSpace is two-level: the root CNode of 2^rootBits slots as level 1, L2 CNodes of 2^l2. */
+    public MachineConfig twoLevel(int rootBits, int l2) {
+        return new MachineConfig(ramBytes, rootBits, fanOut, CSpaceLayout.TWO_LEVEL, l2, staticPoolBytes, pool, seed);
+    }
+
+    public MachineConfig withStaticPoolBytes(long bytes) {
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, bytes, pool, seed);
+    }
+
+    public MachineConfig withSeed(long s) {
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, s);
+    }
+
+    /** The kernel's configuration: the virt board with this RAM and these build options. */
+    public KernelConfig kernelConfig() {
+        return KernelConfig.capBuddy(ramBytes).withBoard(Board.virt(ramBytes)).withRootCNodeBits(rootCNodeBits)
+                .withRetypeFanOutLimit(fanOut);
+    }
+
+    /** allocman's bootstrap configuration. */
+    public BootstrapConfig bootstrapConfig() {
+        return layout == CSpaceLayout.TWO_LEVEL ? BootstrapConfig.twoLevel(l2Bits, staticPoolBytes)
+                : BootstrapConfig.singleLevel(staticPoolBytes);
+    }
+
+    /**
+     * Done when the configuration can be built, else why not. What only the built machine can
+     * tell (whether the CSpace has a free 1024-slot run) is checked by {@link LibosMachine#boot}.
+     */
+    public Result<Void> check() {
+        if (layout == null) {
+            return bad("no CSpace layout");
+        }
+        if (ramBytes <= 0 || (ramBytes & 4095) != 0 || ramBytes > Board.maxVirtRam()) {
+            return bad("RAM must be a positive multiple of 4 KiB up to " + Board.maxVirtRam() + " bytes, got "
+                    + ramBytes);
+        }
+        if (layout == CSpaceLayout.TWO_LEVEL && (l2Bits < 1 || l2Bits > 24)) {
+            return bad("two-level L2 CNodes must have 2^1..2^24 slots, got 2^" + l2Bits);
+        }
+        if (staticPoolBytes < 4096 || (staticPoolBytes & 4095) != 0) {
+            return bad("the static bookkeeping pool must be a multiple of 4 KiB of at least 4 KiB, got "
+                    + staticPoolBytes);
+        }
+        var kernelProblem = kernelConfig().problem();
+        if (kernelProblem != null) {
+            return bad(kernelProblem);
+        }
+        if (pool == null) {
+            return Result.done();
+        }
+        Result<Void> settings = pool.check();
+        if (!settings.isOk()) {
+            return settings;
+        }
+        if (fanOut < POOL_FAN_OUT) {
+            return bad("the CapBuddy pool makes each tree with one Retype of 1024 frames, so it needs a retype "
+                    + "fan-out limit of at least " + POOL_FAN_OUT + ", got " + fanOut
+                    + " (use plain allocman, or raise the fan-out)");
+        }
+        if (layout == CSpaceLayout.TWO_LEVEL && l2Bits < POOL_SLOT_RUN_BITS) {
+            return bad("the CapBuddy pool needs 1024 consecutive slots in one CNode for each tree, and L2 CNodes of 2^"
+                    + l2Bits + " slots cannot hold them (use L2 CNodes of 2^10 slots or more)");
+        }
+        return Result.done();
+    }
+
+    private static Result<Void> bad(String why) {
+        return Result.fail(AllocErrorKind.BAD_ARGUMENT, why);
+    }
+}
