@@ -26,6 +26,15 @@ class FuzzCommandTest {
     }
 
     @Test
+    void aCheckIntervalLongerThanOneChunkStillChecksOnThatInterval() {
+        // Soaks run in chunks of 100,000 operations; the interval counts across them.
+        String[] kernel = run("fuzz", "--layer", "kernel", "--ops", "250000", "--seed", "5", "--check-every", "150000");
+        assertThat(kernel[0]).as(kernel[2]).isEqualTo("0");
+        // One periodic check at operation 150,000, and one at the end of each of the three chunks.
+        assertThat(kernel[1]).contains("250,000 operations, seed 5, 4 invariant checks");
+    }
+
+    @Test
     void badOptionsAreRefused() {
         assertThat(run("fuzz", "--layer", "vm")[2]).contains("--layer must be kernel, libos or sos");
         assertThat(run("fuzz", "--layer", "kernel", "--ops", "0")[0]).isEqualTo("2");

@@ -67,7 +67,7 @@ public final class FuzzCommand implements Callable<Integer> {
                                 + " operations: " + report;
                         progress.step(n);
                     }
-                    checks = fuzzer.operations() / checkEvery;
+                    checks = fuzzer.invariantChecks();
                 }
                 case "libos" -> {
                     LibosFuzzer fuzzer = new LibosFuzzer(seed);
@@ -93,7 +93,7 @@ public final class FuzzCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (failure != null) {
             spec.commandLine().getErr().println("FAILED: " + failure);
-            spec.commandLine().getErr().println("re-run: ./capbuddy fuzz --layer " + layer + " --seed " + seed + " --ops " + ops);
+            spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery));
             return 1;
         }
         out.printf("fuzz %s: %,d operations, seed %d, %,d invariant checks, all held (%.1f s)%n", layer, ops, seed,
@@ -101,6 +101,12 @@ public final class FuzzCommand implements Callable<Integer> {
         out.print(detail);
         out.flush();
         return 0;
+    }
+
+    /** The command that runs the same soak again, every option that shapes it included. */
+    static String rerunLine(String layer, long seed, long ops, int checkEvery) {
+        return "re-run: ./capbuddy fuzz --layer " + layer + " --seed " + seed + " --ops " + ops + " --check-every "
+                + checkEvery;
     }
 
     /**

@@ -46,6 +46,7 @@ public final class KernelFuzzer {
     private final long windowStart;
     private final CNode rootCNode;
     private long operations;
+    private long invariantChecks;
 
     public KernelFuzzer(long seed) {
         this.random = new SplittableRandom(seed);
@@ -106,19 +107,30 @@ public final class KernelFuzzer {
         return operations;
     }
 
-    /** Runs {@code count} operations, checking invariants every {@code checkEvery}; returns the first failure. */
+    /**
+     * Runs {@code count} operations, checking invariants after every {@code checkEvery}-th operation
+     * of the whole run (counted across calls, so a soak run in chunks checks as often as one run)
+     * and at the end; returns the first failure.
+     */
     public InvariantReport run(int count, int checkEvery) {
         for (int i = 0; i < count; i++) {
             step();
             operations++;
-            if ((i + 1) % checkEvery == 0) {
+            if (operations % checkEvery == 0) {
+                invariantChecks++;
                 InvariantReport report = kernel.checkInvariants();
                 if (!report.ok()) {
                     return report;
                 }
             }
         }
+        invariantChecks++;
         return kernel.checkInvariants();
+    }
+
+    /** Invariant checks made so far. */
+    public long invariantChecks() {
+        return invariantChecks;
     }
 
     private void step() {

@@ -95,8 +95,9 @@ public final class LibosFuzzer {
     }
 
     /**
-     * Runs {@code count} operations, checking invariants every {@code checkEvery}; returns null,
-     * or what went wrong (with the seed and the operation number).
+     * Runs {@code count} operations, checking invariants after every {@code checkEvery}-th operation
+     * of the whole run (counted across calls, so a soak run in chunks checks as often as one run);
+     * returns null, or what went wrong (with the seed and the operation number).
      */
     public String run(long count, int checkEvery) {
         for (long i = 0; i < count; i++) {
@@ -107,7 +108,7 @@ public final class LibosFuzzer {
                 problem = "threw " + e;
             }
             operations++;
-            if (problem == null && (i + 1) % checkEvery == 0) {
+            if (problem == null && operations % checkEvery == 0) {
                 invariantChecks++;
                 var report = kernel.checkInvariants();
                 problem = report.ok() ? null : report.toString();
