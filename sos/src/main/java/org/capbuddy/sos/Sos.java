@@ -1,34 +1,38 @@
 package org.capbuddy.sos;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.cpu.UserCpu;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.process.Processes;
 
 /**
  * SOS, the VM manager running as the root task: a frame table over the vka, processes with
  * their own CSpace, VSpace and regions, memory mapped on demand by its fault handler, and the
  * memory syscalls (brk, mmap, munmap, write, exit). It talks to the kernel only through
  * invocations.
+ *
+ * <p>Creating a process, and handling a fault that maps a page, either complete or leave
+ * everything as before, also when a throwable cuts them short. Tearing down cannot be undone: a
+ * throwable in the middle of it marks the machine broken (see {@link MachineGuard}).
  */
 public final class Sos {
     /** Radix of each process's CNode: slot 1 holds its badged fault endpoint. */
@@ -37,19 +41,20 @@ public final class Sos {
 
     private final Vka vka;
     private final Sel4 sel4;
-    private final long asidPool;
+    private final MachineGuard guard;
+    private final AsidPools asids;
     private final FrameTable frames;
     private final ProcessPages pages;
-    private final Map<Integer, Process> processes = new HashMap<>();
+    private final Processes processes = new Processes();
     private final FaultHandler faults;
     private final StringBuilder console = new StringBuilder();
     private final VkaObject endpoint;
-    private int nextPid = 1;
 
-    private Sos(Vka vka, long asidPool, FrameTable frames, VkaObject endpoint) {
+    private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint) {
         this.vka = vka;
         this.sel4 = vka.sel4();
-        this.asidPool = asidPool;
+        this.guard = sel4.guard();
+        this.asids = asids;
         this.frames = frames;
         this.pages = new ProcessPages(vka, frames);
         this.endpoint = endpoint;
@@ -60,13 +65,18 @@ public final class Sos {
      * Starts SOS in the root task.
      *
      * @param vka where every frame and object comes from (the CapBuddy pool's vka to use it)
-     * @param sosTcb, sosVSpace, asidPool the root task's own TCB, VSpace and ASID pool cptrs
-     * @param frameLimit the frame table's limit
+     * @param sosTcb the root task's TCB cptr (SOS's own thread, whose CPU zeroes frames)
+     * @param sosVSpace the root task's VSpace cptr, where the frame window is mapped
+     * @param asidControl the ASID control cptr, for new ASID pools
+     * @param asidPool the root task's initial ASID pool cptr
+     * @param frameLimit the frame table's limit: 1 .. {@link FrameTable#MAX_FRAMES}
      */
-    public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidPool, int frameLimit) {
+    public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidControl, long asidPool,
+                                    int frameLimit) {
         if (vka == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "SOS needs a vka");
         }
+        vka.sel4().guard().check();
         UserCpu sosCpu = vka.sel4().cpu(sosTcb).orElse(null);
         if (sosCpu == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + sosTcb + " is not SOS's TCB");
@@ -75,103 +85,142 @@ public final class Sos {
         if (!table.isOk()) {
             return table.asFailure();
         }
-        Result<VkaObject> ep = VkaObjects.allocEndpoint(vka);
-        if (!ep.isOk()) {
-            return ep.asFailure();
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "starting SOS")) {
+            Result<VkaObject> ep = VkaObjects.allocEndpoint(vka);
+            if (!ep.isOk()) {
+                return ep.asFailure();
+            }
+            undo.push(() -> VkaObjects.free(vka, ep.value()));
+            Sos sos = new Sos(vka, new AsidPools(vka, asidControl, asidPool), table.value(), ep.value());
+            InvocationResult bound = vka.sel4().bindFaultReceiver(ep.value().cptr(), sos.faults);
+            if (!bound.isOk()) {
+                return Result.fail(AllocError.kernel("binding SOS's fault endpoint", bound));
+            }
+            undo.commit();
+            return Result.ok(sos);
         }
-        Sos sos = new Sos(vka, asidPool, table.value(), ep.value());
-        InvocationResult bound = vka.sel4().bindFaultReceiver(ep.value().cptr(), sos.faults);
-        if (!bound.isOk()) {
-            VkaObjects.free(vka, ep.value());
-            return Result.fail(AllocError.kernel("binding SOS's fault endpoint", bound));
-        }
-        return Result.ok(sos);
     }
 
-    /** Creates and starts a process with the standard layout and the given code and data sizes. */
+    /**
+     * Creates and starts a process with the standard layout and the given code and data sizes:
+     * a CNode holding its badged fault endpoint, a VSpace with an ASID, a TCB. Every step is undone
+     * if a later one fails or throws, and a failed creation uses up no pid.
+     */
     public Result<Process> createProcess(long codeBytes, long dataBytes) {
+        guard.check();
         Result<AddressSpace> as = AddressSpace.standard(codeBytes, dataBytes);
         if (!as.isOk()) {
             return as.asFailure();
         }
-        List<VkaObject> made = new ArrayList<>();
-        int pid = nextPid;
-        Result<VkaObject> cnode = keep(made, VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS));
-        Result<VkaObject> vspace = cnode.isOk() ? keep(made, VkaObjects.allocVSpace(vka)) : cnode;
-        Result<VkaObject> tcb = vspace.isOk() ? keep(made, VkaObjects.allocTcb(vka)) : vspace;
-        if (!tcb.isOk()) {
-            return undo(made, tcb.error());
+        int pid = processes.nextPid();
+        try (Undo undo = Undo.begin(guard, "creating process " + pid)) {
+            Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
+            if (!cnode.isOk()) {
+                return cnode.asFailure();
+            }
+            undo.push(() -> VkaObjects.free(vka, cnode.value()));
+            Result<VkaObject> vspace = VkaObjects.allocVSpace(vka);
+            if (!vspace.isOk()) {
+                return vspace.asFailure();
+            }
+            // Deleting the VSpace also gives its ASID back.
+            undo.push(() -> {
+                Result<Void> freed = VkaObjects.free(vka, vspace.value());
+                asids.released();
+                return freed;
+            });
+            Result<VkaObject> tcb = VkaObjects.allocTcb(vka);
+            if (!tcb.isOk()) {
+                return tcb.asFailure();
+            }
+            undo.push(() -> VkaObjects.free(vka, tcb.value()));
+            CSpacePath slot = new CSpacePath(cnode.value().cptr(), FAULT_EP_SLOT, PROCESS_CNODE_BITS, 0, 0,
+                    FAULT_EP_SLOT, 1);
+            Result<Void> minted = CapOps.mint(sel4, slot, vka.cspaceMakePath(endpoint.cptr()), CapRights.ALL, pid);
+            if (!minted.isOk()) {
+                return minted.asFailure();
+            }
+            undo.push(() -> CapOps.delete(sel4, slot));
+            Result<Void> asid = asids.assign(vspace.value().cptr());
+            if (!asid.isOk()) {
+                return asid.asFailure();
+            }
+            long guardBits = 64 - PROCESS_CNODE_BITS;
+            InvocationResult space = sel4.tcbSetSpace(tcb.value().cptr(), FAULT_EP_SLOT, cnode.value().cptr(),
+                    guardBits, vspace.value().cptr(), 0);
+            if (!space.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_SetSpace", space));
+            }
+            InvocationResult resumed = sel4.tcbResume(tcb.value().cptr());
+            if (!resumed.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_Resume", resumed));
+            }
+            UserCpu cpu = sel4.cpu(tcb.value().cptr()).orElse(null);
+            if (cpu == null) {
+                return Result.fail(AllocErrorKind.KERNEL, "the new TCB's cptr " + tcb.value().cptr() + " names no TCB");
+            }
+            Process p = processes.add(tcb.value(), cnode.value(), vspace.value(), as.value(), cpu);
+            undo.commit();
+            return Result.ok(p);
         }
-        CSpacePath slot = new CSpacePath(cnode.value().cptr(), FAULT_EP_SLOT, PROCESS_CNODE_BITS, 0, 0, FAULT_EP_SLOT, 1);
-        Result<Void> minted = CapOps.mint(sel4, slot, vka.cspaceMakePath(endpoint.cptr()), CapRights.ALL, pid);
-        if (!minted.isOk()) {
-            return undo(made, minted.error());
-        }
-        InvocationResult asid = sel4.asidPoolAssign(asidPool, vspace.value().cptr());
-        if (!asid.isOk()) {
-            return undo(made, AllocError.kernel("ASIDPool_Assign", asid));
-        }
-        long guard = 64 - PROCESS_CNODE_BITS;
-        InvocationResult space = sel4.tcbSetSpace(tcb.value().cptr(), FAULT_EP_SLOT, cnode.value().cptr(), guard,
-                vspace.value().cptr(), 0);
-        if (!space.isOk()) {
-            return undo(made, AllocError.kernel("TCB_SetSpace", space));
-        }
-        sel4.tcbResume(tcb.value().cptr());
-        UserCpu cpu = sel4.cpu(tcb.value().cptr()).orElseThrow();
-        Process p = new Process(pid, tcb.value(), cnode.value(), vspace.value(), as.value(), cpu);
-        processes.put(pid, p);
-        nextPid++;
-        return Result.ok(p);
     }
 
-    private static Result<VkaObject> keep(List<VkaObject> made, Result<VkaObject> r) {
-        if (r.isOk()) {
-            made.add(r.value());
-        }
-        return r;
-    }
-
-    private Result<Process> undo(List<VkaObject> made, AllocError why) {
-        for (int i = made.size() - 1; i >= 0; i--) {
-            VkaObjects.free(vka, made.get(i));
-        }
-        return Result.fail(why);
-    }
-
-    /** Tears a process down: its thread stops, every page, table, cap and slot goes back. */
+    /**
+     * Tears a process down: its thread stops, every page, table, cap and slot goes back. Teardown
+     * only gives back, so it cannot fail for want of memory; a throwable in the middle of it leaves
+     * the process half torn down, which marks the machine broken.
+     */
     public Result<Void> destroy(Process p) {
-        if (p == null || p.state() == ProcessState.DESTROYED || processes.get(p.pid()) != p) {
+        guard.check();
+        if (p == null || p.state() == ProcessState.DESTROYED || !processes.isLive(p)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "no such live process");
         }
-        sel4.tcbSuspend(p.tcbCptr());
-        pages.tearDown(p);
-        Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
-        Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
-        Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
-        processes.remove(p.pid());
-        p.markDestroyed();
-        return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+        try {
+            sel4.tcbSuspend(p.tcbCptr());
+            pages.tearDown(p);
+            Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
+            Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
+            Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
+            asids.released();
+            processes.remove(p);
+            return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+        } catch (Throwable t) {
+            guard.markBroken("tearing down process " + p.pid(), t);
+            throw t;
+        }
     }
 
+    /** The fault handler's kill: the thread stops first, so a kill cut short leaves the process as it was. */
     private void kill(Process p, KillReport report) {
-        p.markKilled(report);
         sel4.tcbSuspend(p.tcbCptr());
+        processes.kill(p, report);
         console.append("[sos] process ").append(p.pid()).append(' ').append(report).append('\n');
     }
 
-    /** The system calls a process makes. */
+    /**
+     * The system calls a process makes; for null, or a process SOS does not run, every call
+     * fails with {@link Errno#ESRCH}.
+     */
     public Syscalls syscalls(Process p) {
         return new Syscalls(this, p, pages);
     }
 
+    /** True when {@code p} is one of SOS's live processes and is running. */
+    boolean isRunning(Process p) {
+        return processes.isLive(p) && p.state() == ProcessState.RUNNING;
+    }
+
     void exit(Process p, long code) {
-        p.markExited(code);
         sel4.tcbSuspend(p.tcbCptr());
+        processes.exit(p, code);
     }
 
     void consoleWrite(String text) {
         console.append(text);
+    }
+
+    MachineGuard guard() {
+        return guard;
     }
 
     /** Everything written to the console (writes and kill reports) since it was last taken. */
@@ -205,16 +254,31 @@ public final class Sos {
     }
 
     public int liveProcesses() {
-        return processes.size();
+        return processes.count();
     }
 
-    /** Gives back SOS's own objects (its endpoint and the frame window's tables); only with no process left. */
+    /** The ASID pools SOS made beyond the root task's (for reports). */
+    public int asidPoolsMade() {
+        return asids.made();
+    }
+
+    /**
+     * Gives back SOS's own objects (its endpoint, the ASID pools it made and the frame window's
+     * tables); only with no process left.
+     */
     public Result<Void> shutdown() {
-        if (!processes.isEmpty()) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, processes.size() + " processes are still alive");
+        guard.check();
+        if (processes.count() != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, processes.count() + " processes are still alive");
         }
-        Result<Void> window = frames.releaseWindowTables();
-        Result<Void> ep = VkaObjects.free(vka, endpoint);
-        return !window.isOk() ? window : ep;
+        try {
+            Result<Void> pools = asids.release();
+            Result<Void> window = frames.releaseWindowTables();
+            Result<Void> ep = VkaObjects.free(vka, endpoint);
+            return !pools.isOk() ? pools : !window.isOk() ? window : ep;
+        } catch (Throwable t) {
+            guard.markBroken("shutting SOS down", t);
+            throw t;
+        }
     }
 }

@@ -114,7 +114,7 @@ class SosFailureInjectionTest {
                 return base + 2 * Layout.PAGE;
             }, RegionKind.HEAP, 0, 0),
             new Touch("mmap region", SosFailureInjectionTest::touchData, ctx -> {
-                Result<Long> at = ctx.sys().mmap(4 * Layout.PAGE);
+                SysResult at = ctx.sys().mmap(4 * Layout.PAGE);
                 assertThat(at.isOk()).as("%s", at).isTrue();
                 return at.value() + Layout.PAGE + 24;
             }, RegionKind.MMAP, 2, 0),
@@ -297,31 +297,33 @@ class SosFailureInjectionTest {
         }
         long[] badLengths = {0, -1, -Layout.PAGE, (1L << 36) + 1, Long.MAX_VALUE, Long.MIN_VALUE};
         for (long bad : badLengths) {
-            Result<Long> r = ctx.sys().mmap(bad);
+            SysResult r = ctx.sys().mmap(bad);
             assertThat(r.isOk()).as("mmap(%d)", bad).isFalse();
-            assertThat(r.error().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
-            assertThat(r.error().detail()).contains("mmap length");
+            assertThat(r.errno()).isEqualTo(Errno.EINVAL);
+            assertThat(r.detail()).contains("mmap length");
         }
         long[][] badUnmaps = {{mapped + 1, Layout.PAGE}, {mapped, 0}, {mapped, -Layout.PAGE}, {mapped, Long.MAX_VALUE},
             {Layout.CODE_BASE, Layout.PAGE}, {base, Layout.PAGE}, {-Layout.PAGE, 2 * Layout.PAGE},
             {Long.MIN_VALUE, Layout.PAGE}, {Long.MAX_VALUE & -Layout.PAGE, Layout.PAGE}, {0x7000_0000L, Layout.PAGE}};
         for (long[] bad : badUnmaps) {
-            Result<Void> r = ctx.sys().munmap(bad[0], bad[1]);
+            SysResult r = ctx.sys().munmap(bad[0], bad[1]);
             assertThat(r.isOk()).as("munmap(0x%x, %d)", bad[0], bad[1]).isFalse();
-            assertThat(r.error().detail()).isNotBlank();
+            assertThat(r.errno()).isEqualTo(Errno.EINVAL);
+            assertThat(r.detail()).isNotBlank();
         }
         long[][] badWrites = {{Long.MAX_VALUE - 2, 8}, {-8, 16}, {Layout.USER_TOP - 4, 8}, {0x7000_0000L, 8}};
         for (long[] bad : badWrites) {
-            Result<Integer> r = ctx.sys().write(bad[0], (int) bad[1]);
+            SysResult r = ctx.sys().write(bad[0], (int) bad[1]);
             assertThat(r.isOk()).as("write(0x%x, %d)", bad[0], bad[1]).isFalse();
-            assertThat(r.error().detail()).contains("bad buffer");
+            assertThat(r.errno()).isEqualTo(Errno.EFAULT);
+            assertThat(r.detail()).contains("bad buffer");
             assertThat(p.state()).as("write(0x%x, %d)", bad[0], bad[1]).isEqualTo(ProcessState.RUNNING);
         }
         assertThat(p.addressSpace().regions()).isEqualTo(regions);
         // Successful moves of the break and a new mmap region allocate nothing either.
         assertThat(ctx.brk(brk + 64 * Layout.PAGE)).isEqualTo(brk + 64 * Layout.PAGE);
         assertThat(ctx.brk(brk)).isEqualTo(brk);
-        Result<Long> more = ctx.sys().mmap(1L << 30);
+        SysResult more = ctx.sys().mmap(1L << 30);
         assertThat(more.isOk()).as("%s", more).isTrue();
         assertThat(ctx.sys().munmap(more.value(), 1L << 30).isOk()).isTrue();
         assertThat(fx.kernel.failureInjector().armed()).as("kernel switch still armed").isTrue();

@@ -358,7 +358,9 @@ class SosTest {
             {-Layout.PAGE, 2 * Layout.PAGE}}) {
             var r = ctx.sys().munmap(bad[0], bad[1]);
             assertThat(r.isOk()).isFalse();
-            assertThat(r.error().detail()).contains("not inside user space");
+            assertThat(r.errno()).isEqualTo(Errno.EINVAL);
+            assertThat(r.returnRegister()).isEqualTo(-22);
+            assertThat(r.detail()).contains("not inside user space");
         }
         assertThat(ctx.sys().munmap(at, Layout.PAGE).isOk()).isTrue();
     }
@@ -372,7 +374,9 @@ class SosTest {
         // faulted outside every region: the process was killed for a bad argument.
         var r = ctx.sys().write(Long.MAX_VALUE - 2, 8);
         assertThat(r.isOk()).isFalse();
-        assertThat(r.error().detail()).contains("bad buffer");
+        assertThat(r.errno()).isEqualTo(Errno.EFAULT);
+        assertThat(r.returnRegister()).isEqualTo(-14);
+        assertThat(r.detail()).contains("bad buffer");
         assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
     }
 }

@@ -3,8 +3,10 @@ package org.capbuddy.fuzz.sos;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.capbuddy.kernel.cpu.AccessKind;
-import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.SysResult;
 import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 
@@ -39,11 +41,13 @@ final class SyscallCheck {
     }
 
     String mmap(ModelProcess p, long length) {
-        Result<Long> got = p.sys.mmap(length);
+        SysResult got = p.sys.mmap(length);
         long expected = p.running() ? p.space.mmap(length) : -1;
         if (expected < 0) {
+            Errno why = !p.running() ? Errno.ESRCH : length <= 0 || length > AddressSpace.MAX_MMAP ? Errno.EINVAL
+                    : Errno.ENOMEM;
             return got.isOk() ? "mmap(" + length + ") by " + p + " gave 0x" + Long.toHexString(got.value())
-                    + ", the model refuses it" : null;
+                    + ", the model refuses it" : errno("mmap(" + length + ") by " + p, got, why);
         }
         if (!got.isOk() || got.value() != expected) {
             return "mmap(" + length + ") by " + p + " gave " + got + ", the model has 0x" + Long.toHexString(expected);
@@ -52,11 +56,12 @@ final class SyscallCheck {
     }
 
     String munmap(ModelProcess p, long addr, long length) {
-        Result<Void> got = p.sys.munmap(addr, length);
+        SysResult got = p.sys.munmap(addr, length);
         List<long[]> removed = p.running() ? p.space.munmap(addr, length) : null;
         if (removed == null) {
-            return got.isOk() ? "munmap(0x" + Long.toHexString(addr) + ", " + length + ") by " + p
-                    + " succeeded, the model refuses it" : null;
+            String call = "munmap(0x" + Long.toHexString(addr) + ", " + length + ") by " + p;
+            return got.isOk() ? call + " succeeded, the model refuses it"
+                    : errno(call, got, p.running() ? Errno.EINVAL : Errno.ESRCH);
         }
         if (!got.isOk()) {
             return "munmap(0x" + Long.toHexString(addr) + ", " + length + ") by " + p + " refused: " + got;
@@ -68,14 +73,18 @@ final class SyscallCheck {
     }
 
     String write(ModelProcess p, long buffer, int length) {
-        Result<Integer> got = p.sys.write(buffer, length);
+        SysResult got = p.sys.write(buffer, length);
         String call = "write(0x" + Long.toHexString(buffer) + ", " + length + ") by " + p;
         long[] pieces = p.running() ? readablePieces(p, buffer, length) : null;
         if (pieces == null) {
             if (got.isOk()) {
                 return call + " wrote " + got.value() + ", the model refuses it";
             }
-            return p.process.state() == p.state() ? null : call + " was refused but left it " + p.process.state();
+            if (p.process.state() != p.state()) {
+                return call + " was refused but left it " + p.process.state();
+            }
+            return errno(call, got, !p.running() ? Errno.ESRCH
+                    : length < 0 || length > Syscalls.MAX_WRITE ? Errno.EINVAL : Errno.EFAULT);
         }
         if (!got.isOk()) {
             // Only running out of frames while copying can stop a good write, and that kills.
@@ -90,6 +99,11 @@ final class SyscallCheck {
         }
         expectedConsole.append(new String(p.memory.copy(buffer, length), StandardCharsets.UTF_8));
         return null;
+    }
+
+    /** Null when a refused call failed with the errno the model expects, else what differs. */
+    private static String errno(String call, SysResult got, Errno expected) {
+        return got.errno() == expected ? null : call + " failed with " + got + ", the model expects " + expected;
     }
 
     /**

@@ -14,6 +14,9 @@ import org.capbuddy.libos.vka.Result;
  * {@link Layout#MMAP_BASE}.
  */
 public final class AddressSpace {
+    /** The longest anonymous mapping, 64 GiB. */
+    public static final long MAX_MMAP = 1L << 36;
+
     private final TreeMap<Long, Region> regions = new TreeMap<>();
     private final long heapBase;
     private long brk;
@@ -92,11 +95,11 @@ public final class AddressSpace {
 
     /**
      * Moves the break (the heap's end, byte granular), within user space. Growing must not run
-     * into another region or the stack's guard page; the heap region covers [heapBase, pageUp(brk)). Returns the pages
-     * given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the caller unmaps and
-     * frees.
+     * into another region or the stack's guard page; the heap region covers [heapBase, pageUp(brk)).
+     * Returns the pages given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the
+     * caller unmaps and frees (an empty range when the heap grew or stayed).
      */
-    public Result<long[]> setBrk(long newBrk) {
+    public Result<VaRange> setBrk(long newBrk) {
         if (newBrk < heapBase) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "break 0x" + Long.toHexString(newBrk)
                     + " is below the heap base 0x" + Long.toHexString(heapBase));
@@ -123,12 +126,12 @@ public final class AddressSpace {
             regions.put(heapBase, new Region(RegionKind.HEAP, heapBase, newEnd, true, true, false));
         }
         brk = newBrk;
-        return Result.ok(newEnd < oldEnd ? new long[] {newEnd, oldEnd} : new long[] {oldEnd, oldEnd});
+        return Result.ok(newEnd < oldEnd ? new VaRange(newEnd, oldEnd) : new VaRange(oldEnd, oldEnd));
     }
 
     /** Places an anonymous read-write region of {@code length} bytes (page rounded). */
     public Result<Region> mmap(long length) {
-        if (length <= 0 || length > (1L << 36)) {
+        if (length <= 0 || length > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
         Region r = new Region(RegionKind.MMAP, mmapNext, mmapNext + Layout.pageUp(length), true, true, false);
@@ -146,7 +149,7 @@ public final class AddressSpace {
      * regions, or nothing at all.
      * Returns the ranges removed, for the caller to unmap.
      */
-    public Result<List<long[]>> munmap(long base, long length) {
+    public Result<List<VaRange>> munmap(long base, long length) {
         if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
         }
@@ -174,12 +177,12 @@ public final class AddressSpace {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range touches the " + r.kind() + " region");
             }
         }
-        List<long[]> removed = new ArrayList<>();
+        List<VaRange> removed = new ArrayList<>();
         for (Region r : touched) {
             regions.remove(r.base());
             long cutBase = Math.max(base, r.base());
             long cutEnd = Math.min(end, r.end());
-            removed.add(new long[] {cutBase, cutEnd});
+            removed.add(new VaRange(cutBase, cutEnd));
             if (r.base() < cutBase) {
                 regions.put(r.base(), r.withEnd(cutBase));
             }

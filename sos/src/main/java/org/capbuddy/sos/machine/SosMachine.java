@@ -46,7 +46,8 @@ public final class SosMachine {
         }
         LibosMachine m = booted.value();
         AllocatorBalance beforeSos = m.balance();
-        Result<Sos> started = Sos.start(m.vka(), m.booted().tcb(), m.booted().vspace(), m.booted().asidPool(),
+        Result<Sos> started = Sos.start(m.vka(), m.booted().tcb(), m.booted().vspace(), m.booted().asidControl(),
+                m.booted().asidPool(),
                 sosConfig.frameLimit());
         if (!started.isOk()) {
             return Result.fail(new AllocError(started.error().kind(), "SOS did not start: " + started.error().detail(),

@@ -1,6 +1,5 @@
 package org.capbuddy.sos.process;
 
-import java.util.Map;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.FaultReply;
@@ -17,7 +16,7 @@ import org.capbuddy.sos.addrspace.Region;
  * processes go on.
  */
 public final class FaultHandler implements FaultReceiver {
-    private final Map<Integer, Process> processes;
+    private final Processes processes;
     private final ProcessPages pages;
     private final ProcessKiller killer;
     private long handled;
@@ -29,7 +28,7 @@ public final class FaultHandler implements FaultReceiver {
         void kill(Process p, KillReport report);
     }
 
-    public FaultHandler(Map<Integer, Process> processes, ProcessPages pages, ProcessKiller killer) {
+    public FaultHandler(Processes processes, ProcessPages pages, ProcessKiller killer) {
         this.processes = processes;
         this.pages = pages;
         this.killer = killer;
@@ -37,7 +36,7 @@ public final class FaultHandler implements FaultReceiver {
 
     @Override
     public FaultReply onFault(long badge, VmFault fault) {
-        Process p = processes.get((int) badge);
+        Process p = processes.get(badge);
         if (p == null || p.state() != ProcessState.RUNNING) {
             return FaultReply.noReply("no running process has badge " + badge);
         }

@@ -23,7 +23,7 @@ public final class Process {
     private long exitCode;
     long faultsHandled;
 
-    public Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
+    Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
         this.pid = pid;
         this.tcb = tcb;
         this.cnode = cnode;
@@ -85,18 +85,19 @@ public final class Process {
         return cnode;
     }
 
-    /** State changes are SOS's: a kill, an exit, the end of teardown. */
-    public void markKilled(KillReport report) {
+    // State changes are SOS's alone, through its process table (Processes).
+
+    void markKilled(KillReport report) {
         state = ProcessState.KILLED;
         killReport = report;
     }
 
-    public void markExited(long code) {
+    void markExited(long code) {
         state = ProcessState.EXITED;
         exitCode = code;
     }
 
-    public void markDestroyed() {
+    void markDestroyed() {
         state = ProcessState.DESTROYED;
     }
 }

@@ -1,0 +1,28 @@
+package org.capbuddy.sos;
+
+/**
+ * Why a system call failed, in the vocabulary a C program sees: Linux's errno values (the AArch64
+ * numbers are the generic ones), which a system call returns negated in x0 and musl turns into
+ * {@code errno} and a -1 return.
+ */
+public enum Errno {
+    /** No such process: the caller is not running (killed, exited or torn down). */
+    ESRCH(3),
+    /** Out of memory: the address space has no room for the mapping. */
+    ENOMEM(12),
+    /** Bad address: a buffer that is not readable memory of the process. */
+    EFAULT(14),
+    /** Invalid argument: a length, an alignment or a range the call cannot take. */
+    EINVAL(22);
+
+    private final int code;
+
+    Errno(int code) {
+        this.code = code;
+    }
+
+    /** The errno value. */
+    public int code() {
+        return code;
+    }
+}

@@ -1,0 +1,60 @@
+package org.capbuddy.sos.process;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.capbuddy.kernel.cpu.UserCpu;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.sos.addrspace.AddressSpace;
+
+/**
+ * SOS's process table: the live processes by pid, which is also the badge on each one's fault
+ * endpoint, and the one place a process's state changes (running, killed, exited, destroyed).
+ * Pids are handed out in order and a failed creation does not use one up.
+ */
+public final class Processes {
+    private final Map<Integer, Process> live = new HashMap<>();
+    private int nextPid = 1;
+
+    /** The pid the next process will get (its fault endpoint's badge is minted before it exists). */
+    public int nextPid() {
+        return nextPid;
+    }
+
+    /** Records a new running process under {@link #nextPid()}. */
+    public Process add(VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
+        Process p = new Process(nextPid, tcb, cnode, vspace, addressSpace, cpu);
+        live.put(p.pid(), p);
+        nextPid++;
+        return p;
+    }
+
+    /** The live process with this pid (a fault's badge), or null. */
+    public Process get(long pid) {
+        return pid < 1 || pid > Integer.MAX_VALUE ? null : live.get((int) pid);
+    }
+
+    /** True when {@code p} is this table's live process of its pid. */
+    public boolean isLive(Process p) {
+        return p != null && live.get(p.pid()) == p;
+    }
+
+    public int count() {
+        return live.size();
+    }
+
+    /** SOS killed the process for an access it had no right to, or could not serve. */
+    public void kill(Process p, KillReport report) {
+        p.markKilled(report);
+    }
+
+    /** The process asked to exit. */
+    public void exit(Process p, long code) {
+        p.markExited(code);
+    }
+
+    /** The process is torn down: it leaves the table. */
+    public void remove(Process p) {
+        live.remove(p.pid());
+        p.markDestroyed();
+    }
+}
