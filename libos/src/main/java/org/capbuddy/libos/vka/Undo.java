@@ -56,6 +56,19 @@ public final class Undo implements AutoCloseable {
         steps[count++] = step;
     }
 
+    /**
+     * Undoes the newest step now and forgets it: for a step whose result turned out not to be
+     * needed (a page table made for a level that another mapping filled meanwhile).
+     */
+    public Result<?> undoLast() {
+        if (count == 0) {
+            return Result.done();
+        }
+        Step step = steps[--count];
+        steps[count] = null;
+        return step.undo();
+    }
+
     /** The operation is complete: closing the log undoes nothing. */
     public void commit() {
         committed = true;

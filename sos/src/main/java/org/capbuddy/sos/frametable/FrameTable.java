@@ -9,7 +9,9 @@ import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -84,41 +86,61 @@ public final class FrameTable {
         return Result.ok(new FrameTable(vka, sosVSpace, sosCpu, limit));
     }
 
-    /** A zero-filled frame, or an error when the limit is reached or memory is out. */
+    /**
+     * A zero-filled frame, or an error when the limit is reached or memory is out. Every step is
+     * undone if a later one fails or throws, window tables included.
+     */
     public Result<Integer> alloc() {
+        sel4.guard().check();
         int ref = freeRefCount > 0 ? freeRefs[freeRefCount - 1] : nextRef;
         if (ref > limit) {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit + " frames reached");
         }
-        Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
-        if (!frame.isOk()) {
-            return frame.asFailure();
+        try (Undo undo = Undo.begin(sel4.guard(), "allocating frame " + ref)) {
+            Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
+            if (!frame.isOk()) {
+                return frame.asFailure();
+            }
+            undo.push(() -> VkaObjects.free(vka, frame.value()));
+            Result<List<PagingStructure>> mapped = PageMapper.map(sel4, tables, frame.value().cptr(), sosVSpace,
+                    windowAddress(ref), CapRights.READ_WRITE, VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
+            if (!mapped.isOk()) {
+                return mapped.asFailure();
+            }
+            undo.push(() -> {
+                Result<Void> unmapped = CapOps.check("Page_Unmap", sel4.pageUnmap(frame.value().cptr()));
+                releaseUnused(mapped.value());
+                return unmapped;
+            });
+            if (sosCpu.fill(windowAddress(ref), PAGE, (byte) 0) != PAGE) {
+                return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: "
+                        + sosCpu.failure());
+            }
+            record(ref, frame.value(), mapped.value());
+            undo.commit();
+            return Result.ok(ref);
         }
-        Result<List<PagingStructure>> mapped = PageMapper.map(sel4, tables, frame.value().cptr(), sosVSpace,
-                windowAddress(ref), CapRights.READ_WRITE, VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
-        if (!mapped.isOk()) {
-            VkaObjects.free(vka, frame.value());
-            return mapped.asFailure();
+    }
+
+    /** Takes {@code ref} into use (a critical section: no call out). */
+    private void record(int ref, VkaObject frame, List<PagingStructure> madeTables) {
+        try {
+            windowTables.addAll(madeTables);
+            if (!madeTables.isEmpty()) {
+                tablesMadeBy.put(ref, madeTables);
+            }
+            zeroedBytes += PAGE;
+            if (freeRefCount > 0) {
+                freeRefCount--;
+            } else {
+                nextRef++;
+            }
+            frames[ref] = frame;
+            inUse++;
+        } catch (Throwable t) {
+            sel4.guard().markBroken("SOS's frame table recording frame " + ref, t);
+            throw t;
         }
-        if (sosCpu.fill(windowAddress(ref), PAGE, (byte) 0) != PAGE) {
-            sel4.pageUnmap(frame.value().cptr());
-            VkaObjects.free(vka, frame.value());
-            releaseUnused(mapped.value());
-            return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: " + sosCpu.failure());
-        }
-        windowTables.addAll(mapped.value());
-        if (!mapped.value().isEmpty()) {
-            tablesMadeBy.put(ref, mapped.value());
-        }
-        zeroedBytes += PAGE;
-        if (freeRefCount > 0) {
-            freeRefCount--;
-        } else {
-            nextRef++;
-        }
-        frames[ref] = frame.value();
-        inUse++;
-        return Result.ok(ref);
     }
 
     /** Unmaps a frame from SOS's window and gives it back to the vka. */

@@ -6,6 +6,7 @@ import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -20,9 +21,10 @@ import org.capbuddy.sos.shadow.PageEntry;
  * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap with
  * the region's rights (a frame cap holds one mapping, and SOS's own cap already maps the frame in
  * SOS's window), the mapping with the region's rights and any page tables it needs, all recorded
- * in the shadow page table. Every step is undone if a later one fails, down to the window page
- * tables the frame table made for the frame, so a failed mapping leaves everything exactly as
- * before.
+ * in the shadow page table. Every step is undone if a later one fails or throws, down to the
+ * window page tables the frame table made for the frame, so a failed mapping leaves everything
+ * exactly as before. Unmapping only gives back: a throwable in the middle of it marks the machine
+ * broken.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -37,40 +39,56 @@ public final class ProcessPages {
         this.tables = new VkaTables(vka);
     }
 
+    /**
+     * Maps a zeroed frame at {@code vaddr} for {@code p} with the region's rights, recording it and
+     * any page tables made in the shadow. Every step is undone if a later one fails or throws.
+     */
     public Result<Void> map(Process p, long vaddr, Region region) {
-        Result<Integer> ref = frames.alloc();
-        if (!ref.isOk()) {
-            return ref.asFailure();
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "mapping 0x" + Long.toHexString(vaddr) + " for process "
+                + p.pid())) {
+            Result<Integer> ref = frames.alloc();
+            if (!ref.isOk()) {
+                return ref.asFailure();
+            }
+            undo.push(() -> frames.undoAlloc(ref.value()));
+            Result<Long> slot = vka.cspaceAlloc();
+            if (!slot.isOk()) {
+                return slot.asFailure();
+            }
+            undo.push(() -> vka.cspaceFree(slot.value()));
+            // The copy carries only the region's rights, so that the cap itself cannot map a
+            // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
+            CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
+            CSpacePath copy = vka.cspaceMakePath(slot.value());
+            Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())),
+                    rights);
+            if (!copied.isOk()) {
+                return copied;
+            }
+            undo.push(() -> CapOps.delete(vka.sel4(), copy));
+            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot.value(), p.vspaceCptr(),
+                    vaddr, rights, attributes);
+            if (!mapped.isOk()) {
+                return mapped.asFailure();
+            }
+            record(p, vaddr, new PageEntry(ref.value(), slot.value()), mapped.value());
+            undo.commit();
+            return Result.done();
         }
-        Result<Long> slot = vka.cspaceAlloc();
-        if (!slot.isOk()) {
-            frames.undoAlloc(ref.value());
-            return slot.asFailure();
+    }
+
+    /** Writes the new page and tables into the shadow (a critical section: no call out). */
+    private void record(Process p, long vaddr, PageEntry page, List<PagingStructure> tablesMade) {
+        try {
+            p.shadow().recordStructures(tablesMade);
+            p.shadow().recordPage(vaddr, page);
+            framesMapped++;
+            structuresCreated += tablesMade.size();
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("SOS recording the page at 0x" + Long.toHexString(vaddr), t);
+            throw t;
         }
-        // The copy carries only the region's rights, so that the cap itself cannot map a
-        // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
-        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
-        CSpacePath copy = vka.cspaceMakePath(slot.value());
-        Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())), rights);
-        if (!copied.isOk()) {
-            vka.cspaceFree(slot.value());
-            frames.undoAlloc(ref.value());
-            return copied;
-        }
-        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot.value(), p.vspaceCptr(), vaddr,
-                rights, attributes);
-        if (!mapped.isOk()) {
-            CapOps.delete(vka.sel4(), copy);
-            vka.cspaceFree(slot.value());
-            frames.undoAlloc(ref.value());
-            return mapped.asFailure();
-        }
-        p.shadow().recordStructures(mapped.value());
-        p.shadow().recordPage(vaddr, new PageEntry(ref.value(), slot.value()));
-        framesMapped++;
-        structuresCreated += mapped.value().size();
-        return Result.done();
     }
 
     /** Unmaps and frees the page at {@code vaddr} if one is mapped. */
@@ -79,9 +97,14 @@ public final class ProcessPages {
         if (e == null) {
             return;
         }
-        CapOps.delete(vka.sel4(), vka.cspaceMakePath(e.capCopy()));
-        vka.cspaceFree(e.capCopy());
-        frames.free(e.frameRef());
+        try {
+            CapOps.delete(vka.sel4(), vka.cspaceMakePath(e.capCopy()));
+            vka.cspaceFree(e.capCopy());
+            frames.free(e.frameRef());
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("SOS unmapping 0x" + Long.toHexString(vaddr) + " of process " + p.pid(), t);
+            throw t;
+        }
     }
 
     /** Unmaps every page in [base, end). */
