@@ -60,79 +60,11 @@ class SosFailureInjectionTest {
         }
     }
 
-    /** Something a process does before the armed step, with nothing failing. */
-    @FunctionalInterface
-    interface Warm {
-        void run(UserContext ctx) throws MemoryFault;
-    }
-
-    /** The armed step's syscalls (if any); returns the address the process then writes. */
-    @FunctionalInterface
-    interface Target {
-        long run(UserContext ctx);
-    }
-
-    /**
-     * One kind of first touch: what runs before, where the write goes, and how many page tables
-     * it needs in the process and in SOS's frame window.
-     */
-    record Touch(String name, Warm warm, Target target, RegionKind region, int newTables, int newWindowTables) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    private static long dataBase(UserContext ctx) {
-        return ctx.process().addressSpace().regions().stream().filter(r -> r.kind() == RegionKind.DATA)
-                .mapToLong(Region::base).findFirst().orElseThrow();
-    }
-
-    private static void touchData(UserContext ctx) throws MemoryFault {
-        ctx.store(dataBase(ctx), 8, 1);
-    }
-
-    private static long mmapBase(UserContext ctx) {
-        return ctx.process().addressSpace().regions().stream().filter(r -> r.kind() == RegionKind.MMAP)
-                .mapToLong(Region::base).findFirst().orElseThrow();
-    }
-
-    /** Frames in use before the touch that fill the frame window's first leaf table (refs 1..511). */
-    private static final int WINDOW_LEAF_FULL = 511;
-
     static Stream<Arguments> touches() {
-        Touch[] touches = {
-            // A fresh process in a fresh SOS: three page tables for the process, and the frame
-            // table's first frame also needs page tables for SOS's window.
-            new Touch("first touch, tables at every level", ctx -> { }, SosFailureInjectionTest::dataBase,
-                    RegionKind.DATA, 3, 3),
-            new Touch("frame only", SosFailureInjectionTest::touchData, ctx -> dataBase(ctx) + Layout.PAGE,
-                    RegionKind.DATA, 0, 0),
-            new Touch("heap after brk", SosFailureInjectionTest::touchData, ctx -> {
-                long base = ctx.brk(0);
-                assertThat(ctx.brk(base + 3 * Layout.PAGE)).isEqualTo(base + 3 * Layout.PAGE);
-                return base + 2 * Layout.PAGE;
-            }, RegionKind.HEAP, 0, 0),
-            new Touch("mmap region", SosFailureInjectionTest::touchData, ctx -> {
-                SysResult at = ctx.sys().mmap(4 * Layout.PAGE);
-                assertThat(at.isOk()).as("%s", at).isTrue();
-                return at.value() + Layout.PAGE + 24;
-            }, RegionKind.MMAP, 2, 0),
-            new Touch("stack", SosFailureInjectionTest::touchData, ctx -> Layout.STACK_TOP - 64, RegionKind.STACK, 3, 0),
-            // The process has its tables; the frame is the first past the window's first leaf
-            // table, so only SOS's window needs a new table, beside tables that stay in use.
-            new Touch("frame needing a new window table", ctx -> {
-                touchData(ctx);
-                long at = ctx.sys().mmap(512 * Layout.PAGE).value();
-                for (int i = 0; i < WINDOW_LEAF_FULL - 1; i++) {
-                    ctx.store(at + i * Layout.PAGE, 8, i);
-                }
-            }, ctx -> mmapBase(ctx) + (WINDOW_LEAF_FULL - 1) * Layout.PAGE, RegionKind.MMAP, 0, 1),
-        };
         Stream.Builder<Arguments> all = Stream.builder();
         for (boolean usePool : new boolean[] {true, false}) {
             for (Injector injector : Injector.values()) {
-                for (Touch t : touches) {
+                for (FirstTouches.Touch t : FirstTouches.ALL) {
                     all.add(Arguments.of(usePool ? "pool" : "allocman", injector, t));
                 }
             }
@@ -200,7 +132,7 @@ class SosFailureInjectionTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("touches")
-    void pageFaultFailedAtEveryStepKillsWithAReportAndLeavesNothing(String vka, Injector injector, Touch touch)
+    void pageFaultFailedAtEveryStepKillsWithAReportAndLeavesNothing(String vka, Injector injector, FirstTouches.Touch touch)
             throws MemoryFault {
         SosFixture fx = new SosFixture(vka.equals("pool"));
         var idle = fx.balance();
@@ -276,7 +208,7 @@ class SosFailureInjectionTest {
         SosFixture fx = new SosFixture(vka.equals("pool"));
         Process p = fx.process();
         UserContext ctx = fx.context(p);
-        touchData(ctx);
+        FirstTouches.touchData(ctx);
         long base = ctx.brk(0);
         ctx.brk(base + 5 * Layout.PAGE);
         ctx.store(base + 4 * Layout.PAGE, 8, MARK);
@@ -333,7 +265,7 @@ class SosFailureInjectionTest {
         assertThat(p.addressSpace().regions()).isEqualTo(regions);
         assertThat(ctx.load(base + 4 * Layout.PAGE, 8)).isEqualTo(MARK);
         assertThat(ctx.load(mapped, 8)).isEqualTo(MARK);
-        assertThat(ctx.load(dataBase(ctx), 8)).isEqualTo(1);
+        assertThat(ctx.load(FirstTouches.dataBase(ctx), 8)).isEqualTo(1);
         assertThat(fx.strictBalance()).isEqualTo(before);
         fx.assertInvariants();
     }
@@ -345,7 +277,7 @@ class SosFailureInjectionTest {
         var idle = fx.balance();
         Process p = fx.process();
         UserContext ctx = fx.context(p);
-        touchData(ctx);
+        FirstTouches.touchData(ctx);
         ctx.store(Layout.STACK_TOP - 8, 8, MARK);
         long at = ctx.sys().mmap(Layout.PAGE).value();
         ctx.store(at, 8, MARK);
