@@ -1,11 +1,10 @@
 package org.capbuddy.libos.allocman;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.CSPACE;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.MSPACE;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.UTSPACE;
+
 import org.capbuddy.kernel.Sel4;
-import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.libos.allocman.cspace.CSpaceManager;
@@ -23,45 +22,28 @@ import org.capbuddy.libos.vka.Result;
  * mspace (bookkeeping bytes), tied together so that they can depend on each other in a cycle.
  *
  * <p><b>The guard.</b> Every entry notes whether it is the outermost call of an operation and
- * whether its manager is already busy further up the stack. A busy manager is never re-entered:
- * an allocation is served from the reserves (a free slot, a pre-retyped object of the same type
- * and size moved into the caller's slot, a bookkeeping chunk of the same size), and a free is
- * queued. When the outermost call ends, the queued frees are performed and the reserves are
- * topped up again (the refill). An allocation a manager refuses for want of resources also falls
- * back on the reserves, except one at a given physical address.
+ * whether its manager is already busy further up the stack ({@link ReentrancyGuard}). A busy
+ * manager is never re-entered: an allocation is served from the {@link Reserves} (a free slot, a
+ * pre-retyped object of the same type and size moved into the caller's slot, a bookkeeping chunk
+ * of the same size), and a free is queued ({@link DeferredFrees}). When the outermost call ends,
+ * the queued frees are performed and the reserves are topped up again ({@link Refill}). An
+ * allocation a manager refuses for want of resources also falls back on the reserves, except one
+ * at a given physical address.
  *
  * <p><b>Atomicity.</b> Each manager leaves its state unchanged when it fails, and every caller
  * here frees what it took before failing, so an operation that fails leaves slots, untyped bytes
  * and bookkeeping bytes as they were (reserves are refilled when it ends).
  */
 public final class Allocman implements ManagerContext {
-    /** Refill passes made at the end of an operation while reserves are short and progress is made. */
-    private static final int REFILL_PASSES = 4;
-
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
+    private final Reserves reserves = new Reserves();
+    private final DeferredFrees deferred = new DeferredFrees();
+    private final Refill refill = new Refill(this, reserves, deferred);
+    private final ReentrancyGuard guard = new ReentrancyGuard(refill);
     private CSpaceManager cspace;
     private UtspaceManager utspace;
-
-    private int operationDepth;
-    private int cspaceBusy;
-    private int utspaceBusy;
-    private int mspaceBusy;
-    private boolean refilling;
-    private boolean reserveTouched;
-
-    private ReserveConfig reserveConfig = ReserveConfig.none();
-    private final Deque<Long> reserveSlots = new ArrayDeque<>();
-    private final Map<ObjectKey, Deque<ContextObjects.Owned>> reserveObjects = new LinkedHashMap<>();
-    private final Map<Long, Deque<Long>> reserveChunks = new LinkedHashMap<>();
-
-    private final Deque<Long> deferredSlots = new ArrayDeque<>();
-    private final Deque<long[]> deferredChunks = new ArrayDeque<>();
-    private final Deque<long[]> deferredObjects = new ArrayDeque<>();
-
-    private record ObjectKey(ObjectType type, int objBits) {
-    }
 
     public Allocman(Sel4 sel4, DualPool mspace) {
         this.sel4 = sel4;
@@ -109,40 +91,36 @@ public final class Allocman implements ManagerContext {
 
     /** Hands an untyped cap to the utspace manager (an operation of its own). */
     public Result<Void> addUntyped(CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
-        boolean root = start();
+        guard.enter();
         try {
             if (utspace == null) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
             }
-            utspaceBusy++;
+            guard.busy(UTSPACE);
             try {
                 return utspace.addUntyped(this, path, sizeBits, paddr, kind);
             } finally {
-                utspaceBusy--;
+                guard.idle(UTSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
+    // ---- the reserves
+
     /** Sets the reserve sizes and fills them; fails if they cannot be filled. */
     public Result<Void> configureReserves(ReserveConfig config) {
-        reserveConfig = config;
-        for (ReserveConfig.ObjectReserve o : config.objects()) {
-            reserveObjects.computeIfAbsent(new ObjectKey(o.type(), o.objBits()), k -> new ArrayDeque<>());
-        }
-        for (ReserveConfig.ChunkReserve c : config.chunks()) {
-            reserveChunks.computeIfAbsent(c.bytes(), k -> new ArrayDeque<>());
-        }
+        reserves.configure(config);
         return fillReserves();
     }
 
     /** Performs queued frees and tops the reserves up now; fails if they cannot be filled. */
     public Result<Void> fillReserves() {
-        boolean root = start();
-        reserveTouched = true;
-        end(root);
-        return reservesFull() ? Result.done()
+        guard.enter();
+        reserves.touch();
+        guard.exit();
+        return reserves.full() ? Result.done()
                 : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting().balanceKey());
     }
 
@@ -153,35 +131,17 @@ public final class Allocman implements ManagerContext {
      * nothing was lost. {@link #fillReserves()} restores the reserves.
      */
     public Result<Void> releaseReserves() {
-        boolean root = start();
-        refilling = true;
-        Result<Void> outcome = Result.done();
+        guard.enter();
+        refill.pause();
         try {
-            ContextObjects objects = new ContextObjects(this);
-            for (Map.Entry<ObjectKey, Deque<ContextObjects.Owned>> e : reserveObjects.entrySet()) {
-                while (!e.getValue().isEmpty()) {
-                    ContextObjects.Owned o = e.getValue().pop();
-                    Result<Void> r = objects.free(o.cptr(), o.cookie(), e.getKey().objBits());
-                    outcome = outcome.isOk() ? r : outcome;
-                }
-            }
-            while (!reserveSlots.isEmpty()) {
-                Result<Void> r = cspaceFree(reserveSlots.pop());
-                outcome = outcome.isOk() ? r : outcome;
-            }
-            for (Map.Entry<Long, Deque<Long>> e : reserveChunks.entrySet()) {
-                while (!e.getValue().isEmpty()) {
-                    Result<Void> r = mspaceFree(e.getValue().pop(), e.getKey());
-                    outcome = outcome.isOk() ? r : outcome;
-                }
-            }
-            drainDeferred();
+            Result<Void> outcome = reserves.releaseAll(this);
+            deferred.drain(this);
+            return outcome;
         } finally {
-            refilling = false;
-            reserveTouched = false;
-            end(root);
+            refill.resume();
+            reserves.markUntouched();
+            guard.exit();
         }
-        return outcome;
     }
 
     // ---- ManagerContext: the guarded entries
@@ -193,11 +153,12 @@ public final class Allocman implements ManagerContext {
 
     @Override
     public Result<Long> cspaceAlloc() {
-        return cspaceAlloc(true);
+        return slotRequest(true);
     }
 
-    private Result<Long> cspaceAlloc(boolean mayUseReserve) {
-        boolean root = start();
+    /** A slot from the cspace manager, or (when it is busy or short, and allowed) from the reserve. */
+    Result<Long> slotRequest(boolean mayUseReserve) {
+        guard.enter();
         try {
             if (failures.shouldFail()) {
                 return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
@@ -206,46 +167,45 @@ public final class Allocman implements ManagerContext {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
             }
             Result<Long> r = null;
-            if (cspaceBusy == 0) {
-                cspaceBusy++;
+            if (!guard.isBusy(CSPACE)) {
+                guard.busy(CSPACE);
                 try {
                     r = cspace.alloc(this);
                 } finally {
-                    cspaceBusy--;
+                    guard.idle(CSPACE);
                 }
                 if (r.isOk() || !isShortage(r.error())) {
                     return r;
                 }
             }
-            if (mayUseReserve && !reserveSlots.isEmpty()) {
-                reserveTouched = true;
-                return Result.ok(reserveSlots.pop());
+            if (mayUseReserve && reserves.hasSlot()) {
+                return Result.ok(reserves.takeSlot());
             }
             return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
     @Override
     public Result<Void> cspaceFree(long cptr) {
-        boolean root = start();
+        guard.enter();
         try {
             if (cspace == null) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
             }
-            if (cspaceBusy > 0) {
-                deferredSlots.add(cptr);
+            if (guard.isBusy(CSPACE)) {
+                deferred.slot(cptr);
                 return Result.done();
             }
-            cspaceBusy++;
+            guard.busy(CSPACE);
             try {
                 return cspace.free(this, cptr);
             } finally {
-                cspaceBusy--;
+                guard.idle(CSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
@@ -257,50 +217,54 @@ public final class Allocman implements ManagerContext {
 
     /** 2^numBits contiguous slots (no reserve: runs are never kept in reserve). */
     public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
-        boolean root = start();
+        guard.enter();
         try {
             if (failures.shouldFail()) {
                 return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot run)");
             }
-            if (cspace == null || cspaceBusy > 0) {
+            if (cspace == null || guard.isBusy(CSPACE)) {
                 return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
             }
-            cspaceBusy++;
+            guard.busy(CSPACE);
             try {
                 return cspace.allocContiguous(this, numBits);
             } finally {
-                cspaceBusy--;
+                guard.idle(CSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
     public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
-        boolean root = start();
+        guard.enter();
         try {
-            if (cspace == null || cspaceBusy > 0) {
+            if (cspace == null || guard.isBusy(CSPACE)) {
                 return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
             }
-            cspaceBusy++;
+            guard.busy(CSPACE);
             try {
                 return cspace.freeContiguous(this, firstCptr, numBits);
             } finally {
-                cspaceBusy--;
+                guard.idle(CSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
     @Override
     public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice) {
-        return utspaceAlloc(dest, type, objBits, paddr, canBeDevice, true);
+        return objectRequest(dest, type, objBits, paddr, canBeDevice, true);
     }
 
-    private Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
-                                      boolean mayUseReserve) {
-        boolean root = start();
+    /**
+     * An object from the utspace manager, or (when it is busy or short, no paddr was asked for,
+     * and the reserve is allowed) a reserved object moved into {@code dest}.
+     */
+    Result<Long> objectRequest(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
+                               boolean mayUseReserve) {
+        guard.enter();
         try {
             if (failures.shouldFail()) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "injected failure (object)");
@@ -309,19 +273,19 @@ public final class Allocman implements ManagerContext {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager, destination or type");
             }
             Result<Long> r = null;
-            if (utspaceBusy == 0) {
-                utspaceBusy++;
+            if (!guard.isBusy(UTSPACE)) {
+                guard.busy(UTSPACE);
                 try {
                     r = utspace.alloc(this, dest, type, objBits, paddr, canBeDevice);
                 } finally {
-                    utspaceBusy--;
+                    guard.idle(UTSPACE);
                 }
                 if (r.isOk() || !isShortage(r.error()) || paddr != NO_PADDR) {
                     return r;
                 }
             }
             if (mayUseReserve && paddr == NO_PADDR) {
-                Result<Long> reserved = takeReservedObject(dest, type, objBits);
+                Result<Long> reserved = reserves.takeObject(this, dest, type, objBits);
                 if (reserved != null) {
                     return reserved;
                 }
@@ -329,48 +293,29 @@ public final class Allocman implements ManagerContext {
             return r != null ? r : Result.fail(AllocErrorKind.BUSY,
                     "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
         } finally {
-            end(root);
+            guard.exit();
         }
-    }
-
-    /** Moves a reserved object into {@code dest}; null if none of that kind is held. */
-    private Result<Long> takeReservedObject(CSpacePath dest, ObjectType type, int objBits) {
-        Deque<ContextObjects.Owned> held = reserveObjects.get(new ObjectKey(type, objBits));
-        if (held == null || held.isEmpty()) {
-            return null;
-        }
-        ContextObjects.Owned object = held.pop();
-        CSpacePath from = cspaceMakePath(object.cptr());
-        InvocationResult moved = sel4.cnodeMove(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),
-                from.capPtr(), from.capDepth());
-        if (!moved.isOk()) {
-            held.push(object);
-            return Result.fail(AllocError.kernel("moving a reserved " + type + " into slot " + dest.capPtr(), moved));
-        }
-        reserveTouched = true;
-        cspaceFree(object.cptr());
-        return Result.ok(object.cookie());
     }
 
     @Override
     public Result<Void> utspaceFree(long cookie, int objBits) {
-        boolean root = start();
+        guard.enter();
         try {
             if (utspace == null) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
             }
-            if (utspaceBusy > 0) {
-                deferredObjects.add(new long[] {cookie, objBits});
+            if (guard.isBusy(UTSPACE)) {
+                deferred.object(cookie, objBits);
                 return Result.done();
             }
-            utspaceBusy++;
+            guard.busy(UTSPACE);
             try {
                 return utspace.free(this, cookie, objBits);
             } finally {
-                utspaceBusy--;
+                guard.idle(UTSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
@@ -382,189 +327,64 @@ public final class Allocman implements ManagerContext {
 
     @Override
     public Result<Long> mspaceAlloc(long bytes) {
-        return mspaceAlloc(bytes, true);
+        return chunkRequest(bytes, true);
     }
 
-    private Result<Long> mspaceAlloc(long bytes, boolean mayUseReserve) {
-        boolean root = start();
+    /** Bookkeeping bytes from the mspace, or (when it is busy or short, and allowed) a reserved chunk of that size. */
+    Result<Long> chunkRequest(long bytes, boolean mayUseReserve) {
+        guard.enter();
         try {
             if (failures.shouldFail()) {
                 return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
             }
             Result<Long> r = null;
-            if (mspaceBusy == 0) {
-                mspaceBusy++;
+            if (!guard.isBusy(MSPACE)) {
+                guard.busy(MSPACE);
                 try {
                     r = mspace.alloc(this, bytes);
                 } finally {
-                    mspaceBusy--;
+                    guard.idle(MSPACE);
                 }
                 if (r.isOk() || !isShortage(r.error())) {
                     return r;
                 }
             }
-            Deque<Long> chunks = reserveChunks.get(bytes);
-            if (mayUseReserve && chunks != null && !chunks.isEmpty()) {
-                reserveTouched = true;
-                return Result.ok(chunks.pop());
+            Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
+            if (chunk != null) {
+                return Result.ok(chunk);
             }
             return r != null ? r : Result.fail(AllocErrorKind.BUSY,
                     "mspace busy and no chunk of " + bytes + " bytes in reserve");
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
     @Override
     public Result<Void> mspaceFree(long address, long bytes) {
-        boolean root = start();
+        guard.enter();
         try {
-            if (mspaceBusy > 0) {
-                deferredChunks.add(new long[] {address, bytes});
+            if (guard.isBusy(MSPACE)) {
+                deferred.chunk(address, bytes);
                 return Result.done();
             }
-            mspaceBusy++;
+            guard.busy(MSPACE);
             try {
                 return mspace.free(this, address, bytes);
             } finally {
-                mspaceBusy--;
+                guard.idle(MSPACE);
             }
         } finally {
-            end(root);
+            guard.exit();
         }
     }
 
+    /** Errors that mean "not enough of it here", which the reserves may make up for. */
     private static boolean isShortage(AllocError e) {
         return switch (e.kind()) {
             case OUT_OF_SLOTS, OUT_OF_MEMORY, OUT_OF_BOOKKEEPING, BUSY -> true;
             default -> false;
         };
-    }
-
-    // ---- operations, deferred frees and refill
-
-    private boolean start() {
-        return ++operationDepth == 1;
-    }
-
-    private void end(boolean root) {
-        try {
-            if (root && !refilling && (reserveTouched || hasDeferred())) {
-                refill();
-            }
-        } finally {
-            operationDepth--;
-        }
-    }
-
-    private void refill() {
-        refilling = true;
-        try {
-            for (int pass = 0; pass < REFILL_PASSES; pass++) {
-                boolean progress = drainDeferred();
-                progress |= topUpSlots();
-                progress |= topUpObjects();
-                progress |= topUpChunks();
-                if (reservesFull() && !hasDeferred()) {
-                    reserveTouched = false;
-                    return;
-                }
-                if (!progress) {
-                    return;
-                }
-            }
-        } finally {
-            refilling = false;
-        }
-    }
-
-    private boolean drainDeferred() {
-        boolean progress = false;
-        while (hasDeferred()) {
-            progress = true;
-            if (!deferredObjects.isEmpty()) {
-                long[] o = deferredObjects.pop();
-                utspaceFree(o[0], (int) o[1]);
-            } else if (!deferredChunks.isEmpty()) {
-                long[] c = deferredChunks.pop();
-                mspaceFree(c[0], c[1]);
-            } else {
-                cspaceFree(deferredSlots.pop());
-            }
-        }
-        return progress;
-    }
-
-    private boolean topUpSlots() {
-        boolean progress = false;
-        while (reserveSlots.size() < reserveConfig.slots()) {
-            Result<Long> slot = cspaceAlloc(false);
-            if (!slot.isOk()) {
-                break;
-            }
-            reserveSlots.push(slot.value());
-            progress = true;
-        }
-        return progress;
-    }
-
-    private boolean topUpObjects() {
-        boolean progress = false;
-        for (ReserveConfig.ObjectReserve want : reserveConfig.objects()) {
-            Deque<ContextObjects.Owned> held = reserveObjects.get(new ObjectKey(want.type(), want.objBits()));
-            while (held.size() < want.count()) {
-                Result<Long> slot = cspaceAlloc(false);
-                if (!slot.isOk()) {
-                    return progress;
-                }
-                Result<Long> cookie = utspaceAlloc(cspaceMakePath(slot.value()), want.type(), want.objBits(), NO_PADDR,
-                        false, false);
-                if (!cookie.isOk()) {
-                    cspaceFree(slot.value());
-                    break;
-                }
-                held.push(new ContextObjects.Owned(slot.value(), cookie.value()));
-                progress = true;
-            }
-        }
-        return progress;
-    }
-
-    private boolean topUpChunks() {
-        boolean progress = false;
-        for (ReserveConfig.ChunkReserve want : reserveConfig.chunks()) {
-            Deque<Long> held = reserveChunks.get(want.bytes());
-            while (held.size() < want.count()) {
-                Result<Long> chunk = mspaceAlloc(want.bytes(), false);
-                if (!chunk.isOk()) {
-                    break;
-                }
-                held.push(chunk.value());
-                progress = true;
-            }
-        }
-        return progress;
-    }
-
-    private boolean hasDeferred() {
-        return !deferredSlots.isEmpty() || !deferredChunks.isEmpty() || !deferredObjects.isEmpty();
-    }
-
-    private boolean reservesFull() {
-        if (reserveSlots.size() < reserveConfig.slots()) {
-            return false;
-        }
-        for (ReserveConfig.ObjectReserve o : reserveConfig.objects()) {
-            if (reserveObjects.get(new ObjectKey(o.type(), o.objBits())).size() < o.count()) {
-                return false;
-            }
-        }
-        for (ReserveConfig.ChunkReserve c : reserveConfig.chunks()) {
-            if (reserveChunks.get(c.bytes()).size() < c.count()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // ---- accounting
@@ -578,8 +398,6 @@ public final class Allocman implements ManagerContext {
                 mspace.bytesInUse(), mspace.bytesAvailable(),
                 cspace == null ? 0 : cspace.bookkeepingBytes(), utspace == null ? 0 : utspace.bookkeepingBytes(),
                 pool == null ? 0 : pool.pagesHeld(), pool == null ? 0 : pool.tablesHeld(),
-                reserveSlots.size(), reserveObjects.values().stream().mapToInt(Deque::size).sum(),
-                reserveChunks.values().stream().mapToInt(Deque::size).sum(),
-                deferredSlots.size() + deferredChunks.size() + deferredObjects.size());
+                reserves.slotCount(), reserves.objectCount(), reserves.chunkCount(), deferred.size());
     }
 }
