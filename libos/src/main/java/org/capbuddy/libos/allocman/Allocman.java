@@ -5,8 +5,10 @@ import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.MSPACE;
 import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.UTSPACE;
 
 import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.host.FailureInjector;
+import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.libos.allocman.cspace.CSpaceManager;
 import org.capbuddy.libos.allocman.mspace.DualPool;
 import org.capbuddy.libos.allocman.mspace.VirtualPool;
@@ -33,26 +35,38 @@ import org.capbuddy.libos.vka.Result;
  * <p><b>Atomicity.</b> Each manager leaves its state unchanged when it fails, and every caller
  * here frees what it took before failing, so an operation that fails leaves slots, untyped bytes
  * and bookkeeping bytes as they were (reserves are refilled when it ends).
+ *
+ * <p><b>Throwables.</b> Every entry checks the machine guard first (owner thread, not broken).
+ * A throwable at a request's interruption point ({@link #interruptions()}) propagates from an
+ * outermost request, which has changed nothing; one at a nested request, or at a kernel
+ * invocation made during an operation, becomes an INTERRUPTED failure (a deferred free) that the
+ * managers undo, and is rethrown, the same object, when the outermost request ends, after that
+ * request has given back what it acquired. So an allocation that throws has changed nothing but
+ * the reserves (refilled by the next operation); a free that throws after its interruption point
+ * has been done. Any other throwable from the work marks the machine broken.
  */
 public final class Allocman implements ManagerContext {
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
+    private final InterruptionInjector interruptions = new InterruptionInjector();
     private final Reserves reserves = new Reserves();
     private final DeferredFrees deferred = new DeferredFrees();
     private final Refill refill = new Refill(this, reserves, deferred);
-    private final ReentrancyGuard guard = new ReentrancyGuard(refill);
+    private final ReentrancyGuard guard;
     private CSpaceManager cspace;
     private UtspaceManager utspace;
 
     public Allocman(Sel4 sel4, DualPool mspace) {
         this.sel4 = sel4;
         this.mspace = mspace;
+        this.guard = new ReentrancyGuard(sel4.guard(), interruptions, sel4.interruptions(), refill);
     }
 
     // ---- composition
 
     public Result<Void> attachCSpace(CSpaceManager manager) {
+        guard.checkMachine();
         if (cspace != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a cspace manager is already attached");
         }
@@ -61,6 +75,7 @@ public final class Allocman implements ManagerContext {
     }
 
     public Result<Void> attachUtspace(UtspaceManager manager) {
+        guard.checkMachine();
         if (utspace != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a utspace manager is already attached");
         }
@@ -69,6 +84,7 @@ public final class Allocman implements ManagerContext {
     }
 
     public void attachVirtualPool(VirtualPool pool) {
+        guard.checkMachine();
         mspace.attach(pool);
     }
 
@@ -89,21 +105,40 @@ public final class Allocman implements ManagerContext {
         return failures;
     }
 
+    /**
+     * allocman's interruption switch: throws at the entry of the N-th request (for a slot, a run
+     * of slots, an object or bookkeeping bytes, or their frees), before the failure-injection
+     * check and before anything has changed.
+     */
+    public InterruptionInjector interruptions() {
+        return interruptions;
+    }
+
     /** Hands an untyped cap to the utspace manager (an operation of its own). */
     public Result<Void> addUntyped(CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
-        guard.enter();
+        guard.enterOperation();
+        Result<Void> r;
         try {
-            if (utspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
-            }
-            guard.busy(UTSPACE);
-            try {
-                return utspace.addUntyped(this, path, sizeBits, paddr, kind);
-            } finally {
-                guard.idle(UTSPACE);
-            }
+            r = addUntypedNow(path, sizeBits, paddr, kind);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman adding an untyped", t);
+        }
+        if (guard.exitInterrupted()) {
+            // Handing memory over is not undone: the untyped is the utspace manager's either way.
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> addUntypedNow(CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
+        if (utspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
+        }
+        guard.busy(UTSPACE);
+        try {
+            return utspace.addUntyped(this, path, sizeBits, paddr, kind);
         } finally {
-            guard.exit();
+            guard.idle(UTSPACE);
         }
     }
 
@@ -111,15 +146,18 @@ public final class Allocman implements ManagerContext {
 
     /** Sets the reserve sizes and fills them; fails if they cannot be filled. */
     public Result<Void> configureReserves(ReserveConfig config) {
+        guard.checkMachine();
         reserves.configure(config);
         return fillReserves();
     }
 
     /** Performs queued frees and tops the reserves up now; fails if they cannot be filled. */
     public Result<Void> fillReserves() {
-        guard.enter();
+        guard.enterOperation();
         reserves.touch();
-        guard.exit();
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
         return reserves.full() ? Result.done()
                 : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting().balanceKey());
     }
@@ -131,17 +169,22 @@ public final class Allocman implements ManagerContext {
      * nothing was lost. {@link #fillReserves()} restores the reserves.
      */
     public Result<Void> releaseReserves() {
-        guard.enter();
+        guard.enterOperation();
         refill.pause();
+        Result<Void> outcome;
         try {
-            Result<Void> outcome = reserves.releaseAll(this);
+            outcome = reserves.releaseAll(this);
             deferred.drain(this);
-            return outcome;
-        } finally {
+        } catch (Throwable t) {
             refill.resume();
-            reserves.markUntouched();
-            guard.exit();
+            throw guard.abandon("allocman releasing its reserves", t);
         }
+        refill.resume();
+        reserves.markUntouched();
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return outcome;
     }
 
     // ---- ManagerContext: the guarded entries
@@ -158,98 +201,145 @@ public final class Allocman implements ManagerContext {
 
     /** A slot from the cspace manager, or (when it is busy or short, and allowed) from the reserve. */
     Result<Long> slotRequest(boolean mayUseReserve) {
-        guard.enter();
-        try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
-            }
-            if (cspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
-            }
-            Result<Long> r = null;
-            if (!guard.isBusy(CSPACE)) {
-                guard.busy(CSPACE);
-                try {
-                    r = cspace.alloc(this);
-                } finally {
-                    guard.idle(CSPACE);
-                }
-                if (r.isOk() || !isShortage(r.error())) {
-                    return r;
-                }
-            }
-            if (mayUseReserve && reserves.hasSlot()) {
-                return Result.ok(reserves.takeSlot());
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
-        } finally {
-            guard.exit();
+        if (!guard.enterRequest()) {
+            return interrupted("slot");
         }
+        Result<Long> r;
+        try {
+            r = takeSlot(mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(r.isOk() ? () -> cspaceFree(r.value()) : null);
+        }
+        return r;
+    }
+
+    private Result<Long> takeSlot(boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
+        }
+        if (cspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
+        }
+        Result<Long> r = null;
+        if (!guard.isBusy(CSPACE)) {
+            guard.busy(CSPACE);
+            try {
+                r = cspace.alloc(this);
+            } finally {
+                guard.idle(CSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error())) {
+                return r;
+            }
+        }
+        if (mayUseReserve && reserves.hasSlot()) {
+            return Result.ok(reserves.takeSlot());
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
     }
 
     @Override
     public Result<Void> cspaceFree(long cptr) {
-        guard.enter();
+        if (!guard.enterRequest()) {
+            deferred.slot(cptr);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (cspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
-            }
-            if (guard.isBusy(CSPACE)) {
-                deferred.slot(cptr);
-                return Result.done();
-            }
-            guard.busy(CSPACE);
-            try {
-                return cspace.free(this, cptr);
-            } finally {
-                guard.idle(CSPACE);
-            }
+            r = freeSlot(cptr);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeSlot(long cptr) {
+        if (cspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
+        }
+        if (guard.isBusy(CSPACE)) {
+            deferred.slot(cptr);
+            return Result.done();
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.free(this, cptr);
         } finally {
-            guard.exit();
+            guard.idle(CSPACE);
         }
     }
 
     /** The slot's path; before a cspace manager is attached, the path of a root CNode slot. */
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
+        guard.checkMachine();
         return cspace != null ? cspace.makePath(cptr) : CSpacePath.ofRootSlot(0, cptr);
     }
 
     /** 2^numBits contiguous slots (no reserve: runs are never kept in reserve). */
     public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
-        guard.enter();
+        if (!guard.enterRequest()) {
+            return interrupted("slot run");
+        }
+        Result<CSpacePath> r;
         try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot run)");
-            }
-            if (cspace == null || guard.isBusy(CSPACE)) {
-                return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
-            }
-            guard.busy(CSPACE);
-            try {
-                return cspace.allocContiguous(this, numBits);
-            } finally {
-                guard.idle(CSPACE);
-            }
+            r = takeSlotRun(numBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot run request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(r.isOk() ? () -> cspaceFreeContiguous(r.value().capPtr(), numBits) : null);
+        }
+        return r;
+    }
+
+    private Result<CSpacePath> takeSlotRun(int numBits) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot run)");
+        }
+        if (cspace == null || guard.isBusy(CSPACE)) {
+            return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.allocContiguous(this, numBits);
         } finally {
-            guard.exit();
+            guard.idle(CSPACE);
         }
     }
 
     public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
-        guard.enter();
+        if (!guard.enterRequest()) {
+            deferred.slotRun(firstCptr, numBits);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (cspace == null || guard.isBusy(CSPACE)) {
-                return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
-            }
-            guard.busy(CSPACE);
-            try {
-                return cspace.freeContiguous(this, firstCptr, numBits);
-            } finally {
-                guard.idle(CSPACE);
-            }
+            r = freeSlotRun(firstCptr, numBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot run free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeSlotRun(long firstCptr, int numBits) {
+        if (cspace == null || guard.isBusy(CSPACE)) {
+            return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.freeContiguous(this, firstCptr, numBits);
         } finally {
-            guard.exit();
+            guard.idle(CSPACE);
         }
     }
 
@@ -264,63 +354,97 @@ public final class Allocman implements ManagerContext {
      */
     Result<Long> objectRequest(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
                                boolean mayUseReserve) {
-        guard.enter();
-        try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "injected failure (object)");
-            }
-            if (utspace == null || dest == null || type == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager, destination or type");
-            }
-            Result<Long> r = null;
-            if (!guard.isBusy(UTSPACE)) {
-                guard.busy(UTSPACE);
-                try {
-                    r = utspace.alloc(this, dest, type, objBits, paddr, canBeDevice);
-                } finally {
-                    guard.idle(UTSPACE);
-                }
-                if (r.isOk() || !isShortage(r.error()) || paddr != NO_PADDR) {
-                    return r;
-                }
-            }
-            if (mayUseReserve && paddr == NO_PADDR) {
-                Result<Long> reserved = reserves.takeObject(this, dest, type, objBits);
-                if (reserved != null) {
-                    return reserved;
-                }
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY,
-                    "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
-        } finally {
-            guard.exit();
+        if (!guard.enterRequest()) {
+            return interrupted("object");
         }
+        Result<Long> r;
+        try {
+            r = takeObject(dest, type, objBits, paddr, canBeDevice, mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman object request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(r.isOk() ? () -> destroyObject(dest, r.value(), objBits) : null);
+        }
+        return r;
+    }
+
+    private Result<Long> takeObject(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
+                                    boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "injected failure (object)");
+        }
+        if (utspace == null || dest == null || type == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager, destination or type");
+        }
+        Result<Long> r = null;
+        if (!guard.isBusy(UTSPACE)) {
+            guard.busy(UTSPACE);
+            try {
+                r = utspace.alloc(this, dest, type, objBits, paddr, canBeDevice);
+            } finally {
+                guard.idle(UTSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error()) || paddr != NO_PADDR) {
+                return r;
+            }
+        }
+        if (mayUseReserve && paddr == NO_PADDR) {
+            Result<Long> reserved = reserves.takeObject(this, dest, type, objBits);
+            if (reserved != null) {
+                return reserved;
+            }
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY,
+                "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
+    }
+
+    /** Destroys an object a request put in {@code dest} (its only cap) and frees its memory. */
+    private Result<Void> destroyObject(CSpacePath dest, long cookie, int objBits) {
+        InvocationResult deleted = sel4.cnodeDelete(dest.root(), dest.capPtr(), dest.capDepth());
+        if (!deleted.isOk()) {
+            return Result.fail(AllocError.kernel("CNode_Delete of the object in slot " + dest.capPtr(), deleted));
+        }
+        return utspaceFree(cookie, objBits);
     }
 
     @Override
     public Result<Void> utspaceFree(long cookie, int objBits) {
-        guard.enter();
+        if (!guard.enterRequest()) {
+            deferred.object(cookie, objBits);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (utspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
-            }
-            if (guard.isBusy(UTSPACE)) {
-                deferred.object(cookie, objBits);
-                return Result.done();
-            }
-            guard.busy(UTSPACE);
-            try {
-                return utspace.free(this, cookie, objBits);
-            } finally {
-                guard.idle(UTSPACE);
-            }
+            r = freeObject(cookie, objBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman object free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeObject(long cookie, int objBits) {
+        if (utspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
+        }
+        if (guard.isBusy(UTSPACE)) {
+            deferred.object(cookie, objBits);
+            return Result.done();
+        }
+        guard.busy(UTSPACE);
+        try {
+            return utspace.free(this, cookie, objBits);
         } finally {
-            guard.exit();
+            guard.idle(UTSPACE);
         }
     }
 
     /** The physical address of an allocation. */
     public Result<Long> utspacePaddr(long cookie) {
+        guard.checkMachine();
         return utspace == null ? Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached")
                 : utspace.paddr(cookie);
     }
@@ -332,50 +456,73 @@ public final class Allocman implements ManagerContext {
 
     /** Bookkeeping bytes from the mspace, or (when it is busy or short, and allowed) a reserved chunk of that size. */
     Result<Long> chunkRequest(long bytes, boolean mayUseReserve) {
-        guard.enter();
-        try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
-            }
-            Result<Long> r = null;
-            if (!guard.isBusy(MSPACE)) {
-                guard.busy(MSPACE);
-                try {
-                    r = mspace.alloc(this, bytes);
-                } finally {
-                    guard.idle(MSPACE);
-                }
-                if (r.isOk() || !isShortage(r.error())) {
-                    return r;
-                }
-            }
-            Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
-            if (chunk != null) {
-                return Result.ok(chunk);
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY,
-                    "mspace busy and no chunk of " + bytes + " bytes in reserve");
-        } finally {
-            guard.exit();
+        if (!guard.enterRequest()) {
+            return interrupted("bookkeeping");
         }
+        Result<Long> r;
+        try {
+            r = takeChunk(bytes, mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman bookkeeping request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(r.isOk() ? () -> mspaceFree(r.value(), bytes) : null);
+        }
+        return r;
+    }
+
+    private Result<Long> takeChunk(long bytes, boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
+        }
+        Result<Long> r = null;
+        if (!guard.isBusy(MSPACE)) {
+            guard.busy(MSPACE);
+            try {
+                r = mspace.alloc(this, bytes);
+            } finally {
+                guard.idle(MSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error())) {
+                return r;
+            }
+        }
+        Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
+        if (chunk != null) {
+            return Result.ok(chunk);
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY,
+                "mspace busy and no chunk of " + bytes + " bytes in reserve");
     }
 
     @Override
     public Result<Void> mspaceFree(long address, long bytes) {
-        guard.enter();
+        if (!guard.enterRequest()) {
+            deferred.chunk(address, bytes);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (guard.isBusy(MSPACE)) {
-                deferred.chunk(address, bytes);
-                return Result.done();
-            }
-            guard.busy(MSPACE);
-            try {
-                return mspace.free(this, address, bytes);
-            } finally {
-                guard.idle(MSPACE);
-            }
+            r = freeChunk(address, bytes);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman bookkeeping free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeChunk(long address, long bytes) {
+        if (guard.isBusy(MSPACE)) {
+            deferred.chunk(address, bytes);
+            return Result.done();
+        }
+        guard.busy(MSPACE);
+        try {
+            return mspace.free(this, address, bytes);
         } finally {
-            guard.exit();
+            guard.idle(MSPACE);
         }
     }
 
@@ -387,9 +534,22 @@ public final class Allocman implements ManagerContext {
         };
     }
 
+    /** The failure of a nested request interrupted at its entry (allocated only when that happens). */
+    private static <T> Result<T> interrupted(String what) {
+        return Result.fail(AllocErrorKind.INTERRUPTED, "a nested " + what
+                + " request was interrupted at its entry (nothing done); the throwable is rethrown when the"
+                + " outermost operation ends");
+    }
+
+    /** True when an interruption is pending in the current operation: refill and drain stop early. */
+    boolean interruptionPending() {
+        return guard.interruptionPending();
+    }
+
     // ---- accounting
 
     public AllocmanAccounting accounting() {
+        guard.checkMachine();
         VirtualPool pool = mspace.virtualPool();
         return new AllocmanAccounting(
                 cspace == null ? 0 : cspace.slotsInUse(), cspace == null ? 0 : cspace.slotsFree(),

@@ -3,7 +3,9 @@ package org.capbuddy.libos.allocman;
 /**
  * allocman's {@code _refill_watermark}, the end-of-operation work: when the outermost operation
  * ends with frees deferred or the reserves taken from, perform the deferred frees and top the
- * reserves up, in passes, while something is short and a pass makes progress.
+ * reserves up, in passes, while something is short and a pass makes progress. Each step leaves
+ * the reserves and queues consistent, so the refill stops as soon as an interruption is pending
+ * and the next operation carries on.
  */
 final class Refill implements Runnable {
     /** Passes made while reserves are short and progress is made. */
@@ -29,9 +31,12 @@ final class Refill implements Runnable {
         try {
             for (int pass = 0; pass < PASSES; pass++) {
                 boolean progress = deferred.drain(allocman);
-                progress |= reserves.topUpSlots(allocman);
-                progress |= reserves.topUpObjects(allocman);
-                progress |= reserves.topUpChunks(allocman);
+                progress |= !allocman.interruptionPending() && reserves.topUpSlots(allocman);
+                progress |= !allocman.interruptionPending() && reserves.topUpObjects(allocman);
+                progress |= !allocman.interruptionPending() && reserves.topUpChunks(allocman);
+                if (allocman.interruptionPending()) {
+                    return;
+                }
                 if (reserves.full() && deferred.isEmpty()) {
                     reserves.markUntouched();
                     return;
