@@ -9,6 +9,7 @@ import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 
 /**
  * allocman's reserves, its "watermark": free slots, objects already retyped into reserve slots
@@ -112,7 +113,10 @@ final class Reserves {
         return progress;
     }
 
-    /** Each object is a slot and a Retype into it; a failed Retype gives the slot back. */
+    /**
+     * Each object is a slot and a Retype into it; the undo log gives the slot back if the Retype
+     * fails or anything is cut short before the object is in the reserve.
+     */
     boolean topUpObjects(Allocman allocman) {
         boolean progress = false;
         for (ReserveConfig.ObjectReserve want : config.objects()) {
@@ -122,13 +126,16 @@ final class Reserves {
                 if (!slot.isOk()) {
                     return progress;
                 }
-                Result<Long> cookie = allocman.objectRequest(allocman.cspaceMakePath(slot.value()), want.type(),
-                        want.objBits(), ManagerContext.NO_PADDR, false, false);
-                if (!cookie.isOk()) {
-                    allocman.cspaceFree(slot.value());
-                    break;
+                try (Undo undo = Undo.begin(allocman.sel4().guard(), "topping up allocman's object reserve")) {
+                    undo.push(() -> allocman.cspaceFree(slot.value()));
+                    Result<Long> cookie = allocman.objectRequest(allocman.cspaceMakePath(slot.value()), want.type(),
+                            want.objBits(), ManagerContext.NO_PADDR, false, false);
+                    if (!cookie.isOk()) {
+                        break;
+                    }
+                    held.push(new ContextObjects.Owned(slot.value(), cookie.value()));
+                    undo.commit();
                 }
-                held.push(new ContextObjects.Owned(slot.value(), cookie.value()));
                 progress = true;
             }
         }
