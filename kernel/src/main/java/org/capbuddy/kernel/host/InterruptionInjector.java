@@ -55,15 +55,7 @@ public final class InterruptionInjector {
     public void point() {
         points++;
         if (countdown > 0 && --countdown == 0) {
-            fired++;
-            Throwable t = what.get();
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new UndeclaredThrowableException(t);
+            throw unchecked(fire());
         }
     }
 
@@ -95,25 +87,44 @@ public final class InterruptionInjector {
 
     /**
      * An interruption point whose caller can fail with an error value instead. Unheld, it is
-     * {@link #point()}. Held, a throwable raised here is kept (the first one; later ones are
-     * added to it as suppressed) and the method returns true: the caller must then fail without
-     * changing anything.
+     * {@link #point()}. Held, the throwable of an interruption that fires here is kept (the first
+     * one; later ones are added to it as suppressed) and the method returns true: the caller must
+     * then fail without changing anything.
      */
     public boolean pointOrKeep() {
-        if (holds == 0) {
-            point();
-            return false;
-        }
-        try {
-            point();
-            return false;
-        } catch (Throwable t) {
-            if (kept == null) {
-                kept = t;
-            } else if (kept != t) {
-                kept.addSuppressed(t);
+        points++;
+        if (countdown > 0 && --countdown == 0) {
+            Throwable t = fire();
+            if (holds == 0) {
+                throw unchecked(t);
             }
+            keep(t);
             return true;
         }
+        return false;
+    }
+
+    /** The armed interruption fires (kept off the points' fast path). */
+    private Throwable fire() {
+        fired++;
+        return what.get();
+    }
+
+    private void keep(Throwable t) {
+        if (kept == null) {
+            kept = t;
+        } else if (kept != t) {
+            kept.addSuppressed(t);
+        }
+    }
+
+    private static RuntimeException unchecked(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new UndeclaredThrowableException(t);
     }
 }
