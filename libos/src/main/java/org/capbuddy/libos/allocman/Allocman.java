@@ -18,6 +18,7 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 
 /**
  * allocman: a cspace manager (slots), a utspace manager (objects from untyped memory) and an
@@ -211,7 +212,7 @@ public final class Allocman implements ManagerContext {
             throw guard.abandon("allocman slot request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(r.isOk() ? () -> cspaceFree(r.value()) : null);
+            throw guard.deliver(slotGiveBack(r));
         }
         return r;
     }
@@ -294,7 +295,7 @@ public final class Allocman implements ManagerContext {
             throw guard.abandon("allocman slot run request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(r.isOk() ? () -> cspaceFreeContiguous(r.value().capPtr(), numBits) : null);
+            throw guard.deliver(slotRunGiveBack(r, numBits));
         }
         return r;
     }
@@ -364,7 +365,7 @@ public final class Allocman implements ManagerContext {
             throw guard.abandon("allocman object request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(r.isOk() ? () -> destroyObject(dest, r.value(), objBits) : null);
+            throw guard.deliver(objectGiveBack(r, dest, objBits));
         }
         return r;
     }
@@ -397,6 +398,24 @@ public final class Allocman implements ManagerContext {
         }
         return r != null ? r : Result.fail(AllocErrorKind.BUSY,
                 "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
+    }
+
+    // ---- giving back what an interrupted outermost request acquired (built only when that happens)
+
+    private Undo.Step slotGiveBack(Result<Long> r) {
+        return r.isOk() ? () -> cspaceFree(r.value()) : null;
+    }
+
+    private Undo.Step slotRunGiveBack(Result<CSpacePath> r, int numBits) {
+        return r.isOk() ? () -> cspaceFreeContiguous(r.value().capPtr(), numBits) : null;
+    }
+
+    private Undo.Step objectGiveBack(Result<Long> r, CSpacePath dest, int objBits) {
+        return r.isOk() ? () -> destroyObject(dest, r.value(), objBits) : null;
+    }
+
+    private Undo.Step chunkGiveBack(Result<Long> r, long bytes) {
+        return r.isOk() ? () -> mspaceFree(r.value(), bytes) : null;
     }
 
     /** Destroys an object a request put in {@code dest} (its only cap) and frees its memory. */
@@ -466,7 +485,7 @@ public final class Allocman implements ManagerContext {
             throw guard.abandon("allocman bookkeeping request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(r.isOk() ? () -> mspaceFree(r.value(), bytes) : null);
+            throw guard.deliver(chunkGiveBack(r, bytes));
         }
         return r;
     }

@@ -30,15 +30,16 @@ public final class ContextObjects implements StructureAllocator {
         if (!slot.isOk()) {
             return slot.asFailure();
         }
+        long cptr = slot.value();
         try (Undo undo = Undo.begin(ctx.sel4().guard(), "allocating an object for allocman's own use")) {
-            undo.push(() -> ctx.cspaceFree(slot.value()));
-            Result<Long> cookie = ctx.utspaceAlloc(ctx.cspaceMakePath(slot.value()), type, objBits,
+            undo.push(() -> ctx.cspaceFree(cptr));
+            Result<Long> cookie = ctx.utspaceAlloc(ctx.cspaceMakePath(cptr), type, objBits,
                     ManagerContext.NO_PADDR, false);
             if (!cookie.isOk()) {
                 return cookie.asFailure();
             }
             undo.commit();
-            return Result.ok(new Owned(slot.value(), cookie.value()));
+            return Result.ok(new Owned(cptr, cookie.value()));
         }
     }
 

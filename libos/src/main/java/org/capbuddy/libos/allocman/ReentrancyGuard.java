@@ -82,21 +82,23 @@ final class ReentrancyGuard {
         if (requestInterruptions.pointOrKeep()) {
             return false;
         }
-        enter();
+        if (depth++ == 0) {
+            holdInterruptions();
+        }
         return true;
     }
 
     /** An operation that is not a request (adding an untyped, filling or releasing the reserves) starts. */
     void enterOperation() {
         machine.check();
-        enter();
+        if (depth++ == 0) {
+            holdInterruptions();
+        }
     }
 
-    private void enter() {
-        if (depth++ == 0) {
-            requestInterruptions.hold();
-            kernelInterruptions.hold();
-        }
+    private void holdInterruptions() {
+        requestInterruptions.hold();
+        kernelInterruptions.hold();
     }
 
     /** True when an interruption was kept during the current operation: work still to do should stop. */
@@ -116,6 +118,11 @@ final class ReentrancyGuard {
             depth--;
             return false;
         }
+        return exitOutermost();
+    }
+
+    /** {@link #exitInterrupted()} of the outermost request, kept off the nested requests' path. */
+    private boolean exitOutermost() {
         if (!interruptionPending()) {
             try {
                 endOfOperation.run();

@@ -126,14 +126,15 @@ final class Reserves {
                 if (!slot.isOk()) {
                     return progress;
                 }
+                long cptr = slot.value();
                 try (Undo undo = Undo.begin(allocman.sel4().guard(), "topping up allocman's object reserve")) {
-                    undo.push(() -> allocman.cspaceFree(slot.value()));
-                    Result<Long> cookie = allocman.objectRequest(allocman.cspaceMakePath(slot.value()), want.type(),
+                    undo.push(() -> allocman.cspaceFree(cptr));
+                    Result<Long> cookie = allocman.objectRequest(allocman.cspaceMakePath(cptr), want.type(),
                             want.objBits(), ManagerContext.NO_PADDR, false, false);
                     if (!cookie.isOk()) {
                         break;
                     }
-                    held.push(new ContextObjects.Owned(slot.value(), cookie.value()));
+                    held.push(new ContextObjects.Owned(cptr, cookie.value()));
                     undo.commit();
                 }
                 progress = true;

@@ -42,16 +42,19 @@ public final class VkaObjects {
         if (!slot.isOk()) {
             return slot.asFailure();
         }
+        long cptr = slot.value();
         try (Undo undo = Undo.begin(vka.sel4().guard(), "allocating an object through the vka")) {
-            undo.push(() -> vka.cspaceFree(slot.value()));
-            CSpacePath path = vka.cspaceMakePath(slot.value());
+            // The step captures the cptr, not the Result: a captured Result would escape into the
+            // log and could no longer be scalar-replaced on this hot path.
+            undo.push(() -> vka.cspaceFree(cptr));
+            CSpacePath path = vka.cspaceMakePath(cptr);
             Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
                     : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
             if (!cookie.isOk()) {
                 return cookie.asFailure();
             }
             undo.commit();
-            return Result.ok(new VkaObject(slot.value(), cookie.value(), type, sizeBits));
+            return Result.ok(new VkaObject(cptr, cookie.value(), type, sizeBits));
         }
     }
 
