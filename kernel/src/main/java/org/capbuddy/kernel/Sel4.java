@@ -10,6 +10,7 @@ import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
+import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.cpu.FaultReceiver;
@@ -211,6 +212,15 @@ public final class Sel4 {
      */
     public MachineGuard guard() {
         return kernel.guard();
+    }
+
+    /**
+     * The machine's interruption switch: the layers above {@link InterruptionInjector#hold() hold}
+     * it while they are half-way through work that a throwable at an invocation's entry must not
+     * cut through, and rethrow what it kept once they are safe.
+     */
+    public InterruptionInjector interruptions() {
+        return kernel.interruptions();
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */

@@ -27,12 +27,18 @@ public final class InvocationDispatcher {
     /**
      * Performs one invocation. The machine guard and the interruption point come first, before
      * anything changes, so a call from the wrong thread or an injected throwable leaves the kernel
-     * as it was. A throwable from inside a decoder may have come half-way through a change, so it
-     * marks the machine broken before it propagates.
+     * as it was. While a layer above holds interruptions (it is half-way through work of its own),
+     * an interruption here is kept for that layer and the invocation fails as an injected failure
+     * does, NotEnoughMemory with no bytes left, without being counted: the caller then undoes its
+     * work through the error paths that failure injection tests. A throwable from inside a decoder
+     * may have come half-way through a change, so it marks the machine broken before it
+     * propagates.
      */
     public InvocationResult invoke(Tcb caller, long cptr, Message m) {
         k.guard().check();
-        k.interruptions().point();
+        if (k.interruptions().pointOrKeep()) {
+            return InvocationResult.error(Sel4Error.NOT_ENOUGH_MEMORY, 0);
+        }
         try {
             return lookUpAndDecode(caller, cptr, m);
         } catch (Throwable t) {

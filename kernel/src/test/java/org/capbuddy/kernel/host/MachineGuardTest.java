@@ -9,6 +9,7 @@ import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.boot.InitialCap;
 import org.capbuddy.kernel.boot.UntypedDescriptor;
 import org.capbuddy.kernel.cap.Cap;
@@ -82,6 +83,27 @@ class MachineGuardTest {
         assertThat(kernel.guard().isBroken()).isFalse();
         assertThat(sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1).isOk()).isTrue();
         assertThat(kernel.interruptions().fired()).isEqualTo(1);
+    }
+
+    @Test
+    void anInterruptionWhileALayerHoldsThemFailsTheInvocationAndIsKeptForThatLayer() {
+        CostSnapshot before = kernel.costs();
+        StackOverflowError injected = new StackOverflowError("injected");
+        kernel.interruptions().interruptNth(1, () -> injected);
+        kernel.interruptions().hold();
+        kernel.interruptions().hold();
+
+        var refused = sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1);
+
+        assertThat(refused.error()).isEqualTo(Sel4Error.NOT_ENOUGH_MEMORY);
+        assertThat(kernel.costs()).isEqualTo(before);
+        assertThat(kernel.rootTaskCap(free)).isNull();
+        assertThat(kernel.interruptions().kept()).isSameAs(injected);
+        assertThat(kernel.interruptions().release()).as("an inner hold ends: still held").isNull();
+        assertThat(kernel.interruptions().release()).isSameAs(injected);
+        assertThat(kernel.interruptions().kept()).isNull();
+        assertThat(kernel.guard().isBroken()).isFalse();
+        assertThat(sel4.untypedRetype(ram, ObjectType.ENDPOINT, 0, ROOT, 0, 0, free, 1).isOk()).isTrue();
     }
 
     @Test

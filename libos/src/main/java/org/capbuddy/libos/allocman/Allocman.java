@@ -1,13 +1,14 @@
 package org.capbuddy.libos.allocman;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.CSPACE;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.MSPACE;
+import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.UTSPACE;
+
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.host.FailureInjector;
+import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.libos.allocman.cspace.CSpaceManager;
 import org.capbuddy.libos.allocman.mspace.DualPool;
 import org.capbuddy.libos.allocman.mspace.VirtualPool;
@@ -17,60 +18,56 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 
 /**
  * allocman: a cspace manager (slots), a utspace manager (objects from untyped memory) and an
  * mspace (bookkeeping bytes), tied together so that they can depend on each other in a cycle.
  *
  * <p><b>The guard.</b> Every entry notes whether it is the outermost call of an operation and
- * whether its manager is already busy further up the stack. A busy manager is never re-entered:
- * an allocation is served from the reserves (a free slot, a pre-retyped object of the same type
- * and size moved into the caller's slot, a bookkeeping chunk of the same size), and a free is
- * queued. When the outermost call ends, the queued frees are performed and the reserves are
- * topped up again (the refill). An allocation a manager refuses for want of resources also falls
- * back on the reserves, except one at a given physical address.
+ * whether its manager is already busy further up the stack ({@link ReentrancyGuard}). A busy
+ * manager is never re-entered: an allocation is served from the {@link Reserves} (a free slot, a
+ * pre-retyped object of the same type and size moved into the caller's slot, a bookkeeping chunk
+ * of the same size), and a free is queued ({@link DeferredFrees}). When the outermost call ends,
+ * the queued frees are performed and the reserves are topped up again ({@link Refill}). An
+ * allocation a manager refuses for want of resources also falls back on the reserves, except one
+ * at a given physical address.
  *
  * <p><b>Atomicity.</b> Each manager leaves its state unchanged when it fails, and every caller
  * here frees what it took before failing, so an operation that fails leaves slots, untyped bytes
  * and bookkeeping bytes as they were (reserves are refilled when it ends).
+ *
+ * <p><b>Throwables.</b> Every entry checks the machine guard first (owner thread, not broken).
+ * A throwable at a request's interruption point ({@link #interruptions()}) propagates from an
+ * outermost request, which has changed nothing; one at a nested request, or at a kernel
+ * invocation made during an operation, becomes an INTERRUPTED failure (a deferred free) that the
+ * managers undo, and is rethrown, the same object, when the outermost request ends, after that
+ * request has given back what it acquired. So an allocation that throws has changed nothing but
+ * the reserves (refilled by the next operation); a free that throws after its interruption point
+ * has been done. Any other throwable from the work marks the machine broken.
  */
 public final class Allocman implements ManagerContext {
-    /** Refill passes made at the end of an operation while reserves are short and progress is made. */
-    private static final int REFILL_PASSES = 4;
-
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
+    private final InterruptionInjector interruptions = new InterruptionInjector();
+    private final Reserves reserves = new Reserves();
+    private final DeferredFrees deferred = new DeferredFrees();
+    private final Refill refill = new Refill(this, reserves, deferred);
+    private final ReentrancyGuard guard;
     private CSpaceManager cspace;
     private UtspaceManager utspace;
-
-    private int operationDepth;
-    private int cspaceBusy;
-    private int utspaceBusy;
-    private int mspaceBusy;
-    private boolean refilling;
-    private boolean reserveTouched;
-
-    private ReserveConfig reserveConfig = ReserveConfig.none();
-    private final Deque<Long> reserveSlots = new ArrayDeque<>();
-    private final Map<ObjectKey, Deque<ContextObjects.Owned>> reserveObjects = new LinkedHashMap<>();
-    private final Map<Long, Deque<Long>> reserveChunks = new LinkedHashMap<>();
-
-    private final Deque<Long> deferredSlots = new ArrayDeque<>();
-    private final Deque<long[]> deferredChunks = new ArrayDeque<>();
-    private final Deque<long[]> deferredObjects = new ArrayDeque<>();
-
-    private record ObjectKey(ObjectType type, int objBits) {
-    }
 
     public Allocman(Sel4 sel4, DualPool mspace) {
         this.sel4 = sel4;
         this.mspace = mspace;
+        this.guard = new ReentrancyGuard(sel4.guard(), interruptions, sel4.interruptions(), refill);
     }
 
     // ---- composition
 
     public Result<Void> attachCSpace(CSpaceManager manager) {
+        guard.checkMachine();
         if (cspace != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a cspace manager is already attached");
         }
@@ -79,6 +76,7 @@ public final class Allocman implements ManagerContext {
     }
 
     public Result<Void> attachUtspace(UtspaceManager manager) {
+        guard.checkMachine();
         if (utspace != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a utspace manager is already attached");
         }
@@ -87,6 +85,7 @@ public final class Allocman implements ManagerContext {
     }
 
     public void attachVirtualPool(VirtualPool pool) {
+        guard.checkMachine();
         mspace.attach(pool);
     }
 
@@ -107,42 +106,60 @@ public final class Allocman implements ManagerContext {
         return failures;
     }
 
+    /**
+     * allocman's interruption switch: throws at the entry of the N-th request (for a slot, a run
+     * of slots, an object or bookkeeping bytes, or their frees), before the failure-injection
+     * check and before anything has changed.
+     */
+    public InterruptionInjector interruptions() {
+        return interruptions;
+    }
+
     /** Hands an untyped cap to the utspace manager (an operation of its own). */
     public Result<Void> addUntyped(CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
-        boolean root = start();
+        guard.enterOperation();
+        Result<Void> r;
         try {
-            if (utspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
-            }
-            utspaceBusy++;
-            try {
-                return utspace.addUntyped(this, path, sizeBits, paddr, kind);
-            } finally {
-                utspaceBusy--;
-            }
+            r = addUntypedNow(path, sizeBits, paddr, kind);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman adding an untyped", t);
+        }
+        if (guard.exitInterrupted()) {
+            // Handing memory over is not undone: the untyped is the utspace manager's either way.
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> addUntypedNow(CSpacePath path, int sizeBits, long paddr, UntypedKind kind) {
+        if (utspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
+        }
+        guard.busy(UTSPACE);
+        try {
+            return utspace.addUntyped(this, path, sizeBits, paddr, kind);
         } finally {
-            end(root);
+            guard.idle(UTSPACE);
         }
     }
 
+    // ---- the reserves
+
     /** Sets the reserve sizes and fills them; fails if they cannot be filled. */
     public Result<Void> configureReserves(ReserveConfig config) {
-        reserveConfig = config;
-        for (ReserveConfig.ObjectReserve o : config.objects()) {
-            reserveObjects.computeIfAbsent(new ObjectKey(o.type(), o.objBits()), k -> new ArrayDeque<>());
-        }
-        for (ReserveConfig.ChunkReserve c : config.chunks()) {
-            reserveChunks.computeIfAbsent(c.bytes(), k -> new ArrayDeque<>());
-        }
+        guard.checkMachine();
+        reserves.configure(config);
         return fillReserves();
     }
 
     /** Performs queued frees and tops the reserves up now; fails if they cannot be filled. */
     public Result<Void> fillReserves() {
-        boolean root = start();
-        reserveTouched = true;
-        end(root);
-        return reservesFull() ? Result.done()
+        guard.enterOperation();
+        reserves.touch();
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return reserves.full() ? Result.done()
                 : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting().balanceKey());
     }
 
@@ -153,33 +170,20 @@ public final class Allocman implements ManagerContext {
      * nothing was lost. {@link #fillReserves()} restores the reserves.
      */
     public Result<Void> releaseReserves() {
-        boolean root = start();
-        refilling = true;
-        Result<Void> outcome = Result.done();
+        guard.enterOperation();
+        refill.pause();
+        Result<Void> outcome;
         try {
-            ContextObjects objects = new ContextObjects(this);
-            for (Map.Entry<ObjectKey, Deque<ContextObjects.Owned>> e : reserveObjects.entrySet()) {
-                while (!e.getValue().isEmpty()) {
-                    ContextObjects.Owned o = e.getValue().pop();
-                    Result<Void> r = objects.free(o.cptr(), o.cookie(), e.getKey().objBits());
-                    outcome = outcome.isOk() ? r : outcome;
-                }
-            }
-            while (!reserveSlots.isEmpty()) {
-                Result<Void> r = cspaceFree(reserveSlots.pop());
-                outcome = outcome.isOk() ? r : outcome;
-            }
-            for (Map.Entry<Long, Deque<Long>> e : reserveChunks.entrySet()) {
-                while (!e.getValue().isEmpty()) {
-                    Result<Void> r = mspaceFree(e.getValue().pop(), e.getKey());
-                    outcome = outcome.isOk() ? r : outcome;
-                }
-            }
-            drainDeferred();
-        } finally {
-            refilling = false;
-            reserveTouched = false;
-            end(root);
+            outcome = reserves.releaseAll(this);
+            deferred.drain(this);
+        } catch (Throwable t) {
+            refill.resume();
+            throw guard.abandon("allocman releasing its reserves", t);
+        }
+        refill.resume();
+        reserves.markUntouched();
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
         }
         return outcome;
     }
@@ -193,247 +197,355 @@ public final class Allocman implements ManagerContext {
 
     @Override
     public Result<Long> cspaceAlloc() {
-        return cspaceAlloc(true);
+        return slotRequest(true);
     }
 
-    private Result<Long> cspaceAlloc(boolean mayUseReserve) {
-        boolean root = start();
-        try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
-            }
-            if (cspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
-            }
-            Result<Long> r = null;
-            if (cspaceBusy == 0) {
-                cspaceBusy++;
-                try {
-                    r = cspace.alloc(this);
-                } finally {
-                    cspaceBusy--;
-                }
-                if (r.isOk() || !isShortage(r.error())) {
-                    return r;
-                }
-            }
-            if (mayUseReserve && !reserveSlots.isEmpty()) {
-                reserveTouched = true;
-                return Result.ok(reserveSlots.pop());
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
-        } finally {
-            end(root);
+    /** A slot from the cspace manager, or (when it is busy or short, and allowed) from the reserve. */
+    Result<Long> slotRequest(boolean mayUseReserve) {
+        if (!guard.enterRequest()) {
+            return interrupted("slot");
         }
+        Result<Long> r;
+        try {
+            r = takeSlot(mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(slotGiveBack(r));
+        }
+        return r;
+    }
+
+    private Result<Long> takeSlot(boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
+        }
+        if (cspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
+        }
+        Result<Long> r = null;
+        if (!guard.isBusy(CSPACE)) {
+            guard.busy(CSPACE);
+            try {
+                r = cspace.alloc(this);
+            } finally {
+                guard.idle(CSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error())) {
+                return r;
+            }
+        }
+        if (mayUseReserve && reserves.hasSlot()) {
+            return Result.ok(reserves.takeSlot());
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
     }
 
     @Override
     public Result<Void> cspaceFree(long cptr) {
-        boolean root = start();
+        if (!guard.enterRequest()) {
+            deferred.slot(cptr);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (cspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
-            }
-            if (cspaceBusy > 0) {
-                deferredSlots.add(cptr);
-                return Result.done();
-            }
-            cspaceBusy++;
-            try {
-                return cspace.free(this, cptr);
-            } finally {
-                cspaceBusy--;
-            }
+            r = freeSlot(cptr);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeSlot(long cptr) {
+        if (cspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
+        }
+        if (guard.isBusy(CSPACE)) {
+            deferred.slot(cptr);
+            return Result.done();
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.free(this, cptr);
         } finally {
-            end(root);
+            guard.idle(CSPACE);
         }
     }
 
     /** The slot's path; before a cspace manager is attached, the path of a root CNode slot. */
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
+        guard.checkMachine();
         return cspace != null ? cspace.makePath(cptr) : CSpacePath.ofRootSlot(0, cptr);
     }
 
     /** 2^numBits contiguous slots (no reserve: runs are never kept in reserve). */
     public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
-        boolean root = start();
+        if (!guard.enterRequest()) {
+            return interrupted("slot run");
+        }
+        Result<CSpacePath> r;
         try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot run)");
-            }
-            if (cspace == null || cspaceBusy > 0) {
-                return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
-            }
-            cspaceBusy++;
-            try {
-                return cspace.allocContiguous(this, numBits);
-            } finally {
-                cspaceBusy--;
-            }
+            r = takeSlotRun(numBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot run request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(slotRunGiveBack(r, numBits));
+        }
+        return r;
+    }
+
+    private Result<CSpacePath> takeSlotRun(int numBits) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot run)");
+        }
+        if (cspace == null || guard.isBusy(CSPACE)) {
+            return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.allocContiguous(this, numBits);
         } finally {
-            end(root);
+            guard.idle(CSPACE);
         }
     }
 
     public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
-        boolean root = start();
+        if (!guard.enterRequest()) {
+            deferred.slotRun(firstCptr, numBits);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (cspace == null || cspaceBusy > 0) {
-                return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
-            }
-            cspaceBusy++;
-            try {
-                return cspace.freeContiguous(this, firstCptr, numBits);
-            } finally {
-                cspaceBusy--;
-            }
+            r = freeSlotRun(firstCptr, numBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman slot run free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeSlotRun(long firstCptr, int numBits) {
+        if (cspace == null || guard.isBusy(CSPACE)) {
+            return Result.fail(AllocErrorKind.BUSY, "cspace manager busy or missing");
+        }
+        guard.busy(CSPACE);
+        try {
+            return cspace.freeContiguous(this, firstCptr, numBits);
         } finally {
-            end(root);
+            guard.idle(CSPACE);
         }
     }
 
     @Override
     public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice) {
-        return utspaceAlloc(dest, type, objBits, paddr, canBeDevice, true);
+        return objectRequest(dest, type, objBits, paddr, canBeDevice, true);
     }
 
-    private Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
-                                      boolean mayUseReserve) {
-        boolean root = start();
+    /**
+     * An object from the utspace manager, or (when it is busy or short, no paddr was asked for,
+     * and the reserve is allowed) a reserved object moved into {@code dest}.
+     */
+    Result<Long> objectRequest(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
+                               boolean mayUseReserve) {
+        if (!guard.enterRequest()) {
+            return interrupted("object");
+        }
+        Result<Long> r;
         try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "injected failure (object)");
-            }
-            if (utspace == null || dest == null || type == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager, destination or type");
-            }
-            Result<Long> r = null;
-            if (utspaceBusy == 0) {
-                utspaceBusy++;
-                try {
-                    r = utspace.alloc(this, dest, type, objBits, paddr, canBeDevice);
-                } finally {
-                    utspaceBusy--;
-                }
-                if (r.isOk() || !isShortage(r.error()) || paddr != NO_PADDR) {
-                    return r;
-                }
-            }
-            if (mayUseReserve && paddr == NO_PADDR) {
-                Result<Long> reserved = takeReservedObject(dest, type, objBits);
-                if (reserved != null) {
-                    return reserved;
-                }
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY,
-                    "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
-        } finally {
-            end(root);
+            r = takeObject(dest, type, objBits, paddr, canBeDevice, mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman object request", t);
         }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(objectGiveBack(r, dest, objBits));
+        }
+        return r;
     }
 
-    /** Moves a reserved object into {@code dest}; null if none of that kind is held. */
-    private Result<Long> takeReservedObject(CSpacePath dest, ObjectType type, int objBits) {
-        Deque<ContextObjects.Owned> held = reserveObjects.get(new ObjectKey(type, objBits));
-        if (held == null || held.isEmpty()) {
-            return null;
+    private Result<Long> takeObject(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice,
+                                    boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "injected failure (object)");
         }
-        ContextObjects.Owned object = held.pop();
-        CSpacePath from = cspaceMakePath(object.cptr());
-        InvocationResult moved = sel4.cnodeMove(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),
-                from.capPtr(), from.capDepth());
-        if (!moved.isOk()) {
-            held.push(object);
-            return Result.fail(AllocError.kernel("moving a reserved " + type + " into slot " + dest.capPtr(), moved));
+        if (utspace == null || dest == null || type == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager, destination or type");
         }
-        reserveTouched = true;
-        cspaceFree(object.cptr());
-        return Result.ok(object.cookie());
+        Result<Long> r = null;
+        if (!guard.isBusy(UTSPACE)) {
+            guard.busy(UTSPACE);
+            try {
+                r = utspace.alloc(this, dest, type, objBits, paddr, canBeDevice);
+            } finally {
+                guard.idle(UTSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error()) || paddr != NO_PADDR) {
+                return r;
+            }
+        }
+        if (mayUseReserve && paddr == NO_PADDR) {
+            Result<Long> reserved = reserves.takeObject(this, dest, type, objBits);
+            if (reserved != null) {
+                return reserved;
+            }
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY,
+                "utspace manager busy and no " + type + " of 2^" + objBits + " bytes in reserve");
+    }
+
+    // ---- giving back what an interrupted outermost request acquired (built only when that happens)
+
+    private Undo.Step slotGiveBack(Result<Long> r) {
+        return r.isOk() ? () -> cspaceFree(r.value()) : null;
+    }
+
+    private Undo.Step slotRunGiveBack(Result<CSpacePath> r, int numBits) {
+        return r.isOk() ? () -> cspaceFreeContiguous(r.value().capPtr(), numBits) : null;
+    }
+
+    private Undo.Step objectGiveBack(Result<Long> r, CSpacePath dest, int objBits) {
+        return r.isOk() ? () -> destroyObject(dest, r.value(), objBits) : null;
+    }
+
+    private Undo.Step chunkGiveBack(Result<Long> r, long bytes) {
+        return r.isOk() ? () -> mspaceFree(r.value(), bytes) : null;
+    }
+
+    /** Destroys an object a request put in {@code dest} (its only cap) and frees its memory. */
+    private Result<Void> destroyObject(CSpacePath dest, long cookie, int objBits) {
+        InvocationResult deleted = sel4.cnodeDelete(dest.root(), dest.capPtr(), dest.capDepth());
+        if (!deleted.isOk()) {
+            return Result.fail(AllocError.kernel("CNode_Delete of the object in slot " + dest.capPtr(), deleted));
+        }
+        return utspaceFree(cookie, objBits);
     }
 
     @Override
     public Result<Void> utspaceFree(long cookie, int objBits) {
-        boolean root = start();
+        if (!guard.enterRequest()) {
+            deferred.object(cookie, objBits);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (utspace == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
-            }
-            if (utspaceBusy > 0) {
-                deferredObjects.add(new long[] {cookie, objBits});
-                return Result.done();
-            }
-            utspaceBusy++;
-            try {
-                return utspace.free(this, cookie, objBits);
-            } finally {
-                utspaceBusy--;
-            }
+            r = freeObject(cookie, objBits);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman object free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeObject(long cookie, int objBits) {
+        if (utspace == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached");
+        }
+        if (guard.isBusy(UTSPACE)) {
+            deferred.object(cookie, objBits);
+            return Result.done();
+        }
+        guard.busy(UTSPACE);
+        try {
+            return utspace.free(this, cookie, objBits);
         } finally {
-            end(root);
+            guard.idle(UTSPACE);
         }
     }
 
     /** The physical address of an allocation. */
     public Result<Long> utspacePaddr(long cookie) {
+        guard.checkMachine();
         return utspace == null ? Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached")
                 : utspace.paddr(cookie);
     }
 
     @Override
     public Result<Long> mspaceAlloc(long bytes) {
-        return mspaceAlloc(bytes, true);
+        return chunkRequest(bytes, true);
     }
 
-    private Result<Long> mspaceAlloc(long bytes, boolean mayUseReserve) {
-        boolean root = start();
-        try {
-            if (failures.shouldFail()) {
-                return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
-            }
-            Result<Long> r = null;
-            if (mspaceBusy == 0) {
-                mspaceBusy++;
-                try {
-                    r = mspace.alloc(this, bytes);
-                } finally {
-                    mspaceBusy--;
-                }
-                if (r.isOk() || !isShortage(r.error())) {
-                    return r;
-                }
-            }
-            Deque<Long> chunks = reserveChunks.get(bytes);
-            if (mayUseReserve && chunks != null && !chunks.isEmpty()) {
-                reserveTouched = true;
-                return Result.ok(chunks.pop());
-            }
-            return r != null ? r : Result.fail(AllocErrorKind.BUSY,
-                    "mspace busy and no chunk of " + bytes + " bytes in reserve");
-        } finally {
-            end(root);
+    /** Bookkeeping bytes from the mspace, or (when it is busy or short, and allowed) a reserved chunk of that size. */
+    Result<Long> chunkRequest(long bytes, boolean mayUseReserve) {
+        if (!guard.enterRequest()) {
+            return interrupted("bookkeeping");
         }
+        Result<Long> r;
+        try {
+            r = takeChunk(bytes, mayUseReserve);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman bookkeeping request", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(chunkGiveBack(r, bytes));
+        }
+        return r;
+    }
+
+    private Result<Long> takeChunk(long bytes, boolean mayUseReserve) {
+        if (failures.shouldFail()) {
+            return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
+        }
+        Result<Long> r = null;
+        if (!guard.isBusy(MSPACE)) {
+            guard.busy(MSPACE);
+            try {
+                r = mspace.alloc(this, bytes);
+            } finally {
+                guard.idle(MSPACE);
+            }
+            if (r.isOk() || !isShortage(r.error())) {
+                return r;
+            }
+        }
+        Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
+        if (chunk != null) {
+            return Result.ok(chunk);
+        }
+        return r != null ? r : Result.fail(AllocErrorKind.BUSY,
+                "mspace busy and no chunk of " + bytes + " bytes in reserve");
     }
 
     @Override
     public Result<Void> mspaceFree(long address, long bytes) {
-        boolean root = start();
+        if (!guard.enterRequest()) {
+            deferred.chunk(address, bytes);
+            return Result.done();
+        }
+        Result<Void> r;
         try {
-            if (mspaceBusy > 0) {
-                deferredChunks.add(new long[] {address, bytes});
-                return Result.done();
-            }
-            mspaceBusy++;
-            try {
-                return mspace.free(this, address, bytes);
-            } finally {
-                mspaceBusy--;
-            }
+            r = freeChunk(address, bytes);
+        } catch (Throwable t) {
+            throw guard.abandon("allocman bookkeeping free", t);
+        }
+        if (guard.exitInterrupted()) {
+            throw guard.deliver(null);
+        }
+        return r;
+    }
+
+    private Result<Void> freeChunk(long address, long bytes) {
+        if (guard.isBusy(MSPACE)) {
+            deferred.chunk(address, bytes);
+            return Result.done();
+        }
+        guard.busy(MSPACE);
+        try {
+            return mspace.free(this, address, bytes);
         } finally {
-            end(root);
+            guard.idle(MSPACE);
         }
     }
 
+    /** Errors that mean "not enough of it here", which the reserves may make up for. */
     private static boolean isShortage(AllocError e) {
         return switch (e.kind()) {
             case OUT_OF_SLOTS, OUT_OF_MEMORY, OUT_OF_BOOKKEEPING, BUSY -> true;
@@ -441,135 +553,22 @@ public final class Allocman implements ManagerContext {
         };
     }
 
-    // ---- operations, deferred frees and refill
-
-    private boolean start() {
-        return ++operationDepth == 1;
+    /** The failure of a nested request interrupted at its entry (allocated only when that happens). */
+    private static <T> Result<T> interrupted(String what) {
+        return Result.fail(AllocErrorKind.INTERRUPTED, "a nested " + what
+                + " request was interrupted at its entry (nothing done); the throwable is rethrown when the"
+                + " outermost operation ends");
     }
 
-    private void end(boolean root) {
-        try {
-            if (root && !refilling && (reserveTouched || hasDeferred())) {
-                refill();
-            }
-        } finally {
-            operationDepth--;
-        }
-    }
-
-    private void refill() {
-        refilling = true;
-        try {
-            for (int pass = 0; pass < REFILL_PASSES; pass++) {
-                boolean progress = drainDeferred();
-                progress |= topUpSlots();
-                progress |= topUpObjects();
-                progress |= topUpChunks();
-                if (reservesFull() && !hasDeferred()) {
-                    reserveTouched = false;
-                    return;
-                }
-                if (!progress) {
-                    return;
-                }
-            }
-        } finally {
-            refilling = false;
-        }
-    }
-
-    private boolean drainDeferred() {
-        boolean progress = false;
-        while (hasDeferred()) {
-            progress = true;
-            if (!deferredObjects.isEmpty()) {
-                long[] o = deferredObjects.pop();
-                utspaceFree(o[0], (int) o[1]);
-            } else if (!deferredChunks.isEmpty()) {
-                long[] c = deferredChunks.pop();
-                mspaceFree(c[0], c[1]);
-            } else {
-                cspaceFree(deferredSlots.pop());
-            }
-        }
-        return progress;
-    }
-
-    private boolean topUpSlots() {
-        boolean progress = false;
-        while (reserveSlots.size() < reserveConfig.slots()) {
-            Result<Long> slot = cspaceAlloc(false);
-            if (!slot.isOk()) {
-                break;
-            }
-            reserveSlots.push(slot.value());
-            progress = true;
-        }
-        return progress;
-    }
-
-    private boolean topUpObjects() {
-        boolean progress = false;
-        for (ReserveConfig.ObjectReserve want : reserveConfig.objects()) {
-            Deque<ContextObjects.Owned> held = reserveObjects.get(new ObjectKey(want.type(), want.objBits()));
-            while (held.size() < want.count()) {
-                Result<Long> slot = cspaceAlloc(false);
-                if (!slot.isOk()) {
-                    return progress;
-                }
-                Result<Long> cookie = utspaceAlloc(cspaceMakePath(slot.value()), want.type(), want.objBits(), NO_PADDR,
-                        false, false);
-                if (!cookie.isOk()) {
-                    cspaceFree(slot.value());
-                    break;
-                }
-                held.push(new ContextObjects.Owned(slot.value(), cookie.value()));
-                progress = true;
-            }
-        }
-        return progress;
-    }
-
-    private boolean topUpChunks() {
-        boolean progress = false;
-        for (ReserveConfig.ChunkReserve want : reserveConfig.chunks()) {
-            Deque<Long> held = reserveChunks.get(want.bytes());
-            while (held.size() < want.count()) {
-                Result<Long> chunk = mspaceAlloc(want.bytes(), false);
-                if (!chunk.isOk()) {
-                    break;
-                }
-                held.push(chunk.value());
-                progress = true;
-            }
-        }
-        return progress;
-    }
-
-    private boolean hasDeferred() {
-        return !deferredSlots.isEmpty() || !deferredChunks.isEmpty() || !deferredObjects.isEmpty();
-    }
-
-    private boolean reservesFull() {
-        if (reserveSlots.size() < reserveConfig.slots()) {
-            return false;
-        }
-        for (ReserveConfig.ObjectReserve o : reserveConfig.objects()) {
-            if (reserveObjects.get(new ObjectKey(o.type(), o.objBits())).size() < o.count()) {
-                return false;
-            }
-        }
-        for (ReserveConfig.ChunkReserve c : reserveConfig.chunks()) {
-            if (reserveChunks.get(c.bytes()).size() < c.count()) {
-                return false;
-            }
-        }
-        return true;
+    /** True when an interruption is pending in the current operation: refill and drain stop early. */
+    boolean interruptionPending() {
+        return guard.interruptionPending();
     }
 
     // ---- accounting
 
     public AllocmanAccounting accounting() {
+        guard.checkMachine();
         VirtualPool pool = mspace.virtualPool();
         return new AllocmanAccounting(
                 cspace == null ? 0 : cspace.slotsInUse(), cspace == null ? 0 : cspace.slotsFree(),
@@ -578,8 +577,6 @@ public final class Allocman implements ManagerContext {
                 mspace.bytesInUse(), mspace.bytesAvailable(),
                 cspace == null ? 0 : cspace.bookkeepingBytes(), utspace == null ? 0 : utspace.bookkeepingBytes(),
                 pool == null ? 0 : pool.pagesHeld(), pool == null ? 0 : pool.tablesHeld(),
-                reserveSlots.size(), reserveObjects.values().stream().mapToInt(Deque::size).sum(),
-                reserveChunks.values().stream().mapToInt(Deque::size).sum(),
-                deferredSlots.size() + deferredChunks.size() + deferredObjects.size());
+                reserves.slotCount(), reserves.objectCount(), reserves.chunkCount(), deferred.size());
     }
 }

@@ -2,6 +2,7 @@ package org.capbuddy.libos.allocman;
 
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
@@ -11,13 +12,16 @@ import org.capbuddy.libos.vka.Vka;
  * The vka that allocman offers ({@code allocman_make_vka}): converts vka's sizes (Retype's
  * argument) into allocman's (log2 bytes of memory) and checks them, so that a bad request is an
  * error value before any manager sees it. Allocation at a physical address may use device
- * memory, as in allocman.
+ * memory, as in allocman. Every call checks the machine guard first, so a call from a thread
+ * that does not own the machine, or after it broke, fails before anything is looked at.
  */
 public final class AllocmanVka implements Vka {
     private final Allocman allocman;
+    private final MachineGuard machine;
 
     public AllocmanVka(Allocman allocman) {
         this.allocman = allocman;
+        this.machine = allocman.sel4().guard();
     }
 
     public Allocman allocman() {
@@ -31,21 +35,25 @@ public final class AllocmanVka implements Vka {
 
     @Override
     public Result<Long> cspaceAlloc() {
+        machine.check();
         return allocman.cspaceAlloc();
     }
 
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
+        machine.check();
         return allocman.cspaceMakePath(cptr);
     }
 
     @Override
     public Result<Void> cspaceFree(long cptr) {
+        machine.check();
         return allocman.cspaceFree(cptr);
     }
 
     @Override
     public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice) {
+        machine.check();
         Result<Integer> objBits = objectBits(type, sizeBits);
         return objBits.isOk()
                 ? allocman.utspaceAlloc(dest, type, objBits.value(), ManagerContext.NO_PADDR, canUseDevice)
@@ -54,12 +62,14 @@ public final class AllocmanVka implements Vka {
 
     @Override
     public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
+        machine.check();
         return utspaceAllocAt(dest, type, sizeBits, paddr, true);
     }
 
     @Override
     public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr,
                                        boolean canUseDevice) {
+        machine.check();
         Result<Integer> objBits = objectBits(type, sizeBits);
         if (!objBits.isOk()) {
             return objBits.asFailure();
@@ -73,32 +83,38 @@ public final class AllocmanVka implements Vka {
 
     @Override
     public Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie) {
+        machine.check();
         Result<Integer> objBits = objectBits(type, sizeBits);
         return objBits.isOk() ? allocman.utspaceFree(cookie, objBits.value()) : objBits.asFailure();
     }
 
     @Override
     public Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits) {
+        machine.check();
         return allocman.utspacePaddr(cookie);
     }
 
     @Override
     public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
+        machine.check();
         return allocman.cspaceAllocContiguous(numBits);
     }
 
     @Override
     public Result<Void> cspaceFreeContiguous(long firstCptr, int numBits) {
+        machine.check();
         return allocman.cspaceFreeContiguous(firstCptr, numBits);
     }
 
     @Override
     public Result<Long> bookkeepingAlloc(long bytes) {
+        machine.check();
         return allocman.mspaceAlloc(bytes);
     }
 
     @Override
     public Result<Void> bookkeepingFree(long address, long bytes) {
+        machine.check();
         return allocman.mspaceFree(address, bytes);
     }
 

@@ -15,5 +15,14 @@ public enum AllocErrorKind {
     /** The allocator was re-entered while busy and its reserve could not serve the request. */
     BUSY,
     /** A kernel invocation failed; the kernel's result is attached. */
-    KERNEL
+    KERNEL,
+    /**
+     * A request made while an allocman operation was in progress (by a manager at work, by the
+     * refill, by the reserves) was cut short by a throwable at its entry, before it did anything:
+     * an injected interruption or a stack overflow. The request fails with this value so that
+     * whoever made it undoes its work through its ordinary error paths; allocman rethrows the
+     * throwable itself when the outermost operation ends. Not a shortage: the reserves are not
+     * used to make up for it.
+     */
+    INTERRUPTED
 }

@@ -34,7 +34,10 @@ public final class Undo implements AutoCloseable {
 
     private final MachineGuard guard;
     private final String operation;
-    private Step[] steps = new Step[4];
+    /** The first step: most logs hold one, and need no array for it. */
+    private Step first;
+    /** The second and later steps, allocated when a second is pushed. */
+    private Step[] more;
     private int count;
     private boolean committed;
 
@@ -50,10 +53,18 @@ public final class Undo implements AutoCloseable {
 
     /** Registers the undo of a step that has just succeeded. */
     public void push(Step step) {
-        if (count == steps.length) {
-            steps = Arrays.copyOf(steps, count * 2);
+        if (count == 0) {
+            first = step;
+        } else if (more == null) {
+            more = new Step[4];
+            more[0] = step;
+        } else {
+            if (count - 1 == more.length) {
+                more = Arrays.copyOf(more, more.length * 2);
+            }
+            more[count - 1] = step;
         }
-        steps[count++] = step;
+        count++;
     }
 
     /**
@@ -82,8 +93,7 @@ public final class Undo implements AutoCloseable {
         }
         committed = true;
         for (int i = count - 1; i >= 0; i--) {
-            Step step = steps[i];
-            steps[i] = null;
+            Step step = i == 0 ? first : more[i - 1];
             try {
                 Result<?> undone = step.undo();
                 if (!undone.isOk()) {

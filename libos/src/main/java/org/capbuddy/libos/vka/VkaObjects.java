@@ -5,8 +5,8 @@ import org.capbuddy.kernel.api.ObjectType;
 
 /**
  * The vka object helpers ({@code vka_alloc_object}, {@code vka_free_object} and the typed
- * wrappers): slot + Retype on the way in, delete + free slot + free memory on the way out, each
- * undone if a later step fails.
+ * wrappers): slot + Retype on the way in, undone through an {@link Undo} log if the Retype fails
+ * or anything throws; delete + free memory + free slot on the way out.
  */
 public final class VkaObjects {
     private VkaObjects() {
@@ -42,20 +42,31 @@ public final class VkaObjects {
         if (!slot.isOk()) {
             return slot.asFailure();
         }
-        CSpacePath path = vka.cspaceMakePath(slot.value());
-        Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
-                : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
-        if (!cookie.isOk()) {
-            vka.cspaceFree(slot.value());
-            return cookie.asFailure();
+        long cptr = slot.value();
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "allocating an object through the vka")) {
+            // The step captures the cptr, not the Result: a captured Result would escape into the
+            // log and could no longer be scalar-replaced on this hot path.
+            undo.push(() -> vka.cspaceFree(cptr));
+            CSpacePath path = vka.cspaceMakePath(cptr);
+            Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
+                    : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
+            if (!cookie.isOk()) {
+                return cookie.asFailure();
+            }
+            undo.commit();
+            return Result.ok(new VkaObject(cptr, cookie.value(), type, sizeBits));
         }
-        return Result.ok(new VkaObject(slot.value(), cookie.value(), type, sizeBits));
     }
 
     /**
      * Deletes the object's cap (so the object dies if it was the last), frees slot and memory.
      * The cookie is checked first: freeing an object twice must not delete whatever cap now sits
      * in its old slot, nor free a slot that was handed to someone else since.
+     *
+     * <p>Nothing here can be undone: the first change, deleting the cap, destroys the object, so
+     * there is no undo log. A throwable before the delete has changed nothing. One after it may
+     * leave the memory or the slot held by nobody, so it marks the machine broken before it
+     * propagates: never a silent leak.
      */
     public static Result<Void> free(Vka vka, VkaObject object) {
         if (object == null) {
@@ -74,8 +85,16 @@ public final class VkaObjects {
         if (!deleted.isOk()) {
             return Result.fail(AllocError.kernel("deleting the cap in slot " + object.cptr(), deleted));
         }
-        Result<Void> memory = vka.utspaceFree(object.type(), object.sizeBits(), object.cookie());
-        Result<Void> slot = vka.cspaceFree(object.cptr());
+        Result<Void> memory;
+        Result<Void> slot;
+        try {
+            memory = vka.utspaceFree(object.type(), object.sizeBits(), object.cookie());
+            slot = vka.cspaceFree(object.cptr());
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("freeing the object in slot " + object.cptr()
+                    + " after its cap was deleted (its memory or slot may not have been given back)", t);
+            throw t;
+        }
         return !memory.isOk() ? memory : slot;
     }
 
