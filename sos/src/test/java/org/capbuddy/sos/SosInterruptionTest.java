@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.capbuddy.kernel.host.InterruptionInjector;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.user.MemoryFault;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A page fault interrupted at every step in turn by a Java throwable, a {@link StackOverflowError}
  * or a {@link RuntimeException}, thrown at the N-th interruption point for N = 1, 2, ... until the
  * fault completes with none fired: the kernel's points are the entries of its invocations, made
- * by SOS, the pool and allocman alike. Each time, the very throwable reaches the program that
+ * by SOS, the pool and allocman alike; allocman's are the entries of its requests for slots,
+ * objects and bookkeeping, made by the pool, SOS and allocman's own managers. Each time, the very throwable reaches the program that
  * touched the page, and the process's pages, SOS's frames and window tables, the allocators'
  * slots, untyped bytes, frames and bookkeeping, the live processes and the ASIDs are exactly as
  * before the touch, the kernel's invariants hold, and the machine is not broken: SOS and the
@@ -43,10 +45,10 @@ class SosInterruptionTest {
     }
 
     enum Injector {
-        KERNEL;
+        KERNEL, ALLOCMAN;
 
         InterruptionInjector of(SosFixture fx) {
-            return fx.kernel.interruptions();
+            return this == KERNEL ? fx.kernel.interruptions() : fx.booted.allocman().interruptions();
         }
     }
 
@@ -112,6 +114,56 @@ class SosInterruptionTest {
             assertThat(fx.balance()).as(at).isEqualTo(idle);
         }
         throw new AssertionError(touch + " never completed");
+    }
+
+    static Stream<Arguments> setups() {
+        Stream.Builder<Arguments> all = Stream.builder();
+        for (String vka : new String[] {"pool", "allocman"}) {
+            for (Injector injector : Injector.values()) {
+                for (Thrown thrown : Thrown.values()) {
+                    all.add(Arguments.of(vka, injector, thrown));
+                }
+            }
+        }
+        return all.build();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("setups")
+    void processCreationInterruptedAtEveryStepLosesNothing(String vka, Injector injector, Thrown thrown)
+            throws MemoryFault {
+        SosFixture fx = new SosFixture(vka.equals("pool"));
+        var idle = fx.strictBalance();
+        for (int step = 1; step < MAX_STEPS; step++) {
+            InterruptionInjector inj = injector.of(fx);
+            long fired = inj.fired();
+            Throwable[] injected = new Throwable[1];
+            inj.interruptNth(step, () -> injected[0] = thrown.make.get());
+            Throwable caught = null;
+            Process p = null;
+            try {
+                p = fx.sos.createProcess(64 << 10, 16 << 10).value();
+            } catch (Throwable t) {
+                caught = t;
+            }
+            inj.disarm();
+            String at = vka + " " + injector + " " + thrown + " process creation step " + step + ": " + caught;
+            assertThat(fx.kernel.guard().isBroken()).as(at + ": %s", fx.kernel.guard().brokenBecause()).isFalse();
+            if (inj.fired() == fired) {
+                assertThat(p).as(at).isNotNull();
+                assertThat(p.pid()).as("failed attempts use up no pid").isEqualTo(1);
+                UserContext ctx = fx.context(p);
+                ctx.store(Layout.STACK_TOP - 8, 8, MARK);
+                assertThat(fx.sos.destroy(p).isOk()).isTrue();
+                POINTS.put(vka + ", " + injector + ", " + thrown + ", process creation", step - 1);
+                assertThat(step).as("process creation has steps to interrupt").isGreaterThan(1);
+                return;
+            }
+            assertThat(caught).as(at).isSameAs(injected[0]);
+            assertThat(fx.strictBalance()).as(at).isEqualTo(idle);
+            fx.assertInvariants();
+        }
+        throw new AssertionError("process creation never completed");
     }
 
     @AfterAll

@@ -75,8 +75,15 @@ public final class Undo implements AutoCloseable {
         if (count == 0) {
             return Result.done();
         }
-        Step step = steps[--count];
-        steps[count] = null;
+        count--;
+        Step step;
+        if (count == 0) {
+            step = first;
+            first = null;
+        } else {
+            step = more[count - 1];
+            more[count - 1] = null;
+        }
         return step.undo();
     }
 

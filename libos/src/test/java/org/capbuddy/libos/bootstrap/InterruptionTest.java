@@ -1,5 +1,7 @@
 package org.capbuddy.libos.bootstrap;
 
+import org.capbuddy.libos.machine.MachineConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -137,10 +139,10 @@ class InterruptionTest {
 
     /** A machine whose next 4 KiB frame needs a new virtual pool page for its records. */
     private static Poised poise(CSpaceLayout layout) {
-        var kernel = LibosFixture.kernel(128L << 20, 12);
-        BootstrapConfig config = layout == CSpaceLayout.SINGLE_LEVEL ? BootstrapConfig.singleLevel(12 << 10)
-                : BootstrapConfig.twoLevel(6, 48 << 10);
-        LibosFixture fx = LibosFixture.boot(kernel, config);
+        MachineConfig small = MachineConfig.capBuddy(128L << 20).withoutPool();
+        LibosFixture fx = LibosFixture.boot(layout == CSpaceLayout.SINGLE_LEVEL
+                ? small.singleLevel(12).withStaticPoolBytes(12 << 10)
+                : small.twoLevel(12, 6).withStaticPoolBytes(48 << 10));
         VirtualPool pool = fx.allocman.mspace().virtualPool();
         List<VkaObject> held = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
@@ -160,7 +162,7 @@ class InterruptionTest {
      * without reaching point N. Returns the number of points that fired.
      */
     private static int interruptAtEveryPoint(LibosFixture fx, Switch where, Thrown kind, Operation op, String label) {
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
         for (int n = 1; n < 2000; n++) {
             if (!interruptAt(fx, n, where, kind, op, label, before)) {
                 assertThat(n).as("%s: an operation with steps has interruption points", label).isGreaterThan(1);
@@ -177,7 +179,7 @@ class InterruptionTest {
      * operation succeeded (and is freed). Returns whether the point was reached.
      */
     private static boolean interruptAt(LibosFixture fx, int n, Switch where, Thrown kind, Operation op, String label,
-                                       String before) {
+                                       org.capbuddy.libos.machine.AllocatorBalance before) {
         InterruptionInjector injector = where == Switch.KERNEL ? fx.kernel.interruptions()
                 : fx.allocman.interruptions();
         Throwable thrown = kind.make("injected at interruption point " + n);

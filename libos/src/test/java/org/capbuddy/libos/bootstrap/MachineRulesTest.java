@@ -107,7 +107,7 @@ class MachineRulesTest {
     @Test
     void aCallFromAnotherThreadFailsAtOnceAndChangesNothing() throws Exception {
         LibosFixture fx = LibosFixture.boot(CSpaceLayout.TWO_LEVEL, 64L << 20);
-        String before = fx.settledBalance();
+        var before = fx.settledBalance();
         CostSnapshot costs = fx.kernel.costs();
         long slotsInUse = fx.allocman.accounting().slotsInUse();
 

@@ -1,5 +1,7 @@
 package org.capbuddy.libos.capbuddy;
 
+import org.capbuddy.libos.vka.CapOps;
+
 import org.capbuddy.libos.machine.LibosMachine;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -99,6 +101,38 @@ class CapBuddyPoolTest {
         assertThat(fx.pool.stats().treesCreated()).as("a spare serves the next request").isEqualTo(created);
         assertThat(fx.pool.releaseSpares().isOk()).isTrue();
         assertThat(fx.pool.stats().trees()).isEqualTo(1);
+    }
+
+    @Test
+    void aFreeRevokesEveryCopyOfTheFramesCapsSoNoMappingSurvivesItForTwoInvocationsAFrame() {
+        PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, true);
+        VkaObject bystander = VkaObjects.allocFrame(fx.vka, 12).value(); // keeps the tree alive
+        VkaObject frame = VkaObjects.allocFrame(fx.vka, 12).value();
+        long copySlot = fx.vka.cspaceAlloc().value();
+        CSpacePath copy = fx.vka.cspaceMakePath(copySlot);
+        assertThat(CapOps.copy(fx.vka.sel4(), copy, fx.vka.cspaceMakePath(frame.cptr()), CapRights.READ_WRITE).isOk())
+                .isTrue();
+        long copyOfCopySlot = fx.vka.cspaceAlloc().value();
+        CSpacePath copyOfCopy = fx.vka.cspaceMakePath(copyOfCopySlot);
+        assertThat(CapOps.copy(fx.vka.sel4(), copyOfCopy, copy, CapRights.READ_WRITE).isOk()).isTrue();
+        long va = 0x200_0000_0000L;
+        var mapped = PageMapper.map(fx.vka.sel4(), new ContextObjects(fx.booted.allocman()), copyOfCopySlot,
+                fx.booted.vspace(), va, CapRights.READ_WRITE, VmAttributes.DEFAULT);
+        assertThat(mapped.isOk()).isTrue();
+        CostSnapshot before = fx.kernel.costs();
+
+        assertThat(VkaObjects.free(fx.vka, frame).isOk()).isTrue();
+
+        CostSnapshot cost = fx.kernel.costs().minus(before);
+        assertThat(cost.totalInvocations()).as("%s", cost).isEqualTo(2);
+        assertThat(cost.invocations(InvocationLabel.CNODE_REVOKE)).isEqualTo(1);
+        assertThat(fx.kernel.rootTaskCap(copySlot)).as("the copy").isNull();
+        assertThat(fx.kernel.rootTaskCap(copyOfCopySlot)).as("the copy of the copy, which mapped it").isNull();
+        var cpu = fx.vka.sel4().cpu(fx.booted.tcb()).orElseThrow();
+        cpu.read(va, 8);
+        assertThat(cpu.failure()).as("the mapping went with the copy").isNotNull();
+        assertThat(VkaObjects.free(fx.vka, bystander).isOk()).isTrue();
+        fx.assertInvariants();
     }
 
     @Test
