@@ -49,21 +49,14 @@ public final class Kernel {
         this.rootTask = new Sel4(this, rootThread);
     }
 
-    /** Boots a machine, or explains why the configuration cannot boot. */
-    public static Optional<Kernel> boot(KernelConfig config, StringBuilder whyNot) {
-        String problem = config.problem();
-        if (problem != null) {
-            whyNot.append(problem);
-            return Optional.empty();
-        }
-        return Optional.of(new Kernel(config));
-    }
-
-    /** Boots a configuration known to be valid; throws IllegalArgumentException otherwise. */
+    /**
+     * Boots a configuration known to be valid (see {@link KernelConfig#problem()}, which callers
+     * with a configuration from outside check first); throws IllegalArgumentException otherwise.
+     */
     public static Kernel boot(KernelConfig config) {
-        String problem = config.problem();
-        if (problem != null) {
-            throw new IllegalArgumentException(problem);
+        Optional<String> problem = config.problem();
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException(problem.get());
         }
         return new Kernel(config);
     }

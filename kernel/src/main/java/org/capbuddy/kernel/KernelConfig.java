@@ -1,5 +1,6 @@
 package org.capbuddy.kernel;
 
+import java.util.Optional;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.cost.CycleCostModel;
 
@@ -55,24 +56,24 @@ public record KernelConfig(Board board, int rootCNodeBits, int retypeFanOutLimit
         return 2 * cnode + pages * 4096;
     }
 
-    /** Why this configuration cannot boot, or null when it can. */
-    public String problem() {
+    /** Why this configuration cannot boot, if it cannot. */
+    public Optional<String> problem() {
         if (rootCNodeBits < MIN_ROOT_CNODE_BITS || rootCNodeBits > MAX_ROOT_CNODE_BITS) {
-            return "root CNode size must be " + MIN_ROOT_CNODE_BITS + ".." + MAX_ROOT_CNODE_BITS + " bits, got "
-                    + rootCNodeBits;
+            return Optional.of("root CNode size must be " + MIN_ROOT_CNODE_BITS + ".." + MAX_ROOT_CNODE_BITS + " bits, got "
+                    + rootCNodeBits);
         }
         if (retypeFanOutLimit < 1 || retypeFanOutLimit > (1 << 20)) {
-            return "retype fan-out limit must be 1..1048576, got " + retypeFanOutLimit;
+            return Optional.of("retype fan-out limit must be 1..1048576, got " + retypeFanOutLimit);
         }
         if (userImagePages < 1 || userImagePages > 4096) {
-            return "root task image must be 1..4096 pages, got " + userImagePages;
+            return Optional.of("root task image must be 1..4096 pages, got " + userImagePages);
         }
         long firstRam = board.ram().get(0).size();
         long needed = board.kernelImageBytes() + rootServerBytes();
         if (needed > firstRam) {
-            return "RAM too small: the kernel image and the root task's objects need " + needed
-                    + " bytes of the first RAM region, which has " + firstRam;
+            return Optional.of("RAM too small: the kernel image and the root task's objects need " + needed
+                    + " bytes of the first RAM region, which has " + firstRam);
         }
-        return null;
+        return Optional.empty();
     }
 }

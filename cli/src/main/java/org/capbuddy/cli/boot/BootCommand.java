@@ -55,13 +55,12 @@ public final class BootCommand implements Callable<Integer> {
         }
         KernelConfig config = KernelConfig.defaults().withBoard(Board.virt(ram)).withRootCNodeBits(rootCNodeBits)
                 .withRetypeFanOutLimit(fanOut);
-        StringBuilder whyNot = new StringBuilder();
-        var booted = Kernel.boot(config, whyNot);
-        if (booted.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), whyNot.toString());
+        var problem = config.problem();
+        if (problem.isPresent()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem.get());
         }
         long start = System.nanoTime();
-        Kernel kernel = booted.get();
+        Kernel kernel = Kernel.boot(config);
         BootInfo info = kernel.bootInfo();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -160,7 +160,7 @@ public final class Allocman implements ManagerContext {
             throw guard.deliver(null);
         }
         return reserves.full() ? Result.done()
-                : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting().balanceKey());
+                : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "reserves could not be filled: " + accounting());
     }
 
     /**

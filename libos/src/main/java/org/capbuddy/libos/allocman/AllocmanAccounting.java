@@ -21,11 +21,4 @@ public record AllocmanAccounting(
         long reservedObjects,
         long reservedChunks,
         long deferredFrees) {
-
-    /** The figures that must come back to their values when everything handed out is freed. */
-    public String balanceKey() {
-        return "slots=" + slotsInUse + " untypedBytes=" + untypedBytesInUse + " frames=" + framesInUse
-                + " mspaceBytes=" + mspaceBytesInUse + " poolPages=" + virtualPoolPages + " reserves="
-                + reservedSlots + "/" + reservedObjects + "/" + reservedChunks + " deferred=" + deferredFrees;
-    }
 }

@@ -113,8 +113,8 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
                     + staticPoolBytes);
         }
         var kernelProblem = kernelConfig().problem();
-        if (kernelProblem != null) {
-            return bad(kernelProblem);
+        if (kernelProblem.isPresent()) {
+            return bad(kernelProblem.get());
         }
         if (pool == null) {
             return Result.done();

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.process;
 
+import java.util.Optional;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.FaultReply;
@@ -43,9 +44,9 @@ public final class FaultHandler implements FaultReceiver {
         AccessKind access = fault.accessKind();
         long addr = fault.address();
         Region region = p.addressSpace().find(addr);
-        String refusal = refusal(region, access, fault, addr);
-        if (refusal != null) {
-            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal));
+        Optional<String> refusal = refusal(region, access, fault, addr);
+        if (refusal.isPresent()) {
+            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal.get()));
         }
         Result<Void> mapped = pages.map(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
@@ -56,20 +57,21 @@ public final class FaultHandler implements FaultReceiver {
         return FaultReply.RESUME;
     }
 
-    private static String refusal(Region region, AccessKind access, VmFault fault, long addr) {
+    /** Why SOS refuses this access, if it does. */
+    private static Optional<String> refusal(Region region, AccessKind access, VmFault fault, long addr) {
         if (region == null) {
-            return Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
-                    : "no region at this address";
+            return Optional.of(Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
+                    : "no region at this address");
         }
         if (fault.isPermissionFault()) {
-            return "the mapping's rights refuse a " + access.name().toLowerCase();
+            return Optional.of("the mapping's rights refuse a " + access.name().toLowerCase());
         }
-        return switch (access) {
+        return Optional.ofNullable(switch (access) {
             case READ -> region.read() ? null : "region is not readable";
             case WRITE -> region.write() ? null : "write to a read-only " + region.kind().name().toLowerCase() + " region";
             case EXECUTE -> region.execute() ? null : "execute in a non-executable " + region.kind().name().toLowerCase()
                     + " region";
-        };
+        });
     }
 
     /** Kills the process and does not reply: the faulting access ends with the kill report as its reason. */

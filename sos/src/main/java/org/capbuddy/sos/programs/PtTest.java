@@ -2,6 +2,7 @@ package org.capbuddy.sos.programs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.capbuddy.sos.user.MemoryFault;
 import org.capbuddy.sos.user.UserContext;
 import org.capbuddy.sos.user.UserMalloc;
@@ -32,9 +33,9 @@ public final class PtTest implements UserProgram<PtTestResult> {
         if (buf1 <= TEST_ADDRESS) {
             return new PtTestResult(false, buf1, List.of(), "stack buffer below 0x8000000000");
         }
-        String stack = doPtTest(ctx, ptrs);
-        if (stack != null) {
-            return new PtTestResult(false, buf1, List.of(), "stack: " + stack);
+        Optional<String> stack = doPtTest(ctx, ptrs);
+        if (stack.isPresent()) {
+            return new PtTestResult(false, buf1, List.of(), "stack: " + stack.get());
         }
         UserMalloc malloc = new UserMalloc(ctx);
         long buf2 = ctx.pushFrame(NBLOCKS * 8L);
@@ -47,16 +48,16 @@ public final class PtTest implements UserProgram<PtTestResult> {
             heap.add(p);
             ctx.store(buf2 + 8L * b, 8, p);
         }
-        String heapCheck = doPtTest(ctx, buf2);
+        Optional<String> heapCheck = doPtTest(ctx, buf2);
         for (long p : heap) {
             malloc.free(p);
         }
         ctx.popTo(savedSp);
-        return new PtTestResult(heapCheck == null, buf1, heap, heapCheck == null ? null : "heap: " + heapCheck);
+        return new PtTestResult(heapCheck.isEmpty(), buf1, heap, heapCheck.map(why -> "heap: " + why).orElse(null));
     }
 
-    /** do_pt_test: set one byte per page, then check them all; null when all hold. */
-    private static String doPtTest(UserContext ctx, long bufs) throws MemoryFault {
+    /** do_pt_test: set one byte per page, then check them all; what is wrong, if anything. */
+    private static Optional<String> doPtTest(UserContext ctx, long bufs) throws MemoryFault {
         for (int b = 0; b < NBLOCKS; b++) {
             long block = ctx.load(bufs + 8L * b, 8);
             for (int p = 0; p < NPAGES_PER_BLOCK; p++) {
@@ -68,10 +69,10 @@ public final class PtTest implements UserProgram<PtTestResult> {
             for (int p = 0; p < NPAGES_PER_BLOCK; p++) {
                 long got = ctx.load(block + p * PAGE, 1);
                 if (got != p) {
-                    return String.format("block %d page %d holds %d", b, p, got);
+                    return Optional.of(String.format("block %d page %d holds %d", b, p, got));
                 }
             }
         }
-        return null;
+        return Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package org.capbuddy.libos.allocman.cspace;
 
+import java.util.Optional;
 import org.capbuddy.libos.allocman.ManagerContext;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
@@ -32,9 +33,9 @@ public final class SingleLevelCSpace implements CSpaceManager {
 
     /** A manager with every slot of the range free, its bitmap charged to the mspace. */
     public static Result<SingleLevelCSpace> create(ManagerContext ctx, SingleLevelConfig config) {
-        String problem = config.problem();
-        if (problem != null) {
-            return Errors.badArgument("single-level cspace: " + problem);
+        Optional<String> problem = config.problem();
+        if (problem.isPresent()) {
+            return Errors.badArgument("single-level cspace: " + problem.get());
         }
         long bytes = SlotBitmap.bytesFor(config.firstSlot(), config.endSlot());
         Result<Long> memory = ctx.mspaceAlloc(bytes);

@@ -1,5 +1,7 @@
 package org.capbuddy.libos.allocman.cspace;
 
+import java.util.Optional;
+
 /**
  * Configuration of a {@link SingleLevelCSpace} (allocman's {@code cspace_single_level_config}):
  * the slots [firstSlot, endSlot) of one CNode, invoked through cptr {@code root} and addressed
@@ -16,20 +18,20 @@ public record SingleLevelConfig(long root, int depth, long firstSlot, long endSl
         return endSlot - firstSlot;
     }
 
-    /** Why this configuration cannot work, or null when it can. */
-    public String problem() {
+    /** Why this configuration cannot work, if it cannot. */
+    public Optional<String> problem() {
         if (depth < 1 || depth > 64) {
-            return "depth must be 1..64, got " + depth;
+            return Optional.of("depth must be 1..64, got " + depth);
         }
         if (firstSlot < 0 || endSlot <= firstSlot) {
-            return "slot range [" + firstSlot + ", " + endSlot + ") is empty or negative";
+            return Optional.of("slot range [" + firstSlot + ", " + endSlot + ") is empty or negative");
         }
         if (endSlot - firstSlot > SlotBitmap.MAX_SLOTS) {
-            return "slot range of " + (endSlot - firstSlot) + " slots exceeds " + SlotBitmap.MAX_SLOTS;
+            return Optional.of("slot range of " + (endSlot - firstSlot) + " slots exceeds " + SlotBitmap.MAX_SLOTS);
         }
         if (depth < 64 && endSlot > (1L << depth)) {
-            return "slot " + (endSlot - 1) + " cannot be addressed with " + depth + " bits";
+            return Optional.of("slot " + (endSlot - 1) + " cannot be addressed with " + depth + " bits");
         }
-        return null;
+        return Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package org.capbuddy.libos.allocman.cspace;
 
+import java.util.Optional;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.ManagerContext;
@@ -68,9 +69,9 @@ public final class TwoLevelCSpace implements CSpaceManager {
 
     /** A manager with no L2 CNode yet; its L1 records (two bitmaps, one reference per entry) are charged to the mspace. */
     public static Result<TwoLevelCSpace> create(ManagerContext ctx, TwoLevelConfig config) {
-        String problem = config.problem();
-        if (problem != null) {
-            return Errors.badArgument("two-level cspace: " + problem);
+        Optional<String> problem = config.problem();
+        if (problem.isPresent()) {
+            return Errors.badArgument("two-level cspace: " + problem.get());
         }
         long bytes = 2 * SlotBitmap.bytesFor(config.l1First(), config.l1End()) + 8 * config.l1Count();
         Result<Long> memory = ctx.mspaceAlloc(bytes);

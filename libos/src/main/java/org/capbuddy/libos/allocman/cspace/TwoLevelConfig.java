@@ -1,5 +1,7 @@
 package org.capbuddy.libos.allocman.cspace;
 
+import java.util.Optional;
+
 /**
  * Configuration of a {@link TwoLevelCSpace} (allocman's {@code cspace_two_level_config}).
  *
@@ -30,27 +32,27 @@ public record TwoLevelConfig(long root, int l2Bits, long l1First, long l1End, lo
         return 64 - l2Bits;
     }
 
-    /** Why this configuration cannot work, or null when it can. */
-    public String problem() {
+    /** Why this configuration cannot work, if it cannot. */
+    public Optional<String> problem() {
         if (l2Bits < 1 || l2Bits > MAX_L2_BITS) {
-            return "L2 CNodes must have 2^1..2^" + MAX_L2_BITS + " slots, got 2^" + l2Bits;
+            return Optional.of("L2 CNodes must have 2^1..2^" + MAX_L2_BITS + " slots, got 2^" + l2Bits);
         }
         if (l1First < 0 || l1End <= l1First) {
-            return "L1 range [" + l1First + ", " + l1End + ") is empty or negative";
+            return Optional.of("L1 range [" + l1First + ", " + l1End + ") is empty or negative");
         }
         if (l1End - l1First > SlotBitmap.MAX_SLOTS) {
-            return "L1 range of " + (l1End - l1First) + " slots exceeds " + SlotBitmap.MAX_SLOTS;
+            return Optional.of("L1 range of " + (l1End - l1First) + " slots exceeds " + SlotBitmap.MAX_SLOTS);
         }
         if (l1End > (1L << (64 - l2Bits - 1))) {
             // keeps every cptr (l1 << l2Bits) | l2 non-negative, so comparisons need no unsigned care
-            return "L1 index " + (l1End - 1) + " shifted by " + l2Bits + " bits does not stay below 2^63";
+            return Optional.of("L1 index " + (l1End - 1) + " shifted by " + l2Bits + " bits does not stay below 2^63");
         }
         if (reservedL1 < -1) {
-            return "reserved L1 index must be a slot or -1, got " + reservedL1;
+            return Optional.of("reserved L1 index must be a slot or -1, got " + reservedL1);
         }
         if (l1End - l1First == 1 && reservedL1 == l1First) {
-            return "the only L1 index " + l1First + " is reserved";
+            return Optional.of("the only L1 index " + l1First + " is reserved");
         }
-        return null;
+        return Optional.empty();
     }
 }
