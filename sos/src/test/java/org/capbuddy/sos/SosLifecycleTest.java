@@ -59,6 +59,20 @@ class SosLifecycleTest {
         assertThat(ctx.sys().munmap(Layout.MMAP_BASE, Layout.PAGE).detail()).contains("destroyed");
     }
 
+    @Test
+    void aRuntimeWithNoProcessRefusesEveryAccessAndTheVkaHelpersRefuseNoVka() {
+        UserContext none = new UserContext(null, null);
+        assertThatThrownBy(() -> none.load(Layout.CODE_BASE, 8)).isInstanceOf(MemoryFault.class)
+                .hasMessageContaining("no process");
+        assertThatThrownBy(() -> none.store(Layout.CODE_BASE, 8, 1)).isInstanceOf(MemoryFault.class);
+        assertThatThrownBy(() -> none.execute(Layout.CODE_BASE)).isInstanceOf(MemoryFault.class);
+        assertThatThrownBy(() -> none.copyIn(Layout.CODE_BASE, new byte[4], 0, 4)).isInstanceOf(MemoryFault.class);
+        assertThat(none.brk(0)).isZero();
+        assertThat(org.capbuddy.libos.vka.VkaObjects.allocFrame(null, 12).error().detail()).isEqualTo("no vka");
+        assertThat(org.capbuddy.libos.vka.VkaObjects.free(null, null).error().detail()).isEqualTo("no vka");
+        assertThat(org.capbuddy.libos.vka.VkaObjects.allocFrameContiguous(null, 12).isOk()).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, -1, 3, 9, 16})
     void anAccessSizeOtherThanOneTwoFourOrEightIsAMemoryFaultThatChangesNothing(int size) throws MemoryFault {

@@ -29,6 +29,9 @@ public final class VkaObjects {
     }
 
     private static Result<VkaObject> alloc(Vka vka, ObjectType type, int sizeBits, long paddr, boolean canUseDevice) {
+        if (vka == null) {
+            return noVka();
+        }
         if (type == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
@@ -69,6 +72,9 @@ public final class VkaObjects {
      * propagates: never a silent leak.
      */
     public static Result<Void> free(Vka vka, VkaObject object) {
+        if (vka == null) {
+            return noVka();
+        }
         if (object == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object");
         }
@@ -100,6 +106,9 @@ public final class VkaObjects {
 
     /** The physical address of an object. */
     public static Result<Long> paddr(Vka vka, VkaObject object) {
+        if (vka == null || object == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no vka or no object");
+        }
         if (object.isPoolFrame()) {
             InvocationResult address = vka.sel4().pageGetAddress(object.cptr());
             return address.isOk() ? Result.ok(address.mr(0))
@@ -113,6 +122,9 @@ public final class VkaObjects {
      * the frame pool; the path names the first frame and its window the number of frames.
      */
     public static Result<CSpacePath> allocFrameContiguous(Vka vka, int blockBits) {
+        if (vka == null) {
+            return noVka();
+        }
         if (!vka.hasPool()) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "contiguous frames need a vka with a frame pool");
         }
@@ -121,10 +133,17 @@ public final class VkaObjects {
 
     /** Gives back a block from {@link #allocFrameContiguous}. */
     public static Result<Void> freeFrameContiguous(Vka vka, CSpacePath block) {
+        if (vka == null) {
+            return noVka();
+        }
         if (block == null || Integer.bitCount(block.window()) != 1) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "not a block of 2^n frames: " + block);
         }
         return vka.utspaceTryFreeFromPool(block.capPtr(), Integer.numberOfTrailingZeros(block.window()));
+    }
+
+    private static <T> Result<T> noVka() {
+        return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no vka");
     }
 
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {

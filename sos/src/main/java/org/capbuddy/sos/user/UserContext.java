@@ -18,14 +18,26 @@ public final class UserContext implements UserMemory {
     private final UserCpu cpu;
     private long sp = Layout.STACK_TOP;
 
+    /**
+     * The runtime of {@code process}, making its system calls through {@code syscalls}. Without a
+     * process every access is refused with a {@link MemoryFault} (and brk reports 0), as for a
+     * process that does not exist.
+     */
     public UserContext(Process process, Syscalls syscalls) {
         this.process = process;
         this.syscalls = syscalls;
-        this.cpu = process.cpu();
+        this.cpu = process == null ? null : process.cpu();
+    }
+
+    private MemoryFault noProcess(long vaddr, String what) {
+        return new MemoryFault(vaddr, what + " refused: no process");
     }
 
     @Override
     public long load(long vaddr, int size) throws MemoryFault {
+        if (cpu == null) {
+            throw noProcess(vaddr, "load");
+        }
         long value = cpu.read(vaddr, size);
         if (cpu.failure() != null) {
             throw refused(vaddr, "load");
@@ -35,6 +47,9 @@ public final class UserContext implements UserMemory {
 
     @Override
     public void store(long vaddr, int size, long value) throws MemoryFault {
+        if (cpu == null) {
+            throw noProcess(vaddr, "store");
+        }
         if (!cpu.write(vaddr, size, value)) {
             throw refused(vaddr, "store");
         }
@@ -53,6 +68,9 @@ public final class UserContext implements UserMemory {
 
     /** An instruction fetch at {@code pc}: checks that the page may be executed; returns the instruction word. */
     public int execute(long pc) throws MemoryFault {
+        if (cpu == null) {
+            throw noProcess(pc, "execute");
+        }
         int word = cpu.fetch(pc);
         if (cpu.failure() != null) {
             throw refused(pc, "execute");
@@ -62,6 +80,9 @@ public final class UserContext implements UserMemory {
 
     /** Copies {@code len} bytes of user memory at {@code vaddr} into {@code dst}. */
     public void copyIn(long vaddr, byte[] dst, int off, int len) throws MemoryFault {
+        if (cpu == null) {
+            throw noProcess(vaddr, "block read");
+        }
         cpu.copyIn(vaddr, dst, off, len);
         if (cpu.failure() != null) {
             throw refused(vaddr, "block read");
@@ -70,6 +91,9 @@ public final class UserContext implements UserMemory {
 
     /** Copies {@code len} bytes of {@code src} into user memory at {@code vaddr}. */
     public void copyOut(long vaddr, byte[] src, int off, int len) throws MemoryFault {
+        if (cpu == null) {
+            throw noProcess(vaddr, "block write");
+        }
         cpu.copyOut(vaddr, src, off, len);
         if (cpu.failure() != null) {
             throw refused(vaddr, "block write");
@@ -78,7 +102,7 @@ public final class UserContext implements UserMemory {
 
     @Override
     public long brk(long newBreak) {
-        return syscalls.brk(newBreak);
+        return syscalls == null ? 0 : syscalls.brk(newBreak);
     }
 
     public Syscalls sys() {
