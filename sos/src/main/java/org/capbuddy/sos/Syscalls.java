@@ -2,7 +2,6 @@ package org.capbuddy.sos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.capbuddy.kernel.host.StackHeadroom;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
@@ -18,8 +17,8 @@ import org.capbuddy.sos.process.ProcessPages;
  * once, so a later access faults and is judged against the regions as they are now.
  *
  * <p>Each call first makes sure the Java stack has room for SOS's work
- * ({@link StackHeadroom#require()}): a Java user program may call from deep recursion, and SOS
- * must not be cut short half-way through unmapping.
+ * ({@link org.capbuddy.kernel.host.MachineGuard#requireStackHeadroom()}): a Java user program may
+ * call from deep recursion, and SOS must not be cut short half-way through unmapping.
  */
 public final class Syscalls {
     /** Largest write the console takes in one call. */
@@ -38,7 +37,7 @@ public final class Syscalls {
     /** Null when the caller may make a call; otherwise the call's ESRCH. */
     private SysResult refusedCaller() {
         sos.guard().check();
-        StackHeadroom.require();
+        sos.guard().requireStackHeadroom();
         if (!sos.isRunning(process)) {
             return SysResult.fail(Errno.ESRCH, process == null ? "no process"
                     : "process " + process.pid() + " is " + process.state().name().toLowerCase());

@@ -4,7 +4,6 @@ import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.MachineGuard;
-import org.capbuddy.kernel.host.StackHeadroom;
 import org.capbuddy.kernel.invocation.KernelState;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.Endpoint;
@@ -377,7 +376,7 @@ public final class UserCpu {
      *   <li>The fault is sent: the thread blocks on it ({@link ThreadState#BLOCKED_ON_FAULT}).</li>
      *   <li><b>Who receives it:</b> the {@link FaultReceiver} bound to that endpoint (the handler
      *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault, on
-     *       this thread's Java stack. Before the call, {@link StackHeadroom#require()} makes sure
+     *       this thread's Java stack. Before the call, {@link MachineGuard#requireStackHeadroom()} makes sure
      *       the handler has stack to finish its work (a Java user program may have recursed deep):
      *       if not, a {@link StackOverflowError} is raised before anything is sent. No receiver
      *       bound: nobody answers ({@link AccessFailure.Kind#NOT_RESUMED}).</li>
@@ -403,7 +402,7 @@ public final class UserCpu {
         Endpoint endpoint = ep.endpoint();
         FaultReceiver receiver = endpoint.receiver();
         if (receiver != null) {
-            StackHeadroom.require();
+            guard.requireStackHeadroom();
         }
         k.counters().faultDelivered();
         thread.setState(ThreadState.BLOCKED_ON_FAULT);

@@ -15,16 +15,21 @@ package org.capbuddy.kernel.host;
  *       with a {@link MachineBrokenException} naming that first failure, so state that nobody can
  *       vouch for is never used silently.</li>
  * </ul>
- * {@link #check()} is two field reads and a compare, cheap enough for every memory access.
+ * It also holds how much Java stack a fault handler or system call is guaranteed
+ * ({@link #requireStackHeadroom()}). {@link #check()} is one field read and a compare with the current
+ * thread, cheap enough for every memory access.
  */
 public final class MachineGuard {
     private Thread owner = Thread.currentThread();
+    /** The owner while the machine is sound, null once it is broken: {@link #check()} reads one field. */
+    private Thread admitted = owner;
     private String brokenBecause;
     private Throwable brokenCause;
+    private int stackHeadroomFrames = StackHeadroom.DEFAULT_FRAMES;
 
     /** Fails when the calling thread does not own the machine or the machine is broken. */
     public void check() {
-        if (Thread.currentThread() != owner || brokenBecause != null) {
+        if (Thread.currentThread() != admitted) {
             refuse();
         }
     }
@@ -45,6 +50,7 @@ public final class MachineGuard {
         if (brokenBecause == null) {
             brokenBecause = where + " was interrupted by " + cause;
             brokenCause = cause;
+            admitted = null;
         }
     }
 
@@ -63,10 +69,35 @@ public final class MachineGuard {
     }
 
     /**
+     * Throws a {@link StackOverflowError} now, before anything changes, unless the Java stack has
+     * room for a fault handler's or a system call's work (see {@link StackHeadroom}).
+     */
+    public void requireStackHeadroom() {
+        StackHeadroom.require(stackHeadroomFrames);
+    }
+
+    /** The probe frames {@link #requireStackHeadroom()} requires. */
+    public int stackHeadroomFrames() {
+        return stackHeadroomFrames;
+    }
+
+    /**
+     * Sets the probe frames {@link #requireStackHeadroom()} requires (0: no check). For tests that
+     * measure how much stack the work needs; a machine running Java user programs needs the
+     * default.
+     */
+    public void setStackHeadroomFrames(int frames) {
+        stackHeadroomFrames = Math.max(0, frames);
+    }
+
+    /**
      * Makes the calling thread the machine's owner: a hand-over, for a machine built on one thread
      * and run on another. Only call it when the old owner has stopped using the machine.
      */
     public void adoptCurrentThread() {
         owner = Thread.currentThread();
+        if (brokenBecause == null) {
+            admitted = owner;
+        }
     }
 }
