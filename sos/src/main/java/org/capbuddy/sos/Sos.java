@@ -113,7 +113,7 @@ public final class Sos {
             return as.asFailure();
         }
         int pid = processes.nextPid();
-        try (Undo undo = Undo.begin(guard, "creating process " + pid)) {
+        try (Undo undo = Undo.begin(guard, "creating process", pid)) {
             Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
             if (!cnode.isOk()) {
                 return cnode.asFailure();

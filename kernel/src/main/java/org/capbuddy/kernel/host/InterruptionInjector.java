@@ -1,6 +1,5 @@
 package org.capbuddy.kernel.host;
 
-import java.lang.reflect.UndeclaredThrowableException;
 import java.util.function.Supplier;
 
 /**
@@ -55,7 +54,7 @@ public final class InterruptionInjector {
     public void point() {
         points++;
         if (countdown > 0 && --countdown == 0) {
-            throw unchecked(fire());
+            throw Rethrow.unchecked(fire());
         }
     }
 
@@ -96,7 +95,7 @@ public final class InterruptionInjector {
         if (countdown > 0 && --countdown == 0) {
             Throwable t = fire();
             if (holds == 0) {
-                throw unchecked(t);
+                throw Rethrow.unchecked(t);
             }
             keep(t);
             return true;
@@ -116,15 +115,5 @@ public final class InterruptionInjector {
         } else if (kept != t) {
             kept.addSuppressed(t);
         }
-    }
-
-    private static RuntimeException unchecked(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new UndeclaredThrowableException(t);
     }
 }

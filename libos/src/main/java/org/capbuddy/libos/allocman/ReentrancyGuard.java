@@ -1,8 +1,8 @@
 package org.capbuddy.libos.allocman;
 
-import java.lang.reflect.UndeclaredThrowableException;
 import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
+import org.capbuddy.kernel.host.Rethrow;
 import org.capbuddy.libos.vka.Undo;
 
 /**
@@ -148,7 +148,7 @@ final class ReentrancyGuard {
                 undo.push(giveBack);
             }
         }
-        return rethrow(leaveOutermost());
+        return Rethrow.unchecked(leaveOutermost());
     }
 
     /**
@@ -167,7 +167,7 @@ final class ReentrancyGuard {
         } else {
             depth--;
         }
-        return rethrow(t);
+        return Rethrow.unchecked(t);
     }
 
     /** Leaves the outermost operation; returns the interruption kept during it (allocman's first), or null. */
@@ -196,16 +196,5 @@ final class ReentrancyGuard {
     /** The manager has returned (normally or not). */
     void idle(Manager manager) {
         busy[manager.ordinal()]--;
-    }
-
-    /** Throws {@code t} unchanged; interruptions are never checked exceptions, anything else is wrapped. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new UndeclaredThrowableException(t);
     }
 }

@@ -318,7 +318,7 @@ public final class CapBuddyPool {
     private Result<Void> checkUnmapped(long first, int frames) {
         for (int i = 0; i < frames; i++) {
             long frame = first + i;
-            try (Undo undo = Undo.begin(guard, "probing whether frame " + frame + " is mapped")) {
+            try (Undo undo = Undo.begin(guard, "probing whether a frame is mapped: cptr", frame)) {
                 InvocationResult probe = sel4.pageMap(frame, probeVSpace, PROBE_VADDR, CapRights.READ_ONLY, 0);
                 if (probe.isOk()) {
                     undo.push(() -> CapOps.check("Page_Unmap", sel4.pageUnmap(frame)));
@@ -498,7 +498,7 @@ public final class CapBuddyPool {
     }
 
     private Result<VkaObject> untypedAt(long paddr, boolean device) {
-        try (Undo undo = Undo.begin(guard, "taking the untyped at 0x" + Long.toHexString(paddr))) {
+        try (Undo undo = Undo.begin(guard, "taking the untyped at", paddr)) {
             Result<Long> slot = inner.cspaceAlloc();
             if (!slot.isOk()) {
                 return slot.asFailure();

@@ -98,7 +98,7 @@ public final class CapBuddyVka extends ForwardingVka {
             return isShortage(frame.error()) ? inner.utspaceAlloc(dest, type, sizeBits, canUseDevice)
                     : frame.asFailure();
         }
-        try (Undo undo = Undo.begin(sel4().guard(), "copying a pool frame into slot " + dest.capPtr())) {
+        try (Undo undo = Undo.begin(sel4().guard(), "copying a pool frame into slot", dest.capPtr())) {
             undo.push(() -> pool.free(frame.value(), 0));
             CSpacePath from = inner.cspaceMakePath(frame.value());
             InvocationResult copied = inner.sel4().cnodeCopy(dest.root(), dest.capPtr(), dest.capDepth(), from.root(),

@@ -32,8 +32,13 @@ public final class Undo implements AutoCloseable {
         Result<?> undo();
     }
 
+    /** Marks "no subject": the operation's name says it all. */
+    private static final long NO_SUBJECT = Long.MIN_VALUE;
+
     private final MachineGuard guard;
     private final String operation;
+    /** What the operation works on (an address, a cptr, a pid), named only if an undo fails. */
+    private final long subject;
     /** The first step: most logs hold one, and need no array for it. */
     private Step first;
     /** The second and later steps, allocated when a second is pushed. */
@@ -41,14 +46,28 @@ public final class Undo implements AutoCloseable {
     private int count;
     private boolean committed;
 
-    private Undo(MachineGuard guard, String operation) {
+    private Undo(MachineGuard guard, String operation, long subject) {
         this.guard = guard;
         this.operation = operation;
+        this.subject = subject;
     }
 
     /** Starts the log of {@code operation} (named in the broken-machine message if an undo fails). */
     public static Undo begin(MachineGuard guard, String operation) {
-        return new Undo(guard, operation);
+        return new Undo(guard, operation, NO_SUBJECT);
+    }
+
+    /**
+     * Starts the log of {@code operation} on {@code subject} (an address, a cptr, a number). The
+     * two are put into words only if an undo fails, so that the logs of hot paths such as a page
+     * fault build no string.
+     */
+    public static Undo begin(MachineGuard guard, String operation, long subject) {
+        return new Undo(guard, operation, subject);
+    }
+
+    private String describe() {
+        return subject == NO_SUBJECT ? operation : operation + " 0x" + Long.toHexString(subject);
     }
 
     /** Registers the undo of a step that has just succeeded. */
@@ -104,11 +123,11 @@ public final class Undo implements AutoCloseable {
             try {
                 Result<?> undone = step.undo();
                 if (!undone.isOk()) {
-                    guard.markBroken("undoing " + operation + " (" + undone.error() + ")",
+                    guard.markBroken("undoing " + describe() + " (" + undone.error() + ")",
                             new IllegalStateException("undo step failed: " + undone.error()));
                 }
             } catch (Throwable t) {
-                guard.markBroken("undoing " + operation, t);
+                guard.markBroken("undoing " + describe(), t);
             }
         }
     }

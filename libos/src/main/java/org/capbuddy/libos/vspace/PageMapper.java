@@ -35,7 +35,7 @@ public final class PageMapper {
     public static Result<List<PagingStructure>> map(Sel4 sel4, StructureAllocator tables, long frame, long vspace,
                                                    long vaddr, CapRights rights, long attributes) {
         List<PagingStructure> created = new ArrayList<>();
-        try (Undo undo = Undo.begin(sel4.guard(), "mapping a page at 0x" + Long.toHexString(vaddr))) {
+        try (Undo undo = Undo.begin(sel4.guard(), "mapping a page at", vaddr)) {
             while (true) {
                 InvocationResult mapped = sel4.pageMap(frame, vspace, vaddr, rights, attributes);
                 if (mapped.isOk()) {

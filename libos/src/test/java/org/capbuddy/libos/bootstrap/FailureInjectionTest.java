@@ -28,26 +28,11 @@ class FailureInjectionTest {
 
     enum Injector { KERNEL, MANAGER }
 
-    record Operation(String name, Function<Vka, Result<VkaObject>> run) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
     static Stream<Arguments> cases() {
-        Operation[] ops = {
-            new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12)),
-            new Operation("2 MiB frame", v -> VkaObjects.allocFrame(v, 21)),
-            new Operation("CNode of 2^10", v -> VkaObjects.allocCNode(v, 10)),
-            new Operation("untyped of 2^22", v -> VkaObjects.allocUntyped(v, 22)),
-            new Operation("TCB", VkaObjects::allocTcb),
-            new Operation("frame at a paddr", v -> VkaObjects.allocAt(v, ObjectType.SMALL_PAGE, 12, 0x4200_0000L)),
-        };
         Stream.Builder<Arguments> all = Stream.builder();
         for (CSpaceLayout layout : CSpaceLayout.values()) {
             for (Injector injector : Injector.values()) {
-                for (Operation op : ops) {
+                for (VkaAllocation op : VkaAllocation.ALL) {
                     all.add(Arguments.of(layout, injector, op));
                 }
             }
@@ -57,7 +42,7 @@ class FailureInjectionTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void failingAtEveryStepLosesNothing(CSpaceLayout layout, Injector injector, Operation op) {
+    void failingAtEveryStepLosesNothing(CSpaceLayout layout, Injector injector, VkaAllocation op) {
         LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
         // Warm the allocators with a few live objects so that failures hit partly used state.
         for (int i = 0; i < 5; i++) {
@@ -91,7 +76,7 @@ class FailureInjectionTest {
                 ? small.singleLevel(12).withStaticPoolBytes(12 << 10)
                 : small.twoLevel(12, 6).withStaticPoolBytes(48 << 10));
         VirtualPool pool = fx.allocman.mspace().virtualPool();
-        Operation frame = new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12));
+        VkaAllocation frame = VkaAllocation.FRAME;
         // Fill until the next frame's records need a new pool page: allocate one, and if it made
         // the pool grow, give it back (which shrinks the pool again) and stop there.
         List<VkaObject> held = new ArrayList<>();
@@ -121,7 +106,7 @@ class FailureInjectionTest {
      * Runs {@code op} failing at step 1, 2, ... until it succeeds; after each failure the settled
      * balance and the invariants must be exactly as before. Returns the number of failure points.
      */
-    private static int failAtEveryStep(LibosFixture fx, Injector injector, Operation op, String label) {
+    private static int failAtEveryStep(LibosFixture fx, Injector injector, VkaAllocation op, String label) {
         var before = fx.settledBalance();
         int failures = 0;
         for (int step = 1; step < 500; step++) {

@@ -48,29 +48,12 @@ class InterruptionTest {
         abstract Throwable make(String why);
     }
 
-    record Operation(String name, Function<Vka, Result<VkaObject>> run) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    private static final Operation FRAME = new Operation("4 KiB frame", v -> VkaObjects.allocFrame(v, 12));
-
     static Stream<Arguments> cases() {
-        Operation[] ops = {
-            FRAME,
-            new Operation("2 MiB frame", v -> VkaObjects.allocFrame(v, 21)),
-            new Operation("CNode of 2^10", v -> VkaObjects.allocCNode(v, 10)),
-            new Operation("untyped of 2^22", v -> VkaObjects.allocUntyped(v, 22)),
-            new Operation("TCB", VkaObjects::allocTcb),
-            new Operation("frame at a paddr", v -> VkaObjects.allocAt(v, ObjectType.SMALL_PAGE, 12, 0x4200_0000L)),
-        };
         Stream.Builder<Arguments> all = Stream.builder();
         for (CSpaceLayout layout : CSpaceLayout.values()) {
             for (Switch where : Switch.values()) {
                 for (Thrown thrown : Thrown.values()) {
-                    for (Operation op : ops) {
+                    for (VkaAllocation op : VkaAllocation.ALL) {
                         all.add(Arguments.of(layout, where, thrown, op));
                     }
                 }
@@ -81,7 +64,7 @@ class InterruptionTest {
 
     @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("cases")
-    void interruptedAtEveryPointLosesNothing(CSpaceLayout layout, Switch where, Thrown thrown, Operation op) {
+    void interruptedAtEveryPointLosesNothing(CSpaceLayout layout, Switch where, Thrown thrown, VkaAllocation op) {
         LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
         // Warm the allocators with a few live objects, as FailureInjectionTest does.
         for (int i = 0; i < 5; i++) {
@@ -117,7 +100,8 @@ class InterruptionTest {
         for (int n = 1; n < 200; n++) {
             Poised poised = poise(layout);
             long pagesBefore = poised.pool().pagesEverMapped();
-            boolean fired = interruptAt(poised.fx(), n, where, thrown, FRAME, label, poised.fx().settledBalance());
+            boolean fired = interruptAt(poised.fx(), n, where, thrown, VkaAllocation.FRAME, label,
+                    poised.fx().settledBalance());
             assertThat(poised.pool().pagesEverMapped()).as("%s: the attempt after point %d grew the pool", label, n)
                     .isGreaterThan(pagesBefore);
             for (VkaObject f : poised.held()) {
@@ -147,7 +131,7 @@ class InterruptionTest {
         List<VkaObject> held = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
             long pagesBefore = pool.pagesEverMapped();
-            VkaObject f = FRAME.run().apply(fx.vka).value();
+            VkaObject f = VkaAllocation.FRAME.run().apply(fx.vka).value();
             if (pool.pagesEverMapped() > pagesBefore && i > 0) {
                 assertThat(VkaObjects.free(fx.vka, f).isOk()).isTrue();
                 return new Poised(fx, pool, held);
@@ -161,7 +145,7 @@ class InterruptionTest {
      * Runs {@code op} with the N-th interruption point throwing, N = 1, 2, ..., until it completes
      * without reaching point N. Returns the number of points that fired.
      */
-    private static int interruptAtEveryPoint(LibosFixture fx, Switch where, Thrown kind, Operation op, String label) {
+    private static int interruptAtEveryPoint(LibosFixture fx, Switch where, Thrown kind, VkaAllocation op, String label) {
         var before = fx.settledBalance();
         for (int n = 1; n < 2000; n++) {
             if (!interruptAt(fx, n, where, kind, op, label, before)) {
@@ -178,7 +162,7 @@ class InterruptionTest {
      * {@code before}, the invariants hold, and a retry succeeds (and is freed). If not: the
      * operation succeeded (and is freed). Returns whether the point was reached.
      */
-    private static boolean interruptAt(LibosFixture fx, int n, Switch where, Thrown kind, Operation op, String label,
+    private static boolean interruptAt(LibosFixture fx, int n, Switch where, Thrown kind, VkaAllocation op, String label,
                                        org.capbuddy.libos.machine.AllocatorBalance before) {
         InterruptionInjector injector = where == Switch.KERNEL ? fx.kernel.interruptions()
                 : fx.allocman.interruptions();

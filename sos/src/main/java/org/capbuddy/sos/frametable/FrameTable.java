@@ -96,7 +96,7 @@ public final class FrameTable {
         if (ref > limit) {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit + " frames reached");
         }
-        try (Undo undo = Undo.begin(sel4.guard(), "allocating frame " + ref)) {
+        try (Undo undo = Undo.begin(sel4.guard(), "allocating frame table entry", ref)) {
             Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
             if (!frame.isOk()) {
                 return frame.asFailure();

@@ -44,8 +44,7 @@ public final class ProcessPages {
      * any page tables made in the shadow. Every step is undone if a later one fails or throws.
      */
     public Result<Void> map(Process p, long vaddr, Region region) {
-        try (Undo undo = Undo.begin(vka.sel4().guard(), "mapping 0x" + Long.toHexString(vaddr) + " for process "
-                + p.pid())) {
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "mapping a page for a process at", vaddr)) {
             Result<Integer> ref = frames.alloc();
             if (!ref.isOk()) {
                 return ref.asFailure();
