@@ -1,15 +1,15 @@
 package org.capbuddy.libos.allocman.utspace;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.ManagerContext;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 
 /**
  * One step of split's {@code _refill_pool} and of its coalescing free: making the two half-size
@@ -30,47 +30,59 @@ final class BuddySplitter {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot split " + parent + " below 2^"
                     + ObjectType.MIN_UNTYPED_BITS);
         }
-        Undo undo = new Undo(ctx);
-        Result<Long> slotLo = ctx.cspaceAlloc();
-        if (!slotLo.isOk()) {
-            return undo.fail(slotLo.error(), "no slot for the lower half of " + parent);
-        }
-        undo.slots.add(slotLo.value());
-        Result<Long> slotHi = ctx.cspaceAlloc();
-        if (!slotHi.isOk()) {
-            return undo.fail(slotHi.error(), "no slot for the upper half of " + parent);
-        }
-        undo.slots.add(slotHi.value());
-        Result<Long> recLo = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-        if (!recLo.isOk()) {
-            return undo.fail(recLo.error(), "no node record for the lower half of " + parent);
-        }
-        undo.records.add(recLo.value());
-        Result<Long> recHi = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-        if (!recHi.isOk()) {
-            return undo.fail(recHi.error(), "no node record for the upper half of " + parent);
-        }
-        undo.records.add(recHi.value());
+        try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
+            Result<Long> slotLo = ctx.cspaceAlloc();
+            if (!slotLo.isOk()) {
+                return failed(slotLo.error(), "no slot for the lower half of " + parent);
+            }
+            undo.push(() -> ctx.cspaceFree(slotLo.value()));
+            Result<Long> slotHi = ctx.cspaceAlloc();
+            if (!slotHi.isOk()) {
+                return failed(slotHi.error(), "no slot for the upper half of " + parent);
+            }
+            undo.push(() -> ctx.cspaceFree(slotHi.value()));
+            Result<Long> recLo = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!recLo.isOk()) {
+                return failed(recLo.error(), "no node record for the lower half of " + parent);
+            }
+            undo.push(() -> ctx.mspaceFree(recLo.value(), SplitUtspace.NODE_RECORD_BYTES));
+            Result<Long> recHi = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!recHi.isOk()) {
+                return failed(recHi.error(), "no node record for the upper half of " + parent);
+            }
+            undo.push(() -> ctx.mspaceFree(recHi.value(), SplitUtspace.NODE_RECORD_BYTES));
 
-        CSpacePath pathLo = ctx.cspaceMakePath(slotLo.value());
-        CSpacePath pathHi = ctx.cspaceMakePath(slotHi.value());
-        Sel4 sel4 = ctx.sel4();
-        // The parent has no children, so this first Retype resets it and lands at its base: the
-        // lower half. The second continues at the watermark: the upper half.
-        InvocationResult r = retypeHalf(sel4, parent, half, pathLo);
-        if (!r.isOk()) {
-            return undo.fail(AllocError.kernel("Retype of the lower half of " + parent, r), null);
+            CSpacePath pathLo = ctx.cspaceMakePath(slotLo.value());
+            CSpacePath pathHi = ctx.cspaceMakePath(slotHi.value());
+            Sel4 sel4 = ctx.sel4();
+            // The parent has no children, so this first Retype resets it and lands at its base: the
+            // lower half. The second continues at the watermark: the upper half.
+            InvocationResult r = retypeHalf(sel4, parent, half, pathLo);
+            if (!r.isOk()) {
+                return Result.fail(AllocError.kernel("Retype of the lower half of " + parent, r));
+            }
+            // Deleting the lower half's cap comes before its slot goes back (undone newest first).
+            undo.push(() -> CapOps.check("CNode_Delete", delete(sel4, pathLo)));
+            r = retypeHalf(sel4, parent, half, pathHi);
+            if (!r.isOk()) {
+                return Result.fail(AllocError.kernel("Retype of the upper half of " + parent, r));
+            }
+            undo.commit();
+            record(ledger, parent, half, pathLo, slotLo.value(), recLo.value(), pathHi, slotHi.value(), recHi.value());
+            return Result.done();
         }
-        undo.caps.add(pathLo);
-        r = retypeHalf(sel4, parent, half, pathHi);
-        if (!r.isOk()) {
-            return undo.fail(AllocError.kernel("Retype of the upper half of " + parent, r), null);
-        }
+    }
 
-        SplitNode lo = new SplitNode(pathLo, slotLo.value(), half, parent.paddr, parent.kind, parent,
-                recLo.value());
-        SplitNode hi = new SplitNode(pathHi, slotHi.value(), half, parent.paddr + (1L << half), parent.kind,
-                parent, recHi.value());
+    /** A refusal from the context, with what the split was doing when it came. */
+    private static Result<Void> failed(AllocError cause, String what) {
+        return Result.fail(new AllocError(cause.kind(), what + ": " + cause.detail(), cause.kernelResult()));
+    }
+
+    /** The two halves replace the parent on the free lists (no call out). */
+    private static void record(SplitLedger ledger, SplitNode parent, int half, CSpacePath pathLo, long slotLo,
+                               long recLo, CSpacePath pathHi, long slotHi, long recHi) {
+        SplitNode lo = new SplitNode(pathLo, slotLo, half, parent.paddr, parent.kind, parent, recLo);
+        SplitNode hi = new SplitNode(pathHi, slotHi, half, parent.paddr + (1L << half), parent.kind, parent, recHi);
         lo.sibling = hi;
         hi.sibling = lo;
         parent.lower = lo;
@@ -80,7 +92,6 @@ final class BuddySplitter {
         ledger.add(lo);
         ledger.add(hi);
         ledger.recordsChanged(2);
-        return Result.done();
     }
 
     /**
@@ -141,47 +152,5 @@ final class BuddySplitter {
 
     static InvocationResult delete(Sel4 sel4, CSpacePath path) {
         return sel4.cnodeDelete(path.root(), path.capPtr(), path.capDepth());
-    }
-
-    /** What a half-done split has taken so far, given back in reverse order when it fails. */
-    private static final class Undo {
-        final ManagerContext ctx;
-        final List<Long> slots = new ArrayList<>();
-        final List<Long> records = new ArrayList<>();
-        final List<CSpacePath> caps = new ArrayList<>();
-
-        Undo(ManagerContext ctx) {
-            this.ctx = ctx;
-        }
-
-        Result<Void> fail(AllocError cause, String what) {
-            StringBuilder problems = new StringBuilder();
-            boolean[] slotStillHolds = new boolean[slots.size()];
-            for (int i = caps.size() - 1; i >= 0; i--) {
-                InvocationResult r = delete(ctx.sel4(), caps.get(i));
-                if (!r.isOk()) {
-                    // The cap stays; its slot must not be reused, so it is leaked, not freed.
-                    slotStillHolds[i] = true;
-                    problems.append("; undo: CNode_Delete of slot ").append(caps.get(i).capPtr())
-                            .append(" failed (slot leaked): ").append(r);
-                }
-            }
-            for (int i = records.size() - 1; i >= 0; i--) {
-                Result<Void> m = ctx.mspaceFree(records.get(i), SplitUtspace.NODE_RECORD_BYTES);
-                if (!m.isOk()) {
-                    problems.append("; undo: mspaceFree failed: ").append(m.error());
-                }
-            }
-            for (int i = slots.size() - 1; i >= 0; i--) {
-                if (!slotStillHolds[i]) {
-                    Result<Void> s = ctx.cspaceFree(slots.get(i));
-                    if (!s.isOk()) {
-                        problems.append("; undo: cspaceFree failed: ").append(s.error());
-                    }
-                }
-            }
-            String detail = (what == null ? "" : what + ": ") + cause.detail() + problems;
-            return Result.fail(new AllocError(cause.kind(), detail, cause.kernelResult()));
-        }
     }
 }
