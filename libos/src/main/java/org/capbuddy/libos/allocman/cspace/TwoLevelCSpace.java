@@ -12,7 +12,19 @@ import org.capbuddy.libos.vka.Result;
  * Allocman's {@code two_level} cspace manager: root slots [l1First, l1End) each may hold an L2
  * CNode of 2^l2Bits slots, made from untyped memory when needed and deleted (its memory given
  * back) as soon as its last slot is freed. A slot's cptr is {@code (l1 << l2Bits) | l2}; the
- * thread's CSpace root must have been re-guarded for that ({@link TwoLevelSetup}).
+ * thread's CSpace root must have been re-guarded for that ({@link TwoLevelSetup}):
+ *
+ * <pre>
+ *  63                                  l1Bits + l2Bits               l2Bits            0
+ *  +-------------------------------------+-----------------------------+---------------+
+ *  |  0 ... 0: the root cap's guard       |  l1: root CNode slot        |  l2: L2 slot  |
+ *  +-------------------------------------+-----------------------------+---------------+
+ *   resolved at depth 64: the guard (64 - l1Bits - l2Bits zero bits), then the root CNode's
+ *   radix, then the L2 CNode's; at depth 64 - l2Bits the same bits name the L1 entry itself.
+ * </pre>
+ *
+ * A CapBuddy tree's 1024 slots are one aligned run inside one L2 CNode (so l2Bits &ge; 10), and
+ * the pool finds a frame's tree by {@code cptr >>> 10}.
  *
  * <p>Paths, all through the re-guarded root cap {@code root}:
  * <ul>
