@@ -28,7 +28,7 @@ public final class SosFixture {
 
     /** @param usePool true to take SOS's frames from the CapBuddy pool, false for plain allocman */
     public SosFixture(boolean usePool) {
-        MachineConfig config = MachineConfig.capBuddy(512L << 20)
+        MachineConfig config = MachineConfig.original(512L << 20)
                 .withPool(usePool ? org.capbuddy.libos.capbuddy.PoolConfig.defaults().withSpareTrees(0) : null);
         var booted = SosMachine.boot(config, new SosConfig(1 << 18));
         assertThat(booted.isOk()).as("%s", booted).isTrue();

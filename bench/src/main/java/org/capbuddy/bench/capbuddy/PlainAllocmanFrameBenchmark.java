@@ -67,7 +67,7 @@ public class PlainAllocmanFrameBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            machine = ok("boot", LibosMachine.boot(MachineConfig.capBuddy(RAM_BYTES).withoutPool()));
+            machine = ok("boot", LibosMachine.boot(MachineConfig.original(RAM_BYTES).withoutPool()));
             kernel = machine.kernel();
             booted = machine.booted();
             vka = booted.vka();

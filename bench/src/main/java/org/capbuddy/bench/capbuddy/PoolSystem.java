@@ -75,7 +75,7 @@ final class PoolSystem {
 
         boolean single = trees <= SINGLE_LEVEL_MAX_TREES;
         long ram = single ? SMALL_RAM : trees * (4L << 20) + (2L << 30);
-        MachineConfig mc = MachineConfig.capBuddy(ram).withPool(new PoolConfig(trees, PoolConfig.FreeCheck.TRUSTED));
+        MachineConfig mc = MachineConfig.original(ram).withPool(new PoolConfig(trees, PoolConfig.FreeCheck.TRUSTED));
         mc = single ? mc.withStaticPoolBytes(SINGLE_LEVEL_STATIC_POOL)
                 : mc.twoLevel(TWO_LEVEL_ROOT_BITS, TWO_LEVEL_L2_BITS).withStaticPoolBytes(TWO_LEVEL_STATIC_POOL);
         LibosMachine machine = ok("boot (" + mc + ")", LibosMachine.boot(mc));

@@ -103,7 +103,7 @@ public class PageFaultBenchmark {
         final Balance balanceBefore;
 
         SosSystem(int spareTrees) {
-            machine = ok("boot", SosMachine.boot(MachineConfig.capBuddy(512L << 20)
+            machine = ok("boot", SosMachine.boot(MachineConfig.original(512L << 20)
                     .withPool(PoolConfig.defaults().withSpareTrees(spareTrees)), new SosConfig(1 << 18)));
             kernel = machine.kernel();
             pool = machine.machine().pool().orElseThrow();

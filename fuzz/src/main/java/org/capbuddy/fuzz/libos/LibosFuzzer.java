@@ -64,7 +64,7 @@ public final class LibosFuzzer {
         this.seed = seed;
         this.epoch = Math.max(1, epoch);
         this.random = new SplittableRandom(seed);
-        Result<LibosMachine> m = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withSeed(seed)
+        Result<LibosMachine> m = LibosMachine.boot(MachineConfig.original(256L << 20).withSeed(seed)
                 .withPool(new PoolConfig(1, PoolConfig.FreeCheck.REVOKE)));
         if (!m.isOk()) {
             throw new IllegalStateException("the fuzzer's machine did not boot: " + m.error());

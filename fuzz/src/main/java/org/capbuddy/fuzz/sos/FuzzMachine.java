@@ -27,7 +27,7 @@ final class FuzzMachine {
      */
     FuzzMachine(boolean usePool, int frameLimit) {
         Result<SosMachine> booted = SosMachine.boot(
-                MachineConfig.capBuddy(512L << 20).withPool(usePool ? PoolConfig.defaults() : null),
+                MachineConfig.original(512L << 20).withPool(usePool ? PoolConfig.defaults() : null),
                 new SosConfig(frameLimit));
         if (!booted.isOk()) {
             throw new IllegalStateException("the fuzzer's machine did not boot: " + booted.error());

@@ -8,6 +8,7 @@ import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.allocman.Allocman;
 import org.capbuddy.libos.allocman.AllocmanAccounting;
 import org.capbuddy.libos.bootstrap.Booted;
+import org.capbuddy.libos.bootstrap.CSpaceLayout;
 import org.capbuddy.libos.bootstrap.LibosBootstrap;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.vka.AllocError;
@@ -31,6 +32,7 @@ public final class LibosMachine {
     private final Booted booted;
     private final CapBuddyVka pool;
     private final SplittableRandom random;
+    private final long slotCapacity;
 
     private LibosMachine(MachineConfig config, Kernel kernel, Booted booted, CapBuddyVka pool) {
         this.config = config;
@@ -38,6 +40,33 @@ public final class LibosMachine {
         this.booted = booted;
         this.pool = pool;
         this.random = new SplittableRandom(config.seed());
+        this.slotCapacity = slotCapacity(config, kernel.bootInfo().empty().end() - kernel.bootInfo().empty().start());
+    }
+
+    /** Slots allocman's CSpace has: the root's empty region, or (two-level) L2 CNodes in all of it but one entry. */
+    private static long slotCapacity(MachineConfig config, long emptyRootSlots) {
+        return config.layout() == CSpaceLayout.TWO_LEVEL ? (emptyRootSlots - 1) << config.l2Bits() : emptyRootSlots;
+    }
+
+    /** Slots allocman's CSpace can hand out in all. */
+    public long slotCapacity() {
+        return slotCapacity;
+    }
+
+    /**
+     * Why this machine's CSpace cannot hand out all of its RAM as 4 KiB frames, when it cannot
+     * (a small single-level CSpace on a large machine, say): the slots, not the memory, will run
+     * out first. The CSpace sized to RAM ({@link MachineConfig#capBuddy}) never has a shortfall.
+     */
+    public Optional<String> cspaceShortfall() {
+        long ramFrames = kernel.bootInfo().ramUntypedBytes() >>> 12;
+        long frames = slotCapacity / MachineConfig.ALLOCMAN_SLOTS_PER_FRAME;
+        if (frames >= ramFrames) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("this CSpace has %,d slots: plain allocman can hand out about %,d 4 KiB "
+                + "frames (%d%% of RAM) before the slots run out; a two-level CSpace sized to RAM holds them all",
+                slotCapacity, frames, frames * 100 / Math.max(1, ramFrames)));
     }
 
     /**

@@ -3,6 +3,7 @@ package org.capbuddy.libos.machine;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.libos.bootstrap.BootstrapConfig;
+import org.capbuddy.libos.allocman.cspace.TwoLevelCSpace;
 import org.capbuddy.libos.bootstrap.CSpaceLayout;
 import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -32,14 +33,60 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
     /** The slot run one pool tree needs: 2^10 aligned slots in one CNode. */
     public static final int POOL_SLOT_RUN_BITS = 10;
     public static final long DEFAULT_STATIC_POOL_BYTES = 64 << 10;
+    /** The original's root CNode: 2^18 slots, single-level. */
+    public static final int ORIGINAL_ROOT_BITS = 18;
+    /** L2 CNodes of the CSpace sized to RAM: 4096 slots (128 KiB), four pool trees each. */
+    public static final int SCALED_L2_BITS = 12;
+    /**
+     * Slots one 4 KiB frame can cost at most: its own cap, its share of the untyped caps that
+     * plain allocman's buddy splits leave above it (one per frame, at most), and a copy of its cap
+     * that maps it in a process. The pool needs less (1025 slots a tree of 1024 frames).
+     */
+    public static final int SLOTS_PER_FRAME = 4;
+    /** Slots plain allocman needs to hand out one 4 KiB frame: the frame and the split untypeds. */
+    public static final int ALLOCMAN_SLOTS_PER_FRAME = 3;
+    /** Root slots kept for what boot puts in the root CNode (initial caps, image frames, untypeds). */
+    private static final int BOOT_ROOT_SLOTS = 1024;
 
     /**
-     * The CapBuddy configuration the original documents: an 18-bit single-level root CNode,
-     * fan-out 1024, the pool in front of allocman with its default settings, seed 1.
+     * CapBuddy on a CSpace that scales with RAM: two-level, as real seL4 systems are, with L2
+     * CNodes of 2^12 slots and a root CNode just large enough that every 4 KiB frame of RAM can be
+     * handed out, through the pool or through plain allocman ({@link #SLOTS_PER_FRAME} slots a
+     * frame); fan-out 1024; the pool in front of allocman with its default settings; seed 1. The
+     * static bookkeeping pool holds the L1 records two-level bootstrap charges to it.
      */
     public static MachineConfig capBuddy(long ramBytes) {
-        return new MachineConfig(ramBytes, 18, POOL_FAN_OUT, CSpaceLayout.SINGLE_LEVEL, 0, DEFAULT_STATIC_POOL_BYTES,
-                PoolConfig.defaults(), 1);
+        int rootBits = rootBitsFor(ramBytes, SCALED_L2_BITS);
+        return new MachineConfig(ramBytes, rootBits, POOL_FAN_OUT, CSpaceLayout.TWO_LEVEL, SCALED_L2_BITS,
+                staticPoolFor(rootBits), PoolConfig.defaults(), 1);
+    }
+
+    /**
+     * The configuration the CapBuddy documents recommend, as the original ran it: an 18-bit
+     * single-level root CNode, fan-out 1024, the pool with its default settings, seed 1. Its
+     * 2^18 slots hold about 87,000 4 KiB frames through plain allocman (340 MiB), whatever the RAM.
+     */
+    public static MachineConfig original(long ramBytes) {
+        return new MachineConfig(ramBytes, ORIGINAL_ROOT_BITS, POOL_FAN_OUT, CSpaceLayout.SINGLE_LEVEL, 0,
+                DEFAULT_STATIC_POOL_BYTES, PoolConfig.defaults(), 1);
+    }
+
+    /**
+     * The root CNode radix of a two-level CSpace with L2 CNodes of 2^l2Bits slots that holds
+     * {@link #SLOTS_PER_FRAME} slots for every 4 KiB frame of {@code ramBytes}, plus the root slots
+     * boot takes: at least 2^12, at most what the kernel allows.
+     */
+    public static int rootBitsFor(long ramBytes, int l2Bits) {
+        long slots = SLOTS_PER_FRAME * Math.max(1, ramBytes >>> 12);
+        long l2Nodes = (slots + (1L << l2Bits) - 1) >>> l2Bits;
+        int bits = 64 - Long.numberOfLeadingZeros(l2Nodes + BOOT_ROOT_SLOTS - 1);
+        return Math.max(12, Math.min(KernelConfig.MAX_ROOT_CNODE_BITS, bits));
+    }
+
+    /** A static pool that holds a two-level CSpace's L1 records (over the whole root) and the usual 64 KiB. */
+    public static long staticPoolFor(int rootBits) {
+        long bytes = DEFAULT_STATIC_POOL_BYTES + TwoLevelCSpace.l1RecordBytes(0, 1L << rootBits);
+        return (bytes + 4095) & -4096L;
     }
 
     public boolean hasPool() {

@@ -27,7 +27,7 @@ final class LibosFixture {
 
     /** Single-level: the 18-bit root CNode; two-level: a 12-bit root as L1 and L2 CNodes of 2^8. */
     static LibosFixture boot(CSpaceLayout layout, long ramBytes) {
-        MachineConfig config = MachineConfig.capBuddy(ramBytes).withoutPool();
+        MachineConfig config = MachineConfig.original(ramBytes).withoutPool();
         return boot(layout == CSpaceLayout.SINGLE_LEVEL ? config : config.twoLevel(12, 8));
     }
 

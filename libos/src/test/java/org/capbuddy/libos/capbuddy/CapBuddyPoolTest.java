@@ -263,7 +263,7 @@ class CapBuddyPoolTest {
 
     @Test
     void aPoolBuiltByHandWithoutFanOut1024GivesAClearErrorLeavesNothingBehindAndIsNotReplacedSilently() {
-        var machine = LibosMachine.boot(MachineConfig.capBuddy(256L << 20).withFanOut(256).withoutPool()).value();
+        var machine = LibosMachine.boot(MachineConfig.original(256L << 20).withFanOut(256).withoutPool()).value();
         var booted = machine.booted();
         CapBuddyVka vka = new CapBuddyVka(booted.vka(), PoolConfig.defaults(), booted.vspace());
         var before = machine.balance();

@@ -74,6 +74,15 @@ public final class TwoLevelCSpace implements CSpaceManager {
         }
     }
 
+    /**
+     * Bookkeeping bytes of the L1 records over root slots [l1First, l1End): two bitmaps and one
+     * reference per entry, charged to the mspace when the manager is made (for sizing the static
+     * pool that must hold them at bootstrap).
+     */
+    public static long l1RecordBytes(long l1First, long l1End) {
+        return 2 * SlotBitmap.bytesFor(l1First, l1End) + 8 * (l1End - l1First);
+    }
+
     /** Bookkeeping bytes one L2 CNode's record takes (for sizing allocman's chunk reserve). */
     public static long l2RecordBytes(int l2Bits) {
         return L2Node.recordBytes(l2Bits);
@@ -85,7 +94,7 @@ public final class TwoLevelCSpace implements CSpaceManager {
         if (problem.isPresent()) {
             return Errors.badArgument("two-level cspace: " + problem.get());
         }
-        long bytes = 2 * SlotBitmap.bytesFor(config.l1First(), config.l1End()) + 8 * config.l1Count();
+        long bytes = l1RecordBytes(config.l1First(), config.l1End());
         Result<Long> memory = ctx.mspaceAlloc(bytes);
         if (!memory.isOk()) {
             return Errors.during("two-level cspace L1 records of " + bytes + " bytes", memory.error());
