@@ -18,6 +18,7 @@ import java.util.Map;
  * @param framesAllocated 4 KiB frames handed out in all (a block of n frames counts n)
  * @param iterationReached the last iteration run (the first failure stops a run)
  * @param completed false when a request failed before the iteration count was reached
+ * @param stopReason why the run stopped: the iteration limit, or what the refused request lacked
  * @param footprint samples of (iteration, frames live) for the footprint chart
  * @param freeBlocksByOrder for the utilisation workload: free blocks by size 2^k frames, k = 0..10
  * @param extra workload-specific figures (e.g. largest allocatable untyped, usable fraction)
@@ -34,6 +35,7 @@ public record AllocatorRun(
         long framesAllocated,
         long iterationReached,
         boolean completed,
+        StopReason stopReason,
         List<long[]> footprint,
         List<Long> freeBlocksByOrder,
         Map<String, Double> extra) {

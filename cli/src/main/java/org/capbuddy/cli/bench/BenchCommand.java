@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.libos.vka.Result;
@@ -52,6 +53,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE}.")
     long ram;
 
+    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
+            description = "allocman's CSpace: scaled (two-level, sized so every frame of RAM can be handed out) or "
+                    + "original (the documented 18-bit single-level root, whose slots run out near 340 MiB of "
+                    + "plain allocman frames). Default: ${DEFAULT-VALUE}.")
+    String cspace;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here.")
     Path out;
 
@@ -77,6 +84,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
             throw bad("--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
         }
+        CSpaceChoice layout = CSpaceChoice.parse(cspace)
+                .orElseThrow(() -> bad("--cspace must be scaled or original, got '" + cspace + "'"));
         if (lifetime < 2) {
             throw bad("--lifetime must be at least 2");
         }
@@ -95,13 +104,17 @@ public final class BenchCommand implements Callable<Integer> {
 
         List<AllocatorRun> runs = new ArrayList<>();
         for (String a : allocators) {
-            Result<BenchSystem> booted = BenchSystem.boot(a, ram);
+            Result<BenchSystem> booted = BenchSystem.boot(a, layout.config(ram));
             if (!booted.isOk()) {
                 spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
                         + booted.error().detail());
                 return 1;
             }
             BenchSystem sys = booted.value();
+            if (a.equals("allocman")) {
+                sys.cspaceShortfall().ifPresent(text -> spec.commandLine().getErr()
+                        .println("capbuddy bench: warning: " + text));
+            }
             long total = switch (workload) {
                 case "mcmc" -> n;
                 case "single" -> 1L << singleExponent;
@@ -126,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchReport report = new BenchReport(workload, seed, workload.equals("single") ? 1L << singleExponent : n,
-                ram, workload.equals("mcmc") ? dist.name().toLowerCase(Locale.ROOT) : null, runs,
+                ram, CSpaceChoice.describe(layout.config(ram)), workload.equals("mcmc") ? dist.name().toLowerCase(Locale.ROOT) : null, runs,
                 BenchSystem.ratios(runs));
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(json ? Json.write(report) : BenchOutput.table(report));

@@ -51,7 +51,8 @@ public final class BenchOutput {
                     v -> String.format(Locale.ROOT, "%,.1f", (Double) v)),
             new Figure("framesAllocated", "4 KiB frames allocated", AllocatorRun::framesAllocated, BenchOutput::count),
             new Figure("iterationReached", "iteration reached", AllocatorRun::iterationReached, BenchOutput::count),
-            new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"));
+            new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"),
+            new Figure("stopReason", "stopped because", run -> run.stopReason().kind().words(), String::valueOf));
 
     // ---------------------------------------------------------------------------------------------
     // The terminal table
@@ -63,8 +64,8 @@ public final class BenchOutput {
      */
     public static String table(BenchReport r) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s%s%n", r.workload(),
-                r.seed(), r.iterations(), ByteSize.format(r.ramBytes()),
+        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%n",
+                r.workload(), r.seed(), r.iterations(), ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution()));
         out.append('\n');
 
@@ -121,6 +122,12 @@ public final class BenchOutput {
                 extra.add(row);
             }
             out.append('\n').append(render(extraHeader, extra, 1));
+        }
+        for (AllocatorRun run : r.runs()) {
+            if (r.workload().equals("utilisation") && !run.stopReason().memoryBound()) {
+                out.append(String.format(Locale.ROOT, "%nnote: %s's usable fraction does not measure memory: it stopped "
+                        + "because %s%n", run.allocator(), run.stopReason()));
+            }
         }
         return out.toString();
     }

@@ -10,6 +10,7 @@ import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.LibosMachine;
 import org.capbuddy.libos.machine.MachineConfig;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
@@ -35,6 +36,8 @@ final class BenchSystem {
     final Vka vka;
     private CostSnapshot start;
     private long startNanos;
+    /** Why the last refused request was refused. */
+    private AllocError lastRefusal;
 
     private BenchSystem(String allocator, LibosMachine machine) {
         this.allocator = allocator;
@@ -46,23 +49,33 @@ final class BenchSystem {
     }
 
     /** A fresh machine for one allocator's run, or why it cannot be built. */
-    static Result<BenchSystem> boot(String allocator, long ramBytes) {
-        MachineConfig config = MachineConfig.capBuddy(ramBytes).withPool(allocator.equals("capbuddy")
+    static Result<BenchSystem> boot(String allocator, MachineConfig machine) {
+        MachineConfig config = machine.withPool(allocator.equals("capbuddy")
                 ? new PoolConfig(1, PoolConfig.FreeCheck.TRUSTED) : null);
         return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m));
     }
 
-    /** A block of {@code frames} frames, the allocator's way; null when memory ran out. */
+    /** Why this machine's CSpace cannot hold all of its RAM as frames, when it cannot. */
+    java.util.Optional<String> cspaceShortfall() {
+        return machine.cspaceShortfall();
+    }
+
+    /** A block of {@code frames} frames, the allocator's way; null when it was refused (see {@link #stopReason}). */
     Block alloc(int frames) {
         if (pool != null) {
             int order = 32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1);
             Result<CSpacePath> b = VkaObjects.allocFrameContiguous(pool, 12 + order);
-            return b.isOk() ? new Block(frames, b.value(), null) : null;
+            if (!b.isOk()) {
+                lastRefusal = b.error();
+                return null;
+            }
+            return new Block(frames, b.value(), null);
         }
         VkaObject[] each = new VkaObject[frames];
         for (int i = 0; i < frames; i++) {
             Result<VkaObject> f = VkaObjects.allocFrame(vka, 12);
             if (!f.isOk()) {
+                lastRefusal = f.error();
                 for (int j = 0; j < i; j++) {
                     VkaObjects.free(vka, each[j]);
                 }
@@ -71,6 +84,16 @@ final class BenchSystem {
             each[i] = f.value();
         }
         return new Block(frames, null, each);
+    }
+
+    /** Records a refusal a workload met outside {@link #alloc}. */
+    void refused(AllocError why) {
+        lastRefusal = why;
+    }
+
+    /** Why a run that was not {@code completed} stopped: what its last refused request lacked. */
+    StopReason stopReason(boolean completed) {
+        return completed ? StopReason.LIMIT : StopReason.of(lastRefusal);
     }
 
     void free(Block b) {
@@ -104,7 +127,8 @@ final class BenchSystem {
         c.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         return new AllocatorRun(allocator, c.totalInvocations(), byLabel, c.totalObjectsCreated(), c.bytesZeroed(),
                 kernel.config().costModel().cycles(c), booted.allocman().accounting().mspaceBytesInUse(), wallMillis,
-                framesAllocated, iterationReached, completed, footprint, freeBlocksByOrder, extra);
+                framesAllocated, iterationReached, completed, stopReason(completed), footprint, freeBlocksByOrder,
+                extra);
     }
 
     /** Ratios capbuddy/allocman of the figures both runs have, measured in the same command. */

@@ -55,10 +55,11 @@ final class ReportCharts {
         return String.format(Locale.ROOT, "%s, seed %d", r.workload(), r.seed());
     }
 
-    /** Series name: the allocator, and where its run stopped early. */
+    /** Series name: the allocator, and where and why its run stopped early. */
     private static String seriesName(AllocatorRun run) {
         return run.completed() ? run.allocator()
-                : String.format(Locale.ROOT, "%s (failed at iteration %,d)", run.allocator(), run.iterationReached());
+                : String.format(Locale.ROOT, "%s (stopped at iteration %,d: %s)", run.allocator(), run.iterationReached(),
+                        run.stopReason().kind().words());
     }
 
     /** Frames live over the iterations, one line per allocator; null when no run has samples. */

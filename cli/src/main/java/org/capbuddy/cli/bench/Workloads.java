@@ -100,6 +100,7 @@ final class Workloads {
                 if (sys.pool != null) {
                     Result<CSpacePath> b = VkaObjects.allocFrameContiguous(sys.pool, 12 + k);
                     if (!b.isOk()) {
+                        sys.refused(b.error());
                         completed = false;
                         break outer;
                     }
@@ -117,13 +118,16 @@ final class Workloads {
         return sys.finish(frames, frames, completed, List.of(), List.of(), extra);
     }
 
+    /** The stock way for one block; false (with the refusal recorded) when a step is refused. */
     private static boolean stockContiguous(BenchSystem sys, int k) {
         Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, 12 + k);
         if (!ut.isOk()) {
+            sys.refused(ut.error());
             return false;
         }
         Result<CSpacePath> run = sys.vka.cspaceAllocContiguous(k);
         if (!run.isOk()) {
+            sys.refused(run.error());
             VkaObjects.free(sys.vka, ut.value());
             return false;
         }
@@ -136,13 +140,17 @@ final class Workloads {
         }
         sys.vka.cspaceFreeContiguous(p.capPtr(), k);
         VkaObjects.free(sys.vka, ut.value());
+        if (!r.isOk()) {
+            sys.refused(org.capbuddy.libos.vka.AllocError.kernel("Retype of 2^" + k + " frames", r));
+        }
         return r.isOk();
     }
 
     /**
-     * 4 KiB frames until memory is exhausted (the fraction of RAM that became frames); then a
+     * 4 KiB frames until a request is refused (the fraction of RAM that became frames); then a
      * seeded random half of them freed, to show what fragmentation leaves: the largest untyped
-     * still allocatable and the pool's free blocks by size.
+     * still allocatable and the pool's free blocks by size. The fraction measures memory only when
+     * the stop reason is memory exhausted; the report flags any other stop.
      */
     static AllocatorRun utilisation(BenchSystem sys, long seed, LongConsumer progress) {
         List<BenchSystem.Block> blocks = new ArrayList<>();

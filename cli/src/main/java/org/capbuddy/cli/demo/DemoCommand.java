@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.cost.CostSnapshot;
@@ -40,6 +41,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where SOS's frames come from: the CapBuddy pool or plain allocman. Default: ${DEFAULT-VALUE}.")
     String allocator;
 
+    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
+            description = "allocman's CSpace: scaled (two-level, sized to RAM) or original (the documented 18-bit "
+                    + "single-level root). Default: ${DEFAULT-VALUE}.")
+    String cspace;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -56,7 +62,9 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
         }
-        MachineConfig config = MachineConfig.capBuddy(ram)
+        CSpaceChoice layout = CSpaceChoice.parse(cspace).orElseThrow(() -> new CommandLine.ParameterException(
+                spec.commandLine(), "--cspace must be scaled or original, got '" + cspace + "'"));
+        MachineConfig config = layout.config(ram)
                 .withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
         Result<SosMachine> booted = SosMachine.boot(config, SosConfig.defaults());
         if (!booted.isOk()) {
@@ -94,7 +102,8 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, Long> byLabel = new LinkedHashMap<>();
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         DemoReport report = new DemoReport(
-                new DemoReport.Machine(ram, allocator, config.rootCNodeBits(), config.fanOut()),
+                new DemoReport.Machine(ram, allocator, CSpaceChoice.describe(config), config.rootCNodeBits(),
+                        config.fanOut()),
                 new DemoReport.PtTest(result.passed(), result.stackAddress(), hex(result.stackAddress()),
                         result.heapAddresses().stream().map(DemoCommand::hex).toList(), result.failure()),
                 new DemoReport.Faults(faults, sos.faultHandler().kills()),
@@ -119,8 +128,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static String render(DemoReport r, String console) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format("Machine: %s RAM, frames from %s (root CNode %d bits, fan-out %d).%n",
-                ByteSize.format(r.machine().ramBytes()), r.machine().allocator(), r.machine().rootCNodeBits(),
+        s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s, fan-out %d).%n",
+                ByteSize.format(r.machine().ramBytes()), r.machine().allocator(), r.machine().cspace(),
                 r.machine().retypeFanOutLimit()));
         s.append(String.format("pt_test: %s%s%n", r.ptTest().passed() ? "PASSED" : "FAILED",
                 r.ptTest().failure() == null ? "" : " (" + r.ptTest().failure() + ")"));

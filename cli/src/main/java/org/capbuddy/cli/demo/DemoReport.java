@@ -11,7 +11,7 @@ public record DemoReport(
         Kernel kernel,
         Teardown teardown) {
 
-    public record Machine(long ramBytes, String allocator, int rootCNodeBits, int retypeFanOutLimit) {
+    public record Machine(long ramBytes, String allocator, String cspace, int rootCNodeBits, int retypeFanOutLimit) {
     }
 
     public record PtTest(boolean passed, long stackAddress, String stackAddressHex, List<String> heapAddresses,

@@ -53,7 +53,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void utilisationOnTheScaledCSpaceStopsBecauseMemoryRanOutForBothAllocators() throws Exception {
+        JsonNode r = json("bench", "utilisation", "--json", "--ram", "64M");
+        assertThat(r.get("cspace").asText()).startsWith("two-level");
+        for (JsonNode run : r.get("runs")) {
+            assertThat(run.at("/stopReason/kind").asText()).as(run.get("allocator").asText()).isEqualTo("MEMORY_EXHAUSTED");
+            assertThat(run.at("/extra/usableFraction").asDouble()).isGreaterThan(0.9);
+        }
+        JsonNode mcmc = json("bench", "mcmc", "--json", "--allocator", "capbuddy", "--iterations", "50", "--ram", "64M");
+        assertThat(mcmc.at("/runs/0/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
+    }
+
+    @Test
+    void onTheOriginalCSpacePlainAllocmanRunsOutOfSlotsAndTheReportSaysSo() {
+        String[] r = run("bench", "utilisation", "--allocator", "allocman", "--cspace", "original", "--ram", "512M");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[2]).contains("warning: this CSpace has", "before the slots run out");
+        assertThat(r[1]).contains("CSpace single-level, root 2^18", "slots exhausted",
+                "note: allocman's usable fraction does not measure memory: it stopped because slots exhausted");
+    }
+
+    @Test
     void badOptionsAreRefused() {
+        assertThat(run("bench", "mcmc", "--cspace", "flat")[2]).contains("--cspace must be scaled or original, got 'flat'");
         assertThat(run("bench", "slab")[2]).contains("WORKLOAD must be");
         assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator must be");
         assertThat(run("bench", "mcmc", "--distribution", "p9")[2]).contains("--distribution must be");

@@ -31,7 +31,7 @@ class BenchOutputTest {
     static void writeReport() throws IOException {
         AllocatorRun capbuddy = new AllocatorRun("capbuddy", 1_200, Map.of("UntypedRetype", 700L, "CNodeDelete", 300L,
                 "CNodeRevoke", 150L, "PageMap", 40L, "PageUnmap", 6L, "TCBSuspend", 4L),
-                64, 4_194_304, 150_000.0, 65_536, 12.5, 1_024, 100, true,
+                64, 4_194_304, 150_000.0, 65_536, 12.5, 1_024, 100, true, StopReason.LIMIT,
                 List.of(new long[] {0, 0}, new long[] {25, 300}, new long[] {50, 520}, new long[] {75, 610},
                         new long[] {100, 580}),
                 List.of(3L, 2L, 4L, 1L, 0L, 2L, 1L, 0L, 0L, 1L, 3L),
@@ -39,10 +39,11 @@ class BenchOutputTest {
         AllocatorRun allocman = new AllocatorRun("allocman", 4_800, Map.of("UntypedRetype", 2_400L,
                 "CNodeDelete", 2_300L, "CNodeRevoke", 100L),
                 2_048, 8_388_608, 600_000.0, 262_144, 50.0, 1_024, 80, false,
+                new StopReason(StopReason.Kind.SLOTS_EXHAUSTED, "OUT_OF_SLOTS: no free slot"),
                 List.of(new long[] {0, 0}, new long[] {25, 280}, new long[] {50, 500}, new long[] {80, 700}),
                 List.of(40L, 12L, 6L, 2L, 1L, 0L, 0L, 0L, 0L, 0L, 0L),
                 Map.of("largestUntypedBytes", 1_048_576.0));
-        report = new BenchReport("fragmentation", 42, 100, 1L << 30, "p1", List.of(capbuddy, allocman),
+        report = new BenchReport("fragmentation", 42, 100, 1L << 30, "two-level, root 2^11, L2 2^12", "p1", List.of(capbuddy, allocman),
                 BenchSystem.ratios(List.of(capbuddy, allocman)));
         if (Files.exists(OUT)) {
             try (Stream<Path> walk = Files.walk(OUT)) {
@@ -82,7 +83,7 @@ class BenchOutputTest {
 
     @Test
     void tableWithoutRatiosHasNoRatioColumn() {
-        BenchReport one = new BenchReport("churn", 1, 10, 1L << 20, "", List.of(report.runs().get(0)), Map.of());
+        BenchReport one = new BenchReport("churn", 1, 10, 1L << 20, "single-level, root 2^18", "", List.of(report.runs().get(0)), Map.of());
         String table = BenchOutput.table(one);
         assertThat(table).doesNotContain("capbuddy/allocman").doesNotContain("distribution");
         assertThat(lineOf(table, "kernel invocations ")).contains("1,200");
@@ -120,7 +121,7 @@ class BenchOutputTest {
         String[] header = lines.get(0).split(",");
         assertThat(header).startsWith("allocator", "kernelInvocations", "invocationsPerFrame", "objectsRetyped",
                 "bytesZeroed", "modelledCycles", "bookkeepingBytes", "wallMillis", "framesAllocated",
-                "iterationReached", "completed", "largestUntypedBytes", "usableFraction");
+                "iterationReached", "completed", "stopReason", "largestUntypedBytes", "usableFraction");
         assertThat(header).contains("invocations:UntypedRetype", "invocations:TCBSuspend");
         for (String line : lines.subList(1, 3)) {
             assertThat(line.split(",", -1)).hasSize(header.length);
@@ -130,10 +131,12 @@ class BenchOutputTest {
         assertThat(cb[1]).isEqualTo("1200");
         assertThat(Double.parseDouble(cb[2])).isEqualTo(1_200 / 1_024.0);
         assertThat(cb[10]).isEqualTo("true");
+        assertThat(cb[11]).isEqualTo("iteration limit reached");
         String[] am = lines.get(2).split(",", -1);
         assertThat(am[0]).isEqualTo("allocman");
         assertThat(am[10]).isEqualTo("false");
-        assertThat(am[12]).isEmpty(); // allocman has no usableFraction
+        assertThat(am[11]).isEqualTo("slots exhausted");
+        assertThat(am[13]).isEmpty(); // allocman has no usableFraction
         int tcb = List.of(header).indexOf("invocations:TCBSuspend");
         assertThat(am[tcb]).isEqualTo("0");
     }
@@ -160,9 +163,9 @@ class BenchOutputTest {
     @Test
     void noFreeBlockChartWithoutFreeBlocks(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
         AllocatorRun plain = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, true,
-                List.of(), List.of(), Map.of());
+                StopReason.LIMIT, List.of(), List.of(), Map.of());
         List<Path> written = BenchOutput.writeFiles(
-                new BenchReport("one/off", 7, 1, 1L << 20, "p2", List.of(plain), Map.of()), dir);
+                new BenchReport("one/off", 7, 1, 1L << 20, "single-level, root 2^18", "p2", List.of(plain), Map.of()), dir);
         assertThat(written).extracting(p -> p.getFileName().toString()).containsExactly("one_off.json",
                 "one_off.csv", "one_off-footprint.csv", "one_off-invocations-per-frame.png");
         assertThat(Files.readAllLines(dir.resolve("one_off-footprint.csv"))).containsExactly(
