@@ -69,10 +69,11 @@ public final class Sos {
      * @param sosVSpace the root task's VSpace cptr, where the frame window is mapped
      * @param asidControl the ASID control cptr, for new ASID pools
      * @param asidPool the root task's initial ASID pool cptr
-     * @param frameLimit the frame table's limit: 1 .. {@link FrameTable#MAX_FRAMES}
+     * @param frameRefBits the width of the frame table's references: 1 .. {@link FrameTable#MAX_REF_BITS}
+     * @param frameLimit the frame table's limit: 1 .. {@link FrameTable#maxFrames}(frameRefBits)
      */
     public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidControl, long asidPool,
-                                    int frameLimit) {
+                                    int frameRefBits, int frameLimit) {
         if (vka == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "SOS needs a vka");
         }
@@ -81,7 +82,7 @@ public final class Sos {
         if (sosCpu == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cptr " + sosTcb + " is not SOS's TCB");
         }
-        Result<FrameTable> table = FrameTable.create(vka, sosVSpace, sosCpu, frameLimit);
+        Result<FrameTable> table = FrameTable.create(vka, sosVSpace, sosCpu, frameRefBits, frameLimit);
         if (!table.isOk()) {
             return table.asFailure();
         }

@@ -28,10 +28,11 @@ class SosLifecycleTest {
     @ParameterizedTest
     @ValueSource(ints = {-1, 0, FrameTable.MAX_FRAMES + 1, Integer.MAX_VALUE})
     void aFrameLimitOutsideNineteenBitReferencesIsRefusedWhenTheMachineIsBuilt(int limit) {
+        // The seed's width is the default: a limit beyond 19-bit references needs wider ones.
         var booted = SosMachine.boot(MachineConfig.capBuddy(128L << 20), new SosConfig(limit));
         assertThat(booted.isOk()).isFalse();
         assertThat(booted.error().detail()).contains("frame table limit must be 1.." + FrameTable.MAX_FRAMES)
-                .contains(String.valueOf(limit));
+                .contains("(19-bit frame references)").contains(String.valueOf(limit));
     }
 
     @Test

@@ -97,7 +97,7 @@ final class AccessTargets {
         return switch (random.nextInt(18)) {
             case 15, 16, 17 -> wrongRights(p, kind);
             case 0 -> Layout.GUARD_PAGE + random.nextInt((int) PAGE);
-            case 1 -> FrameTable.WINDOW + random.nextLong(1L << FrameTable.REF_BITS) * PAGE + random.nextInt((int) PAGE);
+            case 1 -> FrameTable.WINDOW + random.nextLong(1L << FrameTable.SEED_REF_BITS) * PAGE + random.nextInt((int) PAGE);
             case 2 -> {
                 ModelProcess other = everyone.get(random.nextInt(everyone.size()));
                 List<Region> regions = other.space.regions();

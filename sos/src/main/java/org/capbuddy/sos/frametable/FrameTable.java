@@ -1,12 +1,14 @@
 package org.capbuddy.sos.frametable;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
@@ -19,9 +21,14 @@ import org.capbuddy.libos.vspace.PageMapper;
 import org.capbuddy.libos.vspace.PagingStructure;
 
 /**
- * SOS's frame table (AOS's {@code frame_table.c}): 4 KiB frames named by 19-bit references
- * (0 is "no frame"), taken from a vka (the CapBuddy pool when it is enabled), each mapped into
- * SOS's own address space at {@code WINDOW + ref * 4 KiB} so that SOS can read and write it.
+ * SOS's frame table (AOS's {@code frame_table.c}): 4 KiB frames named by references of a fixed
+ * width (the seed's 19 bits by default, up to 32; 0 is "no frame"), taken from a vka (the CapBuddy
+ * pool when it is enabled), each mapped into SOS's own address space at
+ * {@code WINDOW + ref * 4 KiB} so that SOS can read and write it.
+ *
+ * <p>The width bounds the table: 2^width − 1 frames, and never more than 2^31 − 1 (8 TiB, far
+ * beyond the largest board). Host memory grows with the frames the table has held, not with its
+ * width ({@link RefDirectory}), so a 32-bit table on a small machine costs what a 19-bit one does.
  *
  * <p>Unlike the AOS table, a frame handed out is always zero (a frame recycled through the vka
  * must never show another process's data), and a freed frame goes straight back to the vka, so
@@ -32,11 +39,17 @@ import org.capbuddy.libos.vspace.PagingStructure;
  * back too, so that a failed operation leaves the allocators exactly as before.
  */
 public final class FrameTable {
-    public static final int REF_BITS = 19;
-    /** The most frames a table can hold: every 19-bit reference but 0, which means "no frame". */
-    public static final int MAX_FRAMES = (1 << REF_BITS) - 1;
+    /** The seed's reference width: 19 bits, 2^19 − 1 frames (just under 2 GiB). */
+    public static final int SEED_REF_BITS = 19;
+    /** The widest references a table takes. */
+    public static final int MAX_REF_BITS = 32;
+    /** The most frames a table of the seed's width holds: every 19-bit reference but 0, which means "no frame". */
+    public static final int MAX_FRAMES = (1 << SEED_REF_BITS) - 1;
     public static final int NULL_FRAME = 0;
-    /** Where frame contents appear in SOS's address space. */
+    /**
+     * Where frame contents appear in SOS's address space. The widest window ends below
+     * {@code 0x882_0000_0000}: clear of allocman's pools below it and of the 2^47 top of the VSpace.
+     */
     public static final long WINDOW = 0x82_0000_0000L;
     private static final int PAGE = 4096;
 
@@ -44,10 +57,12 @@ public final class FrameTable {
     private final Sel4 sel4;
     private final long sosVSpace;
     private final UserCpu sosCpu;
+    private final int refBits;
     private final int limit;
     private final VkaTables tables;
-    private final VkaObject[] frames;
-    private final int[] freeRefs;
+    private final RefDirectory frames = new RefDirectory();
+    /** Freed references, reused newest first; grown as references are first handed out, so freeing never allocates. */
+    private int[] freeRefs = new int[64];
     private int freeRefCount;
     private int nextRef = 1;
     private int inUse;
@@ -56,15 +71,32 @@ public final class FrameTable {
     /** The window tables each live frame's allocation had to make (only frames that made some). */
     private final Map<Integer, List<PagingStructure>> tablesMadeBy = new HashMap<>();
 
-    private FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
+    private FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int refBits, int limit) {
         this.vka = vka;
         this.sel4 = vka.sel4();
         this.sosVSpace = sosVSpace;
         this.sosCpu = sosCpu;
+        this.refBits = refBits;
         this.limit = limit;
         this.tables = new VkaTables(vka);
-        this.frames = new VkaObject[limit + 1];
-        this.freeRefs = new int[limit + 1];
+    }
+
+    /** The most frames references of {@code refBits} bits name (all but 0), capped at 2^31 − 1. */
+    public static int maxFrames(int refBits) {
+        return refBits >= 31 ? Integer.MAX_VALUE : (1 << refBits) - 1;
+    }
+
+    /** Done when a table of this width and limit can be made, else why not. */
+    public static Result<Void> check(int refBits, int limit) {
+        if (refBits < 1 || refBits > MAX_REF_BITS) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "frame references must be 1.." + MAX_REF_BITS
+                    + " bits wide, got " + refBits);
+        }
+        if (limit < 1 || limit > maxFrames(refBits)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the frame table limit must be 1.." + maxFrames(refBits)
+                    + " frames (" + refBits + "-bit frame references), got " + limit);
+        }
+        return Result.done();
     }
 
     /**
@@ -73,17 +105,18 @@ public final class FrameTable {
      * @param vka where frames come from
      * @param sosVSpace cptr of SOS's own VSpace
      * @param sosCpu SOS's own processor, for zeroing frames through the window
-     * @param limit the most frames in use at once: 1 .. {@link #MAX_FRAMES}
+     * @param refBits the width of frame references: 1 .. {@link #MAX_REF_BITS} (the seed's is 19)
+     * @param limit the most frames in use at once: 1 .. {@link #maxFrames}(refBits)
      */
-    public static Result<FrameTable> create(Vka vka, long sosVSpace, UserCpu sosCpu, int limit) {
+    public static Result<FrameTable> create(Vka vka, long sosVSpace, UserCpu sosCpu, int refBits, int limit) {
         if (vka == null || sosCpu == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a frame table needs a vka and SOS's processor");
         }
-        if (limit < 1 || limit > MAX_FRAMES) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the frame table limit must be 1.." + MAX_FRAMES
-                    + " frames (" + REF_BITS + "-bit frame references), got " + limit);
+        Result<Void> valid = check(refBits, limit);
+        if (!valid.isOk()) {
+            return valid.asFailure();
         }
-        return Result.ok(new FrameTable(vka, sosVSpace, sosCpu, limit));
+        return Result.ok(new FrameTable(vka, sosVSpace, sosCpu, refBits, limit));
     }
 
     /**
@@ -93,9 +126,10 @@ public final class FrameTable {
     public Result<Integer> alloc() {
         sel4.guard().check();
         int ref = freeRefCount > 0 ? freeRefs[freeRefCount - 1] : nextRef;
-        if (ref > limit) {
+        if (freeRefCount == 0 && nextRef > limit) {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit + " frames reached");
         }
+        makeRoomFor(ref);
         try (Undo undo = Undo.begin(sel4.guard(), "allocating frame table entry", ref)) {
             Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
             if (!frame.isOk()) {
@@ -116,14 +150,26 @@ public final class FrameTable {
                 return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: "
                         + sosCpu.failure());
             }
-            record(ref, frame.value(), mapped.value());
+            record(ref, frame.value().cptr(), frame.value().cookie(), mapped.value());
             undo.commit();
             return Result.ok(ref);
         }
     }
 
+    /**
+     * Makes the host room a new reference needs before anything is allocated for it: its directory
+     * chunk, and a place on the free stack for when it is freed. Nothing later can then fail for
+     * want of host memory half-way through recording or freeing.
+     */
+    private void makeRoomFor(int ref) {
+        frames.ensure(ref);
+        if (freeRefCount == 0 && freeRefs.length < nextRef) {
+            freeRefs = Arrays.copyOf(freeRefs, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * freeRefs.length));
+        }
+    }
+
     /** Takes {@code ref} into use (a critical section: no call out). */
-    private void record(int ref, VkaObject frame, List<PagingStructure> madeTables) {
+    private void record(int ref, long cptr, long cookie, List<PagingStructure> madeTables) {
         try {
             windowTables.addAll(madeTables);
             if (!madeTables.isEmpty()) {
@@ -135,7 +181,7 @@ public final class FrameTable {
             } else {
                 nextRef++;
             }
-            frames[ref] = frame;
+            frames.put(ref, cptr, cookie);
             inUse++;
         } catch (Throwable t) {
             sel4.guard().markBroken("SOS's frame table recording frame " + ref, t);
@@ -148,7 +194,7 @@ public final class FrameTable {
         if (!isLive(ref)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frame reference " + ref + " is not in use");
         }
-        VkaObject frame = frames[ref];
+        VkaObject frame = new VkaObject(frames.cap(ref), frames.cookie(ref), ObjectType.SMALL_PAGE, 12);
         sel4.pageUnmap(frame.cptr());
         Result<Void> freed = VkaObjects.free(vka, frame);
         if (!freed.isOk()) {
@@ -156,7 +202,7 @@ public final class FrameTable {
                     VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
             return freed;
         }
-        frames[ref] = null;
+        frames.clear(ref);
         freeRefs[freeRefCount++] = ref;
         inUse--;
         tablesMadeBy.remove(ref);
@@ -201,7 +247,7 @@ public final class FrameTable {
         long first = Math.max(NULL_FRAME + 1, Math.max(0, t.vaddr() - WINDOW) / PAGE);
         long last = Math.min(limit, (end - 1 - WINDOW) / PAGE);
         for (long r = first; r <= last; r++) {
-            if (frames[(int) r] != null) {
+            if (frames.cap((int) r) != 0) {
                 return true;
             }
         }
@@ -209,12 +255,12 @@ public final class FrameTable {
     }
 
     public boolean isLive(int ref) {
-        return ref > NULL_FRAME && ref <= limit && frames[ref] != null;
+        return ref > NULL_FRAME && ref <= limit && frames.cap(ref) != 0;
     }
 
     /** SOS's cap to the frame (mapped in SOS's window); copy it to map the frame elsewhere. */
     public long frameCap(int ref) {
-        return isLive(ref) ? frames[ref].cptr() : -1;
+        return isLive(ref) ? frames.cap(ref) : -1;
     }
 
     /** Where the frame's contents appear in SOS's address space. */
@@ -228,6 +274,16 @@ public final class FrameTable {
 
     public int limit() {
         return limit;
+    }
+
+    /** The width of this table's frame references. */
+    public int refBits() {
+        return refBits;
+    }
+
+    /** Host bytes the table keeps per reference it has handed out (directory chunks and the free stack). */
+    public long hostBytes() {
+        return frames.hostBytes() + (long) freeRefs.length * Integer.BYTES;
     }
 
     public long bytesZeroed() {

@@ -47,8 +47,7 @@ public final class SosMachine {
         LibosMachine m = booted.value();
         AllocatorBalance beforeSos = m.balance();
         Result<Sos> started = Sos.start(m.vka(), m.booted().tcb(), m.booted().vspace(), m.booted().asidControl(),
-                m.booted().asidPool(),
-                sosConfig.frameLimit());
+                m.booted().asidPool(), sosConfig.frameRefBits(), sosConfig.frameLimit());
         if (!started.isOk()) {
             return Result.fail(new AllocError(started.error().kind(), "SOS did not start: " + started.error().detail(),
                     started.error().kernelResult()));
