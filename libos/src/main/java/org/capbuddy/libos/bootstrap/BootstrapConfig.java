@@ -54,6 +54,11 @@ public record BootstrapConfig(CSpaceLayout layout, int l2Bits, long staticPoolBa
                 new ReserveConfig.ObjectReserve(ObjectType.PAGE_TABLE, 12, 4)), chunks);
     }
 
+    /** The same, with a virtual pool that may grow to {@code bytes}. */
+    public BootstrapConfig withVirtualPoolBytes(long bytes) {
+        return new BootstrapConfig(layout, l2Bits, staticPoolBase, staticPoolBytes, virtualPoolBase, bytes, reserves);
+    }
+
     public BootstrapConfig withReserves(ReserveConfig r) {
         return new BootstrapConfig(layout, l2Bits, staticPoolBase, staticPoolBytes, virtualPoolBase, virtualPoolBytes, r);
     }

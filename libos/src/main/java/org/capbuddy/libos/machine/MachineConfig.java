@@ -136,8 +136,19 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
 
     /** allocman's bootstrap configuration. */
     public BootstrapConfig bootstrapConfig() {
-        return layout == CSpaceLayout.TWO_LEVEL ? BootstrapConfig.twoLevel(l2Bits, staticPoolBytes)
+        BootstrapConfig base = layout == CSpaceLayout.TWO_LEVEL ? BootstrapConfig.twoLevel(l2Bits, staticPoolBytes)
                 : BootstrapConfig.singleLevel(staticPoolBytes);
+        return base.withVirtualPoolBytes(virtualPoolFor(ramBytes));
+    }
+
+    /**
+     * How far allocman's virtual pool (its bookkeeping heap) may grow on {@code ramBytes} of RAM:
+     * plain allocman's records for every 4 KiB frame of RAM come to 1/32 of it (two 64-byte split
+     * records a frame), so 1/16 leaves room for the rest; never less than the usual 1 GiB. The pool
+     * is mapped page by page as it grows, so the reach costs nothing until it is used.
+     */
+    public static long virtualPoolFor(long ramBytes) {
+        return Math.max(BootstrapConfig.DEFAULT_VIRTUAL_POOL_BYTES, (ramBytes / 16 + 4095) & -4096L);
     }
 
     /**

@@ -58,6 +58,16 @@ class MachineConfigTest {
     }
 
     @Test
+    void allocmansBookkeepingHeapMayGrowToASixteenthOfRamAndNeverBelowOneGiB() {
+        assertThat(MachineConfig.virtualPoolFor(256 * MIB)).isEqualTo(GIB);
+        assertThat(MachineConfig.virtualPoolFor(64 * GIB)).isEqualTo(4 * GIB);
+        assertThat(MachineConfig.capBuddy(1000 * GIB).bootstrapConfig().virtualPoolBytes()).isEqualTo(62_5L * GIB / 10);
+        // Two 64-byte split records for every 4 KiB frame fit with room to spare.
+        long ram = 1000 * GIB;
+        assertThat(MachineConfig.virtualPoolFor(ram)).isGreaterThanOrEqualTo(2 * 64 * (ram >>> 12));
+    }
+
+    @Test
     void theOriginalIsTheDocumentedEighteenBitSingleLevelRoot() {
         MachineConfig config = MachineConfig.original(GIB);
         assertThat(config.layout()).isEqualTo(CSpaceLayout.SINGLE_LEVEL);
