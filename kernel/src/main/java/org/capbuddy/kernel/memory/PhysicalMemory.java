@@ -31,8 +31,12 @@ public final class PhysicalMemory {
      * reaches without FEAT_LPA2. Regions must end at or below it.
      */
     public static final long MAX_PHYSICAL_END = 1L << 48;
-    /** Arrays kept for reuse after zeroing (256 KiB): enough for a burst of faults, too few to hoard. */
-    public static final int SPARE_PAGES = 64;
+    /**
+     * Arrays kept for reuse after zeroing: at most 4 MiB, every page of a 4 MiB untyped that is
+     * reset and retyped again (a CapBuddy tree rebuilt), while a larger zeroing gives the rest of
+     * its arrays back to the host. Frames zeroed one at a time need only one.
+     */
+    public static final int SPARE_PAGES = 1024;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
 
     private final List<MemoryRegion> regions;
