@@ -97,6 +97,29 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void onlyAZeroingCoveringATablesWholeRangeDropsTheTable() {
+        long block = 0x4000_0000L + (2L << 20) * 5; // a 2 MiB aligned block
+        memory.write(block + 10, (byte) 1);
+        memory.write(block + (2L << 20) + 10, (byte) 1); // the next block: its own page table
+        assertThat(memory.directory().tables()).isEqualTo(3);
+
+        memory.zero(block, (2L << 20) - 1);
+        assertThat(memory.directory().tables()).as("one byte short of the block").isEqualTo(3);
+        assertThat(memory.backedBytes()).as("the page itself was covered").isEqualTo(PAGE);
+        memory.write(block + 10, (byte) 1);
+        memory.zero(block, 2L << 20);
+        assertThat(memory.directory().tables()).isEqualTo(2);
+        assertThat(memory.read(block + (2L << 20) + 10)).isEqualTo((byte) 1);
+
+        memory.write(block + 10, (byte) 2);
+        assertThat(memory.directory().tables()).as("made again on the next backing").isEqualTo(3);
+        assertThat(memory.read(block + 10)).isEqualTo((byte) 2);
+        memory.zero(0x4000_0000L, 1L << 30);
+        assertThat(memory.directory().tables()).as("the whole GiB: its block table goes too").isZero();
+        assertThat(memory.backedBytes()).isZero();
+    }
+
+    @Test
     void deviceMemoryIsBackedLikeRam() {
         PhysicalMemory board = new PhysicalMemory(Board.virt(1L << 30).allRegions());
         long uart = 0x0900_0000L;
