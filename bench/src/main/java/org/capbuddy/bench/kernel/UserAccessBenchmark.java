@@ -37,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #readMiss}: reads sweeping {@link #PAGES} consecutive mapped pages, twice the TLB's
  *       entries, so each page's direct-mapped slot has been taken by the page {@code TLB_ENTRIES}
  *       further on since its last use: every access misses and does a full 4-level MMU walk.
+ *   <li>{@link #zeroThenWrite}: a one-page zero {@code fill} and an 8-byte store to the same page,
+ *       both TLB hits: what every demand-paging fault does to its frame (SOS zeroes it, the user
+ *       stores to it). The fill takes the page's backing away and the store gives it backing again.
  * </ul>
  *
  * Every benchmark method checks the access succeeded, and at the end of the trial the CPU's
@@ -169,6 +172,18 @@ public class UserAccessBenchmark {
     @Benchmark
     public boolean writeHit(Hit s) {
         boolean ok = s.cpu.write(VADDR + 16, 8, 0x5555_AAAA_5555_AAAAL);
+        if (!ok) {
+            throw new IllegalStateException("store faulted: " + s.cpu.failure());
+        }
+        return ok;
+    }
+
+    @Benchmark
+    public boolean zeroThenWrite(Hit s) {
+        if (s.cpu.fill(VADDR, PAGE, (byte) 0) != PAGE) {
+            throw new IllegalStateException("fill faulted: " + s.cpu.failure());
+        }
+        boolean ok = s.cpu.write(VADDR + 24, 8, 0x0F0F_F0F0_0F0F_F0F0L);
         if (!ok) {
             throw new IllegalStateException("store faulted: " + s.cpu.failure());
         }

@@ -1,6 +1,7 @@
 package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
+import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.VSpace;
 
 /**
@@ -27,6 +28,17 @@ import org.capbuddy.kernel.object.VSpace;
  * {@link #WRITE} when the page is read-write, {@link #EXECUTE} only after a successful
  * instruction-fetch translation (a data walk does not learn the execute-never bit). An access
  * whose permission is not recorded misses and must go through the MMU, which decides the fault.
+ *
+ * <p><b>Host pages.</b> Like the TLB of QEMU's software MMU, which keeps the host address of each
+ * guest page, an entry also keeps the host array backing its physical page
+ * ({@link PhysicalMemory#hostPage}), so a hit reads and writes the array directly. This is the
+ * model's own shortcut, not state of the modelled TLB, and it never changes what an access sees:
+ * an entry's array is looked up on its first use after a refill that changed the entry; it is
+ * only kept once the page has backing (a page without any is looked up on every use, since anyone
+ * may back it meanwhile); and every kept array is dropped when
+ * {@link PhysicalMemory#releaseEpoch()} shows that zeroing took some page's array away (it may
+ * already back another page). Dropping arrays is not a flush: the entries, their tag and the hit
+ * and miss counts are unaffected.
  */
 public final class Tlb {
     public static final int READ = 1;
@@ -36,23 +48,29 @@ public final class Tlb {
     private static final int GRANULE_BITS = 12;
     private static final long INVALID = -1L;
 
+    private final PhysicalMemory memory;
     private final int mask;
     private final long[] vpns;
     private final long[] pageBases;
     private final byte[] perms;
+    private final byte[][] hostPages;
     private VSpace owner;
     private long epoch;
+    private long hostPagesEpoch;
     private long flushes;
 
-    /** A TLB of {@code entries} entries, a power of two. */
-    public Tlb(int entries) {
+    /** A TLB of {@code entries} entries, a power of two, in front of {@code memory}. */
+    public Tlb(int entries, PhysicalMemory memory) {
         if (entries <= 0 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("TLB entries must be a power of two: " + entries);
         }
+        this.memory = memory;
         mask = entries - 1;
         vpns = new long[entries];
         pageBases = new long[entries];
         perms = new byte[entries];
+        hostPages = new byte[entries][];
+        hostPagesEpoch = memory.releaseEpoch();
         Arrays.fill(vpns, INVALID);
     }
 
@@ -65,6 +83,15 @@ public final class Tlb {
      * for it in {@code vspace} that grants every bit of {@code perm}; otherwise -1.
      */
     public long lookup(VSpace vspace, long vaddr, int perm) {
+        int entry = find(vspace, vaddr, perm);
+        return entry < 0 ? -1 : pageBases[entry];
+    }
+
+    /**
+     * The entry {@link #lookup} would use for the same arguments, for {@link #pageBase} and
+     * {@link #hostPage}; -1 when the lookup misses.
+     */
+    int find(VSpace vspace, long vaddr, int perm) {
         if (vspace == null || vspace != owner || vspace.translationEpoch() != epoch) {
             return -1;
         }
@@ -73,7 +100,31 @@ public final class Tlb {
         if (vpns[i] != vpn || (perms[i] & perm) != perm) {
             return -1;
         }
-        return pageBases[i];
+        return i;
+    }
+
+    /** The physical base of the 4 KiB page of {@code entry}, an entry {@link #find} returned. */
+    long pageBase(int entry) {
+        return pageBases[entry];
+    }
+
+    /**
+     * The host array backing the physical page of {@code entry} (an entry {@link #find} has just
+     * returned), or null while that page has no backing and reads as zero.
+     */
+    byte[] hostPage(int entry) {
+        long released = memory.releaseEpoch();
+        if (released != hostPagesEpoch) {
+            // Some page lost its array since these were looked up: none of them can be trusted.
+            Arrays.fill(hostPages, null);
+            hostPagesEpoch = released;
+        }
+        byte[] page = hostPages[entry];
+        if (page == null) {
+            page = memory.hostPage(pageBases[entry] >>> GRANULE_BITS);
+            hostPages[entry] = page;
+        }
+        return page;
     }
 
     /**
@@ -95,6 +146,8 @@ public final class Tlb {
         int i = (int) vpn & mask;
         if (vpns[i] == vpn && pageBases[i] == pageBase) {
             perm |= perms[i];
+        } else {
+            hostPages[i] = null;
         }
         vpns[i] = vpn;
         pageBases[i] = pageBase;
@@ -104,6 +157,7 @@ public final class Tlb {
     /** Invalidates every entry and drops the tag. */
     public void flush() {
         Arrays.fill(vpns, INVALID);
+        Arrays.fill(hostPages, null);
         owner = null;
         flushes++;
     }

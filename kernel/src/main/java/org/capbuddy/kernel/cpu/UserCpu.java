@@ -5,6 +5,7 @@ import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invocation.KernelState;
+import org.capbuddy.kernel.memory.PageBytes;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.Endpoint;
 import org.capbuddy.kernel.object.Tcb;
@@ -37,9 +38,10 @@ import org.capbuddy.kernel.object.VSpace;
  * virtual page, also inside 2 MiB and 1 GiB blocks) tagged with the thread's current VSpace and its
  * {@link VSpace#translationEpoch()}. A hit needs the thread to be running, the tag to match and the
  * entry to record the permission the access needs; it costs no MMU walk ({@code mmuWalk()} counts
- * real walks only). Anything else walks, exactly as without a TLB: results, faults and their order
- * are those of a walk on every access; only the walk count differs. Each {@code UserCpu} object
- * has its own TLB, empty when it is made.
+ * real walks only) and, within one page, reads or writes the host array the entry keeps for its
+ * physical page, with no lookup in physical memory. Anything else walks, exactly as without a
+ * TLB: results, faults and their order are those of a walk on every access; only the walk count
+ * differs. Each {@code UserCpu} object has its own TLB, empty when it is made.
  *
  * <h2>Program counter</h2>
  * The fault IP of every access is the thread's program counter ({@link Tcb#pc()}): {@link #fetch}
@@ -60,7 +62,7 @@ public final class UserCpu {
     private final MachineGuard guard;
     private final PhysicalMemory memory;
     private final Tcb thread;
-    private final Tlb tlb = new Tlb(TLB_ENTRIES);
+    private final Tlb tlb;
     private long tlbHits;
     private long tlbMisses;
     private AccessFailure failure;
@@ -70,6 +72,7 @@ public final class UserCpu {
         this.k = k;
         this.guard = k.guard();
         this.memory = k.memory();
+        this.tlb = new Tlb(TLB_ENTRIES, memory);
         this.thread = thread;
     }
 
@@ -102,11 +105,12 @@ public final class UserCpu {
         guard.check();
         long offset = vaddr & PAGE_MASK;
         if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
-            long base = tlb.lookup(currentVSpace(), vaddr, Tlb.READ);
-            if (base >= 0) {
+            int entry = tlb.find(currentVSpace(), vaddr, Tlb.READ);
+            if (entry >= 0) {
                 tlbHits++;
                 failure = null;
-                return memory.readLittleEndian(base | offset, size);
+                byte[] page = tlb.hostPage(entry);
+                return page == null ? 0 : PageBytes.load(page, (int) offset, size);
             }
         }
         return readSlow(vaddr, size);
@@ -122,11 +126,17 @@ public final class UserCpu {
         guard.check();
         long offset = vaddr & PAGE_MASK;
         if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
-            long base = tlb.lookup(currentVSpace(), vaddr, Tlb.WRITE);
-            if (base >= 0) {
+            int entry = tlb.find(currentVSpace(), vaddr, Tlb.WRITE);
+            if (entry >= 0) {
                 tlbHits++;
                 failure = null;
-                memory.writeLittleEndian(base | offset, size, value);
+                byte[] page = tlb.hostPage(entry);
+                if (page != null) {
+                    PageBytes.store(page, (int) offset, size, value);
+                } else {
+                    // The page's first non-zero store gives it backing; the entry finds it on its next use.
+                    memory.writeLittleEndian(tlb.pageBase(entry) | offset, size, value);
+                }
                 return true;
             }
         }
@@ -142,11 +152,12 @@ public final class UserCpu {
         guard.check();
         thread.setPc(pc);
         if (thread.state() == ThreadState.RUNNING) {
-            long base = tlb.lookup(currentVSpace(), pc, Tlb.EXECUTE);
-            if (base >= 0 && (pc & 3) == 0) {
+            int entry = tlb.find(currentVSpace(), pc, Tlb.EXECUTE);
+            if (entry >= 0 && (pc & 3) == 0) {
                 tlbHits++;
                 failure = null;
-                return (int) memory.readLittleEndian(base | (pc & PAGE_MASK), 4);
+                byte[] page = tlb.hostPage(entry);
+                return page == null ? 0 : (int) PageBytes.load(page, (int) (pc & PAGE_MASK), 4);
             }
         }
         if ((pc & 3) != 0) {
