@@ -4,7 +4,6 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.LookupFailure;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.VmRights;
@@ -34,7 +33,7 @@ final class FrameInvocations {
     private FrameInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, IpcBuffer m, ExtraCaps extra) {
         Cap.FrameCap frame = (Cap.FrameCap) frameSlot.cap();
         return switch (label) {
             case ARM_PAGE_MAP -> map(k, frameSlot, frame, m, extra);
@@ -50,17 +49,19 @@ final class FrameInvocations {
         };
     }
 
-    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, Message m, Slot[] extra) {
-        if (m.length() < 3 || extra.length < 1) {
+    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, IpcBuffer m, ExtraCaps extra) {
+        if (m.length() < 3 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long vaddr = m.word(0);
-        CapRights rights = new CapRights((int) m.word(1));
+        CapRights rights = CapRights.fromWord(m.word(1));
         long attributes = m.word(2);
-        VSpaceCheck root = VSpaceCheck.of(k, extra[0].cap());
-        if (root.error() != null) {
-            return root.error();
+        Cap rootCap = extra.slot(0).cap();
+        InvocationResult badRoot = VSpaceCheck.error(k, rootCap);
+        if (badRoot != null) {
+            return badRoot;
         }
+        Cap.VSpaceCap root = (Cap.VSpaceCap) rootCap;
         int asid = root.asid();
         long size = frame.frame().size();
         if ((vaddr & (size - 1)) != 0) {
@@ -96,7 +97,7 @@ final class FrameInvocations {
      * (exclusive) offsets within the frame. seL4 at EL1 flushes through the frame's user mapping,
      * so the cap must be mapped and its mapping record must still be true.
      */
-    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.FrameCap frame, Message m) {
+    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.FrameCap frame, IpcBuffer m) {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
