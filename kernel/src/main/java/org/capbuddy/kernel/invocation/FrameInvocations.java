@@ -1,5 +1,7 @@
 package org.capbuddy.kernel.invocation;
 
+import java.util.List;
+import java.util.stream.IntStream;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -10,6 +12,7 @@ import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.object.Pte;
+import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.vm.PageTableWalker;
 import org.capbuddy.kernel.vm.PtSlot;
@@ -30,6 +33,17 @@ import org.capbuddy.kernel.vm.PtSlot;
  * invalidate, and memory, mappings and translations stay as they were.
  */
 final class FrameInvocations {
+    /**
+     * Page_Map's FailedLookup for a missing paging structure, one reply for each level the walk
+     * can stop at (39, 30, 21 or 12 bits left), indexed by level. Allocators probe whether a frame
+     * is mapped with a Page_Map that fails this way, so the reply is shared rather than rebuilt.
+     */
+    private static final List<InvocationResult> MISSING_STRUCTURE = IntStream
+            .iterate(PageTableWalker.ROOT_BITS_LEFT, bits -> bits >= PageTableWalker.PAGE_BITS,
+                    bits -> bits - TranslationTable.INDEX_BITS)
+            .mapToObj(bits -> InvocationResult.failedLookup(false, LookupFailure.missingCapability(bits)))
+            .toList();
+
     private FrameInvocations() {
     }
 
@@ -80,7 +94,7 @@ final class FrameInvocations {
         }
         PtSlot slot = CapDeleter.lookup(k, root.vspace(), vaddr);
         if (slot.bitsLeft() != frame.frame().sizeBits()) {
-            return InvocationResult.failedLookup(false, LookupFailure.missingCapability(slot.bitsLeft()));
+            return MISSING_STRUCTURE.get(PageTableWalker.level(slot.bitsLeft()));
         }
         Pte old = slot.table().entry(slot.index());
         slot.table().setEntry(slot.index(), new Pte.Page(frame.frame(), frame.rights().mask(rights),
