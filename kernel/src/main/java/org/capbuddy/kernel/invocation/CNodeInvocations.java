@@ -17,7 +17,8 @@ final class CNodeInvocations {
     private CNodeInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.CNodeCap cnode, IpcBuffer m, ExtraCaps extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.CNodeCap cnode, IpcBuffer m,
+                                   ExtraCaps extra) {
         if (label.number() < InvocationLabel.CNODE_REVOKE.number()
                 || label.number() > InvocationLabel.CNODE_SAVE_CALLER.number()) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
@@ -51,7 +52,8 @@ final class CNodeInvocations {
         };
     }
 
-    private static InvocationResult copyFamily(KernelState k, InvocationLabel label, Slot dest, IpcBuffer m, ExtraCaps extra) {
+    private static InvocationResult copyFamily(KernelState k, InvocationLabel label, Slot dest, IpcBuffer m,
+                                               ExtraCaps extra) {
         if (m.length() < 4 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }

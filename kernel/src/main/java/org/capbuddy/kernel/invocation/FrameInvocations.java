@@ -63,7 +63,8 @@ final class FrameInvocations {
         };
     }
 
-    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, IpcBuffer m, ExtraCaps extra) {
+    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, IpcBuffer m,
+                                        ExtraCaps extra) {
         if (m.length() < 3 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }

@@ -15,6 +15,10 @@ import org.capbuddy.kernel.object.Tcb;
  * up the invoked cap and the extra caps in the caller's CSpace (64 bits, leftover bits allowed),
  * then hand the message to the decoder for the cap's type. Every invocation that reaches a
  * decoder is counted under its label.
+ *
+ * <p>A successful lookup builds nothing: the message is read from the caller's {@link IpcBuffer},
+ * the extra caps' slots go into the dispatcher's one {@link ExtraCaps}, and a lookup result with
+ * its failure details is made only for a cptr that does not resolve.
  */
 public final class InvocationDispatcher {
     private final KernelState k;

@@ -33,7 +33,8 @@ final class UntypedInvocations {
     private UntypedInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Slot untypedSlot, IpcBuffer m, ExtraCaps extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot untypedSlot, IpcBuffer m,
+                                   ExtraCaps extra) {
         if (label != InvocationLabel.UNTYPED_RETYPE) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
