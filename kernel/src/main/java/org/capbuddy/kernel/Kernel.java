@@ -2,7 +2,6 @@ package org.capbuddy.kernel;
 
 import java.util.Optional;
 import org.capbuddy.kernel.api.InvocationResult;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.boot.BootInfo;
 import org.capbuddy.kernel.boot.Bootstrap;
 import org.capbuddy.kernel.cap.Cap;
@@ -12,12 +11,10 @@ import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
-import org.capbuddy.kernel.host.FailureInjector;
-import org.capbuddy.kernel.host.InterruptionInjector;
-import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invariant.InvariantChecker;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.kernel.invocation.InvocationDispatcher;
+import org.capbuddy.kernel.invocation.IpcBuffer;
 import org.capbuddy.kernel.invocation.KernelState;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.Tcb;
@@ -74,7 +71,7 @@ public final class Kernel {
         return rootTask;
     }
 
-    InvocationResult invoke(Tcb caller, long cptr, Message message) {
+    InvocationResult invoke(Tcb caller, long cptr, IpcBuffer message) {
         return dispatcher.invoke(caller, cptr, message);
     }
 

@@ -15,12 +15,14 @@ import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.UserCpu;
+import org.capbuddy.kernel.invocation.IpcBuffer;
 
 /**
  * The invocation stubs of one thread, as libsel4 gives C code: each method packs its arguments
- * into a {@link Message} exactly as libsel4 does (message registers, extra caps) and performs
- * {@code seL4_Call} on a cptr in the thread's CSpace. {@link #invoke} sends a raw message, which
- * is how fuzzers reach the decoders' length and label checks.
+ * into the thread's IPC buffer exactly as libsel4 does (message registers, extra caps) and
+ * performs {@code seL4_Call} on a cptr in the thread's CSpace, building no message object on the
+ * way. {@link #invoke} sends a raw {@link Message}, which is how fuzzers reach the decoders'
+ * length and label checks.
  *
  * <p>No method throws on bad input: every outcome, including an unresolvable cptr, is an
  * {@link InvocationResult}.
@@ -28,6 +30,8 @@ import org.capbuddy.kernel.cpu.UserCpu;
 public final class Sel4 {
     private final Kernel kernel;
     private final Tcb thread;
+    /** The thread's IPC buffer: every stub writes its message here, so a call builds none. */
+    private final IpcBuffer ipc = new IpcBuffer();
 
     Sel4(Kernel kernel, Tcb thread) {
         this.kernel = kernel;
@@ -36,11 +40,23 @@ public final class Sel4 {
 
     /** {@code seL4_Call} with a raw message. */
     public InvocationResult invoke(long cptr, Message message) {
-        return kernel.invoke(thread, cptr, message);
+        kernel.guard().check();
+        ipc.load(message);
+        return call(cptr);
     }
 
-    private InvocationResult call(long cptr, InvocationLabel label, long[] words, long... extraCaps) {
-        return invoke(cptr, Message.of(label, words, extraCaps));
+    /**
+     * Starts the message of a stub in the IPC buffer. The machine guard comes first: a call from a
+     * thread that does not own the machine must fail before it overwrites the owner's buffer.
+     */
+    private IpcBuffer message(InvocationLabel label) {
+        kernel.guard().check();
+        return ipc.begin(label);
+    }
+
+    /** {@code seL4_Call} on {@code cptr} with the message now in the IPC buffer. */
+    private InvocationResult call(long cptr) {
+        return kernel.invoke(thread, cptr, ipc);
     }
 
     // ---- Untyped
@@ -53,140 +69,167 @@ public final class Sel4 {
     /** Retype with a raw type ID, so that invalid types can be asked for. */
     public InvocationResult untypedRetype(long untyped, long typeId, long sizeBits, long root, long nodeIndex,
                                           long nodeDepth, long nodeOffset, long numObjects) {
-        return call(untyped, InvocationLabel.UNTYPED_RETYPE,
-                new long[] {typeId, sizeBits, nodeIndex, nodeDepth, nodeOffset, numObjects}, root);
+        message(InvocationLabel.UNTYPED_RETYPE).add(typeId).add(sizeBits).add(nodeIndex).add(nodeDepth)
+                .add(nodeOffset).add(numObjects).addCap(root);
+        return call(untyped);
     }
 
     // ---- CNode
 
     public InvocationResult cnodeCopy(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                       long srcDepth, CapRights rights) {
-        return call(service, InvocationLabel.CNODE_COPY,
-                new long[] {destIndex, destDepth, srcIndex, srcDepth, rights.word()}, srcRoot);
+        message(InvocationLabel.CNODE_COPY).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
+                .add(rights.word()).addCap(srcRoot);
+        return call(service);
     }
 
     public InvocationResult cnodeMint(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                       long srcDepth, CapRights rights, long badge) {
-        return call(service, InvocationLabel.CNODE_MINT,
-                new long[] {destIndex, destDepth, srcIndex, srcDepth, rights.word(), badge}, srcRoot);
+        message(InvocationLabel.CNODE_MINT).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
+                .add(rights.word()).add(badge).addCap(srcRoot);
+        return call(service);
     }
 
     public InvocationResult cnodeMove(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                       long srcDepth) {
-        return call(service, InvocationLabel.CNODE_MOVE, new long[] {destIndex, destDepth, srcIndex, srcDepth},
-                srcRoot);
+        message(InvocationLabel.CNODE_MOVE).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
+                .addCap(srcRoot);
+        return call(service);
     }
 
     public InvocationResult cnodeMutate(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                         long srcDepth, long badge) {
-        return call(service, InvocationLabel.CNODE_MUTATE,
-                new long[] {destIndex, destDepth, srcIndex, srcDepth, badge}, srcRoot);
+        message(InvocationLabel.CNODE_MUTATE).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
+                .add(badge).addCap(srcRoot);
+        return call(service);
     }
 
     public InvocationResult cnodeRotate(long service, long destIndex, long destDepth, long destBadge, long pivotRoot,
                                         long pivotIndex, long pivotDepth, long pivotBadge, long srcRoot,
                                         long srcIndex, long srcDepth) {
-        return call(service, InvocationLabel.CNODE_ROTATE, new long[] {destIndex, destDepth, destBadge, pivotIndex,
-                pivotDepth, pivotBadge, srcIndex, srcDepth}, pivotRoot, srcRoot);
+        message(InvocationLabel.CNODE_ROTATE).add(destIndex).add(destDepth).add(destBadge).add(pivotIndex)
+                .add(pivotDepth).add(pivotBadge).add(srcIndex).add(srcDepth).addCap(pivotRoot).addCap(srcRoot);
+        return call(service);
     }
 
     public InvocationResult cnodeDelete(long service, long index, long depth) {
-        return call(service, InvocationLabel.CNODE_DELETE, new long[] {index, depth});
+        message(InvocationLabel.CNODE_DELETE).add(index).add(depth);
+        return call(service);
     }
 
     public InvocationResult cnodeRevoke(long service, long index, long depth) {
-        return call(service, InvocationLabel.CNODE_REVOKE, new long[] {index, depth});
+        message(InvocationLabel.CNODE_REVOKE).add(index).add(depth);
+        return call(service);
     }
 
     public InvocationResult cnodeSaveCaller(long service, long index, long depth) {
-        return call(service, InvocationLabel.CNODE_SAVE_CALLER, new long[] {index, depth});
+        message(InvocationLabel.CNODE_SAVE_CALLER).add(index).add(depth);
+        return call(service);
     }
 
     // ---- ARM VM
 
     public InvocationResult pageMap(long frame, long vspace, long vaddr, CapRights rights, long attributes) {
-        return call(frame, InvocationLabel.ARM_PAGE_MAP, new long[] {vaddr, rights.word(), attributes}, vspace);
+        message(InvocationLabel.ARM_PAGE_MAP).add(vaddr).add(rights.word()).add(attributes).addCap(vspace);
+        return call(frame);
     }
 
     public InvocationResult pageUnmap(long frame) {
-        return call(frame, InvocationLabel.ARM_PAGE_UNMAP, new long[0]);
+        message(InvocationLabel.ARM_PAGE_UNMAP);
+        return call(frame);
     }
 
     /** On success MR0 is the frame's physical address. */
     public InvocationResult pageGetAddress(long frame) {
-        return call(frame, InvocationLabel.ARM_PAGE_GET_ADDRESS, new long[0]);
+        message(InvocationLabel.ARM_PAGE_GET_ADDRESS);
+        return call(frame);
     }
 
     /** Cleans the data cache for offsets [start, end) of the mapped frame ({@code seL4_ARM_Page_Clean_Data}). */
     public InvocationResult pageCleanData(long frame, long startOffset, long endOffset) {
-        return call(frame, InvocationLabel.ARM_PAGE_CLEAN_DATA, new long[] {startOffset, endOffset});
+        message(InvocationLabel.ARM_PAGE_CLEAN_DATA).add(startOffset).add(endOffset);
+        return call(frame);
     }
 
     /** Invalidates the data cache for offsets [start, end) of the mapped frame. */
     public InvocationResult pageInvalidateData(long frame, long startOffset, long endOffset) {
-        return call(frame, InvocationLabel.ARM_PAGE_INVALIDATE_DATA, new long[] {startOffset, endOffset});
+        message(InvocationLabel.ARM_PAGE_INVALIDATE_DATA).add(startOffset).add(endOffset);
+        return call(frame);
     }
 
     /** Cleans and invalidates the data cache for offsets [start, end) of the mapped frame. */
     public InvocationResult pageCleanInvalidateData(long frame, long startOffset, long endOffset) {
-        return call(frame, InvocationLabel.ARM_PAGE_CLEAN_INVALIDATE_DATA, new long[] {startOffset, endOffset});
+        message(InvocationLabel.ARM_PAGE_CLEAN_INVALIDATE_DATA).add(startOffset).add(endOffset);
+        return call(frame);
     }
 
     /** Makes instruction fetches see data written to offsets [start, end) of the mapped frame. */
     public InvocationResult pageUnifyInstruction(long frame, long startOffset, long endOffset) {
-        return call(frame, InvocationLabel.ARM_PAGE_UNIFY_INSTRUCTION, new long[] {startOffset, endOffset});
+        message(InvocationLabel.ARM_PAGE_UNIFY_INSTRUCTION).add(startOffset).add(endOffset);
+        return call(frame);
     }
 
     public InvocationResult pageTableMap(long pageTable, long vspace, long vaddr, long attributes) {
-        return call(pageTable, InvocationLabel.ARM_PAGE_TABLE_MAP, new long[] {vaddr, attributes}, vspace);
+        message(InvocationLabel.ARM_PAGE_TABLE_MAP).add(vaddr).add(attributes).addCap(vspace);
+        return call(pageTable);
     }
 
     public InvocationResult pageTableUnmap(long pageTable) {
-        return call(pageTable, InvocationLabel.ARM_PAGE_TABLE_UNMAP, new long[0]);
+        message(InvocationLabel.ARM_PAGE_TABLE_UNMAP);
+        return call(pageTable);
     }
 
     /** Cleans the data cache for virtual addresses [start, end) of the VSpace ({@code seL4_ARM_VSpace_Clean_Data}). */
     public InvocationResult vspaceCleanData(long vspace, long start, long end) {
-        return call(vspace, InvocationLabel.ARM_VSPACE_CLEAN_DATA, new long[] {start, end});
+        message(InvocationLabel.ARM_VSPACE_CLEAN_DATA).add(start).add(end);
+        return call(vspace);
     }
 
     /** Invalidates the data cache for virtual addresses [start, end) of the VSpace. */
     public InvocationResult vspaceInvalidateData(long vspace, long start, long end) {
-        return call(vspace, InvocationLabel.ARM_VSPACE_INVALIDATE_DATA, new long[] {start, end});
+        message(InvocationLabel.ARM_VSPACE_INVALIDATE_DATA).add(start).add(end);
+        return call(vspace);
     }
 
     /** Cleans and invalidates the data cache for virtual addresses [start, end) of the VSpace. */
     public InvocationResult vspaceCleanInvalidateData(long vspace, long start, long end) {
-        return call(vspace, InvocationLabel.ARM_VSPACE_CLEAN_INVALIDATE_DATA, new long[] {start, end});
+        message(InvocationLabel.ARM_VSPACE_CLEAN_INVALIDATE_DATA).add(start).add(end);
+        return call(vspace);
     }
 
     /** Makes instruction fetches see data written to virtual addresses [start, end) of the VSpace. */
     public InvocationResult vspaceUnifyInstruction(long vspace, long start, long end) {
-        return call(vspace, InvocationLabel.ARM_VSPACE_UNIFY_INSTRUCTION, new long[] {start, end});
+        message(InvocationLabel.ARM_VSPACE_UNIFY_INSTRUCTION).add(start).add(end);
+        return call(vspace);
     }
 
     public InvocationResult asidControlMakePool(long asidControl, long untyped, long root, long index, long depth) {
-        return call(asidControl, InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL, new long[] {index, depth}, untyped, root);
+        message(InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL).add(index).add(depth).addCap(untyped).addCap(root);
+        return call(asidControl);
     }
 
     public InvocationResult asidPoolAssign(long pool, long vspace) {
-        return call(pool, InvocationLabel.ARM_ASID_POOL_ASSIGN, new long[0], vspace);
+        message(InvocationLabel.ARM_ASID_POOL_ASSIGN).addCap(vspace);
+        return call(pool);
     }
 
     // ---- TCB
 
     public InvocationResult tcbSetSpace(long tcb, long faultEndpoint, long cspaceRoot, long cspaceRootData,
                                         long vspaceRoot, long vspaceRootData) {
-        return call(tcb, InvocationLabel.TCB_SET_SPACE, new long[] {faultEndpoint, cspaceRootData, vspaceRootData},
-                cspaceRoot, vspaceRoot);
+        message(InvocationLabel.TCB_SET_SPACE).add(faultEndpoint).add(cspaceRootData).add(vspaceRootData)
+                .addCap(cspaceRoot).addCap(vspaceRoot);
+        return call(tcb);
     }
 
     public InvocationResult tcbResume(long tcb) {
-        return call(tcb, InvocationLabel.TCB_RESUME, new long[0]);
+        message(InvocationLabel.TCB_RESUME);
+        return call(tcb);
     }
 
     public InvocationResult tcbSuspend(long tcb) {
-        return call(tcb, InvocationLabel.TCB_SUSPEND, new long[0]);
+        message(InvocationLabel.TCB_SUSPEND);
+        return call(tcb);
     }
 
     // ---- Model-level operations (what a thread does rather than what it invokes)

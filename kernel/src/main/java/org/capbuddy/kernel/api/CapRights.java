@@ -12,8 +12,22 @@ public record CapRights(int word) {
     public static final CapRights READ_ONLY = new CapRights(0x2);
     public static final CapRights WRITE_ONLY = new CapRights(0x1);
 
+    /** One instance for each of the 16 rights words, so that decoding rights allocates nothing. */
+    private static final CapRights[] BY_WORD = new CapRights[16];
+
+    static {
+        for (int w = 0; w < BY_WORD.length; w++) {
+            BY_WORD[w] = new CapRights(w);
+        }
+    }
+
     public CapRights {
         word &= 0xF;
+    }
+
+    /** The rights in the low four bits of a message word (the other bits are ignored, as seL4 does). */
+    public static CapRights fromWord(long word) {
+        return BY_WORD[(int) word & 0xF];
     }
 
     /** The libsel4 constructor order: {@code seL4_CapRights_new(grantReply, grant, read, write)}. */
@@ -38,7 +52,7 @@ public record CapRights(int word) {
     }
 
     public CapRights and(CapRights other) {
-        return new CapRights(word & other.word);
+        return fromWord(word & other.word);
     }
 
     @Override

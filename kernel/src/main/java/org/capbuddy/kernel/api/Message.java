@@ -32,6 +32,10 @@ public record Message(long label, long[] words, long[] extraCaps) {
         return extraCaps[i];
     }
 
+    public int extraCapCount() {
+        return extraCaps.length;
+    }
+
     @Override
     public long[] words() {
         return words.clone();

@@ -1,6 +1,9 @@
 package org.capbuddy.kernel.api;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The object types Untyped_Retype can create on AArch64 (seL4 13 and later, non-MCS, no
@@ -28,6 +31,14 @@ public enum ObjectType {
     /** An ASID pool occupies one 4 KiB frame of memory. */
     public static final int ASID_POOL_BITS = 12;
 
+    /**
+     * The type of each ID below {@link #COUNT}, wrapped once, so that the lookups below hand out
+     * shared immutable {@code Optional}s instead of making one per Retype.
+     */
+    private static final List<Optional<ObjectType>> BY_ID = IntStream.range(0, COUNT)
+            .mapToObj(id -> Arrays.stream(values()).filter(t -> t.id == id).findFirst())
+            .toList();
+
     private final int id;
     private final int fixedBits;
 
@@ -42,12 +53,7 @@ public enum ObjectType {
     }
 
     public static Optional<ObjectType> fromId(long id) {
-        for (ObjectType t : values()) {
-            if (t.id == id) {
-                return Optional.of(t);
-            }
-        }
-        return Optional.empty();
+        return id >= 0 && id < BY_ID.size() ? BY_ID.get((int) id) : Optional.empty();
     }
 
     /** True for types whose size the {@code size_bits} argument decides (Untyped, CNode). */
@@ -74,9 +80,9 @@ public enum ObjectType {
     /** The frame type of the given size, if there is one (12, 21, 30). */
     public static Optional<ObjectType> frameOfBits(int sizeBits) {
         return switch (sizeBits) {
-            case 12 -> Optional.of(SMALL_PAGE);
-            case 21 -> Optional.of(LARGE_PAGE);
-            case 30 -> Optional.of(HUGE_PAGE);
+            case 12 -> BY_ID.get(SMALL_PAGE.id);
+            case 21 -> BY_ID.get(LARGE_PAGE.id);
+            case 30 -> BY_ID.get(HUGE_PAGE.id);
             default -> Optional.empty();
         };
     }

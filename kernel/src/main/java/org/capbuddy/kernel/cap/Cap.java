@@ -70,8 +70,9 @@ public sealed interface Cap {
             return new FrameCap(frame, rights, asid, vaddr);
         }
 
+        /** This cap without its mapping (the cap itself when it has none: caps are values). */
         public FrameCap unmapped() {
-            return new FrameCap(frame, rights, 0, 0);
+            return isMapped() || mappedVaddr != 0 ? new FrameCap(frame, rights, 0, 0) : this;
         }
     }
 
@@ -82,8 +83,9 @@ public sealed interface Cap {
             return table;
         }
 
+        /** This cap without its mapping (the cap itself when it has none: caps are values). */
         public PageTableCap unmapped() {
-            return new PageTableCap(table, false, 0, 0);
+            return mapped || mappedAsid != 0 || mappedVaddr != 0 ? new PageTableCap(table, false, 0, 0) : this;
         }
     }
 

@@ -3,7 +3,6 @@ package org.capbuddy.kernel.invocation;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.LookupFailure;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
@@ -21,18 +20,18 @@ final class AsidInvocations {
     private AsidInvocations() {
     }
 
-    static InvocationResult makePool(KernelState k, InvocationLabel label, Message m, Slot[] extra) {
+    static InvocationResult makePool(KernelState k, InvocationLabel label, IpcBuffer m, ExtraCaps extra) {
         if (label != InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        if (m.length() < 2 || extra.length < 2) {
+        if (m.length() < 2 || extra.count() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         int poolIndex = k.asids().firstFreePool();
         if (poolIndex < 0) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }
-        Slot untypedSlot = extra[0];
+        Slot untypedSlot = extra.slot(0);
         if (!(untypedSlot.cap() instanceof Cap.Untyped untyped)
                 || untyped.sizeBits() != ObjectType.ASID_POOL_BITS || untyped.device()) {
             return InvocationResult.invalidCapability(1);
@@ -40,11 +39,12 @@ final class AsidInvocations {
         if (k.cdt().hasChildren(untypedSlot)) {
             return InvocationResult.error(Sel4Error.REVOKE_FIRST);
         }
-        Target dest = SlotLookups.forCNodeOp(false, extra[1].cap(), m.word(0), m.word(1));
-        if (dest.failed()) {
-            return dest.error();
+        Cap destRoot = extra.slot(1).cap();
+        Slot dest = SlotLookups.forCNodeOp(destRoot, m.word(0), m.word(1));
+        if (dest == null) {
+            return SlotLookups.failure(false, destRoot, m.word(0), m.word(1));
         }
-        if (!dest.slot().isEmpty()) {
+        if (!dest.isEmpty()) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }
         if (k.failures().shouldFail()) {
@@ -54,20 +54,20 @@ final class AsidInvocations {
         k.memory().zero(untyped.paddr(), untyped.size());
         k.counters().bytesZeroed(untyped.size());
         AsidPool pool = new AsidPool(untyped.paddr(), poolIndex << AsidTable.POOL_BITS);
-        k.cdt().insertDerived(untypedSlot, dest.slot(), new Cap.AsidPoolCap(pool));
+        k.cdt().insertDerived(untypedSlot, dest, new Cap.AsidPoolCap(pool));
         k.asids().setPool(poolIndex, pool);
         k.counters().asidPoolCreated();
         return InvocationResult.ok();
     }
 
-    static InvocationResult assign(KernelState k, InvocationLabel label, Cap.AsidPoolCap poolCap, Slot[] extra) {
+    static InvocationResult assign(KernelState k, InvocationLabel label, Cap.AsidPoolCap poolCap, ExtraCaps extra) {
         if (label != InvocationLabel.ARM_ASID_POOL_ASSIGN) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        if (extra.length < 1) {
+        if (extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
-        Slot vspaceSlot = extra[0];
+        Slot vspaceSlot = extra.slot(0);
         if (!(vspaceSlot.cap() instanceof Cap.VSpaceCap vcap) || vcap.asid() != 0) {
             return InvocationResult.invalidCapability(1);
         }

@@ -4,7 +4,6 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.LookupFailure;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
@@ -18,7 +17,8 @@ final class CNodeInvocations {
     private CNodeInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.CNodeCap cnode, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.CNodeCap cnode, IpcBuffer m,
+                                   ExtraCaps extra) {
         if (label.number() < InvocationLabel.CNODE_REVOKE.number()
                 || label.number() > InvocationLabel.CNODE_SAVE_CALLER.number()) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
@@ -26,34 +26,35 @@ final class CNodeInvocations {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
-        Target dest = SlotLookups.forCNodeOp(false, cnode, m.word(0), m.word(1));
-        if (dest.failed()) {
-            return dest.error();
+        Slot dest = SlotLookups.forCNodeOp(cnode, m.word(0), m.word(1));
+        if (dest == null) {
+            return SlotLookups.failure(false, cnode, m.word(0), m.word(1));
         }
         return switch (label) {
-            case CNODE_COPY, CNODE_MINT, CNODE_MOVE, CNODE_MUTATE -> copyFamily(k, label, dest.slot(), m, extra);
+            case CNODE_COPY, CNODE_MINT, CNODE_MOVE, CNODE_MUTATE -> copyFamily(k, label, dest, m, extra);
             case CNODE_REVOKE -> {
-                k.deleter().revoke(dest.slot());
+                k.deleter().revoke(dest);
                 yield InvocationResult.ok();
             }
             case CNODE_DELETE -> {
-                k.deleter().delete(dest.slot());
+                k.deleter().delete(dest);
                 yield InvocationResult.ok();
             }
-            case CNODE_SAVE_CALLER -> dest.slot().isEmpty()
+            case CNODE_SAVE_CALLER -> dest.isEmpty()
                     ? InvocationResult.ok()
                     : InvocationResult.error(Sel4Error.DELETE_FIRST);
-            case CNODE_CANCEL_BADGED_SENDS -> dest.slot().cap() instanceof Cap.EndpointCap ep
+            case CNODE_CANCEL_BADGED_SENDS -> dest.cap() instanceof Cap.EndpointCap ep
                     && ep.rights().word() == CapRights.ALL.word()
                     ? InvocationResult.ok()
                     : InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
-            case CNODE_ROTATE -> rotate(k, dest.slot(), m, extra);
+            case CNODE_ROTATE -> rotate(k, dest, m, extra);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         };
     }
 
-    private static InvocationResult copyFamily(KernelState k, InvocationLabel label, Slot dest, Message m, Slot[] extra) {
-        if (m.length() < 4 || extra.length < 1) {
+    private static InvocationResult copyFamily(KernelState k, InvocationLabel label, Slot dest, IpcBuffer m,
+                                               ExtraCaps extra) {
+        if (m.length() < 4 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long srcIndex = m.word(2);
@@ -61,11 +62,11 @@ final class CNodeInvocations {
         if (!dest.isEmpty()) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }
-        Target src = SlotLookups.forCNodeOp(true, extra[0].cap(), srcIndex, srcDepth);
-        if (src.failed()) {
-            return src.error();
+        Cap srcRoot = extra.slot(0).cap();
+        Slot source = SlotLookups.forCNodeOp(srcRoot, srcIndex, srcDepth);
+        if (source == null) {
+            return SlotLookups.failure(true, srcRoot, srcIndex, srcDepth);
         }
-        Slot source = src.slot();
         if (source.isEmpty()) {
             return InvocationResult.failedLookup(true, LookupFailure.missingCapability((int) srcDepth));
         }
@@ -76,23 +77,25 @@ final class CNodeInvocations {
                 if (m.length() < 5) {
                     return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
                 }
-                CapDerivation.Derived d = CapDerivation.derive(k, source, source.cap());
-                if (d.error() != null) {
-                    return d.error();
+                InvocationResult refused = CapDerivation.deriveError(k, source, source.cap());
+                if (refused != null) {
+                    return refused;
                 }
-                newCap = d.cap() == null ? null : CapDerivation.maskRights(new CapRights((int) m.word(4)), d.cap());
+                Cap derived = CapDerivation.derive(source.cap());
+                newCap = derived == null ? null : CapDerivation.maskRights(CapRights.fromWord(m.word(4)), derived);
                 move = false;
             }
             case CNODE_MINT -> {
                 if (m.length() < 6) {
                     return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
                 }
-                CapDerivation.Derived d = CapDerivation.derive(k, source, source.cap());
-                if (d.error() != null) {
-                    return d.error();
+                InvocationResult refused = CapDerivation.deriveError(k, source, source.cap());
+                if (refused != null) {
+                    return refused;
                 }
-                newCap = d.cap() == null ? null : CapDerivation.updateData(false, m.word(5),
-                        CapDerivation.maskRights(new CapRights((int) m.word(4)), d.cap()));
+                Cap derived = CapDerivation.derive(source.cap());
+                newCap = derived == null ? null : CapDerivation.updateData(false, m.word(5),
+                        CapDerivation.maskRights(CapRights.fromWord(m.word(4)), derived));
                 move = false;
             }
             case CNODE_MOVE -> {
@@ -126,8 +129,8 @@ final class CNodeInvocations {
      * a failed pivot lookup reports MR0 = 1, while an empty pivot slot found afterwards reports
      * MR0 = 0.
      */
-    private static InvocationResult rotate(KernelState k, Slot dest, Message m, Slot[] extra) {
-        if (m.length() < 8 || extra.length < 2) {
+    private static InvocationResult rotate(KernelState k, Slot dest, IpcBuffer m, ExtraCaps extra) {
+        if (m.length() < 8 || extra.count() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long pivotNewData = m.word(2);
@@ -136,16 +139,16 @@ final class CNodeInvocations {
         long srcNewData = m.word(5);
         long srcIndex = m.word(6);
         long srcDepth = m.word(7);
-        Target src = SlotLookups.forCNodeOp(true, extra[1].cap(), srcIndex, srcDepth);
-        if (src.failed()) {
-            return src.error();
+        Cap srcRoot = extra.slot(1).cap();
+        Slot source = SlotLookups.forCNodeOp(srcRoot, srcIndex, srcDepth);
+        if (source == null) {
+            return SlotLookups.failure(true, srcRoot, srcIndex, srcDepth);
         }
-        Target pivot = SlotLookups.forCNodeOp(true, extra[0].cap(), pivotIndex, pivotDepth);
-        if (pivot.failed()) {
-            return pivot.error();
+        Cap pivotRoot = extra.slot(0).cap();
+        Slot pivotSlot = SlotLookups.forCNodeOp(pivotRoot, pivotIndex, pivotDepth);
+        if (pivotSlot == null) {
+            return SlotLookups.failure(true, pivotRoot, pivotIndex, pivotDepth);
         }
-        Slot source = src.slot();
-        Slot pivotSlot = pivot.slot();
         if (pivotSlot == source || pivotSlot == dest) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }

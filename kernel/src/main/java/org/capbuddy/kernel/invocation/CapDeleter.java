@@ -30,6 +30,12 @@ import org.capbuddy.kernel.vm.PtSlot;
  */
 public final class CapDeleter {
     private final KernelState k;
+    /**
+     * The work list of one delete, kept for the next: deletes do not nest (finalising empties
+     * slots but never starts another delete), and it is cleared first in case a delete was cut
+     * short by a throwable.
+     */
+    private final Deque<KernelObject> doomed = new ArrayDeque<>();
 
     CapDeleter(KernelState k) {
         this.k = k;
@@ -40,7 +46,7 @@ public final class CapDeleter {
         if (slot.isEmpty()) {
             return;
         }
-        Deque<KernelObject> doomed = new ArrayDeque<>();
+        doomed.clear();
         empty(slot, doomed);
         while (!doomed.isEmpty()) {
             finalise(doomed.pop(), doomed);

@@ -3,6 +3,7 @@ package org.capbuddy.kernel.invocation;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
@@ -15,42 +16,48 @@ final class CapDerivation {
     private CapDerivation() {
     }
 
-    /** A derived cap, or the error deriving it gives (RevokeFirst, IllegalOperation). */
-    record Derived(Cap cap, InvocationResult error) {
-    }
-
-    /** Derives from {@code cap}, which sits in (or was rewritten from the cap in) {@code slot}. */
-    static Derived derive(KernelState k, Slot slot, Cap cap) {
+    /**
+     * Why {@code cap}, which sits in (or was rewritten from the cap in) {@code slot}, cannot be
+     * derived (RevokeFirst, IllegalOperation), or null when it can: the checks of seL4's
+     * {@code deriveCap}.
+     */
+    static InvocationResult deriveError(KernelState k, Slot slot, Cap cap) {
         if (cap instanceof Cap.Untyped) {
-            if (k.cdt().hasChildren(slot)) {
-                return new Derived(null, InvocationResult.error(Sel4Error.REVOKE_FIRST));
-            }
-            return new Derived(cap, null);
+            return k.cdt().hasChildren(slot) ? InvocationResult.error(Sel4Error.REVOKE_FIRST) : null;
         }
         if (cap instanceof Cap.PageTableCap pt && !pt.mapped()) {
-            return new Derived(null, InvocationResult.error(Sel4Error.ILLEGAL_OPERATION));
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
         if (cap instanceof Cap.VSpaceCap v && v.asid() == 0) {
-            return new Derived(null, InvocationResult.error(Sel4Error.ILLEGAL_OPERATION));
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        if (cap instanceof Cap.FrameCap f) {
-            return new Derived(f.unmapped(), null);
-        }
-        if (cap instanceof Cap.IrqControl) {
-            return new Derived(null, null);
-        }
-        return new Derived(cap, null);
+        return null;
     }
 
+    /** The cap derived from {@code cap}, which passed {@link #deriveError}: a null cap for IRQ control. */
+    static Cap derive(Cap cap) {
+        if (cap instanceof Cap.FrameCap f) {
+            return f.unmapped();
+        }
+        if (cap instanceof Cap.IrqControl) {
+            return null;
+        }
+        return cap;
+    }
+
+    /** seL4's {@code maskCapRights}; a cap whose rights the mask leaves as they are is returned itself. */
     static Cap maskRights(CapRights rights, Cap cap) {
         if (cap instanceof Cap.EndpointCap ep) {
-            return new Cap.EndpointCap(ep.endpoint(), ep.badge(), ep.rights().and(rights));
+            CapRights masked = ep.rights().and(rights);
+            return masked.equals(ep.rights()) ? ep : new Cap.EndpointCap(ep.endpoint(), ep.badge(), masked);
         }
         if (cap instanceof Cap.NotificationCap n) {
-            return new Cap.NotificationCap(n.notification(), n.badge(), n.rights().and(rights));
+            CapRights masked = n.rights().and(rights);
+            return masked.equals(n.rights()) ? n : new Cap.NotificationCap(n.notification(), n.badge(), masked);
         }
         if (cap instanceof Cap.FrameCap f) {
-            return new Cap.FrameCap(f.frame(), f.rights().mask(rights), f.mappedAsid(), f.mappedVaddr());
+            VmRights masked = f.rights().mask(rights);
+            return masked == f.rights() ? f : new Cap.FrameCap(f.frame(), masked, f.mappedAsid(), f.mappedVaddr());
         }
         return cap;
     }

@@ -1,16 +1,18 @@
 package org.capbuddy.kernel.invocation;
 
+import java.util.List;
+import java.util.stream.IntStream;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.LookupFailure;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.object.Pte;
+import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.vm.PageTableWalker;
 import org.capbuddy.kernel.vm.PtSlot;
@@ -31,10 +33,21 @@ import org.capbuddy.kernel.vm.PtSlot;
  * invalidate, and memory, mappings and translations stay as they were.
  */
 final class FrameInvocations {
+    /**
+     * Page_Map's FailedLookup for a missing paging structure, one reply for each level the walk
+     * can stop at (39, 30, 21 or 12 bits left), indexed by level. Allocators probe whether a frame
+     * is mapped with a Page_Map that fails this way, so the reply is shared rather than rebuilt.
+     */
+    private static final List<InvocationResult> MISSING_STRUCTURE = IntStream
+            .iterate(PageTableWalker.ROOT_BITS_LEFT, bits -> bits >= PageTableWalker.PAGE_BITS,
+                    bits -> bits - TranslationTable.INDEX_BITS)
+            .mapToObj(bits -> InvocationResult.failedLookup(false, LookupFailure.missingCapability(bits)))
+            .toList();
+
     private FrameInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, IpcBuffer m, ExtraCaps extra) {
         Cap.FrameCap frame = (Cap.FrameCap) frameSlot.cap();
         return switch (label) {
             case ARM_PAGE_MAP -> map(k, frameSlot, frame, m, extra);
@@ -43,24 +56,27 @@ final class FrameInvocations {
                 frameSlot.updateCap(frame.unmapped());
                 yield InvocationResult.ok();
             }
-            case ARM_PAGE_GET_ADDRESS -> InvocationResult.ok(frame.frame().paddr());
+            case ARM_PAGE_GET_ADDRESS -> frame.frame().addressReply();
             case ARM_PAGE_CLEAN_DATA, ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA,
                  ARM_PAGE_UNIFY_INSTRUCTION -> flush(k, label, frame, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         };
     }
 
-    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, Message m, Slot[] extra) {
-        if (m.length() < 3 || extra.length < 1) {
+    private static InvocationResult map(KernelState k, Slot frameSlot, Cap.FrameCap frame, IpcBuffer m,
+                                        ExtraCaps extra) {
+        if (m.length() < 3 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long vaddr = m.word(0);
-        CapRights rights = new CapRights((int) m.word(1));
+        CapRights rights = CapRights.fromWord(m.word(1));
         long attributes = m.word(2);
-        VSpaceCheck root = VSpaceCheck.of(k, extra[0].cap());
-        if (root.error() != null) {
-            return root.error();
+        Cap rootCap = extra.slot(0).cap();
+        InvocationResult badRoot = VSpaceCheck.error(k, rootCap);
+        if (badRoot != null) {
+            return badRoot;
         }
+        Cap.VSpaceCap root = (Cap.VSpaceCap) rootCap;
         int asid = root.asid();
         long size = frame.frame().size();
         if ((vaddr & (size - 1)) != 0) {
@@ -79,7 +95,7 @@ final class FrameInvocations {
         }
         PtSlot slot = CapDeleter.lookup(k, root.vspace(), vaddr);
         if (slot.bitsLeft() != frame.frame().sizeBits()) {
-            return InvocationResult.failedLookup(false, LookupFailure.missingCapability(slot.bitsLeft()));
+            return MISSING_STRUCTURE.get(PageTableWalker.level(slot.bitsLeft()));
         }
         Pte old = slot.table().entry(slot.index());
         slot.table().setEntry(slot.index(), new Pte.Page(frame.frame(), frame.rights().mask(rights),
@@ -96,7 +112,7 @@ final class FrameInvocations {
      * (exclusive) offsets within the frame. seL4 at EL1 flushes through the frame's user mapping,
      * so the cap must be mapped and its mapping record must still be true.
      */
-    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.FrameCap frame, Message m) {
+    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.FrameCap frame, IpcBuffer m) {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }

@@ -3,12 +3,11 @@ package org.capbuddy.kernel.invocation;
 import org.capbuddy.kernel.api.CapFault;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
-import org.capbuddy.kernel.api.Message;
+import org.capbuddy.kernel.api.LookupFailure;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
-import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.object.Tcb;
 
 /**
@@ -16,9 +15,14 @@ import org.capbuddy.kernel.object.Tcb;
  * up the invoked cap and the extra caps in the caller's CSpace (64 bits, leftover bits allowed),
  * then hand the message to the decoder for the cap's type. Every invocation that reaches a
  * decoder is counted under its label.
+ *
+ * <p>A successful lookup builds nothing: the message is read from the caller's {@link IpcBuffer},
+ * the extra caps' slots go into the dispatcher's one {@link ExtraCaps}, and a lookup result with
+ * its failure details is made only for a cptr that does not resolve.
  */
 public final class InvocationDispatcher {
     private final KernelState k;
+    private final ExtraCaps extra = new ExtraCaps();
 
     public InvocationDispatcher(KernelState k) {
         this.k = k;
@@ -34,7 +38,7 @@ public final class InvocationDispatcher {
      * may have come half-way through a change, so it marks the machine broken before it
      * propagates.
      */
-    public InvocationResult invoke(Tcb caller, long cptr, Message m) {
+    public InvocationResult invoke(Tcb caller, long cptr, IpcBuffer m) {
         k.guard().check();
         if (k.interruptions().pointOrKeep()) {
             return InvocationResult.error(Sel4Error.NOT_ENOUGH_MEMORY, 0);
@@ -44,33 +48,39 @@ public final class InvocationDispatcher {
         } catch (Throwable t) {
             k.guard().markBroken("kernel invocation (label " + m.label() + " on cptr " + cptr + ")", t);
             throw t;
+        } finally {
+            extra.clear();
         }
     }
 
-    private InvocationResult lookUpAndDecode(Tcb caller, long cptr, Message m) {
+    private InvocationResult lookUpAndDecode(Tcb caller, long cptr, IpcBuffer m) {
         Cap root = caller.cspaceRootSlot().cap();
-        SlotLookup invoked = CSpaceResolver.resolve(root, cptr, CSpaceResolver.WORD_BITS);
-        if (!invoked.ok()) {
-            k.counters().capFault();
-            return InvocationResult.capFault(new CapFault(cptr, false, invoked.failure()));
+        Slot invoked = CSpaceResolver.find(root, cptr, CSpaceResolver.WORD_BITS);
+        if (invoked == null) {
+            return capFault(root, cptr);
         }
-        long[] extraCptrs = m.extraCaps();
-        Slot[] extra = new Slot[extraCptrs.length];
-        for (int i = 0; i < extraCptrs.length; i++) {
-            SlotLookup found = CSpaceResolver.resolve(root, extraCptrs[i], CSpaceResolver.WORD_BITS);
-            if (!found.ok()) {
-                k.counters().capFault();
-                return InvocationResult.capFault(new CapFault(extraCptrs[i], false, found.failure()));
+        for (int i = 0; i < m.extraCapCount(); i++) {
+            long extraCptr = m.extraCap(i);
+            Slot found = CSpaceResolver.find(root, extraCptr, CSpaceResolver.WORD_BITS);
+            if (found == null) {
+                return capFault(root, extraCptr);
             }
-            extra[i] = found.slot();
+            extra.add(found);
         }
         InvocationLabel label = InvocationLabel.of(m.label());
-        InvocationResult result = decode(label, invoked.slot(), m, extra);
+        InvocationResult result = decode(label, invoked, m, extra);
         k.counters().invocation(label, result.isOk());
         return result;
     }
 
-    private InvocationResult decode(InvocationLabel label, Slot slot, Message m, Slot[] extra) {
+    /** The cap fault of a cptr that {@link CSpaceResolver#find} could not resolve, counted. */
+    private InvocationResult capFault(Cap root, long cptr) {
+        k.counters().capFault();
+        LookupFailure failure = CSpaceResolver.resolve(root, cptr, CSpaceResolver.WORD_BITS).failure();
+        return InvocationResult.capFault(new CapFault(cptr, false, failure));
+    }
+
+    private InvocationResult decode(InvocationLabel label, Slot slot, IpcBuffer m, ExtraCaps extra) {
         Cap cap = slot.cap();
         if (cap == null) {
             return InvocationResult.invalidCapability(0);

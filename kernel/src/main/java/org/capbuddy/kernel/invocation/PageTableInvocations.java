@@ -2,7 +2,6 @@ package org.capbuddy.kernel.invocation;
 
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
@@ -22,7 +21,7 @@ final class PageTableInvocations {
     private PageTableInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Slot ptSlot, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot ptSlot, IpcBuffer m, ExtraCaps extra) {
         Cap.PageTableCap cap = (Cap.PageTableCap) ptSlot.cap();
         if (label == InvocationLabel.ARM_PAGE_TABLE_UNMAP) {
             if (!k.cdt().isFinal(ptSlot)) {
@@ -43,25 +42,27 @@ final class PageTableInvocations {
         if (label != InvocationLabel.ARM_PAGE_TABLE_MAP) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        if (m.length() < 2 || extra.length < 1) {
+        if (m.length() < 2 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long vaddr = m.word(0);
         if (cap.mapped()) {
             return InvocationResult.invalidCapability(0);
         }
-        VSpaceCheck root = VSpaceCheck.validRoot(extra[0].cap(), VSpaceCheck.ARGUMENT_CAP);
-        if (root.error() != null) {
-            return root.error();
+        Cap rootCap = extra.slot(0).cap();
+        InvocationResult badRoot = VSpaceCheck.rootError(rootCap, VSpaceCheck.ARGUMENT_CAP);
+        if (badRoot != null) {
+            return badRoot;
         }
         if (Long.compareUnsigned(vaddr, PageTableWalker.USER_TOP) > 0) {
             return InvocationResult.invalidArgument(0);
         }
-        VSpaceCheck resolved = VSpaceCheck.resolved(k, root.vspace(), root.asid(), VSpaceCheck.ARGUMENT_CAP);
-        if (resolved.error() != null) {
-            return resolved.error();
+        Cap.VSpaceCap root = (Cap.VSpaceCap) rootCap;
+        InvocationResult badAsid = VSpaceCheck.asidError(k, root, VSpaceCheck.ARGUMENT_CAP);
+        if (badAsid != null) {
+            return badAsid;
         }
-        PtSlot slot = CapDeleter.lookup(k, resolved.vspace(), vaddr);
+        PtSlot slot = CapDeleter.lookup(k, root.vspace(), vaddr);
         if (slot.bitsLeft() == PageTableWalker.PAGE_BITS || slot.table().entry(slot.index()) != null) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }

@@ -2,7 +2,6 @@ package org.capbuddy.kernel.invocation;
 
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.CapRelations;
@@ -20,7 +19,7 @@ final class TcbInvocations {
     private TcbInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Tcb tcb, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Tcb tcb, IpcBuffer m, ExtraCaps extra) {
         return switch (label) {
             case TCB_SET_SPACE -> setSpace(k, tcb, m, extra);
             case TCB_RESUME -> {
@@ -37,15 +36,15 @@ final class TcbInvocations {
         };
     }
 
-    private static InvocationResult setSpace(KernelState k, Tcb tcb, Message m, Slot[] extra) {
-        if (m.length() < 3 || extra.length < 2) {
+    private static InvocationResult setSpace(KernelState k, Tcb tcb, IpcBuffer m, ExtraCaps extra) {
+        if (m.length() < 3 || extra.count() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long faultEndpoint = m.word(0);
         long cRootData = m.word(1);
         long vRootData = m.word(2);
-        Slot cRootSlot = extra[0];
-        Slot vRootSlot = extra[1];
+        Slot cRootSlot = extra.slot(0);
+        Slot vRootSlot = extra.slot(1);
 
         Derivation cRoot = deriveWithData(k, cRootSlot, cRootData);
         if (cRoot.error() != null) {
@@ -79,8 +78,8 @@ final class TcbInvocations {
         if (cap == null) {
             return new Derivation(null, null);
         }
-        CapDerivation.Derived d = CapDerivation.derive(k, slot, cap);
-        return new Derivation(d.cap(), d.error());
+        InvocationResult refused = CapDerivation.deriveError(k, slot, cap);
+        return refused != null ? new Derivation(null, refused) : new Derivation(CapDerivation.derive(cap), null);
     }
 
     /** Empties the TCB's own slot, then installs a copy derived from the source, if it is still there. */

@@ -4,7 +4,6 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.LookupFailure;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.api.VmRights;
@@ -34,11 +33,12 @@ final class UntypedInvocations {
     private UntypedInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Slot untypedSlot, Message m, Slot[] extra) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Slot untypedSlot, IpcBuffer m,
+                                   ExtraCaps extra) {
         if (label != InvocationLabel.UNTYPED_RETYPE) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        if (m.length() < 6 || extra.length < 1) {
+        if (m.length() < 6 || extra.count() < 1) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
         long typeId = m.word(0);
@@ -65,13 +65,14 @@ final class UntypedInvocations {
 
         Cap destCap;
         if (nodeDepth == 0) {
-            destCap = extra[0].cap();
+            destCap = extra.slot(0).cap();
         } else {
-            Target node = SlotLookups.forCNodeOp(false, extra[0].cap(), nodeIndex, nodeDepth);
-            if (node.failed()) {
-                return node.error();
+            Cap root = extra.slot(0).cap();
+            Slot node = SlotLookups.forCNodeOp(root, nodeIndex, nodeDepth);
+            if (node == null) {
+                return SlotLookups.failure(false, root, nodeIndex, nodeDepth);
             }
-            destCap = node.slot().cap();
+            destCap = node.cap();
         }
         if (!(destCap instanceof Cap.CNodeCap destNode)) {
             return InvocationResult.failedLookup(false, LookupFailure.missingCapability((int) nodeDepth));

@@ -2,7 +2,6 @@ package org.capbuddy.kernel.invocation;
 
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
-import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.object.Pte;
@@ -23,7 +22,7 @@ final class VSpaceInvocations {
     private VSpaceInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.VSpaceCap cap, Message m) {
+    static InvocationResult decode(KernelState k, InvocationLabel label, Cap.VSpaceCap cap, IpcBuffer m) {
         return switch (label) {
             case ARM_VSPACE_CLEAN_DATA, ARM_VSPACE_INVALIDATE_DATA, ARM_VSPACE_CLEAN_INVALIDATE_DATA,
                  ARM_VSPACE_UNIFY_INSTRUCTION -> flush(k, label, cap, m);
@@ -32,7 +31,7 @@ final class VSpaceInvocations {
     }
 
     /** MR0 is the start address (inclusive), MR1 the end address (exclusive). */
-    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.VSpaceCap cap, Message m) {
+    private static InvocationResult flush(KernelState k, InvocationLabel label, Cap.VSpaceCap cap, IpcBuffer m) {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
@@ -46,15 +45,15 @@ final class VSpaceInvocations {
         if (Long.compareUnsigned(end, PageTableWalker.USER_TOP) > 0) {
             return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
-        VSpaceCheck root = VSpaceCheck.validRoot(cap, VSpaceCheck.INVOKED_CAP);
-        if (root.error() != null) {
-            return root.error();
+        InvocationResult badRoot = VSpaceCheck.rootError(cap, VSpaceCheck.INVOKED_CAP);
+        if (badRoot != null) {
+            return badRoot;
         }
-        VSpaceCheck resolved = VSpaceCheck.resolved(k, root.vspace(), root.asid(), VSpaceCheck.INVOKED_CAP);
-        if (resolved.error() != null) {
-            return resolved.error();
+        InvocationResult badAsid = VSpaceCheck.asidError(k, cap, VSpaceCheck.INVOKED_CAP);
+        if (badAsid != null) {
+            return badAsid;
         }
-        PtSlot slot = CapDeleter.lookup(k, resolved.vspace(), start);
+        PtSlot slot = CapDeleter.lookup(k, cap.vspace(), start);
         if (!(slot.table().entry(slot.index()) instanceof Pte.Page)) {
             return InvocationResult.ok();
         }
