@@ -22,10 +22,11 @@ import picocli.CommandLine.Parameters;
  * time, with the CapBuddy/stock ratios measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure CapBuddy against the stock allocman path on one workload: mcmc, single, contiguous, utilisation.")
+        description = "Measure CapBuddy against the stock allocman path on one workload: mcmc, single, contiguous, "
+                + "utilisation, paging.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "mcmc, single, contiguous or utilisation")
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "mcmc, single, contiguous, utilisation or paging")
     String workload;
 
     @Option(names = "--allocator", paramLabel = "capbuddy|allocman|both", defaultValue = "both",
@@ -37,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--iterations", paramLabel = "N",
             description = "mcmc: iterations (default 20000); single: frames, rounded down to 2^n, n <= 15 (default 4096); "
-                    + "contiguous: rounds per block size (default 100); utilisation: ignored.")
+                    + "contiguous: rounds per block size (default 100); utilisation, paging: ignored.")
     Long iterations;
 
     @Option(names = "--distribution", paramLabel = "p1|p2|p3", defaultValue = "p2",
@@ -58,6 +59,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + "original (the documented 18-bit single-level root, whose slots run out near 340 MiB of "
                     + "plain allocman frames). Default: ${DEFAULT-VALUE}.")
     String cspace;
+
+    @Option(names = "--touch", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "256M",
+            description = "paging: how much of one process's memory to touch, a page at a time (at most 64G). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long touch;
+
+    @Option(names = "--access", paramLabel = "read|write", defaultValue = "read",
+            description = "paging: read one byte of each page (a page never written costs the host no memory) or "
+                    + "write one. Default: ${DEFAULT-VALUE}.")
+    String access;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here.")
     Path out;
@@ -94,17 +105,28 @@ public final class BenchCommand implements Callable<Integer> {
             case "single" -> iterations == null ? 4096 : iterations;
             case "contiguous" -> iterations == null ? 100 : iterations;
             case "utilisation" -> 0;
-            default -> throw bad("WORKLOAD must be mcmc, single, contiguous or utilisation, got '" + workload + "'");
+            case "paging" -> touch / 4096;
+            default -> throw bad("WORKLOAD must be mcmc, single, contiguous, utilisation or paging, got '"
+                    + workload + "'");
         };
-        if (!workload.equals("utilisation") && (n < 1 || n > 10_000_000)) {
+        if (workload.equals("paging")) {
+            if (touch < 4096 || touch > (64L << 30) || (touch & 4095) != 0) {
+                throw bad("--touch must be a multiple of 4 KiB from 4K to 64G");
+            }
+            if (!access.equals("read") && !access.equals("write")) {
+                throw bad("--access must be read or write, got '" + access + "'");
+            }
+        } else if (!workload.equals("utilisation") && (n < 1 || n > 10_000_000)) {
             throw bad("--iterations must be 1..10000000");
         }
         int singleExponent = workload.equals("single") ? Math.min(15, 63 - Long.numberOfLeadingZeros(n)) : 0;
         boolean showProgress = !json && System.console() != null;
 
         List<AllocatorRun> runs = new ArrayList<>();
+        List<String> leaks = new ArrayList<>();
         for (String a : allocators) {
-            Result<BenchSystem> booted = BenchSystem.boot(a, layout.config(ram));
+            Result<BenchSystem> booted = workload.equals("paging") ? BenchSystem.bootSos(a, layout.config(ram))
+                    : BenchSystem.boot(a, layout.config(ram));
             if (!booted.isOk()) {
                 spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
                         + booted.error().detail());
@@ -119,6 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
                 case "mcmc" -> n;
                 case "single" -> 1L << singleExponent;
                 case "contiguous" -> 11 * n;
+                case "paging" -> n;
                 default -> ram >>> 12;
             };
             Progress progress = Progress.start(workload + " " + a, total, showProgress);
@@ -127,6 +150,15 @@ public final class BenchCommand implements Callable<Integer> {
                     case "mcmc" -> Workloads.mcmc(sys, seed, n, dist, lifetime, progress::step);
                     case "single" -> Workloads.single(sys, singleExponent, progress::step);
                     case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
+                    case "paging" -> {
+                        PagingWorkload.Outcome outcome = PagingWorkload.run(sys, touch, access.equals("write"),
+                                progress::step);
+                        if (!outcome.clean()) {
+                            leaks.add(a + ": " + (outcome.teardownError() != null ? "teardown failed: "
+                                    + outcome.teardownError() + "; " : "") + "left behind " + outcome.leaked());
+                        }
+                        yield outcome.run();
+                    }
                     default -> Workloads.utilisation(sys, seed, progress::step);
                 });
             } finally {
@@ -156,7 +188,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         stdout.flush();
-        return 0;
+        for (String leak : leaks) {
+            spec.commandLine().getErr().println("capbuddy bench: after teardown, " + leak);
+        }
+        return leaks.isEmpty() ? 0 : 1;
     }
 
     private CommandLine.ParameterException bad(String message) {

@@ -16,6 +16,8 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.machine.SosMachine;
 
 /**
  * A freshly booted machine (CapBuddy's kernel configuration) with allocman, and one of the two
@@ -36,12 +38,15 @@ final class BenchSystem {
     final Vka vka;
     private CostSnapshot start;
     private long startNanos;
+    /** SOS on this machine, for the paging workload; null for the allocator workloads. */
+    final SosMachine sos;
     /** Why the last refused request was refused. */
     private AllocError lastRefusal;
 
-    private BenchSystem(String allocator, LibosMachine machine) {
+    private BenchSystem(String allocator, LibosMachine machine, SosMachine sos) {
         this.allocator = allocator;
         this.machine = machine;
+        this.sos = sos;
         this.kernel = machine.kernel();
         this.booted = machine.booted();
         this.pool = machine.pool().orElse(null);
@@ -52,7 +57,17 @@ final class BenchSystem {
     static Result<BenchSystem> boot(String allocator, MachineConfig machine) {
         MachineConfig config = machine.withPool(allocator.equals("capbuddy")
                 ? new PoolConfig(1, PoolConfig.FreeCheck.TRUSTED) : null);
-        return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m));
+        return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m, null));
+    }
+
+    /**
+     * A fresh machine running SOS whose frames come from the pool (with its default settings, as
+     * SOS runs it) or from plain allocman, with a frame table whose references name all of RAM.
+     */
+    static Result<BenchSystem> bootSos(String allocator, MachineConfig machine) {
+        MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? PoolConfig.defaults() : null);
+        return SosMachine.boot(config, SosConfig.forRam(machine.ramBytes()))
+                .map(m -> new BenchSystem(allocator, m.machine(), m));
     }
 
     /** Why this machine's CSpace cannot hold all of its RAM as frames, when it cannot. */

@@ -74,7 +74,33 @@ class BenchCommandTest {
     }
 
     @Test
+    void pagingTouchesEveryPageOnceTearsDownCleanAndReadsCostNoBacking() throws Exception {
+        JsonNode read = json("bench", "paging", "--json", "--ram", "256M", "--touch", "16M");
+        JsonNode write = json("bench", "paging", "--json", "--ram", "256M", "--touch", "16M", "--access", "write",
+                "--allocator", "capbuddy");
+        for (JsonNode run : read.get("runs")) {
+            assertThat(run.at("/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
+            assertThat(run.at("/extra/faultsHandled").asLong()).isEqualTo(4096);
+            assertThat(run.at("/extra/physicalBytesBacked").asLong()).isZero();
+            assertThat(run.at("/extra/hostHeapBytesPerFrame").asDouble()).isPositive();
+        }
+        assertThat(write.at("/runs/0/extra/physicalBytesBacked").asLong()).isEqualTo(16L << 20);
+    }
+
+    @Test
+    void pagingBeyondMemoryStopsBecauseMemoryRanOutAndStillLeavesNothingBehind() throws Exception {
+        JsonNode r = json("bench", "paging", "--json", "--ram", "64M", "--touch", "128M");
+        for (JsonNode run : r.get("runs")) {
+            assertThat(run.at("/stopReason/kind").asText()).as(run.get("allocator").asText()).isEqualTo("MEMORY_EXHAUSTED");
+            assertThat(run.at("/stopReason/detail").asText()).contains("out of memory");
+            assertThat(run.at("/extra/pagesTouched").asLong()).isBetween(10_000L, 16_384L);
+        }
+    }
+
+    @Test
     void badOptionsAreRefused() {
+        assertThat(run("bench", "paging", "--touch", "65G")[2]).contains("--touch must be a multiple of 4 KiB from 4K to 64G");
+        assertThat(run("bench", "paging", "--access", "exec")[2]).contains("--access must be read or write, got 'exec'");
         assertThat(run("bench", "mcmc", "--cspace", "flat")[2]).contains("--cspace must be scaled or original, got 'flat'");
         assertThat(run("bench", "slab")[2]).contains("WORKLOAD must be");
         assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator must be");
