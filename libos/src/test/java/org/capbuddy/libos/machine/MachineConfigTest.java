@@ -41,6 +41,13 @@ class MachineConfigTest {
     }
 
     @Test
+    void theRootSizesTheReadmeQuotes() {
+        assertThat(MachineConfig.capBuddy(4 * GIB).rootCNodeBits()).isEqualTo(12);
+        assertThat(MachineConfig.capBuddy(16 * GIB).rootCNodeBits()).isEqualTo(13);
+        assertThat(MachineConfig.capBuddy(64 * GIB).rootCNodeBits()).isEqualTo(15);
+    }
+
+    @Test
     void theRootIsClampedToWhatTheKernelAllows() {
         assertThat(MachineConfig.rootBitsFor(1L << 50, 12)).isEqualTo(KernelConfig.MAX_ROOT_CNODE_BITS);
         assertThat(MachineConfig.rootBitsFor(4096, 12)).isEqualTo(12);
