@@ -2,7 +2,6 @@ package org.capbuddy.libos.allocman.utspace;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,8 +45,8 @@ public final class SplitUtspace implements UtspaceManager {
     private final SplitLedger ledger = new SplitLedger();
     /** Roots by physical address, to refuse overlaps and explain paddr refusals. */
     private final TreeMap<Long, SplitNode> roots = new TreeMap<>();
-    private final Map<Long, SplitNode> allocations = new HashMap<>();
-    private long nextCookie = 1;
+    /** Allocated nodes by cookie; the table hands the cookies out. */
+    private final CookieTable<SplitNode> allocations = new CookieTable<>();
     private long bytesInUse;
     private long framesInUse;
     private boolean busy;
@@ -131,9 +130,8 @@ public final class SplitUtspace implements UtspaceManager {
         }
         ledger.remove(node);
         node.state = SplitNode.State.ALLOCATED;
-        node.cookie = nextCookie++;
+        node.cookie = allocations.add(node);
         node.allocatedType = type;
-        allocations.put(node.cookie, node);
         bytesInUse += node.bytes();
         if (type.isFrame()) {
             framesInUse++;
