@@ -34,6 +34,10 @@ final class SplitNode {
     /** While ALLOCATED: the cookie handed out and the object's type. */
     long cookie;
     ObjectType allocatedType;
+    /** While on a free list: its place in the list's heap ({@link FreeList}); -1 otherwise. */
+    int freeListIndex = -1;
+    /** While on a free list: the next node in its bucket of the ledger's {@link FreeNodeAddresses}. */
+    SplitNode nextInBucket;
 
     SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
               long recordAddress) {
