@@ -9,8 +9,8 @@ import org.capbuddy.libos.vka.Result;
  * objects); what it decides is how many bytes the bookkeeping occupies and when its pool must
  * grow.
  *
- * <p>Free space is a set of runs (start address, length), kept coalesced, in a {@link FreeRunTree}
- * that finds the first fit without walking the runs below it; the heap covers [base, top), and
+ * <p>Free space is a set of runs (start address, length), kept coalesced, in {@link FreeRuns},
+ * which finds the first fit without walking the runs below it; the heap covers [base, top), and
  * {@link #extend} moves the top up when the owner has made more memory.
  */
 final class FreeListHeap {
@@ -18,7 +18,7 @@ final class FreeListHeap {
 
     private final long base;
     private long top;
-    private final FreeRunTree free = new FreeRunTree();
+    private final FreeRuns free = new FreeRuns();
     private long bytesInUse;
 
     FreeListHeap(long base, long initialSize) {
@@ -35,14 +35,15 @@ final class FreeListHeap {
     long alloc(long bytes) {
         long size = round(bytes);
         int run = free.firstAtLeast(size);
-        if (run == FreeRunTree.NONE) {
+        if (run == FreeRuns.NONE) {
             return -1;
         }
         long addr = free.start(run);
         long length = free.length(run);
-        free.remove(addr);
         if (length > size) {
-            free.put(addr + size, length - size);
+            free.replace(run, addr + size, length - size);
+        } else {
+            free.removeAt(run);
         }
         bytesInUse += bytes;
         return addr;
@@ -55,7 +56,7 @@ final class FreeListHeap {
             return false;
         }
         int below = free.floor(address + size - 1);
-        return below == FreeRunTree.NONE || free.start(below) + free.length(below) <= address;
+        return below == FreeRuns.NONE || free.start(below) + free.length(below) <= address;
     }
 
     /** Returns a run if it is allocated here, else says why not (naming the pool). */
@@ -88,18 +89,17 @@ final class FreeListHeap {
     /** Puts [start, start + length) on the free runs, merged with free neighbours. */
     private void insertFree(long start, long length) {
         int before = free.floor(start);
-        boolean joinsBefore = before != FreeRunTree.NONE && free.start(before) + free.length(before) == start;
+        boolean joinsBefore = before != FreeRuns.NONE && free.start(before) + free.length(before) == start;
         if (joinsBefore) {
             // The run below grows: the put at the end replaces it, so it is not removed here.
             start = free.start(before);
             length += free.length(before);
         }
-        int after = free.get(start + length);
+        int after = free.find(start + length);
         // (Only a wrapped length could bring the lookup back to the run below, already taken in.)
-        if (after != FreeRunTree.NONE && !(joinsBefore && after == before)) {
-            long afterLength = free.length(after);
-            free.remove(start + length);
-            length += afterLength;
+        if (after != FreeRuns.NONE && !(joinsBefore && after == before)) {
+            length += free.length(after);
+            free.removeAt(after);
         }
         free.put(start, length);
     }
@@ -110,7 +110,7 @@ final class FreeListHeap {
      */
     long shrinkTop(long granule, long floor) {
         int last = free.last();
-        if (last == FreeRunTree.NONE || free.start(last) + free.length(last) != top) {
+        if (last == FreeRuns.NONE || free.start(last) + free.length(last) != top) {
             return 0;
         }
         long lastStart = free.start(last);
@@ -119,9 +119,10 @@ final class FreeListHeap {
             return 0;
         }
         long removed = top - newTop;
-        free.remove(lastStart);
         if (newTop > lastStart) {
-            free.put(lastStart, newTop - lastStart);
+            free.replace(last, lastStart, newTop - lastStart);
+        } else {
+            free.removeAt(last);
         }
         top = newTop;
         return removed;

@@ -6,10 +6,10 @@ import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 
 /**
- * The reference for {@link FreeListHeap}: the heap as it was before its free runs moved to a
- * {@link FreeRunTree}, a {@code TreeMap} walked in address order for the first fit. Kept
- * word for word (but for this comment and the name) so the differential test compares the new
- * heap with the old one's every answer.
+ * The reference for {@link FreeListHeap}: the heap as it was before its free runs moved to
+ * {@link FreeRuns}, with a {@code TreeMap} walked in address order for the first fit. Kept word
+ * for word (but for this comment and the name) so the differential test compares the new heap
+ * with the old one's every answer.
  */
 final class TreeMapFreeListHeap {
     static final long UNIT = 16;
