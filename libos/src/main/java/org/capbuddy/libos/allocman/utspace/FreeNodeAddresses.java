@@ -22,15 +22,25 @@ final class FreeNodeAddresses {
         return null;
     }
 
-    /** Adds a node that is not in the table. */
-    void add(SplitNode node) {
+    /**
+     * Adds {@code node} unless a node of its kind and size is at its address already; returns
+     * that node, or null once {@code node} is in.
+     */
+    SplitNode addIfAbsent(SplitNode node) {
+        int b = bucket(node.kind, node.sizeBits, node.paddr);
+        for (SplitNode n = buckets[b]; n != null; n = n.nextInBucket) {
+            if (n.paddr == node.paddr && n.sizeBits == node.sizeBits && n.kind == node.kind) {
+                return n;
+            }
+        }
         if (count >= buckets.length - buckets.length / 4) {
             grow();
+            b = bucket(node.kind, node.sizeBits, node.paddr);
         }
-        int b = bucket(node.kind, node.sizeBits, node.paddr);
         node.nextInBucket = buckets[b];
         buckets[b] = node;
         count++;
+        return null;
     }
 
     /** Removes {@code node} if it is in the table. */

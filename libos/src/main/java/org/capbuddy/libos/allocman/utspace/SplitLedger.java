@@ -28,7 +28,7 @@ final class SplitLedger {
     private long records;
 
     void add(SplitNode node) {
-        SplitNode previous = byAddress.find(node.kind, node.sizeBits, node.paddr);
+        SplitNode previous = byAddress.addIfAbsent(node);
         if (previous != null) {
             throw new IllegalStateException("two free nodes at one address: " + previous + " and " + node);
         }
@@ -38,7 +38,6 @@ final class SplitLedger {
             lists[node.kind.ordinal()][node.sizeBits] = list;
         }
         list.add(node);
-        byAddress.add(node);
         nonEmpty[node.kind.ordinal()] |= 1L << node.sizeBits;
         freeBytes += node.bytes();
     }
