@@ -1,7 +1,5 @@
 package org.capbuddy.libos.allocman.utspace;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,6 +39,12 @@ import org.capbuddy.libos.vka.Result;
 public final class SplitUtspace implements UtspaceManager {
     /** Mspace bytes charged for each node record ({@code sizeof(struct utspace_split_node)}, rounded). */
     public static final long NODE_RECORD_BYTES = 64;
+
+    /** The kinds a request may come from, in the order they are tried (immutable, shared by every request). */
+    private static final List<UntypedKind> RAM_ONLY = List.of(UntypedKind.RAM);
+    private static final List<UntypedKind> ANY_DEVICE_RAM_FIRST = List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM);
+    private static final List<UntypedKind> AT_PADDR_DEVICE_FIRST =
+            List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM);
 
     private final SplitLedger ledger = new SplitLedger();
     /** Roots by physical address, to refuse overlaps and explain paddr refusals. */
@@ -113,19 +117,19 @@ public final class SplitUtspace implements UtspaceManager {
     /** Halves {@code node} down to 2^objBits (towards paddr, else the lowest half) and retypes it into dest. */
     private Result<Long> carveAndRetype(ManagerContext ctx, SplitNode node, CSpacePath dest, ObjectType type,
                                         int objBits, int sizeArg, long paddr) {
-        Deque<SplitNode> splitHere = new ArrayDeque<>();
+        int splits = 0;
         while (node.sizeBits > objBits) {
             Result<Void> r = BuddySplitter.split(ctx, ledger, node);
             if (!r.isOk()) {
-                return undoSplits(ctx, splitHere, r.error());
+                return undoSplits(ctx, node, splits, r.error());
             }
-            splitHere.push(node);
+            splits++;
             node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
         }
         InvocationResult r = ctx.sel4().untypedRetype(node.path.capPtr(), type, sizeArg, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
         if (!r.isOk()) {
-            return undoSplits(ctx, splitHere, AllocError.kernel("Retype of " + node + " into " + type
+            return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + node + " into " + type
                     + " at slot " + dest.capPtr(), r));
         }
         ledger.remove(node);
@@ -139,10 +143,15 @@ public final class SplitUtspace implements UtspaceManager {
         return Result.ok(node.cookie);
     }
 
-    /** Re-coalesces the buddies this call split, newest first, so a failed alloc changes nothing. */
-    private <T> Result<T> undoSplits(ManagerContext ctx, Deque<SplitNode> splitHere, AllocError cause) {
-        while (!splitHere.isEmpty()) {
-            Result<Void> merged = BuddySplitter.merge(ctx, ledger, splitHere.pop());
+    /**
+     * Re-coalesces the buddies this call split, newest first, so a failed alloc changes nothing.
+     * Each split went down to a half of the node split, so they are the last {@code splits}
+     * ancestors of {@code reached}, the node the call had got to, nearest first.
+     */
+    private <T> Result<T> undoSplits(ManagerContext ctx, SplitNode reached, int splits, AllocError cause) {
+        SplitNode split = reached.parent;
+        for (int i = 0; i < splits; i++, split = split.parent) {
+            Result<Void> merged = BuddySplitter.merge(ctx, ledger, split);
             if (!merged.isOk()) {
                 return Result.fail(withContext(cause, null, "; undo: " + merged.error()));
             }
@@ -152,7 +161,7 @@ public final class SplitUtspace implements UtspaceManager {
 
     /** Without a paddr: device RAM first when allowed (split.c's preference), then RAM; never plain device. */
     private Result<SplitNode> findAny(int objBits, boolean device) {
-        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM) : List.of(UntypedKind.RAM);
+        List<UntypedKind> kinds = device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
         for (UntypedKind kind : kinds) {
             SplitNode node = ledger.smallestAtLeast(kind, objBits);
             if (node != null) {
@@ -165,8 +174,7 @@ public final class SplitUtspace implements UtspaceManager {
 
     /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
     private Result<SplitNode> findAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
-        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM)
-                : List.of(UntypedKind.RAM);
+        List<UntypedKind> kinds = device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY;
         for (UntypedKind kind : kinds) {
             SplitNode node = ledger.covering(kind, paddr, objBits);
             if (node != null) {
