@@ -5,13 +5,11 @@ import org.capbuddy.kernel.api.ObjectType;
 /**
  * The split allocator's free lists ({@code heads}, {@code dev_heads}, {@code dev_mem_heads}), one
  * per untyped kind and size, plus the totals derived from them: free bytes and the number of node
- * records held in the mspace. Each list hands out its lowest-addressed free buddy first, and a
- * node covering a given address is found by one lookup per size (buddies are aligned to their
- * size, and managed untypeds never overlap).
+ * records held in the mspace. Each list hands out its lowest-addressed free buddy first.
  *
- * <p>Each list is a {@link FreeList}, a heap on the address; a bit per size and kind says which
- * lists hold anything, so the smallest size with a free buddy is one bit scan; and
- * {@link FreeNodeAddresses} finds a free node by kind, size and address.
+ * <p>Each list is a {@link FreeList}, a heap on the address, and a bit per size and kind says
+ * which lists hold anything, so the smallest size with a free buddy is one bit scan. (The free
+ * buddy at a given address is found in the buddy trees instead: {@link SplitRoots#freeCovering}.)
  */
 final class SplitLedger {
     private static final int SIZES = ObjectType.MAX_UNTYPED_BITS + 1;
@@ -23,14 +21,12 @@ final class SplitLedger {
      * while {@code lists[kind.ordinal()][b]} is not empty (sizes run 0..47, so one long holds them).
      */
     private final long[] nonEmpty = new long[UntypedKind.values().length];
-    private final FreeNodeAddresses byAddress = new FreeNodeAddresses();
     private long freeBytes;
     private long records;
 
     void add(SplitNode node) {
-        SplitNode previous = byAddress.addIfAbsent(node);
-        if (previous != null) {
-            throw new IllegalStateException("two free nodes at one address: " + previous + " and " + node);
+        if (node.onFreeList) {
+            throw new IllegalStateException("already on a free list: " + node);
         }
         FreeList list = lists[node.kind.ordinal()][node.sizeBits];
         if (list == null) {
@@ -44,11 +40,10 @@ final class SplitLedger {
 
     void remove(SplitNode node) {
         FreeList list = lists[node.kind.ordinal()][node.sizeBits];
-        if (list == null || !list.contains(node)) {
+        if (list == null || !node.onFreeList) {
             throw new IllegalStateException("not on a free list: " + node);
         }
         list.remove(node);
-        byAddress.remove(node);
         if (list.isEmpty()) {
             nonEmpty[node.kind.ordinal()] &= ~(1L << node.sizeBits);
         }
@@ -62,17 +57,6 @@ final class SplitLedger {
         }
         long sizes = nonEmpty[kind.ordinal()] & (-1L << Math.max(minBits, 0));
         return sizes == 0 ? null : lists[kind.ordinal()][Long.numberOfTrailingZeros(sizes)].lowest();
-    }
-
-    /** The free node of {@code kind} (of any size from {@code bits} up) covering [paddr, paddr + 2^bits). */
-    SplitNode covering(UntypedKind kind, long paddr, int bits) {
-        for (int size = Math.max(bits, 0); size < SIZES; size++) {
-            SplitNode node = byAddress.find(kind, size, paddr & -(1L << size));
-            if (node != null && node.covers(paddr, bits)) {
-                return node;
-            }
-        }
-        return null;
     }
 
     long freeBytes() {

@@ -34,10 +34,10 @@ final class SplitNode {
     /** While ALLOCATED: the cookie handed out and the object's type. */
     long cookie;
     ObjectType allocatedType;
-    /** While on a free list: its place in the list's heap ({@link FreeList}); -1 otherwise. */
-    int freeListIndex = -1;
-    /** While on a free list: the next node in its bucket of the ledger's {@link FreeNodeAddresses}. */
-    SplitNode nextInBucket;
+    /** True while the node is on its free list ({@link FreeList}). */
+    boolean onFreeList;
+    /** Counts the node's additions to its free list, to tell its current entry from stale ones. */
+    int freeListStamp;
 
     SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
               long recordAddress) {

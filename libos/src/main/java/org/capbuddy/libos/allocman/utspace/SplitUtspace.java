@@ -1,8 +1,6 @@
 package org.capbuddy.libos.allocman.utspace;
 
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.ManagerContext;
@@ -47,8 +45,8 @@ public final class SplitUtspace implements UtspaceManager {
             List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM);
 
     private final SplitLedger ledger = new SplitLedger();
-    /** Roots by physical address, to refuse overlaps and explain paddr refusals. */
-    private final TreeMap<Long, SplitNode> roots = new TreeMap<>();
+    /** The untypeds handed over: to refuse overlaps, find buddies at a paddr and explain refusals. */
+    private final SplitRoots roots = new SplitRoots();
     /** Allocated nodes by cookie; the table hands the cookies out. */
     private final CookieTable<SplitNode> allocations = new CookieTable<>();
     private long bytesInUse;
@@ -61,12 +59,12 @@ public final class SplitUtspace implements UtspaceManager {
         if (!bad.isOk()) {
             return bad;
         }
-        SplitNode clash = overlappingRoot(paddr, 1L << sizeBits);
+        SplitNode clash = roots.overlapping(paddr, 1L << sizeBits);
         if (clash != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped [0x" + Long.toHexString(paddr) + ", 2^"
                     + sizeBits + ") overlaps " + clash);
         }
-        for (SplitNode root : roots.values()) {
+        for (SplitNode root : roots.all()) {
             if (root.path.equals(path)) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
             }
@@ -81,7 +79,7 @@ public final class SplitUtspace implements UtspaceManager {
                 return Result.fail(withContext(record.error(), "no node record for the new untyped"));
             }
             SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.value());
-            roots.put(paddr, root);
+            roots.add(root);
             ledger.add(root);
             ledger.recordsChanged(1);
             return Result.done();
@@ -174,16 +172,13 @@ public final class SplitUtspace implements UtspaceManager {
 
     /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
     private Result<SplitNode> findAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
-        List<UntypedKind> kinds = device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY;
-        for (UntypedKind kind : kinds) {
-            SplitNode node = ledger.covering(kind, paddr, objBits);
-            if (node != null) {
-                return Result.ok(node);
-            }
+        SplitNode node = roots.freeCovering(device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY, paddr, objBits);
+        if (node != null) {
+            return Result.ok(node);
         }
         // Nothing free covers it: say why.
         String range = "[0x" + Long.toHexString(paddr) + ", +2^" + objBits + ")";
-        SplitNode root = coveringRoot(paddr, objBits);
+        SplitNode root = roots.covering(paddr, objBits);
         if (root == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no managed untyped covers " + range);
         }
@@ -269,23 +264,6 @@ public final class SplitUtspace implements UtspaceManager {
     @Override
     public long bookkeepingBytes() {
         return ledger.records() * NODE_RECORD_BYTES;
-    }
-
-    private SplitNode overlappingRoot(long paddr, long bytes) {
-        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
-        if (below != null && below.getValue().paddr + below.getValue().bytes() > paddr) {
-            return below.getValue();
-        }
-        Map.Entry<Long, SplitNode> above = roots.ceilingEntry(paddr);
-        if (above != null && above.getKey() < paddr + bytes) {
-            return above.getValue();
-        }
-        return null;
-    }
-
-    private SplitNode coveringRoot(long paddr, int bits) {
-        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
-        return below != null && below.getValue().covers(paddr, bits) ? below.getValue() : null;
     }
 
     private static <T> Result<T> busyError() {
