@@ -148,7 +148,7 @@ public final class VkaObjects {
 
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {
         return ObjectType.frameOfBits(sizeBits).map(t -> alloc(vka, t, sizeBits))
-                .orElse(Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes"));
+                .orElseGet(() -> Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes"));
     }
 
     public static Result<VkaObject> allocPageTable(Vka vka) {

@@ -37,11 +37,12 @@ public final class DualPool implements MSpace {
 
     @Override
     public Result<Long> alloc(ManagerContext ctx, long bytes) {
-        Result<Long> r = fixed.alloc(ctx, bytes);
-        if (r.isOk() || virtual == null || r.error().kind() == AllocErrorKind.BAD_ARGUMENT) {
-            return r;
+        if (virtual == null || bytes <= 0) {
+            return fixed.alloc(ctx, bytes);
         }
-        return virtual.alloc(ctx, bytes);
+        // Once the static pool is full every request ends up here: no refusal is built for it.
+        long address = fixed.allocIfRoom(bytes);
+        return address >= 0 ? Result.ok(address) : virtual.alloc(ctx, bytes);
     }
 
     @Override

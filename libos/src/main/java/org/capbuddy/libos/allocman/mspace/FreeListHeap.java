@@ -1,7 +1,5 @@
 package org.capbuddy.libos.allocman.mspace;
 
-import java.util.Map;
-import java.util.TreeMap;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 
@@ -11,15 +9,16 @@ import org.capbuddy.libos.vka.Result;
  * objects); what it decides is how many bytes the bookkeeping occupies and when its pool must
  * grow.
  *
- * <p>Free space is a map from start address to length, kept coalesced; the heap covers
- * [base, top), and {@link #extend} moves the top up when the owner has made more memory.
+ * <p>Free space is a set of runs (start address, length), kept coalesced, in {@link FreeRuns},
+ * which finds the first fit without walking the runs below it; the heap covers [base, top), and
+ * {@link #extend} moves the top up when the owner has made more memory.
  */
 final class FreeListHeap {
     static final long UNIT = 16;
 
     private final long base;
     private long top;
-    private final TreeMap<Long, Long> free = new TreeMap<>();
+    private final FreeRuns free = new FreeRuns();
     private long bytesInUse;
 
     FreeListHeap(long base, long initialSize) {
@@ -32,23 +31,22 @@ final class FreeListHeap {
         return (bytes + UNIT - 1) / UNIT * UNIT;
     }
 
-    /** The address of a free run of {@code bytes} (rounded to units), or -1 if none fits. */
+    /** The address of the lowest free run of {@code bytes} (rounded to units) or more, or -1 if none fits. */
     long alloc(long bytes) {
         long size = round(bytes);
-        for (Map.Entry<Long, Long> e : free.entrySet()) {
-            // Read both before removing: TreeMap reuses a removed node for its successor.
-            long addr = e.getKey();
-            long length = e.getValue();
-            if (length >= size) {
-                free.remove(addr);
-                if (length > size) {
-                    free.put(addr + size, length - size);
-                }
-                bytesInUse += bytes;
-                return addr;
-            }
+        int run = free.firstAtLeast(size);
+        if (run == FreeRuns.NONE) {
+            return -1;
         }
-        return -1;
+        long addr = free.start(run);
+        long length = free.length(run);
+        if (length > size) {
+            free.replace(run, addr + size, length - size);
+        } else {
+            free.removeAt(run);
+        }
+        bytesInUse += bytes;
+        return addr;
     }
 
     /** True if [address, address + bytes) is inside the heap and overlaps no free run. */
@@ -57,8 +55,8 @@ final class FreeListHeap {
         if (address < base || address + size > top || (address - base) % UNIT != 0 || bytes <= 0) {
             return false;
         }
-        Map.Entry<Long, Long> below = free.floorEntry(address + size - 1);
-        return below == null || below.getKey() + below.getValue() <= address;
+        int below = free.floor(address + size - 1);
+        return below == FreeRuns.NONE || free.start(below) + free.length(below) <= address;
     }
 
     /** Returns a run if it is allocated here, else says why not (naming the pool). */
@@ -88,18 +86,20 @@ final class FreeListHeap {
         insertFree(oldTop, bytes);
     }
 
-    /** Puts [start, start + length) on the free map, merged with free neighbours. */
+    /** Puts [start, start + length) on the free runs, merged with free neighbours. */
     private void insertFree(long start, long length) {
-        Map.Entry<Long, Long> before = free.floorEntry(start);
-        if (before != null && before.getKey() + before.getValue() == start) {
-            start = before.getKey();
-            length += before.getValue();
-            free.remove(before.getKey());
+        int before = free.floor(start);
+        boolean joinsBefore = before != FreeRuns.NONE && free.start(before) + free.length(before) == start;
+        if (joinsBefore) {
+            // The run below grows: the put at the end replaces it, so it is not removed here.
+            start = free.start(before);
+            length += free.length(before);
         }
-        Long afterLength = free.get(start + length);
-        if (afterLength != null) {
-            free.remove(start + length);
-            length += afterLength;
+        int after = free.find(start + length);
+        // (Only a wrapped length could bring the lookup back to the run below, already taken in.)
+        if (after != FreeRuns.NONE && !(joinsBefore && after == before)) {
+            length += free.length(after);
+            free.removeAt(after);
         }
         free.put(start, length);
     }
@@ -109,19 +109,20 @@ final class FreeListHeap {
      * {@code floor}; returns how many bytes were removed.
      */
     long shrinkTop(long granule, long floor) {
-        Map.Entry<Long, Long> last = free.lastEntry();
-        if (last == null || last.getKey() + last.getValue() != top) {
+        int last = free.last();
+        if (last == FreeRuns.NONE || free.start(last) + free.length(last) != top) {
             return 0;
         }
-        long lastStart = last.getKey();
+        long lastStart = free.start(last);
         long newTop = Math.max(floor, (lastStart + granule - 1) / granule * granule);
         if (newTop >= top) {
             return 0;
         }
         long removed = top - newTop;
-        free.remove(lastStart);
         if (newTop > lastStart) {
-            free.put(lastStart, newTop - lastStart);
+            free.replace(last, lastStart, newTop - lastStart);
+        } else {
+            free.removeAt(last);
         }
         top = newTop;
         return removed;
@@ -144,6 +145,6 @@ final class FreeListHeap {
     }
 
     long bytesFree() {
-        return free.values().stream().mapToLong(Long::longValue).sum();
+        return free.totalLength();
     }
 }

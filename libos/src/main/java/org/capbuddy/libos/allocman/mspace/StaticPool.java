@@ -25,6 +25,14 @@ public final class StaticPool implements MSpace {
                 "static pool exhausted (" + heap.bytesFree() + " bytes free, " + bytes + " asked)") : Result.ok(addr);
     }
 
+    /**
+     * The address of {@code bytes} (positive) from this pool, or -1 if they do not fit: {@link #alloc}
+     * without the refusal, for a caller that has somewhere else to go.
+     */
+    long allocIfRoom(long bytes) {
+        return heap.alloc(bytes);
+    }
+
     @Override
     public Result<Void> free(ManagerContext ctx, long address, long bytes) {
         return heap.freeChecked(address, bytes, "static pool");

@@ -1,70 +1,62 @@
 package org.capbuddy.libos.allocman.utspace;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.TreeMap;
 import org.capbuddy.kernel.api.ObjectType;
 
 /**
  * The split allocator's free lists ({@code heads}, {@code dev_heads}, {@code dev_mem_heads}), one
  * per untyped kind and size, plus the totals derived from them: free bytes and the number of node
- * records held in the mspace. Each list is ordered by physical address, so the lowest free buddy
- * is handed out first and a node covering a given address is found by one lookup per size
- * (buddies are aligned to their size, and managed untypeds never overlap).
+ * records held in the mspace. Each list hands out its lowest-addressed free buddy first.
+ *
+ * <p>Each list is a {@link FreeList}, a heap on the address, and a bit per size and kind says
+ * which lists hold anything, so the smallest size with a free buddy is one bit scan. (The free
+ * buddy at a given address is found in the buddy trees instead: {@link SplitRoots#freeCovering}.)
  */
 final class SplitLedger {
-    private final Map<UntypedKind, TreeMap<Long, SplitNode>[]> lists = new EnumMap<>(UntypedKind.class);
+    private static final int SIZES = ObjectType.MAX_UNTYPED_BITS + 1;
+
+    /** {@code lists[kind.ordinal()][sizeBits]}, made when first used. */
+    private final FreeList[][] lists = new FreeList[UntypedKind.values().length][SIZES];
+    /**
+     * Per kind, which sizes have a free node: bit b of {@code nonEmpty[kind.ordinal()]} is set
+     * while {@code lists[kind.ordinal()][b]} is not empty (sizes run 0..47, so one long holds them).
+     */
+    private final long[] nonEmpty = new long[UntypedKind.values().length];
     private long freeBytes;
     private long records;
 
-    @SuppressWarnings({"unchecked", "rawtypes"}) // generic arrays cannot be created without a raw one
-    SplitLedger() {
-        for (UntypedKind kind : UntypedKind.values()) {
-            TreeMap<Long, SplitNode>[] bySize = new TreeMap[ObjectType.MAX_UNTYPED_BITS + 1];
-            for (int i = 0; i < bySize.length; i++) {
-                bySize[i] = new TreeMap<>();
-            }
-            lists.put(kind, bySize);
-        }
-    }
-
     void add(SplitNode node) {
-        SplitNode previous = lists.get(node.kind)[node.sizeBits].put(node.paddr, node);
-        if (previous != null) {
-            throw new IllegalStateException("two free nodes at one address: " + previous + " and " + node);
+        if (node.onFreeList) {
+            throw new IllegalStateException("already on a free list: " + node);
         }
+        FreeList list = lists[node.kind.ordinal()][node.sizeBits];
+        if (list == null) {
+            list = new FreeList();
+            lists[node.kind.ordinal()][node.sizeBits] = list;
+        }
+        list.add(node);
+        nonEmpty[node.kind.ordinal()] |= 1L << node.sizeBits;
         freeBytes += node.bytes();
     }
 
     void remove(SplitNode node) {
-        if (lists.get(node.kind)[node.sizeBits].remove(node.paddr, node)) {
-            freeBytes -= node.bytes();
-        } else {
+        FreeList list = lists[node.kind.ordinal()][node.sizeBits];
+        if (list == null || !node.onFreeList) {
             throw new IllegalStateException("not on a free list: " + node);
         }
+        list.remove(node);
+        if (list.isEmpty()) {
+            nonEmpty[node.kind.ordinal()] &= ~(1L << node.sizeBits);
+        }
+        freeBytes -= node.bytes();
     }
 
     /** The lowest-addressed free node of {@code kind} of the smallest size from {@code minBits} up. */
     SplitNode smallestAtLeast(UntypedKind kind, int minBits) {
-        TreeMap<Long, SplitNode>[] bySize = lists.get(kind);
-        for (int bits = minBits; bits < bySize.length; bits++) {
-            if (!bySize[bits].isEmpty()) {
-                return bySize[bits].firstEntry().getValue();
-            }
+        if (minBits >= SIZES) {
+            return null;
         }
-        return null;
-    }
-
-    /** The free node of {@code kind} (of any size from {@code bits} up) covering [paddr, paddr + 2^bits). */
-    SplitNode covering(UntypedKind kind, long paddr, int bits) {
-        TreeMap<Long, SplitNode>[] bySize = lists.get(kind);
-        for (int size = bits; size < bySize.length; size++) {
-            SplitNode node = bySize[size].get(paddr & -(1L << size));
-            if (node != null && node.covers(paddr, bits)) {
-                return node;
-            }
-        }
-        return null;
+        long sizes = nonEmpty[kind.ordinal()] & (-1L << Math.max(minBits, 0));
+        return sizes == 0 ? null : lists[kind.ordinal()][Long.numberOfTrailingZeros(sizes)].lowest();
     }
 
     long freeBytes() {

@@ -34,6 +34,10 @@ final class SplitNode {
     /** While ALLOCATED: the cookie handed out and the object's type. */
     long cookie;
     ObjectType allocatedType;
+    /** True while the node is on its free list ({@link FreeList}). */
+    boolean onFreeList;
+    /** Counts the node's additions to its free list, to tell its current entry from stale ones. */
+    int freeListStamp;
 
     SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
               long recordAddress) {

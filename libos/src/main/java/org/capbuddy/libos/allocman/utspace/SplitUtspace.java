@@ -1,11 +1,6 @@
 package org.capbuddy.libos.allocman.utspace;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.ManagerContext;
@@ -43,11 +38,17 @@ public final class SplitUtspace implements UtspaceManager {
     /** Mspace bytes charged for each node record ({@code sizeof(struct utspace_split_node)}, rounded). */
     public static final long NODE_RECORD_BYTES = 64;
 
+    /** The kinds a request may come from, in the order they are tried (immutable, shared by every request). */
+    private static final List<UntypedKind> RAM_ONLY = List.of(UntypedKind.RAM);
+    private static final List<UntypedKind> ANY_DEVICE_RAM_FIRST = List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM);
+    private static final List<UntypedKind> AT_PADDR_DEVICE_FIRST =
+            List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM);
+
     private final SplitLedger ledger = new SplitLedger();
-    /** Roots by physical address, to refuse overlaps and explain paddr refusals. */
-    private final TreeMap<Long, SplitNode> roots = new TreeMap<>();
-    private final Map<Long, SplitNode> allocations = new HashMap<>();
-    private long nextCookie = 1;
+    /** The untypeds handed over: to refuse overlaps, find buddies at a paddr and explain refusals. */
+    private final SplitRoots roots = new SplitRoots();
+    /** Allocated nodes by cookie; the table hands the cookies out. */
+    private final CookieTable<SplitNode> allocations = new CookieTable<>();
     private long bytesInUse;
     private long framesInUse;
     private boolean busy;
@@ -58,12 +59,12 @@ public final class SplitUtspace implements UtspaceManager {
         if (!bad.isOk()) {
             return bad;
         }
-        SplitNode clash = overlappingRoot(paddr, 1L << sizeBits);
+        SplitNode clash = roots.overlapping(paddr, 1L << sizeBits);
         if (clash != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped [0x" + Long.toHexString(paddr) + ", 2^"
                     + sizeBits + ") overlaps " + clash);
         }
-        for (SplitNode root : roots.values()) {
+        for (SplitNode root : roots.all()) {
             if (root.path.equals(path)) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
             }
@@ -78,7 +79,7 @@ public final class SplitUtspace implements UtspaceManager {
                 return Result.fail(withContext(record.error(), "no node record for the new untyped"));
             }
             SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.value());
-            roots.put(paddr, root);
+            roots.add(root);
             ledger.add(root);
             ledger.recordsChanged(1);
             return Result.done();
@@ -114,26 +115,25 @@ public final class SplitUtspace implements UtspaceManager {
     /** Halves {@code node} down to 2^objBits (towards paddr, else the lowest half) and retypes it into dest. */
     private Result<Long> carveAndRetype(ManagerContext ctx, SplitNode node, CSpacePath dest, ObjectType type,
                                         int objBits, int sizeArg, long paddr) {
-        Deque<SplitNode> splitHere = new ArrayDeque<>();
+        int splits = 0;
         while (node.sizeBits > objBits) {
             Result<Void> r = BuddySplitter.split(ctx, ledger, node);
             if (!r.isOk()) {
-                return undoSplits(ctx, splitHere, r.error());
+                return undoSplits(ctx, node, splits, r.error());
             }
-            splitHere.push(node);
+            splits++;
             node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
         }
         InvocationResult r = ctx.sel4().untypedRetype(node.path.capPtr(), type, sizeArg, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
         if (!r.isOk()) {
-            return undoSplits(ctx, splitHere, AllocError.kernel("Retype of " + node + " into " + type
+            return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + node + " into " + type
                     + " at slot " + dest.capPtr(), r));
         }
         ledger.remove(node);
         node.state = SplitNode.State.ALLOCATED;
-        node.cookie = nextCookie++;
+        node.cookie = allocations.add(node);
         node.allocatedType = type;
-        allocations.put(node.cookie, node);
         bytesInUse += node.bytes();
         if (type.isFrame()) {
             framesInUse++;
@@ -141,10 +141,15 @@ public final class SplitUtspace implements UtspaceManager {
         return Result.ok(node.cookie);
     }
 
-    /** Re-coalesces the buddies this call split, newest first, so a failed alloc changes nothing. */
-    private <T> Result<T> undoSplits(ManagerContext ctx, Deque<SplitNode> splitHere, AllocError cause) {
-        while (!splitHere.isEmpty()) {
-            Result<Void> merged = BuddySplitter.merge(ctx, ledger, splitHere.pop());
+    /**
+     * Re-coalesces the buddies this call split, newest first, so a failed alloc changes nothing.
+     * Each split went down to a half of the node split, so they are the last {@code splits}
+     * ancestors of {@code reached}, the node the call had got to, nearest first.
+     */
+    private <T> Result<T> undoSplits(ManagerContext ctx, SplitNode reached, int splits, AllocError cause) {
+        SplitNode split = reached.parent;
+        for (int i = 0; i < splits; i++, split = split.parent) {
+            Result<Void> merged = BuddySplitter.merge(ctx, ledger, split);
             if (!merged.isOk()) {
                 return Result.fail(withContext(cause, null, "; undo: " + merged.error()));
             }
@@ -154,7 +159,7 @@ public final class SplitUtspace implements UtspaceManager {
 
     /** Without a paddr: device RAM first when allowed (split.c's preference), then RAM; never plain device. */
     private Result<SplitNode> findAny(int objBits, boolean device) {
-        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM) : List.of(UntypedKind.RAM);
+        List<UntypedKind> kinds = device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
         for (UntypedKind kind : kinds) {
             SplitNode node = ledger.smallestAtLeast(kind, objBits);
             if (node != null) {
@@ -167,17 +172,13 @@ public final class SplitUtspace implements UtspaceManager {
 
     /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
     private Result<SplitNode> findAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
-        List<UntypedKind> kinds = device ? List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM)
-                : List.of(UntypedKind.RAM);
-        for (UntypedKind kind : kinds) {
-            SplitNode node = ledger.covering(kind, paddr, objBits);
-            if (node != null) {
-                return Result.ok(node);
-            }
+        SplitNode node = roots.freeCovering(device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY, paddr, objBits);
+        if (node != null) {
+            return Result.ok(node);
         }
         // Nothing free covers it: say why.
         String range = "[0x" + Long.toHexString(paddr) + ", +2^" + objBits + ")";
-        SplitNode root = coveringRoot(paddr, objBits);
+        SplitNode root = roots.covering(paddr, objBits);
         if (root == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no managed untyped covers " + range);
         }
@@ -263,23 +264,6 @@ public final class SplitUtspace implements UtspaceManager {
     @Override
     public long bookkeepingBytes() {
         return ledger.records() * NODE_RECORD_BYTES;
-    }
-
-    private SplitNode overlappingRoot(long paddr, long bytes) {
-        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
-        if (below != null && below.getValue().paddr + below.getValue().bytes() > paddr) {
-            return below.getValue();
-        }
-        Map.Entry<Long, SplitNode> above = roots.ceilingEntry(paddr);
-        if (above != null && above.getKey() < paddr + bytes) {
-            return above.getValue();
-        }
-        return null;
-    }
-
-    private SplitNode coveringRoot(long paddr, int bits) {
-        Map.Entry<Long, SplitNode> below = roots.floorEntry(paddr);
-        return below != null && below.getValue().covers(paddr, bits) ? below.getValue() : null;
     }
 
     private static <T> Result<T> busyError() {

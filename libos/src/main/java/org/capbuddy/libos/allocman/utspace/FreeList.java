@@ -1,0 +1,134 @@
+package org.capbuddy.libos.allocman.utspace;
+
+import java.util.Arrays;
+
+/**
+ * One of the split allocator's free lists (one kind, one size): its free nodes, lowest physical
+ * address first. Only the lowest is ever asked for, so this is a binary min-heap on the address,
+ * with the addresses in an array beside the nodes so that ordering reads one array.
+ *
+ * <p>Removal is lazy: a removed node only has its {@link SplitNode#onFreeList} flag cleared, and
+ * its entry is dropped when it reaches the top (or when stale entries outnumber the live ones and
+ * the heap is rebuilt). Each entry carries the node's {@link SplitNode#freeListStamp} from when it
+ * was added, so the entry of a node removed and added again is told from the new one. So adding
+ * and removing touch no node but the one added or removed, and the heap order never has to be
+ * repaired around a hole.
+ */
+final class FreeList {
+    /** Stale entries beyond the live ones that are tolerated before the heap is rebuilt. */
+    private static final int STALE_SLACK = 32;
+
+    private SplitNode[] nodes = new SplitNode[8];
+    /** {@code addresses[i] == nodes[i].paddr}. */
+    private long[] addresses = new long[8];
+    /** The node's stamp when entry i was added; the entry is live while they agree and the node is on the list. */
+    private int[] stamps = new int[8];
+    private int entries;
+    private int live;
+
+    boolean isEmpty() {
+        return live == 0;
+    }
+
+    /** The node with the lowest address, or null if the list is empty. */
+    SplitNode lowest() {
+        while (entries > 0 && !isLive(0)) {
+            dropTop();
+        }
+        return entries == 0 ? null : nodes[0];
+    }
+
+    /** Adds a node that is on no list. */
+    void add(SplitNode node) {
+        node.onFreeList = true;
+        node.freeListStamp++;
+        if (entries == nodes.length) {
+            nodes = Arrays.copyOf(nodes, entries * 2);
+            addresses = Arrays.copyOf(addresses, entries * 2);
+            stamps = Arrays.copyOf(stamps, entries * 2);
+        }
+        siftUp(entries++, node, node.paddr, node.freeListStamp);
+        live++;
+    }
+
+    /** Removes a node that is on this list. */
+    void remove(SplitNode node) {
+        node.onFreeList = false;
+        live--;
+        if (entries - live > live + STALE_SLACK) {
+            rebuild();
+        }
+    }
+
+    private boolean isLive(int i) {
+        SplitNode node = nodes[i];
+        return node.onFreeList && node.freeListStamp == stamps[i];
+    }
+
+    private void dropTop() {
+        entries--;
+        SplitNode last = nodes[entries];
+        long lastAddress = addresses[entries];
+        int lastStamp = stamps[entries];
+        nodes[entries] = null;
+        if (entries > 0) {
+            siftDown(0, last, lastAddress, lastStamp);
+        }
+    }
+
+    /** Keeps the live entries only, in heap order again (Floyd's bottom-up heap construction). */
+    private void rebuild() {
+        int kept = 0;
+        for (int i = 0; i < entries; i++) {
+            if (isLive(i)) {
+                nodes[kept] = nodes[i];
+                addresses[kept] = addresses[i];
+                stamps[kept] = stamps[i];
+                kept++;
+            }
+        }
+        Arrays.fill(nodes, kept, entries, null);
+        entries = kept;
+        for (int i = entries / 2 - 1; i >= 0; i--) {
+            siftDown(i, nodes[i], addresses[i], stamps[i]);
+        }
+    }
+
+    /** Puts the entry at {@code i} or above, moving parents with higher addresses down. */
+    private void siftUp(int i, SplitNode node, long address, int stamp) {
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            if (addresses[parent] <= address) {
+                break;
+            }
+            place(i, nodes[parent], addresses[parent], stamps[parent]);
+            i = parent;
+        }
+        place(i, node, address, stamp);
+    }
+
+    /** Puts the entry at {@code i} or below, moving children with lower addresses up. */
+    private void siftDown(int i, SplitNode node, long address, int stamp) {
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= entries) {
+                break;
+            }
+            if (child + 1 < entries && addresses[child + 1] < addresses[child]) {
+                child++;
+            }
+            if (address <= addresses[child]) {
+                break;
+            }
+            place(i, nodes[child], addresses[child], stamps[child]);
+            i = child;
+        }
+        place(i, node, address, stamp);
+    }
+
+    private void place(int i, SplitNode node, long address, int stamp) {
+        nodes[i] = node;
+        addresses[i] = address;
+        stamps[i] = stamp;
+    }
+}
