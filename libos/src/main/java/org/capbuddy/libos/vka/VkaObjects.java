@@ -1,5 +1,6 @@
 package org.capbuddy.libos.vka;
 
+import java.util.Optional;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 
@@ -147,8 +148,11 @@ public final class VkaObjects {
     }
 
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {
-        return ObjectType.frameOfBits(sizeBits).map(t -> alloc(vka, t, sizeBits))
-                .orElse(Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes"));
+        Optional<ObjectType> type = ObjectType.frameOfBits(sizeBits);
+        // Not map(..).orElse(Result.fail(..)): orElse's argument, the failure with its message, would be
+        // built on every call, and so would the lambda.
+        return type.isPresent() ? alloc(vka, type.get(), sizeBits)
+                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes");
     }
 
     public static Result<VkaObject> allocPageTable(Vka vka) {
