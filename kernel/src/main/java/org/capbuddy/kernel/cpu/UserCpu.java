@@ -355,14 +355,17 @@ public final class UserCpu {
         tlbMisses++;
         for (int attempt = 0; attempt <= MAX_REFAULTS; attempt++) {
             k.counters().mmuWalk();
-            Translation t = Mmu.translate(currentVSpace(), va, kind, thread.pc());
-            if (!t.isFault()) {
+            VSpace vspace = currentVSpace();
+            long walk = Mmu.walk(vspace, va, kind);
+            if (!Walk.isFault(walk)) {
                 // Nothing ran since the walk: it used the current VSpace at its current epoch.
-                int granted = Tlb.READ | (t.writable() ? Tlb.WRITE : 0) | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
-                tlb.insert(currentVSpace(), va, t.paddr() & ~PAGE_MASK, granted);
-                return t.paddr();
+                long paddr = Walk.paddr(walk);
+                int granted = Tlb.READ | (Walk.writable(walk) ? Tlb.WRITE : 0)
+                        | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
+                tlb.insert(vspace, va, paddr & ~PAGE_MASK, granted);
+                return paddr;
             }
-            AccessFailure stopped = deliver(t.fault());
+            AccessFailure stopped = deliver(VmFault.of(thread.pc(), va, kind, Walk.faultStatus(walk)));
             if (stopped != null) {
                 failure = stopped;
                 return -1;
