@@ -365,7 +365,7 @@ public final class UserCpu {
                 tlb.insert(vspace, va, paddr & ~PAGE_MASK, granted);
                 return paddr;
             }
-            AccessFailure stopped = deliver(VmFault.of(thread.pc(), va, kind, Walk.faultStatus(walk)));
+            AccessFailure stopped = deliver(va, kind, Walk.faultStatus(walk));
             if (stopped != null) {
                 failure = stopped;
                 return -1;
@@ -389,8 +389,8 @@ public final class UserCpu {
      *       {@link AccessFailure.Kind#NO_HANDLER}).</li>
      *   <li>The fault is sent: the thread blocks on it ({@link ThreadState#BLOCKED_ON_FAULT}).</li>
      *   <li><b>Who receives it:</b> the {@link FaultReceiver} bound to that endpoint (the handler
-     *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault, on
-     *       this thread's Java stack. Before the call, {@link MachineGuard#requireStackHeadroom()} makes sure
+     *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault's
+     *       message words, on this thread's Java stack. Before the call, {@link MachineGuard#requireStackHeadroom()} makes sure
      *       the handler has stack to finish its work (a Java user program may have recursed deep):
      *       if not, a {@link StackOverflowError} is raised before anything is sent. No receiver
      *       bound: nobody answers ({@link AccessFailure.Kind#NOT_RESUMED}).</li>
@@ -403,13 +403,18 @@ public final class UserCpu {
      *       stays blocked on the fault. The handler answers for its own state.</li>
      * </ol>
      */
-    private AccessFailure deliver(VmFault fault) {
+    private AccessFailure deliver(long va, AccessKind kind, int status) {
+        // The fault's message words (seL4_Fault_VMFault): a fetch faults at its own address, the PC.
+        long ip = thread.pc();
+        boolean prefetch = kind == AccessKind.EXECUTE;
+        long address = prefetch ? ip : va;
+        int fsr = VmFault.syndrome(kind, status);
         SlotLookup handler = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
                 CSpaceResolver.WORD_BITS);
         if (!handler.ok() || !(handler.slot().cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
                 || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
             thread.setState(ThreadState.INACTIVE);
-            return new AccessFailure(AccessFailure.Kind.NO_HANDLER, fault,
+            return new AccessFailure(AccessFailure.Kind.NO_HANDLER, new VmFault(ip, address, prefetch, fsr),
                     "no endpoint with Write and Grant at fault handler cptr " + thread.faultEndpoint()
                             + "; the thread is now inactive");
         }
@@ -421,11 +426,14 @@ public final class UserCpu {
         k.counters().faultDelivered();
         thread.setState(ThreadState.BLOCKED_ON_FAULT);
         if (receiver == null) {
-            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, "no thread waits on the fault endpoint");
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
+                    "no thread waits on the fault endpoint");
         }
-        FaultReply reply = receiver.onFault(ep.badge(), fault);
+        // The words, not a VmFault: a fault that is fixed builds no record of itself.
+        FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         if (!reply.resume()) {
-            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, reply.reason());
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
+                    reply.reason());
         }
         if (thread.state() == ThreadState.BLOCKED_ON_FAULT) {
             thread.setState(ThreadState.RUNNING);

@@ -51,6 +51,11 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
 
     /** What the access was, decoded as a handler decodes it (prefetch flag, then WnR). */
     public AccessKind accessKind() {
+        return accessKind(prefetch, fsr);
+    }
+
+    /** {@link #accessKind()} from the fault's message words, for handlers that read them as they are. */
+    public static AccessKind accessKind(boolean prefetch, int fsr) {
         if (prefetch) {
             return AccessKind.EXECUTE;
         }
@@ -64,7 +69,12 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
 
     /** True when a translation existed but its rights refused the access. */
     public boolean isPermissionFault() {
-        return (statusCode() & 0x3C) == PERMISSION_FAULT;
+        return isPermissionFault(fsr);
+    }
+
+    /** {@link #isPermissionFault()} from the syndrome word alone. */
+    public static boolean isPermissionFault(int fsr) {
+        return (fsr & 0x3C) == PERMISSION_FAULT;
     }
 
     /** The translation level (0..3) the fault status code names. */
