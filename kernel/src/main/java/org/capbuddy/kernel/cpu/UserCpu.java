@@ -222,27 +222,47 @@ public final class UserCpu {
 
     // ---- block operations
 
-    /** What a block operation does with one page: {@code run} bytes at {@code paddr}, offset {@code done}. */
-    @FunctionalInterface
-    private interface PageWork {
-        void apply(long paddr, long done, int run);
+    /**
+     * What a block operation does with each page's run, and the permission it needs. An enum and
+     * plain arguments rather than a lambda per call: a lambda capturing the call's arguments was
+     * an object built on every fill, and SOS zeroes every frame it hands out with one.
+     */
+    private enum BlockOp {
+        FILL(Tlb.WRITE, AccessKind.WRITE),
+        COPY_IN(Tlb.READ, AccessKind.READ),
+        COPY_OUT(Tlb.WRITE, AccessKind.WRITE);
+
+        final int permission;
+        final AccessKind kind;
+
+        BlockOp(int permission, AccessKind kind) {
+            this.permission = permission;
+            this.kind = kind;
+        }
     }
 
     /**
-     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of
-     * {@code kind} would (faults delivered, replies re-execute), and hands each page's physical run
-     * to {@code work}. Stops at the first page that stays faulted; returns the bytes done.
+     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of the
+     * operation's kind would (faults delivered, replies re-execute), and applies {@code op} to each
+     * page's physical run: a fill with {@code value}, or a copy between the run and
+     * {@code buffer[off + done ..]}. Stops at the first page that stays faulted; returns the bytes
+     * done.
      */
-    private long pages(long vaddr, long length, int permission, AccessKind kind, PageWork work) {
+    private long pages(BlockOp op, long vaddr, long length, byte[] buffer, int off, byte value) {
         long done = 0;
         while (done < length) {
             long va = vaddr + done;
-            long paddr = resolve(va, permission, kind);
+            long paddr = resolve(va, op.permission, op.kind);
             if (paddr < 0) {
                 return done;
             }
             int run = (int) Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
-            work.apply(paddr, done, run);
+            switch (op) {
+                case FILL -> fillRun(paddr, run, value);
+                case COPY_IN -> copyInRun(paddr, buffer, off + (int) done, run);
+                case COPY_OUT -> copyOutRun(paddr, buffer, off + (int) done, run);
+                default -> throw new AssertionError(op);
+            }
             done += run;
         }
         failure = null;
@@ -261,16 +281,18 @@ public final class UserCpu {
             failure = AccessFailure.refused("negative length " + length);
             return 0;
         }
+        return pages(BlockOp.FILL, vaddr, length, null, 0, value);
+    }
+
+    private void fillRun(long paddr, int run, byte value) {
+        if (value == 0) {
+            memory.zero(paddr, run);
+            return;
+        }
         long pattern = (value & 0xFFL) * 0x0101_0101_0101_0101L;
-        return pages(vaddr, length, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
-            if (value == 0) {
-                memory.zero(paddr, run);
-            } else {
-                for (int j = 0; j < run; j += 8) {
-                    memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
-                }
-            }
-        });
+        for (int j = 0; j < run; j += 8) {
+            memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
+        }
     }
 
     /**
@@ -285,16 +307,17 @@ public final class UserCpu {
             failure = bad;
             return 0;
         }
-        return pages(vaddr, len, Tlb.READ, AccessKind.READ, (paddr, done, run) -> {
-            int at = off + (int) done;
-            for (int j = 0; j < run; j += 8) {
-                int n = Math.min(8, run - j);
-                long word = memory.readLittleEndian(paddr + j, n);
-                for (int b = 0; b < n; b++) {
-                    dst[at + j + b] = (byte) (word >>> (8 * b));
-                }
+        return pages(BlockOp.COPY_IN, vaddr, len, dst, off, (byte) 0);
+    }
+
+    private void copyInRun(long paddr, byte[] dst, int at, int run) {
+        for (int j = 0; j < run; j += 8) {
+            int n = Math.min(8, run - j);
+            long word = memory.readLittleEndian(paddr + j, n);
+            for (int b = 0; b < n; b++) {
+                dst[at + j + b] = (byte) (word >>> (8 * b));
             }
-        });
+        }
     }
 
     /**
@@ -309,17 +332,18 @@ public final class UserCpu {
             failure = bad;
             return 0;
         }
-        return pages(vaddr, len, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
-            int at = off + (int) done;
-            for (int j = 0; j < run; j += 8) {
-                int n = Math.min(8, run - j);
-                long word = 0;
-                for (int b = n - 1; b >= 0; b--) {
-                    word = (word << 8) | (src[at + j + b] & 0xFF);
-                }
-                memory.writeLittleEndian(paddr + j, n, word);
+        return pages(BlockOp.COPY_OUT, vaddr, len, src, off, (byte) 0);
+    }
+
+    private void copyOutRun(long paddr, byte[] src, int at, int run) {
+        for (int j = 0; j < run; j += 8) {
+            int n = Math.min(8, run - j);
+            long word = 0;
+            for (int b = n - 1; b >= 0; b--) {
+                word = (word << 8) | (src[at + j + b] & 0xFF);
             }
-        });
+            memory.writeLittleEndian(paddr + j, n, word);
+        }
     }
 
     private static AccessFailure badRange(byte[] buffer, int off, int len) {
