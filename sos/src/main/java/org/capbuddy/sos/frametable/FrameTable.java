@@ -171,8 +171,9 @@ public final class FrameTable {
     /** Takes {@code ref} into use (a critical section: no call out). */
     private void record(int ref, long cptr, long cookie, List<PagingStructure> madeTables) {
         try {
-            windowTables.addAll(madeTables);
+            // Almost always empty, and addAll would copy even an empty list into a new array.
             if (!madeTables.isEmpty()) {
+                windowTables.addAll(madeTables);
                 tablesMadeBy.put(ref, madeTables);
             }
             zeroedBytes += PAGE;
