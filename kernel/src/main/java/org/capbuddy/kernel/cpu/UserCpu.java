@@ -1,8 +1,8 @@
 package org.capbuddy.kernel.cpu;
 
 import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
-import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invocation.KernelState;
 import org.capbuddy.kernel.memory.PageBytes;
@@ -433,9 +433,10 @@ public final class UserCpu {
         boolean prefetch = kind == AccessKind.EXECUTE;
         long address = prefetch ? ip : va;
         int fsr = VmFault.syndrome(kind, status);
-        SlotLookup handler = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
+        // find, not resolve: the lookup's failure details are not needed, and resolve builds a record for them.
+        Slot handler = CSpaceResolver.find(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
                 CSpaceResolver.WORD_BITS);
-        if (!handler.ok() || !(handler.slot().cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
+        if (handler == null || !(handler.cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
                 || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
             thread.setState(ThreadState.INACTIVE);
             return new AccessFailure(AccessFailure.Kind.NO_HANDLER, new VmFault(ip, address, prefetch, fsr),
