@@ -85,6 +85,16 @@ public interface Vka {
         return Result.fail(AllocErrorKind.BAD_ARGUMENT, "this vka has no frame pool");
     }
 
+    /**
+     * CapBuddy's hot path: one 4 KiB RAM frame the pool has free now, as the pool's own cap (its
+     * vka cookie is {@link VkaObject#POOL_COOKIE}), or -1 when no tree has one free or there is no
+     * pool; {@link VkaObjects#allocFrame} then serves the request (making a tree, or from the
+     * inner vka) or says why not. No kernel call and no object built, and -1 changes nothing.
+     */
+    default long utspaceTryAllocFrameFromPool() {
+        return -1;
+    }
+
     /** CapBuddy: gives a block of 2^numBits frames back to the pool. */
     default Result<Void> utspaceTryFreeFromPool(long cptr, int numBits) {
         return Result.fail(AllocErrorKind.NOT_ALLOCATED, "this vka has no frame pool");

@@ -37,6 +37,11 @@ public final class VkaObjects {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
         if (type == ObjectType.SMALL_PAGE && paddr < 0 && vka.hasPool()) {
+            // A free RAM frame first, as the pool itself would take it; then the pool's full path.
+            long frame = vka.utspaceTryAllocFrameFromPool();
+            if (frame >= 0) {
+                return Result.ok(new VkaObject(frame, VkaObject.POOL_COOKIE, type, sizeBits));
+            }
             Result<CSpacePath> pooled = vka.utspaceTryAllocFromPool(12, -1, canUseDevice);
             if (pooled.isOk()) {
                 return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
