@@ -25,6 +25,17 @@ public interface Vka {
     /** The full path of a slot ({@code cspace_make_path}). */
     CSpacePath cspaceMakePath(long cptr);
 
+    /**
+     * The CNode through which every slot of this vka is addressed for CNode invocations: with
+     * {@link #cspaceDepth()}, {@code (cspaceRoot(), cptr, cspaceDepth())} is the
+     * {@code (root, capPtr, capDepth)} of {@code cspaceMakePath(cptr)}, with no path built (for
+     * hot paths; see {@link CapOps#copy(Vka, long, long, org.capbuddy.kernel.api.CapRights)}).
+     */
+    long cspaceRoot();
+
+    /** The depth with which every slot of this vka is addressed (see {@link #cspaceRoot()}). */
+    int cspaceDepth();
+
     /** Returns a slot; it must be empty ({@code cspace_free}). */
     Result<Void> cspaceFree(long cptr);
 
