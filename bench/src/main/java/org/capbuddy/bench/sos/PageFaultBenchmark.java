@@ -1,5 +1,6 @@
 package org.capbuddy.bench.sos;
 
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.cpu.UserCpu;
@@ -76,6 +77,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * and revokes every copy of its caps (the PoolConfig default), which happens in the untimed reset
  * only.
  *
+ * <p>{@code stackProbe} is the machine's stack headroom probe on fault delivery
+ * ({@code MachineGuard.requireStackHeadroom}, about 0.38 µs a fault). {@code on} is the default
+ * every machine runs with: it guards Java user programs that fault from deep Java stacks.
+ * {@code off} ({@code setStackHeadroomFrames(0)}) is what a driver whose Java stack at the fault is
+ * constant and shallow may choose, such as this JMH loop or a future instruction interpreter: the
+ * figure is then the fault itself.
+ *
+ * <h2>Allocation</h2>
+ * {@code -prof gc}'s {@code gc.alloc.rate.norm} divides everything the thread allocated in an
+ * iteration, the untimed reset included (brk's unmapping of 16384 pages, the pool's frees), by the
+ * faults. The trial teardown also prints the bytes the timed stores alone allocated per fault
+ * (the thread's allocation counter read just before and just after each timed invocation): the
+ * last invocation's figure and the lowest.
+ *
  * <h2>Checks</h2>
  * Every store is checked (a refused access throws {@link MemoryFault}). After every invocation:
  * the process's {@code faultsHandled()} and its CPU's TLB misses grew by exactly {@code PAGES}
@@ -139,6 +154,10 @@ public class PageFaultBenchmark {
         @Param({"0", "32"})
         int spareTrees;
 
+        /** The stack headroom probe on fault delivery: {@code on} (every machine's default) or {@code off}. */
+        @Param({"on", "off"})
+        String stackProbe;
+
         SosSystem sys;
         Process process;
         UserContext ctx;
@@ -153,10 +172,18 @@ public class PageFaultBenchmark {
         long trees0;
         long invocations;
         long treesBuiltTimed;
+        // The timed stores' own allocation: the thread's counter before and after each invocation.
+        long allocated0;
+        long lastBytesPerFault = -1;
+        long minBytesPerFault = Long.MAX_VALUE;
 
         @Setup(Level.Trial)
         public void setUp() throws MemoryFault {
             sys = new SosSystem(spareTrees);
+            require(stackProbe.equals("on") || stackProbe.equals("off"), "stackProbe is on or off: " + stackProbe);
+            if (stackProbe.equals("off")) {
+                sys.kernel.guard().setStackHeadroomFrames(0);
+            }
             process = sys.process();
             ctx = new UserContext(process, sys.sos.syscalls(process));
             cpu = process.cpu();
@@ -203,10 +230,13 @@ public class PageFaultBenchmark {
             misses0 = cpu.tlbMisses();
             kills0 = sys.sos.faultHandler().kills();
             trees0 = sys.pool.pool().treeCount();
+            allocated0 = threadAllocatedBytes();
         }
 
         @TearDown(Level.Invocation)
         public void afterInvocation() throws MemoryFault {
+            lastBytesPerFault = (threadAllocatedBytes() - allocated0) / PAGES;
+            minBytesPerFault = Math.min(minBytesPerFault, lastBytesPerFault);
             long faults = process.faultsHandled() - faults0;
             long misses = cpu.tlbMisses() - misses0;
             require(faults == PAGES, "each store faulted exactly once: " + faults + " faults for " + PAGES + " stores");
@@ -233,11 +263,12 @@ public class PageFaultBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            System.out.printf("%n[PageFaultBenchmark] spareTrees=%d: %d invocations of %d faults, all verified; "
-                            + "trees built in timed code: %d (%.2f per 1024 faults); page tables %d, window tables %d%n",
-                    spareTrees, invocations, PAGES, treesBuiltTimed,
+            System.out.printf("%n[PageFaultBenchmark] spareTrees=%d stackProbe=%s: %d invocations of %d faults, all "
+                            + "verified; trees built in timed code: %d (%.2f per 1024 faults); page tables %d, window "
+                            + "tables %d; timed code allocated %d B per fault (last invocation), %d B at the lowest%n",
+                    spareTrees, stackProbe, invocations, PAGES, treesBuiltTimed,
                     invocations == 0 ? 0.0 : treesBuiltTimed * 1024.0 / (invocations * (double) PAGES), structures,
-                    windowTables);
+                    windowTables, lastBytesPerFault, minBytesPerFault);
             sys.destroyAndVerify(process);
         }
     }
@@ -311,6 +342,11 @@ public class PageFaultBenchmark {
     @Benchmark
     public long tlbHitLoad(Mapped s) throws MemoryFault {
         return s.ctx.load(s.addr, 8);
+    }
+
+    /** Bytes this thread has allocated so far (HotSpot's per-thread counter, exact to the TLAB). */
+    static long threadAllocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
     static <T> T ok(String what, Result<T> r) {

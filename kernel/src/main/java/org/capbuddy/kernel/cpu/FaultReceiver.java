@@ -13,4 +13,14 @@ package org.capbuddy.kernel.cpu;
 @FunctionalInterface
 public interface FaultReceiver {
     FaultReply onFault(long badge, VmFault fault);
+
+    /**
+     * The fault as its message words, as a handler thread reads them after {@code seL4_Recv} (IP,
+     * Addr, PrefetchFault, FSR): what {@link UserCpu} calls. By default it builds the
+     * {@link VmFault} record and calls {@link #onFault(long, VmFault)}; a handler on a hot path
+     * (SOS's) overrides it to read the words as they are and build nothing per fault.
+     */
+    default FaultReply onFault(long badge, long ip, long address, boolean prefetch, int fsr) {
+        return onFault(badge, new VmFault(ip, address, prefetch, fsr));
+    }
 }

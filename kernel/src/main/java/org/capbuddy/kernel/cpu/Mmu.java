@@ -18,9 +18,23 @@ public final class Mmu {
     private Mmu() {
     }
 
+    /** The outcome of an access of {@code kind} to {@code vaddr} by code at {@code ip}, as a record. */
     public static Translation translate(VSpace vspace, long vaddr, AccessKind kind, long ip) {
+        long walk = walk(vspace, vaddr, kind);
+        if (Walk.isFault(walk)) {
+            return new Translation(0, 0, 0, false, VmFault.of(ip, vaddr, kind, Walk.faultStatus(walk)));
+        }
+        int pageBits = Walk.pageBits(walk);
+        return new Translation(Walk.paddr(walk), vaddr & -(1L << pageBits), pageBits, Walk.writable(walk), null);
+    }
+
+    /**
+     * The outcome of an access of {@code kind} to {@code vaddr}, packed as {@link Walk} draws it:
+     * the CPU's path, which builds nothing.
+     */
+    static long walk(VSpace vspace, long vaddr, AccessKind kind) {
         if (vspace == null || vspace.asid() == 0 || vaddr < 0 || vaddr > PageTableWalker.USER_TOP) {
-            return fault(vaddr, kind, ip, false, 0);
+            return Walk.fault(false, 0);
         }
         TranslationTable table = vspace;
         int bitsLeft = PageTableWalker.ROOT_BITS_LEFT;
@@ -28,11 +42,11 @@ public final class Mmu {
             Pte pte = table.entry(PageTableWalker.index(vaddr, bitsLeft));
             int level = PageTableWalker.level(bitsLeft);
             if (pte == null) {
-                return fault(vaddr, kind, ip, false, level);
+                return Walk.fault(false, level);
             }
             if (pte instanceof Pte.Table next) {
                 if (bitsLeft == PageTableWalker.PAGE_BITS) {
-                    return fault(vaddr, kind, ip, false, level);
+                    return Walk.fault(false, level);
                 }
                 table = next.table();
                 bitsLeft -= TranslationTable.INDEX_BITS;
@@ -40,12 +54,11 @@ public final class Mmu {
             }
             Pte.Page page = (Pte.Page) pte;
             if (!permits(page, kind)) {
-                return fault(vaddr, kind, ip, true, level);
+                return Walk.fault(true, level);
             }
             long offsetMask = (1L << bitsLeft) - 1;
-            long pageVaddr = vaddr & ~offsetMask;
-            return new Translation(page.frame().paddr() + (vaddr & offsetMask), pageVaddr, bitsLeft,
-                    page.rights() == VmRights.READ_WRITE, null);
+            return Walk.translated(page.frame().paddr() + (vaddr & offsetMask), bitsLeft,
+                    page.rights() == VmRights.READ_WRITE);
         }
     }
 
@@ -55,9 +68,5 @@ public final class Mmu {
             case WRITE -> page.rights() == VmRights.READ_WRITE;
             case EXECUTE -> page.rights() != VmRights.KERNEL_ONLY && !page.executeNever();
         };
-    }
-
-    private static Translation fault(long vaddr, AccessKind kind, long ip, boolean permission, int level) {
-        return new Translation(0, 0, 0, false, VmFault.of(ip, vaddr, kind, permission, level));
     }
 }

@@ -1,8 +1,8 @@
 package org.capbuddy.kernel.cpu;
 
 import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
-import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invocation.KernelState;
 import org.capbuddy.kernel.memory.PageBytes;
@@ -222,27 +222,47 @@ public final class UserCpu {
 
     // ---- block operations
 
-    /** What a block operation does with one page: {@code run} bytes at {@code paddr}, offset {@code done}. */
-    @FunctionalInterface
-    private interface PageWork {
-        void apply(long paddr, long done, int run);
+    /**
+     * What a block operation does with each page's run, and the permission it needs. An enum and
+     * plain arguments rather than a lambda per call: a lambda capturing the call's arguments was
+     * an object built on every fill, and SOS zeroes every frame it hands out with one.
+     */
+    private enum BlockOp {
+        FILL(Tlb.WRITE, AccessKind.WRITE),
+        COPY_IN(Tlb.READ, AccessKind.READ),
+        COPY_OUT(Tlb.WRITE, AccessKind.WRITE);
+
+        final int permission;
+        final AccessKind kind;
+
+        BlockOp(int permission, AccessKind kind) {
+            this.permission = permission;
+            this.kind = kind;
+        }
     }
 
     /**
-     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of
-     * {@code kind} would (faults delivered, replies re-execute), and hands each page's physical run
-     * to {@code work}. Stops at the first page that stays faulted; returns the bytes done.
+     * Walks [vaddr, vaddr + length) page by page, checking each page as a single access of the
+     * operation's kind would (faults delivered, replies re-execute), and applies {@code op} to each
+     * page's physical run: a fill with {@code value}, or a copy between the run and
+     * {@code buffer[off + done ..]}. Stops at the first page that stays faulted; returns the bytes
+     * done.
      */
-    private long pages(long vaddr, long length, int permission, AccessKind kind, PageWork work) {
+    private long pages(BlockOp op, long vaddr, long length, byte[] buffer, int off, byte value) {
         long done = 0;
         while (done < length) {
             long va = vaddr + done;
-            long paddr = resolve(va, permission, kind);
+            long paddr = resolve(va, op.permission, op.kind);
             if (paddr < 0) {
                 return done;
             }
             int run = (int) Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
-            work.apply(paddr, done, run);
+            switch (op) {
+                case FILL -> fillRun(paddr, run, value);
+                case COPY_IN -> copyInRun(paddr, buffer, off + (int) done, run);
+                case COPY_OUT -> copyOutRun(paddr, buffer, off + (int) done, run);
+                default -> throw new AssertionError(op);
+            }
             done += run;
         }
         failure = null;
@@ -261,16 +281,18 @@ public final class UserCpu {
             failure = AccessFailure.refused("negative length " + length);
             return 0;
         }
+        return pages(BlockOp.FILL, vaddr, length, null, 0, value);
+    }
+
+    private void fillRun(long paddr, int run, byte value) {
+        if (value == 0) {
+            memory.zero(paddr, run);
+            return;
+        }
         long pattern = (value & 0xFFL) * 0x0101_0101_0101_0101L;
-        return pages(vaddr, length, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
-            if (value == 0) {
-                memory.zero(paddr, run);
-            } else {
-                for (int j = 0; j < run; j += 8) {
-                    memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
-                }
-            }
-        });
+        for (int j = 0; j < run; j += 8) {
+            memory.writeLittleEndian(paddr + j, Math.min(8, run - j), pattern);
+        }
     }
 
     /**
@@ -285,16 +307,17 @@ public final class UserCpu {
             failure = bad;
             return 0;
         }
-        return pages(vaddr, len, Tlb.READ, AccessKind.READ, (paddr, done, run) -> {
-            int at = off + (int) done;
-            for (int j = 0; j < run; j += 8) {
-                int n = Math.min(8, run - j);
-                long word = memory.readLittleEndian(paddr + j, n);
-                for (int b = 0; b < n; b++) {
-                    dst[at + j + b] = (byte) (word >>> (8 * b));
-                }
+        return pages(BlockOp.COPY_IN, vaddr, len, dst, off, (byte) 0);
+    }
+
+    private void copyInRun(long paddr, byte[] dst, int at, int run) {
+        for (int j = 0; j < run; j += 8) {
+            int n = Math.min(8, run - j);
+            long word = memory.readLittleEndian(paddr + j, n);
+            for (int b = 0; b < n; b++) {
+                dst[at + j + b] = (byte) (word >>> (8 * b));
             }
-        });
+        }
     }
 
     /**
@@ -309,17 +332,18 @@ public final class UserCpu {
             failure = bad;
             return 0;
         }
-        return pages(vaddr, len, Tlb.WRITE, AccessKind.WRITE, (paddr, done, run) -> {
-            int at = off + (int) done;
-            for (int j = 0; j < run; j += 8) {
-                int n = Math.min(8, run - j);
-                long word = 0;
-                for (int b = n - 1; b >= 0; b--) {
-                    word = (word << 8) | (src[at + j + b] & 0xFF);
-                }
-                memory.writeLittleEndian(paddr + j, n, word);
+        return pages(BlockOp.COPY_OUT, vaddr, len, src, off, (byte) 0);
+    }
+
+    private void copyOutRun(long paddr, byte[] src, int at, int run) {
+        for (int j = 0; j < run; j += 8) {
+            int n = Math.min(8, run - j);
+            long word = 0;
+            for (int b = n - 1; b >= 0; b--) {
+                word = (word << 8) | (src[at + j + b] & 0xFF);
             }
-        });
+            memory.writeLittleEndian(paddr + j, n, word);
+        }
     }
 
     private static AccessFailure badRange(byte[] buffer, int off, int len) {
@@ -355,14 +379,17 @@ public final class UserCpu {
         tlbMisses++;
         for (int attempt = 0; attempt <= MAX_REFAULTS; attempt++) {
             k.counters().mmuWalk();
-            Translation t = Mmu.translate(currentVSpace(), va, kind, thread.pc());
-            if (!t.isFault()) {
+            VSpace vspace = currentVSpace();
+            long walk = Mmu.walk(vspace, va, kind);
+            if (!Walk.isFault(walk)) {
                 // Nothing ran since the walk: it used the current VSpace at its current epoch.
-                int granted = Tlb.READ | (t.writable() ? Tlb.WRITE : 0) | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
-                tlb.insert(currentVSpace(), va, t.paddr() & ~PAGE_MASK, granted);
-                return t.paddr();
+                long paddr = Walk.paddr(walk);
+                int granted = Tlb.READ | (Walk.writable(walk) ? Tlb.WRITE : 0)
+                        | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
+                tlb.insert(vspace, va, paddr & ~PAGE_MASK, granted);
+                return paddr;
             }
-            AccessFailure stopped = deliver(t.fault());
+            AccessFailure stopped = deliver(va, kind, Walk.faultStatus(walk));
             if (stopped != null) {
                 failure = stopped;
                 return -1;
@@ -386,8 +413,8 @@ public final class UserCpu {
      *       {@link AccessFailure.Kind#NO_HANDLER}).</li>
      *   <li>The fault is sent: the thread blocks on it ({@link ThreadState#BLOCKED_ON_FAULT}).</li>
      *   <li><b>Who receives it:</b> the {@link FaultReceiver} bound to that endpoint (the handler
-     *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault, on
-     *       this thread's Java stack. Before the call, {@link MachineGuard#requireStackHeadroom()} makes sure
+     *       thread blocked in {@code seL4_Recv}), called here with the cap's badge and the fault's
+     *       message words, on this thread's Java stack. Before the call, {@link MachineGuard#requireStackHeadroom()} makes sure
      *       the handler has stack to finish its work (a Java user program may have recursed deep):
      *       if not, a {@link StackOverflowError} is raised before anything is sent. No receiver
      *       bound: nobody answers ({@link AccessFailure.Kind#NOT_RESUMED}).</li>
@@ -400,13 +427,19 @@ public final class UserCpu {
      *       stays blocked on the fault. The handler answers for its own state.</li>
      * </ol>
      */
-    private AccessFailure deliver(VmFault fault) {
-        SlotLookup handler = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
+    private AccessFailure deliver(long va, AccessKind kind, int status) {
+        // The fault's message words (seL4_Fault_VMFault): a fetch faults at its own address, the PC.
+        long ip = thread.pc();
+        boolean prefetch = kind == AccessKind.EXECUTE;
+        long address = prefetch ? ip : va;
+        int fsr = VmFault.syndrome(kind, status);
+        // find, not resolve: the lookup's failure details are not needed, and resolve builds a record for them.
+        Slot handler = CSpaceResolver.find(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
                 CSpaceResolver.WORD_BITS);
-        if (!handler.ok() || !(handler.slot().cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
+        if (handler == null || !(handler.cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
                 || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
             thread.setState(ThreadState.INACTIVE);
-            return new AccessFailure(AccessFailure.Kind.NO_HANDLER, fault,
+            return new AccessFailure(AccessFailure.Kind.NO_HANDLER, new VmFault(ip, address, prefetch, fsr),
                     "no endpoint with Write and Grant at fault handler cptr " + thread.faultEndpoint()
                             + "; the thread is now inactive");
         }
@@ -418,11 +451,14 @@ public final class UserCpu {
         k.counters().faultDelivered();
         thread.setState(ThreadState.BLOCKED_ON_FAULT);
         if (receiver == null) {
-            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, "no thread waits on the fault endpoint");
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
+                    "no thread waits on the fault endpoint");
         }
-        FaultReply reply = receiver.onFault(ep.badge(), fault);
+        // The words, not a VmFault: a fault that is fixed builds no record of itself.
+        FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         if (!reply.resume()) {
-            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, fault, reply.reason());
+            return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
+                    reply.reason());
         }
         if (thread.state() == ThreadState.BLOCKED_ON_FAULT) {
             thread.setState(ThreadState.RUNNING);

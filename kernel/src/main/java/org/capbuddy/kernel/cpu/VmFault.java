@@ -21,12 +21,24 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
 
     /** Builds the fault for an access of {@code kind} that failed at {@code level}. */
     public static VmFault of(long ip, long address, AccessKind kind, boolean permission, int level) {
-        int status = (permission ? PERMISSION_FAULT : TRANSLATION_FAULT) | (level & 3);
+        return of(ip, address, kind, (permission ? PERMISSION_FAULT : TRANSLATION_FAULT) | (level & 3));
+    }
+
+    /** Builds the fault for an access of {@code kind} that failed with fault status code {@code status}. */
+    public static VmFault of(long ip, long address, AccessKind kind, int status) {
+        boolean prefetch = kind == AccessKind.EXECUTE;
+        return new VmFault(ip, prefetch ? ip : address, prefetch, syndrome(kind, status));
+    }
+
+    /**
+     * The syndrome (FSR) of an access of {@code kind} that failed with fault status code
+     * {@code status}: EC, IL, WnR for a store, and the status code.
+     */
+    public static int syndrome(AccessKind kind, int status) {
         if (kind == AccessKind.EXECUTE) {
-            return new VmFault(ip, ip, true, (EC_INSTRUCTION_ABORT_EL0 << 26) | IL | status);
+            return (EC_INSTRUCTION_ABORT_EL0 << 26) | IL | status;
         }
-        int wnr = kind == AccessKind.WRITE ? WNR : 0;
-        return new VmFault(ip, address, false, (EC_DATA_ABORT_EL0 << 26) | IL | wnr | status);
+        return (EC_DATA_ABORT_EL0 << 26) | IL | (kind == AccessKind.WRITE ? WNR : 0) | status;
     }
 
     public int exceptionClass() {
@@ -39,6 +51,11 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
 
     /** What the access was, decoded as a handler decodes it (prefetch flag, then WnR). */
     public AccessKind accessKind() {
+        return accessKind(prefetch, fsr);
+    }
+
+    /** {@link #accessKind()} from the fault's message words, for handlers that read them as they are. */
+    public static AccessKind accessKind(boolean prefetch, int fsr) {
         if (prefetch) {
             return AccessKind.EXECUTE;
         }
@@ -52,7 +69,12 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
 
     /** True when a translation existed but its rights refused the access. */
     public boolean isPermissionFault() {
-        return (statusCode() & 0x3C) == PERMISSION_FAULT;
+        return isPermissionFault(fsr);
+    }
+
+    /** {@link #isPermissionFault()} from the syndrome word alone. */
+    public static boolean isPermissionFault(int fsr) {
+        return (fsr & 0x3C) == PERMISSION_FAULT;
     }
 
     /** The translation level (0..3) the fault status code names. */

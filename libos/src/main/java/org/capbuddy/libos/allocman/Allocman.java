@@ -283,6 +283,18 @@ public final class Allocman implements ManagerContext {
         return cspace != null ? cspace.makePath(cptr) : CSpacePath.ofRootSlot(0, cptr);
     }
 
+    /** The CNode addressing every slot for CNode invocations (see {@link CSpaceManager#root()}). */
+    public long cspaceRoot() {
+        guard.checkMachine();
+        return cspace != null ? cspace.root() : 0;
+    }
+
+    /** The depth addressing every slot (see {@link CSpaceManager#depth()}). */
+    public int cspaceDepth() {
+        guard.checkMachine();
+        return cspace != null ? cspace.depth() : 64;
+    }
+
     /** 2^numBits contiguous slots (no reserve: runs are never kept in reserve). */
     public Result<CSpacePath> cspaceAllocContiguous(int numBits) {
         if (!guard.enterRequest()) {

@@ -46,6 +46,18 @@ public final class AllocmanVka implements Vka {
     }
 
     @Override
+    public long cspaceRoot() {
+        machine.check();
+        return allocman.cspaceRoot();
+    }
+
+    @Override
+    public int cspaceDepth() {
+        machine.check();
+        return allocman.cspaceDepth();
+    }
+
+    @Override
     public Result<Void> cspaceFree(long cptr) {
         machine.check();
         return allocman.cspaceFree(cptr);

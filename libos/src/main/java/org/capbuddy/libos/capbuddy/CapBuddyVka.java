@@ -77,6 +77,11 @@ public final class CapBuddyVka extends ForwardingVka {
     }
 
     @Override
+    public long utspaceTryAllocFrameFromPool() {
+        return pool.tryAllocFrame();
+    }
+
+    @Override
     public Result<Void> utspaceTryFreeFromPool(long cptr, int numBits) {
         return pool.free(cptr, numBits);
     }

@@ -41,6 +41,21 @@ public final class CapOps {
         return check("CNode_Revoke", sel4.cnodeRevoke(slot.root(), slot.capPtr(), slot.capDepth()));
     }
 
+    /**
+     * {@link #copy(Sel4, CSpacePath, CSpacePath, CapRights)} between two slots of {@code vka}'s
+     * CSpace named by cptr, addressed as their paths would address them, with no path built.
+     */
+    public static Result<Void> copy(Vka vka, long dest, long src, CapRights rights) {
+        long root = vka.cspaceRoot();
+        int depth = vka.cspaceDepth();
+        return check("CNode_Copy", vka.sel4().cnodeCopy(root, dest, depth, root, src, depth, rights));
+    }
+
+    /** {@link #delete(Sel4, CSpacePath)} of a slot of {@code vka}'s CSpace named by cptr, with no path built. */
+    public static Result<Void> delete(Vka vka, long slot) {
+        return check("CNode_Delete", vka.sel4().cnodeDelete(vka.cspaceRoot(), slot, vka.cspaceDepth()));
+    }
+
     /** An invocation's outcome as a {@link Result}: done, or a KERNEL error naming {@code what}. */
     public static Result<Void> check(String what, InvocationResult r) {
         return r.isOk() ? Result.done() : Result.fail(AllocError.kernel(what, r));

@@ -30,6 +30,16 @@ public abstract class ForwardingVka implements Vka {
     }
 
     @Override
+    public long cspaceRoot() {
+        return inner.cspaceRoot();
+    }
+
+    @Override
+    public int cspaceDepth() {
+        return inner.cspaceDepth();
+    }
+
+    @Override
     public Result<Void> cspaceFree(long cptr) {
         return inner.cspaceFree(cptr);
     }

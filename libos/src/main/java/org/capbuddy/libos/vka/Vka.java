@@ -25,6 +25,17 @@ public interface Vka {
     /** The full path of a slot ({@code cspace_make_path}). */
     CSpacePath cspaceMakePath(long cptr);
 
+    /**
+     * The CNode through which every slot of this vka is addressed for CNode invocations: with
+     * {@link #cspaceDepth()}, {@code (cspaceRoot(), cptr, cspaceDepth())} is the
+     * {@code (root, capPtr, capDepth)} of {@code cspaceMakePath(cptr)}, with no path built (for
+     * hot paths; see {@link CapOps#copy(Vka, long, long, org.capbuddy.kernel.api.CapRights)}).
+     */
+    long cspaceRoot();
+
+    /** The depth with which every slot of this vka is addressed (see {@link #cspaceRoot()}). */
+    int cspaceDepth();
+
     /** Returns a slot; it must be empty ({@code cspace_free}). */
     Result<Void> cspaceFree(long cptr);
 
@@ -83,6 +94,16 @@ public interface Vka {
      */
     default Result<CSpacePath> utspaceTryAllocFromPool(int sizeBits, long paddr, boolean canUseDevice) {
         return Result.fail(AllocErrorKind.BAD_ARGUMENT, "this vka has no frame pool");
+    }
+
+    /**
+     * CapBuddy's hot path: one 4 KiB RAM frame the pool has free now, as the pool's own cap (its
+     * vka cookie is {@link VkaObject#POOL_COOKIE}), or -1 when no tree has one free or there is no
+     * pool; {@link VkaObjects#allocFrame} then serves the request (making a tree, or from the
+     * inner vka) or says why not. No kernel call and no object built, and -1 changes nothing.
+     */
+    default long utspaceTryAllocFrameFromPool() {
+        return -1;
     }
 
     /** CapBuddy: gives a block of 2^numBits frames back to the pool. */

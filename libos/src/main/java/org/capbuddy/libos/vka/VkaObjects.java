@@ -1,5 +1,6 @@
 package org.capbuddy.libos.vka;
 
+import java.util.Optional;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 
@@ -36,6 +37,11 @@ public final class VkaObjects {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
         if (type == ObjectType.SMALL_PAGE && paddr < 0 && vka.hasPool()) {
+            // A free RAM frame first, as the pool itself would take it; then the pool's full path.
+            long frame = vka.utspaceTryAllocFrameFromPool();
+            if (frame >= 0) {
+                return Result.ok(new VkaObject(frame, VkaObject.POOL_COOKIE, type, sizeBits));
+            }
             Result<CSpacePath> pooled = vka.utspaceTryAllocFromPool(12, -1, canUseDevice);
             if (pooled.isOk()) {
                 return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
@@ -147,8 +153,11 @@ public final class VkaObjects {
     }
 
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {
-        return ObjectType.frameOfBits(sizeBits).map(t -> alloc(vka, t, sizeBits))
-                .orElseGet(() -> Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes"));
+        Optional<ObjectType> type = ObjectType.frameOfBits(sizeBits);
+        // Not map(..).orElse(Result.fail(..)): orElse's argument, the failure with its message, would be
+        // built on every call, and so would the lambda.
+        return type.isPresent() ? alloc(vka, type.get(), sizeBits)
+                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes");
     }
 
     public static Result<VkaObject> allocPageTable(Vka vka) {

@@ -24,24 +24,35 @@ import org.capbuddy.libos.vka.Undo;
 public final class PageMapper {
     /** More missing levels than AArch64 has means something else is wrong. */
     private static final int MAX_TABLES = 3;
+    /** What a mapping that created no structure returns. */
+    private static final Result<List<PagingStructure>> NONE_CREATED = Result.ok(List.of());
 
     private PageMapper() {
     }
 
     /**
-     * Maps {@code frame} at {@code vaddr}; returns the paging structures it had to create. A
-     * failure or a throwable part-way unmaps and frees the tables this call created.
+     * Maps {@code frame} at {@code vaddr}; returns the paging structures it had to create (an
+     * unmodifiable empty list, shared, when it created none). A failure or a throwable part-way
+     * unmaps and frees the tables this call created.
      */
     public static Result<List<PagingStructure>> map(Sel4 sel4, StructureAllocator tables, long frame, long vspace,
                                                    long vaddr, CapRights rights, long attributes) {
+        // Almost every mapping finds its tables in place: one Page_Map, nothing to undo, nothing built.
+        InvocationResult mapped = sel4.pageMap(frame, vspace, vaddr, rights, attributes);
+        if (mapped.isOk()) {
+            return NONE_CREATED;
+        }
+        return mapMakingTables(sel4, tables, frame, vspace, vaddr, rights, attributes, mapped);
+    }
+
+    /** The rest of {@link #map} after a first Page_Map that failed with {@code mapped}. */
+    private static Result<List<PagingStructure>> mapMakingTables(Sel4 sel4, StructureAllocator tables, long frame,
+                                                                long vspace, long vaddr, CapRights rights,
+                                                                long attributes, InvocationResult firstAttempt) {
         List<PagingStructure> created = new ArrayList<>();
         try (Undo undo = Undo.begin(sel4.guard(), "mapping a page at", vaddr)) {
-            while (true) {
-                InvocationResult mapped = sel4.pageMap(frame, vspace, vaddr, rights, attributes);
-                if (mapped.isOk()) {
-                    undo.commit();
-                    return Result.ok(created);
-                }
+            InvocationResult mapped = firstAttempt;
+            while (!mapped.isOk()) {
                 if (mapped.error() != Sel4Error.FAILED_LOOKUP || mapped.capFault() != null
                         || created.size() >= MAX_TABLES) {
                     return Result.fail(AllocError.kernel("Page_Map at 0x" + Long.toHexString(vaddr), mapped));
@@ -67,7 +78,10 @@ public final class PageMapper {
                 } else {
                     return Result.fail(AllocError.kernel("PageTable_Map at 0x" + Long.toHexString(vaddr), installed));
                 }
+                mapped = sel4.pageMap(frame, vspace, vaddr, rights, attributes);
             }
+            undo.commit();
+            return Result.ok(created);
         }
     }
 }

@@ -132,4 +132,35 @@ class VkaContractTest {
         CSpacePath framePath = fx.vka.cspaceMakePath(frame.cptr());
         assertThat(framePath.capPtr()).isEqualTo(frame.cptr());
     }
+
+    @ParameterizedTest
+    @EnumSource(CSpaceLayout.class)
+    void everySlotIsAddressedByTheVkasRootAndDepthAsItsPathAddressesIt(CSpaceLayout layout) {
+        LibosFixture fx = LibosFixture.boot(layout, 64L << 20);
+        var before = fx.settledBalance();
+        List<Long> slots = new java.util.ArrayList<>();
+        for (int i = 0; i < 600; i++) { // beyond one L2 CNode of 2^8 in the two-level layout
+            slots.add(fx.vka.cspaceAlloc().value());
+        }
+        for (long slot : slots) {
+            CSpacePath path = fx.vka.cspaceMakePath(slot);
+            assertThat(path.root()).as("slot %d", slot).isEqualTo(fx.vka.cspaceRoot());
+            assertThat(path.capPtr()).as("slot %d", slot).isEqualTo(slot);
+            assertThat(path.capDepth()).as("slot %d", slot).isEqualTo(fx.vka.cspaceDepth());
+        }
+        // A copy and a delete by cptr do what they do on paths.
+        VkaObject frame = VkaObjects.allocFrame(fx.vka, 12).value();
+        long copy = slots.get(slots.size() - 1);
+        assertThat(CapOps.copy(fx.vka, copy, frame.cptr(), CapRights.READ_ONLY).isOk()).isTrue();
+        assertThat(fx.vka.sel4().pageGetAddress(copy).mr(0)).isEqualTo(VkaObjects.paddr(fx.vka, frame).value());
+        assertThat(CapOps.copy(fx.vka, copy, frame.cptr(), CapRights.READ_ONLY).isOk()).as("slot taken").isFalse();
+        assertThat(CapOps.delete(fx.vka, copy).isOk()).isTrue();
+        assertThat(fx.vka.sel4().pageGetAddress(copy).isOk()).as("the copy is gone").isFalse();
+        assertThat(VkaObjects.free(fx.vka, frame).isOk()).isTrue();
+        for (long slot : slots) {
+            assertThat(fx.vka.cspaceFree(slot).isOk()).as("slot %d is empty again", slot).isTrue();
+        }
+        assertThat(fx.settledBalance()).isEqualTo(before);
+        fx.assertInvariants();
+    }
 }

@@ -60,6 +60,28 @@ class CapBuddyPoolTest {
         fx.assertInvariants();
     }
 
+    @Test
+    void theVkasFrameFastPathServesOnlyFromATreeWithAFreeFrameAndOtherwiseChangesNothing() {
+        PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, false);
+        assertThat(fx.booted.vka().utspaceTryAllocFrameFromPool()).as("allocman has no pool").isEqualTo(-1);
+        var idle = fx.settledBalance();
+        CostSnapshot before = fx.kernel.costs();
+        assertThat(fx.vka.utspaceTryAllocFrameFromPool()).as("no tree yet").isEqualTo(-1);
+        assertThat(fx.pool.treeCount()).isZero();
+        assertThat(fx.kernel.costs().minus(before).totalInvocations()).isZero();
+        assertThat(fx.settledBalance()).isEqualTo(idle);
+
+        VkaObject first = VkaObjects.allocFrame(fx.vka, 12).value();
+        long fast = fx.vka.utspaceTryAllocFrameFromPool();
+        assertThat(fast).isEqualTo(first.cptr() + 1);
+        assertThat(fx.pool.isFromPool(fast, 0)).isTrue();
+        assertThat(VkaObjects.free(fx.vka, new VkaObject(fast, VkaObject.POOL_COOKIE,
+                org.capbuddy.kernel.api.ObjectType.SMALL_PAGE, 12)).isOk()).isTrue();
+        assertThat(VkaObjects.free(fx.vka, first).isOk()).isTrue();
+        assertThat(fx.settledBalance()).isEqualTo(idle);
+        fx.assertInvariants();
+    }
+
     @ParameterizedTest
     @EnumSource(CSpaceLayout.class)
     void everythingFreedGivesTreesSlotsUntypedsAndBookkeepingBack(CSpaceLayout layout) {

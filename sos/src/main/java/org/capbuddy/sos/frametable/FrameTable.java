@@ -10,10 +10,11 @@ import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
-import org.capbuddy.libos.vka.Undo;
+import org.capbuddy.libos.vka.UndoLog;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -70,6 +71,11 @@ public final class FrameTable {
     private final List<PagingStructure> windowTables = new ArrayList<>();
     /** The window tables each live frame's allocation had to make (only frames that made some). */
     private final Map<Integer, List<PagingStructure>> tablesMadeBy = new HashMap<>();
+    /** Undoes a failed {@link #allocFrame}; its steps are made once, here. */
+    private final UndoLog undo;
+    private final UndoLog.Action freeFrame = (cptr, cookie, none) -> freeFrame(cptr, cookie);
+    private final UndoLog.Action unmapFromWindow = (cptr, unused, made) -> unmapFromWindow(cptr, made);
+    private AllocError lastError;
 
     private FrameTable(Vka vka, long sosVSpace, UserCpu sosCpu, int refBits, int limit) {
         this.vka = vka;
@@ -79,6 +85,7 @@ public final class FrameTable {
         this.refBits = refBits;
         this.limit = limit;
         this.tables = new VkaTables(vka);
+        this.undo = new UndoLog(sel4.guard());
     }
 
     /** The most frames references of {@code refBits} bits name (all but 0), capped at 2^31 − 1. */
@@ -121,39 +128,77 @@ public final class FrameTable {
 
     /**
      * A zero-filled frame, or an error when the limit is reached or memory is out. Every step is
-     * undone if a later one fails or throws, window tables included.
+     * undone if a later one fails or throws, window tables included. {@link #allocFrame} is the
+     * same without the boxed reference.
      */
     public Result<Integer> alloc() {
+        int ref = allocFrame();
+        return ref != NULL_FRAME ? Result.ok(ref) : Result.fail(lastError);
+    }
+
+    /**
+     * The reference of a zero-filled frame, or {@link #NULL_FRAME} when there is none (as AOS's
+     * {@code alloc_frame} returns), with {@link #lastError()} saying why: {@link #alloc} for the
+     * page fault path, which builds nothing. Every step is undone if a later one fails or throws,
+     * window tables included.
+     */
+    public int allocFrame() {
         sel4.guard().check();
         int ref = freeRefCount > 0 ? freeRefs[freeRefCount - 1] : nextRef;
         if (freeRefCount == 0 && nextRef > limit) {
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit + " frames reached");
+            return refuse(AllocError.of(AllocErrorKind.OUT_OF_MEMORY, "frame table limit of " + limit
+                    + " frames reached"));
         }
         makeRoomFor(ref);
-        try (Undo undo = Undo.begin(sel4.guard(), "allocating frame table entry", ref)) {
-            Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
-            if (!frame.isOk()) {
-                return frame.asFailure();
+        try (UndoLog log = undo.begin("allocating frame table entry", ref, 2)) {
+            // The pool's free frame if it has one (no object built), else the vka's full path.
+            long cptr = vka.utspaceTryAllocFrameFromPool();
+            long cookie = VkaObject.POOL_COOKIE;
+            if (cptr < 0) {
+                Result<VkaObject> frame = VkaObjects.allocFrame(vka, 12);
+                if (!frame.isOk()) {
+                    return refuse(frame.error());
+                }
+                cptr = frame.value().cptr();
+                cookie = frame.value().cookie();
             }
-            undo.push(() -> VkaObjects.free(vka, frame.value()));
-            Result<List<PagingStructure>> mapped = PageMapper.map(sel4, tables, frame.value().cptr(), sosVSpace,
-                    windowAddress(ref), CapRights.READ_WRITE, VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
+            log.push(freeFrame, cptr, cookie);
+            Result<List<PagingStructure>> mapped = PageMapper.map(sel4, tables, cptr, sosVSpace, windowAddress(ref),
+                    CapRights.READ_WRITE, VmAttributes.DEFAULT | VmAttributes.EXECUTE_NEVER);
             if (!mapped.isOk()) {
-                return mapped.asFailure();
+                return refuse(mapped.error());
             }
-            undo.push(() -> {
-                Result<Void> unmapped = CapOps.check("Page_Unmap", sel4.pageUnmap(frame.value().cptr()));
-                releaseUnused(mapped.value());
-                return unmapped;
-            });
+            log.push(unmapFromWindow, cptr, 0, mapped.value());
             if (sosCpu.fill(windowAddress(ref), PAGE, (byte) 0) != PAGE) {
-                return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: "
-                        + sosCpu.failure());
+                return refuse(AllocError.of(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: "
+                        + sosCpu.failure()));
             }
-            record(ref, frame.value().cptr(), frame.value().cookie(), mapped.value());
-            undo.commit();
-            return Result.ok(ref);
+            record(ref, cptr, cookie, mapped.value());
+            log.commit();
+            return ref;
         }
+    }
+
+    /** Why the most recent {@link #allocFrame} returned {@link #NULL_FRAME}; meaningful only right after it did. */
+    public AllocError lastError() {
+        return lastError;
+    }
+
+    private int refuse(AllocError why) {
+        lastError = why;
+        return NULL_FRAME;
+    }
+
+    private Result<?> freeFrame(long cptr, long cookie) {
+        return VkaObjects.free(vka, new VkaObject(cptr, cookie, ObjectType.SMALL_PAGE, 12));
+    }
+
+    /** Takes a frame out of the window again, with the window tables its mapping made ({@code made}). */
+    @SuppressWarnings("unchecked")
+    private Result<?> unmapFromWindow(long cptr, Object made) {
+        Result<Void> unmapped = CapOps.check("Page_Unmap", sel4.pageUnmap(cptr));
+        releaseUnused((List<PagingStructure>) made);
+        return unmapped;
     }
 
     /**
@@ -171,8 +216,9 @@ public final class FrameTable {
     /** Takes {@code ref} into use (a critical section: no call out). */
     private void record(int ref, long cptr, long cookie, List<PagingStructure> madeTables) {
         try {
-            windowTables.addAll(madeTables);
+            // Almost always empty, and addAll would copy even an empty list into a new array.
             if (!madeTables.isEmpty()) {
+                windowTables.addAll(madeTables);
                 tablesMadeBy.put(ref, madeTables);
             }
             zeroedBytes += PAGE;

@@ -1,6 +1,5 @@
 package org.capbuddy.sos.process;
 
-import java.util.Optional;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.FaultReply;
@@ -37,16 +36,21 @@ public final class FaultHandler implements FaultReceiver {
 
     @Override
     public FaultReply onFault(long badge, VmFault fault) {
+        return onFault(badge, fault.ip(), fault.address(), fault.prefetch(), fault.fsr());
+    }
+
+    /** The fault as its message words: a fault that is fixed builds nothing here. */
+    @Override
+    public FaultReply onFault(long badge, long ip, long addr, boolean prefetch, int fsr) {
         Process p = processes.get(badge);
         if (p == null || p.state() != ProcessState.RUNNING) {
             return FaultReply.noReply("no running process has badge " + badge);
         }
-        AccessKind access = fault.accessKind();
-        long addr = fault.address();
+        AccessKind access = VmFault.accessKind(prefetch, fsr);
         Region region = p.addressSpace().find(addr);
-        Optional<String> refusal = refusal(region, access, fault, addr);
-        if (refusal.isPresent()) {
-            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal.get()));
+        String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
+        if (refusal != null) {
+            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal));
         }
         Result<Void> mapped = pages.map(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
@@ -57,21 +61,21 @@ public final class FaultHandler implements FaultReceiver {
         return FaultReply.RESUME;
     }
 
-    /** Why SOS refuses this access, if it does. */
-    private static Optional<String> refusal(Region region, AccessKind access, VmFault fault, long addr) {
+    /** Why SOS refuses this access, or null if it does not. */
+    private static String refusal(Region region, AccessKind access, boolean permissionFault, long addr) {
         if (region == null) {
-            return Optional.of(Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
-                    : "no region at this address");
+            return Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
+                    : "no region at this address";
         }
-        if (fault.isPermissionFault()) {
-            return Optional.of("the mapping's rights refuse a " + access.name().toLowerCase());
+        if (permissionFault) {
+            return "the mapping's rights refuse a " + access.name().toLowerCase();
         }
-        return Optional.ofNullable(switch (access) {
+        return switch (access) {
             case READ -> region.read() ? null : "region is not readable";
             case WRITE -> region.write() ? null : "write to a read-only " + region.kind().name().toLowerCase() + " region";
             case EXECUTE -> region.execute() ? null : "execute in a non-executable " + region.kind().name().toLowerCase()
                     + " region";
-        });
+        };
     }
 
     /** Kills the process and does not reply: the faulting access ends with the kill report as its reason. */

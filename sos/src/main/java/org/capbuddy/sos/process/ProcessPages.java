@@ -3,10 +3,9 @@ package org.capbuddy.sos.process;
 import java.util.List;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
-import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
-import org.capbuddy.libos.vka.Undo;
+import org.capbuddy.libos.vka.UndoLog;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -32,11 +31,17 @@ public final class ProcessPages {
     private final VkaTables tables;
     private long framesMapped;
     private long structuresCreated;
+    /** Undoes a failed {@link #map}; its steps are made once, here. */
+    private final UndoLog undo;
+    private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
+    private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
+    private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
 
     public ProcessPages(Vka vka, FrameTable frames) {
         this.vka = vka;
         this.frames = frames;
         this.tables = new VkaTables(vka);
+        this.undo = new UndoLog(vka.sel4().guard());
     }
 
     /**
@@ -44,37 +49,49 @@ public final class ProcessPages {
      * any page tables made in the shadow. Every step is undone if a later one fails or throws.
      */
     public Result<Void> map(Process p, long vaddr, Region region) {
-        try (Undo undo = Undo.begin(vka.sel4().guard(), "mapping a page for a process at", vaddr)) {
-            Result<Integer> ref = frames.alloc();
-            if (!ref.isOk()) {
-                return ref.asFailure();
+        try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
+            int ref = frames.allocFrame();
+            if (ref == FrameTable.NULL_FRAME) {
+                return Result.fail(frames.lastError());
             }
-            undo.push(() -> frames.undoAlloc(ref.value()));
+            log.push(undoFrame, ref, 0);
             Result<Long> slot = vka.cspaceAlloc();
             if (!slot.isOk()) {
                 return slot.asFailure();
             }
-            undo.push(() -> vka.cspaceFree(slot.value()));
+            long copySlot = slot.value();
+            log.push(freeSlot, copySlot, 0);
             // The copy carries only the region's rights, so that the cap itself cannot map a
             // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
             CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
-            CSpacePath copy = vka.cspaceMakePath(slot.value());
-            Result<Void> copied = CapOps.copy(vka.sel4(), copy, vka.cspaceMakePath(frames.frameCap(ref.value())),
-                    rights);
+            Result<Void> copied = CapOps.copy(vka.sel4(), vka.cspaceMakePath(copySlot),
+                    vka.cspaceMakePath(frames.frameCap(ref)), rights);
             if (!copied.isOk()) {
                 return copied;
             }
-            undo.push(() -> CapOps.delete(vka.sel4(), copy));
+            log.push(deleteCopy, copySlot, 0);
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot.value(), p.vspaceCptr(),
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
                     vaddr, rights, attributes);
             if (!mapped.isOk()) {
                 return mapped.asFailure();
             }
-            record(p, vaddr, new PageEntry(ref.value(), slot.value()), mapped.value());
-            undo.commit();
+            record(p, vaddr, new PageEntry(ref, copySlot), mapped.value());
+            log.commit();
             return Result.done();
         }
+    }
+
+    private Result<?> undoFrame(int ref) {
+        return frames.undoAlloc(ref);
+    }
+
+    private Result<?> freeSlot(long slot) {
+        return vka.cspaceFree(slot);
+    }
+
+    private Result<?> deleteCopy(long slot) {
+        return CapOps.delete(vka.sel4(), vka.cspaceMakePath(slot));
     }
 
     /** Writes the new page and tables into the shadow (a critical section: no call out). */

@@ -42,7 +42,9 @@ public final class ShadowPageTable {
 
     /** Records tables the mapping helper just created (coverBits 39, 30 or 21), in creation order. */
     public void recordStructures(List<PagingStructure> created) {
-        for (PagingStructure s : created) {
+        // By index: almost every list is empty, and an iterator would be built for it all the same.
+        for (int k = 0; k < created.size(); k++) {
+            PagingStructure s = created.get(k);
             int level = (39 - s.coverBits()) / 9 + 1;
             Node parent = root;
             for (int l = 0; l < level - 1; l++) {

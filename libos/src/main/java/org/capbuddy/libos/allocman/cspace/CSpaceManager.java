@@ -20,6 +20,15 @@ public interface CSpaceManager {
     CSpacePath makePath(long cptr);
 
     /**
+     * The CNode that addresses every slot of this manager for CNode invocations: the
+     * {@code root()} of each {@link #makePath} path.
+     */
+    long root();
+
+    /** The depth that addresses every slot of this manager: the {@code capDepth()} of each {@link #makePath} path. */
+    int depth();
+
+    /**
      * 2^numBits consecutive slots in one CNode, starting at a multiple of 2^numBits; the path
      * names the first, with {@code window} = 2^numBits. Consecutive cptrs name consecutive slots.
      */

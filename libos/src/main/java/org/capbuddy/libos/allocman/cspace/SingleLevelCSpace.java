@@ -87,6 +87,16 @@ public final class SingleLevelCSpace implements CSpaceManager {
     }
 
     @Override
+    public long root() {
+        return config.root();
+    }
+
+    @Override
+    public int depth() {
+        return config.depth();
+    }
+
+    @Override
     public Result<CSpacePath> allocContiguous(ManagerContext ctx, int numBits) {
         String problem = runProblem(numBits);
         if (problem != null) {

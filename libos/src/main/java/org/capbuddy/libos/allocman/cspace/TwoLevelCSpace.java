@@ -191,7 +191,18 @@ public final class TwoLevelCSpace implements CSpaceManager {
     @Override
     public CSpacePath makePath(long cptr) {
         long l1 = cptr >>> l2Bits;
-        return new CSpacePath(config.root(), cptr, 64, l1, config.l1Depth(), cptr & l2Mask, 1);
+        return new CSpacePath(config.root(), cptr, depth(), l1, config.l1Depth(), cptr & l2Mask, 1);
+    }
+
+    @Override
+    public long root() {
+        return config.root();
+    }
+
+    /** A cptr names its slot through both levels: the full word. */
+    @Override
+    public int depth() {
+        return 64;
     }
 
     /** The path of root slot {@code l1} itself, where its L2 CNode is retyped. */
