@@ -55,7 +55,7 @@ final class FrameInvocations {
                 frameSlot.updateCap(frame.unmapped());
                 yield InvocationResult.ok();
             }
-            case ARM_PAGE_GET_ADDRESS -> frame.frame().addressReply();
+            case ARM_PAGE_GET_ADDRESS -> k.addressReplies().of(frame.frame().paddr());
             case ARM_PAGE_CLEAN_DATA, ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA,
                  ARM_PAGE_UNIFY_INSTRUCTION -> flush(k, label, frame, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
