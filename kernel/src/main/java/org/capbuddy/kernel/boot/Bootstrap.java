@@ -15,7 +15,6 @@ import org.capbuddy.kernel.object.AsidPool;
 import org.capbuddy.kernel.object.CNode;
 import org.capbuddy.kernel.object.Frame;
 import org.capbuddy.kernel.object.PageTable;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.object.ThreadState;
 import org.capbuddy.kernel.object.VSpace;
@@ -182,7 +181,7 @@ public final class Bootstrap {
                     break;
                 }
                 PageTable pt = new PageTable(take(12));
-                slot.table().setEntry(slot.index(), new Pte.Table(pt));
+                slot.table().mapTable(slot.index(), pt);
                 pt.installedIn(slot.table(), slot.index());
                 created.add(new Cap.PageTableCap(pt, true, 1, va & ~((1L << slot.bitsLeft()) - 1)));
             }
@@ -192,6 +191,6 @@ public final class Bootstrap {
 
     private static void map(VSpace vspace, Frame frame, long vaddr, boolean executeNever) {
         PtSlot slot = PageTableWalker.lookup(vspace, vaddr);
-        slot.table().setEntry(slot.index(), new Pte.Page(frame, VmRights.READ_WRITE, executeNever, true));
+        slot.table().mapPage(slot.index(), frame, VmRights.READ_WRITE, executeNever, true);
     }
 }

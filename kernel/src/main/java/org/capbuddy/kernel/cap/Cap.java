@@ -55,24 +55,111 @@ public sealed interface Cap {
         }
     }
 
-    /** A frame; {@code mappedAsid} is 0 while the cap has no mapping. */
-    record FrameCap(Frame frame, VmRights rights, int mappedAsid, long mappedVaddr) implements Cap {
+    /**
+     * A frame cap; {@code mappedAsid} is 0 while the cap has no mapping.
+     *
+     * <p>A value with the accessors of a record {@code (frame, rights, mappedAsid, mappedVaddr)},
+     * stored as seL4 stores its {@code cap_frame_cap}: the mapping and rights packed in one word
+     * beside the frame, so a cap is 24 host bytes instead of 32 (an SOS-style system keeps two
+     * per mapped frame). The mapped address is frame aligned and below 2^48, and an ASID has 16
+     * bits, as in seL4's cap; the constructor refuses anything else.
+     *
+     * <pre>
+     * word:
+     *   63           48 47                          12 11          2 1      0
+     *  +---------------+------------------------------+-------------+--------+
+     *  |  mapped ASID  |  mapped vaddr, bits 47..12   |   unused    | rights |
+     *  +---------------+------------------------------+-------------+--------+
+     *   rights: {@link VmRights} ordinal (0 KernelOnly, 1 ReadOnly, 2 ReadWrite)
+     * </pre>
+     */
+    final class FrameCap implements Cap {
+        private static final int ASID_SHIFT = 48;
+        private static final long VADDR_MASK = 0x0000_FFFF_FFFF_F000L;
+        private static final long RIGHTS_MASK = 0x3L;
+        private static final int MAX_ASID = 0xFFFF;
+
+        private final Frame frame;
+        private final long word;
+
+        public FrameCap(Frame frame, VmRights rights, int mappedAsid, long mappedVaddr) {
+            this(frame, pack(rights, mappedAsid, mappedVaddr));
+        }
+
+        private FrameCap(Frame frame, long word) {
+            this.frame = frame;
+            this.word = word;
+        }
+
+        private static long pack(VmRights rights, int asid, long vaddr) {
+            if (asid < 0 || asid > MAX_ASID) {
+                throw new IllegalArgumentException("a frame cap's ASID has 16 bits: " + asid);
+            }
+            if ((vaddr & ~VADDR_MASK) != 0) {
+                throw new IllegalArgumentException("a frame cap's mapped address must be 4 KiB aligned below 2^48: 0x"
+                        + Long.toHexString(vaddr));
+            }
+            return (long) asid << ASID_SHIFT | vaddr | rights.ordinal();
+        }
+
+        public Frame frame() {
+            return frame;
+        }
+
+        public VmRights rights() {
+            return switch ((int) (word & RIGHTS_MASK)) {
+                case 0 -> VmRights.KERNEL_ONLY;
+                case 1 -> VmRights.READ_ONLY;
+                default -> VmRights.READ_WRITE;
+            };
+        }
+
+        public int mappedAsid() {
+            return (int) (word >>> ASID_SHIFT);
+        }
+
+        public long mappedVaddr() {
+            return word & VADDR_MASK;
+        }
+
         @Override
         public Frame object() {
             return frame;
         }
 
         public boolean isMapped() {
-            return mappedAsid != 0;
+            return mappedAsid() != 0;
         }
 
         public FrameCap mappedAt(int asid, long vaddr) {
-            return new FrameCap(frame, rights, asid, vaddr);
+            return new FrameCap(frame, pack(rights(), asid, vaddr));
+        }
+
+        /** This cap with other rights and the same mapping. */
+        public FrameCap withRights(VmRights rights) {
+            return new FrameCap(frame, (word & ~RIGHTS_MASK) | rights.ordinal());
         }
 
         /** This cap without its mapping (the cap itself when it has none: caps are values). */
         public FrameCap unmapped() {
-            return isMapped() || mappedVaddr != 0 ? new FrameCap(frame, rights, 0, 0) : this;
+            return (word & ~RIGHTS_MASK) != 0 ? new FrameCap(frame, word & RIGHTS_MASK) : this;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FrameCap other && other.frame == frame && other.word == word;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * System.identityHashCode(frame) + Long.hashCode(word);
+        }
+
+        /** As a record of (frame, rights, mappedAsid, mappedVaddr) would print. */
+        @Override
+        public String toString() {
+            return "FrameCap[frame=" + frame + ", rights=" + rights() + ", mappedAsid=" + mappedAsid()
+                    + ", mappedVaddr=" + mappedVaddr() + "]";
         }
     }
 

@@ -66,17 +66,17 @@ public final class CapRelations {
 
     /** seL4's {@code isMDBParentOf}: would {@code child}, following {@code parent}, be its child? */
     public static boolean isParentOf(Slot parent, Slot child) {
-        if (!parent.revocable || parent.cap == null || child.cap == null) {
+        if (!parent.isRevocable() || parent.cap == null || child.cap == null) {
             return false;
         }
         if (!sameRegionAs(parent.cap, child.cap)) {
             return false;
         }
         if (parent.cap instanceof Cap.EndpointCap p && child.cap instanceof Cap.EndpointCap c) {
-            return p.badge() == 0 || (p.badge() == c.badge() && !child.firstBadged);
+            return p.badge() == 0 || (p.badge() == c.badge() && !child.isFirstBadged());
         }
         if (parent.cap instanceof Cap.NotificationCap p && child.cap instanceof Cap.NotificationCap c) {
-            return p.badge() == 0 || (p.badge() == c.badge() && !child.firstBadged);
+            return p.badge() == 0 || (p.badge() == c.badge() && !child.isFirstBadged());
         }
         return true;
     }

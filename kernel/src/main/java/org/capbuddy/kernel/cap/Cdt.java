@@ -14,7 +14,10 @@ import java.util.List;
  * in the list if and only if it holds a cap; a sentinel heads the list.
  */
 public final class Cdt {
-    private final Slot sentinel = new Slot(null, -1);
+    /** The group of the slot that {@link #swap} parks a cap in (immutable, so shared). */
+    private static final SlotGroup PARKING = new SlotGroup(null, -2);
+
+    private final Slot sentinel = new Slot(new SlotGroup(null, -1), 0);
     private Slot tail = sentinel;
     private long size;
 
@@ -22,8 +25,7 @@ public final class Cdt {
     public void insertRoot(Slot slot, Cap cap) {
         requireEmpty(slot);
         slot.cap = cap;
-        slot.revocable = true;
-        slot.firstBadged = true;
+        slot.setFlags(true, true);
         linkAfter(tail, slot);
     }
 
@@ -34,8 +36,7 @@ public final class Cdt {
     public void insertNew(Slot parent, Slot slot, Cap cap) {
         requireEmpty(slot);
         slot.cap = cap;
-        slot.revocable = true;
-        slot.firstBadged = true;
+        slot.setFlags(true, true);
         linkAfter(parent, slot);
     }
 
@@ -52,8 +53,7 @@ public final class Cdt {
             source.cap = s.withFreeIndex(s.maxFreeIndex());
         }
         dest.cap = cap;
-        dest.revocable = revocable;
-        dest.firstBadged = revocable;
+        dest.setFlags(revocable, revocable);
         linkAfter(source, dest);
     }
 
@@ -61,8 +61,7 @@ public final class Cdt {
     public void move(Slot from, Slot dest, Cap newCap) {
         requireEmpty(dest);
         dest.cap = newCap;
-        dest.revocable = from.revocable;
-        dest.firstBadged = from.firstBadged;
+        dest.setFlags(from.isRevocable(), from.isFirstBadged());
         dest.prev = from.prev;
         dest.next = from.next;
         if (dest.prev != null) {
@@ -77,8 +76,7 @@ public final class Cdt {
         from.cap = null;
         from.prev = null;
         from.next = null;
-        from.revocable = false;
-        from.firstBadged = false;
+        from.setFlags(false, false);
     }
 
     /**
@@ -90,7 +88,7 @@ public final class Cdt {
         if (a.cap == null || b.cap == null) {
             throw new IllegalStateException("swap needs two caps");
         }
-        Slot parking = new Slot(null, -2);
+        Slot parking = new Slot(PARKING, 0);
         move(a, parking, capForB);
         move(b, a, capForA);
         move(parking, b, capForB);
@@ -104,7 +102,9 @@ public final class Cdt {
         Slot prev = slot.prev;
         Slot next = slot.next;
         if (next != null) {
-            next.firstBadged = next.firstBadged || slot.firstBadged;
+            if (slot.isFirstBadged()) {
+                next.setFirstBadged(true);
+            }
             next.prev = prev;
         } else {
             tail = prev;
@@ -113,8 +113,7 @@ public final class Cdt {
         slot.cap = null;
         slot.prev = null;
         slot.next = null;
-        slot.revocable = false;
-        slot.firstBadged = false;
+        slot.setFlags(false, false);
         size--;
     }
 

@@ -8,29 +8,52 @@ import org.capbuddy.kernel.object.KernelObject;
  * slot's children are the entries that follow it while it is their parent (see
  * {@code CapRelations#isParentOf}). {@code revocable} marks an "original" cap; {@code firstBadged}
  * marks the first cap of a badge.
+ *
+ * <p>A slot is 32 host bytes, as a {@code cte_t} is 32 bytes: besides the cap and the two links it
+ * keeps its {@link SlotGroup} (owner and the index of its run's first slot, shared with the
+ * other slots of its CNode chunk) and one word with its offset in that run and the two MDB flags:
+ *
+ * <pre>
+ * word:
+ *    31            30           29                               0
+ *  +--------------+-----------+----------------------------------+
+ *  | first badged | revocable |  offset from the group's first   |
+ *  +--------------+-----------+----------------------------------+
+ * </pre>
  */
 public final class Slot {
-    private final KernelObject owner;
-    private final long index;
+    private static final int OFFSET_MASK = (1 << 30) - 1;
+    private static final int REVOCABLE = 1 << 30;
+    private static final int FIRST_BADGED = 1 << 31;
+
+    private final SlotGroup group;
+    private int word;
 
     Cap cap;
     Slot prev;
     Slot next;
-    boolean revocable;
-    boolean firstBadged;
 
+    /** The slot at {@code offset} (0 &le; offset &lt; 2^30) in {@code group}'s run. */
+    public Slot(SlotGroup group, int offset) {
+        if (offset < 0 || offset > OFFSET_MASK) {
+            throw new IllegalArgumentException("slot offset in its group must be 0.." + OFFSET_MASK + ": " + offset);
+        }
+        this.group = group;
+        this.word = offset;
+    }
+
+    /** A slot alone in its group (the CDT's sentinels; tests). */
     public Slot(KernelObject owner, long index) {
-        this.owner = owner;
-        this.index = index;
+        this(new SlotGroup(owner, index), 0);
     }
 
     /** The CNode or TCB this slot belongs to (null for the list's sentinel). */
     public KernelObject owner() {
-        return owner;
+        return group.owner();
     }
 
     public long index() {
-        return index;
+        return group.firstIndex() + (word & OFFSET_MASK);
     }
 
     public Cap cap() {
@@ -50,11 +73,20 @@ public final class Slot {
     }
 
     public boolean isRevocable() {
-        return revocable;
+        return (word & REVOCABLE) != 0;
     }
 
     public boolean isFirstBadged() {
-        return firstBadged;
+        return (word & FIRST_BADGED) != 0;
+    }
+
+    /** Sets both MDB flags (the CDT's writes). */
+    void setFlags(boolean revocable, boolean firstBadged) {
+        word = (word & OFFSET_MASK) | (revocable ? REVOCABLE : 0) | (firstBadged ? FIRST_BADGED : 0);
+    }
+
+    void setFirstBadged(boolean firstBadged) {
+        word = firstBadged ? word | FIRST_BADGED : word & ~FIRST_BADGED;
     }
 
     /**
@@ -70,6 +102,7 @@ public final class Slot {
 
     @Override
     public String toString() {
-        return (owner == null ? "sentinel" : owner + "[" + index + "]") + "=" + cap;
+        KernelObject owner = owner();
+        return (owner == null ? "sentinel" : owner + "[" + index() + "]") + "=" + cap;
     }
 }

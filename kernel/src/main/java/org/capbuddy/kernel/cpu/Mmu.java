@@ -1,7 +1,8 @@
 package org.capbuddy.kernel.cpu;
 
 import org.capbuddy.kernel.api.VmRights;
-import org.capbuddy.kernel.object.Pte;
+import org.capbuddy.kernel.object.Frame;
+import org.capbuddy.kernel.object.PageTable;
 import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.vm.PageTableWalker;
@@ -39,34 +40,36 @@ public final class Mmu {
         TranslationTable table = vspace;
         int bitsLeft = PageTableWalker.ROOT_BITS_LEFT;
         while (true) {
-            Pte pte = table.entry(PageTableWalker.index(vaddr, bitsLeft));
+            int index = PageTableWalker.index(vaddr, bitsLeft);
+            Object target = table.target(index);
             int level = PageTableWalker.level(bitsLeft);
-            if (pte == null) {
+            if (target == null) {
                 return Walk.fault(false, level);
             }
-            if (pte instanceof Pte.Table next) {
+            if (target instanceof PageTable next) {
                 if (bitsLeft == PageTableWalker.PAGE_BITS) {
                     return Walk.fault(false, level);
                 }
-                table = next.table();
+                table = next;
                 bitsLeft -= TranslationTable.INDEX_BITS;
                 continue;
             }
-            Pte.Page page = (Pte.Page) pte;
-            if (!permits(page, kind)) {
+            Frame frame = (Frame) target;
+            int attrs = table.attributes(index);
+            VmRights rights = TranslationTable.rights(attrs);
+            if (!permits(rights, attrs, kind)) {
                 return Walk.fault(true, level);
             }
             long offsetMask = (1L << bitsLeft) - 1;
-            return Walk.translated(page.frame().paddr() + (vaddr & offsetMask), bitsLeft,
-                    page.rights() == VmRights.READ_WRITE);
+            return Walk.translated(frame.paddr() + (vaddr & offsetMask), bitsLeft, rights == VmRights.READ_WRITE);
         }
     }
 
-    private static boolean permits(Pte.Page page, AccessKind kind) {
+    private static boolean permits(VmRights rights, int attrs, AccessKind kind) {
         return switch (kind) {
-            case READ -> page.rights() != VmRights.KERNEL_ONLY;
-            case WRITE -> page.rights() == VmRights.READ_WRITE;
-            case EXECUTE -> page.rights() != VmRights.KERNEL_ONLY && !page.executeNever();
+            case READ -> rights != VmRights.KERNEL_ONLY;
+            case WRITE -> rights == VmRights.READ_WRITE;
+            case EXECUTE -> rights != VmRights.KERNEL_ONLY && !TranslationTable.executeNever(attrs);
         };
     }
 }

@@ -19,7 +19,6 @@ import org.capbuddy.kernel.object.CNode;
 import org.capbuddy.kernel.object.Frame;
 import org.capbuddy.kernel.object.KernelObject;
 import org.capbuddy.kernel.object.PageTable;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
@@ -226,23 +225,22 @@ public final class InvariantChecker {
             return;
         }
         for (int i = 0; i < TranslationTable.ENTRIES; i++) {
-            Pte pte = table.entry(i);
-            if (pte == null) {
+            Object target = table.target(i);
+            if (target == null) {
                 continue;
             }
             long va = base | ((long) i << bitsLeft);
-            if (pte instanceof Pte.Page page) {
-                if (!page.frame().isLive()) {
-                    fail("PTE at 0x" + Long.toHexString(va) + " (ASID " + asid + ") maps destroyed " + page.frame());
-                } else if (!recorded.contains(new MappingKey(asid, va, page.frame()))) {
-                    fail("PTE at 0x" + Long.toHexString(va) + " (ASID " + asid + ") maps " + page.frame()
+            if (target instanceof Frame frame) {
+                if (!frame.isLive()) {
+                    fail("PTE at 0x" + Long.toHexString(va) + " (ASID " + asid + ") maps destroyed " + frame);
+                } else if (!recorded.contains(new MappingKey(asid, va, frame))) {
+                    fail("PTE at 0x" + Long.toHexString(va) + " (ASID " + asid + ") maps " + frame
                             + " but no frame cap records that mapping");
                 }
-                if (page.frame().sizeBits() != bitsLeft) {
+                if (frame.sizeBits() != bitsLeft) {
                     fail("PTE at 0x" + Long.toHexString(va) + " maps a frame of the wrong size");
                 }
-            } else if (pte instanceof Pte.Table next) {
-                PageTable pt = next.table();
+            } else if (target instanceof PageTable pt) {
                 if (pt.parent() != table || pt.parentIndex() != i) {
                     fail(pt + " is installed under " + table + "[" + i + "] but records another parent");
                 }

@@ -9,7 +9,6 @@ import org.capbuddy.kernel.object.CNode;
 import org.capbuddy.kernel.object.Endpoint;
 import org.capbuddy.kernel.object.KernelObject;
 import org.capbuddy.kernel.object.PageTable;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.object.ThreadState;
 import org.capbuddy.kernel.object.TranslationTable;
@@ -103,8 +102,8 @@ public final class CapDeleter {
     /** Removes a page table from the table it is installed in, if it still is there. */
     static void detach(PageTable table) {
         TranslationTable parent = table.parent();
-        if (parent != null && parent.entry(table.parentIndex()) instanceof Pte.Table t && t.table() == table) {
-            parent.setEntry(table.parentIndex(), null);
+        if (parent != null && parent.target(table.parentIndex()) == table) {
+            parent.clearEntry(table.parentIndex());
             VSpace root = rootOf(parent);
             if (root != null) {
                 root.translationsChanged();
@@ -152,7 +151,7 @@ public final class CapDeleter {
     /** True when {@code slot} of {@code table} maps {@code frame} at a level of its size. */
     static boolean mapsFrame(PtSlot slot, org.capbuddy.kernel.object.Frame frame) {
         return slot.bitsLeft() == frame.sizeBits()
-                && slot.table().entry(slot.index()) instanceof Pte.Page p && p.frame() == frame;
+                && slot.table().target(slot.index()) == frame;
     }
 
     static PtSlot lookup(KernelState k, VSpace vspace, long vaddr) {

@@ -57,7 +57,7 @@ final class CapDerivation {
         }
         if (cap instanceof Cap.FrameCap f) {
             VmRights masked = f.rights().mask(rights);
-            return masked == f.rights() ? f : new Cap.FrameCap(f.frame(), masked, f.mappedAsid(), f.mappedVaddr());
+            return masked == f.rights() ? f : f.withRights(masked);
         }
         return cap;
     }

@@ -11,7 +11,6 @@ import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.vm.PageTableWalker;
@@ -56,7 +55,7 @@ final class FrameInvocations {
                 frameSlot.updateCap(frame.unmapped());
                 yield InvocationResult.ok();
             }
-            case ARM_PAGE_GET_ADDRESS -> frame.frame().addressReply();
+            case ARM_PAGE_GET_ADDRESS -> k.addressReplies().of(frame.frame().paddr());
             case ARM_PAGE_CLEAN_DATA, ARM_PAGE_INVALIDATE_DATA, ARM_PAGE_CLEAN_INVALIDATE_DATA,
                  ARM_PAGE_UNIFY_INSTRUCTION -> flush(k, label, frame, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
@@ -97,10 +96,10 @@ final class FrameInvocations {
         if (slot.bitsLeft() != frame.frame().sizeBits()) {
             return MISSING_STRUCTURE.get(PageTableWalker.level(slot.bitsLeft()));
         }
-        Pte old = slot.table().entry(slot.index());
-        slot.table().setEntry(slot.index(), new Pte.Page(frame.frame(), frame.rights().mask(rights),
-                (attributes & VmAttributes.EXECUTE_NEVER) != 0, (attributes & VmAttributes.PAGE_CACHEABLE) != 0));
-        if (old != null) {
+        boolean replaced = slot.table().isValid(slot.index());
+        slot.table().mapPage(slot.index(), frame.frame(), frame.rights().mask(rights),
+                (attributes & VmAttributes.EXECUTE_NEVER) != 0, (attributes & VmAttributes.PAGE_CACHEABLE) != 0);
+        if (replaced) {
             root.vspace().translationsChanged();
         }
         frameSlot.updateCap(frame.mappedAt(asid, vaddr));
@@ -147,7 +146,7 @@ final class FrameInvocations {
 
     /** True when the entry is a page mapping that user level may read and write. */
     static boolean isReadWrite(PtSlot slot) {
-        return slot.table().entry(slot.index()) instanceof Pte.Page page && page.rights() == VmRights.READ_WRITE;
+        return slot.table().frameAt(slot.index()) != null && slot.table().rightsAt(slot.index()) == VmRights.READ_WRITE;
     }
 
     /**
@@ -164,7 +163,7 @@ final class FrameInvocations {
         }
         PtSlot slot = CapDeleter.lookup(k, vspace, frame.mappedVaddr());
         if (CapDeleter.mapsFrame(slot, frame.frame())) {
-            slot.table().setEntry(slot.index(), null);
+            slot.table().clearEntry(slot.index());
             vspace.translationsChanged();
         }
     }

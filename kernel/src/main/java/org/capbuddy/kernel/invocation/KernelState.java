@@ -22,6 +22,7 @@ public final class KernelState {
     private final FailureInjector failures = new FailureInjector();
     private final InterruptionInjector interruptions = new InterruptionInjector();
     private final MachineGuard guard = new MachineGuard();
+    private final AddressReplies addressReplies = new AddressReplies();
 
     public KernelState(PhysicalMemory memory, int retypeFanOutLimit) {
         this.memory = memory;
@@ -67,5 +68,10 @@ public final class KernelState {
 
     public CapDeleter deleter() {
         return deleter;
+    }
+
+    /** Page_GetAddress's replies for recently asked addresses, so asking again builds nothing. */
+    AddressReplies addressReplies() {
+        return addressReplies;
     }
 }

@@ -6,7 +6,6 @@ import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.object.PageTable;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.vm.PageTableWalker;
 import org.capbuddy.kernel.vm.PtSlot;
@@ -63,11 +62,11 @@ final class PageTableInvocations {
             return badAsid;
         }
         PtSlot slot = CapDeleter.lookup(k, root.vspace(), vaddr);
-        if (slot.bitsLeft() == PageTableWalker.PAGE_BITS || slot.table().entry(slot.index()) != null) {
+        if (slot.bitsLeft() == PageTableWalker.PAGE_BITS || slot.table().isValid(slot.index())) {
             return InvocationResult.error(Sel4Error.DELETE_FIRST);
         }
         PageTable table = cap.table();
-        slot.table().setEntry(slot.index(), new Pte.Table(table));
+        slot.table().mapTable(slot.index(), table);
         table.installedIn(slot.table(), slot.index());
         long base = vaddr & ~((1L << slot.bitsLeft()) - 1);
         ptSlot.updateCap(new Cap.PageTableCap(table, true, root.asid(), base));

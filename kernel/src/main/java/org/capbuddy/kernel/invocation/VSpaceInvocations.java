@@ -4,7 +4,6 @@ import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
-import org.capbuddy.kernel.object.Pte;
 import org.capbuddy.kernel.vm.PageTableWalker;
 import org.capbuddy.kernel.vm.PtSlot;
 
@@ -54,7 +53,7 @@ final class VSpaceInvocations {
             return badAsid;
         }
         PtSlot slot = CapDeleter.lookup(k, cap.vspace(), start);
-        if (!(slot.table().entry(slot.index()) instanceof Pte.Page)) {
+        if (slot.table().frameAt(slot.index()) == null) {
             return InvocationResult.ok();
         }
         long pageMask = (1L << slot.bitsLeft()) - 1;

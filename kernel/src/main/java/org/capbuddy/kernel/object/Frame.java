@@ -1,12 +1,14 @@
 package org.capbuddy.kernel.object;
 
-import org.capbuddy.kernel.api.InvocationResult;
-
-/** A frame of 4 KiB, 2 MiB or 1 GiB (SmallPage, LargePage, HugePage), RAM or device memory. */
+/**
+ * A frame of 4 KiB, 2 MiB or 1 GiB (SmallPage, LargePage, HugePage), RAM or device memory. In
+ * seL4 a frame is nothing but its memory; the model keeps one small object per frame (24 host
+ * bytes) because caps and mappings name it by identity and deletion marks it dead. Nothing else
+ * is kept per frame: Page_GetAddress's replies are cached per kernel
+ * ({@code AddressReplies}), not here.
+ */
 public final class Frame extends KernelObject {
     private final boolean device;
-    /** Page_GetAddress's reply, made on first use: the address never changes, and replies are immutable. */
-    private InvocationResult addressReply;
 
     public Frame(long paddr, int sizeBits, boolean device) {
         super(paddr, sizeBits);
@@ -15,14 +17,6 @@ public final class Frame extends KernelObject {
 
     public boolean isDevice() {
         return device;
-    }
-
-    /** The successful reply to {@code seL4_ARM_Page_GetAddress}: MR0 is the physical address. */
-    public InvocationResult addressReply() {
-        if (addressReply == null) {
-            addressReply = InvocationResult.ok(paddr());
-        }
-        return addressReply;
     }
 
     @Override

@@ -7,12 +7,19 @@ package org.capbuddy.kernel.object;
  */
 public abstract class KernelObject {
     private final long paddr;
-    private final int sizeBits;
+    /**
+     * A byte, not an int: with the liveness flag (and a subclass's flag, a Frame's device bit) it
+     * fits the four bytes after the object header, so a Frame is 24 host bytes, not 32.
+     */
+    private final byte sizeBits;
     private boolean live = true;
 
     protected KernelObject(long paddr, int sizeBits) {
+        if (sizeBits < 0 || sizeBits > 63) {
+            throw new IllegalArgumentException("object size bits must be 0..63, got " + sizeBits);
+        }
         this.paddr = paddr;
-        this.sizeBits = sizeBits;
+        this.sizeBits = (byte) sizeBits;
     }
 
     public final long paddr() {

@@ -3,8 +3,10 @@ package org.capbuddy.kernel.object;
 import org.capbuddy.kernel.api.VmRights;
 
 /**
- * A valid entry of an AArch64 translation table: either a table entry pointing to the next
- * level, or a page/block entry mapping a frame with its rights and attributes.
+ * A valid entry of an AArch64 translation table as a value: either a table entry pointing to the
+ * next level, or a page/block entry mapping a frame with its rights and attributes. Tables do not
+ * store these (see {@link TranslationTable}'s packed entries); {@link TranslationTable#entry}
+ * makes one on demand for callers that read a table entry by entry, such as audits and tests.
  */
 public sealed interface Pte {
 

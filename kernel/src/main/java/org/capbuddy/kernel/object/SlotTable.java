@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.cap.SlotGroup;
 
 /**
  * The host storage behind a CNode's 2^radix slots, found by array indexing alone (no hashing, no
@@ -25,6 +26,10 @@ import org.capbuddy.kernel.cap.Slot;
  * CNode) one page of chunks; above that the top directory has 2^(radix-26) pages. The top
  * directory is made with the table: for the largest radix a Retype can ask for it has 2^16
  * entries.
+ *
+ * <p>Each chunk has one {@link SlotGroup} (the owner and the chunk's first index) that its slots
+ * share, kept beside the chunk in an array of the page's shape, so that a slot stores only its
+ * offset in the chunk; lookups never read it.
  */
 final class SlotTable {
     static final int CHUNK_BITS = 12;
@@ -41,6 +46,8 @@ final class SlotTable {
     private final int chunkLength;
     private final int pageLength;
     private final Slot[][][] pages;
+    /** The group of each chunk, at the chunk's position: groups[p][c] belongs to pages[p][c]. */
+    private final SlotGroup[][] groups;
     private long chunkCount;
 
     SlotTable(KernelObject owner, int radix) {
@@ -52,6 +59,7 @@ final class SlotTable {
         this.chunkLength = 1 << Math.min(radix, CHUNK_BITS);
         this.pageLength = 1 << Math.min(Math.max(radix - CHUNK_BITS, 0), PAGE_BITS);
         this.pages = new Slot[1 << Math.max(radix - PAGE_SHIFT, 0)][][];
+        this.groups = new SlotGroup[pages.length][];
     }
 
     /** The slot at {@code index}, created empty (with its chunk) on first touch. */
@@ -61,7 +69,7 @@ final class SlotTable {
         int offset = (int) index & CHUNK_MASK;
         Slot s = chunk[offset];
         if (s == null) {
-            s = new Slot(owner, index);
+            s = new Slot(groups[(int) (index >>> PAGE_SHIFT)][(int) (index >>> CHUNK_BITS) & PAGE_MASK], offset);
             chunk[offset] = s;
         }
         return s;
@@ -111,11 +119,13 @@ final class SlotTable {
         if (page == null) {
             page = new Slot[pageLength][];
             pages[p] = page;
+            groups[p] = new SlotGroup[pageLength];
         }
         int c = (int) (index >>> CHUNK_BITS) & PAGE_MASK;
         Slot[] chunk = page[c];
         if (chunk == null) {
             chunk = new Slot[chunkLength];
+            groups[p][c] = new SlotGroup(owner, index & ~(long) CHUNK_MASK);
             page[c] = chunk;
             chunkCount++;
         }

@@ -1,6 +1,7 @@
 package org.capbuddy.kernel.object;
 
 import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.cap.SlotGroup;
 
 /**
  * A thread control block. Like seL4's, it holds two capability slots of its own, the CSpace root
@@ -9,14 +10,18 @@ import org.capbuddy.kernel.cap.Slot;
  * counter.
  */
 public final class Tcb extends KernelObject {
-    private final Slot cspaceRoot = new Slot(this, 0);
-    private final Slot vspaceRoot = new Slot(this, 1);
+    private final Slot cspaceRoot;
+    private final Slot vspaceRoot;
     private long faultEndpoint;
     private ThreadState state = ThreadState.INACTIVE;
     private long pc;
 
     public Tcb(long paddr, int sizeBits) {
         super(paddr, sizeBits);
+        // One group for both slots: its owner is this TCB, and they are slots 0 and 1.
+        SlotGroup slots = new SlotGroup(this, 0);
+        cspaceRoot = new Slot(slots, 0);
+        vspaceRoot = new Slot(slots, 1);
     }
 
     public Slot cspaceRootSlot() {

@@ -1,6 +1,6 @@
 package org.capbuddy.kernel.vm;
 
-import org.capbuddy.kernel.object.Pte;
+import org.capbuddy.kernel.object.PageTable;
 import org.capbuddy.kernel.object.TranslationTable;
 import org.capbuddy.kernel.object.VSpace;
 
@@ -21,8 +21,8 @@ public final class PageTableWalker {
         TranslationTable table = vspace;
         int bitsLeft = ROOT_BITS_LEFT;
         int index = index(vaddr, bitsLeft);
-        while (bitsLeft > PAGE_BITS && table.entry(index) instanceof Pte.Table next) {
-            table = next.table();
+        while (bitsLeft > PAGE_BITS && table.target(index) instanceof PageTable next) {
+            table = next;
             bitsLeft -= TranslationTable.INDEX_BITS;
             index = index(vaddr, bitsLeft);
         }

@@ -1,0 +1,100 @@
+package org.capbuddy.kernel.cap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.capbuddy.kernel.object.CNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A seeded differential test of {@link Slot}'s packed word (offset in its group and the two MDB
+ * flags) against plain fields: random flag writes on slots at random offsets of groups whose
+ * first index reaches the largest CNode's (2^42), checking the index, the owner and both flags
+ * after each.
+ *
+ * <p>Seeds 1..4 plus one time-based seed run by default, each printed; re-run one with
+ * {@code -Dkernel.slot.seed=N}.
+ */
+class SlotWordDifferentialTest {
+    private static final int STEPS = 50_000;
+    private static final int OFFSETS = 1 << 30;
+
+    static LongStream seeds() {
+        String fixed = System.getProperty("kernel.slot.seed");
+        if (fixed != null) {
+            return LongStream.of(Long.parseLong(fixed));
+        }
+        return LongStream.concat(LongStream.rangeClosed(1, 4), LongStream.of(System.nanoTime()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void thePackedWordAgreesWithFields(long seed) {
+        System.out.println("SlotWordDifferentialTest seed " + seed + " (re-run with -Dkernel.slot.seed=" + seed + ")");
+        int step = 0;
+        try {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            CNode owner = new CNode(0x10_0000, 4);
+            int n = 16;
+            Slot[] slots = new Slot[n];
+            long[] indexes = new long[n];
+            boolean[] revocable = new boolean[n];
+            boolean[] firstBadged = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                long first = rnd.nextBoolean() ? rnd.nextLong(1L << 42) & ~0xFFFL : 0;
+                int offset = switch (rnd.nextInt(3)) {
+                    case 0 -> 0;
+                    case 1 -> OFFSETS - 1;
+                    default -> rnd.nextInt(OFFSETS);
+                };
+                slots[i] = new Slot(new SlotGroup(owner, first), offset);
+                indexes[i] = first + offset;
+            }
+            for (step = 0; step < STEPS; step++) {
+                int i = rnd.nextInt(n);
+                if (rnd.nextInt(3) == 0) {
+                    boolean b = rnd.nextBoolean();
+                    slots[i].setFirstBadged(b);
+                    firstBadged[i] = b;
+                } else {
+                    boolean r = rnd.nextBoolean();
+                    boolean b = rnd.nextBoolean();
+                    slots[i].setFlags(r, b);
+                    revocable[i] = r;
+                    firstBadged[i] = b;
+                }
+                assertThat(slots[i].index()).isEqualTo(indexes[i]);
+                assertThat(slots[i].owner()).isSameAs(owner);
+                assertThat(slots[i].isRevocable()).isEqualTo(revocable[i]);
+                assertThat(slots[i].isFirstBadged()).isEqualTo(firstBadged[i]);
+            }
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed + " failed at step " + step
+                    + " (re-run with -Dkernel.slot.seed=" + seed + ")", t);
+        }
+    }
+
+    @Test
+    void anOffsetMustFitItsThirtyBits() {
+        SlotGroup g = new SlotGroup(null, 0);
+        assertThatThrownBy(() -> new Slot(g, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Slot(g, OFFSETS)).isInstanceOf(IllegalArgumentException.class);
+        Slot last = new Slot(g, OFFSETS - 1);
+        last.setFlags(true, true);
+        assertThat(last.index()).isEqualTo(OFFSETS - 1);
+    }
+
+    @Test
+    void aSlotMadeAloneKeepsItsOwnerAndIndex() {
+        CNode owner = new CNode(0x20_0000, 2);
+        Slot s = new Slot(owner, 0x3FF_FFFF_FFFFL);
+        assertThat(s.owner()).isSameAs(owner);
+        assertThat(s.index()).isEqualTo(0x3FF_FFFF_FFFFL);
+        assertThat(s.isRevocable()).isFalse();
+        assertThat(s.isFirstBadged()).isFalse();
+    }
+}
