@@ -92,11 +92,17 @@ final class PageDirectory {
         int slot = (int) pageNumber & TABLE_MASK;
         int chunk = pages[slot];
         if (chunk == 0) {
-            chunk = slabs.take();
+            chunk = slabs.take(pageNumber);
             pages[slot] = chunk;
             backedPages++;
         }
         return chunk;
+    }
+
+    /** Points backed page {@code pageNumber} at chunk {@code chunk}, where compaction moved its bytes. */
+    void repoint(long pageNumber, int chunk) {
+        root[(int) (pageNumber >>> (2 * TABLE_BITS))][(int) (pageNumber >>> TABLE_BITS) & TABLE_MASK]
+                [(int) pageNumber & TABLE_MASK] = chunk;
     }
 
     /**

@@ -33,10 +33,13 @@ import java.util.Arrays;
  * {@link #KEPT_EMPTY_SLABS} kept for the next pages, so that zeroing and re-backing one page at
  * the edge of a slab does not allocate and drop a slab each time.
  *
- * <p><b>Host cost.</b> {@link #hostBytes()}: every live slab costs its whole array, so the
- * backing of {@code n} pages costs at least {@code ceil(n / pagesPerSlab)} slabs; pages freed in
- * the middle of slabs leave holes that the next backed pages fill first. Bookkeeping: a
- * {@code short} per chunk and a few words per slab.
+ * <p><b>Host cost and compaction.</b> {@link #hostBytes()}: every live slab costs its whole
+ * array, so the backing of {@code n} pages costs at least {@code ceil(n / pagesPerSlab)} slabs.
+ * Pages freed in the middle of slabs leave holes, which the next backed pages fill first; when the
+ * holes outgrow the chunks in use by more than a slab ({@link #fragmented()}), {@link #compact}
+ * moves the chunks of the emptiest slabs into the holes of the others and gives the emptied slabs
+ * back, so that a few pages left scattered over many slabs do not pin them all. Bookkeeping: a
+ * {@code short} and a {@code long} (the owning page, for moves) per chunk and a few words per slab.
  *
  * <p>Not thread-safe, like the rest of the machine model.
  */
@@ -65,6 +68,8 @@ final class PageSlabs {
     private int[] freeCount = new int[0];
     /** Chunks [fresh, pagesPerSlab) of a slab were never handed out: still zero from the host. */
     private int[] fresh = new int[0];
+    /** The page each chunk in use backs, so that compaction can tell the directory where it went. */
+    private long[][] owners = new long[0][];
     /** Bit s: slab s is live and has a free or fresh chunk. */
     private long[] withRoom = new long[0];
     /** No slab numbered below this has room: where the search for one starts. */
@@ -79,6 +84,7 @@ final class PageSlabs {
     private int emptySlabs;
     private long chunksInUse;
     private long slabsAllocated;
+    private long compactions;
 
     /** Slabs of {@code pagesPerSlab} (1..{@link #MAX_PAGES_PER_SLAB}) 4 KiB chunks. */
     PageSlabs(int pagesPerSlab) {
@@ -112,8 +118,8 @@ final class PageSlabs {
 
     // ---- handing out and taking back
 
-    /** A chunk for a page that needs backing: all zero. */
-    int take() {
+    /** A chunk for page {@code pageNumber}, which needs backing: all zero. */
+    int take(long pageNumber) {
         int s = slabWithRoom();
         if (s < 0) {
             s = newSlab();
@@ -132,6 +138,7 @@ final class PageSlabs {
         if (freeCount[s] == 0 && fresh[s] == pagesPerSlab) {
             withRoom[s >>> 6] &= ~(1L << s);
         }
+        owners[s][chunk] = pageNumber;
         chunksInUse++;
         return id(s, chunk);
     }
@@ -190,6 +197,7 @@ final class PageSlabs {
         }
         bytes[s] = new byte[slabBytes];
         free[s] = new short[pagesPerSlab];
+        owners[s] = new long[pagesPerSlab];
         freeCount[s] = 0;
         fresh[s] = 0;
         markRoom(s);
@@ -205,6 +213,7 @@ final class PageSlabs {
         free = Arrays.copyOf(free, capacity);
         freeCount = Arrays.copyOf(freeCount, capacity);
         fresh = Arrays.copyOf(fresh, capacity);
+        owners = Arrays.copyOf(owners, capacity);
         withRoom = Arrays.copyOf(withRoom, capacity >>> 6);
         releasedNumbers = Arrays.copyOf(releasedNumbers, capacity);
     }
@@ -213,11 +222,90 @@ final class PageSlabs {
     private void release(int s) {
         bytes[s] = null;
         free[s] = null;
+        owners[s] = null;
         freeCount[s] = 0;
         fresh[s] = 0;
         withRoom[s >>> 6] &= ~(1L << s);
         releasedNumbers[releasedCount++] = s;
         liveSlabs--;
+    }
+
+    // ---- compaction
+
+    /** Told where compaction moved a page's chunk; the page's bytes are already there. */
+    @FunctionalInterface
+    interface Repoint {
+        void moved(long pageNumber, int to);
+    }
+
+    /** Chunks of live slabs not in use: free, fresh, and those of a kept empty slab. */
+    long holes() {
+        return (long) liveSlabs * pagesPerSlab - chunksInUse;
+    }
+
+    /**
+     * True when the holes exceed the chunks in use by more than a slab: the host holds more than
+     * twice what backs pages, plus a slab. Only giving chunks back makes this true.
+     */
+    boolean fragmented() {
+        return holes() > chunksInUse + pagesPerSlab;
+    }
+
+    /**
+     * Empties the slabs with the fewest chunks in use into the holes of the others, one slab at a
+     * time, giving each emptied slab back, until the holes are at most half the chunks in use plus
+     * a slab; returns how many chunks moved. Every moved page is told to {@code repoint} (its old
+     * chunk is gone with its slab), so the caller must also make everyone drop kept chunks.
+     *
+     * <p>Each slab emptied lowers the holes by a whole slab, and there is always room for its
+     * chunks: its chunks in use are at most the average, so at most the holes elsewhere while the
+     * holes exceed a slab.
+     */
+    long compact(Repoint repoint) {
+        compactions++;
+        long moved = 0;
+        boolean[] isFree = new boolean[pagesPerSlab];
+        while (holes() > chunksInUse / 2 + pagesPerSlab) {
+            int victim = emptiestSlab();
+            withRoom[victim >>> 6] &= ~(1L << victim); // nothing may move into it
+            int inUse = fresh[victim] - freeCount[victim];
+            if (inUse == 0) {
+                emptySlabs--;
+            }
+            Arrays.fill(isFree, false);
+            for (int i = 0; i < freeCount[victim]; i++) {
+                isFree[free[victim][i]] = true;
+            }
+            byte[] from = bytes[victim];
+            for (int chunk = 0; chunk < fresh[victim]; chunk++) {
+                if (isFree[chunk]) {
+                    continue;
+                }
+                long page = owners[victim][chunk];
+                int to = take(page);
+                if (slabNumber(to) == victim) {
+                    throw new IllegalStateException("compaction moved a chunk into the slab it empties");
+                }
+                System.arraycopy(from, chunk << PAGE_BITS, array(to), offset(to), 1 << PAGE_BITS);
+                chunksInUse--; // take counted the copy; the original goes with the slab
+                repoint.moved(page, to);
+                moved++;
+            }
+            release(victim);
+        }
+        return moved;
+    }
+
+    private int emptiestSlab() {
+        int best = -1;
+        int fewest = Integer.MAX_VALUE;
+        for (int s = 0; s < numbersUsed; s++) {
+            if (bytes[s] != null && fresh[s] - freeCount[s] < fewest) {
+                best = s;
+                fewest = fresh[s] - freeCount[s];
+            }
+        }
+        return best;
     }
 
     // ---- figures
@@ -244,6 +332,11 @@ final class PageSlabs {
     /** Slabs allocated from the host since this store was made. */
     long slabsAllocated() {
         return slabsAllocated;
+    }
+
+    /** Times {@link #compact} ran. */
+    long compactions() {
+        return compactions;
     }
 
     /** Host bytes held in slab arrays now (their headers and the bookkeeping not counted). */

@@ -18,18 +18,23 @@ import java.util.List;
  * ignores writes.
  *
  * <p><b>Host cost.</b> A page never written costs nothing of its own: the host pays for whole
- * slabs ({@link #slabBytes()}), {@link #pagesPerSlab()} pages each, and a slab is held while any
- * of its chunks backs a page, plus at most {@link PageSlabs#KEPT_EMPTY_SLABS} slab with none in
- * use. So with nothing written nothing is backed and no slab is held; after writes to {@code n}
- * pages, {@code ceil(n / pagesPerSlab)} slabs or more are held, more when zeroing left holes in
- * the slabs (the next pages needing backing fill the holes of the lowest-numbered slabs first).
- * The directory's tables come on top: {@link PageDirectory}.
+ * slabs of {@link #pagesPerSlab()} pages ({@link #slabBytes()}), and after every operation
+ * <pre>
+ *   backedBytes rounded up to whole slabs  &lt;=  slabBytes  &lt;=  2 * backedBytes + one slab
+ * </pre>
+ * So a machine with nothing written holds no slab, one with a few pages written holds one slab
+ * (about 4 MiB with G1's usual regions), and zeroing gives slabs back. The upper bound holds
+ * because the next pages needing backing fill the holes zeroing left before a new slab is made,
+ * and because a zeroing that leaves the holes larger than the pages in use plus a slab compacts:
+ * it moves the pages of the emptiest slabs into the holes of the others and gives the emptied
+ * slabs back (amortised, a page moves about once for each page freed). At most one slab with no
+ * page in use is kept for the next pages. The directory's tables come on top: {@link PageDirectory}.
  *
  * <p><b>Host chunks.</b> {@link #hostChunk}, {@link #hostSlab} and {@link #hostOffset} name the
  * live bytes of a backed page, so a TLB can keep them and make a hit one array access, as QEMU's
  * software TLB keeps the host address of a guest page. A chunk stays the page's for as long as
  * {@link #releaseEpoch()} is unchanged: every zeroing that takes a chunk away (which may then back
- * another page, or whose slab may go back to the host) advances it.
+ * another page, or whose slab may go back to the host) or moves one advances it.
  *
  * <p>Only the kernel model touches this directly; user code reaches memory through the MMU.
  */
@@ -162,13 +167,21 @@ public final class PhysicalMemory {
         PageBytes.store(slabs.array(chunk), PageSlabs.offset(chunk) + offset, length, value);
     }
 
-    /** Sets [paddr, paddr + length) to zero, releasing the backing of whole pages. */
+    /**
+     * Sets [paddr, paddr + length) to zero, releasing the backing of whole pages, and compacting
+     * the slabs when that left them more than half empty (see the class comment).
+     */
     public void zero(long paddr, long length) {
         if (length <= 0 || paddr < 0 || paddr >= span) {
             return;
         }
         long end = length > span - paddr ? span : paddr + length;
-        if (directory.zero(paddr, end) > 0) {
+        long released = directory.zero(paddr, end);
+        if (released > 0) {
+            if (slabs.fragmented()) {
+                slabs.compact(directory::repoint);
+            }
+            // Chunks were freed, perhaps moved: whoever keeps one must look it up again.
             releaseEpoch++;
         }
     }

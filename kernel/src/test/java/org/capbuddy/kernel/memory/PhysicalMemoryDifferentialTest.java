@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * number to a 4 KiB array per page that is backed: random byte and little-endian writes (zero
  * values and page-crossing ones included), reads, partial and whole-page zeroing and zeroing of
  * whole 2 MiB tables and more. Slabs are tiny (1 to 16 pages, drawn per seed) so that chunk reuse,
- * slab reuse and slab release happen all the time. Checked after every step: what was read, which
+ * slab reuse, slab release and compaction happen all the time. Checked after every step: what was read, which
  * pages are backed, the slab store's counts; every few steps, every byte of every page in play.
  *
  * <p>A few pages' chunks are also kept the way a TLB keeps them (slab array, offset, release
@@ -61,7 +61,8 @@ class PhysicalMemoryDifferentialTest {
             throw new AssertionError("seed " + seed + " step " + step + " (re-run with -Dkernel.memory.seed=" + seed
                     + "): " + e.getMessage(), e);
         }
-        System.out.println("  pages per slab " + run.memory.pagesPerSlab() + ", slabs allocated "
+        System.out.println("  pages per slab " + run.memory.pagesPerSlab() + ", compactions " + run.memory.slabs().compactions()
+                + ", slabs allocated "
                 + run.memory.slabs().slabsAllocated() + ", releases seen " + run.releases
                 + ", kept chunks checked " + run.keptChecks);
     }
@@ -259,6 +260,8 @@ class PhysicalMemoryDifferentialTest {
                     .isBetween((int) fewest, (int) (pages + PageSlabs.KEPT_EMPTY_SLABS));
             assertThat(slabs.emptySlabs()).isBetween(0, PageSlabs.KEPT_EMPTY_SLABS);
             assertThat(memory.slabBytes()).isEqualTo((long) slabs.liveSlabs() * perSlab * PAGE);
+            assertThat(memory.slabBytes()).as("the bound the class comment promises")
+                    .isLessThanOrEqualTo(2 * memory.backedBytes() + (long) perSlab * PAGE);
         }
 
         void checkEveryByte() {

@@ -281,6 +281,31 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void pagesLeftScatteredOverManySlabsAreCompactedIntoFew() {
+        PhysicalMemory small = new PhysicalMemory(List.of(new MemoryRegion(0x4000_0000L, 1L << 30, false)), 4);
+        int pages = 64;
+        for (int i = 0; i < pages; i++) {
+            small.writeLittleEndian(0x4000_0000L + (long) i * PAGE + 8, 8, 0x1000L + i);
+        }
+        assertThat(small.slabBytes()).isEqualTo(16L * 4 * PAGE);
+        long epoch = small.releaseEpoch();
+        for (int i = 0; i < pages; i++) {
+            if (i % 8 != 0) {
+                small.zero(0x4000_0000L + (long) i * PAGE, PAGE);
+            }
+        }
+        assertThat(small.releaseEpoch()).isGreaterThan(epoch);
+        assertThat(small.backedBytes()).isEqualTo(8L * PAGE);
+        assertThat(small.slabBytes()).as("at most twice what is backed, plus a slab")
+                .isLessThanOrEqualTo(2 * small.backedBytes() + 4L * PAGE);
+        for (int i = 0; i < pages; i++) {
+            long expected = i % 8 == 0 ? 0x1000L + i : 0;
+            assertThat(small.readLittleEndian(0x4000_0000L + (long) i * PAGE + 8, 8)).isEqualTo(expected);
+            assertThat(small.isZero(0x4000_0000L + (long) i * PAGE + 16, PAGE - 16)).isTrue();
+        }
+    }
+
+    @Test
     void neverWrittenPagesCostNoSlab() {
         memory.writeLittleEndian(0x4000_0000L, 8, 0);
         memory.zero(0x4000_0000L, 1L << 32);
