@@ -30,15 +30,16 @@ import org.capbuddy.kernel.object.VSpace;
  * whose permission is not recorded misses and must go through the MMU, which decides the fault.
  *
  * <p><b>Host pages.</b> Like the TLB of QEMU's software MMU, which keeps the host address of each
- * guest page, an entry also keeps the host array backing its physical page
- * ({@link PhysicalMemory#hostPage}), so a hit reads and writes the array directly. This is the
- * model's own shortcut, not state of the modelled TLB, and it never changes what an access sees:
- * an entry's array is looked up on its first use after a refill that changed the entry; it is
- * only kept once the page has backing (a page without any is looked up on every use, since anyone
- * may back it meanwhile); and every kept array is dropped when
- * {@link PhysicalMemory#releaseEpoch()} shows that zeroing took some page's array away (it may
- * already back another page). Dropping arrays is not a flush: the entries, their tag and the hit
- * and miss counts are unaffected.
+ * guest page, an entry also keeps where the host bytes of its physical page are: the slab array
+ * and the offset of the page's chunk in it ({@link PhysicalMemory#hostChunk}), so a hit reads and
+ * writes the array directly. This is the model's own shortcut, not state of the modelled TLB, and
+ * it never changes what an access sees: an entry's chunk is looked up on its first use after a
+ * refill that changed the entry; it is only kept once the page has backing (a page without any
+ * is looked up on every use, since anyone may back it meanwhile); and every kept chunk is dropped
+ * when {@link PhysicalMemory#releaseEpoch()} shows that zeroing took some page's chunk away (it
+ * may already back another page: using it would show that page's data, or write into it).
+ * Dropping chunks is not a flush: the entries, their tag and the hit and miss counts are
+ * unaffected.
  */
 public final class Tlb {
     public static final int READ = 1;
@@ -53,10 +54,13 @@ public final class Tlb {
     private final long[] vpns;
     private final long[] pageBases;
     private final byte[] perms;
-    private final byte[][] hostPages;
+    /** Per entry, the slab array holding its page's chunk, or null when not looked up or unbacked. */
+    private final byte[][] hostSlabs;
+    /** Per entry, where the page's chunk starts in its slab; meaningful while the slab is kept. */
+    private final int[] hostOffsets;
     private VSpace owner;
     private long epoch;
-    private long hostPagesEpoch;
+    private long hostSlabsEpoch;
     private long flushes;
 
     /** A TLB of {@code entries} entries, a power of two, in front of {@code memory}. */
@@ -69,8 +73,9 @@ public final class Tlb {
         vpns = new long[entries];
         pageBases = new long[entries];
         perms = new byte[entries];
-        hostPages = new byte[entries][];
-        hostPagesEpoch = memory.releaseEpoch();
+        hostSlabs = new byte[entries][];
+        hostOffsets = new int[entries];
+        hostSlabsEpoch = memory.releaseEpoch();
         Arrays.fill(vpns, INVALID);
     }
 
@@ -89,7 +94,7 @@ public final class Tlb {
 
     /**
      * The entry {@link #lookup} would use for the same arguments, for {@link #pageBase} and
-     * {@link #hostPage}; -1 when the lookup misses.
+     * {@link #hostSlab}; -1 when the lookup misses.
      */
     int find(VSpace vspace, long vaddr, int perm) {
         if (vspace == null || vspace != owner || vspace.translationEpoch() != epoch) {
@@ -109,22 +114,36 @@ public final class Tlb {
     }
 
     /**
-     * The host array backing the physical page of {@code entry} (an entry {@link #find} has just
-     * returned), or null while that page has no backing and reads as zero.
+     * The slab array holding the bytes of the physical page of {@code entry} (an entry
+     * {@link #find} has just returned), from {@link #hostOffset}{@code (entry)} on; or null while
+     * that page has no backing and reads as zero.
      */
-    byte[] hostPage(int entry) {
+    byte[] hostSlab(int entry) {
         long released = memory.releaseEpoch();
-        if (released != hostPagesEpoch) {
-            // Some page lost its array since these were looked up: none of them can be trusted.
-            Arrays.fill(hostPages, null);
-            hostPagesEpoch = released;
+        if (released != hostSlabsEpoch) {
+            // Some page lost its chunk since these were looked up: none of them can be trusted.
+            Arrays.fill(hostSlabs, null);
+            hostSlabsEpoch = released;
         }
-        byte[] page = hostPages[entry];
-        if (page == null) {
-            page = memory.hostPage(pageBases[entry] >>> GRANULE_BITS);
-            hostPages[entry] = page;
+        byte[] slab = hostSlabs[entry];
+        if (slab == null) {
+            int chunk = memory.hostChunk(pageBases[entry] >>> GRANULE_BITS);
+            if (chunk == 0) {
+                return null;
+            }
+            slab = memory.hostSlab(chunk);
+            hostOffsets[entry] = PhysicalMemory.hostOffset(chunk);
+            hostSlabs[entry] = slab;
         }
-        return page;
+        return slab;
+    }
+
+    /**
+     * Where the page of {@code entry} starts in the array {@link #hostSlab}{@code (entry)} has
+     * just returned (non-null, with no zeroing since).
+     */
+    int hostOffset(int entry) {
+        return hostOffsets[entry];
     }
 
     /**
@@ -147,7 +166,7 @@ public final class Tlb {
         if (vpns[i] == vpn && pageBases[i] == pageBase) {
             perm |= perms[i];
         } else {
-            hostPages[i] = null;
+            hostSlabs[i] = null;
         }
         vpns[i] = vpn;
         pageBases[i] = pageBase;
@@ -157,7 +176,7 @@ public final class Tlb {
     /** Invalidates every entry and drops the tag. */
     public void flush() {
         Arrays.fill(vpns, INVALID);
-        Arrays.fill(hostPages, null);
+        Arrays.fill(hostSlabs, null);
         owner = null;
         flushes++;
     }

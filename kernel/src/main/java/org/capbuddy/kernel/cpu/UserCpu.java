@@ -38,8 +38,8 @@ import org.capbuddy.kernel.object.VSpace;
  * virtual page, also inside 2 MiB and 1 GiB blocks) tagged with the thread's current VSpace and its
  * {@link VSpace#translationEpoch()}. A hit needs the thread to be running, the tag to match and the
  * entry to record the permission the access needs; it costs no MMU walk ({@code mmuWalk()} counts
- * real walks only) and, within one page, reads or writes the host array the entry keeps for its
- * physical page, with no lookup in physical memory. Anything else walks, exactly as without a
+ * real walks only) and, within one page, reads or writes the host slab array the entry keeps for
+ * its physical page's chunk, with no lookup in physical memory. Anything else walks, exactly as without a
  * TLB: results, faults and their order are those of a walk on every access; only the walk count
  * differs. Each {@code UserCpu} object has its own TLB, empty when it is made.
  *
@@ -109,8 +109,8 @@ public final class UserCpu {
             if (entry >= 0) {
                 tlbHits++;
                 failure = null;
-                byte[] page = tlb.hostPage(entry);
-                return page == null ? 0 : PageBytes.load(page, (int) offset, size);
+                byte[] slab = tlb.hostSlab(entry);
+                return slab == null ? 0 : PageBytes.load(slab, tlb.hostOffset(entry) + (int) offset, size);
             }
         }
         return readSlow(vaddr, size);
@@ -130,9 +130,9 @@ public final class UserCpu {
             if (entry >= 0) {
                 tlbHits++;
                 failure = null;
-                byte[] page = tlb.hostPage(entry);
-                if (page != null) {
-                    PageBytes.store(page, (int) offset, size, value);
+                byte[] slab = tlb.hostSlab(entry);
+                if (slab != null) {
+                    PageBytes.store(slab, tlb.hostOffset(entry) + (int) offset, size, value);
                 } else {
                     // The page's first non-zero store gives it backing; the entry finds it on its next use.
                     memory.writeLittleEndian(tlb.pageBase(entry) | offset, size, value);
@@ -156,8 +156,8 @@ public final class UserCpu {
             if (entry >= 0 && (pc & 3) == 0) {
                 tlbHits++;
                 failure = null;
-                byte[] page = tlb.hostPage(entry);
-                return page == null ? 0 : (int) PageBytes.load(page, (int) (pc & PAGE_MASK), 4);
+                byte[] slab = tlb.hostSlab(entry);
+                return slab == null ? 0 : (int) PageBytes.load(slab, tlb.hostOffset(entry) + (int) (pc & PAGE_MASK), 4);
             }
         }
         if ((pc & 3) != 0) {

@@ -5,13 +5,14 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Little-endian loads and stores of 1 to 8 bytes in the host array backing one physical page, as
- * the AArch64 load/store unit does them on little-endian memory: 1, 2, 4 and 8 bytes are one
- * view-handle access each (unaligned offsets included), other lengths byte by byte.
+ * Little-endian loads and stores of 1 to 8 bytes in host memory backing a physical page (a page's
+ * chunk in its slab array, the offset given from the array's start), as the AArch64 load/store
+ * unit does them on little-endian memory: 1, 2, 4 and 8 bytes are one view-handle access each
+ * (unaligned offsets included), other lengths byte by byte.
  *
- * <p>Accesses stay inside the array: callers split an access at the page boundary (the TLB covers
- * one page, {@link PhysicalMemory} splits its own). Should a range still reach outside the array,
- * the bytes outside read as zero and are not written, so bad input never throws.
+ * <p>Accesses stay inside one page's chunk: callers split an access at the page boundary (the
+ * TLB covers one page, {@link PhysicalMemory} splits its own). Should a range still reach outside
+ * the array, the bytes outside read as zero and are not written, so bad input never throws.
  */
 public final class PageBytes {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -21,7 +22,7 @@ public final class PageBytes {
     private PageBytes() {
     }
 
-    /** The {@code size} bytes (1..8) at {@code offset} of {@code page}, little-endian, zero-extended. */
+    /** The {@code size} bytes (1..8) at {@code offset} of {@code page} (a slab array), little-endian, zero-extended. */
     public static long load(byte[] page, int offset, int size) {
         if (page != null && offset >= 0 && offset <= page.length - size) {
             switch (size) {

@@ -3,7 +3,8 @@ package org.capbuddy.kernel.memory;
 import java.util.Arrays;
 
 /**
- * The radix directory from a physical page number to the host array backing that 4 KiB page. It
+ * The radix directory from a physical page number to the {@link PageSlabs} chunk backing that
+ * 4 KiB page. It
  * splits a physical address where an AArch64 4 KiB-granule translation does (1 GiB, 2 MiB, 4 KiB):
  * the root, one slot per GiB of the span, is made with the directory; a block table and a page
  * table are made when the first page below them gets backing, and dropped when a zeroing covers
@@ -14,16 +15,17 @@ import java.util.Arrays;
  *  +-------------------------+------------------+------------------+----------------+
  *  |  gib: root slot         |  block: 9 bits   |  page: 9 bits    |  offset        |
  *  +-------------------------+------------------+------------------+----------------+
- *    root: one slot per GiB    block table:       page table:        byte of the
- *    of the span (1024 slots   512 slots, one     512 slots, each    page's host
- *    for a 2^40 span), made    per 2 MiB; made    the page's array   byte[4096]
- *    with the directory        on first backing   or null (no
- *                              under it           backing: reads 0)
+ *    root: one slot per GiB    block table:       page table: an     byte of the
+ *    of the span (1024 slots   512 slots, one     int[512], each     page's chunk
+ *    for a 2^40 span), made    per 2 MiB; made    slot the page's    (4 KiB in a
+ *    with the directory        on first backing   chunk id, or 0     slab array)
+ *                              under it           (no backing:
+ *                                                 reads 0)
  * </pre>
  *
  * A never-written machine costs only the root (4 KiB of references for a 2^40 span); a page
- * written far from any other costs its array plus one block table and one page table (2 KiB each
- * with compressed references).
+ * written far from any other costs its chunk plus one block table and one page table (2 KiB
+ * each). Page tables hold ints, not arrays, so a backed page is no object of its own.
  */
 final class PageDirectory {
     private static final int PAGE_BITS = PhysicalMemory.PAGE_BITS;
@@ -35,13 +37,15 @@ final class PageDirectory {
     /** Bytes covered by a block table (one root slot): 1 GiB. */
     static final int GIB_BITS = PAGE_BITS + 2 * TABLE_BITS;
 
-    private final byte[][][][] root;
+    private final int[][][] root;
+    private final PageSlabs slabs;
     private long backedPages;
     private long tables;
 
-    /** A directory for physical addresses [0, spanBytes rounded up to a GiB). */
-    PageDirectory(long spanBytes) {
-        root = new byte[(int) ((spanBytes + (1L << GIB_BITS) - 1) >>> GIB_BITS)][][][];
+    /** A directory for physical addresses [0, spanBytes rounded up to a GiB), backed from {@code slabs}. */
+    PageDirectory(long spanBytes, PageSlabs slabs) {
+        root = new int[(int) ((spanBytes + (1L << GIB_BITS) - 1) >>> GIB_BITS)][][];
+        this.slabs = slabs;
     }
 
     /** The end of the addresses the directory can back (a multiple of 1 GiB). */
@@ -49,71 +53,77 @@ final class PageDirectory {
         return (long) root.length << GIB_BITS;
     }
 
-    /** The array backing page {@code pageNumber} (paddr >>> 12), or null when it has none or lies beyond the span. */
-    byte[] page(long pageNumber) {
+    /** The chunk id backing page {@code pageNumber} (paddr >>> 12), or 0 when it has none or lies beyond the span. */
+    int chunk(long pageNumber) {
         long gib = pageNumber >>> (2 * TABLE_BITS);
         if (gib >= root.length) {
-            return null;
+            return 0; // also a negative page number: beyond the 48-bit space
         }
-        byte[][][] blocks = root[(int) gib];
+        int[][] blocks = root[(int) gib];
         if (blocks == null) {
-            return null;
+            return 0;
         }
-        byte[][] pages = blocks[(int) (pageNumber >>> TABLE_BITS) & TABLE_MASK];
-        return pages == null ? null : pages[(int) pageNumber & TABLE_MASK];
+        int[] pages = blocks[(int) (pageNumber >>> TABLE_BITS) & TABLE_MASK];
+        return pages == null ? 0 : pages[(int) pageNumber & TABLE_MASK];
     }
 
     /**
-     * The array backing page {@code pageNumber}, giving it a zeroed one from {@code spares} (and
-     * the tables above it) when it has none; null when the page lies beyond the span.
+     * The chunk id backing page {@code pageNumber}, giving it a zeroed chunk (and the tables above
+     * it) when it has none; 0 when the page lies beyond the span.
      */
-    byte[] back(long pageNumber, SparePages spares) {
+    int back(long pageNumber) {
         long gib = pageNumber >>> (2 * TABLE_BITS);
         if (gib >= root.length) {
-            return null;
+            return 0;
         }
-        byte[][][] blocks = root[(int) gib];
+        int[][] blocks = root[(int) gib];
         if (blocks == null) {
-            blocks = new byte[1 << TABLE_BITS][][];
+            blocks = new int[1 << TABLE_BITS][];
             root[(int) gib] = blocks;
             tables++;
         }
         int block = (int) (pageNumber >>> TABLE_BITS) & TABLE_MASK;
-        byte[][] pages = blocks[block];
+        int[] pages = blocks[block];
         if (pages == null) {
-            pages = new byte[1 << TABLE_BITS][];
+            pages = new int[1 << TABLE_BITS];
             blocks[block] = pages;
             tables++;
         }
         int slot = (int) pageNumber & TABLE_MASK;
-        byte[] page = pages[slot];
-        if (page == null) {
-            page = spares.take();
-            pages[slot] = page;
+        int chunk = pages[slot];
+        if (chunk == 0) {
+            chunk = slabs.take(pageNumber);
+            pages[slot] = chunk;
             backedPages++;
         }
-        return page;
+        return chunk;
+    }
+
+    /** Points backed page {@code pageNumber} at chunk {@code chunk}, where compaction moved its bytes. */
+    void repoint(long pageNumber, int chunk) {
+        root[(int) (pageNumber >>> (2 * TABLE_BITS))][(int) (pageNumber >>> TABLE_BITS) & TABLE_MASK]
+                [(int) pageNumber & TABLE_MASK] = chunk;
     }
 
     /**
      * Zeroes [from, to), a non-empty range inside the span: a page partly in the range is cleared
-     * in place, a page wholly in it loses its array to {@code spares}, and a table whose whole
-     * range is covered is dropped. Returns how many pages lost their array.
+     * in place, a page wholly in it gives its chunk back to the slabs, and a table whose whole
+     * range is covered is dropped. Returns how many pages lost their chunk.
      */
-    long zero(long from, long to, SparePages spares) {
+    long zero(long from, long to) {
         long released = 0;
         long lastTable = (to - 1) >>> PAGE_TABLE_SPAN_BITS;
         for (long table = from >>> PAGE_TABLE_SPAN_BITS; table <= lastTable; table++) {
             int gib = (int) (table >>> TABLE_BITS);
-            byte[][][] blocks = root[gib];
+            int[][] blocks = root[gib];
             if (blocks == null) {
                 table |= TABLE_MASK; // nothing is backed in this GiB: on to the next one
                 continue;
             }
             int block = (int) table & TABLE_MASK;
-            byte[][] pages = blocks[block];
+            int[] pages = blocks[block];
             if (pages != null) {
-                released += zeroPages(pages, table << TABLE_BITS, from, to, spares);
+                released += zeroPages(pages, table << TABLE_BITS, from, to);
                 if (covers(from, to, table << PAGE_TABLE_SPAN_BITS, PAGE_TABLE_SPAN_BITS)) {
                     blocks[block] = null;
                     tables--;
@@ -127,25 +137,26 @@ final class PageDirectory {
         return released;
     }
 
-    private long zeroPages(byte[][] pages, long firstPageOfTable, long from, long to, SparePages spares) {
+    private long zeroPages(int[] pages, long firstPageOfTable, long from, long to) {
         long released = 0;
         int first = firstSlot(firstPageOfTable, from);
         int last = lastSlot(firstPageOfTable, to);
         for (int slot = first; slot <= last; slot++) {
-            byte[] page = pages[slot];
-            if (page == null) {
+            int chunk = pages[slot];
+            if (chunk == 0) {
                 continue;
             }
             long base = (firstPageOfTable + slot) << PAGE_BITS;
             int start = (int) Math.max(0, from - base);
             int stop = (int) Math.min(PAGE_SIZE, to - base);
             if (start == 0 && stop == PAGE_SIZE) {
-                pages[slot] = null;
+                pages[slot] = 0;
                 backedPages--;
-                spares.give(page);
+                slabs.give(chunk);
                 released++;
             } else {
-                Arrays.fill(page, start, stop, (byte) 0);
+                int at = PageSlabs.offset(chunk);
+                Arrays.fill(slabs.array(chunk), at + start, at + stop, (byte) 0);
             }
         }
         return released;
@@ -155,12 +166,12 @@ final class PageDirectory {
     boolean isZero(long from, long to) {
         long lastTable = (to - 1) >>> PAGE_TABLE_SPAN_BITS;
         for (long table = from >>> PAGE_TABLE_SPAN_BITS; table <= lastTable; table++) {
-            byte[][][] blocks = root[(int) (table >>> TABLE_BITS)];
+            int[][] blocks = root[(int) (table >>> TABLE_BITS)];
             if (blocks == null) {
                 table |= TABLE_MASK;
                 continue;
             }
-            byte[][] pages = blocks[(int) table & TABLE_MASK];
+            int[] pages = blocks[(int) table & TABLE_MASK];
             if (pages != null && !pagesZero(pages, table << TABLE_BITS, from, to)) {
                 return false;
             }
@@ -168,17 +179,19 @@ final class PageDirectory {
         return true;
     }
 
-    private static boolean pagesZero(byte[][] pages, long firstPageOfTable, long from, long to) {
+    private boolean pagesZero(int[] pages, long firstPageOfTable, long from, long to) {
         int last = lastSlot(firstPageOfTable, to);
         for (int slot = firstSlot(firstPageOfTable, from); slot <= last; slot++) {
-            byte[] page = pages[slot];
-            if (page == null) {
+            int chunk = pages[slot];
+            if (chunk == 0) {
                 continue;
             }
+            byte[] slab = slabs.array(chunk);
+            int at = PageSlabs.offset(chunk);
             long base = (firstPageOfTable + slot) << PAGE_BITS;
-            int stop = (int) Math.min(PAGE_SIZE, to - base);
-            for (int i = (int) Math.max(0, from - base); i < stop; i++) {
-                if (page[i] != 0) {
+            int stop = at + (int) Math.min(PAGE_SIZE, to - base);
+            for (int i = at + (int) Math.max(0, from - base); i < stop; i++) {
+                if (slab[i] != 0) {
                     return false;
                 }
             }
@@ -200,7 +213,7 @@ final class PageDirectory {
         return from <= base && to >= base + (1L << sizeBits);
     }
 
-    /** Pages that have an array now. */
+    /** Pages that have a chunk now. */
     long backedPages() {
         return backedPages;
     }

@@ -9,17 +9,32 @@ import java.util.List;
  * a TiB therefore boots at once, and the kernel's zeroing of a large untyped is cheap when little
  * of it was ever written.
  *
- * <p><b>Backing.</b> A {@link PageDirectory} maps each page number to the host {@code byte[4096]}
- * backing the page (three array loads; its layout is drawn there). Zeroing a whole page takes its
- * array away; up to {@link #SPARE_PAGES} such arrays are kept and reused, zeroed, for the next
- * pages that need backing (demand paging zeroes a frame and then stores to it), the rest are left
- * to the host's collector. The directory spans every region, rounded up to a GiB; an address
- * beyond it reads as zero and ignores writes.
+ * <p><b>Backing.</b> A {@link PageDirectory} maps each page number to the id of the 4 KiB chunk
+ * backing the page (three array loads; its layout is drawn there), and {@link PageSlabs} carves
+ * the chunks out of large host arrays, slabs, so that page contents carry no object header of
+ * their own and are not copied by the host's young collections. Zeroing a whole page gives its
+ * chunk back; the next page needing backing takes a free chunk (zeroed first) before a new one.
+ * The directory spans every region, rounded up to a GiB; an address beyond it reads as zero and
+ * ignores writes.
  *
- * <p><b>Host pages.</b> {@link #hostPage} hands out the live array of a backed page, so a TLB can
- * keep it and make a hit one array access, as QEMU's software TLB keeps the host address of a
- * guest page. An array stays the page's for as long as {@link #releaseEpoch()} is unchanged: every
- * zeroing that takes an array away (which may then back another page) advances it.
+ * <p><b>Host cost.</b> A page never written costs nothing of its own: the host pays for whole
+ * slabs of {@link #pagesPerSlab()} pages ({@link #slabBytes()}), and after every operation
+ * <pre>
+ *   backedBytes rounded up to whole slabs  &lt;=  slabBytes  &lt;=  2 * backedBytes + one slab
+ * </pre>
+ * So a machine with nothing written holds no slab, one with a few pages written holds one slab
+ * (about 4 MiB with G1's usual regions), and zeroing gives slabs back. The upper bound holds
+ * because the next pages needing backing fill the holes zeroing left before a new slab is made,
+ * and because a zeroing that leaves the holes larger than the pages in use plus a slab compacts:
+ * it moves the pages of the emptiest slabs into the holes of the others and gives the emptied
+ * slabs back (amortised, a page moves about once for each page freed). At most one slab with no
+ * page in use is kept for the next pages. The directory's tables come on top: {@link PageDirectory}.
+ *
+ * <p><b>Host chunks.</b> {@link #hostChunk}, {@link #hostSlab} and {@link #hostOffset} name the
+ * live bytes of a backed page, so a TLB can keep them and make a hit one array access, as QEMU's
+ * software TLB keeps the host address of a guest page. A chunk stays the page's for as long as
+ * {@link #releaseEpoch()} is unchanged: every zeroing that takes a chunk away (which may then back
+ * another page, or whose slab may go back to the host) or moves one advances it.
  *
  * <p>Only the kernel model touches this directly; user code reaches memory through the MMU.
  */
@@ -31,21 +46,21 @@ public final class PhysicalMemory {
      * reaches without FEAT_LPA2. Regions must end at or below it.
      */
     public static final long MAX_PHYSICAL_END = 1L << 48;
-    /**
-     * Arrays kept for reuse after zeroing: at most 4 MiB, every page of a 4 MiB untyped that is
-     * reset and retyped again (a CapBuddy tree rebuilt), while a larger zeroing gives the rest of
-     * its arrays back to the host. Frames zeroed one at a time need only one.
-     */
-    public static final int SPARE_PAGES = 1024;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
 
     private final List<MemoryRegion> regions;
+    private final PageSlabs slabs;
     private final PageDirectory directory;
-    private final SparePages spares = new SparePages(SPARE_PAGES);
     private final long span;
     private long releaseEpoch;
 
+    /** Memory over {@code regions}, in slabs sized for this JVM's heap ({@link PageSlabs#hostPagesPerSlab()}). */
     public PhysicalMemory(List<MemoryRegion> regions) {
+        this(regions, PageSlabs.defaultPagesPerSlab());
+    }
+
+    /** Memory over {@code regions} in slabs of {@code pagesPerSlab} pages (tests use small ones). */
+    PhysicalMemory(List<MemoryRegion> regions, int pagesPerSlab) {
         List<MemoryRegion> sorted = new ArrayList<>(regions);
         sorted.sort((a, b) -> Long.compareUnsigned(a.base(), b.base()));
         for (int i = 1; i < sorted.size(); i++) {
@@ -62,7 +77,8 @@ public final class PhysicalMemory {
             end = Math.max(end, r.end());
         }
         this.regions = List.copyOf(sorted);
-        this.directory = new PageDirectory(end);
+        this.slabs = new PageSlabs(pagesPerSlab);
+        this.directory = new PageDirectory(end, slabs);
         this.span = directory.spanBytes();
     }
 
@@ -81,22 +97,22 @@ public final class PhysicalMemory {
     }
 
     public byte read(long paddr) {
-        byte[] page = directory.page(paddr >>> PAGE_BITS);
-        return page == null ? 0 : page[(int) paddr & PAGE_MASK];
+        int chunk = directory.chunk(paddr >>> PAGE_BITS);
+        return chunk == 0 ? 0 : slabs.array(chunk)[PageSlabs.offset(chunk) + ((int) paddr & PAGE_MASK)];
     }
 
     public void write(long paddr, byte value) {
-        byte[] page = directory.page(paddr >>> PAGE_BITS);
-        if (page == null) {
+        int chunk = directory.chunk(paddr >>> PAGE_BITS);
+        if (chunk == 0) {
             if (value == 0) {
                 return;
             }
-            page = directory.back(paddr >>> PAGE_BITS, spares);
-            if (page == null) {
+            chunk = directory.back(paddr >>> PAGE_BITS);
+            if (chunk == 0) {
                 return;
             }
         }
-        page[(int) paddr & PAGE_MASK] = value;
+        slabs.array(chunk)[PageSlabs.offset(chunk) + ((int) paddr & PAGE_MASK)] = value;
     }
 
     /**
@@ -133,31 +149,39 @@ public final class PhysicalMemory {
     }
 
     private long loadInPage(long paddr, int offset, int length) {
-        byte[] page = directory.page(paddr >>> PAGE_BITS);
-        return page == null ? 0 : PageBytes.load(page, offset, length);
+        int chunk = directory.chunk(paddr >>> PAGE_BITS);
+        return chunk == 0 ? 0 : PageBytes.load(slabs.array(chunk), PageSlabs.offset(chunk) + offset, length);
     }
 
     private void storeInPage(long paddr, int offset, int length, long value) {
-        byte[] page = directory.page(paddr >>> PAGE_BITS);
-        if (page == null) {
+        int chunk = directory.chunk(paddr >>> PAGE_BITS);
+        if (chunk == 0) {
             if (PageBytes.isZeroStore(length, value)) {
                 return; // a zero store to an unbacked page changes nothing: stay unbacked
             }
-            page = directory.back(paddr >>> PAGE_BITS, spares);
-            if (page == null) {
+            chunk = directory.back(paddr >>> PAGE_BITS);
+            if (chunk == 0) {
                 return;
             }
         }
-        PageBytes.store(page, offset, length, value);
+        PageBytes.store(slabs.array(chunk), PageSlabs.offset(chunk) + offset, length, value);
     }
 
-    /** Sets [paddr, paddr + length) to zero, releasing the backing of whole pages. */
+    /**
+     * Sets [paddr, paddr + length) to zero, releasing the backing of whole pages, and compacting
+     * the slabs when that left them more than half empty (see the class comment).
+     */
     public void zero(long paddr, long length) {
         if (length <= 0 || paddr < 0 || paddr >= span) {
             return;
         }
         long end = length > span - paddr ? span : paddr + length;
-        if (directory.zero(paddr, end, spares) > 0) {
+        long released = directory.zero(paddr, end);
+        if (released > 0) {
+            if (slabs.fragmented()) {
+                slabs.compact(directory::repoint);
+            }
+            // Chunks were freed, perhaps moved: whoever keeps one must look it up again.
             releaseEpoch++;
         }
     }
@@ -172,29 +196,53 @@ public final class PhysicalMemory {
     }
 
     /**
-     * The host array backing physical page {@code pageNumber} (paddr >>> {@link #PAGE_BITS}), or
-     * null while the page has none (it reads as zero). Reads and writes of the array are reads and
-     * writes of the page for as long as {@link #releaseEpoch()} is unchanged; after that the array
-     * may back another page. Only the kernel's CPU model uses this.
+     * The id of the chunk backing physical page {@code pageNumber} (paddr >>> {@link #PAGE_BITS}),
+     * or 0 while the page has none (it reads as zero). The id names the page's bytes,
+     * {@link #hostSlab}{@code (id)} from {@link #hostOffset}{@code (id)} on, for as long as
+     * {@link #releaseEpoch()} is unchanged; after that the chunk may back another page. Only the
+     * kernel's CPU model uses this.
      */
-    public byte[] hostPage(long pageNumber) {
-        return directory.page(pageNumber);
+    public int hostChunk(long pageNumber) {
+        return directory.chunk(pageNumber);
+    }
+
+    /** The slab array holding chunk {@code chunk}, a non-zero id {@link #hostChunk} just returned. */
+    public byte[] hostSlab(int chunk) {
+        return slabs.array(chunk);
+    }
+
+    /** Where chunk {@code chunk}'s page starts in its {@link #hostSlab}: its 4 KiB run from there. */
+    public static int hostOffset(int chunk) {
+        return PageSlabs.offset(chunk);
     }
 
     /**
-     * Advances whenever zeroing takes a page's host array away, so that whoever keeps arrays from
-     * {@link #hostPage} knows to drop them.
+     * Advances whenever zeroing takes a page's chunk away, so that whoever keeps slabs and offsets
+     * from {@link #hostChunk} knows to drop them.
      */
     public long releaseEpoch() {
         return releaseEpoch;
     }
 
     /**
-     * Host bytes currently spent on backing pages (a measure of laziness, not of the machine). The
-     * directory's tables and the few arrays kept for reuse are not counted.
+     * Bytes of pages that have backing now (a measure of laziness, not of the machine): 4 KiB a
+     * backed page. What the host holds for them is {@link #slabBytes()}.
      */
     public long backedBytes() {
         return directory.backedPages() * PAGE_SIZE;
+    }
+
+    /**
+     * Host bytes held in slabs now: at least {@link #backedBytes()} rounded up to whole slabs, see
+     * the class comment. The directory's tables and the slabs' bookkeeping are not counted.
+     */
+    public long slabBytes() {
+        return slabs.hostBytes();
+    }
+
+    /** Pages each slab holds, chosen for the host heap when this memory was made. */
+    public int pagesPerSlab() {
+        return slabs.pagesPerSlab();
     }
 
     /** The end of the addresses this memory can back: the regions' end rounded up to a GiB. */
@@ -206,7 +254,7 @@ public final class PhysicalMemory {
         return directory;
     }
 
-    SparePages spares() {
-        return spares;
+    PageSlabs slabs() {
+        return slabs;
     }
 }

@@ -13,9 +13,10 @@ import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.junit.jupiter.api.Test;
 
 /**
- * The host page arrays the TLB keeps so that a hit is one array access: a hit sees every change
- * to the page's memory made behind it, and an array that zeroing took away (and may have given to
- * another page) is never used for its old page again. None of this shows in hits, misses or walks.
+ * The host chunks (slab array and offset) the TLB keeps so that a hit is one array access: a hit
+ * sees every change to the page's memory made behind it, and a chunk that zeroing took away (and
+ * may have given to another page) is never used for its old page again. None of this shows in
+ * hits, misses or walks.
  */
 class UserCpuHostPageTest {
     private final CpuFx fx = new CpuFx();
@@ -71,7 +72,7 @@ class UserCpuHostPageTest {
 
         assertThat(t.cpu.write(FREE_VA, 8, 0)).isTrue();
         assertThat(mem.backedBytes()).isEqualTo(backed);
-        assertThat(mem.hostPage(pageNumber(paddr))).isNull();
+        assertThat(mem.hostChunk(pageNumber(paddr))).isZero();
 
         assertThat(t.cpu.write(FREE_VA + 1, 1, 7)).isTrue();
         assertThat(mem.backedBytes()).isEqualTo(backed + PAGE);
@@ -81,7 +82,7 @@ class UserCpuHostPageTest {
     }
 
     @Test
-    void anArrayZeroingTookAndAnotherPageGotIsNeverUsedForItsOldPage() {
+    void aChunkZeroingTookAndAnotherPageGotIsNeverUsedForItsOldPage() {
         CpuFx.UserThread t = fx.new UserThread();
         long a = fx.object(ObjectType.SMALL_PAGE);
         long b = fx.object(ObjectType.SMALL_PAGE);
@@ -93,13 +94,13 @@ class UserCpuHostPageTest {
         assertThat(t.cpu.write(FREE_VA, 8, 0x1111)).isTrue();
         assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
         assertThat(t.cpu.read(FREE_VA + PAGE, 8)).isZero();
-        byte[] arrayOfA = mem.hostPage(pageNumber(paddrA));
+        int chunkOfA = mem.hostChunk(pageNumber(paddrA));
         long walks = fx.mmuWalks();
         long hits = t.cpu.tlbHits();
 
         mem.zero(paddrA, PAGE); // the kernel zeroing the frame: no translation changes
         assertThat(t.cpu.write(FREE_VA + PAGE + 8, 8, 0x2222)).isTrue();
-        assertThat(mem.hostPage(pageNumber(paddrB))).as("B got A's old array").isSameAs(arrayOfA);
+        assertThat(mem.hostChunk(pageNumber(paddrB))).as("B got A's old chunk").isEqualTo(chunkOfA);
 
         assertThat(t.cpu.read(FREE_VA, 8)).isZero();
         assertThat(t.cpu.read(FREE_VA + 8, 8)).isZero();
@@ -107,7 +108,7 @@ class UserCpuHostPageTest {
         assertThat(mem.readLittleEndian(paddrA + 16, 8)).isEqualTo(0x3333);
         assertThat(mem.readLittleEndian(paddrB + 16, 8)).isZero();
         assertThat(t.cpu.read(FREE_VA + PAGE + 8, 8)).isEqualTo(0x2222);
-        assertThat(t.cpu.tlbHits() - hits).as("all hits, as without kept arrays").isEqualTo(5);
+        assertThat(t.cpu.tlbHits() - hits).as("all hits, as without kept chunks").isEqualTo(5);
         assertThat(fx.mmuWalks()).isEqualTo(walks);
     }
 

@@ -143,7 +143,7 @@ class PhysicalMemoryTest {
             small.write(paddr, (byte) 1);
             assertThat(small.readLittleEndian(paddr, 8)).isZero();
             assertThat(small.read(paddr)).isZero();
-            assertThat(small.hostPage(paddr >>> PhysicalMemory.PAGE_BITS)).isNull();
+            assertThat(small.hostChunk(paddr >>> PhysicalMemory.PAGE_BITS)).isZero();
             assertThat(small.isZero(paddr, Long.MAX_VALUE)).isTrue();
             small.zero(paddr, Long.MAX_VALUE);
         }
@@ -178,7 +178,7 @@ class PhysicalMemoryTest {
         // a crossing store whose part on the second page is zero leaves that page unbacked
         memory.writeLittleEndian(0x4000_5000L - 2, 4, 0x0000_BBAAL);
         assertThat(memory.readLittleEndian(0x4000_5000L - 2, 4)).isEqualTo(0xBBAAL);
-        assertThat(memory.hostPage(0x4000_5000L >>> PhysicalMemory.PAGE_BITS)).isNull();
+        assertThat(memory.hostChunk(0x4000_5000L >>> PhysicalMemory.PAGE_BITS)).isZero();
         assertThat(memory.backedBytes()).isEqualTo(3L * PAGE);
     }
 
@@ -197,67 +197,122 @@ class PhysicalMemoryTest {
     }
 
     @Test
-    void aHostPageIsTheLiveBackingOfItsPage() {
+    void aHostChunkIsTheLiveBackingOfItsPage() {
         long page = 0x4000_7000L >>> PhysicalMemory.PAGE_BITS;
-        assertThat(memory.hostPage(page)).isNull();
+        assertThat(memory.hostChunk(page)).isZero();
         memory.write(0x4000_7010L, (byte) 3);
-        byte[] host = memory.hostPage(page);
-        assertThat(host).hasSize(PAGE);
-        assertThat(host[0x10]).isEqualTo((byte) 3);
-        PageBytes.store(host, 0x20, 8, 0x1234_5678_9ABC_DEF0L);
+        int chunk = memory.hostChunk(page);
+        assertThat(chunk).isNotZero();
+        byte[] slab = memory.hostSlab(chunk);
+        int at = PhysicalMemory.hostOffset(chunk);
+        assertThat(slab.length).isGreaterThanOrEqualTo(at + PAGE);
+        assertThat(slab[at + 0x10]).isEqualTo((byte) 3);
+        PageBytes.store(slab, at + 0x20, 8, 0x1234_5678_9ABC_DEF0L);
         assertThat(memory.readLittleEndian(0x4000_7020L, 8)).isEqualTo(0x1234_5678_9ABC_DEF0L);
-        assertThat(memory.hostPage(page)).isSameAs(host);
+        assertThat(memory.hostChunk(page)).isEqualTo(chunk);
     }
 
     @Test
-    void zeroedPagesAreRecycledForTheNextPageNeedingBacking() {
+    void zeroedChunksAreRecycledForTheNextPageNeedingBacking() {
         memory.writeLittleEndian(0x4000_0000L + 100, 8, -1L);
-        byte[] first = memory.hostPage(0x4000_0000L >>> PhysicalMemory.PAGE_BITS);
+        memory.writeLittleEndian(0x4000_1000L + 100, 8, -1L); // keeps the slab in use
+        int first = memory.hostChunk(0x4000_0000L >>> PhysicalMemory.PAGE_BITS);
         long epoch = memory.releaseEpoch();
 
         memory.zero(0x4000_0000L, PAGE);
-        assertThat(memory.releaseEpoch()).as("taking an array away advances the epoch").isGreaterThan(epoch);
-        assertThat(memory.hostPage(0x4000_0000L >>> PhysicalMemory.PAGE_BITS)).isNull();
-        assertThat(memory.spares().count()).isEqualTo(1);
-        assertThat(memory.backedBytes()).isZero();
+        assertThat(memory.releaseEpoch()).as("taking a chunk away advances the epoch").isGreaterThan(epoch);
+        assertThat(memory.hostChunk(0x4000_0000L >>> PhysicalMemory.PAGE_BITS)).isZero();
+        assertThat(memory.backedBytes()).isEqualTo(PAGE);
 
         memory.write(0x5000_0000L + 5, (byte) 1);
-        byte[] reused = memory.hostPage(0x5000_0000L >>> PhysicalMemory.PAGE_BITS);
-        assertThat(reused).isSameAs(first);
-        assertThat(memory.readLittleEndian(0x5000_0000L + 100, 8)).as("a recycled array comes back zeroed").isZero();
+        int reused = memory.hostChunk(0x5000_0000L >>> PhysicalMemory.PAGE_BITS);
+        assertThat(reused).isEqualTo(first);
+        assertThat(memory.readLittleEndian(0x5000_0000L + 100, 8)).as("a recycled chunk comes back zeroed").isZero();
         assertThat(memory.readLittleEndian(0x4000_0000L + 100, 8)).isZero();
-        assertThat(memory.spares().count()).isZero();
+        assertThat(memory.slabs().liveSlabs()).isEqualTo(1);
     }
 
     @Test
-    void onlyTakingAnArrayAwayAdvancesTheReleaseEpoch() {
+    void onlyTakingAChunkAwayAdvancesTheReleaseEpoch() {
         memory.writeLittleEndian(0x4000_0000L, 8, -1L);
         long epoch = memory.releaseEpoch();
         memory.zero(0x4000_0000L, 16);
         memory.zero(0x4000_1000L, 1L << 30);
         memory.write(0x4000_0020L, (byte) 1);
-        assertThat(memory.releaseEpoch()).as("partial zeroing and unbacked pages keep every array").isEqualTo(epoch);
+        assertThat(memory.releaseEpoch()).as("partial zeroing and unbacked pages keep every chunk").isEqualTo(epoch);
         assertThat(memory.readLittleEndian(0x4000_0000L, 8)).isZero();
     }
 
     @Test
-    void aLargeZeroingKeepsOnlyABoundedNumberOfSpareArrays() {
-        int pages = 3 * PhysicalMemory.SPARE_PAGES;
+    void aLargeZeroingGivesItsSlabsBackKeepingOneEmptySlab() {
+        PhysicalMemory small = new PhysicalMemory(List.of(new MemoryRegion(0x4000_0000L, 1L << 30, false)), 16);
+        int pages = 3 * 16 + 5;
         for (int i = 0; i < pages; i++) {
-            memory.write(0x4000_0000L + (long) i * PAGE, (byte) 1);
+            small.write(0x4000_0000L + (long) i * PAGE, (byte) 1);
         }
-        memory.zero(0x4000_0000L, (long) pages * PAGE);
-        assertThat(memory.backedBytes()).isZero();
-        assertThat(memory.spares().count()).isEqualTo(PhysicalMemory.SPARE_PAGES);
+        assertThat(small.slabBytes()).isEqualTo(4L * 16 * PAGE);
+        small.zero(0x4000_0000L, (long) pages * PAGE);
+        assertThat(small.backedBytes()).isZero();
+        assertThat(small.slabs().liveSlabs()).as("one empty slab kept, the rest given back").isEqualTo(1);
+        assertThat(small.slabs().emptySlabs()).isEqualTo(1);
+        assertThat(small.slabBytes()).isEqualTo(16L * PAGE);
+        long made = small.slabs().slabsAllocated();
         for (int i = 0; i < pages; i++) {
-            memory.write(0x6000_0000L + (long) i * PAGE + i, (byte) 2);
+            small.write(0x6000_0000L + (long) i * PAGE + i, (byte) 2);
         }
-        assertThat(memory.spares().count()).isZero();
-        assertThat(memory.backedBytes()).isEqualTo((long) pages * PAGE);
+        assertThat(small.slabs().slabsAllocated() - made).as("the kept slab serves first").isEqualTo(3);
+        assertThat(small.backedBytes()).isEqualTo((long) pages * PAGE);
         for (int i = 0; i < pages; i++) {
-            assertThat(memory.isZero(0x6000_0000L + (long) i * PAGE, i)).isTrue();
-            assertThat(memory.read(0x6000_0000L + (long) i * PAGE + i)).isEqualTo((byte) 2);
+            assertThat(small.isZero(0x6000_0000L + (long) i * PAGE, i)).isTrue();
+            assertThat(small.read(0x6000_0000L + (long) i * PAGE + i)).isEqualTo((byte) 2);
+            assertThat(small.isZero(0x6000_0000L + (long) i * PAGE + i + 1, PAGE - i - 1)).isTrue();
         }
+    }
+
+    @Test
+    void aPageZeroedAndBackedAgainAtASlabsEdgeDoesNotChurnSlabs() {
+        PhysicalMemory small = new PhysicalMemory(List.of(new MemoryRegion(0x4000_0000L, 1L << 30, false)), 4);
+        for (int round = 0; round < 100; round++) {
+            small.write(0x4000_0000L + 8, (byte) round);
+            small.zero(0x4000_0000L, PAGE);
+        }
+        assertThat(small.slabs().slabsAllocated()).isEqualTo(1);
+        assertThat(small.slabBytes()).as("the kept empty slab").isEqualTo(4L * PAGE);
+    }
+
+    @Test
+    void pagesLeftScatteredOverManySlabsAreCompactedIntoFew() {
+        PhysicalMemory small = new PhysicalMemory(List.of(new MemoryRegion(0x4000_0000L, 1L << 30, false)), 4);
+        int pages = 64;
+        for (int i = 0; i < pages; i++) {
+            small.writeLittleEndian(0x4000_0000L + (long) i * PAGE + 8, 8, 0x1000L + i);
+        }
+        assertThat(small.slabBytes()).isEqualTo(16L * 4 * PAGE);
+        long epoch = small.releaseEpoch();
+        for (int i = 0; i < pages; i++) {
+            if (i % 8 != 0) {
+                small.zero(0x4000_0000L + (long) i * PAGE, PAGE);
+            }
+        }
+        assertThat(small.releaseEpoch()).isGreaterThan(epoch);
+        assertThat(small.backedBytes()).isEqualTo(8L * PAGE);
+        assertThat(small.slabBytes()).as("at most twice what is backed, plus a slab")
+                .isLessThanOrEqualTo(2 * small.backedBytes() + 4L * PAGE);
+        for (int i = 0; i < pages; i++) {
+            long expected = i % 8 == 0 ? 0x1000L + i : 0;
+            assertThat(small.readLittleEndian(0x4000_0000L + (long) i * PAGE + 8, 8)).isEqualTo(expected);
+            assertThat(small.isZero(0x4000_0000L + (long) i * PAGE + 16, PAGE - 16)).isTrue();
+        }
+    }
+
+    @Test
+    void neverWrittenPagesCostNoSlab() {
+        memory.writeLittleEndian(0x4000_0000L, 8, 0);
+        memory.zero(0x4000_0000L, 1L << 32);
+        assertThat(memory.isZero(0x4000_0000L, 1L << 33)).isTrue();
+        assertThat(memory.slabBytes()).isZero();
+        memory.write(0x4000_0000L, (byte) 1);
+        assertThat(memory.slabBytes()).isEqualTo((long) memory.pagesPerSlab() * PAGE);
     }
 
     @Test
