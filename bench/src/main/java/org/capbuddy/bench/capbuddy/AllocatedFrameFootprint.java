@@ -1,6 +1,7 @@
 package org.capbuddy.bench.capbuddy;
 
 import java.lang.ref.Reference;
+import org.capbuddy.bench.kernel.FrameFootprint;
 import org.capbuddy.libos.machine.LibosMachine;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
@@ -35,7 +36,7 @@ public final class AllocatedFrameFootprint {
         }
         LibosMachine machine = booted.value();
         long[] cptrs = new long[frames];
-        long before = usedHeap();
+        long before = FrameFootprint.usedHeap();
         for (int i = 0; i < frames; i++) {
             Result<VkaObject> frame = VkaObjects.allocFrame(machine.vka(), 12);
             if (!frame.isOk()) {
@@ -43,7 +44,7 @@ public final class AllocatedFrameFootprint {
             }
             cptrs[i] = frame.value().cptr();
         }
-        long after = usedHeap();
+        long after = FrameFootprint.usedHeap();
         System.out.printf("%s: %d frames allocated on %d GiB, never written (physical memory backed: %d B); "
                         + "%.1f host heap bytes per frame%n", pool ? "CapBuddy pool" : "plain allocman", frames,
                 ram >> 30, machine.kernel().physicalMemory().backedBytes(), (after - before) / (double) frames);
@@ -52,16 +53,5 @@ public final class AllocatedFrameFootprint {
         }
         Reference.reachabilityFence(cptrs);
         Reference.reachabilityFence(machine);
-    }
-
-    private static long usedHeap() {
-        Runtime rt = Runtime.getRuntime();
-        long used = Long.MAX_VALUE;
-        // Several collections: the figure settles once nothing more is freed.
-        for (int i = 0; i < 5; i++) {
-            System.gc();
-            used = Math.min(used, rt.totalMemory() - rt.freeMemory());
-        }
-        return used;
     }
 }

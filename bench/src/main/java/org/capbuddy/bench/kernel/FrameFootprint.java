@@ -116,7 +116,8 @@ public final class FrameFootprint {
         throw new IllegalStateException("out of RAM untypeds");
     }
 
-    private static long usedHeap() {
+    /** Used heap once collections stop freeing anything: live data, for footprint probes. */
+    public static long usedHeap() {
         Runtime rt = Runtime.getRuntime();
         long used = Long.MAX_VALUE;
         // Several collections: the figure settles once nothing more is freed.
