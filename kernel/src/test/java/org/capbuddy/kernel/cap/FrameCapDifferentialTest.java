@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.cap;
 
+import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,11 +36,7 @@ class FrameCapDifferentialTest {
     }
 
     static LongStream seeds() {
-        String fixed = System.getProperty("kernel.framecap.seed");
-        if (fixed != null) {
-            return LongStream.of(Long.parseLong(fixed));
-        }
-        return LongStream.concat(LongStream.rangeClosed(1, 4), LongStream.of(System.nanoTime()));
+        return DifferentialSeeds.seeds("kernel.framecap.seed", 4);
     }
 
     @ParameterizedTest(name = "seed {0}")

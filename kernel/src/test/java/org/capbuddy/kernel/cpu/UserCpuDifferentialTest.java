@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.cpu;
 
+import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.capbuddy.kernel.cpu.CpuFx.ASID_CONTROL;
 import static org.capbuddy.kernel.cpu.CpuFx.D;
@@ -47,11 +48,7 @@ class UserCpuDifferentialTest {
     private static final int STEPS = Integer.getInteger("kernel.tlb.steps", 6000);
 
     static LongStream seeds() {
-        String fixed = System.getProperty("kernel.tlb.seed");
-        if (fixed != null) {
-            return LongStream.of(Long.parseLong(fixed));
-        }
-        return LongStream.concat(LongStream.rangeClosed(1, 6), LongStream.of(System.nanoTime()));
+        return DifferentialSeeds.seeds("kernel.tlb.seed", 6);
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.memory;
 
+import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -34,11 +35,7 @@ class PhysicalMemoryDifferentialTest {
     private static final long TWO_MIB = 2L << 20;
 
     static LongStream seeds() {
-        String fixed = System.getProperty("kernel.memory.seed");
-        if (fixed != null) {
-            return LongStream.of(Long.parseLong(fixed));
-        }
-        return LongStream.concat(LongStream.rangeClosed(1, 8), LongStream.of(System.nanoTime()));
+        return DifferentialSeeds.seeds("kernel.memory.seed", 8);
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.object;
 
+import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
@@ -23,11 +24,7 @@ class TranslationTableDifferentialTest {
     private static final int STEPS = 20_000;
 
     static LongStream seeds() {
-        String fixed = System.getProperty("kernel.tt.seed");
-        if (fixed != null) {
-            return LongStream.of(Long.parseLong(fixed));
-        }
-        return LongStream.concat(LongStream.rangeClosed(1, 4), LongStream.of(System.nanoTime()));
+        return DifferentialSeeds.seeds("kernel.tt.seed", 4);
     }
 
     @ParameterizedTest(name = "seed {0}")
