@@ -30,30 +30,43 @@ final class BuddySplitter {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot split " + parent + " below 2^"
                     + ObjectType.MIN_UNTYPED_BITS);
         }
-        try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
-            Result<Long> slotLo = ctx.cspaceAlloc();
-            if (!slotLo.isOk()) {
-                return failed(slotLo.error(), "no slot for the lower half of " + parent);
+        // What the split has taken so far, in order: each step is given back if a later one fails
+        // or anything throws. The undo log is built only then (see undoSplit): on this hot path a
+        // log and a step object for each of the five steps would be garbage on every split.
+        int taken = 0;
+        long slotLo = 0;
+        long slotHi = 0;
+        long recLo = 0;
+        long recHi = 0;
+        CSpacePath pathLo = null;
+        try {
+            Result<Long> r1 = ctx.cspaceAlloc();
+            if (!r1.isOk()) {
+                return failed(r1.error(), "no slot for the lower half of " + parent);
             }
-            undo.push(() -> ctx.cspaceFree(slotLo.value()));
-            Result<Long> slotHi = ctx.cspaceAlloc();
-            if (!slotHi.isOk()) {
-                return failed(slotHi.error(), "no slot for the upper half of " + parent);
+            slotLo = r1.longValue();
+            taken = SLOT_LO;
+            Result<Long> r2 = ctx.cspaceAlloc();
+            if (!r2.isOk()) {
+                return failed(r2.error(), "no slot for the upper half of " + parent);
             }
-            undo.push(() -> ctx.cspaceFree(slotHi.value()));
-            Result<Long> recLo = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!recLo.isOk()) {
-                return failed(recLo.error(), "no node record for the lower half of " + parent);
+            slotHi = r2.longValue();
+            taken = SLOT_HI;
+            Result<Long> r3 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!r3.isOk()) {
+                return failed(r3.error(), "no node record for the lower half of " + parent);
             }
-            undo.push(() -> ctx.mspaceFree(recLo.value(), SplitUtspace.NODE_RECORD_BYTES));
-            Result<Long> recHi = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!recHi.isOk()) {
-                return failed(recHi.error(), "no node record for the upper half of " + parent);
+            recLo = r3.longValue();
+            taken = RECORD_LO;
+            Result<Long> r4 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!r4.isOk()) {
+                return failed(r4.error(), "no node record for the upper half of " + parent);
             }
-            undo.push(() -> ctx.mspaceFree(recHi.value(), SplitUtspace.NODE_RECORD_BYTES));
+            recHi = r4.longValue();
+            taken = RECORD_HI;
 
-            CSpacePath pathLo = ctx.cspaceMakePath(slotLo.value());
-            CSpacePath pathHi = ctx.cspaceMakePath(slotHi.value());
+            pathLo = ctx.cspaceMakePath(slotLo);
+            CSpacePath pathHi = ctx.cspaceMakePath(slotHi);
             Sel4 sel4 = ctx.sel4();
             // The parent has no children, so this first Retype resets it and lands at its base: the
             // lower half. The second continues at the watermark: the upper half.
@@ -61,15 +74,54 @@ final class BuddySplitter {
             if (!r.isOk()) {
                 return Result.fail(AllocError.kernel("Retype of the lower half of " + parent, r));
             }
-            // Deleting the lower half's cap comes before its slot goes back (undone newest first).
-            undo.push(() -> CapOps.check("CNode_Delete", delete(sel4, pathLo)));
+            taken = LOWER_HALF;
             r = retypeHalf(sel4, parent, half, pathHi);
             if (!r.isOk()) {
                 return Result.fail(AllocError.kernel("Retype of the upper half of " + parent, r));
             }
-            undo.commit();
-            record(ledger, parent, half, pathLo, slotLo.value(), recLo.value(), pathHi, slotHi.value(), recHi.value());
+            taken = DONE;
+            record(ledger, parent, half, pathLo, slotLo, recLo, pathHi, slotHi, recHi);
             return Result.done();
+        } finally {
+            if (taken != DONE) {
+                undoSplit(ctx, parent, taken, slotLo, slotHi, recLo, recHi, pathLo);
+            }
+        }
+    }
+
+    /** How far a split got: {@code taken} counts its steps that succeeded (see {@link #undoSplit}). */
+    private static final int SLOT_LO = 1;
+    private static final int SLOT_HI = 2;
+    private static final int RECORD_LO = 3;
+    private static final int RECORD_HI = 4;
+    private static final int LOWER_HALF = 5;
+    private static final int DONE = 6;
+
+    /**
+     * Gives back the first {@code taken} steps of a split that failed or was cut short, newest
+     * first, through an {@link Undo} log: an undo that fails marks the machine broken (naming the
+     * split), and closing never throws, so the original failure is the one that propagates.
+     * Deleting the lower half's cap comes before its slot goes back.
+     */
+    private static void undoSplit(ManagerContext ctx, SplitNode parent, int taken, long slotLo, long slotHi,
+                                  long recLo, long recHi, CSpacePath pathLo) {
+        try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
+            if (taken >= SLOT_LO) {
+                undo.push(() -> ctx.cspaceFree(slotLo));
+            }
+            if (taken >= SLOT_HI) {
+                undo.push(() -> ctx.cspaceFree(slotHi));
+            }
+            if (taken >= RECORD_LO) {
+                undo.push(() -> ctx.mspaceFree(recLo, SplitUtspace.NODE_RECORD_BYTES));
+            }
+            if (taken >= RECORD_HI) {
+                undo.push(() -> ctx.mspaceFree(recHi, SplitUtspace.NODE_RECORD_BYTES));
+            }
+            if (taken >= LOWER_HALF) {
+                Sel4 sel4 = ctx.sel4();
+                undo.push(() -> CapOps.check("CNode_Delete", delete(sel4, pathLo)));
+            }
         }
     }
 
@@ -119,7 +171,10 @@ final class BuddySplitter {
                     + hi.sizeBits + " bytes at 0x" + Long.toHexString(hi.paddr) + " are lost" + problems, r));
         }
         ledger.remove(lo);
-        problems += release(ctx, lo);
+        String more = release(ctx, lo);
+        if (!more.isEmpty()) {
+            problems += more;
+        }
         ledger.recordsChanged(-1);
         parent.lower = null;
         parent.upper = null;

@@ -138,7 +138,7 @@ public final class SplitUtspace implements UtspaceManager {
         if (type.isFrame()) {
             framesInUse++;
         }
-        return Result.ok(node.cookie);
+        return Result.ofLong(node.cookie);
     }
 
     /**
@@ -243,7 +243,7 @@ public final class SplitUtspace implements UtspaceManager {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
                     + " was not handed out by this allocator, or is already freed");
         }
-        return Result.ok(node.paddr);
+        return Result.ofLong(node.paddr);
     }
 
     @Override
