@@ -38,7 +38,6 @@ final class BuddySplitter {
         long slotHi = 0;
         long recLo = 0;
         long recHi = 0;
-        CSpacePath pathLo = null;
         try {
             Result<Long> r1 = ctx.cspaceAlloc();
             if (!r1.isOk()) {
@@ -65,7 +64,7 @@ final class BuddySplitter {
             recHi = r4.longValue();
             taken = RECORD_HI;
 
-            pathLo = ctx.cspaceMakePath(slotLo);
+            CSpacePath pathLo = ctx.cspaceMakePath(slotLo);
             CSpacePath pathHi = ctx.cspaceMakePath(slotHi);
             Sel4 sel4 = ctx.sel4();
             // The parent has no children, so this first Retype resets it and lands at its base: the
@@ -84,7 +83,7 @@ final class BuddySplitter {
             return Result.done();
         } finally {
             if (taken != DONE) {
-                undoSplit(ctx, parent, taken, slotLo, slotHi, recLo, recHi, pathLo);
+                undoSplit(ctx, parent, taken, slotLo, slotHi, recLo, recHi);
             }
         }
     }
@@ -104,7 +103,7 @@ final class BuddySplitter {
      * Deleting the lower half's cap comes before its slot goes back.
      */
     private static void undoSplit(ManagerContext ctx, SplitNode parent, int taken, long slotLo, long slotHi,
-                                  long recLo, long recHi, CSpacePath pathLo) {
+                                  long recLo, long recHi) {
         try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
             if (taken >= SLOT_LO) {
                 undo.push(() -> ctx.cspaceFree(slotLo));
@@ -119,8 +118,8 @@ final class BuddySplitter {
                 undo.push(() -> ctx.mspaceFree(recHi, SplitUtspace.NODE_RECORD_BYTES));
             }
             if (taken >= LOWER_HALF) {
-                Sel4 sel4 = ctx.sel4();
-                undo.push(() -> CapOps.check("CNode_Delete", delete(sel4, pathLo)));
+                // The path is made inside the step, so that a throw there is handled as any undo's.
+                undo.push(() -> CapOps.check("CNode_Delete", delete(ctx.sel4(), ctx.cspaceMakePath(slotLo))));
             }
         }
     }
@@ -154,14 +153,14 @@ final class BuddySplitter {
     static Result<Void> merge(ManagerContext ctx, SplitLedger ledger, SplitNode parent) {
         SplitNode lo = parent.lower;
         SplitNode hi = parent.upper;
-        InvocationResult r = delete(ctx.sel4(), hi.path);
+        InvocationResult r = delete(ctx.sel4(), hi);
         if (!r.isOk()) {
             return Result.fail(AllocError.kernel("CNode_Delete of " + hi + " (coalescing stopped)", r));
         }
         ledger.remove(hi);
         String problems = release(ctx, hi);
         ledger.recordsChanged(-1);
-        r = delete(ctx.sel4(), lo.path);
+        r = delete(ctx.sel4(), lo);
         if (!r.isOk()) {
             // Only possible if someone else moved or deleted our cap. The pair cannot be restored
             // (the parent keeps a child, so a new Retype would not reset it): the upper half's
@@ -201,11 +200,15 @@ final class BuddySplitter {
     }
 
     private static InvocationResult retypeHalf(Sel4 sel4, SplitNode parent, int half, CSpacePath dest) {
-        return sel4.untypedRetype(parent.path.capPtr(), ObjectType.UNTYPED, half, dest.root(), dest.dest(),
+        return sel4.untypedRetype(parent.cptr, ObjectType.UNTYPED, half, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
     }
 
-    static InvocationResult delete(Sel4 sel4, CSpacePath path) {
+    static InvocationResult delete(Sel4 sel4, SplitNode node) {
+        return sel4.cnodeDelete(node.cnodeRoot, node.cptr, node.depth);
+    }
+
+    private static InvocationResult delete(Sel4 sel4, CSpacePath path) {
         return sel4.cnodeDelete(path.root(), path.capPtr(), path.capDepth());
     }
 }

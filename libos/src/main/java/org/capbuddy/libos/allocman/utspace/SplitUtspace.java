@@ -65,7 +65,7 @@ public final class SplitUtspace implements UtspaceManager {
                     + sizeBits + ") overlaps " + clash);
         }
         for (SplitNode root : roots.all()) {
-            if (root.path.equals(path)) {
+            if (root.rootPath.equals(path)) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
             }
         }
@@ -124,7 +124,7 @@ public final class SplitUtspace implements UtspaceManager {
             splits++;
             node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
         }
-        InvocationResult r = ctx.sel4().untypedRetype(node.path.capPtr(), type, sizeArg, dest.root(), dest.dest(),
+        InvocationResult r = ctx.sel4().untypedRetype(node.cptr, type, sizeArg, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
         if (!r.isOk()) {
             return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + node + " into " + type
