@@ -101,8 +101,14 @@ public final class SplitUtspace implements UtspaceManager {
         busy = true;
         try {
             boolean device = canBeDevice && ObjectRequest.deviceCanHold(type);
-            Result<SplitNode> found = paddr == ManagerContext.NO_PADDR
-                    ? findAny(objBits, device) : findAt(paddr, objBits, type, canBeDevice, device);
+            if (paddr == ManagerContext.NO_PADDR) {
+                // The common request: found without a Result, which is made only for a refusal.
+                SplitNode node = smallestFree(objBits, device);
+                return node != null ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg.value(), paddr)
+                        : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits
+                                + " bytes or more in " + kindsWithoutPaddr(device));
+            }
+            Result<SplitNode> found = findAt(paddr, objBits, type, canBeDevice, device);
             if (!found.isOk()) {
                 return found.asFailure();
             }
@@ -157,17 +163,23 @@ public final class SplitUtspace implements UtspaceManager {
         return Result.fail(cause);
     }
 
-    /** Without a paddr: device RAM first when allowed (split.c's preference), then RAM; never plain device. */
-    private Result<SplitNode> findAny(int objBits, boolean device) {
-        List<UntypedKind> kinds = device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
-        for (UntypedKind kind : kinds) {
-            SplitNode node = ledger.smallestAtLeast(kind, objBits);
+    /**
+     * Without a paddr: the smallest free buddy that fits, device RAM first when allowed (split.c's
+     * preference), then RAM; never plain device. Null if there is none.
+     */
+    private SplitNode smallestFree(int objBits, boolean device) {
+        List<UntypedKind> kinds = kindsWithoutPaddr(device);
+        for (int i = 0; i < kinds.size(); i++) { // indexed: no iterator per request
+            SplitNode node = ledger.smallestAtLeast(kinds.get(i), objBits);
             if (node != null) {
-                return Result.ok(node);
+                return node;
             }
         }
-        return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits + " bytes or more in "
-                + kinds);
+        return null;
+    }
+
+    private static List<UntypedKind> kindsWithoutPaddr(boolean device) {
+        return device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
     }
 
     /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
