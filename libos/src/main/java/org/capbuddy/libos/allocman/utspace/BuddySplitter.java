@@ -17,6 +17,14 @@ import org.capbuddy.libos.vka.Undo;
  * every slot, mspace record and cap it made is given back and the ledger is untouched.
  */
 final class BuddySplitter {
+    /** How far a split got: {@code taken} counts its steps that succeeded (see {@link #undoSplit}). */
+    private static final int SLOT_LO = 1;
+    private static final int SLOT_HI = 2;
+    private static final int RECORD_LO = 3;
+    private static final int RECORD_HI = 4;
+    private static final int LOWER_HALF = 5;
+    private static final int DONE = 6;
+
     private BuddySplitter() {
     }
 
@@ -87,14 +95,6 @@ final class BuddySplitter {
             }
         }
     }
-
-    /** How far a split got: {@code taken} counts its steps that succeeded (see {@link #undoSplit}). */
-    private static final int SLOT_LO = 1;
-    private static final int SLOT_HI = 2;
-    private static final int RECORD_LO = 3;
-    private static final int RECORD_HI = 4;
-    private static final int LOWER_HALF = 5;
-    private static final int DONE = 6;
 
     /**
      * Gives back the first {@code taken} steps of a split that failed or was cut short, newest
