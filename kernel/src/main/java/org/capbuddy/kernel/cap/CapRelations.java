@@ -53,9 +53,17 @@ public final class CapRelations {
         return a.object() != null && a.object() == b.object() && a.getClass() == b.getClass();
     }
 
+    /**
+     * False for the caps {@link #sameObjectAs} is never true of, whatever the other cap: untyped
+     * and IRQControl caps. For them finality needs no look at the neighbours' caps.
+     */
+    public static boolean mayShareObject(Cap a) {
+        return !(a instanceof Cap.Untyped || a instanceof Cap.IrqControl);
+    }
+
     /** Like {@link #sameRegionAs} but never true for untyped or IRQControl caps (seL4's sameObjectAs). */
     public static boolean sameObjectAs(Cap a, Cap b) {
-        if (a instanceof Cap.Untyped || a instanceof Cap.IrqControl) {
+        if (!mayShareObject(a)) {
             return false;
         }
         if (a instanceof Cap.FrameCap f) {

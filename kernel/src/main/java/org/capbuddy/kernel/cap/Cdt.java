@@ -130,6 +130,10 @@ public final class Cdt {
     /** seL4's {@code isFinalCapability}: no other cap refers to the same object. */
     public boolean isFinal(Slot slot) {
         Cap cap = slot.cap;
+        if (!CapRelations.mayShareObject(cap)) {
+            // Nothing is ever the same object as an untyped: no need to fetch the neighbours' caps.
+            return true;
+        }
         boolean prevSame = slot.prev != null && slot.prev != sentinel && slot.prev.cap != null
                 && CapRelations.sameObjectAs(cap, slot.prev.cap);
         boolean nextSame = slot.next != null && slot.next.cap != null

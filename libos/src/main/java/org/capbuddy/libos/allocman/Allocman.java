@@ -237,7 +237,7 @@ public final class Allocman implements ManagerContext {
             }
         }
         if (mayUseReserve && reserves.hasSlot()) {
-            return Result.ok(reserves.takeSlot());
+            return Result.ofLong(reserves.takeSlot());
         }
         return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
     }

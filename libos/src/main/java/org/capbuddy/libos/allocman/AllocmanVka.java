@@ -145,6 +145,6 @@ public final class AllocmanVka implements Vka {
         if (sizeBits < 0 || sizeBits >= 64) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "size must be 0..63 bits, got " + sizeBits);
         }
-        return Result.ok((int) type.objectSizeBits(sizeBits));
+        return Result.ofBits((int) type.objectSizeBits(sizeBits));
     }
 }

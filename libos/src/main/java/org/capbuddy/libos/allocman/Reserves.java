@@ -95,7 +95,7 @@ final class Reserves {
         }
         touched = true;
         ctx.cspaceFree(object.cptr());
-        return Result.ok(object.cookie());
+        return Result.ofLong(object.cookie());
     }
 
     // ---- topping up (allocman's entries with the reserves switched off)

@@ -1,16 +1,58 @@
 package org.capbuddy.libos.vka;
 
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
  * The value of an operation that can be refused: either a value or an {@link AllocError}, never
  * an exception. {@code Result<Void>} carries no value.
+ *
+ * <p>A {@code Result<Long>} made by {@link #ofLong} keeps its number unboxed: slots, cookies and
+ * bookkeeping addresses are handed out millions of times a run, and a {@link Long} for each
+ * would be garbage of its own besides the result. {@link #longValue()} reads it without boxing;
+ * {@link #value()} boxes it on demand, so either kind reads the same.
  */
-public record Result<T>(T value, AllocError error) {
-    private static final Result<Void> DONE = new Result<>(null, null);
+public final class Result<T> {
+    private static final Result<Void> DONE = new Result<>(null, null, 0, false);
+
+    /** The successful results of 0..63, shared: sizes in bits are checked on every allocation. */
+    private static final Result<?>[] BITS = new Result<?>[64];
+
+    static {
+        for (int i = 0; i < BITS.length; i++) {
+            BITS[i] = new Result<>(i, null, 0, false);
+        }
+    }
+
+    private final T value;
+    private final AllocError error;
+    /** The value of a result made by {@link #ofLong} (then {@code value} is null). */
+    private final long number;
+    private final boolean unboxed;
+
+    private Result(T value, AllocError error, long number, boolean unboxed) {
+        this.value = value;
+        this.error = error;
+        this.number = number;
+        this.unboxed = unboxed;
+    }
 
     public static <T> Result<T> ok(T value) {
-        return new Result<>(value, null);
+        return new Result<>(value, null, 0, false);
+    }
+
+    /** A successful {@code Result<Long>} that holds its number without boxing it. */
+    public static Result<Long> ofLong(long value) {
+        return new Result<>(null, null, value, true);
+    }
+
+    /**
+     * A successful {@code Result<Integer>} of {@code bits}; one of 0..63 (a size in bits) is a
+     * shared instance rather than a new one (results are immutable, so nobody can tell).
+     */
+    @SuppressWarnings("unchecked") // BITS holds only Result<Integer>s
+    public static Result<Integer> ofBits(int bits) {
+        return bits >= 0 && bits < BITS.length ? (Result<Integer>) BITS[bits] : ok(bits);
     }
 
     public static Result<Void> done() {
@@ -18,11 +60,35 @@ public record Result<T>(T value, AllocError error) {
     }
 
     public static <T> Result<T> fail(AllocError error) {
-        return new Result<>(null, error);
+        return new Result<>(null, error, 0, false);
     }
 
     public static <T> Result<T> fail(AllocErrorKind kind, String detail) {
-        return new Result<>(null, AllocError.of(kind, detail));
+        return new Result<>(null, AllocError.of(kind, detail), 0, false);
+    }
+
+    /** The value (null for a failure or a {@code Result<Void>}). */
+    @SuppressWarnings("unchecked") // only ofLong makes an unboxed result, and it is a Result<Long>
+    public T value() {
+        return unboxed ? (T) (Object) number : value;
+    }
+
+    /**
+     * The value of a successful {@code Result<Long>}, unboxed if it was made by {@link #ofLong}.
+     * Throws if the result is a failure or holds no Long (a programming error, not bad input).
+     */
+    public long longValue() {
+        if (unboxed) {
+            return number;
+        }
+        if (!(value instanceof Long boxed)) {
+            throw new IllegalStateException("longValue of " + this);
+        }
+        return boxed;
+    }
+
+    public AllocError error() {
+        return error;
     }
 
     public boolean isOk() {
@@ -34,15 +100,27 @@ public record Result<T>(T value, AllocError error) {
         if (error == null) {
             throw new IllegalStateException("asFailure on a successful result");
         }
-        return new Result<>(null, error);
+        return new Result<>(null, error, 0, false);
     }
 
     public <U> Result<U> map(Function<T, U> f) {
-        return error == null ? Result.ok(f.apply(value)) : asFailure();
+        return error == null ? Result.ok(f.apply(value())) : asFailure();
+    }
+
+    /** Equal when both hold equal values (however stored) and equal errors, as the former record. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Result<?> other && Objects.equals(value(), other.value())
+                && Objects.equals(error, other.error);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Objects.hashCode(value()) + Objects.hashCode(error);
     }
 
     @Override
     public String toString() {
-        return error == null ? "Ok[" + value + "]" : "Err[" + error + "]";
+        return error == null ? "Ok[" + value() + "]" : "Err[" + error + "]";
     }
 }

@@ -51,19 +51,35 @@ public final class VkaObjects {
         if (!slot.isOk()) {
             return slot.asFailure();
         }
-        long cptr = slot.value();
-        try (Undo undo = Undo.begin(vka.sel4().guard(), "allocating an object through the vka")) {
-            // The step captures the cptr, not the Result: a captured Result would escape into the
-            // log and could no longer be scalar-replaced on this hot path.
-            undo.push(() -> vka.cspaceFree(cptr));
+        long cptr = slot.longValue();
+        // The slot is given back if the Retype fails or anything throws. The undo log is built
+        // only then (see giveBackSlot): on this hot path a log and its step for every object
+        // would be garbage, and an allocation that succeeds has nothing to undo.
+        boolean done = false;
+        try {
             CSpacePath path = vka.cspaceMakePath(cptr);
             Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
                     : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
             if (!cookie.isOk()) {
                 return cookie.asFailure();
             }
-            undo.commit();
-            return Result.ok(new VkaObject(cptr, cookie.value(), type, sizeBits));
+            done = true;
+            return Result.ok(new VkaObject(cptr, cookie.longValue(), type, sizeBits));
+        } finally {
+            if (!done) {
+                giveBackSlot(vka, cptr);
+            }
+        }
+    }
+
+    /**
+     * Frees the slot of an allocation that failed or was cut short, through an {@link Undo} log so
+     * that a failure to free it marks the machine broken, as any undo does; closing never throws,
+     * so the original failure is the one that propagates.
+     */
+    private static void giveBackSlot(Vka vka, long cptr) {
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "allocating an object through the vka")) {
+            undo.push(() -> vka.cspaceFree(cptr));
         }
     }
 
@@ -155,7 +171,7 @@ public final class VkaObjects {
     public static Result<VkaObject> allocFrame(Vka vka, int sizeBits) {
         Optional<ObjectType> type = ObjectType.frameOfBits(sizeBits);
         // Not map(..).orElse(Result.fail(..)): orElse's argument, the failure with its message, would be
-        // built on every call, and so would the lambda.
+        // built on every call, and so would the lambda and a new Optional.
         return type.isPresent() ? alloc(vka, type.get(), sizeBits)
                 : Result.fail(AllocErrorKind.BAD_ARGUMENT, "no frame of 2^" + sizeBits + " bytes");
     }

@@ -62,7 +62,7 @@ public final class SingleLevelCSpace implements CSpaceManager {
             return Errors.outOfSlots("all " + bitmap.capacity() + " slots of " + range() + " are in use");
         }
         bitmap.markUsed(slot, 1);
-        return Result.ok(slot);
+        return Result.ofLong(slot);
     }
 
     @Override

@@ -168,7 +168,7 @@ public final class TwoLevelCSpace implements CSpaceManager {
         L2Node node = node(l1);
         long l2 = node.slots.findFree();
         take(l1, node, l2, 1);
-        return Result.ok(cptrOf(l1, l2));
+        return Result.ofLong(cptrOf(l1, l2));
     }
 
     @Override

@@ -42,7 +42,7 @@ public final class DualPool implements MSpace {
         }
         // Once the static pool is full every request ends up here: no refusal is built for it.
         long address = fixed.allocIfRoom(bytes);
-        return address >= 0 ? Result.ok(address) : virtual.alloc(ctx, bytes);
+        return address >= 0 ? Result.ofLong(address) : virtual.alloc(ctx, bytes);
     }
 
     @Override

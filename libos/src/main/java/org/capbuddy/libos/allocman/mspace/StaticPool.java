@@ -22,7 +22,7 @@ public final class StaticPool implements MSpace {
         }
         long addr = heap.alloc(bytes);
         return addr < 0 ? Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING,
-                "static pool exhausted (" + heap.bytesFree() + " bytes free, " + bytes + " asked)") : Result.ok(addr);
+                "static pool exhausted (" + heap.bytesFree() + " bytes free, " + bytes + " asked)") : Result.ofLong(addr);
     }
 
     /**

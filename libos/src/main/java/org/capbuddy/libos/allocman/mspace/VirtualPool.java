@@ -65,7 +65,7 @@ public final class VirtualPool implements MSpace {
             }
             addr = heap.alloc(bytes);
         }
-        return Result.ok(addr);
+        return Result.ofLong(addr);
     }
 
     @Override

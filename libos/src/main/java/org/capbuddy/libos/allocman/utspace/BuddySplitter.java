@@ -17,6 +17,14 @@ import org.capbuddy.libos.vka.Undo;
  * every slot, mspace record and cap it made is given back and the ledger is untouched.
  */
 final class BuddySplitter {
+    /** How far a split got: {@code taken} counts its steps that succeeded (see {@link #undoSplit}). */
+    private static final int SLOT_LO = 1;
+    private static final int SLOT_HI = 2;
+    private static final int RECORD_LO = 3;
+    private static final int RECORD_HI = 4;
+    private static final int LOWER_HALF = 5;
+    private static final int DONE = 6;
+
     private BuddySplitter() {
     }
 
@@ -30,30 +38,42 @@ final class BuddySplitter {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot split " + parent + " below 2^"
                     + ObjectType.MIN_UNTYPED_BITS);
         }
-        try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
-            Result<Long> slotLo = ctx.cspaceAlloc();
-            if (!slotLo.isOk()) {
-                return failed(slotLo.error(), "no slot for the lower half of " + parent);
+        // What the split has taken so far, in order: each step is given back if a later one fails
+        // or anything throws. The undo log is built only then (see undoSplit): on this hot path a
+        // log and a step object for each of the five steps would be garbage on every split.
+        int taken = 0;
+        long slotLo = 0;
+        long slotHi = 0;
+        long recLo = 0;
+        long recHi = 0;
+        try {
+            Result<Long> r1 = ctx.cspaceAlloc();
+            if (!r1.isOk()) {
+                return failed(r1.error(), "no slot for the lower half of " + parent);
             }
-            undo.push(() -> ctx.cspaceFree(slotLo.value()));
-            Result<Long> slotHi = ctx.cspaceAlloc();
-            if (!slotHi.isOk()) {
-                return failed(slotHi.error(), "no slot for the upper half of " + parent);
+            slotLo = r1.longValue();
+            taken = SLOT_LO;
+            Result<Long> r2 = ctx.cspaceAlloc();
+            if (!r2.isOk()) {
+                return failed(r2.error(), "no slot for the upper half of " + parent);
             }
-            undo.push(() -> ctx.cspaceFree(slotHi.value()));
-            Result<Long> recLo = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!recLo.isOk()) {
-                return failed(recLo.error(), "no node record for the lower half of " + parent);
+            slotHi = r2.longValue();
+            taken = SLOT_HI;
+            Result<Long> r3 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!r3.isOk()) {
+                return failed(r3.error(), "no node record for the lower half of " + parent);
             }
-            undo.push(() -> ctx.mspaceFree(recLo.value(), SplitUtspace.NODE_RECORD_BYTES));
-            Result<Long> recHi = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!recHi.isOk()) {
-                return failed(recHi.error(), "no node record for the upper half of " + parent);
+            recLo = r3.longValue();
+            taken = RECORD_LO;
+            Result<Long> r4 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
+            if (!r4.isOk()) {
+                return failed(r4.error(), "no node record for the upper half of " + parent);
             }
-            undo.push(() -> ctx.mspaceFree(recHi.value(), SplitUtspace.NODE_RECORD_BYTES));
+            recHi = r4.longValue();
+            taken = RECORD_HI;
 
-            CSpacePath pathLo = ctx.cspaceMakePath(slotLo.value());
-            CSpacePath pathHi = ctx.cspaceMakePath(slotHi.value());
+            CSpacePath pathLo = ctx.cspaceMakePath(slotLo);
+            CSpacePath pathHi = ctx.cspaceMakePath(slotHi);
             Sel4 sel4 = ctx.sel4();
             // The parent has no children, so this first Retype resets it and lands at its base: the
             // lower half. The second continues at the watermark: the upper half.
@@ -61,15 +81,46 @@ final class BuddySplitter {
             if (!r.isOk()) {
                 return Result.fail(AllocError.kernel("Retype of the lower half of " + parent, r));
             }
-            // Deleting the lower half's cap comes before its slot goes back (undone newest first).
-            undo.push(() -> CapOps.check("CNode_Delete", delete(sel4, pathLo)));
+            taken = LOWER_HALF;
             r = retypeHalf(sel4, parent, half, pathHi);
             if (!r.isOk()) {
                 return Result.fail(AllocError.kernel("Retype of the upper half of " + parent, r));
             }
-            undo.commit();
-            record(ledger, parent, half, pathLo, slotLo.value(), recLo.value(), pathHi, slotHi.value(), recHi.value());
+            taken = DONE;
+            record(ledger, parent, half, pathLo, slotLo, recLo, pathHi, slotHi, recHi);
             return Result.done();
+        } finally {
+            if (taken != DONE) {
+                undoSplit(ctx, parent, taken, slotLo, slotHi, recLo, recHi);
+            }
+        }
+    }
+
+    /**
+     * Gives back the first {@code taken} steps of a split that failed or was cut short, newest
+     * first, through an {@link Undo} log: an undo that fails marks the machine broken (naming the
+     * split), and closing never throws, so the original failure is the one that propagates.
+     * Deleting the lower half's cap comes before its slot goes back.
+     */
+    private static void undoSplit(ManagerContext ctx, SplitNode parent, int taken, long slotLo, long slotHi,
+                                  long recLo, long recHi) {
+        try (Undo undo = Undo.begin(ctx.sel4().guard(), "splitting the untyped at", parent.paddr)) {
+            if (taken >= SLOT_LO) {
+                undo.push(() -> ctx.cspaceFree(slotLo));
+            }
+            if (taken >= SLOT_HI) {
+                undo.push(() -> ctx.cspaceFree(slotHi));
+            }
+            if (taken >= RECORD_LO) {
+                undo.push(() -> ctx.mspaceFree(recLo, SplitUtspace.NODE_RECORD_BYTES));
+            }
+            if (taken >= RECORD_HI) {
+                undo.push(() -> ctx.mspaceFree(recHi, SplitUtspace.NODE_RECORD_BYTES));
+            }
+            if (taken >= LOWER_HALF) {
+                // The path is made inside the step, so that a throw there is handled as any undo's.
+                undo.push(() -> CapOps.check("CNode_Delete", delete(ctx.sel4(), ctx.cspaceMakePath(slotLo))));
+            }
         }
     }
 
@@ -102,14 +153,14 @@ final class BuddySplitter {
     static Result<Void> merge(ManagerContext ctx, SplitLedger ledger, SplitNode parent) {
         SplitNode lo = parent.lower;
         SplitNode hi = parent.upper;
-        InvocationResult r = delete(ctx.sel4(), hi.path);
+        InvocationResult r = delete(ctx.sel4(), hi);
         if (!r.isOk()) {
             return Result.fail(AllocError.kernel("CNode_Delete of " + hi + " (coalescing stopped)", r));
         }
         ledger.remove(hi);
         String problems = release(ctx, hi);
         ledger.recordsChanged(-1);
-        r = delete(ctx.sel4(), lo.path);
+        r = delete(ctx.sel4(), lo);
         if (!r.isOk()) {
             // Only possible if someone else moved or deleted our cap. The pair cannot be restored
             // (the parent keeps a child, so a new Retype would not reset it): the upper half's
@@ -119,7 +170,10 @@ final class BuddySplitter {
                     + hi.sizeBits + " bytes at 0x" + Long.toHexString(hi.paddr) + " are lost" + problems, r));
         }
         ledger.remove(lo);
-        problems += release(ctx, lo);
+        String more = release(ctx, lo);
+        if (!more.isEmpty()) {
+            problems += more;
+        }
         ledger.recordsChanged(-1);
         parent.lower = null;
         parent.upper = null;
@@ -146,11 +200,15 @@ final class BuddySplitter {
     }
 
     private static InvocationResult retypeHalf(Sel4 sel4, SplitNode parent, int half, CSpacePath dest) {
-        return sel4.untypedRetype(parent.path.capPtr(), ObjectType.UNTYPED, half, dest.root(), dest.dest(),
+        return sel4.untypedRetype(parent.cptr, ObjectType.UNTYPED, half, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
     }
 
-    static InvocationResult delete(Sel4 sel4, CSpacePath path) {
+    static InvocationResult delete(Sel4 sel4, SplitNode node) {
+        return sel4.cnodeDelete(node.cnodeRoot, node.cptr, node.depth);
+    }
+
+    private static InvocationResult delete(Sel4 sel4, CSpacePath path) {
         return sel4.cnodeDelete(path.root(), path.capPtr(), path.capDepth());
     }
 }

@@ -64,7 +64,7 @@ final class ObjectRequest {
                         + " + 2^" + objBits + " overflows");
             }
         }
-        return Result.ok(sizeArg);
+        return Result.ofBits(sizeArg);
     }
 
     /** Null checks shared by the alloc paths. */

@@ -18,7 +18,16 @@ final class SplitNode {
 
     static final long NO_SLOT = -1;
 
-    final CSpacePath path;
+    /**
+     * A root's path as the caller gave it (to refuse the same slot handed over twice); null for a
+     * half. Halves keep no path object: it would live as long as the node, and the three numbers
+     * below are all the node's invocations need.
+     */
+    final CSpacePath rootPath;
+    /** The CNode the node's cap is looked up in, its cptr there and the lookup depth (for Delete). */
+    final long cnodeRoot;
+    final long cptr;
+    final int depth;
     /** The slot's cptr from {@code cspaceAlloc}, to give back; {@link #NO_SLOT} for a root. */
     final long slot;
     final int sizeBits;
@@ -41,7 +50,10 @@ final class SplitNode {
 
     SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
               long recordAddress) {
-        this.path = path;
+        this.rootPath = parent == null ? path : null;
+        this.cnodeRoot = path.root();
+        this.cptr = path.capPtr();
+        this.depth = path.capDepth();
         this.slot = slot;
         this.sizeBits = sizeBits;
         this.paddr = paddr;
@@ -65,6 +77,6 @@ final class SplitNode {
 
     @Override
     public String toString() {
-        return kind + "[0x" + Long.toHexString(paddr) + ", 2^" + sizeBits + ", " + state + " @" + path.capPtr() + "]";
+        return kind + "[0x" + Long.toHexString(paddr) + ", 2^" + sizeBits + ", " + state + " @" + cptr + "]";
     }
 }

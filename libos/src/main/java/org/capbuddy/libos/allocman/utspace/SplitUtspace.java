@@ -65,7 +65,7 @@ public final class SplitUtspace implements UtspaceManager {
                     + sizeBits + ") overlaps " + clash);
         }
         for (SplitNode root : roots.all()) {
-            if (root.path.equals(path)) {
+            if (root.rootPath.equals(path)) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
             }
         }
@@ -101,8 +101,14 @@ public final class SplitUtspace implements UtspaceManager {
         busy = true;
         try {
             boolean device = canBeDevice && ObjectRequest.deviceCanHold(type);
-            Result<SplitNode> found = paddr == ManagerContext.NO_PADDR
-                    ? findAny(objBits, device) : findAt(paddr, objBits, type, canBeDevice, device);
+            if (paddr == ManagerContext.NO_PADDR) {
+                // The common request: found without a Result, which is made only for a refusal.
+                SplitNode node = smallestFree(objBits, device);
+                return node != null ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg.value(), paddr)
+                        : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits
+                                + " bytes or more in " + kindsWithoutPaddr(device));
+            }
+            Result<SplitNode> found = findAt(paddr, objBits, type, canBeDevice, device);
             if (!found.isOk()) {
                 return found.asFailure();
             }
@@ -124,7 +130,7 @@ public final class SplitUtspace implements UtspaceManager {
             splits++;
             node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
         }
-        InvocationResult r = ctx.sel4().untypedRetype(node.path.capPtr(), type, sizeArg, dest.root(), dest.dest(),
+        InvocationResult r = ctx.sel4().untypedRetype(node.cptr, type, sizeArg, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
         if (!r.isOk()) {
             return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + node + " into " + type
@@ -138,7 +144,7 @@ public final class SplitUtspace implements UtspaceManager {
         if (type.isFrame()) {
             framesInUse++;
         }
-        return Result.ok(node.cookie);
+        return Result.ofLong(node.cookie);
     }
 
     /**
@@ -157,17 +163,23 @@ public final class SplitUtspace implements UtspaceManager {
         return Result.fail(cause);
     }
 
-    /** Without a paddr: device RAM first when allowed (split.c's preference), then RAM; never plain device. */
-    private Result<SplitNode> findAny(int objBits, boolean device) {
-        List<UntypedKind> kinds = device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
-        for (UntypedKind kind : kinds) {
-            SplitNode node = ledger.smallestAtLeast(kind, objBits);
+    /**
+     * Without a paddr: the smallest free buddy that fits, device RAM first when allowed (split.c's
+     * preference), then RAM; never plain device. Null if there is none.
+     */
+    private SplitNode smallestFree(int objBits, boolean device) {
+        List<UntypedKind> kinds = kindsWithoutPaddr(device);
+        for (int i = 0; i < kinds.size(); i++) { // indexed: no iterator per request
+            SplitNode node = ledger.smallestAtLeast(kinds.get(i), objBits);
             if (node != null) {
-                return Result.ok(node);
+                return node;
             }
         }
-        return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits + " bytes or more in "
-                + kinds);
+        return null;
+    }
+
+    private static List<UntypedKind> kindsWithoutPaddr(boolean device) {
+        return device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
     }
 
     /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
@@ -243,7 +255,7 @@ public final class SplitUtspace implements UtspaceManager {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
                     + " was not handed out by this allocator, or is already freed");
         }
-        return Result.ok(node.paddr);
+        return Result.ofLong(node.paddr);
     }
 
     @Override

@@ -104,7 +104,7 @@ public final class TwinkleUtspace implements UtspaceManager {
                 if (type.isFrame()) {
                     framesInUse++;
                 }
-                return Result.ok(cookie);
+                return Result.ofLong(cookie);
             }
         }
         return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no untyped has 2^" + objBits + " aligned bytes left");
