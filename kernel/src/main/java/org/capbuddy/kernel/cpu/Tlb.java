@@ -108,6 +108,11 @@ public final class Tlb {
         return i;
     }
 
+    /** The permissions ({@link #READ}, {@link #WRITE}, {@link #EXECUTE}) recorded in {@code entry}. */
+    int permissions(int entry) {
+        return perms[entry];
+    }
+
     /** The physical base of the 4 KiB page of {@code entry}, an entry {@link #find} returned. */
     long pageBase(int entry) {
         return pageBases[entry];

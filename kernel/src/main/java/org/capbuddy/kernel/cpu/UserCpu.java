@@ -57,12 +57,41 @@ public final class UserCpu {
 
     private static final int PAGE_SIZE = 4096;
     private static final long PAGE_MASK = PAGE_SIZE - 1;
+    private static final int PAGE_BITS = 12;
+    /** No virtual page number: {@code vaddr >>> 12} is never -1. */
+    private static final long NO_PAGE = -1L;
 
     private final KernelState k;
     private final MachineGuard guard;
     private final PhysicalMemory memory;
     private final Tcb thread;
+    /** The thread's VSpace root slot (a TCB's slots are its own for life). */
+    private final Slot vspaceRoot;
     private final Tlb tlb;
+    /*
+     * The fast page: the TLB entry of the last load or store that hit on a backed page, kept as
+     * plain fields so that the next access to the same page checks one page number and a few
+     * stamps rather than looking the entry up again. It is a copy of what the TLB and physical
+     * memory would answer, valid exactly while all of these still hold, each checked on every use
+     * (fastPageValid) or cleared at the only places that change it (dropFastPage):
+     *   - the thread is running;                          (checked: thread state)
+     *   - its VSpace root cap is the one the TLB was used with (checked: cap identity; caps are
+     *     immutable records, so the same cap object names the same VSpace and ASID);
+     *   - that VSpace's translation epoch is the TLB tag's (checked: unmap, remap, rights change,
+     *     page table removal and ASID loss all bump it);
+     *   - no page lost its chunk since the slab was looked up (checked: PhysicalMemory.releaseEpoch);
+     *   - the TLB still holds the entry with these permissions (cleared on every insert and flush,
+     *     the only operations that change or remove entries).
+     * A fast-page hit is therefore exactly a TLB hit, and counts as one.
+     */
+    private long fastReadVpn = NO_PAGE;
+    private long fastWriteVpn = NO_PAGE;
+    private byte[] fastSlab;
+    private int fastOffset;
+    private Cap fastRootCap;
+    private VSpace fastVSpace;
+    private long fastEpoch;
+    private long fastReleaseEpoch;
     private long tlbHits;
     private long tlbMisses;
     private AccessFailure failure;
@@ -74,6 +103,7 @@ public final class UserCpu {
         this.memory = k.memory();
         this.tlb = new Tlb(TLB_ENTRIES, memory);
         this.thread = thread;
+        this.vspaceRoot = thread.vspaceRootSlot();
     }
 
     public ThreadState state() {
@@ -104,13 +134,26 @@ public final class UserCpu {
     public long read(long vaddr, int size) {
         guard.check();
         long offset = vaddr & PAGE_MASK;
-        if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
-            int entry = tlb.find(currentVSpace(), vaddr, Tlb.READ);
-            if (entry >= 0) {
+        if (isAccessSize(size) && offset + size <= PAGE_SIZE) {
+            if (vaddr >>> PAGE_BITS == fastReadVpn && fastPageValid()) {
                 tlbHits++;
-                failure = null;
-                byte[] slab = tlb.hostSlab(entry);
-                return slab == null ? 0 : PageBytes.load(slab, tlb.hostOffset(entry) + (int) offset, size);
+                clearFailure();
+                return PageBytes.load(fastSlab, fastOffset + (int) offset, size);
+            }
+            if (thread.state() == ThreadState.RUNNING) {
+                VSpace vspace = currentVSpace();
+                int entry = tlb.find(vspace, vaddr, Tlb.READ);
+                if (entry >= 0) {
+                    tlbHits++;
+                    failure = null;
+                    byte[] slab = tlb.hostSlab(entry);
+                    if (slab == null) {
+                        return 0;
+                    }
+                    int at = tlb.hostOffset(entry);
+                    keepFastPage(vspace, vaddr, entry, slab, at);
+                    return PageBytes.load(slab, at + (int) offset, size);
+                }
             }
         }
         return readSlow(vaddr, size);
@@ -125,19 +168,30 @@ public final class UserCpu {
     public boolean write(long vaddr, int size, long value) {
         guard.check();
         long offset = vaddr & PAGE_MASK;
-        if (isAccessSize(size) && offset + size <= PAGE_SIZE && thread.state() == ThreadState.RUNNING) {
-            int entry = tlb.find(currentVSpace(), vaddr, Tlb.WRITE);
-            if (entry >= 0) {
+        if (isAccessSize(size) && offset + size <= PAGE_SIZE) {
+            if (vaddr >>> PAGE_BITS == fastWriteVpn && fastPageValid()) {
                 tlbHits++;
-                failure = null;
-                byte[] slab = tlb.hostSlab(entry);
-                if (slab != null) {
-                    PageBytes.store(slab, tlb.hostOffset(entry) + (int) offset, size, value);
-                } else {
-                    // The page's first non-zero store gives it backing; the entry finds it on its next use.
-                    memory.writeLittleEndian(tlb.pageBase(entry) | offset, size, value);
-                }
+                clearFailure();
+                PageBytes.store(fastSlab, fastOffset + (int) offset, size, value);
                 return true;
+            }
+            if (thread.state() == ThreadState.RUNNING) {
+                VSpace vspace = currentVSpace();
+                int entry = tlb.find(vspace, vaddr, Tlb.WRITE);
+                if (entry >= 0) {
+                    tlbHits++;
+                    failure = null;
+                    byte[] slab = tlb.hostSlab(entry);
+                    if (slab != null) {
+                        int at = tlb.hostOffset(entry);
+                        keepFastPage(vspace, vaddr, entry, slab, at);
+                        PageBytes.store(slab, at + (int) offset, size, value);
+                    } else {
+                        // The page's first non-zero store gives it backing; the entry finds it on its next use.
+                        memory.writeLittleEndian(tlb.pageBase(entry) | offset, size, value);
+                    }
+                    return true;
+                }
             }
         }
         return writeSlow(vaddr, size, value);
@@ -171,6 +225,44 @@ public final class UserCpu {
         }
         failure = null;
         return (int) memory.readLittleEndian(paddr, 4);
+    }
+
+    // ---- the fast page
+
+    /** Whether the fast page (its page numbers are checked by the caller) is still what the TLB would hit. */
+    private boolean fastPageValid() {
+        return thread.state() == ThreadState.RUNNING && vspaceRoot.cap() == fastRootCap
+                && fastVSpace.translationEpoch() == fastEpoch && memory.releaseEpoch() == fastReleaseEpoch;
+    }
+
+    /** Makes TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, the fast page. */
+    private void keepFastPage(VSpace vspace, long vaddr, int entry, byte[] slab, int at) {
+        long vpn = vaddr >>> PAGE_BITS;
+        int perms = tlb.permissions(entry);
+        fastReadVpn = (perms & Tlb.READ) != 0 ? vpn : NO_PAGE;
+        fastWriteVpn = (perms & Tlb.WRITE) != 0 ? vpn : NO_PAGE;
+        fastSlab = slab;
+        fastOffset = at;
+        fastRootCap = vspaceRoot.cap();
+        fastVSpace = vspace;
+        fastEpoch = vspace.translationEpoch();
+        fastReleaseEpoch = memory.releaseEpoch();
+    }
+
+    /** Forgets the fast page: the TLB entry it copies is being changed or removed. */
+    private void dropFastPage() {
+        fastReadVpn = NO_PAGE;
+        fastWriteVpn = NO_PAGE;
+        fastSlab = null;
+        fastRootCap = null;
+        fastVSpace = null;
+    }
+
+    /** failure = null, without a store (and its collector barrier) when it is null already, as on a run of hits. */
+    private void clearFailure() {
+        if (failure != null) {
+            failure = null;
+        }
     }
 
     private static boolean isAccessSize(int size) {
@@ -386,6 +478,7 @@ public final class UserCpu {
                 long paddr = Walk.paddr(walk);
                 int granted = Tlb.READ | (Walk.writable(walk) ? Tlb.WRITE : 0)
                         | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
+                dropFastPage();
                 tlb.insert(vspace, va, paddr & ~PAGE_MASK, granted);
                 return paddr;
             }
@@ -486,6 +579,7 @@ public final class UserCpu {
 
     /** Invalidates the whole TLB (results are unaffected; the next accesses walk again). */
     public void flushTlb() {
+        dropFastPage();
         tlb.flush();
     }
 

@@ -34,8 +34,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A seeded differential test of the TLB: random Page_Map (fresh, over-mapping, remap with other
- * rights), Page_Unmap, PageTable_Unmap, cap deletion, VSpace switches and ASID loss, interleaved
- * with random loads, stores, fetches, fills and copies through one long-lived {@link UserCpu}.
+ * rights), Page_Unmap, PageTable_Unmap, cap deletion, VSpace switches, ASID loss and the kernel
+ * zeroing a frame behind the CPU, interleaved with random loads, stores, fetches, fills and copies
+ * through one long-lived {@link UserCpu}, a third of them on the previous access's page (so that the
+ * CPU's fast page is used and invalidated).
  * Every access is checked against a reference computed beforehand from {@link Mmu#translate} on
  * the thread's current VSpace and a shadow of every frame's contents: the same value, the same
  * fault (delivered once, to the handler), the same bytes written and nothing else written
@@ -195,6 +197,17 @@ class UserCpuDifferentialTest {
                 poolDeleted = true;
             } else if (op < 99) {
                 t.cpu.flushTlb();
+            } else {
+                // the kernel zeroes a frame behind the CPU (no translation changes): its chunks go
+                zeroBehindTheCpu(frame);
+            }
+        }
+
+        void zeroBehindTheCpu(long[] frame) {
+            long paddr = fx.paddr(frame[0]);
+            mem.zero(paddr, 1L << frame[1]);
+            for (long p = paddr; p < paddr + (1L << frame[1]); p += PAGE) {
+                shadow.remove(p >>> 12);
             }
         }
 
@@ -221,10 +234,15 @@ class UserCpuDifferentialTest {
 
         // ------------------------------------------------------------ accesses
 
+        /** The page of the previous access, so that runs of accesses to one page (the CPU's fast page) happen. */
+        long lastPage = SMALL_VAS[0];
+
         long anyVaddr() {
             int pick = random.nextInt(100);
             long page;
-            if (pick < 40) {
+            if (random.nextInt(3) == 0) {
+                page = lastPage;
+            } else if (pick < 40) {
                 page = SMALL_VAS[random.nextInt(4)];
             } else if (pick < 70) {
                 page = SMALL_VAS[random.nextInt(SMALL_VAS.length)];
@@ -235,6 +253,7 @@ class UserCpuDifferentialTest {
             } else {
                 page = random.nextBoolean() ? 0x7FFF_FFFF_F000L : -PAGE;
             }
+            lastPage = page;
             int where = random.nextInt(4);
             long offset = where == 0 ? PAGE - 1 - random.nextInt(8) : where == 1 ? random.nextInt(8) : random.nextLong(PAGE);
             return page + offset;

@@ -1,0 +1,185 @@
+package org.capbuddy.kernel.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.kernel.cpu.CpuFx.ASID_CONTROL;
+import static org.capbuddy.kernel.cpu.CpuFx.D;
+import static org.capbuddy.kernel.cpu.CpuFx.DEF;
+import static org.capbuddy.kernel.cpu.CpuFx.FREE_VA;
+import static org.capbuddy.kernel.cpu.CpuFx.PAGE;
+import static org.capbuddy.kernel.cpu.CpuFx.ROOT;
+import static org.capbuddy.kernel.cpu.CpuFx.ok;
+
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.memory.PhysicalMemory;
+import org.capbuddy.kernel.object.ThreadState;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CPU's fast page (the last page a load or store hit, kept outside the TLB so that the next
+ * hit on it checks a page number and a few stamps): every test first makes a page the fast page by
+ * hitting it repeatedly, then changes something the fast page copies, and checks that the next
+ * access does what it would do without the fast page. Each would see the stale page if the
+ * corresponding check or drop were missing.
+ */
+class UserCpuFastPageTest {
+    private final CpuFx fx = new CpuFx();
+    private final PhysicalMemory mem = fx.kernel.physicalMemory();
+
+    /** Loads and stores {@code va}'s page until it is certainly the fast page; leaves 0x1111 at va. */
+    private static void makeFast(CpuFx.UserThread t, long va) {
+        for (int i = 0; i < 3; i++) {
+            assertThat(t.cpu.write(va, 8, 0x1111)).isTrue();
+            assertThat(t.cpu.read(va, 8)).isEqualTo(0x1111);
+        }
+    }
+
+    @Test
+    void repeatedHitsOnOnePageCountAsHitsAndWalkOnce() {
+        CpuFx.UserThread t = fx.new UserThread();
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        long walks = fx.mmuWalks();
+        for (int i = 0; i < 10; i++) {
+            assertThat(t.cpu.write(FREE_VA + 8 * i, 8, i)).isTrue();
+            assertThat(t.cpu.read(FREE_VA + 8 * i, 8)).isEqualTo(i);
+        }
+        assertThat(t.cpu.tlbMisses()).isEqualTo(1);
+        assertThat(t.cpu.tlbHits()).isEqualTo(5 + 20);
+        assertThat(fx.mmuWalks()).isEqualTo(walks);
+    }
+
+    @Test
+    void unmapMakesTheNextAccessFault() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long frame = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(frame, t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        ok(fx.sel4.pageUnmap(frame));
+        assertThat(t.cpu.read(FREE_VA, 8)).isZero();
+        assertThat(Access.lastFault(t.cpu)).isNotNull();
+        assertThat(t.faults).hasSize(1);
+    }
+
+    @Test
+    void remapReadOnlyMakesTheNextStoreFaultAndLoadsStillWork() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long frame = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(frame, t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        ok(fx.sel4.pageMap(frame, t.vspace, FREE_VA, CapRights.READ_ONLY, DEF));
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+        assertThat(t.cpu.write(FREE_VA, 8, 0x2222)).isFalse();
+        assertThat(t.lastFault().isPermissionFault()).isTrue();
+        assertThat(mem.readLittleEndian(fx.paddr(frame), 8)).isEqualTo(0x1111);
+    }
+
+    @Test
+    void overMappingAnotherFrameIsSeenAtOnce() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long b = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(a, t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        ok(fx.sel4.pageUnmap(a));
+        fx.mapRw(b, t.vspace, FREE_VA);
+        assertThat(t.cpu.read(FREE_VA, 8)).isZero();
+        assertThat(t.cpu.write(FREE_VA, 8, 0x3333)).isTrue();
+        assertThat(mem.readLittleEndian(fx.paddr(a), 8)).isEqualTo(0x1111);
+        assertThat(mem.readLittleEndian(fx.paddr(b), 8)).isEqualTo(0x3333);
+    }
+
+    @Test
+    void aReleasedChunkGivenToAnotherPageIsNotUsedForTheOldOne() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long a = fx.object(ObjectType.SMALL_PAGE);
+        long b = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(a, t.vspace, FREE_VA);
+        fx.mapRw(b, t.vspace, FREE_VA + PAGE);
+        long paddrA = fx.paddr(a);
+        long paddrB = fx.paddr(b);
+        makeFast(t, FREE_VA);
+        int chunkOfA = mem.hostChunk(paddrA >>> PhysicalMemory.PAGE_BITS);
+
+        // The kernel zeroes A behind the CPU's back (no translation changes) and B takes A's chunk
+        // without going through this CPU, so nothing but the release epoch tells the CPU.
+        mem.zero(paddrA, PAGE);
+        mem.writeLittleEndian(paddrB, 8, 0x4444);
+        assertThat(mem.hostChunk(paddrB >>> PhysicalMemory.PAGE_BITS)).isEqualTo(chunkOfA);
+
+        assertThat(t.cpu.read(FREE_VA, 8)).as("A reads as zero, not B's data").isZero();
+        assertThat(t.cpu.write(FREE_VA + 8, 8, 0x5555)).isTrue();
+        assertThat(mem.readLittleEndian(paddrB + 8, 8)).as("B untouched").isZero();
+        assertThat(mem.readLittleEndian(paddrA + 8, 8)).isEqualTo(0x5555);
+        assertThat(t.cpu.tlbMisses()).isEqualTo(1);
+    }
+
+    @Test
+    void aSuspendedThreadDoesNotHit() {
+        CpuFx.UserThread t = fx.new UserThread();
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        long hits = t.cpu.tlbHits();
+        ok(fx.sel4.tcbSuspend(t.tcb));
+        assertThat(t.cpu.state()).isNotEqualTo(ThreadState.RUNNING);
+        Access load = Access.load(t.cpu, FREE_VA, 8);
+        assertThat(load.failure().kind()).isEqualTo(AccessFailure.Kind.NOT_RUNNING);
+        assertThat(t.cpu.write(FREE_VA, 8, 0x6666)).isFalse();
+        assertThat(t.cpu.failure().kind()).isEqualTo(AccessFailure.Kind.NOT_RUNNING);
+        assertThat(t.cpu.tlbHits()).isEqualTo(hits);
+        ok(fx.sel4.tcbResume(t.tcb));
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+    }
+
+    @Test
+    void switchingTheVSpaceRootIsSeenAtOnce() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long v1 = t.vspace;
+        long v2 = fx.assignedVSpace();
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), v1, FREE_VA);
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), v2, FREE_VA);
+        makeFast(t, FREE_VA);
+        t.setVSpace(v2);
+        assertThat(t.cpu.read(FREE_VA, 8)).isZero();
+        makeFast(t, FREE_VA);
+        assertThat(t.cpu.write(FREE_VA, 8, 0x7777)).isTrue();
+        t.setVSpace(v1);
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+    }
+
+    @Test
+    void losingTheAsidMakesTheNextAccessFault() {
+        CpuFx.UserThread t = fx.new UserThread();
+        long ut = fx.object(ObjectType.UNTYPED, 12);
+        long pool = fx.slot();
+        ok(fx.sel4.asidControlMakePool(ASID_CONTROL, ut, ROOT, pool, D));
+        long v = fx.object(ObjectType.VSPACE);
+        ok(fx.sel4.asidPoolAssign(pool, v));
+        t.setVSpace(v);
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA);
+        makeFast(t, FREE_VA);
+        ok(fx.sel4.cnodeDelete(ROOT, pool, D));
+        assertThat(t.cpu.write(FREE_VA, 8, 1)).isFalse();
+        assertThat(t.lastFault().isTranslationFault()).isTrue();
+    }
+
+    @Test
+    void aFlushMakesTheNextAccessMissAndAnEvictionToo() {
+        CpuFx.UserThread t = fx.new UserThread();
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA + UserCpu.TLB_ENTRIES * PAGE);
+        makeFast(t, FREE_VA);
+        t.cpu.flushTlb();
+        long misses = t.cpu.tlbMisses();
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+        assertThat(t.cpu.tlbMisses()).as("a flushed entry misses").isEqualTo(misses + 1);
+
+        makeFast(t, FREE_VA);
+        // the same TLB slot, another page: evicts FREE_VA's entry
+        assertThat(t.cpu.read(FREE_VA + UserCpu.TLB_ENTRIES * PAGE, 8)).isZero();
+        misses = t.cpu.tlbMisses();
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+        assertThat(t.cpu.tlbMisses()).as("an evicted entry misses").isEqualTo(misses + 1);
+    }
+}
