@@ -165,6 +165,24 @@ class SosTest {
     }
 
     @Test
+    void findSeesEveryChangeToTheRegionsAfterALookup() {
+        var as = org.capbuddy.sos.addrspace.AddressSpace.standard(4096, 4096).value();
+        long heap = as.heapBase();
+        assertThat(as.setBrk(heap + 4 * Layout.PAGE).isOk()).isTrue();
+        assertThat(as.find(heap + 3 * Layout.PAGE).end()).isEqualTo(heap + 4 * Layout.PAGE);
+        assertThat(as.setBrk(heap + Layout.PAGE).isOk()).isTrue();
+        assertThat(as.find(heap + 3 * Layout.PAGE)).as("the shrunk heap no longer holds it").isNull();
+        assertThat(as.setBrk(heap + 8 * Layout.PAGE).isOk()).isTrue();
+        assertThat(as.find(heap + 3 * Layout.PAGE).end()).as("the grown heap, not a remembered one")
+                .isEqualTo(heap + 8 * Layout.PAGE);
+        var mapped = as.mmap(4 * Layout.PAGE).value();
+        assertThat(as.find(mapped.base() + Layout.PAGE)).isEqualTo(mapped);
+        assertThat(as.munmap(mapped.base(), 2 * Layout.PAGE).isOk()).isTrue();
+        assertThat(as.find(mapped.base() + Layout.PAGE)).as("unmapped half").isNull();
+        assertThat(as.find(mapped.base() + 3 * Layout.PAGE).base()).isEqualTo(mapped.base() + 2 * Layout.PAGE);
+    }
+
+    @Test
     void touchingAnUnmappedAddressKills() {
         SosFixture fx = new SosFixture(true);
         Process p = fx.process();

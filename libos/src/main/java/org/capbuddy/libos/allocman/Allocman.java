@@ -47,6 +47,8 @@ import org.capbuddy.libos.vka.Undo;
  * has been done. Any other throwable from the work marks the machine broken.
  */
 public final class Allocman implements ManagerContext {
+    /** What {@link #cspaceAllocSlot()} returns when it refuses (no cptr is negative). */
+    public static final long NO_SLOT = -1;
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
@@ -55,6 +57,8 @@ public final class Allocman implements ManagerContext {
     private final DeferredFrees deferred = new DeferredFrees();
     private final Refill refill = new Refill(this, reserves, deferred);
     private final ReentrancyGuard guard;
+    /** Why the last slot request was refused; kept so that a granted slot needs no {@link Result}. */
+    private AllocError slotRefusal;
     private CSpaceManager cspace;
     private UtspaceManager utspace;
 
@@ -200,46 +204,79 @@ public final class Allocman implements ManagerContext {
         return slotRequest(true);
     }
 
+    /**
+     * {@link #cspaceAlloc()} that builds no {@link Result} when it succeeds (a slot per page
+     * fault): the slot's cptr, or {@link #NO_SLOT} with {@link #slotRefusal()} saying why.
+     */
+    public long cspaceAllocSlot() {
+        return slot(true);
+    }
+
+    /** Why the last {@link #cspaceAllocSlot()} (or slot request) was refused. */
+    public AllocError slotRefusal() {
+        return slotRefusal;
+    }
+
     /** A slot from the cspace manager, or (when it is busy or short, and allowed) from the reserve. */
     Result<Long> slotRequest(boolean mayUseReserve) {
+        long slot = slot(mayUseReserve);
+        return slot != NO_SLOT ? Result.ofLong(slot) : Result.fail(slotRefusal);
+    }
+
+    /** {@link #slotRequest}'s work: the slot, or {@link #NO_SLOT} with {@link #slotRefusal} set. */
+    private long slot(boolean mayUseReserve) {
         if (!guard.enterRequest()) {
-            return interrupted("slot");
+            slotRefusal = interrupted("slot").error();
+            return NO_SLOT;
         }
-        Result<Long> r;
+        long slot;
         try {
-            r = takeSlot(mayUseReserve);
+            slot = takeSlot(mayUseReserve);
         } catch (Throwable t) {
             throw guard.abandon("allocman slot request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(slotGiveBack(r));
+            throw guard.deliver(slot != NO_SLOT ? () -> cspaceFree(slot) : null);
         }
-        return r;
+        return slot;
     }
 
-    private Result<Long> takeSlot(boolean mayUseReserve) {
+    private long takeSlot(boolean mayUseReserve) {
         if (failures.shouldFail()) {
-            return Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)");
+            return refuseSlot(Result.fail(AllocErrorKind.OUT_OF_SLOTS, "injected failure (slot)"));
         }
         if (cspace == null) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached");
+            return refuseSlot(Result.fail(AllocErrorKind.BAD_ARGUMENT, "no cspace manager attached"));
         }
         Result<Long> r = null;
         if (!guard.isBusy(CSPACE)) {
             guard.busy(CSPACE);
             try {
+                // The manager's quick path first: it builds no Result, and -1 changed nothing.
+                long quick = cspace.tryAllocSlot();
+                if (quick != NO_SLOT) {
+                    return quick;
+                }
                 r = cspace.alloc(this);
             } finally {
                 guard.idle(CSPACE);
             }
-            if (r.isOk() || !isShortage(r.error())) {
-                return r;
+            if (r.isOk()) {
+                return r.longValue();
+            }
+            if (!isShortage(r.error())) {
+                return refuseSlot(r);
             }
         }
         if (mayUseReserve && reserves.hasSlot()) {
-            return Result.ofLong(reserves.takeSlot());
+            return reserves.takeSlot();
         }
-        return r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve");
+        return refuseSlot(r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve"));
+    }
+
+    private long refuseSlot(Result<?> why) {
+        slotRefusal = why.error();
+        return NO_SLOT;
     }
 
     @Override
@@ -413,10 +450,6 @@ public final class Allocman implements ManagerContext {
     }
 
     // ---- giving back what an interrupted outermost request acquired (built only when that happens)
-
-    private Undo.Step slotGiveBack(Result<Long> r) {
-        return r.isOk() ? () -> cspaceFree(r.value()) : null;
-    }
 
     private Undo.Step slotRunGiveBack(Result<CSpacePath> r, int numBits) {
         return r.isOk() ? () -> cspaceFreeContiguous(r.value().capPtr(), numBits) : null;

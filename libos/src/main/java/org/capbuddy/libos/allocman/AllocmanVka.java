@@ -3,6 +3,7 @@ package org.capbuddy.libos.allocman;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.host.MachineGuard;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
@@ -37,6 +38,17 @@ public final class AllocmanVka implements Vka {
     public Result<Long> cspaceAlloc() {
         machine.check();
         return allocman.cspaceAlloc();
+    }
+
+    @Override
+    public long cspaceAllocSlot() {
+        machine.check();
+        return allocman.cspaceAllocSlot();
+    }
+
+    @Override
+    public AllocError cspaceSlotRefusal() {
+        return allocman.slotRefusal();
     }
 
     @Override

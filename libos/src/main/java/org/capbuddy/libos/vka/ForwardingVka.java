@@ -25,6 +25,16 @@ public abstract class ForwardingVka implements Vka {
     }
 
     @Override
+    public long cspaceAllocSlot() {
+        return inner.cspaceAllocSlot();
+    }
+
+    @Override
+    public AllocError cspaceSlotRefusal() {
+        return inner.cspaceSlotRefusal();
+    }
+
+    @Override
     public CSpacePath cspaceMakePath(long cptr) {
         return inner.cspaceMakePath(cptr);
     }

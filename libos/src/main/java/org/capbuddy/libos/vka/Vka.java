@@ -22,6 +22,15 @@ public interface Vka {
     /** A free slot ({@code cspace_alloc}). */
     Result<Long> cspaceAlloc();
 
+    /**
+     * {@link #cspaceAlloc()} that builds no {@link Result} when it grants the slot (SOS takes a
+     * slot on every page fault): the slot's cptr, or -1 with {@link #cspaceSlotRefusal()} saying why.
+     */
+    long cspaceAllocSlot();
+
+    /** Why the last refused {@link #cspaceAllocSlot()} was refused. */
+    AllocError cspaceSlotRefusal();
+
     /** The full path of a slot ({@code cspace_make_path}). */
     CSpacePath cspaceMakePath(long cptr);
 

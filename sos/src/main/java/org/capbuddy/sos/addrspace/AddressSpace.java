@@ -18,6 +18,11 @@ public final class AddressSpace {
     public static final long MAX_MMAP = 1L << 36;
 
     private final TreeMap<Long, Region> regions = new TreeMap<>();
+    /**
+     * The region {@link #find} found last, or null; forgotten whenever the regions change. Faults
+     * come in runs in one region (a heap being filled), and the map's lookup boxes the address.
+     */
+    private Region lastFound;
     private final long heapBase;
     private long brk;
     private long mmapNext = Layout.MMAP_BASE;
@@ -61,14 +66,33 @@ public final class AddressSpace {
                     + ", 0x" + Long.toHexString(r.end()) + ") overlaps " + clash.kind() + " [0x"
                     + Long.toHexString(clash.base()) + ", 0x" + Long.toHexString(clash.end()) + ")");
         }
-        regions.put(r.base(), r);
+        put(r.base(), r);
         return Result.done();
     }
 
     /** The region holding {@code vaddr}, or null. */
     public Region find(long vaddr) {
+        Region last = lastFound;
+        if (last != null && last.contains(vaddr)) {
+            return last;
+        }
         Map.Entry<Long, Region> e = regions.floorEntry(vaddr);
-        return e != null && e.getValue().contains(vaddr) ? e.getValue() : null;
+        Region found = e != null && e.getValue().contains(vaddr) ? e.getValue() : null;
+        if (found != null) {
+            lastFound = found;
+        }
+        return found;
+    }
+
+    /** Every change to the regions goes through here and {@link #remove}, which forget {@link #lastFound}. */
+    private void put(long base, Region r) {
+        lastFound = null;
+        regions.put(base, r);
+    }
+
+    private void remove(long base) {
+        lastFound = null;
+        regions.remove(base);
     }
 
     /**
@@ -121,9 +145,9 @@ public final class AddressSpace {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
             }
         }
-        regions.remove(heapBase);
+        remove(heapBase);
         if (newEnd > heapBase) {
-            regions.put(heapBase, new Region(RegionKind.HEAP, heapBase, newEnd, true, true, false));
+            put(heapBase, new Region(RegionKind.HEAP, heapBase, newEnd, true, true, false));
         }
         brk = newBrk;
         return Result.ok(newEnd < oldEnd ? new VaRange(newEnd, oldEnd) : new VaRange(oldEnd, oldEnd));
@@ -179,15 +203,15 @@ public final class AddressSpace {
         }
         List<VaRange> removed = new ArrayList<>();
         for (Region r : touched) {
-            regions.remove(r.base());
+            remove(r.base());
             long cutBase = Math.max(base, r.base());
             long cutEnd = Math.min(end, r.end());
             removed.add(new VaRange(cutBase, cutEnd));
             if (r.base() < cutBase) {
-                regions.put(r.base(), r.withEnd(cutBase));
+                put(r.base(), r.withEnd(cutBase));
             }
             if (cutEnd < r.end()) {
-                regions.put(cutEnd, r.withBase(cutEnd));
+                put(cutEnd, r.withBase(cutEnd));
             }
         }
         return Result.ok(removed);

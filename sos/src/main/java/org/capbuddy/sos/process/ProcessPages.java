@@ -55,17 +55,16 @@ public final class ProcessPages {
                 return Result.fail(frames.lastError());
             }
             log.push(undoFrame, ref, 0);
-            Result<Long> slot = vka.cspaceAlloc();
-            if (!slot.isOk()) {
-                return slot.asFailure();
+            long copySlot = vka.cspaceAllocSlot();
+            if (copySlot < 0) {
+                return Result.fail(vka.cspaceSlotRefusal());
             }
-            long copySlot = slot.value();
             log.push(freeSlot, copySlot, 0);
             // The copy carries only the region's rights, so that the cap itself cannot map a
             // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
+            // Both slots are in the vka's CSpace: addressed as their paths would be, with no path built.
             CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
-            Result<Void> copied = CapOps.copy(vka.sel4(), vka.cspaceMakePath(copySlot),
-                    vka.cspaceMakePath(frames.frameCap(ref)), rights);
+            Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
             if (!copied.isOk()) {
                 return copied;
             }
@@ -91,7 +90,7 @@ public final class ProcessPages {
     }
 
     private Result<?> deleteCopy(long slot) {
-        return CapOps.delete(vka.sel4(), vka.cspaceMakePath(slot));
+        return CapOps.delete(vka, slot);
     }
 
     /** Writes the new page and tables into the shadow (a critical section: no call out). */
@@ -114,7 +113,7 @@ public final class ProcessPages {
             return;
         }
         try {
-            CapOps.delete(vka.sel4(), vka.cspaceMakePath(e.capCopy()));
+            CapOps.delete(vka, e.capCopy());
             vka.cspaceFree(e.capCopy());
             frames.free(e.frameRef());
         } catch (Throwable t) {

@@ -13,6 +13,14 @@ public interface CSpaceManager {
     /** One free slot; the slot is empty. */
     Result<Long> alloc(ManagerContext ctx);
 
+    /**
+     * One free slot found without building anything (the page-fault path takes a slot per page),
+     * or -1, having changed nothing, when {@link #alloc} has to serve the request or say why not.
+     */
+    default long tryAllocSlot() {
+        return -1;
+    }
+
     /** Returns a slot this manager handed out; NOT_ALLOCATED if it did not, or already has it back. */
     Result<Void> free(ManagerContext ctx, long cptr);
 

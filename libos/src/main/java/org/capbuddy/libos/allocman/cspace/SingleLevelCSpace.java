@@ -57,12 +57,21 @@ public final class SingleLevelCSpace implements CSpaceManager {
 
     @Override
     public Result<Long> alloc(ManagerContext ctx) {
-        long slot = bitmap.findFree();
+        long slot = tryAllocSlot();
         if (slot < 0) {
             return Errors.outOfSlots("all " + bitmap.capacity() + " slots of " + range() + " are in use");
         }
-        bitmap.markUsed(slot, 1);
         return Result.ofLong(slot);
+    }
+
+    /** A slot from the bitmap, or -1 when it is full (then {@link #alloc} says so). */
+    @Override
+    public long tryAllocSlot() {
+        long slot = bitmap.findFree();
+        if (slot >= 0) {
+            bitmap.markUsed(slot, 1);
+        }
+        return slot;
     }
 
     @Override

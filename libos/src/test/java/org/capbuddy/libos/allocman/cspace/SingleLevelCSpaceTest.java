@@ -61,6 +61,20 @@ class SingleLevelCSpaceTest {
     }
 
     @Test
+    void tryAllocSlotHandsOutWhatAllocWouldAndMinusOneWhenFullChangingNothing() {
+        SingleLevelCSpace viaAlloc = manager(base, base + 130);
+        SingleLevelCSpace viaTry = manager(base + 4096, base + 4096 + 130);
+        for (int i = 0; i < 130; i++) {
+            assertThat(viaTry.tryAllocSlot() - 4096).isEqualTo(ok(viaAlloc.alloc(ctx)));
+        }
+        assertThat(viaTry.tryAllocSlot()).isEqualTo(-1);
+        assertThat(viaTry.slotsInUse()).isEqualTo(130);
+        fails(viaTry.alloc(ctx), AllocErrorKind.OUT_OF_SLOTS);
+        ok(viaTry.free(ctx, base + 4096 + 7));
+        assertThat(viaTry.tryAllocSlot()).isEqualTo(base + 4096 + 7);
+    }
+
+    @Test
     void tinyRangeInsideOneWordIsSearched() {
         SingleLevelCSpace cs = manager(base + 61, base + 63);
         assertThat(ok(cs.alloc(ctx))).isEqualTo(base + 61);
