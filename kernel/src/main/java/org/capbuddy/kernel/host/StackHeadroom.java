@@ -41,11 +41,28 @@ public final class StackHeadroom {
                 Thread.onSpinWait();
             }
         } catch (StackOverflowError e) {
-            StackOverflowError refused = new StackOverflowError(
-                    "the Java stack is too deep to run a fault handler or system call safely; "
-                            + "the user program's own recursion used it up");
-            refused.initCause(e);
-            throw refused;
+            throw new TooDeep(e);
+        }
+    }
+
+    /**
+     * The refusal {@link #require} raises. It is made where the stack has just overflowed, so it
+     * takes no stack trace of its own (the native stack walk needs more stack than is left; the
+     * overflow it wraps, its cause, has the trace): a handful of constructor frames, which the
+     * probe's unwound frames leave room for.
+     */
+    static final class TooDeep extends StackOverflowError {
+        private static final long serialVersionUID = 1L;
+
+        TooDeep(StackOverflowError cause) {
+            super("the Java stack is too deep to run a fault handler or system call safely; "
+                    + "the user program's own recursion used it up");
+            initCause(cause);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 
