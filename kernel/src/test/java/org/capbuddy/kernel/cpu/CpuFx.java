@@ -55,6 +55,19 @@ final class CpuFx {
                 .max(Comparator.comparingInt(UntypedDescriptor::sizeBits)).orElseThrow().cptr();
     }
 
+    /** A VSpace whose ASID comes from a pool of its own: deleting the pool's cap takes the ASID away. */
+    record PooledVSpace(long pool, long vspace) {
+    }
+
+    PooledVSpace vspaceInOwnPool() {
+        long ut = object(ObjectType.UNTYPED, 12);
+        long pool = slot();
+        ok(sel4.asidControlMakePool(ASID_CONTROL, ut, ROOT, pool, D));
+        long v = object(ObjectType.VSPACE);
+        ok(sel4.asidPoolAssign(pool, v));
+        return new PooledVSpace(pool, v);
+    }
+
     long slot() {
         return nextSlot++;
     }

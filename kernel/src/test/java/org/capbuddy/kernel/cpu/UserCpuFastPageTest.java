@@ -1,7 +1,6 @@
 package org.capbuddy.kernel.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.cpu.CpuFx.ASID_CONTROL;
 import static org.capbuddy.kernel.cpu.CpuFx.D;
 import static org.capbuddy.kernel.cpu.CpuFx.DEF;
 import static org.capbuddy.kernel.cpu.CpuFx.FREE_VA;
@@ -151,11 +150,9 @@ class UserCpuFastPageTest {
     @Test
     void losingTheAsidMakesTheNextAccessFault() {
         CpuFx.UserThread t = fx.new UserThread();
-        long ut = fx.object(ObjectType.UNTYPED, 12);
-        long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(ASID_CONTROL, ut, ROOT, pool, D));
-        long v = fx.object(ObjectType.VSPACE);
-        ok(fx.sel4.asidPoolAssign(pool, v));
+        CpuFx.PooledVSpace pooled = fx.vspaceInOwnPool();
+        long pool = pooled.pool();
+        long v = pooled.vspace();
         t.setVSpace(v);
         fx.mapRw(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA);
         makeFast(t, FREE_VA);
