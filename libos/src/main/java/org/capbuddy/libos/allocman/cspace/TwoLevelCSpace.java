@@ -171,6 +171,26 @@ public final class TwoLevelCSpace implements CSpaceManager {
         return Result.ofLong(cptrOf(l1, l2));
     }
 
+    /**
+     * {@link #alloc}'s quick path: a slot of an L2 CNode that has one free, when no refused
+     * release waits for a retry (a retry needs the context); -1 and nothing changed when an L2
+     * CNode would have to be made or a release retried first.
+     */
+    @Override
+    public long tryAllocSlot() {
+        if (deferred.pending() != 0) {
+            return -1;
+        }
+        long l1 = l2WithFree.findFree();
+        if (l1 < 0) {
+            return -1;
+        }
+        L2Node node = node(l1);
+        long l2 = node.slots.findFree();
+        take(l1, node, l2, 1);
+        return cptrOf(l1, l2);
+    }
+
     @Override
     public Result<Void> free(ManagerContext ctx, long cptr) {
         deferred.retry(ctx);

@@ -278,4 +278,43 @@ class TwoLevelCSpaceTest {
         assertThat(f.ctx.mspaceBytes()).isEqualTo(l1Bytes);
         assertThat(f.kernel.checkInvariants().ok()).isTrue();
     }
+
+    @Test
+    void tryAllocSlotHandsOutWhatAllocWouldAndMinusOneWhenAnL2OrARetryIsNeededChangingNothing() {
+        TwoLevelFixture viaAlloc = new TwoLevelFixture(B, 4, false);
+        TwoLevelFixture viaTry = new TwoLevelFixture(B, 4, false);
+        assertThat(viaTry.cs.tryAllocSlot()).as("no L2 CNode yet: making one needs the context").isEqualTo(-1);
+        assertThat(viaTry.cs.l2Count()).isZero();
+        assertThat(viaTry.cs.slotsInUse()).isZero();
+        long first = ok(viaTry.cs.alloc(viaTry.ctx));
+        assertThat(first).isEqualTo(ok(viaAlloc.cs.alloc(viaAlloc.ctx)));
+        for (int i = 1; i < (1 << B); i++) {
+            assertThat(viaTry.cs.tryAllocSlot()).isEqualTo(ok(viaAlloc.cs.alloc(viaAlloc.ctx)));
+        }
+        assertThat(viaTry.cs.tryAllocSlot()).as("the L2 CNode is full").isEqualTo(-1);
+        assertThat(viaTry.cs.slotsInUse()).isEqualTo(1 << B);
+        assertThat(viaTry.cs.l2Count()).isEqualTo(1);
+        ok(viaTry.cs.free(viaTry.ctx, first + 5));
+        assertThat(viaTry.cs.tryAllocSlot()).isEqualTo(first + 5);
+
+        // A refused release waiting for its retry: only alloc, with the context, may go on, even
+        // though an L2 CNode has a free slot.
+        TwoLevelFixture f = new TwoLevelFixture(B, 4, false);
+        List<Long> full = new ArrayList<>();
+        for (int i = 0; i < (1 << B); i++) {
+            full.add(ok(f.cs.alloc(f.ctx)));
+        }
+        long second = ok(f.cs.alloc(f.ctx)); // a second L2 CNode
+        ok(f.cs.free(f.ctx, full.get(3))); // the first has a free slot again
+        f.ctx.mspaceFrees.failNth(1);
+        ok(f.cs.free(f.ctx, second)); // the second L2 goes; its record's release is refused and queued
+        assertThat(f.cs.deferredReleases()).isEqualTo(1);
+        long inUse = f.cs.slotsInUse();
+        assertThat(f.cs.tryAllocSlot()).isEqualTo(-1);
+        assertThat(f.cs.slotsInUse()).isEqualTo(inUse);
+        assertThat(f.cs.deferredReleases()).isEqualTo(1);
+        assertThat(ok(f.cs.alloc(f.ctx))).as("alloc retries, then hands out the free slot").isEqualTo(full.get(3));
+        assertThat(f.cs.deferredReleases()).isZero();
+        assertThat(f.kernel.checkInvariants().ok()).isTrue();
+    }
 }
