@@ -157,18 +157,15 @@ public final class TwoLevelCSpace implements CSpaceManager {
     @Override
     public Result<Long> alloc(ManagerContext ctx) {
         deferred.retry(ctx);
-        long l1 = l2WithFree.findFree();
-        if (l1 < 0) {
-            Result<Long> made = createL2(ctx);
-            if (!made.isOk()) {
-                return made;
-            }
-            l1 = made.value();
+        long slot = takeFromAnL2WithRoom();
+        if (slot >= 0) {
+            return Result.ofLong(slot);
         }
-        L2Node node = node(l1);
-        long l2 = node.slots.findFree();
-        take(l1, node, l2, 1);
-        return Result.ofLong(cptrOf(l1, l2));
+        Result<Long> made = createL2(ctx);
+        if (!made.isOk()) {
+            return made;
+        }
+        return Result.ofLong(takeFrom(made.value()));
     }
 
     /**
@@ -178,13 +175,17 @@ public final class TwoLevelCSpace implements CSpaceManager {
      */
     @Override
     public long tryAllocSlot() {
-        if (deferred.pending() != 0) {
-            return -1;
-        }
+        return deferred.pending() != 0 ? -1 : takeFromAnL2WithRoom();
+    }
+
+    /** A slot of the first L2 CNode with one free, or -1 (nothing changed) when none has. */
+    private long takeFromAnL2WithRoom() {
         long l1 = l2WithFree.findFree();
-        if (l1 < 0) {
-            return -1;
-        }
+        return l1 < 0 ? -1 : takeFrom(l1);
+    }
+
+    /** Takes the first free slot of the L2 CNode at root slot {@code l1}, which has one. */
+    private long takeFrom(long l1) {
         L2Node node = node(l1);
         long l2 = node.slots.findFree();
         take(l1, node, l2, 1);
