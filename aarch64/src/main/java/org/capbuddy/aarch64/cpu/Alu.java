@@ -1,0 +1,153 @@
+package org.capbuddy.aarch64.cpu;
+
+/**
+ * The integer arithmetic of the A64 pseudocode that more than one instruction shares: condition
+ * codes ({@code ConditionHolds}), {@code AddWithCarry}'s flags, shifted and extended register
+ * operands, and the one-source operations. Flags are NZCV in bits 31:28.
+ */
+final class Alu {
+    private Alu() {
+    }
+
+    static final long W_MASK = 0xFFFF_FFFFL;
+    static final int N = 0x8000_0000;
+    static final int Z = 0x4000_0000;
+    static final int C = 0x2000_0000;
+    static final int V = 0x1000_0000;
+
+    static boolean holds(int cond, int nzcv) {
+        boolean result = switch (cond >>> 1) {
+            case 0 -> (nzcv & Z) != 0;
+            case 1 -> (nzcv & C) != 0;
+            case 2 -> (nzcv & N) != 0;
+            case 3 -> (nzcv & V) != 0;
+            case 4 -> (nzcv & C) != 0 && (nzcv & Z) == 0;
+            case 5 -> ((nzcv & N) != 0) == ((nzcv & V) != 0);
+            case 6 -> ((nzcv & N) != 0) == ((nzcv & V) != 0) && (nzcv & Z) == 0;
+            default -> true;
+        };
+        return (cond & 1) != 0 && cond != 15 ? !result : result;
+    }
+
+    /** NZCV of {@code a + b} (no carry in). */
+    static int addFlags(long a, long b, boolean w) {
+        if (w) {
+            int ia = (int) a;
+            int ib = (int) b;
+            int r = ia + ib;
+            return nz(r) | (Integer.compareUnsigned(r, ia) < 0 ? C : 0) | (((ia ^ r) & (ib ^ r)) < 0 ? V : 0);
+        }
+        long r = a + b;
+        return nz(r) | (Long.compareUnsigned(r, a) < 0 ? C : 0) | (((a ^ r) & (b ^ r)) < 0 ? V : 0);
+    }
+
+    /** NZCV of {@code a - b}: carry is "no borrow". */
+    static int subFlags(long a, long b, boolean w) {
+        if (w) {
+            int ia = (int) a;
+            int ib = (int) b;
+            int r = ia - ib;
+            return nz(r) | (Integer.compareUnsigned(ia, ib) >= 0 ? C : 0) | (((ia ^ ib) & (ia ^ r)) < 0 ? V : 0);
+        }
+        long r = a - b;
+        return nz(r) | (Long.compareUnsigned(a, b) >= 0 ? C : 0) | (((a ^ b) & (a ^ r)) < 0 ? V : 0);
+    }
+
+    /** NZCV of {@code AddWithCarry(a, b, carryIn)}. */
+    static int addWithCarryFlags(long a, long b, int carryIn, boolean w) {
+        if (w) {
+            long unsigned = (a & W_MASK) + (b & W_MASK) + carryIn;
+            long signed = (long) (int) a + (int) b + carryIn;
+            int r = (int) unsigned;
+            return nz(r) | ((unsigned >>> 32) != 0 ? C : 0) | (signed != r ? V : 0);
+        }
+        long r = a + b + carryIn;
+        boolean carry = carryIn == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
+        return nz(r) | (carry ? C : 0) | (((a ^ r) & (b ^ r)) < 0 ? V : 0);
+    }
+
+    static int logicFlags(long r, boolean w) {
+        return w ? nz((int) r) : nz(r);
+    }
+
+    private static int nz(long r) {
+        return (r < 0 ? N : 0) | (r == 0 ? Z : 0);
+    }
+
+    private static int nz(int r) {
+        return (r < 0 ? N : 0) | (r == 0 ? Z : 0);
+    }
+
+    /** The shifted register operand: type 0 LSL, 1 LSR, 2 ASR, 3 ROR. */
+    static long shift(long value, int type, int amount, boolean w) {
+        if (w) {
+            int v = (int) value;
+            return switch (type) {
+                case 0 -> v << amount;
+                case 1 -> (v >>> amount) & W_MASK;
+                case 2 -> v >> amount;
+                default -> Integer.rotateRight(v, amount) & W_MASK;
+            };
+        }
+        return switch (type) {
+            case 0 -> value << amount;
+            case 1 -> value >>> amount;
+            case 2 -> value >> amount;
+            default -> Long.rotateRight(value, amount);
+        };
+    }
+
+    /** The extended register operand: option UXTB, UXTH, UXTW, UXTX, SXTB, SXTH, SXTW, SXTX, then shifted left. */
+    static long extend(long value, int option, int amount) {
+        long v = switch (option) {
+            case 0 -> value & 0xFF;
+            case 1 -> value & 0xFFFF;
+            case 2 -> value & W_MASK;
+            case 4 -> (byte) value;
+            case 5 -> (short) value;
+            case 6 -> (int) value;
+            default -> value;
+        };
+        return v << amount;
+    }
+
+    /** A loaded value extended to its register: kind 0 zero, 1 sign to 64 bits, 2 sign to 32 bits. */
+    static long extendLoad(long value, int size, int kind) {
+        if (kind == 0) {
+            return value;
+        }
+        long signed = switch (size) {
+            case 1 -> (byte) value;
+            case 2 -> (short) value;
+            default -> (int) value;
+        };
+        return kind == 1 ? signed : signed & W_MASK;
+    }
+
+    /** RBIT, REV16, REV32, REV, CLZ, CLS (see {@code Op.DP1}). */
+    static long oneSource(int which, long value, boolean w) {
+        if (w) {
+            int v = (int) value;
+            int r = switch (which) {
+                case 0 -> Integer.reverse(v);
+                case 1 -> ((v & 0x00FF_00FF) << 8) | ((v >>> 8) & 0x00FF_00FF);
+                case 3 -> Integer.reverseBytes(v);
+                case 4 -> Integer.numberOfLeadingZeros(v);
+                default -> Integer.numberOfLeadingZeros(v ^ (v >> 1)) - 1;
+            };
+            return r & W_MASK;
+        }
+        return switch (which) {
+            case 0 -> Long.reverse(value);
+            case 1 -> ((value & 0x00FF_00FF_00FF_00FFL) << 8) | ((value >>> 8) & 0x00FF_00FF_00FF_00FFL);
+            case 2 -> Long.rotateLeft(Long.reverseBytes(value), 32);
+            case 3 -> Long.reverseBytes(value);
+            case 4 -> Long.numberOfLeadingZeros(value);
+            default -> Long.numberOfLeadingZeros(value ^ (value >> 1)) - 1;
+        };
+    }
+
+    static long unsignedMultiplyHigh(long a, long b) {
+        return Math.multiplyHigh(a, b) + ((a >> 63) & b) + ((b >> 63) & a);
+    }
+}

@@ -1,0 +1,648 @@
+package org.capbuddy.aarch64.cpu;
+
+import static org.capbuddy.aarch64.cpu.Alu.W_MASK;
+
+import org.capbuddy.aarch64.decode.Decoder;
+import org.capbuddy.aarch64.decode.Insn;
+import org.capbuddy.aarch64.decode.Op;
+import org.capbuddy.aarch64.decode.SystemRegister;
+
+/**
+ * Runs A64 code at EL0: fetches through {@link GuestMemory}, decodes once per instruction address
+ * into a {@link CodeCache}, and executes with one switch in one loop. It stops on a trap
+ * ({@link Exit}) or when the instruction budget runs out, with {@link CpuState} exactly as the
+ * architecture defines it at that point: an instruction that traps or aborts has changed nothing
+ * (but the first half of a pair store, as on hardware), and PC is on it; {@code svc} has retired.
+ *
+ * <p>The run loop keeps PC and the count in locals and writes them back on every way out. Rare
+ * instructions (SIMD and floating point, system registers, exclusives) run in helper methods so
+ * that the loop stays small enough for the JIT to compile (HotSpot gives up on methods over 8,000
+ * bytes of bytecode).
+ *
+ * <p>Decoded instructions stay valid while {@link GuestMemory#codeVersion()} does; it is checked at
+ * every taken branch and page entry, at {@code isb} and {@code ic ivau}, and at each call to
+ * {@link #run}, so code changed behind the program is re-read at the latest at its next branch,
+ * which is what the architecture's cache maintenance rules leave a program entitled to.
+ */
+public final class Interpreter {
+    /** Ticks of {@code cntvct_el0} per instruction retired, as a 62.5 MHz counter beside a 1 GHz core. */
+    static final int INSTRUCTIONS_PER_TICK = 16;
+    static final long COUNTER_FREQUENCY = 62_500_000L;
+    /** DCZID_EL0: DC ZVA allowed, blocks of 2^4 words (64 bytes), as on a Cortex-A53. */
+    static final long DCZID = 4;
+    static final int ZVA_BYTES = 64;
+    /** CTR_EL0 of a Cortex-A53. */
+    static final long CTR = 0x8444_C004L;
+
+    private final CpuState s;
+    private final GuestMemory memory;
+    private final CodeCache code = new CodeCache();
+    private final SimdFp simd;
+    private long codeVersion;
+
+    private Exit exit = Exit.LIMIT;
+    private long exitAddress;
+    private int exitWord;
+    private long exitImmediate;
+
+    public Interpreter(CpuState state, GuestMemory memory) {
+        this.s = state;
+        this.memory = memory;
+        this.simd = new SimdFp(state, memory);
+        this.codeVersion = memory.codeVersion();
+    }
+
+    public CpuState state() {
+        return s;
+    }
+
+    /** Why the last {@link #run} returned. */
+    public Exit exit() {
+        return exit;
+    }
+
+    /** The data address of a data abort or alignment fault, or PC for a prefetch abort. */
+    public long exitAddress() {
+        return exitAddress;
+    }
+
+    /** The instruction word the last exit stopped on (0 for a prefetch abort). */
+    public int exitWord() {
+        return exitWord;
+    }
+
+    /** The 16-bit immediate of the {@code svc} or {@code brk} that stopped the last run. */
+    public long exitImmediate() {
+        return exitImmediate;
+    }
+
+    /** The decoded instruction at {@code pc}, fetching it if needed; null when it cannot be fetched. */
+    public Insn instructionAt(long pc) {
+        int word = memory.fetch(pc);
+        return memory.failed() ? null : Decoder.decode(pc, word);
+    }
+
+    /** Drops every decoded instruction (the next fetch of each reads memory again). */
+    public void flushCode() {
+        code.clear();
+        codeVersion = memory.codeVersion();
+    }
+
+    /**
+     * Executes at most {@code budget} instructions from PC and returns why it stopped.
+     */
+    public Exit run(long budget) {
+        final long[] x = s.x;
+        final GuestMemory mem = memory;
+        long pc = s.pc;
+        long done = 0;
+        if (mem.codeVersion() != codeVersion) {
+            flushCode();
+        }
+        long pageBase = 1;
+        Insn[] page = null;
+        while (done < budget) {
+            if ((pc & ~0xFFFL) != pageBase) {
+                if (mem.codeVersion() != codeVersion) {
+                    flushCode();
+                }
+                pageBase = pc & ~0xFFFL;
+                page = code.page(pageBase);
+            }
+            int slot = (int) (pc >>> 2) & 1023;
+            Insn in = page[slot];
+            if (in == null) {
+                int word = mem.fetch(pc);
+                if (mem.failed()) {
+                    return stop(Exit.PREFETCH_ABORT, pc, done, pc, 0);
+                }
+                in = Decoder.decode(pc, word);
+                page[slot] = in;
+            }
+            final boolean w = in.w();
+            switch (in.op()) {
+                case Op.ADD_IMM -> {
+                    long r = x[in.rn()] + in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ADDS_IMM -> {
+                    long a = x[in.rn()];
+                    s.nzcv = Alu.addFlags(a, in.imm(), w);
+                    long r = a + in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.SUBS_IMM -> {
+                    long a = x[in.rn()];
+                    s.nzcv = Alu.subFlags(a, in.imm(), w);
+                    long r = a - in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.MOV_CONST -> x[in.rd()] = in.imm();
+                case Op.MOVK -> {
+                    long r = (x[in.rn()] & ~in.imm2()) | in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.AND_IMM -> x[in.rd()] = x[in.rn()] & in.imm();
+                case Op.ORR_IMM -> {
+                    long r = x[in.rn()] | in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.EOR_IMM -> {
+                    long r = x[in.rn()] ^ in.imm();
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ANDS_IMM -> {
+                    long r = x[in.rn()] & in.imm();
+                    s.nzcv = Alu.logicFlags(r, w);
+                    x[in.rd()] = r;
+                }
+                case Op.UBFM -> {
+                    long src = x[in.rn()];
+                    long rotated = w ? Integer.rotateRight((int) src, in.a()) & W_MASK : Long.rotateRight(src, in.a());
+                    x[in.rd()] = rotated & in.imm() & in.imm2();
+                }
+                case Op.SBFM, Op.BFM, Op.EXTR -> bitfield(in, x);
+                case Op.MOV_REG -> {
+                    long r = x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ADD_REG -> {
+                    long r = x[in.rn()] + x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.SUB_REG -> {
+                    long r = x[in.rn()] - x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ADD_SREG -> {
+                    long r = x[in.rn()] + Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.SUB_SREG -> {
+                    long r = x[in.rn()] - Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ADDS_SREG -> {
+                    long a = x[in.rn()];
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    s.nzcv = Alu.addFlags(a, b, w);
+                    long r = a + b;
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.SUBS_SREG -> {
+                    long a = x[in.rn()];
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    s.nzcv = Alu.subFlags(a, b, w);
+                    long r = a - b;
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ADD_EREG, Op.SUB_EREG, Op.ADDS_EREG, Op.SUBS_EREG -> extendedRegister(in, x);
+                case Op.AND_SREG -> {
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long r = x[in.rn()] & (in.imm() != 0 ? ~b : b);
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ORR_SREG -> {
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long r = x[in.rn()] | (in.imm() != 0 ? ~b : b);
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.EOR_SREG -> {
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long r = x[in.rn()] ^ (in.imm() != 0 ? ~b : b);
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.ANDS_SREG -> {
+                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long r = x[in.rn()] & (in.imm() != 0 ? ~b : b);
+                    r = w ? r & W_MASK : r;
+                    s.nzcv = Alu.logicFlags(r, w);
+                    x[in.rd()] = r;
+                }
+                case Op.ADC, Op.SBC, Op.ADCS, Op.SBCS -> withCarry(in, x);
+                case Op.CCMP -> {
+                    if (Alu.holds(in.a(), s.nzcv)) {
+                        long b = in.rm() < 0 ? in.imm() : x[in.rm()];
+                        s.nzcv = in.imm2() != 0 ? Alu.addFlags(x[in.rn()], b, w) : Alu.subFlags(x[in.rn()], b, w);
+                    } else {
+                        s.nzcv = in.b() << 28;
+                    }
+                }
+                case Op.CSEL -> {
+                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.CSINC -> {
+                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : x[in.rm()] + 1;
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.CSINV -> {
+                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : ~x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.CSNEG -> {
+                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : -x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.DP1 -> x[in.rd()] = Alu.oneSource(in.a(), x[in.rn()], w);
+                case Op.UDIV, Op.SDIV, Op.SHIFTV, Op.MADDL, Op.SMULH, Op.UMULH -> multiplyDivideShift(in, x);
+                case Op.MADD -> {
+                    long r = x[in.ra()] + x[in.rn()] * x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.MSUB -> {
+                    long r = x[in.ra()] - x[in.rn()] * x[in.rm()];
+                    x[in.rd()] = w ? r & W_MASK : r;
+                }
+                case Op.B -> {
+                    pc = in.imm();
+                    done++;
+                    if (mem.codeVersion() != codeVersion) {
+                        flushCode();
+                        pageBase = 1;
+                    }
+                    continue;
+                }
+                case Op.BL -> {
+                    x[30] = pc + 4;
+                    pc = in.imm();
+                    done++;
+                    if (mem.codeVersion() != codeVersion) {
+                        flushCode();
+                        pageBase = 1;
+                    }
+                    continue;
+                }
+                case Op.BCOND, Op.CBZ, Op.CBNZ, Op.TBZ, Op.TBNZ -> {
+                    boolean taken = switch (in.op()) {
+                        case Op.BCOND -> Alu.holds(in.a(), s.nzcv);
+                        case Op.CBZ -> (w ? x[in.rn()] & W_MASK : x[in.rn()]) == 0;
+                        case Op.CBNZ -> (w ? x[in.rn()] & W_MASK : x[in.rn()]) != 0;
+                        case Op.TBZ -> (x[in.rn()] & (1L << in.a())) == 0;
+                        default -> (x[in.rn()] & (1L << in.a())) != 0;
+                    };
+                    done++;
+                    if (taken) {
+                        pc = in.imm();
+                        if (mem.codeVersion() != codeVersion) {
+                            flushCode();
+                            pageBase = 1;
+                        }
+                    } else {
+                        pc += 4;
+                    }
+                    continue;
+                }
+                case Op.BR, Op.BLR -> {
+                    long target = x[in.rn()];
+                    if ((target & 3) != 0) {
+                        return stop(Exit.ALIGNMENT_FAULT, pc, done, target, in.word());
+                    }
+                    if (in.op() == Op.BLR) {
+                        x[30] = pc + 4;
+                    }
+                    pc = target;
+                    done++;
+                    if (mem.codeVersion() != codeVersion) {
+                        flushCode();
+                        pageBase = 1;
+                    }
+                    continue;
+                }
+                case Op.LDR_IMM -> {
+                    long address = x[in.rn()] + in.imm();
+                    long v = mem.load(address, in.a());
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                }
+                case Op.STR_IMM -> {
+                    long address = x[in.rn()] + in.imm();
+                    mem.store(address, in.a(), x[in.rd()]);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                }
+                case Op.LDR_PRE, Op.LDR_POST -> {
+                    long base = x[in.rn()];
+                    long updated = base + in.imm();
+                    long address = in.op() == Op.LDR_PRE ? updated : base;
+                    long v = mem.load(address, in.a());
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    x[in.rn()] = updated;
+                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                }
+                case Op.STR_PRE, Op.STR_POST -> {
+                    long base = x[in.rn()];
+                    long updated = base + in.imm();
+                    long address = in.op() == Op.STR_PRE ? updated : base;
+                    mem.store(address, in.a(), x[in.rd()]);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    x[in.rn()] = updated;
+                }
+                case Op.LDR_REG -> {
+                    long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
+                    long v = mem.load(address, in.a());
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                }
+                case Op.STR_REG -> {
+                    long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
+                    mem.store(address, in.a(), x[in.rd()]);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                }
+                case Op.LDR_LIT -> {
+                    long v = mem.load(in.imm(), in.a());
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, in.imm(), in.word());
+                    }
+                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                }
+                case Op.LDP -> {
+                    long base = x[in.rn()];
+                    long updated = base + in.imm();
+                    long address = in.imm2() == 2 ? base : updated;
+                    int size = in.a();
+                    long first = mem.load(address, size);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    long second = mem.load(address + size, size);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word());
+                    }
+                    if (in.imm2() != 0) {
+                        x[in.rn()] = updated;
+                    }
+                    x[in.rd()] = Alu.extendLoad(first, size, in.b());
+                    x[in.ra()] = Alu.extendLoad(second, size, in.b());
+                }
+                case Op.STP -> {
+                    long base = x[in.rn()];
+                    long updated = base + in.imm();
+                    long address = in.imm2() == 2 ? base : updated;
+                    int size = in.a();
+                    long first = x[in.rd()];
+                    long second = x[in.ra()];
+                    mem.store(address, size, first);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                    }
+                    mem.store(address + size, size, second);
+                    if (mem.failed()) {
+                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word());
+                    }
+                    if (in.imm2() != 0) {
+                        x[in.rn()] = updated;
+                    }
+                }
+                case Op.NOP, Op.PRFM -> {
+                    // no effect on one thread's state
+                }
+                case Op.SVC -> {
+                    s.pc = pc + 4;
+                    s.instructions += done + 1;
+                    exit = Exit.SVC;
+                    exitImmediate = in.imm();
+                    exitWord = in.word();
+                    exitAddress = pc;
+                    return Exit.SVC;
+                }
+                case Op.BRK -> {
+                    exitImmediate = in.imm();
+                    return stop(Exit.BREAKPOINT, pc, done, pc, in.word());
+                }
+                case Op.UNDEFINED -> {
+                    return stop(Exit.UNDEFINED, pc, done, pc, in.word());
+                }
+                case Op.SYNC_CODE -> {
+                    flushCode();
+                    pageBase = 1;
+                }
+                default -> {
+                    Exit trap = rare(in, x);
+                    if (trap != null) {
+                        return stop(trap, pc, done, exitAddress, in.word());
+                    }
+                }
+            }
+            pc += 4;
+            done++;
+        }
+        s.pc = pc;
+        s.instructions += done;
+        exit = Exit.LIMIT;
+        return Exit.LIMIT;
+    }
+
+    private Exit stop(Exit why, long pc, long done, long address, int word) {
+        s.pc = pc;
+        s.instructions += done;
+        exit = why;
+        exitAddress = address;
+        exitWord = word;
+        return why;
+    }
+
+    private static void bitfield(Insn in, long[] x) {
+        boolean w = in.w();
+        long src = x[in.rn()];
+        if (in.op() == Op.EXTR) {
+            int lsb = in.a();
+            long hi = src;
+            long lo = x[in.rm()];
+            if (w) {
+                long joined = ((hi & W_MASK) << 32) | (lo & W_MASK);
+                x[in.rd()] = (joined >>> lsb) & W_MASK;
+            } else {
+                x[in.rd()] = lsb == 0 ? lo : (lo >>> lsb) | (hi << (64 - lsb));
+            }
+            return;
+        }
+        long rotated = w ? Integer.rotateRight((int) src, in.a()) & W_MASK : Long.rotateRight(src, in.a());
+        long wmask = in.imm();
+        long tmask = in.imm2();
+        long r;
+        if (in.op() == Op.SBFM) {
+            long top = ((src >>> in.b()) & 1) != 0 ? -1L : 0L;
+            r = (top & ~tmask) | (rotated & wmask & tmask);
+        } else {
+            long dst = x[in.rm()];
+            long bottom = (dst & ~wmask) | (rotated & wmask);
+            r = (dst & ~tmask) | (bottom & tmask);
+        }
+        x[in.rd()] = w ? r & W_MASK : r;
+    }
+
+    private void extendedRegister(Insn in, long[] x) {
+        boolean w = in.w();
+        long a = x[in.rn()];
+        long b = Alu.extend(x[in.rm()], in.a(), in.b());
+        boolean sub = in.op() == Op.SUB_EREG || in.op() == Op.SUBS_EREG;
+        if (in.op() == Op.ADDS_EREG || in.op() == Op.SUBS_EREG) {
+            s.nzcv = sub ? Alu.subFlags(a, b, w) : Alu.addFlags(a, b, w);
+        }
+        long r = sub ? a - b : a + b;
+        x[in.rd()] = w ? r & W_MASK : r;
+    }
+
+    private void withCarry(Insn in, long[] x) {
+        boolean w = in.w();
+        long a = x[in.rn()];
+        long b = x[in.rm()];
+        if (in.op() == Op.SBC || in.op() == Op.SBCS) {
+            b = ~b;
+        }
+        int carry = (s.nzcv & Alu.C) != 0 ? 1 : 0;
+        if (in.op() == Op.ADCS || in.op() == Op.SBCS) {
+            s.nzcv = Alu.addWithCarryFlags(a, b, carry, w);
+        }
+        long r = a + b + carry;
+        x[in.rd()] = w ? r & W_MASK : r;
+    }
+
+    private static void multiplyDivideShift(Insn in, long[] x) {
+        boolean w = in.w();
+        long a = x[in.rn()];
+        long b = x[in.rm()];
+        long r = switch (in.op()) {
+            case Op.UDIV -> w ? ((int) b == 0 ? 0 : Integer.divideUnsigned((int) a, (int) b))
+                    : (b == 0 ? 0 : Long.divideUnsigned(a, b));
+            case Op.SDIV -> w ? ((int) b == 0 ? 0 : (int) a / (int) b) : (b == 0 ? 0 : a / b);
+            case Op.SHIFTV -> Alu.shift(a, in.a(), (int) (b & (w ? 31 : 63)), w);
+            case Op.MADDL -> {
+                long product = in.a() == 1 ? (long) (int) a * (int) b : (a & W_MASK) * (b & W_MASK);
+                yield in.imm() != 0 ? x[in.ra()] - product : x[in.ra()] + product;
+            }
+            case Op.SMULH -> Math.multiplyHigh(a, b);
+            default -> Alu.unsignedMultiplyHigh(a, b);
+        };
+        x[in.rd()] = w ? r & W_MASK : r;
+    }
+
+    /** The instructions off the hot path; returns the trap to stop with (exitAddress set), or null. */
+    private Exit rare(Insn in, long[] x) {
+        switch (in.op()) {
+            case Op.MRS -> x[in.rd()] = readSystemRegister(SystemRegister.ofOrdinal(in.a()));
+            case Op.MSR -> writeSystemRegister(SystemRegister.ofOrdinal(in.a()), x[in.rn()]);
+            case Op.CLREX -> s.exclusiveAddress = -1;
+            case Op.DC_ZVA -> {
+                long block = x[in.rn()] & -ZVA_BYTES;
+                for (int i = 0; i < ZVA_BYTES; i += 8) {
+                    memory.store(block + i, 8, 0);
+                    if (memory.failed()) {
+                        exitAddress = block + i;
+                        return Exit.DATA_ABORT;
+                    }
+                }
+            }
+            case Op.LDXR, Op.STXR, Op.LDXP, Op.STXP, Op.LDAR, Op.STLR -> {
+                return exclusive(in, x);
+            }
+            default -> {
+                Exit trap = simd.execute(in);
+                exitAddress = simd.faultAddress();
+                return trap;
+            }
+        }
+        return null;
+    }
+
+    private Exit exclusive(Insn in, long[] x) {
+        long address = x[in.rn()];
+        int size = in.a();
+        boolean pair = in.op() == Op.LDXP || in.op() == Op.STXP;
+        int alignment = pair ? 2 * size : size;
+        if ((address & (alignment - 1)) != 0) {
+            exitAddress = address;
+            return Exit.ALIGNMENT_FAULT;
+        }
+        switch (in.op()) {
+            case Op.LDXR, Op.LDAR, Op.LDXP -> {
+                long first = memory.load(address, size);
+                if (memory.failed()) {
+                    exitAddress = address;
+                    return Exit.DATA_ABORT;
+                }
+                long second = 0;
+                if (pair) {
+                    second = memory.load(address + size, size);
+                    if (memory.failed()) {
+                        exitAddress = address + size;
+                        return Exit.DATA_ABORT;
+                    }
+                }
+                if (in.op() != Op.LDAR) {
+                    s.exclusiveAddress = address;
+                    s.exclusiveSize = alignment;
+                }
+                x[in.rd()] = first;
+                if (pair) {
+                    x[in.ra()] = second;
+                }
+            }
+            case Op.STLR -> {
+                memory.store(address, size, x[in.ra()]);
+                if (memory.failed()) {
+                    exitAddress = address;
+                    return Exit.DATA_ABORT;
+                }
+            }
+            default -> {
+                boolean holds = s.exclusiveAddress == address && s.exclusiveSize == alignment;
+                if (holds) {
+                    memory.store(address, size, x[in.rm()]);
+                    if (memory.failed()) {
+                        exitAddress = address;
+                        return Exit.DATA_ABORT;
+                    }
+                    if (pair) {
+                        memory.store(address + size, size, x[in.ra()]);
+                        if (memory.failed()) {
+                            exitAddress = address + size;
+                            return Exit.DATA_ABORT;
+                        }
+                    }
+                }
+                s.exclusiveAddress = -1;
+                x[in.rd()] = holds ? 0 : 1;
+            }
+        }
+        return null;
+    }
+
+    private long readSystemRegister(SystemRegister register) {
+        return switch (register) {
+            case TPIDR_EL0 -> s.tpidr;
+            case TPIDRRO_EL0 -> 0;
+            case NZCV -> s.nzcv & 0xF000_0000L;
+            case FPCR -> s.fpcr & W_MASK;
+            case FPSR -> s.fpsr & W_MASK;
+            case DCZID_EL0 -> DCZID;
+            case CTR_EL0 -> CTR;
+            case CNTFRQ_EL0 -> COUNTER_FREQUENCY;
+            case CNTVCT_EL0 -> s.instructions / INSTRUCTIONS_PER_TICK;
+        };
+    }
+
+    private void writeSystemRegister(SystemRegister register, long value) {
+        switch (register) {
+            case TPIDR_EL0 -> s.tpidr = value;
+            case NZCV -> s.nzcv = (int) value & 0xF000_0000;
+            case FPCR -> s.fpcr = (int) value & 0x07FF_9F00;
+            case FPSR -> s.fpsr = (int) value & 0xF800_009F;
+            default -> {
+                // read-only registers decode as undefined when written
+            }
+        }
+    }
+}

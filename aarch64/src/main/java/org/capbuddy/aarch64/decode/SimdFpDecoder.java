@@ -1,0 +1,364 @@
+package org.capbuddy.aarch64.decode;
+
+import static org.capbuddy.aarch64.decode.Bits.bit;
+import static org.capbuddy.aarch64.decode.Bits.field;
+import static org.capbuddy.aarch64.decode.Slots.dst;
+import static org.capbuddy.aarch64.decode.Slots.src;
+
+/**
+ * Decodes the SIMD and floating-point class (op0 = x111) into {@link Op#SIMD} instructions whose
+ * {@link Insn#a()} is a {@link SimdOp}: scalar floating point (arithmetic, compare, select,
+ * conversions, moves), and the Advanced SIMD groups a static libc uses (copy, three-same,
+ * two-register misc, across lanes, modified immediate, shift by immediate, EXT, permutes). The rest
+ * (half precision, fixed point, crypto, most scalar SIMD) is undefined.
+ */
+final class SimdFpDecoder {
+    private SimdFpDecoder() {
+    }
+
+    static Insn decode(int w) {
+        if ((w & 0x7F00_0000) == 0x1E00_0000 && !bit(w, 29)) {
+            return scalarFloat(w);
+        }
+        if ((w & 0xFF00_0000) == 0x1F00_0000) {
+            return fused(w);
+        }
+        if (w < 0) {
+            return Insn.undefined(w);
+        }
+        if ((w & 0x9FE0_8400) == 0x0E00_0400) {
+            return copy(w);
+        }
+        if ((w & 0x9F20_0400) == 0x0E20_0400) {
+            return threeSame(w);
+        }
+        if ((w & 0x9F3E_0C00) == 0x0E20_0800) {
+            return twoRegisterMisc(w);
+        }
+        if ((w & 0x9F3E_0C00) == 0x0E30_0800) {
+            return acrossLanes(w);
+        }
+        if ((w & 0x9FF8_0400) == 0x0F00_0400) {
+            return modifiedImmediate(w);
+        }
+        if ((w & 0x9F80_0400) == 0x0F00_0400) {
+            return shiftImmediate(w);
+        }
+        if ((w & 0xBFE0_8400) == 0x2E00_0000) {
+            boolean q = bit(w, 30);
+            int index = field(w, 11, 4);
+            if (!q && index >= 8) {
+                return Insn.undefined(w);
+            }
+            return simd(SimdOp.EXT, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), 0, index, 0, 0, !q);
+        }
+        if ((w & 0xBF20_8C00) == 0x0E00_0800) {
+            int opcode = field(w, 12, 3);
+            int size = field(w, 22, 2);
+            boolean q = bit(w, 30);
+            if (opcode == 0 || opcode == 4 || (size == 3 && !q)) {
+                return Insn.undefined(w);
+            }
+            return simd(SimdOp.PERMUTE, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), opcode, 1L << size, 0, 0,
+                    !q);
+        }
+        return Insn.undefined(w);
+    }
+
+    private static Insn simd(int simdOp, int w, int rd, int rn, int rm, int b, long imm, long imm2, int ra,
+            boolean w32) {
+        return new Insn(Op.SIMD, rd, rn, rm, ra, imm, imm2, simdOp, b, w32, w);
+    }
+
+    /** Operand size in bytes of a scalar FP type field: 4 (single), 8 (double), or -1 (half, reserved). */
+    private static int floatSize(int w) {
+        return switch (field(w, 22, 2)) {
+            case 0 -> 4;
+            case 1 -> 8;
+            default -> -1;
+        };
+    }
+
+    private static Insn scalarFloat(int w) {
+        int rd = field(w, 0, 5);
+        int rn = field(w, 5, 5);
+        int rm = field(w, 16, 5);
+        if (!bit(w, 21)) {
+            return Insn.undefined(w); // fixed-point conversions
+        }
+        if (field(w, 10, 6) == 0) {
+            return conversion(w, rd, rn);
+        }
+        int size = floatSize(w);
+        if (w < 0 || size < 0) {
+            return Insn.undefined(w);
+        }
+        switch (field(w, 10, 2)) {
+            case 1 -> {
+                return simd(SimdOp.FCCMP, w, 0, rn, rm, bit(w, 4) ? 1 : 0, size, field(w, 12, 4), field(w, 0, 4), false);
+            }
+            case 2 -> {
+                int opcode = field(w, 12, 4);
+                return opcode > 8 ? Insn.undefined(w) : simd(SimdOp.FP2, w, rd, rn, rm, opcode, size, 0, 0, false);
+            }
+            case 3 -> {
+                return simd(SimdOp.FCSEL, w, rd, rn, rm, 0, size, field(w, 12, 4), 0, false);
+            }
+            default -> {
+                // bits 11:10 = 00
+            }
+        }
+        if (field(w, 10, 5) == 0b10000) {
+            int opcode = field(w, 15, 6);
+            boolean valid = opcode <= 3 || opcode == 4 || opcode == 5 || (opcode >= 8 && opcode <= 15 && opcode != 13);
+            if (!valid || (opcode == 4 && size == 4) || (opcode == 5 && size == 8)) {
+                return Insn.undefined(w);
+            }
+            return simd(SimdOp.FP1, w, rd, rn, 0, opcode, size, 0, 0, false);
+        }
+        if (field(w, 10, 4) == 0b1000) {
+            if (field(w, 14, 2) != 0 || field(w, 0, 3) != 0) {
+                return Insn.undefined(w);
+            }
+            boolean withZero = bit(w, 3);
+            return simd(SimdOp.FCMP, w, 0, rn, withZero ? -1 : rm, bit(w, 4) ? 1 : 0, size, 0, 0, false);
+        }
+        if (field(w, 10, 3) == 0b100) {
+            if (field(w, 5, 5) != 0) {
+                return Insn.undefined(w);
+            }
+            return simd(SimdOp.FMOV_IMM, w, rd, 0, 0, 0, size, expandFloat(field(w, 13, 8), size), 0, false);
+        }
+        return Insn.undefined(w);
+    }
+
+    /** Conversions between general registers and scalar FP: FMOV (general), SCVTF/UCVTF, FCVT[NPMZA][SU]. */
+    private static Insn conversion(int w, int rd, int rn) {
+        boolean sf = w < 0;
+        int type = field(w, 22, 2);
+        int rmode = field(w, 19, 2);
+        int opcode = field(w, 16, 3);
+        if (opcode >= 6) {
+            boolean toVector = opcode == 7;
+            if (rmode == 0 && ((!sf && type == 0) || (sf && type == 1))) {
+                int size = sf ? 8 : 4;
+                return toVector ? simd(SimdOp.FMOV_GEN, w, rd, src(rn), 0, 1, size, 0, 0, false)
+                        : simd(SimdOp.FMOV_GEN, w, dst(rd), rn, 0, 0, size, 0, 0, false);
+            }
+            if (rmode == 1 && sf && type == 2) {
+                return toVector ? simd(SimdOp.FMOV_GEN, w, rd, src(rn), 0, 3, 8, 0, 0, false)
+                        : simd(SimdOp.FMOV_GEN, w, dst(rd), rn, 0, 2, 8, 0, 0, false);
+            }
+            return Insn.undefined(w);
+        }
+        int size = floatSize(w);
+        if (size < 0) {
+            return Insn.undefined(w);
+        }
+        if (opcode == 2 || opcode == 3) {
+            if (rmode != 0) {
+                return Insn.undefined(w);
+            }
+            return simd(SimdOp.CVT_I2F, w, rd, src(rn), 0, opcode == 3 ? 1 : 0, size, 0, 0, !sf);
+        }
+        int rounding;
+        if (opcode <= 1) {
+            rounding = rmode; // N, P, M, Z
+        } else if (rmode == 0) {
+            rounding = 4; // FCVTAS, FCVTAU
+        } else {
+            return Insn.undefined(w);
+        }
+        int unsigned = (opcode & 1) << 3;
+        return simd(SimdOp.CVT_F2I, w, dst(rd), rn, 0, rounding | unsigned, size, 0, 0, !sf);
+    }
+
+    private static Insn fused(int w) {
+        int size = floatSize(w);
+        if (size < 0) {
+            return Insn.undefined(w);
+        }
+        int kind = (field(w, 21, 1) << 1) | field(w, 15, 1);
+        return simd(SimdOp.FP3, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), kind, size, 0, field(w, 10, 5),
+                false);
+    }
+
+    private static Insn copy(int w) {
+        boolean q = bit(w, 30);
+        int imm5 = field(w, 16, 5);
+        int imm4 = field(w, 11, 4);
+        int size = Integer.numberOfTrailingZeros(imm5);
+        if (size > 3) {
+            return Insn.undefined(w);
+        }
+        long bytes = 1L << size;
+        int index = imm5 >>> (size + 1);
+        int rd = field(w, 0, 5);
+        int rn = field(w, 5, 5);
+        if (bit(w, 29)) {
+            if (!q) {
+                return Insn.undefined(w);
+            }
+            int from = imm4 >>> size;
+            return simd(SimdOp.INS_ELEM, w, rd, rn, 0, 0, bytes, ((long) index << 8) | from, 0, false);
+        }
+        return switch (imm4) {
+            case 0 -> size == 3 && !q ? Insn.undefined(w) : simd(SimdOp.DUP_ELEM, w, rd, rn, 0, 0, bytes, index, 0, !q);
+            case 1 -> size == 3 && !q ? Insn.undefined(w) : simd(SimdOp.DUP_GEN, w, rd, src(rn), 0, 0, bytes, 0, 0, !q);
+            case 3 -> !q ? Insn.undefined(w) : simd(SimdOp.INS_GEN, w, rd, src(rn), 0, 0, bytes, index, 0, false);
+            case 5 -> (q ? size > 2 : size > 1) ? Insn.undefined(w)
+                    : simd(SimdOp.SMOV, w, dst(rd), rn, 0, 0, bytes, index, 0, !q);
+            case 7 -> (q != (size == 3)) ? Insn.undefined(w)
+                    : simd(SimdOp.UMOV, w, dst(rd), rn, 0, 0, bytes, index, 0, !q);
+            default -> Insn.undefined(w);
+        };
+    }
+
+    private static Insn threeSame(int w) {
+        boolean q = bit(w, 30);
+        int u = field(w, 29, 1);
+        int size = field(w, 22, 2);
+        int opcode = field(w, 11, 5);
+        int rd = field(w, 0, 5);
+        int rn = field(w, 5, 5);
+        int rm = field(w, 16, 5);
+        if (opcode == 0b00011) {
+            return simd(SimdOp.LOGIC3, w, rd, rn, rm, (u << 2) | size, 0, 0, 0, !q);
+        }
+        boolean pairwiseOrMinMax = opcode == 0b10100 || opcode == 0b10101 || opcode == 0b01100 || opcode == 0b01101;
+        boolean valid = switch (opcode) {
+            case 0b10000, 0b10001, 0b00110, 0b00111 -> true;
+            case 0b10111 -> u == 0;
+            case 0b10011 -> u == 0 && size != 3;
+            default -> pairwiseOrMinMax && size != 3;
+        };
+        if (!valid || (size == 3 && !q)) {
+            return Insn.undefined(w);
+        }
+        return simd(SimdOp.INT3, w, rd, rn, rm, opcode | (u << 5), 1L << size, 0, 0, !q);
+    }
+
+    private static Insn twoRegisterMisc(int w) {
+        boolean q = bit(w, 30);
+        int u = field(w, 29, 1);
+        int size = field(w, 22, 2);
+        int opcode = field(w, 12, 5);
+        boolean valid = switch (opcode | (u << 5)) {
+            case 0b01000, 0b01001, 0b01010, 0b01011, 32 | 0b01000, 32 | 0b01001, 32 | 0b01011 -> size != 3 || q;
+            case 0b00101 -> size == 0; // CNT
+            case 32 | 0b00101 -> size <= 1; // NOT, RBIT
+            case 0b00000 -> size <= 2; // REV64
+            case 32 | 0b00000 -> size <= 1; // REV32
+            case 0b00001 -> size == 0; // REV16
+            default -> false;
+        };
+        if (!valid) {
+            return Insn.undefined(w);
+        }
+        return simd(SimdOp.MISC2, w, field(w, 0, 5), field(w, 5, 5), 0, opcode | (u << 5), 1L << size, 0, 0, !q);
+    }
+
+    private static Insn acrossLanes(int w) {
+        boolean q = bit(w, 30);
+        int u = field(w, 29, 1);
+        int size = field(w, 22, 2);
+        int opcode = field(w, 12, 5);
+        boolean valid = (opcode == 0b11011 && u == 0) || opcode == 0b01010 || opcode == 0b11010 || opcode == 0b00011;
+        if (!valid || size == 3 || (size == 2 && !q)) {
+            return Insn.undefined(w);
+        }
+        return simd(SimdOp.ACROSS, w, field(w, 0, 5), field(w, 5, 5), 0, opcode | (u << 5), 1L << size, 0, 0, !q);
+    }
+
+    private static Insn modifiedImmediate(int w) {
+        boolean q = bit(w, 30);
+        boolean op = bit(w, 29);
+        int cmode = field(w, 12, 4);
+        int imm8 = (field(w, 16, 3) << 5) | field(w, 5, 5);
+        int rd = field(w, 0, 5);
+        if (bit(w, 11)) {
+            return Insn.undefined(w); // FMOV half precision
+        }
+        if (cmode == 0b1111) {
+            if (op && !q) {
+                return Insn.undefined(w);
+            }
+            long pattern = op ? expandFloat(imm8, 8) : replicate32(expandFloat(imm8, 4));
+            return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, pattern, 0, 0, !q);
+        }
+        long pattern;
+        boolean orr = false;
+        switch (cmode >>> 1) {
+            case 0, 1, 2, 3 -> {
+                pattern = replicate32((long) imm8 << (8 * (cmode >>> 1)));
+                orr = (cmode & 1) != 0;
+            }
+            case 4, 5 -> {
+                pattern = replicate16((long) imm8 << (8 * ((cmode >>> 1) & 1)));
+                orr = (cmode & 1) != 0;
+            }
+            case 6 -> pattern = replicate32((cmode & 1) == 0 ? ((long) imm8 << 8) | 0xFF : ((long) imm8 << 16) | 0xFFFF);
+            default -> {
+                if (op) {
+                    long bytes = 0;
+                    for (int i = 0; i < 8; i++) {
+                        if ((imm8 & (1 << i)) != 0) {
+                            bytes |= 0xFFL << (8 * i);
+                        }
+                    }
+                    return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, bytes, 0, 0, !q);
+                }
+                return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, Bits.replicate(imm8, 8), 0, 0, !q);
+            }
+        }
+        if (orr) {
+            return simd(SimdOp.MODIMM, w, rd, 0, 0, op ? 2 : 1, pattern, 0, 0, !q);
+        }
+        return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, op ? ~pattern : pattern, 0, 0, !q);
+    }
+
+    private static Insn shiftImmediate(int w) {
+        boolean q = bit(w, 30);
+        int u = field(w, 29, 1);
+        int immh = field(w, 19, 4);
+        int immhb = field(w, 16, 7);
+        int opcode = field(w, 11, 5);
+        int size = 31 - Integer.numberOfLeadingZeros(immh);
+        int bits = 8 << size;
+        boolean narrowOrWiden = opcode == 0b10100 || opcode == 0b10000;
+        if ((size == 3 && !q) || (narrowOrWiden && size == 3)) {
+            return Insn.undefined(w);
+        }
+        long shift;
+        switch (opcode | (u << 5)) {
+            case 0b00000, 0b100000, 0b10000 -> shift = 2L * bits - immhb; // SSHR, USHR, SHRN
+            case 0b01010, 0b10100, 0b110100 -> shift = immhb - bits; // SHL, SSHLL, USHLL
+            default -> {
+                return Insn.undefined(w);
+            }
+        }
+        return simd(SimdOp.SHIFT_IMM, w, field(w, 0, 5), field(w, 5, 5), 0, opcode | (u << 5), 1L << size, shift, 0,
+                !q);
+    }
+
+    /** {@code VFPExpandImm}: the 8-bit floating-point immediate as single (size 4) or double bits. */
+    static long expandFloat(int imm8, int size) {
+        long sign = (imm8 >>> 7) & 1;
+        long b6 = (imm8 >>> 6) & 1;
+        long low6 = imm8 & 0x3F;
+        if (size == 4) {
+            long exponent = ((b6 ^ 1) << 7) | (b6 != 0 ? 0x7C : 0) | ((imm8 >>> 4) & 3);
+            return (sign << 31) | (exponent << 23) | ((imm8 & 0xFL) << 19);
+        }
+        long exponent = ((b6 ^ 1) << 10) | (b6 != 0 ? 0x3FC : 0) | ((imm8 >>> 4) & 3);
+        return (sign << 63) | (exponent << 52) | ((low6 & 0xF) << 48);
+    }
+
+    private static long replicate32(long value) {
+        return (value & 0xFFFF_FFFFL) | (value << 32);
+    }
+
+    private static long replicate16(long value) {
+        return Bits.replicate(value & 0xFFFF, 16);
+    }
+}
