@@ -172,6 +172,8 @@ public final class ElfImage {
      *
      * @param segment one of {@link #segments()}
      * @param vaddr the first address wanted (typically a page address)
+     * @param dst where to copy to (typically a page-sized buffer)
+     * @param dstOff where in {@code dst} the byte for {@code vaddr} goes
      * @param len how many addresses, from {@code vaddr}
      * @return how many bytes of {@code dst} were written (the size of the intersection of the range with the segment)
      * @throws IllegalArgumentException if {@code segment} is not one of this image's

@@ -40,6 +40,8 @@ import java.util.OptionalLong;
  * {@link ElfError#MISALIGNED} (alignment a power of two, then {@code p_vaddr} congruent to
  * {@code p_offset} modulo 4096), {@link ElfError#ABSURD_SIZE} ({@code p_memsz} over the
  * per-segment limit). A {@code PT_LOAD} with {@code p_memsz == 0} is checked and then dropped.
+ * Congruence modulo a {@code p_align} above 4096 is not required (Linux does not require it
+ * either): the loader copies pages rather than mapping the file, so only the page offset matters.
  * <li>{@link ElfError#NO_LOADABLE_SEGMENT}: at least one {@code PT_LOAD} is left.
  * <li>{@link ElfError#ABSURD_SIZE}: the sum of the {@code p_memsz} is within the total limit.
  * <li>{@link ElfError#OVERLAPPING_SEGMENTS}: each segment starts at or after the end of the one
