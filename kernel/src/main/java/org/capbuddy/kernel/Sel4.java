@@ -14,6 +14,8 @@ import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.cpu.FaultReceiver;
+import org.capbuddy.kernel.cpu.UserContextLayout;
+import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.invocation.IpcBuffer;
 
@@ -232,6 +234,30 @@ public final class Sel4 {
         return call(tcb);
     }
 
+    /**
+     * {@code seL4_TCB_ReadRegisters}: the first {@code count} (1..36) registers of the thread in
+     * {@code seL4_UserContext} order (see {@code UserContextLayout}), as the result's words; with
+     * {@code suspend} the thread is suspended first.
+     */
+    public InvocationResult tcbReadRegisters(long tcb, boolean suspend, long count) {
+        message(InvocationLabel.TCB_READ_REGISTERS).add(suspend ? 1 : 0).add(count);
+        return call(tcb);
+    }
+
+    /**
+     * {@code seL4_TCB_WriteRegisters}: sets the thread's first {@code registers.length} registers in
+     * {@code seL4_UserContext} order; with {@code resume} a stopped thread is restarted. Words past
+     * the 36 of a {@code seL4_UserContext} are not sent, as the C struct has no room for them.
+     */
+    public InvocationResult tcbWriteRegisters(long tcb, boolean resume, long... registers) {
+        int count = Math.min(registers.length, UserContextLayout.REGISTERS);
+        IpcBuffer m = message(InvocationLabel.TCB_WRITE_REGISTERS).add(resume ? 1 : 0).add(count);
+        for (int i = 0; i < count; i++) {
+            m.add(registers[i]);
+        }
+        return call(tcb);
+    }
+
     // ---- Model-level operations (what a thread does rather than what it invokes)
 
     /**
@@ -264,6 +290,14 @@ public final class Sel4 {
      */
     public InterruptionInjector interruptions() {
         return kernel.interruptions();
+    }
+
+    /**
+     * A runner for the thread whose TCB cap is {@code tcb}: its user code on the A64 interpreter,
+     * through the processor {@link #cpu} gives, if that cptr names a TCB.
+     */
+    public Optional<ThreadRunner> runner(long tcb) {
+        return cpu(tcb).map(ThreadRunner::new);
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */

@@ -14,7 +14,8 @@ import org.capbuddy.aarch64.decode.SystemRegister;
  * architecture defines it at that point: an instruction that traps or aborts has changed nothing
  * (but the first half of a pair store, as on hardware), and PC is on it; {@code svc} has retired.
  *
- * <p>The run loop keeps PC and the count in locals and writes them back on every way out. Rare
+ * <p>The run loop keeps PC and the count in locals and writes them back on every way out, and
+ * stores PC before each memory access, whose fault names it. Rare
  * instructions (SIMD and floating point, system registers, exclusives) run in helper methods so
  * that the loop stays small enough for the JIT to compile (HotSpot gives up on methods over 8,000
  * bytes of bytecode).
@@ -310,6 +311,7 @@ public final class Interpreter {
                     continue;
                 }
                 case Op.LDR_IMM -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long address = x[in.rn()] + in.imm();
                     long v = mem.load(address, in.a());
                     if (mem.failed()) {
@@ -318,6 +320,7 @@ public final class Interpreter {
                     x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
                 }
                 case Op.STR_IMM -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long address = x[in.rn()] + in.imm();
                     mem.store(address, in.a(), x[in.rd()]);
                     if (mem.failed()) {
@@ -325,6 +328,7 @@ public final class Interpreter {
                     }
                 }
                 case Op.LDR_PRE, Op.LDR_POST -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long base = x[in.rn()];
                     long updated = base + in.imm();
                     long address = in.op() == Op.LDR_PRE ? updated : base;
@@ -336,6 +340,7 @@ public final class Interpreter {
                     x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
                 }
                 case Op.STR_PRE, Op.STR_POST -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long base = x[in.rn()];
                     long updated = base + in.imm();
                     long address = in.op() == Op.STR_PRE ? updated : base;
@@ -346,6 +351,7 @@ public final class Interpreter {
                     x[in.rn()] = updated;
                 }
                 case Op.LDR_REG -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
                     long v = mem.load(address, in.a());
                     if (mem.failed()) {
@@ -354,6 +360,7 @@ public final class Interpreter {
                     x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
                 }
                 case Op.STR_REG -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
                     mem.store(address, in.a(), x[in.rd()]);
                     if (mem.failed()) {
@@ -361,6 +368,7 @@ public final class Interpreter {
                     }
                 }
                 case Op.LDR_LIT -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long v = mem.load(in.imm(), in.a());
                     if (mem.failed()) {
                         return stop(Exit.DATA_ABORT, pc, done, in.imm(), in.word());
@@ -368,6 +376,7 @@ public final class Interpreter {
                     x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
                 }
                 case Op.LDP -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long base = x[in.rn()];
                     long updated = base + in.imm();
                     long address = in.imm2() == 2 ? base : updated;
@@ -387,6 +396,7 @@ public final class Interpreter {
                     x[in.ra()] = Alu.extendLoad(second, size, in.b());
                 }
                 case Op.STP -> {
+                    s.pc = pc; // the fault IP of a memory access
                     long base = x[in.rn()];
                     long updated = base + in.imm();
                     long address = in.imm2() == 2 ? base : updated;
@@ -429,6 +439,7 @@ public final class Interpreter {
                     pageBase = 1;
                 }
                 default -> {
+                    s.pc = pc;
                     Exit trap = rare(in, x);
                     if (trap != null) {
                         return stop(trap, pc, done, exitAddress, in.word());

@@ -19,10 +19,20 @@ public final class FlatMemory implements GuestMemory {
     private final Map<Long, Integer> rights = new HashMap<>();
     private final Map<Long, Boolean> fetched = new HashMap<>();
     private boolean failed;
+    private boolean demandZero;
     private long codeVersion;
     private long fetches;
     private long loads;
     private long stores;
+
+    /**
+     * From now on a load or store to an unmapped page maps it, zero-filled, read and write (as a
+     * process whose every system call succeeded would see its anonymous memory); fetches still fail.
+     */
+    public FlatMemory demandZero() {
+        demandZero = true;
+        return this;
+    }
 
     /** Maps [start, start + length) rounded out to pages, zero-filled, with the given rights. */
     public FlatMemory map(long start, long length, int pageRights) {
@@ -94,6 +104,10 @@ public final class FlatMemory implements GuestMemory {
     private byte[] page(long address, int right) {
         long base = address & ~0xFFFL;
         Integer r = rights.get(base);
+        if (r == null && demandZero && right != X) {
+            map(base, 4096, R | W);
+            r = R | W;
+        }
         if (r == null || (r & right) == 0) {
             return null;
         }

@@ -23,4 +23,25 @@ public interface FaultReceiver {
     default FaultReply onFault(long badge, long ip, long address, boolean prefetch, int fsr) {
         return onFault(badge, new VmFault(ip, address, prefetch, fsr));
     }
+
+    /**
+     * seL4_Fault_UnknownSyscall: the thread executed {@code svc} with a number the kernel does not
+     * know (any Linux system call). The message holds X0–X7, FaultIP (the {@code svc}), SP, LR (the
+     * instruction after it), SPSR and the syscall word (X7, seL4's syscall register); a reply copies
+     * the first {@link FaultMessage#replyLength()} words back and the thread restarts at FaultIP, so a
+     * handler that emulates the call replies with FaultIP moved past the {@code svc}. By default
+     * nobody handles system calls: no reply.
+     */
+    default FaultReply onUnknownSyscall(long badge, FaultMessage message) {
+        return FaultReply.noReply("the fault handler does not handle system calls");
+    }
+
+    /**
+     * seL4_Fault_UserException: an undefined instruction, a breakpoint or a misaligned PC. The
+     * message holds FaultIP, SP, SPSR, Number (the exception syndrome, ESR) and Code (0). By
+     * default: no reply.
+     */
+    default FaultReply onUserException(long badge, FaultMessage message) {
+        return FaultReply.noReply("user exception: ESR 0x" + Long.toHexString(message.word(FaultMessage.EXCEPTION_NUMBER)));
+    }
 }

@@ -58,6 +58,8 @@ public final class Tlb {
     private final byte[][] hostSlabs;
     /** Per entry, where the page's chunk starts in its slab; meaningful while the slab is kept. */
     private final int[] hostOffsets;
+    /** Per entry, whether its page was fetched from when its slab was looked up (writes must then tell memory). */
+    private final boolean[] hostCode;
     private VSpace owner;
     private long epoch;
     private long hostSlabsEpoch;
@@ -75,6 +77,7 @@ public final class Tlb {
         perms = new byte[entries];
         hostSlabs = new byte[entries][];
         hostOffsets = new int[entries];
+        hostCode = new boolean[entries];
         hostSlabsEpoch = memory.releaseEpoch();
         Arrays.fill(vpns, INVALID);
     }
@@ -138,9 +141,19 @@ public final class Tlb {
             }
             slab = memory.hostSlab(chunk);
             hostOffsets[entry] = PhysicalMemory.hostOffset(chunk);
+            hostCode[entry] = memory.isCode(pageBases[entry] >>> GRANULE_BITS);
             hostSlabs[entry] = slab;
         }
         return slab;
+    }
+
+    /**
+     * Whether the page of {@code entry} (whose slab {@link #hostSlab} has just returned) was
+     * fetched from: a store must then go through physical memory, which notes writes to code.
+     * Exact, because a page becoming code moves the release epoch and so drops every kept slab.
+     */
+    boolean isCodePage(int entry) {
+        return hostCode[entry];
     }
 
     /**

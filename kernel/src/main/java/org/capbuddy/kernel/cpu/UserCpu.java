@@ -56,6 +56,8 @@ public final class UserCpu {
     public static final int TLB_ENTRIES = 256;
 
     private static final int PAGE_SIZE = 4096;
+    /** The data fault status code of an alignment fault. */
+    private static final int ALIGNMENT_FAULT_STATUS = 0x21;
     private static final long PAGE_MASK = PAGE_SIZE - 1;
     private static final int PAGE_BITS = 12;
     /** No virtual page number: {@code vaddr >>> 12} is never -1. */
@@ -68,6 +70,10 @@ public final class UserCpu {
     /** The thread's VSpace root slot (a TCB's slots are its own for life). */
     private final Slot vspaceRoot;
     private final Tlb tlb;
+
+    Tcb thread() {
+        return thread;
+    }
     /*
      * The fast page: the TLB entry of the last load or store that hit on a backed page, kept as
      * plain fields so that the next access to the same page checks one page number and a few
@@ -95,6 +101,10 @@ public final class UserCpu {
     private long tlbHits;
     private long tlbMisses;
     private AccessFailure failure;
+    private VSpace versionVSpace;
+    private long versionEpoch = -1;
+    private long versionCodeEpoch;
+    private long codeVersion;
 
     /** The processor view of {@code thread} (made by {@code Sel4.cpu}); its TLB starts empty. */
     public UserCpu(KernelState k, Tcb thread) {
@@ -182,12 +192,13 @@ public final class UserCpu {
                     tlbHits++;
                     failure = null;
                     byte[] slab = tlb.hostSlab(entry);
-                    if (slab != null) {
+                    if (slab != null && !tlb.isCodePage(entry)) {
                         int at = tlb.hostOffset(entry);
                         keepFastPage(vspace, vaddr, entry, slab, at);
                         PageBytes.store(slab, at + (int) offset, size, value);
                     } else {
-                        // The page's first non-zero store gives it backing; the entry finds it on its next use.
+                        // The page's first non-zero store gives it backing (the entry finds it on
+                        // its next use); a store to code must be seen by physical memory.
                         memory.writeLittleEndian(tlb.pageBase(entry) | offset, size, value);
                     }
                     return true;
@@ -210,6 +221,7 @@ public final class UserCpu {
             if (entry >= 0 && (pc & 3) == 0) {
                 tlbHits++;
                 failure = null;
+                memory.markCode(tlb.pageBase(entry) >>> PAGE_BITS);
                 byte[] slab = tlb.hostSlab(entry);
                 return slab == null ? 0 : (int) PageBytes.load(slab, tlb.hostOffset(entry) + (int) (pc & PAGE_MASK), 4);
             }
@@ -224,6 +236,7 @@ public final class UserCpu {
             return 0;
         }
         failure = null;
+        memory.markCode(paddr >>> PAGE_BITS);
         return (int) memory.readLittleEndian(paddr, 4);
     }
 
@@ -240,7 +253,7 @@ public final class UserCpu {
         long vpn = vaddr >>> PAGE_BITS;
         int perms = tlb.permissions(entry);
         fastReadVpn = (perms & Tlb.READ) != 0 ? vpn : NO_PAGE;
-        fastWriteVpn = (perms & Tlb.WRITE) != 0 ? vpn : NO_PAGE;
+        fastWriteVpn = (perms & Tlb.WRITE) != 0 && !tlb.isCodePage(entry) ? vpn : NO_PAGE;
         fastSlab = slab;
         fastOffset = at;
         fastRootCap = vspaceRoot.cap();
@@ -526,23 +539,13 @@ public final class UserCpu {
         boolean prefetch = kind == AccessKind.EXECUTE;
         long address = prefetch ? ip : va;
         int fsr = VmFault.syndrome(kind, status);
-        // find, not resolve: the lookup's failure details are not needed, and resolve builds a record for them.
-        Slot handler = CSpaceResolver.find(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
-                CSpaceResolver.WORD_BITS);
-        if (handler == null || !(handler.cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
-                || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
+        Cap.EndpointCap ep = faultHandler();
+        if (ep == null) {
             thread.setState(ThreadState.INACTIVE);
             return new AccessFailure(AccessFailure.Kind.NO_HANDLER, new VmFault(ip, address, prefetch, fsr),
-                    "no endpoint with Write and Grant at fault handler cptr " + thread.faultEndpoint()
-                            + "; the thread is now inactive");
+                    noHandler());
         }
-        Endpoint endpoint = ep.endpoint();
-        FaultReceiver receiver = endpoint.receiver();
-        if (receiver != null) {
-            guard.requireStackHeadroom();
-        }
-        k.counters().faultDelivered();
-        thread.setState(ThreadState.BLOCKED_ON_FAULT);
+        FaultReceiver receiver = sendFault(ep);
         if (receiver == null) {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
                     "no thread waits on the fault endpoint");
@@ -553,10 +556,97 @@ public final class UserCpu {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
                     reply.reason());
         }
+        resumeAfterReply();
+        return null;
+    }
+
+    /**
+     * Delivers a fault that carries registers (seL4_Fault_UnknownSyscall when {@code syscall}, else
+     * seL4_Fault_UserException) whose words the caller has put in {@code message}, as
+     * {@link #deliver} does a VM fault: to the receiver on the thread's fault endpoint, the thread
+     * blocked on it meanwhile. Returns null when the handler replied (the caller then copies the
+     * reply's registers back), else why the thread stays stopped.
+     */
+    String deliverRegisterFault(boolean syscall, FaultMessage message) {
+        Cap.EndpointCap ep = faultHandler();
+        if (ep == null) {
+            thread.setState(ThreadState.INACTIVE);
+            return noHandler();
+        }
+        FaultReceiver receiver = sendFault(ep);
+        if (receiver == null) {
+            return "no thread waits on the fault endpoint";
+        }
+        FaultReply reply = syscall ? receiver.onUnknownSyscall(ep.badge(), message)
+                : receiver.onUserException(ep.badge(), message);
+        if (!reply.resume()) {
+            return reply.reason();
+        }
+        resumeAfterReply();
+        return null;
+    }
+
+    /**
+     * Delivers a VM fault for a misaligned exclusive or acquire/release access at {@code va} (fault
+     * status 0x21, alignment fault), which the MMU walk cannot raise. Returns null when the handler
+     * replied, else why the thread stays stopped.
+     */
+    AccessFailure deliverAlignmentFault(long va, boolean write) {
+        return deliver(va, write ? AccessKind.WRITE : AccessKind.READ, ALIGNMENT_FAULT_STATUS);
+    }
+
+    /** The endpoint cap the thread's fault handler cptr names, when it has Write and Grant; else null. */
+    private Cap.EndpointCap faultHandler() {
+        // find, not resolve: the lookup's failure details are not needed, and resolve builds a record for them.
+        Slot handler = CSpaceResolver.find(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
+                CSpaceResolver.WORD_BITS);
+        if (handler == null || !(handler.cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
+                || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
+            return null;
+        }
+        return ep;
+    }
+
+    private String noHandler() {
+        return "no endpoint with Write and Grant at fault handler cptr " + thread.faultEndpoint()
+                + "; the thread is now inactive";
+    }
+
+    /** Blocks the thread on its fault and returns the receiver waiting on the endpoint, or null. */
+    private FaultReceiver sendFault(Cap.EndpointCap ep) {
+        Endpoint endpoint = ep.endpoint();
+        FaultReceiver receiver = endpoint.receiver();
+        if (receiver != null) {
+            guard.requireStackHeadroom();
+        }
+        k.counters().faultDelivered();
+        thread.setState(ThreadState.BLOCKED_ON_FAULT);
+        return receiver;
+    }
+
+    private void resumeAfterReply() {
         if (thread.state() == ThreadState.BLOCKED_ON_FAULT) {
             thread.setState(ThreadState.RUNNING);
         }
-        return null;
+    }
+
+    /**
+     * A number that changes whenever an instruction this thread fetched may read differently now:
+     * its VSpace was replaced, a translation of it was removed or changed (its translation epoch),
+     * or a physical page that was fetched from has been written since ({@code PhysicalMemory}'s
+     * code epoch). The interpreter keeps decoded instructions while it stays the same.
+     */
+    public long codeVersion() {
+        VSpace vspace = currentVSpace();
+        long epoch = vspace == null ? -1 : vspace.translationEpoch();
+        long codeEpoch = memory.codeEpoch();
+        if (vspace != versionVSpace || epoch != versionEpoch || codeEpoch != versionCodeEpoch) {
+            versionVSpace = vspace;
+            versionEpoch = epoch;
+            versionCodeEpoch = codeEpoch;
+            codeVersion++;
+        }
+        return codeVersion;
     }
 
     /** Page accesses (pieces of an access within one 4 KiB page) served by the TLB. */

@@ -6,14 +6,16 @@ import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.CapRelations;
 import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.kernel.object.Tcb;
 import org.capbuddy.kernel.object.ThreadState;
 
 /**
- * The TCB invocations the memory model needs: SetSpace (non-MCS: MR0 fault endpoint cptr, MR1
- * CSpace root data, MR2 VSpace root data; extra caps CSpace root and VSpace root), Resume and
- * Suspend. The other TCB labels (registers, priorities, IPC buffer, notifications) are not
- * modelled and return IllegalOperation.
+ * The TCB invocations the model needs: SetSpace (non-MCS: MR0 fault endpoint cptr, MR1
+ * CSpace root data, MR2 VSpace root data; extra caps CSpace root and VSpace root), Resume, Suspend,
+ * and ReadRegisters / WriteRegisters (MR0 flags, MR1 count, then for a write the registers, in
+ * {@link UserContextLayout}'s order). The other TCB labels (priorities, IPC buffer, notifications)
+ * are not modelled and return IllegalOperation.
  */
 final class TcbInvocations {
     private TcbInvocations() {
@@ -32,8 +34,53 @@ final class TcbInvocations {
                 tcb.setState(ThreadState.INACTIVE);
                 yield InvocationResult.ok();
             }
+            case TCB_READ_REGISTERS -> readRegisters(tcb, m);
+            case TCB_WRITE_REGISTERS -> writeRegisters(tcb, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         };
+    }
+
+    /** seL4's decodeReadRegisters and invokeTCB_ReadRegisters: flag bit 0 suspends the thread first. */
+    private static InvocationResult readRegisters(Tcb tcb, IpcBuffer m) {
+        if (m.length() < 2) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        long flags = m.word(0);
+        long n = m.word(1);
+        if (n < 1 || n > UserContextLayout.REGISTERS) {
+            return InvocationResult.rangeError(1, UserContextLayout.REGISTERS);
+        }
+        if ((flags & 1) != 0) {
+            tcb.setState(ThreadState.INACTIVE);
+        }
+        long[] words = new long[(int) n];
+        for (int i = 0; i < n; i++) {
+            words[i] = UserContextLayout.read(tcb.context(), i);
+        }
+        return InvocationResult.ok(words);
+    }
+
+    /**
+     * seL4's decodeWriteRegisters and invokeTCB_WriteRegisters: the first {@code count} registers
+     * (at most all 36) are set, sanitised; flag bit 0 then restarts a stopped thread.
+     */
+    private static InvocationResult writeRegisters(Tcb tcb, IpcBuffer m) {
+        if (m.length() < 2) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        long flags = m.word(0);
+        long w = m.word(1);
+        if (Long.compareUnsigned(m.length() - 2, w) < 0) {
+            return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
+        }
+        int n = (int) Math.min(w, UserContextLayout.REGISTERS);
+        for (int i = 0; i < n; i++) {
+            UserContextLayout.write(tcb.context(), i, m.word(i + 2));
+        }
+        if ((flags & 1) != 0 && tcb.state() != ThreadState.RUNNING) {
+            tcb.setState(ThreadState.RUNNING);
+        }
+        return InvocationResult.ok();
     }
 
     private static InvocationResult setSpace(KernelState k, Tcb tcb, IpcBuffer m, ExtraCaps extra) {

@@ -53,6 +53,13 @@ public final class PhysicalMemory {
     private final PageDirectory directory;
     private final long span;
     private long releaseEpoch;
+    /**
+     * Pages instructions have been fetched from, and a count that moves whenever one of them is
+     * written or zeroed: interpreters keep decoded instructions while it stands still. A page joins
+     * when it is fetched from (markCode) and leaves when it is zeroed.
+     */
+    private final PageNumberSet codePages = new PageNumberSet();
+    private long codeEpoch;
 
     /** Memory over {@code regions}, in slabs sized for this JVM's heap ({@link PageSlabs#hostPagesPerSlab()}). */
     public PhysicalMemory(List<MemoryRegion> regions) {
@@ -102,6 +109,7 @@ public final class PhysicalMemory {
     }
 
     public void write(long paddr, byte value) {
+        noteWrite(paddr >>> PAGE_BITS);
         int chunk = directory.chunk(paddr >>> PAGE_BITS);
         if (chunk == 0) {
             if (value == 0) {
@@ -154,6 +162,7 @@ public final class PhysicalMemory {
     }
 
     private void storeInPage(long paddr, int offset, int length, long value) {
+        noteWrite(paddr >>> PAGE_BITS);
         int chunk = directory.chunk(paddr >>> PAGE_BITS);
         if (chunk == 0) {
             if (PageBytes.isZeroStore(length, value)) {
@@ -176,6 +185,13 @@ public final class PhysicalMemory {
             return;
         }
         long end = length > span - paddr ? span : paddr + length;
+        if (codePages.size() > 0) {
+            long first = paddr >>> PAGE_BITS;
+            long last = (end - 1) >>> PAGE_BITS;
+            if (codePages.removeIf(page -> page >= first && page <= last) > 0) {
+                codeEpoch++;
+            }
+        }
         long released = directory.zero(paddr, end);
         if (released > 0) {
             if (slabs.fragmented()) {
@@ -183,6 +199,34 @@ public final class PhysicalMemory {
             }
             // Chunks were freed, perhaps moved: whoever keeps one must look it up again.
             releaseEpoch++;
+        }
+    }
+
+    /**
+     * Records that an instruction was fetched from physical page {@code pageNumber}: from now on a
+     * write to it moves {@link #codeEpoch()}. Marking a new page moves {@link #releaseEpoch()} too,
+     * so that every cached host view of it (TLB entries, a CPU's fast page), which writes without
+     * asking, is looked up again and learns that the page is code.
+     */
+    public void markCode(long pageNumber) {
+        if (codePages.add(pageNumber)) {
+            releaseEpoch++;
+        }
+    }
+
+    /** Whether {@code pageNumber} has been fetched from since it was last zeroed. */
+    public boolean isCode(long pageNumber) {
+        return codePages.size() > 0 && codePages.contains(pageNumber);
+    }
+
+    /** Moves whenever a page instructions were fetched from is written or zeroed. */
+    public long codeEpoch() {
+        return codeEpoch;
+    }
+
+    private void noteWrite(long pageNumber) {
+        if (codePages.size() > 0 && codePages.contains(pageNumber)) {
+            codeEpoch++;
         }
     }
 

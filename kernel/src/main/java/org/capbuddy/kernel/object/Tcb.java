@@ -1,20 +1,22 @@
 package org.capbuddy.kernel.object;
 
+import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cap.SlotGroup;
 
 /**
  * A thread control block. Like seL4's, it holds two capability slots of its own, the CSpace root
  * (CTable) and the VSpace root (VTable), set by TCB_SetSpace, and the cptr of its fault handler,
- * which is looked up in the thread's own CSpace when a fault happens, its state and its program
- * counter.
+ * which is looked up in the thread's own CSpace when a fault happens, its state and its saved
+ * user context (seL4's {@code tcbArch.tcbContext}: the registers TCB_ReadRegisters and
+ * TCB_WriteRegisters reach, and the interpreter runs on).
  */
 public final class Tcb extends KernelObject {
     private final Slot cspaceRoot;
     private final Slot vspaceRoot;
     private long faultEndpoint;
     private ThreadState state = ThreadState.INACTIVE;
-    private long pc;
+    private final CpuState context = new CpuState();
 
     public Tcb(long paddr, int sizeBits) {
         super(paddr, sizeBits);
@@ -54,11 +56,16 @@ public final class Tcb extends KernelObject {
      * leaves it where it was (0 for a new thread).
      */
     public long pc() {
-        return pc;
+        return context.pc();
     }
 
     public void setPc(long pc) {
-        this.pc = pc;
+        context.setPc(pc);
+    }
+
+    /** The saved user context: every register of the thread at EL0. */
+    public CpuState context() {
+        return context;
     }
 
     @Override

@@ -1,0 +1,56 @@
+package org.capbuddy.kernel.cpu;
+
+import org.capbuddy.aarch64.cpu.CpuState;
+
+/**
+ * The order of registers in AArch64 {@code seL4_UserContext}, which TCB_ReadRegisters and
+ * TCB_WriteRegisters use: the frame registers (pc, sp, spsr, x0–x8, x16, x17, x18, x29, x30), then
+ * the general-purpose ones (x9–x15, x19–x28, tpidr_el0, tpidrro_el0): 36 words.
+ */
+public final class UserContextLayout {
+    private UserContextLayout() {
+    }
+
+    public static final int PC = 0;
+    public static final int SP = 1;
+    public static final int SPSR = 2;
+    /** The number of frame registers, then of all registers. */
+    public static final int FRAME_REGISTERS = 17;
+    public static final int REGISTERS = 36;
+
+    /** Which X register word {@code i} is, or -1 for pc, sp, spsr, tpidr_el0 and tpidrro_el0. */
+    private static final int[] X_OF_WORD = {
+        -1, -1, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 18, 29, 30,
+        9, 10, 11, 12, 13, 14, 15, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, -1, -1,
+    };
+    private static final int TPIDR = 34;
+    private static final int TPIDRRO = 35;
+    /** The SPSR bits user code may set: NZCV (EL0t, interrupts enabled, as seL4's sanitiseRegister leaves them). */
+    private static final long SPSR_USER_BITS = 0xF000_0000L;
+
+    /** Word {@code i} (0..35) of the context. */
+    public static long read(CpuState s, int i) {
+        return switch (i) {
+            case PC -> s.pc();
+            case SP -> s.sp();
+            case SPSR -> s.nzcv() & 0xFFFF_FFFFL;
+            case TPIDR -> s.tpidr();
+            case TPIDRRO -> 0;
+            default -> s.x(X_OF_WORD[i]);
+        };
+    }
+
+    /** Sets word {@code i} (0..35), sanitised as seL4 does (SPSR keeps only the flags; TPIDRRO is the kernel's). */
+    public static void write(CpuState s, int i, long value) {
+        switch (i) {
+            case PC -> s.setPc(value);
+            case SP -> s.setSp(value);
+            case SPSR -> s.setNzcv((int) (value & SPSR_USER_BITS));
+            case TPIDR -> s.setTpidr(value);
+            case TPIDRRO -> {
+                // read-only at EL0; seL4 sets it but the model has no use for it
+            }
+            default -> s.setX(X_OF_WORD[i], value);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package org.capbuddy.kernel.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.kernel.cpu.CpuFx.ok;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.capbuddy.aarch64.cpu.CpuState;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.kernel.api.VmAttributes;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A thread running A64 code: system calls and exceptions reach the fault handler as seL4 sends
+ * them (UnknownSyscall, UserException), replies set registers, VM faults are fixed and the access
+ * re-executed, TCB_ReadRegisters and TCB_WriteRegisters reach the same registers, and code written
+ * behind the interpreter is fetched again.
+ */
+class ThreadRunnerTest {
+    private static final long CODE = 0x40_0000L;
+    private static final long DATA = 0x60_0000L;
+    private static final int MOVZ_X0_5 = 0xD280_00A0;
+    private static final int ADD_X0_1 = 0x9100_0400;
+    private static final int SVC_0 = 0xD400_0001;
+    private static final int UDF_0 = 0x0000_0000;
+    private static final int BRK_7 = 0xD420_00E0;
+    private static final int LDR_X1_X2 = 0xF940_0041;
+    private static final int B_SELF = 0x1400_0000;
+    private static final int MOV_X7_3 = 0xD280_0067;
+    private static final int LDAXR_X1_X2 = 0xC85F_FC41;
+
+    private CpuFx fx;
+    private CpuFx.UserThread t;
+    private Receiver receiver;
+    private long codeFrame;
+
+    /** A fault handler that records register faults and answers them with the test's function. */
+    private static final class Receiver implements FaultReceiver {
+        final List<long[]> syscalls = new ArrayList<>();
+        final List<long[]> exceptions = new ArrayList<>();
+        final List<VmFault> vmFaults = new ArrayList<>();
+        Function<FaultMessage, FaultReply> onSyscall = m -> FaultReply.noReply("test: no reply");
+        Function<VmFault, FaultReply> onVmFault = f -> FaultReply.noReply("test: no reply to the VM fault");
+
+        @Override
+        public FaultReply onFault(long badge, VmFault fault) {
+            vmFaults.add(fault);
+            return onVmFault.apply(fault);
+        }
+
+        @Override
+        public FaultReply onUnknownSyscall(long badge, FaultMessage m) {
+            syscalls.add(words(m));
+            return onSyscall.apply(m);
+        }
+
+        @Override
+        public FaultReply onUserException(long badge, FaultMessage m) {
+            exceptions.add(words(m));
+            return FaultReply.noReply("test: exception");
+        }
+
+        private static long[] words(FaultMessage m) {
+            long[] w = new long[m.length()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = m.word(i);
+            }
+            return w;
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        fx = new CpuFx();
+        t = fx.new UserThread();
+        receiver = new Receiver();
+        ok(fx.sel4.bindFaultReceiver(t.endpoint, receiver));
+        codeFrame = fx.object(ObjectType.SMALL_PAGE);
+        ok(fx.mapPage(codeFrame, t.vspace, CODE, CapRights.READ_ONLY, VmAttributes.DEFAULT));
+    }
+
+    private void code(int... words) {
+        long base = fx.paddr(codeFrame);
+        for (int i = 0; i < words.length; i++) {
+            fx.kernel.state().memory().writeLittleEndian(base + 4L * i, 4, words[i]);
+        }
+    }
+
+    private ThreadRunner runner() {
+        ThreadRunner r = fx.sel4.runner(t.tcb).orElseThrow();
+        r.context().setPc(CODE);
+        return r;
+    }
+
+    @Test
+    void svcIsAnUnknownSyscallWhoseReplySetsTheRegisters() {
+        code(MOVZ_X0_5, MOV_X7_3, SVC_0, ADD_X0_1, SVC_0);
+        receiver.onSyscall = m -> {
+            if (receiver.syscalls.size() == 1) {
+                m.setWord(FaultMessage.SYSCALL_X0, 41);
+                m.setWord(FaultMessage.SYSCALL_FAULT_IP, m.word(FaultMessage.SYSCALL_FAULT_IP) + 4);
+                m.setReplyLength(FaultMessage.SYSCALL_FAULT_IP + 1);
+                return FaultReply.RESUME;
+            }
+            return FaultReply.noReply("exit");
+        };
+        ThreadRunner r = runner();
+        RunResult result = r.run(100);
+        assertThat(result.stop()).isEqualTo(RunResult.Stop.STOPPED);
+        assertThat(result.detail()).isEqualTo("exit");
+        assertThat(result.instructions()).isEqualTo(5);
+        long[] first = receiver.syscalls.get(0);
+        assertThat(first).hasSize(13);
+        assertThat(first[FaultMessage.SYSCALL_X0]).isEqualTo(5);
+        assertThat(first[FaultMessage.SYSCALL_FAULT_IP]).isEqualTo(CODE + 8);
+        assertThat(first[FaultMessage.SYSCALL_LR]).isEqualTo(CODE + 12);
+        assertThat(first[FaultMessage.SYSCALL_NUMBER]).isEqualTo(3);
+        assertThat(receiver.syscalls.get(1)[FaultMessage.SYSCALL_X0]).isEqualTo(42);
+        assertThat(r.systemCalls()).isEqualTo(2);
+        assertThat(t.tcbObject().state()).isEqualTo(org.capbuddy.kernel.object.ThreadState.BLOCKED_ON_FAULT);
+    }
+
+    @Test
+    void aReplyThatLeavesFaultIpRestartsTheSvc() {
+        code(SVC_0);
+        receiver.onSyscall = m -> receiver.syscalls.size() < 3 ? FaultReply.RESUME : FaultReply.noReply("enough");
+        RunResult result = runner().run(100);
+        assertThat(receiver.syscalls).hasSize(3);
+        assertThat(result.detail()).isEqualTo("enough");
+    }
+
+    @Test
+    void undefinedInstructionsAndBreakpointsAreUserExceptions() {
+        code(UDF_0);
+        RunResult undefined = runner().run(10);
+        assertThat(undefined.stop()).isEqualTo(RunResult.Stop.STOPPED);
+        long[] m = receiver.exceptions.get(0);
+        assertThat(m[FaultMessage.EXCEPTION_FAULT_IP]).isEqualTo(CODE);
+        assertThat(m[FaultMessage.EXCEPTION_NUMBER]).isEqualTo(ThreadRunner.ESR_UNDEFINED);
+
+        setUp();
+        code(BRK_7);
+        runner().run(10);
+        assertThat(receiver.exceptions.get(0)[FaultMessage.EXCEPTION_NUMBER]).isEqualTo(0xF200_0007L);
+    }
+
+    @Test
+    void aVmFaultFixedByTheHandlerReExecutesTheLoad() {
+        code(LDR_X1_X2, SVC_0);
+        long dataFrame = fx.object(ObjectType.SMALL_PAGE);
+        fx.kernel.state().memory().writeLittleEndian(fx.paddr(dataFrame) + 16, 8, 0x1234);
+        receiver.onVmFault = f -> {
+            ok(fx.mapPage(dataFrame, t.vspace, DATA, CapRights.READ_WRITE, VmAttributes.DEFAULT));
+            return FaultReply.RESUME;
+        };
+        ThreadRunner r = runner();
+        r.context().setX(2, DATA + 16);
+        r.run(10);
+        assertThat(receiver.vmFaults).hasSize(1);
+        assertThat(receiver.vmFaults.get(0).ip()).isEqualTo(CODE);
+        assertThat(receiver.vmFaults.get(0).address()).isEqualTo(DATA + 16);
+        assertThat(receiver.syscalls.get(0)[1]).isEqualTo(0x1234);
+    }
+
+    @Test
+    void aMisalignedExclusiveIsAnAlignmentVmFault() {
+        code(LDAXR_X1_X2);
+        ThreadRunner r = runner();
+        r.context().setX(2, DATA + 4);
+        RunResult result = r.run(10);
+        assertThat(result.stop()).isEqualTo(RunResult.Stop.STOPPED);
+        assertThat(receiver.vmFaults.get(0).statusCode()).isEqualTo(0x21);
+        assertThat(receiver.vmFaults.get(0).address()).isEqualTo(DATA + 4);
+    }
+
+    @Test
+    void readAndWriteRegistersReachTheRunningContext() {
+        code(SVC_0);
+        ThreadRunner r = runner();
+        r.context().setX(8, 64);
+        r.context().setX(30, 0xABC);
+        r.run(10);
+        InvocationResult read = fx.sel4.tcbReadRegisters(t.tcb, false, 36);
+        ok(read);
+        assertThat(read.mr(0)).isEqualTo(CODE);
+        assertThat(read.mr(3 + 8)).isEqualTo(64);
+        assertThat(read.mr(16)).isEqualTo(0xABC);
+        long[] regs = read.words().clone();
+        regs[0] = CODE + 4;
+        regs[3] = 99;
+        ok(fx.sel4.tcbWriteRegisters(t.tcb, true, regs));
+        CpuState context = r.context();
+        assertThat(context.pc()).isEqualTo(CODE + 4);
+        assertThat(context.x(0)).isEqualTo(99);
+        assertThat(t.tcbObject().state()).isEqualTo(org.capbuddy.kernel.object.ThreadState.RUNNING);
+
+        assertThat(fx.sel4.tcbReadRegisters(t.tcb, false, 0).error()).isEqualTo(Sel4Error.RANGE_ERROR);
+        assertThat(fx.sel4.tcbReadRegisters(t.tcb, false, 37).error()).isEqualTo(Sel4Error.RANGE_ERROR);
+        ok(fx.sel4.tcbReadRegisters(t.tcb, true, 1));
+        assertThat(t.tcbObject().state()).isEqualTo(org.capbuddy.kernel.object.ThreadState.INACTIVE);
+    }
+
+    @Test
+    void codeWrittenWhileItRunsIsFetchedAgain() {
+        code(B_SELF);
+        ThreadRunner r = runner();
+        assertThat(r.run(50).stop()).isEqualTo(RunResult.Stop.BUDGET);
+        assertThat(receiver.syscalls).isEmpty();
+        code(SVC_0);
+        r.run(50);
+        assertThat(receiver.syscalls).hasSize(1);
+    }
+}
