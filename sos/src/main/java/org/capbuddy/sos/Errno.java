@@ -8,12 +8,18 @@ package org.capbuddy.sos;
 public enum Errno {
     /** No such process: the caller is not running (killed, exited or torn down). */
     ESRCH(3),
+    /** Bad file descriptor: not one of the process's standard streams. */
+    EBADF(9),
     /** Out of memory: the address space has no room for the mapping. */
     ENOMEM(12),
     /** Bad address: a buffer that is not readable memory of the process. */
     EFAULT(14),
     /** Invalid argument: a length, an alignment or a range the call cannot take. */
-    EINVAL(22);
+    EINVAL(22),
+    /** Not a terminal: the console answers no terminal ioctl. */
+    ENOTTY(25),
+    /** Function not implemented: a system call SOS does not serve. */
+    ENOSYS(38);
 
     private final int code;
 

@@ -3,6 +3,7 @@ package org.capbuddy.sos;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.vka.AllocError;
@@ -16,6 +17,7 @@ import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
@@ -47,6 +49,7 @@ public final class Sos {
     private final ProcessPages pages;
     private final Processes processes = new Processes();
     private final FaultHandler faults;
+    private final LinuxSyscalls linux;
     private final StringBuilder console = new StringBuilder();
     private final VkaObject endpoint;
 
@@ -59,6 +62,8 @@ public final class Sos {
         this.pages = new ProcessPages(vka, frames);
         this.endpoint = endpoint;
         this.faults = new FaultHandler(processes, pages, this::kill);
+        this.linux = new LinuxSyscalls(sel4, this::syscalls);
+        faults.setTraps(linux);
     }
 
     /**
@@ -184,6 +189,7 @@ public final class Sos {
             Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
             asids.released();
             processes.remove(p);
+            linux.detach(p);
             return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
         } catch (Throwable t) {
             guard.markBroken("tearing down process " + p.pid(), t);
@@ -248,6 +254,22 @@ public final class Sos {
 
     public ProcessPages pages() {
         return pages;
+    }
+
+    /** SOS's Linux system-call personality, which serves processes running real programs. */
+    public LinuxSyscalls linux() {
+        return linux;
+    }
+
+    /**
+     * The runner of {@code p}'s thread: its user code on the A64 interpreter, its faults and
+     * system calls delivered to SOS. Empty when {@code p} is not one of SOS's live processes.
+     */
+    public java.util.Optional<ThreadRunner> runner(Process p) {
+        if (!processes.isLive(p)) {
+            return java.util.Optional.empty();
+        }
+        return sel4.runner(p.tcbCptr());
     }
 
     public FaultHandler faultHandler() {

@@ -141,6 +141,138 @@ public final class Syscalls {
         return SysResult.ok(length);
     }
 
+    // ---- the Linux forms, as musl calls them (see org.capbuddy.sos.linux)
+
+    /** Linux's PROT_ bits and the MAP_ flags SOS reads. */
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int PROT_EXEC = 4;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_FIXED = 0x10;
+    public static final int MAP_ANONYMOUS = 0x20;
+
+    /**
+     * mmap as Linux takes it: anonymous memory only (fd -1 with MAP_ANONYMOUS; a file is EBADF
+     * or EINVAL), with the protection asked (PROT_NONE makes a guard: any access kills), at
+     * {@code addr} with MAP_FIXED (replacing the heap or mappings there), else at {@code addr} as
+     * a hint when it is free, else in the mmap area.
+     */
+    public SysResult mmap(long addr, long length, int prot, int flags, long fd, long offset) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return refused;
+        }
+        if ((flags & MAP_ANONYMOUS) == 0) {
+            return SysResult.fail((int) fd < 0 ? Errno.EINVAL : Errno.EBADF, "SOS maps no files: only MAP_ANONYMOUS");
+        }
+        if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED and PROT_ bits only");
+        }
+        if (length <= 0 || length > AddressSpace.MAX_MMAP) {
+            return SysResult.fail(Errno.EINVAL, "mmap length must be 1.." + AddressSpace.MAX_MMAP + ", got " + length);
+        }
+        boolean read = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;
+        boolean write = (prot & PROT_WRITE) != 0;
+        boolean execute = (prot & PROT_EXEC) != 0;
+        if ((flags & MAP_FIXED) != 0) {
+            Result<List<VaRange>> placed = process.addressSpace().mmapFixed(addr, length, read, write, execute);
+            if (!placed.isOk()) {
+                return SysResult.fail(Errno.EINVAL, placed.error().detail());
+            }
+            unmap(placed.value());
+            return SysResult.ok(addr);
+        }
+        Result<Region> placed = process.addressSpace().mmap(addr, length, read, write, execute);
+        return placed.isOk() ? SysResult.ok(placed.value().base())
+                : SysResult.fail(Errno.ENOMEM, placed.error().detail());
+    }
+
+    /**
+     * mprotect: new rights for the pages of a range. Pages present are remapped with the new
+     * rights, keeping their contents; a page made PROT_NONE is unmapped and its frame freed (its
+     * contents are lost, unlike Linux, which keeps them).
+     */
+    public SysResult mprotect(long addr, long length, int prot) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return refused;
+        }
+        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mprotect takes PROT_ bits only, got 0x" + Integer.toHexString(prot));
+        }
+        boolean read = prot != 0;
+        Result<List<VaRange>> changed = process.addressSpace().protect(addr, length, read, (prot & PROT_WRITE) != 0,
+                (prot & PROT_EXEC) != 0);
+        if (!changed.isOk()) {
+            Errno errno = changed.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED ? Errno.ENOMEM
+                    : Errno.EINVAL;
+            return SysResult.fail(errno, changed.error().detail());
+        }
+        for (VaRange range : changed.value()) {
+            for (long va : process.shadow().pageAddresses()) {
+                if (va >= range.base() && va < range.end()) {
+                    if (read) {
+                        Result<Void> remapped = pages.remap(process, va, process.addressSpace().find(va));
+                        if (!remapped.isOk()) {
+                            return SysResult.fail(Errno.ENOMEM, remapped.error().detail());
+                        }
+                    } else {
+                        pages.unmap(process, va);
+                    }
+                }
+            }
+        }
+        return SysResult.ok(0);
+    }
+
+    /**
+     * Null when every byte of [buffer, buffer + length) is memory of the process with the right
+     * asked (so copying it can only fault pages in, never kill); otherwise the call's EFAULT.
+     */
+    public SysResult checkUserBuffer(long buffer, long length, boolean write) {
+        if (length == 0) {
+            return null;
+        }
+        if (buffer < 0 || length < 0 || buffer > Layout.USER_TOP - length) {
+            return SysResult.fail(Errno.EFAULT, "bad buffer: [0x" + Long.toHexString(buffer) + ", +" + length
+                    + ") is not inside user space");
+        }
+        for (long page = Layout.pageDown(buffer); page < buffer + length; page += Layout.PAGE) {
+            Region region = process.addressSpace().find(page);
+            if (region == null || !region.read() || (write && !region.write())) {
+                return SysResult.fail(Errno.EFAULT, "bad buffer: 0x" + Long.toHexString(page) + " is not "
+                        + (write ? "writable" : "readable") + " memory of the process");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Copies bytes from the process (after {@link #checkUserBuffer}); null on EFAULT. The process
+     * may be stopped in a system call: SOS reads its frames through its own window.
+     */
+    public byte[] copyFromUser(long buffer, int length) {
+        if (checkUserBuffer(buffer, length, false) != null) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        return pages.copy(process, buffer, bytes, 0, length, false) == length ? bytes : null;
+    }
+
+    /** Copies bytes into the process (after {@link #checkUserBuffer}); false on EFAULT. */
+    public boolean copyToUser(long buffer, byte[] bytes, int length) {
+        if (checkUserBuffer(buffer, length, true) != null) {
+            return false;
+        }
+        return pages.copy(process, buffer, bytes, 0, length, true) == length;
+    }
+
+    /** Appends to the console what a process wrote to its standard output or error. */
+    public void console(byte[] bytes, int length) {
+        sos.consoleWrite(new String(bytes, 0, length, StandardCharsets.UTF_8));
+    }
+
     /** exit: the process stops; SOS tears it down with {@link Sos#destroy}. */
     public void exit(long code) {
         if (refusedCaller() == null) {

@@ -235,7 +235,7 @@ class SosFailureInjectionTest {
             assertThat(r.detail()).contains("mmap length");
         }
         long[][] badUnmaps = {{mapped + 1, Layout.PAGE}, {mapped, 0}, {mapped, -Layout.PAGE}, {mapped, Long.MAX_VALUE},
-            {Layout.CODE_BASE, Layout.PAGE}, {base, Layout.PAGE}, {-Layout.PAGE, 2 * Layout.PAGE},
+            {Layout.CODE_BASE, Layout.PAGE}, {Layout.STACK_BASE, Layout.PAGE}, {-Layout.PAGE, 2 * Layout.PAGE},
             {Long.MIN_VALUE, Layout.PAGE}, {Long.MAX_VALUE & -Layout.PAGE, Layout.PAGE}, {0x7000_0000L, Layout.PAGE}};
         for (long[] bad : badUnmaps) {
             SysResult r = ctx.sys().munmap(bad[0], bad[1]);

@@ -138,16 +138,23 @@ public final class AddressSpace {
         long newEnd = Layout.pageUp(newBrk);
         if (newEnd > oldEnd) {
             Region clash = overlapping(oldEnd, newEnd);
-            if (clash != null && clash.kind() != RegionKind.HEAP) {
+            if (clash != null) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind());
             }
             if (coversGuardPage(oldEnd, newEnd)) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
             }
-        }
-        remove(heapBase);
-        if (newEnd > heapBase) {
-            put(heapBase, new Region(RegionKind.HEAP, heapBase, newEnd, true, true, false));
+            // The heap may be in pieces (a mapping placed over part of it): grow the piece ending at the break.
+            Map.Entry<Long, Region> below = regions.lowerEntry(oldEnd);
+            Region last = below == null ? null : below.getValue();
+            if (last != null && last.kind() == RegionKind.HEAP && last.end() == oldEnd) {
+                put(last.base(), last.withEnd(newEnd));
+            } else {
+                put(oldEnd, new Region(RegionKind.HEAP, oldEnd, newEnd, true, true, false));
+            }
+        } else if (newEnd < oldEnd) {
+            // As Linux's brk, shrinking gives up whatever the heap's range holds, mappings placed in it too.
+            carve(newEnd, oldEnd);
         }
         brk = newBrk;
         return Result.ok(newEnd < oldEnd ? new VaRange(newEnd, oldEnd) : new VaRange(oldEnd, oldEnd));
@@ -155,10 +162,30 @@ public final class AddressSpace {
 
     /** Places an anonymous read-write region of {@code length} bytes (page rounded). */
     public Result<Region> mmap(long length) {
+        return mmap(0, length, true, true, false);
+    }
+
+    /**
+     * Places an anonymous region of {@code length} bytes (page rounded) with the given rights
+     * (none for a PROT_NONE guard): at {@code hint} when that is page-aligned and the range is
+     * free, else at the next free place in the mmap area.
+     */
+    public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute) {
         if (length <= 0 || length > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
-        Region r = new Region(RegionKind.MMAP, mmapNext, mmapNext + Layout.pageUp(length), true, true, false);
+        long size = Layout.pageUp(length);
+        if (hint > 0 && (hint & (Layout.PAGE - 1)) == 0 && hint < Layout.USER_TOP - size
+                && overlapping(hint, hint + size) == null && !coversGuardPage(hint, hint + size)) {
+            Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute);
+            put(hint, r);
+            return Result.ok(r);
+        }
+        long base = mmapNext;
+        for (Region clash = overlapping(base, base + size); clash != null; clash = overlapping(base, base + size)) {
+            base = clash.end();
+        }
+        Region r = new Region(RegionKind.MMAP, base, base + size, read, write, execute);
         Result<Void> added = add(r);
         if (!added.isOk()) {
             return added.asFailure();
@@ -168,41 +195,136 @@ public final class AddressSpace {
     }
 
     /**
-     * Removes [base, base + length) from anonymous mmap regions, splitting them as needed (a
-     * partial munmap). Refused if the range leaves user space, or touches anything but mmap
-     * regions, or nothing at all.
-     * Returns the ranges removed, for the caller to unmap.
+     * MAP_FIXED: an anonymous region exactly at [base, base + length), replacing the heap and
+     * anonymous mappings it covers (their pieces outside the range stay). Refused when the range is
+     * unaligned, leaves user space, covers the stack's guard page or touches code, data, the stack
+     * or the IPC buffer. Returns the ranges whose old pages the caller must unmap.
+     */
+    public Result<List<VaRange>> mmapFixed(long base, long length, boolean read, boolean write, boolean execute) {
+        Result<Long> end = checkedRange("mmap", base, length);
+        if (!end.isOk()) {
+            return end.asFailure();
+        }
+        if (length > MAX_MMAP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
+        }
+        if (coversGuardPage(base, end.value())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a fixed mapping cannot cover the stack's guard page");
+        }
+        Region fixed = firstNotReplaceable(base, end.value());
+        if (fixed != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a fixed mapping cannot replace the " + fixed.kind() + " region");
+        }
+        List<VaRange> removed = carve(base, end.value());
+        put(base, new Region(RegionKind.MMAP, base, end.value(), read, write, execute));
+        return Result.ok(removed);
+    }
+
+    /**
+     * Removes [base, base + length) from anonymous mmap regions and heap pieces, splitting them as
+     * needed (a partial munmap). Refused if the range leaves user space, or touches any other kind
+     * of region, or nothing at all. Returns the ranges removed, for the caller to unmap.
      */
     public Result<List<VaRange>> munmap(long base, long length) {
-        if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap needs a page-aligned address and a positive length");
+        Result<Long> end = checkedRange("munmap", base, length);
+        if (!end.isOk()) {
+            return end.asFailure();
         }
-        // Checked before any arithmetic: base + pageUp(length) can overflow, and a range past the
-        // end of user space touches nothing a process may unmap.
+        if (touched(base, end.value()).isEmpty()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "nothing is mapped in [0x" + Long.toHexString(base)
+                    + ", 0x" + Long.toHexString(end.value()) + ")");
+        }
+        Region fixed = firstNotReplaceable(base, end.value());
+        if (fixed != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range touches the " + fixed.kind() + " region");
+        }
+        return Result.ok(carve(base, end.value()));
+    }
+
+    /**
+     * mprotect: gives every page of [base, base + length) the rights asked, splitting regions at
+     * the ends of the range. Refused when a page of the range is in no region (ENOMEM for the
+     * caller, as Linux says) or in the IPC buffer. Returns the ranges whose rights changed, for the
+     * caller to remap the pages present there.
+     */
+    public Result<List<VaRange>> protect(long base, long length, boolean read, boolean write, boolean execute) {
+        Result<Long> end = checkedRange("mprotect", base, length);
+        if (!end.isOk()) {
+            return end.asFailure();
+        }
+        List<Region> touched = touched(base, end.value());
+        long covered = base;
+        for (Region r : touched) {
+            if (r.base() > covered) {
+                break;
+            }
+            covered = r.end();
+        }
+        if (covered < end.value()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "0x" + Long.toHexString(covered)
+                    + " is in no region of the process");
+        }
+        for (Region r : touched) {
+            if (r.kind() == RegionKind.IPC_BUFFER) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the IPC buffer's rights cannot change");
+            }
+        }
+        List<VaRange> changed = new ArrayList<>();
+        for (Region r : touched) {
+            long cutBase = Math.max(base, r.base());
+            long cutEnd = Math.min(end.value(), r.end());
+            remove(r.base());
+            if (r.base() < cutBase) {
+                put(r.base(), r.withEnd(cutBase));
+            }
+            if (cutEnd < r.end()) {
+                put(cutEnd, r.withBase(cutEnd));
+            }
+            put(cutBase, new Region(r.kind(), cutBase, cutEnd, read, write, execute));
+            changed.add(new VaRange(cutBase, cutEnd));
+        }
+        return Result.ok(changed);
+    }
+
+    /** The page-rounded end of a range a call may name, or why it may not. */
+    private static Result<Long> checkedRange(String call, long base, long length) {
+        if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, call + " needs a page-aligned address and a positive length");
+        }
+        // Checked before any arithmetic: base + pageUp(length) can overflow.
         if (base < 0 || base >= Layout.USER_TOP || length > Layout.USER_TOP - base) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range [0x" + Long.toHexString(base) + ", +0x"
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, call + " range [0x" + Long.toHexString(base) + ", +0x"
                     + Long.toHexString(length) + ") is not inside user space");
         }
         // Both base and USER_TOP are page-aligned, so the rounded end stays within user space.
-        long end = base + Layout.pageUp(length);
+        return Result.ok(base + Layout.pageUp(length));
+    }
+
+    private List<Region> touched(long base, long end) {
         List<Region> touched = new ArrayList<>();
-        for (Region r : regions.subMap(regions.floorKey(base) == null ? base : regions.floorKey(base), true, end, false)
-                .values()) {
+        Long from = regions.floorKey(base);
+        for (Region r : regions.subMap(from == null ? base : from, true, end, false).values()) {
             if (r.overlaps(base, end)) {
                 touched.add(r);
             }
         }
-        if (touched.isEmpty()) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "nothing is mapped in [0x" + Long.toHexString(base)
-                    + ", 0x" + Long.toHexString(end) + ")");
-        }
-        for (Region r : touched) {
-            if (r.kind() != RegionKind.MMAP) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range touches the " + r.kind() + " region");
+        return touched;
+    }
+
+    /** The first region in [base, end) that only whole-process teardown may remove, or null. */
+    private Region firstNotReplaceable(long base, long end) {
+        for (Region r : touched(base, end)) {
+            if (r.kind() != RegionKind.MMAP && r.kind() != RegionKind.HEAP) {
+                return r;
             }
         }
+        return null;
+    }
+
+    /** Cuts [base, end) out of every region it touches, keeping their outer pieces; returns the ranges cut. */
+    private List<VaRange> carve(long base, long end) {
         List<VaRange> removed = new ArrayList<>();
-        for (Region r : touched) {
+        for (Region r : touched(base, end)) {
             remove(r.base());
             long cutBase = Math.max(base, r.base());
             long cutEnd = Math.min(end, r.end());
@@ -214,7 +336,7 @@ public final class AddressSpace {
                 put(cutEnd, r.withBase(cutEnd));
             }
         }
-        return Result.ok(removed);
+        return removed;
     }
 
     public List<Region> regions() {

@@ -300,6 +300,32 @@ public final class FrameTable {
         return false;
     }
 
+    /**
+     * Reads {@code size} bytes (1, 2, 4 or 8) at {@code offset} in frame {@code ref} through SOS's
+     * window, or -1 when the frame is not live or the read fails.
+     */
+    public long read(int ref, long offset, int size) {
+        if (!isLive(ref) || offset < 0 || offset > PAGE - size) {
+            return -1;
+        }
+        long value = sosCpu.read(windowAddress(ref) + offset, size);
+        return sosCpu.failure() == null ? value : -1;
+    }
+
+    /**
+     * Copies {@code len} bytes between frame {@code ref} at {@code offset} and {@code buffer}
+     * through SOS's window: into the frame when {@code toFrame}, else out of it. False when the
+     * frame is not live, the range leaves it, or the copy fails.
+     */
+    public boolean copy(int ref, long offset, byte[] buffer, int off, int len, boolean toFrame) {
+        if (!isLive(ref) || offset < 0 || len < 0 || offset > PAGE - len) {
+            return false;
+        }
+        long at = windowAddress(ref) + offset;
+        long done = toFrame ? sosCpu.copyOut(at, buffer, off, len) : sosCpu.copyIn(at, buffer, off, len);
+        return done == len;
+    }
+
     public boolean isLive(int ref) {
         return ref > NULL_FRAME && ref <= limit && frames.cap(ref) != 0;
     }

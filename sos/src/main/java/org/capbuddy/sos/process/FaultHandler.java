@@ -1,6 +1,7 @@
 package org.capbuddy.sos.process;
 
 import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.kernel.cpu.VmFault;
@@ -19,6 +20,7 @@ public final class FaultHandler implements FaultReceiver {
     private final Processes processes;
     private final ProcessPages pages;
     private final ProcessKiller killer;
+    private ProcessTraps traps;
     private long handled;
     private long kills;
 
@@ -32,6 +34,53 @@ public final class FaultHandler implements FaultReceiver {
         this.processes = processes;
         this.pages = pages;
         this.killer = killer;
+    }
+
+    /** Who serves the processes' system calls (without one, a system call kills the process). */
+    public void setTraps(ProcessTraps traps) {
+        this.traps = traps;
+    }
+
+    /** A system call: handed to SOS's personality, which replies or not. */
+    @Override
+    public FaultReply onUnknownSyscall(long badge, FaultMessage message) {
+        Process p = processes.get(badge);
+        if (p == null || p.state() != ProcessState.RUNNING) {
+            return FaultReply.noReply("no running process has badge " + badge);
+        }
+        if (traps == null) {
+            long ip = message.word(FaultMessage.SYSCALL_FAULT_IP);
+            return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), "system calls are not served"));
+        }
+        return traps.onSystemCall(p, message);
+    }
+
+    /**
+     * An undefined instruction, a breakpoint or a branch to a misaligned address: the process is
+     * killed with a report naming the instruction (read from its frame through SOS's window).
+     */
+    @Override
+    public FaultReply onUserException(long badge, FaultMessage message) {
+        Process p = processes.get(badge);
+        if (p == null || p.state() != ProcessState.RUNNING) {
+            return FaultReply.noReply("no running process has badge " + badge);
+        }
+        long ip = message.word(FaultMessage.EXCEPTION_FAULT_IP);
+        long esr = message.word(FaultMessage.EXCEPTION_NUMBER);
+        long word = pages.readWord(p, ip);
+        String encoding = word < 0 ? "an instruction SOS cannot read" : String.format("0x%08x", word);
+        String reason = switch ((int) (esr >>> 26)) {
+            case 0x00 -> "undefined instruction " + encoding;
+            case 0x3C -> "breakpoint (brk #" + (esr & 0xFFFF) + ")";
+            case 0x22 -> "branch to a misaligned address (" + encoding + ")";
+            default -> String.format("user exception, ESR 0x%x (%s)", esr, encoding);
+        };
+        return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason));
+    }
+
+    private static String regionName(Process p, long address) {
+        Region r = p.addressSpace().find(address);
+        return r == null ? null : r.kind().name();
     }
 
     @Override

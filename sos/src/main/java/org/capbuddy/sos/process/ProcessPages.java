@@ -106,6 +106,78 @@ public final class ProcessPages {
         }
     }
 
+    /**
+     * Gives the page at {@code vaddr} the rights of {@code region}, keeping its frame and contents:
+     * the old cap copy (and with it the mapping) is deleted and a copy with the new rights mapped
+     * in its slot, in the page tables already there. If the new mapping cannot be made the page is
+     * unmapped and freed, so the process faults it in afresh (zeroed) rather than keep old rights.
+     */
+    public Result<Void> remap(Process p, long vaddr, Region region) {
+        PageEntry e = p.shadow().page(vaddr);
+        if (e == null) {
+            return Result.done();
+        }
+        Result<Void> deleted = CapOps.delete(vka, e.capCopy());
+        if (!deleted.isOk()) {
+            return deleted;
+        }
+        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
+        Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
+        if (copied.isOk()) {
+            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
+                    vaddr, rights, attributes);
+            if (mapped.isOk()) {
+                p.shadow().recordStructures(mapped.value());
+                return Result.done();
+            }
+            CapOps.delete(vka, e.capCopy());
+            unmap(p, vaddr);
+            return mapped.asFailure();
+        }
+        unmap(p, vaddr);
+        return copied;
+    }
+
+    /**
+     * The 4-byte word at {@code vaddr} of {@code p}, read from its frame through SOS's window (as
+     * SOS reads a stopped process's memory), or -1 when no page is mapped there.
+     */
+    public long readWord(Process p, long vaddr) {
+        PageEntry e = p.shadow().page(vaddr & -4096L);
+        return e == null ? -1 : frames.read(e.frameRef(), vaddr & 0xFFC, 4);
+    }
+
+    /**
+     * Copies between SOS and the memory of a process that may be stopped (blocked in a system
+     * call): through SOS's window on the process's frames, as SOS reaches a client's buffers, a
+     * page not yet present being mapped first exactly as the fault handler would map it. Into the
+     * process when {@code toProcess}. The caller has checked that every page is in a region with
+     * the rights the copy stands for; returns the bytes copied, short only when a page could not
+     * be mapped (no memory).
+     */
+    public long copy(Process p, long vaddr, byte[] buffer, int off, int len, boolean toProcess) {
+        long done = 0;
+        while (done < len) {
+            long va = vaddr + done;
+            long page = va & -4096L;
+            PageEntry e = p.shadow().page(page);
+            if (e == null) {
+                org.capbuddy.sos.addrspace.Region region = p.addressSpace().find(page);
+                if (region == null || !map(p, page, region).isOk()) {
+                    return done;
+                }
+                e = p.shadow().page(page);
+            }
+            int run = (int) Math.min(len - done, 4096 - (va & 4095));
+            if (!frames.copy(e.frameRef(), va & 4095, buffer, off + (int) done, run, toProcess)) {
+                return done;
+            }
+            done += run;
+        }
+        return done;
+    }
+
     /** Unmaps and frees the page at {@code vaddr} if one is mapped. */
     public void unmap(Process p, long vaddr) {
         PageEntry e = p.shadow().removePage(vaddr);
