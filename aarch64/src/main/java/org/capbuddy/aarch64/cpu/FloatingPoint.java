@@ -1,20 +1,34 @@
 package org.capbuddy.aarch64.cpu;
 
+import java.math.BigDecimal;
+
 /**
  * Scalar IEEE 754 arithmetic as AArch64 does it with FPCR at its Linux default (round to nearest,
- * no flush to zero, no default-NaN mode): Java's float and double operations give the same
- * numbers, and this class adds what differs, the NaN rules ({@code FPProcessNaNs}: a signalling
- * NaN first, then a quiet one, first operand first; an invalid operation gives the default NaN, not
- * the x86 one). Values travel as raw bits: size 4 is single, 8 double. FPSR's cumulative exception
- * flags are not modelled.
+ * no flush to zero, no default-NaN mode). Java's float and double operations give the same
+ * numbers; this class adds what differs or is missing: the NaN rules ({@code FPProcessNaNs}: a
+ * signalling NaN first, then a quiet one, first operand first; an invalid operation gives the
+ * default NaN, not the x86 one) and the exceptions each operation raises, which the caller ORs
+ * into FPSR's cumulative flags ({@link #raised()}: IOC, DZC, OFC, UFC, IXC). Values travel as raw
+ * bits: size 4 is single, 8 double. Underflow is judged after rounding (a tiny, inexact result).
  */
 final class FloatingPoint {
-    private FloatingPoint() {
-    }
-
     static final long DEFAULT_NAN_64 = 0x7FF8_0000_0000_0000L;
     static final long DEFAULT_NAN_32 = 0x7FC0_0000L;
+    static final int IOC = 1;
+    static final int DZC = 2;
+    static final int OFC = 4;
+    static final int UFC = 8;
+    static final int IXC = 16;
     private static final long NO_NAN = 1; // never the bits of a NaN result this class returns
+
+    private int raised;
+
+    /** The exceptions raised since the last call to this method. */
+    int raised() {
+        int r = raised;
+        raised = 0;
+        return r;
+    }
 
     static boolean isNaN(long bits, int size) {
         return size == 8 ? Double.isNaN(Double.longBitsToDouble(bits)) : Float.isNaN(Float.intBitsToFloat((int) bits));
@@ -28,8 +42,11 @@ final class FloatingPoint {
         return size == 8 ? bits | (1L << 51) : (bits | (1L << 22)) & 0xFFFF_FFFFL;
     }
 
-    /** The NaN a two-operand operation returns, or NO_NAN when neither operand is one. */
-    private static long processNaNs(long a, long b, int size) {
+    /** The NaN a two-operand operation returns (raising IOC for a signalling one), or NO_NAN. */
+    private long processNaNs(long a, long b, int size) {
+        if (isSignalling(a, size) || isSignalling(b, size)) {
+            raised |= IOC;
+        }
         if (isSignalling(a, size)) {
             return quiet(a, size);
         }
@@ -49,19 +66,40 @@ final class FloatingPoint {
         return size == 8 ? DEFAULT_NAN_64 : DEFAULT_NAN_32;
     }
 
-    private static long bits(double value, int size) {
-        if (Double.isNaN(value)) {
-            return defaultNaN(size);
-        }
-        return size == 8 ? Double.doubleToRawLongBits(value) : Float.floatToRawIntBits((float) value) & 0xFFFF_FFFFL;
-    }
-
     private static double value(long bits, int size) {
         return size == 8 ? Double.longBitsToDouble(bits) : Float.intBitsToFloat((int) bits);
     }
 
+    private static long bitsOf(double value, int size) {
+        return size == 8 ? Double.doubleToRawLongBits(value) : Float.floatToRawIntBits((float) value) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The bits of a result computed from finite or infinite (not NaN) operands, with the flags it
+     * raises: NaN from non-NaN operands is invalid (default NaN); an infinite result from finite
+     * operands overflowed; a tiny inexact result underflowed.
+     */
+    private long finish(double r, int size, boolean inexact, boolean finiteOperands) {
+        if (Double.isNaN(r)) {
+            raised |= IOC;
+            return defaultNaN(size);
+        }
+        if (Double.isInfinite(r) && finiteOperands) {
+            raised |= OFC | IXC;
+            return bitsOf(r, size);
+        }
+        if (inexact) {
+            raised |= IXC;
+            double min = size == 8 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+            if (Math.abs(r) < min) {
+                raised |= UFC;
+            }
+        }
+        return bitsOf(r, size);
+    }
+
     /** FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM, FNMUL (see {@code SimdOp.FP2}). */
-    static long binary(int which, long a, long b, int size) {
+    long binary(int which, long a, long b, int size) {
         if (which == 6 || which == 7) {
             boolean aQuiet = isNaN(a, size) && !isSignalling(a, size);
             boolean bQuiet = isNaN(b, size) && !isSignalling(b, size);
@@ -76,62 +114,84 @@ final class FloatingPoint {
         if (nan != NO_NAN) {
             return nan;
         }
-        if (size == 4) {
-            float x = Float.intBitsToFloat((int) a);
-            float y = Float.intBitsToFloat((int) b);
-            float r = switch (which) {
-                case 0 -> x * y;
-                case 1 -> x / y;
-                case 2 -> x + y;
-                case 3 -> x - y;
-                case 4, 6 -> Math.max(x, y);
-                case 5, 7 -> Math.min(x, y);
-                default -> -(x * y);
-            };
-            return Float.isNaN(r) ? DEFAULT_NAN_32 : Float.floatToRawIntBits(r) & 0xFFFF_FFFFL;
+        double x = value(a, size);
+        double y = value(b, size);
+        boolean finite = Double.isFinite(x) && Double.isFinite(y);
+        if (which == 4 || which == 6) {
+            return bitsOf(size == 8 ? Math.max(x, y) : Math.max((float) x, (float) y), size);
         }
-        double x = Double.longBitsToDouble(a);
-        double y = Double.longBitsToDouble(b);
+        if (which == 5 || which == 7) {
+            return bitsOf(size == 8 ? Math.min(x, y) : Math.min((float) x, (float) y), size);
+        }
+        if (which == 1 && y == 0 && Double.isFinite(x) && x != 0) {
+            raised |= DZC;
+            return bitsOf(x / y, size);
+        }
+        if (size == 4) {
+            float fx = (float) x;
+            float fy = which == 3 ? -(float) y : (float) y;
+            float r = switch (which) {
+                case 0, 8 -> fx * fy;
+                case 1 -> fx / fy;
+                default -> fx + fy;
+            };
+            boolean inexact = Float.isFinite(r) && finite && switch (which) {
+                case 0, 8 -> (double) fx * fy != r;
+                case 1 -> r != 0 && Math.fma((double) r, fy, -(double) fx) != 0 || r == 0 && fx != 0;
+                default -> twoSumError(fx, fy, r) != 0;
+            };
+            return finish(which == 8 ? -r : r, 4, inexact, finite);
+        }
+        double fy = which == 3 ? -y : y;
         double r = switch (which) {
-            case 0 -> x * y;
-            case 1 -> x / y;
-            case 2 -> x + y;
-            case 3 -> x - y;
-            case 4, 6 -> Math.max(x, y);
-            case 5, 7 -> Math.min(x, y);
-            default -> -(x * y);
+            case 0, 8 -> x * fy;
+            case 1 -> x / fy;
+            default -> x + fy;
         };
-        return bits(r, 8);
+        boolean inexact = Double.isFinite(r) && finite && switch (which) {
+            case 0, 8 -> Math.fma(x, fy, -r) != 0 || r == 0 && x != 0 && fy != 0;
+            case 1 -> r != 0 && Math.fma(r, fy, -x) != 0 || r == 0 && x != 0;
+            default -> twoSumError(x, fy, r) != 0;
+        };
+        return finish(which == 8 ? -r : r, 8, inexact, finite);
+    }
+
+    /** The rounding error of {@code s = a + b} (Knuth's TwoSum), exact when nothing overflows. */
+    private static double twoSumError(double a, double b, double s) {
+        double bb = s - a;
+        return (a - (s - bb)) + (b - bb);
+    }
+
+    private static float twoSumError(float a, float b, float s) {
+        float bb = s - a;
+        return (a - (s - bb)) + (b - bb);
     }
 
     /** FMADD, FMSUB, FNMADD, FNMSUB: addend a, operands n and m, rounded once. */
-    static long fused(int which, long a, long n, long m, int size) {
+    long fused(int which, long a, long n, long m, int size) {
         long nan = processNaNs(a, n, size);
         if (nan == NO_NAN) {
             nan = processNaNs(m, m, size);
-        } else if (isSignalling(m, size) && !isSignalling(a, size) && !isSignalling(n, size)) {
-            nan = quiet(m, size);
+        } else if (isSignalling(m, size)) {
+            raised |= IOC;
         }
         if (nan != NO_NAN) {
             return nan;
         }
         boolean negateProduct = which == 1 || which == 2;
         boolean negateAddend = which >= 2;
-        if (size == 4) {
-            float x = Float.intBitsToFloat((int) n);
-            float y = Float.intBitsToFloat((int) m);
-            float z = Float.intBitsToFloat((int) a);
-            float r = Math.fma(negateProduct ? -x : x, y, negateAddend ? -z : z);
-            return Float.isNaN(r) ? DEFAULT_NAN_32 : Float.floatToRawIntBits(r) & 0xFFFF_FFFFL;
-        }
-        double x = Double.longBitsToDouble(n);
-        double y = Double.longBitsToDouble(m);
-        double z = Double.longBitsToDouble(a);
-        return bits(Math.fma(negateProduct ? -x : x, y, negateAddend ? -z : z), 8);
+        double x = value(n, size) * (negateProduct ? -1 : 1);
+        double y = value(m, size);
+        double z = value(a, size) * (negateAddend ? -1 : 1);
+        boolean finite = Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(z);
+        double r = size == 4 ? Math.fma((float) x, (float) y, (float) z) : Math.fma(x, y, z);
+        boolean inexact = finite && Double.isFinite(r)
+                && new BigDecimal(x).multiply(new BigDecimal(y)).add(new BigDecimal(z)).compareTo(new BigDecimal(r)) != 0;
+        return finish(r, size, inexact, finite);
     }
 
     /** FMOV, FABS, FNEG, FSQRT, FCVT to single or double, FRINT* (see {@code SimdOp.FP1}); returns the bits of the result's size. */
-    static long unary(int which, long a, int size) {
+    long unary(int which, long a, int size) {
         long sign = size == 8 ? Long.MIN_VALUE : 0x8000_0000L;
         switch (which) {
             case 0 -> {
@@ -154,18 +214,28 @@ final class FloatingPoint {
             }
         }
         if (isNaN(a, size)) {
+            if (isSignalling(a, size)) {
+                raised |= IOC;
+            }
             return quiet(a, size);
         }
         double x = value(a, size);
+        if (which == 3) {
+            double r = size == 8 ? Math.sqrt(x) : (float) Math.sqrt(x);
+            boolean inexact = Double.isFinite(r) && r != 0 && (size == 8 ? Math.fma(r, r, -x) != 0 : r * r != x);
+            return finish(r, size, inexact, true);
+        }
         double r = switch (which) {
-            case 3 -> Math.sqrt(x);
             case 8, 14, 15 -> Math.rint(x);
             case 9 -> Math.ceil(x);
             case 10 -> Math.floor(x);
             case 11 -> x < 0 ? Math.ceil(x) : Math.floor(x);
             default -> roundTiesAway(x);
         };
-        return bits(r, size);
+        if (which == 14 && r != x) {
+            raised |= IXC; // FRINTX alone reports inexactness
+        }
+        return bitsOf(r, size);
     }
 
     private static double roundTiesAway(double x) {
@@ -175,8 +245,11 @@ final class FloatingPoint {
         return Math.copySign(rounded, x);
     }
 
-    private static long convertPrecision(long a, int from, int to) {
+    private long convertPrecision(long a, int from, int to) {
         if (isNaN(a, from)) {
+            if (isSignalling(a, from)) {
+                raised |= IOC;
+            }
             if (from == 8) {
                 long sign = (a >>> 63) << 31;
                 return sign | 0x7FC0_0000L | ((a >>> 29) & 0x3F_FFFFL);
@@ -184,13 +257,20 @@ final class FloatingPoint {
             long sign = (a >>> 31 & 1) << 63;
             return sign | 0x7FF8_0000_0000_0000L | ((a & 0x3F_FFFFL) << 29);
         }
-        return from == 8 ? Float.floatToRawIntBits((float) Double.longBitsToDouble(a)) & 0xFFFF_FFFFL
-                : Double.doubleToRawLongBits(Float.intBitsToFloat((int) a));
+        if (from == 4) {
+            return Double.doubleToRawLongBits(Float.intBitsToFloat((int) a));
+        }
+        double d = Double.longBitsToDouble(a);
+        float f = (float) d;
+        return finish(f, 4, Float.isFinite(f) && f != d, Double.isFinite(d));
     }
 
-    /** NZCV of FCMP: unordered 0011, equal 0110, less 1000, greater 0010. */
-    static int compare(long a, long b, int size) {
+    /** NZCV of FCMP (FCMPE when {@code signalling}): unordered 0011, equal 0110, less 1000, greater 0010. */
+    int compare(long a, long b, int size, boolean signalling) {
         if (isNaN(a, size) || isNaN(b, size)) {
+            if (signalling || isSignalling(a, size) || isSignalling(b, size)) {
+                raised |= IOC;
+            }
             return 0x3000_0000;
         }
         double x = value(a, size);
@@ -202,18 +282,31 @@ final class FloatingPoint {
     }
 
     /** SCVTF, UCVTF: an integer (already extended to 64 bits as signed or unsigned) to size's format. */
-    static long fromInteger(long value, boolean unsigned, int size) {
+    long fromInteger(long value, boolean unsigned, int size) {
+        BigDecimal exact = unsigned && value < 0
+                ? new BigDecimal(new java.math.BigInteger(Long.toUnsignedString(value))) : BigDecimal.valueOf(value);
+        long bits;
+        double converted;
         if (size == 4) {
             float f = !unsigned || value >= 0 ? (float) value : (float) ((value >>> 1) | (value & 1)) * 2f;
-            return Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
+            bits = Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
+            converted = f;
+        } else {
+            double d = !unsigned || value >= 0 ? (double) value : (double) ((value >>> 1) | (value & 1)) * 2d;
+            bits = Double.doubleToRawLongBits(d);
+            converted = d;
         }
-        double d = !unsigned || value >= 0 ? (double) value : (double) ((value >>> 1) | (value & 1)) * 2d;
-        return Double.doubleToRawLongBits(d);
+        boolean small = value >= 0 && value < (1L << 24) || !unsigned && value > -(1L << 24);
+        if (!small && new BigDecimal(converted).compareTo(exact) != 0) {
+            raised |= IXC;
+        }
+        return bits;
     }
 
-    /** FCVT[NPMZA][SU]: rounding 0 N, 1 P, 2 M, 3 Z, 4 A; saturating, NaN to 0. */
-    static long toInteger(long a, int size, int rounding, boolean unsigned, boolean w) {
+    /** FCVT[NPMZA][SU]: rounding 0 N, 1 P, 2 M, 3 Z, 4 A; saturating, NaN to 0; IOC out of range, IXC inexact. */
+    long toInteger(long a, int size, int rounding, boolean unsigned, boolean w) {
         if (isNaN(a, size)) {
+            raised |= IOC;
             return 0;
         }
         double x = value(a, size);
@@ -224,16 +317,19 @@ final class FloatingPoint {
             case 3 -> x < 0 ? Math.ceil(x) : Math.floor(x);
             default -> roundTiesAway(x);
         };
+        double low = unsigned ? 0 : w ? -2147483648.0 : -9223372036854775808.0;
+        double high = unsigned ? (w ? 4294967296.0 : 18446744073709551616.0) : (w ? 2147483648.0 : 9223372036854775808.0);
+        if (r < low || r >= high) {
+            raised |= IOC;
+            if (r < low) {
+                return unsigned ? 0 : (w ? 0x8000_0000L : Long.MIN_VALUE);
+            }
+            return unsigned ? (w ? 0xFFFF_FFFFL : -1L) : (w ? 0x7FFF_FFFFL : Long.MAX_VALUE);
+        }
+        if (r != x) {
+            raised |= IXC;
+        }
         if (unsigned) {
-            if (r <= 0) {
-                return 0;
-            }
-            if (w) {
-                return r >= 4294967295.0 ? 0xFFFF_FFFFL : (long) r;
-            }
-            if (r >= 18446744073709551616.0) {
-                return -1L;
-            }
             return r < 9223372036854775808.0 ? (long) r : (long) (r - 9223372036854775808.0) + Long.MIN_VALUE;
         }
         return w ? (long) (int) r & 0xFFFF_FFFFL : (long) r;

@@ -16,6 +16,7 @@ final class SimdFp {
     private final CpuState s;
     private final GuestMemory memory;
     private final long[] result = new long[2];
+    private final FloatingPoint fp = new FloatingPoint();
     private long faultAddress;
 
     SimdFp(CpuState state, GuestMemory memory) {
@@ -240,17 +241,17 @@ final class SimdFp {
             case SimdOp.FMOV_GEN -> moveGeneral(in.b(), bytes, d, n);
             case SimdOp.FP1 -> {
                 int to = in.b() == 4 ? 4 : in.b() == 5 ? 8 : bytes;
-                writeScalar(d, FloatingPoint.unary(in.b(), vLow(n) & laneMask(bytes), bytes) & laneMask(to));
+                writeScalar(d, fp.unary(in.b(), vLow(n) & laneMask(bytes), bytes) & laneMask(to));
             }
             case SimdOp.FP2 -> writeScalar(d,
-                    FloatingPoint.binary(in.b(), vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
-            case SimdOp.FP3 -> writeScalar(d, FloatingPoint.fused(in.b(), vLow(in.ra()) & laneMask(bytes),
+                    fp.binary(in.b(), vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
+            case SimdOp.FP3 -> writeScalar(d, fp.fused(in.b(), vLow(in.ra()) & laneMask(bytes),
                     vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
-            case SimdOp.FCMP -> s.nzcv = FloatingPoint.compare(vLow(n) & laneMask(bytes),
-                    m < 0 ? 0 : vLow(m) & laneMask(bytes), bytes);
+            case SimdOp.FCMP -> s.nzcv = fp.compare(vLow(n) & laneMask(bytes),
+                    m < 0 ? 0 : vLow(m) & laneMask(bytes), bytes, in.b() == 1);
             case SimdOp.FCSEL -> writeScalar(d, (Alu.holds((int) in.imm2(), s.nzcv) ? vLow(n) : vLow(m)) & laneMask(bytes));
             case SimdOp.FCCMP -> s.nzcv = Alu.holds((int) in.imm2(), s.nzcv)
-                    ? FloatingPoint.compare(vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes)
+                    ? fp.compare(vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes, in.b() == 1)
                     : in.ra() << 28;
             case SimdOp.FMOV_IMM -> writeScalar(d, in.imm2());
             case SimdOp.CVT_I2F -> {
@@ -259,12 +260,13 @@ final class SimdFp {
                 if (half) {
                     source = unsigned ? source & W_MASK : (int) source;
                 }
-                writeScalar(d, FloatingPoint.fromInteger(source, unsigned, bytes));
+                writeScalar(d, fp.fromInteger(source, unsigned, bytes));
             }
-            case SimdOp.CVT_F2I -> x[d] = FloatingPoint.toInteger(vLow(n) & laneMask(bytes), bytes, in.b() & 7,
+            case SimdOp.CVT_F2I -> x[d] = fp.toInteger(vLow(n) & laneMask(bytes), bytes, in.b() & 7,
                     (in.b() & 8) != 0, half);
             default -> throw new IllegalStateException("the decoder made an unknown SIMD operation: " + in);
         }
+        s.fpsr |= fp.raised();
     }
 
     private void modifiedImmediate(Insn in, int d, boolean half) {

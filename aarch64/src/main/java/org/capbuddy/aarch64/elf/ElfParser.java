@@ -35,7 +35,8 @@ import java.util.OptionalLong;
  * <li>{@link ElfError#BAD_PROGRAM_HEADERS}, in header order: at most one {@code PT_PHDR},
  * {@code PT_TLS} and {@code PT_GNU_STACK}; {@code PT_PHDR} before every {@code PT_LOAD}; the
  * {@code PT_LOAD}s in ascending {@code p_vaddr} order (the ELF specification requires both).
- * <li>For each {@code PT_LOAD} in header order, in this order: {@link ElfError#SEGMENT_OUT_OF_FILE},
+ * <li>For each {@code PT_LOAD} in header order, in this order: {@link ElfError#SEGMENT_OUT_OF_FILE}
+ * (only a segment with file bytes: a bss-only one may name any offset),
  * {@link ElfError#FILE_SIZE_OVER_MEM_SIZE}, {@link ElfError#ADDRESS_OVERFLOW},
  * {@link ElfError#MISALIGNED} (alignment a power of two, then {@code p_vaddr} congruent to
  * {@code p_offset} modulo 4096), {@link ElfError#ABSURD_SIZE} ({@code p_memsz} over the
@@ -221,7 +222,9 @@ public final class ElfParser {
             long memsz = h.memsz(i);
             long align = h.align(i);
             String name = "PT_LOAD program header " + i;
-            if (!fits(offset, filesz, file.length)) {
+            // A segment with no file bytes (all bss) names no part of the file, whatever its p_offset:
+            // GNU ld gives such segments an offset past the end of a short file.
+            if (filesz != 0 && !fits(offset, filesz, file.length)) {
                 return refuse(ElfError.SEGMENT_OUT_OF_FILE, name + " has p_offset " + hex(offset) + " and p_filesz "
                         + hex(filesz) + ", which run past the end of the " + hex(file.length) + "-byte file");
             }
