@@ -1,5 +1,6 @@
 package org.capbuddy.sos;
 
+import java.util.List;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -16,6 +17,9 @@ import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.capbuddy.sos.addrspace.AddressSpace;
+import org.capbuddy.sos.exec.LoadPlan;
+import org.capbuddy.sos.exec.ProgramLoader;
+import org.capbuddy.sos.exec.StackImage;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
@@ -24,13 +28,14 @@ import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.process.ProgramStart;
 import org.capbuddy.sos.process.Processes;
 
 /**
  * SOS, the VM manager running as the root task: a frame table over the vka, processes with
- * their own CSpace, VSpace and regions, memory mapped on demand by its fault handler, and the
- * memory syscalls (brk, mmap, munmap, write, exit). It talks to the kernel only through
- * invocations.
+ * their own CSpace, VSpace and regions (started from static ELF programs, or with plain code and
+ * data sizes), memory mapped on demand by its fault handler, and the memory syscalls (brk, mmap,
+ * munmap, write, exit). It talks to the kernel only through invocations.
  *
  * <p>Creating a process, and handling a fault that maps a page, either complete or leave
  * everything as before, also when a throwable cuts them short. Tearing down cannot be undone: a
@@ -118,6 +123,65 @@ public final class Sos {
         if (!as.isOk()) {
             return as.asFailure();
         }
+        return create(as.value(), null);
+    }
+
+    /**
+     * Creates and starts a process running a static AArch64 program (ELF64, {@code ET_EXEC} or a
+     * static-PIE), as Linux's {@code execve} would start it: the segments placed where the program
+     * was linked (a static-PIE at {@link ProgramLoader#STATIC_PIE_BASE}), their pages filled from
+     * {@code elfFile} only as they are first touched, the initial stack (argc, argv, envp and the
+     * auxiliary vector) written into the new process through its own view of memory, and its
+     * thread's pc and sp set to the entry point and that stack by {@code TCB_WriteRegisters}.
+     *
+     * <p>A program that cannot run (refused by the ELF parser, dynamically linked, not fitting the
+     * address space, absurd arguments) is refused with a {@link AllocErrorKind#BAD_ARGUMENT} before
+     * anything is made. A failure after the process exists (no memory for its stack) destroys it
+     * again, so nothing is left behind; its pid stays used, as its fault handler may have reported
+     * it.
+     *
+     * @param elfFile the program file, kept (not copied) while the process runs: the caller must not change it
+     * @param argv the arguments, the program's name first (also {@code AT_EXECFN})
+     * @param envp the environment
+     * @param seed what the 16 {@code AT_RANDOM} bytes are made from, so that a run can be repeated
+     */
+    public Result<Process> spawn(byte[] elfFile, List<String> argv, List<String> envp, long seed) {
+        guard.check();
+        Result<LoadPlan> planned = ProgramLoader.plan(elfFile, argv, envp, seed);
+        if (!planned.isOk()) {
+            return planned.asFailure();
+        }
+        LoadPlan plan = planned.value();
+        StackImage stack = plan.stack();
+        Result<Process> created = create(plan.addressSpace(),
+                new ProgramStart(plan.image(), plan.bias(), plan.entry(), stack.sp()));
+        if (!created.isOk()) {
+            return created;
+        }
+        Process p = created.value();
+        try (Undo undo = Undo.begin(guard, "starting process", p.pid())) {
+            undo.push(() -> destroy(p));
+            // Through the process's own view, as a syscall reaches user memory: the stack's pages
+            // are faulted in by SOS's fault handler like any first touch.
+            if (p.cpu().copyOut(stack.sp(), stack.bytes(), 0, stack.bytes().length) != stack.bytes().length) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "writing the initial stack of process " + p.pid()
+                        + ": " + p.cpu().failure());
+            }
+            InvocationResult registers = sel4.tcbWriteRegisters(p.tcbCptr(), false, plan.registers());
+            if (!registers.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_WriteRegisters", registers));
+            }
+            undo.commit();
+            return created;
+        }
+    }
+
+    /**
+     * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
+     * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
+     * and a failed creation uses up no pid.
+     */
+    private Result<Process> create(AddressSpace as, ProgramStart program) {
         int pid = processes.nextPid();
         try (Undo undo = Undo.begin(guard, "creating process", pid)) {
             Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
@@ -165,7 +229,7 @@ public final class Sos {
             if (cpu == null) {
                 return Result.fail(AllocErrorKind.KERNEL, "the new TCB's cptr " + tcb.value().cptr() + " names no TCB");
             }
-            Process p = processes.add(tcb.value(), cnode.value(), vspace.value(), as.value(), cpu);
+            Process p = processes.add(tcb.value(), cnode.value(), vspace.value(), as, cpu, program);
             undo.commit();
             return Result.ok(p);
         }

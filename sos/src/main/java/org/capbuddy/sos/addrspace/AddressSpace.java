@@ -4,14 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.capbuddy.aarch64.elf.ElfImage;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 
 /**
  * A process's regions, kept by base address. Regions never overlap; a request that would is
- * refused. The heap starts empty at the page after the data region and moves with brk; the stack
- * is a fixed-size region with a guard page below it; anonymous mmap regions are placed upward from
- * {@link Layout#MMAP_BASE}.
+ * refused. The heap starts empty at the page after the data region (a program's highest segment)
+ * and moves with brk; the stack is a fixed-size region with a guard page below it; anonymous mmap
+ * regions are placed upward from {@link Layout#MMAP_BASE}.
  */
 public final class AddressSpace {
     /** The longest anonymous mapping, 64 GiB. */
@@ -37,9 +38,45 @@ public final class AddressSpace {
         AddressSpace as = new AddressSpace(dataEnd);
         as.add(new Region(RegionKind.CODE, Layout.CODE_BASE, codeEnd, true, false, true));
         as.add(new Region(RegionKind.DATA, codeEnd, dataEnd, true, true, false));
-        as.add(new Region(RegionKind.STACK, Layout.STACK_BASE, Layout.STACK_TOP, true, true, false));
-        as.add(new Region(RegionKind.IPC_BUFFER, Layout.IPC_BUFFER, Layout.IPC_BUFFER + Layout.PAGE, true, true, false));
+        as.addStackAndIpcBuffer();
         return Result.ok(as);
+    }
+
+    /**
+     * The address space of a program: one region per {@code PT_LOAD} of {@code image}, moved up by
+     * {@code bias}, page-rounded, with the segment's rights (kind {@link RegionKind#CODE} when
+     * executable, else {@link RegionKind#DATA}) and filled from the segment as its pages are first
+     * touched; an empty heap from the page after the highest segment; the stack and the IPC buffer
+     * as {@link #standard} places them. A program that does not fit is refused with the segment
+     * and addresses named, and nothing is made: see {@link ImagePlacement} for the rules.
+     *
+     * @param image a program {@code ElfParser} accepted
+     * @param bias what to add to every address of the image: 0 for {@code ET_EXEC}, the load base of a static-PIE
+     */
+    public static Result<AddressSpace> forImage(ElfImage image, long bias) {
+        if (image == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no program image");
+        }
+        Result<List<Region>> placed = ImagePlacement.regions(image, bias);
+        if (!placed.isOk()) {
+            return placed.asFailure();
+        }
+        List<Region> segments = placed.value();
+        AddressSpace as = new AddressSpace(segments.get(segments.size() - 1).end());
+        for (Region r : segments) {
+            Result<Void> added = as.add(r);
+            if (!added.isOk()) {
+                return added.asFailure();
+            }
+        }
+        as.addStackAndIpcBuffer();
+        return Result.ok(as);
+    }
+
+    /** The stack, with its guard page below it in no region, and the IPC buffer: every process has them. */
+    private void addStackAndIpcBuffer() {
+        add(new Region(RegionKind.STACK, Layout.STACK_BASE, Layout.STACK_TOP, true, true, false));
+        add(new Region(RegionKind.IPC_BUFFER, Layout.IPC_BUFFER, Layout.IPC_BUFFER + Layout.PAGE, true, true, false));
     }
 
     private AddressSpace(long heapBase) {

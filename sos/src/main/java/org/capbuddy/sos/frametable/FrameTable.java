@@ -179,6 +179,28 @@ public final class FrameTable {
         }
     }
 
+    /**
+     * Writes {@code src[srcOff .. srcOff + length)} into the frame at byte {@code offset}, through
+     * SOS's window as the zeroing in {@link #allocFrame} does: how SOS fills a frame before it maps
+     * it into a process (a page of a program image).
+     */
+    public Result<Void> write(int ref, int offset, byte[] src, int srcOff, int length) {
+        if (!isLive(ref)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frame reference " + ref + " is not in use");
+        }
+        if (offset < 0 || length < 0 || offset > PAGE - length || src == null || srcOff < 0
+                || srcOff > src.length - length) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "writing [" + offset + ", +" + length + ") of frame " + ref
+                    + " from [" + srcOff + ", +" + length + ") of a " + (src == null ? "missing" : src.length + "-byte")
+                    + " buffer: outside the page or the buffer");
+        }
+        if (sosCpu.copyOut(windowAddress(ref) + offset, src, srcOff, length) != length) {
+            return Result.fail(AllocErrorKind.KERNEL, "writing frame " + ref + " through SOS's window: "
+                    + sosCpu.failure());
+        }
+        return Result.done();
+    }
+
     /** Why the most recent {@link #allocFrame} returned {@link #NULL_FRAME}; meaningful only right after it did. */
     public AllocError lastError() {
         return lastError;

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.process;
 
+import java.util.Optional;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.sos.addrspace.AddressSpace;
@@ -8,7 +9,7 @@ import org.capbuddy.sos.shadow.ShadowPageTable;
 /**
  * A user process: its TCB, its CSpace (a small CNode holding its badged fault endpoint), its
  * VSpace with an ASID, its regions, SOS's shadow of its page tables, and the processor view that
- * runs it.
+ * runs it, and the program it was started from, if any.
  */
 public final class Process {
     private final int pid;
@@ -18,18 +19,21 @@ public final class Process {
     private final AddressSpace addressSpace;
     private final ShadowPageTable shadow = new ShadowPageTable();
     private final UserCpu cpu;
+    private final ProgramStart program;
     private ProcessState state = ProcessState.RUNNING;
     private KillReport killReport;
     private long exitCode;
     long faultsHandled;
 
-    Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
+    Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu,
+            ProgramStart program) {
         this.pid = pid;
         this.tcb = tcb;
         this.cnode = cnode;
         this.vspace = vspace;
         this.addressSpace = addressSpace;
         this.cpu = cpu;
+        this.program = program;
     }
 
     public int pid() {
@@ -46,6 +50,11 @@ public final class Process {
 
     public UserCpu cpu() {
         return cpu;
+    }
+
+    /** The program the process runs and how it started; empty for a process made without one. */
+    public Optional<ProgramStart> program() {
+        return Optional.ofNullable(program);
     }
 
     public ProcessState state() {

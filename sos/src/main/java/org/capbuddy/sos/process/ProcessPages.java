@@ -11,16 +11,19 @@ import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
 import org.capbuddy.libos.vspace.PageMapper;
 import org.capbuddy.libos.vspace.PagingStructure;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.VaRange;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.frametable.VkaTables;
 import org.capbuddy.sos.shadow.PageEntry;
 
 /**
- * Maps and unmaps a process's pages: a zeroed frame from the frame table, a copy of its cap with
- * the region's rights (a frame cap holds one mapping, and SOS's own cap already maps the frame in
- * SOS's window), the mapping with the region's rights and any page tables it needs, all recorded
- * in the shadow page table. Every step is undone if a later one fails or throws, down to the
+ * Maps and unmaps a process's pages: a zeroed frame from the frame table (for a region loaded from
+ * a program, then given the program's bytes for that page through SOS's window), a copy of its
+ * cap with the region's rights (a frame cap holds one mapping, and SOS's own cap already maps the
+ * frame in SOS's window), the mapping with the region's rights and any page tables it needs, all
+ * recorded in the shadow page table. Every step is undone if a later one fails or throws, down to the
  * window page tables the frame table made for the frame, so a failed mapping leaves everything
  * exactly as before. Unmapping only gives back: a throwable in the middle of it marks the machine
  * broken.
@@ -31,6 +34,13 @@ public final class ProcessPages {
     private final VkaTables tables;
     private long framesMapped;
     private long structuresCreated;
+    private long imagePagesFilled;
+    private long imageBytesCopied;
+    /**
+     * A program's bytes for one page on their way to a frame; one buffer serves every fault, as
+     * one thread drives the machine and nothing between filling and writing it calls back here.
+     */
+    private final byte[] page = new byte[(int) Layout.PAGE];
     /** Undoes a failed {@link #map}; its steps are made once, here. */
     private final UndoLog undo;
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
@@ -45,8 +55,10 @@ public final class ProcessPages {
     }
 
     /**
-     * Maps a zeroed frame at {@code vaddr} for {@code p} with the region's rights, recording it and
-     * any page tables made in the shadow. Every step is undone if a later one fails or throws.
+     * Maps a frame at {@code vaddr} for {@code p} with the region's rights, recording it and any
+     * page tables made in the shadow: zeroed, or, in an image-backed region, holding the program's
+     * bytes for the page (zero past the segment's file bytes). Every step is undone if a later one
+     * fails or throws.
      */
     public Result<Void> map(Process p, long vaddr, Region region) {
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
@@ -55,6 +67,19 @@ public final class ProcessPages {
                 return Result.fail(frames.lastError());
             }
             log.push(undoFrame, ref, 0);
+            // A page of a program is filled before the process can see it; the frame is zero,
+            // so only the file's bytes are written and a .bss tail stays zero.
+            int fileBytes = 0;
+            if (region.source() != null) {
+                VaRange part = region.source().fileBytesIn(vaddr);
+                if (!part.isEmpty()) {
+                    fileBytes = region.source().copyFileBytes(part, page);
+                    Result<Void> filled = frames.write(ref, (int) (part.base() - vaddr), page, 0, fileBytes);
+                    if (!filled.isOk()) {
+                        return filled;
+                    }
+                }
+            }
             long copySlot = vka.cspaceAllocSlot();
             if (copySlot < 0) {
                 return Result.fail(vka.cspaceSlotRefusal());
@@ -75,7 +100,7 @@ public final class ProcessPages {
             if (!mapped.isOk()) {
                 return mapped.asFailure();
             }
-            record(p, vaddr, new PageEntry(ref, copySlot), mapped.value());
+            record(p, vaddr, new PageEntry(ref, copySlot), mapped.value(), fileBytes);
             log.commit();
             return Result.done();
         }
@@ -94,12 +119,16 @@ public final class ProcessPages {
     }
 
     /** Writes the new page and tables into the shadow (a critical section: no call out). */
-    private void record(Process p, long vaddr, PageEntry page, List<PagingStructure> tablesMade) {
+    private void record(Process p, long vaddr, PageEntry page, List<PagingStructure> tablesMade, int fileBytes) {
         try {
             p.shadow().recordStructures(tablesMade);
             p.shadow().recordPage(vaddr, page);
             framesMapped++;
             structuresCreated += tablesMade.size();
+            if (fileBytes > 0) {
+                imagePagesFilled++;
+                imageBytesCopied += fileBytes;
+            }
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS recording the page at 0x" + Long.toHexString(vaddr), t);
             throw t;
@@ -218,5 +247,15 @@ public final class ProcessPages {
 
     public long structuresCreated() {
         return structuresCreated;
+    }
+
+    /** Pages that got bytes of a program image when first touched (a page of only .bss gets none). */
+    public long imagePagesFilled() {
+        return imagePagesFilled;
+    }
+
+    /** Bytes copied from program images into frames, over all processes. */
+    public long imageBytesCopied() {
+        return imageBytesCopied;
     }
 }

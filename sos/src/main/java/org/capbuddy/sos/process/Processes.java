@@ -20,9 +20,15 @@ public final class Processes {
         return nextPid;
     }
 
-    /** Records a new running process under {@link #nextPid()}. */
+    /** Records a new running process under {@link #nextPid()}, made without a program file. */
     public Process add(VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu) {
-        Process p = new Process(nextPid, tcb, cnode, vspace, addressSpace, cpu);
+        return add(tcb, cnode, vspace, addressSpace, cpu, null);
+    }
+
+    /** Records a new running process under {@link #nextPid()}, started from {@code program} (null for none). */
+    public Process add(VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu,
+            ProgramStart program) {
+        Process p = new Process(nextPid, tcb, cnode, vspace, addressSpace, cpu, program);
         live.put(p.pid(), p);
         nextPid++;
         return p;
