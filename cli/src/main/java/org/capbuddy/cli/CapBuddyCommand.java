@@ -4,6 +4,7 @@ import org.capbuddy.cli.bench.BenchCommand;
 import org.capbuddy.cli.boot.BootCommand;
 import org.capbuddy.cli.demo.DemoCommand;
 import org.capbuddy.cli.fuzz.FuzzCommand;
+import org.capbuddy.cli.run.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, version = "capbuddy 0.1.0",
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {DemoCommand.class, BenchCommand.class, FuzzCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, FuzzCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
 public final class CapBuddyCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,50 +1,46 @@
 package org.capbuddy.cli.demo;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
-import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.cli.common.SosMachineOptions;
 import org.capbuddy.kernel.cost.CostSnapshot;
-import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.machine.Balance;
-import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.machine.SosMachine;
-import org.capbuddy.sos.process.Process;
-import org.capbuddy.sos.programs.PtTest;
-import org.capbuddy.sos.programs.PtTestResult;
-import org.capbuddy.sos.user.MemoryFault;
-import org.capbuddy.sos.user.UserContext;
+import org.capbuddy.sos.run.ProgramOutcome;
+import org.capbuddy.sos.run.ProgramResult;
+import org.capbuddy.sos.run.ProgramRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code capbuddy demo}: boots a machine, brings up allocman and the CapBuddy pool, starts SOS,
- * runs the M3 pt_test in a user process, tears the process down and reports what was left.
+ * runs the seed's M3 pt_test, compiled unmodified against musl, in a user process on the A64
+ * interpreter, tears the process down and reports what was left.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Boot, start SOS with CapBuddy, run pt_test in a user process, tear it down, report.")
+        description = "Boot, start SOS with CapBuddy, run the seed's pt_test (a real AArch64 musl program) in a user "
+                + "process, tear it down, report.")
 public final class DemoCommand implements Callable<Integer> {
+    /** The seed's pt_test, compiled unmodified against musl (see programs/), shipped inside the jar. */
+    static final String PT_TEST = "/org/capbuddy/cli/programs/pt_test.elf";
+    private static final long MAX_INSTRUCTIONS = 100_000_000L;
 
-    @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
-            description = "RAM of the simulated machine (at least 64M). Default: ${DEFAULT-VALUE}.")
-    long ram;
-
-    @Option(names = "--allocator", paramLabel = "capbuddy|allocman", defaultValue = "capbuddy",
-            description = "Where SOS's frames come from: the CapBuddy pool or plain allocman. Default: ${DEFAULT-VALUE}.")
-    String allocator;
-
-    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
-            description = "allocman's CSpace: scaled (two-level, sized to RAM) or original (the documented 18-bit "
-                    + "single-level root). Default: ${DEFAULT-VALUE}.")
-    String cspace;
+    @Mixin
+    SosMachineOptions machineOptions;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -54,19 +50,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!allocator.equals("capbuddy") && !allocator.equals("allocman")) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--allocator must be capbuddy or allocman, got '" + allocator + "'");
+        CommandLine cmd = spec.commandLine();
+        MachineConfig config = machineOptions.config(cmd);
+        byte[] elf = ptTest();
+        if (elf == null) {
+            return fail("pt_test.elf is missing from the jar (rebuild with ./mvnw -B package)");
         }
-        if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
-        }
-        CSpaceChoice layout = CSpaceChoice.parse(cspace).orElseThrow(() -> new CommandLine.ParameterException(
-                spec.commandLine(), "--cspace must be scaled or original, got '" + cspace + "'"));
-        MachineConfig config = layout.config(ram)
-                .withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
-        Result<SosMachine> booted = SosMachine.boot(config, SosConfig.defaults());
+        Result<SosMachine> booted = machineOptions.boot(cmd);
         if (!booted.isOk()) {
             return fail(booted.error().detail());
         }
@@ -75,25 +65,13 @@ public final class DemoCommand implements Callable<Integer> {
         Balance before = machine.settledBalance();
         CostSnapshot costsBefore = machine.kernel().costs();
 
-        Result<Process> created = sos.createProcess(64 << 10, 16 << 10);
-        if (!created.isOk()) {
-            return fail("process creation failed: " + created.error());
-        }
-        Process p = created.value();
-        PtTestResult result;
-        try {
-            result = new PtTest().run(new UserContext(p, sos.syscalls(p)));
-        } catch (MemoryFault fault) {
-            result = new PtTestResult(false, 0, java.util.List.of(), "pt_test was killed: " + fault.getMessage());
-        }
-        long faults = p.faultsHandled();
-        long framesMapped = sos.pages().framesMapped();
-        long structures = sos.pages().structuresCreated();
-        long trees = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L);
-        Result<Void> destroyed = sos.destroy(p);
-        if (!destroyed.isOk()) {
-            return fail("teardown failed: " + destroyed.error());
-        }
+        long treesBefore = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L);
+        ProgramResult run = new ProgramRunner(sos).run(new ProgramRunner.Launch(elf, List.of("pt_test"), List.of(),
+                new byte[0], 1, MAX_INSTRUCTIONS));
+        long trees = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L) - treesBefore;
+        boolean passed = run.outcome() == ProgramOutcome.EXITED && run.exitCode() == 0
+                && run.console().contains("pt_test: stack and heap page-table test passed");
+        String failure = passed ? null : describeFailure(run);
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
         Balance leaked = machine.settledBalance().diff(before);
         var invariants = machine.kernel().checkInvariants();
@@ -101,21 +79,42 @@ public final class DemoCommand implements Callable<Integer> {
 
         Map<String, Long> byLabel = new LinkedHashMap<>();
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
+        List<String> heap = run.mmapAddresses().stream().filter(a -> a >= Layout.MMAP_BASE).map(DemoCommand::hex).toList();
         DemoReport report = new DemoReport(
-                new DemoReport.Machine(ram, allocator, CSpaceChoice.describe(config), config.rootCNodeBits(),
-                        config.fanOut()),
-                new DemoReport.PtTest(result.passed(), result.stackAddress(), hex(result.stackAddress()),
-                        result.heapAddresses().stream().map(DemoCommand::hex).toList(), result.failure()),
-                new DemoReport.Faults(faults, sos.faultHandler().kills()),
-                new DemoReport.Allocated(framesMapped, structures, trees),
+                new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
+                        config.rootCNodeBits(), config.fanOut()),
+                new DemoReport.PtTest(passed, run.lowestStackPage(), hex(run.lowestStackPage()), heap, failure),
+                new DemoReport.Program("pt_test.elf (musl, static, unmodified seed code)", run.instructions(),
+                        run.systemCalls(), hex(run.initialSp())),
+                new DemoReport.Faults(run.faultsHandled(), sos.faultHandler().kills()),
+                new DemoReport.Allocated(run.framesMapped(), run.pagingStructures(), trees),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(),
                         costs.bytesZeroed(), kernelConfig.costModel().cycles(costs)),
                 new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()));
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? Json.write(report) : render(report, sos.console()));
+        PrintWriter out = cmd.getOut();
+        out.println(json ? Json.write(report) : render(report, run.console()));
         out.flush();
-        return result.passed() && leaked.isZero() && invariants.ok() ? 0 : 1;
+        return passed && leaked.isZero() && invariants.ok() ? 0 : 1;
     }
+
+    private static String describeFailure(ProgramResult run) {
+        return switch (run.outcome()) {
+            case EXITED -> "pt_test exited with status " + run.exitCode();
+            case KILLED -> "pt_test was killed: " + run.killReport();
+            default -> "pt_test stopped: " + run.outcome() + (run.detail() == null ? "" : " (" + run.detail() + ")");
+        };
+    }
+
+    private static byte[] ptTest() {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(PT_TEST)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** pt_test's own bound: its stack buffer must be above 0x8000000000. */
+    private static final long TEST_ADDRESS = 0x80_0000_0000L;
 
     private static String hex(long v) {
         return String.format("0x%x", v);
@@ -133,9 +132,14 @@ public final class DemoCommand implements Callable<Integer> {
                 r.machine().retypeFanOutLimit()));
         s.append(String.format("pt_test: %s%s%n", r.ptTest().passed() ? "PASSED" : "FAILED",
                 r.ptTest().failure() == null ? "" : " (" + r.ptTest().failure() + ")"));
-        s.append(String.format("  stack buffer at %s (above 0x8000000000: %s)%n", r.ptTest().stackAddressHex(),
-                r.ptTest().stackAddress() > PtTest.TEST_ADDRESS ? "yes" : "no"));
-        s.append(String.format("  heap blocks at %s%n", String.join(", ", r.ptTest().heapAddresses())));
+        s.append(String.format("  %s: %,d instructions, stack from %s%n", r.program().elf(), r.program().instructions(),
+                r.program().initialSpHex()));
+        s.append(String.format("  stack pages reached down to %s (above 0x8000000000: %s)%n", r.ptTest().stackAddressHex(),
+                r.ptTest().stackAddress() > TEST_ADDRESS ? "yes" : "no"));
+        s.append(String.format("  heap blocks (mmap) at %s%n", String.join(", ", r.ptTest().heapAddresses())));
+        long calls = r.program().systemCalls().values().stream().mapToLong(Long::longValue).sum();
+        s.append(String.format("  system calls: %d (%s)%n", calls, r.program().systemCalls().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
         s.append(String.format("Faults handled: %d (processes killed: %d)%n", r.faults().handled(), r.faults().kills()));
         s.append(String.format("Frames mapped: %d; paging structures created: %d; CapBuddy trees made: %d%n",
                 r.allocated().framesMapped(), r.allocated().pagingStructures(), r.allocated().poolTrees()));

@@ -6,6 +6,7 @@ import java.util.List;
 public record DemoReport(
         Machine machine,
         PtTest ptTest,
+        Program program,
         Faults faults,
         Allocated allocated,
         Kernel kernel,
@@ -16,6 +17,10 @@ public record DemoReport(
 
     public record PtTest(boolean passed, long stackAddress, String stackAddressHex, List<String> heapAddresses,
                          String failure) {
+    }
+
+    /** The program that ran: which ELF, how many instructions, its system calls by name, its first SP. */
+    public record Program(String elf, long instructions, java.util.Map<String, Long> systemCalls, String initialSpHex) {
     }
 
     public record Faults(long handled, long kills) {
@@ -39,7 +44,7 @@ public record DemoReport(
     public record Leaked(long frames, long slots, long untypedBytes, long mspaceBytes, long mspacePages,
                          long windowTables, long processes, long asids) {
 
-        static Leaked of(org.capbuddy.sos.machine.Balance diff) {
+        public static Leaked of(org.capbuddy.sos.machine.Balance diff) {
             var a = diff.allocators();
             return new Leaked(a.frames() + diff.sosFrames(), a.slots(), a.untypedBytes(), a.bookkeepingBytes(),
                     a.bookkeepingPages(), diff.windowTables(), diff.processes(), diff.asids());

@@ -10,8 +10,10 @@ import org.capbuddy.sos.addrspace.RegionKind;
 /**
  * The fuzzer's own account of a process's regions, written from SOS's documented semantics
  * rather than from its code: the standard layout, a heap [heap base, pageUp(brk)) moved by brk,
- * anonymous mmap regions placed upward from {@link Layout#MMAP_BASE} (the next one starts where
- * the last successful one ended) and cut by munmap. Everything lives in 48-bit user space,
+ * less the holes munmap cut in it (the heap's regions are the runs between holes; shrinking the
+ * break drops the holes above it), anonymous mmap regions placed upward from
+ * {@link Layout#MMAP_BASE} (the next one starts where the last successful one ended, or past the
+ * regions in the way) and cut by munmap. Everything lives in 48-bit user space,
  * [0, 2^47), and nothing ever covers the stack's guard page (documented as never mapped). A handful of regions, so plain lists and linear scans: obviously right beats fast.
  */
 final class ModelAddressSpace {
@@ -22,6 +24,8 @@ final class ModelAddressSpace {
 
     private final List<Region> fixed = new ArrayList<>();
     private final List<Region> mmaps = new ArrayList<>();
+    /** Ranges munmap cut out of the heap, as {base, end}. */
+    private final List<long[]> heapHoles = new ArrayList<>();
     private final long heapBase;
     private long brk;
     private long mmapNext = Layout.MMAP_BASE;
@@ -54,20 +58,30 @@ final class ModelAddressSpace {
         return brk;
     }
 
-    /** The heap region, or null while the heap is empty. */
-    Region heap() {
+    /** The heap's regions: [heap base, pageUp(brk)) less its holes, as maximal runs. */
+    List<Region> heap() {
+        List<Region> pieces = new ArrayList<>();
         long end = pageUp(brk);
-        return end > heapBase ? new Region(RegionKind.HEAP, heapBase, end, true, true, false) : null;
+        long at = heapBase;
+        List<long[]> holes = new ArrayList<>(heapHoles);
+        holes.sort((a, b) -> Long.compare(a[0], b[0]));
+        for (long[] hole : holes) {
+            if (hole[0] > at) {
+                pieces.add(new Region(RegionKind.HEAP, at, Math.min(hole[0], end), true, true, false));
+            }
+            at = Math.max(at, hole[1]);
+        }
+        if (at < end) {
+            pieces.add(new Region(RegionKind.HEAP, at, end, true, true, false));
+        }
+        return pieces;
     }
 
     /** Every region, ascending by base. */
     List<Region> regions() {
         List<Region> all = new ArrayList<>(fixed);
         all.addAll(mmaps);
-        Region heap = heap();
-        if (heap != null) {
-            all.add(heap);
-        }
+        all.addAll(heap());
         all.sort((a, b) -> Long.compare(a.base(), b.base()));
         return all;
     }
@@ -88,7 +102,12 @@ final class ModelAddressSpace {
                 return r;
             }
         }
-        return va >= heapBase && va < pageUp(brk) ? heap() : null;
+        for (Region r : heap()) {
+            if (r.contains(va)) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Whether the region at {@code va} allows an access of {@code kind}. */
@@ -133,16 +152,33 @@ final class ModelAddressSpace {
             return null;
         }
         brk = newBreak;
+        if (newEnd < oldEnd) {
+            List<long[]> kept = new ArrayList<>();
+            for (long[] hole : heapHoles) {
+                if (hole[0] < newEnd) {
+                    kept.add(new long[] {hole[0], Math.min(hole[1], newEnd)});
+                }
+            }
+            heapHoles.clear();
+            heapHoles.addAll(kept);
+        }
         return newEnd < oldEnd ? new long[] {newEnd, oldEnd} : null;
     }
 
-    /** mmap as documented: 1..64 GiB, placed at the next address upward; its base, or -1 when refused. */
+    /**
+     * mmap as documented: 1..64 GiB, placed at the next address upward, past any region in the
+     * way; its base, or -1 when refused (it would leave user space or cover the guard page).
+     */
     long mmap(long length) {
         if (length <= 0 || length > MAX_MMAP) {
             return -1;
         }
+        long size = pageUp(length);
         long base = mmapNext;
-        long end = base + pageUp(length);
+        for (Region in = highestOverlapping(base, base + size); in != null; in = highestOverlapping(base, base + size)) {
+            base = in.end();
+        }
+        long end = base + size;
         if (end > USER_TOP || clashes(base, end, false)) {
             return -1;
         }
@@ -151,10 +187,20 @@ final class ModelAddressSpace {
         return base;
     }
 
+    private Region highestOverlapping(long base, long end) {
+        Region found = null;
+        for (Region r : regions()) {
+            if (r.overlaps(base, end) && (found == null || r.base() > found.base())) {
+                found = r;
+            }
+        }
+        return found;
+    }
+
     /**
      * munmap as documented: a page-aligned address and a positive length whose page-rounded range
-     * lies in user space and touches mmap regions and nothing else; they are cut, splitting them
-     * where needed. Returns the ranges removed, or null when refused.
+     * lies in user space and touches mmap regions or the heap and nothing else; they are cut,
+     * splitting them where needed. Returns the ranges removed, or null when refused.
      */
     List<long[]> munmap(long addr, long length) {
         if (length <= 0 || (addr & (PAGE - 1)) != 0 || addr < 0 || addr >= USER_TOP
@@ -168,7 +214,7 @@ final class ModelAddressSpace {
         List<Region> touched = new ArrayList<>();
         for (Region r : regions()) {
             if (r.overlaps(addr, end)) {
-                if (r.kind() != RegionKind.MMAP) {
+                if (r.kind() != RegionKind.MMAP && r.kind() != RegionKind.HEAP) {
                     return null;
                 }
                 touched.add(r);
@@ -179,10 +225,14 @@ final class ModelAddressSpace {
         }
         List<long[]> removed = new ArrayList<>();
         for (Region r : touched) {
-            mmaps.remove(r);
             long cutBase = Math.max(addr, r.base());
             long cutEnd = Math.min(end, r.end());
             removed.add(new long[] {cutBase, cutEnd});
+            if (r.kind() == RegionKind.HEAP) {
+                heapHoles.add(new long[] {cutBase, cutEnd});
+                continue;
+            }
+            mmaps.remove(r);
             if (r.base() < cutBase) {
                 mmaps.add(new Region(RegionKind.MMAP, r.base(), cutBase, true, true, false));
             }

@@ -539,13 +539,23 @@ public final class UserCpu {
         boolean prefetch = kind == AccessKind.EXECUTE;
         long address = prefetch ? ip : va;
         int fsr = VmFault.syndrome(kind, status);
-        Cap.EndpointCap ep = faultHandler();
-        if (ep == null) {
+        // Looked up and sent inline, not through faultHandler() and sendFault(): a fault may come
+        // from deep Java recursion, and the stack headroom check must be reached with as few
+        // frames on the stack as the lookup needs.
+        Slot handler = CSpaceResolver.find(thread.cspaceRootSlot().cap(), thread.faultEndpoint(),
+                CSpaceResolver.WORD_BITS);
+        if (handler == null || !(handler.cap() instanceof Cap.EndpointCap ep) || !ep.rights().canWrite()
+                || !(ep.rights().canGrant() || ep.rights().canGrantReply())) {
             thread.setState(ThreadState.INACTIVE);
             return new AccessFailure(AccessFailure.Kind.NO_HANDLER, new VmFault(ip, address, prefetch, fsr),
                     noHandler());
         }
-        FaultReceiver receiver = sendFault(ep);
+        FaultReceiver receiver = ep.endpoint().receiver();
+        if (receiver != null) {
+            guard.requireStackHeadroom();
+        }
+        k.counters().faultDelivered();
+        thread.setState(ThreadState.BLOCKED_ON_FAULT);
         if (receiver == null) {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
                     "no thread waits on the fault endpoint");

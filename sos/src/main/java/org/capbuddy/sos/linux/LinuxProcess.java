@@ -17,6 +17,7 @@ public final class LinuxProcess {
     private long clearChildTid;
     private final Map<LinuxSyscall, Long> calls = new EnumMap<>(LinuxSyscall.class);
     private final Map<Long, Long> unknown = new TreeMap<>();
+    private final java.util.List<Long> mmaps = new java.util.ArrayList<>();
 
     public LinuxProcess(byte[] stdin, long seed) {
         this.stdin = stdin.clone();
@@ -29,6 +30,15 @@ public final class LinuxProcess {
 
     void countUnknown(long number) {
         unknown.merge(number, 1L, Long::sum);
+    }
+
+    void mapped(long address) {
+        mmaps.add(address);
+    }
+
+    /** The addresses successful mmap calls returned, in order. */
+    public java.util.List<Long> mmapAddresses() {
+        return java.util.List.copyOf(mmaps);
     }
 
     /** Calls served, by call. */

@@ -99,7 +99,13 @@ public final class LinuxSyscalls implements ProcessTraps {
         long a2 = m.word(2);
         return switch (call) {
             case BRK -> sys.brk(a0);
-            case MMAP -> sys.mmap(a0, a1, (int) a2, (int) m.word(3), m.word(4), m.word(5)).returnRegister();
+            case MMAP -> {
+                SysResult mapped = sys.mmap(a0, a1, (int) a2, (int) m.word(3), m.word(4), m.word(5));
+                if (mapped.isOk()) {
+                    state.mapped(mapped.value());
+                }
+                yield mapped.returnRegister();
+            }
             case MUNMAP -> sys.munmap(a0, a1).returnRegister();
             case MPROTECT -> sys.mprotect(a0, a1, (int) a2).returnRegister();
             case WRITE -> write(sys, a0, a1, a2);

@@ -117,7 +117,7 @@ public final class FaultHandler implements FaultReceiver {
                     : "no region at this address";
         }
         if (permissionFault) {
-            return "the mapping's rights refuse a " + access.name().toLowerCase();
+            return "the mapping's rights refuse " + (access == AccessKind.EXECUTE ? "an " : "a ") + access.name().toLowerCase();
         }
         return switch (access) {
             case READ -> region.read() ? null : "region is not readable";

@@ -1,0 +1,66 @@
+package org.capbuddy.cli.common;
+
+import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.MachineConfig;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.machine.SosMachine;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of a command that boots a machine running SOS ({@code demo}, {@code run}): RAM,
+ * where SOS's frames come from, allocman's CSpace and SOS's frame limit, checked and turned into a
+ * booted {@link SosMachine}.
+ */
+public final class SosMachineOptions {
+    @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
+            description = "RAM of the simulated machine (at least 64M). Default: ${DEFAULT-VALUE}.")
+    public long ram;
+
+    @Option(names = "--allocator", paramLabel = "capbuddy|allocman", defaultValue = "capbuddy",
+            description = "Where SOS's frames come from: the CapBuddy pool or plain allocman. Default: ${DEFAULT-VALUE}.")
+    public String allocator;
+
+    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
+            description = "allocman's CSpace: scaled (two-level, sized to RAM) or original (the documented 18-bit "
+                    + "single-level root). Default: ${DEFAULT-VALUE}.")
+    public String cspace;
+
+    @Option(names = "--frames", paramLabel = "N",
+            description = "The most frames SOS's frame table hands out (default: as many as its references name).")
+    public Integer frames;
+
+    /** The machine configuration the options name, or a usage error naming the bad option. */
+    public MachineConfig config(CommandLine cmd) {
+        if (!allocator.equals("capbuddy") && !allocator.equals("allocman")) {
+            throw new CommandLine.ParameterException(cmd, "--allocator must be capbuddy or allocman, got '" + allocator + "'");
+        }
+        if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
+            throw new CommandLine.ParameterException(cmd,
+                    "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
+        }
+        CSpaceChoice layout = CSpaceChoice.parse(cspace).orElseThrow(() -> new CommandLine.ParameterException(
+                cmd, "--cspace must be scaled or original, got '" + cspace + "'"));
+        return layout.config(ram).withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
+    }
+
+    /** SOS's configuration: the seed's frame table, limited by --frames. */
+    public SosConfig sosConfig(CommandLine cmd) {
+        SosConfig defaults = SosConfig.defaults();
+        if (frames == null) {
+            return defaults;
+        }
+        SosConfig limited = new SosConfig(defaults.frameRefBits(), frames);
+        if (!limited.check().isOk()) {
+            throw new CommandLine.ParameterException(cmd, "--frames: " + limited.check().error().detail());
+        }
+        return limited;
+    }
+
+    /** Boots the machine the options describe. */
+    public Result<SosMachine> boot(CommandLine cmd) {
+        return SosMachine.boot(config(cmd), sosConfig(cmd));
+    }
+}

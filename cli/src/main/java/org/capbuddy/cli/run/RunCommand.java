@@ -1,0 +1,200 @@
+package org.capbuddy.cli.run;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.CSpaceChoice;
+import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.SosMachineOptions;
+import org.capbuddy.cli.demo.DemoReport;
+import org.capbuddy.kernel.cost.CostSnapshot;
+import org.capbuddy.libos.machine.MachineConfig;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosMachine;
+import org.capbuddy.sos.run.ProgramOutcome;
+import org.capbuddy.sos.run.ProgramResult;
+import org.capbuddy.sos.run.ProgramRunner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code capbuddy run}: boots a machine, starts SOS, runs a static AArch64 ELF program in an SOS
+ * process on the interpreter (its image mapped on demand, its system calls served by SOS), tears
+ * the process down and reports how it ended and what it cost.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a static AArch64 ELF program (musl or freestanding) in an SOS process and report.",
+        footer = {"", "Exit status: the program's own when it exited and teardown left nothing behind; 139 when SOS",
+            "killed it; 124 when it reached --max-instructions; 1 when SOS refused it or the file cannot be",
+            "read; 70 when teardown leaked or the kernel's invariants failed; 2 for bad options."})
+public final class RunCommand implements Callable<Integer> {
+    static final int KILLED = 139;
+    static final int LIMIT = 124;
+    static final int LEAKED = 70;
+    private static final long MAX_FILE = 64L << 20;
+
+    @Parameters(index = "0", paramLabel = "PROGRAM.elf", description = "The program: a static AArch64 ELF executable.")
+    Path program;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (argv[1] on).")
+    List<String> args = new ArrayList<>();
+
+    @Mixin
+    SosMachineOptions machineOptions;
+
+    @Option(names = "--stdin", paramLabel = "FILE", description = "What the program reads on standard input (default: nothing).")
+    Path stdin;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable; default: none).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seeds AT_RANDOM and getrandom. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "10000000000",
+            description = "Stop the program after this many instructions. Default: ${DEFAULT-VALUE}.")
+    long maxInstructions;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        if (maxInstructions <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--max-instructions must be positive");
+        }
+        for (String e : env) {
+            if (e.indexOf('=') <= 0) {
+                throw new CommandLine.ParameterException(cmd, "--env takes NAME=VALUE, got '" + e + "'");
+            }
+        }
+        MachineConfig config = machineOptions.config(cmd);
+        byte[] elf = read(program, "program");
+        if (elf == null) {
+            return 1;
+        }
+        byte[] input = stdin == null ? new byte[0] : read(stdin, "--stdin file");
+        if (input == null) {
+            return 1;
+        }
+        Result<SosMachine> booted = machineOptions.boot(cmd);
+        if (!booted.isOk()) {
+            return fail(booted.error().detail());
+        }
+        SosMachine machine = booted.value();
+        Balance before = machine.settledBalance();
+        CostSnapshot costsBefore = machine.kernel().costs();
+        List<String> argv = new ArrayList<>();
+        argv.add(program.toString());
+        argv.addAll(args);
+        ProgramResult result = new ProgramRunner(machine.sos())
+                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions));
+        CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
+        Balance leaked = machine.settledBalance().diff(before);
+        var invariants = machine.kernel().checkInvariants();
+        Map<String, Long> byLabel = new LinkedHashMap<>();
+        costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
+        RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
+                hex(result.killReport().address()), result.killReport().access().name().toLowerCase(),
+                result.killReport().region(), result.killReport().reason(), hex(result.lastPc()));
+        RunReport report = new RunReport(program.toString(), argv,
+                new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
+                        config.rootCNodeBits(), config.fanOut()),
+                result.outcome().name().toLowerCase(), result.outcome() == ProgramOutcome.EXITED ? result.exitCode() : null,
+                kill, result.detail(), result.console(), result.instructions(), result.systemCalls(),
+                result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
+                new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
+                        config.kernelConfig().costModel().cycles(costs)),
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()));
+        PrintWriter out = cmd.getOut();
+        out.println(json ? Json.write(report) : render(report));
+        out.flush();
+        if (!leaked.isZero() || !invariants.ok()) {
+            return LEAKED;
+        }
+        return switch (result.outcome()) {
+            case EXITED -> (int) result.exitCode();
+            case KILLED -> KILLED;
+            case INSTRUCTION_LIMIT -> LIMIT;
+            case STOPPED, REFUSED -> 1;
+        };
+    }
+
+    private byte[] read(Path file, String what) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                fail(what + " " + file + " is not a readable file");
+                return null;
+            }
+            if (Files.size(file) > MAX_FILE) {
+                fail(what + " " + file + " is larger than " + ByteSize.format(MAX_FILE));
+                return null;
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            fail("cannot read " + what + " " + file + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String hex(long v) {
+        return String.format("0x%x", v);
+    }
+
+    private int fail(String message) {
+        spec.commandLine().getErr().println("capbuddy run: " + message);
+        return 1;
+    }
+
+    static String render(RunReport r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s).%n", ByteSize.format(r.machine().ramBytes()),
+                r.machine().allocator(), r.machine().cspace()));
+        s.append(String.format("Program: %s%n", String.join(" ", r.argv())));
+        if (!r.console().isEmpty()) {
+            s.append("---- console\n").append(r.console());
+            if (!r.console().endsWith("\n")) {
+                s.append('\n');
+            }
+            s.append("----\n");
+        }
+        switch (r.outcome()) {
+            case "exited" -> s.append(String.format("Exited with status %d.%n", r.exitCode()));
+            case "killed" -> s.append(String.format("Killed at pc %s: %s at %s (%s): %s%n", r.kill().pc(), r.kill().access(),
+                    r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(), r.kill().reason()));
+            default -> s.append(String.format("Stopped (%s)%s%n", r.outcome().replace('_', ' '),
+                    r.detail() == null ? "" : ": " + r.detail()));
+        }
+        s.append(String.format("Instructions: %,d; faults handled: %d; frames mapped: %d; paging structures: %d%n",
+                r.instructions(), r.faultsHandled(), r.framesMapped(), r.pagingStructures()));
+        long calls = r.systemCalls().values().stream().mapToLong(Long::longValue).sum()
+                + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
+        s.append(String.format("System calls: %d%n", calls));
+        r.systemCalls().forEach((name, n) -> s.append(String.format("  %-18s %d%n", name, n)));
+        r.unknownSystemCalls().forEach((number, n) -> s.append(String.format("  #%-17d %d (ENOSYS)%n", number, n)));
+        s.append(String.format("Kernel: %d invocations, %d objects created, %s zeroed, %.0f modelled cycles%n",
+                r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
+                r.kernel().modelledCycles()));
+        DemoReport.Leaked l = r.teardown().leaked();
+        s.append(String.format("After teardown: leaked frames %d, slots %d, untyped bytes %d, mspace bytes %d,"
+                        + " window tables %d, processes %d, ASIDs %d; %s%n", l.frames(), l.slots(), l.untypedBytes(),
+                l.mspaceBytes(), l.windowTables(), l.processes(), l.asids(), r.teardown().invariants()));
+        return s.toString();
+    }
+}

@@ -1,0 +1,29 @@
+package org.capbuddy.cli.run;
+
+import java.util.List;
+import java.util.Map;
+import org.capbuddy.cli.demo.DemoReport;
+
+/** What {@code capbuddy run} reports, in the shape its JSON takes. */
+public record RunReport(
+        String program,
+        List<String> argv,
+        DemoReport.Machine machine,
+        String outcome,
+        Long exitCode,
+        Kill kill,
+        String detail,
+        String console,
+        long instructions,
+        Map<String, Long> systemCalls,
+        Map<Long, Long> unknownSystemCalls,
+        long faultsHandled,
+        long framesMapped,
+        long pagingStructures,
+        DemoReport.Kernel kernel,
+        DemoReport.Teardown teardown) {
+
+    /** A kill report: the address, the access, the region (or null) and why, and the PC it stopped at. */
+    public record Kill(String address, String access, String region, String reason, String pc) {
+    }
+}

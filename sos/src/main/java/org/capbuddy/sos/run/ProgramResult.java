@@ -1,0 +1,22 @@
+package org.capbuddy.sos.run;
+
+import java.util.Map;
+import org.capbuddy.sos.process.KillReport;
+
+/**
+ * What running one program in SOS gave: how it ended, its exit status or kill report, its console
+ * output, and what it cost: instructions, system calls by name (and the numbers SOS answered with
+ * ENOSYS), faults SOS handled, frames mapped and paging structures created for it, the instruction
+ * where it stopped.
+ *
+ * @param detail for REFUSED and STOPPED, why; otherwise the runner's last word
+ * @param lastPc the PC when the run ended (the faulting or killing instruction for a kill)
+ * @param initialSp the stack pointer the program started with
+ * @param lowestStackPage the lowest stack page it touched
+ * @param mmapAddresses the addresses mmap returned to it, in order
+ */
+public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
+        String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
+        long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
+        long lowestStackPage, java.util.List<Long> mmapAddresses) {
+}
