@@ -40,7 +40,8 @@ class SpawnRefusalTest {
 
     static Stream<Arguments> hostile() {
         return Stream.of(
-                Arguments.of("truncated header", (Supplier<byte[]>) () -> Arrays.copyOf(TestElf.program("hello.elf"), 40),
+                Arguments.of("truncated header",
+                        (Supplier<byte[]>) () -> Arrays.copyOf(TestElf.program("hello.elf"), 40),
                         List.of("TRUNCATED", "shorter than the 0x40-byte ELF64 header")),
                 Arguments.of("truncated segment", (Supplier<byte[]>) () -> Arrays.copyOf(TestElf.program("hello.elf"),
                         0x1000), List.of("SEGMENT_OUT_OF_FILE")),
@@ -63,7 +64,8 @@ class SpawnRefusalTest {
                         List.of("ABSURD_SIZE")),
                 Arguments.of("entry in data", (Supplier<byte[]>) () -> patched(24, 8, 0x40_2f48L),
                         List.of("ENTRY_NOT_EXECUTABLE")),
-                Arguments.of("dynamically linked", (Supplier<byte[]>) () -> TestElf.exec(0x40_0000, CODE).interp().build(),
+                Arguments.of("dynamically linked",
+                        (Supplier<byte[]>) () -> TestElf.exec(0x40_0000, CODE).interp().build(),
                         List.of("DYNAMIC", "link with -static")),
                 Arguments.of("not an ELF file", (Supplier<byte[]>) () -> "#!/bin/sh\necho hi\n".repeat(8).getBytes(),
                         List.of("BAD_MAGIC")));
@@ -81,7 +83,8 @@ class SpawnRefusalTest {
     void unrunnableArgumentsAreRefusedTheSameWay() {
         SosFixture fx = new SosFixture(true);
         byte[] hello = TestElf.program("hello.elf");
-        assertRefusedTakingNothing(fx, hello, List.of(), List.of(), List.of("argv must hold at least the program's name"));
+        assertRefusedTakingNothing(fx, hello, List.of(), List.of(),
+                List.of("argv must hold at least the program's name"));
         assertRefusedTakingNothing(fx, hello, null, List.of(), List.of("argv must hold"));
         assertRefusedTakingNothing(fx, hello, List.of("hello"), null, List.of("needs argv, envp"));
         assertRefusedTakingNothing(fx, hello, List.of("hello"), Collections.nCopies(2000, "VARIABLE=" + "v".repeat(40)),
