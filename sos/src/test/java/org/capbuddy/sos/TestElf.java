@@ -35,7 +35,7 @@ public final class TestElf {
         loads.add(new Load(codeAddress, codeMemSize, ElfParser.PF_R | ElfParser.PF_X, code));
     }
 
-    /** An {@code ET_EXEC} whose first segment (R+X) loads the headers and then {@code code} at page address {@code at}. */
+    /** An {@code ET_EXEC} whose first segment (R+X) at page address {@code at} loads the headers, then {@code code}. */
     public static TestElf exec(long at, byte[] code) {
         return new TestElf(2, at, code, HEADER_AREA + code.length);
     }
@@ -132,7 +132,8 @@ public final class TestElf {
         try {
             return Files.readAllBytes(PROGRAMS.resolve(name));
         } catch (IOException e) {
-            throw new UncheckedIOException("the committed test program " + name + " (run from the module directory)", e);
+            String where = " (tests run in the module's directory)";
+            throw new UncheckedIOException("the committed test program " + name + where, e);
         }
     }
 

@@ -39,7 +39,8 @@ final class ImagePlacement {
         }
         List<Segment> segments = image.segments();
         if (segments.size() > MAX_SEGMENTS) {
-            return refuse("the program has " + segments.size() + " PT_LOAD segments; SOS loads at most " + MAX_SEGMENTS);
+            return refuse("the program has " + segments.size() + " PT_LOAD segments; SOS loads at most "
+                    + MAX_SEGMENTS);
         }
         List<Region> regions = new ArrayList<>(segments.size());
         long total = 0;
@@ -59,9 +60,9 @@ final class ImagePlacement {
                 Region before = regions.get(regions.size() - 1);
                 if (before.end() > r.base()) {
                     Segment b = segments.get(i - 1);
-                    return refuse("PT_LOAD segments " + (i - 1) + " at [" + hex(b.vaddr() + bias) + ", " + hex(b.end() + bias)
-                            + ") and " + i + " at [" + hex(start) + ", " + hex(end) + ") share the page " + hex(r.base())
-                            + "; SOS maps each page"
+                    return refuse("PT_LOAD segments " + (i - 1) + " at [" + hex(b.vaddr() + bias) + ", "
+                            + hex(b.end() + bias) + ") and " + i + " at [" + hex(start) + ", " + hex(end)
+                            + ") share the page " + hex(r.base()) + "; SOS maps each page"
                             + " with one frame and one set of rights, so each segment must start on a page of its own:"
                             + " link with a script that page-aligns the segments, as GNU ld's default one does with"
                             + " -z max-page-size=4096");

@@ -23,10 +23,10 @@ import org.capbuddy.sos.shadow.PageEntry;
  * a program, then given the program's bytes for that page through SOS's window), a copy of its
  * cap with the region's rights (a frame cap holds one mapping, and SOS's own cap already maps the
  * frame in SOS's window), the mapping with the region's rights and any page tables it needs, all
- * recorded in the shadow page table. Every step is undone if a later one fails or throws, down to the
- * window page tables the frame table made for the frame, so a failed mapping leaves everything
- * exactly as before. Unmapping only gives back: a throwable in the middle of it marks the machine
- * broken.
+ * recorded in the shadow page table. Every step is undone if a later one fails or throws, down
+ * to the window page tables the frame table made for the frame, so a failed mapping leaves
+ * everything exactly as before. Unmapping only gives back: a throwable in the middle of it marks
+ * the machine broken.
  */
 public final class ProcessPages {
     private final Vka vka;
