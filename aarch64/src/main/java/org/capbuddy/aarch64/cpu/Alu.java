@@ -15,7 +15,31 @@ final class Alu {
     static final int C = 0x2000_0000;
     static final int V = 0x1000_0000;
 
+    /**
+     * Whether condition {@code cond} holds for flags {@code nzcv} (bits 31:28): one bit of a
+     * precomputed 16 x 16 table, as conditional branches, selects and compares ask it constantly.
+     */
     static boolean holds(int cond, int nzcv) {
+        return (CONDITIONS[cond] & (1 << (nzcv >>> 28))) != 0;
+    }
+
+    /** For each condition, the set of the 16 NZCV values that satisfy it, as a bit mask. */
+    private static final int[] CONDITIONS = conditions();
+
+    private static int[] conditions() {
+        int[] table = new int[16];
+        for (int cond = 0; cond < 16; cond++) {
+            for (int flags = 0; flags < 16; flags++) {
+                if (evaluate(cond, flags << 28)) {
+                    table[cond] |= 1 << flags;
+                }
+            }
+        }
+        return table;
+    }
+
+    /** The Arm pseudocode's {@code ConditionHolds}, which the table is made from. */
+    private static boolean evaluate(int cond, int nzcv) {
         boolean result = switch (cond >>> 1) {
             case 0 -> (nzcv & Z) != 0;
             case 1 -> (nzcv & C) != 0;

@@ -102,6 +102,8 @@ public final class UserCpu {
     private long tlbMisses;
     private AccessFailure failure;
     private VSpace versionVSpace;
+    /** The VSpace root cap codeVersion last saw: caps are immutable, so the same object names the same VSpace. */
+    private Cap versionRootCap;
     private long versionEpoch = -1;
     private long versionCodeEpoch;
     private long codeVersion;
@@ -647,6 +649,13 @@ public final class UserCpu {
      * code epoch). The interpreter keeps decoded instructions while it stays the same.
      */
     public long codeVersion() {
+        // The common case, read at every taken branch: nothing changed since the last call.
+        Cap root = vspaceRoot.cap();
+        if (root == versionRootCap && versionVSpace != null && versionVSpace.translationEpoch() == versionEpoch
+                && memory.codeEpoch() == versionCodeEpoch) {
+            return codeVersion;
+        }
+        versionRootCap = root;
         VSpace vspace = currentVSpace();
         long epoch = vspace == null ? -1 : vspace.translationEpoch();
         long codeEpoch = memory.codeEpoch();
