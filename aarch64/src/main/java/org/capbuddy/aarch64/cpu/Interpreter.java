@@ -97,16 +97,12 @@ public final class Interpreter {
         final GuestMemory mem = memory;
         long pc = s.pc;
         long done = 0;
-        if (mem.codeVersion() != codeVersion) {
-            flushCode();
-        }
+        codeChanged();
         long pageBase = 1;
         Insn[] page = null;
         while (done < budget) {
             if ((pc & ~0xFFFL) != pageBase) {
-                if (mem.codeVersion() != codeVersion) {
-                    flushCode();
-                }
+                codeChanged();
                 pageBase = pc & ~0xFFFL;
                 page = code.page(pageBase);
             }
@@ -120,173 +116,170 @@ public final class Interpreter {
                 in = Decoder.decode(pc, word);
                 page[slot] = in;
             }
-            final boolean w = in.w();
-            switch (in.op()) {
+            final boolean w = in.w;
+            switch (in.op) {
                 case Op.ADD_IMM -> {
-                    long r = x[in.rn()] + in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] + in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ADDS_IMM -> {
-                    long a = x[in.rn()];
-                    s.nzcv = Alu.addFlags(a, in.imm(), w);
-                    long r = a + in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long a = x[in.rn];
+                    s.nzcv = Alu.addFlags(a, in.imm, w);
+                    long r = a + in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.SUBS_IMM -> {
-                    long a = x[in.rn()];
-                    s.nzcv = Alu.subFlags(a, in.imm(), w);
-                    long r = a - in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long a = x[in.rn];
+                    s.nzcv = Alu.subFlags(a, in.imm, w);
+                    long r = a - in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
-                case Op.MOV_CONST -> x[in.rd()] = in.imm();
+                case Op.MOV_CONST -> x[in.rd] = in.imm;
                 case Op.MOVK -> {
-                    long r = (x[in.rn()] & ~in.imm2()) | in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = (x[in.rn] & ~in.imm2) | in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
-                case Op.AND_IMM -> x[in.rd()] = x[in.rn()] & in.imm();
+                case Op.AND_IMM -> x[in.rd] = x[in.rn] & in.imm;
                 case Op.ORR_IMM -> {
-                    long r = x[in.rn()] | in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] | in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.EOR_IMM -> {
-                    long r = x[in.rn()] ^ in.imm();
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] ^ in.imm;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ANDS_IMM -> {
-                    long r = x[in.rn()] & in.imm();
+                    long r = x[in.rn] & in.imm;
                     s.nzcv = Alu.logicFlags(r, w);
-                    x[in.rd()] = r;
+                    x[in.rd] = r;
                 }
                 case Op.UBFM -> {
-                    long src = x[in.rn()];
-                    long rotated = w ? Integer.rotateRight((int) src, in.a()) & W_MASK : Long.rotateRight(src, in.a());
-                    x[in.rd()] = rotated & in.imm() & in.imm2();
+                    long src = x[in.rn];
+                    long rotated = w ? Integer.rotateRight((int) src, in.a) & W_MASK : Long.rotateRight(src, in.a);
+                    x[in.rd] = rotated & in.imm & in.imm2;
                 }
                 case Op.SBFM, Op.BFM, Op.EXTR -> bitfield(in, x);
                 case Op.MOV_REG -> {
-                    long r = x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ADD_REG -> {
-                    long r = x[in.rn()] + x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] + x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.SUB_REG -> {
-                    long r = x[in.rn()] - x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] - x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ADD_SREG -> {
-                    long r = x[in.rn()] + Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] + Alu.shift(x[in.rm], in.a, in.b, w);
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.SUB_SREG -> {
-                    long r = x[in.rn()] - Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.rn] - Alu.shift(x[in.rm], in.a, in.b, w);
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ADDS_SREG -> {
-                    long a = x[in.rn()];
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long a = x[in.rn];
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
                     s.nzcv = Alu.addFlags(a, b, w);
                     long r = a + b;
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.SUBS_SREG -> {
-                    long a = x[in.rn()];
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
+                    long a = x[in.rn];
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
                     s.nzcv = Alu.subFlags(a, b, w);
                     long r = a - b;
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ADD_EREG, Op.SUB_EREG, Op.ADDS_EREG, Op.SUBS_EREG -> extendedRegister(in, x);
                 case Op.AND_SREG -> {
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    long r = x[in.rn()] & (in.imm() != 0 ? ~b : b);
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
+                    long r = x[in.rn] & (in.imm != 0 ? ~b : b);
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ORR_SREG -> {
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    long r = x[in.rn()] | (in.imm() != 0 ? ~b : b);
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
+                    long r = x[in.rn] | (in.imm != 0 ? ~b : b);
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.EOR_SREG -> {
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    long r = x[in.rn()] ^ (in.imm() != 0 ? ~b : b);
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
+                    long r = x[in.rn] ^ (in.imm != 0 ? ~b : b);
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.ANDS_SREG -> {
-                    long b = Alu.shift(x[in.rm()], in.a(), in.b(), w);
-                    long r = x[in.rn()] & (in.imm() != 0 ? ~b : b);
+                    long b = Alu.shift(x[in.rm], in.a, in.b, w);
+                    long r = x[in.rn] & (in.imm != 0 ? ~b : b);
                     r = w ? r & W_MASK : r;
                     s.nzcv = Alu.logicFlags(r, w);
-                    x[in.rd()] = r;
+                    x[in.rd] = r;
                 }
                 case Op.ADC, Op.SBC, Op.ADCS, Op.SBCS -> withCarry(in, x);
                 case Op.CCMP -> {
-                    if (Alu.holds(in.a(), s.nzcv)) {
-                        long b = in.rm() < 0 ? in.imm() : x[in.rm()];
-                        s.nzcv = in.imm2() != 0 ? Alu.addFlags(x[in.rn()], b, w) : Alu.subFlags(x[in.rn()], b, w);
+                    if (Alu.holds(in.a, s.nzcv)) {
+                        long b = in.rm < 0 ? in.imm : x[in.rm];
+                        s.nzcv = in.imm2 != 0 ? Alu.addFlags(x[in.rn], b, w) : Alu.subFlags(x[in.rn], b, w);
                     } else {
-                        s.nzcv = in.b() << 28;
+                        s.nzcv = in.b << 28;
                     }
                 }
                 case Op.CSEL -> {
-                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = Alu.holds(in.a, s.nzcv) ? x[in.rn] : x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.CSINC -> {
-                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : x[in.rm()] + 1;
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = Alu.holds(in.a, s.nzcv) ? x[in.rn] : x[in.rm] + 1;
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.CSINV -> {
-                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : ~x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = Alu.holds(in.a, s.nzcv) ? x[in.rn] : ~x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.CSNEG -> {
-                    long r = Alu.holds(in.a(), s.nzcv) ? x[in.rn()] : -x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = Alu.holds(in.a, s.nzcv) ? x[in.rn] : -x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
-                case Op.DP1 -> x[in.rd()] = Alu.oneSource(in.a(), x[in.rn()], w);
+                case Op.DP1 -> x[in.rd] = Alu.oneSource(in.a, x[in.rn], w);
                 case Op.UDIV, Op.SDIV, Op.SHIFTV, Op.MADDL, Op.SMULH, Op.UMULH -> multiplyDivideShift(in, x);
                 case Op.MADD -> {
-                    long r = x[in.ra()] + x[in.rn()] * x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.ra] + x[in.rn] * x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.MSUB -> {
-                    long r = x[in.ra()] - x[in.rn()] * x[in.rm()];
-                    x[in.rd()] = w ? r & W_MASK : r;
+                    long r = x[in.ra] - x[in.rn] * x[in.rm];
+                    x[in.rd] = w ? r & W_MASK : r;
                 }
                 case Op.B -> {
-                    pc = in.imm();
+                    pc = in.imm;
                     done++;
-                    if (mem.codeVersion() != codeVersion) {
-                        flushCode();
+                    if (codeChanged()) {
                         pageBase = 1;
                     }
                     continue;
                 }
                 case Op.BL -> {
                     x[30] = pc + 4;
-                    pc = in.imm();
+                    pc = in.imm;
                     done++;
-                    if (mem.codeVersion() != codeVersion) {
-                        flushCode();
+                    if (codeChanged()) {
                         pageBase = 1;
                     }
                     continue;
                 }
                 case Op.BCOND, Op.CBZ, Op.CBNZ, Op.TBZ, Op.TBNZ -> {
-                    boolean taken = switch (in.op()) {
-                        case Op.BCOND -> Alu.holds(in.a(), s.nzcv);
-                        case Op.CBZ -> (w ? x[in.rn()] & W_MASK : x[in.rn()]) == 0;
-                        case Op.CBNZ -> (w ? x[in.rn()] & W_MASK : x[in.rn()]) != 0;
-                        case Op.TBZ -> (x[in.rn()] & (1L << in.a())) == 0;
-                        default -> (x[in.rn()] & (1L << in.a())) != 0;
+                    boolean taken = switch (in.op) {
+                        case Op.BCOND -> Alu.holds(in.a, s.nzcv);
+                        case Op.CBZ -> (w ? x[in.rn] & W_MASK : x[in.rn]) == 0;
+                        case Op.CBNZ -> (w ? x[in.rn] & W_MASK : x[in.rn]) != 0;
+                        case Op.TBZ -> (x[in.rn] & (1L << in.a)) == 0;
+                        default -> (x[in.rn] & (1L << in.a)) != 0;
                     };
                     done++;
                     if (taken) {
-                        pc = in.imm();
-                        if (mem.codeVersion() != codeVersion) {
-                            flushCode();
+                        pc = in.imm;
+                        if (codeChanged()) {
                             pageBase = 1;
                         }
                     } else {
@@ -295,124 +288,123 @@ public final class Interpreter {
                     continue;
                 }
                 case Op.BR, Op.BLR -> {
-                    long target = x[in.rn()];
+                    long target = x[in.rn];
                     if ((target & 3) != 0) {
-                        return stop(Exit.ALIGNMENT_FAULT, pc, done, target, in.word());
+                        return stop(Exit.ALIGNMENT_FAULT, pc, done, target, in.word);
                     }
-                    if (in.op() == Op.BLR) {
+                    if (in.op == Op.BLR) {
                         x[30] = pc + 4;
                     }
                     pc = target;
                     done++;
-                    if (mem.codeVersion() != codeVersion) {
-                        flushCode();
+                    if (codeChanged()) {
                         pageBase = 1;
                     }
                     continue;
                 }
                 case Op.LDR_IMM -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn()] + in.imm();
-                    long v = mem.load(address, in.a());
+                    long address = x[in.rn] + in.imm;
+                    long v = mem.load(address, in.a);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
-                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
                 }
                 case Op.STR_IMM -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn()] + in.imm();
-                    mem.store(address, in.a(), x[in.rd()]);
+                    long address = x[in.rn] + in.imm;
+                    mem.store(address, in.a, x[in.rd]);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
                 }
                 case Op.LDR_PRE, Op.LDR_POST -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn()];
-                    long updated = base + in.imm();
-                    long address = in.op() == Op.LDR_PRE ? updated : base;
-                    long v = mem.load(address, in.a());
+                    long base = x[in.rn];
+                    long updated = base + in.imm;
+                    long address = in.op == Op.LDR_PRE ? updated : base;
+                    long v = mem.load(address, in.a);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
-                    x[in.rn()] = updated;
-                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                    x[in.rn] = updated;
+                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
                 }
                 case Op.STR_PRE, Op.STR_POST -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn()];
-                    long updated = base + in.imm();
-                    long address = in.op() == Op.STR_PRE ? updated : base;
-                    mem.store(address, in.a(), x[in.rd()]);
+                    long base = x[in.rn];
+                    long updated = base + in.imm;
+                    long address = in.op == Op.STR_PRE ? updated : base;
+                    mem.store(address, in.a, x[in.rd]);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
-                    x[in.rn()] = updated;
+                    x[in.rn] = updated;
                 }
                 case Op.LDR_REG -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
-                    long v = mem.load(address, in.a());
+                    long address = x[in.rn] + Alu.extend(x[in.rm], (int) in.imm2, (int) in.imm);
+                    long v = mem.load(address, in.a);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
-                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
                 }
                 case Op.STR_REG -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn()] + Alu.extend(x[in.rm()], (int) in.imm2(), (int) in.imm());
-                    mem.store(address, in.a(), x[in.rd()]);
+                    long address = x[in.rn] + Alu.extend(x[in.rm], (int) in.imm2, (int) in.imm);
+                    mem.store(address, in.a, x[in.rd]);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
                 }
                 case Op.LDR_LIT -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long v = mem.load(in.imm(), in.a());
+                    long v = mem.load(in.imm, in.a);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, in.imm(), in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, in.imm, in.word);
                     }
-                    x[in.rd()] = Alu.extendLoad(v, in.a(), in.b());
+                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
                 }
                 case Op.LDP -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn()];
-                    long updated = base + in.imm();
-                    long address = in.imm2() == 2 ? base : updated;
-                    int size = in.a();
+                    long base = x[in.rn];
+                    long updated = base + in.imm;
+                    long address = in.imm2 == 2 ? base : updated;
+                    int size = in.a;
                     long first = mem.load(address, size);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
                     long second = mem.load(address + size, size);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word);
                     }
-                    if (in.imm2() != 0) {
-                        x[in.rn()] = updated;
+                    if (in.imm2 != 0) {
+                        x[in.rn] = updated;
                     }
-                    x[in.rd()] = Alu.extendLoad(first, size, in.b());
-                    x[in.ra()] = Alu.extendLoad(second, size, in.b());
+                    x[in.rd] = Alu.extendLoad(first, size, in.b);
+                    x[in.ra] = Alu.extendLoad(second, size, in.b);
                 }
                 case Op.STP -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn()];
-                    long updated = base + in.imm();
-                    long address = in.imm2() == 2 ? base : updated;
-                    int size = in.a();
-                    long first = x[in.rd()];
-                    long second = x[in.ra()];
+                    long base = x[in.rn];
+                    long updated = base + in.imm;
+                    long address = in.imm2 == 2 ? base : updated;
+                    int size = in.a;
+                    long first = x[in.rd];
+                    long second = x[in.ra];
                     mem.store(address, size, first);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
                     mem.store(address + size, size, second);
                     if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word());
+                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word);
                     }
-                    if (in.imm2() != 0) {
-                        x[in.rn()] = updated;
+                    if (in.imm2 != 0) {
+                        x[in.rn] = updated;
                     }
                 }
                 case Op.NOP, Op.PRFM -> {
@@ -422,17 +414,17 @@ public final class Interpreter {
                     s.pc = pc + 4;
                     s.instructions += done + 1;
                     exit = Exit.SVC;
-                    exitImmediate = in.imm();
-                    exitWord = in.word();
+                    exitImmediate = in.imm;
+                    exitWord = in.word;
                     exitAddress = pc;
                     return Exit.SVC;
                 }
                 case Op.BRK -> {
-                    exitImmediate = in.imm();
-                    return stop(Exit.BREAKPOINT, pc, done, pc, in.word());
+                    exitImmediate = in.imm;
+                    return stop(Exit.BREAKPOINT, pc, done, pc, in.word);
                 }
                 case Op.UNDEFINED -> {
-                    return stop(Exit.UNDEFINED, pc, done, pc, in.word());
+                    return stop(Exit.UNDEFINED, pc, done, pc, in.word);
                 }
                 case Op.SYNC_CODE -> {
                     flushCode();
@@ -442,7 +434,7 @@ public final class Interpreter {
                     s.pc = pc;
                     Exit trap = rare(in, x);
                     if (trap != null) {
-                        return stop(trap, pc, done, exitAddress, in.word());
+                        return stop(trap, pc, done, exitAddress, in.word);
                     }
                 }
             }
@@ -455,6 +447,15 @@ public final class Interpreter {
         return Exit.LIMIT;
     }
 
+    /** Drops the decoded code when memory says it may have changed; true when it did. */
+    private boolean codeChanged() {
+        if (memory.codeVersion() == codeVersion) {
+            return false;
+        }
+        flushCode();
+        return true;
+    }
+
     private Exit stop(Exit why, long pc, long done, long address, int word) {
         s.pc = pc;
         s.instructions += done;
@@ -465,89 +466,89 @@ public final class Interpreter {
     }
 
     private static void bitfield(Insn in, long[] x) {
-        boolean w = in.w();
-        long src = x[in.rn()];
-        if (in.op() == Op.EXTR) {
-            int lsb = in.a();
+        boolean w = in.w;
+        long src = x[in.rn];
+        if (in.op == Op.EXTR) {
+            int lsb = in.a;
             long hi = src;
-            long lo = x[in.rm()];
+            long lo = x[in.rm];
             if (w) {
                 long joined = ((hi & W_MASK) << 32) | (lo & W_MASK);
-                x[in.rd()] = (joined >>> lsb) & W_MASK;
+                x[in.rd] = (joined >>> lsb) & W_MASK;
             } else {
-                x[in.rd()] = lsb == 0 ? lo : (lo >>> lsb) | (hi << (64 - lsb));
+                x[in.rd] = lsb == 0 ? lo : (lo >>> lsb) | (hi << (64 - lsb));
             }
             return;
         }
-        long rotated = w ? Integer.rotateRight((int) src, in.a()) & W_MASK : Long.rotateRight(src, in.a());
-        long wmask = in.imm();
-        long tmask = in.imm2();
+        long rotated = w ? Integer.rotateRight((int) src, in.a) & W_MASK : Long.rotateRight(src, in.a);
+        long wmask = in.imm;
+        long tmask = in.imm2;
         long r;
-        if (in.op() == Op.SBFM) {
-            long top = ((src >>> in.b()) & 1) != 0 ? -1L : 0L;
+        if (in.op == Op.SBFM) {
+            long top = ((src >>> in.b) & 1) != 0 ? -1L : 0L;
             r = (top & ~tmask) | (rotated & wmask & tmask);
         } else {
-            long dst = x[in.rm()];
+            long dst = x[in.rm];
             long bottom = (dst & ~wmask) | (rotated & wmask);
             r = (dst & ~tmask) | (bottom & tmask);
         }
-        x[in.rd()] = w ? r & W_MASK : r;
+        x[in.rd] = w ? r & W_MASK : r;
     }
 
     private void extendedRegister(Insn in, long[] x) {
-        boolean w = in.w();
-        long a = x[in.rn()];
-        long b = Alu.extend(x[in.rm()], in.a(), in.b());
-        boolean sub = in.op() == Op.SUB_EREG || in.op() == Op.SUBS_EREG;
-        if (in.op() == Op.ADDS_EREG || in.op() == Op.SUBS_EREG) {
+        boolean w = in.w;
+        long a = x[in.rn];
+        long b = Alu.extend(x[in.rm], in.a, in.b);
+        boolean sub = in.op == Op.SUB_EREG || in.op == Op.SUBS_EREG;
+        if (in.op == Op.ADDS_EREG || in.op == Op.SUBS_EREG) {
             s.nzcv = sub ? Alu.subFlags(a, b, w) : Alu.addFlags(a, b, w);
         }
         long r = sub ? a - b : a + b;
-        x[in.rd()] = w ? r & W_MASK : r;
+        x[in.rd] = w ? r & W_MASK : r;
     }
 
     private void withCarry(Insn in, long[] x) {
-        boolean w = in.w();
-        long a = x[in.rn()];
-        long b = x[in.rm()];
-        if (in.op() == Op.SBC || in.op() == Op.SBCS) {
+        boolean w = in.w;
+        long a = x[in.rn];
+        long b = x[in.rm];
+        if (in.op == Op.SBC || in.op == Op.SBCS) {
             b = ~b;
         }
         int carry = (s.nzcv & Alu.C) != 0 ? 1 : 0;
-        if (in.op() == Op.ADCS || in.op() == Op.SBCS) {
+        if (in.op == Op.ADCS || in.op == Op.SBCS) {
             s.nzcv = Alu.addWithCarryFlags(a, b, carry, w);
         }
         long r = a + b + carry;
-        x[in.rd()] = w ? r & W_MASK : r;
+        x[in.rd] = w ? r & W_MASK : r;
     }
 
     private static void multiplyDivideShift(Insn in, long[] x) {
-        boolean w = in.w();
-        long a = x[in.rn()];
-        long b = x[in.rm()];
-        long r = switch (in.op()) {
+        boolean w = in.w;
+        long a = x[in.rn];
+        long b = x[in.rm];
+        long r = switch (in.op) {
             case Op.UDIV -> w ? ((int) b == 0 ? 0 : Integer.divideUnsigned((int) a, (int) b))
                     : (b == 0 ? 0 : Long.divideUnsigned(a, b));
             case Op.SDIV -> w ? ((int) b == 0 ? 0 : (int) a / (int) b) : (b == 0 ? 0 : a / b);
-            case Op.SHIFTV -> Alu.shift(a, in.a(), (int) (b & (w ? 31 : 63)), w);
+            case Op.SHIFTV -> Alu.shift(a, in.a, (int) (b & (w ? 31 : 63)), w);
             case Op.MADDL -> {
-                long product = in.a() == 1 ? (long) (int) a * (int) b : (a & W_MASK) * (b & W_MASK);
-                yield in.imm() != 0 ? x[in.ra()] - product : x[in.ra()] + product;
+                long product = in.a == 1 ? (long) (int) a * (int) b : (a & W_MASK) * (b & W_MASK);
+                yield in.imm != 0 ? x[in.ra] - product : x[in.ra] + product;
             }
             case Op.SMULH -> Math.multiplyHigh(a, b);
             default -> Alu.unsignedMultiplyHigh(a, b);
         };
-        x[in.rd()] = w ? r & W_MASK : r;
+        x[in.rd] = w ? r & W_MASK : r;
     }
 
     /** The instructions off the hot path; returns the trap to stop with (exitAddress set), or null. */
     private Exit rare(Insn in, long[] x) {
-        switch (in.op()) {
-            case Op.MRS -> x[in.rd()] = readSystemRegister(SystemRegister.ofOrdinal(in.a()));
-            case Op.MSR -> writeSystemRegister(SystemRegister.ofOrdinal(in.a()), x[in.rn()]);
+        switch (in.op) {
+            case Op.MRS -> x[in.rd] = readSystemRegister(SystemRegister.ofOrdinal(in.a));
+            case Op.MSR -> writeSystemRegister(SystemRegister.ofOrdinal(in.a), x[in.rn]);
             case Op.CLREX -> s.exclusiveAddress = -1;
             case Op.DC_ZVA -> {
-                long block = x[in.rn()] & -ZVA_BYTES;
+                long block = x[in.rn] & -ZVA_BYTES;
                 for (int i = 0; i < ZVA_BYTES; i += 8) {
                     memory.store(block + i, 8, 0);
                     if (memory.failed()) {
@@ -569,15 +570,15 @@ public final class Interpreter {
     }
 
     private Exit exclusive(Insn in, long[] x) {
-        long address = x[in.rn()];
-        int size = in.a();
-        boolean pair = in.op() == Op.LDXP || in.op() == Op.STXP;
+        long address = x[in.rn];
+        int size = in.a;
+        boolean pair = in.op == Op.LDXP || in.op == Op.STXP;
         int alignment = pair ? 2 * size : size;
         if ((address & (alignment - 1)) != 0) {
             exitAddress = address;
             return Exit.ALIGNMENT_FAULT;
         }
-        switch (in.op()) {
+        switch (in.op) {
             case Op.LDXR, Op.LDAR, Op.LDXP -> {
                 long first = memory.load(address, size);
                 if (memory.failed()) {
@@ -592,17 +593,17 @@ public final class Interpreter {
                         return Exit.DATA_ABORT;
                     }
                 }
-                if (in.op() != Op.LDAR) {
+                if (in.op != Op.LDAR) {
                     s.exclusiveAddress = address;
                     s.exclusiveSize = alignment;
                 }
-                x[in.rd()] = first;
+                x[in.rd] = first;
                 if (pair) {
-                    x[in.ra()] = second;
+                    x[in.ra] = second;
                 }
             }
             case Op.STLR -> {
-                memory.store(address, size, x[in.ra()]);
+                memory.store(address, size, x[in.ra]);
                 if (memory.failed()) {
                     exitAddress = address;
                     return Exit.DATA_ABORT;
@@ -611,13 +612,13 @@ public final class Interpreter {
             default -> {
                 boolean holds = s.exclusiveAddress == address && s.exclusiveSize == alignment;
                 if (holds) {
-                    memory.store(address, size, x[in.rm()]);
+                    memory.store(address, size, x[in.rm]);
                     if (memory.failed()) {
                         exitAddress = address;
                         return Exit.DATA_ABORT;
                     }
                     if (pair) {
-                        memory.store(address + size, size, x[in.ra()]);
+                        memory.store(address + size, size, x[in.ra]);
                         if (memory.failed()) {
                             exitAddress = address + size;
                             return Exit.DATA_ABORT;
@@ -625,7 +626,7 @@ public final class Interpreter {
                     }
                 }
                 s.exclusiveAddress = -1;
-                x[in.rd()] = holds ? 0 : 1;
+                x[in.rd] = holds ? 0 : 1;
             }
         }
         return null;

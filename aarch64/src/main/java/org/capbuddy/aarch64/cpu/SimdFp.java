@@ -30,7 +30,7 @@ final class SimdFp {
 
     /** Executes {@code in}; returns null, or the trap to stop with (see {@link #faultAddress()}). */
     Exit execute(Insn in) {
-        return switch (in.op()) {
+        return switch (in.op) {
             case Op.VLDR, Op.VSTR, Op.VLDR_LIT -> single(in);
             case Op.VLDP, Op.VSTP -> pair(in);
             case Op.SIMD -> {
@@ -45,25 +45,25 @@ final class SimdFp {
 
     private long address(Insn in) {
         long[] x = s.x;
-        return switch ((int) in.imm2()) {
-            case 0 -> x[in.rn()] + in.imm();
-            case 1 -> x[in.rn()] + in.imm();
-            case 2 -> x[in.rn()];
-            default -> x[in.rn()] + Alu.extend(x[in.rm()], in.b(), (int) in.imm());
+        return switch ((int) in.imm2) {
+            case 0 -> x[in.rn] + in.imm;
+            case 1 -> x[in.rn] + in.imm;
+            case 2 -> x[in.rn];
+            default -> x[in.rn] + Alu.extend(x[in.rm], in.b, (int) in.imm);
         };
     }
 
     private void writeBack(Insn in) {
-        if (in.imm2() == 1 || in.imm2() == 2) {
-            s.x[in.rn()] += in.imm();
+        if (in.imm2 == 1 || in.imm2 == 2) {
+            s.x[in.rn] += in.imm;
         }
     }
 
     private Exit single(Insn in) {
-        long address = in.op() == Op.VLDR_LIT ? in.imm() : address(in);
-        int size = in.a();
-        int t = in.rd();
-        if (in.op() == Op.VSTR) {
+        long address = in.op == Op.VLDR_LIT ? in.imm : address(in);
+        int size = in.a;
+        int t = in.rd;
+        if (in.op == Op.VSTR) {
             if (!store(address, size, s.v[2 * t], s.v[2 * t + 1])) {
                 return Exit.DATA_ABORT;
             }
@@ -74,7 +74,7 @@ final class SimdFp {
             s.v[2 * t] = result[0];
             s.v[2 * t + 1] = result[1];
         }
-        if (in.op() != Op.VLDR_LIT) {
+        if (in.op != Op.VLDR_LIT) {
             writeBack(in);
         }
         return null;
@@ -82,10 +82,10 @@ final class SimdFp {
 
     private Exit pair(Insn in) {
         long address = address(in);
-        int size = in.a();
-        int t = in.rd();
-        int t2 = in.ra();
-        if (in.op() == Op.VSTP) {
+        int size = in.a;
+        int t = in.rd;
+        int t2 = in.ra;
+        if (in.op == Op.VSTP) {
             if (!store(address, size, s.v[2 * t], s.v[2 * t + 1])
                     || !store(address + size, size, s.v[2 * t2], s.v[2 * t2 + 1])) {
                 return Exit.DATA_ABORT;
@@ -201,79 +201,79 @@ final class SimdFp {
 
     private void operate(Insn in) {
         long[] x = s.x;
-        int bytes = (int) in.imm();
-        boolean half = in.w();
-        int d = in.rd();
-        int n = in.rn();
-        int m = in.rm();
-        switch (in.a()) {
+        int bytes = (int) in.imm;
+        boolean half = in.w;
+        int d = in.rd;
+        int n = in.rn;
+        int m = in.rm;
+        switch (in.a) {
             case SimdOp.DUP_GEN, SimdOp.DUP_ELEM -> {
-                long value = in.a() == SimdOp.DUP_GEN ? x[n] & laneMask(bytes)
-                        : lane(vLow(n), vHigh(n), (int) in.imm2(), bytes);
+                long value = in.a == SimdOp.DUP_GEN ? x[n] & laneMask(bytes)
+                        : lane(vLow(n), vHigh(n), (int) in.imm2, bytes);
                 for (int i = 0; i < 16 / bytes; i++) {
                     setLane(i, bytes, value);
                 }
                 writeResult(d, half);
             }
-            case SimdOp.UMOV -> x[d] = lane(vLow(n), vHigh(n), (int) in.imm2(), bytes);
+            case SimdOp.UMOV -> x[d] = lane(vLow(n), vHigh(n), (int) in.imm2, bytes);
             case SimdOp.SMOV -> {
-                long value = signedLane(vLow(n), vHigh(n), (int) in.imm2(), bytes);
+                long value = signedLane(vLow(n), vHigh(n), (int) in.imm2, bytes);
                 x[d] = half ? value & W_MASK : value;
             }
             case SimdOp.INS_GEN, SimdOp.INS_ELEM -> {
                 result[0] = vLow(d);
                 result[1] = vHigh(d);
-                if (in.a() == SimdOp.INS_GEN) {
-                    setLane((int) in.imm2(), bytes, x[n]);
+                if (in.a == SimdOp.INS_GEN) {
+                    setLane((int) in.imm2, bytes, x[n]);
                 } else {
-                    setLane((int) (in.imm2() >>> 8), bytes, lane(vLow(n), vHigh(n), (int) (in.imm2() & 0xFF), bytes));
+                    setLane((int) (in.imm2 >>> 8), bytes, lane(vLow(n), vHigh(n), (int) (in.imm2 & 0xFF), bytes));
                 }
                 writeResult(d, false);
             }
             case SimdOp.MODIMM -> modifiedImmediate(in, d, half);
-            case SimdOp.LOGIC3 -> logic(in.b(), d, n, m, half);
-            case SimdOp.INT3 -> integerThreeSame(in.b(), bytes, d, n, m, half);
-            case SimdOp.MISC2 -> twoRegisterMisc(in.b(), bytes, d, n, half);
-            case SimdOp.ACROSS -> acrossLanes(in.b(), bytes, d, n, half);
-            case SimdOp.SHIFT_IMM -> shiftImmediate(in.b(), bytes, (int) in.imm2(), d, n, half);
+            case SimdOp.LOGIC3 -> logic(in.b, d, n, m, half);
+            case SimdOp.INT3 -> integerThreeSame(in.b, bytes, d, n, m, half);
+            case SimdOp.MISC2 -> twoRegisterMisc(in.b, bytes, d, n, half);
+            case SimdOp.ACROSS -> acrossLanes(in.b, bytes, d, n, half);
+            case SimdOp.SHIFT_IMM -> shiftImmediate(in.b, bytes, (int) in.imm2, d, n, half);
             case SimdOp.EXT -> extract(bytes, d, n, m, half);
-            case SimdOp.PERMUTE -> permute(in.b(), bytes, d, n, m, half);
-            case SimdOp.FMOV_GEN -> moveGeneral(in.b(), bytes, d, n);
+            case SimdOp.PERMUTE -> permute(in.b, bytes, d, n, m, half);
+            case SimdOp.FMOV_GEN -> moveGeneral(in.b, bytes, d, n);
             case SimdOp.FP1 -> {
-                int to = in.b() == 4 ? 4 : in.b() == 5 ? 8 : bytes;
-                writeScalar(d, fp.unary(in.b(), vLow(n) & laneMask(bytes), bytes) & laneMask(to));
+                int to = in.b == 4 ? 4 : in.b == 5 ? 8 : bytes;
+                writeScalar(d, fp.unary(in.b, vLow(n) & laneMask(bytes), bytes) & laneMask(to));
             }
             case SimdOp.FP2 -> writeScalar(d,
-                    fp.binary(in.b(), vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
-            case SimdOp.FP3 -> writeScalar(d, fp.fused(in.b(), vLow(in.ra()) & laneMask(bytes),
+                    fp.binary(in.b, vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
+            case SimdOp.FP3 -> writeScalar(d, fp.fused(in.b, vLow(in.ra) & laneMask(bytes),
                     vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes));
             case SimdOp.FCMP -> s.nzcv = fp.compare(vLow(n) & laneMask(bytes),
-                    m < 0 ? 0 : vLow(m) & laneMask(bytes), bytes, in.b() == 1);
-            case SimdOp.FCSEL -> writeScalar(d, (Alu.holds((int) in.imm2(), s.nzcv) ? vLow(n) : vLow(m)) & laneMask(bytes));
-            case SimdOp.FCCMP -> s.nzcv = Alu.holds((int) in.imm2(), s.nzcv)
-                    ? fp.compare(vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes, in.b() == 1)
-                    : in.ra() << 28;
-            case SimdOp.FMOV_IMM -> writeScalar(d, in.imm2());
+                    m < 0 ? 0 : vLow(m) & laneMask(bytes), bytes, in.b == 1);
+            case SimdOp.FCSEL -> writeScalar(d, (Alu.holds((int) in.imm2, s.nzcv) ? vLow(n) : vLow(m)) & laneMask(bytes));
+            case SimdOp.FCCMP -> s.nzcv = Alu.holds((int) in.imm2, s.nzcv)
+                    ? fp.compare(vLow(n) & laneMask(bytes), vLow(m) & laneMask(bytes), bytes, in.b == 1)
+                    : in.ra << 28;
+            case SimdOp.FMOV_IMM -> writeScalar(d, in.imm2);
             case SimdOp.CVT_I2F -> {
                 long source = x[n];
-                boolean unsigned = in.b() == 1;
+                boolean unsigned = in.b == 1;
                 if (half) {
                     source = unsigned ? source & W_MASK : (int) source;
                 }
                 writeScalar(d, fp.fromInteger(source, unsigned, bytes));
             }
-            case SimdOp.CVT_F2I -> x[d] = fp.toInteger(vLow(n) & laneMask(bytes), bytes, in.b() & 7,
-                    (in.b() & 8) != 0, half);
+            case SimdOp.CVT_F2I -> x[d] = fp.toInteger(vLow(n) & laneMask(bytes), bytes, in.b & 7,
+                    (in.b & 8) != 0, half);
             default -> throw new IllegalStateException("the decoder made an unknown SIMD operation: " + in);
         }
         s.fpsr |= fp.raised();
     }
 
     private void modifiedImmediate(Insn in, int d, boolean half) {
-        long pattern = in.imm();
+        long pattern = in.imm;
         long low = vLow(d);
         long high = vHigh(d);
-        switch (in.b()) {
+        switch (in.b) {
             case 0 -> {
                 low = pattern;
                 high = pattern;

@@ -5,19 +5,48 @@ package org.capbuddy.aarch64.decode;
  * already resolved to SP, the zero source or the discard sink (see {@code CpuState}) and PC
  * relative targets made absolute (so a decoded instruction belongs to its address).
  *
- * @param op the operation
- * @param rd destination register slot (Rt for loads and stores)
- * @param rn first source (the base for loads and stores)
- * @param rm second source
- * @param ra third source (Rt2 for pairs, the accumulator for multiply-add)
- * @param imm immediate, target or mask, per operation
- * @param imm2 second immediate or mask, per operation
- * @param a small operand (shift type, size, condition, ...), per operation
- * @param b small operand, per operation
- * @param w 32-bit form: sources read as W registers, the result zero-extended
- * @param word the encoding
+ * <p>A value class with public final fields rather than a record: the interpreter's run loop is
+ * one large method, larger than HotSpot's inlining budget, and reading a field costs nothing
+ * where an accessor left as a call would cost a call per operand.
  */
-public record Insn(int op, int rd, int rn, int rm, int ra, long imm, long imm2, int a, int b, boolean w, int word) {
+public final class Insn {
+    /** The operation. */
+    public final int op;
+    /** Destination register slot (Rt for loads and stores). */
+    public final int rd;
+    /** First source (the base for loads and stores). */
+    public final int rn;
+    /** Second source. */
+    public final int rm;
+    /** Third source (Rt2 for pairs, the accumulator for multiply-add). */
+    public final int ra;
+    /** Immediate, target or mask, per operation. */
+    public final long imm;
+    /** Second immediate or mask, per operation. */
+    public final long imm2;
+    /** Small operand (shift type, size, condition, ...), per operation. */
+    public final int a;
+    /** Small operand, per operation. */
+    public final int b;
+    /** 32-bit form: sources read as W registers, the result zero-extended. */
+    public final boolean w;
+    /** The encoding. */
+    public final int word;
+
+    public Insn(int op, int rd, int rn, int rm, int ra, long imm, long imm2, int a, int b, boolean w, int word) {
+        this.op = op;
+        this.rd = rd;
+        this.rn = rn;
+        this.rm = rm;
+        this.ra = ra;
+        this.imm = imm;
+        this.imm2 = imm2;
+        this.a = a;
+        this.b = b;
+        this.w = w;
+        this.word = word;
+    }
+
     /** The instruction every word decodes to when nothing implements it. */
     public static Insn undefined(int word) {
         return new Insn(Op.UNDEFINED, 0, 0, 0, 0, 0, 0, 0, 0, false, word);
@@ -26,6 +55,50 @@ public record Insn(int op, int rd, int rn, int rm, int ra, long imm, long imm2, 
     /** The same instruction with {@code ra} set. */
     public Insn withRa(int slot) {
         return new Insn(op, rd, rn, rm, slot, imm, imm2, a, b, w, word);
+    }
+
+    public int op() {
+        return op;
+    }
+
+    public int rd() {
+        return rd;
+    }
+
+    public int rn() {
+        return rn;
+    }
+
+    public int rm() {
+        return rm;
+    }
+
+    public int ra() {
+        return ra;
+    }
+
+    public long imm() {
+        return imm;
+    }
+
+    public long imm2() {
+        return imm2;
+    }
+
+    public int a() {
+        return a;
+    }
+
+    public int b() {
+        return b;
+    }
+
+    public boolean w() {
+        return w;
+    }
+
+    public int word() {
+        return word;
     }
 
     @Override
