@@ -98,7 +98,8 @@ final class Programs {
         Segment seg = image.segments().stream().filter(s -> s.contains(vaddr) && vaddr + 4 <= s.vaddr() + s.fileSize())
                 .findFirst().orElseThrow(() -> new AssertionError("no file bytes at 0x" + Long.toHexString(vaddr)));
         byte[] copy = file.clone();
-        ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt((int) (seg.fileOffset() + vaddr - seg.vaddr()), word);
+        int offset = (int) (seg.fileOffset() + vaddr - seg.vaddr());
+        ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt(offset, word);
         return copy;
     }
 }

@@ -88,7 +88,8 @@ class ProgramsBuildCheckTest {
         String cache = System.getenv("MUSL_CACHE");
         if (cache == null || cache.isEmpty()) {
             String xdg = System.getenv("XDG_CACHE_HOME");
-            Path base = xdg == null || xdg.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(xdg);
+            Path base = xdg == null || xdg.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache")
+                    : Path.of(xdg);
             cache = base.resolve("capbuddy-aarch64-musl").toString();
         }
         return Files.isRegularFile(Path.of(cache, "root", "usr", "lib", "aarch64-linux-musl", "musl-gcc.specs"));
