@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Iterator;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -21,13 +23,41 @@ class DemoCommandTest {
         String[] r = run("demo", "--json", "--ram", "256M", "--allocator", allocator);
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         JsonNode json = new ObjectMapper().readTree(r[1]);
+        assertThat(json.at("/machine/allocator").asText()).isEqualTo(allocator);
         assertThat(json.at("/ptTest/passed").asBoolean()).isTrue();
+        assertThat(json.at("/ptTest/failure").isNull()).isTrue();
         assertThat(json.at("/ptTest/stackAddress").asLong()).isGreaterThan(0x80_0000_0000L);
-        assertThat(json.at("/faults/handled").asLong()).isGreaterThanOrEqualTo(2 * 9 * 28);
-        for (String what : new String[] {"frames", "slots", "untypedBytes", "mspaceBytes"}) {
-            assertThat(json.at("/teardown/leaked/" + what).asLong()).as(what).isZero();
+        assertThat(json.at("/ptTest/heapAddresses")).as("pt_test's 9 blocks, one mmap each").hasSize(9);
+        // The real program: the seed's pt_test compiled unmodified against musl, on the interpreter.
+        assertThat(json.at("/program/elf").asText()).startsWith("pt_test.elf");
+        assertThat(json.at("/program/instructions").asLong()).isPositive();
+        JsonNode calls = json.at("/program/systemCalls");
+        assertThat(new ObjectMapper().convertValue(calls, Map.class)).isEqualTo(Map.of("set_tid_address", 1, "brk", 2,
+                "mmap", 10, "munmap", 9, "ioctl", 1, "writev", 1, "exit_group", 1));
+        long total = 0;
+        for (JsonNode n : calls) {
+            total += n.asLong();
         }
+        assertThat(total).as("system calls").isEqualTo(25);
+        assertThat(json.at("/faults/handled").asLong()).isEqualTo(524);
+        assertThat(json.at("/faults/kills").asLong()).isZero();
+        JsonNode leaked = json.at("/teardown/leaked");
+        assertThat(leaked.size()).isEqualTo(8);
+        for (Iterator<Map.Entry<String, JsonNode>> it = leaked.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            assertThat(e.getValue().asLong()).as("leaked %s", e.getKey()).isZero();
+        }
+        assertThat(json.at("/teardown/invariants").asText()).startsWith("invariants hold");
         assertThat(json.at("/kernel/invocations").asLong()).isPositive();
+    }
+
+    @Test
+    void demoTextShowsThePassAndTheProgramsOwnLine() {
+        String[] r = run("demo", "--ram", "256M");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("pt_test: PASSED\n", "(above 0x8000000000: yes)", "system calls: 25 (",
+                "Faults handled: 524 (processes killed: 0)",
+                "Console:\npt_test: stack and heap page-table test passed\n");
     }
 
     @Test

@@ -70,7 +70,7 @@ public final class SosFixture {
      * The balance around one operation: SOS's frame-window tables counted as they stand, so that a
      * table an operation left behind shows (see {@link SosMachine#balance()}).
      */
-    Balance strictBalance() {
+    public Balance strictBalance() {
         return settled(machine.balance());
     }
 

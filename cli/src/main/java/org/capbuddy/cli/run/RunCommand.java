@@ -108,6 +108,10 @@ public final class RunCommand implements Callable<Integer> {
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
         Balance leaked = machine.settledBalance().diff(before);
         var invariants = machine.kernel().checkInvariants();
+        if (result.outcome() == ProgramOutcome.REFUSED && leaked.isZero() && invariants.ok()) {
+            // Nothing ran: say why on stderr, as for a file that cannot be read, with no report.
+            return fail(program + ": " + result.detail());
+        }
         Map<String, Long> byLabel = new LinkedHashMap<>();
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(

@@ -1,0 +1,205 @@
+package org.capbuddy.cli.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.capbuddy.cli.CliRun;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code capbuddy run} end to end on the committed programs (programs/bin, from the module's
+ * directory): console and report, JSON, the exit status for each outcome (the program's own, 139
+ * killed, 124 instruction limit, 1 unreadable or refused, 2 bad options), arguments reaching argv,
+ * and both allocators.
+ */
+class RunCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String program(String name) {
+        return Path.of("..", "programs", "bin", name + ".elf").toString();
+    }
+
+    private static CliRun run(String... args) {
+        List<String> all = new ArrayList<>();
+        all.add("run");
+        all.addAll(List.of(args));
+        return CliRun.of(all.toArray(String[]::new));
+    }
+
+    private static JsonNode json(CliRun r) throws Exception {
+        return JSON.readTree(r.out());
+    }
+
+    private static void assertNothingLeaked(JsonNode report) {
+        JsonNode leaked = report.at("/teardown/leaked");
+        assertThat(leaked.size()).as("leak figures").isEqualTo(8);
+        for (Iterator<Map.Entry<String, JsonNode>> it = leaked.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            assertThat(e.getValue().asLong()).as("leaked %s", e.getKey()).isZero();
+        }
+        assertThat(report.at("/teardown/invariants").asText()).startsWith("invariants hold");
+    }
+
+    @Test
+    void helloPrintsItsConsoleAndExitsWithItsStatus() {
+        CliRun r = run(program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("Program: " + program("hello") + "\n", "---- console\nhello, world\n----\n",
+                "Exited with status 0.", "System calls: 4\n",
+                "After teardown: leaked frames 0, slots 0, untyped bytes 0, mspace bytes 0, window tables 0,"
+                        + " processes 0, ASIDs 0; invariants hold");
+    }
+
+    @Test
+    void jsonReportsTheOutcomeSystemCallsAndATeardownThatLeftNothing() throws Exception {
+        CliRun r = run("--json", program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode report = json(r);
+        assertThat(report.at("/outcome").asText()).isEqualTo("exited");
+        assertThat(report.at("/exitCode").isIntegralNumber()).isTrue();
+        assertThat(report.at("/exitCode").asLong()).isZero();
+        assertThat(report.at("/kill").isNull()).isTrue();
+        assertThat(report.at("/console").asText()).isEqualTo("hello, world\n");
+        assertThat(report.at("/argv")).hasSize(1);
+        assertThat(report.at("/argv/0").asText()).isEqualTo(program("hello"));
+        assertThat(JSON.convertValue(report.at("/systemCalls"), Map.class)).isEqualTo(
+                Map.of("set_tid_address", 1, "ioctl", 1, "writev", 1, "exit_group", 1));
+        assertThat(report.at("/unknownSystemCalls").size()).isZero();
+        assertThat(report.at("/instructions").asLong()).isPositive();
+        assertThat(report.at("/faultsHandled").asLong()).isEqualTo(5);
+        assertThat(report.at("/machine/allocator").asText()).isEqualTo("capbuddy");
+        assertNothingLeaked(report);
+    }
+
+    @Test
+    void aKilledProgramExits139WithTheKillingPcAndReport() throws Exception {
+        CliRun r = run(program("write_code"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        assertThat(r.out()).contains("write_code: storing into main's own code\n",
+                "Killed at pc 0x400194: write at 0x400160 (CODE): the mapping's rights refuse a write\n");
+        assertThat(r.out()).doesNotContain("Exited with status");
+
+        CliRun j = run("--json", program("stack_overflow"));
+        assertThat(j.exitCode()).as(j.err()).isEqualTo(139);
+        JsonNode report = json(j);
+        assertThat(report.at("/outcome").asText()).isEqualTo("killed");
+        assertThat(report.at("/exitCode").isNull()).isTrue();
+        assertThat(report.at("/kill/access").asText()).isEqualTo("write");
+        assertThat(report.at("/kill/region").isNull()).isTrue();
+        assertThat(report.at("/kill/reason").asText()).isEqualTo("stack overflow into the guard page");
+        assertThat(report.at("/kill/pc").asText()).isEqualTo("0x4002e4");
+        assertThat(Long.decode(report.at("/kill/address").asText()) & -4096L).as("the guard page")
+                .isEqualTo(0x8f_ff7f_f000L);
+        assertNothingLeaked(report);
+    }
+
+    @Test
+    void theInstructionLimitStopsTheProgramWithStatus124() {
+        CliRun r = run("--max-instructions", "1000", program("loop_k1"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(124);
+        assertThat(r.out()).contains("Stopped (instruction limit)", "Instructions: 1,000;")
+                .doesNotContain("---- console");
+    }
+
+    @Test
+    void argumentsAfterTheProgramReachItsArgv() throws Exception {
+        CliRun r = run(program("loop_k1"), "1000");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Program: " + program("loop_k1") + " 1000\n",
+                "loop_k1: 1000 iterations, checksum 6cb43886\n");
+
+        CliRun j = run("--json", program("exec_data"), "heap");
+        assertThat(j.exitCode()).isEqualTo(139);
+        JsonNode report = json(j);
+        assertThat(report.at("/argv/1").asText()).isEqualTo("heap");
+        assertThat(report.at("/console").asText()).startsWith("exec_data: jumping into heap\n");
+        assertThat(report.at("/kill/region").asText()).isEqualTo("HEAP");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"allocman", "capbuddy"})
+    void ptTestPassesOnEitherAllocator(String allocator) throws Exception {
+        CliRun r = run("--json", "--allocator", allocator, program("pt_test"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode report = json(r);
+        assertThat(report.at("/machine/allocator").asText()).isEqualTo(allocator);
+        assertThat(report.at("/console").asText()).isEqualTo("pt_test: stack and heap page-table test passed\n");
+        assertThat(report.at("/faultsHandled").asLong()).isEqualTo(524);
+        long calls = 0;
+        for (JsonNode n : report.at("/systemCalls")) {
+            calls += n.asLong();
+        }
+        assertThat(calls).isEqualTo(25);
+        assertNothingLeaked(report);
+    }
+
+    @Test
+    void aMissingFileExits1WithAMessageOnStderrOnly() {
+        CliRun r = run(program("no_such_program"));
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("capbuddy run: program " + program("no_such_program")
+                + " is not a readable file" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+
+        CliRun stdin = run("--stdin", "no-such-input", program("hello"));
+        assertThat(stdin.exitCode()).isEqualTo(1);
+        assertThat(stdin.err()).contains("--stdin file no-such-input is not a readable file");
+        assertThat(stdin.out()).isEmpty();
+    }
+
+    @Test
+    void aFileThatIsNotAnElfProgramExits1WithAMessageOnStderrOnly() {
+        String readme = Path.of("..", "programs", "README.md").toString();
+        CliRun r = run(readme);
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("capbuddy run: " + readme + ": ").contains("refused", "ELF magic");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.out()).isEmpty();
+
+        CliRun j = run("--json", readme);
+        assertThat(j.exitCode()).isEqualTo(1);
+        assertThat(j.err()).contains("ELF magic");
+        assertThat(j.out()).isEmpty();
+    }
+
+    @Test
+    void badOptionsExit2WithTheirMessage() {
+        CliRun ram = run("--ram", "1K", program("hello"));
+        assertThat(ram.exitCode()).isEqualTo(2);
+        assertThat(ram.err()).contains("--ram must be a multiple of 4 KiB from 64 MiB");
+        assertThat(ram.out()).isEmpty();
+
+        CliRun env = run("--env", "X", program("hello"));
+        assertThat(env.exitCode()).isEqualTo(2);
+        assertThat(env.err()).contains("--env takes NAME=VALUE, got 'X'");
+        assertThat(env.out()).isEmpty();
+
+        CliRun limit = run("--max-instructions", "0", program("hello"));
+        assertThat(limit.exitCode()).isEqualTo(2);
+        assertThat(limit.err()).contains("--max-instructions must be positive");
+
+        CliRun allocator = run("--allocator", "slab", program("hello"));
+        assertThat(allocator.exitCode()).isEqualTo(2);
+        assertThat(allocator.err()).contains("--allocator must be capbuddy or allocman");
+
+        assertThat(run().exitCode()).as("no program").isEqualTo(2);
+    }
+
+    @Test
+    void environmentAndStandardInputAreAcceptedByAProgramThatIgnoresThem() {
+        // No committed program reads standard input or its environment: they must simply run as before.
+        String readme = Path.of("..", "programs", "README.md").toString();
+        CliRun r = run("--env", "HOME=/", "--env", "TERM=dumb", "--stdin", readme, "--seed", "7", program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("---- console\nhello, world\n----\n", "Exited with status 0.");
+    }
+}
