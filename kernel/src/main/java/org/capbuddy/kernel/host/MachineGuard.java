@@ -26,6 +26,8 @@ public final class MachineGuard {
     private String brokenBecause;
     private Throwable brokenCause;
     private int stackHeadroomFrames = StackHeadroom.DEFAULT_FRAMES;
+    /** Made now, while there is stack: thrown where there may be none left. */
+    private final StackOverflowError tooDeep = StackHeadroom.refusal();
 
     /** Fails when the calling thread does not own the machine or the machine is broken. */
     public void check() {
@@ -73,7 +75,7 @@ public final class MachineGuard {
      * room for a fault handler's or a system call's work (see {@link StackHeadroom}).
      */
     public void requireStackHeadroom() {
-        StackHeadroom.require(stackHeadroomFrames);
+        StackHeadroom.require(stackHeadroomFrames, tooDeep);
     }
 
     /** The probe frames {@link #requireStackHeadroom()} requires. */

@@ -28,10 +28,12 @@ public final class StackHeadroom {
     }
 
     /**
-     * Throws a {@link StackOverflowError} now, before anything changes, unless {@code frames}
-     * probe frames fit on the stack.
+     * Throws {@code refusal} now, before anything changes, unless {@code frames} probe frames fit
+     * on the stack. The refusal is made beforehand ({@link #refusal()}): where the stack has just
+     * overflowed even an exception's constructor may not fit, and throwing a ready one needs no
+     * stack at all.
      */
-    public static void require(int frames) {
+    public static void require(int frames, StackOverflowError refusal) {
         if (frames <= 0) {
             return;
         }
@@ -41,23 +43,26 @@ public final class StackHeadroom {
                 Thread.onSpinWait();
             }
         } catch (StackOverflowError e) {
-            throw new TooDeep(e);
+            throw refusal;
         }
     }
 
+    /** A refusal for {@link #require}, to be made once, while there is stack to make it. */
+    public static StackOverflowError refusal() {
+        return new TooDeep();
+    }
+
     /**
-     * The refusal {@link #require} raises. It is made where the stack has just overflowed, so it
-     * takes no stack trace of its own (the native stack walk needs more stack than is left; the
-     * overflow it wraps, its cause, has the trace): a handful of constructor frames, which the
-     * probe's unwound frames leave room for.
+     * The refusal {@link #require} raises: thrown where the stack has just overflowed, so it
+     * carries no stack trace (a native stack walk needs more stack than is left) and no state that
+     * changes, and one instance serves every refusal of a machine.
      */
     static final class TooDeep extends StackOverflowError {
         private static final long serialVersionUID = 1L;
 
-        TooDeep(StackOverflowError cause) {
+        TooDeep() {
             super("the Java stack is too deep to run a fault handler or system call safely; "
                     + "the user program's own recursion used it up");
-            initCause(cause);
         }
 
         @Override
