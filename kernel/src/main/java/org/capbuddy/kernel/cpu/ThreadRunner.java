@@ -202,7 +202,7 @@ public final class ThreadRunner {
 
         @Override
         public boolean failed() {
-            return cpu.failure() != null;
+            return cpu.failed();
         }
 
         @Override

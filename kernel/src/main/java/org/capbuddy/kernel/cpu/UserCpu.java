@@ -132,6 +132,15 @@ public final class UserCpu {
         thread.setPc(pc);
     }
 
+    /**
+     * Whether the most recent access was stopped ({@code failure() != null}). A boolean, for the
+     * interpreter's hot path: a method returning {@link AccessFailure} is not inlined by the JIT
+     * while that class has not been loaded, which it is not until some access fails.
+     */
+    public boolean failed() {
+        return failure != null;
+    }
+
     /** What stopped the most recent access made through this object, or null when it happened in full. */
     public AccessFailure failure() {
         return failure;
