@@ -302,109 +302,30 @@ public final class Interpreter {
                     }
                     continue;
                 }
-                case Op.LDR_IMM -> {
+                case Op.LDR_IMM, Op.LDR_PRE, Op.LDR_POST, Op.LDR_REG, Op.LDR_LIT -> {
                     s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn] + in.imm;
+                    long address = address(in, x);
                     long v = mem.load(address, in.a);
                     if (mem.failed()) {
                         return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
+                    writeBack(in, x);
                     x[in.rd] = Alu.extendLoad(v, in.a, in.b);
                 }
-                case Op.STR_IMM -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn] + in.imm;
+                case Op.STR_IMM, Op.STR_PRE, Op.STR_POST, Op.STR_REG -> {
+                    s.pc = pc;
+                    long address = address(in, x);
                     mem.store(address, in.a, x[in.rd]);
                     if (mem.failed()) {
                         return stop(Exit.DATA_ABORT, pc, done, address, in.word);
                     }
+                    writeBack(in, x);
                 }
-                case Op.LDR_PRE, Op.LDR_POST -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn];
-                    long updated = base + in.imm;
-                    long address = in.op == Op.LDR_PRE ? updated : base;
-                    long v = mem.load(address, in.a);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                    x[in.rn] = updated;
-                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
-                }
-                case Op.STR_PRE, Op.STR_POST -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn];
-                    long updated = base + in.imm;
-                    long address = in.op == Op.STR_PRE ? updated : base;
-                    mem.store(address, in.a, x[in.rd]);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                    x[in.rn] = updated;
-                }
-                case Op.LDR_REG -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn] + Alu.extend(x[in.rm], (int) in.imm2, (int) in.imm);
-                    long v = mem.load(address, in.a);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
-                }
-                case Op.STR_REG -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long address = x[in.rn] + Alu.extend(x[in.rm], (int) in.imm2, (int) in.imm);
-                    mem.store(address, in.a, x[in.rd]);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                }
-                case Op.LDR_LIT -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long v = mem.load(in.imm, in.a);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, in.imm, in.word);
-                    }
-                    x[in.rd] = Alu.extendLoad(v, in.a, in.b);
-                }
-                case Op.LDP -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn];
-                    long updated = base + in.imm;
-                    long address = in.imm2 == 2 ? base : updated;
-                    int size = in.a;
-                    long first = mem.load(address, size);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                    long second = mem.load(address + size, size);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word);
-                    }
-                    if (in.imm2 != 0) {
-                        x[in.rn] = updated;
-                    }
-                    x[in.rd] = Alu.extendLoad(first, size, in.b);
-                    x[in.ra] = Alu.extendLoad(second, size, in.b);
-                }
-                case Op.STP -> {
-                    s.pc = pc; // the fault IP of a memory access
-                    long base = x[in.rn];
-                    long updated = base + in.imm;
-                    long address = in.imm2 == 2 ? base : updated;
-                    int size = in.a;
-                    long first = x[in.rd];
-                    long second = x[in.ra];
-                    mem.store(address, size, first);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address, in.word);
-                    }
-                    mem.store(address + size, size, second);
-                    if (mem.failed()) {
-                        return stop(Exit.DATA_ABORT, pc, done, address + size, in.word);
-                    }
-                    if (in.imm2 != 0) {
-                        x[in.rn] = updated;
+                case Op.LDP, Op.STP -> {
+                    s.pc = pc;
+                    Exit trap = pair(in, x);
+                    if (trap != null) {
+                        return stop(trap, pc, done, exitAddress, in.word);
                     }
                 }
                 case Op.NOP, Op.PRFM -> {
@@ -463,6 +384,75 @@ public final class Interpreter {
         exitAddress = address;
         exitWord = word;
         return why;
+    }
+
+    /*
+     * Loads and stores share one load site and one store site in the run loop, and pairs go to a
+     * method of their own: every access site inlines the whole MMU fast path, and a dozen of them
+     * used up the JIT's inlining budget for the loop, leaving the small helpers (conditions,
+     * shifts) as calls.
+     */
+
+    /** The address of a single-register load or store, by its addressing form. */
+    private static long address(Insn in, long[] x) {
+        return switch (in.op) {
+            case Op.LDR_IMM, Op.STR_IMM, Op.LDR_PRE, Op.STR_PRE -> x[in.rn] + in.imm;
+            case Op.LDR_POST, Op.STR_POST -> x[in.rn];
+            case Op.LDR_REG, Op.STR_REG -> x[in.rn] + Alu.extend(x[in.rm], (int) in.imm2, (int) in.imm);
+            default -> in.imm; // LDR_LIT: resolved when decoded
+        };
+    }
+
+    /** Pre- and post-index forms update the base after the access; a loaded Rt written after it wins. */
+    private static void writeBack(Insn in, long[] x) {
+        int op = in.op;
+        if (op == Op.LDR_PRE || op == Op.LDR_POST || op == Op.STR_PRE || op == Op.STR_POST) {
+            x[in.rn] += in.imm;
+        }
+    }
+
+    /** LDP and STP (imm2: 0 offset, 1 pre-index, 2 post-index); a trap sets exitAddress. */
+    private Exit pair(Insn in, long[] x) {
+        GuestMemory mem = memory;
+        long base = x[in.rn];
+        long updated = base + in.imm;
+        long address = in.imm2 == 2 ? base : updated;
+        int size = in.a;
+        if (in.op == Op.STP) {
+            long first = x[in.rd];
+            long second = x[in.ra];
+            mem.store(address, size, first);
+            if (mem.failed()) {
+                exitAddress = address;
+                return Exit.DATA_ABORT;
+            }
+            mem.store(address + size, size, second);
+            if (mem.failed()) {
+                exitAddress = address + size;
+                return Exit.DATA_ABORT;
+            }
+        } else {
+            long first = mem.load(address, size);
+            if (mem.failed()) {
+                exitAddress = address;
+                return Exit.DATA_ABORT;
+            }
+            long second = mem.load(address + size, size);
+            if (mem.failed()) {
+                exitAddress = address + size;
+                return Exit.DATA_ABORT;
+            }
+            if (in.imm2 != 0) {
+                x[in.rn] = updated;
+            }
+            x[in.rd] = Alu.extendLoad(first, size, in.b);
+            x[in.ra] = Alu.extendLoad(second, size, in.b);
+            return null;
+        }
+        if (in.imm2 != 0) {
+            x[in.rn] = updated;
+        }
+        return null;
     }
 
     private static void bitfield(Insn in, long[] x) {
