@@ -44,7 +44,7 @@ fi
 
 # Programs built against musl (NAME = src/NAME.c); pt_test_qemu and
 # pt_test_freestanding are handled separately below.
-MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code exec_data bad_write loop_k0 loop_k1"
+MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code exec_data bad_write loop_k0 loop_k1 echo_stdin"
 
 # ---------------------------------------------------------------- musl (arm64)
 MUSL_CACHE=${MUSL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/capbuddy-aarch64-musl}

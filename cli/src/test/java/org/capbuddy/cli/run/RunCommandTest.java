@@ -195,8 +195,16 @@ class RunCommandTest {
     }
 
     @Test
+    void standardInputComesFromTheStdinFile(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path input = java.nio.file.Files.writeString(dir.resolve("in.txt"), "hello\n");
+        CliRun r = run("--stdin", input.toString(), program("echo_stdin"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("---- console\nHELLO\necho_stdin: 6 bytes in 2 reads\n----\n", "read               2");
+    }
+
+    @Test
     void environmentAndStandardInputAreAcceptedByAProgramThatIgnoresThem() {
-        // No committed program reads standard input or its environment: they must simply run as before.
+        // hello reads neither its standard input nor its environment: they must simply run as before.
         String readme = Path.of("..", "programs", "README.md").toString();
         CliRun r = run("--env", "HOME=/", "--env", "TERM=dumb", "--stdin", readme, "--seed", "7", program("hello"));
         assertThat(r.exitCode()).as(r.err()).isZero();

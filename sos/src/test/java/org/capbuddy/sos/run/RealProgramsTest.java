@@ -136,6 +136,26 @@ class RealProgramsTest {
 
     @ParameterizedTest(name = "pool={0}")
     @ValueSource(booleans = {true, false})
+    void aProgramReadsItsStandardInputToTheEnd(boolean usePool) {
+        SosFixture fx = new SosFixture(usePool);
+        var settled = fx.balance();
+        byte[] input = "hello, world: more than one read\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(Programs.elf("echo_stdin"),
+                List.of("echo_stdin"), List.of(), input, 1, 10_000_000));
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.exitCode()).isZero();
+        // 33 bytes in reads of at most 7: four full reads, one of 5, and the read that returns 0.
+        assertThat(r.console()).isEqualTo("HELLO, WORLD: MORE THAN ONE READ\necho_stdin: 33 bytes in 6 reads\n");
+        // writev: five echoes, and musl's stdout flush of the final printf.
+        assertThat(r.systemCalls()).containsEntry("read", 6L).containsEntry("writev", 6L);
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    @ParameterizedTest(name = "pool={0}")
+    @ValueSource(booleans = {true, false})
     void aProgramStoppedAtTheInstructionLimitIsTornDownLeavingNothing(boolean usePool) {
         SosFixture fx = new SosFixture(usePool);
         var settled = fx.balance();
