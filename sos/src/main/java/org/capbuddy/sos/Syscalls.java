@@ -119,19 +119,10 @@ public final class Syscalls {
             // Nothing to copy, so nothing to check: as on Linux, whatever the buffer.
             return SysResult.ok(0);
         }
-        // Checked first so that buffer + length cannot overflow: a buffer wrapping past 2^63
-        // skipped the region check, and the copy's fault killed the process.
-        if (buffer < 0 || buffer > Layout.USER_TOP - length) {
-            return SysResult.fail(Errno.EFAULT, "bad buffer: [0x" + Long.toHexString(buffer) + ", +" + length
-                    + ") is not inside user space");
-        }
-        for (long page = Layout.pageDown(buffer); page < buffer + length; page += Layout.PAGE) {
-            Region region = process.addressSpace().find(page);
-            if (region == null || !region.read()) {
-                // EFAULT: a bad buffer is the caller's error, not a reason to kill it.
-                return SysResult.fail(Errno.EFAULT, "bad buffer: 0x" + Long.toHexString(page)
-                        + " is not readable memory of the process");
-            }
+        // EFAULT: a bad buffer is the caller's error, not a reason to kill it.
+        SysResult bad = checkUserBuffer(buffer, length, false);
+        if (bad != null) {
+            return bad;
         }
         byte[] bytes = new byte[length];
         if (process.cpu().copyIn(buffer, bytes, 0, length) != length) {
@@ -234,6 +225,8 @@ public final class Syscalls {
         if (length == 0) {
             return null;
         }
+        // Checked first so that buffer + length cannot overflow: a buffer wrapping past 2^63 would
+        // skip the region check, and the copy's fault would kill the process.
         if (buffer < 0 || length < 0 || buffer > Layout.USER_TOP - length) {
             return SysResult.fail(Errno.EFAULT, "bad buffer: [0x" + Long.toHexString(buffer) + ", +" + length
                     + ") is not inside user space");
