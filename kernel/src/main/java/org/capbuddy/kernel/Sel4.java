@@ -250,7 +250,8 @@ public final class Sel4 {
      * the 36 of a {@code seL4_UserContext} are not sent, as the C struct has no room for them.
      */
     public InvocationResult tcbWriteRegisters(long tcb, boolean resume, long... registers) {
-        int count = Math.min(registers.length, UserContextLayout.REGISTERS);
+        // No array is no registers: a write of none, which seL4 accepts.
+        int count = registers == null ? 0 : Math.min(registers.length, UserContextLayout.REGISTERS);
         IpcBuffer m = message(InvocationLabel.TCB_WRITE_REGISTERS).add(resume ? 1 : 0).add(count);
         for (int i = 0; i < count; i++) {
             m.add(registers[i]);

@@ -206,6 +206,8 @@ class ThreadRunnerTest {
 
         assertThat(fx.sel4.tcbReadRegisters(t.tcb, false, 0).error()).isEqualTo(Sel4Error.RANGE_ERROR);
         assertThat(fx.sel4.tcbReadRegisters(t.tcb, false, 37).error()).isEqualTo(Sel4Error.RANGE_ERROR);
+        ok(fx.sel4.tcbWriteRegisters(t.tcb, false, (long[]) null));
+        assertThat(context.x(0)).isEqualTo(99);
         ok(fx.sel4.tcbReadRegisters(t.tcb, true, 1));
         assertThat(t.tcbObject().state()).isEqualTo(org.capbuddy.kernel.object.ThreadState.INACTIVE);
     }
