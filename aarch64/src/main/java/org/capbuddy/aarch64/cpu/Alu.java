@@ -1,5 +1,7 @@
 package org.capbuddy.aarch64.cpu;
 
+import org.capbuddy.aarch64.decode.Op;
+
 /**
  * The integer arithmetic of the A64 pseudocode that more than one instruction shares: condition
  * codes ({@code ConditionHolds}), {@code AddWithCarry}'s flags, shifted and extended register
@@ -169,6 +171,50 @@ final class Alu {
             case 4 -> Long.numberOfLeadingZeros(value);
             default -> Long.numberOfLeadingZeros(value ^ (value >> 1)) - 1;
         };
+    }
+
+    /** SBFM and BFM ({@code dst} is the destination's old value, which BFM keeps outside the field). */
+    static long bitfieldMove(int op, long src, long dst, int rotation, int signBit, long wmask, long tmask, boolean w) {
+        long rotated = w ? Integer.rotateRight((int) src, rotation) & W_MASK : Long.rotateRight(src, rotation);
+        long r;
+        if (op == Op.SBFM) {
+            long top = ((src >>> signBit) & 1) != 0 ? -1L : 0L;
+            r = (top & ~tmask) | (rotated & wmask & tmask);
+        } else {
+            long bottom = (dst & ~wmask) | (rotated & wmask);
+            r = (dst & ~tmask) | (bottom & tmask);
+        }
+        return w ? r & W_MASK : r;
+    }
+
+    /** EXTR: the register pair hi:lo shifted right by {@code lsb}. */
+    static long extract(long hi, long lo, int lsb, boolean w) {
+        if (w) {
+            long joined = ((hi & W_MASK) << 32) | (lo & W_MASK);
+            return (joined >>> lsb) & W_MASK;
+        }
+        return lsb == 0 ? lo : (lo >>> lsb) | (hi << (64 - lsb));
+    }
+
+    /**
+     * UDIV, SDIV (division by zero gives 0), the variable shifts ({@code kind} the shift type),
+     * SMADDL/UMADDL/SMSUBL/UMSUBL ({@code kind} 1 signed, {@code subtract} for the MSUB forms, with
+     * accumulator {@code c}), SMULH and UMULH; the result masked to 32 bits for W forms.
+     */
+    static long multiplyDivideShift(int op, int kind, boolean subtract, long a, long b, long c, boolean w) {
+        long r = switch (op) {
+            case Op.UDIV -> w ? ((int) b == 0 ? 0 : Integer.divideUnsigned((int) a, (int) b))
+                    : (b == 0 ? 0 : Long.divideUnsigned(a, b));
+            case Op.SDIV -> w ? ((int) b == 0 ? 0 : (int) a / (int) b) : (b == 0 ? 0 : a / b);
+            case Op.SHIFTV -> shift(a, kind, (int) (b & (w ? 31 : 63)), w);
+            case Op.MADDL -> {
+                long product = kind == 1 ? (long) (int) a * (int) b : (a & W_MASK) * (b & W_MASK);
+                yield subtract ? c - product : c + product;
+            }
+            case Op.SMULH -> Math.multiplyHigh(a, b);
+            default -> unsignedMultiplyHigh(a, b);
+        };
+        return w ? r & W_MASK : r;
     }
 
     static long unsignedMultiplyHigh(long a, long b) {

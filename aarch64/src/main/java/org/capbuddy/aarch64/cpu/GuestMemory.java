@@ -32,4 +32,15 @@ public interface GuestMemory {
      * {@code isb} and {@code ic}, and at each call to {@link Interpreter#run}.
      */
     long codeVersion();
+
+    /**
+     * A count that moves whenever a handler has run inside an access (a fault delivered and
+     * answered). A handler may read or change the registers of the thread whose access it answers,
+     * so code translated from the program ({@code TranslatedBlock}), which keeps registers in host
+     * locals, writes them back before each access and returns to the interpreter after an access
+     * during which this moved. Memory that runs no handlers keeps the default.
+     */
+    default long handlerRuns() {
+        return 0;
+    }
 }

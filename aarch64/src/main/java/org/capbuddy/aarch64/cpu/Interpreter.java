@@ -21,9 +21,15 @@ import org.capbuddy.aarch64.decode.SystemRegister;
  * bytes of bytecode).
  *
  * <p>Decoded instructions stay valid while {@link GuestMemory#codeVersion()} does; it is checked at
- * every taken branch and page entry, at {@code isb} and {@code ic ivau}, and at each call to
+ * every branch and page entry, at {@code isb} and {@code ic ivau}, and at each call to
  * {@link #run}, so code changed behind the program is re-read at the latest at its next branch,
  * which is what the architecture's cache maintenance rules leave a program entitled to.
+ *
+ * <p>Code that runs often is translated: at a block's {@link #DEFAULT_TRANSLATE_AFTER}-th entry
+ * the {@link BlockTranslator} turns the straight run of instructions from there to the next branch
+ * into a JVM method ({@link TranslatedBlock}), which the loop then calls whenever the block starts
+ * and the budget covers it. The translation retires the same instructions with the same effects,
+ * faults and code-version checks; only the dispatch is gone.
  */
 public final class Interpreter {
     /** Ticks of {@code cntvct_el0} per instruction retired, as a 62.5 MHz counter beside a 1 GHz core. */
@@ -34,6 +40,12 @@ public final class Interpreter {
     static final int ZVA_BYTES = 64;
     /** CTR_EL0 of a Cortex-A53. */
     static final long CTR = 0x8444_C004L;
+    /**
+     * Entries after which a block is translated. Translating costs about as much as interpreting
+     * a few thousand instructions (a class to write, define and later compile), so only code that
+     * runs repeatedly is worth it; a short program like pt_test translates almost nothing.
+     */
+    public static final int DEFAULT_TRANSLATE_AFTER = 256;
 
     private final CpuState s;
     private final GuestMemory memory;
@@ -45,6 +57,14 @@ public final class Interpreter {
     private long exitAddress;
     private int exitWord;
     private long exitImmediate;
+
+    private final BlockTranslator translator = new BlockTranslator();
+    /** A block is translated at its this-many-th entry; 0 never. */
+    private int translateAfter = DEFAULT_TRANSLATE_AFTER;
+    private long translatedInstructions;
+    /** Written by translated code at every way out of a block: the instructions it retired. */
+    int blockRetired;
+    private Exit blockTrap;
 
     public Interpreter(CpuState state, GuestMemory memory) {
         this.s = state;
@@ -83,6 +103,35 @@ public final class Interpreter {
         return memory.failed() ? null : Decoder.decode(pc, word);
     }
 
+    /**
+     * Translates a block of instructions into a JVM class at its {@code entries}-th entry from now
+     * on ({@link #DEFAULT_TRANSLATE_AFTER} to begin with); 0 turns translation off and 1
+     * translates every block at its first entry. Returns false, changing nothing, when
+     * {@code entries} is negative. Translation changes how fast a program runs, never what it does.
+     */
+    public boolean translateAfter(int entries) {
+        if (entries < 0) {
+            return false;
+        }
+        translateAfter = entries;
+        return true;
+    }
+
+    /** Blocks translated so far (each counted again if dropped and translated anew). */
+    public long translatedBlocks() {
+        return translator.translated();
+    }
+
+    /** Instructions retired in translated blocks rather than one by one. */
+    public long translatedInstructions() {
+        return translatedInstructions;
+    }
+
+    /** Blocks the JVM refused to define; they run interpreted. Non-zero only through a bug. */
+    public long translationFailures() {
+        return translator.failures();
+    }
+
     /** Drops every decoded instruction (the next fetch of each reads memory again). */
     public void flushCode() {
         code.clear();
@@ -98,13 +147,20 @@ public final class Interpreter {
         long pc = s.pc;
         long done = 0;
         codeChanged();
-        long pageBase = 1;
-        Insn[] page = null;
+        long pageBase = pc & ~0xFFFL;
+        CodeCache.Page cached = code.page(pageBase);
+        Insn[] page = cached.insns;
+        // A block may start here: after a branch or a block, at page entry, and after an
+        // instruction that only the interpreter runs. Not where a run starts: a debugger stepping
+        // one instruction at a time would otherwise count every instruction as a block's entry.
+        boolean blockStart = false;
         while (done < budget) {
             if ((pc & ~0xFFFL) != pageBase) {
                 codeChanged();
                 pageBase = pc & ~0xFFFL;
-                page = code.page(pageBase);
+                cached = code.page(pageBase);
+                page = cached.insns;
+                blockStart = true;
             }
             int slot = (int) (pc >>> 2) & 1023;
             Insn in = page[slot];
@@ -115,6 +171,33 @@ public final class Interpreter {
                 }
                 in = Decoder.decode(pc, word);
                 page[slot] = in;
+            }
+            if (blockStart) {
+                blockStart = false;
+                TranslatedBlock block = cached.blocks[slot];
+                if (block != null) {
+                    if (block.length <= budget - done) {
+                        long next = block.run(x, s, mem, this);
+                        int retired = blockRetired;
+                        done += retired;
+                        translatedInstructions += retired;
+                        if (next == TranslatedBlock.TRAPPED) {
+                            return stop(blockTrap, pc + 4L * retired, done, exitAddress, exitWord);
+                        }
+                        pc = next;
+                        blockStart = true;
+                        // where the instructions themselves would look: at the branch that ends it
+                        // (not after an access that a handler answered, which leaves early)
+                        if (block.endsInBranch && retired == block.length && codeChanged()) {
+                            pageBase = 1;
+                        }
+                        continue;
+                    }
+                } else if (translateAfter != 0 && ++cached.entries[slot] == translateAfter
+                        && translate(cached, slot, pageBase)) {
+                    blockStart = true;
+                    continue;
+                }
             }
             final boolean w = in.w;
             switch (in.op) {
@@ -254,6 +337,7 @@ public final class Interpreter {
                 case Op.B -> {
                     pc = in.imm;
                     done++;
+                    blockStart = true;
                     if (codeChanged()) {
                         pageBase = 1;
                     }
@@ -263,6 +347,7 @@ public final class Interpreter {
                     x[30] = pc + 4;
                     pc = in.imm;
                     done++;
+                    blockStart = true;
                     if (codeChanged()) {
                         pageBase = 1;
                     }
@@ -277,13 +362,10 @@ public final class Interpreter {
                         default -> (x[in.rn] & (1L << in.a)) != 0;
                     };
                     done++;
-                    if (taken) {
-                        pc = in.imm;
-                        if (codeChanged()) {
-                            pageBase = 1;
-                        }
-                    } else {
-                        pc += 4;
+                    blockStart = true;
+                    pc = taken ? in.imm : pc + 4;
+                    if (codeChanged()) {
+                        pageBase = 1;
                     }
                     continue;
                 }
@@ -297,6 +379,7 @@ public final class Interpreter {
                     }
                     pc = target;
                     done++;
+                    blockStart = true;
                     if (codeChanged()) {
                         pageBase = 1;
                     }
@@ -357,6 +440,7 @@ public final class Interpreter {
                     if (trap != null) {
                         return stop(trap, pc, done, exitAddress, in.word);
                     }
+                    blockStart = true;
                 }
             }
             pc += 4;
@@ -368,6 +452,24 @@ public final class Interpreter {
         return Exit.LIMIT;
     }
 
+    /**
+     * Translates the block at {@code slot}, or counts its entries anew if it has not all run yet;
+     * true when there is a block to run now.
+     */
+    private boolean translate(CodeCache.Page cached, int slot, long pageBase) {
+        int length = BlockTranslator.extent(cached.insns, slot);
+        if (length == BlockTranslator.NOT_YET) {
+            cached.entries[slot] = 0;
+            return false;
+        }
+        if (length == 0) {
+            return false;
+        }
+        TranslatedBlock block = translator.translate(cached.insns, slot, pageBase, length);
+        cached.blocks[slot] = block;
+        return block != null;
+    }
+
     /** Drops the decoded code when memory says it may have changed; true when it did. */
     private boolean codeChanged() {
         if (memory.codeVersion() == codeVersion) {
@@ -375,6 +477,18 @@ public final class Interpreter {
         }
         flushCode();
         return true;
+    }
+
+    /**
+     * Called by translated code when an instruction of its block traps ({@link BlockEmitter}'s
+     * trap kinds); returns {@link TranslatedBlock#TRAPPED} for the block to return.
+     */
+    long trap(int kind, long address, int word, int retired) {
+        blockTrap = kind == BlockEmitter.TRAP_ALIGNMENT ? Exit.ALIGNMENT_FAULT : Exit.DATA_ABORT;
+        exitAddress = address;
+        exitWord = word;
+        blockRetired = retired;
+        return TranslatedBlock.TRAPPED;
     }
 
     private Exit stop(Exit why, long pc, long done, long address, int word) {
@@ -456,33 +570,8 @@ public final class Interpreter {
     }
 
     private static void bitfield(Insn in, long[] x) {
-        boolean w = in.w;
-        long src = x[in.rn];
-        if (in.op == Op.EXTR) {
-            int lsb = in.a;
-            long hi = src;
-            long lo = x[in.rm];
-            if (w) {
-                long joined = ((hi & W_MASK) << 32) | (lo & W_MASK);
-                x[in.rd] = (joined >>> lsb) & W_MASK;
-            } else {
-                x[in.rd] = lsb == 0 ? lo : (lo >>> lsb) | (hi << (64 - lsb));
-            }
-            return;
-        }
-        long rotated = w ? Integer.rotateRight((int) src, in.a) & W_MASK : Long.rotateRight(src, in.a);
-        long wmask = in.imm;
-        long tmask = in.imm2;
-        long r;
-        if (in.op == Op.SBFM) {
-            long top = ((src >>> in.b) & 1) != 0 ? -1L : 0L;
-            r = (top & ~tmask) | (rotated & wmask & tmask);
-        } else {
-            long dst = x[in.rm];
-            long bottom = (dst & ~wmask) | (rotated & wmask);
-            r = (dst & ~tmask) | (bottom & tmask);
-        }
-        x[in.rd] = w ? r & W_MASK : r;
+        x[in.rd] = in.op == Op.EXTR ? Alu.extract(x[in.rn], x[in.rm], in.a, in.w)
+                : Alu.bitfieldMove(in.op, x[in.rn], x[in.rm], in.a, in.b, in.imm, in.imm2, in.w);
     }
 
     private void extendedRegister(Insn in, long[] x) {
@@ -513,22 +602,7 @@ public final class Interpreter {
     }
 
     private static void multiplyDivideShift(Insn in, long[] x) {
-        boolean w = in.w;
-        long a = x[in.rn];
-        long b = x[in.rm];
-        long r = switch (in.op) {
-            case Op.UDIV -> w ? ((int) b == 0 ? 0 : Integer.divideUnsigned((int) a, (int) b))
-                    : (b == 0 ? 0 : Long.divideUnsigned(a, b));
-            case Op.SDIV -> w ? ((int) b == 0 ? 0 : (int) a / (int) b) : (b == 0 ? 0 : a / b);
-            case Op.SHIFTV -> Alu.shift(a, in.a, (int) (b & (w ? 31 : 63)), w);
-            case Op.MADDL -> {
-                long product = in.a == 1 ? (long) (int) a * (int) b : (a & W_MASK) * (b & W_MASK);
-                yield in.imm != 0 ? x[in.ra] - product : x[in.ra] + product;
-            }
-            case Op.SMULH -> Math.multiplyHigh(a, b);
-            default -> Alu.unsignedMultiplyHigh(a, b);
-        };
-        x[in.rd] = w ? r & W_MASK : r;
+        x[in.rd] = Alu.multiplyDivideShift(in.op, in.a, in.imm != 0, x[in.rn], x[in.rm], x[in.ra], in.w);
     }
 
     /** The instructions off the hot path; returns the trap to stop with (exitAddress set), or null. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.SplittableRandom;
 import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Interpreter;
@@ -41,13 +42,26 @@ final class QemuDifferential {
         void afterStep(long step, CpuState state);
     }
 
-    record Outcome(long compared, long systemCalls, String firstDifference) {
+    /**
+     * How the interpreter runs between comparisons: one instruction at a time with nothing
+     * translated ({@link #STEPS}), or slices of 1 to {@code longest} instructions (seeded) with
+     * blocks translated at their {@code translateAfter}-th entry, compared at each slice's end.
+     */
+    record Slicing(int translateAfter, int longest, long seed) {
+        static final Slicing STEPS = new Slicing(0, 1, 0);
+    }
+
+    record Outcome(long compared, long systemCalls, long translated, String firstDifference) {
         boolean agreed() {
             return firstDifference == null;
         }
     }
 
     static Outcome run(Path elf, Path trace, Path stackBytes, long stackPointer, Tamper tamper) {
+        return run(elf, trace, stackBytes, stackPointer, tamper, Slicing.STEPS);
+    }
+
+    static Outcome run(Path elf, Path trace, Path stackBytes, long stackPointer, Tamper tamper, Slicing slicing) {
         FlatMemory memory = new FlatMemory();
         load(elf, memory);
         byte[] stack = read(stackBytes);
@@ -56,14 +70,16 @@ final class QemuDifferential {
         memory.demandZero();
         CpuState state = new CpuState();
         Interpreter interpreter = new Interpreter(state, memory);
+        interpreter.translateAfter(slicing.translateAfter());
+        SplittableRandom slices = new SplittableRandom(slicing.seed());
         Deque<String> recent = new ArrayDeque<>();
         try (QemuTrace records = new QemuTrace(trace)) {
             TraceRecord current = records.next();
             if (current == null) {
-                return new Outcome(0, 0, "the trace is empty");
+                return new Outcome(0, 0, 0, "the trace is empty");
             }
             if (current.sp() != stackPointer) {
-                return new Outcome(0, 0, String.format("the trace starts with SP=%x but the stack dump is at %x",
+                return new Outcome(0, 0, 0, String.format("the trace starts with SP=%x but the stack dump is at %x",
                         current.sp(), stackPointer));
             }
             setState(state, current);
@@ -73,26 +89,35 @@ final class QemuDifferential {
                 long pc = state.pc();
                 Insn insn = interpreter.instructionAt(pc);
                 remember(recent, pc, insn);
-                Exit exit = interpreter.run(1);
-                TraceRecord next = records.next();
+                long before = state.instructions();
+                Exit exit = interpreter.run(slicing.longest() == 1 ? 1 : slices.nextInt(1, slicing.longest() + 1));
+                long retired = state.instructions() - before;
+                TraceRecord next = retired == 0 ? records.next() : null;
+                for (long k = 0; k < retired; k++) {
+                    next = records.next();
+                }
+                long translated = interpreter.translatedInstructions();
                 if (exit == Exit.SVC) {
                     calls++;
                     long number = state.x(8);
                     if (number == SYS_EXIT || number == SYS_EXIT_GROUP) {
-                        return new Outcome(compared, calls, next == null ? null
+                        return new Outcome(compared, calls, translated, next == null ? null
                                 : "the program exited in the interpreter but QEMU's trace goes on at " + hex(next.pc()));
                     }
                     if (next == null) {
-                        return new Outcome(compared, calls, "QEMU's trace ends after system call " + number);
+                        return new Outcome(compared, calls, translated, "QEMU's trace ends after system call " + number);
                     }
                     answerSystemCall(number, state, next, memory);
                 } else if (exit != Exit.LIMIT) {
-                    return new Outcome(compared, calls, String.format("the interpreter stopped with %s at %s (address %s)%n%s",
+                    return new Outcome(compared, calls, translated, String.format("the interpreter stopped with %s at %s (address %s)%n%s",
                             exit, hex(state.pc()), hex(interpreter.exitAddress()), String.join("\n", recent)));
                 } else if (next == null) {
-                    return new Outcome(compared, calls, "QEMU's trace ended but the program did not exit");
+                    return new Outcome(compared, calls, translated, "QEMU's trace ended but the program did not exit");
                 }
-                if (insn != null && insn.op() == Op.MRS && SystemRegister.ofOrdinal(insn.a()) == SystemRegister.CNTVCT_EL0) {
+                // (a slice that read the clock before its last instruction cannot be patched: no
+                // traced program reads it)
+                if (retired == 1 && insn != null && insn.op() == Op.MRS
+                        && SystemRegister.ofOrdinal(insn.a()) == SystemRegister.CNTVCT_EL0) {
                     state.setX(insn.rd(), next.x()[insn.rd()]); // the host's clock: take QEMU's
                 }
                 if (tamper != null) {
@@ -100,10 +125,10 @@ final class QemuDifferential {
                 }
                 String difference = compare(state, next);
                 if (difference != null) {
-                    return new Outcome(compared, calls, String.format("after step %d:%n%s%nlast instructions:%n%s",
-                            compared + 1, difference, String.join("\n", recent)));
+                    return new Outcome(compared, calls, translated, String.format("after step %d:%n%s%nlast instructions:%n%s",
+                            compared + retired, difference, String.join("\n", recent)));
                 }
-                compared++;
+                compared += retired;
             }
         }
     }

@@ -31,10 +31,15 @@ class QemuTraceDifferentialTest {
     }
 
     static QemuDifferential.Outcome replay(String program, QemuDifferential.Tamper tamper) {
+        return replay(program, tamper, QemuDifferential.Slicing.STEPS);
+    }
+
+    static QemuDifferential.Outcome replay(String program, QemuDifferential.Tamper tamper,
+            QemuDifferential.Slicing slicing) {
         Path stackInfo = TRACES.resolve(program + ".stack.txt");
         long sp = readStackPointer(stackInfo);
         return QemuDifferential.run(PROGRAMS.resolve("bin").resolve(program + ".elf"),
-                TRACES.resolve(program + ".trace.gz"), TRACES.resolve(program + ".stack.bin"), sp, tamper);
+                TRACES.resolve(program + ".trace.gz"), TRACES.resolve(program + ".stack.bin"), sp, tamper, slicing);
     }
 
     private static long readStackPointer(Path info) {
@@ -60,6 +65,24 @@ class QemuTraceDifferentialTest {
                     outcome.compared(), outcome.systemCalls());
             assertThat(outcome.firstDifference()).as(program).isNull();
             assertThat(outcome.compared()).isGreaterThan(1000);
+        }));
+    }
+
+    /**
+     * The same traces with translation: every block translated at its first entry, the program run
+     * in slices of 1 to 1,000 instructions (seeded per program) and compared with QEMU at each
+     * slice's end, so that translated blocks, the budget cutting them and the interpreter between
+     * them all meet the trace.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyTracedProgramAgreesWithQemuWhenTranslated() {
+        return tracedPrograms().stream().map(program -> DynamicTest.dynamicTest(program, () -> {
+            QemuDifferential.Outcome outcome = replay(program, null,
+                    new QemuDifferential.Slicing(1, 1000, program.hashCode()));
+            System.out.printf("%s translated: %,d instructions compared with QEMU in slices, %,d of them in"
+                    + " translated blocks%n", program, outcome.compared(), outcome.translated());
+            assertThat(outcome.firstDifference()).as(program).isNull();
+            assertThat(outcome.translated()).isGreaterThan(outcome.compared() / 5);
         }));
     }
 

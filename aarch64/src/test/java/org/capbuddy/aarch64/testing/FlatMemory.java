@@ -20,6 +20,8 @@ public final class FlatMemory implements GuestMemory {
     private final Map<Long, Boolean> fetched = new HashMap<>();
     private boolean failed;
     private boolean demandZero;
+    private Runnable handler = () -> { };
+    private long handlerRuns;
     private long codeVersion;
     private long fetches;
     private long loads;
@@ -32,6 +34,20 @@ public final class FlatMemory implements GuestMemory {
     public FlatMemory demandZero() {
         demandZero = true;
         return this;
+    }
+
+    /**
+     * Treats each demand-zero mapping as a fault answered by a handler: {@code handler} runs inside
+     * the access (it may change registers, as a real handler may) and {@link #handlerRuns()} counts it.
+     */
+    public FlatMemory onDemandZero(Runnable handler) {
+        this.handler = handler;
+        return this;
+    }
+
+    @Override
+    public long handlerRuns() {
+        return handlerRuns;
     }
 
     /** Maps [start, start + length) rounded out to pages, zero-filled, with the given rights. */
@@ -89,6 +105,19 @@ public final class FlatMemory implements GuestMemory {
         return value;
     }
 
+    /** Whether {@code other} maps the same pages with the same rights and bytes. */
+    public boolean sameContents(FlatMemory other) {
+        if (!rights.equals(other.rights) || !pages.keySet().equals(other.pages.keySet())) {
+            return false;
+        }
+        for (Map.Entry<Long, byte[]> page : pages.entrySet()) {
+            if (!java.util.Arrays.equals(page.getValue(), other.pages.get(page.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public long fetches() {
         return fetches;
     }
@@ -107,6 +136,8 @@ public final class FlatMemory implements GuestMemory {
         if (r == null && demandZero && right != X) {
             map(base, 4096, R | W);
             r = R | W;
+            handlerRuns++;
+            handler.run();
         }
         if (r == null || (r & right) == 0) {
             return null;

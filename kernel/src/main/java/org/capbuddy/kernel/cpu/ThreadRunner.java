@@ -209,5 +209,10 @@ public final class ThreadRunner {
         public long codeVersion() {
             return cpu.codeVersion();
         }
+
+        @Override
+        public long handlerRuns() {
+            return cpu.handlerRuns();
+        }
     }
 }

@@ -254,6 +254,40 @@ class ThreadRunnerTest {
     }
 
     @Test
+    void aFaultHandlerInsideATranslatedBlockSeesTheRegistersAndItsChangesAreKept() {
+        // loop: add x0, x0, #1; ldr x5, [x2]; add x2, x2, #1, lsl #12; subs x3, x3, #1; b.ne loop; svc #0
+        // Each ldr touches a new page: its fault is handled inside the access, in a translated
+        // block from the loop's second pass on. The handler reads the registers (x0 must already
+        // count this pass) and, at the fourth fault, sets x3 to 1 so that this pass is the last.
+        code(0x9100_0400, LDR_X5_X2, 0x9140_0442, 0xF100_0463, 0x54FF_FF81, SVC_0);
+        List<Long> counts = new ArrayList<>();
+        receiver.onVmFault = f -> {
+            InvocationResult read = fx.sel4.tcbReadRegisters(t.tcb, false, 36);
+            ok(read);
+            counts.add(read.mr(3)); // x0
+            if (counts.size() == 4) {
+                long[] regs = read.words().clone();
+                regs[3 + 3] = 1; // x3
+                ok(fx.sel4.tcbWriteRegisters(t.tcb, false, regs));
+            }
+            ok(fx.mapPage(fx.object(ObjectType.SMALL_PAGE), t.vspace, f.address() & ~0xFFFL, CapRights.READ_WRITE,
+                    VmAttributes.DEFAULT));
+            return FaultReply.RESUME;
+        };
+        ThreadRunner r = runner();
+        r.interpreter().translateAfter(1);
+        r.context().setX(2, DATA);
+        r.context().setX(3, 100);
+        r.run(1_000);
+        assertThat(counts).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(receiver.syscalls).hasSize(1);
+        assertThat(r.context().x(0)).isEqualTo(4);
+        assertThat(r.context().x(3)).isZero();
+        assertThat(r.interpreter().translatedBlocks()).isEqualTo(2); // from the loop head, and after the ldr a handler answered
+        assertThat(r.interpreter().translatedInstructions()).isPositive();
+    }
+
+    @Test
     void aPageTheFaultHandlerUnmapsMidRunFaultsAtItsNextUse() {
         // ldr x1, [x2] (page A, kept by the interpreter); ldr x3, [x4] (page B: a fault whose
         // handler unmaps A and maps B); ldr x5, [x2] (A again: must fault, not read the kept page)

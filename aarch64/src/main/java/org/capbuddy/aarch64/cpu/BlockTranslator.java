@@ -1,0 +1,119 @@
+package org.capbuddy.aarch64.cpu;
+
+import java.lang.invoke.MethodHandles;
+import org.capbuddy.aarch64.decode.Insn;
+import org.capbuddy.aarch64.decode.Op;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Translates hot blocks of decoded A64 instructions into JVM classes ({@link TranslatedBlock}),
+ * defined as hidden classes so that each can be unloaded once the interpreter drops it.
+ *
+ * <p>A block starts where the interpreter asks (a branch target, the instruction after a branch or
+ * after one that only the interpreter runs) and takes the following instructions of the same page
+ * while they are decoded already and translatable; it ends after a branch, before anything else
+ * (system instructions, SIMD, exclusives, {@code svc}), at the end of the page or at
+ * {@link #MAX_LENGTH}. Only instructions the program has fetched are translated, so translating
+ * makes no access of its own.
+ */
+final class BlockTranslator {
+    /** Longest block: keeps a translated method far below HotSpot's 8,000-byte compile limit. */
+    static final int MAX_LENGTH = 64;
+    /** A block shorter than this costs more to enter than interpreting it. */
+    static final int MIN_LENGTH = 2;
+
+    private static final String BLOCK = Type.getInternalName(TranslatedBlock.class);
+    private static final String RUN_DESCRIPTOR = Type.getMethodDescriptor(Type.LONG_TYPE, Type.getType(long[].class),
+            Type.getType(CpuState.class), Type.getType(GuestMemory.class), Type.getType(Interpreter.class));
+
+    private final MethodHandles.Lookup lookup = MethodHandles.lookup();
+    private long translated;
+    private long failures;
+
+    /** Blocks translated so far. */
+    long translated() {
+        return translated;
+    }
+
+    /** Blocks the JVM refused (a bug in the emitter if ever non-zero): they stay interpreted. */
+    long failures() {
+        return failures;
+    }
+
+    /** What {@link #extent} returns when the block reaches an instruction not decoded yet. */
+    static final int NOT_YET = -1;
+
+    /**
+     * Instructions from {@code slot} that make a block: 0 when too few are translatable, or
+     * {@link #NOT_YET} when an instruction within reach has not been decoded yet (the program has
+     * not run that far from here yet; asking again after it has gives the whole block).
+     */
+    static int extent(Insn[] page, int slot) {
+        int length = 0;
+        for (int i = slot; i < page.length && length < MAX_LENGTH; i++) {
+            Insn in = page[i];
+            if (in == null) {
+                return NOT_YET;
+            }
+            if (!BlockEmitter.translatable(in.op)) {
+                break;
+            }
+            length++;
+            if (isBranch(in.op)) {
+                break;
+            }
+        }
+        return length >= MIN_LENGTH ? length : 0;
+    }
+
+    static boolean isBranch(int op) {
+        return op >= Op.B && op <= Op.BLR;
+    }
+
+    /**
+     * The block of {@code length} instructions (an {@link #extent}) at {@code slot} of the page at
+     * {@code pageBase}, or null when the JVM refuses it.
+     */
+    TranslatedBlock translate(Insn[] page, int slot, long pageBase, int length) {
+        long start = pageBase + 4L * slot;
+        byte[] bytes = classBytes(page, slot, length, start);
+        try {
+            Class<?> type = lookup.defineHiddenClass(bytes, true).lookupClass();
+            boolean endsInBranch = isBranch(page[slot + length - 1].op);
+            TranslatedBlock block = (TranslatedBlock) type.getDeclaredConstructor(int.class, boolean.class)
+                    .newInstance(length, endsInBranch);
+            translated++;
+            return block;
+        } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+            failures++;
+            return null;
+        }
+    }
+
+    private static byte[] classBytes(Insn[] page, int slot, int length, long start) {
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
+            @Override
+            protected String getCommonSuperClass(String first, String second) {
+                return "java/lang/Object"; // frames only ever merge identical types here
+            }
+        };
+        String name = BLOCK.substring(0, BLOCK.lastIndexOf('/') + 1) + "Block_" + Long.toHexString(start);
+        writer.visit(Opcodes.V17, Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, name, null, BLOCK, null);
+        MethodVisitor init = writer.visitMethod(0, "<init>", "(IZ)V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitVarInsn(Opcodes.ILOAD, 1);
+        init.visitVarInsn(Opcodes.ILOAD, 2);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, BLOCK, "<init>", "(IZ)V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor run = writer.visitMethod(0, "run", RUN_DESCRIPTOR, null, null);
+        new BlockEmitter(run, page, slot, length, start).emit();
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+}

@@ -1,0 +1,38 @@
+package org.capbuddy.aarch64.cpu;
+
+/**
+ * A straight run of decoded A64 instructions on one page, translated by {@link BlockTranslator}
+ * into a JVM method of a class of its own, which HotSpot then compiles like any other code. It is
+ * QEMU's translation block for the JVM: the interpreter runs it whole, in place of dispatching its
+ * instructions one by one, when the block is hot and the instruction budget covers all of it.
+ *
+ * <p>Contract of {@link #run}, which the generated code keeps and the differential tests check:
+ * <ul>
+ *   <li>it leaves the registers ({@code x}), the flags and memory exactly as interpreting the same
+ *       instructions would, and sets {@link Interpreter#blockRetired} to the instructions retired;</li>
+ *   <li>it returns the next PC, or {@link #TRAPPED} after {@link Interpreter#trap} recorded an
+ *       instruction that aborted (changing nothing, but the first half of a pair store) or branched
+ *       to a misaligned address; that instruction is the {@code blockRetired}-th after the first;</li>
+ *   <li>before each memory access it sets PC to the accessing instruction and writes every register
+ *       back, since a fault handler may read them; after an access during which a handler ran
+ *       ({@link GuestMemory#handlerRuns()} moved) it reads the registers again, finishes that
+ *       instruction with them as the interpreter would, and returns, since the handler may have
+ *       changed them.</li>
+ * </ul>
+ */
+abstract class TranslatedBlock {
+    /** What {@link #run} returns when an instruction trapped: never a PC, which is 4-aligned. */
+    static final long TRAPPED = 1;
+
+    /** Instructions in the block. */
+    final int length;
+    /** Whether the last is a branch (else the block ends before an instruction it leaves out). */
+    final boolean endsInBranch;
+
+    TranslatedBlock(int length, boolean endsInBranch) {
+        this.length = length;
+        this.endsInBranch = endsInBranch;
+    }
+
+    abstract long run(long[] x, CpuState s, GuestMemory memory, Interpreter interpreter);
+}
