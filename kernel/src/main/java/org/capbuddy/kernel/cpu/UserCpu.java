@@ -1,5 +1,7 @@
 package org.capbuddy.kernel.cpu;
 
+import java.util.Arrays;
+
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
@@ -75,31 +77,37 @@ public final class UserCpu {
         return thread;
     }
     /*
-     * The fast page: the TLB entry of the last load or store that hit on a backed page, kept as
-     * plain fields so that the next access to the same page checks one page number and a few
-     * stamps rather than looking the entry up again. It is a copy of what the TLB and physical
-     * memory would answer, valid exactly while all of these still hold, each checked on every use
-     * (fastPageValid) or cleared at the only places that change it (dropFastPage):
+     * The fast pages: for each TLB entry, a copy of what the last load or store that hit it on a
+     * backed page found (page number, host slab and offset, whether stores may go straight to the
+     * slab), kept in plain arrays indexed as the TLB is (page number & mask), so that a hit checks
+     * one page number and a few stamps rather than finding the entry again. The copies are what
+     * the TLB and physical memory would answer, valid exactly while all of these still hold, each
+     * checked on every use (fastPageValid) or cleared at the only places that change it:
      *   - the thread is running;                          (checked: thread state)
      *   - its VSpace root cap is the one the TLB was used with (checked: cap identity; caps are
      *     immutable records, so the same cap object names the same VSpace and ASID);
      *   - that VSpace's translation epoch is the TLB tag's (checked: unmap, remap, rights change,
      *     page table removal and ASID loss all bump it);
-     *   - no page lost its chunk since the slab was looked up (checked: PhysicalMemory.releaseEpoch);
-     *   - the TLB still holds the entry with these permissions (cleared on every insert and flush,
-     *     the only operations that change or remove entries).
-     * A fast-page hit is therefore exactly a TLB hit, and counts as one.
+     *   - no page lost its chunk and none became code since the slabs were looked up (checked:
+     *     PhysicalMemory.releaseEpoch);
+     *   - the TLB still holds the entry with these permissions (a copy is dropped when its entry is
+     *     refilled, and all are dropped on a flush, the only operations that change or remove
+     *     entries).
+     * The stamps are shared: a copy made under other stamps first drops every copy. A fast-page
+     * hit is therefore exactly a TLB hit, and counts as one.
      */
-    private long fastReadVpn = NO_PAGE;
-    private long fastWriteVpn = NO_PAGE;
-    private byte[] fastSlab;
-    private int fastOffset;
+    private static final int FAST_MASK = TLB_ENTRIES - 1;
+    private final long[] fastReadVpns = new long[TLB_ENTRIES];
+    private final long[] fastWriteVpns = new long[TLB_ENTRIES];
+    private final byte[][] fastSlabs = new byte[TLB_ENTRIES][];
+    private final int[] fastOffsets = new int[TLB_ENTRIES];
     private Cap fastRootCap;
     private VSpace fastVSpace;
     private long fastEpoch;
     private long fastReleaseEpoch;
     private long tlbHits;
     private long tlbMisses;
+    private long handlerRuns;
     private AccessFailure failure;
     private VSpace versionVSpace;
     /** The VSpace root cap codeVersion last saw: caps are immutable, so the same object names the same VSpace. */
@@ -114,6 +122,8 @@ public final class UserCpu {
         this.guard = k.guard();
         this.memory = k.memory();
         this.tlb = new Tlb(TLB_ENTRIES, memory);
+        Arrays.fill(fastReadVpns, NO_PAGE);
+        Arrays.fill(fastWriteVpns, NO_PAGE);
         this.thread = thread;
         this.vspaceRoot = thread.vspaceRootSlot();
     }
@@ -156,10 +166,12 @@ public final class UserCpu {
         guard.check();
         long offset = vaddr & PAGE_MASK;
         if (isAccessSize(size) && offset + size <= PAGE_SIZE) {
-            if (vaddr >>> PAGE_BITS == fastReadVpn && fastPageValid()) {
+            long vpn = vaddr >>> PAGE_BITS;
+            int fast = (int) vpn & FAST_MASK;
+            if (fastReadVpns[fast] == vpn && fastPageValid()) {
                 tlbHits++;
                 clearFailure();
-                return PageBytes.load(fastSlab, fastOffset + (int) offset, size);
+                return PageBytes.load(fastSlabs[fast], fastOffsets[fast] + (int) offset, size);
             }
             if (thread.state() == ThreadState.RUNNING) {
                 VSpace vspace = currentVSpace();
@@ -190,10 +202,12 @@ public final class UserCpu {
         guard.check();
         long offset = vaddr & PAGE_MASK;
         if (isAccessSize(size) && offset + size <= PAGE_SIZE) {
-            if (vaddr >>> PAGE_BITS == fastWriteVpn && fastPageValid()) {
+            long vpn = vaddr >>> PAGE_BITS;
+            int fast = (int) vpn & FAST_MASK;
+            if (fastWriteVpns[fast] == vpn && fastPageValid()) {
                 tlbHits++;
                 clearFailure();
-                PageBytes.store(fastSlab, fastOffset + (int) offset, size, value);
+                PageBytes.store(fastSlabs[fast], fastOffsets[fast] + (int) offset, size, value);
                 return true;
             }
             if (thread.state() == ThreadState.RUNNING) {
@@ -251,35 +265,47 @@ public final class UserCpu {
         return (int) memory.readLittleEndian(paddr, 4);
     }
 
-    // ---- the fast page
+    // ---- the fast pages
 
-    /** Whether the fast page (its page numbers are checked by the caller) is still what the TLB would hit. */
+    /** Whether the fast pages (their page numbers are checked by the caller) are still what the TLB would hit. */
     private boolean fastPageValid() {
         return thread.state() == ThreadState.RUNNING && vspaceRoot.cap() == fastRootCap
                 && fastVSpace.translationEpoch() == fastEpoch && memory.releaseEpoch() == fastReleaseEpoch;
     }
 
-    /** Makes TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, the fast page. */
+    /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, to its fast page. */
     private void keepFastPage(VSpace vspace, long vaddr, int entry, byte[] slab, int at) {
+        Cap root = vspaceRoot.cap();
+        long epoch = vspace.translationEpoch();
+        long released = memory.releaseEpoch();
+        if (root != fastRootCap || vspace != fastVSpace || epoch != fastEpoch || released != fastReleaseEpoch) {
+            dropFastPages(); // copies made under other stamps are not known to hold under these
+            fastRootCap = root;
+            fastVSpace = vspace;
+            fastEpoch = epoch;
+            fastReleaseEpoch = released;
+        }
         long vpn = vaddr >>> PAGE_BITS;
         int perms = tlb.permissions(entry);
-        fastReadVpn = (perms & Tlb.READ) != 0 ? vpn : NO_PAGE;
-        fastWriteVpn = (perms & Tlb.WRITE) != 0 && !tlb.isCodePage(entry) ? vpn : NO_PAGE;
-        fastSlab = slab;
-        fastOffset = at;
-        fastRootCap = vspaceRoot.cap();
-        fastVSpace = vspace;
-        fastEpoch = vspace.translationEpoch();
-        fastReleaseEpoch = memory.releaseEpoch();
+        fastReadVpns[entry] = (perms & Tlb.READ) != 0 ? vpn : NO_PAGE;
+        fastWriteVpns[entry] = (perms & Tlb.WRITE) != 0 && !tlb.isCodePage(entry) ? vpn : NO_PAGE;
+        fastSlabs[entry] = slab;
+        fastOffsets[entry] = at;
     }
 
-    /** Forgets the fast page: the TLB entry it copies is being changed or removed. */
-    private void dropFastPage() {
-        fastReadVpn = NO_PAGE;
-        fastWriteVpn = NO_PAGE;
-        fastSlab = null;
-        fastRootCap = null;
-        fastVSpace = null;
+    /** Forgets the fast page of the TLB entry {@code vaddr} maps to: that entry is being refilled. */
+    private void dropFastPage(long vaddr) {
+        int fast = (int) (vaddr >>> PAGE_BITS) & FAST_MASK;
+        fastReadVpns[fast] = NO_PAGE;
+        fastWriteVpns[fast] = NO_PAGE;
+        fastSlabs[fast] = null;
+    }
+
+    /** Forgets every fast page. */
+    private void dropFastPages() {
+        Arrays.fill(fastReadVpns, NO_PAGE);
+        Arrays.fill(fastWriteVpns, NO_PAGE);
+        Arrays.fill(fastSlabs, null);
     }
 
     /** failure = null, without a store (and its collector barrier) when it is null already, as on a run of hits. */
@@ -502,7 +528,7 @@ public final class UserCpu {
                 long paddr = Walk.paddr(walk);
                 int granted = Tlb.READ | (Walk.writable(walk) ? Tlb.WRITE : 0)
                         | (kind == AccessKind.EXECUTE ? Tlb.EXECUTE : 0);
-                dropFastPage();
+                dropFastPage(va);
                 tlb.insert(vspace, va, paddr & ~PAGE_MASK, granted);
                 return paddr;
             }
@@ -571,6 +597,7 @@ public final class UserCpu {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
                     "no thread waits on the fault endpoint");
         }
+        handlerRuns++;
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         if (!reply.resume()) {
@@ -652,6 +679,15 @@ public final class UserCpu {
     }
 
     /**
+     * How many VM faults this CPU has handed to a handler during its accesses. The handler may read
+     * or change the thread's registers meanwhile, which code that keeps registers elsewhere (the
+     * interpreter's translated blocks) must know.
+     */
+    public long handlerRuns() {
+        return handlerRuns;
+    }
+
+    /**
      * A number that changes whenever an instruction this thread fetched may read differently now:
      * its VSpace was replaced, a translation of it was removed or changed (its translation epoch),
      * or a physical page that was fetched from has been written since ({@code PhysicalMemory}'s
@@ -697,7 +733,7 @@ public final class UserCpu {
 
     /** Invalidates the whole TLB (results are unaffected; the next accesses walk again). */
     public void flushTlb() {
-        dropFastPage();
+        dropFastPages();
         tlb.flush();
     }
 
