@@ -20,6 +20,7 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
+import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.ProgramRunner;
 import picocli.CommandLine;
@@ -67,6 +68,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Stop the program after this many instructions. Default: ${DEFAULT-VALUE}.")
     long maxInstructions;
 
+    @Option(names = "--translate-after", paramLabel = "N", defaultValue = "" + Interpreter.DEFAULT_TRANSLATE_AFTER,
+            description = "Translate a block of the program into a JVM method at its N-th entry; 0 interprets"
+                    + " every instruction. It changes the speed, never the results. Default: ${DEFAULT-VALUE}.")
+    int translateAfter;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -78,6 +84,9 @@ public final class RunCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         if (maxInstructions <= 0) {
             throw new CommandLine.ParameterException(cmd, "--max-instructions must be positive");
+        }
+        if (translateAfter < 0) {
+            throw new CommandLine.ParameterException(cmd, "--translate-after must be 0 (never) or more");
         }
         for (String e : env) {
             if (e.indexOf('=') <= 0) {
@@ -104,7 +113,7 @@ public final class RunCommand implements Callable<Integer> {
         argv.add(program.toString());
         argv.addAll(args);
         ProgramResult result = new ProgramRunner(machine.sos())
-                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions));
+                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter));
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
         Balance leaked = machine.settledBalance().diff(before);
         var invariants = machine.kernel().checkInvariants();
@@ -121,7 +130,9 @@ public final class RunCommand implements Callable<Integer> {
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
                         config.rootCNodeBits(), config.fanOut()),
                 result.outcome().name().toLowerCase(), result.outcome() == ProgramOutcome.EXITED ? result.exitCode() : null,
-                kill, result.detail(), result.console(), result.instructions(), result.systemCalls(),
+                kill, result.detail(), result.console(), result.instructions(),
+                new RunReport.Translation(translateAfter, result.translatedInstructions(), result.translatedBlocks()),
+                result.systemCalls(),
                 result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
@@ -157,6 +168,18 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private static String ordinalSuffix(int n) {
+        if (n % 100 >= 11 && n % 100 <= 13) {
+            return "th";
+        }
+        return switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+    }
+
     private static String hex(long v) {
         return String.format("0x%x", v);
     }
@@ -187,6 +210,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.append(String.format("Instructions: %,d; faults handled: %d; frames mapped: %d; paging structures: %d%n",
                 r.instructions(), r.faultsHandled(), r.framesMapped(), r.pagingStructures()));
+        RunReport.Translation t = r.translation();
+        s.append(t.after() == 0 ? String.format("Translation: off (every instruction interpreted)%n")
+                : String.format("Translation: %,d instructions (%.1f%%) ran in %d blocks translated at their %d%s entry%n",
+                        t.instructions(), r.instructions() == 0 ? 0.0 : 100.0 * t.instructions() / r.instructions(),
+                        t.blocks(), t.after(), ordinalSuffix(t.after())));
         long calls = r.systemCalls().values().stream().mapToLong(Long::longValue).sum()
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("System calls: %d%n", calls));

@@ -15,6 +15,7 @@ public record RunReport(
         String detail,
         String console,
         long instructions,
+        Translation translation,
         Map<String, Long> systemCalls,
         Map<Long, Long> unknownSystemCalls,
         long faultsHandled,
@@ -22,6 +23,13 @@ public record RunReport(
         long pagingStructures,
         DemoReport.Kernel kernel,
         DemoReport.Teardown teardown) {
+
+    /**
+     * The interpreter's translation: the entry count at which blocks were translated (0: never),
+     * the instructions retired in translated blocks and the blocks translated.
+     */
+    public record Translation(int after, long instructions, long blocks) {
+    }
 
     /** A kill report: the address, the access, the region (or null) and why, and the PC it stopped at. */
     public record Kill(String address, String access, String region, String reason, String pc) {

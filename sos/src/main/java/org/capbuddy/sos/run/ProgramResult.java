@@ -14,9 +14,12 @@ import org.capbuddy.sos.process.KillReport;
  * @param initialSp the stack pointer the program started with
  * @param lowestStackPage the lowest stack page it touched
  * @param mmapAddresses the addresses mmap returned to it, in order
+ * @param translatedInstructions of {@code instructions}, those retired in blocks the interpreter
+ *     had translated into JVM methods
+ * @param translatedBlocks blocks of the program the interpreter translated
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
-        long lowestStackPage, java.util.List<Long> mmapAddresses) {
+        long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks) {
 }

@@ -3,6 +3,7 @@ package org.capbuddy.sos.run;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.libos.vka.Result;
@@ -29,13 +30,23 @@ public final class ProgramRunner {
         this.sos = sos;
     }
 
-    /** What to run and how. */
+    /**
+     * What to run and how.
+     *
+     * @param translateAfter the interpreter translates a block of the program into a JVM method at
+     *     its this-many-th entry; 0 interprets every instruction (see {@link Interpreter#translateAfter})
+     */
     public record Launch(byte[] elf, List<String> argv, List<String> envp, byte[] stdin, long seed,
-            long maxInstructions) {
+            long maxInstructions, int translateAfter) {
         public Launch {
             argv = List.copyOf(argv);
             envp = List.copyOf(envp);
             stdin = stdin.clone();
+        }
+
+        /** A launch with the interpreter's default translation. */
+        public Launch(byte[] elf, List<String> argv, List<String> envp, byte[] stdin, long seed, long maxInstructions) {
+            this(elf, argv, envp, stdin, seed, maxInstructions, Interpreter.DEFAULT_TRANSLATE_AFTER);
         }
     }
 
@@ -51,19 +62,21 @@ public final class ProgramRunner {
 
     /** Runs {@code launch}; the process is kept (for inspection, then {@link Sos#destroy}) unless {@code tearDown}. */
     public Finished run(Launch launch, boolean tearDown) {
+        if (launch.translateAfter() < 0) {
+            return new Finished(refused("translateAfter must be 0 (never) or more, not " + launch.translateAfter()), null);
+        }
         sos.takeConsole();
         long framesBefore = sos.pages().framesMapped();
         long structuresBefore = sos.pages().structuresCreated();
         Result<Process> spawned = sos.spawn(launch.elf(), launch.argv(), launch.envp(), launch.seed());
         if (!spawned.isOk()) {
-            ProgramResult refused = new ProgramResult(ProgramOutcome.REFUSED, -1, null, spawned.error().detail(),
-                    sos.takeConsole(), 0, Map.of(), Map.of(), 0, 0, 0, 0, 0, 0, List.of());
-            return new Finished(refused, null);
+            return new Finished(refused(spawned.error().detail()), null);
         }
         Process p = spawned.value();
         LinuxProcess linux = new LinuxProcess(launch.stdin(), launch.seed());
         sos.linux().attach(p, linux);
         ThreadRunner runner = sos.runner(p).orElseThrow();
+        runner.interpreter().translateAfter(launch.translateAfter());
         long initialSp = runner.context().sp();
         long executed = 0;
         String detail = null;
@@ -97,11 +110,17 @@ public final class ProgramRunner {
         ProgramResult result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? p.exitCode() : -1,
                 p.killReport(), detail, sos.takeConsole(), executed, calls, linux.unknownCalls(), p.faultsHandled(),
                 sos.pages().framesMapped() - framesBefore, sos.pages().structuresCreated() - structuresBefore,
-                runner.context().pc(), initialSp, lowestStack, linux.mmapAddresses());
+                runner.context().pc(), initialSp, lowestStack, linux.mmapAddresses(),
+                runner.interpreter().translatedInstructions(), runner.interpreter().translatedBlocks());
         if (tearDown) {
             sos.destroy(p);
             return new Finished(result, null);
         }
         return new Finished(result, p);
+    }
+
+    private ProgramResult refused(String why) {
+        return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, sos.takeConsole(), 0, Map.of(), Map.of(), 0, 0,
+                0, 0, 0, 0, List.of(), 0, 0);
     }
 }

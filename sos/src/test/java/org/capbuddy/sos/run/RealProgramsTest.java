@@ -67,7 +67,10 @@ class RealProgramsTest {
         // not one slot, frame, table or byte of bookkeeping more.
         var strict = fx.strictBalance();
         ProgramResult again = Programs.run(fx, "pt_test");
-        assertThat(again).isEqualTo(r);
+        // (how much of it ran translated depends on the machine's history: zeroing the first
+        // run's code pages for reuse tells every interpreter to decode again)
+        assertThat(again).usingRecursiveComparison().ignoringFields("translatedInstructions", "translatedBlocks")
+                .isEqualTo(r);
         assertThat(fx.strictBalance()).as("strict balance after teardown").isEqualTo(strict);
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
