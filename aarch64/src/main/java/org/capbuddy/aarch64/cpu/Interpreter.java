@@ -58,17 +58,25 @@ public final class Interpreter {
     private int exitWord;
     private long exitImmediate;
 
-    private final BlockTranslator translator = new BlockTranslator();
+    private final TranslationCache translations;
     /** A block is translated at its this-many-th entry; 0 never. */
     private int translateAfter = DEFAULT_TRANSLATE_AFTER;
     private long translatedInstructions;
+    private long translatedBlocks;
     /** Written by translated code at every way out of a block: the instructions it retired. */
     int blockRetired;
     private Exit blockTrap;
 
+    /** An interpreter with a translation cache of its own. */
     public Interpreter(CpuState state, GuestMemory memory) {
+        this(state, memory, new TranslationCache());
+    }
+
+    /** An interpreter whose translated blocks come from, and go to, {@code translations}. */
+    public Interpreter(CpuState state, GuestMemory memory, TranslationCache translations) {
         this.s = state;
         this.memory = memory;
+        this.translations = translations;
         this.simd = new SimdFp(state, memory);
         this.codeVersion = memory.codeVersion();
     }
@@ -117,9 +125,17 @@ public final class Interpreter {
         return true;
     }
 
-    /** Blocks translated so far (each counted again if dropped and translated anew). */
+    /**
+     * Blocks put to use so far, translated or found in the cache (each counted again when its
+     * page's code is dropped and it is used anew).
+     */
     public long translatedBlocks() {
-        return translator.translated();
+        return translatedBlocks;
+    }
+
+    /** Where this interpreter's translated blocks come from. */
+    public TranslationCache translations() {
+        return translations;
     }
 
     /** Instructions retired in translated blocks rather than one by one. */
@@ -127,9 +143,9 @@ public final class Interpreter {
         return translatedInstructions;
     }
 
-    /** Blocks the JVM refused to define; they run interpreted. Non-zero only through a bug. */
+    /** Blocks the JVM refused to define (in this interpreter's cache); they run interpreted. Non-zero only through a bug. */
     public long translationFailures() {
-        return translator.failures();
+        return translations.failures();
     }
 
     /** Drops every decoded instruction (the next fetch of each reads memory again). */
@@ -465,9 +481,13 @@ public final class Interpreter {
         if (length == 0) {
             return false;
         }
-        TranslatedBlock block = translator.translate(cached.insns, slot, pageBase, length);
+        TranslatedBlock block = translations.block(cached.insns, slot, pageBase, length);
         cached.blocks[slot] = block;
-        return block != null;
+        if (block == null) {
+            return false;
+        }
+        translatedBlocks++;
+        return true;
     }
 
     /** Drops the decoded code when memory says it may have changed; true when it did. */

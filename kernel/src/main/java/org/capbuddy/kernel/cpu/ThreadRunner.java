@@ -38,7 +38,7 @@ public final class ThreadRunner {
         this.cpu = cpu;
         this.thread = cpu.thread();
         this.context = thread.context();
-        this.interpreter = new Interpreter(context, new MmuMemory(cpu));
+        this.interpreter = new Interpreter(context, new MmuMemory(cpu), cpu.translations());
     }
 
     /** The interpreter, for its exit details and decoded instructions. */

@@ -1,6 +1,7 @@
 package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
+import org.capbuddy.aarch64.cpu.TranslationCache;
 
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
@@ -75,6 +76,11 @@ public final class UserCpu {
 
     Tcb thread() {
         return thread;
+    }
+
+    /** The machine's shared translated blocks, for the thread's interpreter. */
+    TranslationCache translations() {
+        return k.translations();
     }
     /*
      * The fast pages: for each TLB entry, a copy of what the last load or store that hit it on a

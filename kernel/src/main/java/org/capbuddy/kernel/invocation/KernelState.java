@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.aarch64.cpu.TranslationCache;
 import org.capbuddy.kernel.cap.Cdt;
 import org.capbuddy.kernel.cost.CostCounters;
 import org.capbuddy.kernel.host.FailureInjector;
@@ -23,11 +24,18 @@ public final class KernelState {
     private final InterruptionInjector interruptions = new InterruptionInjector();
     private final MachineGuard guard = new MachineGuard();
     private final AddressReplies addressReplies = new AddressReplies();
+    /** Blocks of user code translated by the interpreters of this machine's threads, for reuse. */
+    private final TranslationCache translations = new TranslationCache();
 
     public KernelState(PhysicalMemory memory, int retypeFanOutLimit) {
         this.memory = memory;
         this.retypeFanOutLimit = retypeFanOutLimit;
         this.deleter = new CapDeleter(this);
+    }
+
+    /** The translated blocks this machine's threads share (see {@link TranslationCache}). */
+    public TranslationCache translations() {
+        return translations;
     }
 
     public PhysicalMemory memory() {
