@@ -109,15 +109,20 @@ public class ProgramBenchmark {
         return r.instructions();
     }
 
-    /** pt_test as its own state, so that its launch is built once. */
+    /**
+     * pt_test as its own state, so that its launch is built once; translating hot blocks at their
+     * 256th entry (the default) or never.
+     */
     @State(Scope.Benchmark)
     public static class PtTest {
+        @Param({"256", "0"})
+        public int translateAfter;
         ProgramRunner.Launch launch;
 
         @Setup(Level.Trial)
         public void load() {
             launch = new ProgramRunner.Launch(program("pt_test"), List.of("pt_test"), List.of(), new byte[0], 1,
-                    Long.MAX_VALUE);
+                    Long.MAX_VALUE, translateAfter);
         }
     }
 
