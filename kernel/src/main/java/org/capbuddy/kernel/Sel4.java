@@ -6,6 +6,7 @@ import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.api.PagingDump;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
@@ -18,6 +19,7 @@ import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.invocation.IpcBuffer;
+import org.capbuddy.kernel.vm.PagingDumper;
 
 /**
  * The invocation stubs of one thread, as libsel4 gives C code: each method packs its arguments
@@ -299,6 +301,19 @@ public final class Sel4 {
      */
     public Optional<ThreadRunner> runner(long tcb) {
         return cpu(tcb).map(ThreadRunner::new);
+    }
+
+    /**
+     * The translation tables of the VSpace whose cap is {@code vspace}, read from the kernel's
+     * tables (see {@link PagingDump}), if that cptr names a VSpace.
+     */
+    public Optional<PagingDump> pageTables(long vspace) {
+        kernel.state().guard().check();
+        SlotLookup found = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), vspace, CSpaceResolver.WORD_BITS);
+        if (!found.ok() || !(found.slot().cap() instanceof Cap.VSpaceCap v)) {
+            return Optional.empty();
+        }
+        return Optional.of(PagingDumper.dump(v.vspace(), kernel.state().cdt()));
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */
