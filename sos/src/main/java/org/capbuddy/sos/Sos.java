@@ -25,6 +25,7 @@ import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
+import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.ProcessState;
@@ -334,6 +335,20 @@ public final class Sos {
             return java.util.Optional.empty();
         }
         return sel4.runner(p.tcbCptr());
+    }
+
+    /**
+     * {@code p}'s regions and its translation tables as the kernel holds them (see
+     * {@link ProcessDump}). Empty when {@code p} is not one of SOS's live processes.
+     */
+    public java.util.Optional<ProcessDump> dump(Process p) {
+        guard.check();
+        if (!processes.isLive(p)) {
+            return java.util.Optional.empty();
+        }
+        return sel4.pageTables(p.vspaceCptr()).map(tables -> new ProcessDump(p.pid(),
+                p.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList(), tables,
+                p.shadow().pageCount()));
     }
 
     public FaultHandler faultHandler() {
