@@ -21,6 +21,7 @@ import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.ProgramRunner;
 import picocli.CommandLine;
@@ -73,6 +74,11 @@ public final class RunCommand implements Callable<Integer> {
                     + " every instruction. It changes the speed, never the results. Default: ${DEFAULT-VALUE}.")
     int translateAfter;
 
+    @Option(names = "--dump", description = "After the program ends, print its regions and its page tables as the"
+            + " kernel holds them (each paging structure with its cap; pages in runs with rights, execute-never,"
+            + " frames and caps), then tear it down.")
+    boolean dump;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -112,8 +118,14 @@ public final class RunCommand implements Callable<Integer> {
         List<String> argv = new ArrayList<>();
         argv.add(program.toString());
         argv.addAll(args);
-        ProgramResult result = new ProgramRunner(machine.sos())
-                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter));
+        ProgramRunner.Finished finished = new ProgramRunner(machine.sos())
+                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter), !dump);
+        ProgramResult result = finished.result();
+        ProcessDump processDump = null;
+        if (finished.process() != null) {
+            processDump = machine.sos().dump(finished.process()).orElse(null);
+            machine.sos().destroy(finished.process());
+        }
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
         Balance leaked = machine.settledBalance().diff(before);
         var invariants = machine.kernel().checkInvariants();
@@ -136,7 +148,7 @@ public final class RunCommand implements Callable<Integer> {
                 result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()));
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump);
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -227,6 +239,9 @@ public final class RunCommand implements Callable<Integer> {
         s.append(String.format("After teardown: leaked frames %d, slots %d, untyped bytes %d, mspace bytes %d,"
                         + " window tables %d, processes %d, ASIDs %d; %s%n", l.frames(), l.slots(), l.untypedBytes(),
                 l.mspaceBytes(), l.windowTables(), l.processes(), l.asids(), r.teardown().invariants()));
+        if (r.dump() != null) {
+            s.append("---- dump (before teardown)\n").append(r.dump().render());
+        }
         return s.toString();
     }
 }

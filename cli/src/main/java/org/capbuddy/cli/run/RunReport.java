@@ -3,8 +3,9 @@ package org.capbuddy.cli.run;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.cli.demo.DemoReport;
+import org.capbuddy.sos.inspect.ProcessDump;
 
-/** What {@code capbuddy run} reports, in the shape its JSON takes. */
+/** What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump} only with {@code --dump}). */
 public record RunReport(
         String program,
         List<String> argv,
@@ -22,7 +23,8 @@ public record RunReport(
         long framesMapped,
         long pagingStructures,
         DemoReport.Kernel kernel,
-        DemoReport.Teardown teardown) {
+        DemoReport.Teardown teardown,
+        ProcessDump dump) {
 
     /**
      * The interpreter's translation: the entry count at which blocks were translated (0: never),

@@ -81,6 +81,25 @@ class RunCommandTest {
     }
 
     @Test
+    void dumpPrintsTheRegionsAndTheKernelsPageTablesThenTearsDown() throws Exception {
+        CliRun text = run("--dump", program("hello"));
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("---- dump (before teardown)", "SOS's shadow records 5 pages, the kernel's tables"
+                + " map 5", "L0 table (root) at pa 0x", "-> L3 table at pa 0x", "stack ", "r-x");
+        assertThat(text.out()).containsPattern("L3\\[\\d+(\\.\\.\\d+)?\\] 0x[0-9a-f]{10}-0x[0-9a-f]{10}  .*page.* pa 0x");
+
+        CliRun r = run("--dump", "--json", program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode report = json(r);
+        assertThat(report.at("/dump/pageTables/pages").asLong()).isEqualTo(5);
+        assertThat(report.at("/dump/shadowPages").asLong()).isEqualTo(5);
+        assertThat(report.at("/dump/pageTables/entries/0/index").asInt()).isEqualTo(-1);
+        assertThat(report.at("/dump/regions/0/kind").asText()).isEqualTo("code");
+        assertNothingLeaked(report);
+        assertThat(json(run("--json", program("hello"))).at("/dump").isNull()).isTrue();
+    }
+
+    @Test
     void aKilledProgramExits139WithTheKillingPcAndReport() throws Exception {
         CliRun r = run(program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
