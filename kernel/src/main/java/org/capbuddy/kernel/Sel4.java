@@ -7,6 +7,7 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.PagingDump;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
@@ -14,6 +15,7 @@ import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.object.Tcb;
+import org.capbuddy.kernel.object.VSpace;
 import org.capbuddy.kernel.cpu.FaultReceiver;
 import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.kernel.cpu.ThreadRunner;
@@ -309,11 +311,25 @@ public final class Sel4 {
      */
     public Optional<PagingDump> pageTables(long vspace) {
         kernel.state().guard().check();
-        SlotLookup found = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), vspace, CSpaceResolver.WORD_BITS);
+        return vspaceAt(vspace).map(v -> PagingDumper.dump(v, kernel.state().cdt()));
+    }
+
+    /**
+     * The walk the MMU makes for {@code vaddr} through the tables of the VSpace whose cap is
+     * {@code vspace} (see {@link PagingWalk}), if that cptr names a VSpace.
+     */
+    public Optional<PagingWalk> pageWalk(long vspace, long vaddr) {
+        kernel.state().guard().check();
+        return vspaceAt(vspace).map(v -> PagingDumper.walk(v, vaddr));
+    }
+
+    /** The VSpace the cap at {@code cptr} (in this thread's CSpace) names, if it is a VSpace cap. */
+    private Optional<VSpace> vspaceAt(long cptr) {
+        SlotLookup found = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), cptr, CSpaceResolver.WORD_BITS);
         if (!found.ok() || !(found.slot().cap() instanceof Cap.VSpaceCap v)) {
             return Optional.empty();
         }
-        return Optional.of(PagingDumper.dump(v.vspace(), kernel.state().cdt()));
+        return Optional.of(v.vspace());
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */

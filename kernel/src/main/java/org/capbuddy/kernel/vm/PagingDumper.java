@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.kernel.api.PagingDump;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Cdt;
 import org.capbuddy.kernel.cap.Slot;
@@ -34,6 +35,45 @@ public final class PagingDumper {
         return new PagingDump(vspace.asid(), entries, pages[0], tables[0]);
     }
 
+    /** The walk the MMU would make for {@code vaddr} in {@code vspace}, entry by entry. */
+    public static PagingWalk walk(VSpace vspace, long vaddr) {
+        List<PagingWalk.Step> steps = new ArrayList<>();
+        if (vspace.asid() != 0 && vaddr >= 0 && vaddr <= PageTableWalker.USER_TOP) {
+            TranslationTable table = vspace;
+            int bitsLeft = PageTableWalker.ROOT_BITS_LEFT;
+            while (true) {
+                int index = PageTableWalker.index(vaddr, bitsLeft);
+                int level = PageTableWalker.level(bitsLeft);
+                Object target = table.target(index);
+                if (target instanceof PageTable next && bitsLeft > PageTableWalker.PAGE_BITS) {
+                    steps.add(new PagingWalk.Step(level, index, table.paddr(), PagingWalk.EntryKind.TABLE, next.paddr(),
+                            null, false));
+                    table = next;
+                    bitsLeft -= TranslationTable.INDEX_BITS;
+                    continue;
+                }
+                if (target instanceof Frame frame) {
+                    int attrs = table.attributes(index);
+                    steps.add(new PagingWalk.Step(level, index, table.paddr(), PagingWalk.EntryKind.PAGE, frame.paddr(),
+                            rightsName(attrs), TranslationTable.executeNever(attrs)));
+                } else {
+                    steps.add(new PagingWalk.Step(level, index, table.paddr(), PagingWalk.EntryKind.INVALID, 0, null,
+                            false));
+                }
+                break;
+            }
+        }
+        return new PagingWalk(vaddr, vspace.asid(), steps);
+    }
+
+    private static String rightsName(int attrs) {
+        return switch (TranslationTable.rights(attrs)) {
+            case READ_WRITE -> "rw";
+            case READ_ONLY -> "r";
+            default -> "kernel-only";
+        };
+    }
+
     /** Adds {@code table} (translating from {@code base}, entries of 2^bitsLeft bytes) and what it holds. */
     private static void walk(TranslationTable table, int level, int index, long base, int bitsLeft, Caps caps,
             List<PagingDump.Entry> out, long[] pages, int[] tables) {
@@ -51,11 +91,7 @@ public final class PagingDumper {
             } else if (target instanceof Frame frame) {
                 pages[0]++;
                 int attrs = table.attributes(i);
-                String rights = switch (TranslationTable.rights(attrs)) {
-                    case READ_WRITE -> "rw";
-                    case READ_ONLY -> "r";
-                    default -> "kernel-only";
-                };
+                String rights = rightsName(attrs);
                 boolean xn = TranslationTable.executeNever(attrs);
                 String cap = caps.frame(vaddr);
                 if (run != null && run.firstIndex() + run.count() == i && run.rights().equals(rights)

@@ -8,6 +8,7 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.api.PagingDump;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,6 +72,43 @@ class PageTablesDumpTest {
         PagingDump after = fx.sel4.pageTables(vspace).orElseThrow();
         assertThat(after.pages()).isEqualTo(3);
         assertThat(after.entries().stream().filter(e -> e instanceof PagingDump.PageRun)).hasSize(3);
+    }
+
+    @Test
+    void aWalkShowsEachEntryReadAndWhereItStopped() {
+        CpuFx fx = new CpuFx();
+        long vspace = fx.assignedVSpace();
+        long frame = fx.object(ObjectType.SMALL_PAGE);
+        ok(fx.mapPage(frame, vspace, BASE, CapRights.READ_ONLY, 0));
+
+        PagingWalk hit = fx.sel4.pageWalk(vspace, BASE + 0x123).orElseThrow();
+        assertThat(hit.translated()).isTrue();
+        assertThat(hit.steps()).extracting(PagingWalk.Step::level).containsExactly(0, 1, 2, 3);
+        assertThat(hit.steps()).extracting(PagingWalk.Step::kind).containsExactly(PagingWalk.EntryKind.TABLE,
+                PagingWalk.EntryKind.TABLE, PagingWalk.EntryKind.TABLE, PagingWalk.EntryKind.PAGE);
+        PagingWalk.Step page = hit.steps().get(3);
+        assertThat(page.index()).isZero();
+        assertThat(page.targetPaddr()).isEqualTo(fx.paddr(frame));
+        assertThat(page.rights()).isEqualTo("r");
+        assertThat(page.executeNever()).isFalse();
+        // each step's table is the one the step above pointed to
+        for (int i = 1; i < 4; i++) {
+            assertThat(hit.steps().get(i).tablePaddr()).isEqualTo(hit.steps().get(i - 1).targetPaddr());
+        }
+
+        PagingWalk missPage = fx.sel4.pageWalk(vspace, BASE + 4096).orElseThrow();
+        assertThat(missPage.translated()).isFalse();
+        assertThat(missPage.steps()).hasSize(4);
+        assertThat(missPage.steps().get(3).kind()).isEqualTo(PagingWalk.EntryKind.INVALID);
+        assertThat(missPage.steps().get(3).index()).isEqualTo(1);
+
+        PagingWalk missTable = fx.sel4.pageWalk(vspace, 0x80_0000_0000L).orElseThrow();
+        assertThat(missTable.steps()).hasSize(1);
+        assertThat(missTable.steps().get(0).kind()).isEqualTo(PagingWalk.EntryKind.INVALID);
+        assertThat(missTable.render()).contains("L0[1] of the table at pa 0x", "invalid: the walk stops here");
+
+        assertThat(fx.sel4.pageWalk(vspace, -1).orElseThrow().steps()).isEmpty();
+        assertThat(fx.sel4.pageWalk(fx.slot(), BASE)).isEmpty();
     }
 
     @Test
