@@ -25,6 +25,7 @@ import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
@@ -349,6 +350,18 @@ public final class Sos {
         return sel4.pageTables(p.vspaceCptr()).map(tables -> new ProcessDump(p.pid(),
                 p.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList(), tables,
                 p.shadow().pageCount()));
+    }
+
+    /**
+     * The MMU's walk of {@code vaddr} through {@code p}'s tables as the kernel holds them. Empty
+     * when {@code p} is not one of SOS's live processes.
+     */
+    public java.util.Optional<PagingWalk> walk(Process p, long vaddr) {
+        guard.check();
+        if (!processes.isLive(p)) {
+            return java.util.Optional.empty();
+        }
+        return sel4.pageWalk(p.vspaceCptr(), vaddr);
     }
 
     public FaultHandler faultHandler() {

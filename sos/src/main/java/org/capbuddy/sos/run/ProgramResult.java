@@ -1,6 +1,7 @@
 package org.capbuddy.sos.run;
 
 import java.util.Map;
+import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.process.KillReport;
 
 /**
@@ -17,9 +18,12 @@ import org.capbuddy.sos.process.KillReport;
  * @param translatedInstructions of {@code instructions}, those retired in blocks the interpreter
  *     had translated into JVM methods
  * @param translatedBlocks blocks of the program the interpreter translated
+ * @param stopReport for a killed program, its instruction, registers, the walk of the faulting
+ *     address and its regions; otherwise null
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
-        long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks) {
+        long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
+        StopReport stopReport) {
 }

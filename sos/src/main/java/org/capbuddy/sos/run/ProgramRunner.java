@@ -3,12 +3,16 @@ package org.capbuddy.sos.run;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.inspect.ProcessDump;
+import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.linux.LinuxProcess;
 import org.capbuddy.sos.linux.LinuxSyscall;
 import org.capbuddy.sos.process.Process;
@@ -111,7 +115,8 @@ public final class ProgramRunner {
                 p.killReport(), detail, sos.takeConsole(), executed, calls, linux.unknownCalls(), p.faultsHandled(),
                 sos.pages().framesMapped() - framesBefore, sos.pages().structuresCreated() - structuresBefore,
                 runner.context().pc(), initialSp, lowestStack, linux.mmapAddresses(),
-                runner.interpreter().translatedInstructions(), runner.interpreter().translatedBlocks());
+                runner.interpreter().translatedInstructions(), runner.interpreter().translatedBlocks(),
+                outcome == ProgramOutcome.KILLED ? stopReport(p, runner) : null);
         if (tearDown) {
             sos.destroy(p);
             return new Finished(result, null);
@@ -119,8 +124,18 @@ public final class ProgramRunner {
         return new Finished(result, p);
     }
 
+    /** Where the killed {@code p} stopped: read before teardown, while its tables still exist. */
+    private StopReport stopReport(Process p, ThreadRunner runner) {
+        long pc = runner.context().pc();
+        long address = p.killReport() != null ? p.killReport().address() : pc;
+        boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
+        return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, runner.context().snapshot(),
+                sos.walk(p, address).orElse(new PagingWalk(address, 0, List.of())),
+                p.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList());
+    }
+
     private ProgramResult refused(String why) {
         return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, sos.takeConsole(), 0, Map.of(), Map.of(), 0, 0,
-                0, 0, 0, 0, List.of(), 0, 0);
+                0, 0, 0, 0, List.of(), 0, 0, null);
     }
 }

@@ -9,7 +9,10 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.inspect.ProcessDump;
+import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.KillReport;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,6 +87,41 @@ class KilledProgramsTest {
         return Stream.of(true, false).flatMap(pool -> cases.stream().map(c -> Arguments.of(pool, c)));
     }
 
+    /** The instruction, registers, walk and regions of where it stopped, read before teardown. */
+    private static void assertStopReport(ProgramResult r, Killed expected) {
+        StopReport stop = r.stopReport();
+        assertThat(stop).as("stop report").isNotNull();
+        assertThat(stop.pc()).isEqualTo(expected.lastPc());
+        assertThat(stop.registers().pc()).isEqualTo(expected.lastPc());
+        assertThat(stop.walk().vaddr()).isEqualTo(expected.report().address());
+        assertThat(stop.regions()).extracting(ProcessDump.RegionLine::kind).contains("code", "stack");
+        KillReport report = expected.report();
+        PagingWalk.Step last = stop.walk().steps().get(stop.walk().steps().size() - 1);
+        if (report.region() == null) {
+            // the guard page: nothing maps it
+            assertThat(stop.walk().translated()).isFalse();
+            assertThat(stop.fetched()).isTrue();
+            assertThat(stop.operation()).isEqualTo("STP");
+        } else if (report.access() == AccessKind.WRITE) {
+            // mapped, but read-only
+            assertThat(stop.walk().translated()).isTrue();
+            assertThat(last.rights()).isEqualTo("r");
+            assertThat(stop.operation()).startsWith("STR");
+        } else if (report.reason().equals(MAPPING_REFUSES_EXECUTE)) {
+            // mapped, but execute-never: the fetch itself faulted
+            assertThat(stop.walk().translated()).isTrue();
+            assertThat(last.executeNever()).isTrue();
+            assertThat(stop.fetched()).isFalse();
+        } else {
+            // fetched from code and undefined
+            assertThat(stop.walk().translated()).isTrue();
+            assertThat(last.executeNever()).isFalse();
+            assertThat(stop.fetched()).isTrue();
+            assertThat(stop.operation()).isEqualTo("UNDEFINED");
+        }
+        assertThat(stop.render()).contains("Instruction at 0x", "Registers:", "walk of 0x", "Regions:");
+    }
+
     @ParameterizedTest(name = "pool={0}: {1}")
     @MethodSource("killedPrograms")
     void aKilledProgramGetsItsReportAndSosRunsHelloRightAfterLeavingNothing(boolean usePool, Killed expected) {
@@ -106,6 +144,7 @@ class KilledProgramsTest {
         String printed = expected.line() == null ? "" : expected.line() + "\n";
         assertThat(r.console()).as("its line, then SOS's kill line")
                 .matches(Pattern.quote(printed + "[sos] process ") + "\\d+ " + Pattern.quote(expected.report() + "\n"));
+        assertStopReport(r, expected);
         assertThat(r.systemCalls()).isEqualTo(expected.calls());
         assertThat(r.unknownSystemCalls()).isEmpty();
         assertThat(r.instructions()).as("instructions").isEqualTo(expected.instructions());

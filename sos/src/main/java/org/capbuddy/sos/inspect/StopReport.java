@@ -1,0 +1,41 @@
+package org.capbuddy.sos.inspect;
+
+import java.util.List;
+import org.capbuddy.aarch64.cpu.Registers;
+import org.capbuddy.aarch64.decode.Decoder;
+import org.capbuddy.aarch64.decode.Op;
+import org.capbuddy.kernel.api.PagingWalk;
+
+/**
+ * Where a killed program stopped, for whoever has to find out why: the instruction (its encoding
+ * and operation; none when the fetch itself failed), the registers, the MMU's walk of the
+ * faulting address through the kernel's tables, and the process's regions.
+ *
+ * @param fetched whether the instruction was fetched (not when the fetch itself faulted)
+ * @param word the instruction's encoding, when fetched
+ */
+public record StopReport(long pc, boolean fetched, int word, Registers registers, PagingWalk walk,
+        List<ProcessDump.RegionLine> regions) {
+    public StopReport {
+        regions = List.copyOf(regions);
+    }
+
+    /** The operation the instruction decodes to (as the interpreter names it), or null without one. */
+    public String operation() {
+        return fetched ? Op.name(Decoder.decode(pc, word).op()) : null;
+    }
+
+    public String render() {
+        StringBuilder s = new StringBuilder();
+        s.append(!fetched ? String.format("Instruction at 0x%x: not fetched%n", pc)
+                : String.format("Instruction at 0x%x: %08x (%s)%n", pc, word, operation()));
+        s.append("Registers:\n").append(registers.toString().indent(2));
+        s.append(walk.render());
+        s.append("Regions:\n");
+        for (ProcessDump.RegionLine r : regions) {
+            s.append(String.format("  %-10s 0x%010x-0x%010x %s (%s)%n", r.kind(), r.base(), r.end() - 1, r.rights(),
+                    r.contents()));
+        }
+        return s.toString();
+    }
+}
