@@ -137,7 +137,7 @@ public final class RunCommand implements Callable<Integer> {
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
                 hex(result.killReport().address()), result.killReport().access().name().toLowerCase(),
-                result.killReport().region(), result.killReport().reason(), hex(result.lastPc()));
+                result.killReport().region(), result.killReport().reason(), hex(result.lastPc()), result.stopReport());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
                         config.rootCNodeBits(), config.fanOut()),
@@ -215,8 +215,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         switch (r.outcome()) {
             case "exited" -> s.append(String.format("Exited with status %d.%n", r.exitCode()));
-            case "killed" -> s.append(String.format("Killed at pc %s: %s at %s (%s): %s%n", r.kill().pc(), r.kill().access(),
-                    r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(), r.kill().reason()));
+            case "killed" -> {
+                s.append(String.format("Killed at pc %s: %s at %s (%s): %s%n", r.kill().pc(), r.kill().access(),
+                        r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(), r.kill().reason()));
+                if (r.kill().stop() != null) {
+                    s.append(r.kill().stop().render());
+                }
+            }
             default -> s.append(String.format("Stopped (%s)%s%n", r.outcome().replace('_', ' '),
                     r.detail() == null ? "" : ": " + r.detail()));
         }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.capbuddy.cli.demo.DemoReport;
 import org.capbuddy.sos.inspect.ProcessDump;
+import org.capbuddy.sos.inspect.StopReport;
 
 /** What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump} only with {@code --dump}). */
 public record RunReport(
@@ -33,7 +34,10 @@ public record RunReport(
     public record Translation(int after, long instructions, long blocks) {
     }
 
-    /** A kill report: the address, the access, the region (or null) and why, and the PC it stopped at. */
-    public record Kill(String address, String access, String region, String reason, String pc) {
+    /**
+     * A kill report: the address, the access, the region (or null) and why, the PC it stopped at,
+     * and where it stopped (instruction, registers, the walk of the address, the regions).
+     */
+    public record Kill(String address, String access, String region, String reason, String pc, StopReport stop) {
     }
 }

@@ -106,6 +106,10 @@ class RunCommandTest {
         assertThat(r.out()).contains("write_code: storing into main's own code\n",
                 "Killed at pc 0x400194: write at 0x400160 (CODE): the mapping's rights refuse a write\n");
         assertThat(r.out()).doesNotContain("Exited with status");
+        // where it stopped: the store, the registers, the walk that found main's page read-only
+        assertThat(r.out()).containsPattern("Instruction at 0x400194: [0-9a-f]{8} \\(STR_[A-Z]+\\)")
+                .contains("Registers:\n  PC=0000000000400194", "walk of 0x400160 in ASID", ": page at pa 0x", ", r\n",
+                        "Regions:\n  code       0x0000400000");
 
         CliRun j = run("--json", program("stack_overflow"));
         assertThat(j.exitCode()).as(j.err()).isEqualTo(139);
@@ -118,6 +122,11 @@ class RunCommandTest {
         assertThat(report.at("/kill/pc").asText()).isEqualTo("0x4002e4");
         assertThat(Long.decode(report.at("/kill/address").asText()) & -4096L).as("the guard page")
                 .isEqualTo(0x8f_ff7f_f000L);
+        assertThat(report.at("/kill/stop/registers/pc").asLong()).isEqualTo(0x4002e4L);
+        assertThat(report.at("/kill/stop/fetched").asBoolean()).isTrue();
+        JsonNode steps = report.at("/kill/stop/walk/steps");
+        assertThat(steps.size()).isPositive();
+        assertThat(steps.get(steps.size() - 1).at("/kind").asText()).as("nothing maps the guard page").isEqualTo("INVALID");
         assertNothingLeaked(report);
     }
 
