@@ -382,6 +382,31 @@ public final class CapBuddyPool {
         return Result.ok(tree.basePaddr + ((cptr - tree.baseCptr) << FRAME_BITS));
     }
 
+    /** Every tree's free map and allocated frames (see {@link PoolDump}). */
+    public PoolDump dump() {
+        List<PoolDump.TreeLine> trees = new ArrayList<>();
+        for (Tree t : all) {
+            List<Integer> free = new ArrayList<>();
+            for (int k = 0; k <= BuddyTree.MAX_ORDER; k++) {
+                free.add(t.buddy.freeBlocks(k));
+            }
+            List<int[]> allocated = new ArrayList<>();
+            int start = -1;
+            for (int i = 0; i <= BuddyTree.FRAMES; i++) {
+                boolean used = i < BuddyTree.FRAMES && !t.buddy.isFrameFree(i);
+                if (used && start < 0) {
+                    start = i;
+                } else if (!used && start >= 0) {
+                    allocated.add(new int[] {start, i - 1});
+                    start = -1;
+                }
+            }
+            trees.add(new PoolDump.TreeLine(t.basePaddr, t.baseCptr, t.device, t.buddy.freeFrames(), free, allocated));
+        }
+        trees.sort(java.util.Comparator.comparingLong(PoolDump.TreeLine::basePaddr));
+        return new PoolDump(trees);
+    }
+
     public PoolStats stats() {
         long freeFrames = 0;
         long devices = 0;

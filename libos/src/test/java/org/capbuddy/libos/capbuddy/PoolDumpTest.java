@@ -1,0 +1,51 @@
+package org.capbuddy.libos.capbuddy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.libos.bootstrap.CSpaceLayout;
+import org.capbuddy.libos.vka.VkaObject;
+import org.capbuddy.libos.vka.VkaObjects;
+import org.junit.jupiter.api.Test;
+
+/** The pool's dump: each tree's free map by order and its allocated frames, as the buddy trees hold them. */
+class PoolDumpTest {
+    @Test
+    void theDumpFindsEachAllocatedFrameInItsTree() {
+        PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, false);
+        assertThat(fx.pool.dump().trees()).isEmpty();
+        List<VkaObject> frames = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            frames.add(VkaObjects.allocFrame(fx.vka, 12).value());
+        }
+        // free the third and fourth: the allocated frames become three ranges... or fewer, if the
+        // buddy allocator placed them elsewhere; the dump must agree with paddrOf either way
+        VkaObject third = frames.remove(2);
+        VkaObject fourth = frames.remove(2);
+        assertThat(VkaObjects.free(fx.vka, third).isOk()).isTrue();
+        assertThat(VkaObjects.free(fx.vka, fourth).isOk()).isTrue();
+
+        PoolDump dump = fx.pool.dump();
+        assertThat(dump.trees()).hasSize(1);
+        PoolDump.TreeLine tree = dump.trees().get(0);
+        assertThat(tree.freeFrames()).isEqualTo(1024 - 8);
+        int freeFromBlocks = 0;
+        for (int k = 0; k < tree.freeBlocks().size(); k++) {
+            freeFromBlocks += tree.freeBlocks().get(k) << k;
+        }
+        assertThat(freeFromBlocks).as("the free map covers exactly the free frames").isEqualTo(tree.freeFrames());
+        int allocatedFrames = tree.allocated().stream().mapToInt(r -> r[1] - r[0] + 1).sum();
+        assertThat(allocatedFrames).isEqualTo(8);
+        for (VkaObject f : frames) {
+            long paddr = fx.pool.paddrOf(f.cptr()).value();
+            assertThat(dump.treeOf(paddr)).isSameAs(tree);
+            int frame = (int) ((paddr - tree.basePaddr()) >>> 12);
+            assertThat(tree.allocated()).as("frame %d is allocated", frame).anyMatch(r -> frame >= r[0] && frame <= r[1]);
+            assertThat(f.cptr()).isEqualTo(tree.baseCptr() + frame);
+        }
+        assertThat(dump.treeOf(tree.basePaddr() - 1)).isNull();
+        assertThat(dump.render()).contains("CapBuddy pool: 1 tree of 1024 frames", "frames free", "free blocks by order:",
+                "allocated frames: ");
+    }
+}
