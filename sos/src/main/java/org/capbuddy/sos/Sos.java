@@ -26,6 +26,8 @@ import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.kernel.api.PagingWalk;
+import org.capbuddy.libos.capbuddy.CapBuddyVka;
+import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
@@ -362,6 +364,18 @@ public final class Sos {
             return java.util.Optional.empty();
         }
         return sel4.pageWalk(p.vspaceCptr(), vaddr);
+    }
+
+    /**
+     * The CapBuddy pool SOS's frames come from, tree by tree (see {@link PoolDump}); empty when
+     * SOS runs on plain allocman.
+     */
+    public java.util.Optional<PoolDump> poolDump() {
+        guard.check();
+        if (vka instanceof CapBuddyVka buddy && buddy.hasPool()) {
+            return java.util.Optional.of(buddy.pool().dump());
+        }
+        return java.util.Optional.empty();
     }
 
     public FaultHandler faultHandler() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.PagingDump;
+import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.process.Process;
@@ -42,6 +43,21 @@ class ProcessDumpTest {
             InvocationResult address = fx.vka.sel4().pageGetAddress(fx.sos.frameTable().frameCap(entry.frameRef()));
             assertThat(address.isOk()).isTrue();
             assertThat(run.paddr() + (va - run.vaddr())).as("frame of 0x%x", va).isEqualTo(address.mr(0));
+        }
+        // and each of those frames can be found, allocated, in the CapBuddy tree it came from
+        if (usePool) {
+            PoolDump pool = fx.sos.poolDump().orElseThrow();
+            for (PagingDump.PageRun run : runs) {
+                for (int i = 0; i < run.count(); i++) {
+                    long paddr = run.paddr() + i * run.pageBytes();
+                    PoolDump.TreeLine tree = pool.treeOf(paddr);
+                    assertThat(tree).as("the tree of 0x%x", paddr).isNotNull();
+                    int frame = (int) ((paddr - tree.basePaddr()) >>> 12);
+                    assertThat(tree.allocated()).anyMatch(r -> frame >= r[0] && frame <= r[1]);
+                }
+            }
+        } else {
+            assertThat(fx.sos.poolDump()).isEmpty();
         }
         assertThat(dump.regions()).extracting(ProcessDump.RegionLine::kind).contains("stack", "heap");
         assertThat(dump.render()).contains("Process " + p.pid(), "L0 table (root)", "stack");
