@@ -21,6 +21,7 @@ import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.ProgramRunner;
@@ -74,9 +75,10 @@ public final class RunCommand implements Callable<Integer> {
                     + " every instruction. It changes the speed, never the results. Default: ${DEFAULT-VALUE}.")
     int translateAfter;
 
-    @Option(names = "--dump", description = "After the program ends, print its regions and its page tables as the"
+    @Option(names = "--dump", description = "After the program ends, print its regions, its page tables as the"
             + " kernel holds them (each paging structure with its cap; pages in runs with rights, execute-never,"
-            + " frames and caps), then tear it down.")
+            + " frames and caps) and the CapBuddy pool's trees (free blocks by order, allocated frames), then tear"
+            + " it down.")
     boolean dump;
 
     @Option(names = "--json", description = "Print one JSON object.")
@@ -122,8 +124,10 @@ public final class RunCommand implements Callable<Integer> {
                 .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter), !dump);
         ProgramResult result = finished.result();
         ProcessDump processDump = null;
+        PoolDump poolDump = null;
         if (finished.process() != null) {
             processDump = machine.sos().dump(finished.process()).orElse(null);
+            poolDump = machine.sos().poolDump().orElse(null);
             machine.sos().destroy(finished.process());
         }
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
@@ -148,7 +152,7 @@ public final class RunCommand implements Callable<Integer> {
                 result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump);
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, poolDump);
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -246,6 +250,7 @@ public final class RunCommand implements Callable<Integer> {
                 l.mspaceBytes(), l.windowTables(), l.processes(), l.asids(), r.teardown().invariants()));
         if (r.dump() != null) {
             s.append("---- dump (before teardown)\n").append(r.dump().render());
+            s.append(r.pool() != null ? r.pool().render() : "SOS's frames come from plain allocman: no CapBuddy pool\n");
         }
         return s.toString();
     }

@@ -95,7 +95,13 @@ class RunCommandTest {
         assertThat(report.at("/dump/shadowPages").asLong()).isEqualTo(5);
         assertThat(report.at("/dump/pageTables/entries/0/index").asInt()).isEqualTo(-1);
         assertThat(report.at("/dump/regions/0/kind").asText()).isEqualTo("code");
+        assertThat(report.at("/pool/trees").size()).isPositive();
+        assertThat(report.at("/pool/trees/0/freeBlocks").size()).isEqualTo(11);
         assertNothingLeaked(report);
+        assertThat(text.out()).contains("CapBuddy pool: ", "free blocks by order:", "allocated frames: ");
+        CliRun allocman = run("--dump", "--allocator", "allocman", program("hello"));
+        assertThat(allocman.exitCode()).as(allocman.err()).isZero();
+        assertThat(allocman.out()).contains("L0 table (root)", "no CapBuddy pool");
         assertThat(json(run("--json", program("hello"))).at("/dump").isNull()).isTrue();
     }
 
