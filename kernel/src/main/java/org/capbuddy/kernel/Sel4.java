@@ -2,6 +2,7 @@ package org.capbuddy.kernel;
 
 import java.util.Optional;
 import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
@@ -10,6 +11,7 @@ import org.capbuddy.kernel.api.PagingDump;
 import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.CdtDumper;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.cspace.SlotLookup;
 import org.capbuddy.kernel.host.InterruptionInjector;
@@ -330,6 +332,15 @@ public final class Sel4 {
             return Optional.empty();
         }
         return Optional.of(v.vspace());
+    }
+
+    /**
+     * The whole capability derivation tree as a tree (see {@link CdtDump}), for inspection, as
+     * seL4's debug calls are: not an invocation, and it changes nothing.
+     */
+    public CdtDump cdtDump() {
+        kernel.state().guard().check();
+        return CdtDumper.dump(kernel.state().cdt());
     }
 
     /** The processor running the thread whose TCB cap is {@code tcb}, if that cptr names a TCB. */
