@@ -25,6 +25,7 @@ import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
 import org.capbuddy.sos.process.KillReport;
+import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolDump;
@@ -376,6 +377,12 @@ public final class Sos {
             return java.util.Optional.of(buddy.pool().dump());
         }
         return java.util.Optional.empty();
+    }
+
+    /** The machine's capability derivation tree, runs of like caps collapsed (see {@link CdtDump}). */
+    public CdtDump cdtDump() {
+        guard.check();
+        return sel4.cdtDump();
     }
 
     public FaultHandler faultHandler() {

@@ -21,6 +21,7 @@ import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
@@ -125,9 +126,11 @@ public final class RunCommand implements Callable<Integer> {
         ProgramResult result = finished.result();
         ProcessDump processDump = null;
         PoolDump poolDump = null;
+        CdtDump cdtDump = null;
         if (finished.process() != null) {
             processDump = machine.sos().dump(finished.process()).orElse(null);
             poolDump = machine.sos().poolDump().orElse(null);
+            cdtDump = machine.sos().cdtDump();
             machine.sos().destroy(finished.process());
         }
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
@@ -152,7 +155,7 @@ public final class RunCommand implements Callable<Integer> {
                 result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, poolDump);
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, poolDump, cdtDump);
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -251,6 +254,7 @@ public final class RunCommand implements Callable<Integer> {
         if (r.dump() != null) {
             s.append("---- dump (before teardown)\n").append(r.dump().render());
             s.append(r.pool() != null ? r.pool().render() : "SOS's frames come from plain allocman: no CapBuddy pool\n");
+            s.append(r.cdt().render());
         }
         return s.toString();
     }

@@ -3,13 +3,14 @@ package org.capbuddy.cli.run;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.cli.demo.DemoReport;
+import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.inspect.StopReport;
 
 /**
- * What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump}, and {@code pool}
- * when SOS runs on the CapBuddy pool, only with {@code --dump}).
+ * What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump}, {@code cdt} and,
+ * when SOS runs on the CapBuddy pool, {@code pool}, only with {@code --dump}).
  */
 public record RunReport(
         String program,
@@ -30,7 +31,8 @@ public record RunReport(
         DemoReport.Kernel kernel,
         DemoReport.Teardown teardown,
         ProcessDump dump,
-        PoolDump pool) {
+        PoolDump pool,
+        CdtDump cdt) {
 
     /**
      * The interpreter's translation: the entry count at which blocks were translated (0: never),

@@ -97,8 +97,11 @@ class RunCommandTest {
         assertThat(report.at("/dump/regions/0/kind").asText()).isEqualTo("code");
         assertThat(report.at("/pool/trees").size()).isPositive();
         assertThat(report.at("/pool/trees/0/freeBlocks").size()).isEqualTo(11);
+        assertThat(report.at("/cdt/caps").asLong()).isPositive();
+        assertThat(report.at("/cdt/lines").size()).isPositive();
         assertNothingLeaked(report);
-        assertThat(text.out()).contains("CapBuddy pool: ", "free blocks by order:", "allocated frames: ");
+        assertThat(text.out()).contains("CapBuddy pool: ", "free blocks by order:", "allocated frames: ", "CDT: ",
+                "each: Frame");
         CliRun allocman = run("--dump", "--allocator", "allocman", program("hello"));
         assertThat(allocman.exitCode()).as(allocman.err()).isZero();
         assertThat(allocman.out()).contains("L0 table (root)", "no CapBuddy pool");
