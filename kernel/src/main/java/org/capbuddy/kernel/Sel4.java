@@ -23,6 +23,7 @@ import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.invocation.IpcBuffer;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.vm.PagingDumper;
 
 /**
@@ -332,6 +333,11 @@ public final class Sel4 {
             return Optional.empty();
         }
         return Optional.of(v.vspace());
+    }
+
+    /** The machine's event trace, which every layer above may also emit into (off until started). */
+    public Tracer tracer() {
+        return kernel.state().tracer();
     }
 
     /**

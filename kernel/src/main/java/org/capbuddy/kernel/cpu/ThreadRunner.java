@@ -5,6 +5,7 @@ import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.GuestMemory;
 import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.kernel.object.Tcb;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.object.ThreadState;
 
 /**
@@ -98,6 +99,10 @@ public final class ThreadRunner {
     private String unknownSyscall() {
         systemCalls++;
         long next = context.pc();
+        if (cpu.tracer().on(TraceKind.FAULTS)) {
+            cpu.tracer().emit(TraceKind.FAULTS, -1, context.instructions(), "unknown_syscall", "ip", next - 4, "x8",
+                    context.x(8), "x0", context.x(0), "x1", context.x(1), "x2", context.x(2));
+        }
         message.begin(FaultMessage.SYSCALL_LENGTH);
         for (int i = 0; i < 8; i++) {
             message.put(FaultMessage.SYSCALL_X0 + i, context.x(i));
@@ -132,6 +137,10 @@ public final class ThreadRunner {
     /** seL4's handleUserLevelFault(ESR, 0): FaultIP is the instruction, the reply may set FaultIP, SP and SPSR. */
     private String userException(long esr) {
         userExceptions++;
+        if (cpu.tracer().on(TraceKind.FAULTS)) {
+            cpu.tracer().emit(TraceKind.FAULTS, -1, context.instructions(), "user_exception", "ip", context.pc(), "esr",
+                    String.format("0x%x", esr));
+        }
         message.begin(FaultMessage.EXCEPTION_LENGTH);
         message.put(FaultMessage.EXCEPTION_FAULT_IP, context.pc());
         message.put(FaultMessage.EXCEPTION_SP, context.sp());

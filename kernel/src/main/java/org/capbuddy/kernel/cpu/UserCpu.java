@@ -2,6 +2,8 @@ package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
 import org.capbuddy.aarch64.cpu.TranslationCache;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
 
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
@@ -76,6 +78,11 @@ public final class UserCpu {
 
     Tcb thread() {
         return thread;
+    }
+
+    /** The machine's event trace. */
+    Tracer tracer() {
+        return k.tracer();
     }
 
     /** The machine's shared translated blocks, for the thread's interpreter. */
@@ -604,6 +611,10 @@ public final class UserCpu {
                     "no thread waits on the fault endpoint");
         }
         handlerRuns++;
+        if (k.tracer().on(TraceKind.FAULTS)) {
+            k.tracer().emit(TraceKind.FAULTS, -1, -1, "vm_fault", "badge", ep.badge(), "address", address, "ip", ip,
+                    "access", kind.name().toLowerCase(), "fsr", String.format("0x%x", fsr));
+        }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         if (!reply.resume()) {

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.api.CapFault;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -70,6 +71,10 @@ public final class InvocationDispatcher {
         InvocationLabel label = InvocationLabel.of(m.label());
         InvocationResult result = decode(label, invoked, m, extra);
         k.counters().invocation(label, result.isOk());
+        if (k.tracer().on(TraceKind.INVOCATIONS)) {
+            k.tracer().emit(TraceKind.INVOCATIONS, -1, -1, label.name(), "cptr", cptr, "error",
+                    result.isOk() ? "none" : result.error().name());
+        }
         return result;
     }
 

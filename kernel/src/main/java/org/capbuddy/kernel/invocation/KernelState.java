@@ -7,6 +7,7 @@ import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.kernel.host.InterruptionInjector;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.memory.PhysicalMemory;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.vm.AsidTable;
 
 /**
@@ -24,6 +25,7 @@ public final class KernelState {
     private final InterruptionInjector interruptions = new InterruptionInjector();
     private final MachineGuard guard = new MachineGuard();
     private final AddressReplies addressReplies = new AddressReplies();
+    private final Tracer tracer = new Tracer();
     /** Blocks of user code translated by the interpreters of this machine's threads, for reuse. */
     private final TranslationCache translations = new TranslationCache();
 
@@ -31,6 +33,11 @@ public final class KernelState {
         this.memory = memory;
         this.retypeFanOutLimit = retypeFanOutLimit;
         this.deleter = new CapDeleter(this);
+    }
+
+    /** The machine's event trace (off until started). */
+    public Tracer tracer() {
+        return tracer;
     }
 
     /** The translated blocks this machine's threads share (see {@link TranslationCache}). */

@@ -1,0 +1,45 @@
+package org.capbuddy.kernel.trace;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** What a {@link TraceEvent} is about, and the name a user selects it by ({@code --trace faults,syscalls}). */
+public enum TraceKind {
+    /** A kernel invocation: label, cptr, and its error when it failed. */
+    INVOCATIONS,
+    /** A fault the kernel delivered: a VM fault, an UnknownSyscall, a UserException. */
+    FAULTS,
+    /** A Linux system call SOS served: name, arguments, result. */
+    SYSCALLS,
+    /** A process made, exited, killed or destroyed. */
+    PROCESSES;
+
+    /** The name on the command line. */
+    public String optionName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The kinds named in {@code list} (comma-separated; {@code all} for every kind), or null if a name is unknown. */
+    public static Set<TraceKind> parse(String list) {
+        Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
+        for (String name : list.split(",")) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            if (n.equals("all")) {
+                kinds.addAll(EnumSet.allOf(TraceKind.class));
+                continue;
+            }
+            TraceKind found = null;
+            for (TraceKind k : values()) {
+                if (k.optionName().equals(n)) {
+                    found = k;
+                }
+            }
+            if (found == null) {
+                return null;
+            }
+            kinds.add(found);
+        }
+        return kinds;
+    }
+}

@@ -1,0 +1,63 @@
+package org.capbuddy.kernel.trace;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A machine's event trace: off until {@link #start}, after which each layer's events of the kinds
+ * asked for go, numbered, to a sink. Off, it costs each place that could emit one check of an int
+ * ({@link #on}); callers test it before building an event's fields.
+ */
+public final class Tracer {
+    private int kinds;
+    private int pid = -1;
+    private Consumer<TraceEvent> sink = e -> { };
+    private long seq;
+
+    /** Whether events of {@code kind} are being traced. */
+    public boolean on(TraceKind kind) {
+        return (kinds & (1 << kind.ordinal())) != 0;
+    }
+
+    /**
+     * Traces {@code traced} from now on into {@code into}, only those of process {@code onlyPid}
+     * when it is not negative (events that name no process are then left out too).
+     */
+    public void start(Set<TraceKind> traced, int onlyPid, Consumer<TraceEvent> into) {
+        int mask = 0;
+        for (TraceKind k : traced) {
+            mask |= 1 << k.ordinal();
+        }
+        kinds = mask;
+        pid = onlyPid;
+        sink = into;
+    }
+
+    /** Stops tracing; the numbering goes on where it was if tracing starts again. */
+    public void stop() {
+        kinds = 0;
+        sink = e -> { };
+    }
+
+    /** Events emitted so far. */
+    public long emitted() {
+        return seq;
+    }
+
+    /**
+     * Emits an event of {@code kind} if it is traced: {@code keyValues} alternate field names and
+     * values.
+     */
+    public void emit(TraceKind kind, int process, long instructions, String name, Object... keyValues) {
+        if (!on(kind) || (pid >= 0 && process != pid)) {
+            return;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            fields.put(String.valueOf(keyValues[i]), keyValues[i + 1]);
+        }
+        sink.accept(new TraceEvent(++seq, kind, process, instructions, name, fields));
+    }
+}
