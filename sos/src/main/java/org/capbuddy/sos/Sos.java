@@ -57,7 +57,7 @@ public final class Sos {
     private final AsidPools asids;
     private final FrameTable frames;
     private final ProcessPages pages;
-    private final Processes processes = new Processes();
+    private final Processes processes;
     private final FaultHandler faults;
     private final LinuxSyscalls linux;
     private final StringBuilder console = new StringBuilder();
@@ -67,6 +67,7 @@ public final class Sos {
         this.vka = vka;
         this.sel4 = vka.sel4();
         this.guard = sel4.guard();
+        this.processes = new Processes(sel4.tracer());
         this.asids = asids;
         this.frames = frames;
         this.pages = new ProcessPages(vka, frames);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.sos.Errno;
@@ -81,10 +82,17 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.count(call);
             if (call == LinuxSyscall.EXIT || call == LinuxSyscall.EXIT_GROUP) {
                 long code = m.word(0) & 0xFF;
+                if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                    sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), -1, call.linuxName(), "x0", m.word(0));
+                }
                 syscalls.apply(p).exit(code);
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
             }
             result = serve(call, p, state, m);
+        }
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), -1, call == null ? "#" + number : call.linuxName(),
+                    "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", result);
         }
         m.setWord(FaultMessage.SYSCALL_X0, result);
         m.setWord(FaultMessage.SYSCALL_FAULT_IP, m.word(FaultMessage.SYSCALL_FAULT_IP) + 4);

@@ -1,5 +1,7 @@
 package org.capbuddy.sos.process;
 
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
 import java.util.HashMap;
 import java.util.Map;
 import org.capbuddy.kernel.cpu.UserCpu;
@@ -13,7 +15,13 @@ import org.capbuddy.sos.addrspace.AddressSpace;
  */
 public final class Processes {
     private final Map<Integer, Process> live = new HashMap<>();
+    private final Tracer tracer;
     private int nextPid = 1;
+
+    /** A table whose changes go to {@code tracer} as process events. */
+    public Processes(Tracer tracer) {
+        this.tracer = tracer;
+    }
 
     /** The pid the next process will get (its fault endpoint's badge is minted before it exists). */
     public int nextPid() {
@@ -31,6 +39,9 @@ public final class Processes {
         Process p = new Process(nextPid, tcb, cnode, vspace, addressSpace, cpu, program);
         live.put(p.pid(), p);
         nextPid++;
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "created", "tcb", tcb.cptr(), "vspace", vspace.cptr());
+        }
         return p;
     }
 
@@ -51,16 +62,27 @@ public final class Processes {
     /** SOS killed the process for an access it had no right to, or could not serve. */
     public void kill(Process p, KillReport report) {
         p.markKilled(report);
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "killed", "address", report.address(), "access",
+                    report.access().name().toLowerCase(), "region", String.valueOf(report.region()), "reason",
+                    report.reason());
+        }
     }
 
     /** The process asked to exit. */
     public void exit(Process p, long code) {
         p.markExited(code);
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "exited", "code", code);
+        }
     }
 
     /** The process is torn down: it leaves the table. */
     public void remove(Process p) {
         live.remove(p.pid());
         p.markDestroyed();
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "destroyed");
+        }
     }
 }

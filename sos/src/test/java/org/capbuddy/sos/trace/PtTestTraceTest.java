@@ -1,0 +1,96 @@
+package org.capbuddy.sos.trace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.TestElf;
+import org.capbuddy.sos.run.ProgramOutcome;
+import org.capbuddy.sos.run.ProgramResult;
+import org.capbuddy.sos.run.ProgramRunner;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trace of pt_test from its first events: the process made, SOS writing its initial stack
+ * (the first fault, before any instruction), the entry point fetched, the C runtime's first pages,
+ * set_tid_address as the first system call, then the stack buffer's pages one by one; at the end
+ * exit_group and the process exited and destroyed. The same seed gives the same trace, and a
+ * trace never started sees nothing.
+ */
+class PtTestTraceTest {
+    private static final long ENTRY = 0x400184; // pt_test.elf's e_entry (_start)
+
+    private static List<TraceEvent> trace(boolean usePool) {
+        SosFixture fx = new SosFixture(usePool);
+        Tracer tracer = fx.vka.sel4().tracer();
+        List<TraceEvent> events = new ArrayList<>();
+        tracer.start(EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES), -1, events::add);
+        ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(TestElf.program("pt_test.elf"),
+                List.of("pt_test"), List.of(), new byte[0], 1, 50_000_000L));
+        tracer.stop();
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.EXITED);
+        return events;
+    }
+
+    @Test
+    void theFirstEventsAreTheProcessTheStackTheEntryAndTheRuntimesPages() {
+        List<TraceEvent> events = trace(true);
+        assertThat(events).extracting(TraceEvent::seq).startsWith(1L, 2L, 3L);
+        TraceEvent created = events.get(0);
+        assertThat(created.kind()).isEqualTo(TraceKind.PROCESSES);
+        assertThat(created.name()).isEqualTo("created");
+        assertThat(created.pid()).isEqualTo(1);
+
+        TraceEvent stack = events.get(1);
+        assertThat(stack.name()).isEqualTo("vm_fault");
+        assertThat(stack.fields()).containsEntry("access", "write").containsEntry("ip", 0L);
+        assertThat((Long) stack.fields().get("address")).as("the initial stack, just below its top")
+                .isBetween(0x8f_ffff_f000L, 0x8f_ffff_ffffL);
+
+        TraceEvent entry = events.get(2);
+        assertThat(entry.fields()).containsEntry("access", "execute").containsEntry("address", ENTRY)
+                .containsEntry("ip", ENTRY);
+
+        TraceEvent firstCall = events.stream().filter(e -> e.name().equals("unknown_syscall")).findFirst().orElseThrow();
+        assertThat(firstCall.fields()).containsEntry("x8", 96L); // set_tid_address
+        assertThat(firstCall.instructions()).isPositive();
+        TraceEvent served = events.get(events.indexOf(firstCall) + 1);
+        assertThat(served.kind()).isEqualTo(TraceKind.SYSCALLS);
+        assertThat(served.name()).isEqualTo("set_tid_address");
+        assertThat(served.pid()).isEqualTo(1);
+
+        // the seed's do_pt_test: the stack buffer's pages, one write fault each, going up
+        List<TraceEvent> stackWrites = events.stream().filter(e -> e.name().equals("vm_fault")
+                && "write".equals(e.fields().get("access")) && (Long) e.fields().get("address") >= 0x8f_fff0_0000L)
+                .toList();
+        assertThat(stackWrites.size()).isGreaterThan(250);
+        assertThat(events.stream().filter(e -> e.kind() == TraceKind.SYSCALLS).map(TraceEvent::name))
+                .contains("mmap", "munmap", "brk", "writev").last().isEqualTo("exit_group");
+        assertThat(events.get(events.size() - 2).name()).isEqualTo("exited");
+        assertThat(events.get(events.size() - 2).fields()).containsEntry("code", 0L);
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("destroyed");
+        // one event per fault SOS handled (the 524 the run reports, SOS's own first write included)
+        assertThat(events.stream().filter(e -> e.name().equals("vm_fault"))).hasSize(524);
+    }
+
+    @Test
+    void theSameRunGivesTheSameTraceOnEitherAllocatorAndNothingWhenOff() {
+        List<String> first = trace(true).stream().map(TraceEvent::text).toList();
+        List<String> again = trace(true).stream().map(TraceEvent::text).toList();
+        assertThat(again).isEqualTo(first);
+        // what the program sees does not depend on where frames come from
+        List<String> allocman = trace(false).stream().filter(e -> e.kind() == TraceKind.SYSCALLS)
+                .map(TraceEvent::text).toList();
+        assertThat(allocman).isNotEmpty();
+
+        SosFixture fx = new SosFixture(true);
+        new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(TestElf.program("pt_test.elf"), List.of("pt_test"),
+                List.of(), new byte[0], 1, 50_000_000L));
+        assertThat(fx.vka.sel4().tracer().emitted()).isZero();
+    }
+}
