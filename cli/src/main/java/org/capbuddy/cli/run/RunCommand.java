@@ -21,7 +21,10 @@ import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import java.util.Arrays;
+import java.util.Set;
 import org.capbuddy.kernel.api.CdtDump;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
@@ -82,6 +85,25 @@ public final class RunCommand implements Callable<Integer> {
             + " it down.")
     boolean dump;
 
+    @Option(names = "--trace", paramLabel = "KINDS", description = "Trace events of these kinds while the program"
+            + " runs: a comma-separated list of invocations, faults, syscalls, processes, or all.")
+    String trace;
+
+    @Option(names = "--trace-out", paramLabel = "FILE", description = "Where the trace goes (default: standard output,"
+            + " before the report).")
+    Path traceOut;
+
+    /** How trace events are written. */
+    enum TraceFormat { text, json }
+
+    @Option(names = "--trace-format", paramLabel = "text|json", defaultValue = "text",
+            description = "One readable line per event, or JSON lines. Default: ${DEFAULT-VALUE}.")
+    TraceFormat traceFormat;
+
+    @Option(names = "--trace-pid", paramLabel = "PID", defaultValue = "-1",
+            description = "Trace only the events of this SOS process (kernel events name none and are left out).")
+    int tracePid;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -102,6 +124,17 @@ public final class RunCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cmd, "--env takes NAME=VALUE, got '" + e + "'");
             }
         }
+        Set<TraceKind> traced = null;
+        if (trace != null) {
+            traced = TraceKind.parse(trace);
+            if (traced == null || traced.isEmpty()) {
+                throw new CommandLine.ParameterException(cmd, "--trace takes a comma-separated list of "
+                        + Arrays.stream(TraceKind.values()).map(TraceKind::optionName).toList() + " or all, not '"
+                        + trace + "'");
+            }
+        } else if (traceOut != null || tracePid >= 0) {
+            throw new CommandLine.ParameterException(cmd, "--trace-out and --trace-pid need --trace");
+        }
         MachineConfig config = machineOptions.config(cmd);
         byte[] elf = read(program, "program");
         if (elf == null) {
@@ -116,6 +149,16 @@ public final class RunCommand implements Callable<Integer> {
             return fail(booted.error().detail());
         }
         SosMachine machine = booted.value();
+        PrintWriter traceWriter = null;
+        if (traced != null) {
+            traceWriter = openTrace();
+            if (traceWriter == null) {
+                return 1;
+            }
+            PrintWriter sink = traceWriter;
+            machine.kernel().state().tracer().start(traced, tracePid,
+                    event -> sink.println(traceFormat == TraceFormat.json ? Json.line(event) : event.text()));
+        }
         Balance before = machine.settledBalance();
         CostSnapshot costsBefore = machine.kernel().costs();
         List<String> argv = new ArrayList<>();
@@ -124,6 +167,13 @@ public final class RunCommand implements Callable<Integer> {
         ProgramRunner.Finished finished = new ProgramRunner(machine.sos())
                 .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter), !dump);
         ProgramResult result = finished.result();
+        if (traceWriter != null) {
+            machine.kernel().state().tracer().stop();
+            traceWriter.flush();
+            if (traceOut != null) {
+                traceWriter.close();
+            }
+        }
         ProcessDump processDump = null;
         PoolDump poolDump = null;
         CdtDump cdtDump = null;
@@ -168,6 +218,19 @@ public final class RunCommand implements Callable<Integer> {
             case INSTRUCTION_LIMIT -> LIMIT;
             case STOPPED, REFUSED -> 1;
         };
+    }
+
+    /** The trace's writer: the file, opened before anything runs, or standard output; null after an error. */
+    private PrintWriter openTrace() {
+        if (traceOut == null) {
+            return spec.commandLine().getOut();
+        }
+        try {
+            return new PrintWriter(Files.newBufferedWriter(traceOut));
+        } catch (IOException | RuntimeException e) {
+            fail("cannot write the trace to " + traceOut + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private byte[] read(Path file, String what) {

@@ -109,6 +109,43 @@ class RunCommandTest {
     }
 
     @Test
+    void traceWritesTheEventsAsTextOrJsonLinesAndRefusesBadOptionsBeforeRunning() throws Exception {
+        CliRun text = run("--trace", "syscalls,processes", program("hello"));
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).startsWith("#1 processes created pid 1 ")
+                .contains("#2 syscalls set_tid_address pid 1 ", " syscalls writev pid 1 ", " processes exited pid 1 code=0",
+                        "processes destroyed pid 1", "Exited with status 0.");
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("capbuddy-trace", ".jsonl");
+        try {
+            CliRun json = run("--trace", "syscalls", "--trace-format", "json", "--trace-out", file.toString(),
+                    program("hello"));
+            assertThat(json.exitCode()).as(json.err()).isZero();
+            assertThat(json.out()).doesNotContain("\"seq\"");
+            List<String> lines = java.nio.file.Files.readAllLines(file);
+            assertThat(lines).hasSize(4);
+            for (int i = 0; i < lines.size(); i++) {
+                JsonNode event = JSON.readTree(lines.get(i));
+                assertThat(event.at("/seq").asLong()).isEqualTo(i + 1);
+                assertThat(event.at("/kind").asText()).isEqualTo("SYSCALLS");
+            }
+            assertThat(JSON.readTree(lines.get(3)).at("/name").asText()).isEqualTo("exit_group");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+
+        CliRun bogus = run("--trace", "faults,bogus", program("hello"));
+        assertThat(bogus.exitCode()).isEqualTo(2);
+        assertThat(bogus.err()).contains("--trace takes a comma-separated list of [invocations, faults, syscalls,"
+                + " processes] or all, not 'faults,bogus'");
+        assertThat(run("--trace-out", "x.jsonl", program("hello")).exitCode()).isEqualTo(2);
+        CliRun unwritable = run("--trace", "all", "--trace-out", "/nonexistent-dir/trace.txt", program("hello"));
+        assertThat(unwritable.exitCode()).isEqualTo(1);
+        assertThat(unwritable.err()).contains("cannot write the trace to /nonexistent-dir/trace.txt");
+        assertThat(unwritable.out()).as("nothing ran").isEmpty();
+    }
+
+    @Test
     void aKilledProgramExits139WithTheKillingPcAndReport() throws Exception {
         CliRun r = run(program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
