@@ -132,8 +132,11 @@ public final class RunCommand implements Callable<Integer> {
                         + Arrays.stream(TraceKind.values()).map(TraceKind::optionName).toList() + " or all, not '"
                         + trace + "'");
             }
-        } else if (traceOut != null || tracePid >= 0) {
+        } else if (traceOut != null || tracePid != -1) {
             throw new CommandLine.ParameterException(cmd, "--trace-out and --trace-pid need --trace");
+        }
+        if (tracePid != -1 && tracePid < 1) {
+            throw new CommandLine.ParameterException(cmd, "--trace-pid takes a process id, 1 or more");
         }
         MachineConfig config = machineOptions.config(cmd);
         byte[] elf = read(program, "program");

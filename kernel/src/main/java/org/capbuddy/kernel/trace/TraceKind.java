@@ -22,6 +22,9 @@ public enum TraceKind {
 
     /** The kinds named in {@code list} (comma-separated; {@code all} for every kind), or null if a name is unknown. */
     public static Set<TraceKind> parse(String list) {
+        if (list == null) {
+            return null;
+        }
         Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
         for (String name : list.split(",")) {
             String n = name.trim().toLowerCase(Locale.ROOT);

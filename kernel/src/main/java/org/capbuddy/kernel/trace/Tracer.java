@@ -23,9 +23,13 @@ public final class Tracer {
 
     /**
      * Traces {@code traced} from now on into {@code into}, only those of process {@code onlyPid}
-     * when it is not negative (events that name no process are then left out too).
+     * when it is not negative (events that name no process are then left out too). Returns false,
+     * changing nothing, when {@code traced} or {@code into} is null.
      */
-    public void start(Set<TraceKind> traced, int onlyPid, Consumer<TraceEvent> into) {
+    public boolean start(Set<TraceKind> traced, int onlyPid, Consumer<TraceEvent> into) {
+        if (traced == null || into == null || traced.contains(null)) {
+            return false;
+        }
         int mask = 0;
         for (TraceKind k : traced) {
             mask |= 1 << k.ordinal();
@@ -33,6 +37,7 @@ public final class Tracer {
         kinds = mask;
         pid = onlyPid;
         sink = into;
+        return true;
     }
 
     /** Stops tracing; the numbering goes on where it was if tracing starts again. */

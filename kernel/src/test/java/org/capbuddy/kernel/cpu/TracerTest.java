@@ -1,0 +1,49 @@
+package org.capbuddy.kernel.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
+import org.junit.jupiter.api.Test;
+
+/** The kernel's trace: off by default, numbered events of the kinds asked for, bad arguments refused. */
+class TracerTest {
+    @Test
+    void invocationsAreTracedOnlyWhileStartedAndOnlyTheKindsAsked() {
+        CpuFx fx = new CpuFx();
+        Tracer tracer = fx.sel4.tracer();
+        fx.object(ObjectType.SMALL_PAGE);
+        assertThat(tracer.emitted()).as("off by default").isZero();
+
+        List<TraceEvent> events = new ArrayList<>();
+        assertThat(tracer.start(EnumSet.of(TraceKind.INVOCATIONS), -1, events::add)).isTrue();
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.stop();
+        fx.object(ObjectType.SMALL_PAGE);
+        assertThat(events).isNotEmpty();
+        assertThat(events).extracting(TraceEvent::kind).containsOnly(TraceKind.INVOCATIONS);
+        assertThat(events).extracting(TraceEvent::name).contains("UNTYPED_RETYPE");
+        assertThat(events.get(0).seq()).isEqualTo(1);
+        assertThat(events.get(0).fields()).containsEntry("error", "none").containsKey("cptr");
+        assertThat(events.get(0).text()).startsWith("#1 invocations ");
+        long seen = events.size();
+
+        List<TraceEvent> faults = new ArrayList<>();
+        tracer.start(EnumSet.of(TraceKind.FAULTS), -1, faults::add);
+        fx.object(ObjectType.SMALL_PAGE);
+        assertThat(faults).isEmpty();
+        assertThat(tracer.emitted()).isEqualTo(seen);
+
+        assertThat(tracer.start(null, -1, e -> { })).isFalse();
+        assertThat(tracer.start(Set.of(TraceKind.FAULTS), -1, null)).isFalse();
+        assertThat(TraceKind.parse(null)).isNull();
+        assertThat(TraceKind.parse("faults,nope")).isNull();
+        assertThat(TraceKind.parse("all")).containsExactlyInAnyOrder(TraceKind.values());
+    }
+}
