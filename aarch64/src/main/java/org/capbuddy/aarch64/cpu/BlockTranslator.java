@@ -79,15 +79,15 @@ final class BlockTranslator {
      */
     TranslatedBlock translate(Insn[] page, int slot, long pageBase, int length) {
         long start = pageBase + 4L * slot;
-        byte[] bytes = classBytes(page, slot, length, start);
         try {
+            byte[] bytes = classBytes(page, slot, length, start);
             Class<?> type = lookup.defineHiddenClass(bytes, true).lookupClass();
             boolean endsInBranch = isBranch(page[slot + length - 1].op);
             TranslatedBlock block = (TranslatedBlock) type.getDeclaredConstructor(int.class, boolean.class)
                     .newInstance(length, endsInBranch);
             translated++;
             return block;
-        } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             failures++;
             return null;
         }
