@@ -137,7 +137,7 @@ class RunCommandTest {
         CliRun bogus = run("--trace", "faults,bogus", program("hello"));
         assertThat(bogus.exitCode()).isEqualTo(2);
         assertThat(bogus.err()).contains("--trace takes a comma-separated list of [invocations, faults, syscalls,"
-                + " processes] or all, not 'faults,bogus'");
+                + " processes, pool] or all, not 'faults,bogus'");
         assertThat(run("--trace-out", "x.jsonl", program("hello")).exitCode()).isEqualTo(2);
         CliRun unwritable = run("--trace", "all", "--trace-out", "/nonexistent-dir/trace.txt", program("hello"));
         assertThat(unwritable.exitCode()).isEqualTo(1);

@@ -13,7 +13,9 @@ public enum TraceKind {
     /** A Linux system call SOS served: name, arguments, result. */
     SYSCALLS,
     /** A process made, exited, killed or destroyed. */
-    PROCESSES;
+    PROCESSES,
+    /** A CapBuddy tree made (an untyped retyped into 1,024 frames) or given back. */
+    POOL;
 
     /** The name on the command line. */
     public String optionName() {

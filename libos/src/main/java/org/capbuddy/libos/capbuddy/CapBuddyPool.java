@@ -8,6 +8,7 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.host.MachineGuard;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
@@ -520,6 +521,10 @@ public final class CapBuddyPool {
             guard.markBroken("the CapBuddy pool registering a new tree", t);
             throw t;
         }
+        if (sel4.tracer().on(TraceKind.POOL)) {
+            sel4.tracer().emit(TraceKind.POOL, -1, -1, "tree_made", "pa", tree.basePaddr, "cptr", tree.baseCptr,
+                    "device", tree.device);
+        }
     }
 
     private Result<VkaObject> untypedAt(long paddr, boolean device) {
@@ -563,6 +568,9 @@ public final class CapBuddyPool {
         } catch (Throwable t) {
             guard.markBroken("the CapBuddy pool unregistering a tree", t);
             throw t;
+        }
+        if (sel4.tracer().on(TraceKind.POOL)) {
+            sel4.tracer().emit(TraceKind.POOL, -1, -1, "tree_returned", "pa", tree.basePaddr, "cptr", tree.baseCptr);
         }
         return payOwed();
     }

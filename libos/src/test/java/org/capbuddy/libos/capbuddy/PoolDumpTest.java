@@ -3,7 +3,10 @@ package org.capbuddy.libos.capbuddy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.bootstrap.CSpaceLayout;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.libos.vka.VkaObjects;
@@ -15,6 +18,8 @@ class PoolDumpTest {
     void theDumpFindsEachAllocatedFrameInItsTree() {
         PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, false);
         assertThat(fx.pool.dump().trees()).isEmpty();
+        List<TraceEvent> events = new ArrayList<>();
+        fx.vka.sel4().tracer().start(EnumSet.of(TraceKind.POOL), -1, events::add);
         List<VkaObject> frames = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             frames.add(VkaObjects.allocFrame(fx.vka, 12).value());
@@ -45,6 +50,10 @@ class PoolDumpTest {
             assertThat(f.cptr()).isEqualTo(tree.baseCptr() + frame);
         }
         assertThat(dump.treeOf(tree.basePaddr() - 1)).isNull();
+        // the trace saw the tree made, at the same place
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).name()).isEqualTo("tree_made");
+        assertThat(events.get(0).fields()).containsEntry("pa", tree.basePaddr()).containsEntry("cptr", tree.baseCptr());
         assertThat(dump.render()).contains("CapBuddy pool: 1 tree of 1024 frames", "frames free", "free blocks by order:",
                 "allocated frames: ");
     }
