@@ -1,5 +1,8 @@
 package org.capbuddy.sos.process;
 
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
+import org.capbuddy.sos.shadow.PageEntry;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReceiver;
@@ -107,6 +110,14 @@ public final class FaultHandler implements FaultReceiver {
         }
         handled++;
         p.faultsHandled++;
+        Tracer tracer = processes.tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            long page = Layout.pageDown(addr);
+            PageEntry entry = p.shadow().page(page);
+            tracer.emit(TraceKind.FAULTS, p.pid(), -1, "page_mapped", "page", page, "region",
+                    region.kind().name().toLowerCase(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
+                            + (region.execute() ? "x" : "-"), "frame", entry == null ? -1 : entry.frameRef());
+        }
         return FaultReply.RESUME;
     }
 

@@ -23,6 +23,11 @@ public final class Processes {
         this.tracer = tracer;
     }
 
+    /** The machine's trace, for the process layer's other events (the fault handler's decisions). */
+    Tracer tracer() {
+        return tracer;
+    }
+
     /** The pid the next process will get (its fault endpoint's badge is minted before it exists). */
     public int nextPid() {
         return nextPid;

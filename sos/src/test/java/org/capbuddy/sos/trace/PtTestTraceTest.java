@@ -52,7 +52,7 @@ class PtTestTraceTest {
         assertThat((Long) stack.fields().get("address")).as("the initial stack, just below its top")
                 .isBetween(0x8f_ffff_f000L, 0x8f_ffff_ffffL);
 
-        TraceEvent entry = events.get(2);
+        TraceEvent entry = events.get(3);
         assertThat(entry.fields()).containsEntry("access", "execute").containsEntry("address", ENTRY)
                 .containsEntry("ip", ENTRY);
 
@@ -74,8 +74,16 @@ class PtTestTraceTest {
         assertThat(events.get(events.size() - 2).name()).isEqualTo("exited");
         assertThat(events.get(events.size() - 2).fields()).containsEntry("code", 0L);
         assertThat(events.get(events.size() - 1).name()).isEqualTo("destroyed");
-        // one event per fault SOS handled (the 524 the run reports, SOS's own first write included)
+        // one event per fault SOS handled (the 524 the run reports, SOS's own first write included),
+        // each followed by SOS's decision: the page mapped, in its region, on a frame
         assertThat(events.stream().filter(e -> e.name().equals("vm_fault"))).hasSize(524);
+        assertThat(events.stream().filter(e -> e.name().equals("page_mapped"))).hasSize(524)
+                .allSatisfy(e -> assertThat(e.pid()).isEqualTo(1));
+        TraceEvent stackMapped = events.get(2);
+        assertThat(stackMapped.name()).isEqualTo("page_mapped");
+        assertThat(stackMapped.fields()).containsEntry("region", "stack").containsEntry("rights", "rw-")
+                .containsEntry("page", 0x8f_ffff_f000L);
+        assertThat((Integer) stackMapped.fields().get("frame")).isPositive();
     }
 
     @Test
