@@ -9,6 +9,7 @@ import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
@@ -59,6 +60,7 @@ public final class CapBuddyPool {
 
     private final Vka inner;
     private final Sel4 sel4;
+    private final Tracer tracer;
     private final MachineGuard guard;
     private final PoolConfig config;
     /** {@code config.freeCheck() == REVOKE}, read on every free. */
@@ -90,6 +92,7 @@ public final class CapBuddyPool {
     public CapBuddyPool(Vka inner, PoolConfig config, long probeVSpace) {
         this.inner = inner;
         this.sel4 = inner.sel4();
+        this.tracer = sel4.tracer();
         this.guard = sel4.guard();
         this.config = config;
         this.revokeOnFree = config.freeCheck() == PoolConfig.FreeCheck.REVOKE;
@@ -113,6 +116,14 @@ public final class CapBuddyPool {
      */
     public Result<Long> alloc(int order, long paddr, boolean canUseDevice) {
         guard.check();
+        Result<Long> block = allocBlock(order, paddr, canUseDevice);
+        if (tracer.on(TraceKind.POOL)) {
+            traceTaken(block, order, paddr);
+        }
+        return block;
+    }
+
+    private Result<Long> allocBlock(int order, long paddr, boolean canUseDevice) {
         if (order < 0 || order > BuddyTree.MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "block must be 2^0..2^10 frames, got 2^" + order);
         }
@@ -146,7 +157,24 @@ public final class CapBuddyPool {
      */
     public long tryAllocFrame() {
         guard.check();
-        return takeFrame();
+        long frame = takeFrame();
+        if (frame >= 0 && tracer.on(TraceKind.POOL)) {
+            traceTaken(Result.ok(frame), 0, NO_PADDR);
+        }
+        return frame;
+    }
+
+    /** A block handed out, or a request refused, as a trace event. */
+    private void traceTaken(Result<Long> block, int order, long paddr) {
+        if (block.isOk()) {
+            long cptr = block.longValue();
+            Result<Long> at = paddrOf(cptr);
+            tracer.emit(TraceKind.POOL, -1, -1, "block_taken", "order", order, "cptr", cptr, "pa",
+                    at.isOk() ? at.longValue() : -1L);
+        } else {
+            tracer.emit(TraceKind.POOL, -1, -1, "refused", "order", order, "pa", paddr, "error",
+                    block.error().detail());
+        }
     }
 
     private long takeFrame() {
@@ -238,6 +266,16 @@ public final class CapBuddyPool {
      */
     public Result<Void> free(long cptr, int order) {
         guard.check();
+        Result<Long> at = tracer.on(TraceKind.POOL) ? paddrOf(cptr) : null;
+        Result<Void> freed = freeBlockOf(cptr, order);
+        if (at != null) {
+            tracer.emit(TraceKind.POOL, -1, -1, freed.isOk() ? "block_freed" : "free_refused", "order", order, "cptr",
+                    cptr, "pa", at.isOk() ? at.longValue() : -1L, "error", freed.isOk() ? "none" : freed.error().detail());
+        }
+        return freed;
+    }
+
+    private Result<Void> freeBlockOf(long cptr, int order) {
         if (order == 0 && !revokeOnFree) {
             // The hot path in one step: freeFrame accepts (and changes something) exactly when
             // freeBlock's checks would all pass for a single frame.
@@ -391,14 +429,14 @@ public final class CapBuddyPool {
             for (int k = 0; k <= BuddyTree.MAX_ORDER; k++) {
                 free.add(t.buddy.freeBlocks(k));
             }
-            List<int[]> allocated = new ArrayList<>();
+            List<PoolDump.FrameRange> allocated = new ArrayList<>();
             int start = -1;
             for (int i = 0; i <= BuddyTree.FRAMES; i++) {
                 boolean used = i < BuddyTree.FRAMES && !t.buddy.isFrameFree(i);
                 if (used && start < 0) {
                     start = i;
                 } else if (!used && start >= 0) {
-                    allocated.add(new int[] {start, i - 1});
+                    allocated.add(new PoolDump.FrameRange(start, i - 1));
                     start = -1;
                 }
             }
@@ -521,8 +559,8 @@ public final class CapBuddyPool {
             guard.markBroken("the CapBuddy pool registering a new tree", t);
             throw t;
         }
-        if (sel4.tracer().on(TraceKind.POOL)) {
-            sel4.tracer().emit(TraceKind.POOL, -1, -1, "tree_made", "pa", tree.basePaddr, "cptr", tree.baseCptr,
+        if (tracer.on(TraceKind.POOL)) {
+            tracer.emit(TraceKind.POOL, -1, -1, "tree_made", "pa", tree.basePaddr, "cptr", tree.baseCptr,
                     "device", tree.device);
         }
     }
@@ -569,8 +607,8 @@ public final class CapBuddyPool {
             guard.markBroken("the CapBuddy pool unregistering a tree", t);
             throw t;
         }
-        if (sel4.tracer().on(TraceKind.POOL)) {
-            sel4.tracer().emit(TraceKind.POOL, -1, -1, "tree_returned", "pa", tree.basePaddr, "cptr", tree.baseCptr);
+        if (tracer.on(TraceKind.POOL)) {
+            tracer.emit(TraceKind.POOL, -1, -1, "tree_returned", "pa", tree.basePaddr, "cptr", tree.baseCptr);
         }
         return payOwed();
     }

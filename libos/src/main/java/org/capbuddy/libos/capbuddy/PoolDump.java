@@ -17,18 +17,25 @@ public record PoolDump(List<TreeLine> trees) {
      * One tree.
      *
      * @param freeBlocks the free blocks of each order 0..10 (a block of order k is 2^k frames)
-     * @param allocated the allocated frames, as inclusive ranges {first, last} of frame numbers
+     * @param allocated the allocated frames, as ranges of frame numbers
      */
     public record TreeLine(long basePaddr, long baseCptr, boolean device, int freeFrames, List<Integer> freeBlocks,
-            List<int[]> allocated) {
+            List<FrameRange> allocated) {
         public TreeLine {
             freeBlocks = List.copyOf(freeBlocks);
-            allocated = allocated.stream().map(int[]::clone).toList();
+            allocated = List.copyOf(allocated);
         }
 
         /** Whether {@code paddr} is in this tree's 4 MiB. */
         public boolean contains(long paddr) {
             return paddr >= basePaddr && paddr < basePaddr + ((long) BuddyTree.FRAMES << CapBuddyPool.FRAME_BITS);
+        }
+    }
+
+    /** Frames {@code first} to {@code last} of a tree, both included. */
+    public record FrameRange(int first, int last) {
+        public boolean contains(int frame) {
+            return frame >= first && frame <= last;
         }
     }
 
@@ -55,9 +62,9 @@ public record PoolDump(List<TreeLine> trees) {
             if (t.allocated().isEmpty()) {
                 s.append(" none");
             }
-            for (int[] range : t.allocated()) {
-                s.append(range[0] == range[1] ? String.format(" %d", range[0])
-                        : String.format(" %d-%d", range[0], range[1]));
+            for (FrameRange range : t.allocated()) {
+                s.append(range.first() == range.last() ? String.format(" %d", range.first())
+                        : String.format(" %d-%d", range.first(), range.last()));
             }
             s.append('\n');
         }

@@ -40,20 +40,29 @@ class PoolDumpTest {
             freeFromBlocks += tree.freeBlocks().get(k) << k;
         }
         assertThat(freeFromBlocks).as("the free map covers exactly the free frames").isEqualTo(tree.freeFrames());
-        int allocatedFrames = tree.allocated().stream().mapToInt(r -> r[1] - r[0] + 1).sum();
+        int allocatedFrames = tree.allocated().stream().mapToInt(r -> r.last() - r.first() + 1).sum();
         assertThat(allocatedFrames).isEqualTo(8);
         for (VkaObject f : frames) {
             long paddr = fx.pool.paddrOf(f.cptr()).value();
             assertThat(dump.treeOf(paddr)).isSameAs(tree);
             int frame = (int) ((paddr - tree.basePaddr()) >>> 12);
-            assertThat(tree.allocated()).as("frame %d is allocated", frame).anyMatch(r -> frame >= r[0] && frame <= r[1]);
+            assertThat(tree.allocated()).as("frame %d is allocated", frame).anyMatch(r -> r.contains(frame));
             assertThat(f.cptr()).isEqualTo(tree.baseCptr() + frame);
         }
         assertThat(dump.treeOf(tree.basePaddr() - 1)).isNull();
-        // the trace saw the tree made, at the same place
-        assertThat(events).hasSize(1);
+        // the trace saw the tree made, at the same place, then each frame taken and the two freed
         assertThat(events.get(0).name()).isEqualTo("tree_made");
         assertThat(events.get(0).fields()).containsEntry("pa", tree.basePaddr()).containsEntry("cptr", tree.baseCptr());
+        assertThat(events.subList(1, events.size())).extracting(TraceEvent::name).containsExactly("block_taken",
+                "block_taken", "block_taken", "block_taken", "block_taken", "block_taken", "block_taken",
+                "block_taken", "block_taken", "block_taken", "block_freed", "block_freed");
+        TraceEvent freed = events.get(events.size() - 1);
+        assertThat(freed.fields()).containsEntry("cptr", fourth.cptr()).containsEntry("order", 0)
+                .containsEntry("pa", fx.pool.paddrOf(fourth.cptr()).value());
+        // a refusal is an event too, and changes nothing
+        assertThat(fx.pool.free(fourth.cptr(), 0).isOk()).isFalse();
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("free_refused");
+        assertThat(fx.pool.dump()).isEqualTo(dump);
         assertThat(dump.render()).contains("CapBuddy pool: 1 tree of 1024 frames", "frames free", "free blocks by order:",
                 "allocated frames: ");
     }

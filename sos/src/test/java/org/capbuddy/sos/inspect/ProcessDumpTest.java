@@ -53,7 +53,7 @@ class ProcessDumpTest {
                     PoolDump.TreeLine tree = pool.treeOf(paddr);
                     assertThat(tree).as("the tree of 0x%x", paddr).isNotNull();
                     int frame = (int) ((paddr - tree.basePaddr()) >>> 12);
-                    assertThat(tree.allocated()).anyMatch(r -> frame >= r[0] && frame <= r[1]);
+                    assertThat(tree.allocated()).anyMatch(r -> r.contains(frame));
                 }
             }
         } else {
