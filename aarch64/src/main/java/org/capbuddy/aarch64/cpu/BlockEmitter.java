@@ -295,11 +295,16 @@ final class BlockEmitter {
         }
     }
 
-    /** PC on the accessing instruction (the fault IP) and the register file up to date. */
+    /** PC on the accessing instruction (the fault IP), its instruction count, and the register file up to date. */
     private void beforeAccess(long pc) {
         mv.visitVarInsn(ALOAD, BlockFrame.S);
         f.longConstant(pc);
         mv.visitFieldInsn(PUTFIELD, BlockFrame.STATE, "pc", "J");
+        mv.visitVarInsn(ALOAD, BlockFrame.S);
+        mv.visitVarInsn(LLOAD, BlockFrame.RETIRED);
+        f.longConstant((pc - start) >>> 2);
+        mv.visitInsn(LADD);
+        mv.visitFieldInsn(PUTFIELD, BlockFrame.STATE, "retiredAtAccess", "J");
         f.writeBack();
         f.dirty = 0;
         f.flagsDirty = false;

@@ -14,9 +14,10 @@ import org.objectweb.asm.Type;
  * <h2>Locals of the generated method</h2>
  * <pre>
  *  0 this   1 x (long[])   2 s (CpuState)   3 memory (GuestMemory)   4 interpreter
- *  5 nzcv (int)   6 handler runs at entry (long)   8, 10, 12, 14 scratch (long)   16 scratch flags (int)
- *  18 a pair's written-back base (long)
- *  20 + 2n  register slot n (n = 0..33, see CpuState), loaded at entry if the block uses it
+ *  5 instructions retired before the block (long, a parameter)
+ *  7 nzcv (int)   8 handler runs at entry (long)   10, 12, 14, 16 scratch (long)   18 scratch flags (int)
+ *  20 a pair's written-back base (long)
+ *  22 + 2n  register slot n (n = 0..33, see CpuState), loaded at entry if the block uses it
  * </pre>
  * A memory access writes every dirty local back first and starts clean; an exit writes them back.
  */
@@ -28,15 +29,16 @@ final class BlockFrame {
     static final int S = 2;
     static final int MEM = 3;
     static final int INTERP = 4;
-    static final int NZCV = 5;
-    static final int SEEN = 6;
-    static final int A = 8;
-    static final int B = 10;
-    static final int ADDRESS = 12;
-    static final int SECOND = 14;
-    static final int SCRATCH_FLAGS = 16;
-    static final int UPDATED_BASE = 18;
-    static final int REGISTERS = 20;
+    static final int RETIRED = 5;
+    static final int NZCV = 7;
+    static final int SEEN = 8;
+    static final int A = 10;
+    static final int B = 12;
+    static final int ADDRESS = 14;
+    static final int SECOND = 16;
+    static final int SCRATCH_FLAGS = 18;
+    static final int UPDATED_BASE = 20;
+    static final int REGISTERS = 22;
 
     final MethodVisitor mv;
     /** Register slots whose locals differ from the register file (bit n = slot n). */

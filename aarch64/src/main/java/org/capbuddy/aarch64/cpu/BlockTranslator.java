@@ -27,7 +27,8 @@ final class BlockTranslator {
 
     private static final String BLOCK = Type.getInternalName(TranslatedBlock.class);
     private static final String RUN_DESCRIPTOR = Type.getMethodDescriptor(Type.LONG_TYPE, Type.getType(long[].class),
-            Type.getType(CpuState.class), Type.getType(GuestMemory.class), Type.getType(Interpreter.class));
+            Type.getType(CpuState.class), Type.getType(GuestMemory.class), Type.getType(Interpreter.class),
+            Type.LONG_TYPE);
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private long translated;

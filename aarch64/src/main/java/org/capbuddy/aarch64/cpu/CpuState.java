@@ -31,6 +31,12 @@ public final class CpuState {
     int fpcr;
     int fpsr;
     long instructions;
+    /**
+     * While the interpreter fetches an instruction or the instruction makes a memory access: the
+     * instructions retired before that one (so a fault delivered during the access can say which
+     * instruction of the run it interrupted); -1 at any other time.
+     */
+    long retiredAtAccess = -1;
     /** The exclusive monitor: the address an {@code ldxr} marked, or -1 when open. */
     long exclusiveAddress = -1;
     int exclusiveSize;
@@ -115,6 +121,15 @@ public final class CpuState {
     /** Instructions retired since the state was made. */
     public long instructions() {
         return instructions;
+    }
+
+    /**
+     * During an instruction fetch or a memory access made by the interpreter, the instructions
+     * retired before the fetched or accessing instruction; -1 when no access is in progress or
+     * Java code, not the interpreter, drives the thread.
+     */
+    public long retiredAtAccess() {
+        return retiredAtAccess;
     }
 
     /** An immutable copy of every register, for traces, reports and comparisons. */

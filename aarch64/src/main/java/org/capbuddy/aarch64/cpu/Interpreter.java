@@ -181,6 +181,7 @@ public final class Interpreter {
             int slot = (int) (pc >>> 2) & 1023;
             Insn in = page[slot];
             if (in == null) {
+                s.retiredAtAccess = s.instructions + done;
                 int word = mem.fetch(pc);
                 if (mem.failed()) {
                     return stop(Exit.PREFETCH_ABORT, pc, done, pc, 0);
@@ -193,7 +194,7 @@ public final class Interpreter {
                 TranslatedBlock block = cached.blocks[slot];
                 if (block != null) {
                     if (block.length <= budget - done) {
-                        long next = block.run(x, s, mem, this);
+                        long next = block.run(x, s, mem, this, s.instructions + done);
                         int retired = blockRetired;
                         done += retired;
                         translatedInstructions += retired;
@@ -403,6 +404,7 @@ public final class Interpreter {
                 }
                 case Op.LDR_IMM, Op.LDR_PRE, Op.LDR_POST, Op.LDR_REG, Op.LDR_LIT -> {
                     s.pc = pc; // the fault IP of a memory access
+                    s.retiredAtAccess = s.instructions + done;
                     long address = address(in, x);
                     long v = mem.load(address, in.a);
                     if (mem.failed()) {
@@ -413,6 +415,7 @@ public final class Interpreter {
                 }
                 case Op.STR_IMM, Op.STR_PRE, Op.STR_POST, Op.STR_REG -> {
                     s.pc = pc;
+                    s.retiredAtAccess = s.instructions + done;
                     long address = address(in, x);
                     mem.store(address, in.a, x[in.rd]);
                     if (mem.failed()) {
@@ -422,6 +425,7 @@ public final class Interpreter {
                 }
                 case Op.LDP, Op.STP -> {
                     s.pc = pc;
+                    s.retiredAtAccess = s.instructions + done;
                     Exit trap = pair(in, x);
                     if (trap != null) {
                         return stop(trap, pc, done, exitAddress, in.word);
@@ -432,6 +436,7 @@ public final class Interpreter {
                 }
                 case Op.SVC -> {
                     s.pc = pc + 4;
+                    s.retiredAtAccess = -1;
                     s.instructions += done + 1;
                     exit = Exit.SVC;
                     exitImmediate = in.imm;
@@ -452,6 +457,7 @@ public final class Interpreter {
                 }
                 default -> {
                     s.pc = pc;
+                    s.retiredAtAccess = s.instructions + done;
                     Exit trap = rare(in, x);
                     if (trap != null) {
                         return stop(trap, pc, done, exitAddress, in.word);
@@ -464,6 +470,7 @@ public final class Interpreter {
         }
         s.pc = pc;
         s.instructions += done;
+        s.retiredAtAccess = -1;
         exit = Exit.LIMIT;
         return Exit.LIMIT;
     }
@@ -514,6 +521,7 @@ public final class Interpreter {
     private Exit stop(Exit why, long pc, long done, long address, int word) {
         s.pc = pc;
         s.instructions += done;
+        s.retiredAtAccess = -1;
         exit = why;
         exitAddress = address;
         exitWord = word;

@@ -13,8 +13,9 @@ package org.capbuddy.aarch64.cpu;
  *   <li>it returns the next PC, or {@link #TRAPPED} after {@link Interpreter#trap} recorded an
  *       instruction that aborted (changing nothing, but the first half of a pair store) or branched
  *       to a misaligned address; that instruction is the {@code blockRetired}-th after the first;</li>
- *   <li>before each memory access it sets PC to the accessing instruction and writes every register
- *       back, since a fault handler may read them; after an access during which a handler ran
+ *   <li>before each memory access it sets PC to the accessing instruction and
+ *       {@link CpuState#retiredAtAccess()} to the instructions retired before it, and writes every
+ *       register back, since a fault handler may read them; after an access during which a handler ran
  *       ({@link GuestMemory#handlerRuns()} moved) it reads the registers again, finishes that
  *       instruction with them as the interpreter would, and returns, since the handler may have
  *       changed them.</li>
@@ -34,5 +35,6 @@ abstract class TranslatedBlock {
         this.endsInBranch = endsInBranch;
     }
 
-    abstract long run(long[] x, CpuState s, GuestMemory memory, Interpreter interpreter);
+    /** Runs the block; {@code retired} is the state's instruction count at its first instruction. */
+    abstract long run(long[] x, CpuState s, GuestMemory memory, Interpreter interpreter, long retired);
 }

@@ -3,6 +3,8 @@ package org.capbuddy.aarch64.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.aarch64.decode.Decoder;
 import org.capbuddy.aarch64.decode.Insn;
@@ -91,6 +93,15 @@ class BlockTranslationDifferentialTest {
         final FlatMemory memory = new FlatMemory();
         final CpuState state = new CpuState();
         final Interpreter interpreter = new Interpreter(state, memory);
+        /** Each data access's PC and the instruction count it saw, in order. */
+        final List<Long> accesses = new ArrayList<>();
+
+        Engine() {
+            memory.observeAccesses(() -> {
+                accesses.add(state.pc());
+                accesses.add(state.retiredAtAccess());
+            });
+        }
 
         static Engine of(int[] words, int translateAfter) {
             Engine engine = new Engine();
@@ -251,6 +262,13 @@ class BlockTranslationDifferentialTest {
                 diff.append(String.format("loads %d / %d, stores %d / %d, fetches %d / %d; ", plain.memory.loads(),
                         translating.memory.loads(), plain.memory.stores(), translating.memory.stores(),
                         plain.memory.fetches(), translating.memory.fetches()));
+            }
+            if (!plain.accesses.equals(translating.accesses)) {
+                diff.append(String.format("accesses (pc, retired before) %s / %s; ", plain.accesses, translating.accesses));
+            }
+            if (p.retiredAtAccess() != -1 || t.retiredAtAccess() != -1) {
+                diff.append(String.format("retiredAtAccess after the run %d / %d; ", p.retiredAtAccess(),
+                        t.retiredAtAccess()));
             }
             return diff.length() == 0 ? null : diff.append("(interpreted / translated)").toString();
         }

@@ -21,6 +21,7 @@ public final class FlatMemory implements GuestMemory {
     private boolean failed;
     private boolean demandZero;
     private Runnable handler = () -> { };
+    private Runnable accessObserver = () -> { };
     private long handlerRuns;
     private long codeVersion;
     private long fetches;
@@ -42,6 +43,12 @@ public final class FlatMemory implements GuestMemory {
      */
     public FlatMemory onDemandZero(Runnable handler) {
         this.handler = handler;
+        return this;
+    }
+
+    /** Runs {@code observer} at the start of every load and store (to see the CPU state an access sees). */
+    public FlatMemory observeAccesses(Runnable observer) {
+        this.accessObserver = observer;
         return this;
     }
 
@@ -161,6 +168,7 @@ public final class FlatMemory implements GuestMemory {
     @Override
     public long load(long address, int size) {
         loads++;
+        accessObserver.run();
         long value = 0;
         for (int i = size - 1; i >= 0; i--) {
             byte[] page = page(address + i, R);
@@ -177,6 +185,7 @@ public final class FlatMemory implements GuestMemory {
     @Override
     public void store(long address, int size, long value) {
         stores++;
+        accessObserver.run();
         for (int i = 0; i < size; i++) {
             if (page(address + i, W) == null) {
                 failed = true;

@@ -86,7 +86,7 @@ public final class RunCommand implements Callable<Integer> {
     boolean dump;
 
     @Option(names = "--trace", paramLabel = "KINDS", description = "Trace events of these kinds while the program"
-            + " runs: a comma-separated list of invocations, faults, syscalls, processes, pool, or all.")
+            + " runs: a comma-separated list of invocations, faults, syscalls, processes, pool, allocman, or all.")
     String trace;
 
     @Option(names = "--trace-out", paramLabel = "FILE", description = "Where the trace goes (default: standard output,"

@@ -113,7 +113,8 @@ class RunCommandTest {
         CliRun text = run("--trace", "syscalls,processes", program("hello"));
         assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out()).startsWith("#1 processes created pid 1 ")
-                .contains("#2 syscalls set_tid_address pid 1 ", " syscalls writev pid 1 ", " processes exited pid 1 code=0",
+                .contains("#2 syscalls set_tid_address pid 1 @", " syscalls writev pid 1 @", " processes exited pid 1 @",
+                        " code=0",
                         "processes destroyed pid 1", "Exited with status 0.");
 
         java.nio.file.Path file = java.nio.file.Files.createTempFile("capbuddy-trace", ".jsonl");
@@ -137,7 +138,7 @@ class RunCommandTest {
         CliRun bogus = run("--trace", "faults,bogus", program("hello"));
         assertThat(bogus.exitCode()).isEqualTo(2);
         assertThat(bogus.err()).contains("--trace takes a comma-separated list of [invocations, faults, syscalls,"
-                + " processes, pool] or all, not 'faults,bogus'");
+                + " processes, pool, allocman] or all, not 'faults,bogus'");
         assertThat(run("--trace-out", "x.jsonl", program("hello")).exitCode()).isEqualTo(2);
         CliRun unwritable = run("--trace", "all", "--trace-out", "/nonexistent-dir/trace.txt", program("hello"));
         assertThat(unwritable.exitCode()).isEqualTo(1);

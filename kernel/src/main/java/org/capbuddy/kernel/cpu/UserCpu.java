@@ -62,7 +62,6 @@ public final class UserCpu {
 
     private static final int PAGE_SIZE = 4096;
     /** The data fault status code of an alignment fault. */
-    private static final int ALIGNMENT_FAULT_STATUS = 0x21;
     private static final long PAGE_MASK = PAGE_SIZE - 1;
     private static final int PAGE_BITS = 12;
     /** No virtual page number: {@code vaddr >>> 12} is never -1. */
@@ -143,6 +142,16 @@ public final class UserCpu {
 
     public ThreadState state() {
         return thread.state();
+    }
+
+    /**
+     * The instruction count an event on this thread carries now: while an instruction fetch or a
+     * memory access of the interpreter is in progress (a fault being handled), the instructions
+     * retired before that instruction; otherwise the instructions retired so far.
+     */
+    public long instructionsNow() {
+        long atAccess = thread.context().retiredAtAccess();
+        return atAccess >= 0 ? atAccess : thread.context().instructions();
     }
 
     /** The thread's program counter: the fault IP of its accesses. */
@@ -612,8 +621,9 @@ public final class UserCpu {
         }
         handlerRuns++;
         if (k.tracer().on(TraceKind.FAULTS)) {
-            k.tracer().emit(TraceKind.FAULTS, -1, -1, "vm_fault", "badge", ep.badge(), "address", address, "ip", ip,
-                    "access", kind.name().toLowerCase(), "fsr", String.format("0x%x", fsr));
+            k.tracer().emit(TraceKind.FAULTS, -1, thread.context().retiredAtAccess(), "vm_fault", "badge", ep.badge(),
+                    "address", address, "ip", ip, "access", kind.name().toLowerCase(), "fsr", String.format("0x%x", fsr),
+                    "status", VmFault.describeStatus(fsr));
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
@@ -657,7 +667,7 @@ public final class UserCpu {
      * replied, else why the thread stays stopped.
      */
     AccessFailure deliverAlignmentFault(long va, boolean write) {
-        return deliver(va, write ? AccessKind.WRITE : AccessKind.READ, ALIGNMENT_FAULT_STATUS);
+        return deliver(va, write ? AccessKind.WRITE : AccessKind.READ, VmFault.ALIGNMENT_STATUS);
     }
 
     /** The endpoint cap the thread's fault handler cptr names, when it has Write and Grant; else null. */

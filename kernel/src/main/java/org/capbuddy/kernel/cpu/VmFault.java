@@ -16,6 +16,8 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
     public static final int WNR = 1 << 6;
     public static final int TRANSLATION_FAULT = 0x04;
     public static final int PERMISSION_FAULT = 0x0C;
+    /** The fault status code of an alignment fault. */
+    public static final int ALIGNMENT_STATUS = 0x21;
     /** The fault label in non-MCS builds. */
     public static final int LABEL = 5;
 
@@ -80,6 +82,24 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
     /** The translation level (0..3) the fault status code names. */
     public int level() {
         return statusCode() & 3;
+    }
+
+    /**
+     * The fault status code of {@code fsr} in words, as a reader of a trace wants it:
+     * "translation fault, level 3", "permission fault, level 2", "alignment fault".
+     */
+    public static String describeStatus(int fsr) {
+        int status = fsr & 0x3F;
+        if ((status & 0x3C) == TRANSLATION_FAULT) {
+            return "translation fault, level " + (status & 3);
+        }
+        if ((status & 0x3C) == PERMISSION_FAULT) {
+            return "permission fault, level " + (status & 3);
+        }
+        if (status == ALIGNMENT_STATUS) {
+            return "alignment fault";
+        }
+        return String.format("fault status 0x%02x", status);
     }
 
     /** The fault as the message registers seL4 sends: IP, Addr, PrefetchFault, FSR. */

@@ -1,5 +1,8 @@
 package org.capbuddy.kernel.invocation;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.api.CapFault;
 import org.capbuddy.kernel.api.InvocationLabel;
@@ -69,16 +72,49 @@ public final class InvocationDispatcher {
             extra.add(found);
         }
         InvocationLabel label = InvocationLabel.of(m.label());
+        // read before decoding, which may reuse the buffer for its reply
+        List<Long> args = k.tracer().on(TraceKind.INVOCATIONS) ? arguments(m) : null;
         InvocationResult result = decode(label, invoked, m, extra);
         k.counters().invocation(label, result.isOk());
-        if (k.tracer().on(TraceKind.INVOCATIONS)) {
-            k.tracer().emit(TraceKind.INVOCATIONS, -1, -1, label.name(), "cptr", cptr, "error",
-                    result.isOk() ? "none" : result.error().name());
+        if (args != null) {
+            traceInvocation(label, cptr, args, extraCptrs(m), result);
         }
         return result;
     }
 
     /** The cap fault of a cptr that {@link CSpaceResolver#find} could not resolve, counted. */
+    private static List<Long> arguments(IpcBuffer m) {
+        List<Long> words = new ArrayList<>(m.length());
+        for (int i = 0; i < m.length(); i++) {
+            words.add(m.word(i));
+        }
+        return words;
+    }
+
+    private static List<Long> extraCptrs(IpcBuffer m) {
+        List<Long> cptrs = new ArrayList<>(m.extraCapCount());
+        for (int i = 0; i < m.extraCapCount(); i++) {
+            cptrs.add(m.extraCap(i));
+        }
+        return cptrs;
+    }
+
+    /** The invocation as a trace event: its label, cap, message words, extra caps, and the error with its details. */
+    private void traceInvocation(InvocationLabel label, long cptr, List<Long> args, List<Long> caps,
+            InvocationResult result) {
+        if (result.isOk()) {
+            k.tracer().emit(TraceKind.INVOCATIONS, -1, -1, label.name(), "cptr", cptr, "args", args, "caps", caps,
+                    "error", "none");
+            return;
+        }
+        List<Long> details = new ArrayList<>();
+        for (long w : result.words()) {
+            details.add(w);
+        }
+        k.tracer().emit(TraceKind.INVOCATIONS, -1, -1, label.name(), "cptr", cptr, "args", args, "caps", caps,
+                "error", result.error().name(), "details", details);
+    }
+
     private InvocationResult capFault(Cap root, long cptr) {
         k.counters().capFault();
         LookupFailure failure = CSpaceResolver.resolve(root, cptr, CSpaceResolver.WORD_BITS).failure();

@@ -2,6 +2,7 @@ package org.capbuddy.kernel.trace;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,8 +26,22 @@ public record TraceEvent(long seq, TraceKind kind, int pid, long instructions, S
         if (instructions >= 0) {
             s.append(" @").append(instructions);
         }
-        fields.forEach((k, v) -> s.append(' ').append(k).append('=').append(v instanceof Long l && Math.abs(l) > 4096
-                ? "0x" + Long.toHexString(l) : v));
+        fields.forEach((k, v) -> s.append(' ').append(k).append('=').append(text(v)));
         return s.toString();
+    }
+
+    /** Numbers above a page in hex (addresses, cptrs, masks), small ones in decimal; lists as {@code [a,b]}. */
+    private static String text(Object value) {
+        if (value instanceof Long l && Math.abs(l) > 4096) {
+            return "0x" + Long.toHexString(l);
+        }
+        if (value instanceof List<?> list) {
+            StringBuilder s = new StringBuilder("[");
+            for (int i = 0; i < list.size(); i++) {
+                s.append(i == 0 ? "" : ",").append(text(list.get(i)));
+            }
+            return s.append(']').toString();
+        }
+        return String.valueOf(value);
     }
 }

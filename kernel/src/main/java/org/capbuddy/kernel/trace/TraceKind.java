@@ -14,8 +14,17 @@ public enum TraceKind {
     SYSCALLS,
     /** A process made, exited, killed or destroyed. */
     PROCESSES,
-    /** A CapBuddy tree made (an untyped retyped into 1,024 frames) or given back. */
-    POOL;
+    /**
+     * The CapBuddy pool: a tree made (an untyped retyped into 1,024 frames) or given back, a block
+     * taken or freed, a free block split to serve a smaller one, freed buddies merged, a refusal.
+     */
+    POOL,
+    /**
+     * allocman's watermark: a slot, object or bookkeeping chunk taken from its reserves (a
+     * manager was busy or short), and each end-of-operation refill with the reserves before and
+     * after it and the deferred frees it paid.
+     */
+    ALLOCMAN;
 
     /** The name on the command line. */
     public String optionName() {

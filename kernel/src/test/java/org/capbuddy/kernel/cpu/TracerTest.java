@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The kernel's trace: off by default, numbered events of the kinds asked for, bad arguments refused. */
 class TracerTest {
     @Test
+    @SuppressWarnings("unchecked")
     void invocationsAreTracedOnlyWhileStartedAndOnlyTheKindsAsked() {
         CpuFx fx = new CpuFx();
         Tracer tracer = fx.sel4.tracer();
@@ -39,6 +40,26 @@ class TracerTest {
         fx.object(ObjectType.SMALL_PAGE);
         assertThat(faults).isEmpty();
         assertThat(tracer.emitted()).isEqualTo(seen);
+
+        // the arguments as the message carried them, and a refusal's error with its details
+        long untyped = fx.object(ObjectType.UNTYPED, 12);
+        long slot = fx.slot();
+        List<TraceEvent> invocations = new ArrayList<>();
+        tracer.start(EnumSet.of(TraceKind.INVOCATIONS), -1, invocations::add);
+        assertThat(fx.sel4.untypedRetype(untyped, ObjectType.SMALL_PAGE, 0, CpuFx.ROOT, 0, 0, slot, 0).isOk()).isFalse();
+        assertThat(fx.sel4.untypedRetype(untyped, ObjectType.SMALL_PAGE, 0, CpuFx.ROOT, 0, 0, slot, 1).isOk()).isTrue();
+        tracer.stop();
+        assertThat(invocations).hasSize(2);
+        TraceEvent refused = invocations.get(0);
+        assertThat(refused.name()).isEqualTo("UNTYPED_RETYPE");
+        assertThat(refused.fields()).containsEntry("cptr", untyped).containsEntry("error", "RANGE_ERROR")
+                .containsEntry("caps", List.of(CpuFx.ROOT));
+        assertThat((List<Object>) refused.fields().get("details")).as("seL4's range, 1 to the fan-out limit").hasSize(2)
+                .startsWith(1L);
+        assertThat((List<Object>) refused.fields().get("args")).hasSize(6).endsWith(slot, 0L);
+        assertThat(invocations.get(1).fields()).containsEntry("error", "none").doesNotContainKey("details");
+        assertThat((List<Object>) invocations.get(1).fields().get("args")).endsWith(slot, 1L);
+        assertThat(refused.text()).contains(" args=[", " caps=[", " error=RANGE_ERROR details=[1,");
 
         assertThat(tracer.start(null, -1, e -> { })).isFalse();
         assertThat(tracer.start(Set.of(TraceKind.FAULTS), -1, null)).isFalse();

@@ -5,6 +5,7 @@ import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.MSPACE;
 import static org.capbuddy.libos.allocman.ReentrancyGuard.Manager.UTSPACE;
 
 import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.host.FailureInjector;
@@ -269,7 +270,9 @@ public final class Allocman implements ManagerContext {
             }
         }
         if (mayUseReserve && reserves.hasSlot()) {
-            return reserves.takeSlot();
+            long slot = reserves.takeSlot();
+            traceReserve("reserve_slot", "cptr", slot, "why", r == null ? "cspace manager busy" : r.error().detail());
+            return slot;
         }
         return refuseSlot(r != null ? r : Result.fail(AllocErrorKind.BUSY, "cspace manager busy and no slot in reserve"));
     }
@@ -442,6 +445,10 @@ public final class Allocman implements ManagerContext {
         if (mayUseReserve && paddr == NO_PADDR) {
             Result<Long> reserved = reserves.takeObject(this, dest, type, objBits);
             if (reserved != null) {
+                if (reserved.isOk()) {
+                    traceReserve("reserve_object", "type", type.name(), "bits", objBits, "cptr", dest.capPtr(), "why",
+                            r == null ? "utspace manager busy" : r.error().detail());
+                }
                 return reserved;
             }
         }
@@ -553,6 +560,8 @@ public final class Allocman implements ManagerContext {
         }
         Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
         if (chunk != null) {
+            traceReserve("reserve_chunk", "bytes", bytes, "address", chunk, "why",
+                    r == null ? "mspace busy" : r.error().detail());
             return Result.ok(chunk);
         }
         return r != null ? r : Result.fail(AllocErrorKind.BUSY,
@@ -608,6 +617,20 @@ public final class Allocman implements ManagerContext {
     /** True when an interruption is pending in the current operation: refill and drain stop early. */
     boolean interruptionPending() {
         return guard.interruptionPending();
+    }
+
+    /** A trace event of kind allocman, when that kind is traced. */
+    void traceReserve(String name, Object... fields) {
+        if (sel4.tracer().on(TraceKind.ALLOCMAN)) {
+            sel4.tracer().emit(TraceKind.ALLOCMAN, -1, -1, name, fields);
+        }
+    }
+
+    /** The reserves and deferred frees now, as trace fields: held slots, objects, chunks, deferred frees. */
+    Object[] reserveLevels(String suffix) {
+        return new Object[] {"slots" + suffix, (long) reserves.slotCount(), "objects" + suffix,
+                (long) reserves.objectCount(), "chunks" + suffix, (long) reserves.chunkCount(), "deferred" + suffix,
+                (long) deferred.size()};
     }
 
     // ---- accounting

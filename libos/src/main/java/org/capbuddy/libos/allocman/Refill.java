@@ -1,5 +1,7 @@
 package org.capbuddy.libos.allocman;
 
+import org.capbuddy.kernel.trace.TraceKind;
+
 /**
  * allocman's {@code _refill_watermark}, the end-of-operation work: when the outermost operation
  * ends with frees deferred or the reserves taken from, perform the deferred frees and top the
@@ -28,6 +30,7 @@ final class Refill implements Runnable {
             return;
         }
         running = true;
+        Object[] before = allocman.sel4().tracer().on(TraceKind.ALLOCMAN) ? allocman.reserveLevels("_before") : null;
         try {
             for (int pass = 0; pass < PASSES; pass++) {
                 boolean progress = deferred.drain(allocman);
@@ -47,6 +50,13 @@ final class Refill implements Runnable {
             }
         } finally {
             running = false;
+            if (before != null) {
+                Object[] after = allocman.reserveLevels("");
+                Object[] fields = new Object[before.length + after.length];
+                System.arraycopy(before, 0, fields, 0, before.length);
+                System.arraycopy(after, 0, fields, before.length, after.length);
+                allocman.traceReserve("refill", fields);
+            }
         }
     }
 

@@ -336,6 +336,29 @@ public final class BuddyTree {
         return (freeFrameBits[f >>> 6] & (1L << f)) != 0 ? 0 : NONE;
     }
 
+    /**
+     * The order of the largest aligned block that holds the block {@code [offset, offset +
+     * 2^order)} and is free apart from it: {@code order} itself when its buddy is in use. Read
+     * just after the block is taken, it is the order of the free block that was split to serve it
+     * (that many minus {@code order} halvings); just after it is freed, the order of the free block
+     * it merged into. Trace-only (off the hot paths); -1 for a block outside the tree. Sound here:
+     * with the block itself taken or just freed, no ancestor of it is allocated as a block, so no
+     * sibling read on the way up is stale.
+     */
+    public int freeAround(int offset, int order) {
+        if (order < 0 || order > MAX_ORDER || offset < 0 || offset >= FRAMES
+                || (offset & ((1 << order) - 1)) != 0) {
+            return NONE;
+        }
+        int i = (FRAMES + offset) >>> order;
+        int o = order;
+        while (o < MAX_ORDER && value(i ^ 1) == o) {
+            i >>>= 1;
+            o++;
+        }
+        return o;
+    }
+
     /** The exact largest order of a free aligned block, or -1 when every frame is in use. */
     public int largestFreeOrder() {
         return tree[1];

@@ -169,8 +169,17 @@ public final class CapBuddyPool {
         if (block.isOk()) {
             long cptr = block.longValue();
             Result<Long> at = paddrOf(cptr);
-            tracer.emit(TraceKind.POOL, -1, -1, "block_taken", "order", order, "cptr", cptr, "pa",
-                    at.isOk() ? at.longValue() : -1L);
+            long pa = at.isOk() ? at.longValue() : -1L;
+            Tree tree = treeOf(cptr);
+            int offset = tree == null ? 0 : (int) (cptr - tree.baseCptr);
+            int from = tree == null ? -1 : tree.buddy.freeAround(offset, order);
+            if (from > order) {
+                // the free block the buddy tree halved (from - order times) to serve this one
+                int first = offset & -(1 << from);
+                tracer.emit(TraceKind.POOL, -1, -1, "split", "from_order", from, "to_order", order, "pa",
+                        tree.basePaddr + ((long) first << FRAME_BITS));
+            }
+            tracer.emit(TraceKind.POOL, -1, -1, "block_taken", "order", order, "cptr", cptr, "pa", pa);
         } else {
             tracer.emit(TraceKind.POOL, -1, -1, "refused", "order", order, "pa", paddr, "error",
                     block.error().detail());
@@ -266,13 +275,29 @@ public final class CapBuddyPool {
      */
     public Result<Void> free(long cptr, int order) {
         guard.check();
-        Result<Long> at = tracer.on(TraceKind.POOL) ? paddrOf(cptr) : null;
         Result<Void> freed = freeBlockOf(cptr, order);
-        if (at != null) {
-            tracer.emit(TraceKind.POOL, -1, -1, freed.isOk() ? "block_freed" : "free_refused", "order", order, "cptr",
-                    cptr, "pa", at.isOk() ? at.longValue() : -1L, "error", freed.isOk() ? "none" : freed.error().detail());
+        if (!freed.isOk() && tracer.on(TraceKind.POOL)) {
+            Result<Long> at = paddrOf(cptr);
+            tracer.emit(TraceKind.POOL, -1, -1, "free_refused", "order", order, "cptr", cptr, "pa",
+                    at.isOk() ? at.longValue() : -1L, "error", freed.error().detail());
         }
         return freed;
+    }
+
+    /**
+     * The block at {@code offset} of {@code tree} has just gone back to its buddy tree (before the
+     * tree is re-listed or given back): a block_freed event, and a merge event when it coalesced
+     * with free buddies.
+     */
+    private void traceFreed(Tree tree, int offset, int order) {
+        long pa = tree.basePaddr + ((long) offset << FRAME_BITS);
+        tracer.emit(TraceKind.POOL, -1, -1, "block_freed", "order", order, "cptr", tree.baseCptr + offset, "pa", pa);
+        int into = tree.buddy.freeAround(offset, order);
+        if (into > order) {
+            int first = offset & -(1 << into);
+            tracer.emit(TraceKind.POOL, -1, -1, "merge", "from_order", order, "to_order", into, "pa",
+                    tree.basePaddr + ((long) first << FRAME_BITS));
+        }
     }
 
     private Result<Void> freeBlockOf(long cptr, int order) {
@@ -283,6 +308,9 @@ public final class CapBuddyPool {
             if (tree != null) {
                 try {
                     if (tree.buddy.freeFrame((int) (cptr - tree.baseCptr)) == BuddyTree.OK) {
+                        if (tracer.on(TraceKind.POOL)) {
+                            traceFreed(tree, (int) (cptr - tree.baseCptr), 0);
+                        }
                         if (changedClass(tree)) {
                             released(tree); // a tree that became empty changed class too (to 10)
                         }
@@ -326,6 +354,9 @@ public final class CapBuddyPool {
         }
         try {
             tree.buddy.free(offset, order);
+            if (tracer.on(TraceKind.POOL)) {
+                traceFreed(tree, offset, order);
+            }
             released(tree);
         } catch (Throwable t) {
             guard.markBroken("the CapBuddy pool freeing a block of 2^" + order, t);

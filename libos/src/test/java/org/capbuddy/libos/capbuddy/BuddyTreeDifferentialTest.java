@@ -157,6 +157,7 @@ class BuddyTreeDifferentialTest {
             saw("allocate.o10.ok");
         }
         modelTake(got, k);
+        eq(modelFreeAround(got, k), tree.freeAround(got, k), "freeAround after the operation");
     }
 
     private void doAllocateAt(SplittableRandom rnd) {
@@ -185,6 +186,7 @@ class BuddyTreeDifferentialTest {
         }
         saw("allocateAt.ok");
         modelTake(off, k);
+        eq(modelFreeAround(off, k), tree.freeAround(off, k), "freeAround after the operation");
     }
 
     private void doFreeLive(SplittableRandom rnd) {
@@ -198,6 +200,7 @@ class BuddyTreeDifferentialTest {
         opDesc = "free(" + off + ", " + k + ") [live]";
         eq(BuddyTree.OK, tree.free(off, k), "free of a live block");
         modelRelease(off, k);
+        eq(modelFreeAround(off, k), tree.freeAround(off, k), "freeAround after the operation");
         saw("free.ok");
     }
 
@@ -317,6 +320,15 @@ class BuddyTreeDifferentialTest {
                 freeBits[f >>> 6] &= ~(1L << f);
             }
         }
+    }
+
+    /** Brute force: grow from the block while its buddy of each order is wholly free. */
+    private int modelFreeAround(int off, int k) {
+        int o = k;
+        while (o < BuddyTree.MAX_ORDER && rangeFree(((off >> o) << o) ^ (1 << o), 1 << o)) {
+            o++;
+        }
+        return o;
     }
 
     private boolean rangeFree(int off, int size) {

@@ -50,15 +50,24 @@ class PoolDumpTest {
             assertThat(f.cptr()).isEqualTo(tree.baseCptr() + frame);
         }
         assertThat(dump.treeOf(tree.basePaddr() - 1)).isNull();
-        // the trace saw the tree made, at the same place, then each frame taken and the two freed
+        // the trace saw the tree made, at the same place, then each frame taken (the lowest free
+        // frame, so a split whenever its buddy is free: offsets 0, 2, 4, 6 and 8 split blocks of
+        // orders 10, 1, 2, 1 and 3), then the two freed, the second merging with the first
         assertThat(events.get(0).name()).isEqualTo("tree_made");
         assertThat(events.get(0).fields()).containsEntry("pa", tree.basePaddr()).containsEntry("cptr", tree.baseCptr());
-        assertThat(events.subList(1, events.size())).extracting(TraceEvent::name).containsExactly("block_taken",
-                "block_taken", "block_taken", "block_taken", "block_taken", "block_taken", "block_taken",
-                "block_taken", "block_taken", "block_taken", "block_freed", "block_freed");
-        TraceEvent freed = events.get(events.size() - 1);
+        assertThat(events.subList(1, events.size())).extracting(TraceEvent::name).containsExactly("split",
+                "block_taken", "block_taken", "split", "block_taken", "block_taken", "split", "block_taken",
+                "block_taken", "split", "block_taken", "block_taken", "split", "block_taken", "block_taken",
+                "block_freed", "block_freed", "merge");
+        assertThat(events.stream().filter(e -> e.name().equals("split")).map(e -> e.fields().get("from_order")))
+                .containsExactly(10, 1, 2, 1, 3);
+        assertThat(events.get(1).fields()).containsEntry("to_order", 0).containsEntry("pa", tree.basePaddr());
+        TraceEvent freed = events.get(events.size() - 2);
         assertThat(freed.fields()).containsEntry("cptr", fourth.cptr()).containsEntry("order", 0)
                 .containsEntry("pa", fx.pool.paddrOf(fourth.cptr()).value());
+        TraceEvent merged = events.get(events.size() - 1);
+        assertThat(merged.fields()).containsEntry("from_order", 0).containsEntry("to_order", 1)
+                .containsEntry("pa", Math.min(fx.pool.paddrOf(third.cptr()).value(), fx.pool.paddrOf(fourth.cptr()).value()));
         // a refusal is an event too, and changes nothing
         assertThat(fx.pool.free(fourth.cptr(), 0).isOk()).isFalse();
         assertThat(events.get(events.size() - 1).name()).isEqualTo("free_refused");

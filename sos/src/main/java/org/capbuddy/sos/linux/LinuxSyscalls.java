@@ -83,7 +83,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             if (call == LinuxSyscall.EXIT || call == LinuxSyscall.EXIT_GROUP) {
                 long code = m.word(0) & 0xFF;
                 if (sel4.tracer().on(TraceKind.SYSCALLS)) {
-                    sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), -1, call.linuxName(), "x0", m.word(0));
+                    sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(), "x0", m.word(0));
                 }
                 syscalls.apply(p).exit(code);
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
@@ -91,7 +91,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             result = serve(call, p, state, m);
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
-            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), -1, call == null ? "#" + number : call.linuxName(),
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call == null ? "#" + number : call.linuxName(),
                     "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", result);
         }
         m.setWord(FaultMessage.SYSCALL_X0, result);

@@ -114,7 +114,7 @@ public final class FaultHandler implements FaultReceiver {
         if (tracer.on(TraceKind.FAULTS)) {
             long page = Layout.pageDown(addr);
             PageEntry entry = p.shadow().page(page);
-            tracer.emit(TraceKind.FAULTS, p.pid(), -1, "page_mapped", "page", page, "region",
+            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_mapped", "page", page, "region",
                     region.kind().name().toLowerCase(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
                             + (region.execute() ? "x" : "-"), "frame", entry == null ? -1 : entry.frameRef());
         }

@@ -57,6 +57,18 @@ public final class Process {
         return Optional.ofNullable(program);
     }
 
+    /**
+     * The instruction count a trace event about this process carries now: during a fault on a
+     * memory access, the instructions retired before the faulting one; otherwise those retired so
+     * far; -1 for a process that runs no program (Java code drives it, no instructions retire).
+     */
+    public long instructionsNow() {
+        if (program == null) {
+            return -1;
+        }
+        return cpu.instructionsNow();
+    }
+
     public ProcessState state() {
         return state;
     }

@@ -68,7 +68,7 @@ public final class Processes {
     public void kill(Process p, KillReport report) {
         p.markKilled(report);
         if (tracer.on(TraceKind.PROCESSES)) {
-            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "killed", "address", report.address(), "access",
+            tracer.emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "killed", "address", report.address(), "access",
                     report.access().name().toLowerCase(), "region", String.valueOf(report.region()), "reason",
                     report.reason());
         }
@@ -78,7 +78,7 @@ public final class Processes {
     public void exit(Process p, long code) {
         p.markExited(code);
         if (tracer.on(TraceKind.PROCESSES)) {
-            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "exited", "code", code);
+            tracer.emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "exited", "code", code);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
@@ -26,12 +27,16 @@ class PtTestTraceTest {
     private static final long ENTRY = 0x400184; // pt_test.elf's e_entry (_start)
 
     private static List<TraceEvent> trace(boolean usePool) {
+        return trace(usePool, Interpreter.DEFAULT_TRANSLATE_AFTER);
+    }
+
+    private static List<TraceEvent> trace(boolean usePool, int translateAfter) {
         SosFixture fx = new SosFixture(usePool);
         Tracer tracer = fx.vka.sel4().tracer();
         List<TraceEvent> events = new ArrayList<>();
         tracer.start(EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES), -1, events::add);
         ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(TestElf.program("pt_test.elf"),
-                List.of("pt_test"), List.of(), new byte[0], 1, 50_000_000L));
+                List.of("pt_test"), List.of(), new byte[0], 1, 50_000_000L, translateAfter));
         tracer.stop();
         assertThat(r.outcome()).isEqualTo(ProgramOutcome.EXITED);
         return events;
@@ -52,9 +57,23 @@ class PtTestTraceTest {
         assertThat((Long) stack.fields().get("address")).as("the initial stack, just below its top")
                 .isBetween(0x8f_ffff_f000L, 0x8f_ffff_ffffL);
 
+        assertThat(stack.instructions()).as("SOS's own write, not an instruction's").isEqualTo(-1);
         TraceEvent entry = events.get(3);
         assertThat(entry.fields()).containsEntry("access", "execute").containsEntry("address", ENTRY)
-                .containsEntry("ip", ENTRY);
+                .containsEntry("ip", ENTRY).containsEntry("status", "translation fault, level 0");
+        assertThat(entry.instructions()).as("fetching the first instruction, none retired").isZero();
+        // each fault of an instruction carries the instructions retired before it, and SOS's
+        // answer the same count; the counts never go down
+        long last = 0;
+        for (int i = 3; i < events.size() - 1; i++) { // the last, destroyed, is teardown: no count
+            TraceEvent e = events.get(i);
+            assertThat(e.instructions()).as("event %s", e.text()).isGreaterThanOrEqualTo(last);
+            last = e.instructions();
+            if (e.name().equals("vm_fault")) {
+                assertThat(events.get(i + 1).name()).isEqualTo("page_mapped");
+                assertThat(events.get(i + 1).instructions()).isEqualTo(e.instructions());
+            }
+        }
 
         TraceEvent firstCall = events.stream().filter(e -> e.name().equals("unknown_syscall")).findFirst().orElseThrow();
         assertThat(firstCall.fields()).containsEntry("x8", 96L); // set_tid_address
@@ -91,6 +110,10 @@ class PtTestTraceTest {
         List<String> first = trace(true).stream().map(TraceEvent::text).toList();
         List<String> again = trace(true).stream().map(TraceEvent::text).toList();
         assertThat(again).isEqualTo(first);
+        // and the same whether blocks are translated or every instruction interpreted: the
+        // instruction counts of faults inside translated blocks are exact
+        List<String> interpreted = trace(true, 0).stream().map(TraceEvent::text).toList();
+        assertThat(interpreted).isEqualTo(first);
         // what the program sees does not depend on where frames come from
         List<String> allocman = trace(false).stream().filter(e -> e.kind() == TraceKind.SYSCALLS)
                 .map(TraceEvent::text).toList();
