@@ -3,12 +3,13 @@ package org.capbuddy.sos.inspect;
 import java.util.List;
 import org.capbuddy.aarch64.cpu.Registers;
 import org.capbuddy.aarch64.decode.Decoder;
+import org.capbuddy.aarch64.decode.Disassembler;
 import org.capbuddy.aarch64.decode.Op;
 import org.capbuddy.kernel.api.PagingWalk;
 
 /**
- * Where a killed program stopped, for whoever has to find out why: the instruction (its encoding
- * and operation; none when the fetch itself failed), the registers, the MMU's walk of the
+ * Where a killed program stopped, for whoever has to find out why: the instruction (its encoding,
+ * operation and assembly text; none when the fetch itself failed), the registers, the MMU's walk of the
  * faulting address through the kernel's tables, and the process's regions.
  *
  * @param fetched whether the instruction was fetched (not when the fetch itself faulted)
@@ -25,10 +26,15 @@ public record StopReport(long pc, boolean fetched, int word, Registers registers
         return fetched ? Op.name(Decoder.decode(pc, word).op()) : null;
     }
 
+    /** The instruction as objdump would show it ({@link Disassembler}), or null when it was not fetched. */
+    public String assembly() {
+        return fetched ? Disassembler.text(pc, word) : null;
+    }
+
     public String render() {
         StringBuilder s = new StringBuilder();
         s.append(!fetched ? String.format("Instruction at 0x%x: not fetched%n", pc)
-                : String.format("Instruction at 0x%x: %08x (%s)%n", pc, word, operation()));
+                : String.format("Instruction at 0x%x: %08x  %s%n", pc, word, assembly()));
         s.append("Registers:\n").append(registers.toString().indent(2));
         s.append(walk.render());
         s.append("Regions:\n");

@@ -1,22 +1,13 @@
 package org.capbuddy.sos.run;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Interpreter;
-import org.capbuddy.kernel.api.PagingWalk;
-import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
-import org.capbuddy.sos.addrspace.Layout;
-import org.capbuddy.sos.inspect.ProcessDump;
-import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.linux.LinuxProcess;
-import org.capbuddy.sos.linux.LinuxSyscall;
 import org.capbuddy.sos.process.Process;
-import org.capbuddy.sos.process.ProcessState;
 
 /**
  * Runs a static AArch64 ELF program in SOS from start to end: spawns it (its image mapped on
@@ -66,72 +57,46 @@ public final class ProgramRunner {
 
     /** Runs {@code launch}; the process is kept (for inspection, then {@link Sos#destroy}) unless {@code tearDown}. */
     public Finished run(Launch launch, boolean tearDown) {
+        Started started = start(launch);
+        if (started.run() == null) {
+            return new Finished(started.refused(), null);
+        }
+        ProgramRun run = started.run();
+        while (!run.ended()) {
+            run.advance(SLICE);
+        }
+        ProgramResult result = run.finish(tearDown);
+        return new Finished(result, tearDown ? null : run.process());
+    }
+
+    /** A program started (its run, to advance) or refused (why, as a result), exactly one of them. */
+    public record Started(ProgramRun run, ProgramResult refused) {
+    }
+
+    /**
+     * Spawns {@code launch}'s program in a new process, ready to run its first instruction, or
+     * says why SOS refused it (nothing is left behind then).
+     */
+    public Started start(Launch launch) {
         if (launch.translateAfter() < 0) {
-            return new Finished(refused("translateAfter must be 0 (never) or more, not " + launch.translateAfter()), null);
+            return new Started(null, refused("translateAfter must be 0 (never) or more, not " + launch.translateAfter()));
+        }
+        if (launch.maxInstructions() <= 0) {
+            return new Started(null, refused("maxInstructions must be positive, not " + launch.maxInstructions()));
         }
         sos.takeConsole();
         long framesBefore = sos.pages().framesMapped();
         long structuresBefore = sos.pages().structuresCreated();
         Result<Process> spawned = sos.spawn(launch.elf(), launch.argv(), launch.envp(), launch.seed());
         if (!spawned.isOk()) {
-            return new Finished(refused(spawned.error().detail()), null);
+            return new Started(null, refused(spawned.error().detail()));
         }
         Process p = spawned.value();
         LinuxProcess linux = new LinuxProcess(launch.stdin(), launch.seed());
         sos.linux().attach(p, linux);
         ThreadRunner runner = sos.runner(p).orElseThrow();
         runner.interpreter().translateAfter(launch.translateAfter());
-        long initialSp = runner.context().sp();
-        long executed = 0;
-        String detail = null;
-        boolean limited = false;
-        while (true) {
-            if (executed >= launch.maxInstructions()) {
-                limited = true;
-                break;
-            }
-            RunResult slice = runner.run(Math.min(SLICE, launch.maxInstructions() - executed));
-            executed += slice.instructions();
-            if (slice.stop() == RunResult.Stop.STOPPED) {
-                detail = slice.detail();
-                break;
-            }
-        }
-        ProgramOutcome outcome;
-        if (p.state() == ProcessState.EXITED) {
-            outcome = ProgramOutcome.EXITED;
-        } else if (p.state() == ProcessState.KILLED) {
-            outcome = ProgramOutcome.KILLED;
-        } else {
-            outcome = limited ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED;
-        }
-        Map<String, Long> calls = new LinkedHashMap<>();
-        for (Map.Entry<LinuxSyscall, Long> e : new java.util.TreeMap<>(linux.calls()).entrySet()) {
-            calls.put(e.getKey().linuxName(), e.getValue());
-        }
-        long lowestStack = p.shadow().pageAddresses().stream()
-                .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
-        ProgramResult result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? p.exitCode() : -1,
-                p.killReport(), detail, sos.takeConsole(), executed, calls, linux.unknownCalls(), p.faultsHandled(),
-                sos.pages().framesMapped() - framesBefore, sos.pages().structuresCreated() - structuresBefore,
-                runner.context().pc(), initialSp, lowestStack, linux.mmapAddresses(),
-                runner.interpreter().translatedInstructions(), runner.interpreter().translatedBlocks(),
-                outcome == ProgramOutcome.KILLED ? stopReport(p, runner) : null);
-        if (tearDown) {
-            sos.destroy(p);
-            return new Finished(result, null);
-        }
-        return new Finished(result, p);
-    }
-
-    /** Where the killed {@code p} stopped: read before teardown, while its tables still exist. */
-    private StopReport stopReport(Process p, ThreadRunner runner) {
-        long pc = runner.context().pc();
-        long address = p.killReport() != null ? p.killReport().address() : pc;
-        boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
-        return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, runner.context().snapshot(),
-                sos.walk(p, address).orElse(new PagingWalk(address, 0, List.of())),
-                p.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList());
+        return new Started(new ProgramRun(sos, launch, p, linux, runner, framesBefore, structuresBefore), null);
     }
 
     private ProgramResult refused(String why) {

@@ -102,11 +102,13 @@ class KilledProgramsTest {
             assertThat(stop.walk().translated()).isFalse();
             assertThat(stop.fetched()).isTrue();
             assertThat(stop.operation()).isEqualTo("STP");
+            assertThat(stop.assembly()).startsWith("stp ");
         } else if (report.access() == AccessKind.WRITE) {
             // mapped, but read-only
             assertThat(stop.walk().translated()).isTrue();
             assertThat(last.rights()).isEqualTo("r");
             assertThat(stop.operation()).startsWith("STR");
+            assertThat(stop.assembly()).startsWith("str");
         } else if (report.reason().equals(MAPPING_REFUSES_EXECUTE)) {
             // mapped, but execute-never: the fetch itself faulted
             assertThat(stop.walk().translated()).isTrue();
@@ -118,8 +120,12 @@ class KilledProgramsTest {
             assertThat(last.executeNever()).isFalse();
             assertThat(stop.fetched()).isTrue();
             assertThat(stop.operation()).isEqualTo("UNDEFINED");
+            assertThat(stop.assembly()).isEqualTo(String.format(".inst 0x%08x ; undefined", stop.word()));
         }
         assertThat(stop.render()).contains("Instruction at 0x", "Registers:", "walk of 0x", "Regions:");
+        if (stop.fetched()) {
+            assertThat(stop.render()).contains(stop.assembly());
+        }
     }
 
     @ParameterizedTest(name = "pool={0}: {1}")

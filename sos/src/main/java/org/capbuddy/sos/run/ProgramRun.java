@@ -1,0 +1,146 @@
+package org.capbuddy.sos.run;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.capbuddy.aarch64.cpu.Exit;
+import org.capbuddy.aarch64.cpu.Registers;
+import org.capbuddy.kernel.api.PagingWalk;
+import org.capbuddy.kernel.cpu.RunResult;
+import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.inspect.ProcessDump;
+import org.capbuddy.sos.inspect.StopReport;
+import org.capbuddy.sos.linux.LinuxProcess;
+import org.capbuddy.sos.linux.LinuxSyscall;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+
+/**
+ * A program started in an SOS process ({@link ProgramRunner#start}) and run in pieces of any size,
+ * down to one instruction: between pieces its process, registers, page tables and SOS's state can
+ * be inspected, as a debugger would between steps. {@link #finish} collects the
+ * {@link ProgramResult}, as one uninterrupted run would have given it.
+ */
+public final class ProgramRun {
+    private final Sos sos;
+    private final ProgramRunner.Launch launch;
+    private final Process process;
+    private final LinuxProcess linux;
+    private final ThreadRunner runner;
+    private final long initialSp;
+    private final long framesBefore;
+    private final long structuresBefore;
+    private long executed;
+    private boolean stopped;
+    private String detail;
+    private ProgramResult result;
+
+    ProgramRun(Sos sos, ProgramRunner.Launch launch, Process process, LinuxProcess linux, ThreadRunner runner,
+            long framesBefore, long structuresBefore) {
+        this.sos = sos;
+        this.launch = launch;
+        this.process = process;
+        this.linux = linux;
+        this.runner = runner;
+        this.initialSp = runner.context().sp();
+        this.framesBefore = framesBefore;
+        this.structuresBefore = structuresBefore;
+    }
+
+    /**
+     * Runs at most {@code budget} more instructions (fewer when the program exits, is killed, stops
+     * or reaches its instruction limit) and returns how many retired; 0 once it has ended or when
+     * {@code budget} is not positive.
+     */
+    public long advance(long budget) {
+        if (ended() || budget <= 0) {
+            return 0;
+        }
+        RunResult slice = runner.run(Math.min(budget, launch.maxInstructions() - executed));
+        executed += slice.instructions();
+        if (slice.stop() == RunResult.Stop.STOPPED) {
+            stopped = true;
+            detail = slice.detail();
+        }
+        return slice.instructions();
+    }
+
+    /** True once the program can run no further: it exited, was killed, stopped, or reached its limit. */
+    public boolean ended() {
+        return stopped || executed >= launch.maxInstructions() || result != null;
+    }
+
+    /** Instructions retired so far. */
+    public long instructions() {
+        return executed;
+    }
+
+    /** The process the program runs in (alive until {@link #finish} tears it down). */
+    public Process process() {
+        return process;
+    }
+
+    /** The address of the next instruction. */
+    public long pc() {
+        return runner.context().pc();
+    }
+
+    /** A copy of the program's registers now. */
+    public Registers registers() {
+        return runner.context().snapshot();
+    }
+
+    /** The SOS the program runs in, for its dumps. */
+    public Sos sos() {
+        return sos;
+    }
+
+    /**
+     * Ends the run where it is (running it no further) and collects its result; the process is
+     * torn down when {@code tearDown}, else kept for inspection until {@link Sos#destroy}. Asking
+     * again returns the same result and does nothing.
+     */
+    public ProgramResult finish(boolean tearDown) {
+        if (result != null) {
+            return result;
+        }
+        ProgramOutcome outcome;
+        if (process.state() == ProcessState.EXITED) {
+            outcome = ProgramOutcome.EXITED;
+        } else if (process.state() == ProcessState.KILLED) {
+            outcome = ProgramOutcome.KILLED;
+        } else {
+            outcome = executed >= launch.maxInstructions() ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED;
+        }
+        Map<String, Long> calls = new LinkedHashMap<>();
+        for (Map.Entry<LinuxSyscall, Long> e : new TreeMap<>(linux.calls()).entrySet()) {
+            calls.put(e.getKey().linuxName(), e.getValue());
+        }
+        long lowestStack = process.shadow().pageAddresses().stream()
+                .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
+        String why = detail != null || outcome != ProgramOutcome.STOPPED ? detail : "stopped before the end";
+        result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? process.exitCode() : -1,
+                process.killReport(), why, sos.takeConsole(), executed, calls, linux.unknownCalls(),
+                process.faultsHandled(), sos.pages().framesMapped() - framesBefore,
+                sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
+                linux.mmapAddresses(), runner.interpreter().translatedInstructions(),
+                runner.interpreter().translatedBlocks(), outcome == ProgramOutcome.KILLED ? stopReport() : null);
+        if (tearDown) {
+            sos.destroy(process);
+        }
+        return result;
+    }
+
+    /** Where the killed process stopped: read before teardown, while its tables still exist. */
+    private StopReport stopReport() {
+        long pc = runner.context().pc();
+        long address = process.killReport() != null ? process.killReport().address() : pc;
+        boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
+        return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, runner.context().snapshot(),
+                sos.walk(process, address).orElse(new PagingWalk(address, 0, List.of())),
+                process.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList());
+    }
+}

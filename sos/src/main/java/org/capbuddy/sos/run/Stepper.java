@@ -1,0 +1,133 @@
+package org.capbuddy.sos.run;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
+
+/**
+ * Runs a {@link ProgramRun} the way a debugger's step and continue buttons do: a given number of
+ * instructions, or on to the next fault or system call (after the instruction during which it
+ * happened: SOS has answered it and the instruction has completed) or the next multiple of N
+ * instructions, or to the end. It learns of faults and system calls from the machine's trace,
+ * whose events it is handed ({@link #accept}), so whoever starts the trace must include
+ * {@link #kindsNeeded()}.
+ *
+ * <p>Waiting for an event runs one instruction at a time (every instruction interpreted, none in
+ * a translated block): slower, and the program does exactly the same, as the differential tests
+ * of translation show.
+ */
+public final class Stepper implements Consumer<TraceEvent> {
+    /** What {@link #resume} stops at. */
+    public enum PauseOn {
+        /** A VM fault or user exception the kernel delivered (not the UnknownSyscall of an {@code svc}). */
+        FAULTS,
+        /** A system call SOS served. */
+        SYSCALLS
+    }
+
+    /**
+     * Where a step or resume left the program.
+     *
+     * @param reason why it paused: "step", "every N instructions", the event's name, or "ended"
+     * @param events the trace events since the previous pause, in order
+     * @param instructions instructions retired so far
+     * @param ended whether the program can run no further (see {@link ProgramRun#ended})
+     */
+    public record Pause(String reason, List<TraceEvent> events, long instructions, boolean ended) {
+        public Pause {
+            events = List.copyOf(events);
+        }
+    }
+
+    private final ProgramRun run;
+    private final Set<PauseOn> pauseOn;
+    private final long every;
+    private final List<TraceEvent> seen = new ArrayList<>();
+    private String pending;
+
+    /**
+     * @param pauseOn the events {@link #resume} stops after
+     * @param every {@link #resume} also stops when the instruction count reaches a multiple of
+     *     this; 0 for never
+     */
+    public Stepper(ProgramRun run, Set<PauseOn> pauseOn, long every) {
+        this.run = run;
+        this.pauseOn = pauseOn.isEmpty() ? EnumSet.noneOf(PauseOn.class) : EnumSet.copyOf(pauseOn);
+        this.every = Math.max(0, every);
+    }
+
+    /** The trace kinds the stepper must be handed to see the events it pauses on. */
+    public Set<TraceKind> kindsNeeded() {
+        Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
+        if (pauseOn.contains(PauseOn.FAULTS)) {
+            kinds.add(TraceKind.FAULTS);
+        }
+        if (pauseOn.contains(PauseOn.SYSCALLS)) {
+            kinds.add(TraceKind.SYSCALLS);
+        }
+        return kinds;
+    }
+
+    public ProgramRun run() {
+        return run;
+    }
+
+    /** A trace event: kept for the next pause, and marks a pause when it is one the stepper stops at. */
+    @Override
+    public void accept(TraceEvent event) {
+        seen.add(event);
+        if (pending == null && stopsAt(event)) {
+            pending = event.kind() == TraceKind.SYSCALLS ? "syscall " + event.name() : event.name();
+        }
+    }
+
+    private boolean stopsAt(TraceEvent e) {
+        if (e.kind() == TraceKind.SYSCALLS) {
+            return pauseOn.contains(PauseOn.SYSCALLS);
+        }
+        return e.kind() == TraceKind.FAULTS && pauseOn.contains(PauseOn.FAULTS)
+                && (e.name().equals("vm_fault") || e.name().equals("user_exception"));
+    }
+
+    /** Runs exactly {@code n} instructions (fewer if the program ends), whatever happens during them. */
+    public Pause step(long n) {
+        run.advance(n);
+        return pause("step");
+    }
+
+    /** Runs on to the next event it pauses on, the next multiple of {@code every}, or the end. */
+    public Pause resume() {
+        pending = null;
+        long boundary = every > 0 ? (run.instructions() / every + 1) * every : Long.MAX_VALUE;
+        if (pauseOn.isEmpty()) {
+            run.advance(boundary - run.instructions());
+        } else {
+            while (!run.ended() && pending == null && run.instructions() < boundary) {
+                run.advance(1);
+            }
+        }
+        if (pending != null) {
+            return pause(pending);
+        }
+        return pause(run.instructions() >= boundary && !run.ended() ? "every " + every + " instructions" : "step");
+    }
+
+    /** Runs to the end without pausing. */
+    public Pause finishRun() {
+        while (!run.ended()) {
+            run.advance(1L << 22);
+        }
+        return pause("ended");
+    }
+
+    private Pause pause(String reason) {
+        Pause p = new Pause(run.ended() ? "ended" : reason, seen, run.instructions(), run.ended());
+        seen.clear();
+        pending = null;
+        return p;
+    }
+}

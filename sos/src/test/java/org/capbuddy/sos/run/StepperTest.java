@@ -1,0 +1,135 @@
+package org.capbuddy.sos.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.TestElf;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Step mode's engine: a program advanced in pieces (single instructions, random slices, to each
+ * fault or system call) ends exactly as one uninterrupted run does, and each pause is where it
+ * says: after the instruction during which the fault happened, after the {@code svc} served.
+ */
+class StepperTest {
+    private static final long LIMIT = 50_000_000L;
+
+    private static ProgramRunner.Launch ptTest() {
+        return new ProgramRunner.Launch(TestElf.program("pt_test.elf"), List.of("pt_test"), List.of(), new byte[0], 1,
+                LIMIT);
+    }
+
+    private static Stepper stepper(SosFixture fx, Set<Stepper.PauseOn> on, long every) {
+        ProgramRunner.Started started = new ProgramRunner(fx.sos).start(ptTest());
+        assertThat(started.refused()).isNull();
+        Stepper stepper = new Stepper(started.run(), on, every);
+        fx.kernel.state().tracer().start(EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES), -1,
+                stepper);
+        return stepper;
+    }
+
+    @Test
+    void resumingStopsAfterEachFaultAndSystemCallAndEndsAsAStraightRun() {
+        ProgramResult straight = new ProgramRunner(new SosFixture(true).sos).run(ptTest());
+
+        SosFixture fx = new SosFixture(true);
+        Stepper stepper = stepper(fx, EnumSet.allOf(Stepper.PauseOn.class), 0);
+        Stepper.Pause first = stepper.step(1);
+        assertThat(first.instructions()).isEqualTo(1);
+        assertThat(first.events()).extracting(TraceEvent::name).contains("vm_fault", "page_mapped");
+        int faults = 0;
+        int calls = 0;
+        while (true) {
+            Stepper.Pause p = stepper.resume();
+            if (p.ended()) {
+                assertThat(p.events()).extracting(TraceEvent::name).contains("exit_group", "exited");
+                break;
+            }
+            TraceEvent cause = p.events().stream().filter(e -> e.name().equals("vm_fault")
+                    || e.kind() == TraceKind.SYSCALLS).findFirst().orElseThrow();
+            if (cause.kind() == TraceKind.SYSCALLS) {
+                calls++;
+                assertThat(p.reason()).isEqualTo("syscall " + cause.name());
+                assertThat(cause.instructions()).as("the svc has retired").isEqualTo(p.instructions());
+            } else {
+                faults++;
+                assertThat(p.reason()).isEqualTo("vm_fault");
+                assertThat(cause.instructions()).as("paused after the faulting instruction completed")
+                        .isEqualTo(p.instructions() - 1);
+                assertThat(p.events()).extracting(TraceEvent::name).containsSubsequence("vm_fault", "page_mapped");
+            }
+            assertThat(p.events()).as("one cause per pause").filteredOn(e -> e.name().equals("vm_fault")
+                    || e.kind() == TraceKind.SYSCALLS).hasSize(1);
+        }
+        assertThat(faults).isEqualTo(straight.faultsHandled() - 2); // SOS's stack write and the first fetch came first
+        assertThat(calls).isEqualTo((int) straight.systemCalls().values().stream().mapToLong(Long::longValue).sum() - 1);
+        ProgramResult stepped = stepper.run().finish(true);
+        assertSameRun(stepped, straight);
+        assertThat(stepper.resume().ended()).as("nothing more to run").isTrue();
+    }
+
+    @Test
+    void everyNInstructionsAndRandomSlicesGiveTheSameRun() {
+        ProgramResult straight = new ProgramRunner(new SosFixture(false).sos).run(ptTest());
+
+        SosFixture fx = new SosFixture(false);
+        Stepper every = stepper(fx, Set.of(), 1000);
+        long last = 0;
+        while (true) {
+            Stepper.Pause p = every.resume();
+            if (p.ended()) {
+                break;
+            }
+            assertThat(p.reason()).isEqualTo("every 1000 instructions");
+            assertThat(p.instructions()).isEqualTo(last + 1000);
+            last = p.instructions();
+        }
+        assertSameRun(every.run().finish(true), straight);
+
+        long seed = Long.getLong("capbuddy.stepper.seed", 0x57E9L);
+        SplittableRandom random = new SplittableRandom(seed);
+        SosFixture sliced = new SosFixture(false);
+        Stepper slices = stepper(sliced, Set.of(), 0);
+        while (!slices.step(random.nextInt(1, 700)).ended()) {
+            // on to the end in random slices
+        }
+        ProgramResult result = slices.run().finish(true);
+        assertThat(result.instructions()).as("seed %d", seed).isEqualTo(straight.instructions());
+        assertSameRun(result, straight);
+    }
+
+    @Test
+    void aRunFinishedEarlyStopsWhereItWasAndTearsDownWhole() {
+        SosFixture fx = new SosFixture(true);
+        var before = fx.machine.settledBalance();
+        Stepper stepper = stepper(fx, EnumSet.of(Stepper.PauseOn.SYSCALLS), 0);
+        Stepper.Pause p = stepper.resume();
+        assertThat(p.reason()).isEqualTo("syscall set_tid_address");
+        assertThat(stepper.run().process().shadow().pageAddresses()).isNotEmpty();
+        ProgramResult r = stepper.run().finish(true);
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.STOPPED);
+        assertThat(r.detail()).isEqualTo("stopped before the end");
+        assertThat(r.instructions()).isEqualTo(p.instructions());
+        assertThat(stepper.run().finish(true)).as("finishing again changes nothing").isSameAs(r);
+        assertThat(stepper.run().advance(10)).isZero();
+        assertThat(fx.machine.settledBalance().diff(before).isZero()).isTrue();
+    }
+
+    private static void assertSameRun(ProgramResult a, ProgramResult b) {
+        assertThat(a.outcome()).isEqualTo(b.outcome());
+        assertThat(a.exitCode()).isEqualTo(b.exitCode());
+        assertThat(a.console()).isEqualTo(b.console());
+        assertThat(a.instructions()).isEqualTo(b.instructions());
+        assertThat(a.systemCalls()).isEqualTo(b.systemCalls());
+        assertThat(a.faultsHandled()).isEqualTo(b.faultsHandled());
+        assertThat(a.framesMapped()).isEqualTo(b.framesMapped());
+        assertThat(a.lastPc()).isEqualTo(b.lastPc());
+        assertThat(a.mmapAddresses()).isEqualTo(b.mmapAddresses());
+    }
+}
