@@ -21,6 +21,7 @@ import org.capbuddy.sos.exec.LoadPlan;
 import org.capbuddy.sos.exec.ProgramLoader;
 import org.capbuddy.sos.exec.StackImage;
 import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
@@ -378,6 +379,12 @@ public final class Sos {
             return java.util.Optional.of(buddy.pool().dump());
         }
         return java.util.Optional.empty();
+    }
+
+    /** SOS's frame table: live references as ranges (see {@link FrameTableDump}). */
+    public FrameTableDump frameTableDump() {
+        guard.check();
+        return frames.dump();
     }
 
     /** The machine's capability derivation tree, runs of like caps collapsed (see {@link CdtDump}). */

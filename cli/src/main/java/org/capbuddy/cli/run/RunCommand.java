@@ -1,5 +1,6 @@
 package org.capbuddy.cli.run;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
@@ -22,13 +24,17 @@ import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Set;
 import org.capbuddy.kernel.api.CdtDump;
+import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.capbuddy.PoolDump;
+import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.ProgramRunner;
+import org.capbuddy.sos.run.Stepper;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,7 +87,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dump", description = "After the program ends, print its regions, its page tables as the"
             + " kernel holds them (each paging structure with its cap; pages in runs with rights, execute-never,"
-            + " frames and caps) and the CapBuddy pool's trees (free blocks by order, allocated frames), then tear"
+            + " frames and caps), SOS's frame table, the CapBuddy pool's trees (free blocks by order, allocated frames), then tear"
             + " it down.")
     boolean dump;
 
@@ -106,6 +112,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+
+    @Mixin
+    StepOptions stepOptions;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -138,7 +147,16 @@ public final class RunCommand implements Callable<Integer> {
         if (tracePid != -1 && tracePid < 1) {
             throw new CommandLine.ParameterException(cmd, "--trace-pid takes a process id, 1 or more");
         }
+        Set<Stepper.PauseOn> pauseOn = stepOptions.validate(cmd, json);
         MachineConfig config = machineOptions.config(cmd);
+        BufferedReader commands = null;
+        if (stepOptions.step) {
+            try {
+                commands = stepOptions.open();
+            } catch (IOException | RuntimeException e) {
+                return fail("cannot read the commands from " + stepOptions.commands + ": " + e.getMessage());
+            }
+        }
         byte[] elf = read(program, "program");
         if (elf == null) {
             return 1;
@@ -153,25 +171,29 @@ public final class RunCommand implements Callable<Integer> {
         }
         SosMachine machine = booted.value();
         PrintWriter traceWriter = null;
-        if (traced != null) {
+        if (traced != null && (traceOut != null || !stepOptions.step)) {
             traceWriter = openTrace();
             if (traceWriter == null) {
                 return 1;
             }
-            PrintWriter sink = traceWriter;
-            machine.kernel().state().tracer().start(traced, tracePid,
-                    event -> sink.println(traceFormat == TraceFormat.json ? Json.line(event) : event.text()));
         }
         Balance before = machine.settledBalance();
         CostSnapshot costsBefore = machine.kernel().costs();
         List<String> argv = new ArrayList<>();
         argv.add(program.toString());
         argv.addAll(args);
-        ProgramRunner.Finished finished = new ProgramRunner(machine.sos())
-                .run(new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions, translateAfter), !dump);
+        ProgramRunner.Launch launch = new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions,
+                translateAfter);
+        ProgramRunner.Finished finished;
+        if (stepOptions.step) {
+            finished = stepped(machine, launch, traced, traceWriter, pauseOn, commands);
+        } else {
+            startTrace(machine, traced, traceWriter, Set.of(), null);
+            finished = new ProgramRunner(machine.sos()).run(launch, !dump);
+        }
         ProgramResult result = finished.result();
+        machine.kernel().state().tracer().stop();
         if (traceWriter != null) {
-            machine.kernel().state().tracer().stop();
             traceWriter.flush();
             if (traceOut != null) {
                 traceWriter.close();
@@ -180,7 +202,9 @@ public final class RunCommand implements Callable<Integer> {
         ProcessDump processDump = null;
         PoolDump poolDump = null;
         CdtDump cdtDump = null;
+        FrameTableDump framesDump = null;
         if (finished.process() != null) {
+            framesDump = machine.sos().frameTableDump();
             processDump = machine.sos().dump(finished.process()).orElse(null);
             poolDump = machine.sos().poolDump().orElse(null);
             cdtDump = machine.sos().cdtDump();
@@ -208,7 +232,7 @@ public final class RunCommand implements Callable<Integer> {
                 result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, poolDump, cdtDump);
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump);
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -221,6 +245,80 @@ public final class RunCommand implements Callable<Integer> {
             case INSTRUCTION_LIMIT -> LIMIT;
             case STOPPED, REFUSED -> 1;
         };
+    }
+
+    /**
+     * Starts the trace of the kinds asked for into {@code writer} and, in step mode, every event
+     * the stepper needs or shows into it. Nothing starts when neither wants any.
+     */
+    private void startTrace(SosMachine machine, Set<TraceKind> traced, PrintWriter writer,
+            Set<Stepper.PauseOn> pauseOn, Consumer<TraceEvent> stepper) {
+        Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
+        if (traced != null) {
+            kinds.addAll(traced);
+        }
+        if (stepper != null) {
+            kinds.addAll(Stepper.kindsNeeded(pauseOn));
+            kinds.addAll(shownInStepMode(traced));
+        }
+        if (kinds.isEmpty()) {
+            return;
+        }
+        machine.kernel().state().tracer().start(kinds, tracePid, event -> {
+            if (writer != null && traced.contains(event.kind())) {
+                writer.println(formatEvent(event));
+            }
+            if (stepper != null) {
+                stepper.accept(event);
+            }
+        });
+    }
+
+    /** What step mode prints at each pause: the kinds traced, or faults, system calls and processes. */
+    private static Set<TraceKind> shownInStepMode(Set<TraceKind> traced) {
+        return traced != null ? traced : EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES);
+    }
+
+    private String formatEvent(TraceEvent event) {
+        return traceFormat == TraceFormat.json ? Json.line(event) : event.text();
+    }
+
+    /** Step mode: the program started, then run as the commands say, then finished where it is. */
+    private ProgramRunner.Finished stepped(SosMachine machine, ProgramRunner.Launch launch, Set<TraceKind> traced,
+            PrintWriter traceWriter, Set<Stepper.PauseOn> pauseOn, BufferedReader commands) {
+        // the trace starts before the program does, so that the first pause shows the process
+        // made and its stack written; the events wait for the stepper to exist
+        List<TraceEvent> early = new ArrayList<>();
+        Stepper[] ready = new Stepper[1];
+        startTrace(machine, traced, traceWriter, pauseOn, event -> {
+            if (ready[0] == null) {
+                early.add(event);
+            } else {
+                ready[0].accept(event);
+            }
+        });
+        ProgramRunner.Started started = new ProgramRunner(machine.sos()).start(launch);
+        if (started.run() == null) {
+            try {
+                commands.close();
+            } catch (IOException e) {
+                // nothing was read from it; the refusal is what gets reported
+            }
+            return new ProgramRunner.Finished(started.refused(), null);
+        }
+        Stepper stepper = new Stepper(started.run(), pauseOn, stepOptions.pauseEvery);
+        early.forEach(stepper);
+        ready[0] = stepper;
+        Set<TraceKind> shown = shownInStepMode(traced);
+        PrintWriter out = spec.commandLine().getOut();
+        try (BufferedReader in = commands) {
+            new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()), TraceEvent::text).run();
+        } catch (IOException e) {
+            out.println("(the commands' input did not close: " + e.getMessage() + ")");
+        }
+        machine.kernel().state().tracer().stop();
+        ProgramResult result = started.run().finish(!dump);
+        return new ProgramRunner.Finished(result, dump ? started.run().process() : null);
     }
 
     /** The trace's writer: the file, opened before anything runs, or standard output; null after an error. */
@@ -319,6 +417,7 @@ public final class RunCommand implements Callable<Integer> {
                 l.mspaceBytes(), l.windowTables(), l.processes(), l.asids(), r.teardown().invariants()));
         if (r.dump() != null) {
             s.append("---- dump (before teardown)\n").append(r.dump().render());
+            s.append(r.frames().render());
             s.append(r.pool() != null ? r.pool().render() : "SOS's frames come from plain allocman: no CapBuddy pool\n");
             s.append(r.cdt().render());
         }

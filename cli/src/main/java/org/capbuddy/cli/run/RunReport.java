@@ -5,11 +5,12 @@ import java.util.Map;
 import org.capbuddy.cli.demo.DemoReport;
 import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.libos.capbuddy.PoolDump;
+import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.inspect.StopReport;
 
 /**
- * What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump}, {@code cdt} and,
+ * What {@code capbuddy run} reports, in the shape its JSON takes ({@code dump}, {@code frames}, {@code cdt} and,
  * when SOS runs on the CapBuddy pool, {@code pool}, only with {@code --dump}).
  */
 public record RunReport(
@@ -31,6 +32,7 @@ public record RunReport(
         DemoReport.Kernel kernel,
         DemoReport.Teardown teardown,
         ProcessDump dump,
+        FrameTableDump frames,
         PoolDump pool,
         CdtDump cdt) {
 

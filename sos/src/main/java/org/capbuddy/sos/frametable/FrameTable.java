@@ -384,6 +384,25 @@ public final class FrameTable {
         return zeroedBytes;
     }
 
+    /** The table now: width, limit, frames in use and the live references as ranges. */
+    public FrameTableDump dump() {
+        List<FrameTableDump.RefRange> live = new ArrayList<>();
+        int first = -1;
+        for (int ref = 1; ref < nextRef; ref++) {
+            boolean isLive = frames.cap(ref) != 0;
+            if (isLive && first < 0) {
+                first = ref;
+            } else if (!isLive && first >= 0) {
+                live.add(new FrameTableDump.RefRange(first, ref - 1));
+                first = -1;
+            }
+        }
+        if (first >= 0) {
+            live.add(new FrameTableDump.RefRange(first, nextRef - 1));
+        }
+        return new FrameTableDump(refBits, limit, inUse, nextRef - 1, live, windowTables.size());
+    }
+
     /** The page tables that map the window (they stay while SOS runs). */
     public int windowTableCount() {
         return windowTables.size();

@@ -37,6 +37,8 @@ public final class ProgramRun {
     private boolean stopped;
     private String detail;
     private ProgramResult result;
+    /** What the program has written to the console so far, once taken from SOS by {@link #newOutput}. */
+    private final StringBuilder console = new StringBuilder();
 
     ProgramRun(Sos sos, ProgramRunner.Launch launch, Process process, LinuxProcess linux, ThreadRunner runner,
             long framesBefore, long structuresBefore) {
@@ -93,6 +95,16 @@ public final class ProgramRun {
         return runner.context().snapshot();
     }
 
+    /**
+     * What the program has written to the console since the last call (it is also kept for the
+     * result), as a terminal shows output while a program runs.
+     */
+    public String newOutput() {
+        String text = sos.takeConsole();
+        console.append(text);
+        return text;
+    }
+
     /** The SOS the program runs in, for its dumps. */
     public Sos sos() {
         return sos;
@@ -123,7 +135,7 @@ public final class ProgramRun {
                 .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
         String why = detail != null || outcome != ProgramOutcome.STOPPED ? detail : "stopped before the end";
         result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? process.exitCode() : -1,
-                process.killReport(), why, sos.takeConsole(), executed, calls, linux.unknownCalls(),
+                process.killReport(), why, console.append(sos.takeConsole()).toString(), executed, calls, linux.unknownCalls(),
                 process.faultsHandled(), sos.pages().framesMapped() - framesBefore,
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), runner.interpreter().translatedInstructions(),

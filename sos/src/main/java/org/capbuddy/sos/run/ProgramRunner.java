@@ -81,8 +81,8 @@ public final class ProgramRunner {
         if (launch.translateAfter() < 0) {
             return new Started(null, refused("translateAfter must be 0 (never) or more, not " + launch.translateAfter()));
         }
-        if (launch.maxInstructions() <= 0) {
-            return new Started(null, refused("maxInstructions must be positive, not " + launch.maxInstructions()));
+        if (launch.maxInstructions() < 0) {
+            return new Started(null, refused("maxInstructions must be 0 or more, not " + launch.maxInstructions()));
         }
         sos.takeConsole();
         long framesBefore = sos.pages().framesMapped();

@@ -62,6 +62,11 @@ public final class Stepper implements Consumer<TraceEvent> {
 
     /** The trace kinds the stepper must be handed to see the events it pauses on. */
     public Set<TraceKind> kindsNeeded() {
+        return kindsNeeded(pauseOn);
+    }
+
+    /** The trace kinds a stepper pausing on {@code pauseOn} must be handed. */
+    public static Set<TraceKind> kindsNeeded(Set<PauseOn> pauseOn) {
         Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
         if (pauseOn.contains(PauseOn.FAULTS)) {
             kinds.add(TraceKind.FAULTS);
@@ -91,6 +96,11 @@ public final class Stepper implements Consumer<TraceEvent> {
         }
         return e.kind() == TraceKind.FAULTS && pauseOn.contains(PauseOn.FAULTS)
                 && (e.name().equals("vm_fault") || e.name().equals("user_exception"));
+    }
+
+    /** The pause before anything runs: the events so far (the process made, its stack written). */
+    public Pause atStart() {
+        return pause("start");
     }
 
     /** Runs exactly {@code n} instructions (fewer if the program ends), whatever happens during them. */

@@ -11,6 +11,7 @@ import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.sos.run.ProgramRunner;
+import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.shadow.PageEntry;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,6 +60,21 @@ class ProcessDumpTest {
         } else {
             assertThat(fx.sos.poolDump()).isEmpty();
         }
+        // the frame table's live references are exactly the frames the process's pages use
+        FrameTableDump frames = fx.sos.frameTableDump();
+        java.util.Set<Integer> refs = new java.util.TreeSet<>();
+        for (FrameTableDump.RefRange r : frames.live()) {
+            for (int ref = r.first(); ref <= r.last(); ref++) {
+                refs.add(ref);
+            }
+        }
+        assertThat(refs).hasSize(frames.inUse());
+        assertThat(p.shadow().pageAddresses().stream().map(va -> p.shadow().page(va).frameRef()).toList())
+                .containsExactlyInAnyOrderElementsOf(refs);
+        assertThat(frames.refBits()).isEqualTo(19);
+        assertThat(frames.render()).startsWith(String.format("Frame table: %,d of %,d frames in use (19-bit",
+                frames.inUse(), frames.limit()))
+                .contains("live references: 1");
         assertThat(dump.regions()).extracting(ProcessDump.RegionLine::kind).contains("stack", "heap");
         assertThat(dump.render()).contains("Process " + p.pid(), "L0 table (root)", "stack");
 

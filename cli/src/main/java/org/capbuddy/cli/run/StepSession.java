@@ -1,0 +1,213 @@
+package org.capbuddy.cli.run;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.capbuddy.aarch64.decode.Disassembler;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.run.ProgramRun;
+import org.capbuddy.sos.run.Stepper;
+
+/**
+ * The prompt of {@code capbuddy run --step}: after each pause it shows what happened since the
+ * last one (the trace events), where the program is (the next instruction, disassembled), and
+ * reads a command: step N instructions, continue to the next fault or system call, run to the
+ * end, show registers, disassemble, walk an address through the page tables, dump the process,
+ * the frame table, the CapBuddy pool or the CDT, or quit. Commands come from a terminal or a
+ * script alike; an empty line repeats the last command and the end of input runs to the end.
+ */
+final class StepSession {
+    static final String PROMPT = "(capbuddy) ";
+    private static final String HELP = """
+            Commands:
+              s, step [N]        run N instructions (default 1)
+              c, continue        run to the next pause (a fault, a system call, every N instructions)
+              r, run             run to the end without pausing
+              regs               the registers
+              dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
+              walk ADDR          the MMU's walk of ADDR through the process's page tables
+              dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
+              q, quit            stop the program here and report
+              h, help            this text
+            An empty line repeats the last command; the end of input runs to the end.
+            """;
+
+    private final Stepper stepper;
+    private final BufferedReader in;
+    private final PrintWriter out;
+    private final boolean echo;
+    private final Predicate<TraceEvent> shown;
+    private final Function<TraceEvent, String> format;
+    private String last = "step";
+
+    /**
+     * @param echo print each command after the prompt (when it comes from a script, not a terminal)
+     * @param shown which of the events since a pause are printed
+     */
+    StepSession(Stepper stepper, BufferedReader in, PrintWriter out, boolean echo, Predicate<TraceEvent> shown,
+            Function<TraceEvent, String> format) {
+        this.stepper = stepper;
+        this.in = in;
+        this.out = out;
+        this.echo = echo;
+        this.shown = shown;
+        this.format = format;
+    }
+
+    /** Runs the session until the program ends or a quit; the run is left for the caller to finish. */
+    void run() {
+        out.println("Step mode: type help for the commands.");
+        show(stepper.atStart());
+        while (!stepper.run().ended()) {
+            out.print(PROMPT);
+            out.flush();
+            String line = readLine();
+            if (line == null) {
+                out.println();
+                out.println("(end of input: running to the end)");
+                show(stepper.finishRun());
+                break;
+            }
+            if (echo) {
+                out.println(line);
+            }
+            String command = line.isBlank() ? last : line.trim();
+            last = command;
+            if (!execute(command)) {
+                break;
+            }
+        }
+        out.flush();
+    }
+
+    private String readLine() {
+        try {
+            return in.readLine();
+        } catch (IOException e) {
+            out.println("cannot read a command: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Carries out one command; false to leave the session. */
+    private boolean execute(String command) {
+        String[] words = command.split("\\s+");
+        String verb = words[0].toLowerCase(Locale.ROOT);
+        switch (verb) {
+            case "s", "step", "si", "stepi" -> {
+                Long n = words.length > 1 ? number(words[1]) : Long.valueOf(1);
+                if (n == null || n < 1) {
+                    out.println("step takes a positive number of instructions, not '" + words[1] + "'");
+                } else {
+                    show(stepper.step(n));
+                }
+            }
+            case "c", "continue" -> show(stepper.resume());
+            case "r", "run" -> show(stepper.finishRun());
+            case "regs", "registers" -> out.print(stepper.run().registers().toString().indent(2));
+            case "dis", "disassemble" -> disassemble(words);
+            case "walk" -> walk(words);
+            case "dump" -> dump(words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "process");
+            case "q", "quit" -> {
+                out.printf("Stopped by request after %,d instructions.%n", stepper.run().instructions());
+                return false;
+            }
+            case "h", "help", "?" -> out.print(HELP);
+            default -> out.println("unknown command '" + words[0] + "': type help for the commands");
+        }
+        return true;
+    }
+
+    private void show(Stepper.Pause p) {
+        for (TraceEvent e : p.events()) {
+            if (shown.test(e)) {
+                out.println(format.apply(e));
+            }
+        }
+        String output = stepper.run().newOutput();
+        if (!output.isEmpty()) {
+            out.print("---- console\n" + output + (output.endsWith("\n") ? "" : "\n") + "----\n");
+        }
+        if (p.ended()) {
+            out.printf("-- the program ended after %,d instruction%s%n", p.instructions(),
+                    p.instructions() == 1 ? "" : "s");
+            return;
+        }
+        if (p.instructions() == 0) {
+            out.println("-- about to run the first instruction");
+        } else {
+            out.printf("-- paused after %,d instruction%s (%s)%n", p.instructions(), p.instructions() == 1 ? "" : "s",
+                    p.reason());
+        }
+        showWhere();
+    }
+
+    private void showWhere() {
+        long pc = stepper.run().pc();
+        out.println("   next: " + instruction(pc));
+    }
+
+    /** {@code 0xADDR  WORD  text}, read through SOS's window (no fault is taken to read it). */
+    private String instruction(long pc) {
+        long word = stepper.run().sos().pages().readWord(stepper.run().process(), pc);
+        if (word < 0) {
+            return String.format("0x%x  (not mapped yet: fetching it will fault)", pc);
+        }
+        return String.format("0x%x  %08x  %s", pc, word, Disassembler.text(pc, (int) word));
+    }
+
+    private void disassemble(String[] words) {
+        Long from = words.length > 1 ? number(words[1]) : Long.valueOf(stepper.run().pc());
+        Long count = words.length > 2 ? number(words[2]) : Long.valueOf(8);
+        if (from == null || count == null || count < 1 || count > 4096) {
+            out.println("dis takes an address and a count of 1 to 4096 instructions");
+            return;
+        }
+        long start = from & ~3L;
+        for (long i = 0; i < count; i++) {
+            long pc = start + 4 * i;
+            out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));
+        }
+    }
+
+    private void walk(String[] words) {
+        Long address = words.length > 1 ? number(words[1]) : null;
+        if (address == null) {
+            out.println("walk takes an address, e.g. walk 0x400000");
+            return;
+        }
+        Sos sos = stepper.run().sos();
+        sos.walk(stepper.run().process(), address).ifPresentOrElse(w -> out.print(w.render()),
+                () -> out.println("the process has no page tables to walk"));
+    }
+
+    private void dump(String what) {
+        Sos sos = stepper.run().sos();
+        Process p = stepper.run().process();
+        switch (what) {
+            case "process" -> sos.dump(p).ifPresentOrElse(d -> out.print(d.render()),
+                    () -> out.println("the process is gone"));
+            case "frames" -> out.print(sos.frameTableDump().render());
+            case "pool" -> sos.poolDump().ifPresentOrElse(d -> out.print(d.render()),
+                    () -> out.println("SOS's frames come from plain allocman: no CapBuddy pool"));
+            case "cdt" -> out.print(sos.cdtDump().render());
+            default -> out.println("dump takes process, frames, pool or cdt, not '" + what + "'");
+        }
+    }
+
+    /** A number in decimal or with 0x; null when it is neither. */
+    static Long number(String text) {
+        try {
+            String t = text.replace("_", "").replace(",", "");
+            return t.startsWith("0x") || t.startsWith("0X") ? Long.parseUnsignedLong(t.substring(2), 16)
+                    : Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

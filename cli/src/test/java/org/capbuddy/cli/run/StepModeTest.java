@@ -1,0 +1,123 @@
+package org.capbuddy.cli.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.capbuddy.cli.CliRun;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code capbuddy run --step}, scripted as a student would type it: through standard input and
+ * through a commands file. Each pause shows the events and the next instruction disassembled; the
+ * commands show registers, walks and dumps of the paused process; the run ends as asked, and the
+ * process is torn down with nothing leaked either way.
+ */
+class StepModeTest {
+    private static String program(String name) {
+        return Path.of("..", "programs", "bin", name + ".elf").toString();
+    }
+
+    private static CliRun run(String... args) {
+        List<String> all = new ArrayList<>();
+        all.add("run");
+        all.addAll(List.of(args));
+        return CliRun.of(all.toArray(String[]::new));
+    }
+
+    /** Runs with {@code script} as standard input (restored afterwards). */
+    private static CliRun withStdin(String script, String... args) {
+        InputStream saved = System.in;
+        System.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+        try {
+            return run(args);
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
+    @Test
+    void aSessionOnStandardInputPausesAtFaultsAndSystemCallsThenRunsToTheEnd() {
+        CliRun r = withStdin("c\nc\n\nregs\ndis 0x400180 3\nhelp\nr\n", "--step", "--pause-on", "syscalls",
+                program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String out = r.out();
+        // the first pause: the process made, SOS writing its stack, the entry not yet mapped
+        assertThat(out).startsWith("Step mode: type help for the commands.\n#1 processes created pid 1 ")
+                .contains("-- about to run the first instruction\n   next: 0x400180  (not mapped yet: fetching it will fault)\n");
+        // on to the first system call, every fault on the way shown; then the next two
+        assertThat(out).contains("(capbuddy) c\n#4 faults vm_fault @0 ", "status=translation fault, level 0",
+                "(capbuddy) \n");
+        // each pause is right after its system call: the count the event carries (how many
+        // instructions the C runtime runs first depends on argv's length, so it is read, not fixed)
+        for (String call : List.of("set_tid_address", "ioctl", "writev")) {
+            Matcher event = Pattern.compile("syscalls " + call + " pid 1 @(\\d+) ").matcher(out);
+            assertThat(event.find()).as(call).isTrue();
+            long at = Long.parseLong(event.group(1));
+            assertThat(out).contains(String.format("-- paused after %,d instructions (syscall %s)%n", at, call));
+        }
+        assertThat(out).as("the program's output as it is written")
+                .contains("syscalls writev pid 1 @", "---- console\nhello, world\n----\n-- paused after ");
+        assertThat(out).contains("(syscall set_tid_address)\n   next: 0x400870  f0000004  adrp x4, 0x403000\n");
+        assertThat(out).contains("  PC=", "X30=", "   0x400180  ", "   0x400188  ")
+                .contains("s, step [N]", "q, quit");
+        assertThat(out).contains("syscalls exit_group pid 1 @", "-- the program ended after ",
+                "hello, world", "Exited with status 0.", "leaked frames 0, slots 0");
+    }
+
+    @Test
+    void aCommandsFileStepsWalksDumpsAndQuitsLeavingNothingBehind() throws Exception {
+        Path script = Files.createTempFile("capbuddy-step", ".txt");
+        try {
+            Files.writeString(script, String.join("\n", "s", "step 20", "walk 0x8ffffff000", "walk nowhere",
+                    "dump", "dump frames", "dump pool", "dump cdt", "dump nonsense", "s 0", "frobnicate", "q", ""));
+            CliRun r = run("--step", "--commands", script.toString(), program("pt_test"));
+            assertThat(r.exitCode()).as("stopped before the end: %s", r.err()).isEqualTo(1);
+            String out = r.out();
+            assertThat(out).contains("(capbuddy) s\n", "-- paused after 1 instruction (step)\n",
+                    "-- paused after 21 instructions (step)\n");
+            assertThat(out).contains("walk of 0x8ffffff000 in ASID ", "L3[511] of the table at pa ", "rw, execute-never",
+                    "walk takes an address, e.g. walk 0x400000");
+            assertThat(out).contains("Process 1: ", "L0 table (root)", "Frame table: ", "live references: 1",
+                    "CapBuddy pool: ", "free blocks by order:", "CDT: ", "dump takes process, frames, pool or cdt");
+            assertThat(out).contains("step takes a positive number of instructions, not '0'",
+                    "unknown command 'frobnicate': type help for the commands",
+                    "Stopped by request after 21 instructions.", "Stopped (stopped): stopped before the end",
+                    "Instructions: 21;", "leaked frames 0, slots 0, untyped bytes 0");
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    @Test
+    void theEndOfInputRunsToTheEndAndEveryNInstructionsPauses() {
+        CliRun r = withStdin("c\nc\n", "--step", "--pause-on", "none", "--pause-every", "1000", program("pt_test"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("-- paused after 1,000 instructions (every 1000 instructions)",
+                "-- paused after 2,000 instructions (every 1000 instructions)", "(end of input: running to the end)",
+                "-- the program ended after ", "Exited with status 0.");
+    }
+
+    @Test
+    void badStepOptionsAreRefusedBeforeAnythingRuns() {
+        assertThat(run("--pause-every", "10", program("hello")).exitCode()).isEqualTo(2);
+        CliRun bogus = run("--step", "--pause-on", "faults,bogus", program("hello"));
+        assertThat(bogus.exitCode()).isEqualTo(2);
+        assertThat(bogus.err()).contains("--pause-on takes faults, syscalls (comma-separated) or none, not 'faults,bogus'");
+        CliRun json = run("--step", "--json", program("hello"));
+        assertThat(json.exitCode()).isEqualTo(2);
+        assertThat(json.err()).contains("cannot be combined with --json");
+        assertThat(run("--step", "--pause-every", "-1", program("hello")).exitCode()).isEqualTo(2);
+        CliRun missing = run("--step", "--commands", "/nonexistent-dir/commands.txt", program("hello"));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("cannot read the commands from /nonexistent-dir/commands.txt");
+        assertThat(missing.out()).isEmpty();
+    }
+}
