@@ -10,9 +10,9 @@ package org.capbuddy.aarch64.decode;
  * {@link Op#UNDEFINED} is shown as {@code .inst 0x%08x ; undefined}, objdump's own form for words
  * it cannot decode, even where objdump would know the instruction (LSE atomics, SVE, ...). The
  * text is made from the word's encoding fields, not from the decoded {@link Insn}, whose folding
- * (ADRP and MOVZ both become a constant, say) loses what the text needs. A few words the decoder
- * accepts are unallocated or unpredictable encodings that objdump also shows as undefined
- * (unprivileged SIMD&amp;FP and prefetch forms, some LDPSW); they get the same {@code .inst} text.
+ * (ADRP and MOVZ both become a constant, say) loses what the text needs. The LDPSW forms the
+ * architecture leaves CONSTRAINED UNPREDICTABLE (Rt == Rt2, or write-back into a loaded base),
+ * which the decoder executes, objdump shows as undefined; they get the same {@code .inst} text.
  */
 public final class Disassembler {
     private Disassembler() {

@@ -135,6 +135,9 @@ final class LoadStoreDecoder {
             long offset = signExtend(field(w, 12, 9), 9);
             int form = field(w, 10, 2);
             // 00 unscaled, 01 post-index, 10 unprivileged (EL0's own accesses: plain), 11 pre-index
+            if (form == 2 && (bit(w, 26) || field(w, 30, 2) == 3 && field(w, 22, 2) == 2)) {
+                return Insn.undefined(w); // no unprivileged SIMD&FP access or prefetch exists
+            }
             int addressing = form == 1 ? 2 : form == 3 ? 1 : 0;
             return single(w, addressing, offset, 0, 0);
         }

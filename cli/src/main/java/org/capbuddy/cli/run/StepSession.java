@@ -114,7 +114,8 @@ final class StepSession {
             case "walk" -> walk(words);
             case "dump" -> dump(words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "process");
             case "q", "quit" -> {
-                out.printf("Stopped by request after %,d instructions.%n", stepper.run().instructions());
+                long n = stepper.run().instructions();
+                out.printf("Stopped by request after %,d instruction%s.%n", n, n == 1 ? "" : "s");
                 return false;
             }
             case "h", "help", "?" -> out.print(HELP);

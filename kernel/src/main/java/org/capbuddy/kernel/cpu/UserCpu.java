@@ -623,7 +623,7 @@ public final class UserCpu {
         if (k.tracer().on(TraceKind.FAULTS)) {
             k.tracer().emit(TraceKind.FAULTS, -1, thread.context().retiredAtAccess(), "vm_fault", "badge", ep.badge(),
                     "address", address, "ip", ip, "access", kind.name().toLowerCase(), "fsr", String.format("0x%x", fsr),
-                    "status", VmFault.describeStatus(fsr));
+                    "fault", VmFault.statusKind(fsr), "level", VmFault.statusLevel(fsr));
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);

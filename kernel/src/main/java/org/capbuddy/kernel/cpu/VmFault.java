@@ -85,21 +85,25 @@ public record VmFault(long ip, long address, boolean prefetch, int fsr) {
     }
 
     /**
-     * The fault status code of {@code fsr} in words, as a reader of a trace wants it:
-     * "translation fault, level 3", "permission fault, level 2", "alignment fault".
+     * What the fault status code of {@code fsr} says, in a word for traces: "translation" (no
+     * translation at {@link #statusLevel}), "permission" (the rights refused it at that level),
+     * "alignment", or the code in hex for any other.
      */
-    public static String describeStatus(int fsr) {
+    public static String statusKind(int fsr) {
         int status = fsr & 0x3F;
         if ((status & 0x3C) == TRANSLATION_FAULT) {
-            return "translation fault, level " + (status & 3);
+            return "translation";
         }
         if ((status & 0x3C) == PERMISSION_FAULT) {
-            return "permission fault, level " + (status & 3);
+            return "permission";
         }
-        if (status == ALIGNMENT_STATUS) {
-            return "alignment fault";
-        }
-        return String.format("fault status 0x%02x", status);
+        return status == ALIGNMENT_STATUS ? "alignment" : String.format("0x%02x", status);
+    }
+
+    /** The translation level a translation or permission fault's status names, else -1. */
+    public static int statusLevel(int fsr) {
+        int kind = fsr & 0x3C;
+        return kind == TRANSLATION_FAULT || kind == PERMISSION_FAULT ? fsr & 3 : -1;
     }
 
     /** The fault as the message registers seL4 sends: IP, Addr, PrefetchFault, FSR. */

@@ -49,7 +49,7 @@ public record PoolDump(List<TreeLine> trees) {
                 trees.size() == 1 ? "tree" : "trees"));
         for (TreeLine t : trees) {
             long last = t.basePaddr() + ((long) BuddyTree.FRAMES << CapBuddyPool.FRAME_BITS) - 1;
-            s.append(String.format("  tree at pa 0x%x-0x%x%s, caps from %d: %d frames free%n", t.basePaddr(), last,
+            s.append(String.format("  tree at pa 0x%x-0x%x%s, caps from 0x%x: %d frames free%n", t.basePaddr(), last,
                     t.device() ? " (device)" : "", t.baseCptr(), t.freeFrames()));
             List<String> orders = new java.util.ArrayList<>();
             for (int k = 0; k < t.freeBlocks().size(); k++) {

@@ -60,7 +60,7 @@ class PtTestTraceTest {
         assertThat(stack.instructions()).as("SOS's own write, not an instruction's").isEqualTo(-1);
         TraceEvent entry = events.get(3);
         assertThat(entry.fields()).containsEntry("access", "execute").containsEntry("address", ENTRY)
-                .containsEntry("ip", ENTRY).containsEntry("status", "translation fault, level 0");
+                .containsEntry("ip", ENTRY).containsEntry("fault", "translation").containsEntry("level", 0);
         assertThat(entry.instructions()).as("fetching the first instruction, none retired").isZero();
         // each fault of an instruction carries the instructions retired before it, and SOS's
         // answer the same count; the counts never go down
