@@ -1,11 +1,12 @@
 package org.capbuddy.cli.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.cli.run.RunCli.program;
+import static org.capbuddy.cli.run.RunCli.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,17 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RunCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static String program(String name) {
-        return Path.of("..", "programs", "bin", name + ".elf").toString();
-    }
-
-    private static CliRun run(String... args) {
-        List<String> all = new ArrayList<>();
-        all.add("run");
-        all.addAll(List.of(args));
-        return CliRun.of(all.toArray(String[]::new));
-    }
 
     private static JsonNode json(CliRun r) throws Exception {
         return JSON.readTree(r.out());

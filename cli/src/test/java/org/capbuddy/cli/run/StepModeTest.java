@@ -1,13 +1,14 @@
 package org.capbuddy.cli.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.cli.run.RunCli.program;
+import static org.capbuddy.cli.run.RunCli.run;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,17 +22,6 @@ import org.junit.jupiter.api.Test;
  * process is torn down with nothing leaked either way.
  */
 class StepModeTest {
-    private static String program(String name) {
-        return Path.of("..", "programs", "bin", name + ".elf").toString();
-    }
-
-    private static CliRun run(String... args) {
-        List<String> all = new ArrayList<>();
-        all.add("run");
-        all.addAll(List.of(args));
-        return CliRun.of(all.toArray(String[]::new));
-    }
-
     /** Runs with {@code script} as standard input (restored afterwards). */
     private static CliRun withStdin(String script, String... args) {
         InputStream saved = System.in;
