@@ -1,15 +1,21 @@
 package org.capbuddy.cli.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
-import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.cli.common.ToolVersion;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,8 +32,13 @@ import picocli.CommandLine.Parameters;
                 + "utilisation, paging.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "mcmc, single, contiguous, utilisation or paging")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
+            description = "mcmc, single, contiguous, utilisation or paging (leave out with --spec)")
     String workload;
+
+    @Option(names = "--spec", paramLabel = "FILE", description = "Run the spec in FILE: a report's JSON (its spec is"
+            + " used) or a spec alone. It is the whole run: no WORKLOAD or workload options beside it.")
+    Path specFile;
 
     @Option(names = "--allocator", paramLabel = "capbuddy|allocman|both", defaultValue = "both",
             description = "Which allocator(s) to run. Default: ${DEFAULT-VALUE}.")
@@ -37,18 +48,18 @@ public final class BenchCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--iterations", paramLabel = "N",
-            description = "mcmc: iterations (default 20000); single: frames, rounded down to 2^n, n <= 15 (default 4096); "
-                    + "contiguous: rounds per block size (default 100); utilisation, paging: ignored.")
+            description = "mcmc: iterations (default 20000); single: frames, a power of two up to 32768 (default"
+                    + " 4096); contiguous: rounds per block size (default 100); utilisation, paging: not taken.")
     Long iterations;
 
-    @Option(names = "--distribution", paramLabel = "p1|p2|p3", defaultValue = "p2",
+    @Option(names = "--distribution", paramLabel = "p1|p2|p3",
             description = "mcmc block sizes: p1 uniform 1..1023, p2 uniform over 2^0..2^10, p3 2^k with p ~ 2^-(k+1). "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + "Default: p2.")
     String distribution;
 
-    @Option(names = "--lifetime", paramLabel = "N", defaultValue = "80",
-            description = "mcmc: a block lives uniform 1..N-1 iterations. Default: ${DEFAULT-VALUE}.")
-    int lifetime;
+    @Option(names = "--lifetime", paramLabel = "N",
+            description = "mcmc: a block lives uniform 1..N-1 iterations. Default: 80.")
+    Integer lifetime;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
             description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE}.")
@@ -60,17 +71,18 @@ public final class BenchCommand implements Callable<Integer> {
                     + "plain allocman frames). Default: ${DEFAULT-VALUE}.")
     String cspace;
 
-    @Option(names = "--touch", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "256M",
+    @Option(names = "--touch", paramLabel = "SIZE", converter = ByteSize.class,
             description = "paging: how much of one process's memory to touch, a page at a time (at most 64G). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    long touch;
+                    + "Default: 256M.")
+    Long touch;
 
-    @Option(names = "--access", paramLabel = "read|write", defaultValue = "read",
+    @Option(names = "--access", paramLabel = "read|write",
             description = "paging: read one byte of each page (a page never written costs the host no memory) or "
-                    + "write one. Default: ${DEFAULT-VALUE}.")
+                    + "write one. Default: read.")
     String access;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here (made if missing;"
+            + " checked before anything runs).")
     Path out;
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
@@ -81,85 +93,132 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        BenchSpec run = specFile != null ? specFromFile() : specFromOptions();
+        String problem = run.problem();
+        if (problem != null) {
+            throw bad(problem);
+        }
+        if (out != null) {
+            String unusable = checkOut();
+            if (unusable != null) {
+                spec.commandLine().getErr().println("capbuddy bench: " + unusable);
+                return 1;
+            }
+        }
+        return run(run);
+    }
+
+    /** The run the options describe, every default the workload takes filled in. */
+    private BenchSpec specFromOptions() {
+        if (workload == null) {
+            throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation or paging) or --spec FILE");
+        }
         List<String> allocators = switch (allocator) {
             case "both" -> List.of("capbuddy", "allocman");
             case "capbuddy", "allocman" -> List.of(allocator);
             default -> throw bad("--allocator must be capbuddy, allocman or both, got '" + allocator + "'");
         };
-        Distribution dist;
-        try {
-            dist = Distribution.valueOf(distribution.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw bad("--distribution must be p1, p2 or p3, got '" + distribution + "'");
-        }
-        if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
-            throw bad("--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()));
-        }
-        CSpaceChoice layout = CSpaceChoice.parse(cspace)
-                .orElseThrow(() -> bad("--cspace must be scaled or original, got '" + cspace + "'"));
-        if (lifetime < 2) {
-            throw bad("--lifetime must be at least 2");
-        }
-        long n = switch (workload) {
-            case "mcmc" -> iterations == null ? 20_000 : iterations;
-            case "single" -> iterations == null ? 4096 : iterations;
-            case "contiguous" -> iterations == null ? 100 : iterations;
-            case "utilisation" -> 0;
-            case "paging" -> touch / 4096;
-            default -> throw bad("WORKLOAD must be mcmc, single, contiguous, utilisation or paging, got '"
-                    + workload + "'");
+        boolean mcmc = workload.equals("mcmc");
+        boolean paging = workload.equals("paging");
+        Long n = iterations != null ? iterations : switch (workload) {
+            case "mcmc" -> 20_000L;
+            case "single" -> 4096L;
+            case "contiguous" -> 100L;
+            default -> null;
         };
-        if (workload.equals("paging")) {
-            if (touch < 4096 || touch > (64L << 30) || (touch & 4095) != 0) {
-                throw bad("--touch must be a multiple of 4 KiB from 4K to 64G");
+        return new BenchSpec(workload, allocators, seed, n,
+                distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
+                lifetime != null ? lifetime : mcmc ? Integer.valueOf(80) : null, ram, cspace,
+                touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
+                access != null ? access : paging ? "read" : null);
+    }
+
+    /** The run in the --spec file; nothing else on the command line may describe the run. */
+    private BenchSpec specFromFile() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        List<String> beside = new ArrayList<>();
+        for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
+                "--cspace", "--touch", "--access")) {
+            if (parsed.hasMatchedOption(option)) {
+                beside.add(option);
             }
-            if (!access.equals("read") && !access.equals("write")) {
-                throw bad("--access must be read or write, got '" + access + "'");
-            }
-        } else if (!workload.equals("utilisation") && (n < 1 || n > 10_000_000)) {
-            throw bad("--iterations must be 1..10000000");
         }
-        int singleExponent = workload.equals("single") ? Math.min(15, 63 - Long.numberOfLeadingZeros(n)) : 0;
+        if (workload != null) {
+            beside.add(0, "WORKLOAD");
+        }
+        if (!beside.isEmpty()) {
+            throw bad("--spec is the whole run; leave out " + String.join(", ", beside));
+        }
+        try {
+            JsonNode tree = Json.read(specFile);
+            JsonNode node = tree.has("spec") ? tree.get("spec") : tree;
+            return Json.convert(node, BenchSpec.class);
+        } catch (IOException | RuntimeException e) {
+            throw bad("--spec " + specFile + " is not a bench report or spec: " + e.getMessage());
+        }
+    }
+
+    /** Why --out cannot take the files (after making the folder if it is missing), or null. */
+    private String checkOut() {
+        if (out.toString().isBlank()) {
+            return "--out needs a folder name";
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException | RuntimeException e) {
+            return "cannot write to " + out + ": " + e.getMessage();
+        }
+        return Files.isWritable(out) ? null : "cannot write to " + out + ": not writable";
+    }
+
+    private int run(BenchSpec run) {
+        CSpaceChoice layout = run.cspaceChoice();
+        String work = run.workload();
+        long n = run.iterations() == null ? 0 : run.iterations();
+        if (work.equals("paging")) {
+            n = run.touch() / 4096;
+        }
         boolean showProgress = !json && System.console() != null;
 
         List<AllocatorRun> runs = new ArrayList<>();
+        Map<String, MachineConfig> machines = new LinkedHashMap<>();
         List<String> leaks = new ArrayList<>();
-        for (String a : allocators) {
-            Result<BenchSystem> booted = workload.equals("paging") ? BenchSystem.bootSos(a, layout.config(ram))
-                    : BenchSystem.boot(a, layout.config(ram));
+        for (String a : run.allocators()) {
+            MachineConfig base = layout.config(run.ram());
+            Result<BenchSystem> booted = work.equals("paging") ? BenchSystem.bootSos(a, base) : BenchSystem.boot(a, base);
             if (!booted.isOk()) {
                 spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
                         + booted.error().detail());
                 return 1;
             }
             BenchSystem sys = booted.value();
+            machines.put(a, sys.config());
             if (a.equals("allocman")) {
                 sys.cspaceShortfall().ifPresent(text -> spec.commandLine().getErr()
                         .println("capbuddy bench: warning: " + text));
             }
-            long total = switch (workload) {
-                case "mcmc" -> n;
-                case "single" -> 1L << singleExponent;
+            long total = switch (work) {
+                case "mcmc", "single", "paging" -> n;
                 case "contiguous" -> 11 * n;
-                case "paging" -> n;
-                default -> ram >>> 12;
+                default -> run.ram() >>> 12;
             };
-            Progress progress = Progress.start(workload + " " + a, total, showProgress);
+            Progress progress = Progress.start(work + " " + a, total, showProgress);
             try {
-                runs.add(switch (workload) {
-                    case "mcmc" -> Workloads.mcmc(sys, seed, n, dist, lifetime, progress::step);
-                    case "single" -> Workloads.single(sys, singleExponent, progress::step);
+                runs.add(switch (work) {
+                    case "mcmc" -> Workloads.mcmc(sys, run.seed(), n, run.distributionChoice(), run.lifetime(),
+                            progress::step);
+                    case "single" -> Workloads.single(sys, Long.numberOfTrailingZeros(n), progress::step);
                     case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
                     case "paging" -> {
-                        PagingWorkload.Outcome outcome = PagingWorkload.run(sys, touch, access.equals("write"),
-                                progress::step);
+                        PagingWorkload.Outcome outcome = PagingWorkload.run(sys, run.touch(),
+                                run.access().equals("write"), progress::step);
                         if (!outcome.clean()) {
                             leaks.add(a + ": " + (outcome.teardownError() != null ? "teardown failed: "
                                     + outcome.teardownError() + "; " : "") + "left behind " + outcome.leaked());
                         }
                         yield outcome.run();
                     }
-                    default -> Workloads.utilisation(sys, seed, progress::step);
+                    default -> Workloads.utilisation(sys, run.seed(), progress::step);
                 });
             } finally {
                 progress.close();
@@ -170,9 +229,10 @@ public final class BenchCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        BenchReport report = new BenchReport(workload, seed, workload.equals("single") ? 1L << singleExponent : n,
-                ram, CSpaceChoice.describe(layout.config(ram)), workload.equals("mcmc") ? dist.name().toLowerCase(Locale.ROOT) : null, runs,
-                BenchSystem.ratios(runs));
+        MachineConfig base = layout.config(run.ram());
+        BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),
+                run.distribution(), runs, BenchSystem.ratios(runs), run, machines,
+                base.kernelConfig().costModel(), ToolVersion.current());
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(json ? Json.write(report) : BenchOutput.table(report));
         if (out != null) {
@@ -182,7 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
                         stdout.println("wrote " + written);
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 spec.commandLine().getErr().println("capbuddy bench: cannot write to " + out + ": " + e.getMessage());
                 return 1;
             }

@@ -1,18 +1,25 @@
 package org.capbuddy.cli.bench;
 
 import java.util.List;
+import org.capbuddy.cli.common.ToolVersion;
+import org.capbuddy.kernel.cost.CycleCostModel;
+import org.capbuddy.libos.machine.MachineConfig;
 import java.util.Map;
 
 /**
  * A {@code capbuddy bench} run: the workload and its parameters, each allocator's figures, and
  * the ratios CapBuddy/stock of the figures that have both (measured in the same run). {@code cspace}
- * says which CSpace allocman had, in words.
+ * says which CSpace allocman had, in words. {@code spec} is the whole run as {@code bench --spec}
+ * takes it back; {@code machines} (each allocator's machine configuration, pool settings
+ * included), {@code costModel} and {@code tool} (version and commit) say what it ran on.
  */
 public record BenchReport(String workload, long seed, long iterations, long ramBytes, String cspace, String distribution,
-                          List<AllocatorRun> runs, Map<String, Double> ratios) {
+                          List<AllocatorRun> runs, Map<String, Double> ratios, BenchSpec spec,
+                          Map<String, MachineConfig> machines, CycleCostModel costModel, ToolVersion tool) {
 
     public BenchReport {
         runs = List.copyOf(runs);
         ratios = Map.copyOf(ratios);
+        machines = Map.copyOf(machines);
     }
 }

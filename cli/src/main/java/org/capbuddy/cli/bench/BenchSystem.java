@@ -70,6 +70,11 @@ final class BenchSystem {
                 .map(m -> new BenchSystem(allocator, m.machine(), m));
     }
 
+    /** The machine's configuration, the pool's settings included. */
+    MachineConfig config() {
+        return machine.config();
+    }
+
     /** Why this machine's CSpace cannot hold all of its RAM as frames, when it cannot. */
     java.util.Optional<String> cspaceShortfall() {
         return machine.cspaceShortfall();

@@ -1,6 +1,9 @@
 package org.capbuddy.cli.common;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -18,6 +21,16 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
         }
+    }
+
+    /** The JSON document in {@code file}. */
+    public static JsonNode read(Path file) throws IOException {
+        return LINE.readTree(file.toFile());
+    }
+
+    /** {@code node} as a {@code type}; an unknown field is an error, not something to drop silently. */
+    public static <T> T convert(JsonNode node, Class<T> type) throws JsonProcessingException {
+        return LINE.treeToValue(node, type);
     }
 
     /** {@code value} on one line, as JSON lines want it. */

@@ -98,6 +98,82 @@ class BenchCommandTest {
     }
 
     @Test
+    void aReportsSpecRunAgainGivesTheSameCountsAndTheReportSaysWhatItRanOn() throws Exception {
+        String[] first = run("bench", "mcmc", "--json", "--iterations", "300", "--seed", "9", "--ram", "256M",
+                "--lifetime", "50", "--distribution", "p3");
+        assertThat(first[0]).as(first[2]).isEqualTo("0");
+        JsonNode a = new ObjectMapper().readTree(first[1]);
+        assertThat(a.at("/spec/workload").asText()).isEqualTo("mcmc");
+        assertThat(a.at("/spec/lifetime").asInt()).isEqualTo(50);
+        assertThat(a.at("/spec/touch").isNull()).as("mcmc takes no --touch").isTrue();
+        assertThat(a.at("/machines/capbuddy/pool/spareTrees").asInt()).isEqualTo(1);
+        assertThat(a.at("/machines/allocman/pool").isNull()).isTrue();
+        assertThat(a.at("/machines/allocman/rootCNodeBits").asInt()).isPositive();
+        assertThat(a.at("/costModel/perInvocation").asDouble()).isPositive();
+        assertThat(a.at("/tool/version").asText()).isEqualTo("0.1.0");
+        assertThat(a.at("/tool/commit").asText()).isNotEmpty();
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("capbuddy-report", ".json");
+        try {
+            java.nio.file.Files.writeString(file, first[1]);
+            JsonNode b = json("bench", "--spec", file.toString(), "--json");
+            assertThat(b.get("spec")).isEqualTo(a.get("spec"));
+            assertThat(b.get("machines")).isEqualTo(a.get("machines"));
+            for (int i = 0; i < 2; i++) {
+                JsonNode x = a.get("runs").get(i);
+                JsonNode y = b.get("runs").get(i);
+                for (String field : new String[] {"kernelInvocations", "objectsRetyped", "bytesZeroed", "modelledCycles",
+                        "bookkeepingBytes", "framesAllocated", "iterationReached", "invocationsByLabel"}) {
+                    assertThat(y.get(field)).as("%s %s", x.get("allocator"), field).isEqualTo(x.get(field));
+                }
+            }
+            // a spec alone works as well as a whole report
+            java.nio.file.Files.writeString(file, a.get("spec").toString());
+            assertThat(json("bench", "--spec", file.toString(), "--json").at("/runs/1/kernelInvocations"))
+                    .isEqualTo(a.at("/runs/1/kernelInvocations"));
+            String[] beside = run("bench", "mcmc", "--spec", file.toString());
+            assertThat(beside[0]).isEqualTo("2");
+            assertThat(beside[2]).contains("--spec is the whole run; leave out WORKLOAD");
+            assertThat(run("bench", "--spec", file.toString(), "--seed", "3")[2]).contains("leave out --seed");
+            java.nio.file.Files.writeString(file, "{\"workload\": \"mcmc\", \"colour\": 1}");
+            assertThat(run("bench", "--spec", file.toString())[2]).contains("is not a bench report or spec");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
+        assertThat(run("bench", "utilisation", "--iterations", "5")[2])
+                .contains("utilisation takes no --iterations (it would be ignored)");
+        assertThat(run("bench", "contiguous", "--distribution", "p3")[2])
+                .contains("contiguous takes no --distribution (it would be ignored)");
+        assertThat(run("bench", "paging", "--lifetime", "9")[2]).contains("paging takes no --lifetime");
+        assertThat(run("bench", "mcmc", "--touch", "1M")[2]).contains("mcmc takes no --touch");
+        assertThat(run("bench", "single", "--iterations", "1000000")[2])
+                .contains("single: --iterations is a number of frames, a power of two from 1 to 32768, got 1000000");
+        assertThat(run("bench", "single", "--iterations", "100")[0]).isEqualTo("2");
+        assertThat(run("bench")[2]).contains("Missing WORKLOAD");
+    }
+
+    @Test
+    void anUnusableOutFolderIsRefusedBeforeAnythingRuns() throws Exception {
+        String[] blank = run("bench", "mcmc", "--iterations", "10", "--out", "");
+        assertThat(blank[0]).isEqualTo("1");
+        assertThat(blank[2]).contains("--out needs a folder name");
+        assertThat(blank[1]).as("nothing ran").isEmpty();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("capbuddy-out", ".txt");
+        try {
+            String[] notFolder = run("bench", "mcmc", "--iterations", "10", "--out", file.toString());
+            assertThat(notFolder[0]).isEqualTo("1");
+            assertThat(notFolder[2]).contains("cannot write to " + file);
+            assertThat(notFolder[1]).isEmpty();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void badOptionsAreRefused() {
         assertThat(run("bench", "paging", "--touch", "65G")[2]).contains("--touch must be a multiple of 4 KiB from 4K to 64G");
         assertThat(run("bench", "paging", "--access", "exec")[2]).contains("--access must be read or write, got 'exec'");

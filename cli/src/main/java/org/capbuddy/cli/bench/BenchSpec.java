@@ -1,0 +1,105 @@
+package org.capbuddy.cli.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.CSpaceChoice;
+import org.capbuddy.kernel.boot.Board;
+
+/**
+ * Everything a {@code capbuddy bench} run depends on, with every default filled in: the workload,
+ * the allocators, the seed and each option the workload takes (the ones it does not take are
+ * null). Every report carries it, and {@code capbuddy bench --spec FILE} runs it again, getting
+ * the same counts: the machine, the cost model and the pool's settings follow from it (the report
+ * writes them out beside it).
+ *
+ * @param iterations mcmc: iterations; single: frames (a power of two up to 2^15); contiguous:
+ *     rounds per block size; null for utilisation and paging
+ * @param distribution mcmc only: p1, p2 or p3
+ * @param lifetime mcmc only: a block lives uniform 1..lifetime-1 iterations
+ * @param ram each machine's RAM in bytes
+ * @param cspace allocman's CSpace: scaled or original
+ * @param touch paging only: bytes of one process's memory touched, a page at a time
+ * @param access paging only: read or write
+ */
+public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
+        Integer lifetime, long ram, String cspace, Long touch, String access) {
+
+    /** The workloads, as the command line names them. */
+    public static final List<String> WORKLOADS = List.of("mcmc", "single", "contiguous", "utilisation", "paging");
+
+    public BenchSpec {
+        allocators = allocators == null ? null : List.copyOf(allocators);
+    }
+
+    /** Why this spec cannot run, or null when it can; names the option at fault as the command line spells it. */
+    public String problem() {
+        if (workload == null || !WORKLOADS.contains(workload)) {
+            return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging, got '" + workload + "'";
+        }
+        if (allocators == null || allocators.isEmpty() || !List.of("capbuddy", "allocman").containsAll(allocators)
+                || allocators.stream().distinct().count() != allocators.size()) {
+            return "--allocator must be capbuddy, allocman or both, got " + allocators;
+        }
+        if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
+            return "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam());
+        }
+        if (cspace == null || CSpaceChoice.parse(cspace).isEmpty()) {
+            return "--cspace must be scaled or original, got '" + cspace + "'";
+        }
+        String notTaken = optionsNotTaken();
+        if (notTaken != null) {
+            return notTaken;
+        }
+        return switch (workload) {
+            case "mcmc" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000"
+                    : lifetime < 2 ? "--lifetime must be at least 2"
+                    : !List.of("p1", "p2", "p3").contains(distribution)
+                            ? "--distribution must be p1, p2 or p3, got '" + distribution + "'" : null;
+            case "single" -> iterations < 1 || iterations > (1 << 15) || Long.bitCount(iterations) != 1
+                    ? "single: --iterations is a number of frames, a power of two from 1 to 32768, got " + iterations
+                    : null;
+            case "contiguous" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000" : null;
+            case "paging" -> touch < 4096 || touch > (64L << 30) || (touch & 4095) != 0
+                    ? "--touch must be a multiple of 4 KiB from 4K to 64G"
+                    : !access.equals("read") && !access.equals("write")
+                            ? "--access must be read or write, got '" + access + "'" : null;
+            default -> null;
+        };
+    }
+
+    /** The options this workload takes must be set and the others left out; null when they are. */
+    private String optionsNotTaken() {
+        List<String> missing = new ArrayList<>();
+        List<String> extra = new ArrayList<>();
+        check(iterations != null, !workload.equals("utilisation") && !workload.equals("paging"), "--iterations",
+                missing, extra);
+        check(distribution != null, workload.equals("mcmc"), "--distribution", missing, extra);
+        check(lifetime != null, workload.equals("mcmc"), "--lifetime", missing, extra);
+        check(touch != null, workload.equals("paging"), "--touch", missing, extra);
+        check(access != null, workload.equals("paging"), "--access", missing, extra);
+        if (!extra.isEmpty()) {
+            return workload + " takes no " + String.join(", ", extra) + " (it would be ignored)";
+        }
+        return missing.isEmpty() ? null : workload + " needs " + String.join(", ", missing);
+    }
+
+    private static void check(boolean set, boolean taken, String option, List<String> missing, List<String> extra) {
+        if (set && !taken) {
+            extra.add(option);
+        } else if (!set && taken) {
+            missing.add(option);
+        }
+    }
+
+    /** The CSpace choice (only after {@link #problem()} said none). */
+    CSpaceChoice cspaceChoice() {
+        return CSpaceChoice.parse(cspace).orElseThrow();
+    }
+
+    /** The mcmc distribution (only for mcmc, after {@link #problem()} said none). */
+    Distribution distributionChoice() {
+        return Distribution.valueOf(distribution.toUpperCase(Locale.ROOT));
+    }
+}
