@@ -15,6 +15,7 @@ import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.ToolVersion;
+import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import picocli.CommandLine;
@@ -81,6 +82,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + "write one. Default: read.")
     String access;
 
+    @Option(names = "--keep-trees", description = "The pool keeps every tree it makes, as the original CapBuddy"
+            + " does, instead of giving fully free trees beyond the spares back to allocman.")
+    boolean keepTrees;
+
+    @Option(names = "--spare-trees", paramLabel = "N", description = "Fully free trees the pool keeps before it gives"
+            + " one back (0..1024). Default: 1 (the paging workload's SOS: its own default, 1).")
+    Integer spareTrees;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here (made if missing;"
             + " checked before anything runs).")
     Path out;
@@ -118,6 +127,9 @@ public final class BenchCommand implements Callable<Integer> {
             case "capbuddy", "allocman" -> List.of(allocator);
             default -> throw bad("--allocator must be capbuddy, allocman or both, got '" + allocator + "'");
         };
+        if (keepTrees && spareTrees != null) {
+            throw bad("--spare-trees does not go with --keep-trees, which keeps every tree");
+        }
         boolean mcmc = workload.equals("mcmc");
         boolean paging = workload.equals("paging");
         Long n = iterations != null ? iterations : switch (workload) {
@@ -130,7 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
                 distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
                 lifetime != null ? lifetime : mcmc ? Integer.valueOf(80) : null, ram, cspace,
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
-                access != null ? access : paging ? "read" : null);
+                access != null ? access : paging ? "read" : null,
+                keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
+                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1));
     }
 
     /** The run in the --spec file; nothing else on the command line may describe the run. */
@@ -138,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> beside = new ArrayList<>();
         for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
-                "--cspace", "--touch", "--access")) {
+                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees")) {
             if (parsed.hasMatchedOption(option)) {
                 beside.add(option);
             }
@@ -185,7 +199,9 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> leaks = new ArrayList<>();
         for (String a : run.allocators()) {
             MachineConfig base = layout.config(run.ram());
-            Result<BenchSystem> booted = work.equals("paging") ? BenchSystem.bootSos(a, base) : BenchSystem.boot(a, base);
+            Result<BenchSystem> booted = work.equals("paging")
+                    ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
+                    : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));
             if (!booted.isOk()) {
                 spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
                         + booted.error().detail());

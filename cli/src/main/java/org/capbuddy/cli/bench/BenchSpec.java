@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.libos.capbuddy.PoolConfig;
 
 /**
  * Everything a {@code capbuddy bench} run depends on, with every default filled in: the workload,
@@ -22,9 +23,18 @@ import org.capbuddy.kernel.boot.Board;
  * @param cspace allocman's CSpace: scaled or original
  * @param touch paging only: bytes of one process's memory touched, a page at a time
  * @param access paging only: read or write
+ * @param treePolicy the pool's: return-spares (fully free trees beyond the spares go back to
+ *     allocman, this model's default) or keep-all (no tree ever goes back, as in the original)
+ * @param spareTrees with return-spares, the fully free trees the pool keeps (0..1024); null
+ *     with keep-all
  */
 public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
-        Integer lifetime, long ram, String cspace, Long touch, String access) {
+        Integer lifetime, long ram, String cspace, Long touch, String access, String treePolicy,
+        Integer spareTrees) {
+
+    /** The tree policies, as the spec names them. */
+    public static final String RETURN_SPARES = "return-spares";
+    public static final String KEEP_ALL = "keep-all";
 
     /** The workloads, as the command line names them. */
     public static final List<String> WORKLOADS = List.of("mcmc", "single", "contiguous", "utilisation", "paging");
@@ -47,6 +57,16 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         }
         if (cspace == null || CSpaceChoice.parse(cspace).isEmpty()) {
             return "--cspace must be scaled or original, got '" + cspace + "'";
+        }
+        if (KEEP_ALL.equals(treePolicy) ? spareTrees != null : !RETURN_SPARES.equals(treePolicy)) {
+            return "treePolicy must be return-spares (with spareTrees) or keep-all (without), got " + treePolicy
+                    + (spareTrees == null ? "" : " with " + spareTrees + " spare trees");
+        }
+        if (spareTrees != null && (spareTrees < 0 || spareTrees > PoolConfig.MAX_SPARE_TREES)) {
+            return "--spare-trees must be 0.." + PoolConfig.MAX_SPARE_TREES + ", got " + spareTrees;
+        }
+        if (RETURN_SPARES.equals(treePolicy) && spareTrees == null) {
+            return "treePolicy return-spares needs spareTrees";
         }
         String notTaken = optionsNotTaken();
         if (notTaken != null) {
@@ -91,6 +111,15 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         } else if (!set && taken) {
             missing.add(option);
         }
+    }
+
+    /**
+     * The pool's settings for this run: {@code base}'s free check, with this spec's tree policy
+     * and spares (only after {@link #problem()} said none).
+     */
+    PoolConfig poolSettings(PoolConfig base) {
+        return KEEP_ALL.equals(treePolicy) ? base.withTreePolicy(PoolConfig.TreePolicy.KEEP_ALL).withSpareTrees(0)
+                : base.withTreePolicy(PoolConfig.TreePolicy.RETURN_SPARES).withSpareTrees(spareTrees);
     }
 
     /** The CSpace choice (only after {@link #problem()} said none). */

@@ -53,10 +53,17 @@ final class BenchSystem {
         this.vka = machine.vka();
     }
 
+    /** The pool's settings for the allocator workloads: frees trusted (they never map a frame), one spare tree. */
+    static final PoolConfig BENCH_POOL = new PoolConfig(1, PoolConfig.FreeCheck.TRUSTED);
+
     /** A fresh machine for one allocator's run, or why it cannot be built. */
     static Result<BenchSystem> boot(String allocator, MachineConfig machine) {
-        MachineConfig config = machine.withPool(allocator.equals("capbuddy")
-                ? new PoolConfig(1, PoolConfig.FreeCheck.TRUSTED) : null);
+        return boot(allocator, machine, BENCH_POOL);
+    }
+
+    /** A fresh machine for one allocator's run, the pool (for capbuddy) with {@code pool}'s settings. */
+    static Result<BenchSystem> boot(String allocator, MachineConfig machine, PoolConfig pool) {
+        MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? pool : null);
         return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m, null));
     }
 
@@ -65,7 +72,12 @@ final class BenchSystem {
      * SOS runs it) or from plain allocman, with a frame table whose references name all of RAM.
      */
     static Result<BenchSystem> bootSos(String allocator, MachineConfig machine) {
-        MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? PoolConfig.defaults() : null);
+        return bootSos(allocator, machine, PoolConfig.defaults());
+    }
+
+    /** As {@link #bootSos(String, MachineConfig)}, the pool with {@code pool}'s settings. */
+    static Result<BenchSystem> bootSos(String allocator, MachineConfig machine, PoolConfig pool) {
+        MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? pool : null);
         return SosMachine.boot(config, SosConfig.forRam(machine.ramBytes()))
                 .map(m -> new BenchSystem(allocator, m.machine(), m));
     }

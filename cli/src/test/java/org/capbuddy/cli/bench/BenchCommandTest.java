@@ -143,6 +143,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void thePoolsTreePolicyIsASettingKeepingEveryTreeAsTheOriginalDoes() throws Exception {
+        JsonNode ours = json("bench", "mcmc", "--allocator", "capbuddy", "--json", "--iterations", "2000", "--ram", "256M");
+        JsonNode kept = json("bench", "mcmc", "--allocator", "capbuddy", "--json", "--iterations", "2000", "--ram", "256M",
+                "--keep-trees");
+        JsonNode none = json("bench", "mcmc", "--allocator", "capbuddy", "--json", "--iterations", "2000", "--ram", "256M",
+                "--spare-trees", "0");
+        assertThat(ours.at("/spec/treePolicy").asText()).isEqualTo("return-spares");
+        assertThat(ours.at("/spec/spareTrees").asInt()).isEqualTo(1);
+        assertThat(kept.at("/spec/treePolicy").asText()).isEqualTo("keep-all");
+        assertThat(kept.at("/spec/spareTrees").isNull()).isTrue();
+        assertThat(kept.at("/machines/capbuddy/pool/treePolicy").asText()).isEqualTo("KEEP_ALL");
+        long oursCalls = ours.at("/runs/0/kernelInvocations").asLong();
+        long keptCalls = kept.at("/runs/0/kernelInvocations").asLong();
+        long noneCalls = none.at("/runs/0/kernelInvocations").asLong();
+        assertThat(keptCalls).as("trees are made and never given back").isLessThan(oursCalls);
+        assertThat(noneCalls).as("every fully free tree goes back at once").isGreaterThan(oursCalls);
+        assertThat(kept.at("/runs/0/framesAllocated")).isEqualTo(ours.at("/runs/0/framesAllocated"));
+        assertThat(run("bench", "mcmc", "--keep-trees", "--spare-trees", "1")[2])
+                .contains("--spare-trees does not go with --keep-trees");
+        assertThat(run("bench", "mcmc", "--spare-trees", "2000")[2]).contains("--spare-trees must be 0..1024, got 2000");
+    }
+
+    @Test
     void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
         assertThat(run("bench", "utilisation", "--iterations", "5")[2])
                 .contains("utilisation takes no --iterations (it would be ignored)");

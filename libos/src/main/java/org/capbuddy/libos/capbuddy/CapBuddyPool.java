@@ -369,7 +369,7 @@ public final class CapBuddyPool {
         classes(tree).update(tree);
         if (tree.buddy.isEmpty()) {
             spare++;
-            if (spare > config.spareTrees()) {
+            if (spare > config.spareTrees() && config.treePolicy() == PoolConfig.TreePolicy.RETURN_SPARES) {
                 destroyTree(tree);
             }
         }

@@ -9,8 +9,9 @@ import org.capbuddy.libos.vka.Result;
  * @param spareTrees fully free trees kept instead of being given back at once, so that a load
  *     that hovers around a tree boundary does not build and destroy a tree on every call
  * @param freeCheck what a free does to make sure no mapping of the block survives it
+ * @param treePolicy whether fully free trees beyond the spares go back to allocman at all
  */
-public record PoolConfig(int spareTrees, FreeCheck freeCheck) {
+public record PoolConfig(int spareTrees, FreeCheck freeCheck, TreePolicy treePolicy) {
 
     /** The most spare trees a configuration may ask for (4 GiB of spare frames). */
     public static final int MAX_SPARE_TREES = 1024;
@@ -32,10 +33,33 @@ public record PoolConfig(int spareTrees, FreeCheck freeCheck) {
         REVOKE
     }
 
+    /** What becomes of a tree whose frames are all free again. */
+    public enum TreePolicy {
+        /**
+         * Given back to allocman (its untyped revoked, its slots and record freed) once more than
+         * {@code spareTrees} trees are fully free: the pool holds no more memory than its load
+         * needs. This model's default.
+         */
+        RETURN_SPARES,
+        /**
+         * Kept for good, as the original CapBuddy keeps every tree it ever made: no tree is built
+         * twice, and memory that once went to the pool stays there.
+         */
+        KEEP_ALL
+    }
+
     public PoolConfig {
         if (freeCheck == null) {
             freeCheck = FreeCheck.REVOKE;
         }
+        if (treePolicy == null) {
+            treePolicy = TreePolicy.RETURN_SPARES;
+        }
+    }
+
+    /** Spare trees and free check, fully free trees beyond the spares given back. */
+    public PoolConfig(int spareTrees, FreeCheck freeCheck) {
+        this(spareTrees, freeCheck, TreePolicy.RETURN_SPARES);
     }
 
     /** One spare tree, frees checked and copies revoked. */
@@ -44,11 +68,15 @@ public record PoolConfig(int spareTrees, FreeCheck freeCheck) {
     }
 
     public PoolConfig withSpareTrees(int n) {
-        return new PoolConfig(n, freeCheck);
+        return new PoolConfig(n, freeCheck, treePolicy);
     }
 
     public PoolConfig withFreeCheck(FreeCheck check) {
-        return new PoolConfig(spareTrees, check);
+        return new PoolConfig(spareTrees, check, treePolicy);
+    }
+
+    public PoolConfig withTreePolicy(TreePolicy policy) {
+        return new PoolConfig(spareTrees, freeCheck, policy);
     }
 
     /** Done when this configuration can be used, else why not. */

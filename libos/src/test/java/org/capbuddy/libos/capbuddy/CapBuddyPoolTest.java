@@ -126,6 +126,34 @@ class CapBuddyPoolTest {
     }
 
     @Test
+    void keepingEveryTreeAsTheOriginalDoesNeverGivesOneBackUntilAsked() {
+        PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20,
+                new PoolConfig(0, PoolConfig.FreeCheck.TRUSTED, PoolConfig.TreePolicy.KEEP_ALL));
+        List<CSpacePath> blocks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            blocks.add(VkaObjects.allocFrameContiguous(fx.vka, 22).value());
+        }
+        long invocations = fx.kernel.costs().totalInvocations();
+        for (CSpacePath b : blocks) {
+            VkaObjects.freeFrameContiguous(fx.vka, b);
+        }
+        assertThat(fx.kernel.costs().totalInvocations()).as("nothing given back, so no kernel call")
+                .isEqualTo(invocations);
+        assertThat(fx.pool.stats().trees()).isEqualTo(4);
+        assertThat(fx.pool.stats().spareTrees()).isEqualTo(4);
+        assertThat(fx.pool.stats().treesReturned()).isZero();
+        for (int i = 0; i < 4; i++) {
+            blocks.set(i, VkaObjects.allocFrameContiguous(fx.vka, 22).value());
+        }
+        assertThat(fx.pool.stats().treesCreated()).as("the kept trees serve again").isEqualTo(4);
+        blocks.forEach(b -> VkaObjects.freeFrameContiguous(fx.vka, b));
+        // the balance still settles: releasing spares gives every kept tree back
+        assertThat(fx.pool.releaseSpares().isOk()).isTrue();
+        assertThat(fx.pool.stats().trees()).isZero();
+        fx.assertInvariants();
+    }
+
+    @Test
     void aFreeRevokesEveryCopyOfTheFramesCapsSoNoMappingSurvivesItForTwoInvocationsAFrame() {
         PoolFixture fx = new PoolFixture(CSpaceLayout.SINGLE_LEVEL, 256L << 20, 0, true);
         VkaObject bystander = VkaObjects.allocFrame(fx.vka, 12).value(); // keeps the tree alive

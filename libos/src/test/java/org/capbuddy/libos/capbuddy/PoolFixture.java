@@ -22,8 +22,12 @@ final class PoolFixture {
      * @param revokeOnFree the pool's free check: {@link PoolConfig.FreeCheck#REVOKE} or trusted
      */
     PoolFixture(CSpaceLayout layout, long ramBytes, int spareTrees, boolean revokeOnFree) {
-        MachineConfig config = MachineConfig.original(ramBytes).withPool(new PoolConfig(spareTrees,
+        this(layout, ramBytes, new PoolConfig(spareTrees,
                 revokeOnFree ? PoolConfig.FreeCheck.REVOKE : PoolConfig.FreeCheck.TRUSTED));
+    }
+
+    PoolFixture(CSpaceLayout layout, long ramBytes, PoolConfig settings) {
+        MachineConfig config = MachineConfig.original(ramBytes).withPool(settings);
         var booted = LibosMachine.boot(layout == CSpaceLayout.SINGLE_LEVEL ? config : config.twoLevel(12, 10));
         assertThat(booted.isOk()).as("boot: %s", booted).isTrue();
         this.machine = booted.value();
