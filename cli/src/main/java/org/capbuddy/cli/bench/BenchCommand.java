@@ -82,6 +82,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "write one. Default: read.")
     String access;
 
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Run each allocator N times,"
+            + " each on a fresh machine: wall time as min, median, max and standard deviation; the exact counts must"
+            + " agree to the digit (1..1000). Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
     @Option(names = "--keep-trees", description = "The pool keeps every tree it makes, as the original CapBuddy"
             + " does, instead of giving fully free trees beyond the spares back to allocman.")
     boolean keepTrees;
@@ -144,7 +149,7 @@ public final class BenchCommand implements Callable<Integer> {
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
-                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1));
+                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat);
     }
 
     /** The run in the --spec file; nothing else on the command line may describe the run. */
@@ -152,7 +157,7 @@ public final class BenchCommand implements Callable<Integer> {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> beside = new ArrayList<>();
         for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
-                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees")) {
+                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat")) {
             if (parsed.hasMatchedOption(option)) {
                 beside.add(option);
             }
@@ -196,59 +201,37 @@ public final class BenchCommand implements Callable<Integer> {
 
         List<AllocatorRun> runs = new ArrayList<>();
         Map<String, MachineConfig> machines = new LinkedHashMap<>();
+        Map<String, WallTime> wallTimes = new LinkedHashMap<>();
         List<String> leaks = new ArrayList<>();
         for (String a : run.allocators()) {
-            MachineConfig base = layout.config(run.ram());
-            Result<BenchSystem> booted = work.equals("paging")
-                    ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
-                    : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));
-            if (!booted.isOk()) {
-                spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
-                        + booted.error().detail());
-                return 1;
-            }
-            BenchSystem sys = booted.value();
-            machines.put(a, sys.config());
-            if (a.equals("allocman")) {
-                sys.cspaceShortfall().ifPresent(text -> spec.commandLine().getErr()
-                        .println("capbuddy bench: warning: " + text));
-            }
-            long total = switch (work) {
-                case "mcmc", "single", "paging" -> n;
-                case "contiguous" -> 11 * n;
-                default -> run.ram() >>> 12;
-            };
-            Progress progress = Progress.start(work + " " + a, total, showProgress);
-            try {
-                runs.add(switch (work) {
-                    case "mcmc" -> Workloads.mcmc(sys, run.seed(), n, run.distributionChoice(), run.lifetime(),
-                            progress::step);
-                    case "single" -> Workloads.single(sys, Long.numberOfTrailingZeros(n), progress::step);
-                    case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
-                    case "paging" -> {
-                        PagingWorkload.Outcome outcome = PagingWorkload.run(sys, run.touch(),
-                                run.access().equals("write"), progress::step);
-                        if (!outcome.clean()) {
-                            leaks.add(a + ": " + (outcome.teardownError() != null ? "teardown failed: "
-                                    + outcome.teardownError() + "; " : "") + "left behind " + outcome.leaked());
-                        }
-                        yield outcome.run();
+            AllocatorRun first = null;
+            List<Double> millis = new ArrayList<>();
+            for (int r = 1; r <= run.repeat(); r++) {
+                String label = work + " " + a + (run.repeat() > 1 ? " " + r + "/" + run.repeat() : "");
+                AllocatorRun once = runOnce(run, a, n, label, showProgress, machines, leaks);
+                if (once == null) {
+                    return 1;
+                }
+                millis.add(once.wallMillis());
+                if (first == null) {
+                    first = once;
+                } else {
+                    String differs = RepeatCheck.difference(first, once);
+                    if (differs != null) {
+                        spec.commandLine().getErr().printf("capbuddy bench: repeat %d of %s differs from the first in"
+                                + " %s: the model is not deterministic, which is a bug%n", r, a, differs);
+                        return 1;
                     }
-                    default -> Workloads.utilisation(sys, run.seed(), progress::step);
-                });
-            } finally {
-                progress.close();
+                }
             }
-            var invariants = sys.kernel.checkInvariants();
-            if (!invariants.ok()) {
-                spec.commandLine().getErr().println("capbuddy bench: kernel invariants broken after " + a + ": " + invariants);
-                return 1;
-            }
+            WallTime wall = WallTime.of(millis);
+            wallTimes.put(a, wall);
+            runs.add(RepeatCheck.withWallMillis(first, wall.median()));
         }
         MachineConfig base = layout.config(run.ram());
         BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),
                 run.distribution(), runs, BenchSystem.ratios(runs), run, machines,
-                base.kernelConfig().costModel(), ToolVersion.current());
+                base.kernelConfig().costModel(), ToolVersion.current(), wallTimes);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(json ? Json.write(report) : BenchOutput.table(report));
         if (out != null) {
@@ -268,6 +251,62 @@ public final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("capbuddy bench: after teardown, " + leak);
         }
         return leaks.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * One run of {@code allocator} on a fresh machine, or null after saying on stderr why there is
+     * none (the machine could not be built, or the kernel's invariants broke).
+     */
+    private AllocatorRun runOnce(BenchSpec run, String a, long n, String label, boolean showProgress,
+            Map<String, MachineConfig> machines, List<String> leaks) {
+        String work = run.workload();
+        MachineConfig base = run.cspaceChoice().config(run.ram());
+        Result<BenchSystem> booted = work.equals("paging")
+                ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
+                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));
+        if (!booted.isOk()) {
+            spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
+                    + booted.error().detail());
+            return null;
+        }
+        BenchSystem sys = booted.value();
+        if (machines.put(a, sys.config()) == null && a.equals("allocman")) {
+            sys.cspaceShortfall().ifPresent(text -> spec.commandLine().getErr()
+                    .println("capbuddy bench: warning: " + text));
+        }
+        long total = switch (work) {
+            case "mcmc", "single", "paging" -> n;
+            case "contiguous" -> 11 * n;
+            default -> run.ram() >>> 12;
+        };
+        Progress progress = Progress.start(label, total, showProgress);
+        AllocatorRun result;
+        try {
+            result = switch (work) {
+                case "mcmc" -> Workloads.mcmc(sys, run.seed(), n, run.distributionChoice(), run.lifetime(),
+                        progress::step);
+                case "single" -> Workloads.single(sys, Long.numberOfTrailingZeros(n), progress::step);
+                case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
+                case "paging" -> {
+                    PagingWorkload.Outcome outcome = PagingWorkload.run(sys, run.touch(),
+                            run.access().equals("write"), progress::step);
+                    if (!outcome.clean()) {
+                        leaks.add(a + ": " + (outcome.teardownError() != null ? "teardown failed: "
+                                + outcome.teardownError() + "; " : "") + "left behind " + outcome.leaked());
+                    }
+                    yield outcome.run();
+                }
+                default -> Workloads.utilisation(sys, run.seed(), progress::step);
+            };
+        } finally {
+            progress.close();
+        }
+        var invariants = sys.kernel.checkInvariants();
+        if (!invariants.ok()) {
+            spec.commandLine().getErr().println("capbuddy bench: kernel invariants broken after " + a + ": " + invariants);
+            return null;
+        }
+        return result;
     }
 
     private CommandLine.ParameterException bad(String message) {

@@ -62,6 +62,10 @@ public final class BenchOutput {
      * allocator (plus the ratio capbuddy/allocman where there is one), the busiest invocation labels
      * of each allocator, and the workload's extra figures.
      */
+    private static String millis(double ms) {
+        return String.format(Locale.ROOT, "%,.1f", ms);
+    }
+
     public static String table(BenchReport r) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%n",
@@ -90,6 +94,14 @@ public final class BenchOutput {
             rows.add(row);
         }
         out.append(render(header, rows, 1));
+
+        if (r.wallTime().values().stream().anyMatch(w -> w.repeats() > 1)) {
+            List<List<String>> walls = new ArrayList<>();
+            r.wallTime().forEach((allocator, w) -> walls.add(List.of(allocator, Integer.toString(w.repeats()), millis(w.min()),
+                    millis(w.median()), millis(w.max()), millis(w.stdDev()))));
+            out.append('\n').append("wall time over the repeats (ms; the counts agreed in every one)").append('\n');
+            out.append(render(List.of("allocator", "repeats", "min", "median", "max", "std dev"), walls, 2));
+        }
 
         List<List<String>> labels = new ArrayList<>();
         for (AllocatorRun run : r.runs()) {

@@ -12,14 +12,18 @@ import java.util.Map;
  * says which CSpace allocman had, in words. {@code spec} is the whole run as {@code bench --spec}
  * takes it back; {@code machines} (each allocator's machine configuration, pool settings
  * included), {@code costModel} and {@code tool} (version and commit) say what it ran on.
+ * {@code wallTime} gives each allocator's wall time over the spec's repeats (each run's
+ * {@code wallMillis} is their median; the counts are the same in every repeat).
  */
 public record BenchReport(String workload, long seed, long iterations, long ramBytes, String cspace, String distribution,
                           List<AllocatorRun> runs, Map<String, Double> ratios, BenchSpec spec,
-                          Map<String, MachineConfig> machines, CycleCostModel costModel, ToolVersion tool) {
+                          Map<String, MachineConfig> machines, CycleCostModel costModel, ToolVersion tool,
+                          Map<String, WallTime> wallTime) {
 
     public BenchReport {
         runs = List.copyOf(runs);
         ratios = Map.copyOf(ratios);
         machines = Map.copyOf(machines);
+        wallTime = Map.copyOf(wallTime);
     }
 }

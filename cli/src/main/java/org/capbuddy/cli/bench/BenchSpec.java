@@ -27,10 +27,15 @@ import org.capbuddy.libos.capbuddy.PoolConfig;
  *     allocman, this model's default) or keep-all (no tree ever goes back, as in the original)
  * @param spareTrees with return-spares, the fully free trees the pool keeps (0..1024); null
  *     with keep-all
+ * @param repeat runs of each allocator, each on a fresh machine (1..1000; absent means 1): wall
+ *     time is reported over them, and their exact counts must agree
  */
 public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
         Integer lifetime, long ram, String cspace, Long touch, String access, String treePolicy,
-        Integer spareTrees) {
+        Integer spareTrees, Integer repeat) {
+
+    /** The most repeats a run takes. */
+    public static final int MAX_REPEAT = 1000;
 
     /** The tree policies, as the spec names them. */
     public static final String RETURN_SPARES = "return-spares";
@@ -41,6 +46,9 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
 
     public BenchSpec {
         allocators = allocators == null ? null : List.copyOf(allocators);
+        if (repeat == null) {
+            repeat = 1;
+        }
     }
 
     /** Why this spec cannot run, or null when it can; names the option at fault as the command line spells it. */
@@ -51,6 +59,9 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         if (allocators == null || allocators.isEmpty() || !List.of("capbuddy", "allocman").containsAll(allocators)
                 || allocators.stream().distinct().count() != allocators.size()) {
             return "--allocator must be capbuddy, allocman or both, got " + allocators;
+        }
+        if (repeat < 1 || repeat > MAX_REPEAT) {
+            return "--repeat must be 1.." + MAX_REPEAT + ", got " + repeat;
         }
         if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
             return "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam());

@@ -44,7 +44,7 @@ class BenchOutputTest {
                 List.of(40L, 12L, 6L, 2L, 1L, 0L, 0L, 0L, 0L, 0L, 0L),
                 Map.of("largestUntypedBytes", 1_048_576.0));
         report = new BenchReport("fragmentation", 42, 100, 1L << 30, "two-level, root 2^11, L2 2^12", "p1", List.of(capbuddy, allocman),
-                BenchSystem.ratios(List.of(capbuddy, allocman)), null, Map.of(), null, null);
+                BenchSystem.ratios(List.of(capbuddy, allocman)), null, Map.of(), null, null, Map.of());
         if (Files.exists(OUT)) {
             try (Stream<Path> walk = Files.walk(OUT)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
@@ -83,7 +83,7 @@ class BenchOutputTest {
 
     @Test
     void tableWithoutRatiosHasNoRatioColumn() {
-        BenchReport one = new BenchReport("churn", 1, 10, 1L << 20, "single-level, root 2^18", "", List.of(report.runs().get(0)), Map.of(), null, Map.of(), null, null);
+        BenchReport one = new BenchReport("churn", 1, 10, 1L << 20, "single-level, root 2^18", "", List.of(report.runs().get(0)), Map.of(), null, Map.of(), null, null, Map.of());
         String table = BenchOutput.table(one);
         assertThat(table).doesNotContain("capbuddy/allocman").doesNotContain("distribution");
         assertThat(lineOf(table, "kernel invocations ")).contains("1,200");
@@ -165,7 +165,7 @@ class BenchOutputTest {
         AllocatorRun plain = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, true,
                 StopReason.LIMIT, List.of(), List.of(), Map.of());
         List<Path> written = BenchOutput.writeFiles(
-                new BenchReport("one/off", 7, 1, 1L << 20, "single-level, root 2^18", "p2", List.of(plain), Map.of(), null, Map.of(), null, null), dir);
+                new BenchReport("one/off", 7, 1, 1L << 20, "single-level, root 2^18", "p2", List.of(plain), Map.of(), null, Map.of(), null, null, Map.of()), dir);
         assertThat(written).extracting(p -> p.getFileName().toString()).containsExactly("one_off.json",
                 "one_off.csv", "one_off-footprint.csv", "one_off-invocations-per-frame.png");
         assertThat(Files.readAllLines(dir.resolve("one_off-footprint.csv"))).containsExactly(

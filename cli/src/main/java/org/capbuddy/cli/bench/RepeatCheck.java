@@ -1,0 +1,59 @@
+package org.capbuddy.cli.bench;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * What repeats of one allocator's run must share: every exact figure (counts, modelled cycles,
+ * bookkeeping, frames, where and why it stopped, the workload's own figures but host ones), so
+ * that wall time is the only thing that varies between them.
+ */
+final class RepeatCheck {
+    private RepeatCheck() {
+    }
+
+    private record Field(String name, Function<AllocatorRun, Object> value) {
+    }
+
+    /** Host figures in {@link AllocatorRun#extra()}, which vary from run to run like wall time. */
+    private static final List<String> HOST_EXTRAS = List.of("hostHeapBytesPerFrame", "hostPeakResidentBytes",
+            "hostResidentBytes", "teardownMillis");
+
+    private static final List<Field> FIELDS = List.of(
+            new Field("kernelInvocations", AllocatorRun::kernelInvocations),
+            new Field("invocationsByLabel", AllocatorRun::invocationsByLabel),
+            new Field("objectsRetyped", AllocatorRun::objectsRetyped),
+            new Field("bytesZeroed", AllocatorRun::bytesZeroed),
+            new Field("modelledCycles", AllocatorRun::modelledCycles),
+            new Field("bookkeepingBytes", AllocatorRun::bookkeepingBytes),
+            new Field("framesAllocated", AllocatorRun::framesAllocated),
+            new Field("iterationReached", AllocatorRun::iterationReached),
+            new Field("stopReason", AllocatorRun::stopReason),
+            new Field("freeBlocksByOrder", AllocatorRun::freeBlocksByOrder));
+
+    /** The first exact figure in which {@code b} differs from {@code a}, with both values; null when none does. */
+    static String difference(AllocatorRun a, AllocatorRun b) {
+        for (Field f : FIELDS) {
+            Object x = f.value().apply(a);
+            Object y = f.value().apply(b);
+            if (!Objects.equals(x, y)) {
+                return f.name() + " (" + x + " then " + y + ")";
+            }
+        }
+        for (String key : a.extra().keySet()) {
+            if (!HOST_EXTRAS.contains(key) && !Objects.equals(a.extra().get(key), b.extra().get(key))) {
+                return key + " (" + a.extra().get(key) + " then " + b.extra().get(key) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** {@code run} with its wall time replaced by {@code millis} (the repeats' median). */
+    static AllocatorRun withWallMillis(AllocatorRun run, double millis) {
+        return new AllocatorRun(run.allocator(), run.kernelInvocations(), run.invocationsByLabel(), run.objectsRetyped(),
+                run.bytesZeroed(), run.modelledCycles(), run.bookkeepingBytes(), millis, run.framesAllocated(),
+                run.iterationReached(), run.completed(), run.stopReason(), run.footprint(), run.freeBlocksByOrder(),
+                run.extra());
+    }
+}
