@@ -25,77 +25,77 @@ final class BranchSystemDisassembler {
             "", "ishld", "ishst", "ish", "", "ld", "st", "sy");
 
     static String decode(long pc, int w) {
-        if ((w & 0x7C00_0000) == 0x1400_0000) {
-            return (w < 0 ? "bl " : "b ") + target(pc + (signExtend(field(w, 0, 26), 26) << 2));
-        }
-        if ((w & 0x7E00_0000) == 0x3400_0000) {
-            long address = pc + (signExtend(field(w, 5, 19), 19) << 2);
-            return (bit(w, 24) ? "cbnz " : "cbz ") + reg(field(w, 0, 5), w < 0) + ", " + target(address);
-        }
-        if ((w & 0x7E00_0000) == 0x3600_0000) {
-            long address = pc + (signExtend(field(w, 5, 14), 14) << 2);
-            int bitNumber = (field(w, 31, 1) << 5) | field(w, 19, 5);
-            // The register is named X only when the bit number needs it (b5 set).
-            return (bit(w, 24) ? "tbnz " : "tbz ") + reg(field(w, 0, 5), w < 0) + ", #" + bitNumber + ", "
-                    + target(address);
-        }
-        if ((w & 0xFF00_0010) == 0x5400_0000) {
-            long address = pc + (signExtend(field(w, 5, 19), 19) << 2);
-            return "b." + Operands.condition(field(w, 0, 4)) + " " + target(address);
-        }
-        if ((w & 0xFFE0_001F) == 0xD400_0001) {
-            return "svc " + hex(field(w, 5, 16));
-        }
-        if ((w & 0xFFE0_001F) == 0xD420_0000) {
-            return "brk " + hex(field(w, 5, 16));
-        }
-        if ((w & 0xFFC0_0000) == 0xD500_0000) {
-            return system(w);
-        }
-        if ((w & 0xFE1F_FC1F) == 0xD61F_0000) {
-            int rn = field(w, 5, 5);
-            return switch (field(w, 21, 4)) {
-                case 0 -> "br " + reg(rn, true);
-                case 1 -> "blr " + reg(rn, true);
-                default -> rn == 30 ? "ret" : "ret " + reg(rn, true);
-            };
-        }
-        return null;
+        return switch (BranchSystemClass.of(w)) {
+            case UNCONDITIONAL_IMMEDIATE -> (w < 0 ? "bl " : "b ")
+                    + target(pc + (signExtend(field(w, 0, 26), 26) << 2));
+            case COMPARE_AND_BRANCH -> {
+                long address = pc + (signExtend(field(w, 5, 19), 19) << 2);
+                yield (bit(w, 24) ? "cbnz " : "cbz ") + reg(field(w, 0, 5), w < 0) + ", " + target(address);
+            }
+            case TEST_AND_BRANCH -> {
+                long address = pc + (signExtend(field(w, 5, 14), 14) << 2);
+                int bitNumber = (field(w, 31, 1) << 5) | field(w, 19, 5);
+                // The register is named X only when the bit number needs it (b5 set).
+                yield (bit(w, 24) ? "tbnz " : "tbz ") + reg(field(w, 0, 5), w < 0) + ", #" + bitNumber + ", "
+                        + target(address);
+            }
+            case CONDITIONAL_BRANCH -> {
+                long address = pc + (signExtend(field(w, 5, 19), 19) << 2);
+                yield "b." + Operands.condition(field(w, 0, 4)) + " " + target(address);
+            }
+            case SVC -> "svc " + hex(field(w, 5, 16));
+            case BRK -> "brk " + hex(field(w, 5, 16));
+            case SYSTEM -> system(w);
+            case UNCONDITIONAL_REGISTER -> {
+                int rn = field(w, 5, 5);
+                yield switch (field(w, 21, 4)) {
+                    case 0 -> "br " + reg(rn, true);
+                    case 1 -> "blr " + reg(rn, true);
+                    default -> rn == 30 ? "ret" : "ret " + reg(rn, true);
+                };
+            }
+            case OTHER -> null;
+        };
     }
 
     private static String system(int w) {
-        boolean read = bit(w, 21);
-        int op0 = field(w, 19, 2);
-        int crn = field(w, 12, 4);
         int crm = field(w, 8, 4);
         int op2 = field(w, 5, 3);
-        int rt = field(w, 0, 5);
-        if (op0 == 0) {
-            if (crn == 2) {
+        return switch (SystemClass.of(w)) {
+            case HINT -> {
                 int hint = (crm << 3) | op2;
                 String name = hintName(hint);
-                return name != null ? name : "hint " + hex(hint);
+                yield name != null ? name : "hint " + hex(hint);
             }
-            return barrier(crm, op2);
-        }
-        if (op0 == 1) {
-            String operation = switch (crm) {
-                case 4 -> "dc zva";
-                case 5 -> "ic ivau";
-                case 10 -> "dc cvac";
-                case 11 -> "dc cvau";
-                case 12 -> "dc cvap";
-                case 14 -> "dc civac";
-                default -> null;
-            };
-            return operation == null ? null : operation + ", " + reg(rt, true);
-        }
-        SystemRegister register = SystemRegister.of(SystemRegister.encode(op0, field(w, 16, 3), crn, crm, op2));
+            case BARRIER -> barrier(crm, op2);
+            case SYSTEM_INSTRUCTION -> cacheMaintenance(crm, field(w, 0, 5));
+            case REGISTER_MOVE -> registerMove(w);
+            case OTHER -> null;
+        };
+    }
+
+    private static String cacheMaintenance(int crm, int rt) {
+        String operation = switch (crm) {
+            case 4 -> "dc zva";
+            case 5 -> "ic ivau";
+            case 10 -> "dc cvac";
+            case 11 -> "dc cvau";
+            case 12 -> "dc cvap";
+            case 14 -> "dc civac";
+            default -> null;
+        };
+        return operation == null ? null : operation + ", " + reg(rt, true);
+    }
+
+    private static String registerMove(int w) {
+        SystemRegister register = SystemRegister.of(SystemRegister.encode(field(w, 19, 2), field(w, 16, 3),
+                field(w, 12, 4), field(w, 8, 4), field(w, 5, 3)));
         if (register == null) {
             return null;
         }
         String name = register.name().toLowerCase(Locale.ROOT);
-        return read ? "mrs " + reg(rt, true) + ", " + name : "msr " + name + ", " + reg(rt, true);
+        int rt = field(w, 0, 5);
+        return bit(w, 21) ? "mrs " + reg(rt, true) + ", " + name : "msr " + name + ", " + reg(rt, true);
     }
 
     /**

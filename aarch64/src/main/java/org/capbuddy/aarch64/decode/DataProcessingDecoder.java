@@ -20,31 +20,19 @@ final class DataProcessingDecoder {
         boolean sf = w < 0;
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
-        switch (field(w, 23, 3)) {
-            case 0, 1 -> {
+        return switch (DataProcessingImmediateClass.of(w)) {
+            case PC_RELATIVE -> {
                 long imm = (Bits.signExtend(field(w, 5, 19), 19) << 2) | field(w, 29, 2);
                 long value = sf ? (pc & ~0xFFFL) + (imm << 12) : pc + imm;
-                return insn(Op.MOV_CONST, dst(rd), 0, 0, value, 0, 0, 0, false, w);
+                yield insn(Op.MOV_CONST, dst(rd), 0, 0, value, 0, 0, 0, false, w);
             }
-            case 2 -> {
-                return addSubImmediate(w, sf, rd, rn);
-            }
-            case 4 -> {
-                return logicalImmediate(w, sf, rd, rn);
-            }
-            case 5 -> {
-                return moveWide(w, sf, rd);
-            }
-            case 6 -> {
-                return bitfield(w, sf, rd, rn);
-            }
-            case 7 -> {
-                return extract(w, sf, rd, rn);
-            }
-            default -> {
-                return Insn.undefined(w); // add/subtract with tags (MTE)
-            }
-        }
+            case ADD_SUBTRACT -> addSubImmediate(w, sf, rd, rn);
+            case LOGICAL -> logicalImmediate(w, sf, rd, rn);
+            case MOVE_WIDE -> moveWide(w, sf, rd);
+            case BITFIELD -> bitfield(w, sf, rd, rn);
+            case EXTRACT -> extract(w, sf, rd, rn);
+            case OTHER -> Insn.undefined(w);
+        };
     }
 
     private static Insn addSubImmediate(int w, boolean sf, int rd, int rn) {
@@ -128,22 +116,17 @@ final class DataProcessingDecoder {
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         int rm = field(w, 16, 5);
-        if (!bit(w, 28)) {
-            if (!bit(w, 24)) {
-                return logicalShifted(w, sf, rd, rn, rm);
-            }
-            return bit(w, 21) ? addSubExtended(w, sf, rd, rn, rm) : addSubShifted(w, sf, rd, rn, rm);
-        }
-        int op2 = field(w, 21, 4);
-        if (op2 >= 8) {
-            return threeSource(w, sf, rd, rn, rm);
-        }
-        return switch (op2) {
-            case 0 -> withCarry(w, sf, rd, rn, rm);
-            case 2 -> conditionalCompare(w, sf, rn, rm);
-            case 4 -> conditionalSelect(w, sf, rd, rn, rm);
-            case 6 -> bit(w, 30) ? oneSource(w, sf, rd, rn) : twoSource(w, sf, rd, rn, rm);
-            default -> Insn.undefined(w);
+        return switch (DataProcessingRegisterClass.of(w)) {
+            case LOGICAL_SHIFTED -> logicalShifted(w, sf, rd, rn, rm);
+            case ADD_SUBTRACT_SHIFTED -> addSubShifted(w, sf, rd, rn, rm);
+            case ADD_SUBTRACT_EXTENDED -> addSubExtended(w, sf, rd, rn, rm);
+            case WITH_CARRY -> withCarry(w, sf, rd, rn, rm);
+            case CONDITIONAL_COMPARE -> conditionalCompare(w, sf, rn, rm);
+            case CONDITIONAL_SELECT -> conditionalSelect(w, sf, rd, rn, rm);
+            case TWO_SOURCE -> twoSource(w, sf, rd, rn, rm);
+            case ONE_SOURCE -> oneSource(w, sf, rd, rn);
+            case THREE_SOURCE -> threeSource(w, sf, rd, rn, rm);
+            case OTHER -> Insn.undefined(w);
         };
     }
 

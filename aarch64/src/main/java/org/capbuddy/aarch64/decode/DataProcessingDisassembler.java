@@ -28,14 +28,14 @@ final class DataProcessingDisassembler {
         boolean sf = w < 0;
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
-        return switch (field(w, 23, 3)) {
-            case 0, 1 -> pcRelative(pc, w, rd);
-            case 2 -> addSubImmediate(w, sf, rd, rn);
-            case 4 -> logicalImmediate(w, sf, rd, rn);
-            case 5 -> moveWide(w, sf, rd);
-            case 6 -> bitfield(w, sf, rd, rn);
-            case 7 -> extract(w, sf, rd, rn);
-            default -> null;
+        return switch (DataProcessingImmediateClass.of(w)) {
+            case PC_RELATIVE -> pcRelative(pc, w, rd);
+            case ADD_SUBTRACT -> addSubImmediate(w, sf, rd, rn);
+            case LOGICAL -> logicalImmediate(w, sf, rd, rn);
+            case MOVE_WIDE -> moveWide(w, sf, rd);
+            case BITFIELD -> bitfield(w, sf, rd, rn);
+            case EXTRACT -> extract(w, sf, rd, rn);
+            case OTHER -> null;
         };
     }
 
@@ -213,22 +213,17 @@ final class DataProcessingDisassembler {
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         int rm = field(w, 16, 5);
-        if (!bit(w, 28)) {
-            if (!bit(w, 24)) {
-                return logicalShifted(w, sf, rd, rn, rm);
-            }
-            return bit(w, 21) ? addSubExtended(w, sf, rd, rn, rm) : addSubShifted(w, sf, rd, rn, rm);
-        }
-        int op2 = field(w, 21, 4);
-        if (op2 >= 8) {
-            return threeSource(w, sf, rd, rn, rm);
-        }
-        return switch (op2) {
-            case 0 -> withCarry(w, sf, rd, rn, rm);
-            case 2 -> conditionalCompare(w, sf, rn, rm);
-            case 4 -> conditionalSelect(w, sf, rd, rn, rm);
-            case 6 -> bit(w, 30) ? oneSource(w, sf, rd, rn) : twoSource(w, sf, rd, rn, rm);
-            default -> null;
+        return switch (DataProcessingRegisterClass.of(w)) {
+            case LOGICAL_SHIFTED -> logicalShifted(w, sf, rd, rn, rm);
+            case ADD_SUBTRACT_SHIFTED -> addSubShifted(w, sf, rd, rn, rm);
+            case ADD_SUBTRACT_EXTENDED -> addSubExtended(w, sf, rd, rn, rm);
+            case WITH_CARRY -> withCarry(w, sf, rd, rn, rm);
+            case CONDITIONAL_COMPARE -> conditionalCompare(w, sf, rn, rm);
+            case CONDITIONAL_SELECT -> conditionalSelect(w, sf, rd, rn, rm);
+            case TWO_SOURCE -> twoSource(w, sf, rd, rn, rm);
+            case ONE_SOURCE -> oneSource(w, sf, rd, rn);
+            case THREE_SOURCE -> threeSource(w, sf, rd, rn, rm);
+            case OTHER -> null;
         };
     }
 

@@ -35,24 +35,15 @@ public final class Disassembler {
         return text != null ? text : Operands.undefined(word);
     }
 
-    /** The same top-level split as {@link Decoder#decode}, to the class that writes each group. */
+    /** The text of a word the decoder accepts, by the group {@link Decoder#decode} found it in. */
     private static String group(long pc, int word) {
-        int op0 = (word >>> 25) & 0xF;
-        if ((op0 & 0b1110) == 0b1000) {
-            return DataProcessingDisassembler.immediate(pc, word);
-        }
-        if ((op0 & 0b1110) == 0b1010) {
-            return BranchSystemDisassembler.decode(pc, word);
-        }
-        if ((op0 & 0b0101) == 0b0100) {
-            return LoadStoreDisassembler.decode(pc, word);
-        }
-        if ((op0 & 0b0111) == 0b0101) {
-            return DataProcessingDisassembler.register(word);
-        }
-        if ((op0 & 0b0111) == 0b0111) {
-            return SimdFpDisassembler.decode(word);
-        }
-        return null;
+        return switch (EncodingGroup.of(word)) {
+            case DATA_PROCESSING_IMMEDIATE -> DataProcessingDisassembler.immediate(pc, word);
+            case BRANCH_SYSTEM -> BranchSystemDisassembler.decode(pc, word);
+            case LOAD_STORE -> LoadStoreDisassembler.decode(pc, word);
+            case DATA_PROCESSING_REGISTER -> DataProcessingDisassembler.register(word);
+            case SIMD_FP -> SimdFpDisassembler.decode(word);
+            case OTHER -> null;
+        };
     }
 }

@@ -23,22 +23,15 @@ final class LoadStoreDecoder {
     static final int SIGN_32 = 2;
 
     static Insn decode(long pc, int w) {
-        if ((w & 0x3F00_0000) == 0x0800_0000) {
-            return exclusive(w);
-        }
-        if ((w & 0x3B00_0000) == 0x1800_0000) {
-            return literal(pc, w);
-        }
-        if ((w & 0x3A00_0000) == 0x2800_0000) {
-            return pair(w);
-        }
-        if ((w & 0x3B00_0000) == 0x3800_0000) {
-            return register(w);
-        }
-        if ((w & 0x3B00_0000) == 0x3900_0000) {
-            return unsignedOffset(w);
-        }
-        return Insn.undefined(w);
+        return switch (LoadStoreClass.of(w)) {
+            case EXCLUSIVE -> exclusive(w);
+            case LITERAL -> literal(pc, w);
+            case PAIR -> pair(w);
+            case IMMEDIATE_9 -> immediate9(w);
+            case REGISTER_OFFSET -> registerOffset(w);
+            case UNSIGNED_OFFSET -> unsignedOffset(w);
+            case OTHER -> Insn.undefined(w);
+        };
     }
 
     private static Insn exclusive(int w) {
@@ -115,12 +108,7 @@ final class LoadStoreDecoder {
             size = opc == 0 ? 4 : 8;
         }
         long offset = signExtend(field(w, 15, 7), 7) * size;
-        // 0 offset (and non-temporal), 1 pre-index, 2 post-index
-        int addressing = switch (mode) {
-            case 1 -> 2;
-            case 3 -> 1;
-            default -> 0;
-        };
+        int addressing = LoadStoreClass.indexing(mode);
         if (vector) {
             return new Insn(load ? Op.VLDP : Op.VSTP, rt, rn, 0, rt2, offset, addressing, size, 0, false, w);
         }
@@ -130,20 +118,17 @@ final class LoadStoreDecoder {
         return new Insn(Op.STP, src(rt), rn, 0, src(rt2), offset, addressing, size, 0, false, w);
     }
 
-    private static Insn register(int w) {
-        if (!bit(w, 21)) {
-            long offset = signExtend(field(w, 12, 9), 9);
-            int form = field(w, 10, 2);
-            // 00 unscaled, 01 post-index, 10 unprivileged (EL0's own accesses: plain), 11 pre-index
-            if (form == 2 && (bit(w, 26) || field(w, 30, 2) == 3 && field(w, 22, 2) == 2)) {
-                return Insn.undefined(w); // no unprivileged SIMD&FP access or prefetch exists
-            }
-            int addressing = form == 1 ? 2 : form == 3 ? 1 : 0;
-            return single(w, addressing, offset, 0, 0);
+    private static Insn immediate9(int w) {
+        int form = field(w, 10, 2);
+        // Unprivileged (op4 = 10) means EL0's own access, which from EL0 is a plain one; but
+        // there is no unprivileged SIMD&FP access or prefetch.
+        if (form == 2 && (bit(w, 26) || field(w, 30, 2) == 3 && field(w, 22, 2) == 2)) {
+            return Insn.undefined(w);
         }
-        if (field(w, 10, 2) != 2) {
-            return Insn.undefined(w); // atomic memory operations (LSE), pointer-authenticated loads
-        }
+        return single(w, LoadStoreClass.indexing(form), signExtend(field(w, 12, 9), 9), 0, 0);
+    }
+
+    private static Insn registerOffset(int w) {
         int option = field(w, 13, 3);
         if ((option & 2) == 0) {
             return Insn.undefined(w);

@@ -28,22 +28,15 @@ final class LoadStoreDisassembler {
             "pstl1keep", "pstl1strm", "pstl2keep", "pstl2strm", "pstl3keep", "pstl3strm", "", "");
 
     static String decode(long pc, int w) {
-        if ((w & 0x3F00_0000) == 0x0800_0000) {
-            return exclusive(w);
-        }
-        if ((w & 0x3B00_0000) == 0x1800_0000) {
-            return literal(pc, w);
-        }
-        if ((w & 0x3A00_0000) == 0x2800_0000) {
-            return pair(w);
-        }
-        if ((w & 0x3B00_0000) == 0x3800_0000) {
-            return register(w);
-        }
-        if ((w & 0x3B00_0000) == 0x3900_0000) {
-            return unsignedOffset(w);
-        }
-        return null;
+        return switch (LoadStoreClass.of(w)) {
+            case EXCLUSIVE -> exclusive(w);
+            case LITERAL -> literal(pc, w);
+            case PAIR -> pair(w);
+            case IMMEDIATE_9 -> immediate9(w);
+            case REGISTER_OFFSET -> registerOffset(w);
+            case UNSIGNED_OFFSET -> unsignedOffset(w);
+            case OTHER -> null;
+        };
     }
 
     private static String exclusive(int w) {
@@ -120,7 +113,7 @@ final class LoadStoreDisassembler {
         }
         String name = (load ? "ld" : "st") + (mode == 0 ? "np" : "p") + (signed ? "sw" : "");
         long offset = signExtend(field(w, 15, 7), 7) << scale;
-        return name + " " + t1 + ", " + t2 + ", " + address(rn, offset, mode == 1 ? 2 : mode == 3 ? 1 : 0);
+        return name + " " + t1 + ", " + t2 + ", " + address(rn, offset, LoadStoreClass.indexing(mode));
     }
 
     /** An immediate-offset address: 0 offset (omitted when zero), 1 pre-index, 2 post-index. */
@@ -132,14 +125,15 @@ final class LoadStoreDisassembler {
         };
     }
 
-    private static String register(int w) {
-        if (!bit(w, 21)) {
-            long offset = signExtend(field(w, 12, 9), 9);
-            int form = field(w, 10, 2);
-            // 00 unscaled (LDUR...), 01 post-index, 10 unprivileged (LDTR...), 11 pre-index
-            String kind = form == 0 ? "ur" : form == 2 ? "tr" : "r";
-            return single(w, kind, address(field(w, 5, 5), offset, form == 1 ? 2 : form == 3 ? 1 : 0));
-        }
+    private static String immediate9(int w) {
+        int form = field(w, 10, 2);
+        // The mnemonic tells the unscaled (LDUR...) and unprivileged (LDTR...) forms from the rest.
+        String kind = form == 0 ? "ur" : form == 2 ? "tr" : "r";
+        long offset = signExtend(field(w, 12, 9), 9);
+        return single(w, kind, address(field(w, 5, 5), offset, LoadStoreClass.indexing(form)));
+    }
+
+    private static String registerOffset(int w) {
         int option = field(w, 13, 3);
         boolean scaled = bit(w, 12);
         int log2 = log2Size(w);
@@ -171,18 +165,13 @@ final class LoadStoreDisassembler {
         int size = field(w, 30, 2);
         int opc = field(w, 22, 2);
         int rt = field(w, 0, 5);
+        // The unprivileged kind never meets a SIMD&FP register or a prefetch: the decoder refuses
+        // those words, as the architecture has no such instructions.
         if (bit(w, 26)) {
-            // The SIMD&FP forms have no unprivileged variant: objdump shows those words as undefined.
-            if (kind.equals("tr")) {
-                return null;
-            }
             String name = ((opc & 1) != 0 ? "ld" : "st") + kind;
             return name + " " + VECTOR.get(log2Size(w)) + rt + ", " + address;
         }
         if (size == 3 && opc == 2) {
-            if (kind.equals("tr")) {
-                return null; // no unprivileged prefetch
-            }
             return (kind.equals("ur") ? "prfum " : "prfm ") + prefetch(rt) + ", " + address;
         }
         String width = size == 0 ? "b" : size == 1 ? "h" : "";

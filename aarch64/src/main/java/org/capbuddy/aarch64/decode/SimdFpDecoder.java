@@ -17,52 +17,38 @@ final class SimdFpDecoder {
     }
 
     static Insn decode(int w) {
-        if ((w & 0x7F00_0000) == 0x1E00_0000 && !bit(w, 29)) {
-            return scalarFloat(w);
-        }
-        if ((w & 0xFF00_0000) == 0x1F00_0000) {
-            return fused(w);
-        }
-        if (w < 0) {
+        return switch (SimdFpClass.of(w)) {
+            case FP_SCALAR -> scalarFloat(w);
+            case FP_THREE_SOURCE -> fused(w);
+            case VECTOR_COPY -> copy(w);
+            case VECTOR_THREE_SAME -> threeSame(w);
+            case VECTOR_TWO_REGISTER_MISC -> twoRegisterMisc(w);
+            case VECTOR_ACROSS_LANES -> acrossLanes(w);
+            case VECTOR_MODIFIED_IMMEDIATE -> modifiedImmediate(w);
+            case VECTOR_SHIFT_IMMEDIATE -> shiftImmediate(w);
+            case VECTOR_EXTRACT -> extract(w);
+            case VECTOR_PERMUTE -> permute(w);
+            case OTHER -> Insn.undefined(w);
+        };
+    }
+
+    private static Insn extract(int w) {
+        boolean q = bit(w, 30);
+        int index = field(w, 11, 4);
+        if (!q && index >= 8) {
             return Insn.undefined(w);
         }
-        if ((w & 0x9FE0_8400) == 0x0E00_0400) {
-            return copy(w);
+        return simd(SimdOp.EXT, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), 0, index, 0, 0, !q);
+    }
+
+    private static Insn permute(int w) {
+        int opcode = field(w, 12, 3);
+        int size = field(w, 22, 2);
+        boolean q = bit(w, 30);
+        if (opcode == 0 || opcode == 4 || (size == 3 && !q)) {
+            return Insn.undefined(w);
         }
-        if ((w & 0x9F20_0400) == 0x0E20_0400) {
-            return threeSame(w);
-        }
-        if ((w & 0x9F3E_0C00) == 0x0E20_0800) {
-            return twoRegisterMisc(w);
-        }
-        if ((w & 0x9F3E_0C00) == 0x0E30_0800) {
-            return acrossLanes(w);
-        }
-        if ((w & 0x9FF8_0400) == 0x0F00_0400) {
-            return modifiedImmediate(w);
-        }
-        if ((w & 0x9F80_0400) == 0x0F00_0400) {
-            return shiftImmediate(w);
-        }
-        if ((w & 0xBFE0_8400) == 0x2E00_0000) {
-            boolean q = bit(w, 30);
-            int index = field(w, 11, 4);
-            if (!q && index >= 8) {
-                return Insn.undefined(w);
-            }
-            return simd(SimdOp.EXT, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), 0, index, 0, 0, !q);
-        }
-        if ((w & 0xBF20_8C00) == 0x0E00_0800) {
-            int opcode = field(w, 12, 3);
-            int size = field(w, 22, 2);
-            boolean q = bit(w, 30);
-            if (opcode == 0 || opcode == 4 || (size == 3 && !q)) {
-                return Insn.undefined(w);
-            }
-            return simd(SimdOp.PERMUTE, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), opcode, 1L << size, 0, 0,
-                    !q);
-        }
-        return Insn.undefined(w);
+        return simd(SimdOp.PERMUTE, w, field(w, 0, 5), field(w, 5, 5), field(w, 16, 5), opcode, 1L << size, 0, 0, !q);
     }
 
     private static Insn simd(int simdOp, int w, int rd, int rn, int rm, int b, long imm, long imm2, int ra,
@@ -80,56 +66,49 @@ final class SimdFpDecoder {
     }
 
     private static Insn scalarFloat(int w) {
+        ScalarFloatClass kind = ScalarFloatClass.of(w);
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         int rm = field(w, 16, 5);
-        if (!bit(w, 21)) {
-            return Insn.undefined(w); // fixed-point conversions
-        }
-        if (field(w, 10, 6) == 0) {
+        if (kind == ScalarFloatClass.INTEGER_CONVERSION) {
             return conversion(w, rd, rn);
         }
         int size = floatSize(w);
         if (w < 0 || size < 0) {
             return Insn.undefined(w);
         }
-        switch (field(w, 10, 2)) {
-            case 1 -> {
-                return simd(SimdOp.FCCMP, w, 0, rn, rm, bit(w, 4) ? 1 : 0, size, field(w, 12, 4), field(w, 0, 4), false);
-            }
-            case 2 -> {
+        return switch (kind) {
+            case CONDITIONAL_COMPARE -> simd(SimdOp.FCCMP, w, 0, rn, rm, bit(w, 4) ? 1 : 0, size, field(w, 12, 4),
+                    field(w, 0, 4), false);
+            case TWO_SOURCE -> {
                 int opcode = field(w, 12, 4);
-                return opcode > 8 ? Insn.undefined(w) : simd(SimdOp.FP2, w, rd, rn, rm, opcode, size, 0, 0, false);
+                yield opcode > 8 ? Insn.undefined(w) : simd(SimdOp.FP2, w, rd, rn, rm, opcode, size, 0, 0, false);
             }
-            case 3 -> {
-                return simd(SimdOp.FCSEL, w, rd, rn, rm, 0, size, field(w, 12, 4), 0, false);
-            }
-            default -> {
-                // bits 11:10 = 00
-            }
+            case CONDITIONAL_SELECT -> simd(SimdOp.FCSEL, w, rd, rn, rm, 0, size, field(w, 12, 4), 0, false);
+            case ONE_SOURCE -> oneSource(w, rd, rn, size);
+            case COMPARE -> compare(w, rn, rm, size);
+            case IMMEDIATE -> field(w, 5, 5) != 0 ? Insn.undefined(w) : simd(SimdOp.FMOV_IMM, w, rd, 0, 0, 0, size,
+                    SimdFields.expandFloat(field(w, 13, 8), size), 0, false);
+            // INTEGER_CONVERSION is taken above; OTHER includes the fixed-point conversions.
+            case INTEGER_CONVERSION, OTHER -> Insn.undefined(w);
+        };
+    }
+
+    private static Insn oneSource(int w, int rd, int rn, int size) {
+        int opcode = field(w, 15, 6);
+        boolean valid = opcode <= 3 || opcode == 4 || opcode == 5 || (opcode >= 8 && opcode <= 15 && opcode != 13);
+        if (!valid || (opcode == 4 && size == 4) || (opcode == 5 && size == 8)) {
+            return Insn.undefined(w);
         }
-        if (field(w, 10, 5) == 0b10000) {
-            int opcode = field(w, 15, 6);
-            boolean valid = opcode <= 3 || opcode == 4 || opcode == 5 || (opcode >= 8 && opcode <= 15 && opcode != 13);
-            if (!valid || (opcode == 4 && size == 4) || (opcode == 5 && size == 8)) {
-                return Insn.undefined(w);
-            }
-            return simd(SimdOp.FP1, w, rd, rn, 0, opcode, size, 0, 0, false);
+        return simd(SimdOp.FP1, w, rd, rn, 0, opcode, size, 0, 0, false);
+    }
+
+    private static Insn compare(int w, int rn, int rm, int size) {
+        if (field(w, 14, 2) != 0 || field(w, 0, 3) != 0) {
+            return Insn.undefined(w);
         }
-        if (field(w, 10, 4) == 0b1000) {
-            if (field(w, 14, 2) != 0 || field(w, 0, 3) != 0) {
-                return Insn.undefined(w);
-            }
-            boolean withZero = bit(w, 3);
-            return simd(SimdOp.FCMP, w, 0, rn, withZero ? -1 : rm, bit(w, 4) ? 1 : 0, size, 0, 0, false);
-        }
-        if (field(w, 10, 3) == 0b100) {
-            if (field(w, 5, 5) != 0) {
-                return Insn.undefined(w);
-            }
-            return simd(SimdOp.FMOV_IMM, w, rd, 0, 0, 0, size, expandFloat(field(w, 13, 8), size), 0, false);
-        }
-        return Insn.undefined(w);
+        boolean withZero = bit(w, 3);
+        return simd(SimdOp.FCMP, w, 0, rn, withZero ? -1 : rm, bit(w, 4) ? 1 : 0, size, 0, 0, false);
     }
 
     /** Conversions between general registers and scalar FP: FMOV (general), SCVTF/UCVTF, FCVT[NPMZA][SU]. */
@@ -185,21 +164,20 @@ final class SimdFpDecoder {
 
     private static Insn copy(int w) {
         boolean q = bit(w, 30);
-        int imm5 = field(w, 16, 5);
         int imm4 = field(w, 11, 4);
-        int size = Integer.numberOfTrailingZeros(imm5);
+        int size = SimdFields.copySize(w);
         if (size > 3) {
             return Insn.undefined(w);
         }
         long bytes = 1L << size;
-        int index = imm5 >>> (size + 1);
+        int index = SimdFields.copyIndex(w);
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         if (bit(w, 29)) {
             if (!q) {
                 return Insn.undefined(w);
             }
-            int from = imm4 >>> size;
+            int from = SimdFields.copySourceIndex(w);
             return simd(SimdOp.INS_ELEM, w, rd, rn, 0, 0, bytes, ((long) index << 8) | from, 0, false);
         }
         return switch (imm4) {
@@ -274,7 +252,7 @@ final class SimdFpDecoder {
         boolean q = bit(w, 30);
         boolean op = bit(w, 29);
         int cmode = field(w, 12, 4);
-        int imm8 = (field(w, 16, 3) << 5) | field(w, 5, 5);
+        int imm8 = SimdFields.immediate8(w);
         int rd = field(w, 0, 5);
         if (bit(w, 11)) {
             return Insn.undefined(w); // FMOV half precision
@@ -283,7 +261,7 @@ final class SimdFpDecoder {
             if (op && !q) {
                 return Insn.undefined(w);
             }
-            long pattern = op ? expandFloat(imm8, 8) : replicate32(expandFloat(imm8, 4));
+            long pattern = op ? SimdFields.expandFloat(imm8, 8) : replicate32(SimdFields.expandFloat(imm8, 4));
             return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, pattern, 0, 0, !q);
         }
         long pattern;
@@ -300,13 +278,7 @@ final class SimdFpDecoder {
             case 6 -> pattern = replicate32((cmode & 1) == 0 ? ((long) imm8 << 8) | 0xFF : ((long) imm8 << 16) | 0xFFFF);
             default -> {
                 if (op) {
-                    long bytes = 0;
-                    for (int i = 0; i < 8; i++) {
-                        if ((imm8 & (1 << i)) != 0) {
-                            bytes |= 0xFFL << (8 * i);
-                        }
-                    }
-                    return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, bytes, 0, 0, !q);
+                    return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, SimdFields.byteMask(imm8), 0, 0, !q);
                 }
                 return simd(SimdOp.MODIMM, w, rd, 0, 0, 0, Bits.replicate(imm8, 8), 0, 0, !q);
             }
@@ -320,38 +292,22 @@ final class SimdFpDecoder {
     private static Insn shiftImmediate(int w) {
         boolean q = bit(w, 30);
         int u = field(w, 29, 1);
-        int immh = field(w, 19, 4);
-        int immhb = field(w, 16, 7);
         int opcode = field(w, 11, 5);
-        int size = 31 - Integer.numberOfLeadingZeros(immh);
-        int bits = 8 << size;
+        int size = SimdFields.shiftSize(w);
         boolean narrowOrWiden = opcode == 0b10100 || opcode == 0b10000;
         if ((size == 3 && !q) || (narrowOrWiden && size == 3)) {
             return Insn.undefined(w);
         }
         long shift;
         switch (opcode | (u << 5)) {
-            case 0b00000, 0b100000, 0b10000 -> shift = 2L * bits - immhb; // SSHR, USHR, SHRN
-            case 0b01010, 0b10100, 0b110100 -> shift = immhb - bits; // SHL, SSHLL, USHLL
+            case 0b00000, 0b100000, 0b10000 -> shift = SimdFields.rightShift(w); // SSHR, USHR, SHRN
+            case 0b01010, 0b10100, 0b110100 -> shift = SimdFields.leftShift(w); // SHL, SSHLL, USHLL
             default -> {
                 return Insn.undefined(w);
             }
         }
         return simd(SimdOp.SHIFT_IMM, w, field(w, 0, 5), field(w, 5, 5), 0, opcode | (u << 5), 1L << size, shift, 0,
                 !q);
-    }
-
-    /** {@code VFPExpandImm}: the 8-bit floating-point immediate as single (size 4) or double bits. */
-    static long expandFloat(int imm8, int size) {
-        long sign = (imm8 >>> 7) & 1;
-        long b6 = (imm8 >>> 6) & 1;
-        long low6 = imm8 & 0x3F;
-        if (size == 4) {
-            long exponent = ((b6 ^ 1) << 7) | (b6 != 0 ? 0x7C : 0) | ((imm8 >>> 4) & 3);
-            return (sign << 31) | (exponent << 23) | ((imm8 & 0xFL) << 19);
-        }
-        long exponent = ((b6 ^ 1) << 10) | (b6 != 0 ? 0x3FC : 0) | ((imm8 >>> 4) & 3);
-        return (sign << 63) | (exponent << 52) | ((low6 & 0xF) << 48);
     }
 
     private static long replicate32(long value) {

@@ -28,47 +28,37 @@ final class SimdFpDisassembler {
     private static final List<String> ROUNDING = List.of("n", "p", "m", "z");
 
     static String decode(int w) {
-        if ((w & 0x7F00_0000) == 0x1E00_0000 && !bit(w, 29)) {
-            return scalarFloat(w);
-        }
-        if ((w & 0xFF00_0000) == 0x1F00_0000) {
-            String t = fpType(w);
-            return FP3.get((field(w, 21, 1) << 1) | field(w, 15, 1)) + " " + t + field(w, 0, 5) + ", " + t
-                    + field(w, 5, 5) + ", " + t + field(w, 16, 5) + ", " + t + field(w, 10, 5);
-        }
-        if (w < 0) {
-            return null;
-        }
-        if ((w & 0x9FE0_8400) == 0x0E00_0400) {
-            return copy(w);
-        }
-        if ((w & 0x9F20_0400) == 0x0E20_0400) {
-            return threeSame(w);
-        }
-        if ((w & 0x9F3E_0C00) == 0x0E20_0800) {
-            return twoRegisterMisc(w);
-        }
-        if ((w & 0x9F3E_0C00) == 0x0E30_0800) {
-            return acrossLanes(w);
-        }
-        if ((w & 0x9FF8_0400) == 0x0F00_0400) {
-            return modifiedImmediate(w);
-        }
-        if ((w & 0x9F80_0400) == 0x0F00_0400) {
-            return shiftImmediate(w);
-        }
-        boolean q = bit(w, 30);
-        if ((w & 0xBFE0_8400) == 0x2E00_0000) {
-            String t = q ? "16b" : "8b";
-            return "ext " + vector(field(w, 0, 5), t) + ", " + vector(field(w, 5, 5), t) + ", "
-                    + vector(field(w, 16, 5), t) + ", #" + field(w, 11, 4);
-        }
-        if ((w & 0xBF20_8C00) == 0x0E00_0800) {
-            String t = arrangement(field(w, 22, 2), q);
-            return PERMUTE.get(field(w, 12, 3)) + " " + vector(field(w, 0, 5), t) + ", " + vector(field(w, 5, 5), t)
-                    + ", " + vector(field(w, 16, 5), t);
-        }
-        return null;
+        return switch (SimdFpClass.of(w)) {
+            case FP_SCALAR -> scalarFloat(w);
+            case FP_THREE_SOURCE -> fused(w);
+            case VECTOR_COPY -> copy(w);
+            case VECTOR_THREE_SAME -> threeSame(w);
+            case VECTOR_TWO_REGISTER_MISC -> twoRegisterMisc(w);
+            case VECTOR_ACROSS_LANES -> acrossLanes(w);
+            case VECTOR_MODIFIED_IMMEDIATE -> modifiedImmediate(w);
+            case VECTOR_SHIFT_IMMEDIATE -> shiftImmediate(w);
+            case VECTOR_EXTRACT -> extract(w);
+            case VECTOR_PERMUTE -> permute(w);
+            case OTHER -> null;
+        };
+    }
+
+    private static String fused(int w) {
+        String t = fpType(w);
+        return FP3.get((field(w, 21, 1) << 1) | field(w, 15, 1)) + " " + t + field(w, 0, 5) + ", " + t
+                + field(w, 5, 5) + ", " + t + field(w, 16, 5) + ", " + t + field(w, 10, 5);
+    }
+
+    private static String extract(int w) {
+        String t = bit(w, 30) ? "16b" : "8b";
+        return "ext " + vector(field(w, 0, 5), t) + ", " + vector(field(w, 5, 5), t) + ", "
+                + vector(field(w, 16, 5), t) + ", #" + field(w, 11, 4);
+    }
+
+    private static String permute(int w) {
+        String t = arrangement(field(w, 22, 2), bit(w, 30));
+        return PERMUTE.get(field(w, 12, 3)) + " " + vector(field(w, 0, 5), t) + ", " + vector(field(w, 5, 5), t)
+                + ", " + vector(field(w, 16, 5), t);
     }
 
     /** The scalar register letter of an FP type field: s for single, d for double. */
@@ -97,37 +87,27 @@ final class SimdFpDisassembler {
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         int rm = field(w, 16, 5);
-        if (field(w, 10, 6) == 0) {
-            return conversion(w, rd, rn);
-        }
         String t = fpType(w);
-        switch (field(w, 10, 2)) {
-            case 1 -> {
-                return (bit(w, 4) ? "fccmpe " : "fccmp ") + t + rn + ", " + t + rm + ", " + hex(field(w, 0, 4)) + ", "
-                        + condition(field(w, 12, 4));
+        return switch (ScalarFloatClass.of(w)) {
+            case INTEGER_CONVERSION -> conversion(w, rd, rn);
+            case CONDITIONAL_COMPARE -> (bit(w, 4) ? "fccmpe " : "fccmp ") + t + rn + ", " + t + rm + ", "
+                    + hex(field(w, 0, 4)) + ", " + condition(field(w, 12, 4));
+            case TWO_SOURCE -> FP2.get(field(w, 12, 4)) + " " + t + rd + ", " + t + rn + ", " + t + rm;
+            case CONDITIONAL_SELECT -> "fcsel " + t + rd + ", " + t + rn + ", " + t + rm + ", "
+                    + condition(field(w, 12, 4));
+            case ONE_SOURCE -> {
+                int opcode = field(w, 15, 6);
+                // FCVT names its destination's precision in the opcode: 4 to single, 5 to double.
+                String dest = opcode == 4 ? "s" : opcode == 5 ? "d" : t;
+                yield FP1.get(opcode) + " " + dest + rd + ", " + t + rn;
             }
-            case 2 -> {
-                return FP2.get(field(w, 12, 4)) + " " + t + rd + ", " + t + rn + ", " + t + rm;
+            case COMPARE -> (bit(w, 4) ? "fcmpe " : "fcmp ") + t + rn + ", " + (bit(w, 3) ? "#0.0" : t + rm);
+            case IMMEDIATE -> {
+                long bits = SimdFields.expandFloat(field(w, 13, 8), t.equals("s") ? 4 : 8);
+                yield "fmov " + t + rd + ", " + floatImmediate(bits, t.equals("s"));
             }
-            case 3 -> {
-                return "fcsel " + t + rd + ", " + t + rn + ", " + t + rm + ", " + condition(field(w, 12, 4));
-            }
-            default -> {
-                // bits 11:10 = 00: one source, compare, or move immediate, told apart below
-            }
-        }
-        if (field(w, 10, 5) == 0b10000) {
-            int opcode = field(w, 15, 6);
-            // FCVT names its destination's precision in the opcode: 4 to single, 5 to double.
-            String dest = opcode == 4 ? "s" : opcode == 5 ? "d" : t;
-            return FP1.get(opcode) + " " + dest + rd + ", " + t + rn;
-        }
-        if (field(w, 10, 4) == 0b1000) {
-            String name = bit(w, 4) ? "fcmpe " : "fcmp ";
-            return name + t + rn + ", " + (bit(w, 3) ? "#0.0" : t + rm);
-        }
-        long bits = SimdFpDecoder.expandFloat(field(w, 13, 8), t.equals("s") ? 4 : 8);
-        return "fmov " + t + rd + ", " + floatImmediate(bits, t.equals("s"));
+            case OTHER -> null;
+        };
     }
 
     /**
@@ -161,17 +141,15 @@ final class SimdFpDisassembler {
 
     private static String copy(int w) {
         boolean q = bit(w, 30);
-        int imm5 = field(w, 16, 5);
-        int imm4 = field(w, 11, 4);
-        int size = Integer.numberOfTrailingZeros(imm5);
-        int index = imm5 >>> (size + 1);
+        int size = SimdFields.copySize(w);
+        int index = SimdFields.copyIndex(w);
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         // INS (element and general) always reads as MOV, and so does UMOV of a whole W or X.
         if (bit(w, 29)) {
-            return "mov " + element(rd, size, index) + ", " + element(rn, size, imm4 >>> size);
+            return "mov " + element(rd, size, index) + ", " + element(rn, size, SimdFields.copySourceIndex(w));
         }
-        return switch (imm4) {
+        return switch (field(w, 11, 4)) {
             case 0 -> "dup " + vector(rd, arrangement(size, q)) + ", " + element(rn, size, index);
             case 1 -> "dup " + vector(rd, arrangement(size, q)) + ", " + reg(rn, size == 3);
             case 3 -> "mov " + element(rd, size, index) + ", " + reg(rn, size == 3);
@@ -261,25 +239,19 @@ final class SimdFpDisassembler {
         boolean q = bit(w, 30);
         boolean op = bit(w, 29);
         int cmode = field(w, 12, 4);
-        int imm8 = (field(w, 16, 3) << 5) | field(w, 5, 5);
+        int imm8 = SimdFields.immediate8(w);
         int rd = field(w, 0, 5);
         if (cmode == 0b1111) {
             if (op) {
-                return "fmov " + vector(rd, "2d") + ", " + floatImmediate(SimdFpDecoder.expandFloat(imm8, 8), false);
+                return "fmov " + vector(rd, "2d") + ", " + floatImmediate(SimdFields.expandFloat(imm8, 8), false);
             }
-            return "fmov " + vector(rd, q ? "4s" : "2s") + ", " + floatImmediate(SimdFpDecoder.expandFloat(imm8, 4), true);
+            return "fmov " + vector(rd, q ? "4s" : "2s") + ", " + floatImmediate(SimdFields.expandFloat(imm8, 4), true);
         }
         if (cmode == 0b1110) {
             if (!op) {
                 return "movi " + vector(rd, q ? "16b" : "8b") + ", " + hex(imm8);
             }
-            long bytes = 0;
-            for (int i = 0; i < 8; i++) {
-                if ((imm8 & (1 << i)) != 0) {
-                    bytes |= 0xFFL << (8 * i);
-                }
-            }
-            return "movi " + (q ? vector(rd, "2d") : "d" + rd) + ", " + hex(bytes);
+            return "movi " + (q ? vector(rd, "2d") : "d" + rd) + ", " + hex(SimdFields.byteMask(imm8));
         }
         String t;
         String shift;
@@ -307,28 +279,26 @@ final class SimdFpDisassembler {
     private static String shiftImmediate(int w) {
         boolean q = bit(w, 30);
         int u = field(w, 29, 1);
-        int immh = field(w, 19, 4);
-        int immhb = field(w, 16, 7);
         int opcode = field(w, 11, 5);
-        int size = 31 - Integer.numberOfLeadingZeros(immh);
-        int bits = 8 << size;
+        int size = SimdFields.shiftSize(w);
         int rd = field(w, 0, 5);
         int rn = field(w, 5, 5);
         String t = arrangement(size, q);
         String two = q ? "2" : "";
         switch (opcode) {
             case 0b00000 -> {
-                return (u == 0 ? "sshr " : "ushr ") + vector(rd, t) + ", " + vector(rn, t) + ", #" + (2 * bits - immhb);
+                return (u == 0 ? "sshr " : "ushr ") + vector(rd, t) + ", " + vector(rn, t) + ", #"
+                        + SimdFields.rightShift(w);
             }
             case 0b01010 -> {
-                return "shl " + vector(rd, t) + ", " + vector(rn, t) + ", #" + (immhb - bits);
+                return "shl " + vector(rd, t) + ", " + vector(rn, t) + ", #" + SimdFields.leftShift(w);
             }
             case 0b10000 -> {
                 return "shrn" + two + " " + vector(rd, t) + ", " + vector(rn, arrangement(size + 1, true)) + ", #"
-                        + (2 * bits - immhb);
+                        + SimdFields.rightShift(w);
             }
             default -> {
-                int shift = immhb - bits;
+                int shift = SimdFields.leftShift(w);
                 String wide = vector(rd, arrangement(size + 1, true));
                 // A widening shift by 0 is the plain lengthening SXTL/UXTL.
                 if (shift == 0) {
