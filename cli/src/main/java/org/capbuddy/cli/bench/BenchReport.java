@@ -1,5 +1,7 @@
 package org.capbuddy.cli.bench;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import org.capbuddy.cli.common.ToolVersion;
 import org.capbuddy.kernel.cost.CycleCostModel;
@@ -23,7 +25,8 @@ public record BenchReport(String workload, long seed, long iterations, long ramB
     public BenchReport {
         runs = List.copyOf(runs);
         ratios = Map.copyOf(ratios);
-        machines = Map.copyOf(machines);
-        wallTime = Map.copyOf(wallTime);
+        // in the allocators' order, as the runs are
+        machines = Collections.unmodifiableMap(new LinkedHashMap<>(machines));
+        wallTime = Collections.unmodifiableMap(new LinkedHashMap<>(wallTime));
     }
 }
