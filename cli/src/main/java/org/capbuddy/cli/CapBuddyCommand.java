@@ -6,6 +6,10 @@ import org.capbuddy.cli.boot.BootCommand;
 import org.capbuddy.cli.demo.DemoCommand;
 import org.capbuddy.cli.fuzz.FuzzCommand;
 import org.capbuddy.cli.run.RunCommand;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +19,14 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, versionProvider = CapBuddyCommand.Version.class,
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, FuzzCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, FuzzCommand.class, BootCommand.class,
+            CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:done: the demo passed, the run or workload finished and left nothing behind",
+            "1:it did not: a failed check, a leak, a file that cannot be read or written (see the message)",
+            "2:bad options or command (nothing ran)",
+            "others:capbuddy run: the program's own status; 139 killed, 124 instruction limit, 70 leaked"})
 public final class CapBuddyCommand implements Runnable {
 
     @CommandLine.Spec
@@ -37,7 +48,45 @@ public final class CapBuddyCommand implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new CapBuddyCommand());
+        CommandLine cli = new CommandLine(new CapBuddyCommand());
+        cli.setParameterExceptionHandler(CapBuddyCommand::badOptions);
+        // the completion script's subcommand is a tool, not a job: keep it out of the usage
+        cli.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
+        return cli;
+    }
+
+    /**
+     * Bad options or command: the message, a suggestion when the word is close to a command or
+     * option that exists ("Did you mean: capbuddy demo?"), else the usage; status 2.
+     */
+    private static int badOptions(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(ex.getMessage());
+        List<String> close = new ArrayList<>();
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            // picocli's own suggestions, only where they are near misses by our measure too
+            for (String suggested : unmatched.getSuggestions()) {
+                if (unmatched.getUnmatched().stream().anyMatch(word -> Suggestions.close(word, suggested))) {
+                    close.add(suggested);
+                }
+            }
+            for (String word : unmatched.getUnmatched()) {
+                for (String name : cmd.getSubcommands().keySet()) {
+                    if (!close.contains(name) && !cmd.getSubcommands().get(name).getCommandSpec().usageMessage().hidden()
+                            && Suggestions.close(word, name)) {
+                        close.add(name);
+                    }
+                }
+            }
+        }
+        if (close.isEmpty()) {
+            cmd.usage(err);
+        } else {
+            err.println("Did you mean: " + String.join(" or ", close.stream()
+                    .map(c -> c.startsWith("-") ? c : cmd.getCommandName() + " " + c).toList()) + "?");
+        }
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     public static void main(String[] args) {

@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Which allocator(s) to run. Default: ${DEFAULT-VALUE}.")
     String allocator;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--iterations", paramLabel = "N",

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
                 + "initial caps, untyped list, empty slot region.")
 public final class BootCommand implements Callable<Integer> {
 
-    @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "2G",
+    @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
             description = "RAM at 0x40000000 (e.g. 512M, 2G, 64G; multiple of 4 KiB). Default: ${DEFAULT-VALUE}.")
     long ram;
 

@@ -31,7 +31,7 @@ public final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000", description = "Operations. Default: ${DEFAULT-VALUE}.")
     long ops;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--check-every", paramLabel = "N", defaultValue = "1000",
