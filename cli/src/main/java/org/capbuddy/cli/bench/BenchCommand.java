@@ -41,8 +41,10 @@ public final class BenchCommand implements Callable<Integer> {
             + " used) or a spec alone. It is the whole run: no WORKLOAD or workload options beside it.")
     Path specFile;
 
-    @Option(names = "--allocator", paramLabel = "capbuddy|allocman|both", defaultValue = "both",
-            description = "Which allocator(s) to run. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--allocator", paramLabel = "LIST", defaultValue = "both",
+            description = "Which allocators to run, comma-separated: capbuddy, allocman (both: the two), a frame"
+                    + " policy's name (found on the class path by ServiceLoader) or class:CLASS (its provider's class)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String allocator;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
@@ -127,11 +129,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (workload == null) {
             throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation or paging) or --spec FILE");
         }
-        List<String> allocators = switch (allocator) {
-            case "both" -> List.of("capbuddy", "allocman");
-            case "capbuddy", "allocman" -> List.of(allocator);
-            default -> throw bad("--allocator must be capbuddy, allocman or both, got '" + allocator + "'");
-        };
+        List<String> allocators = allocator.equals("both") ? List.of("capbuddy", "allocman")
+                : List.of(allocator.split(",", -1)).stream().map(String::trim).toList();
+        if (allocators.stream().anyMatch(String::isEmpty)) {
+            throw bad("--allocator must be capbuddy, allocman, both, or a comma-separated list, got '" + allocator + "'");
+        }
         if (keepTrees && spareTrees != null) {
             throw bad("--spare-trees does not go with --keep-trees, which keeps every tree");
         }

@@ -7,6 +7,9 @@ import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.policy.FramePolicies;
+import org.capbuddy.libos.policy.FramePolicyProvider;
+import org.capbuddy.libos.vka.Result;
 
 /**
  * Everything a {@code capbuddy bench} run depends on, with every default filled in: the workload,
@@ -56,9 +59,22 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         if (workload == null || !WORKLOADS.contains(workload)) {
             return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging, got '" + workload + "'";
         }
-        if (allocators == null || allocators.isEmpty() || !List.of("capbuddy", "allocman").containsAll(allocators)
-                || allocators.stream().distinct().count() != allocators.size()) {
-            return "--allocator must be capbuddy, allocman or both, got " + allocators;
+        if (allocators == null || allocators.isEmpty() || allocators.stream().distinct().count() != allocators.size()) {
+            return "--allocator must be capbuddy, allocman, both, or a list of allocators each named once, got "
+                    + allocators;
+        }
+        for (String a : allocators) {
+            if (BenchSystem.BUILT_IN.contains(a)) {
+                continue;
+            }
+            if (!List.of("mcmc", "single", "contiguous").contains(workload)) {
+                return workload + " measures the pool and allocman only; a frame policy of your own (" + a
+                        + ") runs mcmc, single and contiguous";
+            }
+            Result<FramePolicyProvider> found = FramePolicies.find(a, BenchSpec.class.getClassLoader());
+            if (!found.isOk()) {
+                return "--allocator " + a + ": " + found.error().detail();
+            }
         }
         if (repeat < 1 || repeat > MAX_REPEAT) {
             return "--repeat must be 1.." + MAX_REPEAT + ", got " + repeat;

@@ -8,6 +8,10 @@ import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.policy.FrameBlock;
+import org.capbuddy.libos.policy.FramePolicies;
+import org.capbuddy.libos.policy.FramePolicy;
+import org.capbuddy.libos.policy.FramePolicyProvider;
 import org.capbuddy.libos.machine.LibosMachine;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.AllocError;
@@ -43,7 +47,15 @@ final class BenchSystem {
     /** Why the last refused request was refused. */
     private AllocError lastRefusal;
 
+    /** A frame policy of the user's, for an allocator that is neither capbuddy nor allocman; else null. */
+    final FramePolicy policy;
+
     private BenchSystem(String allocator, LibosMachine machine, SosMachine sos) {
+        this(allocator, machine, sos, null);
+    }
+
+    private BenchSystem(String allocator, LibosMachine machine, SosMachine sos, FramePolicy policy) {
+        this.policy = policy;
         this.allocator = allocator;
         this.machine = machine;
         this.sos = sos;
@@ -61,8 +73,15 @@ final class BenchSystem {
         return boot(allocator, machine, BENCH_POOL);
     }
 
-    /** A fresh machine for one allocator's run, the pool (for capbuddy) with {@code pool}'s settings. */
+    /**
+     * A fresh machine for one allocator's run: the pool (for capbuddy) with {@code pool}'s
+     * settings, plain allocman, or (any other name) the frame policy of that name or class over
+     * plain allocman's vka.
+     */
     static Result<BenchSystem> boot(String allocator, MachineConfig machine, PoolConfig pool) {
+        if (!BUILT_IN.contains(allocator)) {
+            return bootPolicy(allocator, machine.withPool(null));
+        }
         MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? pool : null);
         return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m, null));
     }
@@ -82,6 +101,25 @@ final class BenchSystem {
                 .map(m -> new BenchSystem(allocator, m.machine(), m));
     }
 
+    /** The allocators the bench itself knows; any other name is a {@link FramePolicy}'s. */
+    static final List<String> BUILT_IN = List.of("capbuddy", "allocman");
+
+    private static Result<BenchSystem> bootPolicy(String allocator, MachineConfig config) {
+        Result<FramePolicyProvider> provider = FramePolicies.find(allocator, BenchSystem.class.getClassLoader());
+        if (!provider.isOk()) {
+            return provider.asFailure();
+        }
+        Result<LibosMachine> booted = LibosMachine.boot(config);
+        if (!booted.isOk()) {
+            return booted.asFailure();
+        }
+        Result<FramePolicy> policy = provider.value().create(booted.value().vka());
+        if (!policy.isOk()) {
+            return policy.asFailure();
+        }
+        return Result.ok(new BenchSystem(allocator, booted.value(), null, policy.value()));
+    }
+
     /** The machine's configuration, the pool's settings included. */
     MachineConfig config() {
         return machine.config();
@@ -94,6 +132,14 @@ final class BenchSystem {
 
     /** A block of {@code frames} frames, the allocator's way; null when it was refused (see {@link #stopReason}). */
     Block alloc(int frames) {
+        if (policy != null) {
+            Result<FrameBlock> b = policy.alloc(32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1));
+            if (!b.isOk()) {
+                lastRefusal = b.error();
+                return null;
+            }
+            return new Block(frames, null, null, b.value());
+        }
         if (pool != null) {
             int order = 32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1);
             Result<CSpacePath> b = VkaObjects.allocFrameContiguous(pool, 12 + order);
@@ -101,7 +147,7 @@ final class BenchSystem {
                 lastRefusal = b.error();
                 return null;
             }
-            return new Block(frames, b.value(), null);
+            return new Block(frames, b.value(), null, null);
         }
         VkaObject[] each = new VkaObject[frames];
         for (int i = 0; i < frames; i++) {
@@ -115,7 +161,7 @@ final class BenchSystem {
             }
             each[i] = f.value();
         }
-        return new Block(frames, null, each);
+        return new Block(frames, null, each, null);
     }
 
     /** Records a refusal a workload met outside {@link #alloc}. */
@@ -129,7 +175,12 @@ final class BenchSystem {
     }
 
     void free(Block b) {
-        if (b.contiguous() != null) {
+        if (b.policyBlock() != null) {
+            Result<Void> freed = policy.free(b.policyBlock());
+            if (!freed.isOk()) {
+                lastRefusal = freed.error();
+            }
+        } else if (b.contiguous() != null) {
             VkaObjects.freeFrameContiguous(pool, b.contiguous());
         } else {
             for (VkaObject f : b.separate()) {
@@ -138,10 +189,10 @@ final class BenchSystem {
         }
     }
 
-    /** A block as the allocator handed it out: one contiguous pool block, or separate frames. */
-    record Block(int requested, CSpacePath contiguous, VkaObject[] separate) {
+    /** A block as the allocator handed it out: one contiguous pool block, separate frames, or a policy's block. */
+    record Block(int requested, CSpacePath contiguous, VkaObject[] separate, FrameBlock policyBlock) {
         long handedOut() {
-            return contiguous != null ? contiguous.window() : requested;
+            return contiguous != null ? contiguous.window() : policyBlock != null ? policyBlock.frames() : requested;
         }
     }
 

@@ -97,7 +97,14 @@ final class Workloads {
         for (int k = 0; k <= 10; k++) {
             var before = sys.kernel.costs();
             for (int r = 0; r < rounds; r++) {
-                if (sys.pool != null) {
+                if (sys.policy != null) {
+                    BenchSystem.Block b = sys.alloc(1 << k);
+                    if (b == null) {
+                        completed = false;
+                        break outer;
+                    }
+                    sys.free(b);
+                } else if (sys.pool != null) {
                     Result<CSpacePath> b = VkaObjects.allocFrameContiguous(sys.pool, 12 + k);
                     if (!b.isOk()) {
                         sys.refused(b.error());

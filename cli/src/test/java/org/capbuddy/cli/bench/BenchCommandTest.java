@@ -166,6 +166,32 @@ class BenchCommandTest {
     }
 
     @Test
+    void aFramePolicyOfOnesOwnRunsBesideThePoolAndAllocmanByNameOrByClass() throws Exception {
+        JsonNode three = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator",
+                "capbuddy,allocman,untyped-per-block");
+        assertThat(three.get("runs")).hasSize(3);
+        JsonNode own = three.get("runs").get(2);
+        assertThat(own.get("allocator").asText()).isEqualTo("untyped-per-block");
+        assertThat(own.get("framesAllocated")).isEqualTo(three.at("/runs/0/framesAllocated"));
+        assertThat(own.get("completed").asBoolean()).isTrue();
+        // a Retype and a Revoke a block, where allocman makes a Retype a frame
+        assertThat(own.at("/invocationsByLabel/CNODE_REVOKE").asLong()).isPositive();
+        assertThat(own.get("kernelInvocations").asLong()).isLessThan(three.at("/runs/1/kernelInvocations").asLong())
+                .isGreaterThan(three.at("/runs/0/kernelInvocations").asLong());
+        assertThat(three.at("/ratios/kernelInvocations").asDouble()).as("capbuddy/allocman, as before").isPositive();
+        assertThat(three.at("/machines/untyped-per-block/pool").isNull()).isTrue();
+
+        JsonNode byClass = json("bench", "contiguous", "--json", "--iterations", "2", "--ram", "128M", "--allocator",
+                "class:org.capbuddy.example.untypedperblock.UntypedPerBlockProvider");
+        assertThat(byClass.at("/runs/0/extra/invocationsPerBlock.2^10").asDouble()).isPositive();
+        assertThat(run("bench", "mcmc", "--allocator", "nope")[2]).contains("--allocator nope: no frame policy named 'nope'",
+                "untyped-per-block");
+        assertThat(run("bench", "utilisation", "--allocator", "untyped-per-block")[2])
+                .contains("utilisation measures the pool and allocman only");
+        assertThat(run("bench", "mcmc", "--allocator", "capbuddy,,allocman")[0]).isEqualTo("2");
+    }
+
+    @Test
     void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
         assertThat(run("bench", "utilisation", "--iterations", "5")[2])
                 .contains("utilisation takes no --iterations (it would be ignored)");
@@ -202,7 +228,7 @@ class BenchCommandTest {
         assertThat(run("bench", "paging", "--access", "exec")[2]).contains("--access must be read or write, got 'exec'");
         assertThat(run("bench", "mcmc", "--cspace", "flat")[2]).contains("--cspace must be scaled or original, got 'flat'");
         assertThat(run("bench", "slab")[2]).contains("WORKLOAD must be");
-        assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator must be");
+        assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator x: no frame policy named");
         assertThat(run("bench", "mcmc", "--distribution", "p9")[2]).contains("--distribution must be");
         assertThat(run("bench", "mcmc", "--iterations", "0")[0]).isEqualTo("2");
     }
