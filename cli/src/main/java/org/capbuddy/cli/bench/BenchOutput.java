@@ -208,7 +208,9 @@ public final class BenchOutput {
         List<Path> written = new ArrayList<>();
         written.add(write(outDir.resolve(base + ".json"), Json.write(r) + "\n"));
         written.add(write(outDir.resolve(base + ".csv"), csv(r)));
-        written.add(write(outDir.resolve(base + "-footprint.csv"), footprintCsv(r)));
+        if (r.runs().stream().anyMatch(run -> !run.footprint().isEmpty())) {
+            written.add(write(outDir.resolve(base + "-footprint.csv"), footprintCsv(r)));
+        }
         written.addAll(ReportCharts.write(r, outDir, base));
         return List.copyOf(written);
     }
@@ -247,10 +249,11 @@ public final class BenchOutput {
 
     static String footprintCsv(BenchReport r) {
         StringBuilder out = new StringBuilder();
-        csvLine(out, List.of("iteration", "allocator", "framesLive"));
+        csvLine(out, List.of("iteration", "allocator", "framesLive", "heldBytes"));
         for (AllocatorRun run : r.runs()) {
             for (long[] sample : run.footprint()) {
-                csvLine(out, List.of(Long.toString(sample[0]), run.allocator(), Long.toString(sample[1])));
+                csvLine(out, List.of(Long.toString(sample[0]), run.allocator(), Long.toString(sample[1]),
+                        sample.length > 2 ? Long.toString(sample[2]) : ""));
             }
         }
         return out.toString();

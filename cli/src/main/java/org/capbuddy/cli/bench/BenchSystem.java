@@ -120,6 +120,15 @@ final class BenchSystem {
         return Result.ok(new BenchSystem(allocator, booted.value(), null, policy.value()));
     }
 
+    /**
+     * RAM the allocator holds now: the bytes allocman has handed out of its untypeds, which for
+     * the pool are its trees (free frames included), and for every allocator also the CNodes and
+     * bookkeeping pages it took. What the footprint chart plots, rather than the workload's demand.
+     */
+    long heldBytes() {
+        return booted.allocman().accounting().untypedBytesInUse();
+    }
+
     /** The machine's configuration, the pool's settings included. */
     MachineConfig config() {
         return machine.config();

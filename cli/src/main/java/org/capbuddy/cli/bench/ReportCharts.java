@@ -19,6 +19,7 @@ import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The PNG charts of a bench report, drawn with XChart off screen. */
@@ -62,32 +63,50 @@ final class ReportCharts {
                         run.stopReason().kind().words());
     }
 
-    /** Frames live over the iterations, one line per allocator; null when no run has samples. */
+    /**
+     * RAM each allocator holds over the iterations (what allocman has handed out of its untypeds:
+     * the pool's whole trees, every allocator's CNodes and bookkeeping pages), beside the demand
+     * (frames live x 4 KiB, the same for every allocator that got as far); null without samples.
+     */
     static XYChart footprint(BenchReport r) {
         if (r.runs().stream().allMatch(run -> run.footprint().isEmpty())) {
             return null;
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Footprint: 4 KiB frames live (" + subtitle(r) + ")")
-                .xAxisTitle("iteration").yAxisTitle("frames live (4 KiB frames)").build();
+                .title("Memory held: RAM handed out of allocman's untypeds (" + subtitle(r) + ")")
+                .xAxisTitle("iteration").yAxisTitle("MiB").build();
         XYStyler style = chart.getStyler();
         style.setLegendPosition(LegendPosition.InsideNW);
         style.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
         style.setXAxisDecimalPattern("#,##0");
         style.setYAxisDecimalPattern("#,##0");
+        style.setXAxisTickMarkSpacingHint(120); // iteration labels such as 12,500 must not run together
+        AllocatorRun longest = null;
         for (AllocatorRun run : r.runs()) {
-            if (run.footprint().isEmpty()) {
+            if (run.footprint().isEmpty() || run.footprint().get(0).length < 3) {
                 continue;
             }
-            double[] x = new double[run.footprint().size()];
-            double[] y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = run.footprint().get(i)[0];
-                y[i] = run.footprint().get(i)[1];
+            chart.addSeries(seriesName(run), column(run, 0, 1), column(run, 2, 1.0 / (1 << 20)))
+                    .setMarker(run.footprint().size() > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+            if (longest == null || run.footprint().size() > longest.footprint().size()) {
+                longest = run;
             }
-            chart.addSeries(seriesName(run), x, y).setMarker(x.length > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
         }
+        if (longest == null) {
+            longest = r.runs().stream().filter(run -> !run.footprint().isEmpty()).findFirst().orElseThrow();
+        }
+        chart.addSeries("demand: frames live x 4 KiB", column(longest, 0, 1), column(longest, 1, 4096.0 / (1 << 20)))
+                .setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH).setLineColor(java.awt.Color.GRAY);
         return chart;
+    }
+
+    /** Column {@code index} of a run's footprint samples, scaled. */
+    private static double[] column(AllocatorRun run, int index, double scale) {
+        double[] values = new double[run.footprint().size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = run.footprint().get(i)[index] * scale;
+        }
+        return values;
     }
 
     /** Kernel invocations per 4 KiB frame handed out, one bar per allocator. */

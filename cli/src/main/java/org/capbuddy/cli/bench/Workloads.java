@@ -54,7 +54,7 @@ final class Workloads {
             frames += size;
             reached = it;
             if (it % sampleEvery == 0) {
-                footprint.add(new long[] {it, live});
+                footprint.add(new long[] {it, live, sys.heldBytes()});
             }
             progress.accept(1);
         }
