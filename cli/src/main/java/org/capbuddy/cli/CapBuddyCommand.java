@@ -1,6 +1,7 @@
 package org.capbuddy.cli;
 
 import org.capbuddy.cli.bench.BenchCommand;
+import org.capbuddy.cli.bench.SweepCommand;
 import org.capbuddy.cli.common.ToolVersion;
 import org.capbuddy.cli.boot.BootCommand;
 import org.capbuddy.cli.demo.DemoCommand;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, versionProvider = CapBuddyCommand.Version.class,
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, FuzzCommand.class, BootCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, SweepCommand.class, FuzzCommand.class,
+            BootCommand.class,
             CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

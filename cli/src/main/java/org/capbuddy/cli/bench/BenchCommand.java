@@ -193,47 +193,14 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int run(BenchSpec run) {
-        CSpaceChoice layout = run.cspaceChoice();
-        String work = run.workload();
-        long n = run.iterations() == null ? 0 : run.iterations();
-        if (work.equals("paging")) {
-            n = run.touch() / 4096;
+        PrintWriter err = spec.commandLine().getErr();
+        BenchRunner.Outcome outcome = new BenchRunner(!json && System.console() != null).run(run);
+        outcome.warnings().forEach(w -> err.println("capbuddy bench: warning: " + w));
+        if (outcome.report() == null) {
+            err.println("capbuddy bench: " + outcome.error());
+            return 1;
         }
-        boolean showProgress = !json && System.console() != null;
-
-        List<AllocatorRun> runs = new ArrayList<>();
-        Map<String, MachineConfig> machines = new LinkedHashMap<>();
-        Map<String, WallTime> wallTimes = new LinkedHashMap<>();
-        List<String> leaks = new ArrayList<>();
-        for (String a : run.allocators()) {
-            AllocatorRun first = null;
-            List<Double> millis = new ArrayList<>();
-            for (int r = 1; r <= run.repeat(); r++) {
-                String label = work + " " + a + (run.repeat() > 1 ? " " + r + "/" + run.repeat() : "");
-                AllocatorRun once = runOnce(run, a, n, label, showProgress, machines, leaks);
-                if (once == null) {
-                    return 1;
-                }
-                millis.add(once.wallMillis());
-                if (first == null) {
-                    first = once;
-                } else {
-                    String differs = RepeatCheck.difference(first, once);
-                    if (differs != null) {
-                        spec.commandLine().getErr().printf("capbuddy bench: repeat %d of %s differs from the first in"
-                                + " %s: the model is not deterministic, which is a bug%n", r, a, differs);
-                        return 1;
-                    }
-                }
-            }
-            WallTime wall = WallTime.of(millis);
-            wallTimes.put(a, wall);
-            runs.add(RepeatCheck.withWallMillis(first, wall.median()));
-        }
-        MachineConfig base = layout.config(run.ram());
-        BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),
-                run.distribution(), runs, BenchSystem.ratios(runs), run, machines,
-                base.kernelConfig().costModel(), ToolVersion.current(), wallTimes);
+        BenchReport report = outcome.report();
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(json ? Json.write(report) : BenchOutput.table(report));
         if (out != null) {
@@ -244,71 +211,15 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } catch (IOException e) {
-                spec.commandLine().getErr().println("capbuddy bench: cannot write to " + out + ": " + e.getMessage());
+                err.println("capbuddy bench: cannot write to " + out + ": " + e.getMessage());
                 return 1;
             }
         }
         stdout.flush();
-        for (String leak : leaks) {
-            spec.commandLine().getErr().println("capbuddy bench: after teardown, " + leak);
+        for (String leak : outcome.leaks()) {
+            err.println("capbuddy bench: after teardown, " + leak);
         }
-        return leaks.isEmpty() ? 0 : 1;
-    }
-
-    /**
-     * One run of {@code allocator} on a fresh machine, or null after saying on stderr why there is
-     * none (the machine could not be built, or the kernel's invariants broke).
-     */
-    private AllocatorRun runOnce(BenchSpec run, String a, long n, String label, boolean showProgress,
-            Map<String, MachineConfig> machines, List<String> leaks) {
-        String work = run.workload();
-        MachineConfig base = run.cspaceChoice().config(run.ram());
-        Result<BenchSystem> booted = work.equals("paging")
-                ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
-                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));
-        if (!booted.isOk()) {
-            spec.commandLine().getErr().println("capbuddy bench: cannot build the " + a + " machine: "
-                    + booted.error().detail());
-            return null;
-        }
-        BenchSystem sys = booted.value();
-        if (machines.put(a, sys.config()) == null && a.equals("allocman")) {
-            sys.cspaceShortfall().ifPresent(text -> spec.commandLine().getErr()
-                    .println("capbuddy bench: warning: " + text));
-        }
-        long total = switch (work) {
-            case "mcmc", "single", "paging" -> n;
-            case "contiguous" -> 11 * n;
-            default -> run.ram() >>> 12;
-        };
-        Progress progress = Progress.start(label, total, showProgress);
-        AllocatorRun result;
-        try {
-            result = switch (work) {
-                case "mcmc" -> Workloads.mcmc(sys, run.seed(), n, run.distributionChoice(), run.lifetime(),
-                        progress::step);
-                case "single" -> Workloads.single(sys, Long.numberOfTrailingZeros(n), progress::step);
-                case "contiguous" -> Workloads.contiguous(sys, (int) n, progress::step);
-                case "paging" -> {
-                    PagingWorkload.Outcome outcome = PagingWorkload.run(sys, run.touch(),
-                            run.access().equals("write"), progress::step);
-                    if (!outcome.clean()) {
-                        leaks.add(a + ": " + (outcome.teardownError() != null ? "teardown failed: "
-                                + outcome.teardownError() + "; " : "") + "left behind " + outcome.leaked());
-                    }
-                    yield outcome.run();
-                }
-                default -> Workloads.utilisation(sys, run.seed(), progress::step);
-            };
-        } finally {
-            progress.close();
-        }
-        var invariants = sys.kernel.checkInvariants();
-        if (!invariants.ok()) {
-            spec.commandLine().getErr().println("capbuddy bench: kernel invariants broken after " + a + ": " + invariants);
-            return null;
-        }
-        return result;
+        return outcome.leaks().isEmpty() ? 0 : 1;
     }
 
     private CommandLine.ParameterException bad(String message) {

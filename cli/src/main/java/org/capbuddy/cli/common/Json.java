@@ -33,6 +33,11 @@ public final class Json {
         return LINE.treeToValue(node, type);
     }
 
+    /** {@code value} as a JSON tree, as it would be written. */
+    public static JsonNode tree(Object value) {
+        return LINE.valueToTree(value);
+    }
+
     /** {@code value} on one line, as JSON lines want it. */
     public static String line(Object value) {
         try {

@@ -1,0 +1,139 @@
+package org.capbuddy.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.capbuddy.cli.common.ByteSize;
+import org.capbuddy.cli.common.Json;
+
+/**
+ * A sweep: a base {@link BenchSpec} and lists of values for some of its fields, whose cross
+ * product is the runs. In JSON:
+ * <pre>{@code
+ * {"base": {"workload": "mcmc", "iterations": 2000},
+ *  "vary": {"seed": [1, 2, 3], "ram": ["256M", "1G"], "allocators": [["capbuddy"], ["allocman"]]}}
+ * }</pre>
+ * A field the base leaves out takes the value {@code capbuddy bench} would give it; {@code ram}
+ * and {@code touch} may be sizes ("256M") or bytes. Each run is a complete {@link BenchSpec}, so
+ * it can run anywhere, in any order, on its own.
+ *
+ * @param varied the varied fields' names in the order given, with their values
+ * @param runs every combination, the last varied field changing fastest
+ */
+public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
+
+    /** One combination: its values of the varied fields, and the whole spec. */
+    public record Run(int index, Map<String, JsonNode> params, BenchSpec spec) {
+    }
+
+    /** The sweep in {@code tree}, or an {@link IllegalArgumentException} saying what is wrong with it. */
+    static SweepSpec of(JsonNode tree) {
+        if (tree == null || !tree.isObject() || !tree.path("base").isObject()) {
+            throw new IllegalArgumentException("a sweep is {\"base\": {...}, \"vary\": {\"field\": [values], ...}}");
+        }
+        Map<String, List<JsonNode>> varied = new LinkedHashMap<>();
+        JsonNode vary = tree.path("vary");
+        if (!vary.isMissingNode() && !vary.isObject()) {
+            throw new IllegalArgumentException("\"vary\" must be an object of lists");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = vary.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isArray() || e.getValue().isEmpty()) {
+                throw new IllegalArgumentException("vary." + e.getKey() + " must be a non-empty list");
+            }
+            List<JsonNode> values = new ArrayList<>();
+            e.getValue().forEach(values::add);
+            varied.put(e.getKey(), values);
+        }
+        List<Run> runs = new ArrayList<>();
+        List<String> names = List.copyOf(varied.keySet());
+        int total = varied.values().stream().mapToInt(List::size).reduce(1, Math::multiplyExact);
+        if (total > 100_000) {
+            throw new IllegalArgumentException("a sweep of " + total + " runs is more than 100,000");
+        }
+        for (int i = 0; i < total; i++) {
+            ObjectNode node = ((ObjectNode) tree.get("base")).deepCopy();
+            Map<String, JsonNode> params = new LinkedHashMap<>();
+            int rest = i;
+            for (int k = names.size() - 1; k >= 0; k--) {
+                List<JsonNode> values = varied.get(names.get(k));
+                JsonNode value = values.get(rest % values.size());
+                rest /= values.size();
+                params.put(names.get(k), value);
+                node.set(names.get(k), value);
+            }
+            Map<String, JsonNode> ordered = new LinkedHashMap<>();
+            names.forEach(name -> ordered.put(name, params.get(name)));
+            BenchSpec spec = complete(node);
+            String problem = spec.problem();
+            if (problem != null) {
+                throw new IllegalArgumentException("run " + i + " " + ordered + ": " + problem);
+            }
+            runs.add(new Run(i, ordered, spec));
+        }
+        return new SweepSpec(varied, runs);
+    }
+
+    /** The spec in {@code node}, every field it leaves out given {@code bench}'s default. */
+    private static BenchSpec complete(ObjectNode node) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        size(node, "ram");
+        size(node, "touch");
+        String workload = node.path("workload").asText(null);
+        boolean mcmc = "mcmc".equals(workload);
+        boolean paging = "paging".equals(workload);
+        defaults(node, "seed", f.numberNode(1L));
+        defaults(node, "ram", f.numberNode(1L << 30));
+        defaults(node, "cspace", f.textNode("scaled"));
+        if (!node.has("allocators")) {
+            node.set("allocators", f.arrayNode().add("capbuddy").add("allocman"));
+        }
+        if (!node.has("iterations") && workload != null && !paging && !workload.equals("utilisation")) {
+            node.set("iterations", f.numberNode(switch (workload) {
+                case "mcmc" -> 20_000L;
+                case "single" -> 4096L;
+                default -> 100L;
+            }));
+        }
+        if (mcmc) {
+            defaults(node, "distribution", f.textNode("p2"));
+            defaults(node, "lifetime", f.numberNode(80));
+        }
+        if (paging) {
+            defaults(node, "touch", f.numberNode(256L << 20));
+            defaults(node, "access", f.textNode("read"));
+        }
+        defaults(node, "treePolicy", f.textNode(BenchSpec.RETURN_SPARES));
+        if (BenchSpec.RETURN_SPARES.equals(node.path("treePolicy").asText())) {
+            defaults(node, "spareTrees", f.numberNode(1));
+        }
+        try {
+            return Json.convert(node, BenchSpec.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not a bench spec: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void defaults(ObjectNode node, String field, JsonNode value) {
+        if (!node.has(field) || node.get(field).isNull()) {
+            node.set(field, value);
+        }
+    }
+
+    /** A size written as text ("256M") becomes bytes. */
+    private static void size(ObjectNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v != null && v.isTextual()) {
+            try {
+                node.put(field, new ByteSize().convert(v.asText()));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(field + " '" + v.asText() + "' is not a size such as 256M or 4G");
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.capbuddy.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.cli.CliRun;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code capbuddy sweep}: 3 seeds x 3 RAM sizes x 2 allocators on two threads give the same exact
+ * figures as on one (machines on different threads share nothing), an interrupted sweep (runs
+ * missing) resumes with only what is missing, and bad sweeps are refused before anything runs.
+ */
+class SweepTest {
+    private static final String SWEEP = """
+            {"base": {"workload": "mcmc", "iterations": 200},
+             "vary": {"seed": [1, 2, 3], "ram": ["128M", "256M", "512M"], "allocators": [["capbuddy"], ["allocman"]]}}
+            """;
+
+    /** The CSV's lines without the wall-time column (host time, the one figure that varies). */
+    private static List<String> exact(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        int wall = List.of(lines.get(0).split(",")).indexOf("wallMillis");
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            List<String> cells = new ArrayList<>(List.of(line.split(",", -1)));
+            cells.remove(wall);
+            out.add(String.join(",", cells));
+        }
+        return out;
+    }
+
+    @Test
+    void aSweepRunsOnTwoThreadsAsOnOneAndResumesWhereItStopped(@TempDir Path dir) throws Exception {
+        Path sweep = dir.resolve("sweep.json");
+        Files.writeString(sweep, SWEEP);
+        Path two = dir.resolve("two");
+        CliRun first = CliRun.of("sweep", sweep.toString(), "--out", two.toString(), "--threads", "2");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).contains("sweep: 18 runs (3 seed x 3 ram x 2 allocators); 0 done before, 18 run now on"
+                + " 2 threads, 0 failed", "sweep.csv", "sweep.json", "sweep-ram.png");
+        try (var files = Files.list(two.resolve("runs"))) {
+            assertThat(files.filter(p -> p.toString().endsWith(".json"))).hasSize(18);
+        }
+        List<String> csv = exact(two.resolve("sweep.csv"));
+        assertThat(csv).hasSize(1 + 18);
+        assertThat(csv.get(0)).startsWith("run,seed,ram,allocators,allocator,kernelInvocations,");
+        assertThat(Files.size(two.resolve("sweep-ram.png"))).isGreaterThan(1_000);
+
+        Path one = dir.resolve("one");
+        assertThat(CliRun.of("sweep", sweep.toString(), "--out", one.toString(), "--threads", "1").exitCode()).isZero();
+        assertThat(exact(one.resolve("sweep.csv"))).as("the same figures on one thread").isEqualTo(csv);
+
+        // interrupted: five runs never finished (and a half-written one left behind)
+        for (int i : new int[] {0, 4, 9, 13, 17}) {
+            Files.delete(two.resolve("runs").resolve(String.format("%05d.json", i)));
+        }
+        Files.writeString(two.resolve("runs").resolve("00004.json.partial"), "{\"index\": 4, \"rep");
+        Files.delete(two.resolve("sweep.csv"));
+        CliRun resumed = CliRun.of("sweep", sweep.toString(), "--out", two.toString(), "--threads", "2");
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("13 done before, 5 run now");
+        assertThat(exact(two.resolve("sweep.csv"))).isEqualTo(csv);
+
+        // a run made elsewhere with bench --spec (its bare report) merges like one made here
+        Path run7 = two.resolve("runs").resolve("00007.json");
+        Path spec7 = dir.resolve("spec7.json");
+        Files.writeString(spec7, new com.fasterxml.jackson.databind.ObjectMapper().readTree(run7.toFile()).get("spec")
+                .toString());
+        CliRun elsewhere = CliRun.of("bench", "--spec", spec7.toString(), "--json");
+        assertThat(elsewhere.exitCode()).as(elsewhere.err()).isZero();
+        Files.writeString(run7, elsewhere.out());
+        CliRun merged = CliRun.of("sweep", sweep.toString(), "--out", two.toString());
+        assertThat(merged.out()).contains("18 done before, 0 run now");
+        assertThat(exact(two.resolve("sweep.csv"))).isEqualTo(csv);
+
+        // another sweep's folder is refused, and nothing is overwritten
+        Files.writeString(sweep, SWEEP.replace("\"iterations\": 200", "\"iterations\": 100"));
+        CliRun other = CliRun.of("sweep", sweep.toString(), "--out", two.toString());
+        assertThat(other.exitCode()).isEqualTo(1);
+        assertThat(other.err()).contains("holds runs of another sweep");
+        assertThat(exact(two.resolve("sweep.csv"))).isEqualTo(csv);
+    }
+
+    @Test
+    void badSweepsAreRefusedBeforeAnythingRuns(@TempDir Path dir) throws Exception {
+        Path sweep = dir.resolve("sweep.json");
+        Files.writeString(sweep, "{\"vary\": {\"seed\": [1]}}");
+        CliRun noBase = CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("a").toString());
+        assertThat(noBase.exitCode()).isEqualTo(2);
+        assertThat(noBase.err()).contains("a sweep is {\"base\"");
+        Files.writeString(sweep, "{\"base\": {\"workload\": \"utilisation\"}, \"vary\": {\"iterations\": [5, 6]}}");
+        CliRun notTaken = CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("b").toString());
+        assertThat(notTaken.exitCode()).isEqualTo(2);
+        assertThat(notTaken.err()).contains("run 0 {iterations=5}: utilisation takes no --iterations");
+        assertThat(dir.resolve("b")).doesNotExist();
+        Files.writeString(sweep, "{\"base\": {\"workload\": \"mcmc\"}, \"vary\": {\"ram\": [\"lots\"]}}");
+        assertThat(CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("c").toString()).err())
+                .contains("ram 'lots' is not a size");
+        assertThat(CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("d").toString(), "--threads", "0").exitCode())
+                .isEqualTo(2);
+        assertThat(CliRun.of("sweep", sweep.toString()).exitCode()).as("--out is required").isEqualTo(2);
+    }
+}
