@@ -13,10 +13,10 @@ class FuzzCommandTest {
 
     @Test
     void shortSoaksOfEveryLayerPass() {
-        String[] kernel = run("fuzz", "--layer", "kernel", "--ops", "3000", "--seed", "3");
+        String[] kernel = run("fuzz", "kernel", "--iterations", "3000", "--seed", "3");
         assertThat(kernel[0]).as(kernel[2]).isEqualTo("0");
         assertThat(kernel[1]).contains("fuzz kernel: 3,000 operations, seed 3").contains("all held");
-        String[] libos = run("fuzz", "--layer", "libos", "--ops", "2000", "--seed", "3");
+        String[] libos = run("fuzz", "libos", "--ops", "2000", "--seed", "3");
         assertThat(libos[0]).as(libos[2]).isEqualTo("0");
         assertThat(libos[1]).contains("fuzz libos: 2,000 operations");
         String[] sos = run("fuzz", "--layer", "sos", "--ops", "3000", "--seed", "3", "--check-every", "500");
@@ -36,7 +36,10 @@ class FuzzCommandTest {
 
     @Test
     void badOptionsAreRefused() {
-        assertThat(run("fuzz", "--layer", "vm")[2]).contains("--layer must be kernel, libos or sos");
+        assertThat(run("fuzz", "vm")[2]).contains("LAYER must be kernel, libos or sos, got 'vm'");
+        assertThat(run("fuzz", "--layer", "vm")[2]).as("the earlier spelling").contains("LAYER must be kernel, libos or sos");
+        assertThat(run("fuzz", "kernel", "--layer", "sos")[2]).contains("LAYER and --layer name different layers");
+        assertThat(run("fuzz")[2]).contains("Missing LAYER");
         assertThat(run("fuzz", "--layer", "kernel", "--ops", "0")[0]).isEqualTo("2");
         assertThat(run("fuzz")[0]).isEqualTo("2");
     }

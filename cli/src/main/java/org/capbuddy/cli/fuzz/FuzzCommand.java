@@ -11,6 +11,7 @@ import org.capbuddy.fuzz.sos.SosFuzzer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code capbuddy fuzz}: a long seeded soak of one layer's fuzzer. Prints the seed of any
@@ -21,15 +22,22 @@ import picocli.CommandLine.Option;
 public final class FuzzCommand implements Callable<Integer> {
     private static final long CHUNK = 100_000;
 
-    @Option(names = "--layer", required = true, paramLabel = "kernel|libos|sos",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "LAYER",
             description = "kernel: random invocations with hostile arguments and user accesses; "
                     + "libos: allocman and CapBuddy operations with hostile frees; "
                     + "sos: processes making random and hostile syscalls and memory accesses, "
                     + "checked against a reference model.")
-    String layer;
+    String layerArgument;
 
-    @Option(names = "--ops", paramLabel = "N", defaultValue = "1000000", description = "Operations. Default: ${DEFAULT-VALUE}.")
+    /** The layer as an option, as earlier versions took it; the same as LAYER. */
+    @Option(names = "--layer", hidden = true, paramLabel = "kernel|libos|sos")
+    String layerOption;
+
+    @Option(names = {"--iterations", "--ops"}, paramLabel = "N", defaultValue = "1000000",
+            description = "Operations (--ops is the earlier name). Default: ${DEFAULT-VALUE}.")
     long ops;
+
+    private String layer;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -44,11 +52,19 @@ public final class FuzzCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (ops < 1 || checkEvery < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--ops and --check-every must be positive");
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--iterations and --check-every must be positive");
+        }
+        if (layerArgument != null && layerOption != null && !layerArgument.equals(layerOption)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "LAYER and --layer name different layers");
+        }
+        layer = layerArgument != null ? layerArgument : layerOption;
+        if (layer == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing LAYER: kernel, libos or sos");
         }
         if (!layer.equals("kernel") && !layer.equals("libos") && !layer.equals("sos")) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--layer must be kernel, libos or sos, got '" + layer + "'");
+                    "LAYER must be kernel, libos or sos, got '" + layer + "'");
         }
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
@@ -105,7 +121,7 @@ public final class FuzzCommand implements Callable<Integer> {
 
     /** The command that runs the same soak again, every option that shapes it included. */
     static String rerunLine(String layer, long seed, long ops, int checkEvery) {
-        return "re-run: ./capbuddy fuzz --layer " + layer + " --seed " + seed + " --ops " + ops + " --check-every "
+        return "re-run: ./capbuddy fuzz " + layer + " --seed " + seed + " --iterations " + ops + " --check-every "
                 + checkEvery;
     }
 

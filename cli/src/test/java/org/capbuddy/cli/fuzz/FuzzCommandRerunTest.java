@@ -9,6 +9,6 @@ class FuzzCommandRerunTest {
     @Test
     void theRerunLineCarriesEveryOptionThatShapesTheSoak() {
         assertThat(FuzzCommand.rerunLine("libos", 7, 300_000, 123))
-                .isEqualTo("re-run: ./capbuddy fuzz --layer libos --seed 7 --ops 300000 --check-every 123");
+                .isEqualTo("re-run: ./capbuddy fuzz libos --seed 7 --iterations 300000 --check-every 123");
     }
 }
