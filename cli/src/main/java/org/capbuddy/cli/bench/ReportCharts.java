@@ -12,6 +12,7 @@ import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -22,7 +23,7 @@ import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The PNG charts of a bench report, drawn with XChart off screen. */
+/** The charts of a bench report, drawn with XChart off screen, each as PNG and as SVG. */
 final class ReportCharts {
     /** Every chart's size in pixels. */
     static final int WIDTH = 900;
@@ -40,14 +41,14 @@ final class ReportCharts {
         List<Path> written = new ArrayList<>();
         XYChart footprint = footprint(r);
         if (footprint != null) {
-            written.add(save(footprint, outDir.resolve(base + "-footprint.png")));
+            written.addAll(saveBoth(footprint, outDir.resolve(base + "-footprint.png")));
         }
         if (!r.runs().isEmpty()) {
-            written.add(save(invocationsPerFrame(r), outDir.resolve(base + "-invocations-per-frame.png")));
+            written.addAll(saveBoth(invocationsPerFrame(r), outDir.resolve(base + "-invocations-per-frame.png")));
         }
         CategoryChart free = freeBlocks(r);
         if (free != null) {
-            written.add(save(free, outDir.resolve(base + "-free-blocks.png")));
+            written.addAll(saveBoth(free, outDir.resolve(base + "-free-blocks.png")));
         }
         return written;
     }
@@ -170,5 +171,15 @@ final class ReportCharts {
             BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
         }
         return file;
+    }
+
+    /** {@code chart} as PNG at {@code png} and as SVG beside it (same name, .svg), for print and papers. */
+    static List<Path> saveBoth(Chart<?, ?> chart, Path png) throws IOException {
+        Path svg = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", ".svg"));
+        save(chart, png);
+        try (OutputStream out = Files.newOutputStream(svg)) {
+            VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        }
+        return List.of(png, svg);
     }
 }

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.capbuddy.cli.common.Json;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler.LegendPosition;
@@ -42,9 +41,7 @@ final class SweepOutput {
         String axis = axis(sweep);
         if (axis != null) {
             System.setProperty("java.awt.headless", "true");
-            Path png = outDir.resolve("sweep-" + axis + ".png");
-            BitmapEncoder.saveBitmap(chart(axis, results), png.toString(), BitmapEncoder.BitmapFormat.PNG);
-            written.add(png);
+            written.addAll(ReportCharts.saveBoth(chart(axis, results), outDir.resolve("sweep-" + axis + ".png")));
         }
         return written;
     }

@@ -94,8 +94,17 @@ class BenchOutputTest {
         Path dir = OUT.resolve("nested");
         assertThat(files).containsExactly(dir.resolve("fragmentation.json"), dir.resolve("fragmentation.csv"),
                 dir.resolve("fragmentation-footprint.csv"), dir.resolve("fragmentation-footprint.png"),
-                dir.resolve("fragmentation-invocations-per-frame.png"), dir.resolve("fragmentation-free-blocks.png"));
+                dir.resolve("fragmentation-footprint.svg"), dir.resolve("fragmentation-invocations-per-frame.png"),
+                dir.resolve("fragmentation-invocations-per-frame.svg"), dir.resolve("fragmentation-free-blocks.png"),
+                dir.resolve("fragmentation-free-blocks.svg"));
         assertThat(files).allMatch(Files::isRegularFile);
+        for (Path svg : files.stream().filter(p -> p.toString().endsWith(".svg")).toList()) {
+            try {
+                assertThat(Files.readString(svg)).as(svg.toString()).contains("<svg", "</svg>");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     @Test
@@ -168,7 +177,7 @@ class BenchOutputTest {
                 new BenchReport("one/off", 7, 1, 1L << 20, "single-level, root 2^18", "p2", List.of(plain), Map.of(), null, Map.of(), null, null, Map.of()), dir);
         assertThat(written).as("no footprint file without samples, and none listed")
                 .extracting(p -> p.getFileName().toString()).containsExactly("one_off.json", "one_off.csv",
-                        "one_off-invocations-per-frame.png");
+                        "one_off-invocations-per-frame.png", "one_off-invocations-per-frame.svg");
         assertThat(dir.resolve("one_off-footprint.csv")).doesNotExist();
     }
 
