@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.cost.CostCounters;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
@@ -139,8 +140,33 @@ final class BenchSystem {
         return machine.cspaceShortfall();
     }
 
+    /*
+     * The kernel's cost of the allocations and of the frees apart, as allocations.c reports them:
+     * read from the counters' running totals around each call (a few loads), so that the split
+     * adds next to nothing to the wall time it sits inside.
+     */
+    private long allocInvocations;
+    private double allocCycles;
+    private long allocFrames;
+    private long freeInvocations;
+    private double freeCycles;
+    private long freeFrames;
+
     /** A block of {@code frames} frames, the allocator's way; null when it was refused (see {@link #stopReason}). */
     Block alloc(int frames) {
+        CostCounters counters = kernel.state().counters();
+        long invocations = counters.invocationsSoFar();
+        double cycles = counters.cyclesSoFar(kernel.config().costModel());
+        Block b = allocBlock(frames);
+        allocInvocations += counters.invocationsSoFar() - invocations;
+        allocCycles += counters.cyclesSoFar(kernel.config().costModel()) - cycles;
+        if (b != null) {
+            allocFrames += b.handedOut();
+        }
+        return b;
+    }
+
+    private Block allocBlock(int frames) {
         if (policy != null) {
             Result<FrameBlock> b = policy.alloc(32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1));
             if (!b.isOk()) {
@@ -184,6 +210,16 @@ final class BenchSystem {
     }
 
     void free(Block b) {
+        CostCounters counters = kernel.state().counters();
+        long invocations = counters.invocationsSoFar();
+        double cycles = counters.cyclesSoFar(kernel.config().costModel());
+        freeBlock(b);
+        freeInvocations += counters.invocationsSoFar() - invocations;
+        freeCycles += counters.cyclesSoFar(kernel.config().costModel()) - cycles;
+        freeFrames += b.handedOut();
+    }
+
+    private void freeBlock(Block b) {
         if (b.policyBlock() != null) {
             Result<Void> freed = policy.free(b.policyBlock());
             if (!freed.isOk()) {
@@ -208,6 +244,8 @@ final class BenchSystem {
     void startMeasuring() {
         start = kernel.costs();
         startNanos = System.nanoTime();
+        allocInvocations = freeInvocations = allocFrames = freeFrames = 0;
+        allocCycles = freeCycles = 0;
     }
 
     /** The run's figures since {@link #startMeasuring}. */
@@ -220,7 +258,20 @@ final class BenchSystem {
         return new AllocatorRun(allocator, c.totalInvocations(), byLabel, c.totalObjectsCreated(), c.bytesZeroed(),
                 kernel.config().costModel().cycles(c), booted.allocman().accounting().mspaceBytesInUse(), wallMillis,
                 framesAllocated, iterationReached, completed, stopReason(completed), footprint, freeBlocksByOrder,
-                extra);
+                withAllocFreeSplit(extra));
+    }
+
+    /** {@code extra} and, when the workload went through {@link #alloc} and {@link #free}, their costs apart. */
+    private Map<String, Double> withAllocFreeSplit(Map<String, Double> extra) {
+        if (allocFrames == 0 && freeFrames == 0) {
+            return extra;
+        }
+        Map<String, Double> all = new TreeMap<>(extra);
+        all.put("alloc.invocations", (double) allocInvocations);
+        all.put("alloc.modelledCyclesPerFrame", allocFrames == 0 ? 0 : allocCycles / allocFrames);
+        all.put("free.invocations", (double) freeInvocations);
+        all.put("free.modelledCyclesPerFrame", freeFrames == 0 ? 0 : freeCycles / freeFrames);
+        return all;
     }
 
     /** Ratios capbuddy/allocman of the figures both runs have, measured in the same command. */

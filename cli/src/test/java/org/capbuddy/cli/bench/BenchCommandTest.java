@@ -35,6 +35,15 @@ class BenchCommandTest {
             assertThat(run.get("objectsRetyped").asLong()).isEqualTo(b.get("runs").get(i).get("objectsRetyped").asLong());
             assertThat(run.get("bytesZeroed").asLong()).isEqualTo(b.get("runs").get(i).get("bytesZeroed").asLong());
         }
+        for (JsonNode run : a.get("runs")) {
+            // the allocations' and the frees' costs apart, as allocations.c reports them, add up
+            assertThat(run.at("/extra/alloc.invocations").asLong() + run.at("/extra/free.invocations").asLong())
+                    .as("%s", run.get("allocator")).isEqualTo(run.get("kernelInvocations").asLong());
+            assertThat(run.at("/extra/alloc.modelledCyclesPerFrame").asDouble()).isPositive();
+        }
+        assertThat(a.at("/runs/1/extra/free.modelledCyclesPerFrame").asDouble())
+                .as("plain allocman frees frame by frame, the pool in its trees")
+                .isGreaterThan(a.at("/runs/0/extra/free.modelledCyclesPerFrame").asDouble());
         assertThat(a.get("runs").get(0).get("allocator").asText()).isEqualTo("capbuddy");
         assertThat(a.at("/ratios/kernelInvocations").asDouble()).isBetween(0.0, 0.1);
         assertThat(a.get("runs").get(0).get("framesAllocated").asLong())

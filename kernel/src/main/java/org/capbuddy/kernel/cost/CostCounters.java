@@ -21,9 +21,13 @@ public final class CostCounters {
     private long mmuWalks;
     private long faultsDelivered;
     private long capFaults;
+    /** Running totals of the per-label and per-type arrays, so that {@link #cyclesSoFar} reads six numbers. */
+    private long invocationsTotal;
+    private long objectsTotal;
 
     public void invocation(InvocationLabel label, boolean ok) {
         invocations[label.ordinal()]++;
+        invocationsTotal++;
         if (!ok) {
             invocationErrors[label.ordinal()]++;
         }
@@ -35,10 +39,28 @@ public final class CostCounters {
 
     public void objectsCreated(ObjectType type, long count) {
         objectsCreated[type.ordinal()] += count;
+        objectsTotal += count;
     }
 
     public void asidPoolCreated() {
         asidPoolsCreated++;
+        objectsTotal++;
+    }
+
+    /** Invocations so far, all labels. */
+    public long invocationsSoFar() {
+        return invocationsTotal;
+    }
+
+    /**
+     * {@code model}'s cycles for the counts so far: the same as {@code model.cycles(snapshot())},
+     * without building the snapshot, for measuring parts of a workload (each allocation, each free)
+     * at a cost of a few loads.
+     */
+    public double cyclesSoFar(CycleCostModel model) {
+        return invocationsTotal * model.perInvocation() + objectsTotal * model.perObjectCreated()
+                + bytesZeroed * model.perByteZeroed() + kernelWalks * model.perKernelWalk()
+                + mmuWalks * model.perMmuWalk() + faultsDelivered * model.perFault();
     }
 
     public void bytesZeroed(long bytes) {

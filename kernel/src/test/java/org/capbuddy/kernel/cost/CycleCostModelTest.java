@@ -21,6 +21,10 @@ class CycleCostModelTest {
         CycleCostModel m = new CycleCostModel(400, 150, 1.0 / 16, 40, 30, 1500);
         double expected = 2 * 400 + 1024 * 150 + (4 << 20) / 16.0 + 40 + 30 + 1500;
         assertThat(m.cycles(c.snapshot())).isEqualTo(expected);
+        assertThat(c.cyclesSoFar(m)).as("the running totals agree with the snapshot").isEqualTo(expected);
+        assertThat(c.invocationsSoFar()).isEqualTo(c.snapshot().totalInvocations()).isEqualTo(2);
+        c.asidPoolCreated();
+        assertThat(c.cyclesSoFar(m)).isEqualTo(m.cycles(c.snapshot())).isEqualTo(expected + 150);
     }
 
     @Test
