@@ -34,7 +34,9 @@ import picocli.CommandLine.Parameters;
 public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
-            description = "mcmc, single, contiguous, utilisation or paging (leave out with --spec)")
+            description = "mcmc, single, contiguous, utilisation or paging; or mce, the original MR-MC experiment"
+                    + " (mcmc with 80,000 iterations on 112 MiB, its baseline mce-baseline beside capbuddy and allocman)."
+                    + " Leave out with --spec.")
     String workload;
 
     @Option(names = "--spec", paramLabel = "FILE", description = "Run the spec in FILE: a report's JSON (its spec is"
@@ -127,27 +129,35 @@ public final class BenchCommand implements Callable<Integer> {
     /** The run the options describe, every default the workload takes filled in. */
     private BenchSpec specFromOptions() {
         if (workload == null) {
-            throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation or paging) or --spec FILE");
+            throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation, paging or mce) or --spec FILE");
         }
-        List<String> allocators = allocator.equals("both") ? List.of("capbuddy", "allocman")
-                : List.of(allocator.split(",", -1)).stream().map(String::trim).toList();
+        // mce: the MR-MC experiment as it ran (mce.c: mcmc-default.c with 80,000 iterations, p2,
+        // lifetimes 1..79, 112 MiB), its baseline beside the pool and plain allocman; an option
+        // given still wins
+        boolean mce = workload.equals("mce");
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        String allocatorList = mce && !given.hasMatchedOption("--allocator") ? "capbuddy,mce-baseline,allocman" : allocator;
+        long ramBytes = mce && !given.hasMatchedOption("--ram") ? 112L << 20 : ram;
+        String work = mce ? "mcmc" : workload;
+        List<String> allocators = allocatorList.equals("both") ? List.of("capbuddy", "allocman")
+                : List.of(allocatorList.split(",", -1)).stream().map(String::trim).toList();
         if (allocators.stream().anyMatch(String::isEmpty)) {
             throw bad("--allocator must be capbuddy, allocman, both, or a comma-separated list, got '" + allocator + "'");
         }
         if (keepTrees && spareTrees != null) {
             throw bad("--spare-trees does not go with --keep-trees, which keeps every tree");
         }
-        boolean mcmc = workload.equals("mcmc");
-        boolean paging = workload.equals("paging");
-        Long n = iterations != null ? iterations : switch (workload) {
+        boolean mcmc = work.equals("mcmc");
+        boolean paging = work.equals("paging");
+        Long n = iterations != null ? iterations : mce ? Long.valueOf(80_000) : switch (work) {
             case "mcmc" -> 20_000L;
             case "single" -> 4096L;
             case "contiguous" -> 100L;
             default -> null;
         };
-        return new BenchSpec(workload, allocators, seed, n,
+        return new BenchSpec(work, allocators, seed, n,
                 distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
-                lifetime != null ? lifetime : mcmc ? Integer.valueOf(80) : null, ram, cspace,
+                lifetime != null ? lifetime : mcmc ? Integer.valueOf(80) : null, ramBytes, cspace,
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,

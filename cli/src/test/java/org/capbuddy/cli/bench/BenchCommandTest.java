@@ -201,6 +201,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void mceRunsTheOriginalExperimentWithItsBaselineBesideThePoolAndAllocman() throws Exception {
+        JsonNode mce = json("bench", "mce", "--json", "--iterations", "300");
+        assertThat(mce.at("/spec/workload").asText()).isEqualTo("mcmc");
+        assertThat(mce.at("/spec/ram").asLong()).isEqualTo(112L << 20);
+        assertThat(mce.at("/spec/lifetime").asInt()).isEqualTo(80);
+        assertThat(mce.at("/spec/distribution").asText()).isEqualTo("p2");
+        assertThat(mce.at("/spec/allocators")).extracting(JsonNode::asText)
+                .containsExactly("capbuddy", "mce-baseline", "allocman");
+        JsonNode baseline = mce.at("/runs/1");
+        long frames = baseline.get("framesAllocated").asLong();
+        // a Retype a frame when allocated, a Delete a frame when freed (blocks still live when the
+        // iterations end are freed after the measurement), a Revoke a block
+        assertThat(baseline.at("/invocationsByLabel/UNTYPED_RETYPE").asLong()).isGreaterThanOrEqualTo(frames);
+        assertThat(baseline.at("/invocationsByLabel/CNODE_DELETE").asLong()).isPositive()
+                .isLessThanOrEqualTo(baseline.at("/extra/free.invocations").asLong());
+        assertThat(baseline.at("/invocationsByLabel/CNODE_REVOKE").asLong()).isPositive();
+        assertThat(mce.at("/runs/0/framesAllocated").asLong()).isEqualTo(frames);
+        assertThat(json("bench", "mce", "--json", "--iterations", "300", "--ram", "256M").at("/spec/ram").asLong())
+                .as("an option given wins").isEqualTo(256L << 20);
+    }
+
+    @Test
     void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
         assertThat(run("bench", "utilisation", "--iterations", "5")[2])
                 .contains("utilisation takes no --iterations (it would be ignored)");
