@@ -7,14 +7,13 @@ import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.policy.FrameBlock;
 import org.capbuddy.libos.policy.FramePolicy;
 import org.capbuddy.libos.policy.FramePolicyProvider;
+import org.capbuddy.libos.policy.UntypedRun;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
-import org.capbuddy.libos.vka.VkaObject;
-import org.capbuddy.libos.vka.VkaObjects;
 
 /**
  * The baseline the original's {@code mcmc-default.c} and {@code mce.c} ran beside the pool, as
@@ -27,7 +26,8 @@ public final class MceBaseline implements FramePolicy {
     private static final int MAX_ORDER = 10;
 
     private final Vka vka;
-    private final Map<Long, VkaObject> untypeds = new HashMap<>();
+    /** The untyped and slots behind each live block, by the block's first frame cptr. */
+    private final Map<Long, UntypedRun> blocks = new HashMap<>();
 
     MceBaseline(Vka vka) {
         this.vka = vka;
@@ -51,47 +51,41 @@ public final class MceBaseline implements FramePolicy {
         if (order < 0 || order > MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a block is 2^0..2^10 frames, not 2^" + order);
         }
-        Result<VkaObject> untyped = VkaObjects.allocUntyped(vka, FRAME_BITS + order);
-        if (!untyped.isOk()) {
-            return untyped.asFailure();
+        Result<UntypedRun> taken = UntypedRun.take(vka, order);
+        if (!taken.isOk()) {
+            return taken.asFailure();
         }
-        // the frames' caps sit at consecutive cptrs, as a block's must, one Retype each
-        Result<CSpacePath> slots = vka.cspaceAllocContiguous(order);
-        if (!slots.isOk()) {
-            VkaObjects.free(vka, untyped.value());
-            return slots.asFailure();
-        }
-        CSpacePath run = slots.value();
+        UntypedRun block = taken.value();
+        CSpacePath run = block.slots();
+        // the frames' caps at consecutive cptrs, as a block's must be, one Retype each
         for (int i = 0; i < 1 << order; i++) {
-            InvocationResult retyped = vka.sel4().untypedRetype(untyped.value().cptr(), ObjectType.SMALL_PAGE,
+            InvocationResult retyped = vka.sel4().untypedRetype(block.untyped().cptr(), ObjectType.SMALL_PAGE,
                     FRAME_BITS, run.root(), run.dest(), run.destDepth(), run.offset() + i, 1);
             if (!retyped.isOk()) {
-                CapOps.revoke(vka.sel4(), vka.cspaceMakePath(untyped.value().cptr()));
-                vka.cspaceFreeContiguous(run.capPtr(), order);
-                VkaObjects.free(vka, untyped.value());
+                CapOps.revoke(vka.sel4(), vka.cspaceMakePath(block.untyped().cptr()));
+                block.giveBack(vka);
                 return Result.fail(AllocError.kernel("retyping frame " + i + " of a block of 2^" + order, retyped));
             }
         }
-        untypeds.put(run.capPtr(), untyped.value());
-        return Result.ok(new FrameBlock(run.capPtr(), order, untyped.value().cptr()));
+        blocks.put(block.firstCptr(), block);
+        return Result.ok(new FrameBlock(block.firstCptr(), order, block.untyped().cptr()));
     }
 
     @Override
-    public Result<Void> free(FrameBlock block) {
-        VkaObject untyped = block == null ? null : untypeds.get(block.firstCptr());
-        if (untyped == null || untyped.sizeBits() != FRAME_BITS + block.order()) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "not a block this policy handed out: " + block);
+    public Result<Void> free(FrameBlock frames) {
+        UntypedRun block = frames == null ? null : blocks.get(frames.firstCptr());
+        if (block == null || block.order() != frames.order()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "not a block this policy handed out: " + frames);
         }
-        for (int i = 0; i < block.frames(); i++) {
-            Result<Void> deleted = CapOps.delete(vka.sel4(), vka.cspaceMakePath(block.firstCptr() + i));
+        for (int i = 0; i < frames.frames(); i++) {
+            Result<Void> deleted = CapOps.delete(vka.sel4(), vka.cspaceMakePath(frames.firstCptr() + i));
             if (!deleted.isOk()) {
                 return deleted;
             }
         }
-        untypeds.remove(block.firstCptr());
-        Result<Void> revoked = CapOps.revoke(vka.sel4(), vka.cspaceMakePath(untyped.cptr()));
-        Result<Void> slots = vka.cspaceFreeContiguous(block.firstCptr(), block.order());
-        Result<Void> freed = VkaObjects.free(vka, untyped);
-        return !revoked.isOk() ? revoked : !slots.isOk() ? slots : freed;
+        blocks.remove(frames.firstCptr());
+        Result<Void> revoked = CapOps.revoke(vka.sel4(), vka.cspaceMakePath(block.untyped().cptr()));
+        Result<Void> givenBack = block.giveBack(vka);
+        return !revoked.isOk() ? revoked : givenBack;
     }
 }

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.capbuddy.PoolStats;
+import org.capbuddy.libos.policy.UntypedRun;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.VkaObject;
@@ -127,26 +128,20 @@ final class Workloads {
 
     /** The stock way for one block; false (with the refusal recorded) when a step is refused. */
     private static boolean stockContiguous(BenchSystem sys, int k) {
-        Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, 12 + k);
-        if (!ut.isOk()) {
-            sys.refused(ut.error());
+        Result<UntypedRun> taken = UntypedRun.take(sys.vka, k);
+        if (!taken.isOk()) {
+            sys.refused(taken.error());
             return false;
         }
-        Result<CSpacePath> run = sys.vka.cspaceAllocContiguous(k);
-        if (!run.isOk()) {
-            sys.refused(run.error());
-            VkaObjects.free(sys.vka, ut.value());
-            return false;
-        }
-        CSpacePath p = run.value();
-        var r = sys.vka.sel4().untypedRetype(ut.value().cptr(), ObjectType.SMALL_PAGE, 12, p.root(), p.dest(),
-                p.destDepth(), p.offset(), 1L << k);
+        CSpacePath p = taken.value().slots();
+        long untyped = taken.value().untyped().cptr();
+        var r = sys.vka.sel4().untypedRetype(untyped, ObjectType.SMALL_PAGE, 12, p.root(), p.dest(), p.destDepth(),
+                p.offset(), 1L << k);
         if (r.isOk()) {
-            var path = sys.vka.cspaceMakePath(ut.value().cptr());
+            var path = sys.vka.cspaceMakePath(untyped);
             sys.vka.sel4().cnodeRevoke(path.root(), path.capPtr(), path.capDepth());
         }
-        sys.vka.cspaceFreeContiguous(p.capPtr(), k);
-        VkaObjects.free(sys.vka, ut.value());
+        taken.value().giveBack(sys.vka);
         if (!r.isOk()) {
             sys.refused(org.capbuddy.libos.vka.AllocError.kernel("Retype of 2^" + k + " frames", r));
         }

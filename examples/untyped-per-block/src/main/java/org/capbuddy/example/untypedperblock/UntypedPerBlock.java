@@ -6,14 +6,13 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.policy.FrameBlock;
 import org.capbuddy.libos.policy.FramePolicy;
+import org.capbuddy.libos.policy.UntypedRun;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
-import org.capbuddy.libos.vka.VkaObject;
-import org.capbuddy.libos.vka.VkaObjects;
 
 /**
  * The baseline the original CapBuddy's {@code mce} experiment measured against: for each block,
@@ -27,8 +26,8 @@ public final class UntypedPerBlock implements FramePolicy {
     private static final int MAX_ORDER = 10;
 
     private final Vka vka;
-    /** The untyped behind each live block, by the block's first frame cptr. */
-    private final Map<Long, VkaObject> untypeds = new HashMap<>();
+    /** The untyped and slots behind each live block, by the block's first frame cptr. */
+    private final Map<Long, UntypedRun> blocks = new HashMap<>();
 
     UntypedPerBlock(Vka vka) {
         this.vka = vka;
@@ -39,40 +38,34 @@ public final class UntypedPerBlock implements FramePolicy {
         if (order < 0 || order > MAX_ORDER) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a block is 2^0..2^10 frames, not 2^" + order);
         }
-        Result<VkaObject> untyped = VkaObjects.allocUntyped(vka, FRAME_BITS + order);
-        if (!untyped.isOk()) {
-            return untyped.asFailure();
+        Result<UntypedRun> taken = UntypedRun.take(vka, order);
+        if (!taken.isOk()) {
+            return taken.asFailure();
         }
-        Result<CSpacePath> slots = vka.cspaceAllocContiguous(order);
-        if (!slots.isOk()) {
-            VkaObjects.free(vka, untyped.value());
-            return slots.asFailure();
-        }
-        CSpacePath run = slots.value();
-        InvocationResult retyped = vka.sel4().untypedRetype(untyped.value().cptr(), ObjectType.SMALL_PAGE, FRAME_BITS,
+        UntypedRun block = taken.value();
+        CSpacePath run = block.slots();
+        InvocationResult retyped = vka.sel4().untypedRetype(block.untyped().cptr(), ObjectType.SMALL_PAGE, FRAME_BITS,
                 run.root(), run.dest(), run.destDepth(), run.offset(), 1 << order);
         if (!retyped.isOk()) {
-            vka.cspaceFreeContiguous(run.capPtr(), order);
-            VkaObjects.free(vka, untyped.value());
+            block.giveBack(vka);
             return Result.fail(AllocError.kernel("retyping a block's untyped into 2^" + order + " frames", retyped));
         }
-        untypeds.put(run.capPtr(), untyped.value());
-        return Result.ok(new FrameBlock(run.capPtr(), order, untyped.value().cptr()));
+        blocks.put(block.firstCptr(), block);
+        return Result.ok(new FrameBlock(block.firstCptr(), order, block.untyped().cptr()));
     }
 
     @Override
-    public Result<Void> free(FrameBlock block) {
-        VkaObject untyped = block == null ? null : untypeds.get(block.firstCptr());
-        if (untyped == null || untyped.sizeBits() != FRAME_BITS + block.order()) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "not a block this policy handed out: " + block);
+    public Result<Void> free(FrameBlock frames) {
+        UntypedRun block = frames == null ? null : blocks.get(frames.firstCptr());
+        if (block == null || block.order() != frames.order()) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "not a block this policy handed out: " + frames);
         }
-        Result<Void> revoked = CapOps.revoke(vka.sel4(), vka.cspaceMakePath(untyped.cptr()));
+        // one Revoke deletes every frame retyped from the untyped
+        Result<Void> revoked = CapOps.revoke(vka.sel4(), vka.cspaceMakePath(block.untyped().cptr()));
         if (!revoked.isOk()) {
             return revoked;
         }
-        untypeds.remove(block.firstCptr());
-        Result<Void> slots = vka.cspaceFreeContiguous(block.firstCptr(), block.order());
-        Result<Void> freed = VkaObjects.free(vka, untyped);
-        return !slots.isOk() ? slots : freed;
+        blocks.remove(frames.firstCptr());
+        return block.giveBack(vka);
     }
 }
