@@ -55,9 +55,12 @@ public final class CostCounters {
     /**
      * {@code model}'s cycles for the counts so far: the same as {@code model.cycles(snapshot())},
      * without building the snapshot, for measuring parts of a workload (each allocation, each free)
-     * at a cost of a few loads.
+     * at a cost of a few loads. No model means the documented default.
      */
     public double cyclesSoFar(CycleCostModel model) {
+        if (model == null) {
+            return cyclesSoFar(CycleCostModel.DEFAULT);
+        }
         return invocationsTotal * model.perInvocation() + objectsTotal * model.perObjectCreated()
                 + bytesZeroed * model.perByteZeroed() + kernelWalks * model.perKernelWalk()
                 + mmuWalks * model.perMmuWalk() + faultsDelivered * model.perFault();

@@ -1,5 +1,6 @@
 package org.capbuddy.libos.policy;
 
+import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.Vka;
@@ -36,6 +37,9 @@ public record UntypedRun(VkaObject untyped, CSpacePath slots, int order) {
 
     /** Gives the slots and then the untyped back; the first refusal, if any. */
     public Result<Void> giveBack(Vka vka) {
+        if (vka == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no vka to give the block's untyped and slots back to");
+        }
         Result<Void> freedSlots = vka.cspaceFreeContiguous(slots.capPtr(), order);
         Result<Void> freedUntyped = VkaObjects.free(vka, untyped);
         return !freedSlots.isOk() ? freedSlots : freedUntyped;

@@ -56,7 +56,7 @@ public final class Stepper implements Consumer<TraceEvent> {
      */
     public Stepper(ProgramRun run, Set<PauseOn> pauseOn, long every) {
         this.run = run;
-        this.pauseOn = pauseOn.isEmpty() ? EnumSet.noneOf(PauseOn.class) : EnumSet.copyOf(pauseOn);
+        this.pauseOn = pauseOn == null || pauseOn.isEmpty() ? EnumSet.noneOf(PauseOn.class) : EnumSet.copyOf(pauseOn);
         this.every = Math.max(0, every);
     }
 
