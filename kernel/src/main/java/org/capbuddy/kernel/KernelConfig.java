@@ -42,6 +42,12 @@ public record KernelConfig(Board board, int rootCNodeBits, int retypeFanOutLimit
         return new KernelConfig(board, bits, retypeFanOutLimit, userImagePages, costModel);
     }
 
+    /** The same configuration with {@code model} turning counts into cycles (null: the default). */
+    public KernelConfig withCostModel(CycleCostModel model) {
+        return new KernelConfig(board, rootCNodeBits, retypeFanOutLimit, userImagePages,
+                model == null ? CycleCostModel.DEFAULT : model);
+    }
+
     public KernelConfig withRetypeFanOutLimit(int limit) {
         return new KernelConfig(board, rootCNodeBits, limit, userImagePages, costModel);
     }

@@ -15,6 +15,7 @@ import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.ToolVersion;
+import org.capbuddy.kernel.cost.CycleCostModel;
 import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
@@ -91,6 +92,11 @@ public final class BenchCommand implements Callable<Integer> {
             + " agree to the digit (1..1000). Default: ${DEFAULT-VALUE}.")
     int repeat;
 
+    @Option(names = "--cost", paramLabel = "NAME=CYCLES", split = ",", description = "Cycle cost model constants"
+            + " to change (perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk, perFault), e.g."
+            + " --cost perInvocation=300,perFault=2000. Default: 400, 150, 1/16, 40, 30, 1500.")
+    Map<String, Double> cost;
+
     @Option(names = "--keep-trees", description = "The pool keeps every tree it makes, as the original CapBuddy"
             + " does, instead of giving fully free trees beyond the spares back to allocman.")
     boolean keepTrees;
@@ -161,7 +167,27 @@ public final class BenchCommand implements Callable<Integer> {
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
-                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat);
+                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel());
+    }
+
+    /** The default cost model with --cost's constants in place of its own. */
+    private CycleCostModel costModel() {
+        if (cost == null || cost.isEmpty()) {
+            return CycleCostModel.DEFAULT;
+        }
+        CycleCostModel d = CycleCostModel.DEFAULT;
+        Map<String, Double> given = new java.util.HashMap<>(cost);
+        CycleCostModel m = new CycleCostModel(given.getOrDefault("perInvocation", d.perInvocation()),
+                given.getOrDefault("perObjectCreated", d.perObjectCreated()),
+                given.getOrDefault("perByteZeroed", d.perByteZeroed()), given.getOrDefault("perKernelWalk", d.perKernelWalk()),
+                given.getOrDefault("perMmuWalk", d.perMmuWalk()), given.getOrDefault("perFault", d.perFault()));
+        given.keySet().removeAll(List.of("perInvocation", "perObjectCreated", "perByteZeroed", "perKernelWalk",
+                "perMmuWalk", "perFault"));
+        if (!given.isEmpty()) {
+            throw bad("--cost knows perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk and"
+                    + " perFault, not " + given.keySet());
+        }
+        return m;
     }
 
     /** The run in the --spec file; nothing else on the command line may describe the run. */
@@ -169,7 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> beside = new ArrayList<>();
         for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
-                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat")) {
+                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat", "--cost")) {
             if (parsed.hasMatchedOption(option)) {
                 beside.add(option);
             }

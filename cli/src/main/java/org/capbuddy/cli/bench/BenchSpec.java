@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.kernel.cost.CycleCostModel;
 import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.policy.FramePolicies;
 import org.capbuddy.libos.policy.FramePolicyProvider;
@@ -32,10 +33,11 @@ import org.capbuddy.libos.vka.Result;
  *     with keep-all
  * @param repeat runs of each allocator, each on a fresh machine (1..1000; absent means 1): wall
  *     time is reported over them, and their exact counts must agree
+ * @param costModel the cycle cost model's constants (absent means the documented default)
  */
 public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
         Integer lifetime, long ram, String cspace, Long touch, String access, String treePolicy,
-        Integer spareTrees, Integer repeat) {
+        Integer spareTrees, Integer repeat, CycleCostModel costModel) {
 
     /** The most repeats a run takes. */
     public static final int MAX_REPEAT = 1000;
@@ -51,6 +53,9 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         allocators = allocators == null ? null : List.copyOf(allocators);
         if (repeat == null) {
             repeat = 1;
+        }
+        if (costModel == null) {
+            costModel = CycleCostModel.DEFAULT;
         }
     }
 
@@ -75,6 +80,9 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
             if (!found.isOk()) {
                 return "--allocator " + a + ": " + found.error().detail();
             }
+        }
+        if (costModel.problem() != null) {
+            return costModel.problem();
         }
         if (repeat < 1 || repeat > MAX_REPEAT) {
             return "--repeat must be 1.." + MAX_REPEAT + ", got " + repeat;

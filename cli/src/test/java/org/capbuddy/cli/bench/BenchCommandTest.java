@@ -223,6 +223,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void theCostModelsConstantsAreOptionsRecordedInTheSpec() throws Exception {
+        JsonNode plain = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy");
+        JsonNode dear = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy",
+                "--cost", "perInvocation=800,perFault=9");
+        long invocations = plain.at("/runs/0/kernelInvocations").asLong();
+        assertThat(dear.at("/runs/0/kernelInvocations").asLong()).as("counts do not change").isEqualTo(invocations);
+        assertThat(dear.at("/runs/0/modelledCycles").asDouble() - plain.at("/runs/0/modelledCycles").asDouble())
+                .isEqualTo(400.0 * invocations);
+        assertThat(dear.at("/spec/costModel/perInvocation").asDouble()).isEqualTo(800);
+        assertThat(dear.at("/costModel/perFault").asDouble()).isEqualTo(9);
+        assertThat(plain.at("/spec/costModel/perInvocation").asDouble()).isEqualTo(400);
+        assertThat(run("bench", "mcmc", "--cost", "perBanana=3")[2]).contains("--cost knows perInvocation");
+        assertThat(run("bench", "mcmc", "--cost", "perFault=-1")[2])
+                .contains("cost perFault must be a finite number of cycles, 0 or more, got -1.0");
+    }
+
+    @Test
     void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
         assertThat(run("bench", "utilisation", "--iterations", "5")[2])
                 .contains("utilisation takes no --iterations (it would be ignored)");

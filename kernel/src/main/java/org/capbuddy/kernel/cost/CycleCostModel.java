@@ -38,6 +38,19 @@ public record CycleCostModel(
     /** The documented default model. */
     public static final CycleCostModel DEFAULT = new CycleCostModel(400, 150, 1.0 / 16, 40, 30, 1500);
 
+    /** Why this model cannot be used (a constant negative, infinite or not a number), or null. */
+    public String problem() {
+        double[] constants = {perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk, perFault};
+        String[] names = {"perInvocation", "perObjectCreated", "perByteZeroed", "perKernelWalk", "perMmuWalk",
+            "perFault"};
+        for (int i = 0; i < constants.length; i++) {
+            if (!(constants[i] >= 0) || Double.isInfinite(constants[i])) {
+                return "cost " + names[i] + " must be a finite number of cycles, 0 or more, got " + constants[i];
+            }
+        }
+        return null;
+    }
+
     public double cycles(CostSnapshot counts) {
         return counts.totalInvocations() * perInvocation
                 + counts.totalObjectsCreated() * perObjectCreated

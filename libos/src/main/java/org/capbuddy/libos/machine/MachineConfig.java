@@ -2,6 +2,7 @@ package org.capbuddy.libos.machine;
 
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.boot.Board;
+import org.capbuddy.kernel.cost.CycleCostModel;
 import org.capbuddy.libos.bootstrap.BootstrapConfig;
 import org.capbuddy.libos.allocman.cspace.TwoLevelCSpace;
 import org.capbuddy.libos.bootstrap.CSpaceLayout;
@@ -24,9 +25,16 @@ import org.capbuddy.libos.vka.Result;
  * @param pool the CapBuddy pool's settings, or null for plain allocman
  * @param seed the seed of every random choice a run on this machine makes (the machine itself
  *     makes none; workloads and fuzzers draw from {@link LibosMachine#random()})
+ * @param costModel how the kernel's counts become modelled cycles (null: the documented default)
  */
 public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpaceLayout layout, int l2Bits,
-                            long staticPoolBytes, PoolConfig pool, long seed) {
+                            long staticPoolBytes, PoolConfig pool, long seed, CycleCostModel costModel) {
+
+    public MachineConfig {
+        if (costModel == null) {
+            costModel = CycleCostModel.DEFAULT;
+        }
+    }
 
     /** CapBuddy's retype fan-out: one Retype makes a whole tree of 1024 frames. */
     public static final int POOL_FAN_OUT = 1024;
@@ -58,7 +66,7 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
     public static MachineConfig capBuddy(long ramBytes) {
         int rootBits = rootBitsFor(ramBytes, SCALED_L2_BITS);
         return new MachineConfig(ramBytes, rootBits, POOL_FAN_OUT, CSpaceLayout.TWO_LEVEL, SCALED_L2_BITS,
-                staticPoolFor(rootBits), PoolConfig.defaults(), 1);
+                staticPoolFor(rootBits), PoolConfig.defaults(), 1, CycleCostModel.DEFAULT);
     }
 
     /**
@@ -68,7 +76,7 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
      */
     public static MachineConfig original(long ramBytes) {
         return new MachineConfig(ramBytes, ORIGINAL_ROOT_BITS, POOL_FAN_OUT, CSpaceLayout.SINGLE_LEVEL, 0,
-                DEFAULT_STATIC_POOL_BYTES, PoolConfig.defaults(), 1);
+                DEFAULT_STATIC_POOL_BYTES, PoolConfig.defaults(), 1, CycleCostModel.DEFAULT);
     }
 
     /**
@@ -94,11 +102,11 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
     }
 
     public MachineConfig withRam(long bytes) {
-        return new MachineConfig(bytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, seed);
+        return new MachineConfig(bytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, seed, costModel);
     }
 
     public MachineConfig withPool(PoolConfig settings) {
-        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, settings, seed);
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, settings, seed, costModel);
     }
 
     public MachineConfig withoutPool() {
@@ -106,32 +114,37 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
     }
 
     public MachineConfig withFanOut(int limit) {
-        return new MachineConfig(ramBytes, rootCNodeBits, limit, layout, l2Bits, staticPoolBytes, pool, seed);
+        return new MachineConfig(ramBytes, rootCNodeBits, limit, layout, l2Bits, staticPoolBytes, pool, seed, costModel);
     }
 
     /** allocman's CSpace is the root CNode of 2^rootBits slots. */
     public MachineConfig singleLevel(int rootBits) {
         return new MachineConfig(ramBytes, rootBits, fanOut, CSpaceLayout.SINGLE_LEVEL, 0, staticPoolBytes, pool,
-                seed);
+                seed, costModel);
     }
 
     /** allocman's CSpace is two-level: the root CNode of 2^rootBits slots as level 1, L2 CNodes of 2^l2. */
     public MachineConfig twoLevel(int rootBits, int l2) {
-        return new MachineConfig(ramBytes, rootBits, fanOut, CSpaceLayout.TWO_LEVEL, l2, staticPoolBytes, pool, seed);
+        return new MachineConfig(ramBytes, rootBits, fanOut, CSpaceLayout.TWO_LEVEL, l2, staticPoolBytes, pool, seed, costModel);
     }
 
     public MachineConfig withStaticPoolBytes(long bytes) {
-        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, bytes, pool, seed);
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, bytes, pool, seed, costModel);
     }
 
     public MachineConfig withSeed(long s) {
-        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, s);
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, s, costModel);
     }
 
     /** The kernel's configuration: the virt board with this RAM and these build options. */
     public KernelConfig kernelConfig() {
         return KernelConfig.capBuddy(ramBytes).withBoard(Board.virt(ramBytes)).withRootCNodeBits(rootCNodeBits)
-                .withRetypeFanOutLimit(fanOut);
+                .withRetypeFanOutLimit(fanOut).withCostModel(costModel);
+    }
+
+    /** The same machine with {@code model} turning its counts into cycles. */
+    public MachineConfig withCostModel(CycleCostModel model) {
+        return new MachineConfig(ramBytes, rootCNodeBits, fanOut, layout, l2Bits, staticPoolBytes, pool, seed, model);
     }
 
     /** allocman's bootstrap configuration. */
@@ -158,6 +171,9 @@ public record MachineConfig(long ramBytes, int rootCNodeBits, int fanOut, CSpace
     public Result<Void> check() {
         if (layout == null) {
             return bad("no CSpace layout");
+        }
+        if (costModel.problem() != null) {
+            return bad(costModel.problem());
         }
         if (ramBytes <= 0 || (ramBytes & 4095) != 0 || ramBytes > Board.maxVirtRam()) {
             return bad("RAM must be a positive multiple of 4 KiB up to " + Board.maxVirtRam() + " bytes, got "
