@@ -65,4 +65,18 @@ class DemoCommandTest {
         assertThat(run("demo", "--allocator", "slab")[2]).contains("--allocator must be capbuddy or allocman");
         assertThat(run("demo", "--ram", "1M")[0]).isEqualTo("2");
     }
+
+    @Test
+    void theRootCNodeAndTheFanOutAreOptionsAndACombinationThatCannotWorkIsRefused() throws Exception {
+        String[] r = run("demo", "--json", "--ram", "256M", "--root-cnode-bits", "14");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        JsonNode json = new ObjectMapper().readTree(r[1]);
+        assertThat(json.at("/machine/rootCNodeBits").asInt()).isEqualTo(14);
+        assertThat(json.at("/ptTest/passed").asBoolean()).isTrue();
+        assertThat(run("demo", "--ram", "256M", "--allocator", "allocman", "--fan-out", "16")[0]).isEqualTo("0");
+        String[] pool = run("demo", "--fan-out", "256");
+        assertThat(pool[0]).isEqualTo("2");
+        assertThat(pool[2]).contains("this machine cannot be built", "fan-out limit of at least 1024");
+        assertThat(run("demo", "--root-cnode-bits", "40")[2]).contains("root CNode size must be 7..26 bits");
+    }
 }

@@ -97,6 +97,14 @@ public final class BenchCommand implements Callable<Integer> {
             + " --cost perInvocation=300,perFault=2000. Default: 400, 150, 1/16, 40, 30, 1500.")
     Map<String, Double> cost;
 
+    @Option(names = "--root-cnode-bits", paramLabel = "N", description = "allocman's root CNode: 2^N slots (the whole"
+            + " CSpace with --cspace original, level 1 of two with scaled). Default: what --cspace sizes for the RAM.")
+    Integer rootCNodeBits;
+
+    @Option(names = "--fan-out", paramLabel = "N", description = "CONFIG_RETYPE_FAN_OUT_LIMIT: objects one Retype may"
+            + " make (the pool's trees need 1024). Default: 1024.")
+    Integer fanOut;
+
     @Option(names = "--keep-trees", description = "The pool keeps every tree it makes, as the original CapBuddy"
             + " does, instead of giving fully free trees beyond the spares back to allocman.")
     boolean keepTrees;
@@ -167,7 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
-                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel());
+                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel(), rootCNodeBits, fanOut);
     }
 
     /** The default cost model with --cost's constants in place of its own. */
@@ -195,7 +203,7 @@ public final class BenchCommand implements Callable<Integer> {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> beside = new ArrayList<>();
         for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
-                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat", "--cost")) {
+                "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat", "--cost", "--root-cnode-bits", "--fan-out")) {
             if (parsed.hasMatchedOption(option)) {
                 beside.add(option);
             }

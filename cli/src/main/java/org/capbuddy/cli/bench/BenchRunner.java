@@ -66,7 +66,7 @@ final class BenchRunner {
             wallTimes.put(a, wall);
             runs.add(RepeatCheck.withWallMillis(first, wall.median()));
         }
-        MachineConfig base = run.cspaceChoice().config(run.ram()).withCostModel(run.costModel());
+        MachineConfig base = run.machine();
         BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),
                 run.distribution(), runs, BenchSystem.ratios(runs), run, machines,
                 base.kernelConfig().costModel(), ToolVersion.current(), wallTimes);
@@ -77,7 +77,7 @@ final class BenchRunner {
     private Result<AllocatorRun> runOnce(BenchSpec run, String a, long n, String label,
             Map<String, MachineConfig> machines, List<String> leaks, List<String> warnings) {
         String work = run.workload();
-        MachineConfig base = run.cspaceChoice().config(run.ram()).withCostModel(run.costModel());
+        MachineConfig base = run.machine();
         Result<BenchSystem> booted = work.equals("paging")
                 ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
                 : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));

@@ -8,6 +8,7 @@ import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.cost.CycleCostModel;
 import org.capbuddy.libos.capbuddy.PoolConfig;
+import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.policy.FramePolicies;
 import org.capbuddy.libos.policy.FramePolicyProvider;
 import org.capbuddy.libos.vka.Result;
@@ -34,10 +35,13 @@ import org.capbuddy.libos.vka.Result;
  * @param repeat runs of each allocator, each on a fresh machine (1..1000; absent means 1): wall
  *     time is reported over them, and their exact counts must agree
  * @param costModel the cycle cost model's constants (absent means the documented default)
+ * @param rootCNodeBits allocman's root CNode radix in place of the one {@code cspace} sizes for
+ *     the RAM; null for that one
+ * @param fanOut the retype fan-out limit in place of 1024; null for 1024
  */
 public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
         Integer lifetime, long ram, String cspace, Long touch, String access, String treePolicy,
-        Integer spareTrees, Integer repeat, CycleCostModel costModel) {
+        Integer spareTrees, Integer repeat, CycleCostModel costModel, Integer rootCNodeBits, Integer fanOut) {
 
     /** The most repeats a run takes. */
     public static final int MAX_REPEAT = 1000;
@@ -107,6 +111,12 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         if (notTaken != null) {
             return notTaken;
         }
+        if (rootCNodeBits != null || fanOut != null) {
+            MachineConfig machine = machine().withPool(allocators.contains("capbuddy") ? BenchSystem.BENCH_POOL : null);
+            if (!machine.check().isOk()) {
+                return "this machine cannot be built: " + machine.check().error().detail();
+            }
+        }
         return switch (workload) {
             case "mcmc" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000"
                     : lifetime < 2 ? "--lifetime must be at least 2"
@@ -155,6 +165,11 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
     PoolConfig poolSettings(PoolConfig base) {
         return KEEP_ALL.equals(treePolicy) ? base.withTreePolicy(PoolConfig.TreePolicy.KEEP_ALL).withSpareTrees(0)
                 : base.withTreePolicy(PoolConfig.TreePolicy.RETURN_SPARES).withSpareTrees(spareTrees);
+    }
+
+    /** The machine this spec's runs boot, before the allocator's own settings (pool or none). */
+    MachineConfig machine() {
+        return cspaceChoice().config(ram, rootCNodeBits, fanOut).withCostModel(costModel);
     }
 
     /** The CSpace choice (only after {@link #problem()} said none). */

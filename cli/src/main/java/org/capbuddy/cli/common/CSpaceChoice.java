@@ -32,6 +32,20 @@ public enum CSpaceChoice {
         return this == SCALED ? MachineConfig.capBuddy(ramBytes) : MachineConfig.original(ramBytes);
     }
 
+    /**
+     * The machine configuration for this CSpace on {@code ramBytes} of RAM, with a root CNode of
+     * 2^rootBits slots (the whole CSpace when original, level 1 when scaled) and a retype fan-out
+     * limit in place of the defaults where they are given (null: the default).
+     */
+    public MachineConfig config(long ramBytes, Integer rootBits, Integer fanOut) {
+        MachineConfig config = config(ramBytes);
+        if (rootBits != null) {
+            config = this == ORIGINAL ? config.singleLevel(rootBits)
+                    : config.twoLevel(rootBits, config.l2Bits()).withStaticPoolBytes(MachineConfig.staticPoolFor(rootBits));
+        }
+        return fanOut == null ? config : config.withFanOut(fanOut);
+    }
+
     /** The CSpace in words: "two-level, root 2^14, L2 2^12" or "single-level, root 2^18". */
     public static String describe(MachineConfig config) {
         return config.layout() == CSpaceLayout.TWO_LEVEL

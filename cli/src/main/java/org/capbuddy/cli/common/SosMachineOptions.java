@@ -28,6 +28,14 @@ public final class SosMachineOptions {
                     + "single-level root). Default: ${DEFAULT-VALUE}.")
     public String cspace;
 
+    @Option(names = "--root-cnode-bits", paramLabel = "N", description = "allocman's root CNode: 2^N slots (the whole"
+            + " CSpace with --cspace original, level 1 of two with scaled). Default: what --cspace sizes for the RAM.")
+    public Integer rootCNodeBits;
+
+    @Option(names = "--fan-out", paramLabel = "N", description = "CONFIG_RETYPE_FAN_OUT_LIMIT: objects one Retype may"
+            + " make (the pool's trees need 1024). Default: 1024.")
+    public Integer fanOut;
+
     @Option(names = "--frames", paramLabel = "N",
             description = "The most frames SOS's frame table hands out (default: as many as its references name).")
     public Integer frames;
@@ -43,7 +51,12 @@ public final class SosMachineOptions {
         }
         CSpaceChoice layout = CSpaceChoice.parse(cspace).orElseThrow(() -> new CommandLine.ParameterException(
                 cmd, "--cspace must be scaled or original, got '" + cspace + "'"));
-        return layout.config(ram).withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
+        MachineConfig config = layout.config(ram, rootCNodeBits, fanOut).withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
+        Result<Void> usable = config.check();
+        if (!usable.isOk()) {
+            throw new CommandLine.ParameterException(cmd, "this machine cannot be built: " + usable.error().detail());
+        }
+        return config;
     }
 
     /** SOS's configuration: the seed's frame table, limited by --frames. */

@@ -240,6 +240,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void theMachinesCSpaceAndFanOutAreOptionsRecordedInTheSpec() throws Exception {
+        JsonNode r = json("bench", "mcmc", "--json", "--iterations", "200", "--ram", "256M", "--allocator", "allocman",
+                "--root-cnode-bits", "14", "--fan-out", "64");
+        assertThat(r.at("/spec/rootCNodeBits").asInt()).isEqualTo(14);
+        assertThat(r.at("/machines/allocman/rootCNodeBits").asInt()).isEqualTo(14);
+        assertThat(r.at("/machines/allocman/fanOut").asInt()).isEqualTo(64);
+        assertThat(r.at("/cspace").asText()).isEqualTo("two-level, root 2^14, L2 2^12");
+        assertThat(run("bench", "mcmc", "--fan-out", "256")[2]).as("the pool's trees need 1024")
+                .contains("this machine cannot be built", "fan-out limit of at least 1024");
+        assertThat(run("bench", "mcmc", "--root-cnode-bits", "40")[2]).contains("root CNode size must be 7..26 bits");
+    }
+
+    @Test
     void optionsAWorkloadDoesNotTakeAreRefusedNotIgnored() {
         assertThat(run("bench", "utilisation", "--iterations", "5")[2])
                 .contains("utilisation takes no --iterations (it would be ignored)");
