@@ -150,18 +150,34 @@ final class ReportCharts {
                 .title("Free blocks by size (" + subtitle(r) + ")")
                 .xAxisTitle("block size (frames)").yAxisTitle("free blocks").build();
         CategoryStyler style = chart.getStyler();
-        style.setLegendPosition(LegendPosition.InsideNE);
+        style.setLegendPosition(LegendPosition.OutsideS);
+        style.setLegendLayout(Styler.LegendLayout.Vertical);
         style.setYAxisMin(0.0);
         style.setYAxisDecimalPattern("#,##0");
         for (AllocatorRun run : r.runs()) {
             if (run.freeBlocksByOrder().isEmpty()) {
                 continue;
             }
-            List<Long> counts = new ArrayList<>();
+            List<Number> counts = new ArrayList<>();
             for (int k = 0; k < orders; k++) {
-                counts.add(k < run.freeBlocksByOrder().size() ? run.freeBlocksByOrder().get(k) : 0L);
+                long n = k < run.freeBlocksByOrder().size() ? run.freeBlocksByOrder().get(k) : 0L;
+                counts.add(n);
             }
             chart.addSeries(seriesName(run), sizes, counts);
+        }
+        // beside the pool's free blocks, the largest block plain allocman could still hand out
+        for (AllocatorRun run : r.runs()) {
+            Double bits = run.extra().get("largestAllocatableUntypedBits");
+            if (bits == null || !run.freeBlocksByOrder().isEmpty() || bits < 12) {
+                continue;
+            }
+            int order = bits.intValue() - 12;
+            List<Number> one = new ArrayList<>();
+            for (int k = 0; k < orders; k++) {
+                one.add(k == Math.min(order, MAX_ORDER) ? 1 : 0);
+            }
+            chart.addSeries(String.format(Locale.ROOT, "%s: largest untyped still allocatable, 2^%d frames%s",
+                    run.allocator(), order, order > MAX_ORDER ? " (drawn at 1024)" : ""), sizes, one);
         }
         return chart;
     }

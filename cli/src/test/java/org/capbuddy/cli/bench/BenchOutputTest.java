@@ -182,6 +182,17 @@ class BenchOutputTest {
     }
 
     @Test
+    void theFreeBlockChartShowsTheLargestUntypedAllocmanCouldStillGiveBesideThePoolsBlocks() {
+        AllocatorRun pool = report.runs().get(0);
+        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, false,
+                StopReason.LIMIT, List.of(), List.of(), Map.of("largestAllocatableUntypedBits", 24.0));
+        BenchReport both = new BenchReport("utilisation", 1, 0, 1L << 30, "two-level", null, List.of(pool, plain),
+                Map.of(), null, Map.of(), null, null, Map.of());
+        assertThat(ReportCharts.freeBlocks(both).getSeriesMap().keySet()).containsExactly(pool.allocator(),
+                "allocman: largest untyped still allocatable, 2^12 frames (drawn at 1024)");
+    }
+
+    @Test
     void disabledProgressPrintsNothing() {
         assertThat(captured(() -> {
             try (Progress p = Progress.start("bench", 1_000, false)) {
