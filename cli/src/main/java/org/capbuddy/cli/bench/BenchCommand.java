@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
+import org.capbuddy.cli.common.CSpaceShapeOptions;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.ToolVersion;
 import org.capbuddy.kernel.cost.CycleCostModel;
@@ -21,6 +22,7 @@ import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -97,13 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
             + " --cost perInvocation=300,perFault=2000. Default: 400, 150, 1/16, 40, 30, 1500.")
     Map<String, Double> cost;
 
-    @Option(names = "--root-cnode-bits", paramLabel = "N", description = "allocman's root CNode: 2^N slots (the whole"
-            + " CSpace with --cspace original, level 1 of two with scaled). Default: what --cspace sizes for the RAM.")
-    Integer rootCNodeBits;
-
-    @Option(names = "--fan-out", paramLabel = "N", description = "CONFIG_RETYPE_FAN_OUT_LIMIT: objects one Retype may"
-            + " make (the pool's trees need 1024). Default: 1024.")
-    Integer fanOut;
+    @Mixin
+    CSpaceShapeOptions shape = new CSpaceShapeOptions();
 
     @Option(names = "--keep-trees", description = "The pool keeps every tree it makes, as the original CapBuddy"
             + " does, instead of giving fully free trees beyond the spares back to allocman.")
@@ -175,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
-                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel(), rootCNodeBits, fanOut);
+                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel(), shape.rootCNodeBits, shape.fanOut);
     }
 
     /** The default cost model with --cost's constants in place of its own. */

@@ -7,6 +7,7 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.machine.SosMachine;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,13 +29,8 @@ public final class SosMachineOptions {
                     + "single-level root). Default: ${DEFAULT-VALUE}.")
     public String cspace;
 
-    @Option(names = "--root-cnode-bits", paramLabel = "N", description = "allocman's root CNode: 2^N slots (the whole"
-            + " CSpace with --cspace original, level 1 of two with scaled). Default: what --cspace sizes for the RAM.")
-    public Integer rootCNodeBits;
-
-    @Option(names = "--fan-out", paramLabel = "N", description = "CONFIG_RETYPE_FAN_OUT_LIMIT: objects one Retype may"
-            + " make (the pool's trees need 1024). Default: 1024.")
-    public Integer fanOut;
+    @Mixin
+    public CSpaceShapeOptions shape = new CSpaceShapeOptions();
 
     @Option(names = "--frames", paramLabel = "N",
             description = "The most frames SOS's frame table hands out (default: as many as its references name).")
@@ -51,7 +47,7 @@ public final class SosMachineOptions {
         }
         CSpaceChoice layout = CSpaceChoice.parse(cspace).orElseThrow(() -> new CommandLine.ParameterException(
                 cmd, "--cspace must be scaled or original, got '" + cspace + "'"));
-        MachineConfig config = layout.config(ram, rootCNodeBits, fanOut).withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
+        MachineConfig config = layout.config(ram, shape.rootCNodeBits, shape.fanOut).withPool(allocator.equals("capbuddy") ? PoolConfig.defaults().withSpareTrees(0) : null);
         Result<Void> usable = config.check();
         if (!usable.isOk()) {
             throw new CommandLine.ParameterException(cmd, "this machine cannot be built: " + usable.error().detail());
