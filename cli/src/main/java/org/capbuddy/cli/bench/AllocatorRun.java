@@ -20,7 +20,8 @@ import java.util.Map;
  * @param completed false when a request failed before the iteration count was reached
  * @param stopReason why the run stopped: the iteration limit, or what the refused request lacked
  * @param footprint samples of (iteration, frames live) for the footprint chart
- * @param freeBlocksByOrder for the utilisation workload: free blocks by size 2^k frames, k = 0..10
+ * @param freeBlocksByOrder the pool's free blocks by size 2^k frames, k = 0..10, where a workload
+ *     probed them (utilisation; mcmc when a refusal stopped it); else empty
  * @param extra workload-specific figures (e.g. largest allocatable untyped, usable fraction)
  */
 public record AllocatorRun(
@@ -50,5 +51,14 @@ public record AllocatorRun(
     /** Kernel invocations per 4 KiB frame handed out. */
     public double invocationsPerFrame() {
         return framesAllocated == 0 ? 0 : kernelInvocations / (double) framesAllocated;
+    }
+
+    /** This run with what a probe after it found: the pool's free blocks and figures added to {@code extra}. */
+    AllocatorRun withLeftovers(List<Long> freeBlocks, Map<String, Double> more) {
+        Map<String, Double> all = new java.util.TreeMap<>(extra);
+        all.putAll(more);
+        return new AllocatorRun(allocator, kernelInvocations, invocationsByLabel, objectsRetyped, bytesZeroed,
+                modelledCycles, bookkeepingBytes, wallMillis, framesAllocated, iterationReached, completed, stopReason,
+                footprint, freeBlocks, all);
     }
 }

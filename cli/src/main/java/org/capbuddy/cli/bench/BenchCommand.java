@@ -37,8 +37,9 @@ import picocli.CommandLine.Parameters;
 public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
-            description = "mcmc, single, contiguous, utilisation or paging; or mce, the original MR-MC experiment"
-                    + " (mcmc with 80,000 iterations on 112 MiB, its baseline mce-baseline beside capbuddy and allocman)."
+            description = "mcmc, single, contiguous, utilisation or paging; or one of the original's experiments as"
+                    + " it ran, an mcmc preset with its own baseline beside capbuddy and allocman: mcmc-default"
+                    + " (mcmc-default.c), mce (MR-MC test/mce.c), mcmc-c (mcmc.c), murbench (MURbench buddy_test)."
                     + " Leave out with --spec.")
     String workload;
 
@@ -68,6 +69,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lifetime", paramLabel = "N",
             description = "mcmc: a block lives uniform 1..N-1 iterations. Default: 80.")
     Integer lifetime;
+
+    @Option(names = "--pool-requests", paramLabel = "blocks|frames",
+            description = "mcmc: ask the pool for a block in one request (blocks, as mcmc-default.c does) or one 4 KiB"
+                    + " frame at a time (frames, as mcmc.c and MURbench do). Default: blocks.")
+    String poolRequests;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
             description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE}.")
@@ -140,16 +146,16 @@ public final class BenchCommand implements Callable<Integer> {
     /** The run the options describe, every default the workload takes filled in. */
     private BenchSpec specFromOptions() {
         if (workload == null) {
-            throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation, paging or mce) or --spec FILE");
+            throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation, paging, or an original experiment: "
+                    + String.join(", ", OriginalExperiment.names()) + ") or --spec FILE");
         }
-        // mce: the MR-MC experiment as it ran (mce.c: mcmc-default.c with 80,000 iterations, p2,
-        // lifetimes 1..79, 112 MiB), its baseline beside the pool and plain allocman; an option
-        // given still wins
-        boolean mce = workload.equals("mce");
+        // an original experiment: mcmc with its parameters and allocators; an option given still wins
+        OriginalExperiment original = OriginalExperiment.named(workload).orElse(null);
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        String allocatorList = mce && !given.hasMatchedOption("--allocator") ? "capbuddy,mce-baseline,allocman" : allocator;
-        long ramBytes = mce && !given.hasMatchedOption("--ram") ? 112L << 20 : ram;
-        String work = mce ? "mcmc" : workload;
+        String allocatorList = original != null && !given.hasMatchedOption("--allocator")
+                ? String.join(",", original.allocators()) : allocator;
+        long ramBytes = original != null && original.ram() != 0 && !given.hasMatchedOption("--ram") ? original.ram() : ram;
+        String work = original != null ? "mcmc" : workload;
         List<String> allocators = allocatorList.equals("both") ? List.of("capbuddy", "allocman")
                 : List.of(allocatorList.split(",", -1)).stream().map(String::trim).toList();
         if (allocators.stream().anyMatch(String::isEmpty)) {
@@ -160,7 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         boolean mcmc = work.equals("mcmc");
         boolean paging = work.equals("paging");
-        Long n = iterations != null ? iterations : mce ? Long.valueOf(80_000) : switch (work) {
+        Long n = iterations != null ? iterations : original != null ? Long.valueOf(original.iterations()) : switch (work) {
             case "mcmc" -> 20_000L;
             case "single" -> 4096L;
             case "contiguous" -> 100L;
@@ -168,7 +174,11 @@ public final class BenchCommand implements Callable<Integer> {
         };
         return new BenchSpec(work, allocators, seed, n,
                 distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
-                lifetime != null ? lifetime : mcmc ? Integer.valueOf(80) : null, ramBytes, cspace,
+                lifetime != null ? lifetime : original != null ? Integer.valueOf(original.lifetime())
+                        : mcmc ? Integer.valueOf(80) : null,
+                poolRequests != null ? poolRequests : original != null ? original.poolRequests()
+                        : mcmc ? BenchSpec.BLOCK_REQUESTS : null,
+                ramBytes, cspace,
                 touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
                 access != null ? access : paging ? "read" : null,
                 keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
@@ -199,7 +209,8 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchSpec specFromFile() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> beside = new ArrayList<>();
-        for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime", "--ram",
+        for (String option : List.of("--allocator", "--seed", "--iterations", "--distribution", "--lifetime",
+                "--pool-requests", "--ram",
                 "--cspace", "--touch", "--access", "--keep-trees", "--spare-trees", "--repeat", "--cost", "--root-cnode-bits", "--fan-out")) {
             if (parsed.hasMatchedOption(option)) {
                 beside.add(option);

@@ -80,7 +80,7 @@ final class BenchRunner {
         MachineConfig base = run.machine();
         Result<BenchSystem> booted = work.equals("paging")
                 ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
-                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL));
+                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL), run.poolFrameByFrame());
         if (!booted.isOk()) {
             return Result.fail(booted.error().kind(), "cannot build the " + a + " machine: " + booted.error().detail());
         }

@@ -24,6 +24,9 @@ import org.capbuddy.libos.vka.Result;
  *     rounds per block size; null for utilisation and paging
  * @param distribution mcmc only: p1, p2 or p3
  * @param lifetime mcmc only: a block lives uniform 1..lifetime-1 iterations
+ * @param poolRequests mcmc only: how the pool is asked for a block, {@code blocks} (one request
+ *     for the whole block, as mcmc-default.c asks) or {@code frames} (one 4 KiB request a frame,
+ *     as mcmc.c and MURbench ask); absent in an mcmc spec means blocks
  * @param ram each machine's RAM in bytes
  * @param cspace allocman's CSpace: scaled or original
  * @param touch paging only: bytes of one process's memory touched, a page at a time
@@ -40,7 +43,7 @@ import org.capbuddy.libos.vka.Result;
  * @param fanOut the retype fan-out limit in place of 1024; null for 1024
  */
 public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
-        Integer lifetime, long ram, String cspace, Long touch, String access, String treePolicy,
+        Integer lifetime, String poolRequests, long ram, String cspace, Long touch, String access, String treePolicy,
         Integer spareTrees, Integer repeat, CycleCostModel costModel, Integer rootCNodeBits, Integer fanOut) {
 
     /** The most repeats a run takes. */
@@ -53,7 +56,14 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
     /** The workloads, as the command line names them. */
     public static final List<String> WORKLOADS = List.of("mcmc", "single", "contiguous", "utilisation", "paging");
 
+    /** The pool's request modes, as the spec names them. */
+    public static final String BLOCK_REQUESTS = "blocks";
+    public static final String FRAME_REQUESTS = "frames";
+
     public BenchSpec {
+        if (poolRequests == null && "mcmc".equals(workload)) {
+            poolRequests = BLOCK_REQUESTS;
+        }
         allocators = allocators == null ? null : List.copyOf(allocators);
         if (repeat == null) {
             repeat = 1;
@@ -66,13 +76,17 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
     /** Why this spec cannot run, or null when it can; names the option at fault as the command line spells it. */
     public String problem() {
         if (workload == null || !WORKLOADS.contains(workload)) {
-            return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging, got '" + workload + "'";
+            return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging (or on the command line an"
+                    + " original experiment: " + String.join(", ", OriginalExperiment.names()) + "), got '" + workload + "'";
         }
         if (allocators == null || allocators.isEmpty() || allocators.stream().distinct().count() != allocators.size()) {
             return "--allocator must be capbuddy, allocman, both, or a list of allocators each named once, got "
                     + allocators;
         }
         for (String a : allocators) {
+            if (a.equals(BenchSystem.MURBENCH_BASELINE) && !workload.equals("mcmc")) {
+                return a + " (an untyped a block, MURbench's baseline) runs mcmc only";
+            }
             if (BenchSystem.BUILT_IN.contains(a)) {
                 continue;
             }
@@ -120,6 +134,8 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         return switch (workload) {
             case "mcmc" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000"
                     : lifetime < 2 ? "--lifetime must be at least 2"
+                    : !List.of(BLOCK_REQUESTS, FRAME_REQUESTS).contains(poolRequests)
+                            ? "--pool-requests must be blocks or frames, got '" + poolRequests + "'"
                     : !List.of("p1", "p2", "p3").contains(distribution)
                             ? "--distribution must be p1, p2 or p3, got '" + distribution + "'" : null;
             case "single" -> iterations < 1 || iterations > (1 << 15) || Long.bitCount(iterations) != 1
@@ -142,6 +158,7 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
                 missing, extra);
         check(distribution != null, workload.equals("mcmc"), "--distribution", missing, extra);
         check(lifetime != null, workload.equals("mcmc"), "--lifetime", missing, extra);
+        check(poolRequests != null, workload.equals("mcmc"), "--pool-requests", missing, extra);
         check(touch != null, workload.equals("paging"), "--touch", missing, extra);
         check(access != null, workload.equals("paging"), "--access", missing, extra);
         if (!extra.isEmpty()) {
@@ -175,6 +192,11 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
     /** The CSpace choice (only after {@link #problem()} said none). */
     CSpaceChoice cspaceChoice() {
         return CSpaceChoice.parse(cspace).orElseThrow();
+    }
+
+    /** True when the pool is asked for a block frame by frame (mcmc with frames requests). */
+    boolean poolFrameByFrame() {
+        return FRAME_REQUESTS.equals(poolRequests);
     }
 
     /** The mcmc distribution (only for mcmc, after {@link #problem()} said none). */

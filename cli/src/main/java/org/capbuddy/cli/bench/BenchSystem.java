@@ -32,7 +32,12 @@ import org.capbuddy.sos.machine.SosMachine;
  *       contiguous frames (no unmapped check on free: the benchmark never maps them);</li>
  *   <li>{@code allocman}: the stock path; a block of n frames is n separate 4 KiB frames, each a
  *       slot and a Retype through allocman's split allocator, freed with a delete each.</li>
+ *   <li>{@code murbench-baseline}: MURbench's baseline; a block of n frames is one untyped of
+ *       2^ceil(log2 n) frames' size from allocman (no frames are made of it), freed as an object.</li>
  * </ul>
+ * Any other name is a {@link FramePolicy}'s. The pool can also be asked frame by frame (a block
+ * of n frames is n separate 4 KiB requests, each served from the pool's trees), as the
+ * original's {@code mcmc.c} and MURbench ask it.
  */
 final class BenchSystem {
     final String allocator;
@@ -48,15 +53,20 @@ final class BenchSystem {
     /** Why the last refused request was refused. */
     private AllocError lastRefusal;
 
-    /** A frame policy of the user's, for an allocator that is neither capbuddy nor allocman; else null. */
+    /** A frame policy of the user's, for an allocator that is not built in; else null. */
     final FramePolicy policy;
 
+    /** The pool is asked for a block frame by frame rather than in one request. */
+    private final boolean poolFrameByFrame;
+
     private BenchSystem(String allocator, LibosMachine machine, SosMachine sos) {
-        this(allocator, machine, sos, null);
+        this(allocator, machine, sos, null, false);
     }
 
-    private BenchSystem(String allocator, LibosMachine machine, SosMachine sos, FramePolicy policy) {
+    private BenchSystem(String allocator, LibosMachine machine, SosMachine sos, FramePolicy policy,
+                        boolean poolFrameByFrame) {
         this.policy = policy;
+        this.poolFrameByFrame = poolFrameByFrame;
         this.allocator = allocator;
         this.machine = machine;
         this.sos = sos;
@@ -80,11 +90,16 @@ final class BenchSystem {
      * plain allocman's vka.
      */
     static Result<BenchSystem> boot(String allocator, MachineConfig machine, PoolConfig pool) {
+        return boot(allocator, machine, pool, false);
+    }
+
+    /** As {@link #boot(String, MachineConfig, PoolConfig)}; the pool asked frame by frame when {@code poolFrameByFrame}. */
+    static Result<BenchSystem> boot(String allocator, MachineConfig machine, PoolConfig pool, boolean poolFrameByFrame) {
         if (!BUILT_IN.contains(allocator)) {
             return bootPolicy(allocator, machine.withPool(null));
         }
         MachineConfig config = machine.withPool(allocator.equals("capbuddy") ? pool : null);
-        return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m, null));
+        return LibosMachine.boot(config).map(m -> new BenchSystem(allocator, m, null, null, poolFrameByFrame));
     }
 
     /**
@@ -103,7 +118,10 @@ final class BenchSystem {
     }
 
     /** The allocators the bench itself knows; any other name is a {@link FramePolicy}'s. */
-    static final List<String> BUILT_IN = List.of("capbuddy", "allocman");
+    static final List<String> BUILT_IN = List.of("capbuddy", "allocman", BenchSystem.MURBENCH_BASELINE);
+
+    /** MURbench's baseline: an untyped a block, from allocman. */
+    static final String MURBENCH_BASELINE = "murbench-baseline";
 
     private static Result<BenchSystem> bootPolicy(String allocator, MachineConfig config) {
         Result<FramePolicyProvider> provider = FramePolicies.find(allocator, BenchSystem.class.getClassLoader());
@@ -118,7 +136,7 @@ final class BenchSystem {
         if (!policy.isOk()) {
             return policy.asFailure();
         }
-        return Result.ok(new BenchSystem(allocator, booted.value(), null, policy.value()));
+        return Result.ok(new BenchSystem(allocator, booted.value(), null, policy.value(), false));
     }
 
     /**
@@ -173,17 +191,27 @@ final class BenchSystem {
                 lastRefusal = b.error();
                 return null;
             }
-            return new Block(frames, null, null, b.value());
+            return new Block(frames, null, null, b.value(), null);
         }
-        if (pool != null) {
-            int order = 32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1);
+        int order = 32 - Integer.numberOfLeadingZeros(Math.max(1, frames) - 1);
+        if (allocator.equals(MURBENCH_BASELINE)) {
+            Result<VkaObject> ut = VkaObjects.allocUntyped(vka, 12 + order);
+            if (!ut.isOk()) {
+                lastRefusal = ut.error();
+                return null;
+            }
+            return new Block(frames, null, null, null, ut.value());
+        }
+        if (pool != null && !poolFrameByFrame) {
             Result<CSpacePath> b = VkaObjects.allocFrameContiguous(pool, 12 + order);
             if (!b.isOk()) {
                 lastRefusal = b.error();
                 return null;
             }
-            return new Block(frames, b.value(), null, null);
+            return new Block(frames, b.value(), null, null, null);
         }
+        // frame by frame: plain allocman's split allocator, or the pool's trees (the pool's vka
+        // serves 4 KiB frames)
         VkaObject[] each = new VkaObject[frames];
         for (int i = 0; i < frames; i++) {
             Result<VkaObject> f = VkaObjects.allocFrame(vka, 12);
@@ -196,7 +224,7 @@ final class BenchSystem {
             }
             each[i] = f.value();
         }
-        return new Block(frames, null, each, null);
+        return new Block(frames, null, each, null, null);
     }
 
     /** Records a refusal a workload met outside {@link #alloc}. */
@@ -225,6 +253,11 @@ final class BenchSystem {
             if (!freed.isOk()) {
                 lastRefusal = freed.error();
             }
+        } else if (b.untyped() != null) {
+            Result<Void> freed = VkaObjects.free(vka, b.untyped());
+            if (!freed.isOk()) {
+                lastRefusal = freed.error();
+            }
         } else if (b.contiguous() != null) {
             VkaObjects.freeFrameContiguous(pool, b.contiguous());
         } else {
@@ -234,10 +267,14 @@ final class BenchSystem {
         }
     }
 
-    /** A block as the allocator handed it out: one contiguous pool block, separate frames, or a policy's block. */
-    record Block(int requested, CSpacePath contiguous, VkaObject[] separate, FrameBlock policyBlock) {
+    /**
+     * A block as the allocator handed it out: one contiguous pool block, separate frames, a
+     * policy's block, or an untyped of the block's size (exactly one is set).
+     */
+    record Block(int requested, CSpacePath contiguous, VkaObject[] separate, FrameBlock policyBlock, VkaObject untyped) {
         long handedOut() {
-            return contiguous != null ? contiguous.window() : policyBlock != null ? policyBlock.frames() : requested;
+            return contiguous != null ? contiguous.window() : policyBlock != null ? policyBlock.frames()
+                    : untyped != null ? 1L << (untyped.sizeBits() - 12) : requested;
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.knowm.xchart.AnnotationTextPanel;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.CategoryChart;
@@ -46,7 +47,7 @@ final class ReportCharts {
         if (!r.runs().isEmpty()) {
             written.addAll(saveBoth(invocationsPerFrame(r), outDir.resolve(base + "-invocations-per-frame.png")));
         }
-        CategoryChart free = freeBlocks(r);
+        XYChart free = freeBlocks(r);
         if (free != null) {
             written.addAll(saveBoth(free, outDir.resolve(base + "-free-blocks.png")));
         }
@@ -131,39 +132,32 @@ final class ReportCharts {
         return chart;
     }
 
-    /** Free blocks by block size 1..1024 frames, one series per allocator; null without data. */
-    static CategoryChart freeBlocks(BenchReport r) {
-        int orders = 0;
+    /**
+     * Free blocks by block size, one series of points per pool run (sizes 1..1024 frames), with
+     * the largest untyped plain allocman (or a frame policy over it) could still hand out as a
+     * point of its own; null without data. Both axes are logarithmic, since counts run from one
+     * to hundreds of thousands and sizes from one frame to beyond a tree: a size with no free
+     * block has no point (a log axis has no zero), as the title says, and a run with no free block
+     * at all is named in a note on the plot; the CSV has every count.
+     */
+    static XYChart freeBlocks(BenchReport r) {
+        List<XYPoints> series = new ArrayList<>();
+        List<String> none = new ArrayList<>();
         for (AllocatorRun run : r.runs()) {
-            orders = Math.max(orders, Math.min(run.freeBlocksByOrder().size(), MAX_ORDER + 1));
-        }
-        if (orders == 0) {
-            return null;
-        }
-        // Always the full 1..1024 axis so charts of different runs compare at a glance.
-        orders = MAX_ORDER + 1;
-        List<String> sizes = new ArrayList<>();
-        for (int k = 0; k < orders; k++) {
-            sizes.add(Long.toString(1L << k));
-        }
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Free blocks by size (" + subtitle(r) + ")")
-                .xAxisTitle("block size (frames)").yAxisTitle("free blocks").build();
-        CategoryStyler style = chart.getStyler();
-        style.setLegendPosition(LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Vertical);
-        style.setYAxisMin(0.0);
-        style.setYAxisDecimalPattern("#,##0");
-        for (AllocatorRun run : r.runs()) {
-            if (run.freeBlocksByOrder().isEmpty()) {
-                continue;
+            List<Double> sizes = new ArrayList<>();
+            List<Double> counts = new ArrayList<>();
+            for (int k = 0; k < Math.min(run.freeBlocksByOrder().size(), MAX_ORDER + 1); k++) {
+                long n = run.freeBlocksByOrder().get(k);
+                if (n > 0) {
+                    sizes.add((double) (1L << k));
+                    counts.add((double) n);
+                }
             }
-            List<Number> counts = new ArrayList<>();
-            for (int k = 0; k < orders; k++) {
-                long n = k < run.freeBlocksByOrder().size() ? run.freeBlocksByOrder().get(k) : 0L;
-                counts.add(n);
+            if (!sizes.isEmpty()) {
+                series.add(new XYPoints(seriesName(run), sizes, counts, false));
+            } else if (!run.freeBlocksByOrder().isEmpty()) {
+                none.add(seriesName(run) + ": no free block");
             }
-            chart.addSeries(seriesName(run), sizes, counts);
         }
         // beside the pool's free blocks, the largest block plain allocman could still hand out
         for (AllocatorRun run : r.runs()) {
@@ -172,14 +166,46 @@ final class ReportCharts {
                 continue;
             }
             int order = bits.intValue() - 12;
-            List<Number> one = new ArrayList<>();
-            for (int k = 0; k < orders; k++) {
-                one.add(k == Math.min(order, MAX_ORDER) ? 1 : 0);
-            }
-            chart.addSeries(String.format(Locale.ROOT, "%s: largest untyped still allocatable, 2^%d frames%s",
-                    run.allocator(), order, order > MAX_ORDER ? " (drawn at 1024)" : ""), sizes, one);
+            series.add(new XYPoints(String.format(Locale.ROOT, "%s: largest untyped still allocatable, 2^%d frames",
+                    run.allocator(), order), List.of((double) (1L << order)), List.of(1.0), true));
+        }
+        if (series.isEmpty()) {
+            return null;
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Free blocks by size, sizes with none free not drawn (" + subtitle(r) + ")")
+                .xAxisTitle("block size (frames, log scale)").yAxisTitle("free blocks (log scale)").build();
+        XYStyler style = chart.getStyler();
+        style.setLegendPosition(LegendPosition.OutsideS);
+        style.setLegendLayout(Styler.LegendLayout.Vertical);
+        style.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
+        style.setMarkerSize(10);
+        style.setXAxisLogarithmic(true);
+        style.setYAxisLogarithmic(true);
+        // the same 1..1024 frames at least, so charts of different runs compare at a glance
+        style.setXAxisMin(0.7);
+        style.setXAxisMax(Math.max(1500.0, series.stream().flatMap(s -> s.x().stream()).mapToDouble(d -> d).max()
+                .orElse(1024) * 1.5));
+        style.setYAxisMin(0.7);
+        style.setYAxisMax(Math.max(20.0, series.stream().flatMap(s -> s.y().stream()).mapToDouble(d -> d).max()
+                .orElse(1) * 1.5));
+        style.setXAxisDecimalPattern("#,##0");
+        style.setYAxisDecimalPattern("#,##0");
+        for (XYPoints points : series) {
+            chart.addSeries(points.name(), points.x(), points.y())
+                    .setMarker(points.untyped() ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+        }
+        if (!none.isEmpty()) {
+            // a run with every count zero has no point to draw, and must not vanish unremarked
+            AnnotationTextPanel note = new AnnotationTextPanel(String.join("\n", none), WIDTH - 440, HEIGHT - 80, true);
+            note.setLines(none);
+            chart.addAnnotation(note);
         }
         return chart;
+    }
+
+    /** One series of the free-block chart: its points, and whether it is allocman's largest untyped. */
+    private record XYPoints(String name, List<Double> x, List<Double> y, boolean untyped) {
     }
 
     private static Path save(Chart<?, ?> chart, Path file) throws IOException {

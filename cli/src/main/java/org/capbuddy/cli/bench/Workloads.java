@@ -22,7 +22,10 @@ final class Workloads {
     /**
      * The Monte Carlo experiment of the original (mcmc-default.c): each iteration draws a block
      * size, allocates the block and gives it a lifetime uniform over 1..lifetime-1 iterations;
-     * blocks whose time is up are freed first. Runs to the iteration count or the first failure.
+     * blocks whose time is up are freed first. Runs to the iteration count or the first failure;
+     * a run a refusal stopped then probes what is left with its blocks still live, as MURbench's
+     * buddy_test does (outside the measured figures): the largest untyped allocman could still
+     * give and the pool's free blocks by size.
      */
     static AllocatorRun mcmc(BenchSystem sys, long seed, long iterations, Distribution dist, int lifetime,
                              LongConsumer progress) {
@@ -60,6 +63,12 @@ final class Workloads {
             progress.accept(1);
         }
         AllocatorRun run = sys.finish(frames, reached, completed, footprint, List.of(), Map.of());
+        if (!completed) {
+            Map<String, Double> left = new HashMap<>();
+            List<Long> freeBlocks = probeLeftovers(sys, left);
+            left.put("liveFramesAtStop", (double) live);
+            run = run.withLeftovers(freeBlocks, left);
+        }
         dueAt.values().forEach(list -> list.forEach(sys::free));
         return run;
     }
@@ -179,6 +188,21 @@ final class Workloads {
             sys.free(b);
         }
         extra.put("framesFreedAfterExhaustion", (double) freed.size());
+        List<Long> freeBlocks = probeLeftovers(sys, extra);
+        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, false, List.of(), freeBlocks, extra);
+        for (BenchSystem.Block b : blocks) {
+            sys.free(b);
+        }
+        return run;
+    }
+
+    /**
+     * What is left to allocate: the largest untyped allocman can still give (2^30 down to 2^4
+     * bytes; 0 when none) and, for the pool, its trees, its largest free block (0 when none) and
+     * its free blocks by size (returned). The
+     * probe's untyped is given back, so the machine is as it was.
+     */
+    private static List<Long> probeLeftovers(BenchSystem sys, Map<String, Double> extra) {
         int largest = 0;
         for (int bits = 30; bits >= 4; bits--) {
             Result<VkaObject> ut = VkaObjects.allocUntyped(sys.vka, bits);
@@ -189,16 +213,17 @@ final class Workloads {
             }
         }
         extra.put("largestAllocatableUntypedBits", (double) largest);
-        List<Long> freeBlocks = List.of();
-        if (sys.pool != null) {
-            PoolStats stats = sys.pool.pool().stats();
-            freeBlocks = stats.freeBlocksByOrder();
-            extra.put("poolTrees", (double) stats.trees());
+        if (sys.pool == null) {
+            return List.of();
         }
-        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, false, List.of(), freeBlocks, extra);
-        for (BenchSystem.Block b : blocks) {
-            sys.free(b);
+        PoolStats stats = sys.pool.pool().stats();
+        extra.put("poolTrees", (double) stats.trees());
+        List<Long> free = stats.freeBlocksByOrder();
+        int largestFree = -1;
+        for (int k = 0; k < free.size(); k++) {
+            largestFree = free.get(k) > 0 ? k : largestFree;
         }
-        return run;
+        extra.put("poolLargestFreeBlockFrames", largestFree < 0 ? 0.0 : (double) (1L << largestFree));
+        return free;
     }
 }

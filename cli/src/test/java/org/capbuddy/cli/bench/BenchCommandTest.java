@@ -223,6 +223,79 @@ class BenchCommandTest {
     }
 
     @Test
+    void mcmcCAsksThePoolFrameByFrameUntilMemoryRunsOutThenProbesWhatIsLeft() throws Exception {
+        JsonNode r = json("bench", "mcmc-c", "--json", "--ram", "64M");
+        assertThat(r.at("/spec/iterations").asLong()).isEqualTo(50_000);
+        assertThat(r.at("/spec/lifetime").asInt()).isEqualTo(5_000);
+        assertThat(r.at("/spec/poolRequests").asText()).isEqualTo("frames");
+        assertThat(r.at("/spec/allocators")).extracting(JsonNode::asText).containsExactly("capbuddy", "allocman");
+        for (JsonNode run : r.get("runs")) {
+            assertThat(run.at("/stopReason/kind").asText()).as("%s", run.get("allocator")).isEqualTo("MEMORY_EXHAUSTED");
+            assertThat(run.at("/extra/liveFramesAtStop").asLong()).isPositive();
+            assertThat(run.at("/extra").has("largestAllocatableUntypedBits")).isTrue();
+        }
+        JsonNode pool = r.at("/runs/0");
+        // a frame a request, yet served from 1,024-frame trees, a Retype a tree (and, once the
+        // trees run out, from allocman): far fewer Retypes than plain allocman's one a frame
+        assertThat(pool.at("/invocationsByLabel/UNTYPED_RETYPE").asLong())
+                .isLessThan(r.at("/runs/1/invocationsByLabel/UNTYPED_RETYPE").asLong() / 20);
+        assertThat(pool.get("freeBlocksByOrder")).as("the pool's free blocks at the stop").hasSize(11);
+        assertThat(pool.at("/extra").has("poolLargestFreeBlockFrames")).isTrue();
+        assertThat(r.at("/runs/1/freeBlocksByOrder")).isEmpty();
+
+        // the same mcmc asked a block a request: other counts, so the mode is really applied
+        JsonNode blocks = json("bench", "mcmc", "--json", "--ram", "64M", "--iterations", "50000", "--lifetime", "5000",
+                "--allocator", "capbuddy");
+        assertThat(blocks.at("/spec/poolRequests").asText()).isEqualTo("blocks");
+        assertThat(blocks.at("/runs/0/kernelInvocations")).isNotEqualTo(pool.get("kernelInvocations"));
+
+        // and its report's spec runs again to the same counts
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("capbuddy-mcmc-c", ".json");
+        try {
+            java.nio.file.Files.writeString(file, r.toString());
+            JsonNode again = json("bench", "--spec", file.toString(), "--json");
+            assertThat(again.at("/runs/0/invocationsByLabel")).isEqualTo(pool.get("invocationsByLabel"));
+            assertThat(again.at("/runs/1/framesAllocated")).isEqualTo(r.at("/runs/1/framesAllocated"));
+            assertThat(again.at("/runs/0/freeBlocksByOrder")).isEqualTo(pool.get("freeBlocksByOrder"));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void murbenchRunsItsUntypedABlockBaselineBesideThePoolAndAllocman() throws Exception {
+        JsonNode r = json("bench", "murbench", "--json", "--ram", "64M");
+        assertThat(r.at("/spec/iterations").asLong()).isEqualTo(20_000);
+        assertThat(r.at("/spec/lifetime").asInt()).isEqualTo(12_000);
+        assertThat(r.at("/spec/allocators")).extracting(JsonNode::asText)
+                .containsExactly("capbuddy", "murbench-baseline", "allocman");
+        JsonNode baseline = r.at("/runs/1");
+        assertThat(baseline.at("/stopReason/kind").asText()).isEqualTo("MEMORY_EXHAUSTED");
+        // one untyped a block (p2's mean block is 186 frames), no frames made of it
+        assertThat(baseline.at("/invocationsByLabel/UNTYPED_RETYPE").asLong())
+                .isLessThan(baseline.get("framesAllocated").asLong() / 50)
+                .isGreaterThanOrEqualTo(baseline.get("iterationReached").asLong());
+        assertThat(r.at("/runs/2/kernelInvocations").asDouble() / r.at("/runs/2/framesAllocated").asDouble())
+                .as("allocman: a Retype a frame").isGreaterThan(1.0);
+        assertThat(run("bench", "single", "--allocator", "murbench-baseline")[2])
+                .contains("murbench-baseline (an untyped a block, MURbench's baseline) runs mcmc only");
+        assertThat(run("bench", "single", "--pool-requests", "frames")[2]).contains("single takes no --pool-requests");
+        assertThat(run("bench", "mcmc", "--pool-requests", "pages")[2])
+                .contains("--pool-requests must be blocks or frames, got 'pages'");
+        assertThat(run("bench", "mcmc-d")[2]).contains("mcmc-default, mce, mcmc-c, murbench");
+    }
+
+    @Test
+    void aSpecWrittenBeforeThePoolRequestModeExistedAsksInBlocks() throws Exception {
+        BenchSpec old = org.capbuddy.cli.common.Json.convert(new ObjectMapper().readTree(
+                "{\"workload\":\"mcmc\",\"allocators\":[\"capbuddy\"],\"seed\":1,\"iterations\":10,"
+                        + "\"distribution\":\"p2\",\"lifetime\":80,\"ram\":268435456,\"cspace\":\"scaled\","
+                        + "\"treePolicy\":\"return-spares\",\"spareTrees\":1}"), BenchSpec.class);
+        assertThat(old.poolRequests()).isEqualTo("blocks");
+        assertThat(old.problem()).isNull();
+    }
+
+    @Test
     void theCostModelsConstantsAreOptionsRecordedInTheSpec() throws Exception {
         JsonNode plain = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy");
         JsonNode dear = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy",

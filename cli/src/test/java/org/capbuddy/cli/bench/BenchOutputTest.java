@@ -189,7 +189,24 @@ class BenchOutputTest {
         BenchReport both = new BenchReport("utilisation", 1, 0, 1L << 30, "two-level", null, List.of(pool, plain),
                 Map.of(), null, Map.of(), null, null, Map.of());
         assertThat(ReportCharts.freeBlocks(both).getSeriesMap().keySet()).containsExactly(pool.allocator(),
-                "allocman: largest untyped still allocatable, 2^12 frames (drawn at 1024)");
+                "allocman: largest untyped still allocatable, 2^12 frames");
+    }
+
+    @Test
+    void aPoolWithNoFreeBlockIsNamedNotDrawnAndNothingToDrawMeansNoChart() {
+        List<Long> none = java.util.Collections.nCopies(11, 0L);
+        AllocatorRun full = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, false,
+                StopReason.LIMIT, List.of(), none, Map.of("largestAllocatableUntypedBits", 0.0));
+        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, false,
+                StopReason.LIMIT, List.of(), List.of(), Map.of("largestAllocatableUntypedBits", 21.0));
+        BenchReport both = new BenchReport("mcmc", 1, 0, 1L << 30, "two-level", null, List.of(full, plain),
+                Map.of(), null, Map.of(), null, null, Map.of());
+        var chart = ReportCharts.freeBlocks(both);
+        assertThat(chart.getSeriesMap().keySet()).containsExactly("allocman: largest untyped still allocatable, 2^9 frames");
+        assertThat(chart.getSeriesMap().values().iterator().next().getXData()).containsExactly(512.0);
+        BenchReport alone = new BenchReport("mcmc", 1, 0, 1L << 30, "two-level", null, List.of(full),
+                Map.of(), null, Map.of(), null, null, Map.of());
+        assertThat(ReportCharts.freeBlocks(alone)).as("a log axis cannot show only zeros").isNull();
     }
 
     @Test
