@@ -19,9 +19,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * A sweep's merged results: {@code sweep.csv} (a row per run and allocator: the varied values, then
- * the exact figures and wall time), {@code sweep.json} (the sweep and every run's report) and a
- * chart of kernel invocations per frame across the first varied field that is not the seed (the
- * seed if it is the only one), one line per allocator, averaged over the other fields.
+ * the exact figures and wall time), {@code sweep.json} (the sweep and every run's report) and
+ * charts of kernel invocations per frame and of bookkeeping across the first varied field that
+ * is not the seed (the seed if it is the only one), one line per allocator, averaged over the
+ * other fields.
  */
 final class SweepOutput {
     private static final List<String> FIGURES = List.of("kernelInvocations", "objectsRetyped", "bytesZeroed",
@@ -41,7 +42,9 @@ final class SweepOutput {
         String axis = axis(sweep);
         if (axis != null) {
             System.setProperty("java.awt.headless", "true");
-            written.addAll(ReportCharts.saveBoth(chart(axis, results), outDir.resolve("sweep-" + axis + ".png")));
+            List<XYChart> charts = charts(axis, results);
+            written.addAll(ReportCharts.saveBoth(charts.get(0), outDir.resolve("sweep-" + axis + ".png")));
+            written.addAll(ReportCharts.saveBoth(charts.get(1), outDir.resolve("sweep-" + axis + "-bookkeeping.png")));
         }
         return written;
     }
@@ -94,39 +97,81 @@ final class SweepOutput {
     }
 
     private static boolean numeric(String field) {
-        return List.of("ram", "touch", "iterations", "lifetime", "spareTrees", "seed").contains(field);
+        return List.of("ram", "touch", "iterations", "lifetime", "spareTrees", "seed", "rootCNodeBits", "fanOut",
+                "repeat").contains(field);
     }
 
-    private static XYChart chart(String axis, List<JsonNode> results) {
+    /** The charts across {@code axis}: kernel invocations per frame, and bookkeeping held at the end. */
+    static List<XYChart> charts(String axis, List<JsonNode> results) {
+        return List.of(
+                chart(axis, results, "Kernel invocations per 4 KiB frame", "kernel invocations per frame",
+                        run -> {
+                            double frames = run.get("framesAllocated").asDouble();
+                            return frames == 0 ? 0 : run.get("kernelInvocations").asDouble() / frames;
+                        }),
+                chart(axis, results, "Bookkeeping at the end",
+                        "allocman's records and the pool's trees, KiB", run -> run.get("bookkeepingBytes").asDouble() / 1024));
+    }
+
+    /**
+     * One line per allocator of {@code figure} across {@code axis}, the mean over the other varied
+     * values, on a log y axis (the allocators differ by orders of magnitude; a zero is drawn at
+     * 1e-4) and a log x axis when the values span a factor of ten or more. A legend entry says how
+     * many of the allocator's runs stopped before their limit, and why.
+     */
+    private static XYChart chart(String axis, List<JsonNode> results, String title, String yTitle,
+                                 java.util.function.ToDoubleFunction<JsonNode> figure) {
         // allocator -> x -> (sum, count)
         Map<String, TreeMap<Double, double[]>> lines = new TreeMap<>();
+        Map<String, TreeMap<String, Integer>> stops = new TreeMap<>();
+        Map<String, Integer> runsOf = new TreeMap<>();
         for (JsonNode result : results) {
             double x = result.at("/spec/" + axis).asDouble();
             if (axis.equals("ram") || axis.equals("touch")) {
                 x /= 1 << 20;
             }
             for (JsonNode run : result.at("/report/runs")) {
-                double frames = run.get("framesAllocated").asDouble();
-                double perFrame = frames == 0 ? 1e-4 : Math.max(1e-4, run.get("kernelInvocations").asDouble() / frames);
-                double[] acc = lines.computeIfAbsent(run.get("allocator").asText(), k -> new TreeMap<>())
+                String allocator = run.get("allocator").asText();
+                double[] acc = lines.computeIfAbsent(allocator, k -> new TreeMap<>())
                         .computeIfAbsent(x, k -> new double[2]);
-                acc[0] += perFrame;
+                acc[0] += Math.max(1e-4, figure.applyAsDouble(run));
                 acc[1]++;
+                runsOf.merge(allocator, 1, Integer::sum);
+                String stop = run.at("/stopReason/kind").asText();
+                if (!stop.isEmpty() && !stop.equals(StopReason.Kind.ITERATION_LIMIT.name())) {
+                    stops.computeIfAbsent(allocator, k -> new TreeMap<>())
+                            .merge(StopReason.Kind.valueOf(stop).words(), 1, Integer::sum);
+                }
             }
         }
         String unit = axis.equals("ram") || axis.equals("touch") ? axis + " (MiB)" : axis;
+        java.util.DoubleSummaryStatistics span = lines.values().stream().flatMap(m -> m.keySet().stream())
+                .mapToDouble(Double::doubleValue).summaryStatistics();
+        boolean logX = span.getMin() > 0 && span.getMax() / span.getMin() >= 10;
         XYChart chart = new XYChartBuilder().width(ReportCharts.WIDTH).height(ReportCharts.HEIGHT)
-                .title("Kernel invocations per 4 KiB frame across " + axis + " (mean over the other varied values)")
-                .xAxisTitle(unit).yAxisTitle("kernel invocations per frame (log scale)").build();
+                .title(title + " across " + axis + " (mean over the other varied values)")
+                .xAxisTitle(unit + (logX ? " (log scale)" : "")).yAxisTitle(yTitle + " (log scale)").build();
         chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisLogarithmic(logX);
         chart.getStyler().setXAxisDecimalPattern("#,##0");
         chart.getStyler().setYAxisDecimalPattern("#,##0.####");
         lines.forEach((allocator, points) -> {
             double[] xs = points.keySet().stream().mapToDouble(Double::doubleValue).toArray();
             double[] ys = points.values().stream().mapToDouble(a -> a[0] / a[1]).toArray();
-            chart.addSeries(allocator, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries(legend(allocator, stops.get(allocator), runsOf.get(allocator)), xs, ys)
+                    .setMarker(SeriesMarkers.CIRCLE);
         });
         return chart;
+    }
+
+    /** The allocator, and how many of its runs stopped before their limit and why. */
+    private static String legend(String allocator, Map<String, Integer> stops, int runs) {
+        if (stops == null) {
+            return allocator;
+        }
+        List<String> why = new ArrayList<>();
+        stops.forEach((reason, n) -> why.add(n + " of " + runs + " runs stopped early: " + reason));
+        return allocator + " (" + String.join("; ", why) + ")";
     }
 }

@@ -43,7 +43,8 @@ class SweepTest {
         CliRun first = CliRun.of("sweep", sweep.toString(), "--out", two.toString(), "--threads", "2");
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).contains("sweep: 18 runs (3 seed x 3 ram x 2 allocators); 0 done before, 18 run now on"
-                + " 2 threads, 0 failed", "sweep.csv", "sweep.json", "sweep-ram.png");
+                + " 2 threads, 0 failed", "sweep.csv", "sweep.json", "sweep-ram.png",
+                "sweep-ram-bookkeeping.png");
         try (var files = Files.list(two.resolve("runs"))) {
             assertThat(files.filter(p -> p.toString().endsWith(".json"))).hasSize(18);
         }
@@ -105,5 +106,32 @@ class SweepTest {
         assertThat(CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("d").toString(), "--threads", "0").exitCode())
                 .isEqualTo(2);
         assertThat(CliRun.of("sweep", sweep.toString()).exitCode()).as("--out is required").isEqualTo(2);
+    }
+
+    @Test
+    void theChartsGoLogAlongAFieldSpanningOrdersAndTheLegendSaysWhichRunsStoppedEarly() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+        int[] lifetimes = {10, 100, 1000};
+        for (int i = 0; i < lifetimes.length; i++) {
+            String stop = i == 2 ? "MEMORY_EXHAUSTED" : "ITERATION_LIMIT";
+            results.add(mapper.readTree(String.format("{\"spec\": {\"lifetime\": %d}, \"report\": {\"runs\": ["
+                    + "{\"allocator\": \"allocman\", \"kernelInvocations\": 500, \"framesAllocated\": 100,"
+                    + " \"bookkeepingBytes\": 4096, \"stopReason\": {\"kind\": \"%s\"}},"
+                    + "{\"allocator\": \"capbuddy\", \"kernelInvocations\": 0, \"framesAllocated\": 100,"
+                    + " \"bookkeepingBytes\": 2048, \"stopReason\": {\"kind\": \"ITERATION_LIMIT\"}}]}}",
+                    lifetimes[i], stop)));
+        }
+        var charts = SweepOutput.charts("lifetime", results);
+        assertThat(charts).hasSize(2);
+        var perFrame = charts.get(0);
+        assertThat(perFrame.getStyler().isXAxisLogarithmic()).as("10..1000 spans two orders").isTrue();
+        assertThat(perFrame.getSeriesMap().keySet())
+                .containsExactly("allocman (1 of 3 runs stopped early: memory exhausted)", "capbuddy");
+        assertThat(perFrame.getSeriesMap().get("capbuddy").getYData()).as("a zero drawn at the axis floor")
+                .containsExactly(1e-4, 1e-4, 1e-4);
+        assertThat(charts.get(1).getSeriesMap().get("capbuddy").getYData()).containsExactly(2.0, 2.0, 2.0);
+        assertThat(SweepOutput.charts("lifetime", results.subList(0, 1)).get(0).getStyler().isXAxisLogarithmic())
+                .isFalse();
     }
 }
