@@ -172,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "contiguous" -> 100L;
             default -> null;
         };
-        return new BenchSpec(work, allocators, seed, n,
+        return new BenchSpec(work, original != null ? original.name() : null, allocators, seed, n,
                 distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
                 lifetime != null ? lifetime : original != null ? Integer.valueOf(original.lifetime())
                         : mcmc ? Integer.valueOf(80) : null,

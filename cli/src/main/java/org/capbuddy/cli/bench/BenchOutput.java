@@ -68,6 +68,13 @@ public final class BenchOutput {
 
     public static String table(BenchReport r) {
         StringBuilder out = new StringBuilder();
+        OriginalExperiment original = r.name().equals(r.workload()) ? null
+                : OriginalExperiment.named(r.name()).orElse(null);
+        if (original != null) {
+            out.append(String.format(Locale.ROOT, "%s: the parameters of the original's %s%s%n", original.name(),
+                    original.source(), original.poolRequests().equals(BenchSpec.FRAME_REQUESTS)
+                            ? ", the pool asked one 4 KiB frame at a time" : ""));
+        }
         out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%n",
                 r.workload(), r.seed(), r.iterations(), ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution()));
@@ -204,7 +211,7 @@ public final class BenchOutput {
      */
     public static List<Path> writeFiles(BenchReport r, Path outDir) throws IOException {
         Files.createDirectories(outDir);
-        String base = fileBase(r.workload());
+        String base = fileBase(r.name());
         List<Path> written = new ArrayList<>();
         written.add(write(outDir.resolve(base + ".json"), Json.write(r) + "\n"));
         written.add(write(outDir.resolve(base + ".csv"), csv(r)));

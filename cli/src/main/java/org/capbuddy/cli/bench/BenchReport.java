@@ -29,4 +29,9 @@ public record BenchReport(String workload, long seed, long iterations, long ramB
         machines = Collections.unmodifiableMap(new LinkedHashMap<>(machines));
         wallTime = Collections.unmodifiableMap(new LinkedHashMap<>(wallTime));
     }
+
+    /** What the run is called in files, charts and tables: the original's experiment it reproduces, or the workload. */
+    public String name() {
+        return spec != null && spec.experiment() != null ? spec.experiment() : workload;
+    }
 }

@@ -20,6 +20,8 @@ import org.capbuddy.libos.vka.Result;
  * the same counts: the machine, the cost model and the pool's settings follow from it (the report
  * writes them out beside it).
  *
+ * @param experiment the original's experiment this run reproduces ({@code bench murbench} and the
+ *     like: an mcmc preset), which names its files and charts; null for none
  * @param iterations mcmc: iterations; single: frames (a power of two up to 2^15); contiguous:
  *     rounds per block size; null for utilisation and paging
  * @param distribution mcmc only: p1, p2 or p3
@@ -42,7 +44,7 @@ import org.capbuddy.libos.vka.Result;
  *     the RAM; null for that one
  * @param fanOut the retype fan-out limit in place of 1024; null for 1024
  */
-public record BenchSpec(String workload, List<String> allocators, long seed, Long iterations, String distribution,
+public record BenchSpec(String workload, String experiment, List<String> allocators, long seed, Long iterations, String distribution,
         Integer lifetime, String poolRequests, long ram, String cspace, Long touch, String access, String treePolicy,
         Integer spareTrees, Integer repeat, CycleCostModel costModel, Integer rootCNodeBits, Integer fanOut) {
 
@@ -78,6 +80,10 @@ public record BenchSpec(String workload, List<String> allocators, long seed, Lon
         if (workload == null || !WORKLOADS.contains(workload)) {
             return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging (or on the command line an"
                     + " original experiment: " + String.join(", ", OriginalExperiment.names()) + "), got '" + workload + "'";
+        }
+        if (experiment != null && (OriginalExperiment.named(experiment).isEmpty() || !workload.equals("mcmc"))) {
+            return "experiment must be one of " + String.join(", ", OriginalExperiment.names())
+                    + ", an mcmc run, got '" + experiment + "' on " + workload;
         }
         if (allocators == null || allocators.isEmpty() || allocators.stream().distinct().count() != allocators.size()) {
             return "--allocator must be capbuddy, allocman, both, or a list of allocators each named once, got "

@@ -55,7 +55,7 @@ final class ReportCharts {
     }
 
     private static String subtitle(BenchReport r) {
-        return String.format(Locale.ROOT, "%s, seed %d", r.workload(), r.seed());
+        return String.format(Locale.ROOT, "%s, seed %d", r.name(), r.seed());
     }
 
     /** Series name: the allocator, and where and why its run stopped early. */
@@ -119,7 +119,8 @@ final class ReportCharts {
         CategoryStyler style = chart.getStyler();
         // Outside: a bar may reach the top of the plot, where an inside legend would hide it.
         style.setLegendPosition(LegendPosition.OutsideS);
-        style.setLegendLayout(Styler.LegendLayout.Horizontal);
+        // one allocator a line: a stopped run's name is long, and a row of them would run off the chart
+        style.setLegendLayout(Styler.LegendLayout.Vertical);
         style.setLabelsVisible(true);
         // Log scale: the two allocators differ by three orders of magnitude or more.
         style.setYAxisLogarithmic(true);
@@ -127,7 +128,7 @@ final class ReportCharts {
         style.setYAxisDecimalPattern("#,##0.####");
         for (AllocatorRun run : r.runs()) {
             // A zero cannot sit on a log axis; 1e-4 invocations per frame stands for "none".
-            chart.addSeries(seriesName(run), List.of(r.workload()), List.of(Math.max(1e-4, run.invocationsPerFrame())));
+            chart.addSeries(seriesName(run), List.of(r.name()), List.of(Math.max(1e-4, run.invocationsPerFrame())));
         }
         return chart;
     }

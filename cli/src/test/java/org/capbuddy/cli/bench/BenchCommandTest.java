@@ -263,12 +263,16 @@ class BenchCommandTest {
     }
 
     @Test
-    void murbenchRunsItsUntypedABlockBaselineBesideThePoolAndAllocman() throws Exception {
-        JsonNode r = json("bench", "murbench", "--json", "--ram", "64M");
+    void murbenchRunsItsUntypedABlockBaselineBesideThePoolAndAllocman(@org.junit.jupiter.api.io.TempDir
+                                                                      java.nio.file.Path dir) throws Exception {
+        JsonNode r = json("bench", "murbench", "--json", "--ram", "64M", "--out", dir.toString());
+        assertThat(dir.resolve("murbench.json")).as("named for the experiment, beside other runs'").exists();
+        assertThat(dir.resolve("murbench-free-blocks.png")).exists();
         assertThat(r.at("/spec/iterations").asLong()).isEqualTo(20_000);
         assertThat(r.at("/spec/lifetime").asInt()).isEqualTo(12_000);
         assertThat(r.at("/spec/allocators")).extracting(JsonNode::asText)
                 .containsExactly("capbuddy", "murbench-baseline", "allocman");
+        assertThat(r.at("/spec/experiment").asText()).as("the name its files and charts carry").isEqualTo("murbench");
         JsonNode baseline = r.at("/runs/1");
         assertThat(baseline.at("/stopReason/kind").asText()).isEqualTo("MEMORY_EXHAUSTED");
         // one untyped a block (p2's mean block is 186 frames), no frames made of it
@@ -292,7 +296,12 @@ class BenchCommandTest {
                         + "\"distribution\":\"p2\",\"lifetime\":80,\"ram\":268435456,\"cspace\":\"scaled\","
                         + "\"treePolicy\":\"return-spares\",\"spareTrees\":1}"), BenchSpec.class);
         assertThat(old.poolRequests()).isEqualTo("blocks");
+        assertThat(old.experiment()).isNull();
         assertThat(old.problem()).isNull();
+        BenchSpec unknown = new BenchSpec("mcmc", "mcmc.c", old.allocators(), 1, 10L, "p2", 80, "blocks", old.ram(),
+                "scaled", null, null, "return-spares", 1, 1, null, null, null);
+        assertThat(unknown.problem()).isEqualTo(
+                "experiment must be one of mcmc-default, mce, mcmc-c, murbench, an mcmc run, got 'mcmc.c' on mcmc");
     }
 
     @Test
