@@ -32,8 +32,8 @@ import picocli.CommandLine.Parameters;
  * time, with the CapBuddy/stock ratios measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure CapBuddy against the stock allocman path on one workload: mcmc, single, contiguous, "
-                + "utilisation, paging.")
+        description = "Measure CapBuddy against the stock allocman path on one workload (mcmc, single, contiguous, "
+                + "utilisation, paging) or one of the original's experiments (mcmc-default, mce, mcmc-c, murbench).")
 public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
@@ -58,7 +58,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--iterations", paramLabel = "N",
             description = "mcmc: iterations (default 20000); single: frames, a power of two up to 32768 (default"
-                    + " 4096); contiguous: rounds per block size (default 100); utilisation, paging: not taken.")
+                    + " 4096); contiguous: rounds per block size (default 100); utilisation, paging: not taken. An"
+                    + " original experiment's own default is its iteration count.")
     Long iterations;
 
     @Option(names = "--distribution", paramLabel = "p1|p2|p3",
@@ -67,7 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
     String distribution;
 
     @Option(names = "--lifetime", paramLabel = "N",
-            description = "mcmc: a block lives uniform 1..N-1 iterations. Default: 80.")
+            description = "mcmc: a block lives uniform 1..N-1 iterations. Default: 80 (an original experiment: its own).")
     Integer lifetime;
 
     @Option(names = "--pool-requests", paramLabel = "blocks|frames",
@@ -76,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
     String poolRequests;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "1G",
-            description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE}.")
+            description = "RAM of each simulated machine. Default: ${DEFAULT-VALUE} (mce: 112M, as it ran).")
     long ram;
 
     @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
@@ -116,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
             + " one back (0..1024). Default: 1 (the paging workload's SOS: its own default, 1).")
     Integer spareTrees;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV and PNG charts here (made if missing;"
+    @Option(names = "--out", paramLabel = "DIR", description = "Write JSON, CSV, and PNG and SVG charts here (made if missing;"
             + " checked before anything runs).")
     Path out;
 
