@@ -57,8 +57,17 @@ public record AllocatorRun(
     AllocatorRun withLeftovers(List<Long> freeBlocks, Map<String, Double> more) {
         Map<String, Double> all = new java.util.TreeMap<>(extra);
         all.putAll(more);
+        return copy(wallMillis, freeBlocks, all);
+    }
+
+    /** This run with its wall time replaced by {@code millis} (the repeats' median). */
+    AllocatorRun withWallMillis(double millis) {
+        return copy(millis, freeBlocksByOrder, extra);
+    }
+
+    private AllocatorRun copy(double millis, List<Long> freeBlocks, Map<String, Double> figures) {
         return new AllocatorRun(allocator, kernelInvocations, invocationsByLabel, objectsRetyped, bytesZeroed,
-                modelledCycles, bookkeepingBytes, wallMillis, framesAllocated, iterationReached, completed, stopReason,
-                footprint, freeBlocks, all);
+                modelledCycles, bookkeepingBytes, millis, framesAllocated, iterationReached, completed, stopReason,
+                footprint, freeBlocks, figures);
     }
 }

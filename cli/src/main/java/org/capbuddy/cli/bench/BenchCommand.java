@@ -1,6 +1,8 @@
 package org.capbuddy.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,9 +40,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
             description = "mcmc, single, contiguous, utilisation or paging; or one of the original's experiments as"
-                    + " it ran, an mcmc preset with its own baseline beside capbuddy and allocman: mcmc-default"
-                    + " (mcmc-default.c), mce (MR-MC test/mce.c), mcmc-c (mcmc.c), murbench (MURbench buddy_test)."
-                    + " Leave out with --spec.")
+                    + " it ran, an mcmc preset with the original's baseline beside the pool: mcmc-default"
+                    + " (mcmc-default.c), mce (MR-MC test/mce.c), mcmc-c (mcmc.c; its baseline is plain allocman),"
+                    + " murbench (MURbench buddy_test). Leave out with --spec.")
     String workload;
 
     @Option(names = "--spec", paramLabel = "FILE", description = "Run the spec in FILE: a report's JSON (its spec is"
@@ -48,9 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
     Path specFile;
 
     @Option(names = "--allocator", paramLabel = "LIST", defaultValue = "both",
-            description = "Which allocators to run, comma-separated: capbuddy, allocman (both: the two), a frame"
-                    + " policy's name (found on the class path by ServiceLoader) or class:CLASS (its provider's class)."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "Which allocators to run, comma-separated: capbuddy, allocman (both: the two), the"
+                    + " original's baselines mce-baseline and murbench-baseline, a frame policy's name (found on the"
+                    + " class path by ServiceLoader) or class:CLASS (its provider's class). Default: ${DEFAULT-VALUE}"
+                    + " (an original experiment: its own).")
     String allocator;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
@@ -144,46 +147,85 @@ public final class BenchCommand implements Callable<Integer> {
         return run(run);
     }
 
-    /** The run the options describe, every default the workload takes filled in. */
+    /**
+     * The run the options describe: the options given, then (through {@link SpecDefaults}, as a
+     * sweep's runs get them) an original experiment's parameters and every default the workload
+     * takes.
+     */
     private BenchSpec specFromOptions() {
         if (workload == null) {
             throw bad("Missing WORKLOAD (mcmc, single, contiguous, utilisation, paging, or an original experiment: "
                     + String.join(", ", OriginalExperiment.names()) + ") or --spec FILE");
         }
-        // an original experiment: mcmc with its parameters and allocators; an option given still wins
-        OriginalExperiment original = OriginalExperiment.named(workload).orElse(null);
-        CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        String allocatorList = original != null && !given.hasMatchedOption("--allocator")
-                ? String.join(",", original.allocators()) : allocator;
-        long ramBytes = original != null && original.ram() != 0 && !given.hasMatchedOption("--ram") ? original.ram() : ram;
-        String work = original != null ? "mcmc" : workload;
-        List<String> allocators = allocatorList.equals("both") ? List.of("capbuddy", "allocman")
-                : List.of(allocatorList.split(",", -1)).stream().map(String::trim).toList();
-        if (allocators.stream().anyMatch(String::isEmpty)) {
-            throw bad("--allocator must be capbuddy, allocman, both, or a comma-separated list, got '" + allocator + "'");
-        }
         if (keepTrees && spareTrees != null) {
             throw bad("--spare-trees does not go with --keep-trees, which keeps every tree");
         }
-        boolean mcmc = work.equals("mcmc");
-        boolean paging = work.equals("paging");
-        Long n = iterations != null ? iterations : original != null ? Long.valueOf(original.iterations()) : switch (work) {
-            case "mcmc" -> 20_000L;
-            case "single" -> 4096L;
-            case "contiguous" -> 100L;
-            default -> null;
-        };
-        return new BenchSpec(work, original != null ? original.name() : null, allocators, seed, n,
-                distribution != null ? distribution.toLowerCase(Locale.ROOT) : mcmc ? "p2" : null,
-                lifetime != null ? lifetime : original != null ? Integer.valueOf(original.lifetime())
-                        : mcmc ? Integer.valueOf(80) : null,
-                poolRequests != null ? poolRequests : original != null ? original.poolRequests()
-                        : mcmc ? BenchSpec.BLOCK_REQUESTS : null,
-                ramBytes, cspace,
-                touch != null ? touch : paging ? Long.valueOf(256L << 20) : null,
-                access != null ? access : paging ? "read" : null,
-                keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES,
-                keepTrees ? spareTrees : Integer.valueOf(spareTrees != null ? spareTrees : 1), repeat, costModel(), shape.rootCNodeBits, shape.fanOut);
+        OriginalExperiment original = OriginalExperiment.named(workload).orElse(null);
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("workload", original != null ? "mcmc" : workload);
+        if (original != null) {
+            node.put("experiment", original.name());
+        }
+        if (given.hasMatchedOption("--allocator")) {
+            node.set("allocators", Json.tree(allocatorList()));
+        }
+        node.put("seed", seed);
+        if (iterations != null) {
+            node.put("iterations", iterations);
+        }
+        if (distribution != null) {
+            node.put("distribution", distribution.toLowerCase(Locale.ROOT));
+        }
+        if (lifetime != null) {
+            node.put("lifetime", lifetime);
+        }
+        if (poolRequests != null) {
+            node.put("poolRequests", poolRequests.toLowerCase(Locale.ROOT));
+        }
+        if (given.hasMatchedOption("--ram")) {
+            node.put("ram", ram);
+        }
+        node.put("cspace", cspace);
+        if (touch != null) {
+            node.put("touch", touch);
+        }
+        if (access != null) {
+            node.put("access", access);
+        }
+        node.put("treePolicy", keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES);
+        if (spareTrees != null) {
+            node.put("spareTrees", spareTrees);
+        }
+        node.put("repeat", repeat);
+        node.set("costModel", Json.tree(costModel()));
+        if (shape.rootCNodeBits != null) {
+            node.put("rootCNodeBits", shape.rootCNodeBits);
+        }
+        if (shape.fanOut != null) {
+            node.put("fanOut", shape.fanOut);
+        }
+        BenchSpec run;
+        try {
+            run = SpecDefaults.complete(node);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        if (poolRequests != null && !run.allocators().contains("capbuddy")) {
+            throw bad("--pool-requests says how the pool is asked, and no allocator here uses it (--allocator "
+                    + String.join(",", run.allocators()) + ")");
+        }
+        return run;
+    }
+
+    /** --allocator as a list: "both" is capbuddy and allocman; no name may be empty. */
+    private List<String> allocatorList() {
+        List<String> allocators = allocator.equals("both") ? List.of("capbuddy", "allocman")
+                : List.of(allocator.split(",", -1)).stream().map(String::trim).toList();
+        if (allocators.stream().anyMatch(String::isEmpty)) {
+            throw bad("--allocator must be capbuddy, allocman, both, or a comma-separated list, got '" + allocator + "'");
+        }
+        return allocators;
     }
 
     /** The default cost model with --cost's constants in place of its own. */

@@ -68,16 +68,18 @@ public final class BenchOutput {
 
     public static String table(BenchReport r) {
         StringBuilder out = new StringBuilder();
-        OriginalExperiment original = r.name().equals(r.workload()) ? null
-                : OriginalExperiment.named(r.name()).orElse(null);
+        OriginalExperiment original = r.spec() == null || r.spec().experiment() == null ? null
+                : OriginalExperiment.named(r.spec().experiment()).orElse(null);
         if (original != null) {
-            out.append(String.format(Locale.ROOT, "%s: the parameters of the original's %s%s%n", original.name(),
-                    original.source(), original.poolRequests().equals(BenchSpec.FRAME_REQUESTS)
-                            ? ", the pool asked one 4 KiB frame at a time" : ""));
+            out.append(String.format(Locale.ROOT, "%s: the original's %s, %s%n", original.name(), original.source(),
+                    original.matches(r.spec()) ? "with its parameters" : "with options changed from its parameters"));
         }
-        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%n",
+        String poolRequests = r.spec() == null || r.spec().poolRequests() == null ? ""
+                : "  pool requests " + r.spec().poolRequests();
+        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%s%n",
                 r.workload(), r.seed(), r.iterations(), ByteSize.format(r.ramBytes()), r.cspace(),
-                r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution()));
+                r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution(),
+                poolRequests));
         out.append('\n');
 
         boolean ratios = !r.ratios().isEmpty();
@@ -204,10 +206,11 @@ public final class BenchOutput {
     // The report files
 
     /**
-     * Writes the report into {@code outDir} (created if missing): {@code <workload>.json}, {@code
-     * <workload>.csv} (one row per allocator), {@code <workload>-footprint.csv} and the PNG charts
-     * (footprint when there are samples, invocations per frame, and free blocks by size when the
-     * workload recorded them). Returns the files written, in that order.
+     * Writes the report into {@code outDir} (created if missing): {@code <name>.json}, {@code
+     * <name>.csv} (one row per allocator), {@code <name>-footprint.csv} and the charts as PNG and
+     * SVG (footprint when there are samples, invocations per frame, and free blocks by size when
+     * the workload recorded them); the name is {@link BenchReport#name()}. Returns the files
+     * written, in that order.
      */
     public static List<Path> writeFiles(BenchReport r, Path outDir) throws IOException {
         Files.createDirectories(outDir);

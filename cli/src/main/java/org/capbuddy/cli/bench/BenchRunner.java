@@ -64,7 +64,7 @@ final class BenchRunner {
             }
             WallTime wall = WallTime.of(millis);
             wallTimes.put(a, wall);
-            runs.add(RepeatCheck.withWallMillis(first, wall.median()));
+            runs.add(first.withWallMillis(wall.median()));
         }
         MachineConfig base = run.machine();
         BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),

@@ -1,5 +1,9 @@
 package org.capbuddy.cli.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,13 +50,34 @@ record OriginalExperiment(String name, String source, List<String> allocators, l
         return ALL.stream().filter(e -> e.name.equals(name)).findFirst();
     }
 
-    @Override
-    public String toString() {
-        return name + " (" + source + ")";
+    /** Whether {@code spec} runs this experiment with its parameters (the RAM too, where it has its own). */
+    boolean matches(BenchSpec spec) {
+        return spec.workload().equals("mcmc") && "p2".equals(spec.distribution())
+                && spec.allocators().equals(allocators) && spec.iterations() == iterations
+                && spec.lifetime() == lifetime && poolRequests.equals(spec.poolRequests())
+                && (ram == 0 || spec.ram() == ram);
     }
 
-    /** Every experiment as "name (source)", comma-separated. */
-    static String describe() {
-        return String.join(", ", ALL.stream().map(OriginalExperiment::toString).toList());
+    /** Fills in {@code node} (a spec in JSON) the fields this experiment sets and the node leaves out. */
+    void fillDefaults(ObjectNode node) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        putIfAbsent(node, "workload", f.textNode("mcmc"));
+        ArrayNode list = f.arrayNode();
+        allocators.forEach(list::add);
+        putIfAbsent(node, "allocators", list);
+        putIfAbsent(node, "iterations", f.numberNode(iterations));
+        putIfAbsent(node, "lifetime", f.numberNode(lifetime));
+        putIfAbsent(node, "distribution", f.textNode("p2"));
+        putIfAbsent(node, "poolRequests", f.textNode(poolRequests));
+        if (ram != 0) {
+            putIfAbsent(node, "ram", f.numberNode(ram));
+        }
+    }
+
+    private static void putIfAbsent(ObjectNode node, String field,
+                                    JsonNode value) {
+        if (!node.has(field) || node.get(field).isNull()) {
+            node.set(field, value);
+        }
     }
 }

@@ -48,12 +48,4 @@ final class RepeatCheck {
         }
         return null;
     }
-
-    /** {@code run} with its wall time replaced by {@code millis} (the repeats' median). */
-    static AllocatorRun withWallMillis(AllocatorRun run, double millis) {
-        return new AllocatorRun(run.allocator(), run.kernelInvocations(), run.invocationsByLabel(), run.objectsRetyped(),
-                run.bytesZeroed(), run.modelledCycles(), run.bookkeepingBytes(), millis, run.framesAllocated(),
-                run.iterationReached(), run.completed(), run.stopReason(), run.footprint(), run.freeBlocksByOrder(),
-                run.extra());
-    }
 }

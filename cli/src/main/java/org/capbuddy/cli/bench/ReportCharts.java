@@ -139,7 +139,8 @@ final class ReportCharts {
      * point of its own; null without data. Both axes are logarithmic, since counts run from one
      * to hundreds of thousands and sizes from one frame to beyond a tree: a size with no free
      * block has no point (a log axis has no zero), as the title says, and a run with no free block
-     * at all is named in a note on the plot; the CSV has every count.
+     * at all is named in a note on the plot (which may then hold nothing else); the CSV has every
+     * count.
      */
     static XYChart freeBlocks(BenchReport r) {
         List<XYPoints> series = new ArrayList<>();
@@ -170,7 +171,7 @@ final class ReportCharts {
             series.add(new XYPoints(String.format(Locale.ROOT, "%s: largest untyped still allocatable, 2^%d frames",
                     run.allocator(), order), List.of((double) (1L << order)), List.of(1.0), true));
         }
-        if (series.isEmpty()) {
+        if (series.isEmpty() && none.isEmpty()) {
             return null;
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)

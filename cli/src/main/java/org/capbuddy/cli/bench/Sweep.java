@@ -44,6 +44,16 @@ final class Sweep {
         return outDir.resolve("runs").resolve(String.format(Locale.ROOT, "%05d.json", index));
     }
 
+    /** Whether a kept run's spec is {@code spec}: read back as a spec, then compared as written. */
+    private static boolean sameSpec(JsonNode kept, BenchSpec spec) {
+        try {
+            // as written: a number read back may be a narrower node than the one written
+            return Json.line(Json.convert(kept, BenchSpec.class)).equals(Json.line(spec));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     Outcome run(SweepSpec sweep) throws IOException {
         Files.createDirectories(outDir.resolve("runs"));
         List<SweepSpec.Run> todo = new ArrayList<>();
@@ -55,8 +65,9 @@ final class Sweep {
                 continue;
             }
             JsonNode kept = Json.read(file);
-            // compared as written: a number read back may be a narrower node than the one written
-            if (!Json.line(kept.path("spec")).equals(Json.line(r.spec()))) {
+            // compared as specs, not as text: a run kept by an earlier version of the tool lacks
+            // the fields added since, which read back as their defaults
+            if (!sameSpec(kept.path("spec"), r.spec())) {
                 throw new IOException(outDir + " holds runs of another sweep (run " + r.index() + " differs); use"
                         + " another --out folder");
             }

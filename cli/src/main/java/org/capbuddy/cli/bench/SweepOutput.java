@@ -115,7 +115,7 @@ final class SweepOutput {
 
     /**
      * One line per allocator of {@code figure} across {@code axis}, the mean over the other varied
-     * values, on a log y axis (the allocators differ by orders of magnitude; a zero is drawn at
+     * values (a line per value of each varied field that is not a number), on a log y axis (the allocators differ by orders of magnitude; a zero is drawn at
      * 1e-4) and a log x axis when the values span a factor of ten or more. A legend entry says how
      * many of the allocator's runs stopped before their limit, and why.
      */
@@ -130,8 +130,9 @@ final class SweepOutput {
             if (axis.equals("ram") || axis.equals("touch")) {
                 x /= 1 << 20;
             }
+            String variant = variant(axis, result);
             for (JsonNode run : result.at("/report/runs")) {
-                String allocator = run.get("allocator").asText();
+                String allocator = run.get("allocator").asText() + variant;
                 double[] acc = lines.computeIfAbsent(allocator, k -> new TreeMap<>())
                         .computeIfAbsent(x, k -> new double[2]);
                 acc[0] += Math.max(1e-4, figure.applyAsDouble(run));
@@ -163,6 +164,22 @@ final class SweepOutput {
                     .setMarker(SeriesMarkers.CIRCLE);
         });
         return chart;
+    }
+
+    /**
+     * What tells a run's line apart besides its allocator: the values of the varied fields that
+     * are not numbers (poolRequests, treePolicy, distribution, ...), which a mean over them would
+     * blur; empty when there are none.
+     */
+    private static String variant(String axis, JsonNode result) {
+        StringBuilder out = new StringBuilder();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = result.path("params").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = it.next();
+            if (!p.getKey().equals(axis) && !p.getKey().equals("allocators") && !numeric(p.getKey())) {
+                out.append(", ").append(p.getKey()).append(' ').append(value(p.getValue()));
+            }
+        }
+        return out.toString();
     }
 
     /** The allocator, and how many of its runs stopped before their limit and why. */

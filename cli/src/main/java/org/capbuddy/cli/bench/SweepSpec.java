@@ -18,7 +18,8 @@ import org.capbuddy.cli.common.Json;
  * {"base": {"workload": "mcmc", "iterations": 2000},
  *  "vary": {"seed": [1, 2, 3], "ram": ["256M", "1G"], "allocators": [["capbuddy"], ["allocman"]]}}
  * }</pre>
- * A field the base leaves out takes the value {@code capbuddy bench} would give it; {@code ram}
+ * A field the base leaves out takes the value {@code capbuddy bench} would give it (with
+ * {@code "experiment": "murbench"} and the like, the original experiment's own first); {@code ram}
  * and {@code touch} may be sizes ("256M") or bytes. Each run is a complete {@link BenchSpec}, so
  * it can run anywhere, in any order, on its own.
  *
@@ -69,7 +70,7 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
             }
             Map<String, JsonNode> ordered = new LinkedHashMap<>();
             names.forEach(name -> ordered.put(name, params.get(name)));
-            BenchSpec spec = complete(node);
+            BenchSpec spec = SpecDefaults.complete(node);
             String problem = spec.problem();
             if (problem != null) {
                 throw new IllegalArgumentException("run " + i + " " + ordered + ": " + problem);
@@ -77,63 +78,5 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
             runs.add(new Run(i, ordered, spec));
         }
         return new SweepSpec(varied, runs);
-    }
-
-    /** The spec in {@code node}, every field it leaves out given {@code bench}'s default. */
-    private static BenchSpec complete(ObjectNode node) {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        size(node, "ram");
-        size(node, "touch");
-        String workload = node.path("workload").asText(null);
-        boolean mcmc = "mcmc".equals(workload);
-        boolean paging = "paging".equals(workload);
-        defaults(node, "seed", f.numberNode(1L));
-        defaults(node, "ram", f.numberNode(1L << 30));
-        defaults(node, "cspace", f.textNode("scaled"));
-        if (!node.has("allocators")) {
-            node.set("allocators", f.arrayNode().add("capbuddy").add("allocman"));
-        }
-        if (!node.has("iterations") && workload != null && !paging && !workload.equals("utilisation")) {
-            node.set("iterations", f.numberNode(switch (workload) {
-                case "mcmc" -> 20_000L;
-                case "single" -> 4096L;
-                default -> 100L;
-            }));
-        }
-        if (mcmc) {
-            defaults(node, "distribution", f.textNode("p2"));
-            defaults(node, "lifetime", f.numberNode(80));
-        }
-        if (paging) {
-            defaults(node, "touch", f.numberNode(256L << 20));
-            defaults(node, "access", f.textNode("read"));
-        }
-        defaults(node, "treePolicy", f.textNode(BenchSpec.RETURN_SPARES));
-        if (BenchSpec.RETURN_SPARES.equals(node.path("treePolicy").asText())) {
-            defaults(node, "spareTrees", f.numberNode(1));
-        }
-        try {
-            return Json.convert(node, BenchSpec.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not a bench spec: " + e.getOriginalMessage());
-        }
-    }
-
-    private static void defaults(ObjectNode node, String field, JsonNode value) {
-        if (!node.has(field) || node.get(field).isNull()) {
-            node.set(field, value);
-        }
-    }
-
-    /** A size written as text ("256M") becomes bytes. */
-    private static void size(ObjectNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v != null && v.isTextual()) {
-            try {
-                node.put(field, new ByteSize().convert(v.asText()));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(field + " '" + v.asText() + "' is not a size such as 256M or 4G");
-            }
-        }
     }
 }

@@ -287,6 +287,14 @@ class BenchCommandTest {
         assertThat(run("bench", "mcmc", "--pool-requests", "pages")[2])
                 .contains("--pool-requests must be blocks or frames, got 'pages'");
         assertThat(run("bench", "mcmc-d")[2]).contains("mcmc-default, mce, mcmc-c, murbench");
+        assertThat(run("bench", "mcmc", "--allocator", "allocman", "--pool-requests", "frames")[2])
+                .contains("--pool-requests says how the pool is asked, and no allocator here uses it");
+        String[] changed = run("bench", "murbench", "--ram", "64M", "--pool-requests", "BLOCKS", "--allocator", "capbuddy");
+        assertThat(changed[0]).as(changed[2]).isEqualTo("0");
+        assertThat(changed[1]).as("the header says what ran, not what the preset would have")
+                .contains("murbench: the original's MURbench buddy_test, with options changed from its parameters",
+                        "pool requests blocks");
+        assertThat(r.toString()).contains("\"experiment\":\"murbench\"");
     }
 
     @Test

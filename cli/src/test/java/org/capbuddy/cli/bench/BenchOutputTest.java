@@ -193,7 +193,8 @@ class BenchOutputTest {
     }
 
     @Test
-    void aPoolWithNoFreeBlockIsNamedNotDrawnAndNothingToDrawMeansNoChart() {
+    void aPoolWithNoFreeBlockIsNamedNotDrawnAndNothingProbedMeansNoChart(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
         List<Long> none = java.util.Collections.nCopies(11, 0L);
         AllocatorRun full = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, false,
                 StopReason.LIMIT, List.of(), none, Map.of("largestAllocatableUntypedBits", 0.0));
@@ -206,7 +207,17 @@ class BenchOutputTest {
         assertThat(chart.getSeriesMap().values().iterator().next().getXData()).containsExactly(512.0);
         BenchReport alone = new BenchReport("mcmc", 1, 0, 1L << 30, "two-level", null, List.of(full),
                 Map.of(), null, Map.of(), null, null, Map.of());
-        assertThat(ReportCharts.freeBlocks(alone)).as("a log axis cannot show only zeros").isNull();
+        var onlyTheNote = ReportCharts.freeBlocks(alone);
+        assertThat(onlyTheNote.getSeriesMap()).as("a log axis cannot show zeros; the note names the pool").isEmpty();
+        assertThat(ReportCharts.saveBoth(onlyTheNote, dir.resolve("note.png"))).allSatisfy(f -> assertThat(f).isNotEmptyFile());
+        BenchReport unprobed = new BenchReport("mcmc", 1, 0, 1L << 30, "two-level", null, List.of(plainRun()),
+                Map.of(), null, Map.of(), null, null, Map.of());
+        assertThat(ReportCharts.freeBlocks(unprobed)).as("nothing probed, no chart").isNull();
+    }
+
+    private static AllocatorRun plainRun() {
+        return new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, true, StopReason.LIMIT, List.of(),
+                List.of(), Map.of());
     }
 
     @Test

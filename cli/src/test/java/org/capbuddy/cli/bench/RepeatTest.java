@@ -40,8 +40,8 @@ class RepeatTest {
                 .isEqualTo("kernelInvocations (100 then 101)");
         assertThat(RepeatCheck.difference(a, run(100, 12.0, Map.of("usableFraction", 0.8, "hostResidentBytes", 1e9))))
                 .isEqualTo("usableFraction (0.9 then 0.8)");
-        assertThat(RepeatCheck.withWallMillis(a, 3.5).wallMillis()).isEqualTo(3.5);
-        assertThat(RepeatCheck.difference(a, RepeatCheck.withWallMillis(a, 3.5))).isNull();
+        assertThat(a.withWallMillis(3.5).wallMillis()).isEqualTo(3.5);
+        assertThat(RepeatCheck.difference(a, a.withWallMillis(3.5))).isNull();
     }
 
     @Test

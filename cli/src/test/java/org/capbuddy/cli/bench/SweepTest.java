@@ -80,6 +80,17 @@ class SweepTest {
         assertThat(merged.out()).contains("18 done before, 0 run now");
         assertThat(exact(two.resolve("sweep.csv"))).isEqualTo(csv);
 
+        // a run kept by an earlier version of the tool, whose spec lacks fields added since
+        // (experiment, poolRequests), is the same run
+        Path run8 = two.resolve("runs").resolve("00008.json");
+        var old = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run8.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) old.get("spec")).remove(List.of("experiment", "poolRequests"));
+        Files.writeString(run8, old.toString());
+        CliRun older = CliRun.of("sweep", sweep.toString(), "--out", two.toString());
+        assertThat(older.exitCode()).as(older.err()).isZero();
+        assertThat(older.out()).contains("18 done before, 0 run now");
+
         // another sweep's folder is refused, and nothing is overwritten
         Files.writeString(sweep, SWEEP.replace("\"iterations\": 200", "\"iterations\": 100"));
         CliRun other = CliRun.of("sweep", sweep.toString(), "--out", two.toString());
@@ -133,5 +144,31 @@ class SweepTest {
         assertThat(charts.get(1).getSeriesMap().get("capbuddy").getYData()).containsExactly(2.0, 2.0, 2.0);
         assertThat(SweepOutput.charts("lifetime", results.subList(0, 1)).get(0).getStyler().isXAxisLogarithmic())
                 .isFalse();
+    }
+
+    @Test
+    void aSweepOfAnOriginalExperimentGetsItsParametersAndTextFieldsSplitTheChartsLines() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        SweepSpec sweep = SweepSpec.of(mapper.readTree(
+                "{\"base\": {\"experiment\": \"murbench\", \"ram\": \"64M\"}, \"vary\": {\"seed\": [1, 2]}}"));
+        BenchSpec first = sweep.runs().get(0).spec();
+        assertThat(first.workload()).isEqualTo("mcmc");
+        assertThat(first.poolRequests()).isEqualTo("frames");
+        assertThat(first.lifetime()).isEqualTo(12_000);
+        assertThat(first.iterations()).isEqualTo(20_000);
+        assertThat(first.allocators()).containsExactly("capbuddy", "murbench-baseline", "allocman");
+        assertThat(first.ram()).as("the base's own value wins").isEqualTo(64L << 20);
+
+        List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+        for (String mode : List.of("blocks", "frames")) {
+            for (int lifetime : new int[] {10, 20}) {
+                results.add(mapper.readTree(String.format("{\"params\": {\"lifetime\": %d, \"poolRequests\": \"%s\"},"
+                        + " \"spec\": {\"lifetime\": %d}, \"report\": {\"runs\": [{\"allocator\": \"capbuddy\","
+                        + " \"kernelInvocations\": 5, \"framesAllocated\": 100, \"bookkeepingBytes\": 4096,"
+                        + " \"stopReason\": {\"kind\": \"ITERATION_LIMIT\"}}]}}", lifetime, mode, lifetime)));
+            }
+        }
+        assertThat(SweepOutput.charts("lifetime", results).get(0).getSeriesMap().keySet())
+                .containsExactly("capbuddy, poolRequests blocks", "capbuddy, poolRequests frames");
     }
 }
