@@ -1,15 +1,12 @@
 package org.capbuddy.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.capbuddy.cli.common.ByteSize;
-import org.capbuddy.cli.common.Json;
 
 /**
  * A sweep: a base {@link BenchSpec} and lists of values for some of its fields, whose cross
