@@ -16,8 +16,8 @@ import org.capbuddy.sos.run.Stepper;
 /**
  * The prompt of {@code capbuddy run --step}: after each pause it shows what happened since the
  * last one (the trace events), where the program is (the next instruction, disassembled), and
- * reads a command: step N instructions, continue to the next fault or system call, run to the
- * end, show registers, disassemble, walk an address through the page tables, dump the process,
+ * reads a command: step N instructions, continue to the next fault, system call or breakpoint,
+ * set and delete breakpoints, run to the end, show registers, disassemble, walk an address through the page tables, dump the process,
  * the frame table, the CapBuddy pool or the CDT, or quit. Commands come from a terminal or a
  * script alike; an empty line repeats the last command and the end of input runs to the end.
  */
@@ -26,7 +26,9 @@ final class StepSession {
     private static final String HELP = """
             Commands:
               s, step [N]        run N instructions (default 1)
-              c, continue        run to the next pause (a fault, a system call, every N instructions)
+              c, continue        run to the next pause (a fault, a system call, a breakpoint, every N instructions)
+              b, break [ADDR]    pause before the instruction at ADDR runs (no ADDR: list the breakpoints)
+              delete [ADDR]      remove the breakpoint at ADDR (no ADDR: every one)
               r, run             run to the end without pausing
               regs               the registers
               dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
@@ -108,6 +110,8 @@ final class StepSession {
                 }
             }
             case "c", "continue" -> show(stepper.resume());
+            case "b", "break" -> breakpoint(words);
+            case "delete", "d" -> delete(words);
             case "r", "run" -> show(stepper.finishRun());
             case "regs", "registers" -> out.print(stepper.run().registers().toString().indent(2));
             case "dis", "disassemble" -> disassemble(words);
@@ -174,6 +178,37 @@ final class StepSession {
             long pc = start + 4 * i;
             out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));
         }
+    }
+
+    private void breakpoint(String[] words) {
+        if (words.length == 1) {
+            if (stepper.breakpoints().isEmpty()) {
+                out.println("no breakpoints");
+            }
+            stepper.breakpoints().forEach(a -> out.println("breakpoint at " + instruction(a)));
+            return;
+        }
+        Long address = number(words[1]);
+        if (address == null || !stepper.addBreakpoint(address)) {
+            out.println("break takes an instruction's address (4-byte aligned, below 2^48), not '" + words[1] + "'");
+            return;
+        }
+        out.println("breakpoint at " + instruction(address));
+    }
+
+    private void delete(String[] words) {
+        if (words.length == 1) {
+            int n = stepper.breakpoints().size();
+            stepper.clearBreakpoints();
+            out.printf("deleted %d breakpoint%s%n", n, n == 1 ? "" : "s");
+            return;
+        }
+        Long address = number(words[1]);
+        if (address == null || !stepper.removeBreakpoint(address)) {
+            out.println("no breakpoint at '" + words[1] + "' (break lists them)");
+            return;
+        }
+        out.printf("deleted the breakpoint at 0x%x%n", address);
     }
 
     private void walk(String[] words) {

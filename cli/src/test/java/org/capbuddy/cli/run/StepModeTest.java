@@ -96,6 +96,26 @@ class StepModeTest {
     }
 
     @Test
+    void aBreakpointPausesBeforeItsInstructionEachTimeAndCanBeListedAndDeleted() {
+        // 0x4002c0 is the byte store of pt_test's stack-touching loop
+        CliRun r = withStdin("b 0x4002c0\nc\nc\nb 0x4002c1\nb\ndelete 0x400000\ndelete 0x4002c0\nb\nc\n",
+                "--step", "--pause-on", "none", program("pt_test"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String out = r.out();
+        assertThat(out).contains("breakpoint at 0x4002c0  (not mapped yet: fetching it will fault)\n");
+        Matcher pauses = Pattern.compile("-- paused after ([\\d,]+) instructions \\(breakpoint 0x4002c0\\)\n"
+                + "   next: 0x4002c0  38216840  strb w0, \\[x2, x1\\]\n").matcher(out);
+        assertThat(pauses.find()).as(out).isTrue();
+        long first = Long.parseLong(pauses.group(1).replace(",", ""));
+        assertThat(pauses.find()).as("the loop comes round to it again").isTrue();
+        assertThat(Long.parseLong(pauses.group(1).replace(",", ""))).isGreaterThan(first);
+        assertThat(out).contains("break takes an instruction's address (4-byte aligned, below 2^48), not '0x4002c1'",
+                "breakpoint at 0x4002c0  38216840  strb w0, [x2, x1]\n",
+                "no breakpoint at '0x400000' (break lists them)", "deleted the breakpoint at 0x4002c0",
+                "no breakpoints", "-- the program ended after ", "Exited with status 0.");
+    }
+
+    @Test
     void badStepOptionsAreRefusedBeforeAnythingRuns() {
         assertThat(run("--pause-every", "10", program("hello")).exitCode()).isEqualTo(2);
         CliRun bogus = run("--step", "--pause-on", "faults,bogus", program("hello"));

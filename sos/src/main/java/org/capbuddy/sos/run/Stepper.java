@@ -16,9 +16,12 @@ import org.capbuddy.kernel.trace.TraceKind;
  * whose events it is handed ({@link #accept}), so whoever starts the trace must include
  * {@link #kindsNeeded()}.
  *
- * <p>Waiting for an event runs one instruction at a time (every instruction interpreted, none in
- * a translated block): slower, and the program does exactly the same, as the differential tests
- * of translation show.
+ * <p>It also stops at breakpoints: {@link #resume} pauses before the instruction at a breakpoint's
+ * address runs (as a debugger's breakpoint does; a resume from that very address runs it first).
+ *
+ * <p>Waiting for an event or a breakpoint runs one instruction at a time (every instruction
+ * interpreted, none in a translated block): slower, and the program does exactly the same, as the
+ * differential tests of translation show.
  */
 public final class Stepper implements Consumer<TraceEvent> {
     /** What {@link #resume} stops at. */
@@ -47,6 +50,8 @@ public final class Stepper implements Consumer<TraceEvent> {
     private final Set<PauseOn> pauseOn;
     private final long every;
     private final List<TraceEvent> seen = new ArrayList<>();
+    /** Breakpoint addresses, in order. */
+    private final java.util.TreeSet<Long> breakpoints = new java.util.TreeSet<>();
     private String pending;
 
     /**
@@ -109,14 +114,49 @@ public final class Stepper implements Consumer<TraceEvent> {
         return pause("step");
     }
 
-    /** Runs on to the next event it pauses on, the next multiple of {@code every}, or the end. */
+    /**
+     * Sets a breakpoint at {@code address}; false (and nothing set) when an instruction cannot be
+     * there (not 4-byte aligned, or negative as an address, above the 48-bit user range).
+     */
+    public boolean addBreakpoint(long address) {
+        if ((address & 3) != 0 || address < 0 || address >= 1L << 48) {
+            return false;
+        }
+        breakpoints.add(address);
+        return true;
+    }
+
+    /** Removes the breakpoint at {@code address}; false when there was none. */
+    public boolean removeBreakpoint(long address) {
+        return breakpoints.remove(address);
+    }
+
+    /** Removes every breakpoint. */
+    public void clearBreakpoints() {
+        breakpoints.clear();
+    }
+
+    /** The breakpoint addresses, lowest first. */
+    public List<Long> breakpoints() {
+        return List.copyOf(breakpoints);
+    }
+
+    /**
+     * Runs on to the next event it pauses on, the next breakpoint, the next multiple of
+     * {@code every}, or the end.
+     */
     public Pause resume() {
         pending = null;
         long boundary = every > 0 ? (run.instructions() / every + 1) * every : Long.MAX_VALUE;
-        if (pauseOn.isEmpty()) {
+        if (pauseOn.isEmpty() && breakpoints.isEmpty()) {
             run.advance(boundary - run.instructions());
         } else {
+            boolean first = true;
             while (!run.ended() && pending == null && run.instructions() < boundary) {
+                if (!first && breakpoints.contains(run.pc())) {
+                    return pause(String.format("breakpoint 0x%x", run.pc()));
+                }
+                first = false;
                 run.advance(1);
             }
         }

@@ -121,6 +121,41 @@ class StepperTest {
         assertThat(fx.machine.settledBalance().diff(before).isZero()).isTrue();
     }
 
+    @Test
+    void aBreakpointPausesBeforeItsInstructionEachTimeItIsReachedAndTheRunEndsAsAStraightOne() {
+        ProgramResult straight = new ProgramRunner(new SosFixture(false).sos).run(ptTest());
+
+        // where the program is before each of its first instructions: the first address reached twice is in a loop
+        Stepper probe = stepper(new SosFixture(false), Set.of(), 0);
+        java.util.Map<Long, List<Long>> reachedAt = new java.util.HashMap<>();
+        long loop = -1;
+        for (int i = 0; i < 20_000 && loop < 0; i++) {
+            List<Long> at = reachedAt.computeIfAbsent(probe.run().pc(), k -> new java.util.ArrayList<>());
+            at.add(probe.run().instructions());
+            if (at.size() == 2) {
+                loop = probe.run().pc();
+            }
+            probe.step(1);
+        }
+        assertThat(loop).as("pt_test loops within its first 20,000 instructions").isNotNegative();
+
+        Stepper stepper = stepper(new SosFixture(false), Set.of(), 0);
+        assertThat(stepper.addBreakpoint(loop)).isTrue();
+        assertThat(stepper.addBreakpoint(loop + 2)).as("not an instruction's address").isFalse();
+        assertThat(stepper.addBreakpoint(-4)).isFalse();
+        assertThat(stepper.breakpoints()).containsExactly(loop);
+        for (long expected : reachedAt.get(loop)) {
+            Stepper.Pause p = stepper.resume();
+            assertThat(p.reason()).isEqualTo(String.format("breakpoint 0x%x", loop));
+            assertThat(p.instructions()).as("paused before the instruction at the breakpoint ran").isEqualTo(expected);
+            assertThat(stepper.run().pc()).isEqualTo(loop);
+        }
+        assertThat(stepper.removeBreakpoint(loop)).isTrue();
+        assertThat(stepper.removeBreakpoint(loop)).isFalse();
+        assertThat(stepper.resume().ended()).as("no breakpoint and no event to stop at: on to the end").isTrue();
+        assertSameRun(stepper.run().finish(true), straight);
+    }
+
     private static void assertSameRun(ProgramResult a, ProgramResult b) {
         assertThat(a.outcome()).isEqualTo(b.outcome());
         assertThat(a.exitCode()).isEqualTo(b.exitCode());
