@@ -74,9 +74,8 @@ final class ReportCharts {
         if (r.runs().stream().allMatch(run -> run.footprint().isEmpty())) {
             return null;
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Memory held: RAM handed out of allocman's untypeds (" + subtitle(r) + ")")
-                .xAxisTitle("iteration").yAxisTitle("MiB").build();
+        XYChart chart = xyChart("Memory held: RAM handed out of allocman's untypeds (" + subtitle(r) + ")",
+                "iteration", "MiB");
         XYStyler style = chart.getStyler();
         style.setLegendPosition(LegendPosition.InsideNW);
         style.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
@@ -174,9 +173,8 @@ final class ReportCharts {
         if (series.isEmpty() && none.isEmpty()) {
             return null;
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Free blocks by size, sizes with none free not drawn (" + subtitle(r) + ")")
-                .xAxisTitle("block size (frames, log scale)").yAxisTitle("free blocks (log scale)").build();
+        XYChart chart = xyChart("Free blocks by size, sizes with none free not drawn (" + subtitle(r) + ")",
+                "block size (frames, log scale)", "free blocks (log scale)");
         XYStyler style = chart.getStyler();
         style.setLegendPosition(LegendPosition.OutsideS);
         style.setLegendLayout(Styler.LegendLayout.Vertical);
@@ -208,6 +206,12 @@ final class ReportCharts {
 
     /** One series of the free-block chart: its points, and whether it is allocman's largest untyped. */
     private record XYPoints(String name, List<Double> x, List<Double> y, boolean untyped) {
+    }
+
+    /** An empty XY chart of the size every chart here has. */
+    static XYChart xyChart(String title, String xTitle, String yTitle) {
+        return new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
+                .build();
     }
 
     private static Path save(Chart<?, ?> chart, Path file) throws IOException {

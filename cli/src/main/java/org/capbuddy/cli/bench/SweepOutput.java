@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.capbuddy.cli.common.Json;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -149,9 +148,8 @@ final class SweepOutput {
         java.util.DoubleSummaryStatistics span = lines.values().stream().flatMap(m -> m.keySet().stream())
                 .mapToDouble(Double::doubleValue).summaryStatistics();
         boolean logX = span.getMin() > 0 && span.getMax() / span.getMin() >= 10;
-        XYChart chart = new XYChartBuilder().width(ReportCharts.WIDTH).height(ReportCharts.HEIGHT)
-                .title(title + " across " + axis + " (mean over the other varied values)")
-                .xAxisTitle(unit + (logX ? " (log scale)" : "")).yAxisTitle(yTitle + " (log scale)").build();
+        XYChart chart = ReportCharts.xyChart(title + " across " + axis + " (mean over the other varied values)",
+                unit + (logX ? " (log scale)" : ""), yTitle + " (log scale)");
         chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisLogarithmic(logX);
