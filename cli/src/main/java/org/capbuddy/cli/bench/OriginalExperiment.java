@@ -53,8 +53,8 @@ record OriginalExperiment(String name, String source, List<String> allocators, l
     /** Whether {@code spec} runs this experiment with its parameters (the RAM too, where it has its own). */
     boolean matches(BenchSpec spec) {
         return spec.workload().equals("mcmc") && "p2".equals(spec.distribution())
-                && spec.allocators().equals(allocators) && spec.iterations() == iterations
-                && spec.lifetime() == lifetime && poolRequests.equals(spec.poolRequests())
+                && allocators.equals(spec.allocators()) && Long.valueOf(iterations).equals(spec.iterations())
+                && Integer.valueOf(lifetime).equals(spec.lifetime()) && poolRequests.equals(spec.poolRequests())
                 && (ram == 0 || spec.ram() == ram);
     }
 
