@@ -41,7 +41,8 @@ public final class BenchCommand implements Callable<Integer> {
     String workload;
 
     @Option(names = "--spec", paramLabel = "FILE", description = "Run the spec in FILE: a report's JSON (its spec is"
-            + " used) or a spec alone. It is the whole run: no WORKLOAD or workload options beside it.")
+            + " used) or a spec alone, in JSON or (named .yaml or .yml) YAML, the fields it leaves out taking their"
+            + " defaults. It is the whole run: no WORKLOAD or workload options beside it.")
     Path specFile;
 
     @Option(names = "--allocator", paramLabel = "LIST", defaultValue = "both",
@@ -262,8 +263,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         try {
             JsonNode tree = Json.read(specFile);
-            JsonNode node = tree.has("spec") ? tree.get("spec") : tree;
-            return Json.convert(node, BenchSpec.class);
+            JsonNode node = tree != null && tree.has("spec") ? tree.get("spec") : tree;
+            if (node == null || !node.isObject()) {
+                throw bad("--spec " + specFile + " is not a bench report or spec: not an object of fields");
+            }
+            // a report's spec has every field; one written by hand gets the defaults it leaves out
+            return SpecDefaults.complete(((ObjectNode) node).deepCopy());
+        } catch (CommandLine.ParameterException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw bad("--spec " + specFile + " is not a bench report or spec: " + e.getMessage());
         }

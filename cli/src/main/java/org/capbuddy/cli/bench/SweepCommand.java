@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
                 + " \"ram\": [\"256M\", \"1G\"], \"allocators\": [[\"capbuddy\"], [\"allocman\"]]}}",
             "Exit status: 0 every run done; 1 a run failed or the folder cannot be used; 2 bad options or sweep."})
 public final class SweepCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SWEEP.json", description = "The sweep: a base spec and the values to vary.")
+    @Parameters(index = "0", paramLabel = "SWEEP.json", description = "The sweep: a base spec and the values to vary,"
+            + " in JSON, or in YAML when the name ends in .yaml or .yml.")
     Path sweepFile;
 
     @Option(names = "--out", paramLabel = "DIR", required = true,

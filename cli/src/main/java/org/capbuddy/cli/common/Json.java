@@ -6,11 +6,16 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-/** The CLI's one JSON writer: pretty (or one line, for JSON lines), stable field order as declared. */
+/**
+ * The CLI's one JSON writer: pretty (or one line, for JSON lines), stable field order as declared;
+ * and its reader of JSON and YAML documents.
+ */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper LINE = new ObjectMapper();
+    private static final ObjectMapper YAML = new YAMLMapper();
 
     private Json() {
     }
@@ -23,9 +28,14 @@ public final class Json {
         }
     }
 
-    /** The JSON document in {@code file}. */
+    /**
+     * The document in {@code file}: YAML when its name ends in {@code .yaml} or {@code .yml}
+     * (a spec or a sweep written by hand reads better so), JSON otherwise.
+     */
     public static JsonNode read(Path file) throws IOException {
-        return LINE.readTree(file.toFile());
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        ObjectMapper reader = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : LINE;
+        return reader.readTree(file.toFile());
     }
 
     /** {@code node} as a {@code type}; an unknown field is an error, not something to drop silently. */

@@ -313,6 +313,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void aSpecWrittenByHandInYamlTakesTheDefaultsItLeavesOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path yaml = dir.resolve("run.yaml");
+        java.nio.file.Files.writeString(yaml, """
+                # the pool against plain allocman on a small mcmc
+                workload: mcmc
+                iterations: 300
+                ram: 256M
+                seed: 5
+                """);
+        JsonNode fromYaml = json("bench", "--spec", yaml.toString(), "--json");
+        JsonNode fromOptions = json("bench", "mcmc", "--iterations", "300", "--ram", "256M", "--seed", "5", "--json");
+        assertThat(fromYaml.get("spec")).isEqualTo(fromOptions.get("spec"));
+        assertThat(fromYaml.at("/runs/1/invocationsByLabel")).isEqualTo(fromOptions.at("/runs/1/invocationsByLabel"));
+
+        java.nio.file.Files.writeString(yaml, "workload: [mcmc\n");
+        assertThat(run("bench", "--spec", yaml.toString())[2]).contains("is not a bench report or spec");
+        java.nio.file.Files.writeString(yaml, "- mcmc\n");
+        assertThat(run("bench", "--spec", yaml.toString())[2]).contains("not an object of fields");
+    }
+
+    @Test
     void theCostModelsConstantsAreOptionsRecordedInTheSpec() throws Exception {
         JsonNode plain = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy");
         JsonNode dear = json("bench", "mcmc", "--json", "--iterations", "300", "--ram", "256M", "--allocator", "capbuddy",

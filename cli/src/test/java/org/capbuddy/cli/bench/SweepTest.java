@@ -171,4 +171,18 @@ class SweepTest {
         assertThat(SweepOutput.charts("lifetime", results).get(0).getSeriesMap().keySet())
                 .containsExactly("capbuddy, poolRequests blocks", "capbuddy, poolRequests frames");
     }
+
+    @Test
+    void aSweepWrittenInYamlRuns(@TempDir Path dir) throws Exception {
+        Path sweep = dir.resolve("sweep.yml");
+        Files.writeString(sweep, """
+                base: {workload: mcmc, iterations: 100, ram: 128M, allocators: [capbuddy]}
+                vary:
+                  seed: [1, 2]
+                """);
+        CliRun r = CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("out").toString(), "--threads", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("sweep: 2 runs (2 seed); 0 done before, 2 run now");
+        assertThat(exact(dir.resolve("out").resolve("sweep.csv"))).hasSize(3);
+    }
 }
