@@ -16,8 +16,8 @@ import org.capbuddy.sos.run.Stepper;
 /**
  * The prompt of {@code capbuddy run --step}: after each pause it shows what happened since the
  * last one (the trace events), where the program is (the next instruction, disassembled), and
- * reads a command: step N instructions, continue to the next fault, system call or breakpoint,
- * set and delete breakpoints, run to the end, show registers, disassemble, walk an address through the page tables, dump the process,
+ * reads a command: step N instructions, continue to the next fault, system call, breakpoint or
+ * change of a watched value, set and delete breakpoints and watches, run to the end, show registers, disassemble, walk an address through the page tables, dump the process,
  * the frame table, the CapBuddy pool or the CDT, or quit. Commands come from a terminal or a
  * script alike; an empty line repeats the last command and the end of input runs to the end.
  */
@@ -29,6 +29,9 @@ final class StepSession {
               c, continue        run to the next pause (a fault, a system call, a breakpoint, every N instructions)
               b, break [ADDR]    pause before the instruction at ADDR runs (no ADDR: list the breakpoints)
               delete [ADDR]      remove the breakpoint at ADDR (no ADDR: every one)
+              watch [ADDR [SIZE]] pause after an instruction changes the SIZE bytes (1, 2, 4, 8; default 8)
+                                 at ADDR (no ADDR: list the watches)
+              unwatch [ADDR]     stop watching ADDR (no ADDR: every one)
               r, run             run to the end without pausing
               regs               the registers
               dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
@@ -112,6 +115,8 @@ final class StepSession {
             case "c", "continue" -> show(stepper.resume());
             case "b", "break" -> breakpoint(words);
             case "delete", "d" -> delete(words);
+            case "watch", "w" -> watch(words);
+            case "unwatch" -> unwatch(words);
             case "r", "run" -> show(stepper.finishRun());
             case "regs", "registers" -> out.print(stepper.run().registers().toString().indent(2));
             case "dis", "disassemble" -> disassemble(words);
@@ -209,6 +214,39 @@ final class StepSession {
             return;
         }
         out.printf("deleted the breakpoint at 0x%x%n", address);
+    }
+
+    private void watch(String[] words) {
+        if (words.length == 1) {
+            if (stepper.watches().isEmpty()) {
+                out.println("no watches");
+            }
+            stepper.watches().forEach(w -> out.printf("watching %d bytes at 0x%x%n", w.size(), w.address()));
+            return;
+        }
+        Long address = number(words[1]);
+        Long size = words.length > 2 ? number(words[2]) : Long.valueOf(8);
+        if (address == null || size == null || size > 8 || !stepper.addWatch(address, size.intValue())) {
+            out.println("watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '"
+                    + String.join(" ", java.util.Arrays.copyOfRange(words, 1, words.length)) + "'");
+            return;
+        }
+        out.printf("watching %d bytes at 0x%x%n", size, address);
+    }
+
+    private void unwatch(String[] words) {
+        if (words.length == 1) {
+            int n = stepper.watches().size();
+            stepper.clearWatches();
+            out.printf("removed %d watch%s%n", n, n == 1 ? "" : "es");
+            return;
+        }
+        Long address = number(words[1]);
+        if (address == null || !stepper.removeWatch(address)) {
+            out.println("no watch at '" + words[1] + "' (watch lists them)");
+            return;
+        }
+        out.printf("removed the watch at 0x%x%n", address);
     }
 
     private void walk(String[] words) {

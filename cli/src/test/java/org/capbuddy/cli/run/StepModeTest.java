@@ -116,6 +116,20 @@ class StepModeTest {
     }
 
     @Test
+    void aWatchPausesAfterTheStoreThatChangedItAndCanBeListedAndRemoved() {
+        CliRun r = withStdin("watch 0x40ba58\nwatch 0x40ba5a 4\nwatch\nc\nunwatch 0x400000\nunwatch 0x40ba58\nwatch\n"
+                + "watch 0x40ba58 1\nunwatch\nc\n", "--step", "--pause-on", "none", program("pt_test"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("watching 8 bytes at 0x40ba58\n",
+                "watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '0x40ba5a 4'",
+                "-- paused after 83 instructions (watch 0x40ba58: 0x0 -> 0x",
+                " (its page mapped since), by the instruction at 0x40049c)\n   next: 0x4004a0  ",
+                "no watch at '0x400000' (watch lists them)", "removed the watch at 0x40ba58", "no watches",
+                "watching 1 bytes at 0x40ba58", "removed 1 watch\n", "-- the program ended after ",
+                "Exited with status 0.");
+    }
+
+    @Test
     void badStepOptionsAreRefusedBeforeAnythingRuns() {
         assertThat(run("--pause-every", "10", program("hello")).exitCode()).isEqualTo(2);
         CliRun bogus = run("--step", "--pause-on", "faults,bogus", program("hello"));

@@ -178,6 +178,27 @@ public final class ProcessPages {
     }
 
     /**
+     * The {@code size} bytes (1..8, within one page) at {@code vaddr} of {@code p} as a
+     * little-endian number, read through SOS's window without mapping anything; empty when no
+     * page is mapped there or the range leaves its page.
+     */
+    public java.util.OptionalLong peek(Process p, long vaddr, int size) {
+        if (size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
+            return java.util.OptionalLong.empty();
+        }
+        PageEntry e = p.shadow().page(vaddr & -4096L);
+        byte[] bytes = new byte[size];
+        if (e == null || !frames.copy(e.frameRef(), vaddr & 4095, bytes, 0, size, false)) {
+            return java.util.OptionalLong.empty();
+        }
+        long value = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            value = (value << 8) | (bytes[i] & 0xFF);
+        }
+        return java.util.OptionalLong.of(value);
+    }
+
+    /**
      * Copies between SOS and the memory of a process that may be stopped (blocked in a system
      * call): through SOS's window on the process's frames, as SOS reaches a client's buffers, a
      * page not yet present being mapped first exactly as the fault handler would map it. Into the

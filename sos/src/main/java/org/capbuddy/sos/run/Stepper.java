@@ -18,6 +18,9 @@ import org.capbuddy.kernel.trace.TraceKind;
  *
  * <p>It also stops at breakpoints: {@link #resume} pauses before the instruction at a breakpoint's
  * address runs (as a debugger's breakpoint does; a resume from that very address runs it first).
+ * And at watches: {@link #resume} pauses after an instruction that changed the bytes a watch
+ * covers, read through SOS's window after every instruction (a page not mapped reads as zero, as
+ * a demand-zero page will).
  *
  * <p>Waiting for an event or a breakpoint runs one instruction at a time (every instruction
  * interpreted, none in a translated block): slower, and the program does exactly the same, as the
@@ -52,6 +55,23 @@ public final class Stepper implements Consumer<TraceEvent> {
     private final List<TraceEvent> seen = new ArrayList<>();
     /** Breakpoint addresses, in order. */
     private final java.util.TreeSet<Long> breakpoints = new java.util.TreeSet<>();
+    /** Watches by address, in order, each with the value last seen. */
+    private final java.util.TreeMap<Long, WatchState> watches = new java.util.TreeMap<>();
+
+    /** A watch: {@code size} bytes (1, 2, 4 or 8, naturally aligned) at {@code address}. */
+    public record Watch(long address, int size) {
+    }
+
+    /** A watch and what it last read (a page not mapped reads as 0). */
+    private static final class WatchState {
+        final Watch watch;
+        long value;
+        boolean mapped;
+
+        WatchState(Watch watch) {
+            this.watch = watch;
+        }
+    }
     private String pending;
 
     /**
@@ -142,28 +162,90 @@ public final class Stepper implements Consumer<TraceEvent> {
     }
 
     /**
-     * Runs on to the next event it pauses on, the next breakpoint, the next multiple of
-     * {@code every}, or the end.
+     * Watches {@code size} bytes at {@code address}; false (and nothing set) unless the size is
+     * 1, 2, 4 or 8 and the address is aligned to it and in the 48-bit user range. Watching an
+     * address already watched replaces its size.
+     */
+    public boolean addWatch(long address, int size) {
+        if (Integer.bitCount(size) != 1 || size > 8 || (address & (size - 1)) != 0 || address < 0
+                || address >= 1L << 48) {
+            return false;
+        }
+        WatchState w = new WatchState(new Watch(address, size));
+        observe(w);
+        watches.put(address, w);
+        return true;
+    }
+
+    /** Stops watching {@code address}; false when it was not watched. */
+    public boolean removeWatch(long address) {
+        return watches.remove(address) != null;
+    }
+
+    /** Removes every watch. */
+    public void clearWatches() {
+        watches.clear();
+    }
+
+    /** The watches, lowest address first. */
+    public List<Watch> watches() {
+        return watches.values().stream().map(w -> w.watch).toList();
+    }
+
+    /** Reads a watch's bytes now; true when they differ from what it last read. */
+    private boolean observe(WatchState w) {
+        java.util.OptionalLong now = run.sos().pages().peek(run.process(), w.watch.address(), w.watch.size());
+        long value = now.orElse(0);
+        boolean changed = value != w.value;
+        w.value = value;
+        w.mapped = now.isPresent();
+        return changed;
+    }
+
+    /**
+     * Runs on to the next event it pauses on, the next breakpoint, the next change of a watched
+     * value, the next multiple of {@code every}, or the end.
      */
     public Pause resume() {
         pending = null;
         long boundary = every > 0 ? (run.instructions() / every + 1) * every : Long.MAX_VALUE;
-        if (pauseOn.isEmpty() && breakpoints.isEmpty()) {
+        if (pauseOn.isEmpty() && breakpoints.isEmpty() && watches.isEmpty()) {
             run.advance(boundary - run.instructions());
         } else {
+            // what the watches read now, so that a step taken since is not reported as a change
+            watches.values().forEach(this::observe);
             boolean first = true;
             while (!run.ended() && pending == null && run.instructions() < boundary) {
                 if (!first && breakpoints.contains(run.pc())) {
                     return pause(String.format("breakpoint 0x%x", run.pc()));
                 }
                 first = false;
+                long pc = run.pc();
                 run.advance(1);
+                String changed = changedWatch(pc);
+                if (changed != null && pending == null) {
+                    pending = changed;
+                }
             }
         }
         if (pending != null) {
             return pause(pending);
         }
         return pause(run.instructions() >= boundary && !run.ended() ? "every " + every + " instructions" : "step");
+    }
+
+    /** The first watch the instruction at {@code pc} changed, in words, or null; every watch is re-read. */
+    private String changedWatch(long pc) {
+        String first = null;
+        for (WatchState w : watches.values()) {
+            long before = w.value;
+            boolean wasMapped = w.mapped;
+            if (observe(w) && first == null) {
+                first = String.format("watch 0x%x: 0x%x -> 0x%x%s, by the instruction at 0x%x", w.watch.address(),
+                        before, w.value, wasMapped ? "" : " (its page mapped since)", pc);
+            }
+        }
+        return first;
     }
 
     /** Runs to the end without pausing. */

@@ -156,6 +156,30 @@ class StepperTest {
         assertSameRun(stepper.run().finish(true), straight);
     }
 
+    @Test
+    void aWatchPausesAfterTheInstructionThatChangedItsBytes() {
+        ProgramResult straight = new ProgramRunner(new SosFixture(false).sos).run(ptTest());
+        Stepper stepper = stepper(new SosFixture(false), Set.of(), 0);
+        // pt_test's C runtime stores the environment pointer at 0x40ba58 (.bss) with the str at
+        // 0x40049c, its 83rd instruction, whose fault maps the page; nothing writes there again
+        assertThat(stepper.addWatch(0x40ba5a, 4)).as("not aligned to its size").isFalse();
+        assertThat(stepper.addWatch(0x40ba58, 3)).isFalse();
+        assertThat(stepper.addWatch(0x40ba58, 16)).isFalse();
+        assertThat(stepper.addWatch(0x40ba58, 8)).isTrue();
+        assertThat(stepper.watches()).containsExactly(new Stepper.Watch(0x40ba58, 8));
+        Stepper.Pause p = stepper.resume();
+        assertThat(p.instructions()).isEqualTo(83);
+        assertThat(p.reason()).startsWith("watch 0x40ba58: 0x0 -> 0x").endsWith(
+                " (its page mapped since), by the instruction at 0x40049c");
+        long stored = stepper.run().sos().pages().peek(stepper.run().process(), 0x40ba58, 8).orElseThrow();
+        assertThat(p.reason()).contains(String.format("-> 0x%x ", stored));
+        stepper.step(100); // a change made while stepping is not reported by the next resume
+        assertThat(stepper.resume().ended()).as("nothing changes it again").isTrue();
+        assertSameRun(stepper.run().finish(true), straight);
+        assertThat(stepper.removeWatch(0x40ba58)).isTrue();
+        assertThat(stepper.removeWatch(0x40ba58)).isFalse();
+    }
+
     private static void assertSameRun(ProgramResult a, ProgramResult b) {
         assertThat(a.outcome()).isEqualTo(b.outcome());
         assertThat(a.exitCode()).isEqualTo(b.exitCode());
