@@ -173,6 +173,12 @@ class StepperTest {
                 " (its page mapped since), by the instruction at 0x40049c");
         long stored = stepper.run().sos().pages().peek(stepper.run().process(), 0x40ba58, 8).orElseThrow();
         assertThat(p.reason()).contains(String.format("-> 0x%x ", stored));
+        var pages = stepper.run().sos().pages();
+        var process = stepper.run().process();
+        assertThat(pages.peek(process, 0x40ba58, 4).orElseThrow()).isEqualTo(stored & 0xFFFF_FFFFL);
+        assertThat(pages.peek(process, 0x40bffc, 8)).as("leaves its page").isEmpty();
+        assertThat(pages.peek(process, 0x40ba58, 0)).isEmpty();
+        assertThat(pages.peek(process, 0x7000_0000L, 8)).as("no page mapped there").isEmpty();
         stepper.step(100); // a change made while stepping is not reported by the next resume
         assertThat(stepper.resume().ended()).as("nothing changes it again").isTrue();
         assertSameRun(stepper.run().finish(true), straight);
