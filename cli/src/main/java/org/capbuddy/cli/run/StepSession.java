@@ -17,9 +17,10 @@ import org.capbuddy.sos.run.Stepper;
  * The prompt of {@code capbuddy run --step}: after each pause it shows what happened since the
  * last one (the trace events), where the program is (the next instruction, disassembled), and
  * reads a command: step N instructions, continue to the next fault, system call, breakpoint or
- * change of a watched value, set and delete breakpoints and watches, run to the end, show registers, disassemble, walk an address through the page tables, dump the process,
- * the frame table, the CapBuddy pool or the CDT, or quit. Commands come from a terminal or a
- * script alike; an empty line repeats the last command and the end of input runs to the end.
+ * change of a watched value, set and delete breakpoints and watches, run to the end, show
+ * registers, examine memory, disassemble, walk an address through the page tables, dump the
+ * process, the frame table, the CapBuddy pool or the CDT, or quit. Commands come from a terminal
+ * or a script alike; an empty line repeats the last command and the end of input runs to the end.
  */
 final class StepSession {
     static final String PROMPT = "(capbuddy) ";
@@ -35,6 +36,7 @@ final class StepSession {
               r, run             run to the end without pausing
               regs               the registers
               dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
+              x ADDR [N]         N 8-byte words of memory from ADDR (default 4), read through SOS's window
               walk ADDR          the MMU's walk of ADDR through the process's page tables
               dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
               q, quit            stop the program here and report
@@ -121,6 +123,7 @@ final class StepSession {
             case "regs", "registers" -> out.print(stepper.run().registers().toString().indent(2));
             case "dis", "disassemble" -> disassemble(words);
             case "walk" -> walk(words);
+            case "x", "examine" -> examine(words);
             case "dump" -> dump(words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "process");
             case "q", "quit" -> {
                 long n = stepper.run().instructions();
@@ -247,6 +250,26 @@ final class StepSession {
             return;
         }
         out.printf("removed the watch at 0x%x%n", address);
+    }
+
+    /** {@code x ADDR [N]}: N 8-byte words from ADDR, two a line, as the process would load them. */
+    private void examine(String[] words) {
+        Long from = words.length > 1 ? number(words[1]) : null;
+        Long count = words.length > 2 ? number(words[2]) : Long.valueOf(4);
+        if (from == null || count == null || count < 1 || count > 512 || (from & 7) != 0) {
+            out.println("x takes an 8-byte aligned address and a count of 1 to 512 words, e.g. x 0x40ba58 4");
+            return;
+        }
+        var pages = stepper.run().sos().pages();
+        for (long i = 0; i < count; i += 2) {
+            long at = from + 8 * i;
+            StringBuilder line = new StringBuilder(String.format("0x%x:", at));
+            for (long k = i; k < Math.min(count, i + 2); k++) {
+                java.util.OptionalLong word = pages.peek(stepper.run().process(), from + 8 * k, 8);
+                line.append(word.isPresent() ? String.format("  0x%016x", word.getAsLong()) : "  (not mapped)    ");
+            }
+            out.println(line.toString().stripTrailing());
+        }
     }
 
     private void walk(String[] words) {

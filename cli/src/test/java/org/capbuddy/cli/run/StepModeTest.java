@@ -117,14 +117,21 @@ class StepModeTest {
 
     @Test
     void aWatchPausesAfterTheStoreThatChangedItAndCanBeListedAndRemoved() {
-        CliRun r = withStdin("watch 0x40ba58\nwatch 0x40ba5a 4\nwatch\nc\nunwatch 0x400000\nunwatch 0x40ba58\nwatch\n"
-                + "watch 0x40ba58 1\nunwatch\nc\n", "--step", "--pause-on", "none", program("pt_test"));
+        CliRun r = withStdin("watch 0x40ba58\nwatch 0x40ba5a 4\nwatch\nc\nx 0x40ba50 3\nx 0x7000000 1\nx 0x40ba51\n"
+                + "unwatch 0x400000\nunwatch 0x40ba58\nwatch\nwatch 0x40ba58 1\nunwatch\nc\n", "--step", "--pause-on",
+                "none", program("pt_test"));
         assertThat(r.exitCode()).as(r.err()).isZero();
+        // x shows the word the watch reported, as the process would load it
+        Matcher changed = Pattern.compile("watch 0x40ba58: 0x0 -> 0x([0-9a-f]+) ").matcher(r.out());
+        assertThat(changed.find()).isTrue();
+        assertThat(r.out()).contains(String.format("0x40ba50:  0x0000000000000000  0x%016x%n0x40ba60:  0x",
+                Long.parseUnsignedLong(changed.group(1), 16)));
         assertThat(r.out()).contains("watching 8 bytes at 0x40ba58\n",
                 "watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '0x40ba5a 4'",
                 "-- paused after 83 instructions (watch 0x40ba58: 0x0 -> 0x",
                 " (its page mapped since), by the instruction at 0x40049c)\n   next: 0x4004a0  ",
                 "no watch at '0x400000' (watch lists them)", "removed the watch at 0x40ba58", "no watches",
+                "0x7000000:  (not mapped)\n", "x takes an 8-byte aligned address and a count of 1 to 512 words",
                 "watching 1 bytes at 0x40ba58", "removed 1 watch\n", "-- the program ended after ",
                 "Exited with status 0.");
     }
