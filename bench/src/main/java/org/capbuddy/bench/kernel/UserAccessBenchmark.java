@@ -34,6 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@link #readHit} / {@link #writeHit}: the {@code read}/{@code write} API on
  *       one mapped read-write page, the same address each time: every access is a TLB hit.
+ *       {@link #readHitField} / {@link #writeHitField}: the same with the address read from a
+ *       field, so that the JIT cannot fold the page arithmetic of a constant address.
  *   <li>{@link #readMiss}: reads sweeping {@link #PAGES} consecutive mapped pages, twice the TLB's
  *       entries, so each page's direct-mapped slot has been taken by the page {@code TLB_ENTRIES}
  *       further on since its last use: every access misses and does a full 4-level MMU walk.
@@ -114,6 +116,13 @@ public class UserAccessBenchmark {
     /** One page, already in the TLB. */
     @State(Scope.Thread)
     public static class Hit extends Mapped {
+        /**
+         * The address the {@code *HitField} benchmarks use, read from this field each time so the
+         * JIT cannot fold the page arithmetic as it can for a constant (a program's addresses are
+         * not constants).
+         */
+        long vaddr = VADDR + 8;
+
         @Setup(Level.Trial)
         public void setup() {
             boot(1);
@@ -158,7 +167,7 @@ public class UserAccessBenchmark {
     }
 
     private static long checked(UserCpu cpu, long value) {
-        if (cpu.failure() != null) {
+        if (cpu.failed()) {
             throw new IllegalStateException("access faulted: " + cpu.failure());
         }
         return value;
@@ -172,6 +181,20 @@ public class UserAccessBenchmark {
     @Benchmark
     public boolean writeHit(Hit s) {
         boolean ok = s.cpu.write(VADDR + 16, 8, 0x5555_AAAA_5555_AAAAL);
+        if (!ok) {
+            throw new IllegalStateException("store faulted: " + s.cpu.failure());
+        }
+        return ok;
+    }
+
+    @Benchmark
+    public long readHitField(Hit s) {
+        return checked(s.cpu, s.cpu.read(s.vaddr, 8));
+    }
+
+    @Benchmark
+    public boolean writeHitField(Hit s) {
+        boolean ok = s.cpu.write(s.vaddr, 8, 0x5555_AAAA_5555_AAAAL);
         if (!ok) {
             throw new IllegalStateException("store faulted: " + s.cpu.failure());
         }

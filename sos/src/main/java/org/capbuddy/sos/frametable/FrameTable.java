@@ -331,7 +331,7 @@ public final class FrameTable {
             return -1;
         }
         long value = sosCpu.read(windowAddress(ref) + offset, size);
-        return sosCpu.failure() == null ? value : -1;
+        return sosCpu.failed() ? -1 : value;
     }
 
     /**

@@ -39,7 +39,9 @@ public final class UserContext implements UserMemory {
             throw noProcess(vaddr, "load");
         }
         long value = cpu.read(vaddr, size);
-        if (cpu.failure() != null) {
+        // failed(), not failure() != null: the JIT does not inline failure() while no access has
+        // ever failed (its return type's class is not loaded yet), which cost a TLB hit 1.7 ns
+        if (cpu.failed()) {
             throw refused(vaddr, "load");
         }
         return value;
@@ -72,7 +74,7 @@ public final class UserContext implements UserMemory {
             throw noProcess(pc, "execute");
         }
         int word = cpu.fetch(pc);
-        if (cpu.failure() != null) {
+        if (cpu.failed()) {
             throw refused(pc, "execute");
         }
         return word;
@@ -84,7 +86,7 @@ public final class UserContext implements UserMemory {
             throw noProcess(vaddr, "block read");
         }
         cpu.copyIn(vaddr, dst, off, len);
-        if (cpu.failure() != null) {
+        if (cpu.failed()) {
             throw refused(vaddr, "block read");
         }
     }
@@ -95,7 +97,7 @@ public final class UserContext implements UserMemory {
             throw noProcess(vaddr, "block write");
         }
         cpu.copyOut(vaddr, src, off, len);
-        if (cpu.failure() != null) {
+        if (cpu.failed()) {
             throw refused(vaddr, "block write");
         }
     }
