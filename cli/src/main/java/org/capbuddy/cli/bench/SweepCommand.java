@@ -20,11 +20,11 @@ import picocli.CommandLine.Parameters;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Run a bench spec over the cross product of listed values (seeds, RAM, allocators, workload"
                 + " options, pool settings) on the local cores; resumable; one merged CSV, JSON and chart.",
-        footer = {"", "SWEEP.json: {\"base\": {a bench spec, defaults filled in}, \"vary\": {\"seed\": [1, 2, 3],"
+        footer = {"", "SWEEP: {\"base\": {a bench spec, defaults filled in}, \"vary\": {\"seed\": [1, 2, 3],"
                 + " \"ram\": [\"256M\", \"1G\"], \"allocators\": [[\"capbuddy\"], [\"allocman\"]]}}",
             "Exit status: 0 every run done; 1 a run failed or the folder cannot be used; 2 bad options or sweep."})
 public final class SweepCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SWEEP.json", description = "The sweep: a base spec and the values to vary,"
+    @Parameters(index = "0", paramLabel = "SWEEP", description = "The sweep: a base spec and the values to vary,"
             + " in JSON, or in YAML when the name ends in .yaml or .yml.")
     Path sweepFile;
 

@@ -34,6 +34,12 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
         if (tree == null || !tree.isObject() || !tree.path("base").isObject()) {
             throw new IllegalArgumentException("a sweep is {\"base\": {...}, \"vary\": {\"field\": [values], ...}}");
         }
+        for (Iterator<String> keys = tree.fieldNames(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (!key.equals("base") && !key.equals("vary")) {
+                throw new IllegalArgumentException("a sweep has \"base\" and \"vary\", not \"" + key + "\"");
+            }
+        }
         Map<String, List<JsonNode>> varied = new LinkedHashMap<>();
         JsonNode vary = tree.path("vary");
         if (!vary.isMissingNode() && !vary.isObject()) {
@@ -50,9 +56,12 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
         }
         List<Run> runs = new ArrayList<>();
         List<String> names = List.copyOf(varied.keySet());
-        int total = varied.values().stream().mapToInt(List::size).reduce(1, Math::multiplyExact);
+        long total = 1;
+        for (List<JsonNode> values : varied.values()) {
+            total = Math.min(total * values.size(), 100_001); // capped, so the product cannot overflow
+        }
         if (total > 100_000) {
-            throw new IllegalArgumentException("a sweep of " + total + " runs is more than 100,000");
+            throw new IllegalArgumentException("a sweep of more than 100,000 runs is too many");
         }
         for (int i = 0; i < total; i++) {
             ObjectNode node = ((ObjectNode) tree.get("base")).deepCopy();

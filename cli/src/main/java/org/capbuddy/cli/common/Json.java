@@ -14,8 +14,19 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
  */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper LINE = new ObjectMapper();
-    private static final ObjectMapper YAML = new YAMLMapper();
+    /*
+     * Reading is strict where a hand-written spec could go wrong unseen: a key given twice, a
+     * fraction where a count belongs and a second YAML document are refused; a single value where
+     * a list belongs (allocators: capbuddy) is a list of one.
+     */
+    private static final ObjectMapper LINE = strict(new ObjectMapper());
+    private static final ObjectMapper YAML = strict(new YAMLMapper());
+
+    private static ObjectMapper strict(ObjectMapper mapper) {
+        return mapper.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+    }
 
     private Json() {
     }
@@ -35,7 +46,14 @@ public final class Json {
     public static JsonNode read(Path file) throws IOException {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         ObjectMapper reader = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : LINE;
-        return reader.readTree(file.toFile());
+        try (com.fasterxml.jackson.databind.MappingIterator<JsonNode> documents =
+                     reader.readerFor(JsonNode.class).readValues(file.toFile())) {
+            JsonNode first = documents.hasNextValue() ? documents.nextValue() : reader.missingNode();
+            if (documents.hasNextValue()) {
+                throw new IOException("it holds more than one document");
+            }
+            return first;
+        }
     }
 
     /** {@code node} as a {@code type}; an unknown field is an error, not something to drop silently. */

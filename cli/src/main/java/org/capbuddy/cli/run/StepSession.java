@@ -27,16 +27,17 @@ final class StepSession {
     private static final String HELP = """
             Commands:
               s, step [N]        run N instructions (default 1)
-              c, continue        run to the next pause (a fault, a system call, a breakpoint, every N instructions)
+              c, continue        run to the next pause (a fault, a system call, a breakpoint, a watched change,
+                                 every N instructions)
               b, break [ADDR]    pause before the instruction at ADDR runs (no ADDR: list the breakpoints)
-              delete [ADDR]      remove the breakpoint at ADDR (no ADDR: every one)
-              watch [ADDR [SIZE]] pause after an instruction changes the SIZE bytes (1, 2, 4, 8; default 8)
-                                 at ADDR (no ADDR: list the watches)
+              d, delete [ADDR]   remove the breakpoint at ADDR (no ADDR: every one)
+              w, watch [ADDR [SIZE]]  pause after an instruction changes the SIZE bytes (1, 2, 4, 8; default 8)
+                                 at ADDR, aligned to SIZE (no ADDR: list the watches)
               unwatch [ADDR]     stop watching ADDR (no ADDR: every one)
               r, run             run to the end without pausing
               regs               the registers
               dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
-              x ADDR [N]         N 8-byte words of memory from ADDR (default 4), read through SOS's window
+              x, examine ADDR [N]  N 8-byte words from ADDR (8-byte aligned; default 4), read through SOS's window
               walk ADDR          the MMU's walk of ADDR through the process's page tables
               dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
               q, quit            stop the program here and report
@@ -224,17 +225,21 @@ final class StepSession {
             if (stepper.watches().isEmpty()) {
                 out.println("no watches");
             }
-            stepper.watches().forEach(w -> out.printf("watching %d bytes at 0x%x%n", w.size(), w.address()));
+            stepper.watches().forEach(w -> out.printf("watching %s at 0x%x%n", bytes(w.size()), w.address()));
             return;
         }
         Long address = number(words[1]);
         Long size = words.length > 2 ? number(words[2]) : Long.valueOf(8);
-        if (address == null || size == null || size > 8 || !stepper.addWatch(address, size.intValue())) {
+        if (address == null || size == null || size < 1 || size > 8 || !stepper.addWatch(address, size.intValue())) {
             out.println("watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '"
                     + String.join(" ", java.util.Arrays.copyOfRange(words, 1, words.length)) + "'");
             return;
         }
-        out.printf("watching %d bytes at 0x%x%n", size, address);
+        out.printf("watching %s at 0x%x%n", bytes(size.intValue()), address);
+    }
+
+    private static String bytes(int n) {
+        return n == 1 ? "1 byte" : n + " bytes";
     }
 
     private void unwatch(String[] words) {
@@ -256,8 +261,9 @@ final class StepSession {
     private void examine(String[] words) {
         Long from = words.length > 1 ? number(words[1]) : null;
         Long count = words.length > 2 ? number(words[2]) : Long.valueOf(4);
-        if (from == null || count == null || count < 1 || count > 512 || (from & 7) != 0) {
-            out.println("x takes an 8-byte aligned address and a count of 1 to 512 words, e.g. x 0x40ba58 4");
+        if (from == null || count == null || count < 1 || count > 512 || (from & 7) != 0 || from < 0
+                || from >= 1L << 48) {
+            out.println("x takes an 8-byte aligned address below 2^48 and a count of 1 to 512 words, e.g. x 0x40ba58 4");
             return;
         }
         var pages = stepper.run().sos().pages();

@@ -185,4 +185,30 @@ class SweepTest {
         assertThat(r.out()).contains("sweep: 2 runs (2 seed); 0 done before, 2 run now");
         assertThat(exact(dir.resolve("out").resolve("sweep.csv"))).hasSize(3);
     }
+
+    @Test
+    void handWrittenSpecsAreReadStrictly(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("s.yaml");
+        Files.writeString(yaml, "base: {workload: single, iterations: 64, workload: mcmc}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("a").toString()).err())
+                .as("a key twice").contains("Duplicate field 'workload'");
+        Files.writeString(yaml, "base: {workload: mcmc, iterations: 64}\n---\nbase: {workload: single}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("b").toString()).err())
+                .contains("it holds more than one document");
+        Files.writeString(yaml, "base: {workload: mcmc, iterations: 16.7}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("c").toString()).err())
+                .as("a fraction where a count belongs").contains("Cannot coerce Floating-point value (16.7)");
+        Files.writeString(yaml, "base: {workload: mcmc}\nvarry: {seed: [1, 2]}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("d").toString()).err())
+                .contains("a sweep has \"base\" and \"vary\", not \"varry\"");
+        Files.writeString(yaml, "base: {workload: mcmc}\nvary: {seed: " + java.util.stream.IntStream.range(0, 1000)
+                .boxed().toList() + ", lifetime: " + java.util.stream.IntStream.range(2, 1002).boxed().toList() + "}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("e").toString()).err())
+                .contains("a sweep of more than 100,000 runs is too many");
+        // one allocator where a list belongs is a list of one
+        Files.writeString(yaml, "base: {workload: mcmc, iterations: 20, ram: 128M}\nvary: {allocators: [capbuddy, allocman]}\n");
+        CliRun two = CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("f").toString(), "--threads", "1");
+        assertThat(two.exitCode()).as(two.err()).isZero();
+        assertThat(exact(dir.resolve("f").resolve("sweep.csv"))).hasSize(3).anyMatch(l -> l.contains(",capbuddy,capbuddy,"));
+    }
 }

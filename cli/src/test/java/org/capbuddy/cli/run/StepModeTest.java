@@ -131,8 +131,8 @@ class StepModeTest {
                 "-- paused after 83 instructions (watch 0x40ba58: 0x0 -> 0x",
                 " (its page mapped since), by the instruction at 0x40049c)\n   next: 0x4004a0  ",
                 "no watch at '0x400000' (watch lists them)", "removed the watch at 0x40ba58", "no watches",
-                "0x7000000:  (not mapped)\n", "x takes an 8-byte aligned address and a count of 1 to 512 words",
-                "watching 1 bytes at 0x40ba58", "removed 1 watch\n", "-- the program ended after ",
+                "0x7000000:  (not mapped)\n", "x takes an 8-byte aligned address below 2^48 and a count of 1 to 512 words",
+                "watching 1 byte at 0x40ba58", "removed 1 watch\n", "-- the program ended after ",
                 "Exited with status 0.");
     }
 

@@ -17,7 +17,8 @@ import org.capbuddy.kernel.trace.TraceKind;
  * {@link #kindsNeeded()}.
  *
  * <p>It also stops at breakpoints: {@link #resume} pauses before the instruction at a breakpoint's
- * address runs (as a debugger's breakpoint does; a resume from that very address runs it first).
+ * address runs (as a debugger's breakpoint does; a resume from that very address runs it first,
+ * so a pause that lands on a breakpoint for another reason says so).
  * And at watches: {@link #resume} pauses after an instruction that changed the bytes a watch
  * covers, read through SOS's window after every instruction (a page not mapped reads as zero, as
  * a demand-zero page will).
@@ -223,8 +224,9 @@ public final class Stepper implements Consumer<TraceEvent> {
                 long pc = run.pc();
                 run.advance(1);
                 String changed = changedWatch(pc);
-                if (changed != null && pending == null) {
-                    pending = changed;
+                if (changed != null) {
+                    // the instruction that faulted or called may also have changed a watch: say both
+                    pending = pending == null ? changed : pending + "; " + changed;
                 }
             }
         }
@@ -241,8 +243,10 @@ public final class Stepper implements Consumer<TraceEvent> {
             long before = w.value;
             boolean wasMapped = w.mapped;
             if (observe(w) && first == null) {
+                String page = wasMapped == w.mapped ? "" : w.mapped ? " (its page mapped since)"
+                        : " (its page unmapped since)";
                 first = String.format("watch 0x%x: 0x%x -> 0x%x%s, by the instruction at 0x%x", w.watch.address(),
-                        before, w.value, wasMapped ? "" : " (its page mapped since)", pc);
+                        before, w.value, page, pc);
             }
         }
         return first;
@@ -257,7 +261,11 @@ public final class Stepper implements Consumer<TraceEvent> {
     }
 
     private Pause pause(String reason) {
-        Pause p = new Pause(run.ended() ? "ended" : reason, seen, run.instructions(), run.ended());
+        // paused on a breakpoint's address for another reason: said, since the resume from here
+        // runs that instruction without stopping at the breakpoint
+        String why = !run.ended() && !reason.startsWith("breakpoint") && breakpoints.contains(run.pc())
+                ? String.format("%s, at breakpoint 0x%x", reason, run.pc()) : reason;
+        Pause p = new Pause(run.ended() ? "ended" : why, seen, run.instructions(), run.ended());
         seen.clear();
         pending = null;
         return p;

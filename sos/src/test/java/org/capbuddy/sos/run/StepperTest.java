@@ -186,6 +186,25 @@ class StepperTest {
         assertThat(stepper.removeWatch(0x40ba58)).isFalse();
     }
 
+    @Test
+    void aWatchChangedByAFaultingInstructionAndABreakpointUnderAnotherPauseAreBothReported() {
+        // the store that changes the watch faults first (its page is not mapped): one pause says both
+        Stepper both = stepper(new SosFixture(false), EnumSet.allOf(Stepper.PauseOn.class), 0);
+        both.addWatch(0x40ba58, 8);
+        Stepper.Pause p = both.resume();
+        while (!p.ended() && !p.reason().contains("watch")) {
+            p = both.resume();
+        }
+        assertThat(p.instructions()).isEqualTo(83);
+        assertThat(p.reason()).startsWith("vm_fault; watch 0x40ba58: 0x0 -> 0x");
+
+        // the entry's fetch faults, and the pause after it lands on a breakpoint's address
+        Stepper landed = stepper(new SosFixture(false), EnumSet.of(Stepper.PauseOn.FAULTS), 0);
+        long next = landed.run().pc() + 4;
+        landed.addBreakpoint(next);
+        assertThat(landed.resume().reason()).isEqualTo(String.format("vm_fault, at breakpoint 0x%x", next));
+    }
+
     private static void assertSameRun(ProgramResult a, ProgramResult b) {
         assertThat(a.outcome()).isEqualTo(b.outcome());
         assertThat(a.exitCode()).isEqualTo(b.exitCode());
