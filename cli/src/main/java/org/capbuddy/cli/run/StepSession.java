@@ -87,7 +87,18 @@ final class StepSession {
             String command = line.isBlank() ? last : line.trim();
             last = command;
             if (!execute(command)) {
-                break;
+                out.flush();
+                return;
+            }
+        }
+        if (echo) {
+            // a script's commands after the end are not silently dropped (a terminal is not read ahead)
+            int left = 0;
+            for (String line = readLine(); line != null; line = readLine()) {
+                left += line.isBlank() ? 0 : 1;
+            }
+            if (left > 0) {
+                out.printf("(the program has ended: %d command%s of the script not run)%n", left, left == 1 ? "" : "s");
             }
         }
         out.flush();

@@ -98,7 +98,7 @@ class StepModeTest {
     @Test
     void aBreakpointPausesBeforeItsInstructionEachTimeAndCanBeListedAndDeleted() {
         // 0x4002c0 is the byte store of pt_test's stack-touching loop
-        CliRun r = withStdin("b 0x4002c0\nc\nc\nb 0x4002c1\nb\ndelete 0x400000\ndelete 0x4002c0\nb\nc\n",
+        CliRun r = withStdin("b 0x4002c0\nc\nc\nb 0x4002c1\nb\ndelete 0x400000\ndelete 0x4002c0\nb\nc\nregs\n\nx 0x40ba58\n",
                 "--step", "--pause-on", "none", program("pt_test"));
         assertThat(r.exitCode()).as(r.err()).isZero();
         String out = r.out();
@@ -112,7 +112,8 @@ class StepModeTest {
         assertThat(out).contains("break takes an instruction's address (4-byte aligned, below 2^48), not '0x4002c1'",
                 "breakpoint at 0x4002c0  38216840  strb w0, [x2, x1]\n",
                 "no breakpoint at '0x400000' (break lists them)", "deleted the breakpoint at 0x4002c0",
-                "no breakpoints", "-- the program ended after ", "Exited with status 0.");
+                "no breakpoints", "-- the program ended after ", "Exited with status 0.",
+                "(the program has ended: 2 commands of the script not run)");
     }
 
     @Test
