@@ -49,7 +49,9 @@ import org.capbuddy.libos.vka.Undo;
  */
 public final class Allocman implements ManagerContext {
     /** What {@link #cspaceAllocSlot()} returns when it refuses (no cptr is negative). */
-    public static final long NO_SLOT = -1;
+    public static final long NO_SLOT = ManagerContext.NO_SLOT;
+    /** What {@link #mspaceAllocChunk} returns when it refuses (no bookkeeping address is negative). */
+    public static final long NO_CHUNK = ManagerContext.NO_CHUNK;
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
@@ -60,6 +62,8 @@ public final class Allocman implements ManagerContext {
     private final ReentrancyGuard guard;
     /** Why the last slot request was refused; kept so that a granted slot needs no {@link Result}. */
     private AllocError slotRefusal;
+    /** Why the last bookkeeping request was refused, for the same reason. */
+    private AllocError chunkRefusal;
     private CSpaceManager cspace;
     private UtspaceManager utspace;
 
@@ -209,11 +213,13 @@ public final class Allocman implements ManagerContext {
      * {@link #cspaceAlloc()} that builds no {@link Result} when it succeeds (a slot per page
      * fault): the slot's cptr, or {@link #NO_SLOT} with {@link #slotRefusal()} saying why.
      */
+    @Override
     public long cspaceAllocSlot() {
         return slot(true);
     }
 
     /** Why the last {@link #cspaceAllocSlot()} (or slot request) was refused. */
+    @Override
     public AllocError slotRefusal() {
         return slotRefusal;
     }
@@ -466,10 +472,6 @@ public final class Allocman implements ManagerContext {
         return r.isOk() ? () -> destroyObject(dest, r.value(), objBits) : null;
     }
 
-    private Undo.Step chunkGiveBack(Result<Long> r, long bytes) {
-        return r.isOk() ? () -> mspaceFree(r.value(), bytes) : null;
-    }
-
     /** Destroys an object a request put in {@code dest} (its only cap) and frees its memory. */
     private Result<Void> destroyObject(CSpacePath dest, long cookie, int objBits) {
         InvocationResult deleted = sel4.cnodeDelete(dest.root(), dest.capPtr(), dest.capDepth());
@@ -525,47 +527,82 @@ public final class Allocman implements ManagerContext {
         return chunkRequest(bytes, true);
     }
 
+    /**
+     * {@link #mspaceAlloc} that builds no {@link Result} when it succeeds (two node records per
+     * split): the address, or {@link #NO_CHUNK} with {@link #chunkRefusal()} saying why.
+     */
+    @Override
+    public long mspaceAllocChunk(long bytes) {
+        return chunk(bytes, true);
+    }
+
+    /** Why the last {@link #mspaceAllocChunk} (or bookkeeping request) was refused. */
+    @Override
+    public AllocError chunkRefusal() {
+        return chunkRefusal;
+    }
+
     /** Bookkeeping bytes from the mspace, or (when it is busy or short, and allowed) a reserved chunk of that size. */
     Result<Long> chunkRequest(long bytes, boolean mayUseReserve) {
+        long address = chunk(bytes, mayUseReserve);
+        return address != NO_CHUNK ? Result.ofLong(address) : Result.fail(chunkRefusal);
+    }
+
+    /** {@link #chunkRequest}'s work: the address, or {@link #NO_CHUNK} with {@link #chunkRefusal} set. */
+    private long chunk(long bytes, boolean mayUseReserve) {
         if (!guard.enterRequest()) {
-            return interrupted("bookkeeping");
+            chunkRefusal = interrupted("bookkeeping").error();
+            return NO_CHUNK;
         }
-        Result<Long> r;
+        long address;
         try {
-            r = takeChunk(bytes, mayUseReserve);
+            address = takeChunk(bytes, mayUseReserve);
         } catch (Throwable t) {
             throw guard.abandon("allocman bookkeeping request", t);
         }
         if (guard.exitInterrupted()) {
-            throw guard.deliver(chunkGiveBack(r, bytes));
+            throw guard.deliver(address != NO_CHUNK ? () -> mspaceFree(address, bytes) : null);
         }
-        return r;
+        return address;
     }
 
-    private Result<Long> takeChunk(long bytes, boolean mayUseReserve) {
+    private long takeChunk(long bytes, boolean mayUseReserve) {
         if (failures.shouldFail()) {
-            return Result.fail(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)");
+            return refuseChunk(AllocError.of(AllocErrorKind.OUT_OF_BOOKKEEPING, "injected failure (bookkeeping)"));
         }
         Result<Long> r = null;
         if (!guard.isBusy(MSPACE)) {
             guard.busy(MSPACE);
             try {
+                // The pools' quick path first: it builds no Result, and -1 changed nothing.
+                long quick = mspace.tryAlloc(bytes);
+                if (quick != NO_CHUNK) {
+                    return quick;
+                }
                 r = mspace.alloc(this, bytes);
             } finally {
                 guard.idle(MSPACE);
             }
-            if (r.isOk() || !isShortage(r.error())) {
-                return r;
+            if (r.isOk()) {
+                return r.longValue();
+            }
+            if (!isShortage(r.error())) {
+                return refuseChunk(r.error());
             }
         }
         Long chunk = mayUseReserve ? reserves.takeChunk(bytes) : null;
         if (chunk != null) {
             traceReserve("reserve_chunk", "bytes", bytes, "address", chunk, "why",
                     r == null ? "mspace busy" : r.error().detail());
-            return Result.ok(chunk);
+            return chunk;
         }
-        return r != null ? r : Result.fail(AllocErrorKind.BUSY,
-                "mspace busy and no chunk of " + bytes + " bytes in reserve");
+        return refuseChunk(r != null ? r.error() : AllocError.of(AllocErrorKind.BUSY,
+                "mspace busy and no chunk of " + bytes + " bytes in reserve"));
+    }
+
+    private long refuseChunk(AllocError why) {
+        chunkRefusal = why;
+        return NO_CHUNK;
     }
 
     @Override

@@ -78,10 +78,10 @@ public final class AllocmanVka implements Vka {
     @Override
     public Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice) {
         machine.check();
-        Result<Integer> objBits = objectBits(type, sizeBits);
-        return objBits.isOk()
-                ? allocman.utspaceAlloc(dest, type, objBits.value(), ManagerContext.NO_PADDR, canUseDevice)
-                : objBits.asFailure();
+        int objBits = objectBits(type, sizeBits);
+        return objBits >= 0
+                ? allocman.utspaceAlloc(dest, type, objBits, ManagerContext.NO_PADDR, canUseDevice)
+                : badSize(type, sizeBits);
     }
 
     @Override
@@ -94,22 +94,22 @@ public final class AllocmanVka implements Vka {
     public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr,
                                        boolean canUseDevice) {
         machine.check();
-        Result<Integer> objBits = objectBits(type, sizeBits);
-        if (!objBits.isOk()) {
-            return objBits.asFailure();
+        int objBits = objectBits(type, sizeBits);
+        if (objBits < 0) {
+            return badSize(type, sizeBits);
         }
-        if (paddr < 0 || (paddr & ((1L << objBits.value()) - 1)) != 0) {
+        if (paddr < 0 || (paddr & ((1L << objBits) - 1)) != 0) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
-                    + " is not aligned to the object's size 2^" + objBits.value());
+                    + " is not aligned to the object's size 2^" + objBits);
         }
-        return allocman.utspaceAlloc(dest, type, objBits.value(), paddr, canUseDevice);
+        return allocman.utspaceAlloc(dest, type, objBits, paddr, canUseDevice);
     }
 
     @Override
     public Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie) {
         machine.check();
-        Result<Integer> objBits = objectBits(type, sizeBits);
-        return objBits.isOk() ? allocman.utspaceFree(cookie, objBits.value()) : objBits.asFailure();
+        int objBits = objectBits(type, sizeBits);
+        return objBits >= 0 ? allocman.utspaceFree(cookie, objBits) : badSize(type, sizeBits);
     }
 
     @Override
@@ -142,21 +142,35 @@ public final class AllocmanVka implements Vka {
         return allocman.mspaceFree(address, bytes);
     }
 
-    /** Retype's size argument to the object's memory size, or why the pair is invalid. */
-    static Result<Integer> objectBits(ObjectType type, int sizeBits) {
+    /**
+     * Retype's size argument to the object's memory size in bits, or -1 when the pair is invalid
+     * ({@link #badSize} says why). A number rather than a result: this check runs on every
+     * allocation and free, and the refusal is built only when there is one.
+     */
+    static int objectBits(ObjectType type, int sizeBits) {
+        return badSizeDetail(type, sizeBits) == null ? (int) type.objectSizeBits(sizeBits) : -1;
+    }
+
+    /** The refusal of a pair that {@link #objectBits} found invalid. */
+    static <T> Result<T> badSize(ObjectType type, int sizeBits) {
+        return Result.fail(AllocErrorKind.BAD_ARGUMENT, badSizeDetail(type, sizeBits));
+    }
+
+    /** Why Retype's type and size argument do not go together, or null when they do. */
+    private static String badSizeDetail(ObjectType type, int sizeBits) {
         if (type == null) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
+            return "no object type";
         }
         if (type == ObjectType.UNTYPED
                 && (sizeBits < ObjectType.MIN_UNTYPED_BITS || sizeBits > ObjectType.MAX_UNTYPED_BITS)) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped size must be 4..47 bits, got " + sizeBits);
+            return "untyped size must be 4..47 bits, got " + sizeBits;
         }
         if (type == ObjectType.CNODE && (sizeBits < 1 || sizeBits > ObjectType.MAX_UNTYPED_BITS - ObjectType.SLOT_BITS)) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "CNode radix must be 1..42, got " + sizeBits);
+            return "CNode radix must be 1..42, got " + sizeBits;
         }
         if (sizeBits < 0 || sizeBits >= 64) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "size must be 0..63 bits, got " + sizeBits);
+            return "size must be 0..63 bits, got " + sizeBits;
         }
-        return Result.ofBits((int) type.objectSizeBits(sizeBits));
+        return null;
     }
 }

@@ -2,6 +2,7 @@ package org.capbuddy.libos.allocman;
 
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.ObjectType;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 
@@ -17,10 +18,23 @@ import org.capbuddy.libos.vka.Result;
 public interface ManagerContext {
     /** No physical address asked for ({@code ALLOCMAN_NO_PADDR}). */
     long NO_PADDR = -1;
+    /** {@link #cspaceAllocSlot()}'s refusal: no cptr is negative. */
+    long NO_SLOT = -1;
+    /** {@link #mspaceAllocChunk}'s refusal: no bookkeeping address is negative. */
+    long NO_CHUNK = -1;
 
     Sel4 sel4();
 
     Result<Long> cspaceAlloc();
+
+    /**
+     * {@link #cspaceAlloc()} for a hot path: the slot's cptr, or {@link #NO_SLOT} with
+     * {@link #slotRefusal()} saying why. A granted slot builds no {@link Result}.
+     */
+    long cspaceAllocSlot();
+
+    /** Why the last {@link #cspaceAllocSlot()} was refused. */
+    AllocError slotRefusal();
 
     Result<Void> cspaceFree(long cptr);
 
@@ -33,6 +47,15 @@ public interface ManagerContext {
 
     /** {@code bytes} of bookkeeping memory; returns its address. */
     Result<Long> mspaceAlloc(long bytes);
+
+    /**
+     * {@link #mspaceAlloc} for a hot path: the address, or {@link #NO_CHUNK} with
+     * {@link #chunkRefusal()} saying why. A granted chunk builds no {@link Result}.
+     */
+    long mspaceAllocChunk(long bytes);
+
+    /** Why the last {@link #mspaceAllocChunk} was refused. */
+    AllocError chunkRefusal();
 
     Result<Void> mspaceFree(long address, long bytes);
 }

@@ -15,15 +15,6 @@ import java.util.function.Function;
 public final class Result<T> {
     private static final Result<Void> DONE = new Result<>(null, null, 0, false);
 
-    /** The successful results of 0..63, shared: sizes in bits are checked on every allocation. */
-    private static final Result<?>[] BITS = new Result<?>[64];
-
-    static {
-        for (int i = 0; i < BITS.length; i++) {
-            BITS[i] = new Result<>(i, null, 0, false);
-        }
-    }
-
     private final T value;
     private final AllocError error;
     /** The value of a result made by {@link #ofLong} (then {@code value} is null). */
@@ -44,15 +35,6 @@ public final class Result<T> {
     /** A successful {@code Result<Long>} that holds its number without boxing it. */
     public static Result<Long> ofLong(long value) {
         return new Result<>(null, null, value, true);
-    }
-
-    /**
-     * A successful {@code Result<Integer>} of {@code bits}; one of 0..63 (a size in bits) is a
-     * shared instance rather than a new one (results are immutable, so nobody can tell).
-     */
-    @SuppressWarnings("unchecked") // BITS holds only Result<Integer>s
-    public static Result<Integer> ofBits(int bits) {
-        return bits >= 0 && bits < BITS.length ? (Result<Integer>) BITS[bits] : ok(bits);
     }
 
     public static Result<Void> done() {

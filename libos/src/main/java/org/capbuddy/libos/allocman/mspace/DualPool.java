@@ -45,6 +45,18 @@ public final class DualPool implements MSpace {
         return address >= 0 ? Result.ofLong(address) : virtual.alloc(ctx, bytes);
     }
 
+    /**
+     * {@link #alloc}'s quick path: an address from either pool without growing one and without a
+     * {@link Result}, or -1 having changed nothing (then {@link #alloc} grows a pool or says why).
+     */
+    public long tryAlloc(long bytes) {
+        if (bytes <= 0) {
+            return -1;
+        }
+        long address = fixed.allocIfRoom(bytes);
+        return address >= 0 || virtual == null ? address : virtual.allocIfRoom(bytes);
+    }
+
     @Override
     public Result<Void> free(ManagerContext ctx, long address, long bytes) {
         if (fixed.contains(address)) {

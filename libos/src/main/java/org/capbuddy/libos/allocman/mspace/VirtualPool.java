@@ -68,6 +68,14 @@ public final class VirtualPool implements MSpace {
         return Result.ofLong(addr);
     }
 
+    /**
+     * The address of {@code bytes} from the pages the pool already has, or -1 having changed
+     * nothing: {@link #alloc} without growing and without a refusal.
+     */
+    long allocIfRoom(long bytes) {
+        return bytes <= 0 || bytes > PAGE * 16 ? -1 : heap.alloc(bytes);
+    }
+
     @Override
     public Result<Void> free(ManagerContext ctx, long address, long bytes) {
         Result<Void> freed = heap.freeChecked(address, bytes, "virtual pool");

@@ -47,29 +47,26 @@ final class BuddySplitter {
         long recLo = 0;
         long recHi = 0;
         try {
-            Result<Long> r1 = ctx.cspaceAlloc();
-            if (!r1.isOk()) {
-                return failed(r1.error(), "no slot for the lower half of " + parent);
+            // The primitive requests build no Result for what they grant; a refusal is read after.
+            slotLo = ctx.cspaceAllocSlot();
+            if (slotLo == ManagerContext.NO_SLOT) {
+                return failed(ctx.slotRefusal(), "no slot for the lower half of " + parent);
             }
-            slotLo = r1.longValue();
             taken = SLOT_LO;
-            Result<Long> r2 = ctx.cspaceAlloc();
-            if (!r2.isOk()) {
-                return failed(r2.error(), "no slot for the upper half of " + parent);
+            slotHi = ctx.cspaceAllocSlot();
+            if (slotHi == ManagerContext.NO_SLOT) {
+                return failed(ctx.slotRefusal(), "no slot for the upper half of " + parent);
             }
-            slotHi = r2.longValue();
             taken = SLOT_HI;
-            Result<Long> r3 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!r3.isOk()) {
-                return failed(r3.error(), "no node record for the lower half of " + parent);
+            recLo = ctx.mspaceAllocChunk(SplitUtspace.NODE_RECORD_BYTES);
+            if (recLo == ManagerContext.NO_CHUNK) {
+                return failed(ctx.chunkRefusal(), "no node record for the lower half of " + parent);
             }
-            recLo = r3.longValue();
             taken = RECORD_LO;
-            Result<Long> r4 = ctx.mspaceAlloc(SplitUtspace.NODE_RECORD_BYTES);
-            if (!r4.isOk()) {
-                return failed(r4.error(), "no node record for the upper half of " + parent);
+            recHi = ctx.mspaceAllocChunk(SplitUtspace.NODE_RECORD_BYTES);
+            if (recHi == ManagerContext.NO_CHUNK) {
+                return failed(ctx.chunkRefusal(), "no node record for the upper half of " + parent);
             }
-            recHi = r4.longValue();
             taken = RECORD_HI;
 
             CSpacePath pathLo = ctx.cspaceMakePath(slotLo);

@@ -19,52 +19,58 @@ final class ObjectRequest {
     }
 
     /**
-     * Checks {@code type}, {@code objBits} and {@code paddr} and returns Retype's {@code size_bits}
-     * argument for them (UNTYPED: objBits; CNODE: objBits - 5; fixed types: 0).
+     * Why {@code type}, {@code objBits} and {@code paddr} cannot be asked for, or null when they
+     * can. Every string is built only for a refusal: a valid request allocates nothing here.
      */
-    static Result<Integer> retypeSizeArg(ObjectType type, int objBits, long paddr) {
+    static String sizeProblem(ObjectType type, int objBits, long paddr) {
         if (type == null) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "object type is null");
+            return "object type is null";
         }
-        int sizeArg;
         switch (type) {
             case UNTYPED -> {
                 if (objBits < ObjectType.MIN_UNTYPED_BITS || objBits > ObjectType.MAX_UNTYPED_BITS) {
-                    return Result.fail(AllocErrorKind.BAD_ARGUMENT, "an untyped must be "
-                            + ObjectType.MIN_UNTYPED_BITS + ".." + ObjectType.MAX_UNTYPED_BITS + " bits, got " + objBits);
+                    return "an untyped must be " + ObjectType.MIN_UNTYPED_BITS + ".." + ObjectType.MAX_UNTYPED_BITS
+                            + " bits, got " + objBits;
                 }
-                sizeArg = objBits;
             }
             case CNODE -> {
                 if (objBits < MIN_CNODE_BITS || objBits > ObjectType.MAX_UNTYPED_BITS) {
-                    return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a CNode must be " + MIN_CNODE_BITS + ".."
-                            + ObjectType.MAX_UNTYPED_BITS + " bits (2 or more slots of 32 bytes), got " + objBits);
+                    return "a CNode must be " + MIN_CNODE_BITS + ".." + ObjectType.MAX_UNTYPED_BITS
+                            + " bits (2 or more slots of 32 bytes), got " + objBits;
                 }
-                sizeArg = objBits - ObjectType.SLOT_BITS;
             }
             default -> {
                 long fixed = type.objectSizeBits(0);
                 if (objBits != fixed) {
-                    return Result.fail(AllocErrorKind.BAD_ARGUMENT,
-                            type + " is always " + fixed + " bits, got " + objBits);
+                    return type + " is always " + fixed + " bits, got " + objBits;
                 }
-                sizeArg = 0;
             }
         }
         if (paddr != ManagerContext.NO_PADDR) {
             if (paddr < 0) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address " + paddr + " is negative");
+                return "physical address " + paddr + " is negative";
             }
             if ((paddr & ((1L << objBits) - 1)) != 0) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
-                        + " is not aligned to the object size 2^" + objBits);
+                return "physical address 0x" + Long.toHexString(paddr) + " is not aligned to the object size 2^"
+                        + objBits;
             }
             if (paddr > Long.MAX_VALUE - (1L << objBits)) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "physical address 0x" + Long.toHexString(paddr)
-                        + " + 2^" + objBits + " overflows");
+                return "physical address 0x" + Long.toHexString(paddr) + " + 2^" + objBits + " overflows";
             }
         }
-        return Result.ofBits(sizeArg);
+        return null;
+    }
+
+    /**
+     * Retype's {@code size_bits} argument for a request {@link #sizeProblem} accepted (UNTYPED:
+     * objBits; CNODE: objBits - 5; fixed types: 0).
+     */
+    static int retypeSizeArg(ObjectType type, int objBits) {
+        return switch (type) {
+            case UNTYPED -> objBits;
+            case CNODE -> objBits - ObjectType.SLOT_BITS;
+            default -> 0;
+        };
     }
 
     /** Null checks shared by the alloc paths. */
@@ -107,9 +113,16 @@ final class ObjectRequest {
         return type.isFrame() || type == ObjectType.UNTYPED;
     }
 
-    /** Both checks a manager makes before an allocation: context and destination, then type and size. */
-    static Result<Integer> validate(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr) {
+    /**
+     * Both checks a manager makes before an allocation, context and destination, then type and
+     * size: the refusal, or null when the request may go ahead.
+     */
+    static <T> Result<T> refusal(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr) {
         Result<Void> bad = checkContextAndDest(ctx, dest);
-        return bad.isOk() ? retypeSizeArg(type, objBits, paddr) : bad.asFailure();
+        if (!bad.isOk()) {
+            return bad.asFailure();
+        }
+        String problem = sizeProblem(type, objBits, paddr);
+        return problem == null ? null : Result.fail(AllocErrorKind.BAD_ARGUMENT, problem);
     }
 }

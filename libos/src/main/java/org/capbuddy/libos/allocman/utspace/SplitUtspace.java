@@ -78,7 +78,7 @@ public final class SplitUtspace implements UtspaceManager {
             if (!record.isOk()) {
                 return Result.fail(withContext(record.error(), "no node record for the new untyped"));
             }
-            SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.value());
+            SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.longValue());
             roots.add(root);
             ledger.add(root);
             ledger.recordsChanged(1);
@@ -91,10 +91,11 @@ public final class SplitUtspace implements UtspaceManager {
     @Override
     public Result<Long> alloc(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr,
                               boolean canBeDevice) {
-        Result<Integer> sizeArg = ObjectRequest.validate(ctx, dest, type, objBits, paddr);
-        if (!sizeArg.isOk()) {
-            return sizeArg.asFailure();
+        Result<Long> refused = ObjectRequest.refusal(ctx, dest, type, objBits, paddr);
+        if (refused != null) {
+            return refused;
         }
+        int sizeArg = ObjectRequest.retypeSizeArg(type, objBits);
         if (busy) {
             return busyError();
         }
@@ -104,7 +105,7 @@ public final class SplitUtspace implements UtspaceManager {
             if (paddr == ManagerContext.NO_PADDR) {
                 // The common request: found without a Result, which is made only for a refusal.
                 SplitNode node = smallestFree(objBits, device);
-                return node != null ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg.value(), paddr)
+                return node != null ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg, paddr)
                         : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits
                                 + " bytes or more in " + kindsWithoutPaddr(device));
             }
@@ -112,7 +113,7 @@ public final class SplitUtspace implements UtspaceManager {
             if (!found.isOk()) {
                 return found.asFailure();
             }
-            return carveAndRetype(ctx, found.value(), dest, type, objBits, sizeArg.value(), paddr);
+            return carveAndRetype(ctx, found.value(), dest, type, objBits, sizeArg, paddr);
         } finally {
             busy = false;
         }

@@ -81,10 +81,11 @@ public final class TwinkleUtspace implements UtspaceManager {
     @Override
     public Result<Long> alloc(ManagerContext ctx, CSpacePath dest, ObjectType type, int objBits, long paddr,
                               boolean canBeDevice) {
-        Result<Integer> sizeArg = ObjectRequest.validate(ctx, dest, type, objBits, paddr);
-        if (!sizeArg.isOk()) {
-            return sizeArg.asFailure();
+        Result<Long> refused = ObjectRequest.refusal(ctx, dest, type, objBits, paddr);
+        if (refused != null) {
+            return refused;
         }
+        int sizeArg = ObjectRequest.retypeSizeArg(type, objBits);
         if (paddr != ManagerContext.NO_PADDR) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "twinkle cannot place objects at a physical address");
         }
@@ -92,7 +93,7 @@ public final class TwinkleUtspace implements UtspaceManager {
         for (Entry e : entries) {
             long at = (e.offset + size - 1) & -size;
             if (objBits <= e.sizeBits && at <= (1L << e.sizeBits) - size) {
-                InvocationResult r = ctx.sel4().untypedRetype(e.path.capPtr(), type, sizeArg.value(), dest.root(),
+                InvocationResult r = ctx.sel4().untypedRetype(e.path.capPtr(), type, sizeArg, dest.root(),
                         dest.dest(), dest.destDepth(), dest.offset(), 1);
                 if (!r.isOk()) {
                     return Result.fail(AllocError.kernel("Retype of " + type + " into slot " + dest.capPtr(), r));

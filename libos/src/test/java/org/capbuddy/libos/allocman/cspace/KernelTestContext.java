@@ -74,6 +74,7 @@ final class KernelTestContext implements ManagerContext {
     private final Deque<Long> freeChildSlots = new ArrayDeque<>();
     private final Map<Long, Child> cookies = new HashMap<>();
     private final Map<Long, Long> chunks = new HashMap<>();
+    private AllocError chunkRefusal;
     private long nextCookie = 1;
     private long nextAddress = 0x1000;
     private long mspaceBytes;
@@ -110,6 +111,16 @@ final class KernelTestContext implements ManagerContext {
 
     @Override
     public Result<Long> cspaceAlloc() {
+        throw new AssertionError("a cspace manager must not ask the cspace for slots");
+    }
+
+    @Override
+    public long cspaceAllocSlot() {
+        throw new AssertionError("a cspace manager must not ask the cspace for slots");
+    }
+
+    @Override
+    public AllocError slotRefusal() {
         throw new AssertionError("a cspace manager must not ask the cspace for slots");
     }
 
@@ -193,6 +204,18 @@ final class KernelTestContext implements ManagerContext {
         chunks.put(address, bytes);
         mspaceBytes += bytes;
         return Result.ok(address);
+    }
+
+    @Override
+    public long mspaceAllocChunk(long bytes) {
+        Result<Long> r = mspaceAlloc(bytes);
+        chunkRefusal = r.error();
+        return r.isOk() ? r.longValue() : NO_CHUNK;
+    }
+
+    @Override
+    public AllocError chunkRefusal() {
+        return chunkRefusal;
     }
 
     @Override

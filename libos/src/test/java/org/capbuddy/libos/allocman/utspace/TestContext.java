@@ -12,6 +12,7 @@ import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.libos.allocman.ManagerContext;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
@@ -98,6 +99,9 @@ final class TestContext implements ManagerContext {
 
     // ---- ManagerContext
 
+    private AllocError slotRefusal;
+    private AllocError chunkRefusal;
+
     @Override
     public Sel4 sel4() {
         return sel4;
@@ -116,6 +120,18 @@ final class TestContext implements ManagerContext {
         }
         usedSlots.add(slot);
         return Result.ok(slot);
+    }
+
+    @Override
+    public long cspaceAllocSlot() {
+        Result<Long> r = cspaceAlloc();
+        slotRefusal = r.error();
+        return r.isOk() ? r.longValue() : NO_SLOT;
+    }
+
+    @Override
+    public AllocError slotRefusal() {
+        return slotRefusal;
     }
 
     @Override
@@ -158,6 +174,18 @@ final class TestContext implements ManagerContext {
         records.put(address, bytes);
         mspaceBytes += bytes;
         return Result.ok(address);
+    }
+
+    @Override
+    public long mspaceAllocChunk(long bytes) {
+        Result<Long> r = mspaceAlloc(bytes);
+        chunkRefusal = r.error();
+        return r.isOk() ? r.longValue() : NO_CHUNK;
+    }
+
+    @Override
+    public AllocError chunkRefusal() {
+        return chunkRefusal;
     }
 
     @Override
