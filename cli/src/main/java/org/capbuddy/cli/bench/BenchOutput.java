@@ -80,6 +80,9 @@ public final class BenchOutput {
                 r.workload(), r.seed(), r.iterations(), ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution(),
                 poolRequests));
+        if (r.host() != null) {
+            out.append("host ").append(r.host().describe()).append('\n');
+        }
         out.append('\n');
 
         boolean ratios = !r.ratios().isEmpty();

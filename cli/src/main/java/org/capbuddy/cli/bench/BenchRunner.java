@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.cli.common.CSpaceChoice;
+import org.capbuddy.cli.common.HostJvm;
 import org.capbuddy.cli.common.ToolVersion;
 import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.MachineConfig;
@@ -69,7 +70,7 @@ final class BenchRunner {
         MachineConfig base = run.machine();
         BenchReport report = new BenchReport(work, run.seed(), n, run.ram(), CSpaceChoice.describe(base),
                 run.distribution(), runs, BenchSystem.ratios(runs), run, machines,
-                base.kernelConfig().costModel(), ToolVersion.current(), wallTimes);
+                base.kernelConfig().costModel(), ToolVersion.current(), wallTimes, HostJvm.current());
         return new Outcome(report, null, leaks, warnings);
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.capbuddy.cli.common.HostJvm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +88,22 @@ class BenchOutputTest {
         String table = BenchOutput.table(one);
         assertThat(table).doesNotContain("capbuddy/allocman").doesNotContain("distribution");
         assertThat(lineOf(table, "kernel invocations ")).contains("1,200");
+        assertThat(table).as("no host line when none was recorded").doesNotContain("host ");
+    }
+
+    @Test
+    void aRecordedHostIsNamedUnderTheHeadingAndInTheJson() throws Exception {
+        HostJvm host = new HostJvm("17.0.99", "Test VM", "Serial", 2, 1L << 30);
+        BenchReport withHost = new BenchReport("churn", 1, 10, 1L << 20, "single-level, root 2^18", "",
+                List.of(report.runs().get(0)), Map.of(), null, Map.of(), null, null, Map.of(), host);
+        String table = BenchOutput.table(withHost);
+        assertThat(table.lines().toList().get(1))
+                .isEqualTo("host Java 17.0.99 (Test VM), Serial collector, 2 CPUs, heap limit 1 GiB");
+        Path dir = OUT.resolve("with-host");
+        BenchOutput.writeFiles(withHost, dir);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("churn.json").toFile());
+        assertThat(json.path("host").path("collector").asText()).isEqualTo("Serial");
+        assertThat(json.path("host").path("processors").asInt()).isEqualTo(2);
     }
 
     @Test
