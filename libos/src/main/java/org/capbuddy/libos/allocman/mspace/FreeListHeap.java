@@ -51,28 +51,42 @@ final class FreeListHeap {
 
     /** True if [address, address + bytes) is inside the heap and overlaps no free run. */
     boolean isAllocated(long address, long bytes) {
+        return runBelowIfAllocated(address, bytes) != NOT_ALLOCATED;
+    }
+
+    /** What {@link #runBelowIfAllocated} returns for a range that is not allocated. */
+    private static final int NOT_ALLOCATED = -2;
+
+    /**
+     * For an allocated range, the free run below it ({@code free.floor(address)}, perhaps
+     * {@link FreeRuns#NONE}); else {@link #NOT_ALLOCATED}. One search answers both: no run starts
+     * inside an allocated range, so the last run starting at or below its end is the one below its start.
+     */
+    private int runBelowIfAllocated(long address, long bytes) {
         long size = round(bytes);
         if (address < base || address + size > top || (address - base) % UNIT != 0 || bytes <= 0) {
-            return false;
+            return NOT_ALLOCATED;
         }
         int below = free.floor(address + size - 1);
-        return below == FreeRuns.NONE || free.start(below) + free.length(below) <= address;
+        return below == FreeRuns.NONE || free.start(below) + free.length(below) <= address ? below : NOT_ALLOCATED;
     }
 
     /** Returns a run if it is allocated here, else says why not (naming the pool). */
     Result<Void> freeChecked(long address, long bytes, String pool) {
-        if (!isAllocated(address, bytes)) {
+        int below = runBelowIfAllocated(address, bytes);
+        if (below == NOT_ALLOCATED) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED,
                     "0x" + Long.toHexString(address) + " (" + bytes + " bytes) is not allocated in the " + pool);
         }
-        free(address, bytes);
+        insertFree(address, round(bytes), below);
+        bytesInUse -= bytes;
         return Result.done();
     }
 
     /** Returns a run; the caller has checked {@link #isAllocated}. */
     void free(long address, long bytes) {
         long size = round(bytes);
-        insertFree(address, size);
+        insertFree(address, size, free.floor(address));
         bytesInUse -= bytes;
     }
 
@@ -83,11 +97,41 @@ final class FreeListHeap {
         }
         long oldTop = top;
         top += bytes;
-        insertFree(oldTop, bytes);
+        insertFree(oldTop, bytes, free.floor(oldTop));
     }
 
-    /** Puts [start, start + length) on the free runs, merged with free neighbours. */
-    private void insertFree(long start, long length) {
+    /**
+     * Puts [start, start + length) on the free runs, merged with free neighbours. {@code before}
+     * is {@code free.floor(start)}; no run starts inside the range, so the run after {@code before}
+     * is the only one the range can run into, and every step below is at a known position: no
+     * further search (a free took five before, and these are allocman's every record).
+     */
+    private void insertFree(long start, long length, int before) {
+        if (length <= 0 || start + length < start || (before != FreeRuns.NONE && free.start(before) == start)) {
+            // Not a range the heap hands out (empty, wrapping, or already free at its start):
+            // merged as a search would merge it, whatever comes of that.
+            insertFreeBySearch(start, length);
+            return;
+        }
+        boolean joinsBefore = before != FreeRuns.NONE && free.start(before) + free.length(before) == start;
+        int after = before == FreeRuns.NONE ? free.first() : free.next(before);
+        boolean joinsAfter = after != FreeRuns.NONE && free.start(after) == start + length;
+        if (joinsBefore && joinsAfter) {
+            // Lengthen the run below first: removing the one above may move runs between blocks.
+            free.setLengthAt(before, free.length(before) + length + free.length(after));
+            free.removeAt(after);
+        } else if (joinsBefore) {
+            free.setLengthAt(before, free.length(before) + length);
+        } else if (joinsAfter) {
+            // The run above gives up nothing and gains a front: its place in the order stays.
+            free.replace(after, start, length + free.length(after));
+        } else {
+            free.put(start, length);
+        }
+    }
+
+    /** {@link #insertFree}'s meaning by searches alone, for a range outside what the heap hands out. */
+    private void insertFreeBySearch(long start, long length) {
         int before = free.floor(start);
         boolean joinsBefore = before != FreeRuns.NONE && free.start(before) + free.length(before) == start;
         if (joinsBefore) {

@@ -99,6 +99,26 @@ final class FreeRuns {
         return NONE;
     }
 
+    /** The run with the least start ({@code TreeMap.firstEntry}), or {@link #NONE}. */
+    int first() {
+        return blocks == 0 ? NONE : position(0, 0);
+    }
+
+    /** The run after {@code position} in start order ({@code TreeMap.higherEntry} of its start), or {@link #NONE}. */
+    int next(int position) {
+        int d = position >>> BLOCK_BITS;
+        int i = (position & (BLOCK - 1)) + 1;
+        if (i < count[d]) {
+            return position(d, i);
+        }
+        return d + 1 < blocks ? position(d + 1, 0) : NONE;
+    }
+
+    /** Sets the length of the run at {@code position}; its start and place stay. */
+    void setLengthAt(int position, long runLength) {
+        setLength(position >>> BLOCK_BITS, position & (BLOCK - 1), runLength);
+    }
+
     /** Sets the run at {@code key} to {@code runLength}, adding it if none starts there ({@code TreeMap.put}). */
     void put(long key, long runLength) {
         int d = blockAtOrBelow(key);
