@@ -49,6 +49,12 @@ final class SlotTable {
     /** The group of each chunk, at the chunk's position: groups[p][c] belongs to pages[p][c]. */
     private final SlotGroup[][] groups;
     private long chunkCount;
+    /**
+     * A CNode of at most one chunk (2^12 slots, the size of the L2 CNodes of a two-level CSpace
+     * and of a scaled root) keeps its chunk here too, once made: a lookup is then one array read
+     * rather than three dependent ones, each a likely cache miss among many CNodes.
+     */
+    private Slot[] soleChunk;
 
     SlotTable(KernelObject owner, int radix) {
         if (radix < 0 || radix > MAX_RADIX) {
@@ -65,7 +71,7 @@ final class SlotTable {
     /** The slot at {@code index}, created empty (with its chunk) on first touch. */
     Slot slot(long index) {
         Objects.checkIndex(index, slotCount);
-        Slot[] chunk = chunk(index);
+        Slot[] chunk = soleChunk != null ? soleChunk : chunk(index);
         int offset = (int) index & CHUNK_MASK;
         Slot s = chunk[offset];
         if (s == null) {
@@ -78,6 +84,9 @@ final class SlotTable {
     /** The slot at {@code index} if it was ever touched, else null; allocates nothing. */
     Slot existingSlot(long index) {
         Objects.checkIndex(index, slotCount);
+        if (soleChunk != null) {
+            return soleChunk[(int) index];
+        }
         Slot[][] page = pages[(int) (index >>> PAGE_SHIFT)];
         if (page == null) {
             return null;
@@ -128,6 +137,9 @@ final class SlotTable {
             groups[p][c] = new SlotGroup(owner, index & ~(long) CHUNK_MASK);
             page[c] = chunk;
             chunkCount++;
+            if (slotCount <= CHUNK_MASK + 1) {
+                soleChunk = chunk;
+            }
         }
         return chunk;
     }

@@ -79,6 +79,28 @@ class CNodeStorageTest {
     }
 
     @Test
+    void aOneChunkCNodeFindsItsSlotsAsALargerOneDoes() {
+        // Radix 12 is the largest kept as one chunk (and looked up through it directly), 13 the
+        // smallest with a directory: the same answers either way, before and after a first touch.
+        for (int radix : new int[] {0, 1, 12, 13}) {
+            CNode cnode = new CNode(0, radix);
+            long last = (1L << radix) - 1;
+            assertThat(cnode.existingSlot(last)).as("radix %d, untouched", radix).isNull();
+            Slot lastSlot = cnode.slot(last);
+            assertThat(cnode.existingSlot(0)).as("radix %d, untouched slot", radix).isSameAs(last == 0 ? lastSlot : null);
+            Slot first = cnode.slot(0);
+            assertThat(cnode.existingSlot(0)).isSameAs(first);
+            assertThat(cnode.existingSlot(last)).isSameAs(lastSlot);
+            assertThat(cnode.slot(last)).isSameAs(lastSlot);
+            assertThat(lastSlot.index()).isEqualTo(last);
+            assertThat(lastSlot.owner()).isSameAs(cnode);
+            assertThat(cnode.hostChunkCount()).as("radix %d", radix).isEqualTo(radix <= 12 ? 1 : 2);
+            assertThatThrownBy(() -> cnode.existingSlot(last + 1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> cnode.slot(-1)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+
+    @Test
     void indicesOutsideTheCNodeAreRefused() {
         CNode small = new CNode(0, 3);
         CNode large = new CNode(0, 20);
