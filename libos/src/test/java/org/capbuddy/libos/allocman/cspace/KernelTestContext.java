@@ -9,6 +9,7 @@ import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.boot.UntypedDescriptor;
+import org.capbuddy.libos.allocman.LastRefusal;
 import org.capbuddy.libos.allocman.ManagerContext;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -74,7 +75,7 @@ final class KernelTestContext implements ManagerContext {
     private final Deque<Long> freeChildSlots = new ArrayDeque<>();
     private final Map<Long, Child> cookies = new HashMap<>();
     private final Map<Long, Long> chunks = new HashMap<>();
-    private AllocError chunkRefusal;
+    private final LastRefusal chunkRefusal = new LastRefusal();
     private long nextCookie = 1;
     private long nextAddress = 0x1000;
     private long mspaceBytes;
@@ -208,14 +209,12 @@ final class KernelTestContext implements ManagerContext {
 
     @Override
     public long mspaceAllocChunk(long bytes) {
-        Result<Long> r = mspaceAlloc(bytes);
-        chunkRefusal = r.error();
-        return r.isOk() ? r.longValue() : NO_CHUNK;
+        return chunkRefusal.valueOr(mspaceAlloc(bytes), NO_CHUNK);
     }
 
     @Override
     public AllocError chunkRefusal() {
-        return chunkRefusal;
+        return chunkRefusal.get();
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.api.Message;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
+import org.capbuddy.libos.allocman.LastRefusal;
 import org.capbuddy.libos.allocman.ManagerContext;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -99,8 +100,8 @@ final class TestContext implements ManagerContext {
 
     // ---- ManagerContext
 
-    private AllocError slotRefusal;
-    private AllocError chunkRefusal;
+    private final LastRefusal slotRefusal = new LastRefusal();
+    private final LastRefusal chunkRefusal = new LastRefusal();
 
     @Override
     public Sel4 sel4() {
@@ -124,14 +125,12 @@ final class TestContext implements ManagerContext {
 
     @Override
     public long cspaceAllocSlot() {
-        Result<Long> r = cspaceAlloc();
-        slotRefusal = r.error();
-        return r.isOk() ? r.longValue() : NO_SLOT;
+        return slotRefusal.valueOr(cspaceAlloc(), NO_SLOT);
     }
 
     @Override
     public AllocError slotRefusal() {
-        return slotRefusal;
+        return slotRefusal.get();
     }
 
     @Override
@@ -178,14 +177,12 @@ final class TestContext implements ManagerContext {
 
     @Override
     public long mspaceAllocChunk(long bytes) {
-        Result<Long> r = mspaceAlloc(bytes);
-        chunkRefusal = r.error();
-        return r.isOk() ? r.longValue() : NO_CHUNK;
+        return chunkRefusal.valueOr(mspaceAlloc(bytes), NO_CHUNK);
     }
 
     @Override
     public AllocError chunkRefusal() {
-        return chunkRefusal;
+        return chunkRefusal.get();
     }
 
     @Override
