@@ -48,10 +48,6 @@ import org.capbuddy.libos.vka.Undo;
  * has been done. Any other throwable from the work marks the machine broken.
  */
 public final class Allocman implements ManagerContext {
-    /** What {@link #cspaceAllocSlot()} returns when it refuses (no cptr is negative). */
-    public static final long NO_SLOT = ManagerContext.NO_SLOT;
-    /** What {@link #mspaceAllocChunk} returns when it refuses (no bookkeeping address is negative). */
-    public static final long NO_CHUNK = ManagerContext.NO_CHUNK;
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
