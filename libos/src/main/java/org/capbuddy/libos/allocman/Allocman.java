@@ -238,9 +238,13 @@ public final class Allocman implements ManagerContext {
         } catch (Throwable t) {
             throw guard.abandon("allocman slot request", t);
         }
+        // Leaving an outermost request refills the reserves, whose own slot requests may be
+        // refused: the refusal this request reports is its own, kept across that.
+        AllocError refusal = slotRefusal;
         if (guard.exitInterrupted()) {
             throw guard.deliver(slot != NO_SLOT ? () -> cspaceFree(slot) : null);
         }
+        slotRefusal = refusal;
         return slot;
     }
 
@@ -556,9 +560,12 @@ public final class Allocman implements ManagerContext {
         } catch (Throwable t) {
             throw guard.abandon("allocman bookkeeping request", t);
         }
+        // As for slots: the refill on leaving may be refused chunks of its own; report ours.
+        AllocError refusal = chunkRefusal;
         if (guard.exitInterrupted()) {
             throw guard.deliver(address != NO_CHUNK ? () -> mspaceFree(address, bytes) : null);
         }
+        chunkRefusal = refusal;
         return address;
     }
 

@@ -7,7 +7,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.capbuddy.libos.allocman.Allocman;
+import org.capbuddy.libos.allocman.ReserveConfig;
+import org.capbuddy.libos.allocman.mspace.DualPool;
+import org.capbuddy.libos.allocman.mspace.StaticPool;
 import org.capbuddy.libos.vka.AllocErrorKind;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -61,6 +65,29 @@ class MspaceAllocChunkTest {
         assertThat(fx.allocman.mspaceFree(address, RECORD).isOk()).isTrue();
         assertThat(fx.settledBalance()).isEqualTo(before);
         fx.assertInvariants();
+    }
+
+    /**
+     * Leaving an outermost request refills the reserves; when the refill's own chunk requests are
+     * refused too, the request still reports its own refusal, not the refill's.
+     */
+    @Test
+    void aRefusalIsTheRequestsOwnWhenTheRefillAfterItIsRefusedToo() {
+        LibosFixture fx = LibosFixture.boot(CSpaceLayout.SINGLE_LEVEL, 64L << 20);
+        // Room for four 64-byte chunks and a reserve that wants ten: every refill stays short.
+        Allocman small = new Allocman(fx.vka.sel4(), new DualPool(new StaticPool(0x7000_0000L, 256)));
+        small.configureReserves(new ReserveConfig(0, List.of(), List.of(new ReserveConfig.ChunkReserve(64, 10))));
+
+        var zero = small.mspaceAlloc(0);
+        assertThat(zero.error().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
+        assertThat(zero.error().detail()).contains("bookkeeping request of 0 bytes");
+        assertThat(small.mspaceAllocChunk(0)).isEqualTo(Allocman.NO_CHUNK);
+        assertThat(small.chunkRefusal().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
+
+        assertThat(small.mspaceAlloc(32).error().detail()).contains("32 asked");
+        small.failures().failNth(1);
+        assertThat(small.mspaceAllocChunk(32)).isEqualTo(Allocman.NO_CHUNK);
+        assertThat(small.chunkRefusal().detail()).contains("injected failure (bookkeeping)");
     }
 
     @ParameterizedTest
