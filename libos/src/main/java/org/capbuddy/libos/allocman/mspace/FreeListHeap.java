@@ -15,6 +15,8 @@ import org.capbuddy.libos.vka.Result;
  */
 final class FreeListHeap {
     static final long UNIT = 16;
+    /** What {@link #runBelowIfAllocated} returns for a range that is not allocated. */
+    private static final int NOT_ALLOCATED = -2;
 
     private final long base;
     private long top;
@@ -53,9 +55,6 @@ final class FreeListHeap {
     boolean isAllocated(long address, long bytes) {
         return runBelowIfAllocated(address, bytes) != NOT_ALLOCATED;
     }
-
-    /** What {@link #runBelowIfAllocated} returns for a range that is not allocated. */
-    private static final int NOT_ALLOCATED = -2;
 
     /**
      * For an allocated range, the free run below it ({@code free.floor(address)}, perhaps

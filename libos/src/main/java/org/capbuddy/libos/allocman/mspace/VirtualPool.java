@@ -52,7 +52,7 @@ public final class VirtualPool implements MSpace {
 
     @Override
     public Result<Long> alloc(ManagerContext ctx, long bytes) {
-        if (bytes <= 0 || bytes > PAGE * 16) {
+        if (!isRequestSize(bytes)) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "bookkeeping request of " + bytes + " bytes");
         }
         long addr = heap.alloc(bytes);
@@ -73,7 +73,12 @@ public final class VirtualPool implements MSpace {
      * nothing: {@link #alloc} without growing and without a refusal.
      */
     long allocIfRoom(long bytes) {
-        return bytes <= 0 || bytes > PAGE * 16 ? -1 : heap.alloc(bytes);
+        return isRequestSize(bytes) ? heap.alloc(bytes) : -1;
+    }
+
+    /** A size one request may ask for: 1 byte to 16 pages. */
+    private static boolean isRequestSize(long bytes) {
+        return bytes > 0 && bytes <= PAGE * 16;
     }
 
     @Override
