@@ -58,9 +58,9 @@ public final class Bootstrap {
         int radix = config.rootCNodeBits();
 
         CNode root = new CNode(take(radix + 5), radix);
-        VSpace vspace = new VSpace(take(12));
+        VSpace vspace = new VSpace(take(12), k.memory().viewClock());
         AsidPool pool = new AsidPool(take(12), 0);
-        Tcb tcb = new Tcb(take(11), 11);
+        Tcb tcb = new Tcb(take(11), 11, k.memory().viewClock());
         Frame ipcBuffer = new Frame(take(12), 12, false);
         Frame bootInfoFrame = new Frame(take(12), 12, false);
 

@@ -10,6 +10,7 @@ import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cspace.CSpaceResolver;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.kernel.invocation.KernelState;
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.memory.PageBytes;
 import org.capbuddy.kernel.memory.PhysicalMemory;
 import org.capbuddy.kernel.object.Endpoint;
@@ -95,17 +96,18 @@ public final class UserCpu {
      * one page number and a few stamps rather than finding the entry again. The copies are what
      * the TLB and physical memory would answer, valid exactly while all of these still hold, each
      * checked on every use (fastPageValid) or cleared at the only places that change it:
-     *   - the thread is running;                          (checked: thread state)
+     *   - the thread is running, its VSpace's translations are those the TLB tag names (unmap,
+     *     remap, rights change, page table removal and ASID loss move its translation epoch), no
+     *     page lost its chunk and none became code since the slabs were looked up
+     *     (PhysicalMemory.releaseEpoch): checked together, as the machine's HostViewClock, which
+     *     ticks with each of them (for any thread and any VSpace: a change elsewhere only costs a
+     *     refill), still reading the stamp taken when the copies were made;
      *   - its VSpace root cap is the one the TLB was used with (checked: cap identity; caps are
      *     immutable records, so the same cap object names the same VSpace and ASID);
-     *   - that VSpace's translation epoch is the TLB tag's (checked: unmap, remap, rights change,
-     *     page table removal and ASID loss all bump it);
-     *   - no page lost its chunk and none became code since the slabs were looked up (checked:
-     *     PhysicalMemory.releaseEpoch);
      *   - the TLB still holds the entry with these permissions (a copy is dropped when its entry is
      *     refilled, and all are dropped on a flush, the only operations that change or remove
      *     entries).
-     * The stamps are shared: a copy made under other stamps first drops every copy. A fast-page
+     * The stamp and cap are shared: a copy made under others first drops every copy. A fast-page
      * hit is therefore exactly a TLB hit, and counts as one.
      */
     private static final int FAST_MASK = TLB_ENTRIES - 1;
@@ -113,10 +115,9 @@ public final class UserCpu {
     private final long[] fastWriteVpns = new long[TLB_ENTRIES];
     private final byte[][] fastSlabs = new byte[TLB_ENTRIES][];
     private final int[] fastOffsets = new int[TLB_ENTRIES];
+    private final HostViewClock viewClock;
     private Cap fastRootCap;
-    private VSpace fastVSpace;
-    private long fastEpoch;
-    private long fastReleaseEpoch;
+    private long fastStamp = -1;
     private long tlbHits;
     private long tlbMisses;
     private long handlerRuns;
@@ -133,6 +134,7 @@ public final class UserCpu {
         this.k = k;
         this.guard = k.guard();
         this.memory = k.memory();
+        this.viewClock = memory.viewClock();
         this.tlb = new Tlb(TLB_ENTRIES, memory);
         Arrays.fill(fastReadVpns, NO_PAGE);
         Arrays.fill(fastWriteVpns, NO_PAGE);
@@ -206,7 +208,7 @@ public final class UserCpu {
                         return 0;
                     }
                     int at = tlb.hostOffset(entry);
-                    keepFastPage(vspace, vaddr, entry, slab, at);
+                    keepFastPage(vaddr, entry, slab, at);
                     return PageBytes.load(slab, at + (int) offset, size);
                 }
             }
@@ -241,7 +243,7 @@ public final class UserCpu {
                     byte[] slab = tlb.hostSlab(entry);
                     if (slab != null && !tlb.isCodePage(entry)) {
                         int at = tlb.hostOffset(entry);
-                        keepFastPage(vspace, vaddr, entry, slab, at);
+                        keepFastPage(vaddr, entry, slab, at);
                         PageBytes.store(slab, at + (int) offset, size, value);
                     } else {
                         // The page's first non-zero store gives it backing (the entry finds it on
@@ -291,21 +293,17 @@ public final class UserCpu {
 
     /** Whether the fast pages (their page numbers are checked by the caller) are still what the TLB would hit. */
     private boolean fastPageValid() {
-        return thread.state() == ThreadState.RUNNING && vspaceRoot.cap() == fastRootCap
-                && fastVSpace.translationEpoch() == fastEpoch && memory.releaseEpoch() == fastReleaseEpoch;
+        return viewClock.now() == fastStamp && vspaceRoot.cap() == fastRootCap;
     }
 
     /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, to its fast page. */
-    private void keepFastPage(VSpace vspace, long vaddr, int entry, byte[] slab, int at) {
+    private void keepFastPage(long vaddr, int entry, byte[] slab, int at) {
         Cap root = vspaceRoot.cap();
-        long epoch = vspace.translationEpoch();
-        long released = memory.releaseEpoch();
-        if (root != fastRootCap || vspace != fastVSpace || epoch != fastEpoch || released != fastReleaseEpoch) {
-            dropFastPages(); // copies made under other stamps are not known to hold under these
+        long stamp = viewClock.now();
+        if (root != fastRootCap || stamp != fastStamp) {
+            dropFastPages(); // copies made under another stamp or root are not known to hold now
             fastRootCap = root;
-            fastVSpace = vspace;
-            fastEpoch = epoch;
-            fastReleaseEpoch = released;
+            fastStamp = stamp;
         }
         long vpn = vaddr >>> PAGE_BITS;
         int perms = tlb.permissions(entry);

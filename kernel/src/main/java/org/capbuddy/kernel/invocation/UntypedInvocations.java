@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -116,9 +117,10 @@ final class UntypedInvocations {
         long free = untyped.paddr() + (freeIndex << Cap.Untyped.FREE_INDEX_SHIFT);
         long start = (free + objectSize - 1) & -objectSize;
         long end = start + count * objectSize;
+        HostViewClock clock = k.memory().viewClock();
         untypedSlot.updateCap(untyped.withFreeIndex((end - untyped.paddr()) >>> Cap.Untyped.FREE_INDEX_SHIFT));
         for (long i = 0; i < count; i++) {
-            Cap cap = create(type, start + i * objectSize, (int) userSize, untyped.device());
+            Cap cap = create(type, start + i * objectSize, (int) userSize, untyped.device(), clock);
             k.cdt().insertNew(untypedSlot, cnode.slot(nodeOffset + i), cap);
         }
         k.counters().objectsCreated(type, count);
@@ -134,16 +136,16 @@ final class UntypedInvocations {
         }
     }
 
-    private static Cap create(ObjectType type, long paddr, int userSize, boolean device) {
+    private static Cap create(ObjectType type, long paddr, int userSize, boolean device, HostViewClock clock) {
         return switch (type) {
             case UNTYPED -> new Cap.Untyped(paddr, userSize, device, 0);
-            case TCB -> new Cap.TcbCap(new Tcb(paddr, (int) type.objectSizeBits(userSize)));
+            case TCB -> new Cap.TcbCap(new Tcb(paddr, (int) type.objectSizeBits(userSize), clock));
             case ENDPOINT -> new Cap.EndpointCap(new Endpoint(paddr), 0, CapRights.ALL);
             case NOTIFICATION -> new Cap.NotificationCap(new Notification(paddr), 0, CapRights.READ_WRITE);
             case CNODE -> new Cap.CNodeCap(new CNode(paddr, userSize), 0, 0);
             case SMALL_PAGE, LARGE_PAGE, HUGE_PAGE -> new Cap.FrameCap(
                     new Frame(paddr, (int) type.objectSizeBits(userSize), device), VmRights.READ_WRITE, 0, 0);
-            case VSPACE -> new Cap.VSpaceCap(new VSpace(paddr), 0);
+            case VSPACE -> new Cap.VSpaceCap(new VSpace(paddr, clock), 0);
             case PAGE_TABLE -> new Cap.PageTableCap(new PageTable(paddr), false, 0, 0);
         };
     }

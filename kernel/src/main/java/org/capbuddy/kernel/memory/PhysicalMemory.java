@@ -53,6 +53,7 @@ public final class PhysicalMemory {
     private final PageDirectory directory;
     private final long span;
     private long releaseEpoch;
+    private final HostViewClock viewClock = new HostViewClock();
     /**
      * Pages instructions have been fetched from, and a count that moves whenever one of them is
      * written or zeroed: interpreters keep decoded instructions while it stands still. A page joins
@@ -198,7 +199,7 @@ public final class PhysicalMemory {
                 slabs.compact(directory::repoint);
             }
             // Chunks were freed, perhaps moved: whoever keeps one must look it up again.
-            releaseEpoch++;
+            released();
         }
     }
 
@@ -210,8 +211,13 @@ public final class PhysicalMemory {
      */
     public void markCode(long pageNumber) {
         if (codePages.add(pageNumber)) {
-            releaseEpoch++;
+            released();
         }
+    }
+
+    private void released() {
+        releaseEpoch++;
+        viewClock.tick();
     }
 
     /** Whether {@code pageNumber} has been fetched from since it was last zeroed. */
@@ -266,6 +272,15 @@ public final class PhysicalMemory {
      */
     public long releaseEpoch() {
         return releaseEpoch;
+    }
+
+    /**
+     * The machine's clock of host views: it ticks with every {@link #releaseEpoch()} move, and the
+     * kernel objects whose changes a CPU's cached views depend on (threads, VSpaces) are made with
+     * it so that they tick it too.
+     */
+    public HostViewClock viewClock() {
+        return viewClock;
     }
 
     /**

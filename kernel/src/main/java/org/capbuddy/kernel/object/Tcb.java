@@ -3,13 +3,15 @@ package org.capbuddy.kernel.object;
 import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cap.SlotGroup;
+import org.capbuddy.kernel.memory.HostViewClock;
 
 /**
  * A thread control block. Like seL4's, it holds two capability slots of its own, the CSpace root
  * (CTable) and the VSpace root (VTable), set by TCB_SetSpace, and the cptr of its fault handler,
  * which is looked up in the thread's own CSpace when a fault happens, its state and its saved
  * user context (seL4's {@code tcbArch.tcbContext}: the registers TCB_ReadRegisters and
- * TCB_WriteRegisters reach, and the interpreter runs on).
+ * TCB_WriteRegisters reach, and the interpreter runs on). A change of state ticks the machine's
+ * {@link HostViewClock}: a CPU's cached views hold only while its thread keeps running.
  */
 public final class Tcb extends KernelObject {
     private final Slot cspaceRoot;
@@ -17,9 +19,11 @@ public final class Tcb extends KernelObject {
     private long faultEndpoint;
     private ThreadState state = ThreadState.INACTIVE;
     private final CpuState context = new CpuState();
+    private final HostViewClock viewClock;
 
-    public Tcb(long paddr, int sizeBits) {
+    public Tcb(long paddr, int sizeBits, HostViewClock viewClock) {
         super(paddr, sizeBits);
+        this.viewClock = viewClock;
         // One group for both slots: its owner is this TCB, and they are slots 0 and 1.
         SlotGroup slots = new SlotGroup(this, 0);
         cspaceRoot = new Slot(slots, 0);
@@ -47,7 +51,10 @@ public final class Tcb extends KernelObject {
     }
 
     public void setState(ThreadState state) {
-        this.state = state;
+        if (state != this.state) {
+            this.state = state;
+            viewClock.tick();
+        }
     }
 
     /**

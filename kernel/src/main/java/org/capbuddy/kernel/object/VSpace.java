@@ -1,16 +1,21 @@
 package org.capbuddy.kernel.object;
 
+import org.capbuddy.kernel.memory.HostViewClock;
+
 /**
  * The root of an AArch64 address space ({@code seL4_ARM_VSpaceObject}, level 0). Its ASID is set
  * by ASIDPool_Assign. The translation epoch changes whenever a translation in this address space
- * is removed or changed, so that software TLBs above the kernel know when to flush.
+ * is removed or changed, so that software TLBs above the kernel know when to flush; the machine's
+ * {@link HostViewClock} ticks with it.
  */
 public final class VSpace extends TranslationTable {
     private int asid;
     private long translationEpoch;
+    private final HostViewClock viewClock;
 
-    public VSpace(long paddr) {
+    public VSpace(long paddr, HostViewClock viewClock) {
         super(paddr);
+        this.viewClock = viewClock;
     }
 
     public int asid() {
@@ -27,6 +32,7 @@ public final class VSpace extends TranslationTable {
 
     public void translationsChanged() {
         translationEpoch++;
+        viewClock.tick();
     }
 
     @Override

@@ -179,4 +179,33 @@ class UserCpuFastPageTest {
         assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
         assertThat(t.cpu.tlbMisses()).as("an evicted entry misses").isEqualTo(misses + 1);
     }
+
+    @Test
+    void changesToAnotherThreadAndVSpaceCostARefillButNoMissAndNoWrongData() {
+        CpuFx.UserThread t = fx.new UserThread();
+        CpuFx.UserThread other = fx.new UserThread();
+        long frame = fx.object(ObjectType.SMALL_PAGE);
+        long elsewhere = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(frame, t.vspace, FREE_VA);
+        fx.mapRw(elsewhere, other.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        assertThat(other.cpu.write(FREE_VA, 8, 0x2222)).isTrue();
+        long stamp = mem.viewClock().now();
+        long hits = t.cpu.tlbHits();
+        long misses = t.cpu.tlbMisses();
+        long walks = fx.mmuWalks();
+
+        other.restart(); // the other thread's state changes twice
+        ok(fx.sel4.pageUnmap(elsewhere)); // the other VSpace's translations change
+        assertThat(mem.viewClock().now()).as("each change ticks the machine's clock").isEqualTo(stamp + 3);
+
+        assertThat(t.cpu.read(FREE_VA, 8)).isEqualTo(0x1111);
+        assertThat(t.cpu.write(FREE_VA + 8, 8, 0x3333)).isTrue();
+        assertThat(t.cpu.read(FREE_VA + 8, 8)).isEqualTo(0x3333);
+        assertThat(t.cpu.tlbHits()).as("the TLB entry still hits").isEqualTo(hits + 3);
+        assertThat(t.cpu.tlbMisses()).isEqualTo(misses);
+        assertThat(fx.mmuWalks()).as("no walk: the fast page came back from the TLB").isEqualTo(walks);
+        assertThat(other.cpu.read(FREE_VA, 8)).as("the other thread's page is gone").isZero();
+        assertThat(other.faults).hasSize(1);
+    }
 }

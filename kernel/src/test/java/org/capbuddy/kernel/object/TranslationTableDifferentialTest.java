@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.object;
 
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,7 +36,7 @@ class TranslationTableDifferentialTest {
         int step = 0;
         try {
             SplittableRandom rnd = new SplittableRandom(seed);
-            TranslationTable table = rnd.nextBoolean() ? new PageTable(0x1000) : new VSpace(0x2000);
+            TranslationTable table = rnd.nextBoolean() ? new PageTable(0x1000) : new VSpace(0x2000, new HostViewClock());
             Pte[] model = new Pte[TranslationTable.ENTRIES];
             // A few objects reused, so that identity (not just equality) is what is checked.
             Frame[] frames = {new Frame(0x10_0000, 12, false), new Frame(0x20_0000, 21, false),
