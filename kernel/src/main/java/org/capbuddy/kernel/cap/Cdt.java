@@ -24,7 +24,7 @@ public final class Cdt {
     /** Places {@code cap} in empty {@code slot} with no parent, at the end of the list (boot caps). */
     public void insertRoot(Slot slot, Cap cap) {
         requireEmpty(slot);
-        slot.cap = cap;
+        slot.put(cap);
         slot.setFlags(true, true);
         linkAfter(tail, slot);
     }
@@ -35,7 +35,7 @@ public final class Cdt {
      */
     public void insertNew(Slot parent, Slot slot, Cap cap) {
         requireEmpty(slot);
-        slot.cap = cap;
+        slot.put(cap);
         slot.setFlags(true, true);
         linkAfter(parent, slot);
     }
@@ -50,9 +50,9 @@ public final class Cdt {
         boolean revocable = CapRelations.isRevocable(cap, source.cap);
         if (cap instanceof Cap.Untyped n && source.cap instanceof Cap.Untyped s
                 && n.paddr() == s.paddr() && n.sizeBits() == s.sizeBits()) {
-            source.cap = s.withFreeIndex(s.maxFreeIndex());
+            source.put(s.withFreeIndex(s.maxFreeIndex()));
         }
-        dest.cap = cap;
+        dest.put(cap);
         dest.setFlags(revocable, revocable);
         linkAfter(source, dest);
     }
@@ -60,7 +60,7 @@ public final class Cdt {
     /** seL4's {@code cteMove}: the cap and its place in the tree move to empty {@code dest}. */
     public void move(Slot from, Slot dest, Cap newCap) {
         requireEmpty(dest);
-        dest.cap = newCap;
+        dest.put(newCap);
         dest.setFlags(from.isRevocable(), from.isFirstBadged());
         dest.prev = from.prev;
         dest.next = from.next;
@@ -73,7 +73,7 @@ public final class Cdt {
         if (tail == from) {
             tail = dest;
         }
-        from.cap = null;
+        from.put(null);
         from.prev = null;
         from.next = null;
         from.setFlags(false, false);
@@ -110,7 +110,7 @@ public final class Cdt {
             tail = prev;
         }
         prev.next = next;
-        slot.cap = null;
+        slot.put(null);
         slot.prev = null;
         slot.next = null;
         slot.setFlags(false, false);

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.cap;
 
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.object.KernelObject;
 
 /**
@@ -29,6 +30,7 @@ public final class Slot {
     private final SlotGroup group;
     private int word;
 
+    /** Written only by {@link #put}. */
     Cap cap;
     Slot prev;
     Slot next;
@@ -97,7 +99,16 @@ public final class Slot {
         if (cap == null || updated == null) {
             throw new IllegalStateException("updateCap on an empty slot or with a null cap");
         }
-        this.cap = updated;
+        put(updated);
+    }
+
+    /** Every write of the cap goes through here, so that a watched group hears of each one. */
+    void put(Cap c) {
+        cap = c;
+        HostViewClock watcher = group.watcher();
+        if (watcher != null) {
+            watcher.tick();
+        }
     }
 
     @Override

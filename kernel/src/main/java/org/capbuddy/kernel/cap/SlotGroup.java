@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.cap;
 
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.object.KernelObject;
 
 /**
@@ -10,6 +11,13 @@ import org.capbuddy.kernel.object.KernelObject;
  *
  * @param owner the CNode or TCB (null for the CDT's own sentinel slots)
  * @param firstIndex the index of the run's first slot in its owner
+ * @param watcher ticked whenever a cap in one of the group's slots is put, replaced or removed, or
+ *     null: a TCB's slots have the machine's {@link HostViewClock}, since a CPU's cached views
+ *     of memory hold only while its thread's VSpace root cap stays the same
  */
-public record SlotGroup(KernelObject owner, long firstIndex) {
+public record SlotGroup(KernelObject owner, long firstIndex, HostViewClock watcher) {
+    /** A group no one watches (a CNode's chunk, the CDT's sentinels). */
+    public SlotGroup(KernelObject owner, long firstIndex) {
+        this(owner, firstIndex, null);
+    }
 }

@@ -96,19 +96,19 @@ public final class UserCpu {
      * one page number and a few stamps rather than finding the entry again. The copies are what
      * the TLB and physical memory would answer, valid exactly while all of these still hold, each
      * checked on every use (fastPageValid) or cleared at the only places that change it:
-     *   - the thread is running, its VSpace's translations are those the TLB tag names (unmap,
-     *     remap, rights change, page table removal and ASID loss move its translation epoch), no
-     *     page lost its chunk and none became code since the slabs were looked up
-     *     (PhysicalMemory.releaseEpoch): checked together, as the machine's HostViewClock, which
-     *     ticks with each of them (for any thread and any VSpace: a change elsewhere only costs a
-     *     refill), still reading the stamp taken when the copies were made;
-     *   - its VSpace root cap is the one the TLB was used with (checked: cap identity; caps are
-     *     immutable records, so the same cap object names the same VSpace and ASID);
+     *   - the thread is running, its VSpace root cap is the one the TLB was used with, that
+     *     VSpace's translations are those the TLB tag names (unmap, remap, rights change, page
+     *     table removal and ASID loss move its translation epoch), no page lost its chunk and none
+     *     became code since the slabs were looked up (PhysicalMemory.releaseEpoch): all checked
+     *     at once, as the machine's HostViewClock, which ticks with each of them (a thread's state,
+     *     any write of a cap in a TCB's slots, any VSpace's epoch, the release epoch; a change
+     *     anywhere else in the machine only costs a refill), still reading the stamp taken when
+     *     the copies were made;
      *   - the TLB still holds the entry with these permissions (a copy is dropped when its entry is
      *     refilled, and all are dropped on a flush, the only operations that change or remove
      *     entries).
-     * The stamp and cap are shared: a copy made under others first drops every copy. A fast-page
-     * hit is therefore exactly a TLB hit, and counts as one.
+     * The stamp is shared: a copy made under another first drops every copy. A fast-page hit is
+     * therefore exactly a TLB hit, and counts as one.
      */
     private static final int FAST_MASK = TLB_ENTRIES - 1;
     private final long[] fastReadVpns = new long[TLB_ENTRIES];
@@ -116,7 +116,6 @@ public final class UserCpu {
     private final byte[][] fastSlabs = new byte[TLB_ENTRIES][];
     private final int[] fastOffsets = new int[TLB_ENTRIES];
     private final HostViewClock viewClock;
-    private Cap fastRootCap;
     private long fastStamp = -1;
     private long tlbHits;
     private long tlbMisses;
@@ -293,16 +292,14 @@ public final class UserCpu {
 
     /** Whether the fast pages (their page numbers are checked by the caller) are still what the TLB would hit. */
     private boolean fastPageValid() {
-        return viewClock.now() == fastStamp && vspaceRoot.cap() == fastRootCap;
+        return viewClock.now() == fastStamp;
     }
 
     /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, to its fast page. */
     private void keepFastPage(long vaddr, int entry, byte[] slab, int at) {
-        Cap root = vspaceRoot.cap();
         long stamp = viewClock.now();
-        if (root != fastRootCap || stamp != fastStamp) {
-            dropFastPages(); // copies made under another stamp or root are not known to hold now
-            fastRootCap = root;
+        if (stamp != fastStamp) {
+            dropFastPages(); // copies made under another stamp are not known to hold now
             fastStamp = stamp;
         }
         long vpn = vaddr >>> PAGE_BITS;

@@ -24,8 +24,9 @@ public final class Tcb extends KernelObject {
     public Tcb(long paddr, int sizeBits, HostViewClock viewClock) {
         super(paddr, sizeBits);
         this.viewClock = viewClock;
-        // One group for both slots: its owner is this TCB, and they are slots 0 and 1.
-        SlotGroup slots = new SlotGroup(this, 0);
+        // One group for both slots: its owner is this TCB, they are slots 0 and 1, and the clock
+        // hears of every cap written to them.
+        SlotGroup slots = new SlotGroup(this, 0, viewClock);
         cspaceRoot = new Slot(slots, 0);
         vspaceRoot = new Slot(slots, 1);
     }

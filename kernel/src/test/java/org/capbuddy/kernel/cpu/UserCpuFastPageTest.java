@@ -208,4 +208,23 @@ class UserCpuFastPageTest {
         assertThat(other.cpu.read(FREE_VA, 8)).as("the other thread's page is gone").isZero();
         assertThat(other.faults).hasSize(1);
     }
+
+    @Test
+    void losingTheThreadsVSpaceCapThroughARevokeIsSeenAtOnce() {
+        CpuFx.UserThread t = fx.new UserThread();
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
+        makeFast(t, FREE_VA);
+        long epoch = t.currentVSpace().translationEpoch();
+        // The TCB's VSpace root is a copy, a CDT child of the original in the root CNode: revoking
+        // the original empties the TCB's slot and leaves the VSpace and its translations as they were.
+        ok(fx.sel4.cnodeRevoke(ROOT, t.vspace, D));
+        assertThat(t.currentVSpace()).isNull();
+        assertThat(t.cpu.read(FREE_VA, 8)).as("no VSpace: nothing to read through").isZero();
+        assertThat(t.cpu.failed()).isTrue();
+        assertThat(t.cpu.write(FREE_VA, 8, 0x4444)).isFalse();
+        t.setVSpace(t.vspace);
+        assertThat(t.currentVSpace().translationEpoch()).as("the VSpace itself never changed").isEqualTo(epoch);
+        t.restart();
+        assertThat(t.cpu.read(FREE_VA, 8)).as("the page kept its data").isEqualTo(0x1111);
+    }
 }
