@@ -128,8 +128,14 @@ public final class UserCpu {
     private long versionCodeEpoch;
     private long codeVersion;
 
-    /** The processor view of {@code thread} (made by {@code Sel4.cpu}); its TLB starts empty. */
+    /**
+     * The processor view of {@code thread} (made by {@code Sel4.cpu}); its TLB starts empty. The
+     * thread must be one of {@code k}'s: its changes tick the clock this CPU's fast pages trust.
+     */
     public UserCpu(KernelState k, Tcb thread) {
+        if (!thread.ticks(k.memory().viewClock())) {
+            throw new IllegalArgumentException("the thread belongs to another machine: a CPU runs its own machine's threads");
+        }
         this.k = k;
         this.guard = k.guard();
         this.memory = k.memory();

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.object;
 
+import java.util.Objects;
 import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.kernel.cap.SlotGroup;
@@ -23,7 +24,7 @@ public final class Tcb extends KernelObject {
 
     public Tcb(long paddr, int sizeBits, HostViewClock viewClock) {
         super(paddr, sizeBits);
-        this.viewClock = viewClock;
+        this.viewClock = Objects.requireNonNull(viewClock, "a thread needs its machine's host-view clock");
         // One group for both slots: its owner is this TCB, they are slots 0 and 1, and the clock
         // hears of every cap written to them.
         SlotGroup slots = new SlotGroup(this, 0, viewClock);
@@ -45,6 +46,11 @@ public final class Tcb extends KernelObject {
 
     public void setFaultEndpoint(long cptr) {
         this.faultEndpoint = cptr;
+    }
+
+    /** Whether this thread ticks {@code clock}: whether it belongs to the machine that owns it. */
+    public boolean ticks(HostViewClock clock) {
+        return viewClock == clock;
     }
 
     public ThreadState state() {

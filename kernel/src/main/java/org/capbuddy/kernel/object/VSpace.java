@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.object;
 
+import java.util.Objects;
 import org.capbuddy.kernel.memory.HostViewClock;
 
 /**
@@ -15,7 +16,7 @@ public final class VSpace extends TranslationTable {
 
     public VSpace(long paddr, HostViewClock viewClock) {
         super(paddr);
-        this.viewClock = viewClock;
+        this.viewClock = Objects.requireNonNull(viewClock, "a VSpace needs its machine's host-view clock");
     }
 
     public int asid() {
