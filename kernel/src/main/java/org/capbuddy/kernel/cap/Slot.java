@@ -1,6 +1,5 @@
 package org.capbuddy.kernel.cap;
 
-import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.object.KernelObject;
 
 /**
@@ -12,18 +11,22 @@ import org.capbuddy.kernel.object.KernelObject;
  *
  * <p>A slot is 32 host bytes, as a {@code cte_t} is 32 bytes: besides the cap and the two links it
  * keeps its {@link SlotGroup} (owner and the index of its run's first slot, shared with the
- * other slots of its CNode chunk) and one word with its offset in that run and the two MDB flags:
+ * other slots of its CNode chunk) and one word with its offset in that run, the two MDB flags
+ * and whether its group has a watcher (so that a cap write asks the group only when it has):
  *
  * <pre>
  * word:
- *    31            30           29                               0
- *  +--------------+-----------+----------------------------------+
- *  | first badged | revocable |  offset from the group's first   |
- *  +--------------+-----------+----------------------------------+
+ *    31            30           29          28                          0
+ *  +--------------+-----------+-----------+----------------------------+
+ *  | first badged | revocable |  watched  | offset from group's first  |
+ *  +--------------+-----------+-----------+----------------------------+
  * </pre>
  */
 public final class Slot {
-    private static final int OFFSET_MASK = (1 << 30) - 1;
+    private static final int OFFSET_MASK = (1 << 29) - 1;
+    private static final int WATCHED = 1 << 29;
+    /** The bits the CDT's flag writes keep. */
+    private static final int FIXED = OFFSET_MASK | WATCHED;
     private static final int REVOCABLE = 1 << 30;
     private static final int FIRST_BADGED = 1 << 31;
 
@@ -35,13 +38,13 @@ public final class Slot {
     Slot prev;
     Slot next;
 
-    /** The slot at {@code offset} (0 &le; offset &lt; 2^30) in {@code group}'s run. */
+    /** The slot at {@code offset} (0 &le; offset &lt; 2^29) in {@code group}'s run. */
     public Slot(SlotGroup group, int offset) {
         if (offset < 0 || offset > OFFSET_MASK) {
             throw new IllegalArgumentException("slot offset in its group must be 0.." + OFFSET_MASK + ": " + offset);
         }
         this.group = group;
-        this.word = offset;
+        this.word = group.watcher() != null ? offset | WATCHED : offset;
     }
 
     /** A slot alone in its group (the CDT's sentinels; tests). */
@@ -84,7 +87,7 @@ public final class Slot {
 
     /** Sets both MDB flags (the CDT's writes). */
     void setFlags(boolean revocable, boolean firstBadged) {
-        word = (word & OFFSET_MASK) | (revocable ? REVOCABLE : 0) | (firstBadged ? FIRST_BADGED : 0);
+        word = (word & FIXED) | (revocable ? REVOCABLE : 0) | (firstBadged ? FIRST_BADGED : 0);
     }
 
     void setFirstBadged(boolean firstBadged) {
@@ -105,9 +108,8 @@ public final class Slot {
     /** Every write of the cap goes through here, so that a watched group hears of each one. */
     void put(Cap c) {
         cap = c;
-        HostViewClock watcher = group.watcher();
-        if (watcher != null) {
-            watcher.tick();
+        if ((word & WATCHED) != 0) {
+            group.watcher().tick();
         }
     }
 

@@ -1,5 +1,6 @@
 package org.capbuddy.kernel.cap;
 
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.testing.DifferentialSeeds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A seeded differential test of {@link Slot}'s packed word (offset in its group and the two MDB
- * flags) against plain fields: random flag writes on slots at random offsets of groups whose
- * first index reaches the largest CNode's (2^42), checking the index, the owner and both flags
+ * A seeded differential test of {@link Slot}'s packed word (offset in its group, whether the
+ * group is watched, and the two MDB flags) against plain fields: random flag and cap writes on
+ * slots at random offsets of groups whose first index reaches the largest CNode's (2^42), some
+ * groups watched by a clock, checking the index, the owner, both flags and the clock's ticks
  * after each.
  *
  * <p>Seeds 1..4 plus one time-based seed run by default, each printed; re-run one with
@@ -22,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SlotWordDifferentialTest {
     private static final int STEPS = 50_000;
-    private static final int OFFSETS = 1 << 30;
+    private static final int OFFSETS = 1 << 29;
+    private static final Cap CAP = new Cap.Untyped(0x4000_0000L, 12, false, 0);
 
     static LongStream seeds() {
         return DifferentialSeeds.seeds("kernel.slot.seed", 4);
@@ -41,6 +44,9 @@ class SlotWordDifferentialTest {
             long[] indexes = new long[n];
             boolean[] revocable = new boolean[n];
             boolean[] firstBadged = new boolean[n];
+            boolean[] watched = new boolean[n];
+            HostViewClock clock = new HostViewClock();
+            long ticks = 0;
             for (int i = 0; i < n; i++) {
                 long first = rnd.nextBoolean() ? rnd.nextLong(1L << 42) & ~0xFFFL : 0;
                 int offset = switch (rnd.nextInt(3)) {
@@ -48,12 +54,17 @@ class SlotWordDifferentialTest {
                     case 1 -> OFFSETS - 1;
                     default -> rnd.nextInt(OFFSETS);
                 };
-                slots[i] = new Slot(new SlotGroup(owner, first), offset);
+                watched[i] = rnd.nextBoolean();
+                slots[i] = new Slot(new SlotGroup(owner, first, watched[i] ? clock : null), offset);
                 indexes[i] = first + offset;
             }
             for (step = 0; step < STEPS; step++) {
                 int i = rnd.nextInt(n);
-                if (rnd.nextInt(3) == 0) {
+                int op = rnd.nextInt(4);
+                if (op == 3) {
+                    slots[i].put(rnd.nextBoolean() ? CAP : null);
+                    ticks += watched[i] ? 1 : 0;
+                } else if (op == 0) {
                     boolean b = rnd.nextBoolean();
                     slots[i].setFirstBadged(b);
                     firstBadged[i] = b;
@@ -68,6 +79,7 @@ class SlotWordDifferentialTest {
                 assertThat(slots[i].owner()).isSameAs(owner);
                 assertThat(slots[i].isRevocable()).isEqualTo(revocable[i]);
                 assertThat(slots[i].isFirstBadged()).isEqualTo(firstBadged[i]);
+                assertThat(clock.now()).as("ticks: one per cap write to a watched slot").isEqualTo(ticks);
             }
         } catch (Throwable t) {
             throw new AssertionError("seed " + seed + " failed at step " + step
@@ -76,7 +88,7 @@ class SlotWordDifferentialTest {
     }
 
     @Test
-    void anOffsetMustFitItsThirtyBits() {
+    void anOffsetMustFitItsTwentyNineBits() {
         SlotGroup g = new SlotGroup(null, 0);
         assertThatThrownBy(() -> new Slot(g, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Slot(g, OFFSETS)).isInstanceOf(IllegalArgumentException.class);
