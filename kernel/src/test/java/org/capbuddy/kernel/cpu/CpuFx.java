@@ -82,6 +82,13 @@ final class CpuFx {
         return s;
     }
 
+    /** A copy (CNode_Copy) of the cap at {@code cptr} with {@code rights}, in a new slot; returns the slot. */
+    long copyOf(long cptr, CapRights rights) {
+        long copy = slot();
+        ok(sel4.cnodeCopy(ROOT, copy, D, ROOT, cptr, D, rights));
+        return copy;
+    }
+
     long assignedVSpace() {
         long v = object(ObjectType.VSPACE);
         ok(sel4.asidPoolAssign(INIT_POOL, v));

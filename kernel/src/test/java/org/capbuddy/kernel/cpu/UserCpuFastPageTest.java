@@ -253,8 +253,7 @@ class UserCpuFastPageTest {
         CpuFx.UserThread t = fx.new UserThread();
         CpuFx.UserThread other = fx.new UserThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
-        long copy = fx.slot();
-        ok(fx.sel4.cnodeCopy(ROOT, copy, D, ROOT, frame, D, CapRights.ALL));
+        long copy = fx.copyOf(frame, CapRights.ALL);
         fx.mapRw(frame, t.vspace, FREE_VA);
         fx.mapRw(copy, other.vspace, FREE_VA);
         makeFast(t, FREE_VA);

@@ -117,8 +117,7 @@ class UserCpuHostPageTest {
         CpuFx.UserThread one = fx.new UserThread();
         CpuFx.UserThread two = fx.new UserThread();
         long shared = fx.object(ObjectType.SMALL_PAGE);
-        long copy = fx.slot();
-        ok(fx.sel4.cnodeCopy(ROOT, copy, D, ROOT, shared, D, CapRights.READ_WRITE));
+        long copy = fx.copyOf(shared, CapRights.READ_WRITE);
         long other = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(shared, one.vspace, FREE_VA);
         fx.mapRw(copy, two.vspace, FREE_VA);
