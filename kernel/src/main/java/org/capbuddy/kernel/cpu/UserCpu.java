@@ -301,7 +301,7 @@ public final class UserCpu {
         return viewClock.now() == fastStamp;
     }
 
-    /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr} in {@code vspace}, to its fast page. */
+    /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr}, to its fast page, under the clock's stamp now. */
     private void keepFastPage(long vaddr, int entry, byte[] slab, int at) {
         long stamp = viewClock.now();
         if (stamp != fastStamp) {

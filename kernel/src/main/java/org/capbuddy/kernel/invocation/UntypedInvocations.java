@@ -1,6 +1,5 @@
 package org.capbuddy.kernel.invocation;
 
-import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.InvocationResult;
@@ -10,6 +9,7 @@ import org.capbuddy.kernel.api.Sel4Error;
 import org.capbuddy.kernel.api.VmRights;
 import org.capbuddy.kernel.cap.Cap;
 import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.kernel.memory.HostViewClock;
 import org.capbuddy.kernel.object.CNode;
 import org.capbuddy.kernel.object.Endpoint;
 import org.capbuddy.kernel.object.Frame;

@@ -5,9 +5,9 @@ package org.capbuddy.kernel.memory;
  * depends on changes anywhere in the machine: a thread's scheduling state, the caps in a thread's
  * own slots (its VSpace root), a VSpace's translations (unmap, remap, rights, page table removal,
  * ASID loss), and a page's host backing ({@link PhysicalMemory#releaseEpoch()}, which also moves
- * when a page becomes code). It has no
- * seL4 counterpart; it is what lets a CPU's fastest path ask "has anything changed?" with one
- * compare instead of one per thing that could have (a software TLB's global generation number).
+ * when a page becomes code). It has no seL4 counterpart; it is what lets a CPU's fastest path ask
+ * "has anything changed?" with one compare instead of one per thing that could have (a software
+ * TLB's global generation number).
  *
  * <p>It only ever advances, so a stamp taken from it is valid exactly while {@link #now()} still
  * equals it. Ticking too often costs only refills; missing a tick would let a stale view be used,
