@@ -355,6 +355,6 @@ public final class Sel4 {
         if (!found.ok() || !(found.slot().cap() instanceof Cap.TcbCap t)) {
             return Optional.empty();
         }
-        return Optional.of(new UserCpu(kernel.state(), t.tcb()));
+        return UserCpu.of(kernel.state(), t.tcb());
     }
 }

@@ -1,6 +1,7 @@
 package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
+import java.util.Optional;
 import org.capbuddy.aarch64.cpu.TranslationCache;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
@@ -129,13 +130,15 @@ public final class UserCpu {
     private long codeVersion;
 
     /**
-     * The processor view of {@code thread} (made by {@code Sel4.cpu}); its TLB starts empty. The
-     * thread must be one of {@code k}'s: its changes tick the clock this CPU's fast pages trust.
+     * The processor view of {@code thread} (what {@code Sel4.cpu} returns), its TLB empty; none
+     * when the thread is another machine's: its changes tick a clock this CPU's fast pages would
+     * never read.
      */
-    public UserCpu(KernelState k, Tcb thread) {
-        if (!thread.ticks(k.memory().viewClock())) {
-            throw new IllegalArgumentException("the thread belongs to another machine: a CPU runs its own machine's threads");
-        }
+    public static Optional<UserCpu> of(KernelState k, Tcb thread) {
+        return thread.ticks(k.memory().viewClock()) ? Optional.of(new UserCpu(k, thread)) : Optional.empty();
+    }
+
+    private UserCpu(KernelState k, Tcb thread) {
         this.k = k;
         this.guard = k.guard();
         this.memory = k.memory();
