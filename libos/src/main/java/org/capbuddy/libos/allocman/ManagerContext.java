@@ -38,6 +38,7 @@ public interface ManagerContext {
 
     Result<Void> cspaceFree(long cptr);
 
+    /** The path to the slot {@code cptr} names; its {@code capPtr} is {@code cptr} itself. */
     CSpacePath cspaceMakePath(long cptr);
 
     /** Retypes one object of {@code type} and memory size 2^objBits into {@code dest}; returns its cookie. */

@@ -84,7 +84,7 @@ final class BuddySplitter {
                 return Result.fail(AllocError.kernel("Retype of the upper half of " + parent, r));
             }
             taken = DONE;
-            record(ledger, parent, half, pathLo, slotLo, recLo, pathHi, slotHi, recHi);
+            record(ledger, parent, half, pathLo, recLo, pathHi, recHi);
             return Result.done();
         } finally {
             if (taken != DONE) {
@@ -127,16 +127,17 @@ final class BuddySplitter {
     }
 
     /** The two halves replace the parent on the free lists (no call out). */
-    private static void record(SplitLedger ledger, SplitNode parent, int half, CSpacePath pathLo, long slotLo,
-                               long recLo, CSpacePath pathHi, long slotHi, long recHi) {
-        SplitNode lo = new SplitNode(pathLo, slotLo, half, parent.paddr, parent.kind, parent, recLo);
-        SplitNode hi = new SplitNode(pathHi, slotHi, half, parent.paddr + (1L << half), parent.kind, parent, recHi);
-        lo.sibling = hi;
-        hi.sibling = lo;
+    private static void record(SplitLedger ledger, SplitNode parent, int half, CSpacePath pathLo, long recLo,
+                               CSpacePath pathHi, long recHi) {
+        // A half's cptr is also the slot to give back (a path made for a cptr names that cptr).
+        SplitNode lo = new SplitNode(NodeCNode.of(pathLo, parent.cnode), pathLo.capPtr(), half, parent.paddr,
+                parent.kind(), parent, recLo);
+        SplitNode hi = new SplitNode(NodeCNode.of(pathHi, lo.cnode), pathHi.capPtr(), half,
+                parent.paddr + (1L << half), parent.kind(), parent, recHi);
         parent.lower = lo;
         parent.upper = hi;
         ledger.remove(parent);
-        parent.state = SplitNode.State.SPLIT;
+        parent.setState(SplitNode.State.SPLIT);
         ledger.add(lo);
         ledger.add(hi);
         ledger.recordsChanged(2);
@@ -162,7 +163,7 @@ final class BuddySplitter {
             // Only possible if someone else moved or deleted our cap. The pair cannot be restored
             // (the parent keeps a child, so a new Retype would not reset it): the upper half's
             // memory is given up, the lower half stays a usable free node.
-            hi.state = SplitNode.State.LOST;
+            hi.setState(SplitNode.State.LOST);
             return Result.fail(AllocError.kernel("CNode_Delete of " + lo + " after its sibling was deleted; 2^"
                     + hi.sizeBits + " bytes at 0x" + Long.toHexString(hi.paddr) + " are lost" + problems, r));
         }
@@ -174,7 +175,7 @@ final class BuddySplitter {
         ledger.recordsChanged(-1);
         parent.lower = null;
         parent.upper = null;
-        parent.state = SplitNode.State.FREE;
+        parent.setState(SplitNode.State.FREE);
         ledger.add(parent);
         if (!problems.isEmpty()) {
             // The context refused to take back a slot or record it handed out: report it, the merge stands.
@@ -185,9 +186,9 @@ final class BuddySplitter {
 
     private static String release(ManagerContext ctx, SplitNode node) {
         String problems = "";
-        Result<Void> s = ctx.cspaceFree(node.slot);
+        Result<Void> s = ctx.cspaceFree(node.cptr);
         if (!s.isOk()) {
-            problems += "; cspaceFree(" + node.slot + "): " + s.error();
+            problems += "; cspaceFree(" + node.cptr + "): " + s.error();
         }
         Result<Void> m = ctx.mspaceFree(node.recordAddress, SplitUtspace.NODE_RECORD_BYTES);
         if (!m.isOk()) {
@@ -202,7 +203,7 @@ final class BuddySplitter {
     }
 
     static InvocationResult delete(Sel4 sel4, SplitNode node) {
-        return sel4.cnodeDelete(node.cnodeRoot, node.cptr, node.depth);
+        return sel4.cnodeDelete(node.cnode.root(), node.cptr, node.cnode.depth());
     }
 
     private static InvocationResult delete(Sel4 sel4, CSpacePath path) {

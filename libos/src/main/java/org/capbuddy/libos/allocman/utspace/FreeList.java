@@ -7,12 +7,12 @@ import java.util.Arrays;
  * address first. Only the lowest is ever asked for, so this is a binary min-heap on the address,
  * with the addresses in an array beside the nodes so that ordering reads one array.
  *
- * <p>Removal is lazy: a removed node only has its {@link SplitNode#onFreeList} flag cleared, and
- * its entry is dropped when it reaches the top (or when stale entries outnumber the live ones and
- * the heap is rebuilt). Each entry carries the node's {@link SplitNode#freeListStamp} from when it
- * was added, so the entry of a node removed and added again is told from the new one. So adding
- * and removing touch no node but the one added or removed, and the heap order never has to be
- * repaired around a hole.
+ * <p>Removal is lazy: a removed node only has its {@link SplitNode#freeListStamp} moved on (odd
+ * while on the list, even once off it), and its entry is dropped when it reaches the top (or when
+ * stale entries outnumber the live ones and the heap is rebuilt). Each entry carries the stamp
+ * the node had when it was added, so the entry of a node removed, or removed and added again, is
+ * told from the live one. So adding and removing touch no node but the one added or removed, and
+ * the heap order never has to be repaired around a hole.
  */
 final class FreeList {
     /** Stale entries beyond the live ones that are tolerated before the heap is rebuilt. */
@@ -40,8 +40,7 @@ final class FreeList {
 
     /** Adds a node that is on no list. */
     void add(SplitNode node) {
-        node.onFreeList = true;
-        node.freeListStamp++;
+        node.freeListStamp++; // odd: on the list
         if (entries == nodes.length) {
             nodes = Arrays.copyOf(nodes, entries * 2);
             addresses = Arrays.copyOf(addresses, entries * 2);
@@ -53,7 +52,7 @@ final class FreeList {
 
     /** Removes a node that is on this list. */
     void remove(SplitNode node) {
-        node.onFreeList = false;
+        node.freeListStamp++; // even: off the list, and every entry made for it is stale
         live--;
         if (entries - live > live + STALE_SLACK) {
             rebuild();
@@ -62,7 +61,7 @@ final class FreeList {
 
     private boolean isLive(int i) {
         SplitNode node = nodes[i];
-        return node.onFreeList && node.freeListStamp == stamps[i];
+        return node.freeListStamp == stamps[i]; // entries are made with odd stamps only
     }
 
     private void dropTop() {

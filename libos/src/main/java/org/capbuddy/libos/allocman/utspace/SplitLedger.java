@@ -25,27 +25,27 @@ final class SplitLedger {
     private long records;
 
     void add(SplitNode node) {
-        if (node.onFreeList) {
+        if (node.onFreeList()) {
             throw new IllegalStateException("already on a free list: " + node);
         }
-        FreeList list = lists[node.kind.ordinal()][node.sizeBits];
+        FreeList list = lists[node.kindIndex()][node.sizeBits];
         if (list == null) {
             list = new FreeList();
-            lists[node.kind.ordinal()][node.sizeBits] = list;
+            lists[node.kindIndex()][node.sizeBits] = list;
         }
         list.add(node);
-        nonEmpty[node.kind.ordinal()] |= 1L << node.sizeBits;
+        nonEmpty[node.kindIndex()] |= 1L << node.sizeBits;
         freeBytes += node.bytes();
     }
 
     void remove(SplitNode node) {
-        FreeList list = lists[node.kind.ordinal()][node.sizeBits];
-        if (list == null || !node.onFreeList) {
+        FreeList list = lists[node.kindIndex()][node.sizeBits];
+        if (list == null || !node.onFreeList()) {
             throw new IllegalStateException("not on a free list: " + node);
         }
         list.remove(node);
         if (list.isEmpty()) {
-            nonEmpty[node.kind.ordinal()] &= ~(1L << node.sizeBits);
+            nonEmpty[node.kindIndex()] &= ~(1L << node.sizeBits);
         }
         freeBytes -= node.bytes();
     }

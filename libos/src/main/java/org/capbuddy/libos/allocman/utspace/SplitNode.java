@@ -1,8 +1,5 @@
 package org.capbuddy.libos.allocman.utspace;
 
-import org.capbuddy.kernel.api.ObjectType;
-import org.capbuddy.libos.vka.CSpacePath;
-
 /**
  * One buddy of the split allocator ({@code struct utspace_split_node}): a real untyped cap of
  * 2^sizeBits bytes at {@code paddr}. A node is FREE (on a free list), SPLIT (its two halves exist
@@ -11,59 +8,96 @@ import org.capbuddy.libos.vka.CSpacePath;
  * <p>A root comes from {@code addUntyped}; its slot belongs to the caller, so the manager never
  * deletes it. Every other node was retyped out of its parent into a slot from the cspace and is
  * destroyed again when it coalesces with its sibling.
+ *
+ * <p>Plain allocman keeps two nodes per 4 KiB frame it hands out, so a node is kept to 64 host
+ * bytes: three longs, four references, the free-list stamp and four one-byte fields. What can be
+ * derived is not stored: a half's slot is its cptr (a path made for a cptr names that cptr), its
+ * sibling is the parent's other half, and where its cap is looked up (the CNode and the depth) is
+ * shared by all nodes in the same CSpace ({@link NodeCNode}). The path a root was handed over with
+ * is kept by {@link SplitRoots}, and an allocation's cookie by the allocator's table.
  */
 final class SplitNode {
     /** LOST: its cap vanished while coalescing (someone else deleted it); its memory is unusable. */
     enum State { FREE, SPLIT, ALLOCATED, LOST }
 
-    static final long NO_SLOT = -1;
+    private static final State[] STATES = State.values();
+    private static final UntypedKind[] KINDS = UntypedKind.values();
 
-    /**
-     * A root's path as the caller gave it (to refuse the same slot handed over twice); null for a
-     * half. Halves keep no path object: it would live as long as the node, and the three numbers
-     * below are all the node's invocations need.
-     */
-    final CSpacePath rootPath;
-    /** The CNode the node's cap is looked up in, its cptr there and the lookup depth (for Delete). */
-    final long cnodeRoot;
+    /** The CNode the node's cap is looked up in and the lookup depth (for Retype and Delete). */
+    final NodeCNode cnode;
+    /** The cap's cptr in {@link #cnode}; for a half also the slot {@code cspaceAlloc} gave, to give back. */
     final long cptr;
-    final int depth;
-    /** The slot's cptr from {@code cspaceAlloc}, to give back; {@link #NO_SLOT} for a root. */
-    final long slot;
-    final int sizeBits;
     final long paddr;
-    final UntypedKind kind;
-    final SplitNode parent;
     /** Where the node's record sits in the mspace (charged {@link SplitUtspace#NODE_RECORD_BYTES}). */
     final long recordAddress;
-    SplitNode sibling;
+    /** Null for a root. */
+    final SplitNode parent;
+    /** While SPLIT: the two halves, lower address first. */
     SplitNode lower;
     SplitNode upper;
-    State state = State.FREE;
-    /** While ALLOCATED: the cookie handed out and the object's type. */
-    long cookie;
-    ObjectType allocatedType;
-    /** True while the node is on its free list ({@link FreeList}). */
-    boolean onFreeList;
-    /** Counts the node's additions to its free list, to tell its current entry from stale ones. */
+    /**
+     * Counts the node's additions to and removals from its free list: odd while it is on the list.
+     * A free list entry keeps the stamp it was added with, so a stale entry (of a node removed, or
+     * removed and added again since) is told from the live one ({@link FreeList}).
+     */
     int freeListStamp;
+    final byte sizeBits;
+    private final byte kind;
+    private byte state;
+    /** While ALLOCATED: whether the object is a frame (for the frames-in-use count). */
+    boolean allocatedFrame;
 
-    SplitNode(CSpacePath path, long slot, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
+    SplitNode(NodeCNode cnode, long cptr, int sizeBits, long paddr, UntypedKind kind, SplitNode parent,
               long recordAddress) {
-        this.rootPath = parent == null ? path : null;
-        this.cnodeRoot = path.root();
-        this.cptr = path.capPtr();
-        this.depth = path.capDepth();
-        this.slot = slot;
-        this.sizeBits = sizeBits;
+        this.cnode = cnode;
+        this.cptr = cptr;
+        this.sizeBits = (byte) sizeBits;
         this.paddr = paddr;
-        this.kind = kind;
+        this.kind = (byte) kind.ordinal();
         this.parent = parent;
         this.recordAddress = recordAddress;
+        this.state = (byte) State.FREE.ordinal();
+    }
+
+    UntypedKind kind() {
+        return KINDS[kind];
+    }
+
+    /** {@code kind().ordinal()}, without the table read. */
+    int kindIndex() {
+        return kind;
+    }
+
+    State state() {
+        return STATES[state];
+    }
+
+    void setState(State s) {
+        state = (byte) s.ordinal();
+    }
+
+    boolean isFree() {
+        return state == State.FREE.ordinal();
+    }
+
+    boolean isSplit() {
+        return state == State.SPLIT.ordinal();
+    }
+
+    boolean onFreeList() {
+        return (freeListStamp & 1) != 0;
     }
 
     boolean isRoot() {
         return parent == null;
+    }
+
+    /** The other half of this node's parent; null for a root. */
+    SplitNode sibling() {
+        if (parent == null) {
+            return null;
+        }
+        return parent.lower == this ? parent.upper : parent.lower;
     }
 
     long bytes() {
@@ -77,6 +111,6 @@ final class SplitNode {
 
     @Override
     public String toString() {
-        return kind + "[0x" + Long.toHexString(paddr) + ", 2^" + sizeBits + ", " + state + " @" + cptr + "]";
+        return kind() + "[0x" + Long.toHexString(paddr) + ", 2^" + sizeBits + ", " + state() + " @" + cptr + "]";
     }
 }

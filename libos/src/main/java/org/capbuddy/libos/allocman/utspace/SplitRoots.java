@@ -1,8 +1,10 @@
 package org.capbuddy.libos.allocman.utspace;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.capbuddy.libos.vka.CSpacePath;
 
 /**
  * The untypeds handed to the split allocator (the roots of its buddy trees), by physical address:
@@ -11,13 +13,18 @@ import java.util.TreeMap;
  */
 final class SplitRoots {
     private final TreeMap<Long, SplitNode> byAddress = new TreeMap<>();
+    /** The caller's slot of each root, as it was handed over (a node keeps only its cptr). */
+    private final Map<CSpacePath, SplitNode> byPath = new HashMap<>();
 
-    void add(SplitNode root) {
+    /** Adds a root handed over in the caller's slot {@code path}. */
+    void add(SplitNode root, CSpacePath path) {
         byAddress.put(root.paddr, root);
+        byPath.put(path, root);
     }
 
-    Iterable<SplitNode> all() {
-        return byAddress.values();
+    /** The root handed over in slot {@code path}, or null. */
+    SplitNode inSlot(CSpacePath path) {
+        return byPath.get(path);
     }
 
     /** A root overlapping [paddr, paddr + bytes), or null. */
@@ -55,10 +62,10 @@ final class SplitRoots {
         if (paddr - node.paddr >= node.bytes()) {
             return null;
         }
-        while (node.state == SplitNode.State.SPLIT) {
+        while (node.isSplit()) {
             node = paddr < node.upper.paddr ? node.lower : node.upper;
         }
-        return node.state == SplitNode.State.FREE && kinds.contains(node.kind) && node.covers(paddr, bits)
+        return node.isFree() && kinds.contains(node.kind()) && node.covers(paddr, bits)
                 ? node : null;
     }
 }

@@ -64,10 +64,9 @@ public final class SplitUtspace implements UtspaceManager {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped [0x" + Long.toHexString(paddr) + ", 2^"
                     + sizeBits + ") overlaps " + clash);
         }
-        for (SplitNode root : roots.all()) {
-            if (root.rootPath.equals(path)) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + root);
-            }
+        SplitNode holder = roots.inSlot(path);
+        if (holder != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + holder);
         }
         if (busy) {
             return busyError();
@@ -78,8 +77,9 @@ public final class SplitUtspace implements UtspaceManager {
             if (!record.isOk()) {
                 return Result.fail(withContext(record.error(), "no node record for the new untyped"));
             }
-            SplitNode root = new SplitNode(path, SplitNode.NO_SLOT, sizeBits, paddr, kind, null, record.longValue());
-            roots.add(root);
+            SplitNode root = new SplitNode(NodeCNode.of(path, null), path.capPtr(), sizeBits, paddr, kind, null,
+                    record.longValue());
+            roots.add(root, path);
             ledger.add(root);
             ledger.recordsChanged(1);
             return Result.done();
@@ -138,14 +138,14 @@ public final class SplitUtspace implements UtspaceManager {
                     + " at slot " + dest.capPtr(), r));
         }
         ledger.remove(node);
-        node.state = SplitNode.State.ALLOCATED;
-        node.cookie = allocations.add(node);
-        node.allocatedType = type;
+        node.setState(SplitNode.State.ALLOCATED);
+        node.allocatedFrame = type.isFrame();
+        long cookie = allocations.add(node);
         bytesInUse += node.bytes();
-        if (type.isFrame()) {
+        if (node.allocatedFrame) {
             framesInUse++;
         }
-        return Result.ofLong(node.cookie);
+        return Result.ofLong(cookie);
     }
 
     /**
@@ -195,12 +195,12 @@ public final class SplitUtspace implements UtspaceManager {
         if (root == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no managed untyped covers " + range);
         }
-        if (root.kind != UntypedKind.RAM && !canBeDevice) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind
+        if (root.kind() != UntypedKind.RAM && !canBeDevice) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind()
                     + " memory and device memory was not allowed");
         }
-        if (root.kind != UntypedKind.RAM && !device) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind + " memory, which can hold"
+        if (root.kind() != UntypedKind.RAM && !device) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind() + " memory, which can hold"
                     + " only frames and untypeds, not " + type);
         }
         return Result.fail(AllocErrorKind.OUT_OF_MEMORY, range + " is already allocated, in whole or in part");
@@ -227,15 +227,14 @@ public final class SplitUtspace implements UtspaceManager {
         try {
             allocations.remove(cookie);
             bytesInUse -= node.bytes();
-            if (node.allocatedType.isFrame()) {
+            if (node.allocatedFrame) {
                 framesInUse--;
             }
-            node.state = SplitNode.State.FREE;
-            node.cookie = 0;
-            node.allocatedType = null;
+            node.setState(SplitNode.State.FREE);
+            node.allocatedFrame = false;
             ledger.add(node);
             // Eager coalescing: while the sibling is free too, the two halves become their parent.
-            while (!node.isRoot() && node.sibling.state == SplitNode.State.FREE) {
+            while (!node.isRoot() && node.sibling().isFree()) {
                 Result<Void> merged = BuddySplitter.merge(ctx, ledger, node.parent);
                 if (!merged.isOk()) {
                     // The object's memory is free either way; only the merging stopped short.

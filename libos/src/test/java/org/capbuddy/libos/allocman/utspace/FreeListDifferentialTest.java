@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.capbuddy.libos.allocman.DifferentialSeeds;
-import org.capbuddy.libos.vka.CSpacePath;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -19,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A few nodes crowd a small range, so the heap holds many entries at once.
  */
 class FreeListDifferentialTest {
+    private static final NodeCNode CNODE = new NodeCNode(1, 64);
     private static final int OPS = 50_000;
     private static final int NODES = 300;
 
@@ -31,7 +31,7 @@ class FreeListDifferentialTest {
         for (int i = 0; i < NODES; i++) {
             // Distinct addresses, as on one real list (one kind and size): a shuffled range.
             long paddr = (long) ((i * 7919L) % NODES) << 12;
-            nodes.add(new SplitNode(CSpacePath.ofRootSlot(1, i), i, 12, paddr, UntypedKind.RAM, null, 64L * i));
+            nodes.add(new SplitNode(CNODE, i, 12, paddr, UntypedKind.RAM, null, 64L * i));
         }
         FreeList list = new FreeList();
         TreeSet<SplitNode> reference = new TreeSet<>(Comparator.comparingLong(n -> n.paddr));
@@ -40,10 +40,10 @@ class FreeListDifferentialTest {
             SplitNode node = nodes.get(random.nextInt(NODES));
             // Phases that fill the list and phases that empty it.
             boolean filling = (op / 5000) % 2 == 0;
-            if (!node.onFreeList && (filling || random.nextInt(3) == 0)) {
+            if (!node.onFreeList() && (filling || random.nextInt(3) == 0)) {
                 list.add(node);
                 reference.add(node);
-            } else if (node.onFreeList && (!filling || random.nextInt(3) == 0)) {
+            } else if (node.onFreeList() && (!filling || random.nextInt(3) == 0)) {
                 list.remove(node);
                 reference.remove(node);
             }

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.DifferentialSeeds;
-import org.capbuddy.libos.vka.CSpacePath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * address. (Lookups by address, on real buddy trees: {@link SplitRootsDifferentialTest}.)
  */
 class SplitLedgerDifferentialTest {
+    private static final NodeCNode CNODE = new NodeCNode(1, 64);
     private static final int OPS = 20_000;
     private static final UntypedKind[] KINDS = UntypedKind.values();
     private static final int MAX_BITS = ObjectType.MAX_UNTYPED_BITS;
@@ -46,14 +46,14 @@ class SplitLedgerDifferentialTest {
             boolean adding = (op / 2000) % 2 == 0 ? random.nextInt(3) != 0 : random.nextInt(3) == 0;
             if (adding || free.isEmpty()) {
                 SplitNode node = node(random, op);
-                if (taken.add(new Key(node.kind, node.sizeBits, node.paddr))) {
+                if (taken.add(new Key(node.kind(), node.sizeBits, node.paddr))) {
                     ledger.add(node);
                     old.add(node);
                     free.add(node);
                 }
             } else {
                 SplitNode node = free.remove(random.nextInt(free.size()));
-                taken.remove(new Key(node.kind, node.sizeBits, node.paddr));
+                taken.remove(new Key(node.kind(), node.sizeBits, node.paddr));
                 ledger.remove(node);
                 old.remove(node);
                 SplitNode stranger = node(random, op);
@@ -80,7 +80,7 @@ class SplitLedgerDifferentialTest {
 
     @Test
     void refusesANodeTwiceAndRemovingANodeNotOnItsList() {
-        SplitNode node = new SplitNode(CSpacePath.ofRootSlot(1, 1), 1, 12, 0x4000, UntypedKind.RAM, null, 0);
+        SplitNode node = new SplitNode(CNODE, 1, 12, 0x4000, UntypedKind.RAM, null, 0);
         SplitLedger ledger = new SplitLedger();
         ledger.add(node);
         assertThatThrownBy(() -> ledger.add(node)).isInstanceOf(IllegalStateException.class);
@@ -93,7 +93,7 @@ class SplitLedgerDifferentialTest {
     /** A node of a random kind, mostly small, aligned to its size, in a crowded range. */
     private static SplitNode node(SplittableRandom random, int op) {
         int bits = bits(random);
-        return new SplitNode(CSpacePath.ofRootSlot(1, op), op, bits, address(random, bits),
+        return new SplitNode(CNODE, op, bits, address(random, bits),
                 KINDS[random.nextInt(KINDS.length)], null, 64L * op);
     }
 

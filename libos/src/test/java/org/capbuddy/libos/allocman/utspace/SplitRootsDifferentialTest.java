@@ -91,8 +91,9 @@ class SplitRootsDifferentialTest {
     }
 
     private void addRoot(long paddr, int bits, UntypedKind kind) {
-        SplitNode root = new SplitNode(path(), SplitNode.NO_SLOT, bits, paddr, kind, null, 0);
-        roots.add(root);
+        CSpacePath path = path();
+        SplitNode root = new SplitNode(NodeCNode.of(path, null), path.capPtr(), bits, paddr, kind, null, 0);
+        roots.add(root, path);
         rootList.add(root);
         putFree(root);
     }
@@ -100,14 +101,12 @@ class SplitRootsDifferentialTest {
     /** As BuddySplitter.record: the halves replace the parent on the free lists. */
     private void split(SplitNode parent) {
         int half = parent.sizeBits - 1;
-        SplitNode lo = new SplitNode(path(), slots, half, parent.paddr, parent.kind, parent, 0);
-        SplitNode hi = new SplitNode(path(), slots, half, parent.paddr + (1L << half), parent.kind, parent, 0);
-        lo.sibling = hi;
-        hi.sibling = lo;
+        SplitNode lo = new SplitNode(parent.cnode, ++slots, half, parent.paddr, parent.kind(), parent, 0);
+        SplitNode hi = new SplitNode(parent.cnode, ++slots, half, parent.paddr + (1L << half), parent.kind(), parent, 0);
         parent.lower = lo;
         parent.upper = hi;
         takeFree(parent);
-        parent.state = SplitNode.State.SPLIT;
+        parent.setState(SplitNode.State.SPLIT);
         putFree(lo);
         putFree(hi);
     }
@@ -115,7 +114,7 @@ class SplitRootsDifferentialTest {
     /** As SplitUtspace.carveAndRetype's end: the node leaves the free lists, handed out. */
     private void allocate(SplitNode node) {
         takeFree(node);
-        node.state = SplitNode.State.ALLOCATED;
+        node.setState(SplitNode.State.ALLOCATED);
         allocated.add(node);
     }
 
@@ -126,19 +125,19 @@ class SplitRootsDifferentialTest {
      */
     private void release(SplitNode node, boolean stopShort) {
         allocated.remove(node);
-        node.state = SplitNode.State.FREE;
+        node.setState(SplitNode.State.FREE);
         putFree(node);
-        while (!node.isRoot() && node.sibling.state == SplitNode.State.FREE) {
+        while (!node.isRoot() && node.sibling().isFree()) {
             SplitNode parent = node.parent;
             takeFree(parent.upper);
             if (stopShort) {
-                parent.upper.state = SplitNode.State.LOST;
+                parent.upper.setState(SplitNode.State.LOST);
                 return;
             }
             takeFree(parent.lower);
             parent.lower = null;
             parent.upper = null;
-            parent.state = SplitNode.State.FREE;
+            parent.setState(SplitNode.State.FREE);
             putFree(parent);
             node = parent;
         }

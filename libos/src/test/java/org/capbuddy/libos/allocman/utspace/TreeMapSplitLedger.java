@@ -28,7 +28,7 @@ final class TreeMapSplitLedger {
     }
 
     void add(SplitNode node) {
-        SplitNode previous = lists.get(node.kind)[node.sizeBits].put(node.paddr, node);
+        SplitNode previous = lists.get(node.kind())[node.sizeBits].put(node.paddr, node);
         if (previous != null) {
             throw new IllegalStateException("two free nodes at one address: " + previous + " and " + node);
         }
@@ -36,7 +36,7 @@ final class TreeMapSplitLedger {
     }
 
     void remove(SplitNode node) {
-        if (lists.get(node.kind)[node.sizeBits].remove(node.paddr, node)) {
+        if (lists.get(node.kind())[node.sizeBits].remove(node.paddr, node)) {
             freeBytes -= node.bytes();
         } else {
             throw new IllegalStateException("not on a free list: " + node);
