@@ -25,9 +25,29 @@ public sealed interface Cap {
         return null;
     }
 
-    /** Untyped memory [paddr, paddr + 2^sizeBits); {@code freeIndex} counts 16-byte units used. */
-    record Untyped(long paddr, int sizeBits, boolean device, long freeIndex) implements Cap {
+    /**
+     * Untyped memory [paddr, paddr + 2^sizeBits); {@code freeIndex} counts 16-byte units used.
+     * The size is a byte so that the cap is 32 host bytes, not 40: a Retype writes a new one (its
+     * watermark moved), and plain allocman keeps about two per frame it hands out.
+     */
+    record Untyped(long paddr, byte sizeBits, boolean device, long freeIndex) implements Cap {
         public static final int FREE_INDEX_SHIFT = 4;
+
+        public Untyped {
+            checkedBits(sizeBits);
+        }
+
+        /** An untyped of 2^sizeBits bytes, 0 &le; sizeBits &le; 63. */
+        public Untyped(long paddr, int sizeBits, boolean device, long freeIndex) {
+            this(paddr, checkedBits(sizeBits), device, freeIndex);
+        }
+
+        private static byte checkedBits(int sizeBits) {
+            if (sizeBits < 0 || sizeBits > 63) {
+                throw new IllegalArgumentException("untyped size bits must be 0..63, got " + sizeBits);
+            }
+            return (byte) sizeBits;
+        }
 
         public long size() {
             return 1L << sizeBits;
