@@ -108,8 +108,8 @@ public final class VkaObjects {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "object in slot " + object.cptr()
                     + " is not allocated (freed twice?): " + live.error().detail());
         }
-        CSpacePath path = vka.cspaceMakePath(object.cptr());
-        InvocationResult deleted = vka.sel4().cnodeDelete(path.root(), path.capPtr(), path.capDepth());
+        // Addressed as the slot's path would be, with no path built (see Vka#cspaceRoot).
+        InvocationResult deleted = vka.sel4().cnodeDelete(vka.cspaceRoot(), object.cptr(), vka.cspaceDepth());
         if (!deleted.isOk()) {
             return Result.fail(AllocError.kernel("deleting the cap in slot " + object.cptr(), deleted));
         }
