@@ -1,0 +1,48 @@
+package org.capbuddy.kernel.cap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import org.capbuddy.kernel.object.Frame;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jol.info.ClassLayout;
+
+/**
+ * The host bytes of the objects every allocated frame costs, as the README states them (a slot
+ * of 32 bytes, as seL4's {@code cte_t}; a frame cap and a frame object of 24; an untyped cap of
+ * 32). A field added to one of them shows here, not only in a footprint run. Sizes are those of
+ * the layout a JVM uses for heaps under 32 GiB (compressed references and class pointers), which
+ * the figures assume; under another layout the test is skipped.
+ */
+class HostBytesTest {
+    @BeforeAll
+    static void compressedLayout() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        assumeTrue(Boolean.parseBoolean(vm.getVMOption("UseCompressedOops").getValue())
+                && Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue()),
+                "the figures are for compressed references and class pointers");
+    }
+
+    @Test
+    void aSlotIsThe32BytesOfACte() {
+        assertThat(bytes(Slot.class)).isEqualTo(32);
+    }
+
+    @Test
+    void aFrameCapAndAFrameObjectAre24BytesEach() {
+        assertThat(bytes(Cap.FrameCap.class)).isEqualTo(24);
+        assertThat(bytes(Frame.class)).isEqualTo(24);
+    }
+
+    @Test
+    void anUntypedCapIs32Bytes() {
+        assertThat(bytes(Cap.Untyped.class)).isEqualTo(32);
+    }
+
+    private static long bytes(Class<?> type) {
+        return ClassLayout.parseClass(type).instanceSize();
+    }
+}
