@@ -100,7 +100,7 @@ public final class ProcessPages {
             if (!mapped.isOk()) {
                 return mapped.asFailure();
             }
-            record(p, vaddr, new PageEntry(ref, copySlot), mapped.value(), fileBytes);
+            record(p, vaddr, ref, copySlot, mapped.value(), fileBytes);
             log.commit();
             return Result.done();
         }
@@ -119,10 +119,14 @@ public final class ProcessPages {
     }
 
     /** Writes the new page and tables into the shadow (a critical section: no call out). */
-    private void record(Process p, long vaddr, PageEntry page, List<PagingStructure> tablesMade, int fileBytes) {
+    private void record(Process p, long vaddr, int frameRef, long capCopy, List<PagingStructure> tablesMade,
+                        int fileBytes) {
         try {
             p.shadow().recordStructures(tablesMade);
-            p.shadow().recordPage(vaddr, page);
+            if (!p.shadow().recordPage(vaddr, frameRef, capCopy)) {
+                // The mapping just made its tables, so only a bug can get here: say so, never lose the page.
+                throw new IllegalStateException("no level-3 table recorded for a page just mapped");
+            }
             framesMapped++;
             structuresCreated += tablesMade.size();
             if (fileBytes > 0) {

@@ -14,20 +14,35 @@ import org.capbuddy.libos.vspace.PagingStructure;
  *
  * <pre>
  *   root (the VSpace, level 0) -- slots[VA 47..39] --> level-1 node (its PageTable)
- *   level-1 node -- slots[VA 38..30] --> level-2 node --slots[VA 29..21]--> level-3 node
- *   level-3 node -- slots[VA 20..12] --> PageEntry
+ *   level-1 node -- slots[VA 38..30] --> level-2 node --slots[VA 29..21]--> leaf (level 3)
+ *   leaf: frameRefs[VA 20..12] (0: no page), capCopies[VA 20..12]
  * </pre>
+ *
+ * A leaf keeps its pages in two arrays rather than an object a page: 12 host bytes a mapped page
+ * instead of 28 (a {@link PageEntry} and the reference to it), which a process mapping millions of
+ * pages feels; a {@code PageEntry} is made only when one is asked for.
  */
 public final class ShadowPageTable {
     private static final int ENTRIES = 512;
 
-    /** One table of the mirror: the structure it mirrors (null for the root) and its 512 slots. */
+    /** One table of the mirror above the leaves: the structure it mirrors (null for the root) and its 512 slots. */
     private static final class Node {
         final PagingStructure table;
         final Object[] slots = new Object[ENTRIES];
-        int used;
 
         Node(PagingStructure table) {
+            this.table = table;
+        }
+    }
+
+    /** A level-3 table of the mirror: its structure and, per page, the frame reference and the cap copy. */
+    private static final class Leaf {
+        final PagingStructure table;
+        /** 0 where no page is mapped (no frame has reference 0). */
+        final int[] frameRefs = new int[ENTRIES];
+        final long[] capCopies = new long[ENTRIES];
+
+        Leaf(PagingStructure table) {
             this.table = table;
         }
     }
@@ -50,55 +65,68 @@ public final class ShadowPageTable {
             for (int l = 0; l < level - 1; l++) {
                 parent = (Node) parent.slots[index(s.vaddr(), l)];
             }
-            int i = index(s.vaddr(), level - 1);
-            if (parent.slots[i] == null) {
-                parent.used++;
-            }
-            parent.slots[i] = new Node(s);
+            parent.slots[index(s.vaddr(), level - 1)] = level == 3 ? new Leaf(s) : new Node(s);
             structures++;
         }
     }
 
-    /** Records a mapped page; its level-3 table must be recorded already. Returns false if it is not. */
-    public boolean recordPage(long vaddr, PageEntry entry) {
-        Node node = leafNode(vaddr);
-        if (node == null) {
+    /**
+     * Records a mapped page: frame {@code frameRef} (not 0), mapped by the cap copy in slot
+     * {@code capCopy}. Its level-3 table must be recorded already. Returns false, recording
+     * nothing, if it is not or the reference is 0.
+     */
+    public boolean recordPage(long vaddr, int frameRef, long capCopy) {
+        Leaf leaf = leaf(vaddr);
+        if (leaf == null || frameRef == 0) {
             return false;
         }
         int i = index(vaddr, 3);
-        if (node.slots[i] == null) {
-            node.used++;
+        if (leaf.frameRefs[i] == 0) {
             pages++;
         }
-        node.slots[i] = entry;
+        leaf.frameRefs[i] = frameRef;
+        leaf.capCopies[i] = capCopy;
         return true;
+    }
+
+    /** {@link #recordPage(long, int, long)} of an entry. */
+    public boolean recordPage(long vaddr, PageEntry entry) {
+        return recordPage(vaddr, entry.frameRef(), entry.capCopy());
     }
 
     /** The page mapped at {@code vaddr}, or null. */
     public PageEntry page(long vaddr) {
-        Node node = leafNode(vaddr);
-        return node == null ? null : (PageEntry) node.slots[index(vaddr, 3)];
+        Leaf leaf = leaf(vaddr);
+        if (leaf == null) {
+            return null;
+        }
+        int i = index(vaddr, 3);
+        return leaf.frameRefs[i] == 0 ? null : new PageEntry(leaf.frameRefs[i], leaf.capCopies[i]);
     }
 
     /** Forgets the page at {@code vaddr} and returns it (null if none); its tables stay. */
     public PageEntry removePage(long vaddr) {
-        Node node = leafNode(vaddr);
-        if (node == null || node.slots[index(vaddr, 3)] == null) {
+        Leaf leaf = leaf(vaddr);
+        if (leaf == null) {
             return null;
         }
-        PageEntry e = (PageEntry) node.slots[index(vaddr, 3)];
-        node.slots[index(vaddr, 3)] = null;
-        node.used--;
+        int i = index(vaddr, 3);
+        if (leaf.frameRefs[i] == 0) {
+            return null;
+        }
+        PageEntry e = new PageEntry(leaf.frameRefs[i], leaf.capCopies[i]);
+        leaf.frameRefs[i] = 0;
+        leaf.capCopies[i] = 0;
         pages--;
         return e;
     }
 
-    private Node leafNode(long vaddr) {
-        Node n = root;
+    private Leaf leaf(long vaddr) {
+        Object n = root;
         for (int level = 0; level < 3 && n != null; level++) {
-            n = (Node) n.slots[index(vaddr, level)];
+            n = ((Node) n).slots[index(vaddr, level)];
         }
-        return n;
+        return (Leaf) n;
     }
 
     /** Every mapped page's virtual address, ascending. */
@@ -115,8 +143,12 @@ public final class ShadowPageTable {
                 continue;
             }
             long va = base | ((long) i << (39 - 9 * level));
-            if (level == 3) {
-                out.add(va);
+            if (child instanceof Leaf leaf) {
+                for (int j = 0; j < ENTRIES; j++) {
+                    if (leaf.frameRefs[j] != 0) {
+                        out.add(va | ((long) j << 12));
+                    }
+                }
             } else {
                 collectPages((Node) child, level + 1, va, out);
             }
@@ -131,13 +163,16 @@ public final class ShadowPageTable {
 
     private void drain(Node n, Consumer<PagingStructure> free) {
         for (int i = 0; i < ENTRIES; i++) {
-            if (n.slots[i] instanceof Node child) {
-                drain(child, free);
-                free.accept(child.table);
+            Object child = n.slots[i];
+            if (child instanceof Node node) {
+                drain(node, free);
+                free.accept(node.table);
+                n.slots[i] = null;
+            } else if (child instanceof Leaf leaf) {
+                free.accept(leaf.table);
                 n.slots[i] = null;
             }
         }
-        n.used = 0;
     }
 
     public int pageCount() {
