@@ -2,7 +2,6 @@ package org.capbuddy.sos.process;
 
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
-import org.capbuddy.sos.shadow.PageEntry;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReceiver;
@@ -11,6 +10,7 @@ import org.capbuddy.kernel.cpu.VmFault;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.frametable.FrameTable;
 
 /**
  * SOS's VM fault handler: the badge names the process; a translation fault inside a region whose
@@ -113,10 +113,10 @@ public final class FaultHandler implements FaultReceiver {
         Tracer tracer = processes.tracer();
         if (tracer.on(TraceKind.FAULTS)) {
             long page = Layout.pageDown(addr);
-            PageEntry entry = p.shadow().page(page);
+            int ref = p.shadow().frameRef(page);
             tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_mapped", "page", page, "region",
                     region.kind().name().toLowerCase(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
-                            + (region.execute() ? "x" : "-"), "frame", entry == null ? -1 : entry.frameRef());
+                            + (region.execute() ? "x" : "-"), "frame", ref == FrameTable.NULL_FRAME ? -1 : ref);
         }
         return FaultReply.RESUME;
     }

@@ -177,8 +177,8 @@ public final class ProcessPages {
      * SOS reads a stopped process's memory), or -1 when no page is mapped there.
      */
     public long readWord(Process p, long vaddr) {
-        PageEntry e = p.shadow().page(vaddr & -4096L);
-        return e == null ? -1 : frames.read(e.frameRef(), vaddr & 0xFFC, 4);
+        int ref = p.shadow().frameRef(vaddr & -4096L);
+        return ref == FrameTable.NULL_FRAME ? -1 : frames.read(ref, vaddr & 0xFFC, 4);
     }
 
     /**
@@ -190,9 +190,9 @@ public final class ProcessPages {
         if (size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
             return java.util.OptionalLong.empty();
         }
-        PageEntry e = p.shadow().page(vaddr & -4096L);
+        int ref = p.shadow().frameRef(vaddr & -4096L);
         byte[] bytes = new byte[size];
-        if (e == null || !frames.copy(e.frameRef(), vaddr & 4095, bytes, 0, size, false)) {
+        if (ref == FrameTable.NULL_FRAME || !frames.copy(ref, vaddr & 4095, bytes, 0, size, false)) {
             return java.util.OptionalLong.empty();
         }
         long value = 0;
@@ -215,16 +215,16 @@ public final class ProcessPages {
         while (done < len) {
             long va = vaddr + done;
             long page = va & -4096L;
-            PageEntry e = p.shadow().page(page);
-            if (e == null) {
+            int ref = p.shadow().frameRef(page);
+            if (ref == FrameTable.NULL_FRAME) {
                 org.capbuddy.sos.addrspace.Region region = p.addressSpace().find(page);
                 if (region == null || !map(p, page, region).isOk()) {
                     return done;
                 }
-                e = p.shadow().page(page);
+                ref = p.shadow().frameRef(page);
             }
             int run = (int) Math.min(len - done, 4096 - (va & 4095));
-            if (!frames.copy(e.frameRef(), va & 4095, buffer, off + (int) done, run, toProcess)) {
+            if (!frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess)) {
                 return done;
             }
             done += run;

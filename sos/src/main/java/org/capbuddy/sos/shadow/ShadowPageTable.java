@@ -15,34 +15,23 @@ import org.capbuddy.libos.vspace.PagingStructure;
  * <pre>
  *   root (the VSpace, level 0) -- slots[VA 47..39] --> level-1 node (its PageTable)
  *   level-1 node -- slots[VA 38..30] --> level-2 node --slots[VA 29..21]--> leaf (level 3)
- *   leaf: frameRefs[VA 20..12] (0: no page), capCopies[VA 20..12]
+ *   leaf -- [VA 20..12] --> frame reference and cap copy ({@code ShadowLeaf})
  * </pre>
  *
- * A leaf keeps its pages in two arrays rather than an object a page: 12 host bytes a mapped page
- * instead of 28 (a {@link PageEntry} and the reference to it), which a process mapping millions of
- * pages feels; a {@code PageEntry} is made only when one is asked for.
+ * A leaf keeps its pages in arrays rather than an object a page: about 12 host bytes a mapped
+ * page when full instead of 28 (a {@link PageEntry} and the reference to it), which a process
+ * mapping millions of pages feels, and never more than before for a leaf holding a few. A
+ * {@code PageEntry} is made only when one is asked for; {@link #frameRef} answers without one.
  */
 public final class ShadowPageTable {
-    private static final int ENTRIES = 512;
+    private static final int SLOTS = 512;
 
     /** One table of the mirror above the leaves: the structure it mirrors (null for the root) and its 512 slots. */
     private static final class Node {
         final PagingStructure table;
-        final Object[] slots = new Object[ENTRIES];
+        final Object[] slots = new Object[SLOTS];
 
         Node(PagingStructure table) {
-            this.table = table;
-        }
-    }
-
-    /** A level-3 table of the mirror: its structure and, per page, the frame reference and the cap copy. */
-    private static final class Leaf {
-        final PagingStructure table;
-        /** 0 where no page is mapped (no frame has reference 0). */
-        final int[] frameRefs = new int[ENTRIES];
-        final long[] capCopies = new long[ENTRIES];
-
-        Leaf(PagingStructure table) {
             this.table = table;
         }
     }
@@ -52,7 +41,7 @@ public final class ShadowPageTable {
     private int structures;
 
     private static int index(long vaddr, int level) {
-        return (int) ((vaddr >>> (39 - 9 * level)) & (ENTRIES - 1));
+        return (int) ((vaddr >>> (39 - 9 * level)) & (SLOTS - 1));
     }
 
     /** Records tables the mapping helper just created (coverBits 39, 30 or 21), in creation order. */
@@ -65,7 +54,7 @@ public final class ShadowPageTable {
             for (int l = 0; l < level - 1; l++) {
                 parent = (Node) parent.slots[index(s.vaddr(), l)];
             }
-            parent.slots[index(s.vaddr(), level - 1)] = level == 3 ? new Leaf(s) : new Node(s);
+            parent.slots[index(s.vaddr(), level - 1)] = level == 3 ? new ShadowLeaf(s) : new Node(s);
             structures++;
         }
     }
@@ -76,57 +65,58 @@ public final class ShadowPageTable {
      * nothing, if it is not or the reference is 0.
      */
     public boolean recordPage(long vaddr, int frameRef, long capCopy) {
-        Leaf leaf = leaf(vaddr);
+        ShadowLeaf leaf = leaf(vaddr);
         if (leaf == null || frameRef == 0) {
             return false;
         }
         int i = index(vaddr, 3);
-        if (leaf.frameRefs[i] == 0) {
+        if (leaf.frameRef(i) == 0) {
             pages++;
         }
-        leaf.frameRefs[i] = frameRef;
-        leaf.capCopies[i] = capCopy;
+        leaf.put(i, frameRef, capCopy);
         return true;
-    }
-
-    /** {@link #recordPage(long, int, long)} of an entry. */
-    public boolean recordPage(long vaddr, PageEntry entry) {
-        return recordPage(vaddr, entry.frameRef(), entry.capCopy());
     }
 
     /** The page mapped at {@code vaddr}, or null. */
     public PageEntry page(long vaddr) {
-        Leaf leaf = leaf(vaddr);
+        ShadowLeaf leaf = leaf(vaddr);
         if (leaf == null) {
             return null;
         }
         int i = index(vaddr, 3);
-        return leaf.frameRefs[i] == 0 ? null : new PageEntry(leaf.frameRefs[i], leaf.capCopies[i]);
+        int ref = leaf.frameRef(i);
+        return ref == 0 ? null : new PageEntry(ref, leaf.capCopy(i));
+    }
+
+    /** The frame reference of the page mapped at {@code vaddr}, or 0 (no frame has it) if none is. */
+    public int frameRef(long vaddr) {
+        ShadowLeaf leaf = leaf(vaddr);
+        return leaf == null ? 0 : leaf.frameRef(index(vaddr, 3));
     }
 
     /** Forgets the page at {@code vaddr} and returns it (null if none); its tables stay. */
     public PageEntry removePage(long vaddr) {
-        Leaf leaf = leaf(vaddr);
+        ShadowLeaf leaf = leaf(vaddr);
         if (leaf == null) {
             return null;
         }
         int i = index(vaddr, 3);
-        if (leaf.frameRefs[i] == 0) {
+        int ref = leaf.frameRef(i);
+        if (ref == 0) {
             return null;
         }
-        PageEntry e = new PageEntry(leaf.frameRefs[i], leaf.capCopies[i]);
-        leaf.frameRefs[i] = 0;
-        leaf.capCopies[i] = 0;
+        PageEntry e = new PageEntry(ref, leaf.capCopy(i));
+        leaf.clear(i);
         pages--;
         return e;
     }
 
-    private Leaf leaf(long vaddr) {
+    private ShadowLeaf leaf(long vaddr) {
         Object n = root;
         for (int level = 0; level < 3 && n != null; level++) {
             n = ((Node) n).slots[index(vaddr, level)];
         }
-        return (Leaf) n;
+        return (ShadowLeaf) n;
     }
 
     /** Every mapped page's virtual address, ascending. */
@@ -137,15 +127,15 @@ public final class ShadowPageTable {
     }
 
     private void collectPages(Node n, int level, long base, List<Long> out) {
-        for (int i = 0; i < ENTRIES; i++) {
+        for (int i = 0; i < SLOTS; i++) {
             Object child = n.slots[i];
             if (child == null) {
                 continue;
             }
             long va = base | ((long) i << (39 - 9 * level));
-            if (child instanceof Leaf leaf) {
-                for (int j = 0; j < ENTRIES; j++) {
-                    if (leaf.frameRefs[j] != 0) {
+            if (child instanceof ShadowLeaf leaf) {
+                for (int j = 0; j < ShadowLeaf.PAGES; j++) {
+                    if (leaf.frameRef(j) != 0) {
                         out.add(va | ((long) j << 12));
                     }
                 }
@@ -162,13 +152,13 @@ public final class ShadowPageTable {
     }
 
     private void drain(Node n, Consumer<PagingStructure> free) {
-        for (int i = 0; i < ENTRIES; i++) {
+        for (int i = 0; i < SLOTS; i++) {
             Object child = n.slots[i];
             if (child instanceof Node node) {
                 drain(node, free);
                 free.accept(node.table);
                 n.slots[i] = null;
-            } else if (child instanceof Leaf leaf) {
+            } else if (child instanceof ShadowLeaf leaf) {
                 free.accept(leaf.table);
                 n.slots[i] = null;
             }

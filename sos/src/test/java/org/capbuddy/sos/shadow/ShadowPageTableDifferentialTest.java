@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@link ShadowPageTable} against a sorted map of pages and a set of structures: random tables
  * recorded, pages recorded (also over a page already there), looked up and removed in a few
- * crowded regions, and after every step the counts, a lookup and now and then every address
+ * crowded regions and one that fills until its leaf turns dense, and after every step the counts, a lookup and now and then every address
  * agreeing; at the end the drain gives back every structure, deepest first. Seeded: a failure
  * names its seed; re-run it with {@code -Dcapbuddy.seed=S}.
  */
@@ -41,7 +41,7 @@ class ShadowPageTableDifferentialTest {
         for (int op = 0; op < OPS; op++) {
             String at = why + ", operation " + op;
             long va = address(random);
-            switch (random.nextInt(4)) {
+            switch (random.nextInt(5)) {
                 case 0 -> {
                     // The tables a first touch makes, those missing from the top down.
                     List<PagingStructure> made = new ArrayList<>();
@@ -53,7 +53,7 @@ class ShadowPageTableDifferentialTest {
                     }
                     shadow.recordStructures(made);
                 }
-                case 1 -> {
+                case 1, 2 -> {
                     int ref = 1 + random.nextInt(1 << 19);
                     long copy = random.nextLong(1L << 40);
                     boolean hasLeaf = tables.contains((va & -(1L << 21)) | 21);
@@ -62,8 +62,12 @@ class ShadowPageTableDifferentialTest {
                         pages.put(va, new PageEntry(ref, copy));
                     }
                 }
-                case 2 -> assertThat(shadow.removePage(va)).as(at + ": remove").isEqualTo(pages.remove(va));
-                default -> assertThat(shadow.page(va)).as(at + ": lookup").isEqualTo(pages.get(va));
+                case 3 -> assertThat(shadow.removePage(va)).as(at + ": remove").isEqualTo(pages.remove(va));
+                default -> {
+                    assertThat(shadow.page(va)).as(at + ": lookup").isEqualTo(pages.get(va));
+                    PageEntry expected = pages.get(va);
+                    assertThat(shadow.frameRef(va)).as(at + ": frame").isEqualTo(expected == null ? 0 : expected.frameRef());
+                }
             }
             assertThat(shadow.pageCount()).as(at + ": pages").isEqualTo(pages.size());
             assertThat(shadow.structureCount()).as(at + ": structures").isEqualTo(tables.size());
@@ -102,8 +106,15 @@ class ShadowPageTableDifferentialTest {
         assertThat(shadow.page(0x5000)).isEqualTo(new PageEntry(9, 77));
     }
 
-    /** Pages crowded into a few 2 MiB regions of a few 1 GiB ones, so tables are shared and pages meet again. */
+    /**
+     * Half the pages anywhere in one 2 MiB region (which fills past the point where a leaf turns
+     * dense, as pages are recorded twice as often as removed), the rest crowded into a few 2 MiB
+     * regions of a few 1 GiB ones, so tables are shared and pages meet again.
+     */
     private static long address(SplittableRandom random) {
+        if (random.nextBoolean()) {
+            return 0x4000_0000L | (long) random.nextInt(512) << 12;
+        }
         long gib = (long) random.nextInt(3) << 30 | (random.nextBoolean() ? 0 : 1L << 39);
         long twoMib = (long) random.nextInt(4) << 21;
         return gib | twoMib | (long) random.nextInt(64) << 12;
