@@ -3,12 +3,11 @@ package org.capbuddy.kernel.cap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import org.capbuddy.kernel.object.Frame;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jol.info.ClassLayout;
+import org.openjdk.jol.vm.VM;
 
 /**
  * The host bytes of the objects every allocated frame costs, as the README states them (a slot
@@ -20,9 +19,7 @@ import org.openjdk.jol.info.ClassLayout;
 class HostBytesTest {
     @BeforeAll
     static void compressedLayout() {
-        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        assumeTrue(Boolean.parseBoolean(vm.getVMOption("UseCompressedOops").getValue())
-                && Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue()),
+        assumeTrue(VM.current().sizeOfField("java.lang.Object") == 4 && VM.current().classPointerSize() == 4,
                 "the figures are for compressed references and class pointers");
     }
 

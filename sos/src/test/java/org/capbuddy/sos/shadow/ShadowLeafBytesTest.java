@@ -3,14 +3,13 @@ package org.capbuddy.sos.shadow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.capbuddy.libos.vspace.PagingStructure;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openjdk.jol.info.GraphLayout;
+import org.openjdk.jol.vm.VM;
 
 /**
  * What a shadow leaf costs the host, by pages mapped in it: never more than the layout it
@@ -24,9 +23,7 @@ class ShadowLeafBytesTest {
 
     @BeforeAll
     static void compressedLayout() {
-        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        assumeTrue(Boolean.parseBoolean(vm.getVMOption("UseCompressedOops").getValue())
-                && Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue()),
+        assumeTrue(VM.current().sizeOfField("java.lang.Object") == 4 && VM.current().classPointerSize() == 4,
                 "the figures are for compressed references and class pointers");
     }
 

@@ -3,10 +3,9 @@ package org.capbuddy.libos.allocman.utspace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jol.info.ClassLayout;
+import org.openjdk.jol.vm.VM;
 
 /**
  * A split node is 64 host bytes (plain allocman keeps two per frame it hands out; the README's
@@ -16,9 +15,7 @@ import org.openjdk.jol.info.ClassLayout;
 class SplitNodeBytesTest {
     @Test
     void aSplitNodeIs64Bytes() {
-        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        assumeTrue(Boolean.parseBoolean(vm.getVMOption("UseCompressedOops").getValue())
-                && Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue()),
+        assumeTrue(VM.current().sizeOfField("java.lang.Object") == 4 && VM.current().classPointerSize() == 4,
                 "the figure is for compressed references and class pointers");
         assertThat(ClassLayout.parseClass(SplitNode.class).instanceSize()).isEqualTo(64);
     }
