@@ -51,32 +51,32 @@ final class ShadowLeaf {
         return at >= 0 ? refs[at] : 0;
     }
 
-    /** The cap copy mapping page {@code i}; 0 if none is mapped. */
-    long capCopy(int i) {
-        if (indexes == null) {
-            return copies[i];
-        }
-        int at = find(i);
-        return at >= 0 ? copies[at] : 0;
+    /** Page {@code i} (0..511), or null if none is mapped. */
+    PageEntry entry(int i) {
+        int at = indexes == null ? i : find(i);
+        return at < 0 || refs[at] == 0 ? null : new PageEntry(refs[at], copies[at]);
     }
 
-    /** Records page {@code i}: frame {@code frameRef} (not 0) mapped by the copy in {@code capCopy}. */
-    void put(int i, int frameRef, long capCopy) {
+    /**
+     * Records page {@code i}: frame {@code frameRef} (not 0) mapped by the copy in
+     * {@code capCopy}. Returns true if no page was there before.
+     */
+    boolean put(int i, int frameRef, long capCopy) {
         if (indexes == null) {
+            boolean added = refs[i] == 0;
             refs[i] = frameRef;
             copies[i] = capCopy;
-            return;
+            return added;
         }
         int at = find(i);
         if (at >= 0) {
             refs[at] = frameRef;
             copies[at] = capCopy;
-            return;
+            return false;
         }
         if (count == DENSE_AT) {
             turnDense();
-            put(i, frameRef, capCopy);
-            return;
+            return put(i, frameRef, capCopy);
         }
         at = -at - 1;
         if (count == indexes.length) {
@@ -92,23 +92,28 @@ final class ShadowLeaf {
         refs[at] = frameRef;
         copies[at] = capCopy;
         count++;
+        return true;
     }
 
-    /** Forgets page {@code i}, if it is mapped. */
-    void clear(int i) {
+    /** Forgets page {@code i} and returns it, or null if none is mapped. */
+    PageEntry remove(int i) {
+        PageEntry page;
         if (indexes == null) {
+            page = entry(i);
             refs[i] = 0;
             copies[i] = 0;
-            return;
+            return page;
         }
         int at = find(i);
         if (at < 0) {
-            return;
+            return null;
         }
+        page = new PageEntry(refs[at], copies[at]);
         count--;
         System.arraycopy(indexes, at + 1, indexes, at, count - at);
         System.arraycopy(refs, at + 1, refs, at, count - at);
         System.arraycopy(copies, at + 1, copies, at, count - at);
+        return page;
     }
 
     boolean isDense() {

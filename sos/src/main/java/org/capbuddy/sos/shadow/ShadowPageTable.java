@@ -69,23 +69,16 @@ public final class ShadowPageTable {
         if (leaf == null || frameRef == 0) {
             return false;
         }
-        int i = index(vaddr, 3);
-        if (leaf.frameRef(i) == 0) {
+        if (leaf.put(index(vaddr, 3), frameRef, capCopy)) {
             pages++;
         }
-        leaf.put(i, frameRef, capCopy);
         return true;
     }
 
     /** The page mapped at {@code vaddr}, or null. */
     public PageEntry page(long vaddr) {
         ShadowLeaf leaf = leaf(vaddr);
-        if (leaf == null) {
-            return null;
-        }
-        int i = index(vaddr, 3);
-        int ref = leaf.frameRef(i);
-        return ref == 0 ? null : new PageEntry(ref, leaf.capCopy(i));
+        return leaf == null ? null : leaf.entry(index(vaddr, 3));
     }
 
     /** The frame reference of the page mapped at {@code vaddr}, or 0 (no frame has it) if none is. */
@@ -97,17 +90,10 @@ public final class ShadowPageTable {
     /** Forgets the page at {@code vaddr} and returns it (null if none); its tables stay. */
     public PageEntry removePage(long vaddr) {
         ShadowLeaf leaf = leaf(vaddr);
-        if (leaf == null) {
-            return null;
+        PageEntry e = leaf == null ? null : leaf.remove(index(vaddr, 3));
+        if (e != null) {
+            pages--;
         }
-        int i = index(vaddr, 3);
-        int ref = leaf.frameRef(i);
-        if (ref == 0) {
-            return null;
-        }
-        PageEntry e = new PageEntry(ref, leaf.capCopy(i));
-        leaf.clear(i);
-        pages--;
         return e;
     }
 
