@@ -71,6 +71,12 @@ final class BuddySplitter {
 
             CSpacePath pathLo = ctx.cspaceMakePath(slotLo);
             CSpacePath pathHi = ctx.cspaceMakePath(slotHi);
+            if (pathLo.capPtr() != slotLo || pathHi.capPtr() != slotHi) {
+                // A half keeps only its cptr and gives it back as its slot: a context whose paths
+                // name other cptrs would have the wrong slots freed later, so nothing is made.
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the cspace's paths for slots " + slotLo + " and "
+                        + slotHi + " name cptrs " + pathLo.capPtr() + " and " + pathHi.capPtr());
+            }
             Sel4 sel4 = ctx.sel4();
             // The parent has no children, so this first Retype resets it and lands at its base: the
             // lower half. The second continues at the watermark: the upper half.

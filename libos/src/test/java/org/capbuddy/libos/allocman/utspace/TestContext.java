@@ -40,6 +40,8 @@ final class TestContext implements ManagerContext {
     private long failCspaceAt;
     private long failMspaceAt;
     private long injected;
+    /** Added to the cptr of every path made, to play a context that breaks the path contract. */
+    private long pathSkew;
 
     TestContext(Kernel kernel) {
         this.kernel = kernel;
@@ -50,6 +52,11 @@ final class TestContext implements ManagerContext {
     }
 
     // ---- test controls and observations
+
+    /** Makes every later path name the cptr {@code skew} above the one asked for (0: honest paths). */
+    void skewPaths(long skew) {
+        pathSkew = skew;
+    }
 
     /** Fails the n-th cspaceAlloc from now (1 = the next one); 0 disarms. */
     void failNthCspaceAlloc(long n) {
@@ -148,7 +155,7 @@ final class TestContext implements ManagerContext {
 
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
-        return path(cptr);
+        return path(cptr + pathSkew);
     }
 
     @Override
