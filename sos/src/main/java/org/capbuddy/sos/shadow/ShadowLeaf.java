@@ -44,16 +44,13 @@ final class ShadowLeaf {
 
     /** The frame reference of page {@code i} (0..511), or 0 if none is mapped. */
     int frameRef(int i) {
-        if (indexes == null) {
-            return refs[i];
-        }
-        int at = find(i);
-        return at >= 0 ? refs[at] : 0;
+        int at = position(i);
+        return at < 0 ? 0 : refs[at];
     }
 
     /** Page {@code i} (0..511), or null if none is mapped. */
     PageEntry entry(int i) {
-        int at = indexes == null ? i : find(i);
+        int at = position(i);
         return at < 0 || refs[at] == 0 ? null : new PageEntry(refs[at], copies[at]);
     }
 
@@ -97,18 +94,16 @@ final class ShadowLeaf {
 
     /** Forgets page {@code i} and returns it, or null if none is mapped. */
     PageEntry remove(int i) {
-        PageEntry page;
-        if (indexes == null) {
-            page = entry(i);
-            refs[i] = 0;
-            copies[i] = 0;
-            return page;
-        }
-        int at = find(i);
-        if (at < 0) {
+        int at = position(i);
+        if (at < 0 || refs[at] == 0) {
             return null;
         }
-        page = new PageEntry(refs[at], copies[at]);
+        PageEntry page = new PageEntry(refs[at], copies[at]);
+        if (indexes == null) {
+            refs[at] = 0;
+            copies[at] = 0;
+            return page;
+        }
         count--;
         System.arraycopy(indexes, at + 1, indexes, at, count - at);
         System.arraycopy(refs, at + 1, refs, at, count - at);
@@ -118,6 +113,11 @@ final class ShadowLeaf {
 
     boolean isDense() {
         return indexes == null;
+    }
+
+    /** Where page {@code i} sits in the arrays: {@code i} itself once dense, else {@link #find}. */
+    private int position(int i) {
+        return indexes == null ? i : find(i);
     }
 
     /** Where page {@code i} sits among the sparse pages, or {@code -(insertion point) - 1}. */
