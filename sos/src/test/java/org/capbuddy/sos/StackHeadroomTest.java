@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.capbuddy.kernel.host.StackHeadroom;
-import org.capbuddy.libos.capbuddy.PoolConfig;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.machine.SosConfig;
@@ -24,13 +23,7 @@ class StackHeadroomTest {
     private static final int THREAD_STACK = 1 << 20;
 
     static MachineConfig[] deepest() {
-        MachineConfig pool = MachineConfig.capBuddy(256L << 20).withPool(PoolConfig.defaults().withSpareTrees(0));
-        return new MachineConfig[] {
-            pool,
-            pool.singleLevel(12).withStaticPoolBytes(12 << 10),
-            pool.twoLevel(12, 10).withStaticPoolBytes(48 << 10),
-            pool.withoutPool().twoLevel(12, 6).withStaticPoolBytes(48 << 10),
-        };
+        return DeepestFaultMachines.configs();
     }
 
     /** True when a first touch completes {@code frames} probe frames down, on a fresh thread and machine. */

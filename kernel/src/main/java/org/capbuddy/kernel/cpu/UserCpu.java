@@ -154,6 +154,11 @@ public final class UserCpu {
         return thread.state();
     }
 
+    /** The machine's guard, for a run loop that assures the stack headroom of its faults at once. */
+    MachineGuard guard() {
+        return guard;
+    }
+
     /**
      * The instruction count an event on this thread carries now: while an instruction fetch or a
      * memory access of the interpreter is in progress (a fault being handled), the instructions

@@ -26,6 +26,13 @@ public final class MachineGuard {
     private String brokenBecause;
     private Throwable brokenCause;
     private int stackHeadroomFrames = StackHeadroom.DEFAULT_FRAMES;
+    /**
+     * Scopes of {@link #assureHeadroom} open now. Invariant: while it is positive, the stack was
+     * probed on entry to the outermost scope for all the work any fault handler or system call
+     * below it can do, so {@link #requireStackHeadroom()} need not probe again.
+     */
+    private int assuredScopes;
+    private final AssuredHeadroom assured = new AssuredHeadroom(this);
     /** Made now, while there is stack: thrown where there may be none left. */
     private final StackOverflowError tooDeep = StackHeadroom.refusal();
 
@@ -75,7 +82,41 @@ public final class MachineGuard {
      * room for a fault handler's or a system call's work (see {@link StackHeadroom}).
      */
     public void requireStackHeadroom() {
+        if (assuredScopes > 0) {
+            return; // answered for the whole scope when it opened
+        }
         StackHeadroom.require(stackHeadroomFrames, tooDeep);
+    }
+
+    /**
+     * For a driver whose own Java stack, from this call down to every fault delivery and system
+     * call it makes, is bounded by {@code driverFrames} probe frames (the A64 interpreter's run
+     * loop: it does not recurse however the program does): probes once, now, for the headroom a
+     * handler needs plus those frames, and until the returned scope is closed answers
+     * {@link #requireStackHeadroom()} without probing again. When they do not fit, throws the
+     * same {@link StackOverflowError} {@link #requireStackHeadroom()} would, before anything
+     * changes and with no scope open. With the check off ({@link #setStackHeadroomFrames} 0)
+     * nothing is probed. A change of the required frames while a scope is open takes effect at
+     * the next outermost scope.
+     */
+    public AssuredHeadroom assureHeadroom(int driverFrames) {
+        if (assuredScopes == 0 && stackHeadroomFrames > 0) {
+            StackHeadroom.require(stackHeadroomFrames + Math.max(0, driverFrames), tooDeep);
+        }
+        assuredScopes++;
+        return assured;
+    }
+
+    /** Whether an {@link #assureHeadroom} scope is open. */
+    public boolean headroomAssured() {
+        return assuredScopes > 0;
+    }
+
+    void endAssuredHeadroom() {
+        if (assuredScopes == 0) {
+            throw new IllegalStateException("no assured-headroom scope is open");
+        }
+        assuredScopes--;
     }
 
     /** The probe frames {@link #requireStackHeadroom()} requires. */

@@ -18,7 +18,9 @@ package org.capbuddy.kernel.host;
  * KiB interpreted. The deepest page fault measured, a first touch that makes a pool tree, an L2
  * CNode and page tables, needs 57 compiled probe frames and 22 interpreted ones;
  * {@code StackHeadroomTest} measures it again on every build and requires a margin of 1.5.
- * Each frame costs about 3.4 ns, so the probe adds about 0.3 µs to every fault and system call.
+ * Each frame costs about 3.4 ns, so the probe adds about 0.3 µs to every fault and system call of
+ * a thread driven from Java. A driver that does not recurse as its program does, the A64
+ * interpreter's run loop, probes once per run instead ({@link MachineGuard#assureHeadroom}).
  */
 public final class StackHeadroom {
     /** Frames of the probe a machine requires by default. */

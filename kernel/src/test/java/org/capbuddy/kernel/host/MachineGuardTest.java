@@ -121,4 +121,54 @@ class MachineGuardTest {
                 .hasMessageContaining("NullPointerException")
                 .hasCauseInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void anAssuredHeadroomScopeAnswersEveryCheckInsideItUntilItsOutermostScopeCloses() {
+        MachineGuard guard = new MachineGuard();
+        guard.setStackHeadroomFrames(1_000_000); // never fits: every probe refuses
+        assertThatThrownBy(guard::requireStackHeadroom).isInstanceOf(StackOverflowError.class);
+
+        guard.setStackHeadroomFrames(StackHeadroom.DEFAULT_FRAMES);
+        try (AssuredHeadroom outer = guard.assureHeadroom(8)) {
+            guard.setStackHeadroomFrames(1_000_000);
+            guard.requireStackHeadroom(); // answered when the scope opened: no probe
+            try (AssuredHeadroom inner = guard.assureHeadroom(8)) {
+                guard.requireStackHeadroom();
+            }
+            assertThat(guard.headroomAssured()).as("the outer scope is still open").isTrue();
+            guard.requireStackHeadroom();
+        }
+        assertThat(guard.headroomAssured()).isFalse();
+        assertThatThrownBy(guard::requireStackHeadroom).isInstanceOf(StackOverflowError.class);
+    }
+
+    @Test
+    void aScopeWhoseProbeDoesNotFitIsRefusedBeforeItOpensAndBreaksNothing() {
+        MachineGuard guard = new MachineGuard();
+        assertThatThrownBy(() -> guard.assureHeadroom(1_000_000)).isInstanceOf(StackOverflowError.class)
+                .hasMessageContaining("too deep to run a fault handler or system call safely");
+        assertThat(guard.headroomAssured()).isFalse();
+        assertThat(guard.isBroken()).isFalse();
+        guard.requireStackHeadroom(); // the default still fits here
+    }
+
+    @Test
+    void withTheCheckOffAScopeProbesNothing() {
+        MachineGuard guard = new MachineGuard();
+        guard.setStackHeadroomFrames(0);
+        try (AssuredHeadroom scope = guard.assureHeadroom(1_000_000)) {
+            assertThat(guard.headroomAssured()).isTrue();
+        }
+        assertThat(guard.headroomAssured()).isFalse();
+    }
+
+    @Test
+    void closingAScopeThatIsNotOpenIsAProgrammingErrorNotASilentMiscount() {
+        MachineGuard guard = new MachineGuard();
+        AssuredHeadroom scope = guard.assureHeadroom(0);
+        scope.close();
+        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no assured-headroom scope is open");
+        assertThat(guard.headroomAssured()).isFalse();
+    }
 }
