@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
+import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
@@ -65,7 +66,9 @@ final class PagingWorkload {
         long heapBefore = heapAfterGc();
         sys.startMeasuring();
         long touched = 0;
-        try {
+        long probesBefore = sys.kernel.guard().headroomProbes();
+        // The loop calls the context itself and does not recurse: one stack probe for all its faults.
+        try (AssuredHeadroom headroom = ctx.assureHeadroom()) {
             for (; touched < pages; touched++) {
                 long va = base + touched * PAGE;
                 if (write) {
@@ -87,6 +90,7 @@ final class PagingWorkload {
         long heapAfter = heapAfterGc();
         extra.put("pagesTouched", (double) touched);
         extra.put("faultsHandled", (double) p.faultsHandled());
+        extra.put("stackHeadroomProbes", (double) (sys.kernel.guard().headroomProbes() - probesBefore));
         extra.put("hostHeapBytesPerFrame", touched == 0 ? 0 : (heapAfter - heapBefore) / (double) touched);
         extra.put("physicalBytesBacked", (double) sys.kernel.physicalMemory().backedBytes());
         HostMemory.residentBytes().ifPresent(rss -> extra.put("hostResidentBytes", (double) rss));

@@ -90,6 +90,8 @@ class BenchCommandTest {
         for (JsonNode run : read.get("runs")) {
             assertThat(run.at("/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
             assertThat(run.at("/extra/faultsHandled").asLong()).isEqualTo(4096);
+            assertThat(run.at("/extra/stackHeadroomProbes").asLong()).as("one probe for the whole touch loop")
+                    .isEqualTo(1);
             assertThat(run.at("/extra/physicalBytesBacked").asLong()).isZero();
             assertThat(run.at("/extra/hostHeapBytesPerFrame").asDouble()).isPositive();
         }

@@ -154,8 +154,8 @@ public final class UserCpu {
         return thread.state();
     }
 
-    /** The machine's guard, for a run loop that assures the stack headroom of its faults at once. */
-    MachineGuard guard() {
+    /** The machine's guard: for a driver that assures the stack headroom of its faults at once ({@link MachineGuard#assureHeadroom}). */
+    public MachineGuard guard() {
         return guard;
     }
 

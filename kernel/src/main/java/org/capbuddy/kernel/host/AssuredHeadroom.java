@@ -8,6 +8,9 @@ package org.capbuddy.kernel.host;
  * count, so a closed scope is never reopened by its object.
  */
 public final class AssuredHeadroom implements AutoCloseable {
+    /** A scope with nothing to assure: for a driver with no machine to run on (its every access is refused anyway). */
+    public static final AssuredHeadroom NOTHING = new AssuredHeadroom(null);
+
     private final MachineGuard guard;
 
     AssuredHeadroom(MachineGuard guard) {
@@ -16,6 +19,8 @@ public final class AssuredHeadroom implements AutoCloseable {
 
     @Override
     public void close() {
-        guard.endAssuredHeadroom();
+        if (guard != null) {
+            guard.endAssuredHeadroom();
+        }
     }
 }

@@ -33,6 +33,7 @@ public final class MachineGuard {
      */
     private int assuredScopes;
     private final AssuredHeadroom assured = new AssuredHeadroom(this);
+    private long headroomProbes;
     /** Made now, while there is stack: thrown where there may be none left. */
     private final StackOverflowError tooDeep = StackHeadroom.refusal();
 
@@ -82,9 +83,10 @@ public final class MachineGuard {
      * room for a fault handler's or a system call's work (see {@link StackHeadroom}).
      */
     public void requireStackHeadroom() {
-        if (assuredScopes > 0) {
-            return; // answered for the whole scope when it opened
+        if (assuredScopes > 0 || stackHeadroomFrames == 0) {
+            return; // answered for the whole scope when it opened, or the check is off
         }
+        headroomProbes++;
         StackHeadroom.require(stackHeadroomFrames, tooDeep);
     }
 
@@ -101,10 +103,16 @@ public final class MachineGuard {
      */
     public AssuredHeadroom assureHeadroom(int driverFrames) {
         if (assuredScopes == 0 && stackHeadroomFrames > 0) {
+            headroomProbes++;
             StackHeadroom.require(stackHeadroomFrames + Math.max(0, driverFrames), tooDeep);
         }
         assuredScopes++;
         return assured;
+    }
+
+    /** Stack headroom probes made so far (by {@link #requireStackHeadroom()} and {@link #assureHeadroom}). */
+    public long headroomProbes() {
+        return headroomProbes;
     }
 
     /** Whether an {@link #assureHeadroom} scope is open. */

@@ -153,6 +153,25 @@ class MachineGuardTest {
     }
 
     @Test
+    void everyProbeIsCountedAndAnOpenScopeMakesNoneAfterItsOwn() {
+        MachineGuard guard = new MachineGuard();
+        guard.requireStackHeadroom();
+        guard.requireStackHeadroom();
+        assertThat(guard.headroomProbes()).isEqualTo(2);
+        try (AssuredHeadroom scope = guard.assureHeadroom(8)) {
+            for (int i = 0; i < 10; i++) {
+                guard.requireStackHeadroom();
+            }
+        }
+        assertThat(guard.headroomProbes()).as("two, then the scope's one").isEqualTo(3);
+        guard.setStackHeadroomFrames(0);
+        guard.requireStackHeadroom();
+        assertThat(guard.headroomProbes()).as("the check off probes nothing").isEqualTo(3);
+        AssuredHeadroom.NOTHING.close(); // a scope with no machine: closing it changes nothing
+        assertThat(guard.headroomAssured()).isFalse();
+    }
+
+    @Test
     void withTheCheckOffAScopeProbesNothing() {
         MachineGuard guard = new MachineGuard();
         guard.setStackHeadroomFrames(0);

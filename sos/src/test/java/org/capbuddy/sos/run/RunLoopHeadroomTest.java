@@ -118,10 +118,16 @@ class RunLoopHeadroomTest {
         assertThat(m.kernel().guard().headroomAssured()).isFalse();
 
         m.kernel().guard().setStackHeadroomFrames(StackHeadroom.DEFAULT_FRAMES);
+        long probesBefore = m.kernel().guard().headroomProbes();
+        long slices = 0;
         while (!run.ended()) {
             run.advance(Long.MAX_VALUE);
+            slices++;
         }
+        assertThat(m.kernel().guard().headroomProbes() - probesBefore).as("one probe a slice").isEqualTo(slices);
         ProgramResult r = run.finish(true);
+        assertThat(r.faultsHandled()).as("each of them would have probed").isGreaterThan(500);
+        assertThat(Programs.totalCalls(r)).isGreaterThan(20);
         assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
         assertThat(r.exitCode()).isZero();
         assertThat(r.console()).isEqualTo("pt_test: stack and heap page-table test passed\n");
