@@ -635,7 +635,13 @@ public final class UserCpu {
                     "fault", VmFault.statusKind(fsr), "level", VmFault.statusLevel(fsr));
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
-        FaultReply reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
+        FaultReply reply;
+        int assured = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        try {
+            reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
+        } finally {
+            guard.resumeAssuredHeadroom(assured);
+        }
         if (!reply.resume()) {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
                     reply.reason());
@@ -661,8 +667,13 @@ public final class UserCpu {
         if (receiver == null) {
             return "no thread waits on the fault endpoint";
         }
-        FaultReply reply = syscall ? receiver.onUnknownSyscall(ep.badge(), message)
-                : receiver.onUserException(ep.badge(), message);
+        FaultReply reply;
+        int assured = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        try {
+            reply = syscall ? receiver.onUnknownSyscall(ep.badge(), message) : receiver.onUserException(ep.badge(), message);
+        } finally {
+            guard.resumeAssuredHeadroom(assured);
+        }
         if (!reply.resume()) {
             return reply.reason();
         }

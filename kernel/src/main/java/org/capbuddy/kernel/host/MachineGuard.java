@@ -27,12 +27,14 @@ public final class MachineGuard {
     private Throwable brokenCause;
     private int stackHeadroomFrames = StackHeadroom.DEFAULT_FRAMES;
     /**
-     * Scopes of {@link #assureHeadroom} open now. Invariant: while it is positive, the stack was
-     * probed on entry to the outermost scope for all the work any fault handler or system call
-     * below it can do, so {@link #requireStackHeadroom()} need not probe again.
+     * Scopes of {@link #assureHeadroom} open now and in force. Invariant: while it is positive,
+     * the code running is the driver's own bounded loop or the machine's work below it, and the
+     * stack was probed on entry to each scope for all of it, so {@link #requireStackHeadroom()}
+     * need not probe again. Code the machine does not control (a fault receiver, a trace sink)
+     * runs with it suspended to 0 ({@link #suspendAssuredHeadroom}): nothing bounds its own
+     * recursion, so whatever it makes the machine do is probed again.
      */
     private int assuredScopes;
-    private final AssuredHeadroom assured = new AssuredHeadroom(this);
     private long headroomProbes;
     /** Made now, while there is stack: thrown where there may be none left. */
     private final StackOverflowError tooDeep = StackHeadroom.refusal();
@@ -95,19 +97,38 @@ public final class MachineGuard {
      * call it makes, is bounded by {@code driverFrames} probe frames (the A64 interpreter's run
      * loop: it does not recurse however the program does): probes once, now, for the headroom a
      * handler needs plus those frames, and until the returned scope is closed answers
-     * {@link #requireStackHeadroom()} without probing again. When they do not fit, throws the
-     * same {@link StackOverflowError} {@link #requireStackHeadroom()} would, before anything
-     * changes and with no scope open. With the check off ({@link #setStackHeadroomFrames} 0)
-     * nothing is probed. A change of the required frames while a scope is open takes effect at
-     * the next outermost scope.
+     * {@link #requireStackHeadroom()} without probing again, except inside code the machine does
+     * not control ({@link #suspendAssuredHeadroom}). When they do not fit, throws the same
+     * {@link StackOverflowError} {@link #requireStackHeadroom()} would, before anything changes
+     * and with no scope open. With the check off ({@link #setStackHeadroomFrames} 0) nothing is
+     * probed. Only the machine's owner may open one ({@link #check()} first).
      */
     public AssuredHeadroom assureHeadroom(int driverFrames) {
-        if (assuredScopes == 0 && stackHeadroomFrames > 0) {
+        check();
+        if (stackHeadroomFrames > 0) {
             headroomProbes++;
-            StackHeadroom.require(stackHeadroomFrames + Math.max(0, driverFrames), tooDeep);
+            long frames = (long) stackHeadroomFrames + Math.max(0, driverFrames);
+            StackHeadroom.require((int) Math.min(Integer.MAX_VALUE, frames), tooDeep);
         }
         assuredScopes++;
-        return assured;
+        return new AssuredHeadroom(this);
+    }
+
+    /**
+     * Suspends every open {@link #assureHeadroom} scope while code the machine does not control
+     * runs (a fault receiver, a trace sink): its own recursion is bounded by nobody, so the faults
+     * and system calls it causes must be probed again. Returns what
+     * {@link #resumeAssuredHeadroom} restores, in a {@code finally}.
+     */
+    public int suspendAssuredHeadroom() {
+        int open = assuredScopes;
+        assuredScopes = 0;
+        return open;
+    }
+
+    /** Ends a {@link #suspendAssuredHeadroom}: the scopes open before it are in force again. */
+    public void resumeAssuredHeadroom(int open) {
+        assuredScopes = open;
     }
 
     /** Stack headroom probes made so far (by {@link #requireStackHeadroom()} and {@link #assureHeadroom}). */
@@ -115,16 +136,16 @@ public final class MachineGuard {
         return headroomProbes;
     }
 
-    /** Whether an {@link #assureHeadroom} scope is open. */
+    /** Whether an {@link #assureHeadroom} scope is open and in force. */
     public boolean headroomAssured() {
         return assuredScopes > 0;
     }
 
+    /** A scope closes (once): see {@link AssuredHeadroom#close}. */
     void endAssuredHeadroom() {
-        if (assuredScopes == 0) {
-            throw new IllegalStateException("no assured-headroom scope is open");
+        if (assuredScopes > 0) {
+            assuredScopes--;
         }
-        assuredScopes--;
     }
 
     /** The probe frames {@link #requireStackHeadroom()} requires. */

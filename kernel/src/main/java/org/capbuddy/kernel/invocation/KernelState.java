@@ -25,7 +25,7 @@ public final class KernelState {
     private final InterruptionInjector interruptions = new InterruptionInjector();
     private final MachineGuard guard = new MachineGuard();
     private final AddressReplies addressReplies = new AddressReplies();
-    private final Tracer tracer = new Tracer();
+    private final Tracer tracer = new Tracer(guard);
     /** Blocks of user code translated by the interpreters of this machine's threads, for reuse. */
     private final TranslationCache translations = new TranslationCache();
 

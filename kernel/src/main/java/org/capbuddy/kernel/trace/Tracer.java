@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.capbuddy.kernel.host.MachineGuard;
 
 /**
  * A machine's event trace: off until {@link #start}, after which each layer's events of the kinds
@@ -11,10 +12,16 @@ import java.util.function.Consumer;
  * ({@link #on}); callers test it before building an event's fields.
  */
 public final class Tracer {
+    private final MachineGuard guard;
     private int kinds;
     private int pid = -1;
     private Consumer<TraceEvent> sink = e -> { };
     private long seq;
+
+    /** The trace of the machine {@code guard} guards: a sink runs outside its assured-headroom scopes. */
+    public Tracer(MachineGuard guard) {
+        this.guard = guard;
+    }
 
     /** Whether events of {@code kind} are being traced. */
     public boolean on(TraceKind kind) {
@@ -63,6 +70,13 @@ public final class Tracer {
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
             fields.put(String.valueOf(keyValues[i]), keyValues[i + 1]);
         }
-        sink.accept(new TraceEvent(++seq, kind, process, instructions, name, fields));
+        TraceEvent event = new TraceEvent(++seq, kind, process, instructions, name, fields);
+        // The sink is not the driver's bounded loop: whatever it makes the machine do is probed.
+        int assured = guard.suspendAssuredHeadroom();
+        try {
+            sink.accept(event);
+        } finally {
+            guard.resumeAssuredHeadroom(assured);
+        }
     }
 }

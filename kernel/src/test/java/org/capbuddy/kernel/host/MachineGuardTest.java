@@ -123,17 +123,18 @@ class MachineGuardTest {
     }
 
     @Test
-    void anAssuredHeadroomScopeAnswersEveryCheckInsideItUntilItsOutermostScopeCloses() {
+    void anAssuredHeadroomScopeAnswersEveryCheckInsideItUntilItCloses() {
         MachineGuard guard = new MachineGuard();
         guard.setStackHeadroomFrames(1_000_000); // never fits: every probe refuses
         assertThatThrownBy(guard::requireStackHeadroom).isInstanceOf(StackOverflowError.class);
 
         guard.setStackHeadroomFrames(StackHeadroom.DEFAULT_FRAMES);
         try (AssuredHeadroom outer = guard.assureHeadroom(8)) {
-            guard.setStackHeadroomFrames(1_000_000);
-            guard.requireStackHeadroom(); // answered when the scope opened: no probe
             try (AssuredHeadroom inner = guard.assureHeadroom(8)) {
-                guard.requireStackHeadroom();
+                guard.setStackHeadroomFrames(1_000_000);
+                guard.requireStackHeadroom(); // answered when the scopes opened: no probe
+                inner.close();
+                inner.close(); // a second close does nothing
             }
             assertThat(guard.headroomAssured()).as("the outer scope is still open").isTrue();
             guard.requireStackHeadroom();
@@ -143,13 +144,55 @@ class MachineGuardTest {
     }
 
     @Test
+    void everyScopeProbesForItselfEvenInsideAnother() {
+        MachineGuard guard = new MachineGuard();
+        try (AssuredHeadroom outer = guard.assureHeadroom(8)) {
+            guard.setStackHeadroomFrames(1_000_000);
+            assertThatThrownBy(() -> guard.assureHeadroom(8)).isInstanceOf(StackOverflowError.class);
+            assertThat(guard.headroomAssured()).as("the outer scope, untouched").isTrue();
+        }
+        assertThat(guard.headroomAssured()).isFalse();
+    }
+
+    @Test
+    void codeTheMachineDoesNotControlRunsWithTheScopesSuspendedAndProbesAgain() {
+        MachineGuard guard = new MachineGuard();
+        try (AssuredHeadroom scope = guard.assureHeadroom(8)) {
+            long probes = guard.headroomProbes();
+            guard.requireStackHeadroom();
+            assertThat(guard.headroomProbes()).isEqualTo(probes);
+            int open = guard.suspendAssuredHeadroom();
+            try {
+                assertThat(guard.headroomAssured()).isFalse();
+                guard.requireStackHeadroom();
+                assertThat(guard.headroomProbes()).as("a receiver's fault is probed").isEqualTo(probes + 1);
+            } finally {
+                guard.resumeAssuredHeadroom(open);
+            }
+            guard.requireStackHeadroom();
+            assertThat(guard.headroomProbes()).isEqualTo(probes + 1);
+        }
+    }
+
+    @Test
     void aScopeWhoseProbeDoesNotFitIsRefusedBeforeItOpensAndBreaksNothing() {
         MachineGuard guard = new MachineGuard();
         assertThatThrownBy(() -> guard.assureHeadroom(1_000_000)).isInstanceOf(StackOverflowError.class)
                 .hasMessageContaining("too deep to run a fault handler or system call safely");
+        assertThatThrownBy(() -> guard.assureHeadroom(Integer.MAX_VALUE)).as("no wrap-around to no probe")
+                .isInstanceOf(StackOverflowError.class);
         assertThat(guard.headroomAssured()).isFalse();
         assertThat(guard.isBroken()).isFalse();
         guard.requireStackHeadroom(); // the default still fits here
+    }
+
+    @Test
+    void onlyTheOwnerMayOpenAScope() throws Exception {
+        MachineGuard guard = new MachineGuard();
+        Throwable refused = thrownOn(null, () -> guard.assureHeadroom(8));
+        assertThat(refused).isInstanceOf(WrongThreadException.class);
+        assertThat(guard.headroomAssured()).isFalse();
+        assertThat(guard.headroomProbes()).isZero();
     }
 
     @Test
@@ -179,15 +222,6 @@ class MachineGuardTest {
             assertThat(guard.headroomAssured()).isTrue();
         }
         assertThat(guard.headroomAssured()).isFalse();
-    }
-
-    @Test
-    void closingAScopeThatIsNotOpenIsAProgrammingErrorNotASilentMiscount() {
-        MachineGuard guard = new MachineGuard();
-        AssuredHeadroom scope = guard.assureHeadroom(0);
-        scope.close();
-        assertThatThrownBy(scope::close).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("no assured-headroom scope is open");
-        assertThat(guard.headroomAssured()).isFalse();
+        assertThat(guard.headroomProbes()).isZero();
     }
 }
