@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.host.MachineGuard;
@@ -49,47 +50,46 @@ class RunLoopHeadroomTest {
                 Programs.MAX_INSTRUCTIONS)).run();
     }
 
+    /** What {@code work} returns, run on a fresh thread with a {@link #THREAD_STACK} stack; null when it threw. */
+    private static <T> T onFreshThread(Supplier<T> work) throws InterruptedException {
+        AtomicReference<T> result = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                result.set(work.get());
+            } catch (Throwable e) {
+                result.set(null);
+            }
+        }, "run loop headroom", THREAD_STACK);
+        t.start();
+        t.join();
+        return result.get();
+    }
+
     /**
      * How {@code program}'s run ended on a fresh machine, {@code frames} probe frames down with
      * every headroom check off; null when a throwable (an overflow) cut it short.
      */
     private static String ending(MachineConfig config, String program, int frames) throws InterruptedException {
-        AtomicReference<String> ended = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
-            try {
-                SosMachine m = SosMachine.boot(config, SosConfig.defaults()).value();
-                m.kernel().guard().setStackHeadroomFrames(0);
-                ProgramRun run = start(m, program);
-                StackHeadroom.below(frames, () -> {
-                    while (!run.ended()) {
-                        run.advance(Long.MAX_VALUE);
-                    }
-                });
-                ProgramResult r = run.finish(true);
-                ended.set(r.outcome() + " " + r.exitCode() + " " + r.killReport() + " " + r.instructions());
-            } catch (Throwable e) {
-                ended.set(null);
-            }
-        }, "run loop headroom", THREAD_STACK);
-        t.start();
-        t.join();
-        return ended.get();
+        return onFreshThread(() -> {
+            SosMachine m = SosMachine.boot(config, SosConfig.defaults()).value();
+            m.kernel().guard().setStackHeadroomFrames(0);
+            ProgramRun run = start(m, program);
+            StackHeadroom.below(frames, () -> {
+                while (!run.ended()) {
+                    run.advance(Long.MAX_VALUE);
+                }
+            });
+            ProgramResult r = run.finish(true);
+            return r.outcome() + " " + r.exitCode() + " " + r.killReport() + " " + r.instructions();
+        });
     }
 
-    /** Whether the thread can recurse {@code frames} probe frames at all. */
+    /** Whether a thread can recurse {@code frames} probe frames at all. */
     private static boolean recurses(int frames) throws InterruptedException {
-        AtomicReference<Boolean> fits = new AtomicReference<>(false);
-        Thread t = new Thread(null, () -> {
-            try {
-                StackHeadroom.below(frames, () -> { });
-                fits.set(true);
-            } catch (StackOverflowError e) {
-                fits.set(false);
-            }
-        }, "run loop headroom limit", THREAD_STACK);
-        t.start();
-        t.join();
-        return fits.get();
+        return onFreshThread(() -> {
+            StackHeadroom.below(frames, () -> { });
+            return true;
+        }) != null;
     }
 
     private static int deepestRecursion() throws InterruptedException {
