@@ -6,6 +6,7 @@ import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.cpu.UserCpu;
+import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.kernel.host.MachineGuard;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -295,6 +296,26 @@ public final class Sos {
 
     void consoleWrite(String text) {
         console.append(text);
+    }
+
+    /**
+     * Probe frames between a driver's scope and SOS's work when the driver calls a process's
+     * {@link org.capbuddy.sos.user.UserContext} accesses and system calls itself, from the method
+     * that opened the scope or one or two below it.
+     */
+    public static final int DIRECT_DRIVER_FRAMES = 8;
+
+    /**
+     * For a driver, not a user program, that calls a process's
+     * {@link org.capbuddy.sos.user.UserContext} itself from a loop that does not recurse (a
+     * benchmark's touch loop): makes sure of the Java stack headroom once, now, for a fault
+     * handler or system call plus {@link #DIRECT_DRIVER_FRAMES}, so that the faults below do not
+     * probe again until the scope is closed (about 0.3 µs each). A user program may recurse on
+     * the Java stack, which is why it has no such call. Throws the machine's
+     * {@link StackOverflowError} when the headroom does not fit here, before anything changes.
+     */
+    public AssuredHeadroom assureDriverHeadroom() {
+        return guard().assureHeadroom(DIRECT_DRIVER_FRAMES);
     }
 
     MachineGuard guard() {

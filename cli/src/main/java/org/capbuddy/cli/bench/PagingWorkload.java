@@ -67,8 +67,9 @@ final class PagingWorkload {
         sys.startMeasuring();
         long touched = 0;
         long probesBefore = sys.kernel.guard().headroomProbes();
-        // The loop calls the context itself and does not recurse: one stack probe for all its faults.
-        try (AssuredHeadroom headroom = ctx.assureHeadroom()) {
+        // The loop calls the context itself and does not recurse: one stack probe for all its
+        // faults. The progress callback runs between touches and makes no machine call.
+        try (AssuredHeadroom headroom = sos.assureDriverHeadroom()) {
             for (; touched < pages; touched++) {
                 long va = base + touched * PAGE;
                 if (write) {

@@ -154,8 +154,8 @@ public final class UserCpu {
         return thread.state();
     }
 
-    /** The machine's guard: for a driver that assures the stack headroom of its faults at once ({@link MachineGuard#assureHeadroom}). */
-    public MachineGuard guard() {
+    /** The machine's guard, for a run loop that assures the stack headroom of its faults at once. */
+    MachineGuard guard() {
         return guard;
     }
 
@@ -636,11 +636,11 @@ public final class UserCpu {
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply;
-        int assured = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
         try {
             reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         } finally {
-            guard.resumeAssuredHeadroom(assured);
+            guard.resumeAssuredHeadroom();
         }
         if (!reply.resume()) {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
@@ -668,11 +668,11 @@ public final class UserCpu {
             return "no thread waits on the fault endpoint";
         }
         FaultReply reply;
-        int assured = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
         try {
             reply = syscall ? receiver.onUnknownSyscall(ep.badge(), message) : receiver.onUserException(ep.badge(), message);
         } finally {
-            guard.resumeAssuredHeadroom(assured);
+            guard.resumeAssuredHeadroom();
         }
         if (!reply.resume()) {
             return reply.reason();

@@ -35,6 +35,9 @@ public final class MachineGuard {
      * recursion, so whatever it makes the machine do is probed again.
      */
     private int assuredScopes;
+    /** The scope counts suspended, innermost last: what each {@link #resumeAssuredHeadroom} restores. */
+    private int[] suspended = new int[4];
+    private int suspensions;
     private long headroomProbes;
     /** Made now, while there is stack: thrown where there may be none left. */
     private final StackOverflowError tooDeep = StackHeadroom.refusal();
@@ -101,7 +104,8 @@ public final class MachineGuard {
      * not control ({@link #suspendAssuredHeadroom}). When they do not fit, throws the same
      * {@link StackOverflowError} {@link #requireStackHeadroom()} would, before anything changes
      * and with no scope open. With the check off ({@link #setStackHeadroomFrames} 0) nothing is
-     * probed. Only the machine's owner may open one ({@link #check()} first).
+     * probed; frames required more while a scope is open are probed for by the next scope. Only
+     * the machine's owner may open one ({@link #check()} first).
      */
     public AssuredHeadroom assureHeadroom(int driverFrames) {
         check();
@@ -117,18 +121,30 @@ public final class MachineGuard {
     /**
      * Suspends every open {@link #assureHeadroom} scope while code the machine does not control
      * runs (a fault receiver, a trace sink): its own recursion is bounded by nobody, so the faults
-     * and system calls it causes must be probed again. Returns what
-     * {@link #resumeAssuredHeadroom} restores, in a {@code finally}.
+     * and system calls it causes must be probed again. Each suspension is ended by one
+     * {@link #resumeAssuredHeadroom}, in a {@code finally}; suspensions nest.
      */
-    public int suspendAssuredHeadroom() {
-        int open = assuredScopes;
+    public void suspendAssuredHeadroom() {
+        if (suspensions == suspended.length) {
+            suspended = java.util.Arrays.copyOf(suspended, suspensions * 2);
+        }
+        suspended[suspensions++] = assuredScopes;
         assuredScopes = 0;
-        return open;
     }
 
-    /** Ends a {@link #suspendAssuredHeadroom}: the scopes open before it are in force again. */
-    public void resumeAssuredHeadroom(int open) {
-        assuredScopes = open;
+    /**
+     * Ends the innermost {@link #suspendAssuredHeadroom}: the scopes open before it are in force
+     * again. It restores only what that suspension saved, so no call can make the headroom
+     * assured without a probe; a scope opened during the suspension must have been closed.
+     */
+    public void resumeAssuredHeadroom() {
+        if (suspensions == 0) {
+            throw new IllegalStateException("the assured headroom is not suspended");
+        }
+        if (assuredScopes != 0) {
+            throw new IllegalStateException("a scope opened while the assured headroom was suspended is still open");
+        }
+        assuredScopes = suspended[--suspensions];
     }
 
     /** Stack headroom probes made so far (by {@link #requireStackHeadroom()} and {@link #assureHeadroom}). */
@@ -141,11 +157,17 @@ public final class MachineGuard {
         return assuredScopes > 0;
     }
 
-    /** A scope closes (once): see {@link AssuredHeadroom#close}. */
+    /** A scope closes (once, on the owner's thread): see {@link AssuredHeadroom#close}. */
     void endAssuredHeadroom() {
-        if (assuredScopes > 0) {
-            assuredScopes--;
+        Thread caller = Thread.currentThread();
+        if (caller != owner) {
+            throw new WrongThreadException(owner, caller);
         }
+        if (assuredScopes == 0) {
+            // Closed while suspended, or after a hand-over: the counts no longer match the scopes.
+            throw new IllegalStateException("no assured-headroom scope is open to close");
+        }
+        assuredScopes--;
     }
 
     /** The probe frames {@link #requireStackHeadroom()} requires. */
@@ -168,6 +190,9 @@ public final class MachineGuard {
      */
     public void adoptCurrentThread() {
         owner = Thread.currentThread();
+        // The old owner's scopes were probed on its stack, not this one's.
+        assuredScopes = 0;
+        suspensions = 0;
         if (brokenBecause == null) {
             admitted = owner;
         }

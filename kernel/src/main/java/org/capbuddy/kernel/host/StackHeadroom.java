@@ -20,7 +20,8 @@ package org.capbuddy.kernel.host;
  * {@code StackHeadroomTest} measures it again on every build and requires a margin of 1.5.
  * Each frame costs about 3.4 ns, so the probe adds about 0.3 µs to every fault and system call of
  * a thread driven from Java. A driver that does not recurse as its program does, the A64
- * interpreter's run loop, probes once per run instead ({@link MachineGuard#assureHeadroom}).
+ * interpreter's run loop, probes once per run for all its faults instead
+ * ({@link MachineGuard#assureHeadroom}).
  */
 public final class StackHeadroom {
     /** Frames of the probe a machine requires by default. */

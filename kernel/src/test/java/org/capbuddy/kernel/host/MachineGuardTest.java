@@ -161,17 +161,56 @@ class MachineGuardTest {
             long probes = guard.headroomProbes();
             guard.requireStackHeadroom();
             assertThat(guard.headroomProbes()).isEqualTo(probes);
-            int open = guard.suspendAssuredHeadroom();
+            guard.suspendAssuredHeadroom();
             try {
                 assertThat(guard.headroomAssured()).isFalse();
                 guard.requireStackHeadroom();
                 assertThat(guard.headroomProbes()).as("a receiver's fault is probed").isEqualTo(probes + 1);
+                guard.suspendAssuredHeadroom(); // a receiver inside a receiver
+                guard.resumeAssuredHeadroom();
+                assertThat(guard.headroomAssured()).as("the inner resume restores the inner suspension's 0").isFalse();
             } finally {
-                guard.resumeAssuredHeadroom(open);
+                guard.resumeAssuredHeadroom();
             }
+            assertThat(guard.headroomAssured()).isTrue();
             guard.requireStackHeadroom();
             assertThat(guard.headroomProbes()).isEqualTo(probes + 1);
         }
+    }
+
+    @Test
+    void aResumeRestoresOnlyWhatASuspensionSavedAndAScopeMayNotOutliveItsSuspension() {
+        MachineGuard guard = new MachineGuard();
+        assertThatThrownBy(guard::resumeAssuredHeadroom).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not suspended");
+        assertThat(guard.headroomAssured()).as("no resume makes the headroom assured unprobed").isFalse();
+
+        AssuredHeadroom outer = guard.assureHeadroom(8);
+        guard.suspendAssuredHeadroom();
+        AssuredHeadroom leaked = guard.assureHeadroom(8);
+        assertThatThrownBy(guard::resumeAssuredHeadroom).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("still open");
+        leaked.close();
+        guard.resumeAssuredHeadroom();
+        assertThat(guard.headroomAssured()).isTrue();
+
+        guard.suspendAssuredHeadroom();
+        assertThatThrownBy(outer::close).as("closed while suspended: the counts would no longer match")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aHandOverForgetsTheOldOwnersScopes() throws Exception {
+        MachineGuard guard = new MachineGuard();
+        AssuredHeadroom scope = guard.assureHeadroom(8);
+        Throwable handedOver = thrownOn(null, () -> {
+            guard.adoptCurrentThread();
+            if (guard.headroomAssured()) {
+                throw new AssertionError("the new owner inherited a scope probed on another stack");
+            }
+        });
+        assertThat(handedOver).isNull();
+        assertThatThrownBy(scope::close).isInstanceOf(WrongThreadException.class);
     }
 
     @Test
@@ -210,7 +249,6 @@ class MachineGuardTest {
         guard.setStackHeadroomFrames(0);
         guard.requireStackHeadroom();
         assertThat(guard.headroomProbes()).as("the check off probes nothing").isEqualTo(3);
-        AssuredHeadroom.NOTHING.close(); // a scope with no machine: closing it changes nothing
         assertThat(guard.headroomAssured()).isFalse();
     }
 

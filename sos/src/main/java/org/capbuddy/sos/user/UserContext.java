@@ -2,7 +2,6 @@ package org.capbuddy.sos.user;
 
 import org.capbuddy.kernel.cpu.AccessFailure;
 import org.capbuddy.kernel.cpu.UserCpu;
-import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
@@ -28,26 +27,6 @@ public final class UserContext implements UserMemory {
         this.process = process;
         this.syscalls = syscalls;
         this.cpu = process == null ? null : process.cpu();
-    }
-
-    /**
-     * Probe frames between a driver's scope and this context's work when the driver calls
-     * {@link #load}, {@link #store} and {@link #sys} itself, from the method that opened the scope
-     * or one or two below it.
-     */
-    public static final int DIRECT_DRIVER_FRAMES = 8;
-
-    /**
-     * For a driver that calls this context's accesses and system calls itself from a loop that
-     * does not recurse (a benchmark's touch loop): makes sure of the Java stack headroom once, now,
-     * for a fault handler or system call plus {@link #DIRECT_DRIVER_FRAMES}, so that no fault or
-     * call below probes again until the scope is closed (about 0.3 µs each). A user program that
-     * may recurse on the Java stack must not use it: its faults need their own probe. Throws the
-     * machine's {@link StackOverflowError} when the headroom does not fit here, before anything
-     * changes; without a process there is nothing to assure.
-     */
-    public AssuredHeadroom assureHeadroom() {
-        return cpu == null ? AssuredHeadroom.NOTHING : cpu.guard().assureHeadroom(DIRECT_DRIVER_FRAMES);
     }
 
     private MemoryFault noProcess(long vaddr, String what) {

@@ -191,6 +191,30 @@ class RunLoopHeadroomTest {
     }
 
     @Test
+    void singleStepsOpenNoScopeAndProbeOnlyForTheirFaults() {
+        SosMachine m = SosMachine.boot(DeepestFaultMachines.configs()[0], SosConfig.defaults()).value();
+        MachineGuard guard = m.kernel().guard();
+        ProgramRun run = start(m, "pt_test");
+        long probes = guard.headroomProbes();
+        long faults = run.process().faultsHandled();
+        int steps = 0;
+        while (!run.ended() && steps < 2_000) {
+            run.advance(1);
+            steps++;
+        }
+        assertThat(steps).isEqualTo(2_000);
+        long faulted = run.process().faultsHandled() - faults;
+        assertThat(faulted).isPositive();
+        // A scope a step would make 2,000 probes; without, each fault (and system call) probes itself.
+        assertThat(guard.headroomProbes() - probes).as("no probe a step: its faults' and system calls' only")
+                .isGreaterThanOrEqualTo(faulted).isLessThan(steps / 4);
+        while (!run.ended()) {
+            run.advance(Long.MAX_VALUE);
+        }
+        assertThat(run.finish(true).exitCode()).isZero();
+    }
+
+    @Test
     void aFaultCausedByCodeTheMachineDoesNotControlIsProbedInsideARun() throws MemoryFault {
         SosMachine m = SosMachine.boot(DeepestFaultMachines.configs()[0], SosConfig.defaults()).value();
         MachineGuard guard = m.kernel().guard();

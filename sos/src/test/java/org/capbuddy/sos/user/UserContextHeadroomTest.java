@@ -10,8 +10,8 @@ import org.capbuddy.sos.process.Process;
 import org.junit.jupiter.api.Test;
 
 /**
- * A driver that calls a context's accesses itself pays one stack headroom probe for all the
- * faults inside its scope, and a probe a fault outside it.
+ * A driver that calls a context's accesses itself ({@code Sos.assureDriverHeadroom}) pays one
+ * stack headroom probe for all the faults inside its scope, and a probe a fault outside it.
  */
 class UserContextHeadroomTest {
     private static final int PAGE = 4096;
@@ -27,7 +27,7 @@ class UserContextHeadroomTest {
 
         long probes = guard.headroomProbes();
         long faults = p.faultsHandled();
-        try (AssuredHeadroom headroom = ctx.assureHeadroom()) {
+        try (AssuredHeadroom headroom = fx.sos.assureDriverHeadroom()) {
             for (int i = 0; i < 32; i++) {
                 ctx.store(base + (long) i * PAGE, 8, i);
             }
@@ -49,18 +49,11 @@ class UserContextHeadroomTest {
     }
 
     @Test
-    void aScopeThatDoesNotFitIsRefusedBeforeAnyAccessAndAContextWithoutAProcessHasNothingToAssure() {
+    void aDriverScopeThatDoesNotFitIsRefusedBeforeAnyAccess() {
         SosFixture fx = new SosFixture(true);
-        UserContext ctx = fx.context(fx.process());
         fx.kernel.guard().setStackHeadroomFrames(1_000_000);
-        assertThatThrownBy(ctx::assureHeadroom).isInstanceOf(StackOverflowError.class);
+        assertThatThrownBy(fx.sos::assureDriverHeadroom).isInstanceOf(StackOverflowError.class);
         assertThat(fx.kernel.guard().headroomAssured()).isFalse();
         assertThat(fx.kernel.guard().isBroken()).isFalse();
-
-        UserContext none = new UserContext(null, null);
-        try (AssuredHeadroom headroom = none.assureHeadroom()) {
-            assertThat(headroom).isSameAs(AssuredHeadroom.NOTHING);
-        }
-        assertThatThrownBy(() -> none.load(0x1000, 8)).isInstanceOf(MemoryFault.class);
     }
 }
