@@ -49,6 +49,13 @@ import org.capbuddy.sos.process.Processes;
  * throwable in the middle of it marks the machine broken (see {@link MachineGuard}).
  */
 public final class Sos {
+    /**
+     * Probe frames between a driver's scope and SOS's work when the driver calls a process's
+     * {@link org.capbuddy.sos.user.UserContext} accesses and system calls itself, from the method
+     * that opened the scope or one or two below it.
+     */
+    public static final int DIRECT_DRIVER_FRAMES = 8;
+
     /** Radix of each process's CNode: slot 1 holds its badged fault endpoint. */
     private static final int PROCESS_CNODE_BITS = 2;
     private static final long FAULT_EP_SLOT = 1;
@@ -297,13 +304,6 @@ public final class Sos {
     void consoleWrite(String text) {
         console.append(text);
     }
-
-    /**
-     * Probe frames between a driver's scope and SOS's work when the driver calls a process's
-     * {@link org.capbuddy.sos.user.UserContext} accesses and system calls itself, from the method
-     * that opened the scope or one or two below it.
-     */
-    public static final int DIRECT_DRIVER_FRAMES = 8;
 
     /**
      * For a driver, not a user program, that calls a process's

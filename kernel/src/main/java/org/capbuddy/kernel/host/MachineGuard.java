@@ -1,5 +1,7 @@
 package org.capbuddy.kernel.host;
 
+import java.util.Arrays;
+
 /**
  * The host-side rules of one simulated machine, which every layer checks at its public entries:
  * <ul>
@@ -126,7 +128,7 @@ public final class MachineGuard {
      */
     public void suspendAssuredHeadroom() {
         if (suspensions == suspended.length) {
-            suspended = java.util.Arrays.copyOf(suspended, suspensions * 2);
+            suspended = Arrays.copyOf(suspended, suspensions * 2);
         }
         suspended[suspensions++] = assuredScopes;
         assuredScopes = 0;
