@@ -52,9 +52,9 @@ public final class Sos {
     /**
      * Probe frames between a driver's scope and SOS's work when the driver calls a process's
      * {@link org.capbuddy.sos.user.UserContext} accesses and system calls itself, from the method
-     * that opened the scope or one or two below it.
+     * that opened the scope or a few helpers below it (about 2 KiB of compiled frames).
      */
-    public static final int DIRECT_DRIVER_FRAMES = 8;
+    public static final int DIRECT_DRIVER_FRAMES = 16;
 
     /** Radix of each process's CNode: slot 1 holds its badged fault endpoint. */
     private static final int PROCESS_CNODE_BITS = 2;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
@@ -35,7 +36,9 @@ import org.capbuddy.sos.user.UserContext;
  *
  * <p>Seeds that are 3 mod 4 run SOS on plain allocman, the others on the CapBuddy pool; seeds 4
  * mod 5 give it a frame table of {@link #TIGHT_FRAMES} frames, so faults also run out of
- * memory. Used by the tests and by {@code capbuddy fuzz --layer sos}.
+ * memory. Half the operations run inside SOS's driver scope for the stack headroom
+ * ({@link Sos#assureDriverHeadroom}), which must end with the operation. Used by the tests and by
+ * {@code capbuddy fuzz --layer sos}.
  */
 public final class SosFuzzer {
     public static final int MAX_PROCESSES = 8;
@@ -117,7 +120,10 @@ public final class SosFuzzer {
         for (long i = 0; i < count; i++) {
             String problem;
             try {
-                problem = step();
+                problem = inDriverScope(operations) ? scopedStep() : step();
+                if (problem == null && machine.kernel.guard().headroomAssured()) {
+                    problem = "an assured stack headroom was left in force after the operation";
+                }
                 if (problem == null) {
                     problem = console();
                 }
@@ -135,6 +141,21 @@ public final class SosFuzzer {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether operation {@code n} runs inside SOS's driver scope, as a benchmark's touch loop does
+     * (one stack probe for all its faults): half of them, chosen from the seed and the operation
+     * number, not from the operations' random stream, so a seed's operations stay what they were.
+     */
+    private boolean inDriverScope(long n) {
+        return ((n + 1) * 0x9E37_79B9_7F4A_7C15L ^ seed) < 0;
+    }
+
+    private String scopedStep() {
+        try (AssuredHeadroom headroom = sos.assureDriverHeadroom()) {
+            return step();
+        }
     }
 
     private String failure(String problem) {
