@@ -1,19 +1,20 @@
-package org.capbuddy.sos.user;
+package org.capbuddy.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.kernel.host.MachineGuard;
-import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.user.MemoryFault;
+import org.capbuddy.sos.user.UserContext;
 import org.junit.jupiter.api.Test;
 
 /**
- * A driver that calls a context's accesses itself ({@code Sos.assureDriverHeadroom}) pays one
- * stack headroom probe for all the faults inside its scope, and a probe a fault outside it.
+ * A driver that calls a process's {@link UserContext} itself ({@link Sos#assureDriverHeadroom})
+ * pays one stack headroom probe for all the faults inside its scope, and a probe a fault outside it.
  */
-class UserContextHeadroomTest {
+class DriverHeadroomTest {
     private static final int PAGE = 4096;
 
     @Test
