@@ -309,8 +309,8 @@ public final class Sos {
      * For a driver, not a user program, that calls a process's
      * {@link org.capbuddy.sos.user.UserContext} itself from a loop that does not recurse (a
      * benchmark's touch loop): makes sure of the Java stack headroom once, now, for a fault
-     * handler or system call plus {@link #DIRECT_DRIVER_FRAMES}, so that the faults below do not
-     * probe again until the scope is closed (about 0.3 µs each). A user program may recurse on
+     * handler or system call plus {@link #DIRECT_DRIVER_FRAMES}, so that the faults and system
+     * calls below do not probe again until the scope is closed (about 0.3 µs each). A user program may recurse on
      * the Java stack, which is why it has no such call. Throws the machine's
      * {@link StackOverflowError} when the headroom does not fit here, before anything changes.
      */

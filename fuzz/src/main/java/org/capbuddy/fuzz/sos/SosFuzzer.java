@@ -149,7 +149,11 @@ public final class SosFuzzer {
      * number, not from the operations' random stream, so a seed's operations stay what they were.
      */
     private boolean inDriverScope(long n) {
-        return ((n + 1) * 0x9E37_79B9_7F4A_7C15L ^ seed) < 0;
+        // SplitMix64's finaliser over the seed and the number: every seed gets its own pattern.
+        long z = seed + (n + 1) * 0x9E37_79B9_7F4A_7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return (z ^ (z >>> 31)) < 0;
     }
 
     private String scopedStep() {

@@ -88,11 +88,14 @@ public final class ThreadRunner {
      * {@link #RUN_FRAMES} probe frames deeper than here, and one probe for the handler's headroom
      * plus those frames answers for all of them (a fault costs about 0.3 µs less). The fault
      * receiver itself runs outside that promise, so a system call SOS serves still probes once.
-     * A budget under {@link #SCOPED_BUDGET} (a debugger's single steps) makes no such probe: its
-     * few faults probe each for themselves, which costs less than one probe for the loop's frames.
+     * A budget under {@link #SCOPED_BUDGET} (a debugger's single steps) makes no such probe, unless
+     * a scope is already open: its few faults probe each for themselves, which costs less than one
+     * probe for the loop's frames.
      */
     public RunResult run(long budget) {
-        if (budget < SCOPED_BUDGET) {
+        // A small budget probes per fault instead; not inside another scope, though, whose probe
+        // was not made for this loop's frames.
+        if (budget < SCOPED_BUDGET && !cpu.guard().headroomAssured()) {
             return runLoop(budget);
         }
         try (AssuredHeadroom headroom = cpu.guard().assureHeadroom(RUN_FRAMES)) {

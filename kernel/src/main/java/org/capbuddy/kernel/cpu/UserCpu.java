@@ -636,11 +636,11 @@ public final class UserCpu {
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
         FaultReply reply;
-        guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        int suspension = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
         try {
             reply = receiver.onFault(ep.badge(), ip, address, prefetch, fsr);
         } finally {
-            guard.resumeAssuredHeadroom();
+            guard.resumeAssuredHeadroom(suspension);
         }
         if (!reply.resume()) {
             return new AccessFailure(AccessFailure.Kind.NOT_RESUMED, new VmFault(ip, address, prefetch, fsr),
@@ -668,11 +668,11 @@ public final class UserCpu {
             return "no thread waits on the fault endpoint";
         }
         FaultReply reply;
-        guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
+        int suspension = guard.suspendAssuredHeadroom(); // the receiver is not the driver's bounded loop
         try {
             reply = syscall ? receiver.onUnknownSyscall(ep.badge(), message) : receiver.onUserException(ep.badge(), message);
         } finally {
-            guard.resumeAssuredHeadroom();
+            guard.resumeAssuredHeadroom(suspension);
         }
         if (!reply.resume()) {
             return reply.reason();

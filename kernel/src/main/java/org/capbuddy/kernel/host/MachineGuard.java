@@ -40,6 +40,8 @@ public final class MachineGuard {
     /** The scope counts suspended, innermost last: what each {@link #resumeAssuredHeadroom} restores. */
     private int[] suspended = new int[4];
     private int suspensions;
+    /** Moves at each hand-over: a scope from before one can never close a scope after it. */
+    private int ownerEpoch;
     private long headroomProbes;
     /** Made now, while there is stack: thrown where there may be none left. */
     private final StackOverflowError tooDeep = StackHeadroom.refusal();
@@ -106,8 +108,8 @@ public final class MachineGuard {
      * not control ({@link #suspendAssuredHeadroom}). When they do not fit, throws the same
      * {@link StackOverflowError} {@link #requireStackHeadroom()} would, before anything changes
      * and with no scope open. With the check off ({@link #setStackHeadroomFrames} 0) nothing is
-     * probed; frames required more while a scope is open are probed for by the next scope. Only
-     * the machine's owner may open one ({@link #check()} first).
+     * probed. Only the machine's owner may open one ({@link #check()} first), and scopes close
+     * innermost first, as try-with-resources closes them.
      */
     public AssuredHeadroom assureHeadroom(int driverFrames) {
         check();
@@ -117,36 +119,41 @@ public final class MachineGuard {
             StackHeadroom.require((int) Math.min(Integer.MAX_VALUE, frames), tooDeep);
         }
         assuredScopes++;
-        return new AssuredHeadroom(this);
+        return new AssuredHeadroom(this, ownerEpoch, suspensions, assuredScopes);
     }
 
     /**
      * Suspends every open {@link #assureHeadroom} scope while code the machine does not control
      * runs (a fault receiver, a trace sink): its own recursion is bounded by nobody, so the faults
-     * and system calls it causes must be probed again. Each suspension is ended by one
-     * {@link #resumeAssuredHeadroom}, in a {@code finally}; suspensions nest.
+     * and system calls it causes must be probed again. Returns the token the matching
+     * {@link #resumeAssuredHeadroom} takes, in a {@code finally}; suspensions nest.
      */
-    public void suspendAssuredHeadroom() {
+    public int suspendAssuredHeadroom() {
         if (suspensions == suspended.length) {
             suspended = Arrays.copyOf(suspended, suspensions * 2);
         }
         suspended[suspensions++] = assuredScopes;
         assuredScopes = 0;
+        return suspensions;
     }
 
     /**
-     * Ends the innermost {@link #suspendAssuredHeadroom}: the scopes open before it are in force
-     * again. It restores only what that suspension saved, so no call can make the headroom
-     * assured without a probe; a scope opened during the suspension must have been closed.
+     * Ends the innermost suspension, whose {@code token} {@link #suspendAssuredHeadroom} returned:
+     * the scopes open before it are in force again. It restores only what that suspension saved,
+     * so no call makes the headroom assured without a probe. Refuses a token that is not the
+     * innermost suspension's, changing nothing; restores and then refuses when a scope opened
+     * during the suspension is still open (that scope can then never close).
      */
-    public void resumeAssuredHeadroom() {
-        if (suspensions == 0) {
-            throw new IllegalStateException("the assured headroom is not suspended");
+    public void resumeAssuredHeadroom(int token) {
+        if (suspensions == 0 || token != suspensions) {
+            throw new IllegalStateException("resuming suspension " + token + " of the assured headroom, but the "
+                    + "innermost is " + suspensions);
         }
-        if (assuredScopes != 0) {
+        int leftOpen = assuredScopes;
+        assuredScopes = suspended[--suspensions];
+        if (leftOpen != 0) {
             throw new IllegalStateException("a scope opened while the assured headroom was suspended is still open");
         }
-        assuredScopes = suspended[--suspensions];
     }
 
     /** Stack headroom probes made so far (by {@link #requireStackHeadroom()} and {@link #assureHeadroom}). */
@@ -159,15 +166,19 @@ public final class MachineGuard {
         return assuredScopes > 0;
     }
 
-    /** A scope closes (once, on the owner's thread): see {@link AssuredHeadroom#close}. */
-    void endAssuredHeadroom() {
+    /**
+     * Closes the scope opened at hand-over {@code epoch}, suspension level {@code level}, as the
+     * {@code depth}-th scope then open: only the innermost scope of the current level closes, on
+     * the owner's thread; anything else is refused, changing nothing.
+     */
+    void endAssuredHeadroom(int epoch, int level, int depth) {
         Thread caller = Thread.currentThread();
         if (caller != owner) {
             throw new WrongThreadException(owner, caller);
         }
-        if (assuredScopes == 0) {
-            // Closed while suspended, or after a hand-over: the counts no longer match the scopes.
-            throw new IllegalStateException("no assured-headroom scope is open to close");
+        if (epoch != ownerEpoch || level != suspensions || depth != assuredScopes) {
+            throw new IllegalStateException("an assured-headroom scope must close innermost first, at the "
+                    + "suspension level and with the owner it was opened under");
         }
         assuredScopes--;
     }
@@ -183,6 +194,10 @@ public final class MachineGuard {
      * default.
      */
     public void setStackHeadroomFrames(int frames) {
+        if (assuredScopes > 0 || suspensions > 0) {
+            // An open scope probed for the old value: a new one would not be what it promised.
+            throw new IllegalStateException("the stack headroom cannot change while an assured-headroom scope is open");
+        }
         stackHeadroomFrames = Math.max(0, frames);
     }
 
@@ -195,6 +210,7 @@ public final class MachineGuard {
         // The old owner's scopes were probed on its stack, not this one's.
         assuredScopes = 0;
         suspensions = 0;
+        ownerEpoch++;
         if (brokenBecause == null) {
             admitted = owner;
         }

@@ -72,11 +72,11 @@ public final class Tracer {
         }
         TraceEvent event = new TraceEvent(++seq, kind, process, instructions, name, fields);
         // The sink is not the driver's bounded loop: whatever it makes the machine do is probed.
-        guard.suspendAssuredHeadroom();
+        int suspension = guard.suspendAssuredHeadroom();
         try {
             sink.accept(event);
         } finally {
-            guard.resumeAssuredHeadroom();
+            guard.resumeAssuredHeadroom(suspension);
         }
     }
 }

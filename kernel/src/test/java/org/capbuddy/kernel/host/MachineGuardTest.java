@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.capbuddy.kernel.Kernel;
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.Sel4;
@@ -125,33 +126,43 @@ class MachineGuardTest {
     @Test
     void anAssuredHeadroomScopeAnswersEveryCheckInsideItUntilItCloses() {
         MachineGuard guard = new MachineGuard();
-        guard.setStackHeadroomFrames(1_000_000); // never fits: every probe refuses
-        assertThatThrownBy(guard::requireStackHeadroom).isInstanceOf(StackOverflowError.class);
-
-        guard.setStackHeadroomFrames(StackHeadroom.DEFAULT_FRAMES);
         try (AssuredHeadroom outer = guard.assureHeadroom(8)) {
             try (AssuredHeadroom inner = guard.assureHeadroom(8)) {
-                guard.setStackHeadroomFrames(1_000_000);
+                long probes = guard.headroomProbes();
                 guard.requireStackHeadroom(); // answered when the scopes opened: no probe
+                assertThat(guard.headroomProbes()).isEqualTo(probes);
                 inner.close();
                 inner.close(); // a second close does nothing
             }
             assertThat(guard.headroomAssured()).as("the outer scope is still open").isTrue();
-            guard.requireStackHeadroom();
         }
         assertThat(guard.headroomAssured()).isFalse();
-        assertThatThrownBy(guard::requireStackHeadroom).isInstanceOf(StackOverflowError.class);
+        long probes = guard.headroomProbes();
+        guard.requireStackHeadroom();
+        assertThat(guard.headroomProbes()).isEqualTo(probes + 1);
     }
 
     @Test
     void everyScopeProbesForItselfEvenInsideAnother() {
         MachineGuard guard = new MachineGuard();
         try (AssuredHeadroom outer = guard.assureHeadroom(8)) {
-            guard.setStackHeadroomFrames(1_000_000);
-            assertThatThrownBy(() -> guard.assureHeadroom(8)).isInstanceOf(StackOverflowError.class);
+            assertThatThrownBy(() -> guard.assureHeadroom(1_000_000)).isInstanceOf(StackOverflowError.class);
+            assertThat(guard.headroomProbes()).isEqualTo(2);
             assertThat(guard.headroomAssured()).as("the outer scope, untouched").isTrue();
         }
         assertThat(guard.headroomAssured()).isFalse();
+    }
+
+    @Test
+    void theRequiredHeadroomCannotChangeUnderAnOpenScope() {
+        MachineGuard guard = new MachineGuard();
+        guard.setStackHeadroomFrames(0);
+        try (AssuredHeadroom scope = guard.assureHeadroom(8)) {
+            assertThatThrownBy(() -> guard.setStackHeadroomFrames(96)).as("the scope probed nothing for it")
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        guard.setStackHeadroomFrames(96);
+        assertThat(guard.stackHeadroomFrames()).isEqualTo(96);
     }
 
     @Test
@@ -161,16 +172,18 @@ class MachineGuardTest {
             long probes = guard.headroomProbes();
             guard.requireStackHeadroom();
             assertThat(guard.headroomProbes()).isEqualTo(probes);
-            guard.suspendAssuredHeadroom();
+            int receiver = guard.suspendAssuredHeadroom();
             try {
                 assertThat(guard.headroomAssured()).isFalse();
                 guard.requireStackHeadroom();
                 assertThat(guard.headroomProbes()).as("a receiver's fault is probed").isEqualTo(probes + 1);
-                guard.suspendAssuredHeadroom(); // a receiver inside a receiver
-                guard.resumeAssuredHeadroom();
+                int inner = guard.suspendAssuredHeadroom(); // a receiver inside a receiver
+                assertThatThrownBy(() -> guard.resumeAssuredHeadroom(receiver)).as("not the innermost")
+                        .isInstanceOf(IllegalStateException.class);
+                guard.resumeAssuredHeadroom(inner);
                 assertThat(guard.headroomAssured()).as("the inner resume restores the inner suspension's 0").isFalse();
             } finally {
-                guard.resumeAssuredHeadroom();
+                guard.resumeAssuredHeadroom(receiver);
             }
             assertThat(guard.headroomAssured()).isTrue();
             guard.requireStackHeadroom();
@@ -179,38 +192,62 @@ class MachineGuardTest {
     }
 
     @Test
-    void aResumeRestoresOnlyWhatASuspensionSavedAndAScopeMayNotOutliveItsSuspension() {
+    void aResumeRestoresOnlyWhatItsSuspensionSavedAndScopesCloseInnermostFirst() {
         MachineGuard guard = new MachineGuard();
-        assertThatThrownBy(guard::resumeAssuredHeadroom).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("not suspended");
+        assertThatThrownBy(() -> guard.resumeAssuredHeadroom(1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("innermost is 0");
         assertThat(guard.headroomAssured()).as("no resume makes the headroom assured unprobed").isFalse();
 
         AssuredHeadroom outer = guard.assureHeadroom(8);
-        guard.suspendAssuredHeadroom();
+        int suspension = guard.suspendAssuredHeadroom();
         AssuredHeadroom leaked = guard.assureHeadroom(8);
-        assertThatThrownBy(guard::resumeAssuredHeadroom).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(outer::close).as("not at its own suspension level").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> guard.resumeAssuredHeadroom(suspension)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("still open");
-        leaked.close();
-        guard.resumeAssuredHeadroom();
-        assertThat(guard.headroomAssured()).isTrue();
-
-        guard.suspendAssuredHeadroom();
-        assertThatThrownBy(outer::close).as("closed while suspended: the counts would no longer match")
+        assertThat(guard.headroomAssured()).as("the outer scope, restored").isTrue();
+        assertThatThrownBy(leaked::close).as("its level is gone: it can never close")
                 .isInstanceOf(IllegalStateException.class);
+        outer.close(); // a refused close left it open; now it closes
+        assertThat(guard.headroomAssured()).isFalse();
+
+        AssuredHeadroom first = guard.assureHeadroom(8);
+        AssuredHeadroom second = guard.assureHeadroom(8);
+        assertThatThrownBy(first::close).as("not the innermost").isInstanceOf(IllegalStateException.class);
+        second.close();
+        first.close();
+        assertThat(guard.headroomAssured()).isFalse();
     }
 
     @Test
-    void aHandOverForgetsTheOldOwnersScopes() throws Exception {
+    void aCloseFromAnotherThreadIsRefusedAndLeavesTheScopeToItsOwner() throws Exception {
         MachineGuard guard = new MachineGuard();
         AssuredHeadroom scope = guard.assureHeadroom(8);
+        assertThat(thrownOn(null, scope::close)).isInstanceOf(WrongThreadException.class);
+        assertThat(guard.headroomAssured()).isTrue();
+        scope.close();
+        assertThat(guard.headroomAssured()).isFalse();
+    }
+
+    @Test
+    void aHandOverForgetsTheOldOwnersScopesWhichNeverCloseANewOne() throws Exception {
+        MachineGuard guard = new MachineGuard();
+        AssuredHeadroom old = guard.assureHeadroom(8);
+        AtomicReference<AssuredHeadroom> fresh = new AtomicReference<>();
         Throwable handedOver = thrownOn(null, () -> {
             guard.adoptCurrentThread();
             if (guard.headroomAssured()) {
                 throw new AssertionError("the new owner inherited a scope probed on another stack");
             }
+            fresh.set(guard.assureHeadroom(8));
         });
         assertThat(handedOver).isNull();
-        assertThatThrownBy(scope::close).isInstanceOf(WrongThreadException.class);
+        guard.adoptCurrentThread();
+        assertThat(guard.headroomAssured()).isFalse();
+        AssuredHeadroom mine = guard.assureHeadroom(8);
+        assertThatThrownBy(old::close).as("from before two hand-overs").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(fresh.get()::close).isInstanceOf(IllegalStateException.class);
+        mine.close();
+        assertThat(guard.headroomAssured()).isFalse();
     }
 
     @Test
@@ -249,7 +286,6 @@ class MachineGuardTest {
         guard.setStackHeadroomFrames(0);
         guard.requireStackHeadroom();
         assertThat(guard.headroomProbes()).as("the check off probes nothing").isEqualTo(3);
-        assertThat(guard.headroomAssured()).isFalse();
     }
 
     @Test
