@@ -2,7 +2,6 @@ package org.capbuddy.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.capbuddy.kernel.host.StackHeadroom;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.sos.addrspace.Layout;
@@ -28,30 +27,22 @@ class StackHeadroomTest {
 
     /** True when a first touch completes {@code frames} probe frames down, on a fresh thread and machine. */
     private static boolean fits(MachineConfig config, int frames, boolean touch) throws InterruptedException {
-        AtomicBoolean completed = new AtomicBoolean();
-        Thread t = new Thread(null, () -> {
-            try {
-                SosMachine m = SosMachine.boot(config, new SosConfig(4096)).value();
-                m.kernel().guard().setStackHeadroomFrames(0);
-                var p = m.sos().createProcess(4096, 4096).value();
-                UserContext ctx = new UserContext(p, m.sos().syscalls(p));
-                StackHeadroom.below(frames, () -> {
-                    if (touch) {
-                        try {
-                            ctx.store(Layout.STACK_TOP - 8, 8, 1);
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
+        return FreshThread.result("stack headroom", THREAD_STACK, () -> {
+            SosMachine m = SosMachine.boot(config, new SosConfig(4096)).value();
+            m.kernel().guard().setStackHeadroomFrames(0);
+            var p = m.sos().createProcess(4096, 4096).value();
+            UserContext ctx = new UserContext(p, m.sos().syscalls(p));
+            StackHeadroom.below(frames, () -> {
+                if (touch) {
+                    try {
+                        ctx.store(Layout.STACK_TOP - 8, 8, 1);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
                     }
-                });
-                completed.set(true);
-            } catch (Throwable e) {
-                completed.set(false);
-            }
-        }, "stack headroom", THREAD_STACK);
-        t.start();
-        t.join();
-        return completed.get();
+                }
+            });
+            return true;
+        }) != null;
     }
 
     /** The most probe frames under which the work still completes (binary search). */

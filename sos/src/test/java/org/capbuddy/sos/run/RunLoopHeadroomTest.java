@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.capbuddy.kernel.cpu.ThreadRunner;
@@ -14,6 +13,7 @@ import org.capbuddy.kernel.host.StackHeadroom;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.sos.DeepestFaultMachines;
+import org.capbuddy.sos.FreshThread;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.machine.SosMachine;
@@ -52,17 +52,7 @@ class RunLoopHeadroomTest {
 
     /** What {@code work} returns, run on a fresh thread with a {@link #THREAD_STACK} stack; null when it threw. */
     private static <T> T onFreshThread(Supplier<T> work) throws InterruptedException {
-        AtomicReference<T> result = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
-            try {
-                result.set(work.get());
-            } catch (Throwable e) {
-                result.set(null);
-            }
-        }, "run loop headroom", THREAD_STACK);
-        t.start();
-        t.join();
-        return result.get();
+        return FreshThread.result("run loop headroom", THREAD_STACK, work);
     }
 
     /**
