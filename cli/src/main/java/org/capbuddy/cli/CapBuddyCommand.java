@@ -2,12 +2,15 @@ package org.capbuddy.cli;
 
 import org.capbuddy.cli.bench.BenchCommand;
 import org.capbuddy.cli.bench.SweepCommand;
+import org.capbuddy.cli.common.Problems;
 import org.capbuddy.cli.common.ToolVersion;
 import org.capbuddy.cli.boot.BootCommand;
 import org.capbuddy.cli.demo.DemoCommand;
 import org.capbuddy.cli.fuzz.FuzzCommand;
 import org.capbuddy.cli.run.RunCommand;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.AutoComplete;
@@ -64,7 +67,7 @@ public final class CapBuddyCommand implements Runnable {
     private static int badOptions(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println(ex.getMessage());
+        err.println(ex.getMessage().replace("for option option '", "for option '")); // picocli's doubled word
         List<String> close = new ArrayList<>();
         if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
             // picocli's own suggestions, only where they are near misses by our measure too
@@ -91,7 +94,35 @@ public final class CapBuddyCommand implements Runnable {
         return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
+    /**
+     * Runs {@code cli} on {@code args}: picocli's {@code execute}, except that an {@code @file} of
+     * arguments that cannot be read is a bad option (one line, status 2), not a stack trace.
+     */
+    public static int execute(CommandLine cli, String... args) {
+        for (String arg : args) {
+            // picocli reports an @file it cannot read (a folder, say) with a stack trace; one it
+            // cannot find is an ordinary argument, as picocli takes it
+            if (arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
+                Path file = Path.of(arg.substring(1));
+                String unreadable = Files.exists(file) ? Problems.unreadable(file) : null;
+                if (unreadable != null) {
+                    cli.getErr().println("capbuddy: cannot read the argument file " + file + ": " + unreadable);
+                    cli.getErr().flush();
+                    return cli.getCommandSpec().exitCodeOnInvalidInput();
+                }
+            }
+        }
+        try {
+            return cli.execute(args);
+        } catch (CommandLine.InitializationException e) {
+            String why = e.getCause() instanceof Exception cause ? ": " + Problems.of(cause) : "";
+            cli.getErr().println("capbuddy: " + e.getMessage() + why);
+            cli.getErr().flush();
+            return cli.getCommandSpec().exitCodeOnInvalidInput();
+        }
+    }
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
     }
 }

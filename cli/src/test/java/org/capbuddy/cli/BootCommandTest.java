@@ -41,7 +41,7 @@ class BootCommandTest {
     void outOfRangeRootCNodeIsRejected() {
         CliRun r = CliRun.of("boot", "--root-cnode-bits", "40");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("root CNode size must be 7..26 bits");
+        assertThat(r.err()).contains("--root-cnode-bits must be 7..26, got 40");
     }
 
     @Test

@@ -13,7 +13,7 @@ public record CliRun(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
+        int code = CapBuddyCommand.execute(cli, args);
         return new CliRun(code, out.toString(), err.toString());
     }
 }

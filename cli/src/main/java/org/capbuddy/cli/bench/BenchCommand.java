@@ -1,5 +1,6 @@
 package org.capbuddy.cli.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,8 @@ import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.CSpaceShapeOptions;
 import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.OutFolder;
+import org.capbuddy.cli.common.Problems;
 import org.capbuddy.kernel.cost.CycleCostModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -128,13 +131,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (specFile != null && Problems.unreadable(specFile) != null) {
+            spec.commandLine().getErr().println("capbuddy bench: cannot read --spec " + specFile + ": "
+                    + Problems.unreadable(specFile));
+            return 1;
+        }
         BenchSpec run = specFile != null ? specFromFile() : specFromOptions();
         String problem = run.problem();
         if (problem != null) {
             throw bad(problem);
         }
         if (out != null) {
-            String unusable = checkOut();
+            if (out.toString().isBlank()) {
+                throw bad("--out needs a folder name");
+            }
+            String unusable = OutFolder.problem(out);
             if (unusable != null) {
                 spec.commandLine().getErr().println("capbuddy bench: " + unusable);
                 return 1;
@@ -271,22 +282,13 @@ public final class BenchCommand implements Callable<Integer> {
             return SpecDefaults.complete(((ObjectNode) node).deepCopy());
         } catch (CommandLine.ParameterException e) {
             throw e;
+        } catch (IllegalArgumentException e) {
+            throw bad("--spec " + specFile + ": " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            throw bad("--spec " + specFile + " is not a bench report or spec: " + e.getMessage());
+            throw bad(e instanceof IOException && !(e instanceof JsonProcessingException)
+                    ? "cannot read --spec " + specFile + ": " + Problems.of(e, specFile)
+                    : "--spec " + specFile + " is not a bench report or spec: " + Problems.of(e, specFile));
         }
-    }
-
-    /** Why --out cannot take the files (after making the folder if it is missing), or null. */
-    private String checkOut() {
-        if (out.toString().isBlank()) {
-            return "--out needs a folder name";
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException | RuntimeException e) {
-            return "cannot write to " + out + ": " + e.getMessage();
-        }
-        return Files.isWritable(out) ? null : "cannot write to " + out + ": not writable";
     }
 
     private int run(BenchSpec run) {
@@ -295,7 +297,8 @@ public final class BenchCommand implements Callable<Integer> {
         outcome.warnings().forEach(w -> err.println("capbuddy bench: warning: " + w));
         if (outcome.report() == null) {
             err.println("capbuddy bench: " + outcome.error());
-            return 1;
+            // a machine the options describe that cannot be built: bad options, and nothing ran
+            return outcome.unbuildable() ? spec.exitCodeOnInvalidInput() : 1;
         }
         BenchReport report = outcome.report();
         PrintWriter stdout = spec.commandLine().getOut();
@@ -308,7 +311,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             } catch (IOException e) {
-                err.println("capbuddy bench: cannot write to " + out + ": " + e.getMessage());
+                err.println("capbuddy bench: cannot write to " + out + ": " + Problems.of(e, out));
                 return 1;
             }
         }

@@ -20,9 +20,39 @@ import org.capbuddy.libos.vka.Result;
 final class BenchRunner {
     /**
      * What a run gave: the report, or why there is none ({@code error}); the leaks a workload's
-     * teardown found, and warnings (a CSpace too small for the RAM, say).
+     * teardown found, and warnings (a CSpace too small for the RAM, say). {@code unbuildable}: the
+     * error is that the first machine could not be built, so nothing ran (the options are at fault).
      */
-    record Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings) {
+    record Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings, boolean unbuildable) {
+        Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings) {
+            this(report, error, leaks, warnings, false);
+        }
+    }
+
+    /**
+     * Why a machine {@code run} asks for cannot be built, or null when each allocator's can: each
+     * is built as the run would build it, then dropped. For checking a sweep's combinations before
+     * any of them runs.
+     */
+    static String machineProblem(BenchSpec run) {
+        for (String a : run.allocators()) {
+            Result<BenchSystem> booted = boot(run, a);
+            if (!booted.isOk()) {
+                return cannotBuild(a, booted);
+            }
+        }
+        return null;
+    }
+
+    private static Result<BenchSystem> boot(BenchSpec run, String a) {
+        MachineConfig base = run.machine();
+        return run.workload().equals("paging")
+                ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
+                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL), run.poolFrameByFrame());
+    }
+
+    private static String cannotBuild(String allocator, Result<BenchSystem> failed) {
+        return "cannot build the " + allocator + " machine: " + failed.error().detail();
     }
 
     private final boolean showProgress;
@@ -48,7 +78,11 @@ final class BenchRunner {
             List<Double> millis = new ArrayList<>();
             for (int r = 1; r <= run.repeat(); r++) {
                 String label = work + " " + a + (run.repeat() > 1 ? " " + r + "/" + run.repeat() : "");
-                Result<AllocatorRun> once = runOnce(run, a, n, label, machines, leaks, warnings);
+                Result<BenchSystem> booted = boot(run, a);
+                if (!booted.isOk()) {
+                    return new Outcome(null, cannotBuild(a, booted), leaks, warnings, runs.isEmpty() && r == 1);
+                }
+                Result<AllocatorRun> once = runOnce(booted.value(), run, a, n, label, machines, leaks, warnings);
                 if (!once.isOk()) {
                     return new Outcome(null, once.error().detail(), leaks, warnings);
                 }
@@ -74,18 +108,10 @@ final class BenchRunner {
         return new Outcome(report, null, leaks, warnings);
     }
 
-    /** One run of allocator {@code a} on a fresh machine, or why there is none. */
-    private Result<AllocatorRun> runOnce(BenchSpec run, String a, long n, String label,
+    /** One run of allocator {@code a} on {@code sys}, a fresh machine, or why there is none. */
+    private Result<AllocatorRun> runOnce(BenchSystem sys, BenchSpec run, String a, long n, String label,
             Map<String, MachineConfig> machines, List<String> leaks, List<String> warnings) {
         String work = run.workload();
-        MachineConfig base = run.machine();
-        Result<BenchSystem> booted = work.equals("paging")
-                ? BenchSystem.bootSos(a, base, run.poolSettings(PoolConfig.defaults()))
-                : BenchSystem.boot(a, base, run.poolSettings(BenchSystem.BENCH_POOL), run.poolFrameByFrame());
-        if (!booted.isOk()) {
-            return Result.fail(booted.error().kind(), "cannot build the " + a + " machine: " + booted.error().detail());
-        }
-        BenchSystem sys = booted.value();
         if (machines.put(a, sys.config()) == null && a.equals("allocman")) {
             sys.cspaceShortfall().ifPresent(warnings::add);
         }

@@ -77,7 +77,11 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
 
     /** Why this spec cannot run, or null when it can; names the option at fault as the command line spells it. */
     public String problem() {
-        if (workload == null || !WORKLOADS.contains(workload)) {
+        if (workload == null) {
+            return "no workload: give one (mcmc, single, contiguous, utilisation or paging; on the command line also"
+                    + " an original experiment: " + String.join(", ", OriginalExperiment.names()) + ")";
+        }
+        if (!WORKLOADS.contains(workload)) {
             return "WORKLOAD must be mcmc, single, contiguous, utilisation or paging (or on the command line an"
                     + " original experiment: " + String.join(", ", OriginalExperiment.names()) + "), got '" + workload + "'";
         }
@@ -102,7 +106,8 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
             }
             Result<FramePolicyProvider> found = FramePolicies.find(a, BenchSpec.class.getClassLoader());
             if (!found.isOk()) {
-                return "--allocator " + a + ": " + found.error().detail();
+                return "--allocator " + a + ": " + (a.startsWith("class:") ? "" : "not one of " + String.join(", ",
+                        BenchSystem.BUILT_IN) + " (or both), and ") + found.error().detail();
             }
         }
         if (costModel.problem() != null) {

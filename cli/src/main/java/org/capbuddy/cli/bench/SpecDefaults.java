@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.Problems;
 
 /**
  * Every default of a bench spec, in one place: the command line ({@code capbuddy bench}) and
@@ -62,7 +63,7 @@ final class SpecDefaults {
         try {
             return Json.convert(node, BenchSpec.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not a bench spec: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("not a bench spec: " + Problems.json(e));
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.Problems;
 
 /**
  * Runs a {@link SweepSpec}'s runs on a pool of threads, each run on machines of its own built on
@@ -56,6 +57,7 @@ final class Sweep {
 
     Outcome run(SweepSpec sweep) throws IOException {
         Files.createDirectories(outDir.resolve("runs"));
+        refuseOtherRuns(sweep.runs().size());
         List<SweepSpec.Run> todo = new ArrayList<>();
         int reused = 0;
         for (SweepSpec.Run r : sweep.runs()) {
@@ -64,7 +66,7 @@ final class Sweep {
                 todo.add(r);
                 continue;
             }
-            JsonNode kept = Json.read(file);
+            JsonNode kept = readKept(file);
             // compared as specs, not as text: a run kept by an earlier version of the tool lacks
             // the fields added since, which read back as their defaults
             if (!sameSpec(kept.path("spec"), r.spec())) {
@@ -105,10 +107,34 @@ final class Sweep {
         List<JsonNode> results = new ArrayList<>();
         for (SweepSpec.Run r : sweep.runs()) {
             if (Files.exists(runFile(r.index()))) {
-                results.add(asRunResult(r, Json.read(runFile(r.index()))));
+                results.add(asRunResult(r, readKept(runFile(r.index()))));
             }
         }
         return new Outcome(reused, ran, failures, results);
+    }
+
+    /** A kept run's file; one that cannot be read is named, with how to run that run again. */
+    private static JsonNode readKept(Path file) throws IOException {
+        try {
+            return Json.read(file);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + " is not a run's result (" + Problems.of(e, file) + "); delete it and that"
+                    + " run is made again");
+        }
+    }
+
+    /** Refuses a folder holding run files this sweep of {@code runs} runs would not write: another sweep's. */
+    private void refuseOtherRuns(int runs) throws IOException {
+        try (var files = Files.list(outDir.resolve("runs"))) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                boolean ours = name.matches("\\d{5,9}\\.json") && Integer.parseInt(name.substring(0, name.length() - 5)) < runs;
+                if (name.endsWith(".json") && !ours) {
+                    throw new IOException(outDir + " holds runs of another sweep (" + file.getFileName() + " is not one"
+                            + " of this sweep's " + runs + " runs); use another --out folder");
+                }
+            }
+        }
     }
 
     /**

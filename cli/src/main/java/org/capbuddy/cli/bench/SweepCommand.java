@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.OutFolder;
+import org.capbuddy.cli.common.Problems;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,34 +49,47 @@ public final class SweepCommand implements Callable<Integer> {
         if (n < 1 || n > 256) {
             throw new CommandLine.ParameterException(cmd, "--threads must be 1..256, got " + n);
         }
+        PrintWriter stdout = cmd.getOut();
+        PrintWriter err = cmd.getErr();
+        String unreadable = Problems.unreadable(sweepFile);
+        if (unreadable != null) {
+            err.println("capbuddy sweep: cannot read " + sweepFile + ": " + unreadable);
+            return 1;
+        }
         JsonNode tree;
         SweepSpec sweep;
         try {
             tree = Json.read(sweepFile);
             sweep = SweepSpec.of(tree);
         } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(cmd, "sweep " + sweepFile + ": " + e.getMessage());
+            throw new CommandLine.ParameterException(cmd, "sweep " + sweepFile + ": " + Problems.of(e, sweepFile));
         }
-        PrintWriter stdout = cmd.getOut();
-        PrintWriter err = cmd.getErr();
         if (out.toString().isBlank()) {
-            err.println("capbuddy sweep: --out needs a folder name");
+            throw new CommandLine.ParameterException(cmd, "--out needs a folder name");
+        }
+        String unbuildable = sweep.machineProblem();
+        if (unbuildable != null) {
+            throw new CommandLine.ParameterException(cmd, "sweep " + sweepFile + ": " + unbuildable);
+        }
+        String unusable = OutFolder.problem(out);
+        if (unusable != null) {
+            err.println("capbuddy sweep: " + unusable);
             return 1;
         }
         try {
             Files.createDirectories(out);
             Sweep.Outcome outcome = new Sweep(out, n, System.console() != null).run(sweep);
-            stdout.printf("sweep: %d runs (%s); %d done before, %d run now on %d threads, %d failed%n",
-                    sweep.runs().size(), sweep.varied().isEmpty() ? "nothing varied" : String.join(" x ",
+            stdout.printf("sweep: %d run%s (%s); %d done before, %d run now on %d thread%s, %d failed%n",
+                    sweep.runs().size(), sweep.runs().size() == 1 ? "" : "s", sweep.varied().isEmpty() ? "nothing varied" : String.join(" x ",
                             sweep.varied().entrySet().stream().map(e -> e.getValue().size() + " " + e.getKey()).toList()),
-                    outcome.reused(), outcome.ran(), n, outcome.failures().size());
+                    outcome.reused(), outcome.ran(), n, n == 1 ? "" : "s", outcome.failures().size());
             outcome.failures().forEach(f -> err.println("capbuddy sweep: " + f));
             List<Path> written = SweepOutput.write(sweep, tree, outcome.results(), out);
             written.forEach(p -> stdout.println("wrote " + p));
             stdout.flush();
             return outcome.failures().isEmpty() ? 0 : 1;
         } catch (IOException | RuntimeException e) {
-            err.println("capbuddy sweep: " + e.getMessage());
+            err.println("capbuddy sweep: " + Problems.of(e, out));
             return 1;
         }
     }

@@ -3,10 +3,13 @@ package org.capbuddy.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.capbuddy.libos.capbuddy.PoolConfig;
 
 /**
  * A sweep: a base {@link BenchSpec} and lists of values for some of its fields, whose cross
@@ -27,6 +30,26 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
 
     /** One combination: its values of the varied fields, and the whole spec. */
     public record Run(int index, Map<String, JsonNode> params, BenchSpec spec) {
+    }
+
+    /**
+     * Why some combination's machine cannot be built, or null when every one can: each distinct
+     * machine is built once and dropped, before any run starts.
+     */
+    String machineProblem() {
+        Set<List<Object>> built = new HashSet<>();
+        for (Run r : runs) {
+            BenchSpec s = r.spec();
+            List<Object> machine = List.of(s.workload().equals("paging"), s.allocators(), s.machine(),
+                    s.poolSettings(PoolConfig.defaults()), s.poolFrameByFrame());
+            if (built.add(machine)) {
+                String problem = BenchRunner.machineProblem(s);
+                if (problem != null) {
+                    return "run " + r.index() + " " + r.params() + ": " + problem;
+                }
+            }
+        }
+        return null;
     }
 
     /** The sweep in {@code tree}, or an {@link IllegalArgumentException} saying what is wrong with it. */
@@ -51,7 +74,17 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
                 throw new IllegalArgumentException("vary." + e.getKey() + " must be a non-empty list");
             }
             List<JsonNode> values = new ArrayList<>();
-            e.getValue().forEach(values::add);
+            for (JsonNode value : e.getValue()) {
+                if (value.isNull()) {
+                    throw new IllegalArgumentException("vary." + e.getKey() + " holds null; leave the field out of"
+                            + " \"vary\" (or put it in \"base\") to run its default");
+                }
+                if (values.contains(value)) {
+                    throw new IllegalArgumentException("vary." + e.getKey() + " holds " + value + " twice; each value"
+                            + " makes its own runs, so give it once");
+                }
+                values.add(value);
+            }
             varied.put(e.getKey(), values);
         }
         List<Run> runs = new ArrayList<>();

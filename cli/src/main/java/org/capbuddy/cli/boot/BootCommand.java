@@ -53,6 +53,13 @@ public final class BootCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--ram must be at most " + ByteSize.format(Board.maxVirtRam()) + " (RAM ends below the 1 TiB physical top)");
         }
+        if (rootCNodeBits < KernelConfig.MIN_ROOT_CNODE_BITS || rootCNodeBits > KernelConfig.MAX_ROOT_CNODE_BITS) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--root-cnode-bits must be "
+                    + KernelConfig.MIN_ROOT_CNODE_BITS + ".." + KernelConfig.MAX_ROOT_CNODE_BITS + ", got " + rootCNodeBits);
+        }
+        if (fanOut < 1 || fanOut > (1 << 20)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--fan-out must be 1..1048576, got " + fanOut);
+        }
         KernelConfig config = KernelConfig.defaults().withBoard(Board.virt(ram)).withRootCNodeBits(rootCNodeBits)
                 .withRetypeFanOutLimit(fanOut);
         var problem = config.problem();
@@ -78,7 +85,9 @@ public final class BootCommand implements Callable<Integer> {
                 ByteSize.format(config.board().ram().get(0).size()), config.rootCNodeBits(), config.retypeFanOutLimit()));
         TextTable caps = new TextTable("slot", "initial cap", "holds");
         for (InitialCap c : InitialCap.values()) {
-            caps.row(c.cptr(), c.name(), info.initialCaps().get(c));
+            String held = info.initialCaps().get(c);
+            // seL4's null cap is an empty slot (these caps do not exist on this platform or configuration)
+            caps.row(c.cptr(), c.name(), "null".equals(held) ? "empty (null cap)" : held);
         }
         s.append(caps.render()).append('\n');
         TextTable regions = new TextTable("region", "slots", "count");

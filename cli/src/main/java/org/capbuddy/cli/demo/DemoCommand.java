@@ -58,7 +58,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Result<SosMachine> booted = machineOptions.boot(cmd);
         if (!booted.isOk()) {
-            return fail(booted.error().detail());
+            fail(booted.error().detail());
+            return cmd.getCommandSpec().exitCodeOnInvalidInput(); // the options describe a machine that cannot be built
         }
         SosMachine machine = booted.value();
         Sos sos = machine.sos();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.function.Consumer;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
 import org.capbuddy.cli.common.Json;
+import org.capbuddy.cli.common.Problems;
 import org.capbuddy.cli.common.SosMachineOptions;
 import org.capbuddy.cli.demo.DemoReport;
 import org.capbuddy.kernel.cost.CostSnapshot;
@@ -48,9 +50,13 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a static AArch64 ELF program (musl or freestanding) in an SOS process and report.",
-        footer = {"", "Exit status: the program's own when it exited and teardown left nothing behind; 139 when SOS",
-            "killed it; 124 when it reached --max-instructions; 1 when SOS refused it or the file cannot be",
-            "read; 70 when teardown leaked or the kernel's invariants failed; 2 for bad options."})
+        footer = {"", "Exit status:",
+            "  the program's own  it exited, and teardown left nothing behind",
+            "  139                SOS killed it",
+            "  124                it reached --max-instructions",
+            "  1                  SOS refused it, a file cannot be read, or step mode's quit stopped it",
+            "  70                 teardown leaked or the kernel's invariants failed",
+            "  2                  bad options, or a machine they describe cannot be built"})
 public final class RunCommand implements Callable<Integer> {
     static final int KILLED = 139;
     static final int LIMIT = 124;
@@ -98,6 +104,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace-out", paramLabel = "FILE", description = "Where the trace goes (default: standard output,"
             + " before the report).")
     Path traceOut;
+
+    /** The trace being written, until it takes {@link #traceOut}'s name. */
+    private Path tracePart;
 
     /** How trace events are written. */
     enum TraceFormat { text, json }
@@ -154,7 +163,8 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 commands = stepOptions.open();
             } catch (IOException | RuntimeException e) {
-                return fail("cannot read the commands from " + stepOptions.commands + ": " + e.getMessage());
+                return fail("cannot read the commands from " + stepOptions.commands + ": "
+                        + Problems.of(e, stepOptions.commands));
             }
         }
         byte[] elf = read(program, "program");
@@ -167,7 +177,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         Result<SosMachine> booted = machineOptions.boot(cmd);
         if (!booted.isOk()) {
-            return fail(booted.error().detail());
+            fail(booted.error().detail());
+            return cmd.getCommandSpec().exitCodeOnInvalidInput(); // the options describe a machine that cannot be built
         }
         SosMachine machine = booted.value();
         PrintWriter traceWriter = null;
@@ -213,7 +224,11 @@ public final class RunCommand implements Callable<Integer> {
         CostSnapshot costs = machine.kernel().costs().minus(costsBefore);
         Balance leaked = machine.settledBalance().diff(before);
         var invariants = machine.kernel().checkInvariants();
-        if (result.outcome() == ProgramOutcome.REFUSED && leaked.isZero() && invariants.ok()) {
+        boolean nothingRan = result.outcome() == ProgramOutcome.REFUSED && leaked.isZero() && invariants.ok();
+        if (!settleTrace(!nothingRan)) {
+            return 1;
+        }
+        if (nothingRan) {
             // Nothing ran: say why on stderr, as for a file that cannot be read, with no report.
             return fail(program + ": " + result.detail());
         }
@@ -321,16 +336,50 @@ public final class RunCommand implements Callable<Integer> {
         return new ProgramRunner.Finished(result, dump ? started.run().process() : null);
     }
 
-    /** The trace's writer: the file, opened before anything runs, or standard output; null after an error. */
+    /**
+     * The trace's writer: standard output, or a file beside {@code --trace-out} that takes its
+     * name once the run is over ({@link #settleTrace}), so that a refused program leaves no empty
+     * trace behind and an older trace of that name stays as it was; null after an error.
+     */
     private PrintWriter openTrace() {
         if (traceOut == null) {
             return spec.commandLine().getOut();
         }
-        try {
-            return new PrintWriter(Files.newBufferedWriter(traceOut));
-        } catch (IOException | RuntimeException e) {
-            fail("cannot write the trace to " + traceOut + ": " + e.getMessage());
+        Path folder = traceOut.toAbsolutePath().getParent();
+        if (Files.isDirectory(traceOut)) {
+            fail("cannot write the trace to " + traceOut + ": it is a folder");
             return null;
+        }
+        if (folder == null || !Files.isDirectory(folder)) {
+            fail("cannot write the trace to " + traceOut + ": no folder " + folder);
+            return null;
+        }
+        try {
+            tracePart = Files.createTempFile(folder, "." + traceOut.getFileName(), ".part");
+            return new PrintWriter(Files.newBufferedWriter(tracePart));
+        } catch (IOException | RuntimeException e) {
+            fail("cannot write the trace to " + traceOut + ": " + Problems.of(e, traceOut));
+            return null;
+        }
+    }
+
+    /** The trace file takes its name, or is removed when {@code keep} is false (nothing ran); false when it cannot. */
+    private boolean settleTrace(boolean keep) {
+        if (tracePart == null) {
+            return true;
+        }
+        try {
+            if (keep) {
+                Files.move(tracePart, traceOut, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(tracePart);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            fail("cannot write the trace to " + traceOut + ": " + Problems.of(e, traceOut));
+            return false;
+        } finally {
+            tracePart = null;
         }
     }
 
@@ -346,7 +395,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            fail("cannot read " + what + " " + file + ": " + e.getMessage());
+            fail("cannot read " + what + " " + file + ": " + Problems.of(e, file));
             return null;
         }
     }
@@ -393,6 +442,8 @@ public final class RunCommand implements Callable<Integer> {
                     s.append(r.kill().stop().render());
                 }
             }
+            case "stopped" -> s.append(String.format("Stopped before the end%s.%n",
+                    r.detail() == null || r.detail().equals("stopped before the end") ? "" : ": " + r.detail()));
             default -> s.append(String.format("Stopped (%s)%s%n", r.outcome().replace('_', ' '),
                     r.detail() == null ? "" : ": " + r.detail()));
         }

@@ -68,6 +68,9 @@ final class StepOptions {
     /** Where the commands come from: the file, or standard input. */
     BufferedReader open() throws IOException {
         if (commands != null) {
+            if (Files.isDirectory(commands)) {
+                throw new IOException("it is a folder, not a file of commands");
+            }
             return Files.newBufferedReader(commands, StandardCharsets.UTF_8);
         }
         return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

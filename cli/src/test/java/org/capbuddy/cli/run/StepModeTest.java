@@ -79,7 +79,7 @@ class StepModeTest {
                     "CapBuddy pool: ", "free blocks by order:", "CDT: ", "dump takes process, frames, pool or cdt");
             assertThat(out).contains("step takes a positive number of instructions, not '0'",
                     "unknown command 'frobnicate': type help for the commands",
-                    "Stopped by request after 21 instructions.", "Stopped (stopped): stopped before the end",
+                    "Stopped by request after 21 instructions.", "Stopped before the end.",
                     "Instructions: 21;", "leaked frames 0, slots 0, untyped bytes 0");
         } finally {
             Files.deleteIfExists(script);

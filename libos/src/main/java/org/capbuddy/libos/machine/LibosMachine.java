@@ -83,6 +83,13 @@ public final class LibosMachine {
             return valid.asFailure();
         }
         Kernel kernel = Kernel.boot(config.kernelConfig());
+        if (kernel.bootInfo().empty().size() <= 0) {
+            int bits = config.rootCNodeBits();
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the root CNode of 2^" + bits + " slots is full after boot"
+                    + " (the kernel's initial caps and its " + kernel.bootInfo().untypedList().size() + " untyped caps"
+                    + " take every slot), so allocman has none to start in: use a root CNode of 2^" + (bits + 1)
+                    + " slots or more");
+        }
         Result<Booted> booted = LibosBootstrap.bootstrap(kernel.rootTask(), kernel.bootInfo(),
                 config.bootstrapConfig());
         if (!booted.isOk()) {

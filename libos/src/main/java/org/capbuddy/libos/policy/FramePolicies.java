@@ -57,7 +57,10 @@ public final class FramePolicies {
         Class<?> type;
         try {
             type = Class.forName(className, true, loader);
-        } catch (ClassNotFoundException | LinkageError e) {
+        } catch (ClassNotFoundException e) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot load class " + className + ": no such class on the"
+                    + " class path");
+        } catch (LinkageError e) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot load class " + className + ": " + e);
         }
         if (!FramePolicyProvider.class.isAssignableFrom(type)) {

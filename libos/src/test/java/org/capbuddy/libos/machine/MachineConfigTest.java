@@ -110,6 +110,20 @@ class MachineConfigTest {
     }
 
     @Test
+    void aRootCNodeFullAfterBootIsRefusedWithTheSizeThatWouldDo() {
+        for (MachineConfig tiny : new MachineConfig[] {MachineConfig.capBuddy(GIB).twoLevel(7, 12),
+            MachineConfig.original(GIB).withoutPool().singleLevel(7)}) {
+            Result<LibosMachine> booted = LibosMachine.boot(tiny);
+            assertThat(booted.isOk()).isFalse();
+            assertThat(booted.error().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
+            assertThat(booted.error().detail()).contains("the root CNode of 2^7 slots is full after boot",
+                    "use a root CNode of 2^8 slots or more");
+        }
+        assertThat(LibosMachine.boot(MachineConfig.capBuddy(GIB).withoutPool().twoLevel(8, 12)).isOk())
+                .as("2^8 slots leave allocman room").isTrue();
+    }
+
+    @Test
     void largeScaledMachinesBootAndServeFrames() {
         for (long ram : new long[] {16 * GIB, 64 * GIB}) {
             LibosMachine m = LibosMachine.boot(MachineConfig.capBuddy(ram)).value();
