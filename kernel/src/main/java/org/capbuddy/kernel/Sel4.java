@@ -50,6 +50,9 @@ public final class Sel4 {
     /** {@code seL4_Call} with a raw message. */
     public InvocationResult invoke(long cptr, Message message) {
         kernel.guard().check();
+        if (message == null) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        }
         ipc.load(message);
         return call(cptr);
     }
@@ -58,6 +61,15 @@ public final class Sel4 {
      * Starts the message of a stub in the IPC buffer. The machine guard comes first: a call from a
      * thread that does not own the machine must fail before it overwrites the owner's buffer.
      */
+    /**
+     * A null where seL4 has a word (rights, an object type) cannot be put in a message: refused as
+     * the kernel refuses a word it cannot take, with the argument's index, and nothing invoked.
+     */
+    private InvocationResult nullArgument(int index) {
+        kernel.guard().check();
+        return InvocationResult.invalidArgument(index);
+    }
+
     private IpcBuffer message(InvocationLabel label) {
         kernel.guard().check();
         return ipc.begin(label);
@@ -72,6 +84,9 @@ public final class Sel4 {
 
     public InvocationResult untypedRetype(long untyped, ObjectType type, long sizeBits, long root, long nodeIndex,
                                           long nodeDepth, long nodeOffset, long numObjects) {
+        if (type == null) {
+            return nullArgument(0);
+        }
         return untypedRetype(untyped, type.id(), sizeBits, root, nodeIndex, nodeDepth, nodeOffset, numObjects);
     }
 
@@ -87,6 +102,9 @@ public final class Sel4 {
 
     public InvocationResult cnodeCopy(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                       long srcDepth, CapRights rights) {
+        if (rights == null) {
+            return nullArgument(4);
+        }
         message(InvocationLabel.CNODE_COPY).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
                 .add(rights.word()).addCap(srcRoot);
         return call(service);
@@ -94,6 +112,9 @@ public final class Sel4 {
 
     public InvocationResult cnodeMint(long service, long destIndex, long destDepth, long srcRoot, long srcIndex,
                                       long srcDepth, CapRights rights, long badge) {
+        if (rights == null) {
+            return nullArgument(4);
+        }
         message(InvocationLabel.CNODE_MINT).add(destIndex).add(destDepth).add(srcIndex).add(srcDepth)
                 .add(rights.word()).add(badge).addCap(srcRoot);
         return call(service);
@@ -139,6 +160,9 @@ public final class Sel4 {
     // ---- ARM VM
 
     public InvocationResult pageMap(long frame, long vspace, long vaddr, CapRights rights, long attributes) {
+        if (rights == null) {
+            return nullArgument(1);
+        }
         message(InvocationLabel.ARM_PAGE_MAP).add(vaddr).add(rights.word()).add(attributes).addCap(vspace);
         return call(frame);
     }

@@ -6,6 +6,8 @@ package org.capbuddy.sos;
  * {@code errno} and a -1 return.
  */
 public enum Errno {
+    /** Operation not permitted: a fixed mapping below the lowest address a process may map (Linux's mmap_min_addr). */
+    EPERM(1),
     /** No such process: the caller is not running (killed, exited or torn down). */
     ESRCH(3),
     /** Bad file descriptor: not one of the process's standard streams. */

@@ -38,6 +38,12 @@ public final class Syscalls {
     private SysResult refusedCaller() {
         sos.guard().check();
         sos.guard().requireStackHeadroom();
+        return notRunning();
+    }
+
+    /** Null when the caller is a running process; otherwise ESRCH (the helpers a call uses, which it has probed for). */
+    private SysResult notRunning() {
+        sos.guard().check();
         if (!sos.isRunning(process)) {
             return SysResult.fail(Errno.ESRCH, process == null ? "no process"
                     : "process " + process.pid() + " is " + process.state().name().toLowerCase());
@@ -157,8 +163,14 @@ public final class Syscalls {
         if ((flags & MAP_ANONYMOUS) == 0) {
             return SysResult.fail((int) fd < 0 ? Errno.EINVAL : Errno.EBADF, "SOS maps no files: only MAP_ANONYMOUS");
         }
-        if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
+        // the mapping type is the low four bits, as Linux reads them: one of the two, not both or neither
+        int type = flags & 0x0f;
+        if ((type != MAP_SHARED && type != MAP_PRIVATE) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
             return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED and PROT_ bits only");
+        }
+        if ((flags & MAP_FIXED) != 0 && addr < Layout.NULL_GUARD_END) {
+            return SysResult.fail(Errno.EPERM, "MAP_FIXED below 0x" + Long.toHexString(Layout.NULL_GUARD_END)
+                    + ": the first 64 KiB are never mapped, as Linux's mmap_min_addr keeps them");
         }
         if (length <= 0 || length > AddressSpace.MAX_MMAP) {
             return SysResult.fail(Errno.EINVAL, "mmap length must be 1.." + AddressSpace.MAX_MMAP + ", got " + length);
@@ -222,6 +234,10 @@ public final class Syscalls {
      * asked (so copying it can only fault pages in, never kill); otherwise the call's EFAULT.
      */
     public SysResult checkUserBuffer(long buffer, long length, boolean write) {
+        SysResult refused = notRunning();
+        if (refused != null) {
+            return refused;
+        }
         if (length == 0) {
             return null;
         }
@@ -242,8 +258,8 @@ public final class Syscalls {
     }
 
     /**
-     * Copies bytes from the process (after {@link #checkUserBuffer}); null on EFAULT. The process
-     * may be stopped in a system call: SOS reads its frames through its own window.
+     * Copies bytes from the process (after {@link #checkUserBuffer}); null on EFAULT or ESRCH. The
+     * process may be stopped in a system call: SOS reads its frames through its own window.
      */
     public byte[] copyFromUser(long buffer, int length) {
         if (checkUserBuffer(buffer, length, false) != null) {
@@ -253,17 +269,25 @@ public final class Syscalls {
         return pages.copy(process, buffer, bytes, 0, length, false) == length ? bytes : null;
     }
 
-    /** Copies bytes into the process (after {@link #checkUserBuffer}); false on EFAULT. */
+    /** Copies bytes into the process (after {@link #checkUserBuffer}); false on EFAULT or ESRCH, or a short {@code bytes}. */
     public boolean copyToUser(long buffer, byte[] bytes, int length) {
-        if (checkUserBuffer(buffer, length, true) != null) {
+        if (bytes == null || length < 0 || length > bytes.length || checkUserBuffer(buffer, length, true) != null) {
             return false;
         }
         return pages.copy(process, buffer, bytes, 0, length, true) == length;
     }
 
-    /** Appends to the console what a process wrote to its standard output or error. */
-    public void console(byte[] bytes, int length) {
+    /**
+     * Appends to the console what a process wrote to its standard output or error: the first
+     * {@code length} bytes of {@code bytes}. Returns false, writing nothing, for a caller that is
+     * not a running process or bytes that do not hold {@code length}.
+     */
+    public boolean console(byte[] bytes, int length) {
+        if (notRunning() != null || bytes == null || length < 0 || length > bytes.length) {
+            return false;
+        }
         sos.consoleWrite(new String(bytes, 0, length, StandardCharsets.UTF_8));
+        return true;
     }
 
     /** exit: the process stops; SOS tears it down with {@link Sos#destroy}. */

@@ -31,14 +31,18 @@ public final class Tracer {
     /**
      * Traces {@code traced} from now on into {@code into}, only those of process {@code onlyPid}
      * when it is not negative (events that name no process are then left out too). Returns false,
-     * changing nothing, when {@code traced} or {@code into} is null.
+     * changing nothing, when {@code traced} or {@code into} is null or {@code traced} holds null.
      */
     public boolean start(Set<TraceKind> traced, int onlyPid, Consumer<TraceEvent> into) {
-        if (traced == null || into == null || traced.contains(null)) {
+        if (traced == null || into == null) {
             return false;
         }
         int mask = 0;
+        // not traced.contains(null): Set.of and TreeSet throw on it instead of answering
         for (TraceKind k : traced) {
+            if (k == null) {
+                return false;
+            }
             mask |= 1 << k.ordinal();
         }
         kinds = mask;

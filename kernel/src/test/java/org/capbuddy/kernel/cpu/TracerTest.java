@@ -15,6 +15,39 @@ import org.junit.jupiter.api.Test;
 /** The kernel's trace: off by default, numbered events of the kinds asked for, bad arguments refused. */
 class TracerTest {
     @Test
+    void anyKindOfSetStartsATraceAndANullKindIsRefused() {
+        CpuFx fx = new CpuFx();
+        Tracer tracer = fx.sel4.tracer();
+        List<TraceEvent> events = new ArrayList<>();
+        // Set.of and TreeSet throw on contains(null): the check must not ask them
+        for (Set<TraceKind> kinds : List.<Set<TraceKind>>of(Set.of(TraceKind.INVOCATIONS),
+                new java.util.TreeSet<>(Set.of(TraceKind.INVOCATIONS)), Set.copyOf(EnumSet.of(TraceKind.INVOCATIONS)))) {
+            assertThat(tracer.start(kinds, -1, events::add)).isTrue();
+            fx.object(ObjectType.SMALL_PAGE);
+            tracer.stop();
+        }
+        assertThat(events).hasSize(3);
+        Set<TraceKind> withNull = new java.util.HashSet<>(java.util.Arrays.asList(TraceKind.INVOCATIONS, null));
+        assertThat(tracer.start(withNull, -1, events::add)).isFalse();
+        fx.object(ObjectType.SMALL_PAGE);
+        assertThat(events).as("a refused start changes nothing").hasSize(3);
+    }
+
+    @Test
+    void aNullWhereSeL4HasAWordIsAnInvalidArgument() {
+        CpuFx fx = new CpuFx();
+        assertThat(fx.sel4.pageMap(1, 2, 0x1000, null, 0).error())
+                .isEqualTo(org.capbuddy.kernel.api.Sel4Error.INVALID_ARGUMENT);
+        assertThat(fx.sel4.cnodeCopy(2, 100, 64, 2, 3, 64, null).error())
+                .isEqualTo(org.capbuddy.kernel.api.Sel4Error.INVALID_ARGUMENT);
+        assertThat(fx.sel4.cnodeMint(2, 100, 64, 2, 3, 64, null, 0).error())
+                .isEqualTo(org.capbuddy.kernel.api.Sel4Error.INVALID_ARGUMENT);
+        assertThat(fx.sel4.untypedRetype(5, (ObjectType) null, 0, 2, 0, 0, 100, 1).error())
+                .isEqualTo(org.capbuddy.kernel.api.Sel4Error.INVALID_ARGUMENT);
+        assertThat(fx.sel4.invoke(2, null).error()).isEqualTo(org.capbuddy.kernel.api.Sel4Error.ILLEGAL_OPERATION);
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void invocationsAreTracedOnlyWhileStartedAndOnlyTheKindsAsked() {
         CpuFx fx = new CpuFx();

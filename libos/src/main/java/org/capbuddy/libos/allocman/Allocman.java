@@ -522,6 +522,13 @@ public final class Allocman implements ManagerContext {
                 : utspace.paddr(cookie);
     }
 
+    /** {@link #utspacePaddr(long)}, refused (NOT_ALLOCATED) unless the allocation is an object of 2^objBits bytes. */
+    public Result<Long> utspacePaddr(long cookie, int objBits) {
+        guard.checkMachine();
+        return utspace == null ? Result.fail(AllocErrorKind.BAD_ARGUMENT, "no utspace manager attached")
+                : utspace.paddr(cookie, objBits);
+    }
+
     @Override
     public Result<Long> mspaceAlloc(long bytes) {
         return chunkRequest(bytes, true);

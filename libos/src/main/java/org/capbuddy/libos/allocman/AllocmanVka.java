@@ -115,7 +115,10 @@ public final class AllocmanVka implements Vka {
     @Override
     public Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits) {
         machine.check();
-        return allocman.utspacePaddr(cookie);
+        // the object's size is checked too, so that a free asked with the wrong type or size is
+        // refused before its cap is deleted
+        int objBits = objectBits(type, sizeBits);
+        return objBits >= 0 ? allocman.utspacePaddr(cookie, objBits) : badSize(type, sizeBits);
     }
 
     @Override

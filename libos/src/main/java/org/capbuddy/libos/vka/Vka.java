@@ -45,7 +45,11 @@ public interface Vka {
     /** The depth with which every slot of this vka is addressed (see {@link #cspaceRoot()}). */
     int cspaceDepth();
 
-    /** Returns a slot; it must be empty ({@code cspace_free}). */
+    /**
+     * Returns a slot; it must be empty ({@code cspace_free}). As in allocman, the slot is not
+     * read: one returned still holding a cap keeps the cap, in a slot the allocator may hand out
+     * again, where a Retype or Copy into it fails with DeleteFirst.
+     */
     Result<Void> cspaceFree(long cptr);
 
     /** Retypes a new object into {@code dest}; returns its cookie ({@code utspace_alloc_maybe_device}). */
@@ -67,7 +71,7 @@ public interface Vka {
     /** Gives an object's memory back; its caps must already be deleted ({@code utspace_free}). */
     Result<Void> utspaceFree(ObjectType type, int sizeBits, long cookie);
 
-    /** The physical address of an allocation ({@code utspace_paddr}). */
+    /** The physical address of an allocation ({@code utspace_paddr}); refused when it is not an object of this type and size. */
     Result<Long> utspacePaddr(long cookie, ObjectType type, int sizeBits);
 
     /**

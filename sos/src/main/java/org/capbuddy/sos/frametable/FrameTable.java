@@ -257,7 +257,12 @@ public final class FrameTable {
         }
     }
 
-    /** Unmaps a frame from SOS's window and gives it back to the vka. */
+    /**
+     * Unmaps a frame from SOS's window and gives it back to the vka. The table does not know which
+     * processes map the frame (SOS's shadow page tables do): a frame a process still maps is
+     * freed all the same, and a vka that revokes on free (the pool's default) takes the
+     * process's copy of its cap, and with it the mapping, away too. Unmap it first.
+     */
     public Result<Void> free(int ref) {
         if (!isLive(ref)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frame reference " + ref + " is not in use");

@@ -3,6 +3,7 @@ package org.capbuddy.sos.process;
 import java.util.List;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.libos.vka.UndoLog;
@@ -58,9 +59,18 @@ public final class ProcessPages {
      * Maps a frame at {@code vaddr} for {@code p} with the region's rights, recording it and any
      * page tables made in the shadow: zeroed, or, in an image-backed region, holding the program's
      * bytes for the page (zero past the segment's file bytes). Every step is undone if a later one
-     * fails or throws.
+     * fails or throws. Refused, changing nothing, for no process or one destroyed, no region, an
+     * address that is not a page's, or a page mapped already.
      */
     public Result<Void> map(Process p, long vaddr, Region region) {
+        Result<Void> bad = badPage(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
+        if (p.shadow().frameRef(vaddr) != FrameTable.NULL_FRAME) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is mapped already in"
+                    + " process " + p.pid());
+        }
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
             int ref = frames.allocFrame();
             if (ref == FrameTable.NULL_FRAME) {
@@ -106,6 +116,22 @@ public final class ProcessPages {
         }
     }
 
+    /** Why {@code p}, {@code vaddr} and {@code region} cannot name a page to map, or null when they can. */
+    private static Result<Void> badPage(Process p, long vaddr, Region region) {
+        if (p == null || p.state() == ProcessState.DESTROYED) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, p == null ? "no process" : "process " + p.pid()
+                    + " is destroyed");
+        }
+        if (region == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no region");
+        }
+        if ((vaddr & (Layout.PAGE - 1)) != 0 || vaddr < 0 || vaddr >= Layout.USER_TOP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is not a user page's"
+                    + " address");
+        }
+        return null;
+    }
+
     private Result<?> undoFrame(int ref) {
         return frames.undoAlloc(ref);
     }
@@ -144,8 +170,13 @@ public final class ProcessPages {
      * the old cap copy (and with it the mapping) is deleted and a copy with the new rights mapped
      * in its slot, in the page tables already there. If the new mapping cannot be made the page is
      * unmapped and freed, so the process faults it in afresh (zeroed) rather than keep old rights.
+     * Refused, changing nothing, for no process or one destroyed, no region or a bad address.
      */
     public Result<Void> remap(Process p, long vaddr, Region region) {
+        Result<Void> bad = badPage(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
         PageEntry e = p.shadow().page(vaddr);
         if (e == null) {
             return Result.done();
@@ -174,9 +205,12 @@ public final class ProcessPages {
 
     /**
      * The 4-byte word at {@code vaddr} of {@code p}, read from its frame through SOS's window (as
-     * SOS reads a stopped process's memory), or -1 when no page is mapped there.
+     * SOS reads a stopped process's memory), or -1 when no page is mapped there (or no process is given).
      */
     public long readWord(Process p, long vaddr) {
+        if (p == null) {
+            return -1;
+        }
         int ref = p.shadow().frameRef(vaddr & -4096L);
         return ref == FrameTable.NULL_FRAME ? -1 : frames.read(ref, vaddr & 0xFFC, 4);
     }
@@ -187,7 +221,7 @@ public final class ProcessPages {
      * page is mapped there or the range leaves its page.
      */
     public java.util.OptionalLong peek(Process p, long vaddr, int size) {
-        if (size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
+        if (p == null || size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
             return java.util.OptionalLong.empty();
         }
         int ref = p.shadow().frameRef(vaddr & -4096L);
@@ -211,6 +245,9 @@ public final class ProcessPages {
      * be mapped (no memory).
      */
     public long copy(Process p, long vaddr, byte[] buffer, int off, int len, boolean toProcess) {
+        if (p == null || buffer == null || off < 0 || len < 0 || off > buffer.length - len) {
+            return 0;
+        }
         long done = 0;
         while (done < len) {
             long va = vaddr + done;
@@ -232,8 +269,11 @@ public final class ProcessPages {
         return done;
     }
 
-    /** Unmaps and frees the page at {@code vaddr} if one is mapped. */
+    /** Unmaps and frees the page at {@code vaddr} if one is mapped (nothing without a process). */
     public void unmap(Process p, long vaddr) {
+        if (p == null) {
+            return;
+        }
         PageEntry e = p.shadow().removePage(vaddr);
         if (e == null) {
             return;
@@ -250,6 +290,9 @@ public final class ProcessPages {
 
     /** Unmaps every page in [base, end). */
     public void unmapRange(Process p, long base, long end) {
+        if (p == null) {
+            return;
+        }
         for (long va : p.shadow().pageAddresses()) {
             if (va >= base && va < end) {
                 unmap(p, va);
@@ -259,6 +302,9 @@ public final class ProcessPages {
 
     /** Unmaps every page and frees every paging structure of the process. */
     public void tearDown(Process p) {
+        if (p == null) {
+            return;
+        }
         for (long va : p.shadow().pageAddresses()) {
             unmap(p, va);
         }

@@ -1,5 +1,7 @@
 package org.capbuddy.sos.run;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.capbuddy.aarch64.cpu.Interpreter;
@@ -33,10 +35,11 @@ public final class ProgramRunner {
      */
     public record Launch(byte[] elf, List<String> argv, List<String> envp, byte[] stdin, long seed,
             long maxInstructions, int translateAfter) {
+        /** Copies what it is given, nulls included: {@link #start} refuses a launch with any, saying which. */
         public Launch {
-            argv = List.copyOf(argv);
-            envp = List.copyOf(envp);
-            stdin = stdin.clone();
+            argv = argv == null ? null : Collections.unmodifiableList(new ArrayList<>(argv));
+            envp = envp == null ? null : Collections.unmodifiableList(new ArrayList<>(envp));
+            stdin = stdin == null ? null : stdin.clone();
         }
 
         /** A launch with the interpreter's default translation. */
@@ -78,19 +81,25 @@ public final class ProgramRunner {
      * says why SOS refused it (nothing is left behind then).
      */
     public Started start(Launch launch) {
+        if (launch == null) {
+            return new Started(null, refused("no launch"));
+        }
+        if (launch.argv() == null || launch.envp() == null || launch.stdin() == null) {
+            return new Started(null, refused("argv, envp and stdin must be given (empty, not null)"));
+        }
         if (launch.translateAfter() < 0) {
             return new Started(null, refused("translateAfter must be 0 (never) or more, not " + launch.translateAfter()));
         }
         if (launch.maxInstructions() < 0) {
             return new Started(null, refused("maxInstructions must be 0 or more, not " + launch.maxInstructions()));
         }
-        sos.takeConsole();
         long framesBefore = sos.pages().framesMapped();
         long structuresBefore = sos.pages().structuresCreated();
         Result<Process> spawned = sos.spawn(launch.elf(), launch.argv(), launch.envp(), launch.seed());
         if (!spawned.isOk()) {
             return new Started(null, refused(spawned.error().detail()));
         }
+        sos.takeConsole(); // what was written before is not this program's output
         Process p = spawned.value();
         LinuxProcess linux = new LinuxProcess(launch.stdin(), launch.seed());
         sos.linux().attach(p, linux);
@@ -99,8 +108,9 @@ public final class ProgramRunner {
         return new Started(new ProgramRun(sos, launch, p, linux, runner, framesBefore, structuresBefore), null);
     }
 
+    /** A launch refused: nothing ran, so it has no console output (SOS's console is left as it was). */
     private ProgramResult refused(String why) {
-        return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, sos.takeConsole(), 0, Map.of(), Map.of(), 0, 0,
+        return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, "", 0, Map.of(), Map.of(), 0, 0,
                 0, 0, 0, 0, List.of(), 0, 0, null);
     }
 }

@@ -35,6 +35,10 @@ final class FreeListHeap {
 
     /** The address of the lowest free run of {@code bytes} (rounded to units) or more, or -1 if none fits. */
     long alloc(long bytes) {
+        // larger than the whole heap cannot fit, and near 2^63 the rounding would wrap negative
+        if (bytes <= 0 || bytes > top - base) {
+            return -1;
+        }
         long size = round(bytes);
         int run = free.firstAtLeast(size);
         if (run == FreeRuns.NONE) {
@@ -62,8 +66,11 @@ final class FreeListHeap {
      * inside an allocated range, so the last run starting at or below its end is the one below its start.
      */
     private int runBelowIfAllocated(long address, long bytes) {
+        if (bytes <= 0 || bytes > top - base) {
+            return NOT_ALLOCATED;
+        }
         long size = round(bytes);
-        if (address < base || address + size > top || (address - base) % UNIT != 0 || bytes <= 0) {
+        if (address < base || address > top - size || (address - base) % UNIT != 0) {
             return NOT_ALLOCATED;
         }
         int below = free.floor(address + size - 1);

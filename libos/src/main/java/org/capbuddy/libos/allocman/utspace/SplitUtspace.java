@@ -259,6 +259,16 @@ public final class SplitUtspace implements UtspaceManager {
     }
 
     @Override
+    public Result<Long> paddr(long cookie, int objBits) {
+        SplitNode node = allocations.get(cookie);
+        if (node != null && node.sizeBits != objBits) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^"
+                    + node.sizeBits + " bytes, not 2^" + objBits);
+        }
+        return paddr(cookie);
+    }
+
+    @Override
     public long bytesInUse() {
         return bytesInUse;
     }

@@ -136,6 +136,16 @@ public final class TwinkleUtspace implements UtspaceManager {
         return Result.fail(AllocErrorKind.BAD_ARGUMENT, "twinkle does not track physical addresses");
     }
 
+    @Override
+    public Result<Long> paddr(long cookie, int objBits) {
+        Integer bits = live.get(cookie);
+        if (bits != null && bits != objBits) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^" + bits
+                    + " bytes, not 2^" + objBits);
+        }
+        return paddr(cookie);
+    }
+
     /** Every byte ever handed out (alignment gaps excluded); freeing does not lower it. */
     @Override
     public long bytesInUse() {

@@ -34,6 +34,15 @@ public interface UtspaceManager {
     /** The physical address of the allocation with this cookie. */
     Result<Long> paddr(long cookie);
 
+    /**
+     * The physical address of the allocation with this cookie when it is an object of 2^objBits
+     * bytes, else NOT_ALLOCATED: what a free of it would check, asked before anything is undone.
+     * A manager that does not record sizes answers as {@link #paddr(long)}.
+     */
+    default Result<Long> paddr(long cookie, int objBits) {
+        return paddr(cookie);
+    }
+
     /** Bytes of untyped memory handed out as objects and not yet freed. */
     long bytesInUse();
 

@@ -34,6 +34,18 @@ class FreeListHeapTest {
     }
 
     @Test
+    void aRequestLargerThanTheHeapIsRefusedWithoutWrapping() {
+        FreeListHeap heap = new FreeListHeap(0x1000, 4096);
+        for (long huge : new long[] {4097, 1L << 62, Long.MAX_VALUE - 15, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
+            assertThat(heap.alloc(huge)).as("%d bytes", huge).isEqualTo(-1);
+            assertThat(heap.isAllocated(0x1000, huge)).isFalse();
+        }
+        assertThat(heap.bytesFree()).isEqualTo(4096);
+        assertThat(heap.isAllocated(Long.MAX_VALUE - 8, 16)).isFalse();
+        assertThat(heap.alloc(4096)).isEqualTo(0x1000);
+    }
+
+    @Test
     void isAllocatedRejectsFreeForeignAndMisalignedRuns() {
         FreeListHeap heap = new FreeListHeap(0, 4096);
         long a = heap.alloc(32);

@@ -21,6 +21,17 @@ class PoolsTest {
     }
 
     @Test
+    void aRequestNearTwoToThe63IsRefusedAndLeavesThePoolAsItWas() {
+        StaticPool pool = new StaticPool(0x10000, 256);
+        for (long huge : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 15, 1L << 62}) {
+            assertThat(pool.alloc(null, huge).error().kind()).as("%d bytes", huge)
+                    .isEqualTo(AllocErrorKind.OUT_OF_BOOKKEEPING);
+        }
+        assertThat(pool.bytesInUse()).isZero();
+        assertThat(pool.alloc(null, 256).isOk()).as("the whole pool is still there").isTrue();
+    }
+
+    @Test
     void dualPoolUsesTheStaticPoolUntilAVirtualOneIsAttached() {
         DualPool dual = new DualPool(new StaticPool(0x10000, 1024));
         long a = dual.alloc(null, 100).value();
