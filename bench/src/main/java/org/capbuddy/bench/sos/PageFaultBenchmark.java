@@ -48,7 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       table record, the reply, the second walk that now succeeds, the TLB refill and the store.
  *       Reported per page (per store).
  *   <li>{@link #tlbHitStore} / {@link #tlbHitLoad}: one user 8-byte store / load through
- *       {@link UserContext} to a page that is mapped and in the TLB.
+ *       {@link UserContext} to a page that is mapped and in the TLB; the {@code *ThroughCpu}
+ *       variants reach the same page through the process's {@link UserCpu} directly.
  * </ul>
  *
  * <h2>How every faulting store hits a fresh page, with the reset untimed</h2>
@@ -342,6 +343,27 @@ public class PageFaultBenchmark {
     @Benchmark
     public long tlbHitLoad(Mapped s) throws MemoryFault {
         return s.ctx.load(s.addr, 8);
+    }
+
+    /**
+     * {@link #tlbHitLoad} without {@link UserContext}: the same page read straight through the
+     * process's {@link UserCpu}, so that the cost of the hop through the context shows.
+     */
+    @Benchmark
+    public long tlbHitLoadThroughCpu(Mapped s) {
+        long value = s.cpu.read(s.addr, 8);
+        if (s.cpu.failed()) {
+            throw new IllegalStateException("load refused: " + s.cpu.failure());
+        }
+        return value;
+    }
+
+    /** {@link #tlbHitStore} without {@link UserContext}, as {@link #tlbHitLoadThroughCpu}. */
+    @Benchmark
+    public void tlbHitStoreThroughCpu(Mapped s) {
+        if (!s.cpu.write(s.addr, 8, ++s.counter)) {
+            throw new IllegalStateException("store refused: " + s.cpu.failure());
+        }
     }
 
     /** Bytes this thread has allocated so far (HotSpot's per-thread counter, exact to the TLAB). */

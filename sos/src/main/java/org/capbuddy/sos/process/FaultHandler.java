@@ -104,7 +104,7 @@ public final class FaultHandler implements FaultReceiver {
         if (refusal != null) {
             return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal));
         }
-        Result<Void> mapped = pages.map(p, Layout.pageDown(addr), region);
+        Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
             return kill(p, new KillReport(addr, access, region.kind().name(), "out of memory: " + mapped.error()));
         }

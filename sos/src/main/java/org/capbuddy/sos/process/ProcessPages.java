@@ -71,6 +71,18 @@ public final class ProcessPages {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is mapped already in"
                     + " process " + p.pid());
         }
+        return mapUnmapped(p, vaddr, region);
+    }
+
+    /**
+     * {@link #map} for a caller that knows the page is not mapped: the fault handler, to which the
+     * kernel has just reported a translation fault there, and {@link #copy}, which looked.
+     */
+    Result<Void> mapUnmapped(Process p, long vaddr, Region region) {
+        Result<Void> bad = badPage(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
             int ref = frames.allocFrame();
             if (ref == FrameTable.NULL_FRAME) {
@@ -255,7 +267,7 @@ public final class ProcessPages {
             int ref = p.shadow().frameRef(page);
             if (ref == FrameTable.NULL_FRAME) {
                 org.capbuddy.sos.addrspace.Region region = p.addressSpace().find(page);
-                if (region == null || !map(p, page, region).isOk()) {
+                if (region == null || !mapUnmapped(p, page, region).isOk()) {
                     return done;
                 }
                 ref = p.shadow().frameRef(page);
