@@ -1,6 +1,7 @@
 package org.capbuddy.kernel;
 
 import java.util.Optional;
+import org.capbuddy.kernel.memory.MemoryRegion;
 import org.capbuddy.kernel.boot.Board;
 import org.capbuddy.kernel.cost.CycleCostModel;
 
@@ -73,6 +74,14 @@ public record KernelConfig(Board board, int rootCNodeBits, int retypeFanOutLimit
         }
         if (userImagePages < 1 || userImagePages > 4096) {
             return Optional.of("root task image must be 1..4096 pages, got " + userImagePages);
+        }
+        for (MemoryRegion r : board.ram()) {
+            // seL4's boot hands RAM out as untypeds of whole pages, all below the physical top
+            if ((r.base() & 4095) != 0 || (r.size() & 4095) != 0 || r.base() > board.physicalTop() - r.size()) {
+                return Optional.of("RAM must be whole 4 KiB pages below the physical top 0x"
+                        + Long.toHexString(board.physicalTop()) + ", got 0x" + Long.toHexString(r.base()) + " + "
+                        + r.size() + " bytes");
+            }
         }
         long firstRam = board.ram().get(0).size();
         long needed = board.kernelImageBytes() + rootServerBytes();

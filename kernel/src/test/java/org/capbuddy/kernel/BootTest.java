@@ -12,6 +12,15 @@ import org.junit.jupiter.api.Test;
 class BootTest {
 
     @Test
+    void ramOfPartPagesOrPastThePhysicalTopIsAProblemBeforeBoot() {
+        assertThat(KernelConfig.capBuddy((1L << 30) + 1).problem()).hasValueSatisfying(p ->
+                assertThat(p).contains("RAM must be whole 4 KiB pages"));
+        assertThat(KernelConfig.capBuddy(Board.maxVirtRam() + 4096).problem()).hasValueSatisfying(p ->
+                assertThat(p).contains("below the physical top"));
+        assertThat(KernelConfig.capBuddy(Board.maxVirtRam()).problem()).isEmpty();
+    }
+
+    @Test
     void defaultBootGivesTheRootTaskItsCapsAndAllRamAsUntypeds() {
         Kernel kernel = Kernel.boot(KernelConfig.defaults());
         BootInfo info = kernel.bootInfo();
