@@ -130,6 +130,22 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return runProgram();
+        } finally {
+            // a run that ended in an exception leaves no half-written trace beside --trace-out
+            if (tracePart != null) {
+                try {
+                    Files.deleteIfExists(tracePart);
+                } catch (IOException e) {
+                    fail("cannot remove the unfinished trace " + tracePart + ": " + Problems.of(e, tracePart));
+                }
+                tracePart = null;
+            }
+        }
+    }
+
+    private int runProgram() {
         CommandLine cmd = spec.commandLine();
         if (maxInstructions <= 0) {
             throw new CommandLine.ParameterException(cmd, "--max-instructions must be positive");

@@ -71,7 +71,7 @@ public final class ProcessPages {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is mapped already in"
                     + " process " + p.pid());
         }
-        return mapUnmapped(p, vaddr, region);
+        return mapChecked(p, vaddr, region);
     }
 
     /**
@@ -80,9 +80,11 @@ public final class ProcessPages {
      */
     Result<Void> mapUnmapped(Process p, long vaddr, Region region) {
         Result<Void> bad = badPage(p, vaddr, region);
-        if (bad != null) {
-            return bad;
-        }
+        return bad != null ? bad : mapChecked(p, vaddr, region);
+    }
+
+    /** {@link #map} once its arguments have been checked. */
+    private Result<Void> mapChecked(Process p, long vaddr, Region region) {
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
             int ref = frames.allocFrame();
             if (ref == FrameTable.NULL_FRAME) {
