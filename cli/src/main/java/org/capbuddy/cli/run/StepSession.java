@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.capbuddy.aarch64.decode.Disassembler;
@@ -23,6 +24,11 @@ import org.capbuddy.sos.run.Stepper;
  * or a script alike; an empty line repeats the last command and the end of input runs to the end.
  */
 final class StepSession {
+    /** Commands that take no words after them: another word is a mistake, not something to ignore. */
+    private static final Set<String> TAKE_NOTHING = Set.of("c", "continue", "r", "run", "regs",
+            "registers", "q", "quit", "h", "help", "?");
+    private static final Set<String> STEP = Set.of("s", "step", "si", "stepi");
+
     static final String PROMPT = "(capbuddy) ";
     private static final String HELP = """
             Commands:
@@ -117,6 +123,14 @@ final class StepSession {
     private boolean execute(String command) {
         String[] words = command.split("\\s+");
         String verb = words[0].toLowerCase(Locale.ROOT);
+        if (words.length > 1 && TAKE_NOTHING.contains(verb)) {
+            out.println(words[0] + " takes nothing after it, not '" + words[1] + "'");
+            return true;
+        }
+        if (words.length > 2 && STEP.contains(verb)) {
+            out.println(words[0] + " takes one number of instructions at most, not '" + words[2] + "' too");
+            return true;
+        }
         switch (verb) {
             case "s", "step", "si", "stepi" -> {
                 Long n = words.length > 1 ? number(words[1]) : Long.valueOf(1);

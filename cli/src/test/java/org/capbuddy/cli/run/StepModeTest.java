@@ -67,7 +67,8 @@ class StepModeTest {
         Path script = Files.createTempFile("capbuddy-step", ".txt");
         try {
             Files.writeString(script, String.join("\n", "s", "step 20", "walk 0x8ffffff000", "walk nowhere",
-                    "dump", "dump frames", "dump pool", "dump cdt", "dump nonsense", "s 0", "frobnicate", "q", ""));
+                    "dump", "dump frames", "dump pool", "dump cdt", "dump nonsense", "s 0", "frobnicate", "regs extra",
+                    "step 1 2", "q now", "q", ""));
             CliRun r = run("--step", "--commands", script.toString(), program("pt_test"));
             assertThat(r.exitCode()).as("stopped before the end: %s", r.err()).isEqualTo(1);
             String out = r.out();
@@ -77,6 +78,8 @@ class StepModeTest {
                     "walk takes an address, e.g. walk 0x400000");
             assertThat(out).contains("Process 1: ", "L0 table (root)", "Frame table: ", "live references: 1",
                     "CapBuddy pool: ", "free blocks by order:", "CDT: ", "dump takes process, frames, pool or cdt");
+            assertThat(out).contains("regs takes nothing after it, not 'extra'",
+                    "step takes one number of instructions at most, not '2' too", "q takes nothing after it, not 'now'");
             assertThat(out).contains("step takes a positive number of instructions, not '0'",
                     "unknown command 'frobnicate': type help for the commands",
                     "Stopped by request after 21 instructions.", "Stopped before the end.",
