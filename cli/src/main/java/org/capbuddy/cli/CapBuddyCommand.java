@@ -10,6 +10,7 @@ import org.capbuddy.cli.fuzz.FuzzCommand;
 import org.capbuddy.cli.run.RunCommand;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,14 +97,20 @@ public final class CapBuddyCommand implements Runnable {
 
     /**
      * Runs {@code cli} on {@code args}: picocli's {@code execute}, except that an {@code @file} of
-     * arguments that cannot be read is a bad option (one line, status 2), not a stack trace.
+     * arguments given on the command line that cannot be read is a bad option (one line, status
+     * 2), not the stack trace picocli prints for it. (An {@code @file} named inside another is
+     * still picocli's to read.)
      */
     public static int execute(CommandLine cli, String... args) {
         for (String arg : args) {
-            // picocli reports an @file it cannot read (a folder, say) with a stack trace; one it
-            // cannot find is an ordinary argument, as picocli takes it
+            // one picocli cannot find is an ordinary argument, as picocli takes it
             if (arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
-                Path file = Path.of(arg.substring(1));
+                Path file;
+                try {
+                    file = Path.of(arg.substring(1));
+                } catch (InvalidPathException e) {
+                    continue;
+                }
                 String unreadable = Files.exists(file) ? Problems.unreadable(file) : null;
                 if (unreadable != null) {
                     cli.getErr().println("capbuddy: cannot read the argument file " + file + ": " + unreadable);
@@ -112,14 +119,7 @@ public final class CapBuddyCommand implements Runnable {
                 }
             }
         }
-        try {
-            return cli.execute(args);
-        } catch (CommandLine.InitializationException e) {
-            String why = e.getCause() instanceof Exception cause ? ": " + Problems.of(cause) : "";
-            cli.getErr().println("capbuddy: " + e.getMessage() + why);
-            cli.getErr().flush();
-            return cli.getCommandSpec().exitCodeOnInvalidInput();
-        }
+        return cli.execute(args);
     }
 
     public static void main(String[] args) {

@@ -96,6 +96,11 @@ class BadInputTest {
         assertThat(bench.err()).contains("cannot build the capbuddy machine: the root CNode of 2^7 slots is full after"
                 + " boot", "use a root CNode of 2^8 slots or more");
         assertThat(out).doesNotExist();
+        CliRun allocmanFirst = CliRun.of("bench", "mcmc", "--iterations", "5", "--cspace", "original",
+                "--root-cnode-bits", "10", "--allocator", "allocman,capbuddy");
+        assertThat(allocmanFirst.exitCode()).as("whatever the order, nothing runs").isEqualTo(2);
+        assertThat(allocmanFirst.err()).contains("cannot build the capbuddy machine");
+        assertThat(allocmanFirst.out()).isEmpty();
         CliRun demo = CliRun.of("demo", "--root-cnode-bits", "7");
         assertThat(demo.exitCode()).isEqualTo(2);
         assertThat(demo.err()).contains("full after boot");
@@ -159,10 +164,24 @@ class BadInputTest {
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("x.elf", "trace.txt");
         }
+        assertThat(CliRun.of("run", HELLO, "--trace", "syscalls", "--trace-out", "/dev/null").exitCode()).isZero();
+        assertThat(Files.isRegularFile(Path.of("/dev/null"))).as("/dev/null is written, not replaced").isFalse();
 
         CliRun ran = CliRun.of("run", HELLO, "--trace", "syscalls", "--trace-out", trace.toString());
         assertThat(ran.exitCode()).as(ran.err()).isZero();
         assertThat(Files.readString(trace)).contains("syscalls").doesNotContain("an older trace");
+
+        Files.setPosixFilePermissions(trace, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        assertThat(CliRun.of("run", HELLO, "--trace", "syscalls", "--trace-out", trace.toString()).exitCode()).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(trace)))
+                .as("the new trace keeps the old one's permissions").isEqualTo("rw-r-----");
+
+        // a link (as /dev/stdout is) is written through, not replaced by a file
+        Path target = Files.writeString(dir.resolve("target.txt"), "");
+        Path link = Files.createSymbolicLink(dir.resolve("link.txt"), target);
+        assertThat(CliRun.of("run", HELLO, "--trace", "syscalls", "--trace-out", link.toString()).exitCode()).isZero();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(target)).contains("syscalls");
 
         CliRun noFolder = CliRun.of("run", HELLO, "--trace", "all", "--trace-out", dir.resolve("no/t.txt").toString());
         assertThat(noFolder.exitCode()).isEqualTo(1);

@@ -58,10 +58,6 @@ public final class Sel4 {
     }
 
     /**
-     * Starts the message of a stub in the IPC buffer. The machine guard comes first: a call from a
-     * thread that does not own the machine must fail before it overwrites the owner's buffer.
-     */
-    /**
      * A null where seL4 has a word (rights, an object type) cannot be put in a message: refused as
      * the kernel refuses a word it cannot take, with the argument's index, and nothing invoked.
      */
@@ -70,6 +66,10 @@ public final class Sel4 {
         return InvocationResult.invalidArgument(index);
     }
 
+    /**
+     * Starts the message of a stub in the IPC buffer. The machine guard comes first: a call from a
+     * thread that does not own the machine must fail before it overwrites the owner's buffer.
+     */
     private IpcBuffer message(InvocationLabel label) {
         kernel.guard().check();
         return ipc.begin(label);

@@ -146,6 +146,7 @@ public final class Syscalls {
     public static final int PROT_EXEC = 4;
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_SHARED_VALIDATE = 0x03;
     public static final int MAP_FIXED = 0x10;
     public static final int MAP_ANONYMOUS = 0x20;
 
@@ -163,9 +164,10 @@ public final class Syscalls {
         if ((flags & MAP_ANONYMOUS) == 0) {
             return SysResult.fail((int) fd < 0 ? Errno.EINVAL : Errno.EBADF, "SOS maps no files: only MAP_ANONYMOUS");
         }
-        // the mapping type is the low four bits, as Linux reads them: one of the two, not both or neither
+        // the mapping type is the low four bits, as Linux reads them: shared, private or
+        // MAP_SHARED_VALIDATE (shared, with the flags checked, which SOS always does)
         int type = flags & 0x0f;
-        if ((type != MAP_SHARED && type != MAP_PRIVATE) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
+        if (type < MAP_SHARED || type > MAP_SHARED_VALIDATE || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
             return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED and PROT_ bits only");
         }
         if ((flags & MAP_FIXED) != 0 && addr < Layout.NULL_GUARD_END) {

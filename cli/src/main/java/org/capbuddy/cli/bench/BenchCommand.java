@@ -141,6 +141,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (problem != null) {
             throw bad(problem);
         }
+        // each allocator's machine is built once and dropped before any runs, so that one that
+        // cannot be built is a bad option whatever the allocators' order
+        String unbuildable = BenchRunner.machineProblem(run);
+        if (unbuildable != null) {
+            spec.commandLine().getErr().println("capbuddy bench: " + unbuildable);
+            return spec.exitCodeOnInvalidInput();
+        }
         if (out != null) {
             if (out.toString().isBlank()) {
                 throw bad("--out needs a folder name");
@@ -297,8 +304,7 @@ public final class BenchCommand implements Callable<Integer> {
         outcome.warnings().forEach(w -> err.println("capbuddy bench: warning: " + w));
         if (outcome.report() == null) {
             err.println("capbuddy bench: " + outcome.error());
-            // a machine the options describe that cannot be built: bad options, and nothing ran
-            return outcome.unbuildable() ? spec.exitCodeOnInvalidInput() : 1;
+            return 1;
         }
         BenchReport report = outcome.report();
         PrintWriter stdout = spec.commandLine().getOut();

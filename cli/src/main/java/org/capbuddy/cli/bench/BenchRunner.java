@@ -20,19 +20,15 @@ import org.capbuddy.libos.vka.Result;
 final class BenchRunner {
     /**
      * What a run gave: the report, or why there is none ({@code error}); the leaks a workload's
-     * teardown found, and warnings (a CSpace too small for the RAM, say). {@code unbuildable}: the
-     * error is that the first machine could not be built, so nothing ran (the options are at fault).
+     * teardown found, and warnings (a CSpace too small for the RAM, say).
      */
-    record Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings, boolean unbuildable) {
-        Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings) {
-            this(report, error, leaks, warnings, false);
-        }
+    record Outcome(BenchReport report, String error, List<String> leaks, List<String> warnings) {
     }
 
     /**
      * Why a machine {@code run} asks for cannot be built, or null when each allocator's can: each
-     * is built as the run would build it, then dropped. For checking a sweep's combinations before
-     * any of them runs.
+     * is built as the run would build it, then dropped. For checking a run, or a sweep's
+     * combinations, before any of them runs.
      */
     static String machineProblem(BenchSpec run) {
         for (String a : run.allocators()) {
@@ -80,7 +76,7 @@ final class BenchRunner {
                 String label = work + " " + a + (run.repeat() > 1 ? " " + r + "/" + run.repeat() : "");
                 Result<BenchSystem> booted = boot(run, a);
                 if (!booted.isOk()) {
-                    return new Outcome(null, cannotBuild(a, booted), leaks, warnings, runs.isEmpty() && r == 1);
+                    return new Outcome(null, cannotBuild(a, booted), leaks, warnings);
                 }
                 Result<AllocatorRun> once = runOnce(booted.value(), run, a, n, label, machines, leaks, warnings);
                 if (!once.isOk()) {

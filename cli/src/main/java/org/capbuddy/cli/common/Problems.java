@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -53,16 +51,18 @@ public final class Problems {
         return firstLine(message);
     }
 
-    /** Why {@code file} cannot be read as a file, or null when it can. */
+    /**
+     * Why {@code file} cannot be read as a file, or null when it can. It asks the file system and
+     * does not open the file, which a named pipe would block on and its writer lose.
+     */
     public static String unreadable(Path file) {
+        if (!Files.exists(file)) {
+            return "no such file or folder";
+        }
         if (Files.isDirectory(file)) {
             return "it is a folder, not a file";
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            return null;
-        } catch (IOException | RuntimeException e) {
-            return of(e, file);
-        }
+        return Files.isReadable(file) ? null : "permission denied";
     }
 
     private static String fileSystem(FileSystemException e, Path tried) {

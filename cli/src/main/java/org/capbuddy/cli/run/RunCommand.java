@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -353,9 +354,10 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The trace's writer: standard output, or a file beside {@code --trace-out} that takes its
-     * name once the run is over ({@link #settleTrace}), so that a refused program leaves no empty
-     * trace behind and an older trace of that name stays as it was; null after an error.
+     * The trace's writer: standard output; for a {@code --trace-out} that is a file (or not there
+     * yet), a file beside it that takes its name once the run is over ({@link #settleTrace}), so
+     * that a refused program leaves no empty trace behind and an older trace of that name stays as
+     * it was; anything else ({@code /dev/null}, a pipe, a link) written as it is. Null after an error.
      */
     private PrintWriter openTrace() {
         if (traceOut == null) {
@@ -366,16 +368,36 @@ public final class RunCommand implements Callable<Integer> {
             fail("cannot write the trace to " + traceOut + ": it is a folder");
             return null;
         }
-        if (folder == null || !Files.isDirectory(folder)) {
-            fail("cannot write the trace to " + traceOut + ": no folder " + folder);
-            return null;
-        }
         try {
-            tracePart = Files.createTempFile(folder, "." + traceOut.getFileName(), ".part");
+            if (Files.exists(traceOut) && !Files.isRegularFile(traceOut, LinkOption.NOFOLLOW_LINKS)) {
+                return new PrintWriter(Files.newBufferedWriter(traceOut)); // cannot be replaced by a file
+            }
+            if (folder == null || !Files.isDirectory(folder)) {
+                fail("cannot write the trace to " + traceOut + ": no folder " + folder);
+                return null;
+            }
+            // made with the umask's permissions (a temporary file's would be the owner's alone),
+            // removed if the JVM is stopped before the run ends
+            tracePart = Files.createFile(folder.resolve("." + traceOut.getFileName() + "." + ProcessHandle.current().pid()
+                    + "." + System.nanoTime() + ".part"));
+            tracePart.toFile().deleteOnExit();
+            keepPermissions(traceOut, tracePart);
             return new PrintWriter(Files.newBufferedWriter(tracePart));
         } catch (IOException | RuntimeException e) {
             fail("cannot write the trace to " + traceOut + ": " + Problems.of(e, traceOut));
             return null;
+        }
+    }
+
+    /** An older trace's permissions for the file that replaces it, where the file system has them. */
+    private static void keepPermissions(Path older, Path replacement) {
+        if (!Files.isRegularFile(older)) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(replacement, Files.getPosixFilePermissions(older));
+        } catch (IOException | UnsupportedOperationException e) {
+            // not a POSIX file system: the new file keeps the default permissions
         }
     }
 
