@@ -189,6 +189,33 @@ class BadInputTest {
     }
 
     @Test
+    void jsonOutputStaysOneObjectAndATracePidSaysWhatItLeavesOut() {
+        CliRun mixed = CliRun.of("run", HELLO, "--json", "--trace", "syscalls");
+        assertThat(mixed.exitCode()).isEqualTo(2);
+        assertThat(mixed.err()).contains("--json prints one object on standard output");
+        CliRun stepJson = CliRun.of("run", HELLO, "--step", "--trace", "syscalls", "--trace-format", "json");
+        assertThat(stepJson.exitCode()).isEqualTo(2);
+        assertThat(stepJson.err()).contains("JSON lines (--trace-format json) go to a file");
+        CliRun pid = CliRun.of("run", HELLO, "--trace", "pool", "--trace-pid", "1");
+        assertThat(pid.exitCode()).isZero();
+        assertThat(pid.err()).contains("note: --trace-pid keeps only events that name a process");
+        assertThat(CliRun.of("run", HELLO, "--trace", "processes", "--trace-pid", "1").err()).doesNotContain("note:");
+    }
+
+    @Test
+    void aSteppedRunsTraceFileHasItsTeardownAsAPlainRunsHas(@TempDir Path dir) throws IOException {
+        Path plain = dir.resolve("plain.txt");
+        Path stepped = dir.resolve("stepped.txt");
+        Path commands = Files.writeString(dir.resolve("cmds.txt"), "run\n");
+        assertThat(CliRun.of("run", HELLO, "--trace", "processes", "--trace-out", plain.toString()).exitCode()).isZero();
+        CliRun step = CliRun.of("run", HELLO, "--step", "--commands", commands.toString(), "--trace", "processes",
+                "--trace-out", stepped.toString());
+        assertThat(step.exitCode()).as(step.err()).isZero();
+        assertThat(Files.readString(plain)).contains("destroyed pid 1");
+        assertThat(Files.readString(stepped)).as("the teardown after the session").contains("destroyed pid 1");
+    }
+
+    @Test
     void stepCommandsFromAFolderAreRefusedBeforeTheProgramRuns(@TempDir Path dir) {
         CliRun r = CliRun.of("run", HELLO, "--step", "--commands", dir.toString());
         assertThat(r.exitCode()).isEqualTo(1);

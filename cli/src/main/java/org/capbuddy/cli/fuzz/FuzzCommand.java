@@ -89,22 +89,30 @@ public final class FuzzCommand implements Callable<Integer> {
                     LibosFuzzer fuzzer = new LibosFuzzer(seed);
                     failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
                     checks = fuzzer.invariantChecks();
-                    detail = String.format("  %,d times everything was freed and the balance was back at its start%n",
-                            fuzzer.drains());
+                    detail = String.format("  %,d time%s everything was freed and the balance was back at its start%n",
+                            fuzzer.drains(), fuzzer.drains() == 1 ? "" : "s");
                 }
                 case "sos" -> {
                     SosFuzzer fuzzer = new SosFuzzer(seed);
                     failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
                     checks = fuzzer.deepChecks();
-                    detail = String.format("  SOS on %s: %,d processes created, %,d killed (%,d out of memory)%n",
-                            fuzzer.configuration(), fuzzer.processesCreated(), fuzzer.kills(),
+                    detail = String.format("  SOS on %s: %,d process%s created, %,d killed (%,d out of memory)%n",
+                            fuzzer.configuration(), fuzzer.processesCreated(),
+                            fuzzer.processesCreated() == 1 ? "" : "es", fuzzer.kills(),
                             fuzzer.outOfMemoryKills());
                 }
                 default -> throw new IllegalStateException("layer checked above: " + layer);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error (an assertion, a stack overflow) is a finding too: it gets its seed and re-run line
             failure = "seed " + seed + ": threw " + e;
             checks = 0;
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                // the JVM itself ran short: say how to run it again, then let the error go on up
+                spec.commandLine().getErr().println("FAILED: " + failure);
+                spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery));
+                throw e;
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (failure != null) {

@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,9 @@ import picocli.CommandLine.Parameters;
             "  70                 teardown leaked or the kernel's invariants failed",
             "  2                  bad options, or a machine they describe cannot be built"})
 public final class RunCommand implements Callable<Integer> {
+    /** Trace kinds with events that name no process (the kernel's, the pool's, allocman's), which --trace-pid leaves out. */
+    private static final Set<TraceKind> KERNEL_SIDE = EnumSet.of(TraceKind.INVOCATIONS, TraceKind.FAULTS,
+            TraceKind.SYSCALLS, TraceKind.POOL, TraceKind.ALLOCMAN);
     static final int KILLED = 139;
     static final int LIMIT = 124;
     static final int LEAKED = 70;
@@ -172,6 +176,19 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (tracePid != -1 && tracePid < 1) {
             throw new CommandLine.ParameterException(cmd, "--trace-pid takes a process id, 1 or more");
+        }
+        if (stepOptions.step && traceFormat == TraceFormat.json && traceOut == null) {
+            throw new CommandLine.ParameterException(cmd, "step mode shows events as text at each pause; JSON lines"
+                    + " (--trace-format json) go to a file: add --trace-out");
+        }
+        if (json && traced != null && traceOut == null) {
+            throw new CommandLine.ParameterException(cmd, "--json prints one object on standard output: send the"
+                    + " trace to a file with --trace-out");
+        }
+        if (traced != null && tracePid != -1 && !Collections.disjoint(traced, KERNEL_SIDE)) {
+            cmd.getErr().println("capbuddy run: note: --trace-pid keeps only events that name a process: the"
+                    + " kernel's (invocations, VM faults and unknown system calls as it delivers them) and the pool's"
+                    + " and allocman's name none and are left out");
         }
         Set<Stepper.PauseOn> pauseOn = stepOptions.validate(cmd, json);
         MachineConfig config = machineOptions.config(cmd);
@@ -322,7 +339,11 @@ public final class RunCommand implements Callable<Integer> {
         // made and its stack written; the events wait for the stepper to exist
         List<TraceEvent> early = new ArrayList<>();
         Stepper[] ready = new Stepper[1];
+        boolean[] sessionOver = new boolean[1];
         startTrace(machine, traced, traceWriter, pauseOn, event -> {
+            if (sessionOver[0]) {
+                return; // teardown: the trace goes on to --trace-out, with no one left to pause
+            }
             if (ready[0] == null) {
                 early.add(event);
             } else {
@@ -348,7 +369,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             out.println("(the commands' input did not close: " + e.getMessage() + ")");
         }
-        machine.kernel().state().tracer().stop();
+        sessionOver[0] = true;
         ProgramResult result = started.run().finish(!dump);
         return new ProgramRunner.Finished(result, dump ? started.run().process() : null);
     }

@@ -22,7 +22,7 @@ final class StepOptions {
     boolean step;
 
     @Option(names = "--pause-on", paramLabel = "EVENTS", defaultValue = "faults,syscalls",
-            description = "What 'continue' stops after: faults, syscalls, both (comma-separated) or none."
+            description = "What 'continue' stops after: faults, syscalls, both as faults,syscalls, or none."
                     + " Default: ${DEFAULT-VALUE}.")
     String pauseOn;
 
