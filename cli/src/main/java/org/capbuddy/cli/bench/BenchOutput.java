@@ -40,7 +40,7 @@ public final class BenchOutput {
     private static final List<Figure> FIGURES = List.of(
             new Figure("kernelInvocations", "kernel invocations", AllocatorRun::kernelInvocations, BenchOutput::count),
             new Figure("invocationsPerFrame", "invocations per 4 KiB frame", AllocatorRun::invocationsPerFrame,
-                    v -> String.format(Locale.ROOT, "%,.3f", (Double) v)),
+                    v -> (Double) v >= 1000 ? String.format(Locale.ROOT, "%,.3f", (Double) v) : ratio((Double) v)),
             new Figure("objectsRetyped", "objects retyped", AllocatorRun::objectsRetyped, BenchOutput::count),
             new Figure("bytesZeroed", "bytes zeroed", AllocatorRun::bytesZeroed, v -> ByteSize.format((Long) v)),
             new Figure("modelledCycles", "modelled cycles", AllocatorRun::modelledCycles,

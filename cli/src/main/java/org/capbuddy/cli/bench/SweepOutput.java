@@ -67,12 +67,31 @@ final class SweepOutput {
                 List<String> row = new ArrayList<>(List.of(result.get("index").asText()));
                 params.forEach(p -> row.add(value(result.at("/params/" + p))));
                 row.add(run.get("allocator").asText());
-                FIGURES.forEach(f -> row.add(run.get(f).asText()));
-                row.add(run.at("/stopReason/kind").asText());
+                FIGURES.forEach(f -> row.add(cell(run.get(f))));
+                row.add(stopWords(run.at("/stopReason/kind").asText()));
                 out.append(String.join(",", row)).append('\n');
             }
         }
         return out.toString();
+    }
+
+    /** A figure as bench's own CSV writes it: a whole number as digits, not as 5.0672676E7. */
+    private static String cell(JsonNode v) {
+        if (v != null && v.isFloatingPointNumber() && v.asDouble() == Math.rint(v.asDouble())
+                && Math.abs(v.asDouble()) < 0x1p53) {
+            return Long.toString((long) v.asDouble());
+        }
+        return v == null ? "" : v.asText();
+    }
+
+    /** A stop reason in the words bench's table and CSV use ("iteration limit reached"). */
+    private static String stopWords(String kind) {
+        for (StopReason.Kind k : StopReason.Kind.values()) {
+            if (k.name().equals(kind)) {
+                return k.words();
+            }
+        }
+        return kind;
     }
 
     /** A varied value as one CSV cell: lists joined with '+' (["capbuddy"] is capbuddy). */

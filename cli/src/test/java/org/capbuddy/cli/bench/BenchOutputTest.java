@@ -57,6 +57,13 @@ class BenchOutputTest {
     }
 
     @Test
+    void aSmallRatioKeepsItsDigitsInsteadOfPrintingZero() {
+        assertThat(BenchOutput.ratio(1.0 / 4096)).isEqualTo("0.0002441");
+        assertThat(BenchOutput.ratio(0)).isEqualTo("0.000");
+        assertThat(BenchOutput.ratio(4.76)).isEqualTo("4.760");
+    }
+
+    @Test
     void tableHasFiguresRatiosLabelsAndExtras() {
         String table = BenchOutput.table(report);
         assertThat(table).contains("workload fragmentation", "seed 42", "RAM 1 GiB", "distribution p1");

@@ -51,6 +51,8 @@ class SweepTest {
         List<String> csv = exact(two.resolve("sweep.csv"));
         assertThat(csv).hasSize(1 + 18);
         assertThat(csv.get(0)).startsWith("run,seed,ram,allocators,allocator,kernelInvocations,");
+        assertThat(csv.get(1)).as("figures and stop reasons as bench's CSV writes them")
+                .endsWith(",iteration limit reached").doesNotContainPattern("\\d\\.\\d+E\\d");
         assertThat(Files.size(two.resolve("sweep-ram.png"))).isGreaterThan(1_000);
 
         Path one = dir.resolve("one");
