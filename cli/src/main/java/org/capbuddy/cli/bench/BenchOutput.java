@@ -199,8 +199,42 @@ public final class BenchOutput {
         return Math.abs(v) < 1 ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%,.2f", v);
     }
 
+    /** Orders figure names as a person reads them: the numbers in them by value ("2^2" before "2^10"). */
+    static int natural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char x = a.charAt(i);
+            char y = b.charAt(j);
+            if (Character.isDigit(x) && Character.isDigit(y)) {
+                int startA = i;
+                int startB = j;
+                while (i < a.length() && Character.isDigit(a.charAt(i))) {
+                    i++;
+                }
+                while (j < b.length() && Character.isDigit(b.charAt(j))) {
+                    j++;
+                }
+                String na = a.substring(startA, i).replaceFirst("^0+(?=.)", "");
+                String nb = b.substring(startB, j).replaceFirst("^0+(?=.)", "");
+                int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
+                if (c != 0) {
+                    return c;
+                }
+            } else {
+                if (x != y) {
+                    return Character.compare(x, y);
+                }
+                i++;
+                j++;
+            }
+        }
+        int c = Integer.compare(a.length() - i, b.length() - j);
+        return c != 0 ? c : a.compareTo(b); // "2" and "02" are still two names
+    }
+
     private static TreeSet<String> extraKeys(BenchReport r) {
-        TreeSet<String> keys = new TreeSet<>();
+        TreeSet<String> keys = new TreeSet<>(BenchOutput::natural);
         r.runs().forEach(run -> keys.addAll(run.extra().keySet()));
         return keys;
     }

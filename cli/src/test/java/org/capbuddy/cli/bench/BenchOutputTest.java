@@ -57,6 +57,16 @@ class BenchOutputTest {
     }
 
     @Test
+    void extraFiguresAreOrderedByTheNumbersInTheirNames() {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("invocationsPerBlock.2^10",
+                "invocationsPerBlock.2^2", "alloc.invocations", "invocationsPerBlock.2^0", "invocationsPerBlock.2^1"));
+        names.sort(BenchOutput::natural);
+        assertThat(names).containsExactly("alloc.invocations", "invocationsPerBlock.2^0", "invocationsPerBlock.2^1",
+                "invocationsPerBlock.2^2", "invocationsPerBlock.2^10");
+        assertThat(BenchOutput.natural("a2", "a02")).isNotZero();
+    }
+
+    @Test
     void aSmallRatioKeepsItsDigitsInsteadOfPrintingZero() {
         assertThat(BenchOutput.ratio(1.0 / 4096)).isEqualTo("0.0002441");
         assertThat(BenchOutput.ratio(0)).isEqualTo("0.000");
