@@ -183,6 +183,7 @@ public final class SosFuzzer {
      */
     public String drainAndCheck() {
         try {
+            deepChecks++; // the drain's own check counts as the periodic ones do
             String problem = consistency.check(live);
             if (problem != null) {
                 return failure("before draining: " + problem);
