@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -26,8 +27,33 @@ import org.capbuddy.sos.run.Stepper;
 final class StepSession {
     /** Commands that take no words after them: another word is a mistake, not something to ignore. */
     private static final Set<String> TAKE_NOTHING = Set.of("c", "continue", "r", "run", "regs",
-            "registers", "q", "quit", "h", "help", "?");
-    private static final Set<String> STEP = Set.of("s", "step", "si", "stepi");
+            "registers", "q", "quit");
+    /** What the commands that take words take at most, so that one word too many is refused too. */
+    private static final Map<String, Arguments> TAKE = Map.ofEntries(
+            Map.entry("s", Arguments.STEP), Map.entry("step", Arguments.STEP), Map.entry("si", Arguments.STEP),
+            Map.entry("stepi", Arguments.STEP), Map.entry("b", Arguments.ADDRESS), Map.entry("break", Arguments.ADDRESS),
+            Map.entry("d", Arguments.ADDRESS), Map.entry("delete", Arguments.ADDRESS),
+            Map.entry("unwatch", Arguments.ADDRESS), Map.entry("walk", Arguments.ADDRESS),
+            Map.entry("w", Arguments.WATCH), Map.entry("watch", Arguments.WATCH), Map.entry("dis", Arguments.RANGE),
+            Map.entry("disassemble", Arguments.RANGE), Map.entry("x", Arguments.RANGE),
+            Map.entry("examine", Arguments.RANGE), Map.entry("dump", Arguments.WHAT));
+
+    /** The words a command takes after its name, at most. */
+    private enum Arguments {
+        STEP(1, "one number of instructions"),
+        ADDRESS(1, "one address"),
+        WATCH(2, "an address and a size"),
+        RANGE(2, "an address and a count"),
+        WHAT(1, "one of process, frames, pool or cdt");
+
+        final int most;
+        final String what;
+
+        Arguments(int most, String what) {
+            this.most = most;
+            this.what = what;
+        }
+    }
 
     static final String PROMPT = "(capbuddy) ";
     private static final String HELP = """
@@ -127,8 +153,9 @@ final class StepSession {
             out.println(words[0] + " takes nothing after it, not '" + words[1] + "'");
             return true;
         }
-        if (words.length > 2 && STEP.contains(verb)) {
-            out.println(words[0] + " takes one number of instructions at most, not '" + words[2] + "' too");
+        Arguments takes = TAKE.get(verb);
+        if (takes != null && words.length > takes.most + 1) {
+            out.println(words[0] + " takes " + takes.what + " at most, not '" + words[takes.most + 1] + "' too");
             return true;
         }
         switch (verb) {
@@ -173,8 +200,9 @@ final class StepSession {
             out.print("---- console\n" + output + (output.endsWith("\n") ? "" : "\n") + "----\n");
         }
         if (p.ended()) {
-            out.printf("-- the program ended after %,d instruction%s%n", p.instructions(),
-                    p.instructions() == 1 ? "" : "s");
+            out.printf("-- the program %s after %,d instruction%s%n",
+                    stepper.run().atInstructionLimit() ? "reached its instruction limit (--max-instructions)" : "ended",
+                    p.instructions(), p.instructions() == 1 ? "" : "s");
             return;
         }
         if (p.instructions() == 0) {
@@ -195,7 +223,9 @@ final class StepSession {
     private String instruction(long pc) {
         long word = stepper.run().sos().pages().readWord(stepper.run().process(), pc);
         if (word < 0) {
-            return String.format("0x%x  (not mapped yet: fetching it will fault)", pc);
+            boolean inRegion = stepper.run().process().addressSpace().find(pc) != null;
+            return String.format(inRegion ? "0x%x  (not mapped yet: fetching it will fault it in)"
+                    : "0x%x  (in no region: fetching it kills the process)", pc);
         }
         return String.format("0x%x  %08x  %s", pc, word, Disassembler.text(pc, (int) word));
     }
@@ -203,11 +233,11 @@ final class StepSession {
     private void disassemble(String[] words) {
         Long from = words.length > 1 ? number(words[1]) : Long.valueOf(stepper.run().pc());
         Long count = words.length > 2 ? number(words[2]) : Long.valueOf(8);
-        if (from == null || count == null || count < 1 || count > 4096) {
-            out.println("dis takes an address and a count of 1 to 4096 instructions");
+        if (from == null || count == null || count < 1 || count > 4096 || (from & 3) != 0) {
+            out.println("dis takes a 4-byte aligned address and a count of 1 to 4096 instructions");
             return;
         }
-        long start = from & ~3L;
+        long start = from;
         for (long i = 0; i < count; i++) {
             long pc = start + 4 * i;
             out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));

@@ -41,7 +41,7 @@ class StepModeTest {
         String out = r.out();
         // the first pause: the process made, SOS writing its stack, the entry not yet mapped
         assertThat(out).startsWith("Step mode: type help for the commands.\n#1 processes created pid 1 ")
-                .contains("-- about to run the first instruction\n   next: 0x400180  (not mapped yet: fetching it will fault)\n");
+                .contains("-- about to run the first instruction\n   next: 0x400180  (not mapped yet: fetching it will fault it in)\n");
         // on to the first system call, every fault on the way shown; then the next two
         assertThat(out).contains("(capbuddy) c\n#4 faults vm_fault @0 ", "fault=translation level=0",
                 "(capbuddy) \n");
@@ -68,7 +68,7 @@ class StepModeTest {
         try {
             Files.writeString(script, String.join("\n", "s", "step 20", "walk 0x8ffffff000", "walk nowhere",
                     "dump", "dump frames", "dump pool", "dump cdt", "dump nonsense", "s 0", "frobnicate", "regs extra",
-                    "step 1 2", "q now", "q", ""));
+                    "step 1 2", "q now", "dump process extra", "dis 0x400185", "break 0x10", "help step", "q", ""));
             CliRun r = run("--step", "--commands", script.toString(), program("pt_test"));
             assertThat(r.exitCode()).as("stopped before the end: %s", r.err()).isEqualTo(1);
             String out = r.out();
@@ -79,7 +79,10 @@ class StepModeTest {
             assertThat(out).contains("Process 1: ", "L0 table (root)", "Frame table: ", "live references: 1",
                     "CapBuddy pool: ", "free blocks by order:", "CDT: ", "dump takes process, frames, pool or cdt");
             assertThat(out).contains("regs takes nothing after it, not 'extra'",
-                    "step takes one number of instructions at most, not '2' too", "q takes nothing after it, not 'now'");
+                    "step takes one number of instructions at most, not '2' too", "q takes nothing after it, not 'now'",
+                    "dump takes one of process, frames, pool or cdt at most, not 'extra' too",
+                    "dis takes a 4-byte aligned address", "0x10  (in no region: fetching it kills the process)",
+                    "s, step [N]");
             assertThat(out).contains("step takes a positive number of instructions, not '0'",
                     "unknown command 'frobnicate': type help for the commands",
                     "Stopped by request after 21 instructions.", "Stopped before the end.",
@@ -99,13 +102,21 @@ class StepModeTest {
     }
 
     @Test
+    void aStepPastTheInstructionLimitSaysTheLimitEndedIt() {
+        CliRun r = withStdin("step 100\n", "--step", "--max-instructions", "50", program("pt_test"));
+        assertThat(r.exitCode()).isEqualTo(124);
+        assertThat(r.out()).contains("-- the program reached its instruction limit (--max-instructions) after 50"
+                + " instructions");
+    }
+
+    @Test
     void aBreakpointPausesBeforeItsInstructionEachTimeAndCanBeListedAndDeleted() {
         // 0x4002c0 is the byte store of pt_test's stack-touching loop
         CliRun r = withStdin("b 0x4002c0\nc\nc\nb 0x4002c1\nb\ndelete 0x400000\ndelete 0x4002c0\nb\nc\nregs\n\nx 0x40ba58\n",
                 "--step", "--pause-on", "none", program("pt_test"));
         assertThat(r.exitCode()).as(r.err()).isZero();
         String out = r.out();
-        assertThat(out).contains("breakpoint at 0x4002c0  (not mapped yet: fetching it will fault)\n");
+        assertThat(out).contains("breakpoint at 0x4002c0  (not mapped yet: fetching it will fault it in)\n");
         Matcher pauses = Pattern.compile("-- paused after ([\\d,]+) instructions \\(breakpoint 0x4002c0\\)\n"
                 + "   next: 0x4002c0  38216840  strb w0, \\[x2, x1\\]\n").matcher(out);
         assertThat(pauses.find()).as(out).isTrue();

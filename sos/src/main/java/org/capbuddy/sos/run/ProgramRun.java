@@ -75,6 +75,11 @@ public final class ProgramRun {
         return stopped || executed >= launch.maxInstructions() || result != null;
     }
 
+    /** True when the program has run as many instructions as its launch allows (and so has ended). */
+    public boolean atInstructionLimit() {
+        return executed >= launch.maxInstructions();
+    }
+
     /** Instructions retired so far. */
     public long instructions() {
         return executed;
