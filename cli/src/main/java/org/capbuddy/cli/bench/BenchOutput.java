@@ -76,8 +76,11 @@ public final class BenchOutput {
         }
         String poolRequests = r.spec() == null || r.spec().poolRequests() == null ? ""
                 : "  pool requests " + r.spec().poolRequests();
-        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %,d  RAM %s  CSpace %s%s%s%n",
-                r.workload(), r.seed(), r.iterations(), ByteSize.format(r.ramBytes()), r.cspace(),
+        // utilisation has no iteration count: it allocates until memory (or something else) runs out
+        String iterations = r.workload().equals("utilisation") ? "until something runs out"
+                : String.format(Locale.ROOT, "%,d", r.iterations());
+        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %s  RAM %s  CSpace %s%s%s%n",
+                r.workload(), r.seed(), iterations, ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution(),
                 poolRequests));
         if (r.host() != null) {
