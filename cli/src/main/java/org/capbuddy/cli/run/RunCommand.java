@@ -329,7 +329,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private String formatEvent(TraceEvent event) {
-        return traceFormat == TraceFormat.json ? Json.line(event) : event.text();
+        return traceFormat == TraceFormat.json ? Json.line(TraceLine.of(event)) : event.text();
     }
 
     /** Step mode: the program started, then run as the commands say, then finished where it is. */

@@ -118,9 +118,15 @@ class RunCommandTest {
             for (int i = 0; i < lines.size(); i++) {
                 JsonNode event = JSON.readTree(lines.get(i));
                 assertThat(event.at("/seq").asLong()).isEqualTo(i + 1);
-                assertThat(event.at("/kind").asText()).isEqualTo("SYSCALLS");
+                assertThat(event.at("/kind").asText()).as("as --trace names it").isEqualTo("syscalls");
+                assertThat(event.at("/pid").asInt()).isEqualTo(1);
             }
             assertThat(JSON.readTree(lines.get(3)).at("/name").asText()).isEqualTo("exit_group");
+
+            run("--trace", "faults", "--trace-format", "json", "--trace-out", file.toString(), program("hello"));
+            JsonNode kernelSide = JSON.readTree(java.nio.file.Files.readAllLines(file).get(0));
+            assertThat(kernelSide.at("/name").asText()).isEqualTo("vm_fault");
+            assertThat(kernelSide.get("pid").isNull()).as("a kernel event names no process: null, not -1").isTrue();
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
