@@ -301,7 +301,7 @@ class SosFailureInjectionTest {
         KillReport report = p.killReport();
         assertThat(report.address()).as(at).isEqualTo(addr);
         assertThat(report.access()).as(at).isEqualTo(AccessKind.WRITE);
-        assertThat(report.region()).as(at).isEqualTo(region.name());
+        assertThat(report.region()).as(at).isEqualTo(region.label());
         assertThat(report.reason()).as(at).startsWith("out of memory: ");
         assertThat(report.reason()).as(at).containsAnyOf("injected failure", "NotEnoughMemory", "NOT_ENOUGH_MEMORY");
         assertThat(fault.getMessage()).as(at).contains("out of memory");

@@ -75,7 +75,7 @@ class SosTest {
         UserContext ctx = fx.context(p);
         assertThat(ctx.load(Layout.CODE_BASE, 8)).isZero();
         assertThatThrownBy(() -> ctx.store(Layout.CODE_BASE + 16, 4, 7)).isInstanceOf(MemoryFault.class);
-        assertThat(p.killReport().region()).isEqualTo("CODE");
+        assertThat(p.killReport().region()).isEqualTo("code");
         assertThat(p.killReport().access()).isEqualTo(AccessKind.WRITE);
     }
 
@@ -90,7 +90,7 @@ class SosTest {
         ctx.store(heap, 8, 0xD503201F);
         assertThatThrownBy(() -> ctx.execute(heap)).isInstanceOf(MemoryFault.class);
         assertThat(p.killReport().access()).isEqualTo(AccessKind.EXECUTE);
-        assertThat(p.killReport().region()).isEqualTo("HEAP");
+        assertThat(p.killReport().region()).isEqualTo("heap");
     }
 
     @Test

@@ -151,7 +151,7 @@ class SpawnTest {
         byte[] one = {1};
         assertThat(p.cpu().copyOut(0x40_0100L, one, 0, 1)).isZero();
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
-        assertThat(p.killReport().region()).isEqualTo("CODE");
+        assertThat(p.killReport().region()).isEqualTo("code");
         assertThat(p.killReport().reason()).contains("write to a read-only code region");
         Process q = spawn(fx, TestElf.program("hello.elf"), HELLO_ARGV, List.of(), 1);
         q.cpu().fetch(0x40_2f48L);

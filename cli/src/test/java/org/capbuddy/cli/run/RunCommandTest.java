@@ -147,7 +147,7 @@ class RunCommandTest {
         CliRun r = run(program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
         assertThat(r.out()).contains("write_code: storing into main's own code\n",
-                "Killed at pc 0x400194: write at 0x400160 (CODE): the mapping's rights refuse a write\n");
+                "Killed at pc 0x400194: write at 0x400160 (code): the mapping's rights refuse a write\n");
         assertThat(r.out()).doesNotContain("Exited with status");
         // where it stopped: the store, the registers, the walk that found main's page read-only
         assertThat(r.out()).contains("Instruction at 0x400194: b9016022  str w2, [x1, #352]")
@@ -193,7 +193,7 @@ class RunCommandTest {
         JsonNode report = json(j);
         assertThat(report.at("/argv/1").asText()).isEqualTo("heap");
         assertThat(report.at("/console").asText()).startsWith("exec_data: jumping into heap\n");
-        assertThat(report.at("/kill/region").asText()).isEqualTo("HEAP");
+        assertThat(report.at("/kill/region").asText()).isEqualTo("heap");
     }
 
     @ParameterizedTest

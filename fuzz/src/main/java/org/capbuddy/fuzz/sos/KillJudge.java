@@ -75,7 +75,7 @@ final class KillJudge {
 
     private static String refusalMatches(ModelProcess p, long address, KillReport report) {
         Region region = p.space.find(address);
-        String expected = region == null ? null : region.kind().name();
+        String expected = region == null ? null : region.kind().label();
         if (!Objects.equals(expected, report.region())) {
             return "process " + p.pid() + " " + report + ", but the model has region " + expected + " there";
         }

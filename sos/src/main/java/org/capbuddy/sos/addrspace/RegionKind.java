@@ -7,5 +7,10 @@ public enum RegionKind {
     HEAP,
     STACK,
     IPC_BUFFER,
-    MMAP
+    MMAP;
+
+    /** The name reports, traces and dumps use: {@code code}, {@code ipc_buffer}. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -23,7 +23,7 @@ public record ProcessDump(int pid, List<RegionLine> regions, PagingDump pageTabl
     public record RegionLine(String kind, long base, long end, String rights, String contents) {
         public static RegionLine of(Region r) {
             String rights = (r.read() ? "r" : "-") + (r.write() ? "w" : "-") + (r.execute() ? "x" : "-");
-            return new RegionLine(r.kind().name().toLowerCase(), r.base(), r.end(), rights,
+            return new RegionLine(r.kind().label(), r.base(), r.end(), rights,
                     r.isImageBacked() ? "image" : "zero");
         }
     }

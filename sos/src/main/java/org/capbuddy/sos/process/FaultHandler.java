@@ -83,7 +83,7 @@ public final class FaultHandler implements FaultReceiver {
 
     private static String regionName(Process p, long address) {
         Region r = p.addressSpace().find(address);
-        return r == null ? null : r.kind().name();
+        return r == null ? null : r.kind().label();
     }
 
     @Override
@@ -102,11 +102,11 @@ public final class FaultHandler implements FaultReceiver {
         Region region = p.addressSpace().find(addr);
         String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
         if (refusal != null) {
-            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().name(), refusal));
+            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().label(), refusal));
         }
         Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
-            return kill(p, new KillReport(addr, access, region.kind().name(), "out of memory: " + mapped.error()));
+            return kill(p, new KillReport(addr, access, region.kind().label(), "out of memory: " + mapped.error()));
         }
         handled++;
         p.faultsHandled++;
@@ -115,7 +115,7 @@ public final class FaultHandler implements FaultReceiver {
             long page = Layout.pageDown(addr);
             int ref = p.shadow().frameRef(page);
             tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_mapped", "page", page, "region",
-                    region.kind().name().toLowerCase(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
+                    region.kind().label(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
                             + (region.execute() ? "x" : "-"), "frame", ref == FrameTable.NULL_FRAME ? -1 : ref);
         }
         return FaultReply.RESUME;
@@ -132,8 +132,8 @@ public final class FaultHandler implements FaultReceiver {
         }
         return switch (access) {
             case READ -> region.read() ? null : "region is not readable";
-            case WRITE -> region.write() ? null : "write to a read-only " + region.kind().name().toLowerCase() + " region";
-            case EXECUTE -> region.execute() ? null : "execute in a non-executable " + region.kind().name().toLowerCase()
+            case WRITE -> region.write() ? null : "write to a read-only " + region.kind().label() + " region";
+            case EXECUTE -> region.execute() ? null : "execute in a non-executable " + region.kind().label()
                     + " region";
         };
     }

@@ -76,7 +76,7 @@ class MappingRightsTest {
 
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
         assertThat(p.killReport().access()).isEqualTo(AccessKind.WRITE);
-        assertThat(p.killReport().region()).isEqualTo("CODE");
+        assertThat(p.killReport().region()).isEqualTo("code");
         assertThat(p.killReport().reason()).contains(mappedFirst ? "rights refuse" : "read-only code");
         Pte.Page page = KernelMappings.pageAt(fx.kernel, p.vspaceCptr(), va);
         if (mappedFirst) {
@@ -122,7 +122,7 @@ class MappingRightsTest {
 
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
         assertThat(p.killReport().access()).isEqualTo(AccessKind.EXECUTE);
-        assertThat(p.killReport().region()).isEqualTo(kind.name());
+        assertThat(p.killReport().region()).isEqualTo(kind.label());
         assertThat(p.killReport().reason()).contains(mappedFirst ? "rights refuse" : "non-executable");
         if (mappedFirst) {
             Pte.Page page = KernelMappings.pageAt(fx.kernel, p.vspaceCptr(), va);
