@@ -87,8 +87,10 @@ final class ReportCharts {
             if (run.footprint().isEmpty() || run.footprint().get(0).length < 3) {
                 continue;
             }
+            java.awt.Color colour = allocatorColour(style, run.allocator());
             chart.addSeries(seriesName(run), column(run, 0, 1), column(run, 2, 1.0 / (1 << 20)))
-                    .setMarker(run.footprint().size() > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+                    .setMarker(run.footprint().size() > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE)
+                    .setMarkerColor(colour).setLineColor(colour);
             if (longest == null || run.footprint().size() > longest.footprint().size()) {
                 longest = run;
             }
@@ -127,7 +129,8 @@ final class ReportCharts {
         style.setYAxisDecimalPattern("#,##0.####");
         for (AllocatorRun run : r.runs()) {
             // A zero cannot sit on a log axis; 1e-4 invocations per frame stands for "none".
-            chart.addSeries(seriesName(run), List.of(r.name()), List.of(Math.max(1e-4, run.invocationsPerFrame())));
+            chart.addSeries(seriesName(run), List.of(r.name()), List.of(Math.max(1e-4, run.invocationsPerFrame())))
+                    .setFillColor(allocatorColour(style, run.allocator()));
         }
         return chart;
     }
@@ -206,6 +209,21 @@ final class ReportCharts {
 
     /** One series of the free-block chart: its points, and whether it is allocman's largest untyped. */
     private record XYPoints(String name, List<Double> x, List<Double> y, boolean untyped) {
+    }
+
+    /**
+     * The colour of an allocator's series on every chart, bench's and sweep's alike: the theme's
+     * first for capbuddy and its second for allocman, whatever order a chart adds them in; any
+     * other name (a frame policy of one's own, a sweep's variant) one of the rest, chosen from its
+     * name so that it keeps its colour too.
+     */
+    static java.awt.Color allocatorColour(org.knowm.xchart.style.Styler styler, String allocator) {
+        java.awt.Color[] palette = styler.getSeriesColors();
+        return switch (allocator) {
+            case "capbuddy" -> palette[0];
+            case "allocman" -> palette[1];
+            default -> palette[2 + Math.floorMod(allocator.hashCode(), palette.length - 2)];
+        };
     }
 
     /** An empty XY chart of the size every chart here has. */

@@ -177,8 +177,9 @@ final class SweepOutput {
         lines.forEach((allocator, points) -> {
             double[] xs = points.keySet().stream().mapToDouble(Double::doubleValue).toArray();
             double[] ys = points.values().stream().mapToDouble(a -> a[0] / a[1]).toArray();
+            java.awt.Color colour = ReportCharts.allocatorColour(chart.getStyler(), allocator);
             chart.addSeries(legend(allocator, stops.get(allocator), runsOf.get(allocator)), xs, ys)
-                    .setMarker(SeriesMarkers.CIRCLE);
+                    .setMarker(SeriesMarkers.CIRCLE).setMarkerColor(colour).setLineColor(colour);
         });
         return chart;
     }

@@ -144,6 +144,15 @@ class SweepTest {
         assertThat(perFrame.getSeriesMap().get("capbuddy").getYData()).as("a zero drawn at the axis floor")
                 .containsExactly(1e-4, 1e-4, 1e-4);
         assertThat(charts.get(1).getSeriesMap().get("capbuddy").getYData()).containsExactly(2.0, 2.0, 2.0);
+        // added second here, capbuddy still gets the colour bench's charts give it (the theme's first)
+        var palette = perFrame.getStyler().getSeriesColors();
+        assertThat(perFrame.getSeriesMap().get("capbuddy").getLineColor()).isEqualTo(palette[0]);
+        assertThat(perFrame.getSeriesMap().get("allocman (1 of 3 runs stopped early: memory exhausted)")
+                .getLineColor()).isEqualTo(palette[1]);
+        assertThat(ReportCharts.allocatorColour(perFrame.getStyler(), "untyped-per-block"))
+                .as("any other name keeps one colour").isEqualTo(
+                        ReportCharts.allocatorColour(perFrame.getStyler(), "untyped-per-block"))
+                .isNotIn(palette[0], palette[1]);
         assertThat(SweepOutput.charts("lifetime", results.subList(0, 1)).get(0).getStyler().isXAxisLogarithmic())
                 .isFalse();
     }
