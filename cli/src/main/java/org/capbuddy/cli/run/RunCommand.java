@@ -410,15 +410,23 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** An older trace's permissions for the file that replaces it, where the file system has them. */
-    private static void keepPermissions(Path older, Path replacement) {
+    /**
+     * An older trace's permissions for the file that replaces it, where the file system has them
+     * (elsewhere the new file keeps the default ones); when they cannot be copied, says so on
+     * standard error and goes on, the trace itself being unharmed.
+     */
+    private void keepPermissions(Path older, Path replacement) {
         if (!Files.isRegularFile(older)) {
             return;
         }
         try {
+            if (!Files.getFileStore(older).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                return;
+            }
             Files.setPosixFilePermissions(replacement, Files.getPosixFilePermissions(older));
-        } catch (IOException | UnsupportedOperationException e) {
-            // not a POSIX file system: the new file keeps the default permissions
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("capbuddy run: note: the new trace keeps the default permissions, not "
+                    + older + "'s: " + Problems.of(e, replacement));
         }
     }
 
