@@ -38,12 +38,17 @@ public final class Syscalls {
     private SysResult refusedCaller() {
         sos.guard().check();
         sos.guard().requireStackHeadroom();
-        return notRunning();
+        return stateRefusal();
     }
 
     /** Null when the caller is a running process; otherwise ESRCH (the helpers a call uses, which it has probed for). */
     private SysResult notRunning() {
         sos.guard().check();
+        return stateRefusal();
+    }
+
+    /** Null when the caller is a running process; otherwise ESRCH. */
+    private SysResult stateRefusal() {
         if (!sos.isRunning(process)) {
             return SysResult.fail(Errno.ESRCH, process == null ? "no process"
                     : "process " + process.pid() + " is " + process.state().name().toLowerCase());

@@ -131,9 +131,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (specFile != null && Problems.unreadable(specFile) != null) {
-            spec.commandLine().getErr().println("capbuddy bench: cannot read --spec " + specFile + ": "
-                    + Problems.unreadable(specFile));
+        String unreadable = specFile == null ? null : Problems.unreadable(specFile);
+        if (unreadable != null) {
+            spec.commandLine().getErr().println("capbuddy bench: cannot read --spec " + specFile + ": " + unreadable);
             return 1;
         }
         BenchSpec run = specFile != null ? specFromFile() : specFromOptions();

@@ -139,14 +139,8 @@ public final class RunCommand implements Callable<Integer> {
             return runProgram();
         } finally {
             // a run that ended in an exception leaves no half-written trace beside --trace-out
-            if (tracePart != null) {
-                try {
-                    Files.deleteIfExists(tracePart);
-                } catch (IOException e) {
-                    fail("cannot remove the unfinished trace " + tracePart + ": " + Problems.of(e, tracePart));
-                }
-                tracePart = null;
-            }
+            // (after a run that ended, the trace has been settled already and this does nothing)
+            settleTrace(false);
         }
     }
 

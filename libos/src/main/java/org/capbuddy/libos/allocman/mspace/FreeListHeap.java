@@ -29,14 +29,18 @@ final class FreeListHeap {
         extend(initialSize);
     }
 
+    /** Whether {@code bytes} can be a run of this heap: positive and no larger than it (near 2^63 rounding would wrap). */
+    private boolean isRequestSize(long bytes) {
+        return bytes > 0 && bytes <= top - base;
+    }
+
     static long round(long bytes) {
         return (bytes + UNIT - 1) / UNIT * UNIT;
     }
 
     /** The address of the lowest free run of {@code bytes} (rounded to units) or more, or -1 if none fits. */
     long alloc(long bytes) {
-        // larger than the whole heap cannot fit, and near 2^63 the rounding would wrap negative
-        if (bytes <= 0 || bytes > top - base) {
+        if (!isRequestSize(bytes)) {
             return -1;
         }
         long size = round(bytes);
@@ -66,7 +70,7 @@ final class FreeListHeap {
      * inside an allocated range, so the last run starting at or below its end is the one below its start.
      */
     private int runBelowIfAllocated(long address, long bytes) {
-        if (bytes <= 0 || bytes > top - base) {
+        if (!isRequestSize(bytes)) {
             return NOT_ALLOCATED;
         }
         long size = round(bytes);

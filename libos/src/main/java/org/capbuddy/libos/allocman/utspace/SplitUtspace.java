@@ -217,8 +217,7 @@ public final class SplitUtspace implements UtspaceManager {
                     + " was not handed out by this allocator, or is already freed");
         }
         if (node.sizeBits != objBits) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^"
-                    + node.sizeBits + " bytes, not 2^" + objBits);
+            return UtspaceManager.wrongSize(cookie, node.sizeBits, objBits);
         }
         if (busy) {
             return busyError();
@@ -262,8 +261,7 @@ public final class SplitUtspace implements UtspaceManager {
     public Result<Long> paddr(long cookie, int objBits) {
         SplitNode node = allocations.get(cookie);
         if (node != null && node.sizeBits != objBits) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^"
-                    + node.sizeBits + " bytes, not 2^" + objBits);
+            return UtspaceManager.wrongSize(cookie, node.sizeBits, objBits);
         }
         return paddr(cookie);
     }

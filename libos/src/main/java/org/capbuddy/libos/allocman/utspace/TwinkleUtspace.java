@@ -119,8 +119,7 @@ public final class TwinkleUtspace implements UtspaceManager {
                     + " was not handed out by this allocator, or is already freed");
         }
         if (bits != objBits) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^" + bits
-                    + " bytes, not 2^" + objBits);
+            return UtspaceManager.wrongSize(cookie, bits, objBits);
         }
         // Twinkle cannot reuse memory: the cookie is forgotten, the bytes stay used.
         live.remove(cookie);
@@ -140,8 +139,7 @@ public final class TwinkleUtspace implements UtspaceManager {
     public Result<Long> paddr(long cookie, int objBits) {
         Integer bits = live.get(cookie);
         if (bits != null && bits != objBits) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^" + bits
-                    + " bytes, not 2^" + objBits);
+            return UtspaceManager.wrongSize(cookie, bits, objBits);
         }
         return paddr(cookie);
     }

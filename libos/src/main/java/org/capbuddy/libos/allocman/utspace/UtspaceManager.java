@@ -2,6 +2,7 @@ package org.capbuddy.libos.allocman.utspace;
 
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.allocman.ManagerContext;
+import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
 
@@ -41,6 +42,12 @@ public interface UtspaceManager {
      */
     default Result<Long> paddr(long cookie, int objBits) {
         return paddr(cookie);
+    }
+
+    /** The refusal of a free or a paddr asked for an object of another size than the cookie's. */
+    static <T> Result<T> wrongSize(long cookie, int sizeBits, int objBits) {
+        return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie + " is an object of 2^" + sizeBits
+                + " bytes, not 2^" + objBits);
     }
 
     /** Bytes of untyped memory handed out as objects and not yet freed. */
