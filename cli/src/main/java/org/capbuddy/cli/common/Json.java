@@ -9,11 +9,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * The CLI's one JSON writer: pretty (or one line, for JSON lines), stable field order as declared;
- * and its reader of JSON and YAML documents.
+ * The CLI's one JSON writer: pretty (or one line, for JSON lines), stable field order as declared,
+ * machine words unsigned ({@link MachineWords}); and its reader of JSON and YAML documents.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(MachineWords.module());
     /*
      * Reading is strict where a hand-written spec could go wrong unseen: a key given twice, a
      * fraction where a count belongs and a second YAML document are refused; a single value where
@@ -23,7 +24,8 @@ public final class Json {
     private static final ObjectMapper YAML = strict(new YAMLMapper());
 
     private static ObjectMapper strict(ObjectMapper mapper) {
-        return mapper.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        return mapper.registerModule(MachineWords.module())
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
     }

@@ -263,8 +263,8 @@ public final class RunCommand implements Callable<Integer> {
         Map<String, Long> byLabel = new LinkedHashMap<>();
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
-                hex(result.killReport().address()), result.killReport().access().name().toLowerCase(),
-                result.killReport().region(), result.killReport().reason(), hex(result.lastPc()), result.stopReport());
+                result.killReport().address(), result.killReport().access().name().toLowerCase(),
+                result.killReport().region(), result.killReport().reason(), result.lastPc(), result.stopReport());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
                         config.rootCNodeBits(), config.fanOut()),
@@ -272,7 +272,7 @@ public final class RunCommand implements Callable<Integer> {
                 kill, result.detail(), result.console(), result.instructions(),
                 new RunReport.Translation(translateAfter, result.translatedInstructions(), result.translatedBlocks()),
                 result.systemCalls(),
-                result.unknownSystemCalls(), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
+                unsignedNumbers(result.unknownSystemCalls()), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
                 new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump);
@@ -473,8 +473,11 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    private static String hex(long v) {
-        return String.format("0x%x", v);
+    /** System call numbers (x8, a whole register) as the unsigned values the program passed. */
+    private static Map<String, Long> unsignedNumbers(Map<Long, Long> counts) {
+        Map<String, Long> byNumber = new LinkedHashMap<>();
+        counts.forEach((number, n) -> byNumber.put(Long.toUnsignedString(number), n));
+        return byNumber;
     }
 
     private int fail(String message) {
@@ -497,7 +500,7 @@ public final class RunCommand implements Callable<Integer> {
         switch (r.outcome()) {
             case "exited" -> s.append(String.format("Exited with status %d.%n", r.exitCode()));
             case "killed" -> {
-                s.append(String.format("Killed at pc %s: %s at %s (%s): %s%n", r.kill().pc(), r.kill().access(),
+                s.append(String.format("Killed at pc 0x%x: %s at 0x%x (%s): %s%n", r.kill().pc(), r.kill().access(),
                         r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(), r.kill().reason()));
                 if (r.kill().stop() != null) {
                     s.append(r.kill().stop().render());
@@ -519,7 +522,7 @@ public final class RunCommand implements Callable<Integer> {
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("System calls: %d%n", calls));
         r.systemCalls().forEach((name, n) -> s.append(String.format("  %-18s %d%n", name, n)));
-        r.unknownSystemCalls().forEach((number, n) -> s.append(String.format("  #%-17d %d (ENOSYS)%n", number, n)));
+        r.unknownSystemCalls().forEach((number, n) -> s.append(String.format("  #%-17s %d (ENOSYS)%n", number, n)));
         s.append(String.format("Kernel: %d invocations, %d objects created, %s zeroed, %.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));

@@ -1,7 +1,9 @@
 package org.capbuddy.cli.run;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.List;
 import java.util.Map;
+import org.capbuddy.cli.common.MachineWords;
 import org.capbuddy.cli.demo.DemoReport;
 import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.libos.capbuddy.PoolDump;
@@ -25,7 +27,7 @@ public record RunReport(
         long instructions,
         Translation translation,
         Map<String, Long> systemCalls,
-        Map<Long, Long> unknownSystemCalls,
+        Map<String, Long> unknownSystemCalls,
         long faultsHandled,
         long framesMapped,
         long pagingStructures,
@@ -45,8 +47,11 @@ public record RunReport(
 
     /**
      * A kill report: the address, the access, the region (or null) and why, the PC it stopped at,
-     * and where it stopped (instruction, registers, the walk of the address, the regions).
+     * and where it stopped (instruction, registers, the walk of the address, the regions). The
+     * address and PC are numbers, as every address in the report is, unsigned (a kernel-half
+     * address has its top bit set).
      */
-    public record Kill(String address, String access, String region, String reason, String pc, StopReport stop) {
+    public record Kill(@JsonSerialize(using = MachineWords.Unsigned.class) long address, String access, String region,
+            String reason, @JsonSerialize(using = MachineWords.Unsigned.class) long pc, StopReport stop) {
     }
 }

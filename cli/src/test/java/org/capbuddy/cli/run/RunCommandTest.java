@@ -162,11 +162,17 @@ class RunCommandTest {
         assertThat(report.at("/kill/access").asText()).isEqualTo("write");
         assertThat(report.at("/kill/region").isNull()).isTrue();
         assertThat(report.at("/kill/reason").asText()).isEqualTo("stack overflow into the guard page");
-        assertThat(report.at("/kill/pc").asText()).isEqualTo("0x4002e4");
-        assertThat(Long.decode(report.at("/kill/address").asText()) & -4096L).as("the guard page")
-                .isEqualTo(0x8f_ff7f_f000L);
+        // addresses are numbers, as everywhere in the report (the dump's, the walk's, the registers)
+        assertThat(report.at("/kill/pc").isIntegralNumber()).isTrue();
+        assertThat(report.at("/kill/pc").asLong()).isEqualTo(0x4002e4L);
+        assertThat(report.at("/kill/address").asLong() & -4096L).as("the guard page").isEqualTo(0x8f_ff7f_f000L);
+        assertThat(report.at("/kill/stop/pc").asLong()).isEqualTo(0x4002e4L);
         assertThat(report.at("/kill/stop/registers/pc").asLong()).isEqualTo(0x4002e4L);
+        assertThat(report.at("/kill/stop/walk/vaddr").asLong()).isEqualTo(report.at("/kill/address").asLong());
         assertThat(report.at("/kill/stop/fetched").asBoolean()).isTrue();
+        assertThat(report.at("/kill/stop/operation").asText()).isNotEmpty();
+        assertThat(report.at("/kill/stop/assembly").asText()).isNotEmpty();
+        assertThat(report.at("/kill/stop/word").asLong()).as("the encoding, unsigned").isNotNegative();
         JsonNode steps = report.at("/kill/stop/walk/steps");
         assertThat(steps.size()).isPositive();
         assertThat(steps.get(steps.size() - 1).at("/kind").asText()).as("nothing maps the guard page").isEqualTo("INVALID");
