@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 import org.capbuddy.aarch64.decode.Disassembler;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.run.ProgramRun;
 import org.capbuddy.sos.run.Stepper;
@@ -56,6 +57,8 @@ final class StepSession {
     }
 
     static final String PROMPT = "(capbuddy) ";
+    /** The commands that run the program. */
+    private static final Set<String> RUNS = Set.of("s", "step", "si", "stepi", "c", "continue", "r", "run");
     private static final String HELP = """
             Commands:
               s, step [N]        run N instructions (default 1)
@@ -74,7 +77,8 @@ final class StepSession {
               dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
               q, quit            stop the program here and report
               h, help            this text
-            An empty line repeats the last command; the end of input runs to the end.
+            An empty line repeats the last command; the end of input runs to the end. After a kill the
+            program runs no further: the commands that look at it still work, and one that would run it reports.
             """;
 
     private final Stepper stepper;
@@ -84,6 +88,11 @@ final class StepSession {
     private final Predicate<TraceEvent> shown;
     private final Function<TraceEvent, String> format;
     private String last = "step";
+    /**
+     * The program was killed and its process is kept, as it died, for the commands that look at
+     * it; the session ends at the first command that would run it.
+     */
+    private boolean inspectingKill;
 
     /**
      * @param echo print each command after the prompt (when it comes from a script, not a terminal)
@@ -103,14 +112,16 @@ final class StepSession {
     void run() {
         out.println("Step mode: type help for the commands.");
         show(stepper.atStart());
-        while (!stepper.run().ended()) {
+        while (!stepper.run().ended() || inspectingKill) {
             out.print(PROMPT);
             out.flush();
             String line = readLine();
             if (line == null) {
                 out.println();
-                out.println("(end of input: running to the end)");
-                show(stepper.finishRun());
+                if (!inspectingKill) {
+                    out.println("(end of input: running to the end)");
+                    show(stepper.finishRun());
+                }
                 break;
             }
             if (echo) {
@@ -119,8 +130,7 @@ final class StepSession {
             String command = line.isBlank() ? last : line.trim();
             last = command;
             if (!execute(command)) {
-                out.flush();
-                return;
+                break;
             }
         }
         if (echo) {
@@ -130,7 +140,7 @@ final class StepSession {
                 left += line.isBlank() ? 0 : 1;
             }
             if (left > 0) {
-                out.printf("(the program has ended: %d command%s of the script not run)%n", left, left == 1 ? "" : "s");
+                out.printf("(the session has ended: %d command%s of the script not run)%n", left, left == 1 ? "" : "s");
             }
         }
         out.flush();
@@ -158,6 +168,11 @@ final class StepSession {
             out.println(words[0] + " takes " + takes.what + " at most, not '" + words[takes.most + 1] + "' too");
             return true;
         }
+        if (inspectingKill && RUNS.contains(verb)) {
+            // as a debugger after a fatal signal: the process can be looked at, not run
+            out.println("(the program was killed: nothing more runs; the report follows)");
+            return false;
+        }
         switch (verb) {
             case "s", "step", "si", "stepi" -> {
                 Long n = words.length > 1 ? number(words[1]) : Long.valueOf(1);
@@ -179,6 +194,9 @@ final class StepSession {
             case "x", "examine" -> examine(words);
             case "dump" -> dump(words.length > 1 ? words[1].toLowerCase(Locale.ROOT) : "process");
             case "q", "quit" -> {
+                if (inspectingKill) {
+                    return false;
+                }
                 long n = stepper.run().instructions();
                 out.printf("Stopped by request after %,d instruction%s.%n", n, n == 1 ? "" : "s");
                 return false;
@@ -198,6 +216,16 @@ final class StepSession {
         String output = stepper.run().newOutput();
         if (!output.isEmpty()) {
             out.print("---- console\n" + output + (output.endsWith("\n") ? "" : "\n") + "----\n");
+        }
+        KillReport kill = stepper.run().process().killReport();
+        if (p.ended() && kill != null) {
+            out.printf("-- killed after %,d instruction%s: %s at 0x%x (%s): %s%n", p.instructions(),
+                    p.instructions() == 1 ? "" : "s", kill.access().name().toLowerCase(Locale.ROOT), kill.address(),
+                    kill.region() == null ? "no region" : kill.region(), kill.reason());
+            out.println("   at:   " + instruction(stepper.run().pc()));
+            out.println("   (it runs no further; regs, x, walk, dis and dump show it as it was killed)");
+            inspectingKill = true;
+            return;
         }
         if (p.ended()) {
             out.printf("-- the program %s after %,d instruction%s%n",

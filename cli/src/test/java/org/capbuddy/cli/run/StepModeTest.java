@@ -127,7 +127,35 @@ class StepModeTest {
                 "breakpoint at 0x4002c0  38216840  strb w0, [x2, x1]\n",
                 "no breakpoint at '0x400000' (break lists them)", "deleted the breakpoint at 0x4002c0",
                 "no breakpoints", "-- the program ended after ", "Exited with status 0.",
-                "(the program has ended: 2 commands of the script not run)");
+                "(the session has ended: 2 commands of the script not run)");
+    }
+
+    @Test
+    void aKillPausesWithTheProcessAsItDiedUntilACommandWouldRunIt() {
+        CliRun r = withStdin("r\nregs\nwalk 0x400160\nx 0x400160 1\ns\nregs\n", "--step", program("write_code"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        String out = r.out();
+        // (the count depends on argv[0]'s length, which the C runtime copies)
+        Matcher kill = Pattern.compile("-- killed after [\\d,]+ instructions: write at 0x400160 \\(code\\): the mapping's"
+                + " rights refuse a write\n   at:   0x400194  b9016022  str w2, \\[x1, #352\\]\n").matcher(out);
+        assertThat(kill.find()).as(out).isTrue();
+        assertThat(out)
+                // the registers, the walk and memory as the kill left them, before teardown
+                .contains("(capbuddy) regs\n  PC=0000000000400194", "walk of 0x400160 in ASID", ": page at pa 0x",
+                        "(capbuddy) x 0x400160 1\n0x400160:  0x")
+                .contains("(capbuddy) s\n(the program was killed: nothing more runs; the report follows)\n",
+                        "(the session has ended: 1 command of the script not run)",
+                        "Killed at pc 0x400194: write at 0x400160 (code)")
+                .doesNotContain("Stopped by request", "-- the program ended");
+        assertThat(kill.start()).as("the kill pauses before the report").isLessThan(out.indexOf("Machine:"));
+    }
+
+    @Test
+    void quitAfterAKillReportsTheKill() {
+        CliRun r = withStdin("r\nq\n", "--step", program("write_code"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        assertThat(r.out()).contains("-- killed after ", "Killed at pc 0x400194")
+                .doesNotContain("Stopped by request");
     }
 
     @Test
