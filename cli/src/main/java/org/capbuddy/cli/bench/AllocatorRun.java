@@ -16,7 +16,11 @@ import java.util.Map;
  * @param bookkeepingBytes mspace bytes in use at the end (allocman's records, pool trees)
  * @param wallMillis host wall time of the workload
  * @param framesAllocated 4 KiB frames handed out in all (a block of n frames counts n)
- * @param iterationReached the last iteration run (the first failure stops a run)
+ * @param reached how far the run got, in {@code reachedUnit}s: the last one done (the first failure
+ *     stops a run)
+ * @param reachedUnit the workload's unit of work, what {@code reached} counts: {@code iteration}
+ *     (mcmc), {@code frame} (single, utilisation), {@code block} (contiguous: one block of 2^k
+ *     frames) or {@code page} (paging)
  * @param completed false when a request failed before the iteration count was reached
  * @param stopReason why the run stopped: the iteration limit, or what the refused request lacked
  * @param footprint samples of (iteration, frames live) for the footprint chart
@@ -34,7 +38,8 @@ public record AllocatorRun(
         long bookkeepingBytes,
         double wallMillis,
         long framesAllocated,
-        long iterationReached,
+        long reached,
+        String reachedUnit,
         boolean completed,
         StopReason stopReason,
         List<long[]> footprint,
@@ -67,7 +72,7 @@ public record AllocatorRun(
 
     private AllocatorRun copy(double millis, List<Long> freeBlocks, Map<String, Double> figures) {
         return new AllocatorRun(allocator, kernelInvocations, invocationsByLabel, objectsRetyped, bytesZeroed,
-                modelledCycles, bookkeepingBytes, millis, framesAllocated, iterationReached, completed, stopReason,
+                modelledCycles, bookkeepingBytes, millis, framesAllocated, reached, reachedUnit, completed, stopReason,
                 footprint, freeBlocks, figures);
     }
 }

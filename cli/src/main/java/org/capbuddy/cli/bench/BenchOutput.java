@@ -31,7 +31,8 @@ public final class BenchOutput {
 
     /**
      * One table row and one CSV column: {@code key} names the figure in the JSON, the CSV and the
-     * ratios; {@code label} is what the terminal table shows.
+     * ratios; {@code label} is what the terminal table shows (null: the CSV's alone, as the unit of
+     * {@code reached}, which the table names in that row's label instead: {@link #reachedLabel}).
      */
     private record Figure(String key, String label, Function<AllocatorRun, Object> value,
                           Function<Object, String> format) {
@@ -50,7 +51,8 @@ public final class BenchOutput {
             new Figure("wallMillis", "wall time (ms)", AllocatorRun::wallMillis,
                     v -> String.format(Locale.ROOT, "%,.1f", (Double) v)),
             new Figure("framesAllocated", "4 KiB frames allocated", AllocatorRun::framesAllocated, BenchOutput::count),
-            new Figure("iterationReached", "iteration reached", AllocatorRun::iterationReached, BenchOutput::count),
+            new Figure("reached", null, AllocatorRun::reached, BenchOutput::count),
+            new Figure("reachedUnit", null, AllocatorRun::reachedUnit, String::valueOf),
             new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"),
             new Figure("stopReason", "stopped because", run -> run.stopReason().kind().words(), String::valueOf));
 
@@ -97,8 +99,12 @@ public final class BenchOutput {
         }
         List<List<String>> rows = new ArrayList<>();
         for (Figure f : FIGURES) {
+            String label = f.key().equals("reached") ? reachedLabel(r) : f.label();
+            if (label == null) {
+                continue;
+            }
             List<String> row = new ArrayList<>();
-            row.add(f.label());
+            row.add(label);
             for (AllocatorRun run : r.runs()) {
                 row.add(f.format().apply(f.value().apply(run)));
             }
@@ -157,6 +163,15 @@ public final class BenchOutput {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The label of the table's row of {@code reached}: the runs' unit of work, as in "iteration
+     * reached" or "block reached" (every run of a report has its workload's unit).
+     */
+    static String reachedLabel(BenchReport r) {
+        List<String> units = r.runs().stream().map(AllocatorRun::reachedUnit).distinct().toList();
+        return units.size() == 1 ? units.get(0) + " reached" : "reached";
     }
 
     /**

@@ -285,8 +285,11 @@ final class BenchSystem {
         allocCycles = freeCycles = 0;
     }
 
-    /** The run's figures since {@link #startMeasuring}. */
-    AllocatorRun finish(long framesAllocated, long iterationReached, boolean completed, List<long[]> footprint,
+    /**
+     * The run's figures since {@link #startMeasuring}; {@code reached} counts the workload's
+     * units of work done, {@code unit} names them (see {@link AllocatorRun#reachedUnit}).
+     */
+    AllocatorRun finish(long framesAllocated, long reached, String unit, boolean completed, List<long[]> footprint,
                         List<Long> freeBlocksByOrder, Map<String, Double> extra) {
         double wallMillis = (System.nanoTime() - startNanos) / 1e6;
         CostSnapshot c = kernel.costs().minus(start);
@@ -294,7 +297,7 @@ final class BenchSystem {
         c.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         return new AllocatorRun(allocator, c.totalInvocations(), byLabel, c.totalObjectsCreated(), c.bytesZeroed(),
                 kernel.config().costModel().cycles(c), booted.allocman().accounting().mspaceBytesInUse(), wallMillis,
-                framesAllocated, iterationReached, completed, stopReason(completed), footprint, freeBlocksByOrder,
+                framesAllocated, reached, unit, completed, stopReason(completed), footprint, freeBlocksByOrder,
                 withAllocFreeSplit(extra));
     }
 

@@ -28,7 +28,8 @@ final class RepeatCheck {
             new Field("modelledCycles", AllocatorRun::modelledCycles),
             new Field("bookkeepingBytes", AllocatorRun::bookkeepingBytes),
             new Field("framesAllocated", AllocatorRun::framesAllocated),
-            new Field("iterationReached", AllocatorRun::iterationReached),
+            new Field("reached", AllocatorRun::reached),
+            new Field("reachedUnit", AllocatorRun::reachedUnit),
             new Field("stopReason", AllocatorRun::stopReason),
             new Field("freeBlocksByOrder", AllocatorRun::freeBlocksByOrder));
 

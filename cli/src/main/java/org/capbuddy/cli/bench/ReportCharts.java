@@ -58,11 +58,11 @@ final class ReportCharts {
         return String.format(Locale.ROOT, "%s, seed %d", r.name(), r.seed());
     }
 
-    /** Series name: the allocator, and where and why its run stopped early. */
-    private static String seriesName(AllocatorRun run) {
+    /** Series name: the allocator, and where (in its unit of work) and why its run stopped early. */
+    static String seriesName(AllocatorRun run) {
         return run.completed() ? run.allocator()
-                : String.format(Locale.ROOT, "%s (stopped at iteration %,d: %s)", run.allocator(), run.iterationReached(),
-                        run.stopReason().kind().words());
+                : String.format(Locale.ROOT, "%s (stopped at %s %,d: %s)", run.allocator(), run.reachedUnit(),
+                        run.reached(), run.stopReason().kind().words());
     }
 
     /**

@@ -25,7 +25,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 final class SweepOutput {
     private static final List<String> FIGURES = List.of("kernelInvocations", "objectsRetyped", "bytesZeroed",
-            "modelledCycles", "bookkeepingBytes", "framesAllocated", "iterationReached", "completed", "wallMillis");
+            "modelledCycles", "bookkeepingBytes", "framesAllocated", "reached", "reachedUnit", "completed", "wallMillis");
 
     private SweepOutput() {
     }

@@ -16,6 +16,16 @@ import org.capbuddy.libos.vka.VkaObjects;
 
 /** The benchmark workloads, each run once per allocator on a fresh machine with the same seed. */
 final class Workloads {
+    /*
+     * Each workload's unit of work, what its runs' reached counts (AllocatorRun.reachedUnit):
+     * mcmc's iteration (a block allocated, others freed), a frame of single and utilisation, a
+     * block of 2^k frames of contiguous (allocated and freed), a page paging touches.
+     */
+    static final String ITERATION = "iteration";
+    static final String FRAME = "frame";
+    static final String BLOCK = "block";
+    static final String PAGE = "page";
+
     private Workloads() {
     }
 
@@ -62,7 +72,7 @@ final class Workloads {
             }
             progress.accept(1);
         }
-        AllocatorRun run = sys.finish(frames, reached, completed, footprint, List.of(), Map.of());
+        AllocatorRun run = sys.finish(frames, reached, ITERATION, completed, footprint, List.of(), Map.of());
         if (!completed) {
             Map<String, Double> left = new HashMap<>();
             List<Long> freeBlocks = probeLeftovers(sys, left);
@@ -90,16 +100,19 @@ final class Workloads {
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }
-        return sys.finish(blocks.size(), blocks.size(), completed, List.of(), List.of(), Map.of());
+        return sys.finish(blocks.size(), blocks.size(), FRAME, completed, List.of(), List.of(), Map.of());
     }
 
     /**
      * Contiguous blocks of 2^k frames, k = 0..10, {@code rounds} times each: from the pool (one
      * request), or the stock way for contiguous frames (an untyped of the block's size, 2^k
      * contiguous slots and one Retype into 2^k frames; freed by revoke, slots and untyped back).
+     * Its unit of work is a block, allocated and freed: the run reaches 11 x {@code rounds} blocks
+     * (and 2^11 - 1 frames a round of every size).
      */
     static AllocatorRun contiguous(BenchSystem sys, int rounds, LongConsumer progress) {
         long frames = 0;
+        long blocks = 0;
         boolean completed = true;
         Map<String, Double> extra = new HashMap<>();
         sys.startMeasuring();
@@ -127,12 +140,13 @@ final class Workloads {
                     break outer;
                 }
                 frames += 1L << k;
+                blocks++;
                 progress.accept(1);
             }
             extra.put("invocationsPerBlock.2^" + k,
                     sys.kernel.costs().minus(before).totalInvocations() / (double) rounds);
         }
-        return sys.finish(frames, frames, completed, List.of(), List.of(), extra);
+        return sys.finish(frames, blocks, BLOCK, completed, List.of(), List.of(), extra);
     }
 
     /** The stock way for one block; false (with the refusal recorded) when a step is refused. */
@@ -189,7 +203,7 @@ final class Workloads {
         }
         extra.put("framesFreedAfterExhaustion", (double) freed.size());
         List<Long> freeBlocks = probeLeftovers(sys, extra);
-        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, false, List.of(), freeBlocks, extra);
+        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, FRAME, false, List.of(), freeBlocks, extra);
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }

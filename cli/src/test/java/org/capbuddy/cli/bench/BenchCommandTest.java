@@ -59,6 +59,59 @@ class BenchCommandTest {
         JsonNode utilisation = json("bench", "utilisation", "--json", "--allocator", "capbuddy", "--ram", "64M");
         assertThat(utilisation.at("/runs/0/extra/usableFraction").asDouble()).isBetween(0.5, 1.0);
         assertThat(utilisation.at("/runs/0/freeBlocksByOrder").size()).isEqualTo(11);
+
+        // how far each got, in its own unit of work: a frame each of single's, a block of 2^k
+        // frames each of contiguous's 11 x 3 (allocated and freed), a frame each of utilisation's
+        for (JsonNode run : single.get("runs")) {
+            assertThat(run.get("reached").asLong()).isEqualTo(256);
+            assertThat(run.get("reachedUnit").asText()).isEqualTo("frame");
+        }
+        for (JsonNode run : contiguous.get("runs")) {
+            assertThat(run.get("reached").asLong()).as("blocks, not frames").isEqualTo(33);
+            assertThat(run.get("reachedUnit").asText()).isEqualTo("block");
+            assertThat(run.get("framesAllocated").asLong()).isEqualTo(3 * 2047);
+        }
+        assertThat(utilisation.at("/runs/0/reached")).isEqualTo(utilisation.at("/runs/0/framesAllocated"));
+        assertThat(utilisation.at("/runs/0/reachedUnit").asText()).isEqualTo("frame");
+        JsonNode mcmc = json("bench", "mcmc", "--json", "--iterations", "30", "--ram", "128M");
+        assertThat(mcmc.at("/runs/0/reached").asLong()).isEqualTo(30);
+        assertThat(mcmc.at("/runs/0/reachedUnit").asText()).isEqualTo("iteration");
+    }
+
+    @Test
+    void contiguousStopsAtABlockItsUnitOfWorkAndTheTableJsonCsvAndLegendsAllSaySo() throws Exception {
+        // 2 rounds of each block size 2^0..2^10; a root CNode of 2^10 slots holds no run of 2^10
+        // free ones, so plain allocman stops at its first block of 2^10 frames: 20 blocks done
+        // (2 x 10 sizes), 2 x (2^10 - 1) frames
+        com.fasterxml.jackson.databind.node.ObjectNode node = new ObjectMapper().createObjectNode()
+                .put("workload", "contiguous").put("iterations", 2).put("cspace", "original").put("rootCNodeBits", 10);
+        node.putArray("allocators").add("allocman");
+        BenchReport report = new BenchRunner(false).run(SpecDefaults.complete(node)).report();
+        AllocatorRun run = report.runs().get(0);
+        assertThat(run.completed()).isFalse();
+        assertThat(run.framesAllocated()).isEqualTo(2 * 1023);
+        assertThat(run.reached()).as("blocks, not frames").isEqualTo(20);
+        assertThat(run.reachedUnit()).isEqualTo("block");
+
+        JsonNode json = org.capbuddy.cli.common.Json.tree(report);
+        assertThat(json.at("/runs/0/reached").asLong()).isEqualTo(20);
+        assertThat(json.at("/runs/0/reachedUnit").asText()).isEqualTo("block");
+        assertThat(json.at("/runs/0").has("iterationReached")).as("no figure names the wrong unit").isFalse();
+
+        String table = BenchOutput.table(report);
+        assertThat(table.lines().filter(l -> l.startsWith("block reached"))).singleElement().asString()
+                .endsWith(" 20");
+        assertThat(table).doesNotContain("iteration reached");
+
+        java.util.List<String> csv = BenchOutput.csv(report).lines().toList();
+        java.util.List<String> header = java.util.List.of(csv.get(0).split(","));
+        String[] row = csv.get(1).split(",", -1);
+        assertThat(row[header.indexOf("reached")]).isEqualTo("20");
+        assertThat(row[header.indexOf("reachedUnit")]).isEqualTo("block");
+        assertThat(header).doesNotContain("iterationReached");
+
+        assertThat(ReportCharts.invocationsPerFrame(report).getSeriesMap().keySet())
+                .containsExactly("allocman (stopped at block 20: error)");
     }
 
     @Test
@@ -90,6 +143,8 @@ class BenchCommandTest {
         for (JsonNode run : read.get("runs")) {
             assertThat(run.at("/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
             assertThat(run.at("/extra/faultsHandled").asLong()).isEqualTo(4096);
+            assertThat(run.get("reached").asLong()).isEqualTo(4096);
+            assertThat(run.get("reachedUnit").asText()).as("a page touched is paging's unit of work").isEqualTo("page");
             assertThat(run.at("/extra/stackHeadroomProbes").asLong()).as("one probe for the whole touch loop")
                     .isEqualTo(1);
             assertThat(run.at("/extra/physicalBytesBacked").asLong()).isZero();
@@ -134,7 +189,7 @@ class BenchCommandTest {
                 JsonNode x = a.get("runs").get(i);
                 JsonNode y = b.get("runs").get(i);
                 for (String field : new String[] {"kernelInvocations", "objectsRetyped", "bytesZeroed", "modelledCycles",
-                        "bookkeepingBytes", "framesAllocated", "iterationReached", "invocationsByLabel"}) {
+                        "bookkeepingBytes", "framesAllocated", "reached", "invocationsByLabel"}) {
                     assertThat(y.get(field)).as("%s %s", x.get("allocator"), field).isEqualTo(x.get(field));
                 }
             }
@@ -281,7 +336,7 @@ class BenchCommandTest {
         // one untyped a block (p2's mean block is 186 frames), no frames made of it
         assertThat(baseline.at("/invocationsByLabel/UNTYPED_RETYPE").asLong())
                 .isLessThan(baseline.get("framesAllocated").asLong() / 50)
-                .isGreaterThanOrEqualTo(baseline.get("iterationReached").asLong());
+                .isGreaterThanOrEqualTo(baseline.get("reached").asLong());
         assertThat(r.at("/runs/2/kernelInvocations").asDouble() / r.at("/runs/2/framesAllocated").asDouble())
                 .as("allocman: a Retype a frame").isGreaterThan(1.0);
         assertThat(run("bench", "single", "--allocator", "murbench-baseline")[2])

@@ -53,6 +53,8 @@ class SweepTest {
         assertThat(csv.get(0)).startsWith("run,seed,ram,allocators,allocator,kernelInvocations,");
         assertThat(csv.get(1)).as("figures and stop reasons as bench's CSV writes them")
                 .endsWith(",iteration limit reached").doesNotContainPattern("\\d\\.\\d+E\\d");
+        assertThat(csv.get(0)).as("how far a run got, and in what unit").contains(",reached,reachedUnit,completed,");
+        assertThat(csv.get(1)).contains(",200,iteration,true,");
         assertThat(Files.size(two.resolve("sweep-ram.png"))).isGreaterThan(1_000);
 
         Path one = dir.resolve("one");
