@@ -54,7 +54,12 @@ public final class BenchOutput {
             new Figure("reached", null, AllocatorRun::reached, BenchOutput::count),
             new Figure("reachedUnit", null, AllocatorRun::reachedUnit, String::valueOf),
             new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"),
-            new Figure("stopReason", "stopped because", run -> run.stopReason().kind().words(), String::valueOf));
+            new Figure("stopReason", "stopped because", BenchOutput::stopWords, String::valueOf));
+
+    /** Why {@code run} stopped, in the words of the table and the CSVs ("memory exhausted"). */
+    private static String stopWords(AllocatorRun run) {
+        return run.stopReason().kind().words();
+    }
 
     // ---------------------------------------------------------------------------------------------
     // The terminal table
@@ -312,13 +317,20 @@ public final class BenchOutput {
         return out.toString();
     }
 
+    /**
+     * {@code <name>-footprint.csv}: a row per sample (iteration, frames live, bytes held), each
+     * with its run's stop point and stop reason as {@code <name>.csv} has them: samples come every
+     * so many iterations, so the last need not be where a run stopped.
+     */
     static String footprintCsv(BenchReport r) {
         StringBuilder out = new StringBuilder();
-        csvLine(out, List.of("iteration", "allocator", "framesLive", "heldBytes"));
+        csvLine(out, List.of("iteration", "allocator", "framesLive", "heldBytes", "reached", "reachedUnit",
+                "stopReason"));
         for (AllocatorRun run : r.runs()) {
             for (long[] sample : run.footprint()) {
                 csvLine(out, List.of(Long.toString(sample[0]), run.allocator(), Long.toString(sample[1]),
-                        sample.length > 2 ? Long.toString(sample[2]) : ""));
+                        sample.length > 2 ? Long.toString(sample[2]) : "", Long.toString(run.reached()),
+                        run.reachedUnit(), stopWords(run)));
             }
         }
         return out.toString();

@@ -321,6 +321,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void mcmcCsFootprintCsvSaysWhereAndWhyEachRunStoppedAsItsOtherFilesDo(@org.junit.jupiter.api.io.TempDir
+                                                                        java.nio.file.Path dir) throws Exception {
+        // 256M: on 64M a run stops before the first sample, at iteration 100, and has no footprint
+        JsonNode r = json("bench", "mcmc-c", "--json", "--ram", "256M", "--out", dir.toString());
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("mcmc-c-footprint.csv"));
+        java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
+        assertThat(header).containsSubsequence("reached", "reachedUnit", "stopReason");
+        java.util.List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("mcmc-c.csv"));
+        java.util.List<String> csvHeader = java.util.List.of(csv.get(0).split(","));
+        for (int i = 0; i < 2; i++) {
+            JsonNode run = r.get("runs").get(i);
+            String allocator = run.get("allocator").asText();
+            assertThat(run.at("/stopReason/kind").asText()).as(allocator).isEqualTo("MEMORY_EXHAUSTED");
+            String[] summary = csv.get(1 + i).split(",", -1);
+            java.util.List<String[]> rows = lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1))
+                    .filter(row -> row[header.indexOf("allocator")].equals(allocator)).toList();
+            assertThat(rows).as(allocator).isNotEmpty().allSatisfy(row -> {
+                for (String column : new String[] {"reached", "reachedUnit", "stopReason"}) {
+                    assertThat(row[header.indexOf(column)]).as("%s %s", allocator, column)
+                            .isEqualTo(summary[csvHeader.indexOf(column)]);
+                }
+            });
+            assertThat(rows.get(0)[header.indexOf("reached")]).isEqualTo(run.get("reached").asText());
+            assertThat(rows.get(0)[header.indexOf("stopReason")]).isEqualTo("memory exhausted");
+            assertThat(Long.parseLong(rows.get(rows.size() - 1)[header.indexOf("iteration")]))
+                    .as("samples come every 100 iterations: the last is not the stop point")
+                    .isLessThan(run.get("reached").asLong());
+        }
+    }
+
+    @Test
     void murbenchRunsItsUntypedABlockBaselineBesideThePoolAndAllocman(@org.junit.jupiter.api.io.TempDir
                                                                       java.nio.file.Path dir) throws Exception {
         JsonNode r = json("bench", "murbench", "--json", "--ram", "64M", "--out", dir.toString());

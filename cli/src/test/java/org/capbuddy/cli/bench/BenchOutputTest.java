@@ -188,11 +188,12 @@ class BenchOutputTest {
     }
 
     @Test
-    void footprintCsvHasOneRowPerSample() throws IOException {
+    void footprintCsvHasOneRowPerSampleWithItsRunsStopPointAndReason() throws IOException {
         List<String> lines = Files.readAllLines(OUT.resolve("nested/fragmentation-footprint.csv"));
-        assertThat(lines.get(0)).isEqualTo("iteration,allocator,framesLive,heldBytes");
+        assertThat(lines.get(0)).isEqualTo("iteration,allocator,framesLive,heldBytes,reached,reachedUnit,stopReason");
         assertThat(lines).hasSize(1 + 5 + 4);
-        assertThat(lines).contains("50,capbuddy,520,8388608", "80,allocman,700,");
+        assertThat(lines).contains("50,capbuddy,520,8388608,100,iteration,iteration limit reached",
+                "80,allocman,700,,80,iteration,slots exhausted");
     }
 
     @Test
