@@ -232,6 +232,30 @@ class BadInputTest {
     }
 
     @Test
+    void aCostConstantGivenTwiceIsRefusedByNameAndNothingRuns(@TempDir Path dir) {
+        Path out = dir.resolve("out");
+        for (String[] cost : new String[][] {
+            {"--cost", "perInvocation=300,perInvocation=500"},
+            {"--cost", "perInvocation=300", "--cost", "perFault=9,perInvocation=300"},
+        }) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("bench", "mcmc", "--iterations",
+                    "5", "--allocator", "capbuddy", "--out", out.toString()));
+            args.addAll(java.util.List.of(cost));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(String.join(" ", cost)).isEqualTo(2);
+            assertThat(r.err().lines().findFirst()).as(String.join(" ", cost))
+                    .hasValue("--cost names perInvocation twice: give each constant once");
+            assertPlain(r);
+            assertThat(r.out()).as("nothing ran").isEmpty();
+            assertThat(out).as("no folder made").doesNotExist();
+        }
+        CliRun once = CliRun.of("bench", "mcmc", "--iterations", "5", "--allocator", "capbuddy", "--json",
+                "--cost", "perInvocation=300", "--cost", "perFault=9");
+        assertThat(once.exitCode()).as("each constant once, over two options: %s", once.err()).isZero();
+        assertThat(once.out()).contains("\"perInvocation\" : 300.0", "\"perFault\" : 9.0");
+    }
+
+    @Test
     void fileProblemsReadAsReasons() {
         Path tried = Path.of("out", "x");
         assertThat(Problems.of(new NoSuchFileException(tried.toString()), tried)).isEqualTo("no such file or folder");

@@ -104,7 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
     int repeat;
 
     @Option(names = "--cost", paramLabel = "NAME=CYCLES", split = ",", description = "Cycle cost model constants"
-            + " to change (perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk, perFault), e.g."
+            + " to change, each once (perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk,"
+            + " perFault), e.g."
             + " --cost perInvocation=300,perFault=2000. Default: 400, 150, 1/16, 40, 30, 1500.")
     Map<String, Double> cost;
 
@@ -242,10 +243,18 @@ public final class BenchCommand implements Callable<Integer> {
         return allocators;
     }
 
-    /** The default cost model with --cost's constants in place of its own. */
+    /**
+     * The default cost model with --cost's constants in place of its own. A constant given twice,
+     * in one list or in two --cost options, is refused: the map would keep the last value and
+     * drop the other unseen.
+     */
     private CycleCostModel costModel() {
         if (cost == null || cost.isEmpty()) {
             return CycleCostModel.DEFAULT;
+        }
+        String twice = costGivenTwice();
+        if (twice != null) {
+            throw bad("--cost names " + twice + " twice: give each constant once");
         }
         CycleCostModel d = CycleCostModel.DEFAULT;
         Map<String, Double> given = new java.util.HashMap<>(cost);
@@ -260,6 +269,22 @@ public final class BenchCommand implements Callable<Integer> {
                     + " perFault, not " + given.keySet());
         }
         return m;
+    }
+
+    /** The first constant --cost names a second time (each NAME=CYCLES of every --cost given), or null. */
+    private String costGivenTwice() {
+        CommandLine.Model.OptionSpec option = spec.commandLine().getParseResult().matchedOption("--cost");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String given : option == null ? List.<String>of() : option.originalStringValues()) {
+            for (String pair : given.split(",")) {
+                // picocli has read each pair into the map already, so each has its '='
+                String name = pair.substring(0, Math.max(0, pair.indexOf('=')));
+                if (!seen.add(name)) {
+                    return name;
+                }
+            }
+        }
+        return null;
     }
 
     /** The run in the --spec file; nothing else on the command line may describe the run. */
