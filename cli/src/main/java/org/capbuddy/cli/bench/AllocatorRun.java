@@ -18,9 +18,7 @@ import java.util.Map;
  * @param framesAllocated 4 KiB frames handed out in all (a block of n frames counts n)
  * @param reached how far the run got, in {@code reachedUnit}s: the last one done (the first failure
  *     stops a run)
- * @param reachedUnit the workload's unit of work, what {@code reached} counts: {@code iteration}
- *     (mcmc), {@code frame} (single, utilisation), {@code block} (contiguous: one block of 2^k
- *     frames) or {@code page} (paging)
+ * @param reachedUnit the workload's unit of work, what {@code reached} counts
  * @param completed false when a request failed before the iteration count was reached
  * @param stopReason why the run stopped: the iteration limit, or what the refused request lacked
  * @param footprint samples of (iteration, frames live) for the footprint chart
@@ -39,7 +37,7 @@ public record AllocatorRun(
         double wallMillis,
         long framesAllocated,
         long reached,
-        String reachedUnit,
+        WorkUnit reachedUnit,
         boolean completed,
         StopReason stopReason,
         List<long[]> footprint,

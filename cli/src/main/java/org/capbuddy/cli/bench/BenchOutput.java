@@ -52,7 +52,7 @@ public final class BenchOutput {
                     v -> String.format(Locale.ROOT, "%,.1f", (Double) v)),
             new Figure("framesAllocated", "4 KiB frames allocated", AllocatorRun::framesAllocated, BenchOutput::count),
             new Figure("reached", null, AllocatorRun::reached, BenchOutput::count),
-            new Figure("reachedUnit", null, AllocatorRun::reachedUnit, String::valueOf),
+            new Figure("reachedUnit", null, run -> run.reachedUnit().words(), String::valueOf),
             new Figure("completed", "completed", AllocatorRun::completed, v -> (Boolean) v ? "yes" : "no"),
             new Figure("stopReason", "stopped because", BenchOutput::stopWords, String::valueOf));
 
@@ -175,7 +175,7 @@ public final class BenchOutput {
      * reached" or "block reached" (every run of a report has its workload's unit).
      */
     static String reachedLabel(BenchReport r) {
-        List<String> units = r.runs().stream().map(AllocatorRun::reachedUnit).distinct().toList();
+        List<String> units = r.runs().stream().map(run -> run.reachedUnit().words()).distinct().toList();
         return units.size() == 1 ? units.get(0) + " reached" : "reached";
     }
 
@@ -330,7 +330,7 @@ public final class BenchOutput {
             for (long[] sample : run.footprint()) {
                 csvLine(out, List.of(Long.toString(sample[0]), run.allocator(), Long.toString(sample[1]),
                         sample.length > 2 ? Long.toString(sample[2]) : "", Long.toString(run.reached()),
-                        run.reachedUnit(), stopWords(run)));
+                        run.reachedUnit().words(), stopWords(run)));
             }
         }
         return out.toString();

@@ -289,7 +289,7 @@ final class BenchSystem {
      * The run's figures since {@link #startMeasuring}; {@code reached} counts the workload's
      * units of work done, {@code unit} names them (see {@link AllocatorRun#reachedUnit}).
      */
-    AllocatorRun finish(long framesAllocated, long reached, String unit, boolean completed, List<long[]> footprint,
+    AllocatorRun finish(long framesAllocated, long reached, WorkUnit unit, boolean completed, List<long[]> footprint,
                         List<Long> freeBlocksByOrder, Map<String, Double> extra) {
         double wallMillis = (System.nanoTime() - startNanos) / 1e6;
         CostSnapshot c = kernel.costs().minus(start);

@@ -50,7 +50,7 @@ final class PagingWorkload {
         Result<Process> created = sos.createProcess(64 << 10, 16 << 10);
         if (!created.isOk()) {
             sys.refused(created.error());
-            return new Outcome(sys.finish(0, 0, Workloads.PAGE, false, List.of(), List.of(), Map.of()), leakedSince(sys, before), null);
+            return new Outcome(sys.finish(0, 0, WorkUnit.PAGE, false, List.of(), List.of(), Map.of()), leakedSince(sys, before), null);
         }
         Process p = created.value();
         UserContext ctx = new UserContext(p, sos.syscalls(p));
@@ -58,7 +58,7 @@ final class PagingWorkload {
         if (!mapped.isOk()) {
             sys.refused(AllocError.of(AllocErrorKind.BAD_ARGUMENT, "mmap of " + bytes + " bytes: " + mapped));
             Result<Void> destroyed = sos.destroy(p);
-            return new Outcome(sys.finish(0, 0, Workloads.PAGE, false, List.of(), List.of(), Map.of()),
+            return new Outcome(sys.finish(0, 0, WorkUnit.PAGE, false, List.of(), List.of(), Map.of()),
                     sys.sos.settledBalance().diff(before), destroyed.isOk() ? null : destroyed.error().toString());
         }
         long base = mapped.returnRegister();
@@ -85,7 +85,7 @@ final class PagingWorkload {
             sys.refused(refusalOf(p, fault));
         }
         boolean completed = touched == pages;
-        AllocatorRun touching = sys.finish(touched, touched, Workloads.PAGE, completed, List.of(), List.of(), Map.of());
+        AllocatorRun touching = sys.finish(touched, touched, WorkUnit.PAGE, completed, List.of(), List.of(), Map.of());
 
         Map<String, Double> extra = new HashMap<>(touching.extra());
         long heapAfter = heapAfterGc();

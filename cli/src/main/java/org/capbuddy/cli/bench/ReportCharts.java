@@ -61,7 +61,7 @@ final class ReportCharts {
     /** Series name: the allocator, and where (in its unit of work) and why its run stopped early. */
     static String seriesName(AllocatorRun run) {
         return run.completed() ? run.allocator()
-                : String.format(Locale.ROOT, "%s (stopped at %s %,d: %s)", run.allocator(), run.reachedUnit(),
+                : String.format(Locale.ROOT, "%s (stopped at %s %,d: %s)", run.allocator(), run.reachedUnit().words(),
                         run.reached(), run.stopReason().kind().words());
     }
 

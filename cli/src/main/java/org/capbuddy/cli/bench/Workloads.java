@@ -16,16 +16,6 @@ import org.capbuddy.libos.vka.VkaObjects;
 
 /** The benchmark workloads, each run once per allocator on a fresh machine with the same seed. */
 final class Workloads {
-    /*
-     * Each workload's unit of work, what its runs' reached counts (AllocatorRun.reachedUnit):
-     * mcmc's iteration (a block allocated, others freed), a frame of single and utilisation, a
-     * block of 2^k frames of contiguous (allocated and freed), a page paging touches.
-     */
-    static final String ITERATION = "iteration";
-    static final String FRAME = "frame";
-    static final String BLOCK = "block";
-    static final String PAGE = "page";
-
     private Workloads() {
     }
 
@@ -72,7 +62,7 @@ final class Workloads {
             }
             progress.accept(1);
         }
-        AllocatorRun run = sys.finish(frames, reached, ITERATION, completed, footprint, List.of(), Map.of());
+        AllocatorRun run = sys.finish(frames, reached, WorkUnit.ITERATION, completed, footprint, List.of(), Map.of());
         if (!completed) {
             Map<String, Double> left = new HashMap<>();
             List<Long> freeBlocks = probeLeftovers(sys, left);
@@ -100,7 +90,7 @@ final class Workloads {
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }
-        return sys.finish(blocks.size(), blocks.size(), FRAME, completed, List.of(), List.of(), Map.of());
+        return sys.finish(blocks.size(), blocks.size(), WorkUnit.FRAME, completed, List.of(), List.of(), Map.of());
     }
 
     /**
@@ -146,7 +136,7 @@ final class Workloads {
             extra.put("invocationsPerBlock.2^" + k,
                     sys.kernel.costs().minus(before).totalInvocations() / (double) rounds);
         }
-        return sys.finish(frames, blocks, BLOCK, completed, List.of(), List.of(), extra);
+        return sys.finish(frames, blocks, WorkUnit.BLOCK, completed, List.of(), List.of(), extra);
     }
 
     /** The stock way for one block; false (with the refusal recorded) when a step is refused. */
@@ -203,7 +193,7 @@ final class Workloads {
         }
         extra.put("framesFreedAfterExhaustion", (double) freed.size());
         List<Long> freeBlocks = probeLeftovers(sys, extra);
-        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, FRAME, false, List.of(), freeBlocks, extra);
+        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, WorkUnit.FRAME, false, List.of(), freeBlocks, extra);
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }

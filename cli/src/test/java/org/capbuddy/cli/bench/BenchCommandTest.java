@@ -91,7 +91,7 @@ class BenchCommandTest {
         assertThat(run.completed()).isFalse();
         assertThat(run.framesAllocated()).isEqualTo(2 * 1023);
         assertThat(run.reached()).as("blocks, not frames").isEqualTo(20);
-        assertThat(run.reachedUnit()).isEqualTo("block");
+        assertThat(run.reachedUnit()).isEqualTo(WorkUnit.BLOCK);
 
         JsonNode json = org.capbuddy.cli.common.Json.tree(report);
         assertThat(json.at("/runs/0/reached").asLong()).isEqualTo(20);

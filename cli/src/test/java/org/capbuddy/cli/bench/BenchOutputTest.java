@@ -32,14 +32,14 @@ class BenchOutputTest {
     static void writeReport() throws IOException {
         AllocatorRun capbuddy = new AllocatorRun("capbuddy", 1_200, Map.of("UntypedRetype", 700L, "CNodeDelete", 300L,
                 "CNodeRevoke", 150L, "PageMap", 40L, "PageUnmap", 6L, "TCBSuspend", 4L),
-                64, 4_194_304, 150_000.0, 65_536, 12.5, 1_024, 100, "iteration", true, StopReason.LIMIT,
+                64, 4_194_304, 150_000.0, 65_536, 12.5, 1_024, 100, WorkUnit.ITERATION, true, StopReason.LIMIT,
                 List.of(new long[] {0, 0, 0}, new long[] {25, 300, 4L << 20}, new long[] {50, 520, 8L << 20},
                         new long[] {75, 610, 8L << 20}, new long[] {100, 580, 8L << 20}),
                 List.of(3L, 2L, 4L, 1L, 0L, 2L, 1L, 0L, 0L, 1L, 3L),
                 Map.of("largestUntypedBytes", 8_388_608.0, "usableFraction", 0.9375));
         AllocatorRun allocman = new AllocatorRun("allocman", 4_800, Map.of("UntypedRetype", 2_400L,
                 "CNodeDelete", 2_300L, "CNodeRevoke", 100L),
-                2_048, 8_388_608, 600_000.0, 262_144, 50.0, 1_024, 80, "iteration", false,
+                2_048, 8_388_608, 600_000.0, 262_144, 50.0, 1_024, 80, WorkUnit.ITERATION, false,
                 new StopReason(StopReason.Kind.SLOTS_EXHAUSTED, "OUT_OF_SLOTS: no free slot"),
                 List.of(new long[] {0, 0}, new long[] {25, 280}, new long[] {50, 500}, new long[] {80, 700}),
                 List.of(40L, 12L, 6L, 2L, 1L, 0L, 0L, 0L, 0L, 0L, 0L),
@@ -209,7 +209,7 @@ class BenchOutputTest {
 
     @Test
     void noFreeBlockChartWithoutFreeBlocks(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
-        AllocatorRun plain = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, "iteration", true,
+        AllocatorRun plain = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, WorkUnit.ITERATION, true,
                 StopReason.LIMIT, List.of(), List.of(), Map.of());
         List<Path> written = BenchOutput.writeFiles(
                 new BenchReport("one/off", 7, 1, 1L << 20, "single-level, root 2^18", "p2", List.of(plain), Map.of(), null, Map.of(), null, null, Map.of()), dir);
@@ -222,7 +222,7 @@ class BenchOutputTest {
     @Test
     void theFreeBlockChartShowsTheLargestUntypedAllocmanCouldStillGiveBesideThePoolsBlocks() {
         AllocatorRun pool = report.runs().get(0);
-        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, "iteration", false,
+        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, WorkUnit.ITERATION, false,
                 StopReason.LIMIT, List.of(), List.of(), Map.of("largestAllocatableUntypedBits", 24.0));
         BenchReport both = new BenchReport("utilisation", 1, 0, 1L << 30, "two-level", null, List.of(pool, plain),
                 Map.of(), null, Map.of(), null, null, Map.of());
@@ -234,9 +234,9 @@ class BenchOutputTest {
     void aPoolWithNoFreeBlockIsNamedNotDrawnAndNothingProbedMeansNoChart(@org.junit.jupiter.api.io.TempDir Path dir)
             throws IOException {
         List<Long> none = java.util.Collections.nCopies(11, 0L);
-        AllocatorRun full = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, "iteration", false,
+        AllocatorRun full = new AllocatorRun("capbuddy", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, WorkUnit.ITERATION, false,
                 StopReason.LIMIT, List.of(), none, Map.of("largestAllocatableUntypedBits", 0.0));
-        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, "iteration", false,
+        AllocatorRun plain = new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, WorkUnit.ITERATION, false,
                 StopReason.LIMIT, List.of(), List.of(), Map.of("largestAllocatableUntypedBits", 21.0));
         BenchReport both = new BenchReport("mcmc", 1, 0, 1L << 30, "two-level", null, List.of(full, plain),
                 Map.of(), null, Map.of(), null, null, Map.of());
@@ -254,7 +254,7 @@ class BenchOutputTest {
     }
 
     private static AllocatorRun plainRun() {
-        return new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, "iteration", true, StopReason.LIMIT, List.of(),
+        return new AllocatorRun("allocman", 10, Map.of(), 1, 4096, 10, 0, 0.1, 1, 1, WorkUnit.ITERATION, true, StopReason.LIMIT, List.of(),
                 List.of(), Map.of());
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RepeatTest {
     private static AllocatorRun run(long invocations, double millis, Map<String, Double> extra) {
         return new AllocatorRun("capbuddy", invocations, Map.of("UNTYPED_RETYPE", invocations), 3, 4096, 1.5, 64, millis,
-                10, 5, "iteration", true, StopReason.LIMIT, List.of(), List.of(), extra);
+                10, 5, WorkUnit.ITERATION, true, StopReason.LIMIT, List.of(), List.of(), extra);
     }
 
     @Test
