@@ -181,6 +181,9 @@ final class SweepOutput {
             chart.addSeries(legend(allocator, stops.get(allocator), runsOf.get(allocator)), xs, ys)
                     .setMarker(SeriesMarkers.CIRCLE).setMarkerColor(colour).setLineColor(colour);
         });
+        if (!logX) {
+            ReportCharts.spaceXAxisLabels(chart, null); // evenly spaced values must not crowd their labels either
+        }
         return chart;
     }
 

@@ -124,7 +124,7 @@ class ArchitectureTest {
     void eachLibraryStaysInTheModuleThatUsesIt() {
         noClasses().that().resideOutsideOfPackage(CLI)
                 .should().dependOnClassesThat().resideInAnyPackage("picocli..", "com.fasterxml.jackson..",
-                        "org.knowm.xchart..", "me.tongfei..")
+                        "org.knowm.xchart..", "de.erichseifert.vectorgraphics2d..", "me.tongfei..")
                 .because("only the CLI parses options, writes JSON and draws charts")
                 .check(project);
         classes().that().resideInAPackage("org.capbuddy..")
