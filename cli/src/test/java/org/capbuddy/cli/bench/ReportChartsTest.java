@@ -41,7 +41,7 @@ class ReportChartsTest {
                 long live = 2_000 + (it * 7_919 + allocator.length() * 104_729) % 12_000; // a jagged line
                 footprint.add(new long[] {it, live, (live * 4096 + (4L << 20)) / (4L << 20) * (4L << 20)});
             }
-            runs.add(new AllocatorRun(allocator, 1_000, Map.of(), 10, 4096, 1_000, 4096, 1.0, 1_000, iterations, true,
+            runs.add(new AllocatorRun(allocator, 1_000, Map.of(), 10, 4096, 1_000, 4096, 1.0, 1_000, iterations, WorkUnit.ITERATION, true,
                     StopReason.LIMIT, footprint, List.of(), Map.of()));
         }
         return new BenchReport("mcmc", 1, iterations, 1L << 30, "two-level", "p2", runs, Map.of(), null, Map.of(),
