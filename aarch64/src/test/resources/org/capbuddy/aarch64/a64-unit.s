@@ -198,3 +198,11 @@ fcvtms w0, s1
 fcvtas x0, d1
 mov v0.d[1], x1
 b #-4
+msr fpcr, x1
+mrs x0, fpcr
+mrs x0, ctr_el0
+rbit v0.16b, v1.16b
+rbit v0.8b, v1.8b
+fnmul s0, s1, s2
+fmul s0, s1, s2
+scvtf s0, x1

@@ -38,8 +38,14 @@ public final class Interpreter {
     /** DCZID_EL0: DC ZVA allowed, blocks of 2^4 words (64 bytes), as on a Cortex-A53. */
     static final long DCZID = 4;
     static final int ZVA_BYTES = 64;
-    /** CTR_EL0 of a Cortex-A53. */
-    static final long CTR = 0x8444_C004L;
+    /**
+     * The FPCR bits a Cortex-A53 keeps: AHP, DN, FZ, RMode, Stride and Len. It has no trapped
+     * floating-point exceptions, so the trap enables (IDE, IXE, UFE, OFE, DZE, IOE) are RAZ/WI, and
+     * no half-precision arithmetic, so FZ16 is RES0; QEMU's cortex-a53 drops the same bits.
+     */
+    static final int FPCR_WRITABLE = 0x07F7_0000;
+    /** CTR_EL0 of a Cortex-A53 (its TRM's value; L1Ip = 0b10, a VIPT instruction cache). */
+    static final long CTR = 0x8444_8004L;
     /**
      * Entries after which a block is translated. Translating costs about as much as interpreting
      * a few thousand instructions (a class to write, define and later compile), so only code that
@@ -742,7 +748,7 @@ public final class Interpreter {
         switch (register) {
             case TPIDR_EL0 -> s.tpidr = value;
             case NZCV -> s.nzcv = (int) value & 0xF000_0000;
-            case FPCR -> s.fpcr = (int) value & 0x07FF_9F00;
+            case FPCR -> s.fpcr = (int) value & FPCR_WRITABLE;
             case FPSR -> s.fpsr = (int) value & 0xF800_009F;
             default -> {
                 // read-only registers decode as undefined when written

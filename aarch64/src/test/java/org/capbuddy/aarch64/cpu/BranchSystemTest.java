@@ -86,6 +86,21 @@ class BranchSystemTest {
     }
 
     @Test
+    void aCortexA53sFpcrAndCacheType() {
+        // Found by the fuzzer against QEMU's cortex-a53: it has no trapped FP exceptions (the trap
+        // enables are RAZ/WI) and no half precision (FZ16 is RES0); AHP, DN, FZ, RMode, Stride
+        // and Len are kept
+        Run fpcr = Run.of("msr fpcr, x1", "mrs x0, fpcr").x(1, -1);
+        fpcr.interpreter.run(2);
+        assertThat(fpcr.x(0)).isEqualTo(0x07F7_0000L);
+        assertThat(fpcr.state.fpcr()).isEqualTo(0x07F7_0000);
+        // its TRM's CTR_EL0: L1Ip (bits 15:14) 0b10, a VIPT instruction cache
+        Run ctr = Run.of("mrs x0, ctr_el0");
+        ctr.step();
+        assertThat(ctr.x(0)).isEqualTo(0x8444_8004L);
+    }
+
+    @Test
     void dcZvaZeroesItsAlignedBlock() {
         Run run = Run.of("dc zva, x1").x(1, Run.DATA + 70);
         for (long a = Run.DATA; a < Run.DATA + 192; a += 8) {
