@@ -184,4 +184,18 @@ class SimdFpTest {
         assertThat(d0(stepped(one("frintm d0, d1").v(1, bits(-1.5), 0)))).isEqualTo(-2.0);
         assertThat(d0(stepped(one("frinta d0, d1").v(1, bits(-2.5), 0)))).isEqualTo(-3.0);
     }
+
+    // Found by the random-instruction fuzzer against QEMU (QemuFuzzLiveTest); each case is what
+    // the Arm pseudocode says, which QEMU does and the interpreter did not.
+
+    @Test
+    void rbitReversesTheBitsOfEachByte() {
+        // RBIT's size field is 01, but its elements are bytes
+        Run rbit = stepped(one("rbit v0.16b, v1.16b").v(1, 0x0102_0304_0506_0780L, 0x0F00_0000_0000_00F1L));
+        assertThat(rbit.state.vLow(0)).isEqualTo(0x8040_C020_A060_E001L);
+        assertThat(rbit.state.vHigh(0)).isEqualTo(0xF000_0000_0000_008FL);
+        Run half = stepped(one("rbit v0.8b, v1.8b").v(1, 0x0100_0000_0000_0001L, -1));
+        assertThat(half.state.vLow(0)).isEqualTo(0x8000_0000_0000_0080L);
+        assertThat(half.state.vHigh(0)).isZero();
+    }
 }
