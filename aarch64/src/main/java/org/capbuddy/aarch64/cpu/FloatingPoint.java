@@ -1,6 +1,7 @@
 package org.capbuddy.aarch64.cpu;
 
 import java.math.BigDecimal;
+import java.util.function.BooleanSupplier;
 
 /**
  * Scalar IEEE 754 arithmetic as AArch64 does it with FPCR at its Linux default (round to nearest,
@@ -77,9 +78,11 @@ final class FloatingPoint {
     /**
      * The bits of a result computed from finite or infinite (not NaN) operands, with the flags it
      * raises: NaN from non-NaN operands is invalid (default NaN); an infinite result from finite
-     * operands overflowed; a tiny inexact result underflowed.
+     * operands overflowed; a tiny inexact result underflowed. Arm judges tininess before rounding
+     * ({@code FPRound} tests the unrounded exponent): an exact result below the smallest normal
+     * number that rounds up to it has underflowed too, which only {@code exactIsTiny} can tell.
      */
-    private long finish(double r, int size, boolean inexact, boolean finiteOperands) {
+    private long finish(double r, int size, boolean inexact, boolean finiteOperands, BooleanSupplier exactIsTiny) {
         if (Double.isNaN(r)) {
             raised |= IOC;
             return defaultNaN(size);
@@ -91,15 +94,26 @@ final class FloatingPoint {
         if (inexact) {
             raised |= IXC;
             double min = size == 8 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
-            if (Math.abs(r) < min) {
+            double magnitude = Math.abs(r);
+            if (magnitude < min || magnitude == min && exactIsTiny.getAsBoolean()) {
                 raised |= UFC;
             }
         }
         return bitsOf(r, size);
     }
 
+    private static final BooleanSupplier NEVER_TINY = () -> false;
+
+    private static boolean belowMinimum(BigDecimal exact, int size) {
+        return exact.abs().compareTo(new BigDecimal(size == 8 ? Double.MIN_NORMAL : Float.MIN_NORMAL)) < 0;
+    }
+
     /** FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM, FNMUL (see {@code SimdOp.FP2}). */
     long binary(int which, long a, long b, int size) {
+        if (which == 8) {
+            // FNMUL is FPNeg(FPMul(...)): the product's sign flipped whatever it is, a NaN's too
+            return binary(0, a, b, size) ^ (size == 8 ? Long.MIN_VALUE : 0x8000_0000L);
+        }
         if (which == 6 || which == 7) {
             boolean aQuiet = isNaN(a, size) && !isSignalling(a, size);
             boolean bQuiet = isNaN(b, size) && !isSignalling(b, size);
@@ -131,29 +145,51 @@ final class FloatingPoint {
             float fx = (float) x;
             float fy = which == 3 ? -(float) y : (float) y;
             float r = switch (which) {
-                case 0, 8 -> fx * fy;
+                case 0 -> fx * fy;
                 case 1 -> fx / fy;
                 default -> fx + fy;
             };
+            // products and the residue of a quotient of singles are exact in double
             boolean inexact = Float.isFinite(r) && finite && switch (which) {
-                case 0, 8 -> (double) fx * fy != r;
+                case 0 -> (double) fx * fy != r;
                 case 1 -> r != 0 && Math.fma((double) r, fy, -(double) fx) != 0 || r == 0 && fx != 0;
                 default -> twoSumError(fx, fy, r) != 0;
             };
-            return finish(which == 8 ? -r : r, 4, inexact, finite);
+            BooleanSupplier tiny = switch (which) {
+                case 0 -> () -> Math.abs((double) fx * fy) < Float.MIN_NORMAL;
+                case 1 -> () -> Math.abs((double) fx) < Float.MIN_NORMAL * Math.abs((double) fy);
+                default -> NEVER_TINY; // a sum that small is exact
+            };
+            return finish(r, 4, inexact, finite, tiny);
         }
         double fy = which == 3 ? -y : y;
         double r = switch (which) {
-            case 0, 8 -> x * fy;
+            case 0 -> x * fy;
             case 1 -> x / fy;
             default -> x + fy;
         };
-        boolean inexact = Double.isFinite(r) && finite && switch (which) {
-            case 0, 8 -> Math.fma(x, fy, -r) != 0 || r == 0 && x != 0 && fy != 0;
-            case 1 -> r != 0 && Math.fma(r, fy, -x) != 0 || r == 0 && x != 0;
-            default -> twoSumError(x, fy, r) != 0;
-        };
-        return finish(which == 8 ? -r : r, 8, inexact, finite);
+        boolean inexact;
+        BooleanSupplier tiny = NEVER_TINY;
+        if (!Double.isFinite(r) || !finite) {
+            inexact = false;
+        } else if (which >= 2) {
+            inexact = twoSumError(x, fy, r) != 0;
+        } else if (Math.abs(r) > Double.MIN_NORMAL) {
+            // the fma residue is exact while nothing is subnormal
+            inexact = which == 0 ? Math.fma(x, fy, -r) != 0 : Math.fma(r, fy, -x) != 0;
+        } else {
+            BigDecimal exactX = new BigDecimal(x);
+            BigDecimal exactY = new BigDecimal(fy);
+            if (which == 0) {
+                BigDecimal product = exactX.multiply(exactY);
+                inexact = product.compareTo(new BigDecimal(r)) != 0;
+                tiny = () -> belowMinimum(product, 8);
+            } else {
+                inexact = new BigDecimal(r).multiply(exactY).compareTo(exactX) != 0;
+                tiny = () -> exactX.abs().compareTo(new BigDecimal(Double.MIN_NORMAL).multiply(exactY.abs())) < 0;
+            }
+        }
+        return finish(r, 8, inexact, finite, tiny);
     }
 
     /** The rounding error of {@code s = a + b} (Knuth's TwoSum), exact when nothing overflows. */
@@ -167,27 +203,52 @@ final class FloatingPoint {
         return (a - (s - bb)) + (b - bb);
     }
 
-    /** FMADD, FMSUB, FNMADD, FNMSUB: addend a, operands n and m, rounded once. */
+    /**
+     * FMADD, FMSUB, FNMADD, FNMSUB: addend a, operands n and m, rounded once. As the pseudocode
+     * does, the negations come first ({@code FPNeg}, which flips a NaN's sign too), then
+     * {@code FPMulAdd}: signalling NaNs (addend, first, second operand), then quiet ones, and a
+     * quiet NaN addend with infinity times zero is an invalid operation (the default NaN).
+     */
     long fused(int which, long a, long n, long m, int size) {
-        long nan = processNaNs(a, n, size);
-        if (nan == NO_NAN) {
-            nan = processNaNs(m, m, size);
-        } else if (isSignalling(m, size)) {
+        long sign = size == 8 ? Long.MIN_VALUE : 0x8000_0000L;
+        if (which == 1 || which == 2) {
+            n ^= sign; // FMSUB, FNMADD: -(n * m)
+        }
+        if (which >= 2) {
+            a ^= sign; // FNMADD, FNMSUB: -a
+        }
+        long nan = NO_NAN;
+        for (long operand : new long[] {a, n, m}) {
+            if (isSignalling(operand, size)) {
+                raised |= IOC;
+                if (nan == NO_NAN) {
+                    nan = quiet(operand, size);
+                }
+            }
+        }
+        for (long operand : new long[] {a, n, m}) {
+            if (nan == NO_NAN && isNaN(operand, size)) {
+                nan = operand;
+            }
+        }
+        double x = value(n, size);
+        double y = value(m, size);
+        boolean infinityTimesZero = Double.isInfinite(x) && y == 0 || x == 0 && Double.isInfinite(y);
+        if (isNaN(a, size) && !isSignalling(a, size) && infinityTimesZero) {
             raised |= IOC;
+            return defaultNaN(size);
         }
         if (nan != NO_NAN) {
             return nan;
         }
-        boolean negateProduct = which == 1 || which == 2;
-        boolean negateAddend = which >= 2;
-        double x = value(n, size) * (negateProduct ? -1 : 1);
-        double y = value(m, size);
-        double z = value(a, size) * (negateAddend ? -1 : 1);
+        double z = value(a, size);
         boolean finite = Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(z);
         double r = size == 4 ? Math.fma((float) x, (float) y, (float) z) : Math.fma(x, y, z);
-        boolean inexact = finite && Double.isFinite(r)
-                && new BigDecimal(x).multiply(new BigDecimal(y)).add(new BigDecimal(z)).compareTo(new BigDecimal(r)) != 0;
-        return finish(r, size, inexact, finite);
+        if (!finite || !Double.isFinite(r)) {
+            return finish(r, size, false, finite, NEVER_TINY);
+        }
+        BigDecimal exact = new BigDecimal(x).multiply(new BigDecimal(y)).add(new BigDecimal(z));
+        return finish(r, size, exact.compareTo(new BigDecimal(r)) != 0, true, () -> belowMinimum(exact, size));
     }
 
     /** FMOV, FABS, FNEG, FSQRT, FCVT to single or double, FRINT* (see {@code SimdOp.FP1}); returns the bits of the result's size. */
@@ -222,8 +283,11 @@ final class FloatingPoint {
         double x = value(a, size);
         if (which == 3) {
             double r = size == 8 ? Math.sqrt(x) : (float) Math.sqrt(x);
-            boolean inexact = Double.isFinite(r) && r != 0 && (size == 8 ? Math.fma(r, r, -x) != 0 : r * r != x);
-            return finish(r, size, inexact, true);
+            // for a double, the fma residue of a subnormal operand can round to 0: then check exactly
+            boolean inexact = Double.isFinite(r) && r != 0 && (size == 8
+                    ? Math.fma(r, r, -x) != 0 || new BigDecimal(r).pow(2).compareTo(new BigDecimal(x)) != 0
+                    : r * r != x);
+            return finish(r, size, inexact, true, NEVER_TINY);
         }
         double r = switch (which) {
             case 8, 14, 15 -> Math.rint(x);
@@ -262,7 +326,7 @@ final class FloatingPoint {
         }
         double d = Double.longBitsToDouble(a);
         float f = (float) d;
-        return finish(f, 4, Float.isFinite(f) && f != d, Double.isFinite(d));
+        return finish(f, 4, Float.isFinite(f) && f != d, Double.isFinite(d), () -> Math.abs(d) < Float.MIN_NORMAL);
     }
 
     /** NZCV of FCMP (FCMPE when {@code signalling}): unordered 0011, equal 0110, less 1000, greater 0010. */
@@ -296,7 +360,8 @@ final class FloatingPoint {
             bits = Double.doubleToRawLongBits(d);
             converted = d;
         }
-        boolean small = value >= 0 && value < (1L << 24) || !unsigned && value > -(1L << 24);
+        // every integer of at most 24 bits is exact in either format
+        boolean small = unsigned ? value >= 0 && value < (1L << 24) : value > -(1L << 24) && value < (1L << 24);
         if (!small && new BigDecimal(converted).compareTo(exact) != 0) {
             raised |= IXC;
         }

@@ -198,4 +198,57 @@ class SimdFpTest {
         assertThat(half.state.vLow(0)).isEqualTo(0x8000_0000_0000_0080L);
         assertThat(half.state.vHigh(0)).isZero();
     }
+
+    @Test
+    void fnmulNegatesEvenANaNProduct() {
+        // FNMUL is FPNeg(FPMul(...)), and FPNeg flips a NaN's sign too
+        assertThat(stepped(one("fnmul d0, d1, d2").v(1, 0x7FF8_0000_0000_0001L, 0).v(2, bits(1), 0)).state.vLow(0))
+                .isEqualTo(0xFFF8_0000_0000_0001L);
+        Run invalid = stepped(one("fnmul s0, s1, s2").v(1, 0x7F80_0000L, 0).v(2, 0, 0));
+        assertThat(invalid.state.vLow(0)).isEqualTo(0xFFC0_0000L); // the default NaN, negated
+        assertThat(invalid.state.fpsr() & 0x1F).isEqualTo(0x01);
+    }
+
+    @Test
+    void fusedMultiplyAddNegatesItsOperandsBeforeLookingForNaNs() {
+        // fnmsub d0, d1, d2, d3 is -d3 + d1 * d2: a NaN addend comes out with its sign flipped
+        assertThat(stepped(one("fnmsub d0, d1, d2, d3").v(1, bits(1), 0).v(2, bits(1), 0)
+                .v(3, 0xFFF8_0000_0000_0005L, 0)).state.vLow(0)).isEqualTo(0x7FF8_0000_0000_0005L);
+        // a signalling NaN in any operand beats a quiet one in the addend
+        Run signalling = stepped(one("fmadd d0, d1, d2, d3").v(1, bits(1), 0).v(2, 0x7FF0_0000_0000_0002L, 0)
+                .v(3, 0x7FF8_0000_0000_0001L, 0));
+        assertThat(signalling.state.vLow(0)).isEqualTo(0x7FF8_0000_0000_0002L);
+        assertThat(signalling.state.fpsr() & 0x1F).isEqualTo(0x01);
+        // infinity times zero plus a quiet NaN is invalid: the default NaN, not the addend
+        Run infinityTimesZero = stepped(one("fmadd d0, d1, d2, d3").v(1, bits(Double.POSITIVE_INFINITY), 0)
+                .v(2, 0, 0).v(3, 0x7FF8_0000_0000_0001L, 0));
+        assertThat(infinityTimesZero.state.vLow(0)).isEqualTo(0x7FF8_0000_0000_0000L);
+        assertThat(infinityTimesZero.state.fpsr() & 0x1F).isEqualTo(0x01);
+    }
+
+    @Test
+    void underflowIsJudgedBeforeRounding() {
+        // (1 - 2^-53) * 2^-1022 is tiny; it rounds (a tie, to even) up to the smallest normal
+        // number, but it underflowed all the same: IXC and UFC
+        Run product = stepped(one("fmul d0, d1, d2").v(1, 0x3FEF_FFFF_FFFF_FFFFL, 0).v(2, 0x0010_0000_0000_0000L, 0));
+        assertThat(product.state.vLow(0)).isEqualTo(0x0010_0000_0000_0000L);
+        assertThat(product.state.fpsr() & 0x1F).isEqualTo(0x18);
+        Run single = stepped(one("fmul s0, s1, s2").v(1, 0x3F7F_FFFFL, 0).v(2, 0x0080_0000L, 0));
+        assertThat(single.state.vLow(0)).isEqualTo(0x0080_0000L);
+        assertThat(single.state.fpsr() & 0x1F).isEqualTo(0x18);
+        // the same exponent reached exactly is no underflow
+        assertThat(stepped(one("fmul d0, d1, d2").v(1, bits(1), 0).v(2, 0x0010_0000_0000_0000L, 0)).state.fpsr())
+                .isZero();
+    }
+
+    @Test
+    void inexactFlagsOfConversionsAndSquareRoots() {
+        // 2^60 + 1 has no exact single or double
+        assertThat(stepped(one("scvtf d0, x1").x(1, (1L << 60) + 1)).state.fpsr() & 0x1F).isEqualTo(0x10);
+        assertThat(stepped(one("scvtf s0, x1").x(1, (1L << 60) + 1)).state.fpsr() & 0x1F).isEqualTo(0x10);
+        assertThat(stepped(one("scvtf d0, x1").x(1, 1L << 60)).state.fpsr()).isZero();
+        // the square root of the subnormal 2^-1073 is irrational
+        assertThat(stepped(one("fsqrt d0, d1").v(1, 2, 0)).state.fpsr() & 0x1F).isEqualTo(0x10);
+        assertThat(stepped(one("fsqrt d0, d1").v(1, 4, 0)).state.fpsr()).isZero(); // 2^-1072: 2^-536
+    }
 }
