@@ -66,7 +66,10 @@ final class BranchSystemDecoder {
         };
     }
 
-    /** The SYS forms EL0 may execute: DC ZVA, IC IVAU and the DC cleans. */
+    /**
+     * The SYS forms EL0 may execute on a Cortex-A53: DC ZVA, IC IVAU and the DC cleans (DC CVAP, of
+     * Armv8.2's FEAT_DPB, is undefined there, as in QEMU's cortex-a53).
+     */
     private static Insn cacheMaintenance(int w) {
         if (bit(w, 21) || field(w, 16, 3) != 3 || field(w, 12, 4) != 7 || field(w, 5, 3) != 1) {
             return Insn.undefined(w);
@@ -74,7 +77,7 @@ final class BranchSystemDecoder {
         return switch (field(w, 8, 4)) {
             case 4 -> insn(Op.DC_ZVA, 0, src(field(w, 0, 5)), 0, 0, 0, 0, 0, false, w);
             case 5 -> insn(Op.SYNC_CODE, 0, 0, 0, 0, 0, 0, 0, false, w); // IC IVAU
-            case 10, 11, 12, 14 -> insn(Op.NOP, 0, 0, 0, 0, 0, 0, 0, false, w); // DC CVAC, CVAU, CVAP, CIVAC
+            case 10, 11, 14 -> insn(Op.NOP, 0, 0, 0, 0, 0, 0, 0, false, w); // DC CVAC, CVAU, CIVAC
             default -> Insn.undefined(w);
         };
     }

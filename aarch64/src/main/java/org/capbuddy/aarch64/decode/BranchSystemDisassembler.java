@@ -80,7 +80,6 @@ final class BranchSystemDisassembler {
             case 5 -> "ic ivau";
             case 10 -> "dc cvac";
             case 11 -> "dc cvau";
-            case 12 -> "dc cvap";
             case 14 -> "dc civac";
             default -> null;
         };

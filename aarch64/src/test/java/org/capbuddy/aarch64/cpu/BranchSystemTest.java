@@ -101,6 +101,16 @@ class BranchSystemTest {
     }
 
     @Test
+    void dcCvapIsUndefinedOnACortexA53() {
+        // DC CVAP is Armv8.2 (FEAT_DPB): a Cortex-A53, and QEMU's, raise an undefined instruction
+        Run cvap = Run.ofWords(0xD50B7C21).x(1, Run.DATA); // dc cvap, x1
+        assertThat(cvap.step()).isEqualTo(Exit.UNDEFINED);
+        assertThat(cvap.state.pc()).isEqualTo(C);
+        Run cvac = Run.ofWords(0xD50B7A21).x(1, Run.DATA); // dc cvac, x1
+        assertThat(cvac.step()).isEqualTo(Exit.LIMIT);
+    }
+
+    @Test
     void dcZvaZeroesItsAlignedBlock() {
         Run run = Run.of("dc zva, x1").x(1, Run.DATA + 70);
         for (long a = Run.DATA; a < Run.DATA + 192; a += 8) {
