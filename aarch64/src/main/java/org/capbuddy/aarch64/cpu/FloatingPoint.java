@@ -103,6 +103,8 @@ final class FloatingPoint {
     }
 
     private static final BooleanSupplier NEVER_TINY = () -> false;
+    /** 2^-960: a double this large has 60 binades of normal numbers below its last place. */
+    private static final double FAR_FROM_SUBNORMAL = 0x1p-960;
 
     private static boolean belowMinimum(BigDecimal exact, int size) {
         return exact.abs().compareTo(new BigDecimal(size == 8 ? Double.MIN_NORMAL : Float.MIN_NORMAL)) < 0;
@@ -174,8 +176,9 @@ final class FloatingPoint {
             inexact = false;
         } else if (which >= 2) {
             inexact = twoSumError(x, fy, r) != 0;
-        } else if (Math.abs(r) > Double.MIN_NORMAL) {
-            // the fma residue is exact while nothing is subnormal
+        } else if (Math.abs(r) >= FAR_FROM_SUBNORMAL && (which == 0 || Math.abs(x) >= FAR_FROM_SUBNORMAL)) {
+            // the fma residue (a fraction of r's or x's last place) is exact while it is not
+            // subnormal, which it cannot be this far above the subnormals
             inexact = which == 0 ? Math.fma(x, fy, -r) != 0 : Math.fma(r, fy, -x) != 0;
         } else {
             BigDecimal exactX = new BigDecimal(x);

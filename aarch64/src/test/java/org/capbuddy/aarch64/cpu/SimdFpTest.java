@@ -247,6 +247,12 @@ class SimdFpTest {
         assertThat(stepped(one("scvtf d0, x1").x(1, (1L << 60) + 1)).state.fpsr() & 0x1F).isEqualTo(0x10);
         assertThat(stepped(one("scvtf s0, x1").x(1, (1L << 60) + 1)).state.fpsr() & 0x1F).isEqualTo(0x10);
         assertThat(stepped(one("scvtf d0, x1").x(1, 1L << 60)).state.fpsr()).isZero();
+        // a quotient whose residue is below the smallest subnormal: 2^-1000 / 3
+        assertThat(stepped(one("fdiv d0, d1, d2").v(1, bits(0x1p-1000), 0).v(2, bits(3), 0)).state.fpsr() & 0x1F)
+                .isEqualTo(0x10);
+        // a product just above the smallest normal whose rounding error is below the subnormals
+        assertThat(stepped(one("fmul d0, d1, d2").v(1, bits(1.5 * 0x1p-1000), 0).v(2, bits((1 + 0x1p-52) * 0x1p-22), 0))
+                .state.fpsr() & 0x1F).isEqualTo(0x10);
         // the square root of the subnormal 2^-1073 is irrational
         assertThat(stepped(one("fsqrt d0, d1").v(1, 2, 0)).state.fpsr() & 0x1F).isEqualTo(0x10);
         assertThat(stepped(one("fsqrt d0, d1").v(1, 4, 0)).state.fpsr()).isZero(); // 2^-1072: 2^-536
