@@ -16,9 +16,9 @@ import java.util.List;
  * The table lists {@code PT_PHDR}, {@code PT_INTERP}, the {@code PT_LOAD}s, {@code PT_TLS},
  * {@code PT_GNU_STACK}, then the extra headers, each only if asked for.
  */
-final class ElfBuilder {
+public final class ElfBuilder {
     /** Bytes reserved at the start of the file for the headers: room for 17 program headers. */
-    static final int HEADER_AREA = 0x400;
+    public static final int HEADER_AREA = 0x400;
 
     static final int EI_CLASS = 4;
     static final int EI_DATA = 5;
@@ -66,7 +66,7 @@ final class ElfBuilder {
     }
 
     /** An {@code ET_EXEC} program. */
-    static ElfBuilder exec() {
+    public static ElfBuilder exec() {
         return new ElfBuilder(2);
     }
 
@@ -79,7 +79,7 @@ final class ElfBuilder {
      * The first {@code PT_LOAD}: file offset 0 at page-aligned {@code vaddr}, holding the headers and
      * then {@code code} at {@code vaddr + HEADER_AREA}, which is the default entry point.
      */
-    ElfBuilder headerSegment(long vaddr, String perms, byte[] code) {
+    public ElfBuilder headerSegment(long vaddr, String perms, byte[] code) {
         return headerSegment(vaddr, perms, code, HEADER_AREA + code.length);
     }
 
@@ -92,7 +92,7 @@ final class ElfBuilder {
     }
 
     /** A {@code PT_LOAD} whose file bytes are {@code content} and whose size is {@code memSize}. */
-    ElfBuilder load(long vaddr, long memSize, String perms, byte[] content) {
+    public ElfBuilder load(long vaddr, long memSize, String perms, byte[] content) {
         loads.add(new Load(vaddr, memSize, flags(perms), content, false));
         return this;
     }
@@ -148,7 +148,7 @@ final class ElfBuilder {
         return ElfParser.EHDR_SIZE + index * ElfParser.PHDR_SIZE;
     }
 
-    byte[] build() {
+    public byte[] build() {
         List<Phdr> table = new ArrayList<>();
         int count = (ptPhdr ? 1 : 0) + (interp ? 1 : 0) + loads.size() + (tls != null ? 1 : 0)
                 + (stackFlags != null ? 1 : 0) + extras.size();

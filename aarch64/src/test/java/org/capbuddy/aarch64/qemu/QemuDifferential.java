@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.aarch64.decode.Disassembler;
 import org.capbuddy.aarch64.decode.Insn;
 import org.capbuddy.aarch64.decode.Op;
 import org.capbuddy.aarch64.decode.SystemRegister;
@@ -28,7 +29,12 @@ import org.capbuddy.aarch64.testing.FlatMemory;
  * record. System calls are answered from the trace: x0 after each {@code svc} is QEMU's result
  * (addresses from {@code mmap}, for example, are the host's), and memory the program reaches that
  * no segment or stack holds is demand-zero, as QEMU's anonymous mappings are; {@code munmap} and
- * {@code mmap} drop the pages they name, so a reused range reads as zeros again.
+ * {@code mmap} drop the pages they name, so a reused range reads as zeros again. A program that
+ * sets up its own registers and memory (the random programs of {@link RandomProgram}) needs no
+ * stack image.
+ *
+ * <p>A difference is reported with the step, the instruction that made it (disassembled), every
+ * register that differs and the instructions before it.
  */
 final class QemuDifferential {
     private static final int CONTEXT = 12;
@@ -61,12 +67,18 @@ final class QemuDifferential {
         return run(elf, trace, stackBytes, stackPointer, tamper, Slicing.STEPS);
     }
 
+    /**
+     * Replays {@code trace} of {@code elf}; {@code stackBytes} (null for none) is QEMU's initial
+     * stack from {@code stackPointer} up.
+     */
     static Outcome run(Path elf, Path trace, Path stackBytes, long stackPointer, Tamper tamper, Slicing slicing) {
         FlatMemory memory = new FlatMemory();
         load(elf, memory);
-        byte[] stack = read(stackBytes);
-        memory.map(stackPointer, stack.length, FlatMemory.R | FlatMemory.W);
-        memory.put(stackPointer, stack);
+        if (stackBytes != null) {
+            byte[] stack = read(stackBytes);
+            memory.map(stackPointer, stack.length, FlatMemory.R | FlatMemory.W);
+            memory.put(stackPointer, stack);
+        }
         memory.demandZero();
         CpuState state = new CpuState();
         Interpreter interpreter = new Interpreter(state, memory);
@@ -78,7 +90,7 @@ final class QemuDifferential {
             if (current == null) {
                 return new Outcome(0, 0, 0, "the trace is empty");
             }
-            if (current.sp() != stackPointer) {
+            if (stackBytes != null && current.sp() != stackPointer) {
                 return new Outcome(0, 0, 0, String.format("the trace starts with SP=%x but the stack dump is at %x",
                         current.sp(), stackPointer));
             }
@@ -125,8 +137,10 @@ final class QemuDifferential {
                 }
                 String difference = compare(state, next);
                 if (difference != null) {
-                    return new Outcome(compared, calls, translated, String.format("after step %d:%n%s%nlast instructions:%n%s",
-                            compared + retired, difference, String.join("\n", recent)));
+                    String made = retired == 1 ? "made by " + recent.getLast().strip()
+                            : "in a slice of " + retired + " instructions from " + recent.getLast().strip();
+                    return new Outcome(compared, calls, translated, String.format("after step %d:%n  %s%n%s%nlast instructions:%n%s",
+                            compared + retired, made, difference, String.join("\n", recent)));
                 }
                 compared += retired;
             }
@@ -147,7 +161,8 @@ final class QemuDifferential {
         if (recent.size() == CONTEXT) {
             recent.removeFirst();
         }
-        recent.addLast(String.format("  %016x  %s", pc, insn == null ? "(not fetchable)" : insn));
+        recent.addLast(String.format("  %016x  %s", pc, insn == null ? "(not fetchable)"
+                : String.format("%08x  %-36s %s", insn.word(), Disassembler.text(pc, insn.word()), Op.name(insn.op()))));
     }
 
     private static String compare(CpuState state, TraceRecord expected) {
@@ -194,9 +209,14 @@ final class QemuDifferential {
     }
 
     private static void load(Path elf, FlatMemory memory) {
-        ElfResult result = ElfParser.parse(read(elf));
+        load(read(elf), memory);
+    }
+
+    /** Maps the ELF's segments into {@code memory} with their rights and file bytes, as QEMU loads them. */
+    static void load(byte[] elf, FlatMemory memory) {
+        ElfResult result = ElfParser.parse(elf);
         if (!(result instanceof ElfResult.Ok ok)) {
-            throw new IllegalArgumentException(elf + " is refused: " + result);
+            throw new IllegalArgumentException("the ELF is refused: " + result);
         }
         ElfImage image = ok.image();
         byte[] page = new byte[4096];

@@ -1,7 +1,9 @@
 package org.capbuddy.aarch64.qemu;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +12,7 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads a gzipped QEMU 7.2 {@code -d cpu,fpu,nochain -singlestep} log record by record. A record
+ * Reads a QEMU 7.2 {@code -d cpu,fpu,nochain -singlestep} log, gzipped or plain, record by record. A record
  * starts at a line beginning with {@code " PC="} and holds {@code Xnn=}, {@code SP=},
  * {@code PSTATE=}, {@code FPCR=}, {@code FPSR=} and {@code Qnn=high:low} fields, all hexadecimal;
  * lines that are not part of a record (QEMU's notes) are skipped.
@@ -19,9 +21,13 @@ final class QemuTrace implements AutoCloseable {
     private final BufferedReader reader;
     private String pending;
 
-    QemuTrace(Path gzipped) {
+    QemuTrace(Path log) {
         try {
-            reader = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gzipped), 1 << 16),
+            InputStream in = new BufferedInputStream(Files.newInputStream(log), 1 << 16);
+            in.mark(2);
+            boolean gzipped = in.read() == 0x1F && in.read() == 0x8B;
+            in.reset();
+            reader = new BufferedReader(new InputStreamReader(gzipped ? new GZIPInputStream(in, 1 << 16) : in,
                     StandardCharsets.US_ASCII), 1 << 16);
             pending = reader.readLine();
         } catch (IOException e) {
