@@ -10,7 +10,7 @@ import java.util.function.BooleanSupplier;
  * signalling NaN first, then a quiet one, first operand first; an invalid operation gives the
  * default NaN, not the x86 one) and the exceptions each operation raises, which the caller ORs
  * into FPSR's cumulative flags ({@link #raised()}: IOC, DZC, OFC, UFC, IXC). Values travel as raw
- * bits: size 4 is single, 8 double. Underflow is judged after rounding (a tiny, inexact result).
+ * bits: size 4 is single, 8 double. Underflow is a tiny (judged before rounding, as Arm does), inexact result.
  */
 final class FloatingPoint {
     static final long DEFAULT_NAN_64 = 0x7FF8_0000_0000_0000L;

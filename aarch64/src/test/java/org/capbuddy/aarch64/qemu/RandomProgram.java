@@ -21,9 +21,10 @@ import org.capbuddy.aarch64.elf.ElfBuilder;
  * encodings whose result the architecture defines: no CONSTRAINED UNPREDICTABLE forms (write-back
  * into a loaded or stored register, LDP of one register twice, SMULH with Ra other than 31, a store
  * exclusive whose status is its data or base) and nothing whose result depends on the host (the
- * virtual counter). Every memory access stays inside a 4 KiB scratch segment: X28 (the block never
- * writes it) points at its middle and SP (never written either) into it, and forms that need a
- * base or index of their own get it from a setup instruction just before them. Branches only go
+ * virtual counter). Every access through a register stays inside a 4 KiB scratch segment: X28 (the
+ * block never writes it) points at its middle and SP (never written either) into it, and forms
+ * that need a base or index of their own get it from a setup instruction just before them; literal
+ * loads read the program's own code segment. Branches only go
  * forward to a later instruction of the block or to the exit; FPCR keeps the rounding mode, flush
  * to zero and default NaN at Linux's defaults, which is all the interpreter implements (README,
  * Limits). Each generated word is decoded: one the decoder rejects is a generator bug and throws.
