@@ -206,3 +206,59 @@ rbit v0.8b, v1.8b
 fnmul s0, s1, s2
 fmul s0, s1, s2
 scvtf s0, x1
+ld1 {v0.16b, v1.16b}, [x2]
+st1 {v0.16b, v1.16b}, [x27]
+ld2 {v0.4s, v1.4s}, [x1], #32
+ld3 {v0.8b, v1.8b, v2.8b}, [x1], x2
+st4 {v0.4h, v1.4h, v2.4h, v3.4h}, [x0]
+ld1 {v0.s}[1], [x1]
+st1 {v0.d}[1], [x1], #8
+ld1r {v0.4s}, [x1]
+uaddw v0.2d, v0.2d, v5.2s
+uaddw2 v0.4s, v0.4s, v2.8h
+smull2 v0.2d, v1.4s, v2.4s
+umlal v0.8h, v1.8b, v2.8b
+addhn2 v0.16b, v1.8h, v2.8h
+sqadd v0.8b, v1.8b, v2.8b
+uqsub v0.4s, v1.4s, v2.4s
+urhadd v0.16b, v1.16b, v2.16b
+sshl v0.2d, v1.2d, v2.2d
+mla v0.4s, v1.4s, v2.4s
+sabd v0.8h, v1.8h, v2.8h
+fadd v0.4s, v1.4s, v2.4s
+fmla v0.2d, v1.2d, v2.2d
+fcmgt v0.4s, v1.4s, v2.4s
+faddp v0.4s, v1.4s, v2.4s
+clz v0.4s, v1.4s
+xtn2 v0.16b, v1.8h
+sqxtn v0.4h, v1.4s
+uaddlp v0.4s, v1.8h
+fcvtzs v0.4s, v1.4s
+scvtf v0.2d, v1.2d
+fcvtn v0.2s, v1.2d
+fcvtl2 v0.2d, v1.4s
+frintm v0.2d, v1.2d
+fcmlt v0.2d, v1.2d, #0.0
+fmaxnmv s0, v1.4s
+ssra v0.4s, v1.4s, #4
+urshr v0.8h, v1.8h, #3
+sri v0.2d, v1.2d, #8
+sqshrn v0.8b, v1.8h, #2
+scvtf v0.4s, v1.4s, #16
+mla v0.4s, v1.4s, v2.s[1]
+fmla v0.4s, v1.4s, v2.s[3]
+umull v0.2d, v1.2s, v2.s[1]
+tbl v0.16b, {v1.16b, v2.16b}, v3.16b
+tbx v0.8b, {v1.16b}, v3.8b
+shl d1, d1, #52
+addp d0, v3.2d
+mov s0, v1.s[3]
+scvtf s0, s1
+fcvtzs d0, d1
+cmgt d0, d1, #0
+add d0, d1, d2
+fabd d0, d1, d2
+fmul s0, s1, v2.s[1]
+scvtf d0, w0, #2
+fcvtzs x0, d1, #8
+rbit v0.8b, v1.8b

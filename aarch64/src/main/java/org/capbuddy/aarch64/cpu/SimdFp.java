@@ -17,11 +17,13 @@ final class SimdFp {
     private final GuestMemory memory;
     private final long[] result = new long[2];
     private final FloatingPoint fp = new FloatingPoint();
+    private final AdvancedSimdUnit advanced;
     private long faultAddress;
 
     SimdFp(CpuState state, GuestMemory memory) {
         this.s = state;
         this.memory = memory;
+        this.advanced = new AdvancedSimdUnit(state, memory);
     }
 
     long faultAddress() {
@@ -33,6 +35,11 @@ final class SimdFp {
         return switch (in.op) {
             case Op.VLDR, Op.VSTR, Op.VLDR_LIT -> single(in);
             case Op.VLDP, Op.VSTP -> pair(in);
+            case Op.VLDST -> {
+                Exit trap = advanced.loadStore(in.word);
+                faultAddress = advanced.faultAddress();
+                yield trap;
+            }
             case Op.SIMD -> {
                 operate(in);
                 yield null;
@@ -264,6 +271,7 @@ final class SimdFp {
             }
             case SimdOp.CVT_F2I -> x[d] = fp.toInteger(vLow(n) & laneMask(bytes), bytes, in.b & 7,
                     (in.b & 8) != 0, half);
+            case SimdOp.ADVANCED -> advanced.operate(in.word);
             default -> throw new IllegalStateException("the decoder made an unknown SIMD operation: " + in);
         }
         s.fpsr |= fp.raised();

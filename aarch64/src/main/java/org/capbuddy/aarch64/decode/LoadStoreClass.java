@@ -11,6 +11,7 @@ import static org.capbuddy.aarch64.decode.Bits.field;
  *
  * <pre>
  *  op0  op1 op2 op3    op4
+ *  0x00  1  xx  -      -   SIMD load/store structures (multiple, single, post-indexed)
  *  xx00  0  0x  -      -   exclusive, load-acquire/store-release (and LSE compare-and-swap)
  *  xx01  -  0x  -      -   load register (literal)
  *  xx10  -  xx  -      -   load/store pair: no-allocate, post-index, offset, pre-index
@@ -27,14 +28,18 @@ enum LoadStoreClass {
     IMMEDIATE_9,
     REGISTER_OFFSET,
     UNSIGNED_OFFSET,
+    /** SIMD structures, op0 = 0x00, op1 = 1, op2 = 0x or 1x: LD1–LD4, ST1–ST4 (multiple or one lane), LD1R–LD4R. */
+    STRUCTURE,
     /**
      * Unallocated, or not implemented: the atomic memory operations (Armv8.1 LSE, absent on the
-     * Cortex-A53 the traces come from), pointer-authenticated loads, the SIMD structure loads and
-     * stores, memory tagging.
+     * Cortex-A53 the traces come from), pointer-authenticated loads, memory tagging.
      */
     OTHER;
 
     static LoadStoreClass of(int word) {
+        if ((word & 0xBE00_0000) == 0x0C00_0000) {
+            return STRUCTURE;
+        }
         if ((word & 0x3F00_0000) == 0x0800_0000) {
             return EXCLUSIVE;
         }

@@ -30,6 +30,8 @@ final class LoadStoreDecoder {
             case IMMEDIATE_9 -> immediate9(w);
             case REGISTER_OFFSET -> registerOffset(w);
             case UNSIGNED_OFFSET -> unsignedOffset(w);
+            case STRUCTURE -> AdvancedSimd.ofLoadStore(w) == null ? Insn.undefined(w)
+                    : new Insn(Op.VLDST, 0, 0, 0, 0, 0, 0, 0, 0, false, w);
             case OTHER -> Insn.undefined(w);
         };
     }

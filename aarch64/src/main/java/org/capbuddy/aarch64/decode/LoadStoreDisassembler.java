@@ -35,6 +35,10 @@ final class LoadStoreDisassembler {
             case IMMEDIATE_9 -> immediate9(w);
             case REGISTER_OFFSET -> registerOffset(w);
             case UNSIGNED_OFFSET -> unsignedOffset(w);
+            case STRUCTURE -> {
+                AdvancedSimd.Form form = AdvancedSimd.ofLoadStore(w);
+                yield form == null ? null : AdvancedSimd.text(form);
+            }
             case OTHER -> null;
         };
     }

@@ -152,8 +152,10 @@ public final class Op {
 
     /** SIMD and floating point data processing, executed off the hot path; a = the {@link SimdOp}. */
     public static final int SIMD = 87;
+    /** LD1–LD4, ST1–ST4, LD1R–LD4R: {@link AdvancedSimd#ofLoadStore} of the word says what. */
+    public static final int VLDST = 88;
 
-    public static final int COUNT = 88;
+    public static final int COUNT = 89;
 
     private static final String[] NAMES = names();
 

@@ -9,14 +9,24 @@ import static org.capbuddy.aarch64.decode.Slots.src;
  * Decodes the SIMD and floating-point class (op0 = x111) into {@link Op#SIMD} instructions whose
  * {@link Insn#a()} is a {@link SimdOp}: scalar floating point (arithmetic, compare, select,
  * conversions, moves), and the Advanced SIMD groups a static libc uses (copy, three-same,
- * two-register misc, across lanes, modified immediate, shift by immediate, EXT, permutes). The rest
- * (half precision, fixed point, crypto, most scalar SIMD) is undefined.
+ * two-register misc, across lanes, modified immediate, shift by immediate, EXT, permutes). A word
+ * these classes leave undefined goes to {@link AdvancedSimd}, which has the other forms compiled
+ * C uses ({@link SimdOp#ADVANCED}); half precision, crypto and the estimates stay undefined.
  */
 final class SimdFpDecoder {
     private SimdFpDecoder() {
     }
 
     static Insn decode(int w) {
+        Insn basic = basic(w);
+        if (basic.op() != Op.UNDEFINED || AdvancedSimd.of(w) == null) {
+            return basic;
+        }
+        return simd(SimdOp.ADVANCED, w, 0, 0, 0, 0, 0, 0, 0, false);
+    }
+
+    /** The classes this decoder has its own operations for; the rest goes to {@link AdvancedSimd}. */
+    static Insn basic(int w) {
         return switch (SimdFpClass.of(w)) {
             case FP_SCALAR -> scalarFloat(w);
             case FP_THREE_SOURCE -> fused(w);
@@ -224,7 +234,7 @@ final class SimdFpDecoder {
         boolean valid = switch (opcode | (u << 5)) {
             case 0b01000, 0b01001, 0b01010, 0b01011, 32 | 0b01000, 32 | 0b01001, 32 | 0b01011 -> size != 3 || q;
             case 0b00101 -> size == 0; // CNT
-            case 32 | 0b00101 -> size <= 1; // NOT, RBIT
+            case 32 | 0b00101 -> size == 0; // NOT (RBIT, size 1, works on bytes too: AdvancedSimd's)
             case 0b00000 -> size <= 2; // REV64
             case 32 | 0b00000 -> size <= 1; // REV32
             case 0b00001 -> size == 0; // REV16

@@ -28,6 +28,10 @@ final class SimdFpDisassembler {
     private static final List<String> ROUNDING = List.of("n", "p", "m", "z");
 
     static String decode(int w) {
+        if (SimdFpDecoder.basic(w).op() == Op.UNDEFINED) {
+            AdvancedSimd.Form form = AdvancedSimd.of(w);
+            return form == null ? null : AdvancedSimd.text(form);
+        }
         return switch (SimdFpClass.of(w)) {
             case FP_SCALAR -> scalarFloat(w);
             case FP_THREE_SOURCE -> fused(w);
@@ -205,7 +209,7 @@ final class SimdFpDisassembler {
             case 32 | 0b01001 -> "cmle";
             case 32 | 0b01011 -> "neg";
             case 0b00101 -> "cnt";
-            case 32 | 0b00101 -> size == 0 ? "mvn" : "rbit";
+            case 32 | 0b00101 -> "mvn";
             case 0b00000 -> "rev64";
             case 32 | 0b00000 -> "rev32";
             default -> "rev16";

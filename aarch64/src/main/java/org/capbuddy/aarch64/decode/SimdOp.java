@@ -24,6 +24,7 @@ package org.capbuddy.aarch64.decode;
  *  FMOV_IMM    imm2 = the value's bits
  *  CVT_I2F     b = 1 unsigned; w = W source
  *  CVT_F2I     b = rounding (0 N, 1 P, 2 M, 3 Z, 4 A) | unsigned &lt;&lt; 3; w = W destination
+ *  ADVANCED    everything else implemented: {@link AdvancedSimd#of} of the word says what
  * </pre>
  * Floating-point operations carry the operand size in bytes (4 or 8) in imm. {@code w} on vector
  * operations means the 64-bit form (the upper half of Vd is zeroed).
@@ -56,4 +57,6 @@ public final class SimdOp {
     public static final int FMOV_IMM = 21;
     public static final int CVT_I2F = 22;
     public static final int CVT_F2I = 23;
+    /** An {@link AdvancedSimd} form, executed from its word: the vectoriser's and libm's other instructions. */
+    public static final int ADVANCED = 24;
 }

@@ -157,6 +157,20 @@ class SimdFpTest {
     }
 
     @Test
+    void flagsAndNaNsOfTheHarderCases() {
+        // a large positive integer that double cannot hold exactly is inexact
+        assertThat(stepped(one("scvtf d0, x1").x(1, (1L << 53) + 1)).state.fpsr()).isEqualTo(16);
+        // a product that lands among the subnormals, whose rounding error fma cannot hold
+        Run tiny = stepped(one("fmul d0, d1, d2").v(1, bits(0x1p-540), 0).v(2, bits(0x1.0000000000001p-500), 0));
+        assertThat(tiny.state.fpsr()).isEqualTo(16 | 8);
+        // a signalling NaN in the last operand of a fused multiply-add beats a quiet one in the addend
+        Run nan = stepped(one("fmadd d0, d1, d2, d3").v(1, bits(1), 0).v(2, 0x7FF0_0000_0000_0002L, 0)
+                .v(3, 0x7FF8_0000_0000_0001L, 0));
+        assertThat(nan.state.vLow(0)).isEqualTo(0x7FF8_0000_0000_0002L);
+        assertThat(nan.state.fpsr()).isEqualTo(1);
+    }
+
+    @Test
     void comparesSelectsAndConversions() {
         Run less = stepped(one("fcmp d1, d2").v(1, bits(1), 0).v(2, bits(2), 0));
         assertThat(less.flags()).isEqualTo(0b1000);
