@@ -296,6 +296,11 @@ public final class Sos {
         return processes.isLive(p) && p.state() == ProcessState.RUNNING;
     }
 
+    /** A Linux signal's default action, terminate, for a signal the process sent itself. */
+    void killBySignal(Process p, KillReport report) {
+        kill(p, report);
+    }
+
     void exit(Process p, long code) {
         sel4.tcbSuspend(p.tcbCptr());
         processes.exit(p, code);

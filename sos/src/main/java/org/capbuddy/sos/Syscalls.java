@@ -7,6 +7,7 @@ import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.VaRange;
+import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
 
@@ -301,6 +302,19 @@ public final class Syscalls {
     public void exit(long code) {
         if (refusedCaller() == null) {
             sos.exit(process, code);
+        }
+    }
+
+    /**
+     * The process dies of {@code signal}, which it sent itself with the system call at {@code pc}
+     * (abort, raise, kill): SOS kills it with a report naming the signal, as Linux's default action
+     * would end it.
+     */
+    public void killBySignal(int signal, long pc, String reason) {
+        if (refusedCaller() == null) {
+            Region region = process.addressSpace().find(pc);
+            sos.killBySignal(process, KillReport.bySignal(signal, pc, region == null ? null : region.kind().label(),
+                    reason));
         }
     }
 

@@ -25,6 +25,8 @@ import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
+import org.capbuddy.sos.linux.LinuxSyscall;
+import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
 import java.util.Arrays;
@@ -54,7 +56,8 @@ import picocli.CommandLine.Parameters;
         description = "Run a static AArch64 ELF program (musl or freestanding) in an SOS process and report.",
         footer = {"", "Exit status:",
             "  the program's own  it exited, and teardown left nothing behind",
-            "  139                SOS killed it",
+            "  128 + signal       SOS killed it: 139 (SIGSEGV) for an access or instruction it will not serve,",
+            "                     134 (SIGABRT) for abort(), 128 + N for a signal N the program sent itself",
             "  124                it reached --max-instructions",
             "  1                  SOS refused it, a file cannot be read, or step mode's quit stopped it",
             "  70                 teardown leaked or the kernel's invariants failed",
@@ -264,7 +267,8 @@ public final class RunCommand implements Callable<Integer> {
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
                 result.killReport().address(), result.killReport().access().name().toLowerCase(),
-                result.killReport().region(), result.killReport().reason(), result.lastPc(), result.stopReport());
+                result.killReport().region(), result.killReport().reason(), result.lastPc(), result.stopReport(),
+                result.killReport().signal(), result.killReport().sent());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
                         config.rootCNodeBits(), config.fanOut()),
@@ -272,7 +276,8 @@ public final class RunCommand implements Callable<Integer> {
                 kill, result.detail(), result.console(), result.instructions(),
                 new RunReport.Translation(translateAfter, result.translatedInstructions(), result.translatedBlocks()),
                 result.systemCalls(),
-                unsignedNumbers(result.unknownSystemCalls()), result.faultsHandled(), result.framesMapped(), result.pagingStructures(),
+                unsignedNumbers(result.unknownSystemCalls()), result.refusedSystemCalls(), result.faultsHandled(),
+                result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
                 new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump);
@@ -284,7 +289,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         return switch (result.outcome()) {
             case EXITED -> (int) result.exitCode();
-            case KILLED -> KILLED;
+            case KILLED -> 128 + result.killReport().signal();
             case INSTRUCTION_LIMIT -> LIMIT;
             case STOPPED, REFUSED -> 1;
         };
@@ -500,8 +505,15 @@ public final class RunCommand implements Callable<Integer> {
         switch (r.outcome()) {
             case "exited" -> s.append(String.format("Exited with status %d.%n", r.exitCode()));
             case "killed" -> {
-                s.append(String.format("Killed at pc 0x%x: %s at 0x%x (%s): %s%n", r.kill().pc(), r.kill().access(),
-                        r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(), r.kill().reason()));
+                if (r.kill().sent()) {
+                    s.append(String.format("Killed by %s (signal %d, exit status %d) at pc 0x%x: %s%n",
+                            KillReport.signalName(r.kill().signal()), r.kill().signal(), 128 + r.kill().signal(),
+                            r.kill().pc(), r.kill().reason()));
+                } else {
+                    s.append(String.format("Killed at pc 0x%x: %s at 0x%x (%s): %s%n", r.kill().pc(), r.kill().access(),
+                            r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(),
+                            r.kill().reason()));
+                }
                 if (r.kill().stop() != null) {
                     s.append(r.kill().stop().render());
                 }
@@ -522,7 +534,11 @@ public final class RunCommand implements Callable<Integer> {
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("System calls: %d%n", calls));
         r.systemCalls().forEach((name, n) -> s.append(String.format("  %-18s %d%n", name, n)));
-        r.unknownSystemCalls().forEach((number, n) -> s.append(String.format("  #%-17s %d (ENOSYS)%n", number, n)));
+        r.unknownSystemCalls().forEach((number, n) -> {
+            String name = LinuxSyscall.nameOf(Long.parseUnsignedLong(number));
+            s.append(String.format("  %-18s %d (ENOSYS: not served)%n", "#" + number + (name == null ? "" : " " + name), n));
+        });
+        r.refusedSystemCalls().forEach((what, n) -> s.append(String.format("  refused: %s, %d (ENOSYS)%n", what, n)));
         s.append(String.format("Kernel: %d invocations, %d objects created, %s zeroed, %.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));

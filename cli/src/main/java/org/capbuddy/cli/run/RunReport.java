@@ -28,6 +28,7 @@ public record RunReport(
         Translation translation,
         Map<String, Long> systemCalls,
         Map<String, Long> unknownSystemCalls,
+        Map<String, Long> refusedSystemCalls,
         long faultsHandled,
         long framesMapped,
         long pagingStructures,
@@ -47,11 +48,14 @@ public record RunReport(
 
     /**
      * A kill report: the address, the access, the region (or null) and why, the PC it stopped at,
-     * and where it stopped (instruction, registers, the walk of the address, the regions). The
-     * address and PC are numbers, as every address in the report is, unsigned (a kernel-half
-     * address has its top bit set).
+     * and where it stopped (instruction, registers, the walk of the address, the regions); the
+     * signal a Linux process would have died of (11, SIGSEGV, for SOS's kills for an access or an
+     * instruction) and whether the process sent it itself (abort, raise, kill), when the address
+     * is that of its system call. The address and PC are numbers, as every address in the report
+     * is, unsigned (a kernel-half address has its top bit set).
      */
     public record Kill(@JsonSerialize(using = MachineWords.Unsigned.class) long address, String access, String region,
-            String reason, @JsonSerialize(using = MachineWords.Unsigned.class) long pc, StopReport stop) {
+            String reason, @JsonSerialize(using = MachineWords.Unsigned.class) long pc, StopReport stop, int signal,
+            boolean sent) {
     }
 }

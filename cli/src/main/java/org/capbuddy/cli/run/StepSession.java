@@ -219,9 +219,8 @@ final class StepSession {
         }
         KillReport kill = stepper.run().process().killReport();
         if (p.ended() && kill != null) {
-            out.printf("-- killed after %,d instruction%s: %s at 0x%x (%s): %s%n", p.instructions(),
-                    p.instructions() == 1 ? "" : "s", kill.access().name().toLowerCase(Locale.ROOT), kill.address(),
-                    kill.region() == null ? "no region" : kill.region(), kill.reason());
+            out.printf("-- killed after %,d instruction%s%s%n", p.instructions(),
+                    p.instructions() == 1 ? "" : "s", (kill.sent() ? " " : ": ") + kill.summary());
             out.println("   at:   " + instruction(stepper.run().pc()));
             out.println("   (it runs no further; regs, x, walk, dis and dump show it as it was killed)");
             inspectingKill = true;

@@ -7,8 +7,9 @@ import java.util.TreeMap;
 
 /**
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
- * getrandom reads (from the run's seed), the address set_tid_address gave, and the count of each
- * system call it made (served ones by name, others by number).
+ * getrandom reads (from the run's seed), the address set_tid_address gave, the time it has slept,
+ * its signal mask, the signals it ignores and those pending, and the count of each system call it
+ * made (served ones by name, others by number, and what SOS refused of the ones it serves).
  */
 public final class LinuxProcess {
     private final byte[] stdin;
@@ -18,6 +19,16 @@ public final class LinuxProcess {
     private final Map<LinuxSyscall, Long> calls = new EnumMap<>(LinuxSyscall.class);
     private final Map<Long, Long> unknown = new TreeMap<>();
     private final java.util.List<Long> mmaps = new java.util.ArrayList<>();
+    private final Map<String, Long> refused = new TreeMap<>();
+    private long sleptNanos;
+    /** Signal n is bit n - 1, as in a Linux sigset_t. */
+    private long blockedSignals;
+    private long ignoredSignals;
+    private long pendingSignals;
+    /** Which call sent each signal, for the kill report. */
+    private final String[] sentBy = new String[65];
+    /** A signal whose default action ends the process in the call being served; 0 for none. */
+    private int dying;
 
     public LinuxProcess(byte[] stdin, long seed) {
         this.stdin = stdin.clone();
@@ -44,6 +55,66 @@ public final class LinuxProcess {
     /** Calls served, by call. */
     public Map<LinuxSyscall, Long> calls() {
         return Map.copyOf(calls);
+    }
+
+    void refuse(String what) {
+        refused.merge(what, 1L, Long::sum);
+    }
+
+    /**
+     * What SOS answered with -ENOSYS in calls it serves, because SOS does not model it (a signal
+     * handler, say), by what it was, in words.
+     */
+    public Map<String, Long> refusedCalls() {
+        return Map.copyOf(refused);
+    }
+
+    long sleptNanos() {
+        return sleptNanos;
+    }
+
+    void sleep(long nanos) {
+        sleptNanos += nanos;
+    }
+
+    long blockedSignals() {
+        return blockedSignals;
+    }
+
+    void setBlockedSignals(long mask) {
+        blockedSignals = mask;
+    }
+
+    long ignoredSignals() {
+        return ignoredSignals;
+    }
+
+    void setIgnoredSignals(long mask) {
+        ignoredSignals = mask;
+    }
+
+    long pendingSignals() {
+        return pendingSignals;
+    }
+
+    void setPendingSignals(long mask) {
+        pendingSignals = mask;
+    }
+
+    String sentBy(int signal) {
+        return sentBy[signal];
+    }
+
+    void setSentBy(int signal, String call) {
+        sentBy[signal] = call;
+    }
+
+    int dying() {
+        return dying;
+    }
+
+    void setDying(int signal) {
+        dying = signal;
     }
 
     /** Calls SOS answered with -ENOSYS, by number. */

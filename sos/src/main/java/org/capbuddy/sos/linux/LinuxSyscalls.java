@@ -12,6 +12,7 @@ import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.SysResult;
 import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessTraps;
 
@@ -24,8 +25,16 @@ import org.capbuddy.sos.process.ProcessTraps;
  * exit and exit_group get no reply: the process has stopped.
  *
  * <p>A pointer argument that is not memory of the process with the right needed is -EFAULT, never
- * a kill. Time and randomness are deterministic: clock_gettime counts from a fixed epoch in steps
- * of one millisecond per system call, and getrandom draws from the process's seeded stream.
+ * a kill. Time and randomness are deterministic: the clocks count from a fixed epoch in steps of
+ * one millisecond per system call plus the time the process has asked to sleep (nanosleep returns
+ * at once, having moved its clock), and getrandom draws from the process's seeded stream.
+ *
+ * <p>Signals go no further than a process signalling itself (abort, raise, kill of its own pid):
+ * SIG_DFL and SIG_IGN dispositions and the signal mask are kept, a blocked signal stays pending
+ * until unblocked, and a default action that terminates kills the process with a report naming the
+ * signal. A handler is refused with -ENOSYS (SOS cannot run one: there is no signal frame to
+ * return through), as is stopping the process; both are counted in
+ * {@link LinuxProcess#refusedCalls()}. Other processes cannot be signalled (-ESRCH).
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** Words of TCB_ReadRegisters that reach x8: pc, sp, spsr, x0..x8. */
@@ -37,6 +46,14 @@ public final class LinuxSyscalls implements ProcessTraps {
     private static final long TIOCGWINSZ = 0x5413;
     /** 2026-01-01T00:00:00Z, the clock's fixed start. */
     private static final long EPOCH_SECONDS = 1_767_225_600L;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    private static final int MAX_SIGNAL = 64;
+    /** The size of the kernel's sigset_t, which rt_sigaction and rt_sigprocmask must be given. */
+    private static final long SIGSET_SIZE = 8;
+    /** struct utsname: six fields of 65 bytes. */
+    private static final String[] UTSNAME = {"Linux", "sos", "6.1.0", "#1 SOS on the CapBuddy model", "aarch64", "(none)"};
 
     private final Sel4 sel4;
     private final java.util.function.Function<Process, Syscalls> syscalls;
@@ -89,6 +106,18 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
             }
             result = serve(call, p, state, m);
+            int signal = dyingOf(state);
+            if (signal != 0) {
+                if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                    sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                            "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none: the process dies");
+                }
+                long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+                syscalls.apply(p).killBySignal(signal, pc, "the signal's default action, terminate; the process sent it"
+                        + " to itself with " + state.sentBy(signal) + (call.linuxName().equals(state.sentBy(signal)) ? ""
+                                : " and " + call.linuxName() + " delivered it"));
+                return FaultReply.noReply("killed by " + KillReport.signalName(signal));
+            }
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call == null ? "#" + number : call.linuxName(),
@@ -125,8 +154,26 @@ public final class LinuxSyscalls implements ProcessTraps {
                 yield p.pid();
             }
             case GETPID, GETTID -> p.pid();
+            // SOS started the process: it has no parent process, as Linux reports for a parent outside its namespace
+            case GETPPID -> 0;
+            // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
+            case GETUID, GETEUID, GETGID, GETEGID -> 0;
             case IOCTL -> (int) a0 >= 0 && (int) a0 <= 2 ? -Errno.ENOTTY.code() : -Errno.EBADF.code();
             case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, a1);
+            case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
+            case NANOSLEEP -> nanosleep(sys, state, 0, false, a0);
+            case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2);
+            case UNAME -> uname(sys, a0);
+            case RT_SIGACTION -> sigaction(sys, state, a0, a1, a2, m.word(3));
+            case RT_SIGPROCMASK -> sigprocmask(sys, state, a0, a1, a2, m.word(3));
+            case RT_SIGPENDING -> a1 != SIGSET_SIZE ? -Errno.EINVAL.code()
+                    : sys.copyToUser(a0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(state.pendingSignals()).array(), 8) ? 0 : -Errno.EFAULT.code();
+            case KILL -> a0 == p.pid() || a0 == 0 || a0 == -1 || a0 == -p.pid() ? send(state, a1, "kill")
+                    : signalNumber(a1) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
+            case TKILL -> a0 <= 0 ? -Errno.EINVAL.code() : a0 != p.pid() ? -Errno.ESRCH.code() : send(state, a1, "tkill");
+            case TGKILL -> a0 <= 0 || a1 <= 0 ? -Errno.EINVAL.code()
+                    : a0 != p.pid() || a1 != p.pid() ? -Errno.ESRCH.code() : send(state, a2, "tgkill");
             case GETRANDOM -> getrandom(sys, state, a0, a1);
             case EXIT, EXIT_GROUP -> throw new IllegalStateException("exit is answered before serve");
         };
@@ -191,15 +238,206 @@ public final class LinuxSyscalls implements ProcessTraps {
         return total;
     }
 
+    /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
+    private static long now(LinuxProcess state) {
+        return state.totalCalls() * 1_000_000 + state.sleptNanos();
+    }
+
+    /** Nanoseconds from the epoch of {@code clock}: the realtime clocks (0, 5) start at {@link #EPOCH_SECONDS}. */
+    private static long clockNanos(LinuxProcess state, int clock) {
+        return (clock == 0 || clock == 5 ? EPOCH_SECONDS * NANOS_PER_SECOND : 0) + now(state);
+    }
+
     private static long clockGettime(Syscalls sys, LinuxProcess state, int clock, long timespec) {
         if (clock < 0 || clock > 7) {
             return -Errno.EINVAL.code();
         }
-        long millis = state.totalCalls();
-        long seconds = (clock == 0 || clock == 5 ? EPOCH_SECONDS : 0) + millis / 1000;
-        long nanos = (millis % 1000) * 1_000_000;
-        byte[] bytes = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(seconds).putLong(nanos).array();
-        return sys.copyToUser(timespec, bytes, 16) ? 0 : -Errno.EFAULT.code();
+        long nanos = clockNanos(state, clock);
+        return sys.copyToUser(timespec, pair(nanos / NANOS_PER_SECOND, nanos % NANOS_PER_SECOND), 16) ? 0
+                : -Errno.EFAULT.code();
+    }
+
+    private static byte[] pair(long first, long second) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(first).putLong(second).array();
+    }
+
+    /** gettimeofday: the realtime clock in microseconds; a timezone asked for is UTC (all zero). */
+    private static long gettimeofday(Syscalls sys, LinuxProcess state, long timeval, long timezone) {
+        long micros = clockNanos(state, 0) / 1000;
+        if (timeval != 0 && !sys.copyToUser(timeval, pair(micros / 1_000_000, micros % 1_000_000), 16)) {
+            return -Errno.EFAULT.code();
+        }
+        if (timezone != 0 && !sys.copyToUser(timezone, new byte[8], 8)) {
+            return -Errno.EFAULT.code();
+        }
+        return 0;
+    }
+
+    /**
+     * nanosleep and clock_nanosleep: nothing else runs, so the process's clock moves on by the time
+     * asked (to the time asked, when {@code absolute}) and the call returns at once, never
+     * interrupted (so the remaining time is not written).
+     */
+    private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request) {
+        if (clock != 0 && clock != 1 && clock != 7) {
+            return -Errno.EINVAL.code();
+        }
+        byte[] bytes = sys.copyFromUser(request, 16);
+        if (bytes == null) {
+            return -Errno.EFAULT.code();
+        }
+        ByteBuffer time = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long seconds = time.getLong();
+        long nanos = time.getLong();
+        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND) {
+            return -Errno.EINVAL.code();
+        }
+        // a sleep of centuries saturates rather than wrapping the clock
+        long asked = seconds > Long.MAX_VALUE / NANOS_PER_SECOND / 2 ? Long.MAX_VALUE / 2
+                : seconds * NANOS_PER_SECOND + nanos;
+        long delay = absolute ? asked - clockNanos(state, clock) : asked;
+        if (delay > 0 && now(state) < Long.MAX_VALUE / 2) {
+            state.sleep(Math.min(delay, Long.MAX_VALUE / 2 - now(state)));
+        }
+        return 0;
+    }
+
+    private static long uname(Syscalls sys, long buffer) {
+        byte[] bytes = new byte[UTSNAME.length * 65];
+        for (int i = 0; i < UTSNAME.length; i++) {
+            byte[] field = UTSNAME[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(field, 0, bytes, 65 * i, field.length);
+        }
+        return sys.copyToUser(buffer, bytes, bytes.length) ? 0 : -Errno.EFAULT.code();
+    }
+
+    // ---- signals: a process signalling itself
+
+    private static int dyingOf(LinuxProcess state) {
+        int signal = state.dying();
+        state.setDying(0);
+        return signal;
+    }
+
+    /** The signal number of a kill, tkill or tgkill argument: 0 to 64, or -1 when invalid. */
+    private static int signalNumber(long signal) {
+        return signal < 0 || signal > MAX_SIGNAL ? -1 : (int) signal;
+    }
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
+    }
+
+    private static boolean ignoredByDefault(int signal) {
+        return signal == 17 || signal == 18 || signal == 23 || signal == 28; // SIGCHLD, SIGCONT, SIGURG, SIGWINCH
+    }
+
+    private static boolean stopsByDefault(int signal) {
+        return signal == SIGSTOP || signal == 20 || signal == 21 || signal == 22; // SIGTSTP, SIGTTIN, SIGTTOU
+    }
+
+    /** kill, tkill, tgkill to the caller itself: what Linux does with the signal while no handler can run. */
+    private static long send(LinuxProcess state, long number, String call) {
+        int signal = signalNumber(number);
+        if (signal < 0) {
+            return -Errno.EINVAL.code();
+        }
+        if (signal == 0) {
+            return 0; // only asks whether the process exists
+        }
+        boolean ignored = signal != SIGKILL && signal != SIGSTOP
+                && ((state.ignoredSignals() & bit(signal)) != 0 || ignoredByDefault(signal));
+        if (ignored) {
+            return 0;
+        }
+        if (stopsByDefault(signal)) {
+            state.refuse(call + ": stopping the process (" + KillReport.signalName(signal)
+                    + ")");
+            return -Errno.ENOSYS.code();
+        }
+        state.setSentBy(signal, call);
+        if (signal != SIGKILL && (state.blockedSignals() & bit(signal)) != 0) {
+            state.setPendingSignals(state.pendingSignals() | bit(signal));
+            return 0;
+        }
+        state.setDying(signal);
+        return 0;
+    }
+
+    /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered now. */
+    private static long sigprocmask(Syscalls sys, LinuxProcess state, long how, long set, long oldSet, long size) {
+        if (size != SIGSET_SIZE) {
+            return -Errno.EINVAL.code();
+        }
+        long old = state.blockedSignals();
+        if (set != 0) {
+            byte[] bytes = sys.copyFromUser(set, 8);
+            if (bytes == null) {
+                return -Errno.EFAULT.code();
+            }
+            long mask = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long blocked = switch ((int) how) {
+                case 0 -> old | mask;
+                case 1 -> old & ~mask;
+                case 2 -> mask;
+                default -> -1;
+            };
+            if (how < 0 || how > 2) {
+                return -Errno.EINVAL.code();
+            }
+            state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        }
+        if (oldSet != 0 && !sys.copyToUser(oldSet, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(old).array(), 8)) {
+            return -Errno.EFAULT.code();
+        }
+        long deliverable = state.pendingSignals() & ~state.blockedSignals();
+        if (deliverable != 0) {
+            int signal = Long.numberOfTrailingZeros(deliverable) + 1;
+            state.setPendingSignals(state.pendingSignals() & ~bit(signal));
+            state.setDying(signal);
+        }
+        return 0;
+    }
+
+    /**
+     * rt_sigaction: SIG_DFL and SIG_IGN are kept; a handler is refused with -ENOSYS. The old
+     * action reads back as SIG_DFL or SIG_IGN, with no flags and an empty mask.
+     */
+    private static long sigaction(Syscalls sys, LinuxProcess state, long number, long action, long oldAction, long size) {
+        int signal = (int) number;
+        if (size != SIGSET_SIZE || number < 1 || number > MAX_SIGNAL
+                || (action != 0 && (signal == SIGKILL || signal == SIGSTOP))) {
+            return -Errno.EINVAL.code();
+        }
+        long handler = -1;
+        if (action != 0) {
+            byte[] bytes = sys.copyFromUser(action, 32);
+            if (bytes == null) {
+                return -Errno.EFAULT.code();
+            }
+            handler = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (handler != 0 && handler != 1) {
+                state.refuse("rt_sigaction: a signal handler (" + KillReport.signalName(signal)
+                        + ")");
+                return -Errno.ENOSYS.code();
+            }
+        }
+        long ignored = state.ignoredSignals();
+        if (oldAction != 0) {
+            byte[] old = new byte[32];
+            old[0] = (byte) ((ignored & bit(signal)) != 0 ? 1 : 0);
+            if (!sys.copyToUser(oldAction, old, 32)) {
+                return -Errno.EFAULT.code();
+            }
+        }
+        if (handler == 1) {
+            state.setIgnoredSignals(ignored | bit(signal));
+            state.setPendingSignals(state.pendingSignals() & ~bit(signal)); // Linux discards it, as POSIX asks
+        } else if (handler == 0) {
+            state.setIgnoredSignals(ignored & ~bit(signal));
+        }
+        return 0;
     }
 
     /** A size_t count as the bytes one call moves: at most MAX_TRANSFER (a short transfer, as Linux may make). */

@@ -67,7 +67,10 @@ public final class Processes {
     /** SOS killed the process for an access it had no right to, or could not serve. */
     public void kill(Process p, KillReport report) {
         p.markKilled(report);
-        if (tracer.on(TraceKind.PROCESSES)) {
+        if (tracer.on(TraceKind.PROCESSES) && report.sent()) {
+            tracer.emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "killed", "signal", report.signal(), "pc",
+                    report.address(), "reason", report.reason());
+        } else if (tracer.on(TraceKind.PROCESSES)) {
             tracer.emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "killed", "address", report.address(), "access",
                     report.access().name().toLowerCase(), "region", String.valueOf(report.region()), "reason",
                     report.reason());

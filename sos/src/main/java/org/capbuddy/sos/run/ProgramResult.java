@@ -20,10 +20,12 @@ import org.capbuddy.sos.process.KillReport;
  * @param translatedBlocks blocks of the program the interpreter translated
  * @param stopReport for a killed program, its instruction, registers, the walk of the faulting
  *     address and its regions; otherwise null
+ * @param refusedSystemCalls what SOS answered with ENOSYS in calls it serves (a signal handler, say),
+ *     in words, with counts
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
         long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
-        StopReport stopReport) {
+        StopReport stopReport, Map<String, Long> refusedSystemCalls) {
 }

@@ -144,7 +144,8 @@ public final class ProgramRun {
                 process.faultsHandled(), sos.pages().framesMapped() - framesBefore,
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), runner.interpreter().translatedInstructions(),
-                runner.interpreter().translatedBlocks(), outcome == ProgramOutcome.KILLED ? stopReport() : null);
+                runner.interpreter().translatedBlocks(), outcome == ProgramOutcome.KILLED ? stopReport() : null,
+                linux.refusedCalls());
         if (tearDown) {
             sos.destroy(process);
         }
