@@ -44,7 +44,9 @@ fi
 
 # Programs built against musl (NAME = src/NAME.c); pt_test_qemu and
 # pt_test_freestanding are handled separately below.
-MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code exec_data bad_write loop_k0 loop_k1 echo_stdin"
+MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code exec_data bad_write loop_k0 loop_k1 echo_stdin
+    student_printf student_malloc student_sort student_recurse student_math student_int student_stdin student_env
+    student_mmap student_exit student_bss student_threads"
 
 # ---------------------------------------------------------------- musl (arm64)
 MUSL_CACHE=${MUSL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/capbuddy-aarch64-musl}

@@ -17,9 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code capbuddy run} end to end on the committed programs (programs/bin, from the module's
- * directory): console and report, JSON, the exit status for each outcome (the program's own, 139
- * killed, 124 instruction limit, 1 unreadable or refused, 2 bad options), arguments reaching argv,
- * and both allocators.
+ * directory): console and report, JSON, the exit status for each outcome (the program's own, 128 +
+ * signal killed, 139 for SOS's kills, 124 instruction limit, 1 unreadable or refused, 2 bad
+ * options), arguments reaching argv, and both allocators.
  */
 class RunCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -177,6 +177,34 @@ class RunCommandTest {
         assertThat(steps.size()).isPositive();
         assertThat(steps.get(steps.size() - 1).at("/kind").asText()).as("nothing maps the guard page").isEqualTo("INVALID");
         assertNothingLeaked(report);
+    }
+
+    @Test
+    void aProgramThatAbortsExits134AndTheReportNamesSigabrt() throws Exception {
+        CliRun r = run(program("student_exit"), "abort");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(134);
+        assertThat(r.out()).contains("Killed by SIGABRT (signal 6, exit status 134) at pc 0x")
+                .contains("Instruction at ").contains("svc #0x0");
+
+        CliRun j = run("--json", program("student_exit"), "kill");
+        assertThat(j.exitCode()).as(j.err()).isEqualTo(143);
+        JsonNode report = json(j);
+        assertThat(report.at("/kill/signal").asInt()).isEqualTo(15);
+        assertThat(report.at("/kill/sent").asBoolean()).isTrue();
+        assertThat(report.at("/kill/reason").asText()).contains("sent it to itself with kill");
+        assertNothingLeaked(report);
+    }
+
+    @Test
+    void callsAnsweredWithEnosysAreNamed() throws Exception {
+        CliRun threads = run(program("student_threads"));
+        assertThat(threads.exitCode()).as(threads.err()).isZero();
+        assertThat(threads.out()).contains("  #220 clone         2 (ENOSYS: not served)\n");
+
+        CliRun handler = run("--json", program("student_exit"), "signal");
+        assertThat(handler.exitCode()).isEqualTo(4);
+        assertThat(json(handler).at("/refusedSystemCalls").toString())
+                .isEqualTo("{\"rt_sigaction: a signal handler (SIGINT)\":1}");
     }
 
     @Test
