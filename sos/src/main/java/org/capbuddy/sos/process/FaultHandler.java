@@ -60,7 +60,8 @@ public final class FaultHandler implements FaultReceiver {
 
     /**
      * An undefined instruction, a breakpoint or a branch to a misaligned address: the process is
-     * killed with a report naming the instruction (read from its frame through SOS's window).
+     * killed with a report naming the instruction (read from its frame through SOS's window) and
+     * the signal Linux would send for it: SIGILL, SIGTRAP, SIGBUS.
      */
     @Override
     public FaultReply onUserException(long badge, FaultMessage message) {
@@ -72,14 +73,24 @@ public final class FaultHandler implements FaultReceiver {
         long esr = message.word(FaultMessage.EXCEPTION_NUMBER);
         long word = pages.readWord(p, ip);
         String encoding = word < 0 ? "an instruction SOS cannot read" : String.format("0x%08x", word);
-        String reason = switch ((int) (esr >>> 26)) {
+        int exceptionClass = (int) (esr >>> 26);
+        String reason = switch (exceptionClass) {
             case 0x00 -> "undefined instruction " + encoding;
             case 0x3C -> "breakpoint (brk #" + (esr & 0xFFFF) + ")";
             case 0x22 -> "branch to a misaligned address (" + encoding + ")";
             default -> String.format("user exception, ESR 0x%x (%s)", esr, encoding);
         };
-        return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason));
+        int signal = switch (exceptionClass) {
+            case 0x3C -> SIGTRAP;
+            case 0x22 -> SIGBUS;
+            default -> SIGILL;
+        };
+        return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason, signal, false));
     }
+
+    private static final int SIGILL = 4;
+    private static final int SIGTRAP = 5;
+    private static final int SIGBUS = 7;
 
     private static String regionName(Process p, long address) {
         Region r = p.addressSpace().find(address);
@@ -100,6 +111,12 @@ public final class FaultHandler implements FaultReceiver {
         }
         AccessKind access = VmFault.accessKind(prefetch, fsr);
         Region region = p.addressSpace().find(addr);
+        if ((fsr & 0x3F) == VmFault.ALIGNMENT_STATUS) {
+            // An exclusive or acquire/release access to a misaligned address: no mapping can fix
+            // it (the page may well be mapped), so it must not reach the mapping below. Linux: SIGBUS.
+            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().label(),
+                    "misaligned address for an exclusive or ordered access", SIGBUS, false));
+        }
         String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
         if (refusal != null) {
             return kill(p, new KillReport(addr, access, region == null ? null : region.kind().label(), refusal));

@@ -5,14 +5,15 @@ import org.capbuddy.kernel.cpu.AccessKind;
 /**
  * Why SOS killed a process: the faulting address, what the access was, the region it fell in
  * (its kind's {@code RegionKind.label()}, or null for none) and the reason in words; and the
- * signal a Linux process would have died of. SOS's own kills, for an access or an instruction it
- * will not serve, stand for SIGSEGV; a kill by a signal the process sent itself ({@link #sent}:
- * abort(), raise(), kill(getpid(), ...)) carries that signal, with the address of its system call.
+ * signal a Linux process would have died of: SIGSEGV for an access SOS refuses, SIGILL, SIGTRAP or
+ * SIGBUS for an undefined instruction, a breakpoint or a misaligned access; a kill by a signal the
+ * process sent itself ({@link #sent}: abort(), raise(), kill(getpid(), ...)) carries that signal,
+ * with the address of its system call.
  */
 public record KillReport(long address, AccessKind access, String region, String reason, int signal, boolean sent) {
     public static final int SIGSEGV = 11;
 
-    /** A kill by SOS for an access or instruction (SIGSEGV). */
+    /** A kill by SOS for an access it refuses (SIGSEGV). */
     public KillReport(long address, AccessKind access, String region, String reason) {
         this(address, access, region, reason, SIGSEGV, false);
     }

@@ -82,7 +82,7 @@ class KilledProgramsTest {
                         0x40_a000L, 2_102, 9, heapCalls),
                 new Killed("hello with udf #0 at main",
                         () -> Programs.patchWord(Programs.elf("hello"), helloMain, UDF_0), List.of("hello"), null,
-                        new KillReport(helloMain, AccessKind.EXECUTE, "code", "undefined instruction 0x00000000"),
+                        new KillReport(helloMain, AccessKind.EXECUTE, "code", "undefined instruction 0x00000000", 4, false),
                         helloMain, 537, 5, Map.of("set_tid_address", 1L)));
         return Stream.of(true, false).flatMap(pool -> cases.stream().map(c -> Arguments.of(pool, c)));
     }
