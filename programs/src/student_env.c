@@ -7,6 +7,8 @@
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
 
 extern char **environ;
 
@@ -49,6 +51,12 @@ int main(int argc, char **argv, char **envp) {
     pid_t pid = getpid();
     printf("getpid > 0: %s, getppid >= 0: %s\n", pid > 0 ? "yes" : "no", getppid() >= 0 ? "yes" : "no");
     printf("uid %s\n", getuid() == geteuid() ? "== euid" : "!= euid");
+    char cwd[4096];
+    printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) && cwd[0] == '/' ? "an absolute path" : strerror(errno));
+    printf("sched_yield: %d\n", sched_yield());
+    struct rusage ru;
+    printf("getrusage: %d, user time not negative: %s\n", getrusage(RUSAGE_SELF, &ru),
+           ru.ru_utime.tv_sec >= 0 && ru.ru_utime.tv_usec >= 0 ? "yes" : "no");
     struct utsname u;
     if (uname(&u) == 0) printf("uname: sysname %s, machine %s\n", u.sysname, u.machine);
     else printf("uname failed: %s\n", strerror(errno));

@@ -20,6 +20,8 @@ public enum Errno {
     EINVAL(22),
     /** Not a terminal: the console answers no terminal ioctl. */
     ENOTTY(25),
+    /** Result too large: a buffer too small for the answer (getcwd). */
+    ERANGE(34),
     /** Function not implemented: a system call SOS does not serve. */
     ENOSYS(38);
 

@@ -136,6 +136,11 @@ public final class LinuxProcess {
         return bytes;
     }
 
+    /** Bytes of standard input not read yet. */
+    int stdinLeft() {
+        return stdin.length - stdinRead;
+    }
+
     void giveBackStdin(int n) {
         stdinRead -= n;
     }

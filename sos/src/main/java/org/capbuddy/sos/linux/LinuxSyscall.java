@@ -5,6 +5,7 @@ package org.capbuddy.sos.linux;
  * {@code svc #0}); every other number returns -ENOSYS and is counted.
  */
 public enum LinuxSyscall {
+    GETCWD(17),
     IOCTL(29),
     READ(63),
     WRITE(64),
@@ -17,12 +18,14 @@ public enum LinuxSyscall {
     CLOCK_GETTIME(113),
     CLOCK_NANOSLEEP(115),
     KILL(129),
+    SCHED_YIELD(124),
     TKILL(130),
     TGKILL(131),
     RT_SIGACTION(134),
     RT_SIGPROCMASK(135),
     RT_SIGPENDING(136),
     UNAME(160),
+    GETRUSAGE(165),
     GETTIMEOFDAY(169),
     GETPID(172),
     GETPPID(173),

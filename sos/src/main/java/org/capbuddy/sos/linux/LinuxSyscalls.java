@@ -43,6 +43,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** Largest iovec count, as Linux's UIO_MAXIOV. */
     private static final int MAX_IOV = 1024;
     private static final int MAX_TRANSFER = Syscalls.MAX_WRITE;
+    /** Linux's MAX_RW_COUNT: the most one read or write moves (INT_MAX rounded down to a page). */
+    private static final long MAX_RW_COUNT = 0x7FFF_F000L;
     private static final long TIOCGWINSZ = 0x5413;
     /** 2026-01-01T00:00:00Z, the clock's fixed start. */
     private static final long EPOCH_SECONDS = 1_767_225_600L;
@@ -164,6 +166,12 @@ public final class LinuxSyscalls implements ProcessTraps {
             case NANOSLEEP -> nanosleep(sys, state, 0, false, a0);
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2);
             case UNAME -> uname(sys, a0);
+            // one thread, no scheduler: there is nothing to yield to
+            case SCHED_YIELD -> 0;
+            case GETRUSAGE -> getrusage(sys, state, a0, a1);
+            // there are no files: the process's working directory is the root of an empty tree
+            case GETCWD -> a1 < 2 ? -Errno.ERANGE.code() : sys.copyToUser(a0, new byte[] {'/', 0}, 2) ? 2
+                    : -Errno.EFAULT.code();
             case RT_SIGACTION -> sigaction(sys, state, a0, a1, a2, m.word(3));
             case RT_SIGPROCMASK -> sigprocmask(sys, state, a0, a1, a2, m.word(3));
             case RT_SIGPENDING -> a1 != SIGSET_SIZE ? -Errno.EINVAL.code()
@@ -179,27 +187,43 @@ public final class LinuxSyscalls implements ProcessTraps {
         };
     }
 
+    /**
+     * write to the console: all {@code count} bytes, as Linux writes to a file or a blocking pipe
+     * (a program that does not loop on a short write must not lose output), copied in pieces; a
+     * piece that is not readable memory ends the write there (-EFAULT when it is the first).
+     */
     private static long write(Syscalls sys, long fd, long buffer, long count) {
         if (fd != 1 && fd != 2) {
             return -Errno.EBADF.code();
         }
-        int n = transfer(count);
-        if (n == 0) {
-            return 0;
+        long total = count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) Math.min(total, MAX_TRANSFER));
+        for (long done = 0; done < total; ) {
+            int n = (int) Math.min(MAX_TRANSFER, total - done);
+            byte[] piece = sys.copyFromUser(buffer + done, n);
+            if (piece == null) {
+                break;
+            }
+            bytes.write(piece, 0, n);
+            done += n;
         }
-        byte[] bytes = sys.copyFromUser(buffer, n);
-        if (bytes == null) {
+        if (total > 0 && bytes.size() == 0) {
             return -Errno.EFAULT.code();
         }
-        sys.console(bytes, n);
-        return n;
+        // one console write, so that a character split between pieces stays whole
+        sys.console(bytes.toByteArray(), bytes.size());
+        return bytes.size();
     }
 
+    /**
+     * read of standard input, which is a file (--stdin): as many bytes as asked and left, as
+     * Linux reads a regular file. A buffer that is not wholly writable memory is -EFAULT.
+     */
     private static long read(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
         if (fd != 0) {
             return -Errno.EBADF.code();
         }
-        int n = transfer(count);
+        int n = (int) Math.min(state.stdinLeft(), count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count);
         SysResult bad = sys.checkUserBuffer(buffer, n, true);
         if (bad != null) {
             return -Errno.EFAULT.code();
@@ -300,6 +324,22 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.sleep(Math.min(delay, Long.MAX_VALUE / 2 - now(state)));
         }
         return 0;
+    }
+
+    /**
+     * getrusage: user time is the process's clock (it has no other), system time, memory and
+     * counts are 0; for RUSAGE_CHILDREN all is 0 (it has none).
+     */
+    private static long getrusage(Syscalls sys, LinuxProcess state, long who, long usage) {
+        if (who != 0 && who != 1 && who != -1) {
+            return -Errno.EINVAL.code();
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
+        if (who != -1) {
+            long micros = now(state) / 1000;
+            bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
+        }
+        return sys.copyToUser(usage, bytes.array(), 144) ? 0 : -Errno.EFAULT.code();
     }
 
     private static long uname(Syscalls sys, long buffer) {

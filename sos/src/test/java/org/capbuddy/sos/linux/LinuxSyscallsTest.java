@@ -31,6 +31,7 @@ class LinuxSyscallsTest {
     private static final int MOV_X8_999 = 0xD280_7CE8;
     private static final int LDR_X3_X4 = 0xF940_0083;
     private static final int UDF = 0x0000_0000;
+    private static final int LDXR_X1_X1 = 0xC85F_7C21;
 
     private SosFixture fx;
     private Process p;
@@ -111,6 +112,41 @@ class LinuxSyscallsTest {
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
         assertThat(p.killReport().address()).isEqualTo(code + 4);
         assertThat(p.killReport().reason()).isEqualTo("undefined instruction 0x00000000");
+        assertThat(p.killReport().signal()).as("SIGILL, as Linux sends").isEqualTo(4);
         assertThat(fx.sos.destroy(p).isOk()).isTrue();
+    }
+
+    @Test
+    void aMisalignedExclusiveOnAMappedPageIsSigbusAndMapsNothing() {
+        // The page is mapped (the code page itself), so only the alignment is wrong: SOS must not
+        // try to map it again, which had leaked frames until memory ran out.
+        ThreadRunner r = load(LDXR_X1_X1, SVC);
+        r.context().setX(1, code + 0x101);
+        long framesBefore = fx.sos.pages().framesMapped();
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).as("SIGBUS").isEqualTo(7);
+        assertThat(p.killReport().address()).isEqualTo(code + 0x101);
+        assertThat(p.killReport().reason()).contains("misaligned");
+        assertThat(fx.sos.pages().framesMapped()).isEqualTo(framesBefore);
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        fx.assertInvariants();
+    }
+
+    @Test
+    void aWriteLargerThanOnePieceIsWrittenWhole() {
+        // A student's write(1, buf, n) that does not loop on a short count must not lose output.
+        int n = 3 * Syscalls.MAX_WRITE + 123;
+        Syscalls sys = fx.sos.syscalls(p);
+        long buffer = sys.mmap(0, n, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE
+                | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        byte[] text = "0123456789abcdef".repeat(n / 16 + 1).substring(0, n).getBytes(StandardCharsets.US_ASCII);
+        assertThat(p.cpu().copyOut(buffer, text, 0, n)).isEqualTo(n);
+        ThreadRunner r = load(MOV_X0_1, MOV_X8_WRITE, SVC);
+        r.context().setX(1, buffer);
+        r.context().setX(2, n);
+        r.run(3);
+        assertThat(r.context().x(0)).isEqualTo(n);
+        assertThat(fx.sos.console()).isEqualTo(new String(text, StandardCharsets.US_ASCII));
     }
 }
