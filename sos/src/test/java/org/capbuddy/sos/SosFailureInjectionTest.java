@@ -303,6 +303,7 @@ class SosFailureInjectionTest {
         assertThat(report.access()).as(at).isEqualTo(AccessKind.WRITE);
         assertThat(report.region()).as(at).isEqualTo(region.label());
         assertThat(report.reason()).as(at).startsWith("out of memory: ");
+        assertThat(report.signal()).as("SIGKILL, as from Linux's OOM killer").isEqualTo(9);
         assertThat(report.reason()).as(at).containsAnyOf("injected failure", "NotEnoughMemory", "NOT_ENOUGH_MEMORY");
         assertThat(fault.getMessage()).as(at).contains("out of memory");
         assertThat(fx.sos.console()).as(at).contains("[sos] process " + p.pid() + " killed");

@@ -91,6 +91,7 @@ public final class FaultHandler implements FaultReceiver {
     private static final int SIGILL = 4;
     private static final int SIGTRAP = 5;
     private static final int SIGBUS = 7;
+    private static final int SIGKILL = 9;
 
     private static String regionName(Process p, long address) {
         Region r = p.addressSpace().find(address);
@@ -123,7 +124,9 @@ public final class FaultHandler implements FaultReceiver {
         }
         Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
-            return kill(p, new KillReport(addr, access, region.kind().label(), "out of memory: " + mapped.error()));
+            // as Linux's OOM killer ends a process: SIGKILL
+            return kill(p, new KillReport(addr, access, region.kind().label(), "out of memory: " + mapped.error(),
+                    SIGKILL, false));
         }
         handled++;
         p.faultsHandled++;

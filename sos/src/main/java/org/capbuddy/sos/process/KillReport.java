@@ -6,7 +6,8 @@ import org.capbuddy.kernel.cpu.AccessKind;
  * Why SOS killed a process: the faulting address, what the access was, the region it fell in
  * (its kind's {@code RegionKind.label()}, or null for none) and the reason in words; and the
  * signal a Linux process would have died of: SIGSEGV for an access SOS refuses, SIGILL, SIGTRAP or
- * SIGBUS for an undefined instruction, a breakpoint or a misaligned access; a kill by a signal the
+ * SIGBUS for an undefined instruction, a breakpoint or a misaligned access, SIGKILL when a page
+ * fault finds no memory (as from Linux's OOM killer); a kill by a signal the
  * process sent itself ({@link #sent}: abort(), raise(), kill(getpid(), ...)) carries that signal,
  * with the address of its system call.
  */
