@@ -38,9 +38,15 @@ int main(int argc, char **argv) {
     if (big == MAP_FAILED) { perror("mmap 64M"); return 1; }
     big[0] = 1; big[(64 << 20) - 1] = 2;
     printf("64 MiB mapping, touched both ends: %d %d\n", big[0], big[(64 << 20) - 1]);
+    printf("msync: %d, mlock: %d, munlock: %d\n", msync(big, page, MS_SYNC), mlock(big, page), munlock(big, page));
     munmap(big, 64 << 20);
     munmap(p, 4 * page);
     munmap(p + 8 * page, 8 * page);
+    errno = 0;
+    r = munmap(p, 16 * page);
+    printf("munmap of what is already unmapped: %d (errno %d)\n", r, errno);
+    void *file = mmap(NULL, page, PROT_READ, MAP_PRIVATE, 7, 0);
+    printf("mmap of a file descriptor that is not open: %s\n", file == MAP_FAILED && errno == EBADF ? "EBADF" : strerror(errno));
     if (argc < 2) { printf("no fault requested\n"); return 0; }
 
     printf("provoking: %s\n", argv[1]);

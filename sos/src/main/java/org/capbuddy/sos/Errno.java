@@ -16,6 +16,8 @@ public enum Errno {
     ENOMEM(12),
     /** Bad address: a buffer that is not readable memory of the process. */
     EFAULT(14),
+    /** No such device: the standard streams cannot be mapped. */
+    ENODEV(19),
     /** Invalid argument: a length, an alignment or a range the call cannot take. */
     EINVAL(22),
     /** Not a terminal: the console answers no terminal ioctl. */

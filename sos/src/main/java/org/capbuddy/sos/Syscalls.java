@@ -157,8 +157,9 @@ public final class Syscalls {
     public static final int MAP_ANONYMOUS = 0x20;
 
     /**
-     * mmap as Linux takes it: anonymous memory only (fd -1 with MAP_ANONYMOUS; a file is EBADF
-     * or EINVAL), with the protection asked (PROT_NONE makes a guard: any access kills), at
+     * mmap as Linux takes it: anonymous memory only (fd -1 with MAP_ANONYMOUS; without it, a
+     * descriptor that is not open is EBADF, as Linux says, and the standard streams are ENODEV,
+     * like a terminal or a pipe), with the protection asked (PROT_NONE makes a guard: any access kills), at
      * {@code addr} with MAP_FIXED (replacing the heap or mappings there), else at {@code addr} as
      * a hint when it is free, else in the mmap area.
      */
@@ -168,7 +169,8 @@ public final class Syscalls {
             return refused;
         }
         if ((flags & MAP_ANONYMOUS) == 0) {
-            return SysResult.fail((int) fd < 0 ? Errno.EINVAL : Errno.EBADF, "SOS maps no files: only MAP_ANONYMOUS");
+            return SysResult.fail((int) fd >= 0 && (int) fd <= 2 ? Errno.ENODEV : Errno.EBADF,
+                    "SOS maps no files: only MAP_ANONYMOUS");
         }
         // the mapping type is the low four bits, as Linux reads them: shared, private or
         // MAP_SHARED_VALIDATE (shared, with the flags checked, which SOS always does)

@@ -38,6 +38,11 @@ public enum LinuxSyscall {
     MUNMAP(215),
     MMAP(222),
     MPROTECT(226),
+    MSYNC(227),
+    MLOCK(228),
+    MUNLOCK(229),
+    MLOCKALL(230),
+    MUNLOCKALL(231),
     GETRANDOM(278);
 
     private static final LinuxSyscall[] BY_NUMBER = new LinuxSyscall[512];

@@ -145,7 +145,13 @@ public final class LinuxSyscalls implements ProcessTraps {
                 }
                 yield mapped.returnRegister();
             }
-            case MUNMAP -> sys.munmap(a0, a1).returnRegister();
+            case MUNMAP -> munmap(sys, p, a0, a1);
+            // memory is never written back or swapped out: these promise what already holds
+            case MSYNC -> (a0 & (Syscalls.pageSize() - 1)) != 0 || (a2 & ~7L) != 0 || (a2 & 5) == 5
+                    ? -Errno.EINVAL.code() : 0;
+            case MLOCK, MUNLOCK -> 0;
+            case MLOCKALL -> a0 == 0 || (a0 & ~7L) != 0 ? -Errno.EINVAL.code() : 0;
+            case MUNLOCKALL -> 0;
             case MPROTECT -> sys.mprotect(a0, a1, (int) a2).returnRegister();
             case WRITE -> write(sys, a0, a1, a2);
             case WRITEV -> vector(sys, state, a0, a1, a2, true);
@@ -234,6 +240,22 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EFAULT.code();
         }
         return bytes.length;
+    }
+
+    /**
+     * munmap: SOS's, except that a page-aligned range in user space in which nothing is mapped is
+     * not an error, as on Linux (which unmaps whatever is there, and here there is nothing).
+     */
+    private static long munmap(Syscalls sys, Process p, long addr, long length) {
+        SysResult result = sys.munmap(addr, length);
+        if (result.isOk() || result.errno() != Errno.EINVAL) {
+            return result.returnRegister();
+        }
+        long end = addr + ((length + Syscalls.pageSize() - 1) & -Syscalls.pageSize());
+        boolean plain = (addr & (Syscalls.pageSize() - 1)) == 0 && length > 0 && end > addr
+                && end <= org.capbuddy.sos.addrspace.Layout.USER_TOP;
+        boolean nothingThere = p.addressSpace().regions().stream().noneMatch(r -> r.base() < end && addr < r.end());
+        return plain && nothingThere ? 0 : result.returnRegister();
     }
 
     /** writev and readv: each iovec in turn; an error after some bytes moved returns the bytes moved. */
