@@ -262,3 +262,5 @@ fmul s0, s1, v2.s[1]
 scvtf d0, w0, #2
 fcvtzs x0, d1, #8
 rbit v0.8b, v1.8b
+msr fpcr, x1
+mrs x0, fpcr

@@ -643,7 +643,16 @@ public final class Interpreter {
     private Exit rare(Insn in, long[] x) {
         switch (in.op) {
             case Op.MRS -> x[in.rd] = readSystemRegister(SystemRegister.ofOrdinal(in.a));
-            case Op.MSR -> writeSystemRegister(SystemRegister.ofOrdinal(in.a), x[in.rn]);
+            case Op.MSR -> {
+                SystemRegister register = SystemRegister.ofOrdinal(in.a);
+                if (register == SystemRegister.FPCR && (x[in.rn] & FPCR_RMODE) != 0) {
+                    // Every operation rounds to nearest: a program that asks for another rounding
+                    // mode (fesetround) would get wrong numbers silently, so it stops here instead.
+                    exitAddress = s.pc;
+                    return Exit.UNDEFINED;
+                }
+                writeSystemRegister(register, x[in.rn]);
+            }
             case Op.CLREX -> s.exclusiveAddress = -1;
             case Op.DC_ZVA -> {
                 long block = x[in.rn] & -ZVA_BYTES;
@@ -743,6 +752,9 @@ public final class Interpreter {
             case CNTVCT_EL0 -> s.instructions / INSTRUCTIONS_PER_TICK;
         };
     }
+
+    /** FPCR.RMode: any rounding mode but to nearest (0) is refused, see {@link #rare}. */
+    static final long FPCR_RMODE = 3L << 22;
 
     private void writeSystemRegister(SystemRegister register, long value) {
         switch (register) {

@@ -89,11 +89,11 @@ class BranchSystemTest {
     void aCortexA53sFpcrAndCacheType() {
         // Found by the fuzzer against QEMU's cortex-a53: it has no trapped FP exceptions (the trap
         // enables are RAZ/WI) and no half precision (FZ16 is RES0); AHP, DN, FZ, RMode, Stride
-        // and Len are kept
-        Run fpcr = Run.of("msr fpcr, x1", "mrs x0, fpcr").x(1, -1);
+        // and Len are kept (every bit but RMode's set: another rounding mode stops the program, below)
+        Run fpcr = Run.of("msr fpcr, x1", "mrs x0, fpcr").x(1, ~0x00C0_0000L);
         fpcr.interpreter.run(2);
-        assertThat(fpcr.x(0)).isEqualTo(0x07F7_0000L);
-        assertThat(fpcr.state.fpcr()).isEqualTo(0x07F7_0000);
+        assertThat(fpcr.x(0)).isEqualTo(0x0737_0000L);
+        assertThat(fpcr.state.fpcr()).isEqualTo(0x0737_0000);
         // its TRM's CTR_EL0: L1Ip (bits 15:14) 0b10, a VIPT instruction cache
         Run ctr = Run.of("mrs x0, ctr_el0");
         ctr.step();
@@ -108,6 +108,18 @@ class BranchSystemTest {
         assertThat(cvap.state.pc()).isEqualTo(C);
         Run cvac = Run.ofWords(0xD50B7A21).x(1, Run.DATA); // dc cvac, x1
         assertThat(cvac.step()).isEqualTo(Exit.LIMIT);
+    }
+
+    @Test
+    void anFpcrRoundingModeOtherThanNearestStopsTheProgram() {
+        // flush to zero and default NaN are kept (and not modelled); round toward +inf is refused
+        Run fz = Run.of("msr fpcr, x1", "mrs x0, fpcr").x(1, 0x0300_0000L);
+        assertThat(fz.interpreter.run(2)).isEqualTo(Exit.LIMIT);
+        assertThat(fz.x(0)).isEqualTo(0x0300_0000L);
+        Run upward = Run.of("msr fpcr, x1").x(1, 0x0040_0000L);
+        assertThat(upward.step()).isEqualTo(Exit.UNDEFINED);
+        assertThat(upward.state.pc()).as("stopped on the msr").isEqualTo(Run.CODE);
+        assertThat(upward.state.fpcr()).isZero();
     }
 
     @Test

@@ -75,7 +75,10 @@ public final class FaultHandler implements FaultReceiver {
         String encoding = word < 0 ? "an instruction SOS cannot read" : String.format("0x%08x", word);
         int exceptionClass = (int) (esr >>> 26);
         String reason = switch (exceptionClass) {
-            case 0x00 -> "undefined instruction " + encoding;
+            case 0x00 -> (word & 0xFFFF_FFE0L) == MSR_FPCR
+                    ? "msr fpcr asks for a rounding mode other than to nearest (fesetround), which the interpreter"
+                            + " does not model (" + encoding + ")"
+                    : "undefined instruction " + encoding;
             case 0x3C -> "breakpoint (brk #" + (esr & 0xFFFF) + ")";
             case 0x22 -> "branch to a misaligned address (" + encoding + ")";
             default -> String.format("user exception, ESR 0x%x (%s)", esr, encoding);
@@ -88,6 +91,8 @@ public final class FaultHandler implements FaultReceiver {
         return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason, signal, false));
     }
 
+    /** {@code msr fpcr, Xt} less its Rt: the one defined instruction the interpreter may refuse (a rounding mode). */
+    private static final long MSR_FPCR = 0xD51B_4400L;
     private static final int SIGILL = 4;
     private static final int SIGTRAP = 5;
     private static final int SIGBUS = 7;

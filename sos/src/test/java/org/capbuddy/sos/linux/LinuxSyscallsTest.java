@@ -32,6 +32,9 @@ class LinuxSyscallsTest {
     private static final int LDR_X3_X4 = 0xF940_0083;
     private static final int UDF = 0x0000_0000;
     private static final int LDXR_X1_X1 = 0xC85F_7C21;
+    /** movz x1, #0x40, lsl #16: FPCR.RMode = 01, round toward +infinity. */
+    private static final int MOVZ_X1_ROUND_UP = 0xD2A0_0801;
+    private static final int MSR_FPCR_X1 = 0xD51B_4401;
 
     private SosFixture fx;
     private Process p;
@@ -114,6 +117,16 @@ class LinuxSyscallsTest {
         assertThat(p.killReport().reason()).isEqualTo("undefined instruction 0x00000000");
         assertThat(p.killReport().signal()).as("SIGILL, as Linux sends").isEqualTo(4);
         assertThat(fx.sos.destroy(p).isOk()).isTrue();
+    }
+
+    @Test
+    void aDirectedRoundingModeIsRefusedWithAReportThatSaysSo() {
+        ThreadRunner r = load(MOVZ_X1_ROUND_UP, MSR_FPCR_X1, SVC);
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().address()).isEqualTo(code + 4);
+        assertThat(p.killReport().reason()).startsWith("msr fpcr asks for a rounding mode other than to nearest");
+        assertThat(p.killReport().signal()).isEqualTo(4);
     }
 
     @Test
