@@ -10,6 +10,7 @@ import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.aarch64.decode.Decoder;
 import org.capbuddy.aarch64.decode.Insn;
 import org.capbuddy.aarch64.decode.Op;
+import org.capbuddy.aarch64.decode.SimdOp;
 import org.capbuddy.aarch64.testing.FlatMemory;
 import org.junit.jupiter.api.Test;
 
@@ -52,8 +53,11 @@ class RandomProgramTest {
         }
         // the block never stops: no undefined instruction, breakpoint or system call in it
         expected.removeAll(Set.of("UNDEFINED", "BRK", "SVC"));
+        // nor, yet, the Advanced SIMD structure loads and stores (LD1-4, ST1-4), whose addresses the
+        // generator would have to keep in the scratch segment
+        expected.remove(Op.name(Op.VLDST));
         assertThat(ops).isEqualTo(expected);
-        assertThat(simdOps).hasSize(24); // every SimdOp
+        assertThat(simdOps).hasSize(SimdOp.ADVANCED + 1); // every SimdOp, the Advanced SIMD forms among them
     }
 
     @Test
