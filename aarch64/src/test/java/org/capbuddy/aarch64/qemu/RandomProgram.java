@@ -447,13 +447,51 @@ final class RandomProgram {
         if (pick < 45) {
             return single();
         }
-        if (pick < 70) {
+        if (pick < 65) {
             return pair();
         }
-        if (pick < 80) {
+        if (pick < 75) {
             return literal();
         }
-        return exclusive();
+        if (pick < 88) {
+            return exclusive();
+        }
+        return structure();
+    }
+
+    /** The most bytes one structure load or store moves: four registers of 16 bytes. */
+    private static final int STRUCTURE_BYTES = 64;
+
+    /**
+     * An Advanced SIMD structure load or store: LD1–4/ST1–4 of one to four whole registers, or
+     * one lane of each (LDn/STn single structure), or an element to every lane (LDnR); with no
+     * offset, or post-indexed by the bytes moved or by a register. The fields the encoding leaves
+     * free are random and the decoder says whether the word is one of them; the base is X28 or SP
+     * when nothing is written back, else a temporary, and leaves room for the most a form moves.
+     * A register post-index never uses the base itself as the offset.
+     */
+    private Unit structure() {
+        boolean lanes = random.nextBoolean();
+        boolean postIndex = random.nextBoolean();
+        // bits fixed by the class: 0 Q 0 0 1 1 0 {0 lanes} {post} L R|0 Rm|0 ...
+        int value = (lanes ? 0x0D00_0000 : 0x0C00_0000) | (postIndex ? 0x0080_0000 : 0);
+        int fixed = 0xBF80_03E0 | (postIndex ? 0 : 0x001F_0000) | (lanes ? 0 : 0x0020_0000);
+        while (true) {
+            long[] base = base(!postIndex);
+            int rn = (int) base[1];
+            if (!inside(base[2], STRUCTURE_BYTES)) {
+                continue;
+            }
+            for (int attempt = 0; attempt < 1_000; attempt++) {
+                int word = value | (random.nextInt() & ~fixed) | (rn << 5);
+                if (postIndex && ((word >>> 16) & 31) == rn) {
+                    word |= 31 << 16; // post-index by the bytes moved rather than by the base itself
+                }
+                if (Decoder.decode(ENTRY, word).op() == Op.VLDST) {
+                    return withSetup(base[0], word);
+                }
+            }
+        }
     }
 
     /**
