@@ -151,6 +151,14 @@ class StepModeTest {
     }
 
     @Test
+    void aProcessThatAbortsPausesWithItsSignal() {
+        CliRun r = withStdin("r\nregs\nq\n", "--step", program("student_exit"), "abort");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(134);
+        assertThat(r.out()).containsPattern("-- killed after [\\d,]+ instructions by SIGABRT \\(signal 6\\) at pc 0x")
+                .contains("(capbuddy) regs\n  PC=").doesNotContain("Stopped by request");
+    }
+
+    @Test
     void quitAfterAKillReportsTheKill() {
         CliRun r = withStdin("r\nq\n", "--step", program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
