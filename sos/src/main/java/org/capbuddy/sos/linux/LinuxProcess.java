@@ -21,6 +21,9 @@ public final class LinuxProcess {
     private final java.util.List<Long> mmaps = new java.util.ArrayList<>();
     private final Map<String, Long> refused = new TreeMap<>();
     private long sleptNanos;
+    /** Bytes of the process's writes the console has kept; the rest is counted in {@link #consoleDropped}. */
+    private long consoleKept;
+    private long consoleDropped;
     /** Signal n is bit n - 1, as in a Linux sigset_t. */
     private long blockedSignals;
     private long ignoredSignals;
@@ -137,6 +140,22 @@ public final class LinuxProcess {
     }
 
     /** Bytes of standard input not read yet. */
+    /**
+     * How many of the next {@code n} bytes written the console keeps: all while the process has
+     * written less than {@link LinuxSyscalls#CONSOLE_LIMIT}, then none (they are counted as dropped).
+     */
+    int consoleRoom(int n) {
+        int room = (int) Math.max(0, Math.min(n, LinuxSyscalls.CONSOLE_LIMIT - consoleKept));
+        consoleKept += room;
+        consoleDropped += n - room;
+        return room;
+    }
+
+    /** Bytes written beyond what the console keeps. */
+    long consoleDropped() {
+        return consoleDropped;
+    }
+
     int stdinLeft() {
         return stdin.length - stdinRead;
     }

@@ -45,6 +45,12 @@ public final class LinuxSyscalls implements ProcessTraps {
     private static final int MAX_TRANSFER = Syscalls.MAX_WRITE;
     /** Linux's MAX_RW_COUNT: the most one read or write moves (INT_MAX rounded down to a page). */
     private static final long MAX_RW_COUNT = 0x7FFF_F000L;
+    /**
+     * The most a process's writes put on the console (64 MiB): SOS's console is kept in host
+     * memory, so a program writing gigabytes must not exhaust it. Writes beyond it still succeed,
+     * as to a terminal, and the console says once how much it did not keep.
+     */
+    static final long CONSOLE_LIMIT = 64L << 20;
     private static final long TIOCGWINSZ = 0x5413;
     /** 2026-01-01T00:00:00Z, the clock's fixed start. */
     private static final long EPOCH_SECONDS = 1_767_225_600L;
@@ -153,7 +159,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case MLOCKALL -> a0 == 0 || (a0 & ~7L) != 0 ? -Errno.EINVAL.code() : 0;
             case MUNLOCKALL -> 0;
             case MPROTECT -> sys.mprotect(a0, a1, (int) a2).returnRegister();
-            case WRITE -> write(sys, a0, a1, a2);
+            case WRITE -> write(sys, state, a0, a1, a2);
             case WRITEV -> vector(sys, state, a0, a1, a2, true);
             case READ -> read(sys, state, a0, a1, a2);
             case READV -> vector(sys, state, a0, a1, a2, false);
@@ -176,14 +182,17 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SCHED_YIELD -> 0;
             case GETRUSAGE -> getrusage(sys, state, a0, a1);
             // there are no files: the process's working directory is the root of an empty tree
-            case GETCWD -> a1 < 2 ? -Errno.ERANGE.code() : sys.copyToUser(a0, new byte[] {'/', 0}, 2) ? 2
+            case GETCWD -> Long.compareUnsigned(a1, 2) < 0 ? -Errno.ERANGE.code() : sys.copyToUser(a0, new byte[] {'/', 0}, 2) ? 2
                     : -Errno.EFAULT.code();
             case RT_SIGACTION -> sigaction(sys, state, a0, a1, a2, m.word(3));
             case RT_SIGPROCMASK -> sigprocmask(sys, state, a0, a1, a2, m.word(3));
-            case RT_SIGPENDING -> a1 != SIGSET_SIZE ? -Errno.EINVAL.code()
+            // as Linux, a set smaller than the kernel's gets its first bytes; only a larger one is refused
+            case RT_SIGPENDING -> Long.compareUnsigned(a1, SIGSET_SIZE) > 0 ? -Errno.EINVAL.code()
                     : sys.copyToUser(a0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                            .putLong(state.pendingSignals()).array(), 8) ? 0 : -Errno.EFAULT.code();
-            case KILL -> a0 == p.pid() || a0 == 0 || a0 == -1 || a0 == -p.pid() ? send(state, a1, "kill")
+                            .putLong(state.pendingSignals()).array(), (int) a1) ? 0 : -Errno.EFAULT.code();
+            // kill(-1) signals every process but the caller (Linux's kill_something_info: asked
+            // before the process group -pid, which for pid 1 is also -1): here, none
+            case KILL -> a0 != -1 && (a0 == p.pid() || a0 == 0 || a0 == -p.pid()) ? send(state, a1, "kill")
                     : signalNumber(a1) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
             case TKILL -> a0 <= 0 ? -Errno.EINVAL.code() : a0 != p.pid() ? -Errno.ESRCH.code() : send(state, a1, "tkill");
             case TGKILL -> a0 <= 0 || a1 <= 0 ? -Errno.EINVAL.code()
@@ -195,30 +204,70 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * write to the console: all {@code count} bytes, as Linux writes to a file or a blocking pipe
-     * (a program that does not loop on a short write must not lose output), copied in pieces; a
-     * piece that is not readable memory ends the write there (-EFAULT when it is the first).
+     * (a program that does not loop on a short write must not lose output), copied and handed to
+     * the console in pieces, so that host memory holds one piece at a time; a piece that is not
+     * readable memory ends the write there (-EFAULT when it is the first). A UTF-8 character split
+     * between pieces is held back and handed over whole with the next.
      */
-    private static long write(Syscalls sys, long fd, long buffer, long count) {
+    private static long write(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
         if (fd != 1 && fd != 2) {
             return -Errno.EBADF.code();
         }
         long total = count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count;
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream((int) Math.min(total, MAX_TRANSFER));
-        for (long done = 0; done < total; ) {
+        long done = 0;
+        byte[] held = new byte[0];
+        while (done < total) {
             int n = (int) Math.min(MAX_TRANSFER, total - done);
             byte[] piece = sys.copyFromUser(buffer + done, n);
             if (piece == null) {
                 break;
             }
-            bytes.write(piece, 0, n);
             done += n;
+            byte[] text = held.length == 0 ? piece : concat(held, piece);
+            int whole = done < total ? wholeCharacters(text) : text.length;
+            held = java.util.Arrays.copyOfRange(text, whole, text.length);
+            toConsole(sys, state, text, whole);
         }
-        if (total > 0 && bytes.size() == 0) {
+        toConsole(sys, state, held, held.length);
+        if (total > 0 && done == 0) {
             return -Errno.EFAULT.code();
         }
-        // one console write, so that a character split between pieces stays whole
-        sys.console(bytes.toByteArray(), bytes.size());
-        return bytes.size();
+        return done;
+    }
+
+    private static void toConsole(Syscalls sys, LinuxProcess state, byte[] bytes, int length) {
+        boolean overBefore = state.consoleDropped() > 0;
+        int kept = state.consoleRoom(length);
+        if (kept > 0) {
+            sys.console(bytes, kept);
+        }
+        if (!overBefore && state.consoleDropped() > 0) {
+            byte[] note = ("\n[sos] the console keeps the first " + (CONSOLE_LIMIT >> 20)
+                    + " MiB a process writes; the rest is not kept\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            sys.console(note, note.length);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+
+    /**
+     * The length of {@code bytes} up to the start of a UTF-8 sequence its end cuts short (all of
+     * it when none is): at most the last three bytes are held back.
+     */
+    static int wholeCharacters(byte[] bytes) {
+        for (int back = 1; back <= Math.min(3, bytes.length); back++) {
+            int b = bytes[bytes.length - back] & 0xFF;
+            if ((b & 0xC0) == 0x80) {
+                continue; // a continuation byte: its lead is further back
+            }
+            int needs = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            return needs > back ? bytes.length - back : bytes.length;
+        }
+        return bytes.length;
     }
 
     /**
@@ -252,8 +301,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             return result.returnRegister();
         }
         long end = addr + ((length + Syscalls.pageSize() - 1) & -Syscalls.pageSize());
-        boolean plain = (addr & (Syscalls.pageSize() - 1)) == 0 && length > 0 && end > addr
-                && end <= org.capbuddy.sos.addrspace.Layout.USER_TOP;
+        // unsigned: a kernel-half address is no plain user range
+        boolean plain = (addr & (Syscalls.pageSize() - 1)) == 0 && length > 0 && Long.compareUnsigned(end, addr) > 0
+                && Long.compareUnsigned(end, org.capbuddy.sos.addrspace.Layout.USER_TOP) <= 0;
         boolean nothingThere = p.addressSpace().regions().stream().noneMatch(r -> r.base() < end && addr < r.end());
         return plain && nothingThere ? 0 : result.returnRegister();
     }
@@ -272,7 +322,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         for (int i = 0; i < count; i++) {
             long base = entries.getLong(16 * i);
             long length = entries.getLong(16 * i + 8);
-            long moved = write ? write(sys, fd, base, length) : read(sys, state, fd, base, length);
+            long moved = write ? write(sys, state, fd, base, length) : read(sys, state, fd, base, length);
             if (moved < 0) {
                 return total > 0 ? total : moved;
             }
@@ -407,23 +457,55 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (signal == 0) {
             return 0; // only asks whether the process exists
         }
-        boolean ignored = signal != SIGKILL && signal != SIGSTOP
-                && ((state.ignoredSignals() & bit(signal)) != 0 || ignoredByDefault(signal));
-        if (ignored) {
-            return 0;
-        }
-        if (stopsByDefault(signal)) {
-            state.refuse(call + ": stopping the process (" + KillReport.signalName(signal)
-                    + ")");
-            return -Errno.ENOSYS.code();
-        }
-        state.setSentBy(signal, call);
-        if (signal != SIGKILL && (state.blockedSignals() & bit(signal)) != 0) {
+        // a blocked signal is kept pending whatever its action, which may change before it is
+        // unblocked (Linux's sig_ignored); SIGKILL and SIGSTOP are never in the mask
+        if ((state.blockedSignals() & bit(signal)) != 0) {
+            state.setSentBy(signal, call);
             state.setPendingSignals(state.pendingSignals() | bit(signal));
             return 0;
         }
+        if (ignored(state, signal)) {
+            return 0;
+        }
+        if (stopsByDefault(signal)) {
+            refuseStop(state, signal, call);
+            return -Errno.ENOSYS.code();
+        }
+        state.setSentBy(signal, call);
         state.setDying(signal);
         return 0;
+    }
+
+    private static boolean ignored(LinuxProcess state, int signal) {
+        return signal != SIGKILL && signal != SIGSTOP
+                && ((state.ignoredSignals() & bit(signal)) != 0 || ignoredByDefault(signal));
+    }
+
+    private static void refuseStop(LinuxProcess state, int signal, String call) {
+        state.refuse(call + ": stopping the process (" + KillReport.signalName(signal) + ")");
+    }
+
+    /**
+     * Delivers the lowest pending signal the mask no longer blocks, as Linux does on the way back
+     * to user space: one now ignored is dropped, one that would stop the process is refused (SOS
+     * cannot stop one) and dropped, and the first that terminates kills the process.
+     */
+    private static void deliverUnblocked(LinuxProcess state) {
+        long deliverable = state.pendingSignals() & ~state.blockedSignals();
+        while (deliverable != 0) {
+            int signal = Long.numberOfTrailingZeros(deliverable) + 1;
+            deliverable &= ~bit(signal);
+            state.setPendingSignals(state.pendingSignals() & ~bit(signal));
+            if (ignored(state, signal)) {
+                continue;
+            }
+            if (stopsByDefault(signal)) {
+                refuseStop(state, signal, "rt_sigprocmask (delivering it)");
+                continue;
+            }
+            state.setDying(signal);
+            return;
+        }
     }
 
     /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered now. */
@@ -449,17 +531,12 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
         }
-        if (oldSet != 0 && !sys.copyToUser(oldSet, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(old).array(), 8)) {
-            return -Errno.EFAULT.code();
-        }
-        long deliverable = state.pendingSignals() & ~state.blockedSignals();
-        if (deliverable != 0) {
-            int signal = Long.numberOfTrailingZeros(deliverable) + 1;
-            state.setPendingSignals(state.pendingSignals() & ~bit(signal));
-            state.setDying(signal);
-        }
-        return 0;
+        // as Linux, the new mask stands even when the old one cannot be written back, and a
+        // signal it unblocks is delivered on the way out either way
+        boolean oldWritten = oldSet == 0 || sys.copyToUser(oldSet, ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(old).array(), 8);
+        deliverUnblocked(state);
+        return oldWritten ? 0 : -Errno.EFAULT.code();
     }
 
     /**

@@ -60,6 +60,119 @@ class LinuxSyscallsTest {
         return runner;
     }
 
+    /** Makes one system call from the process, with x0.. = {@code args}, and returns x0 after it. */
+    private long call(LinuxSyscall number, long... args) {
+        ThreadRunner r = load(SVC);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number.number());
+        r.run(1);
+        return r.context().x(0);
+    }
+
+    @Test
+    void killOfMinusOneFindsNoOtherProcess() {
+        // Linux's kill(-1) signals every process but the caller
+        assertThat(call(LinuxSyscall.KILL, -1, 15)).isEqualTo(-3); // ESRCH
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(call(LinuxSyscall.KILL, -1, 99)).isEqualTo(-22); // EINVAL: no such signal
+    }
+
+    @Test
+    void sizesAreReadUnsignedAndASmallSigsetGetsItsFirstBytes() {
+        long buffer = code + 0x800;
+        assertThat(call(LinuxSyscall.GETCWD, buffer, -1)).as("a huge size, not a negative one").isEqualTo(2);
+        assertThat(call(LinuxSyscall.GETCWD, buffer, 1)).isEqualTo(-34); // ERANGE
+        assertThat(call(LinuxSyscall.RT_SIGPENDING, buffer, 4)).isZero();
+        assertThat(call(LinuxSyscall.RT_SIGPENDING, buffer, 16)).isEqualTo(-22);
+    }
+
+    @Test
+    void munmapOfAKernelHalfRangeIsEinval() {
+        assertThat(call(LinuxSyscall.MUNMAP, 0xFFFF_FFFF_FFFF_F000L, 4096)).isEqualTo(-22);
+        assertThat(call(LinuxSyscall.MUNMAP, 1L << 63, 4096)).isEqualTo(-22);
+        assertThat(call(LinuxSyscall.MUNMAP, 0x7000_0000L, 4096)).as("nothing there, in user space").isZero();
+    }
+
+    @Test
+    void anUnblockedPendingSignalIsDeliveredEvenWhenTheOldMaskCannotBeWritten() {
+        long set = code + 0x800;
+        p.cpu().write(set, 8, 1L << (10 - 1)); // SIGUSR1
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, set, 0, 8)).isZero(); // SIG_BLOCK
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), 10)).isZero();
+        assertThat(p.state()).as("blocked: pending").isEqualTo(ProcessState.RUNNING);
+        // SIG_UNBLOCK with an old set in no memory: EFAULT, but the mask changed and the signal is delivered
+        ThreadRunner r = load(SVC, MOV_X8_EXIT_GROUP, SVC);
+        r.context().setX(0, 1);
+        r.context().setX(1, set);
+        r.context().setX(2, 8);
+        r.context().setX(3, 8);
+        r.context().setX(8, LinuxSyscall.RT_SIGPROCMASK.number());
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(10);
+    }
+
+    @Test
+    void aBlockedSignalStaysPendingWhateverItsActionAndIsSettledWhenUnblocked() {
+        long set = code + 0x800;
+        long pending = code + 0x808;
+        long sigchld = 1L << (17 - 1);
+        long sigtstp = 1L << (20 - 1);
+        p.cpu().write(set, 8, sigchld | sigtstp);
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, set, 0, 8)).isZero(); // block both
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), 17)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), 20)).as("a blocked stop signal is pended, not refused").isZero();
+        assertThat(call(LinuxSyscall.RT_SIGPENDING, pending, 8)).isZero();
+        assertThat(p.cpu().read(pending, 8)).isEqualTo(sigchld | sigtstp);
+        // unblocked: SIGCHLD's default is to be ignored, and SOS cannot stop a process
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 1, set, 0, 8)).isZero();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(call(LinuxSyscall.RT_SIGPENDING, pending, 8)).isZero();
+        assertThat(p.cpu().read(pending, 8)).isZero();
+        assertThat(fx.sos.linux().state(p).refusedCalls().keySet()).anyMatch(r -> r.contains("SIGTSTP"));
+    }
+
+    @Test
+    void aWriteIsHandedToTheConsoleInPiecesWithItsCharactersWhole() {
+        // a 3-byte character straddling the 64 KiB piece boundary
+        int length = Syscalls.MAX_WRITE + 2;
+        Syscalls sys = fx.sos.syscalls(p);
+        long buffer = sys.mmap(0, 2L << 16, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        byte[] text = new byte[length];
+        java.util.Arrays.fill(text, (byte) 'a');
+        byte[] euro = "\u20ac".getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(euro, 0, text, Syscalls.MAX_WRITE - 1, 3);
+        assertThat(p.cpu().copyOut(buffer, text, 0, length)).isEqualTo(length);
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, length)).isEqualTo(length);
+        String console = fx.sos.console();
+        assertThat(console).hasSize(length - 2).doesNotContain("\ufffd");
+        assertThat(console.charAt(Syscalls.MAX_WRITE - 1)).isEqualTo('\u20ac');
+    }
+
+    @Test
+    void theConsoleKeepsAProcesssFirst64MiBAndCountsTheRest() {
+        LinuxProcess linux = fx.sos.linux().state(p);
+        int nearly = (int) LinuxSyscalls.CONSOLE_LIMIT - 10;
+        assertThat(linux.consoleRoom(nearly)).isEqualTo(nearly);
+        assertThat(linux.consoleRoom(100)).isEqualTo(10);
+        assertThat(linux.consoleRoom(5)).isZero();
+        assertThat(linux.consoleDropped()).isEqualTo(95);
+    }
+
+    @Test
+    void wholeCharactersHoldsBackOnlyASequenceTheEndCutsShort() {
+        byte[] euro = "\u20ac".getBytes(StandardCharsets.UTF_8); // e2 82 ac
+        assertThat(LinuxSyscalls.wholeCharacters(new byte[] {'a', euro[0], euro[1]})).isEqualTo(1);
+        assertThat(LinuxSyscalls.wholeCharacters(new byte[] {'a', euro[0]})).isEqualTo(1);
+        assertThat(LinuxSyscalls.wholeCharacters(new byte[] {'a', euro[0], euro[1], euro[2]})).isEqualTo(4);
+        assertThat(LinuxSyscalls.wholeCharacters(new byte[] {'a', 'b'})).isEqualTo(2);
+        assertThat(LinuxSyscalls.wholeCharacters(new byte[] {(byte) 0x82, (byte) 0x82, (byte) 0x82, (byte) 0x82}))
+                .as("stray continuation bytes are not held").isEqualTo(4);
+    }
+
     @Test
     void writeThenExitGroup() {
         byte[] hello = "hello\n".getBytes(StandardCharsets.US_ASCII);
