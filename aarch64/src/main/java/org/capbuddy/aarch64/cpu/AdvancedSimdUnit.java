@@ -1,7 +1,5 @@
 package org.capbuddy.aarch64.cpu;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.capbuddy.aarch64.decode.AdvancedSimd;
 import org.capbuddy.aarch64.decode.AdvancedSimd.Form;
 import org.capbuddy.aarch64.decode.AdvancedSimd.Kind;
@@ -23,7 +21,14 @@ final class AdvancedSimdUnit {
     private final CpuState s;
     private final GuestMemory memory;
     private final FloatingPoint fp = new FloatingPoint();
-    private final Map<Integer, Form> forms = new HashMap<>();
+    /**
+     * Forms decoded lately, direct-mapped by the word's low bits (a word's form is its alone):
+     * an array read on a hit, where a map of boxed words cost a lookup and its garbage on every
+     * execution; a colliding word replaces the one before, so the cache never grows.
+     */
+    private final int[] formWords = new int[FORM_CACHE];
+    private final Form[] forms = new Form[FORM_CACHE];
+    private static final int FORM_CACHE = 1 << 10;
     private final long[] out = new long[2];
     private long faultAddress;
     private int qc;
@@ -38,10 +43,14 @@ final class AdvancedSimdUnit {
     }
 
     private Form form(int word, boolean loadStore) {
-        Form f = forms.get(word);
-        if (f == null) {
+        // fold the register fields (bits 0..9) into the opcode bits, so that one operation on
+        // many registers does not crowd a single line
+        int line = (word ^ (word >>> 10) ^ (word >>> 20)) & (FORM_CACHE - 1);
+        Form f = forms[line];
+        if (f == null || formWords[line] != word) {
             f = loadStore ? AdvancedSimd.ofLoadStore(word) : AdvancedSimd.of(word);
-            forms.put(word, f);
+            forms[line] = f;
+            formWords[line] = word;
         }
         return f;
     }

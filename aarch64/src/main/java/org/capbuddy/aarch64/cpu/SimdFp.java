@@ -369,11 +369,6 @@ final class SimdFp {
     }
 
     private void twoRegisterMisc(int key, int bytes, int d, int n, boolean half) {
-        // RBIT is size 01 but reverses the bits of each byte (NOT is size 00)
-        boolean rbit = key == (32 | 0b00101) && bytes == 2;
-        if (rbit) {
-            bytes = 1;
-        }
         int lanes = (half ? 8 : 16) / bytes;
         long low = vLow(n);
         long high = vHigh(n);
@@ -390,7 +385,7 @@ final class SimdFp {
                 case 32 | 0b01001 -> sa <= 0 ? ones : 0;
                 case 32 | 0b01011 -> -sa;
                 case 0b00101 -> Long.bitCount(a);
-                case 32 | 0b00101 -> rbit ? Long.reverse(a) >>> 56 : ~a;
+                case 32 | 0b00101 -> ~a; // NOT (RBIT, size 01, is AdvancedSimd's)
                 case 0b00000 -> lane(low, high, i ^ (8 / bytes - 1), bytes);
                 case 32 | 0b00000 -> lane(low, high, i ^ (4 / bytes - 1), bytes);
                 default -> lane(low, high, i ^ 1, bytes); // REV16 of bytes
