@@ -154,9 +154,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             case MUNMAP -> munmap(sys, p, a0, a1);
             // memory is never written back or swapped out: these promise what already holds
             case MSYNC -> (a0 & (Syscalls.pageSize() - 1)) != 0 || (a2 & ~7L) != 0 || (a2 & 5) == 5
-                    ? -Errno.EINVAL.code() : 0;
-            case MLOCK, MUNLOCK -> 0;
-            case MLOCKALL -> a0 == 0 || (a0 & ~7L) != 0 ? -Errno.EINVAL.code() : 0;
+                    ? -Errno.EINVAL.code() : mapped(p, a0, a1) ? 0 : -Errno.ENOMEM.code();
+            case MLOCK, MUNLOCK -> mapped(p, a0 & -Syscalls.pageSize(), a1 + (a0 & (Syscalls.pageSize() - 1)))
+                    ? 0 : -Errno.ENOMEM.code();
+            // MCL_ONFAULT (4) only qualifies MCL_CURRENT or MCL_FUTURE
+            case MLOCKALL -> a0 == 0 || a0 == 4 || (a0 & ~7L) != 0 ? -Errno.EINVAL.code() : 0;
             case MUNLOCKALL -> 0;
             case MPROTECT -> sys.mprotect(a0, a1, (int) a2).returnRegister();
             case WRITE -> write(sys, state, a0, a1, a2);
@@ -289,6 +291,24 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EFAULT.code();
         }
         return bytes.length;
+    }
+
+    /**
+     * Whether every page of [addr, addr + length) lies in a region of the process (as Linux's
+     * msync and mlock ask of their range: a hole is ENOMEM); an empty range is.
+     */
+    private static boolean mapped(Process p, long addr, long length) {
+        long end = addr + ((length + Syscalls.pageSize() - 1) & -Syscalls.pageSize());
+        if (length < 0 || Long.compareUnsigned(end, addr) < 0) {
+            return false;
+        }
+        long at = addr;
+        for (org.capbuddy.sos.addrspace.Region r : p.addressSpace().regions()) {
+            if (r.base() <= at && at < r.end()) {
+                at = r.end();
+            }
+        }
+        return Long.compareUnsigned(at, end) >= 0;
     }
 
     /**

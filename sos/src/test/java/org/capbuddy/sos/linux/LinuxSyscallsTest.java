@@ -135,6 +135,17 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void msyncAndMlockAskThatTheirRangeIsMapped() {
+        assertThat(call(LinuxSyscall.MSYNC, code, 4096, 4)).isZero(); // MS_SYNC on the mapped page
+        assertThat(call(LinuxSyscall.MSYNC, 0x7000_0000L, 4096, 4)).isEqualTo(-12); // ENOMEM: a hole
+        assertThat(call(LinuxSyscall.MSYNC, code, 8192, 4)).as("runs past the mapping").isEqualTo(-12);
+        assertThat(call(LinuxSyscall.MLOCK, code + 16, 100)).isZero();
+        assertThat(call(LinuxSyscall.MLOCK, 0x7000_0000L, 4096)).isEqualTo(-12);
+        assertThat(call(LinuxSyscall.MLOCKALL, 4)).as("MCL_ONFAULT alone").isEqualTo(-22);
+        assertThat(call(LinuxSyscall.MLOCKALL, 1)).isZero();
+    }
+
+    @Test
     void aWriteIsHandedToTheConsoleInPiecesWithItsCharactersWhole() {
         // a 3-byte character straddling the 64 KiB piece boundary
         int length = Syscalls.MAX_WRITE + 2;
