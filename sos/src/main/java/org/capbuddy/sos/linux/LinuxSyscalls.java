@@ -207,8 +207,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     /**
      * write to the console: all {@code count} bytes, as Linux writes to a file or a blocking pipe
      * (a program that does not loop on a short write must not lose output), copied and handed to
-     * the console in pieces, so that host memory holds one piece at a time; a piece that is not
-     * readable memory ends the write there (-EFAULT when it is the first). A UTF-8 character split
+     * the console in pieces, so that host memory holds one piece at a time; the first page that is
+     * not readable memory ends the write there (-EFAULT when nothing was written). A UTF-8 character split
      * between pieces is held back and handed over whole with the next.
      */
     private static long write(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
@@ -222,7 +222,12 @@ public final class LinuxSyscalls implements ProcessTraps {
             int n = (int) Math.min(MAX_TRANSFER, total - done);
             byte[] piece = sys.copyFromUser(buffer + done, n);
             if (piece == null) {
-                break;
+                // as Linux, the write goes up to the page that cannot be read: retry to the next page boundary
+                n = (int) Math.min(n, Syscalls.pageSize() - ((buffer + done) & (Syscalls.pageSize() - 1)));
+                piece = sys.copyFromUser(buffer + done, n);
+                if (piece == null) {
+                    break;
+                }
             }
             done += n;
             byte[] text = held.length == 0 ? piece : concat(held, piece);
@@ -274,23 +279,30 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * read of standard input, which is a file (--stdin): as many bytes as asked and left, as
-     * Linux reads a regular file. A buffer that is not wholly writable memory is -EFAULT.
+     * Linux reads a regular file, up to the first page of the buffer that is not writable memory
+     * (-EFAULT when that is the first); what is not read stays for the next read.
      */
     private static long read(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
         if (fd != 0) {
             return -Errno.EBADF.code();
         }
         int n = (int) Math.min(state.stdinLeft(), count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count);
-        SysResult bad = sys.checkUserBuffer(buffer, n, true);
-        if (bad != null) {
-            return -Errno.EFAULT.code();
-        }
         byte[] bytes = state.takeStdin(n);
-        if (bytes.length > 0 && !sys.copyToUser(buffer, bytes, bytes.length)) {
-            state.giveBackStdin(bytes.length);
-            return -Errno.EFAULT.code();
+        if (bytes.length == 0 || sys.copyToUser(buffer, bytes, bytes.length)) {
+            return bytes.length;
         }
-        return bytes.length;
+        // as Linux, the read fills the buffer up to the first page it cannot write
+        int done = 0;
+        while (done < bytes.length) {
+            int chunk = (int) Math.min(bytes.length - done,
+                    Syscalls.pageSize() - ((buffer + done) & (Syscalls.pageSize() - 1)));
+            if (!sys.copyToUser(buffer + done, java.util.Arrays.copyOfRange(bytes, done, done + chunk), chunk)) {
+                break;
+            }
+            done += chunk;
+        }
+        state.giveBackStdin(bytes.length - done);
+        return done == 0 ? -Errno.EFAULT.code() : done;
     }
 
     /**

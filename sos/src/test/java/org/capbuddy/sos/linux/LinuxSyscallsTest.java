@@ -146,6 +146,20 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void readsAndWritesGoUpToTheFirstPageTheyCannotReach() {
+        // the code page is followed by nothing: a buffer 8 bytes short of its end runs off it
+        long edge = code + 4096 - 8;
+        assertThat(call(LinuxSyscall.WRITE, 1, edge, 4096)).as("the 8 readable bytes").isEqualTo(8);
+        assertThat(call(LinuxSyscall.WRITE, 1, code + 4096, 16)).isEqualTo(-14); // EFAULT: none readable
+        byte[] input = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        fx.sos.linux().attach(p, new LinuxProcess(input, 0));
+        assertThat(call(LinuxSyscall.READ, 0, edge, 16)).as("the 8 writable bytes").isEqualTo(8);
+        assertThat(p.cpu().read(edge, 8)).isEqualTo(0x3736_3534_3332_3130L); // "01234567"
+        assertThat(call(LinuxSyscall.READ, 0, code + 4096, 16)).isEqualTo(-14);
+        assertThat(call(LinuxSyscall.READ, 0, code + 0x100, 16)).as("the rest stayed for the next read").isEqualTo(8);
+    }
+
+    @Test
     void aWriteIsHandedToTheConsoleInPiecesWithItsCharactersWhole() {
         // a 3-byte character straddling the 64 KiB piece boundary
         int length = Syscalls.MAX_WRITE + 2;
