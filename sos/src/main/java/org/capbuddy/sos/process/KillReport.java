@@ -26,12 +26,13 @@ public record KillReport(long address, AccessKind access, String region, String 
 
     /** The signal's name, such as "SIGABRT", or "signal 40" for a real-time one. */
     public static String signalName(int signal) {
-        String[] names = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+        return signal > 0 && signal < SIGNAL_NAMES.length ? SIGNAL_NAMES[signal] : "signal " + signal;
+    }
+
+    private static final String[] SIGNAL_NAMES = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
             "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD",
             "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
             "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
-        return signal > 0 && signal < names.length ? names[signal] : "signal " + signal;
-    }
 
     /** "write at 0x… (region): reason" for an access; "by SIGABRT (signal 6) at pc 0x…: reason" for a signal. */
     public String summary() {
