@@ -30,6 +30,11 @@ final class AdvancedSimdUnit {
     private final Form[] forms = new Form[FORM_CACHE];
     private static final int FORM_CACHE = 1 << 10;
     private final long[] out = new long[2];
+    /**
+     * What a structure load has read so far, written to its registers only once every access has
+     * succeeded (a fault leaves them as they were): up to four registers of two words.
+     */
+    private final long[] structure = new long[8];
     private long faultAddress;
     private int qc;
 
@@ -106,8 +111,13 @@ final class AdvancedSimdUnit {
     }
 
     private static void put(long[] into, int index, int size, long value) {
+        put(into, 0, index, size, value);
+    }
+
+    /** Lane {@code index} of the 128-bit value held in {@code into[offset]} (low) and {@code into[offset + 1]}. */
+    private static void put(long[] into, int offset, int index, int size, long value) {
         int bit = index << (size + 3);
-        int word = bit >>> 6;
+        int word = offset + (bit >>> 6);
         if (size == 3) {
             into[word] = value;
             return;
@@ -924,7 +934,8 @@ final class AdvancedSimdUnit {
         int elements = (f.q ? 16 : 8) >> size;
         long address = s.x[f.rn];
         boolean load = f.isLoad();
-        long[] loaded = load ? new long[2 * f.registers] : null;
+        long[] loaded = structure;
+        java.util.Arrays.fill(loaded, 0);
         long at = address;
         for (int r = 0; r < rpt; r++) {
             for (int e = 0; e < elements; e++) {
@@ -937,10 +948,7 @@ final class AdvancedSimdUnit {
                             faultAddress = at;
                             return Exit.DATA_ABORT;
                         }
-                        long[] pair = {loaded[2 * which], loaded[2 * which + 1]};
-                        put(pair, e, size, value);
-                        loaded[2 * which] = pair[0];
-                        loaded[2 * which + 1] = pair[1];
+                        put(loaded, 2 * which, e, size, value);
                     } else {
                         memory.store(at, bytes, lane(reg, e, size));
                         if (memory.failed()) {
@@ -969,7 +977,7 @@ final class AdvancedSimdUnit {
         long at = s.x[f.rn];
         boolean replicate = f.kind.ordinal() >= Kind.LD1R.ordinal();
         boolean load = f.isLoad();
-        long[] values = new long[f.registers];
+        long[] values = structure;
         for (int i = 0; i < f.registers; i++) {
             int reg = (f.rd + i) % 32;
             if (load) {
