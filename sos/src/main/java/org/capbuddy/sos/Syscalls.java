@@ -178,7 +178,13 @@ public final class Syscalls {
         if (type < MAP_SHARED || type > MAP_SHARED_VALIDATE || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
             return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED and PROT_ bits only");
         }
-        if ((flags & MAP_FIXED) != 0 && addr < Layout.NULL_GUARD_END) {
+        // unsigned, as Linux reads an address: a range past the top of user space is ENOMEM (its
+        // get_unmapped_area), asked before the low 64 KiB's EPERM
+        if ((flags & MAP_FIXED) != 0 && length > 0 && Long.compareUnsigned(addr, Layout.USER_TOP - Math.min(length,
+                Layout.USER_TOP)) > 0) {
+            return SysResult.fail(Errno.ENOMEM, "MAP_FIXED past the top of user space: 0x" + Long.toHexString(addr));
+        }
+        if ((flags & MAP_FIXED) != 0 && Long.compareUnsigned(addr, Layout.NULL_GUARD_END) < 0) {
             return SysResult.fail(Errno.EPERM, "MAP_FIXED below 0x" + Long.toHexString(Layout.NULL_GUARD_END)
                     + ": the first 64 KiB are never mapped, as Linux's mmap_min_addr keeps them");
         }

@@ -98,6 +98,11 @@ class BadArgumentsTest {
         int rw = Syscalls.PROT_READ | Syscalls.PROT_WRITE;
         assertThat(sys.mmap(0, 4096, rw, anon | Syscalls.MAP_FIXED, -1, 0).errno()).isEqualTo(Errno.EPERM);
         assertThat(sys.mmap(0xF000, 4096, rw, anon | Syscalls.MAP_FIXED, -1, 0).errno()).isEqualTo(Errno.EPERM);
+        // addresses are unsigned: the top of the address space is past user space, not below 64 KiB
+        assertThat(sys.mmap(0xFFFF_FFFF_FFFF_F000L, 4096, rw, anon | Syscalls.MAP_FIXED, -1, 0).errno())
+                .isEqualTo(Errno.ENOMEM);
+        assertThat(sys.mmap(Layout.USER_TOP - 4096, 8192, rw, anon | Syscalls.MAP_FIXED, -1, 0).errno())
+                .as("running past the top").isEqualTo(Errno.ENOMEM);
         assertThat(sys.mmap(0, 4096, rw, -1, -1, 0).errno()).isEqualTo(Errno.EINVAL);
         assertThat(sys.mmap(0, 4096, rw, Syscalls.MAP_ANONYMOUS, -1, 0).errno()).as("no mapping type")
                 .isEqualTo(Errno.EINVAL);
