@@ -1,6 +1,8 @@
 package org.capbuddy.aarch64.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.aarch64.testing.Run.one;
+import static org.capbuddy.aarch64.testing.Run.stepped;
 
 import org.capbuddy.aarch64.testing.Run;
 import org.junit.jupiter.api.Test;
@@ -17,15 +19,6 @@ class AdvancedSimdTest {
     private static final int QC = 1 << 27;
     private static final int IOC = 1;
     private static final int IXC = 16;
-
-    private static Run stepped(Run run) {
-        assertThat(run.step()).isEqualTo(Exit.LIMIT);
-        return run;
-    }
-
-    private static Run one(String asm) {
-        return Run.of(asm);
-    }
 
     private static long f(float value) {
         return Float.floatToRawIntBits(value) & 0xFFFF_FFFFL;

@@ -1,6 +1,8 @@
 package org.capbuddy.aarch64.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.aarch64.testing.Run.one;
+import static org.capbuddy.aarch64.testing.Run.stepped;
 
 import org.capbuddy.aarch64.testing.Run;
 import org.junit.jupiter.api.Test;
@@ -8,15 +10,6 @@ import org.junit.jupiter.api.Test;
 /** Loads and stores of general registers: every addressing form, extension, pairs, exclusives and aborts. */
 class LoadStoreTest {
     private static final long D = Run.DATA;
-
-    private static Run one(String asm) {
-        return Run.of(asm);
-    }
-
-    private static Run stepped(Run run) {
-        assertThat(run.step()).isEqualTo(Exit.LIMIT);
-        return run;
-    }
 
     @Test
     void singleRegisterAddressing() {

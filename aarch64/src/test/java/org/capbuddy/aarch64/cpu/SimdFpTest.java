@@ -1,6 +1,8 @@
 package org.capbuddy.aarch64.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.capbuddy.aarch64.testing.Run.one;
+import static org.capbuddy.aarch64.testing.Run.stepped;
 
 import org.capbuddy.aarch64.testing.Run;
 import org.junit.jupiter.api.Test;
@@ -8,15 +10,6 @@ import org.junit.jupiter.api.Test;
 /** SIMD&FP loads, stores, lane moves, vector integer operations and scalar floating point. */
 class SimdFpTest {
     private static final long D = Run.DATA;
-
-    private static Run stepped(Run run) {
-        assertThat(run.step()).isEqualTo(Exit.LIMIT);
-        return run;
-    }
-
-    private static Run one(String asm) {
-        return Run.of(asm);
-    }
 
     private static long bits(double d) {
         return Double.doubleToRawLongBits(d);

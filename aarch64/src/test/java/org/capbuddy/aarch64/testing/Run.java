@@ -75,6 +75,20 @@ public final class Run {
         return interpreter.run(1);
     }
 
+    /** A run of the one instruction {@code asm} (the tests' shorthand for {@link #of}). */
+    public static Run one(String asm) {
+        return of(asm);
+    }
+
+    /** Runs {@code run}'s next instruction, which must complete (no trap, fault or stop), and returns the run. */
+    public static Run stepped(Run run) {
+        Exit exit = run.step();
+        if (exit != Exit.LIMIT) {
+            throw new AssertionError("the instruction did not complete: " + exit);
+        }
+        return run;
+    }
+
     public long x(int n) {
         return state.x(n);
     }
