@@ -1,5 +1,6 @@
 package org.capbuddy.sos.process;
 
+import java.util.Arrays;
 import java.util.List;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
@@ -254,9 +255,11 @@ public final class ProcessPages {
      * Copies between SOS and the memory of a process that may be stopped (blocked in a system
      * call): through SOS's window on the process's frames, as SOS reaches a client's buffers, a
      * page not yet present being mapped first exactly as the fault handler would map it. Into the
-     * process when {@code toProcess}. The caller has checked that every page is in a region with
-     * the rights the copy stands for; returns the bytes copied, short only when a page could not
-     * be mapped (no memory).
+     * process when {@code toProcess}. Out of the process, a page never touched that no program
+     * image fills reads as zeros and stays unmapped, as Linux reads such a page through its shared
+     * zero page: a write of never-touched memory costs no frames. The caller has checked that
+     * every page is in a region with the rights the copy stands for; returns the bytes copied,
+     * short only when a page could not be mapped (no memory).
      */
     public long copy(Process p, long vaddr, byte[] buffer, int off, int len, boolean toProcess) {
         if (p == null || buffer == null || off < 0 || len < 0 || off > buffer.length - len) {
@@ -267,20 +270,30 @@ public final class ProcessPages {
             long va = vaddr + done;
             long page = va & -4096L;
             int ref = p.shadow().frameRef(page);
+            int run = (int) Math.min(len - done, 4096 - (va & 4095));
             if (ref == FrameTable.NULL_FRAME) {
-                org.capbuddy.sos.addrspace.Region region = p.addressSpace().find(page);
+                Region region = p.addressSpace().find(page);
+                if (!toProcess && region != null && badPage(p, page, region) == null && !filledByImage(region, page)) {
+                    Arrays.fill(buffer, off + (int) done, off + (int) done + run, (byte) 0);
+                    done += run;
+                    continue;
+                }
                 if (region == null || !mapUnmapped(p, page, region).isOk()) {
                     return done;
                 }
                 ref = p.shadow().frameRef(page);
             }
-            int run = (int) Math.min(len - done, 4096 - (va & 4095));
             if (!frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess)) {
                 return done;
             }
             done += run;
         }
         return done;
+    }
+
+    /** Whether mapping {@code page} of {@code region} would write a program image's bytes into it. */
+    private static boolean filledByImage(Region region, long page) {
+        return region.source() != null && !region.source().fileBytesIn(page).isEmpty();
     }
 
     /** Unmaps and frees the page at {@code vaddr} if one is mapped (nothing without a process). */

@@ -300,4 +300,30 @@ class LinuxSyscallsTest {
         assertThat(r.context().x(0)).isEqualTo(n);
         assertThat(fx.sos.console()).isEqualTo(new String(text, StandardCharsets.US_ASCII));
     }
+
+    @Test
+    void aWriteOfNeverTouchedMemoryReadsZerosAndMapsNoFrame() {
+        // 1 MiB of anonymous memory, one byte written in its middle page: the other 255 pages read as zeros
+        int n = 1 << 20;
+        Syscalls sys = fx.sos.syscalls(p);
+        long buffer = sys.mmap(0, n, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE
+                | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        long touched = buffer + n / 2 + 7;
+        assertThat(p.cpu().write(touched, 1, 'x')).isTrue();
+        assertThat(p.cpu().write(code, 4, SVC)).as("the code page, mapped before counting").isTrue();
+        long pagesBefore = p.shadow().pageCount();
+        long framesBefore = fx.sos.frameTable().framesInUse();
+
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, n)).isEqualTo(n);
+
+        String console = fx.sos.console();
+        assertThat(console).hasSize(n);
+        assertThat(console.charAt(n / 2 + 7)).isEqualTo('x');
+        assertThat(console.chars().filter(c -> c != 0).count()).isEqualTo(1);
+        assertThat(p.shadow().pageCount()).as("no page mapped for the read").isEqualTo(pagesBefore);
+        assertThat(fx.sos.frameTable().framesInUse()).isEqualTo(framesBefore);
+        // a page the process then touches is zero, as the write read it
+        assertThat(p.cpu().read(buffer + 8, 8)).isZero();
+        assertThat(p.shadow().pageCount()).isEqualTo(pagesBefore + 1);
+    }
 }
