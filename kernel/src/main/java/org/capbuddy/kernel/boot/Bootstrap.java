@@ -93,13 +93,13 @@ public final class Bootstrap {
             Frame f = new Frame(take(12), 12, false);
             long va = IMAGE_VADDR + (long) i * PAGE;
             map(vspace, f, va, false);
-            cdt.insertRoot(root.slot(next++), new Cap.FrameCap(f, VmRights.READ_WRITE, 1, va));
+            cdt.insertRoot(root.slot(next++), Cap.FrameCap.of(f, VmRights.READ_WRITE, 1, va));
         }
         SlotRegion frames = new SlotRegion(framesStart, next);
         map(vspace, ipcBuffer, ipcVaddr, true);
         map(vspace, bootInfoFrame, bootInfoVaddr, true);
-        put(root, InitialCap.BOOT_INFO_FRAME, new Cap.FrameCap(bootInfoFrame, VmRights.READ_WRITE, 1, bootInfoVaddr), initial);
-        put(root, InitialCap.INIT_THREAD_IPC_BUFFER, new Cap.FrameCap(ipcBuffer, VmRights.READ_WRITE, 1, ipcVaddr), initial);
+        put(root, InitialCap.BOOT_INFO_FRAME, Cap.FrameCap.of(bootInfoFrame, VmRights.READ_WRITE, 1, bootInfoVaddr), initial);
+        put(root, InitialCap.INIT_THREAD_IPC_BUFFER, Cap.FrameCap.of(ipcBuffer, VmRights.READ_WRITE, 1, ipcVaddr), initial);
 
         for (InitialCap c : InitialCap.values()) {
             initial.putIfAbsent(c, "null");
@@ -165,7 +165,7 @@ public final class Bootstrap {
 
     private void put(CNode root, InitialCap which, Cap cap, Map<InitialCap, String> initial) {
         k.cdt().insertRoot(root.slot(which.cptr()), cap);
-        initial.put(which, cap.getClass().getSimpleName());
+        initial.put(which, Cap.typeName(cap));
     }
 
     /**

@@ -76,13 +76,66 @@ public sealed interface Cap {
     }
 
     /**
-     * A frame cap; {@code mappedAsid} is 0 while the cap has no mapping.
+     * A frame cap: the frame, the rights it grants, and its mapping ({@code mappedAsid} 0 while
+     * it has none), with the accessors a record {@code (frame, rights, mappedAsid, mappedVaddr)}
+     * would have. Values: every change gives a new cap ({@link #of} and the {@code with} methods).
      *
-     * <p>A value with the accessors of a record {@code (frame, rights, mappedAsid, mappedVaddr)},
-     * stored as seL4 stores its {@code cap_frame_cap}: the mapping and rights packed in one word
-     * beside the frame, so a cap is 24 host bytes instead of 32 (an SOS-style system keeps two
-     * per mapped frame). The mapped address is frame aligned and below 2^48, and an ASID has 16
-     * bits, as in seL4's cap; the constructor refuses anything else.
+     * <p>Two forms. A frame's original cap, as Retype makes it, grants read-write and has no
+     * mapping: it says nothing its frame does not, so the {@link Frame} object itself stands for it
+     * (a frame handed out and never mapped costs no cap object, and a copy of it none either). Every
+     * other frame cap is a {@link PackedFrameCap}. {@link #of} chooses, so each value has exactly
+     * one form: a read-write unmapped cap is always its frame, and two caps are equal exactly when
+     * they have the same frame, rights and mapping.
+     */
+    non-sealed interface FrameCap extends Cap {
+        /** The cap of {@code frame} with {@code rights} mapped at {@code mappedVaddr} in {@code mappedAsid} (0: unmapped). */
+        static FrameCap of(Frame frame, VmRights rights, int mappedAsid, long mappedVaddr) {
+            if (frame == null || rights == null) {
+                throw new IllegalArgumentException("a frame cap needs a frame and rights");
+            }
+            if (rights == VmRights.READ_WRITE && mappedAsid == 0 && mappedVaddr == 0) {
+                return frame;
+            }
+            return new PackedFrameCap(frame, rights, mappedAsid, mappedVaddr);
+        }
+
+        Frame frame();
+
+        VmRights rights();
+
+        int mappedAsid();
+
+        long mappedVaddr();
+
+        @Override
+        Frame object();
+
+        default boolean isMapped() {
+            return mappedAsid() != 0;
+        }
+
+        /** This cap, with its rights, mapped at {@code vaddr} in {@code asid}. */
+        default FrameCap mappedAt(int asid, long vaddr) {
+            return of(frame(), rights(), asid, vaddr);
+        }
+
+        /** This cap with other rights and the same mapping. */
+        default FrameCap withRights(VmRights rights) {
+            return of(frame(), rights, mappedAsid(), mappedVaddr());
+        }
+
+        /** This cap without its mapping (the cap itself when it has none: caps are values). */
+        default FrameCap unmapped() {
+            return isMapped() || mappedVaddr() != 0 ? of(frame(), rights(), 0, 0) : this;
+        }
+    }
+
+    /**
+     * A frame cap other than its frame's original: mapped, or with fewer rights. Stored as seL4
+     * stores its {@code cap_frame_cap}: the mapping and rights packed in one word beside the
+     * frame, so a cap is 24 host bytes instead of 32 (an SOS-style system keeps one per mapped
+     * page). The mapped address is frame aligned and below 2^48, and an ASID has 16 bits, as in
+     * seL4's cap; the constructor refuses anything else. Made only by {@link FrameCap#of}.
      *
      * <pre>
      * word:
@@ -93,7 +146,7 @@ public sealed interface Cap {
      *   rights: {@link VmRights} ordinal (0 KernelOnly, 1 ReadOnly, 2 ReadWrite)
      * </pre>
      */
-    final class FrameCap implements Cap {
+    final class PackedFrameCap implements FrameCap {
         private static final int ASID_SHIFT = 48;
         private static final long VADDR_MASK = 0x0000_FFFF_FFFF_F000L;
         private static final long RIGHTS_MASK = 0x3L;
@@ -102,13 +155,9 @@ public sealed interface Cap {
         private final Frame frame;
         private final long word;
 
-        public FrameCap(Frame frame, VmRights rights, int mappedAsid, long mappedVaddr) {
-            this(frame, pack(rights, mappedAsid, mappedVaddr));
-        }
-
-        private FrameCap(Frame frame, long word) {
+        private PackedFrameCap(Frame frame, VmRights rights, int mappedAsid, long mappedVaddr) {
             this.frame = frame;
-            this.word = word;
+            this.word = pack(rights, mappedAsid, mappedVaddr);
         }
 
         private static long pack(VmRights rights, int asid, long vaddr) {
@@ -122,10 +171,12 @@ public sealed interface Cap {
             return (long) asid << ASID_SHIFT | vaddr | rights.ordinal();
         }
 
+        @Override
         public Frame frame() {
             return frame;
         }
 
+        @Override
         public VmRights rights() {
             return switch ((int) (word & RIGHTS_MASK)) {
                 case 0 -> VmRights.KERNEL_ONLY;
@@ -134,10 +185,12 @@ public sealed interface Cap {
             };
         }
 
+        @Override
         public int mappedAsid() {
             return (int) (word >>> ASID_SHIFT);
         }
 
+        @Override
         public long mappedVaddr() {
             return word & VADDR_MASK;
         }
@@ -147,27 +200,14 @@ public sealed interface Cap {
             return frame;
         }
 
+        @Override
         public boolean isMapped() {
             return mappedAsid() != 0;
         }
 
-        public FrameCap mappedAt(int asid, long vaddr) {
-            return new FrameCap(frame, pack(rights(), asid, vaddr));
-        }
-
-        /** This cap with other rights and the same mapping. */
-        public FrameCap withRights(VmRights rights) {
-            return new FrameCap(frame, (word & ~RIGHTS_MASK) | rights.ordinal());
-        }
-
-        /** This cap without its mapping (the cap itself when it has none: caps are values). */
-        public FrameCap unmapped() {
-            return (word & ~RIGHTS_MASK) != 0 ? new FrameCap(frame, word & RIGHTS_MASK) : this;
-        }
-
         @Override
         public boolean equals(Object o) {
-            return o instanceof FrameCap other && other.frame == frame && other.word == word;
+            return o instanceof PackedFrameCap other && other.frame == frame && other.word == word;
         }
 
         @Override
@@ -175,12 +215,29 @@ public sealed interface Cap {
             return 31 * System.identityHashCode(frame) + Long.hashCode(word);
         }
 
-        /** As a record of (frame, rights, mappedAsid, mappedVaddr) would print. */
         @Override
         public String toString() {
-            return "FrameCap[frame=" + frame + ", rights=" + rights() + ", mappedAsid=" + mappedAsid()
-                    + ", mappedVaddr=" + mappedVaddr() + "]";
+            return describe(this);
         }
+    }
+
+    /** The type of {@code cap} as seL4 names its cap types: {@code FrameCap} for either form of a frame cap. */
+    static String typeName(Cap cap) {
+        return cap instanceof FrameCap ? "FrameCap" : cap.getClass().getSimpleName();
+    }
+
+    /**
+     * How {@code cap} prints: as its record would, and a frame's original cap (its frame) as a
+     * frame cap too, where the frame's own {@code toString} names only the frame.
+     */
+    static String text(Cap cap) {
+        return cap instanceof FrameCap f ? describe(f) : String.valueOf(cap);
+    }
+
+    /** A frame cap as a record of (frame, rights, mappedAsid, mappedVaddr) would print. */
+    private static String describe(FrameCap cap) {
+        return "FrameCap[frame=" + cap.frame() + ", rights=" + cap.rights() + ", mappedAsid="
+                + cap.mappedAsid() + ", mappedVaddr=" + cap.mappedVaddr() + "]";
     }
 
     /** A page table; once mapped it records the ASID and the base of the range it translates. */

@@ -119,7 +119,7 @@ public final class CdtDumper {
     }
 
     private static String type(Cap cap) {
-        String name = cap.getClass().getSimpleName();
+        String name = Cap.typeName(cap);
         return name.endsWith("Cap") ? name.substring(0, name.length() - 3) : name;
     }
 

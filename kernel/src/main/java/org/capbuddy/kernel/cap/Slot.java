@@ -116,6 +116,6 @@ public final class Slot {
     @Override
     public String toString() {
         KernelObject owner = owner();
-        return (owner == null ? "sentinel" : owner + "[" + index() + "]") + "=" + cap;
+        return (owner == null ? "sentinel" : owner + "[" + index() + "]") + "=" + (cap == null ? null : Cap.text(cap));
     }
 }

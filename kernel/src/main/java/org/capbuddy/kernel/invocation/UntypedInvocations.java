@@ -143,7 +143,7 @@ final class UntypedInvocations {
             case ENDPOINT -> new Cap.EndpointCap(new Endpoint(paddr), 0, CapRights.ALL);
             case NOTIFICATION -> new Cap.NotificationCap(new Notification(paddr), 0, CapRights.READ_WRITE);
             case CNODE -> new Cap.CNodeCap(new CNode(paddr, userSize), 0, 0);
-            case SMALL_PAGE, LARGE_PAGE, HUGE_PAGE -> new Cap.FrameCap(
+            case SMALL_PAGE, LARGE_PAGE, HUGE_PAGE -> Cap.FrameCap.of(
                     new Frame(paddr, (int) type.objectSizeBits(userSize), device), VmRights.READ_WRITE, 0, 0);
             case VSPACE -> new Cap.VSpaceCap(new VSpace(paddr, clock), 0);
             case PAGE_TABLE -> new Cap.PageTableCap(new PageTable(paddr), false, 0, 0);

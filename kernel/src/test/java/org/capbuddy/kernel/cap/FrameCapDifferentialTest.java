@@ -13,10 +13,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A seeded differential test of {@link Cap.FrameCap}'s packed word against the record it replaced
- * ({@link FrameCap} below, the old declaration): the same accessors, the same caps after
- * mapping, unmapping and a change of rights, equality and hash codes that agree, and the same
- * printed form.
+ * A seeded differential test of {@link Cap.FrameCap}'s two forms (the frame itself for its
+ * original cap, a packed word for every other) against the record a frame cap used to be
+ * ({@link FrameCap} below): the same accessors, the same caps after mapping, unmapping and a
+ * change of rights, equality and hash codes that agree, the same printed form, and the frame
+ * itself exactly when the cap is read-write and unmapped.
  *
  * <p>Seeds 1..4 plus one time-based seed run by default, each printed; re-run one with
  * {@code -Dkernel.framecap.seed=N}.
@@ -50,7 +51,7 @@ class FrameCapDifferentialTest {
             Frame[] frames = {new Frame(0x1000, 12, false), new Frame(0x20_0000, 21, true),
                 new Frame(0x4000_0000, 30, false)};
             Frame frame = frames[0];
-            Cap.FrameCap packed = new Cap.FrameCap(frame, VmRights.READ_WRITE, 0, 0);
+            Cap.FrameCap packed = Cap.FrameCap.of(frame, VmRights.READ_WRITE, 0, 0);
             FrameCap model = new FrameCap(frame, VmRights.READ_WRITE, 0, 0);
             Cap.FrameCap previous = packed;
             FrameCap previousModel = model;
@@ -76,7 +77,7 @@ class FrameCapDifferentialTest {
                         VmRights r = VmRights.values()[rnd.nextInt(3)];
                         int asid = rnd.nextBoolean() ? 0 : rnd.nextInt(0x10000);
                         long vaddr = rnd.nextBoolean() ? 0 : rnd.nextLong(1L << 36) << 12;
-                        packed = new Cap.FrameCap(frame, r, asid, vaddr);
+                        packed = Cap.FrameCap.of(frame, r, asid, vaddr);
                         model = new FrameCap(frame, r, asid, vaddr);
                     }
                     default -> {
@@ -91,7 +92,10 @@ class FrameCapDifferentialTest {
                 assertThat(packed.mappedAsid()).isEqualTo(model.mappedAsid());
                 assertThat(packed.mappedVaddr()).isEqualTo(model.mappedVaddr());
                 assertThat(packed.isMapped()).isEqualTo(model.mappedAsid() != 0);
-                assertThat(packed.toString()).isEqualTo(model.toString());
+                assertThat(Cap.text(packed)).isEqualTo(model.toString());
+                boolean original = model.rights() == VmRights.READ_WRITE && model.mappedAsid() == 0
+                        && model.mappedVaddr() == 0;
+                assertThat(packed == model.frame()).as("a read-write unmapped cap is its frame").isEqualTo(original);
                 boolean same = model.equals(previousModel);
                 assertThat(packed.equals(previous)).as("equals").isEqualTo(same);
                 if (same) {
@@ -109,15 +113,15 @@ class FrameCapDifferentialTest {
     @Test
     void aCapHoldsOnlyWhatSeL4sCapCanHold() {
         Frame f = new Frame(0x1000, 12, false);
-        assertThatThrownBy(() -> new Cap.FrameCap(f, VmRights.READ_WRITE, 0x10000, 0))
+        assertThatThrownBy(() -> Cap.FrameCap.of(f, VmRights.READ_WRITE, 0x10000, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Cap.FrameCap(f, VmRights.READ_WRITE, -1, 0))
+        assertThatThrownBy(() -> Cap.FrameCap.of(f, VmRights.READ_WRITE, -1, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Cap.FrameCap(f, VmRights.READ_WRITE, 1, 0x1_0000_0000_0000L))
+        assertThatThrownBy(() -> Cap.FrameCap.of(f, VmRights.READ_WRITE, 1, 0x1_0000_0000_0000L))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Cap.FrameCap(f, VmRights.READ_WRITE, 1, 0x1800))
+        assertThatThrownBy(() -> Cap.FrameCap.of(f, VmRights.READ_WRITE, 1, 0x1800))
                 .isInstanceOf(IllegalArgumentException.class);
-        Cap.FrameCap top = new Cap.FrameCap(f, VmRights.READ_ONLY, 0xFFFF, 0xFFFF_FFFF_F000L);
+        Cap.FrameCap top = Cap.FrameCap.of(f, VmRights.READ_ONLY, 0xFFFF, 0xFFFF_FFFF_F000L);
         assertThat(top.mappedAsid()).isEqualTo(0xFFFF);
         assertThat(top.mappedVaddr()).isEqualTo(0xFFFF_FFFF_F000L);
         assertThat(top.rights()).isEqualTo(VmRights.READ_ONLY);

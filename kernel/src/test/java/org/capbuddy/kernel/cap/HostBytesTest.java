@@ -11,8 +11,8 @@ import org.openjdk.jol.vm.VM;
 
 /**
  * The host bytes of the objects every allocated frame costs, as the README states them (a slot
- * of 32 bytes, as seL4's {@code cte_t}; a frame cap and a frame object of 24; an untyped cap of
- * 32). A field added to one of them shows here, not only in a footprint run. Sizes are those of
+ * of 32 bytes, as seL4's {@code cte_t}; a frame object of 24, which is also the frame's original
+ * cap; any other frame cap 24; an untyped cap of 32). A field added to one of them shows here, not only in a footprint run. Sizes are those of
  * the layout a JVM uses for heaps under 32 GiB (compressed references and class pointers), which
  * the figures assume; under another layout the test is skipped.
  */
@@ -29,9 +29,15 @@ class HostBytesTest {
     }
 
     @Test
-    void aFrameCapAndAFrameObjectAre24BytesEach() {
-        assertThat(bytes(Cap.FrameCap.class)).isEqualTo(24);
+    void aPackedFrameCapAndAFrameObjectAre24BytesEach() {
+        assertThat(bytes(Cap.PackedFrameCap.class)).isEqualTo(24);
         assertThat(bytes(Frame.class)).isEqualTo(24);
+    }
+
+    @Test
+    void aFramesOriginalCapIsTheFrameItself() {
+        Frame frame = new Frame(0x1000, 12, false);
+        assertThat(Cap.FrameCap.of(frame, org.capbuddy.kernel.api.VmRights.READ_WRITE, 0, 0)).isSameAs(frame);
     }
 
     @Test
