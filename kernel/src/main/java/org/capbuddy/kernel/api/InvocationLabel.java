@@ -83,7 +83,8 @@ public enum InvocationLabel {
     /** True for the labels the model decodes and performs. */
     public boolean implemented() {
         return switch (this) {
-            case UNTYPED_RETYPE, TCB_SET_SPACE, CNODE_REVOKE, CNODE_DELETE, CNODE_COPY, CNODE_MINT,
+            case UNTYPED_RETYPE, TCB_SET_SPACE, TCB_SUSPEND, TCB_RESUME, TCB_READ_REGISTERS, TCB_WRITE_REGISTERS,
+                 CNODE_REVOKE, CNODE_DELETE, CNODE_COPY, CNODE_MINT,
                  CNODE_MOVE, CNODE_MUTATE, CNODE_ROTATE, ARM_PAGE_TABLE_MAP, ARM_PAGE_TABLE_UNMAP,
                  ARM_PAGE_MAP, ARM_PAGE_UNMAP, ARM_PAGE_GET_ADDRESS, ARM_ASID_CONTROL_MAKE_POOL,
                  ARM_ASID_POOL_ASSIGN, ARM_VSPACE_CLEAN_DATA, ARM_VSPACE_INVALIDATE_DATA,

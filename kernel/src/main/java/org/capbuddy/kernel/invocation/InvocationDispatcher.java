@@ -74,7 +74,7 @@ public final class InvocationDispatcher {
         InvocationLabel label = InvocationLabel.of(m.label());
         // read before decoding, which may reuse the buffer for its reply
         List<Long> args = k.tracer().on(TraceKind.INVOCATIONS) ? arguments(m) : null;
-        InvocationResult result = decode(label, invoked, m, extra);
+        InvocationResult result = decode(caller, label, invoked, m, extra);
         k.counters().invocation(label, result.isOk());
         if (args != null) {
             traceInvocation(label, cptr, args, extraCptrs(m), result);
@@ -121,7 +121,7 @@ public final class InvocationDispatcher {
         return InvocationResult.capFault(new CapFault(cptr, false, failure));
     }
 
-    private InvocationResult decode(InvocationLabel label, Slot slot, IpcBuffer m, ExtraCaps extra) {
+    private InvocationResult decode(Tcb caller, InvocationLabel label, Slot slot, IpcBuffer m, ExtraCaps extra) {
         Cap cap = slot.cap();
         if (cap == null) {
             return InvocationResult.invalidCapability(0);
@@ -145,7 +145,7 @@ public final class InvocationDispatcher {
             return AsidInvocations.assign(k, label, pool, extra);
         }
         if (cap instanceof Cap.TcbCap tcb) {
-            return TcbInvocations.decode(k, label, tcb.tcb(), m, extra);
+            return TcbInvocations.decode(k, label, caller, tcb.tcb(), m, extra);
         }
         if (cap instanceof Cap.VSpaceCap vspace) {
             return VSpaceInvocations.decode(k, label, vspace, m);

@@ -21,27 +21,38 @@ final class TcbInvocations {
     private TcbInvocations() {
     }
 
-    static InvocationResult decode(KernelState k, InvocationLabel label, Tcb tcb, IpcBuffer m, ExtraCaps extra) {
+    /** {@code caller} is the thread making the invocation (seL4's {@code ksCurThread}). */
+    static InvocationResult decode(KernelState k, InvocationLabel label, Tcb caller, Tcb tcb, IpcBuffer m,
+                                   ExtraCaps extra) {
         return switch (label) {
             case TCB_SET_SPACE -> setSpace(k, tcb, m, extra);
             case TCB_RESUME -> {
-                if (tcb.state() == ThreadState.INACTIVE) {
-                    tcb.setState(ThreadState.RUNNING);
-                }
+                restart(tcb);
                 yield InvocationResult.ok();
             }
             case TCB_SUSPEND -> {
                 tcb.setState(ThreadState.INACTIVE);
                 yield InvocationResult.ok();
             }
-            case TCB_READ_REGISTERS -> readRegisters(tcb, m);
-            case TCB_WRITE_REGISTERS -> writeRegisters(tcb, m);
+            case TCB_READ_REGISTERS -> readRegisters(caller, tcb, m);
+            case TCB_WRITE_REGISTERS -> writeRegisters(caller, tcb, m);
             default -> InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         };
     }
 
+    /**
+     * seL4's {@code restart}: a stopped thread (inactive, or blocked in IPC, as a thread waiting
+     * for its fault's reply is) runs again and re-executes where it stopped; a running one is left
+     * alone.
+     */
+    private static void restart(Tcb tcb) {
+        if (tcb.state() != ThreadState.RUNNING) {
+            tcb.setState(ThreadState.RUNNING);
+        }
+    }
+
     /** seL4's decodeReadRegisters and invokeTCB_ReadRegisters: flag bit 0 suspends the thread first. */
-    private static InvocationResult readRegisters(Tcb tcb, IpcBuffer m) {
+    private static InvocationResult readRegisters(Tcb caller, Tcb tcb, IpcBuffer m) {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
@@ -49,6 +60,10 @@ final class TcbInvocations {
         long n = m.word(1);
         if (n < 1 || n > UserContextLayout.REGISTERS) {
             return InvocationResult.rangeError(1, UserContextLayout.REGISTERS);
+        }
+        // seL4 refuses its own caller: the caller's registers carry this very call and its reply.
+        if (tcb == caller) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
         }
         if ((flags & 1) != 0) {
             tcb.setState(ThreadState.INACTIVE);
@@ -64,7 +79,7 @@ final class TcbInvocations {
      * seL4's decodeWriteRegisters and invokeTCB_WriteRegisters: the first {@code count} registers
      * (at most all 36) are set, sanitised; flag bit 0 then restarts a stopped thread.
      */
-    private static InvocationResult writeRegisters(Tcb tcb, IpcBuffer m) {
+    private static InvocationResult writeRegisters(Tcb caller, Tcb tcb, IpcBuffer m) {
         if (m.length() < 2) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
@@ -73,12 +88,16 @@ final class TcbInvocations {
         if (Long.compareUnsigned(m.length() - 2, w) < 0) {
             return InvocationResult.error(Sel4Error.TRUNCATED_MESSAGE);
         }
+        // As for reading: the reply to this call would overwrite whatever was written.
+        if (tcb == caller) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        }
         int n = (int) Math.min(w, UserContextLayout.REGISTERS);
         for (int i = 0; i < n; i++) {
             UserContextLayout.write(tcb.context(), i, m.word(i + 2));
         }
-        if ((flags & 1) != 0 && tcb.state() != ThreadState.RUNNING) {
-            tcb.setState(ThreadState.RUNNING);
+        if ((flags & 1) != 0) {
+            restart(tcb);
         }
         return InvocationResult.ok();
     }
