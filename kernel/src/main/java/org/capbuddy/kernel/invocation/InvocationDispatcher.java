@@ -150,6 +150,12 @@ public final class InvocationDispatcher {
         if (cap instanceof Cap.VSpaceCap vspace) {
             return VSpaceInvocations.decode(k, label, vspace, m);
         }
+        // Invoking an endpoint or notification is a send or a signal, which needs the Write
+        // right whatever the label; the send itself is IPC, which the model does not carry.
+        if (cap instanceof Cap.EndpointCap ep && !ep.rights().canWrite()
+                || cap instanceof Cap.NotificationCap n && !n.rights().canWrite()) {
+            return InvocationResult.invalidCapability(0);
+        }
         return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
     }
 }
