@@ -31,6 +31,9 @@ import org.capbuddy.kernel.object.VSpace;
  * wasted. Holes left by deleted objects are not reused while any child remains.
  */
 final class UntypedInvocations {
+    /** {@code CONFIG_RESET_CHUNK_BITS}: a reset clears memory in chunks of 256 bytes. */
+    static final int RESET_CHUNK_BITS = 8;
+
     private UntypedInvocations() {
     }
 
@@ -127,12 +130,21 @@ final class UntypedInvocations {
         return InvocationResult.ok();
     }
 
-    /** Watermark back to 0; RAM below the old watermark is zeroed, device memory never is. */
+    /**
+     * Watermark back to 0; RAM below the old watermark is zeroed, device memory never is. seL4
+     * clears in whole chunks of {@link #RESET_CHUNK_BITS} bits, from the chunk holding the old
+     * watermark's last byte down to the base, and an untyped smaller than a chunk all at once, so
+     * the bytes cleared are the watermark rounded up to a chunk, at most the untyped's size. The
+     * extra bytes were already zero (nothing above the watermark is ever handed out) but are
+     * still work the kernel does.
+     */
     private static void resetUntyped(KernelState k, Cap.Untyped untyped) {
         long used = untyped.freeIndex() << Cap.Untyped.FREE_INDEX_SHIFT;
         if (!untyped.device() && used > 0) {
-            k.memory().zero(untyped.paddr(), used);
-            k.counters().bytesZeroed(used);
+            long chunk = 1L << RESET_CHUNK_BITS;
+            long cleared = Math.min((used + chunk - 1) & -chunk, untyped.size());
+            k.memory().zero(untyped.paddr(), cleared);
+            k.counters().bytesZeroed(cleared);
         }
     }
 
