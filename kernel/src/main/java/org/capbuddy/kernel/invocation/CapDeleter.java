@@ -65,6 +65,9 @@ public final class CapDeleter {
         if (cap instanceof Cap.FrameCap frame && frame.isMapped()) {
             FrameInvocations.removeMapping(k, frame);
         }
+        if (last && cap instanceof Cap.PageTableCap pt && pt.mapped()) {
+            countUnmapWalk(k, pt);
+        }
         k.cdt().unlink(slot);
         KernelObject object = cap.object();
         if (last && object != null && object.isLive()) {
@@ -110,6 +113,17 @@ public final class CapDeleter {
             }
         }
         table.detached();
+    }
+
+    /**
+     * Counts the walk seL4's {@code unmapPageTable} makes for a mapped table: from the root of
+     * the VSpace its cap's ASID names down to the table, when the ASID still names one (else it
+     * gives up before walking). The model detaches the table through its parent link instead.
+     */
+    static void countUnmapWalk(KernelState k, Cap.PageTableCap cap) {
+        if (k.asids().vspaceFor(cap.mappedAsid()) != null) {
+            k.counters().kernelWalk();
+        }
     }
 
     /** The VSpace a table hangs under, or null if it is detached somewhere on the way up. */

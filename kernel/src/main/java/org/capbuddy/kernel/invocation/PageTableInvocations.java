@@ -29,8 +29,11 @@ final class PageTableInvocations {
             if (cap.mapped()) {
                 PageTable table = cap.table();
                 VSpace root = CapDeleter.rootOf(table);
+                CapDeleter.countUnmapWalk(k, cap);
                 CapDeleter.detach(table);
                 table.clear();
+                // clearMemory_PT: the whole table is zeroed, entries and all
+                k.counters().bytesZeroed(table.size());
                 if (root != null) {
                     root.translationsChanged();
                 }
