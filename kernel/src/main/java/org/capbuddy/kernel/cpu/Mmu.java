@@ -69,6 +69,8 @@ public final class Mmu {
         return switch (kind) {
             case READ -> rights != VmRights.KERNEL_ONLY;
             case WRITE -> rights == VmRights.READ_WRITE;
+            // AArch64 lets EL0 fetch from a page it cannot read (AP 00, UXN clear); seL4 now sets
+            // execute-never on every kernel-only page (seL4 PR #1749) so that no rights means no access.
             case EXECUTE -> rights != VmRights.KERNEL_ONLY && !TranslationTable.executeNever(attrs);
         };
     }
