@@ -111,6 +111,9 @@ final class TcbInvocations {
         long vRootData = m.word(2);
         Slot cRootSlot = extra.slot(0);
         Slot vRootSlot = extra.slot(1);
+        if (longRunningDelete(k, tcb.cspaceRootSlot()) || longRunningDelete(k, tcb.vspaceRootSlot())) {
+            return InvocationResult.error(Sel4Error.ILLEGAL_OPERATION);
+        }
 
         Derivation cRoot = deriveWithData(k, cRootSlot, cRootData);
         if (cRoot.error() != null) {
@@ -131,6 +134,16 @@ final class TcbInvocations {
         replace(k, tcb.cspaceRootSlot(), cRootSlot, cRoot.cap());
         replace(k, tcb.vspaceRootSlot(), vRootSlot, vRoot.cap());
         return InvocationResult.ok();
+    }
+
+    /**
+     * seL4's {@code slotCapLongRunningDelete}: the slot holds the last cap to a CNode or a TCB,
+     * whose deletion would destroy the object and empty its slots. seL4 will not start that from
+     * inside SetSpace, which must replace the TCB's roots at once, so it refuses the call.
+     */
+    private static boolean longRunningDelete(KernelState k, Slot slot) {
+        Cap cap = slot.cap();
+        return (cap instanceof Cap.CNodeCap || cap instanceof Cap.TcbCap) && k.cdt().isFinal(slot);
     }
 
     private record Derivation(Cap cap, InvocationResult error) {

@@ -144,6 +144,32 @@ class TcbInvocationsTest {
     }
 
     @Test
+    void setSpaceIsRefusedWhileTheThreadHoldsTheLastCapToItsCSpaceRoot() {
+        long tcb = fx.object(ObjectType.TCB);
+        long vspace = fx.assignedVSpace();
+        long cn = fx.cnode(4);
+        ok(fx.sel4.tcbSetSpace(tcb, 0, cn, 60, vspace, 0));
+        // while the original cap exists the thread's copy is not final: SetSpace may replace it
+        ok(fx.sel4.tcbSetSpace(tcb, 0, cn, 60, vspace, 0));
+        Object cnode = fx.capAt(cn).object();
+        ok(fx.sel4.cnodeDelete(ROOT, cn, D));
+        // now replacing it would destroy the CNode: slotCapLongRunningDelete refuses, before any derivation
+        err(fx.raw(tcb, InvocationLabel.TCB_SET_SPACE, new long[] {0, 0}, ROOT, vspace), Sel4Error.TRUNCATED_MESSAGE);
+        err(fx.sel4.tcbSetSpace(tcb, 0, ROOT, 0, vspace, 0), Sel4Error.ILLEGAL_OPERATION);
+        long ut = fx.untyped(16);
+        fx.retype(ut, ObjectType.ENDPOINT, 0);
+        err(fx.sel4.tcbSetSpace(tcb, 0, ut, 0, vspace, 0), Sel4Error.ILLEGAL_OPERATION);
+        assertThat(fx.tcbAt(tcb).cspaceRootSlot().cap().object()).isSameAs(cnode);
+        assertThat(fx.tcbAt(tcb).cspaceRootSlot().cap().object().isLive()).isTrue();
+        // the VSpace root is no such object: a thread holding the last VSpace cap can be re-spaced
+        long tcb2 = fx.object(ObjectType.TCB);
+        long v2 = fx.assignedVSpace();
+        ok(fx.sel4.tcbSetSpace(tcb2, 0, ROOT, 0, v2, 0));
+        ok(fx.sel4.cnodeDelete(ROOT, v2, D));
+        ok(fx.sel4.tcbSetSpace(tcb2, 0, ROOT, 0, vspace, 0));
+    }
+
+    @Test
     void suspendingAThreadBlockedOnAFaultMakesItInactiveAndItsAccessesAreRefused() {
         InvocationFx.UserThread t = fx.new UserThread();
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
