@@ -177,6 +177,7 @@ fnmul d0, d1, d2
 fabs d0, d1
 fneg s0, s1
 fsqrt d0, d1
+fsqrt s0, s1
 fcvt s0, d1
 fcvt d0, s1
 frintm d0, d1

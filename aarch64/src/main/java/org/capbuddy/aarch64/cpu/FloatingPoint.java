@@ -290,7 +290,8 @@ final class FloatingPoint {
             boolean inexact = Double.isFinite(r) && r != 0 && (size == 8
                     ? Math.fma(r, r, -x) != 0 || new BigDecimal(r).pow(2).compareTo(new BigDecimal(x)) != 0
                     : r * r != x);
-            return finish(r, size, inexact, true, NEVER_TINY);
+            // the square root of +infinity is +infinity, exact: no overflow
+            return finish(r, size, inexact, Double.isFinite(x), NEVER_TINY);
         }
         double r = switch (which) {
             case 8, 14, 15 -> Math.rint(x);

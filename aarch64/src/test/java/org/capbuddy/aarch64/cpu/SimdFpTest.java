@@ -263,5 +263,12 @@ class SimdFpTest {
         // the square root of the subnormal 2^-1073 is irrational
         assertThat(stepped(one("fsqrt d0, d1").v(1, 2, 0)).state.fpsr() & 0x1F).isEqualTo(0x10);
         assertThat(stepped(one("fsqrt d0, d1").v(1, 4, 0)).state.fpsr()).isZero(); // 2^-1072: 2^-536
+        // the square root of +infinity is +infinity, exact: no overflow (found by the QEMU fuzzer)
+        Run inf = stepped(one("fsqrt s0, s1").v(1, 0x7F80_0000L, 0));
+        assertThat(inf.state.vLow(0)).isEqualTo(0x7F80_0000L);
+        assertThat(inf.state.fpsr()).isZero();
+        assertThat(stepped(one("fsqrt d0, d1").v(1, bits(Double.POSITIVE_INFINITY), 0)).state.fpsr()).isZero();
+        // of -infinity: the default NaN, invalid
+        assertThat(stepped(one("fsqrt d0, d1").v(1, bits(Double.NEGATIVE_INFINITY), 0)).state.fpsr()).isEqualTo(1);
     }
 }
