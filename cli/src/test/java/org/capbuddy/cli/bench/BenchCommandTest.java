@@ -111,7 +111,23 @@ class BenchCommandTest {
         assertThat(header).doesNotContain("iterationReached");
 
         assertThat(ReportCharts.invocationsPerFrame(report).getSeriesMap().keySet())
-                .containsExactly("allocman (stopped at block 20: error)");
+                .containsExactly("allocman (stopped at block 20: slots exhausted)");
+    }
+
+    @Test
+    void aBlockNoRunOfSlotsCanHoldStopsTheRunAsSlotsExhaustedNotAsAnError() throws Exception {
+        // a single-level root CNode of 2^9 slots, the first 129 taken at boot, has no aligned run
+        // of 2^9 slots: the stock way and the mce baseline (which take such a run for a block of
+        // 2^9 frames) both stop at their first block of that size, short of slots
+        JsonNode r = json("bench", "contiguous", "--json", "--iterations", "1", "--cspace", "original",
+                "--root-cnode-bits", "9", "--allocator", "allocman,mce-baseline");
+        for (JsonNode run : r.get("runs")) {
+            assertThat(run.at("/stopReason/kind").asText()).as("%s", run.get("allocator"))
+                    .isEqualTo("SLOTS_EXHAUSTED");
+            assertThat(run.at("/stopReason/detail").asText()).contains("no run of 2^9 slots");
+            assertThat(run.get("reached").asLong()).as("blocks of 2^0..2^8 done").isEqualTo(9);
+            assertThat(run.get("completed").asBoolean()).isFalse();
+        }
     }
 
     @Test

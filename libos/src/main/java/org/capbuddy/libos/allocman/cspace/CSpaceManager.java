@@ -39,6 +39,9 @@ public interface CSpaceManager {
     /**
      * 2^numBits consecutive slots in one CNode, starting at a multiple of 2^numBits; the path
      * names the first, with {@code window} = 2^numBits. Consecutive cptrs name consecutive slots.
+     * Refused with OUT_OF_SLOTS when no such run is free, also when this CSpace is too small to
+     * hold one at all (a range or an L2 CNode under 2^numBits slots): that is a shortage of slots
+     * to whoever asked for the run; with BAD_ARGUMENT only for a size no CSpace takes.
      */
     Result<CSpacePath> allocContiguous(ManagerContext ctx, int numBits);
 

@@ -107,9 +107,16 @@ public final class SingleLevelCSpace implements CSpaceManager {
 
     @Override
     public Result<CSpacePath> allocContiguous(ManagerContext ctx, int numBits) {
-        String problem = runProblem(numBits);
+        String problem = Errors.runBitsProblem(numBits);
         if (problem != null) {
             return Errors.badArgument(problem);
+        }
+        // a run size any CSpace may hand out, but larger than this range holds: the CSpace is
+        // short of slots for it, as when its runs are taken (a policy asking for a block of that
+        // many frames lacks slots, not a valid argument)
+        String tooLarge = runTooLarge(numBits);
+        if (tooLarge != null) {
+            return Errors.outOfSlots(tooLarge);
         }
         long slot = bitmap.findAlignedRun(numBits);
         if (slot < 0) {
@@ -162,12 +169,8 @@ public final class SingleLevelCSpace implements CSpaceManager {
         return bitmapBytes;
     }
 
-    /** Why a run of 2^numBits can never come from this range, or null. */
-    private String runProblem(int numBits) {
-        String problem = Errors.runBitsProblem(numBits);
-        if (problem != null) {
-            return problem;
-        }
+    /** Why a run of 2^numBits (a size {@link Errors#runBitsProblem} takes) can never come from this range, or null. */
+    private String runTooLarge(int numBits) {
         long len = 1L << numBits;
         long pad = -config.firstSlot() & (len - 1); // slots from firstSlot to the first aligned one
         if (pad + len > config.slotCount()) {

@@ -239,7 +239,9 @@ public final class TwoLevelCSpace implements CSpaceManager {
     public Result<CSpacePath> allocContiguous(ManagerContext ctx, int numBits) {
         String problem = runProblem(numBits);
         if (problem != null) {
-            return Errors.badArgument(problem);
+            // a run size any CSpace may hand out but larger than an L2 CNode of this one: the
+            // CSpace is short of slots for it, as a single-level one too small for the run is
+            return Errors.runBitsProblem(numBits) == null ? Errors.outOfSlots(problem) : Errors.badArgument(problem);
         }
         deferred.retry(ctx);
         long len = 1L << numBits;
