@@ -172,16 +172,33 @@ final class BenchSystem {
 
     /** A block of {@code frames} frames, the allocator's way; null when it was refused (see {@link #stopReason}). */
     Block alloc(int frames) {
+        Block[] made = new Block[1];
+        allocMeasured(frames, () -> {
+            made[0] = allocBlock(frames);
+            return made[0] != null;
+        });
+        return made[0];
+    }
+
+    /**
+     * Runs {@code step}, an allocation of {@code frames} frames a workload makes its own way (the
+     * stock contiguous path), counting its cost as an allocation's, as {@link #alloc} does; the
+     * step says whether it succeeded (a refused one records its refusal, {@link #refused}).
+     * The frames are the ones the workload asked for, whatever the allocator rounds them up to,
+     * so that every allocator's cost a frame has the same denominator, as invocations per frame
+     * has.
+     */
+    boolean allocMeasured(long frames, java.util.function.BooleanSupplier step) {
         CostCounters counters = kernel.state().counters();
         long invocations = counters.invocationsSoFar();
         double cycles = counters.cyclesSoFar(kernel.config().costModel());
-        Block b = allocBlock(frames);
+        boolean ok = step.getAsBoolean();
         allocInvocations += counters.invocationsSoFar() - invocations;
         allocCycles += counters.cyclesSoFar(kernel.config().costModel()) - cycles;
-        if (b != null) {
-            allocFrames += b.handedOut();
+        if (ok) {
+            allocFrames += frames;
         }
-        return b;
+        return ok;
     }
 
     private Block allocBlock(int frames) {
@@ -238,13 +255,18 @@ final class BenchSystem {
     }
 
     void free(Block b) {
+        freeMeasured(b.requested(), () -> freeBlock(b));
+    }
+
+    /** Runs {@code step}, the free of {@code frames} frames (as the workload asked for them), counting its cost as a free's. */
+    void freeMeasured(long frames, Runnable step) {
         CostCounters counters = kernel.state().counters();
         long invocations = counters.invocationsSoFar();
         double cycles = counters.cyclesSoFar(kernel.config().costModel());
-        freeBlock(b);
+        step.run();
         freeInvocations += counters.invocationsSoFar() - invocations;
         freeCycles += counters.cyclesSoFar(kernel.config().costModel()) - cycles;
-        freeFrames += b.handedOut();
+        freeFrames += frames;
     }
 
     private void freeBlock(Block b) {
@@ -272,10 +294,6 @@ final class BenchSystem {
      * policy's block, or an untyped of the block's size (exactly one is set).
      */
     record Block(int requested, CSpacePath contiguous, VkaObject[] separate, FrameBlock policyBlock, VkaObject untyped) {
-        long handedOut() {
-            return contiguous != null ? contiguous.window() : policyBlock != null ? policyBlock.frames()
-                    : untyped != null ? 1L << (untyped.sizeBits() - 12) : requested;
-        }
     }
 
     void startMeasuring() {

@@ -110,21 +110,14 @@ final class Workloads {
         for (int k = 0; k <= 10; k++) {
             var before = sys.kernel.costs();
             for (int r = 0; r < rounds; r++) {
-                if (sys.policy != null) {
+                if (sys.policy != null || sys.pool != null) {
+                    // a policy's block, or the pool's in one request (contiguous asks it so)
                     BenchSystem.Block b = sys.alloc(1 << k);
                     if (b == null) {
                         completed = false;
                         break outer;
                     }
                     sys.free(b);
-                } else if (sys.pool != null) {
-                    Result<CSpacePath> b = VkaObjects.allocFrameContiguous(sys.pool, 12 + k);
-                    if (!b.isOk()) {
-                        sys.refused(b.error());
-                        completed = false;
-                        break outer;
-                    }
-                    VkaObjects.freeFrameContiguous(sys.pool, b.value());
                 } else if (!stockContiguous(sys, k)) {
                     completed = false;
                     break outer;
@@ -139,26 +132,38 @@ final class Workloads {
         return sys.finish(frames, blocks, WorkUnit.BLOCK, completed, List.of(), List.of(), extra);
     }
 
-    /** The stock way for one block; false (with the refusal recorded) when a step is refused. */
+    /**
+     * The stock way for one block, its allocation (untyped, slots, Retype) and its free (revoke,
+     * slots and untyped back) measured apart as {@link BenchSystem#alloc} and {@link
+     * BenchSystem#free} measure theirs; false (with the refusal recorded) when a step is refused.
+     */
     private static boolean stockContiguous(BenchSystem sys, int k) {
-        Result<UntypedRun> taken = UntypedRun.take(sys.vka, k);
-        if (!taken.isOk()) {
-            sys.refused(taken.error());
-            return false;
+        UntypedRun[] block = new UntypedRun[1];
+        boolean made = sys.allocMeasured(1L << k, () -> {
+            Result<UntypedRun> taken = UntypedRun.take(sys.vka, k);
+            if (!taken.isOk()) {
+                sys.refused(taken.error());
+                return false;
+            }
+            CSpacePath p = taken.value().slots();
+            var r = sys.vka.sel4().untypedRetype(taken.value().untyped().cptr(), ObjectType.SMALL_PAGE, 12, p.root(),
+                    p.dest(), p.destDepth(), p.offset(), 1L << k);
+            if (!r.isOk()) {
+                taken.value().giveBack(sys.vka);
+                sys.refused(org.capbuddy.libos.vka.AllocError.kernel("Retype of 2^" + k + " frames", r));
+                return false;
+            }
+            block[0] = taken.value();
+            return true;
+        });
+        if (made) {
+            sys.freeMeasured(1L << k, () -> {
+                var path = sys.vka.cspaceMakePath(block[0].untyped().cptr());
+                sys.vka.sel4().cnodeRevoke(path.root(), path.capPtr(), path.capDepth());
+                block[0].giveBack(sys.vka);
+            });
         }
-        CSpacePath p = taken.value().slots();
-        long untyped = taken.value().untyped().cptr();
-        var r = sys.vka.sel4().untypedRetype(untyped, ObjectType.SMALL_PAGE, 12, p.root(), p.dest(), p.destDepth(),
-                p.offset(), 1L << k);
-        if (r.isOk()) {
-            var path = sys.vka.cspaceMakePath(untyped);
-            sys.vka.sel4().cnodeRevoke(path.root(), path.capPtr(), path.capDepth());
-        }
-        taken.value().giveBack(sys.vka);
-        if (!r.isOk()) {
-            sys.refused(org.capbuddy.libos.vka.AllocError.kernel("Retype of 2^" + k + " frames", r));
-        }
-        return r.isOk();
+        return made;
     }
 
     /**

@@ -115,6 +115,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void contiguousSplitsTheAllocationsAndTheFreesForEveryAllocatorAsMcmcDoes() throws Exception {
+        JsonNode r = json("bench", "contiguous", "--json", "--iterations", "2", "--ram", "128M", "--allocator",
+                "capbuddy,allocman,mce-baseline");
+        for (JsonNode run : r.get("runs")) {
+            assertThat(run.at("/extra/alloc.invocations").asLong() + run.at("/extra/free.invocations").asLong())
+                    .as("%s", run.get("allocator")).isEqualTo(run.get("kernelInvocations").asLong());
+            assertThat(run.at("/extra").has("alloc.modelledCyclesPerFrame")).isTrue();
+            assertThat(run.at("/extra").has("free.modelledCyclesPerFrame")).isTrue();
+        }
+        // the stock way frees with a Revoke and gives its untyped back: the frees cost something
+        assertThat(r.at("/runs/1/extra/free.invocations").asLong()).isPositive();
+    }
+
+    @Test
     void aBlockNoRunOfSlotsCanHoldStopsTheRunAsSlotsExhaustedNotAsAnError() throws Exception {
         // a single-level root CNode of 2^9 slots, the first 129 taken at boot, has no aligned run
         // of 2^9 slots: the stock way and the mce baseline (which take such a run for a block of
