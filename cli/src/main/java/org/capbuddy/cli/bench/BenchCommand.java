@@ -140,7 +140,8 @@ public final class BenchCommand implements Callable<Integer> {
         BenchSpec run = specFile != null ? specFromFile() : specFromOptions();
         String problem = run.problem();
         if (problem != null) {
-            throw bad(problem);
+            // the problem names the option as the command line spells it; say it came from the file
+            throw bad(specFile != null ? "--spec " + specFile + ": " + problem : problem);
         }
         // each allocator's machine is built once and dropped before any runs, so that one that
         // cannot be built is a bad option whatever the allocators' order
@@ -201,12 +202,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (given.hasMatchedOption("--ram")) {
             node.put("ram", ram);
         }
-        node.put("cspace", cspace);
+        // the option's words in any case, as --distribution's and --pool-requests' are
+        node.put("cspace", cspace.toLowerCase(Locale.ROOT));
         if (touch != null) {
             node.put("touch", touch);
         }
         if (access != null) {
-            node.put("access", access);
+            node.put("access", access.toLowerCase(Locale.ROOT));
         }
         node.put("treePolicy", keepTrees ? BenchSpec.KEEP_ALL : BenchSpec.RETURN_SPARES);
         if (spareTrees != null) {
@@ -226,9 +228,16 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
-        if (poolRequests != null && !run.allocators().contains("capbuddy")) {
-            throw bad("--pool-requests says how the pool is asked, and no allocator here uses it (--allocator "
-                    + String.join(",", run.allocators()) + ")");
+        if (!run.allocators().contains("capbuddy")) {
+            // pool settings with no pool to take them would be ignored: refused, as an option the
+            // workload does not take is
+            String poolOption = poolRequests != null ? "--pool-requests says how the pool is asked"
+                    : keepTrees ? "--keep-trees says which trees the pool keeps"
+                    : spareTrees != null ? "--spare-trees says which trees the pool keeps" : null;
+            if (poolOption != null) {
+                throw bad(poolOption + ", and no allocator here uses it (--allocator "
+                        + String.join(",", run.allocators()) + ")");
+            }
         }
         return run;
     }

@@ -100,14 +100,15 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
             if (BenchSystem.BUILT_IN.contains(a)) {
                 continue;
             }
-            if (!List.of("mcmc", "single", "contiguous").contains(workload)) {
-                return workload + " measures the pool and allocman only; a frame policy of your own (" + a
-                        + ") runs mcmc, single and contiguous";
-            }
+            // whether the name is a policy at all first, so that a misspelt one is not called a policy
             Result<FramePolicyProvider> found = FramePolicies.find(a, BenchSpec.class.getClassLoader());
             if (!found.isOk()) {
                 return "--allocator " + a + ": " + (a.startsWith("class:") ? "" : "not one of " + String.join(", ",
                         BenchSystem.BUILT_IN) + " (or both), and ") + found.error().detail();
+            }
+            if (!List.of("mcmc", "single", "contiguous").contains(workload)) {
+                return workload + " measures the pool and plain allocman only, not the frame policy " + a
+                        + ": frame policies run mcmc, single and contiguous";
             }
         }
         if (costModel.problem() != null) {
@@ -117,7 +118,8 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
             return "--repeat must be 1.." + MAX_REPEAT + ", got " + repeat;
         }
         if (ram < (64L << 20) || ram > Board.maxVirtRam() || (ram & 4095) != 0) {
-            return "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam());
+            return "--ram must be a multiple of 4 KiB from 64 MiB to " + ByteSize.format(Board.maxVirtRam()) + ", got "
+                    + sizeGiven(ram);
         }
         if (cspace == null || CSpaceChoice.parse(cspace).isEmpty()) {
             return "--cspace must be scaled or original, got '" + cspace + "'";
@@ -143,8 +145,8 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
             }
         }
         return switch (workload) {
-            case "mcmc" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000"
-                    : lifetime < 2 ? "--lifetime must be at least 2"
+            case "mcmc" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000, got " + iterations
+                    : lifetime < 2 ? "--lifetime must be at least 2, got " + lifetime
                     : !List.of(BLOCK_REQUESTS, FRAME_REQUESTS).contains(poolRequests)
                             ? "--pool-requests must be blocks or frames, got '" + poolRequests + "'"
                     : !List.of("p1", "p2", "p3").contains(distribution)
@@ -152,13 +154,19 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
             case "single" -> iterations < 1 || iterations > (1 << 15) || Long.bitCount(iterations) != 1
                     ? "single: --iterations is a number of frames, a power of two from 1 to 32768, got " + iterations
                     : null;
-            case "contiguous" -> iterations < 1 || iterations > 10_000_000 ? "--iterations must be 1..10000000" : null;
+            case "contiguous" -> iterations < 1 || iterations > 10_000_000
+                    ? "--iterations must be 1..10000000, got " + iterations : null;
             case "paging" -> touch < 4096 || touch > (64L << 30) || (touch & 4095) != 0
-                    ? "--touch must be a multiple of 4 KiB from 4K to 64G"
+                    ? "--touch must be a multiple of 4 KiB from 4K to 64G, got " + sizeGiven(touch)
                     : !access.equals("read") && !access.equals("write")
                             ? "--access must be read or write, got '" + access + "'" : null;
             default -> null;
         };
+    }
+
+    /** A size as a message shows it: in bytes, and in a unit too from 1 KiB ("1 TiB (1099511627776 bytes)"). */
+    private static String sizeGiven(long bytes) {
+        return bytes < 1024 ? bytes + " bytes" : ByteSize.format(bytes) + " (" + bytes + " bytes)";
     }
 
     /** The options this workload takes must be set and the others left out; null when they are. */

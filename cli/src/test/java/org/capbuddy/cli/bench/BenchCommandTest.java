@@ -260,6 +260,14 @@ class BenchCommandTest {
         assertThat(run("bench", "mcmc", "--keep-trees", "--spare-trees", "1")[2])
                 .contains("--spare-trees does not go with --keep-trees");
         assertThat(run("bench", "mcmc", "--spare-trees", "2000")[2]).contains("--spare-trees must be 0..1024, got 2000");
+        // with no pool in the run they would be ignored: refused, as --pool-requests is
+        String[] keep = run("bench", "single", "--allocator", "allocman", "--keep-trees");
+        assertThat(keep[0]).isEqualTo("2");
+        assertThat(keep[2]).contains("--keep-trees says which trees the pool keeps, and no allocator here uses it"
+                + " (--allocator allocman)");
+        assertThat(keep[1]).as("nothing ran").isEmpty();
+        assertThat(run("bench", "mcmc", "--allocator", "allocman,mce-baseline", "--spare-trees", "3")[2])
+                .contains("--spare-trees says which trees the pool keeps, and no allocator here uses it");
     }
 
     @Test
@@ -284,7 +292,9 @@ class BenchCommandTest {
         assertThat(run("bench", "mcmc", "--allocator", "nope")[2]).contains("--allocator nope: not one of capbuddy, allocman,"
                 + " murbench-baseline (or both), and no frame policy named 'nope'", "untyped-per-block");
         assertThat(run("bench", "utilisation", "--allocator", "untyped-per-block")[2])
-                .contains("utilisation measures the pool and allocman only");
+                .contains("utilisation measures the pool and plain allocman only, not the frame policy untyped-per-block");
+        assertThat(run("bench", "paging", "--allocator", "nope")[2]).as("a misspelt name is not called a policy")
+                .contains("--allocator nope: not one of").doesNotContain("frame policy nope");
         assertThat(run("bench", "mcmc", "--allocator", "capbuddy,,allocman")[0]).isEqualTo("2");
     }
 
@@ -524,5 +534,38 @@ class BenchCommandTest {
         assertThat(run("bench", "mcmc", "--allocator", "x")[2]).contains("--allocator x: not one of", "no frame policy named");
         assertThat(run("bench", "mcmc", "--distribution", "p9")[2]).contains("--distribution must be");
         assertThat(run("bench", "mcmc", "--iterations", "0")[0]).isEqualTo("2");
+        // each says what it was given
+        assertThat(run("bench", "mcmc", "--iterations", "0")[2]).contains("--iterations must be 1..10000000, got 0");
+        assertThat(run("bench", "contiguous", "--iterations", "0")[2]).contains("--iterations must be 1..10000000, got 0");
+        assertThat(run("bench", "mcmc", "--lifetime", "1")[2]).contains("--lifetime must be at least 2, got 1");
+        assertThat(run("bench", "single", "--ram", "0")[2]).contains("from 64 MiB to 1023 GiB, got 0 bytes");
+        assertThat(run("bench", "single", "--ram", "1T")[2]).contains("got 1 TiB (1099511627776 bytes)");
+        assertThat(run("bench", "paging", "--touch", "4097")[2]).contains("from 4K to 64G, got 4.0 KiB (4097 bytes)");
+    }
+
+    @Test
+    void theOptionsWordsAreTakenInAnyCaseAsTheSpecRecordsThemInLowerCase() throws Exception {
+        JsonNode single = json("bench", "single", "--json", "--iterations", "1", "--ram", "64M", "--allocator",
+                "allocman", "--cspace", "ORIGINAL");
+        assertThat(single.at("/spec/cspace").asText()).isEqualTo("original");
+        assertThat(single.get("cspace").asText()).startsWith("single-level");
+        JsonNode paging = json("bench", "paging", "--json", "--touch", "4K", "--ram", "64M", "--allocator", "capbuddy",
+                "--access", "Write");
+        assertThat(paging.at("/spec/access").asText()).isEqualTo("write");
+        JsonNode mcmc = json("bench", "mcmc", "--json", "--iterations", "1", "--ram", "64M", "--allocator", "capbuddy",
+                "--distribution", "P3", "--pool-requests", "Frames");
+        assertThat(mcmc.at("/spec/distribution").asText()).isEqualTo("p3");
+        assertThat(mcmc.at("/spec/poolRequests").asText()).isEqualTo("frames");
+    }
+
+    @Test
+    void aSpecFilesProblemSaysItCameFromTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path spec = dir.resolve("spec.yaml");
+        java.nio.file.Files.writeString(spec, "workload: single\nrepeat: 0\n");
+        String[] r = run("bench", "--spec", spec.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--spec " + spec + ": --repeat must be 1..1000, got 0");
+        assertThat(r[1]).isEmpty();
     }
 }
