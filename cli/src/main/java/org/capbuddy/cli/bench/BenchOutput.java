@@ -83,10 +83,15 @@ public final class BenchOutput {
         }
         String poolRequests = r.spec() == null || r.spec().poolRequests() == null ? ""
                 : "  pool requests " + r.spec().poolRequests();
-        // utilisation has no iteration count: it allocates until memory (or something else) runs out
-        String iterations = r.workload().equals("utilisation") ? "until something runs out"
-                : String.format(Locale.ROOT, "%,d", r.iterations());
-        out.append(String.format(Locale.ROOT, "workload %s  seed %d  iterations %s  RAM %s  CSpace %s%s%s%n",
+        // utilisation has no iteration count: it allocates until memory (or something else) runs
+        // out; paging takes no --iterations either: its count is the pages --touch covers
+        String iterations = switch (r.workload()) {
+            case "utilisation" -> "iterations until something runs out";
+            case "paging" -> String.format(Locale.ROOT, "touch %s (%,d pages)%s", ByteSize.format(r.iterations() * 4096),
+                    r.iterations(), r.spec() == null || r.spec().access() == null ? "" : "  access " + r.spec().access());
+            default -> String.format(Locale.ROOT, "iterations %,d", r.iterations());
+        };
+        out.append(String.format(Locale.ROOT, "workload %s  seed %d  %s  RAM %s  CSpace %s%s%s%n",
                 r.workload(), r.seed(), iterations, ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution(),
                 poolRequests));
@@ -374,9 +379,12 @@ public final class BenchOutput {
         return file;
     }
 
-    /** A ratio with four significant digits, so that 1/3000 does not print as 0.000. */
+    /**
+     * A ratio with three decimals, or four significant digits below 0.01, so that 1/3000 does not
+     * print as 0.000 nor the pool's 0.0015 invocations a frame as 0.001 (a third off).
+     */
     static String ratio(double r) {
-        return r == 0 || Math.abs(r) >= 0.001 ? String.format(Locale.ROOT, "%.3f", r)
+        return r == 0 || Math.abs(r) >= 0.01 ? String.format(Locale.ROOT, "%.3f", r)
                 : new java.math.BigDecimal(r).round(new java.math.MathContext(4)).toPlainString();
     }
 }

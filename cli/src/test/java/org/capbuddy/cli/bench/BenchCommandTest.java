@@ -184,6 +184,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void pagingsHeadingSaysWhatItTouchesNotAnIterationCountItDoesNotTake() {
+        String[] r = run("bench", "paging", "--ram", "64M", "--touch", "16K", "--access", "write", "--allocator",
+                "capbuddy");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1].lines().findFirst().orElseThrow()).contains("workload paging", "touch 16 KiB (4 pages)",
+                "access write").doesNotContain("iterations");
+    }
+
+    @Test
     void pagingBeyondMemoryStopsBecauseMemoryRanOutAndStillLeavesNothingBehind() throws Exception {
         JsonNode r = json("bench", "paging", "--json", "--ram", "64M", "--touch", "128M");
         for (JsonNode run : r.get("runs")) {

@@ -71,6 +71,10 @@ class BenchOutputTest {
         assertThat(BenchOutput.ratio(1.0 / 4096)).isEqualTo("0.0002441");
         assertThat(BenchOutput.ratio(0)).isEqualTo("0.000");
         assertThat(BenchOutput.ratio(4.76)).isEqualTo("4.760");
+        // below 0.01 three decimals would keep one digit: the pool's 0.0015 a frame read 0.001
+        assertThat(BenchOutput.ratio(5_779.0 / 3_762_695)).isEqualTo("0.001536");
+        assertThat(BenchOutput.ratio(185.0 / 32_768)).isEqualTo("0.005646");
+        assertThat(BenchOutput.ratio(0.054)).isEqualTo("0.054");
     }
 
     @Test
