@@ -42,6 +42,8 @@ class BadInputTest {
             new Case("{\"workload\": \"mcmc\", \"bogus\": 1}", "unknown field 'bogus' (fields: access,"),
             new Case("{", "not valid JSON or YAML at line"),
             new Case("{}", "no workload: give one (mcmc, single, contiguous, utilisation or paging"),
+            new Case("{\"workload\": \"single\"} {\"workload\": \"mcmc\"}",
+                    "is not a bench report or spec: it holds more than one document"),
         }) {
             Path spec = dir.resolve("spec.json");
             Files.writeString(spec, c.json());

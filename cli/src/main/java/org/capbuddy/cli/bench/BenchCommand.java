@@ -274,8 +274,10 @@ public final class BenchCommand implements Callable<Integer> {
         given.keySet().removeAll(List.of("perInvocation", "perObjectCreated", "perByteZeroed", "perKernelWalk",
                 "perMmuWalk", "perFault"));
         if (!given.isEmpty()) {
+            // each name quoted, so that an empty one (--cost =5) shows as '' rather than vanishing
             throw bad("--cost knows perInvocation, perObjectCreated, perByteZeroed, perKernelWalk, perMmuWalk and"
-                    + " perFault, not " + given.keySet());
+                    + " perFault, not " + String.join(", ", given.keySet().stream().sorted().map(k -> "'" + k + "'")
+                            .toList()));
         }
         return m;
     }

@@ -52,7 +52,10 @@ public final class Json {
                      reader.readerFor(JsonNode.class).readValues(file.toFile())) {
             JsonNode first = documents.hasNextValue() ? documents.nextValue() : reader.missingNode();
             if (documents.hasNextValue()) {
-                throw new IOException("it holds more than one document");
+                // a problem of the document, not of reading the file: a parse error, as a key
+                // given twice is (a plain IOException would read "cannot read" to the commands)
+                throw new com.fasterxml.jackson.core.JsonParseException((com.fasterxml.jackson.core.JsonParser) null,
+                        "it holds more than one document");
             }
             return first;
         }

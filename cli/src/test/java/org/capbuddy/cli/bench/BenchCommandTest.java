@@ -491,6 +491,13 @@ class BenchCommandTest {
     }
 
     @Test
+    void aCostConstantThatIsNotOneSaysWhichNameQuoted() {
+        assertThat(run("bench", "single", "--cost", "perinvocation=1")[2])
+                .contains("--cost knows perInvocation,", "perFault, not 'perinvocation'");
+        assertThat(run("bench", "single", "--cost", "=5")[2]).as("an empty name shows").contains("perFault, not ''");
+    }
+
+    @Test
     void theMachinesCSpaceAndFanOutAreOptionsRecordedInTheSpec() throws Exception {
         JsonNode r = json("bench", "mcmc", "--json", "--iterations", "200", "--ram", "256M", "--allocator", "allocman",
                 "--root-cnode-bits", "14", "--fan-out", "64");
