@@ -56,6 +56,11 @@ public final class CapBuddyCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CapBuddyCommand());
         cli.setParameterExceptionHandler(CapBuddyCommand::badOptions);
+        // each command's -V (from its standard help options) names the build as capbuddy -V does:
+        // without a provider of its own picocli prints nothing and exits 0
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version());
+        }
         // the completion script's subcommand is a tool, not a job: keep it out of the usage
         cli.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
         return cli;

@@ -34,6 +34,11 @@ class CommandLineTest {
         CliRun version = CliRun.of("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).startsWith("capbuddy 0.1.0 (commit ");
+        for (String command : new String[] {"bench", "sweep", "demo", "run", "fuzz", "boot"}) {
+            CliRun its = CliRun.of(command, "-V");
+            assertThat(its.exitCode()).as(command).isZero();
+            assertThat(its.out()).as("%s -V, which its help lists", command).isEqualTo(version.out());
+        }
         CliRun help = CliRun.of("--help");
         assertThat(help.out()).contains("Exit status:", "bad options or command (nothing ran)", "bench", "run")
                 .doesNotContain("generate-completion");
