@@ -91,8 +91,10 @@ public final class BenchOutput {
                     r.iterations(), r.spec() == null || r.spec().access() == null ? "" : "  access " + r.spec().access());
             default -> String.format(Locale.ROOT, "iterations %,d", r.iterations());
         };
-        out.append(String.format(Locale.ROOT, "workload %s  seed %d  %s  RAM %s  CSpace %s%s%s%n",
-                r.workload(), r.seed(), iterations, ByteSize.format(r.ramBytes()), r.cspace(),
+        // a seed only where the workload draws random numbers: elsewhere it changes nothing
+        String seed = BenchSpec.seeded(r.workload()) ? "  seed " + r.seed() : "";
+        out.append(String.format(Locale.ROOT, "workload %s%s  %s  RAM %s  CSpace %s%s%s%n",
+                r.workload(), seed, iterations, ByteSize.format(r.ramBytes()), r.cspace(),
                 r.distribution() == null || r.distribution().isEmpty() ? "" : "  distribution " + r.distribution(),
                 poolRequests));
         if (r.host() != null) {

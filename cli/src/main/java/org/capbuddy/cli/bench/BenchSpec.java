@@ -169,6 +169,15 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
         return bytes < 1024 ? bytes + " bytes" : ByteSize.format(bytes) + " (" + bytes + " bytes)";
     }
 
+    /**
+     * Whether {@code workload} draws random numbers, so that its seed changes the run: mcmc (block
+     * sizes and lifetimes) and utilisation (the half it frees); single, contiguous and paging
+     * allocate the same way whatever the seed.
+     */
+    static boolean seeded(String workload) {
+        return !List.of("single", "contiguous", "paging").contains(workload);
+    }
+
     /** The options this workload takes must be set and the others left out; null when they are. */
     private String optionsNotTaken() {
         List<String> missing = new ArrayList<>();

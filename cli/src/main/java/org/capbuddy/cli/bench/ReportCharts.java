@@ -55,7 +55,7 @@ final class ReportCharts {
     }
 
     private static String subtitle(BenchReport r) {
-        return String.format(Locale.ROOT, "%s, seed %d", r.name(), r.seed());
+        return BenchSpec.seeded(r.workload()) ? String.format(Locale.ROOT, "%s, seed %d", r.name(), r.seed()) : r.name();
     }
 
     /** Series name: the allocator, and where (in its unit of work) and why its run stopped early. */

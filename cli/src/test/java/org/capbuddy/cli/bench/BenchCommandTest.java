@@ -522,6 +522,19 @@ class BenchCommandTest {
                 .contains("single: --iterations is a number of frames, a power of two from 1 to 32768, got 1000000");
         assertThat(run("bench", "single", "--iterations", "100")[0]).isEqualTo("2");
         assertThat(run("bench")[2]).contains("Missing WORKLOAD");
+        // the seed changes nothing where a workload draws no random numbers: a varied seed would
+        // give the same counts under a different heading
+        for (String workload : new String[] {"single", "contiguous", "paging"}) {
+            String[] r = run("bench", workload, "--seed", "3");
+            assertThat(r[0]).as(workload).isEqualTo("2");
+            assertThat(r[2]).contains(workload + " draws no random numbers: --seed would be ignored");
+        }
+        String[] single = run("bench", "single", "--iterations", "1", "--ram", "64M", "--allocator", "capbuddy");
+        assertThat(single[1].lines().findFirst().orElseThrow()).as("no seed in its heading")
+                .startsWith("workload single  iterations 1").doesNotContain("seed");
+        String[] utilisation = run("bench", "utilisation", "--seed", "3", "--ram", "64M", "--allocator", "capbuddy");
+        assertThat(utilisation[0]).as(utilisation[2]).isEqualTo("0");
+        assertThat(utilisation[1]).contains("seed 3");
     }
 
     @Test
