@@ -26,6 +26,13 @@ final class SpecDefaults {
         JsonNodeFactory f = JsonNodeFactory.instance;
         size(node, "ram");
         size(node, "touch");
+        // "both", alone, is capbuddy and allocman, as --allocator both is (and as the message
+        // refusing an allocator it does not know offers)
+        JsonNode allocators = node.get("allocators");
+        if (allocators != null && ("both".equals(allocators.textValue())
+                || allocators.isArray() && allocators.size() == 1 && "both".equals(allocators.get(0).textValue()))) {
+            node.set("allocators", f.arrayNode().add("capbuddy").add("allocman"));
+        }
         // an original experiment's parameters come before bench's defaults, as on the command line
         String experiment = node.path("experiment").asText(null);
         if (experiment != null) {

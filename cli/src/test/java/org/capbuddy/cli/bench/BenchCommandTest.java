@@ -588,6 +588,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void bothInASpecIsCapbuddyAndAllocmanAsOnTheCommandLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path yaml = dir.resolve("both.yaml");
+        java.nio.file.Files.writeString(yaml, "workload: single\niterations: 4\nram: 64M\nallocators: both\n");
+        JsonNode r = json("bench", "--spec", yaml.toString(), "--json");
+        assertThat(r.at("/spec/allocators").toString()).isEqualTo("[\"capbuddy\",\"allocman\"]");
+        assertThat(r.get("runs")).hasSize(2);
+        java.nio.file.Path json = dir.resolve("both.json");
+        java.nio.file.Files.writeString(json, "{\"workload\": \"single\", \"iterations\": 4, \"ram\": \"64M\","
+                + " \"allocators\": [\"both\"]}");
+        assertThat(json("bench", "--spec", json.toString(), "--json").at("/spec/allocators").size()).isEqualTo(2);
+    }
+
+    @Test
     void aSpecFilesProblemSaysItCameFromTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path spec = dir.resolve("spec.yaml");
