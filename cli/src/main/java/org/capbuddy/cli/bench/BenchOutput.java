@@ -168,6 +168,16 @@ public final class BenchOutput {
             }
             out.append('\n').append(render(extraHeader, extra, 1));
         }
+        // the stop row has the reason's words; the refusal itself (what was asked, and its error)
+        // is what tells a researcher why, an error above all
+        List<String> stops = r.runs().stream().filter(run -> !run.stopReason().detail().isEmpty())
+                .map(run -> String.format(Locale.ROOT, "%s stopped at %s %,d: %s", run.allocator(),
+                        run.reachedUnit().words(), run.reached(), run.stopReason()))
+                .toList();
+        if (!stops.isEmpty()) {
+            out.append('\n').append("why each run stopped early").append('\n');
+            stops.forEach(line -> out.append(line).append('\n'));
+        }
         for (AllocatorRun run : r.runs()) {
             if (r.workload().equals("utilisation") && !run.stopReason().memoryBound()) {
                 out.append(String.format(Locale.ROOT, "%nnote: %s's usable fraction does not measure memory: it stopped "

@@ -101,6 +101,8 @@ class BenchCommandTest {
         String table = BenchOutput.table(report);
         assertThat(table.lines().filter(l -> l.startsWith("block reached"))).singleElement().asString()
                 .endsWith(" 20");
+        assertThat(table).as("the refusal itself, under the table").contains("why each run stopped early",
+                "allocman stopped at block 20: slots exhausted (OUT_OF_SLOTS: no run of 2^10 slots");
         assertThat(table).doesNotContain("iteration reached");
 
         java.util.List<String> csv = BenchOutput.csv(report).lines().toList();
@@ -126,6 +128,17 @@ class BenchCommandTest {
         }
         // the stock way frees with a Revoke and gives its untyped back: the frees cost something
         assertThat(r.at("/runs/1/extra/free.invocations").asLong()).isPositive();
+    }
+
+    @Test
+    void anErrorsTextIsInTheTableNotOnlyItsKind() {
+        // a fan-out limit of 512 refuses the stock way's one Retype of 2^10 frames: a kernel error
+        String[] r = run("bench", "contiguous", "--iterations", "1", "--ram", "64M", "--fan-out", "512", "--allocator",
+                "allocman");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("allocman stopped at block 10: error (KERNEL: Retype of 2^10 frames: RANGE_ERROR");
+        String[] done = run("bench", "single", "--iterations", "1", "--ram", "64M", "--allocator", "capbuddy");
+        assertThat(done[1]).as("no such section when every run reached its limit").doesNotContain("stopped early");
     }
 
     @Test
