@@ -1,10 +1,12 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** §3.2–§3.4: CNode invocations, their check orders, derivation, rights, badges and guards. */
 class CNodeOpsConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private static final CapRights R = CapRights.READ_ONLY;
     private static final CapRights W = CapRights.WRITE_ONLY;
@@ -140,7 +142,7 @@ class CNodeOpsConformanceTest {
         long pt = fx.object(ObjectType.PAGE_TABLE);
         err(fx.sel4.cnodeCopy(ROOT, fx.slot(), D, ROOT, pt, D, ALL), Sel4Error.ILLEGAL_OPERATION);
         err(fx.sel4.cnodeMint(ROOT, fx.slot(), D, ROOT, pt, D, ALL, 0), Sel4Error.ILLEGAL_OPERATION);
-        ok(fx.sel4.pageTableMap(pt, Fx.ROOT_VSPACE, Fx.FREE_VA, 0));
+        ok(fx.sel4.pageTableMap(pt, RootTaskFx.ROOT_VSPACE, RootTaskFx.FREE_VA, 0));
         ok(fx.sel4.cnodeCopy(ROOT, fx.slot(), D, ROOT, pt, D, ALL));
     }
 
@@ -148,7 +150,7 @@ class CNodeOpsConformanceTest {
     void copyFamily6_copyingAVSpaceWithoutAsidIsIllegalOperation() {
         long v = fx.object(ObjectType.VSPACE);
         err(fx.sel4.cnodeCopy(ROOT, fx.slot(), D, ROOT, v, D, ALL), Sel4Error.ILLEGAL_OPERATION);
-        ok(fx.sel4.asidPoolAssign(Fx.INIT_POOL, v));
+        ok(fx.sel4.asidPoolAssign(RootTaskFx.INIT_POOL, v));
         ok(fx.sel4.cnodeCopy(ROOT, fx.slot(), D, ROOT, v, D, ALL));
     }
 
@@ -163,18 +165,18 @@ class CNodeOpsConformanceTest {
     @Test
     void copyFamily7_copyingIrqControlGivesANullCapSoIllegalOperation() {
         long dest = fx.slot();
-        err(fx.sel4.cnodeCopy(ROOT, dest, D, ROOT, Fx.IRQ_CONTROL, D, ALL), Sel4Error.ILLEGAL_OPERATION);
+        err(fx.sel4.cnodeCopy(ROOT, dest, D, ROOT, RootTaskFx.IRQ_CONTROL, D, ALL), Sel4Error.ILLEGAL_OPERATION);
         assertThat(fx.isEmpty(dest)).isTrue();
     }
 
     @Test
     void copiedFrameCapStartsUnmapped() {
         long f = fx.object(ObjectType.SMALL_PAGE);
-        fx.mapRw(f, Fx.ROOT_VSPACE, Fx.FREE_VA);
+        fx.mapRw(f, RootTaskFx.ROOT_VSPACE, RootTaskFx.FREE_VA);
         long c = fx.copy(f);
         assertThat(((Cap.FrameCap) fx.capAt(c)).isMapped()).isFalse();
         // the copy can be mapped elsewhere
-        fx.mapRw(c, Fx.ROOT_VSPACE, Fx.FREE_VA + Fx.PAGE);
+        fx.mapRw(c, RootTaskFx.ROOT_VSPACE, RootTaskFx.FREE_VA + RootTaskFx.PAGE);
     }
 
     // ---------------------------------------------------------------- rights (§3.3)

@@ -1,10 +1,12 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.api.CapRights;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** §4: CSpace addressing — resolution, slot lookups, cap lookups and their failure details. */
 class CSpaceAddressingConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
     private final int radix = fx.info.initThreadCNodeSizeBits();
 
     // ---------------------------------------------------------------- the root CNode
@@ -68,7 +70,7 @@ class CSpaceAddressingConformanceTest {
 
     @Test
     void largerRootCNodeMovesTheBoundary() {
-        Fx big = new Fx(KernelConfig.defaults().withRootCNodeBits(18));
+        RootTaskFx big = new RootTaskFx(KernelConfig.defaults().withRootCNodeBits(18));
         Cap.CNodeCap root = (Cap.CNodeCap) big.capAt(ROOT);
         assertThat(root.guardSize()).isEqualTo(46);
         ok(big.sel4.cnodeDelete(ROOT, (1L << 18) - 1, 64));

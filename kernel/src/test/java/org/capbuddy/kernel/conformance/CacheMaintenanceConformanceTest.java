@@ -1,15 +1,17 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
-import static org.capbuddy.kernel.conformance.Fx.LARGE;
-import static org.capbuddy.kernel.conformance.Fx.PAGE;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.ROOT_VSPACE;
-import static org.capbuddy.kernel.conformance.Fx.USER_TOP;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.LARGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.USER_TOP;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import java.util.List;
 import org.capbuddy.kernel.cpu.Access;
@@ -44,7 +46,7 @@ import org.junit.jupiter.api.Test;
  */
 class CacheMaintenanceConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private static final CapRights RW = CapRights.READ_WRITE;
     private static final long DEF = VmAttributes.DEFAULT;
@@ -88,7 +90,7 @@ class CacheMaintenanceConformanceTest {
     /** A VSpace with an ASID of its own pool, which the caller deletes to make the ASID stale. */
     private long[] vspaceInNewPool() {
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
         long v = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(pool, v));
         return new long[] {v, pool};

@@ -1,14 +1,16 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
-import static org.capbuddy.kernel.conformance.Fx.PAGE;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.ROOT_VSPACE;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** §3.1 and §3.5: the capability derivation tree, and what deleting and revoking destroy. */
 class CdtConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private KernelObject objectAt(long cptr) {
         return fx.capAt(cptr).object();

@@ -1,12 +1,14 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.PAGE;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.cpu.UserCpu;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** §2: seL4_Untyped_Retype — the checks of §2.1 in order, and the watermark algorithm of §2.2. */
 class UntypedRetypeConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
     private final long rootSlots = 1L << fx.info.initThreadCNodeSizeBits();
 
     // ---------------------------------------------------------------- §2.1 checks, in order
@@ -181,14 +183,14 @@ class UntypedRetypeConformanceTest {
 
     @Test
     void check8_fanOutLimitIsConfigurable() {
-        Fx big = new Fx(KernelConfig.defaults().withRetypeFanOutLimit(1024));
+        RootTaskFx big = new RootTaskFx(KernelConfig.defaults().withRetypeFanOutLimit(1024));
         long ut = big.untyped(20);
         long base = big.slots(1100);
         err(big.retypeAt(ut, ObjectType.ENDPOINT, 0, base, 1025), Sel4Error.RANGE_ERROR, 1, 1024);
         err(big.retypeAt(ut, ObjectType.ENDPOINT, 0, base, 0), Sel4Error.RANGE_ERROR, 1, 1024);
         ok(big.retypeAt(ut, ObjectType.ENDPOINT, 0, base, 1024));
 
-        Fx small = new Fx(KernelConfig.defaults().withRetypeFanOutLimit(4));
+        RootTaskFx small = new RootTaskFx(KernelConfig.defaults().withRetypeFanOutLimit(4));
         long ut2 = small.untyped(16);
         err(small.retypeAt(ut2, ObjectType.ENDPOINT, 0, small.slots(8), 5), Sel4Error.RANGE_ERROR, 1, 4);
     }
@@ -318,8 +320,8 @@ class UntypedRetypeConformanceTest {
         long ut = fx.untyped(16);
         long base = ((Cap.Untyped) fx.capAt(ut)).paddr();
         long frame = fx.retype(ut, ObjectType.SMALL_PAGE);
-        long va = Fx.FREE_VA;
-        fx.mapRw(frame, Fx.ROOT_VSPACE, va);
+        long va = RootTaskFx.FREE_VA;
+        fx.mapRw(frame, RootTaskFx.ROOT_VSPACE, va);
         UserCpu cpu = fx.rootCpu();
         assertThat(Access.store(cpu, va + 8, 8, 0x1122_3344_5566_7788L).isOk()).isTrue();
         assertThat(Access.load(cpu, va + 8, 8).value()).isEqualTo(0x1122_3344_5566_7788L);
@@ -335,7 +337,7 @@ class UntypedRetypeConformanceTest {
         assertThat(fx.paddr(again)).isEqualTo(base);
         // the reset zeroes [base, old watermark): exactly the one page used
         assertThat(fx.kernel.costs().bytesZeroed() - zeroedBefore).isEqualTo(PAGE);
-        fx.mapRw(again, Fx.ROOT_VSPACE, va);
+        fx.mapRw(again, RootTaskFx.ROOT_VSPACE, va);
         assertThat(Access.load(cpu, va + 8, 8).isOk()).isTrue();
         assertThat(Access.load(cpu, va + 8, 8).value()).isZero();
         assertThat(fx.kernel.physicalMemory().isZero(base, PAGE)).isTrue();

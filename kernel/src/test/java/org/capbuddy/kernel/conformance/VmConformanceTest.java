@@ -1,16 +1,18 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
-import static org.capbuddy.kernel.conformance.Fx.LARGE;
-import static org.capbuddy.kernel.conformance.Fx.PAGE;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.ROOT_VSPACE;
-import static org.capbuddy.kernel.conformance.Fx.USER_TOP;
-import static org.capbuddy.kernel.conformance.Fx.err;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.LARGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.USER_TOP;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.KernelConfig;
 import org.capbuddy.kernel.cpu.UserCpu;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /** §5: AArch64 virtual memory invocations. */
 class VmConformanceTest {
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private static final CapRights RW = CapRights.READ_WRITE;
     private static final long DEF = VmAttributes.DEFAULT;
@@ -38,7 +40,7 @@ class VmConformanceTest {
     private long staleVSpace() {
         long ut = fx.untyped(12);
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, pool, D));
         long v = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(pool, v));
         ok(fx.sel4.cnodeDelete(ROOT, pool, D));
@@ -127,7 +129,7 @@ class VmConformanceTest {
 
     @Test
     void hugePageMapsAtLevel1AfterOneTable() {
-        Fx big = new Fx(KernelConfig.defaults().withBoard(Board.virt(4L << 30)));
+        RootTaskFx big = new RootTaskFx(KernelConfig.defaults().withBoard(Board.virt(4L << 30)));
         UntypedDescriptor gib = big.ramUntyped(30);
         assertThat(gib.cptr()).isNotEqualTo(big.bigRam());
         long huge = big.retype(gib.cptr(), ObjectType.HUGE_PAGE);
@@ -174,7 +176,7 @@ class VmConformanceTest {
 
     @Test
     void remapAtTheSameVaddrChangesTheRights() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(f, t.vspace, FREE_VA);
         assertThat(Access.store(t.cpu, FREE_VA, 8, 1).isOk()).isTrue();
@@ -256,7 +258,7 @@ class VmConformanceTest {
 
     @Test
     void writeOnlyRightsGiveAKernelOnlyMappingThatFaultsOnEveryAccess() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.WRITE_ONLY, DEF));
 
@@ -280,7 +282,7 @@ class VmConformanceTest {
 
     @Test
     void noRightsAtAllAlsoGiveAKernelOnlyMapping() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.NONE, DEF));
         assertThat(Access.load(t.cpu, FREE_VA, 1).isOk()).isFalse();
@@ -289,7 +291,7 @@ class VmConformanceTest {
 
     @Test
     void mappingRightsAreTheCapRightsMaskedByTheRequest() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         long ro = fx.copy(f, CapRights.READ_ONLY);
         // asking for RW through a read-only cap gives a read-only mapping
@@ -308,7 +310,7 @@ class VmConformanceTest {
 
     @Test
     void executeNeverFetchFaultsAsAPrefetchPermissionFault() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, RW, DEF | VmAttributes.EXECUTE_NEVER));
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
@@ -329,7 +331,7 @@ class VmConformanceTest {
 
     @Test
     void readOnlyPagesAreExecutableByDefault() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.READ_ONLY, DEF));
         assertThat(Access.fetch(t.cpu, FREE_VA).isOk()).isTrue();
@@ -457,7 +459,7 @@ class VmConformanceTest {
     void makePoolFromAFresh4KiBUntypedAndAssignGivesTheLowestAsidOfTheNewPool() {
         long ut = fx.retype(fx.bigRam(), ObjectType.UNTYPED, 12, 1);
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, pool, D));
         assertThat(fx.capAt(pool)).isInstanceOf(Cap.AsidPoolCap.class);
         long v1 = fx.object(ObjectType.VSPACE);
         long v2 = fx.object(ObjectType.VSPACE);
@@ -477,53 +479,53 @@ class VmConformanceTest {
         long ut = fx.untyped(12);
         long base = ((Cap.Untyped) fx.capAt(ut)).paddr();
         fx.kernel.physicalMemory().writeLittleEndian(base + 100, 8, -1L);
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), D));
         assertThat(fx.kernel.physicalMemory().isZero(base, PAGE)).isTrue();
     }
 
     @Test
     void makePool1_truncated() {
         long ut = fx.untyped(12);
-        err(fx.raw(Fx.ASID_CONTROL, InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL, new long[] {fx.slot()}, ut, ROOT),
+        err(fx.raw(RootTaskFx.ASID_CONTROL, InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL, new long[] {fx.slot()}, ut, ROOT),
                 Sel4Error.TRUNCATED_MESSAGE);
-        err(fx.raw(Fx.ASID_CONTROL, InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL, new long[] {fx.slot(), D}, ut),
+        err(fx.raw(RootTaskFx.ASID_CONTROL, InvocationLabel.ARM_ASID_CONTROL_MAKE_POOL, new long[] {fx.slot(), D}, ut),
                 Sel4Error.TRUNCATED_MESSAGE);
     }
 
     @Test
     void makePool3_untypedNotExactly12BitsOrDeviceOrNotUntypedIsInvalidCapability1() {
         long ut13 = fx.untyped(13);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut13, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut13, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
         long ut11 = fx.untyped(11);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut11, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut11, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
         UntypedDescriptor dev = fx.deviceUntyped(12);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, dev.cptr(), ROOT, fx.slot(), D),
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, dev.cptr(), ROOT, fx.slot(), D),
                 Sel4Error.INVALID_CAPABILITY, 1);
         long frame = fx.object(ObjectType.SMALL_PAGE);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, frame, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, frame, ROOT, fx.slot(), D), Sel4Error.INVALID_CAPABILITY, 1);
         // beats RevokeFirst and DeleteFirst
         fx.retype(ut13, ObjectType.ENDPOINT);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut13, ROOT, frame, D), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut13, ROOT, frame, D), Sel4Error.INVALID_CAPABILITY, 1);
     }
 
     @Test
     void makePool4_untypedWithChildrenIsRevokeFirst() {
         long ut = fx.untyped(12);
         fx.retype(ut, ObjectType.ENDPOINT);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), D), Sel4Error.REVOKE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), D), Sel4Error.REVOKE_FIRST);
         // beats destination errors
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), 65), Sel4Error.REVOKE_FIRST);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, ut, D), Sel4Error.REVOKE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), 65), Sel4Error.REVOKE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, ut, D), Sel4Error.REVOKE_FIRST);
     }
 
     @Test
     void makePool5and6_destinationLookupErrorThenOccupiedDestinationIsDeleteFirst() {
         long ut = fx.untyped(12);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), 65), Sel4Error.RANGE_ERROR, 1, 64);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), 12), Sel4Error.FAILED_LOOKUP, 0, 4);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, ut, D), Sel4Error.DELETE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), 65), Sel4Error.RANGE_ERROR, 1, 64);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), 12), Sel4Error.FAILED_LOOKUP, 0, 4);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, ut, D), Sel4Error.DELETE_FIRST);
         // nothing happened: the untyped is still usable and childless
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, fx.slot(), D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, fx.slot(), D));
     }
 
     @Test
@@ -532,16 +534,16 @@ class VmConformanceTest {
         long uts = fx.retype(fx.bigRam(), ObjectType.UNTYPED, 12, 127);
         long pools = fx.slots(127);
         for (int i = 0; i < 127; i++) {
-            ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, uts + i, ROOT, pools + i, D));
+            ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, uts + i, ROOT, pools + i, D));
         }
         long spare = fx.untyped(12);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, spare, ROOT, fx.slot(), D), Sel4Error.DELETE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, spare, ROOT, fx.slot(), D), Sel4Error.DELETE_FIRST);
         long notUntyped = fx.object(ObjectType.ENDPOINT);
-        err(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, notUntyped, ROOT, fx.slot(), D), Sel4Error.DELETE_FIRST);
+        err(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, notUntyped, ROOT, fx.slot(), D), Sel4Error.DELETE_FIRST);
         // deleting a pool frees its index for reuse
         ok(fx.sel4.cnodeDelete(ROOT, pools + 40, D));
         long again = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, spare, ROOT, again, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, spare, ROOT, again, D));
         long v = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(again, v));
         assertThat(((Cap.VSpaceCap) fx.capAt(v)).asid()).isEqualTo(41 * 512);
@@ -561,22 +563,22 @@ class VmConformanceTest {
 
     @Test
     void assign1_noVSpaceCapIsTruncated() {
-        err(fx.raw(Fx.INIT_POOL, InvocationLabel.ARM_ASID_POOL_ASSIGN, new long[0]), Sel4Error.TRUNCATED_MESSAGE);
+        err(fx.raw(RootTaskFx.INIT_POOL, InvocationLabel.ARM_ASID_POOL_ASSIGN, new long[0]), Sel4Error.TRUNCATED_MESSAGE);
     }
 
     @Test
     void assign2_alreadyAssignedOrNotAVSpaceIsInvalidCapability1() {
-        err(fx.sel4.asidPoolAssign(Fx.INIT_POOL, ROOT_VSPACE), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidPoolAssign(RootTaskFx.INIT_POOL, ROOT_VSPACE), Sel4Error.INVALID_CAPABILITY, 1);
         long v = fx.assignedVSpace();
-        err(fx.sel4.asidPoolAssign(Fx.INIT_POOL, v), Sel4Error.INVALID_CAPABILITY, 1);
-        err(fx.sel4.asidPoolAssign(Fx.INIT_POOL, fx.object(ObjectType.PAGE_TABLE)), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidPoolAssign(RootTaskFx.INIT_POOL, v), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidPoolAssign(RootTaskFx.INIT_POOL, fx.object(ObjectType.PAGE_TABLE)), Sel4Error.INVALID_CAPABILITY, 1);
     }
 
     @Test
     void assign5_fullPoolIsDeleteFirst() {
         long ut = fx.untyped(12);
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, ut, ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, pool, D));
         long vs = fx.retype(fx.bigRam(), ObjectType.VSPACE, 0, 256);
         long vs2 = fx.retype(fx.bigRam(), ObjectType.VSPACE, 0, 256);
         long last = fx.object(ObjectType.VSPACE);
@@ -601,7 +603,7 @@ class VmConformanceTest {
     private long[] asidNowNamingAnotherVSpace() {
         long v1 = staleVSpace();
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
         long v2 = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(pool, v2));
         assertThat(((Cap.VSpaceCap) fx.capAt(v1)).asid()).isEqualTo(512);
@@ -617,7 +619,7 @@ class VmConformanceTest {
         // beats the alignment check
         err(fx.sel4.pageMap(f, v[0], FREE_VA + 4, RW, DEF), Sel4Error.INVALID_CAPABILITY, 1);
         // and a stale VSpace cannot be assigned again
-        err(fx.sel4.asidPoolAssign(Fx.INIT_POOL, v[0]), Sel4Error.INVALID_CAPABILITY, 1);
+        err(fx.sel4.asidPoolAssign(RootTaskFx.INIT_POOL, v[0]), Sel4Error.INVALID_CAPABILITY, 1);
     }
 
     @Test
@@ -645,7 +647,7 @@ class VmConformanceTest {
     @Test
     void deletingAnAsidPoolInvalidatesEveryAsidInItAndTheirThreadsFault() {
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(Fx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, fx.untyped(12), ROOT, pool, D));
         long tcb = fx.object(ObjectType.TCB);
         long ep = fx.object(ObjectType.ENDPOINT);
         long v = fx.object(ObjectType.VSPACE);

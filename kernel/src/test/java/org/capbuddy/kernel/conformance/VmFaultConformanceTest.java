@@ -1,13 +1,15 @@
 package org.capbuddy.kernel.conformance;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import org.capbuddy.kernel.cpu.Access;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.conformance.Fx.D;
-import static org.capbuddy.kernel.conformance.Fx.FREE_VA;
-import static org.capbuddy.kernel.conformance.Fx.LARGE;
-import static org.capbuddy.kernel.conformance.Fx.PAGE;
-import static org.capbuddy.kernel.conformance.Fx.ROOT;
-import static org.capbuddy.kernel.conformance.Fx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.LARGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.api.CapRights;
@@ -25,7 +27,7 @@ class VmFaultConformanceTest {
     private static final int EC_INSTR = 0x20;
     private static final int WNR = 1 << 6;
 
-    private final Fx fx = new Fx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private static int ec(VmFault f) {
         return f.fsr() >>> 26;
@@ -37,7 +39,7 @@ class VmFaultConformanceTest {
 
     @Test
     void readOfAnUnmappedAddressInAnEmptyVSpaceIsALevel0TranslationFault() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access r = Access.load(t.cpu, FREE_VA + 0x123, 4);
         assertThat(r.isOk()).isFalse();
         assertThat(t.faults).hasSize(1);
@@ -53,7 +55,7 @@ class VmFaultConformanceTest {
 
     @Test
     void faultMessageCarriesIpAddrPrefetchAndFsrWithLabel5() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access.store(t.cpu, FREE_VA + 8, 8, 1);
         VmFault f = t.lastFault();
         assertThat(VmFault.LABEL).isEqualTo(5);
@@ -67,7 +69,7 @@ class VmFaultConformanceTest {
 
     @Test
     void translationFaultLevelFollowsTheFirstMissingTable() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         for (int level = 0; level <= 3; level++) {
             Access.load(t.cpu, FREE_VA, 8);
             assertThat(status(t.lastFault())).as("level %d", level).isEqualTo(0x04 + level);
@@ -81,7 +83,7 @@ class VmFaultConformanceTest {
 
     @Test
     void writeFaultSetsWnR() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access.store(t.cpu, FREE_VA, 1, 1);
         VmFault f = t.lastFault();
         assertThat(ec(f)).isEqualTo(EC_DATA);
@@ -92,7 +94,7 @@ class VmFaultConformanceTest {
 
     @Test
     void instructionFetchFaultIsAPrefetchAbortWithTheAddressEqualToThePc() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access.fetch(t.cpu, FREE_VA + 0x44);
         VmFault f = t.lastFault();
         assertThat(ec(f)).isEqualTo(EC_INSTR);
@@ -105,7 +107,7 @@ class VmFaultConformanceTest {
 
     @Test
     void writeToAReadOnlyPageIsALevel3PermissionFaultWithWnR() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long f = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(f, t.vspace, FREE_VA, CapRights.READ_ONLY, VmAttributes.DEFAULT));
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();
@@ -120,7 +122,7 @@ class VmFaultConformanceTest {
 
     @Test
     void permissionFaultOnALargePageIsReportedAtLevel2() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long large = fx.object(ObjectType.LARGE_PAGE);
         ok(fx.mapPage(large, t.vspace, FREE_VA, CapRights.READ_ONLY, VmAttributes.DEFAULT));
         Access.store(t.cpu, FREE_VA + LARGE - 8, 8, 1);
@@ -130,7 +132,7 @@ class VmFaultConformanceTest {
 
     @Test
     void accessAtOrAbove2To47IsALevel0TranslationFault() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access.load(t.cpu, 1L << 47, 8);
         assertThat(status(t.lastFault())).isEqualTo(0x04);
         assertThat(t.lastFault().address()).isEqualTo(1L << 47);
@@ -138,7 +140,7 @@ class VmFaultConformanceTest {
 
     @Test
     void aHandlerThatMapsThePageAndRepliesLetsTheAccessComplete() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         t.handler = (badge, fault) -> {
             long page = fault.address() & -PAGE;
@@ -155,7 +157,7 @@ class VmFaultConformanceTest {
 
     @Test
     void aReplyReExecutesTheAccessWhichFaultsAgainIfNothingWasFixed() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         int[] calls = {0};
         // first reply without fixing anything, then fix on the second fault
@@ -171,7 +173,7 @@ class VmFaultConformanceTest {
 
     @Test
     void noReplyLeavesTheAccessFaultedAndTheThreadBlocked() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access r = Access.load(t.cpu, FREE_VA, 8);
         assertThat(r.isOk()).isFalse();
         assertThat(t.faults).hasSize(1);
@@ -180,7 +182,7 @@ class VmFaultConformanceTest {
 
     @Test
     void faultHandlerWithWriteAndGrantReplyIsAcceptedToo() {
-        Fx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, false, false, true));
+        RootTaskFx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, false, false, true));
         Access.load(t.cpu, FREE_VA, 8);
         assertThat(t.faults).hasSize(1);
         assertThat(t.badges).containsExactly(5L);
@@ -189,7 +191,7 @@ class VmFaultConformanceTest {
 
     @Test
     void faultHandlerWithoutWriteRightMakesTheThreadInactive() {
-        Fx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, true, true, false));
+        RootTaskFx.FaultThread t = fx.new FaultThread(5, CapRights.of(true, true, true, false));
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
         assertThat(t.faults).isEmpty();
         assertThat(t.cpu.state()).isEqualTo(ThreadState.INACTIVE);
@@ -197,7 +199,7 @@ class VmFaultConformanceTest {
 
     @Test
     void faultHandlerWithoutGrantOrGrantReplyMakesTheThreadInactive() {
-        Fx.FaultThread t = fx.new FaultThread(5, CapRights.READ_WRITE);
+        RootTaskFx.FaultThread t = fx.new FaultThread(5, CapRights.READ_WRITE);
         assertThat(Access.store(t.cpu, FREE_VA, 8, 1).isOk()).isFalse();
         assertThat(t.faults).isEmpty();
         assertThat(t.cpu.state()).isEqualTo(ThreadState.INACTIVE);
@@ -228,7 +230,7 @@ class VmFaultConformanceTest {
 
     @Test
     void theHandlerCptrIsResolvedWhenTheFaultHappens() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         // replace the cap the handler cptr names by another badge of the same endpoint
         ok(fx.sel4.cnodeDelete(ROOT, t.faultEp, D));
         ok(fx.sel4.cnodeMint(ROOT, t.faultEp, D, ROOT, t.endpoint, D, CapRights.ALL, 0x99));
@@ -244,7 +246,7 @@ class VmFaultConformanceTest {
 
     @Test
     void aThreadWhoseVSpaceIsGoneFaultsOnEveryAccess() {
-        Fx.FaultThread t = fx.faultThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         fx.mapRw(frame, t.vspace, FREE_VA);
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isTrue();

@@ -1,17 +1,19 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.invocation.InvocationFx.ALL;
-import static org.capbuddy.kernel.invocation.InvocationFx.ASID_CONTROL;
-import static org.capbuddy.kernel.invocation.InvocationFx.D;
-import static org.capbuddy.kernel.invocation.InvocationFx.DOMAIN;
-import static org.capbuddy.kernel.invocation.InvocationFx.FREE_VA;
-import static org.capbuddy.kernel.invocation.InvocationFx.INIT_POOL;
-import static org.capbuddy.kernel.invocation.InvocationFx.PAGE;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT_VSPACE;
-import static org.capbuddy.kernel.invocation.InvocationFx.err;
-import static org.capbuddy.kernel.invocation.InvocationFx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.ALL;
+import static org.capbuddy.kernel.testing.RootTaskFx.ASID_CONTROL;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.DOMAIN;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.INIT_POOL;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class CNodeInvocationsTest {
 
-    private final InvocationFx fx = new InvocationFx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     @Test
     void aCopyOfAsidControlMakesPoolsToo() {
@@ -56,7 +58,7 @@ class CNodeInvocationsTest {
         fx.mapRw(frame, v, FREE_VA);
         // final: every ASID of the pool goes, and the VSpace cap's ASID is stale
         ok(fx.sel4.cnodeDelete(ROOT, poolCopy, D));
-        err(fx.sel4.pageMap(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA + PAGE, InvocationFx.RW, InvocationFx.DEF),
+        err(fx.sel4.pageMap(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA + PAGE, RootTaskFx.RW, RootTaskFx.DEF),
                 Sel4Error.FAILED_LOOKUP, 0, 1);
     }
 
@@ -67,7 +69,7 @@ class CNodeInvocationsTest {
         assertThat(fx.slotAt(copy).isRevocable()).isFalse();
         // it is a child of the boot cap
         ok(fx.sel4.cnodeRevoke(ROOT, DOMAIN, D));
-        assertThat(fx.isEmpty(copy)).isTrue();
+        assertThat(fx.isEmptySlot(copy)).isTrue();
     }
 
     @Test
@@ -110,7 +112,7 @@ class CNodeInvocationsTest {
         long mutated = fx.slot();
         ok(fx.sel4.cnodeMutate(ROOT, mutated, D, ROOT, moved, D, 0x55));
         assertThat(((Cap.FrameCap) fx.capAt(mutated)).isMapped()).isTrue();
-        UserCpu cpu = fx.sel4.cpu(InvocationFx.ROOT_TCB).orElseThrow();
+        UserCpu cpu = fx.sel4.cpu(RootTaskFx.ROOT_TCB).orElseThrow();
         assertThat(Access.load(cpu, FREE_VA, 8).isOk()).isTrue();
         // the moved cap still owns the mapping: it can remove it
         ok(fx.sel4.pageUnmap(mutated));
@@ -126,8 +128,8 @@ class CNodeInvocationsTest {
         long copyOfCopy = fx.copy(copy, CapRights.READ_ONLY);
         fx.mapRw(copyOfCopy, ROOT_VSPACE, FREE_VA + 2 * PAGE);
         ok(fx.sel4.cnodeRevoke(ROOT, frame, D));
-        assertThat(fx.isEmpty(copy)).isTrue();
-        assertThat(fx.isEmpty(copyOfCopy)).isTrue();
+        assertThat(fx.isEmptySlot(copy)).isTrue();
+        assertThat(fx.isEmptySlot(copyOfCopy)).isTrue();
         assertThat(fx.sel4.pageWalk(ROOT_VSPACE, FREE_VA + PAGE).orElseThrow().translated()).isFalse();
         assertThat(fx.sel4.pageWalk(ROOT_VSPACE, FREE_VA + 2 * PAGE).orElseThrow().translated()).isFalse();
         assertThat(fx.sel4.pageWalk(ROOT_VSPACE, FREE_VA).orElseThrow().translated()).isTrue();

@@ -1,10 +1,12 @@
 package org.capbuddy.kernel.invocation;
 
-import static org.capbuddy.kernel.invocation.InvocationFx.ASID_CONTROL;
-import static org.capbuddy.kernel.invocation.InvocationFx.D;
-import static org.capbuddy.kernel.invocation.InvocationFx.INIT_POOL;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT;
-import static org.capbuddy.kernel.invocation.InvocationFx.err;
+import org.capbuddy.kernel.testing.RootTaskFx;
+
+import static org.capbuddy.kernel.testing.RootTaskFx.ASID_CONTROL;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.INIT_POOL;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
 
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationLabel;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class InvocationDispatcherTest {
 
-    private final InvocationFx fx = new InvocationFx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     @Test
     void invokingAnEndpointCapWithoutWriteIsInvalidCapability0WhateverTheLabel() {
@@ -58,9 +60,9 @@ class InvocationDispatcherTest {
     void aFrameOrPageTableCapInvokedWithAnotherObjectsLabelIsIllegalOperation() {
         long frame = fx.object(ObjectType.SMALL_PAGE);
         long pt = fx.object(ObjectType.PAGE_TABLE);
-        err(fx.raw(frame, InvocationLabel.ARM_PAGE_TABLE_MAP, new long[] {0, 0}, InvocationFx.ROOT_VSPACE),
+        err(fx.raw(frame, InvocationLabel.ARM_PAGE_TABLE_MAP, new long[] {0, 0}, RootTaskFx.ROOT_VSPACE),
                 Sel4Error.ILLEGAL_OPERATION);
-        err(fx.raw(pt, InvocationLabel.ARM_PAGE_MAP, new long[] {0, 3, 3}, InvocationFx.ROOT_VSPACE),
+        err(fx.raw(pt, InvocationLabel.ARM_PAGE_MAP, new long[] {0, 3, 3}, RootTaskFx.ROOT_VSPACE),
                 Sel4Error.ILLEGAL_OPERATION);
         err(fx.raw(pt, InvocationLabel.ARM_PAGE_GET_ADDRESS, new long[0]), Sel4Error.ILLEGAL_OPERATION);
     }

@@ -1,13 +1,15 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.invocation.InvocationFx.D;
-import static org.capbuddy.kernel.invocation.InvocationFx.FREE_VA;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT_TCB;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT_VSPACE;
-import static org.capbuddy.kernel.invocation.InvocationFx.err;
-import static org.capbuddy.kernel.invocation.InvocationFx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_TCB;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.ObjectType;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class TcbInvocationsTest {
 
-    private final InvocationFx fx = new InvocationFx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     @Test
     void readRegistersOfTheCallingThreadIsIllegalOperationAfterTheCountCheck() {
@@ -72,7 +74,7 @@ class TcbInvocationsTest {
 
     @Test
     void resumeRestartsAThreadBlockedOnAFault() {
-        InvocationFx.UserThread t = fx.new UserThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         Access first = Access.load(t.cpu, FREE_VA, 8);
         assertThat(first.isOk()).isFalse();
         assertThat(t.thread().state()).isEqualTo(ThreadState.BLOCKED_ON_FAULT);
@@ -171,7 +173,7 @@ class TcbInvocationsTest {
 
     @Test
     void suspendingAThreadBlockedOnAFaultMakesItInactiveAndItsAccessesAreRefused() {
-        InvocationFx.UserThread t = fx.new UserThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         assertThat(Access.load(t.cpu, FREE_VA, 8).isOk()).isFalse();
         ok(fx.sel4.tcbSuspend(t.tcb));
         assertThat(t.thread().state()).isEqualTo(ThreadState.INACTIVE);

@@ -1,10 +1,12 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.invocation.InvocationFx.D;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT;
-import static org.capbuddy.kernel.invocation.InvocationFx.err;
-import static org.capbuddy.kernel.invocation.InvocationFx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class UntypedInvocationsTest {
 
-    private final InvocationFx fx = new InvocationFx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private long zeroed() {
         return fx.costs().bytesZeroed();

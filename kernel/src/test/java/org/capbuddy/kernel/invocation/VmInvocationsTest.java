@@ -1,15 +1,17 @@
 package org.capbuddy.kernel.invocation;
 
+import org.capbuddy.kernel.testing.RootTaskFx;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.capbuddy.kernel.invocation.InvocationFx.D;
-import static org.capbuddy.kernel.invocation.InvocationFx.DEF;
-import static org.capbuddy.kernel.invocation.InvocationFx.FREE_VA;
-import static org.capbuddy.kernel.invocation.InvocationFx.PAGE;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT;
-import static org.capbuddy.kernel.invocation.InvocationFx.ROOT_VSPACE;
-import static org.capbuddy.kernel.invocation.InvocationFx.RW;
-import static org.capbuddy.kernel.invocation.InvocationFx.err;
-import static org.capbuddy.kernel.invocation.InvocationFx.ok;
+import static org.capbuddy.kernel.testing.RootTaskFx.D;
+import static org.capbuddy.kernel.testing.RootTaskFx.DEF;
+import static org.capbuddy.kernel.testing.RootTaskFx.FREE_VA;
+import static org.capbuddy.kernel.testing.RootTaskFx.PAGE;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT;
+import static org.capbuddy.kernel.testing.RootTaskFx.ROOT_VSPACE;
+import static org.capbuddy.kernel.testing.RootTaskFx.RW;
+import static org.capbuddy.kernel.testing.RootTaskFx.err;
+import static org.capbuddy.kernel.testing.RootTaskFx.ok;
 
 import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.kernel.api.Sel4Error;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class VmInvocationsTest {
 
-    private final InvocationFx fx = new InvocationFx();
+    private final RootTaskFx fx = new RootTaskFx();
 
     private int asidOf(long vspace) {
         return ((Cap.VSpaceCap) fx.capAt(vspace)).asid();
@@ -87,7 +89,7 @@ class VmInvocationsTest {
         ok(fx.sel4.pageUnmap(frame));
         assertThat(((Cap.FrameCap) fx.capAt(frame)).isMapped()).isFalse();
         // the unrelated page under the L2 table is untouched
-        assertThat(Access.load(fx.sel4.cpu(InvocationFx.ROOT_TCB).orElseThrow(), FREE_VA + (1L << 21), 8).isOk())
+        assertThat(Access.load(fx.sel4.cpu(RootTaskFx.ROOT_TCB).orElseThrow(), FREE_VA + (1L << 21), 8).isOk())
                 .isTrue();
         fx.mapRw(frame, ROOT_VSPACE, FREE_VA + (1L << 21) + PAGE);
     }
@@ -103,7 +105,7 @@ class VmInvocationsTest {
 
     @Test
     void aRemapReplacesTheAttributes() {
-        InvocationFx.UserThread t = fx.new UserThread();
+        RootTaskFx.FaultThread t = fx.faultThread();
         long frame = fx.object(ObjectType.SMALL_PAGE);
         ok(fx.mapPage(frame, t.vspace, FREE_VA, RW, DEF));
         assertThat(Access.fetch(t.cpu, FREE_VA).isOk()).isTrue();
@@ -166,16 +168,16 @@ class VmInvocationsTest {
         fx.retype(ut, ObjectType.SMALL_PAGE, 0);
         ok(fx.sel4.cnodeRevoke(ROOT, ut, D));
         long pool = fx.slot();
-        ok(fx.sel4.asidControlMakePool(InvocationFx.ASID_CONTROL, ut, ROOT, pool, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, pool, D));
         assertThat(((Cap.Untyped) fx.capAt(ut)).freeIndex()).isEqualTo(4096 / 16);
         long v = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(pool, v));
         ok(fx.sel4.cnodeRevoke(ROOT, ut, D));
-        assertThat(fx.isEmpty(pool)).isTrue();
+        assertThat(fx.isEmptySlot(pool)).isTrue();
         err(fx.sel4.pageMap(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA, RW, DEF), Sel4Error.FAILED_LOOKUP, 0, 1);
         // the freed pool index is taken again by the next pool
         long again = fx.slot();
-        ok(fx.sel4.asidControlMakePool(InvocationFx.ASID_CONTROL, ut, ROOT, again, D));
+        ok(fx.sel4.asidControlMakePool(RootTaskFx.ASID_CONTROL, ut, ROOT, again, D));
         long w = fx.object(ObjectType.VSPACE);
         ok(fx.sel4.asidPoolAssign(again, w));
         assertThat(asidOf(w)).isEqualTo(512);
