@@ -8,8 +8,9 @@ import java.util.TreeMap;
 /**
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
  * getrandom reads (from the run's seed), the address set_tid_address gave, the time it has slept,
- * its signal mask, the signals it ignores and those pending, and the count of each system call it
- * made (served ones by name, others by number, and what SOS refused of the ones it serves).
+ * its signal mask, the signals it ignores and those pending, which standard streams it has closed,
+ * and the count of each system call it made (served ones by name, others by number, and what SOS
+ * refused of the ones it serves).
  */
 public final class LinuxProcess {
     private final byte[] stdin;
@@ -32,6 +33,8 @@ public final class LinuxProcess {
     private final String[] sentBy = new String[65];
     /** A signal whose default action ends the process in the call being served; 0 for none. */
     private int dying;
+    /** Bit n set: descriptor n (0, 1 or 2) has been closed; nothing can open it again. */
+    private int closedStreams;
 
     public LinuxProcess(byte[] stdin, long seed) {
         this.stdin = stdin.clone();
@@ -139,7 +142,6 @@ public final class LinuxProcess {
         return bytes;
     }
 
-    /** Bytes of standard input not read yet. */
     /**
      * How many of the next {@code n} bytes written the console keeps: all while the process has
      * written less than {@link LinuxSyscalls#CONSOLE_LIMIT}, then none (they are counted as dropped).
@@ -156,6 +158,7 @@ public final class LinuxProcess {
         return consoleDropped;
     }
 
+    /** Bytes of standard input not read yet. */
     int stdinLeft() {
         return stdin.length - stdinRead;
     }
@@ -170,6 +173,24 @@ public final class LinuxProcess {
             bytes[i] = (byte) random.nextInt(256);
         }
         return bytes;
+    }
+
+    /**
+     * Whether {@code fd} is one of the standard streams (0, 1, 2) and still open. Linux's
+     * descriptor arguments are {@code unsigned int}: only the low 32 bits of the register count.
+     */
+    boolean isOpenStream(long fd) {
+        int d = (int) fd;
+        return d >= 0 && d <= 2 && (closedStreams & (1 << d)) == 0;
+    }
+
+    /** Closes standard stream {@code fd}; false when it is not one or is closed already (EBADF). */
+    boolean closeStream(long fd) {
+        if (!isOpenStream(fd)) {
+            return false;
+        }
+        closedStreams |= 1 << (int) fd;
+        return true;
     }
 
     void setClearChildTid(long address) {

@@ -7,6 +7,7 @@ package org.capbuddy.sos.linux;
 public enum LinuxSyscall {
     GETCWD(17),
     IOCTL(29),
+    CLOSE(57),
     READ(63),
     WRITE(64),
     READV(65),
@@ -16,6 +17,7 @@ public enum LinuxSyscall {
     SET_TID_ADDRESS(96),
     NANOSLEEP(101),
     CLOCK_GETTIME(113),
+    CLOCK_GETRES(114),
     CLOCK_NANOSLEEP(115),
     KILL(129),
     SCHED_YIELD(124),

@@ -145,6 +145,12 @@ public final class LinuxSyscalls implements ProcessTraps {
         return switch (call) {
             case BRK -> sys.brk(a0);
             case MMAP -> {
+                // a file mapping names its descriptor first (Linux's fget, before any other check):
+                // a standard stream the process closed is no longer open
+                if ((m.word(3) & Syscalls.MAP_ANONYMOUS) == 0 && (int) m.word(4) >= 0 && (int) m.word(4) <= 2
+                        && !state.isOpenStream(m.word(4))) {
+                    yield -Errno.EBADF.code();
+                }
                 SysResult mapped = sys.mmap(a0, a1, (int) a2, (int) m.word(3), m.word(4), m.word(5));
                 if (mapped.isOk()) {
                     state.mapped(mapped.value());
@@ -174,8 +180,13 @@ public final class LinuxSyscalls implements ProcessTraps {
             case GETPPID -> 0;
             // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
             case GETUID, GETEUID, GETGID, GETEGID -> 0;
-            case IOCTL -> (int) a0 >= 0 && (int) a0 <= 2 ? -Errno.ENOTTY.code() : -Errno.EBADF.code();
+            // the standard streams are files and pipes, never terminals (as under a test harness)
+            case IOCTL -> state.isOpenStream(a0) ? -Errno.ENOTTY.code() : -Errno.EBADF.code();
+            // the standard streams are the only descriptors; once closed, each stays closed (there
+            // is no open or dup), so later reads and writes on it are EBADF, as on Linux
+            case CLOSE -> state.closeStream(a0) ? 0 : -Errno.EBADF.code();
             case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, a1);
+            case CLOCK_GETRES -> clockGetres(sys, (int) a0, a1);
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
             case NANOSLEEP -> nanosleep(sys, state, 0, false, a0);
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2);
@@ -212,7 +223,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * between pieces is held back and handed over whole with the next.
      */
     private static long write(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
-        if (fd != 1 && fd != 2) {
+        if ((int) fd == 0 || !state.isOpenStream(fd)) {
             return -Errno.EBADF.code();
         }
         long total = count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count;
@@ -283,7 +294,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * (-EFAULT when that is the first); what is not read stays for the next read.
      */
     private static long read(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
-        if (fd != 0) {
+        if ((int) fd != 0 || !state.isOpenStream(fd)) {
             return -Errno.EBADF.code();
         }
         int n = (int) Math.min(state.stdinLeft(), count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count);
@@ -383,6 +394,18 @@ public final class LinuxSyscalls implements ProcessTraps {
         long nanos = clockNanos(state, clock);
         return sys.copyToUser(timespec, pair(nanos / NANOS_PER_SECOND, nanos % NANOS_PER_SECOND), 16) ? 0
                 : -Errno.EFAULT.code();
+    }
+
+    /**
+     * clock_getres: every clock clock_gettime knows reads in whole nanoseconds (a millisecond per
+     * call plus the exact time slept, the coarse clocks too), so each says 1 ns, as Linux says of its
+     * high-resolution clocks; a NULL {@code timespec} only asks whether the clock exists.
+     */
+    private static long clockGetres(Syscalls sys, int clock, long timespec) {
+        if (clock < 0 || clock > 7) {
+            return -Errno.EINVAL.code();
+        }
+        return timespec == 0 || sys.copyToUser(timespec, pair(0, 1), 16) ? 0 : -Errno.EFAULT.code();
     }
 
     private static byte[] pair(long first, long second) {

@@ -80,6 +80,41 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void aClosedStandardStreamStaysClosedForEveryCallThatNamesIt() {
+        // a student's close(1) then printf: under Linux the output is lost with EBADF, not printed
+        long buffer = code + 0x800;
+        p.cpu().copyOut(buffer, "ok\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
+        fx.sos.linux().attach(p, new LinuxProcess("in".getBytes(StandardCharsets.US_ASCII), 0));
+        assertThat(call(LinuxSyscall.CLOSE, 3)).as("not a descriptor the process has").isEqualTo(-9); // EBADF
+        assertThat(call(LinuxSyscall.CLOSE, 1)).isZero();
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, 3)).isEqualTo(-9);
+        assertThat(call(LinuxSyscall.IOCTL, 1, 0x5413, buffer)).isEqualTo(-9);
+        assertThat(call(LinuxSyscall.CLOSE, 1)).as("closed already").isEqualTo(-9);
+        assertThat(call(LinuxSyscall.CLOSE, 0x1_0000_0001L)).as("an unsigned int: the low 32 bits").isEqualTo(-9);
+        assertThat(call(LinuxSyscall.MMAP, 0, 4096, Syscalls.PROT_READ, Syscalls.MAP_PRIVATE, 1, 0)).isEqualTo(-9);
+        assertThat(call(LinuxSyscall.MMAP, 0, 4096, Syscalls.PROT_READ, Syscalls.MAP_PRIVATE, 2, 0))
+                .as("an open stream cannot be mapped: ENODEV").isEqualTo(-19);
+        assertThat(call(LinuxSyscall.WRITE, 2, buffer, 3)).as("stderr is still open").isEqualTo(3);
+        assertThat(fx.sos.console()).isEqualTo("ok\n");
+        assertThat(call(LinuxSyscall.READ, 0, buffer, 1)).isEqualTo(1);
+        assertThat(call(LinuxSyscall.CLOSE, 0)).isZero();
+        assertThat(call(LinuxSyscall.READ, 0, buffer, 1)).as("input left, but stdin is closed").isEqualTo(-9);
+    }
+
+    @Test
+    void clockGetresSaysOneNanosecondForEveryClockClockGettimeKnows() {
+        long res = code + 0x800;
+        p.cpu().write(res, 8, -1);
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 1, res)).isZero(); // CLOCK_MONOTONIC
+        assertThat(p.cpu().read(res, 8)).isZero();
+        assertThat(p.cpu().read(res + 8, 8)).isEqualTo(1);
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 6, res)).as("CLOCK_MONOTONIC_COARSE").isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 0, 0)).as("NULL: only whether the clock exists").isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 8, res)).isEqualTo(-22); // EINVAL, as clock_gettime says
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 0, code + 4096)).isEqualTo(-14); // EFAULT
+    }
+
+    @Test
     void sizesAreReadUnsignedAndASmallSigsetGetsItsFirstBytes() {
         long buffer = code + 0x800;
         assertThat(call(LinuxSyscall.GETCWD, buffer, -1)).as("a huge size, not a negative one").isEqualTo(2);
