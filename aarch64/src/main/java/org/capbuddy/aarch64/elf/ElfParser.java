@@ -113,13 +113,15 @@ public final class ElfParser {
      */
     public static ElfResult parse(byte[] file, ElfLimits limits) {
         Objects.requireNonNull(limits, "limits");
+        // a file length is a count a person reads: in decimal, unlike the header's fields
         if (file == null || file.length < EHDR_SIZE) {
-            return refuse(ElfError.TRUNCATED, "the file is " + (file == null ? "missing" : hex(file.length) + " bytes long")
-                    + ", shorter than the " + hex(EHDR_SIZE) + "-byte ELF64 header");
+            return refuse(ElfError.TRUNCATED, "the file is " + (file == null ? "missing" : file.length == 0 ? "empty"
+                    : file.length + " bytes long") + ", shorter than the " + EHDR_SIZE + "-byte ELF64 header");
         }
         if (file[0] != 0x7f || file[1] != 'E' || file[2] != 'L' || file[3] != 'F') {
-            return refuse(ElfError.BAD_MAGIC, "the file starts with " + hex(u8(file, 0)) + " " + hex(u8(file, 1)) + " "
-                    + hex(u8(file, 2)) + " " + hex(u8(file, 3)) + ", not the ELF magic 0x7f 'E' 'L' 'F'");
+            return refuse(ElfError.BAD_MAGIC, "not an ELF file: it starts with " + hex(u8(file, 0)) + " " + hex(u8(file, 1))
+                    + " " + hex(u8(file, 2)) + " " + hex(u8(file, 3)) + ", not the ELF magic 0x7f 'E' 'L' 'F'"
+                    + textHint(file));
         }
         if (u8(file, 4) != 2) {
             return refuse(ElfError.NOT_64_BIT, "EI_CLASS is " + hex(u8(file, 4))
@@ -136,7 +138,8 @@ public final class ElfParser {
         }
         int machine = u16(file, 18);
         if (machine != EM_AARCH64) {
-            return refuse(ElfError.WRONG_MACHINE, "e_machine is " + hex(machine) + ", not EM_AARCH64 (" + hex(EM_AARCH64) + ")");
+            return refuse(ElfError.WRONG_MACHINE, "e_machine is " + hex(machine) + machineName(machine) + ", not EM_AARCH64 ("
+                    + hex(EM_AARCH64) + "): a program for another processor; build it for AArch64 (aarch64-linux-gnu-gcc)");
         }
         int typeCode = u16(file, 16);
         ElfType type;
@@ -145,8 +148,11 @@ public final class ElfParser {
         } else if (typeCode == ET_DYN) {
             type = ElfType.DYN;
         } else {
-            return refuse(ElfError.WRONG_TYPE, "e_type is " + hex(typeCode)
-                    + ", neither ET_EXEC (0x2) nor ET_DYN (0x3, static-PIE): not a program");
+            return refuse(ElfError.WRONG_TYPE, "e_type is " + hex(typeCode) + switch (typeCode) {
+                case 1 -> " (ET_REL, an object file, as gcc -c makes: link it into a program)";
+                case 4 -> " (ET_CORE, a core dump)";
+                default -> "";
+            } + ", neither ET_EXEC (0x2) nor ET_DYN (0x3, static-PIE): not a program");
         }
 
         int phentsize = u16(file, 54);
@@ -376,6 +382,36 @@ public final class ElfParser {
 
     private static ElfResult refuse(ElfError error, String detail) {
         return new ElfResult.Refused(error, detail);
+    }
+
+    /**
+     * For a file that is not ELF: a hint when its first bytes (up to 64) are all printable ASCII
+     * text, the likeliest mistake being a source file or a script given instead of the program
+     * the compiler made; empty otherwise.
+     */
+    private static String textHint(byte[] file) {
+        for (int i = 0; i < EHDR_SIZE; i++) {
+            int c = u8(file, i);
+            if ((c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t') {
+                return "";
+            }
+        }
+        return file[0] == '#' && file[1] == '!' ? "; it is a script: give the compiled program"
+                : "; it looks like text (a source file?): give the program the compiler made";
+    }
+
+    /** The name of a common {@code e_machine} value in parentheses, or empty. */
+    private static String machineName(int machine) {
+        return switch (machine) {
+            case 3 -> " (x86, i386)";
+            case 8 -> " (MIPS)";
+            case 20 -> " (PowerPC)";
+            case 21 -> " (PowerPC 64)";
+            case 40 -> " (32-bit Arm)";
+            case 62 -> " (x86-64)";
+            case 243 -> " (RISC-V)";
+            default -> "";
+        };
     }
 
     private static String hex(long value) {

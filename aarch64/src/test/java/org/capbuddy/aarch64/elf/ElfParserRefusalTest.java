@@ -59,8 +59,8 @@ class ElfParserRefusalTest {
     @Test
     void truncated() {
         assertRefused(null, ElfError.TRUNCATED, "missing");
-        assertRefused(new byte[0], ElfError.TRUNCATED, "0x0 bytes", "0x40-byte ELF64 header");
-        assertRefused(Arrays.copyOf(valid(), 63), ElfError.TRUNCATED, "0x3f bytes");
+        assertRefused(new byte[0], ElfError.TRUNCATED, "the file is empty", "64-byte ELF64 header");
+        assertRefused(Arrays.copyOf(valid(), 63), ElfError.TRUNCATED, "63 bytes long");
     }
 
     @Test
@@ -68,7 +68,18 @@ class ElfParserRefusalTest {
         byte[] file = valid();
         file[3] = 'G';
         assertRefused(file, ElfError.BAD_MAGIC, "0x7f 0x45 0x4c 0x47");
-        assertRefused(new byte[64], ElfError.BAD_MAGIC, "0x0 0x0 0x0 0x0");
+        assertRefused(new byte[64], ElfError.BAD_MAGIC, "not an ELF file: it starts with 0x0 0x0 0x0 0x0");
+        assertThat(refused(new byte[64]).detail()).as("binary: no guess").doesNotContain("text", "script");
+    }
+
+    @Test
+    void aSourceFileOrAScriptGivenForTheProgramIsNamedAsText() {
+        byte[] source = "/* hello.c */\n#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertRefused(source, ElfError.BAD_MAGIC, "0x2f 0x2a 0x20 0x68", "looks like text (a source file?)");
+        byte[] script = "#!/bin/sh\n# a shell script, long enough to fill the 64-byte header\nexit 0\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertRefused(script, ElfError.BAD_MAGIC, "it is a script: give the compiled program");
     }
 
     @Test
@@ -99,16 +110,21 @@ class ElfParserRefusalTest {
     void wrongMachine() {
         byte[] file = valid();
         put16(file, ElfBuilder.E_MACHINE, 62);
-        assertRefused(file, ElfError.WRONG_MACHINE, "e_machine is 0x3e", "EM_AARCH64 (0xb7)");
+        assertRefused(file, ElfError.WRONG_MACHINE, "e_machine is 0x3e (x86-64), not EM_AARCH64 (0xb7)",
+                "build it for AArch64");
+        put16(file, ElfBuilder.E_MACHINE, 0x1234);
+        assertRefused(file, ElfError.WRONG_MACHINE, "e_machine is 0x1234, not EM_AARCH64");
     }
 
     @Test
     void wrongType() {
         byte[] file = valid();
         put16(file, ElfBuilder.E_TYPE, 1);
-        assertRefused(file, ElfError.WRONG_TYPE, "e_type is 0x1");
+        assertRefused(file, ElfError.WRONG_TYPE, "e_type is 0x1 (ET_REL, an object file, as gcc -c makes: link it");
         put16(file, ElfBuilder.E_TYPE, 4);
-        assertRefused(file, ElfError.WRONG_TYPE, "e_type is 0x4");
+        assertRefused(file, ElfError.WRONG_TYPE, "e_type is 0x4 (ET_CORE, a core dump)");
+        put16(file, ElfBuilder.E_TYPE, 0xfe00);
+        assertRefused(file, ElfError.WRONG_TYPE, "e_type is 0xfe00, neither ET_EXEC");
     }
 
     @Test
