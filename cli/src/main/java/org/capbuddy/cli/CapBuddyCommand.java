@@ -91,9 +91,14 @@ public final class CapBuddyCommand implements Runnable {
                 }
             }
         }
-        if (close.isEmpty()) {
+        String programOptions = ex instanceof CommandLine.UnmatchedArgumentException unmatched
+                && cmd.getCommandSpec().userObject() instanceof RunCommand ? RunCommand.programOptionsHint(cmd, unmatched, args) : null;
+        if (programOptions != null) {
+            err.println(programOptions);
+        }
+        if (close.isEmpty() && programOptions == null) {
             cmd.usage(err);
-        } else {
+        } else if (!close.isEmpty()) {
             err.println("Did you mean: " + String.join(" or ", close.stream()
                     .map(c -> c.startsWith("-") ? c : cmd.getCommandName() + " " + c).toList()) + "?");
         }
@@ -104,9 +109,10 @@ public final class CapBuddyCommand implements Runnable {
      * Runs {@code cli} on {@code args}: picocli's {@code execute}, except that an {@code @file} of
      * arguments given on the command line that cannot be read is a bad option (one line, status
      * 2), not the stack trace picocli prints for it. (An {@code @file} named inside another is
-     * still picocli's to read.)
+     * still picocli's to read.) Words after {@code --} are never argument files.
      */
-    public static int execute(CommandLine cli, String... args) {
+    public static int execute(CommandLine cli, String... given) {
+        String[] args = verbatimAfterEndOfOptions(given);
         for (String arg : args) {
             // one picocli cannot find is an ordinary argument, as picocli takes it
             if (arg.startsWith("@") && !arg.startsWith("@@") && arg.length() > 1) {
@@ -125,6 +131,23 @@ public final class CapBuddyCommand implements Runnable {
             }
         }
         return cli.execute(args);
+    }
+
+    /**
+     * {@code args} with every word after the first {@code --} that starts with {@code @} escaped
+     * as {@code @@}: picocli expands argument files even there, so {@code capbuddy run prog --
+     * @name} would hand the program the contents of a file called {@code name} instead of the
+     * word; after {@code --} a word is the program's, as written.
+     */
+    static String[] verbatimAfterEndOfOptions(String[] args) {
+        String[] out = args.clone();
+        int end = java.util.Arrays.asList(args).indexOf("--");
+        for (int i = end + 1; end >= 0 && i < out.length; i++) {
+            if (out[i].startsWith("@")) {
+                out[i] = "@" + out[i];
+            }
+        }
+        return out;
     }
 
     public static void main(String[] args) {

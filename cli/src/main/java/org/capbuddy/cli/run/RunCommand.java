@@ -2,6 +2,7 @@ package org.capbuddy.cli.run;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -75,14 +76,19 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM.elf", description = "The program: a static AArch64 ELF executable.")
     Path program;
 
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (argv[1] on).")
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments (argv[1] on). Those that start"
+            + " with - go after --, as in: run prog.elf -- -v -n 3 (capbuddy takes its own options anywhere).")
     List<String> args = new ArrayList<>();
 
     @Mixin
     SosMachineOptions machineOptions;
 
-    @Option(names = "--stdin", paramLabel = "FILE", description = "What the program reads on standard input (default: nothing).")
+    @Option(names = "--stdin", paramLabel = "FILE", description = "What the program reads on standard input: a file,"
+            + " or - for what capbuddy itself reads (input piped in). Default: nothing.")
     Path stdin;
+
+    /** {@code --stdin -}: the program reads what is piped into capbuddy. */
+    private static final String STANDARD_INPUT = "-";
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable; default: none).")
     List<String> env = new ArrayList<>();
@@ -188,6 +194,10 @@ public final class RunCommand implements Callable<Integer> {
                     + " kernel's (invocations, VM faults and unknown system calls as it delivers them) and the pool's"
                     + " and allocman's name none and are left out");
         }
+        if (stepOptions.step && stepOptions.commands == null && stdin != null && stdin.toString().equals(STANDARD_INPUT)) {
+            throw new CommandLine.ParameterException(cmd, "step mode reads its commands from standard input, which"
+                    + " --stdin - gives the program: put the commands in a file with --commands FILE");
+        }
         Set<Stepper.PauseOn> pauseOn = stepOptions.validate(cmd, json);
         MachineConfig config = machineOptions.config(cmd);
         BufferedReader commands = null;
@@ -203,7 +213,18 @@ public final class RunCommand implements Callable<Integer> {
         if (elf == null) {
             return 1;
         }
-        byte[] input = stdin == null ? new byte[0] : read(stdin, "--stdin file");
+        byte[] input;
+        if (stdin == null) {
+            input = new byte[0];
+        } else if (stdin.toString().equals(STANDARD_INPUT)) {
+            try {
+                input = bounded(System.in, "--stdin - (capbuddy's standard input)");
+            } catch (IOException e) {
+                return fail("cannot read capbuddy's standard input for --stdin -: " + Problems.of(e, null));
+            }
+        } else {
+            input = read(stdin, "--stdin file");
+        }
         if (input == null) {
             return 1;
         }
@@ -450,21 +471,71 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * For options {@code run} does not know: a sentence saying that the program's own options go
+     * after {@code --} (picocli reads every option it knows wherever it stands, and refuses the
+     * others rather than guess they were the program's), with the user's own command line
+     * rewritten that way as the example (capbuddy's options before {@code --}, everything from the
+     * first unknown option on after it); null when no unknown word is an option.
+     */
+    public static String programOptionsHint(CommandLine cmd, CommandLine.UnmatchedArgumentException ex, String[] args) {
+        List<String> unknown = ex.getUnmatched().stream().filter(w -> w.startsWith("-") && w.length() > 1).toList();
+        if (unknown.isEmpty()) {
+            return null;
+        }
+        int run = Arrays.asList(args).indexOf(cmd.getCommandName());
+        List<String> before = new ArrayList<>();
+        List<String> after = new ArrayList<>();
+        boolean programNamed = false;
+        for (int i = run + 1; run >= 0 && i < args.length; i++) {
+            String word = args[i];
+            CommandLine.Model.OptionSpec option = word.startsWith("-") ? cmd.getCommandSpec().findOption(word) : null;
+            if (option != null) {
+                before.add(word);
+                if (option.arity().max() > 0 && i + 1 < args.length) {
+                    before.add(args[++i]); // its value
+                }
+            } else if (!after.isEmpty() || unknown.contains(word)) {
+                after.add(word);
+            } else {
+                before.add(word);
+                programNamed |= !word.startsWith("-");
+            }
+        }
+        String example = programNamed ? "capbuddy run " + String.join(" ", before) + " -- " + String.join(" ", after)
+                : "capbuddy run PROGRAM.elf -- " + String.join(" ", unknown);
+        return "capbuddy run takes its own options anywhere and refuses options it does not know rather than pass"
+                + " them on: put the program's options after --, as in" + System.lineSeparator() + "  " + example
+                + System.lineSeparator() + "(capbuddy run --help lists its own options)";
+    }
+
+    /**
+     * The bytes of {@code file}, at most {@link #MAX_FILE}: a regular file, or a pipe or device
+     * ({@code /dev/stdin} with input piped in, a shell's {@code <(...)}), read as a stream;
+     * null, with the reason said, when it cannot be read or is too large.
+     */
     private byte[] read(Path file, String what) {
-        try {
-            if (!Files.isRegularFile(file)) {
-                fail(what + " " + file + " is not a readable file");
-                return null;
-            }
-            if (Files.size(file) > MAX_FILE) {
-                fail(what + " " + file + " is larger than " + ByteSize.format(MAX_FILE));
-                return null;
-            }
-            return Files.readAllBytes(file);
+        String unreadable = Problems.unreadable(file);
+        if (unreadable != null) {
+            fail("cannot read " + what + " " + file + ": " + unreadable);
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return bounded(in, what + " " + file);
         } catch (IOException e) {
             fail("cannot read " + what + " " + file + ": " + Problems.of(e, file));
             return null;
         }
+    }
+
+    /** At most {@link #MAX_FILE} bytes of {@code in}; null, said, when there are more. */
+    private byte[] bounded(InputStream in, String what) throws IOException {
+        byte[] bytes = in.readNBytes((int) MAX_FILE + 1);
+        if (bytes.length > MAX_FILE) {
+            fail(what + " is larger than " + ByteSize.format(MAX_FILE));
+            return null;
+        }
+        return bytes;
     }
 
     private static String ordinalSuffix(int n) {

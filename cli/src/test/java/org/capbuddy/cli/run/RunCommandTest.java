@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.capbuddy.cli.CliRun;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -251,14 +252,67 @@ class RunCommandTest {
     void aMissingFileExits1WithAMessageOnStderrOnly() {
         CliRun r = run(program("no_such_program"));
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("capbuddy run: program " + program("no_such_program")
-                + " is not a readable file" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo("capbuddy run: cannot read program " + program("no_such_program")
+                + ": no such file or folder" + System.lineSeparator());
         assertThat(r.out()).isEmpty();
 
         CliRun stdin = run("--stdin", "no-such-input", program("hello"));
         assertThat(stdin.exitCode()).isEqualTo(1);
-        assertThat(stdin.err()).contains("--stdin file no-such-input is not a readable file");
+        assertThat(stdin.err()).contains("cannot read --stdin file no-such-input: no such file or folder");
         assertThat(stdin.out()).isEmpty();
+
+        CliRun folder = run(Path.of("..", "programs").toString());
+        assertThat(folder.exitCode()).isEqualTo(1);
+        assertThat(folder.err()).contains("cannot read program " + Path.of("..", "programs") + ": it is a folder, not a file");
+    }
+
+    @Test
+    void standardInputMayBeADeviceOrAPipeAndDashIsCapbuddysOwn() throws Exception {
+        // a student pipes input in: echo hello | capbuddy run prog --stdin /dev/stdin, or --stdin -
+        CliRun device = run("--stdin", "/dev/null", program("echo_stdin"));
+        assertThat(device.exitCode()).as(device.err()).isZero();
+        assertThat(device.out()).contains("echo_stdin: 0 bytes in 1 reads");
+        java.io.InputStream saved = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("hello\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            CliRun dash = run("--stdin", "-", program("echo_stdin"));
+            assertThat(dash.exitCode()).as(dash.err()).isZero();
+            assertThat(dash.out()).contains("HELLO\n", "echo_stdin: 6 bytes in 2 reads");
+        } finally {
+            System.setIn(saved);
+        }
+        CliRun stepping = run("--step", "--stdin", "-", program("echo_stdin"));
+        assertThat(stepping.exitCode()).isEqualTo(2);
+        assertThat(stepping.err()).contains("step mode reads its commands from standard input", "--commands FILE");
+    }
+
+    @Test
+    void aWordAfterDoubleDashReachesTheProgramAsWrittenNotAsAnArgumentFile(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("name"), "--json\n");
+        CliRun r = run(program("student_getopt"), "--", "@" + file, "@" + dir);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("2 operand(s): '@" + file + "' '@" + dir + "'");
+    }
+
+    @Test
+    void theProgramsOwnOptionsGoAfterDoubleDashAndTheRefusalSaysSo() {
+        CliRun refused = run(program("student_getopt"), "-v", "-n", "3", "alpha", "--json");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("Unknown options: '-v', '-n'",
+                "put the program's options after --, as in",
+                "  capbuddy run " + program("student_getopt") + " --json -- -v -n 3 alpha")
+                .doesNotContain("Usage:");
+        assertThat(refused.out()).isEmpty();
+
+        CliRun passed = run("--json", program("student_getopt"), "--", "-v", "-v", "-n", "3", "alpha");
+        assertThat(passed.exitCode()).as(passed.err()).isEqualTo(12);
+        assertThat(passed.out()).contains("verbose 2, quiet 0, count 3, output '-'", "1 operand(s): 'alpha'");
+
+        CliRun optionFirst = run("--seed", "2", "-q", program("student_getopt"));
+        assertThat(optionFirst.err()).as("no program before the option: a placeholder")
+                .contains("  capbuddy run PROGRAM.elf -- -q");
+        assertThat(run(program("hello"), "--jsno").err()).as("a near miss still gets its suggestion")
+                .contains("Did you mean: --json?");
     }
 
     @Test
