@@ -27,6 +27,7 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.linux.LinuxSyscall;
+import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
@@ -585,6 +586,12 @@ public final class RunCommand implements Callable<Integer> {
                     s.append(String.format("Killed at pc 0x%x: %s at 0x%x (%s): %s%n", r.kill().pc(), r.kill().access(),
                             r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(),
                             r.kill().reason()));
+                }
+                String signal = KillReport.signalName(r.kill().signal());
+                if (r.refusedSystemCalls().containsKey(LinuxSyscalls.handlerRefused(r.kill().signal()))) {
+                    // the student's handler would have run here under Linux: say why it did not
+                    s.append(String.format("The program asked for a %s handler, which SOS refused (ENOSYS: it runs no"
+                            + " signal handlers), so %s's default action ended it.%n", signal, signal));
                 }
                 if (r.kill().stop() != null) {
                     s.append(r.kill().stop().render());

@@ -287,6 +287,19 @@ class RunCommandTest {
     }
 
     @Test
+    void aKillByASignalWhoseHandlerWasRefusedSaysSo() {
+        // the student's SIGSEGV handler would have caught the NULL write under Linux
+        CliRun r = run(program("student_sighandler"));
+        assertThat(r.exitCode()).isEqualTo(139);
+        assertThat(r.out()).contains("signal(SIGSEGV) failed: Function not implemented",
+                "Killed at pc ", "The program asked for a SIGSEGV handler, which SOS refused (ENOSYS: it runs no signal"
+                        + " handlers), so SIGSEGV's default action ended it.",
+                "refused: rt_sigaction: a signal handler (SIGSEGV), 1 (ENOSYS)");
+        assertThat(run(program("stack_overflow")).out()).as("no handler asked for: no such line")
+                .doesNotContain("asked for a");
+    }
+
+    @Test
     void aWordAfterDoubleDashReachesTheProgramAsWrittenNotAsAnArgumentFile(@TempDir Path dir) throws Exception {
         Path file = java.nio.file.Files.writeString(dir.resolve("name"), "--json\n");
         CliRun r = run(program("student_getopt"), "--", "@" + file, "@" + dir);

@@ -612,8 +612,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             handler = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (handler != 0 && handler != 1) {
-                state.refuse("rt_sigaction: a signal handler (" + KillReport.signalName(signal)
-                        + ")");
+                state.refuse(handlerRefused(signal));
                 return -Errno.ENOSYS.code();
             }
         }
@@ -632,6 +631,14 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.setIgnoredSignals(ignored & ~bit(signal));
         }
         return 0;
+    }
+
+    /**
+     * How {@link LinuxProcess#refusedCalls()} names a refused handler for {@code signal}, so that
+     * a report of a kill by that signal can say the program had asked for one.
+     */
+    public static String handlerRefused(int signal) {
+        return "rt_sigaction: a signal handler (" + KillReport.signalName(signal) + ")";
     }
 
     /** A size_t count as the bytes one call moves: at most MAX_TRANSFER (a short transfer, as Linux may make). */
