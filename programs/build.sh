@@ -46,7 +46,18 @@ fi
 # pt_test_freestanding are handled separately below.
 MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code exec_data bad_write loop_k0 loop_k1 echo_stdin
     student_printf student_malloc student_sort student_recurse student_math student_int student_stdin student_env
-    student_mmap student_exit student_bss student_threads"
+    student_mmap student_exit student_bss student_threads
+    student_hash student_strings student_varargs student_vector student_atomic student_bigmem student_wc
+    student_wrap student_sighandler student_bugs student_stdio student_time student_getopt student_rand
+    student_struct"
+
+# Flags a program needs beyond COMMON's (after them, so that -O3 overrides -O2).
+extra_flags() {
+    case "$1" in
+        student_vector) echo -O3 ;;     # gcc's full vectoriser, as a student would ask for speed
+        student_wrap) echo -fwrapv ;;   # signed overflow defined to wrap
+    esac
+}
 
 # ---------------------------------------------------------------- musl (arm64)
 MUSL_CACHE=${MUSL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/capbuddy-aarch64-musl}
@@ -107,7 +118,8 @@ build_all() {
     local dest=$1 tmp name
     mkdir -p "$dest"
     for name in $MUSL_PROGRAMS; do
-        "$CC" -specs="$musl_specs" "${COMMON[@]}" -Isrc/include -o "$dest/$name.elf" "src/$name.c"
+        # shellcheck disable=SC2046 # extra_flags gives a word list
+        "$CC" -specs="$musl_specs" "${COMMON[@]}" $(extra_flags "$name") -Isrc/include -o "$dest/$name.elf" "src/$name.c"
     done
 
     # pt_test_qemu: src/pt_test.c minus exactly one line, the seed's

@@ -22,7 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The student programs (programs/src/student_*.c: printf, malloc churn, qsort, recursion and
  * setjmp, libm, 128-bit integers, stdin, argv and time, mmap and faults, exit statuses and
- * signals, a large .bss) print in SOS exactly what they print under qemu-aarch64 and end the same
+ * signals, a large .bss; hash tables and lists, string parsing and long double, variadic
+ * functions and longjmp, -O3 vector kernels, C11 atomics, large allocations, a word count,
+ * -fwrapv arithmetic, the classic memory bugs, the standard streams and close, time arithmetic,
+ * getopt, random numbers, data layout) print in SOS exactly what they print under qemu-aarch64 and end the same
  * way: the same exit status, or death by the same signal (programs/expected, recorded by
  * programs/expected.sh). SOS's own line about a kill is the one difference in the console, as
  * qemu's is left out of its file. Threads and signal handlers, which SOS does not model, are
@@ -129,6 +132,24 @@ class StudentProgramsTest {
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.console()).startsWith("mode 'signal' 0\nsignal failed: Function not implemented\n");
         assertThat(r.refusedSystemCalls()).isEqualTo(Map.of("rt_sigaction: a signal handler (SIGINT)", 1L));
+    }
+
+    @Test
+    void aSigsegvHandlerIsRefusedSoTheNullWriteKillsAsSigsegvWould() {
+        // under qemu the handler runs and siglongjmps back (exit 0); SOS runs no handlers
+        ProgramResult r = run(new SosFixture(true), "student_sighandler", List.of(), List.of(), new byte[0]);
+
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.KILLED);
+        assertThat(r.killReport().signal()).isEqualTo(11);
+        assertThat(r.killReport().address()).isZero();
+        assertThat(programOutput(r)).isEqualTo("""
+                signal(SIGSEGV) failed: Function not implemented
+                sigaction(SIGFPE) failed: Function not implemented
+                SIGSEGV disposition now: SIG_DFL
+                dereferencing NULL
+                """);
+        assertThat(r.refusedSystemCalls()).isEqualTo(Map.of("rt_sigaction: a signal handler (SIGSEGV)", 1L,
+                "rt_sigaction: a signal handler (SIGFPE)", 1L));
     }
 
     @Test
