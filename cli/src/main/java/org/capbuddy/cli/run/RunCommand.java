@@ -31,6 +31,7 @@ import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
+import org.capbuddy.aarch64.elf.ElfSymbols;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
@@ -387,7 +388,8 @@ public final class RunCommand implements Callable<Integer> {
         Set<TraceKind> shown = shownInStepMode(traced);
         PrintWriter out = spec.commandLine().getOut();
         try (BufferedReader in = commands) {
-            new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()), TraceEvent::text).run();
+            new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()), TraceEvent::text,
+                    ElfSymbols.of(launch.elf())).run();
         } catch (IOException e) {
             out.println("(the commands' input did not close: " + e.getMessage() + ")");
         }

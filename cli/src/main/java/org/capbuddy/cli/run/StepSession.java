@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.capbuddy.aarch64.decode.Disassembler;
+import org.capbuddy.aarch64.elf.ElfSymbols;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.process.KillReport;
@@ -77,6 +78,7 @@ final class StepSession {
               dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
               q, quit            stop the program here and report
               h, help            this text
+            ADDR is a number (0x400160) or a symbol of the program (main, main+8, a global variable's name).
             An empty line repeats the last command; the end of input runs to the end. After a kill the
             program runs no further: the commands that look at it still work, and one that would run it reports.
             """;
@@ -87,6 +89,7 @@ final class StepSession {
     private final boolean echo;
     private final Predicate<TraceEvent> shown;
     private final Function<TraceEvent, String> format;
+    private final ElfSymbols symbols;
     private String last = "step";
     /**
      * The program was killed and its process is kept, as it died, for the commands that look at
@@ -97,10 +100,12 @@ final class StepSession {
     /**
      * @param echo print each command after the prompt (when it comes from a script, not a terminal)
      * @param shown which of the events since a pause are printed
+     * @param symbols the program's symbols, which commands take where they take an address
      */
     StepSession(Stepper stepper, BufferedReader in, PrintWriter out, boolean echo, Predicate<TraceEvent> shown,
-            Function<TraceEvent, String> format) {
+            Function<TraceEvent, String> format, ElfSymbols symbols) {
         this.stepper = stepper;
+        this.symbols = symbols;
         this.in = in;
         this.out = out;
         this.echo = echo;
@@ -258,7 +263,7 @@ final class StepSession {
     }
 
     private void disassemble(String[] words) {
-        Long from = words.length > 1 ? number(words[1]) : Long.valueOf(stepper.run().pc());
+        Long from = words.length > 1 ? address(words[1]) : Long.valueOf(stepper.run().pc());
         Long count = words.length > 2 ? number(words[2]) : Long.valueOf(8);
         if (from == null || count == null || count < 1 || count > 4096 || (from & 3) != 0) {
             out.println("dis takes a 4-byte aligned address and a count of 1 to 4096 instructions");
@@ -279,7 +284,7 @@ final class StepSession {
             stepper.breakpoints().forEach(a -> out.println("breakpoint at " + instruction(a)));
             return;
         }
-        Long address = number(words[1]);
+        Long address = address(words[1]);
         if (address == null || !stepper.addBreakpoint(address)) {
             out.println("break takes an instruction's address (4-byte aligned, below 2^48), not '" + words[1] + "'");
             return;
@@ -294,7 +299,7 @@ final class StepSession {
             out.printf("deleted %d breakpoint%s%n", n, n == 1 ? "" : "s");
             return;
         }
-        Long address = number(words[1]);
+        Long address = address(words[1]);
         if (address == null || !stepper.removeBreakpoint(address)) {
             out.println("no breakpoint at '" + words[1] + "' (break lists them)");
             return;
@@ -310,7 +315,7 @@ final class StepSession {
             stepper.watches().forEach(w -> out.printf("watching %s at 0x%x%n", bytes(w.size()), w.address()));
             return;
         }
-        Long address = number(words[1]);
+        Long address = address(words[1]);
         Long size = words.length > 2 ? number(words[2]) : Long.valueOf(8);
         if (address == null || size == null || size < 1 || size > 8 || !stepper.addWatch(address, size.intValue())) {
             out.println("watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '"
@@ -331,7 +336,7 @@ final class StepSession {
             out.printf("removed %d watch%s%n", n, n == 1 ? "" : "es");
             return;
         }
-        Long address = number(words[1]);
+        Long address = address(words[1]);
         if (address == null || !stepper.removeWatch(address)) {
             out.println("no watch at '" + words[1] + "' (watch lists them)");
             return;
@@ -341,7 +346,7 @@ final class StepSession {
 
     /** {@code x ADDR [N]}: N 8-byte words from ADDR, two a line, as the process would load them. */
     private void examine(String[] words) {
-        Long from = words.length > 1 ? number(words[1]) : null;
+        Long from = words.length > 1 ? address(words[1]) : null;
         Long count = words.length > 2 ? number(words[2]) : Long.valueOf(4);
         if (from == null || count == null || count < 1 || count > 512 || (from & 7) != 0 || from < 0
                 || from >= 1L << 48) {
@@ -361,7 +366,7 @@ final class StepSession {
     }
 
     private void walk(String[] words) {
-        Long address = words.length > 1 ? number(words[1]) : null;
+        Long address = words.length > 1 ? address(words[1]) : null;
         if (address == null) {
             out.println("walk takes an address, e.g. walk 0x400000");
             return;
@@ -383,6 +388,38 @@ final class StepSession {
             case "cdt" -> out.print(sos.cdtDump().render());
             default -> out.println("dump takes process, frames, pool or cdt, not '" + what + "'");
         }
+    }
+
+    /**
+     * An address: a number, or a symbol of the program with an optional offset ({@code main},
+     * {@code main+0x10}), as a student who knows gdb types it; null when it is none of these, and
+     * then a name that is not a number says why it named no address (the command says what it takes).
+     */
+    private Long address(String word) {
+        Long n = number(word);
+        if (n != null) {
+            return n;
+        }
+        int plus = word.indexOf('+');
+        String name = plus > 0 ? word.substring(0, plus) : word;
+        Long offset = plus > 0 ? number(word.substring(plus + 1)) : Long.valueOf(0);
+        if (offset == null || !name.matches("[A-Za-z_.$][A-Za-z0-9_.$]*")) {
+            return null;
+        }
+        java.util.Optional<ElfSymbols.Symbol> symbol = symbols.find(name);
+        if (symbol.isPresent()) {
+            return symbol.get().address() + offset;
+        }
+        java.util.List<ElfSymbols.Symbol> all = symbols.all(name);
+        if (all.size() > 1) {
+            out.println("'" + name + "' names " + all.size() + " symbols, at " + String.join(", ", all.stream()
+                    .map(s -> String.format("0x%x", s.address())).toList()) + ": give the address");
+        } else if (symbols.isEmpty()) {
+            out.println("the program has no symbol table (stripped?): give an address, not '" + name + "'");
+        } else {
+            out.println("no symbol '" + name + "' in the program");
+        }
+        return null;
     }
 
     /** A number in decimal or with 0x; null when it is neither. */

@@ -131,6 +131,22 @@ class StepModeTest {
     }
 
     @Test
+    void anAddressMayBeASymbolOfTheProgramAsInGdb() {
+        // hello.elf's symbols (nm): main at 0x400160, environ at 0x403598, three static 'dummy's
+        CliRun r = withStdin("break main\nbreak mian\nbreak dummy\nb main+8\nc\ndis main 2\nx environ 1\nwatch environ\n"
+                + "delete main\nq\n", "--step", "--pause-on", "none", program("hello"));
+        String out = r.out();
+        assertThat(out).contains("(capbuddy) break main\nbreakpoint at 0x400160  ",
+                "no symbol 'mian' in the program\nbreak takes an instruction's address",
+                "'dummy' names 3 symbols, at 0x", ": give the address",
+                "(capbuddy) b main+8\nbreakpoint at 0x400168  ",
+                "(breakpoint 0x400160)\n   next: 0x400160  a9bf7bfd  stp x29, x30, [sp, #-16]!\n",
+                "(capbuddy) dis main 2\n=> 0x400160  a9bf7bfd  stp x29, x30, [sp, #-16]!\n   0x400164  ",
+                "(capbuddy) x environ 1\n0x403598:  0x", "watching 8 bytes at 0x403598",
+                "deleted the breakpoint at 0x400160");
+    }
+
+    @Test
     void aKillPausesWithTheProcessAsItDiedUntilACommandWouldRunIt() {
         CliRun r = withStdin("r\nregs\nwalk 0x400160\nx 0x400160 1\ns\nregs\n", "--step", program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
