@@ -1,7 +1,7 @@
 /* student_bugs: the classic mistakes, chosen by argv[1]; each prints its line, flushed, first.
  *   null      write through a NULL pointer                   stack   unbounded recursion
- *   uaf       use after free: a freed block read and written (musl mallocng keeps the page)
- *   double    free the same block twice (musl detects it and crashes deliberately)
+ *   uaf       use after free: a write through a freed pointer (mallocng unmapped its page)
+ *   double    free the same block twice (musl's mallocng checks its metadata and crashes)
  *   heapoob   write 64 bytes past a malloc'd block, then free it (mallocng's checks)
  *   stackoob  write far past a local array, then return through the smashed frame
  *   wild      read from an address no one mapped            assert  a failing assert()
@@ -15,6 +15,11 @@
 #include <stdint.h>
 
 static void say(const char *what) { printf("bug: %s\n", what); fflush(stdout); }
+
+/* Every block goes through this volatile pointer, so that gcc cannot drop a malloc/free pair it
+ * sees has no effect (it may, and did: the double free freed nothing). */
+static void *volatile block;
+static void *opaque(void *p) { block = p; return block; }
 
 static int depth(int n) {
     volatile char frame[256];
@@ -37,25 +42,25 @@ int main(int argc, char **argv) {
     else if (!strcmp(what, "stack")) { say("unbounded recursion"); return depth(0); }
     else if (!strcmp(what, "uaf")) {
         say("use after free");
-        char *p = malloc(32);
+        char *p = opaque(malloc(32));
         strcpy(p, "still here?");
-        free(p);
-        char *q = malloc(32);
+        free(opaque(p));
+        char *q = opaque(malloc(32));
         strcpy(q, "new owner");
         p[0] = 'X';     /* writes into q's block if mallocng reused it */
-        printf("q after the stale write: %s\n", q);
-        free(q);
+        printf("q %s p's block; q after the stale write: %s\n", q == p ? "reuses" : "does not reuse", q);
+        free(opaque(q));
         printf("uaf: no crash (undefined behaviour is not a fault)\n");
         return 0;
     }
-    else if (!strcmp(what, "double")) { say("double free"); char *p = malloc(40); free(p); free(p); }
+    else if (!strcmp(what, "double")) { say("double free"); char *p = opaque(malloc(40)); free(opaque(p)); free(opaque(p)); }
     else if (!strcmp(what, "heapoob")) {
         say("heap overflow");
-        char *p = malloc(20);
-        char *neighbour = malloc(20);
-        memset(p, 'A', 20 + 64);
-        free(p);
-        free(neighbour);
+        char *p = opaque(malloc(20));
+        char *neighbour = opaque(malloc(20));
+        memset(opaque(p), 'A', 20 + 64);
+        free(opaque(p));
+        free(opaque(neighbour));
         printf("heapoob: free did not notice\n");
         return 0;
     }
