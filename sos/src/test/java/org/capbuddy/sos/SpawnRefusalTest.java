@@ -87,8 +87,8 @@ class SpawnRefusalTest {
                 List.of("argv must hold at least the program's name"));
         assertRefusedTakingNothing(fx, hello, null, List.of(), List.of("argv must hold"));
         assertRefusedTakingNothing(fx, hello, List.of("hello"), null, List.of("needs argv, envp"));
-        assertRefusedTakingNothing(fx, hello, List.of("hello"), Collections.nCopies(2000, "VARIABLE=" + "v".repeat(40)),
-                List.of("more than 65536 bytes (64 KiB)"));
+        assertRefusedTakingNothing(fx, hello, List.of("hello"), Collections.nCopies(40_000, "VARIABLE=" + "v".repeat(40)),
+                List.of("more than 2097152 bytes (2 MiB"));
         assertRefusedTakingNothing(fx, hello, List.of("hel\0lo"), List.of(), List.of("argv[0] contains a NUL byte"));
     }
 

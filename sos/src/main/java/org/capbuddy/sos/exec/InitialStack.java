@@ -28,8 +28,14 @@ import org.capbuddy.libos.vka.Result;
  * pure: it computes bytes and addresses and touches no memory.
  */
 public final class InitialStack {
-    /** The most bytes argv and envp may take, strings with their NULs and their pointers: 64 KiB. */
-    public static final int MAX_ARGUMENT_BYTES = 64 << 10;
+    /**
+     * The most bytes argv and envp may take, strings with their NULs and their pointers: 2 MiB,
+     * Linux's limit for the 8 MiB stack a process has (a quarter of it, as its execve reckons in
+     * {@code bprm_stack_limits}), so that any command line a Linux shell can pass is taken.
+     */
+    public static final int MAX_ARGUMENT_BYTES = 2 << 20;
+    /** The longest one argument or environment string, with its NUL: Linux's {@code MAX_ARG_STRLEN}, 32 pages. */
+    public static final int MAX_ARGUMENT_STRING = 128 << 10;
     /** The longest file name or platform string, with its NUL (Linux's {@code PATH_MAX}). */
     public static final int MAX_NAME_BYTES = 4096;
     /** The most auxiliary vector entries, {@code AT_NULL} not counted. */
@@ -90,10 +96,15 @@ public final class InitialStack {
                     return refuse(name + "[" + i + "] is missing");
                 }
                 byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+                if (bytes.length + 1 > MAX_ARGUMENT_STRING) {
+                    return refuse(name + "[" + i + "] takes " + (bytes.length + 1) + " bytes with its NUL, more than "
+                            + MAX_ARGUMENT_STRING + " (128 KiB, Linux's MAX_ARG_STRLEN: its execve says E2BIG)");
+                }
                 argumentBytes += bytes.length + 1 + WORD;
                 if (argumentBytes > MAX_ARGUMENT_BYTES) {
-                    return refuse("argv and envp take more than " + MAX_ARGUMENT_BYTES + " bytes (64 KiB) with their"
-                            + " NULs and pointers (at " + name + "[" + i + "] of " + strings.size() + ")");
+                    return refuse("argv and envp take more than " + MAX_ARGUMENT_BYTES + " bytes (2 MiB, a quarter of"
+                            + " the 8 MiB stack, as Linux allows: its execve says E2BIG) with their NULs and pointers"
+                            + " (at " + name + "[" + i + "] of " + strings.size() + ")");
                 }
                 if (hasNul(bytes)) {
                     return refuse(name + "[" + i + "] contains a NUL byte, which would end it early");

@@ -106,11 +106,24 @@ class InitialStackTest {
     }
 
     @Test
+    void whatALinuxShellCanPassIsTaken() {
+        // 20,000 arguments (about 250 KB with their pointers) and one argument just under MAX_ARG_STRLEN:
+        // Linux runs both, where SOS once refused anything over 64 KiB
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            many.add(String.valueOf(i));
+        }
+        StackImage image = InitialStack.build(TOP, many, List.of("A=" + "a".repeat((128 << 10) - 3)), AUXV, RANDOM,
+                "f", "aarch64").value();
+        assertThat(StackReader.read(image.bytes(), image.sp()).argv()).isEqualTo(many);
+    }
+
+    @Test
     void absurdOrMalformedRequestsAreRefusedWithTheReason() {
-        assertRefused(InitialStack.build(TOP, List.of(String.valueOf(new char[64 << 10])), List.of(), AUXV, RANDOM,
-                "f", "aarch64"), "more than 65536 bytes (64 KiB)");
-        assertRefused(InitialStack.build(TOP, List.of("a"), Collections.nCopies(6000, "X=1234"), AUXV, RANDOM, "f",
-                "aarch64"), "(at envp[");
+        assertRefused(InitialStack.build(TOP, List.of("a", "b".repeat(128 << 10)), List.of(), AUXV, RANDOM,
+                "f", "aarch64"), "argv[1] takes 131073 bytes with its NUL, more than 131072 (128 KiB, Linux's MAX_ARG_STRLEN");
+        assertRefused(InitialStack.build(TOP, List.of("a"), Collections.nCopies(150_000, "X=1234"), AUXV, RANDOM, "f",
+                "aarch64"), "more than 2097152 bytes (2 MiB, a quarter of the 8 MiB stack", "(at envp[");
         assertRefused(InitialStack.build(TOP, List.of("a\0b"), List.of(), AUXV, RANDOM, "f", "aarch64"),
                 "argv[0] contains a NUL byte");
         assertRefused(InitialStack.build(TOP, Arrays.asList("a", null), List.of(), AUXV, RANDOM, "f", "aarch64"),
@@ -128,12 +141,16 @@ class InitialStackTest {
         assertRefused(InitialStack.build(TOP, List.of("a"), List.of(), AUXV, RANDOM, "x".repeat(4096), "aarch64"),
                 "the file name takes 4097 bytes");
         assertRefused(InitialStack.build(TOP, null, List.of(), AUXV, RANDOM, "f", "aarch64"), "needs argv");
-        String justUnder = "x".repeat((64 << 10) - 9 - 9);
-        assertThat(InitialStack.build(TOP, List.of(justUnder, ""), List.of(), AUXV, RANDOM, "f", "aarch64").isOk())
-                .as("exactly 64 KiB").isTrue();
+        // sixteen strings of 131,062 bytes and one of 7, each with its NUL and pointer: exactly 2 MiB
+        List<String> exactly = new ArrayList<>(Collections.nCopies(16, "x".repeat(131_062)));
+        exactly.add("seven77");
+        assertThat(InitialStack.build(TOP, exactly, List.of(), AUXV, RANDOM, "f", "aarch64").isOk())
+                .as("exactly 2 MiB").isTrue();
+        exactly.set(16, "eight888");
+        assertRefused(InitialStack.build(TOP, exactly, List.of(), AUXV, RANDOM, "f", "aarch64"), "(at argv[16] of 17)");
     }
 
-    private static void assertRefused(Result<StackImage> r, String message) {
+    private static void assertRefused(Result<StackImage> r, String... message) {
         assertThat(r.isOk()).as("%s", r).isFalse();
         assertThat(r.error().kind()).isEqualTo(AllocErrorKind.BAD_ARGUMENT);
         assertThat(r.error().detail()).contains(message);
