@@ -565,11 +565,33 @@ public final class RunCommand implements Callable<Integer> {
         return 1;
     }
 
+    /** The longest argv the report's Program line shows whole; --json has every argument. */
+    static final int PROGRAM_LINE = 200;
+
+    /**
+     * argv joined by spaces, as typed; a longer one (a test's 20,000 arguments) is cut after the
+     * arguments that fit in {@link #PROGRAM_LINE} characters, with the count of the rest.
+     */
+    static String commandLine(List<String> argv) {
+        String whole = String.join(" ", argv);
+        if (whole.length() <= PROGRAM_LINE) {
+            return whole;
+        }
+        StringBuilder shown = new StringBuilder(argv.get(0));
+        int i = 1;
+        while (i < argv.size() && shown.length() + 1 + argv.get(i).length() <= PROGRAM_LINE) {
+            shown.append(' ').append(argv.get(i++));
+        }
+        int rest = argv.size() - i;
+        return String.format("%s ... and %,d more argument%s (%,d in all, %s)", shown, rest, rest == 1 ? "" : "s",
+                argv.size() - 1, ByteSize.format(whole.length()));
+    }
+
     static String render(RunReport r) {
         StringBuilder s = new StringBuilder();
         s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s).%n", ByteSize.format(r.machine().ramBytes()),
                 r.machine().allocator(), r.machine().cspace()));
-        s.append(String.format("Program: %s%n", String.join(" ", r.argv())));
+        s.append(String.format("Program: %s%n", commandLine(r.argv())));
         if (!r.console().isEmpty()) {
             s.append("---- console\n").append(r.console());
             if (!r.console().endsWith("\n")) {

@@ -300,6 +300,23 @@ class RunCommandTest {
     }
 
     @Test
+    void aHugeArgvRunsAndTheReportShortensItsProgramLine() throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of(program("student_getopt"), "--"));
+        for (int i = 1; i <= 20_000; i++) {
+            args.add(String.valueOf(i));
+        }
+        CliRun r = run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("20000 operand(s): (too many to list)", "total operand length 88894",
+                "Program: " + program("student_getopt") + " 1 2 3 ", " ... and ", " more arguments (20,000 in all, ");
+        String programLine = r.out().lines().filter(l -> l.startsWith("Program: ")).findFirst().orElseThrow();
+        assertThat(programLine.length()).isLessThan(RunCommand.PROGRAM_LINE + 100);
+        args.add(0, "--json");
+        assertThat(json(run(args.toArray(String[]::new))).at("/argv").size()).as("JSON keeps every argument")
+                .isEqualTo(20_001);
+    }
+
+    @Test
     void aWordAfterDoubleDashReachesTheProgramAsWrittenNotAsAnArgumentFile(@TempDir Path dir) throws Exception {
         Path file = java.nio.file.Files.writeString(dir.resolve("name"), "--json\n");
         CliRun r = run(program("student_getopt"), "--", "@" + file, "@" + dir);
