@@ -70,6 +70,8 @@ public final class Sos {
     private final FaultHandler faults;
     private final LinuxSyscalls linux;
     private final StringBuilder console = new StringBuilder();
+    /** The console's last write did not end its line: a kill notice then starts a line of its own. */
+    private boolean consoleMidLine;
     private final VkaObject endpoint;
 
     private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint) {
@@ -280,7 +282,10 @@ public final class Sos {
     private void kill(Process p, KillReport report) {
         sel4.tcbSuspend(p.tcbCptr());
         processes.kill(p, report);
-        console.append("[sos] process ").append(p.pid()).append(' ').append(report).append('\n');
+        // after a program's unfinished line ("result: " before the fault), not glued to its end
+        console.append(consoleMidLine ? "\n" : "").append("[sos] process ").append(p.pid()).append(' ').append(report)
+                .append('\n');
+        consoleMidLine = false;
     }
 
     /**
@@ -308,6 +313,9 @@ public final class Sos {
 
     void consoleWrite(String text) {
         console.append(text);
+        if (!text.isEmpty()) {
+            consoleMidLine = text.charAt(text.length() - 1) != '\n';
+        }
     }
 
     /**

@@ -293,6 +293,19 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void aKillNoticeStartsItsOwnLineAfterAnUnfinishedOne() {
+        // a program that printed "result: " and then faulted: the notice must not be glued to it
+        byte[] partial = "result: ".getBytes(StandardCharsets.US_ASCII);
+        ThreadRunner r = load(MOV_X0_1, MOV_X8_WRITE, SVC, UDF);
+        p.cpu().copyOut(code + 0x100, partial, 0, partial.length);
+        r.context().setX(1, code + 0x100);
+        r.context().setX(2, partial.length);
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(fx.sos.console()).isEqualTo("result: \n[sos] process " + p.pid() + " " + p.killReport() + "\n");
+    }
+
+    @Test
     void aDirectedRoundingModeIsRefusedWithAReportThatSaysSo() {
         ThreadRunner r = load(MOVZ_X1_ROUND_UP, MSR_FPCR_X1, SVC);
         r.run(1_000);
