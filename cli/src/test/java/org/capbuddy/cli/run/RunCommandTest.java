@@ -278,9 +278,14 @@ class RunCommandTest {
             CliRun dash = run("--stdin", "-", program("echo_stdin"));
             assertThat(dash.exitCode()).as(dash.err()).isZero();
             assertThat(dash.out()).contains("HELLO\n", "echo_stdin: 6 bytes in 2 reads");
+            assertThat(dash.err()).as("input was given: no note").isEmpty();
         } finally {
             System.setIn(saved);
         }
+        CliRun none = run(program("echo_stdin"));
+        assertThat(none.err()).as("a read of the empty default input is explained")
+                .contains("note: the program read standard input, which is empty without --stdin");
+        assertThat(run(program("hello")).err()).as("no read, no note").isEmpty();
         CliRun stepping = run("--step", "--stdin", "-", program("echo_stdin"));
         assertThat(stepping.exitCode()).isEqualTo(2);
         assertThat(stepping.err()).contains("step mode reads its commands from standard input", "--commands FILE");
