@@ -83,7 +83,7 @@ public final class Sos {
         this.frames = frames;
         this.pages = new ProcessPages(vka, frames);
         this.endpoint = endpoint;
-        this.faults = new FaultHandler(processes, pages, this::kill);
+        this.faults = new FaultHandler(processes, pages, this::kill, this::register);
         this.linux = new LinuxSyscalls(sel4, this::syscalls);
         faults.setTraps(linux);
     }
@@ -276,6 +276,13 @@ public final class Sos {
             guard.markBroken("tearing down process " + p.pid(), t);
             throw t;
         }
+    }
+
+    /** X{@code n} of a stopped process's thread, read as a seL4 handler reads it, in seL4_UserContext's order. */
+    private java.util.OptionalLong register(Process p, int n) {
+        int word = org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(n);
+        org.capbuddy.kernel.api.InvocationResult r = sel4.tcbReadRegisters(p.tcbCptr(), false, word + 1);
+        return r.isOk() ? java.util.OptionalLong.of(r.mr(word)) : java.util.OptionalLong.empty();
     }
 
     /** The fault handler's kill: the thread stops first, so a kill cut short leaves the process as it was. */

@@ -28,6 +28,16 @@ public final class UserContextLayout {
     /** The SPSR bits user code may set: NZCV (EL0t, interrupts enabled, as seL4's sanitiseRegister leaves them). */
     private static final long SPSR_USER_BITS = 0xF000_0000L;
 
+    /** The word of the context that holds X{@code n} (0..30), as a reader of TCB_ReadRegisters needs it. */
+    public static int wordOfX(int n) {
+        for (int i = 0; i < X_OF_WORD.length; i++) {
+            if (X_OF_WORD[i] == n) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no register x" + n + " in seL4_UserContext");
+    }
+
     /** Word {@code i} (0..35) of the context. */
     public static long read(CpuState s, int i) {
         return switch (i) {

@@ -33,10 +33,20 @@ public final class FaultHandler implements FaultReceiver {
         void kill(Process p, KillReport report);
     }
 
-    public FaultHandler(Processes processes, ProcessPages pages, ProcessKiller killer) {
+    /** How the handler reads a register of a stopped thread (seL4's TCB_ReadRegisters, as a handler must). */
+    @FunctionalInterface
+    public interface RegisterReader {
+        /** X{@code n} of {@code p}'s thread, or empty when it cannot be read. */
+        java.util.OptionalLong x(Process p, int n);
+    }
+
+    private final RegisterReader registers;
+
+    public FaultHandler(Processes processes, ProcessPages pages, ProcessKiller killer, RegisterReader registers) {
         this.processes = processes;
         this.pages = pages;
         this.killer = killer;
+        this.registers = registers;
     }
 
     /** Who serves the processes' system calls (without one, a system call kills the process). */
@@ -80,7 +90,7 @@ public final class FaultHandler implements FaultReceiver {
                             + " does not model (" + encoding + ")"
                     : "undefined instruction " + encoding;
             case 0x3C -> "breakpoint (brk #" + (esr & 0xFFFF) + ")";
-            case 0x22 -> "branch to a misaligned address (" + encoding + ")";
+            case 0x22 -> "branch to " + misalignedTarget(p, word) + " (" + encoding + ")";
             default -> String.format("user exception, ESR 0x%x (%s)", esr, encoding);
         };
         int signal = switch (exceptionClass) {
@@ -89,6 +99,21 @@ public final class FaultHandler implements FaultReceiver {
             default -> SIGILL;
         };
         return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason, signal, false));
+    }
+
+    /**
+     * Where a misaligned branch went: the register a BR, BLR or RET names holds it (a smashed
+     * return address such as 0x4141414141414141 is what a student needs to see); the fault IP is
+     * the branch, so the target is read back with TCB_ReadRegisters.
+     */
+    private String misalignedTarget(Process p, long word) {
+        if (word >= 0 && (word & 0xFE1F_FC1FL) == 0xD61F_0000L) {
+            java.util.OptionalLong target = registers.x(p, (int) (word >>> 5) & 31);
+            if (target.isPresent()) {
+                return String.format("the misaligned address 0x%x", target.getAsLong());
+            }
+        }
+        return "a misaligned address";
     }
 
     /** {@code msr fpcr, Xt} less its Rt: the one defined instruction the interpreter may refuse (a rounding mode). */

@@ -293,6 +293,19 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void aReturnToAMisalignedAddressIsSigbusAndTheReportNamesWhereItWent() {
+        // a smashed return address: the report shows the target, not only the ret's encoding
+        int movzX30 = 0xD288_283E; // movz x30, #0x4141
+        int ret = 0xD65F_03C0;
+        ThreadRunner r = load(movzX30, ret);
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).as("SIGBUS").isEqualTo(7);
+        assertThat(p.killReport().address()).as("the ret").isEqualTo(code + 4);
+        assertThat(p.killReport().reason()).isEqualTo("branch to the misaligned address 0x4141 (0xd65f03c0)");
+    }
+
+    @Test
     void aKillNoticeStartsItsOwnLineAfterAnUnfinishedOne() {
         // a program that printed "result: " and then faulted: the notice must not be glued to it
         byte[] partial = "result: ".getBytes(StandardCharsets.US_ASCII);
