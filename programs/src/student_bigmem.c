@@ -1,13 +1,14 @@
 /* student_bigmem: large memory. A 48 MiB malloc (musl maps it with mmap) touched a byte per page
  * and freed (munmap), realloc growing one buffer to 32 MiB with its contents checked at every
  * step (musl's realloc tries mremap, which may fail, then copies), calloc of 16 MiB checked zero,
- * a 1 MiB VLA and a 4 MiB array on the stack, alloca in a loop, and many mid-sized blocks
- * freed in an interleaved order. */
+ * a 1 MiB VLA and a 4 MiB array on the stack (getrlimit says how much stack there is), alloca in
+ * a loop, and many mid-sized blocks freed in an interleaved order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <alloca.h>
+#include <sys/resource.h>
 
 static uint64_t touch(unsigned char *p, size_t n, unsigned char seed) {
     uint64_t sum = 0;
@@ -68,6 +69,10 @@ int main(void) {
     void *huge = calloc(many, 8);
     printf("calloc overflowing size_t: %s\n", huge ? "got memory?!" : "NULL");
 
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0) { perror("getrlimit"); return 1; }
+    printf("stack limit: %llu MiB, room for a 4 MiB array: %s\n", (unsigned long long)rl.rlim_cur >> 20,
+           rl.rlim_cur > (5u << 20) ? "yes" : "no");
     printf("VLA 1 MiB: %ld\n", vla_sum(1 << 20));
     printf("4 MiB stack array: %ld\n", big_stack());
     long asum = 0;

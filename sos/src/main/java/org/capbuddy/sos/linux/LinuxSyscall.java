@@ -27,6 +27,7 @@ public enum LinuxSyscall {
     RT_SIGPROCMASK(135),
     RT_SIGPENDING(136),
     UNAME(160),
+    GETRLIMIT(163),
     GETRUSAGE(165),
     GETTIMEOFDAY(169),
     GETPID(172),
@@ -45,6 +46,7 @@ public enum LinuxSyscall {
     MUNLOCK(229),
     MLOCKALL(230),
     MUNLOCKALL(231),
+    PRLIMIT64(261),
     GETRANDOM(278);
 
     private static final LinuxSyscall[] BY_NUMBER = new LinuxSyscall[512];

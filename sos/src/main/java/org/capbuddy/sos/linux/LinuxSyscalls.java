@@ -194,6 +194,10 @@ public final class LinuxSyscalls implements ProcessTraps {
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
             case GETRUSAGE -> getrusage(sys, state, a0, a1);
+            case GETRLIMIT -> prlimit(sys, state, 0, a0, 0, a1, "getrlimit");
+            // another process's limits: there is none SOS lets a process name (as kill's ESRCH)
+            case PRLIMIT64 -> a0 != 0 && a0 != p.pid() ? -Errno.ESRCH.code() : prlimit(sys, state, a0, a1, a2, m.word(3),
+                    "prlimit64");
             // there are no files: the process's working directory is the root of an empty tree
             case GETCWD -> Long.compareUnsigned(a1, 2) < 0 ? -Errno.ERANGE.code() : sys.copyToUser(a0, new byte[] {'/', 0}, 2) ? 2
                     : -Errno.EFAULT.code();
@@ -467,6 +471,44 @@ public final class LinuxSyscalls implements ProcessTraps {
             bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
         }
         return sys.copyToUser(usage, bytes.array(), 144) ? 0 : -Errno.EFAULT.code();
+    }
+
+    /** RLIM_INFINITY. */
+    private static final long UNLIMITED = -1;
+    /** Resource numbers 0 to 15 (RLIMIT_CPU to RLIMIT_RTTIME); Linux's RLIM_NLIMITS is 16. */
+    private static final int RESOURCE_LIMITS = 16;
+
+    /**
+     * The limits SOS's processes live under, as getrlimit reads them: the 8 MiB stack (RLIMIT_STACK,
+     * 3; no hard limit, as Linux's default), the three standard streams as the only descriptors
+     * (RLIMIT_NOFILE, 7), one process (RLIMIT_NPROC, 6: there is no fork), no core dumps
+     * (RLIMIT_CORE, 4); nothing else is limited but by memory.
+     */
+    private static long[] limit(int resource) {
+        return switch (resource) {
+            case 3 -> new long[] {org.capbuddy.sos.addrspace.Layout.STACK_SIZE, UNLIMITED};
+            case 4 -> new long[] {0, 0};
+            case 6 -> new long[] {1, 1};
+            case 7 -> new long[] {3, 3};
+            default -> new long[] {UNLIMITED, UNLIMITED};
+        };
+    }
+
+    /**
+     * prlimit64 (and getrlimit) of the caller: the old limit is written; a new one is refused with
+     * ENOSYS and counted, as SOS could not enforce it (a smaller stack, say).
+     */
+    private static long prlimit(Syscalls sys, LinuxProcess state, long pid, long resource, long newLimit, long oldLimit,
+            String call) {
+        if (resource < 0 || resource >= RESOURCE_LIMITS) {
+            return -Errno.EINVAL.code();
+        }
+        if (newLimit != 0) {
+            state.refuse(call + ": setting a resource limit");
+            return -Errno.ENOSYS.code();
+        }
+        long[] limit = limit((int) resource);
+        return oldLimit == 0 || sys.copyToUser(oldLimit, pair(limit[0], limit[1]), 16) ? 0 : -Errno.EFAULT.code();
     }
 
     private static long uname(Syscalls sys, long buffer) {

@@ -102,6 +102,24 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void resourceLimitsAreTheModelsAndCannotBeChanged() {
+        // a student's getrlimit(RLIMIT_STACK) reads the 8 MiB stack SOS gives every process
+        long rl = code + 0x800;
+        assertThat(call(LinuxSyscall.PRLIMIT64, 0, 3, 0, rl)).isZero();
+        assertThat(p.cpu().read(rl, 8)).isEqualTo(8L << 20);
+        assertThat(p.cpu().read(rl + 8, 8)).as("RLIM_INFINITY").isEqualTo(-1);
+        assertThat(call(LinuxSyscall.GETRLIMIT, 7, rl)).isZero(); // RLIMIT_NOFILE: the three streams
+        assertThat(p.cpu().read(rl, 8)).isEqualTo(3);
+        assertThat(call(LinuxSyscall.PRLIMIT64, p.pid(), 9, 0, rl)).isZero(); // RLIMIT_AS
+        assertThat(p.cpu().read(rl, 8)).isEqualTo(-1);
+        assertThat(call(LinuxSyscall.PRLIMIT64, 0, 16, 0, rl)).isEqualTo(-22); // EINVAL
+        assertThat(call(LinuxSyscall.PRLIMIT64, p.pid() + 1, 3, 0, rl)).isEqualTo(-3); // ESRCH
+        assertThat(call(LinuxSyscall.GETRLIMIT, 3, code + 4096)).isEqualTo(-14); // EFAULT
+        assertThat(call(LinuxSyscall.PRLIMIT64, 0, 3, rl, 0)).as("a new limit SOS cannot enforce").isEqualTo(-38);
+        assertThat(fx.sos.linux().state(p).refusedCalls()).containsEntry("prlimit64: setting a resource limit", 1L);
+    }
+
+    @Test
     void clockGetresSaysOneNanosecondForEveryClockClockGettimeKnows() {
         long res = code + 0x800;
         p.cpu().write(res, 8, -1);
