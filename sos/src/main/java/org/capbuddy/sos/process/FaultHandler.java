@@ -88,7 +88,7 @@ public final class FaultHandler implements FaultReceiver {
             case 0x00 -> (word & 0xFFFF_FFE0L) == MSR_FPCR
                     ? "msr fpcr asks for a rounding mode other than to nearest (fesetround), which the interpreter"
                             + " does not model (" + encoding + ")"
-                    : "undefined instruction " + encoding;
+                    : "undefined instruction " + encoding + family(word);
             case 0x3C -> "breakpoint (brk #" + (esr & 0xFFFF) + ")";
             case 0x22 -> "branch to " + misalignedTarget(p, word) + " (" + encoding + ")";
             default -> String.format("user exception, ESR 0x%x (%s)", esr, encoding);
@@ -114,6 +114,12 @@ public final class FaultHandler implements FaultReceiver {
             }
         }
         return "a misaligned address";
+    }
+
+    /** ": what it is", for a word of a family real cores have and the interpreter lacks (LSE, SVE, ...). */
+    private static String family(long word) {
+        String what = word < 0 ? null : org.capbuddy.aarch64.decode.Unimplemented.family((int) word);
+        return what == null ? "" : ": " + what;
     }
 
     /** {@code msr fpcr, Xt} less its Rt: the one defined instruction the interpreter may refuse (a rounding mode). */

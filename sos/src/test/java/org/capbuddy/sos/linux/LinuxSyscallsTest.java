@@ -337,6 +337,17 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void anLseAtomicKillsWithAReportThatSaysWhatItIs() {
+        // -march=armv8.1-a makes gcc inline ldaddal, which a Cortex-A53 does not have
+        ThreadRunner r = load(0xB8E2_0023);
+        r.run(1_000);
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(4);
+        assertThat(p.killReport().reason()).startsWith("undefined instruction 0xb8e20023: an atomic memory operation"
+                + " (LSE, Armv8.1), which the modelled Cortex-A53 (Armv8.0) does not have");
+    }
+
+    @Test
     void aDirectedRoundingModeIsRefusedWithAReportThatSaysSo() {
         ThreadRunner r = load(MOVZ_X1_ROUND_UP, MSR_FPCR_X1, SVC);
         r.run(1_000);
