@@ -628,6 +628,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             case "stopped" -> s.append(String.format("Stopped before the end%s.%n",
                     r.detail() == null || r.detail().equals("stopped before the end") ? "" : ": " + r.detail()));
+            case "instruction_limit" -> s.append(String.format("Stopped (instruction limit)%s%n(a program in an"
+                    + " endless loop ends here; one that needs longer needs a larger --max-instructions)%n",
+                    r.detail() == null ? "" : ": " + r.detail()));
             default -> s.append(String.format("Stopped (%s)%s%n", r.outcome().replace('_', ' '),
                     r.detail() == null ? "" : ": " + r.detail()));
         }

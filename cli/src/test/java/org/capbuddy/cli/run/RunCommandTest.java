@@ -212,8 +212,8 @@ class RunCommandTest {
     void theInstructionLimitStopsTheProgramWithStatus124() {
         CliRun r = run("--max-instructions", "1000", program("loop_k1"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(124);
-        assertThat(r.out()).contains("Stopped (instruction limit)", "Instructions: 1,000;")
-                .doesNotContain("---- console");
+        assertThat(r.out()).contains("Stopped (instruction limit): the limit of 1,000 instructions ran out at pc 0x",
+                "a larger --max-instructions", "Instructions: 1,000;").doesNotContain("---- console");
     }
 
     @Test

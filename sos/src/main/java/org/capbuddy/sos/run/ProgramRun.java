@@ -138,7 +138,13 @@ public final class ProgramRun {
         }
         long lowestStack = process.shadow().pageAddresses().stream()
                 .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
-        String why = detail != null || outcome != ProgramOutcome.STOPPED ? detail : "stopped before the end";
+        String why = detail != null ? detail : switch (outcome) {
+            case STOPPED -> "stopped before the end";
+            // where it was: a loop that never ends is found by its pc
+            case INSTRUCTION_LIMIT -> String.format("the limit of %,d instructions ran out at pc 0x%x",
+                    launch.maxInstructions(), runner.context().pc());
+            default -> null;
+        };
         result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? process.exitCode() : -1,
                 process.killReport(), why, console.append(sos.takeConsole()).toString(), executed, calls, linux.unknownCalls(),
                 process.faultsHandled(), sos.pages().framesMapped() - framesBefore,

@@ -171,6 +171,8 @@ class RealProgramsTest {
         assertThat(limited.instructions()).isEqualTo(10_000);
         assertThat(limited.exitCode()).isEqualTo(-1);
         assertThat(limited.killReport()).isNull();
+        assertThat(limited.detail()).isEqualTo(String.format("the limit of 10,000 instructions ran out at pc 0x%x",
+                limited.lastPc()));
         assertThat(limited.console()).as("it prints only at its end").isEmpty();
         assertThat(limited.systemCalls()).doesNotContainKey("exit_group");
         assertThat(fx.sos.liveProcesses()).isZero();
