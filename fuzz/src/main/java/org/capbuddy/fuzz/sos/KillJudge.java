@@ -19,11 +19,11 @@ import org.capbuddy.sos.process.ProcessState;
  */
 final class KillJudge {
     private final FrameTable frames;
-    private final StringBuilder expectedConsole;
+    private final ConsoleModel expectedConsole;
     private long kills;
     private long outOfMemoryKills;
 
-    KillJudge(FrameTable frames, StringBuilder expectedConsole) {
+    KillJudge(FrameTable frames, ConsoleModel expectedConsole) {
         this.frames = frames;
         this.expectedConsole = expectedConsole;
     }
@@ -69,7 +69,7 @@ final class KillJudge {
         }
         p.killed();
         kills++;
-        expectedConsole.append("[sos] process ").append(p.pid()).append(' ').append(report).append('\n');
+        expectedConsole.kill("[sos] process " + p.pid() + " " + report);
         return null;
     }
 

@@ -53,7 +53,7 @@ public final class SosFuzzer {
     private final List<ModelProcess> live = new ArrayList<>();
     /** Destroyed processes whose handles the fuzzer keeps, to call and touch them anyway. */
     private final List<ModelProcess> stale = new ArrayList<>();
-    private final StringBuilder expectedConsole = new StringBuilder();
+    private final ConsoleModel expectedConsole = new ConsoleModel();
     private final AccessTargets targets;
     private final SyscallArguments arguments;
     private final KillJudge judge;
@@ -217,11 +217,10 @@ public final class SosFuzzer {
     /** Compares the console with what the operation should have printed, and empties both. */
     private String console() {
         String printed = sos.takeConsole();
-        if (printed.isEmpty() && expectedConsole.length() == 0) {
+        if (printed.isEmpty() && expectedConsole.isEmpty()) {
             return null;
         }
-        String expected = expectedConsole.toString();
-        expectedConsole.setLength(0);
+        String expected = expectedConsole.take();
         if (printed.equals(expected)) {
             return null;
         }

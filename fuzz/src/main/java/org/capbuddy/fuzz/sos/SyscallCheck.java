@@ -20,9 +20,9 @@ final class SyscallCheck {
     private static final long PAGE = Layout.PAGE;
 
     private final KillJudge kills;
-    private final StringBuilder expectedConsole;
+    private final ConsoleModel expectedConsole;
 
-    SyscallCheck(KillJudge kills, StringBuilder expectedConsole) {
+    SyscallCheck(KillJudge kills, ConsoleModel expectedConsole) {
         this.kills = kills;
         this.expectedConsole = expectedConsole;
     }
@@ -97,7 +97,7 @@ final class SyscallCheck {
         for (long piece : pieces) {
             p.memory.map(piece & -PAGE);
         }
-        expectedConsole.append(new String(p.memory.copy(buffer, length), StandardCharsets.UTF_8));
+        expectedConsole.write(new String(p.memory.copy(buffer, length), StandardCharsets.UTF_8));
         return null;
     }
 
