@@ -34,8 +34,10 @@ public final class CapRelations {
             long base = regionBase(b);
             return base >= 0 && base >= u.paddr() && regionEnd(b) <= u.end();
         }
-        if (a instanceof Cap.FrameCap f) {
-            return b instanceof Cap.FrameCap g && g.frame().paddr() >= f.frame().paddr()
+        Cap.FrameCap f = Cap.FrameCap.from(a);
+        if (f != null) {
+            Cap.FrameCap g = Cap.FrameCap.from(b);
+            return g != null && g.frame().paddr() >= f.frame().paddr()
                     && g.frame().end() <= f.frame().end();
         }
         if (a instanceof Cap.CNodeCap c) {
@@ -66,8 +68,10 @@ public final class CapRelations {
         if (!mayShareObject(a)) {
             return false;
         }
-        if (a instanceof Cap.FrameCap f) {
-            return b instanceof Cap.FrameCap g && f.frame() == g.frame();
+        Cap.FrameCap f = Cap.FrameCap.from(a);
+        if (f != null) {
+            Cap.FrameCap g = Cap.FrameCap.from(b);
+            return g != null && f.frame() == g.frame();
         }
         return sameRegionAs(a, b);
     }

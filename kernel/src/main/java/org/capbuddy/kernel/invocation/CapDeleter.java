@@ -62,7 +62,8 @@ public final class CapDeleter {
     private void empty(Slot slot, Deque<KernelObject> doomed) {
         Cap cap = slot.cap();
         boolean last = k.cdt().isFinal(slot);
-        if (cap instanceof Cap.FrameCap frame && frame.isMapped()) {
+        Cap.FrameCap frame = Cap.FrameCap.from(cap);
+        if (frame != null && frame.isMapped()) {
             FrameInvocations.removeMapping(k, frame);
         }
         if (last && cap instanceof Cap.PageTableCap pt && pt.mapped()) {

@@ -36,7 +36,8 @@ final class CapDerivation {
 
     /** The cap derived from {@code cap}, which passed {@link #deriveError}: a null cap for IRQ control. */
     static Cap derive(Cap cap) {
-        if (cap instanceof Cap.FrameCap f) {
+        Cap.FrameCap f = Cap.FrameCap.from(cap);
+        if (f != null) {
             return f.unmapped();
         }
         if (cap instanceof Cap.IrqControl) {
@@ -55,7 +56,8 @@ final class CapDerivation {
             CapRights masked = n.rights().and(rights);
             return masked.equals(n.rights()) ? n : new Cap.NotificationCap(n.notification(), n.badge(), masked);
         }
-        if (cap instanceof Cap.FrameCap f) {
+        Cap.FrameCap f = Cap.FrameCap.from(cap);
+        if (f != null) {
             VmRights masked = f.rights().mask(rights);
             return masked == f.rights() ? f : f.withRights(masked);
         }

@@ -47,7 +47,7 @@ final class FrameInvocations {
     }
 
     static InvocationResult decode(KernelState k, InvocationLabel label, Slot frameSlot, IpcBuffer m, ExtraCaps extra) {
-        Cap.FrameCap frame = (Cap.FrameCap) frameSlot.cap();
+        Cap.FrameCap frame = Cap.FrameCap.from(frameSlot.cap());
         return switch (label) {
             case ARM_PAGE_MAP -> map(k, frameSlot, frame, m, extra);
             case ARM_PAGE_UNMAP -> {

@@ -132,7 +132,7 @@ public final class InvocationDispatcher {
         if (cap instanceof Cap.CNodeCap cnode) {
             return CNodeInvocations.decode(k, label, cnode, m, extra);
         }
-        if (cap instanceof Cap.FrameCap) {
+        if (Cap.FrameCap.from(cap) != null) {
             return FrameInvocations.decode(k, label, slot, m, extra);
         }
         if (cap instanceof Cap.PageTableCap) {
