@@ -1,10 +1,12 @@
 package org.capbuddy.sos;
 
 import java.util.List;
+import java.util.OptionalLong;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.kernel.cpu.UserCpu;
 import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.kernel.host.MachineGuard;
@@ -279,10 +281,10 @@ public final class Sos {
     }
 
     /** X{@code n} of a stopped process's thread, read as a seL4 handler reads it, in seL4_UserContext's order. */
-    private java.util.OptionalLong register(Process p, int n) {
-        int word = org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(n);
-        org.capbuddy.kernel.api.InvocationResult r = sel4.tcbReadRegisters(p.tcbCptr(), false, word + 1);
-        return r.isOk() ? java.util.OptionalLong.of(r.mr(word)) : java.util.OptionalLong.empty();
+    private OptionalLong register(Process p, int n) {
+        int word = UserContextLayout.wordOfX(n);
+        InvocationResult r = sel4.tcbReadRegisters(p.tcbCptr(), false, word + 1);
+        return r.isOk() ? OptionalLong.of(r.mr(word)) : OptionalLong.empty();
     }
 
     /** The fault handler's kill: the thread stops first, so a kill cut short leaves the process as it was. */

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.process;
 
+import java.util.OptionalLong;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.cpu.AccessKind;
@@ -37,7 +38,7 @@ public final class FaultHandler implements FaultReceiver {
     @FunctionalInterface
     public interface RegisterReader {
         /** X{@code n} of {@code p}'s thread, or empty when it cannot be read. */
-        java.util.OptionalLong x(Process p, int n);
+        OptionalLong x(Process p, int n);
     }
 
     private final RegisterReader registers;
@@ -108,7 +109,7 @@ public final class FaultHandler implements FaultReceiver {
      */
     private String misalignedTarget(Process p, long word) {
         if (word >= 0 && (word & 0xFE1F_FC1FL) == 0xD61F_0000L) {
-            java.util.OptionalLong target = registers.x(p, (int) (word >>> 5) & 31);
+            OptionalLong target = registers.x(p, (int) (word >>> 5) & 31);
             if (target.isPresent()) {
                 return String.format("the misaligned address 0x%x", target.getAsLong());
             }
