@@ -58,7 +58,7 @@ public final class BenchOutput {
 
     /** Why {@code run} stopped, in the words of the table and the CSVs ("memory exhausted"). */
     private static String stopWords(AllocatorRun run) {
-        return run.stopReason().kind().words();
+        return run.stopReason().kind().words(run.reachedUnit());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ public final class BenchOutput {
         // is what tells a researcher why, an error above all
         List<String> stops = r.runs().stream().filter(run -> !run.stopReason().detail().isEmpty())
                 .map(run -> String.format(Locale.ROOT, "%s stopped at %s %,d: %s", run.allocator(),
-                        run.reachedUnit().words(), run.reached(), run.stopReason()))
+                        run.reachedUnit().words(), run.reached(), run.stopReason().words(run.reachedUnit())))
                 .toList();
         if (!stops.isEmpty()) {
             out.append('\n').append("why each run stopped early").append('\n');
@@ -181,7 +181,7 @@ public final class BenchOutput {
         for (AllocatorRun run : r.runs()) {
             if (r.workload().equals("utilisation") && !run.stopReason().memoryBound()) {
                 out.append(String.format(Locale.ROOT, "%nnote: %s's usable fraction does not measure memory: it stopped "
-                        + "because %s%n", run.allocator(), run.stopReason()));
+                        + "because %s%n", run.allocator(), run.stopReason().words(run.reachedUnit())));
             }
         }
         return out.toString();

@@ -62,7 +62,7 @@ final class ReportCharts {
     static String seriesName(AllocatorRun run) {
         return run.completed() ? run.allocator()
                 : String.format(Locale.ROOT, "%s (stopped at %s %,d: %s)", run.allocator(), run.reachedUnit().words(),
-                        run.reached(), run.stopReason().kind().words());
+                        run.reached(), run.stopReason().kind().words(run.reachedUnit()));
     }
 
     /**

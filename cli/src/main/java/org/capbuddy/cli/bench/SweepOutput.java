@@ -68,7 +68,7 @@ final class SweepOutput {
                 params.forEach(p -> row.add(value(result.at("/params/" + p))));
                 row.add(run.get("allocator").asText());
                 FIGURES.forEach(f -> row.add(cell(run.get(f))));
-                row.add(stopWords(run.at("/stopReason/kind").asText()));
+                row.add(stopWords(run.at("/stopReason/kind").asText(), run.at("/reachedUnit").asText()));
                 out.append(String.join(",", row)).append('\n');
             }
         }
@@ -84,14 +84,22 @@ final class SweepOutput {
         return v == null ? "" : v.asText();
     }
 
-    /** A stop reason in the words bench's table and CSV use ("iteration limit reached"). */
-    private static String stopWords(String kind) {
-        for (StopReason.Kind k : StopReason.Kind.values()) {
-            if (k.name().equals(kind)) {
-                return k.words();
+    /**
+     * A stop reason in the words bench's table and CSV use ("frame limit reached"), from a run's
+     * JSON: its kind and its unit of work ({@code reachedUnit}). A kind this version does not
+     * know is written as it stands.
+     */
+    private static String stopWords(String kind, String unit) {
+        StopReason.Kind k = StopReason.Kind.fromJson(kind);
+        if (k == null) {
+            return kind;
+        }
+        for (WorkUnit u : WorkUnit.values()) {
+            if (u.words().equals(unit)) {
+                return k.words(u);
             }
         }
-        return kind;
+        return k == StopReason.Kind.LIMIT_REACHED ? "limit reached" : k.words(WorkUnit.ITERATION);
     }
 
     /** A varied value as one CSV cell: lists joined with '+' (["capbuddy"] is capbuddy). */
@@ -157,9 +165,9 @@ final class SweepOutput {
                 acc[1]++;
                 runsOf.merge(allocator, 1, Integer::sum);
                 String stop = run.at("/stopReason/kind").asText();
-                if (!stop.isEmpty() && !stop.equals(StopReason.Kind.ITERATION_LIMIT.name())) {
+                if (!stop.isEmpty() && StopReason.Kind.fromJson(stop) != StopReason.Kind.LIMIT_REACHED) {
                     stops.computeIfAbsent(allocator, k -> new TreeMap<>())
-                            .merge(StopReason.Kind.valueOf(stop).words(), 1, Integer::sum);
+                            .merge(stopWords(stop, run.at("/reachedUnit").asText()), 1, Integer::sum);
                 }
             }
         }

@@ -166,7 +166,17 @@ class BenchCommandTest {
             assertThat(run.at("/extra/usableFraction").asDouble()).isGreaterThan(0.9);
         }
         JsonNode mcmc = json("bench", "mcmc", "--json", "--allocator", "capbuddy", "--iterations", "50", "--ram", "64M");
-        assertThat(mcmc.at("/runs/0/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
+        assertThat(mcmc.at("/runs/0/stopReason/kind").asText()).isEqualTo("LIMIT_REACHED");
+    }
+
+    @Test
+    void aRunThatDidAllItsWorkSaysWhichLimitItReachedInItsOwnUnit() {
+        String[] single = run("bench", "single", "--iterations", "64", "--ram", "64M", "--allocator", "capbuddy");
+        assertThat(single[0]).as(single[2]).isEqualTo("0");
+        assertThat(single[1]).contains("frame limit reached").doesNotContain("iteration limit");
+        String[] paging = run("bench", "paging", "--ram", "64M", "--touch", "1M", "--allocator", "capbuddy");
+        assertThat(paging[0]).as(paging[2]).isEqualTo("0");
+        assertThat(paging[1]).contains("page limit reached").doesNotContain("iteration limit");
     }
 
     @Test
@@ -184,7 +194,7 @@ class BenchCommandTest {
         JsonNode write = json("bench", "paging", "--json", "--ram", "256M", "--touch", "16M", "--access", "write",
                 "--allocator", "capbuddy");
         for (JsonNode run : read.get("runs")) {
-            assertThat(run.at("/stopReason/kind").asText()).isEqualTo("ITERATION_LIMIT");
+            assertThat(run.at("/stopReason/kind").asText()).isEqualTo("LIMIT_REACHED");
             assertThat(run.at("/extra/faultsHandled").asLong()).isEqualTo(4096);
             assertThat(run.get("reached").asLong()).isEqualTo(4096);
             assertThat(run.get("reachedUnit").asText()).as("a page touched is paging's unit of work").isEqualTo("page");

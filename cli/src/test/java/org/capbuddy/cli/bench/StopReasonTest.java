@@ -22,8 +22,25 @@ class StopReasonTest {
         assertThat(memory.memoryBound()).isTrue();
         assertThat(slots.memoryBound()).isFalse();
         assertThat(StopReason.LIMIT.memoryBound()).isFalse();
-        assertThat(slots.toString()).startsWith("slots exhausted (").contains("cspace full");
-        assertThat(StopReason.LIMIT.toString()).isEqualTo("iteration limit reached");
+        assertThat(slots.words(WorkUnit.FRAME)).startsWith("slots exhausted (").contains("cspace full");
+        assertThat(StopReason.of(null).kind()).isEqualTo(StopReason.Kind.ERROR);
+    }
+
+    @Test
+    void theLimitNamesTheRunsUnitOfWorkAndOtherReasonsDoNot() {
+        assertThat(StopReason.LIMIT.words(WorkUnit.ITERATION)).isEqualTo("iteration limit reached");
+        assertThat(StopReason.LIMIT.words(WorkUnit.FRAME)).isEqualTo("frame limit reached");
+        assertThat(StopReason.LIMIT.words(WorkUnit.BLOCK)).isEqualTo("block limit reached");
+        assertThat(StopReason.LIMIT.words(WorkUnit.PAGE)).isEqualTo("page limit reached");
+        assertThat(StopReason.Kind.MEMORY_EXHAUSTED.words(WorkUnit.PAGE)).isEqualTo("memory exhausted");
+    }
+
+    @Test
+    void reportsWrittenBeforeTheLimitNamedItsUnitStillRead() {
+        assertThat(StopReason.Kind.fromJson("ITERATION_LIMIT")).isEqualTo(StopReason.Kind.LIMIT_REACHED);
+        assertThat(StopReason.Kind.fromJson("LIMIT_REACHED")).isEqualTo(StopReason.Kind.LIMIT_REACHED);
+        assertThat(StopReason.Kind.fromJson("SLOTS_EXHAUSTED")).isEqualTo(StopReason.Kind.SLOTS_EXHAUSTED);
+        assertThat(StopReason.Kind.fromJson("NO_SUCH_KIND")).isNull();
         assertThat(StopReason.of(null).kind()).isEqualTo(StopReason.Kind.ERROR);
     }
 }
