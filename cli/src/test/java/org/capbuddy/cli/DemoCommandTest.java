@@ -52,6 +52,18 @@ class DemoCommandTest {
     }
 
     @Test
+    void optionWordsAreTakenInAnyCaseAsBenchTakesThem() throws Exception {
+        String[] r = run("demo", "--json", "--ram", "256M", "--allocator", "AllocMan", "--cspace", "ORIGINAL");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        JsonNode json = new ObjectMapper().readTree(r[1]);
+        assertThat(json.at("/machine/allocator").asText()).isEqualTo("allocman");
+        assertThat(json.at("/ptTest/passed").asBoolean()).isTrue();
+        String[] bad = run("demo", "--ram", "256M", "--cspace", "Sideways");
+        assertThat(bad[0]).isEqualTo("2");
+        assertThat(bad[2]).contains("--cspace must be scaled or original, got 'sideways'");
+    }
+
+    @Test
     void demoTextShowsThePassAndTheProgramsOwnLine() {
         String[] r = run("demo", "--ram", "256M");
         assertThat(r[0]).as(r[2]).isEqualTo("0");

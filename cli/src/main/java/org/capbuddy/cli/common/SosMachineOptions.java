@@ -20,11 +20,11 @@ public final class SosMachineOptions {
             description = "RAM of the simulated machine (at least 64M). Default: ${DEFAULT-VALUE}.")
     public long ram;
 
-    @Option(names = "--allocator", paramLabel = "capbuddy|allocman", defaultValue = "capbuddy",
+    @Option(names = "--allocator", paramLabel = "capbuddy|allocman", defaultValue = "capbuddy", converter = OptionWord.class,
             description = "Where SOS's frames come from: the CapBuddy pool or plain allocman. Default: ${DEFAULT-VALUE}.")
     public String allocator;
 
-    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
+    @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled", converter = OptionWord.class,
             description = "allocman's CSpace: scaled (two-level, sized to RAM) or original (the documented 18-bit "
                     + "single-level root). Default: ${DEFAULT-VALUE}.")
     public String cspace;
