@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -17,13 +20,18 @@ public final class Json {
             .registerModule(MachineWords.module());
     /*
      * Reading is strict where a hand-written spec could go wrong unseen: a key given twice, a
-     * fraction where a count belongs and a second YAML document are refused; a single value where
-     * a list belongs (allocators: capbuddy) is a list of one.
+     * fraction where a count belongs, text where a number or a truth value belongs (iterations:
+     * "100", which a YAML writer may quote without meaning to; sizes such as ram: 256M are turned
+     * into numbers before) and a second YAML document are refused; a single value where a list
+     * belongs (allocators: capbuddy) is a list of one.
      */
     private static final ObjectMapper LINE = strict(new ObjectMapper());
     private static final ObjectMapper YAML = strict(new YAMLMapper());
 
     private static ObjectMapper strict(ObjectMapper mapper) {
+        for (LogicalType number : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            mapper.coercionConfigFor(number).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        }
         return mapper.registerModule(MachineWords.module())
                 .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .disable(com.fasterxml.jackson.databind.DeserializationFeature.ACCEPT_FLOAT_AS_INT)

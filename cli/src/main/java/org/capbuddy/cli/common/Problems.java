@@ -1,7 +1,9 @@
 package org.capbuddy.cli.common;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -96,7 +98,7 @@ public final class Problems {
             return "field " + path(format) + " takes " + kind(format.getTargetType()) + ", got " + shown(format.getValue());
         }
         if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-            return "field " + path(mismatch) + " takes " + kind(mismatch.getTargetType());
+            return "field " + path(mismatch) + " takes " + kind(mismatch.getTargetType()) + textGiven(mismatch);
         }
         String what = firstLine(e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage())
                 .replaceAll("\\s*\\(start marker at \\[Source:.*$", "").replaceAll("\\s*at \\[Source:.*$", "");
@@ -119,6 +121,21 @@ public final class Problems {
             return "";
         }
         return " (fields: " + ids.stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
+    }
+
+    /**
+     * ", got \"100\"" when the value refused is text (a number in quotes: the strict reader does not
+     * take text for a number), else nothing: the parser still stands on the value it refused.
+     */
+    private static String textGiven(MismatchedInputException e) {
+        if (e.getProcessor() instanceof JsonParser parser && parser.currentToken() == JsonToken.VALUE_STRING) {
+            try {
+                return ", got " + shown(parser.getText());
+            } catch (java.io.IOException unreadable) {
+                return "";
+            }
+        }
+        return "";
     }
 
     private static String shown(Object value) {

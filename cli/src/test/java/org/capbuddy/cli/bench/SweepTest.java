@@ -211,6 +211,9 @@ class SweepTest {
         Files.writeString(yaml, "base: {workload: mcmc, iterations: 16.7}\n");
         assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("c").toString()).err())
                 .as("a fraction where a count belongs").contains("field 'iterations' takes a whole number");
+        Files.writeString(yaml, "base: {workload: mcmc, iterations: \"100\"}\n");
+        assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("q").toString()).err())
+                .as("a quoted count").contains("field 'iterations' takes a whole number");
         Files.writeString(yaml, "base: {workload: mcmc}\nvarry: {seed: [1, 2]}\n");
         assertThat(CliRun.of("sweep", yaml.toString(), "--out", dir.resolve("d").toString()).err())
                 .contains("a sweep has \"base\" and \"vary\", not \"varry\"");
