@@ -3,6 +3,7 @@ package org.capbuddy.sos;
 import java.util.List;
 import java.util.OptionalLong;
 import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
@@ -178,6 +179,7 @@ public final class Sos {
             return created;
         }
         Process p = created.value();
+        sel4.tracer().serve(p);
         try (Undo undo = Undo.begin(guard, "starting process", p.pid())) {
             undo.push(() -> destroy(p));
             // Through the process's own view, as a syscall reaches user memory: the stack's pages
@@ -192,6 +194,8 @@ public final class Sos {
             }
             undo.commit();
             return created;
+        } finally {
+            sel4.tracer().endService();
         }
     }
 
@@ -202,6 +206,16 @@ public final class Sos {
      */
     private Result<Process> create(AddressSpace as, ProgramStart program) {
         int pid = processes.nextPid();
+        // the invocations that make it are the new process's, in a trace of it
+        sel4.tracer().serve(new Tracer.Pid(pid));
+        try {
+            return createServed(as, program, pid);
+        } finally {
+            sel4.tracer().endService();
+        }
+    }
+
+    private Result<Process> createServed(AddressSpace as, ProgramStart program, int pid) {
         try (Undo undo = Undo.begin(guard, "creating process", pid)) {
             Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
             if (!cnode.isOk()) {
@@ -264,6 +278,7 @@ public final class Sos {
         if (p == null || p.state() == ProcessState.DESTROYED || !processes.isLive(p)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "no such live process");
         }
+        sel4.tracer().serve(p);
         try {
             sel4.tcbSuspend(p.tcbCptr());
             pages.tearDown(p);
@@ -277,6 +292,8 @@ public final class Sos {
         } catch (Throwable t) {
             guard.markBroken("tearing down process " + p.pid(), t);
             throw t;
+        } finally {
+            sel4.tracer().endService();
         }
     }
 
@@ -434,6 +451,11 @@ public final class Sos {
     public CdtDump cdtDump() {
         guard.check();
         return sel4.cdtDump();
+    }
+
+    /** The machine's event trace (SOS's events go there beside the kernel's, the pool's and allocman's). */
+    public Tracer tracer() {
+        return sel4.tracer();
     }
 
     public FaultHandler faultHandler() {

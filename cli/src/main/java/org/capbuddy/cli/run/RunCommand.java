@@ -9,7 +9,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +66,6 @@ import picocli.CommandLine.Parameters;
             "  70                 teardown leaked or the kernel's invariants failed",
             "  2                  bad options, or a machine they describe cannot be built"})
 public final class RunCommand implements Callable<Integer> {
-    /** Trace kinds with events that name no process (the kernel's, the pool's, allocman's), which --trace-pid leaves out. */
-    private static final Set<TraceKind> KERNEL_SIDE = EnumSet.of(TraceKind.INVOCATIONS, TraceKind.FAULTS,
-            TraceKind.SYSCALLS, TraceKind.POOL, TraceKind.ALLOCMAN);
     static final int KILLED = 139;
     static final int LIMIT = 124;
     static final int LEAKED = 70;
@@ -133,7 +129,8 @@ public final class RunCommand implements Callable<Integer> {
     TraceFormat traceFormat;
 
     @Option(names = "--trace-pid", paramLabel = "PID", defaultValue = "-1",
-            description = "Trace only the events of this SOS process (kernel events name none and are left out).")
+            description = "Trace only the events of this SOS process: its own and those of the kernel, the pool and"
+                    + " allocman made for it (its creation, faults, system calls, run and teardown).")
     int tracePid;
 
     @Option(names = "--json", description = "Print one JSON object.")
@@ -190,11 +187,6 @@ public final class RunCommand implements Callable<Integer> {
         if (json && traced != null && traceOut == null) {
             throw new CommandLine.ParameterException(cmd, "--json prints one object on standard output: send the"
                     + " trace to a file with --trace-out");
-        }
-        if (traced != null && tracePid != -1 && !Collections.disjoint(traced, KERNEL_SIDE)) {
-            cmd.getErr().println("capbuddy run: note: --trace-pid keeps only events that name a process: the"
-                    + " kernel's (invocations, VM faults and unknown system calls as it delivers them) and the pool's"
-                    + " and allocman's name none and are left out");
         }
         if (stepOptions.step && stepOptions.commands == null && stdin != null && stdin.toString().equals(STANDARD_INPUT)) {
             throw new CommandLine.ParameterException(cmd, "step mode reads its commands from standard input, which"

@@ -127,7 +127,7 @@ class RunCommandTest {
             run("--trace", "faults", "--trace-format", "json", "--trace-out", file.toString(), program("hello"));
             JsonNode kernelSide = JSON.readTree(java.nio.file.Files.readAllLines(file).get(0));
             assertThat(kernelSide.at("/name").asText()).isEqualTo("vm_fault");
-            assertThat(kernelSide.get("pid").isNull()).as("a kernel event names no process: null, not -1").isTrue();
+            assertThat(kernelSide.at("/pid").asInt()).as("the kernel's fault, delivered for process 1").isEqualTo(1);
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }

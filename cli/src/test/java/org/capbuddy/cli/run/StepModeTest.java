@@ -43,7 +43,7 @@ class StepModeTest {
         assertThat(out).startsWith("Step mode: type help for the commands.\n#1 processes created pid 1 ")
                 .contains("-- about to run the first instruction\n   next: 0x400180  (not mapped yet: fetching it will fault it in)\n");
         // on to the first system call, every fault on the way shown; then the next two
-        assertThat(out).contains("(capbuddy) c\n#4 faults vm_fault @0 ", "fault=translation level=0",
+        assertThat(out).contains("(capbuddy) c\n#4 faults vm_fault pid 1 @0 ", "fault=translation level=0",
                 "(capbuddy) \n");
         // each pause is right after its system call: the count the event carries (how many
         // instructions the C runtime runs first depends on argv's length, so it is read, not fixed)

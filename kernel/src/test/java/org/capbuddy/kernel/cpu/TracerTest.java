@@ -33,6 +33,88 @@ class TracerTest {
         assertThat(events).as("a refused start changes nothing").hasSize(3);
     }
 
+    /** A process as a layer above would serve it, with an instruction count it moves. */
+    private static final class Served implements Tracer.Subject {
+        final int pid;
+        long instructions;
+
+        Served(int pid, long instructions) {
+            this.pid = pid;
+            this.instructions = instructions;
+        }
+
+        @Override
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public long instructionsNow() {
+            return instructions;
+        }
+    }
+
+    @Test
+    void anEventThatNamesNoProcessIsTheServedProcesssInnermostFirstAndOnlyWhileServed() {
+        CpuFx fx = new CpuFx();
+        Tracer tracer = fx.sel4.tracer();
+        List<TraceEvent> events = new ArrayList<>();
+        assertThat(tracer.start(EnumSet.allOf(TraceKind.class), -1, events::add)).isTrue();
+        Served outer = new Served(3, 100);
+        Served inner = new Served(7, 250);
+
+        tracer.emit(TraceKind.POOL, -1, -1, "before");
+        tracer.serve(outer);
+        fx.object(ObjectType.SMALL_PAGE); // a kernel invocation, made for process 3
+        tracer.serve(inner);
+        tracer.emit(TraceKind.POOL, -1, 42, "own_count");
+        tracer.emit(TraceKind.PROCESSES, 9, -1, "names_its_own");
+        tracer.endService();
+        outer.instructions = 130;
+        tracer.emit(TraceKind.ALLOCMAN, -1, -1, "outer_again");
+        tracer.endService();
+        tracer.emit(TraceKind.POOL, -1, -1, "after");
+        tracer.endService(); // one end too many changes nothing
+        tracer.emit(TraceKind.POOL, -1, -1, "still_none");
+
+        assertThat(events).extracting(TraceEvent::name).containsExactly("before", "UNTYPED_RETYPE", "own_count",
+                "names_its_own", "outer_again", "after", "still_none");
+        assertThat(events).extracting(TraceEvent::pid).containsExactly(-1, 3, 7, 9, 3, -1, -1);
+        assertThat(events).as("an event's own count stands; one without takes the process's at the time")
+                .extracting(TraceEvent::instructions).containsExactly(-1L, 100L, 42L, -1L, 130L, -1L, -1L);
+    }
+
+    @Test
+    void aTraceOfOneProcessKeepsTheEventsMadeForItAndNoOthers() {
+        CpuFx fx = new CpuFx();
+        Tracer tracer = fx.sel4.tracer();
+        List<TraceEvent> events = new ArrayList<>();
+        assertThat(tracer.start(EnumSet.of(TraceKind.INVOCATIONS), 2, events::add)).isTrue();
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.serve(new Tracer.Pid(1));
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.endService();
+        tracer.serve(new Tracer.Pid(2));
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.endService();
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).pid()).isEqualTo(2);
+        assertThat(events.get(0).instructions()).as("a process being made has run nothing").isEqualTo(-1);
+        // serving deeper than the stack's first size grows it
+        for (int i = 1; i <= 20; i++) {
+            tracer.serve(new Tracer.Pid(i));
+        }
+        fx.object(ObjectType.SMALL_PAGE);
+        for (int i = 0; i < 20; i++) {
+            tracer.endService();
+        }
+        assertThat(events).hasSize(1);
+        tracer.serve(new Tracer.Pid(2));
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.endService();
+        assertThat(events).hasSize(2);
+    }
+
     @Test
     void aNullWhereSeL4HasAWordIsAnInvalidArgument() {
         CpuFx fx = new CpuFx();

@@ -62,11 +62,17 @@ public final class FaultHandler implements FaultReceiver {
         if (p == null || p.state() != ProcessState.RUNNING) {
             return FaultReply.noReply("no running process has badge " + badge);
         }
-        if (traps == null) {
-            long ip = message.word(FaultMessage.SYSCALL_FAULT_IP);
-            return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), "system calls are not served"));
+        Tracer tracer = processes.tracer();
+        tracer.serve(p);
+        try {
+            if (traps == null) {
+                long ip = message.word(FaultMessage.SYSCALL_FAULT_IP);
+                return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), "system calls are not served"));
+            }
+            return traps.onSystemCall(p, message);
+        } finally {
+            tracer.endService();
         }
-        return traps.onSystemCall(p, message);
     }
 
     /**
@@ -80,6 +86,16 @@ public final class FaultHandler implements FaultReceiver {
         if (p == null || p.state() != ProcessState.RUNNING) {
             return FaultReply.noReply("no running process has badge " + badge);
         }
+        Tracer tracer = processes.tracer();
+        tracer.serve(p);
+        try {
+            return onUserException(p, message);
+        } finally {
+            tracer.endService();
+        }
+    }
+
+    private FaultReply onUserException(Process p, FaultMessage message) {
         long ip = message.word(FaultMessage.EXCEPTION_FAULT_IP);
         long esr = message.word(FaultMessage.EXCEPTION_NUMBER);
         long word = pages.readWord(p, ip);
@@ -147,6 +163,16 @@ public final class FaultHandler implements FaultReceiver {
         if (p == null || p.state() != ProcessState.RUNNING) {
             return FaultReply.noReply("no running process has badge " + badge);
         }
+        Tracer tracer = processes.tracer();
+        tracer.serve(p);
+        try {
+            return onFault(p, addr, prefetch, fsr);
+        } finally {
+            tracer.endService();
+        }
+    }
+
+    private FaultReply onFault(Process p, long addr, boolean prefetch, int fsr) {
         AccessKind access = VmFault.accessKind(prefetch, fsr);
         Region region = p.addressSpace().find(addr);
         if ((fsr & 0x3F) == VmFault.ALIGNMENT_STATUS) {

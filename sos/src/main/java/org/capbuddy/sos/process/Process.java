@@ -2,6 +2,7 @@ package org.capbuddy.sos.process;
 
 import java.util.Optional;
 import org.capbuddy.kernel.cpu.UserCpu;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.VkaObject;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.shadow.ShadowPageTable;
@@ -11,7 +12,7 @@ import org.capbuddy.sos.shadow.ShadowPageTable;
  * VSpace with an ASID, its regions, SOS's shadow of its page tables, and the processor view that
  * runs it, and the program it was started from, if any.
  */
-public final class Process {
+public final class Process implements Tracer.Subject {
     private final int pid;
     final VkaObject tcb;
     final VkaObject cnode;
@@ -36,6 +37,7 @@ public final class Process {
         this.program = program;
     }
 
+    @Override
     public int pid() {
         return pid;
     }
@@ -62,6 +64,7 @@ public final class Process {
      * memory access, the instructions retired before the faulting one; otherwise those retired so
      * far; -1 for a process that runs no program (Java code drives it, no instructions retire).
      */
+    @Override
     public long instructionsNow() {
         if (program == null) {
             return -1;

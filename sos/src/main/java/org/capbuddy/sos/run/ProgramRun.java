@@ -9,6 +9,7 @@ import org.capbuddy.aarch64.cpu.Registers;
 import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.inspect.ProcessDump;
@@ -61,7 +62,15 @@ public final class ProgramRun {
         if (ended() || budget <= 0) {
             return 0;
         }
-        RunResult slice = runner.run(Math.min(budget, launch.maxInstructions() - executed));
+        // the kernel's events in the slice (its faults, the invocations they cause) are this process's
+        Tracer tracer = sos.tracer();
+        tracer.serve(process);
+        RunResult slice;
+        try {
+            slice = runner.run(Math.min(budget, launch.maxInstructions() - executed));
+        } finally {
+            tracer.endService();
+        }
         executed += slice.instructions();
         if (slice.stop() == RunResult.Stop.STOPPED) {
             stopped = true;

@@ -31,10 +31,14 @@ class PtTestTraceTest {
     }
 
     private static List<TraceEvent> trace(boolean usePool, int translateAfter) {
+        return trace(usePool, translateAfter, EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES));
+    }
+
+    private static List<TraceEvent> trace(boolean usePool, int translateAfter, EnumSet<TraceKind> kinds) {
         SosFixture fx = new SosFixture(usePool);
         Tracer tracer = fx.vka.sel4().tracer();
         List<TraceEvent> events = new ArrayList<>();
-        tracer.start(EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES), -1, events::add);
+        tracer.start(kinds, -1, events::add);
         ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(TestElf.program("pt_test.elf"),
                 List.of("pt_test"), List.of(), new byte[0], 1, 50_000_000L, translateAfter));
         tracer.stop();
@@ -57,7 +61,9 @@ class PtTestTraceTest {
         assertThat((Long) stack.fields().get("address")).as("the initial stack, just below its top")
                 .isBetween(0x8f_ffff_f000L, 0x8f_ffff_ffffL);
 
-        assertThat(stack.instructions()).as("SOS's own write, not an instruction's").isEqualTo(-1);
+        // SOS's own write (ip 0), made while it starts process 1: the process's, before any instruction
+        assertThat(stack.pid()).isEqualTo(1);
+        assertThat(stack.instructions()).as("none retired yet").isZero();
         TraceEvent entry = events.get(3);
         assertThat(entry.fields()).containsEntry("access", "execute").containsEntry("address", ENTRY)
                 .containsEntry("ip", ENTRY).containsEntry("fault", "translation").containsEntry("level", 0);
@@ -103,6 +109,35 @@ class PtTestTraceTest {
         assertThat(stackMapped.fields()).containsEntry("region", "stack").containsEntry("rights", "rw-")
                 .containsEntry("page", 0x8f_ffff_f000L);
         assertThat((Integer) stackMapped.fields().get("frame")).isPositive();
+    }
+
+    @Test
+    void theKernelsAndThePoolsEventsAreTheProcessTheyAreMadeForAtItsInstructionCount() {
+        List<TraceEvent> events = trace(true, Interpreter.DEFAULT_TRANSLATE_AFTER, EnumSet.allOf(TraceKind.class));
+        assertThat(events).as("every event of a run is made for its one process: creating, running, tearing down")
+                .allSatisfy(e -> assertThat(e.pid()).as(e.text()).isEqualTo(1));
+        // between a fault of an instruction and SOS's answer: the invocations and the pool's
+        // steps that answer it, all at the fault's instruction count
+        int checked = 0;
+        for (int i = 0; i < events.size(); i++) {
+            TraceEvent fault = events.get(i);
+            if (!fault.name().equals("vm_fault") || fault.instructions() <= 0) {
+                continue;
+            }
+            int j = i + 1;
+            while (!events.get(j).name().equals("page_mapped")) {
+                TraceEvent inside = events.get(j);
+                assertThat(inside.kind()).as(inside.text()).isIn(TraceKind.INVOCATIONS, TraceKind.POOL,
+                        TraceKind.ALLOCMAN);
+                assertThat(inside.instructions()).as(inside.text()).isEqualTo(fault.instructions());
+                j++;
+            }
+            assertThat(j - i - 1).as("a fault is answered with invocations").isPositive();
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(500);
+        assertThat(events.stream().filter(e -> e.kind() == TraceKind.INVOCATIONS && e.name().equals("ARM_PAGE_MAP")))
+                .as("each page mapped into the process and into SOS's window").hasSizeGreaterThanOrEqualTo(2 * 523);
     }
 
     @Test
