@@ -19,6 +19,7 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.SlotNaming;
 import org.capbuddy.libos.vka.Undo;
 
 /**
@@ -48,6 +49,9 @@ import org.capbuddy.libos.vka.Undo;
  * has been done. Any other throwable from the work marks the machine broken.
  */
 public final class Allocman implements ManagerContext {
+    /** How slots are named before a cspace manager is attached: as {@code CSpacePath.ofRootSlot(0, cptr)}. */
+    private static final SlotNaming ROOT_SLOTS = SlotNaming.rootSlots(0);
+
     private final Sel4 sel4;
     private final DualPool mspace;
     private final FailureInjector failures = new FailureInjector();
@@ -327,6 +331,13 @@ public final class Allocman implements ManagerContext {
     public CSpacePath cspaceMakePath(long cptr) {
         guard.checkMachine();
         return cspace != null ? cspace.makePath(cptr) : CSpacePath.ofRootSlot(0, cptr);
+    }
+
+    /** How the slots are addressed; before a cspace manager is attached, as root CNode slots. */
+    @Override
+    public SlotNaming cspaceNaming() {
+        guard.checkMachine();
+        return cspace != null ? cspace : ROOT_SLOTS;
     }
 
     /** The CNode addressing every slot for CNode invocations (see {@link CSpaceManager#root()}). */

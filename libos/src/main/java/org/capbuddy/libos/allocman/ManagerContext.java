@@ -5,6 +5,7 @@ import org.capbuddy.kernel.api.ObjectType;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.SlotNaming;
 
 /**
  * What a manager may ask of the rest of allocman while it works: slots, objects and bookkeeping
@@ -40,6 +41,12 @@ public interface ManagerContext {
 
     /** The path to the slot {@code cptr} names; its {@code capPtr} is {@code cptr} itself. */
     CSpacePath cspaceMakePath(long cptr);
+
+    /**
+     * How the cspace addresses its slots, for a hot path that must build no path per slot: its
+     * {@code path(cptr)} is {@link #cspaceMakePath cspaceMakePath(cptr)}.
+     */
+    SlotNaming cspaceNaming();
 
     /** Retypes one object of {@code type} and memory size 2^objBits into {@code dest}; returns its cookie. */
     Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int objBits, long paddr, boolean canBeDevice);

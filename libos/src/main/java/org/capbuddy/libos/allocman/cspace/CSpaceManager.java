@@ -3,12 +3,14 @@ package org.capbuddy.libos.allocman.cspace;
 import org.capbuddy.libos.allocman.ManagerContext;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.SlotNaming;
 
 /**
  * An allocator of capability slots (allocman's cspace interface). Every method returns errors as
- * values and leaves its state unchanged when it fails.
+ * values and leaves its state unchanged when it fails. As a {@link SlotNaming} it says how its
+ * slots are addressed, so that its paths are made from the naming alone.
  */
-public interface CSpaceManager {
+public interface CSpaceManager extends SlotNaming {
 
     /** One free slot; the slot is empty. */
     Result<Long> alloc(ManagerContext ctx);
@@ -24,16 +26,20 @@ public interface CSpaceManager {
     /** Returns a slot this manager handed out; NOT_ALLOCATED if it did not, or already has it back. */
     Result<Void> free(ManagerContext ctx, long cptr);
 
-    /** The full path of a slot of this manager (meaningful only for its own cptrs). */
-    CSpacePath makePath(long cptr);
+    /** The full path of a slot of this manager (meaningful only for its own cptrs): its naming's {@link #path}. */
+    default CSpacePath makePath(long cptr) {
+        return path(cptr);
+    }
 
     /**
      * The CNode that addresses every slot of this manager for CNode invocations: the
      * {@code root()} of each {@link #makePath} path.
      */
+    @Override
     long root();
 
     /** The depth that addresses every slot of this manager: the {@code capDepth()} of each {@link #makePath} path. */
+    @Override
     int depth();
 
     /**

@@ -91,8 +91,18 @@ public final class SingleLevelCSpace implements CSpaceManager {
      * invoked CNode itself ({@code dest = destDepth = 0}) at {@code offset = slot}.
      */
     @Override
-    public CSpacePath makePath(long cptr) {
-        return new CSpacePath(config.root(), cptr, config.depth(), 0, 0, cptr, 1);
+    public long destIndex(long cptr) {
+        return 0;
+    }
+
+    @Override
+    public int destDepth() {
+        return 0;
+    }
+
+    @Override
+    public long destOffset(long cptr) {
+        return cptr;
     }
 
     @Override

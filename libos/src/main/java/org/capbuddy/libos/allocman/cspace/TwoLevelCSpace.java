@@ -210,9 +210,18 @@ public final class TwoLevelCSpace implements CSpaceManager {
 
     /** {@code (root, cptr, 64)}; as a destination, the L2 CNode at {@code (l1, 64-l2Bits)}, offset l2. */
     @Override
-    public CSpacePath makePath(long cptr) {
-        long l1 = cptr >>> l2Bits;
-        return new CSpacePath(config.root(), cptr, depth(), l1, config.l1Depth(), cptr & l2Mask, 1);
+    public long destIndex(long cptr) {
+        return cptr >>> l2Bits;
+    }
+
+    @Override
+    public int destDepth() {
+        return config.l1Depth();
+    }
+
+    @Override
+    public long destOffset(long cptr) {
+        return cptr & l2Mask;
     }
 
     @Override

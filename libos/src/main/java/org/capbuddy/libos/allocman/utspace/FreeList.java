@@ -5,9 +5,9 @@ import java.util.Arrays;
 /**
  * One of the split allocator's free lists (one kind, one size): its free nodes, lowest physical
  * address first. Only the lowest is ever asked for, so this is a binary min-heap on the address,
- * with the addresses in an array beside the nodes so that ordering reads one array.
+ * with the addresses in an array beside the node ids so that ordering reads one array.
  *
- * <p>Removal is lazy: a removed node only has its {@link SplitNode#freeListStamp} moved on (odd
+ * <p>Removal is lazy: a removed node only has its {@link SplitNodes#freeListStamp} moved on (odd
  * while on the list, even once off it), and its entry is dropped when it reaches the top (or when
  * stale entries outnumber the live ones and the heap is rebuilt). Each entry carries the stamp
  * the node had when it was added, so the entry of a node removed, or removed and added again, is
@@ -18,41 +18,46 @@ final class FreeList {
     /** Stale entries beyond the live ones that are tolerated before the heap is rebuilt. */
     private static final int STALE_SLACK = 32;
 
-    private SplitNode[] nodes = new SplitNode[8];
-    /** {@code addresses[i] == nodes[i].paddr}. */
+    private final SplitNodes table;
+    private int[] nodes = new int[8];
+    /** {@code addresses[i] == table.paddr(nodes[i])}. */
     private long[] addresses = new long[8];
     /** The node's stamp when entry i was added; the entry is live while they agree and the node is on the list. */
     private int[] stamps = new int[8];
     private int entries;
     private int live;
 
+    FreeList(SplitNodes table) {
+        this.table = table;
+    }
+
     boolean isEmpty() {
         return live == 0;
     }
 
-    /** The node with the lowest address, or null if the list is empty. */
-    SplitNode lowest() {
+    /** The node with the lowest address, or {@link SplitNodes#NONE} if the list is empty. */
+    int lowest() {
         while (entries > 0 && !isLive(0)) {
             dropTop();
         }
-        return entries == 0 ? null : nodes[0];
+        return entries == 0 ? SplitNodes.NONE : nodes[0];
     }
 
     /** Adds a node that is on no list. */
-    void add(SplitNode node) {
-        node.freeListStamp++; // odd: on the list
+    void add(int node) {
+        table.bumpFreeListStamp(node); // odd: on the list
         if (entries == nodes.length) {
             nodes = Arrays.copyOf(nodes, entries * 2);
             addresses = Arrays.copyOf(addresses, entries * 2);
             stamps = Arrays.copyOf(stamps, entries * 2);
         }
-        siftUp(entries++, node, node.paddr, node.freeListStamp);
+        siftUp(entries++, node, table.paddr(node), table.freeListStamp(node));
         live++;
     }
 
     /** Removes a node that is on this list. */
-    void remove(SplitNode node) {
-        node.freeListStamp++; // even: off the list, and every entry made for it is stale
+    void remove(int node) {
+        table.bumpFreeListStamp(node); // even: off the list, and every entry made for it is stale
         live--;
         if (entries - live > live + STALE_SLACK) {
             rebuild();
@@ -60,16 +65,14 @@ final class FreeList {
     }
 
     private boolean isLive(int i) {
-        SplitNode node = nodes[i];
-        return node.freeListStamp == stamps[i]; // entries are made with odd stamps only
+        return table.freeListStamp(nodes[i]) == stamps[i]; // entries are made with odd stamps only
     }
 
     private void dropTop() {
         entries--;
-        SplitNode last = nodes[entries];
+        int last = nodes[entries];
         long lastAddress = addresses[entries];
         int lastStamp = stamps[entries];
-        nodes[entries] = null;
         if (entries > 0) {
             siftDown(0, last, lastAddress, lastStamp);
         }
@@ -86,7 +89,6 @@ final class FreeList {
                 kept++;
             }
         }
-        Arrays.fill(nodes, kept, entries, null);
         entries = kept;
         for (int i = entries / 2 - 1; i >= 0; i--) {
             siftDown(i, nodes[i], addresses[i], stamps[i]);
@@ -94,7 +96,7 @@ final class FreeList {
     }
 
     /** Puts the entry at {@code i} or above, moving parents with higher addresses down. */
-    private void siftUp(int i, SplitNode node, long address, int stamp) {
+    private void siftUp(int i, int node, long address, int stamp) {
         while (i > 0) {
             int parent = (i - 1) / 2;
             if (addresses[parent] <= address) {
@@ -107,7 +109,7 @@ final class FreeList {
     }
 
     /** Puts the entry at {@code i} or below, moving children with lower addresses up. */
-    private void siftDown(int i, SplitNode node, long address, int stamp) {
+    private void siftDown(int i, int node, long address, int stamp) {
         while (true) {
             int child = 2 * i + 1;
             if (child >= entries) {
@@ -125,7 +127,7 @@ final class FreeList {
         place(i, node, address, stamp);
     }
 
-    private void place(int i, SplitNode node, long address, int stamp) {
+    private void place(int i, int node, long address, int stamp) {
         nodes[i] = node;
         addresses[i] = address;
         stamps[i] = stamp;

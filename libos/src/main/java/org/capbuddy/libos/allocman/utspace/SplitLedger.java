@@ -15,6 +15,7 @@ final class SplitLedger {
     private static final int SIZES = ObjectType.MAX_UNTYPED_BITS + 1;
 
     /** {@code lists[kind.ordinal()][sizeBits]}, made when first used. */
+    private final SplitNodes nodes;
     private final FreeList[][] lists = new FreeList[UntypedKind.values().length][SIZES];
     /**
      * Per kind, which sizes have a free node: bit b of {@code nonEmpty[kind.ordinal()]} is set
@@ -24,39 +25,51 @@ final class SplitLedger {
     private long freeBytes;
     private long records;
 
-    void add(SplitNode node) {
-        if (node.onFreeList()) {
-            throw new IllegalStateException("already on a free list: " + node);
-        }
-        FreeList list = lists[node.kindIndex()][node.sizeBits];
-        if (list == null) {
-            list = new FreeList();
-            lists[node.kindIndex()][node.sizeBits] = list;
-        }
-        list.add(node);
-        nonEmpty[node.kindIndex()] |= 1L << node.sizeBits;
-        freeBytes += node.bytes();
+    /** A ledger of nodes of {@code nodes}. */
+    SplitLedger(SplitNodes nodes) {
+        this.nodes = nodes;
     }
 
-    void remove(SplitNode node) {
-        FreeList list = lists[node.kindIndex()][node.sizeBits];
-        if (list == null || !node.onFreeList()) {
-            throw new IllegalStateException("not on a free list: " + node);
+    void add(int node) {
+        if (nodes.onFreeList(node)) {
+            throw new IllegalStateException("already on a free list: " + nodes.describe(node));
+        }
+        int kind = nodes.kindIndex(node);
+        int bits = nodes.sizeBits(node);
+        FreeList list = lists[kind][bits];
+        if (list == null) {
+            list = new FreeList(nodes);
+            lists[kind][bits] = list;
+        }
+        list.add(node);
+        nonEmpty[kind] |= 1L << bits;
+        freeBytes += 1L << bits;
+    }
+
+    void remove(int node) {
+        int kind = nodes.kindIndex(node);
+        int bits = nodes.sizeBits(node);
+        FreeList list = lists[kind][bits];
+        if (list == null || !nodes.onFreeList(node)) {
+            throw new IllegalStateException("not on a free list: " + nodes.describe(node));
         }
         list.remove(node);
         if (list.isEmpty()) {
-            nonEmpty[node.kindIndex()] &= ~(1L << node.sizeBits);
+            nonEmpty[kind] &= ~(1L << bits);
         }
-        freeBytes -= node.bytes();
+        freeBytes -= 1L << bits;
     }
 
-    /** The lowest-addressed free node of {@code kind} of the smallest size from {@code minBits} up. */
-    SplitNode smallestAtLeast(UntypedKind kind, int minBits) {
+    /**
+     * The lowest-addressed free node of {@code kind} of the smallest size from {@code minBits} up,
+     * or {@link SplitNodes#NONE}.
+     */
+    int smallestAtLeast(UntypedKind kind, int minBits) {
         if (minBits >= SIZES) {
-            return null;
+            return SplitNodes.NONE;
         }
         long sizes = nonEmpty[kind.ordinal()] & (-1L << Math.max(minBits, 0));
-        return sizes == 0 ? null : lists[kind.ordinal()][Long.numberOfTrailingZeros(sizes)].lowest();
+        return sizes == 0 ? SplitNodes.NONE : lists[kind.ordinal()][Long.numberOfTrailingZeros(sizes)].lowest();
     }
 
     long freeBytes() {

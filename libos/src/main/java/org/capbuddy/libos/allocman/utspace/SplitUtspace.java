@@ -44,11 +44,13 @@ public final class SplitUtspace implements UtspaceManager {
     private static final List<UntypedKind> AT_PADDR_DEVICE_FIRST =
             List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM);
 
-    private final SplitLedger ledger = new SplitLedger();
+    /** Every buddy, free, split, allocated or lost; the others name them by id. */
+    private final SplitNodes nodes = new SplitNodes();
+    private final SplitLedger ledger = new SplitLedger(nodes);
     /** The untypeds handed over: to refuse overlaps, find buddies at a paddr and explain refusals. */
-    private final SplitRoots roots = new SplitRoots();
+    private final SplitRoots roots = new SplitRoots(nodes);
     /** Allocated nodes by cookie; the table hands the cookies out. */
-    private final CookieTable<SplitNode> allocations = new CookieTable<>();
+    private final CookieTable allocations = new CookieTable();
     private long bytesInUse;
     private long framesInUse;
     private boolean busy;
@@ -59,14 +61,20 @@ public final class SplitUtspace implements UtspaceManager {
         if (!bad.isOk()) {
             return bad;
         }
-        SplitNode clash = roots.overlapping(paddr, 1L << sizeBits);
-        if (clash != null) {
+        int clash = roots.overlapping(paddr, 1L << sizeBits);
+        if (clash != SplitNodes.NONE) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "untyped [0x" + Long.toHexString(paddr) + ", 2^"
-                    + sizeBits + ") overlaps " + clash);
+                    + sizeBits + ") overlaps " + nodes.describe(clash));
         }
-        SplitNode holder = roots.inSlot(path);
-        if (holder != null) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already " + holder);
+        int holder = roots.inSlot(path);
+        if (holder != SplitNodes.NONE) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "slot " + path.capPtr() + " is already "
+                    + nodes.describe(holder));
+        }
+        int cnode = nodes.cnodeIndex(path.root(), path.capDepth(), SplitNodes.NONE);
+        if (cnode == SplitNodes.NONE) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no room to record the CNode " + path.root()
+                    + " at depth " + path.capDepth() + " of the new untyped");
         }
         if (busy) {
             return busyError();
@@ -77,8 +85,7 @@ public final class SplitUtspace implements UtspaceManager {
             if (!record.isOk()) {
                 return Result.fail(withContext(record.error(), "no node record for the new untyped"));
             }
-            SplitNode root = new SplitNode(NodeCNode.of(path, null), path.capPtr(), sizeBits, paddr, kind, null,
-                    record.longValue());
+            int root = nodes.root(cnode, path.capPtr(), sizeBits, paddr, kind, record.longValue());
             roots.add(root, path);
             ledger.add(root);
             ledger.recordsChanged(1);
@@ -104,45 +111,47 @@ public final class SplitUtspace implements UtspaceManager {
             boolean device = canBeDevice && ObjectRequest.deviceCanHold(type);
             if (paddr == ManagerContext.NO_PADDR) {
                 // The common request: found without a Result, which is made only for a refusal.
-                SplitNode node = smallestFree(objBits, device);
-                return node != null ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg, paddr)
+                int node = smallestFree(objBits, device);
+                return node != SplitNodes.NONE ? carveAndRetype(ctx, node, dest, type, objBits, sizeArg, paddr)
                         : Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no free untyped of 2^" + objBits
                                 + " bytes or more in " + kindsWithoutPaddr(device));
             }
-            Result<SplitNode> found = findAt(paddr, objBits, type, canBeDevice, device);
-            if (!found.isOk()) {
-                return found.asFailure();
+            int found = roots.freeCovering(device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY, paddr, objBits);
+            if (found == SplitNodes.NONE) {
+                return notFreeAt(paddr, objBits, type, canBeDevice, device);
             }
-            return carveAndRetype(ctx, found.value(), dest, type, objBits, sizeArg, paddr);
+            return carveAndRetype(ctx, found, dest, type, objBits, sizeArg, paddr);
         } finally {
             busy = false;
         }
     }
 
     /** Halves {@code node} down to 2^objBits (towards paddr, else the lowest half) and retypes it into dest. */
-    private Result<Long> carveAndRetype(ManagerContext ctx, SplitNode node, CSpacePath dest, ObjectType type,
+    private Result<Long> carveAndRetype(ManagerContext ctx, int node, CSpacePath dest, ObjectType type,
                                         int objBits, int sizeArg, long paddr) {
         int splits = 0;
-        while (node.sizeBits > objBits) {
-            Result<Void> r = BuddySplitter.split(ctx, ledger, node);
+        while (nodes.sizeBits(node) > objBits) {
+            Result<Void> r = BuddySplitter.split(ctx, nodes, ledger, node);
             if (!r.isOk()) {
                 return undoSplits(ctx, node, splits, r.error());
             }
             splits++;
-            node = paddr == ManagerContext.NO_PADDR || node.lower.covers(paddr, objBits) ? node.lower : node.upper;
+            int lower = nodes.lower(node);
+            node = paddr == ManagerContext.NO_PADDR || nodes.covers(lower, paddr, objBits) ? lower : lower + 1;
         }
-        InvocationResult r = ctx.sel4().untypedRetype(node.cptr, type, sizeArg, dest.root(), dest.dest(),
+        InvocationResult r = ctx.sel4().untypedRetype(nodes.cptr(node), type, sizeArg, dest.root(), dest.dest(),
                 dest.destDepth(), dest.offset(), 1);
         if (!r.isOk()) {
-            return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + node + " into " + type
-                    + " at slot " + dest.capPtr(), r));
+            return undoSplits(ctx, node, splits, AllocError.kernel("Retype of " + nodes.describe(node) + " into "
+                    + type + " at slot " + dest.capPtr(), r));
         }
         ledger.remove(node);
-        node.setState(SplitNode.State.ALLOCATED);
-        node.allocatedFrame = type.isFrame();
+        nodes.setState(node, SplitNodes.State.ALLOCATED);
+        boolean frame = type.isFrame();
+        nodes.setAllocatedFrame(node, frame);
         long cookie = allocations.add(node);
-        bytesInUse += node.bytes();
-        if (node.allocatedFrame) {
+        bytesInUse += nodes.bytes(node);
+        if (frame) {
             framesInUse++;
         }
         return Result.ofLong(cookie);
@@ -153,10 +162,10 @@ public final class SplitUtspace implements UtspaceManager {
      * Each split went down to a half of the node split, so they are the last {@code splits}
      * ancestors of {@code reached}, the node the call had got to, nearest first.
      */
-    private <T> Result<T> undoSplits(ManagerContext ctx, SplitNode reached, int splits, AllocError cause) {
-        SplitNode split = reached.parent;
-        for (int i = 0; i < splits; i++, split = split.parent) {
-            Result<Void> merged = BuddySplitter.merge(ctx, ledger, split);
+    private <T> Result<T> undoSplits(ManagerContext ctx, int reached, int splits, AllocError cause) {
+        int split = nodes.parent(reached);
+        for (int i = 0; i < splits; i++, split = nodes.parent(split)) {
+            Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, split);
             if (!merged.isOk()) {
                 return Result.fail(withContext(cause, null, "; undo: " + merged.error()));
             }
@@ -166,41 +175,40 @@ public final class SplitUtspace implements UtspaceManager {
 
     /**
      * Without a paddr: the smallest free buddy that fits, device RAM first when allowed (split.c's
-     * preference), then RAM; never plain device. Null if there is none.
+     * preference), then RAM; never plain device. NONE if there is none.
      */
-    private SplitNode smallestFree(int objBits, boolean device) {
+    private int smallestFree(int objBits, boolean device) {
         List<UntypedKind> kinds = kindsWithoutPaddr(device);
         for (int i = 0; i < kinds.size(); i++) { // indexed: no iterator per request
-            SplitNode node = ledger.smallestAtLeast(kinds.get(i), objBits);
-            if (node != null) {
+            int node = ledger.smallestAtLeast(kinds.get(i), objBits);
+            if (node != SplitNodes.NONE) {
                 return node;
             }
         }
-        return null;
+        return SplitNodes.NONE;
     }
 
     private static List<UntypedKind> kindsWithoutPaddr(boolean device) {
         return device ? ANY_DEVICE_RAM_FIRST : RAM_ONLY;
     }
 
-    /** With a paddr: the free buddy covering the range (device kinds first when allowed, as split.c). */
-    private Result<SplitNode> findAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
-        SplitNode node = roots.freeCovering(device ? AT_PADDR_DEVICE_FIRST : RAM_ONLY, paddr, objBits);
-        if (node != null) {
-            return Result.ok(node);
-        }
-        // Nothing free covers it: say why.
+    /**
+     * With a paddr, when no free buddy covers the range (device kinds are tried first when
+     * allowed, as split.c): why not.
+     */
+    private Result<Long> notFreeAt(long paddr, int objBits, ObjectType type, boolean canBeDevice, boolean device) {
         String range = "[0x" + Long.toHexString(paddr) + ", +2^" + objBits + ")";
-        SplitNode root = roots.covering(paddr, objBits);
-        if (root == null) {
+        int root = roots.covering(paddr, objBits);
+        if (root == SplitNodes.NONE) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no managed untyped covers " + range);
         }
-        if (root.kind() != UntypedKind.RAM && !canBeDevice) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind()
+        UntypedKind kind = nodes.kind(root);
+        if (kind != UntypedKind.RAM && !canBeDevice) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + kind
                     + " memory and device memory was not allowed");
         }
-        if (root.kind() != UntypedKind.RAM && !device) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + root.kind() + " memory, which can hold"
+        if (kind != UntypedKind.RAM && !device) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, range + " is " + kind + " memory, which can hold"
                     + " only frames and untypeds, not " + type);
         }
         return Result.fail(AllocErrorKind.OUT_OF_MEMORY, range + " is already allocated, in whole or in part");
@@ -211,13 +219,13 @@ public final class SplitUtspace implements UtspaceManager {
         if (ctx == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "manager context is null");
         }
-        SplitNode node = allocations.get(cookie);
-        if (node == null) {
+        int node = allocations.get(cookie);
+        if (node == CookieTable.NONE) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
                     + " was not handed out by this allocator, or is already freed");
         }
-        if (node.sizeBits != objBits) {
-            return UtspaceManager.wrongSize(cookie, node.sizeBits, objBits);
+        if (nodes.sizeBits(node) != objBits) {
+            return UtspaceManager.wrongSize(cookie, nodes.sizeBits(node), objBits);
         }
         if (busy) {
             return busyError();
@@ -225,21 +233,22 @@ public final class SplitUtspace implements UtspaceManager {
         busy = true;
         try {
             allocations.remove(cookie);
-            bytesInUse -= node.bytes();
-            if (node.allocatedFrame) {
+            bytesInUse -= nodes.bytes(node);
+            if (nodes.allocatedFrame(node)) {
                 framesInUse--;
             }
-            node.setState(SplitNode.State.FREE);
-            node.allocatedFrame = false;
+            nodes.setState(node, SplitNodes.State.FREE);
+            nodes.setAllocatedFrame(node, false);
             ledger.add(node);
             // Eager coalescing: while the sibling is free too, the two halves become their parent.
-            while (!node.isRoot() && node.sibling().isFree()) {
-                Result<Void> merged = BuddySplitter.merge(ctx, ledger, node.parent);
+            while (!nodes.isRoot(node) && nodes.isFree(nodes.sibling(node))) {
+                int parent = nodes.parent(node);
+                Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, parent);
                 if (!merged.isOk()) {
                     // The object's memory is free either way; only the merging stopped short.
                     return Result.fail(withContext(merged.error(), "cookie " + cookie + " freed, but"));
                 }
-                node = node.parent;
+                node = parent;
             }
             return Result.done();
         } finally {
@@ -249,19 +258,19 @@ public final class SplitUtspace implements UtspaceManager {
 
     @Override
     public Result<Long> paddr(long cookie) {
-        SplitNode node = allocations.get(cookie);
-        if (node == null) {
+        int node = allocations.get(cookie);
+        if (node == CookieTable.NONE) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "cookie " + cookie
                     + " was not handed out by this allocator, or is already freed");
         }
-        return Result.ofLong(node.paddr);
+        return Result.ofLong(nodes.paddr(node));
     }
 
     @Override
     public Result<Long> paddr(long cookie, int objBits) {
-        SplitNode node = allocations.get(cookie);
-        if (node != null && node.sizeBits != objBits) {
-            return UtspaceManager.wrongSize(cookie, node.sizeBits, objBits);
+        int node = allocations.get(cookie);
+        if (node != CookieTable.NONE && nodes.sizeBits(node) != objBits) {
+            return UtspaceManager.wrongSize(cookie, nodes.sizeBits(node), objBits);
         }
         return paddr(cookie);
     }

@@ -15,6 +15,7 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.SlotNaming;
 
 /**
  * A test-only {@link ManagerContext} over a real kernel. Utspace: each allocation retypes a fresh
@@ -132,6 +133,11 @@ final class KernelTestContext implements ManagerContext {
 
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
+        throw new AssertionError("a cspace manager must not ask the cspace for paths");
+    }
+
+    @Override
+    public SlotNaming cspaceNaming() {
         throw new AssertionError("a cspace manager must not ask the cspace for paths");
     }
 

@@ -18,7 +18,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A few nodes crowd a small range, so the heap holds many entries at once.
  */
 class FreeListDifferentialTest {
-    private static final NodeCNode CNODE = new NodeCNode(1, 64);
     private static final int OPS = 50_000;
     private static final int NODES = 300;
 
@@ -27,37 +26,39 @@ class FreeListDifferentialTest {
     void lowestIsTheSortedSetsFirst(long seed) {
         String why = DifferentialSeeds.rerun(seed);
         SplittableRandom random = new SplittableRandom(seed);
-        List<SplitNode> nodes = new ArrayList<>();
+        SplitNodes table = new SplitNodes();
+        int cnode = table.cnodeIndex(1, 64, SplitNodes.NONE);
+        List<Integer> nodes = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             // Distinct addresses, as on one real list (one kind and size): a shuffled range.
             long paddr = (long) ((i * 7919L) % NODES) << 12;
-            nodes.add(new SplitNode(CNODE, i, 12, paddr, UntypedKind.RAM, null, 64L * i));
+            nodes.add(table.root(cnode, i, 12, paddr, UntypedKind.RAM, 64L * i));
         }
-        FreeList list = new FreeList();
-        TreeSet<SplitNode> reference = new TreeSet<>(Comparator.comparingLong(n -> n.paddr));
+        FreeList list = new FreeList(table);
+        TreeSet<Integer> reference = new TreeSet<>(Comparator.comparingLong(table::paddr));
         for (int op = 0; op < OPS; op++) {
             String at = why + ", operation " + op;
-            SplitNode node = nodes.get(random.nextInt(NODES));
+            int node = nodes.get(random.nextInt(NODES));
             // Phases that fill the list and phases that empty it.
             boolean filling = (op / 5000) % 2 == 0;
-            if (!node.onFreeList() && (filling || random.nextInt(3) == 0)) {
+            if (!table.onFreeList(node) && (filling || random.nextInt(3) == 0)) {
                 list.add(node);
                 reference.add(node);
-            } else if (node.onFreeList() && (!filling || random.nextInt(3) == 0)) {
+            } else if (table.onFreeList(node) && (!filling || random.nextInt(3) == 0)) {
                 list.remove(node);
                 reference.remove(node);
             }
             assertThat(list.isEmpty()).as(at + ": empty").isEqualTo(reference.isEmpty());
             if (random.nextInt(2) == 0) {
-                assertThat(list.lowest()).as(at + ": lowest").isSameAs(reference.isEmpty() ? null : reference.first());
+                assertThat(list.lowest()).as(at + ": lowest").isEqualTo(reference.isEmpty() ? SplitNodes.NONE : reference.first());
             }
         }
         while (!reference.isEmpty()) {
-            SplitNode lowest = list.lowest();
-            assertThat(lowest).as(why + ": draining").isSameAs(reference.first());
+            int lowest = list.lowest();
+            assertThat(lowest).as(why + ": draining").isEqualTo(reference.first());
             list.remove(lowest);
             reference.remove(lowest);
         }
-        assertThat(list.lowest()).as(why + ": drained").isNull();
+        assertThat(list.lowest()).as(why + ": drained").isEqualTo(SplitNodes.NONE);
     }
 }

@@ -23,7 +23,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * address. (Lookups by address, on real buddy trees: {@link SplitRootsDifferentialTest}.)
  */
 class SplitLedgerDifferentialTest {
-    private static final NodeCNode CNODE = new NodeCNode(1, 64);
     private static final int OPS = 20_000;
     private static final UntypedKind[] KINDS = UntypedKind.values();
     private static final int MAX_BITS = ObjectType.MAX_UNTYPED_BITS;
@@ -36,27 +35,28 @@ class SplitLedgerDifferentialTest {
     void everyAnswerIsTheOldLedgersAnswer(long seed) {
         String why = DifferentialSeeds.rerun(seed);
         SplittableRandom random = new SplittableRandom(seed);
-        SplitLedger ledger = new SplitLedger();
-        TreeMapSplitLedger old = new TreeMapSplitLedger();
-        List<SplitNode> free = new ArrayList<>();
+        SplitNodes nodes = new SplitNodes();
+        SplitLedger ledger = new SplitLedger(nodes);
+        TreeMapSplitLedger old = new TreeMapSplitLedger(nodes);
+        List<Integer> free = new ArrayList<>();
         Set<Key> taken = new HashSet<>();
         for (int op = 0; op < OPS; op++) {
             String at = why + ", operation " + op;
             // Phases of growth and shrinkage, so lists fill up and run empty again.
             boolean adding = (op / 2000) % 2 == 0 ? random.nextInt(3) != 0 : random.nextInt(3) == 0;
             if (adding || free.isEmpty()) {
-                SplitNode node = node(random, op);
-                if (taken.add(new Key(node.kind(), node.sizeBits, node.paddr))) {
+                int node = node(nodes, random, op);
+                if (taken.add(new Key(nodes.kind(node), nodes.sizeBits(node), nodes.paddr(node)))) {
                     ledger.add(node);
                     old.add(node);
                     free.add(node);
                 }
             } else {
-                SplitNode node = free.remove(random.nextInt(free.size()));
-                taken.remove(new Key(node.kind(), node.sizeBits, node.paddr));
+                int node = free.remove(random.nextInt(free.size()));
+                taken.remove(new Key(nodes.kind(node), nodes.sizeBits(node), nodes.paddr(node)));
                 ledger.remove(node);
                 old.remove(node);
-                SplitNode stranger = node(random, op);
+                int stranger = node(nodes, random, op);
                 assertThatThrownBy(() -> ledger.remove(node)).as(at + ": removed twice")
                         .isInstanceOf(IllegalStateException.class);
                 assertThatThrownBy(() -> ledger.remove(stranger)).as(at + ": never added")
@@ -71,7 +71,7 @@ class SplitLedgerDifferentialTest {
                 UntypedKind kind = KINDS[random.nextInt(KINDS.length)];
                 int minBits = random.nextInt(MAX_BITS + 3);
                 assertThat(ledger.smallestAtLeast(kind, minBits)).as(at + ": smallestAtLeast(%s, %d)", kind, minBits)
-                        .isSameAs(old.smallestAtLeast(kind, minBits));
+                        .isEqualTo(old.smallestAtLeast(kind, minBits));
             }
             assertThat(ledger.freeBytes()).as(at + ": free bytes").isEqualTo(old.freeBytes());
             assertThat(ledger.records()).as(at + ": records").isEqualTo(old.records());
@@ -80,21 +80,22 @@ class SplitLedgerDifferentialTest {
 
     @Test
     void refusesANodeTwiceAndRemovingANodeNotOnItsList() {
-        SplitNode node = new SplitNode(CNODE, 1, 12, 0x4000, UntypedKind.RAM, null, 0);
-        SplitLedger ledger = new SplitLedger();
+        SplitNodes nodes = new SplitNodes();
+        int node = nodes.root(nodes.cnodeIndex(1, 64, SplitNodes.NONE), 1, 12, 0x4000, UntypedKind.RAM, 0);
+        SplitLedger ledger = new SplitLedger(nodes);
         ledger.add(node);
         assertThatThrownBy(() -> ledger.add(node)).isInstanceOf(IllegalStateException.class);
         ledger.remove(node);
         assertThatThrownBy(() -> ledger.remove(node)).isInstanceOf(IllegalStateException.class);
         ledger.add(node);
-        assertThat(ledger.smallestAtLeast(UntypedKind.RAM, 12)).isSameAs(node);
+        assertThat(ledger.smallestAtLeast(UntypedKind.RAM, 12)).isEqualTo(node);
     }
 
     /** A node of a random kind, mostly small, aligned to its size, in a crowded range. */
-    private static SplitNode node(SplittableRandom random, int op) {
+    private static int node(SplitNodes nodes, SplittableRandom random, int op) {
         int bits = bits(random);
-        return new SplitNode(CNODE, op, bits, address(random, bits),
-                KINDS[random.nextInt(KINDS.length)], null, 64L * op);
+        return nodes.root(nodes.cnodeIndex(1, 64, SplitNodes.NONE), op, bits, address(random, bits),
+                KINDS[random.nextInt(KINDS.length)], 64L * op);
     }
 
     private static int bits(SplittableRandom random) {

@@ -24,12 +24,13 @@ class SplitRootsDifferentialTest {
             List.of(UntypedKind.DEVICE_RAM, UntypedKind.RAM),
             List.of(UntypedKind.DEVICE, UntypedKind.DEVICE_RAM, UntypedKind.RAM));
 
-    private final SplitRoots roots = new SplitRoots();
-    private final SplitLedger ledger = new SplitLedger();
-    private final TreeMapSplitLedger old = new TreeMapSplitLedger();
-    private final List<SplitNode> rootList = new ArrayList<>();
-    private final List<SplitNode> free = new ArrayList<>();
-    private final List<SplitNode> allocated = new ArrayList<>();
+    private final SplitNodes nodes = new SplitNodes();
+    private final SplitRoots roots = new SplitRoots(nodes);
+    private final SplitLedger ledger = new SplitLedger(nodes);
+    private final TreeMapSplitLedger old = new TreeMapSplitLedger(nodes);
+    private final List<Integer> rootList = new ArrayList<>();
+    private final List<Integer> free = new ArrayList<>();
+    private final List<Integer> allocated = new ArrayList<>();
     private int slots;
 
     @ParameterizedTest(name = "seed {0}")
@@ -45,8 +46,8 @@ class SplitRootsDifferentialTest {
             String at = why + ", operation " + op;
             int choice = random.nextInt(10);
             if (choice < 5 && !free.isEmpty()) {
-                SplitNode node = free.get(random.nextInt(free.size()));
-                if (node.sizeBits > 12 || (node.sizeBits > 4 && random.nextInt(8) == 0)) {
+                int node = free.get(random.nextInt(free.size()));
+                if (nodes.sizeBits(node) > 12 || (nodes.sizeBits(node) > 4 && random.nextInt(8) == 0)) {
                     split(node);
                 }
             } else if (choice < 7 && !free.isEmpty()) {
@@ -60,24 +61,24 @@ class SplitRootsDifferentialTest {
                 long paddr = probe(random, bits);
                 assertThat(roots.freeCovering(kinds, paddr, bits))
                         .as(at + ": freeCovering(%s, 0x%x, %d)", kinds, paddr, bits)
-                        .isSameAs(oldCovering(kinds, paddr, bits));
+                        .isEqualTo(oldCovering(kinds, paddr, bits));
                 UntypedKind kind = kinds.get(0);
                 assertThat(ledger.smallestAtLeast(kind, bits)).as(at + ": smallestAtLeast(%s, %d)", kind, bits)
-                        .isSameAs(old.smallestAtLeast(kind, bits));
+                        .isEqualTo(old.smallestAtLeast(kind, bits));
             }
             assertThat(ledger.freeBytes()).as(at + ": free bytes").isEqualTo(old.freeBytes());
         }
     }
 
     /** The old findAt: the first kind, in order, whose free lists have a node covering the range. */
-    private SplitNode oldCovering(List<UntypedKind> kinds, long paddr, int bits) {
+    private int oldCovering(List<UntypedKind> kinds, long paddr, int bits) {
         for (UntypedKind kind : kinds) {
-            SplitNode node = old.covering(kind, paddr, bits);
-            if (node != null) {
+            int node = old.covering(kind, paddr, bits);
+            if (node != SplitNodes.NONE) {
                 return node;
             }
         }
-        return null;
+        return SplitNodes.NONE;
     }
 
     /** An address aligned to 2^bits: inside a root mostly, near a free node often, sometimes outside all. */
@@ -85,36 +86,33 @@ class SplitRootsDifferentialTest {
         if (random.nextInt(10) == 0) {
             return random.nextLong(1L << 33) & -(1L << bits);
         }
-        SplitNode around = random.nextBoolean() && !free.isEmpty() ? free.get(random.nextInt(free.size()))
+        int around = random.nextBoolean() && !free.isEmpty() ? free.get(random.nextInt(free.size()))
                 : rootList.get(random.nextInt(rootList.size()));
-        return (around.paddr + random.nextLong(around.bytes() + (1L << bits))) & -(1L << bits);
+        return (nodes.paddr(around) + random.nextLong(nodes.bytes(around) + (1L << bits))) & -(1L << bits);
     }
 
     private void addRoot(long paddr, int bits, UntypedKind kind) {
         CSpacePath path = path();
-        SplitNode root = new SplitNode(NodeCNode.of(path, null), path.capPtr(), bits, paddr, kind, null, 0);
+        int root = nodes.root(nodes.cnodeIndex(path.root(), path.capDepth(), SplitNodes.NONE), path.capPtr(), bits,
+                paddr, kind, 0);
         roots.add(root, path);
         rootList.add(root);
         putFree(root);
     }
 
     /** As BuddySplitter.record: the halves replace the parent on the free lists. */
-    private void split(SplitNode parent) {
-        int half = parent.sizeBits - 1;
-        SplitNode lo = new SplitNode(parent.cnode, ++slots, half, parent.paddr, parent.kind(), parent, 0);
-        SplitNode hi = new SplitNode(parent.cnode, ++slots, half, parent.paddr + (1L << half), parent.kind(), parent, 0);
-        parent.lower = lo;
-        parent.upper = hi;
+    private void split(int parent) {
+        int lo = nodes.halves(parent, nodes.cnodeIndexOf(parent), ++slots, 0, ++slots, 0);
         takeFree(parent);
-        parent.setState(SplitNode.State.SPLIT);
+        nodes.setState(parent, SplitNodes.State.SPLIT);
         putFree(lo);
-        putFree(hi);
+        putFree(lo + 1);
     }
 
     /** As SplitUtspace.carveAndRetype's end: the node leaves the free lists, handed out. */
-    private void allocate(SplitNode node) {
+    private void allocate(int node) {
         takeFree(node);
-        node.setState(SplitNode.State.ALLOCATED);
+        nodes.setState(node, SplitNodes.State.ALLOCATED);
         allocated.add(node);
     }
 
@@ -123,36 +121,35 @@ class SplitRootsDifferentialTest {
      * free sibling, upwards; with {@code stopShort} the first merge loses the upper half, as a
      * merge whose second delete fails does.
      */
-    private void release(SplitNode node, boolean stopShort) {
-        allocated.remove(node);
-        node.setState(SplitNode.State.FREE);
+    private void release(int node, boolean stopShort) {
+        allocated.remove(Integer.valueOf(node));
+        nodes.setState(node, SplitNodes.State.FREE);
         putFree(node);
-        while (!node.isRoot() && node.sibling().isFree()) {
-            SplitNode parent = node.parent;
-            takeFree(parent.upper);
+        while (!nodes.isRoot(node) && nodes.isFree(nodes.sibling(node))) {
+            int parent = nodes.parent(node);
+            takeFree(nodes.upper(parent));
             if (stopShort) {
-                parent.upper.setState(SplitNode.State.LOST);
+                nodes.setState(nodes.upper(parent), SplitNodes.State.LOST);
                 return;
             }
-            takeFree(parent.lower);
-            parent.lower = null;
-            parent.upper = null;
-            parent.setState(SplitNode.State.FREE);
+            takeFree(nodes.lower(parent));
+            nodes.dropHalves(parent);
+            nodes.setState(parent, SplitNodes.State.FREE);
             putFree(parent);
             node = parent;
         }
     }
 
-    private void putFree(SplitNode node) {
+    private void putFree(int node) {
         ledger.add(node);
         old.add(node);
         free.add(node);
     }
 
-    private void takeFree(SplitNode node) {
+    private void takeFree(int node) {
         ledger.remove(node);
         old.remove(node);
-        free.remove(node);
+        free.remove(Integer.valueOf(node));
     }
 
     private CSpacePath path() {

@@ -226,17 +226,6 @@ class SplitUtspaceTest {
     }
 
     @Test
-    void aContextWhosePathsNameOtherCptrsGetsNoSplitAndLosesNothing() {
-        fx.add(split, 16, false, UntypedKind.RAM);
-        Fixture.Snapshot before = fx.snapshot(split);
-        fx.ctx.skewPaths(1);
-        assertError(split.alloc(fx.ctx, fx.dest(), ObjectType.SMALL_PAGE, 12, NO_PADDR, false),
-                AllocErrorKind.BAD_ARGUMENT, "name cptrs");
-        fx.ctx.skewPaths(0);
-        fx.assertUnchanged(split, before, "a split refused for its paths");
-    }
-
-    @Test
     void badInputIsRefusedAndChangesNothing() {
         UntypedDescriptor root = fx.add(split, 16, false, UntypedKind.RAM);
         CSpacePath held = fx.dest();

@@ -17,6 +17,7 @@ import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CSpacePath;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.SlotNaming;
 
 /**
  * A test stand-in for allocman as seen by a utspace manager: slots from the root CNode's empty
@@ -40,8 +41,6 @@ final class TestContext implements ManagerContext {
     private long failCspaceAt;
     private long failMspaceAt;
     private long injected;
-    /** Added to the cptr of every path made, to play a context that breaks the path contract. */
-    private long pathSkew;
 
     TestContext(Kernel kernel) {
         this.kernel = kernel;
@@ -52,11 +51,6 @@ final class TestContext implements ManagerContext {
     }
 
     // ---- test controls and observations
-
-    /** Makes every later path name the cptr {@code skew} above the one asked for (0: honest paths). */
-    void skewPaths(long skew) {
-        pathSkew = skew;
-    }
 
     /** Fails the n-th cspaceAlloc from now (1 = the next one); 0 disarms. */
     void failNthCspaceAlloc(long n) {
@@ -155,7 +149,12 @@ final class TestContext implements ManagerContext {
 
     @Override
     public CSpacePath cspaceMakePath(long cptr) {
-        return path(cptr + pathSkew);
+        return path(cptr);
+    }
+
+    @Override
+    public SlotNaming cspaceNaming() {
+        return SlotNaming.rootSlots(ROOT_CNODE);
     }
 
     @Override
