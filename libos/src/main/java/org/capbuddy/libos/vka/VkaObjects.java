@@ -47,11 +47,10 @@ public final class VkaObjects {
                 return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
             }
         }
-        Result<Long> slot = vka.cspaceAlloc();
-        if (!slot.isOk()) {
-            return slot.asFailure();
+        long cptr = vka.cspaceAllocSlot(); // no Result built for a slot granted
+        if (cptr < 0) {
+            return Result.fail(vka.cspaceSlotRefusal());
         }
-        long cptr = slot.longValue();
         // The slot is given back if the Retype fails or anything throws. The undo log is built
         // only then (see giveBackSlot): on this hot path a log and its step for every object
         // would be garbage, and an allocation that succeeds has nothing to undo.
