@@ -13,6 +13,12 @@ import java.util.Arrays;
  * the node had when it was added, so the entry of a node removed, or removed and added again, is
  * told from the live one. So adding and removing touch no node but the one added or removed, and
  * the heap order never has to be repaired around a hole.
+ *
+ * <p>Node ids are used again ({@link SplitNodes#dropHalves}), and an id may come back as a node
+ * of another size or kind, on another list, whose stamps count on from the old node's. A stale
+ * entry left here could then meet its stamp again after 2^31 additions elsewhere, so an entry is
+ * live only for a node of this list's size and kind too. (On the same list a stale entry cannot
+ * last that long: each removal adds a stale entry, and the heap is rebuilt well before.)
  */
 final class FreeList {
     /** Stale entries beyond the live ones that are tolerated before the heap is rebuilt. */
@@ -27,8 +33,14 @@ final class FreeList {
     private int entries;
     private int live;
 
-    FreeList(SplitNodes table) {
+    private final int kind;
+    private final int sizeBits;
+
+    /** The list of free nodes of {@code table} of kind {@code kind} and size 2^sizeBits. */
+    FreeList(SplitNodes table, UntypedKind kind, int sizeBits) {
         this.table = table;
+        this.kind = kind.ordinal();
+        this.sizeBits = sizeBits;
     }
 
     boolean isEmpty() {
@@ -65,7 +77,10 @@ final class FreeList {
     }
 
     private boolean isLive(int i) {
-        return table.freeListStamp(nodes[i]) == stamps[i]; // entries are made with odd stamps only
+        int node = nodes[i];
+        // Entries are made with odd stamps only.
+        return table.freeListStamp(node) == stamps[i] && table.sizeBits(node) == sizeBits
+                && table.kindIndex(node) == kind;
     }
 
     private void dropTop() {

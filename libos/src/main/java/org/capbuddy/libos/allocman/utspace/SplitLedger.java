@@ -38,7 +38,7 @@ final class SplitLedger {
         int bits = nodes.sizeBits(node);
         FreeList list = lists[kind][bits];
         if (list == null) {
-            list = new FreeList(nodes);
+            list = new FreeList(nodes, nodes.kind(node), bits);
             lists[kind][bits] = list;
         }
         list.add(node);

@@ -34,7 +34,7 @@ class FreeListDifferentialTest {
             long paddr = (long) ((i * 7919L) % NODES) << 12;
             nodes.add(table.root(cnode, i, 12, paddr, UntypedKind.RAM, 64L * i));
         }
-        FreeList list = new FreeList(table);
+        FreeList list = new FreeList(table, UntypedKind.RAM, 12);
         TreeSet<Integer> reference = new TreeSet<>(Comparator.comparingLong(table::paddr));
         for (int op = 0; op < OPS; op++) {
             String at = why + ", operation " + op;
