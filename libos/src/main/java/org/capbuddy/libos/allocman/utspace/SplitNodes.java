@@ -17,27 +17,32 @@ import java.util.Arrays;
  * of its own and leaves the odd id unused. The pairs of destroyed halves are used again; the
  * table keeps the most nodes it ever held.
  *
- * <p>Plain allocman keeps two nodes per 4 KiB frame it hands out, so a node is five longs, 40 host
- * bytes, in pages of {@value #PAGE} nodes. What can be derived is not stored: a half's slot is its
- * cptr, its sibling and its parent's other half follow from the id, and where its cap is looked up
+ * <p>Plain allocman keeps two nodes per 4 KiB frame it hands out, so a node costs 32 host bytes:
+ * a pair is eight longs in pages of {@value #PAGE} nodes, two words that the halves share (their
+ * parent, size, kind, CNode and base address are one) and three of each half's own. What can be
+ * derived is not stored: a half's slot is its cptr, its address is the pair's base plus its size
+ * if it is the upper one, its sibling is the other id of its pair, and where its cap is looked up
  * (the CNode and the depth) is one of a few {@link NodeCNode}s that every node in the same CSpace
  * shares, kept once here and named by index. The path a root was handed over with is kept by
  * {@link SplitRoots}, and an allocation's cookie by the allocator's table.
  *
  * <pre>
- * word 0: the cap's cptr (for a half also the slot cspaceAlloc gave, to give back)
- * word 1: paddr
- * word 2: where the node's record sits in the mspace (charged SplitUtspace.NODE_RECORD_BYTES)
- * word 3:
+ * a pair, id 2p (lower) and 2p + 1 (upper):
+ * word 0: the lower node's paddr (the upper's is 2^sizeBits on)
+ * word 1:
+ *   63                 32 31       16 15 14   13    12  11   10    9   8  7    6 5        0
+ *  +---------------------+-----------+-----+-------+-------+-------+-------+------+----------+
+ *  | parent (-1: a root) | NodeCNode |  0  | upper | upper | lower | lower | kind | sizeBits |
+ *  |                     |           |     | frame | state | frame | state |      |          |
+ *  +---------------------+-----------+-----+-------+-------+-------+-------+------+----------+
+ * words 2, 3, 4: the lower node's; words 5, 6, 7: the upper node's:
+ *   cptr: the cap's cptr (for a half also the slot cspaceAlloc gave, to give back)
+ *   record: where the node's record sits in the mspace (charged SplitUtspace.NODE_RECORD_BYTES)
+ *   links:
  *   63                         32 31                          0
  *  +-----------------------------+-----------------------------+
- *  |  parent's id (-1: a root)   | lower half's id (-1: none)  |
+ *  |      free-list stamp        | lower half's id (-1: none)  |
  *  +-----------------------------+-----------------------------+
- * word 4:
- *   63               32 31        16 15   13   12   11  10 9   8 7          0
- *  +-------------------+------------+-------+-------+-----+-----+------------+
- *  |  free-list stamp  | NodeCNode  |   0   | frame |state| kind|  sizeBits  |
- *  +-------------------+------------+-------+-------+-----+-----+------------+
  * </pre>
  *
  * The free-list stamp counts the node's additions to and removals from its free list: odd while
@@ -55,26 +60,32 @@ final class SplitNodes {
     private static final State[] STATES = State.values();
     private static final UntypedKind[] KINDS = UntypedKind.values();
 
-    private static final int WORDS = 5;
+    private static final int PAIR_WORDS = 8;
+    private static final int PADDR = 0;
+    private static final int SHARED = 1;
+    /** A node's own words start here, and the upper node's {@link #NODE_WORDS} later. */
+    private static final int OWN = 2;
+    private static final int NODE_WORDS = 3;
     private static final int CPTR = 0;
-    private static final int PADDR = 1;
-    private static final int RECORD = 2;
-    private static final int LINKS = 3;
-    private static final int META = 4;
+    private static final int RECORD = 1;
+    private static final int LINKS = 2;
 
     private static final int PAGE_BITS = 10;
     private static final int PAGE = 1 << PAGE_BITS;
-    private static final int PAGE_MASK = PAGE - 1;
+    /** Pairs in a page, less one. */
+    private static final int PAIR_MASK = (PAGE >> 1) - 1;
 
-    private static final long SIZE_MASK = 0xFF;
-    private static final int KIND_SHIFT = 8;
-    private static final int STATE_SHIFT = 10;
-    private static final long FRAME = 1L << 12;
+    private static final long SIZE_MASK = 0x3F;
+    private static final int KIND_SHIFT = 6;
+    /** A node's state (two bits) and frame bit, the lower node's here and the upper's three bits on. */
+    private static final int FLAGS_SHIFT = 8;
+    private static final int FLAG_BITS = 3;
+    private static final long STATE_MASK = 3;
+    private static final long FRAME = 4;
     private static final int CNODE_SHIFT = 16;
     private static final int MAX_CNODES = 1 << 16;
-    private static final int STAMP_SHIFT = 32;
-    /** The bits of word 4 a node's reuse keeps: its stamp. */
-    private static final long STAMP_BITS = -1L << STAMP_SHIFT;
+    private static final int PARENT_SHIFT = 32;
+    private static final long LOW_32 = 0xFFFF_FFFFL;
 
     private long[][] pages = new long[1][];
     /** Ids handed out so far (always even): the next new pair starts here. */
@@ -91,7 +102,8 @@ final class SplitNodes {
      */
     int root(int cnode, long cptr, int sizeBits, long paddr, UntypedKind kind, long record) {
         int id = takePair();
-        set(id, cnode, cptr, sizeBits, paddr, kind, record, NONE);
+        setPair(id, paddr, NONE, cnode, kind, sizeBits);
+        setNode(id, cptr, record);
         return id;
     }
 
@@ -102,11 +114,9 @@ final class SplitNodes {
      */
     int halves(int parent, int cnode, long cptrLo, long recordLo, long cptrHi, long recordHi) {
         int lo = takePair();
-        int half = sizeBits(parent) - 1;
-        long paddr = paddr(parent);
-        UntypedKind kind = kind(parent);
-        set(lo, cnode, cptrLo, half, paddr, kind, recordLo, parent);
-        set(lo + 1, cnode, cptrHi, half, paddr + (1L << half), kind, recordHi, parent);
+        setPair(lo, paddr(parent), parent, cnode, kind(parent), sizeBits(parent) - 1);
+        setNode(lo, cptrLo, recordLo);
+        setNode(lo + 1, cptrHi, recordHi);
         setLower(parent, lo);
         return lo;
     }
@@ -148,25 +158,25 @@ final class SplitNodes {
     // ---- the fields
 
     long cptr(int id) {
-        return word(id, CPTR);
+        return own(id, CPTR);
     }
 
     long paddr(int id) {
-        return word(id, PADDR);
+        return pages[id >>> PAGE_BITS][pairBase(id) + PADDR] + ((long) (id & 1) << sizeBits(id));
     }
 
     long record(int id) {
-        return word(id, RECORD);
+        return own(id, RECORD);
     }
 
     /** {@link #NONE} for a root. */
     int parent(int id) {
-        return (int) (word(id, LINKS) >> 32);
+        return (int) (shared(id) >> PARENT_SHIFT);
     }
 
     /** While SPLIT: the lower half; else {@link #NONE}. */
     int lower(int id) {
-        return (int) word(id, LINKS);
+        return (int) own(id, LINKS);
     }
 
     /** While SPLIT: the upper half. */
@@ -184,7 +194,7 @@ final class SplitNodes {
     }
 
     int sizeBits(int id) {
-        return (int) (word(id, META) & SIZE_MASK);
+        return (int) (shared(id) & SIZE_MASK);
     }
 
     long bytes(int id) {
@@ -193,7 +203,7 @@ final class SplitNodes {
 
     /** {@code kind(id).ordinal()}, without the table read. */
     int kindIndex(int id) {
-        return (int) (word(id, META) >>> KIND_SHIFT) & 3;
+        return (int) (shared(id) >>> KIND_SHIFT) & 3;
     }
 
     UntypedKind kind(int id) {
@@ -206,43 +216,41 @@ final class SplitNodes {
     }
 
     int cnodeIndexOf(int id) {
-        return (int) (word(id, META) >>> CNODE_SHIFT) & (MAX_CNODES - 1);
+        return (int) (shared(id) >>> CNODE_SHIFT) & (MAX_CNODES - 1);
     }
 
     State state(int id) {
-        return STATES[stateIndex(id)];
+        return STATES[(int) (flags(id) & STATE_MASK)];
     }
 
     void setState(int id, State s) {
-        long meta = word(id, META) & ~(3L << STATE_SHIFT);
-        setWord(id, META, meta | (long) s.ordinal() << STATE_SHIFT);
+        setFlags(id, (flags(id) & ~STATE_MASK) | s.ordinal());
     }
 
     boolean isFree(int id) {
-        return stateIndex(id) == State.FREE.ordinal();
+        return (flags(id) & STATE_MASK) == State.FREE.ordinal();
     }
 
     boolean isSplit(int id) {
-        return stateIndex(id) == State.SPLIT.ordinal();
+        return (flags(id) & STATE_MASK) == State.SPLIT.ordinal();
     }
 
     /** While ALLOCATED: whether the object is a frame. */
     boolean allocatedFrame(int id) {
-        return (word(id, META) & FRAME) != 0;
+        return (flags(id) & FRAME) != 0;
     }
 
     void setAllocatedFrame(int id, boolean frame) {
-        long meta = word(id, META);
-        setWord(id, META, frame ? meta | FRAME : meta & ~FRAME);
+        setFlags(id, frame ? flags(id) | FRAME : flags(id) & ~FRAME);
     }
 
     int freeListStamp(int id) {
-        return (int) (word(id, META) >>> STAMP_SHIFT);
+        return (int) (own(id, LINKS) >>> 32);
     }
 
     /** Moves the stamp on by one: onto a free list (odd) or off it (even). */
     void bumpFreeListStamp(int id) {
-        setWord(id, META, word(id, META) + (1L << STAMP_SHIFT));
+        setOwn(id, LINKS, own(id, LINKS) + (1L << 32));
     }
 
     boolean onFreeList(int id) {
@@ -263,23 +271,41 @@ final class SplitNodes {
 
     // ---- storage
 
-    private int stateIndex(int id) {
-        return (int) (word(id, META) >>> STATE_SHIFT) & 3;
+    /** The pair's shared words, its halves FREE (their stamps are left as they were). */
+    private void setPair(int id, long paddr, int parent, int cnode, UntypedKind kind, int sizeBits) {
+        long[] page = pages[id >>> PAGE_BITS];
+        int base = pairBase(id);
+        page[base + PADDR] = paddr;
+        long free = State.FREE.ordinal();
+        page[base + SHARED] = (long) parent << PARENT_SHIFT | (long) cnode << CNODE_SHIFT
+                | (free << FLAG_BITS | free) << FLAGS_SHIFT | (long) kind.ordinal() << KIND_SHIFT | sizeBits;
     }
 
-    private void set(int id, int cnode, long cptr, int sizeBits, long paddr, UntypedKind kind, long record,
-                     int parent) {
-        setWord(id, CPTR, cptr);
-        setWord(id, PADDR, paddr);
-        setWord(id, RECORD, record);
-        setWord(id, LINKS, (long) parent << 32 | (NONE & 0xFFFF_FFFFL));
-        long stamp = word(id, META) & STAMP_BITS;
-        setWord(id, META, stamp | (long) cnode << CNODE_SHIFT | (long) State.FREE.ordinal() << STATE_SHIFT
-                | (long) kind.ordinal() << KIND_SHIFT | sizeBits);
+    /** A node's own words: its cptr and record, no lower half, and the stamp it had. */
+    private void setNode(int id, long cptr, long record) {
+        setOwn(id, CPTR, cptr);
+        setOwn(id, RECORD, record);
+        setOwn(id, LINKS, (own(id, LINKS) & ~LOW_32) | (NONE & LOW_32));
     }
 
     private void setLower(int id, int lower) {
-        setWord(id, LINKS, (word(id, LINKS) & 0xFFFF_FFFF_0000_0000L) | (lower & 0xFFFF_FFFFL));
+        setOwn(id, LINKS, (own(id, LINKS) & ~LOW_32) | (lower & LOW_32));
+    }
+
+    /** The node's state and frame bit. */
+    private long flags(int id) {
+        return (shared(id) >>> flagsShift(id)) & (STATE_MASK | FRAME);
+    }
+
+    private void setFlags(int id, long flags) {
+        int shift = flagsShift(id);
+        long[] page = pages[id >>> PAGE_BITS];
+        int at = pairBase(id) + SHARED;
+        page[at] = (page[at] & ~((STATE_MASK | FRAME) << shift)) | flags << shift;
+    }
+
+    private static int flagsShift(int id) {
+        return FLAGS_SHIFT + (id & 1) * FLAG_BITS;
     }
 
     private int takePair() {
@@ -295,17 +321,25 @@ final class SplitNodes {
             pages = Arrays.copyOf(pages, page * 2);
         }
         if (pages[page] == null) {
-            pages[page] = new long[PAGE * WORDS];
+            pages[page] = new long[(PAGE >> 1) * PAIR_WORDS];
         }
         end += 2;
         return id;
     }
 
-    private long word(int id, int w) {
-        return pages[id >>> PAGE_BITS][(id & PAGE_MASK) * WORDS + w];
+    private static int pairBase(int id) {
+        return ((id >>> 1) & PAIR_MASK) * PAIR_WORDS;
     }
 
-    private void setWord(int id, int w, long value) {
-        pages[id >>> PAGE_BITS][(id & PAGE_MASK) * WORDS + w] = value;
+    private long shared(int id) {
+        return pages[id >>> PAGE_BITS][pairBase(id) + SHARED];
+    }
+
+    private long own(int id, int w) {
+        return pages[id >>> PAGE_BITS][pairBase(id) + OWN + (id & 1) * NODE_WORDS + w];
+    }
+
+    private void setOwn(int id, int w, long value) {
+        pages[id >>> PAGE_BITS][pairBase(id) + OWN + (id & 1) * NODE_WORDS + w] = value;
     }
 }

@@ -10,7 +10,7 @@ import org.openjdk.jol.vm.VM;
 /**
  * The packed node table: what each field reads back, how halves and siblings are named, that a
  * reused pair keeps its free-list stamps, that nodes of one CSpace share a CNode entry, and that
- * a node costs the host 40 bytes.
+ * a node costs the host 32 bytes.
  */
 class SplitNodesTest {
     private final SplitNodes nodes = new SplitNodes();
@@ -85,10 +85,10 @@ class SplitNodesTest {
 
     /**
      * Plain allocman keeps two nodes per 4 KiB frame it hands out (the README's host bytes per
-     * frame count on 40 bytes each): a full table holds no more than that, plus its few arrays.
+     * frame count on 32 bytes each): a full table holds no more than that, plus its few arrays.
      */
     @Test
-    void aNodeCostsTheHostFortyBytes() {
+    void aNodeCostsTheHostThirtyTwoBytes() {
         assumeTrue(VM.current().sizeOfField("java.lang.Object") == 4 && VM.current().classPointerSize() == 4,
                 "the figure is for compressed references and class pointers");
         int parent = nodes.root(root64, 1, 30, 0, UntypedKind.RAM, 0);
@@ -98,6 +98,6 @@ class SplitNodesTest {
             count += 2;
         }
         long bytes = GraphLayout.parseInstance(nodes).totalSize();
-        assertThat(bytes / (double) count).isBetween(40.0, 41.0);
+        assertThat(bytes / (double) count).isBetween(32.0, 33.0);
     }
 }
