@@ -21,6 +21,7 @@ final class AdvancedSimdUnit {
     private final CpuState s;
     private final GuestMemory memory;
     private final FloatingPoint fp = new FloatingPoint();
+    private final Estimates estimates = new Estimates(fp);
     /**
      * Forms decoded lately, direct-mapped by the word's low bits (a word's form is its alone):
      * an array read on a hit, where a map of boxed words cost a lookup and its garbage on every
@@ -455,6 +456,8 @@ final class AdvancedSimdUnit {
             case FMINNM, FMINNMP -> fp.binary(7, a, b, bytes);
             case FABD -> fp.binary(3, a, b, bytes) & ~sign;
             case FMULX -> mulx(a, b, size);
+            case FRECPS -> estimates.reciprocalStep(a, b, bytes);
+            case FRSQRTS -> estimates.reciprocalSqrtStep(a, b, bytes);
             case FMLA -> fp.fused(0, d, a, b, bytes);
             case FMLS -> fp.fused(0, d, a ^ sign, b, bytes);
             case FCMEQ -> fp.compare(a, b, bytes, false) == 0x6000_0000 ? ones : 0;
@@ -634,6 +637,15 @@ final class AdvancedSimdUnit {
                 write(f.rd, true);
                 return;
             }
+            case FCVTXN -> {
+                int count = f.scalar ? 1 : 2;
+                narrowInto(f);
+                for (int i = 0; i < count; i++) {
+                    put(out, i + (f.q ? 2 : 0), 2, estimates.toSingleRoundedToOdd(lane(f.rn, i, 3)));
+                }
+                write(f.rd, !f.scalar);
+                return;
+            }
             case FCVTL -> {
                 clearOut();
                 for (int i = 0; i < 2; i++) {
@@ -728,6 +740,11 @@ final class AdvancedSimdUnit {
             case FABS -> fp.unary(1, a, bytes);
             case FNEG -> fp.unary(2, a, bytes);
             case FSQRT -> fp.unary(3, a, bytes);
+            case FRECPE -> estimates.reciprocal(a, bytes);
+            case FRSQRTE -> estimates.reciprocalSqrt(a, bytes);
+            case FRECPX -> estimates.reciprocalExponent(a, bytes);
+            case URECPE -> Estimates.unsignedReciprocal(a);
+            case URSQRTE -> Estimates.unsignedReciprocalSqrt(a);
             default -> throw new IllegalStateException("not a two-register misc form: " + k);
         };
     }

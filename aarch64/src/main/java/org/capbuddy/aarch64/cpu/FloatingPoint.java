@@ -20,7 +20,8 @@ final class FloatingPoint {
     static final int OFC = 4;
     static final int UFC = 8;
     static final int IXC = 16;
-    private static final long NO_NAN = 1; // never the bits of a NaN result this class returns
+    /** Never the bits of a NaN result: what {@link #processNaNs} returns when neither operand is a NaN. */
+    static final long NO_NAN = 1;
 
     private int raised;
 
@@ -31,11 +32,16 @@ final class FloatingPoint {
         return r;
     }
 
+    /** Records exceptions an operation outside this class raised (see {@link Estimates}). */
+    void raise(int flags) {
+        raised |= flags;
+    }
+
     static boolean isNaN(long bits, int size) {
         return size == 8 ? Double.isNaN(Double.longBitsToDouble(bits)) : Float.isNaN(Float.intBitsToFloat((int) bits));
     }
 
-    private static boolean isSignalling(long bits, int size) {
+    static boolean isSignalling(long bits, int size) {
         return isNaN(bits, size) && (size == 8 ? (bits & (1L << 51)) == 0 : (bits & (1L << 22)) == 0);
     }
 
@@ -43,8 +49,16 @@ final class FloatingPoint {
         return size == 8 ? bits | (1L << 51) : (bits | (1L << 22)) & 0xFFFF_FFFFL;
     }
 
+    /** {@code FPProcessNaN}: a NaN operand quietened (raising IOC when it was signalling). */
+    long processNaN(long a, int size) {
+        if (isSignalling(a, size)) {
+            raised |= IOC;
+        }
+        return quiet(a, size);
+    }
+
     /** The NaN a two-operand operation returns (raising IOC for a signalling one), or NO_NAN. */
-    private long processNaNs(long a, long b, int size) {
+    long processNaNs(long a, long b, int size) {
         if (isSignalling(a, size) || isSignalling(b, size)) {
             raised |= IOC;
         }

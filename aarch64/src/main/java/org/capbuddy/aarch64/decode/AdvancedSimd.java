@@ -10,16 +10,16 @@ import java.util.Locale;
  * {@link SimdFpDecoder}'s own classes cover: the structure loads and stores (LD1–LD4, ST1–ST4,
  * LD1R–LD4R, single lanes), three-different (widening, narrowing, long multiplies), the rest of
  * three-same (saturating, halving, shifts by register, absolute differences, multiply-accumulate,
- * floating point), two-register misc (widening pairwise adds, CLZ, CLS, narrows, conversions,
- * rounding, floating-point compares), floating-point reductions, the rest of shift by immediate
+ * floating point, the reciprocal steps FRECPS and FRSQRTS), two-register misc (widening pairwise
+ * adds, CLZ, CLS, narrows, conversions, FCVTXN, rounding, floating-point compares, the estimates
+ * FRECPE, FRSQRTE, URECPE, URSQRTE and FRECPX), floating-point reductions, the rest of shift by immediate
  * (accumulating, rounding, inserting, saturating, narrowing, fixed point), vector by element,
  * TBL and TBX, the scalar forms of these, and fixed-point scalar conversions.
  *
  * <p>One {@link Form} per word says everything about it: whether it is implemented at all
  * ({@link #of} returns null when not), what the interpreter executes and the text objdump shows,
- * so that decoder, interpreter and disassembler cannot disagree. Not here: half precision, the
- * reciprocal and square-root estimates and steps, FCVTXN, polynomial multiplies above 8 bits,
- * crypto, dot products and the Armv8.1+ additions.
+ * so that decoder, interpreter and disassembler cannot disagree. Not here: half precision,
+ * polynomial multiplies above 8 bits, crypto, dot products and the Armv8.1+ additions.
  */
 public final class AdvancedSimd {
     private AdvancedSimd() {
@@ -35,7 +35,7 @@ public final class AdvancedSimd {
         ADD, SUB, CMTST, CMEQ, MLA, MLS, MUL, PMUL, SMAXP, UMAXP, SMINP, UMINP, SQDMULH, SQRDMULH, ADDP,
         // three same, floating point
         FMAXNM, FMLA, FADD, FMULX, FCMEQ, FMAX, FMINNM, FMLS, FSUB, FMIN, FMAXNMP, FADDP, FMUL, FCMGE, FACGE,
-        FMAXP, FDIV, FMINNMP, FABD, FCMGT, FACGT, FMINP,
+        FMAXP, FDIV, FMINNMP, FABD, FCMGT, FACGT, FRECPS, FRSQRTS, FMINP,
         // three different
         SADDL, UADDL, SADDW, UADDW, SSUBL, USUBL, SSUBW, USUBW, ADDHN, RADDHN, SABAL, UABAL, SUBHN, RSUBHN,
         SABDL, UABDL, SMLAL, UMLAL, SQDMLAL, SMLSL, UMLSL, SQDMLSL, SMULL, UMULL, SQDMULL, PMULL,
@@ -46,6 +46,8 @@ public final class AdvancedSimd {
         FCVTN, FCVTL, FRINTN, FRINTM, FRINTP, FRINTZ, FRINTA, FRINTX, FRINTI, FCVTNS, FCVTNU, FCVTPS, FCVTPU,
         FCVTMS, FCVTMU, FCVTZS, FCVTZU, FCVTAS, FCVTAU, SCVTF, UCVTF, FCMGT0, FCMEQ0, FCMLT0, FCMGE0, FCMLE0,
         FABS, FNEG, FSQRT,
+        // two-register misc: the estimates, FRECPX (scalar), FCVTXN (round to odd)
+        FRECPE, FRSQRTE, URECPE, URSQRTE, FRECPX, FCVTXN,
         // across lanes (integer ones are SimdFpDecoder's)
         FMAXNMV, FMINNMV, FMAXV, FMINV,
         // shift by immediate (SSHR, USHR, SHL, SHRN, SSHLL, USHLL are SimdFpDecoder's in vector form)
@@ -165,6 +167,9 @@ public final class AdvancedSimd {
         }
         if ((w & 0x9F20_0C00) == 0x0E20_0000) {
             return threeDifferent(w);
+        }
+        if ((w & 0xDF20_0C00) == 0x5E20_0000) {
+            return scalarThreeDifferent(w);
         }
         if ((w & 0x9F3E_0C00) == 0x0E20_0800) {
             return misc(w, false);
@@ -371,6 +376,8 @@ public final class AdvancedSimd {
             case 0b1111100 -> Kind.FCMGT;
             case 0b1111101 -> Kind.FACGT;
             case 0b1111110 -> Kind.FMINP;
+            case 0b0011111 -> Kind.FRECPS;
+            case 0b0111111 -> Kind.FRSQRTS;
             default -> null;
         };
         if (kind == null) {
@@ -378,7 +385,7 @@ public final class AdvancedSimd {
         }
         if (scalar) {
             boolean ok = switch (kind) {
-                case FMULX, FCMEQ, FCMGE, FCMGT, FACGE, FACGT, FABD -> true;
+                case FMULX, FCMEQ, FCMGE, FCMGT, FACGE, FACGT, FABD, FRECPS, FRSQRTS -> true;
                 default -> false;
             };
             return ok ? form(kind, Shape.SAME, w, size, false, true, 0) : null;
@@ -415,6 +422,21 @@ public final class AdvancedSimd {
             default -> null;
         };
         return kind == null ? null : form(kind, Shape.DIFFERENT, w, size, q, false, 0);
+    }
+
+    /** The scalar three-different forms: SQDMLAL, SQDMLSL, SQDMULL of H or S registers. */
+    private static Form scalarThreeDifferent(int w) {
+        int size = field(w, 22, 2);
+        if (bit(w, 29) || size == 0 || size == 3) {
+            return null;
+        }
+        Kind kind = switch (field(w, 12, 4)) {
+            case 9 -> Kind.SQDMLAL;
+            case 11 -> Kind.SQDMLSL;
+            case 13 -> Kind.SQDMULL;
+            default -> null;
+        };
+        return kind == null ? null : form(kind, Shape.DIFFERENT, w, size, false, true, 0);
     }
 
     // ---- two-register misc
@@ -518,10 +540,32 @@ public final class AdvancedSimd {
             case 0b1111010 -> Kind.FCVTPU;
             case 0b1111011 -> Kind.FCVTZU;
             case 0b1111111 -> Kind.FSQRT;
+            case 0b0111100 -> Kind.URECPE;
+            case 0b1111100 -> Kind.URSQRTE;
+            case 0b0111101 -> Kind.FRECPE;
+            case 0b1111101 -> Kind.FRSQRTE;
+            case 0b0111111 -> Kind.FRECPX;
+            case 0b1010110 -> Kind.FCVTXN;
             default -> null;
         };
         if (kind == null) {
             return null;
+        }
+        switch (kind) {
+            case URECPE, URSQRTE -> {
+                // 32-bit lanes only (sz = 1 is reserved); no scalar form
+                return scalar || (sizeField & 1) != 0 ? null : form(kind, Shape.MISC, w, 2, q, false, 0);
+            }
+            case FRECPX -> {
+                return scalar ? form(kind, Shape.MISC, w, size, false, true, 0) : null;
+            }
+            case FCVTXN -> {
+                // double to single only: sz = 0 (single to half) is reserved; size is the destination's
+                return (sizeField & 1) == 0 ? null : form(kind, Shape.MISC, w, 2, q && !scalar, scalar, 0);
+            }
+            default -> {
+                // the common rules below
+            }
         }
         if (kind == Kind.FCVTN || kind == Kind.FCVTL) {
             // sz = 0 converts to and from half precision, which is not implemented
@@ -701,7 +745,11 @@ public final class AdvancedSimd {
             case 0b11010 -> Kind.UMULL;
             default -> null;
         };
-        if (kind == null || scalar && kind != Kind.SQDMULH && kind != Kind.SQRDMULH) {
+        boolean scalarForm = switch (kind == null ? Kind.MUL : kind) {
+            case SQDMULH, SQRDMULH, SQDMLAL, SQDMLSL, SQDMULL -> true;
+            default -> false;
+        };
+        if (kind == null || scalar && !scalarForm) {
             return null;
         }
         int index = sizeField == 1 ? (h << 2) | (l << 1) | m : (h << 1) | l;
@@ -773,6 +821,9 @@ public final class AdvancedSimd {
     }
 
     private static String differentText(Form f, String name) {
+        if (f.scalar) {
+            return name + " " + s(f.rd, f.size + 1) + ", " + s(f.rn, f.size) + ", " + s(f.rm, f.size);
+        }
         String two = f.q ? "2" : "";
         String wide = arrangement(f.size + 1, true);
         String narrow = arrangement(f.size, f.q);
@@ -794,6 +845,8 @@ public final class AdvancedSimd {
                     ? name + " " + s(f.rd, f.size) + ", " + s(f.rn, f.size + 1)
                     : name + two + " " + v(f.rd, f.size, f.q) + ", " + v(f.rn, f.size + 1, true);
             case FCVTN -> name + two + " " + v(f.rd, 2, f.q) + ", " + v(f.rn, 3, true);
+            case FCVTXN -> f.scalar ? name + " " + s(f.rd, 2) + ", " + s(f.rn, 3)
+                    : name + two + " " + v(f.rd, 2, f.q) + ", " + v(f.rn, 3, true);
             case FCVTL -> name + two + " " + v(f.rd, 3, true) + ", " + v(f.rn, 2, f.q);
             case SHLL -> name + two + " " + v(f.rd, f.size + 1, true) + ", " + v(f.rn, f.size, f.q) + ", #" + (8 << f.size);
             case CMGT0, CMEQ0, CMLT0, CMGE0, CMLE0 -> name + " " + op(f, f.rd, f.size) + ", " + op(f, f.rn, f.size) + ", #0";

@@ -11,7 +11,7 @@ import static org.capbuddy.aarch64.decode.Slots.src;
  * conversions, moves), and the Advanced SIMD groups a static libc uses (copy, three-same,
  * two-register misc, across lanes, modified immediate, shift by immediate, EXT, permutes). A word
  * these classes leave undefined goes to {@link AdvancedSimd}, which has the other forms compiled
- * C uses ({@link SimdOp#ADVANCED}); half precision, crypto and the estimates stay undefined.
+ * C uses ({@link SimdOp#ADVANCED}); half precision, crypto and dot products stay undefined.
  */
 final class SimdFpDecoder {
     private SimdFpDecoder() {

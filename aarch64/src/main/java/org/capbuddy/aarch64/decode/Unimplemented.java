@@ -3,9 +3,9 @@ package org.capbuddy.aarch64.decode;
 /**
  * What a word the decoder calls undefined is, when it belongs to a family of instructions real
  * Arm cores have but this interpreter, a Cortex-A53 without the optional extensions, does not
- * execute: LSE atomics, the crypto and CRC32 extensions, the reciprocal estimates and steps, dot
- * products and SVE. A kill report then says what the program asked for and why it stopped,
- * rather than only "undefined instruction 0xb8e20023", which reads like a compiler bug.
+ * execute: LSE atomics, the crypto and CRC32 extensions, dot products and SVE. A kill report then
+ * says what the program asked for and why it stopped, rather than only "undefined instruction
+ * 0xb8e20023", which reads like a compiler bug.
  *
  * <p>The masks are the encodings' fixed bits from the Arm ARM; a word is only asked about after the
  * decoder has found it undefined, so an implemented instruction is never named here.
@@ -22,9 +22,6 @@ public final class Unimplemented {
             + " outlined atomics, which choose exclusives when AT_HWCAP has no atomics)";
     private static final String CRYPTO = "a cryptographic instruction (the optional Crypto extension: AES, SHA,"
             + " 64-bit PMULL), which the interpreter does not implement and AT_HWCAP does not offer";
-    private static final String ESTIMATE = "a reciprocal or square-root estimate or step (frecpe, frsqrte, frecps,"
-            + " frsqrts, frecpx, urecpe, ursqrte: -ffast-math and -mlow-precision-recip-sqrt emit them), which the"
-            + " interpreter does not implement";
     private static final String DOT = "a dot product (sdot or udot, Armv8.2), which a Cortex-A53 does not have";
     private static final String CRC = "a CRC32 instruction (optional in Armv8.0), which the interpreter does not"
             + " implement and AT_HWCAP does not offer: build without +crc";
@@ -38,12 +35,6 @@ public final class Unimplemented {
         new Family(0xFFE0_8C00, 0x5E00_0000, CRYPTO), // SHA1C .. SHA256SU1, three registers
         new Family(0xFFFE_0C00, 0x5E28_0800, CRYPTO), // SHA1H, SHA1SU1, SHA256SU0
         new Family(0xBFE0_FC00, 0x0EE0_E000, CRYPTO), // PMULL{2} .1Q
-        new Family(0x9FBF_FC00, 0x0EA1_D800, ESTIMATE), // FRECPE, FRSQRTE (vector)
-        new Family(0xDFBF_FC00, 0x5EA1_D800, ESTIMATE), // FRECPE, FRSQRTE (scalar)
-        new Family(0x9FBF_FC00, 0x0EA1_C800, ESTIMATE), // URECPE, URSQRTE
-        new Family(0xBF60_FC00, 0x0E20_FC00, ESTIMATE), // FRECPS, FRSQRTS (vector)
-        new Family(0xFF60_FC00, 0x5E20_FC00, ESTIMATE), // FRECPS, FRSQRTS (scalar)
-        new Family(0xFFBF_FC00, 0x5EA1_F800, ESTIMATE), // FRECPX
         new Family(0x9FE0_FC00, 0x0E80_9400, DOT), // SDOT, UDOT (vector)
         new Family(0x9FC0_F400, 0x0F80_E000, DOT), // SDOT, UDOT (by element)
         new Family(0x7FE0_E000, 0x1AC0_4000, CRC), // CRC32B .. CRC32CX
