@@ -24,6 +24,13 @@ final class QemuFuzz {
     static final int INSTRUCTIONS = 500;
     /** The corpus, relative to the aarch64 module (tests run there). */
     static final Path CORPUS = Path.of("src", "test", "resources", "org", "capbuddy", "aarch64", "qemu", "fuzz");
+    /** The corpus of the estimates mix ({@link RandomProgram.Mix#ESTIMATES}). */
+    static final Path ESTIMATES_CORPUS = CORPUS.resolveSibling("estimates");
+
+    /** Where the corpus of {@code mix} lives. */
+    static Path corpus(RandomProgram.Mix mix) {
+        return mix == RandomProgram.Mix.ESTIMATES ? ESTIMATES_CORPUS : CORPUS;
+    }
 
     private QemuFuzz() {
     }
@@ -123,20 +130,23 @@ final class QemuFuzz {
 
     /**
      * Writes the corpus: for seeds 1..count, {@code seed-N.elf} and its trace {@code seed-N.trace.gz}
-     * into the folder given, and a MANIFEST. Arguments: folder, count, instructions.
+     * into the folder given, and a MANIFEST. Arguments: folder, count, instructions, and the mix
+     * ({@code general} when left out, or {@code estimates}).
      */
     public static void main(String[] args) throws IOException {
         Path folder = Path.of(args[0]);
         int count = Integer.parseInt(args[1]);
         int instructions = Integer.parseInt(args[2]);
+        RandomProgram.Mix mix = args.length > 3 ? RandomProgram.Mix.valueOf(args[3].toUpperCase(java.util.Locale.ROOT))
+                : RandomProgram.Mix.GENERAL;
         Files.createDirectories(folder);
         List<String> manifest = new ArrayList<>();
         manifest.add("# Random-instruction programs and their QEMU traces (qemu-fuzz.sh): RandomProgram.generate(seed, "
-                + instructions + ")");
+                + instructions + (mix == RandomProgram.Mix.GENERAL ? "" : ", " + mix) + ")");
         manifest.add("# traced with env -i qemu-aarch64 -cpu cortex-a53 -seed 1 -singlestep -d cpu,fpu,nochain ./seed-N.elf");
         manifest.add("# seed  records  exit  trace.gz");
         for (long seed = 1; seed <= count; seed++) {
-            RandomProgram program = RandomProgram.generate(seed, instructions);
+            RandomProgram program = RandomProgram.generate(seed, instructions, mix);
             Path elf = folder.resolve("seed-" + seed + ".elf");
             Files.write(elf, program.elf());
             Path trace = folder.resolve("seed-" + seed + ".trace.gz");

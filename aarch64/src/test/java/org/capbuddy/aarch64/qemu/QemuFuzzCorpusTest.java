@@ -13,15 +13,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The committed random-instruction corpus ({@code qemu/fuzz}: ELFs of {@link RandomProgram} and
- * QEMU's traces of them, written by {@code qemu-fuzz.sh}) replayed without QEMU: every program
- * must agree with its trace at every step interpreted, and at every slice's end when translated.
+ * The committed random-instruction corpora ({@code qemu/fuzz} and, of the estimates mix, {@code
+ * qemu/estimates}: ELFs of {@link RandomProgram} and QEMU's traces of them, written by {@code
+ * qemu-fuzz.sh}) replayed without QEMU: every program must agree with its trace at every step
+ * interpreted, and at every slice's end when translated.
  */
 class QemuFuzzCorpusTest {
     private static final Path CORPUS = QemuFuzz.CORPUS;
 
     static List<Long> seeds() {
-        try (Stream<Path> files = Files.list(CORPUS)) {
+        return seeds(CORPUS);
+    }
+
+    static List<Long> seeds(Path corpus) {
+        try (Stream<Path> files = Files.list(corpus)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".trace.gz"))
                     .map(n -> Long.parseLong(n.substring("seed-".length(), n.length() - ".trace.gz".length())))
                     .sorted().toList();
@@ -31,30 +36,51 @@ class QemuFuzzCorpusTest {
     }
 
     private static Path elf(long seed) {
-        return CORPUS.resolve("seed-" + seed + ".elf");
+        return elf(CORPUS, seed);
     }
 
     private static Path trace(long seed) {
-        return CORPUS.resolve("seed-" + seed + ".trace.gz");
+        return trace(CORPUS, seed);
+    }
+
+    private static Path elf(Path corpus, long seed) {
+        return corpus.resolve("seed-" + seed + ".elf");
+    }
+
+    private static Path trace(Path corpus, long seed) {
+        return corpus.resolve("seed-" + seed + ".trace.gz");
     }
 
     @TestFactory
     Stream<DynamicTest> everyCorpusProgramAgreesWithQemu() {
-        List<Long> seeds = seeds();
-        assertThat(seeds).hasSizeGreaterThanOrEqualTo(40);
-        return seeds.stream().map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
-            String difference = QemuFuzz.check(elf(seed), trace(seed), seed, null);
-            assertThat(difference).as("corpus seed %d", seed).isNull();
+        return agreeing(RandomProgram.Mix.GENERAL, 40);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyEstimatesProgramAgreesWithQemu() {
+        return agreeing(RandomProgram.Mix.ESTIMATES, 20);
+    }
+
+    private static Stream<DynamicTest> agreeing(RandomProgram.Mix mix, int atLeast) {
+        Path corpus = QemuFuzz.corpus(mix);
+        List<Long> seeds = seeds(corpus);
+        assertThat(seeds).hasSizeGreaterThanOrEqualTo(atLeast);
+        return seeds.stream().map(seed -> DynamicTest.dynamicTest(mix + " seed " + seed, () -> {
+            String difference = QemuFuzz.check(elf(corpus, seed), trace(corpus, seed), seed, null);
+            assertThat(difference).as("%s corpus seed %d", mix, seed).isNull();
         }));
     }
 
     @Test
-    void theCorpusIsWhatTheGeneratorMakes() throws IOException {
+    void theCorporaAreWhatTheGeneratorMakes() throws IOException {
         // the ELFs are committed so that the traces stay valid when the generator changes; until
         // it does, they are its output for their seeds
-        for (long seed : seeds()) {
-            assertThat(Files.readAllBytes(elf(seed))).as("seed %d", seed)
-                    .isEqualTo(RandomProgram.generate(seed, QemuFuzz.INSTRUCTIONS).elf());
+        for (RandomProgram.Mix mix : RandomProgram.Mix.values()) {
+            Path corpus = QemuFuzz.corpus(mix);
+            for (long seed : seeds(corpus)) {
+                assertThat(Files.readAllBytes(elf(corpus, seed))).as("%s seed %d", mix, seed)
+                        .isEqualTo(RandomProgram.generate(seed, QemuFuzz.INSTRUCTIONS, mix).elf());
+            }
         }
     }
 

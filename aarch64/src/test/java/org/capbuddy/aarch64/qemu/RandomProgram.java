@@ -52,7 +52,16 @@ final class RandomProgram {
     /** FPCR bits the fuzzer may set: AHP, Stride, Len, and bits a Cortex-A53 ignores (trap enables, FZ16). */
     static final int FPCR_FREE = 0x043F_9F00;
 
+    /**
+     * What the block is made of: {@link #GENERAL} every class the decoder implements;
+     * {@link #ESTIMATES} the reciprocal and square-root estimates and steps, FRECPX, FCVTXN and the
+     * scalar saturating doubling long multiplies, alone and in the Newton-Raphson sequences gcc's
+     * {@code -ffast-math} emits, on operands at their edges (see {@link #estimateUnit}).
+     */
+    enum Mix { GENERAL, ESTIMATES }
+
     final long seed;
+    final Mix mix;
     /** Every word of the code: preamble, block, exit; the table follows them in the segment. */
     final int[] words;
     final int blockStart;
@@ -85,15 +94,21 @@ final class RandomProgram {
 
     private enum Fix { IMM19, IMM14, IMM26, ADR, LITERAL }
 
-    private RandomProgram(long seed, int instructions) {
+    private RandomProgram(long seed, int instructions, Mix mix) {
         this.seed = seed;
+        this.mix = mix;
         this.random = new SplittableRandom(seed);
         this.table = initialState();
         this.scratch = new byte[SCRATCH_BYTES];
         random.nextBytes(scratch);
+        if (mix == Mix.ESTIMATES) {
+            for (int at = 0; at < SCRATCH_BYTES; at += 8) {
+                put(scratch, at, estimateLane(), 8); // operands for the reloads
+            }
+        }
         int count = 0;
         while (count < instructions) {
-            Unit unit = unit();
+            Unit unit = mix == Mix.ESTIMATES ? estimateUnit() : unit();
             units.add(unit);
             count += unit.words.length;
         }
@@ -125,7 +140,12 @@ final class RandomProgram {
 
     /** The program of {@code seed} with (at least) {@code instructions} random instructions in its block. */
     static RandomProgram generate(long seed, int instructions) {
-        return new RandomProgram(seed, instructions);
+        return new RandomProgram(seed, instructions, Mix.GENERAL);
+    }
+
+    /** The program of {@code seed} of the given mix. */
+    static RandomProgram generate(long seed, int instructions, Mix mix) {
+        return new RandomProgram(seed, instructions, mix);
     }
 
     /** The static ELF: code and table read-only and executable at {@link #CODE}, the scratch segment read-write. */
@@ -146,10 +166,11 @@ final class RandomProgram {
             put(t, T_X + 8 * i, i == BASE ? BASE_ADDRESS : generalValue(), 8);
         }
         for (int i = 0; i < 64; i++) {
-            put(t, T_V + 8 * i, laneValue(), 8);
+            put(t, T_V + 8 * i, mix == Mix.ESTIMATES ? estimateLane() : laneValue(), 8);
         }
         put(t, T_FPCR, random.nextInt() & FPCR_FREE, 8);
-        put(t, T_FPSR, random.nextInt() & 0xF800_009FL, 8);
+        // the estimates start with no flags set, so that the first ones they raise are seen
+        put(t, T_FPSR, random.nextInt() & (mix == Mix.ESTIMATES ? 0 : 0xF800_009FL), 8);
         put(t, T_NZCV, (long) random.nextInt(16) << 28, 8);
         put(t, T_TPIDR, random.nextLong(), 8);
         put(t, T_SP, SP_ADDRESS, 8);
@@ -750,6 +771,155 @@ final class RandomProgram {
                 yield new Unit(0x1000_0000 | t, 0xD50B7520 | t).fix(0, Fix.ADR, random.nextInt(3)); // ic ivau
             }
             default -> new Unit(0xD503201F); // nop
+        };
+    }
+
+    // ---- the estimates mix
+
+    private static final Template[] ESTIMATES = {
+        new Template(0x0EA1_D800, 0x9FBF_FC00), // FRECPE, FRSQRTE (vector)
+        new Template(0x5EA1_D800, 0xDFBF_FC00), // FRECPE, FRSQRTE (scalar)
+        new Template(0x0EA1_C800, 0x9FBF_FC00), // URECPE, URSQRTE
+        new Template(0x0E20_FC00, 0xBF60_FC00), // FRECPS, FRSQRTS (vector)
+        new Template(0x5E20_FC00, 0xFF60_FC00), // FRECPS, FRSQRTS (scalar)
+        new Template(0x5EA1_F800, 0xFFBF_FC00), // FRECPX
+        new Template(0x2E61_6800, 0xBFFF_FC00), // FCVTXN{2}
+        new Template(0x7E61_6800, 0xFFFF_FC00), // FCVTXN (scalar)
+        new Template(0x5E20_9000, 0xFF20_FC00), // SQDMLAL (scalar)
+        new Template(0x5E20_B000, 0xFF20_FC00), // SQDMLSL (scalar)
+        new Template(0x5E20_D000, 0xFF20_FC00), // SQDMULL (scalar)
+        new Template(0x5F00_3000, 0xFF00_F400), // SQDMLAL (scalar, by element)
+        new Template(0x5F00_7000, 0xFF00_F400), // SQDMLSL (scalar, by element)
+        new Template(0x5F00_B000, 0xFF00_F400), // SQDMULL (scalar, by element)
+    };
+
+    /**
+     * A unit of the estimates mix: a random word of one of their classes (40%); a Newton-Raphson
+     * sequence on one register as gcc emits it for a division or a reciprocal square root (30%),
+     * where the step's operands are an estimate and its own source, so that their product is near
+     * 2 or 3 and the fused step cancels; a reload of a register with fresh edge operands from the
+     * scratch segment (20%); or FPSR cleared (10%), so that later flags show.
+     */
+    private Unit estimateUnit() {
+        int pick = random.nextInt(10);
+        if (pick < 4) {
+            return new Unit(fromTemplate(ESTIMATES));
+        }
+        if (pick < 7) {
+            return newton();
+        }
+        if (pick < 9) {
+            int offset = random.nextInt(0, 128); // a Q register from [x28, #16k], inside the segment
+            return new Unit(0x3DC0_0000 | (offset << 10) | (BASE << 5) | random.nextInt(32));
+        }
+        return new Unit(0xD51B_443F); // msr fpsr, xzr
+    }
+
+    /** FRECPE/FRSQRTE then FRECPS/FRSQRTS (with the FMUL of the square root's step), scalar or vector. */
+    private Unit newton() {
+        boolean scalar = random.nextInt(3) == 0;
+        boolean dbl = random.nextBoolean();
+        boolean q = !scalar && (dbl || random.nextBoolean());
+        int source = random.nextInt(32);
+        int estimate = random.nextInt(32);
+        int square = random.nextInt(32);
+        int step = random.nextInt(32);
+        int common = (q ? 1 << 30 : 0) | (dbl ? 1 << 22 : 0) | (scalar ? 0x5000_0000 : 0);
+        if (random.nextBoolean()) {
+            // x0 = frecpe(d); s = frecps(x0, d); x1 = x0 * s
+            int frecpe = 0x0EA1_D800 | common | (source << 5) | estimate;
+            int frecps = 0x0E20_FC00 | common | (source << 16) | (estimate << 5) | step;
+            return new Unit(frecpe, frecps, fmul(scalar, q, dbl, estimate, estimate, step));
+        }
+        // x0 = frsqrte(d); t = x0 * x0; s = frsqrts(t, d); x1 = x0 * s
+        int frsqrte = 0x2EA1_D800 | common | (source << 5) | estimate;
+        int frsqrts = 0x0EA0_FC00 | common | (source << 16) | (square << 5) | step;
+        return new Unit(frsqrte, fmul(scalar, q, dbl, square, estimate, estimate), frsqrts,
+                fmul(scalar, q, dbl, step, estimate, step));
+    }
+
+    private static int fmul(boolean scalar, boolean q, boolean dbl, int rd, int rn, int rm) {
+        if (scalar) {
+            return 0x1E20_0800 | (dbl ? 1 << 22 : 0) | (rm << 16) | (rn << 5) | rd; // fmul s/d
+        }
+        return 0x2E20_DC00 | (q ? 1 << 30 : 0) | (dbl ? 1 << 22 : 0) | (rm << 16) | (rn << 5) | rd;
+    }
+
+    /** 64 bits of operands for the estimates: two singles or a double at their edges, or integer lanes. */
+    private long estimateLane() {
+        return switch (random.nextInt(8)) {
+            case 0, 1, 2 -> (estimateFloat() & 0xFFFF_FFFFL) | ((long) estimateFloat() << 32);
+            case 3, 4 -> estimateDouble();
+            case 5 -> {
+                long lanes = 0;
+                for (int i = 0; i < 4; i++) {
+                    long h = new long[] {0x8000, 0x7FFF, 0xFFFF, 0, 1, 0x8001, random.nextInt(1 << 16)}[random.nextInt(7)];
+                    lanes |= h << (16 * i);
+                }
+                yield lanes;
+            }
+            case 6 -> {
+                long lanes = 0;
+                for (int i = 0; i < 2; i++) {
+                    long w = new long[] {0x8000_0000L, 0x7FFF_FFFFL, 0xFFFF_FFFFL, 0, 1, 0x4000_0000L, 0x3FFF_FFFFL,
+                        0xC000_0000L, 0x8080_0000L, 0x807F_FFFFL, random.nextLong(1L << 32)}[random.nextInt(11)];
+                    lanes |= w << (32 * i);
+                }
+                yield lanes;
+            }
+            default -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - random.nextInt(1 << 20),
+                Long.MIN_VALUE + random.nextInt(1 << 20), random.nextLong()}[random.nextInt(5)];
+        };
+    }
+
+    /**
+     * A single for the estimates: the fraction's top 8 bits (the tables' index) random and the rest
+     * all zeros, all ones or random, so that both sides of every table step come up; exponents all
+     * over, the extremes most (subnormals above and below 2^-128, where FRECPE overflows; results
+     * that are subnormal); zeros, infinities, quiet and signalling NaNs; and values near 1.
+     */
+    private int estimateFloat() {
+        int sign = random.nextBoolean() ? 0x8000_0000 : 0;
+        int top = random.nextInt(256) << 15;
+        int rest = new int[] {0, 0x7FFF, random.nextInt(1 << 15), 1}[random.nextInt(4)];
+        return switch (random.nextInt(12)) {
+            case 0 -> sign | new int[] {0, 0x7F80_0000, 0x7FC0_0000 | random.nextInt(1 << 22),
+                0x7F80_0000 | random.nextInt(1, 1 << 22), 0x0080_0000, 0x7F7F_FFFF}[random.nextInt(6)];
+            case 1, 2 -> sign | (random.nextInt(1, 1 << 23) >>> random.nextInt(23)); // subnormal, any leading bit
+            case 3 -> sign | (random.nextBoolean() ? 0x0020_0000 : 0x0040_0000) | (random.nextInt(1 << 21)
+                    & (random.nextBoolean() ? 0 : -1)); // around 2^-128 and 2^-127
+            case 4 -> sign | (new int[] {1, 2, 252, 253, 254}[random.nextInt(5)] << 23) | top | rest;
+            case 5 -> Float.floatToRawIntBits((float) random.nextDouble(0.5, 4)) ^ (random.nextInt(4) == 0 ? sign : 0);
+            default -> (random.nextInt(4) == 0 ? sign : 0) | (random.nextInt(1, 255) << 23) | top | rest;
+        };
+    }
+
+    /**
+     * A double for the estimates and FCVTXN: as {@link #estimateFloat}'s, plus values inside and
+     * just outside single precision's range whose low 29 bits (what FCVTXN drops) are zero, a
+     * half, all ones or random, and single precision's subnormal range.
+     */
+    private long estimateDouble() {
+        long sign = random.nextBoolean() ? Long.MIN_VALUE : 0;
+        long top = (long) random.nextInt(256) << 44;
+        long rest = new long[] {0, (1L << 44) - 1, random.nextLong(1L << 44), 1}[random.nextInt(4)];
+        long dropped = new long[] {0, 1L << 28, (1L << 29) - 1, random.nextLong(1L << 29), 1, (1L << 28) + 1,
+            (1L << 28) - 1}[random.nextInt(7)];
+        return switch (random.nextInt(12)) {
+            case 0 -> sign | new long[] {0, 0x7FF0_0000_0000_0000L, 0x7FF8_0000_0000_0000L | random.nextLong(1L << 51),
+                0x7FF0_0000_0000_0000L | random.nextLong(1, 1L << 51), 0x0010_0000_0000_0000L,
+                0x7FEF_FFFF_FFFF_FFFFL}[random.nextInt(6)];
+            case 1 -> sign | (random.nextLong(1, 1L << 52) >>> random.nextInt(52));
+            case 2 -> sign | (random.nextBoolean() ? 1L << 50 : 1L << 49) | (random.nextLong(1L << 49)
+                    & (random.nextBoolean() ? 0 : -1L));
+            case 3 -> sign | ((long) new int[] {1, 2, 2044, 2045, 2046}[random.nextInt(5)] << 52) | top | rest;
+            case 4, 5 -> {
+                // single's range and its edges: exponents -150 .. 128 unbiased
+                long exponent = 1023 + random.nextInt(-152, 130);
+                yield sign | (exponent << 52) | (random.nextLong(1L << 23) << 29) | dropped;
+            }
+            case 6 -> Double.doubleToRawLongBits(random.nextDouble(0.5, 4)) ^ (random.nextInt(4) == 0 ? sign : 0);
+            default -> (random.nextInt(4) == 0 ? sign : 0) | ((long) random.nextInt(1, 2047) << 52) | top | rest;
         };
     }
 
