@@ -209,8 +209,9 @@ public final class Syscalls {
 
     /**
      * mprotect: new rights for the pages of a range. Pages present are remapped with the new
-     * rights, keeping their contents; a page made PROT_NONE is unmapped and its frame freed (its
-     * contents are lost, unlike Linux, which keeps them).
+     * rights, keeping their frames and contents; a page made PROT_NONE stays mapped for the kernel
+     * only, so any access by the process kills it (SIGSEGV) and rights given back later show the
+     * bytes it held, as on Linux.
      */
     public SysResult mprotect(long addr, long length, int prot) {
         SysResult refused = refusedCaller();
@@ -220,8 +221,7 @@ public final class Syscalls {
         if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
             return SysResult.fail(Errno.EINVAL, "mprotect takes PROT_ bits only, got 0x" + Integer.toHexString(prot));
         }
-        boolean read = prot != 0;
-        Result<List<VaRange>> changed = process.addressSpace().protect(addr, length, read, (prot & PROT_WRITE) != 0,
+        Result<List<VaRange>> changed = process.addressSpace().protect(addr, length, prot != 0, (prot & PROT_WRITE) != 0,
                 (prot & PROT_EXEC) != 0);
         if (!changed.isOk()) {
             Errno errno = changed.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED ? Errno.ENOMEM
@@ -231,13 +231,9 @@ public final class Syscalls {
         for (VaRange range : changed.value()) {
             for (long va : process.shadow().pageAddresses()) {
                 if (va >= range.base() && va < range.end()) {
-                    if (read) {
-                        Result<Void> remapped = pages.remap(process, va, process.addressSpace().find(va));
-                        if (!remapped.isOk()) {
-                            return SysResult.fail(Errno.ENOMEM, remapped.error().detail());
-                        }
-                    } else {
-                        pages.unmap(process, va);
+                    Result<Void> remapped = pages.remap(process, va, process.addressSpace().find(va));
+                    if (!remapped.isOk()) {
+                        return SysResult.fail(Errno.ENOMEM, remapped.error().detail());
                     }
                 }
             }

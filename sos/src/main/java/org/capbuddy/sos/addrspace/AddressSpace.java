@@ -181,10 +181,13 @@ public final class AddressSpace {
             if (coversGuardPage(oldEnd, newEnd)) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
             }
-            // The heap may be in pieces (a mapping placed over part of it): grow the piece ending at the break.
+            // The heap may be in pieces (a mapping placed over part of it, mprotect): grow the piece
+            // ending at the break when it still has the heap's rights. As Linux's brk, new heap is
+            // read-write whatever mprotect made of the pages below the break.
             Map.Entry<Long, Region> below = regions.lowerEntry(oldEnd);
             Region last = below == null ? null : below.getValue();
-            if (last != null && last.kind() == RegionKind.HEAP && last.end() == oldEnd) {
+            if (last != null && last.kind() == RegionKind.HEAP && last.end() == oldEnd && last.read() && last.write()
+                    && !last.execute()) {
                 put(last.base(), last.withEnd(newEnd));
             } else {
                 put(oldEnd, new Region(RegionKind.HEAP, oldEnd, newEnd, true, true, false));

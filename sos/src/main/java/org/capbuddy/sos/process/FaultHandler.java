@@ -16,8 +16,8 @@ import org.capbuddy.sos.frametable.FrameTable;
 /**
  * SOS's VM fault handler: the badge names the process; a translation fault inside a region whose
  * rights allow the access gets a zeroed frame mapped with the region's rights and the access
- * resumes. Anything else (no region, the stack's guard page, a write to code, an execute of data,
- * a permission fault, no memory left) kills the process with a report; SOS and the other
+ * resumes. Anything else (no region, the stack's guard page, a PROT_NONE region, a write to code,
+ * an execute of data, a permission fault, no memory left) kills the process with a report; SOS and the other
  * processes go on.
  */
 public final class FaultHandler implements FaultReceiver {
@@ -209,6 +209,11 @@ public final class FaultHandler implements FaultReceiver {
         if (region == null) {
             return Layout.pageDown(addr) == Layout.GUARD_PAGE ? "stack overflow into the guard page"
                     : "no region at this address";
+        }
+        if (!region.read() && !region.write() && !region.execute()) {
+            // PROT_NONE: a page never touched (a translation fault) and one whose bytes are kept
+            // behind a kernel-only mapping (a permission fault) are refused alike, as Linux does
+            return "no access to a PROT_NONE " + region.kind().label() + " region";
         }
         if (permissionFault) {
             return "the mapping's rights refuse " + (access == AccessKind.EXECUTE ? "an " : "a ") + access.name().toLowerCase();

@@ -113,7 +113,7 @@ public final class ProcessPages {
             // The copy carries only the region's rights, so that the cap itself cannot map a
             // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
             // Both slots are in the vka's CSpace: addressed as their paths would be, with no path built.
-            CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
+            CapRights rights = capRights(region);
             Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
             if (!copied.isOk()) {
                 return copied;
@@ -129,6 +129,16 @@ public final class ProcessPages {
             log.commit();
             return Result.done();
         }
+    }
+
+    /**
+     * The rights a page of {@code region} is mapped with. A PROT_NONE region's pages get none: seL4
+     * then maps the frame for the kernel only (its {@code maskVMRights} gives VMKernelOnly), so the
+     * page keeps its frame and bytes while every user access is a permission fault, as Linux keeps
+     * a PROT_NONE page's contents and refuses every access to it.
+     */
+    static CapRights capRights(Region region) {
+        return region.write() ? CapRights.READ_WRITE : region.read() ? CapRights.READ_ONLY : CapRights.NONE;
     }
 
     /** Why {@code p}, {@code vaddr} and {@code region} cannot name a page to map, or null when they can. */
@@ -181,7 +191,8 @@ public final class ProcessPages {
     }
 
     /**
-     * Gives the page at {@code vaddr} the rights of {@code region}, keeping its frame and contents:
+     * Gives the page at {@code vaddr} the rights of {@code region}, keeping its frame and contents
+     * (for a PROT_NONE region too: the mapping is then the kernel's only, see {@link #capRights}):
      * the old cap copy (and with it the mapping) is deleted and a copy with the new rights mapped
      * in its slot, in the page tables already there. If the new mapping cannot be made the page is
      * unmapped and freed, so the process faults it in afresh (zeroed) rather than keep old rights.
@@ -200,7 +211,7 @@ public final class ProcessPages {
         if (!deleted.isOk()) {
             return deleted;
         }
-        CapRights rights = region.write() ? CapRights.READ_WRITE : CapRights.READ_ONLY;
+        CapRights rights = capRights(region);
         Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
         if (copied.isOk()) {
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);

@@ -155,7 +155,9 @@ public final class IsolationAudit {
             if (region == null) {
                 fail(at + "the kernel maps " + page.frame() + " outside every region of the process");
             } else {
-                VmRights rights = region.write() ? VmRights.READ_WRITE : VmRights.READ_ONLY;
+                // a PROT_NONE region keeps its pages' frames behind kernel-only entries
+                VmRights rights = region.write() ? VmRights.READ_WRITE
+                        : region.read() ? VmRights.READ_ONLY : VmRights.KERNEL_ONLY;
                 if (page.rights() != rights) {
                     fail(at + "the entry grants " + page.rights() + " in a " + region.kind() + " region, not "
                             + rights);

@@ -296,7 +296,7 @@ class LinuxSyscallsTest {
         assertThat(result.stop()).isEqualTo(RunResult.Stop.STOPPED);
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
         assertThat(p.killReport().address()).isEqualTo(guard);
-        assertThat(p.killReport().reason()).contains("not readable");
+        assertThat(p.killReport().reason()).isEqualTo("no access to a PROT_NONE mmap region");
     }
 
     @Test
