@@ -14,6 +14,8 @@ public enum Errno {
     EBADF(9),
     /** Out of memory: the address space has no room for the mapping. */
     ENOMEM(12),
+    /** File exists: MAP_FIXED_NOREPLACE asked for a range where something is mapped. */
+    EEXIST(17),
     /** Bad address: a buffer that is not readable memory of the process. */
     EFAULT(14),
     /** No such device: the standard streams cannot be mapped. */

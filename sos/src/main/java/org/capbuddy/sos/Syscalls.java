@@ -150,23 +150,35 @@ public final class Syscalls {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int PROT_EXEC = 4;
+    /** Linux's PROT_SEM (atomic operations work on the pages): accepted by mprotect and ignored, as arm64 Linux does. */
+    public static final int PROT_SEM = 8;
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_SHARED_VALIDATE = 0x03;
     public static final int MAP_FIXED = 0x10;
     public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_FIXED_NOREPLACE = 0x100000;
 
     /**
      * mmap as Linux takes it: anonymous memory only (fd -1 with MAP_ANONYMOUS; without it, a
      * descriptor that is not open is EBADF, as Linux says, and the standard streams are ENODEV,
      * like a terminal or a pipe), with the protection asked (PROT_NONE makes a guard: any access kills), at
-     * {@code addr} with MAP_FIXED (replacing the heap or mappings there), else at {@code addr} as
-     * a hint when it is free, else in the mmap area.
+     * {@code addr} with MAP_FIXED (replacing the heap or mappings there) or MAP_FIXED_NOREPLACE
+     * (EEXIST when anything is mapped there), else at {@code addr} as a hint when it is free, else
+     * in the mmap area. An offset that is not page-aligned is EINVAL, a length of 0 EINVAL and one
+     * over {@link AddressSpace#MAX_MMAP} ENOMEM, as Linux answers them.
      */
     public SysResult mmap(long addr, long length, int prot, int flags, long fd, long offset) {
         SysResult refused = refusedCaller();
         if (refused != null) {
             return refused;
+        }
+        // arm64 Linux's mmap looks at the offset first, before the descriptor, anonymous or not
+        if ((offset & (Layout.PAGE - 1)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mmap's offset must be page-aligned, got 0x" + Long.toHexString(offset));
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) != 0) {
+            flags |= MAP_FIXED;
         }
         if ((flags & MAP_ANONYMOUS) == 0) {
             return SysResult.fail((int) fd >= 0 && (int) fd <= 2 ? Errno.ENODEV : Errno.EBADF,
@@ -188,8 +200,20 @@ public final class Syscalls {
             return SysResult.fail(Errno.EPERM, "MAP_FIXED below 0x" + Long.toHexString(Layout.NULL_GUARD_END)
                     + ": the first 64 KiB are never mapped, as Linux's mmap_min_addr keeps them");
         }
-        if (length <= 0 || length > AddressSpace.MAX_MMAP) {
-            return SysResult.fail(Errno.EINVAL, "mmap length must be 1.." + AddressSpace.MAX_MMAP + ", got " + length);
+        if (length == 0) {
+            return SysResult.fail(Errno.EINVAL, "mmap length must not be 0");
+        }
+        // unsigned: more than SOS maps at once, up to a length that rounds past 2^64, is no room (Linux's ENOMEM)
+        if (length < 0 || length > AddressSpace.MAX_MMAP) {
+            return SysResult.fail(Errno.ENOMEM, "mmap length must be 1.." + AddressSpace.MAX_MMAP + ", got "
+                    + Long.toUnsignedString(length));
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) != 0 && (addr & (Layout.PAGE - 1)) == 0) {
+            Region there = process.addressSpace().firstOverlapping(addr, addr + Layout.pageUp(length));
+            if (there != null) {
+                return SysResult.fail(Errno.EEXIST, "MAP_FIXED_NOREPLACE: the " + there.kind().label()
+                        + " region is mapped there");
+            }
         }
         boolean read = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;
         boolean write = (prot & PROT_WRITE) != 0;
@@ -208,27 +232,45 @@ public final class Syscalls {
     }
 
     /**
-     * mprotect: new rights for the pages of a range. Pages present are remapped with the new
-     * rights, keeping their frames and contents; a page made PROT_NONE stays mapped for the kernel
-     * only, so any access by the process kills it (SIGSEGV) and rights given back later show the
-     * bytes it held, as on Linux.
+     * mprotect: new rights for the pages of a range, checked in Linux's order: an unaligned
+     * address is EINVAL; a length of 0 changes nothing and succeeds; a range that wraps around is
+     * ENOMEM; protection bits other than PROT_READ, PROT_WRITE, PROT_EXEC and PROT_SEM (which
+     * Linux accepts and ignores) are EINVAL; an address in no region is ENOMEM. Pages present are
+     * remapped with the new rights, keeping their frames and contents; a page made PROT_NONE stays
+     * mapped for the kernel only, so any access by the process kills it (SIGSEGV) and rights given
+     * back later show the bytes it held. A range that runs into a hole changes its pages up to the
+     * hole and is ENOMEM, as Linux leaves it. The IPC buffer's rights are SOS's: EINVAL.
      */
     public SysResult mprotect(long addr, long length, int prot) {
         SysResult refused = refusedCaller();
         if (refused != null) {
             return refused;
         }
-        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
+        if ((addr & (Layout.PAGE - 1)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mprotect needs a page-aligned address, got 0x" + Long.toHexString(addr));
+        }
+        if (length == 0) {
+            return SysResult.ok(0);
+        }
+        // unsigned, as Linux reads a length: one that rounds up past 2^64, or an end that wraps, is ENOMEM
+        long rounded = (length + Layout.PAGE - 1) & -Layout.PAGE;
+        if (rounded == 0 || Long.compareUnsigned(addr + rounded, addr) <= 0) {
+            return SysResult.fail(Errno.ENOMEM, "mprotect range [0x" + Long.toHexString(addr) + ", +0x"
+                    + Long.toHexString(length) + ") wraps around");
+        }
+        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) != 0) {
             return SysResult.fail(Errno.EINVAL, "mprotect takes PROT_ bits only, got 0x" + Integer.toHexString(prot));
         }
-        Result<List<VaRange>> changed = process.addressSpace().protect(addr, length, prot != 0, (prot & PROT_WRITE) != 0,
-                (prot & PROT_EXEC) != 0);
+        boolean read = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;
+        long span = Long.compareUnsigned(rounded, Layout.USER_TOP) > 0 ? Layout.USER_TOP : rounded;
+        Result<AddressSpace.Reprotected> changed = process.addressSpace().protect(addr, span, read,
+                (prot & PROT_WRITE) != 0, (prot & PROT_EXEC) != 0);
         if (!changed.isOk()) {
             Errno errno = changed.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED ? Errno.ENOMEM
                     : Errno.EINVAL;
             return SysResult.fail(errno, changed.error().detail());
         }
-        for (VaRange range : changed.value()) {
+        for (VaRange range : changed.value().changed()) {
             for (long va : process.shadow().pageAddresses()) {
                 if (va >= range.base() && va < range.end()) {
                     Result<Void> remapped = pages.remap(process, va, process.addressSpace().find(va));
@@ -238,7 +280,9 @@ public final class Syscalls {
                 }
             }
         }
-        return SysResult.ok(0);
+        long hole = changed.value().holeAt();
+        return hole < 0 ? SysResult.ok(0) : SysResult.fail(Errno.ENOMEM, "0x" + Long.toHexString(hole)
+                + " is in no region of the process: the pages below it changed, as Linux changes them");
     }
 
     /**

@@ -141,6 +141,12 @@ public final class AddressSpace {
         return base < Layout.GUARD_PAGE + Layout.PAGE && Layout.GUARD_PAGE < end;
     }
 
+    /** A region overlapping [base, end), or null: what MAP_FIXED_NOREPLACE must not replace. */
+    public Region firstOverlapping(long base, long end) {
+        List<Region> touched = touched(base, end);
+        return touched.isEmpty() ? null : touched.get(0);
+    }
+
     private Region overlapping(long base, long end) {
         Map.Entry<Long, Region> below = regions.lowerEntry(end);
         return below != null && below.getValue().overlaps(base, end) ? below.getValue() : null;
@@ -282,37 +288,48 @@ public final class AddressSpace {
     }
 
     /**
-     * mprotect: gives every page of [base, base + length) the rights asked, splitting regions at
-     * the ends of the range. Refused when a page of the range is in no region (ENOMEM for the
-     * caller, as Linux says) or in the IPC buffer. Returns the ranges whose rights changed, for the
-     * caller to remap the pages present there.
+     * mprotect, as Linux walks it: gives the pages of [base, base + length) the rights asked, from
+     * {@code base} up to the end of the range or the first page in no region, whichever comes
+     * first, splitting regions at the ends of what changes. Refused, changing nothing, when the
+     * address or length is bad (BAD_ARGUMENT), {@code base} is in no region or outside user space
+     * (NOT_ALLOCATED: ENOMEM for the caller, as Linux says) or the part that would change holds the
+     * IPC buffer, whose rights are SOS's (BAD_ARGUMENT). A range that runs into a hole or past the
+     * top of user space changes up to there and says where ({@link Reprotected#holeAt}), for the
+     * caller to report ENOMEM as Linux does after changing the regions before the hole.
      */
-    public Result<List<VaRange>> protect(long base, long length, boolean read, boolean write, boolean execute) {
-        Result<Long> end = checkedRange("mprotect", base, length);
-        if (!end.isOk()) {
-            return end.asFailure();
+    public Result<Reprotected> protect(long base, long length, boolean read, boolean write, boolean execute) {
+        if (length <= 0 || (base & (Layout.PAGE - 1)) != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mprotect needs a page-aligned address and a positive length");
         }
-        List<Region> touched = touched(base, end.value());
+        if (base < 0 || base >= Layout.USER_TOP) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "0x" + Long.toHexString(base) + " is not inside user space");
+        }
+        // Checked before any arithmetic: base + pageUp(length) can overflow.
+        boolean pastTop = length > Layout.USER_TOP - base;
+        long limit = pastTop ? Layout.USER_TOP : base + Layout.pageUp(length);
+        List<Region> touched = touched(base, limit);
         long covered = base;
         for (Region r : touched) {
             if (r.base() > covered) {
                 break;
             }
-            covered = r.end();
+            covered = Math.min(r.end(), limit);
         }
-        if (covered < end.value()) {
-            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "0x" + Long.toHexString(covered)
-                    + " is in no region of the process");
+        if (covered == base) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "0x" + Long.toHexString(base) + " is in no region of the process");
         }
         for (Region r : touched) {
-            if (r.kind() == RegionKind.IPC_BUFFER) {
+            if (r.base() < covered && r.kind() == RegionKind.IPC_BUFFER) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the IPC buffer's rights cannot change");
             }
         }
         List<VaRange> changed = new ArrayList<>();
         for (Region r : touched) {
+            if (r.base() >= covered) {
+                break;
+            }
             long cutBase = Math.max(base, r.base());
-            long cutEnd = Math.min(end.value(), r.end());
+            long cutEnd = Math.min(covered, r.end());
             remove(r.base());
             if (r.base() < cutBase) {
                 put(r.base(), r.withEnd(cutBase));
@@ -323,7 +340,18 @@ public final class AddressSpace {
             put(cutBase, new Region(r.kind(), cutBase, cutEnd, read, write, execute));
             changed.add(new VaRange(cutBase, cutEnd));
         }
-        return Result.ok(changed);
+        return Result.ok(new Reprotected(changed, covered < limit || pastTop ? covered : -1));
+    }
+
+    /**
+     * What {@link #protect} changed: the ranges whose rights it set, for the caller to remap the
+     * pages present there, and the first address past them it could not reach (in no region, or
+     * the top of user space), or -1 when it changed the whole range.
+     */
+    public record Reprotected(List<VaRange> changed, long holeAt) {
+        public Reprotected {
+            changed = List.copyOf(changed);
+        }
     }
 
     /** The page-rounded end of a range a call may name, or why it may not. */

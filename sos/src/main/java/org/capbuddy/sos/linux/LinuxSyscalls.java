@@ -145,9 +145,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         return switch (call) {
             case BRK -> sys.brk(a0);
             case MMAP -> {
-                // a file mapping names its descriptor first (Linux's fget, before any other check):
-                // a standard stream the process closed is no longer open
-                if ((m.word(3) & Syscalls.MAP_ANONYMOUS) == 0 && (int) m.word(4) >= 0 && (int) m.word(4) <= 2
+                // a file mapping names its descriptor first (Linux's fget, before any other check
+                // but arm64's of the offset): a standard stream the process closed is no longer open
+                if ((m.word(5) & (Syscalls.pageSize() - 1)) == 0
+                        && (m.word(3) & Syscalls.MAP_ANONYMOUS) == 0 && (int) m.word(4) >= 0 && (int) m.word(4) <= 2
                         && !state.isOpenStream(m.word(4))) {
                     yield -Errno.EBADF.code();
                 }
