@@ -74,7 +74,7 @@ final class AccessTargets {
         if (full || (p.memory.mappedCount() > 0 && random.nextInt(3) == 0)) {
             for (int tries = 0; tries < 4; tries++) {
                 long page = p.memory.randomMapped(random);
-                if (kind == AccessKind.READ || space.find(page).write()) {
+                if (space.allows(page, kind)) {
                     return within(p, page, size, !full);
                 }
             }
@@ -85,7 +85,7 @@ final class AccessTargets {
         }
         List<Region> regions = space.regions();
         Region r = regions.get(random.nextInt(regions.size()));
-        if (kind == AccessKind.WRITE && !r.write()) {
+        if (kind == AccessKind.WRITE ? !r.write() : !r.read()) {
             r = space.find(Layout.STACK_TOP - 1);
         }
         return within(p, pageIn(r), size, true);

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
@@ -13,7 +14,7 @@ import org.capbuddy.sos.user.MemoryFault;
  * The fuzzer's periodic deep check, too slow for every operation: the kernel's invariants; for
  * every live process, SOS's state, regions, break and mapped pages against the model; the frame
  * table holding exactly the pages mapped; and the full contents of one running process's pages,
- * read back through its MMU.
+ * read back through its MMU (a PROT_NONE page's through SOS's window: its bytes are kept).
  */
 final class Consistency {
     private final FuzzMachine machine;
@@ -48,7 +49,7 @@ final class Consistency {
             return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
                     + mapped + " pages";
         }
-        return live.isEmpty() ? null : contents(live.get(Math.floorMod(nextReadBack++, live.size())));
+        return live.isEmpty() ? null : contents(sos, live.get(Math.floorMod(nextReadBack++, live.size())));
     }
 
     private static String matches(ModelProcess p) {
@@ -73,16 +74,24 @@ final class Consistency {
     }
 
     /** Reads every page a running process has mapped and compares it with the model. */
-    private static String contents(ModelProcess p) {
+    private static String contents(Sos sos, ModelProcess p) {
         if (!p.running()) {
             return null;
         }
         byte[] real = new byte[(int) Layout.PAGE];
         for (long page : p.memory.mappedPages()) {
-            try {
-                p.user.copyIn(page, real, 0, real.length);
-            } catch (MemoryFault e) {
-                return "reading back mapped page 0x" + Long.toHexString(page) + " of process " + p.pid() + ": " + e;
+            if (!p.space.allows(page, AccessKind.READ)) {
+                // PROT_NONE: the bytes are kept, but only SOS may read them, through its window
+                if (sos.pages().copy(p.process, page, real, 0, real.length, false) != real.length) {
+                    return "reading back PROT_NONE page 0x" + Long.toHexString(page) + " of process " + p.pid()
+                            + " through SOS's window failed";
+                }
+            } else {
+                try {
+                    p.user.copyIn(page, real, 0, real.length);
+                } catch (MemoryFault e) {
+                    return "reading back mapped page 0x" + Long.toHexString(page) + " of process " + p.pid() + ": " + e;
+                }
             }
             byte[] expected = p.memory.page(page);
             int at = Arrays.mismatch(real, expected);

@@ -3,6 +3,7 @@ package org.capbuddy.fuzz.sos;
 import java.util.ArrayList;
 import java.util.List;
 import org.capbuddy.kernel.cpu.AccessKind;
+import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.RegionKind;
@@ -13,7 +14,8 @@ import org.capbuddy.sos.addrspace.RegionKind;
  * less the holes munmap cut in it (the heap's regions are the runs between holes; shrinking the
  * break drops the holes above it), anonymous mmap regions placed upward from
  * {@link Layout#MMAP_BASE} (the next one starts where the last successful one ended, or past the
- * regions in the way) and cut by munmap. Everything lives in 48-bit user space,
+ * regions in the way), cut by munmap and given new rights by mprotect (which keeps their pages'
+ * bytes). Everything lives in 48-bit user space,
  * [0, 2^47), and nothing ever covers the stack's guard page (documented as never mapped). A handful of regions, so plain lists and linear scans: obviously right beats fast.
  */
 final class ModelAddressSpace {
@@ -234,12 +236,83 @@ final class ModelAddressSpace {
             }
             mmaps.remove(r);
             if (r.base() < cutBase) {
-                mmaps.add(new Region(RegionKind.MMAP, r.base(), cutBase, true, true, false));
+                mmaps.add(new Region(RegionKind.MMAP, r.base(), cutBase, r.read(), r.write(), r.execute()));
             }
             if (cutEnd < r.end()) {
-                mmaps.add(new Region(RegionKind.MMAP, cutEnd, r.end(), true, true, false));
+                mmaps.add(new Region(RegionKind.MMAP, cutEnd, r.end(), r.read(), r.write(), r.execute()));
             }
         }
         return removed;
+    }
+
+    /** What the model says of an mprotect: its errno (null for success), or that it cannot say. */
+    record Protection(Errno errno, boolean modelled) {
+        static final Protection UNMODELLED = new Protection(null, false);
+
+        static Protection of(Errno errno) {
+            return new Protection(errno, true);
+        }
+    }
+
+    /**
+     * mprotect as Linux documents it (do_mprotect_pkey): an unaligned address is EINVAL; a length
+     * of 0 succeeds; a rounded range that wraps is ENOMEM; bits beyond PROT_READ, PROT_WRITE,
+     * PROT_EXEC and PROT_SEM are EINVAL; a start in no region (or outside user space) is ENOMEM;
+     * otherwise the rights change from the start up to the end of the range or the first hole
+     * (ENOMEM then), splitting regions at the ends of what changed, and the pages keep their
+     * bytes, PROT_NONE too. Any right makes a page readable, as on arm64 Linux. The model only
+     * follows rights in mmap regions: a call whose changes would reach another kind of region is
+     * {@link Protection#UNMODELLED} and changes nothing here (the fuzzer then does not make it).
+     */
+    Protection protect(long addr, long length, int prot) {
+        if ((addr & (PAGE - 1)) != 0) {
+            return Protection.of(Errno.EINVAL);
+        }
+        if (length == 0) {
+            return Protection.of(null);
+        }
+        long rounded = (length + PAGE - 1) & -PAGE;
+        if (rounded == 0 || Long.compareUnsigned(addr + rounded, addr) <= 0) {
+            return Protection.of(Errno.ENOMEM);
+        }
+        if ((prot & ~0xF) != 0) {
+            return Protection.of(Errno.EINVAL);
+        }
+        if (addr < 0 || addr >= USER_TOP) {
+            return Protection.of(Errno.ENOMEM);
+        }
+        boolean pastTop = Long.compareUnsigned(rounded, USER_TOP - addr) > 0;
+        long limit = pastTop ? USER_TOP : addr + rounded;
+        long covered = addr;
+        for (Region r : regions()) {
+            if (r.contains(covered) && covered < limit) {
+                if (r.kind() != RegionKind.MMAP) {
+                    return Protection.UNMODELLED;
+                }
+                covered = Math.min(r.end(), limit);
+            }
+        }
+        if (covered == addr) {
+            return Protection.of(Errno.ENOMEM);
+        }
+        boolean read = (prot & 7) != 0;
+        boolean write = (prot & 2) != 0;
+        boolean execute = (prot & 4) != 0;
+        for (Region r : new ArrayList<>(mmaps)) {
+            if (!r.overlaps(addr, covered)) {
+                continue;
+            }
+            long cutBase = Math.max(addr, r.base());
+            long cutEnd = Math.min(covered, r.end());
+            mmaps.remove(r);
+            if (r.base() < cutBase) {
+                mmaps.add(new Region(RegionKind.MMAP, r.base(), cutBase, r.read(), r.write(), r.execute()));
+            }
+            mmaps.add(new Region(RegionKind.MMAP, cutBase, cutEnd, read, write, execute));
+            if (cutEnd < r.end()) {
+                mmaps.add(new Region(RegionKind.MMAP, cutEnd, r.end(), r.read(), r.write(), r.execute()));
+            }
+        }
+        return Protection.of(covered < limit || pastTop ? Errno.ENOMEM : null);
     }
 }

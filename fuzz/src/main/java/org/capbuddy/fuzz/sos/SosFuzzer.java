@@ -14,7 +14,7 @@ import org.capbuddy.sos.user.UserContext;
 
 /**
  * A seeded stateful fuzzer of SOS: up to {@link #MAX_PROCESSES} live processes making random
- * system calls (brk, mmap, munmap, write, exit; sensible and hostile arguments) and random user
+ * system calls (brk, mmap, munmap, mprotect, write, exit; sensible and hostile arguments) and random user
  * loads, stores, fetches and block copies (mostly inside their regions, some anywhere: the guard page, SOS's
  * frame window, other processes' memory, the kernel half, memory given back, code writes, data
  * executes), while processes are created and destroyed.
@@ -292,6 +292,11 @@ public final class SosFuzzer {
         if (dice < 213) {
             return blockCopy(p);
         }
+        if (dice < 233) {
+            long[] call = arguments.mprotect(p);
+            trace.record("mprotect", p.pid(), call[0], call[1]);
+            return syscalls.mprotect(p, call[0], call[1], (int) call[2]);
+        }
         return access(p);
     }
 
@@ -401,7 +406,8 @@ public final class SosFuzzer {
             case 0 -> sos.destroy(p.process).isOk() ? "destroying " + p + " again succeeded" : null;
             case 1 -> syscalls.brk(p, arguments.brk(p.space));
             case 2 -> syscalls.mmap(p, arguments.mmapLength());
-            case 3 -> syscalls.munmap(p, p.space.heapBase(), 4096);
+            case 3 -> random.nextBoolean() ? syscalls.munmap(p, p.space.heapBase(), 4096)
+                    : syscalls.mprotect(p, p.space.heapBase(), 4096, 0);
             case 4 -> syscalls.write(p, p.space.heapBase(), 16);
             default -> accesses.run(p, AccessKind.WRITE, targets.allowed(p, AccessKind.WRITE, 8), 8, 1);
         };

@@ -131,6 +131,42 @@ final class SyscallArguments {
         };
     }
 
+    /**
+     * An address, a length and protection bits for mprotect: mostly pages of an mmap region,
+     * sometimes running past its end (into a neighbour or a hole); now and then a bad address,
+     * length or protection. Rights are mostly read-write, so that processes live on.
+     */
+    long[] mprotect(ModelProcess p) {
+        List<Region> mmaps = p.space.mmapRegions();
+        int pick = random.nextInt(100);
+        long prot = switch (random.nextInt(12)) {
+            case 0, 1, 2 -> 0;
+            case 3, 4 -> Syscalls.PROT_READ;
+            case 5 -> Syscalls.PROT_WRITE;
+            case 6 -> Syscalls.PROT_READ | Syscalls.PROT_EXEC;
+            case 7 -> Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_SEM;
+            default -> Syscalls.PROT_READ | Syscalls.PROT_WRITE;
+        };
+        if (!mmaps.isEmpty() && pick < 85) {
+            Region r = mmaps.get(random.nextInt(mmaps.size()));
+            long pages = r.size() / PAGE;
+            long first = random.nextLong(pages);
+            long count = pick < 70 ? 1 + random.nextLong(Math.min(pages - first, 64)) : pages - first + 1 + random.nextInt(4);
+            return new long[] {r.base() + first * PAGE, count * PAGE - random.nextInt((int) PAGE), prot};
+        }
+        return switch (random.nextInt(9)) {
+            case 0 -> new long[] {Layout.MMAP_BASE + 1 + random.nextInt((int) PAGE - 1), PAGE, prot};
+            case 1 -> new long[] {Layout.MMAP_BASE + random.nextLong(1L << 20) * PAGE, 0, random.nextInt(1 << 8)};
+            case 2 -> new long[] {Layout.MMAP_BASE, -1 - random.nextLong(1L << 40), prot};
+            case 3 -> new long[] {-PAGE * (1 + random.nextInt(16)), PAGE, prot};
+            case 4 -> new long[] {ModelAddressSpace.USER_TOP - PAGE, 2 * PAGE, prot};
+            case 5 -> new long[] {p.recentlyReleased(random) & -PAGE, PAGE * (1 + random.nextInt(4)), prot};
+            case 6 -> new long[] {mmaps.isEmpty() ? Layout.MMAP_BASE : mmaps.get(0).base(), PAGE, 0x10 << random.nextInt(8)};
+            case 7 -> new long[] {Long.MAX_VALUE & -PAGE, PAGE, prot};
+            default -> new long[] {random.nextLong() & -PAGE, random.nextLong(), prot};
+        };
+    }
+
     /** A buffer and a length for write. */
     long[] write(ModelProcess p, AccessTargets targets) {
         int pick = random.nextInt(100);

@@ -11,8 +11,8 @@ import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 
 /**
- * Makes one memory system call and judges its result against the model: brk, mmap and munmap
- * as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
+ * Makes one memory system call and judges its result against the model: brk, mmap, munmap and
+ * mprotect as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
  * readable memory of the process, else refuse without killing". A process that is not running
  * has every call refused (brk just reports the break) and nothing changes.
  */
@@ -70,6 +70,28 @@ final class SyscallCheck {
             p.release(range[0], range[1]);
         }
         return null;
+    }
+
+    /**
+     * mprotect, when the model can follow it (see {@link ModelAddressSpace#protect}); a call it
+     * cannot is not made. The pages keep their bytes whatever the rights, so the model's memory
+     * does not change.
+     */
+    String mprotect(ModelProcess p, long addr, long length, int prot) {
+        String call = "mprotect(0x" + Long.toHexString(addr) + ", 0x" + Long.toHexString(length) + ", " + prot + ") by " + p;
+        if (!p.running()) {
+            SysResult got = p.sys.mprotect(addr, length, prot);
+            return got.isOk() ? call + " succeeded" : errno(call, got, Errno.ESRCH);
+        }
+        ModelAddressSpace.Protection expected = p.space.protect(addr, length, prot);
+        if (!expected.modelled()) {
+            return null;
+        }
+        SysResult got = p.sys.mprotect(addr, length, prot);
+        if (expected.errno() == null) {
+            return got.isOk() && got.value() == 0 ? null : call + " gave " + got + ", the model expects 0";
+        }
+        return got.isOk() ? call + " succeeded, the model expects " + expected.errno() : errno(call, got, expected.errno());
     }
 
     String write(ModelProcess p, long buffer, int length) {
