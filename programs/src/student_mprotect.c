@@ -97,6 +97,9 @@ int main(int argc, char **argv) {
     printf("mmap with an unaligned offset: %s\n", mmap_err(mmap(NULL, PAGE, PROT_READ, ANON, -1, 1)));
     printf("raw mmap with an unaligned offset: %s\n", err(syscall(SYS_mmap, 0, PAGE, PROT_READ, ANON, -1, 1)));
     printf("raw mmap of (size_t)-1: %s\n", err(syscall(SYS_mmap, 0, -1L, PROT_READ, ANON, -1, 0)));
+    unsigned char *sem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | 8 /* PROT_SEM */, ANON, -1, 0);
+    printf("mmap with PROT_SEM: %s\n", mmap_err(sem));
+    if (sem != MAP_FAILED) munmap(sem, PAGE);
     printf("mmap neither shared nor private: %s\n", mmap_err(mmap(NULL, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0)));
     unsigned char *h = mmap(p + 1, PAGE, PROT_READ, ANON, -1, 0);
     printf("mmap unaligned hint: %s\n", mmap_err(h));

@@ -187,8 +187,9 @@ public final class Syscalls {
         // the mapping type is the low four bits, as Linux reads them: shared, private or
         // MAP_SHARED_VALIDATE (shared, with the flags checked, which SOS always does)
         int type = flags & 0x0f;
-        if (type < MAP_SHARED || type > MAP_SHARED_VALIDATE || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0) {
-            return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED and PROT_ bits only");
+        // other protection bits are ignored, as Linux's do_mmap ignores them (mprotect checks them)
+        if (type < MAP_SHARED || type > MAP_SHARED_VALIDATE) {
+            return SysResult.fail(Errno.EINVAL, "mmap needs MAP_PRIVATE or MAP_SHARED");
         }
         // unsigned, as Linux reads an address: a range past the top of user space is ENOMEM (its
         // get_unmapped_area), asked before the low 64 KiB's EPERM

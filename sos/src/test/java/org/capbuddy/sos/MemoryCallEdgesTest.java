@@ -89,6 +89,17 @@ class MemoryCallEdgesTest {
     }
 
     @Test
+    void mmapIgnoresProtectionBitsItDoesNotKnowAsLinuxDoes() throws MemoryFault {
+        // do_mmap never checks them (qemu 7.2 refuses all but PROT_SEM with EINVAL); mprotect does
+        for (int extra : new int[] {Syscalls.PROT_SEM, 0x10, 0x40, 0x1000}) {
+            SysResult r = sys.mmap(0, PAGE, RW | extra, ANON, -1, 0);
+            assertThat(r.isOk()).as("prot 0x%x: %s", RW | extra, r).isTrue();
+            ctx.store(r.value(), 8, extra);
+            assertThat(ctx.load(r.value(), 8)).isEqualTo(extra);
+        }
+    }
+
+    @Test
     void mmapLengthsPastWhatFitsAreEnomemAndAnUnalignedOffsetIsEinval() {
         assertThat(sys.mmap(0, 0, RW, ANON, -1, 0).errno()).isEqualTo(Errno.EINVAL);
         assertThat(sys.mmap(0, 1L << 40, RW, ANON, -1, 0).errno()).isEqualTo(Errno.ENOMEM);
