@@ -150,7 +150,7 @@ public final class Syscalls {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int PROT_EXEC = 4;
-    /** Linux's PROT_SEM (atomic operations work on the pages): accepted by mprotect and ignored, as arm64 Linux does. */
+    /** Linux's PROT_SEM (atomic operations work on the pages): accepted and ignored by mmap and mprotect, as arm64 Linux does. */
     public static final int PROT_SEM = 8;
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
