@@ -145,32 +145,34 @@ final class BuddySplitter {
     }
 
     /**
-     * Deletes the two free halves of {@code parent} and gives back their slots and records, so
-     * that the parent is whole and free again (and, having no children, reset by its next
-     * Retype). The upper half goes first, so if that delete fails nothing has changed.
+     * Deletes the two free halves of {@code freed}'s parent and gives back their slots and
+     * records, so that the parent is whole and free again (and, having no children, reset by its
+     * next Retype). As split.c's free does, the sibling of the half just freed goes first (its
+     * cap deleted, its slot and record given back), then that half; so if the first delete fails
+     * nothing has changed.
      */
-    static Result<Void> merge(ManagerContext ctx, SplitNodes nodes, SplitLedger ledger, int parent) {
-        int lo = nodes.lower(parent);
-        int hi = nodes.upper(parent);
-        InvocationResult r = delete(ctx.sel4(), nodes, hi);
+    static Result<Void> merge(ManagerContext ctx, SplitNodes nodes, SplitLedger ledger, int freed) {
+        int parent = nodes.parent(freed);
+        int first = nodes.sibling(freed);
+        InvocationResult r = delete(ctx.sel4(), nodes, first);
         if (!r.isOk()) {
-            return Result.fail(AllocError.kernel("CNode_Delete of " + nodes.describe(hi) + " (coalescing stopped)", r));
+            return Result.fail(AllocError.kernel("CNode_Delete of " + nodes.describe(first) + " (coalescing stopped)", r));
         }
-        ledger.remove(hi);
-        String problems = release(ctx, nodes, hi);
+        ledger.remove(first);
+        String problems = release(ctx, nodes, first);
         ledger.recordsChanged(-1);
-        r = delete(ctx.sel4(), nodes, lo);
+        r = delete(ctx.sel4(), nodes, freed);
         if (!r.isOk()) {
             // Only possible if someone else moved or deleted our cap. The pair cannot be restored
-            // (the parent keeps a child, so a new Retype would not reset it): the upper half's
-            // memory is given up, the lower half stays a usable free node.
-            nodes.setState(hi, SplitNodes.State.LOST);
-            return Result.fail(AllocError.kernel("CNode_Delete of " + nodes.describe(lo)
-                    + " after its sibling was deleted; 2^" + nodes.sizeBits(hi) + " bytes at 0x"
-                    + Long.toHexString(nodes.paddr(hi)) + " are lost" + problems, r));
+            // (the parent keeps a child, so a new Retype would not reset it): the sibling's
+            // memory is given up, the freed half stays a usable free node.
+            nodes.setState(first, SplitNodes.State.LOST);
+            return Result.fail(AllocError.kernel("CNode_Delete of " + nodes.describe(freed)
+                    + " after its sibling was deleted; 2^" + nodes.sizeBits(first) + " bytes at 0x"
+                    + Long.toHexString(nodes.paddr(first)) + " are lost" + problems, r));
         }
-        ledger.remove(lo);
-        String more = release(ctx, nodes, lo);
+        ledger.remove(freed);
+        String more = release(ctx, nodes, freed);
         if (!more.isEmpty()) {
             problems += more;
         }

@@ -163,9 +163,10 @@ public final class SplitUtspace implements UtspaceManager {
      * ancestors of {@code reached}, the node the call had got to, nearest first.
      */
     private <T> Result<T> undoSplits(ManagerContext ctx, int reached, int splits, AllocError cause) {
-        int split = nodes.parent(reached);
-        for (int i = 0; i < splits; i++, split = nodes.parent(split)) {
-            Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, split);
+        int half = reached;
+        for (int i = 0; i < splits; i++, half = nodes.parent(half)) {
+            // The half the call went down into is merged as a free of it would merge it.
+            Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, half);
             if (!merged.isOk()) {
                 return Result.fail(withContext(cause, null, "; undo: " + merged.error()));
             }
@@ -243,7 +244,7 @@ public final class SplitUtspace implements UtspaceManager {
             // Eager coalescing: while the sibling is free too, the two halves become their parent.
             while (!nodes.isRoot(node) && nodes.isFree(nodes.sibling(node))) {
                 int parent = nodes.parent(node);
-                Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, parent);
+                Result<Void> merged = BuddySplitter.merge(ctx, nodes, ledger, node);
                 if (!merged.isOk()) {
                     // The object's memory is free either way; only the merging stopped short.
                     return Result.fail(withContext(merged.error(), "cookie " + cookie + " freed, but"));

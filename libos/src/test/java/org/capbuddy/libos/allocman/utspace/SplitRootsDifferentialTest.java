@@ -118,8 +118,8 @@ class SplitRootsDifferentialTest {
 
     /**
      * As SplitUtspace.free and BuddySplitter.merge: the node is free again and coalesces with its
-     * free sibling, upwards; with {@code stopShort} the first merge loses the upper half, as a
-     * merge whose second delete fails does.
+     * free sibling, upwards; with {@code stopShort} the first merge loses the sibling of the
+     * freed node (deleted first), as a merge whose second delete fails does.
      */
     private void release(int node, boolean stopShort) {
         allocated.remove(Integer.valueOf(node));
@@ -127,12 +127,13 @@ class SplitRootsDifferentialTest {
         putFree(node);
         while (!nodes.isRoot(node) && nodes.isFree(nodes.sibling(node))) {
             int parent = nodes.parent(node);
-            takeFree(nodes.upper(parent));
+            int sibling = nodes.sibling(node);
+            takeFree(sibling);
             if (stopShort) {
-                nodes.setState(nodes.upper(parent), SplitNodes.State.LOST);
+                nodes.setState(sibling, SplitNodes.State.LOST);
                 return;
             }
-            takeFree(nodes.lower(parent));
+            takeFree(node);
             nodes.dropHalves(parent);
             nodes.setState(parent, SplitNodes.State.FREE);
             putFree(parent);
