@@ -62,15 +62,13 @@ final class ObjectRequest {
     }
 
     /**
-     * Retype's {@code size_bits} argument for a request {@link #sizeProblem} accepted (UNTYPED:
-     * objBits; CNODE: objBits - 5; fixed types: 0).
+     * Retype's {@code size_bits} argument for a request {@link #sizeProblem} accepted, as
+     * allocman's {@code get_sel4_object_size} computes it: a CNode's radix (objBits - 5), and for
+     * every other type the object's size in bits. The kernel ignores the argument for a type of
+     * fixed size, but it is in the invocation's message, so allocman's value is the one sent.
      */
     static int retypeSizeArg(ObjectType type, int objBits) {
-        return switch (type) {
-            case UNTYPED -> objBits;
-            case CNODE -> objBits - ObjectType.SLOT_BITS;
-            default -> 0;
-        };
+        return type == ObjectType.CNODE ? objBits - ObjectType.SLOT_BITS : objBits;
     }
 
     /** Null checks shared by the alloc paths. */

@@ -79,4 +79,26 @@ class SplitInvocationOrderTest {
         assertThat(arg(deletes.get(1), 0)).isEqualTo(upper);
         assertThat(fx.ctx.misuse()).isEmpty();
     }
+
+    @Test
+    void anObjectOfFixedSizeIsRetypedWithItsSizeInBitsAsSplitDoes() {
+        fx.add(split, 20, false, UntypedKind.RAM);
+        Object[][] kinds = {
+            {ObjectType.SMALL_PAGE, 12}, {ObjectType.TCB, (int) ObjectType.TCB.objectSizeBits(0)},
+            {ObjectType.ENDPOINT, (int) ObjectType.ENDPOINT.objectSizeBits(0)},
+            {ObjectType.CNODE, 4 + ObjectType.SLOT_BITS}, {ObjectType.UNTYPED, 9},
+        };
+        for (Object[] kind : kinds) {
+            ObjectType type = (ObjectType) kind[0];
+            int objBits = (Integer) kind[1];
+            trace();
+            alloc(fx.dest(), type, objBits);
+            List<TraceEvent> retypes = stop("UNTYPED_RETYPE");
+            TraceEvent last = retypes.get(retypes.size() - 1);
+            // get_sel4_object_size: a CNode's radix, else vka_get_object_size, the object's size in bits
+            long expected = type == ObjectType.CNODE ? objBits - ObjectType.SLOT_BITS : objBits;
+            assertThat(arg(last, 0)).isEqualTo((long) type.id());
+            assertThat(arg(last, 1)).as("Retype's size_bits for %s", type).isEqualTo(expected);
+        }
+    }
 }
