@@ -15,7 +15,8 @@ import org.capbuddy.libos.vka.Result;
 /**
  * allocman's {@code utspace_twinkle}: a bump allocator for bootstrapping. It keeps, for each
  * untyped, how far it has handed memory out; an allocation Retypes the object straight out of the
- * first untyped with room at the offset rounded up to the object's size, and bumps the offset.
+ * first untyped with room (or of a later one of the same size next to it that wastes less to
+ * alignment) at the offset rounded up to the object's size, and bumps the offset.
  *
  * <p>What it cannot do, as in allocman:
  * <ul>
@@ -89,26 +90,60 @@ public final class TwinkleUtspace implements UtspaceManager {
         if (paddr != ManagerContext.NO_PADDR) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "twinkle cannot place objects at a physical address");
         }
+        Entry e = choose(objBits);
+        if (e == null) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no untyped has 2^" + objBits + " aligned bytes left");
+        }
         long size = 1L << objBits;
-        for (Entry e : entries) {
-            long at = (e.offset + size - 1) & -size;
-            if (objBits <= e.sizeBits && at <= (1L << e.sizeBits) - size) {
-                InvocationResult r = ctx.sel4().untypedRetype(e.path.capPtr(), type, sizeArg, dest.root(),
-                        dest.dest(), dest.destDepth(), dest.offset(), 1);
-                if (!r.isOk()) {
-                    return Result.fail(AllocError.kernel("Retype of " + type + " into slot " + dest.capPtr(), r));
-                }
-                e.offset = at + size;
-                long cookie = nextCookie++;
-                live.put(cookie, objBits);
-                bytesInUse += size;
-                if (type.isFrame()) {
-                    framesInUse++;
-                }
-                return Result.ofLong(cookie);
+        InvocationResult r = ctx.sel4().untypedRetype(e.path.capPtr(), type, sizeArg, dest.root(),
+                dest.dest(), dest.destDepth(), dest.offset(), 1);
+        if (!r.isOk()) {
+            return Result.fail(AllocError.kernel("Retype of " + type + " into slot " + dest.capPtr(), r));
+        }
+        e.offset = alignedOffset(e, objBits) + size;
+        long cookie = nextCookie++;
+        live.put(cookie, objBits);
+        bytesInUse += size;
+        if (type.isFrame()) {
+            framesInUse++;
+        }
+        return Result.ofLong(cookie);
+    }
+
+    /**
+     * The untyped to use, as twinkle.c picks it: the first one with room; then, among it and the
+     * untypeds of the same size that directly follow it, the first that wastes the fewest bytes
+     * to alignment. Null when none has room.
+     */
+    private Entry choose(int objBits) {
+        int first = 0;
+        while (first < entries.size() && !hasRoom(entries.get(first), objBits)) {
+            first++;
+        }
+        if (first == entries.size()) {
+            return null;
+        }
+        Entry best = entries.get(first);
+        for (int j = first + 1; j < entries.size() && entries.get(j).sizeBits == best.sizeBits; j++) {
+            Entry e = entries.get(j);
+            if (hasRoom(e, objBits) && waste(e, objBits) < waste(best, objBits)) {
+                best = e;
             }
         }
-        return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "no untyped has 2^" + objBits + " aligned bytes left");
+        return best;
+    }
+
+    private static long alignedOffset(Entry e, int objBits) {
+        long size = 1L << objBits;
+        return (e.offset + size - 1) & -size;
+    }
+
+    private static long waste(Entry e, int objBits) {
+        return alignedOffset(e, objBits) - e.offset;
+    }
+
+    private static boolean hasRoom(Entry e, int objBits) {
+        return objBits <= e.sizeBits && alignedOffset(e, objBits) <= (1L << e.sizeBits) - (1L << objBits);
     }
 
     @Override

@@ -52,6 +52,27 @@ class TwinkleUtspaceTest {
     }
 
     @Test
+    void amongUntypedsOfTheSameSizeNextToTheFirstWithRoomTheOneWastingLeastIsUsed() {
+        // Two neighbouring 64 KiB untypeds, retyped out of a boot untyped.
+        UntypedDescriptor parent = fx.untyped(20, false);
+        long[] halves = new long[2];
+        for (int i = 0; i < 2; i++) {
+            halves[i] = fx.ctx.takeSlot();
+            assertThat(fx.sel4.untypedRetype(parent.cptr(), ObjectType.UNTYPED, 16, TestContext.ROOT_CNODE, 0, 0,
+                    halves[i], 1).isOk()).isTrue();
+            assertThat(twinkle.addUntyped(fx.ctx, TestContext.path(halves[i]), 16, parent.paddr() + (i << 16),
+                    UntypedKind.RAM).isOk()).isTrue();
+        }
+        assertThat(twinkle.alloc(fx.ctx, fx.dest(), ObjectType.ENDPOINT, 4, NO_PADDR, false).isOk()).isTrue();
+        CSpacePath page = fx.dest();
+        assertThat(twinkle.alloc(fx.ctx, page, ObjectType.SMALL_PAGE, 12, NO_PADDR, false).isOk()).isTrue();
+        // The first untyped would skip 4,080 bytes to align the page; its neighbour of the same
+        // size skips none, so twinkle.c takes the neighbour.
+        assertThat(fx.frameAddress(page)).isEqualTo(parent.paddr() + (1 << 16));
+        assertThat(twinkle.bytesFree()).isEqualTo((2L << 16) - 16 - 4096);
+    }
+
+    @Test
     void freeForgetsTheCookieButReclaimsNothing() {
         fx.add(twinkle, 16, false, UntypedKind.RAM);
         CSpacePath page = fx.dest();
