@@ -36,13 +36,19 @@ public final class VkaObjects {
         if (type == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
-        if (type == ObjectType.SMALL_PAGE && paddr < 0 && vka.hasPool()) {
-            // A free RAM frame first, as the pool itself would take it; then the pool's full path.
-            long frame = vka.utspaceTryAllocFrameFromPool();
-            if (frame >= 0) {
-                return Result.ok(new VkaObject(frame, VkaObject.POOL_COOKIE, type, sizeBits));
+        if (type == ObjectType.SMALL_PAGE && vka.hasPool()) {
+            // The pool first, with or without an address, as the fork's vka_alloc_object_at_maybe_dev
+            // does; any refusal falls through to a slot and the untyped allocator.
+            if (paddr < 0) {
+                // A free RAM frame first, as the pool itself would take it; then the pool's full path.
+                long frame = vka.utspaceTryAllocFrameFromPool();
+                if (frame >= 0) {
+                    return Result.ok(new VkaObject(frame, VkaObject.POOL_COOKIE, type, sizeBits));
+                }
             }
-            Result<CSpacePath> pooled = vka.utspaceTryAllocFromPool(12, -1, canUseDevice);
+            // At an address the pool is asked without device memory (vka_alloc_object_at passes
+            // can_use_dev = false); the untyped allocator may still use it below.
+            Result<CSpacePath> pooled = vka.utspaceTryAllocFromPool(12, paddr, paddr < 0 && canUseDevice);
             if (pooled.isOk()) {
                 return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
             }
