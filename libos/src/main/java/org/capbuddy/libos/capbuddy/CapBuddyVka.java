@@ -100,7 +100,7 @@ public final class CapBuddyVka extends ForwardingVka {
         }
         Result<Long> frame = pool.alloc(0, CapBuddyPool.NO_PADDR, canUseDevice);
         if (!frame.isOk()) {
-            return isShortage(frame.error()) ? inner.utspaceAlloc(dest, type, sizeBits, canUseDevice)
+            return frame.error().kind().isShortage() ? inner.utspaceAlloc(dest, type, sizeBits, canUseDevice)
                     : frame.asFailure();
         }
         try (Undo undo = Undo.begin(sel4().guard(), "copying a pool frame into slot", dest.capPtr())) {
@@ -114,14 +114,6 @@ public final class CapBuddyVka extends ForwardingVka {
             undo.commit();
             return Result.ok(COPY_COOKIE_TAG | frame.value());
         }
-    }
-
-    /** Refusals the inner vka may still be able to serve: the pool ran short, not broke. */
-    private static boolean isShortage(AllocError e) {
-        return switch (e.kind()) {
-            case OUT_OF_MEMORY, OUT_OF_SLOTS, OUT_OF_BOOKKEEPING, BUSY -> true;
-            default -> false;
-        };
     }
 
     @Override

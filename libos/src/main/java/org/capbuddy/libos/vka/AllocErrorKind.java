@@ -24,5 +24,13 @@ public enum AllocErrorKind {
      * throwable itself when the outermost operation ends. Not a shortage: the reserves are not
      * used to make up for it.
      */
-    INTERRUPTED
+    INTERRUPTED;
+
+    /**
+     * True for "not enough of it here right now" (slots, memory, bookkeeping, or a busy
+     * allocator): a refusal another source, or a reserve, may make up for.
+     */
+    public boolean isShortage() {
+        return this == OUT_OF_SLOTS || this == OUT_OF_MEMORY || this == OUT_OF_BOOKKEEPING || this == BUSY;
+    }
 }

@@ -60,6 +60,12 @@ public abstract class ForwardingVka implements Vka {
     }
 
     @Override
+    public Result<Long> utspaceAllocBypassingPool(CSpacePath dest, ObjectType type, int sizeBits,
+                                                  boolean canUseDevice) {
+        return inner.utspaceAllocBypassingPool(dest, type, sizeBits, canUseDevice);
+    }
+
+    @Override
     public Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr) {
         return inner.utspaceAllocAt(dest, type, sizeBits, paddr);
     }

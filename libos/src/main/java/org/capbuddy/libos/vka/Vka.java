@@ -55,6 +55,16 @@ public interface Vka {
     /** Retypes a new object into {@code dest}; returns its cookie ({@code utspace_alloc_maybe_device}). */
     Result<Long> utspaceAlloc(CSpacePath dest, ObjectType type, int sizeBits, boolean canUseDevice);
 
+    /**
+     * {@link #utspaceAlloc} served by the untyped allocator itself, never by a frame pool in front
+     * of it: where a 4 KiB frame the pool refused for want of memory goes next, as the fork's
+     * {@code vka_alloc_object_at_maybe_dev} goes on to {@code vka_utspace_alloc_maybe_device}.
+     */
+    default Result<Long> utspaceAllocBypassingPool(CSpacePath dest, ObjectType type, int sizeBits,
+                                                   boolean canUseDevice) {
+        return utspaceAlloc(dest, type, sizeBits, canUseDevice);
+    }
+
     /** Like {@link #utspaceAlloc} but the object must sit at physical address {@code paddr}. */
     Result<Long> utspaceAllocAt(CSpacePath dest, ObjectType type, int sizeBits, long paddr);
 

@@ -36,9 +36,13 @@ public final class VkaObjects {
         if (type == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no object type");
         }
+        boolean poolRefused = false;
         if (type == ObjectType.SMALL_PAGE && vka.hasPool()) {
             // The pool first, with or without an address, as the fork's vka_alloc_object_at_maybe_dev
-            // does; any refusal falls through to a slot and the untyped allocator.
+            // does. A refusal for want of memory, slots or bookkeeping, or of a request the pool
+            // cannot place (an address it will not take), goes on to a slot and the untyped
+            // allocator, without asking the pool again; any other means the pool cannot work, and
+            // it is not silently replaced by the allocator it stands in for.
             if (paddr < 0) {
                 // A free RAM frame first, as the pool itself would take it; then the pool's full path.
                 long frame = vka.utspaceTryAllocFrameFromPool();
@@ -52,6 +56,11 @@ public final class VkaObjects {
             if (pooled.isOk()) {
                 return Result.ok(new VkaObject(pooled.value().capPtr(), VkaObject.POOL_COOKIE, type, sizeBits));
             }
+            AllocErrorKind why = pooled.error().kind();
+            if (!why.isShortage() && why != AllocErrorKind.BAD_ARGUMENT) {
+                return pooled.asFailure();
+            }
+            poolRefused = true;
         }
         long cptr = vka.cspaceAllocSlot(); // no Result built for a slot granted
         if (cptr < 0) {
@@ -64,6 +73,7 @@ public final class VkaObjects {
         try {
             CSpacePath path = vka.cspaceMakePath(cptr);
             Result<Long> cookie = paddr >= 0 ? vka.utspaceAllocAt(path, type, sizeBits, paddr)
+                    : poolRefused ? vka.utspaceAllocBypassingPool(path, type, sizeBits, canUseDevice)
                     : vka.utspaceAlloc(path, type, sizeBits, canUseDevice);
             if (!cookie.isOk()) {
                 return cookie.asFailure();
