@@ -9,17 +9,28 @@ public interface SlotNaming {
     /** The CNode that CNode invocations resolve every cptr from. */
     long root();
 
-    /** The depth every cptr is resolved to. */
-    int depth();
+    /** The depth every cptr is resolved to: by default 64, all of a cptr's bits. */
+    default int depth() {
+        return 64;
+    }
 
-    /** As a Retype or copy destination: the CNode holding slot {@code cptr}, named from {@link #root()}. */
-    long destIndex(long cptr);
+    /**
+     * As a Retype or copy destination: the CNode holding slot {@code cptr}, named from {@link
+     * #root()}. By default the root CNode itself ({@code 0} at depth 0), as in a single-level CSpace.
+     */
+    default long destIndex(long cptr) {
+        return 0;
+    }
 
-    /** The depth {@link #destIndex} is resolved to. */
-    int destDepth();
+    /** The depth {@link #destIndex} is resolved to (0 by default: the root itself). */
+    default int destDepth() {
+        return 0;
+    }
 
-    /** The slot's offset in the CNode {@link #destIndex} names. */
-    long destOffset(long cptr);
+    /** The slot's offset in the CNode {@link #destIndex} names (by default the cptr: a root slot). */
+    default long destOffset(long cptr) {
+        return cptr;
+    }
 
     /** The path of slot {@code cptr}: {@code (root, cptr, depth, destIndex, destDepth, destOffset, 1)}. */
     default CSpacePath path(long cptr) {
@@ -28,31 +39,6 @@ public interface SlotNaming {
 
     /** The slots of a single-level root CNode addressed with depth 64 (the naming of {@link CSpacePath#ofRootSlot}). */
     static SlotNaming rootSlots(long root) {
-        return new SlotNaming() {
-            @Override
-            public long root() {
-                return root;
-            }
-
-            @Override
-            public int depth() {
-                return 64;
-            }
-
-            @Override
-            public long destIndex(long cptr) {
-                return 0;
-            }
-
-            @Override
-            public int destDepth() {
-                return 0;
-            }
-
-            @Override
-            public long destOffset(long cptr) {
-                return cptr;
-            }
-        };
+        return () -> root;
     }
 }

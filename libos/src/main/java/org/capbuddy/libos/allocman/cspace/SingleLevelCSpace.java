@@ -86,24 +86,8 @@ public final class SingleLevelCSpace implements CSpaceManager {
         return Result.done();
     }
 
-    /**
-     * {@code (root, capPtr = slot, depth)} addresses the slot; as a destination the node is the
-     * invoked CNode itself ({@code dest = destDepth = 0}) at {@code offset = slot}.
-     */
-    @Override
-    public long destIndex(long cptr) {
-        return 0;
-    }
-
-    @Override
-    public int destDepth() {
-        return 0;
-    }
-
-    @Override
-    public long destOffset(long cptr) {
-        return cptr;
-    }
+    // (root, capPtr = slot, depth) addresses the slot; as a destination the node is the invoked
+    // CNode itself (dest = destDepth = 0) at offset = slot: SlotNaming's defaults.
 
     @Override
     public long root() {
