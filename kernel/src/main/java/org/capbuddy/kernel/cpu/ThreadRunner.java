@@ -2,7 +2,6 @@ package org.capbuddy.kernel.cpu;
 
 import org.capbuddy.aarch64.cpu.CpuState;
 import org.capbuddy.aarch64.cpu.Exit;
-import org.capbuddy.aarch64.cpu.GuestMemory;
 import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.kernel.object.Tcb;
@@ -52,7 +51,7 @@ public final class ThreadRunner {
         this.cpu = cpu;
         this.thread = cpu.thread();
         this.context = thread.context();
-        this.interpreter = new Interpreter(context, new MmuMemory(cpu), cpu.translations());
+        this.interpreter = new Interpreter(context, cpu, cpu.translations());
     }
 
     /** The interpreter, for its exit details and decoded instructions. */
@@ -217,44 +216,5 @@ public final class ThreadRunner {
     /** Whether a load/store encoding stores (its L bit, bit 22, is clear). */
     private static boolean isStore(int word) {
         return (word & (1 << 22)) == 0;
-    }
-
-    /** The interpreter's memory: the thread's MMU and TLB, through its {@link UserCpu}. */
-    private static final class MmuMemory implements GuestMemory {
-        private final UserCpu cpu;
-
-        MmuMemory(UserCpu cpu) {
-            this.cpu = cpu;
-        }
-
-        @Override
-        public int fetch(long address) {
-            return cpu.fetch(address);
-        }
-
-        @Override
-        public long load(long address, int size) {
-            return cpu.read(address, size);
-        }
-
-        @Override
-        public void store(long address, int size, long value) {
-            cpu.write(address, size, value);
-        }
-
-        @Override
-        public boolean failed() {
-            return cpu.failed();
-        }
-
-        @Override
-        public long codeVersion() {
-            return cpu.codeVersion();
-        }
-
-        @Override
-        public long handlerRuns() {
-            return cpu.handlerRuns();
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.capbuddy.kernel.cpu;
 
 import java.util.Arrays;
 import java.util.Optional;
+import org.capbuddy.aarch64.cpu.GuestMemory;
 import org.capbuddy.aarch64.cpu.TranslationCache;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
@@ -55,8 +56,14 @@ import org.capbuddy.kernel.object.VSpace;
  * sets it to the address fetched, so the loads and stores of an instruction fault with that
  * instruction's address. Code that drives the thread from Java, without instructions, may set it
  * with {@link #setPc}.
+ *
+ * <h2>The interpreter's memory</h2>
+ * It is the interpreter's {@link GuestMemory} itself ({@link #load} and {@link #store} are
+ * {@link #read} and {@link #write} under the interface's names): an interpreted program's access
+ * reaches the TLB with no object in between, as a TLB hit is a handful of nanoseconds and one
+ * more dependent load is a fair part of it.
  */
-public final class UserCpu {
+public final class UserCpu implements GuestMemory {
     /** Faults in a row on one access after which the model gives up (a handler that never fixes it). */
     public static final int MAX_REFAULTS = 64;
     /** Entries of the software TLB. */
@@ -184,6 +191,7 @@ public final class UserCpu {
      * interpreter's hot path: a method returning {@link AccessFailure} is not inlined by the JIT
      * while that class has not been loaded, which it is not until some access fails.
      */
+    @Override
     public boolean failed() {
         return failure != null;
     }
@@ -270,11 +278,24 @@ public final class UserCpu {
         return writeSlow(vaddr, size, value);
     }
 
+    /** {@link #read} as the interpreter names it. */
+    @Override
+    public long load(long vaddr, int size) {
+        return read(vaddr, size);
+    }
+
+    /** {@link #write} as the interpreter names it; {@link #failed()} says whether it happened. */
+    @Override
+    public void store(long vaddr, int size, long value) {
+        write(vaddr, size, value);
+    }
+
     /**
      * An instruction fetch: sets the program counter to {@code pc}, checks execute permission and
      * returns the 32-bit instruction word there, or 0 with {@link #failure()} set. A PC that is not
      * 4-byte aligned is refused (the model has no PC alignment fault).
      */
+    @Override
     public int fetch(long pc) {
         guard.check();
         thread.setPc(pc);
@@ -730,6 +751,7 @@ public final class UserCpu {
      * or change the thread's registers meanwhile, which code that keeps registers elsewhere (the
      * interpreter's translated blocks) must know.
      */
+    @Override
     public long handlerRuns() {
         return handlerRuns;
     }
@@ -740,6 +762,7 @@ public final class UserCpu {
      * or a physical page that was fetched from has been written since ({@code PhysicalMemory}'s
      * code epoch). The interpreter keeps decoded instructions while it stays the same.
      */
+    @Override
     public long codeVersion() {
         // The common case, read at every taken branch: nothing changed since the last call.
         Cap root = vspaceRoot.cap();
