@@ -2,6 +2,7 @@ package org.capbuddy.aarch64.elf;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,14 +32,22 @@ public final class ElfSymbols {
     private static final int STT_OBJECT = 1;
     private static final int STT_FUNC = 2;
     private static final int STB_GLOBAL = 1;
+    private static final int STB_WEAK = 2;
     private static final int MAX_NAME = 256;
 
-    private static final ElfSymbols NONE = new ElfSymbols(Map.of());
+    private static final ElfSymbols NONE = new ElfSymbols(Map.of(), List.of());
 
     private final Map<String, List<Symbol>> byName;
+    /** Every symbol, by address, for {@link #describe}; a function's size 0 marked by {@link Placed#function}. */
+    private final List<Placed> byAddress;
 
-    private ElfSymbols(Map<String, List<Symbol>> byName) {
+    /** A symbol and whether it is a function (whose size 0 reaches to the next symbol, as objdump reads it). */
+    private record Placed(Symbol symbol, boolean function) {
+    }
+
+    private ElfSymbols(Map<String, List<Symbol>> byName, List<Placed> byAddress) {
         this.byName = byName;
+        this.byAddress = byAddress;
     }
 
     /** The symbols of {@code file}; none when it has no readable symbol table. Never throws. */
@@ -78,6 +87,8 @@ public final class ElfSymbols {
 
     private static ElfSymbols read(byte[] file, int symbols, int count, int strings, int stringsSize) {
         Map<String, List<Symbol>> byName = new LinkedHashMap<>();
+        List<Placed> byAddress = new ArrayList<>();
+        List<Integer> bindings = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int at = symbols + i * SYM_SIZE;
             int info = file[at + 4] & 0xff;
@@ -91,11 +102,65 @@ public final class ElfSymbols {
             if (name.isEmpty()) {
                 continue;
             }
-            byName.computeIfAbsent(name, n -> new ArrayList<>())
-                    .add(new Symbol(name, value, u64(file, at + 16), info >> 4 == STB_GLOBAL));
+            Symbol symbol = new Symbol(name, value, u64(file, at + 16), info >> 4 == STB_GLOBAL);
+            byName.computeIfAbsent(name, n -> new ArrayList<>()).add(symbol);
+            // where several share an address (musl's weak alias and its static body), the first
+            // global, then the first weak, then the first local names it
+            byAddress.add(new Placed(symbol, type == STT_FUNC));
+            bindings.add(info >> 4);
         }
         byName.replaceAll((n, list) -> List.copyOf(list));
-        return new ElfSymbols(Collections.unmodifiableMap(byName));
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < byAddress.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.<Integer, Long>comparing(i -> byAddress.get(i).symbol().address(), Long::compareUnsigned)
+                .thenComparingInt(i -> rank(bindings.get(i))).thenComparingInt(i -> i));
+        List<Placed> sorted = order.stream().map(byAddress::get).toList();
+        return new ElfSymbols(Collections.unmodifiableMap(byName), sorted);
+    }
+
+    /** Global before weak before local, for the name an address is given. */
+    private static int rank(int binding) {
+        return binding == STB_GLOBAL ? 0 : binding == STB_WEAK ? 1 : 2;
+    }
+
+    /**
+     * Where {@code address} is, as objdump and gdb say it: {@code main} at a symbol's first byte,
+     * {@code main+0x58} inside it; empty when no symbol holds it. A symbol holds the bytes its size
+     * covers; a function of size 0 (an assembler's {@code _start}) reaches to the next symbol.
+     */
+    public Optional<String> describe(long address) {
+        int lo = 0;
+        int hi = byAddress.size() - 1;
+        int found = -1;
+        while (lo <= hi) { // the last symbol at or below the address, unsigned
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(byAddress.get(mid).symbol().address(), address) <= 0) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (found < 0) {
+            return Optional.empty();
+        }
+        long start = byAddress.get(found).symbol().address();
+        int first = found;
+        while (first > 0 && byAddress.get(first - 1).symbol().address() == start) {
+            first--;
+        }
+        for (int i = first; i <= found; i++) {
+            Placed p = byAddress.get(i);
+            long offset = address - start;
+            boolean holds = p.symbol().size() != 0 ? Long.compareUnsigned(offset, p.symbol().size()) < 0
+                    : offset == 0 || (p.function() && found + 1 < byAddress.size()); // below the next one
+            if (holds) {
+                return Optional.of(offset == 0 ? p.symbol().name() : p.symbol().name() + "+0x" + Long.toHexString(offset));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -43,6 +43,29 @@ class ElfSymbolsTest {
     }
 
     @Test
+    void anAddressIsDescribedAsTheSymbolThatHoldsItAsObjdumpDoes() throws Exception {
+        ElfSymbols symbols = ElfSymbols.of(program());
+        // readelf -s: main at 0x400160, add (size 8) at 0x4005b0; _start is a function of size 0
+        long start = symbols.find("_start").orElseThrow().address();
+        long main = symbols.find("main").orElseThrow().address();
+        long mainSize = symbols.find("main").orElseThrow().size();
+        assertThat(symbols.describe(main)).hasValue("main");
+        assertThat(symbols.describe(main + 0x58)).hasValue("main+0x58");
+        assertThat(symbols.describe(main + mainSize - 4)).hasValue("main+0x" + Long.toHexString(mainSize - 4));
+        assertThat(symbols.describe(0x4005b4L)).hasValue("add+0x4");
+        assertThat(symbols.describe(start + 8)).as("a size-0 function reaches to the next symbol")
+                .hasValue("_start+0x8");
+        // musl's weak __funcs_on_exit and its static body 'dummy' share 0x400960: the weak name is given
+        assertThat(symbols.describe(0x400960L)).hasValue("__funcs_on_exit");
+        assertThat(symbols.describe(symbols.find("environ").orElseThrow().address())).as("the global alias of a weak one")
+                .hasValue("__environ");
+        assertThat(symbols.describe(0)).as("below every symbol").isEmpty();
+        assertThat(symbols.describe(0x8ffffffe60L)).as("a stack address, above every symbol").isEmpty();
+        assertThat(symbols.describe(-1L)).isEmpty();
+        assertThat(ElfSymbols.of(null).describe(0x400160L)).isEmpty();
+    }
+
+    @Test
     void aFileWithoutSectionHeadersOrNotElfHasNoSymbols() {
         assertThat(ElfSymbols.of(ElfBuilder.exec().headerSegment(0x400000, "rx", code(B_SELF)).build()).isEmpty()).isTrue();
         assertThat(ElfSymbols.of(null).isEmpty()).isTrue();
