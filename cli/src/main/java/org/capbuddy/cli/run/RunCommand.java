@@ -283,7 +283,8 @@ public final class RunCommand implements Callable<Integer> {
         costs.invocations().forEach((label, n) -> byLabel.put(label.name(), n));
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
                 result.killReport().address(), result.killReport().access().name().toLowerCase(),
-                result.killReport().region(), result.killReport().reason(), result.lastPc(), result.stopReport(),
+                result.killReport().region(), result.killReport().reason(), result.lastPc(),
+                ElfSymbols.of(elf).describe(result.lastPc()).orElse(null), result.stopReport(),
                 result.killReport().signal(), result.killReport().sent());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
@@ -304,6 +305,12 @@ public final class RunCommand implements Callable<Integer> {
             // a student who types at the terminal finds scanf at end of input at once: say why
             cmd.getErr().println("capbuddy run: note: the program read standard input, which is empty without"
                     + " --stdin: give it with --stdin FILE, or --stdin - for what is piped into capbuddy");
+        }
+        if (tracePid != -1 && !tracedPids.isEmpty() && !tracedPids.contains(tracePid)) {
+            // an empty trace looks like a broken one: say which processes there were
+            cmd.getErr().println("capbuddy run: note: --trace-pid " + tracePid + " kept no event: the trace named only"
+                    + " process" + (tracedPids.size() == 1 ? " " : "es ") + tracedPids.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(", ")));
         }
         if (!leaked.isZero() || !invariants.ok()) {
             return LEAKED;
@@ -333,14 +340,27 @@ public final class RunCommand implements Callable<Integer> {
         if (kinds.isEmpty()) {
             return;
         }
-        machine.kernel().state().tracer().start(kinds, tracePid, event -> {
-            if (writer != null && traced.contains(event.kind())) {
+        // every process's events, --trace-pid's filter applied here: the stepper pauses at the
+        // program's faults and system calls whichever process's events are shown
+        machine.kernel().state().tracer().start(kinds, -1, event -> {
+            if (event.pid() >= 0) {
+                tracedPids.add(event.pid());
+            }
+            if (writer != null && traced.contains(event.kind()) && ofTracedPid(event)) {
                 writer.println(formatEvent(event));
             }
             if (stepper != null) {
                 stepper.accept(event);
             }
         });
+    }
+
+    /** The processes the trace's events named, for a --trace-pid that named none of them. */
+    private final Set<Integer> tracedPids = new java.util.TreeSet<>();
+
+    /** Whether {@code event} is one --trace-pid keeps (every one without it; an event of no process is left out with it). */
+    private boolean ofTracedPid(TraceEvent event) {
+        return tracePid == -1 || event.pid() == tracePid;
     }
 
     /** What step mode prints at each pause: the kinds traced, or faults, system calls and processes. */
@@ -385,7 +405,8 @@ public final class RunCommand implements Callable<Integer> {
         Set<TraceKind> shown = shownInStepMode(traced);
         PrintWriter out = spec.commandLine().getOut();
         try (BufferedReader in = commands) {
-            new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()), TraceEvent::text,
+            new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()) && ofTracedPid(e),
+                    TraceEvent::text,
                     ElfSymbols.of(launch.elf())).run();
         } catch (IOException e) {
             out.println("(the commands' input did not close: " + e.getMessage() + ")");
@@ -584,6 +605,11 @@ public final class RunCommand implements Callable<Integer> {
                 argv.size() - 1, ByteSize.format(whole.length()));
     }
 
+    /** {@code " <main+0x58>"}, where the program's symbols place the PC, as objdump writes it; empty without. */
+    private static String in(String function) {
+        return function == null ? "" : " <" + function + ">";
+    }
+
     static String render(RunReport r) {
         StringBuilder s = new StringBuilder();
         s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s).%n", ByteSize.format(r.machine().ramBytes()),
@@ -600,11 +626,12 @@ public final class RunCommand implements Callable<Integer> {
             case "exited" -> s.append(String.format("Exited with status %d.%n", r.exitCode()));
             case "killed" -> {
                 if (r.kill().sent()) {
-                    s.append(String.format("Killed by %s (signal %d, exit status %d) at pc 0x%x: %s%n",
+                    s.append(String.format("Killed by %s (signal %d, exit status %d) at pc 0x%x%s: %s%n",
                             KillReport.signalName(r.kill().signal()), r.kill().signal(), 128 + r.kill().signal(),
-                            r.kill().pc(), r.kill().reason()));
+                            r.kill().pc(), in(r.kill().function()), r.kill().reason()));
                 } else {
-                    s.append(String.format("Killed at pc 0x%x: %s at 0x%x (%s): %s%n", r.kill().pc(), r.kill().access(),
+                    s.append(String.format("Killed at pc 0x%x%s: %s at 0x%x (%s): %s%n", r.kill().pc(),
+                            in(r.kill().function()), r.kill().access(),
                             r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(),
                             r.kill().reason()));
                 }

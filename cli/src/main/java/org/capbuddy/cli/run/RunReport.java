@@ -52,10 +52,11 @@ public record RunReport(
      * signal a Linux process would have died of (11, SIGSEGV, for SOS's kills for an access or an
      * instruction) and whether the process sent it itself (abort, raise, kill), when the address
      * is that of its system call. The address and PC are numbers, as every address in the report
-     * is, unsigned (a kernel-half address has its top bit set).
+     * is, unsigned (a kernel-half address has its top bit set). {@code function} is where the PC
+     * is by the program's symbols ({@code main+0x58}), null when no symbol holds it (a stripped program).
      */
     public record Kill(@JsonSerialize(using = MachineWords.Unsigned.class) long address, String access, String region,
-            String reason, @JsonSerialize(using = MachineWords.Unsigned.class) long pc, StopReport stop, int signal,
-            boolean sent) {
+            String reason, @JsonSerialize(using = MachineWords.Unsigned.class) long pc, String function, StopReport stop,
+            int signal, boolean sent) {
     }
 }

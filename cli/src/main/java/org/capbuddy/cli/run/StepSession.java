@@ -78,7 +78,8 @@ final class StepSession {
               dump [WHAT]        WHAT: process (default: regions and page tables), frames, pool, cdt
               q, quit            stop the program here and report
               h, help            this text
-            ADDR is a number (0x400160) or a symbol of the program (main, main+8, a global variable's name).
+            ADDR is a number (0x400160), a symbol of the program (main, a global variable's name) or a register
+            ($pc, $sp, $x0 to $x30, $fp, $lr), with an offset or not (main+8, $sp+16, $fp-8).
             An empty line repeats the last command; the end of input runs to the end. After a kill the
             program runs no further: the commands that look at it still work, and one that would run it reports.
             """;
@@ -251,26 +252,45 @@ final class StepSession {
         out.println("   next: " + instruction(pc));
     }
 
-    /** {@code 0xADDR  WORD  text}, read through SOS's window (no fault is taken to read it). */
+    /**
+     * {@code 0xADDR <function+off>  WORD  text}, read through SOS's window (no fault is taken to
+     * read it); the function, and a branch's target, named by the program's symbols as objdump does.
+     */
     private String instruction(long pc) {
+        String at = String.format("0x%x", pc) + symbols.describe(pc).map(f -> " <" + f + ">").orElse("");
         long word = stepper.run().sos().pages().readWord(stepper.run().process(), pc);
         if (word < 0) {
             boolean inRegion = stepper.run().process().addressSpace().find(pc) != null;
-            return String.format(inRegion ? "0x%x  (not mapped yet: fetching it will fault it in)"
-                    : "0x%x  (in no region: fetching it kills the process)", pc);
+            return at + (inRegion ? "  (not mapped yet: fetching it will fault it in)"
+                    : "  (in no region: fetching it kills the process)");
         }
-        return String.format("0x%x  %08x  %s", pc, word, Disassembler.text(pc, (int) word));
+        return String.format("%s  %08x  %s", at, word, withTarget(Disassembler.text(pc, (int) word)));
+    }
+
+    /** A branch's target is a PC-relative address the text ends with: objdump names it too ({@code bl 0x400a10 <malloc>}). */
+    private static final java.util.regex.Pattern BRANCH =
+            java.util.regex.Pattern.compile("(?:b|bl|b\\.\\w+|cbn?z|tbn?z) .*?(0x[0-9a-f]+)");
+
+    private String withTarget(String text) {
+        java.util.regex.Matcher m = BRANCH.matcher(text);
+        if (!m.matches()) {
+            return text;
+        }
+        long target = Long.parseUnsignedLong(m.group(1).substring(2), 16);
+        return text + symbols.describe(target).map(f -> " <" + f + ">").orElse("");
     }
 
     private void disassemble(String[] words) {
         Long from = words.length > 1 ? address(words[1]) : Long.valueOf(stepper.run().pc());
         Long count = words.length > 2 ? number(words[2]) : Long.valueOf(8);
-        if (from == null || count == null || count < 1 || count > 4096 || (from & 3) != 0) {
-            out.println("dis takes a 4-byte aligned address and a count of 1 to 4096 instructions");
+        if (from == null || count == null || count < 1 || count > 4096 || (from & 3) != 0 || from < 0
+                || from >= 1L << 48) {
+            out.println("dis takes a 4-byte aligned address below 2^48 and a count of 1 to 4096 instructions,"
+                    + " e.g. dis main 8");
             return;
         }
         long start = from;
-        for (long i = 0; i < count; i++) {
+        for (long i = 0; i < count && start + 4 * i < 1L << 48; i++) {
             long pc = start + 4 * i;
             out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));
         }
@@ -391,24 +411,39 @@ final class StepSession {
     }
 
     /**
-     * An address: a number, or a symbol of the program with an optional offset ({@code main},
-     * {@code main+0x10}), as a student who knows gdb types it; null when it is none of these, and
-     * then a name that is not a number says why it named no address (the command says what it takes).
+     * An address: a number, a register as gdb writes it ({@code $sp}, {@code $pc}, {@code $x19},
+     * {@code $lr}, {@code $fp}), or a symbol of the program, each with an optional offset
+     * ({@code main}, {@code main+0x10}, {@code $sp+16}, {@code $fp-8}), as a student who knows gdb
+     * types it; null when it is none of these, and then a name that is not a number says why it
+     * named no address (the command says what it takes).
      */
     private Long address(String word) {
         Long n = number(word);
         if (n != null) {
             return n;
         }
-        int plus = word.indexOf('+');
-        String name = plus > 0 ? word.substring(0, plus) : word;
-        Long offset = plus > 0 ? number(word.substring(plus + 1)) : Long.valueOf(0);
-        if (offset == null || !name.matches("[A-Za-z_.$][A-Za-z0-9_.$]*")) {
+        int sign = Math.max(word.indexOf('+', 1), word.indexOf('-', 1));
+        String name = sign > 0 ? word.substring(0, sign) : word;
+        String offsetText = sign > 0 ? word.substring(sign + 1) : "0";
+        Long offset = offsetText.startsWith("-") || offsetText.startsWith("+") ? null : number(offsetText);
+        if (offset == null) {
+            return null;
+        }
+        long signed = sign > 0 && word.charAt(sign) == '-' ? -offset : offset;
+        if (name.startsWith("$")) {
+            Long value = register(name.substring(1).toLowerCase(Locale.ROOT));
+            if (value == null) {
+                out.println("no register '" + name + "': $pc, $sp, $x0 to $x30, $fp (x29) or $lr (x30)");
+                return null;
+            }
+            return value + signed;
+        }
+        if (!name.matches("[A-Za-z_.][A-Za-z0-9_.$]*")) {
             return null;
         }
         java.util.Optional<ElfSymbols.Symbol> symbol = symbols.find(name);
         if (symbol.isPresent()) {
-            return symbol.get().address() + offset;
+            return symbol.get().address() + signed;
         }
         java.util.List<ElfSymbols.Symbol> all = symbols.all(name);
         if (all.size() > 1) {
@@ -420,6 +455,23 @@ final class StepSession {
             out.println("no symbol '" + name + "' in the program");
         }
         return null;
+    }
+
+    /** The value of register {@code name} (pc, sp, x0-x30, fp, lr) where the program is; null for no such register. */
+    private Long register(String name) {
+        var r = stepper.run().registers();
+        return switch (name) {
+            case "pc" -> r.pc();
+            case "sp" -> r.sp();
+            case "fp" -> r.x(29);
+            case "lr" -> r.x(30);
+            default -> {
+                if (!name.matches("x([0-9]|[12][0-9]|30)")) {
+                    yield null;
+                }
+                yield r.x(Integer.parseInt(name.substring(1)));
+            }
+        };
     }
 
     /** A number in decimal or with 0x; null when it is neither. */

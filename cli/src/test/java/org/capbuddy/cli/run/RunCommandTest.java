@@ -148,7 +148,7 @@ class RunCommandTest {
         CliRun r = run(program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
         assertThat(r.out()).contains("write_code: storing into main's own code\n",
-                "Killed at pc 0x400194: write at 0x400160 (code): the mapping's rights refuse a write\n");
+                "Killed at pc 0x400194 <main+0x34>: write at 0x400160 (code): the mapping's rights refuse a write\n");
         assertThat(r.out()).doesNotContain("Exited with status");
         // where it stopped: the store, the registers, the walk that found main's page read-only
         assertThat(r.out()).contains("Instruction at 0x400194: b9016022  str w2, [x1, #352]")
@@ -166,6 +166,8 @@ class RunCommandTest {
         // addresses are numbers, as everywhere in the report (the dump's, the walk's, the registers)
         assertThat(report.at("/kill/pc").isIntegralNumber()).isTrue();
         assertThat(report.at("/kill/pc").asLong()).isEqualTo(0x4002e4L);
+        assertThat(report.at("/kill/function").asText()).as("by the program's symbols, as the text says it")
+                .isEqualTo("recurse+0x14");
         assertThat(report.at("/kill/address").asLong() & -4096L).as("the guard page").isEqualTo(0x8f_ff7f_f000L);
         assertThat(report.at("/kill/stop/pc").asLong()).isEqualTo(0x4002e4L);
         assertThat(report.at("/kill/stop/registers/pc").asLong()).isEqualTo(0x4002e4L);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.capbuddy.cli.CliRun;
@@ -41,7 +42,7 @@ class StepModeTest {
         String out = r.out();
         // the first pause: the process made, SOS writing its stack, the entry not yet mapped
         assertThat(out).startsWith("Step mode: type help for the commands.\n#1 processes created pid 1 ")
-                .contains("-- about to run the first instruction\n   next: 0x400180  (not mapped yet: fetching it will fault it in)\n");
+                .contains("-- about to run the first instruction\n   next: 0x400180 <_start>  (not mapped yet: fetching it will fault it in)\n");
         // on to the first system call, every fault on the way shown; then the next two
         assertThat(out).contains("(capbuddy) c\n#4 faults vm_fault pid 1 @0 ", "fault=translation level=0",
                 "(capbuddy) \n");
@@ -55,8 +56,8 @@ class StepModeTest {
         }
         assertThat(out).as("the program's output as it is written")
                 .contains("syscalls writev pid 1 @", "---- console\nhello, world\n----\n-- paused after ");
-        assertThat(out).contains("(syscall set_tid_address)\n   next: 0x400870  f0000004  adrp x4, 0x403000\n");
-        assertThat(out).contains("  PC=", "X30=", "   0x400180  ", "   0x400188  ")
+        assertThat(out).contains("(syscall set_tid_address)\n   next: 0x400870 <__init_tp+0x40>  f0000004  adrp x4, 0x403000\n");
+        assertThat(out).contains("  PC=", "X30=", "   0x400180 <_start>  ", "   0x400188 <_start+0x8>  ")
                 .contains("s, step [N]", "q, quit");
         assertThat(out).contains("syscalls exit_group pid 1 @", "-- the program ended after ",
                 "hello, world", "Exited with status 0.", "leaked frames 0, slots 0");
@@ -116,15 +117,15 @@ class StepModeTest {
                 "--step", "--pause-on", "none", program("pt_test"));
         assertThat(r.exitCode()).as(r.err()).isZero();
         String out = r.out();
-        assertThat(out).contains("breakpoint at 0x4002c0  (not mapped yet: fetching it will fault it in)\n");
+        assertThat(out).contains("breakpoint at 0x4002c0 <do_pt_test+0x20>  (not mapped yet: fetching it will fault it in)\n");
         Matcher pauses = Pattern.compile("-- paused after ([\\d,]+) instructions \\(breakpoint 0x4002c0\\)\n"
-                + "   next: 0x4002c0  38216840  strb w0, \\[x2, x1\\]\n").matcher(out);
+                + "   next: 0x4002c0 <do_pt_test\\+0x20>  38216840  strb w0, \\[x2, x1\\]\n").matcher(out);
         assertThat(pauses.find()).as(out).isTrue();
         long first = Long.parseLong(pauses.group(1).replace(",", ""));
         assertThat(pauses.find()).as("the loop comes round to it again").isTrue();
         assertThat(Long.parseLong(pauses.group(1).replace(",", ""))).isGreaterThan(first);
         assertThat(out).contains("break takes an instruction's address (4-byte aligned, below 2^48), not '0x4002c1'",
-                "breakpoint at 0x4002c0  38216840  strb w0, [x2, x1]\n",
+                "breakpoint at 0x4002c0 <do_pt_test+0x20>  38216840  strb w0, [x2, x1]\n",
                 "no breakpoint at '0x400000' (break lists them)", "deleted the breakpoint at 0x4002c0",
                 "no breakpoints", "-- the program ended after ", "Exited with status 0.",
                 "(the session has ended: 2 commands of the script not run)");
@@ -136,12 +137,12 @@ class StepModeTest {
         CliRun r = withStdin("break main\nbreak mian\nbreak dummy\nb main+8\nc\ndis main 2\nx environ 1\nwatch environ\n"
                 + "delete main\nq\n", "--step", "--pause-on", "none", program("hello"));
         String out = r.out();
-        assertThat(out).contains("(capbuddy) break main\nbreakpoint at 0x400160  ",
+        assertThat(out).contains("(capbuddy) break main\nbreakpoint at 0x400160 <main>  ",
                 "no symbol 'mian' in the program\nbreak takes an instruction's address",
                 "'dummy' names 3 symbols, at 0x", ": give the address",
-                "(capbuddy) b main+8\nbreakpoint at 0x400168  ",
-                "(breakpoint 0x400160)\n   next: 0x400160  a9bf7bfd  stp x29, x30, [sp, #-16]!\n",
-                "(capbuddy) dis main 2\n=> 0x400160  a9bf7bfd  stp x29, x30, [sp, #-16]!\n   0x400164  ",
+                "(capbuddy) b main+8\nbreakpoint at 0x400168 <main+0x8>  ",
+                "(breakpoint 0x400160)\n   next: 0x400160 <main>  a9bf7bfd  stp x29, x30, [sp, #-16]!\n",
+                "(capbuddy) dis main 2\n=> 0x400160 <main>  a9bf7bfd  stp x29, x30, [sp, #-16]!\n   0x400164 <main+0x4>  ",
                 "(capbuddy) x environ 1\n0x403598:  0x", "watching 8 bytes at 0x403598",
                 "deleted the breakpoint at 0x400160");
     }
@@ -153,7 +154,7 @@ class StepModeTest {
         String out = r.out();
         // (the count depends on argv[0]'s length, which the C runtime copies)
         Matcher kill = Pattern.compile("-- killed after [\\d,]+ instructions: write at 0x400160 \\(code\\): the mapping's"
-                + " rights refuse a write\n   at:   0x400194  b9016022  str w2, \\[x1, #352\\]\n").matcher(out);
+                + " rights refuse a write\n   at:   0x400194 <main\\+0x34>  b9016022  str w2, \\[x1, #352\\]\n").matcher(out);
         assertThat(kill.find()).as(out).isTrue();
         assertThat(out)
                 // the registers, the walk and memory as the kill left them, before teardown
@@ -161,7 +162,7 @@ class StepModeTest {
                         "(capbuddy) x 0x400160 1\n0x400160:  0x")
                 .contains("(capbuddy) s\n(the program was killed: nothing more runs; the report follows)\n",
                         "(the session has ended: 1 command of the script not run)",
-                        "Killed at pc 0x400194: write at 0x400160 (code)")
+                        "Killed at pc 0x400194 <main+0x34>: write at 0x400160 (code)")
                 .doesNotContain("Stopped by request", "-- the program ended");
         assertThat(kill.start()).as("the kill pauses before the report").isLessThan(out.indexOf("Machine:"));
     }
@@ -178,7 +179,7 @@ class StepModeTest {
     void quitAfterAKillReportsTheKill() {
         CliRun r = withStdin("r\nq\n", "--step", program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
-        assertThat(r.out()).contains("-- killed after ", "Killed at pc 0x400194")
+        assertThat(r.out()).contains("-- killed after ", "Killed at pc 0x400194 <main+0x34>")
                 .doesNotContain("Stopped by request");
     }
 
@@ -196,11 +197,76 @@ class StepModeTest {
         assertThat(r.out()).contains("watching 8 bytes at 0x40ba58\n",
                 "watch takes an address and a size of 1, 2, 4 or 8 bytes, the address aligned to it: not '0x40ba5a 4'",
                 "-- paused after 83 instructions (watch 0x40ba58: 0x0 -> 0x",
-                " (its page mapped since), by the instruction at 0x40049c)\n   next: 0x4004a0  ",
+                " (its page mapped since), by the instruction at 0x40049c)\n   next: 0x4004a0 <__init_libc+0x40>  ",
                 "no watch at '0x400000' (watch lists them)", "removed the watch at 0x40ba58", "no watches",
                 "0x7000000:  (not mapped)\n", "x takes an 8-byte aligned address below 2^48 and a count of 1 to 512 words",
                 "watching 1 byte at 0x40ba58", "removed 1 watch\n", "-- the program ended after ",
                 "Exited with status 0.");
+    }
+
+    @Test
+    void anAddressMayBeARegisterWithAnOffsetAndEveryAddressIsNamedByItsFunction() {
+        // hello.elf (nm): main at 0x400160 (a9bf7bfd stp x29, x30, [sp, #-16]!), then bl puts
+        CliRun r = withStdin("b main\nc\ns\nx $sp 1\nx $sp+8 1\nx $SP-0x10 1\nb $pc\nb $lr\nwalk $x31\nx $q\nb main-4\n"
+                + "b main+-4\ndis main 8\ndis -4\ndis 0xfffffffffffc 3\nq\n", "--step", "--pause-on", "none",
+                program("hello"));
+        String out = r.out();
+        Matcher sp = Pattern.compile("SP=([0-9a-f]{16})").matcher(withStdin("b main\nc\ns\nregs\nq\n", "--step",
+                "--pause-on", "none", program("hello")).out());
+        assertThat(sp.find()).as("the registers after the stp").isTrue();
+        long stackPointer = Long.parseUnsignedLong(sp.group(1), 16);
+        assertThat(out).contains(String.format("(capbuddy) x $sp 1%n0x%x:  0x", stackPointer),
+                String.format("(capbuddy) x $sp+8 1%n0x%x:  0x", stackPointer + 8),
+                String.format("(capbuddy) x $SP-0x10 1%n0x%x:  0x", stackPointer - 16),
+                "(capbuddy) b $pc\nbreakpoint at 0x400164 <main+0x4>  ",
+                "(capbuddy) walk $x31\nno register '$x31': $pc, $sp, $x0 to $x30, $fp (x29) or $lr (x30)\nwalk takes",
+                "(capbuddy) x $q\nno register '$q'",
+                "(capbuddy) b main-4\nbreakpoint at 0x40015c  ",
+                "(capbuddy) b main+-4\nbreak takes an instruction's address",
+                // a branch's target named as objdump names it
+                "   0x400168 <main+0x8>  ", " <puts>\n",
+                "(capbuddy) dis -4\ndis takes a 4-byte aligned address below 2^48",
+                "(capbuddy) dis 0xfffffffffffc 3\n   0xfffffffffffc  (in no region: fetching it kills the process)\n(capbuddy)");
+        assertThat(out).containsPattern("\\(capbuddy\\) b \\$lr\\nbreakpoint at 0x[0-9a-f]+ <\\w+\\+0x[0-9a-f]+>  ");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+    }
+
+    @Test
+    void oddCommandsGetAnAnswerAndNeverEndTheSession() {
+        long seed = Long.getLong("capbuddy.seed", System.nanoTime());
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> verbs = List.of("b", "break", "d", "delete", "w", "watch", "unwatch", "x", "examine", "dis", "walk",
+                "dump", "regs", "help", "frobnicate", "B", "", "?", "h");
+        List<String> words = List.of("", "0x", "0X", "-1", "-0x4", "99999999999999999999999", "0xffffffffffffffff",
+                "18446744073709551615", "$", "$sp", "$pc+", "$x31", "$x30-8", "$fp-0x", "main", "main+", "main-",
+                "main+0x", "+", "-", "+4", "main+-4", "mian", "dummy", "0x_", "_", ",", "1,000", "0x400160", "0",
+                "4096", "8", "3", "pool", "cdt", "\t", "\u00e9t\u00e9", "main+99999999999999999999");
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            StringBuilder line = new StringBuilder(verbs.get(random.nextInt(verbs.size())));
+            for (int k = random.nextInt(4); k > 0; k--) {
+                line.append(random.nextBoolean() ? " " : "  ").append(words.get(random.nextInt(words.size())));
+            }
+            script.append(line).append('\n');
+        }
+        script.append("q\n");
+        CliRun r = withStdin(script.toString(), "--step", "--pause-on", "none", program("hello"));
+        assertThat(r.err()).as("seed %d (-Dcapbuddy.seed=%d)", seed, seed).doesNotContain("Exception", "at org.");
+        assertThat(r.out()).as("seed %d", seed).doesNotContain("Exception").contains("leaked frames 0, slots 0")
+                .satisfiesAnyOf(o -> assertThat(o).contains("Stopped by request after "),
+                        o -> assertThat(o).contains("-- the program ended after "));
+    }
+
+    @Test
+    void tracePidChoosesTheEventsShownNotThePauses() {
+        CliRun r = withStdin("c\nc\nq\n", "--step", "--trace", "faults", "--trace-pid", "2", program("hello"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).as("still pauses at the program's faults, showing none of process 1's events")
+                .contains("-- paused after 1 instruction (vm_fault)\n").doesNotContain("#1 ", "pid 1");
+        assertThat(r.err()).contains("capbuddy run: note: --trace-pid 2 kept no event: the trace named only process 1");
+        CliRun one = withStdin("c\nq\n", "--step", "--trace", "faults", "--trace-pid", "1", program("hello"));
+        assertThat(one.out()).contains("faults vm_fault pid 1 @0 ", "-- paused after 1 instruction (vm_fault)\n");
+        assertThat(one.err()).doesNotContain("--trace-pid");
     }
 
     @Test
