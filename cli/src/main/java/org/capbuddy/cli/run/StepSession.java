@@ -29,7 +29,7 @@ import org.capbuddy.sos.run.Stepper;
 final class StepSession {
     /** Commands that take no words after them: another word is a mistake, not something to ignore. */
     private static final Set<String> TAKE_NOTHING = Set.of("c", "continue", "r", "run", "regs",
-            "registers", "q", "quit");
+            "registers", "bt", "backtrace", "q", "quit");
     /** What the commands that take words take at most, so that one word too many is refused too. */
     private static final Map<String, Arguments> TAKE = Map.ofEntries(
             Map.entry("s", Arguments.STEP), Map.entry("step", Arguments.STEP), Map.entry("si", Arguments.STEP),
@@ -72,6 +72,7 @@ final class StepSession {
               unwatch [ADDR]     stop watching ADDR (no ADDR: every one)
               r, run             run to the end without pausing
               regs               the registers
+              bt, backtrace      the calls that led here, from the frame records x29 chains (lr: x30)
               dis [ADDR] [N]     disassemble N instructions (default 8) from ADDR (default: the next one)
               x, examine ADDR [N]  N 8-byte words from ADDR (8-byte aligned; default 4), read through SOS's window
               walk ADDR          the MMU's walk of ADDR through the process's page tables
@@ -195,6 +196,7 @@ final class StepSession {
             case "unwatch" -> unwatch(words);
             case "r", "run" -> show(stepper.finishRun());
             case "regs", "registers" -> out.print(stepper.run().registers().toString().indent(2));
+            case "bt", "backtrace" -> backtrace();
             case "dis", "disassemble" -> disassemble(words);
             case "walk" -> walk(words);
             case "x", "examine" -> examine(words);
@@ -228,7 +230,7 @@ final class StepSession {
             out.printf("-- killed after %,d instruction%s%s%n", p.instructions(),
                     p.instructions() == 1 ? "" : "s", (kill.sent() ? " " : ": ") + kill.summary());
             out.println("   at:   " + instruction(stepper.run().pc()));
-            out.println("   (it runs no further; regs, x, walk, dis and dump show it as it was killed)");
+            out.println("   (it runs no further; regs, bt, x, walk, dis and dump show it as it was killed)");
             inspectingKill = true;
             return;
         }
@@ -294,6 +296,66 @@ final class StepSession {
             long pc = start + 4 * i;
             out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));
         }
+    }
+
+    /** No stack is deeper: 8 MiB of 16-byte frame records. */
+    private static final int MAX_FRAMES = 1 << 19;
+
+    /**
+     * {@code bt}: the PC, x30, and the return address of each frame record on the chain from x29
+     * (AArch64's frame records: [fp] the caller's fp, [fp+8] the return address), as far as the
+     * chain runs up the stack through mapped memory. Runs of one return address (a recursion) are
+     * one line. A function that has not stored its frame record yet (in its first instructions,
+     * or a leaf) is not on the chain: its caller is x30, shown as lr.
+     */
+    private void backtrace() {
+        var regs = stepper.run().registers();
+        var pages = stepper.run().sos().pages();
+        out.println("   pc " + where(regs.pc()));
+        out.println("   lr " + where(regs.x(30)) + "  (x30: the return address while the function has made no call)");
+        java.util.List<Long> returns = new java.util.ArrayList<>();
+        long fp = regs.x(29);
+        String end = "x29 is 0: the chain ends here";
+        while (fp != 0) {
+            java.util.OptionalLong caller = (fp & 7) == 0 ? pages.peek(stepper.run().process(), fp, 8)
+                    : java.util.OptionalLong.empty();
+            java.util.OptionalLong ret = caller.isPresent() ? pages.peek(stepper.run().process(), fp + 8, 8)
+                    : java.util.OptionalLong.empty();
+            if (ret.isEmpty()) {
+                end = String.format("the frame record at 0x%x cannot be read: the chain ends here", fp);
+                break;
+            }
+            if (ret.getAsLong() == 0) {
+                end = "a return address of 0, the C runtime's first frame: the chain ends here";
+                break;
+            }
+            returns.add(ret.getAsLong());
+            if (returns.size() == MAX_FRAMES) {
+                end = String.format("%,d frames: the walk stops", MAX_FRAMES);
+                break;
+            }
+            if (Long.compareUnsigned(caller.getAsLong(), fp) <= 0) {
+                end = caller.getAsLong() == 0 ? "the saved x29 is 0: the chain ends here"
+                        : String.format("the next frame record, 0x%x, is not above this one: the chain ends here", caller.getAsLong());
+                break;
+            }
+            fp = caller.getAsLong();
+        }
+        for (int i = 0; i < returns.size();) {
+            int j = i;
+            while (j + 1 < returns.size() && returns.get(j + 1).equals(returns.get(i))) {
+                j++;
+            }
+            out.println(j == i ? String.format("   #%d %s", i + 1, where(returns.get(i)))
+                    : String.format("   #%d-#%d %s  (%,d times)", i + 1, j + 1, where(returns.get(i)), j - i + 1));
+            i = j + 1;
+        }
+        out.println("   (" + end + ")");
+    }
+
+    /** {@code 0xADDR <function+off>}. */
+    private String where(long address) {
+        return String.format("0x%x", address) + symbols.describe(address).map(f -> " <" + f + ">").orElse("");
     }
 
     private void breakpoint(String[] words) {

@@ -232,11 +232,33 @@ class StepModeTest {
     }
 
     @Test
+    void backtraceFollowsTheFrameRecordsAndFoldsARecursion() {
+        // stack_overflow.elf (nm): recurse at 0x4002d0 calls itself until its stp at 0x4002e4 faults
+        CliRun r = withStdin("r\nbt\nbt now\nq\n", "--step", program("stack_overflow"));
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        String out = r.out();
+        assertThat(out).contains("(it runs no further; regs, bt, x, walk, dis and dump show it as it was killed)",
+                "(capbuddy) bt\n   pc 0x4002e4 <recurse+0x14>\n   lr 0x", "bt takes nothing after it, not 'now'");
+        Matcher folded = Pattern.compile("   #1-#(\\d+) 0x[0-9a-f]+ <recurse\\+0x[0-9a-f]+>  \\(([\\d,]+) times\\)\n"
+                + "   #(\\d+) 0x[0-9a-f]+ <main\\+0x[0-9a-f]+>\n").matcher(out);
+        assertThat(folded.find()).as(out).isTrue();
+        int last = Integer.parseInt(folded.group(1));
+        assertThat(Long.parseLong(folded.group(2).replace(",", ""))).isEqualTo(last).isGreaterThan(100);
+        assertThat(Integer.parseInt(folded.group(3))).isEqualTo(last + 1);
+        assertThat(out).contains("a return address of 0, the C runtime's first frame: the chain ends here)\n");
+
+        // at the first instruction of puts, called from main: the caller is x30, main's frame record the next
+        CliRun b = withStdin("b puts\nc\nbt\nq\n", "--step", "--pause-on", "none", program("hello"));
+        assertThat(b.out()).contains("   pc 0x400650 <puts>\n   lr 0x400174 <main+0x14>  (x30: ")
+                .containsPattern("   #1 0x[0-9a-f]+ <libc_start_main_stage2\\+0x[0-9a-f]+>\n");
+    }
+
+    @Test
     void oddCommandsGetAnAnswerAndNeverEndTheSession() {
         long seed = Long.getLong("capbuddy.seed", System.nanoTime());
         SplittableRandom random = new SplittableRandom(seed);
         List<String> verbs = List.of("b", "break", "d", "delete", "w", "watch", "unwatch", "x", "examine", "dis", "walk",
-                "dump", "regs", "help", "frobnicate", "B", "", "?", "h");
+                "dump", "regs", "bt", "backtrace", "help", "frobnicate", "B", "", "?", "h");
         List<String> words = List.of("", "0x", "0X", "-1", "-0x4", "99999999999999999999999", "0xffffffffffffffff",
                 "18446744073709551615", "$", "$sp", "$pc+", "$x31", "$x30-8", "$fp-0x", "main", "main+", "main-",
                 "main+0x", "+", "-", "+4", "main+-4", "mian", "dummy", "0x_", "_", ",", "1,000", "0x400160", "0",
