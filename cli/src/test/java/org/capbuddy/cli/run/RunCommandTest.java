@@ -99,6 +99,14 @@ class RunCommandTest {
         assertThat(json(run("--json", program("hello"))).at("/dump").isNull()).isTrue();
     }
 
+    private static JsonNode tree(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void traceWritesTheEventsAsTextOrJsonLinesAndRefusesBadOptionsBeforeRunning() throws Exception {
         CliRun text = run("--trace", "syscalls,processes", program("hello"));
@@ -128,6 +136,16 @@ class RunCommandTest {
             JsonNode kernelSide = JSON.readTree(java.nio.file.Files.readAllLines(file).get(0));
             assertThat(kernelSide.at("/name").asText()).isEqualTo("vm_fault");
             assertThat(kernelSide.at("/pid").asInt()).as("the kernel's fault, delivered for process 1").isEqualTo(1);
+            // the syndrome is a number like every other field (the text trace writes it fsr=0x92000044)
+            assertThat(kernelSide.at("/fields/fsr").isIntegralNumber()).as(kernelSide.toString()).isTrue();
+            assertThat(kernelSide.at("/fields/fsr").asLong()).isEqualTo(0x9200_0044L);
+
+            run("--trace", "faults", "--trace-format", "json", "--trace-out", file.toString(), program("student_bugs"),
+                    "trap");
+            JsonNode exception = java.nio.file.Files.readAllLines(file).stream().map(RunCommandTest::tree)
+                    .filter(e -> e.at("/name").asText().equals("user_exception")).findFirst().orElseThrow();
+            assertThat(exception.at("/fields/esr").isIntegralNumber()).as(exception.toString()).isTrue();
+            assertThat(exception.at("/fields/esr").asLong() >>> 26).as("EC: brk").isEqualTo(0x3cL);
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }

@@ -170,8 +170,7 @@ public final class ThreadRunner {
     private String userException(long esr) {
         userExceptions++;
         if (cpu.tracer().on(TraceKind.FAULTS)) {
-            cpu.tracer().emit(TraceKind.FAULTS, -1, context.instructions(), "user_exception", "ip", context.pc(), "esr",
-                    String.format("0x%x", esr));
+            cpu.tracer().emit(TraceKind.FAULTS, -1, context.instructions(), "user_exception", "ip", context.pc(), "esr", esr);
         }
         message.begin(FaultMessage.EXCEPTION_LENGTH);
         message.put(FaultMessage.EXCEPTION_FAULT_IP, context.pc());

@@ -651,8 +651,9 @@ public final class UserCpu implements GuestMemory {
         }
         handlerRuns++;
         if (k.tracer().on(TraceKind.FAULTS)) {
+            // the FSR as a number, as the register holds it: the text shows it in hex, JSON as a number
             k.tracer().emit(TraceKind.FAULTS, -1, thread.context().retiredAtAccess(), "vm_fault", "badge", ep.badge(),
-                    "address", address, "ip", ip, "access", kind.name().toLowerCase(), "fsr", String.format("0x%x", fsr),
+                    "address", address, "ip", ip, "access", kind.name().toLowerCase(), "fsr", fsr & 0xFFFF_FFFFL,
                     "fault", VmFault.statusKind(fsr), "level", VmFault.statusLevel(fsr));
         }
         // The words, not a VmFault: a fault that is fixed builds no record of itself.
