@@ -106,8 +106,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dump", description = "After the program ends, print its regions, its page tables as the"
             + " kernel holds them (each paging structure with its cap; pages in runs with rights, execute-never,"
-            + " frames and caps), SOS's frame table, the CapBuddy pool's trees (free blocks by order, allocated frames), then tear"
-            + " it down.")
+            + " frames and caps), SOS's frame table, the CapBuddy pool's trees (free blocks by order, allocated frames)"
+            + " and the capability derivation tree, then tear it down.")
     boolean dump;
 
     @Option(names = "--trace", paramLabel = "KINDS", description = "Trace events of these kinds while the program"

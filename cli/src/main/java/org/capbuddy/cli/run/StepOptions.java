@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 final class StepOptions {
     @Option(names = "--step", description = "Step mode: pause before the first instruction and after each fault and"
             + " system call (see --pause-on), show the events and the next instruction disassembled, and take"
-            + " commands (step, continue, break, watch, run, regs, x, dis, walk, dump, quit; help lists them) from"
+            + " commands (step, continue, break, watch, run, regs, bt, x, dis, walk, dump, quit; help lists them) from"
             + " standard input or --commands.")
     boolean step;
 

@@ -292,6 +292,25 @@ class StepModeTest {
     }
 
     @Test
+    void theOptionsHelpNamesEveryCommandTheSessionsHelpLists() {
+        String options = run("--help").out().replaceAll("\\s+", " ");
+        String session = withStdin("help\nq\n", "--step", program("hello")).out();
+        // each line of the session's help: "  s, step [N]  ...", "  regs  ..."; the options name one of the two
+        Matcher command = Pattern.compile("\n  (\\w+)(?:, (\\w+))?").matcher(session.substring(session.indexOf("Commands:")));
+        int found = 0;
+        while (command.find()) {
+            String name = command.group(2) != null ? command.group(2) : command.group(1);
+            if (!List.of("help", "delete", "unwatch").contains(name)) {
+                assertThat(options).as("--step's help names %s", name).containsPattern("commands \\([^)]*\\b("
+                        + command.group(1) + "|" + name + ")\\b");
+                found++;
+            }
+        }
+        assertThat(found).isGreaterThanOrEqualTo(12);
+        assertThat(options).as("--dump's help, as the README has it").contains("the capability derivation tree");
+    }
+
+    @Test
     void badStepOptionsAreRefusedBeforeAnythingRuns() {
         assertThat(run("--pause-every", "10", program("hello")).exitCode()).isEqualTo(2);
         CliRun bogus = run("--step", "--pause-on", "faults,bogus", program("hello"));
