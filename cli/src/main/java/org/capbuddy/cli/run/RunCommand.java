@@ -605,6 +605,26 @@ public final class RunCommand implements Callable<Integer> {
                 argv.size() - 1, ByteSize.format(whole.length()));
     }
 
+    /** musl's allocator (mallocng): its entry points and the helpers its checks fail in. */
+    private static final Set<String> MALLOC_FUNCTIONS = Set.of("malloc", "free", "realloc", "calloc", "aligned_alloc",
+            "posix_memalign", "memalign", "malloc_usable_size", "__libc_malloc", "__libc_malloc_impl", "__libc_free",
+            "__libc_realloc", "__libc_calloc", "get_meta", "nontrivial_free", "alloc_slot", "alloc_group", "enframe",
+            "get_stride", "__malloc_alloc_meta", "__malloc_donate");
+
+    /**
+     * The function of musl's malloc a kill by SOS (not a signal the program sent) stopped in, or
+     * null: its metadata checks crash on purpose (a write to address 0) or read through a
+     * corrupted pointer, both far from the student's bug.
+     */
+    static String inMalloc(RunReport.Kill kill) {
+        if (kill.sent() || kill.function() == null) {
+            return null;
+        }
+        int plus = kill.function().indexOf('+');
+        String name = plus < 0 ? kill.function() : kill.function().substring(0, plus);
+        return MALLOC_FUNCTIONS.contains(name) ? kill.function() : null;
+    }
+
     /** {@code " <main+0x58>"}, where the program's symbols place the PC, as objdump writes it; empty without. */
     private static String in(String function) {
         return function == null ? "" : " <" + function + ">";
@@ -634,6 +654,14 @@ public final class RunCommand implements Callable<Integer> {
                             in(r.kill().function()), r.kill().access(),
                             r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(),
                             r.kill().reason()));
+                }
+                String allocator = inMalloc(r.kill());
+                if (allocator != null) {
+                    // the fault is malloc's, the bug the student's: say where to look
+                    s.append(String.format("The pc is in musl's malloc (%s): it died reading or checking its own"
+                            + " records of the heap,%nwhich a write past a block's end, a double free, or freeing a pointer"
+                            + " malloc did not return corrupts.%nStep mode's bt (--step, then r and bt) shows which call"
+                            + " led there.%n", allocator));
                 }
                 String signal = KillReport.signalName(r.kill().signal());
                 if (r.refusedSystemCalls().containsKey(LinuxSyscalls.handlerRefused(r.kill().signal()))) {

@@ -162,6 +162,24 @@ class RunCommandTest {
     }
 
     @Test
+    void aKillInsideMallocSaysTheBugIsTheProgramsHeapUseNotMalloc() {
+        // student_bugs: double frees a block, heapoob writes past one and frees it; musl's checks die
+        for (String bug : List.of("double", "heapoob")) {
+            CliRun r = run(program("student_bugs"), bug);
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+            assertThat(r.out()).as(bug).containsPattern("Killed at pc 0x[0-9a-f]+ <(get_meta|__libc_free)\\+0x[0-9a-f]+>: ")
+                    .containsPattern("The pc is in musl's malloc \\((get_meta|__libc_free)\\+0x[0-9a-f]+\\): it died"
+                            + " reading or checking its own records of the heap,\n")
+                    .contains("a double free, or freeing a pointer malloc did not return corrupts.\n",
+                            "Step mode's bt (--step, then r and bt) shows which call led there.\n");
+        }
+        CliRun null_ = run(program("student_bugs"), "null");
+        assertThat(null_.out()).as("a NULL store of main's own").contains("Killed at pc 0x").doesNotContain("musl's malloc");
+        assertThat(run(program("student_exit"), "abort").out()).as("a signal it sent: not malloc's")
+                .doesNotContain("musl's malloc");
+    }
+
+    @Test
     void aKilledProgramExits139WithTheKillingPcAndReport() throws Exception {
         CliRun r = run(program("write_code"));
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
