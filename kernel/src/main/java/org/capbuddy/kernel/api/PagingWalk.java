@@ -30,6 +30,9 @@ public record PagingWalk(long vaddr, int asid, List<Step> steps) {
             boolean executeNever) {
     }
 
+    /** {@code seL4_UserTop}, the highest user address: the walk translates nothing above it. */
+    private static final long USER_TOP = 0x7FFF_FFFF_FFFFL;
+
     /** Whether the walk reached a page. */
     public boolean translated() {
         return !steps.isEmpty() && steps.get(steps.size() - 1).kind() == EntryKind.PAGE;
@@ -39,7 +42,11 @@ public record PagingWalk(long vaddr, int asid, List<Step> steps) {
     public String render() {
         StringBuilder s = new StringBuilder(String.format("walk of 0x%x in ASID %d:%n", vaddr, asid));
         if (steps.isEmpty()) {
-            s.append("  no walk: the VSpace has no ASID or the address is outside user space\n");
+            // the one reason that applies, so that a student knows what to change
+            s.append(asid == 0 ? "  no walk: the VSpace has no ASID (it is not assigned one)\n"
+                    : Long.compareUnsigned(vaddr, USER_TOP) > 0
+                            ? "  no walk: the address is outside user space (0 to 0x7fffffffffff)\n"
+                            : "  no walk: the VSpace's tables could not be read\n");
         }
         for (Step step : steps) {
             s.append(String.format("  L%d[%d] of the table at pa 0x%x: ", step.level(), step.index(), step.tablePaddr()));

@@ -108,6 +108,12 @@ class PageTablesDumpTest {
         assertThat(missTable.render()).contains("L0[1] of the table at pa 0x", "invalid: the walk stops here");
 
         assertThat(fx.sel4.pageWalk(vspace, -1).orElseThrow().steps()).isEmpty();
+        assertThat(fx.sel4.pageWalk(vspace, -1).orElseThrow().render()).as("says which reason applies")
+                .endsWith("  no walk: the address is outside user space (0 to 0x7fffffffffff)\n");
+        assertThat(new PagingWalk(BASE, 0, java.util.List.of()).render())
+                .endsWith("  no walk: the VSpace has no ASID (it is not assigned one)\n");
+        assertThat(fx.sel4.pageWalk(vspace, 0x8000_0000_0000L).orElseThrow().render()).as("just above seL4_UserTop")
+                .endsWith("outside user space (0 to 0x7fffffffffff)\n");
         assertThat(fx.sel4.pageWalk(fx.slot(), BASE)).isEmpty();
     }
 
