@@ -244,7 +244,7 @@ final class StepSession {
             out.println("-- about to run the first instruction");
         } else {
             out.printf("-- paused after %,d instruction%s (%s)%n", p.instructions(), p.instructions() == 1 ? "" : "s",
-                    p.reason());
+                    named(p.reason()));
         }
         showWhere();
     }
@@ -351,6 +351,16 @@ final class StepSession {
             i = j + 1;
         }
         out.println("   (" + end + ")");
+    }
+
+    /** The addresses a pause's reason gives (a breakpoint's, a watch's, the storing instruction's). */
+    private static final java.util.regex.Pattern REASON_ADDRESS =
+            java.util.regex.Pattern.compile("(breakpoint|watch|instruction at) 0x([0-9a-f]+)");
+
+    /** A pause's reason with its addresses named by the program's symbols, as the instructions shown are. */
+    private String named(String reason) {
+        return REASON_ADDRESS.matcher(reason).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+                m.group(1) + " " + where(Long.parseUnsignedLong(m.group(2), 16))));
     }
 
     /** {@code 0xADDR <function+off>}. */
