@@ -87,10 +87,12 @@ public final class Processes {
 
     /** The process is torn down: it leaves the table. */
     public void remove(Process p) {
+        // the count its teardown's invocations carry, read while the process still has its CPU
+        long instructions = p.instructionsNow();
         live.remove(p.pid());
         p.markDestroyed();
         if (tracer.on(TraceKind.PROCESSES)) {
-            tracer.emit(TraceKind.PROCESSES, p.pid(), -1, "destroyed");
+            tracer.emit(TraceKind.PROCESSES, p.pid(), instructions, "destroyed");
         }
     }
 }

@@ -71,7 +71,7 @@ class PtTestTraceTest {
         // each fault of an instruction carries the instructions retired before it, and SOS's
         // answer the same count; the counts never go down
         long last = 0;
-        for (int i = 3; i < events.size() - 1; i++) { // the last, destroyed, is teardown: no count
+        for (int i = 3; i < events.size(); i++) { // destroyed too: its teardown's count, the last one
             TraceEvent e = events.get(i);
             assertThat(e.instructions()).as("event %s", e.text()).isGreaterThanOrEqualTo(last);
             last = e.instructions();
@@ -99,6 +99,8 @@ class PtTestTraceTest {
         assertThat(events.get(events.size() - 2).name()).isEqualTo("exited");
         assertThat(events.get(events.size() - 2).fields()).containsEntry("code", 0L);
         assertThat(events.get(events.size() - 1).name()).isEqualTo("destroyed");
+        assertThat(events.get(events.size() - 1).instructions()).as("as the teardown's invocations carry it")
+                .isEqualTo(events.get(events.size() - 2).instructions()).isPositive();
         // one event per fault SOS handled (the 524 the run reports, SOS's own first write included),
         // each followed by SOS's decision: the page mapped, in its region, on a frame
         assertThat(events.stream().filter(e -> e.name().equals("vm_fault"))).hasSize(524);
