@@ -655,6 +655,12 @@ public final class RunCommand implements Callable<Integer> {
                             r.kill().address(), r.kill().region() == null ? "no region" : r.kill().region(),
                             r.kill().reason()));
                 }
+                if (!r.kill().sent() && "write".equals(r.kill().access()) && "code".equals(r.kill().region())) {
+                    // the image's read-only segment holds .rodata too: a string literal is there
+                    s.append(String.format("The code region is the program's read-only segment: its instructions and"
+                            + " its constants, string literals among them%n(char *s = \"...\" points there; a char s[]"
+                            + " = \"...\" array is a copy that may be written).%n"));
+                }
                 String allocator = inMalloc(r.kill());
                 if (allocator != null) {
                     // the fault is malloc's, the bug the student's: say where to look

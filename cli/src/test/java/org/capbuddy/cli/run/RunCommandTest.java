@@ -185,6 +185,11 @@ class RunCommandTest {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
         assertThat(r.out()).contains("write_code: storing into main's own code\n",
                 "Killed at pc 0x400194 <main+0x34>: write at 0x400160 (code): the mapping's rights refuse a write\n");
+        assertThat(r.out()).as("a write into the code region: string literals live there too").contains(
+                "The code region is the program's read-only segment: its instructions and its constants, string"
+                        + " literals among them\n(char *s = \"...\" points there; a char s[] = \"...\" array is a copy"
+                        + " that may be written).\n");
+        assertThat(run(program("stack_overflow")).out()).doesNotContain("read-only segment");
         assertThat(r.out()).doesNotContain("Exited with status");
         // where it stopped: the store, the registers, the walk that found main's page read-only
         assertThat(r.out()).contains("Instruction at 0x400194: b9016022  str w2, [x1, #352]")
