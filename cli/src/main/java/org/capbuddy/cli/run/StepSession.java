@@ -81,7 +81,8 @@ final class StepSession {
               h, help            this text
             ADDR is a number (0x400160), a symbol of the program (main, a global variable's name) or a register
             ($pc, $sp, $x0 to $x30, $fp, $lr), with an offset or not (main+8, $sp+16, $fp-8).
-            An empty line repeats the last command; the end of input runs to the end. After a kill the
+            An empty line repeats the last command (after dis or x, it goes on from where they stopped);
+            the end of input runs to the end. After a kill the
             program runs no further: the commands that look at it still work, and one that would run it reports.
             """;
 
@@ -93,6 +94,8 @@ final class StepSession {
     private final Function<TraceEvent, String> format;
     private final ElfSymbols symbols;
     private String last = "step";
+    /** What an empty line runs after dis or x: the same count from where they stopped, as gdb goes on. */
+    private String continuation;
     /**
      * The program was killed and its process is kept, as it died, for the commands that look at
      * it; the session ends at the first command that would run it.
@@ -134,7 +137,7 @@ final class StepSession {
             if (echo) {
                 out.println(line);
             }
-            String command = line.isBlank() ? last : line.trim();
+            String command = line.isBlank() ? (continuation != null ? continuation : last) : line.trim();
             last = command;
             if (!execute(command)) {
                 break;
@@ -164,6 +167,7 @@ final class StepSession {
 
     /** Carries out one command; false to leave the session. */
     private boolean execute(String command) {
+        continuation = null;
         String[] words = command.split("\\s+");
         String verb = words[0].toLowerCase(Locale.ROOT);
         if (words.length > 1 && TAKE_NOTHING.contains(verb)) {
@@ -296,6 +300,7 @@ final class StepSession {
             long pc = start + 4 * i;
             out.println((pc == stepper.run().pc() ? "=> " : "   ") + instruction(pc));
         }
+        continuation = String.format("dis 0x%x %d", start + 4 * count, count);
     }
 
     /** No stack is deeper: 8 MiB of 16-byte frame records. */
@@ -455,6 +460,7 @@ final class StepSession {
             }
             out.println(line.toString().stripTrailing());
         }
+        continuation = String.format("x 0x%x %d", from + 8 * count, count);
     }
 
     private void walk(String[] words) {

@@ -134,7 +134,7 @@ class StepModeTest {
     @Test
     void anAddressMayBeASymbolOfTheProgramAsInGdb() {
         // hello.elf's symbols (nm): main at 0x400160, environ at 0x403598, three static 'dummy's
-        CliRun r = withStdin("break main\nbreak mian\nbreak dummy\nb main+8\nc\ndis main 2\nx environ 1\nwatch environ\n"
+        CliRun r = withStdin("break main\nbreak mian\nbreak dummy\nb main+8\nc\ndis main 2\n\nx environ 1\n\nwatch environ\n"
                 + "delete main\nq\n", "--step", "--pause-on", "none", program("hello"));
         String out = r.out();
         assertThat(out).contains("(capbuddy) break main\nbreakpoint at 0x400160 <main>  ",
@@ -144,6 +144,9 @@ class StepModeTest {
                 "(breakpoint 0x400160 <main>)\n   next: 0x400160 <main>  a9bf7bfd  stp x29, x30, [sp, #-16]!\n",
                 "(capbuddy) dis main 2\n=> 0x400160 <main>  a9bf7bfd  stp x29, x30, [sp, #-16]!\n   0x400164 <main+0x4>  ",
                 "(capbuddy) x environ 1\n0x403598:  0x", "watching 8 bytes at 0x403598",
+                // an empty line after dis or x goes on from where it stopped, as gdb's does
+                "\n(capbuddy) \n   0x400168 <main+0x8>  ", "\n   0x40016c <main+0xc>  ",
+                "\n(capbuddy) \n0x4035a0:  0x",
                 "deleted the breakpoint at 0x400160");
     }
 
