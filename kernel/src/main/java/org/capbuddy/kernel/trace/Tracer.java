@@ -19,6 +19,9 @@ import org.capbuddy.kernel.host.MachineGuard;
  * that a trace of one process keeps the invocations made for it.
  */
 public final class Tracer {
+    /** What a null subject is served as: no process. */
+    private static final Subject NO_PROCESS = new Pid(-1);
+
     private final MachineGuard guard;
     private int kinds;
     private int pid = -1;
@@ -86,13 +89,14 @@ public final class Tracer {
 
     /**
      * Work for {@code subject} starts: until the matching {@link #endService}, events that name no
-     * process are its. Services nest; each must be ended, in a {@code finally}, by its starter.
+     * process are its (none's, for a null subject: work for no process inside another's).
+     * Services nest; each must be ended, in a {@code finally}, by its starter.
      */
     public void serve(Subject subject) {
         if (servedDepth == served.length) {
             served = Arrays.copyOf(served, servedDepth * 2);
         }
-        served[servedDepth++] = subject;
+        served[servedDepth++] = subject == null ? NO_PROCESS : subject;
     }
 
     /** The innermost service started by {@link #serve} ends. */

@@ -111,6 +111,9 @@ class TracerTest {
         assertThat(events).hasSize(1);
         tracer.serve(new Tracer.Pid(2));
         fx.object(ObjectType.SMALL_PAGE);
+        tracer.serve(null); // work for no process inside process 2's: its events are none's
+        fx.object(ObjectType.SMALL_PAGE);
+        tracer.endService();
         tracer.endService();
         assertThat(events).hasSize(2);
     }
