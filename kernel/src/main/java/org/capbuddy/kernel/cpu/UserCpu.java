@@ -134,6 +134,8 @@ public final class UserCpu implements GuestMemory {
     private Cap versionRootCap;
     private long versionEpoch = -1;
     private long versionCodeEpoch;
+    /** The host-view clock when codeVersion last looked at its inputs. */
+    private long versionClock = -1;
     private long codeVersion;
 
     /**
@@ -765,7 +767,14 @@ public final class UserCpu implements GuestMemory {
      */
     @Override
     public long codeVersion() {
-        // The common case, read at every taken branch: nothing changed since the last call.
+        // The common case, read at every taken branch: nothing anywhere in the machine changed
+        // since the last call. Every input below ticks the clock when it moves (the root cap, as
+        // a write to a TCB's slots; the epochs, as theirs), so an unmoved clock is an unmoved version.
+        long clock = viewClock.now();
+        if (clock == versionClock) {
+            return codeVersion;
+        }
+        versionClock = clock;
         Cap root = vspaceRoot.cap();
         if (root == versionRootCap && versionVSpace != null && versionVSpace.translationEpoch() == versionEpoch
                 && memory.codeEpoch() == versionCodeEpoch) {

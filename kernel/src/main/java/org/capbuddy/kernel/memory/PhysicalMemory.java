@@ -190,7 +190,7 @@ public final class PhysicalMemory {
             long first = paddr >>> PAGE_BITS;
             long last = (end - 1) >>> PAGE_BITS;
             if (codePages.removeIf(page -> page >= first && page <= last) > 0) {
-                codeEpoch++;
+                codeChanged();
             }
         }
         long released = directory.zero(paddr, end);
@@ -215,6 +215,15 @@ public final class PhysicalMemory {
         }
     }
 
+    /**
+     * A page instructions were fetched from was written or zeroed. The clock ticks too: a CPU's
+     * code version is one of the views it stands for.
+     */
+    private void codeChanged() {
+        codeEpoch++;
+        viewClock.tick();
+    }
+
     private void released() {
         releaseEpoch++;
         viewClock.tick();
@@ -232,7 +241,7 @@ public final class PhysicalMemory {
 
     private void noteWrite(long pageNumber) {
         if (codePages.size() > 0 && codePages.contains(pageNumber)) {
-            codeEpoch++;
+            codeChanged();
         }
     }
 
@@ -275,7 +284,8 @@ public final class PhysicalMemory {
     }
 
     /**
-     * The machine's clock of host views: it ticks with every {@link #releaseEpoch()} move, and the
+     * The machine's clock of host views: it ticks with every {@link #releaseEpoch()} and
+     * {@link #codeEpoch()} move, and the
      * kernel objects whose changes a CPU's cached views depend on (threads, VSpaces) are made with
      * it so that they tick it too.
      */
