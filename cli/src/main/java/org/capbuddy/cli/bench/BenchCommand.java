@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cspace", paramLabel = CSpaceChoice.NAMES, defaultValue = "scaled",
             description = "allocman's CSpace: scaled (two-level, sized so every frame of RAM can be handed out) or "
-                    + "original (the documented 18-bit single-level root, whose slots run out near 340 MiB of "
+                    + "original (the documented 18-bit single-level root, whose slots run out near 330 MiB of "
                     + "plain allocman frames). Default: ${DEFAULT-VALUE}.")
     String cspace;
 

@@ -8,7 +8,7 @@ import org.capbuddy.libos.machine.MachineConfig;
 /**
  * Which CSpace a command's machine gets, by the {@code --cspace} option: the two-level CSpace
  * sized to RAM ({@link MachineConfig#capBuddy}), or the original 18-bit single-level root
- * ({@link MachineConfig#original}) whose slots run out near 340 MiB of plain allocman frames.
+ * ({@link MachineConfig#original}) whose slots run out near 330 MiB of plain allocman frames.
  */
 public enum CSpaceChoice {
     SCALED,
