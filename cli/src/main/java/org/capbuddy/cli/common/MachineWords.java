@@ -1,5 +1,6 @@
 package org.capbuddy.cli.common;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import org.capbuddy.aarch64.cpu.Registers;
 import org.capbuddy.kernel.api.PagingWalk;
+import org.capbuddy.sos.inspect.CallChain;
 import org.capbuddy.sos.inspect.StopReport;
 
 /**
@@ -33,6 +35,7 @@ public final class MachineWords {
         m.addSerializer(Registers.class, new RegistersSerializer());
         m.setMixInAnnotation(StopReport.class, StopReportMixIn.class);
         m.setMixInAnnotation(PagingWalk.class, PagingWalkMixIn.class);
+        m.setMixInAnnotation(CallChain.Frame.class, FrameMixIn.class);
         return m;
     }
 
@@ -102,7 +105,7 @@ public final class MachineWords {
     }
 
     /** A kill's stop: its PC and encoding unsigned, with the instruction's operation and text beside them. */
-    @JsonPropertyOrder({"pc", "fetched", "word", "operation", "assembly", "registers", "walk", "regions"})
+    @JsonPropertyOrder({"pc", "fetched", "word", "operation", "assembly", "calls", "registers", "walk", "regions"})
     private abstract static class StopReportMixIn {
         @JsonSerialize(using = Unsigned.class)
         abstract long pc();
@@ -115,6 +118,15 @@ public final class MachineWords {
 
         @JsonProperty("assembly")
         abstract String assembly();
+    }
+
+    /** An address on a backtrace, which a corrupted stack may give any value; {@code where()} is for text only. */
+    private abstract static class FrameMixIn {
+        @JsonSerialize(using = Unsigned.class)
+        abstract long address();
+
+        @JsonIgnore
+        abstract String where();
     }
 
     /** A walk of a faulting address, which may lie in the kernel half (top bit set). */

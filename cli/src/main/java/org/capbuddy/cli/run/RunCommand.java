@@ -666,8 +666,8 @@ public final class RunCommand implements Callable<Integer> {
                     // the fault is malloc's, the bug the student's: say where to look
                     s.append(String.format("The pc is in musl's malloc (%s): it died reading or checking its own"
                             + " records of the heap,%nwhich a write past a block's end, a double free, or freeing a pointer"
-                            + " malloc did not return corrupts.%nStep mode's bt (--step, then r and bt) shows which call"
-                            + " led there.%n", allocator));
+                            + " malloc did not return corrupts.%nThe backtrace below shows which call of the program's led"
+                            + " there.%n", allocator));
                 }
                 String signal = KillReport.signalName(r.kill().signal());
                 if (r.refusedSystemCalls().containsKey(LinuxSyscalls.handlerRefused(r.kill().signal()))) {

@@ -12,6 +12,7 @@ import org.capbuddy.aarch64.decode.Disassembler;
 import org.capbuddy.aarch64.elf.ElfSymbols;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.inspect.CallChain;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.run.ProgramRun;
@@ -303,59 +304,13 @@ final class StepSession {
         continuation = String.format("dis 0x%x %d", start + 4 * count, count);
     }
 
-    /** No stack is deeper: 8 MiB of 16-byte frame records. */
-    private static final int MAX_FRAMES = 1 << 19;
-
-    /**
-     * {@code bt}: the PC, x30, and the return address of each frame record on the chain from x29
-     * (AArch64's frame records: [fp] the caller's fp, [fp+8] the return address), as far as the
-     * chain runs up the stack through mapped memory. Runs of one return address (a recursion) are
-     * one line. A function that has not stored its frame record yet (in its first instructions,
-     * or a leaf) is not on the chain: its caller is x30, shown as lr.
-     */
+    /** {@code bt}: the calls that led here, from the frame records (see {@link CallChain}), every frame shown. */
     private void backtrace() {
-        var regs = stepper.run().registers();
         var pages = stepper.run().sos().pages();
-        out.println("   pc " + where(regs.pc()));
-        out.println("   lr " + where(regs.x(30)) + "  (x30: the return address while the function has made no call)");
-        java.util.List<Long> returns = new java.util.ArrayList<>();
-        long fp = regs.x(29);
-        String end = "x29 is 0: the chain ends here";
-        while (fp != 0) {
-            java.util.OptionalLong caller = (fp & 7) == 0 ? pages.peek(stepper.run().process(), fp, 8)
-                    : java.util.OptionalLong.empty();
-            java.util.OptionalLong ret = caller.isPresent() ? pages.peek(stepper.run().process(), fp + 8, 8)
-                    : java.util.OptionalLong.empty();
-            if (ret.isEmpty()) {
-                end = String.format("the frame record at 0x%x cannot be read: the chain ends here", fp);
-                break;
-            }
-            if (ret.getAsLong() == 0) {
-                end = "a return address of 0, the C runtime's first frame: the chain ends here";
-                break;
-            }
-            returns.add(ret.getAsLong());
-            if (returns.size() == MAX_FRAMES) {
-                end = String.format("%,d frames: the walk stops", MAX_FRAMES);
-                break;
-            }
-            if (Long.compareUnsigned(caller.getAsLong(), fp) <= 0) {
-                end = caller.getAsLong() == 0 ? "the saved x29 is 0: the chain ends here"
-                        : String.format("the next frame record, 0x%x, is not above this one: the chain ends here", caller.getAsLong());
-                break;
-            }
-            fp = caller.getAsLong();
-        }
-        for (int i = 0; i < returns.size();) {
-            int j = i;
-            while (j + 1 < returns.size() && returns.get(j + 1).equals(returns.get(i))) {
-                j++;
-            }
-            out.println(j == i ? String.format("   #%d %s", i + 1, where(returns.get(i)))
-                    : String.format("   #%d-#%d %s  (%,d times)", i + 1, j + 1, where(returns.get(i)), j - i + 1));
-            i = j + 1;
-        }
-        out.println("   (" + end + ")");
+        var process = stepper.run().process();
+        CallChain calls = CallChain.walk(stepper.run().registers(), at -> pages.peek(process, at, 8),
+                at -> symbols.describe(at).orElse(null), CallChain.MAX_FRAMES);
+        out.print(calls.render(CallChain.MAX_FRAMES));
     }
 
     /** The addresses a pause's reason gives (a breakpoint's, a watch's, the storing instruction's). */

@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.util.List;
 import org.capbuddy.aarch64.cpu.Registers;
 import org.capbuddy.kernel.api.PagingWalk;
+import org.capbuddy.sos.inspect.CallChain;
 import org.capbuddy.sos.inspect.StopReport;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +45,10 @@ class MachineWordsTest {
         // b9016022: str w2, [x1, #352], a store with its top encoding bit set
         int word = 0xb9016022;
         PagingWalk walk = new PagingWalk(KERNEL_HALF, 2, List.of());
-        StopReport stop = new StopReport(0x400194, true, word, registers(0, 0x400194), walk, List.of());
+        CallChain calls = new CallChain(new CallChain.Frame(0x400194, "main+0x14", 1),
+                new CallChain.Frame(0xffff_0000_0000_0010L, null, 1),
+                List.of(new CallChain.Frame(0x400240, "libc_start_main_stage2+0x2c", 1)), "x29 is 0: the chain ends here");
+        StopReport stop = new StopReport(0x400194, true, word, calls, registers(0, 0x400194), walk, List.of());
         String text = Json.line(stop);
         JsonNode s = READER.readTree(text);
         assertThat(s.at("/pc").asLong()).isEqualTo(0x400194);
@@ -52,7 +56,13 @@ class MachineWordsTest {
         assertThat(s.at("/operation").asText()).isEqualTo(stop.operation());
         assertThat(s.at("/assembly").asText()).isEqualTo("str w2, [x1, #352]");
         assertThat(s.at("/walk/vaddr").bigIntegerValue()).isEqualTo(new BigInteger(Long.toUnsignedString(KERNEL_HALF)));
-        assertThat(text).as("the instruction beside its encoding")
-                .containsSubsequence("\"pc\"", "\"fetched\"", "\"word\"", "\"operation\"", "\"assembly\"", "\"registers\"");
+        assertThat(s.at("/calls/lr/address").bigIntegerValue()).as("a corrupted return address, unsigned")
+                .isEqualTo(new BigInteger("18446462598732840976"));
+        assertThat(s.at("/calls/returns/0/function").asText()).isEqualTo("libc_start_main_stage2+0x2c");
+        assertThat(s.at("/calls/returns/0/times").asLong()).isEqualTo(1);
+        assertThat(s.at("/calls/returns/0/where").isMissingNode()).as("text only").isTrue();
+        assertThat(text).as("the instruction beside its encoding, then the calls that led there")
+                .containsSubsequence("\"pc\"", "\"fetched\"", "\"word\"", "\"operation\"", "\"assembly\"", "\"calls\"",
+                        "\"registers\"");
     }
 }

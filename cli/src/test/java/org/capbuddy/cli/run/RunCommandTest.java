@@ -171,7 +171,7 @@ class RunCommandTest {
                     .containsPattern("The pc is in musl's malloc \\((get_meta|__libc_free)\\+0x[0-9a-f]+\\): it died"
                             + " reading or checking its own records of the heap,\n")
                     .contains("a double free, or freeing a pointer malloc did not return corrupts.\n",
-                            "Step mode's bt (--step, then r and bt) shows which call led there.\n");
+                            "The backtrace below shows which call of the program's led there.\n");
         }
         CliRun null_ = run(program("student_bugs"), "null");
         assertThat(null_.out()).as("a NULL store of main's own").contains("Killed at pc 0x").doesNotContain("musl's malloc");
@@ -220,7 +220,26 @@ class RunCommandTest {
         JsonNode steps = report.at("/kill/stop/walk/steps");
         assertThat(steps.size()).isPositive();
         assertThat(steps.get(steps.size() - 1).at("/kind").asText()).as("nothing maps the guard page").isEqualTo("INVALID");
+        // the recursion that overflowed, folded, under main: read from the stack before teardown
+        JsonNode calls = report.at("/kill/stop/calls/returns");
+        assertThat(calls.get(0).at("/function").asText()).startsWith("recurse+0x");
+        assertThat(calls.get(0).at("/times").asLong()).isGreaterThan(100);
+        assertThat(calls.get(1).at("/function").asText()).startsWith("main+0x");
+        assertThat(report.at("/kill/stop/calls/end").asText()).contains("the C runtime's first frame");
         assertNothingLeaked(report);
+    }
+
+    @Test
+    void aKillReportShowsTheCallsThatLedThere() {
+        // student_bugs double: main frees a block twice; musl's free dies in get_meta
+        CliRun r = run(program("student_bugs"), "double");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        assertThat(r.out()).containsPattern("Backtrace \\(the frame records from x29\\):\n"
+                + "   pc 0x[0-9a-f]+ <get_meta\\+0x[0-9a-f]+>\n"
+                + "   lr 0x[0-9a-f]+ <__libc_free\\+0x[0-9a-f]+>  \\(x30: [^\n]*\n"
+                + "   #1 0x[0-9a-f]+ <main\\+0x[0-9a-f]+>\n"
+                + "   #2 0x[0-9a-f]+ <libc_start_main_stage2\\+0x[0-9a-f]+>\n"
+                + "   \\(a return address of 0, the C runtime's first frame: the chain ends here\\)\nRegisters:\n");
     }
 
     @Test

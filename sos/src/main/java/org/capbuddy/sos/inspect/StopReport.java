@@ -9,14 +9,19 @@ import org.capbuddy.kernel.api.PagingWalk;
 
 /**
  * Where a killed program stopped, for whoever has to find out why: the instruction (its encoding,
- * operation and assembly text; none when the fetch itself failed), the registers, the MMU's walk of the
- * faulting address through the kernel's tables, and the process's regions.
+ * operation and assembly text; none when the fetch itself failed), the calls that led there (from
+ * the frame records), the registers, the MMU's walk of the faulting address through the kernel's
+ * tables, and the process's regions.
  *
  * @param fetched whether the instruction was fetched (not when the fetch itself faulted)
  * @param word the instruction's encoding, when fetched
+ * @param calls the backtrace, read from the process's stack before teardown
  */
-public record StopReport(long pc, boolean fetched, int word, Registers registers, PagingWalk walk,
+public record StopReport(long pc, boolean fetched, int word, CallChain calls, Registers registers, PagingWalk walk,
         List<ProcessDump.RegionLine> regions) {
+    /** Frame lines a rendered report shows at most (the innermost and the outermost beyond that). */
+    public static final int BACKTRACE_LINES = 24;
+
     public StopReport {
         regions = List.copyOf(regions);
     }
@@ -35,6 +40,7 @@ public record StopReport(long pc, boolean fetched, int word, Registers registers
         StringBuilder s = new StringBuilder();
         s.append(!fetched ? String.format("Instruction at 0x%x: not fetched%n", pc)
                 : String.format("Instruction at 0x%x: %08x  %s%n", pc, word, assembly()));
+        s.append("Backtrace (the frame records from x29):\n").append(calls.render(BACKTRACE_LINES));
         s.append("Registers:\n").append(registers.toString().indent(2));
         s.append(walk.render());
         s.append("Regions:\n");

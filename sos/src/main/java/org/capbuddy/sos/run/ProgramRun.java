@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Registers;
+import org.capbuddy.aarch64.elf.ElfSymbols;
 import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.inspect.CallChain;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.linux.LinuxProcess;
@@ -26,6 +28,12 @@ import org.capbuddy.sos.process.ProcessState;
  * {@link ProgramResult}, as one uninterrupted run would have given it.
  */
 public final class ProgramRun {
+    /**
+     * Entries a killed program's backtrace keeps: every real chain, folded, is far shorter; a mutual
+     * recursion that overflowed the stack would otherwise keep one per frame.
+     */
+    static final int KILL_BACKTRACE_ENTRIES = 1024;
+
     private final Sos sos;
     private final ProgramRunner.Launch launch;
     private final Process process;
@@ -172,7 +180,11 @@ public final class ProgramRun {
         long pc = runner.context().pc();
         long address = process.killReport() != null ? process.killReport().address() : pc;
         boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
-        return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, runner.context().snapshot(),
+        Registers registers = runner.context().snapshot();
+        ElfSymbols symbols = ElfSymbols.of(launch.elf());
+        CallChain calls = CallChain.walk(registers, at -> sos.pages().peek(process, at, 8),
+                at -> symbols.describe(at).orElse(null), KILL_BACKTRACE_ENTRIES);
+        return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, calls, registers,
                 sos.walk(process, address).orElse(new PagingWalk(address, 0, List.of())),
                 process.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList());
     }

@@ -1,0 +1,129 @@
+package org.capbuddy.sos.inspect;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.LongFunction;
+import org.capbuddy.aarch64.cpu.Registers;
+
+/**
+ * The calls that led to where a program is, as a debugger's backtrace shows them: its PC, x30 and
+ * the return address of each AArch64 frame record on the chain from x29 (a record is two words,
+ * [fp] the caller's fp and [fp+8] the return address, which a function that calls stores on entry),
+ * as far as the chain runs up the stack through memory that can be read. A run of one return
+ * address, a recursion, is one entry. A function that has not stored its frame record yet (in its
+ * first instructions, or a leaf) is not on the chain: its caller is x30, the {@code lr} line.
+ *
+ * @param pc the instruction the program is at
+ * @param lr x30, the return address while the function at pc has made no call
+ * @param returns the return addresses on the chain, innermost first, runs folded
+ * @param end why the walk stopped, in words
+ */
+public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
+    /** Of a stack of 8 MiB, the most 16-byte frame records there can be. */
+    public static final int MAX_FRAMES = 1 << 19;
+
+    public CallChain {
+        returns = List.copyOf(returns);
+    }
+
+    /**
+     * An address on the chain.
+     *
+     * @param function the function it is in, as {@code name+0xoff}, or null when no symbol covers it
+     * @param times how many frames in a row returned there (1, or a recursion's depth)
+     */
+    public record Frame(long address, String function, long times) {
+        /** {@code 0xADDR <function+off>}. */
+        public String where() {
+            return String.format("0x%x", address) + (function == null ? "" : " <" + function + ">");
+        }
+    }
+
+    /**
+     * Walks the chain of a program stopped with {@code registers}, reading its 8-byte words with
+     * {@code read} (empty where nothing can be read) and naming addresses with {@code name} (null
+     * for none), through at most {@code maxEntries} folded entries and {@link #MAX_FRAMES} frames.
+     */
+    public static CallChain walk(Registers registers, LongFunction<OptionalLong> read, LongFunction<String> name,
+            int maxEntries) {
+        List<Frame> returns = new ArrayList<>();
+        long frames = 0;
+        long fp = registers.x(29);
+        String end = "x29 is 0: the chain ends here";
+        while (fp != 0) {
+            OptionalLong caller = (fp & 7) == 0 ? read.apply(fp) : OptionalLong.empty();
+            OptionalLong ret = caller.isPresent() ? read.apply(fp + 8) : OptionalLong.empty();
+            if (ret.isEmpty()) {
+                end = String.format("the frame record at 0x%x cannot be read: the chain ends here", fp);
+                break;
+            }
+            long address = ret.getAsLong();
+            if (address == 0) {
+                end = "a return address of 0, the C runtime's first frame: the chain ends here";
+                break;
+            }
+            int last = returns.size() - 1;
+            if (last >= 0 && returns.get(last).address() == address) {
+                Frame run = returns.get(last);
+                returns.set(last, new Frame(address, run.function(), run.times() + 1));
+            } else if (returns.size() == maxEntries) {
+                end = String.format("%,d entries shown: the walk stops", maxEntries);
+                break;
+            } else {
+                returns.add(new Frame(address, name.apply(address), 1));
+            }
+            if (++frames == MAX_FRAMES) {
+                end = String.format("%,d frames: the walk stops", MAX_FRAMES);
+                break;
+            }
+            long next = caller.getAsLong();
+            if (Long.compareUnsigned(next, fp) <= 0) {
+                // a chain only runs up the stack: anything else is a corrupted or foreign record
+                end = next == 0 ? "the saved x29 is 0: the chain ends here"
+                        : String.format("the next frame record, 0x%x, is not above this one: the chain ends here", next);
+                break;
+            }
+            fp = next;
+        }
+        long pc = registers.pc();
+        long lr = registers.x(30);
+        return new CallChain(new Frame(pc, name.apply(pc), 1), new Frame(lr, name.apply(lr), 1), returns, end);
+    }
+
+    /** Frames on the chain, a recursion's counted each. */
+    public long frames() {
+        return returns.stream().mapToLong(Frame::times).sum();
+    }
+
+    /**
+     * The chain as lines ({@code pc}, {@code lr}, then {@code #n} per frame, a recursion as
+     * {@code #first-#last}), each indented by three spaces, showing at most {@code maxLines} of the
+     * frames' lines: beyond that the innermost and the outermost, with how many were left out.
+     */
+    public String render(int maxLines) {
+        StringBuilder s = new StringBuilder();
+        s.append("   pc ").append(pc.where()).append('\n');
+        s.append("   lr ").append(lr.where()).append("  (x30: the return address while the function has made no call)\n");
+        int outer = maxLines / 3;
+        int inner = maxLines - outer;
+        long number = 1;
+        for (int i = 0; i < returns.size(); i++) {
+            Frame f = returns.get(i);
+            if (returns.size() > maxLines && i == inner) {
+                int skipped = returns.size() - maxLines;
+                for (int k = i; k < i + skipped; k++) {
+                    number += returns.get(k).times();
+                }
+                s.append(String.format("   ... %,d more line%s ...%n", skipped, skipped == 1 ? "" : "s"));
+                i += skipped - 1;
+                continue;
+            }
+            s.append(f.times() == 1 ? String.format("   #%d %s%n", number, f.where())
+                    : String.format("   #%d-#%d %s  (%,d times)%n", number, number + f.times() - 1, f.where(), f.times()));
+            number += f.times();
+        }
+        s.append("   (").append(end).append(")\n");
+        return s.toString();
+    }
+}
