@@ -200,20 +200,30 @@ public final class Interpreter {
                 TranslatedBlock block = cached.blocks[slot];
                 if (block != null) {
                     if (block.length <= budget - done) {
-                        long next = block.run(x, s, mem, this, s.instructions + done);
-                        int retired = blockRetired;
-                        done += retired;
-                        translatedInstructions += retired;
-                        if (next == TranslatedBlock.TRAPPED) {
-                            return stop(blockTrap, pc + 4L * retired, done, exitAddress, exitWord);
-                        }
-                        pc = next;
+                        // Block after block while the next is translated, on this page and within
+                        // the budget: its first instruction was decoded when it was translated, so
+                        // the loop looks neither at the decoded page nor at the switch.
+                        do {
+                            long next = block.run(x, s, mem, this, s.instructions + done);
+                            int retired = blockRetired;
+                            done += retired;
+                            translatedInstructions += retired;
+                            if (next == TranslatedBlock.TRAPPED) {
+                                return stop(blockTrap, pc + 4L * retired, done, exitAddress, exitWord);
+                            }
+                            pc = next;
+                            // where the instructions themselves would look: at the branch that ends it
+                            // (not after an access that a handler answered, which leaves early)
+                            if (block.endsInBranch && retired == block.length && codeChanged()) {
+                                pageBase = 1;
+                                break;
+                            }
+                            if ((pc & ~0xFFFL) != pageBase) {
+                                break;
+                            }
+                            block = cached.blocks[(int) (pc >>> 2) & 1023];
+                        } while (block != null && block.length <= budget - done);
                         blockStart = true;
-                        // where the instructions themselves would look: at the branch that ends it
-                        // (not after an access that a handler answered, which leaves early)
-                        if (block.endsInBranch && retired == block.length && codeChanged()) {
-                            pageBase = 1;
-                        }
                         continue;
                     }
                 } else if (translateAfter != 0 && ++cached.entries[slot] == translateAfter
