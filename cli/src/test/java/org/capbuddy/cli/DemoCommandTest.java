@@ -68,7 +68,7 @@ class DemoCommandTest {
         String[] r = run("demo", "--ram", "256M");
         assertThat(r[0]).as(r[2]).isEqualTo("0");
         assertThat(r[1]).contains("pt_test: PASSED\n", "(above 0x8000000000: yes)", "system calls: 25 (",
-                "Faults handled: 524 (processes killed: 0)",
+                "Faults handled: 524 (processes killed: 0)", "Kernel: 3,782 invocations, ",
                 "Console:\npt_test: stack and heap page-table test passed\n");
     }
 

@@ -144,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
         s.append(String.format("Faults handled: %d (processes killed: %d)%n", r.faults().handled(), r.faults().kills()));
         s.append(String.format("Frames mapped: %d; paging structures created: %d; CapBuddy trees made: %d%n",
                 r.allocated().framesMapped(), r.allocated().pagingStructures(), r.allocated().poolTrees()));
-        s.append(String.format("Kernel: %d invocations, %d objects created, %s zeroed, %.0f modelled cycles%n",
+        s.append(String.format("Kernel: %,d invocations, %,d objects created, %s zeroed, %,.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));
         r.kernel().byLabel().forEach((label, n) -> s.append(String.format("  %-28s %d%n", label, n)));

@@ -703,7 +703,7 @@ public final class RunCommand implements Callable<Integer> {
             s.append(String.format("  %-18s %d (ENOSYS: not served)%n", "#" + number + (name == null ? "" : " " + name), n));
         });
         r.refusedSystemCalls().forEach((what, n) -> s.append(String.format("  refused: %s, %d (ENOSYS)%n", what, n)));
-        s.append(String.format("Kernel: %d invocations, %d objects created, %s zeroed, %.0f modelled cycles%n",
+        s.append(String.format("Kernel: %,d invocations, %,d objects created, %s zeroed, %,.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));
         DemoReport.Leaked l = r.teardown().leaked();
