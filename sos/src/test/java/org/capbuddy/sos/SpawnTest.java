@@ -51,7 +51,9 @@ class SpawnTest {
         long[] words = regs.words();
         assertThat(words[UserContextLayout.PC]).isEqualTo(0x400180L);
         assertThat(words[UserContextLayout.SP]).isEqualTo(start.initialSp());
-        assertThat(Arrays.copyOfRange(words, 2, words.length)).as("spsr and every other register").containsOnly(0L);
+        assertThat(words[UserContextLayout.SPSR]).as("spsr: EL0t, seL4's PSTATE_USER")
+                .isEqualTo(UserContextLayout.PSTATE_USER);
+        assertThat(Arrays.copyOfRange(words, 3, words.length)).as("every other register").containsOnly(0L);
         assertThat(start.initialSp() % 16).isZero();
         assertThat(fx.sos.destroy(p).isOk()).isTrue();
         assertThat(fx.balance()).isEqualTo(before);

@@ -28,6 +28,8 @@ public final class CpuState {
     /** NZCV in bits 31:28, as the PSTATE word and {@code mrs nzcv} show them. */
     int nzcv;
     long tpidr;
+    /** TPIDRRO_EL0: EL0 may only read it; the kernel sets it (seL4's TCB_WriteRegisters does). */
+    long tpidrro;
     int fpcr;
     int fpsr;
     long instructions;
@@ -82,6 +84,14 @@ public final class CpuState {
 
     public void setTpidr(long value) {
         tpidr = value;
+    }
+
+    public long tpidrro() {
+        return tpidrro;
+    }
+
+    public void setTpidrro(long value) {
+        tpidrro = value;
     }
 
     /** Bits 63:0 of vector register {@code n}. */

@@ -752,7 +752,7 @@ public final class Interpreter {
     private long readSystemRegister(SystemRegister register) {
         return switch (register) {
             case TPIDR_EL0 -> s.tpidr;
-            case TPIDRRO_EL0 -> 0;
+            case TPIDRRO_EL0 -> s.tpidrro;
             case NZCV -> s.nzcv & 0xF000_0000L;
             case FPCR -> s.fpcr & W_MASK;
             case FPSR -> s.fpsr & W_MASK;

@@ -77,6 +77,14 @@ class BranchSystemTest {
         tpidr.interpreter.run(2);
         assertThat(tpidr.x(0)).isEqualTo(0xABCDL);
         assertThat(tpidr.state.tpidr()).isEqualTo(0xABCDL);
+        // TPIDRRO_EL0 reads what the kernel put there (0 until it sets one), and EL0 cannot write it
+        Run tpidrro = Run.ofWords(0xD53BD060); // mrs x0, tpidrro_el0
+        tpidrro.state.setTpidrro(0x1234_5678_9ABCL);
+        tpidrro.step();
+        assertThat(tpidrro.x(0)).isEqualTo(0x1234_5678_9ABCL);
+        Run zero = Run.ofWords(0xD53BD060).x(0, 7);
+        zero.step();
+        assertThat(zero.x(0)).isZero();
         Run nzcv = Run.of("msr nzcv, x1", "mrs x0, nzcv").x(1, 0xFFFF_FFFFL);
         nzcv.interpreter.run(2);
         assertThat(nzcv.x(0)).isEqualTo(0xF000_0000L);

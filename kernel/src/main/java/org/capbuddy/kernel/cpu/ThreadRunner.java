@@ -142,7 +142,7 @@ public final class ThreadRunner {
         message.put(FaultMessage.SYSCALL_FAULT_IP, next - 4);
         message.put(FaultMessage.SYSCALL_SP, context.sp());
         message.put(FaultMessage.SYSCALL_LR, next);
-        message.put(FaultMessage.SYSCALL_SPSR, context.nzcv() & 0xFFFF_FFFFL);
+        message.put(FaultMessage.SYSCALL_SPSR, UserContextLayout.spsr(context));
         message.put(FaultMessage.SYSCALL_NUMBER, context.x(7));
         // Until a reply says otherwise the thread restarts at FaultIP, as seL4's Restart state does.
         context.setPc(next - 4);
@@ -175,7 +175,7 @@ public final class ThreadRunner {
         message.begin(FaultMessage.EXCEPTION_LENGTH);
         message.put(FaultMessage.EXCEPTION_FAULT_IP, context.pc());
         message.put(FaultMessage.EXCEPTION_SP, context.sp());
-        message.put(FaultMessage.EXCEPTION_SPSR, context.nzcv() & 0xFFFF_FFFFL);
+        message.put(FaultMessage.EXCEPTION_SPSR, UserContextLayout.spsr(context));
         message.put(FaultMessage.EXCEPTION_NUMBER, esr);
         message.put(FaultMessage.EXCEPTION_CODE, 0);
         String refused = cpu.deliverRegisterFault(false, message);

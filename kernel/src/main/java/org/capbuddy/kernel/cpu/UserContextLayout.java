@@ -25,8 +25,15 @@ public final class UserContextLayout {
     };
     private static final int TPIDR = 34;
     private static final int TPIDRRO = 35;
-    /** The SPSR bits user code may set: NZCV (EL0t, interrupts enabled, as seL4's sanitiseRegister leaves them). */
+    /** The SPSR bits user code may set: NZCV (seL4's sanitiseRegister keeps only these). */
     private static final long SPSR_USER_BITS = 0xF000_0000L;
+    /**
+     * seL4's {@code PSTATE_USER}, the rest of every user thread's SPSR: EL0t with FIQs masked. It
+     * is what {@code Arch_initContext} gives a new thread and what {@code sanitiseRegister} adds
+     * to the flags of a written SPSR, so a thread's SPSR is always its flags plus these bits. The
+     * value is that of seL4's default build; a release (non-debug) build also masks SError (0x100).
+     */
+    public static final long PSTATE_USER = 0x40;
 
     /** The word of the context that holds X{@code n} (0..30), as a reader of TCB_ReadRegisters needs it. */
     public static int wordOfX(int n) {
@@ -43,23 +50,26 @@ public final class UserContextLayout {
         return switch (i) {
             case PC -> s.pc();
             case SP -> s.sp();
-            case SPSR -> s.nzcv() & 0xFFFF_FFFFL;
+            case SPSR -> spsr(s);
             case TPIDR -> s.tpidr();
-            case TPIDRRO -> 0;
+            case TPIDRRO -> s.tpidrro();
             default -> s.x(X_OF_WORD[i]);
         };
     }
 
-    /** Sets word {@code i} (0..35), sanitised as seL4 does (SPSR keeps only the flags; TPIDRRO is the kernel's). */
+    /** The thread's SPSR as seL4 holds it: the flags plus {@link #PSTATE_USER}. */
+    public static long spsr(CpuState s) {
+        return s.nzcv() & SPSR_USER_BITS | PSTATE_USER;
+    }
+
+    /** Sets word {@code i} (0..35), sanitised as seL4 does (SPSR keeps only the flags). */
     public static void write(CpuState s, int i, long value) {
         switch (i) {
             case PC -> s.setPc(value);
             case SP -> s.setSp(value);
             case SPSR -> s.setNzcv((int) (value & SPSR_USER_BITS));
             case TPIDR -> s.setTpidr(value);
-            case TPIDRRO -> {
-                // read-only at EL0; seL4 sets it but the model has no use for it
-            }
+            case TPIDRRO -> s.setTpidrro(value);
             default -> s.setX(X_OF_WORD[i], value);
         }
     }
