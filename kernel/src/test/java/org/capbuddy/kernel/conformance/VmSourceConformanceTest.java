@@ -208,4 +208,37 @@ class VmSourceConformanceTest {
         err(fx.sel4.pageMap(large, ROOT_VSPACE, lastLarge + LARGE, RW, DEF), Sel4Error.INVALID_ARGUMENT, 0);
         ok(fx.mapPage(large, ROOT_VSPACE, lastLarge, RW, DEF));
     }
+
+    @Test
+    void performASIDControlInvocation_thePoolCapFollowsItsUntypedAsANonOriginalChildAndTakesTheLowestFreePool() {
+        long untypedA = fx.untyped(12);
+        long untypedB = fx.untyped(12);
+        long poolA = fx.slot();
+        long poolB = fx.slot();
+        ok(fx.sel4.asidControlMakePool(ASID_CONTROL, untypedA, ROOT, poolA, D));
+        ok(fx.sel4.asidControlMakePool(ASID_CONTROL, untypedB, ROOT, poolB, D));
+        // cteInsert right after the untyped; isCapRevocable is false for an ASID pool cap
+        assertThat(fx.slotAt(untypedA).next()).isSameAs(fx.slotAt(poolA));
+        assertThat(fx.slotAt(poolA).isRevocable()).isFalse();
+        Cap.Untyped ut = (Cap.Untyped) fx.capAt(untypedA);
+        assertThat(ut.freeIndex()).isEqualTo(ut.maxFreeIndex());
+        int baseA = ((Cap.AsidPoolCap) fx.capAt(poolA)).pool().asidBase();
+        int baseB = ((Cap.AsidPoolCap) fx.capAt(poolB)).pool().asidBase();
+        assertThat(baseB).isEqualTo(baseA + 512);
+        // the pool's ASIDs start at its base: only pool 0 skips ASID 0
+        long v = fx.object(ObjectType.VSPACE);
+        ok(fx.sel4.asidPoolAssign(poolA, v));
+        assertThat(((Cap.VSpaceCap) fx.capAt(v)).asid()).isEqualTo(baseA);
+        long frame = fx.object(ObjectType.SMALL_PAGE);
+        fx.mapRw(frame, v, FREE_VA);
+        assertThat(((Cap.FrameCap) fx.capAt(frame)).mappedAsid()).isEqualTo(baseA);
+        // revoking the untyped deletes the pool: its ASIDs go and its index is the lowest free again
+        ok(fx.sel4.cnodeRevoke(ROOT, untypedA, D));
+        assertThat(fx.isEmptySlot(poolA)).isTrue();
+        err(fx.sel4.pageMap(fx.object(ObjectType.SMALL_PAGE), v, FREE_VA + PAGE, RW, DEF), Sel4Error.FAILED_LOOKUP,
+                0, 1);
+        long poolC = fx.slot();
+        ok(fx.sel4.asidControlMakePool(ASID_CONTROL, untypedA, ROOT, poolC, D));
+        assertThat(((Cap.AsidPoolCap) fx.capAt(poolC)).pool().asidBase()).isEqualTo(baseA);
+    }
 }
