@@ -27,6 +27,8 @@ class ThreadRunnerTest {
     private static final int MOVZ_X0_5 = 0xD280_00A0;
     private static final int ADD_X0_1 = 0x9100_0400;
     private static final int SVC_0 = 0xD400_0001;
+    /** mrs x0, tpidrro_el0 */
+    private static final int MRS_X0_TPIDRRO = 0xD53B_D060;
     private static final int UDF_0 = 0x0000_0000;
     private static final int BRK_7 = 0xD420_00E0;
     private static final int LDR_X1_X2 = 0xF940_0041;
@@ -128,6 +130,28 @@ class ThreadRunnerTest {
         assertThat(receiver.syscalls.get(1)[FaultMessage.SYSCALL_X0]).isEqualTo(42);
         assertThat(r.systemCalls()).isEqualTo(2);
         assertThat(t.tcbObject().state()).isEqualTo(org.capbuddy.kernel.object.ThreadState.BLOCKED_ON_FAULT);
+    }
+
+    @Test
+    void faultMessagesCarryTheSpsrSeL4HoldsAndEl0ReadsTheTpidrroWriteRegistersSet() {
+        code(MRS_X0_TPIDRRO, SVC_0, UDF_0);
+        long[] regs = new long[UserContextLayout.REGISTERS];
+        regs[UserContextLayout.PC] = CODE;
+        regs[UserContextLayout.SPSR] = 0x6000_03C5L; // Z and C, plus mode bits seL4 sanitises away
+        regs[35] = 0xFEED_F00DL; // tpidrro_el0
+        ok(fx.sel4.tcbWriteRegisters(t.tcb, false, regs));
+        receiver.onSyscall = m -> {
+            m.setWord(FaultMessage.SYSCALL_FAULT_IP, m.word(FaultMessage.SYSCALL_FAULT_IP) + 4);
+            m.setReplyLength(FaultMessage.SYSCALL_FAULT_IP + 1);
+            return FaultReply.RESUME;
+        };
+        ThreadRunner r = fx.sel4.runner(t.tcb).orElseThrow();
+        r.run(10);
+        long[] syscall = receiver.syscalls.get(0);
+        assertThat(syscall[FaultMessage.SYSCALL_X0]).isEqualTo(0xFEED_F00DL);
+        // SPSR_EL1 as saved: the flags plus PSTATE_USER (EL0t, FIQ masked)
+        assertThat(syscall[FaultMessage.SYSCALL_SPSR]).isEqualTo(0x6000_0040L);
+        assertThat(receiver.exceptions.get(0)[FaultMessage.EXCEPTION_SPSR]).isEqualTo(0x6000_0040L);
     }
 
     @Test
