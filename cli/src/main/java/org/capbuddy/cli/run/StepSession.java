@@ -102,6 +102,8 @@ final class StepSession {
      * it; the session ends at the first command that would run it.
      */
     private boolean inspectingKill;
+    /** Breakpoints a pause has stood at since they were set (a breakpoint deleted and set again starts anew). */
+    private final java.util.Set<Long> reached = new java.util.HashSet<>();
 
     /**
      * @param echo print each command after the prompt (when it comes from a script, not a terminal)
@@ -194,7 +196,14 @@ final class StepSession {
                     show(stepper.step(n));
                 }
             }
-            case "c", "continue" -> show(stepper.resume());
+            case "c", "continue" -> {
+                Stepper.Pause p = stepper.resume();
+                show(p);
+                if (p.ended()) {
+                    // continue checks every instruction: a breakpoint it never stopped at never ran
+                    neverReached();
+                }
+            }
             case "b", "break" -> breakpoint(words);
             case "delete", "d" -> delete(words);
             case "watch", "w" -> watch(words);
@@ -244,6 +253,9 @@ final class StepSession {
                     stepper.run().atInstructionLimit() ? "reached its instruction limit (--max-instructions)" : "ended",
                     p.instructions(), p.instructions() == 1 ? "" : "s");
             return;
+        }
+        if (stepper.breakpoints().contains(stepper.run().pc())) {
+            reached.add(stepper.run().pc());
         }
         if (p.instructions() == 0) {
             out.println("-- about to run the first instruction");
@@ -341,13 +353,35 @@ final class StepSession {
             out.println("break takes an instruction's address (4-byte aligned, below 2^48), not '" + words[1] + "'");
             return;
         }
+        if (address == stepper.run().pc()) {
+            reached.add(address); // the next continue runs it first
+        }
         out.println("breakpoint at " + instruction(address));
+    }
+
+    /**
+     * Says which breakpoints the run ended without reaching. A breakpoint on a function's first
+     * instruction that never fires is most often a function gcc inlined into its callers (-O2 does
+     * for small static functions): its code runs there, with no address of its own to stop at.
+     */
+    private void neverReached() {
+        for (long b : stepper.breakpoints()) {
+            if (reached.contains(b)) {
+                continue;
+            }
+            java.util.Optional<String> f = symbols.describe(b);
+            boolean entry = f.isPresent() && !f.get().contains("+");
+            out.printf("   (breakpoint at %s never fired: no instruction there ran after it was set%s)%n", where(b),
+                    entry ? "; if gcc inlined " + f.get() + " into its callers, its code runs inside them instead:"
+                            + " build with -fno-inline, or break in a caller" : "");
+        }
     }
 
     private void delete(String[] words) {
         if (words.length == 1) {
             int n = stepper.breakpoints().size();
             stepper.clearBreakpoints();
+            reached.clear();
             out.printf("deleted %d breakpoint%s%n", n, n == 1 ? "" : "s");
             return;
         }
@@ -356,6 +390,7 @@ final class StepSession {
             out.println("no breakpoint at '" + words[1] + "' (break lists them)");
             return;
         }
+        reached.remove(address);
         out.printf("deleted the breakpoint at 0x%x%n", address);
     }
 

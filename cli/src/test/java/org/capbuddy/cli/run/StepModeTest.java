@@ -257,6 +257,26 @@ class StepModeTest {
     }
 
     @Test
+    void aRunThatEndsWithoutReachingABreakpointSaysSoAndWhy() {
+        // student_bugs double: main calls say, never depth (the recursion bug's function), then dies in free
+        CliRun r = withStdin("b depth\nb say\nc\nc\nq\n", "--step", "--pause-on", "none",
+                program("student_bugs"), "double");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(139);
+        assertThat(r.out()).containsPattern("paused after [\\d,]+ instructions? \\(breakpoint 0x[0-9a-f]+ <say>\\)")
+                .containsPattern("   \\(breakpoint at 0x[0-9a-f]+ <depth> never fired: no instruction there ran after it"
+                        + " was set; if gcc inlined depth into its callers, its code runs inside them instead: build with"
+                        + " -fno-inline, or break in a caller\\)\n")
+                .doesNotContainPattern("<say> never fired");
+
+        // deleted, or set where the program stands (the next continue runs it first): not reported
+        CliRun d = withStdin("b depth\nd depth\nb main\nc\nq\n", "--step", "--pause-on", "none",
+                program("student_bugs"), "double");
+        assertThat(d.out()).contains("(breakpoint 0x400160 <main>)").doesNotContain("never fired");
+        CliRun here = withStdin("s 3\nb $pc\nc\nq\n", "--step", "--pause-on", "none", program("hello"));
+        assertThat(here.out()).contains("-- the program ended after").doesNotContain("never fired");
+    }
+
+    @Test
     void oddCommandsGetAnAnswerAndNeverEndTheSession() {
         long seed = Long.getLong("capbuddy.seed", System.nanoTime());
         SplittableRandom random = new SplittableRandom(seed);
