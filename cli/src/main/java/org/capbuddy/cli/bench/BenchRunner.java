@@ -138,6 +138,11 @@ final class BenchRunner {
         } finally {
             progress.close();
         }
+        if (sys.refusedFree() != null) {
+            return Result.fail(org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT, a + " refused to free a block it"
+                    + " had handed out (" + sys.refusedFree() + "); a run whose frees fail reports no figures, as"
+                    + " they would leave out the memory it kept");
+        }
         var invariants = sys.kernel.checkInvariants();
         if (!invariants.ok()) {
             return Result.fail(org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT,

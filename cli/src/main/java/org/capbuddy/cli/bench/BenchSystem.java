@@ -52,6 +52,8 @@ final class BenchSystem {
     final SosMachine sos;
     /** Why the last refused request was refused. */
     private AllocError lastRefusal;
+    /** The first free the allocator refused, or null: a block it handed out and would not take back. */
+    private AllocError refusedFree;
 
     /** A frame policy of the user's, for an allocator that is not built in; else null. */
     final FramePolicy policy;
@@ -271,22 +273,32 @@ final class BenchSystem {
 
     private void freeBlock(Block b) {
         if (b.policyBlock() != null) {
-            Result<Void> freed = policy.free(b.policyBlock());
-            if (!freed.isOk()) {
-                lastRefusal = freed.error();
-            }
+            freed(policy.free(b.policyBlock()));
         } else if (b.untyped() != null) {
-            Result<Void> freed = VkaObjects.free(vka, b.untyped());
-            if (!freed.isOk()) {
-                lastRefusal = freed.error();
-            }
+            freed(VkaObjects.free(vka, b.untyped()));
         } else if (b.contiguous() != null) {
-            VkaObjects.freeFrameContiguous(pool, b.contiguous());
+            freed(VkaObjects.freeFrameContiguous(pool, b.contiguous()));
         } else {
             for (VkaObject f : b.separate()) {
-                VkaObjects.free(vka, f);
+                freed(VkaObjects.free(vka, f));
             }
         }
+    }
+
+    /*
+     * A free is never a reason to stop (the workload does not ask for it), so a refused one is
+     * kept apart from the refusals that stop a run: the run goes on, and the runner fails it
+     * afterwards, since its figures would count memory the allocator never took back.
+     */
+    private void freed(Result<Void> result) {
+        if (!result.isOk() && refusedFree == null) {
+            refusedFree = result.error();
+        }
+    }
+
+    /** The first free the allocator refused during the run, or null when it took every block back. */
+    AllocError refusedFree() {
+        return refusedFree;
     }
 
     /**

@@ -331,6 +331,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void aFramePolicyThatRefusesAFreeFailsTheRunRatherThanReportingFiguresThatLeaveTheBlockOut() {
+        // the free is the policy's bug, not a stop the workload asked for: no figures, exit 1
+        for (String workload : new String[] {"mcmc", "single", "contiguous"}) {
+            String[] r = run("bench", workload, "--json", "--iterations", "8", "--ram", "128M", "--allocator",
+                    "capbuddy,class:" + RefusingFreesProvider.class.getName());
+            assertThat(r[0]).as(workload + ": " + r[2]).isEqualTo("1");
+            assertThat(r[1]).as("no report").isEmpty();
+            assertThat(r[2]).contains(RefusingFreesProvider.class.getName() + " refused to free a block it had"
+                    + " handed out (NOT_ALLOCATED: free number 3 refused); a run whose frees fail reports no figures");
+        }
+    }
+
+    @Test
     void mceRunsTheOriginalExperimentWithItsBaselineBesideThePoolAndAllocman() throws Exception {
         JsonNode mce = json("bench", "mce", "--json", "--iterations", "300");
         assertThat(mce.at("/spec/workload").asText()).isEqualTo("mcmc");

@@ -12,7 +12,8 @@ import org.capbuddy.libos.vka.Result;
  * <p>What it must keep: a block's frames are frame caps in the vka's CSpace at consecutive cptrs
  * ({@link FrameBlock#firstCptr()} on); a failed call changes nothing and says why in its
  * {@link Result}; {@link #free} takes exactly the blocks {@link #alloc} handed out, once each, and
- * gives back everything they used (the bench checks the kernel's invariants after the run).
+ * gives back everything they used (the bench checks the kernel's invariants after the run, and a
+ * run in which a free was refused gives no figures).
  * Blocks need not be physically contiguous: the bench measures cost, not placement. One machine,
  * one thread: no locking needed.
  */
