@@ -214,7 +214,8 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
 
     /** The machine this spec's runs boot, before the allocator's own settings (pool or none). */
     MachineConfig machine() {
-        return cspaceChoice().config(ram, rootCNodeBits, fanOut).withCostModel(costModel);
+        // the run's seed, so that the report's machines name the seed the run drew from
+        return cspaceChoice().config(ram, rootCNodeBits, fanOut).withCostModel(costModel).withSeed(seed);
     }
 
     /** The CSpace choice (only after {@link #problem()} said none). */

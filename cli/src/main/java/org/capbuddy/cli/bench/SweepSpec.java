@@ -40,7 +40,8 @@ public record SweepSpec(Map<String, List<JsonNode>> varied, List<Run> runs) {
         Set<List<Object>> built = new HashSet<>();
         for (Run r : runs) {
             BenchSpec s = r.spec();
-            List<Object> machine = List.of(s.workload().equals("paging"), s.allocators(), s.machine(),
+            // the seed builds no different machine: one check serves every seed
+            List<Object> machine = List.of(s.workload().equals("paging"), s.allocators(), s.machine().withSeed(0),
                     s.poolSettings(PoolConfig.defaults()), s.poolFrameByFrame());
             if (built.add(machine)) {
                 String problem = BenchRunner.machineProblem(s);

@@ -237,6 +237,10 @@ class BenchCommandTest {
         assertThat(a.at("/machines/capbuddy/pool/spareTrees").asInt()).isEqualTo(1);
         assertThat(a.at("/machines/allocman/pool").isNull()).isTrue();
         assertThat(a.at("/machines/allocman/rootCNodeBits").asInt()).isPositive();
+        for (JsonNode machine : a.get("machines")) {
+            assertThat(machine.get("seed").asLong()).as("the seed the run drew from, not the machine's default")
+                    .isEqualTo(9);
+        }
         assertThat(a.at("/costModel/perInvocation").asDouble()).isPositive();
         assertThat(a.at("/tool/version").asText()).isEqualTo("0.1.0");
         assertThat(a.at("/tool/commit").asText()).isNotEmpty();
