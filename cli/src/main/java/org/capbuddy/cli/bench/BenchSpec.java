@@ -134,6 +134,12 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
         if (RETURN_SPARES.equals(treePolicy) && spareTrees == null) {
             return "treePolicy return-spares needs spareTrees";
         }
+        if (!seeded(workload) && seed != DEFAULT_SEED) {
+            // as --seed on the command line: a seed here would look varied and change nothing (a
+            // sweep over seeds would run the same run again and chart it as a spread of one)
+            return workload + " draws no random numbers: seed " + seed + " would be ignored (leave it out; mcmc and"
+                    + " utilisation take one)";
+        }
         String notTaken = optionsNotTaken();
         if (notTaken != null) {
             return notTaken;
@@ -168,6 +174,9 @@ public record BenchSpec(String workload, String experiment, List<String> allocat
     private static String sizeGiven(long bytes) {
         return bytes < 1024 ? bytes + " bytes" : ByteSize.format(bytes) + " (" + bytes + " bytes)";
     }
+
+    /** The seed a spec that names none runs with, and the only one a workload that draws none records. */
+    static final long DEFAULT_SEED = 1;
 
     /**
      * Whether {@code workload} draws random numbers, so that its seed changes the run: mcmc (block

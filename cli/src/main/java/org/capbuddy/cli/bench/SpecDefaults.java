@@ -41,7 +41,7 @@ final class SpecDefaults {
         String workload = node.path("workload").asText(null);
         boolean mcmc = "mcmc".equals(workload);
         boolean paging = "paging".equals(workload);
-        defaults(node, "seed", f.numberNode(1L));
+        defaults(node, "seed", f.numberNode(BenchSpec.DEFAULT_SEED));
         defaults(node, "ram", f.numberNode(1L << 30));
         defaults(node, "cspace", f.textNode("scaled"));
         if (!node.has("allocators")) {

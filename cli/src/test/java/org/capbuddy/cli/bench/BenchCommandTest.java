@@ -650,5 +650,12 @@ class BenchCommandTest {
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).contains("--spec " + spec + ": --repeat must be 1..1000, got 0");
         assertThat(r[1]).isEmpty();
+        // a seed where the workload draws none is refused in a spec as --seed is on the command line
+        java.nio.file.Files.writeString(spec, "workload: contiguous\nseed: 5\n");
+        String[] seeded = run("bench", "--spec", spec.toString());
+        assertThat(seeded[0]).isEqualTo("2");
+        assertThat(seeded[2]).contains("contiguous draws no random numbers: seed 5 would be ignored");
+        java.nio.file.Files.writeString(spec, "workload: single\niterations: 4\nram: 64M\nseed: 1\n");
+        assertThat(run("bench", "--spec", spec.toString())[0]).as("the seed a report of it records").isEqualTo("0");
     }
 }

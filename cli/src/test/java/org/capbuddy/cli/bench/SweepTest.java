@@ -115,6 +115,12 @@ class SweepTest {
         assertThat(notTaken.exitCode()).isEqualTo(2);
         assertThat(notTaken.err()).contains("run 0 {iterations=5}: utilisation takes no --iterations");
         assertThat(dir.resolve("b")).doesNotExist();
+        // seeds over a workload that draws none would run one run again and again, as --seed is refused for it
+        Files.writeString(sweep, "{\"base\": {\"workload\": \"single\"}, \"vary\": {\"seed\": [1, 2]}}");
+        CliRun unseeded = CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("e").toString());
+        assertThat(unseeded.exitCode()).isEqualTo(2);
+        assertThat(unseeded.err()).contains("run 1 {seed=2}: single draws no random numbers: seed 2 would be ignored");
+        assertThat(dir.resolve("e")).doesNotExist();
         Files.writeString(sweep, "{\"base\": {\"workload\": \"mcmc\"}, \"vary\": {\"ram\": [\"lots\"]}}");
         assertThat(CliRun.of("sweep", sweep.toString(), "--out", dir.resolve("c").toString()).err())
                 .contains("ram 'lots' is not a size");
