@@ -76,6 +76,13 @@ public final class SweepCommand implements Callable<Integer> {
             err.println("capbuddy sweep: " + unusable);
             return 1;
         }
+        // Ctrl-C or a kill ends the JVM mid-sweep with nothing said; say what is kept and how to go on
+        Thread onStop = new Thread(() -> {
+            err.println("capbuddy sweep: stopped; " + keptRuns(sweep.runs().size()) + " of " + sweep.runs().size()
+                    + " runs are kept in " + out.resolve("runs") + ", and the same command resumes with the rest");
+            err.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(onStop);
         try {
             Files.createDirectories(out);
             Sweep.Outcome outcome = new Sweep(out, n, System.console() != null).run(sweep);
@@ -91,6 +98,24 @@ public final class SweepCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             err.println("capbuddy sweep: " + Problems.of(e, out));
             return 1;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onStop);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: the JVM is stopping, as the hook says
+            }
         }
+    }
+
+    /** The run files a sweep of {@code runs} runs has kept so far (as {@link Sweep} names them). */
+    private long keptRuns(int runs) {
+        Sweep named = new Sweep(out, 1, false);
+        long kept = 0;
+        for (int i = 0; i < runs; i++) {
+            if (Files.exists(named.runFile(i))) {
+                kept++;
+            }
+        }
+        return kept;
     }
 }

@@ -104,6 +104,35 @@ class SweepTest {
     }
 
     @Test
+    void aSweepStoppedByASignalSaysWhatItKeptAndHowToGoOn(@TempDir Path dir) throws Exception {
+        // run 0 takes a moment, run 1 far longer than the test waits: the stop comes between them
+        Path sweep = dir.resolve("sweep.json");
+        Files.writeString(sweep, "{\"base\": {\"workload\": \"mcmc\", \"ram\": \"128M\", \"allocators\": \"capbuddy\"},"
+                + " \"vary\": {\"iterations\": [100, 10000000]}}");
+        Path out = dir.resolve("out");
+        Path err = dir.resolve("err.txt");
+        Process sweeping = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.awt.headless=true", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                org.capbuddy.cli.CapBuddyCommand.class.getName(), "sweep", sweep.toString(), "--out", out.toString(),
+                "--threads", "1")
+                .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(err.toFile()).start();
+        try {
+            Path first = out.resolve("runs").resolve("00000.json");
+            for (int waited = 0; !Files.exists(first) && sweeping.isAlive() && waited < 3000; waited++) {
+                Thread.sleep(100);
+            }
+            assertThat(first).as("run 0 kept while run 1 runs").exists();
+            assertThat(sweeping.isAlive()).as(Files.readString(err)).isTrue();
+            sweeping.destroy(); // SIGTERM, which runs the JVM's shutdown hooks as Ctrl-C's SIGINT does
+            assertThat(sweeping.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            sweeping.destroyForcibly();
+        }
+        assertThat(Files.readString(err)).contains("capbuddy sweep: stopped; 1 of 2 runs are kept in "
+                + out.resolve("runs") + ", and the same command resumes with the rest");
+    }
+
+    @Test
     void badSweepsAreRefusedBeforeAnythingRuns(@TempDir Path dir) throws Exception {
         Path sweep = dir.resolve("sweep.json");
         Files.writeString(sweep, "{\"vary\": {\"seed\": [1]}}");
