@@ -169,7 +169,7 @@ final class Workloads {
     /**
      * 4 KiB frames until a request is refused (the fraction of RAM that became frames); then a
      * seeded random half of them freed, to show what fragmentation leaves: the largest untyped
-     * still allocatable and the pool's free blocks by size. The fraction measures memory only when
+     * still allocatable and the pool's free blocks by size (probed outside the measured figures). The fraction measures memory only when
      * the stop reason is memory exhausted; the report flags any other stop.
      */
     static AllocatorRun utilisation(BenchSystem sys, long seed, LongConsumer progress) {
@@ -197,8 +197,11 @@ final class Workloads {
             sys.free(b);
         }
         extra.put("framesFreedAfterExhaustion", (double) freed.size());
-        List<Long> freeBlocks = probeLeftovers(sys, extra);
-        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, WorkUnit.FRAME, false, List.of(), freeBlocks, extra);
+        AllocatorRun run = sys.finish(allocatedAtExhaustion, allocatedAtExhaustion, WorkUnit.FRAME, false, List.of(),
+                List.of(), extra);
+        // the probe after the measurement, as mcmc's: its untyped's Retype and Delete are not the workload's
+        Map<String, Double> left = new HashMap<>();
+        run = run.withLeftovers(probeLeftovers(sys, left), left);
         for (BenchSystem.Block b : blocks) {
             sys.free(b);
         }

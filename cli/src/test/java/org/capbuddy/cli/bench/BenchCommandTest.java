@@ -164,6 +164,11 @@ class BenchCommandTest {
         for (JsonNode run : r.get("runs")) {
             assertThat(run.at("/stopReason/kind").asText()).as(run.get("allocator").asText()).isEqualTo("MEMORY_EXHAUSTED");
             assertThat(run.at("/extra/usableFraction").asDouble()).isGreaterThan(0.9);
+            // the allocations and the frees are the whole measured run: the probe of what is left
+            // afterwards (an untyped's Retype and Delete) is outside it, as it is for mcmc
+            assertThat(run.at("/extra/alloc.invocations").asLong() + run.at("/extra/free.invocations").asLong())
+                    .as(run.get("allocator").asText()).isEqualTo(run.get("kernelInvocations").asLong());
+            assertThat(run.at("/extra/largestAllocatableUntypedBits").asInt()).isPositive();
         }
         JsonNode mcmc = json("bench", "mcmc", "--json", "--allocator", "capbuddy", "--iterations", "50", "--ram", "64M");
         assertThat(mcmc.at("/runs/0/stopReason/kind").asText()).isEqualTo("LIMIT_REACHED");
