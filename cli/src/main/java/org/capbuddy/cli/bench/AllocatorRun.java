@@ -45,10 +45,16 @@ public record AllocatorRun(
         Map<String, Double> extra) {
 
     public AllocatorRun {
-        invocationsByLabel = Map.copyOf(invocationsByLabel);
+        // sorted, so that two reports of the same run are the same text but for the times
+        invocationsByLabel = sorted(invocationsByLabel);
         footprint = List.copyOf(footprint);
         freeBlocksByOrder = List.copyOf(freeBlocksByOrder);
-        extra = Map.copyOf(extra);
+        extra = sorted(extra);
+    }
+
+    /** An unmodifiable copy of {@code map} in its keys' order (Map.copyOf's order changes from JVM to JVM). */
+    static <V> Map<String, V> sorted(Map<String, V> map) {
+        return java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(map));
     }
 
     /** Kernel invocations per 4 KiB frame handed out. */

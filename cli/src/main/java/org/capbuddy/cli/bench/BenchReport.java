@@ -26,7 +26,7 @@ public record BenchReport(String workload, long seed, long iterations, long ramB
 
     public BenchReport {
         runs = List.copyOf(runs);
-        ratios = Map.copyOf(ratios);
+        ratios = AllocatorRun.sorted(ratios);
         // in the allocators' order, as the runs are
         machines = Collections.unmodifiableMap(new LinkedHashMap<>(machines));
         wallTime = Collections.unmodifiableMap(new LinkedHashMap<>(wallTime));

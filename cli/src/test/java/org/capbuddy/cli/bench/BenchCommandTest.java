@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import org.capbuddy.cli.CliRun;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,27 @@ class BenchCommandTest {
         assertThat(a.at("/ratios/kernelInvocations").asDouble()).isBetween(0.0, 0.1);
         assertThat(a.get("runs").get(0).get("framesAllocated").asLong())
                 .isEqualTo(a.get("runs").get(1).get("framesAllocated").asLong());
+    }
+
+    @Test
+    void aReportsNamedFiguresComeInTheirNamesOrderSoThatTwoReportsOfOneRunDifferOnlyInTheirTimes() throws Exception {
+        String[] first = run("bench", "mcmc", "--json", "--iterations", "200", "--ram", "128M");
+        String[] again = run("bench", "mcmc", "--json", "--iterations", "200", "--ram", "128M");
+        JsonNode report = new ObjectMapper().readTree(first[1]);
+        java.util.List<JsonNode> maps = new java.util.ArrayList<>(List.of(report.get("ratios")));
+        for (JsonNode run : report.get("runs")) {
+            maps.add(run.get("invocationsByLabel"));
+            maps.add(run.get("extra"));
+        }
+        for (JsonNode map : maps) {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            map.fieldNames().forEachRemaining(names::add);
+            assertThat(names).hasSizeGreaterThan(1).isSorted();
+        }
+        // line by line, as diff compares them, leaving out host time and the host's figures
+        java.util.function.Function<String, List<String>> exact = text -> text.lines()
+                .filter(l -> !l.matches(".*\"(wallMillis|min|median|max|stdDev|maxHeapBytes)\".*")).toList();
+        assertThat(exact.apply(again[1])).isEqualTo(exact.apply(first[1]));
     }
 
     @Test
