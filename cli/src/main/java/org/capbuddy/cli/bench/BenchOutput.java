@@ -364,7 +364,13 @@ public final class BenchOutput {
             return "";
         }
         if (v instanceof Double d) {
-            return d.isNaN() || d.isInfinite() ? "" : BigDecimal.valueOf(d).toPlainString();
+            if (d.isNaN() || d.isInfinite()) {
+                return "";
+            }
+            // a whole number as one, as the sweep's CSV writes it: BigDecimal alone gave 416694.0
+            // below 10^7 and 55667830 above, in one column
+            return d == Math.rint(d) && Math.abs(d) < 0x1p53 ? Long.toString(d.longValue())
+                    : BigDecimal.valueOf(d).toPlainString();
         }
         return v.toString();
     }

@@ -182,6 +182,11 @@ class BenchOutputTest {
         assertThat(cb[10]).isEqualTo("iteration");
         assertThat(cb[11]).isEqualTo("true");
         assertThat(cb[12]).isEqualTo("iteration limit reached");
+        // whole figures held as doubles are written whole at every size, fractions as they are
+        assertThat(cb[5]).as("modelledCycles").isEqualTo("150000");
+        assertThat(cb[13]).as("largestUntypedBytes").isEqualTo("8388608");
+        assertThat(cb[14]).as("usableFraction").isEqualTo("0.9375");
+        assertThat(cb[7]).as("wallMillis").isEqualTo("12.5");
         String[] am = lines.get(2).split(",", -1);
         assertThat(am[0]).isEqualTo("allocman");
         assertThat(am[11]).isEqualTo("false");
