@@ -50,7 +50,15 @@ class SweepTest {
         }
         List<String> csv = exact(two.resolve("sweep.csv"));
         assertThat(csv).hasSize(1 + 18);
-        assertThat(csv.get(0)).startsWith("run,seed,ram,allocators,allocator,kernelInvocations,");
+        assertThat(csv.get(0)).startsWith("run,seed,ram,allocators,allocator,kernelInvocations,invocationsPerFrame,");
+        for (String row : csv.subList(1, csv.size())) {
+            // the figure the chart plots, as bench's CSV has it: the invocations over the frames
+            List<String> header = List.of(csv.get(0).split(","));
+            String[] cells = row.split(",", -1);
+            assertThat(Double.parseDouble(cells[header.indexOf("invocationsPerFrame")]))
+                    .isEqualTo(Double.parseDouble(cells[header.indexOf("kernelInvocations")])
+                            / Double.parseDouble(cells[header.indexOf("framesAllocated")]));
+        }
         assertThat(csv.get(1)).as("figures and stop reasons as bench's CSV writes them")
                 .endsWith(",iteration limit reached").doesNotContainPattern("\\d\\.\\d+E\\d");
         assertThat(csv.get(0)).as("how far a run got, and in what unit").contains(",reached,reachedUnit,completed,");
