@@ -6,8 +6,8 @@ import java.util.function.Function;
 
 /**
  * What repeats of one allocator's run must share: every exact figure (counts, modelled cycles,
- * bookkeeping, frames, where and why it stopped, the workload's own figures but host ones), so
- * that wall time is the only thing that varies between them.
+ * bookkeeping, frames, where and why it stopped, the footprint's samples, the workload's own
+ * figures but host ones), so that wall time is the only thing that varies between them.
  */
 final class RepeatCheck {
     private RepeatCheck() {
@@ -42,9 +42,29 @@ final class RepeatCheck {
                 return f.name() + " (" + x + " then " + y + ")";
             }
         }
-        for (String key : a.extra().keySet()) {
+        String footprint = footprintDifference(a.footprint(), b.footprint());
+        if (footprint != null) {
+            return footprint;
+        }
+        // either run's figures: one the other lacks differs too
+        java.util.Set<String> keys = new java.util.TreeSet<>(a.extra().keySet());
+        keys.addAll(b.extra().keySet());
+        for (String key : keys) {
             if (!HOST_EXTRAS.contains(key) && !Objects.equals(a.extra().get(key), b.extra().get(key))) {
                 return key + " (" + a.extra().get(key) + " then " + b.extra().get(key) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** The first footprint sample (iteration, frames live, bytes held) that differs, compared by value; null when none. */
+    private static String footprintDifference(List<long[]> a, List<long[]> b) {
+        for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+            long[] x = i < a.size() ? a.get(i) : null;
+            long[] y = i < b.size() ? b.get(i) : null;
+            if (!java.util.Arrays.equals(x, y)) {
+                return "footprint (sample " + i + ": " + java.util.Arrays.toString(x) + " then "
+                        + java.util.Arrays.toString(y) + ")";
             }
         }
         return null;

@@ -40,8 +40,23 @@ class RepeatTest {
                 .isEqualTo("kernelInvocations (100 then 101)");
         assertThat(RepeatCheck.difference(a, run(100, 12.0, Map.of("usableFraction", 0.8, "hostResidentBytes", 1e9))))
                 .isEqualTo("usableFraction (0.9 then 0.8)");
+        assertThat(RepeatCheck.difference(a, run(100, 12.0, Map.of("usableFraction", 0.9, "hostResidentBytes", 1e9,
+                "poolTrees", 3.0)))).as("a figure only the repeat has").isEqualTo("poolTrees (null then 3.0)");
         assertThat(a.withWallMillis(3.5).wallMillis()).isEqualTo(3.5);
         assertThat(RepeatCheck.difference(a, a.withWallMillis(3.5))).isNull();
+    }
+
+    @Test
+    void repeatsMustAgreeOnTheFootprintsSamplesByValue() {
+        List<long[]> samples = List.of(new long[] {4, 46, 4096}, new long[] {8, 310, 8192});
+        AllocatorRun a = new AllocatorRun("capbuddy", 1, Map.of(), 0, 0, 0, 0, 1.0, 10, 8, WorkUnit.ITERATION, true,
+                StopReason.LIMIT, samples, List.of(), Map.of());
+        AllocatorRun same = new AllocatorRun("capbuddy", 1, Map.of(), 0, 0, 0, 0, 2.0, 10, 8, WorkUnit.ITERATION, true,
+                StopReason.LIMIT, List.of(new long[] {4, 46, 4096}, new long[] {8, 310, 8192}), List.of(), Map.of());
+        AllocatorRun other = new AllocatorRun("capbuddy", 1, Map.of(), 0, 0, 0, 0, 1.0, 10, 8, WorkUnit.ITERATION, true,
+                StopReason.LIMIT, List.of(new long[] {4, 46, 4096}, new long[] {8, 311, 8192}), List.of(), Map.of());
+        assertThat(RepeatCheck.difference(a, same)).as("equal samples in other arrays").isNull();
+        assertThat(RepeatCheck.difference(a, other)).isEqualTo("footprint (sample 1: [8, 310, 8192] then [8, 311, 8192])");
     }
 
     @Test
