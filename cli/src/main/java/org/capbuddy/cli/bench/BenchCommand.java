@@ -328,6 +328,15 @@ public final class BenchCommand implements Callable<Integer> {
             if (node == null || !node.isObject()) {
                 throw bad("--spec " + specFile + " is not a bench report or spec: not an object of fields");
             }
+            // a sweep's files are near at hand beside its runs': say which command or file it wants
+            if (node.has("base") && node.has("vary")) {
+                throw bad("--spec " + specFile + " is a sweep, not a bench spec: run it with capbuddy sweep "
+                        + specFile + " --out DIR");
+            }
+            if (node.has("sweep") && node.has("runs")) {
+                throw bad("--spec " + specFile + " is a sweep's merged results, not a bench spec: each run's file"
+                        + " under its runs/ folder is one");
+            }
             // a report's spec has every field; one written by hand gets the defaults it leaves out
             return SpecDefaults.complete(((ObjectNode) node).deepCopy());
         } catch (CommandLine.ParameterException e) {

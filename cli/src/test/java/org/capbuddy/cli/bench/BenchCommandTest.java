@@ -677,6 +677,16 @@ class BenchCommandTest {
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).contains("--spec " + spec + ": --repeat must be 1..1000, got 0");
         assertThat(r[1]).isEmpty();
+        // a sweep, or a sweep's merged results, given where a run's spec belongs
+        java.nio.file.Path sweep = dir.resolve("sweep.json");
+        java.nio.file.Files.writeString(sweep, "{\"base\": {\"workload\": \"mcmc\"}, \"vary\": {\"seed\": [1, 2]}}");
+        String[] aSweep = run("bench", "--spec", sweep.toString());
+        assertThat(aSweep[0]).isEqualTo("2");
+        assertThat(aSweep[2]).contains("--spec " + sweep + " is a sweep, not a bench spec: run it with capbuddy sweep "
+                + sweep + " --out DIR");
+        java.nio.file.Files.writeString(sweep, "{\"sweep\": {\"base\": {}, \"vary\": {}}, \"runs\": []}");
+        assertThat(run("bench", "--spec", sweep.toString())[2]).contains("is a sweep's merged results, not a bench"
+                + " spec: each run's file under its runs/ folder is one");
         // a seed where the workload draws none is refused in a spec as --seed is on the command line
         java.nio.file.Files.writeString(spec, "workload: contiguous\nseed: 5\n");
         String[] seeded = run("bench", "--spec", spec.toString());
