@@ -363,10 +363,15 @@ public final class BenchCommand implements Callable<Integer> {
         stdout.println(json ? Json.write(report) : BenchOutput.table(report));
         if (out != null) {
             try {
-                for (Path written : BenchOutput.writeFiles(report, out)) {
+                List<Path> files = BenchOutput.writeFiles(report, out);
+                for (Path written : files) {
                     if (!json) {
                         stdout.println("wrote " + written);
                     }
+                }
+                for (Path earlier : BenchOutput.removeEarlier(report, out, files)) {
+                    err.println("capbuddy bench: removed " + earlier + ", an earlier " + report.name() + " report's: this"
+                            + " one has no data for it");
                 }
             } catch (IOException e) {
                 err.println("capbuddy bench: cannot write to " + out + ": " + Problems.of(e, out));

@@ -302,6 +302,30 @@ public final class BenchOutput {
         return List.copyOf(written);
     }
 
+    /** Every name {@link #writeFiles} may give a report's file, after its base name. */
+    private static final List<String> FILE_SUFFIXES = List.of(".json", ".csv", "-footprint.csv", "-footprint.png",
+            "-footprint.svg", "-invocations-per-frame.png", "-invocations-per-frame.svg", "-free-blocks.png",
+            "-free-blocks.svg");
+
+    /**
+     * Deletes the files in {@code outDir} named as this report's would be but not among {@code
+     * written}: an earlier report's of the same name (a stopped run's free-blocks chart, say),
+     * which would otherwise sit beside this one as if it were its. Only regular files go; returns
+     * those deleted.
+     */
+    public static List<Path> removeEarlier(BenchReport r, Path outDir, List<Path> written) throws IOException {
+        String base = fileBase(r.name());
+        List<Path> removed = new ArrayList<>();
+        for (String suffix : FILE_SUFFIXES) {
+            Path file = outDir.resolve(base + suffix);
+            if (!written.contains(file) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(file);
+                removed.add(file);
+            }
+        }
+        return List.copyOf(removed);
+    }
+
     /** The column names of {@code <workload>.csv} for this report. */
     static List<String> csvHeader(BenchReport r) {
         List<String> header = new ArrayList<>();

@@ -622,6 +622,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void anEarlierReportsFileThisOneHasNoDataForIsRemovedNotLeftBesideIt(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        // a run memory stopped has a free-blocks chart; a later one of the same name that did
+        // not stop has none, and the earlier chart must not pass for its
+        String[] stopped = run("bench", "mcmc", "--iterations", "300", "--ram", "64M", "--allocator", "capbuddy",
+                "--out", dir.toString());
+        assertThat(stopped[0]).as(stopped[2]).isEqualTo("0");
+        assertThat(dir.resolve("mcmc-free-blocks.png")).exists();
+        java.nio.file.Files.writeString(dir.resolve("notes.txt"), "mine");
+        java.nio.file.Files.writeString(dir.resolve("single.csv"), "another report's");
+        String[] done = run("bench", "mcmc", "--iterations", "10", "--ram", "128M", "--allocator", "capbuddy",
+                "--out", dir.toString());
+        assertThat(done[0]).as(done[2]).isEqualTo("0");
+        assertThat(dir.resolve("mcmc-free-blocks.png")).doesNotExist();
+        assertThat(dir.resolve("mcmc-free-blocks.svg")).doesNotExist();
+        assertThat(done[2]).contains("capbuddy bench: removed " + dir.resolve("mcmc-free-blocks.png") + ", an earlier"
+                + " mcmc report's: this one has no data for it");
+        assertThat(dir.resolve("mcmc-footprint.png")).as("written again").exists();
+        assertThat(dir.resolve("notes.txt")).hasContent("mine");
+        assertThat(dir.resolve("single.csv")).hasContent("another report's");
+    }
+
+    @Test
     void badOptionsAreRefused() {
         assertThat(run("bench", "paging", "--touch", "65G")[2]).contains("--touch must be a multiple of 4 KiB from 4K to 64G");
         assertThat(run("bench", "paging", "--access", "exec")[2]).contains("--access must be read or write, got 'exec'");
