@@ -1,6 +1,7 @@
 package org.capbuddy.cli;
 
 import org.capbuddy.cli.bench.BenchCommand;
+import org.capbuddy.cli.bench.CompareCommand;
 import org.capbuddy.cli.bench.SweepCommand;
 import org.capbuddy.cli.common.Problems;
 import org.capbuddy.cli.common.ToolVersion;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "capbuddy", mixinStandardHelpOptions = true, versionProvider = CapBuddyCommand.Version.class,
         description = "CapBuddy: capability-based memory management on a model of the seL4 kernel.",
-        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, SweepCommand.class, FuzzCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class, SweepCommand.class, CompareCommand.class,
+            FuzzCommand.class,
             BootCommand.class,
             CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit status:%n",

@@ -34,7 +34,7 @@ class CommandLineTest {
         CliRun version = CliRun.of("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).startsWith("capbuddy 0.1.0 (commit ");
-        for (String command : new String[] {"bench", "sweep", "demo", "run", "fuzz", "boot"}) {
+        for (String command : new String[] {"bench", "sweep", "compare", "demo", "run", "fuzz", "boot"}) {
             CliRun its = CliRun.of(command, "-V");
             assertThat(its.exitCode()).as(command).isZero();
             assertThat(its.out()).as("%s -V, which its help lists", command).isEqualTo(version.out());

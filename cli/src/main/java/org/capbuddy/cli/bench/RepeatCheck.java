@@ -17,7 +17,7 @@ final class RepeatCheck {
     }
 
     /** Host figures in {@link AllocatorRun#extra()}, which vary from run to run like wall time. */
-    private static final List<String> HOST_EXTRAS = List.of("hostHeapBytesPerFrame", "hostPeakResidentBytes",
+    static final List<String> HOST_EXTRAS = List.of("hostHeapBytesPerFrame", "hostPeakResidentBytes",
             "hostResidentBytes", "teardownMillis");
 
     private static final List<Field> FIELDS = List.of(
