@@ -27,7 +27,9 @@ public enum Errno {
     /** Result too large: a buffer too small for the answer (getcwd). */
     ERANGE(34),
     /** Function not implemented: a system call SOS does not serve. */
-    ENOSYS(38);
+    ENOSYS(38),
+    /** Operation not supported: clock_nanosleep on a clock that cannot be slept on (a coarse or raw clock). */
+    EOPNOTSUPP(95);
 
     private final int code;
 

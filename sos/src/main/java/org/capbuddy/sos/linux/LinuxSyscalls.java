@@ -12,6 +12,7 @@ import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.SysResult;
 import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessTraps;
@@ -55,6 +56,9 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** 2026-01-01T00:00:00Z, the clock's fixed start. */
     private static final long EPOCH_SECONDS = 1_767_225_600L;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int CLOCK_TAI = 11;
+    /** TAI's lead over UTC since 2017, which CLOCK_TAI keeps (Linux's, once NTP has set it). */
+    private static final long TAI_OFFSET_SECONDS = 37;
     private static final int SIGKILL = 9;
     private static final int SIGSTOP = 19;
     private static final int MAX_SIGNAL = 64;
@@ -96,7 +100,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (!registers.isOk()) {
             return FaultReply.noReply("SOS could not read the caller's x8: " + registers);
         }
-        long number = registers.mr(X8_WORD);
+        // Linux's arm64 entry takes the number as an int: the upper half of x8 is not looked at
+        long number = (int) registers.mr(X8_WORD);
         LinuxProcess state = state(p);
         LinuxSyscall call = LinuxSyscall.of(number);
         long result;
@@ -195,27 +200,28 @@ public final class LinuxSyscalls implements ProcessTraps {
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
             case GETRUSAGE -> getrusage(sys, state, a0, a1);
-            case GETRLIMIT -> prlimit(sys, state, 0, a0, 0, a1, "getrlimit");
+            case GETRLIMIT -> prlimit(sys, state, (int) a0, 0, a1, false, "getrlimit");
             // another process's limits: there is none SOS lets a process name (as kill's ESRCH)
-            case PRLIMIT64 -> a0 != 0 && a0 != p.pid() ? -Errno.ESRCH.code() : prlimit(sys, state, a0, a1, a2, m.word(3),
-                    "prlimit64");
+            case PRLIMIT64 -> (int) a0 != 0 && (int) a0 != p.pid() ? -Errno.ESRCH.code()
+                    : prlimit(sys, state, (int) a1, a2, m.word(3), true, "prlimit64");
             // there are no files: the process's working directory is the root of an empty tree
             case GETCWD -> Long.compareUnsigned(a1, 2) < 0 ? -Errno.ERANGE.code() : sys.copyToUser(a0, new byte[] {'/', 0}, 2) ? 2
                     : -Errno.EFAULT.code();
-            case RT_SIGACTION -> sigaction(sys, state, a0, a1, a2, m.word(3));
-            case RT_SIGPROCMASK -> sigprocmask(sys, state, a0, a1, a2, m.word(3));
+            case RT_SIGACTION -> sigaction(sys, state, (int) a0, a1, a2, m.word(3));
+            case RT_SIGPROCMASK -> sigprocmask(sys, state, (int) a0, a1, a2, m.word(3));
             // as Linux, a set smaller than the kernel's gets its first bytes; only a larger one is refused
             case RT_SIGPENDING -> Long.compareUnsigned(a1, SIGSET_SIZE) > 0 ? -Errno.EINVAL.code()
                     : sys.copyToUser(a0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
                             .putLong(state.pendingSignals()).array(), (int) a1) ? 0 : -Errno.EFAULT.code();
             // kill(-1) signals every process but the caller (Linux's kill_something_info: asked
             // before the process group -pid, which for pid 1 is also -1): here, none
-            case KILL -> a0 != -1 && (a0 == p.pid() || a0 == 0 || a0 == -p.pid()) ? send(state, a1, "kill")
-                    : signalNumber(a1) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
-            case TKILL -> a0 <= 0 ? -Errno.EINVAL.code() : a0 != p.pid() ? -Errno.ESRCH.code() : send(state, a1, "tkill");
-            case TGKILL -> a0 <= 0 || a1 <= 0 ? -Errno.EINVAL.code()
-                    : a0 != p.pid() || a1 != p.pid() ? -Errno.ESRCH.code() : send(state, a2, "tgkill");
-            case GETRANDOM -> getrandom(sys, state, a0, a1);
+            case KILL -> kill(state, p, (int) a0, (int) a1);
+            // pids and signals are ints: the upper half of each register is not looked at
+            case TKILL -> (int) a0 <= 0 ? -Errno.EINVAL.code() : (int) a0 != p.pid() ? -Errno.ESRCH.code()
+                    : send(state, (int) a1, "tkill");
+            case TGKILL -> (int) a0 <= 0 || (int) a1 <= 0 ? -Errno.EINVAL.code()
+                    : (int) a0 != p.pid() || (int) a1 != p.pid() ? -Errno.ESRCH.code() : send(state, (int) a2, "tgkill");
+            case GETRANDOM -> getrandom(sys, state, a0, a1, (int) a2);
             case EXIT, EXIT_GROUP -> throw new IllegalStateException("exit is answered before serve");
         };
     }
@@ -231,7 +237,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         if ((int) fd == 0 || !state.isOpenStream(fd)) {
             return -Errno.EBADF.code();
         }
-        long total = count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count;
+        if (!accessOk(buffer, count)) {
+            return -Errno.EFAULT.code();
+        }
+        long total = Math.min(count, MAX_RW_COUNT);
         long done = 0;
         byte[] held = new byte[0];
         while (done < total) {
@@ -256,6 +265,17 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EFAULT.code();
         }
         return done;
+    }
+
+    /**
+     * Linux's access_ok, which read, write, their vectors and getrandom ask before moving a byte:
+     * the range [buffer, buffer + count) lies below the top of user space, whether mapped or not
+     * (so a count of 2^63 is EFAULT, not a write up to the first hole). An empty range at a
+     * kernel address fails too.
+     */
+    static boolean accessOk(long buffer, long count) {
+        return Long.compareUnsigned(count, Layout.USER_TOP) <= 0
+                && Long.compareUnsigned(buffer, Layout.USER_TOP - count) <= 0;
     }
 
     private static void toConsole(Syscalls sys, LinuxProcess state, byte[] bytes, int length) {
@@ -302,7 +322,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         if ((int) fd != 0 || !state.isOpenStream(fd)) {
             return -Errno.EBADF.code();
         }
-        int n = (int) Math.min(state.stdinLeft(), count < 0 || count > MAX_RW_COUNT ? MAX_RW_COUNT : count);
+        if (!accessOk(buffer, count)) {
+            return -Errno.EFAULT.code();
+        }
+        int n = (int) Math.min(state.stdinLeft(), Math.min(count, MAX_RW_COUNT));
         byte[] bytes = state.takeStdin(n);
         if (bytes.length == 0 || sys.copyToUser(buffer, bytes, bytes.length)) {
             return bytes.length;
@@ -356,20 +379,48 @@ public final class LinuxSyscalls implements ProcessTraps {
         return plain && nothingThere ? 0 : result.returnRegister();
     }
 
-    /** writev and readv: each iovec in turn; an error after some bytes moved returns the bytes moved. */
+    /**
+     * writev and readv in Linux's order: the descriptor (EBADF, even for no iovecs), the count
+     * (EINVAL past UIO_MAXIOV), the array (EFAULT), every length (EINVAL for a negative one) and
+     * then every buffer's range (access_ok's EFAULT) before a byte moves; lengths past
+     * MAX_RW_COUNT in all are cut to it. Then each iovec in turn; an error after some bytes moved
+     * returns the bytes moved.
+     */
     private static long vector(Syscalls sys, LinuxProcess state, long fd, long iov, long count, boolean write) {
-        if (count < 0 || count > MAX_IOV) {
+        boolean wrongStream = write ? (int) fd == 0 : (int) fd != 0;
+        if (wrongStream || !state.isOpenStream(fd)) {
+            return -Errno.EBADF.code();
+        }
+        if (Long.compareUnsigned(count, MAX_IOV) > 0) {
             return -Errno.EINVAL.code();
         }
+        if (count == 0) {
+            return 0;
+        }
         byte[] vectors = sys.copyFromUser(iov, (int) count * 16);
-        if (count > 0 && vectors == null) {
+        if (vectors == null) {
             return -Errno.EFAULT.code();
         }
-        ByteBuffer entries = ByteBuffer.wrap(vectors == null ? new byte[0] : vectors).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer entries = ByteBuffer.wrap(vectors).order(ByteOrder.LITTLE_ENDIAN);
+        long[] lengths = new long[(int) count];
+        for (int i = 0; i < count; i++) {
+            lengths[i] = entries.getLong(16 * i + 8);
+            if (lengths[i] < 0) {
+                return -Errno.EINVAL.code();
+            }
+        }
+        long asked = 0;
+        for (int i = 0; i < count; i++) {
+            if (!accessOk(entries.getLong(16 * i), lengths[i])) {
+                return -Errno.EFAULT.code();
+            }
+            lengths[i] = Math.min(lengths[i], MAX_RW_COUNT - asked);
+            asked += lengths[i];
+        }
         long total = 0;
         for (int i = 0; i < count; i++) {
             long base = entries.getLong(16 * i);
-            long length = entries.getLong(16 * i + 8);
+            long length = lengths[i];
             long moved = write ? write(sys, state, fd, base, length) : read(sys, state, fd, base, length);
             if (moved < 0) {
                 return total > 0 ? total : moved;
@@ -387,13 +438,26 @@ public final class LinuxSyscalls implements ProcessTraps {
         return state.totalCalls() * 1_000_000 + state.sleptNanos();
     }
 
-    /** Nanoseconds from the epoch of {@code clock}: the realtime clocks (0, 5) start at {@link #EPOCH_SECONDS}. */
+    /**
+     * Nanoseconds from the epoch of {@code clock}: the realtime clocks (0, 5) start at {@link
+     * #EPOCH_SECONDS}, CLOCK_TAI {@link #TAI_OFFSET_SECONDS} later.
+     */
     private static long clockNanos(LinuxProcess state, int clock) {
-        return (clock == 0 || clock == 5 ? EPOCH_SECONDS * NANOS_PER_SECOND : 0) + now(state);
+        long epoch = clock == 0 || clock == 5 ? EPOCH_SECONDS : clock == CLOCK_TAI ? EPOCH_SECONDS + TAI_OFFSET_SECONDS : 0;
+        return epoch * NANOS_PER_SECOND + now(state);
+    }
+
+    /**
+     * The clocks clock_gettime reads: CLOCK_REALTIME to CLOCK_BOOTTIME (0 to 7) and CLOCK_TAI (11).
+     * The alarm clocks (8, 9) need a real-time clock device, which SOS's machine has not, and are
+     * EINVAL as on Linux without one; the CPU-time clocks named by negative ids are not modelled.
+     */
+    private static boolean clockKnown(int clock) {
+        return clock >= 0 && clock <= 7 || clock == CLOCK_TAI;
     }
 
     private static long clockGettime(Syscalls sys, LinuxProcess state, int clock, long timespec) {
-        if (clock < 0 || clock > 7) {
+        if (!clockKnown(clock)) {
             return -Errno.EINVAL.code();
         }
         long nanos = clockNanos(state, clock);
@@ -407,7 +471,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * high-resolution clocks; a NULL {@code timespec} only asks whether the clock exists.
      */
     private static long clockGetres(Syscalls sys, int clock, long timespec) {
-        if (clock < 0 || clock > 7) {
+        if (!clockKnown(clock)) {
             return -Errno.EINVAL.code();
         }
         return timespec == 0 || sys.copyToUser(timespec, pair(0, 1), 16) ? 0 : -Errno.EFAULT.code();
@@ -432,10 +496,17 @@ public final class LinuxSyscalls implements ProcessTraps {
     /**
      * nanosleep and clock_nanosleep: nothing else runs, so the process's clock moves on by the time
      * asked (to the time asked, when {@code absolute}) and the call returns at once, never
-     * interrupted (so the remaining time is not written).
+     * interrupted (so the remaining time is not written). As Linux, a clock that exists but cannot
+     * be slept on (the CPU-time, raw and coarse clocks; the alarm clocks without a real-time clock
+     * device) is EOPNOTSUPP before the time is read. CLOCK_PROCESS_CPUTIME_ID is EINVAL: Linux
+     * would sleep until the process's own CPU time reached the time asked, which a sleeping single
+     * thread never does.
      */
     private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request) {
-        if (clock != 0 && clock != 1 && clock != 7) {
+        if (clock == 3 || clock == 4 || clock == 5 || clock == 6 || clock == 8 || clock == 9) {
+            return -Errno.EOPNOTSUPP.code();
+        }
+        if (clock != 0 && clock != 1 && clock != 7 && clock != CLOCK_TAI) {
             return -Errno.EINVAL.code();
         }
         byte[] bytes = sys.copyFromUser(request, 16);
@@ -497,19 +568,21 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * prlimit64 (and getrlimit) of the caller: the old limit is written; a new one is refused with
-     * ENOSYS and counted, as SOS could not enforce it (a smaller stack, say).
+     * ENOSYS and counted, as SOS could not enforce it (a smaller stack, say). The resource is an
+     * unsigned int; only prlimit64 may pass no place for the old limit (getrlimit's NULL is EFAULT).
      */
-    private static long prlimit(Syscalls sys, LinuxProcess state, long pid, long resource, long newLimit, long oldLimit,
-            String call) {
-        if (resource < 0 || resource >= RESOURCE_LIMITS) {
+    private static long prlimit(Syscalls sys, LinuxProcess state, int resource, long newLimit, long oldLimit,
+            boolean oldOptional, String call) {
+        if (Integer.compareUnsigned(resource, RESOURCE_LIMITS) >= 0) {
             return -Errno.EINVAL.code();
         }
         if (newLimit != 0) {
             state.refuse(call + ": setting a resource limit");
             return -Errno.ENOSYS.code();
         }
-        long[] limit = limit((int) resource);
-        return oldLimit == 0 || sys.copyToUser(oldLimit, pair(limit[0], limit[1]), 16) ? 0 : -Errno.EFAULT.code();
+        long[] limit = limit(resource);
+        return oldLimit == 0 && oldOptional || sys.copyToUser(oldLimit, pair(limit[0], limit[1]), 16) ? 0
+                : -Errno.EFAULT.code();
     }
 
     private static long uname(Syscalls sys, long buffer) {
@@ -530,8 +603,21 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /** The signal number of a kill, tkill or tgkill argument: 0 to 64, or -1 when invalid. */
-    private static int signalNumber(long signal) {
-        return signal < 0 || signal > MAX_SIGNAL ? -1 : (int) signal;
+    private static int signalNumber(int signal) {
+        return signal < 0 || signal > MAX_SIGNAL ? -1 : signal;
+    }
+
+    /**
+     * kill: the caller itself (its pid, 0 for its process group, or minus its pid) gets the signal;
+     * kill(-1), every process but the caller, finds none it may signal and checks the signal first,
+     * as a real system with other processes does; any other pid is looked up before the signal is
+     * checked, as Linux's kill_proc_info does, so it is ESRCH even with a bad signal.
+     */
+    private static long kill(LinuxProcess state, Process p, int pid, int signal) {
+        if (pid == -1) {
+            return signalNumber(signal) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
+        }
+        return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill") : -Errno.ESRCH.code();
     }
 
     private static long bit(int signal) {
@@ -547,7 +633,7 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /** kill, tkill, tgkill to the caller itself: what Linux does with the signal while no handler can run. */
-    private static long send(LinuxProcess state, long number, String call) {
+    private static long send(LinuxProcess state, int number, String call) {
         int signal = signalNumber(number);
         if (signal < 0) {
             return -Errno.EINVAL.code();
@@ -607,7 +693,7 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered now. */
-    private static long sigprocmask(Syscalls sys, LinuxProcess state, long how, long set, long oldSet, long size) {
+    private static long sigprocmask(Syscalls sys, LinuxProcess state, int how, long set, long oldSet, long size) {
         if (size != SIGSET_SIZE) {
             return -Errno.EINVAL.code();
         }
@@ -618,7 +704,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return -Errno.EFAULT.code();
             }
             long mask = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            long blocked = switch ((int) how) {
+            long blocked = switch (how) {
                 case 0 -> old | mask;
                 case 1 -> old & ~mask;
                 case 2 -> mask;
@@ -638,40 +724,44 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * rt_sigaction: SIG_DFL and SIG_IGN are kept; a handler is refused with -ENOSYS. The old
-     * action reads back as SIG_DFL or SIG_IGN, with no flags and an empty mask.
+     * rt_sigaction in Linux's order: the set size (EINVAL), the new action read (EFAULT, even for
+     * a signal that does not exist), the signal (EINVAL), the action taken, and only then the old
+     * one written back, so that a bad place for it is EFAULT with the new action standing. SIG_DFL
+     * and SIG_IGN are kept; a handler is refused with -ENOSYS. The old action reads back as SIG_DFL
+     * or SIG_IGN, with no flags and an empty mask.
      */
-    private static long sigaction(Syscalls sys, LinuxProcess state, long number, long action, long oldAction, long size) {
-        int signal = (int) number;
-        if (size != SIGSET_SIZE || number < 1 || number > MAX_SIGNAL
-                || (action != 0 && (signal == SIGKILL || signal == SIGSTOP))) {
+    private static long sigaction(Syscalls sys, LinuxProcess state, int signal, long action, long oldAction, long size) {
+        if (size != SIGSET_SIZE) {
             return -Errno.EINVAL.code();
         }
-        long handler = -1;
+        long handler = 0;
         if (action != 0) {
             byte[] bytes = sys.copyFromUser(action, 32);
             if (bytes == null) {
                 return -Errno.EFAULT.code();
             }
             handler = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (handler != 0 && handler != 1) {
-                state.refuse(handlerRefused(signal));
-                return -Errno.ENOSYS.code();
-            }
+        }
+        if (signal < 1 || signal > MAX_SIGNAL || (action != 0 && (signal == SIGKILL || signal == SIGSTOP))) {
+            return -Errno.EINVAL.code();
+        }
+        if (action != 0 && handler != 0 && handler != 1) {
+            state.refuse(handlerRefused(signal));
+            return -Errno.ENOSYS.code();
         }
         long ignored = state.ignoredSignals();
+        if (action != 0 && handler == 1) {
+            state.setIgnoredSignals(ignored | bit(signal));
+            state.setPendingSignals(state.pendingSignals() & ~bit(signal)); // Linux discards it, as POSIX asks
+        } else if (action != 0) {
+            state.setIgnoredSignals(ignored & ~bit(signal));
+        }
         if (oldAction != 0) {
             byte[] old = new byte[32];
             old[0] = (byte) ((ignored & bit(signal)) != 0 ? 1 : 0);
             if (!sys.copyToUser(oldAction, old, 32)) {
                 return -Errno.EFAULT.code();
             }
-        }
-        if (handler == 1) {
-            state.setIgnoredSignals(ignored | bit(signal));
-            state.setPendingSignals(state.pendingSignals() & ~bit(signal)); // Linux discards it, as POSIX asks
-        } else if (handler == 0) {
-            state.setIgnoredSignals(ignored & ~bit(signal));
         }
         return 0;
     }
@@ -684,16 +774,39 @@ public final class LinuxSyscalls implements ProcessTraps {
         return "rt_sigaction: a signal handler (" + KillReport.signalName(signal) + ")";
     }
 
-    /** A size_t count as the bytes one call moves: at most MAX_TRANSFER (a short transfer, as Linux may make). */
-    private static int transfer(long count) {
-        return count < 0 || count > MAX_TRANSFER ? MAX_TRANSFER : (int) count;
-    }
+    /** getrandom's flags: GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE. */
+    private static final int GRND_FLAGS = 7;
+    private static final int GRND_RANDOM_OR_INSECURE = 6;
 
-    private static long getrandom(Syscalls sys, LinuxProcess state, long buffer, long count) {
-        int n = transfer(count);
-        if (sys.checkUserBuffer(buffer, n, true) != null) {
+    /**
+     * getrandom as Linux answers it: unknown flags, or GRND_INSECURE with GRND_RANDOM, are EINVAL
+     * before the buffer is looked at (the flags are an unsigned int); the count is cut to
+     * MAX_RW_COUNT, then access_ok; then the bytes are drawn and written in pieces up to the first
+     * page that is not writable, which ends the call with what was written (EFAULT when nothing
+     * was). Only the bytes written are drawn from the process's stream.
+     */
+    private static long getrandom(Syscalls sys, LinuxProcess state, long buffer, long count, int flags) {
+        if ((flags & ~GRND_FLAGS) != 0 || (flags & GRND_RANDOM_OR_INSECURE) == GRND_RANDOM_OR_INSECURE) {
+            return -Errno.EINVAL.code();
+        }
+        long total = Long.compareUnsigned(count, MAX_RW_COUNT) > 0 ? MAX_RW_COUNT : count;
+        if (!accessOk(buffer, total)) {
             return -Errno.EFAULT.code();
         }
-        return sys.copyToUser(buffer, state.randomBytes(n), n) ? n : -Errno.EFAULT.code();
+        long done = 0;
+        while (done < total) {
+            int n = (int) Math.min(MAX_TRANSFER, total - done);
+            if (sys.checkUserBuffer(buffer + done, n, true) != null) {
+                n = (int) Math.min(n, Syscalls.pageSize() - ((buffer + done) & (Syscalls.pageSize() - 1)));
+                if (sys.checkUserBuffer(buffer + done, n, true) != null) {
+                    break;
+                }
+            }
+            if (!sys.copyToUser(buffer + done, state.randomBytes(n), n)) {
+                break;
+            }
+            done += n;
+        }
+        return total > 0 && done == 0 ? -Errno.EFAULT.code() : done;
     }
 }
