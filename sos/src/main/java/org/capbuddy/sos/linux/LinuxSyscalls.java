@@ -191,8 +191,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             // the standard streams are the only descriptors; once closed, each stays closed (there
             // is no open or dup), so later reads and writes on it are EBADF, as on Linux
             case CLOSE -> state.closeStream(a0) ? 0 : -Errno.EBADF.code();
-            case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, a1);
-            case CLOCK_GETRES -> clockGetres(sys, (int) a0, a1);
+            case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, p.pid(), a1);
+            case CLOCK_GETRES -> clockGetres(sys, (int) a0, p.pid(), a1);
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
             case NANOSLEEP -> nanosleep(sys, state, 0, false, a0);
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2);
@@ -448,16 +448,24 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * The clocks clock_gettime reads: CLOCK_REALTIME to CLOCK_BOOTTIME (0 to 7) and CLOCK_TAI (11).
-     * The alarm clocks (8, 9) need a real-time clock device, which SOS's machine has not, and are
-     * EINVAL as on Linux without one; the CPU-time clocks named by negative ids are not modelled.
+     * The clocks clock_gettime reads: CLOCK_REALTIME to CLOCK_BOOTTIME (0 to 7), CLOCK_TAI (11), and
+     * the caller's CPU-time clocks by the negative ids Linux makes of a pid (clock_getcpuclockid,
+     * pthread_getcpuclockid: {@code ~pid << 3}, plus 4 for a thread's, plus 0 to 2 for which time), for pid 0
+     * or its own (its one thread's tid is its pid); they read the process's clock, as
+     * CLOCK_PROCESS_CPUTIME_ID does. Which time 3, another pid (none SOS lets a process name) and a
+     * descriptor's clock (low bits 3: there are no clock devices) are EINVAL, as are the alarm
+     * clocks (8, 9), which need a real-time clock device SOS's machine has not.
      */
-    private static boolean clockKnown(int clock) {
-        return clock >= 0 && clock <= 7 || clock == CLOCK_TAI;
+    private static boolean clockKnown(int clock, int pid) {
+        if (clock >= 0) {
+            return clock <= 7 || clock == CLOCK_TAI;
+        }
+        int owner = ~(clock >> 3);
+        return (clock & 3) != 3 && (owner == 0 || owner == pid);
     }
 
-    private static long clockGettime(Syscalls sys, LinuxProcess state, int clock, long timespec) {
-        if (!clockKnown(clock)) {
+    private static long clockGettime(Syscalls sys, LinuxProcess state, int clock, int pid, long timespec) {
+        if (!clockKnown(clock, pid)) {
             return -Errno.EINVAL.code();
         }
         long nanos = clockNanos(state, clock);
@@ -470,8 +478,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * call plus the exact time slept, the coarse clocks too), so each says 1 ns, as Linux says of its
      * high-resolution clocks; a NULL {@code timespec} only asks whether the clock exists.
      */
-    private static long clockGetres(Syscalls sys, int clock, long timespec) {
-        if (!clockKnown(clock)) {
+    private static long clockGetres(Syscalls sys, int clock, int pid, long timespec) {
+        if (!clockKnown(clock, pid)) {
             return -Errno.EINVAL.code();
         }
         return timespec == 0 || sys.copyToUser(timespec, pair(0, 1), 16) ? 0 : -Errno.EFAULT.code();
@@ -498,15 +506,18 @@ public final class LinuxSyscalls implements ProcessTraps {
      * asked (to the time asked, when {@code absolute}) and the call returns at once, never
      * interrupted (so the remaining time is not written). As Linux, a clock that exists but cannot
      * be slept on (the CPU-time, raw and coarse clocks; the alarm clocks without a real-time clock
-     * device) is EOPNOTSUPP before the time is read. CLOCK_PROCESS_CPUTIME_ID is EINVAL: Linux
-     * would sleep until the process's own CPU time reached the time asked, which a sleeping single
-     * thread never does.
+     * device, a descriptor's clock) is EOPNOTSUPP before the time is read. A CPU-time clock named
+     * by a negative id or CLOCK_PROCESS_CPUTIME_ID has its time read and checked, then is EINVAL:
+     * Linux's for the caller's own thread or another process, and for the caller's own process
+     * where Linux would wait for CPU time that a sleeping single thread never uses.
      */
     private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request) {
-        if (clock == 3 || clock == 4 || clock == 5 || clock == 6 || clock == 8 || clock == 9) {
+        boolean descriptorClock = clock < 0 && (clock & 7) == 3;
+        boolean cpuClock = clock == 2 || clock < 0 && !descriptorClock;
+        if (clock == 3 || clock == 4 || clock == 5 || clock == 6 || clock == 8 || clock == 9 || descriptorClock) {
             return -Errno.EOPNOTSUPP.code();
         }
-        if (clock != 0 && clock != 1 && clock != 7 && clock != CLOCK_TAI) {
+        if (!cpuClock && clock != 0 && clock != 1 && clock != 7 && clock != CLOCK_TAI) {
             return -Errno.EINVAL.code();
         }
         byte[] bytes = sys.copyFromUser(request, 16);
@@ -516,7 +527,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         ByteBuffer time = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long seconds = time.getLong();
         long nanos = time.getLong();
-        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND) {
+        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND || cpuClock) {
             return -Errno.EINVAL.code();
         }
         // a sleep of centuries saturates rather than wrapping the clock

@@ -196,6 +196,27 @@ class LinuxCallEdgesTest {
     }
 
     @Test
+    void theCallersCpuTimeClocksAreNamedByNegativeIdsAsLinuxMakesThem() {
+        int processSched = -6; // clock_getcpuclockid(0): (-0 - 1) * 8 + 2
+        int threadSched = -2;
+        int ownPid = (~p.pid() << 3) | 2;
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, processSched, scratch)).isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, threadSched, scratch)).isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, -8, scratch)).as("the process's profiling time").isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, ownPid, 0)).isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, (~(p.pid() + 1) << 3) | 2, 0)).as("another pid").isEqualTo(EINVAL);
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, -1, scratch)).as("which time 3").isEqualTo(EINVAL);
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, -5, scratch)).as("descriptor 0's clock").isEqualTo(EINVAL);
+
+        p.cpu().write(scratch, 8, 0);
+        p.cpu().write(scratch + 8, 8, 1);
+        assertThat(call(LinuxSyscall.CLOCK_NANOSLEEP, threadSched, 0, scratch, 0)).isEqualTo(EINVAL);
+        assertThat(call(LinuxSyscall.CLOCK_NANOSLEEP, threadSched, 0, 0, 0)).as("the time read first").isEqualTo(EFAULT);
+        assertThat(call(LinuxSyscall.CLOCK_NANOSLEEP, 2, 0, 0, 0)).isEqualTo(EFAULT);
+        assertThat(call(LinuxSyscall.CLOCK_NANOSLEEP, -5, 0, 0, 0)).isEqualTo(EOPNOTSUPP);
+    }
+
+    @Test
     void sigactionReadsTheNewActionFirstAndTakesItBeforeWritingTheOldBack() {
         assertThat(call(LinuxSyscall.RT_SIGACTION, 65, KERNEL_HALF, 0, 8)).isEqualTo(EFAULT);
         assertThat(call(LinuxSyscall.RT_SIGACTION, 9, KERNEL_HALF, 0, 8)).isEqualTo(EFAULT);
