@@ -140,8 +140,8 @@ final class ModelAddressSpace {
 
     /**
      * brk as documented: 0 queries; a break below the heap base, outside user space, or whose
-     * growth would run into another region or the guard page is refused (the old break is
-     * returned); otherwise the break moves. Returns the pages given up, [pageUp(new),
+     * growth would run into the guard page, or into another region or to within a page of one, is
+     * refused (the old break is returned); otherwise the break moves. Returns the pages given up, [pageUp(new),
      * pageUp(old)), or null when none.
      */
     long[] brk(long newBreak) {
@@ -150,7 +150,8 @@ final class ModelAddressSpace {
         }
         long oldEnd = pageUp(brk);
         long newEnd = pageUp(newBreak);
-        if (newEnd > oldEnd && clashes(oldEnd, newEnd, true)) {
+        if (newEnd > oldEnd && (clashes(oldEnd, newEnd, true) || regions().stream()
+                .anyMatch(r -> r.kind() != RegionKind.HEAP && r.overlaps(newEnd, newEnd + PAGE)))) {
             return null;
         }
         brk = newBreak;

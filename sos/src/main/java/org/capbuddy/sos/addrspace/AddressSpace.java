@@ -180,9 +180,11 @@ public final class AddressSpace {
         long oldEnd = Layout.pageUp(brk);
         long newEnd = Layout.pageUp(newBrk);
         if (newEnd > oldEnd) {
-            Region clash = overlapping(oldEnd, newEnd);
+            // as Linux's brk, the new end must leave a page free below the next mapping
+            Region clash = overlapping(oldEnd, newEnd + Layout.PAGE);
             if (clash != null) {
-                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind());
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind()
+                        + " or to within a page of it");
             }
             if (coversGuardPage(oldEnd, newEnd)) {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * descriptor, then every length, before any; registers Linux reads as ints (the call number,
  * pids, signals, how, resources, flags) ignore their upper half; getrandom checks its flags
  * first and fills what it can; rt_sigaction reads the new action before checking the signal and
- * takes it before writing the old one back.
+ * takes it before writing the old one back; the break stops a page short of the next mapping.
  */
 class LinuxCallEdgesTest {
     private static final int SVC = 0xD400_0001;
@@ -142,6 +142,19 @@ class LinuxCallEdgesTest {
         assertThat(call(LinuxSyscall.KILL, Integer.MIN_VALUE, 0)).isEqualTo(ESRCH);
         assertThat(call(LinuxSyscall.KILL, p.pid(), 65)).isEqualTo(EINVAL);
         assertThat(call(LinuxSyscall.TKILL, p.pid() + 1, 65)).isEqualTo(ESRCH);
+    }
+
+    @Test
+    void theBreakStopsAPageShortOfTheNextMapping() {
+        // Linux's brk keeps a page free below the next mapping (qemu-user's own brk does not)
+        long start = call(LinuxSyscall.BRK, 0);
+        long above = ((start + 4095) & -4096) + 16 * 4096;
+        assertThat(fx.sos.syscalls(p).mmap(above, 4096, Syscalls.PROT_READ, Syscalls.MAP_PRIVATE
+                | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED_NOREPLACE, -1, 0).value()).isEqualTo(above);
+        assertThat(call(LinuxSyscall.BRK, above)).as("up to the mapping: refused").isEqualTo(start);
+        assertThat(call(LinuxSyscall.BRK, above - 4095)).as("into its last free page").isEqualTo(start);
+        assertThat(call(LinuxSyscall.BRK, above - 4096)).as("a page short of it").isEqualTo(above - 4096);
+        assertThat(call(LinuxSyscall.BRK, start)).isEqualTo(start);
     }
 
     @Test
