@@ -9,6 +9,7 @@ import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.BeforeEach;
@@ -210,6 +211,63 @@ class LinuxSyscallsTest {
         assertThat(p.cpu().read(edge, 8)).isEqualTo(0x3736_3534_3332_3130L); // "01234567"
         assertThat(call(LinuxSyscall.READ, 0, code + 4096, 16)).isEqualTo(-14);
         assertThat(call(LinuxSyscall.READ, 0, code + 0x100, 16)).as("the rest stayed for the next read").isEqualTo(8);
+    }
+
+    @Test
+    void aRangePastTheEndOfUserSpaceIsEfaultBeforeAByteMoves() {
+        // a student's write(1, msg, len - 1) with len 0 asks for SIZE_MAX bytes: Linux's access_ok
+        // refuses the whole range, where writing up to the first unreadable page would print memory
+        long buffer = code + 0x800;
+        p.cpu().copyOut(buffer, "ok\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
+        fx.sos.linux().attach(p, new LinuxProcess("input".getBytes(StandardCharsets.US_ASCII), 0));
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, -1)).isEqualTo(-14); // EFAULT
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, 1L << 62)).isEqualTo(-14);
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, Layout.USER_TOP - buffer + 1)).as("one byte past the top")
+                .isEqualTo(-14);
+        assertThat(call(LinuxSyscall.WRITE, 1, 0xFFFF_0000_0000_0000L, 0)).as("even empty, a kernel address")
+                .isEqualTo(-14);
+        assertThat(call(LinuxSyscall.READ, 0, buffer, -1)).isEqualTo(-14);
+        assertThat(fx.sos.console()).isEmpty();
+        assertThat(p.cpu().read(buffer, 4) & 0xFF_FFFFL).as("nothing read into it").isEqualTo(0x0A_6B6FL);
+        // inside user space the old rule stands: up to the first page that cannot be reached
+        assertThat(call(LinuxSyscall.WRITE, 1, buffer, Layout.USER_TOP - buffer)).isEqualTo(4096 - 0x800);
+        assertThat(call(LinuxSyscall.READ, 0, buffer, 16)).as("the input stayed").isEqualTo(5);
+    }
+
+    /** Writes iovecs {base, length} at {@code at} and returns {@code at}. */
+    private long iovecs(long at, long... baseAndLength) {
+        for (int i = 0; i < baseAndLength.length; i++) {
+            assertThat(p.cpu().write(at + 8L * i, 8, baseAndLength[i])).isTrue();
+        }
+        return at;
+    }
+
+    @Test
+    void writevAndReadvCheckEveryIovecBeforeTheyMoveAByte() {
+        // Linux's import_iovec: a length negative as ssize_t is EINVAL and a range outside user
+        // space EFAULT, for the whole call, before the first iovec is written
+        long buffer = code + 0x800;
+        p.cpu().copyOut(buffer, "ok\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
+        fx.sos.linux().attach(p, new LinuxProcess("input".getBytes(StandardCharsets.US_ASCII), 0));
+        long iov = iovecs(code + 0x900, buffer, 3, buffer, -1);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 2)).isEqualTo(-22); // EINVAL
+        assertThat(call(LinuxSyscall.READV, 0, iov, 2)).isEqualTo(-22);
+        iovecs(iov, buffer, 3, buffer, 1L << 62);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 2)).isEqualTo(-14); // EFAULT
+        iovecs(iov, buffer, 3, 0xFFFF_0000_0000_0000L, 4);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 2)).isEqualTo(-14);
+        assertThat(call(LinuxSyscall.READV, 0, iov, 2)).isEqualTo(-14);
+        assertThat(fx.sos.console()).isEmpty();
+        assertThat(p.cpu().read(buffer, 4) & 0xFF_FFFFL).as("nothing read into it").isEqualTo(0x0A_6B6FL);
+        // the descriptor is looked at first, as Linux's fdget comes before the iovecs
+        assertThat(call(LinuxSyscall.WRITEV, 7, iov, 1025)).isEqualTo(-9); // EBADF
+        assertThat(call(LinuxSyscall.WRITEV, 0, iov, 0)).isEqualTo(-9);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 1025)).isEqualTo(-22);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 0)).isZero();
+        iovecs(iov, buffer, 3, buffer, 2);
+        assertThat(call(LinuxSyscall.WRITEV, 1, iov, 2)).isEqualTo(5);
+        assertThat(fx.sos.console()).isEqualTo("ok\nok");
+        assertThat(call(LinuxSyscall.READV, 0, iov, 2)).isEqualTo(5);
     }
 
     @Test
