@@ -2,12 +2,14 @@
  * is unbuffered, so their lines interleave by flush; perror and strerror; printf's return
  * values; setvbuf to line buffering; puts/fputs/putchar; ungetc and getc on stdin; reading past
  * EOF; fwrite of binary zeros; and with an argument, exit(N) from inside a deeply nested call
- * or after closing stdout (whose later printfs fail with EBADF). */
+ * or after closing stdout (whose later printfs fail with EBADF), or lengths computed as 0 - 1
+ * (SIZE_MAX) handed to write, read and writev, which must fail without writing anything. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 static void nested_exit(int depth, int code) {
     if (depth == 0) { fprintf(stderr, "exiting with %d from depth 10\n", code); exit(code); }
@@ -72,6 +74,24 @@ int main(int argc, char **argv) {
         r = close(1);
         fprintf(stderr, "close(1) again = %d (%s)\n", r, r < 0 ? strerror(errno) : "");
         return 9;
+    }
+    if (!strcmp(mode, "length")) {
+        /* a length computed as used - 1 with nothing used: Linux refuses the whole range */
+        const char *msg = "short";
+        size_t used = 0;
+        fflush(stdout);
+        k = write(1, msg, used - 1);
+        printf("write of %zu bytes: %zd (%s)\n", used - 1, k, k < 0 ? strerror(errno) : "written");
+        fflush(stdout);
+        k = read(0, line, used - 1);
+        printf("read of %zu bytes: %zd (%s)\n", used - 1, k, k < 0 ? strerror(errno) : "read");
+        struct iovec iov[2] = { { (void *) msg, 5 }, { (void *) msg, used - 1 } };
+        k = writev(1, iov, 2);
+        printf("\nwritev with a second length of %zu: %zd (%s)\n", iov[1].iov_len, k, k < 0 ? strerror(errno) : "written");
+        iov[0].iov_len = (size_t) 1 << 62;
+        k = writev(1, iov, 1);
+        printf("\nwritev of 2^62 bytes: %zd (%s)\n", k, k < 0 ? strerror(errno) : "written");
+        return 3;
     }
     fprintf(stderr, "10: last stderr line\n");
     printf("11: last stdout line, flushed at exit\n");
