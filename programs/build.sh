@@ -49,12 +49,12 @@ MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code 
     student_mmap student_exit student_bss student_threads
     student_hash student_strings student_varargs student_vector student_atomic student_bigmem student_wc
     student_wrap student_sighandler student_bugs student_stdio student_time student_getopt student_rand
-    student_struct student_fastmath student_mprotect student_syscalls"
+    student_struct student_fastmath student_mprotect student_syscalls student_float student_text student_kernels"
 
 # Flags a program needs beyond COMMON's (after them, so that -O3 overrides -O2).
 extra_flags() {
     case "$1" in
-        student_vector) echo -O3 ;;     # gcc's full vectoriser, as a student would ask for speed
+        student_vector|student_kernels) echo -O3 ;;  # gcc's full vectoriser, as a student would ask for speed
         student_wrap) echo -fwrapv ;;   # signed overflow defined to wrap
         # -ffast-math alone leaves fsqrt and fdiv on gcc 12's generic tuning; these ask for the
         # estimate-and-step sequences (as -mcpu=xgene1 or exynos-m1 tuning does for rsqrt)
