@@ -199,7 +199,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
-            case GETRUSAGE -> getrusage(sys, state, a0, a1);
+            case GETRUSAGE -> getrusage(sys, state, (int) a0, a1);
             case GETRLIMIT -> prlimit(sys, state, (int) a0, 0, a1, false, "getrlimit");
             // another process's limits: there is none SOS lets a process name (as kill's ESRCH)
             case PRLIMIT64 -> (int) a0 != 0 && (int) a0 != p.pid() ? -Errno.ESRCH.code()
@@ -544,7 +544,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * getrusage: user time is the process's clock (it has no other), system time, memory and
      * counts are 0; for RUSAGE_CHILDREN all is 0 (it has none).
      */
-    private static long getrusage(Syscalls sys, LinuxProcess state, long who, long usage) {
+    private static long getrusage(Syscalls sys, LinuxProcess state, int who, long usage) {
         if (who != 0 && who != 1 && who != -1) {
             return -Errno.EINVAL.code();
         }

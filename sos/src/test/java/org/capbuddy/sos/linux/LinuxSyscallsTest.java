@@ -271,6 +271,43 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void anIntArgumentIsItsLow32BitsAsLinuxsSyscallWrappersTakeIt() {
+        // a student's syscall(SYS_tkill, -1, 0) passes the int in w0: x0 is 0x00000000ffffffff
+        long buffer = code + 0x800;
+        long minusOne = 0xFFFF_FFFFL;
+        long high = 1L << 32;
+        assertThat(call(LinuxSyscall.TKILL, minusOne, 0)).as("pid -1").isEqualTo(-22); // EINVAL
+        assertThat(call(LinuxSyscall.TGKILL, minusOne, p.pid(), 0)).isEqualTo(-22);
+        assertThat(call(LinuxSyscall.TKILL, high | p.pid(), high)).as("own tid, signal 0").isZero();
+        assertThat(call(LinuxSyscall.TGKILL, high | p.pid(), high | p.pid(), high)).isZero();
+        assertThat(call(LinuxSyscall.KILL, high | p.pid(), high)).isZero();
+        assertThat(call(LinuxSyscall.GETRUSAGE, minusOne, buffer)).as("RUSAGE_CHILDREN").isZero();
+        assertThat(call(LinuxSyscall.RT_SIGACTION, high | 2, 0, buffer, 8)).as("SIGINT's action").isZero();
+        assertThat(p.cpu().write(buffer, 8, 0)).isTrue();
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, high, buffer, 0, 8)).as("SIG_BLOCK of nothing").isZero();
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    @Test
+    void clockTaiExistsAndGetrandomRefusesUnknownFlags() {
+        // CLOCK_TAI (11) keeps TAI's 37 s lead over UTC, as Linux's does once NTP has set it
+        long buffer = code + 0x800;
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, 11, buffer)).isZero();
+        long tai = p.cpu().read(buffer, 8);
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, 0, buffer)).isZero();
+        assertThat(tai - p.cpu().read(buffer, 8)).isEqualTo(37);
+        assertThat(call(LinuxSyscall.CLOCK_GETRES, 11, buffer)).isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, 10, buffer)).as("no clock 10").isEqualTo(-22);
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, 12, buffer)).isEqualTo(-22);
+        assertThat(call(LinuxSyscall.GETRANDOM, buffer, 16, 0)).isEqualTo(16);
+        assertThat(call(LinuxSyscall.GETRANDOM, buffer, 16, 1 | 2)).as("GRND_NONBLOCK | GRND_RANDOM").isEqualTo(16);
+        assertThat(call(LinuxSyscall.GETRANDOM, buffer, 16, 4)).as("GRND_INSECURE").isEqualTo(16);
+        assertThat(call(LinuxSyscall.GETRANDOM, buffer, 16, 8)).as("no such flag").isEqualTo(-22);
+        assertThat(call(LinuxSyscall.GETRANDOM, buffer, 16, 4 | 2)).as("GRND_INSECURE with GRND_RANDOM")
+                .isEqualTo(-22);
+    }
+
+    @Test
     void aWriteIsHandedToTheConsoleInPiecesWithItsCharactersWhole() {
         // a 3-byte character straddling the 64 KiB piece boundary
         int length = Syscalls.MAX_WRITE + 2;
