@@ -43,17 +43,24 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
     /**
      * Walks the chain of a program stopped with {@code registers}, reading its 8-byte words with
      * {@code read} (empty where nothing can be read) and naming addresses with {@code name} (null
-     * for none), through at most {@code maxEntries} folded entries and {@link #MAX_FRAMES} frames.
+     * for none), through at most {@code maxEntries} (at least 1) folded entries and
+     * {@link #MAX_FRAMES} frames. Without registers the chain is empty, saying so; without a reader
+     * nothing can be read, and without a namer no address is named.
      */
     public static CallChain walk(Registers registers, LongFunction<OptionalLong> read, LongFunction<String> name,
             int maxEntries) {
+        if (registers == null) {
+            return new CallChain(new Frame(0, null, 1), new Frame(0, null, 1), List.of(), "no registers: nothing to walk");
+        }
+        LongFunction<OptionalLong> reader = read != null ? read : at -> OptionalLong.empty();
+        LongFunction<String> namer = name != null ? name : at -> null;
         List<Frame> returns = new ArrayList<>();
         long frames = 0;
         long fp = registers.x(29);
         String end = "x29 is 0: the chain ends here";
         while (fp != 0) {
-            OptionalLong caller = (fp & 7) == 0 ? read.apply(fp) : OptionalLong.empty();
-            OptionalLong ret = caller.isPresent() ? read.apply(fp + 8) : OptionalLong.empty();
+            OptionalLong caller = (fp & 7) == 0 ? reader.apply(fp) : OptionalLong.empty();
+            OptionalLong ret = caller.isPresent() ? reader.apply(fp + 8) : OptionalLong.empty();
             if (ret.isEmpty()) {
                 end = String.format("the frame record at 0x%x cannot be read: the chain ends here", fp);
                 break;
@@ -67,11 +74,11 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
             if (last >= 0 && returns.get(last).address() == address) {
                 Frame run = returns.get(last);
                 returns.set(last, new Frame(address, run.function(), run.times() + 1));
-            } else if (returns.size() == maxEntries) {
-                end = String.format("%,d entries shown: the walk stops", maxEntries);
+            } else if (returns.size() >= Math.max(1, maxEntries)) {
+                end = String.format("%,d entries shown: the walk stops", returns.size());
                 break;
             } else {
-                returns.add(new Frame(address, name.apply(address), 1));
+                returns.add(new Frame(address, namer.apply(address), 1));
             }
             if (++frames == MAX_FRAMES) {
                 end = String.format("%,d frames: the walk stops", MAX_FRAMES);
@@ -88,7 +95,7 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
         }
         long pc = registers.pc();
         long lr = registers.x(30);
-        return new CallChain(new Frame(pc, name.apply(pc), 1), new Frame(lr, name.apply(lr), 1), returns, end);
+        return new CallChain(new Frame(pc, namer.apply(pc), 1), new Frame(lr, namer.apply(lr), 1), returns, end);
     }
 
     /** Frames on the chain, a recursion's counted each. */
@@ -102,6 +109,7 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
      * frames' lines: beyond that the innermost and the outermost, with how many were left out.
      */
     public String render(int maxLines) {
+        maxLines = Math.max(1, maxLines);
         StringBuilder s = new StringBuilder();
         s.append("   pc ").append(pc.where()).append('\n');
         s.append("   lr ").append(lr.where()).append("  (x30: the return address while the function has made no call)\n");

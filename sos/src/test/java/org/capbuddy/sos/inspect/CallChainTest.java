@@ -117,6 +117,20 @@ class CallChainTest {
     }
 
     @Test
+    void missingArgumentsGiveAnEmptyOrUnnamedChainNotAnException() {
+        CallChain none = CallChain.walk(null, this::read, CallChainTest::name, 16);
+        assertThat(none.returns()).isEmpty();
+        assertThat(none.end()).isEqualTo("no registers: nothing to walk");
+        record(STACK, 0, 0x400110);
+        assertThat(CallChain.walk(stoppedAt(STACK), null, null, 16).end())
+                .isEqualTo("the frame record at 0x8fffff0000 cannot be read: the chain ends here");
+        CallChain unnamed = CallChain.walk(stoppedAt(STACK), this::read, null, 0);
+        assertThat(unnamed.returns()).containsExactly(new CallChain.Frame(0x400110, null, 1));
+        assertThat(unnamed.pc().function()).isNull();
+        assertThat(unnamed.render(-5)).contains("   #1 0x400110\n");
+    }
+
+    @Test
     void anAddressWithNoSymbolIsShownBare() {
         record(STACK, STACK + 0x40, 0x4141_4141_4141_4141L);
         CallChain c = walk(STACK, 16);
