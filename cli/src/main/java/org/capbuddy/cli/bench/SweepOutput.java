@@ -18,7 +18,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * A sweep's merged results: {@code sweep.csv} (a row per run and allocator: the varied values, then
- * the exact figures and wall time), {@code sweep.json} (the sweep and every run's report) and
+ * the exact figures and wall time, then the split between allocating and freeing), {@code sweep.json} (the sweep and every run's report) and
  * charts of kernel invocations per frame and of bookkeeping across the first varied field that
  * is not the seed (the seed if it is the only one), one line per allocator, averaged over the
  * other fields.
@@ -27,6 +27,13 @@ final class SweepOutput {
     private static final List<String> FIGURES = List.of("kernelInvocations", "invocationsPerFrame", "objectsRetyped",
             "bytesZeroed",
             "modelledCycles", "bookkeepingBytes", "framesAllocated", "reached", "reachedUnit", "completed", "wallMillis");
+
+    /**
+     * The workloads' split of the work between allocating and freeing (from each run's
+     * {@code extra}; empty where a workload has none), which a per-run total would hide.
+     */
+    private static final List<String> SPLIT = List.of("alloc.invocations", "free.invocations",
+            "alloc.modelledCyclesPerFrame", "free.modelledCyclesPerFrame");
 
     private SweepOutput() {
     }
@@ -61,6 +68,7 @@ final class SweepOutput {
         header.addAll(params);
         header.add("allocator");
         header.addAll(FIGURES);
+        header.addAll(SPLIT);
         header.add("stopReason");
         out.append(String.join(",", header)).append('\n');
         for (JsonNode result : results) {
@@ -69,6 +77,7 @@ final class SweepOutput {
                 params.forEach(p -> row.add(value(result.at("/params/" + p))));
                 row.add(run.get("allocator").asText());
                 FIGURES.forEach(f -> row.add(f.equals("invocationsPerFrame") ? perFrame(run) : cell(run.get(f))));
+                SPLIT.forEach(f -> row.add(cell(run.path("extra").get(f))));
                 row.add(stopWords(run.at("/stopReason/kind").asText(), run.at("/reachedUnit").asText()));
                 out.append(String.join(",", row)).append('\n');
             }

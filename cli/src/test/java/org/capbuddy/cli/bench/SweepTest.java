@@ -58,6 +58,11 @@ class SweepTest {
             assertThat(Double.parseDouble(cells[header.indexOf("invocationsPerFrame")]))
                     .isEqualTo(Double.parseDouble(cells[header.indexOf("kernelInvocations")])
                             / Double.parseDouble(cells[header.indexOf("framesAllocated")]));
+            // mcmc's work split between allocating and freeing adds up to its total
+            assertThat(Long.parseLong(cells[header.indexOf("alloc.invocations")])
+                    + Long.parseLong(cells[header.indexOf("free.invocations")]))
+                    .isEqualTo(Long.parseLong(cells[header.indexOf("kernelInvocations")]));
+            assertThat(cells[header.indexOf("free.modelledCyclesPerFrame")]).isNotEmpty();
         }
         assertThat(csv.get(1)).as("figures and stop reasons as bench's CSV writes them")
                 .endsWith(",iteration limit reached").doesNotContainPattern("\\d\\.\\d+E\\d");
