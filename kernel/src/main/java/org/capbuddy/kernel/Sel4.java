@@ -350,6 +350,29 @@ public final class Sel4 {
         return vspaceAt(vspace).map(v -> PagingDumper.walk(v, vaddr));
     }
 
+    /**
+     * The {@code size} bytes (1 to 8, within one 4 KiB page) at {@code vaddr} in the VSpace whose
+     * cap is {@code vspace}, little-endian, read as a debugger reads a stopped thread's memory:
+     * through the tables as the kernel holds them, for inspection only (not an invocation: it
+     * uses no TLB, delivers no fault, costs no modelled cycle and changes nothing). Empty where
+     * nothing is mapped, the cptr names no VSpace, or the size or range is not one access.
+     */
+    public java.util.OptionalLong peek(long vspace, long vaddr, int size) {
+        kernel.state().guard().check();
+        if (size < 1 || size > Long.BYTES || (vaddr & 0xFFF) > 0x1000 - size) {
+            return java.util.OptionalLong.empty();
+        }
+        Optional<PagingWalk> walk = vspaceAt(vspace).map(v -> PagingDumper.walk(v, vaddr));
+        if (walk.isEmpty() || !walk.get().translated()) {
+            return java.util.OptionalLong.empty();
+        }
+        PagingWalk.Step page = walk.get().steps().get(walk.get().steps().size() - 1);
+        // a level-3 entry maps 4 KiB, level 2 2 MiB, level 1 1 GiB
+        int pageBits = 12 + 9 * (3 - page.level());
+        long paddr = page.targetPaddr() + (vaddr & ((1L << pageBits) - 1));
+        return java.util.OptionalLong.of(kernel.state().memory().readLittleEndian(paddr, size));
+    }
+
     /** The VSpace the cap at {@code cptr} (in this thread's CSpace) names, if it is a VSpace cap. */
     private Optional<VSpace> vspaceAt(long cptr) {
         SlotLookup found = CSpaceResolver.resolve(thread.cspaceRootSlot().cap(), cptr, CSpaceResolver.WORD_BITS);

@@ -430,6 +430,20 @@ public final class Sos {
     }
 
     /**
+     * The {@code size} bytes (1 to 8, within a page) at {@code vaddr} of {@code p}, read for
+     * inspection through the kernel's tables ({@code Sel4.peek}): it costs no modelled cycle and
+     * changes nothing, so a report that reads a stopped process (its backtrace) leaves the run's
+     * figures as they were. Empty where nothing is mapped or {@code p} is not a live process.
+     */
+    public java.util.OptionalLong peek(Process p, long vaddr, int size) {
+        guard.check();
+        if (!processes.isLive(p)) {
+            return java.util.OptionalLong.empty();
+        }
+        return sel4.peek(p.vspaceCptr(), vaddr, size);
+    }
+
+    /**
      * The CapBuddy pool SOS's frames come from, tree by tree (see {@link PoolDump}); empty when
      * SOS runs on plain allocman.
      */

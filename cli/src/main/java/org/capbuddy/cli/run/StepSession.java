@@ -318,9 +318,9 @@ final class StepSession {
 
     /** {@code bt}: the calls that led here, from the frame records (see {@link CallChain}), every frame shown. */
     private void backtrace() {
-        var pages = stepper.run().sos().pages();
+        var sos = stepper.run().sos();
         var process = stepper.run().process();
-        CallChain calls = CallChain.walk(stepper.run().registers(), at -> pages.peek(process, at, 8),
+        CallChain calls = CallChain.walk(stepper.run().registers(), at -> sos.peek(process, at, 8),
                 at -> symbols.describe(at).orElse(null), CallChain.MAX_FRAMES);
         out.print(calls.render(CallChain.MAX_FRAMES));
     }

@@ -182,7 +182,8 @@ public final class ProgramRun {
         boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
         Registers registers = runner.context().snapshot();
         ElfSymbols symbols = ElfSymbols.of(launch.elf());
-        CallChain calls = CallChain.walk(registers, at -> sos.pages().peek(process, at, 8),
+        // read for inspection, not through SOS's window: the report must not change the run's figures
+        CallChain calls = CallChain.walk(registers, at -> sos.peek(process, at, 8),
                 at -> symbols.describe(at).orElse(null), KILL_BACKTRACE_ENTRIES);
         return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, calls, registers,
                 sos.walk(process, address).orElse(new PagingWalk(address, 0, List.of())),
