@@ -102,7 +102,10 @@ final class StepSession {
      * it; the session ends at the first command that would run it.
      */
     private boolean inspectingKill;
-    /** Breakpoints a pause has stood at since they were set (a breakpoint deleted and set again starts anew). */
+    /**
+     * Breakpoints a pause has stood at since they were set, or that a step may have run over
+     * unchecked (a breakpoint deleted and set again starts anew).
+     */
     private final java.util.Set<Long> reached = new java.util.HashSet<>();
 
     /**
@@ -193,6 +196,10 @@ final class StepSession {
                 if (n == null || n < 1) {
                     out.println("step takes a positive number of instructions, not '" + words[1] + "'");
                 } else {
+                    if (n > 1) {
+                        // a step does not stop at breakpoints: one it ran over cannot be said never to have run
+                        reached.addAll(stepper.breakpoints());
+                    }
                     show(stepper.step(n));
                 }
             }
@@ -370,7 +377,8 @@ final class StepSession {
                 continue;
             }
             java.util.Optional<String> f = symbols.describe(b);
-            boolean entry = f.isPresent() && !f.get().contains("+");
+            // main and _start are never inlined: for them the hint would mislead
+            boolean entry = f.isPresent() && !f.get().contains("+") && !f.get().equals("main") && !f.get().equals("_start");
             out.printf("   (breakpoint at %s never fired: no instruction there ran after it was set%s)%n", where(b),
                     entry ? "; if gcc inlined " + f.get() + " into its callers, its code runs inside them instead:"
                             + " build with -fno-inline, or break in a caller" : "");

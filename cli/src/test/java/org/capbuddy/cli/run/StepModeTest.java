@@ -274,6 +274,9 @@ class StepModeTest {
         assertThat(d.out()).contains("(breakpoint 0x400160 <main>)").doesNotContain("never fired");
         CliRun here = withStdin("s 3\nb $pc\nc\nq\n", "--step", "--pause-on", "none", program("hello"));
         assertThat(here.out()).contains("-- the program ended after").doesNotContain("never fired");
+        // a step of many instructions ran main without stopping at its breakpoint: not "never fired"
+        CliRun stepped = withStdin("b main\ns 1000\nc\nq\n", "--step", "--pause-on", "none", program("hello"));
+        assertThat(stepped.out()).contains("-- the program ended after").doesNotContain("never fired");
     }
 
     @Test

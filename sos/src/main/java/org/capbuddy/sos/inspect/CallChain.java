@@ -75,7 +75,8 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
                 Frame run = returns.get(last);
                 returns.set(last, new Frame(address, run.function(), run.times() + 1));
             } else if (returns.size() >= Math.max(1, maxEntries)) {
-                end = String.format("%,d entries shown: the walk stops", returns.size());
+                end = String.format("the walk stopped after %,d entries: the frames outside them, main's among them,"
+                        + " are not shown", returns.size());
                 break;
             } else {
                 returns.add(new Frame(address, namer.apply(address), 1));

@@ -106,7 +106,8 @@ class CallChainTest {
         }
         CallChain capped = walk(STACK, 30);
         assertThat(capped.returns()).hasSize(30);
-        assertThat(capped.end()).isEqualTo("30 entries shown: the walk stops");
+        assertThat(capped.end()).isEqualTo("the walk stopped after 30 entries: the frames outside them, main's among"
+                + " them, are not shown");
 
         CallChain all = walk(STACK, 1000);
         assertThat(all.returns()).hasSize(100);
