@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
                 + " label, the workload's own figures, the footprint) repeat to the digit for the same spec: any that"
                 + " differs is reported, and the exit status is 1."},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:every exact figure is the same", "1:one differs, or a report cannot be read",
-            "2:bad arguments, or a file that is not a bench report"})
+        exitCodeList = {"0:every exact figure is the same", "1:one differs",
+            "2:bad arguments, or a file that cannot be read or is not a bench report"})
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OLD", description = "The report to compare against.")
     Path before;
@@ -44,8 +44,9 @@ public final class CompareCommand implements Callable<Integer> {
         for (int i = 0; i < 2; i++) {
             String unreadable = Problems.unreadable(files[i]);
             if (unreadable != null) {
+                // 2, not 1: a script that gates on 1 (a figure moved) must not take a missing file for one
                 err.println("capbuddy compare: cannot read " + files[i] + ": " + unreadable);
-                return 1;
+                return 2;
             }
             try {
                 reports[i] = ReportComparison.report(Json.read(files[i]));

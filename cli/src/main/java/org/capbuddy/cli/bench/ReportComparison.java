@@ -50,10 +50,16 @@ final class ReportComparison {
         if (report.has("runs") && report.get("runs").isArray() && report.has("workload")) {
             return null;
         }
-        if (report.has("results") || report.has("sweep")) {
+        if (report.has("sweep")) {
             return name + " is a sweep's merged results: compare two of its runs/*.json reports instead";
         }
-        return name + " is not a bench report: it has no workload and runs (a spec? run it with bench --spec)";
+        if (report.has("base") || report.has("vary")) {
+            return name + " is a sweep file: run it with capbuddy sweep, then compare two of its runs/*.json reports";
+        }
+        if (report.has("workload")) {
+            return name + " is a spec, not a report: run it with bench --spec FILE --json and compare what that prints";
+        }
+        return name + " is not a bench report: it has no workload and no runs";
     }
 
     /** Compares {@code before} with {@code after}, both of which must have passed {@link #problem}. */
@@ -106,11 +112,7 @@ final class ReportComparison {
         for (String f : EXACT) {
             row(t, allocator, f, x.path(f), y.path(f), true);
         }
-        row(t, allocator, "stopReason", x.path("stopReason").path("kind"), y.path("stopReason").path("kind"), true);
-        if (!Objects.equals(x.path("stopReason").path("detail"), y.path("stopReason").path("detail"))) {
-            row(t, allocator, "stopReason.detail", x.path("stopReason").path("detail"), y.path("stopReason").path("detail"),
-                    true);
-        }
+        stopReason(t, allocator, x.path("stopReason"), y.path("stopReason"));
         group(t, allocator, "invocationsByLabel", x.path("invocationsByLabel"), y.path("invocationsByLabel"), false);
         group(t, allocator, "extra", x.path("extra"), y.path("extra"), true);
         whole(t, allocator, "footprint", x.path("footprint"), y.path("footprint"));
@@ -132,7 +134,7 @@ final class ReportComparison {
             boolean host = hostInside && RepeatCheck.HOST_EXTRAS.contains(key);
             if (host) {
                 row(t, allocator, name + "." + key, x.path(key), y.path(key), false);
-            } else if (Objects.equals(x.get(key), y.get(key))) {
+            } else if (same(x.get(key), y.get(key))) {
                 same++;
             } else {
                 row(t, allocator, name + "." + key, x.path(key), y.path(key), true);
@@ -148,21 +150,82 @@ final class ReportComparison {
         if (x.isMissingNode() && y.isMissingNode()) {
             return;
         }
-        if (Objects.equals(x, y)) {
-            t.row(name, x.size() + " entries", y.size() + " entries", "", "same");
+        if (same(x, y)) {
+            t.row(name, entries(x), entries(y), "", "same");
             return;
         }
         int at = 0;
-        while (at < x.size() && at < y.size() && Objects.equals(x.get(at), y.get(at))) {
+        while (at < x.size() && at < y.size() && same(x.get(at), y.get(at))) {
             at++;
         }
-        t.row(name, x.size() + " entries", y.size() + " entries", "", "DIFFERS from entry " + at);
+        t.row(name, entries(x), entries(y), "", x.isMissingNode() || y.isMissingNode() ? "DIFFERS"
+                : "DIFFERS from entry " + at);
         differences.add(String.format("%s %s: %d and %d entries, the first to differ at %d", allocator, name, x.size(),
                 y.size(), at));
     }
 
+    /**
+     * Why each run stopped, one figure: its kind (an old report's name for a kind read as this
+     * version reads it, as sweep does) and, where either has one, its detail.
+     */
+    private void stopReason(TextTable t, String allocator, JsonNode x, JsonNode y) {
+        String kindX = kind(x);
+        String kindY = kind(y);
+        String detailX = x.path("detail").asText("");
+        String detailY = y.path("detail").asText("");
+        boolean differs = !kindX.equals(kindY) || !detailX.equals(detailY);
+        String shownX = detailX.isEmpty() ? kindX : kindX + ": " + detailX;
+        String shownY = detailY.isEmpty() ? kindY : kindY + ": " + detailY;
+        t.row("stopReason", shownX, shownY, "", differs ? "DIFFERS" : "same");
+        if (differs) {
+            differences.add(String.format("%s stopReason: %s then %s", allocator, shownX, shownY));
+        }
+    }
+
+    private static String kind(JsonNode stopReason) {
+        if (stopReason.isMissingNode() || stopReason.isNull()) {
+            return "(none)";
+        }
+        String name = stopReason.path("kind").asText("");
+        StopReason.Kind k = StopReason.Kind.fromJson(name);
+        return k == null ? name : k.name();
+    }
+
+    /** Two figures are the same when equal as text, truth values or numbers, whatever their JSON number type. */
+    private static boolean same(JsonNode x, JsonNode y) {
+        if (x != null && y != null && x.isNumber() && y.isNumber()) {
+            return x.decimalValue().compareTo(y.decimalValue()) == 0;
+        }
+        if (x != null && y != null && x.isContainerNode() && y.isContainerNode() && x.size() == y.size()) {
+            if (x.isArray() != y.isArray()) {
+                return false;
+            }
+            if (x.isArray()) {
+                for (int i = 0; i < x.size(); i++) {
+                    if (!same(x.get(i), y.get(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            Iterator<String> names = x.fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                if (!y.has(name) || !same(x.get(name), y.get(name))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return Objects.equals(x, y);
+    }
+
+    private static String entries(JsonNode list) {
+        return list.isMissingNode() || list.isNull() ? "(none)" : list.size() + " entries";
+    }
+
     private void row(TextTable t, String allocator, String figure, JsonNode x, JsonNode y, boolean exact) {
-        boolean differs = exact && !Objects.equals(x, y);
+        boolean differs = exact && !same(x, y);
         t.row(figure, value(x), value(y), ratio(x, y), !exact ? "host" : differs ? "DIFFERS" : "same");
         if (differs) {
             differences.add(String.format("%s %s: %s then %s", allocator, figure, value(x), value(y)));
@@ -209,7 +272,7 @@ final class ReportComparison {
             for (String key : keys) {
                 out.addAll(changes(prefix + key + ".", x.path(key), y.path(key)));
             }
-        } else if (!Objects.equals(x, y)) {
+        } else if (!same(x, y)) {
             String name = prefix.isEmpty() ? "spec" : prefix.substring(0, prefix.length() - 1);
             out.add(name + ": " + value(x) + " -> " + value(y));
         }

@@ -92,6 +92,27 @@ class CompareCommandTest {
     }
 
     @Test
+    void anOldReportsNamesAndNumberFormsAreNotDifferences() throws IOException {
+        // a report from before LIMIT_REACHED was named so, its figures written as 1234.0 or 1234
+        ObjectNode old = copy();
+        ((ObjectNode) run(old, 0).get("stopReason")).put("kind", "ITERATION_LIMIT");
+        run(old, 0).put("kernelInvocations", run(old, 0).get("kernelInvocations").asDouble());
+        run(old, 1).put("modelledCycles", run(old, 1).get("modelledCycles").asLong());
+        CliRun r = CliRun.of("compare", write("old.json", old).toString(), write("new.json", report).toString());
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(r.out()).contains("Exact figures: all the same.");
+
+        ObjectNode stopped = copy();
+        ((ObjectNode) run(stopped, 0).get("stopReason")).put("kind", "ERROR").put("detail", "the pool refused");
+        run(stopped, 0).remove("footprint");
+        CliRun s = CliRun.of("compare", write("a.json", report).toString(), write("b.json", stopped).toString());
+        assertThat(s.exitCode()).isEqualTo(1);
+        assertThat(s.out()).containsPattern("stopReason +LIMIT_REACHED +ERROR: the pool refused +DIFFERS\n")
+                .containsPattern("footprint +0 entries +\\(none\\) +DIFFERS\n")
+                .contains("Exact figures: 2 differ.");
+    }
+
+    @Test
     void aSweepsRunFileIsReadAsTheReportItHolds() throws IOException {
         ObjectNode runFile = MAPPER.createObjectNode();
         runFile.put("index", 0);
@@ -107,7 +128,11 @@ class CompareCommandTest {
         Path good = write("good.json", report);
         CliRun spec = CliRun.of("compare", write("spec.json", report.get("spec")).toString(), good.toString());
         assertThat(spec.exitCode()).isEqualTo(2);
-        assertThat(spec.err()).contains("spec.json is not a bench report: it has no workload and runs");
+        assertThat(spec.err()).contains("spec.json is a spec, not a report: run it with bench --spec FILE --json");
+        ObjectNode sweepFile = MAPPER.createObjectNode();
+        sweepFile.putObject("base").put("workload", "mcmc");
+        assertThat(CliRun.of("compare", write("sw.json", sweepFile).toString(), good.toString()).err())
+                .contains("sw.json is a sweep file: run it with capbuddy sweep");
         assertThat(spec.out()).isEmpty();
 
         ObjectNode merged = MAPPER.createObjectNode();
@@ -122,7 +147,7 @@ class CompareCommandTest {
         assertThat(CliRun.of("compare", good.toString(), broken.toString()).exitCode()).isEqualTo(2);
 
         CliRun missing = CliRun.of("compare", good.toString(), dir.resolve("nowhere.json").toString());
-        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.exitCode()).as("not 1, which says a figure moved").isEqualTo(2);
         assertThat(missing.err()).contains("capbuddy compare: cannot read ");
         assertThat(CliRun.of("compare", good.toString()).exitCode()).as("NEW is required").isEqualTo(2);
     }
