@@ -2,7 +2,11 @@ package org.capbuddy.sos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import org.capbuddy.kernel.Kernel;
+import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.machine.MachineConfig;
@@ -18,6 +22,9 @@ import org.capbuddy.sos.user.UserContext;
  * test uses. Public so that the tests of each concept, in their own packages, share it.
  */
 public final class SosFixture {
+    /** svc #0. */
+    private static final int SVC = 0xD400_0001;
+
     public final SosMachine machine;
     public final Kernel kernel;
     public final Booted booted;
@@ -45,6 +52,43 @@ public final class SosFixture {
         var p = sos.createProcess(64 << 10, 16 << 10);
         assertThat(p.isOk()).as("%s", p).isTrue();
         return p.value();
+    }
+
+    /** A fresh anonymous read-write-execute page of {@code p}'s, for code a test writes there and runs. */
+    public long codePage(Process p) {
+        var page = sos.syscalls(p).mmap(0, 4096, Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+        assertThat(page.isOk()).as("%s", page).isTrue();
+        return page.value();
+    }
+
+    /**
+     * Writes {@code words} at {@code codePage} (one of {@link #codePage}'s) and returns {@code p}'s
+     * runner with its PC there, ready to run them.
+     */
+    public ThreadRunner load(Process p, long codePage, int... words) {
+        ByteBuffer bytes = ByteBuffer.allocate(4 * words.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int w : words) {
+            bytes.putInt(w);
+        }
+        assertThat(p.cpu().copyOut(codePage, bytes.array(), 0, bytes.capacity())).isEqualTo(bytes.capacity());
+        ThreadRunner runner = sos.runner(p).orElseThrow();
+        runner.context().setPc(codePage);
+        return runner;
+    }
+
+    /**
+     * Makes one Linux system call from {@code p} as a program does: an {@code svc} at
+     * {@code codePage}, x0.. = {@code args}, x8 = {@code number}; returns x0 after it.
+     */
+    public long linuxCall(Process p, long codePage, long number, long... args) {
+        ThreadRunner r = load(p, codePage, SVC);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        return r.context().x(0);
     }
 
     /** The user runtime of {@code p}. */

@@ -3,7 +3,6 @@ package org.capbuddy.sos.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.process.Process;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
  * takes it before writing the old one back; the break stops a page short of the next mapping.
  */
 class LinuxCallEdgesTest {
-    private static final int SVC = 0xD400_0001;
     private static final long KERNEL_HALF = 0xFFFF_0000_0000_0000L;
     private static final long HIGH = 1L << 32;
     private static final int EBADF = -9;
@@ -41,22 +39,13 @@ class LinuxCallEdgesTest {
     void setUp() {
         fx = new SosFixture(true);
         p = fx.process();
-        code = fx.sos.syscalls(p).mmap(0, 4096, Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
-                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        code = fx.codePage(p);
         scratch = code + 0x800;
     }
 
     /** Makes one system call from the process with x8 = {@code number}, x0.. = {@code args}, and returns x0 after it. */
     private long callNumber(long number, long... args) {
-        assertThat(p.cpu().write(code, 4, SVC)).isTrue();
-        ThreadRunner r = fx.sos.runner(p).orElseThrow();
-        r.context().setPc(code);
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, number);
-        r.run(1);
-        return r.context().x(0);
+        return fx.linuxCall(p, code, number, args);
     }
 
     private long call(LinuxSyscall call, long... args) {

@@ -2,8 +2,6 @@ package org.capbuddy.sos.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
@@ -45,31 +43,16 @@ class LinuxSyscallsTest {
     void setUp() {
         fx = new SosFixture(true);
         p = fx.process();
-        Syscalls sys = fx.sos.syscalls(p);
-        code = sys.mmap(0, 4096, Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
-                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        code = fx.codePage(p);
     }
 
     private ThreadRunner load(int... words) {
-        ByteBuffer bytes = ByteBuffer.allocate(4 * words.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (int w : words) {
-            bytes.putInt(w);
-        }
-        assertThat(p.cpu().copyOut(code, bytes.array(), 0, bytes.capacity())).isEqualTo(bytes.capacity());
-        ThreadRunner runner = fx.sos.runner(p).orElseThrow();
-        runner.context().setPc(code);
-        return runner;
+        return fx.load(p, code, words);
     }
 
     /** Makes one system call from the process, with x0.. = {@code args}, and returns x0 after it. */
     private long call(LinuxSyscall number, long... args) {
-        ThreadRunner r = load(SVC);
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, number.number());
-        r.run(1);
-        return r.context().x(0);
+        return fx.linuxCall(p, code, number.number(), args);
     }
 
     @Test
