@@ -15,7 +15,7 @@ import org.capbuddy.kernel.api.PagingWalk;
  *
  * @param fetched whether the instruction was fetched (not when the fetch itself faulted)
  * @param word the instruction's encoding, when fetched
- * @param calls the backtrace, read from the process's stack before teardown
+ * @param calls the backtrace, read from the process's stack before teardown (null: none was read)
  */
 public record StopReport(long pc, boolean fetched, int word, CallChain calls, Registers registers, PagingWalk walk,
         List<ProcessDump.RegionLine> regions) {
@@ -40,7 +40,9 @@ public record StopReport(long pc, boolean fetched, int word, CallChain calls, Re
         StringBuilder s = new StringBuilder();
         s.append(!fetched ? String.format("Instruction at 0x%x: not fetched%n", pc)
                 : String.format("Instruction at 0x%x: %08x  %s%n", pc, word, assembly()));
-        s.append("Backtrace (the frame records from x29):\n").append(calls.render(BACKTRACE_LINES));
+        if (calls != null) {
+            s.append("Backtrace (the frame records from x29):\n").append(calls.render(BACKTRACE_LINES));
+        }
         s.append("Registers:\n").append(registers.toString().indent(2));
         s.append(walk.render());
         s.append("Regions:\n");
