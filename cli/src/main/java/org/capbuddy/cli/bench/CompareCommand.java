@@ -9,12 +9,14 @@ import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.Problems;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code capbuddy compare OLD NEW}: two bench reports figure by figure, as a researcher checks that
  * a change left the model's behaviour alone (every exact figure the same) or measures what it
- * moved; exits 1 when an exact figure differs, so that a script can gate on it.
+ * moved; exits 1 when an exact figure differs, so that a script can gate on it. With {@code --json}
+ * the same comparison is one JSON object, for a script that reads which figures moved.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Compare two bench reports (the JSON of bench --json or bench --out, or a sweep's runs/*.json):"
@@ -31,6 +33,11 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "NEW", description = "The report to compare.")
     Path after;
+
+    @Option(names = "--json", description = "Print one JSON object: both reports, the spec's changes, per allocator"
+            + " every figure compared (old, new, new/old, exact or host, same or differs), the differences, the verdict"
+            + " and the exit status.")
+    boolean json;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,8 +67,12 @@ public final class CompareCommand implements Callable<Integer> {
         }
         ReportComparison comparison = ReportComparison.of(reports[0], before.toString(), reports[1], after.toString());
         PrintWriter out = cmd.getOut();
-        out.print(comparison.render());
+        if (json) {
+            out.println(Json.write(comparison.json()));
+        } else {
+            out.print(comparison.render());
+        }
         out.flush();
-        return comparison.differences().isEmpty() ? 0 : 1;
+        return comparison.exitCode();
     }
 }

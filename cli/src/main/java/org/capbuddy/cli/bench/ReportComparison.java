@@ -1,6 +1,10 @@
 package org.capbuddy.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -20,17 +24,63 @@ import org.capbuddy.cli.common.TextTable;
  * and the free blocks) old against new with their ratio, and the host's (wall time, the paging
  * workload's host memory) beside them for reading only. Exact figures are what the model
  * promises to repeat to the digit for the same spec, so any one that differs is a difference;
- * a host figure never is.
+ * a host figure never is. The comparison is rendered as a table or as one JSON object.
  */
 final class ReportComparison {
     /** Exact figures every run has, in the report's order. */
     private static final List<String> EXACT = List.of("kernelInvocations", "objectsRetyped", "bytesZeroed",
             "modelledCycles", "bookkeepingBytes", "framesAllocated", "reached", "reachedUnit", "completed");
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private final List<String> lines = new ArrayList<>();
+    /**
+     * One figure of one allocator's two runs: its name (dotted inside a map of figures, whose
+     * name is {@code group}), its values as the reports hold them and as the table shows them,
+     * whether it is exact or the host's, whether it is the same, and for a list compared as a
+     * whole the first entry that differs (null where there is none or one side has no list).
+     */
+    record Figure(String name, String group, JsonNode old, JsonNode now, String oldText, String nowText,
+                  boolean exact, boolean same, Integer firstDifference) {
+        /** new/old, for two numbers of which the old is not 0; null otherwise. */
+        Double ratio() {
+            if (old == null || now == null || !old.isNumber() || !now.isNumber() || old.asDouble() == 0) {
+                return null;
+            }
+            return now.asDouble() / old.asDouble();
+        }
+
+        /** What the table's verdict column says. */
+        String verdict() {
+            if (!exact) {
+                return "host";
+            }
+            if (same) {
+                return "same";
+            }
+            return firstDifference == null ? "DIFFERS" : "DIFFERS from entry " + firstDifference;
+        }
+    }
+
+    /** One allocator: its figures, or the report it is missing from ({@code onlyIn} is "old" or "new"). */
+    record Allocator(String name, String onlyIn, List<Figure> figures) {
+    }
+
+    /** A spec field whose values differ, its nested name dotted. */
+    record SpecChange(String field, JsonNode old, JsonNode now) {
+    }
+
+    private final JsonNode before;
+    private final String beforeName;
+    private final JsonNode after;
+    private final String afterName;
+    private final List<SpecChange> specChanges = new ArrayList<>();
+    private final List<Allocator> allocators = new ArrayList<>();
     private final List<String> differences = new ArrayList<>();
 
-    private ReportComparison() {
+    private ReportComparison(JsonNode before, String beforeName, JsonNode after, String afterName) {
+        this.before = before;
+        this.beforeName = beforeName;
+        this.after = after;
+        this.afterName = afterName;
     }
 
     /** The bench report in {@code document}: itself, or the report a sweep's run file holds. */
@@ -64,14 +114,9 @@ final class ReportComparison {
 
     /** Compares {@code before} with {@code after}, both of which must have passed {@link #problem}. */
     static ReportComparison of(JsonNode before, String beforeName, JsonNode after, String afterName) {
-        ReportComparison c = new ReportComparison();
-        c.compare(before, beforeName, after, afterName);
+        ReportComparison c = new ReportComparison(before, beforeName, after, afterName);
+        c.compare();
         return c;
-    }
-
-    /** The comparison as text: what was compared, a table per allocator, and the verdict. */
-    String render() {
-        return String.join("\n", lines) + "\n";
     }
 
     /** The exact figures that differ (allocator, figure, both values), in the order found. */
@@ -79,87 +124,179 @@ final class ReportComparison {
         return List.copyOf(differences);
     }
 
-    private void compare(JsonNode a, String aName, JsonNode b, String bName) {
-        lines.add(String.format("old: %s (%s, tool %s)", aName, describe(a), tool(a)));
-        lines.add(String.format("new: %s (%s, tool %s)", bName, describe(b), tool(b)));
-        List<String> specChanges = changes("", a.path("spec"), b.path("spec"));
-        lines.add(specChanges.isEmpty() ? "spec: the same" : "spec differs: " + String.join(", ", specChanges)
+    /** The exit status the comparison gives: 0 when every exact figure is the same, 1 when one is not. */
+    int exitCode() {
+        return differences.isEmpty() ? 0 : 1;
+    }
+
+    /** The comparison as text: what was compared, a table per allocator, and the verdict. */
+    String render() {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("old: %s (%s, tool %s)", beforeName, describe(before), tool(before)));
+        lines.add(String.format("new: %s (%s, tool %s)", afterName, describe(after), tool(after)));
+        List<String> changes = specChanges.stream().map(c -> c.field() + ": " + value(c.old()) + " -> "
+                + value(c.now())).toList();
+        lines.add(changes.isEmpty() ? "spec: the same" : "spec differs: " + String.join(", ", changes)
                 + " (exact figures then differ by design)");
-        Map<String, JsonNode> oldRuns = runs(a);
-        Map<String, JsonNode> newRuns = runs(b);
-        Set<String> allocators = new LinkedHashSet<>(oldRuns.keySet());
-        allocators.addAll(newRuns.keySet());
-        for (String allocator : allocators) {
+        for (Allocator allocator : allocators) {
             lines.add("");
-            JsonNode x = oldRuns.get(allocator);
-            JsonNode y = newRuns.get(allocator);
-            if (x == null || y == null) {
-                String where = x == null ? "new" : "old";
-                lines.add(String.format("%s: only in the %s report", allocator, where));
-                differences.add(allocator + ": only in the " + where + " report");
+            if (allocator.onlyIn() != null) {
+                lines.add(String.format("%s: only in the %s report", allocator.name(), allocator.onlyIn()));
                 continue;
             }
-            lines.add(allocator + ":");
-            lines.add(table(allocator, x, y).indent(2).stripTrailing());
+            lines.add(allocator.name() + ":");
+            lines.add(table(allocator.figures()).indent(2).stripTrailing());
         }
         lines.add("");
         lines.add(differences.isEmpty() ? "Exact figures: all the same."
                 : String.format("Exact figures: %d differ%s.", differences.size(), differences.size() == 1 ? "s" : ""));
-    }
-
-    private String table(String allocator, JsonNode x, JsonNode y) {
-        TextTable t = new TextTable("figure", "old", "new", "new/old", "verdict");
-        for (String f : EXACT) {
-            row(t, allocator, f, x.path(f), y.path(f), true);
-        }
-        stopReason(t, allocator, x.path("stopReason"), y.path("stopReason"));
-        group(t, allocator, "invocationsByLabel", x.path("invocationsByLabel"), y.path("invocationsByLabel"), false);
-        group(t, allocator, "extra", x.path("extra"), y.path("extra"), true);
-        whole(t, allocator, "footprint", x.path("footprint"), y.path("footprint"));
-        whole(t, allocator, "freeBlocksByOrder", x.path("freeBlocksByOrder"), y.path("freeBlocksByOrder"));
-        row(t, allocator, "wallMillis", x.path("wallMillis"), y.path("wallMillis"), false);
-        return t.render();
+        return String.join("\n", lines) + "\n";
     }
 
     /**
-     * A map of figures by name: the ones that differ each a row; those the same one row saying how
-     * many. {@code hostInside}: its host figures (the paging workload's) are rows for reading, never differences.
+     * The comparison as one JSON object: both reports' identities, the spec's changes, per
+     * allocator every figure compared (those a table folds into one row each on their own), the
+     * differences, the verdict and the exit status.
      */
-    private void group(TextTable t, String allocator, String name, JsonNode x, JsonNode y, boolean hostInside) {
+    ObjectNode json() {
+        ObjectNode root = NODES.objectNode();
+        root.set("old", identity(beforeName, before));
+        root.set("new", identity(afterName, after));
+        ObjectNode spec = root.putObject("spec");
+        spec.put("same", specChanges.isEmpty());
+        ArrayNode changes = spec.putArray("changes");
+        for (SpecChange c : specChanges) {
+            ObjectNode change = changes.addObject();
+            change.put("field", c.field());
+            change.set("old", orNull(c.old()));
+            change.set("new", orNull(c.now()));
+        }
+        ArrayNode runs = root.putArray("allocators");
+        for (Allocator allocator : allocators) {
+            ObjectNode a = runs.addObject();
+            a.put("allocator", allocator.name());
+            a.put("in", allocator.onlyIn() == null ? "both" : allocator.onlyIn());
+            ArrayNode figures = a.putArray("figures");
+            for (Figure f : allocator.figures()) {
+                ObjectNode figure = figures.addObject();
+                figure.put("figure", f.name());
+                figure.set("old", orNull(f.old()));
+                figure.set("new", orNull(f.now()));
+                Double ratio = f.ratio();
+                if (ratio == null) {
+                    figure.putNull("ratio");
+                } else {
+                    figure.put("ratio", ratio);
+                }
+                figure.put("kind", f.exact() ? "exact" : "host");
+                figure.put("verdict", !f.exact() ? "host" : f.same() ? "same" : "differs");
+                if (f.firstDifference() != null) {
+                    figure.put("firstDifference", f.firstDifference());
+                }
+            }
+        }
+        ArrayNode found = root.putArray("differences");
+        differences.forEach(found::add);
+        root.put("verdict", differences.isEmpty() ? "same" : "differs");
+        root.put("exitCode", exitCode());
+        return root;
+    }
+
+    private void compare() {
+        specChanges.addAll(changes("", before.path("spec"), after.path("spec")));
+        Map<String, JsonNode> oldRuns = runs(before);
+        Map<String, JsonNode> newRuns = runs(after);
+        Set<String> names = new LinkedHashSet<>(oldRuns.keySet());
+        names.addAll(newRuns.keySet());
+        for (String name : names) {
+            JsonNode x = oldRuns.get(name);
+            JsonNode y = newRuns.get(name);
+            if (x == null || y == null) {
+                String where = x == null ? "new" : "old";
+                allocators.add(new Allocator(name, where, List.of()));
+                differences.add(name + ": only in the " + where + " report");
+                continue;
+            }
+            allocators.add(new Allocator(name, null, figures(name, x, y)));
+        }
+    }
+
+    private List<Figure> figures(String allocator, JsonNode x, JsonNode y) {
+        List<Figure> figures = new ArrayList<>();
+        for (String f : EXACT) {
+            figures.add(figure(allocator, f, null, x.path(f), y.path(f), true));
+        }
+        figures.add(stopReason(allocator, x.path("stopReason"), y.path("stopReason")));
+        group(figures, allocator, "invocationsByLabel", x.path("invocationsByLabel"), y.path("invocationsByLabel"),
+                false);
+        group(figures, allocator, "extra", x.path("extra"), y.path("extra"), true);
+        whole(figures, allocator, "footprint", x.path("footprint"), y.path("footprint"));
+        whole(figures, allocator, "freeBlocksByOrder", x.path("freeBlocksByOrder"), y.path("freeBlocksByOrder"));
+        figures.add(figure(allocator, "wallMillis", null, x.path("wallMillis"), y.path("wallMillis"), false));
+        return figures;
+    }
+
+    /**
+     * The table of one allocator's figures: a row each, except that a map's figures that are
+     * the same are one row saying how many, after those of the map that are not.
+     */
+    private static String table(List<Figure> figures) {
+        TextTable t = new TextTable("figure", "old", "new", "new/old", "verdict");
+        String group = null;
+        int same = 0;
+        for (Figure f : figures) {
+            if (!Objects.equals(f.group(), group)) {
+                sameRow(t, group, same);
+                group = f.group();
+                same = 0;
+            }
+            if (f.group() != null && f.exact() && f.same()) {
+                same++;
+                continue;
+            }
+            Double ratio = f.ratio();
+            t.row(f.name(), f.oldText(), f.nowText(), ratio == null ? "" : String.format("%.3f", ratio), f.verdict());
+        }
+        sameRow(t, group, same);
+        return t.render();
+    }
+
+    private static void sameRow(TextTable t, String group, int same) {
+        if (group != null && same > 0) {
+            t.row(group, same + " figures", same + " figures", "", "same");
+        }
+    }
+
+    /**
+     * A map of figures by name, each compared on its own. {@code hostInside}: its host figures
+     * (the paging workload's) are for reading, never differences.
+     */
+    private void group(List<Figure> figures, String allocator, String name, JsonNode x, JsonNode y,
+                       boolean hostInside) {
         Set<String> keys = new TreeSet<>();
         x.fieldNames().forEachRemaining(keys::add);
         y.fieldNames().forEachRemaining(keys::add);
-        int same = 0;
         for (String key : keys) {
             boolean host = hostInside && RepeatCheck.HOST_EXTRAS.contains(key);
-            if (host) {
-                row(t, allocator, name + "." + key, x.path(key), y.path(key), false);
-            } else if (same(x.get(key), y.get(key))) {
-                same++;
-            } else {
-                row(t, allocator, name + "." + key, x.path(key), y.path(key), true);
-            }
-        }
-        if (same > 0) {
-            t.row(name, same + " figures", same + " figures", "", "same");
+            figures.add(figure(allocator, name + "." + key, name, x.path(key), y.path(key), !host));
         }
     }
 
     /** A figure compared as a whole (a list of samples or counts): the same, or where it first differs. */
-    private void whole(TextTable t, String allocator, String name, JsonNode x, JsonNode y) {
+    private void whole(List<Figure> figures, String allocator, String name, JsonNode x, JsonNode y) {
         if (x.isMissingNode() && y.isMissingNode()) {
             return;
         }
         if (same(x, y)) {
-            t.row(name, entries(x), entries(y), "", "same");
+            figures.add(new Figure(name, null, x, y, entries(x), entries(y), true, true, null));
             return;
         }
         int at = 0;
         while (at < x.size() && at < y.size() && same(x.get(at), y.get(at))) {
             at++;
         }
-        t.row(name, entries(x), entries(y), "", x.isMissingNode() || y.isMissingNode() ? "DIFFERS"
-                : "DIFFERS from entry " + at);
+        boolean missing = x.isMissingNode() || y.isMissingNode();
+        figures.add(new Figure(name, null, x, y, entries(x), entries(y), true, false, missing ? null : at));
         differences.add(String.format("%s %s: %d and %d entries, the first to differ at %d", allocator, name, x.size(),
                 y.size(), at));
     }
@@ -168,7 +305,7 @@ final class ReportComparison {
      * Why each run stopped, one figure: its kind (an old report's name for a kind read as this
      * version reads it, as sweep does) and, where either has one, its detail.
      */
-    private void stopReason(TextTable t, String allocator, JsonNode x, JsonNode y) {
+    private Figure stopReason(String allocator, JsonNode x, JsonNode y) {
         String kindX = kind(x);
         String kindY = kind(y);
         String detailX = x.path("detail").asText("");
@@ -176,10 +313,22 @@ final class ReportComparison {
         boolean differs = !kindX.equals(kindY) || !detailX.equals(detailY);
         String shownX = detailX.isEmpty() ? kindX : kindX + ": " + detailX;
         String shownY = detailY.isEmpty() ? kindY : kindY + ": " + detailY;
-        t.row("stopReason", shownX, shownY, "", differs ? "DIFFERS" : "same");
         if (differs) {
             differences.add(String.format("%s stopReason: %s then %s", allocator, shownX, shownY));
         }
+        return new Figure("stopReason", null, readStopReason(x, kindX, detailX), readStopReason(y, kindY, detailY),
+                shownX, shownY, true, !differs, null);
+    }
+
+    /** A stop reason as this version reads it (its kind's current name), or a missing node where the run has none. */
+    private static JsonNode readStopReason(JsonNode stopReason, String kind, String detail) {
+        if (stopReason.isMissingNode() || stopReason.isNull()) {
+            return stopReason;
+        }
+        ObjectNode read = NODES.objectNode();
+        read.put("kind", kind);
+        read.put("detail", detail);
+        return read;
     }
 
     private static String kind(JsonNode stopReason) {
@@ -224,12 +373,17 @@ final class ReportComparison {
         return list.isMissingNode() || list.isNull() ? "(none)" : list.size() + " entries";
     }
 
-    private void row(TextTable t, String allocator, String figure, JsonNode x, JsonNode y, boolean exact) {
-        boolean differs = exact && !same(x, y);
-        t.row(figure, value(x), value(y), ratio(x, y), !exact ? "host" : differs ? "DIFFERS" : "same");
-        if (differs) {
-            differences.add(String.format("%s %s: %s then %s", allocator, figure, value(x), value(y)));
+    private Figure figure(String allocator, String name, String group, JsonNode x, JsonNode y, boolean exact) {
+        boolean same = same(x, y);
+        if (exact && !same) {
+            differences.add(String.format("%s %s: %s then %s", allocator, name, value(x), value(y)));
         }
+        return new Figure(name, group, x, y, value(x), value(y), exact, same, null);
+    }
+
+    /** A value for the JSON: a figure a report does not have is null. */
+    private static JsonNode orNull(JsonNode v) {
+        return v == null || v.isMissingNode() ? NullNode.getInstance() : v;
     }
 
     private static String value(JsonNode v) {
@@ -246,13 +400,6 @@ final class ReportComparison {
         return v.isTextual() ? v.asText() : v.toString();
     }
 
-    private static String ratio(JsonNode x, JsonNode y) {
-        if (!x.isNumber() || !y.isNumber() || x.asDouble() == 0) {
-            return "";
-        }
-        return String.format("%.3f", y.asDouble() / x.asDouble());
-    }
-
     /** The allocators' runs by name, in the report's order. */
     private static Map<String, JsonNode> runs(JsonNode report) {
         Map<String, JsonNode> runs = new LinkedHashMap<>();
@@ -262,9 +409,9 @@ final class ReportComparison {
         return runs;
     }
 
-    /** The fields of two specs that differ, as {@code name: old -> new}, nested names dotted. */
-    private static List<String> changes(String prefix, JsonNode x, JsonNode y) {
-        List<String> out = new ArrayList<>();
+    /** The fields of two specs that differ, nested names dotted. */
+    private static List<SpecChange> changes(String prefix, JsonNode x, JsonNode y) {
+        List<SpecChange> out = new ArrayList<>();
         if (x.isObject() && y.isObject()) {
             Set<String> keys = new LinkedHashSet<>();
             x.fieldNames().forEachRemaining(keys::add);
@@ -274,9 +421,22 @@ final class ReportComparison {
             }
         } else if (!same(x, y)) {
             String name = prefix.isEmpty() ? "spec" : prefix.substring(0, prefix.length() - 1);
-            out.add(name + ": " + value(x) + " -> " + value(y));
+            out.add(new SpecChange(name, x, y));
         }
         return out;
+    }
+
+    /** A report as the JSON names it: the file, what ran and the tool that ran it (null where not recorded). */
+    private static ObjectNode identity(String name, JsonNode r) {
+        ObjectNode id = NODES.objectNode();
+        id.put("file", name);
+        id.set("workload", orNull(r.get("workload")));
+        id.set("seed", orNull(r.get("seed")));
+        id.set("iterations", orNull(r.get("iterations")));
+        id.set("ramBytes", orNull(r.get("ramBytes")));
+        JsonNode tool = r.path("tool");
+        id.set("tool", tool.isObject() && tool.size() > 0 ? tool : NullNode.getInstance());
+        return id;
     }
 
     private static String describe(JsonNode r) {

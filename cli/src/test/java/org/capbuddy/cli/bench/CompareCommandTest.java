@@ -2,11 +2,14 @@ package org.capbuddy.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.capbuddy.cli.CliRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code capbuddy compare}: a report against itself, against copies with one figure changed (an
- * exact one, a host one), with an allocator missing, and against files that are not reports.
+ * exact one, a host one), with an allocator missing, and against files that are not reports; and
+ * {@code --json}, which must say what the table says, figure by figure, with the same exit status.
  */
 class CompareCommandTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -150,5 +154,132 @@ class CompareCommandTest {
         assertThat(missing.exitCode()).as("not 1, which says a figure moved").isEqualTo(2);
         assertThat(missing.err()).contains("capbuddy compare: cannot read ");
         assertThat(CliRun.of("compare", good.toString()).exitCode()).as("NEW is required").isEqualTo(2);
+    }
+
+    /** The figure named {@code name} of {@code allocator} in a {@code compare --json} object. */
+    private static JsonNode figure(JsonNode comparison, String allocator, String name) {
+        for (JsonNode a : comparison.get("allocators")) {
+            if (a.get("allocator").asText().equals(allocator)) {
+                for (JsonNode f : a.get("figures")) {
+                    if (f.get("figure").asText().equals(name)) {
+                        return f;
+                    }
+                }
+            }
+        }
+        throw new AssertionError(allocator + " has no figure " + name + " in " + comparison);
+    }
+
+    @Test
+    void jsonOfAReportAgainstItselfListsEveryFigureTheSame() throws IOException {
+        Path a = write("a.json", report);
+        CliRun r = CliRun.of("compare", a.toString(), a.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode c = MAPPER.readTree(r.out());
+        assertThat(c.get("verdict").asText()).isEqualTo("same");
+        assertThat(c.get("exitCode").asInt()).isZero();
+        assertThat(c.get("differences")).isEmpty();
+        assertThat(c.at("/spec/same").asBoolean()).isTrue();
+        assertThat(c.at("/old/file").asText()).isEqualTo(a.toString());
+        assertThat(c.at("/old/workload").asText()).isEqualTo("single");
+        assertThat(c.at("/new/tool")).isEqualTo(report.get("tool"));
+
+        JsonNode run = run(report, 0);
+        JsonNode invocations = figure(c, "capbuddy", "kernelInvocations");
+        assertThat(invocations.get("old")).isEqualTo(run.get("kernelInvocations"));
+        assertThat(invocations.get("new")).isEqualTo(run.get("kernelInvocations"));
+        assertThat(invocations.get("ratio").asDouble()).isEqualTo(1.0);
+        assertThat(invocations.get("kind").asText()).isEqualTo("exact");
+        assertThat(invocations.get("verdict").asText()).isEqualTo("same");
+        assertThat(figure(c, "capbuddy", "wallMillis").get("kind").asText()).isEqualTo("host");
+        assertThat(figure(c, "capbuddy", "wallMillis").get("verdict").asText()).isEqualTo("host");
+        assertThat(figure(c, "allocman", "stopReason").get("old").get("kind").asText()).isEqualTo("LIMIT_REACHED");
+
+        // the table folds the same figures of a map into one row; the JSON has each of them
+        List<String> labels = new ArrayList<>();
+        run.get("invocationsByLabel").fieldNames().forEachRemaining(labels::add);
+        assertThat(labels).isNotEmpty();
+        for (String label : labels) {
+            JsonNode f = figure(c, "capbuddy", "invocationsByLabel." + label);
+            assertThat(f.get("old")).isEqualTo(run.get("invocationsByLabel").get(label));
+            assertThat(f.get("verdict").asText()).isEqualTo("same");
+        }
+        assertThat(r.out()).as("one object, no table").doesNotContain("Exact figures");
+    }
+
+    @Test
+    void jsonNamesWhatMovedWithTheTablesVerdictAndExitStatus() throws IOException {
+        ObjectNode changed = copy();
+        long invocations = run(changed, 0).get("kernelInvocations").asLong();
+        run(changed, 0).put("kernelInvocations", invocations + 1);
+        run(changed, 1).put("wallMillis", run(changed, 1).get("wallMillis").asDouble() * 3 + 1);
+        ((ObjectNode) changed.get("spec")).put("seed", 7);
+        changed.withArray("runs").add(run(changed, 0).deepCopy().put("allocator", "mine"));
+        Path old = write("old.json", report);
+        Path now = write("new.json", changed);
+        CliRun table = CliRun.of("compare", old.toString(), now.toString());
+        CliRun r = CliRun.of("compare", old.toString(), now.toString(), "--json");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1).isEqualTo(table.exitCode());
+        JsonNode c = MAPPER.readTree(r.out());
+        assertThat(c.get("verdict").asText()).isEqualTo("differs");
+        assertThat(c.get("exitCode").asInt()).isEqualTo(1);
+        assertThat(c.get("differences")).hasSize(2);
+        assertThat(table.out()).contains("Exact figures: 2 differ.");
+        assertThat(c.at("/spec/same").asBoolean()).isFalse();
+        assertThat(c.at("/spec/changes/0/field").asText()).isEqualTo("seed");
+        assertThat(c.at("/spec/changes/0/old").asInt()).isEqualTo(1);
+        assertThat(c.at("/spec/changes/0/new").asInt()).isEqualTo(7);
+
+        JsonNode moved = figure(c, "capbuddy", "kernelInvocations");
+        assertThat(moved.get("old").asLong()).isEqualTo(invocations);
+        assertThat(moved.get("new").asLong()).isEqualTo(invocations + 1);
+        assertThat(moved.get("ratio").asDouble()).isEqualTo((invocations + 1) / (double) invocations);
+        assertThat(moved.get("verdict").asText()).isEqualTo("differs");
+        JsonNode wall = figure(c, "allocman", "wallMillis");
+        assertThat(wall.get("verdict").asText()).as("a host figure is never a difference").isEqualTo("host");
+        assertThat(wall.get("ratio").asDouble()).isGreaterThan(1);
+
+        JsonNode mine = c.get("allocators").get(2);
+        assertThat(mine.get("allocator").asText()).isEqualTo("mine");
+        assertThat(mine.get("in").asText()).isEqualTo("new");
+        assertThat(mine.get("figures")).isEmpty();
+        assertThat(c.get("allocators").get(0).get("in").asText()).isEqualTo("both");
+    }
+
+    @Test
+    void jsonGivesAListsFirstDifferenceAndNullForWhatAReportLacks() throws IOException {
+        ObjectNode changed = copy();
+        ((ObjectNode) run(changed, 0).get("stopReason")).put("kind", "ERROR").put("detail", "the pool refused");
+        run(changed, 0).putArray("freeBlocksByOrder").add(9);
+        run(changed, 1).remove("wallMillis");
+        CliRun r = CliRun.of("compare", write("old.json", report).toString(), write("new.json", changed).toString(),
+                "--json");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        JsonNode c = MAPPER.readTree(r.out());
+        JsonNode stop = figure(c, "capbuddy", "stopReason");
+        assertThat(stop.get("new").get("kind").asText()).isEqualTo("ERROR");
+        assertThat(stop.get("new").get("detail").asText()).isEqualTo("the pool refused");
+        assertThat(stop.get("verdict").asText()).isEqualTo("differs");
+        assertThat(stop.get("ratio").isNull()).isTrue();
+        JsonNode blocks = figure(c, "capbuddy", "freeBlocksByOrder");
+        assertThat(blocks.get("verdict").asText()).isEqualTo("differs");
+        assertThat(blocks.get("new").get(0).asInt()).isEqualTo(9);
+        assertThat(blocks.get("firstDifference").asInt()).isZero();
+        JsonNode wall = figure(c, "allocman", "wallMillis");
+        assertThat(wall.get("new").isNull()).isTrue();
+        assertThat(wall.get("ratio").isNull()).isTrue();
+    }
+
+    @Test
+    void jsonRefusesWhatIsNotAReportAsTheTableDoes() throws IOException {
+        Path good = write("good.json", report);
+        CliRun spec = CliRun.of("compare", "--json", write("spec.json", report.get("spec")).toString(),
+                good.toString());
+        assertThat(spec.exitCode()).isEqualTo(2);
+        assertThat(spec.err()).contains("spec.json is a spec, not a report");
+        assertThat(spec.out()).isEmpty();
+        CliRun missing = CliRun.of("compare", "--json", good.toString(), dir.resolve("nowhere.json").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.out()).isEmpty();
     }
 }
