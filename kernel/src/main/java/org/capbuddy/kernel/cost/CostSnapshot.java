@@ -1,13 +1,15 @@
 package org.capbuddy.kernel.cost;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import org.capbuddy.kernel.api.InvocationLabel;
 import org.capbuddy.kernel.api.ObjectType;
 
 /**
  * The kernel's cost counters at one moment. Subtract two snapshots to get the cost of what ran
- * between them.
+ * between them. Its maps list their counts in the enums' order, the same on every run.
  */
 public record CostSnapshot(
         Map<InvocationLabel, Long> invocations,
@@ -21,9 +23,19 @@ public record CostSnapshot(
         long capFaults) {
 
     public CostSnapshot {
-        invocations = Map.copyOf(invocations);
-        invocationErrors = Map.copyOf(invocationErrors);
-        objectsCreated = Map.copyOf(objectsCreated);
+        invocations = frozen(invocations, InvocationLabel.class);
+        invocationErrors = frozen(invocationErrors, InvocationLabel.class);
+        objectsCreated = frozen(objectsCreated, ObjectType.class);
+    }
+
+    /**
+     * An unmodifiable copy in the enum's order. Map.copyOf's order changes from one JVM to the
+     * next, and a report that prints these maps must print the same run the same way.
+     */
+    private static <K extends Enum<K>> Map<K, Long> frozen(Map<K, Long> counts, Class<K> type) {
+        Map<K, Long> copy = new EnumMap<>(type);
+        counts.forEach((k, v) -> copy.put(Objects.requireNonNull(k), Objects.requireNonNull(v)));
+        return Collections.unmodifiableMap(copy);
     }
 
     public long totalInvocations() {
