@@ -14,14 +14,16 @@ import org.capbuddy.aarch64.cpu.Registers;
  * address, a recursion, is one entry. A function that has not stored its frame record yet (in its
  * first instructions, or a leaf) is not on the chain: its caller is x30, the {@code lr} line.
  *
- * @param pc the instruction the program is at
- * @param lr x30, the return address while the function at pc has made no call
+ * @param pc the instruction the program is at; null when there is no thread (no registers) to walk
+ * @param lr x30, the return address while the function at pc has made no call; null when pc is
  * @param returns the return addresses on the chain, innermost first, runs folded
  * @param end why the walk stopped, in words
  */
 public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
     /** Of a stack of 8 MiB, the most 16-byte frame records there can be. */
     public static final int MAX_FRAMES = 1 << 19;
+    /** What a chain walked without registers says. */
+    static final String NO_THREAD = "no thread: there are no registers to walk";
 
     public CallChain {
         returns = List.copyOf(returns);
@@ -44,13 +46,15 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
      * Walks the chain of a program stopped with {@code registers}, reading its 8-byte words with
      * {@code read} (empty where nothing can be read) and naming addresses with {@code name} (null
      * for none), through at most {@code maxEntries} (at least 1) folded entries and
-     * {@link #MAX_FRAMES} frames. Without registers the chain is empty, saying so; without a reader
-     * nothing can be read, and without a namer no address is named.
+     * {@link #MAX_FRAMES} frames. Without registers there is no thread to walk: the chain has no
+     * pc, lr or returns, and says so; without a reader nothing can be read, and without a namer no
+     * address is named.
      */
     public static CallChain walk(Registers registers, LongFunction<OptionalLong> read, LongFunction<String> name,
             int maxEntries) {
         if (registers == null) {
-            return new CallChain(new Frame(0, null, 1), new Frame(0, null, 1), List.of(), "no registers: nothing to walk");
+            // no pc or lr of 0: an address would read as if a thread had stopped there
+            return new CallChain(null, null, List.of(), NO_THREAD);
         }
         LongFunction<OptionalLong> reader = read != null ? read : at -> OptionalLong.empty();
         LongFunction<String> namer = name != null ? name : at -> null;
@@ -99,6 +103,11 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
         return new CallChain(new Frame(pc, namer.apply(pc), 1), new Frame(lr, namer.apply(lr), 1), returns, end);
     }
 
+    /** Whether there was a thread to walk: false for a chain walked without registers, which has no pc or lr. */
+    public boolean hasThread() {
+        return pc != null;
+    }
+
     /** Frames on the chain, a recursion's counted each. */
     public long frames() {
         return returns.stream().mapToLong(Frame::times).sum();
@@ -108,10 +117,14 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
      * The chain as lines ({@code pc}, {@code lr}, then {@code #n} per frame, a recursion as
      * {@code #first-#last}), each indented by three spaces, showing at most {@code maxLines} of the
      * frames' lines: beyond that the innermost and the outermost, with how many were left out.
+     * A chain with no thread is its one line saying so.
      */
     public String render(int maxLines) {
         maxLines = Math.max(1, maxLines);
         StringBuilder s = new StringBuilder();
+        if (!hasThread()) {
+            return s.append("   (").append(end).append(")\n").toString();
+        }
         s.append("   pc ").append(pc.where()).append('\n');
         s.append("   lr ").append(lr.where()).append("  (x30: the return address while the function has made no call)\n");
         int outer = maxLines / 3;

@@ -121,7 +121,7 @@ class CallChainTest {
     void missingArgumentsGiveAnEmptyOrUnnamedChainNotAnException() {
         CallChain none = CallChain.walk(null, this::read, CallChainTest::name, 16);
         assertThat(none.returns()).isEmpty();
-        assertThat(none.end()).isEqualTo("no registers: nothing to walk");
+        assertThat(none.end()).isEqualTo("no thread: there are no registers to walk");
         record(STACK, 0, 0x400110);
         assertThat(CallChain.walk(stoppedAt(STACK), null, null, 16).end())
                 .isEqualTo("the frame record at 0x8fffff0000 cannot be read: the chain ends here");
@@ -129,6 +129,18 @@ class CallChainTest {
         assertThat(unnamed.returns()).containsExactly(new CallChain.Frame(0x400110, null, 1));
         assertThat(unnamed.pc().function()).isNull();
         assertThat(unnamed.render(-5)).contains("   #1 0x400110\n");
+    }
+
+    @Test
+    void withNoThreadThereIsNoPcOrLrToShowNotAddressZero() {
+        CallChain none = CallChain.walk(null, null, null, 16);
+        assertThat(none.hasThread()).isFalse();
+        assertThat(none.pc()).isNull();
+        assertThat(none.lr()).isNull();
+        assertThat(none.frames()).isZero();
+        assertThat(none.render(24)).isEqualTo("   (no thread: there are no registers to walk)\n")
+                .doesNotContain("0x0");
+        assertThat(walk(STACK, 16).hasThread()).isTrue();
     }
 
     @Test
