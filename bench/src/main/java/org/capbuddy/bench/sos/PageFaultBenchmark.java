@@ -47,24 +47,30 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the mapping into the process's VSpace (its page tables already exist), the shadow page
  *       table record, the reply, the second walk that now succeeds, the TLB refill and the store.
  *       Reported per page (per store).
+ *   <li>{@link #pageFaultInCache}: the same fault over a 1 MiB range instead of 64 MiB. Each
+ *       invocation reuses the frames, page arrays and kernel records the one before it touched,
+ *       so they are still in the cache: the difference from {@link #pageFaultEndToEnd} is what
+ *       cache misses cost a fault (a program that frees and touches again a small heap sees this
+ *       one; a program touching a large new range sees the other).
  *   <li>{@link #tlbHitStore} / {@link #tlbHitLoad}: one user 8-byte store / load through
  *       {@link UserContext} to a page that is mapped and in the TLB; the {@code *ThroughCpu}
  *       variants reach the same page through the process's {@link UserCpu} directly.
  * </ul>
  *
  * <h2>How every faulting store hits a fresh page, with the reset untimed</h2>
- * A heap of {@link Faulting#PAGES} pages (64 MiB) is the fault range. One invocation of
- * {@link #pageFaultEndToEnd} stores once to each of its pages in ascending order
- * ({@code @OperationsPerInvocation(PAGES)}), so each of its stores is the first access to its page.
- * The reset (brk back to the heap base, which unmaps and frees every page, then brk up to 64 MiB
- * again) is done in {@code @Setup/@TearDown(Level.Invocation)} helpers: with invocation-level
+ * A heap of {@link Faulting#PAGES} pages (64 MiB; {@link FaultingInCache#PAGES}, 1 MiB, for
+ * {@link #pageFaultInCache}) is the fault range. One invocation stores once to each of its pages in
+ * ascending order ({@code @OperationsPerInvocation} is the page count), so each of its stores is the
+ * first access to its page. The reset (brk back to the heap base, which unmaps and frees every page,
+ * then brk up to the range's end again) is done in {@code @Setup/@TearDown(Level.Invocation)} helpers: with invocation-level
  * helpers JMH times each invocation on its own and leaves the helpers out. JMH's warning about
  * {@code Level.Invocation} (timestamp overhead and skew for short invocations) does not apply: one
- * invocation is 16384 faults, tens of milliseconds. A {@code Level.Iteration} reset would need a
+ * invocation is 16384 faults, tens of milliseconds (256 faults, about a tenth of a millisecond, in
+ * the 1 MiB range: still a thousand times the timestamps' cost). A {@code Level.Iteration} reset would need a
  * range that no time-bounded iteration can exhaust (at a few µs a fault, a 1 s iteration would need
  * gigabytes of fresh pages), and a reset inside the timed method would be timed.
  *
- * <p>Trial setup primes the range {@link Faulting#PRIME_ROUNDS} times (grow, touch every page,
+ * <p>Trial setup primes the range {@link FaultRange#PRIME_ROUNDS} times (grow, touch every page,
  * shrink): the first round creates the process's page tables for the whole heap and the tables of
  * SOS's frame window, so timed faults never create a paging structure (checked after every
  * invocation, and the structure count must not change after the first round); the other rounds
@@ -73,7 +79,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code spareTrees} is the pool's spare-tree count. {@code 0} is SOS's test configuration: the
  * reset gives every emptied tree back, so about one timed fault in 1024 builds a tree (retypes 4 MiB
  * of untyped into 1024 frame caps) and that cost is amortised into the figure. {@code 32} keeps the
- * 16 trees the range needs as spares across resets, so no timed fault builds a tree (checked):
+ * 16 trees the 64 MiB range needs as spares across resets, so no timed fault builds a tree (checked):
  * the steady-state fault. Either way the pool checks on free that no frame is still mapped
  * and revokes every copy of its caps (the PoolConfig default), which happens in the untimed reset
  * only.
@@ -87,16 +93,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <h2>Allocation</h2>
  * {@code -prof gc}'s {@code gc.alloc.rate.norm} divides everything the thread allocated in an
- * iteration, the untimed reset included (brk's unmapping of 16384 pages, the pool's frees), by the
+ * iteration, the untimed reset included (brk's unmapping of the range's pages, the pool's frees), by the
  * faults. The trial teardown also prints the bytes the timed stores alone allocated per fault
  * (the thread's allocation counter read just before and just after each timed invocation): the
  * last invocation's figure and the lowest.
  *
  * <h2>Checks</h2>
  * Every store is checked (a refused access throws {@link MemoryFault}). After every invocation:
- * the process's {@code faultsHandled()} and its CPU's TLB misses grew by exactly {@code PAGES}
- * (each store faulted exactly once), no process was killed, {@code PAGES} pages are mapped and
- * {@code PAGES} frames in use, no paging structure was created, the stored values read back;
+ * the process's {@code faultsHandled()} and its CPU's TLB misses grew by exactly the range's
+ * page count (each store faulted exactly once), no process was killed, that many pages are mapped
+ * and frames in use, no paging structure was created, the stored values read back;
  * after the shrink no frame is in use. After each trial the process is destroyed and allocman's
  * settled balance ({@code SosMachine.settledBalance()}) must equal the
  * balance before the process was created, with no frame in use and the kernel's invariants
@@ -143,14 +149,18 @@ public class PageFaultBenchmark {
         }
     }
 
-    /** A process with a 64 MiB heap range whose pages are mapped by the timed stores. */
+    /**
+     * A process with a heap range of {@link #pages} pages whose pages are mapped by the timed
+     * stores; {@link Faulting} and {@link FaultingInCache} differ only in the range's size.
+     */
     @State(Scope.Thread)
-    public static class Faulting {
-        /** Pages in the fault range (64 MiB), also the stores (operations) of one invocation. */
-        static final int PAGES = 16384;
-        static final long RANGE = PAGES * PAGE;
+    public abstract static class FaultRange {
         /** Untimed rounds over the range in trial setup (the first creates the page tables). */
         static final int PRIME_ROUNDS = 8;
+
+        /** Pages in the fault range, also the stores (operations) of one invocation. */
+        final int pages;
+        final long range;
 
         @Param({"0", "32"})
         int spareTrees;
@@ -178,6 +188,11 @@ public class PageFaultBenchmark {
         long lastBytesPerFault = -1;
         long minBytesPerFault = Long.MAX_VALUE;
 
+        FaultRange(int pages) {
+            this.pages = pages;
+            this.range = pages * PAGE;
+        }
+
         @Setup(Level.Trial)
         public void setUp() throws MemoryFault {
             sys = new SosSystem(spareTrees);
@@ -194,10 +209,10 @@ public class PageFaultBenchmark {
             // Further rounds only give the JIT the fault path before JMH's warm-up.
             for (int round = 1; round <= PRIME_ROUNDS; round++) {
                 grow();
-                for (int i = 0; i < PAGES; i++) {
+                for (int i = 0; i < pages; i++) {
                     ctx.store(heapBase + i * PAGE, 8, i + 1);
                 }
-                require(process.faultsHandled() == (long) round * PAGES,
+                require(process.faultsHandled() == (long) round * pages,
                         "priming faulted once a page: " + process.faultsHandled());
                 shrink();
                 if (round == 1) {
@@ -214,8 +229,8 @@ public class PageFaultBenchmark {
         private void grow() {
             require(process.shadow().pageCount() == 0, "no page mapped before growing");
             require(sys.sos.frameTable().framesInUse() == 0, "no frame in use before growing");
-            long end = heapBase + RANGE;
-            require(ctx.brk(end) == end, "brk grew the heap to 64 MiB");
+            long end = heapBase + range;
+            require(ctx.brk(end) == end, "brk grew the heap to the range");
         }
 
         private void shrink() {
@@ -236,16 +251,16 @@ public class PageFaultBenchmark {
 
         @TearDown(Level.Invocation)
         public void afterInvocation() throws MemoryFault {
-            lastBytesPerFault = (threadAllocatedBytes() - allocated0) / PAGES;
+            lastBytesPerFault = (threadAllocatedBytes() - allocated0) / pages;
             minBytesPerFault = Math.min(minBytesPerFault, lastBytesPerFault);
             long faults = process.faultsHandled() - faults0;
             long misses = cpu.tlbMisses() - misses0;
-            require(faults == PAGES, "each store faulted exactly once: " + faults + " faults for " + PAGES + " stores");
-            require(misses == PAGES, "each store missed the TLB exactly once: " + misses);
+            require(faults == pages, "each store faulted exactly once: " + faults + " faults for " + pages + " stores");
+            require(misses == pages, "each store missed the TLB exactly once: " + misses);
             require(sys.sos.faultHandler().kills() == kills0 && process.state() == ProcessState.RUNNING,
                     "no process killed");
-            require(process.shadow().pageCount() == PAGES, "every page mapped");
-            require(sys.sos.frameTable().framesInUse() == PAGES, "one frame per page in use");
+            require(process.shadow().pageCount() == pages, "every page mapped");
+            require(sys.sos.frameTable().framesInUse() == pages, "one frame per page in use");
             require(sys.sos.pages().structuresCreated() == structures, "no page table created by a timed fault");
             require(sys.sos.frameTable().windowTableCount() == windowTables, "no window table created by a timed fault");
             long treesBuilt = Math.max(0, sys.pool.pool().treeCount() - trees0);
@@ -253,28 +268,51 @@ public class PageFaultBenchmark {
                 require(treesBuilt == 0, "with spare trees no timed fault built a tree: " + treesBuilt);
             }
             treesBuiltTimed += treesBuilt;
-            for (int i : new int[] {0, 1, PAGES / 2, PAGES - 1}) {
+            for (int i : new int[] {0, 1, pages / 2, pages - 1}) {
                 long v = ctx.load(heapBase + i * PAGE, 8);
                 require(v == i + 1, "page " + i + " holds its store: " + v);
             }
-            require(process.faultsHandled() - faults0 == PAGES, "the read-back faulted nowhere");
+            require(process.faultsHandled() - faults0 == pages, "the read-back faulted nowhere");
             shrink();
             invocations++;
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            System.out.printf("%n[PageFaultBenchmark] spareTrees=%d stackProbe=%s: %d invocations of %d faults, all "
+            System.out.printf("%n[PageFaultBenchmark] pages=%d spareTrees=%d stackProbe=%s: %d invocations of %d faults, all "
                             + "verified; trees built in timed code: %d (%.2f per 1024 faults); page tables %d, window "
                             + "tables %d; timed code allocated %d B per fault (last invocation), %d B at the lowest%n",
-                    spareTrees, stackProbe, invocations, PAGES, treesBuiltTimed,
-                    invocations == 0 ? 0.0 : treesBuiltTimed * 1024.0 / (invocations * (double) PAGES), structures,
+                    pages, spareTrees, stackProbe, invocations, pages, treesBuiltTimed,
+                    invocations == 0 ? 0.0 : treesBuiltTimed * 1024.0 / (invocations * (double) pages), structures,
                     windowTables, lastBytesPerFault, minBytesPerFault);
             sys.destroyAndVerify(process);
         }
     }
 
-    /** A process with one heap page mapped and in its TLB. */
+        /** The 64 MiB range: every fault's frame, page array and the model's records are cold in the cache. */
+    @State(Scope.Thread)
+    public static class Faulting extends FaultRange {
+        static final int PAGES = 16384;
+
+        public Faulting() {
+            super(PAGES);
+        }
+    }
+
+    /**
+     * A 1 MiB range, whose frames, page arrays and records the previous invocation left in the
+     * cache (this machine kind's L2 is 1 MiB a core): the same fault without most of its misses.
+     */
+    @State(Scope.Thread)
+    public static class FaultingInCache extends FaultRange {
+        static final int PAGES = 256;
+
+        public FaultingInCache() {
+            super(PAGES);
+        }
+    }
+
+/** A process with one heap page mapped and in its TLB. */
     @State(Scope.Thread)
     public static class Mapped {
         static final long MAGIC = 0x5EED_F00D_CAFE_0001L;
@@ -326,9 +364,21 @@ public class PageFaultBenchmark {
     @Benchmark
     @OperationsPerInvocation(Faulting.PAGES)
     public void pageFaultEndToEnd(Faulting s) throws MemoryFault {
+        touchEveryPage(s);
+    }
+
+    /** {@link #pageFaultEndToEnd} over a range small enough to stay in the cache. */
+    @Benchmark
+    @OperationsPerInvocation(FaultingInCache.PAGES)
+    public void pageFaultInCache(FaultingInCache s) throws MemoryFault {
+        touchEveryPage(s);
+    }
+
+    private static void touchEveryPage(FaultRange s) throws MemoryFault {
         UserContext ctx = s.ctx;
         long base = s.heapBase;
-        for (int i = 0; i < Faulting.PAGES; i++) {
+        int pages = s.pages;
+        for (int i = 0; i < pages; i++) {
             ctx.store(base + i * PAGE, 8, i + 1);
         }
     }
