@@ -48,13 +48,15 @@ final class ReportComparison {
             return now.asDouble() / old.asDouble();
         }
 
-        /** What the table's verdict column says. */
+        /** The verdict as the JSON gives it: host, same or differs. */
+        String kindOfVerdict() {
+            return !exact ? "host" : same ? "same" : "differs";
+        }
+
+        /** What the table's verdict column says: the JSON's verdict, a difference in capitals with where a list first differs. */
         String verdict() {
-            if (!exact) {
-                return "host";
-            }
-            if (same) {
-                return "same";
+            if (!exact || same) {
+                return kindOfVerdict();
             }
             return firstDifference == null ? "DIFFERS" : "DIFFERS from entry " + firstDifference;
         }
@@ -189,7 +191,7 @@ final class ReportComparison {
                     figure.put("ratio", ratio);
                 }
                 figure.put("kind", f.exact() ? "exact" : "host");
-                figure.put("verdict", !f.exact() ? "host" : f.same() ? "same" : "differs");
+                figure.put("verdict", f.kindOfVerdict());
                 if (f.firstDifference() != null) {
                     figure.put("firstDifference", f.firstDifference());
                 }
@@ -343,6 +345,10 @@ final class ReportComparison {
     /** Two figures are the same when equal as text, truth values or numbers, whatever their JSON number type. */
     private static boolean same(JsonNode x, JsonNode y) {
         if (x != null && y != null && x.isNumber() && y.isNumber()) {
+            // a number too large for a double (1e400) reads as infinite, which has no decimal value
+            if (!Double.isFinite(x.doubleValue()) || !Double.isFinite(y.doubleValue())) {
+                return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
+            }
             return x.decimalValue().compareTo(y.decimalValue()) == 0;
         }
         if (x != null && y != null && x.isContainerNode() && y.isContainerNode() && x.size() == y.size()) {

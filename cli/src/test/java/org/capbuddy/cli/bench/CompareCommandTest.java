@@ -76,6 +76,27 @@ class CompareCommandTest {
     }
 
     @Test
+    void aNumberTooLargeForADoubleIsComparedNotACrash() throws IOException {
+        long invocations = run(report, 0).get("kernelInvocations").asLong();
+        // Jackson reads 1e400 as an infinite double, which has no decimal value
+        String huge = MAPPER.writeValueAsString(report)
+                .replaceFirst("\"kernelInvocations\":" + invocations, "\"kernelInvocations\":1e400");
+        assertThat(huge).contains("1e400");
+        Path old = write("old.json", report);
+        Path inf = dir.resolve("inf.json");
+        Files.writeString(inf, huge);
+
+        CliRun moved = CliRun.of("compare", old.toString(), inf.toString());
+        assertThat(moved.exitCode()).as(moved.err()).isEqualTo(1);
+        assertThat(moved.err()).isEmpty();
+        assertThat(moved.out()).containsPattern("kernelInvocations +[\\d,]+ +\\S+ +\\S* *DIFFERS\n");
+
+        CliRun same = CliRun.of("compare", inf.toString(), inf.toString(), "--json");
+        assertThat(same.exitCode()).as(same.err()).isZero();
+        assertThat(MAPPER.readTree(same.out()).get("verdict").asText()).isEqualTo("same");
+    }
+
+    @Test
     void aHostFigureIsShownButNeverADifference() throws IOException {
         ObjectNode slower = copy();
         run(slower, 0).put("wallMillis", run(slower, 0).get("wallMillis").asDouble() * 3 + 1);

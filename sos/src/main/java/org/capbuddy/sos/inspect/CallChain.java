@@ -26,6 +26,13 @@ public record CallChain(Frame pc, Frame lr, List<Frame> returns, String end) {
     static final String NO_THREAD = "no thread: there are no registers to walk";
 
     public CallChain {
+        // pc and lr come from one set of registers: both or neither, and no returns without them
+        if ((pc == null) != (lr == null)) {
+            throw new IllegalArgumentException("a call chain has both pc and lr or neither: pc " + pc + ", lr " + lr);
+        }
+        if (pc == null && !returns.isEmpty()) {
+            throw new IllegalArgumentException("a call chain without registers has no returns: " + returns);
+        }
         returns = List.copyOf(returns);
     }
 

@@ -1,8 +1,10 @@
 package org.capbuddy.sos.inspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.capbuddy.aarch64.cpu.Registers;
@@ -141,6 +143,18 @@ class CallChainTest {
         assertThat(none.render(24)).isEqualTo("   (no thread: there are no registers to walk)\n")
                 .doesNotContain("0x0");
         assertThat(walk(STACK, 16).hasThread()).isTrue();
+    }
+
+    @Test
+    void aChainHasBothPcAndLrOrNeitherAndNoReturnsWithoutThem() {
+        CallChain.Frame at = new CallChain.Frame(0x400100, null, 1);
+        assertThatThrownBy(() -> new CallChain(at, null, List.of(), "x29 is 0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both pc and lr or neither");
+        assertThatThrownBy(() -> new CallChain(null, at, List.of(), "x29 is 0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both pc and lr or neither");
+        assertThatThrownBy(() -> new CallChain(null, null, List.of(at), "x29 is 0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without registers has no returns");
+        assertThat(new CallChain(at, at, List.of(at), "x29 is 0").returns()).containsExactly(at);
     }
 
     @Test
