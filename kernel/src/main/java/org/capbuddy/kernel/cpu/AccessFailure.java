@@ -22,7 +22,14 @@ public record AccessFailure(Kind kind, VmFault fault, String detail) {
         /** The fault was sent and the handler did not reply (or no thread waits on the endpoint); the thread stays blocked on it. */
         NOT_RESUMED,
         /** The handler replied {@link UserCpu#MAX_REFAULTS} times without fixing the fault; the thread is left blocked on it. */
-        REFAULT_LIMIT
+        REFAULT_LIMIT,
+        /**
+         * The handler replied after moving the thread's program counter (TCB_WriteRegisters while
+         * the thread waited): seL4 restarts a thread at its FaultIP, so the faulting instruction is
+         * abandoned and the thread runs on from the new PC ({@link UserCpu#redirectedPc()}), as SOS
+         * does to enter a signal handler.
+         */
+        REDIRECTED
     }
 
     static AccessFailure refused(String why) {

@@ -200,12 +200,25 @@ public final class ThreadRunner {
             return userException(ESR_PC_ALIGNMENT);
         }
         AccessFailure failure = cpu.deliverAlignmentFault(address, isStore(interpreter.exitWord()));
-        return failure == null ? null : failure.detail();
+        return failure == null ? null : stoppedBy(failure);
     }
 
     private String accessStopped() {
         AccessFailure failure = cpu.failure();
-        return failure == null ? "the access stopped without a reason" : failure.detail();
+        return failure == null ? "the access stopped without a reason" : stoppedBy(failure);
+    }
+
+    /**
+     * Why the thread stops after a failed access, or null when it runs on: a handler that moved the
+     * thread's PC before replying restarts it there (the interpreter left PC at the abandoned
+     * instruction).
+     */
+    private String stoppedBy(AccessFailure failure) {
+        if (failure.kind() == AccessFailure.Kind.REDIRECTED && thread.state() == ThreadState.RUNNING) {
+            context.setPc(cpu.redirectedPc());
+            return null;
+        }
+        return failure.detail();
     }
 
     private static boolean isBranchToRegister(int word) {

@@ -128,6 +128,7 @@ public final class UserCpu implements GuestMemory {
     private long tlbHits;
     private long tlbMisses;
     private long handlerRuns;
+    private long redirectedPc;
     private AccessFailure failure;
     private VSpace versionVSpace;
     /** The VSpace root cap codeVersion last saw: caps are immutable, so the same object names the same VSpace. */
@@ -671,7 +672,19 @@ public final class UserCpu implements GuestMemory {
                     reply.reason());
         }
         resumeAfterReply();
+        if (thread.pc() != ip) {
+            // seL4 restarts the thread at its FaultIP register: a handler that wrote a new PC
+            // (TCB_WriteRegisters) before replying sends it there, and the access is not made again
+            redirectedPc = thread.pc();
+            return new AccessFailure(AccessFailure.Kind.REDIRECTED, new VmFault(ip, address, prefetch, fsr),
+                    String.format("the fault handler restarted the thread at 0x%x", redirectedPc));
+        }
         return null;
+    }
+
+    /** The PC a handler restarted the thread at, for the last access that ended {@link AccessFailure.Kind#REDIRECTED}. */
+    public long redirectedPc() {
+        return redirectedPc;
     }
 
     /**

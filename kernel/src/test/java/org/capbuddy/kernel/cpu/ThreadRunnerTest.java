@@ -197,6 +197,62 @@ class ThreadRunnerTest {
     }
 
     @Test
+    void aHandlerThatWritesANewPcBeforeReplyingRestartsTheThreadThereAndTheLoadIsAbandoned() {
+        // seL4 restarts a thread at its FaultIP register: a handler that moved it (as SOS does to
+        // enter a signal handler) sends the thread there, without mapping anything
+        code(LDR_X1_X2, SVC_0, MOV_X7_3, SVC_0);
+        receiver.onVmFault = f -> {
+            long[] regs = fx.sel4.tcbReadRegisters(t.tcb, false, 36).words().clone();
+            regs[0] = CODE + 8; // pc
+            ok(fx.sel4.tcbWriteRegisters(t.tcb, false, regs));
+            return FaultReply.RESUME;
+        };
+        receiver.onSyscall = m -> FaultReply.noReply("test: stop at the svc");
+        ThreadRunner r = runner();
+        r.context().setX(1, 0x55);
+        r.context().setX(2, DATA + 16);
+        long before = r.context().instructions();
+
+        r.run(10);
+
+        assertThat(receiver.vmFaults).hasSize(1);
+        assertThat(receiver.syscalls).hasSize(1);
+        assertThat(receiver.syscalls.get(0)[FaultMessage.SYSCALL_FAULT_IP]).as("the svc after the new pc").isEqualTo(CODE + 12);
+        assertThat(r.context().x(7)).isEqualTo(3);
+        assertThat(r.context().x(1)).as("the load never happened").isEqualTo(0x55);
+        assertThat(r.context().instructions() - before).as("the mov and the svc; the ldr retired nothing").isEqualTo(2);
+    }
+
+    @Test
+    void aTranslatedBlockWhoseAccessIsRedirectedLeavesTheHandlersRegisters() {
+        // loop: add x0, x0, #1; ldr x5, [x2]; add x2, x2, #1, lsl #12; subs x3, x3, #1; b.ne loop; svc #0
+        // the fourth fault (in a translated block) is redirected to the svc with x0 = 40
+        code(0x9100_0400, LDR_X5_X2, 0x9140_0442, 0xF100_0463, 0x54FF_FF81, SVC_0);
+        receiver.onVmFault = f -> {
+            if (receiver.vmFaults.size() == 4) {
+                long[] regs = fx.sel4.tcbReadRegisters(t.tcb, false, 36).words().clone();
+                regs[0] = CODE + 20;
+                regs[3] = 40; // x0
+                ok(fx.sel4.tcbWriteRegisters(t.tcb, false, regs));
+                return FaultReply.RESUME;
+            }
+            ok(fx.mapPage(fx.object(ObjectType.SMALL_PAGE), t.vspace, f.address() & ~0xFFFL, CapRights.READ_WRITE,
+                    VmAttributes.DEFAULT));
+            return FaultReply.RESUME;
+        };
+        ThreadRunner r = runner();
+        r.interpreter().translateAfter(1);
+        r.context().setX(2, DATA);
+        r.context().setX(3, 100);
+
+        r.run(1_000);
+
+        assertThat(receiver.syscalls).hasSize(1);
+        assertThat(receiver.syscalls.get(0)[0]).as("x0 as the handler wrote it").isEqualTo(40);
+        assertThat(r.interpreter().translatedInstructions()).isPositive();
+    }
+
+    @Test
     void aMisalignedExclusiveIsAnAlignmentVmFault() {
         code(LDAXR_X1_X2);
         ThreadRunner r = runner();
