@@ -367,6 +367,36 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * Maps SOS's signal page at {@code addr}, read-only and executable, holding {@code code}, unless
+     * it is there already. Null when it is there; otherwise why it cannot be (another region there,
+     * no memory), having changed nothing.
+     */
+    public String mapSignalPage(long addr, byte[] code) {
+        SysResult refused = notRunning();
+        if (refused != null) {
+            return refused.toString();
+        }
+        Region there = process.addressSpace().find(addr);
+        if (there != null) {
+            return there.kind() == org.capbuddy.sos.addrspace.RegionKind.SIGPAGE ? null
+                    : "the signal page's place 0x" + Long.toHexString(addr) + " is taken by a " + there.kind().label()
+                            + " region";
+        }
+        Region page = new Region(org.capbuddy.sos.addrspace.RegionKind.SIGPAGE, addr, addr + Layout.PAGE, true, false,
+                true);
+        Result<Void> mapped = pages.mapFilled(process, addr, page, code);
+        if (!mapped.isOk()) {
+            return "the signal page could not be mapped: " + mapped.error();
+        }
+        Result<Void> added = process.addressSpace().add(page);
+        if (!added.isOk()) {
+            pages.unmap(process, addr);
+            return "the signal page could not be added: " + added.error();
+        }
+        return null;
+    }
+
     /** The page size user programs see. */
     public static long pageSize() {
         return Layout.PAGE;

@@ -26,7 +26,6 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.linux.LinuxSyscall;
-import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.aarch64.cpu.Interpreter;
@@ -293,7 +292,8 @@ public final class RunCommand implements Callable<Integer> {
                 kill, result.detail(), result.console(), result.instructions(),
                 new RunReport.Translation(translateAfter, result.translatedInstructions(), result.translatedBlocks()),
                 result.systemCalls(),
-                unsignedNumbers(result.unknownSystemCalls()), result.refusedSystemCalls(), result.faultsHandled(),
+                unsignedNumbers(result.unknownSystemCalls()), result.refusedSystemCalls(), result.signalsDelivered(),
+                result.faultsHandled(),
                 result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
@@ -669,12 +669,6 @@ public final class RunCommand implements Callable<Integer> {
                             + " malloc did not return corrupts.%nThe backtrace below shows which call of the program's led"
                             + " there.%n", allocator));
                 }
-                String signal = KillReport.signalName(r.kill().signal());
-                if (r.refusedSystemCalls().containsKey(LinuxSyscalls.handlerRefused(r.kill().signal()))) {
-                    // the student's handler would have run here under Linux: say why it did not
-                    s.append(String.format("The program asked for a %s handler, which SOS refused (ENOSYS: it runs no"
-                            + " signal handlers), so %s's default action ended it.%n", signal, signal));
-                }
                 if (r.kill().stop() != null) {
                     s.append(r.kill().stop().render());
                 }
@@ -703,6 +697,10 @@ public final class RunCommand implements Callable<Integer> {
             s.append(String.format("  %-18s %d (ENOSYS: not served)%n", "#" + number + (name == null ? "" : " " + name), n));
         });
         r.refusedSystemCalls().forEach((what, n) -> s.append(String.format("  refused: %s, %d (ENOSYS)%n", what, n)));
+        if (r.signalsDelivered() != null && !r.signalsDelivered().isEmpty()) {
+            s.append(String.format("Signal handlers entered: %s%n", r.signalsDelivered().entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
+        }
         s.append(String.format("Kernel: %,d invocations, %,d objects created, %s zeroed, %,.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));

@@ -29,6 +29,7 @@ public record RunReport(
         Map<String, Long> systemCalls,
         Map<String, Long> unknownSystemCalls,
         Map<String, Long> refusedSystemCalls,
+        Map<String, Long> signalsDelivered,
         long faultsHandled,
         long framesMapped,
         long pagingStructures,

@@ -12,7 +12,7 @@ public enum TraceKind {
     FAULTS,
     /** A Linux system call SOS served: name, arguments, result. */
     SYSCALLS,
-    /** A process made, exited, killed or destroyed. */
+    /** A process made, exited, killed or destroyed; a signal handler of its entered, and its rt_sigreturn. */
     PROCESSES,
     /**
      * The CapBuddy pool: a tree made (an untyped retyped into 1,024 frames) or given back, a block

@@ -324,6 +324,9 @@ public final class AddressSpace {
             if (r.base() < covered && r.kind() == RegionKind.IPC_BUFFER) {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the IPC buffer's rights cannot change");
             }
+            if (r.base() < covered && r.kind() == RegionKind.SIGPAGE) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the signal page's rights cannot change");
+            }
         }
         List<VaRange> changed = new ArrayList<>();
         for (Region r : touched) {

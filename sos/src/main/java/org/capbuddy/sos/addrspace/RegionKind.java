@@ -7,7 +7,9 @@ public enum RegionKind {
     HEAP,
     STACK,
     IPC_BUFFER,
-    MMAP;
+    MMAP,
+    /** SOS's signal page: the code that enters and leaves a signal handler (read-only, executable). */
+    SIGPAGE;
 
     /** The name reports, traces and dumps use: {@code code}, {@code ipc_buffer}. */
     public String label() {

@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
  * getrandom reads (from the run's seed), the address set_tid_address gave, the time it has slept,
- * its signal mask, the signals it ignores and those pending, which standard streams it has closed,
+ * its signal mask, each signal's action, the signals pending, its alternate signal stack, the
+ * handlers SOS entered, which standard streams it has closed,
  * and the count of each system call it made (served ones by name, others by number, and what SOS
  * refused of the ones it serves).
  */
@@ -27,8 +28,16 @@ public final class LinuxProcess {
     private long consoleDropped;
     /** Signal n is bit n - 1, as in a Linux sigset_t. */
     private long blockedSignals;
-    private long ignoredSignals;
     private long pendingSignals;
+    /** Each signal's action (index = signal number); null is SIG_DFL with nothing else set. */
+    private final SignalAction[] actions = new SignalAction[65];
+    /** The si_code each pending signal was sent with (SI_USER or SI_TKILL). */
+    private final int[] pendingCodes = new int[65];
+    /** The alternate signal stack (sigaltstack): base and size, 0 and 0 when there is none. */
+    private long altStackBase;
+    private long altStackSize;
+    /** Signals whose handler SOS entered, by name, in the order first delivered. */
+    private final Map<String, Long> delivered = new java.util.LinkedHashMap<>();
     /** Which call sent each signal, for the kill report. */
     private final String[] sentBy = new String[65];
     /** A signal whose default action ends the process in the call being served; 0 for none. */
@@ -91,12 +100,43 @@ public final class LinuxProcess {
         blockedSignals = mask;
     }
 
-    long ignoredSignals() {
-        return ignoredSignals;
+    SignalAction action(int signal) {
+        SignalAction a = actions[signal];
+        return a == null ? SignalAction.DEFAULT : a;
     }
 
-    void setIgnoredSignals(long mask) {
-        ignoredSignals = mask;
+    void setAction(int signal, SignalAction action) {
+        actions[signal] = action;
+    }
+
+    int pendingCode(int signal) {
+        return pendingCodes[signal];
+    }
+
+    void setPendingCode(int signal, int code) {
+        pendingCodes[signal] = code;
+    }
+
+    long altStackBase() {
+        return altStackBase;
+    }
+
+    long altStackSize() {
+        return altStackSize;
+    }
+
+    void setAltStack(long base, long size) {
+        altStackBase = base;
+        altStackSize = size;
+    }
+
+    void delivered(String signal) {
+        delivered.merge(signal, 1L, Long::sum);
+    }
+
+    /** How many times SOS entered the process's handler for each signal, by name (SIGSEGV, ...). */
+    public Map<String, Long> signalsDelivered() {
+        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(delivered));
     }
 
     long pendingSignals() {

@@ -17,7 +17,9 @@ import org.capbuddy.sos.frametable.FrameTable;
  * SOS's VM fault handler: the badge names the process; a translation fault inside a region whose
  * rights allow the access gets a zeroed frame mapped with the region's rights and the access
  * resumes. Anything else (no region, the stack's guard page, a PROT_NONE region, a write to code,
- * an execute of data, a permission fault, no memory left) kills the process with a report; SOS and the other
+ * an execute of data, a permission fault, no memory left) is the signal Linux would send; when the
+ * process has a handler for it that may run (see {@link ProcessTraps#onFaultSignal}) the thread
+ * restarts in the handler, and otherwise the process is killed with a report; SOS and the other
  * processes go on.
  */
 public final class FaultHandler implements FaultReceiver {
@@ -27,6 +29,7 @@ public final class FaultHandler implements FaultReceiver {
     private ProcessTraps traps;
     private long handled;
     private long kills;
+    private long signalled;
 
     /** What the handler calls to stop a process it refuses. */
     @FunctionalInterface
@@ -115,7 +118,50 @@ public final class FaultHandler implements FaultReceiver {
             case 0x22 -> SIGBUS;
             default -> SIGILL;
         };
-        return kill(p, new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason, signal, false));
+        KillReport report = new KillReport(ip, AccessKind.EXECUTE, regionName(p, ip), reason, signal, false);
+        if (exceptionClass == 0x00 && (word & 0xFFFF_FFE0L) == MSR_FPCR) {
+            return kill(p, report); // SOS's limit, not the program's fault: no handler of its should see it
+        }
+        ProcessTraps.FaultSignal asSignal = switch (exceptionClass) {
+            // Linux's brk handler sends SIGTRAP (TRAP_BRKPT) at the brk, recording no fault
+            case 0x3C -> new ProcessTraps.FaultSignal(SIGTRAP, TRAP_BRKPT, ip, 0, 0, ip);
+            // the branch completed: Linux's pc and si_addr are the misaligned target
+            case 0x22 -> {
+                long target = branchTarget(p, word).orElse(ip);
+                yield new ProcessTraps.FaultSignal(SIGBUS, BUS_ADRALN, target, esr, 0, target);
+            }
+            default -> new ProcessTraps.FaultSignal(SIGILL, ILL_ILLOPC, ip, esr, 0, ip);
+        };
+        return signalOrKill(p, report, asSignal);
+    }
+
+    /**
+     * Runs the process's handler for a fault's signal, as Linux's force_sig does, or kills it as
+     * before: without a handler, or when the signal is blocked or ignored (force_sig then takes
+     * the default action), or when the handler's frame cannot be written (SIGSEGV).
+     */
+    private FaultReply signalOrKill(Process p, KillReport report, ProcessTraps.FaultSignal signal) {
+        if (traps == null) {
+            return kill(p, report);
+        }
+        ProcessTraps.SignalOutcome outcome = traps.onFaultSignal(p, signal);
+        if (outcome.delivered()) {
+            signalled++;
+            // the personality moved the thread to the handler: the reply restarts it there
+            return FaultReply.RESUME;
+        }
+        if (outcome.why() == null) {
+            return kill(p, report);
+        }
+        int dies = outcome.killSignal() == 0 ? report.signal() : outcome.killSignal();
+        return kill(p, new KillReport(report.address(), report.access(), report.region(),
+                report.reason() + "; " + outcome.why(), dies, false));
+    }
+
+    /** What a BR, BLR or RET branched to, read back with TCB_ReadRegisters; empty for another word. */
+    private OptionalLong branchTarget(Process p, long word) {
+        return word >= 0 && (word & 0xFE1F_FC1FL) == 0xD61F_0000L ? registers.x(p, (int) (word >>> 5) & 31)
+                : OptionalLong.empty();
     }
 
     /**
@@ -145,6 +191,12 @@ public final class FaultHandler implements FaultReceiver {
     private static final int SIGTRAP = 5;
     private static final int SIGBUS = 7;
     private static final int SIGKILL = 9;
+    private static final int SIGSEGV = 11;
+    private static final int ILL_ILLOPC = 1;
+    private static final int TRAP_BRKPT = 1;
+    private static final int BUS_ADRALN = 1;
+    private static final int SEGV_MAPERR = 1;
+    private static final int SEGV_ACCERR = 2;
 
     private static String regionName(Process p, long address) {
         Region r = p.addressSpace().find(address);
@@ -166,24 +218,28 @@ public final class FaultHandler implements FaultReceiver {
         Tracer tracer = processes.tracer();
         tracer.serve(p);
         try {
-            return onFault(p, addr, prefetch, fsr);
+            return onFault(p, ip, addr, prefetch, fsr);
         } finally {
             tracer.endService();
         }
     }
 
-    private FaultReply onFault(Process p, long addr, boolean prefetch, int fsr) {
+    private FaultReply onFault(Process p, long ip, long addr, boolean prefetch, int fsr) {
         AccessKind access = VmFault.accessKind(prefetch, fsr);
         Region region = p.addressSpace().find(addr);
+        long esr = fsr & 0xFFFF_FFFFL;
         if ((fsr & 0x3F) == VmFault.ALIGNMENT_STATUS) {
             // An exclusive or acquire/release access to a misaligned address: no mapping can fix
             // it (the page may well be mapped), so it must not reach the mapping below. Linux: SIGBUS.
-            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().label(),
-                    "misaligned address for an exclusive or ordered access", SIGBUS, false));
+            return signalOrKill(p, new KillReport(addr, access, region == null ? null : region.kind().label(),
+                    "misaligned address for an exclusive or ordered access", SIGBUS, false),
+                    new ProcessTraps.FaultSignal(SIGBUS, BUS_ADRALN, addr, esr, addr, ip));
         }
         String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
         if (refusal != null) {
-            return kill(p, new KillReport(addr, access, region == null ? null : region.kind().label(), refusal));
+            // Linux: no mapping at all is SEGV_MAPERR; a mapping whose rights refuse, SEGV_ACCERR
+            return signalOrKill(p, new KillReport(addr, access, region == null ? null : region.kind().label(), refusal),
+                    new ProcessTraps.FaultSignal(SIGSEGV, region == null ? SEGV_MAPERR : SEGV_ACCERR, addr, esr, addr, ip));
         }
         Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region);
         if (!mapped.isOk()) {
@@ -239,5 +295,10 @@ public final class FaultHandler implements FaultReceiver {
 
     public long kills() {
         return kills;
+    }
+
+    /** Faults whose signal ran a handler of the process's instead of killing it. */
+    public long faultsSignalled() {
+        return signalled;
     }
 }

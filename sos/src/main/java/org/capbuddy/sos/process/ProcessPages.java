@@ -84,8 +84,33 @@ public final class ProcessPages {
         return bad != null ? bad : mapChecked(p, vaddr, region);
     }
 
+    /**
+     * {@link #map} of a page whose first contents are {@code contents} (a page's worth at most)
+     * rather than zeros or a program's bytes: SOS's own code for the process, such as its signal
+     * page. The frame is filled before it is mapped, so the process never sees it otherwise.
+     */
+    public Result<Void> mapFilled(Process p, long vaddr, Region region, byte[] contents) {
+        Result<Void> bad = badPage(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
+        if (contents == null || contents.length > Layout.PAGE || region.source() != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a filled page needs at most a page of contents and a"
+                    + " region no image fills");
+        }
+        if (p.shadow().frameRef(vaddr) != FrameTable.NULL_FRAME) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is mapped already in"
+                    + " process " + p.pid());
+        }
+        return mapChecked(p, vaddr, region, contents);
+    }
+
     /** {@link #map} once its arguments have been checked. */
     private Result<Void> mapChecked(Process p, long vaddr, Region region) {
+        return mapChecked(p, vaddr, region, null);
+    }
+
+    private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents) {
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
             int ref = frames.allocFrame();
             if (ref == FrameTable.NULL_FRAME) {
@@ -95,7 +120,12 @@ public final class ProcessPages {
             // A page of a program is filled before the process can see it; the frame is zero,
             // so only the file's bytes are written and a .bss tail stays zero.
             int fileBytes = 0;
-            if (region.source() != null) {
+            if (contents != null) {
+                Result<Void> filled = frames.write(ref, 0, contents, 0, contents.length);
+                if (!filled.isOk()) {
+                    return filled;
+                }
+            } else if (region.source() != null) {
                 VaRange part = region.source().fileBytesIn(vaddr);
                 if (!part.isEmpty()) {
                     fileBytes = region.source().copyFileBytes(part, page);

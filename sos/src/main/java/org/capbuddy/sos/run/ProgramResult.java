@@ -20,12 +20,14 @@ import org.capbuddy.sos.process.KillReport;
  * @param translatedBlocks blocks of the program the interpreter translated
  * @param stopReport for a killed program, its instruction, registers, the walk of the faulting
  *     address and its regions; otherwise null
- * @param refusedSystemCalls what SOS answered with ENOSYS in calls it serves (a signal handler, say),
+ * @param refusedSystemCalls what SOS answered with ENOSYS in calls it serves (stopping the process, say),
  *     in words, with counts
+ * @param signalsDelivered how many times SOS entered each of the program's signal handlers, by
+ *     signal name, in the order each was first entered
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
         long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
-        StopReport stopReport, Map<String, Long> refusedSystemCalls) {
+        StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered) {
 }

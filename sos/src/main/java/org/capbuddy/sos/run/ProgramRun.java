@@ -168,7 +168,7 @@ public final class ProgramRun {
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), runner.interpreter().translatedInstructions(),
                 runner.interpreter().translatedBlocks(), outcome == ProgramOutcome.KILLED ? stopReport() : null,
-                linux.refusedCalls());
+                linux.refusedCalls(), linux.signalsDelivered());
         if (tearDown) {
             sos.destroy(process);
         }

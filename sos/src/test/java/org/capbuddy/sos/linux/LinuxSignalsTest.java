@@ -1,0 +1,237 @@
+package org.capbuddy.sos.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.RegionKind;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signal handlers in an SOS process, with hand-assembled code on the interpreter: rt_sigaction's
+ * actions read back as set, sigaltstack's checks, a fault's signal entering the handler through
+ * SOS's signal page and rt_sigreturn coming back, and the kills Linux makes instead (a blocked
+ * fault signal, a frame with no room, a frame rt_sigreturn refuses).
+ */
+class LinuxSignalsTest {
+    private static final int SVC = 0xD400_0001;
+    private static final int UDF = 0x0000_0000;
+    private static final int MOV_X0_7 = 0xD280_00E0;
+    private static final int MOV_X8_EXIT_GROUP = 0xD280_0BC8;
+    private static final int MOV_X8_RT_SIGRETURN = 0xD280_1168;
+    /** The handler: uc->uc_mcontext.pc += 4 (x2 = &ucontext; the pc is 440 bytes in), then ret. */
+    private static final int[] STEP_OVER = {0xF940_DC49, 0x9100_1129, 0xF900_DC49, 0xD65F_03C0};
+    private static final int SIGILL = 4;
+    private static final int SIGUSR1 = 10;
+    private static final int SIGSEGV = 11;
+
+    private SosFixture fx;
+    private Process p;
+    private long code;
+    private long data;
+
+    @BeforeEach
+    void setUp() {
+        fx = new SosFixture(true);
+        p = fx.process();
+        code = fx.codePage(p);
+        data = fx.codePage(p);
+    }
+
+    private long call(LinuxSyscall number, long... args) {
+        return fx.linuxCall(p, code, number.number(), args);
+    }
+
+    /** rt_sigaction of {@code signal} to {@code handler} with {@code flags} and {@code mask}; its result. */
+    private long sigaction(int signal, long handler, long flags, long restorer, long mask) {
+        ByteBuffer act = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(flags)
+                .putLong(restorer).putLong(mask);
+        p.cpu().copyOut(data, act.array(), 0, 32);
+        return call(LinuxSyscall.RT_SIGACTION, signal, data, 0, 8);
+    }
+
+    private long[] oldAction(int signal) {
+        assertThat(call(LinuxSyscall.RT_SIGACTION, signal, 0, data + 64, 8)).isZero();
+        long[] old = new long[4];
+        for (int i = 0; i < 4; i++) {
+            old[i] = p.cpu().read(data + 64 + 8L * i, 8);
+        }
+        return old;
+    }
+
+    /** The handler's code at code + 0x100, the program at code; the runner with SP on the stack. */
+    private ThreadRunner program(int... words) {
+        ByteBuffer handler = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int w : STEP_OVER) {
+            handler.putInt(w);
+        }
+        p.cpu().copyOut(code + 0x100, handler.array(), 0, 16);
+        ThreadRunner r = fx.load(p, code, words);
+        r.context().setSp(Layout.STACK_TOP - 0x100);
+        return r;
+    }
+
+    @Test
+    void theOldActionReadsBackAsSetLessUnknownFlagsAndSigkillInTheMask() {
+        long flags = SignalAction.SA_SIGINFO | SignalAction.SA_RESTORER | SignalAction.SA_NODEFER | 0x0200_0000L;
+        long mask = 1L << (12 - 1) | 1L << (9 - 1) | 1L << (19 - 1); // SIGUSR2, SIGKILL, SIGSTOP
+        assertThat(sigaction(SIGUSR1, 0x401234, flags, 0x405678, mask)).isZero();
+
+        long[] old = oldAction(SIGUSR1);
+
+        assertThat(old[0]).isEqualTo(0x401234);
+        assertThat(old[1]).as("0x02000000 is no flag Linux knows").isEqualTo(flags & ~0x0200_0000L);
+        assertThat(old[2]).isEqualTo(0x405678);
+        assertThat(old[3]).as("SIGKILL and SIGSTOP cannot be blocked").isEqualTo(1L << (12 - 1));
+        assertThat(sigaction(9, 0x401234, 0, 0, 0)).as("SIGKILL takes no action").isEqualTo(-22);
+        assertThat(fx.sos.linux().state(p).refusedCalls()).isEmpty();
+    }
+
+    @Test
+    void sigaltstackChecksAsLinuxAndReadsBack() {
+        ByteBuffer ss = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(data + 0x1000).putInt(0).putInt(0)
+                .putLong(4096);
+        p.cpu().copyOut(data, ss.array(), 0, 24);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, data, 0)).as("under MINSIGSTKSZ").isEqualTo(-12);
+        p.cpu().write(data + 16, 8, 8192);
+        p.cpu().write(data + 8, 4, 4);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, data, 0)).as("no such flag").isEqualTo(-22);
+        p.cpu().write(data + 8, 4, 0);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, data, data + 32)).isZero();
+        assertThat(p.cpu().read(data + 40, 4)).as("there was none: SS_DISABLE").isEqualTo(2);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, 0, data + 32)).isZero();
+        assertThat(p.cpu().read(data + 32, 8)).isEqualTo(data + 0x1000);
+        assertThat(p.cpu().read(data + 40, 4)).isZero();
+        assertThat(p.cpu().read(data + 48, 8)).isEqualTo(8192);
+        p.cpu().write(data + 8, 4, 1L << 31);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, data, 0)).as("SS_AUTODISARM is not modelled").isEqualTo(-38);
+        assertThat(fx.sos.linux().state(p).refusedCalls()).containsKey("sigaltstack: SS_AUTODISARM");
+    }
+
+    @Test
+    void anUndefinedInstructionEntersTheSigillHandlerWhichStepsOverIt() {
+        assertThat(sigaction(SIGILL, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        ThreadRunner r = program(UDF, MOV_X0_7, MOV_X8_EXIT_GROUP, SVC);
+
+        r.run(10_000);
+
+        assertThat(p.state()).as("%s", p.killReport()).isEqualTo(ProcessState.EXITED);
+        assertThat(p.exitCode()).isEqualTo(7);
+        LinuxProcess state = fx.sos.linux().state(p);
+        assertThat(state.signalsDelivered()).containsEntry("SIGILL", 1L);
+        assertThat(state.calls()).containsEntry(LinuxSyscall.RT_SIGRETURN, 1L);
+        Region page = p.addressSpace().find(SigPage.ADDRESS);
+        assertThat(page.kind()).isEqualTo(RegionKind.SIGPAGE);
+        assertThat(page.write()).isFalse();
+        assertThat(page.execute()).isTrue();
+    }
+
+    @Test
+    void theFrameHoldsTheInterruptedRegistersSiginfoAndTheFpsimdRecord() {
+        assertThat(sigaction(SIGILL, code + 0x100, SignalAction.SA_SIGINFO, 0, 1L << (SIGUSR1 - 1))).isZero();
+        ThreadRunner r = program(UDF);
+        r.context().setX(19, 0x1919);
+        long sp = r.context().sp();
+
+        r.run(1); // the undefined instruction retires nothing; the budget's one is the page's first
+
+        long frame = r.context().sp();
+        long record = (sp - 16) & -16L;
+        assertThat(frame).isEqualTo(record - SignalFrame.SIZE);
+        assertThat(r.context().pc()).as("after mrs x6, fpsr").isEqualTo(SigPage.ENTRY + 4);
+        assertThat(r.context().x(0)).isEqualTo(SIGILL);
+        assertThat(r.context().x(1)).isEqualTo(frame);
+        assertThat(r.context().x(2)).isEqualTo(frame + SignalFrame.UCONTEXT);
+        assertThat(r.context().x(3)).isEqualTo(code + 0x100);
+        assertThat(r.context().x(5)).as("no SA_RESTORER: the page's own").isEqualTo(SigPage.SIGRETURN);
+        assertThat(r.context().x(29)).isEqualTo(record);
+        assertThat(p.cpu().read(frame, 4)).as("si_signo").isEqualTo(SIGILL);
+        assertThat(p.cpu().read(frame + 8, 4)).as("ILL_ILLOPC").isEqualTo(1);
+        assertThat(p.cpu().read(frame + 16, 8)).as("si_addr").isEqualTo(code);
+        assertThat(p.cpu().read(frame + SignalFrame.PC, 8)).isEqualTo(code);
+        assertThat(p.cpu().read(frame + SignalFrame.SP, 8)).isEqualTo(sp);
+        assertThat(p.cpu().read(frame + SignalFrame.REGS + 8 * 19, 8)).isEqualTo(0x1919);
+        assertThat(p.cpu().read(frame + SignalFrame.FPSIMD, 4)).isEqualTo(SignalFrame.FPSIMD_MAGIC);
+        assertThat(p.cpu().read(frame + SignalFrame.FPSIMD + 4, 4)).isEqualTo(SignalFrame.FPSIMD_SIZE);
+        assertThat(p.cpu().read(frame + SignalFrame.FPSIMD + SignalFrame.FPSIMD_SIZE, 4)).as("esr_context")
+                .isEqualTo(SignalFrame.ESR_MAGIC);
+        assertThat(p.cpu().read(frame + SignalFrame.UC_SIGMASK, 8)).as("the mask before the handler").isZero();
+        assertThat(fx.sos.linux().state(p).blockedSignals()).as("sa_mask and the signal itself")
+                .isEqualTo(1L << (SIGUSR1 - 1) | 1L << (SIGILL - 1));
+    }
+
+    @Test
+    void aBlockedFaultSignalKillsAsLinuxsForceSigDoes() {
+        assertThat(sigaction(SIGILL, code + 0x100, 0, 0, 0)).isZero();
+        p.cpu().write(data, 8, 1L << (SIGILL - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data, 0, 8)).isZero();
+        ThreadRunner r = program(UDF);
+
+        r.run(1_000);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGILL);
+        assertThat(p.killReport().reason()).contains("undefined instruction", "SIGILL is blocked");
+        assertThat(fx.sos.linux().state(p).signalsDelivered()).isEmpty();
+    }
+
+    @Test
+    void aFrameWithNoRoomKillsWithSigsegvSayingSo() {
+        assertThat(sigaction(SIGILL, code + 0x100, 0, 0, 0)).isZero();
+        ThreadRunner r = program(UDF);
+        r.context().setSp(Layout.STACK_BASE + 0x800); // the frame would reach into the guard page
+
+        r.run(1_000);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGSEGV);
+        assertThat(p.killReport().reason()).contains("undefined instruction", "its SIGILL handler could not run",
+                "stack overflow");
+    }
+
+    @Test
+    void aMisalignedStackAtRtSigreturnIsSigsegv() {
+        ThreadRunner r = program(MOV_X8_RT_SIGRETURN, SVC);
+        r.context().setSp(Layout.STACK_TOP - 0x108);
+
+        r.run(1_000);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGSEGV);
+        assertThat(p.killReport().reason()).contains("rt_sigreturn found no signal frame", "not 16-byte aligned");
+    }
+
+    @Test
+    void aFrameOfZerosIsRefusedForItsMissingFpsimdRecord() {
+        ThreadRunner r = program(MOV_X8_RT_SIGRETURN, SVC);
+        r.context().setSp(Layout.STACK_TOP - 0x2000);
+
+        r.run(1_000);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().reason()).contains("its pstate or its records are not valid");
+    }
+
+    @Test
+    void aSignalSentToItselfWithAHandlerRunsItAndReturnsWithTheCallsResult() {
+        assertThat(sigaction(SIGUSR1, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        // the handler steps the pc by 4 more: past the svc's successor, a udf, to the exit
+        ThreadRunner r = program(SVC, UDF, MOV_X0_7, MOV_X8_EXIT_GROUP, SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(10_000);
+
+        assertThat(p.state()).as("%s", p.killReport()).isEqualTo(ProcessState.EXITED);
+        assertThat(p.exitCode()).isEqualTo(7);
+        assertThat(fx.sos.linux().state(p).signalsDelivered()).containsEntry("SIGUSR1", 1L);
+    }
+}
