@@ -987,8 +987,8 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     @Override
     public ProcessTraps.SignalOutcome onFaultSignal(Process p, ProcessTraps.FaultSignal f) {
-        LinuxProcess state = state(p);
-        if (!state.action(f.signal()).isHandler()) {
+        LinuxProcess state = processes.get(p.pid()); // a process that never made a call has no handlers
+        if (state == null || !state.action(f.signal()).isHandler()) {
             return ProcessTraps.SignalOutcome.NO_HANDLER;
         }
         long[] regs = readRegisters(p);
