@@ -16,7 +16,11 @@
  *             the pc past the instruction through the ucontext
  *   altstack  a stack overflow caught on a sigaltstack (SA_ONSTACK), then siglongjmp back
  *   abort     a SIGABRT handler that returns: abort() still ends the process (134)
- *   badframe  a handler that spoils its frame's fpsimd record: rt_sigreturn refuses it, SIGSEGV (139) */
+ *   badframe  a handler that spoils its frame's fpsimd record: rt_sigreturn refuses it, SIGSEGV (139)
+ *   overflow  a stack overflow with a SIGSEGV handler but no alternate stack: no room for its frame,
+ *             the process dies of SIGSEGV (139)
+ *   blocked   a NULL write while SIGSEGV, which has a handler, is blocked: a fault's signal is
+ *             forced, so the process dies of it (139) */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -359,6 +363,29 @@ static void mode_badframe(void) {
     printf("rt_sigreturn accepted a spoiled frame\n");
 }
 
+/* ---- overflow, blocked */
+static void on_never(int sig, siginfo_t *si, void *ctx) {
+    (void)si; (void)ctx;
+    printf("handler ran for signal %d\n", sig);
+    _exit(5);
+}
+static void mode_overflow(void) {
+    install(SIGSEGV, on_never, 0, 0);
+    printf("overflowing the stack with a SIGSEGV handler and no alternate stack\n");
+    fflush(stdout);
+    recurse(0);
+}
+static void mode_blocked(void) {
+    sigset_t block;
+    install(SIGSEGV, on_never, 0, 0);
+    sigemptyset(&block);
+    sigaddset(&block, SIGSEGV);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+    printf("writing to NULL with SIGSEGV blocked\n");
+    fflush(stdout);
+    *(volatile int *)16 = 1;
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -374,6 +401,8 @@ int main(int argc, char **argv) {
     if (all || !strcmp(m, "altstack")) mode_altstack();
     if (!strcmp(m, "abort")) mode_abort();
     if (!strcmp(m, "badframe")) mode_badframe();
+    if (!strcmp(m, "overflow")) mode_overflow();
+    if (!strcmp(m, "blocked")) mode_blocked();
     printf("student_signals %s: done\n", m);
     return 0;
 }

@@ -808,11 +808,13 @@ public final class LinuxSyscalls implements ProcessTraps {
                 state.blockedSignals(), state.altStackBase(), altStackFlags(state, sp), state.altStackSize(),
                 action.has(SignalAction.SA_SIGINFO) ? siginfo : null, esr));
         if (!sys.copyToUser(frame, bytes, bytes.length)) {
-            org.capbuddy.sos.addrspace.Region below = p.addressSpace().find(frame);
+            // a stack pointer run past the stack's end (within a stack's size of it) is an overflow
+            boolean overflow = Long.compareUnsigned(frame, Layout.STACK_BASE) < 0
+                    && Long.compareUnsigned(top, Layout.STACK_TOP) <= 0
+                    && Long.compareUnsigned(top, Layout.STACK_BASE - Layout.STACK_SIZE) > 0;
             return String.format("its %s frame could not be written at 0x%x, below sp 0x%x (%s)",
-                    KillReport.signalName(signal), frame, top,
-                    Layout.pageDown(frame) == Layout.GUARD_PAGE || below == null && top > Layout.GUARD_PAGE
-                            && top <= Layout.STACK_TOP ? "stack overflow: no room on the stack for it"
+                    KillReport.signalName(signal), frame, top, overflow
+                            ? "a stack overflow: no room left on the stack, and no alternate stack for SA_ONSTACK"
                             : "not writable memory of the process");
         }
         set(regs, PC, SigPage.ENTRY);

@@ -162,6 +162,16 @@ class StudentProgramsTest {
     }
 
     @Test
+    void aStackOverflowWithAHandlerButNoAlternateStackKillsSayingThereIsNoRoomForItsFrame() {
+        ProgramResult r = run(new SosFixture(true), "student_signals", List.of("overflow"), List.of(), new byte[0]);
+
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.KILLED);
+        assertThat(r.killReport().signal()).isEqualTo(11);
+        assertThat(r.killReport().reason()).contains("its SIGSEGV handler could not run", "a stack overflow");
+        assertThat(r.signalsDelivered()).isEmpty();
+    }
+
+    @Test
     void pthreadCreateFailsCleanlyAndTheReportNamesClone() {
         ProgramResult r = run(new SosFixture(true), "student_threads", List.of(), List.of(), new byte[0]);
 
