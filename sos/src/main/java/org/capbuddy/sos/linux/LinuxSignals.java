@@ -1,0 +1,548 @@
+package org.capbuddy.sos.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.Function;
+import org.capbuddy.kernel.Sel4;
+import org.capbuddy.kernel.api.InvocationResult;
+import org.capbuddy.kernel.cpu.FaultMessage;
+import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.KillReport;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessTraps;
+
+/**
+ * The signal half of SOS's Linux personality: the calls that send, block, set up and return from
+ * signals (kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn), delivery
+ * on the way out of each call, and the signals of faults SOS cannot serve. A handler runs as Linux
+ * arm64 runs it: SOS writes the signal frame ({@link SignalFrame}) on the process's stack through
+ * its window and sets the registers with TCB_WriteRegisters to enter the handler through its
+ * signal page ({@link SigPage}), which saves and restores the FP/SIMD registers seL4 does not show
+ * SOS; rt_sigreturn reads the frame back.
+ */
+final class LinuxSignals {
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    private static final int MAX_SIGNAL = 64;
+    /** The size of the kernel's sigset_t, which rt_sigaction and rt_sigprocmask must be given. */
+    private static final long SIGSET_SIZE = 8;
+
+    private final Sel4 sel4;
+    private final Function<Process, Syscalls> syscalls;
+
+    LinuxSignals(Sel4 sel4, Function<Process, Syscalls> syscalls) {
+        this.sel4 = sel4;
+        this.syscalls = syscalls;
+    }
+
+    private static final int SIGSEGV = 11;
+    private static final int SI_USER = 0;
+    static final int SI_TKILL = -6;
+    private static final int SEGV_MAPERR = 1;
+    private static final int SEGV_ACCERR = 2;
+    private static final long PSR_NZCV = 0xF000_0000L;
+    private static final int SS_ONSTACK = 1;
+    private static final int SS_DISABLE = 2;
+    /** sigaltstack's SS_AUTODISARM, which SOS does not model (refused with ENOSYS). */
+    private static final int SS_AUTODISARM = 1 << 31;
+    /** arm64's MINSIGSTKSZ: the smallest alternate stack sigaltstack accepts. */
+    private static final long MINSIGSTKSZ = 5120;
+    private static final int PC = org.capbuddy.kernel.cpu.UserContextLayout.PC;
+    private static final int SP = org.capbuddy.kernel.cpu.UserContextLayout.SP;
+    private static final int SPSR = org.capbuddy.kernel.cpu.UserContextLayout.SPSR;
+    private static final int REGISTERS = org.capbuddy.kernel.cpu.UserContextLayout.REGISTERS;
+
+    static int dyingOf(LinuxProcess state) {
+        int signal = state.dying();
+        state.setDying(0);
+        return signal;
+    }
+
+    /** The signal number of a kill, tkill or tgkill argument: 0 to 64, or -1 when invalid. */
+    private static int signalNumber(int signal) {
+        return signal < 0 || signal > MAX_SIGNAL ? -1 : signal;
+    }
+
+    /**
+     * kill: the caller itself (its pid, 0 for its process group, or minus its pid) gets the signal;
+     * kill(-1), every process but the caller, finds none it may signal and checks the signal first,
+     * as a real system with other processes does; any other pid is looked up before the signal is
+     * checked, as Linux's kill_proc_info does, so it is ESRCH even with a bad signal.
+     */
+    static long kill(LinuxProcess state, Process p, int pid, int signal) {
+        if (pid == -1) {
+            return signalNumber(signal) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
+        }
+        return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill", SI_USER) : -Errno.ESRCH.code();
+    }
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
+    }
+
+    private static boolean ignoredByDefault(int signal) {
+        return signal == 17 || signal == 18 || signal == 23 || signal == 28; // SIGCHLD, SIGCONT, SIGURG, SIGWINCH
+    }
+
+    private static boolean stopsByDefault(int signal) {
+        return signal == SIGSTOP || signal == 20 || signal == 21 || signal == 22; // SIGTSTP, SIGTTIN, SIGTTOU
+    }
+
+    /**
+     * kill, tkill, tgkill to the caller itself, as Linux's send_signal: one the process ignores and
+     * does not block is discarded; one that would stop it (with no handler) is refused, as SOS
+     * cannot stop a process; any other is made pending (once: a second of a standard signal while
+     * one is pending is merged with it, keeping the first's siginfo) and delivered on the way back
+     * to user space unless blocked.
+     */
+    static long send(LinuxProcess state, int number, String call, int code) {
+        int signal = signalNumber(number);
+        if (signal < 0) {
+            return -Errno.EINVAL.code();
+        }
+        if (signal == 0) {
+            return 0; // only asks whether the process exists
+        }
+        // a blocked signal is kept pending whatever its action, which may change before it is
+        // unblocked (Linux's sig_ignored); SIGKILL and SIGSTOP are never in the mask
+        boolean blocked = (state.blockedSignals() & bit(signal)) != 0;
+        if (!blocked && ignored(state, signal)) {
+            return 0;
+        }
+        if (!blocked && stopsByDefault(signal) && !state.action(signal).isHandler()) {
+            refuseStop(state, signal, call);
+            return -Errno.ENOSYS.code();
+        }
+        if ((state.pendingSignals() & bit(signal)) == 0) {
+            state.setSentBy(signal, call);
+            state.setPendingCode(signal, code);
+            state.setPendingSignals(state.pendingSignals() | bit(signal));
+        }
+        return 0;
+    }
+
+    /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
+    private static boolean ignored(LinuxProcess state, int signal) {
+        if (signal == SIGKILL || signal == SIGSTOP) {
+            return false;
+        }
+        long handler = state.action(signal).handler();
+        return handler == SignalAction.SIG_IGN || handler == SignalAction.SIG_DFL && ignoredByDefault(signal);
+    }
+
+    private static void refuseStop(LinuxProcess state, int signal, String call) {
+        state.refuse(call + ": stopping the process (" + KillReport.signalName(signal) + ")");
+    }
+
+    /**
+     * What delivering the pending signals did: whether frames were pushed (the registers in hand
+     * now enter a handler), and the signal the process dies of (0 for none) with why, when the
+     * why is not the signal's default action (a frame that could not be written).
+     */
+    private record Delivery(boolean pushed, int kill, String why) {
+    }
+
+    /**
+     * Delivers the pending signals the mask does not block, lowest first, as Linux does on the
+     * way back to user space: one now ignored is dropped, one that would stop the process is
+     * refused (SOS cannot stop one) and dropped, one with a handler gets a frame (and the next is
+     * judged under the mask that handler runs with, its frame pushed on top, so that it runs first),
+     * and the first whose default action terminates ends the process. {@code regs} are the
+     * registers the process returns to (seL4_UserContext order); a frame changes them.
+     */
+    private Delivery deliverPending(Process p, LinuxProcess state, long[] regs, String via) {
+        boolean pushed = false;
+        while (true) {
+            long deliverable = state.pendingSignals() & ~state.blockedSignals();
+            if (deliverable == 0) {
+                return new Delivery(pushed, 0, null);
+            }
+            int signal = Long.numberOfTrailingZeros(deliverable) + 1;
+            state.setPendingSignals(state.pendingSignals() & ~bit(signal));
+            if (ignored(state, signal)) {
+                continue;
+            }
+            SignalAction action = state.action(signal);
+            if (!action.isHandler()) {
+                if (stopsByDefault(signal)) {
+                    refuseStop(state, signal, via + " (delivering it)");
+                    continue;
+                }
+                return new Delivery(pushed, signal, null);
+            }
+            byte[] info = SignalFrame.siginfo(signal, state.pendingCode(signal), false, 0, p.pid());
+            String failed = push(p, state, signal, action, info, 0, 0, regs);
+            if (failed != null) {
+                return new Delivery(pushed, SIGSEGV, failed);
+            }
+            pushed = true;
+        }
+    }
+
+    /** sas_ss_flags: SS_DISABLE without an alternate stack, SS_ONSTACK when {@code sp} is on it, else 0. */
+    private static int altStackFlags(LinuxProcess state, long sp) {
+        if (state.altStackSize() == 0) {
+            return SS_DISABLE;
+        }
+        return onAltStack(state, sp) ? SS_ONSTACK : 0;
+    }
+
+    /** Linux's on_sig_stack for a stack growing down: above the base, at most the size above it. */
+    private static boolean onAltStack(LinuxProcess state, long sp) {
+        return state.altStackSize() != 0 && Long.compareUnsigned(sp, state.altStackBase()) > 0
+                && Long.compareUnsigned(sp - state.altStackBase(), state.altStackSize()) <= 0;
+    }
+
+    /**
+     * Sets up the handler of {@code signal} as Linux's setup_rt_frame: the frame on the stack in
+     * use (the alternate stack for SA_ONSTACK when one is set and not already in use), 16-aligned
+     * with its frame record above it, holding the registers {@code regs}, the mask before the
+     * handler, the alternate stack and, with SA_SIGINFO, {@code siginfo}; then {@code regs} become
+     * the handler's entry through the signal page, the mask adds the action's and (without
+     * SA_NODEFER) the signal itself, and SA_RESETHAND puts SIG_DFL back. Null when done; otherwise
+     * why not, with nothing changed but the stack below its pointer.
+     */
+    private String push(Process p, LinuxProcess state, int signal, SignalAction action, byte[] siginfo,
+            long faultAddress, long esr, long[] regs) {
+        Syscalls sys = syscalls.apply(p);
+        String noPage = sys.mapSignalPage(SigPage.ADDRESS, SigPage.bytes());
+        if (noPage != null) {
+            return "SOS could not map its signal page: " + noPage;
+        }
+        long sp = regs[SP];
+        long interruptedPc = regs[PC];
+        long top = action.has(SignalAction.SA_ONSTACK) && state.altStackSize() != 0 && !onAltStack(state, sp)
+                ? state.altStackBase() + state.altStackSize() : sp;
+        long record = (top - 16) & -16L;
+        long frame = record - SignalFrame.SIZE;
+        long[] x = new long[31];
+        for (int i = 0; i < 31; i++) {
+            x[i] = regs[org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(i)];
+        }
+        byte[] bytes = SignalFrame.build(new SignalFrame.Contents(x, sp, regs[PC], regs[SPSR] & PSR_NZCV, faultAddress,
+                state.blockedSignals(), state.altStackBase(), altStackFlags(state, sp), state.altStackSize(),
+                action.has(SignalAction.SA_SIGINFO) ? siginfo : null, esr));
+        if (!sys.copyToUser(frame, bytes, bytes.length)) {
+            // a stack pointer run past the stack's end (within a stack's size of it) is an overflow
+            boolean overflow = Long.compareUnsigned(frame, Layout.STACK_BASE) < 0
+                    && Long.compareUnsigned(top, Layout.STACK_TOP) <= 0
+                    && Long.compareUnsigned(top, Layout.STACK_BASE - Layout.STACK_SIZE) > 0;
+            return String.format("its %s frame could not be written at 0x%x, below sp 0x%x (%s)",
+                    KillReport.signalName(signal), frame, top, overflow
+                            ? "a stack overflow: no room left on the stack, and no alternate stack for SA_ONSTACK"
+                            : "not writable memory of the process");
+        }
+        set(regs, PC, SigPage.ENTRY);
+        set(regs, SP, frame);
+        setX(regs, 0, signal);
+        setX(regs, 1, frame + SignalFrame.SIGINFO);
+        setX(regs, 2, frame + SignalFrame.UCONTEXT);
+        setX(regs, 3, action.handler());
+        setX(regs, 4, frame + SignalFrame.FPSIMD);
+        setX(regs, 5, action.has(SignalAction.SA_RESTORER) ? action.restorer() : SigPage.SIGRETURN);
+        setX(regs, 29, record);
+        long blocked = state.blockedSignals() | action.mask()
+                | (action.has(SignalAction.SA_NODEFER) ? 0 : bit(signal));
+        state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        if (action.has(SignalAction.SA_RESETHAND)) {
+            state.setAction(signal, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
+        }
+        state.delivered(KillReport.signalName(signal));
+        if (sel4.tracer().on(TraceKind.PROCESSES)) {
+            sel4.tracer().emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "signal", "signal",
+                    KillReport.signalName(signal), "handler", action.handler(), "frame", frame, "pc", interruptedPc);
+        }
+        return null;
+    }
+
+    private static void set(long[] regs, int word, long value) {
+        regs[word] = value;
+    }
+
+    private static void setX(long[] regs, int n, long value) {
+        regs[org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(n)] = value;
+    }
+
+    /** All of the thread's registers (seL4_UserContext order), read with TCB_ReadRegisters; null when they cannot be. */
+    private long[] readRegisters(Process p) {
+        InvocationResult read = sel4.tcbReadRegisters(p.tcbCptr(), false, REGISTERS);
+        return read.isOk() ? read.words().clone() : null;
+    }
+
+    private boolean writeRegisters(Process p, long[] regs) {
+        return sel4.tcbWriteRegisters(p.tcbCptr(), false, regs).isOk();
+    }
+
+    /**
+     * After a call has been served: delivers what is pending and unblocked with the registers the
+     * call returns with (x0 its result, pc past the {@code svc}). Null when nothing was delivered
+     * (the caller replies as usual); otherwise the reply (a handler entered: the registers are
+     * written and the reply sets none) or the kill's non-reply.
+     */
+    FaultReply deliverOnReturn(Process p, LinuxProcess state, FaultMessage m, String call, long result) {
+        if ((state.pendingSignals() & ~state.blockedSignals()) == 0) {
+            return null;
+        }
+        long[] regs = readRegisters(p);
+        if (regs == null) {
+            return null; // the signals stay pending
+        }
+        regs[PC] = m.word(FaultMessage.SYSCALL_FAULT_IP) + 4;
+        setX(regs, 0, result);
+        Delivery delivery = deliverPending(p, state, regs, call);
+        if (delivery.kill() != 0) {
+            if (delivery.why() == null) {
+                state.setDying(delivery.kill());
+                return null; // the caller kills with the default action's report
+            }
+            syscalls.apply(p).killBySignal(delivery.kill(), m.word(FaultMessage.SYSCALL_FAULT_IP),
+                    "a signal's handler could not run: " + delivery.why());
+            return FaultReply.noReply("killed by " + KillReport.signalName(delivery.kill()));
+        }
+        if (!delivery.pushed()) {
+            return null;
+        }
+        return resumeWith(p, m, regs, call, result);
+    }
+
+    /** Writes the registers a handler (or a sigreturn) leaves the thread with and replies setting none. */
+    private FaultReply resumeWith(Process p, FaultMessage m, long[] regs, String call, long result) {
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "x0", m.word(0), "x1", m.word(1),
+                    "x2", m.word(2), "result", result);
+        }
+        if (!writeRegisters(p, regs)) {
+            return FaultReply.noReply("SOS could not set the registers of process " + p.pid());
+        }
+        m.setReplyLength(0);
+        return FaultReply.RESUME;
+    }
+
+    /**
+     * rt_sigreturn, as Linux's: the frame at SP (16-aligned, readable, a valid pstate and records)
+     * gives back every register, the mask (never SIGKILL or SIGSTOP) and the alternate stack; the
+     * FP/SIMD registers the signal page has already loaded from it. A frame Linux would refuse is
+     * SIGSEGV at SP (SEGV_ACCERR when SP is in a region, SEGV_MAPERR when not), forced: the
+     * process's handler runs if it may, otherwise the process dies. Pending signals the restored
+     * mask unblocks are delivered on the way out.
+     */
+    FaultReply sigreturn(Process p, LinuxProcess state, FaultMessage m) {
+        Syscalls sys = syscalls.apply(p);
+        long sp = m.word(FaultMessage.SYSCALL_SP);
+        long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+        long[] regs = readRegisters(p);
+        if (regs == null) {
+            return FaultReply.noReply("SOS could not read the registers of process " + p.pid());
+        }
+        byte[] bytes = (sp & 15) != 0 ? null : sys.copyFromUser(sp, SignalFrame.SIZE);
+        SignalFrame.Restored frame = bytes == null ? null : SignalFrame.parse(bytes);
+        if (frame == null) {
+            regs[PC] = pc + 4;
+            setX(regs, 0, 0);
+            String what = (sp & 15) != 0 ? "sp is not 16-byte aligned" : bytes == null ? "it cannot be read"
+                    : "its pstate or its records are not valid";
+            ProcessTraps.SignalOutcome outcome = force(p, state, SIGSEGV,
+                    p.addressSpace().find(sp) == null ? SEGV_MAPERR : SEGV_ACCERR, sp, 0, 0, regs);
+            if (outcome.delivered()) {
+                return resumeWith(p, m, regs, "rt_sigreturn", 0);
+            }
+            String why = String.format("rt_sigreturn found no signal frame Linux would accept at sp 0x%x (%s)", sp, what)
+                    + (outcome.why() == null ? "" : "; " + outcome.why());
+            sys.killBySignal(SIGSEGV, pc, why);
+            return FaultReply.noReply("killed by SIGSEGV");
+        }
+        for (int i = 0; i < 31; i++) {
+            setX(regs, i, frame.x()[i]);
+        }
+        regs[SP] = frame.sp();
+        regs[PC] = frame.pc();
+        regs[SPSR] = frame.nzcv();
+        // Linux's restore_altstack: the saved stack is set again unless the frame is on it (EPERM, ignored)
+        altStack(state, sp, frame.stackSp(), frame.stackFlags(), frame.stackSize());
+        state.setBlockedSignals(frame.mask() & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        if (sel4.tracer().on(TraceKind.PROCESSES)) {
+            sel4.tracer().emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "sigreturn", "frame", sp, "pc", frame.pc());
+        }
+        Delivery delivery = deliverPending(p, state, regs, "rt_sigreturn");
+        if (delivery.kill() != 0) {
+            String why = delivery.why() == null ? "the signal's default action, terminate; the process sent it to itself with "
+                    + state.sentBy(delivery.kill()) + " and rt_sigreturn delivered it"
+                    : "a signal's handler could not run: " + delivery.why();
+            sys.killBySignal(delivery.kill(), pc, why);
+            return FaultReply.noReply("killed by " + KillReport.signalName(delivery.kill()));
+        }
+        return resumeWith(p, m, regs, "rt_sigreturn", frame.x()[0]);
+    }
+
+    /**
+     * Linux's force_sig_fault for a signal the process cannot go on without handling: its handler
+     * runs when it has one that the mask does not block (SIG_IGN or a blocked signal gets the
+     * default action, which kills); {@code regs} are the registers the handler's return resumes.
+     * The registers are written when a handler will run.
+     */
+    private ProcessTraps.SignalOutcome force(Process p, LinuxProcess state, int signal, int code, long address,
+            long faultAddress, long esr, long[] regs) {
+        SignalAction action = state.action(signal);
+        if (!action.isHandler()) {
+            return ProcessTraps.SignalOutcome.NO_HANDLER;
+        }
+        String name = KillReport.signalName(signal);
+        if ((state.blockedSignals() & bit(signal)) != 0) {
+            return new ProcessTraps.SignalOutcome(false, 0, name + " is blocked, so its handler cannot run and, as"
+                    + " Linux forces a fault's signal, its default action ends the process");
+        }
+        String failed = push(p, state, signal, action, SignalFrame.siginfo(signal, code, true, address, 0), faultAddress,
+                esr, regs);
+        if (failed != null) {
+            return new ProcessTraps.SignalOutcome(false, SIGSEGV, "its " + name + " handler could not run: " + failed);
+        }
+        if (!writeRegisters(p, regs)) {
+            return new ProcessTraps.SignalOutcome(false, 0, "SOS could not set the registers for its " + name + " handler");
+        }
+        return ProcessTraps.SignalOutcome.DELIVERED;
+    }
+
+    /** {@link ProcessTraps#onFaultSignal} for a process with Linux state {@code state}. */
+    ProcessTraps.SignalOutcome onFaultSignal(Process p, LinuxProcess state, ProcessTraps.FaultSignal f) {
+        if (!state.action(f.signal()).isHandler()) {
+            return ProcessTraps.SignalOutcome.NO_HANDLER;
+        }
+        long[] regs = readRegisters(p);
+        if (regs == null) {
+            return ProcessTraps.SignalOutcome.NO_HANDLER;
+        }
+        regs[PC] = f.pc();
+        return force(p, state, f.signal(), f.code(), f.address(), f.faultAddress(), f.esr(), regs);
+    }
+
+    /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered on the way out. */
+    static long sigprocmask(Syscalls sys, LinuxProcess state, int how, long set, long oldSet, long size) {
+        if (size != SIGSET_SIZE) {
+            return -Errno.EINVAL.code();
+        }
+        long old = state.blockedSignals();
+        if (set != 0) {
+            byte[] bytes = sys.copyFromUser(set, 8);
+            if (bytes == null) {
+                return -Errno.EFAULT.code();
+            }
+            long mask = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long blocked = switch (how) {
+                case 0 -> old | mask;
+                case 1 -> old & ~mask;
+                case 2 -> mask;
+                default -> -1;
+            };
+            if (how < 0 || how > 2) {
+                return -Errno.EINVAL.code();
+            }
+            state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        }
+        // as Linux, the new mask stands even when the old one cannot be written back, and a
+        // signal it unblocks is delivered on the way out either way
+        boolean oldWritten = oldSet == 0 || sys.copyToUser(oldSet, ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(old).array(), 8);
+        return oldWritten ? 0 : -Errno.EFAULT.code();
+    }
+
+    /**
+     * rt_sigaction in Linux's order: the set size (EINVAL), the new action read (EFAULT, even for
+     * a signal that does not exist), the signal (EINVAL; SIGKILL and SIGSTOP take no action), the
+     * action taken, and only then the old one written back, so that a bad place for it is EFAULT
+     * with the new action standing. The action is kept as given but for flags Linux does not know
+     * and SIGKILL and SIGSTOP in the mask, and reads back so; an action that ignores the signal
+     * discards it if pending, as POSIX asks.
+     */
+    static long sigaction(Syscalls sys, LinuxProcess state, int signal, long action, long oldAction, long size) {
+        if (size != SIGSET_SIZE) {
+            return -Errno.EINVAL.code();
+        }
+        SignalAction given = null;
+        if (action != 0) {
+            byte[] bytes = sys.copyFromUser(action, 32);
+            if (bytes == null) {
+                return -Errno.EFAULT.code();
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            given = new SignalAction(b.getLong(0), b.getLong(8) & SignalAction.KNOWN_FLAGS, b.getLong(16),
+                    b.getLong(24) & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        }
+        if (signal < 1 || signal > MAX_SIGNAL || (action != 0 && (signal == SIGKILL || signal == SIGSTOP))) {
+            return -Errno.EINVAL.code();
+        }
+        SignalAction old = state.action(signal);
+        if (given != null) {
+            state.setAction(signal, given);
+            if (ignored(state, signal)) {
+                state.setPendingSignals(state.pendingSignals() & ~bit(signal)); // Linux discards it, as POSIX asks
+            }
+        }
+        if (oldAction != 0) {
+            byte[] bytes = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(old.handler())
+                    .putLong(old.flags()).putLong(old.restorer()).putLong(old.mask()).array();
+            if (!sys.copyToUser(oldAction, bytes, 32)) {
+                return -Errno.EFAULT.code();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * sigaltstack as Linux's: the new stack read (EFAULT), then refused while the process runs on
+     * the current one (EPERM), for flags other than 0, SS_ONSTACK or SS_DISABLE (EINVAL;
+     * SS_AUTODISARM is refused with ENOSYS and counted, as SOS does not model it) or for a size
+     * under MINSIGSTKSZ (ENOMEM); the old one is written back last (EFAULT, the new one standing).
+     */
+    static long sigaltstack(Syscalls sys, LinuxProcess state, long sp, long stack, long oldStack) {
+        long oldBase = state.altStackBase();
+        long oldSize = state.altStackSize();
+        int oldFlags = altStackFlags(state, sp);
+        if (stack != 0) {
+            byte[] bytes = sys.copyFromUser(stack, 24);
+            if (bytes == null) {
+                return -Errno.EFAULT.code();
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            if ((b.getInt(8) & SS_AUTODISARM) != 0 && !onAltStack(state, sp)) {
+                state.refuse("sigaltstack: SS_AUTODISARM");
+                return -Errno.ENOSYS.code();
+            }
+            long refused = altStack(state, sp, b.getLong(0), b.getInt(8), b.getLong(16));
+            if (refused != 0) {
+                return refused;
+            }
+        }
+        if (oldStack != 0) {
+            byte[] bytes = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(oldBase).putInt(oldFlags)
+                    .putInt(0).putLong(oldSize).array();
+            if (!sys.copyToUser(oldStack, bytes, 24)) {
+                return -Errno.EFAULT.code();
+            }
+        }
+        return 0;
+    }
+
+    /** Linux's do_sigaltstack for a new stack: 0 when set, else the error (nothing changed). */
+    private static long altStack(LinuxProcess state, long sp, long base, int flags, long size) {
+        if (onAltStack(state, sp)) {
+            return -Errno.EPERM.code();
+        }
+        int mode = flags & ~SS_AUTODISARM;
+        if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE) {
+            return -Errno.EINVAL.code();
+        }
+        if (mode == SS_DISABLE) {
+            state.setAltStack(0, 0);
+            return 0;
+        }
+        if (Long.compareUnsigned(size, MINSIGSTKSZ) < 0) {
+            return -Errno.ENOMEM.code();
+        }
+        state.setAltStack(base, size);
+        return 0;
+    }
+}
