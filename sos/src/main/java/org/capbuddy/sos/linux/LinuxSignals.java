@@ -30,6 +30,9 @@ final class LinuxSignals {
     private static final int MAX_SIGNAL = 64;
     /** The size of the kernel's sigset_t, which rt_sigaction and rt_sigprocmask must be given. */
     private static final long SIGSET_SIZE = 8;
+    /** Linux's SYNCHRONOUS_MASK: SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV and SIGSYS, which it delivers first. */
+    private static final long SYNCHRONOUS = 1L << (4 - 1) | 1L << (5 - 1) | 1L << (7 - 1) | 1L << (8 - 1) | 1L << (11 - 1)
+            | 1L << (31 - 1);
 
     private final Sel4 sel4;
     private final Function<Process, Syscalls> syscalls;
@@ -147,7 +150,8 @@ final class LinuxSignals {
     }
 
     /**
-     * Delivers the pending signals the mask does not block, lowest first, as Linux does on the
+     * Delivers the pending signals the mask does not block, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE
+     * and SIGSYS before the others and otherwise lowest first, as Linux does on the
      * way back to user space: one now ignored is dropped, one that would stop the process is
      * refused (SOS cannot stop one) and dropped, one with a handler gets a frame (and the next is
      * judged under the mask that handler runs with, its frame pushed on top, so that it runs first),
@@ -161,7 +165,9 @@ final class LinuxSignals {
             if (deliverable == 0) {
                 return new Delivery(pushed, 0, null);
             }
-            int signal = Long.numberOfTrailingZeros(deliverable) + 1;
+            // Linux's next_signal: the synchronous ones first, then the lowest
+            long first = (deliverable & SYNCHRONOUS) != 0 ? deliverable & SYNCHRONOUS : deliverable;
+            int signal = Long.numberOfTrailingZeros(first) + 1;
             state.setPendingSignals(state.pendingSignals() & ~bit(signal));
             if (ignored(state, signal)) {
                 continue;

@@ -220,6 +220,29 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
+        int sighup = 1;
+        assertThat(sigaction(sighup, code + 0x100, 0, 0, 0)).isZero();
+        assertThat(sigaction(SIGSEGV, code + 0x100, 0, 0, 0)).isZero();
+        p.cpu().write(data + 256, 8, 1L << (sighup - 1) | 1L << (SIGSEGV - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), sighup)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), SIGSEGV)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, 1); // SIG_UNBLOCK both
+        r.context().setX(1, data + 256);
+        r.context().setX(2, 0);
+        r.context().setX(3, 8);
+        r.context().setX(8, LinuxSyscall.RT_SIGPROCMASK.number());
+
+        r.run(1);
+
+        // Linux's next_signal takes SIGSEGV first: its frame is below SIGHUP's, whose handler runs first
+        assertThat(r.context().x(0)).isEqualTo(sighup);
+        assertThat(fx.sos.linux().state(p).signalsDelivered().keySet()).containsExactly("SIGSEGV", "SIGHUP");
+    }
+
+    @Test
     void aSignalSentToItselfWithAHandlerRunsItAndReturnsWithTheCallsResult() {
         assertThat(sigaction(SIGUSR1, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
         // the handler steps the pc by 4 more: past the svc's successor, a udf, to the exit
