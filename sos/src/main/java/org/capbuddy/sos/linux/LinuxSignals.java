@@ -210,7 +210,8 @@ final class LinuxSignals {
      * handler, the alternate stack and, with SA_SIGINFO, {@code siginfo}; then {@code regs} become
      * the handler's entry through the signal page, the mask adds the action's and (without
      * SA_NODEFER) the signal itself, and SA_RESETHAND puts SIG_DFL back. Null when done; otherwise
-     * why not, with nothing changed but the stack below its pointer.
+     * why not, with nothing changed but pages below the stack pointer that the attempt mapped, and
+     * the signal page, which stays for the next signal.
      */
     private String push(Process p, LinuxProcess state, int signal, SignalAction action, byte[] siginfo,
             long faultAddress, long esr, long[] regs) {
@@ -242,8 +243,8 @@ final class LinuxSignals {
                             ? "a stack overflow: no room left on the stack, and no alternate stack for SA_ONSTACK"
                             : "not writable memory of the process");
         }
-        set(regs, PC, SigPage.ENTRY);
-        set(regs, SP, frame);
+        regs[PC] = SigPage.ENTRY;
+        regs[SP] = frame;
         setX(regs, 0, signal);
         setX(regs, 1, frame + SignalFrame.SIGINFO);
         setX(regs, 2, frame + SignalFrame.UCONTEXT);
@@ -263,10 +264,6 @@ final class LinuxSignals {
                     KillReport.signalName(signal), "handler", action.handler(), "frame", frame, "pc", interruptedPc);
         }
         return null;
-    }
-
-    private static void set(long[] regs, int word, long value) {
-        regs[word] = value;
     }
 
     private static void setX(long[] regs, int n, long value) {
