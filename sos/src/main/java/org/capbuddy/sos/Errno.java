@@ -16,6 +16,8 @@ public enum Errno {
     ENOMEM(12),
     /** File exists: MAP_FIXED_NOREPLACE asked for a range where something is mapped. */
     EEXIST(17),
+    /** Permission denied: madvise(MADV_REMOVE) of a private mapping of a program image. */
+    EACCES(13),
     /** Bad address: a buffer that is not readable memory of the process. */
     EFAULT(14),
     /** No such device: the standard streams cannot be mapped. */

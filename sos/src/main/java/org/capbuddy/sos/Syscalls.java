@@ -286,6 +286,200 @@ public final class Syscalls {
                 + " is in no region of the process: the pages below it changed, as Linux changes them");
     }
 
+    /** The most residency bytes mincore works out before it writes them: 64 KiB of vector, 256 MiB of memory. */
+    private static final int MINCORE_CHUNK = 1 << 16;
+
+    /**
+     * mincore: one byte for each page of [addr, addr + length) in {@code vec}, 1 when the page is
+     * resident (mapped: SOS's shadow page table has a frame for it), 0 when not, read from SOS's
+     * own records, so asking maps nothing and faults nothing in (only the vector's own page, if
+     * the process never touched it, as Linux's copy to it would). Checked in Linux's order: an
+     * unaligned address is EINVAL; a range outside user space ENOMEM; a vector outside user space
+     * EFAULT; a page in no region ends the answer with ENOMEM, the bytes of the pages before it
+     * written; a vector the process cannot write is EFAULT. A page of a program image not yet
+     * touched reads 0, where Linux would answer from the file's page cache.
+     */
+    public SysResult mincore(long addr, long length, long vec) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return refused;
+        }
+        if ((addr & (Layout.PAGE - 1)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mincore needs a page-aligned address, got 0x" + Long.toHexString(addr));
+        }
+        if (!inUserSpace(addr, length)) {
+            return SysResult.fail(Errno.ENOMEM, "mincore range [0x" + Long.toHexString(addr) + ", +0x"
+                    + Long.toHexString(length) + ") is not inside user space");
+        }
+        long pages = (length >>> 12) + ((length & (Layout.PAGE - 1)) != 0 ? 1 : 0);
+        if (!inUserSpace(vec, pages)) {
+            return SysResult.fail(Errno.EFAULT, "mincore's vector [0x" + Long.toHexString(vec) + ", +" + pages
+                    + ") is not inside user space");
+        }
+        long done = 0;
+        byte[] chunk = new byte[(int) Math.min(pages, MINCORE_CHUNK)];
+        while (done < pages) {
+            int n = (int) Math.min(pages - done, MINCORE_CHUNK);
+            int known = 0;
+            while (known < n) {
+                long va = addr + (done + known) * Layout.PAGE;
+                Region region = process.addressSpace().find(va);
+                if (region == null) {
+                    break;
+                }
+                // the rest of this region, as far as the chunk goes, in one run
+                int run = (int) Math.min(n - known, (region.end() - va) / Layout.PAGE);
+                for (int i = 0; i < run; i++) {
+                    chunk[known + i] = (byte) (process.shadow().frameRef(va + i * Layout.PAGE) != 0 ? 1 : 0);
+                }
+                known += run;
+            }
+            if (known > 0 && !copyToUser(vec + done, chunk, known)) {
+                return SysResult.fail(Errno.EFAULT, "mincore's vector at 0x" + Long.toHexString(vec + done)
+                        + " is not writable memory of the process");
+            }
+            if (known < n) {
+                return SysResult.fail(Errno.ENOMEM, "0x" + Long.toHexString(addr + (done + known) * Layout.PAGE)
+                        + " is in no region of the process");
+            }
+            done += n;
+        }
+        return SysResult.ok(0);
+    }
+
+    /**
+     * madvise, in Linux's order: unknown advice (see {@link Advice}) is EINVAL, then an unaligned
+     * address, a length that rounds past 2^64 or a range that wraps; an empty range succeeds. The
+     * advice is then taken region by region: MADV_DONTNEED (and MADV_DONTNEED_LOCKED) unmaps the
+     * range's pages and frees their frames, so the next touch gets a fresh zeroed frame (or, in a
+     * region a program image fills, the image's bytes again, as Linux re-reads a private file
+     * mapping); MADV_FREE does the same at once for anonymous memory only (EINVAL where an image
+     * fills the pages), as Linux does under memory pressure (SOS keeps no list of pages to reclaim
+     * later); MADV_POPULATE_READ and MADV_POPULATE_WRITE map the pages now (EINVAL where the
+     * access is not allowed, ENOMEM at the first page in no region); the hints return 0. A region's
+     * error ends the call, the regions before it advised; pages in no region are skipped and the
+     * call is ENOMEM at the end, as Linux's. The IPC buffer is SOS's, as a device mapping is
+     * Linux's: advice that would discard or reclaim it is EINVAL.
+     */
+    public SysResult madvise(long addr, long length, int advice) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return refused;
+        }
+        Advice a = Advice.of(advice);
+        if (a == null) {
+            return SysResult.fail(Errno.EINVAL, "madvise: unknown advice " + advice);
+        }
+        if ((addr & (Layout.PAGE - 1)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "madvise needs a page-aligned address, got 0x" + Long.toHexString(addr));
+        }
+        long rounded = (length + Layout.PAGE - 1) & -Layout.PAGE;
+        long end = addr + rounded;
+        if (length != 0 && rounded == 0 || Long.compareUnsigned(end, addr) < 0) {
+            return SysResult.fail(Errno.EINVAL, "madvise range [0x" + Long.toHexString(addr) + ", +0x"
+                    + Long.toHexString(length) + ") wraps around");
+        }
+        if (end == addr) {
+            return SysResult.ok(0);
+        }
+        if (a.effect() == Advice.Effect.POPULATE_READ || a.effect() == Advice.Effect.POPULATE_WRITE) {
+            return populate(addr, end, a.effect() == Advice.Effect.POPULATE_WRITE);
+        }
+        long at = addr;
+        boolean hole = false;
+        for (Region r : process.addressSpace().regions()) {
+            if (Long.compareUnsigned(r.end(), at) <= 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(r.base(), end) >= 0) {
+                break;
+            }
+            hole |= Long.compareUnsigned(r.base(), at) > 0;
+            long from = Long.compareUnsigned(r.base(), at) > 0 ? r.base() : at;
+            long to = Long.compareUnsigned(r.end(), end) < 0 ? r.end() : end;
+            SysResult bad = advise(r, from, to, a);
+            if (bad != null) {
+                return bad;
+            }
+            at = to;
+        }
+        if (hole || at != end) {
+            return SysResult.fail(Errno.ENOMEM, "madvise range [0x" + Long.toHexString(addr) + ", 0x"
+                    + Long.toHexString(end) + ") has pages in no region of the process: the others were advised");
+        }
+        return SysResult.ok(0);
+    }
+
+    /** One region's part [from, to) of a madvise range: null when done, or the call's error. */
+    private SysResult advise(Region r, long from, long to, Advice a) {
+        boolean special = r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER;
+        String where = " of the " + r.kind().label() + " region at 0x" + Long.toHexString(from);
+        switch (a.effect()) {
+            case HINT:
+                return null;
+            case LRU_HINT:
+                return special ? SysResult.fail(Errno.EINVAL, "madvise " + a + where + ": SOS's own mapping") : null;
+            case DISCARD:
+            case FREE:
+                if (special) {
+                    return SysResult.fail(Errno.EINVAL, "madvise " + a + where + ": SOS's own mapping");
+                }
+                if (a.effect() == Advice.Effect.FREE && imageBytesIn(r, from, to)) {
+                    return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": a program image fills it");
+                }
+                pages.unmapRange(process, from, to);
+                return null;
+            case REMOVE:
+                return imageBytesIn(r, from, to)
+                        ? SysResult.fail(Errno.EACCES, "madvise REMOVE" + where + ": a private mapping of the program")
+                        : SysResult.fail(Errno.EINVAL, "madvise REMOVE" + where + ": no file to punch a hole in");
+            case WIPE_ON_FORK:
+                return special || imageBytesIn(r, from, to)
+                        ? SysResult.fail(Errno.EINVAL, "madvise WIPEONFORK" + where + ": not anonymous memory") : null;
+            default:
+                throw new IllegalStateException("populate is served before the regions are walked");
+        }
+    }
+
+    /** Whether a program image fills any page of [from, to) of {@code r} (Linux: a file-backed mapping). */
+    private static boolean imageBytesIn(Region r, long from, long to) {
+        if (r.source() == null) {
+            return false;
+        }
+        for (long page = from; page < to; page += Layout.PAGE) {
+            if (!r.source().fileBytesIn(page).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** MADV_POPULATE_READ and _WRITE: each page of [addr, end) mapped in turn, as the access would map it. */
+    private SysResult populate(long addr, long end, boolean write) {
+        for (long va = addr; va != end; va += Layout.PAGE) {
+            Region r = process.addressSpace().find(va);
+            if (r == null) {
+                return SysResult.fail(Errno.ENOMEM, "madvise POPULATE: 0x" + Long.toHexString(va)
+                        + " is in no region of the process");
+            }
+            if (write ? !r.write() : !r.read()) {
+                return SysResult.fail(Errno.EINVAL, "madvise POPULATE: the " + r.kind().label() + " region at 0x"
+                        + Long.toHexString(va) + " is not " + (write ? "writable" : "readable"));
+            }
+            Result<Void> mapped = pages.mapForCall(process, va, r);
+            if (!mapped.isOk()) {
+                return SysResult.fail(Errno.ENOMEM, "madvise POPULATE: " + mapped.error().detail());
+            }
+        }
+        return SysResult.ok(0);
+    }
+
+    /** Whether [base, base + length) lies below the top of user space (Linux's access_ok); unsigned. */
+    private static boolean inUserSpace(long base, long length) {
+        return Long.compareUnsigned(length, Layout.USER_TOP) <= 0
+                && Long.compareUnsigned(base, Layout.USER_TOP - length) <= 0;
+    }
+
     /**
      * Null when every byte of [buffer, buffer + length) is memory of the process with the right
      * asked (so copying it can only fault pages in, never kill); otherwise the call's EFAULT.

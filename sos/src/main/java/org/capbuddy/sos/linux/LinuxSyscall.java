@@ -48,6 +48,8 @@ public enum LinuxSyscall {
     MUNLOCK(229),
     MLOCKALL(230),
     MUNLOCKALL(231),
+    MINCORE(232),
+    MADVISE(233),
     PRLIMIT64(261),
     GETRANDOM(278);
 

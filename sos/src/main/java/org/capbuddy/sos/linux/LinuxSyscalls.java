@@ -187,6 +187,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             // MCL_ONFAULT (4) only qualifies MCL_CURRENT or MCL_FUTURE
             case MLOCKALL -> a0 == 0 || a0 == 4 || (a0 & ~7L) != 0 ? -Errno.EINVAL.code() : 0;
             case MUNLOCKALL -> 0;
+            case MINCORE -> sys.mincore(a0, a1, a2).returnRegister();
+            // the advice is an int
+            case MADVISE -> sys.madvise(a0, a1, (int) a2).returnRegister();
             case MPROTECT -> sys.mprotect(a0, a1, (int) a2).returnRegister();
             case WRITE -> write(sys, state, a0, a1, a2);
             case WRITEV -> vector(sys, state, a0, a1, a2, true);
@@ -214,7 +217,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
-            case GETRUSAGE -> getrusage(sys, state, (int) a0, a1);
+            case GETRUSAGE -> getrusage(sys, state, p, (int) a0, a1);
             case GETRLIMIT -> prlimit(sys, state, (int) a0, 0, a1, false, "getrlimit");
             // another process's limits: there is none SOS lets a process name (as kill's ESRCH)
             case PRLIMIT64 -> (int) a0 != 0 && (int) a0 != p.pid() ? -Errno.ESRCH.code()
@@ -558,20 +561,30 @@ public final class LinuxSyscalls implements ProcessTraps {
         return 0;
     }
 
+    /** struct rusage on AArch64: two timevals, then fourteen longs from ru_maxrss. */
+    private static final int RUSAGE_SIZE = 144;
+    private static final int RU_MAXRSS = 32;
+    private static final int RU_MINFLT = 64;
+
     /**
-     * getrusage: user time is the process's clock (it has no other), system time, memory and
-     * counts are 0; for RUSAGE_CHILDREN all is 0 (it has none).
+     * getrusage of the process itself (RUSAGE_SELF, 0) or its one thread (RUSAGE_THREAD, 1), which
+     * Linux answers alike for a single thread: user time is the process's clock (it has no other);
+     * ru_maxrss is the most pages it has had mapped at once, in KiB; ru_minflt the page faults SOS
+     * served for it ({@link Process#minorFaults()}); ru_majflt 0 (there is no swap or file to read
+     * a page from); the rest 0. For RUSAGE_CHILDREN (-1) all is 0: it has none.
      */
-    private static long getrusage(Syscalls sys, LinuxProcess state, int who, long usage) {
+    private static long getrusage(Syscalls sys, LinuxProcess state, Process p, int who, long usage) {
         if (who != 0 && who != 1 && who != -1) {
             return -Errno.EINVAL.code();
         }
-        ByteBuffer bytes = ByteBuffer.allocate(144).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bytes = ByteBuffer.allocate(RUSAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         if (who != -1) {
             long micros = now(state) / 1000;
             bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
+            bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024));
+            bytes.putLong(RU_MINFLT, p.minorFaults());
         }
-        return sys.copyToUser(usage, bytes.array(), 144) ? 0 : -Errno.EFAULT.code();
+        return sys.copyToUser(usage, bytes.array(), RUSAGE_SIZE) ? 0 : -Errno.EFAULT.code();
     }
 
     /** RLIM_INFINITY. */

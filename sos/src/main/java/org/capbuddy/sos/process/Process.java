@@ -25,6 +25,10 @@ public final class Process implements Tracer.Subject {
     private KillReport killReport;
     private long exitCode;
     long faultsHandled;
+    /** Pages SOS mapped while copying for a system call (Linux counts the fault a copy takes as the process's). */
+    long pagesMappedForCalls;
+    /** The most pages the process has had mapped at once. */
+    int peakPages;
 
     Process(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace, UserCpu cpu,
             ProgramStart program) {
@@ -86,6 +90,26 @@ public final class Process implements Tracer.Subject {
 
     public long faultsHandled() {
         return faultsHandled;
+    }
+
+    /**
+     * The page faults SOS served for the process, as getrusage's ru_minflt counts them: those the
+     * fault handler mapped a page for, and the pages a system call mapped when it copied to or
+     * from memory the process had not touched (Linux counts a fault its copy takes as the
+     * process's). Every one is minor: there is no swap to read a page back from.
+     */
+    public long minorFaults() {
+        return faultsHandled + pagesMappedForCalls;
+    }
+
+    /** The pages mapped for the process now: its resident set, as mincore reads it. */
+    public int residentPages() {
+        return shadow.pageCount();
+    }
+
+    /** The most pages the process has had mapped at once (getrusage's ru_maxrss, in pages). */
+    public int peakResidentPages() {
+        return peakPages;
     }
 
     public long vspaceCptr() {

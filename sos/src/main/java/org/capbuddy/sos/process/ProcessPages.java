@@ -209,6 +209,7 @@ public final class ProcessPages {
                 throw new IllegalStateException("no level-3 table recorded for a page just mapped");
             }
             framesMapped++;
+            p.peakPages = Math.max(p.peakPages, p.shadow().pageCount());
             structuresCreated += tablesMade.size();
             if (fileBytes > 0) {
                 imagePagesFilled++;
@@ -322,6 +323,7 @@ public final class ProcessPages {
                 if (region == null || !mapUnmapped(p, page, region).isOk()) {
                     return done;
                 }
+                p.pagesMappedForCalls++;
                 ref = p.shadow().frameRef(page);
             }
             if (!frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess)) {
@@ -361,11 +363,38 @@ public final class ProcessPages {
         if (p == null) {
             return;
         }
+        // a small range (madvise on a few pages of a large process) looks its pages up one by one
+        if (Long.compareUnsigned(end - base, (long) p.shadow().pageCount() * Layout.PAGE) < 0) {
+            for (long va = Layout.pageDown(base); Long.compareUnsigned(va, end) < 0; va += Layout.PAGE) {
+                unmap(p, va);
+            }
+            return;
+        }
         for (long va : p.shadow().pageAddresses()) {
             if (va >= base && va < end) {
                 unmap(p, va);
             }
         }
+    }
+
+    /**
+     * Maps the page at {@code vaddr} of {@code region} for a system call that asks for it present
+     * (madvise's MADV_POPULATE_READ and MADV_POPULATE_WRITE), counted as a fault the process took,
+     * as Linux counts the faults such a call takes; a page mapped already is left as it is.
+     */
+    public Result<Void> mapForCall(Process p, long vaddr, Region region) {
+        Result<Void> bad = badPage(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
+        if (p.shadow().frameRef(vaddr) != FrameTable.NULL_FRAME) {
+            return Result.done();
+        }
+        Result<Void> mapped = mapChecked(p, vaddr, region);
+        if (mapped.isOk()) {
+            p.pagesMappedForCalls++;
+        }
+        return mapped;
     }
 
     /** Unmaps every page and frees every paging structure of the process. */

@@ -37,8 +37,8 @@ class StudentProgramsTest {
     private static final Path EXPECTED = Path.of("..", "programs", "expected");
     /** student_bss sieves 8 MiB: about 130 M instructions. */
     private static final long MAX_INSTRUCTIONS = 1_000_000_000L;
-    /** mremap and madvise: musl's realloc copies instead and its free skips the advice when they fail. */
-    private static final java.util.Set<Long> FALLBACKS = java.util.Set.of(216L, 233L);
+    /** mremap: musl's realloc copies instead when it fails. */
+    private static final java.util.Set<Long> FALLBACKS = java.util.Set.of(216L);
 
     /** One line of expected/CASES: the program, its arguments, its standard input file, its environment. */
     record Case(String name, List<String> args, String stdin, List<String> env) {
