@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * functions and longjmp, -O3 vector kernels, -ffast-math reciprocal estimates, C11 atomics, large
  * allocations, a word count, -fwrapv arithmetic, the classic memory bugs, the standard streams and close, time arithmetic,
  * getopt, random numbers, data layout, system calls at their edges, long double and complex arithmetic and strtod's edges,
- * getline with regular expressions and fnmatch, a hundred -O3 vector loops with their FPSR flags)
+ * getline with regular expressions and fnmatch, a hundred -O3 vector loops with their FPSR flags, residency and
+ * page faults watched with mincore, getrusage and madvise)
  * print in SOS exactly what they print under qemu-aarch64 and end the same way: the same exit status, or death by the same signal (programs/expected, recorded by
  * programs/expected.sh). SOS's own line about a kill is the one difference in the console, as
  * qemu's is left out of its file. Signal handlers run as under Linux (student_signals,
