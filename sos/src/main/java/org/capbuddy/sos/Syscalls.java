@@ -474,6 +474,183 @@ public final class Syscalls {
         return SysResult.ok(0);
     }
 
+    /** mremap's flags. */
+    public static final int MREMAP_MAYMOVE = 1;
+    public static final int MREMAP_FIXED = 2;
+    public static final int MREMAP_DONTUNMAP = 4;
+
+    /**
+     * mremap, in Linux's order: flags other than MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP,
+     * FIXED without MAYMOVE, DONTUNMAP without MAYMOVE or with a new length, an unaligned address
+     * and a new length of 0 are EINVAL; an address in no region is EFAULT. Shrinking unmaps the
+     * tail (as munmap would) and returns the address. Otherwise the old range must lie in one region (EFAULT; a length of 0, which would
+     * duplicate a shared mapping, is EINVAL, SOS having none), and only an anonymous mmap region
+     * may grow or move (EFAULT for the heap, a program's segments, the stack and the IPC buffer, as
+     * Linux refuses mappings that may not expand). A region ending at the old range grows in place
+     * when the pages after it are free; else with MREMAP_MAYMOVE the pages move, frames and bytes
+     * and all, to a new place (at {@code newAddr} with MREMAP_FIXED, replacing what is there, as
+     * MAP_FIXED does: EINVAL for an unaligned address, one past user space or a range overlapping
+     * the old one), the old range unmapped, or with MREMAP_DONTUNMAP left mapped with no pages, so
+     * it reads zeros; without it, ENOMEM. A call its checks refuse changes nothing (Linux may
+     * already have unmapped the MREMAP_FIXED target); one that runs out of slots or page tables
+     * while moving leaves every page where it was.
+     */
+    public SysResult mremap(long addr, long oldLength, long newLength, long flags, long newAddr) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return refused;
+        }
+        boolean mayMove = (flags & MREMAP_MAYMOVE) != 0;
+        boolean fixed = (flags & MREMAP_FIXED) != 0;
+        boolean dontUnmap = (flags & MREMAP_DONTUNMAP) != 0;
+        if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 || fixed && !mayMove
+                || dontUnmap && (!mayMove || oldLength != newLength)) {
+            return SysResult.fail(Errno.EINVAL, "mremap: flags 0x" + Long.toHexString(flags)
+                    + " (DONTUNMAP moves without resizing; FIXED and DONTUNMAP need MAYMOVE)");
+        }
+        if ((addr & (Layout.PAGE - 1)) != 0) {
+            return SysResult.fail(Errno.EINVAL, "mremap needs a page-aligned address, got 0x" + Long.toHexString(addr));
+        }
+        long oldLen = (oldLength + Layout.PAGE - 1) & -Layout.PAGE;
+        long newLen = (newLength + Layout.PAGE - 1) & -Layout.PAGE;
+        if (newLen == 0) {
+            return SysResult.fail(Errno.EINVAL, "mremap: a new length of 0");
+        }
+        // Linux (since 5.16) looks the address up before anything else, even to shrink
+        if (process.addressSpace().find(addr) == null) {
+            return SysResult.fail(Errno.EFAULT, "mremap: 0x" + Long.toHexString(addr) + " is in no region");
+        }
+        if (fixed || dontUnmap) {
+            return moveTo(addr, oldLen, newLen, fixed, dontUnmap, newAddr);
+        }
+        if (Long.compareUnsigned(oldLen, newLen) >= 0) {
+            if (oldLen != newLen) {
+                SysResult tail = unmapTail(addr + newLen, oldLen - newLen);
+                if (tail != null) {
+                    return tail;
+                }
+            }
+            return SysResult.ok(addr);
+        }
+        Region r = process.addressSpace().find(addr);
+        SysResult bad = resizable(r, addr, oldLen);
+        if (bad != null) {
+            return bad;
+        }
+        long growBy = newLen - oldLen;
+        if (addr + oldLen == r.end() && Long.compareUnsigned(growBy, Layout.USER_TOP - r.end()) <= 0
+                && process.addressSpace().grow(r.base(), r.end() + growBy).isOk()) {
+            return SysResult.ok(addr);
+        }
+        if (!mayMove) {
+            return SysResult.fail(Errno.ENOMEM, "mremap: no room to grow in place, and MREMAP_MAYMOVE was not given");
+        }
+        if (Long.compareUnsigned(newLen, AddressSpace.MAX_MMAP) > 0) {
+            return SysResult.fail(Errno.ENOMEM, "mremap: one mapping is at most " + AddressSpace.MAX_MMAP + " bytes");
+        }
+        Result<Region> placed = process.addressSpace().mmap(0, newLen, r.read(), r.write(), r.execute());
+        if (!placed.isOk()) {
+            return SysResult.fail(Errno.ENOMEM, placed.error().detail());
+        }
+        return move(addr, oldLen, placed.value(), false);
+    }
+
+    /** Why the old range of an mremap that grows or moves cannot (EFAULT or EINVAL), or null. */
+    private static SysResult resizable(Region r, long addr, long oldLen) {
+        if (r == null) {
+            return SysResult.fail(Errno.EFAULT, "mremap: 0x" + Long.toHexString(addr) + " is in no region");
+        }
+        if (oldLen == 0) {
+            return SysResult.fail(Errno.EINVAL, "mremap: an old length of 0 duplicates a shared mapping;"
+                    + " SOS's memory is private");
+        }
+        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0) {
+            return SysResult.fail(Errno.EFAULT, "mremap: [0x" + Long.toHexString(addr) + ", +0x"
+                    + Long.toHexString(oldLen) + ") runs past its region");
+        }
+        if (r.kind() != org.capbuddy.sos.addrspace.RegionKind.MMAP) {
+            return SysResult.fail(Errno.EFAULT, "mremap: the " + r.kind().label() + " region cannot grow or move");
+        }
+        return null;
+    }
+
+    /** mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to), checked before anything changes. */
+    private SysResult moveTo(long addr, long oldLen, long newLen, boolean fixed, boolean dontUnmap, long newAddr) {
+        if (fixed && ((newAddr & (Layout.PAGE - 1)) != 0 || Long.compareUnsigned(newLen, Layout.USER_TOP) > 0
+                || Long.compareUnsigned(newAddr, Layout.USER_TOP - newLen) > 0)) {
+            return SysResult.fail(Errno.EINVAL, "mremap: the new range at 0x" + Long.toHexString(newAddr)
+                    + " is unaligned or leaves user space");
+        }
+        if (fixed && Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
+            return SysResult.fail(Errno.EINVAL, "mremap: the old and new ranges overlap");
+        }
+        // a shrink by a fixed move moves only what the new length keeps
+        long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
+        Region r = process.addressSpace().find(addr);
+        SysResult bad = resizable(r, addr, keep);
+        if (bad != null) {
+            return bad;
+        }
+        if (Long.compareUnsigned(newLen, AddressSpace.MAX_MMAP) > 0) {
+            return SysResult.fail(Errno.ENOMEM, "mremap: one mapping is at most " + AddressSpace.MAX_MMAP + " bytes");
+        }
+        if (fixed) {
+            Region blocker = process.addressSpace().firstOverlapping(newAddr, newAddr + newLen);
+            Result<List<VaRange>> placed = process.addressSpace().mmapFixed(newAddr, newLen, r.read(), r.write(),
+                    r.execute());
+            if (!placed.isOk()) {
+                return SysResult.fail(Errno.EINVAL, "mremap: " + placed.error().detail()
+                        + (blocker == null ? "" : " (" + blocker.kind().label() + ")"));
+            }
+            unmap(placed.value());
+            if (keep != oldLen) {
+                unmapTail(addr + keep, oldLen - keep);
+            }
+            return move(addr, keep, process.addressSpace().find(newAddr), dontUnmap);
+        }
+        Result<Region> placed = process.addressSpace().mmap(0, newLen, r.read(), r.write(), r.execute());
+        if (!placed.isOk()) {
+            return SysResult.fail(Errno.ENOMEM, placed.error().detail());
+        }
+        return move(addr, keep, placed.value(), dontUnmap);
+    }
+
+    /**
+     * Moves the pages of [addr, addr + length) into {@code target}, a region just placed, then
+     * unmaps the old range (unless {@code keepOld}); a move that cannot finish (no slot or page
+     * table) takes the new region away again and is ENOMEM, every page where it was.
+     */
+    private SysResult move(long addr, long length, Region target, boolean keepOld) {
+        Result<Void> moved = pages.movePages(process, addr, target.base(), length, target);
+        if (!moved.isOk()) {
+            Result<List<VaRange>> removed = process.addressSpace().munmap(target.base(), target.size());
+            if (removed.isOk()) {
+                unmap(removed.value());
+            }
+            return SysResult.fail(Errno.ENOMEM, "mremap: " + moved.error().detail());
+        }
+        if (!keepOld) {
+            Result<List<VaRange>> removed = process.addressSpace().munmap(addr, length);
+            if (removed.isOk()) {
+                unmap(removed.value());
+            }
+        }
+        return SysResult.ok(target.base());
+    }
+
+    /** Unmaps [addr, addr + length) as Linux's munmap inside mremap does: a range with nothing mapped is no error. */
+    private SysResult unmapTail(long addr, long length) {
+        Result<List<VaRange>> removed = process.addressSpace().munmap(addr, length);
+        if (removed.isOk()) {
+            unmap(removed.value());
+            return null;
+        }
+        if (removed.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED) {
+            return null;
+        }
+        return SysResult.fail(Errno.EINVAL, "mremap: " + removed.error().detail());
+    }
+
     /** Whether [base, base + length) lies below the top of user space (Linux's access_ok); unsigned. */
     private static boolean inUserSpace(long base, long length) {
         return Long.compareUnsigned(length, Layout.USER_TOP) <= 0

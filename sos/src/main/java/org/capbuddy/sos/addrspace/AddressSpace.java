@@ -243,6 +243,29 @@ public final class AddressSpace {
     }
 
     /**
+     * Grows the anonymous mmap region at {@code base} to end at {@code newEnd} (mremap growing in
+     * place), keeping it one region as Linux keeps one mapping. Refused, changing nothing, when no
+     * mmap region starts there, the new end is not a page's above the old one, leaves user space,
+     * or the pages added are not free (another region or the stack's guard page).
+     */
+    public Result<Region> grow(long base, long newEnd) {
+        Region r = regions.get(base);
+        if (r == null || r.kind() != RegionKind.MMAP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no mmap region starts at 0x" + Long.toHexString(base));
+        }
+        if ((newEnd & (Layout.PAGE - 1)) != 0 || newEnd <= r.end() || newEnd > Layout.USER_TOP
+                || newEnd - r.base() > MAX_MMAP) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot grow the region to 0x" + Long.toHexString(newEnd));
+        }
+        if (overlapping(r.end(), newEnd) != null || coversGuardPage(r.end(), newEnd)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "the pages after the region are not free");
+        }
+        Region grown = r.withEnd(newEnd);
+        put(base, grown);
+        return Result.ok(grown);
+    }
+
+    /**
      * MAP_FIXED: an anonymous region exactly at [base, base + length), replacing the heap and
      * anonymous mappings it covers (their pieces outside the range stay). Refused when the range is
      * unaligned, leaves user space, covers the stack's guard page or touches code, data, the stack

@@ -41,6 +41,7 @@ public enum LinuxSyscall {
     GETTID(178),
     BRK(214),
     MUNMAP(215),
+    MREMAP(216),
     MMAP(222),
     MPROTECT(226),
     MSYNC(227),

@@ -179,6 +179,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                 yield mapped.returnRegister();
             }
             case MUNMAP -> munmap(sys, p, a0, a1);
+            // the flags are an unsigned long: a bit in the upper half is an unknown flag
+            case MREMAP -> sys.mremap(a0, a1, a2, m.word(3), m.word(4)).returnRegister();
             // memory is never written back or swapped out: these promise what already holds
             case MSYNC -> (a0 & (Syscalls.pageSize() - 1)) != 0 || (a2 & ~7L) != 0 || (a2 & 5) == 5
                     ? -Errno.EINVAL.code() : mapped(p, a0, a1) ? 0 : -Errno.ENOMEM.code();

@@ -397,6 +397,80 @@ public final class ProcessPages {
         return mapped;
     }
 
+    /**
+     * Moves the pages mapped in [from, from + length) of {@code p} to the same offsets from
+     * {@code to}, in {@code target}'s region and with its rights, keeping their frames and bytes
+     * (mremap): each frame gets a new cap copy mapped at its new address (with any page tables
+     * that needs), then, once every page has one, the old copies are deleted, which unmaps the old
+     * addresses. A page that cannot be mapped at its new address undoes the copies made so far, so
+     * a failed move leaves every page where it was. No page is faulted, allocated or freed, so no
+     * count but the invocations moves; the tables made stay recorded for teardown.
+     */
+    public Result<Void> movePages(Process p, long from, long to, long length, Region target) {
+        if (p == null || p.state() == ProcessState.DESTROYED || target == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no process or no region to move pages into");
+        }
+        List<Long> moving = new java.util.ArrayList<>();
+        for (long va : p.shadow().pageAddresses()) {
+            if (va >= from && va < from + length) {
+                moving.add(va);
+            }
+        }
+        CapRights rights = capRights(target);
+        long attributes = VmAttributes.DEFAULT | (target.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        List<Long> moved = new java.util.ArrayList<>();
+        Result<Void> failure = null;
+        // a throwable part-way would leave a frame mapped twice: the machine is marked broken
+        try {
+            for (long va : moving) {
+                long newVa = to + (va - from);
+                PageEntry e = p.shadow().page(va);
+                long slot = vka.cspaceAllocSlot();
+                if (slot < 0) {
+                    failure = Result.fail(vka.cspaceSlotRefusal());
+                    break;
+                }
+                Result<Void> copied = CapOps.copy(vka, slot, frames.frameCap(e.frameRef()), rights);
+                if (!copied.isOk()) {
+                    vka.cspaceFree(slot);
+                    failure = copied;
+                    break;
+                }
+                Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, p.vspaceCptr(), newVa,
+                        rights, attributes);
+                if (!mapped.isOk()) {
+                    CapOps.delete(vka, slot);
+                    vka.cspaceFree(slot);
+                    failure = mapped.asFailure();
+                    break;
+                }
+                p.shadow().recordStructures(mapped.value());
+                structuresCreated += mapped.value().size();
+                if (!p.shadow().recordPage(newVa, e.frameRef(), slot)) {
+                    throw new IllegalStateException("no level-3 table recorded for a page just mapped");
+                }
+                moved.add(va);
+            }
+            if (failure != null) {
+                for (long va : moved) {
+                    PageEntry e = p.shadow().removePage(to + (va - from));
+                    CapOps.delete(vka, e.capCopy());
+                    vka.cspaceFree(e.capCopy());
+                }
+                return failure;
+            }
+            for (long va : moving) {
+                PageEntry e = p.shadow().removePage(va);
+                CapOps.delete(vka, e.capCopy());
+                vka.cspaceFree(e.capCopy());
+            }
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("SOS moving the pages of process " + p.pid(), t);
+            throw t;
+        }
+        return Result.done();
+    }
+
     /** Unmaps every page and frees every paging structure of the process. */
     public void tearDown(Process p) {
         if (p == null) {

@@ -38,8 +38,6 @@ class StudentProgramsTest {
     private static final Path EXPECTED = Path.of("..", "programs", "expected");
     /** student_bss sieves 8 MiB: about 130 M instructions. */
     private static final long MAX_INSTRUCTIONS = 1_000_000_000L;
-    /** mremap: musl's realloc copies instead when it fails. */
-    private static final java.util.Set<Long> FALLBACKS = java.util.Set.of(216L);
 
     /** One line of expected/CASES: the program, its arguments, its standard input file, its environment. */
     record Case(String name, List<String> args, String stdin, List<String> env) {
@@ -106,7 +104,7 @@ class StudentProgramsTest {
         String expected = read(EXPECTED.resolve(c.file() + ".stdout"));
         assertThat(programOutput(r)).isEqualTo(expected.endsWith("\n") || expected.isEmpty() ? expected : expected + "\n");
         assertThat(status(r)).isEqualTo(Long.parseLong(read(EXPECTED.resolve(c.file() + ".status")).strip()));
-        assertThat(r.unknownSystemCalls().keySet()).as("calls SOS does not serve").isSubsetOf(FALLBACKS);
+        assertThat(r.unknownSystemCalls()).as("calls SOS does not serve").isEmpty();
         assertThat(fx.sos.liveProcesses()).isZero();
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
