@@ -3,10 +3,14 @@
  * (mincore), its own page faults and peak resident size (getrusage), memory given back with
  * madvise(MADV_DONTNEED) (the next touch reads zeros from a fresh page; an initialised array of
  * .data reads its initial bytes again, a .bss one zeros), MADV_FREE, MADV_WILLNEED and the
- * populate advice, and the errors mincore, madvise and getrusage answer at their edges.
+ * populate advice, mremap growing, moving and shrinking a mapping and musl's realloc moving a
+ * large block with it, and the errors mincore, madvise, mremap and getrusage answer at their edges.
  * It prints only what Linux and qemu-aarch64 answer alike: no fault counts or sizes, only whether
- * they grew as they must, and no error qemu-user does not check (it returns 0 for unknown advice
- * and for ranges with holes, and refuses mincore of a PROT_NONE page). */
+ * they grew as they must, and no error qemu-user answers differently from Linux (it returns 0
+ * for unknown advice and for ranges with holes, refuses mincore of a PROT_NONE page, and answers
+ * mremap's new length of 0 and old length of 0 with ENOMEM where Linux says EINVAL, and mincore of
+ * the range MREMAP_DONTUNMAP left with ENOMEM where Linux answers). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +48,17 @@ static const char *resident(const void *p, size_t n) {
 static long minflt(void) {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
+static const char *mmap_err(const void *p) { return p == MAP_FAILED ? err(-1) : "ok"; }
+
+/* raw mremap: flags and the new address as given, the result as a number */
+static long remap(void *old, size_t old_len, size_t new_len, long flags, void *new_addr) {
+    return syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+}
+static unsigned char *remapped(void *old, size_t old_len, size_t new_len, long flags, void *new_addr) {
+    long r = remap(old, old_len, new_len, flags, new_addr);
+    return r == -1 ? MAP_FAILED : (unsigned char *)r;
 }
 
 static int all(const unsigned char *p, size_t n, unsigned char v) {
@@ -131,6 +146,63 @@ int main(void) {
     printf("madvise of 0 bytes: %s\n", err(madvise(p, 0, MADV_DONTNEED)));
     printf("madvise of a wrapping range: %s\n", err(madvise(p, -PAGE, MADV_DONTNEED)));
     printf("madvise of -1 bytes: %s\n", err(madvise(p, (size_t)-1, MADV_DONTNEED)));
+
+    /* mremap: grow in place, refuse without MREMAP_MAYMOVE, move, move to a fixed place, shrink,
+       move leaving the old range mapped and empty (MREMAP_DONTUNMAP), with the bytes following */
+    unsigned char *r = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, ANON, -1, 0);
+    if (r == MAP_FAILED) { perror("mmap"); return 1; }
+    r[0] = 1;
+    r[PAGE] = 2;
+    printf("munmap pages 2-3, a blocker at page 3: %s %s\n", err(munmap(r + 2 * PAGE, 2 * PAGE)),
+           mmap_err(mmap(r + 3 * PAGE, PAGE, PROT_READ, ANON | MAP_FIXED, -1, 0)));
+    printf("mremap 2 pages to 4, not allowed to move: %s\n", err(remap(r, 2 * PAGE, 4 * PAGE, 0, NULL)));
+    unsigned char *q = remapped(r, 2 * PAGE, 3 * PAGE, 0, NULL);
+    printf("mremap 2 pages to 3 in place: %s, same address: %s\n", mmap_err(q), q == r ? "yes" : "no");
+    q[2 * PAGE] = 3;
+    q = remapped(r, 3 * PAGE, 64 * PAGE, MREMAP_MAYMOVE, NULL);
+    printf("mremap 3 pages to 64, may move: %s, moved: %s, bytes %d %d %d, page 63 %d\n", mmap_err(q),
+           q != r ? "yes" : "no", q[0], q[PAGE], q[2 * PAGE], q[63 * PAGE]);
+    printf("the old range: %s\n", err(mincore(r, PAGE, vec)));
+    printf("the blocker stays: %s\n", resident(r + 3 * PAGE, 1));
+    unsigned char *to = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, ANON, -1, 0);
+    unsigned char *f = remapped(q, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    printf("mremap 2 pages to a fixed place: %s, there: %s, bytes %d %d\n", mmap_err(f), f == to ? "yes" : "no",
+           to[0], to[PAGE]);
+    unsigned char *s = remapped(q + 2 * PAGE, 62 * PAGE, 2 * PAGE, 0, NULL);
+    printf("mremap the other 62 pages down to 2: %s, byte %d, page 2 after them: %s\n", mmap_err(s), s[0],
+           err(mincore(s + 2 * PAGE, PAGE, vec)));
+    unsigned char *k = remapped(to, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+    printf("mremap DONTUNMAP: %s, bytes %d %d, the old range still there, reading %d\n", mmap_err(k), k[0], k[PAGE],
+           to[0]);
+    printf("mremap with flags 8: %s\n", err(remap(k, PAGE, PAGE, 8, NULL)));
+    printf("mremap FIXED without MAYMOVE: %s\n", err(remap(k, PAGE, PAGE, MREMAP_FIXED, to)));
+    printf("mremap DONTUNMAP to a new length: %s\n", err(remap(k, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL)));
+    printf("mremap of an unaligned address: %s\n", err(remap(k + 1, PAGE, PAGE, MREMAP_MAYMOVE, NULL)));
+    printf("mremap of the hole: %s\n", err(remap(r + 2 * PAGE, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL)));
+    printf("mremap past its mapping: %s\n", err(remap(k, 4 * PAGE, 8 * PAGE, MREMAP_MAYMOVE, NULL)));
+    printf("mremap FIXED onto itself: %s\n", err(remap(k, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, k + PAGE)));
+    printf("mremap FIXED to an unaligned address: %s\n", err(remap(k, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to + 1)));
+    printf("munmap them: %s %s %s %s\n", err(munmap(k, 2 * PAGE)), err(munmap(s, 2 * PAGE)), err(munmap(to, 2 * PAGE)),
+           err(munmap(r + 3 * PAGE, PAGE)));
+
+    /* musl's realloc of a block it mapped on its own moves it with mremap */
+    size_t size = 200000;
+    unsigned char *big = malloc(size);
+    if (!big) { perror("malloc"); return 1; }
+    for (size_t i = 0; i < size; i++) big[i] = (unsigned char)(i * 7);
+    int same = 1;
+    for (size_t grow = 400000; grow <= 3200000; grow *= 2) {
+        big = realloc(big, grow);
+        if (!big) { perror("realloc"); return 1; }
+        for (size_t i = 0; i < size; i++) same &= big[i] == (unsigned char)(i * 7);
+        memset(big + size, 0x33, grow - size);
+        for (size_t i = size; i < grow; i++) big[i] = (unsigned char)(i * 7);
+        size = grow;
+    }
+    big = realloc(big, 150000);
+    for (size_t i = 0; i < 150000; i++) same &= big[i] == (unsigned char)(i * 7);
+    free(big);
+    printf("realloc from 200,000 bytes to 3,200,000 and down to 150,000: %s\n", same ? "every byte kept" : "WRONG");
 
     /* musl's free gives the whole pages of a freed 9000-byte slot back with MADV_FREE while the
        rest of its group lives on: the blocks still allocated must keep every byte */
