@@ -328,7 +328,7 @@ public final class Syscalls {
                     break;
                 }
                 // the rest of this region, as far as the chunk goes, in one run
-                int run = (int) Math.min(n - known, (region.end() - va) / Layout.PAGE);
+                int run = (int) Math.min(n - known, (region.end() - va + Layout.PAGE - 1) / Layout.PAGE);
                 for (int i = 0; i < run; i++) {
                     chunk[known + i] = (byte) (process.shadow().frameRef(va + i * Layout.PAGE) != 0 ? 1 : 0);
                 }
