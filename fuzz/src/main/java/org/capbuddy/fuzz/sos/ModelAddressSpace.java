@@ -246,6 +246,48 @@ final class ModelAddressSpace {
         return removed;
     }
 
+    /** What the model says of a madvise(MADV_DONTNEED): its errno (null for success) and the ranges whose pages go. */
+    record Discarded(Errno errno, List<long[]> released) {
+    }
+
+    /**
+     * madvise(MADV_DONTNEED) as documented: EINVAL for an unaligned address, a length that rounds
+     * past 2^64 or a range that wraps; nothing for an empty range; else, region by region in
+     * address order, the pages in each are given back (they read zero next), the IPC buffer
+     * refusing with EINVAL (the regions before it done); a page in no region makes it ENOMEM at the
+     * end. The regions do not change.
+     */
+    Discarded dontneed(long addr, long length) {
+        long rounded = (length + PAGE - 1) & -PAGE;
+        long end = addr + rounded;
+        if ((addr & (PAGE - 1)) != 0 || length != 0 && rounded == 0 || Long.compareUnsigned(end, addr) < 0) {
+            return new Discarded(Errno.EINVAL, List.of());
+        }
+        List<long[]> released = new ArrayList<>();
+        if (end == addr) {
+            return new Discarded(null, released);
+        }
+        long at = addr;
+        boolean hole = false;
+        for (Region r : regions()) {
+            if (Long.compareUnsigned(r.end(), at) <= 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(r.base(), end) >= 0) {
+                break;
+            }
+            hole |= Long.compareUnsigned(r.base(), at) > 0;
+            if (r.kind() == RegionKind.IPC_BUFFER) {
+                return new Discarded(Errno.EINVAL, released);
+            }
+            long from = Long.compareUnsigned(r.base(), at) > 0 ? r.base() : at;
+            long to = Long.compareUnsigned(r.end(), end) < 0 ? r.end() : end;
+            released.add(new long[] {from, to});
+            at = to;
+        }
+        return new Discarded(hole || at != end ? Errno.ENOMEM : null, released);
+    }
+
     /** What the model says of an mprotect: its errno (null for success), or that it cannot say. */
     record Protection(Errno errno, boolean modelled) {
         static final Protection UNMODELLED = new Protection(null, false);

@@ -297,7 +297,28 @@ public final class SosFuzzer {
             trace.record("mprotect", p.pid(), call[0], call[1]);
             return syscalls.mprotect(p, call[0], call[1], (int) call[2]);
         }
+        if (dice < 243) {
+            long[] range = dontneedRange(p);
+            trace.record("madvise", p.pid(), range[0], range[1]);
+            return syscalls.dontneed(p, range[0], range[1]);
+        }
         return access(p);
+    }
+
+    /**
+     * A range to give back with MADV_DONTNEED: mostly pages of any region (the stack, code, data,
+     * the IPC buffer included), else one of munmap's ranges, hostile ones among them.
+     */
+    private long[] dontneedRange(ModelProcess p) {
+        List<org.capbuddy.sos.addrspace.Region> regions = p.space.regions();
+        if (random.nextInt(100) < 60) {
+            var r = regions.get(random.nextInt(regions.size()));
+            long pages = r.size() / Layout.PAGE;
+            long first = random.nextLong(pages);
+            long count = 1 + random.nextLong(Math.min(pages - first, 16));
+            return new long[] {r.base() + first * Layout.PAGE, count * Layout.PAGE - random.nextInt((int) Layout.PAGE)};
+        }
+        return arguments.munmap(p);
     }
 
     /**

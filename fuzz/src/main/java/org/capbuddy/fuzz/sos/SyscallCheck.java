@@ -11,8 +11,8 @@ import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 
 /**
- * Makes one memory system call and judges its result against the model: brk, mmap, munmap and
- * mprotect as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
+ * Makes one memory system call and judges its result against the model: brk, mmap, munmap,
+ * mprotect and madvise(MADV_DONTNEED) as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
  * readable memory of the process, else refuse without killing". A process that is not running
  * has every call refused (brk just reports the break) and nothing changes.
  */
@@ -88,6 +88,23 @@ final class SyscallCheck {
             return null;
         }
         SysResult got = p.sys.mprotect(addr, length, prot);
+        if (expected.errno() == null) {
+            return got.isOk() && got.value() == 0 ? null : call + " gave " + got + ", the model expects 0";
+        }
+        return got.isOk() ? call + " succeeded, the model expects " + expected.errno() : errno(call, got, expected.errno());
+    }
+
+    /** madvise(MADV_DONTNEED), judged by {@link ModelAddressSpace#dontneed}: the pages it gives back read zero next. */
+    String dontneed(ModelProcess p, long addr, long length) {
+        SysResult got = p.sys.madvise(addr, length, org.capbuddy.sos.Advice.DONTNEED.number());
+        String call = "madvise(0x" + Long.toHexString(addr) + ", 0x" + Long.toHexString(length) + ", DONTNEED) by " + p;
+        if (!p.running()) {
+            return got.isOk() ? call + " succeeded" : errno(call, got, Errno.ESRCH);
+        }
+        ModelAddressSpace.Discarded expected = p.space.dontneed(addr, length);
+        for (long[] range : expected.released()) {
+            p.release(range[0], range[1]);
+        }
         if (expected.errno() == null) {
             return got.isOk() && got.value() == 0 ? null : call + " gave " + got + ", the model expects 0";
         }
