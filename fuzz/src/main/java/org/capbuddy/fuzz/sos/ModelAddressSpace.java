@@ -288,6 +288,76 @@ final class ModelAddressSpace {
         return new Discarded(hole || at != end ? Errno.ENOMEM : null, released);
     }
 
+    /**
+     * What the model says of an mremap without MREMAP_FIXED or MREMAP_DONTUNMAP: its errno (null
+     * for success) and address, the ranges whose pages are freed, and the range whose pages move
+     * ({@code moveLength} bytes from {@code moveFrom} to the address; 0 when nothing moves).
+     */
+    record Remapped(Errno errno, long address, List<long[]> released, long moveFrom, long moveLength) {
+        static Remapped refused(Errno errno) {
+            return new Remapped(errno, 0, List.of(), 0, 0);
+        }
+    }
+
+    /**
+     * mremap as documented, with flags 0 or MREMAP_MAYMOVE: EINVAL for an unaligned address or a
+     * new length that rounds to 0; EFAULT for an address in no region; shrinking unmaps the tail
+     * as munmap does (a tail with nothing in it is no error, one munmap refuses is EINVAL); to
+     * grow, the old range must be a non-empty part of one mmap region (EINVAL for an old length of
+     * 0, EFAULT otherwise); a region ending at it grows in place when the pages after it are free,
+     * else, allowed to move, a region of the new length with the same rights is placed as mmap
+     * places one and the pages move there, the old range unmapped; else ENOMEM.
+     */
+    Remapped mremap(long addr, long oldLength, long newLength, boolean mayMove) {
+        long oldLen = (oldLength + PAGE - 1) & -PAGE;
+        long newLen = (newLength + PAGE - 1) & -PAGE;
+        if ((addr & (PAGE - 1)) != 0 || newLen == 0) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        Region r = find(addr);
+        if (r == null) {
+            return Remapped.refused(Errno.EFAULT);
+        }
+        if (Long.compareUnsigned(oldLen, newLen) >= 0) {
+            if (oldLen == newLen) {
+                return new Remapped(null, addr, List.of(), 0, 0);
+            }
+            long tail = addr + newLen;
+            long tailLength = oldLen - newLen;
+            boolean inUserSpace = Long.compareUnsigned(tailLength, USER_TOP) <= 0
+                    && Long.compareUnsigned(tail, USER_TOP - tailLength) <= 0;
+            if (inUserSpace && regions().stream().noneMatch(x -> x.overlaps(tail, tail + tailLength))) {
+                return new Remapped(null, addr, List.of(), 0, 0);
+            }
+            List<long[]> removed = inUserSpace ? munmap(tail, tailLength) : null;
+            return removed == null ? Remapped.refused(Errno.EINVAL) : new Remapped(null, addr, removed, 0, 0);
+        }
+        if (oldLen == 0) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0 || r.kind() != RegionKind.MMAP) {
+            return Remapped.refused(Errno.EFAULT);
+        }
+        long growBy = newLen - oldLen;
+        if (addr + oldLen == r.end() && Long.compareUnsigned(growBy, USER_TOP - r.end()) <= 0
+                && r.end() + growBy - r.base() <= MAX_MMAP && !clashes(r.end(), r.end() + growBy, false)) {
+            mmaps.remove(r);
+            mmaps.add(new Region(RegionKind.MMAP, r.base(), r.end() + growBy, r.read(), r.write(), r.execute()));
+            return new Remapped(null, addr, List.of(), 0, 0);
+        }
+        if (!mayMove) {
+            return Remapped.refused(Errno.ENOMEM);
+        }
+        long placed = Long.compareUnsigned(newLen, MAX_MMAP) > 0 ? -1 : mmap(newLen);
+        if (placed < 0) {
+            return Remapped.refused(Errno.ENOMEM);
+        }
+        Region added = mmaps.remove(mmaps.size() - 1);
+        mmaps.add(new Region(RegionKind.MMAP, added.base(), added.end(), r.read(), r.write(), r.execute()));
+        munmap(addr, oldLen);
+        return new Remapped(null, placed, List.of(), addr, oldLen);
+    }
+
     /** What the model says of an mprotect: its errno (null for success), or that it cannot say. */
     record Protection(Errno errno, boolean modelled) {
         static final Protection UNMODELLED = new Protection(null, false);

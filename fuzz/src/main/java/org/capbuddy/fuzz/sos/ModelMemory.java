@@ -82,6 +82,24 @@ final class ModelMemory {
         }
     }
 
+    /** Moves the mapped pages of [from, from + length) to the same offsets from {@code to}, bytes and all. */
+    void move(long from, long to, long length) {
+        List<Page> moving = new ArrayList<>();
+        for (Page page : order) {
+            if (page.address >= from && page.address < from + length) {
+                moving.add(page);
+            }
+        }
+        for (Page page : moving) {
+            remove(page);
+        }
+        for (Page page : moving) {
+            long address = to + (page.address - from);
+            map(address);
+            find(address).bytes = page.bytes;
+        }
+    }
+
     private void remove(Page gone) {
         pages.remove(gone.address >>> PAGE_BITS);
         Page last = order.remove(order.size() - 1);

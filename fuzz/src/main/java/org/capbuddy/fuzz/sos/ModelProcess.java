@@ -62,6 +62,12 @@ final class ModelProcess {
         releasedCount = Math.min(releasedCount + 1, released.length);
     }
 
+    /** Records that mremap moved the pages of [from, from + length) to {@code to}; the old range counts as given back. */
+    void moved(long from, long to, long length) {
+        memory.move(from, to, length);
+        release(from, from + length);
+    }
+
     /** An address in memory given back lately, or at the heap base when there is none. */
     long recentlyReleased(SplittableRandom random) {
         long page = releasedCount == 0 ? space.heapBase() : released[random.nextInt(releasedCount)];

@@ -302,6 +302,11 @@ public final class SosFuzzer {
             trace.record("madvise", p.pid(), range[0], range[1]);
             return syscalls.dontneed(p, range[0], range[1]);
         }
+        if (dice < 253) {
+            long[] call = mremapArguments(p);
+            trace.record(call[2] != 0 ? "mremap+move" : "mremap", p.pid(), call[0], call[1]);
+            return syscalls.mremap(p, call[0], call[1], call[3], call[2] != 0);
+        }
         return access(p);
     }
 
@@ -319,6 +324,41 @@ public final class SosFuzzer {
             return new long[] {r.base() + first * Layout.PAGE, count * Layout.PAGE - random.nextInt((int) Layout.PAGE)};
         }
         return arguments.munmap(p);
+    }
+
+    /**
+     * mremap's {address, old length, may move (0 or 1), new length}: mostly all or the end of an
+     * mmap region, grown or shrunk by up to 8 pages, or a range of any region, or one of munmap's
+     * (hostile ones among them). While the process has many regions it only shrinks.
+     */
+    private long[] mremapArguments(ModelProcess p) {
+        List<org.capbuddy.sos.addrspace.Region> mmaps = p.space.mmapRegions();
+        long mayMove = random.nextInt(4) == 0 ? 0 : 1;
+        long base;
+        long oldLength;
+        int pick = random.nextInt(100);
+        if (!mmaps.isEmpty() && pick < 70) {
+            var r = mmaps.get(random.nextInt(mmaps.size()));
+            long pages = r.size() / Layout.PAGE;
+            long first = random.nextBoolean() ? 0 : random.nextLong(pages);
+            base = r.base() + first * Layout.PAGE;
+            oldLength = (pages - first) * Layout.PAGE - (random.nextInt(4) == 0 ? random.nextInt((int) Layout.PAGE) : 0);
+        } else if (pick < 85) {
+            List<org.capbuddy.sos.addrspace.Region> regions = p.space.regions();
+            var r = regions.get(random.nextInt(regions.size()));
+            base = r.base();
+            oldLength = Math.min(r.size(), 4 * Layout.PAGE);
+        } else {
+            long[] range = arguments.munmap(p);
+            base = range[0];
+            oldLength = range[1];
+        }
+        long change = (random.nextInt(17) - 8) * Layout.PAGE;
+        if (mmaps.size() >= 10 && change > 0) {
+            change = -change;
+        }
+        long newLength = random.nextInt(20) == 0 ? random.nextLong() : oldLength + change;
+        return new long[] {base, oldLength, mayMove, newLength};
     }
 
     /**

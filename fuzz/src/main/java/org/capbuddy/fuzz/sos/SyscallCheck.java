@@ -12,7 +12,7 @@ import org.capbuddy.sos.process.ProcessState;
 
 /**
  * Makes one memory system call and judges its result against the model: brk, mmap, munmap,
- * mprotect and madvise(MADV_DONTNEED) as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
+ * mprotect, madvise(MADV_DONTNEED) and mremap as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
  * readable memory of the process, else refuse without killing". A process that is not running
  * has every call refused (brk just reports the break) and nothing changes.
  */
@@ -109,6 +109,29 @@ final class SyscallCheck {
             return got.isOk() && got.value() == 0 ? null : call + " gave " + got + ", the model expects 0";
         }
         return got.isOk() ? call + " succeeded, the model expects " + expected.errno() : errno(call, got, expected.errno());
+    }
+
+    /** mremap with flags 0 or MREMAP_MAYMOVE, judged by {@link ModelAddressSpace#mremap}: moved pages keep their bytes. */
+    String mremap(ModelProcess p, long addr, long oldLength, long newLength, boolean mayMove) {
+        SysResult got = p.sys.mremap(addr, oldLength, newLength, mayMove ? Syscalls.MREMAP_MAYMOVE : 0, 0);
+        String call = "mremap(0x" + Long.toHexString(addr) + ", 0x" + Long.toHexString(oldLength) + ", 0x"
+                + Long.toHexString(newLength) + (mayMove ? ", MAYMOVE" : ", 0") + ") by " + p;
+        if (!p.running()) {
+            return got.isOk() ? call + " succeeded" : errno(call, got, Errno.ESRCH);
+        }
+        ModelAddressSpace.Remapped expected = p.space.mremap(addr, oldLength, newLength, mayMove);
+        if (expected.errno() != null) {
+            return got.isOk() ? call + " gave 0x" + Long.toHexString(got.value()) + ", the model expects "
+                    + expected.errno() : errno(call, got, expected.errno());
+        }
+        for (long[] range : expected.released()) {
+            p.release(range[0], range[1]);
+        }
+        if (expected.moveLength() > 0) {
+            p.moved(expected.moveFrom(), expected.address(), expected.moveLength());
+        }
+        return got.isOk() && got.value() == expected.address() ? null
+                : call + " gave " + got + ", the model expects 0x" + Long.toHexString(expected.address());
     }
 
     String write(ModelProcess p, long buffer, int length) {
