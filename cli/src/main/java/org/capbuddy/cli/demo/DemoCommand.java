@@ -141,7 +141,7 @@ public final class DemoCommand implements Callable<Integer> {
         long calls = r.program().systemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("  system calls: %d (%s)%n", calls, r.program().systemCalls().entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
-        s.append(String.format("Faults handled: %d (processes killed: %d)%n", r.faults().handled(), r.faults().kills()));
+        s.append(String.format("Faults handled: %,d (processes killed: %,d)%n", r.faults().handled(), r.faults().kills()));
         s.append(String.format("Frames mapped: %d; paging structures created: %d; CapBuddy trees made: %d%n",
                 r.allocated().framesMapped(), r.allocated().pagingStructures(), r.allocated().poolTrees()));
         s.append(String.format("Kernel: %,d invocations, %,d objects created, %s zeroed, %,.0f modelled cycles%n",

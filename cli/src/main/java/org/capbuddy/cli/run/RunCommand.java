@@ -681,7 +681,7 @@ public final class RunCommand implements Callable<Integer> {
             default -> s.append(String.format("Stopped (%s)%s%n", r.outcome().replace('_', ' '),
                     r.detail() == null ? "" : ": " + r.detail()));
         }
-        s.append(String.format("Instructions: %,d; faults handled: %d; frames mapped: %d; paging structures: %d%n",
+        s.append(String.format("Instructions: %,d; faults handled: %,d; frames mapped: %,d; paging structures: %,d%n",
                 r.instructions(), r.faultsHandled(), r.framesMapped(), r.pagingStructures()));
         RunReport.Translation t = r.translation();
         s.append(t.after() == 0 ? String.format("Translation: off (every instruction interpreted)%n")
@@ -690,11 +690,11 @@ public final class RunCommand implements Callable<Integer> {
                         t.blocks(), t.after(), ordinalSuffix(t.after())));
         long calls = r.systemCalls().values().stream().mapToLong(Long::longValue).sum()
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
-        s.append(String.format("System calls: %d%n", calls));
-        r.systemCalls().forEach((name, n) -> s.append(String.format("  %-18s %d%n", name, n)));
+        s.append(String.format("System calls: %,d%n", calls));
+        r.systemCalls().forEach((name, n) -> s.append(String.format("  %-18s %,d%n", name, n)));
         r.unknownSystemCalls().forEach((number, n) -> {
             String name = LinuxSyscall.nameOf(Long.parseUnsignedLong(number));
-            s.append(String.format("  %-18s %d (ENOSYS: not served)%n", "#" + number + (name == null ? "" : " " + name), n));
+            s.append(String.format("  %-18s %,d (ENOSYS: not served)%n", "#" + number + (name == null ? "" : " " + name), n));
         });
         r.refusedSystemCalls().forEach((what, n) -> s.append(String.format("  refused: %s, %d (ENOSYS)%n", what, n)));
         if (r.signalsDelivered() != null && !r.signalsDelivered().isEmpty()) {

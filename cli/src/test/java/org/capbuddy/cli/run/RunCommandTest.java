@@ -51,6 +51,14 @@ class RunCommandTest {
     }
 
     @Test
+    void largeCountsAreWrittenWithThousandsSeparators() {
+        CliRun r = run(program("malloc_stress"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        // its instruction count depends on the path run passes as argv[0]; its faults do not
+        assertThat(r.out()).containsPattern("Instructions: 2,59\\d,\\d{3}; faults handled: 4,965; frames mapped: 4,965; ");
+    }
+
+    @Test
     void jsonReportsTheOutcomeSystemCallsAndATeardownThatLeftNothing() throws Exception {
         CliRun r = run("--json", program("hello"));
         assertThat(r.exitCode()).as(r.err()).isZero();
