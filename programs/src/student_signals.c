@@ -20,7 +20,10 @@
  *   overflow  a stack overflow with a SIGSEGV handler but no alternate stack: no room for its frame,
  *             the process dies of SIGSEGV (139)
  *   blocked   a NULL write while SIGSEGV, which has a handler, is blocked: a fault's signal is
- *             forced, so the process dies of it (139) */
+ *             forced, so the process dies of it (139)
+ *   refused   a handler (whose sa_mask blocks SIGSEGV) spoils its frame's fpsimd record: rt_sigreturn
+ *             loads the frame's mask and registers before it refuses the frame, so the SIGSEGV handler
+ *             (on an alternate stack) runs, seeing the interrupted pc and sp and the frame's mask */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -386,6 +389,37 @@ static void mode_blocked(void) {
     *(volatile int *)16 = 1;
 }
 
+/* ---- refused */
+static uintptr_t refused_pc, refused_sp;
+static void on_refused_segv(int sig, siginfo_t *si, void *ctx) {
+    (void)si;
+    ucontext_t *uc = ctx;
+    /* si_code and si_addr are left out: Linux says SEGV_MAPERR or SEGV_ACCERR at the loaded sp,
+     * qemu-user 7.2 SI_KERNEL and 0 */
+    printf("refused: signal %d handler ran; pc %s, sp %s, SIGUSR1 blocked %d, SIGSEGV blocked %d\n", sig,
+           uc->uc_mcontext.pc == refused_pc ? "the interrupted one" : "WRONG",
+           uc->uc_mcontext.sp == refused_sp ? "the interrupted one" : "WRONG", sigismember(&uc->uc_sigmask, SIGUSR1),
+           sigismember(&uc->uc_sigmask, SIGSEGV));
+    fflush(stdout);
+    _exit(0);
+}
+static void on_refused_spoil(int sig, siginfo_t *si, void *ctx) {
+    (void)sig; (void)si;
+    ucontext_t *uc = ctx;
+    refused_pc = uc->uc_mcontext.pc;
+    refused_sp = uc->uc_mcontext.sp;
+    *(uint32_t *)uc->uc_mcontext.__reserved = 0x12345678;
+}
+static void mode_refused(void) {
+    static char stack[65536];
+    stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    install(SIGSEGV, on_refused_segv, SA_ONSTACK, 0);
+    install(SIGUSR1, on_refused_spoil, 0, SIGSEGV);
+    raise(SIGUSR1);
+    printf("rt_sigreturn accepted a spoiled frame\n");
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -403,6 +437,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "badframe")) mode_badframe();
     if (!strcmp(m, "overflow")) mode_overflow();
     if (!strcmp(m, "blocked")) mode_blocked();
+    if (!strcmp(m, "refused")) mode_refused();
     printf("student_signals %s: done\n", m);
     return 0;
 }

@@ -329,9 +329,8 @@ final class LinuxSignals {
      * rt_sigreturn, as Linux's: the frame at SP (16-aligned, readable, a valid pstate and records)
      * gives back every register, the mask (never SIGKILL or SIGSTOP) and the alternate stack; the
      * FP/SIMD registers the signal page has already loaded from it. A frame Linux would refuse is
-     * SIGSEGV at SP (SEGV_ACCERR when SP is in a region, SEGV_MAPERR when not), forced: the
-     * process's handler runs if it may, otherwise the process dies. Pending signals the restored
-     * mask unblocks are delivered on the way out.
+     * SIGSEGV, forced ({@link #badFrame}): the process's handler runs if it may, otherwise the
+     * process dies. Pending signals the restored mask unblocks are delivered on the way out.
      */
     FaultReply sigreturn(Process p, LinuxProcess state, FaultMessage m) {
         Syscalls sys = syscalls.apply(p);
@@ -344,19 +343,7 @@ final class LinuxSignals {
         byte[] bytes = (sp & 15) != 0 ? null : sys.copyFromUser(sp, SignalFrame.SIZE);
         SignalFrame.Restored frame = bytes == null ? null : SignalFrame.parse(bytes);
         if (frame == null) {
-            regs[PC] = pc + 4;
-            setX(regs, 0, 0);
-            String what = (sp & 15) != 0 ? "sp is not 16-byte aligned" : bytes == null ? "it cannot be read"
-                    : "its pstate or its records are not valid";
-            ProcessTraps.SignalOutcome outcome = force(p, state, SIGSEGV,
-                    p.addressSpace().find(sp) == null ? SEGV_MAPERR : SEGV_ACCERR, sp, 0, 0, regs);
-            if (outcome.delivered()) {
-                return resumeWith(p, m, regs, "rt_sigreturn", 0);
-            }
-            String why = String.format("rt_sigreturn found no signal frame Linux would accept at sp 0x%x (%s)", sp, what)
-                    + (outcome.why() == null ? "" : "; " + outcome.why());
-            sys.killBySignal(SIGSEGV, pc, why);
-            return FaultReply.noReply("killed by SIGSEGV");
+            return badFrame(p, state, m, regs, bytes);
         }
         for (int i = 0; i < 31; i++) {
             setX(regs, i, frame.x()[i]);
@@ -382,12 +369,85 @@ final class LinuxSignals {
     }
 
     /**
+     * rt_sigreturn's refusal, as Linux's: a frame at an aligned SP within user space has its mask
+     * (less SIGKILL and SIGSTOP), X0–X30, SP, PC and pstate (NZCV, all SOS keeps) loaded before
+     * restore_sigframe checks the pstate and the records, each word it cannot read loaded as 0 and
+     * a mask it cannot read left as it was; then, x0 being the call's result 0, SIGSEGV is forced
+     * at the SP now loaded (SEGV_MAPERR where no region is, SEGV_ACCERR where one is), recording
+     * no fault. A misaligned SP loads nothing. {@code bytes} is the frame when it could be read.
+     */
+    private FaultReply badFrame(Process p, LinuxProcess state, FaultMessage m, long[] regs, byte[] bytes) {
+        Syscalls sys = syscalls.apply(p);
+        long sp = m.word(FaultMessage.SYSCALL_SP);
+        long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+        regs[PC] = pc + 4;
+        boolean loads = (sp & 15) == 0 && Long.compareUnsigned(sp, Layout.USER_TOP - SignalFrame.SIZE) <= 0;
+        if (loads) {
+            ByteBuffer b = bytes == null ? null : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            Long mask = b != null ? Long.valueOf(b.getLong(SignalFrame.UC_SIGMASK)) : userWord(sys, sp + SignalFrame.UC_SIGMASK);
+            if (mask != null) {
+                state.setBlockedSignals(mask & ~bit(SIGKILL) & ~bit(SIGSTOP));
+            }
+            for (int i = 0; i < 31; i++) {
+                setX(regs, i, frameWord(sys, b, sp, SignalFrame.REGS + 8 * i));
+            }
+            regs[SP] = frameWord(sys, b, sp, SignalFrame.SP);
+            regs[PC] = frameWord(sys, b, sp, SignalFrame.PC);
+            regs[SPSR] = frameWord(sys, b, sp, SignalFrame.PSTATE) & PSR_NZCV;
+        }
+        setX(regs, 0, 0);
+        String what = (sp & 15) != 0 ? "sp is not 16-byte aligned" : bytes == null ? "it cannot be read"
+                : "its pstate or its records are not valid";
+        long at = regs[SP];
+        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, SIGSEGV,
+                p.addressSpace().find(at) == null ? SEGV_MAPERR : SEGV_ACCERR, at, 0, 0, regs);
+        String why = String.format("rt_sigreturn found no signal frame Linux would accept at sp 0x%x (%s)", sp, what);
+        if (!outcome.delivered()) {
+            sys.killBySignal(SIGSEGV, pc, why + (outcome.why() == null ? "" : "; " + outcome.why()));
+            return FaultReply.noReply("killed by SIGSEGV");
+        }
+        Delivery delivery = deliverPending(p, state, regs, "rt_sigreturn");
+        if (delivery.kill() != 0) {
+            sys.killBySignal(delivery.kill(), pc, why + "; then " + (delivery.why() == null
+                    ? "the default action of " + KillReport.signalName(delivery.kill()) + ", terminate"
+                    : "a signal's handler could not run: " + delivery.why()));
+            return FaultReply.noReply("killed by " + KillReport.signalName(delivery.kill()));
+        }
+        return resumeWith(p, m, regs, "rt_sigreturn", 0);
+    }
+
+    /** The frame's word at {@code offset}: from {@code b} when the frame was read whole, else read alone; 0 when it cannot be. */
+    private static long frameWord(Syscalls sys, ByteBuffer b, long frame, int offset) {
+        if (b != null) {
+            return b.getLong(offset);
+        }
+        Long word = userWord(sys, frame + offset);
+        return word == null ? 0 : word;
+    }
+
+    private static Long userWord(Syscalls sys, long address) {
+        byte[] bytes = sys.copyFromUser(address, 8);
+        return bytes == null ? null : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /**
      * Linux's force_sig_fault for a signal the process cannot go on without handling: its handler
      * runs when it has one that the mask does not block (SIG_IGN or a blocked signal gets the
      * default action, which kills); {@code regs} are the registers the handler's return resumes.
      * The registers are written when a handler will run.
      */
     private ProcessTraps.SignalOutcome force(Process p, LinuxProcess state, int signal, int code, long address,
+            long faultAddress, long esr, long[] regs) {
+        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, signal, code, address, faultAddress, esr, regs);
+        if (outcome.delivered() && !writeRegisters(p, regs)) {
+            return new ProcessTraps.SignalOutcome(false, 0, "SOS could not set the registers for its "
+                    + KillReport.signalName(signal) + " handler");
+        }
+        return outcome;
+    }
+
+    /** {@link #force} leaving the registers of the handler's entry in {@code regs}, unwritten. */
+    private ProcessTraps.SignalOutcome forceOnto(Process p, LinuxProcess state, int signal, int code, long address,
             long faultAddress, long esr, long[] regs) {
         SignalAction action = state.action(signal);
         if (!action.isHandler()) {
@@ -402,9 +462,6 @@ final class LinuxSignals {
                 esr, regs);
         if (failed != null) {
             return new ProcessTraps.SignalOutcome(false, SIGSEGV, "its " + name + " handler could not run: " + failed);
-        }
-        if (!writeRegisters(p, regs)) {
-            return new ProcessTraps.SignalOutcome(false, 0, "SOS could not set the registers for its " + name + " handler");
         }
         return ProcessTraps.SignalOutcome.DELIVERED;
     }

@@ -219,6 +219,62 @@ class LinuxSignalsTest {
         assertThat(p.killReport().reason()).contains("its pstate or its records are not valid");
     }
 
+    /** Writes a frame built from {@code c} at {@code frame} on the process's stack. */
+    private void writeFrame(long frame, SignalFrame.Contents c) {
+        byte[] bytes = SignalFrame.build(c);
+        assertThat(fx.sos.syscalls(p).copyToUser(frame, bytes, SignalFrame.SIZE)).isTrue();
+    }
+
+    @Test
+    void aFrameRtSigreturnRefusesStillGivesItsMaskAndRegistersAndSigsegvPointsAtItsSp() {
+        int sigusr2 = 12;
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        // as in a handler whose sa_mask has SIGSEGV: the frame's own mask lets it through
+        p.cpu().write(data, 8, 1L << (SIGSEGV - 1) | 1L << (SIGUSR1 - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 2, data, 0, 8)).isZero();
+        long frame = Layout.STACK_TOP - 0x4000;
+        long loadedSp = Layout.STACK_TOP - 0x1000;
+        long[] x = new long[31];
+        x[0] = 0x1234;
+        x[7] = 0x77;
+        long badPstate = 0x6000_0000L | 0x3C0; // Z and C, and D, A, I, F, which Linux refuses
+        writeFrame(frame, new SignalFrame.Contents(x, loadedSp, code + 0x40, badPstate, 0,
+                1L << (sigusr2 - 1) | 1L << (9 - 1), 0, 2, 0, null, 0));
+        ThreadRunner r = program(MOV_X8_RT_SIGRETURN, SVC);
+        r.context().setSp(frame);
+
+        r.run(2);
+
+        assertThat(p.state()).as("%s", p.killReport()).isNotEqualTo(ProcessState.KILLED);
+        assertThat(r.context().pc() - SigPage.ADDRESS).as("in the signal page").isBetween(0L, 8L);
+        assertThat(r.context().x(0)).isEqualTo(SIGSEGV);
+        long segv = r.context().sp();
+        assertThat(p.cpu().read(segv + 8, 4)).as("SEGV_ACCERR: the stack is at the loaded sp").isEqualTo(2);
+        assertThat(p.cpu().read(segv + 16, 8)).as("si_addr: the sp the frame gave").isEqualTo(loadedSp);
+        assertThat(p.cpu().read(segv + SignalFrame.PC, 8)).as("the frame's pc").isEqualTo(code + 0x40);
+        assertThat(p.cpu().read(segv + SignalFrame.SP, 8)).isEqualTo(loadedSp);
+        assertThat(p.cpu().read(segv + SignalFrame.REGS + 8 * 7, 8)).isEqualTo(0x77);
+        assertThat(p.cpu().read(segv + SignalFrame.REGS, 8)).as("x0: rt_sigreturn's result").isZero();
+        assertThat(p.cpu().read(segv + SignalFrame.PSTATE, 8)).as("NZCV only").isEqualTo(0x6000_0000L);
+        assertThat(p.cpu().read(segv + SignalFrame.UC_SIGMASK, 8)).as("the frame's mask, less SIGKILL")
+                .isEqualTo(1L << (sigusr2 - 1));
+        assertThat(fx.sos.linux().state(p).blockedSignals()).isEqualTo(1L << (sigusr2 - 1) | 1L << (SIGSEGV - 1));
+    }
+
+    @Test
+    void anUnreadableFrameLoadsZerosSoSigsegvPointsAtZero() {
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        ThreadRunner r = program(MOV_X8_RT_SIGRETURN, SVC);
+        r.context().setSp(Layout.MMAP_BASE - 0x10_0000); // nothing mapped there
+
+        r.run(1_000);
+
+        // the SIGSEGV frame would go below sp 0: no room, and SIGSEGV's own frame failing is fatal
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGSEGV);
+        assertThat(p.killReport().reason()).contains("it cannot be read", "could not be written", "below sp 0x0 ");
+    }
+
     @Test
     void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
         int sighup = 1;
