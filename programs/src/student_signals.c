@@ -23,7 +23,9 @@
  *             forced, so the process dies of it (139)
  *   refused   a handler (whose sa_mask blocks SIGSEGV) spoils its frame's fpsimd record: rt_sigreturn
  *             loads the frame's mask and registers before it refuses the frame, so the SIGSEGV handler
- *             (on an alternate stack) runs, seeing the interrupted pc and sp and the frame's mask */
+ *             (on an alternate stack) runs, seeing the interrupted pc and sp and the frame's mask
+ *   noroom    tkill(SIGUSR1) with sp at unmapped memory: no room for SIGUSR1's frame, so SIGSEGV is
+ *             sent (SI_KERNEL, no address) and its handler runs on the alternate stack */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -420,6 +422,27 @@ static void mode_refused(void) {
     printf("rt_sigreturn accepted a spoiled frame\n");
 }
 
+/* ---- noroom */
+static void on_noroom_segv(int sig, siginfo_t *si, void *ctx) {
+    ucontext_t *uc = ctx;
+    printf("noroom: signal %d, si_code %d, si_addr %p, interrupted sp 0x%llx\n", sig, si->si_code, si->si_addr,
+           (unsigned long long)uc->uc_mcontext.sp);
+    fflush(stdout);
+    _exit(0);
+}
+static void mode_noroom(void) {
+    static char stack[65536];
+    stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    install(SIGSEGV, on_noroom_segv, SA_ONSTACK, 0);
+    install(SIGUSR1, on_never, 0, 0);
+    long tid = syscall(SYS_gettid);
+    /* 0x10000: the lowest page a program may map, and nothing is mapped there */
+    __asm__ volatile("mov x9, sp\n mov x10, #0x10000\n mov sp, x10\n mov x0, %0\n mov x1, #10\n mov x8, #130\n svc #0\n"
+                     "mov sp, x9" :: "r"(tid) : "x0", "x1", "x8", "x9", "x10", "memory");
+    printf("the SIGUSR1 handler ran with no room for its frame\n");
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -438,6 +461,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "overflow")) mode_overflow();
     if (!strcmp(m, "blocked")) mode_blocked();
     if (!strcmp(m, "refused")) mode_refused();
+    if (!strcmp(m, "noroom")) mode_noroom();
     printf("student_signals %s: done\n", m);
     return 0;
 }

@@ -45,6 +45,8 @@ final class LinuxSignals {
     private static final int SIGSEGV = 11;
     private static final int SI_USER = 0;
     static final int SI_TKILL = -6;
+    /** The si_code of a signal the kernel sends of itself, as force_sig does. */
+    private static final int SI_KERNEL = 0x80;
     private static final int SEGV_MAPERR = 1;
     private static final int SEGV_ACCERR = 2;
     private static final long PSR_NZCV = 0xF000_0000L;
@@ -160,6 +162,7 @@ final class LinuxSignals {
      */
     private Delivery deliverPending(Process p, LinuxProcess state, long[] regs, String via) {
         boolean pushed = false;
+        String forced = null; // why SIGSEGV was forced, when a frame could not be written
         while (true) {
             long deliverable = state.pendingSignals() & ~state.blockedSignals();
             if (deliverable == 0) {
@@ -178,14 +181,40 @@ final class LinuxSignals {
                     refuseStop(state, signal, via + " (delivering it)");
                     continue;
                 }
-                return new Delivery(pushed, signal, null);
+                return new Delivery(pushed, signal, signal == SIGSEGV ? forced : null);
             }
-            byte[] info = SignalFrame.siginfo(signal, state.pendingCode(signal), false, 0, p.pid());
+            int code = state.pendingCode(signal);
+            byte[] info = SignalFrame.siginfo(signal, code, false, 0, code == SI_KERNEL ? 0 : p.pid());
             String failed = push(p, state, signal, action, info, 0, 0, regs);
             if (failed != null) {
-                return new Delivery(pushed, SIGSEGV, failed);
+                if (signal == SIGSEGV) {
+                    return new Delivery(pushed, SIGSEGV, forced == null ? failed : forced + "; then " + failed);
+                }
+                forced = failed;
+                forceSigsegv(state, via);
+                continue;
             }
             pushed = true;
+        }
+    }
+
+    /**
+     * Linux's force_sigsegv for a signal other than SIGSEGV whose frame could not be written: as
+     * force_sig, SIGSEGV (SI_KERNEL, no address) is made pending, its action put back to SIG_DFL
+     * when it is ignored or blocked, and unblocked; its handler, if it has one, runs next (perhaps
+     * on the alternate stack), and only a frame of its own that cannot be written kills.
+     */
+    private static void forceSigsegv(LinuxProcess state, String via) {
+        SignalAction action = state.action(SIGSEGV);
+        boolean blocked = (state.blockedSignals() & bit(SIGSEGV)) != 0;
+        if (blocked || action.handler() == SignalAction.SIG_IGN) {
+            state.setAction(SIGSEGV, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
+            state.setBlockedSignals(state.blockedSignals() & ~bit(SIGSEGV));
+        }
+        if ((state.pendingSignals() & bit(SIGSEGV)) == 0) {
+            state.setSentBy(SIGSEGV, via);
+            state.setPendingCode(SIGSEGV, SI_KERNEL);
+            state.setPendingSignals(state.pendingSignals() | bit(SIGSEGV));
         }
     }
 
@@ -460,10 +489,20 @@ final class LinuxSignals {
         }
         String failed = push(p, state, signal, action, SignalFrame.siginfo(signal, code, true, address, 0), faultAddress,
                 esr, regs);
-        if (failed != null) {
-            return new ProcessTraps.SignalOutcome(false, SIGSEGV, "its " + name + " handler could not run: " + failed);
+        if (failed == null) {
+            return ProcessTraps.SignalOutcome.DELIVERED;
         }
-        return ProcessTraps.SignalOutcome.DELIVERED;
+        String why = "its " + name + " handler could not run: " + failed;
+        if (signal == SIGSEGV) {
+            return new ProcessTraps.SignalOutcome(false, SIGSEGV, why);
+        }
+        forceSigsegv(state, name + "'s frame");
+        Delivery delivery = deliverPending(p, state, regs, name + "'s frame");
+        if (delivery.kill() != 0) {
+            return new ProcessTraps.SignalOutcome(false, delivery.kill(), why + "; then "
+                    + KillReport.signalName(delivery.kill()) + (delivery.why() == null ? "" : ": " + delivery.why()));
+        }
+        return delivery.pushed() ? ProcessTraps.SignalOutcome.DELIVERED : new ProcessTraps.SignalOutcome(false, SIGSEGV, why);
     }
 
     /** {@link ProcessTraps#onFaultSignal} for a process with Linux state {@code state}. */

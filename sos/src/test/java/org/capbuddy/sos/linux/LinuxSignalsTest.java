@@ -275,6 +275,77 @@ class LinuxSignalsTest {
         assertThat(p.killReport().reason()).contains("it cannot be read", "could not be written", "below sp 0x0 ");
     }
 
+    /** An alternate stack of three pages, set with sigaltstack; its base. */
+    private long altStack() {
+        var stack = fx.sos.syscalls(p).mmap(0, 3 * 4096, 3, 0x22, -1, 0);
+        assertThat(stack.isOk()).isTrue();
+        ByteBuffer ss = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(stack.value()).putInt(0).putInt(0)
+                .putLong(3 * 4096);
+        p.cpu().copyOut(data + 512, ss.array(), 0, 24);
+        assertThat(call(LinuxSyscall.SIGALTSTACK, data + 512, 0)).isZero();
+        return stack.value();
+    }
+
+    @Test
+    void aFrameThatCannotBeWrittenForAnotherSignalSendsSigsegvWhoseHandlerMayRunOnTheAlternateStack() {
+        long alt = altStack();
+        assertThat(sigaction(SIGUSR1, code + 0x100, 0, 0, 0)).isZero();
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO | SignalAction.SA_ONSTACK, 0, 0)).isZero();
+        ThreadRunner r = program(SVC);
+        long unmapped = Layout.MMAP_BASE - 0x10_0000;
+        r.context().setSp(unmapped);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(1);
+
+        assertThat(p.state()).as("%s", p.killReport()).isNotEqualTo(ProcessState.KILLED);
+        assertThat(r.context().x(0)).isEqualTo(SIGSEGV);
+        long frame = r.context().sp();
+        assertThat(frame).as("on the alternate stack").isBetween(alt, alt + 3 * 4096);
+        assertThat(p.cpu().read(frame + 8, 4)).as("SI_KERNEL").isEqualTo(0x80);
+        assertThat(p.cpu().read(frame + 16, 8)).as("no address").isZero();
+        assertThat(p.cpu().read(frame + SignalFrame.SP, 8)).isEqualTo(unmapped);
+        assertThat(p.cpu().read(frame + SignalFrame.PC, 8)).as("past the svc").isEqualTo(code + 4);
+        assertThat(fx.sos.linux().state(p).signalsDelivered()).containsOnlyKeys("SIGSEGV");
+    }
+
+    @Test
+    void aFaultsFrameThatCannotBeWrittenSendsSigsegvToo() {
+        long alt = altStack();
+        assertThat(sigaction(SIGILL, code + 0x100, 0, 0, 0)).isZero();
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO | SignalAction.SA_ONSTACK, 0, 0)).isZero();
+        ThreadRunner r = program(UDF);
+        r.context().setSp(Layout.STACK_BASE + 0x800); // SIGILL's frame would reach into the guard page
+
+        r.run(1);
+
+        assertThat(p.state()).as("%s", p.killReport()).isNotEqualTo(ProcessState.KILLED);
+        assertThat(r.context().x(0)).isEqualTo(SIGSEGV);
+        assertThat(r.context().sp()).isBetween(alt, alt + 3 * 4096);
+        assertThat(p.cpu().read(r.context().sp() + 8, 4)).as("SI_KERNEL").isEqualTo(0x80);
+        assertThat(p.cpu().read(r.context().sp() + SignalFrame.PC, 8)).as("the udf").isEqualTo(code);
+    }
+
+    @Test
+    void aFrameThatCannotBeWrittenForAnotherSignalKillsWhenSigsegvsCannotBeEither() {
+        assertThat(sigaction(SIGUSR1, code + 0x100, 0, 0, 0)).isZero();
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setSp(Layout.MMAP_BASE - 0x10_0000);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(10);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGSEGV);
+        assertThat(p.killReport().reason()).contains("its SIGUSR1 frame could not be written", "its SIGSEGV frame could not");
+        assertThat(fx.sos.linux().state(p).signalsDelivered()).isEmpty();
+    }
+
     @Test
     void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
         int sighup = 1;
