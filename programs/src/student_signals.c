@@ -25,7 +25,9 @@
  *             loads the frame's mask and registers before it refuses the frame, so the SIGSEGV handler
  *             (on an alternate stack) runs, seeing the interrupted pc and sp and the frame's mask
  *   noroom    tkill(SIGUSR1) with sp at unmapped memory: no room for SIGUSR1's frame, so SIGSEGV is
- *             sent (SI_KERNEL, no address) and its handler runs on the alternate stack */
+ *             sent (SI_KERNEL, no address) and its handler runs on the alternate stack
+ *   lastfault a write to address 0x40 stepped over by a SIGSEGV handler, then raise(SIGUSR1): its
+ *             frame still holds the fault's address, as Linux keeps it until the next fault */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -443,6 +445,27 @@ static void mode_noroom(void) {
     printf("the SIGUSR1 handler ran with no room for its frame\n");
 }
 
+/* ---- lastfault */
+static void on_lastfault_segv(int sig, siginfo_t *si, void *ctx) {
+    (void)sig;
+    ucontext_t *uc = ctx;
+    printf("lastfault: SIGSEGV at %p, fault_address 0x%llx\n", si->si_addr, (unsigned long long)uc->uc_mcontext.fault_address);
+    uc->uc_mcontext.pc += 4;
+}
+static void on_lastfault_usr1(int sig, siginfo_t *si, void *ctx) {
+    ucontext_t *uc = ctx;
+    printf("lastfault: signal %d, si_code %d, fault_address 0x%llx\n", sig, si->si_code,
+           (unsigned long long)uc->uc_mcontext.fault_address);
+}
+static void mode_lastfault(void) {
+    install(SIGSEGV, on_lastfault_segv, 0, 0);
+    install(SIGUSR1, on_lastfault_usr1, 0, 0);
+    __asm__ volatile("mov x9, #0x40\n str wzr, [x9]" ::: "x9", "memory");
+    raise(SIGUSR1);
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -462,6 +485,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "blocked")) mode_blocked();
     if (!strcmp(m, "refused")) mode_refused();
     if (!strcmp(m, "noroom")) mode_noroom();
+    if (!strcmp(m, "lastfault")) mode_lastfault();
     printf("student_signals %s: done\n", m);
     return 0;
 }

@@ -40,6 +40,12 @@ public final class LinuxProcess {
     private final Map<String, Long> delivered = new java.util.LinkedHashMap<>();
     /** Which call sent each signal, for the kill report. */
     private final String[] sentBy = new String[65];
+    /**
+     * The last fault's address and syndrome, Linux's thread.fault_address and fault_code: every
+     * signal frame carries them (the syndrome as an esr_context when not 0) until the next fault.
+     */
+    private long faultAddress;
+    private long faultCode;
     /** A signal whose default action ends the process in the call being served; 0 for none. */
     private int dying;
     /** Bit n set: descriptor n (0, 1 or 2) has been closed; nothing can open it again. */
@@ -153,6 +159,19 @@ public final class LinuxProcess {
 
     void setSentBy(int signal, String call) {
         sentBy[signal] = call;
+    }
+
+    long faultAddress() {
+        return faultAddress;
+    }
+
+    long faultCode() {
+        return faultCode;
+    }
+
+    void setLastFault(long address, long code) {
+        faultAddress = address;
+        faultCode = code;
     }
 
     int dying() {

@@ -185,7 +185,7 @@ final class LinuxSignals {
             }
             int code = state.pendingCode(signal);
             byte[] info = SignalFrame.siginfo(signal, code, false, 0, code == SI_KERNEL ? 0 : p.pid());
-            String failed = push(p, state, signal, action, info, 0, 0, regs);
+            String failed = push(p, state, signal, action, info, regs);
             if (failed != null) {
                 if (signal == SIGSEGV) {
                     return new Delivery(pushed, SIGSEGV, forced == null ? failed : forced + "; then " + failed);
@@ -242,8 +242,7 @@ final class LinuxSignals {
      * why not, with nothing changed but pages below the stack pointer that the attempt mapped, and
      * the signal page, which stays for the next signal.
      */
-    private String push(Process p, LinuxProcess state, int signal, SignalAction action, byte[] siginfo,
-            long faultAddress, long esr, long[] regs) {
+    private String push(Process p, LinuxProcess state, int signal, SignalAction action, byte[] siginfo, long[] regs) {
         Syscalls sys = syscalls.apply(p);
         String noPage = sys.mapSignalPage(SigPage.ADDRESS, SigPage.bytes());
         if (noPage != null) {
@@ -259,9 +258,9 @@ final class LinuxSignals {
         for (int i = 0; i < 31; i++) {
             x[i] = regs[org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(i)];
         }
-        byte[] bytes = SignalFrame.build(new SignalFrame.Contents(x, sp, regs[PC], regs[SPSR] & PSR_NZCV, faultAddress,
+        byte[] bytes = SignalFrame.build(new SignalFrame.Contents(x, sp, regs[PC], regs[SPSR] & PSR_NZCV, state.faultAddress(),
                 state.blockedSignals(), state.altStackBase(), altStackFlags(state, sp), state.altStackSize(),
-                action.has(SignalAction.SA_SIGINFO) ? siginfo : null, esr));
+                action.has(SignalAction.SA_SIGINFO) ? siginfo : null, state.faultCode()));
         if (!sys.copyToUser(frame, bytes, bytes.length)) {
             // a stack pointer run past the stack's end (within a stack's size of it) is an overflow
             boolean overflow = Long.compareUnsigned(frame, Layout.STACK_BASE) < 0
@@ -428,8 +427,9 @@ final class LinuxSignals {
         String what = (sp & 15) != 0 ? "sp is not 16-byte aligned" : bytes == null ? "it cannot be read"
                 : "its pstate or its records are not valid";
         long at = regs[SP];
+        state.setLastFault(0, 0); // as Linux's arm64_notify_die, for a signal that records no syndrome
         ProcessTraps.SignalOutcome outcome = forceOnto(p, state, SIGSEGV,
-                p.addressSpace().find(at) == null ? SEGV_MAPERR : SEGV_ACCERR, at, 0, 0, regs);
+                p.addressSpace().find(at) == null ? SEGV_MAPERR : SEGV_ACCERR, at, regs);
         String why = String.format("rt_sigreturn found no signal frame Linux would accept at sp 0x%x (%s)", sp, what);
         if (!outcome.delivered()) {
             sys.killBySignal(SIGSEGV, pc, why + (outcome.why() == null ? "" : "; " + outcome.why()));
@@ -466,8 +466,8 @@ final class LinuxSignals {
      * The registers are written when a handler will run.
      */
     private ProcessTraps.SignalOutcome force(Process p, LinuxProcess state, int signal, int code, long address,
-            long faultAddress, long esr, long[] regs) {
-        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, signal, code, address, faultAddress, esr, regs);
+            long[] regs) {
+        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, signal, code, address, regs);
         if (outcome.delivered() && !writeRegisters(p, regs)) {
             return new ProcessTraps.SignalOutcome(false, 0, "SOS could not set the registers for its "
                     + KillReport.signalName(signal) + " handler");
@@ -477,7 +477,7 @@ final class LinuxSignals {
 
     /** {@link #force} leaving the registers of the handler's entry in {@code regs}, unwritten. */
     private ProcessTraps.SignalOutcome forceOnto(Process p, LinuxProcess state, int signal, int code, long address,
-            long faultAddress, long esr, long[] regs) {
+            long[] regs) {
         SignalAction action = state.action(signal);
         if (!action.isHandler()) {
             return ProcessTraps.SignalOutcome.NO_HANDLER;
@@ -487,8 +487,7 @@ final class LinuxSignals {
             return new ProcessTraps.SignalOutcome(false, 0, name + " is blocked, so its handler cannot run and, as"
                     + " Linux forces a fault's signal, its default action ends the process");
         }
-        String failed = push(p, state, signal, action, SignalFrame.siginfo(signal, code, true, address, 0), faultAddress,
-                esr, regs);
+        String failed = push(p, state, signal, action, SignalFrame.siginfo(signal, code, true, address, 0), regs);
         if (failed == null) {
             return ProcessTraps.SignalOutcome.DELIVERED;
         }
@@ -515,7 +514,11 @@ final class LinuxSignals {
             return ProcessTraps.SignalOutcome.NO_HANDLER;
         }
         regs[PC] = f.pc();
-        return force(p, state, f.signal(), f.code(), f.address(), f.faultAddress(), f.esr(), regs);
+        if (f.esr() != 0) {
+            // the fault's address and syndrome stay for later frames; a brk's SIGTRAP records neither
+            state.setLastFault(f.faultAddress(), f.esr());
+        }
+        return force(p, state, f.signal(), f.code(), f.address(), regs);
     }
 
     /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered on the way out. */

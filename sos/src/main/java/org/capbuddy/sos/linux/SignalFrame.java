@@ -9,8 +9,8 @@ import java.nio.ByteOrder;
  * uc_link, uc_stack, uc_sigmask, padding to glibc's 1024-bit set, and at offset 176 the mcontext,
  * a sigcontext of fault_address, regs[31], sp, pc, pstate and 4096 bytes of records), and above it
  * the frame record {x29, x30} that x29 points to. The records are an fpsimd_context (magic
- * 0x46508001, 528 bytes: FPSR, FPCR, V0–V31), for a fault an esr_context (0x45535201, 16 bytes)
- * and a terminator (magic and size 0).
+ * 0x46508001, 528 bytes: FPSR, FPCR, V0–V31), an esr_context (0x45535201, 16 bytes) when the
+ * thread's last fault left a syndrome, and a terminator (magic and size 0).
  */
 final class SignalFrame {
     static final int SIZE = 4688;
@@ -43,7 +43,8 @@ final class SignalFrame {
      *
      * @param x X0–X30 as they were
      * @param siginfo the 128-byte siginfo, or null to leave it zero (a handler without SA_SIGINFO)
-     * @param esr the fault's syndrome for an esr_context, or 0 for none (a signal not from a fault)
+     * @param faultAddress the address of the thread's last fault, which Linux keeps for every later frame
+     * @param esr the last fault's syndrome for an esr_context, or 0 for none (no fault yet, or one that records none)
      */
     record Contents(long[] x, long sp, long pc, long pstate, long faultAddress, long mask, long stackSp,
             int stackFlags, long stackSize, byte[] siginfo, long esr) {

@@ -347,6 +347,30 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void theLastFaultsAddressAndSyndromeStayInLaterSignalsFrames() {
+        int strX0AtX9 = 0xF900_0120;
+        int loop = 0x1400_0000; // b .
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        assertThat(sigaction(SIGUSR1, code + 0x200, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        p.cpu().write(code + 0x200, 4, loop);
+        ThreadRunner r = program(strX0AtX9, SVC);
+        r.context().setX(9, 0x40);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(1_000);
+
+        assertThat(r.context().pc()).as("in SIGUSR1's handler").isEqualTo(code + 0x200);
+        long frame = r.context().sp();
+        assertThat((int) p.cpu().read(frame + 8, 4)).as("SI_TKILL").isEqualTo(-6);
+        assertThat(p.cpu().read(frame + SignalFrame.FAULT_ADDRESS, 8)).as("the NULL page write's").isEqualTo(0x40);
+        long esr = frame + SignalFrame.FPSIMD + SignalFrame.FPSIMD_SIZE;
+        assertThat(p.cpu().read(esr, 4)).isEqualTo(SignalFrame.ESR_MAGIC);
+        assertThat(p.cpu().read(esr + 8, 8) >>> 26).as("a data abort from EL0").isEqualTo(0x24);
+    }
+
+    @Test
     void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
         int sighup = 1;
         assertThat(sigaction(sighup, code + 0x100, 0, 0, 0)).isZero();
