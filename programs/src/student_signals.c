@@ -27,7 +27,9 @@
  *   noroom    tkill(SIGUSR1) with sp at unmapped memory: no room for SIGUSR1's frame, so SIGSEGV is
  *             sent (SI_KERNEL, no address) and its handler runs on the alternate stack
  *   lastfault a write to address 0x40 stepped over by a SIGSEGV handler, then raise(SIGUSR1): its
- *             frame still holds the fault's address, as Linux keeps it until the next fault */
+ *             frame still holds the fault's address, as Linux keeps it until the next fault
+ *   rtqueue   SIGRTMIN raised twice, SIGRTMIN+1 and SIGUSR1 twice, all blocked, then unblocked: each
+ *             real-time instance is queued and handled, the standard signal's two are merged */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -466,6 +468,38 @@ static void mode_lastfault(void) {
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- rtqueue */
+static void mode_rtqueue(void) {
+    int rt = SIGRTMIN;
+    sigset_t block, old, pend;
+    memset((void *)got, 0, sizeof got);
+    norder = 0;
+    install(rt, on_note, 0, 0);
+    install(rt + 1, on_note, 0, 0);
+    install(SIGUSR1, on_note, 0, 0);
+    sigemptyset(&block);
+    sigaddset(&block, rt);
+    sigaddset(&block, rt + 1);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    raise(rt);
+    raise(rt);
+    raise(rt + 1);
+    raise(SIGUSR1);
+    raise(SIGUSR1);
+    sigpending(&pend);
+    printf("rtqueue: pending SIGRTMIN %d SIGRTMIN+1 %d SIGUSR1 %d\n", sigismember(&pend, rt), sigismember(&pend, rt + 1),
+           sigismember(&pend, SIGUSR1));
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    printf("rtqueue: SIGRTMIN handled %d times, SIGRTMIN+1 %d, SIGUSR1 %d\n", got[rt], got[rt + 1], got[SIGUSR1]);
+    printf("rtqueue order (SIGRTMIN = %d):", rt);
+    for (int i = 0; i < norder; i++) printf(" %d", order[i]);
+    printf("\n");
+    signal(rt, SIG_DFL);
+    signal(rt + 1, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -486,6 +520,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "refused")) mode_refused();
     if (!strcmp(m, "noroom")) mode_noroom();
     if (!strcmp(m, "lastfault")) mode_lastfault();
+    if (!strcmp(m, "rtqueue")) mode_rtqueue();
     printf("student_signals %s: done\n", m);
     return 0;
 }

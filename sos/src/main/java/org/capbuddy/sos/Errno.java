@@ -12,6 +12,8 @@ public enum Errno {
     ESRCH(3),
     /** Bad file descriptor: not one of the process's standard streams. */
     EBADF(9),
+    /** Try again: a real-time signal past the queue's limit (RLIMIT_SIGPENDING). */
+    EAGAIN(11),
     /** Out of memory: the address space has no room for the mapping. */
     ENOMEM(12),
     /** File exists: MAP_FIXED_NOREPLACE asked for a range where something is mapped. */

@@ -31,8 +31,11 @@ public final class LinuxProcess {
     private long pendingSignals;
     /** Each signal's action (index = signal number); null is SIG_DFL with nothing else set. */
     private final SignalAction[] actions = new SignalAction[65];
-    /** The si_code each pending signal was sent with (SI_USER or SI_TKILL). */
+    /** The si_code each pending standard signal was sent with (SI_USER, SI_TKILL or SI_KERNEL). */
     private final int[] pendingCodes = new int[65];
+    /** The si_codes of each pending real-time signal's instances, oldest first: Linux queues every one. */
+    private final Map<Integer, java.util.ArrayDeque<Integer>> queued = new java.util.HashMap<>();
+    private int queuedCount;
     /** The alternate signal stack (sigaltstack): base and size, 0 and 0 when there is none. */
     private long altStackBase;
     private long altStackSize;
@@ -115,12 +118,83 @@ public final class LinuxProcess {
         actions[signal] = action;
     }
 
-    int pendingCode(int signal) {
-        return pendingCodes[signal];
+    /** SIGRTMIN as the kernel counts: signals from it up are queued, each instance delivered. */
+    static final int SIGRTMIN = 32;
+    /** RLIMIT_SIGPENDING: the real-time signal instances a process may have queued at once. */
+    static final int MAX_QUEUED = 4096;
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
     }
 
-    void setPendingCode(int signal, int code) {
-        pendingCodes[signal] = code;
+    /**
+     * Makes {@code signal} pending, sent by {@code call} with si_code {@code code}: a standard one
+     * already pending is merged with it (its first siginfo kept), a real-time one is queued as one
+     * more instance. False, with nothing changed, for a real-time signal not sent with SI_USER
+     * when MAX_QUEUED are queued (Linux's EAGAIN); one sent with SI_USER then is made pending
+     * without an instance of its own if it is not pending already, as Linux then sends it without its siginfo.
+     */
+    boolean queue(int signal, int code, String call) {
+        boolean pending = (pendingSignals & bit(signal)) != 0;
+        if (signal < SIGRTMIN) {
+            if (!pending) {
+                sentBy[signal] = call;
+                pendingCodes[signal] = code;
+                pendingSignals |= bit(signal);
+            }
+            return true;
+        }
+        if (queuedCount >= MAX_QUEUED) {
+            if (code != 0) {
+                return false;
+            }
+            if (!pending) {
+                sentBy[signal] = call;
+                pendingCodes[signal] = code;
+                pendingSignals |= bit(signal);
+            }
+            return true;
+        }
+        queued.computeIfAbsent(signal, s -> new java.util.ArrayDeque<>()).addLast(code);
+        queuedCount++;
+        sentBy[signal] = call;
+        pendingSignals |= bit(signal);
+        return true;
+    }
+
+    /**
+     * Takes one instance of pending {@code signal} for delivery and returns its si_code: the
+     * standard signal, or the oldest queued instance of a real-time one, which stays pending while
+     * others are queued.
+     */
+    int take(int signal) {
+        java.util.ArrayDeque<Integer> instances = queued.get(signal);
+        if (instances == null || instances.isEmpty()) {
+            pendingSignals &= ~bit(signal);
+            return pendingCodes[signal];
+        }
+        int code = instances.removeFirst();
+        queuedCount--;
+        if (instances.isEmpty()) {
+            queued.remove(signal);
+            pendingSignals &= ~bit(signal);
+        }
+        return code;
+    }
+
+    /** Discards every pending instance of {@code signal}. */
+    void discard(int signal) {
+        java.util.ArrayDeque<Integer> instances = queued.remove(signal);
+        if (instances != null) {
+            queuedCount -= instances.size();
+        }
+        pendingSignals &= ~bit(signal);
+    }
+
+    /** How many instances of {@code signal} are pending: 0 or 1 for a standard signal. */
+    int pendingCount(int signal) {
+        java.util.ArrayDeque<Integer> instances = queued.get(signal);
+        return instances != null ? instances.size() : (pendingSignals & bit(signal)) != 0 ? 1 : 0;
     }
 
     long altStackBase() {
@@ -149,16 +223,8 @@ public final class LinuxProcess {
         return pendingSignals;
     }
 
-    void setPendingSignals(long mask) {
-        pendingSignals = mask;
-    }
-
     String sentBy(int signal) {
         return sentBy[signal];
-    }
-
-    void setSentBy(int signal, String call) {
-        sentBy[signal] = call;
     }
 
     long faultAddress() {

@@ -100,9 +100,10 @@ final class LinuxSignals {
     /**
      * kill, tkill, tgkill to the caller itself, as Linux's send_signal: one the process ignores and
      * does not block is discarded; one that would stop it (with no handler) is refused, as SOS
-     * cannot stop a process; any other is made pending (once: a second of a standard signal while
-     * one is pending is merged with it, keeping the first's siginfo) and delivered on the way back
-     * to user space unless blocked.
+     * cannot stop a process; any other is made pending ({@link LinuxProcess#queue}: a second of a
+     * standard signal while one is pending is merged with it, keeping the first's siginfo; each
+     * real-time one is queued, EAGAIN past RLIMIT_SIGPENDING) and delivered on the way back to user
+     * space unless blocked.
      */
     static long send(LinuxProcess state, int number, String call, int code) {
         int signal = signalNumber(number);
@@ -122,12 +123,7 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        if ((state.pendingSignals() & bit(signal)) == 0) {
-            state.setSentBy(signal, call);
-            state.setPendingCode(signal, code);
-            state.setPendingSignals(state.pendingSignals() | bit(signal));
-        }
-        return 0;
+        return state.queue(signal, code, call) ? 0 : -Errno.EAGAIN.code();
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
@@ -171,7 +167,7 @@ final class LinuxSignals {
             // Linux's next_signal: the synchronous ones first, then the lowest
             long first = (deliverable & SYNCHRONOUS) != 0 ? deliverable & SYNCHRONOUS : deliverable;
             int signal = Long.numberOfTrailingZeros(first) + 1;
-            state.setPendingSignals(state.pendingSignals() & ~bit(signal));
+            int code = state.take(signal);
             if (ignored(state, signal)) {
                 continue;
             }
@@ -183,7 +179,6 @@ final class LinuxSignals {
                 }
                 return new Delivery(pushed, signal, signal == SIGSEGV ? forced : null);
             }
-            int code = state.pendingCode(signal);
             byte[] info = SignalFrame.siginfo(signal, code, false, 0, code == SI_KERNEL ? 0 : p.pid());
             String failed = push(p, state, signal, action, info, regs);
             if (failed != null) {
@@ -211,11 +206,7 @@ final class LinuxSignals {
             state.setAction(SIGSEGV, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
             state.setBlockedSignals(state.blockedSignals() & ~bit(SIGSEGV));
         }
-        if ((state.pendingSignals() & bit(SIGSEGV)) == 0) {
-            state.setSentBy(SIGSEGV, via);
-            state.setPendingCode(SIGSEGV, SI_KERNEL);
-            state.setPendingSignals(state.pendingSignals() | bit(SIGSEGV));
-        }
+        state.queue(SIGSEGV, SI_KERNEL, via);
     }
 
     /** sas_ss_flags: SS_DISABLE without an alternate stack, SS_ONSTACK when {@code sp} is on it, else 0. */
@@ -580,7 +571,7 @@ final class LinuxSignals {
         if (given != null) {
             state.setAction(signal, given);
             if (ignored(state, signal)) {
-                state.setPendingSignals(state.pendingSignals() & ~bit(signal)); // Linux discards it, as POSIX asks
+                state.discard(signal); // Linux discards it, as POSIX asks
             }
         }
         if (oldAction != 0) {

@@ -598,7 +598,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * The limits SOS's processes live under, as getrlimit reads them: the 8 MiB stack (RLIMIT_STACK,
      * 3; no hard limit, as Linux's default), the three standard streams as the only descriptors
      * (RLIMIT_NOFILE, 7), one process (RLIMIT_NPROC, 6: there is no fork), no core dumps
-     * (RLIMIT_CORE, 4); nothing else is limited but by memory.
+     * (RLIMIT_CORE, 4), the queued real-time signals (RLIMIT_SIGPENDING, 11); nothing else is
+     * limited but by memory.
      */
     private static long[] limit(int resource) {
         return switch (resource) {
@@ -606,6 +607,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case 4 -> new long[] {0, 0};
             case 6 -> new long[] {1, 1};
             case 7 -> new long[] {3, 3};
+            case 11 -> new long[] {LinuxProcess.MAX_QUEUED, LinuxProcess.MAX_QUEUED};
             default -> new long[] {UNLIMITED, UNLIMITED};
         };
     }

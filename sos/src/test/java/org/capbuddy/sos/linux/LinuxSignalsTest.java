@@ -371,6 +371,59 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void realTimeSignalsAreQueuedEachInstanceDeliveredWhileStandardOnesMerge() {
+        int rt = 35; // musl's SIGRTMIN
+        assertThat(sigaction(rt, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        assertThat(sigaction(rt + 1, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        assertThat(sigaction(SIGUSR1, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        p.cpu().write(data + 256, 8, 1L << (rt - 1) | 1L << rt | 1L << (SIGUSR1 - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), rt)).isZero();
+        assertThat(call(LinuxSyscall.KILL, p.pid(), rt)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), rt + 1)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), SIGUSR1)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), SIGUSR1)).isZero();
+        LinuxProcess state = fx.sos.linux().state(p);
+        assertThat(state.pendingCount(rt)).isEqualTo(2);
+        assertThat(state.pendingCount(SIGUSR1)).as("merged").isEqualTo(1);
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, 1); // SIG_UNBLOCK all three
+        r.context().setX(1, data + 256);
+        r.context().setX(2, 0);
+        r.context().setX(3, 8);
+        r.context().setX(8, LinuxSyscall.RT_SIGPROCMASK.number());
+
+        r.run(1);
+
+        // SIGUSR1, then the first rt (whose handler then blocks rt), then rt + 1 on top
+        assertThat(r.context().x(0)).isEqualTo(rt + 1);
+        assertThat(state.signalsDelivered().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+        assertThat(state.pendingCount(rt)).as("the second, sent with kill, waits for the handler's return").isEqualTo(1);
+        assertThat(p.cpu().read(r.context().sp() + SignalFrame.WITH_RECORD + 8, 4))
+                .as("its first instance's si_code, SI_TKILL, in the frame below").isEqualTo(-6L & 0xFFFF_FFFFL);
+        assertThat(state.take(rt)).as("SI_USER").isZero();
+        assertThat(state.pendingSignals() & 1L << (rt - 1)).isZero();
+    }
+
+    @Test
+    void aRealTimeSignalPastTheQueuesLimitIsEagainFromTkillButSentByKill() {
+        int rt = 40;
+        assertThat(sigaction(rt, code + 0x100, 0, 0, 0)).isZero();
+        p.cpu().write(data + 256, 8, 1L << (rt - 1) | 1L << rt);
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        LinuxProcess state = fx.sos.linux().state(p);
+        for (int i = 0; i < LinuxProcess.MAX_QUEUED; i++) {
+            assertThat(state.queue(rt, -6, "tkill")).isTrue();
+        }
+
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), rt)).isEqualTo(-11);
+        assertThat(call(LinuxSyscall.KILL, p.pid(), rt + 1)).isZero();
+
+        assertThat(state.pendingCount(rt)).isEqualTo(LinuxProcess.MAX_QUEUED);
+        assertThat(state.pendingCount(rt + 1)).isEqualTo(1);
+    }
+
+    @Test
     void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
         int sighup = 1;
         assertThat(sigaction(sighup, code + 0x100, 0, 0, 0)).isZero();
