@@ -283,7 +283,7 @@ final class StepSession {
      * read it); the function, and a branch's target, named by the program's symbols as objdump does.
      */
     private String instruction(long pc) {
-        String at = String.format("0x%x", pc) + symbols.describe(pc).map(f -> " <" + f + ">").orElse("");
+        String at = String.format("0x%x", pc) + describe(pc).map(f -> " <" + f + ">").orElse("");
         long word = stepper.run().sos().pages().readWord(stepper.run().process(), pc);
         if (word < 0) {
             boolean inRegion = stepper.run().process().addressSpace().find(pc) != null;
@@ -303,7 +303,7 @@ final class StepSession {
             return text;
         }
         long target = Long.parseUnsignedLong(m.group(1).substring(2), 16);
-        return text + symbols.describe(target).map(f -> " <" + f + ">").orElse("");
+        return text + describe(target).map(f -> " <" + f + ">").orElse("");
     }
 
     private void disassemble(String[] words) {
@@ -323,12 +323,17 @@ final class StepSession {
         continuation = String.format("dis 0x%x %d", start + 4 * count, count);
     }
 
+    /** The name of a code address: SOS's signal page as {@code sigpage}, else the program's symbol. */
+    private java.util.Optional<String> describe(long address) {
+        return org.capbuddy.sos.inspect.CodeNames.describe(symbols, stepper.run().process().addressSpace(), address);
+    }
+
     /** {@code bt}: the calls that led here, from the frame records (see {@link CallChain}), every frame shown. */
     private void backtrace() {
         var sos = stepper.run().sos();
         var process = stepper.run().process();
         CallChain calls = CallChain.walk(stepper.run().registers(), at -> sos.peek(process, at, 8),
-                at -> symbols.describe(at).orElse(null), CallChain.MAX_FRAMES);
+                at -> describe(at).orElse(null), CallChain.MAX_FRAMES);
         out.print(calls.render(CallChain.MAX_FRAMES));
     }
 
@@ -344,7 +349,7 @@ final class StepSession {
 
     /** {@code 0xADDR <function+off>}. */
     private String where(long address) {
-        return String.format("0x%x", address) + symbols.describe(address).map(f -> " <" + f + ">").orElse("");
+        return String.format("0x%x", address) + describe(address).map(f -> " <" + f + ">").orElse("");
     }
 
     private void breakpoint(String[] words) {
@@ -376,7 +381,7 @@ final class StepSession {
             if (reached.contains(b)) {
                 continue;
             }
-            java.util.Optional<String> f = symbols.describe(b);
+            java.util.Optional<String> f = describe(b);
             // main and _start are never inlined: for them the hint would mislead
             boolean entry = f.isPresent() && !f.get().contains("+") && !f.get().equals("main") && !f.get().equals("_start");
             out.printf("   (breakpoint at %s never fired: no instruction there ran after it was set%s)%n", where(b),

@@ -18,13 +18,14 @@ public record ProcessDump(int pid, List<RegionLine> regions, PagingDump pageTabl
 
     /**
      * One region: its kind, range, rights ({@code rwx} with dashes) and where its pages' first
-     * contents come from ({@code image} or {@code zero}).
+     * contents come from ({@code image}, {@code zero}, or SOS's own code for the signal page).
      */
     public record RegionLine(String kind, long base, long end, String rights, String contents) {
         public static RegionLine of(Region r) {
             String rights = (r.read() ? "r" : "-") + (r.write() ? "w" : "-") + (r.execute() ? "x" : "-");
             return new RegionLine(r.kind().label(), r.base(), r.end(), rights,
-                    r.isImageBacked() ? "image" : "zero");
+                    r.kind() == org.capbuddy.sos.addrspace.RegionKind.SIGPAGE ? "SOS's signal code"
+                            : r.isImageBacked() ? "image" : "zero");
         }
     }
 

@@ -184,7 +184,8 @@ public final class ProgramRun {
         ElfSymbols symbols = ElfSymbols.of(launch.elf());
         // read for inspection, not through SOS's window: the report must not change the run's figures
         CallChain calls = CallChain.walk(registers, at -> sos.peek(process, at, 8),
-                at -> symbols.describe(at).orElse(null), KILL_BACKTRACE_ENTRIES);
+                at -> org.capbuddy.sos.inspect.CodeNames.describe(symbols, process.addressSpace(), at).orElse(null),
+                KILL_BACKTRACE_ENTRIES);
         return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, calls, registers,
                 sos.walk(process, address).orElse(new PagingWalk(address, 0, List.of())),
                 process.addressSpace().regions().stream().map(ProcessDump.RegionLine::of).toList());

@@ -134,6 +134,21 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void theSignalPageIsNamedSigpageInBacktracesAndItsRegionLineSaysItHoldsSosCode() {
+        assertThat(fx.sos.syscalls(p).mapSignalPage(SigPage.ADDRESS, SigPage.bytes())).isNull();
+        var symbols = org.capbuddy.aarch64.elf.ElfSymbols.of(null);
+
+        assertThat(org.capbuddy.sos.inspect.CodeNames.describe(symbols, p.addressSpace(), SigPage.ENTRY)).hasValue("sigpage");
+        assertThat(org.capbuddy.sos.inspect.CodeNames.describe(symbols, p.addressSpace(), SigPage.SIGRETURN))
+                .hasValue("sigpage+0x" + Long.toHexString(SigPage.SIGRETURN - SigPage.ADDRESS));
+        assertThat(org.capbuddy.sos.inspect.CodeNames.describe(symbols, p.addressSpace(), code)).isEmpty();
+        var line = org.capbuddy.sos.inspect.ProcessDump.RegionLine.of(p.addressSpace().find(SigPage.ADDRESS));
+        assertThat(line.kind()).isEqualTo("sigpage");
+        assertThat(line.rights()).isEqualTo("r-x");
+        assertThat(line.contents()).isEqualTo("SOS's signal code");
+    }
+
+    @Test
     void theFrameHoldsTheInterruptedRegistersSiginfoAndTheFpsimdRecord() {
         assertThat(sigaction(SIGILL, code + 0x100, SignalAction.SA_SIGINFO, 0, 1L << (SIGUSR1 - 1))).isZero();
         ThreadRunner r = program(UDF);
