@@ -29,7 +29,10 @@
  *   lastfault a write to address 0x40 stepped over by a SIGSEGV handler, then raise(SIGUSR1): its
  *             frame still holds the fault's address, as Linux keeps it until the next fault
  *   rtqueue   SIGRTMIN raised twice, SIGRTMIN+1 and SIGUSR1 twice, all blocked, then unblocked: each
- *             real-time instance is queued and handled, the standard signal's two are merged */
+ *             real-time instance is queued and handled, the standard signal's two are merged
+ *   restorer  a handler's return address is sa_restorer itself (musl's __restore_rt); a handler
+ *             that sets FPSR.IXC in its frame and spoils the frame: the SIGSEGV handler that follows
+ *             sees FPSR as it was before, as rt_sigreturn loads nothing from a frame it refuses */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -500,6 +503,45 @@ static void mode_rtqueue(void) {
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- restorer */
+extern void __restore_rt(void);
+static void *restorer_ra;
+static void on_restorer(int sig) {
+    (void)sig;
+    restorer_ra = __builtin_return_address(0);
+}
+static void on_restorer_segv(int sig, siginfo_t *si, void *ctx) {
+    (void)sig; (void)si;
+    ucontext_t *uc = ctx;
+    uint32_t *record = (uint32_t *)uc->uc_mcontext.__reserved;
+    printf("restorer: after the refused frame, FPSR 0x%x\n", record[2]);
+    fflush(stdout);
+    _exit(0);
+}
+static void on_restorer_spoil(int sig, siginfo_t *si, void *ctx) {
+    (void)sig; (void)si;
+    ucontext_t *uc = ctx;
+    uint32_t *record = (uint32_t *)uc->uc_mcontext.__reserved;
+    record[2] = 0x10; /* FPSR.IXC */
+    record[0] = 0x12345678;
+}
+static void mode_restorer(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_restorer;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    printf("restorer: the handler returns to __restore_rt: %s\n", restorer_ra == (void *)__restore_rt ? "yes" : "no");
+    static char stack[65536];
+    stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    install(SIGSEGV, on_restorer_segv, SA_ONSTACK, 0);
+    install(SIGUSR1, on_restorer_spoil, 0, 0);
+    __asm__ volatile("msr fpsr, xzr" ::: "memory");
+    raise(SIGUSR1);
+    printf("rt_sigreturn accepted a spoiled frame\n");
+}
+
 int main(int argc, char **argv) {
     const char *m = argc > 1 ? argv[1] : "all";
     int all = strcmp(m, "all") == 0;
@@ -521,6 +563,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "noroom")) mode_noroom();
     if (!strcmp(m, "lastfault")) mode_lastfault();
     if (!strcmp(m, "rtqueue")) mode_rtqueue();
+    if (!strcmp(m, "restorer")) mode_restorer();
     printf("student_signals %s: done\n", m);
     return 0;
 }

@@ -346,12 +346,16 @@ final class LinuxSignals {
 
     /**
      * rt_sigreturn, as Linux's: the frame at SP (16-aligned, readable, a valid pstate and records)
-     * gives back every register, the mask (never SIGKILL or SIGSTOP) and the alternate stack; the
-     * FP/SIMD registers the signal page has already loaded from it. A frame Linux would refuse is
-     * SIGSEGV, forced ({@link #badFrame}): the process's handler runs if it may, otherwise the
-     * process dies. Pending signals the restored mask unblocks are delivered on the way out.
+     * gives back every register, the mask (never SIGKILL or SIGSTOP) and the alternate stack. It
+     * takes two steps, as seL4 shows SOS no FP/SIMD registers: a frame accepted sends the thread to
+     * the signal page's {@link SigPage#RESTORE}, which loads them from the frame and calls
+     * rt_sigreturn again from {@link SigPage#RESTORED} ({@code restored}), where SOS checks the
+     * frame again and restores the rest. A frame Linux would refuse is SIGSEGV, forced
+     * ({@link #badFrame}), with the FP/SIMD registers unchanged: the process's handler runs if it
+     * may, otherwise the process dies. Pending signals the restored mask unblocks are delivered on
+     * the way out.
      */
-    FaultReply sigreturn(Process p, LinuxProcess state, FaultMessage m) {
+    FaultReply sigreturn(Process p, LinuxProcess state, FaultMessage m, boolean restored) {
         Syscalls sys = syscalls.apply(p);
         long sp = m.word(FaultMessage.SYSCALL_SP);
         long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
@@ -363,6 +367,19 @@ final class LinuxSignals {
         SignalFrame.Restored frame = bytes == null ? null : SignalFrame.parse(bytes);
         if (frame == null) {
             return badFrame(p, state, m, regs, bytes);
+        }
+        if (!restored) {
+            String noPage = sys.mapSignalPage(SigPage.ADDRESS, SigPage.bytes());
+            if (noPage != null) {
+                sys.killBySignal(SIGSEGV, pc, "rt_sigreturn: SOS could not map its signal page: " + noPage);
+                return FaultReply.noReply("killed by SIGSEGV");
+            }
+            regs[PC] = SigPage.RESTORE; // SP stays the frame, whose record the routine loads
+            if (!writeRegisters(p, regs)) {
+                return FaultReply.noReply("SOS could not set the registers of process " + p.pid());
+            }
+            m.setReplyLength(0);
+            return FaultReply.RESUME;
         }
         for (int i = 0; i < 31; i++) {
             setX(regs, i, frame.x()[i]);

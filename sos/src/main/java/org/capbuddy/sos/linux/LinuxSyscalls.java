@@ -112,6 +112,9 @@ public final class LinuxSyscalls implements ProcessTraps {
         long number = (int) registers.mr(X8_WORD);
         LinuxProcess state = state(p);
         LinuxSyscall call = LinuxSyscall.of(number);
+        if (call == LinuxSyscall.RT_SIGRETURN && m.word(FaultMessage.SYSCALL_FAULT_IP) == SigPage.RESTORED) {
+            return signals.sigreturn(p, state, m, true); // the second step of one rt_sigreturn, counted once
+        }
         long result;
         if (call == null) {
             state.countUnknown(number);
@@ -127,7 +130,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
             }
             if (call == LinuxSyscall.RT_SIGRETURN) {
-                return signals.sigreturn(p, state, m);
+                return signals.sigreturn(p, state, m, false);
             }
             result = serve(call, p, state, m);
             FaultReply delivered = signals.deliverOnReturn(p, state, m, call.linuxName(), result);

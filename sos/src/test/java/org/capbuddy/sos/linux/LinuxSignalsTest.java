@@ -439,6 +439,46 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void theHandlerReturnsToSaRestorerItself() {
+        int loop = 0x1400_0000; // b .
+        p.cpu().write(code + 0x200, 4, loop);
+        assertThat(sigaction(SIGUSR1, code + 0x200, SignalAction.SA_RESTORER, code + 0x300, 0)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(100);
+
+        assertThat(r.context().pc()).isEqualTo(code + 0x200);
+        assertThat(r.context().x(30)).as("x30, as Linux's setup_return sets it").isEqualTo(code + 0x300);
+    }
+
+    @Test
+    void aFrameRtSigreturnRefusesLeavesTheFpSimdRegistersAsTheyWere() {
+        // the handler: FPSR.IXC into the frame's fpsimd record, its magic spoiled, ret
+        int movW9Ixc = 0x5280_0209; // mov w9, #0x10
+        int strW9Fpsr = 0xB901_D849; // str w9, [x2, #472]: the record's FPSR
+        int strWzrMagic = 0xB901_D05F; // str wzr, [x2, #464]: the record's magic
+        int ret = 0xD65F_03C0;
+        ByteBuffer handler = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(movW9Ixc).putInt(strW9Fpsr)
+                .putInt(strWzrMagic).putInt(ret);
+        p.cpu().copyOut(code + 0x200, handler.array(), 0, 16);
+        assertThat(sigaction(SIGUSR1, code + 0x200, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(1_000);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().reason()).contains("rt_sigreturn found no signal frame");
+        assertThat(fx.sos.linux().state(p).signalsDelivered()).containsOnlyKeys("SIGUSR1");
+        assertThat(r.context().fpsr()).as("not loaded from a frame refused").isZero();
+    }
+
+    @Test
     void pendingSynchronousSignalsAreDeliveredBeforeLowerOnes() {
         int sighup = 1;
         assertThat(sigaction(sighup, code + 0x100, 0, 0, 0)).isZero();

@@ -82,7 +82,7 @@ class SignalFrameTest {
     @Test
     void theSignalPageIsInstructionsTheInterpreterRunsEndingInRtSigreturn() {
         ByteBuffer page = ByteBuffer.wrap(SigPage.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        int words = (int) (SigPage.SIGRETURN - SigPage.ADDRESS) / 4 + 2;
+        int words = (int) (SigPage.RESTORED - SigPage.ADDRESS) / 4 + 1;
         for (int i = 0; i < words; i++) {
             int word = page.getInt(4 * i);
             assertThat(Decoder.decode(SigPage.ADDRESS + 4L * i, word).op).as("word %d: 0x%08x", i, word)
@@ -90,8 +90,12 @@ class SignalFrameTest {
         }
         // encodings as llvm-mc gives them
         assertThat(page.getInt(4 * 5)).as("stp q2, q3, [x6, #32]").isEqualTo(0xAD01_0CC2);
-        assertThat(page.getInt(4 * 42)).as("ldp q30, q31, [x6, #480]").isEqualTo(0xAD4F_7CDE);
+        assertThat(page.getInt(4 * 20)).as("mov x30, x5: the handler returns to the restorer").isEqualTo(0xAA05_03FE);
+        assertThat(page.getInt(4 * 21)).as("br x3").isEqualTo(0xD61F_0060);
         assertThat(page.getInt((int) (SigPage.SIGRETURN - SigPage.ADDRESS))).as("mov x8, #139").isEqualTo(0xD280_1168);
+        assertThat(page.getInt((int) (SigPage.RESTORE - SigPage.ADDRESS))).as("add x9, sp, #592").isEqualTo(0x9109_43E9);
+        assertThat(page.getInt(4 * 44)).as("ldp q30, q31, [x6, #480]").isEqualTo(0xAD4F_7CDE);
+        assertThat(page.getInt((int) (SigPage.RESTORED - SigPage.ADDRESS))).as("svc #0").isEqualTo(0xD400_0001);
         assertThat(page.getInt(4 * words)).as("then zeros").isZero();
     }
 }
