@@ -152,8 +152,10 @@ final class LinuxSignals {
      * and SIGSYS before the others and otherwise lowest first, as Linux does on the
      * way back to user space: one now ignored is dropped, one that would stop the process is
      * refused (SOS cannot stop one) and dropped, one with a handler gets a frame (and the next is
-     * judged under the mask that handler runs with, its frame pushed on top, so that it runs first),
-     * and the first whose default action terminates ends the process. {@code regs} are the
+     * judged under the mask that handler runs with, its frame pushed on top, so that it runs first;
+     * when its frame cannot be written, SIGSEGV is forced, {@link #forceSigsegv}), and the first
+     * whose default action terminates ends the process. Each real-time instance is delivered on its
+     * own. {@code regs} are the
      * registers the process returns to (seL4_UserContext order); a frame changes them.
      */
     private Delivery deliverPending(Process p, LinuxProcess state, long[] regs, String via) {
