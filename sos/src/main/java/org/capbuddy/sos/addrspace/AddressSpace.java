@@ -365,7 +365,8 @@ public final class AddressSpace {
             if (cutEnd < r.end()) {
                 put(cutEnd, r.withBase(cutEnd));
             }
-            put(cutBase, new Region(r.kind(), cutBase, cutEnd, read, write, execute));
+            // The source stays: a page of .data or code not yet touched must still fill from the file.
+            put(cutBase, new Region(r.kind(), cutBase, cutEnd, read, write, execute, r.source()));
             changed.add(new VaRange(cutBase, cutEnd));
         }
         return Result.ok(new Reprotected(changed, covered < limit || pastTop ? covered : -1));

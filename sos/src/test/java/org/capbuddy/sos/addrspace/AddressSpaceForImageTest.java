@@ -133,6 +133,24 @@ class AddressSpaceForImageTest {
         assertThat(AddressSpace.forImage(null, 0).isOk()).isFalse();
     }
 
+    @Test
+    void mprotectingPartOfAnImageBackedRegionKeepsItsSourceInEveryPiece() {
+        ElfImage image = TestElf.exec(0x40_0000, CODE).load(0x40_2000L, 3 * PAGE, "rw", new byte[3 * (int) PAGE])
+                .image();
+        AddressSpace as = AddressSpace.forImage(image, 0).value();
+        ImageSource source = as.find(0x40_2000L).source();
+        assertThat(source).isNotNull();
+        assertThat(as.protect(0x40_3000L, PAGE, true, false, false).isOk()).isTrue();
+        for (long page = 0x40_2000L; page < 0x40_5000L; page += PAGE) {
+            Region r = as.find(page);
+            assertThat(r.source()).as("the piece at 0x%x", page).isSameAs(source);
+            assertThat(r.source().fileBytesIn(page).isEmpty()).as("file bytes at 0x%x", page).isFalse();
+        }
+        assertThat(as.find(0x40_3000L).write()).isFalse();
+        assertThat(as.find(0x40_3000L).base()).isEqualTo(0x40_3000L);
+        assertThat(as.find(0x40_3000L).end()).isEqualTo(0x40_4000L);
+    }
+
     private static Result<AddressSpace> assertRefused(ElfImage image, long bias, String message) {
         Result<AddressSpace> r = AddressSpace.forImage(image, bias);
         assertThat(r.isOk()).as("%s", r).isFalse();
