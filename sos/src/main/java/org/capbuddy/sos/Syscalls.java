@@ -594,6 +594,13 @@ public final class Syscalls {
         if (Long.compareUnsigned(newLen, AddressSpace.MAX_MMAP) > 0) {
             return SysResult.fail(Errno.ENOMEM, "mremap: one mapping is at most " + AddressSpace.MAX_MMAP + " bytes");
         }
+        if (keep != oldLen) {
+            // the tail goes after the target is replaced: a tail munmap refuses must refuse the call first
+            SysResult tail = tailRefusal(addr + keep, oldLen - keep);
+            if (tail != null) {
+                return tail;
+            }
+        }
         if (fixed) {
             Region blocker = process.addressSpace().firstOverlapping(newAddr, newAddr + newLen);
             Result<List<VaRange>> placed = process.addressSpace().mmapFixed(newAddr, newLen, r.read(), r.write(),
@@ -604,7 +611,10 @@ public final class Syscalls {
             }
             unmap(placed.value());
             if (keep != oldLen) {
-                unmapTail(addr + keep, oldLen - keep);
+                SysResult tail = unmapTail(addr + keep, oldLen - keep);
+                if (tail != null) {
+                    throw new IllegalStateException("a tail checked unmappable was refused: " + tail);
+                }
             }
             return move(addr, keep, process.addressSpace().find(newAddr), dontUnmap);
         }
@@ -640,15 +650,24 @@ public final class Syscalls {
 
     /** Unmaps [addr, addr + length) as Linux's munmap inside mremap does: a range with nothing mapped is no error. */
     private SysResult unmapTail(long addr, long length) {
+        SysResult refused = tailRefusal(addr, length);
+        if (refused != null) {
+            return refused;
+        }
         Result<List<VaRange>> removed = process.addressSpace().munmap(addr, length);
         if (removed.isOk()) {
             unmap(removed.value());
+        }
+        return null;
+    }
+
+    /** Why {@link #unmapTail} would refuse [addr, addr + length) (EINVAL), or null; changes nothing. */
+    private SysResult tailRefusal(long addr, long length) {
+        Result<Long> end = process.addressSpace().unmappable(addr, length);
+        if (end.isOk() || end.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED) {
             return null;
         }
-        if (removed.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED) {
-            return null;
-        }
-        return SysResult.fail(Errno.EINVAL, "mremap: " + removed.error().detail());
+        return SysResult.fail(Errno.EINVAL, "mremap: " + end.error().detail());
     }
 
     /** Whether [base, base + length) lies below the top of user space (Linux's access_ok); unsigned. */

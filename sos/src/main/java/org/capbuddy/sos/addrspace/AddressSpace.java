@@ -297,9 +297,22 @@ public final class AddressSpace {
      * of region, or nothing at all. Returns the ranges removed, for the caller to unmap.
      */
     public Result<List<VaRange>> munmap(long base, long length) {
-        Result<Long> end = checkedRange("munmap", base, length);
+        Result<Long> end = unmappable(base, length);
         if (!end.isOk()) {
             return end.asFailure();
+        }
+        return Result.ok(carve(base, end.value()));
+    }
+
+    /**
+     * Whether {@link #munmap} would take [base, base + length) away, asked without changing
+     * anything: the range's page-rounded end, or munmap's refusal (NOT_ALLOCATED when nothing is
+     * mapped there, BAD_ARGUMENT for a bad range or one touching a region munmap may not remove).
+     */
+    public Result<Long> unmappable(long base, long length) {
+        Result<Long> end = checkedRange("munmap", base, length);
+        if (!end.isOk()) {
+            return end;
         }
         if (touched(base, end.value()).isEmpty()) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "nothing is mapped in [0x" + Long.toHexString(base)
@@ -309,7 +322,7 @@ public final class AddressSpace {
         if (fixed != null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "munmap range touches the " + fixed.kind() + " region");
         }
-        return Result.ok(carve(base, end.value()));
+        return end;
     }
 
     /**

@@ -203,6 +203,27 @@ class MremapCallTest {
         assertThat(call(LinuxSyscall.BRK, 0)).isEqualTo(heap);
     }
 
+    @Test
+    void aFixedShrinkWhoseTailCannotBeUnmappedIsRefusedWithNothingChanged() {
+        // the target below the old range, so that a huge old length does not make them overlap
+        long target = mmap(1);
+        long at = mmap(2);
+        fill(at, 0, 1);
+        fill(target, 0);
+        long belowIpc = call(LinuxSyscall.MMAP, Layout.IPC_BUFFER - 2 * PAGE, 2 * PAGE, RW,
+                ANON | Syscalls.MAP_FIXED, -1, 0);
+        assertThat(belowIpc).isEqualTo(Layout.IPC_BUFFER - 2 * PAGE);
+        fill(belowIpc, 0, 1);
+        State was = state();
+        assertThat(mremap(at, 1L << 62, PAGE, MAYMOVE | FIXED, target)).as("a tail leaving user space, as Linux")
+                .isEqualTo(EINVAL);
+        assertThat(state()).isEqualTo(was);
+        assertThat(mremap(belowIpc, 3 * PAGE, PAGE, MAYMOVE | FIXED, target)).as("a tail over the IPC buffer")
+                .isEqualTo(EINVAL);
+        assertThat(state()).isEqualTo(was);
+        assertThat(p.cpu().read(target + 16, 1)).as("the target's page is still its own").isEqualTo(0x40);
+    }
+
     @ParameterizedTest(name = "kernel={0}")
     @ValueSource(booleans = {true, false})
     void aMoveThatRunsOutOfMemoryLeavesEveryPageWhereItWas(boolean kernel) {
