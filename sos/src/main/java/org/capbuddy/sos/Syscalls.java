@@ -490,7 +490,7 @@ public final class Syscalls {
      * when the pages after it are free; else with MREMAP_MAYMOVE the pages move, frames and bytes
      * and all, to a new place (at {@code newAddr} with MREMAP_FIXED, replacing what is there, as
      * MAP_FIXED does: EINVAL for an unaligned address, one past user space or a range overlapping
-     * the old one), the old range unmapped, or with MREMAP_DONTUNMAP left mapped with no pages, so
+     * the old one, then EPERM below {@link Layout#NULL_GUARD_END} as mmap's), the old range unmapped, or with MREMAP_DONTUNMAP left mapped with no pages, so
      * it reads zeros; without it, ENOMEM. A call its checks refuse changes nothing (Linux may
      * already have unmapped the MREMAP_FIXED target); one that runs out of slots or page tables
      * while moving leaves every page where it was.
@@ -583,6 +583,11 @@ public final class Syscalls {
         }
         if (fixed && Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
             return SysResult.fail(Errno.EINVAL, "mremap: the old and new ranges overlap");
+        }
+        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
+            // Linux's mmap_min_addr, as SOS's own MAP_FIXED refuses it
+            return SysResult.fail(Errno.EPERM, "mremap: MREMAP_FIXED below 0x"
+                    + Long.toHexString(Layout.NULL_GUARD_END) + ": the first 64 KiB are never mapped");
         }
         // a shrink by a fixed move moves only what the new length keeps
         long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;

@@ -204,6 +204,23 @@ class MremapCallTest {
     }
 
     @Test
+    void aFixedMoveBelowTheNullGuardIsEpermAfterTheEinvalChecksAsMmapsIs() {
+        long at = mmap(1);
+        fill(at, 0);
+        State was = state();
+        int eperm = -1;
+        assertThat(call(LinuxSyscall.MMAP, 0, PAGE, RW, ANON | Syscalls.MAP_FIXED, -1, 0)).as("mmap's own refusal")
+                .isEqualTo(eperm);
+        assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, 0)).isEqualTo(eperm);
+        assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, Layout.NULL_GUARD_END - PAGE)).isEqualTo(eperm);
+        assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, 1)).as("unaligned comes first").isEqualTo(EINVAL);
+        assertThat(state()).isEqualTo(was);
+        assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, Layout.NULL_GUARD_END)).as("from 64 KiB on")
+                .isEqualTo(Layout.NULL_GUARD_END);
+        assertThat(p.cpu().read(Layout.NULL_GUARD_END + 16, 1)).isEqualTo(0x40);
+    }
+
+    @Test
     void aFixedShrinkWhoseTailCannotBeUnmappedIsRefusedWithNothingChanged() {
         // the target below the old range, so that a huge old length does not make them overlap
         long target = mmap(1);
