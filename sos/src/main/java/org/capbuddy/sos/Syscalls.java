@@ -359,7 +359,9 @@ public final class Syscalls {
      * access is not allowed, ENOMEM at the first page in no region); the hints return 0. A region's
      * error ends the call, the regions before it advised; pages in no region are skipped and the
      * call is ENOMEM at the end, as Linux's. The IPC buffer is SOS's, as a device mapping is
-     * Linux's: advice that would discard or reclaim it is EINVAL.
+     * Linux's: advice that would discard or reclaim it is EINVAL. The signal page is SOS's code, as
+     * the vdso is Linux's: MADV_DONTNEED is accepted and unmaps nothing (a refault of the vdso gives
+     * the same bytes), MADV_FREE and MADV_WIPEONFORK are EINVAL (not anonymous memory).
      */
     public SysResult madvise(long addr, long length, int advice) {
         SysResult refused = refusedCaller();
@@ -413,6 +415,7 @@ public final class Syscalls {
     /** One region's part [from, to) of a madvise range: null when done, or the call's error. */
     private SysResult advise(Region r, long from, long to, Advice a) {
         boolean special = r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER;
+        boolean sigPage = r.kind() == org.capbuddy.sos.addrspace.RegionKind.SIGPAGE;
         String where = " of the " + r.kind().label() + " region at 0x" + Long.toHexString(from);
         switch (a.effect()) {
             case HINT:
@@ -427,6 +430,14 @@ public final class Syscalls {
                 if (a.effect() == Advice.Effect.FREE && imageBytesIn(r, from, to)) {
                     return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": a program image fills it");
                 }
+                if (a.effect() == Advice.Effect.FREE && sigPage) {
+                    return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": SOS's code, not anonymous memory");
+                }
+                if (sigPage) {
+                    // SOS writes the page once, when it maps it, and a fault could not refill it; a
+                    // refault of Linux's vdso gives the same bytes back, so keeping the page is the same
+                    return null;
+                }
                 pages.unmapRange(process, from, to);
                 return null;
             case REMOVE:
@@ -434,7 +445,7 @@ public final class Syscalls {
                         ? SysResult.fail(Errno.EACCES, "madvise REMOVE" + where + ": a private mapping of the program")
                         : SysResult.fail(Errno.EINVAL, "madvise REMOVE" + where + ": no file to punch a hole in");
             case WIPE_ON_FORK:
-                return special || imageBytesIn(r, from, to)
+                return special || sigPage || imageBytesIn(r, from, to)
                         ? SysResult.fail(Errno.EINVAL, "madvise WIPEONFORK" + where + ": not anonymous memory") : null;
             default:
                 throw new IllegalStateException("populate is served before the regions are walked");

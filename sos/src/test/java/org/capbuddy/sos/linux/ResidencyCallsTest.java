@@ -326,6 +326,29 @@ class ResidencyCallsTest {
     }
 
     @Test
+    void discardingTheSignalPageUnmapsNothingAndFreeAndWipeOnForkAreEinvalAsForLinuxsVdso() {
+        long sigPage = 0x30_0000_0000L;
+        byte[] trampoline = new byte[16];
+        for (int i = 0; i < trampoline.length; i++) {
+            trampoline[i] = (byte) (0x60 + i);
+        }
+        assertThat(fx.sos.syscalls(p).mapSignalPage(sigPage, trampoline)).isNull();
+        int frame = p.shadow().frameRef(sigPage);
+        assertThat(frame).isNotZero();
+        for (Advice a : List.of(Advice.DONTNEED, Advice.DONTNEED_LOCKED, Advice.COLD, Advice.PAGEOUT)) {
+            assertThat(call(LinuxSyscall.MADVISE, sigPage, PAGE, a.number())).as("%s", a).isZero();
+            assertThat(p.shadow().frameRef(sigPage)).as("after %s", a).isEqualTo(frame);
+        }
+        for (Advice a : List.of(Advice.FREE, Advice.WIPEONFORK, Advice.REMOVE, Advice.POPULATE_WRITE)) {
+            assertThat(call(LinuxSyscall.MADVISE, sigPage, PAGE, a.number())).as("%s: not anonymous memory", a)
+                    .isEqualTo(EINVAL);
+        }
+        assertThat(call(LinuxSyscall.MADVISE, sigPage, PAGE, Advice.POPULATE_READ.number())).isZero();
+        assertThat(p.shadow().frameRef(sigPage)).isEqualTo(frame);
+        assertThat(p.cpu().read(sigPage + 15, 1)).as("SOS's code is still there").isEqualTo(0x6f);
+    }
+
+    @Test
     void populateMapsThePagesAsTheAccessWouldAndCountsTheirFaults() {
         long at = mmap(6, RW);
         touch(at, 1);
