@@ -473,6 +473,11 @@ public final class Syscalls {
                 return SysResult.fail(Errno.ENOMEM, "madvise POPULATE: 0x" + Long.toHexString(va)
                         + " is in no region of the process");
             }
+            if (r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER) {
+                // Linux's populate refuses a device mapping (VM_PFNMAP) before it looks at the rights
+                return SysResult.fail(Errno.EINVAL, "madvise POPULATE: the IPC buffer at 0x" + Long.toHexString(va)
+                        + " is SOS's own mapping");
+            }
             if (write ? !r.write() : !r.read()) {
                 return SysResult.fail(Errno.EINVAL, "madvise POPULATE: the " + r.kind().label() + " region at 0x"
                         + Long.toHexString(va) + " is not " + (write ? "writable" : "readable"));
@@ -494,17 +499,22 @@ public final class Syscalls {
      * mremap, in Linux's order: flags other than MREMAP_MAYMOVE, MREMAP_FIXED and MREMAP_DONTUNMAP,
      * FIXED without MAYMOVE, DONTUNMAP without MAYMOVE or with a new length, an unaligned address
      * and a new length of 0 are EINVAL; an address in no region is EFAULT. Shrinking unmaps the
-     * tail (as munmap would) and returns the address. Otherwise the old range must lie in one region (EFAULT; a length of 0, which would
-     * duplicate a shared mapping, is EINVAL, SOS having none), and only an anonymous mmap region
-     * may grow or move (EFAULT for the heap, a program's segments, the stack and the IPC buffer, as
-     * Linux refuses mappings that may not expand). A region ending at the old range grows in place
-     * when the pages after it are free; else with MREMAP_MAYMOVE the pages move, frames and bytes
-     * and all, to a new place (at {@code newAddr} with MREMAP_FIXED, replacing what is there, as
-     * MAP_FIXED does: EINVAL for an unaligned address, one past user space or a range overlapping
-     * the old one, then EPERM below {@link Layout#NULL_GUARD_END} as mmap's), the old range unmapped, or with MREMAP_DONTUNMAP left mapped with no pages, so
-     * it reads zeros; without it, ENOMEM. A call its checks refuse changes nothing (Linux may
-     * already have unmapped the MREMAP_FIXED target); one that runs out of slots or page tables
-     * while moving leaves every page where it was.
+     * tail (as munmap would) and returns the address. Otherwise the old range must lie in one
+     * region (EFAULT; a length of 0, which would duplicate a shared mapping, is EINVAL, SOS having
+     * none), and only an anonymous mmap region may grow or move: EFAULT for the heap, a program's
+     * segments, the stack and the IPC buffer, a limit of SOS's (Linux refuses only mappings that
+     * may not expand, such as a device's, and does move the heap, segments and stack). A region
+     * ending at the old range grows in place when the pages after it are free; else with
+     * MREMAP_MAYMOVE the pages move, frames and bytes and all, to a new place (at {@code newAddr}
+     * with MREMAP_FIXED, replacing what is there, as MAP_FIXED does: EINVAL for an unaligned
+     * address, one past user space or a range overlapping the old one, then EPERM below
+     * {@link Layout#NULL_GUARD_END} as mmap's), the old range unmapped, or with MREMAP_DONTUNMAP
+     * (which without MREMAP_FIXED takes {@code newAddr} as a hint, as mmap does; EINVAL for the
+     * IPC buffer and the signal page) left mapped with no pages, so it reads zeros; without
+     * MREMAP_MAYMOVE, ENOMEM. A call its checks refuse changes nothing (Linux may already have
+     * unmapped the MREMAP_FIXED target), a shrinking fixed move's tail included; one that runs out
+     * of slots or page tables while moving leaves every page where it was, but has already
+     * replaced the target's old mapping and unmapped the shrunk tail, as Linux has.
      */
     public SysResult mremap(long addr, long oldLength, long newLength, long flags, long newAddr) {
         SysResult refused = refusedCaller();
@@ -544,7 +554,7 @@ public final class Syscalls {
             return SysResult.ok(addr);
         }
         Region r = process.addressSpace().find(addr);
-        SysResult bad = resizable(r, addr, oldLen);
+        SysResult bad = resizable(r, addr, oldLen, false);
         if (bad != null) {
             return bad;
         }
@@ -566,8 +576,12 @@ public final class Syscalls {
         return move(addr, oldLen, placed.value(), false);
     }
 
-    /** Why the old range of an mremap that grows or moves cannot (EFAULT or EINVAL), or null. */
-    private static SysResult resizable(Region r, long addr, long oldLen) {
+    /**
+     * Why the old range of an mremap that grows or moves cannot (EFAULT or EINVAL), or null. The
+     * IPC buffer and the signal page are SOS's, as device mappings and the vdso are Linux's
+     * (VM_PFNMAP, VM_DONTEXPAND): MREMAP_DONTUNMAP of them is EINVAL, as Linux's vma_to_resize says.
+     */
+    private static SysResult resizable(Region r, long addr, long oldLen, boolean dontUnmap) {
         if (r == null) {
             return SysResult.fail(Errno.EFAULT, "mremap: 0x" + Long.toHexString(addr) + " is in no region");
         }
@@ -578,6 +592,11 @@ public final class Syscalls {
         if (Long.compareUnsigned(oldLen, r.end() - addr) > 0) {
             return SysResult.fail(Errno.EFAULT, "mremap: [0x" + Long.toHexString(addr) + ", +0x"
                     + Long.toHexString(oldLen) + ") runs past its region");
+        }
+        if (dontUnmap && (r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER
+                || r.kind() == org.capbuddy.sos.addrspace.RegionKind.SIGPAGE)) {
+            return SysResult.fail(Errno.EINVAL, "mremap: MREMAP_DONTUNMAP of the " + r.kind().label()
+                    + " region, SOS's own mapping");
         }
         if (r.kind() != org.capbuddy.sos.addrspace.RegionKind.MMAP) {
             return SysResult.fail(Errno.EFAULT, "mremap: the " + r.kind().label() + " region cannot grow or move");
@@ -603,7 +622,7 @@ public final class Syscalls {
         // a shrink by a fixed move moves only what the new length keeps
         long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
         Region r = process.addressSpace().find(addr);
-        SysResult bad = resizable(r, addr, keep);
+        SysResult bad = resizable(r, addr, keep, dontUnmap);
         if (bad != null) {
             return bad;
         }
@@ -634,7 +653,8 @@ public final class Syscalls {
             }
             return move(addr, keep, process.addressSpace().find(newAddr), dontUnmap);
         }
-        Result<Region> placed = process.addressSpace().mmap(0, newLen, r.read(), r.write(), r.execute());
+        // without MREMAP_FIXED, the new address is a hint, as mmap's (Linux's get_unmapped_area)
+        Result<Region> placed = process.addressSpace().mmap(newAddr, newLen, r.read(), r.write(), r.execute());
         if (!placed.isOk()) {
             return SysResult.fail(Errno.ENOMEM, placed.error().detail());
         }

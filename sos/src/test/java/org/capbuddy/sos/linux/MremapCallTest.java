@@ -172,6 +172,32 @@ class MremapCallTest {
     }
 
     @Test
+    void dontunmapWithoutFixedTakesTheNewAddressAsAHint() {
+        long at = mmap(2);
+        fill(at, 0, 1);
+        long hint = 0x30_0000_0000L;
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, hint)).as("a free hint").isEqualTo(hint);
+        assertThat(p.cpu().read(hint + PAGE + 16, 1)).isEqualTo(0x41);
+        long taken = mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, hint);
+        assertThat(taken).as("a hint that is taken: somewhere else").isPositive().isNotEqualTo(hint)
+                .isNotEqualTo(at);
+        assertThat(p.cpu().read(hint + PAGE + 16, 1)).as("what is at the hint is left alone").isEqualTo(0x41);
+    }
+
+    @Test
+    void dontunmapOfTheIpcBufferIsEinvalWhereGrowingItIsEfault() {
+        fill(mmap(1), 0);
+        State was = state();
+        assertThat(mremap(Layout.IPC_BUFFER, PAGE, PAGE, MAYMOVE | DONTUNMAP, 0)).isEqualTo(EINVAL);
+        assertThat(mremap(Layout.IPC_BUFFER, PAGE, PAGE, MAYMOVE | DONTUNMAP | FIXED, 0x30_0000_0000L))
+                .isEqualTo(EINVAL);
+        assertThat(mremap(Layout.IPC_BUFFER, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, 0)).as("past it first")
+                .isEqualTo(EFAULT);
+        assertThat(mremap(Layout.IPC_BUFFER, PAGE, 2 * PAGE, MAYMOVE, 0)).isEqualTo(EFAULT);
+        assertThat(state()).isEqualTo(was);
+    }
+
+    @Test
     void theChecksComeInLinuxsOrderAndARefusalChangesNothing() {
         long at = mmap(2);
         fill(at, 0, 1);

@@ -323,6 +323,10 @@ class ResidencyCallsTest {
             assertThat(call(LinuxSyscall.MADVISE, ipc, PAGE, a.number())).as("%s of the IPC buffer", a).isEqualTo(EINVAL);
         }
         assertThat(call(LinuxSyscall.MADVISE, ipc, PAGE, Advice.NORMAL.number())).isZero();
+        for (Advice a : List.of(Advice.POPULATE_READ, Advice.POPULATE_WRITE)) {
+            assertThat(call(LinuxSyscall.MADVISE, ipc, PAGE, a.number())).as("%s of the IPC buffer", a)
+                    .isEqualTo(EINVAL);
+        }
     }
 
     @Test
