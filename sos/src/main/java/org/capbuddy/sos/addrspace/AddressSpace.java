@@ -215,7 +215,8 @@ public final class AddressSpace {
 
     /**
      * Places an anonymous region of {@code length} bytes (page rounded) with the given rights
-     * (none for a PROT_NONE guard): at {@code hint} when that is page-aligned and the range is
+     * (none for a PROT_NONE guard): at {@code hint} when that is page-aligned, not below
+     * {@link Layout#NULL_GUARD_END} (as Linux ignores a hint under mmap_min_addr) and the range is
      * free, else at the next free place in the mmap area.
      */
     public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute) {
@@ -223,7 +224,7 @@ public final class AddressSpace {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
         long size = Layout.pageUp(length);
-        if (hint > 0 && (hint & (Layout.PAGE - 1)) == 0 && hint < Layout.USER_TOP - size
+        if (hint >= Layout.NULL_GUARD_END && (hint & (Layout.PAGE - 1)) == 0 && hint < Layout.USER_TOP - size
                 && overlapping(hint, hint + size) == null && !coversGuardPage(hint, hint + size)) {
             Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute);
             put(hint, r);

@@ -185,6 +185,19 @@ class MremapCallTest {
     }
 
     @Test
+    void aHintInTheFirst64KiBIsIgnoredByMmapAndMremapAsLinuxsMmapMinAddrIgnoresIt() {
+        long low = Layout.NULL_GUARD_END - 2 * PAGE;
+        long mapped = call(LinuxSyscall.MMAP, low, PAGE, RW, ANON, -1, 0);
+        assertThat(mapped).as("mmap's hint").isGreaterThanOrEqualTo(Layout.NULL_GUARD_END);
+        long at = mmap(1);
+        long moved = mremap(at, PAGE, PAGE, MAYMOVE | DONTUNMAP, low);
+        assertThat(moved).as("mremap's hint").isGreaterThanOrEqualTo(Layout.NULL_GUARD_END);
+        assertThat(p.addressSpace().find(low)).isNull();
+        assertThat(call(LinuxSyscall.MMAP, Layout.NULL_GUARD_END, PAGE, RW, ANON, -1, 0)).as("from 64 KiB on")
+                .isEqualTo(Layout.NULL_GUARD_END);
+    }
+
+    @Test
     void dontunmapOfTheIpcBufferIsEinvalWhereGrowingItIsEfault() {
         fill(mmap(1), 0);
         State was = state();
