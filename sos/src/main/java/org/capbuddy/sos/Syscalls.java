@@ -7,6 +7,7 @@ import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.VaRange;
+import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
@@ -311,7 +312,8 @@ public final class Syscalls {
             return SysResult.fail(Errno.ENOMEM, "mincore range [0x" + Long.toHexString(addr) + ", +0x"
                     + Long.toHexString(length) + ") is not inside user space");
         }
-        long pages = (length >>> 12) + ((length & (Layout.PAGE - 1)) != 0 ? 1 : 0);
+        // length is at most USER_TOP here, so rounding it up cannot overflow
+        long pages = Layout.pageUp(length) / Layout.PAGE;
         if (!inUserSpace(vec, pages)) {
             return SysResult.fail(Errno.EFAULT, "mincore's vector [0x" + Long.toHexString(vec) + ", +" + pages
                     + ") is not inside user space");
@@ -330,7 +332,7 @@ public final class Syscalls {
                 // the rest of this region, as far as the chunk goes, in one run
                 int run = (int) Math.min(n - known, (region.end() - va + Layout.PAGE - 1) / Layout.PAGE);
                 for (int i = 0; i < run; i++) {
-                    chunk[known + i] = (byte) (process.shadow().frameRef(va + i * Layout.PAGE) != 0 ? 1 : 0);
+                    chunk[known + i] = (byte) (process.shadow().frameRef(va + i * Layout.PAGE) != FrameTable.NULL_FRAME ? 1 : 0);
                 }
                 known += run;
             }
@@ -669,17 +671,11 @@ public final class Syscalls {
     private SysResult move(long addr, long length, Region target, boolean keepOld) {
         Result<Void> moved = pages.movePages(process, addr, target.base(), length, target);
         if (!moved.isOk()) {
-            Result<List<VaRange>> removed = process.addressSpace().munmap(target.base(), target.size());
-            if (removed.isOk()) {
-                unmap(removed.value());
-            }
+            unmapIfMapped(target.base(), target.size());
             return SysResult.fail(Errno.ENOMEM, "mremap: " + moved.error().detail());
         }
         if (!keepOld) {
-            Result<List<VaRange>> removed = process.addressSpace().munmap(addr, length);
-            if (removed.isOk()) {
-                unmap(removed.value());
-            }
+            unmapIfMapped(addr, length);
         }
         return SysResult.ok(target.base());
     }
@@ -690,11 +686,19 @@ public final class Syscalls {
         if (refused != null) {
             return refused;
         }
+        unmapIfMapped(addr, length);
+        return null;
+    }
+
+    /**
+     * munmap of a range mremap has already checked (or just placed): its regions and pages are
+     * removed; a range with nothing mapped, the one refusal left, is nothing to do.
+     */
+    private void unmapIfMapped(long addr, long length) {
         Result<List<VaRange>> removed = process.addressSpace().munmap(addr, length);
         if (removed.isOk()) {
             unmap(removed.value());
         }
-        return null;
     }
 
     /** Why {@link #unmapTail} would refuse [addr, addr + length) (EINVAL), or null; changes nothing. */

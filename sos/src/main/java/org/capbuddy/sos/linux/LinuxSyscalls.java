@@ -569,6 +569,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** struct rusage on AArch64: two timevals, then fourteen longs from ru_maxrss. */
     private static final int RUSAGE_SIZE = 144;
     private static final int RU_MAXRSS = 32;
+    /** ru_maxrss is in KiB. */
+    private static final long BYTES_PER_KIB = 1024;
     private static final int RU_MINFLT = 64;
 
     /**
@@ -586,7 +588,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (who != -1) {
             long micros = now(state) / 1000;
             bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
-            bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024));
+            bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / BYTES_PER_KIB));
             bytes.putLong(RU_MINFLT, p.minorFaults());
         }
         return sys.copyToUser(usage, bytes.array(), RUSAGE_SIZE) ? 0 : -Errno.EFAULT.code();
