@@ -164,6 +164,18 @@ final class ModelAddressSpace {
             }
             heapHoles.clear();
             heapHoles.addAll(kept);
+            // documented: shrinking gives up whatever the heap's range holds, mappings placed in it too
+            for (Region r : new ArrayList<>(mmaps)) {
+                if (r.overlaps(newEnd, oldEnd)) {
+                    mmaps.remove(r);
+                    if (r.base() < newEnd) {
+                        mmaps.add(new Region(RegionKind.MMAP, r.base(), newEnd, r.read(), r.write(), r.execute()));
+                    }
+                    if (oldEnd < r.end()) {
+                        mmaps.add(new Region(RegionKind.MMAP, oldEnd, r.end(), r.read(), r.write(), r.execute()));
+                    }
+                }
+            }
         }
         return newEnd < oldEnd ? new long[] {newEnd, oldEnd} : null;
     }
@@ -188,6 +200,24 @@ final class ModelAddressSpace {
         mmaps.add(new Region(RegionKind.MMAP, base, end, true, true, false));
         mmapNext = end;
         return base;
+    }
+
+    /**
+     * mmap with a hint, as documented: at {@code hint} when it is page-aligned, not below
+     * {@link Layout#NULL_GUARD_END}, and the range is in user space and free (the guard page
+     * included), without moving where the next mapping goes; else as {@link #mmap(long)}.
+     */
+    long mmap(long hint, long length) {
+        if (length <= 0 || length > MAX_MMAP) {
+            return -1;
+        }
+        long size = pageUp(length);
+        if (hint >= Layout.NULL_GUARD_END && (hint & (PAGE - 1)) == 0 && hint < USER_TOP - size
+                && !clashes(hint, hint + size, false)) {
+            mmaps.add(new Region(RegionKind.MMAP, hint, hint + size, true, true, false));
+            return hint;
+        }
+        return mmap(length);
     }
 
     private Region highestOverlapping(long base, long end) {
@@ -289,9 +319,9 @@ final class ModelAddressSpace {
     }
 
     /**
-     * What the model says of an mremap without MREMAP_FIXED or MREMAP_DONTUNMAP: its errno (null
-     * for success) and address, the ranges whose pages are freed, and the range whose pages move
-     * ({@code moveLength} bytes from {@code moveFrom} to the address; 0 when nothing moves).
+     * What the model says of an mremap: its errno (null for success) and address, the ranges whose
+     * pages are freed, and the range whose pages move ({@code moveLength} bytes from
+     * {@code moveFrom} to the address, the old range keeping none; 0 when nothing moves).
      */
     record Remapped(Errno errno, long address, List<long[]> released, long moveFrom, long moveLength) {
         static Remapped refused(Errno errno) {
@@ -300,15 +330,24 @@ final class ModelAddressSpace {
     }
 
     /**
-     * mremap as documented, with flags 0 or MREMAP_MAYMOVE: EINVAL for an unaligned address or a
-     * new length that rounds to 0; EFAULT for an address in no region; shrinking unmaps the tail
+     * mremap as documented: EINVAL for flags other than MREMAP_MAYMOVE, MREMAP_FIXED and
+     * MREMAP_DONTUNMAP, FIXED or DONTUNMAP without MAYMOVE, DONTUNMAP with a new length, an
+     * unaligned address or a new length that rounds to 0; with FIXED or DONTUNMAP, see
+     * {@link #moveTo}; otherwise EFAULT for an address in no region; shrinking unmaps the tail
      * as munmap does (a tail with nothing in it is no error, one munmap refuses is EINVAL); to
      * grow, the old range must be a non-empty part of one mmap region (EINVAL for an old length of
      * 0, EFAULT otherwise); a region ending at it grows in place when the pages after it are free,
      * else, allowed to move, a region of the new length with the same rights is placed as mmap
      * places one and the pages move there, the old range unmapped; else ENOMEM.
      */
-    Remapped mremap(long addr, long oldLength, long newLength, boolean mayMove) {
+    Remapped mremap(long addr, long oldLength, long newLength, long flags, long newAddr) {
+        boolean mayMove = (flags & MREMAP_MAYMOVE) != 0;
+        boolean fixed = (flags & MREMAP_FIXED) != 0;
+        boolean dontUnmap = (flags & MREMAP_DONTUNMAP) != 0;
+        if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 || fixed && !mayMove
+                || dontUnmap && (!mayMove || oldLength != newLength)) {
+            return Remapped.refused(Errno.EINVAL);
+        }
         long oldLen = (oldLength + PAGE - 1) & -PAGE;
         long newLen = (newLength + PAGE - 1) & -PAGE;
         if ((addr & (PAGE - 1)) != 0 || newLen == 0) {
@@ -317,6 +356,9 @@ final class ModelAddressSpace {
         Region r = find(addr);
         if (r == null) {
             return Remapped.refused(Errno.EFAULT);
+        }
+        if (fixed || dontUnmap) {
+            return moveTo(r, addr, oldLen, newLen, fixed, dontUnmap, newAddr);
         }
         if (Long.compareUnsigned(oldLen, newLen) >= 0) {
             if (oldLen == newLen) {
@@ -356,6 +398,92 @@ final class ModelAddressSpace {
         mmaps.add(new Region(RegionKind.MMAP, added.base(), added.end(), r.read(), r.write(), r.execute()));
         munmap(addr, oldLen);
         return new Remapped(null, placed, List.of(), addr, oldLen);
+    }
+
+    static final int MREMAP_MAYMOVE = 1;
+    static final int MREMAP_FIXED = 2;
+    static final int MREMAP_DONTUNMAP = 4;
+
+    /**
+     * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, as documented: with FIXED, EINVAL for a new
+     * address that is unaligned or whose range leaves user space, or a new range overlapping the
+     * old one, then EPERM below {@link Layout#NULL_GUARD_END}; then the kept part of the old range
+     * (the new length's worth when it shrinks) must be a non-empty part of one mmap region (EINVAL
+     * for an empty one or DONTUNMAP of the IPC buffer, EFAULT otherwise); more than 64 GiB is
+     * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, a target covering the guard
+     * page or a region munmap may not remove is EINVAL, else what is there is replaced, the tail
+     * unmapped and the pages move to the new address; without it, the new address is mmap's hint.
+     * DONTUNMAP keeps the old range (its pages go), else it is unmapped. A refusal changes nothing.
+     */
+    private Remapped moveTo(Region r, long addr, long oldLen, long newLen, boolean fixed, boolean dontUnmap,
+            long newAddr) {
+        if (fixed && ((newAddr & (PAGE - 1)) != 0 || Long.compareUnsigned(newLen, USER_TOP) > 0
+                || Long.compareUnsigned(newAddr, USER_TOP - newLen) > 0)) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        if (fixed && Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
+            return Remapped.refused(Errno.EPERM);
+        }
+        long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
+        if (keep == 0) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        if (Long.compareUnsigned(keep, r.end() - addr) > 0) {
+            return Remapped.refused(Errno.EFAULT);
+        }
+        if (dontUnmap && r.kind() == RegionKind.IPC_BUFFER) {
+            return Remapped.refused(Errno.EINVAL);
+        }
+        if (r.kind() != RegionKind.MMAP) {
+            return Remapped.refused(Errno.EFAULT);
+        }
+        if (Long.compareUnsigned(newLen, MAX_MMAP) > 0) {
+            return Remapped.refused(Errno.ENOMEM);
+        }
+        long tail = addr + keep;
+        long tailLength = oldLen - keep;
+        boolean tailTouched = false;
+        if (tailLength != 0) {
+            boolean inUserSpace = Long.compareUnsigned(tailLength, USER_TOP) <= 0
+                    && Long.compareUnsigned(tail, USER_TOP - tailLength) <= 0;
+            if (!inUserSpace || regions().stream().anyMatch(x -> x.overlaps(tail, tail + tailLength)
+                    && x.kind() != RegionKind.MMAP && x.kind() != RegionKind.HEAP)) {
+                return Remapped.refused(Errno.EINVAL);
+            }
+            tailTouched = regions().stream().anyMatch(x -> x.overlaps(tail, tail + tailLength));
+        }
+        List<long[]> released = new ArrayList<>();
+        long placed;
+        if (fixed) {
+            long newEnd = newAddr + newLen;
+            boolean guard = newAddr < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < newEnd;
+            if (guard || regions().stream().anyMatch(x -> x.overlaps(newAddr, newEnd)
+                    && x.kind() != RegionKind.MMAP && x.kind() != RegionKind.HEAP)) {
+                return Remapped.refused(Errno.EINVAL);
+            }
+            if (regions().stream().anyMatch(x -> x.overlaps(newAddr, newEnd))) {
+                released.addAll(munmap(newAddr, newLen));
+            }
+            mmaps.add(new Region(RegionKind.MMAP, newAddr, newEnd, r.read(), r.write(), r.execute()));
+            placed = newAddr;
+        } else {
+            placed = mmap(newAddr, newLen);
+            if (placed < 0) {
+                return Remapped.refused(Errno.ENOMEM);
+            }
+            Region added = mmaps.remove(mmaps.size() - 1);
+            mmaps.add(new Region(RegionKind.MMAP, added.base(), added.end(), r.read(), r.write(), r.execute()));
+        }
+        if (tailTouched) {
+            released.addAll(munmap(tail, tailLength));
+        }
+        if (!dontUnmap) {
+            munmap(addr, keep);
+        }
+        return new Remapped(null, placed, released, addr, keep);
     }
 
     /** What the model says of an mprotect: its errno (null for success), or that it cannot say. */

@@ -7,6 +7,7 @@ import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
@@ -304,8 +305,8 @@ public final class SosFuzzer {
         }
         if (dice < 253) {
             long[] call = mremapArguments(p);
-            trace.record(call[2] != 0 ? "mremap+move" : "mremap", p.pid(), call[0], call[1]);
-            return syscalls.mremap(p, call[0], call[1], call[3], call[2] != 0);
+            trace.record("mremap/" + call[2], p.pid(), call[0], call[1]);
+            return syscalls.mremap(p, call[0], call[1], call[3], call[2], call[4]);
         }
         return access(p);
     }
@@ -327,9 +328,11 @@ public final class SosFuzzer {
     }
 
     /**
-     * mremap's {address, old length, may move (0 or 1), new length}: mostly all or the end of an
+     * mremap's {address, old length, flags, new length, new address}: mostly all or the end of an
      * mmap region, grown or shrunk by up to 8 pages, or a range of any region, or one of munmap's
-     * (hostile ones among them). While the process has many regions it only shrinks.
+     * (hostile ones among them). While the process has many regions it only shrinks. A quarter of
+     * the calls move with MREMAP_FIXED (see {@link #fixedTarget}), a quarter with
+     * MREMAP_DONTUNMAP and the same length, now and then without MREMAP_MAYMOVE or with a bad flag.
      */
     private long[] mremapArguments(ModelProcess p) {
         List<org.capbuddy.sos.addrspace.Region> mmaps = p.space.mmapRegions();
@@ -358,7 +361,50 @@ public final class SosFuzzer {
             change = -change;
         }
         long newLength = random.nextInt(20) == 0 ? random.nextLong() : oldLength + change;
-        return new long[] {base, oldLength, mayMove, newLength};
+        long flags = mayMove;
+        long newAddr = 0;
+        int how = random.nextInt(4);
+        if (how == 0) {
+            flags |= Syscalls.MREMAP_FIXED;
+            newAddr = fixedTarget(p, base);
+        } else if (how == 1) {
+            flags |= Syscalls.MREMAP_DONTUNMAP;
+            newLength = random.nextInt(10) == 0 ? newLength : oldLength;
+            newAddr = random.nextBoolean() ? 0 : fixedTarget(p, base);
+        }
+        if (random.nextInt(50) == 0) {
+            flags |= 8;
+        }
+        return new long[] {base, oldLength, flags, newLength, newAddr};
+    }
+
+    /**
+     * Where an MREMAP_FIXED move goes, or MREMAP_DONTUNMAP's hint: mostly free space past the
+     * mmap regions or over another mmap region or the heap (replacing it), else a page given back
+     * lately, the code, the guard page, the first 64 KiB, an unaligned address, one overlapping
+     * the old range, or one near the top of user space.
+     */
+    private long fixedTarget(ModelProcess p, long oldBase) {
+        List<org.capbuddy.sos.addrspace.Region> mmaps = p.space.mmapRegions();
+        long page = Layout.PAGE;
+        return switch (random.nextInt(12)) {
+            case 0, 1, 2 -> {
+                long top = Layout.MMAP_BASE;
+                for (var r : mmaps) {
+                    top = Math.max(top, r.end());
+                }
+                yield top + random.nextInt(64) * page;
+            }
+            case 3, 4 -> mmaps.isEmpty() ? Layout.MMAP_BASE
+                    : mmaps.get(random.nextInt(mmaps.size())).base() + random.nextInt(4) * page;
+            case 5 -> p.space.heapBase() + random.nextInt(4) * page;
+            case 6 -> p.recentlyReleased(random) & -page;
+            case 7 -> Layout.CODE_BASE;
+            case 8 -> Layout.GUARD_PAGE - random.nextInt(4) * page;
+            case 9 -> random.nextInt(16) * page;
+            case 10 -> random.nextBoolean() ? oldBase + page : oldBase + 1 + random.nextInt((int) page - 1);
+            default -> (1L << 47) - random.nextInt(8) * page;
+        };
     }
 
     /**

@@ -111,15 +111,15 @@ final class SyscallCheck {
         return got.isOk() ? call + " succeeded, the model expects " + expected.errno() : errno(call, got, expected.errno());
     }
 
-    /** mremap with flags 0 or MREMAP_MAYMOVE, judged by {@link ModelAddressSpace#mremap}: moved pages keep their bytes. */
-    String mremap(ModelProcess p, long addr, long oldLength, long newLength, boolean mayMove) {
-        SysResult got = p.sys.mremap(addr, oldLength, newLength, mayMove ? Syscalls.MREMAP_MAYMOVE : 0, 0);
+    /** mremap, judged by {@link ModelAddressSpace#mremap}: moved pages keep their bytes, the old range keeps none. */
+    String mremap(ModelProcess p, long addr, long oldLength, long newLength, long flags, long newAddr) {
+        SysResult got = p.sys.mremap(addr, oldLength, newLength, flags, newAddr);
         String call = "mremap(0x" + Long.toHexString(addr) + ", 0x" + Long.toHexString(oldLength) + ", 0x"
-                + Long.toHexString(newLength) + (mayMove ? ", MAYMOVE" : ", 0") + ") by " + p;
+                + Long.toHexString(newLength) + ", flags " + flags + ", 0x" + Long.toHexString(newAddr) + ") by " + p;
         if (!p.running()) {
             return got.isOk() ? call + " succeeded" : errno(call, got, Errno.ESRCH);
         }
-        ModelAddressSpace.Remapped expected = p.space.mremap(addr, oldLength, newLength, mayMove);
+        ModelAddressSpace.Remapped expected = p.space.mremap(addr, oldLength, newLength, flags, newAddr);
         if (expected.errno() != null) {
             return got.isOk() ? call + " gave 0x" + Long.toHexString(got.value()) + ", the model expects "
                     + expected.errno() : errno(call, got, expected.errno());
