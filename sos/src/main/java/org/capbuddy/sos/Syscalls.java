@@ -511,8 +511,9 @@ public final class Syscalls {
      * with MREMAP_FIXED, replacing what is there, as MAP_FIXED does: EINVAL for an unaligned
      * address, one past user space or a range overlapping the old one, then EPERM below
      * {@link Layout#NULL_GUARD_END} as mmap's), the old range unmapped, or with MREMAP_DONTUNMAP
-     * (which without MREMAP_FIXED takes {@code newAddr} as a hint, as mmap does; EINVAL for the
-     * IPC buffer and the signal page) left mapped with no pages, so it reads zeros; without
+     * (which without MREMAP_FIXED takes {@code newAddr} as a hint, checked as a fixed address is:
+     * EINVAL when unaligned, past user space or overlapping the old range; EINVAL for the IPC
+     * buffer and the signal page) left mapped with no pages, so it reads zeros; without
      * MREMAP_MAYMOVE, ENOMEM. A call its checks refuse changes nothing (Linux may already have
      * unmapped the MREMAP_FIXED target), a shrinking fixed move's tail included; one that runs out
      * of slots or page tables while moving leaves every page where it was, but has already
@@ -608,12 +609,13 @@ public final class Syscalls {
 
     /** mremap with MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to), checked before anything changes. */
     private SysResult moveTo(long addr, long oldLen, long newLen, boolean fixed, boolean dontUnmap, long newAddr) {
-        if (fixed && ((newAddr & (Layout.PAGE - 1)) != 0 || Long.compareUnsigned(newLen, Layout.USER_TOP) > 0
-                || Long.compareUnsigned(newAddr, Layout.USER_TOP - newLen) > 0)) {
+        // Linux's mremap_to checks the new range whenever it is called, for DONTUNMAP's hint as for FIXED
+        if ((newAddr & (Layout.PAGE - 1)) != 0 || Long.compareUnsigned(newLen, Layout.USER_TOP) > 0
+                || Long.compareUnsigned(newAddr, Layout.USER_TOP - newLen) > 0) {
             return SysResult.fail(Errno.EINVAL, "mremap: the new range at 0x" + Long.toHexString(newAddr)
                     + " is unaligned or leaves user space");
         }
-        if (fixed && Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
+        if (Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
             return SysResult.fail(Errno.EINVAL, "mremap: the old and new ranges overlap");
         }
         if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {

@@ -405,9 +405,9 @@ final class ModelAddressSpace {
     static final int MREMAP_DONTUNMAP = 4;
 
     /**
-     * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, as documented: with FIXED, EINVAL for a new
-     * address that is unaligned or whose range leaves user space, or a new range overlapping the
-     * old one, then EPERM below {@link Layout#NULL_GUARD_END}; then the kept part of the old range
+     * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, as documented: EINVAL for a new address (or
+     * DONTUNMAP's hint) that is unaligned or whose range leaves user space, or a new range
+     * overlapping the old one; with FIXED, then EPERM below {@link Layout#NULL_GUARD_END}; then the kept part of the old range
      * (the new length's worth when it shrinks) must be a non-empty part of one mmap region (EINVAL
      * for an empty one or DONTUNMAP of the IPC buffer, EFAULT otherwise); more than 64 GiB is
      * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, a target covering the guard
@@ -417,11 +417,11 @@ final class ModelAddressSpace {
      */
     private Remapped moveTo(Region r, long addr, long oldLen, long newLen, boolean fixed, boolean dontUnmap,
             long newAddr) {
-        if (fixed && ((newAddr & (PAGE - 1)) != 0 || Long.compareUnsigned(newLen, USER_TOP) > 0
-                || Long.compareUnsigned(newAddr, USER_TOP - newLen) > 0)) {
+        if ((newAddr & (PAGE - 1)) != 0 || Long.compareUnsigned(newLen, USER_TOP) > 0
+                || Long.compareUnsigned(newAddr, USER_TOP - newLen) > 0) {
             return Remapped.refused(Errno.EINVAL);
         }
-        if (fixed && Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
+        if (Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
             return Remapped.refused(Errno.EINVAL);
         }
         if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {

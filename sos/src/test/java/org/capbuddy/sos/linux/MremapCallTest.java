@@ -185,6 +185,22 @@ class MremapCallTest {
     }
 
     @Test
+    void dontunmapsHintIsCheckedAsAFixedAddressIsUnalignedPastUserSpaceOrOverlappingIsEinval() {
+        long at = mmap(2);
+        fill(at, 0, 1);
+        State was = state();
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, 0x30_0000_0123L)).as("unaligned")
+                .isEqualTo(EINVAL);
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, at + PAGE)).as("overlapping the old range")
+                .isEqualTo(EINVAL);
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, Layout.USER_TOP - PAGE)).as("past user space")
+                .isEqualTo(EINVAL);
+        assertThat(state()).isEqualTo(was);
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, at + 2 * PAGE)).as("just after it")
+                .isEqualTo(at + 2 * PAGE);
+    }
+
+    @Test
     void aHintInTheFirst64KiBIsIgnoredByMmapAndMremapAsLinuxsMmapMinAddrIgnoresIt() {
         long low = Layout.NULL_GUARD_END - 2 * PAGE;
         long mapped = call(LinuxSyscall.MMAP, low, PAGE, RW, ANON, -1, 0);
