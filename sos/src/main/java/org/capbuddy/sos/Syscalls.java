@@ -592,14 +592,15 @@ public final class Syscalls {
             return SysResult.fail(Errno.EINVAL, "mremap: an old length of 0 duplicates a shared mapping;"
                     + " SOS's memory is private");
         }
-        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0) {
-            return SysResult.fail(Errno.EFAULT, "mremap: [0x" + Long.toHexString(addr) + ", +0x"
-                    + Long.toHexString(oldLen) + ") runs past its region");
-        }
+        // Linux's vma_to_resize refuses DONTUNMAP of a device mapping before it measures the range
         if (dontUnmap && (r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER
                 || r.kind() == org.capbuddy.sos.addrspace.RegionKind.SIGPAGE)) {
             return SysResult.fail(Errno.EINVAL, "mremap: MREMAP_DONTUNMAP of the " + r.kind().label()
                     + " region, SOS's own mapping");
+        }
+        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0) {
+            return SysResult.fail(Errno.EFAULT, "mremap: [0x" + Long.toHexString(addr) + ", +0x"
+                    + Long.toHexString(oldLen) + ") runs past its region");
         }
         if (r.kind() != org.capbuddy.sos.addrspace.RegionKind.MMAP) {
             return SysResult.fail(Errno.EFAULT, "mremap: the " + r.kind().label() + " region cannot grow or move");

@@ -409,7 +409,8 @@ final class ModelAddressSpace {
      * DONTUNMAP's hint) that is unaligned or whose range leaves user space, or a new range
      * overlapping the old one; with FIXED, then EPERM below {@link Layout#NULL_GUARD_END}; then the kept part of the old range
      * (the new length's worth when it shrinks) must be a non-empty part of one mmap region (EINVAL
-     * for an empty one or DONTUNMAP of the IPC buffer, EFAULT otherwise); more than 64 GiB is
+     * for an empty one, then for DONTUNMAP of the IPC buffer, then EFAULT past its region or for
+     * another kind); more than 64 GiB is
      * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, a target covering the guard
      * page or a region munmap may not remove is EINVAL, else what is there is replaced, the tail
      * unmapped and the pages move to the new address; without it, the new address is mmap's hint.
@@ -431,11 +432,11 @@ final class ModelAddressSpace {
         if (keep == 0) {
             return Remapped.refused(Errno.EINVAL);
         }
-        if (Long.compareUnsigned(keep, r.end() - addr) > 0) {
-            return Remapped.refused(Errno.EFAULT);
-        }
         if (dontUnmap && r.kind() == RegionKind.IPC_BUFFER) {
             return Remapped.refused(Errno.EINVAL);
+        }
+        if (Long.compareUnsigned(keep, r.end() - addr) > 0) {
+            return Remapped.refused(Errno.EFAULT);
         }
         if (r.kind() != RegionKind.MMAP) {
             return Remapped.refused(Errno.EFAULT);

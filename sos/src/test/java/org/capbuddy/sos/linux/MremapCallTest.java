@@ -214,14 +214,16 @@ class MremapCallTest {
     }
 
     @Test
-    void dontunmapOfTheIpcBufferIsEinvalWhereGrowingItIsEfault() {
+    void dontunmapOfTheIpcBufferIsEinvalEvenPastItWhereGrowingItIsEfault() {
         fill(mmap(1), 0);
         State was = state();
         assertThat(mremap(Layout.IPC_BUFFER, PAGE, PAGE, MAYMOVE | DONTUNMAP, 0)).isEqualTo(EINVAL);
         assertThat(mremap(Layout.IPC_BUFFER, PAGE, PAGE, MAYMOVE | DONTUNMAP | FIXED, 0x30_0000_0000L))
                 .isEqualTo(EINVAL);
-        assertThat(mremap(Layout.IPC_BUFFER, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, 0)).as("past it first")
-                .isEqualTo(EFAULT);
+        assertThat(mremap(Layout.IPC_BUFFER, 2 * PAGE, 2 * PAGE, MAYMOVE | DONTUNMAP, 0))
+                .as("before the range past it, as Linux's vma_to_resize").isEqualTo(EINVAL);
+        assertThat(mremap(Layout.IPC_BUFFER, 0, PAGE, MAYMOVE | FIXED, 0x30_0000_0000L)).as("an old length of 0 first")
+                .isEqualTo(EINVAL);
         assertThat(mremap(Layout.IPC_BUFFER, PAGE, 2 * PAGE, MAYMOVE, 0)).isEqualTo(EFAULT);
         assertThat(state()).isEqualTo(was);
     }
