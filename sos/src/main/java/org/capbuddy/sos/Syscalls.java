@@ -509,8 +509,8 @@ public final class Syscalls {
      * ending at the old range grows in place when the pages after it are free; else with
      * MREMAP_MAYMOVE the pages move, frames and bytes and all, to a new place (at {@code newAddr}
      * with MREMAP_FIXED, replacing what is there, as MAP_FIXED does: EINVAL for an unaligned
-     * address, one past user space or a range overlapping the old one, then EPERM below
-     * {@link Layout#NULL_GUARD_END} as mmap's), the old range unmapped, or with MREMAP_DONTUNMAP
+     * address, one past user space or a range overlapping the old one; EPERM below
+     * {@link Layout#NULL_GUARD_END} as mmap's, once the old range has passed its checks), the old range unmapped, or with MREMAP_DONTUNMAP
      * (which without MREMAP_FIXED takes {@code newAddr} as a hint, checked as a fixed address is:
      * EINVAL when unaligned, past user space or overlapping the old range; EINVAL for the IPC
      * buffer and the signal page) left mapped with no pages, so it reads zeros; without
@@ -619,11 +619,6 @@ public final class Syscalls {
         if (Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
             return SysResult.fail(Errno.EINVAL, "mremap: the old and new ranges overlap");
         }
-        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
-            // Linux's mmap_min_addr, as SOS's own MAP_FIXED refuses it
-            return SysResult.fail(Errno.EPERM, "mremap: MREMAP_FIXED below 0x"
-                    + Long.toHexString(Layout.NULL_GUARD_END) + ": the first 64 KiB are never mapped");
-        }
         // a shrink by a fixed move moves only what the new length keeps
         long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
         Region r = process.addressSpace().find(addr);
@@ -640,6 +635,12 @@ public final class Syscalls {
             if (tail != null) {
                 return tail;
             }
+        }
+        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
+            // Linux's mmap_min_addr, as SOS's own MAP_FIXED refuses it; Linux asks it last, in
+            // get_unmapped_area, after vma_to_resize has looked at the old range
+            return SysResult.fail(Errno.EPERM, "mremap: MREMAP_FIXED below 0x"
+                    + Long.toHexString(Layout.NULL_GUARD_END) + ": the first 64 KiB are never mapped");
         }
         if (fixed) {
             Region blocker = process.addressSpace().firstOverlapping(newAddr, newAddr + newLen);

@@ -407,11 +407,12 @@ final class ModelAddressSpace {
     /**
      * mremap with MREMAP_FIXED or MREMAP_DONTUNMAP, as documented: EINVAL for a new address (or
      * DONTUNMAP's hint) that is unaligned or whose range leaves user space, or a new range
-     * overlapping the old one; with FIXED, then EPERM below {@link Layout#NULL_GUARD_END}; then the kept part of the old range
+     * overlapping the old one; then the kept part of the old range
      * (the new length's worth when it shrinks) must be a non-empty part of one mmap region (EINVAL
      * for an empty one, then for DONTUNMAP of the IPC buffer, then EFAULT past its region or for
      * another kind); more than 64 GiB is
-     * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, a target covering the guard
+     * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, EPERM below
+     * {@link Layout#NULL_GUARD_END}, then a target covering the guard
      * page or a region munmap may not remove is EINVAL, else what is there is replaced, the tail
      * unmapped and the pages move to the new address; without it, the new address is mmap's hint.
      * DONTUNMAP keeps the old range (its pages go), else it is unmapped. A refusal changes nothing.
@@ -424,9 +425,6 @@ final class ModelAddressSpace {
         }
         if (Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
             return Remapped.refused(Errno.EINVAL);
-        }
-        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
-            return Remapped.refused(Errno.EPERM);
         }
         long keep = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
         if (keep == 0) {
@@ -455,6 +453,9 @@ final class ModelAddressSpace {
                 return Remapped.refused(Errno.EINVAL);
             }
             tailTouched = regions().stream().anyMatch(x -> x.overlaps(tail, tail + tailLength));
+        }
+        if (fixed && Long.compareUnsigned(newAddr, Layout.NULL_GUARD_END) < 0) {
+            return Remapped.refused(Errno.EPERM);
         }
         List<long[]> released = new ArrayList<>();
         long placed;

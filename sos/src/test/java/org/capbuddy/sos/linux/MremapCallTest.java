@@ -261,7 +261,7 @@ class MremapCallTest {
     }
 
     @Test
-    void aFixedMoveBelowTheNullGuardIsEpermAfterTheEinvalChecksAsMmapsIs() {
+    void aFixedMoveBelowTheNullGuardIsEpermAfterTheOldRangesChecksAsLinuxsIs() {
         long at = mmap(1);
         fill(at, 0);
         State was = state();
@@ -271,6 +271,11 @@ class MremapCallTest {
         assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, 0)).isEqualTo(eperm);
         assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, Layout.NULL_GUARD_END - PAGE)).isEqualTo(eperm);
         assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, 1)).as("unaligned comes first").isEqualTo(EINVAL);
+        assertThat(mremap(at, 2 * PAGE, 2 * PAGE, MAYMOVE | FIXED, 0)).as("a range past its region first")
+                .isEqualTo(EFAULT);
+        assertThat(mremap(Layout.CODE_BASE, PAGE, PAGE, MAYMOVE | FIXED, 0)).as("a region that cannot move first")
+                .isEqualTo(EFAULT);
+        assertThat(mremap(at, PAGE, (1L << 36) + PAGE, MAYMOVE | FIXED, 0)).as("over 64 GiB first").isEqualTo(ENOMEM);
         assertThat(state()).isEqualTo(was);
         assertThat(mremap(at, PAGE, PAGE, MAYMOVE | FIXED, Layout.NULL_GUARD_END)).as("from 64 KiB on")
                 .isEqualTo(Layout.NULL_GUARD_END);
