@@ -363,7 +363,8 @@ public final class Syscalls {
      * call is ENOMEM at the end, as Linux's. The IPC buffer is SOS's, as a device mapping is
      * Linux's: advice that would discard or reclaim it is EINVAL. The signal page is SOS's code, as
      * the vdso is Linux's: MADV_DONTNEED is accepted and unmaps nothing (a refault of the vdso gives
-     * the same bytes), MADV_FREE and MADV_WIPEONFORK are EINVAL (not anonymous memory).
+     * the same bytes), MADV_FREE is EINVAL (not anonymous memory) and MADV_WIPEONFORK returns 0
+     * (Linux refuses it only for a file's or a shared mapping).
      */
     public SysResult madvise(long addr, long length, int advice) {
         SysResult refused = refusedCaller();
@@ -447,7 +448,8 @@ public final class Syscalls {
                         ? SysResult.fail(Errno.EACCES, "madvise REMOVE" + where + ": a private mapping of the program")
                         : SysResult.fail(Errno.EINVAL, "madvise REMOVE" + where + ": no file to punch a hole in");
             case WIPE_ON_FORK:
-                return special || sigPage || imageBytesIn(r, from, to)
+                // Linux refuses only a file's or a shared mapping: the vdso, private and with no file, takes it
+                return special || imageBytesIn(r, from, to)
                         ? SysResult.fail(Errno.EINVAL, "madvise WIPEONFORK" + where + ": not anonymous memory") : null;
             default:
                 throw new IllegalStateException("populate is served before the regions are walked");
