@@ -165,8 +165,9 @@ public final class Syscalls {
      * descriptor that is not open is EBADF, as Linux says, and the standard streams are ENODEV,
      * like a terminal or a pipe), with the protection asked (PROT_NONE makes a guard: any access kills), at
      * {@code addr} with MAP_FIXED (replacing the heap or mappings there) or MAP_FIXED_NOREPLACE
-     * (EEXIST when anything is mapped there), else at {@code addr} as a hint when it is free, else
-     * in the mmap area. An offset that is not page-aligned is EINVAL, a length of 0 EINVAL and one
+     * (EEXIST when anything is mapped there), else at {@code addr} as a hint when it is free (rounded
+     * down to its page, and one in the first 64 KiB raised to 64 KiB, as Linux's round_hint_to_min
+     * does), else in the mmap area. An offset that is not page-aligned is EINVAL, a length of 0 EINVAL and one
      * over {@link AddressSpace#MAX_MMAP} ENOMEM, as Linux answers them.
      */
     public SysResult mmap(long addr, long length, int prot, int flags, long fd, long offset) {
@@ -228,9 +229,18 @@ public final class Syscalls {
             unmap(placed.value());
             return SysResult.ok(addr);
         }
-        Result<Region> placed = process.addressSpace().mmap(addr, length, read, write, execute);
+        Result<Region> placed = process.addressSpace().mmap(roundHint(addr), length, read, write, execute);
         return placed.isOk() ? SysResult.ok(placed.value().base())
                 : SysResult.fail(Errno.ENOMEM, placed.error().detail());
+    }
+
+    /**
+     * mmap's hint as Linux's round_hint_to_min leaves it: down to its page, and a nonzero one in
+     * the first 64 KiB raised to {@link Layout#NULL_GUARD_END}, which the hint then asks for.
+     */
+    private static long roundHint(long addr) {
+        long hint = addr & -Layout.PAGE;
+        return hint != 0 && Long.compareUnsigned(hint, Layout.NULL_GUARD_END) < 0 ? Layout.NULL_GUARD_END : hint;
     }
 
     /**

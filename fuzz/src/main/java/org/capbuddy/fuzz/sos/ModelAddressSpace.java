@@ -212,7 +212,7 @@ final class ModelAddressSpace {
             return -1;
         }
         long size = pageUp(length);
-        if (hint >= Layout.NULL_GUARD_END && (hint & (PAGE - 1)) == 0 && hint < USER_TOP - size
+        if (hint >= Layout.NULL_GUARD_END && (hint & (PAGE - 1)) == 0 && hint <= USER_TOP - size
                 && !clashes(hint, hint + size, false)) {
             mmaps.add(new Region(RegionKind.MMAP, hint, hint + size, true, true, false));
             return hint;

@@ -216,15 +216,16 @@ public final class AddressSpace {
     /**
      * Places an anonymous region of {@code length} bytes (page rounded) with the given rights
      * (none for a PROT_NONE guard): at {@code hint} when that is page-aligned, not below
-     * {@link Layout#NULL_GUARD_END} (as Linux ignores a hint under mmap_min_addr) and the range is
-     * free, else at the next free place in the mmap area.
+     * {@link Layout#NULL_GUARD_END} (as Linux's get_unmapped_area ignores a hint under
+     * mmap_min_addr: mremap's is passed as given, mmap's raised first) and the range is free and
+     * in user space, else at the next free place in the mmap area.
      */
     public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute) {
         if (length <= 0 || length > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
         long size = Layout.pageUp(length);
-        if (hint >= Layout.NULL_GUARD_END && (hint & (Layout.PAGE - 1)) == 0 && hint < Layout.USER_TOP - size
+        if (hint >= Layout.NULL_GUARD_END && (hint & (Layout.PAGE - 1)) == 0 && hint <= Layout.USER_TOP - size
                 && overlapping(hint, hint + size) == null && !coversGuardPage(hint, hint + size)) {
             Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute);
             put(hint, r);

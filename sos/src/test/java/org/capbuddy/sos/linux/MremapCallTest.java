@@ -201,16 +201,20 @@ class MremapCallTest {
     }
 
     @Test
-    void aHintInTheFirst64KiBIsIgnoredByMmapAndMremapAsLinuxsMmapMinAddrIgnoresIt() {
+    void aHintInTheFirst64KiBIsIgnoredByMremapAndRaisedTo64KiBByMmapAsLinuxsRoundHintToMin() {
         long low = Layout.NULL_GUARD_END - 2 * PAGE;
-        long mapped = call(LinuxSyscall.MMAP, low, PAGE, RW, ANON, -1, 0);
-        assertThat(mapped).as("mmap's hint").isGreaterThanOrEqualTo(Layout.NULL_GUARD_END);
         long at = mmap(1);
         long moved = mremap(at, PAGE, PAGE, MAYMOVE | DONTUNMAP, low);
-        assertThat(moved).as("mremap's hint").isGreaterThanOrEqualTo(Layout.NULL_GUARD_END);
-        assertThat(p.addressSpace().find(low)).isNull();
-        assertThat(call(LinuxSyscall.MMAP, Layout.NULL_GUARD_END, PAGE, RW, ANON, -1, 0)).as("from 64 KiB on")
+        assertThat(moved).as("mremap's hint, ignored").isGreaterThanOrEqualTo(Layout.MMAP_BASE);
+        assertThat(p.addressSpace().find(Layout.NULL_GUARD_END)).isNull();
+        assertThat(call(LinuxSyscall.MMAP, low + 5, PAGE, RW, ANON, -1, 0)).as("mmap's, raised")
                 .isEqualTo(Layout.NULL_GUARD_END);
+        assertThat(call(LinuxSyscall.MMAP, PAGE - 1, PAGE, RW, ANON, -1, 0)).as("one rounding down to 0: no hint")
+                .isGreaterThanOrEqualTo(Layout.MMAP_BASE);
+        assertThat(call(LinuxSyscall.MMAP, 0x30_0000_0123L, PAGE, RW, ANON, -1, 0)).as("rounded down to its page")
+                .isEqualTo(0x30_0000_0000L);
+        assertThat(call(LinuxSyscall.MMAP, Layout.USER_TOP - 2 * PAGE, 2 * PAGE, RW, ANON, -1, 0))
+                .as("a range ending at the top of user space").isEqualTo(Layout.USER_TOP - 2 * PAGE);
     }
 
     @Test
