@@ -125,9 +125,16 @@ final class ModelAddressSpace {
         };
     }
 
-    /** Whether [base, end) overlaps a region (the heap aside, if asked) or the stack's guard page, which is never mapped. */
+    private static boolean coversSignalPage(long base, long end) {
+        return base < Layout.SIGNAL_PAGE + PAGE && Layout.SIGNAL_PAGE < end;
+    }
+
+    /**
+     * Whether [base, end) overlaps a region (the heap aside, if asked), the stack's guard page,
+     * which is never mapped, or the signal page's place, kept for it from the start.
+     */
     private boolean clashes(long base, long end, boolean ignoreHeap) {
-        if (base < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < end) {
+        if (base < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < end || coversSignalPage(base, end)) {
             return true;
         }
         for (Region r : regions()) {
@@ -190,8 +197,9 @@ final class ModelAddressSpace {
         }
         long size = pageUp(length);
         long base = mmapNext;
-        for (Region in = highestOverlapping(base, base + size); in != null; in = highestOverlapping(base, base + size)) {
-            base = in.end();
+        for (Region in = highestOverlapping(base, base + size); in != null || coversSignalPage(base, base + size);
+                in = highestOverlapping(base, base + size)) {
+            base = in != null ? in.end() : Layout.SIGNAL_PAGE + PAGE;
         }
         long end = base + size;
         if (end > USER_TOP || clashes(base, end, false)) {
@@ -461,7 +469,8 @@ final class ModelAddressSpace {
         long placed;
         if (fixed) {
             long newEnd = newAddr + newLen;
-            boolean guard = newAddr < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < newEnd;
+            boolean guard = newAddr < Layout.GUARD_PAGE + PAGE && Layout.GUARD_PAGE < newEnd
+                    || coversSignalPage(newAddr, newEnd);
             if (guard || regions().stream().anyMatch(x -> x.overlaps(newAddr, newEnd)
                     && x.kind() != RegionKind.MMAP && x.kind() != RegionKind.HEAP)) {
                 return Remapped.refused(Errno.EINVAL);

@@ -86,7 +86,7 @@ public final class AddressSpace {
 
     /**
      * Adds a region; refused when it is empty, unaligned, outside user space, covers the stack's
-     * guard page or overlaps another.
+     * guard page or (unless it is the signal page) the signal page's place, or overlaps another.
      */
     public Result<Void> add(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
@@ -96,6 +96,10 @@ public final class AddressSpace {
         if (coversGuardPage(r.base(), r.end())) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r.kind() + " [0x" + Long.toHexString(r.base())
                     + ", 0x" + Long.toHexString(r.end()) + ") covers the stack's guard page");
+        }
+        if (r.kind() != RegionKind.SIGPAGE && coversSignalPage(r.base(), r.end())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r.kind() + " [0x" + Long.toHexString(r.base())
+                    + ", 0x" + Long.toHexString(r.end()) + ") covers the signal page's place");
         }
         Region clash = overlapping(r.base(), r.end());
         if (clash != null) {
@@ -141,6 +145,19 @@ public final class AddressSpace {
         return base < Layout.GUARD_PAGE + Layout.PAGE && Layout.GUARD_PAGE < end;
     }
 
+    /**
+     * The signal page's place is in no region until a handler is first delivered: without this a
+     * mapping could take it first, and the program would be killed at its first signal.
+     */
+    private static boolean coversSignalPage(long base, long end) {
+        return base < Layout.SIGNAL_PAGE + Layout.PAGE && Layout.SIGNAL_PAGE < end;
+    }
+
+    /** Whether [base, end) covers a page kept out of every region: the stack's guard page or the signal page's place. */
+    private static boolean coversKeptPage(long base, long end) {
+        return coversGuardPage(base, end) || coversSignalPage(base, end);
+    }
+
     /** A region overlapping [base, end), or null: what MAP_FIXED_NOREPLACE must not replace. */
     public Region firstOverlapping(long base, long end) {
         List<Region> touched = touched(base, end);
@@ -162,7 +179,7 @@ public final class AddressSpace {
 
     /**
      * Moves the break (the heap's end, byte granular), within user space. Growing must not run
-     * into another region or the stack's guard page; the heap region covers [heapBase, pageUp(brk)).
+     * into another region, the stack's guard page or the signal page's place; the heap region covers [heapBase, pageUp(brk)).
      * Returns the pages given up when shrinking, [pageUp(new brk), pageUp(old brk)), which the
      * caller unmaps and frees (an empty range when the heap grew or stayed).
      */
@@ -186,8 +203,9 @@ public final class AddressSpace {
                 return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow into " + clash.kind()
                         + " or to within a page of it");
             }
-            if (coversGuardPage(oldEnd, newEnd)) {
-                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page");
+            if (coversKeptPage(oldEnd, newEnd)) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "the heap cannot grow over the stack's guard page"
+                        + " or the signal page's place");
             }
             // The heap may be in pieces (a mapping placed over part of it, mprotect): grow the piece
             // ending at the break when it still has the heap's rights. As Linux's brk, new heap is
@@ -226,14 +244,15 @@ public final class AddressSpace {
         }
         long size = Layout.pageUp(length);
         if (hint >= Layout.NULL_GUARD_END && (hint & (Layout.PAGE - 1)) == 0 && hint <= Layout.USER_TOP - size
-                && overlapping(hint, hint + size) == null && !coversGuardPage(hint, hint + size)) {
+                && overlapping(hint, hint + size) == null && !coversKeptPage(hint, hint + size)) {
             Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute);
             put(hint, r);
             return Result.ok(r);
         }
         long base = mmapNext;
-        for (Region clash = overlapping(base, base + size); clash != null; clash = overlapping(base, base + size)) {
-            base = clash.end();
+        for (Region clash = overlapping(base, base + size); clash != null || coversSignalPage(base, base + size);
+                clash = overlapping(base, base + size)) {
+            base = clash != null ? clash.end() : Layout.SIGNAL_PAGE + Layout.PAGE;
         }
         Region r = new Region(RegionKind.MMAP, base, base + size, read, write, execute);
         Result<Void> added = add(r);
@@ -248,7 +267,7 @@ public final class AddressSpace {
      * Grows the anonymous mmap region at {@code base} to end at {@code newEnd} (mremap growing in
      * place), keeping it one region as Linux keeps one mapping. Refused, changing nothing, when no
      * mmap region starts there, the new end is not a page's above the old one, leaves user space,
-     * or the pages added are not free (another region or the stack's guard page).
+     * or the pages added are not free (another region, the stack's guard page or the signal page's place).
      */
     public Result<Region> grow(long base, long newEnd) {
         Region r = regions.get(base);
@@ -259,7 +278,7 @@ public final class AddressSpace {
                 || newEnd - r.base() > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "cannot grow the region to 0x" + Long.toHexString(newEnd));
         }
-        if (overlapping(r.end(), newEnd) != null || coversGuardPage(r.end(), newEnd)) {
+        if (overlapping(r.end(), newEnd) != null || coversKeptPage(r.end(), newEnd)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "the pages after the region are not free");
         }
         Region grown = r.withEnd(newEnd);
@@ -270,8 +289,8 @@ public final class AddressSpace {
     /**
      * MAP_FIXED: an anonymous region exactly at [base, base + length), replacing the heap and
      * anonymous mappings it covers (their pieces outside the range stay). Refused when the range is
-     * unaligned, leaves user space, covers the stack's guard page or touches code, data, the stack
-     * or the IPC buffer. Returns the ranges whose old pages the caller must unmap.
+     * unaligned, leaves user space, covers the stack's guard page or the signal page's place, or
+     * touches code, data, the stack or the IPC buffer. Returns the ranges whose old pages the caller must unmap.
      */
     public Result<List<VaRange>> mmapFixed(long base, long length, boolean read, boolean write, boolean execute) {
         Result<Long> end = checkedRange("mmap", base, length);
@@ -283,6 +302,9 @@ public final class AddressSpace {
         }
         if (coversGuardPage(base, end.value())) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a fixed mapping cannot cover the stack's guard page");
+        }
+        if (coversSignalPage(base, end.value())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a fixed mapping cannot cover the signal page's place");
         }
         Region fixed = firstNotReplaceable(base, end.value());
         if (fixed != null) {

@@ -13,6 +13,7 @@ package org.capbuddy.sos.addrspace;
  *   0x008F_FF80_0000  stack, 8 MiB, growing down to the guard page
  *   0x0090_0000_0000  stack top (above 0x80_0000_0000, as pt_test asks)
  *   0x00A0_0000_0000  IPC buffer (one page)
+ *   0x00A0_0000_1000  the signal page (kept free from the start, mapped at the first handler)
  * </pre>
  */
 public final class Layout {
@@ -31,6 +32,12 @@ public final class Layout {
     public static final long STACK_BASE = STACK_TOP - STACK_SIZE;
     public static final long GUARD_PAGE = STACK_BASE - PAGE;
     public static final long IPC_BUFFER = 0xA0_0000_0000L;
+    /**
+     * The signal page's place, the page above the IPC buffer: kept from process creation, so that
+     * no mapping takes it before the first handler is delivered, though no frame is mapped there
+     * until then.
+     */
+    public static final long SIGNAL_PAGE = IPC_BUFFER + PAGE;
 
     private Layout() {
     }

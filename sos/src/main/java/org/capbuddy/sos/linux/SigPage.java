@@ -21,8 +21,8 @@ import java.nio.ByteOrder;
  * SOS refuses leaves the FP/SIMD registers as they were, as under Linux.
  */
 final class SigPage {
-    /** Where SOS maps it: the page above the IPC buffer, outside every region a program or mmap gets. */
-    static final long ADDRESS = org.capbuddy.sos.addrspace.Layout.IPC_BUFFER + org.capbuddy.sos.addrspace.Layout.PAGE;
+    /** Where SOS maps it: the page above the IPC buffer, which no other region may take (see Layout). */
+    static final long ADDRESS = org.capbuddy.sos.addrspace.Layout.SIGNAL_PAGE;
     static final long ENTRY = ADDRESS;
 
     private static final int MRS_X6_FPSR = 0xD53B_4426;
