@@ -516,8 +516,9 @@ public final class Syscalls {
      * tail (as munmap would) and returns the address. Otherwise the old range must lie in one
      * region (EFAULT; a length of 0, which would duplicate a shared mapping, is EINVAL, SOS having
      * none), and only an anonymous mmap region may grow or move: EFAULT for the heap, a program's
-     * segments, the stack and the IPC buffer, a limit of SOS's (Linux refuses only mappings that
-     * may not expand, such as a device's, and does move the heap, segments and stack). A region
+     * segments, the stack, the IPC buffer and the signal page, a limit of SOS's (Linux refuses only
+     * to grow a mapping that may not expand, such as a device's, moves one at the same size, and
+     * moves the heap, segments and stack). A region
      * ending at the old range grows in place when the pages after it are free; else with
      * MREMAP_MAYMOVE the pages move, frames and bytes and all, to a new place (at {@code newAddr}
      * with MREMAP_FIXED, replacing what is there, as MAP_FIXED does: EINVAL for an unaligned

@@ -226,7 +226,8 @@ public final class ProcessPages {
      * (for a PROT_NONE region too: the mapping is then the kernel's only, see {@link #capRights}):
      * the old cap copy (and with it the mapping) is deleted and a copy with the new rights mapped
      * in its slot, in the page tables already there. If the new mapping cannot be made the page is
-     * unmapped and freed, so the process faults it in afresh (zeroed) rather than keep old rights.
+     * unmapped and freed, so the process faults it in afresh rather than keep old rights: zeroed,
+     * or for a page a program image fills, refilled from the image's bytes, as a first touch is.
      * Refused, changing nothing, for no process or one destroyed, no region or a bad address.
      */
     public Result<Void> remap(Process p, long vaddr, Region region) {
