@@ -389,8 +389,10 @@ final class LinuxSignals {
         regs[SP] = frame.sp();
         regs[PC] = frame.pc();
         regs[SPSR] = frame.nzcv();
-        // Linux's restore_altstack: the saved stack is set again unless the frame is on it (EPERM, ignored)
-        altStack(state, sp, frame.stackSp(), frame.stackFlags(), frame.stackSize());
+        // Linux's restore_altstack runs after the registers are loaded: the saved stack is set
+        // again unless the restored sp is on the current one (EPERM, ignored), so a handler on the
+        // alternate stack may replace or disable it through uc_stack
+        altStack(state, frame.sp(), frame.stackSp(), frame.stackFlags(), frame.stackSize());
         state.setBlockedSignals(frame.mask() & ~bit(SIGKILL) & ~bit(SIGSTOP));
         if (sel4.tracer().on(TraceKind.PROCESSES)) {
             sel4.tracer().emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "sigreturn", "frame", sp, "pc", frame.pc());

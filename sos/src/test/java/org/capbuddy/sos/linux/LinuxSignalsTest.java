@@ -344,6 +344,31 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void aHandlerOnTheAlternateStackMayDisableItThroughUcStackAsRtSigreturnJudgesTheRestoredSp() {
+        altStack();
+        int movW9Disable = 0x5280_0049; // mov w9, #2: SS_DISABLE
+        int strW9Flags = 0xB900_1849; // str w9, [x2, #24]: uc_stack.ss_flags
+        int ret = 0xD65F_03C0;
+        ByteBuffer handler = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(movW9Disable).putInt(strW9Flags)
+                .putInt(ret);
+        p.cpu().copyOut(code + 0x200, handler.array(), 0, 12);
+        assertThat(sigaction(SIGUSR1, code + 0x200, SignalAction.SA_SIGINFO | SignalAction.SA_ONSTACK, 0, 0)).isZero();
+        ThreadRunner r = program(SVC, MOV_X0_7, MOV_X8_EXIT_GROUP, SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, SIGUSR1);
+        r.context().setX(8, LinuxSyscall.TKILL.number());
+
+        r.run(10_000);
+
+        assertThat(p.state()).as("%s", p.killReport()).isEqualTo(ProcessState.EXITED);
+        assertThat(p.exitCode()).isEqualTo(7);
+        LinuxProcess state = fx.sos.linux().state(p);
+        assertThat(state.signalsDelivered()).containsEntry("SIGUSR1", 1L);
+        assertThat(state.altStackSize()).as("the frame is on the alternate stack, the restored sp is not").isZero();
+        assertThat(state.altStackBase()).isZero();
+    }
+
+    @Test
     void aFrameThatCannotBeWrittenForAnotherSignalKillsWhenSigsegvsCannotBeEither() {
         assertThat(sigaction(SIGUSR1, code + 0x100, 0, 0, 0)).isZero();
         assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
