@@ -413,7 +413,7 @@ final class LinuxSignals {
      * (less SIGKILL and SIGSTOP), X0–X30, SP, PC and pstate (NZCV, all SOS keeps) loaded before
      * restore_sigframe checks the pstate and the records, each word it cannot read loaded as 0 and
      * a mask it cannot read left as it was; then, x0 being the call's result 0, SIGSEGV is forced
-     * at the SP now loaded (SEGV_MAPERR where no region is, SEGV_ACCERR where one is), recording
+     * at the SP now loaded ({@link #notifiedSegvCode}: SEGV_MAPERR only above every region), recording
      * no fault. A misaligned SP loads nothing. {@code bytes} is the frame when it could be read.
      */
     private FaultReply badFrame(Process p, LinuxProcess state, FaultMessage m, long[] regs, byte[] bytes) {
@@ -440,8 +440,7 @@ final class LinuxSignals {
                 : "its pstate or its records are not valid";
         long at = regs[SP];
         state.setLastFault(0, 0); // as Linux's arm64_notify_die, for a signal that records no syndrome
-        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, SIGSEGV,
-                p.addressSpace().find(at) == null ? SEGV_MAPERR : SEGV_ACCERR, at, regs);
+        ProcessTraps.SignalOutcome outcome = forceOnto(p, state, SIGSEGV, notifiedSegvCode(p, at), at, regs);
         String why = String.format("rt_sigreturn found no signal frame Linux would accept at sp 0x%x (%s)", sp, what);
         if (!outcome.delivered()) {
             sys.killBySignal(SIGSEGV, pc, why + (outcome.why() == null ? "" : "; " + outcome.why()));
@@ -455,6 +454,17 @@ final class LinuxSignals {
             return FaultReply.noReply("killed by " + KillReport.signalName(delivery.kill()));
         }
         return resumeWith(p, m, regs, "rt_sigreturn", 0);
+    }
+
+    /**
+     * The si_code of Linux's arm64_notify_segfault at {@code address}: it asks find_vma, the first
+     * mapping ending above the address, so SEGV_MAPERR only above the highest mapping and
+     * SEGV_ACCERR anywhere below one, in a gap as in a mapping.
+     */
+    private static int notifiedSegvCode(Process p, long address) {
+        boolean aboveAll = Long.compareUnsigned(address, Layout.USER_TOP) >= 0
+                || p.addressSpace().firstOverlapping(address, Layout.USER_TOP) == null;
+        return aboveAll ? SEGV_MAPERR : SEGV_ACCERR;
     }
 
     /** The frame's word at {@code offset}: from {@code b} when the frame was read whole, else read alone; 0 when it cannot be. */

@@ -276,6 +276,34 @@ class LinuxSignalsTest {
         assertThat(fx.sos.linux().state(p).blockedSignals()).isEqualTo(1L << (sigusr2 - 1) | 1L << (SIGSEGV - 1));
     }
 
+    /** The si_code of the SIGSEGV a refused frame forces when it loads {@code loadedSp}, its handler on the alternate stack. */
+    private long refusedFrameSegvCode(long loadedSp) {
+        altStack();
+        assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO | SignalAction.SA_ONSTACK, 0, 0)).isZero();
+        long frame = Layout.STACK_TOP - 0x4000;
+        long badPstate = 0x3C0; // D, A, I, F, which Linux refuses
+        writeFrame(frame, new SignalFrame.Contents(new long[31], loadedSp, code + 0x40, badPstate, 0, 0, 0, 2, 0, null, 0));
+        ThreadRunner r = program(MOV_X8_RT_SIGRETURN, SVC);
+        r.context().setSp(frame);
+
+        r.run(2);
+
+        assertThat(p.state()).as("%s", p.killReport()).isNotEqualTo(ProcessState.KILLED);
+        assertThat(r.context().x(0)).isEqualTo(SIGSEGV);
+        assertThat(p.cpu().read(r.context().sp() + 16, 8)).as("si_addr").isEqualTo(loadedSp);
+        return p.cpu().read(r.context().sp() + 8, 4);
+    }
+
+    @Test
+    void aRefusedFramesSpInAGapBelowARegionIsSegvAccerrAsLinuxsFindVmaMakesIt() {
+        assertThat(refusedFrameSegvCode(Layout.MMAP_BASE - 0x10_0000)).as("SEGV_ACCERR").isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedFramesSpAboveEveryRegionIsSegvMaperr() {
+        assertThat(refusedFrameSegvCode(Layout.USER_TOP - 0x10_0000)).as("SEGV_MAPERR").isEqualTo(1);
+    }
+
     @Test
     void anUnreadableFrameLoadsZerosSoSigsegvPointsAtZero() {
         assertThat(sigaction(SIGSEGV, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
