@@ -28,20 +28,15 @@ public final class LinuxProcess {
     private long consoleDropped;
     /** Signal n is bit n - 1, as in a Linux sigset_t. */
     private long blockedSignals;
-    private long pendingSignals;
+    private final PendingSignals pending = new PendingSignals();
     /** Each signal's action (index = signal number); null is SIG_DFL with nothing else set. */
     private final SignalAction[] actions = new SignalAction[65];
-    /** The si_code each pending standard signal was sent with (SI_USER, SI_TKILL or SI_KERNEL). */
-    private final int[] pendingCodes = new int[65];
-    /** The si_codes of each pending real-time signal's instances, oldest first: Linux queues every one. */
-    private final Map<Integer, java.util.ArrayDeque<Integer>> queued = new java.util.HashMap<>();
-    private int queuedCount;
     /** The alternate signal stack (sigaltstack): base and size, 0 and 0 when there is none. */
     private long altStackBase;
     private long altStackSize;
     /** Signals whose handler SOS entered, by name, in the order first delivered. */
     private final Map<String, Long> delivered = new java.util.LinkedHashMap<>();
-    /** Which call sent each signal, for the kill report. */
+    /** Which call sent the instance of each signal last taken for delivery, for the kill report. */
     private final String[] sentBy = new String[65];
     /**
      * The last fault's address and syndrome, Linux's thread.fault_address and fault_code: every
@@ -128,73 +123,48 @@ public final class LinuxProcess {
     }
 
     /**
-     * Makes {@code signal} pending, sent by {@code call} with si_code {@code code}: a standard one
-     * already pending is merged with it (its first siginfo kept), a real-time one is queued as one
+     * Makes {@code signal} pending with {@code instance}: a standard one already pending is merged
+     * with it (the first's siginfo kept, Linux's legacy_queue), a real-time one is queued as one
      * more instance. False, with nothing changed, for a real-time signal not sent with SI_USER
      * when MAX_QUEUED are queued (Linux's EAGAIN); one sent with SI_USER then is made pending
-     * without an instance of its own if it is not pending already, as Linux then sends it without its siginfo.
+     * without an instance of its own, as Linux then sends it without its siginfo (SI_USER, no sender).
      */
-    boolean queue(int signal, int code, String call) {
-        boolean pending = (pendingSignals & bit(signal)) != 0;
+    boolean queue(int signal, PendingSignal instance) {
         if (signal < SIGRTMIN) {
-            if (!pending) {
-                sentBy[signal] = call;
-                pendingCodes[signal] = code;
-                pendingSignals |= bit(signal);
+            if (!pending.has(signal)) {
+                pending.add(signal, instance);
             }
             return true;
         }
-        if (queuedCount >= MAX_QUEUED) {
-            if (code != 0) {
+        if (pending.realTimeInstances() >= MAX_QUEUED) {
+            if (instance.code() != 0) {
                 return false;
             }
-            if (!pending) {
-                sentBy[signal] = call;
-                pendingCodes[signal] = code;
-                pendingSignals |= bit(signal);
-            }
+            pending.addWithoutInstance(signal, instance.call());
             return true;
         }
-        queued.computeIfAbsent(signal, s -> new java.util.ArrayDeque<>()).addLast(code);
-        queuedCount++;
-        sentBy[signal] = call;
-        pendingSignals |= bit(signal);
+        pending.add(signal, instance);
         return true;
     }
 
     /**
-     * Takes one instance of pending {@code signal} for delivery and returns its si_code: the
-     * standard signal, or the oldest queued instance of a real-time one, which stays pending while
-     * others are queued.
+     * Takes one instance of pending {@code signal} for delivery: the standard signal, or the
+     * oldest queued instance of a real-time one, which stays pending while others are queued.
      */
-    int take(int signal) {
-        java.util.ArrayDeque<Integer> instances = queued.get(signal);
-        if (instances == null || instances.isEmpty()) {
-            pendingSignals &= ~bit(signal);
-            return pendingCodes[signal];
-        }
-        int code = instances.removeFirst();
-        queuedCount--;
-        if (instances.isEmpty()) {
-            queued.remove(signal);
-            pendingSignals &= ~bit(signal);
-        }
-        return code;
+    PendingSignal take(int signal) {
+        PendingSignal instance = pending.take(signal);
+        sentBy[signal] = instance.call();
+        return instance;
     }
 
     /** Discards every pending instance of {@code signal}. */
     void discard(int signal) {
-        java.util.ArrayDeque<Integer> instances = queued.remove(signal);
-        if (instances != null) {
-            queuedCount -= instances.size();
-        }
-        pendingSignals &= ~bit(signal);
+        pending.discard(signal);
     }
 
     /** How many instances of {@code signal} are pending: 0 or 1 for a standard signal. */
     int pendingCount(int signal) {
-        java.util.ArrayDeque<Integer> instances = queued.get(signal);
-        return instances != null ? instances.size() : (pendingSignals & bit(signal)) != 0 ? 1 : 0;
+        return pending.count(signal);
     }
 
     long altStackBase() {
@@ -220,7 +190,7 @@ public final class LinuxProcess {
     }
 
     long pendingSignals() {
-        return pendingSignals;
+        return pending.set();
     }
 
     String sentBy(int signal) {

@@ -123,7 +123,7 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        return state.queue(signal, code, call) ? 0 : -Errno.EAGAIN.code();
+        return state.queue(signal, new PendingSignal(code, true, call)) ? 0 : -Errno.EAGAIN.code();
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
@@ -169,7 +169,7 @@ final class LinuxSignals {
             // Linux's next_signal: the synchronous ones first, then the lowest
             long first = (deliverable & SYNCHRONOUS) != 0 ? deliverable & SYNCHRONOUS : deliverable;
             int signal = Long.numberOfTrailingZeros(first) + 1;
-            int code = state.take(signal);
+            PendingSignal instance = state.take(signal);
             if (ignored(state, signal)) {
                 continue;
             }
@@ -181,7 +181,7 @@ final class LinuxSignals {
                 }
                 return new Delivery(pushed, signal, signal == SIGSEGV ? forced : null);
             }
-            byte[] info = SignalFrame.siginfo(signal, code, false, 0, code == SI_KERNEL ? 0 : p.pid());
+            byte[] info = SignalFrame.siginfo(signal, instance.code(), false, 0, instance.named() ? p.pid() : 0);
             String failed = push(p, state, signal, action, info, regs);
             if (failed != null) {
                 if (signal == SIGSEGV) {
@@ -208,7 +208,7 @@ final class LinuxSignals {
             state.setAction(SIGSEGV, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
             state.setBlockedSignals(state.blockedSignals() & ~bit(SIGSEGV));
         }
-        state.queue(SIGSEGV, SI_KERNEL, via);
+        state.queue(SIGSEGV, new PendingSignal(SI_KERNEL, false, via));
     }
 
     /** sas_ss_flags: SS_DISABLE without an alternate stack, SS_ONSTACK when {@code sp} is on it, else 0. */

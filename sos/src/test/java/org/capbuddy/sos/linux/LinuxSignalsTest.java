@@ -469,7 +469,7 @@ class LinuxSignalsTest {
         assertThat(state.pendingCount(rt)).as("the second, sent with kill, waits for the handler's return").isEqualTo(1);
         assertThat(p.cpu().read(r.context().sp() + SignalFrame.WITH_RECORD + 8, 4))
                 .as("its first instance's si_code, SI_TKILL, in the frame below").isEqualTo(-6L & 0xFFFF_FFFFL);
-        assertThat(state.take(rt)).as("SI_USER").isZero();
+        assertThat(state.take(rt).code()).as("SI_USER").isZero();
         assertThat(state.pendingSignals() & 1L << (rt - 1)).isZero();
     }
 
@@ -481,7 +481,7 @@ class LinuxSignalsTest {
         assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
         LinuxProcess state = fx.sos.linux().state(p);
         for (int i = 0; i < LinuxProcess.MAX_QUEUED; i++) {
-            assertThat(state.queue(rt, -6, "tkill")).isTrue();
+            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"))).isTrue();
         }
 
         assertThat(call(LinuxSyscall.TKILL, p.pid(), rt)).isEqualTo(-11);
@@ -489,6 +489,67 @@ class LinuxSignalsTest {
 
         assertThat(state.pendingCount(rt)).isEqualTo(LinuxProcess.MAX_QUEUED);
         assertThat(state.pendingCount(rt + 1)).isEqualTo(1);
+    }
+
+    @Test
+    void aRealTimeSignalKillSendsPastTheQueuesLimitHasNoSenderInItsSiginfo() {
+        int rt = 40;
+        assertThat(sigaction(rt, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        assertThat(sigaction(rt + 1, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        p.cpu().write(data + 256, 8, 1L << (rt - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        LinuxProcess state = fx.sos.linux().state(p);
+        for (int i = 0; i < LinuxProcess.MAX_QUEUED; i++) {
+            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"))).isTrue();
+        }
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, rt + 1);
+        r.context().setX(8, LinuxSyscall.KILL.number());
+
+        r.run(1);
+
+        assertThat(r.context().x(0)).isEqualTo(rt + 1);
+        long frame = r.context().sp();
+        assertThat(p.cpu().read(frame + 8, 4)).as("SI_USER").isZero();
+        assertThat(p.cpu().read(frame + 16, 4)).as("si_pid: Linux had no queue entry to name the sender in").isZero();
+        assertThat(p.cpu().read(frame + 20, 4)).as("si_uid").isZero();
+    }
+
+    @Test
+    void aRealTimeSignalKillSendsWithinTheLimitNamesTheSender() {
+        int rt = 40;
+        assertThat(sigaction(rt, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, p.pid());
+        r.context().setX(1, rt);
+        r.context().setX(8, LinuxSyscall.KILL.number());
+
+        r.run(1);
+
+        assertThat(r.context().x(0)).isEqualTo(rt);
+        assertThat(p.cpu().read(r.context().sp() + 16, 4)).as("si_pid").isEqualTo(p.pid());
+    }
+
+    @Test
+    void theKillReportNamesTheCallThatSentTheInstanceThatKilled() {
+        int rt = 40; // its default action terminates
+        p.cpu().write(data + 256, 8, 1L << (rt - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), rt)).isZero();
+        assertThat(call(LinuxSyscall.KILL, p.pid(), rt)).isZero();
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, 1); // SIG_UNBLOCK
+        r.context().setX(1, data + 256);
+        r.context().setX(2, 0);
+        r.context().setX(3, 8);
+        r.context().setX(8, LinuxSyscall.RT_SIGPROCMASK.number());
+
+        r.run(10);
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(rt);
+        assertThat(p.killReport().reason()).contains("to itself with tkill and rt_sigprocmask delivered it");
     }
 
     @Test
