@@ -28,7 +28,13 @@ public final class LinuxProcess {
     private long consoleDropped;
     /** Signal n is bit n - 1, as in a Linux sigset_t. */
     private long blockedSignals;
-    private final PendingSignals pending = new PendingSignals();
+    /**
+     * The pending signals, in Linux's two lists: the process's, which kill sends to, and the
+     * thread's own, which tkill, tgkill and the kernel's forced signals go on and which is
+     * dequeued first. A standard signal merges only with one pending on the same list.
+     */
+    private final PendingSignals shared = new PendingSignals();
+    private final PendingSignals own = new PendingSignals();
     /** Each signal's action (index = signal number); null is SIG_DFL with nothing else set. */
     private final SignalAction[] actions = new SignalAction[65];
     /** The alternate signal stack (sigaltstack): base and size, 0 and 0 when there is none. */
@@ -123,48 +129,53 @@ public final class LinuxProcess {
     }
 
     /**
-     * Makes {@code signal} pending with {@code instance}: a standard one already pending is merged
+     * Makes {@code signal} pending with {@code instance} on the process's list ({@code toProcess},
+     * as kill sends) or the thread's own: a standard one already pending on that list is merged
      * with it (the first's siginfo kept, Linux's legacy_queue), a real-time one is queued as one
      * more instance. False, with nothing changed, for a real-time signal not sent with SI_USER
-     * when MAX_QUEUED are queued (Linux's EAGAIN); one sent with SI_USER then is made pending
-     * without an instance of its own, as Linux then sends it without its siginfo (SI_USER, no sender).
+     * when MAX_QUEUED are queued on both lists (Linux's EAGAIN); one sent with SI_USER then is
+     * made pending without an instance of its own, as Linux then sends it without its siginfo
+     * (SI_USER, no sender).
      */
-    boolean queue(int signal, PendingSignal instance) {
+    boolean queue(int signal, PendingSignal instance, boolean toProcess) {
+        PendingSignals list = toProcess ? shared : own;
         if (signal < SIGRTMIN) {
-            if (!pending.has(signal)) {
-                pending.add(signal, instance);
+            if (!list.has(signal)) {
+                list.add(signal, instance);
             }
             return true;
         }
-        if (pending.realTimeInstances() >= MAX_QUEUED) {
+        if (shared.realTimeInstances() + own.realTimeInstances() >= MAX_QUEUED) {
             if (instance.code() != 0) {
                 return false;
             }
-            pending.addWithoutInstance(signal, instance.call());
+            list.addWithoutInstance(signal, instance.call());
             return true;
         }
-        pending.add(signal, instance);
+        list.add(signal, instance);
         return true;
     }
 
     /**
-     * Takes one instance of pending {@code signal} for delivery: the standard signal, or the
-     * oldest queued instance of a real-time one, which stays pending while others are queued.
+     * Takes one instance of pending {@code signal} for delivery from the thread's list when it is
+     * pending there, else from the process's: the standard signal, or the oldest queued instance
+     * of a real-time one, which stays pending while others are queued.
      */
     PendingSignal take(int signal) {
-        PendingSignal instance = pending.take(signal);
+        PendingSignal instance = (own.has(signal) ? own : shared).take(signal);
         sentBy[signal] = instance.call();
         return instance;
     }
 
-    /** Discards every pending instance of {@code signal}. */
+    /** Discards every pending instance of {@code signal}, on both lists. */
     void discard(int signal) {
-        pending.discard(signal);
+        shared.discard(signal);
+        own.discard(signal);
     }
 
-    /** How many instances of {@code signal} are pending: 0 or 1 for a standard signal. */
+    /** How many instances of {@code signal} are pending on both lists: 0 to 2 for a standard signal. */
     int pendingCount(int signal) {
-        return pending.count(signal);
+        return shared.count(signal) + own.count(signal);
     }
 
     long altStackBase() {
@@ -189,8 +200,14 @@ public final class LinuxProcess {
         return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(delivered));
     }
 
+    /** The signals pending on either list. */
     long pendingSignals() {
-        return pending.set();
+        return shared.set() | own.set();
+    }
+
+    /** The signals pending on the thread's own list, which Linux's dequeue_signal takes from first. */
+    long threadPendingSignals() {
+        return own.set();
     }
 
     String sentBy(int signal) {

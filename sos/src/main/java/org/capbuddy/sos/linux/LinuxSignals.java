@@ -82,7 +82,7 @@ final class LinuxSignals {
         if (pid == -1) {
             return signalNumber(signal) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
         }
-        return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill", SI_USER) : -Errno.ESRCH.code();
+        return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill", SI_USER, true) : -Errno.ESRCH.code();
     }
 
     private static long bit(int signal) {
@@ -100,12 +100,17 @@ final class LinuxSignals {
     /**
      * kill, tkill, tgkill to the caller itself, as Linux's send_signal: one the process ignores and
      * does not block is discarded; one that would stop it (with no handler) is refused, as SOS
-     * cannot stop a process; any other is made pending ({@link LinuxProcess#queue}: a second of a
-     * standard signal while one is pending is merged with it, keeping the first's siginfo; each
-     * real-time one is queued, EAGAIN past RLIMIT_SIGPENDING) and delivered on the way back to user
-     * space unless blocked.
+     * cannot stop a process; any other is made pending on the thread's list, as tkill and tgkill
+     * send ({@link LinuxProcess#queue}: a second of a standard signal while one is pending there is
+     * merged with it, keeping the first's siginfo; each real-time one is queued, EAGAIN past
+     * RLIMIT_SIGPENDING) and delivered on the way back to user space unless blocked.
      */
     static long send(LinuxProcess state, int number, String call, int code) {
+        return send(state, number, call, code, false);
+    }
+
+    /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */
+    private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess) {
         int signal = signalNumber(number);
         if (signal < 0) {
             return -Errno.EINVAL.code();
@@ -123,7 +128,7 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        return state.queue(signal, new PendingSignal(code, true, call)) ? 0 : -Errno.EAGAIN.code();
+        return state.queue(signal, new PendingSignal(code, true, call), toProcess) ? 0 : -Errno.EAGAIN.code();
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
@@ -148,8 +153,9 @@ final class LinuxSignals {
     }
 
     /**
-     * Delivers the pending signals the mask does not block, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE
-     * and SIGSYS before the others and otherwise lowest first, as Linux does on the
+     * Delivers the pending signals the mask does not block, those on the thread's list before the
+     * process's and within one SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE and SIGSYS before the
+     * others and otherwise lowest first, as Linux does on the
      * way back to user space: one now ignored is dropped, one that would stop the process is
      * refused (SOS cannot stop one) and dropped, one with a handler gets a frame (and the next is
      * judged under the mask that handler runs with, its frame pushed on top, so that it runs first;
@@ -166,7 +172,12 @@ final class LinuxSignals {
             if (deliverable == 0) {
                 return new Delivery(pushed, 0, null);
             }
-            // Linux's next_signal: the synchronous ones first, then the lowest
+            // Linux's dequeue_signal: the thread's list first, then the process's; within one,
+            // next_signal: the synchronous ones first, then the lowest
+            long ownDeliverable = state.threadPendingSignals() & ~state.blockedSignals();
+            if (ownDeliverable != 0) {
+                deliverable = ownDeliverable;
+            }
             long first = (deliverable & SYNCHRONOUS) != 0 ? deliverable & SYNCHRONOUS : deliverable;
             int signal = Long.numberOfTrailingZeros(first) + 1;
             PendingSignal instance = state.take(signal);
@@ -208,7 +219,7 @@ final class LinuxSignals {
             state.setAction(SIGSEGV, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
             state.setBlockedSignals(state.blockedSignals() & ~bit(SIGSEGV));
         }
-        state.queue(SIGSEGV, new PendingSignal(SI_KERNEL, false, via));
+        state.queue(SIGSEGV, new PendingSignal(SI_KERNEL, false, via), false);
     }
 
     /** sas_ss_flags: SS_DISABLE without an alternate stack, SS_ONSTACK when {@code sp} is on it, else 0. */

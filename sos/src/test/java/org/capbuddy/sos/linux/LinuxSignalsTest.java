@@ -474,6 +474,46 @@ class LinuxSignalsTest {
     }
 
     @Test
+    void killSendsToTheProcesssListAndTkillToTheThreadsWhichIsDeliveredFirstEachMergingStandardSignalsOnItsOwn() {
+        int a = 35;
+        int b = 36;
+        for (int signal : new int[] {a, b, SIGUSR1}) {
+            assertThat(sigaction(signal, code + 0x100, SignalAction.SA_SIGINFO, 0, 0)).isZero();
+        }
+        p.cpu().write(data + 256, 8, 1L << (a - 1) | 1L << (b - 1) | 1L << (SIGUSR1 - 1));
+        assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
+        assertThat(call(LinuxSyscall.KILL, p.pid(), a)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), b)).isZero();
+        assertThat(call(LinuxSyscall.KILL, p.pid(), a)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), a)).isZero();
+        assertThat(call(LinuxSyscall.KILL, p.pid(), SIGUSR1)).isZero();
+        assertThat(call(LinuxSyscall.TKILL, p.pid(), SIGUSR1)).isZero();
+        LinuxProcess state = fx.sos.linux().state(p);
+        assertThat(state.pendingCount(SIGUSR1)).as("one on each list").isEqualTo(2);
+        ThreadRunner r = program(SVC);
+        r.context().setX(0, 1); // SIG_UNBLOCK all three
+        r.context().setX(1, data + 256);
+        r.context().setX(2, 0);
+        r.context().setX(3, 8);
+        r.context().setX(8, LinuxSyscall.RT_SIGPROCMASK.number());
+
+        r.run(1);
+
+        // the thread's list first: SIGUSR1, then a and b, each sent by tkill, b's frame on top
+        long top = r.context().sp();
+        int[][] frames = {{b, -6}, {a, -6}, {SIGUSR1, -6}};
+        for (int i = 0; i < frames.length; i++) {
+            long frame = top + (long) i * SignalFrame.WITH_RECORD;
+            assertThat((int) p.cpu().read(frame, 4)).as("frame %d's signal", i).isEqualTo(frames[i][0]);
+            assertThat((int) p.cpu().read(frame + 8, 4)).as("frame %d's si_code", i).isEqualTo(frames[i][1]);
+        }
+        assertThat(state.pendingCount(a)).as("kill's two, after the handlers return").isEqualTo(2);
+        assertThat(state.pendingCount(SIGUSR1)).as("kill's").isEqualTo(1);
+        assertThat(state.take(a).code()).as("SI_USER").isZero();
+        assertThat(state.take(SIGUSR1).code()).as("SI_USER").isZero();
+    }
+
+    @Test
     void aRealTimeSignalPastTheQueuesLimitIsEagainFromTkillButSentByKill() {
         int rt = 40;
         assertThat(sigaction(rt, code + 0x100, 0, 0, 0)).isZero();
@@ -481,7 +521,7 @@ class LinuxSignalsTest {
         assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
         LinuxProcess state = fx.sos.linux().state(p);
         for (int i = 0; i < LinuxProcess.MAX_QUEUED; i++) {
-            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"))).isTrue();
+            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"), false)).isTrue();
         }
 
         assertThat(call(LinuxSyscall.TKILL, p.pid(), rt)).isEqualTo(-11);
@@ -500,7 +540,7 @@ class LinuxSignalsTest {
         assertThat(call(LinuxSyscall.RT_SIGPROCMASK, 0, data + 256, 0, 8)).isZero();
         LinuxProcess state = fx.sos.linux().state(p);
         for (int i = 0; i < LinuxProcess.MAX_QUEUED; i++) {
-            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"))).isTrue();
+            assertThat(state.queue(rt, new PendingSignal(-6, true, "tkill"), false)).isTrue();
         }
         ThreadRunner r = program(SVC);
         r.context().setX(0, p.pid());
