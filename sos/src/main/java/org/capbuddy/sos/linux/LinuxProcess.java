@@ -1,6 +1,10 @@
 package org.capbuddy.sos.linux;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -20,7 +24,7 @@ public final class LinuxProcess {
     private long clearChildTid;
     private final Map<LinuxSyscall, Long> calls = new EnumMap<>(LinuxSyscall.class);
     private final Map<Long, Long> unknown = new TreeMap<>();
-    private final java.util.List<Long> mmaps = new java.util.ArrayList<>();
+    private final List<Long> mmaps = new ArrayList<>();
     private final Map<String, Long> refused = new TreeMap<>();
     private long sleptNanos;
     /** Bytes of the process's writes the console has kept; the rest is counted in {@link #consoleDropped}. */
@@ -41,7 +45,7 @@ public final class LinuxProcess {
     private long altStackBase;
     private long altStackSize;
     /** Signals whose handler SOS entered, by name, in the order first delivered. */
-    private final Map<String, Long> delivered = new java.util.LinkedHashMap<>();
+    private final Map<String, Long> delivered = new LinkedHashMap<>();
     /** Which call sent the instance of each signal last taken for delivery, for the kill report. */
     private final String[] sentBy = new String[65];
     /**
@@ -73,8 +77,8 @@ public final class LinuxProcess {
     }
 
     /** The addresses successful mmap calls returned, in order. */
-    public java.util.List<Long> mmapAddresses() {
-        return java.util.List.copyOf(mmaps);
+    public List<Long> mmapAddresses() {
+        return List.copyOf(mmaps);
     }
 
     /** Calls served, by call. */
@@ -197,7 +201,7 @@ public final class LinuxProcess {
 
     /** How many times SOS entered the process's handler for each signal, by name (SIGSEGV, ...). */
     public Map<String, Long> signalsDelivered() {
-        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(delivered));
+        return Collections.unmodifiableMap(new LinkedHashMap<>(delivered));
     }
 
     /** The signals pending on either list. */
