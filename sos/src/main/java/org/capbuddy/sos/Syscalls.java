@@ -212,10 +212,16 @@ public final class Syscalls {
                     + Long.toUnsignedString(length));
         }
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && (addr & (Layout.PAGE - 1)) == 0) {
-            Region there = process.addressSpace().firstOverlapping(addr, addr + Layout.pageUp(length));
+            long end = addr + Layout.pageUp(length);
+            Region there = process.addressSpace().firstOverlapping(addr, end);
             if (there != null) {
                 return SysResult.fail(Errno.EEXIST, "MAP_FIXED_NOREPLACE: the " + there.kind().label()
                         + " region is mapped there");
+            }
+            // the signal page's place is taken from process creation, as Linux's vdso is mapped at exec
+            if (Long.compareUnsigned(addr, Layout.SIGNAL_PAGE + Layout.PAGE) < 0
+                    && Long.compareUnsigned(end, Layout.SIGNAL_PAGE) > 0) {
+                return SysResult.fail(Errno.EEXIST, "MAP_FIXED_NOREPLACE: the signal page's place is there");
             }
         }
         boolean read = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class SignalPagePlaceTest {
     private static final long PAGE = Layout.PAGE;
     private static final long PLACE = Layout.SIGNAL_PAGE;
+    private static final int EEXIST = -17;
     private static final int EINVAL = -22;
     private static final int RW = Syscalls.PROT_READ | Syscalls.PROT_WRITE;
     private static final int ANON = Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS;
@@ -53,7 +54,9 @@ class SignalPagePlaceTest {
         assertThat(call(LinuxSyscall.MMAP, PLACE - 2 * PAGE, 4 * PAGE, RW, ANON | Syscalls.MAP_FIXED, -1, 0))
                 .as("across it").isEqualTo(EINVAL);
         assertThat(call(LinuxSyscall.MMAP, PLACE, PAGE, RW, ANON | Syscalls.MAP_FIXED_NOREPLACE, -1, 0))
-                .isEqualTo(EINVAL);
+                .as("taken before any handler, as Linux's vdso from exec").isEqualTo(EEXIST);
+        assertThat(call(LinuxSyscall.MMAP, PLACE, 2 * PAGE, RW, ANON | Syscalls.MAP_FIXED_NOREPLACE, -1, 0))
+                .as("starting on it").isEqualTo(EEXIST);
         long hinted = call(LinuxSyscall.MMAP, PLACE, PAGE, RW, ANON, -1, 0);
         assertThat(hinted).as("a hint there").isPositive().isNotEqualTo(PLACE);
         long at = call(LinuxSyscall.MMAP, 0, PAGE, RW, ANON, -1, 0);
