@@ -70,12 +70,17 @@ class StackHeadroomTest {
             fits(config, 8, true);
         }
         int needed = 0;
-        for (int round = 0; round < 2; round++) {
+        for (int round = 0, agreed = 0; agreed < 2 && round < 6; round++) {
             int limitBefore = deepestFit(config, false);
             int withFault = deepestFit(config, true);
             int limitAfter = deepestFit(config, false);
+            if (Math.abs(limitBefore - limitAfter) > limitBefore / 50) {
+                continue; // the probe's frames changed size meanwhile (the JIT): measure again
+            }
+            agreed++;
             needed = Math.max(needed, Math.min(limitBefore, limitAfter) - withFault);
         }
+        assertThat(needed).as("a first touch needs stack: the measurement measured").isGreaterThanOrEqualTo(8);
         System.out.printf("stack headroom: the first touch needs %d probe frames; the default is %d%n", needed,
                 StackHeadroom.DEFAULT_FRAMES);
         assertThat(needed * 3 / 2).as("frames the deepest fault needs, times 1.5").isLessThanOrEqualTo(

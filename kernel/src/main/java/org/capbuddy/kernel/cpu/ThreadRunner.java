@@ -34,7 +34,7 @@ public final class ThreadRunner {
      * its own stack, on the machines where faults go deepest, on every build and requires a
      * margin of 1.5 under the default headroom plus these.
      */
-    public static final int RUN_FRAMES = 64;
+    public static final int RUN_FRAMES = 96;
     /** The smallest budget {@link #run} opens an assured-headroom scope for. */
     public static final long SCOPED_BUDGET = 64;
 

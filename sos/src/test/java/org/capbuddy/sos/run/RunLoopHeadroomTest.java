@@ -143,7 +143,10 @@ class RunLoopHeadroomTest {
         int probed = StackHeadroom.DEFAULT_FRAMES + ThreadRunner.RUN_FRAMES;
         System.out.printf("run loop headroom: a run of %s needs %d probe frames; one probe per run covers %d%n",
                 program, needed, probed);
-        assertThat(needed).as("a run with faults needs stack: the measurement measured").isGreaterThanOrEqualTo(20);
+        // Only that the measurement measured (a run that never started would need 0): a run's depth
+        // shrinks as the JIT inlines more of the fault path, 46 to 92 frames usually and down to 16
+        // on a heavily loaded machine, so the floor sits well below any JIT state's.
+        assertThat(needed).as("a run with faults needs stack: the measurement measured").isGreaterThanOrEqualTo(8);
         assertThat(needed * 3 / 2).as("frames a whole run needs, times 1.5").isLessThanOrEqualTo(probed);
     }
 
