@@ -10,9 +10,11 @@ public enum Errno {
     EPERM(1),
     /** No such process: the caller is not running (killed, exited or torn down). */
     ESRCH(3),
+    /** Interrupted system call: a sleep or a wait for a signal ended by a signal to deliver. */
+    EINTR(4),
     /** Bad file descriptor: not one of the process's standard streams. */
     EBADF(9),
-    /** Try again: a real-time signal past the queue's limit (RLIMIT_SIGPENDING). */
+    /** Try again: a real-time signal past the queue's limit (RLIMIT_SIGPENDING); sigtimedwait's timeout. */
     EAGAIN(11),
     /** Out of memory: the address space has no room for the mapping. */
     ENOMEM(12),

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
  * getrandom reads (from the run's seed), the address set_tid_address gave, the time it has slept,
  * its signal mask, each signal's action, the signals pending, its alternate signal stack, the
- * handlers SOS entered, which standard streams it has closed,
+ * handlers SOS entered, which standard streams it has closed, its ITIMER_REAL timer, the mask a
+ * wait (sigsuspend, ppoll) put aside to restore,
  * and the count of each system call it made (served ones by name, others by number, and what SOS
  * refused of the ones it serves).
  */
@@ -58,6 +59,23 @@ public final class LinuxProcess {
     private int dying;
     /** Bit n set: descriptor n (0, 1 or 2) has been closed; nothing can open it again. */
     private int closedStreams;
+    /**
+     * ITIMER_REAL: whether it is armed, when it expires (or last expired) on the process's clock,
+     * and its period (0: one-shot). As Linux's, a periodic timer is not re-armed when it expires
+     * but when its SIGALRM is taken from the process's list ({@link #take}).
+     */
+    private boolean timerArmed;
+    private long timerExpires;
+    private long timerInterval;
+    /**
+     * The mask a wait put aside while it waits under another (Linux's saved_sigmask with
+     * TIF_RESTORE_SIGMASK): the first handler's frame saves it, and it is restored on the way out
+     * when no handler runs.
+     */
+    private boolean restoreMask;
+    private long savedMask;
+    /** The mask before sigtimedwait unblocked the signals it waits for (Linux's real_blocked); 0 otherwise. */
+    private long realBlocked;
 
     public LinuxProcess(byte[] stdin, long seed) {
         this.stdin = stdin.clone();
@@ -166,9 +184,92 @@ public final class LinuxProcess {
      * of a real-time one, which stays pending while others are queued.
      */
     PendingSignal take(int signal) {
-        PendingSignal instance = (own.has(signal) ? own : shared).take(signal);
+        boolean fromProcess = !own.has(signal);
+        PendingSignal instance = (fromProcess ? shared : own).take(signal);
         sentBy[signal] = instance.call();
+        if (fromProcess && signal == LinuxTimers.SIGALRM) {
+            rearmTimer();
+        }
         return instance;
+    }
+
+    /**
+     * Linux's dequeue_signal for a SIGALRM taken from the process's list: a periodic ITIMER_REAL
+     * that is not armed is forwarded by whole periods to its first expiry after now and armed.
+     */
+    private void rearmTimer() {
+        if (timerArmed || timerInterval == 0) {
+            return;
+        }
+        long now = now();
+        if (timerExpires <= now) {
+            long periods = (now - timerExpires) / timerInterval + 1;
+            timerExpires = periods > (LinuxTimers.CLOCK_LIMIT - timerExpires) / timerInterval ? LinuxTimers.CLOCK_LIMIT
+                    : timerExpires + periods * timerInterval;
+        }
+        timerArmed = true;
+    }
+
+    /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
+    long now() {
+        return totalCalls() * 1_000_000 + sleptNanos;
+    }
+
+    boolean timerArmed() {
+        return timerArmed;
+    }
+
+    long timerExpires() {
+        return timerExpires;
+    }
+
+    long timerInterval() {
+        return timerInterval;
+    }
+
+    /** Arms ITIMER_REAL to expire at {@code expires} (disarms it when {@code armed} is false) with period {@code interval}. */
+    void setTimer(boolean armed, long expires, long interval) {
+        timerArmed = armed;
+        timerExpires = expires;
+        timerInterval = interval;
+    }
+
+    /** The timer has expired: it stays unarmed until its SIGALRM is taken (a periodic one) or it is set again. */
+    void timerExpired() {
+        timerArmed = false;
+    }
+
+    /** Waits under {@code mask}, putting the current mask aside to be restored ({@link #restoreSavedMask}). */
+    void waitUnder(long mask) {
+        savedMask = blockedSignals;
+        restoreMask = true;
+        blockedSignals = mask;
+    }
+
+    /** The mask a handler's frame saves: the one a wait put aside, else the current one. */
+    long maskToSave() {
+        return restoreMask ? savedMask : blockedSignals;
+    }
+
+    /** A frame has saved the put-aside mask: rt_sigreturn restores it, not the way out. */
+    void savedMaskTaken() {
+        restoreMask = false;
+    }
+
+    /** On the way out with no handler entered: the mask a wait put aside is the mask again. */
+    void restoreSavedMask() {
+        if (restoreMask) {
+            blockedSignals = savedMask;
+            restoreMask = false;
+        }
+    }
+
+    long realBlocked() {
+        return realBlocked;
+    }
+
+    void setRealBlocked(long mask) {
+        realBlocked = mask;
     }
 
     /** Discards every pending instance of {@code signal}, on both lists. */

@@ -109,8 +109,21 @@ final class LinuxSignals {
         return send(state, number, call, code, false);
     }
 
+    /**
+     * The SIGALRM of an expired ITIMER_REAL, as Linux's it_real_fn sends it: to the process's list,
+     * with SI_KERNEL and no sender, judged as a kill of itself would be.
+     */
+    static void sendTimerSignal(LinuxProcess state, String call) {
+        send(state, LinuxTimers.SIGALRM, call, SI_KERNEL, true, false);
+    }
+
     /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */
     private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess) {
+        return send(state, number, call, code, toProcess, true);
+    }
+
+    /** {@link #send}, its siginfo naming the sender ({@code named}) or not. */
+    private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess, boolean named) {
         int signal = signalNumber(number);
         if (signal < 0) {
             return -Errno.EINVAL.code();
@@ -119,8 +132,9 @@ final class LinuxSignals {
             return 0; // only asks whether the process exists
         }
         // a blocked signal is kept pending whatever its action, which may change before it is
-        // unblocked (Linux's sig_ignored); SIGKILL and SIGSTOP are never in the mask
-        boolean blocked = (state.blockedSignals() & bit(signal)) != 0;
+        // unblocked (Linux's sig_ignored, which also counts the mask sigtimedwait put aside);
+        // SIGKILL and SIGSTOP are never in the mask
+        boolean blocked = ((state.blockedSignals() | state.realBlocked()) & bit(signal)) != 0;
         if (!blocked && ignored(state, signal)) {
             return 0;
         }
@@ -128,7 +142,7 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        return state.queue(signal, new PendingSignal(code, true, call), toProcess) ? 0 : -Errno.EAGAIN.code();
+        return state.queue(signal, new PendingSignal(code, named, call), toProcess) ? 0 : -Errno.EAGAIN.code();
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
@@ -138,6 +152,43 @@ final class LinuxSignals {
         }
         long handler = state.action(signal).handler();
         return handler == SignalAction.SIG_IGN || handler == SignalAction.SIG_DFL && ignoredByDefault(signal);
+    }
+
+    /**
+     * Whether a wait would end now: a signal is pending that the mask lets through and whose action
+     * is not to ignore it (Linux restarts a wait that an ignored one interrupted).
+     */
+    static boolean deliverable(LinuxProcess state) {
+        long open = state.pendingSignals() & ~state.blockedSignals();
+        for (long rest = open; rest != 0; rest &= rest - 1) {
+            if (!ignored(state, Long.numberOfTrailingZeros(rest) + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code signal}'s action is the default and that default ends the process. */
+    static boolean killsByDefault(LinuxProcess state, int signal) {
+        return state.action(signal).handler() == SignalAction.SIG_DFL && !ignoredByDefault(signal)
+                && !stopsByDefault(signal);
+    }
+
+    /**
+     * The signal Linux's dequeue_signal takes next among the pending ones in {@code allowed}: from
+     * the thread's list before the process's, and within one SIGSEGV, SIGBUS, SIGILL, SIGTRAP,
+     * SIGFPE and SIGSYS first, then the lowest; 0 when none is pending.
+     */
+    static int nextSignal(LinuxProcess state, long allowed) {
+        long candidates = state.threadPendingSignals() & allowed;
+        if (candidates == 0) {
+            candidates = state.pendingSignals() & allowed;
+        }
+        if (candidates == 0) {
+            return 0;
+        }
+        long first = (candidates & SYNCHRONOUS) != 0 ? candidates & SYNCHRONOUS : candidates;
+        return Long.numberOfTrailingZeros(first) + 1;
     }
 
     private static void refuseStop(LinuxProcess state, int signal, String call) {
@@ -168,18 +219,10 @@ final class LinuxSignals {
         boolean pushed = false;
         String forced = null; // why SIGSEGV was forced, when a frame could not be written
         while (true) {
-            long deliverable = state.pendingSignals() & ~state.blockedSignals();
-            if (deliverable == 0) {
+            int signal = nextSignal(state, ~state.blockedSignals());
+            if (signal == 0) {
                 return new Delivery(pushed, 0, null);
             }
-            // Linux's dequeue_signal: the thread's list first, then the process's; within one,
-            // next_signal: the synchronous ones first, then the lowest
-            long ownDeliverable = state.threadPendingSignals() & ~state.blockedSignals();
-            if (ownDeliverable != 0) {
-                deliverable = ownDeliverable;
-            }
-            long first = (deliverable & SYNCHRONOUS) != 0 ? deliverable & SYNCHRONOUS : deliverable;
-            int signal = Long.numberOfTrailingZeros(first) + 1;
             PendingSignal instance = state.take(signal);
             if (ignored(state, signal)) {
                 continue;
@@ -263,7 +306,7 @@ final class LinuxSignals {
             x[i] = regs[org.capbuddy.kernel.cpu.UserContextLayout.wordOfX(i)];
         }
         byte[] bytes = SignalFrame.build(new SignalFrame.Contents(x, sp, regs[PC], regs[SPSR] & PSR_NZCV, state.faultAddress(),
-                state.blockedSignals(), state.altStackBase(), altStackFlags(state, sp), state.altStackSize(),
+                state.maskToSave(), state.altStackBase(), altStackFlags(state, sp), state.altStackSize(),
                 action.has(SignalAction.SA_SIGINFO) ? siginfo : null, state.faultCode()));
         if (!sys.copyToUser(frame, bytes, bytes.length)) {
             // a stack pointer run past the stack's end (within a stack's size of it) is an overflow
@@ -275,6 +318,7 @@ final class LinuxSignals {
                             ? "a stack overflow: no room left on the stack, and no alternate stack for SA_ONSTACK"
                             : "not writable memory of the process");
         }
+        state.savedMaskTaken(); // a wait's put-aside mask is in the frame, for rt_sigreturn to restore
         regs[PC] = SigPage.ENTRY;
         regs[SP] = frame;
         setX(regs, 0, signal);
@@ -319,6 +363,14 @@ final class LinuxSignals {
      * written and the reply sets none) or the kill's non-reply.
      */
     FaultReply deliverOnReturn(Process p, LinuxProcess state, FaultMessage m, String call, long result) {
+        try {
+            return deliverAfter(p, state, m, call, result);
+        } finally {
+            state.restoreSavedMask(); // a wait's mask stands no longer when no handler took it into its frame
+        }
+    }
+
+    private FaultReply deliverAfter(Process p, LinuxProcess state, FaultMessage m, String call, long result) {
         if ((state.pendingSignals() & ~state.blockedSignals()) == 0) {
             return null;
         }

@@ -130,9 +130,14 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
             }
             if (call == LinuxSyscall.RT_SIGRETURN) {
+                LinuxTimers.expireDue(state);
                 return signals.sigreturn(p, state, m, false);
             }
             result = serve(call, p, state, m);
+            if (result == LinuxTimers.FOREVER) {
+                return waitsForever(p, state, m, call);
+            }
+            LinuxTimers.expireDue(state);
             FaultReply delivered = signals.deliverOnReturn(p, state, m, call.linuxName(), result);
             if (delivered != null) {
                 return delivered;
@@ -158,6 +163,22 @@ public final class LinuxSyscalls implements ProcessTraps {
         m.setWord(FaultMessage.SYSCALL_FAULT_IP, m.word(FaultMessage.SYSCALL_FAULT_IP) + 4);
         m.setReplyLength(FaultMessage.SYSCALL_FAULT_IP + 1);
         return FaultReply.RESUME;
+    }
+
+    /**
+     * A wait that nothing can end: Linux would leave the process waiting forever, so SOS ends it,
+     * as the SIGKILL that would end the hung program, with a report saying what it waited for.
+     */
+    private FaultReply waitsForever(Process p, LinuxProcess state, FaultMessage m, LinuxSyscall call) {
+        state.restoreSavedMask();
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                    "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none: it would wait forever");
+        }
+        syscalls.apply(p).killBySignal(9, m.word(FaultMessage.SYSCALL_FAULT_IP), call.linuxName()
+                + " waited for a signal that nothing could send (no timer armed, no signal pending that it lets"
+                + " through, and no other process may signal it in SOS): Linux would wait forever, so SOS ended it");
+        return FaultReply.noReply(call.linuxName() + " would wait forever");
     }
 
     private long serve(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
@@ -217,8 +238,13 @@ public final class LinuxSyscalls implements ProcessTraps {
             case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, p.pid(), a1);
             case CLOCK_GETRES -> clockGetres(sys, (int) a0, p.pid(), a1);
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
-            case NANOSLEEP -> nanosleep(sys, state, 0, false, a0);
-            case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2);
+            case NANOSLEEP -> nanosleep(sys, state, 0, false, a0, a1);
+            case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2, m.word(3));
+            case SETITIMER -> LinuxTimers.setitimer(sys, state, (int) a0, a1, a2);
+            case GETITIMER -> LinuxTimers.getitimer(sys, state, (int) a0, a1);
+            case PPOLL -> LinuxTimers.ppoll(sys, state, a0, a1, a2, m.word(3), m.word(4));
+            case RT_SIGSUSPEND -> LinuxTimers.sigsuspend(sys, state, a0, a1);
+            case RT_SIGTIMEDWAIT -> LinuxTimers.sigtimedwait(sys, state, p.pid(), a0, a1, a2, m.word(3));
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
@@ -461,7 +487,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
     private static long now(LinuxProcess state) {
-        return state.totalCalls() * 1_000_000 + state.sleptNanos();
+        return state.now();
     }
 
     /**
@@ -529,15 +555,19 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * nanosleep and clock_nanosleep: nothing else runs, so the process's clock moves on by the time
-     * asked (to the time asked, when {@code absolute}) and the call returns at once, never
-     * interrupted (so the remaining time is not written). As Linux, a clock that exists but cannot
+     * asked (to the time asked, when {@code absolute}) and the call returns at once, unless the
+     * interval timer expires inside the sleep and its signal is to be delivered (a handler runs, or
+     * its default action kills): then the clock stops at the expiry and the call is EINTR, with the
+     * time left written to {@code remain} for a relative sleep (EFAULT when it cannot be), as
+     * Linux's; a signal blocked or ignored lets the sleep go on. As Linux, a clock that exists but cannot
      * be slept on (the CPU-time, raw and coarse clocks; the alarm clocks without a real-time clock
      * device, a descriptor's clock) is EOPNOTSUPP before the time is read. A CPU-time clock named
      * by a negative id or CLOCK_PROCESS_CPUTIME_ID has its time read and checked, then is EINVAL:
      * Linux's for the caller's own thread or another process, and for the caller's own process
      * where Linux would wait for CPU time that a sleeping single thread never uses.
      */
-    private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request) {
+    private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request,
+            long remain) {
         boolean descriptorClock = clock < 0 && (clock & 7) == 3;
         boolean cpuClock = clock == 2 || clock < 0 && !descriptorClock;
         if (clock == 3 || clock == 4 || clock == 5 || clock == 6 || clock == 8 || clock == 9 || descriptorClock) {
@@ -560,10 +590,17 @@ public final class LinuxSyscalls implements ProcessTraps {
         long asked = seconds > Long.MAX_VALUE / NANOS_PER_SECOND / 2 ? Long.MAX_VALUE / 2
                 : seconds * NANOS_PER_SECOND + nanos;
         long delay = absolute ? asked - clockNanos(state, clock) : asked;
-        if (delay > 0 && now(state) < Long.MAX_VALUE / 2) {
-            state.sleep(Math.min(delay, Long.MAX_VALUE / 2 - now(state)));
+        if (delay <= 0 || now(state) >= LinuxTimers.CLOCK_LIMIT) {
+            return 0;
         }
-        return 0;
+        long end = LinuxTimers.endAfter(state, delay);
+        if (LinuxTimers.wait(state, end) == LinuxTimers.Woken.TIMEOUT) {
+            return 0;
+        }
+        if (!absolute && remain != 0 && !sys.copyToUser(remain, LinuxTimers.timespec(end - now(state)), 16)) {
+            return -Errno.EFAULT.code();
+        }
+        return -Errno.EINTR.code();
     }
 
     /** struct rusage on AArch64: two timevals, then fourteen longs from ru_maxrss. */
