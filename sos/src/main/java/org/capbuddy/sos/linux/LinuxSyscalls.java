@@ -28,7 +28,8 @@ import org.capbuddy.sos.process.ProcessTraps;
  * <p>A pointer argument that is not memory of the process with the right needed is -EFAULT, never
  * a kill. Time and randomness are deterministic: the clocks count from a fixed epoch in steps of
  * one millisecond per system call plus the time the process has asked to sleep (nanosleep returns
- * at once, having moved its clock), and getrandom draws from the process's seeded stream.
+ * at once, having moved its clock, unless the interval timer's expiry interrupts it), and getrandom
+ * draws from the process's seeded stream. Timers and waits for a signal are {@link LinuxTimers}'.
  *
  * <p>Signals are a process's own (abort, raise, kill of its own pid) and those of its faults: each
  * signal's action and the mask are kept, a blocked signal stays pending until unblocked, a default
