@@ -125,7 +125,16 @@ final class LinuxTimers {
      * out: the wait has timed out by then.
      */
     static Woken wait(LinuxProcess state, long end) {
-        while (!LinuxSignals.deliverable(state)) {
+        return wait(state, end, 0);
+    }
+
+    /**
+     * {@link #wait(LinuxProcess, long)}, also ended by any pending signal of {@code taken}, whatever
+     * its action: sigtimedwait takes such a signal rather than delivering it, so one kept pending
+     * though ignored (it was blocked before the wait) ends the wait as on Linux.
+     */
+    private static Woken wait(LinuxProcess state, long end, long taken) {
+        while ((state.pendingSignals() & taken) == 0 && !LinuxSignals.deliverable(state)) {
             long next = state.timerArmed() ? state.timerExpires() : NO_END;
             if (next >= end) {
                 if (end == NO_END) {
@@ -248,7 +257,7 @@ final class LinuxTimers {
      * read (EFAULT) and checked (EINVAL). A signal of the set (never SIGKILL or SIGSTOP) already
      * pending is taken at once, whether blocked or not; otherwise, unless the timeout is zero, the
      * process waits with the set unblocked (the mask before put aside as Linux's real_blocked, so
-     * that a signal blocked before is kept, not ignored). A signal of the set is then taken without
+     * that a signal blocked before is kept, not ignored, and ends the wait whatever its action). A signal of the set is then taken without
      * running a handler: its number is the result and its siginfo is written (EFAULT, the signal
      * taken, when it cannot be). The timeout coming first is EAGAIN; another signal, which is
      * delivered on the way out, EINTR; so is a signal of the set that was not blocked before and
@@ -280,7 +289,7 @@ final class LinuxTimers {
             long before = state.blockedSignals();
             state.setRealBlocked(before);
             state.setBlockedSignals(before & ~wanted);
-            woken = wait(state, nanos < 0 ? NO_END : endAfter(state, nanos));
+            woken = wait(state, nanos < 0 ? NO_END : endAfter(state, nanos), wanted);
             state.setBlockedSignals(before);
             state.setRealBlocked(0);
             if (woken == Woken.NEVER) {

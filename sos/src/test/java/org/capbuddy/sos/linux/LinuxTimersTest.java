@@ -367,6 +367,42 @@ class LinuxTimersTest {
     }
 
     @Test
+    void sigtimedwaitEndsForASignalOfItsSetKeptThoughIgnoredAsItWasBlocked() {
+        handler(SIGALRM, 1); // SIG_IGN
+        block(ALRM);
+        assertThat(setitimer(0, 1_000 * MS, 0)).isZero();
+        p.cpu().write(data, 8, ALRM);
+        writeWords(data + 0x400, 30, 0);
+        long before = state.now();
+
+        assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data, data + 0x500, data + 0x400, 8)).isEqualTo(SIGALRM);
+
+        assertThat(p.state()).isNotEqualTo(ProcessState.KILLED);
+        assertThat(p.cpu().read(data + 0x508, 4)).as("SI_KERNEL").isEqualTo(0x80);
+        assertThat(state.now() - before).as("ended at the expiry, not the 30 s timeout").isEqualTo(1_000 * MS);
+        assertThat(state.blockedSignals()).isEqualTo(ALRM);
+        assertThat(state.pendingSignals()).isZero();
+        assertThat(setitimer(0, 1_000 * MS, 0)).isZero();
+        p.cpu().write(data, 8, ALRM);
+        assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data, 0, 0, 8)).as("no timeout: not a wait forever")
+                .isEqualTo(SIGALRM);
+        assertThat(p.state()).isNotEqualTo(ProcessState.KILLED);
+    }
+
+    @Test
+    void sigtimedwaitDoesNotWakeForAnIgnoredSignalThatWasNotBlockedAsLinuxDropsIt() {
+        handler(SIGALRM, 1); // SIG_IGN
+        assertThat(setitimer(0, 1_000 * MS, 0)).isZero();
+        p.cpu().write(data, 8, ALRM);
+        writeWords(data + 0x400, 3, 0);
+        long before = state.now();
+
+        assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data, 0, data + 0x400, 8)).isEqualTo(-11);
+
+        assertThat(state.now() - before).isEqualTo(3_001 * MS);
+    }
+
+    @Test
     void sigtimedwaitTakesAnUnblockedSignalWithAHandlerWithoutRunningIt() {
         handler(SIGALRM, code + 0x100);
         assertThat(setitimer(0, 500 * MS, 0)).isZero();
