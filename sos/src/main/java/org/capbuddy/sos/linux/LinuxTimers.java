@@ -201,7 +201,8 @@ final class LinuxTimers {
      * Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's size (EINVAL)
      * and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL). Descriptors to wait on
      * are refused with ENOSYS and counted: SOS has no poll of its streams. The wait under the mask
-     * given (put aside as rt_sigsuspend's) ends with EINTR for a signal or 0 at the timeout; the
+     * given (put aside as rt_sigsuspend's) ends with EINTR for a signal or 0 at the timeout, the
+     * old mask then restored before the way out delivers a signal it lets through; the
      * time left is written back to the timeout, as Linux does, unless it was zero or cannot be
      * written (which Linux ignores).
      */
@@ -248,6 +249,12 @@ final class LinuxTimers {
         }
         if (timeout != 0 && !zeroTimeout) {
             sys.copyToUser(timeout, timespec(Math.max(0, end - state.now())), 16);
+        }
+        if (woken == Woken.TIMEOUT) {
+            // Linux's poll_select_finish: only an interrupted ppoll keeps its mask for the
+            // handler's frame; one that timed out has the old mask back before the way out
+            // delivers what that mask lets through
+            state.restoreSavedMask();
         }
         return woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0;
     }
