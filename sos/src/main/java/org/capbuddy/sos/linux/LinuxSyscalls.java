@@ -117,9 +117,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             return signals.sigreturn(p, state, m, true); // the second step of one rt_sigreturn, counted once
         }
         long result;
+        String name;
         if (call == null) {
             state.countUnknown(number);
             result = -Errno.ENOSYS.code();
+            name = "#" + number;
         } else {
             state.count(call);
             if (call == LinuxSyscall.EXIT || call == LinuxSyscall.EXIT_GROUP) {
@@ -138,26 +140,29 @@ public final class LinuxSyscalls implements ProcessTraps {
             if (result == LinuxTimers.FOREVER) {
                 return waitsForever(p, state, m, call);
             }
-            LinuxTimers.expireDue(state);
-            FaultReply delivered = signals.deliverOnReturn(p, state, m, call.linuxName(), result);
-            if (delivered != null) {
-                return delivered;
+            name = call.linuxName();
+        }
+        // as Linux's exit to user mode after every call, served or not: the timer's expiry and
+        // the signals it lets through
+        LinuxTimers.expireDue(state);
+        FaultReply delivered = signals.deliverOnReturn(p, state, m, name, result);
+        if (delivered != null) {
+            return delivered;
+        }
+        int signal = LinuxSignals.dyingOf(state);
+        if (signal != 0) {
+            if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), name,
+                        "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none: the process dies");
             }
-            int signal = LinuxSignals.dyingOf(state);
-            if (signal != 0) {
-                if (sel4.tracer().on(TraceKind.SYSCALLS)) {
-                    sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
-                            "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none: the process dies");
-                }
-                long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
-                syscalls.apply(p).killBySignal(signal, pc, "the signal's default action, terminate; the process sent it"
-                        + " to itself with " + state.sentBy(signal) + (call.linuxName().equals(state.sentBy(signal)) ? ""
-                                : " and " + call.linuxName() + " delivered it"));
-                return FaultReply.noReply("killed by " + KillReport.signalName(signal));
-            }
+            long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+            syscalls.apply(p).killBySignal(signal, pc, "the signal's default action, terminate; the process sent it"
+                    + " to itself with " + state.sentBy(signal) + (name.equals(state.sentBy(signal)) ? ""
+                            : " and " + name + " delivered it"));
+            return FaultReply.noReply("killed by " + KillReport.signalName(signal));
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
-            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call == null ? "#" + number : call.linuxName(),
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), name,
                     "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", result);
         }
         m.setWord(FaultMessage.SYSCALL_X0, result);

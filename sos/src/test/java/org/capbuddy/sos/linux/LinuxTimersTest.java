@@ -202,6 +202,39 @@ class LinuxTimersTest {
     }
 
     @Test
+    void aCallSosDoesNotServeStillExpiresTheTimerAndDeliversOnItsWayOut() {
+        int getpgid = 155;
+        handler(SIGALRM, code + 0x100);
+        assertThat(setitimer(0, 3 * MS, 0)).isZero();
+        ThreadRunner r = null;
+
+        for (int i = 0; i < 5 && !state.signalsDelivered().containsKey("SIGALRM"); i++) {
+            r = fx.load(p, code, SVC);
+            r.context().setSp(Layout.STACK_TOP - 0x100);
+            r.context().setX(8, getpgid);
+            r.run(1);
+        }
+
+        assertThat(state.signalsDelivered()).as("the handler ran").containsKey("SIGALRM");
+        assertThat(r.context().x(0)).isEqualTo(SIGALRM);
+        assertThat(p.cpu().read(r.context().sp() + SignalFrame.REGS, 8)).as("x0: ENOSYS").isEqualTo(-38);
+    }
+
+    @Test
+    void anExpiryOnTheWayOutOfACallSosDoesNotServeKillsByDefault() {
+        assertThat(setitimer(0, 2 * MS, 0)).isZero();
+
+        for (int i = 0; i < 3 && p.state() != ProcessState.KILLED; i++) {
+            assertThat(call(LinuxSyscall.GETPID)).isNotNegative();
+            fx.linuxCall(p, code, 155, 0);
+        }
+
+        assertThat(p.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(p.killReport().signal()).isEqualTo(SIGALRM);
+        assertThat(p.killReport().reason()).contains("#155 delivered it");
+    }
+
+    @Test
     void aPeriodicTimerReArmsWhenItsSignalIsTakenAtItsNextPeriodAfterNow() {
         block(ALRM);
         p.cpu().write(data + 0x400, 8, ALRM);
