@@ -59,14 +59,7 @@ public final class LinuxProcess {
     private int dying;
     /** Bit n set: descriptor n (0, 1 or 2) has been closed; nothing can open it again. */
     private int closedStreams;
-    /**
-     * ITIMER_REAL: whether it is armed, when it expires (or last expired) on the process's clock,
-     * and its period (0: one-shot). As Linux's, a periodic timer is not re-armed when it expires
-     * but when its SIGALRM is taken from the process's list ({@link #take}).
-     */
-    private boolean timerArmed;
-    private long timerExpires;
-    private long timerInterval;
+    private RealTimer realTimer = RealTimer.DISARMED;
     /**
      * The mask a wait put aside while it waits under another (Linux's saved_sigmask with
      * TIF_RESTORE_SIGMASK): the first handler's frame saves it, and it is restored on the way out
@@ -146,9 +139,10 @@ public final class LinuxProcess {
     /** RLIMIT_SIGPENDING: the real-time signal instances a process may have queued at once. */
     static final int MAX_QUEUED = 4096;
 
-    private static long bit(int signal) {
-        return 1L << (signal - 1);
-    }
+    /** The clock never runs past this (about 146 years): long sleeps and timers saturate. */
+    static final long CLOCK_LIMIT = Long.MAX_VALUE / 2;
+    /** RLIMIT_NOFILE: the standard streams are the only descriptors (getrlimit's limit, ppoll's bound). */
+    static final long DESCRIPTOR_LIMIT = 3;
 
     /**
      * Makes {@code signal} pending with {@code instance} on the process's list ({@code toProcess},
@@ -187,27 +181,10 @@ public final class LinuxProcess {
         boolean fromProcess = !own.has(signal);
         PendingSignal instance = (fromProcess ? shared : own).take(signal);
         sentBy[signal] = instance.call();
-        if (fromProcess && signal == LinuxTimers.SIGALRM) {
-            rearmTimer();
+        if (fromProcess && signal == IntervalTimers.SIGALRM) {
+            realTimer = realTimer.rearmedAfter(now());
         }
         return instance;
-    }
-
-    /**
-     * Linux's dequeue_signal for a SIGALRM taken from the process's list: a periodic ITIMER_REAL
-     * that is not armed is forwarded by whole periods to its first expiry after now and armed.
-     */
-    private void rearmTimer() {
-        if (timerArmed || timerInterval == 0) {
-            return;
-        }
-        long now = now();
-        if (timerExpires <= now) {
-            long periods = (now - timerExpires) / timerInterval + 1;
-            timerExpires = periods > (LinuxTimers.CLOCK_LIMIT - timerExpires) / timerInterval ? LinuxTimers.CLOCK_LIMIT
-                    : timerExpires + periods * timerInterval;
-        }
-        timerArmed = true;
     }
 
     /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
@@ -215,28 +192,12 @@ public final class LinuxProcess {
         return totalCalls() * 1_000_000 + sleptNanos;
     }
 
-    boolean timerArmed() {
-        return timerArmed;
+    RealTimer realTimer() {
+        return realTimer;
     }
 
-    long timerExpires() {
-        return timerExpires;
-    }
-
-    long timerInterval() {
-        return timerInterval;
-    }
-
-    /** Arms ITIMER_REAL to expire at {@code expires} (disarms it when {@code armed} is false) with period {@code interval}. */
-    void setTimer(boolean armed, long expires, long interval) {
-        timerArmed = armed;
-        timerExpires = expires;
-        timerInterval = interval;
-    }
-
-    /** The timer has expired: it stays unarmed until its SIGALRM is taken (a periodic one) or it is set again. */
-    void timerExpired() {
-        timerArmed = false;
+    void setRealTimer(RealTimer timer) {
+        realTimer = timer;
     }
 
     /** Waits under {@code mask}, putting the current mask aside to be restored ({@link #restoreSavedMask}). */

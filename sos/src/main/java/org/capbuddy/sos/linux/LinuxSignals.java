@@ -28,8 +28,6 @@ final class LinuxSignals {
     private static final int SIGKILL = 9;
     private static final int SIGSTOP = 19;
     private static final int MAX_SIGNAL = 64;
-    /** The size of the kernel's sigset_t, which rt_sigaction and rt_sigprocmask must be given. */
-    private static final long SIGSET_SIZE = 8;
     /** Linux's SYNCHRONOUS_MASK: SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV and SIGSYS, which it delivers first. */
     private static final long SYNCHRONOUS = 1L << (4 - 1) | 1L << (5 - 1) | 1L << (7 - 1) | 1L << (8 - 1) | 1L << (11 - 1)
             | 1L << (31 - 1);
@@ -85,10 +83,6 @@ final class LinuxSignals {
         return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill", SI_USER, true) : -Errno.ESRCH.code();
     }
 
-    private static long bit(int signal) {
-        return 1L << (signal - 1);
-    }
-
     private static boolean ignoredByDefault(int signal) {
         return signal == 17 || signal == 18 || signal == 23 || signal == 28; // SIGCHLD, SIGCONT, SIGURG, SIGWINCH
     }
@@ -114,7 +108,7 @@ final class LinuxSignals {
      * with SI_KERNEL and no sender, judged as a kill of itself would be.
      */
     static void sendTimerSignal(LinuxProcess state, String call) {
-        send(state, LinuxTimers.SIGALRM, call, SI_KERNEL, true, false);
+        send(state, IntervalTimers.SIGALRM, call, SI_KERNEL, true, false);
     }
 
     /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */
@@ -134,7 +128,7 @@ final class LinuxSignals {
         // a blocked signal is kept pending whatever its action, which may change before it is
         // unblocked (Linux's sig_ignored, which also counts the mask sigtimedwait put aside);
         // SIGKILL and SIGSTOP are never in the mask
-        boolean blocked = ((state.blockedSignals() | state.realBlocked()) & bit(signal)) != 0;
+        boolean blocked = ((state.blockedSignals() | state.realBlocked()) & Sigsets.bit(signal)) != 0;
         if (!blocked && ignored(state, signal)) {
             return 0;
         }
@@ -257,10 +251,10 @@ final class LinuxSignals {
      */
     private static void forceSigsegv(LinuxProcess state, String via) {
         SignalAction action = state.action(SIGSEGV);
-        boolean blocked = (state.blockedSignals() & bit(SIGSEGV)) != 0;
+        boolean blocked = (state.blockedSignals() & Sigsets.bit(SIGSEGV)) != 0;
         if (blocked || action.handler() == SignalAction.SIG_IGN) {
             state.setAction(SIGSEGV, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
-            state.setBlockedSignals(state.blockedSignals() & ~bit(SIGSEGV));
+            state.setBlockedSignals(state.blockedSignals() & ~Sigsets.bit(SIGSEGV));
         }
         state.queue(SIGSEGV, new PendingSignal(SI_KERNEL, false, via), false);
     }
@@ -329,8 +323,8 @@ final class LinuxSignals {
         setX(regs, 5, action.has(SignalAction.SA_RESTORER) ? action.restorer() : SigPage.SIGRETURN);
         setX(regs, 29, record);
         long blocked = state.blockedSignals() | action.mask()
-                | (action.has(SignalAction.SA_NODEFER) ? 0 : bit(signal));
-        state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
+                | (action.has(SignalAction.SA_NODEFER) ? 0 : Sigsets.bit(signal));
+        state.setBlockedSignals(blocked & ~Sigsets.UNBLOCKABLE);
         if (action.has(SignalAction.SA_RESETHAND)) {
             state.setAction(signal, new SignalAction(SignalAction.SIG_DFL, action.flags(), action.restorer(), action.mask()));
         }
@@ -456,7 +450,7 @@ final class LinuxSignals {
         // again unless the restored sp is on the current one (EPERM, ignored), so a handler on the
         // alternate stack may replace or disable it through uc_stack
         altStack(state, frame.sp(), frame.stackSp(), frame.stackFlags(), frame.stackSize());
-        state.setBlockedSignals(frame.mask() & ~bit(SIGKILL) & ~bit(SIGSTOP));
+        state.setBlockedSignals(frame.mask() & ~Sigsets.UNBLOCKABLE);
         if (sel4.tracer().on(TraceKind.PROCESSES)) {
             sel4.tracer().emit(TraceKind.PROCESSES, p.pid(), p.instructionsNow(), "sigreturn", "frame", sp, "pc", frame.pc());
         }
@@ -489,7 +483,7 @@ final class LinuxSignals {
             ByteBuffer b = bytes == null ? null : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             Long mask = b != null ? Long.valueOf(b.getLong(SignalFrame.UC_SIGMASK)) : userWord(sys, sp + SignalFrame.UC_SIGMASK);
             if (mask != null) {
-                state.setBlockedSignals(mask & ~bit(SIGKILL) & ~bit(SIGSTOP));
+                state.setBlockedSignals(mask & ~Sigsets.UNBLOCKABLE);
             }
             for (int i = 0; i < 31; i++) {
                 setX(regs, i, frameWord(sys, b, sp, SignalFrame.REGS + 8 * i));
@@ -568,7 +562,7 @@ final class LinuxSignals {
             return ProcessTraps.SignalOutcome.NO_HANDLER;
         }
         String name = KillReport.signalName(signal);
-        if ((state.blockedSignals() & bit(signal)) != 0) {
+        if ((state.blockedSignals() & Sigsets.bit(signal)) != 0) {
             return new ProcessTraps.SignalOutcome(false, 0, name + " is blocked, so its handler cannot run and, as"
                     + " Linux forces a fault's signal, its default action ends the process");
         }
@@ -608,7 +602,7 @@ final class LinuxSignals {
 
     /** rt_sigprocmask: the mask changes; a pending signal it unblocks is delivered on the way out. */
     static long sigprocmask(Syscalls sys, LinuxProcess state, int how, long set, long oldSet, long size) {
-        if (size != SIGSET_SIZE) {
+        if (size != Sigsets.SIZE) {
             return -Errno.EINVAL.code();
         }
         long old = state.blockedSignals();
@@ -627,7 +621,7 @@ final class LinuxSignals {
             if (how < 0 || how > 2) {
                 return -Errno.EINVAL.code();
             }
-            state.setBlockedSignals(blocked & ~bit(SIGKILL) & ~bit(SIGSTOP));
+            state.setBlockedSignals(blocked & ~Sigsets.UNBLOCKABLE);
         }
         // as Linux, the new mask stands even when the old one cannot be written back, and a
         // signal it unblocks is delivered on the way out either way
@@ -645,7 +639,7 @@ final class LinuxSignals {
      * discards it if pending, as POSIX asks.
      */
     static long sigaction(Syscalls sys, LinuxProcess state, int signal, long action, long oldAction, long size) {
-        if (size != SIGSET_SIZE) {
+        if (size != Sigsets.SIZE) {
             return -Errno.EINVAL.code();
         }
         SignalAction given = null;
@@ -656,7 +650,7 @@ final class LinuxSignals {
             }
             ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             given = new SignalAction(b.getLong(0), b.getLong(8) & SignalAction.KNOWN_FLAGS, b.getLong(16),
-                    b.getLong(24) & ~bit(SIGKILL) & ~bit(SIGSTOP));
+                    b.getLong(24) & ~Sigsets.UNBLOCKABLE);
         }
         if (signal < 1 || signal > MAX_SIGNAL || (action != 0 && (signal == SIGKILL || signal == SIGSTOP))) {
             return -Errno.EINVAL.code();

@@ -3,7 +3,10 @@ package org.capbuddy.sos.linux;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.trace.TraceKind;
@@ -29,7 +32,8 @@ import org.capbuddy.sos.process.ProcessTraps;
  * a kill. Time and randomness are deterministic: the clocks count from a fixed epoch in steps of
  * one millisecond per system call plus the time the process has asked to sleep (nanosleep returns
  * at once, having moved its clock, unless the interval timer's expiry interrupts it), and getrandom
- * draws from the process's seeded stream. Timers and waits for a signal are {@link LinuxTimers}'.
+ * draws from the process's seeded stream. The interval timers are {@link IntervalTimers}', the waits for a signal {@link
+ * SignalWaits}'.
  *
  * <p>Signals are a process's own (abort, raise, kill of its own pid) and those of its faults: each
  * signal's action and the mask are kept, a blocked signal stays pending until unblocked, a default
@@ -42,6 +46,9 @@ import org.capbuddy.sos.process.ProcessTraps;
  * processes cannot be signalled (-ESRCH).
  */
 public final class LinuxSyscalls implements ProcessTraps {
+    /** The calls that wait for a signal, served by {@link #serveWait}. */
+    private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.RT_SIGSUSPEND,
+            LinuxSyscall.RT_SIGTIMEDWAIT);
     /** Words of TCB_ReadRegisters that reach x8: pc, sp, spsr, x0..x8. */
     private static final int REGISTERS_TO_X8 = 12;
     private static final int X8_WORD = 11;
@@ -63,8 +70,6 @@ public final class LinuxSyscalls implements ProcessTraps {
     private static final int CLOCK_TAI = 11;
     /** TAI's lead over UTC since 2017, which CLOCK_TAI keeps (Linux's, once NTP has set it). */
     private static final long TAI_OFFSET_SECONDS = 37;
-    /** The size of the kernel's sigset_t, which rt_sigaction and rt_sigprocmask must be given. */
-    private static final long SIGSET_SIZE = 8;
     /** struct utsname: six fields of 65 bytes. */
     private static final String[] UTSNAME = {"Linux", "sos", "6.1.0", "#1 SOS on the CapBuddy model", "aarch64", "(none)"};
 
@@ -133,18 +138,23 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return FaultReply.noReply(call.linuxName() + "(" + code + ")");
             }
             if (call == LinuxSyscall.RT_SIGRETURN) {
-                LinuxTimers.expireDue(state);
+                IntervalTimers.expireDue(state);
                 return signals.sigreturn(p, state, m, false);
             }
-            result = serve(call, p, state, m);
-            if (result == LinuxTimers.FOREVER) {
-                return waitsForever(p, state, m, call);
+            if (WAITS.contains(call)) {
+                WaitResult waited = serveWait(call, p, state, m);
+                if (waited.forever()) {
+                    return waitsForever(p, state, m, call);
+                }
+                result = waited.value();
+            } else {
+                result = serve(call, p, state, m);
             }
             name = call.linuxName();
         }
         // as Linux's exit to user mode after every call, served or not: the timer's expiry and
         // the signals it lets through
-        LinuxTimers.expireDue(state);
+        IntervalTimers.expireDue(state);
         FaultReply delivered = signals.deliverOnReturn(p, state, m, name, result);
         if (delivered != null) {
             return delivered;
@@ -185,6 +195,18 @@ public final class LinuxSyscalls implements ProcessTraps {
                 + " waited for a signal that nothing could send (no timer armed, no signal pending that it lets"
                 + " through, and no other process may signal it in SOS): Linux would wait forever, so SOS ended it");
         return FaultReply.noReply(call.linuxName() + " would wait forever");
+    }
+
+    /** The calls that wait for a signal ({@link SignalWaits}): their result may be that they never end. */
+    private WaitResult serveWait(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
+        Syscalls sys = syscalls.apply(p);
+        return switch (call) {
+            case PPOLL -> SignalWaits.ppoll(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4));
+            case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1));
+            case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
+                    m.word(3));
+            default -> throw new IllegalArgumentException(call + " does not wait for a signal");
+        };
     }
 
     private long serve(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
@@ -246,11 +268,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
             case NANOSLEEP -> nanosleep(sys, state, 0, false, a0, a1);
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2, m.word(3));
-            case SETITIMER -> LinuxTimers.setitimer(sys, state, (int) a0, a1, a2);
-            case GETITIMER -> LinuxTimers.getitimer(sys, state, (int) a0, a1);
-            case PPOLL -> LinuxTimers.ppoll(sys, state, a0, a1, a2, m.word(3), m.word(4));
-            case RT_SIGSUSPEND -> LinuxTimers.sigsuspend(sys, state, a0, a1);
-            case RT_SIGTIMEDWAIT -> LinuxTimers.sigtimedwait(sys, state, p.pid(), a0, a1, a2, m.word(3));
+            case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
+            case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
+            case PPOLL, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
@@ -265,7 +285,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case RT_SIGACTION -> LinuxSignals.sigaction(sys, state, (int) a0, a1, a2, m.word(3));
             case RT_SIGPROCMASK -> LinuxSignals.sigprocmask(sys, state, (int) a0, a1, a2, m.word(3));
             // as Linux, a set smaller than the kernel's gets its first bytes; only a larger one is refused
-            case RT_SIGPENDING -> Long.compareUnsigned(a1, SIGSET_SIZE) > 0 ? -Errno.EINVAL.code()
+            case RT_SIGPENDING -> Long.compareUnsigned(a1, Sigsets.SIZE) > 0 ? -Errno.EINVAL.code()
                     : sys.copyToUser(a0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
                             .putLong(state.pendingSignals()).array(), (int) a1) ? 0 : -Errno.EFAULT.code();
             // kill(-1) signals every process but the caller (Linux's kill_something_info: asked
@@ -491,18 +511,13 @@ public final class LinuxSyscalls implements ProcessTraps {
         return total;
     }
 
-    /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
-    private static long now(LinuxProcess state) {
-        return state.now();
-    }
-
     /**
      * Nanoseconds from the epoch of {@code clock}: the realtime clocks (0, 5) start at {@link
      * #EPOCH_SECONDS}, CLOCK_TAI {@link #TAI_OFFSET_SECONDS} later.
      */
     private static long clockNanos(LinuxProcess state, int clock) {
         long epoch = clock == 0 || clock == 5 ? EPOCH_SECONDS : clock == CLOCK_TAI ? EPOCH_SECONDS + TAI_OFFSET_SECONDS : 0;
-        return epoch * NANOS_PER_SECOND + now(state);
+        return epoch * NANOS_PER_SECOND + state.now();
     }
 
     /**
@@ -596,14 +611,14 @@ public final class LinuxSyscalls implements ProcessTraps {
         long asked = seconds > Long.MAX_VALUE / NANOS_PER_SECOND / 2 ? Long.MAX_VALUE / 2
                 : seconds * NANOS_PER_SECOND + nanos;
         long delay = absolute ? asked - clockNanos(state, clock) : asked;
-        if (delay <= 0 || now(state) >= LinuxTimers.CLOCK_LIMIT) {
+        if (delay <= 0 || state.now() >= LinuxProcess.CLOCK_LIMIT) {
             return 0;
         }
-        long end = LinuxTimers.endAfter(state, delay);
-        if (LinuxTimers.wait(state, end) == LinuxTimers.Woken.TIMEOUT) {
+        long end = SignalWaits.endAfter(state, delay);
+        if (SignalWaits.wait(state, OptionalLong.of(end), 0) == SignalWaits.Woken.TIMEOUT) {
             return 0;
         }
-        if (!absolute && remain != 0 && !sys.copyToUser(remain, LinuxTimers.timespec(end - now(state)), 16)) {
+        if (!absolute && remain != 0 && !sys.copyToUser(remain, SignalWaits.timespec(end - state.now()), 16)) {
             return -Errno.EFAULT.code();
         }
         return -Errno.EINTR.code();
@@ -629,7 +644,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         ByteBuffer bytes = ByteBuffer.allocate(RUSAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         if (who != -1) {
-            long micros = now(state) / 1000;
+            long micros = state.now() / 1000;
             bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
             bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / BYTES_PER_KIB));
             bytes.putLong(RU_MINFLT, p.minorFaults());
@@ -654,7 +669,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case 3 -> new long[] {org.capbuddy.sos.addrspace.Layout.STACK_SIZE, UNLIMITED};
             case 4 -> new long[] {0, 0};
             case 6 -> new long[] {1, 1};
-            case 7 -> new long[] {3, 3};
+            case 7 -> new long[] {LinuxProcess.DESCRIPTOR_LIMIT, LinuxProcess.DESCRIPTOR_LIMIT};
             case 11 -> new long[] {LinuxProcess.MAX_QUEUED, LinuxProcess.MAX_QUEUED};
             default -> new long[] {UNLIMITED, UNLIMITED};
         };

@@ -18,16 +18,12 @@ final class PendingSignals {
     private final String[] sentWithout = new String[65];
     private int instances; // real-time ones only
 
-    private static long bit(int signal) {
-        return 1L << (signal - 1);
-    }
-
     long set() {
         return set;
     }
 
     boolean has(int signal) {
-        return (set & bit(signal)) != 0;
+        return (set & Sigsets.bit(signal)) != 0;
     }
 
     /** How many real-time instances are queued in this list: what RLIMIT_SIGPENDING counts in SOS. */
@@ -45,14 +41,14 @@ final class PendingSignals {
     void add(int signal, PendingSignal instance) {
         queued.computeIfAbsent(signal, s -> new ArrayDeque<>()).addLast(instance);
         counted(signal, 1);
-        set |= bit(signal);
+        set |= Sigsets.bit(signal);
     }
 
     /** Makes {@code signal} pending with no instance of its own, unless it is pending already. */
     void addWithoutInstance(int signal, String call) {
         if (!has(signal)) {
             sentWithout[signal] = call;
-            set |= bit(signal);
+            set |= Sigsets.bit(signal);
         }
     }
 
@@ -64,7 +60,7 @@ final class PendingSignals {
     PendingSignal take(int signal) {
         ArrayDeque<PendingSignal> list = queued.get(signal);
         if (list == null) {
-            set &= ~bit(signal);
+            set &= ~Sigsets.bit(signal);
             String call = sentWithout[signal];
             sentWithout[signal] = null;
             return new PendingSignal(0, false, call);
@@ -73,7 +69,7 @@ final class PendingSignals {
         counted(signal, -1);
         if (list.isEmpty()) {
             queued.remove(signal);
-            set &= ~bit(signal);
+            set &= ~Sigsets.bit(signal);
             sentWithout[signal] = null;
         }
         return instance;
@@ -86,7 +82,7 @@ final class PendingSignals {
             counted(signal, -list.size());
         }
         sentWithout[signal] = null;
-        set &= ~bit(signal);
+        set &= ~Sigsets.bit(signal);
     }
 
     /** How many instances of {@code signal} are pending (one with none queued counts once). */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * when ignored, the default action kills), a periodic timer re-arms when its signal is taken,
  * sleeps are cut short, and a wait nothing can end kills instead of hanging.
  */
-class LinuxTimersTest {
+class TimersAndWaitsTest {
     private static final int SVC = 0xD400_0001;
     private static final int SIGALRM = 14;
     private static final int SIGUSR1 = 10;
@@ -100,7 +100,7 @@ class LinuxTimersTest {
 
         assertThat(t[0]).isEqualTo(100 * MS);
         assertThat(t[1]).as("a millisecond has passed: the getitimer call").isEqualTo(2_499 * MS);
-        assertThat(state.timerArmed()).isTrue();
+        assertThat(state.realTimer().armed()).isTrue();
     }
 
     @Test
@@ -119,7 +119,7 @@ class LinuxTimersTest {
     @Test
     void badArgumentsGetLinuxsErrorsAndChangeNothing() {
         assertThat(setitimer(0, 3_000 * MS, 0)).isZero();
-        long expires = state.timerExpires();
+        long expires = state.realTimer().expires();
 
         assertThat(setitimer(7, 1_000 * MS, 0)).as("no such timer").isEqualTo(-22);
         assertThat(setitimer(-1, 1_000 * MS, 0)).isEqualTo(-22);
@@ -133,9 +133,9 @@ class LinuxTimersTest {
         assertThat(call(LinuxSyscall.GETITIMER, 3, data)).isEqualTo(-22);
         assertThat(call(LinuxSyscall.GETITIMER, 0, 8)).isEqualTo(-14);
 
-        assertThat(state.timerArmed()).isTrue();
-        assertThat(state.timerExpires()).isEqualTo(expires);
-        assertThat(state.timerInterval()).isZero();
+        assertThat(state.realTimer().armed()).isTrue();
+        assertThat(state.realTimer().expires()).isEqualTo(expires);
+        assertThat(state.realTimer().interval()).isZero();
         assertThat(state.pendingSignals()).isZero();
     }
 
@@ -145,7 +145,7 @@ class LinuxTimersTest {
             assertThat(setitimer(which, 1_000 * MS, 0)).as("which %d", which).isEqualTo(-22);
             assertThat(call(LinuxSyscall.GETITIMER, which, data)).isEqualTo(-22);
         }
-        assertThat(state.timerArmed()).isFalse();
+        assertThat(state.realTimer().armed()).isFalse();
     }
 
     @Test
@@ -167,7 +167,7 @@ class LinuxTimersTest {
         }
 
         assertThat(state.pendingSignals()).isEqualTo(ALRM);
-        assertThat(state.timerArmed()).isFalse();
+        assertThat(state.realTimer().armed()).isFalse();
         p.cpu().write(data, 8, ALRM);
         assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data, data + 256, 0, 8)).isEqualTo(SIGALRM);
         assertThat(p.cpu().read(data + 256, 4)).isEqualTo(SIGALRM);
@@ -239,20 +239,20 @@ class LinuxTimersTest {
         block(ALRM);
         p.cpu().write(data + 0x400, 8, ALRM);
         assertThat(setitimer(0, 10 * MS, 4 * MS)).isZero();
-        long first = state.timerExpires();
+        long first = state.realTimer().expires();
 
         assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data + 0x400, 0, 0, 8)).isEqualTo(SIGALRM);
 
         assertThat(state.now()).as("the wait moved the clock to the expiry").isEqualTo(first);
-        assertThat(state.timerArmed()).isTrue();
-        assertThat(state.timerExpires()).isEqualTo(first + 4 * MS);
+        assertThat(state.realTimer().armed()).isTrue();
+        assertThat(state.realTimer().expires()).isEqualTo(first + 4 * MS);
         for (int i = 0; i < 9; i++) {
             call(LinuxSyscall.GETPID); // 9 ms: it expires once and stays unarmed until its signal is taken
         }
         assertThat(state.pendingCount(SIGALRM)).isEqualTo(1);
-        assertThat(state.timerArmed()).isFalse();
+        assertThat(state.realTimer().armed()).isFalse();
         assertThat(call(LinuxSyscall.RT_SIGTIMEDWAIT, data + 0x400, 0, 0, 8)).isEqualTo(SIGALRM);
-        assertThat(state.timerExpires()).as("forwarded by whole periods past now").isGreaterThan(state.now())
+        assertThat(state.realTimer().expires()).as("forwarded by whole periods past now").isGreaterThan(state.now())
                 .isEqualTo(first + 12 * MS);
     }
 

@@ -1,0 +1,232 @@
+package org.capbuddy.sos.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.OptionalLong;
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.Syscalls;
+
+/**
+ * The calls that wait for a signal (pause through ppoll, rt_sigsuspend, rt_sigtimedwait) and the
+ * wait a sleep does, against the process's modelled clock. A waiting process has nothing else to
+ * run, so a wait moves the clock at once to the next thing that can end it: the interval timer's
+ * expiry ({@link IntervalTimers}) or its own timeout. When nothing can (no timer armed, no signal
+ * pending that it lets through, and no other process in SOS may signal it) it would wait forever,
+ * and the call's result says so ({@link WaitResult#FOREVER}).
+ */
+final class SignalWaits {
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final int TIMESPEC_SIZE = 16;
+    private static final int SIGINFO_SIZE = 128;
+
+    private SignalWaits() {
+    }
+
+    /** How a wait ended: a signal to deliver or take, its own timeout, or nothing can ever end it. */
+    enum Woken {
+        SIGNAL, TIMEOUT, NEVER
+    }
+
+    /**
+     * Waits under the current mask until a signal it lets through is pending ({@link
+     * LinuxSignals#deliverable}), or one of {@code taken} whatever its action (sigtimedwait takes
+     * such a signal rather than delivering it, so one kept pending though ignored, as it was
+     * blocked before the wait, ends the wait as on Linux), or the clock reaches {@code end} (empty:
+     * no timeout), moving the clock to each timer expiry on the way. An expiry at the very end is
+     * left to the call's way out: the wait has timed out by then.
+     */
+    static Woken wait(LinuxProcess state, OptionalLong end, long taken) {
+        while ((state.pendingSignals() & taken) == 0 && !LinuxSignals.deliverable(state)) {
+            RealTimer timer = state.realTimer();
+            if (!timer.armed() || end.isPresent() && timer.expires() >= end.getAsLong()) {
+                if (end.isEmpty()) {
+                    return Woken.NEVER;
+                }
+                advanceTo(state, end.getAsLong());
+                return Woken.TIMEOUT;
+            }
+            advanceTo(state, timer.expires());
+            IntervalTimers.expireDue(state);
+        }
+        return Woken.SIGNAL;
+    }
+
+    private static void advanceTo(LinuxProcess state, long time) {
+        long now = state.now();
+        if (time > now) {
+            state.sleep(time - now);
+        }
+    }
+
+    /** The end of a wait of {@code nanos} from now, saturating at the clock's limit. */
+    static long endAfter(LinuxProcess state, long nanos) {
+        long now = state.now();
+        return nanos >= LinuxProcess.CLOCK_LIMIT - now ? Math.max(LinuxProcess.CLOCK_LIMIT, now) : now + nanos;
+    }
+
+    /** A timespec's nanoseconds, saturating at the clock's limit; empty when Linux's timespec64_valid refuses it. */
+    private static OptionalLong timespecNanos(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long seconds = b.getLong(0);
+        long nanos = b.getLong(8);
+        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(seconds >= LinuxProcess.CLOCK_LIMIT / NANOS_PER_SECOND ? LinuxProcess.CLOCK_LIMIT
+                : seconds * NANOS_PER_SECOND + nanos);
+    }
+
+    static byte[] timespec(long nanos) {
+        return ByteBuffer.allocate(TIMESPEC_SIZE).order(ByteOrder.LITTLE_ENDIAN).putLong(nanos / NANOS_PER_SECOND)
+                .putLong(nanos % NANOS_PER_SECOND).array();
+    }
+
+    /**
+     * rt_sigsuspend: the set size (EINVAL) and the mask read (EFAULT); then the process waits under
+     * that mask (less SIGKILL and SIGSTOP) until a signal it lets through is pending, and returns
+     * EINTR. Its own mask is put aside: the first handler's frame saves it, so rt_sigreturn restores
+     * it, or the way out does when no handler runs.
+     */
+    static WaitResult sigsuspend(Syscalls sys, LinuxProcess state, long mask, long size) {
+        if (size != Sigsets.SIZE) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        byte[] bytes = sys.copyFromUser(mask, 8);
+        if (bytes == null) {
+            return WaitResult.of(-Errno.EFAULT.code());
+        }
+        state.waitUnder(Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE);
+        return wait(state, OptionalLong.empty(), 0) == Woken.NEVER ? WaitResult.FOREVER
+                : WaitResult.of(-Errno.EINTR.code());
+    }
+
+    /**
+     * ppoll with no descriptors, as musl's pause calls it (and as a sleep with a signal mask), in
+     * Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's size (EINVAL)
+     * and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL). Descriptors to wait on
+     * are refused with ENOSYS and counted: SOS has no poll of its streams. The wait under the mask
+     * given (put aside as rt_sigsuspend's) ends with EINTR for a signal or 0 at the timeout, the
+     * old mask then restored before the way out delivers a signal it lets through; the time left
+     * is written back to the timeout, as Linux does, unless it was zero or cannot be written
+     * (which Linux ignores).
+     */
+    static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
+            long size) {
+        OptionalLong end = OptionalLong.empty();
+        boolean zeroTimeout = false;
+        if (timeout != 0) {
+            byte[] bytes = sys.copyFromUser(timeout, TIMESPEC_SIZE);
+            if (bytes == null) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
+            OptionalLong nanos = timespecNanos(bytes);
+            if (nanos.isEmpty()) {
+                return WaitResult.of(-Errno.EINVAL.code());
+            }
+            zeroTimeout = nanos.getAsLong() == 0;
+            end = OptionalLong.of(endAfter(state, nanos.getAsLong()));
+        }
+        long newMask = state.blockedSignals();
+        if (mask != 0) {
+            if (size != Sigsets.SIZE) {
+                return WaitResult.of(-Errno.EINVAL.code());
+            }
+            byte[] bytes = sys.copyFromUser(mask, 8);
+            if (bytes == null) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
+            newMask = Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE;
+        }
+        // nfds is an unsigned int
+        if (Integer.toUnsignedLong((int) count) > LinuxProcess.DESCRIPTOR_LIMIT) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        if ((int) count != 0) {
+            state.refuse("ppoll: waiting on file descriptors");
+            return WaitResult.of(-Errno.ENOSYS.code());
+        }
+        if (mask != 0) {
+            state.waitUnder(newMask);
+        }
+        Woken woken = wait(state, end, 0);
+        if (woken == Woken.NEVER) {
+            return WaitResult.FOREVER;
+        }
+        if (end.isPresent() && !zeroTimeout) {
+            sys.copyToUser(timeout, timespec(Math.max(0, end.getAsLong() - state.now())), TIMESPEC_SIZE);
+        }
+        if (woken == Woken.TIMEOUT) {
+            // Linux's poll_select_finish: only an interrupted ppoll keeps its mask for the
+            // handler's frame; one that timed out has the old mask back before the way out
+            // delivers what that mask lets through
+            state.restoreSavedMask();
+        }
+        return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0);
+    }
+
+    /**
+     * rt_sigtimedwait in Linux's order: the set size (EINVAL), the set read (EFAULT), the timeout
+     * read (EFAULT) and checked (EINVAL). A signal of the set (never SIGKILL or SIGSTOP) already
+     * pending is taken at once, whether blocked or not; otherwise, unless the timeout is zero, the
+     * process waits with the set unblocked (the mask before put aside as Linux's real_blocked, so
+     * that a signal blocked before is kept, not ignored, and ends the wait whatever its action),
+     * and the mask before is back before the call returns. A signal of the set is then taken
+     * without running a handler: its number is the result and its siginfo is written (EFAULT, the
+     * signal taken, when it cannot be). The timeout coming first is EAGAIN; another signal, which
+     * is delivered on the way out, EINTR; so is a signal of the set that was not blocked before
+     * and whose default action kills, as Linux's complete_signal ends the process for it.
+     */
+    static WaitResult sigtimedwait(Syscalls sys, LinuxProcess state, int pid, long set, long info, long timeout,
+            long size) {
+        if (size != Sigsets.SIZE) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        byte[] setBytes = sys.copyFromUser(set, 8);
+        if (setBytes == null) {
+            return WaitResult.of(-Errno.EFAULT.code());
+        }
+        OptionalLong nanos = OptionalLong.empty(); // no timeout
+        if (timeout != 0) {
+            byte[] bytes = sys.copyFromUser(timeout, TIMESPEC_SIZE);
+            if (bytes == null) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
+            nanos = timespecNanos(bytes);
+            if (nanos.isEmpty()) {
+                return WaitResult.of(-Errno.EINVAL.code());
+            }
+        }
+        long wanted = Sigsets.read(setBytes) & ~Sigsets.UNBLOCKABLE;
+        int signal = LinuxSignals.nextSignal(state, wanted);
+        Woken woken = Woken.TIMEOUT; // a zero timeout waits for nothing
+        if (signal == 0 && !(nanos.isPresent() && nanos.getAsLong() == 0)) {
+            long before = state.blockedSignals();
+            state.setRealBlocked(before);
+            state.setBlockedSignals(before & ~wanted);
+            OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
+            woken = wait(state, end, wanted);
+            state.setBlockedSignals(before);
+            state.setRealBlocked(0);
+            if (woken == Woken.NEVER) {
+                return WaitResult.FOREVER;
+            }
+            boolean fatal = (state.pendingSignals() & wanted & ~before & Sigsets.bit(IntervalTimers.SIGALRM)) != 0
+                    && LinuxSignals.killsByDefault(state, IntervalTimers.SIGALRM);
+            if (fatal) {
+                return WaitResult.of(-Errno.EINTR.code()); // the way out delivers it: the process dies of it
+            }
+            signal = LinuxSignals.nextSignal(state, wanted);
+        }
+        if (signal == 0) {
+            return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : -Errno.EAGAIN.code());
+        }
+        PendingSignal taken = state.take(signal);
+        if (info != 0) {
+            byte[] siginfo = SignalFrame.siginfo(signal, taken.code(), false, 0, taken.named() ? pid : 0);
+            if (!sys.copyToUser(info, siginfo, SIGINFO_SIZE)) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
+        }
+        return WaitResult.of(signal);
+    }
+}
