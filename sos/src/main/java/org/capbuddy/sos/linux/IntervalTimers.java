@@ -12,15 +12,18 @@ import org.capbuddy.sos.Syscalls;
  * expires when a call's way out finds the clock past its time, or when a wait moves the clock to
  * it ({@link SignalWaits}), and then sends SIGALRM as Linux's it_real_fn does.
  *
- * <p>ITIMER_VIRTUAL and ITIMER_PROF are EINVAL: they count the process's CPU time, and the model
- * has none apart from its clock (its user-mode instructions take no time on it), so such a timer
- * could only fire at moments that mean nothing.
+ * <p>ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time, which the model does not have
+ * (its user-mode instructions take no time on its clock): neither can be armed. Reading one, or a
+ * setitimer that disarms one, does what Linux does for a timer that is not armed; a setitimer
+ * that would arm one is refused with ENOSYS and counted.
  */
 final class IntervalTimers {
     static final int SIGALRM = 14;
     /** What sent a timer's SIGALRM, for the kill report. */
     static final String SENDER = "its ITIMER_REAL timer (setitimer or alarm)";
     private static final int ITIMER_REAL = 0;
+    private static final int ITIMER_VIRTUAL = 1;
+    private static final int ITIMER_PROF = 2;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final long NANOS_PER_MICRO = 1000;
     private static final int ITIMERVAL_SIZE = 32;
@@ -30,9 +33,11 @@ final class IntervalTimers {
 
     /**
      * setitimer in Linux's order: the new value read (EFAULT) and its timevals checked (EINVAL,
-     * seconds below 0 or microseconds outside 0 to 999,999), then {@code which} (EINVAL for all
-     * but ITIMER_REAL); the timer is set (an it_value of 0 disarms it and clears its period; a NULL new value is all zero, as Linux still takes it), and only then the old value
+     * seconds below 0 or microseconds outside 0 to 999,999), then {@code which} (EINVAL for an
+     * unknown timer); the timer is set (an it_value of 0 disarms ITIMER_REAL and clears its
+     * period; a NULL new value is all zero, as Linux still takes it), and only then the old value
      * written back, so that a bad place for it is EFAULT with the new timer standing, as on Linux.
+     * A CPU-time timer keeps the period a disarming call gives, as Linux's set_cpu_itimer does.
      */
     static long setitimer(Syscalls sys, LinuxProcess state, int which, long value, long oldValue) {
         long interval = 0;
@@ -51,6 +56,9 @@ final class IntervalTimers {
             interval = period.getAsLong();
             expiresIn = first.getAsLong();
         }
+        if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
+            return setCpuTimer(sys, state, which, interval, expiresIn, oldValue);
+        }
         if (which != ITIMER_REAL) {
             return -Errno.EINVAL.code();
         }
@@ -66,12 +74,33 @@ final class IntervalTimers {
         return oldValue == 0 || sys.copyToUser(oldValue, old, ITIMERVAL_SIZE) ? 0 : -Errno.EFAULT.code();
     }
 
-    /** getitimer: {@code which} first (EINVAL for all but ITIMER_REAL), then the value written (EFAULT). */
+    /** ITIMER_VIRTUAL or ITIMER_PROF: arming is refused (ENOSYS, counted); disarming keeps the period. */
+    private static long setCpuTimer(Syscalls sys, LinuxProcess state, int which, long interval, long expiresIn,
+            long oldValue) {
+        if (expiresIn != 0) {
+            state.refuse("setitimer: arming " + (which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF")
+                    + " (the model has no CPU time)");
+            return -Errno.ENOSYS.code();
+        }
+        byte[] old = itimerval(state.cpuTimerPeriod(which), 0);
+        state.setCpuTimerPeriod(which, interval);
+        return oldValue == 0 || sys.copyToUser(oldValue, old, ITIMERVAL_SIZE) ? 0 : -Errno.EFAULT.code();
+    }
+
+    /**
+     * getitimer: {@code which} first (EINVAL for an unknown timer), then the value written
+     * (EFAULT). A CPU-time timer is never armed: its time left reads 0, its period as last set.
+     */
     static long getitimer(Syscalls sys, LinuxProcess state, int which, long value) {
-        if (which != ITIMER_REAL) {
+        byte[] current;
+        if (which == ITIMER_REAL) {
+            current = itimerval(state);
+        } else if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
+            current = itimerval(state.cpuTimerPeriod(which), 0);
+        } else {
             return -Errno.EINVAL.code();
         }
-        return sys.copyToUser(value, itimerval(state), ITIMERVAL_SIZE) ? 0 : -Errno.EFAULT.code();
+        return sys.copyToUser(value, current, ITIMERVAL_SIZE) ? 0 : -Errno.EFAULT.code();
     }
 
     /** A timeval's nanoseconds, saturating at the clock's limit; empty when Linux's timeval_valid refuses it. */
@@ -84,8 +113,8 @@ final class IntervalTimers {
     }
 
     /**
-     * struct itimerval as Linux's getitimer fills it: the period, and the time left (at least a
-     * microsecond while armed, 0 when not), both in whole microseconds (the rest dropped).
+     * ITIMER_REAL's struct itimerval as Linux's getitimer fills it: the period, and the time left
+     * (at least a microsecond while armed, 0 when not), both in whole microseconds (the rest dropped).
      */
     private static byte[] itimerval(LinuxProcess state) {
         RealTimer timer = state.realTimer();

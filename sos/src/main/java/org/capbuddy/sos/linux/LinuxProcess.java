@@ -61,6 +61,11 @@ public final class LinuxProcess {
     private int closedStreams;
     private RealTimer realTimer = RealTimer.DISARMED;
     /**
+     * The periods of ITIMER_VIRTUAL and ITIMER_PROF: neither can be armed (the model has no CPU
+     * time), but Linux keeps the period a disarming setitimer gives, and getitimer reads it back.
+     */
+    private final long[] cpuTimerPeriods = new long[2];
+    /**
      * The mask a wait put aside while it waits under another (Linux's saved_sigmask with
      * TIF_RESTORE_SIGMASK): the first handler's frame saves it, and it is restored on the way out
      * when no handler runs.
@@ -198,6 +203,15 @@ public final class LinuxProcess {
 
     void setRealTimer(RealTimer timer) {
         realTimer = timer;
+    }
+
+    /** The period of ITIMER_VIRTUAL (1) or ITIMER_PROF (2). */
+    long cpuTimerPeriod(int which) {
+        return cpuTimerPeriods[which - 1];
+    }
+
+    void setCpuTimerPeriod(int which, long period) {
+        cpuTimerPeriods[which - 1] = period;
     }
 
     /** Waits under {@code mask}, putting the current mask aside to be restored ({@link #restoreSavedMask}). */

@@ -80,6 +80,14 @@ class TimersAndWaitsTest {
         return new long[] {w[0] * 1_000_000_000 + w[1] * 1000, w[2] * 1_000_000_000 + w[3] * 1000};
     }
 
+    private long[] words(long at, int count) {
+        long[] w = new long[count];
+        for (int i = 0; i < count; i++) {
+            w[i] = p.cpu().read(at + 8L * i, 8);
+        }
+        return w;
+    }
+
     private void handler(int signal, long handler) {
         ByteBuffer act = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(0).putLong(0)
                 .putLong(0);
@@ -140,12 +148,31 @@ class TimersAndWaitsTest {
     }
 
     @Test
-    void cpuTimeTimersAreEinvalAsTheModelHasNoCpuTimeApartFromItsClock() {
+    void cpuTimeTimersCannotBeArmedSoArmingIsRefusedWhileReadingAndDisarmingSucceedAsOnLinux() {
         for (int which : new int[] {1, 2}) {
-            assertThat(setitimer(which, 1_000 * MS, 0)).as("which %d", which).isEqualTo(-22);
-            assertThat(call(LinuxSyscall.GETITIMER, which, data)).isEqualTo(-22);
+            writeWords(data + 0x100, 9, 9, 9, 9);
+            assertThat(call(LinuxSyscall.GETITIMER, which, data + 0x100)).as("which %d", which).isZero();
+            assertThat(words(data + 0x100, 4)).containsExactly(0, 0, 0, 0);
+
+            assertThat(setitimer(which, 1_000 * MS, 0)).as("arming: the model has no CPU time").isEqualTo(-38);
+
+            // Linux's set_cpu_itimer keeps the period of a disarming call, and getitimer reads it
+            writeWords(data, 1, 500, 0, 0);
+            writeWords(data + 0x100, 9, 9, 9, 9);
+            assertThat(call(LinuxSyscall.SETITIMER, which, data, data + 0x100)).isZero();
+            assertThat(words(data + 0x100, 4)).as("the old value").containsExactly(0, 0, 0, 0);
+            assertThat(call(LinuxSyscall.GETITIMER, which, data + 0x100)).isZero();
+            assertThat(words(data + 0x100, 4)).containsExactly(1, 500, 0, 0);
+            writeWords(data + 0x100, 9, 9, 9, 9);
+            assertThat(call(LinuxSyscall.SETITIMER, which, 0, data + 0x100)).as("NULL: all zero").isZero();
+            assertThat(words(data + 0x100, 4)).containsExactly(1, 500, 0, 0);
+            assertThat(call(LinuxSyscall.GETITIMER, which, 8)).isEqualTo(-14);
+            assertThat(call(LinuxSyscall.SETITIMER, which, 0, 8)).isEqualTo(-14);
         }
+        assertThat(state.refusedCalls()).containsEntry("setitimer: arming ITIMER_VIRTUAL (the model has no CPU time)", 1L)
+                .containsEntry("setitimer: arming ITIMER_PROF (the model has no CPU time)", 1L);
         assertThat(state.realTimer().armed()).isFalse();
+        assertThat(getitimer()).containsExactly(0, 0);
     }
 
     @Test
