@@ -113,12 +113,18 @@ final class IntervalTimers {
     }
 
     /**
-     * ITIMER_REAL's struct itimerval as Linux's getitimer fills it: the period, and the time left
-     * (at least a microsecond while armed, 0 when not), both in whole microseconds (the rest dropped).
+     * ITIMER_REAL's struct itimerval as Linux's getitimer fills it: the period, and the time left,
+     * 0 when not armed. As Linux's itimer_get_remtime, the time left is cut to whole microseconds,
+     * and a timer armed but already due (its expiry not yet acted on) reads 1 µs, not 0, which
+     * would mean disarmed.
      */
     private static byte[] itimerval(LinuxProcess state) {
         RealTimer timer = state.realTimer();
-        long left = timer.armed() ? Math.max(timer.expires() - state.now(), NANOS_PER_MICRO) : 0;
+        long left = 0;
+        if (timer.armed()) {
+            long remaining = timer.expires() - state.now();
+            left = remaining <= 0 ? NANOS_PER_MICRO : remaining;
+        }
         return itimerval(timer.interval(), left);
     }
 

@@ -176,6 +176,19 @@ class TimersAndWaitsTest {
     }
 
     @Test
+    void getitimerCutsTheTimeLeftToWholeMicrosecondsAndReadsOneOnlyForATimerAlreadyDue() {
+        block(ALRM); // the expiry on the second call's way out stays pending
+        assertThat(setitimer(0, 10 * MS, 0)).isZero();
+        state.setRealTimer(new RealTimer(true, state.now() + 1 * MS + 750, 0)); // the getitimer call's millisecond, then 750 ns
+
+        assertThat(getitimer()[1]).as("750 ns left: cut to 0 µs").isZero();
+
+        state.setRealTimer(new RealTimer(true, state.now() + 1 * MS, 0)); // due at the getitimer call itself
+        assertThat(getitimer()[1]).as("due, not yet acted on: 1 µs").isEqualTo(1000);
+        assertThat(state.pendingSignals()).as("then its way out acted on it").isEqualTo(ALRM);
+    }
+
+    @Test
     void aBadPlaceForTheOldValueIsEfaultWithTheNewTimerStandingAsOnLinux() {
         writeWords(data, 0, 0, 2, 0);
 
