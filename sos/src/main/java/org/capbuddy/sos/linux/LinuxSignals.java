@@ -162,6 +162,23 @@ final class LinuxSignals {
         return false;
     }
 
+    /**
+     * Drops the pending signals the mask lets through whose action is to ignore them, but for
+     * {@code kept}: what Linux's get_signal does to them when a wait is interrupted and restarted
+     * (an ignored signal that a wait's mask opens is taken and thrown away, not left pending).
+     */
+    static void dropIgnoredOpen(LinuxProcess state, long kept) {
+        long open = state.pendingSignals() & ~state.blockedSignals() & ~kept;
+        for (long rest = open; rest != 0; rest &= rest - 1) {
+            int signal = Long.numberOfTrailingZeros(rest) + 1;
+            if (ignored(state, signal)) {
+                while ((state.pendingSignals() & Sigsets.bit(signal)) != 0) {
+                    state.take(signal);
+                }
+            }
+        }
+    }
+
     /** Whether {@code signal}'s action is the default and that default ends the process. */
     static boolean killsByDefault(LinuxProcess state, int signal) {
         return state.action(signal).handler() == SignalAction.SIG_DFL && !ignoredByDefault(signal)

@@ -126,7 +126,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (call == null) {
             state.countUnknown(number);
             result = -Errno.ENOSYS.code();
-            name = "#" + number;
+            String known = LinuxSyscall.nameOf(number);
+            name = known == null ? "#" + number : "#" + number + " " + known; // as the run report's table names it
         } else {
             state.count(call);
             if (call == LinuxSyscall.EXIT || call == LinuxSyscall.EXIT_GROUP) {

@@ -33,9 +33,12 @@ final class SignalWaits {
      * such a signal rather than delivering it, so one kept pending though ignored, as it was
      * blocked before the wait, ends the wait as on Linux), or the clock reaches {@code end} (empty:
      * no timeout), moving the clock to each timer expiry on the way. An expiry at the very end is
-     * left to the call's way out: the wait has timed out by then.
+     * left to the call's way out: the wait has timed out by then. Pending signals the wait's mask
+     * opens whose action is to ignore them are dropped first, as Linux's restart of an interrupted
+     * wait drops them (an expiry during the wait that is ignored is dropped when it is sent).
      */
     static Woken wait(LinuxProcess state, OptionalLong end, long taken) {
+        LinuxSignals.dropIgnoredOpen(state, taken);
         while ((state.pendingSignals() & taken) == 0 && !LinuxSignals.deliverable(state)) {
             RealTimer timer = state.realTimer();
             if (!timer.armed() || end.isPresent() && timer.expires() >= end.getAsLong()) {
