@@ -37,6 +37,11 @@ import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
+import org.capbuddy.sos.process.UserPage;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.paging.PageFile;
+import org.capbuddy.sos.paging.PolicyRegistry;
+import org.capbuddy.sos.paging.ReplacementPolicy;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.process.ProgramStart;
 import org.capbuddy.sos.process.Processes;
@@ -77,14 +82,15 @@ public final class Sos {
     private boolean consoleMidLine;
     private final VkaObject endpoint;
 
-    private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint) {
+    private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint, PageFile pageFile,
+                ReplacementPolicy<UserPage> policy) {
         this.vka = vka;
         this.sel4 = vka.sel4();
         this.guard = sel4.guard();
         this.processes = new Processes(sel4.tracer());
         this.asids = asids;
         this.frames = frames;
-        this.pages = new ProcessPages(vka, frames);
+        this.pages = new ProcessPages(vka, frames, pageFile, policy);
         this.endpoint = endpoint;
         this.faults = new FaultHandler(processes, pages, this::kill, this::register);
         this.linux = new LinuxSyscalls(sel4, this::syscalls);
@@ -104,6 +110,17 @@ public final class Sos {
      */
     public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidControl, long asidPool,
                                     int frameRefBits, int frameLimit) {
+        return start(vka, sosTcb, sosVSpace, asidControl, asidPool, frameRefBits, frameLimit, 0,
+                PolicyRegistry.defaultName());
+    }
+
+    /**
+     * Starts SOS in the root task, paging user memory to a page file of {@code pageFilePages}
+     * slots by the policy named {@code pagingPolicy} when its frame table is full (0 pages: no
+     * paging). The other parameters are {@link #start(Vka, long, long, long, long, int, int)}'s.
+     */
+    public static Result<Sos> start(Vka vka, long sosTcb, long sosVSpace, long asidControl, long asidPool,
+                                    int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy) {
         if (vka == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "SOS needs a vka");
         }
@@ -116,13 +133,21 @@ public final class Sos {
         if (!table.isOk()) {
             return table.asFailure();
         }
+        Result<Void> paging = new SosConfig(frameRefBits, frameLimit, pageFilePages, pagingPolicy).check();
+        if (!paging.isOk()) {
+            return paging.asFailure();
+        }
+        PageFile pageFile = pageFilePages == 0 ? null : new PageFile(pageFilePages);
+        ReplacementPolicy<UserPage> policy = pageFilePages == 0 ? null
+                : PolicyRegistry.<UserPage>create(pagingPolicy).orElseThrow();
         try (Undo undo = Undo.begin(vka.sel4().guard(), "starting SOS")) {
             Result<VkaObject> ep = VkaObjects.allocEndpoint(vka);
             if (!ep.isOk()) {
                 return ep.asFailure();
             }
             undo.push(() -> VkaObjects.free(vka, ep.value()));
-            Sos sos = new Sos(vka, new AsidPools(vka, asidControl, asidPool), table.value(), ep.value());
+            Sos sos = new Sos(vka, new AsidPools(vka, asidControl, asidPool), table.value(), ep.value(), pageFile,
+                    policy);
             InvocationResult bound = vka.sel4().bindFaultReceiver(ep.value().cptr(), sos.faults);
             if (!bound.isOk()) {
                 return Result.fail(AllocError.kernel("binding SOS's fault endpoint", bound));
@@ -433,14 +458,17 @@ public final class Sos {
      * The {@code size} bytes (1 to 8, within a page) at {@code vaddr} of {@code p}, read for
      * inspection through the kernel's tables ({@code Sel4.peek}): it costs no modelled cycle and
      * changes nothing, so a report that reads a stopped process (its backtrace) leaves the run's
-     * figures as they were. Empty where nothing is mapped or {@code p} is not a live process.
+     * figures as they were. Empty where nothing is mapped or {@code p} is not a live process. With
+     * paging, a page the kernel's tables lack may be paged out or unreferenced: SOS's own record
+     * (the page file or its window) answers then, still without bringing anything back.
      */
     public java.util.OptionalLong peek(Process p, long vaddr, int size) {
         guard.check();
         if (!processes.isLive(p)) {
             return java.util.OptionalLong.empty();
         }
-        return sel4.peek(p.vspaceCptr(), vaddr, size);
+        java.util.OptionalLong mapped = sel4.peek(p.vspaceCptr(), vaddr, size);
+        return mapped.isPresent() || !pages.paging() ? mapped : pages.peek(p, vaddr, size);
     }
 
     /**

@@ -35,9 +35,14 @@ public final class SosFixture {
 
     /** @param usePool true to take SOS's frames from the CapBuddy pool, false for plain allocman */
     public SosFixture(boolean usePool) {
+        this(usePool, new SosConfig(1 << 18));
+    }
+
+    /** As {@link #SosFixture(boolean)}, with SOS set up by {@code sosConfig} (a small frame table, paging). */
+    public SosFixture(boolean usePool, SosConfig sosConfig) {
         MachineConfig config = MachineConfig.original(512L << 20)
                 .withPool(usePool ? org.capbuddy.libos.capbuddy.PoolConfig.defaults().withSpareTrees(0) : null);
-        var booted = SosMachine.boot(config, new SosConfig(1 << 18));
+        var booted = SosMachine.boot(config, sosConfig);
         assertThat(booted.isOk()).as("%s", booted).isTrue();
         machine = booted.value();
         kernel = machine.kernel();

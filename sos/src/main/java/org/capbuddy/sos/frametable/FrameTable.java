@@ -201,6 +201,22 @@ public final class FrameTable {
         return Result.done();
     }
 
+    /**
+     * Zeroes a frame in use through SOS's window, as {@link #allocFrame} zeroes a new one: how a
+     * frame taken from a page SOS paged out is cleared before another page uses it.
+     */
+    public Result<Void> zero(int ref) {
+        if (!isLive(ref)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "frame reference " + ref + " is not in use");
+        }
+        if (sosCpu.fill(windowAddress(ref), PAGE, (byte) 0) != PAGE) {
+            return Result.fail(AllocErrorKind.KERNEL, "zeroing frame " + ref + " through SOS's window: "
+                    + sosCpu.failure());
+        }
+        zeroedBytes += PAGE;
+        return Result.done();
+    }
+
     /** Why the most recent {@link #allocFrame} returned {@link #NULL_FRAME}; meaningful only right after it did. */
     public AllocError lastError() {
         return lastError;

@@ -15,18 +15,27 @@ import org.capbuddy.libos.machine.AllocatorBalance;
  * @param windowTables page tables mapping SOS's frame window
  * @param processes live processes
  * @param asids ASIDs assigned to VSpaces, the root task's included
+ * @param pageFileSlots slots of SOS's page file in use (0 without paging)
  */
-public record Balance(AllocatorBalance allocators, long sosFrames, long windowTables, long processes, long asids) {
+public record Balance(AllocatorBalance allocators, long sosFrames, long windowTables, long processes, long asids,
+                      long pageFileSlots) {
+
+    /** A balance of a machine without paging. */
+    public Balance(AllocatorBalance allocators, long sosFrames, long windowTables, long processes, long asids) {
+        this(allocators, sosFrames, windowTables, processes, asids, 0);
+    }
 
     /** This balance minus {@code before}. */
     public Balance diff(Balance before) {
         return new Balance(allocators.diff(before.allocators), sosFrames - before.sosFrames,
-                windowTables - before.windowTables, processes - before.processes, asids - before.asids);
+                windowTables - before.windowTables, processes - before.processes, asids - before.asids,
+                pageFileSlots - before.pageFileSlots);
     }
 
     /** True when every figure is 0 (as a {@link #diff}: nothing taken, nothing lost). */
     public boolean isZero() {
-        return allocators.isZero() && sosFrames == 0 && windowTables == 0 && processes == 0 && asids == 0;
+        return allocators.isZero() && sosFrames == 0 && windowTables == 0 && processes == 0 && asids == 0
+                && pageFileSlots == 0;
     }
 
     @Override
@@ -36,6 +45,7 @@ public record Balance(AllocatorBalance allocators, long sosFrames, long windowTa
         add(parts, "windowTables", windowTables);
         add(parts, "processes", processes);
         add(parts, "asids", asids);
+        add(parts, "pageFileSlots", pageFileSlots);
         return parts.isEmpty() ? "Balance[all zero]" : "Balance[" + String.join(", ", parts) + "]";
     }
 

@@ -1,7 +1,10 @@
 package org.capbuddy.sos.machine;
 
+import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.paging.PageFile;
+import org.capbuddy.sos.paging.PolicyRegistry;
 
 /**
  * How SOS itself is set up on a machine.
@@ -10,8 +13,16 @@ import org.capbuddy.sos.frametable.FrameTable;
  *     the seed's is {@link FrameTable#SEED_REF_BITS} (2^19 − 1 frames, just under 2 GiB)
  * @param frameLimit the most frames SOS's frame table hands out at once: 1 ..
  *     {@link FrameTable#maxFrames}(frameRefBits)
+ * @param pageFilePages the page file's size in 4 KiB slots: 0 (the default) for no paging, a
+ *     process then being killed when a fault finds the frame table full; else 1 .. {@link PageFile#MAX_SLOTS}
+ * @param pagingPolicy the replacement policy's name (see {@link PolicyRegistry#names()}); used only with a page file
  */
-public record SosConfig(int frameRefBits, int frameLimit) {
+public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy) {
+
+    /** A frame table of {@code frameRefBits}-bit references with the given limit, and no paging. */
+    public SosConfig(int frameRefBits, int frameLimit) {
+        this(frameRefBits, frameLimit, 0, PolicyRegistry.defaultName());
+    }
 
     /** A frame table of the seed's 19-bit references with the given limit. */
     public SosConfig(int frameLimit) {
@@ -38,8 +49,30 @@ public record SosConfig(int frameRefBits, int frameLimit) {
         return withFrameRefBits(Math.min(FrameTable.MAX_REF_BITS, bits));
     }
 
+    /** This configuration with a page file of {@code pages} slots (0: no paging) and the policy named {@code policy}. */
+    public SosConfig withPaging(int pages, String policy) {
+        return new SosConfig(frameRefBits, frameLimit, pages, policy);
+    }
+
+    /** Whether SOS pages user memory out to a page file when its frame table is full. */
+    public boolean paging() {
+        return pageFilePages > 0;
+    }
+
     /** Done when SOS can start with this configuration, else why not. */
     public Result<Void> check() {
-        return FrameTable.check(frameRefBits, frameLimit);
+        Result<Void> table = FrameTable.check(frameRefBits, frameLimit);
+        if (!table.isOk()) {
+            return table;
+        }
+        if (pageFilePages < 0 || pageFilePages > PageFile.MAX_SLOTS) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the page file must have 0 (no paging).."
+                    + PageFile.MAX_SLOTS + " pages, got " + pageFilePages);
+        }
+        if (!PolicyRegistry.isKnown(pagingPolicy)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "unknown paging policy " + (pagingPolicy == null ? "(none)"
+                    : "'" + pagingPolicy + "'") + "; known: " + String.join(", ", PolicyRegistry.names()));
+        }
+        return Result.done();
     }
 }

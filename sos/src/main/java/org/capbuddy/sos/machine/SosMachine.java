@@ -47,7 +47,7 @@ public final class SosMachine {
         LibosMachine m = booted.value();
         AllocatorBalance beforeSos = m.balance();
         Result<Sos> started = Sos.start(m.vka(), m.booted().tcb(), m.booted().vspace(), m.booted().asidControl(),
-                m.booted().asidPool(), sosConfig.frameRefBits(), sosConfig.frameLimit());
+                m.booted().asidPool(), sosConfig.frameRefBits(), sosConfig.frameLimit(), sosConfig.pageFilePages(), sosConfig.pagingPolicy());
         if (!started.isOk()) {
             return Result.fail(new AllocError(started.error().kind(), "SOS did not start: " + started.error().detail(),
                     started.error().kernelResult()));
@@ -85,7 +85,7 @@ public final class SosMachine {
     public Balance balance() {
         AllocatorBalance allocators = machine.balance();
         return new Balance(allocators, sos.frameTable().framesInUse(), sos.frameTable().windowTableCount(),
-                sos.liveProcesses(), assignedAsids());
+                sos.liveProcesses(), assignedAsids(), sos.pages().pageFileSlotsInUse());
     }
 
     /**

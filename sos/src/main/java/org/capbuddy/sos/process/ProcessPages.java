@@ -1,9 +1,12 @@
 package org.capbuddy.sos.process;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
@@ -15,9 +18,12 @@ import org.capbuddy.libos.vspace.PageMapper;
 import org.capbuddy.libos.vspace.PagingStructure;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.RegionKind;
 import org.capbuddy.sos.addrspace.VaRange;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.frametable.VkaTables;
+import org.capbuddy.sos.paging.PageFile;
+import org.capbuddy.sos.paging.ReplacementPolicy;
 import org.capbuddy.sos.shadow.PageEntry;
 
 /**
@@ -29,6 +35,15 @@ import org.capbuddy.sos.shadow.PageEntry;
  * to the window page tables the frame table made for the frame, so a failed mapping leaves
  * everything exactly as before. Unmapping only gives back: a throwable in the middle of it marks
  * the machine broken.
+ *
+ * <p>With a page file (paging on), a page that finds the frame table full takes the frame of a
+ * victim the replacement policy chooses: the victim's bytes go to a page-file slot, its mapping
+ * cap is deleted (which unmaps it), the shadow records its slot, and its frame and cap slot
+ * serve the new page; if a later step fails the victim is put back as it was. A fault on a
+ * paged-out page reads its slot back the same way, and a fault on a page the policy only
+ * unreferenced (unmapped, frame kept) maps the same frame again: a soft fault. SOS's IPC buffer
+ * and signal page are never handed to the policy, and a page SOS is copying to or from is
+ * pinned while it does.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -48,12 +63,70 @@ public final class ProcessPages {
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
     private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
+    private final UndoLog.Action restoreVictim = (unused, none, evicted) -> restore((Evicted) evicted);
+    private final UndoLog.Action retakeSlot = (slot, unused, bytes) -> retake((int) slot, (byte[]) bytes);
 
+    /** The page file, or null when SOS does not page. */
+    private final PageFile pageFile;
+    private final ReplacementPolicy<UserPage> policy;
+    /** Pages that may not be evicted now, with how many holders each has. */
+    private final Map<UserPage, Integer> pins = new HashMap<>();
+    private final ReplacementPolicy.Scan<UserPage> scan = new ReplacementPolicy.Scan<>() {
+        @Override
+        public boolean pinned(UserPage page) {
+            return pins.containsKey(page);
+        }
+
+        @Override
+        public boolean unreference(UserPage page) {
+            return unreferencePage(page);
+        }
+    };
+    /** A victim's bytes on their way to the page file. */
+    private final byte[] outPage = new byte[PageFile.SLOT_BYTES];
+    /** A paged-out page's bytes on their way back to a frame. */
+    private final byte[] inPage = new byte[PageFile.SLOT_BYTES];
+    private long pageOuts;
+    private long pageIns;
+    private long softFaults;
+    private long unreferenced;
+    private PagingObserver observer;
+
+    /** What SOS's pager did, as it happens (for traces and tests). */
+    public interface PagingObserver {
+        /** {@code page} went to page-file slot {@code slot}. */
+        void pagedOut(UserPage page, int slot);
+
+        /** {@code page} came back from page-file slot {@code slot}. */
+        void pagedIn(UserPage page, int slot);
+
+        /** {@code page}, unreferenced, was touched and mapped again without I/O. */
+        void softFault(UserPage page);
+    }
+
+    /** A victim taken out for a new page: which page, the frame and cap slot it gave up, and the page-file slot it went to. */
+    private record Evicted(UserPage page, PageEntry entry, int slot) {
+    }
+
+    /** Pages without paging: a fault that finds the frame table full fails. */
     public ProcessPages(Vka vka, FrameTable frames) {
+        this(vka, frames, null, null);
+    }
+
+    /**
+     * Pages with paging to {@code pageFile} by {@code policy} (both null: no paging). The policy
+     * must be empty: it will hold every evictable resident page.
+     */
+    public ProcessPages(Vka vka, FrameTable frames, PageFile pageFile, ReplacementPolicy<UserPage> policy) {
+        if ((pageFile == null) != (policy == null)) {
+            throw new IllegalArgumentException("paging needs both a page file and a policy");
+        }
         this.vka = vka;
         this.frames = frames;
         this.tables = new VkaTables(vka);
         this.undo = new UndoLog(vka.sel4().guard());
+        this.pageFile = pageFile;
+        this.policy = policy;
     }
 
     /**
@@ -72,7 +145,8 @@ public final class ProcessPages {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is mapped already in"
                     + " process " + p.pid());
         }
-        return mapChecked(p, vaddr, region);
+        // a paged-out page is read back, not replaced by a fresh one
+        return mapUnmapped(p, vaddr, region);
     }
 
     /**
@@ -81,7 +155,42 @@ public final class ProcessPages {
      */
     Result<Void> mapUnmapped(Process p, long vaddr, Region region) {
         Result<Void> bad = badPage(p, vaddr, region);
-        return bad != null ? bad : mapChecked(p, vaddr, region);
+        if (bad != null) {
+            return bad;
+        }
+        if (pageFile != null) {
+            PageEntry e = p.shadow().page(vaddr);
+            if (e != null) {
+                return softFault(p, vaddr, region, e);
+            }
+            int slot = p.shadow().pagedOutSlot(vaddr);
+            if (slot >= 0) {
+                return mapChecked(p, vaddr, region, null, slot);
+            }
+        }
+        return mapChecked(p, vaddr, region);
+    }
+
+    /**
+     * Maps again the frame of a page the policy unreferenced (SOS unmapped it, keeping its frame
+     * and cap copy, whose rights are the region's): no frame, no I/O, no cap made.
+     */
+    private Result<Void> softFault(Process p, long vaddr, Region region, PageEntry e) {
+        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(), vaddr,
+                capRights(region), attributes);
+        if (!mapped.isOk()) {
+            return mapped.asFailure();
+        }
+        p.shadow().recordStructures(mapped.value());
+        structuresCreated += mapped.value().size();
+        UserPage page = new UserPage(p, vaddr);
+        policy.referenced(page);
+        softFaults++;
+        if (observer != null) {
+            observer.softFault(page);
+        }
+        return Result.done();
     }
 
     /**
@@ -111,16 +220,53 @@ public final class ProcessPages {
     }
 
     private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents) {
-        try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 3)) {
+        return mapChecked(p, vaddr, region, contents, -1);
+    }
+
+    /** With {@code fromSlot} not -1, a page-in: the page's bytes come from that page-file slot. */
+    private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents, int fromSlot) {
+        if (fromSlot >= 0 && !pageFile.read(fromSlot, inPage, 0)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + fromSlot + " of 0x"
+                    + Long.toHexString(vaddr) + " is not in use");
+        }
+        try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 4)) {
+            long copySlot = -1;
+            boolean slotFreed = false;
             int ref = frames.allocFrame();
-            if (ref == FrameTable.NULL_FRAME) {
-                return Result.fail(frames.lastError());
+            if (ref != FrameTable.NULL_FRAME) {
+                log.push(undoFrame, ref, 0);
+            } else {
+                AllocError full = frames.lastError();
+                if (pageFile == null || full.kind() != AllocErrorKind.OUT_OF_MEMORY) {
+                    return Result.fail(full);
+                }
+                if (fromSlot >= 0) {
+                    // the bytes are read: the slot may take the victim, which a full page file needs
+                    pageFile.free(fromSlot);
+                    slotFreed = true;
+                    log.push(retakeSlot, fromSlot, 0, inPage.clone());
+                }
+                Result<Evicted> evicted = evict(full);
+                if (!evicted.isOk()) {
+                    return evicted.asFailure();
+                }
+                log.push(restoreVictim, 0, 0, evicted.value());
+                ref = evicted.value().entry().frameRef();
+                copySlot = evicted.value().entry().capCopy();
+                Result<Void> zeroed = frames.zero(ref);
+                if (!zeroed.isOk()) {
+                    return zeroed;
+                }
             }
-            log.push(undoFrame, ref, 0);
             // A page of a program is filled before the process can see it; the frame is zero,
             // so only the file's bytes are written and a .bss tail stays zero.
             int fileBytes = 0;
-            if (contents != null) {
+            if (fromSlot >= 0) {
+                Result<Void> filled = frames.write(ref, 0, inPage, 0, inPage.length);
+                if (!filled.isOk()) {
+                    return filled;
+                }
+            } else if (contents != null) {
                 Result<Void> filled = frames.write(ref, 0, contents, 0, contents.length);
                 if (!filled.isOk()) {
                     return filled;
@@ -135,11 +281,13 @@ public final class ProcessPages {
                     }
                 }
             }
-            long copySlot = vka.cspaceAllocSlot();
             if (copySlot < 0) {
-                return Result.fail(vka.cspaceSlotRefusal());
+                copySlot = vka.cspaceAllocSlot();
+                if (copySlot < 0) {
+                    return Result.fail(vka.cspaceSlotRefusal());
+                }
+                log.push(freeSlot, copySlot, 0);
             }
-            log.push(freeSlot, copySlot, 0);
             // The copy carries only the region's rights, so that the cap itself cannot map a
             // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
             // Both slots are in the vka's CSpace: addressed as their paths would be, with no path built.
@@ -156,9 +304,134 @@ public final class ProcessPages {
                 return mapped.asFailure();
             }
             record(p, vaddr, ref, copySlot, mapped.value(), fileBytes);
+            if (pageFile != null) {
+                admit(p, vaddr, region, fromSlot, slotFreed);
+            }
             log.commit();
             return Result.done();
         }
+    }
+
+    /**
+     * A page just mapped joins the policy (unless it is SOS's own); a paged-in one gives its slot
+     * up, unless it did already ({@code slotFreed}: the slot may hold the victim's page now).
+     */
+    private void admit(Process p, long vaddr, Region region, int fromSlot, boolean slotFreed) {
+        UserPage page = new UserPage(p, vaddr);
+        if (evictable(region)) {
+            policy.resident(page);
+        }
+        if (fromSlot >= 0) {
+            p.shadow().removePagedOut(vaddr);
+            if (!slotFreed) {
+                pageFile.free(fromSlot);
+            }
+            pageIns++;
+            if (observer != null) {
+                observer.pagedIn(page, fromSlot);
+            }
+        }
+    }
+
+    /** SOS's IPC buffer and signal page stay resident: SOS and the kernel use them while the process runs. */
+    private static boolean evictable(Region region) {
+        return region.kind() != RegionKind.IPC_BUFFER && region.kind() != RegionKind.SIGPAGE;
+    }
+
+    /**
+     * Takes the page the policy chooses out of memory for a new page: its bytes to a new
+     * page-file slot, its mapping cap deleted (unmapping it), its shadow entry replaced by the
+     * slot. Its frame (still live, still in SOS's window) and its cap slot (now empty) are the
+     * caller's; {@link #restore} puts it all back. Fails, changing nothing, when every resident
+     * page is pinned, the page file is full, or a step fails.
+     */
+    private Result<Evicted> evict(AllocError full) {
+        UserPage victim = policy.victim(scan);
+        if (victim == null) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
+                    + " out (all are pinned)");
+        }
+        int slot = pageFile.alloc();
+        if (slot < 0) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and the page file is full ("
+                    + pageFile.capacity() + " pages)");
+        }
+        Process vp = victim.process();
+        PageEntry e = vp.shadow().page(victim.vaddr());
+        if (e == null || !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)
+                || !pageFile.write(slot, outPage, 0)) {
+            pageFile.free(slot);
+            return Result.fail(AllocErrorKind.KERNEL, "reading the victim page 0x" + Long.toHexString(victim.vaddr())
+                    + " of process " + vp.pid() + " through SOS's window");
+        }
+        Result<Void> deleted = CapOps.delete(vka, e.capCopy());
+        if (!deleted.isOk()) {
+            pageFile.free(slot);
+            return deleted.asFailure();
+        }
+        try {
+            vp.shadow().removePage(victim.vaddr());
+            vp.shadow().recordPagedOut(victim.vaddr(), slot);
+            policy.gone(victim);
+            pageOuts++;
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
+            throw t;
+        }
+        if (observer != null) {
+            observer.pagedOut(victim, slot);
+        }
+        return Result.ok(new Evicted(victim, e, slot));
+    }
+
+    /** Undoes {@link #evict}: the victim's bytes back in its frame, a new cap copy mapped where it was, its slot freed. */
+    private Result<?> restore(Evicted ev) {
+        Process vp = ev.page().process();
+        long va = ev.page().vaddr();
+        Region region = vp.addressSpace().find(va);
+        int ref = ev.entry().frameRef();
+        if (region == null || !pageFile.peek(ev.slot(), 0, outPage, 0, outPage.length)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the victim page 0x" + Long.toHexString(va)
+                    + " has no region or no slot");
+        }
+        Result<Void> written = frames.write(ref, 0, outPage, 0, outPage.length);
+        if (!written.isOk()) {
+            return written;
+        }
+        CapRights rights = capRights(region);
+        Result<Void> copied = CapOps.copy(vka, ev.entry().capCopy(), frames.frameCap(ref), rights);
+        if (!copied.isOk()) {
+            return copied;
+        }
+        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
+                vp.vspaceCptr(), va, rights, attributes);
+        if (!mapped.isOk()) {
+            return mapped;
+        }
+        vp.shadow().recordStructures(mapped.value());
+        vp.shadow().removePagedOut(va);
+        vp.shadow().recordPage(va, ref, ev.entry().capCopy());
+        pageFile.free(ev.slot());
+        policy.resident(ev.page());
+        pageOuts--;
+        return Result.done();
+    }
+
+    /** Undoes the early free of a paged-in page's slot: it holds the page's bytes again. */
+    private Result<?> retake(int slot, byte[] bytes) {
+        return pageFile.retake(slot, bytes) ? Result.done()
+                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + slot + " was taken meanwhile");
+    }
+
+    /** Clears a page's reference bit: unmapped from its process, its frame and cap copy kept. */
+    private boolean unreferencePage(UserPage page) {
+        PageEntry e = page.process().shadow().page(page.vaddr());
+        if (e == null || !CapOps.check("Page_Unmap", vka.sel4().pageUnmap(e.capCopy())).isOk()) {
+            return false;
+        }
+        unreferenced++;
+        return true;
     }
 
     /**
@@ -251,6 +524,10 @@ public final class ProcessPages {
                     vaddr, rights, attributes);
             if (mapped.isOk()) {
                 p.shadow().recordStructures(mapped.value());
+                if (pageFile != null) {
+                    // an unreferenced page is mapped again by this: it is referenced
+                    policy.referenced(new UserPage(p, vaddr));
+                }
                 return Result.done();
             }
             CapOps.delete(vka, e.capCopy());
@@ -270,7 +547,18 @@ public final class ProcessPages {
             return -1;
         }
         int ref = p.shadow().frameRef(vaddr & -4096L);
-        return ref == FrameTable.NULL_FRAME ? -1 : frames.read(ref, vaddr & 0xFFC, 4);
+        if (ref == FrameTable.NULL_FRAME) {
+            byte[] word = new byte[4];
+            return peekPagedOut(p, vaddr & -4L, word) ? (word[0] & 0xFFL) | (word[1] & 0xFFL) << 8
+                    | (word[2] & 0xFFL) << 16 | (word[3] & 0xFFL) << 24 : -1;
+        }
+        return frames.read(ref, vaddr & 0xFFC, 4);
+    }
+
+    /** Reads {@code into.length} bytes at {@code vaddr} of a paged-out page from its slot, without bringing it back. */
+    private boolean peekPagedOut(Process p, long vaddr, byte[] into) {
+        int slot = pageFile == null ? -1 : p.shadow().pagedOutSlot(vaddr & -4096L);
+        return slot >= 0 && pageFile.peek(slot, (int) (vaddr & 4095), into, 0, into.length);
     }
 
     /**
@@ -284,7 +572,9 @@ public final class ProcessPages {
         }
         int ref = p.shadow().frameRef(vaddr & -4096L);
         byte[] bytes = new byte[size];
-        if (ref == FrameTable.NULL_FRAME || !frames.copy(ref, vaddr & 4095, bytes, 0, size, false)) {
+        boolean read = ref == FrameTable.NULL_FRAME ? peekPagedOut(p, vaddr, bytes)
+                : frames.copy(ref, vaddr & 4095, bytes, 0, size, false);
+        if (!read) {
             return java.util.OptionalLong.empty();
         }
         long value = 0;
@@ -316,7 +606,8 @@ public final class ProcessPages {
             int run = (int) Math.min(len - done, 4096 - (va & 4095));
             if (ref == FrameTable.NULL_FRAME) {
                 Region region = p.addressSpace().find(page);
-                if (!toProcess && region != null && badPage(p, page, region) == null && !filledByImage(region, page)) {
+                if (!toProcess && region != null && badPage(p, page, region) == null && !filledByImage(region, page)
+                        && p.shadow().pagedOutSlot(page) < 0) {
                     Arrays.fill(buffer, off + (int) done, off + (int) done + run, (byte) 0);
                     done += run;
                     continue;
@@ -327,12 +618,42 @@ public final class ProcessPages {
                 p.pagesMappedForCalls++;
                 ref = p.shadow().frameRef(page);
             }
-            if (!frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess)) {
+            boolean copied;
+            if (pageFile == null) {
+                copied = frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess);
+            } else {
+                // pinned while SOS reaches it through its frame, though nothing in between evicts today
+                UserPage pinned = new UserPage(p, page);
+                pin(pinned);
+                try {
+                    copied = frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess);
+                } finally {
+                    unpin(pinned);
+                }
+            }
+            if (!copied) {
                 return done;
             }
             done += run;
         }
         return done;
+    }
+
+    /**
+     * Keeps {@code page} resident until as many {@link #unpin} calls: a page a call SOS is
+     * serving has in use. Pins nest; without paging they mean nothing.
+     */
+    public void pin(UserPage page) {
+        if (page != null) {
+            pins.merge(page, 1, Integer::sum);
+        }
+    }
+
+    /** Drops one pin of {@code page}; a page never pinned is left as it is. */
+    public void unpin(UserPage page) {
+        if (page != null) {
+            pins.computeIfPresent(page, (k, n) -> n == 1 ? null : n - 1);
+        }
     }
 
     /** Whether mapping {@code page} of {@code region} would write a program image's bytes into it. */
@@ -347,7 +668,14 @@ public final class ProcessPages {
         }
         PageEntry e = p.shadow().removePage(vaddr);
         if (e == null) {
+            int slot = pageFile == null ? -1 : p.shadow().removePagedOut(vaddr);
+            if (slot >= 0) {
+                pageFile.free(slot);
+            }
             return;
+        }
+        if (pageFile != null) {
+            policy.gone(new UserPage(p, vaddr));
         }
         try {
             CapOps.delete(vka, e.capCopy());
@@ -376,6 +704,9 @@ public final class ProcessPages {
                 unmap(p, va);
             }
         }
+        for (long va : p.shadow().pagedOutAddresses(base, end)) {
+            unmap(p, va);
+        }
     }
 
     /**
@@ -391,7 +722,7 @@ public final class ProcessPages {
         if (p.shadow().frameRef(vaddr) != FrameTable.NULL_FRAME) {
             return Result.done();
         }
-        Result<Void> mapped = mapChecked(p, vaddr, region);
+        Result<Void> mapped = mapUnmapped(p, vaddr, region);
         if (mapped.isOk()) {
             p.pagesMappedForCalls++;
         }
@@ -465,6 +796,18 @@ public final class ProcessPages {
                 CapOps.delete(vka, e.capCopy());
                 vka.cspaceFree(e.capCopy());
             }
+            if (pageFile != null) {
+                for (long va : moving) {
+                    policy.gone(new UserPage(p, va));
+                    if (evictable(target)) {
+                        policy.resident(new UserPage(p, to + (va - from)));
+                    }
+                }
+                // a paged-out page moves with its slot: no I/O, and its next fault reads it in at the new place
+                for (long va : p.shadow().pagedOutAddresses(from, from + length)) {
+                    p.shadow().recordPagedOut(to + (va - from), p.shadow().removePagedOut(va));
+                }
+            }
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS moving the pages of process " + p.pid(), t);
             throw t;
@@ -480,8 +823,56 @@ public final class ProcessPages {
         for (long va : p.shadow().pageAddresses()) {
             unmap(p, va);
         }
+        for (long va : p.shadow().pagedOutAddresses()) {
+            unmap(p, va);
+        }
         p.shadow().drainStructures(t -> VkaObjects.free(vka,
                 new VkaObject(t.cptr(), t.cookie(), org.capbuddy.kernel.api.ObjectType.PAGE_TABLE, 0)));
+    }
+
+    /** Whether SOS pages to a page file. */
+    public boolean paging() {
+        return pageFile != null;
+    }
+
+    /** The page file, or null without paging. */
+    public PageFile pageFile() {
+        return pageFile;
+    }
+
+    /** The replacement policy, or null without paging. */
+    public ReplacementPolicy<UserPage> policy() {
+        return policy;
+    }
+
+    /** Page-file slots in use (0 without paging): part of the machine's balance. */
+    public int pageFileSlotsInUse() {
+        return pageFile == null ? 0 : pageFile.slotsInUse();
+    }
+
+    /** Lets {@code observer} watch page-outs, page-ins and soft faults (null: none). */
+    public void setObserver(PagingObserver observer) {
+        this.observer = observer;
+    }
+
+    /** Pages written to the page file to free their frames (and not put back by an undone fault). */
+    public long pageOuts() {
+        return pageOuts;
+    }
+
+    /** Pages read back from the page file by a fault or a call. */
+    public long pageIns() {
+        return pageIns;
+    }
+
+    /** Faults on unreferenced pages, served by mapping their frames again without I/O. */
+    public long softFaults() {
+        return softFaults;
+    }
+
+    /** Pages the policy unmapped to clear their reference bits. */
+    public long pagesUnreferenced() {
+        return unreferenced;
     }
 
     public long framesMapped() {

@@ -2,6 +2,7 @@ package org.capbuddy.sos.shadow;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.capbuddy.libos.vspace.PagingStructure;
 
@@ -22,6 +23,10 @@ import org.capbuddy.libos.vspace.PagingStructure;
  * page when full instead of 28 (a {@link PageEntry} and the reference to it), which a process
  * mapping millions of pages feels, and never more than before for a leaf holding a few. A
  * {@code PageEntry} is made only when one is asked for; {@link #frameRef} answers without one.
+ *
+ * <p>With paging on, a page SOS has sent to its page file is recorded apart, by address, with
+ * its page-file slot: it has no frame and no mapping, but its tables stay, and its next fault
+ * reads it back. A page is either mapped here or paged out, never both.
  */
 public final class ShadowPageTable {
     private static final int SLOTS = 512;
@@ -37,6 +42,8 @@ public final class ShadowPageTable {
     }
 
     private final Node root = new Node(null);
+    /** Paged-out pages: address to page-file slot (empty unless SOS pages). */
+    private final TreeMap<Long, Integer> pagedOut = new TreeMap<>();
     private int pages;
     private int structures;
 
@@ -149,6 +156,42 @@ public final class ShadowPageTable {
                 n.slots[i] = null;
             }
         }
+    }
+
+    /** Records that the page at {@code vaddr}, not mapped now, lives in page-file slot {@code slot}. */
+    public void recordPagedOut(long vaddr, int slot) {
+        pagedOut.put(vaddr, slot);
+    }
+
+    /** The page-file slot of the paged-out page at {@code vaddr}, or -1 if it is not paged out. */
+    public int pagedOutSlot(long vaddr) {
+        Integer slot = pagedOut.isEmpty() ? null : pagedOut.get(vaddr);
+        return slot == null ? -1 : slot;
+    }
+
+    /** Forgets the paged-out page at {@code vaddr} and returns its slot, or -1 if it was not paged out. */
+    public int removePagedOut(long vaddr) {
+        Integer slot = pagedOut.isEmpty() ? null : pagedOut.remove(vaddr);
+        return slot == null ? -1 : slot;
+    }
+
+    /** The addresses of the paged-out pages in [base, end), ascending. */
+    public List<Long> pagedOutAddresses(long base, long end) {
+        // user addresses are below 2^48: an end past 2^63 (unsigned) means "to the top"
+        long hi = end < 0 ? Long.MAX_VALUE : end;
+        if (pagedOut.isEmpty() || base < 0 || base >= hi) {
+            return List.of();
+        }
+        return new ArrayList<>(pagedOut.subMap(base, true, hi, false).keySet());
+    }
+
+    /** Every paged-out page's address, ascending. */
+    public List<Long> pagedOutAddresses() {
+        return new ArrayList<>(pagedOut.keySet());
+    }
+
+    public int pagedOutCount() {
+        return pagedOut.size();
     }
 
     public int pageCount() {

@@ -1,0 +1,153 @@
+package org.capbuddy.sos.paging;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * SOS's page file: a modelled swap device of 4 KiB slots (seL4 has no disks; the page file is
+ * SOS's, as the AOS page file lives on SOS's NFS mount). Slots are handed out lowest first; a
+ * slot's contents are held on the host only while it is in use and has been written, so a large
+ * page file costs nothing until pages go to it. Counts are exact: pages written and read, slots
+ * in use and the most ever in use at once.
+ */
+public final class PageFile {
+    /** Bytes in one slot: one page. */
+    public static final int SLOT_BYTES = 4096;
+    /** The most slots a page file may have (2^26 slots: 256 GiB of pages). */
+    public static final int MAX_SLOTS = 1 << 26;
+
+    private final int capacity;
+    private final BitSet used = new BitSet();
+    private final Map<Integer, byte[]> contents = new HashMap<>();
+    private int inUse;
+    private int peak;
+    private long written;
+    private long read;
+
+    /** A page file of {@code capacity} slots (1 .. {@link #MAX_SLOTS}). */
+    public PageFile(int capacity) {
+        if (capacity < 1 || capacity > MAX_SLOTS) {
+            throw new IllegalArgumentException("a page file has 1.." + MAX_SLOTS + " slots, got " + capacity);
+        }
+        this.capacity = capacity;
+    }
+
+    /** A free slot, now in use (its contents all zero until written), or -1 when every slot is in use. */
+    public int alloc() {
+        int slot = used.nextClearBit(0);
+        if (slot >= capacity) {
+            return -1;
+        }
+        take(slot);
+        return slot;
+    }
+
+    /**
+     * Takes the free slot {@code slot} into use again with {@code page} as its contents (a page's
+     * worth): how an undone page-in gives the page back the slot it had. False, changing nothing,
+     * when the slot is out of range, in use, or the page is not a page.
+     */
+    public boolean retake(int slot, byte[] page) {
+        if (slot < 0 || slot >= capacity || used.get(slot) || page == null || page.length != SLOT_BYTES) {
+            return false;
+        }
+        take(slot);
+        contents.put(slot, page.clone());
+        return true;
+    }
+
+    private void take(int slot) {
+        used.set(slot);
+        inUse++;
+        peak = Math.max(peak, inUse);
+    }
+
+    /** Writes a page ({@code src[off .. off + 4096)}) to slot {@code slot}, which must be in use; false if not. */
+    public boolean write(int slot, byte[] src, int off) {
+        if (!inUse(slot) || src == null || off < 0 || off > src.length - SLOT_BYTES) {
+            return false;
+        }
+        contents.put(slot, Arrays.copyOfRange(src, off, off + SLOT_BYTES));
+        written++;
+        return true;
+    }
+
+    /** Reads slot {@code slot}, which must be in use, into {@code dst[off .. off + 4096)}; false if it is not. */
+    public boolean read(int slot, byte[] dst, int off) {
+        if (!inUse(slot) || dst == null || off < 0 || off > dst.length - SLOT_BYTES) {
+            return false;
+        }
+        byte[] page = contents.get(slot);
+        if (page == null) {
+            Arrays.fill(dst, off, off + SLOT_BYTES, (byte) 0);
+        } else {
+            System.arraycopy(page, 0, dst, off, SLOT_BYTES);
+        }
+        read++;
+        return true;
+    }
+
+    /**
+     * {@code length} bytes of slot {@code slot} from {@code offset}, copied into {@code dst} at
+     * {@code off} without counting a page read: SOS looking at a paged-out page (a report, a
+     * watch), not bringing it back. False when the slot is not in use or a range is bad.
+     */
+    public boolean peek(int slot, int offset, byte[] dst, int off, int length) {
+        if (!inUse(slot) || dst == null || offset < 0 || length < 0 || offset > SLOT_BYTES - length || off < 0
+                || off > dst.length - length) {
+            return false;
+        }
+        byte[] page = contents.get(slot);
+        if (page == null) {
+            Arrays.fill(dst, off, off + length, (byte) 0);
+        } else {
+            System.arraycopy(page, offset, dst, off, length);
+        }
+        return true;
+    }
+
+    /** Frees slot {@code slot} and drops its contents; false, changing nothing, when it is not in use. */
+    public boolean free(int slot) {
+        if (!inUse(slot)) {
+            return false;
+        }
+        used.clear(slot);
+        contents.remove(slot);
+        inUse--;
+        return true;
+    }
+
+    public boolean inUse(int slot) {
+        return slot >= 0 && slot < capacity && used.get(slot);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int slotsInUse() {
+        return inUse;
+    }
+
+    /** The most slots in use at once so far. */
+    public int peakSlotsInUse() {
+        return peak;
+    }
+
+    /** Pages written to slots. */
+    public long pagesWritten() {
+        return written;
+    }
+
+    /** Pages read back from slots. */
+    public long pagesRead() {
+        return read;
+    }
+
+    /** Slots whose contents the host holds now (written and still in use). */
+    public int slotsHeld() {
+        return contents.size();
+    }
+}
