@@ -1,0 +1,72 @@
+package org.capbuddy.sos.paging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class PageFileTest {
+
+    @Test
+    void slotsAreHandedOutLowestFirstUntilTheFileIsFull() {
+        PageFile f = new PageFile(3);
+        assertThat(f.alloc()).isZero();
+        assertThat(f.alloc()).isEqualTo(1);
+        assertThat(f.alloc()).isEqualTo(2);
+        assertThat(f.alloc()).isEqualTo(-1);
+        assertThat(f.free(1)).isTrue();
+        assertThat(f.free(1)).isFalse();
+        assertThat(f.alloc()).isEqualTo(1);
+        assertThat(f.slotsInUse()).isEqualTo(3);
+        assertThat(f.peakSlotsInUse()).isEqualTo(3);
+    }
+
+    @Test
+    void aSlotHoldsItsPageOnTheHostOnlyOnceWrittenAndUntilFreed() {
+        PageFile f = new PageFile(1 << 20);
+        int slot = f.alloc();
+        assertThat(f.slotsHeld()).isZero();
+        byte[] page = new byte[PageFile.SLOT_BYTES];
+        assertThat(f.read(slot, page, 0)).isTrue();
+        assertThat(page).containsOnly(0);
+        page[0] = 7;
+        page[4095] = 9;
+        assertThat(f.write(slot, page, 0)).isTrue();
+        page[0] = 1;
+        assertThat(f.slotsHeld()).isEqualTo(1);
+        byte[] back = new byte[PageFile.SLOT_BYTES];
+        assertThat(f.read(slot, back, 0)).isTrue();
+        assertThat(back[0]).isEqualTo((byte) 7);
+        assertThat(back[4095]).isEqualTo((byte) 9);
+        byte[] two = new byte[2];
+        assertThat(f.peek(slot, 4094, two, 0, 2)).isTrue();
+        assertThat(two).containsExactly(0, 9);
+        assertThat(f.pagesWritten()).isEqualTo(1);
+        assertThat(f.pagesRead()).isEqualTo(2);
+        assertThat(f.free(slot)).isTrue();
+        assertThat(f.slotsHeld()).isZero();
+        assertThat(f.slotsInUse()).isZero();
+    }
+
+    @Test
+    void badRequestsChangeNothing() {
+        PageFile f = new PageFile(2);
+        byte[] page = new byte[PageFile.SLOT_BYTES];
+        assertThat(f.write(0, page, 0)).isFalse();
+        assertThat(f.read(0, page, 0)).isFalse();
+        int slot = f.alloc();
+        assertThat(f.write(slot, new byte[10], 0)).isFalse();
+        assertThat(f.write(slot, page, 1)).isFalse();
+        assertThat(f.write(slot, null, 0)).isFalse();
+        assertThat(f.peek(slot, 4095, new byte[2], 0, 2)).isFalse();
+        assertThat(f.free(-1)).isFalse();
+        assertThat(f.free(2)).isFalse();
+        assertThat(f.retake(slot, page)).isFalse();
+        assertThat(f.retake(1, new byte[1])).isFalse();
+        assertThat(f.retake(1, page)).isTrue();
+        assertThat(f.pagesWritten()).isZero();
+        assertThat(f.slotsInUse()).isEqualTo(2);
+        assertThatThrownBy(() -> new PageFile(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new PageFile(PageFile.MAX_SLOTS + 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
