@@ -6,6 +6,8 @@ import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.machine.SosMachine;
+import org.capbuddy.sos.paging.PageFile;
+import org.capbuddy.sos.paging.PolicyRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,6 +38,16 @@ public final class SosMachineOptions {
             description = "The most frames SOS's frame table hands out (default: as many as its references name).")
     public Integer frames;
 
+    @Option(names = "--page-file", paramLabel = "PAGES",
+            description = "Page user memory out to a page file of PAGES 4 KiB slots when the frame table is full "
+                    + "(default: 0, no paging: a fault that finds the table full kills the process).")
+    public Integer pageFile;
+
+    @Option(names = "--paging-policy", paramLabel = "fifo|second-chance", converter = OptionWord.class,
+            description = "Which resident page goes to the page file: second-chance (the clock) or fifo. "
+                    + "Default: second-chance. Needs --page-file.")
+    public String pagingPolicy;
+
     /** The machine configuration the options name, or a usage error naming the bad option. */
     public MachineConfig config(CommandLine cmd) {
         if (!allocator.equals("capbuddy") && !allocator.equals("allocman")) {
@@ -55,17 +67,35 @@ public final class SosMachineOptions {
         return config;
     }
 
-    /** SOS's configuration: the seed's frame table, limited by --frames. */
+    /** SOS's configuration: the seed's frame table, limited by --frames, paging as --page-file and --paging-policy say. */
     public SosConfig sosConfig(CommandLine cmd) {
         SosConfig defaults = SosConfig.defaults();
-        if (frames == null) {
-            return defaults;
+        SosConfig limited = defaults;
+        if (frames != null) {
+            limited = new SosConfig(defaults.frameRefBits(), frames);
+            if (!limited.check().isOk()) {
+                throw new CommandLine.ParameterException(cmd, "--frames: " + limited.check().error().detail());
+            }
         }
-        SosConfig limited = new SosConfig(defaults.frameRefBits(), frames);
-        if (!limited.check().isOk()) {
-            throw new CommandLine.ParameterException(cmd, "--frames: " + limited.check().error().detail());
+        if (pageFile == null) {
+            if (pagingPolicy != null) {
+                throw new CommandLine.ParameterException(cmd, "--paging-policy needs --page-file PAGES");
+            }
+            return limited;
         }
-        return limited;
+        if (pageFile < 1 || pageFile > PageFile.MAX_SLOTS) {
+            throw new CommandLine.ParameterException(cmd, "--page-file must be 1.." + PageFile.MAX_SLOTS
+                    + " pages, got " + pageFile);
+        }
+        if (pagingPolicy != null && !PolicyRegistry.isKnown(pagingPolicy)) {
+            throw new CommandLine.ParameterException(cmd, "--paging-policy must be one of "
+                    + String.join(", ", PolicyRegistry.names()) + ", got '" + pagingPolicy + "'");
+        }
+        SosConfig paging = limited.withPaging(pageFile, pagingPolicy == null ? PolicyRegistry.defaultName() : pagingPolicy);
+        if (!paging.check().isOk()) {
+            throw new CommandLine.ParameterException(cmd, "--page-file: " + paging.check().error().detail());
+        }
+        return paging;
     }
 
     /** Boots the machine the options describe. */

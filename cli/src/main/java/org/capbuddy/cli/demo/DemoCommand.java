@@ -91,7 +91,8 @@ public final class DemoCommand implements Callable<Integer> {
                 new DemoReport.Allocated(run.framesMapped(), run.pagingStructures(), trees),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(),
                         costs.bytesZeroed(), kernelConfig.costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()));
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()),
+                DemoReport.Paging.of(machine, leaked));
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report, run.console()));
         out.flush();
@@ -144,6 +145,9 @@ public final class DemoCommand implements Callable<Integer> {
         s.append(String.format("Faults handled: %,d (processes killed: %,d)%n", r.faults().handled(), r.faults().kills()));
         s.append(String.format("Frames mapped: %d; paging structures created: %d; CapBuddy trees made: %d%n",
                 r.allocated().framesMapped(), r.allocated().pagingStructures(), r.allocated().poolTrees()));
+        if (r.paging() != null) {
+            s.append(r.paging().render());
+        }
         s.append(String.format("Kernel: %,d invocations, %,d objects created, %s zeroed, %,.0f modelled cycles%n",
                 r.kernel().invocations(), r.kernel().objectsCreated(), ByteSize.format(r.kernel().bytesZeroed()),
                 r.kernel().modelledCycles()));

@@ -1,5 +1,7 @@
 package org.capbuddy.cli.demo;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.List;
 
 /** What {@code capbuddy demo} reports, in the shape its JSON takes. */
@@ -10,7 +12,34 @@ public record DemoReport(
         Faults faults,
         Allocated allocated,
         Kernel kernel,
-        Teardown teardown) {
+        Teardown teardown,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Paging paging) {
+
+    /**
+     * What SOS's pager did, when paging is on (the field is left out of the JSON when it is off):
+     * the policy, the page file's size in pages, page-outs, page-ins, soft faults (an unreferenced
+     * page touched again), the most slots in use at once, and slots left in use after teardown.
+     */
+    public record Paging(String policy, int pageFilePages, long pageOuts, long pageIns, long softFaults,
+                         int peakSlotsInUse, long slotsLeaked) {
+
+        /** The pager's figures on {@code machine}, null without paging; {@code leaked} is the run's balance diff. */
+        public static Paging of(org.capbuddy.sos.machine.SosMachine machine, org.capbuddy.sos.machine.Balance leaked) {
+            var pages = machine.sos().pages();
+            if (!pages.paging()) {
+                return null;
+            }
+            return new Paging(pages.policy().name(), pages.pageFile().capacity(), pages.pageOuts(), pages.pageIns(),
+                    pages.softFaults(), pages.pageFile().peakSlotsInUse(), leaked.pageFileSlots());
+        }
+
+        /** The report's line. */
+        public String render() {
+            return String.format("Paging (%s, page file of %,d pages): %,d page-outs, %,d page-ins, %,d soft faults;"
+                    + " at most %,d slots in use, %,d left after teardown%n", policy, pageFilePages, pageOuts, pageIns,
+                    softFaults, peakSlotsInUse, slotsLeaked);
+        }
+    }
 
     public record Machine(long ramBytes, String allocator, String cspace, int rootCNodeBits, int retypeFanOutLimit) {
     }

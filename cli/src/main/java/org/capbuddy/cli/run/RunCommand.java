@@ -297,7 +297,8 @@ public final class RunCommand implements Callable<Integer> {
                 result.framesMapped(), result.pagingStructures(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
-                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump);
+                new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump,
+                DemoReport.Paging.of(machine, leaked));
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -683,6 +684,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.append(String.format("Instructions: %,d; faults handled: %,d; frames mapped: %,d; paging structures: %,d%n",
                 r.instructions(), r.faultsHandled(), r.framesMapped(), r.pagingStructures()));
+        if (r.paging() != null) {
+            s.append(r.paging().render());
+        }
         RunReport.Translation t = r.translation();
         s.append(t.after() == 0 ? String.format("Translation: off (every instruction interpreted)%n")
                 : String.format("Translation: %,d instructions (%.1f%%) ran in %d blocks translated at their %d%s entry%n",

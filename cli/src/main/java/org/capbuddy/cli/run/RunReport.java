@@ -1,5 +1,7 @@
 package org.capbuddy.cli.run;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,8 @@ public record RunReport(
         ProcessDump dump,
         FrameTableDump frames,
         PoolDump pool,
-        CdtDump cdt) {
+        CdtDump cdt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) DemoReport.Paging paging) {
 
     /**
      * The interpreter's translation: the entry count at which blocks were translated (0: never),
