@@ -73,6 +73,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void ptTestPassesInA64FrameTableWithPagingAndTheReportSaysWhatWentOut() throws Exception {
+        String[] r = run("demo", "--ram", "256M", "--frames", "64", "--page-file", "1024", "--paging-policy", "fifo");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("pt_test: PASSED\n", "Paging (fifo, page file of 1,024 pages): ",
+                "0 left after teardown", "leaked frames 0, slots 0");
+        JsonNode json = new ObjectMapper().readTree(run("demo", "--json", "--ram", "256M", "--frames", "64",
+                "--page-file", "1024")[1]);
+        assertThat(json.at("/ptTest/passed").asBoolean()).isTrue();
+        assertThat(json.at("/paging/policy").asText()).isEqualTo("second-chance");
+        assertThat(json.at("/paging/pageOuts").asLong()).isGreaterThan(400);
+        assertThat(json.at("/paging/softFaults").asLong()).isPositive();
+        assertThat(new ObjectMapper().readTree(run("demo", "--json", "--ram", "256M")[1]).has("paging")).isFalse();
+        assertThat(run("demo", "--ram", "256M", "--frames", "64")[0]).as("without paging pt_test runs out").isEqualTo("1");
+    }
+
+    @Test
     void badOptionsAreRefused() {
         assertThat(run("demo", "--allocator", "slab")[2]).contains("--allocator must be capbuddy or allocman");
         assertThat(run("demo", "--ram", "1M")[0]).isEqualTo("2");
