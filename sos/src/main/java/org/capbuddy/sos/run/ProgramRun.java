@@ -153,7 +153,9 @@ public final class ProgramRun {
         for (Map.Entry<LinuxSyscall, Long> e : new TreeMap<>(linux.calls()).entrySet()) {
             calls.put(e.getKey().linuxName(), e.getValue());
         }
-        long lowestStack = process.shadow().pageAddresses().stream()
+        // a stack page SOS paged out was reached all the same
+        long lowestStack = java.util.stream.Stream.concat(process.shadow().pageAddresses().stream(),
+                        process.shadow().pagedOutAddresses(Layout.STACK_BASE, Layout.STACK_TOP).stream())
                 .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
         String why = detail != null ? detail : switch (outcome) {
             case STOPPED -> "stopped before the end";
