@@ -38,7 +38,6 @@ import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.UserPage;
-import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.paging.PageFile;
 import org.capbuddy.sos.paging.PolicyRegistry;
 import org.capbuddy.sos.paging.ReplacementPolicy;
@@ -133,7 +132,8 @@ public final class Sos {
         if (!table.isOk()) {
             return table.asFailure();
         }
-        Result<Void> paging = new SosConfig(frameRefBits, frameLimit, pageFilePages, pagingPolicy).check();
+        Result<Void> pages = PageFile.check(pageFilePages);
+        Result<Void> paging = pages.isOk() ? PolicyRegistry.check(pagingPolicy) : pages;
         if (!paging.isOk()) {
             return paging.asFailure();
         }

@@ -1,6 +1,5 @@
 package org.capbuddy.sos.machine;
 
-import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.paging.PageFile;
@@ -65,14 +64,7 @@ public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, Str
         if (!table.isOk()) {
             return table;
         }
-        if (pageFilePages < 0 || pageFilePages > PageFile.MAX_SLOTS) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the page file must have 0 (no paging).."
-                    + PageFile.MAX_SLOTS + " pages, got " + pageFilePages);
-        }
-        if (!PolicyRegistry.isKnown(pagingPolicy)) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "unknown paging policy " + (pagingPolicy == null ? "(none)"
-                    : "'" + pagingPolicy + "'") + "; known: " + String.join(", ", PolicyRegistry.names()));
-        }
-        return Result.done();
+        Result<Void> pages = PageFile.check(pageFilePages);
+        return pages.isOk() ? PolicyRegistry.check(pagingPolicy) : pages;
     }
 }

@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
 
 /**
  * SOS's page file: a modelled swap device of 4 KiB slots (seL4 has no disks; the page file is
@@ -25,6 +27,15 @@ public final class PageFile {
     private int peak;
     private long written;
     private long read;
+
+    /** Done when {@code pages} is a page file's size in SOS's settings (0: no paging, else 1 .. {@link #MAX_SLOTS}), else why not. */
+    public static Result<Void> check(int pages) {
+        if (pages < 0 || pages > MAX_SLOTS) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the page file must have 0 (no paging).." + MAX_SLOTS
+                    + " pages, got " + pages);
+        }
+        return Result.done();
+    }
 
     /** A page file of {@code capacity} slots (1 .. {@link #MAX_SLOTS}). */
     public PageFile(int capacity) {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
 
 /**
  * The replacement policies SOS knows, by name: {@code fifo} and {@code second-chance}. A new
@@ -31,6 +33,15 @@ public final class PolicyRegistry {
     /** Every registered name, default first. */
     public static List<String> names() {
         return List.copyOf(POLICIES.keySet());
+    }
+
+    /** Done when {@code name} names a registered policy, else why not. */
+    public static Result<Void> check(String name) {
+        if (!isKnown(name)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "unknown paging policy " + (name == null ? "(none)"
+                    : "'" + name + "'") + "; known: " + String.join(", ", names()));
+        }
+        return Result.done();
     }
 
     public static boolean isKnown(String name) {

@@ -92,7 +92,7 @@ public final class ProcessPages {
     private long unreferenced;
     private PagingObserver observer;
 
-    /** What SOS's pager did, as it happens (for traces and tests). */
+    /** What SOS's pager did, told once the operation that did it is complete (for traces and tests). */
     public interface PagingObserver {
         /** {@code page} went to page-file slot {@code slot}. */
         void pagedOut(UserPage page, int slot);
@@ -232,6 +232,7 @@ public final class ProcessPages {
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 4)) {
             long copySlot = -1;
             boolean slotFreed = false;
+            Evicted victim = null;
             int ref = frames.allocFrame();
             if (ref != FrameTable.NULL_FRAME) {
                 log.push(undoFrame, ref, 0);
@@ -250,9 +251,10 @@ public final class ProcessPages {
                 if (!evicted.isOk()) {
                     return evicted.asFailure();
                 }
-                log.push(restoreVictim, 0, 0, evicted.value());
-                ref = evicted.value().entry().frameRef();
-                copySlot = evicted.value().entry().capCopy();
+                victim = evicted.value();
+                log.push(restoreVictim, 0, 0, victim);
+                ref = victim.entry().frameRef();
+                copySlot = victim.entry().capCopy();
                 Result<Void> zeroed = frames.zero(ref);
                 if (!zeroed.isOk()) {
                     return zeroed;
@@ -308,6 +310,13 @@ public final class ProcessPages {
                 admit(p, vaddr, region, fromSlot, slotFreed);
             }
             log.commit();
+            if (observer != null && victim != null) {
+                // told only now: an undone fault puts its victim back as if it had never gone
+                observer.pagedOut(victim.page(), victim.slot());
+            }
+            if (observer != null && fromSlot >= 0) {
+                observer.pagedIn(new UserPage(p, vaddr), fromSlot);
+            }
             return Result.done();
         }
     }
@@ -327,9 +336,6 @@ public final class ProcessPages {
                 pageFile.free(fromSlot);
             }
             pageIns++;
-            if (observer != null) {
-                observer.pagedIn(page, fromSlot);
-            }
         }
     }
 
@@ -377,9 +383,6 @@ public final class ProcessPages {
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
             throw t;
-        }
-        if (observer != null) {
-            observer.pagedOut(victim, slot);
         }
         return Result.ok(new Evicted(victim, e, slot));
     }

@@ -12,7 +12,9 @@ import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.process.UserPage;
 import org.capbuddy.sos.user.MemoryFault;
 import org.capbuddy.sos.user.UserContext;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,6 +82,21 @@ class PagingFailureInjectionTest {
                     Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED, -1, 0).value();
             assertThat(fx.sos.frameTable().framesInUse()).isEqualTo(fx.sos.frameTable().limit());
             Balance before = fx.strictBalance();
+            List<UserPage> told = new ArrayList<>();
+            fx.sos.pages().setObserver(new ProcessPages.PagingObserver() {
+                @Override
+                public void pagedOut(UserPage page, int slot) {
+                    told.add(page);
+                }
+
+                @Override
+                public void pagedIn(UserPage page, int slot) {
+                }
+
+                @Override
+                public void softFault(UserPage page) {
+                }
+            });
             FailureInjector inj = injector.of(fx);
             inj.failNth(step);
             MemoryFault fault = null;
@@ -94,6 +111,7 @@ class PagingFailureInjectionTest {
             if (fault == null) {
                 assertThat(b.load(far, 8)).as(at).isEqualTo(42);
                 assertThat(fx.sos.pages().pageOuts()).as(at).isEqualTo(1);
+                assertThat(told).as(at).hasSize(1);
                 assertThat(fx.strictBalance().diff(before).pageFileSlots()).as(at).isEqualTo(1);
                 if (!injected) {
                     assertThat(failures).as("%s: failure points exercised", at).isPositive();
@@ -106,6 +124,7 @@ class PagingFailureInjectionTest {
             assertThat(b.process().state()).as(at).isEqualTo(ProcessState.KILLED);
             assertThat(b.process().killReport().reason()).as(at).startsWith("out of memory: ");
             assertThat(fx.sos.pages().pageOuts()).as(at).isZero();
+            assertThat(told).as("an undone page-out is not told: %s", at).isEmpty();
             assertThat(fx.strictBalance()).as(at).isEqualTo(before);
             assertThat(a.process().shadow().pagedOutCount()).as(at).isZero();
             fx.assertInvariants();
