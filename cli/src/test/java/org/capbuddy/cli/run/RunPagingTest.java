@@ -58,6 +58,20 @@ class RunPagingTest {
     }
 
     @Test
+    void theFaultsTraceShowsPagesGoingOutAndComingBack() {
+        CliRun r = run(program("hello"), "--frames", "3", "--page-file", "64", "--trace", "faults");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("hello, world\n")
+                .containsPattern("faults page_unreferenced pid 1 @\\d+ page=0x[0-9a-f]+ frame=\\d+\n")
+                .containsPattern("faults page_out pid 1 @\\d+ page=0x[0-9a-f]+ slot=\\d+ frame=\\d+\n")
+                .containsPattern("faults page_in pid 1 @\\d+ page=0x[0-9a-f]+ slot=\\d+ frame=\\d+\n")
+                .containsPattern("faults soft_fault pid 1 @\\d+ page=0x[0-9a-f]+ frame=\\d+\n");
+        CliRun fifo = run(program("hello"), "--frames", "3", "--page-file", "64", "--paging-policy", "fifo", "--trace",
+                "faults");
+        assertThat(fifo.out()).contains("faults page_out ").doesNotContain("soft_fault", "page_unreferenced");
+    }
+
+    @Test
     void badPagingOptionsAreRefusedWithAClearMessage() {
         CliRun policy = run(program("hello"), "--page-file", "16", "--paging-policy", "lru");
         assertThat(policy.exitCode()).isEqualTo(2);

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
@@ -187,6 +189,11 @@ public final class ProcessPages {
         UserPage page = new UserPage(p, vaddr);
         policy.referenced(page);
         softFaults++;
+        Tracer tracer = vka.sel4().tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "soft_fault", "page", vaddr, "frame",
+                    e.frameRef());
+        }
         if (observer != null) {
             observer.softFault(page);
         }
@@ -255,7 +262,8 @@ public final class ProcessPages {
                 log.push(restoreVictim, 0, 0, victim);
                 ref = victim.entry().frameRef();
                 copySlot = victim.entry().capCopy();
-                Result<Void> zeroed = frames.zero(ref);
+                // a page-in overwrites the whole frame; any other page must not see the victim's bytes
+                Result<Void> zeroed = fromSlot >= 0 ? Result.done() : frames.zero(ref);
                 if (!zeroed.isOk()) {
                     return zeroed;
                 }
@@ -310,14 +318,39 @@ public final class ProcessPages {
                 admit(p, vaddr, region, fromSlot, slotFreed);
             }
             log.commit();
-            if (observer != null && victim != null) {
-                // told only now: an undone fault puts its victim back as if it had never gone
-                observer.pagedOut(victim.page(), victim.slot());
+            // told only now: an undone fault puts its victim back as if it had never gone
+            if (victim != null) {
+                pagedOut(victim, ref);
             }
-            if (observer != null && fromSlot >= 0) {
-                observer.pagedIn(new UserPage(p, vaddr), fromSlot);
+            if (fromSlot >= 0) {
+                pagedIn(p, vaddr, fromSlot, ref);
             }
             return Result.done();
+        }
+    }
+
+    /** Tells the trace ({@code faults}) and the observer that {@code victim} went out, giving up frame {@code ref}. */
+    private void pagedOut(Evicted victim, int ref) {
+        Process owner = victim.page().process();
+        Tracer tracer = vka.sel4().tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), "page_out", "page",
+                    victim.page().vaddr(), "slot", victim.slot(), "frame", ref);
+        }
+        if (observer != null) {
+            observer.pagedOut(victim.page(), victim.slot());
+        }
+    }
+
+    /** Tells the trace and the observer that the page at {@code vaddr} of {@code p} came back from {@code slot} into frame {@code ref}. */
+    private void pagedIn(Process p, long vaddr, int slot, int ref) {
+        Tracer tracer = vka.sel4().tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_in", "page", vaddr, "slot", slot,
+                    "frame", ref);
+        }
+        if (observer != null) {
+            observer.pagedIn(new UserPage(p, vaddr), slot);
         }
     }
 
@@ -434,6 +467,12 @@ public final class ProcessPages {
             return false;
         }
         unreferenced++;
+        Tracer tracer = vka.sel4().tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            Process owner = page.process();
+            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), "page_unreferenced", "page",
+                    page.vaddr(), "frame", e.frameRef());
+        }
         return true;
     }
 
