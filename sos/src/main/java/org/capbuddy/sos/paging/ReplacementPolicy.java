@@ -36,11 +36,24 @@ public interface ReplacementPolicy<K> {
     void gone(K page);
 
     /**
+     * {@code from}, resident, is now named {@code to} (mremap moved its frame): it keeps its place
+     * and its reference bit, as the page itself did not change. Unknown pages are ignored.
+     */
+    void rename(K from, K to);
+
+    /**
      * The page to evict, chosen among the resident pages that are not pinned, or null when there
      * is none. The policy keeps the page until SOS says it is {@link #gone}: an eviction that
      * fails leaves it resident.
      */
     K victim(Scan<K> scan);
+
+    /**
+     * Puts the policy back as it was before the last {@link #victim} search (its order and
+     * reference bits), for an eviction that failed after the search; SOS maps again the pages
+     * the search unreferenced. Only valid before any other call changes the policy.
+     */
+    void undoSearch();
 
     /** Resident pages the policy holds. */
     int size();
