@@ -81,15 +81,14 @@ public final class Sos {
     private boolean consoleMidLine;
     private final VkaObject endpoint;
 
-    private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint, PageFile pageFile,
-                ReplacementPolicy<UserPage> policy) {
+    private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint, ProcessPages pages) {
         this.vka = vka;
         this.sel4 = vka.sel4();
         this.guard = sel4.guard();
         this.processes = new Processes(sel4.tracer());
         this.asids = asids;
         this.frames = frames;
-        this.pages = new ProcessPages(vka, frames, pageFile, policy);
+        this.pages = pages;
         this.endpoint = endpoint;
         this.faults = new FaultHandler(processes, pages, this::kill, this::register);
         this.linux = new LinuxSyscalls(sel4, this::syscalls);
@@ -137,17 +136,26 @@ public final class Sos {
         if (!paging.isOk()) {
             return paging.asFailure();
         }
-        PageFile pageFile = pageFilePages == 0 ? null : new PageFile(pageFilePages);
-        ReplacementPolicy<UserPage> policy = pageFilePages == 0 ? null
-                : PolicyRegistry.<UserPage>create(pagingPolicy).orElseThrow();
+        ProcessPages processPages;
+        if (pageFilePages == 0) {
+            processPages = new ProcessPages(vka, table.value());
+        } else {
+            Result<PageFile> pageFile = PageFile.of(pageFilePages);
+            ReplacementPolicy<UserPage> policy = PolicyRegistry.<UserPage>create(pagingPolicy).orElse(null);
+            Result<ProcessPages> paged = pageFile.isOk()
+                    ? ProcessPages.withPaging(vka, table.value(), pageFile.value(), policy) : pageFile.asFailure();
+            if (!paged.isOk()) {
+                return paged.asFailure();
+            }
+            processPages = paged.value();
+        }
         try (Undo undo = Undo.begin(vka.sel4().guard(), "starting SOS")) {
             Result<VkaObject> ep = VkaObjects.allocEndpoint(vka);
             if (!ep.isOk()) {
                 return ep.asFailure();
             }
             undo.push(() -> VkaObjects.free(vka, ep.value()));
-            Sos sos = new Sos(vka, new AsidPools(vka, asidControl, asidPool), table.value(), ep.value(), pageFile,
-                    policy);
+            Sos sos = new Sos(vka, new AsidPools(vka, asidControl, asidPool), table.value(), ep.value(), processPages);
             InvocationResult bound = vka.sel4().bindFaultReceiver(ep.value().cptr(), sos.faults);
             if (!bound.isOk()) {
                 return Result.fail(AllocError.kernel("binding SOS's fault endpoint", bound));
@@ -462,12 +470,12 @@ public final class Sos {
      * paging, a page the kernel's tables lack may be paged out or unreferenced: SOS's own record
      * (the page file or its window) answers then, still without bringing anything back.
      */
-    public java.util.OptionalLong peek(Process p, long vaddr, int size) {
+    public OptionalLong peek(Process p, long vaddr, int size) {
         guard.check();
         if (!processes.isLive(p)) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
-        java.util.OptionalLong mapped = sel4.peek(p.vspaceCptr(), vaddr, size);
+        OptionalLong mapped = sel4.peek(p.vspaceCptr(), vaddr, size);
         return mapped.isPresent() || !pages.paging() ? mapped : pages.peek(p, vaddr, size);
     }
 

@@ -37,11 +37,16 @@ public final class PageFile {
         return Result.done();
     }
 
-    /** A page file of {@code capacity} slots (1 .. {@link #MAX_SLOTS}). */
-    public PageFile(int capacity) {
+    /** A page file of {@code capacity} slots, or why not: a page file has 1 .. {@link #MAX_SLOTS}. */
+    public static Result<PageFile> of(int capacity) {
         if (capacity < 1 || capacity > MAX_SLOTS) {
-            throw new IllegalArgumentException("a page file has 1.." + MAX_SLOTS + " slots, got " + capacity);
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a page file has 1.." + MAX_SLOTS + " slots, got "
+                    + capacity);
         }
+        return Result.ok(new PageFile(capacity));
+    }
+
+    private PageFile(int capacity) {
         this.capacity = capacity;
     }
 
@@ -127,6 +132,27 @@ public final class PageFile {
         used.clear(slot);
         contents.remove(slot);
         inUse--;
+        return true;
+    }
+
+    /**
+     * Undoes a page-out that failed after its {@link #write}: slot {@code slot} is freed and the
+     * write no longer counted. False, changing nothing, when the slot is not in use or was never written.
+     */
+    public boolean unwrite(int slot) {
+        if (!inUse(slot) || !contents.containsKey(slot) || written == 0) {
+            return false;
+        }
+        written--;
+        return free(slot);
+    }
+
+    /** Undoes the count of a page-in that failed after its {@link #read}; false when no read is counted. */
+    public boolean unread() {
+        if (read == 0) {
+            return false;
+        }
+        read--;
         return true;
     }
 

@@ -1,9 +1,11 @@
 package org.capbuddy.sos.process;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.trace.TraceKind;
@@ -41,11 +43,11 @@ import org.capbuddy.sos.shadow.PageEntry;
  * <p>With a page file (paging on), a page that finds the frame table full takes the frame of a
  * victim the replacement policy chooses: the victim's bytes go to a page-file slot, its mapping
  * cap is deleted (which unmaps it), the shadow records its slot, and its frame and cap slot
- * serve the new page; if a later step fails the victim is put back as it was. A fault on a
- * paged-out page reads its slot back the same way, and a fault on a page the policy only
- * unreferenced (unmapped, frame kept) maps the same frame again: a soft fault. SOS's IPC buffer
- * and signal page are never handed to the policy, and a page SOS is copying to or from is
- * pinned while it does.
+ * serve the new page; if a later step fails the victim is put back as it was, the pages its
+ * search unreferenced are mapped again and the policy is told nothing (it learns of a page-out
+ * only once the fault completes). A fault on a paged-out page reads its slot back the same way,
+ * and a fault on a page the policy only unreferenced (unmapped, frame kept) maps the same frame
+ * again: a soft fault. SOS's IPC buffer and signal page are never handed to the policy.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -67,21 +69,34 @@ public final class ProcessPages {
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
     private final UndoLog.Action restoreVictim = (unused, none, evicted) -> restore((Evicted) evicted);
     private final UndoLog.Action retakeSlot = (slot, unused, bytes) -> retake((int) slot, (byte[]) bytes);
+    private final UndoLog.Action undoSearch = (unused, none, search) -> undoSearch((Search) search);
+    private final UndoLog.Action unread = (unused, none, nothing) -> unread();
 
     /** The page file, or null when SOS does not page. */
     private final PageFile pageFile;
     private final ReplacementPolicy<UserPage> policy;
     /** Pages that may not be evicted now, with how many holders each has. */
     private final Map<UserPage, Integer> pins = new HashMap<>();
+    /** The victim search under way, or null. */
+    private Search search;
     private final ReplacementPolicy.Scan<UserPage> scan = new ReplacementPolicy.Scan<>() {
         @Override
         public boolean pinned(UserPage page) {
-            return pins.containsKey(page);
+            boolean pinned = pins.containsKey(page);
+            if (pinned) {
+                search.pinned++;
+            }
+            return pinned;
         }
 
         @Override
         public boolean unreference(UserPage page) {
-            return unreferencePage(page);
+            if (unreferencePage(page)) {
+                search.unmapped.add(page);
+                return true;
+            }
+            search.unmapFailures++;
+            return false;
         }
     };
     /** A victim's bytes on their way to the page file. */
@@ -106,6 +121,17 @@ public final class ProcessPages {
         void softFault(UserPage page);
     }
 
+    /**
+     * What one victim search did: the pages it unreferenced (unmapped), which an undone fault maps
+     * again, and why it may have found none (pinned pages seen, unmaps that failed).
+     */
+    private static final class Search {
+        final List<UserPage> unmapped = new ArrayList<>();
+        UserPage victim;
+        int pinned;
+        int unmapFailures;
+    }
+
     /** A victim taken out for a new page: which page, the frame and cap slot it gave up, and the page-file slot it went to. */
     private record Evicted(UserPage page, PageEntry entry, int slot) {
     }
@@ -116,13 +142,22 @@ public final class ProcessPages {
     }
 
     /**
-     * Pages with paging to {@code pageFile} by {@code policy} (both null: no paging). The policy
-     * must be empty: it will hold every evictable resident page.
+     * Pages with paging to {@code pageFile} by {@code policy}, or why not: both are needed, and the
+     * policy must be empty, as it will hold every evictable resident page.
      */
-    public ProcessPages(Vka vka, FrameTable frames, PageFile pageFile, ReplacementPolicy<UserPage> policy) {
-        if ((pageFile == null) != (policy == null)) {
-            throw new IllegalArgumentException("paging needs both a page file and a policy");
+    public static Result<ProcessPages> withPaging(Vka vka, FrameTable frames, PageFile pageFile,
+                                                  ReplacementPolicy<UserPage> policy) {
+        if (pageFile == null || policy == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "paging needs both a page file and a policy");
         }
+        if (policy.size() != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the paging policy already holds " + policy.size()
+                    + " pages");
+        }
+        return Result.ok(new ProcessPages(vka, frames, pageFile, policy));
+    }
+
+    private ProcessPages(Vka vka, FrameTable frames, PageFile pageFile, ReplacementPolicy<UserPage> policy) {
         this.vka = vka;
         this.frames = frames;
         this.tables = new VkaTables(vka);
@@ -236,7 +271,10 @@ public final class ProcessPages {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + fromSlot + " of 0x"
                     + Long.toHexString(vaddr) + " is not in use");
         }
-        try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 4)) {
+        try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 6)) {
+            if (fromSlot >= 0) {
+                log.push(unread, 0, 0);
+            }
             long copySlot = -1;
             boolean slotFreed = false;
             Evicted victim = null;
@@ -254,7 +292,7 @@ public final class ProcessPages {
                     slotFreed = true;
                     log.push(retakeSlot, fromSlot, 0, inPage.clone());
                 }
-                Result<Evicted> evicted = evict(full);
+                Result<Evicted> evicted = evict(full, log);
                 if (!evicted.isOk()) {
                     return evicted.asFailure();
                 }
@@ -320,6 +358,7 @@ public final class ProcessPages {
             log.commit();
             // told only now: an undone fault puts its victim back as if it had never gone
             if (victim != null) {
+                policy.gone(victim.page());
                 pagedOut(victim, ref);
             }
             if (fromSlot >= 0) {
@@ -384,16 +423,27 @@ public final class ProcessPages {
      * caller's; {@link #restore} puts it all back. Fails, changing nothing, when every resident
      * page is pinned, the page file is full, or a step fails.
      */
-    private Result<Evicted> evict(AllocError full) {
-        UserPage victim = policy.victim(scan);
-        if (victim == null) {
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
-                    + " out (all are pinned)");
-        }
+    private Result<Evicted> evict(AllocError full, UndoLog log) {
+        // the slot first: a full page file should not cost a search that unmaps pages
         int slot = pageFile.alloc();
         if (slot < 0) {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and the page file is full ("
                     + pageFile.capacity() + " pages)");
+        }
+        Search done = new Search();
+        search = done;
+        UserPage victim;
+        try {
+            victim = policy.victim(scan);
+        } finally {
+            search = null;
+        }
+        done.victim = victim;
+        log.push(undoSearch, 0, 0, done);
+        if (victim == null) {
+            pageFile.free(slot);
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
+                    + " out: " + noVictim(done));
         }
         Process vp = victim.process();
         PageEntry e = vp.shadow().page(victim.vaddr());
@@ -405,13 +455,12 @@ public final class ProcessPages {
         }
         Result<Void> deleted = CapOps.delete(vka, e.capCopy());
         if (!deleted.isOk()) {
-            pageFile.free(slot);
+            pageFile.unwrite(slot);
             return deleted.asFailure();
         }
         try {
             vp.shadow().removePage(victim.vaddr());
             vp.shadow().recordPagedOut(victim.vaddr(), slot);
-            policy.gone(victim);
             pageOuts++;
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
@@ -448,10 +497,58 @@ public final class ProcessPages {
         vp.shadow().recordStructures(mapped.value());
         vp.shadow().removePagedOut(va);
         vp.shadow().recordPage(va, ref, ev.entry().capCopy());
-        pageFile.free(ev.slot());
-        policy.resident(ev.page());
+        pageFile.unwrite(ev.slot());
         pageOuts--;
         return Result.done();
+    }
+
+    /** Why a search found no victim, in words for the kill report. */
+    private String noVictim(Search s) {
+        if (policy.size() == 0) {
+            return "none is evictable";
+        }
+        if (s.unmapFailures > 0) {
+            return "SOS could not unmap " + s.unmapFailures + " referenced page(s) to clear their reference bits"
+                    + (s.pinned > 0 ? " and the others are pinned" : "");
+        }
+        return "all are pinned";
+    }
+
+    /**
+     * Undoes a victim search: the policy as it was, and the pages it unreferenced mapped again with
+     * their cap copies (the victim's own mapping is {@link #restore}'s).
+     */
+    private Result<?> undoSearch(Search s) {
+        policy.undoSearch();
+        for (UserPage page : s.unmapped) {
+            if (page.equals(s.victim)) {
+                // mapped again by restore, which runs first
+                unreferenced--;
+                continue;
+            }
+            Process owner = page.process();
+            Region region = owner.addressSpace().find(page.vaddr());
+            PageEntry e = owner.shadow().page(page.vaddr());
+            if (region == null || e == null) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the unreferenced page 0x"
+                        + Long.toHexString(page.vaddr()) + " has no region or no frame");
+            }
+            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
+                    owner.vspaceCptr(), page.vaddr(), capRights(region), attributes);
+            if (!mapped.isOk()) {
+                return mapped;
+            }
+            owner.shadow().recordStructures(mapped.value());
+            unreferenced--;
+        }
+        return Result.done();
+    }
+
+    /** Undoes a failed page-in's read: the page file counts only the pages read for faults that completed. */
+    private Result<?> unread() {
+        return pageFile.unread() ? Result.done()
+                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "the page file counts no read to take back");
     }
 
     /** Undoes the early free of a paged-in page's slot: it holds the page's bytes again. */
@@ -608,22 +705,22 @@ public final class ProcessPages {
      * little-endian number, read through SOS's window without mapping anything; empty when no
      * page is mapped there or the range leaves its page.
      */
-    public java.util.OptionalLong peek(Process p, long vaddr, int size) {
+    public OptionalLong peek(Process p, long vaddr, int size) {
         if (p == null || size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         int ref = p.shadow().frameRef(vaddr & -4096L);
         byte[] bytes = new byte[size];
         boolean read = ref == FrameTable.NULL_FRAME ? peekPagedOut(p, vaddr, bytes)
                 : frames.copy(ref, vaddr & 4095, bytes, 0, size, false);
         if (!read) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         long value = 0;
         for (int i = size - 1; i >= 0; i--) {
             value = (value << 8) | (bytes[i] & 0xFF);
         }
-        return java.util.OptionalLong.of(value);
+        return OptionalLong.of(value);
     }
 
     /**
@@ -660,20 +757,9 @@ public final class ProcessPages {
                 p.pagesMappedForCalls++;
                 ref = p.shadow().frameRef(page);
             }
-            boolean copied;
-            if (pageFile == null) {
-                copied = frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess);
-            } else {
-                // pinned while SOS reaches it through its frame, though nothing in between evicts today
-                UserPage pinned = new UserPage(p, page);
-                pin(pinned);
-                try {
-                    copied = frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess);
-                } finally {
-                    unpin(pinned);
-                }
-            }
-            if (!copied) {
+            // No pin: nothing evicts during a frame copy, and the next page's fault may evict this
+            // one only once its bytes are copied.
+            if (!frames.copy(ref, va & 4095, buffer, off + (int) done, run, toProcess)) {
                 return done;
             }
             done += run;
@@ -682,8 +768,9 @@ public final class ProcessPages {
     }
 
     /**
-     * Keeps {@code page} resident until as many {@link #unpin} calls: a page a call SOS is
-     * serving has in use. Pins nest; without paging they mean nothing.
+     * Keeps {@code page} resident until as many {@link #unpin} calls, for a caller that must hold
+     * a page's frame across a fault (SOS's own calls do not: they copy page by page). Pins nest;
+     * without paging they mean nothing.
      */
     public void pin(UserPage page) {
         if (page != null) {
@@ -784,7 +871,7 @@ public final class ProcessPages {
         if (p == null || p.state() == ProcessState.DESTROYED || target == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no process or no region to move pages into");
         }
-        List<Long> moving = new java.util.ArrayList<>();
+        List<Long> moving = new ArrayList<>();
         for (long va : p.shadow().pageAddresses()) {
             if (va >= from && va < from + length) {
                 moving.add(va);
@@ -792,7 +879,7 @@ public final class ProcessPages {
         }
         CapRights rights = capRights(target);
         long attributes = VmAttributes.DEFAULT | (target.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-        List<Long> moved = new java.util.ArrayList<>();
+        List<Long> moved = new ArrayList<>();
         Result<Void> failure = null;
         // a throwable part-way would leave a frame mapped twice: the machine is marked broken
         try {
@@ -839,10 +926,12 @@ public final class ProcessPages {
                 vka.cspaceFree(e.capCopy());
             }
             if (pageFile != null) {
+                // a moved page keeps its frame, so its age and reference bit too
                 for (long va : moving) {
-                    policy.gone(new UserPage(p, va));
                     if (evictable(target)) {
-                        policy.resident(new UserPage(p, to + (va - from)));
+                        policy.rename(new UserPage(p, va), new UserPage(p, to + (va - from)));
+                    } else {
+                        policy.gone(new UserPage(p, va));
                     }
                 }
                 // a paged-out page moves with its slot: no I/O, and its next fault reads it in at the new place

@@ -1,7 +1,6 @@
 package org.capbuddy.sos.paging;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +8,7 @@ class PageFileTest {
 
     @Test
     void slotsAreHandedOutLowestFirstUntilTheFileIsFull() {
-        PageFile f = new PageFile(3);
+        PageFile f = PageFile.of(3).value();
         assertThat(f.alloc()).isZero();
         assertThat(f.alloc()).isEqualTo(1);
         assertThat(f.alloc()).isEqualTo(2);
@@ -23,7 +22,7 @@ class PageFileTest {
 
     @Test
     void aSlotHoldsItsPageOnTheHostOnlyOnceWrittenAndUntilFreed() {
-        PageFile f = new PageFile(1 << 20);
+        PageFile f = PageFile.of(1 << 20).value();
         int slot = f.alloc();
         assertThat(f.slotsHeld()).isZero();
         byte[] page = new byte[PageFile.SLOT_BYTES];
@@ -50,7 +49,7 @@ class PageFileTest {
 
     @Test
     void badRequestsChangeNothing() {
-        PageFile f = new PageFile(2);
+        PageFile f = PageFile.of(2).value();
         byte[] page = new byte[PageFile.SLOT_BYTES];
         assertThat(f.write(0, page, 0)).isFalse();
         assertThat(f.read(0, page, 0)).isFalse();
@@ -66,7 +65,33 @@ class PageFileTest {
         assertThat(f.retake(1, page)).isTrue();
         assertThat(f.pagesWritten()).isZero();
         assertThat(f.slotsInUse()).isEqualTo(2);
-        assertThatThrownBy(() -> new PageFile(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new PageFile(PageFile.MAX_SLOTS + 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(f.unwrite(slot)).as("never written").isFalse();
+        assertThat(f.unread()).as("nothing read").isFalse();
+        assertThat(f.slotsInUse()).isEqualTo(2);
+    }
+
+    @Test
+    void aPageFileOfNoSlotsOrTooManyIsRefusedWithTheReason() {
+        assertThat(PageFile.of(0).error().detail()).isEqualTo("a page file has 1..67108864 slots, got 0");
+        assertThat(PageFile.of(-5).isOk()).isFalse();
+        assertThat(PageFile.of(PageFile.MAX_SLOTS + 1).isOk()).isFalse();
+        assertThat(PageFile.of(PageFile.MAX_SLOTS).value().capacity()).isEqualTo(PageFile.MAX_SLOTS);
+    }
+
+    /** An undone page-out and page-in take their counts back, so the file agrees with the pager. */
+    @Test
+    void anUndonePageOutAndPageInTakeTheirCountsBack() {
+        PageFile f = PageFile.of(2).value();
+        byte[] page = new byte[PageFile.SLOT_BYTES];
+        int slot = f.alloc();
+        assertThat(f.write(slot, page, 0)).isTrue();
+        assertThat(f.read(slot, page, 0)).isTrue();
+        assertThat(f.unwrite(slot)).isTrue();
+        assertThat(f.unread()).isTrue();
+        assertThat(f.pagesWritten()).isZero();
+        assertThat(f.pagesRead()).isZero();
+        assertThat(f.slotsInUse()).isZero();
+        assertThat(f.slotsHeld()).isZero();
+        assertThat(f.unwrite(slot)).as("freed already").isFalse();
     }
 }
