@@ -77,15 +77,16 @@ public final class SosMachineOptions {
                 throw new CommandLine.ParameterException(cmd, "--frames: " + limited.check().error().detail());
             }
         }
-        if (pageFile == null) {
+        if (pageFile != null && (pageFile < 0 || pageFile > PageFile.MAX_SLOTS)) {
+            throw new CommandLine.ParameterException(cmd, "--page-file must be 0 (no paging).." + PageFile.MAX_SLOTS
+                    + " pages, got " + pageFile);
+        }
+        // 0, the default, is no paging, as SosConfig's pageFilePages 0 is
+        if (pageFile == null || pageFile == 0) {
             if (pagingPolicy != null) {
-                throw new CommandLine.ParameterException(cmd, "--paging-policy needs --page-file PAGES");
+                throw new CommandLine.ParameterException(cmd, "--paging-policy needs --page-file PAGES (at least 1)");
             }
             return limited;
-        }
-        if (pageFile < 1 || pageFile > PageFile.MAX_SLOTS) {
-            throw new CommandLine.ParameterException(cmd, "--page-file must be 1.." + PageFile.MAX_SLOTS
-                    + " pages, got " + pageFile);
         }
         if (pagingPolicy != null && !PolicyRegistry.isKnown(pagingPolicy)) {
             throw new CommandLine.ParameterException(cmd, "--paging-policy must be one of "

@@ -71,14 +71,28 @@ class RunPagingTest {
         assertThat(fifo.out()).contains("faults page_out ").doesNotContain("soft_fault", "page_unreferenced");
     }
 
+    /** 0, the default the help names, is accepted and means no paging: no paging line. */
+    @Test
+    void aPageFileOfZeroIsNoPaging() {
+        CliRun zero = run(program("hello"), "--page-file", "0");
+        assertThat(zero.exitCode()).as(zero.err()).isZero();
+        assertThat(zero.out()).doesNotContain("Paging");
+    }
+
     @Test
     void badPagingOptionsAreRefusedWithAClearMessage() {
         CliRun policy = run(program("hello"), "--page-file", "16", "--paging-policy", "lru");
         assertThat(policy.exitCode()).isEqualTo(2);
         assertThat(policy.err()).contains("--paging-policy must be one of second-chance, fifo, got 'lru'");
-        CliRun zero = run(program("hello"), "--page-file", "0");
-        assertThat(zero.exitCode()).isEqualTo(2);
-        assertThat(zero.err()).contains("--page-file must be 1..67108864 pages, got 0");
+        CliRun negative = run(program("hello"), "--page-file", "-1");
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.err()).contains("--page-file must be 0 (no paging)..67108864 pages, got -1");
+        CliRun tooBig = run(program("hello"), "--page-file", "67108865");
+        assertThat(tooBig.exitCode()).isEqualTo(2);
+        assertThat(tooBig.err()).contains("got 67108865");
+        CliRun zeroWithPolicy = run(program("hello"), "--page-file", "0", "--paging-policy", "fifo");
+        assertThat(zeroWithPolicy.exitCode()).isEqualTo(2);
+        assertThat(zeroWithPolicy.err()).contains("--paging-policy needs --page-file PAGES");
         CliRun alone = run(program("hello"), "--paging-policy", "fifo");
         assertThat(alone.exitCode()).isEqualTo(2);
         assertThat(alone.err()).contains("--paging-policy needs --page-file PAGES");
