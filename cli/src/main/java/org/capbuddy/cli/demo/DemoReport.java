@@ -1,8 +1,9 @@
 package org.capbuddy.cli.demo;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-
 import java.util.List;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosMachine;
 
 /** What {@code capbuddy demo} reports, in the shape its JSON takes. */
 public record DemoReport(
@@ -24,7 +25,7 @@ public record DemoReport(
                          int peakSlotsInUse, long slotsLeaked) {
 
         /** The pager's figures on {@code machine}, null without paging; {@code leaked} is the run's balance diff. */
-        public static Paging of(org.capbuddy.sos.machine.SosMachine machine, org.capbuddy.sos.machine.Balance leaked) {
+        public static Paging of(SosMachine machine, Balance leaked) {
             var pages = machine.sos().pages();
             if (!pages.paging()) {
                 return null;
@@ -73,7 +74,7 @@ public record DemoReport(
     public record Leaked(long frames, long slots, long untypedBytes, long mspaceBytes, long mspacePages,
                          long windowTables, long processes, long asids) {
 
-        public static Leaked of(org.capbuddy.sos.machine.Balance diff) {
+        public static Leaked of(Balance diff) {
             var a = diff.allocators();
             return new Leaked(a.frames() + diff.sosFrames(), a.slots(), a.untypedBytes(), a.bookkeepingBytes(),
                     a.bookkeepingPages(), diff.windowTables(), diff.processes(), diff.asids());

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.paging;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ public final class PolicyRegistry {
         Map<String, Supplier<ReplacementPolicy<?>>> all = new LinkedHashMap<>();
         all.put(SecondChancePolicy.NAME, SecondChancePolicy::new);
         all.put(FifoPolicy.NAME, FifoPolicy::new);
-        return java.util.Collections.unmodifiableMap(all);
+        return Collections.unmodifiableMap(all);
     }
 
     /** The default policy's name: second chance, as the AOS pager uses. */

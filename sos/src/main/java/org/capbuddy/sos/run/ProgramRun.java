@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.capbuddy.aarch64.cpu.Exit;
 import org.capbuddy.aarch64.cpu.Registers;
 import org.capbuddy.aarch64.elf.ElfSymbols;
@@ -154,7 +155,7 @@ public final class ProgramRun {
             calls.put(e.getKey().linuxName(), e.getValue());
         }
         // a stack page SOS paged out was reached all the same
-        long lowestStack = java.util.stream.Stream.concat(process.shadow().pageAddresses().stream(),
+        long lowestStack = Stream.concat(process.shadow().pageAddresses().stream(),
                         process.shadow().pagedOutAddresses(Layout.STACK_BASE, Layout.STACK_TOP).stream())
                 .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
         String why = detail != null ? detail : switch (outcome) {
