@@ -2,14 +2,10 @@ package org.capbuddy.sos.process;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
-import org.capbuddy.kernel.trace.TraceKind;
-import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocError;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
@@ -40,8 +36,8 @@ import org.capbuddy.sos.shadow.PageEntry;
  * everything exactly as before. Unmapping only gives back: a throwable in the middle of it marks
  * the machine broken.
  *
- * <p>With a page file (paging on), a page that finds the frame table full takes the frame of a
- * victim the replacement policy chooses: the victim's bytes go to a page-file slot, its mapping
+ * <p>With a page file (paging on), the {@link Pager} does the paging. A page that finds the frame
+ * table full takes the frame of a victim the replacement policy chooses: the victim's bytes go to a page-file slot, its mapping
  * cap is deleted (which unmaps it), the shadow records its slot, and its frame and cap slot
  * serve the new page; if a later step fails the victim is put back as it was, the pages its
  * search unreferenced are mapped again and the policy is told nothing (it learns of a page-out
@@ -64,51 +60,11 @@ public final class ProcessPages {
     private final byte[] page = new byte[(int) Layout.PAGE];
     /** Undoes a failed {@link #map}; its steps are made once, here. */
     private final UndoLog undo;
+    /** The pager, or null when SOS does not page. */
+    private final Pager pager;
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
     private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
-    private final UndoLog.Action restoreVictim = (unused, none, evicted) -> restore((Evicted) evicted);
-    private final UndoLog.Action retakeSlot = (slot, unused, bytes) -> retake((int) slot, (byte[]) bytes);
-    private final UndoLog.Action undoSearch = (unused, none, search) -> undoSearch((Search) search);
-    private final UndoLog.Action unread = (unused, none, nothing) -> unread();
-
-    /** The page file, or null when SOS does not page. */
-    private final PageFile pageFile;
-    private final ReplacementPolicy<UserPage> policy;
-    /** Pages that may not be evicted now, with how many holders each has. */
-    private final Map<UserPage, Integer> pins = new HashMap<>();
-    /** The victim search under way, or null. */
-    private Search search;
-    private final ReplacementPolicy.Scan<UserPage> scan = new ReplacementPolicy.Scan<>() {
-        @Override
-        public boolean pinned(UserPage page) {
-            boolean pinned = pins.containsKey(page);
-            if (pinned) {
-                search.pinned++;
-            }
-            return pinned;
-        }
-
-        @Override
-        public boolean unreference(UserPage page) {
-            if (unreferencePage(page)) {
-                search.unmapped.add(page);
-                return true;
-            }
-            search.unmapFailures++;
-            return false;
-        }
-    };
-    /** A victim's bytes on their way to the page file. */
-    private final byte[] outPage = new byte[PageFile.SLOT_BYTES];
-    /** A paged-out page's bytes on their way back to a frame. */
-    private final byte[] inPage = new byte[PageFile.SLOT_BYTES];
-    private long pageOuts;
-    private long pageIns;
-    private long softFaults;
-    private long unreferenced;
-    private PagingObserver observer;
-
     /** What SOS's pager did, told once the operation that did it is complete (for traces and tests). */
     public interface PagingObserver {
         /** {@code page} went to page-file slot {@code slot}. */
@@ -119,21 +75,6 @@ public final class ProcessPages {
 
         /** {@code page}, unreferenced, was touched and mapped again without I/O. */
         void softFault(UserPage page);
-    }
-
-    /**
-     * What one victim search did: the pages it unreferenced (unmapped), which an undone fault maps
-     * again, and why it may have found none (pinned pages seen, unmaps that failed).
-     */
-    private static final class Search {
-        final List<UserPage> unmapped = new ArrayList<>();
-        UserPage victim;
-        int pinned;
-        int unmapFailures;
-    }
-
-    /** A victim taken out for a new page: which page, the frame and cap slot it gave up, and the page-file slot it went to. */
-    private record Evicted(UserPage page, PageEntry entry, int slot) {
     }
 
     /** Pages without paging: a fault that finds the frame table full fails. */
@@ -162,8 +103,7 @@ public final class ProcessPages {
         this.frames = frames;
         this.tables = new VkaTables(vka);
         this.undo = new UndoLog(vka.sel4().guard());
-        this.pageFile = pageFile;
-        this.policy = policy;
+        this.pager = pageFile == null ? null : new Pager(vka, frames, tables, pageFile, policy);
     }
 
     /**
@@ -195,7 +135,7 @@ public final class ProcessPages {
         if (bad != null) {
             return bad;
         }
-        if (pageFile != null) {
+        if (pager != null) {
             PageEntry e = p.shadow().page(vaddr);
             if (e != null) {
                 return softFault(p, vaddr, region, e);
@@ -221,17 +161,7 @@ public final class ProcessPages {
         }
         p.shadow().recordStructures(mapped.value());
         structuresCreated += mapped.value().size();
-        UserPage page = new UserPage(p, vaddr);
-        policy.referenced(page);
-        softFaults++;
-        Tracer tracer = vka.sel4().tracer();
-        if (tracer.on(TraceKind.FAULTS)) {
-            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "soft_fault", "page", vaddr, "frame",
-                    e.frameRef());
-        }
-        if (observer != null) {
-            observer.softFault(page);
-        }
+        pager.softFaulted(p, vaddr, e.frameRef());
         return Result.done();
     }
 
@@ -267,37 +197,36 @@ public final class ProcessPages {
 
     /** With {@code fromSlot} not -1, a page-in: the page's bytes come from that page-file slot. */
     private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents, int fromSlot) {
-        if (fromSlot >= 0 && !pageFile.read(fromSlot, inPage, 0)) {
+        byte[] inPage = fromSlot >= 0 ? pager.readIn(fromSlot) : null;
+        if (fromSlot >= 0 && inPage == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + fromSlot + " of 0x"
                     + Long.toHexString(vaddr) + " is not in use");
         }
         try (UndoLog log = undo.begin("mapping a page for a process at", vaddr, 6)) {
             if (fromSlot >= 0) {
-                log.push(unread, 0, 0);
+                pager.pushUnread(log);
             }
             long copySlot = -1;
             boolean slotFreed = false;
-            Evicted victim = null;
+            Pager.Evicted victim = null;
             int ref = frames.allocFrame();
             if (ref != FrameTable.NULL_FRAME) {
                 log.push(undoFrame, ref, 0);
             } else {
                 AllocError full = frames.lastError();
-                if (pageFile == null || full.kind() != AllocErrorKind.OUT_OF_MEMORY) {
+                if (pager == null || full.kind() != AllocErrorKind.OUT_OF_MEMORY) {
                     return Result.fail(full);
                 }
                 if (fromSlot >= 0) {
                     // the bytes are read: the slot may take the victim, which a full page file needs
-                    pageFile.free(fromSlot);
+                    pager.freeEarly(fromSlot, log);
                     slotFreed = true;
-                    log.push(retakeSlot, fromSlot, 0, inPage.clone());
                 }
-                Result<Evicted> evicted = evict(full, log);
+                Result<Pager.Evicted> evicted = pager.evict(full, log);
                 if (!evicted.isOk()) {
                     return evicted.asFailure();
                 }
                 victim = evicted.value();
-                log.push(restoreVictim, 0, 0, victim);
                 ref = victim.entry().frameRef();
                 copySlot = victim.entry().capCopy();
                 // a page-in overwrites the whole frame; any other page must not see the victim's bytes
@@ -352,225 +281,24 @@ public final class ProcessPages {
                 return mapped.asFailure();
             }
             record(p, vaddr, ref, copySlot, mapped.value(), fileBytes);
-            if (pageFile != null) {
-                admit(p, vaddr, region, fromSlot, slotFreed);
+            if (pager != null) {
+                pager.admit(p, vaddr, region, fromSlot, slotFreed);
             }
             log.commit();
             // told only now: an undone fault puts its victim back as if it had never gone
             if (victim != null) {
-                policy.gone(victim.page());
-                pagedOut(victim, ref);
+                pager.pagedOut(victim, ref);
             }
             if (fromSlot >= 0) {
-                pagedIn(p, vaddr, fromSlot, ref);
+                pager.pagedIn(p, vaddr, fromSlot, ref);
             }
             return Result.done();
         }
     }
 
-    /** Tells the trace ({@code faults}) and the observer that {@code victim} went out, giving up frame {@code ref}. */
-    private void pagedOut(Evicted victim, int ref) {
-        Process owner = victim.page().process();
-        Tracer tracer = vka.sel4().tracer();
-        if (tracer.on(TraceKind.FAULTS)) {
-            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), "page_out", "page",
-                    victim.page().vaddr(), "slot", victim.slot(), "frame", ref);
-        }
-        if (observer != null) {
-            observer.pagedOut(victim.page(), victim.slot());
-        }
-    }
-
-    /** Tells the trace and the observer that the page at {@code vaddr} of {@code p} came back from {@code slot} into frame {@code ref}. */
-    private void pagedIn(Process p, long vaddr, int slot, int ref) {
-        Tracer tracer = vka.sel4().tracer();
-        if (tracer.on(TraceKind.FAULTS)) {
-            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_in", "page", vaddr, "slot", slot,
-                    "frame", ref);
-        }
-        if (observer != null) {
-            observer.pagedIn(new UserPage(p, vaddr), slot);
-        }
-    }
-
-    /**
-     * A page just mapped joins the policy (unless it is SOS's own); a paged-in one gives its slot
-     * up, unless it did already ({@code slotFreed}: the slot may hold the victim's page now).
-     */
-    private void admit(Process p, long vaddr, Region region, int fromSlot, boolean slotFreed) {
-        UserPage page = new UserPage(p, vaddr);
-        if (evictable(region)) {
-            policy.resident(page);
-        }
-        if (fromSlot >= 0) {
-            p.shadow().removePagedOut(vaddr);
-            if (!slotFreed) {
-                pageFile.free(fromSlot);
-            }
-            pageIns++;
-        }
-    }
-
     /** SOS's IPC buffer and signal page stay resident: SOS and the kernel use them while the process runs. */
-    private static boolean evictable(Region region) {
+    static boolean evictable(Region region) {
         return region.kind() != RegionKind.IPC_BUFFER && region.kind() != RegionKind.SIGPAGE;
-    }
-
-    /**
-     * Takes the page the policy chooses out of memory for a new page: its bytes to a new
-     * page-file slot, its mapping cap deleted (unmapping it), its shadow entry replaced by the
-     * slot. Its frame (still live, still in SOS's window) and its cap slot (now empty) are the
-     * caller's; {@link #restore} puts it all back. Fails, changing nothing, when every resident
-     * page is pinned, the page file is full, or a step fails.
-     */
-    private Result<Evicted> evict(AllocError full, UndoLog log) {
-        // the slot first: a full page file should not cost a search that unmaps pages
-        int slot = pageFile.alloc();
-        if (slot < 0) {
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and the page file is full ("
-                    + pageFile.capacity() + " pages)");
-        }
-        Search done = new Search();
-        search = done;
-        UserPage victim;
-        try {
-            victim = policy.victim(scan);
-        } finally {
-            search = null;
-        }
-        done.victim = victim;
-        log.push(undoSearch, 0, 0, done);
-        if (victim == null) {
-            pageFile.free(slot);
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
-                    + " out: " + noVictim(done));
-        }
-        Process vp = victim.process();
-        PageEntry e = vp.shadow().page(victim.vaddr());
-        if (e == null || !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)
-                || !pageFile.write(slot, outPage, 0)) {
-            pageFile.free(slot);
-            return Result.fail(AllocErrorKind.KERNEL, "reading the victim page 0x" + Long.toHexString(victim.vaddr())
-                    + " of process " + vp.pid() + " through SOS's window");
-        }
-        Result<Void> deleted = CapOps.delete(vka, e.capCopy());
-        if (!deleted.isOk()) {
-            pageFile.unwrite(slot);
-            return deleted.asFailure();
-        }
-        try {
-            vp.shadow().removePage(victim.vaddr());
-            vp.shadow().recordPagedOut(victim.vaddr(), slot);
-            pageOuts++;
-        } catch (Throwable t) {
-            vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
-            throw t;
-        }
-        return Result.ok(new Evicted(victim, e, slot));
-    }
-
-    /** Undoes {@link #evict}: the victim's bytes back in its frame, a new cap copy mapped where it was, its slot freed. */
-    private Result<?> restore(Evicted ev) {
-        Process vp = ev.page().process();
-        long va = ev.page().vaddr();
-        Region region = vp.addressSpace().find(va);
-        int ref = ev.entry().frameRef();
-        if (region == null || !pageFile.peek(ev.slot(), 0, outPage, 0, outPage.length)) {
-            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the victim page 0x" + Long.toHexString(va)
-                    + " has no region or no slot");
-        }
-        Result<Void> written = frames.write(ref, 0, outPage, 0, outPage.length);
-        if (!written.isOk()) {
-            return written;
-        }
-        CapRights rights = capRights(region);
-        Result<Void> copied = CapOps.copy(vka, ev.entry().capCopy(), frames.frameCap(ref), rights);
-        if (!copied.isOk()) {
-            return copied;
-        }
-        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
-                vp.vspaceCptr(), va, rights, attributes);
-        if (!mapped.isOk()) {
-            return mapped;
-        }
-        vp.shadow().recordStructures(mapped.value());
-        vp.shadow().removePagedOut(va);
-        vp.shadow().recordPage(va, ref, ev.entry().capCopy());
-        pageFile.unwrite(ev.slot());
-        pageOuts--;
-        return Result.done();
-    }
-
-    /** Why a search found no victim, in words for the kill report. */
-    private String noVictim(Search s) {
-        if (policy.size() == 0) {
-            return "none is evictable";
-        }
-        if (s.unmapFailures > 0) {
-            return "SOS could not unmap " + s.unmapFailures + " referenced page(s) to clear their reference bits"
-                    + (s.pinned > 0 ? " and the others are pinned" : "");
-        }
-        return "all are pinned";
-    }
-
-    /**
-     * Undoes a victim search: the policy as it was, and the pages it unreferenced mapped again with
-     * their cap copies (the victim's own mapping is {@link #restore}'s).
-     */
-    private Result<?> undoSearch(Search s) {
-        policy.undoSearch();
-        for (UserPage page : s.unmapped) {
-            if (page.equals(s.victim)) {
-                // mapped again by restore, which runs first
-                unreferenced--;
-                continue;
-            }
-            Process owner = page.process();
-            Region region = owner.addressSpace().find(page.vaddr());
-            PageEntry e = owner.shadow().page(page.vaddr());
-            if (region == null || e == null) {
-                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the unreferenced page 0x"
-                        + Long.toHexString(page.vaddr()) + " has no region or no frame");
-            }
-            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
-                    owner.vspaceCptr(), page.vaddr(), capRights(region), attributes);
-            if (!mapped.isOk()) {
-                return mapped;
-            }
-            owner.shadow().recordStructures(mapped.value());
-            unreferenced--;
-        }
-        return Result.done();
-    }
-
-    /** Undoes a failed page-in's read: the page file counts only the pages read for faults that completed. */
-    private Result<?> unread() {
-        return pageFile.unread() ? Result.done()
-                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "the page file counts no read to take back");
-    }
-
-    /** Undoes the early free of a paged-in page's slot: it holds the page's bytes again. */
-    private Result<?> retake(int slot, byte[] bytes) {
-        return pageFile.retake(slot, bytes) ? Result.done()
-                : Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + slot + " was taken meanwhile");
-    }
-
-    /** Clears a page's reference bit: unmapped from its process, its frame and cap copy kept. */
-    private boolean unreferencePage(UserPage page) {
-        PageEntry e = page.process().shadow().page(page.vaddr());
-        if (e == null || !CapOps.check("Page_Unmap", vka.sel4().pageUnmap(e.capCopy())).isOk()) {
-            return false;
-        }
-        unreferenced++;
-        Tracer tracer = vka.sel4().tracer();
-        if (tracer.on(TraceKind.FAULTS)) {
-            Process owner = page.process();
-            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), "page_unreferenced", "page",
-                    page.vaddr(), "frame", e.frameRef());
-        }
-        return true;
     }
 
     /**
@@ -663,9 +391,9 @@ public final class ProcessPages {
                     vaddr, rights, attributes);
             if (mapped.isOk()) {
                 p.shadow().recordStructures(mapped.value());
-                if (pageFile != null) {
+                if (pager != null) {
                     // an unreferenced page is mapped again by this: it is referenced
-                    policy.referenced(new UserPage(p, vaddr));
+                    pager.referenced(new UserPage(p, vaddr));
                 }
                 return Result.done();
             }
@@ -696,8 +424,8 @@ public final class ProcessPages {
 
     /** Reads {@code into.length} bytes at {@code vaddr} of a paged-out page from its slot, without bringing it back. */
     private boolean peekPagedOut(Process p, long vaddr, byte[] into) {
-        int slot = pageFile == null ? -1 : p.shadow().pagedOutSlot(vaddr & -4096L);
-        return slot >= 0 && pageFile.peek(slot, (int) (vaddr & 4095), into, 0, into.length);
+        int slot = pager == null ? -1 : p.shadow().pagedOutSlot(vaddr & -4096L);
+        return slot >= 0 && pager.pageFile().peek(slot, (int) (vaddr & 4095), into, 0, into.length);
     }
 
     /**
@@ -773,15 +501,15 @@ public final class ProcessPages {
      * without paging they mean nothing.
      */
     public void pin(UserPage page) {
-        if (page != null) {
-            pins.merge(page, 1, Integer::sum);
+        if (page != null && pager != null) {
+            pager.pin(page);
         }
     }
 
     /** Drops one pin of {@code page}; a page never pinned is left as it is. */
     public void unpin(UserPage page) {
-        if (page != null) {
-            pins.computeIfPresent(page, (k, n) -> n == 1 ? null : n - 1);
+        if (page != null && pager != null) {
+            pager.unpin(page);
         }
     }
 
@@ -797,14 +525,14 @@ public final class ProcessPages {
         }
         PageEntry e = p.shadow().removePage(vaddr);
         if (e == null) {
-            int slot = pageFile == null ? -1 : p.shadow().removePagedOut(vaddr);
+            int slot = pager == null ? -1 : p.shadow().removePagedOut(vaddr);
             if (slot >= 0) {
-                pageFile.free(slot);
+                pager.pageFile().free(slot);
             }
             return;
         }
-        if (pageFile != null) {
-            policy.gone(new UserPage(p, vaddr));
+        if (pager != null) {
+            pager.gone(new UserPage(p, vaddr));
         }
         try {
             CapOps.delete(vka, e.capCopy());
@@ -925,14 +653,10 @@ public final class ProcessPages {
                 CapOps.delete(vka, e.capCopy());
                 vka.cspaceFree(e.capCopy());
             }
-            if (pageFile != null) {
+            if (pager != null) {
                 // a moved page keeps its frame, so its age and reference bit too
                 for (long va : moving) {
-                    if (evictable(target)) {
-                        policy.rename(new UserPage(p, va), new UserPage(p, to + (va - from)));
-                    } else {
-                        policy.gone(new UserPage(p, va));
-                    }
+                    pager.moved(new UserPage(p, va), new UserPage(p, to + (va - from)), evictable(target));
                 }
                 // a paged-out page moves with its slot: no I/O, and its next fault reads it in at the new place
                 for (long va : p.shadow().pagedOutAddresses(from, from + length)) {
@@ -963,47 +687,49 @@ public final class ProcessPages {
 
     /** Whether SOS pages to a page file. */
     public boolean paging() {
-        return pageFile != null;
+        return pager != null;
     }
 
     /** The page file, or null without paging. */
     public PageFile pageFile() {
-        return pageFile;
+        return pager == null ? null : pager.pageFile();
     }
 
     /** The replacement policy, or null without paging. */
     public ReplacementPolicy<UserPage> policy() {
-        return policy;
+        return pager == null ? null : pager.policy();
     }
 
     /** Page-file slots in use (0 without paging): part of the machine's balance. */
     public int pageFileSlotsInUse() {
-        return pageFile == null ? 0 : pageFile.slotsInUse();
+        return pager == null ? 0 : pager.pageFile().slotsInUse();
     }
 
     /** Lets {@code observer} watch page-outs, page-ins and soft faults (null: none). */
     public void setObserver(PagingObserver observer) {
-        this.observer = observer;
+        if (pager != null) {
+            pager.setObserver(observer);
+        }
     }
 
     /** Pages written to the page file to free their frames (and not put back by an undone fault). */
     public long pageOuts() {
-        return pageOuts;
+        return pager == null ? 0 : pager.pageOuts();
     }
 
     /** Pages read back from the page file by a fault or a call. */
     public long pageIns() {
-        return pageIns;
+        return pager == null ? 0 : pager.pageIns();
     }
 
     /** Faults on unreferenced pages, served by mapping their frames again without I/O. */
     public long softFaults() {
-        return softFaults;
+        return pager == null ? 0 : pager.softFaults();
     }
 
     /** Pages the policy unmapped to clear their reference bits. */
     public long pagesUnreferenced() {
-        return unreferenced;
+        return pager == null ? 0 : pager.pagesUnreferenced();
     }
 
     public long framesMapped() {
