@@ -3,6 +3,7 @@ package org.capbuddy.sos.paging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -165,7 +166,7 @@ class PolicyDifferentialTest {
     private static void assertSame(String policy, int frames, int[] seq, String what) {
         Driver d = run(policy, frames, seq);
         ReferencePager r = reference(policy, frames, seq);
-        String at = policy + ", " + what + ", sequence " + java.util.Arrays.toString(seq);
+        String at = policy + ", " + what + ", sequence " + Arrays.toString(seq);
         assertThat(d.victims).as(at).isEqualTo(r.victims);
         assertThat(d.faults).as(at).isEqualTo(r.faults);
         assertThat(d.pageOuts).as(at).isEqualTo(r.pageOuts);

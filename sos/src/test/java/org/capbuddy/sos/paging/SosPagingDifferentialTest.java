@@ -3,6 +3,7 @@ package org.capbuddy.sos.paging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.sos.SosFixture;
@@ -56,7 +57,7 @@ class SosPagingDifferentialTest {
             }
             assertAgree(runOnSos(policy, k, seq, pages), ReferencePager(policy, k, seq),
                     policy + ", seed " + seed + " round " + round + " (re-run with -Dpaging.seed=" + seed + "), "
-                            + k + " frames, sequence " + java.util.Arrays.toString(seq));
+                            + k + " frames, sequence " + Arrays.toString(seq));
         }
     }
 
