@@ -2,8 +2,10 @@ package org.capbuddy.sos.process;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.trace.TraceKind;
@@ -74,6 +76,8 @@ final class Pager {
     private long pageIns;
     private long softFaults;
     private long unreferenced;
+    /** Resident pages the policy unreferenced that are unmapped now (a touch would be a soft fault). */
+    private final Set<UserPage> unmapped = new HashSet<>();
     private ProcessPages.PagingObserver observer;
 
     /**
@@ -82,15 +86,18 @@ final class Pager {
      */
     private static final class Search {
         final List<UserPage> unmapped = new ArrayList<>();
-        UserPage victim;
+        /** The page taken out, once it is: {@link #restore} then maps it again, not {@link #undoSearch}. */
+        UserPage evicted;
         int pinned;
         int unmapFailures;
     }
 
-    /** A victim taken out for a new page: which page, the frame and cap slot it gave up, and the page-file slot it went to. */
-    record Evicted(UserPage page, PageEntry entry, int slot) {
+    /**
+     * A victim taken out for a new page: which page, the frame and cap slot it gave up, the
+     * page-file slot it went to, and whether it was mapped (not unreferenced and unmapped) before.
+     */
+    record Evicted(UserPage page, PageEntry entry, int slot, boolean wasMapped) {
     }
-
 
     Pager(Vka vka, FrameTable frames, VkaTables tables, PageFile pageFile, ReplacementPolicy<UserPage> policy) {
         this.vka = vka;
@@ -119,6 +126,7 @@ final class Pager {
     /** The page at {@code vaddr} of {@code p}, unreferenced, was mapped again (frame {@code ref}): a soft fault. */
     void softFaulted(Process p, long vaddr, int ref) {
         UserPage page = new UserPage(p, vaddr);
+        unmapped.remove(page);
         policy.referenced(page);
         softFaults++;
         Tracer tracer = vka.sel4().tracer();
@@ -132,16 +140,20 @@ final class Pager {
 
     /** {@code page} was mapped again by a change of rights: it is referenced. */
     void referenced(UserPage page) {
+        unmapped.remove(page);
         policy.referenced(page);
     }
 
     /** {@code page} is no longer resident (unmapped, its process gone). */
     void gone(UserPage page) {
+        unmapped.remove(page);
         policy.gone(page);
     }
 
     /** mremap moved {@code from}'s frame to {@code to}: renamed in place, or forgotten if {@code to} may not be evicted. */
     void moved(UserPage from, UserPage to, boolean evictable) {
+        // mapped at its new address: no longer one a touch would soft-fault
+        unmapped.remove(from);
         if (evictable) {
             policy.rename(from, to);
         } else {
@@ -251,7 +263,6 @@ final class Pager {
         } finally {
             search = null;
         }
-        done.victim = victim;
         log.push(undoSearch, 0, 0, done);
         if (victim == null) {
             pageFile.free(slot);
@@ -279,8 +290,12 @@ final class Pager {
             vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
             throw t;
         }
-        log.push(restoreVictim, 0, 0, new Evicted(victim, e, slot));
-        return Result.ok(new Evicted(victim, e, slot));
+        // mapped before unless unreferenced by an earlier search (this one's unmaps are its own to undo)
+        boolean wasMapped = !unmapped.remove(victim) || done.unmapped.contains(victim);
+        Evicted evicted = new Evicted(victim, e, slot, wasMapped);
+        log.push(restoreVictim, 0, 0, evicted);
+        done.evicted = victim;
+        return Result.ok(evicted);
     }
 
     /** Undoes {@link #evict}: the victim's bytes back in its frame, a new cap copy mapped where it was, its slot freed. */
@@ -302,13 +317,18 @@ final class Pager {
         if (!copied.isOk()) {
             return copied;
         }
-        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
-        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
-                vp.vspaceCptr(), va, rights, attributes);
-        if (!mapped.isOk()) {
-            return mapped;
+        // a victim its policy had unreferenced before goes back unmapped, its next touch a soft fault
+        if (ev.wasMapped()) {
+            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
+                    vp.vspaceCptr(), va, rights, attributes);
+            if (!mapped.isOk()) {
+                return mapped;
+            }
+            vp.shadow().recordStructures(mapped.value());
+        } else {
+            unmapped.add(ev.page());
         }
-        vp.shadow().recordStructures(mapped.value());
         vp.shadow().removePagedOut(va);
         vp.shadow().recordPage(va, ref, ev.entry().capCopy());
         pageFile.unwrite(ev.slot());
@@ -335,7 +355,7 @@ final class Pager {
     private Result<?> undoSearch(Search s) {
         policy.undoSearch();
         for (UserPage page : s.unmapped) {
-            if (page.equals(s.victim)) {
+            if (page.equals(s.evicted)) {
                 // mapped again by restore, which runs first
                 unreferenced--;
                 continue;
@@ -354,6 +374,7 @@ final class Pager {
                 return mapped;
             }
             owner.shadow().recordStructures(mapped.value());
+            unmapped.remove(page);
             unreferenced--;
         }
         return Result.done();
@@ -378,6 +399,7 @@ final class Pager {
             return false;
         }
         unreferenced++;
+        unmapped.add(page);
         Tracer tracer = vka.sel4().tracer();
         if (tracer.on(TraceKind.FAULTS)) {
             Process owner = page.process();
