@@ -25,6 +25,8 @@ public final class PageFile {
     private final Map<Integer, byte[]> contents = new HashMap<>();
     private int inUse;
     private int peak;
+    /** The slot whose take last raised the peak, so that undoing that take lowers it again; -1 for none. */
+    private int peakSlot = -1;
     private long written;
     private long read;
 
@@ -77,7 +79,28 @@ public final class PageFile {
     private void take(int slot) {
         used.set(slot);
         inUse++;
-        peak = Math.max(peak, inUse);
+        if (inUse > peak) {
+            peak = inUse;
+            peakSlot = slot;
+        }
+    }
+
+    /**
+     * Undoes {@link #alloc} of slot {@code slot} (a page-out that failed before or at its write):
+     * frees it and, when its take raised the peak, puts the peak back, so that an undone page-out
+     * leaves no trace. Undos come last-first, so the take being undone is the latest. False,
+     * changing nothing, when the slot is not in use.
+     */
+    public boolean unalloc(int slot) {
+        boolean raisedPeak = slot == peakSlot && inUse == peak;
+        if (!free(slot)) {
+            return false;
+        }
+        if (raisedPeak) {
+            peak--;
+            peakSlot = -1;
+        }
+        return true;
     }
 
     /** Writes a page ({@code src[off .. off + 4096)}) to slot {@code slot}, which must be in use; false if not. */
@@ -144,7 +167,7 @@ public final class PageFile {
             return false;
         }
         written--;
-        return free(slot);
+        return unalloc(slot);
     }
 
     /** Undoes the count of a page-in that failed after its {@link #read}; false when no read is counted. */

@@ -53,7 +53,7 @@ final class Pager {
         public boolean pinned(UserPage page) {
             boolean pinned = pins.containsKey(page);
             if (pinned) {
-                search.pinned++;
+                search.pinned.add(page);
             }
             return pinned;
         }
@@ -64,7 +64,7 @@ final class Pager {
                 search.unmapped.add(page);
                 return true;
             }
-            search.unmapFailures++;
+            search.unmapFailed.add(page);
             return false;
         }
     };
@@ -84,12 +84,13 @@ final class Pager {
      * What one victim search did: the pages it unreferenced (unmapped), which an undone fault maps
      * again, and why it may have found none (pinned pages seen, unmaps that failed).
      */
-    private static final class Search {
+    static final class Search {
         final List<UserPage> unmapped = new ArrayList<>();
         /** The page taken out, once it is: {@link #restore} then maps it again, not {@link #undoSearch}. */
         UserPage evicted;
-        int pinned;
-        int unmapFailures;
+        /** Pinned pages the search passed, and pages it could not unmap: each once, though the hand passes it twice. */
+        final Set<UserPage> pinned = new HashSet<>();
+        final Set<UserPage> unmapFailed = new HashSet<>();
     }
 
     /**
@@ -147,6 +148,7 @@ final class Pager {
     /** {@code page} is no longer resident (unmapped, its process gone). */
     void gone(UserPage page) {
         unmapped.remove(page);
+        pins.remove(page); // a pin holds a resident page; this one is no longer there to hold
         policy.gone(page);
     }
 
@@ -154,6 +156,10 @@ final class Pager {
     void moved(UserPage from, UserPage to, boolean evictable) {
         // mapped at its new address: no longer one a touch would soft-fault
         unmapped.remove(from);
+        Integer holders = pins.remove(from);
+        if (holders != null) {
+            pins.put(to, holders); // the pin holds the frame, which is at its new address now
+        }
         if (evictable) {
             policy.rename(from, to);
         } else {
@@ -163,6 +169,11 @@ final class Pager {
 
     void pin(UserPage page) {
         pins.merge(page, 1, Integer::sum);
+    }
+
+    /** Pages pinned now. */
+    int pinnedPages() {
+        return pins.size();
     }
 
     void unpin(UserPage page) {
@@ -265,7 +276,7 @@ final class Pager {
         }
         log.push(undoSearch, 0, 0, done);
         if (victim == null) {
-            pageFile.free(slot);
+            pageFile.unalloc(slot);
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
                     + " out: " + noVictim(done));
         }
@@ -273,7 +284,7 @@ final class Pager {
         PageEntry e = vp.shadow().page(victim.vaddr());
         if (e == null || !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)
                 || !pageFile.write(slot, outPage, 0)) {
-            pageFile.free(slot);
+            pageFile.unalloc(slot);
             return Result.fail(AllocErrorKind.KERNEL, "reading the victim page 0x" + Long.toHexString(victim.vaddr())
                     + " of process " + vp.pid() + " through SOS's window");
         }
@@ -338,12 +349,16 @@ final class Pager {
 
     /** Why a search found no victim, in words for the kill report. */
     private String noVictim(Search s) {
-        if (policy.size() == 0) {
+        return noVictim(policy.size(), s);
+    }
+
+    static String noVictim(int resident, Search s) {
+        if (resident == 0) {
             return "none is evictable";
         }
-        if (s.unmapFailures > 0) {
-            return "SOS could not unmap " + s.unmapFailures + " referenced page(s) to clear their reference bits"
-                    + (s.pinned > 0 ? " and the others are pinned" : "");
+        if (!s.unmapFailed.isEmpty()) {
+            return "SOS could not unmap " + s.unmapFailed.size() + " referenced page(s) to clear their reference bits"
+                    + (s.pinned.isEmpty() ? "" : " and the others are pinned");
         }
         return "all are pinned";
     }

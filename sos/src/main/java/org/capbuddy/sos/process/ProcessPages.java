@@ -506,6 +506,11 @@ public final class ProcessPages {
         }
     }
 
+    /** Pages pinned now (a pin ends with its page: unmapped, paged out never, its process gone). */
+    public int pinnedPages() {
+        return pager == null ? 0 : pager.pinnedPages();
+    }
+
     /** Drops one pin of {@code page}; a page never pinned is left as it is. */
     public void unpin(UserPage page) {
         if (page != null && pager != null) {

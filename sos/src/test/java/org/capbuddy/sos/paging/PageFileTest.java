@@ -94,4 +94,28 @@ class PageFileTest {
         assertThat(f.slotsHeld()).isZero();
         assertThat(f.unwrite(slot)).as("freed already").isFalse();
     }
+
+    /** An undone page-out leaves no trace in the peak either: it goes back to what it was. */
+    @Test
+    void anUndonePageOutPutsThePeakBack() {
+        PageFile f = PageFile.of(4).value();
+        byte[] page = new byte[PageFile.SLOT_BYTES];
+        int kept = f.alloc();
+        assertThat(f.peakSlotsInUse()).isEqualTo(1);
+        int undone = f.alloc();
+        assertThat(f.write(undone, page, 0)).isTrue();
+        assertThat(f.peakSlotsInUse()).isEqualTo(2);
+        assertThat(f.unwrite(undone)).isTrue();
+        assertThat(f.peakSlotsInUse()).as("the undone page-out's slot").isEqualTo(1);
+        int again = f.alloc();
+        assertThat(f.unalloc(again)).isTrue();
+        assertThat(f.peakSlotsInUse()).as("a page-out undone before its write").isEqualTo(1);
+        assertThat(f.unalloc(again)).as("freed already").isFalse();
+
+        // a genuine free keeps the peak: it was reached
+        int second = f.alloc();
+        assertThat(f.free(second)).isTrue();
+        assertThat(f.free(kept)).isTrue();
+        assertThat(f.peakSlotsInUse()).isEqualTo(2);
+    }
 }

@@ -218,8 +218,11 @@ class PagingCallsTest {
         assertThat(fault).isNotNull();
         assertThat(p.killReport().reason()).startsWith("out of memory: ").contains("all are pinned");
         assertThat(fx.strictBalance()).isEqualTo(before);
-        resident.forEach(fx.sos.pages()::unpin);
+        assertThat(fx.sos.pages().pinnedPages()).as("the killed process's pages are still held").isEqualTo(resident.size());
         assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(fx.sos.pages().pinnedPages()).as("its pins went with its pages").isZero();
+        resident.forEach(fx.sos.pages()::unpin); // a holder's late unpin finds nothing and changes nothing
+        assertThat(fx.sos.pages().pinnedPages()).isZero();
     }
 
     @ParameterizedTest
