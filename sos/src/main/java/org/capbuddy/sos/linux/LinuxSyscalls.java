@@ -543,7 +543,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EINVAL.code();
         }
         long nanos = clockNanos(state, clock);
-        return sys.copyToUser(timespec, pair(nanos / NANOS_PER_SECOND, nanos % NANOS_PER_SECOND), 16) ? 0
+        return sys.copyToUser(timespec, Timespecs.of(nanos), Timespecs.SIZE) ? 0
                 : -Errno.EFAULT.code();
     }
 
@@ -556,17 +556,13 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (!clockKnown(clock, pid)) {
             return -Errno.EINVAL.code();
         }
-        return timespec == 0 || sys.copyToUser(timespec, pair(0, 1), 16) ? 0 : -Errno.EFAULT.code();
-    }
-
-    private static byte[] pair(long first, long second) {
-        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(first).putLong(second).array();
+        return timespec == 0 || sys.copyToUser(timespec, Timespecs.pair(0, 1), 16) ? 0 : -Errno.EFAULT.code();
     }
 
     /** gettimeofday: the realtime clock in microseconds; a timezone asked for is UTC (all zero). */
     private static long gettimeofday(Syscalls sys, LinuxProcess state, long timeval, long timezone) {
         long micros = clockNanos(state, 0) / 1000;
-        if (timeval != 0 && !sys.copyToUser(timeval, pair(micros / 1_000_000, micros % 1_000_000), 16)) {
+        if (timeval != 0 && !sys.copyToUser(timeval, Timespecs.pair(micros / 1_000_000, micros % 1_000_000), 16)) {
             return -Errno.EFAULT.code();
         }
         if (timezone != 0 && !sys.copyToUser(timezone, new byte[8], 8)) {
@@ -602,15 +598,11 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (bytes == null) {
             return -Errno.EFAULT.code();
         }
-        ByteBuffer time = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long seconds = time.getLong();
-        long nanos = time.getLong();
-        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND || cpuClock) {
+        OptionalLong time = Timespecs.nanos(bytes);
+        if (time.isEmpty() || cpuClock) {
             return -Errno.EINVAL.code();
         }
-        // a sleep of centuries saturates rather than wrapping the clock
-        long asked = seconds > Long.MAX_VALUE / NANOS_PER_SECOND / 2 ? Long.MAX_VALUE / 2
-                : seconds * NANOS_PER_SECOND + nanos;
+        long asked = time.getAsLong();
         long delay = absolute ? asked - clockNanos(state, clock) : asked;
         if (delay <= 0 || state.now() >= LinuxProcess.CLOCK_LIMIT) {
             return 0;
@@ -619,7 +611,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (SignalWaits.wait(state, OptionalLong.of(end), 0) == SignalWaits.Woken.TIMEOUT) {
             return 0;
         }
-        if (!absolute && remain != 0 && !sys.copyToUser(remain, SignalWaits.timespec(end - state.now()), 16)) {
+        if (!absolute && remain != 0 && !sys.copyToUser(remain, Timespecs.of(end - state.now()), 16)) {
             return -Errno.EFAULT.code();
         }
         return -Errno.EINTR.code();
@@ -691,7 +683,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.ENOSYS.code();
         }
         long[] limit = limit(resource);
-        return oldLimit == 0 && oldOptional || sys.copyToUser(oldLimit, pair(limit[0], limit[1]), 16) ? 0
+        return oldLimit == 0 && oldOptional || sys.copyToUser(oldLimit, Timespecs.pair(limit[0], limit[1]), 16) ? 0
                 : -Errno.EFAULT.code();
     }
 

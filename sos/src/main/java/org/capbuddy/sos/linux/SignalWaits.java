@@ -1,7 +1,5 @@
 package org.capbuddy.sos.linux;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.Syscalls;
@@ -15,8 +13,6 @@ import org.capbuddy.sos.Syscalls;
  * and the call's result says so ({@link WaitResult#FOREVER}).
  */
 final class SignalWaits {
-    private static final long NANOS_PER_SECOND = 1_000_000_000L;
-    private static final int TIMESPEC_SIZE = 16;
     private static final int SIGINFO_SIZE = 128;
 
     private SignalWaits() {
@@ -67,23 +63,6 @@ final class SignalWaits {
         return nanos >= LinuxProcess.CLOCK_LIMIT - now ? Math.max(LinuxProcess.CLOCK_LIMIT, now) : now + nanos;
     }
 
-    /** A timespec's nanoseconds, saturating at the clock's limit; empty when Linux's timespec64_valid refuses it. */
-    private static OptionalLong timespecNanos(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long seconds = b.getLong(0);
-        long nanos = b.getLong(8);
-        if (seconds < 0 || nanos < 0 || nanos >= NANOS_PER_SECOND) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(seconds >= LinuxProcess.CLOCK_LIMIT / NANOS_PER_SECOND ? LinuxProcess.CLOCK_LIMIT
-                : seconds * NANOS_PER_SECOND + nanos);
-    }
-
-    static byte[] timespec(long nanos) {
-        return ByteBuffer.allocate(TIMESPEC_SIZE).order(ByteOrder.LITTLE_ENDIAN).putLong(nanos / NANOS_PER_SECOND)
-                .putLong(nanos % NANOS_PER_SECOND).array();
-    }
-
     /**
      * rt_sigsuspend: the set size (EINVAL) and the mask read (EFAULT); then the process waits under
      * that mask (less SIGKILL and SIGSTOP) until a signal it lets through is pending, and returns
@@ -118,11 +97,11 @@ final class SignalWaits {
         OptionalLong end = OptionalLong.empty();
         boolean zeroTimeout = false;
         if (timeout != 0) {
-            byte[] bytes = sys.copyFromUser(timeout, TIMESPEC_SIZE);
+            byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
             if (bytes == null) {
                 return WaitResult.of(-Errno.EFAULT.code());
             }
-            OptionalLong nanos = timespecNanos(bytes);
+            OptionalLong nanos = Timespecs.nanos(bytes);
             if (nanos.isEmpty()) {
                 return WaitResult.of(-Errno.EINVAL.code());
             }
@@ -156,7 +135,7 @@ final class SignalWaits {
             return WaitResult.FOREVER;
         }
         if (end.isPresent() && !zeroTimeout) {
-            sys.copyToUser(timeout, timespec(Math.max(0, end.getAsLong() - state.now())), TIMESPEC_SIZE);
+            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
         }
         if (woken == Woken.TIMEOUT) {
             // Linux's poll_select_finish: only an interrupted ppoll keeps its mask for the
@@ -190,11 +169,11 @@ final class SignalWaits {
         }
         OptionalLong nanos = OptionalLong.empty(); // no timeout
         if (timeout != 0) {
-            byte[] bytes = sys.copyFromUser(timeout, TIMESPEC_SIZE);
+            byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
             if (bytes == null) {
                 return WaitResult.of(-Errno.EFAULT.code());
             }
-            nanos = timespecNanos(bytes);
+            nanos = Timespecs.nanos(bytes);
             if (nanos.isEmpty()) {
                 return WaitResult.of(-Errno.EINVAL.code());
             }
