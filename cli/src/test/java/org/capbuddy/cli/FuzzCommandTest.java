@@ -27,6 +27,18 @@ class FuzzCommandTest {
     }
 
     @Test
+    void aPagingSeedSaysSoAndReportsItsPaging() {
+        // seed 2 is 2 mod 3: SOS pages, in a frame table far smaller than the processes' pages
+        String[] sos = run("fuzz", "sos", "--iterations", "3000", "--seed", "2", "--check-every", "500");
+        assertThat(sos[0]).as(sos[2]).isEqualTo("0");
+        assertThat(sos[1]).contains("fuzz sos: 3,000 operations, seed 2, 7 invariant checks, all held")
+                .containsPattern("SOS on CapBuddy pool, \\d+-frame table, paging \\((fifo|second-chance), \\d+-page file\\)")
+                .containsPattern("paging: [\\d,]+ page-outs, [\\d,]+ page-ins, [\\d,]+ soft faults");
+        assertThat(run("fuzz", "sos", "--iterations", "1000", "--seed", "3")[1]).as("seed 3 does not page")
+                .doesNotContain("paging");
+    }
+
+    @Test
     void aCheckIntervalLongerThanOneChunkStillChecksOnThatInterval() {
         // Soaks run in chunks of 100,000 operations; the interval counts across them.
         String[] kernel = run("fuzz", "--layer", "kernel", "--ops", "250000", "--seed", "5", "--check-every", "150000");

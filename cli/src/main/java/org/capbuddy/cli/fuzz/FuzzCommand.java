@@ -26,7 +26,8 @@ public final class FuzzCommand implements Callable<Integer> {
             description = "kernel: random invocations with hostile arguments and user accesses; "
                     + "libos: allocman and CapBuddy operations with hostile frees; "
                     + "sos: processes making random and hostile syscalls and memory accesses, "
-                    + "checked against a reference model.")
+                    + "checked against a reference model; the seed chooses the allocator, the frame table "
+                    + "and demand paging (seeds 2 mod 3 page).")
     String layerArgument;
 
     /** The layer as an option, as earlier versions took it; the same as LAYER. */
@@ -100,6 +101,10 @@ public final class FuzzCommand implements Callable<Integer> {
                             fuzzer.configuration(), fuzzer.processesCreated(),
                             fuzzer.processesCreated() == 1 ? "" : "es", fuzzer.kills(),
                             fuzzer.outOfMemoryKills());
+                    if (fuzzer.paging()) {
+                        detail += String.format("  paging: %,d page-outs, %,d page-ins, %,d soft faults%n",
+                                fuzzer.pageOuts(), fuzzer.pageIns(), fuzzer.softFaults());
+                    }
                 }
                 default -> throw new IllegalStateException("layer checked above: " + layer);
             }

@@ -35,16 +35,16 @@ import org.capbuddy.sos.user.UserContext;
  * mappings and frames agree with the model ({@link Consistency}); and at the end, that destroying
  * every process and shutting SOS down leaves the allocators as they were before SOS started.
  *
- * <p>Seeds that are 3 mod 4 run SOS on plain allocman, the others on the CapBuddy pool; seeds 4
- * mod 5 give it a frame table of {@link #TIGHT_FRAMES} frames, so faults also run out of
- * memory. Half the operations run inside SOS's driver scope for the stack headroom
+ * <p>The seed chooses SOS's setup ({@link FuzzSetup}): plain allocman or the CapBuddy pool, and
+ * either demand paging in a frame table far smaller than the processes' pages (most faults
+ * evict), or none, some tables small enough that faults run out of memory. With paging, every
+ * check above holds as without it (the bytes a process wrote read back the same wherever its
+ * pages went), and the deep check adds the page file's and the policy's counts. Half the operations run inside SOS's driver scope for the stack headroom
  * ({@link Sos#assureDriverHeadroom}), which must end with the operation. Used by the tests and by
  * {@code capbuddy fuzz --layer sos}.
  */
 public final class SosFuzzer {
     public static final int MAX_PROCESSES = 8;
-    static final int TIGHT_FRAMES = 160;
-    private static final int FRAMES = 4096;
     private static final int STALE_KEPT = 4;
 
     private final long seed;
@@ -63,6 +63,7 @@ public final class SosFuzzer {
     private final SyscallCheck syscalls;
     private final Consistency consistency;
     private final OpTrace trace = new OpTrace();
+    private final FuzzSetup setup;
     private final String configuration;
     private long operations;
     private long deepChecks;
@@ -71,10 +72,9 @@ public final class SosFuzzer {
     public SosFuzzer(long seed) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
-        boolean usePool = Math.floorMod(seed, 4) != 3;
-        int frames = Math.floorMod(seed, 5) == 4 ? TIGHT_FRAMES : FRAMES;
-        this.configuration = (usePool ? "CapBuddy pool" : "plain allocman") + ", " + frames + "-frame table";
-        this.machine = new FuzzMachine(usePool, frames);
+        this.setup = FuzzSetup.of(seed);
+        this.configuration = setup.describe();
+        this.machine = new FuzzMachine(setup.usePool(), setup.sosConfig());
         this.sos = machine.sos;
         this.judge = new KillJudge(sos.frameTable(), expectedConsole);
         this.targets = new AccessTargets(random);
@@ -111,6 +111,26 @@ public final class SosFuzzer {
 
     public long processesCreated() {
         return created;
+    }
+
+    /** Whether the seed made SOS page (see {@link FuzzSetup}). */
+    public boolean paging() {
+        return setup.paging();
+    }
+
+    /** Pages SOS wrote to its page file (0 without paging). */
+    public long pageOuts() {
+        return sos.pages().pageOuts();
+    }
+
+    /** Pages SOS read back from its page file. */
+    public long pageIns() {
+        return sos.pages().pageIns();
+    }
+
+    /** Faults second chance served by mapping a resident page again, without reading the file. */
+    public long softFaults() {
+        return sos.pages().softFaults();
     }
 
     /**
@@ -197,6 +217,12 @@ public final class SosFuzzer {
             }
             if (sos.frameTable().framesInUse() != 0) {
                 return failure("after destroying every process " + sos.frameTable().framesInUse() + " frames are in use");
+            }
+            var pages = sos.pages();
+            if (pages.paging() && (pages.pageFileSlotsInUse() != 0 || pages.policy().size() != 0 || pages.pinnedPages() != 0)) {
+                return failure("after destroying every process the page file has " + pages.pageFileSlotsInUse()
+                        + " slots in use, the policy holds " + pages.policy().size() + " pages and "
+                        + pages.pinnedPages() + " are pinned");
             }
             Result<Void> down = sos.shutdown();
             if (!down.isOk()) {

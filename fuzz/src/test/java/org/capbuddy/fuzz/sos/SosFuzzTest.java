@@ -8,8 +8,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Seeded SOS fuzzing: processes making random and hostile syscalls and accesses, checked against
- * the reference model. Re-run one seed with -Dcapbuddy.seed=N, lengthen with
- * -Dcapbuddy.fuzz.ops=N.
+ * the reference model, with and without demand paging (the seed chooses, see {@code FuzzSetup}).
+ * Re-run one seed with -Dcapbuddy.seed=N, lengthen with -Dcapbuddy.fuzz.ops=N.
  */
 class SosFuzzTest {
     private static final long OPS = Long.getLong("capbuddy.fuzz.ops", 15_000);
@@ -30,6 +30,36 @@ class SosFuzzTest {
         if (OPS >= 10_000) {
             assertThat(fuzzer.processesCreated()).as("processes created").isGreaterThan(20);
             assertThat(fuzzer.kills()).as("kills").isGreaterThan(10);
+        }
+        if (fuzzer.paging() && OPS >= 10_000) {
+            // Paging seeds keep far more pages than frames: pages went out and came back.
+            assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
+            assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
+        }
+    }
+
+    /**
+     * Paging seeds beyond {@link #seeds()}' (2, 5 and 8 page there, in page files that never
+     * fill): 11 on plain allocman, 20 and 23 with page files of 26 and 60 slots, which fill, so
+     * faults also run out of memory, with each policy.
+     */
+    static LongStream pagingSeeds() {
+        return System.getProperty("capbuddy.seed") != null ? LongStream.empty() : LongStream.of(11, 20, 23);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("pagingSeeds")
+    void pagingSeedsAgreeWithTheModel(long seed) {
+        SosFuzzer fuzzer = new SosFuzzer(seed);
+        assertThat(fuzzer.paging()).as(fuzzer.configuration()).isTrue();
+        assertThat(fuzzer.run(OPS, 500)).isNull();
+        assertThat(fuzzer.drainAndCheck()).isNull();
+        if (OPS >= 10_000) {
+            assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
+            assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
+            if (seed != 11) {
+                assertThat(fuzzer.outOfMemoryKills()).as("kills for a full page file").isPositive();
+            }
         }
     }
 }
