@@ -102,8 +102,10 @@ public final class FuzzCommand implements Callable<Integer> {
                             fuzzer.processesCreated() == 1 ? "" : "es", fuzzer.kills(),
                             fuzzer.outOfMemoryKills());
                     if (fuzzer.paging()) {
-                        detail += String.format("  paging: %,d page-outs, %,d page-ins, %,d soft faults%n",
-                                fuzzer.pageOuts(), fuzzer.pageIns(), fuzzer.softFaults());
+                        detail += String.format("  paging: %,d page-outs, %,d page-ins, %,d soft faults; "
+                                        + "%,d allocations failed on purpose, %,d of them killing%n",
+                                fuzzer.pageOuts(), fuzzer.pageIns(), fuzzer.softFaults(), fuzzer.failuresInjected(),
+                                fuzzer.injectedKills());
                     }
                 }
                 default -> throw new IllegalStateException("layer checked above: " + layer);

@@ -1,6 +1,7 @@
 package org.capbuddy.fuzz.sos;
 
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
@@ -12,7 +13,9 @@ import org.capbuddy.sos.process.ProcessState;
  * Decides whether a kill SOS made is the one the model expects. An access is a sequence of
  * pieces, one per page it touches (a page-crossing load is two); SOS must kill the process at the
  * first piece the model refuses, reporting that address, the access and the region there. The
- * one excuse for killing earlier is running out of memory: a full frame table.
+ * one excuse for killing earlier is running out of memory: a full frame table (with paging, a
+ * full page file too, or no page the policy could take), or an allocation the fuzzer failed on
+ * purpose ({@link InjectedFailures}).
  *
  * <p>An accepted kill updates the model (the pieces before it were mapped; the process is
  * killed) and adds the kill's console line to what the operation must print.
@@ -20,12 +23,16 @@ import org.capbuddy.sos.process.ProcessState;
 final class KillJudge {
     private final FrameTable frames;
     private final ConsoleModel expectedConsole;
+    /** Whether an allocation failed on purpose during the access being judged. */
+    private final BooleanSupplier injected;
     private long kills;
     private long outOfMemoryKills;
+    private long injectedKills;
 
-    KillJudge(FrameTable frames, ConsoleModel expectedConsole) {
+    KillJudge(FrameTable frames, ConsoleModel expectedConsole, BooleanSupplier injected) {
         this.frames = frames;
         this.expectedConsole = expectedConsole;
+        this.injected = injected;
     }
 
     /**
@@ -61,6 +68,8 @@ final class KillJudge {
         } else if (!outOfMemory(report) || (refused >= 0 && at > refused)) {
             return "process " + p.pid() + " " + report + ", but the model allows a " + kind + " at 0x"
                     + Long.toHexString(pieces[at]) + " (region " + p.space.find(pieces[at]) + ")";
+        } else if (injected.getAsBoolean()) {
+            injectedKills++;
         } else {
             outOfMemoryKills++;
         }
@@ -95,7 +104,13 @@ final class KillJudge {
         return outOfMemoryKills;
     }
 
+    /** Kills for an allocation the fuzzer failed on purpose. */
+    long injectedKills() {
+        return injectedKills;
+    }
+
     private boolean outOfMemory(KillReport report) {
-        return report.reason().startsWith("out of memory") && frames.framesInUse() >= frames.limit();
+        return report.reason().startsWith("out of memory")
+                && (frames.framesInUse() >= frames.limit() || injected.getAsBoolean());
     }
 }

@@ -3,12 +3,15 @@ package org.capbuddy.fuzz.sos;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.user.UserContext;
@@ -39,7 +42,8 @@ import org.capbuddy.sos.user.UserContext;
  * either demand paging in a frame table far smaller than the processes' pages (most faults
  * evict), or none, some tables small enough that faults run out of memory. With paging, every
  * check above holds as without it (the bytes a process wrote read back the same wherever its
- * pages went), and the deep check adds the page file's and the policy's counts. Half the operations run inside SOS's driver scope for the stack headroom
+ * pages went), the deep check adds the page file's and the policy's counts, and one access in
+ * {@link InjectedFailures#ONE_IN} has an allocation of its fault failed on purpose. Half the operations run inside SOS's driver scope for the stack headroom
  * ({@link Sos#assureDriverHeadroom}), which must end with the operation. Used by the tests and by
  * {@code capbuddy fuzz --layer sos}.
  */
@@ -58,6 +62,7 @@ public final class SosFuzzer {
     private final AccessTargets targets;
     private final SyscallArguments arguments;
     private final KillJudge judge;
+    private final InjectedFailures injections;
     private final UserAccessCheck accesses;
     private final BlockAccessCheck blocks;
     private final SyscallCheck syscalls;
@@ -76,7 +81,8 @@ public final class SosFuzzer {
         this.configuration = setup.describe();
         this.machine = new FuzzMachine(setup.usePool(), setup.sosConfig());
         this.sos = machine.sos;
-        this.judge = new KillJudge(sos.frameTable(), expectedConsole);
+        this.injections = new InjectedFailures(seed, machine, setup.paging());
+        this.judge = new KillJudge(sos.frameTable(), expectedConsole, injections::fired);
         this.targets = new AccessTargets(random);
         this.arguments = new SyscallArguments(random);
         this.accesses = new UserAccessCheck(judge);
@@ -107,6 +113,16 @@ public final class SosFuzzer {
     /** Processes SOS killed because a fault found the frame table full (only with a small table). */
     public long outOfMemoryKills() {
         return judge.outOfMemoryKills();
+    }
+
+    /** Allocations failed on purpose in paging runs' faults (see {@link InjectedFailures}). */
+    public long failuresInjected() {
+        return injections.count();
+    }
+
+    /** Processes killed by a fault whose allocation was failed on purpose, each leaving the balance as it was. */
+    public long injectedKills() {
+        return judge.injectedKills();
     }
 
     public long processesCreated() {
@@ -450,7 +466,36 @@ public final class SosFuzzer {
         byte[] data = new byte[length];
         random.nextBytes(data);
         trace.record(kind == AccessKind.READ ? "copyIn" : "copyOut", p.pid(), va, length);
-        return blocks.run(p, kind, va, data);
+        return injectingFailures(p, va, () -> blocks.run(p, kind, va, data));
+    }
+
+    /**
+     * Runs an access, sometimes with an allocation failed on purpose ({@link InjectedFailures}).
+     * When that failure killed the process at the access's first page, the fault must have left
+     * everything as before: frames, slots, untypeds, bookkeeping, window tables and page-file
+     * slots the same (a kill frees nothing; only teardown does).
+     */
+    private String injectingFailures(ModelProcess p, long va, Supplier<String> access) {
+        if (!injections.draw()) {
+            return access.get();
+        }
+        Balance before = machine.machine.balance();
+        injections.arm();
+        String problem;
+        boolean fired;
+        try {
+            problem = access.get();
+        } finally {
+            fired = injections.disarm();
+        }
+        trace.record(fired ? "(failed an allocation)" : "(no allocation failed)", p.pid(), 0, 0);
+        KillReport report = p.process.killReport();
+        if (problem != null || !fired || report == null || report.address() != va) {
+            return problem;
+        }
+        Balance after = machine.machine.balance();
+        return after.equals(before) ? null : "a fault failed on purpose (" + report + ") left the balance "
+                + after + ", before it was " + before + " (difference: " + after.diff(before) + ")";
     }
 
     private String access(ModelProcess p) {
@@ -461,16 +506,14 @@ public final class SosFuzzer {
         AccessKind kind = kindDice < (hostile ? 35 : 50) ? AccessKind.READ
                 : kindDice < (hostile ? 70 : 92) ? AccessKind.WRITE : AccessKind.EXECUTE;
         int size = 1 << random.nextInt(4);
-        long va = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
-        if (kind == AccessKind.EXECUTE && (va & 0x30) != 0x30) {
-            // Instructions are 4-byte aligned; a quarter of the fetches keep their misaligned PC,
-            // which the CPU refuses without a fault.
-            va &= ~3L;
-        }
+        long target = hostile ? targets.hostile(p, live, kind) : targets.allowed(p, kind, size);
+        // Instructions are 4-byte aligned; a quarter of the fetches keep their misaligned PC,
+        // which the CPU refuses without a fault.
+        long va = kind == AccessKind.EXECUTE && (target & 0x30) != 0x30 ? target & ~3L : target;
         long value = random.nextLong();
         trace.record(kind == AccessKind.READ ? "load" + size : kind == AccessKind.WRITE ? "store" + size : "fetch",
                 p.pid(), va, value);
-        return accesses.run(p, kind, va, size, value);
+        return injectingFailures(p, va, () -> accesses.run(p, kind, va, size, value));
     }
 
     private String create() {

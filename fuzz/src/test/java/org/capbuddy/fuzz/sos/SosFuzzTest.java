@@ -35,6 +35,7 @@ class SosFuzzTest {
             // Paging seeds keep far more pages than frames: pages went out and came back.
             assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
             assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
+            assertThat(fuzzer.injectedKills()).as("kills by allocations failed on purpose").isPositive();
         }
     }
 
@@ -57,6 +58,7 @@ class SosFuzzTest {
         if (OPS >= 10_000) {
             assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
             assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
+            assertThat(fuzzer.injectedKills()).as("kills by allocations failed on purpose").isPositive();
             if (seed != 11) {
                 assertThat(fuzzer.outOfMemoryKills()).as("kills for a full page file").isPositive();
             }
