@@ -235,13 +235,26 @@ public final class FaultHandler implements FaultReceiver {
                     "misaligned address for an exclusive or ordered access", SIGBUS, false),
                     new ProcessTraps.FaultSignal(SIGBUS, BUS_ADRALN, addr, esr, addr, ip));
         }
+        if (VmFault.isPermissionFault(fsr) && access == AccessKind.WRITE) {
+            // a store to a clean page SOS mapped read-only to see it: not the process's fault
+            Result<Void> dirtied = pages.dirtyFault(p, Layout.pageDown(addr), region);
+            if (dirtied != null) {
+                if (!dirtied.isOk()) {
+                    return kill(p, new KillReport(addr, access, region.kind().label(),
+                            "SOS could not map a clean page writable: " + dirtied.error(), SIGKILL, false));
+                }
+                handled++;
+                p.faultsHandled++;
+                return FaultReply.RESUME;
+            }
+        }
         String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
         if (refusal != null) {
             // Linux: no mapping at all is SEGV_MAPERR; a mapping whose rights refuse, SEGV_ACCERR
             return signalOrKill(p, new KillReport(addr, access, region == null ? null : region.kind().label(), refusal),
                     new ProcessTraps.FaultSignal(SIGSEGV, region == null ? SEGV_MAPERR : SEGV_ACCERR, addr, esr, addr, ip));
         }
-        Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region);
+        Result<Void> mapped = pages.mapUnmapped(p, Layout.pageDown(addr), region, access == AccessKind.WRITE);
         if (!mapped.isOk()) {
             // as Linux's OOM killer ends a process: SIGKILL
             return kill(p, new KillReport(addr, access, region.kind().label(), "out of memory: " + mapped.error(),

@@ -3,6 +3,7 @@ package org.capbuddy.sos.process;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,12 @@ import org.capbuddy.sos.shadow.PageEntry;
  * keeps pins and counts, and tells the trace and the observer once a fault completes. Each step
  * it takes inside a fault is pushed on the fault's undo log, so an undone fault leaves the
  * policy, the page file (its counts too) and every page as they were.
+ *
+ * <p>It also tracks which resident pages are dirty, as seL4 gives no dirty bits: a clean page is
+ * mapped without the write right (see {@link #rights}), so the first store to it is a permission
+ * fault, a dirty fault, that SOS notes before mapping the page writable. A clean page is clean
+ * against the page-file slot it was read back from (kept while it stays clean) or against its
+ * initial contents (program-image bytes or zeros); evicting it writes nothing.
  */
 final class Pager {
     private final Vka vka;
@@ -41,6 +48,10 @@ final class Pager {
     private final UndoLog.Action retakeSlot = (slot, unused, bytes) -> retake((int) slot, (byte[]) bytes);
     private final UndoLog.Action undoSearch = (unused, none, search) -> undoSearch((Search) search);
     private final UndoLog.Action unread = (unused, none, nothing) -> unread();
+    private final UndoLog.Action unreclaim = (unused, none, reclaimed) -> unreclaim((Reclaimed) reclaimed);
+
+    /** A clean page's slot when its bytes are still those its first fault gave it (image bytes or zeros). */
+    static final int INITIAL = -1;
 
     private final PageFile pageFile;
     private final ReplacementPolicy<UserPage> policy;
@@ -76,8 +87,17 @@ final class Pager {
     private long pageIns;
     private long softFaults;
     private long unreferenced;
+    private long cleanDrops;
+    private long dirtyFaults;
+    private long slotsReclaimed;
     /** Resident pages the policy unreferenced that are unmapped now (a touch would be a soft fault). */
     private final Set<UserPage> unmapped = new HashSet<>();
+    /**
+     * Clean resident pages, each with the page-file slot that holds its bytes or {@link #INITIAL};
+     * a resident page not here is dirty. In the order they became clean, so that a full page
+     * file reclaims kept slots in an order that repeats from run to run.
+     */
+    private final Map<UserPage, Integer> clean = new LinkedHashMap<>();
     private ProcessPages.PagingObserver observer;
 
     /**
@@ -95,9 +115,21 @@ final class Pager {
 
     /**
      * A victim taken out for a new page: which page, the frame and cap slot it gave up, the
-     * page-file slot it went to, and whether it was mapped (not unreferenced and unmapped) before.
+     * page-file slot it went to (its kept slot when it was clean, -1 for a page dropped in its
+     * initial state), whether it was mapped (not unreferenced and unmapped) before, its clean
+     * state before (null: dirty, written out), its bytes when dropped in its initial state (for
+     * an undo), and whether the fault's own kept slot was taken for it (the new page is then dirty).
      */
-    record Evicted(UserPage page, PageEntry entry, int slot, boolean wasMapped) {
+    record Evicted(UserPage page, PageEntry entry, int slot, boolean wasMapped, Integer cleanSlot, byte[] bytes,
+                   boolean ownSlotTaken) {
+        /** Whether the victim left memory without a write. */
+        boolean dropped() {
+            return cleanSlot != null;
+        }
+    }
+
+    /** A kept slot a dirty victim took from a clean page: the page, its slot and bytes, and whether it was mapped (made writable). */
+    private record Reclaimed(UserPage page, int slot, byte[] bytes, boolean wasMapped) {
     }
 
     Pager(Vka vka, FrameTable frames, VkaTables tables, PageFile pageFile, ReplacementPolicy<UserPage> policy) {
@@ -148,12 +180,36 @@ final class Pager {
     /** {@code page} is no longer resident (unmapped, its process gone). */
     void gone(UserPage page) {
         unmapped.remove(page);
+        Integer kept = clean.remove(page);
+        if (kept != null && kept >= 0) {
+            pageFile.free(kept);
+        }
         pins.remove(page); // a pin holds a resident page; this one is no longer there to hold
         policy.gone(page);
     }
 
-    /** mremap moved {@code from}'s frame to {@code to}: renamed in place, or forgotten if {@code to} may not be evicted. */
+    /**
+     * Whether {@code from}, moved by mremap to a region SOS may evict from, stays clean: only
+     * against a kept slot, as its initial contents are those of its old address, not its new one.
+     */
+    boolean staysClean(UserPage from, boolean evictable) {
+        Integer kept = clean.get(from);
+        return evictable && kept != null && kept >= 0;
+    }
+
+    /**
+     * mremap moved {@code from}'s frame to {@code to}: renamed in place, or forgotten if {@code to}
+     * may not be evicted; clean at its new address only as {@link #staysClean} says, its kept
+     * slot freed otherwise.
+     */
     void moved(UserPage from, UserPage to, boolean evictable) {
+        boolean stays = staysClean(from, evictable);
+        Integer kept = clean.remove(from);
+        if (stays) {
+            clean.put(to, kept);
+        } else if (kept != null && kept >= 0) {
+            pageFile.free(kept);
+        }
         // mapped at its new address: no longer one a touch would soft-fault
         unmapped.remove(from);
         Integer holders = pins.remove(from);
@@ -208,14 +264,31 @@ final class Pager {
         return unreferenced;
     }
 
+    long cleanDrops() {
+        return cleanDrops;
+    }
+
+    long dirtyFaults() {
+        return dirtyFaults;
+    }
+
+    long slotsReclaimed() {
+        return slotsReclaimed;
+    }
+
+    /** Clean resident pages now. */
+    int cleanPages() {
+        return clean.size();
+    }
+
     /** Tells the trace ({@code faults}) and the observer that {@code victim} went out, giving up frame {@code ref}. */
     void pagedOut(Evicted victim, int ref) {
         policy.gone(victim.page());
         Process owner = victim.page().process();
         Tracer tracer = vka.sel4().tracer();
         if (tracer.on(TraceKind.FAULTS)) {
-            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), "page_out", "page",
-                    victim.page().vaddr(), "slot", victim.slot(), "frame", ref);
+            tracer.emit(TraceKind.FAULTS, owner.pid(), owner.instructionsNow(), victim.dropped() ? "page_drop"
+                    : "page_out", "page", victim.page().vaddr(), "slot", victim.slot(), "frame", ref);
         }
         if (observer != null) {
             observer.pagedOut(victim.page(), victim.slot());
@@ -235,36 +308,115 @@ final class Pager {
     }
 
     /**
-     * A page just mapped joins the policy (unless it is SOS's own); a paged-in one gives its slot
-     * up, unless it did already ({@code slotFreed}: the slot may hold the victim's page now).
+     * A page just mapped joins the policy (unless it is SOS's own), clean or not; a paged-in one
+     * gives its slot up unless it keeps it, clean, or gave it up already ({@code slotFreed}: the
+     * slot may hold the victim's page now).
      */
-    void admit(Process p, long vaddr, Region region, int fromSlot, boolean slotFreed) {
+    void admit(Process p, long vaddr, Region region, int fromSlot, boolean slotFreed, boolean isClean) {
         UserPage page = new UserPage(p, vaddr);
         if (ProcessPages.evictable(region)) {
             policy.resident(page);
+            if (isClean) {
+                clean.put(page, fromSlot >= 0 ? fromSlot : INITIAL);
+            }
         }
         if (fromSlot >= 0) {
             p.shadow().removePagedOut(vaddr);
-            if (!slotFreed) {
+            if (!slotFreed && !isClean) {
                 pageFile.free(fromSlot);
             }
             pageIns++;
         }
     }
 
+    /** Whether {@code page} is resident and clean. */
+    boolean isClean(UserPage page) {
+        return clean.containsKey(page);
+    }
+
+    /** The rights {@code page} of {@code region} is mapped with: the region's, less write while the page is clean. */
+    CapRights rights(UserPage page, Region region) {
+        return region.write() && clean.containsKey(page) ? CapRights.READ_ONLY : ProcessPages.capRights(region);
+    }
+
     /**
-     * Takes the page the policy chooses out of memory for a new page: its bytes to a new
-     * page-file slot, its mapping cap deleted (unmapping it), its shadow entry replaced by the
-     * slot. Its frame (still live, still in SOS's window) and its cap slot (now empty) are the
-     * caller's; {@link #restore} puts it all back. Fails, changing nothing, when every resident
-     * page is pinned, the page file is full, or a step fails.
+     * Makes the clean page {@code page} of {@code region} dirty, as a store or a write of SOS's
+     * own is about to change it: mapped writable again (unless the policy left it unmapped: its
+     * soft fault will map it so) and its kept slot freed, its copy stale from now on. A dirty
+     * fault ({@code fault}) is counted and traced. Fails, changing nothing, when the remap does;
+     * a page already dirty is left as it is.
      */
-    Result<Evicted> evict(AllocError full, UndoLog log) {
-        // the slot first: a full page file should not cost a search that unmaps pages
-        int slot = pageFile.alloc();
-        if (slot < 0) {
-            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and the page file is full ("
-                    + pageFile.capacity() + " pages)");
+    Result<Void> makeDirty(UserPage page, Region region, boolean fault) {
+        Integer kept = clean.get(page);
+        if (kept == null) {
+            return Result.done();
+        }
+        Process p = page.process();
+        PageEntry e = p.shadow().page(page.vaddr());
+        if (e == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(page.vaddr()) + " is not resident");
+        }
+        if (!unmapped.contains(page)) {
+            Result<Void> mapped = mapAgain(page, region, e, ProcessPages.capRights(region));
+            if (!mapped.isOk()) {
+                return mapped;
+            }
+        }
+        clean.remove(page);
+        if (kept >= 0) {
+            pageFile.free(kept);
+        }
+        if (fault) {
+            dirtyFaults++;
+            Tracer tracer = vka.sel4().tracer();
+            if (tracer.on(TraceKind.FAULTS)) {
+                tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "dirty_fault", "page", page.vaddr(),
+                        "slot", kept, "frame", e.frameRef());
+            }
+        }
+        return Result.done();
+    }
+
+    /** Page_Map of a mapped page's cap copy at the same place: seL4's remap, which changes only its rights. */
+    private Result<Void> mapAgain(UserPage page, Region region, PageEntry e, CapRights rights) {
+        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
+                page.process().vspaceCptr(), page.vaddr(), rights, attributes);
+        if (!mapped.isOk()) {
+            return mapped.asFailure();
+        }
+        page.process().shadow().recordStructures(mapped.value());
+        return Result.done();
+    }
+
+    /** A page the policy unreferenced, clean, is touched by a store: it is dirty, and its soft fault maps it writable. */
+    void dirtyUnmapped(UserPage page) {
+        Integer kept = clean.remove(page);
+        if (kept != null && kept >= 0) {
+            pageFile.free(kept);
+        }
+    }
+
+    /** Whether the policy left {@code page} unmapped (its next touch a soft fault). */
+    boolean unmapped(UserPage page) {
+        return unmapped.contains(page);
+    }
+
+    /**
+     * Takes the page the policy chooses out of memory for a new page. A dirty victim's bytes go
+     * to a new page-file slot; a clean one is dropped without a write, its shadow entry replaced
+     * by its kept slot or, in its initial state, by nothing (its next touch is a first fault
+     * again). Its mapping cap is deleted (unmapping it). Its frame (still live, still in SOS's
+     * window) and its cap slot (now empty) are the caller's; {@link #restore} puts it all back.
+     * When a dirty victim finds the page file full, a kept slot is reclaimed: first the fault's
+     * own ({@code ownSlot}, -1 for none: the new page is then dirty), then the oldest clean
+     * resident page's (that page is then dirty, mapped writable). Fails, changing nothing, when
+     * every resident page is pinned, no slot can be had, or a step fails.
+     */
+    Result<Evicted> evict(AllocError full, UndoLog log, int ownSlot) {
+        // a full page file and nothing clean to drop or reclaim: no search that unmaps pages for nothing
+        if (pageFile.slotsInUse() == pageFile.capacity() && clean.isEmpty() && ownSlot < 0) {
+            return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full));
         }
         Search done = new Search();
         search = done;
@@ -276,50 +428,145 @@ final class Pager {
         }
         log.push(undoSearch, 0, 0, done);
         if (victim == null) {
-            pageFile.unalloc(slot);
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
                     + " out: " + noVictim(done));
         }
         Process vp = victim.process();
         PageEntry e = vp.shadow().page(victim.vaddr());
-        if (e == null || !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)
-                || !pageFile.write(slot, outPage, 0)) {
-            pageFile.unalloc(slot);
+        Integer cleanSlot = clean.get(victim);
+        // a page its kept slot holds is not read: only one to be written, or kept for an undo
+        boolean read = cleanSlot == null || cleanSlot == INITIAL;
+        if (e == null || read && !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)) {
             return Result.fail(AllocErrorKind.KERNEL, "reading the victim page 0x" + Long.toHexString(victim.vaddr())
                     + " of process " + vp.pid() + " through SOS's window");
         }
+        boolean ownSlotTaken = false;
+        int slot;
+        if (cleanSlot != null) {
+            slot = cleanSlot;
+        } else {
+            slot = pageFile.alloc();
+            if (slot < 0) {
+                // the slot of the page faulting in is free to take: it holds that page's bytes, read already
+                if (ownSlot >= 0) {
+                    freeEarly(ownSlot, log);
+                    ownSlotTaken = true;
+                } else if (!reclaim(log)) {
+                    return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full));
+                }
+                slot = pageFile.alloc();
+            }
+            if (!pageFile.write(slot, outPage, 0)) {
+                pageFile.unalloc(slot);
+                return Result.fail(AllocErrorKind.KERNEL, "writing the victim page 0x"
+                        + Long.toHexString(victim.vaddr()) + " to page-file slot " + slot);
+            }
+        }
         Result<Void> deleted = CapOps.delete(vka, e.capCopy());
         if (!deleted.isOk()) {
-            pageFile.unwrite(slot);
+            if (cleanSlot == null) {
+                pageFile.unwrite(slot);
+            }
             return deleted.asFailure();
         }
         try {
             vp.shadow().removePage(victim.vaddr());
-            vp.shadow().recordPagedOut(victim.vaddr(), slot);
-            pageOuts++;
+            if (slot >= 0) {
+                vp.shadow().recordPagedOut(victim.vaddr(), slot);
+            }
+            if (cleanSlot == null) {
+                pageOuts++;
+            } else {
+                clean.remove(victim);
+                cleanDrops++;
+            }
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS recording page 0x" + Long.toHexString(victim.vaddr()) + " paged out", t);
             throw t;
         }
         // mapped before unless unreferenced by an earlier search (this one's unmaps are its own to undo)
         boolean wasMapped = !unmapped.remove(victim) || done.unmapped.contains(victim);
-        Evicted evicted = new Evicted(victim, e, slot, wasMapped);
+        byte[] initial = cleanSlot != null && cleanSlot == INITIAL ? outPage.clone() : null;
+        Evicted evicted = new Evicted(victim, e, slot, wasMapped, cleanSlot, initial, ownSlotTaken);
         log.push(restoreVictim, 0, 0, evicted);
         done.evicted = victim;
         return Result.ok(evicted);
     }
 
-    /** Undoes {@link #evict}: the victim's bytes back in its frame, a new cap copy mapped where it was, its slot freed. */
+    private String pageFileFull(AllocError full) {
+        return full.detail() + " and the page file is full (" + pageFile.capacity() + " pages)";
+    }
+
+    /**
+     * Frees the kept slot of the oldest clean resident page for a dirty victim: that page is dirty
+     * from now on (it must be written when evicted), so it is mapped writable unless the policy
+     * left it unmapped. False, changing nothing, when no clean page keeps a slot or its remap fails.
+     */
+    private boolean reclaim(UndoLog log) {
+        UserPage page = null;
+        int slot = -1;
+        for (Map.Entry<UserPage, Integer> c : clean.entrySet()) {
+            if (c.getValue() >= 0) {
+                page = c.getKey();
+                slot = c.getValue();
+                break;
+            }
+        }
+        if (page == null) {
+            return false;
+        }
+        Region region = page.process().addressSpace().find(page.vaddr());
+        PageEntry e = page.process().shadow().page(page.vaddr());
+        byte[] bytes = new byte[PageFile.SLOT_BYTES];
+        if (region == null || e == null || !pageFile.peek(slot, 0, bytes, 0, bytes.length)) {
+            return false;
+        }
+        boolean wasMapped = !unmapped.contains(page);
+        if (wasMapped && !mapAgain(page, region, e, ProcessPages.capRights(region)).isOk()) {
+            return false;
+        }
+        clean.remove(page);
+        pageFile.free(slot);
+        slotsReclaimed++;
+        log.push(unreclaim, 0, 0, new Reclaimed(page, slot, bytes, wasMapped));
+        return true;
+    }
+
+    /** Undoes {@link #reclaim}: the page clean again with its slot and bytes, mapped read-only again. */
+    private Result<?> unreclaim(Reclaimed r) {
+        if (!pageFile.retake(r.slot(), r.bytes())) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + r.slot() + " was taken meanwhile");
+        }
+        clean.put(r.page(), r.slot());
+        slotsReclaimed--;
+        if (!r.wasMapped()) {
+            return Result.done();
+        }
+        Process owner = r.page().process();
+        Region region = owner.addressSpace().find(r.page().vaddr());
+        PageEntry e = owner.shadow().page(r.page().vaddr());
+        if (region == null || e == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the reclaimed page 0x"
+                    + Long.toHexString(r.page().vaddr()) + " has no region or no frame");
+        }
+        return mapAgain(r.page(), region, e, rights(r.page(), region));
+    }
+
+    /**
+     * Undoes {@link #evict}: the victim's bytes back in its frame, a new cap copy mapped where it
+     * was (with its clean state, so its rights, as before), a written slot freed.
+     */
     private Result<?> restore(Evicted ev) {
         Process vp = ev.page().process();
         long va = ev.page().vaddr();
         Region region = vp.addressSpace().find(va);
         int ref = ev.entry().frameRef();
-        if (region == null || !pageFile.peek(ev.slot(), 0, outPage, 0, outPage.length)) {
+        if (region == null || (ev.bytes() == null && !pageFile.peek(ev.slot(), 0, outPage, 0, outPage.length))) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the victim page 0x" + Long.toHexString(va)
                     + " has no region or no slot");
         }
-        Result<Void> written = frames.write(ref, 0, outPage, 0, outPage.length);
+        byte[] bytes = ev.bytes() != null ? ev.bytes() : outPage;
+        Result<Void> written = frames.write(ref, 0, bytes, 0, bytes.length);
         if (!written.isOk()) {
             return written;
         }
@@ -328,11 +575,14 @@ final class Pager {
         if (!copied.isOk()) {
             return copied;
         }
+        if (ev.dropped()) {
+            clean.put(ev.page(), ev.cleanSlot());
+        }
         // a victim its policy had unreferenced before goes back unmapped, its next touch a soft fault
         if (ev.wasMapped()) {
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
-                    vp.vspaceCptr(), va, rights, attributes);
+                    vp.vspaceCptr(), va, rights(ev.page(), region), attributes);
             if (!mapped.isOk()) {
                 return mapped;
             }
@@ -340,10 +590,16 @@ final class Pager {
         } else {
             unmapped.add(ev.page());
         }
-        vp.shadow().removePagedOut(va);
+        if (ev.slot() >= 0) {
+            vp.shadow().removePagedOut(va);
+        }
         vp.shadow().recordPage(va, ref, ev.entry().capCopy());
-        pageFile.unwrite(ev.slot());
-        pageOuts--;
+        if (ev.dropped()) {
+            cleanDrops--;
+        } else {
+            pageFile.unwrite(ev.slot());
+            pageOuts--;
+        }
         return Result.done();
     }
 
@@ -384,7 +640,7 @@ final class Pager {
             }
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
-                    owner.vspaceCptr(), page.vaddr(), ProcessPages.capRights(region), attributes);
+                    owner.vspaceCptr(), page.vaddr(), rights(page, region), attributes);
             if (!mapped.isOk()) {
                 return mapped;
             }

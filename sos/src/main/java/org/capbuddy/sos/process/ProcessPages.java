@@ -67,7 +67,7 @@ public final class ProcessPages {
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
     /** What SOS's pager did, told once the operation that did it is complete (for traces and tests). */
     public interface PagingObserver {
-        /** {@code page} went to page-file slot {@code slot}. */
+        /** {@code page} left memory: written to page-file slot {@code slot}, or dropped clean (its kept slot, or -1 in its initial state). */
         void pagedOut(UserPage page, int slot);
 
         /** {@code page} came back from page-file slot {@code slot}. */
@@ -131,6 +131,14 @@ public final class ProcessPages {
      * kernel has just reported a translation fault there, and {@link #copy}, which looked.
      */
     Result<Void> mapUnmapped(Process p, long vaddr, Region region) {
+        return mapUnmapped(p, vaddr, region, false);
+    }
+
+    /**
+     * {@link #mapUnmapped} for an access that is a write ({@code write}) or not: with paging on, a
+     * page a write maps is dirty at once and mapped writable, so the write needs no second fault.
+     */
+    Result<Void> mapUnmapped(Process p, long vaddr, Region region, boolean write) {
         Result<Void> bad = badPage(p, vaddr, region);
         if (bad != null) {
             return bad;
@@ -138,31 +146,52 @@ public final class ProcessPages {
         if (pager != null) {
             PageEntry e = p.shadow().page(vaddr);
             if (e != null) {
-                return softFault(p, vaddr, region, e);
+                return softFault(p, vaddr, region, e, write);
             }
             int slot = p.shadow().pagedOutSlot(vaddr);
             if (slot >= 0) {
-                return mapChecked(p, vaddr, region, null, slot);
+                return mapChecked(p, vaddr, region, null, slot, write);
             }
         }
-        return mapChecked(p, vaddr, region);
+        return mapChecked(p, vaddr, region, null, -1, write);
     }
 
     /**
      * Maps again the frame of a page the policy unreferenced (SOS unmapped it, keeping its frame
-     * and cap copy, whose rights are the region's): no frame, no I/O, no cap made.
+     * and cap copy, whose rights are the region's): no frame, no I/O, no cap made. Writable when
+     * it is dirty, or a write makes it so now.
      */
-    private Result<Void> softFault(Process p, long vaddr, Region region, PageEntry e) {
+    private Result<Void> softFault(Process p, long vaddr, Region region, PageEntry e, boolean write) {
+        UserPage page = new UserPage(p, vaddr);
+        boolean dirtied = write && region.write() && pager.isClean(page);
         long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(), vaddr,
-                capRights(region), attributes);
+                dirtied ? capRights(region) : pager.rights(page, region), attributes);
         if (!mapped.isOk()) {
             return mapped.asFailure();
         }
         p.shadow().recordStructures(mapped.value());
         structuresCreated += mapped.value().size();
+        if (dirtied) {
+            pager.dirtyUnmapped(page);
+        }
         pager.softFaulted(p, vaddr, e.frameRef());
         return Result.done();
+    }
+
+    /**
+     * A write's permission fault at {@code vaddr} of {@code p} in the writable {@code region}:
+     * when the page there is clean (mapped read-only though its region is writable) this is a
+     * dirty fault, which makes it dirty and writable and returns done; null when it is not one
+     * (the fault is then the process's). Fails, the page left clean and read-only, when the
+     * remap does.
+     */
+    Result<Void> dirtyFault(Process p, long vaddr, Region region) {
+        UserPage page = new UserPage(p, vaddr);
+        if (pager == null || region == null || !region.write() || !pager.isClean(page) || pager.unmapped(page)) {
+            return null;
+        }
+        return pager.makeDirty(page, region, true);
     }
 
     /**
@@ -192,11 +221,18 @@ public final class ProcessPages {
     }
 
     private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents) {
-        return mapChecked(p, vaddr, region, contents, -1);
+        // SOS's own contents cannot be made again: such a page is dirty from the start
+        return mapChecked(p, vaddr, region, contents, -1, contents != null);
     }
 
-    /** With {@code fromSlot} not -1, a page-in: the page's bytes come from that page-file slot. */
-    private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents, int fromSlot) {
+    /**
+     * With {@code fromSlot} not -1, a page-in: the page's bytes come from that page-file slot.
+     * With paging on, the page is clean (against that slot, kept, or its initial contents) unless
+     * {@code write} or its region is SOS's own; a clean page is mapped without the write right.
+     */
+    private Result<Void> mapChecked(Process p, long vaddr, Region region, byte[] contents, int fromSlot,
+                                    boolean write) {
+        boolean clean = pager != null && !write && evictable(region);
         byte[] inPage = fromSlot >= 0 ? pager.readIn(fromSlot) : null;
         if (fromSlot >= 0 && inPage == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + fromSlot + " of 0x"
@@ -217,16 +253,21 @@ public final class ProcessPages {
                 if (pager == null || full.kind() != AllocErrorKind.OUT_OF_MEMORY) {
                     return Result.fail(full);
                 }
-                if (fromSlot >= 0) {
+                if (fromSlot >= 0 && !clean) {
                     // the bytes are read: the slot may take the victim, which a full page file needs
                     pager.freeEarly(fromSlot, log);
                     slotFreed = true;
                 }
-                Result<Pager.Evicted> evicted = pager.evict(full, log);
+                Result<Pager.Evicted> evicted = pager.evict(full, log, clean ? fromSlot : -1);
                 if (!evicted.isOk()) {
                     return evicted.asFailure();
                 }
                 victim = evicted.value();
+                if (victim.ownSlotTaken()) {
+                    // its kept slot went to the victim: nothing holds this page's bytes but its frame
+                    clean = false;
+                    slotFreed = true;
+                }
                 ref = victim.entry().frameRef();
                 copySlot = victim.entry().capCopy();
                 // a page-in overwrites the whole frame; any other page must not see the victim's bytes
@@ -275,14 +316,15 @@ public final class ProcessPages {
             }
             log.push(deleteCopy, copySlot, 0);
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            CapRights mapRights = clean && region.write() ? CapRights.READ_ONLY : rights;
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
-                    vaddr, rights, attributes);
+                    vaddr, mapRights, attributes);
             if (!mapped.isOk()) {
                 return mapped.asFailure();
             }
             record(p, vaddr, ref, copySlot, mapped.value(), fileBytes);
             if (pager != null) {
-                pager.admit(p, vaddr, region, fromSlot, slotFreed);
+                pager.admit(p, vaddr, region, fromSlot, slotFreed, clean);
             }
             log.commit();
             // told only now: an undone fault puts its victim back as if it had never gone
@@ -387,8 +429,9 @@ public final class ProcessPages {
         Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
         if (copied.isOk()) {
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            // a clean page stays clean under its new rights: mapped without write while it is
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
-                    vaddr, rights, attributes);
+                    vaddr, pager == null ? rights : pager.rights(new UserPage(p, vaddr), region), attributes);
             if (mapped.isOk()) {
                 p.shadow().recordStructures(mapped.value());
                 if (pager != null) {
@@ -479,11 +522,13 @@ public final class ProcessPages {
                     done += run;
                     continue;
                 }
-                if (region == null || !mapUnmapped(p, page, region).isOk()) {
+                if (region == null || !mapUnmapped(p, page, region, toProcess).isOk()) {
                     return done;
                 }
                 p.pagesMappedForCalls++;
                 ref = p.shadow().frameRef(page);
+            } else if (toProcess && !dirtied(p, page)) {
+                return done;
             }
             // No pin: nothing evicts during a frame copy, and the next page's fault may evict this
             // one only once its bytes are copied.
@@ -493,6 +538,27 @@ public final class ProcessPages {
             done += run;
         }
         return done;
+    }
+
+    /**
+     * Makes the resident page at {@code page} of {@code p} dirty before SOS writes into it through
+     * its window, a write the process's MMU never sees: every write of SOS into a process's
+     * memory comes through {@link #copy}, and so through here. False when the page is clean and
+     * could not be mapped writable (the write must not happen then).
+     */
+    private boolean dirtied(Process p, long page) {
+        if (pager == null) {
+            return true;
+        }
+        UserPage user = new UserPage(p, page);
+        if (!pager.isClean(user)) {
+            return true;
+        }
+        if (pager.unmapped(user)) {
+            pager.dirtyUnmapped(user);
+            return true;
+        }
+        return pager.makeDirty(user, p.addressSpace().find(page), false).isOk();
     }
 
     /**
@@ -611,6 +677,7 @@ public final class ProcessPages {
             }
         }
         CapRights rights = capRights(target);
+        CapRights cleanRights = target.write() ? CapRights.READ_ONLY : rights;
         long attributes = VmAttributes.DEFAULT | (target.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
         List<Long> moved = new ArrayList<>();
         Result<Void> failure = null;
@@ -630,8 +697,10 @@ public final class ProcessPages {
                     failure = copied;
                     break;
                 }
+                // clean at its new address only against a kept slot (see Pager.staysClean)
+                boolean clean = pager != null && pager.staysClean(new UserPage(p, va), evictable(target));
                 Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, p.vspaceCptr(), newVa,
-                        rights, attributes);
+                        clean ? cleanRights : rights, attributes);
                 if (!mapped.isOk()) {
                     CapOps.delete(vka, slot);
                     vka.cspaceFree(slot);
@@ -735,6 +804,31 @@ public final class ProcessPages {
     /** Pages the policy unmapped to clear their reference bits. */
     public long pagesUnreferenced() {
         return pager == null ? 0 : pager.pagesUnreferenced();
+    }
+
+    /** Clean pages evicted without a write (their kept slot or their initial contents hold them): writes saved. */
+    public long cleanDrops() {
+        return pager == null ? 0 : pager.cleanDrops();
+    }
+
+    /** Stores to clean pages, each a permission fault SOS served by mapping the page writable. */
+    public long dirtyFaults() {
+        return pager == null ? 0 : pager.dirtyFaults();
+    }
+
+    /** Kept slots taken from clean pages for dirty victims when the page file was full. */
+    public long slotsReclaimed() {
+        return pager == null ? 0 : pager.slotsReclaimed();
+    }
+
+    /** Resident pages that are clean now (0 without paging). */
+    public int cleanPages() {
+        return pager == null ? 0 : pager.cleanPages();
+    }
+
+    /** Whether the resident page at {@code vaddr} of {@code p} is clean (false without paging or a page). */
+    public boolean isClean(Process p, long vaddr) {
+        return pager != null && p != null && pager.isClean(new UserPage(p, vaddr));
     }
 
     public long framesMapped() {

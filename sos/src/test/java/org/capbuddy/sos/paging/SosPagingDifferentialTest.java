@@ -21,7 +21,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * SOS itself, paging a process's pages with each policy, against {@link ReferencePager} on the
  * same sequence of touches: a frame table with room for exactly {@code k} of the pages touched
  * (the process's own frames, measured first, come on top), the same victims in the same order,
- * and the same page-out, page-in and soft-fault counts. Random sequences print their seed.
+ * and the same page-out, page-in and soft-fault counts. Random sequences print their seed. Each
+ * sequence runs twice: as stores, every page dirty (each eviction a written page-out, each
+ * return a page-in), and as loads, every page clean in its initial state (zeros): the same
+ * victims and faults, but each eviction a clean drop, no write and no page-in.
  */
 class SosPagingDifferentialTest {
     private static final int[] BELADY = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
@@ -34,11 +37,13 @@ class SosPagingDifferentialTest {
     @MethodSource("policies")
     void beladysSequence(String policy) throws MemoryFault {
         for (int k : new int[] {3, 4}) {
-            Outcome sos = runOnSos(policy, k, BELADY, 6);
             ReferencePager ref = ReferencePager(policy, k, BELADY);
-            assertAgree(sos, ref, policy + ", Belady's sequence, " + k + " frames");
-            if (policy.equals(FifoPolicy.NAME)) {
-                assertThat(sos.faults).as("faults with %d frames", k).isEqualTo(k == 3 ? 9 : 10);
+            for (boolean stores : new boolean[] {true, false}) {
+                Outcome sos = runOnSos(policy, k, BELADY, 6, stores);
+                assertAgree(sos, ref, stores, policy + ", Belady's sequence, " + k + " frames, stores " + stores);
+                if (policy.equals(FifoPolicy.NAME)) {
+                    assertThat(sos.faults).as("faults with %d frames", k).isEqualTo(k == 3 ? 9 : 10);
+                }
             }
         }
     }
@@ -55,25 +60,36 @@ class SosPagingDifferentialTest {
             for (int i = 0; i < seq.length; i++) {
                 seq[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(pages) : rnd.nextInt(Math.max(1, pages / 3));
             }
-            assertAgree(runOnSos(policy, k, seq, pages), ReferencePager(policy, k, seq),
+            boolean stores = rnd.nextBoolean();
+            assertAgree(runOnSos(policy, k, seq, pages, stores), ReferencePager(policy, k, seq), stores,
                     policy + ", seed " + seed + " round " + round + " (re-run with -Dpaging.seed=" + seed + "), "
-                            + k + " frames, sequence " + Arrays.toString(seq));
+                            + k + " frames, stores " + stores + ", sequence " + Arrays.toString(seq));
         }
     }
 
-    private record Outcome(List<Integer> victims, int faults, long pageOuts, long pageIns, long softFaults) {
+    private record Outcome(List<Integer> victims, int faults, long pageOuts, long pageIns, long softFaults,
+                           long cleanDrops, long dirtyFaults) {
     }
 
     private static ReferencePager ReferencePager(String policy, int frames, int[] seq) {
         return PolicyDifferentialTest.reference(policy, frames, seq);
     }
 
-    private static void assertAgree(Outcome sos, ReferencePager ref, String at) {
+    private static void assertAgree(Outcome sos, ReferencePager ref, boolean stores, String at) {
         assertThat(sos.victims).as(at).isEqualTo(ref.victims);
         assertThat(sos.faults).as(at).isEqualTo(ref.faults);
-        assertThat(sos.pageOuts).as(at).isEqualTo(ref.pageOuts);
-        assertThat(sos.pageIns).as(at).isEqualTo(ref.pageIns);
+        // a store's first fault maps its page writable and dirty at once: never a dirty fault
+        assertThat(sos.dirtyFaults).as(at).isZero();
         assertThat(sos.softFaults).as(at).isEqualTo(ref.softFaults);
+        if (stores) {
+            assertThat(sos.pageOuts).as(at).isEqualTo(ref.pageOuts);
+            assertThat(sos.pageIns).as(at).isEqualTo(ref.pageIns);
+            assertThat(sos.cleanDrops).as(at).isZero();
+        } else {
+            assertThat(sos.pageOuts).as(at).isZero();
+            assertThat(sos.pageIns).as(at).isZero();
+            assertThat(sos.cleanDrops).as(at).isEqualTo(ref.pageOuts);
+        }
     }
 
     /** The frames a fresh process holds before it touches anything (its IPC buffer and what creation maps). */
@@ -83,7 +99,7 @@ class SosPagingDifferentialTest {
         return fx.sos.frameTable().framesInUse();
     }
 
-    private static Outcome runOnSos(String policy, int k, int[] seq, int pages) throws MemoryFault {
+    private static Outcome runOnSos(String policy, int k, int[] seq, int pages, boolean stores) throws MemoryFault {
         int own = framesOfAFreshProcess();
         SosFixture fx = new SosFixture(true, new SosConfig(FrameTable.SEED_REF_BITS, own + k, 64, policy));
         UserContext ctx = fx.context(fx.process());
@@ -108,10 +124,24 @@ class SosPagingDifferentialTest {
         long faultsBefore = ctx.process().faultsHandled();
         long softBefore = fx.sos.pages().softFaults();
         for (int page : seq) {
-            ctx.load(base + (long) page * Layout.PAGE, 8);
+            long at = base + (long) page * Layout.PAGE;
+            if (stores) {
+                ctx.store(at, 8, at);
+            } else {
+                assertThat(ctx.load(at, 8)).as("a page read only is zeros").isZero();
+            }
         }
         var pp = fx.sos.pages();
         int hardFaults = (int) (ctx.process().faultsHandled() - faultsBefore - (pp.softFaults() - softBefore));
-        return new Outcome(victims, hardFaults, pp.pageOuts(), pp.pageIns(), pp.softFaults());
+        Outcome outcome = new Outcome(List.copyOf(victims), hardFaults, pp.pageOuts(), pp.pageIns(), pp.softFaults(),
+                pp.cleanDrops(), pp.dirtyFaults());
+        if (stores) {
+            // every page stored to holds its store still, wherever the run left it
+            for (int page : Arrays.stream(seq).distinct().toArray()) {
+                long at = base + (long) page * Layout.PAGE;
+                assertThat(ctx.load(at, 8)).as("page %d after the run", page).isEqualTo(at);
+            }
+        }
+        return outcome;
     }
 }
