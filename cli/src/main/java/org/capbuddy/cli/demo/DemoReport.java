@@ -18,11 +18,15 @@ public record DemoReport(
 
     /**
      * What SOS's pager did, when paging is on (the field is left out of the JSON when it is off):
-     * the policy, the page file's size in pages, page-outs, page-ins, soft faults (an unreferenced
-     * page touched again), the most slots in use at once, and slots left in use after teardown.
+     * the policy, the page file's size in pages, page-outs (pages written), clean drops (clean
+     * pages evicted without a write: the writes dirty tracking saved), page-ins, soft faults (an
+     * unreferenced page touched again), dirty faults (a store to a clean page, mapped read-only
+     * until then), kept slots reclaimed for dirty pages from a full page file, the most slots in
+     * use at once, and slots left in use after teardown.
      */
-    public record Paging(String policy, int pageFilePages, long pageOuts, long pageIns, long softFaults,
-                         int peakSlotsInUse, long slotsLeaked) {
+    public record Paging(String policy, int pageFilePages, long pageOuts, long cleanDrops, long pageIns,
+                         long softFaults, long dirtyFaults, long slotsReclaimed, int peakSlotsInUse,
+                         long slotsLeaked) {
 
         /** The pager's figures on {@code machine}, null without paging; {@code leaked} is the run's balance diff. */
         public static Paging of(SosMachine machine, Balance leaked) {
@@ -30,15 +34,18 @@ public record DemoReport(
             if (!pages.paging()) {
                 return null;
             }
-            return new Paging(pages.policy().name(), pages.pageFile().capacity(), pages.pageOuts(), pages.pageIns(),
-                    pages.softFaults(), pages.pageFile().peakSlotsInUse(), leaked.pageFileSlots());
+            return new Paging(pages.policy().name(), pages.pageFile().capacity(), pages.pageOuts(),
+                    pages.cleanDrops(), pages.pageIns(), pages.softFaults(), pages.dirtyFaults(),
+                    pages.slotsReclaimed(), pages.pageFile().peakSlotsInUse(), leaked.pageFileSlots());
         }
 
         /** The report's line. */
         public String render() {
-            return String.format("Paging (%s, page file of %,d pages): %,d page-outs, %,d page-ins, %,d soft faults;"
-                    + " at most %,d slots in use, %,d left after teardown%n", policy, pageFilePages, pageOuts, pageIns,
-                    softFaults, peakSlotsInUse, slotsLeaked);
+            return String.format("Paging (%s, page file of %,d pages): %,d page-outs, %,d clean drops (writes saved),"
+                    + " %,d page-ins, %,d soft faults, %,d dirty faults%s; at most %,d slots in use, %,d left after"
+                    + " teardown%n", policy, pageFilePages, pageOuts, cleanDrops, pageIns, softFaults, dirtyFaults,
+                    slotsReclaimed == 0 ? "" : String.format(", %,d kept slots reclaimed", slotsReclaimed),
+                    peakSlotsInUse, slotsLeaked);
         }
     }
 

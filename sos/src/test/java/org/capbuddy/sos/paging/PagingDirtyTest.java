@@ -1,0 +1,287 @@
+package org.capbuddy.sos.paging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.capbuddy.kernel.api.PagingDump;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.linux.LinuxProcess;
+import org.capbuddy.sos.linux.LinuxSyscall;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessPages;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.user.MemoryFault;
+import org.capbuddy.sos.user.UserContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Dirty tracking in SOS's pager: a clean page is mapped read-only however writable its region, a
+ * store to it is one dirty fault, a clean victim is dropped without a write (its kept slot or its
+ * initial contents hold it), and every write SOS makes through its window (read(2), uname,
+ * clock_gettime, getrandom) makes the page dirty first, or the drop would lose it. Counts are
+ * exact on a small FIFO workload whose victims follow from the order of the touches.
+ */
+class PagingDirtyTest {
+    private static final int ROOM = 4;
+
+    private SosFixture fx;
+    private Process p;
+    private UserContext ctx;
+    private long code;
+    /** Resident evictable pages with the table full: the process's own (its code page) and ROOM more. */
+    private int capacity;
+
+    static List<String> policies() {
+        return PolicyRegistry.names();
+    }
+
+    private void start(String policy, int pageFile) throws MemoryFault {
+        SosFixture probe = new SosFixture(true);
+        Process q = probe.process();
+        probe.context(q).store(probe.codePage(q) + 0x800, 8, 0);
+        int own = probe.sos.frameTable().framesInUse();
+        fx = new SosFixture(true, new SosConfig(FrameTable.SEED_REF_BITS, own + ROOM, pageFile, policy));
+        p = fx.process();
+        ctx = fx.context(p);
+        code = fx.codePage(p);
+        ctx.store(code + 0x800, 8, 0);
+        capacity = fx.sos.pages().policy().size() + ROOM;
+    }
+
+    private long call(LinuxSyscall c, long... args) {
+        return fx.linuxCall(p, code, c.number(), args);
+    }
+
+    /** The user rights the kernel's tables give the page at {@code va}: "rw", "r", "kernel-only", or "" when unmapped. */
+    private String mapped(long va) {
+        PagingDump dump = fx.vka.sel4().pageTables(p.vspaceCptr()).orElseThrow();
+        for (PagingDump.Entry e : dump.entries()) {
+            if (e instanceof PagingDump.PageRun run && va >= run.vaddr() && va <= run.vaddrLast()) {
+                return run.rights();
+            }
+        }
+        return "";
+    }
+
+    private long region(int pages) {
+        return ctx.sys().mmap((long) pages * Layout.PAGE).value();
+    }
+
+    private static long page(long base, int i) {
+        return base + (long) i * Layout.PAGE;
+    }
+
+    @Test
+    void exactCountsOfWritesDropsAndDirtyFaultsOnAFifoWorkload() throws MemoryFault {
+        start(FifoPolicy.NAME, 64);
+        ProcessPages pages = fx.sos.pages();
+        int c = capacity;
+        long w = region(c);
+        long x = region(c);
+        long y = region(c);
+        // stores fill the table with dirty pages only, the process's own pushed out first
+        for (int i = 0; i < c; i++) {
+            ctx.store(page(w, i), 8, page(w, i));
+        }
+        assertThat(pages.cleanPages()).isZero();
+        long outs = pages.pageOuts();
+        long drops = pages.cleanDrops();
+        long written = pages.pageFile().pagesWritten();
+        assertThat(pages.dirtyFaults()).as("a store's first fault makes its page dirty at once").isZero();
+
+        // loads of fresh pages: clean, read-only though writable, each pushing a dirty W page out with a write
+        for (int i = 0; i < c; i++) {
+            assertThat(ctx.load(page(x, i), 8)).isZero();
+        }
+        assertThat(pages.pageOuts() - outs).isEqualTo(c);
+        assertThat(pages.cleanDrops() - drops).isZero();
+        assertThat(pages.cleanPages()).isEqualTo(c);
+        assertThat(mapped(page(x, 0))).isEqualTo("r");
+
+        // one store to a clean page: one dirty fault, the page writable from then on, no second fault
+        long faults = p.faultsHandled();
+        ctx.store(page(x, 0), 8, 0xD1);
+        ctx.store(page(x, 0) + 8, 8, 0xD2);
+        assertThat(pages.dirtyFaults()).isEqualTo(1);
+        assertThat(p.faultsHandled() - faults).isEqualTo(1);
+        assertThat(mapped(page(x, 0))).isEqualTo("rw");
+        assertThat(pages.isClean(p, page(x, 0))).isFalse();
+
+        // fresh loads push X out: X0 dirty (a write), the others clean in their initial state (dropped, no slot)
+        int slots = pages.pageFileSlotsInUse();
+        for (int i = 0; i < c; i++) {
+            ctx.load(page(y, i), 8);
+        }
+        assertThat(pages.pageOuts() - outs).isEqualTo(c + 1);
+        assertThat(pages.cleanDrops() - drops).isEqualTo(c - 1);
+        assertThat(pages.pageFileSlotsInUse()).isEqualTo(slots + 1);
+        assertThat(p.shadow().pagedOutSlot(page(x, 1))).as("an initial page keeps no slot").isNegative();
+        assertThat(pages.pageFile().pagesWritten() - written).isEqualTo(c + 1);
+
+        // W0 read back is clean against its slot, which it keeps; X1 comes back as its first fault made it
+        long ins = pages.pageIns();
+        int w0Slot = p.shadow().pagedOutSlot(page(w, 0));
+        assertThat(ctx.load(page(w, 0), 8)).isEqualTo(page(w, 0));
+        assertThat(pages.pageIns() - ins).isEqualTo(1);
+        assertThat(pages.isClean(p, page(w, 0))).isTrue();
+        assertThat(fx.sos.pages().pageFile().inUse(w0Slot)).as("the kept slot").isTrue();
+        assertThat(mapped(page(w, 0))).isEqualTo("r");
+        assertThat(ctx.load(page(x, 1), 8)).isZero();
+        assertThat(pages.pageIns() - ins).as("an initial page is no page-in").isEqualTo(1);
+        assertThat(ctx.load(page(x, 0) + 8, 8)).as("X0 was written out").isEqualTo(0xD2);
+        assertThat(pages.pageIns() - ins).isEqualTo(2);
+
+        // W0 pushed out again while clean: no write, its shadow names its kept slot again
+        long outsNow = pages.pageOuts();
+        long dropsNow = pages.cleanDrops();
+        long z = region(c);
+        for (int i = 0; i < c; i++) {
+            ctx.load(page(z, i), 8);
+        }
+        assertThat(p.shadow().pagedOutSlot(page(w, 0))).isEqualTo(w0Slot);
+        assertThat(pages.pageOuts() - outsNow).as("X0 dirty? no: read back clean; Y pages initial").isZero();
+        assertThat(pages.cleanDrops() - dropsNow).isEqualTo(c);
+
+        // W0 read back again, clean, then stored to: a dirty fault that frees the kept slot
+        assertThat(ctx.load(page(w, 0), 8)).isEqualTo(page(w, 0));
+        assertThat(p.shadow().pagedOutSlot(page(w, 0))).isNegative();
+        assertThat(pages.pageFile().inUse(w0Slot)).isTrue();
+        int inUse = pages.pageFileSlotsInUse();
+        ctx.store(page(w, 0) + 16, 8, 0xEE);
+        assertThat(pages.pageFileSlotsInUse()).as("the kept slot freed").isEqualTo(inUse - 1);
+        assertThat(pages.pageFile().inUse(w0Slot)).isFalse();
+        assertThat(pages.dirtyFaults()).isEqualTo(2);
+        assertThat(ctx.load(page(w, 0), 8)).isEqualTo(page(w, 0));
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(pages.pageFileSlotsInUse()).isZero();
+        assertThat(pages.cleanPages()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void sosWritesThroughItsWindowMakeCleanPagesDirty(String policy) throws MemoryFault {
+        start(policy, 256);
+        byte[] input = "typed on stdin".getBytes(StandardCharsets.US_ASCII);
+        fx.sos.linux().attach(p, new LinuxProcess(input, 7));
+        long buf = region(5);
+        // every page clean: read-only mapped once loaded
+        for (int i = 0; i < 5; i++) {
+            assertThat(ctx.load(page(buf, i), 8)).isZero();
+            assertThat(pages().isClean(p, page(buf, i))).isTrue();
+        }
+        // a page read back from the page file and clean against its kept slot, for getrandom
+        ctx.store(page(buf, 4) + 64, 8, 0x5EED);
+        churn(3 * capacity);
+        assertThat(ctx.load(page(buf, 4) + 64, 8)).isEqualTo(0x5EED);
+        assertThat(pages().isClean(p, page(buf, 4))).isTrue();
+        for (int i = 0; i < 4; i++) {
+            ctx.load(page(buf, i), 8); // resident and clean again
+        }
+        long dirtyFaults = pages().dirtyFaults();
+        assertThat(call(LinuxSyscall.READ, 0, page(buf, 0) + 100, input.length)).isEqualTo(input.length);
+        assertThat(call(LinuxSyscall.UNAME, page(buf, 1))).isZero();
+        assertThat(call(LinuxSyscall.CLOCK_GETTIME, 1, page(buf, 2) + 8)).isZero();
+        assertThat(call(LinuxSyscall.GETRANDOM, page(buf, 4), 32, 0)).isEqualTo(32);
+        byte[] random = new byte[32];
+        ctx.copyIn(page(buf, 4), random, 0, 32);
+        assertThat(pages().dirtyFaults()).as("SOS's own writes are no faults").isEqualTo(dirtyFaults);
+        for (int i : new int[] {0, 1, 2, 4}) {
+            assertThat(pages().isClean(p, page(buf, i))).as("page %d written by SOS", i).isFalse();
+        }
+        assertThat(pages().isClean(p, page(buf, 3))).as("untouched by any call").isTrue();
+        // everything out of memory and back: what SOS wrote survives the eviction
+        churn(3 * capacity);
+        byte[] read = new byte[input.length];
+        ctx.copyIn(page(buf, 0) + 100, read, 0, read.length);
+        assertThat(read).isEqualTo(input);
+        byte[] sysname = new byte[5];
+        ctx.copyIn(page(buf, 1), sysname, 0, 5);
+        assertThat(new String(sysname, StandardCharsets.US_ASCII)).isEqualTo("Linux");
+        assertThat(ctx.load(page(buf, 2) + 8, 8) | ctx.load(page(buf, 2) + 16, 8)).as("a time").isNotZero();
+        byte[] again = new byte[32];
+        ctx.copyIn(page(buf, 4), again, 0, 32);
+        assertThat(again).isEqualTo(random);
+        assertThat(ctx.load(page(buf, 4) + 64, 8)).isEqualTo(0x5EED);
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    private ProcessPages pages() {
+        return fx.sos.pages();
+    }
+
+    /** Touches {@code n} fresh pages by loads (clean ones), pushing older ones out. */
+    private void churn(int n) throws MemoryFault {
+        long at = region(n);
+        for (int i = 0; i < n; i++) {
+            ctx.load(page(at, i), 8);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void mprotectAndMremapKeepACleanPageReadOnlyAndADirtyOneWritable(String policy) throws MemoryFault {
+        start(policy, 64);
+        long a = region(2);
+        ctx.load(page(a, 0), 8);
+        ctx.store(page(a, 1), 8, 9);
+        int rw = Syscalls.PROT_READ | Syscalls.PROT_WRITE;
+        assertThat(call(LinuxSyscall.MPROTECT, a, 2 * Layout.PAGE, Syscalls.PROT_READ)).isZero();
+        assertThat(mapped(page(a, 0))).isEqualTo("r");
+        assertThat(mapped(page(a, 1))).isEqualTo("r");
+        assertThat(call(LinuxSyscall.MPROTECT, a, 2 * Layout.PAGE, rw)).isZero();
+        assertThat(mapped(page(a, 0))).as("clean: still read-only").isEqualTo("r");
+        assertThat(mapped(page(a, 1))).as("dirty: writable").isEqualTo("rw");
+        assertThat(pages().isClean(p, page(a, 0))).isTrue();
+        // an initial page is dirty at another address (its initial contents were its old address's)
+        ctx.store(page(a, 0) + 8, 8, 5);
+        long b = region(2);
+        ctx.load(page(b, 0), 8);
+        long target = region(2);
+        int fixed = 3; // MREMAP_MAYMOVE | MREMAP_FIXED
+        assertThat(call(LinuxSyscall.MREMAP, b, 2 * Layout.PAGE, 2 * Layout.PAGE, fixed, target)).isEqualTo(target);
+        assertThat(pages().isClean(p, target)).isFalse();
+        assertThat(mapped(target)).isEqualTo("rw");
+        assertThat(ctx.load(target, 8)).isZero();
+        // a page read back from its slot moves with the slot kept, still clean and read-only
+        long d = region(1);
+        ctx.store(d, 8, 0xABC);
+        churn(3 * capacity);
+        assertThat(ctx.load(d, 8)).isEqualTo(0xABC);
+        assertThat(pages().isClean(p, d)).isTrue();
+        long there = region(1);
+        assertThat(call(LinuxSyscall.MREMAP, d, Layout.PAGE, Layout.PAGE, fixed, there)).isEqualTo(there);
+        assertThat(pages().isClean(p, there)).isTrue();
+        assertThat(mapped(there)).isEqualTo("r");
+        churn(3 * capacity);
+        assertThat(ctx.load(there, 8)).as("dropped, read back from its kept slot").isEqualTo(0xABC);
+        ctx.store(there, 8, 0xDEF);
+        churn(3 * capacity);
+        assertThat(ctx.load(there, 8)).isEqualTo(0xDEF);
+        assertThat(ctx.load(page(a, 0) + 8, 8)).isEqualTo(5);
+        assertThat(ctx.load(page(a, 1), 8)).isEqualTo(9);
+    }
+
+    @Test
+    void theFaultsTraceShowsDirtyFaultsAndDrops() throws MemoryFault {
+        start(FifoPolicy.NAME, 64);
+        List<String> events = new ArrayList<>();
+        fx.kernel.state().tracer().start(EnumSet.of(TraceKind.FAULTS), -1, event -> events.add(event.text()));
+        long a = region(1);
+        ctx.load(a, 8);
+        ctx.store(a, 8, 1);
+        churn(2 * capacity);
+        assertThat(events).anyMatch(e -> e.contains("dirty_fault") && e.contains("page=0x" + Long.toHexString(a)))
+                .anyMatch(e -> e.contains("page_drop"))
+                .anyMatch(e -> e.contains("page_out") && e.contains("page=0x" + Long.toHexString(a)));
+    }
+}
