@@ -22,6 +22,7 @@ import org.capbuddy.sos.user.MemoryFault;
 import org.capbuddy.sos.user.UserContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -283,5 +284,132 @@ class PagingDirtyTest {
         assertThat(events).anyMatch(e -> e.contains("dirty_fault") && e.contains("page=0x" + Long.toHexString(a)))
                 .anyMatch(e -> e.contains("page_drop"))
                 .anyMatch(e -> e.contains("page_out") && e.contains("page=0x" + Long.toHexString(a)));
+    }
+
+    /** Steps 1-3 of the reclaim case: W stored, pushed out by loads, read back clean; returns W's base. */
+    private long wReadBackClean() throws MemoryFault {
+        long w = region(capacity);
+        for (int i = 0; i < capacity; i++) {
+            ctx.store(page(w, i), 8, page(w, i));
+        }
+        churn(capacity);
+        for (int i = 0; i < capacity; i++) {
+            assertThat(ctx.load(page(w, i), 8)).isEqualTo(page(w, i));
+        }
+        return w;
+    }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void aDirtyVictimFindingThePageFileFullReclaimsTheKeptSlotOfACleanPage(String policy) throws MemoryFault {
+        start(policy, 256);
+        wReadBackClean();
+        int full = pages().pageFileSlotsInUse();
+        // the same again with a page file that the clean pages' kept slots fill
+        start(policy, full);
+        long w = wReadBackClean();
+        assertThat(pages().pageFileSlotsInUse()).isEqualTo(full);
+        assertThat(pages().cleanPages()).isEqualTo(capacity);
+        // every W page but W0 pinned: a store to a fresh page drops W0, the next one's victim is dirty
+        for (int i = 1; i < capacity; i++) {
+            pages().pin(new org.capbuddy.sos.process.UserPage(p, page(w, i)));
+        }
+        long f = region(2);
+        ctx.store(page(f, 0), 8, 0xF0);
+        assertThat(p.shadow().pagedOutSlot(page(w, 0))).as("W0 dropped to its kept slot").isNotNegative();
+        long drops = pages().cleanDrops();
+        long outs = pages().pageOuts();
+        ctx.store(page(f, 1), 8, 0xF1);
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(pages().slotsReclaimed()).isEqualTo(1);
+        assertThat(pages().pageOuts() - outs).as("F0 written to the reclaimed slot").isEqualTo(1);
+        assertThat(pages().cleanDrops()).isEqualTo(drops);
+        assertThat(pages().pageFileSlotsInUse()).isEqualTo(full);
+        assertThat(p.shadow().pagedOutSlot(page(f, 0))).isNotNegative();
+        // the oldest clean page with a slot gave it up: dirty now, mapped writable, its bytes in its frame only
+        long reclaimed = -1;
+        for (int i = 1; i < capacity; i++) {
+            if (!pages().isClean(p, page(w, i))) {
+                assertThat(reclaimed).as("one page reclaimed").isNegative();
+                reclaimed = page(w, i);
+            }
+        }
+        assertThat(reclaimed).isEqualTo(page(w, 1));
+        // second chance may have unmapped it to clear its bit: its soft fault maps it writable then
+        assertThat(mapped(reclaimed)).isIn("rw", "");
+        long dirtyFaults = pages().dirtyFaults();
+        ctx.store(reclaimed + 8, 8, 0x77);
+        assertThat(pages().dirtyFaults()).as("no dirty fault on a page already dirty").isEqualTo(dirtyFaults);
+        assertThat(mapped(reclaimed)).isEqualTo("rw");
+        // unpinned, the W pages go out; the dirty one is written as any dirty page
+        for (int i = 1; i < capacity; i++) {
+            pages().unpin(new org.capbuddy.sos.process.UserPage(p, page(w, i)));
+        }
+        assertThat(ctx.load(page(f, 0), 8)).isEqualTo(0xF0);
+        for (int i = 0; i < capacity; i++) {
+            assertThat(ctx.load(page(w, i), 8)).as("W%d", i).isEqualTo(page(w, i));
+        }
+        assertThat(ctx.load(reclaimed + 8, 8)).isEqualTo(0x77);
+        assertThat(ctx.load(page(f, 1), 8)).isEqualTo(0xF1);
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(pages().pageFileSlotsInUse()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(PagingFailureInjectionTest.Injector.class)
+    void aReclaimUndoneAtEveryStepLeavesTheCleanPageWithItsSlot(PagingFailureInjectionTest.Injector injector)
+            throws MemoryFault {
+        start(FifoPolicy.NAME, 256);
+        wReadBackClean();
+        int full = pages().pageFileSlotsInUse();
+        int failures = 0;
+        for (int step = 1; step < 200; step++) {
+            start(FifoPolicy.NAME, full);
+            long w = wReadBackClean();
+            for (int i = 1; i < capacity; i++) {
+                pages().pin(new org.capbuddy.sos.process.UserPage(p, page(w, i)));
+            }
+            long f = region(1);
+            ctx.store(f, 8, 0xF0);
+            // the next fault's page lies far from everything mapped: its tables are allocations to fail
+            long far = ctx.sys().mmap(0x30_0000_0000L, Layout.PAGE, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                    Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED, -1, 0).value();
+            org.capbuddy.sos.machine.Balance before = fx.strictBalance();
+            long outs = pages().pageOuts();
+            var inj = injector.of(fx);
+            inj.failNth(step);
+            MemoryFault fault = null;
+            try {
+                ctx.store(far, 8, 42);
+            } catch (MemoryFault e) {
+                fault = e;
+            }
+            boolean injected = !inj.armed();
+            inj.disarm();
+            String at = injector + " step " + step + ": " + fault;
+            if (fault == null) {
+                assertThat(pages().slotsReclaimed()).as(at).isEqualTo(1);
+                assertThat(pages().isClean(p, page(w, 1))).as(at).isFalse();
+                if (!injected) {
+                    assertThat(failures).as("%s: failure points exercised", at).isPositive();
+                    return;
+                }
+                continue;
+            }
+            failures++;
+            assertThat(injected).as("failed with no injected failure, %s", at).isTrue();
+            assertThat(p.killReport().reason()).as(at).startsWith("out of memory: ");
+            assertThat(fx.strictBalance()).as(at).isEqualTo(before);
+            assertThat(pages().slotsReclaimed()).as(at).isZero();
+            assertThat(pages().pageOuts()).as(at).isEqualTo(outs);
+            for (int i = 1; i < capacity; i++) {
+                assertThat(pages().isClean(p, page(w, i))).as(at).isTrue();
+                assertThat(mapped(page(w, i))).as(at).isEqualTo("r");
+                assertThat(pages().peek(p, page(w, i), 8)).as(at).hasValue(page(w, i));
+            }
+            assertThat(pages().peek(p, f, 8)).as(at).hasValue(0xF0);
+            fx.assertInvariants();
+        }
+        throw new AssertionError("the fault never succeeded");
     }
 }

@@ -28,7 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * N-th request fails part-way, after the victim has gone to the page file and given its frame
  * up. The fault must then kill the faulting process for want of memory and leave everything as
  * before: the victim resident again with its bytes, the paged-in page still in its slot, and
- * slots, untypeds, frames, window tables, ASIDs and page-file slots exactly as they were.
+ * slots, untypeds, frames, window tables, ASIDs and page-file slots exactly as they were. The
+ * page-out runs with each kind of victim: dirty (written), clean in its initial state and clean
+ * against a kept slot (both dropped without a write); an undone drop leaves the victim clean,
+ * read-only and counted as before.
  */
 class PagingFailureInjectionTest {
     private static final int MAX_STEPS = 200;
@@ -41,6 +44,22 @@ class PagingFailureInjectionTest {
         FailureInjector of(SosFixture fx) {
             return this == KERNEL ? fx.kernel.failureInjector() : fx.booted.allocman().failures();
         }
+    }
+
+    /** What the victims of the page-out are. */
+    enum Victims {
+        DIRTY, CLEAN_INITIAL, CLEAN_KEPT
+    }
+
+    static List<Arguments> pageOutCases() {
+        List<Arguments> all = new ArrayList<>();
+        for (Arguments a : cases()) {
+            for (Victims v : Victims.values()) {
+                Object[] args = a.get();
+                all.add(Arguments.of(args[0], args[1], args[2], v));
+            }
+        }
+        return all;
     }
 
     static List<Arguments> cases() {
@@ -65,9 +84,10 @@ class PagingFailureInjectionTest {
         return 0x5EED_0000_0000L + page;
     }
 
-    @ParameterizedTest(name = "{0} pool={1} {2}")
-    @MethodSource("cases")
-    void pageOutFailedAtEveryStepPutsTheVictimBack(String policy, boolean pool, Injector injector) throws MemoryFault {
+    @ParameterizedTest(name = "{0} pool={1} {2} {3}")
+    @MethodSource("pageOutCases")
+    void pageOutFailedAtEveryStepPutsTheVictimBack(String policy, boolean pool, Injector injector, Victims victims)
+            throws MemoryFault {
         int own = framesOfAFreshProcess(pool);
         int failures = 0;
         for (int step = 1; step < MAX_STEPS; step++) {
@@ -76,8 +96,28 @@ class PagingFailureInjectionTest {
             UserContext b = fx.context(fx.process());
             long base = a.sys().mmap(KEPT * Layout.PAGE).value();
             for (int i = 0; i < KEPT; i++) {
-                a.store(base + i * Layout.PAGE, 8, mark(i));
+                if (victims == Victims.CLEAN_INITIAL) {
+                    a.load(base + i * Layout.PAGE, 8);
+                } else {
+                    a.store(base + i * Layout.PAGE, 8, mark(i));
+                }
             }
+            if (victims == Victims.CLEAN_KEPT) {
+                // out (written) for pages only read, then read back: clean against their kept slots
+                long other = a.sys().mmap(KEPT * Layout.PAGE).value();
+                for (int i = 0; i < KEPT; i++) {
+                    a.load(other + i * Layout.PAGE, 8);
+                }
+                for (int i = 0; i < KEPT; i++) {
+                    assertThat(a.load(base + i * Layout.PAGE, 8)).isEqualTo(mark(i));
+                }
+            }
+            for (int i = 0; i < KEPT; i++) {
+                assertThat(fx.sos.pages().isClean(a.process(), base + i * Layout.PAGE))
+                        .isEqualTo(victims != Victims.DIRTY);
+            }
+            long outsBefore = fx.sos.pages().pageOuts();
+            long dropsBefore = fx.sos.pages().cleanDrops();
             long far = b.sys().mmap(FAR, Layout.PAGE, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
                     Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED, -1, 0).value();
             assertThat(fx.sos.frameTable().framesInUse()).isEqualTo(fx.sos.frameTable().limit());
@@ -108,11 +148,13 @@ class PagingFailureInjectionTest {
             boolean injected = !inj.armed();
             inj.disarm();
             String at = policy + " pool " + pool + " " + injector + " step " + step + ": " + fault;
+            boolean dirty = victims == Victims.DIRTY;
             if (fault == null) {
                 assertThat(b.load(far, 8)).as(at).isEqualTo(42);
-                assertThat(fx.sos.pages().pageOuts()).as(at).isEqualTo(1);
+                assertThat(fx.sos.pages().pageOuts() - outsBefore).as(at).isEqualTo(dirty ? 1 : 0);
+                assertThat(fx.sos.pages().cleanDrops() - dropsBefore).as(at).isEqualTo(dirty ? 0 : 1);
                 assertThat(told).as(at).hasSize(1);
-                assertThat(fx.strictBalance().diff(before).pageFileSlots()).as(at).isEqualTo(1);
+                assertThat(fx.strictBalance().diff(before).pageFileSlots()).as(at).isEqualTo(dirty ? 1 : 0);
                 if (!injected) {
                     assertThat(failures).as("%s: failure points exercised", at).isPositive();
                     return;
@@ -123,15 +165,26 @@ class PagingFailureInjectionTest {
             assertThat(injected).as("failed with no injected failure, %s", at).isTrue();
             assertThat(b.process().state()).as(at).isEqualTo(ProcessState.KILLED);
             assertThat(b.process().killReport().reason()).as(at).startsWith("out of memory: ");
-            assertThat(fx.sos.pages().pageOuts()).as(at).isZero();
+            assertThat(fx.sos.pages().pageOuts()).as(at).isEqualTo(outsBefore);
+            assertThat(fx.sos.pages().cleanDrops()).as(at).isEqualTo(dropsBefore);
             assertThat(told).as("an undone page-out is not told: %s", at).isEmpty();
             assertThat(fx.strictBalance()).as(at).isEqualTo(before);
             assertThat(a.process().shadow().pagedOutCount()).as(at).isZero();
             fx.assertInvariants();
+            long dirtyFaults = fx.sos.pages().dirtyFaults();
             for (int i = 0; i < KEPT; i++) {
-                assertThat(a.load(base + i * Layout.PAGE, 8)).as(at).isEqualTo(mark(i));
+                long va = base + i * Layout.PAGE;
+                assertThat(fx.sos.pages().isClean(a.process(), va)).as(at).isEqualTo(!dirty);
+                assertThat(a.load(va, 8)).as(at).isEqualTo(victims == Victims.CLEAN_INITIAL ? 0 : mark(i));
             }
+            assertThat(fx.sos.pages().dirtyFaults()).as(at).isEqualTo(dirtyFaults);
             assertThat(fx.strictBalance()).as(at).isEqualTo(before);
+            if (!dirty) {
+                // still read-only: a store is the dirty fault it would have been
+                a.store(base, 8, 1);
+                assertThat(fx.sos.pages().dirtyFaults()).as(at).isEqualTo(dirtyFaults + 1);
+                assertThat(fx.sos.pages().isClean(a.process(), base)).as(at).isFalse();
+            }
         }
         throw new AssertionError("the page-out never succeeded");
     }
