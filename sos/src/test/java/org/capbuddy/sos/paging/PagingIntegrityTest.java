@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Processes whose working set is several times SOS's frame table write seeded words to many pages
  * and read each back, through their MMUs (faults, page-outs, page-ins, soft faults) and through
- * SOS's copy (what system calls use), under each policy; afterwards nothing is leaked: frames,
+ * SOS's copy (what system calls use, both ways: a write of SOS's into a page read only so far,
+ * clean, must make it dirty or a clean drop would lose it), under each policy; pages read before
+ * they are written are clean and dropped without a write; afterwards nothing is leaked: frames,
  * slots, untypeds, page-file slots. Re-run one case with {@code -Dpaging.seed=N}.
  */
 class PagingIntegrityTest {
@@ -71,10 +73,25 @@ class PagingIntegrityTest {
                     model[i][page] = new long[512];
                 }
                 model[i][page][word] = value;
-            } else if (what < 9) {
+            } else if (what < 8) {
                 long expected = model[i][page] == null ? 0 : model[i][page][word];
                 assertThat(ctx.load(addr, 8)).as("%s: step %d, process %d page %d word %d", at, step, i, page, word)
                         .isEqualTo(expected);
+            } else if (what == 9 && page + 1 < PAGES_EACH) {
+                // SOS's copy into the process, across a page boundary, as a read(2) into the buffer does
+                long into = bases.get(i) + page * Layout.PAGE + 4096 - 16;
+                java.nio.ByteBuffer put = java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < 4; k++) {
+                    int pg = page + (k >= 2 ? 1 : 0);
+                    int w = k >= 2 ? k - 2 : 510 + k;
+                    long value = rnd.nextLong();
+                    put.putLong(value);
+                    if (model[i][pg] == null) {
+                        model[i][pg] = new long[512];
+                    }
+                    model[i][pg][w] = value;
+                }
+                assertThat(fx.sos.pages().copy(ctx.process(), into, put.array(), 0, 32, true)).as(at).isEqualTo(32);
             } else {
                 // SOS's copy out of the process, across a page boundary, as a write(2) of the buffer does
                 long from = bases.get(i) + page * Layout.PAGE + 4096 - 16;
@@ -105,6 +122,8 @@ class PagingIntegrityTest {
         var pages = fx.sos.pages();
         assertThat(pages.pageOuts()).as(at).isGreaterThan(PROCESSES * PAGES_EACH - FRAMES);
         assertThat(pages.pageIns()).as(at).isPositive();
+        assertThat(pages.cleanDrops()).as(at).isPositive();
+        assertThat(pages.dirtyFaults()).as(at).isPositive();
         if (policy.equals(SecondChancePolicy.NAME)) {
             assertThat(pages.softFaults()).as(at).isPositive();
         } else {
