@@ -19,7 +19,8 @@ class RunPagingTest {
         assertThat(paged.exitCode()).as(paged.err()).isZero();
         assertThat(paged.out()).contains("malloc_stress: 2000 operations ok, checksum 8f58b7c3162922ac\n")
                 .containsPattern("Paging \\(second-chance, page file of 4,096 pages\\): [\\d,]+ page-outs, [\\d,]+"
-                        + " page-ins, [\\d,]+ soft faults; at most [\\d,]+ slots in use, 0 left after teardown")
+                        + " clean drops \\(writes saved\\), [\\d,]+ page-ins, [\\d,]+ soft faults, [\\d,]+ dirty faults;"
+                        + " at most [\\d,]+ slots in use, 0 left after teardown")
                 .contains("leaked frames 0, slots 0, untyped bytes 0");
         assertThat(paged.out()).doesNotContain("Paging (second-chance, page file of 4,096 pages): 0 page-outs");
         assertThat(plain.out()).doesNotContain("Paging");
@@ -54,6 +55,10 @@ class RunPagingTest {
         assertThat(on.at("/pageOuts").asLong()).isPositive();
         assertThat(on.at("/pageIns").asLong()).isPositive();
         assertThat(on.at("/softFaults").asLong()).isZero();
+        // malloc_stress reads pages it has not written (clean, dropped without a write) and writes pages it read
+        assertThat(on.at("/cleanDrops").asLong()).isPositive();
+        assertThat(on.at("/dirtyFaults").asLong()).isPositive();
+        assertThat(on.has("slotsReclaimed")).isTrue();
         assertThat(on.at("/slotsLeaked").asLong()).isZero();
     }
 
@@ -65,7 +70,10 @@ class RunPagingTest {
                 .containsPattern("faults page_unreferenced pid 1 @\\d+ page=0x[0-9a-f]+ frame=\\d+\n")
                 .containsPattern("faults page_out pid 1 @\\d+ page=0x[0-9a-f]+ slot=\\d+ frame=\\d+\n")
                 .containsPattern("faults page_in pid 1 @\\d+ page=0x[0-9a-f]+ slot=\\d+ frame=\\d+\n")
-                .containsPattern("faults soft_fault pid 1 @\\d+ page=0x[0-9a-f]+ frame=\\d+\n");
+                .containsPattern("faults soft_fault pid 1 @\\d+ page=0x[0-9a-f]+ frame=\\d+\n")
+                // a clean page leaves without a write; a store to one read back is a dirty fault
+                .containsPattern("faults page_drop pid 1 @\\d+ page=0x[0-9a-f]+ slot=-?\\d+ frame=\\d+\n")
+                .containsPattern("faults dirty_fault pid 1 @\\d+ page=0x[0-9a-f]+ slot=-?\\d+ frame=\\d+\n");
         CliRun fifo = run(program("hello"), "--frames", "3", "--page-file", "64", "--paging-policy", "fifo", "--trace",
                 "faults");
         assertThat(fifo.out()).contains("faults page_out ").doesNotContain("soft_fault", "page_unreferenced");
