@@ -412,4 +412,49 @@ class PagingDirtyTest {
         }
         throw new AssertionError("the fault never succeeded");
     }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void aSignalFrameWrittenOntoCleanStackPagesSurvivesTheirEviction(String policy) throws MemoryFault {
+        start(policy, 256);
+        int sigill = 4;
+        long saSiginfo = 4;
+        // the handler steps over the faulting instruction (uc->uc_mcontext.pc += 4) and returns
+        int[] stepOver = {0xF940_DC49, 0x9100_1129, 0xF900_DC49, 0xD65F_03C0};
+        java.nio.ByteBuffer handler = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int word : stepOver) {
+            handler.putInt(word);
+        }
+        ctx.copyOut(code + 0x100, handler.array(), 0, 16);
+        long act = region(1);
+        java.nio.ByteBuffer action = java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(code + 0x100).putLong(saSiginfo).putLong(0).putLong(0);
+        ctx.copyOut(act, action.array(), 0, 32);
+        assertThat(call(LinuxSyscall.RT_SIGACTION, sigill, act, 0, 8)).isZero();
+        long sp = Layout.STACK_TOP - 0x100;
+        // the frame's pages, 4,688 bytes below the stack pointer, read and so clean
+        long low = Layout.pageDown(sp - 0x2000);
+        for (long va = low; va < Layout.STACK_TOP; va += Layout.PAGE) {
+            ctx.load(va, 8);
+            assertThat(pages().isClean(p, va)).as("stack page 0x%x", va).isTrue();
+        }
+        var runner = fx.load(p, code, 0 /* udf */);
+        runner.context().setSp(sp);
+        runner.run(1);
+        long frame = runner.context().sp();
+        assertThat(frame).isLessThan(sp - 4096);
+        assertThat(runner.context().pc()).as("in SOS's signal page, on the way to the handler").isNotEqualTo(code);
+        int size = (int) (sp - frame);
+        byte[] written = new byte[size];
+        assertThat(pages().copy(p, frame, written, 0, size, false)).isEqualTo(size);
+        for (long va = Layout.pageDown(frame); va < sp; va += Layout.PAGE) {
+            assertThat(pages().isClean(p, va)).as("stack page 0x%x under the frame", va).isFalse();
+        }
+        churn(3 * capacity);
+        assertThat(p.shadow().frameRef(Layout.pageDown(frame))).as("the frame's page went out").isZero();
+        byte[] back = new byte[size];
+        ctx.copyIn(frame, back, 0, size);
+        assertThat(back).isEqualTo(written);
+        assertThat(ctx.load(frame, 4)).as("si_signo").isEqualTo(sigill);
+    }
 }
