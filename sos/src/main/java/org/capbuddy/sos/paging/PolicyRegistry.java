@@ -10,8 +10,8 @@ import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 
 /**
- * The replacement policies SOS knows, by name: {@code fifo} and {@code second-chance}. A new
- * policy is one class and one line here.
+ * The replacement policies SOS knows, by name: {@code second-chance}, {@code fifo} and
+ * {@code enhanced-second-chance}. A new policy is one class and one line here.
  */
 public final class PolicyRegistry {
     private static final Map<String, Supplier<ReplacementPolicy<?>>> POLICIES = policies();
@@ -23,6 +23,7 @@ public final class PolicyRegistry {
         Map<String, Supplier<ReplacementPolicy<?>>> all = new LinkedHashMap<>();
         all.put(SecondChancePolicy.NAME, SecondChancePolicy::new);
         all.put(FifoPolicy.NAME, FifoPolicy::new);
+        all.put(EnhancedSecondChancePolicy.NAME, EnhancedSecondChancePolicy::new);
         return Collections.unmodifiableMap(all);
     }
 

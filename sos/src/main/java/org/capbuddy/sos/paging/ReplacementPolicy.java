@@ -21,6 +21,14 @@ public interface ReplacementPolicy<K> {
          * process and keeps its frame, so its next touch is a soft fault. False when SOS could not.
          */
         boolean unreference(K page);
+
+        /**
+         * Whether {@code page} is clean: its eviction writes nothing (SOS: its pager holds it
+         * clean). A scan that cannot tell says dirty, the safe answer.
+         */
+        default boolean clean(K page) {
+            return false;
+        }
     }
 
     /** The policy's registered name, as {@code --paging-policy} takes it. */

@@ -78,6 +78,11 @@ final class Pager {
             search.unmapFailed.add(page);
             return false;
         }
+
+        @Override
+        public boolean clean(UserPage page) {
+            return clean.containsKey(page);
+        }
     };
     /** A victim's bytes on their way to the page file. */
     private final byte[] outPage = new byte[PageFile.SLOT_BYTES];

@@ -30,9 +30,9 @@ class SosConfigPagingTest {
         assertThat(base.withPaging(PageFile.MAX_SLOTS + 1, "fifo").check().error().kind())
                 .isEqualTo(AllocErrorKind.BAD_ARGUMENT);
         assertThat(base.withPaging(16, "lru").check().error().detail())
-                .isEqualTo("unknown paging policy 'lru'; known: second-chance, fifo");
+                .isEqualTo("unknown paging policy 'lru'; known: second-chance, fifo, enhanced-second-chance");
         assertThat(base.withPaging(16, null).check().error().detail())
-                .isEqualTo("unknown paging policy (none); known: second-chance, fifo");
+                .isEqualTo("unknown paging policy (none); known: second-chance, fifo, enhanced-second-chance");
         assertThat(new SosConfig(FrameTable.SEED_REF_BITS, 0, 16, "fifo").check().error().detail())
                 .startsWith("the frame table limit must be");
     }

@@ -155,7 +155,8 @@ class PolicyDifferentialTest {
 
     @Test
     void theRegistryKnowsItsPoliciesAndNothingElse() {
-        assertThat(PolicyRegistry.names()).containsExactly(SecondChancePolicy.NAME, FifoPolicy.NAME);
+        assertThat(PolicyRegistry.names()).containsExactly(SecondChancePolicy.NAME, FifoPolicy.NAME,
+                EnhancedSecondChancePolicy.NAME);
         assertThat(PolicyRegistry.defaultName()).isEqualTo(SecondChancePolicy.NAME);
         assertThat(PolicyRegistry.create("lru")).isEmpty();
         assertThat(PolicyRegistry.create(null)).isEmpty();
@@ -183,9 +184,14 @@ class PolicyDifferentialTest {
     }
 
     static ReferencePager reference(String policy, int frames, int[] seq) {
+        return reference(policy, frames, seq, true);
+    }
+
+    /** The reference on {@code seq}, every touch a write ({@code writes}) or every one a read. */
+    static ReferencePager reference(String policy, int frames, int[] seq, boolean writes) {
         ReferencePager r = new ReferencePager(policy, frames);
         for (int page : seq) {
-            r.touch(page);
+            r.touch(page, writes);
         }
         return r;
     }
