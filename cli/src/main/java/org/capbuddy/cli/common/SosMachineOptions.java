@@ -43,9 +43,11 @@ public final class SosMachineOptions {
                     + "(default: 0, no paging: a fault that finds the table full kills the process).")
     public Integer pageFile;
 
-    @Option(names = "--paging-policy", paramLabel = "fifo|second-chance", converter = OptionWord.class,
-            description = "Which resident page goes to the page file: second-chance (the clock) or fifo. "
-                    + "Default: second-chance. Needs --page-file.")
+    @Option(names = "--paging-policy", paramLabel = "fifo|second-chance|enhanced-second-chance",
+            converter = OptionWord.class,
+            description = "Which resident page goes to the page file: second-chance (the clock), fifo, or "
+                    + "enhanced-second-chance (the clock preferring unreferenced clean pages, then unreferenced "
+                    + "dirty ones). Default: second-chance. Needs --page-file.")
     public String pagingPolicy;
 
     /** The machine configuration the options name, or a usage error naming the bad option. */

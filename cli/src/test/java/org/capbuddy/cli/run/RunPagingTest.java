@@ -91,7 +91,7 @@ class RunPagingTest {
     void badPagingOptionsAreRefusedWithAClearMessage() {
         CliRun policy = run(program("hello"), "--page-file", "16", "--paging-policy", "lru");
         assertThat(policy.exitCode()).isEqualTo(2);
-        assertThat(policy.err()).contains("--paging-policy must be one of second-chance, fifo, got 'lru'");
+        assertThat(policy.err()).contains("--paging-policy must be one of second-chance, fifo, enhanced-second-chance, got 'lru'");
         CliRun negative = run(program("hello"), "--page-file", "-1");
         assertThat(negative.exitCode()).isEqualTo(2);
         assertThat(negative.err()).contains("--page-file must be 0 (no paging)..67108864 pages, got -1");
