@@ -457,4 +457,40 @@ class PagingDirtyTest {
         assertThat(back).isEqualTo(written);
         assertThat(ctx.load(frame, 4)).as("si_signo").isEqualTo(sigill);
     }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void dontneedMunmapAndBrkFreeTheKeptSlotsOfCleanPages(String policy) throws MemoryFault {
+        start(policy, 64);
+        long a = region(2);
+        long heap = ctx.brk(0);
+        ctx.brk(heap + Layout.PAGE);
+        ctx.store(page(a, 0), 8, 1);
+        ctx.store(page(a, 1), 8, 2);
+        ctx.store(heap, 8, 3);
+        churn(3 * capacity);
+        // the code page the calls are made from, back and dirty before any slot is counted
+        ctx.store(code + 0x800, 8, 0);
+        // read back: clean, each keeping its slot
+        assertThat(ctx.load(page(a, 0), 8)).isEqualTo(1);
+        assertThat(ctx.load(page(a, 1), 8)).isEqualTo(2);
+        assertThat(ctx.load(heap, 8)).isEqualTo(3);
+        for (long va : new long[] {page(a, 0), page(a, 1), heap}) {
+            assertThat(pages().isClean(p, va)).isTrue();
+        }
+        int slots = pages().pageFileSlotsInUse();
+        assertThat(call(LinuxSyscall.MADVISE, page(a, 0), Layout.PAGE, 4 /* MADV_DONTNEED */)).isZero();
+        assertThat(pages().pageFileSlotsInUse()).isEqualTo(slots - 1);
+        assertThat(ctx.load(page(a, 0), 8)).as("DONTNEED leaves a zero page, not the kept copy").isZero();
+        slots = pages().pageFileSlotsInUse();
+        assertThat(ctx.sys().munmap(page(a, 1), Layout.PAGE).isOk()).isTrue();
+        assertThat(pages().pageFileSlotsInUse()).as("munmap frees one").isEqualTo(slots - 1);
+        assertThat(ctx.brk(heap)).isEqualTo(heap);
+        assertThat(pages().pageFileSlotsInUse()).as("brk frees one").isEqualTo(slots - 2);
+        ctx.brk(heap + Layout.PAGE);
+        assertThat(ctx.load(heap, 8)).as("a heap page grown again is zeros").isZero();
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(pages().pageFileSlotsInUse()).isZero();
+        assertThat(pages().cleanPages()).isZero();
+    }
 }
