@@ -339,6 +339,12 @@ final class Pager {
         return clean.containsKey(page);
     }
 
+    /** The slot the clean page {@code page} is kept against; -1 when it is clean in its initial state, dirty or gone. */
+    int keptSlot(UserPage page) {
+        Integer kept = clean.get(page);
+        return kept == null ? -1 : kept;
+    }
+
     /** The rights {@code page} of {@code region} is mapped with: the region's, less write while the page is clean. */
     CapRights rights(UserPage page, Region region) {
         return region.write() && clean.containsKey(page) ? CapRights.READ_ONLY : ProcessPages.capRights(region);

@@ -831,6 +831,15 @@ public final class ProcessPages {
         return pager != null && p != null && pager.isClean(new UserPage(p, vaddr));
     }
 
+    /**
+     * The page-file slot the clean resident page at {@code vaddr} of {@code p} is kept against;
+     * -1 when that page is clean in its initial state (image bytes or zeros), dirty, not resident,
+     * or SOS does not page ({@link #isClean} tells these apart).
+     */
+    public int keptSlot(Process p, long vaddr) {
+        return pager == null || p == null ? -1 : pager.keptSlot(new UserPage(p, vaddr));
+    }
+
     public long framesMapped() {
         return framesMapped;
     }
