@@ -32,8 +32,10 @@ class FuzzCommandTest {
         String[] sos = run("fuzz", "sos", "--iterations", "3000", "--seed", "2", "--check-every", "500");
         assertThat(sos[0]).as(sos[2]).isEqualTo("0");
         assertThat(sos[1]).contains("fuzz sos: 3,000 operations, seed 2, 7 invariant checks, all held")
-                .containsPattern("SOS on CapBuddy pool, \\d+-frame table, paging \\((fifo|second-chance), \\d+-page file\\)")
-                .containsPattern("paging: [\\d,]+ page-outs, [\\d,]+ page-ins, [\\d,]+ soft faults");
+                .containsPattern("SOS on CapBuddy pool, \\d+-frame table, paging \\((fifo|second-chance|enhanced-second-chance), \\d+-page file\\)")
+                .containsPattern("paging: [\\d,]+ page-outs, [\\d,]+ page-ins, [\\d,]+ soft faults")
+                .containsPattern("dirty tracking: [1-9][\\d,]* clean drops \\(writes saved\\), [1-9][\\d,]* dirty faults, "
+                        + "[\\d,]+ kept slots reclaimed");
         assertThat(run("fuzz", "sos", "--iterations", "1000", "--seed", "3")[1]).as("seed 3 does not page")
                 .doesNotContain("paging");
     }

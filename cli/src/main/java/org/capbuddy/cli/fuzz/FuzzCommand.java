@@ -106,6 +106,9 @@ public final class FuzzCommand implements Callable<Integer> {
                                         + "%,d allocations failed on purpose, %,d of them killing%n",
                                 fuzzer.pageOuts(), fuzzer.pageIns(), fuzzer.softFaults(), fuzzer.failuresInjected(),
                                 fuzzer.injectedKills());
+                        detail += String.format("  dirty tracking: %,d clean drops (writes saved), %,d dirty faults, "
+                                        + "%,d kept slots reclaimed%n",
+                                fuzzer.cleanDrops(), fuzzer.dirtyFaults(), fuzzer.slotsReclaimed());
                     }
                 }
                 default -> throw new IllegalStateException("layer checked above: " + layer);

@@ -1,6 +1,5 @@
 package org.capbuddy.fuzz.sos;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -10,9 +9,6 @@ import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
-import org.capbuddy.sos.addrspace.Region;
-import org.capbuddy.sos.addrspace.RegionKind;
-import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.user.MemoryFault;
 
 /**
@@ -20,10 +16,10 @@ import org.capbuddy.sos.user.MemoryFault;
  * every live process, SOS's state, regions, break and mapped pages against the model; the frame
  * table holding exactly the pages mapped; and the full contents of one running process's pages,
  * read back through its MMU (a PROT_NONE page's through SOS's window: its bytes are kept). With
- * paging, a page the model has may be resident or in the page file: the frame table holds the
- * resident ones, the page file one slot for each paged-out one, the policy every resident page
- * but the IPC buffer's, and the contents are read through SOS's window and from the page file,
- * so that the check itself moves no page.
+ * paging, {@link PagingState} checks each page's state exactly (resident clean or dirty, paged
+ * out, or dropped in its initial state), the kernel's rights of every mapped page, and the frame
+ * table's, page file's and policy's counts; the contents are read through SOS's window and from
+ * the page file, so that the check itself moves no page.
  */
 final class Consistency {
     private final FuzzMachine machine;
@@ -46,61 +42,34 @@ final class Consistency {
         if (sos.liveProcesses() != live.size()) {
             return "SOS has " + sos.liveProcesses() + " processes, the model " + live.size();
         }
+        boolean paging = sos.pages().paging();
+        PagingState state = paging ? new PagingState(sos) : null;
         long resident = 0;
-        long pagedOut = 0;
-        long policyHeld = 0;
         for (ModelProcess p : live) {
             String problem = matches(p);
+            if (problem == null) {
+                problem = paging ? state.process(p) : sameMapped(p);
+            }
             if (problem != null) {
                 return problem;
             }
             resident += p.process.shadow().pageCount();
-            pagedOut += p.process.shadow().pagedOutCount();
-            policyHeld += evictableResident(p);
         }
         if (sos.frameTable().framesInUse() != resident) {
             return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
                     + resident + " pages";
         }
-        String problem = sos.pages().paging() ? paging(sos, resident, pagedOut, policyHeld) : null;
-        if (problem != null) {
-            return problem;
-        }
-        return live.isEmpty() ? null : contents(sos, live.get(Math.floorMod(nextReadBack++, live.size())));
-    }
-
-    /**
-     * With paging: the frame table within its limit, one page-file slot in use for each page
-     * paged out, the policy holding exactly the resident pages it may evict, and no pin left
-     * over once an operation is done.
-     */
-    private static String paging(Sos sos, long resident, long pagedOut, long policyHeld) {
-        ProcessPages pages = sos.pages();
-        if (sos.frameTable().framesInUse() > sos.frameTable().limit()) {
-            return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, over its limit of "
-                    + sos.frameTable().limit();
-        }
-        if (pages.pageFileSlotsInUse() != pagedOut) {
-            return "the page file has " + pages.pageFileSlotsInUse() + " slots in use, the processes have " + pagedOut
-                    + " pages paged out";
-        }
-        if (pages.policy().size() != policyHeld) {
-            return "the " + pages.policy().name() + " policy holds " + pages.policy().size() + " pages, of "
-                    + resident + " resident " + policyHeld + " may be evicted";
-        }
-        return pages.pinnedPages() == 0 ? null : pages.pinnedPages() + " pages are still pinned after the operation";
-    }
-
-    /** The resident pages of {@code p} the policy may evict: all but the IPC buffer's and the signal page's. */
-    private static long evictableResident(ModelProcess p) {
-        long count = 0;
-        for (long page : p.process.shadow().pageAddresses()) {
-            Region region = p.space.find(page);
-            if (region == null || (region.kind() != RegionKind.IPC_BUFFER && region.kind() != RegionKind.SIGPAGE)) {
-                count++;
+        if (paging) {
+            if (sos.frameTable().framesInUse() > sos.frameTable().limit()) {
+                return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, over its limit of "
+                        + sos.frameTable().limit();
+            }
+            String problem = state.totals();
+            if (problem != null) {
+                return problem;
             }
         }
-        return count;
+        return live.isEmpty() ? null : contents(sos, live.get(Math.floorMod(nextReadBack++, live.size())));
     }
 
     private static String matches(ModelProcess p) {
@@ -115,20 +84,16 @@ final class Consistency {
             return "process " + p.pid() + " has its break at 0x" + Long.toHexString(p.process.addressSpace().brk())
                     + ", the model at 0x" + Long.toHexString(p.space.brk());
         }
-        // A page the model has is resident or, with paging, in the page file (never both).
+        return null;
+    }
+
+    /** Without paging: SOS has exactly the pages the model has, each resident. */
+    private static String sameMapped(ModelProcess p) {
         List<Long> shadow = p.process.shadow().pageAddresses();
-        List<Long> pagedOut = p.process.shadow().pagedOutAddresses();
-        if (!pagedOut.isEmpty()) {
-            for (long page : pagedOut) {
-                if (p.process.shadow().frameRef(page) != 0) {
-                    return "process " + p.pid() + " page 0x" + Long.toHexString(page) + " is both resident and paged out";
-                }
-            }
-            shadow = new ArrayList<>(shadow);
-            shadow.addAll(pagedOut);
-            shadow.sort(null);
-        }
         List<Long> model = p.memory.mappedPages();
+        if (p.process.shadow().pagedOutCount() != 0) {
+            return "process " + p.pid() + " has pages paged out without paging";
+        }
         if (!shadow.equals(model)) {
             return "process " + p.pid() + " has pages " + hex(shadow, model) + " mapped that the model has not, and lacks "
                     + hex(model, shadow);
@@ -144,6 +109,10 @@ final class Consistency {
         byte[] real = new byte[(int) Layout.PAGE];
         boolean paging = sos.pages().paging();
         for (long page : p.memory.mappedPages()) {
+            if (paging && p.process.shadow().frameRef(page) == 0 && p.process.shadow().pagedOutSlot(page) < 0) {
+                // dropped in its initial state: PagingState held the model's bytes to those
+                continue;
+            }
             if (paging) {
                 // Through SOS's window and the page file, so that the check pages nothing in or
                 // out: with paging, the user's own view would fault and evict.

@@ -1,6 +1,10 @@
 package org.capbuddy.fuzz.sos;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
@@ -22,6 +26,12 @@ final class ModelProcess {
     private final long[] released = new long[8];
     private int releasedNext;
     private int releasedCount;
+    /**
+     * Pages SOS said it dropped in their initial state (told by its paging observer): it holds
+     * them nowhere, and their next touch is a first fault. Forgotten when the model forgets the
+     * page or SOS holds it again.
+     */
+    private final TreeSet<Long> dropped = new TreeSet<>();
 
     ModelProcess(Process process, UserContext user, long codeBytes, long dataBytes) {
         this.process = process;
@@ -54,9 +64,32 @@ final class ModelProcess {
         state = ProcessState.DESTROYED;
     }
 
+    /** SOS dropped {@code page} in its initial state. */
+    void noteDropped(long page) {
+        dropped.add(page);
+    }
+
+    /** Whether SOS dropped {@code page} in its initial state and holds it nowhere since. */
+    boolean droppedInitial(long page) {
+        return dropped.contains(page);
+    }
+
+    /** The pages SOS dropped in their initial state, ascending. */
+    List<Long> droppedPages() {
+        return new ArrayList<>(dropped);
+    }
+
+    /** Forgets the drops of pages SOS holds again ({@code held}: resident or paged out), touched since. */
+    void forgetDropsHeld(Set<Long> held) {
+        dropped.removeAll(held);
+    }
+
     /** Records that [base, end) was given back: the model forgets its pages and remembers the range. */
     void release(long base, long end) {
         memory.release(base, end);
+        if (base < end) {
+            dropped.subSet(base, end).clear();
+        }
         released[releasedNext] = base;
         releasedNext = (releasedNext + 1) % released.length;
         releasedCount = Math.min(releasedCount + 1, released.length);
@@ -65,6 +98,12 @@ final class ModelProcess {
     /** Records that mremap moved the pages of [from, from + length) to {@code to}; the old range counts as given back. */
     void moved(long from, long to, long length) {
         memory.move(from, to, length);
+        // a dropped page moves as nothing, and is as untouched at its new address
+        List<Long> moving = length > 0 ? new ArrayList<>(dropped.subSet(from, from + length)) : List.of();
+        dropped.removeAll(moving);
+        for (long page : moving) {
+            dropped.add(to + (page - from));
+        }
         release(from, from + length);
     }
 

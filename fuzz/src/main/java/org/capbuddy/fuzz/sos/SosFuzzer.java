@@ -13,7 +13,9 @@ import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessPages;
 import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.process.UserPage;
 import org.capbuddy.sos.user.UserContext;
 
 /**
@@ -73,6 +75,8 @@ public final class SosFuzzer {
     private long operations;
     private long deepChecks;
     private long created;
+    /** What went wrong inside SOS's paging observer, reported after the operation; null while nothing has. */
+    private String observed;
 
     public SosFuzzer(long seed) {
         this.seed = seed;
@@ -89,6 +93,42 @@ public final class SosFuzzer {
         this.blocks = new BlockAccessCheck(judge);
         this.syscalls = new SyscallCheck(judge, expectedConsole);
         this.consistency = new Consistency(machine);
+        if (setup.paging()) {
+            sos.pages().setObserver(new DropRecorder());
+        }
+    }
+
+    /**
+     * Tells the model which pages SOS dropped in their initial state: SOS then holds them
+     * nowhere, and the deep check finds them only so, each with its initial contents.
+     */
+    private final class DropRecorder implements ProcessPages.PagingObserver {
+        @Override
+        public void pagedOut(UserPage page, int slot) {
+            if (slot >= 0) {
+                return;
+            }
+            for (ModelProcess p : live) {
+                if (p.process == page.process()) {
+                    p.noteDropped(page.vaddr());
+                    return;
+                }
+            }
+            if (observed == null) {
+                observed = "SOS dropped page 0x" + Long.toHexString(page.vaddr()) + " of process "
+                        + page.process().pid() + ", which is not live";
+            }
+        }
+
+        @Override
+        public void pagedIn(UserPage page, int slot) {
+            // the deep check finds paged-in pages resident
+        }
+
+        @Override
+        public void softFault(UserPage page) {
+            // a soft fault changes no page's state the model tracks
+        }
     }
 
     /** What the seed chose: the allocator under SOS and the frame table's size. */
@@ -144,6 +184,21 @@ public final class SosFuzzer {
         return sos.pages().pageIns();
     }
 
+    /** Clean victims SOS dropped without a write (against a kept slot or in their initial state). */
+    public long cleanDrops() {
+        return sos.pages().cleanDrops();
+    }
+
+    /** Stores to clean pages, each a permission fault that made its page dirty and writable. */
+    public long dirtyFaults() {
+        return sos.pages().dirtyFaults();
+    }
+
+    /** Kept slots a dirty victim took from clean pages when the page file was full. */
+    public long slotsReclaimed() {
+        return sos.pages().slotsReclaimed();
+    }
+
     /** Faults second chance served by mapping a resident page again, without reading the file. */
     public long softFaults() {
         return sos.pages().softFaults();
@@ -163,6 +218,9 @@ public final class SosFuzzer {
                 }
                 if (problem == null) {
                     problem = console();
+                }
+                if (problem == null) {
+                    problem = observed;
                 }
                 operations++;
                 if (problem == null && operations % checkEvery == 0) {
@@ -235,10 +293,11 @@ public final class SosFuzzer {
                 return failure("after destroying every process " + sos.frameTable().framesInUse() + " frames are in use");
             }
             var pages = sos.pages();
-            if (pages.paging() && (pages.pageFileSlotsInUse() != 0 || pages.policy().size() != 0 || pages.pinnedPages() != 0)) {
+            if (pages.paging() && (pages.pageFileSlotsInUse() != 0 || pages.policy().size() != 0 || pages.pinnedPages() != 0
+                    || pages.cleanPages() != 0)) {
                 return failure("after destroying every process the page file has " + pages.pageFileSlotsInUse()
-                        + " slots in use, the policy holds " + pages.policy().size() + " pages and "
-                        + pages.pinnedPages() + " are pinned");
+                        + " slots in use (kept ones included), the policy holds " + pages.policy().size() + " pages, "
+                        + pages.cleanPages() + " are clean and " + pages.pinnedPages() + " are pinned");
             }
             Result<Void> down = sos.shutdown();
             if (!down.isOk()) {

@@ -36,6 +36,9 @@ class SosFuzzTest {
             assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
             assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
             assertThat(fuzzer.injectedKills()).as("kills by allocations failed on purpose").isPositive();
+            // dirty tracking was exercised: clean victims dropped, stores to clean pages faulted
+            assertThat(fuzzer.cleanDrops()).as("clean drops").isGreaterThan(100);
+            assertThat(fuzzer.dirtyFaults()).as("dirty faults").isGreaterThan(50);
         }
     }
 
@@ -59,6 +62,8 @@ class SosFuzzTest {
             assertThat(fuzzer.pageOuts()).as("page-outs").isGreaterThan(100);
             assertThat(fuzzer.pageIns()).as("page-ins").isGreaterThan(50);
             assertThat(fuzzer.injectedKills()).as("kills by allocations failed on purpose").isPositive();
+            assertThat(fuzzer.cleanDrops()).as("clean drops").isGreaterThan(100);
+            assertThat(fuzzer.dirtyFaults()).as("dirty faults").isGreaterThan(50);
             if (seed != 11) {
                 assertThat(fuzzer.outOfMemoryKills()).as("kills for a full page file").isPositive();
             }
