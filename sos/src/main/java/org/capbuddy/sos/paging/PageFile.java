@@ -159,6 +159,20 @@ public final class PageFile {
     }
 
     /**
+     * Frees slot {@code slot} and hands over its contents, which the page file no longer holds
+     * (a new page of zeros for a slot never written): what an undo needs to {@link #retake} the
+     * slot exactly, without a copy. Null, changing nothing, when the slot is not in use.
+     */
+    public byte[] release(int slot) {
+        if (!inUse(slot)) {
+            return null;
+        }
+        byte[] page = contents.get(slot);
+        free(slot);
+        return page != null ? page : new byte[SLOT_BYTES];
+    }
+
+    /**
      * Undoes a page-out that failed after its {@link #write}: slot {@code slot} is freed and the
      * write no longer counted. False, changing nothing, when the slot is not in use or was never written.
      */

@@ -155,10 +155,14 @@ final class Pager {
         log.push(unread, 0, 0);
     }
 
-    /** Frees a paged-in page's slot before its fault completes, so the victim may take it; undone with its bytes. */
+    /**
+     * Frees a paged-in page's slot before its fault completes, so the victim may take it; undone
+     * with its bytes. Those are the array the page file held, handed over as it lets the slot go:
+     * no copy on the fault's path (retake copies them back only if the fault is undone).
+     */
     void freeEarly(int slot, UndoLog log) {
-        pageFile.free(slot);
-        log.push(retakeSlot, slot, 0, inPage.clone());
+        byte[] bytes = pageFile.release(slot);
+        log.push(retakeSlot, slot, 0, bytes);
     }
 
     /** The page at {@code vaddr} of {@code p}, unreferenced, was mapped again (frame {@code ref}): a soft fault. */

@@ -48,6 +48,33 @@ class PageFileTest {
     }
 
     @Test
+    void aReleasedSlotHandsOverItsBytesAndRetakingThemRestoresItExactly() {
+        PageFile f = PageFile.of(2).value();
+        int slot = f.alloc();
+        byte[] page = new byte[PageFile.SLOT_BYTES];
+        page[0] = 5;
+        page[4095] = 6;
+        assertThat(f.write(slot, page, 0)).isTrue();
+        byte[] handed = f.release(slot);
+        assertThat(handed).isEqualTo(page);
+        assertThat(f.inUse(slot)).isFalse();
+        assertThat(f.slotsInUse()).isZero();
+        assertThat(f.slotsHeld()).isZero();
+        assertThat(f.release(slot)).as("not in use").isNull();
+        // the slot may be taken and written meanwhile (an undone fault gives it back first)
+        assertThat(f.alloc()).isEqualTo(slot);
+        assertThat(f.write(slot, new byte[PageFile.SLOT_BYTES], 0)).isTrue();
+        assertThat(f.unwrite(slot)).isTrue();
+        assertThat(f.retake(slot, handed)).isTrue();
+        byte[] back = new byte[PageFile.SLOT_BYTES];
+        assertThat(f.peek(slot, 0, back, 0, back.length)).isTrue();
+        assertThat(back).isEqualTo(page);
+        int blank = f.alloc();
+        assertThat(f.release(blank)).as("never written: zeros").hasSize(PageFile.SLOT_BYTES).containsOnly(0);
+        assertThat(f.slotsInUse()).isEqualTo(1);
+    }
+
+    @Test
     void badRequestsChangeNothing() {
         PageFile f = PageFile.of(2).value();
         byte[] page = new byte[PageFile.SLOT_BYTES];
