@@ -42,32 +42,45 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * SOS demand paging, per fault, in the steady state: SOS on the CapBuddy pool (512 MiB board,
  * as {@link PageFaultBenchmark}) with a frame table of {@link #FRAMES} frames and a page file,
- * one process whose heap holds more pages than the table, every access a user 8-byte store
- * through its {@link UserContext} (TLB, MMU walk, fault delivered to SOS).
+ * one process whose heap holds more pages than the table, every access a user 8-byte store or
+ * load through its {@link UserContext} (TLB, MMU walk, fault delivered to SOS). SOS tracks dirty
+ * pages (a clean page is mapped read-only, its first store a dirty fault; a clean victim is
+ * dropped without a write), so each benchmark fixes which kind of page its faults meet, and each
+ * timed access is one fault of one kind:
  *
  * <ul>
  *   <li>{@link #evictingFault}: FIFO, a heap of {@link Evicting#PAGES} pages (twice the frames)
  *       stored to in ascending order, round after round. Each store's page is paged out (it was
  *       stored to {@code PAGES} stores ago and {@code FRAMES} stores have come since), so each
- *       store faults once, and the fault takes FIFO's oldest page (the one stored to {@code FRAMES}
- *       stores ago: written, so dirty), writes it to a page-file slot, unmaps it, and reads the
- *       store's page back into its frame, mapped where it was (its page tables exist). One
- *       page-out and one page-in per store; reported per store.
+ *       store faults once: a store's page-in maps its page dirty and writable at once (no second,
+ *       dirty fault), and the fault takes FIFO's oldest page (the one stored to {@code FRAMES}
+ *       stores ago: dirty, so written, never dropped), writes it to a page-file slot, unmaps it,
+ *       and reads the store's page back into its frame, mapped where it was (its page tables
+ *       exist). One page-out and one page-in per store; reported per store.
+ *   <li>{@link #cleanDropFault}: FIFO, a heap of {@link Dropping#PAGES} pages loaded from in
+ *       ascending order, round after round. Every page is clean against the page-file slot it
+ *       was read back from, so each load faults once: the fault drops FIFO's oldest page (clean:
+ *       no write, its slot kept) and reads the load's page back, read-only, keeping its slot. One
+ *       clean drop and one page-in per load, no page written; reported per load.
  *   <li>{@link #softFault}: second chance, a heap of {@link SoftFaulting#PAGES} pages (one more
- *       than the frames). Each store is to a resident page the clock has unreferenced (SOS
- *       unmapped it and kept its frame), so the fault only maps the frame again and sets the
- *       page's bit: no frame, no page-file I/O, no cap made. Reported per store.
+ *       than the frames). Each store is to a resident, dirty page the clock has unreferenced (SOS
+ *       unmapped it and kept its frame), so the fault only maps the frame again, writable, and
+ *       sets the page's bit: no frame, no page-file I/O, no cap made. Reported per store.
  * </ul>
  *
- * <h2>How each measured store does the same work</h2>
- * {@link #evictingFault} needs no reset: a round over the {@code PAGES} pages leaves the machine
- * as it found it (the last {@code FRAMES} pages resident in the same FIFO order, the others in
- * the page file), so the cycle is exact from the first round on, and one invocation is one
- * round ({@code @OperationsPerInvocation(PAGES)}). Trial setup runs {@link #PRIME_ROUNDS} untimed
- * rounds (the first creates the heap's page tables and SOS's window tables, and fills the page
- * file with the pages that do not fit); after each iteration the page-outs, page-ins and faults
- * must each have grown by exactly the stores made, with no soft fault, no kill, no page table
- * made, the table full and the page file holding the rest.
+ * <h2>How each measured access does the same work</h2>
+ * {@link #evictingFault} and {@link #cleanDropFault} need no reset: a round over the
+ * {@code PAGES} pages leaves the machine as it found it (the last {@code FRAMES} pages resident
+ * in the same FIFO order, the others in the page file; for the loads, every resident page clean
+ * against its kept slot), so the cycle is exact from the first round on, and one invocation is
+ * one round ({@code @OperationsPerInvocation(PAGES)}). Trial setup runs {@link #PRIME_ROUNDS}
+ * untimed rounds (the first creates the heap's page tables and SOS's window tables, and fills
+ * the page file with the pages that do not fit; for the loads, it also pages out the marked,
+ * dirty pages, after which every victim is clean); after each iteration the faults must each
+ * have grown by exactly the accesses made: for the stores, page-outs and page-ins, with no clean
+ * drop and no dirty fault; for the loads, clean drops and page-ins, with no page written and no
+ * dirty fault; for both, no soft fault, no kill, no page table made, the table full and the page
+ * file holding the rest (for the loads, every page's slot: the kept ones too).
  *
  * <p>{@link #softFault} needs the clock set before each invocation, untimed
  * ({@code @Setup(Level.Invocation)}; one invocation is {@code FRAMES - 1} faults, hundreds of
@@ -76,22 +89,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * fault's search passes the whole clock, unreferencing (unmapping) every resident page, comes back
  * to the first and takes it. That leaves exactly {@code FRAMES - 1} resident pages unmapped: the
  * invocation stores to each once (ascending), each store one soft fault, checked after each
- * invocation (soft faults grew by exactly {@code FRAMES - 1}, page-outs and page-ins by none).
+ * invocation (soft faults grew by exactly {@code FRAMES - 1}, page-outs, page-ins, clean drops
+ * and dirty faults by none: every page was stored to, so dirty).
  *
  * <h2>Allocation</h2>
- * {@code -prof gc}'s {@code gc.alloc.rate.norm} is per store. For {@link #evictingFault} the
- * iteration holds timed code only, so it is the timed fault's; for {@link #softFault} it includes
- * the untimed setup's eviction (spread over the {@code FRAMES - 1} stores). Each trial's teardown
- * prints the timed code's own bytes per store, read from the thread's allocation counter around
- * each iteration or invocation.
+ * {@code -prof gc}'s {@code gc.alloc.rate.norm} is per access. For {@link #evictingFault} and
+ * {@link #cleanDropFault} the iteration holds timed code only, so it is the timed fault's; for
+ * {@link #softFault} it includes the untimed setup's eviction (spread over the {@code FRAMES - 1}
+ * stores). Each trial's teardown prints the timed code's own bytes per access, read from the
+ * thread's allocation counter around each iteration or invocation.
  *
  * <h2>Checks</h2>
- * Priming writes a mark at offset 8 of every page that no timed store touches; after each
+ * Priming writes a mark at offset 8 of every page that no timed access touches; after each
  * iteration (and after the trial) every page's mark and last store are read through SOS's window
- * or from the page file ({@link Sos#peek}, which faults nothing), so a page-out or page-in that
- * lost a byte fails the run. After the trial the process is destroyed and the balance
- * ({@code SosMachine.settledBalance()}, page-file slots included) must equal the balance from
- * before it was created, with the kernel's invariants holding.
+ * or from the page file ({@link Sos#peek}, which faults nothing), so a page-out, drop or page-in
+ * that lost a byte fails the run; each timed load also checks the word it reads. After the trial
+ * the process is destroyed and the balance ({@code SosMachine.settledBalance()}, page-file slots
+ * included) must equal the balance from before it was created, with the kernel's invariants
+ * holding.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -171,6 +186,11 @@ public class PagingBenchmark {
         /** One untimed pass that leaves the state the timed code expects. */
         abstract void prime() throws MemoryFault;
 
+        /** Page-file slots in use in the steady state: the pages not resident, all dirty when they left. */
+        long slotsInUse() {
+            return pages - FRAMES;
+        }
+
         void store(int page) throws MemoryFault {
             long value = ++round * 0x1_0000L + page;
             ctx.store(heapBase + page * PAGE, 8, value);
@@ -190,7 +210,7 @@ public class PagingBenchmark {
             require(process.state() == ProcessState.RUNNING, "the process is running");
             require(paging.pinnedPages() == 0, "no page pinned");
             require(sos.frameTable().framesInUse() == FRAMES, "the frame table full");
-            require(paging.pageFileSlotsInUse() == pages - FRAMES, "the page file holds the pages not resident: "
+            require(paging.pageFileSlotsInUse() == slotsInUse(), "the page file holds " + slotsInUse() + " pages: "
                     + paging.pageFileSlotsInUse());
             require(paging.structuresCreated() == structures, "no page table created by a timed fault");
             require(sos.frameTable().windowTableCount() == windowTables, "no window table created by a timed fault");
@@ -199,10 +219,11 @@ public class PagingBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             verifyContents();
-            System.out.printf("%n[PagingBenchmark] %s, %d frames, %d heap pages, stackProbe=%s: %,d timed stores verified; "
-                            + "%,d page-outs, %,d page-ins, %,d soft faults in all; timed code allocated %.1f B per store%n",
+            System.out.printf("%n[PagingBenchmark] %s, %d frames, %d heap pages, stackProbe=%s: %,d timed accesses verified; "
+                            + "%,d page-outs, %,d page-ins, %,d soft faults, %,d clean drops, %,d dirty faults in all; "
+                            + "timed code allocated %.1f B per access%n",
                     policy, FRAMES, pages, stackProbe, stores, paging.pageOuts(), paging.pageIns(), paging.softFaults(),
-                    stores == 0 ? 0.0 : timedBytes / (double) stores);
+                    paging.cleanDrops(), paging.dirtyFaults(), stores == 0 ? 0.0 : timedBytes / (double) stores);
             ok("destroy", sos.destroy(process));
             require(sos.frameTable().framesInUse() == 0, "no frame in use after destroy");
             require(paging.pageFileSlotsInUse() == 0 && paging.policy().size() == 0, "page file and policy empty");
@@ -224,6 +245,8 @@ public class PagingBenchmark {
         long stores0;
         long allocated0;
         long kills0;
+        long drops0;
+        long dirty0;
 
         public Evicting() {
             super(PAGES, FifoPolicy.NAME);
@@ -243,6 +266,8 @@ public class PagingBenchmark {
             ins0 = paging.pageIns();
             soft0 = paging.softFaults();
             kills0 = sos.faultHandler().kills();
+            drops0 = paging.cleanDrops();
+            dirty0 = paging.dirtyFaults();
             stores0 = stores;
             allocated0 = threadAllocatedBytes();
         }
@@ -256,6 +281,9 @@ public class PagingBenchmark {
             require(paging.pageOuts() - outs0 == made, "one page-out per store: " + (paging.pageOuts() - outs0));
             require(paging.pageIns() - ins0 == made, "one page-in per store: " + (paging.pageIns() - ins0));
             require(paging.softFaults() == soft0, "no soft fault");
+            // a store's page-in maps its page dirty at once, and every victim was stored to
+            require(paging.dirtyFaults() == dirty0, "no dirty fault: the store's own fault made its page dirty");
+            require(paging.cleanDrops() == drops0, "no clean drop: every victim is dirty");
             require(sos.faultHandler().kills() == kills0, "no kill");
             verifyContents();
         }
@@ -272,6 +300,8 @@ public class PagingBenchmark {
         long soft0;
         long outs0;
         long ins0;
+        long drops0;
+        long dirty0;
         long allocated0;
 
         public SoftFaulting() {
@@ -322,6 +352,8 @@ public class PagingBenchmark {
             soft0 = paging.softFaults();
             outs0 = paging.pageOuts();
             ins0 = paging.pageIns();
+            drops0 = paging.cleanDrops();
+            dirty0 = paging.dirtyFaults();
             allocated0 = threadAllocatedBytes();
         }
 
@@ -331,11 +363,88 @@ public class PagingBenchmark {
             require(paging.softFaults() - soft0 == SOFT, "each store a soft fault: " + (paging.softFaults() - soft0));
             require(process.faultsHandled() - faults0 == SOFT, "one fault per store: " + (process.faultsHandled() - faults0));
             require(paging.pageOuts() == outs0 && paging.pageIns() == ins0, "no page-file I/O in timed code");
+            require(paging.dirtyFaults() == dirty0 && paging.cleanDrops() == drops0, "every page dirty: no dirty fault,"
+                    + " no drop");
             require(process.state() == ProcessState.RUNNING, "the process is running");
         }
 
         @TearDown(Level.Iteration)
         public void afterIteration() {
+            verifyContents();
+        }
+    }
+
+    /**
+     * FIFO, twice as many heap pages as frames, loaded from round after round: every page clean
+     * against its kept slot, so every load's fault drops the oldest page without a write and reads
+     * the load's page back, keeping its slot.
+     */
+    @State(Scope.Thread)
+    public static class Dropping extends PagingRange {
+        static final int PAGES = 2 * FRAMES;
+        long faults0;
+        long outs0;
+        long ins0;
+        long soft0;
+        long drops0;
+        long dirty0;
+        long written0;
+        long loads0;
+        long allocated0;
+        long kills0;
+
+        public Dropping() {
+            super(PAGES, FifoPolicy.NAME);
+        }
+
+        @Override
+        void prime() throws MemoryFault {
+            // the first round pages the marked (dirty) pages out; from the second on every victim is clean
+            for (int i = 0; i < PAGES; i++) {
+                load(i);
+            }
+        }
+
+        /** Every page has a slot: kept by the resident ones, holding the others. */
+        @Override
+        long slotsInUse() {
+            return PAGES;
+        }
+
+        void load(int page) throws MemoryFault {
+            long word = ctx.load(heapBase + page * PAGE, 8);
+            if (word != stored[page]) {
+                throw new IllegalStateException("page " + page + " loads " + word + ", not its last store " + stored[page]);
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void beforeIteration() {
+            require(paging.cleanPages() == FRAMES, "every resident page clean: " + paging.cleanPages());
+            faults0 = process.faultsHandled();
+            outs0 = paging.pageOuts();
+            ins0 = paging.pageIns();
+            soft0 = paging.softFaults();
+            drops0 = paging.cleanDrops();
+            dirty0 = paging.dirtyFaults();
+            written0 = paging.pageFile().pagesWritten();
+            kills0 = sos.faultHandler().kills();
+            loads0 = stores;
+            allocated0 = threadAllocatedBytes();
+        }
+
+        @TearDown(Level.Iteration)
+        public void afterIteration() {
+            timedBytes += threadAllocatedBytes() - allocated0;
+            long made = stores - loads0;
+            require(made % PAGES == 0, "whole rounds: " + made);
+            require(process.faultsHandled() - faults0 == made, "one fault per load: " + (process.faultsHandled() - faults0));
+            require(paging.cleanDrops() - drops0 == made, "one clean drop per load: " + (paging.cleanDrops() - drops0));
+            require(paging.pageIns() - ins0 == made, "one page-in per load: " + (paging.pageIns() - ins0));
+            require(paging.pageOuts() == outs0 && paging.pageFile().pagesWritten() == written0, "no page written");
+            require(paging.softFaults() == soft0 && paging.dirtyFaults() == dirty0, "no soft or dirty fault");
+            require(sos.faultHandler().kills() == kills0, "no kill");
+            require(paging.cleanPages() == FRAMES, "every resident page clean: " + paging.cleanPages());
             verifyContents();
         }
     }
@@ -358,5 +467,15 @@ public class PagingBenchmark {
             s.store(page);
         }
         s.stores += SoftFaulting.SOFT;
+    }
+
+    /** A load whose fault drops a clean page (no write) and reads the load's page back, its slot kept; per load. */
+    @Benchmark
+    @OperationsPerInvocation(Dropping.PAGES)
+    public void cleanDropFault(Dropping s) throws MemoryFault {
+        for (int i = 0; i < Dropping.PAGES; i++) {
+            s.load(i);
+        }
+        s.stores += Dropping.PAGES;
     }
 }
