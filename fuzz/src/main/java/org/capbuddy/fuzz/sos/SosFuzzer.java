@@ -44,7 +44,9 @@ import org.capbuddy.sos.user.UserContext;
  * either demand paging in a frame table far smaller than the processes' pages (most faults
  * evict), or none, some tables small enough that faults run out of memory. With paging, every
  * check above holds as without it (the bytes a process wrote read back the same wherever its
- * pages went), the deep check adds the page file's and the policy's counts, and one access in
+ * pages went), the deep check holds each page to exactly one of dirty tracking's states
+ * ({@link PagingState}; the pages SOS drops in their initial state are told to the model by SOS's
+ * paging observer) and adds the page file's and the policy's counts, and one access in
  * {@link InjectedFailures#ONE_IN} has an allocation of its fault failed on purpose. Half the operations run inside SOS's driver scope for the stack headroom
  * ({@link Sos#assureDriverHeadroom}), which must end with the operation. Used by the tests and by
  * {@code capbuddy fuzz --layer sos}.
