@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import org.capbuddy.aarch64.decode.Disassembler;
 import org.capbuddy.aarch64.elf.ElfSymbols;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.inspect.CallChain;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.run.InstructionText;
 import org.capbuddy.sos.run.ProgramRun;
 import org.capbuddy.sos.run.Stepper;
 
@@ -94,6 +94,7 @@ final class StepSession {
     private final Predicate<TraceEvent> shown;
     private final Function<TraceEvent, String> format;
     private final ElfSymbols symbols;
+    private final InstructionText code;
     private String last = "step";
     /** What an empty line runs after dis or x: the same count from where they stopped, as gdb goes on. */
     private String continuation;
@@ -117,6 +118,7 @@ final class StepSession {
             Function<TraceEvent, String> format, ElfSymbols symbols) {
         this.stepper = stepper;
         this.symbols = symbols;
+        this.code = new InstructionText(stepper.run(), symbols);
         this.in = in;
         this.out = out;
         this.echo = echo;
@@ -278,32 +280,9 @@ final class StepSession {
         out.println("   next: " + instruction(pc));
     }
 
-    /**
-     * {@code 0xADDR <function+off>  WORD  text}, read through SOS's window (no fault is taken to
-     * read it); the function, and a branch's target, named by the program's symbols as objdump does.
-     */
+    /** {@code 0xADDR <function+off>  WORD  text} (see {@link InstructionText}). */
     private String instruction(long pc) {
-        String at = String.format("0x%x", pc) + describe(pc).map(f -> " <" + f + ">").orElse("");
-        long word = stepper.run().sos().pages().readWord(stepper.run().process(), pc);
-        if (word < 0) {
-            boolean inRegion = stepper.run().process().addressSpace().find(pc) != null;
-            return at + (inRegion ? "  (not mapped yet: fetching it will fault it in)"
-                    : "  (in no region: fetching it kills the process)");
-        }
-        return String.format("%s  %08x  %s", at, word, withTarget(Disassembler.text(pc, (int) word)));
-    }
-
-    /** A branch's target is a PC-relative address the text ends with: objdump names it too ({@code bl 0x400a10 <malloc>}). */
-    private static final java.util.regex.Pattern BRANCH =
-            java.util.regex.Pattern.compile("(?:b|bl|b\\.\\w+|cbn?z|tbn?z) .*?(0x[0-9a-f]+)");
-
-    private String withTarget(String text) {
-        java.util.regex.Matcher m = BRANCH.matcher(text);
-        if (!m.matches()) {
-            return text;
-        }
-        long target = Long.parseUnsignedLong(m.group(1).substring(2), 16);
-        return text + describe(target).map(f -> " <" + f + ">").orElse("");
+        return code.line(pc);
     }
 
     private void disassemble(String[] words) {
@@ -325,7 +304,7 @@ final class StepSession {
 
     /** The name of a code address: SOS's signal page as {@code sigpage}, else the program's symbol. */
     private java.util.Optional<String> describe(long address) {
-        return org.capbuddy.sos.inspect.CodeNames.describe(symbols, stepper.run().process().addressSpace(), address);
+        return code.describe(address);
     }
 
     /** {@code bt}: the calls that led here, from the frame records (see {@link CallChain}), every frame shown. */
@@ -349,7 +328,7 @@ final class StepSession {
 
     /** {@code 0xADDR <function+off>}. */
     private String where(long address) {
-        return String.format("0x%x", address) + describe(address).map(f -> " <" + f + ">").orElse("");
+        return code.where(address);
     }
 
     private void breakpoint(String[] words) {

@@ -103,6 +103,18 @@ public final class ProgramRun {
         return executed;
     }
 
+    /** System calls the program has made so far, served or not (ENOSYS), as its result will count them. */
+    public long systemCalls() {
+        long n = 0;
+        for (long c : linux.calls().values()) {
+            n += c;
+        }
+        for (long c : linux.unknownCalls().values()) {
+            n += c;
+        }
+        return n;
+    }
+
     /** The process the program runs in (alive until {@link #finish} tears it down). */
     public Process process() {
         return process;
