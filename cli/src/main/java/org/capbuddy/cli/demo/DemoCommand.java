@@ -21,6 +21,15 @@ import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.run.ProgramOutcome;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.ProgramRunner;
+import java.util.EnumSet;
+import java.util.Set;
+import org.capbuddy.aarch64.elf.ElfSymbols;
+import org.capbuddy.cli.view.ViewOptions;
+import org.capbuddy.cli.view.ViewServer;
+import org.capbuddy.cli.view.ViewSession;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.sos.run.PausedStart;
+import org.capbuddy.sos.run.Stepper;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,17 +54,36 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Mixin
+    ViewOptions viewOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
+        if (viewOptions.on() && json) {
+            throw new CommandLine.ParameterException(cmd, "--view shows the state in the page and ends with the"
+                    + " report as text; it cannot be combined with --json");
+        }
+        int viewPort = viewOptions.on() ? viewOptions.port(cmd) : -1;
         MachineConfig config = machineOptions.config(cmd);
         byte[] elf = ptTest();
         if (elf == null) {
             return fail("pt_test.elf is missing from the jar (rebuild with ./mvnw -B package)");
         }
+        if (viewPort >= 0) {
+            // bound before anything runs: a port that cannot be had stops the command here
+            try (ViewServer server = viewOptions.bind(cmd, "demo")) {
+                return server == null ? 1 : demo(cmd, config, elf, server);
+            }
+        }
+        return demo(cmd, config, elf, null);
+    }
+
+    /** Boots, runs pt_test (whole, or as the view's page says), tears it down and reports. */
+    private int demo(CommandLine cmd, MachineConfig config, byte[] elf, ViewServer view) {
         Result<SosMachine> booted = machineOptions.boot(cmd);
         if (!booted.isOk()) {
             fail(booted.error().detail());
@@ -67,8 +95,10 @@ public final class DemoCommand implements Callable<Integer> {
         CostSnapshot costsBefore = machine.kernel().costs();
 
         long treesBefore = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L);
-        ProgramResult run = new ProgramRunner(sos).run(new ProgramRunner.Launch(elf, List.of("pt_test"), List.of(),
-                new byte[0], 1, MAX_INSTRUCTIONS));
+        ProgramRunner.Launch launch = new ProgramRunner.Launch(elf, List.of("pt_test"), List.of(), new byte[0], 1,
+                MAX_INSTRUCTIONS);
+        ProgramResult run = view == null ? new ProgramRunner(sos).run(launch) : viewed(machine, launch, view);
+        machine.kernel().state().tracer().stop();
         long trees = machine.machine().pool().map(pool -> pool.pool().stats().treesCreated()).orElse(0L) - treesBefore;
         boolean passed = run.outcome() == ProgramOutcome.EXITED && run.exitCode() == 0
                 && run.console().contains("pt_test: stack and heap page-table test passed");
@@ -97,6 +127,18 @@ public final class DemoCommand implements Callable<Integer> {
         out.println(json ? Json.write(report) : render(report, run.console()));
         out.flush();
         return passed && leaked.isZero() && invariants.ok() ? 0 : 1;
+    }
+
+    /** pt_test started paused and run as the view's page says, then finished where it is and torn down. */
+    private ProgramResult viewed(SosMachine machine, ProgramRunner.Launch launch, ViewServer view) {
+        Set<Stepper.PauseOn> pauseOn = EnumSet.allOf(Stepper.PauseOn.class);
+        Set<TraceKind> shown = EnumSet.of(TraceKind.FAULTS, TraceKind.SYSCALLS, TraceKind.PROCESSES);
+        PausedStart started = PausedStart.start(machine.sos(), launch, pauseOn, 0, shown, e -> { });
+        if (started.stepper() != null) {
+            ViewSession.serve(view, machine, started.stepper(), ElfSymbols.of(launch.elf()),
+                    e -> shown.contains(e.kind()), "pt_test", pauseOn, spec.commandLine().getOut());
+        }
+        return started.finish(true).result();
     }
 
     private static String describeFailure(ProgramResult run) {

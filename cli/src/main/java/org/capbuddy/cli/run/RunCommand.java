@@ -20,6 +20,9 @@ import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.Problems;
 import org.capbuddy.cli.common.SosMachineOptions;
 import org.capbuddy.cli.demo.DemoReport;
+import org.capbuddy.cli.view.ViewOptions;
+import org.capbuddy.cli.view.ViewServer;
+import org.capbuddy.cli.view.ViewSession;
 import org.capbuddy.kernel.cost.CostSnapshot;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Result;
@@ -40,6 +43,7 @@ import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.run.ProgramResult;
+import org.capbuddy.sos.run.PausedStart;
 import org.capbuddy.sos.run.ProgramRunner;
 import org.capbuddy.sos.run.Stepper;
 import picocli.CommandLine;
@@ -138,6 +142,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     StepOptions stepOptions;
 
+    @Mixin
+    ViewOptions viewOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -179,9 +186,13 @@ public final class RunCommand implements Callable<Integer> {
         if (tracePid != -1 && tracePid < 1) {
             throw new CommandLine.ParameterException(cmd, "--trace-pid takes a process id, 1 or more");
         }
-        if (stepOptions.step && traceFormat == TraceFormat.json && traceOut == null) {
-            throw new CommandLine.ParameterException(cmd, "step mode shows events as text at each pause; JSON lines"
-                    + " (--trace-format json) go to a file: add --trace-out");
+        if (viewOptions.on()) {
+            refuseWithView(cmd);
+        }
+        if ((stepOptions.step || viewOptions.on()) && traceFormat == TraceFormat.json && traceOut == null) {
+            throw new CommandLine.ParameterException(cmd, (stepOptions.step ? "step mode shows events as text at each"
+                    + " pause" : "the view shows the events in the page") + "; JSON lines (--trace-format json) go to a"
+                    + " file: add --trace-out");
         }
         if (json && traced != null && traceOut == null) {
             throw new CommandLine.ParameterException(cmd, "--json prints one object on standard output: send the"
@@ -191,7 +202,8 @@ public final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "step mode reads its commands from standard input, which"
                     + " --stdin - gives the program: put the commands in a file with --commands FILE");
         }
-        Set<Stepper.PauseOn> pauseOn = stepOptions.validate(cmd, json);
+        Set<Stepper.PauseOn> pauseOn = stepOptions.validate(cmd, json, viewOptions.on());
+        int viewPort = viewOptions.on() ? viewOptions.port(cmd) : -1;
         MachineConfig config = machineOptions.config(cmd);
         BufferedReader commands = null;
         if (stepOptions.step) {
@@ -221,6 +233,18 @@ public final class RunCommand implements Callable<Integer> {
         if (input == null) {
             return 1;
         }
+        if (viewPort >= 0) {
+            // bound before anything runs: a port that cannot be had stops the command here
+            try (ViewServer server = viewOptions.bind(cmd, "run")) {
+                return server == null ? 1 : run(cmd, config, elf, input, traced, pauseOn, null, server);
+            }
+        }
+        return run(cmd, config, elf, input, traced, pauseOn, commands, null);
+    }
+
+    /** Boots the machine, runs the program as the options say (stepped, viewed or whole), and reports. */
+    private int run(CommandLine cmd, MachineConfig config, byte[] elf, byte[] input, Set<TraceKind> traced,
+            Set<Stepper.PauseOn> pauseOn, BufferedReader commands, ViewServer view) {
         Result<SosMachine> booted = machineOptions.boot(cmd);
         if (!booted.isOk()) {
             fail(booted.error().detail());
@@ -228,7 +252,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         SosMachine machine = booted.value();
         PrintWriter traceWriter = null;
-        if (traced != null && (traceOut != null || !stepOptions.step)) {
+        if (traced != null && (traceOut != null || !stepOptions.step && view == null)) {
             traceWriter = openTrace();
             if (traceWriter == null) {
                 return 1;
@@ -244,8 +268,10 @@ public final class RunCommand implements Callable<Integer> {
         ProgramRunner.Finished finished;
         if (stepOptions.step) {
             finished = stepped(machine, launch, traced, traceWriter, pauseOn, commands);
+        } else if (view != null) {
+            finished = viewed(machine, launch, traced, traceWriter, pauseOn, view);
         } else {
-            startTrace(machine, traced, traceWriter, Set.of(), null);
+            startTrace(machine, traced, traceWriter);
             finished = new ProgramRunner(machine.sos()).run(launch, !dump);
         }
         ProgramResult result = finished.result();
@@ -324,36 +350,29 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /**
-     * Starts the trace of the kinds asked for into {@code writer} and, in step mode, every event
-     * the stepper needs or shows into it. Nothing starts when neither wants any.
-     */
-    private void startTrace(SosMachine machine, Set<TraceKind> traced, PrintWriter writer,
-            Set<Stepper.PauseOn> pauseOn, Consumer<TraceEvent> stepper) {
-        Set<TraceKind> kinds = EnumSet.noneOf(TraceKind.class);
-        if (traced != null) {
-            kinds.addAll(traced);
-        }
-        if (stepper != null) {
-            kinds.addAll(Stepper.kindsNeeded(pauseOn));
-            kinds.addAll(shownInStepMode(traced));
-        }
-        if (kinds.isEmpty()) {
+    /** Starts the trace of the kinds asked for into {@code writer}; nothing starts when none is asked for. */
+    private void startTrace(SosMachine machine, Set<TraceKind> traced, PrintWriter writer) {
+        if (traced == null) {
             return;
         }
-        // every process's events, --trace-pid's filter applied here: the stepper pauses at the
-        // program's faults and system calls whichever process's events are shown
-        machine.kernel().state().tracer().start(kinds, -1, event -> {
+        machine.kernel().state().tracer().start(traced, -1, traceSink(traced, writer));
+    }
+
+    /**
+     * What the trace's events go to: the writer, for the kinds traced, and the record of the
+     * processes they named. Every process's events come, --trace-pid's filter applied here: step
+     * mode and the view pause at the program's faults and system calls whichever process's
+     * events are shown.
+     */
+    private Consumer<TraceEvent> traceSink(Set<TraceKind> traced, PrintWriter writer) {
+        return event -> {
             if (event.pid() >= 0) {
                 tracedPids.add(event.pid());
             }
             if (writer != null && traced.contains(event.kind()) && ofTracedPid(event)) {
                 writer.println(formatEvent(event));
             }
-            if (stepper != null) {
-                stepper.accept(event);
-            }
-        });
+        };
     }
 
     /** The processes the trace's events named, for a --trace-pid that named none of them. */
@@ -376,34 +395,18 @@ public final class RunCommand implements Callable<Integer> {
     /** Step mode: the program started, then run as the commands say, then finished where it is. */
     private ProgramRunner.Finished stepped(SosMachine machine, ProgramRunner.Launch launch, Set<TraceKind> traced,
             PrintWriter traceWriter, Set<Stepper.PauseOn> pauseOn, BufferedReader commands) {
-        // the trace starts before the program does, so that the first pause shows the process
-        // made and its stack written; the events wait for the stepper to exist
-        List<TraceEvent> early = new ArrayList<>();
-        Stepper[] ready = new Stepper[1];
-        boolean[] sessionOver = new boolean[1];
-        startTrace(machine, traced, traceWriter, pauseOn, event -> {
-            if (sessionOver[0]) {
-                return; // teardown: the trace goes on to --trace-out, with no one left to pause
-            }
-            if (ready[0] == null) {
-                early.add(event);
-            } else {
-                ready[0].accept(event);
-            }
-        });
-        ProgramRunner.Started started = new ProgramRunner(machine.sos()).start(launch);
-        if (started.run() == null) {
+        Set<TraceKind> shown = shownInStepMode(traced);
+        PausedStart started = PausedStart.start(machine.sos(), launch, pauseOn, stepOptions.pauseEvery,
+                union(traced, shown), traceSink(traced == null ? Set.of() : traced, traceWriter));
+        Stepper stepper = started.stepper();
+        if (stepper == null) {
             try {
                 commands.close();
             } catch (IOException e) {
                 // nothing was read from it; the refusal is what gets reported
             }
-            return new ProgramRunner.Finished(started.refused(), null);
+            return started.finish(!dump);
         }
-        Stepper stepper = new Stepper(started.run(), pauseOn, stepOptions.pauseEvery);
-        early.forEach(stepper);
-        ready[0] = stepper;
-        Set<TraceKind> shown = shownInStepMode(traced);
         PrintWriter out = spec.commandLine().getOut();
         try (BufferedReader in = commands) {
             new StepSession(stepper, in, out, stepOptions.echo(), e -> shown.contains(e.kind()) && ofTracedPid(e),
@@ -412,9 +415,50 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             out.println("(the commands' input did not close: " + e.getMessage() + ")");
         }
-        sessionOver[0] = true;
-        ProgramResult result = started.run().finish(!dump);
-        return new ProgramRunner.Finished(result, dump ? started.run().process() : null);
+        return started.finish(!dump);
+    }
+
+    /** The view: the program started paused, then run as the page says, then finished where it is. */
+    private ProgramRunner.Finished viewed(SosMachine machine, ProgramRunner.Launch launch, Set<TraceKind> traced,
+            PrintWriter traceWriter, Set<Stepper.PauseOn> pauseOn, ViewServer view) {
+        Set<TraceKind> shown = shownInStepMode(traced);
+        PausedStart started = PausedStart.start(machine.sos(), launch, pauseOn, stepOptions.pauseEvery,
+                union(traced, shown), traceSink(traced == null ? Set.of() : traced, traceWriter));
+        if (started.stepper() != null) {
+            ViewSession.serve(view, machine, started.stepper(), ElfSymbols.of(launch.elf()),
+                    e -> shown.contains(e.kind()) && ofTracedPid(e), program.toString(), pauseOn,
+                    spec.commandLine().getOut());
+        }
+        return started.finish(!dump);
+    }
+
+    /** The options the view cannot be combined with, refused with the reason. */
+    private void refuseWithView(CommandLine cmd) {
+        if (stepOptions.step) {
+            throw new CommandLine.ParameterException(cmd, "--view and --step are two ways to drive the program (a page"
+                    + " or a prompt): choose one");
+        }
+        if (json) {
+            throw new CommandLine.ParameterException(cmd, "--view shows the state in the page and ends with the"
+                    + " report as text; it cannot be combined with --json");
+        }
+        if (traceOut != null && traceOut.toString().equals("-")) {
+            throw new CommandLine.ParameterException(cmd, "--view shows the trace's events in the page: --trace-out"
+                    + " takes a file to write them to as well, not -");
+        }
+        if (stepOptions.commands != null) {
+            throw new CommandLine.ParameterException(cmd, "--commands is step mode's script: the view takes its"
+                    + " commands from the page");
+        }
+    }
+
+    private static Set<TraceKind> union(Set<TraceKind> a, Set<TraceKind> b) {
+        Set<TraceKind> all = EnumSet.noneOf(TraceKind.class);
+        if (a != null) {
+            all.addAll(a);
+        }
+        all.addAll(b);
+        return all;
     }
 
     /**

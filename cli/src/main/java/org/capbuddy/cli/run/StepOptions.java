@@ -34,16 +34,20 @@ final class StepOptions {
             + " standard input (each is echoed after the prompt).")
     Path commands;
 
-    /** The events to pause on, parsed; throws picocli's usage error for a bad list or an option without --step. */
-    Set<Stepper.PauseOn> validate(CommandLine cmd, boolean json) {
-        boolean stepOnly = !pauseOn.equals("faults,syscalls") || pauseEvery != 0 || commands != null;
-        if (!step) {
-            if (stepOnly) {
-                throw new CommandLine.ParameterException(cmd, "--pause-on, --pause-every and --commands need --step");
+    /**
+     * The events to pause on, parsed; throws picocli's usage error for a bad list or an option
+     * without --step (or, for --pause-on and --pause-every, --view).
+     */
+    Set<Stepper.PauseOn> validate(CommandLine cmd, boolean json, boolean view) {
+        boolean pausing = !pauseOn.equals("faults,syscalls") || pauseEvery != 0;
+        if (!step && !view) {
+            if (pausing || commands != null) {
+                throw new CommandLine.ParameterException(cmd, "--pause-on, --pause-every and --commands need --step"
+                        + " (--pause-on and --pause-every: or --view)");
             }
             return Set.of();
         }
-        if (json) {
+        if (json && step) {
             throw new CommandLine.ParameterException(cmd, "--step is a conversation in text; it cannot be combined"
                     + " with --json");
         }

@@ -1,0 +1,100 @@
+package org.capbuddy.cli.view;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.kernel.boot.UntypedDescriptor;
+import org.capbuddy.kernel.cap.Cap;
+import org.capbuddy.kernel.cap.Slot;
+import org.capbuddy.sos.machine.SosMachine;
+import org.capbuddy.sos.process.KillReport;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.capbuddy.sos.run.InstructionText;
+import org.capbuddy.sos.run.ProgramRun;
+
+/**
+ * Reads the live system into a {@link ViewState}, on the machine's thread: the program's place
+ * and counters, its process's regions and page tables, SOS's frame table, the CapBuddy pool, the
+ * boot untypeds and the CDT. It reads only: nothing it does changes the run's figures.
+ */
+final class StateReader {
+    private final SosMachine machine;
+    private final ProgramRun run;
+    private final InstructionText code;
+    private final String name;
+    private final String pauseOn;
+    private final long invocationsBefore;
+
+    /**
+     * @param name the program as the page names it
+     * @param pauseOn what continue stops after, in words
+     */
+    StateReader(SosMachine machine, ProgramRun run, InstructionText code, String name, String pauseOn) {
+        this.machine = machine;
+        this.run = run;
+        this.code = code;
+        this.name = name;
+        this.pauseOn = pauseOn;
+        this.invocationsBefore = machine.kernel().costs().totalInvocations();
+    }
+
+    ViewState read(String reason, ViewState.Events events, String console) {
+        Process p = run.process();
+        var dump = machine.sos().dump(p).orElse(null);
+        var frames = machine.sos().frameTableDump();
+        ViewState.Counters counters = new ViewState.Counters(p.faultsHandled(), run.systemCalls(),
+                machine.kernel().costs().totalInvocations() - invocationsBefore, frames.inUse(),
+                dump == null ? 0 : dump.pageTables().pages());
+        return new ViewState(program(reason), counters, dump, frames, machine.sos().poolDump().orElse(null),
+                untypeds(), machine.sos().cdtDump(), events, console);
+    }
+
+    private ViewState.Program program(String reason) {
+        Process p = run.process();
+        boolean ended = run.ended();
+        String status = !ended ? "paused" : p.state() == ProcessState.EXITED ? "exited"
+                : p.state() == ProcessState.KILLED ? "killed"
+                : run.atInstructionLimit() ? "instruction_limit" : "stopped";
+        KillReport kill = p.killReport();
+        long pc = run.pc();
+        return new ViewState.Program(name, status, reason, String.format("0x%x", pc), ended ? null : code.line(pc),
+                run.instructions(), p.state() == ProcessState.EXITED ? Integer.valueOf((int) p.exitCode()) : null,
+                ended && kill != null ? kill.summary() : null, ended, pauseOn);
+    }
+
+    /**
+     * The boot info's untypeds, each with its watermark as its cap holds it now. The cap is found
+     * in the CDT, not at the boot info's cptr: allocman moves the boot caps into the CSpace it
+     * builds. A boot untyped is a root of the tree, so it comes before anything derived from it
+     * (an untyped split from it may start at the same address, never before it).
+     */
+    private List<ViewState.UntypedLine> untypeds() {
+        List<UntypedDescriptor> boot = machine.kernel().bootInfo().untypedList();
+        Cap.Untyped[] caps = new Cap.Untyped[boot.size()];
+        int found = 0;
+        for (Slot slot : machine.kernel().state().cdt().slots()) {
+            if (found == caps.length) {
+                break;
+            }
+            if (!(slot.cap() instanceof Cap.Untyped u)) {
+                continue;
+            }
+            for (int i = 0; i < caps.length; i++) {
+                UntypedDescriptor d = boot.get(i);
+                if (caps[i] == null && d.paddr() == u.paddr() && d.sizeBits() == u.sizeBits() && d.device() == u.device()) {
+                    caps[i] = u;
+                    found++;
+                    break;
+                }
+            }
+        }
+        List<ViewState.UntypedLine> lines = new ArrayList<>();
+        for (int i = 0; i < caps.length; i++) {
+            UntypedDescriptor u = boot.get(i);
+            Long free = caps[i] == null ? null : caps[i].freeBytes(); // deleted: its usage is unknown, not guessed
+            lines.add(new ViewState.UntypedLine(String.format("0x%x", u.cptr()), String.format("0x%x", u.paddr()),
+                    u.sizeBits(), u.size(), u.device(), free == null ? null : u.size() - free, free));
+        }
+        return lines;
+    }
+}

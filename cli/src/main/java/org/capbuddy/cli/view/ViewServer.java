@@ -1,0 +1,214 @@
+package org.capbuddy.cli.view;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.capbuddy.cli.common.Json;
+
+/**
+ * The view's HTTP server, bound to the loopback address only: the page (three files from the
+ * jar) and its JSON API. Its handlers parse and check a request, then hand the command to the
+ * machine's thread through the {@link Desk} and wait: they never touch the model themselves.
+ *
+ * <p>A command that changes the run must be a POST carrying the header {@value #HEADER} (the
+ * page's script sends it): a page of another site can make a browser send a plain POST to a
+ * loopback port, but not one with a header of its own without the server's consent, which this
+ * one never gives. A request naming another host than the loopback one is refused too, so that a
+ * name that resolves to 127.0.0.1 cannot reach it from another site's page.
+ */
+public final class ViewServer implements AutoCloseable {
+    /** The header every POST must carry. */
+    static final String HEADER = "X-CapBuddy-View";
+    /** The largest step one request may ask for: a count the page's field can hold exactly. */
+    static final long MAX_STEP = 1L << 53;
+
+    private static final Map<String, String[]> FILES = Map.of(
+            "/", new String[] {"index.html", "text/html; charset=utf-8"},
+            "/index.html", new String[] {"index.html", "text/html; charset=utf-8"},
+            "/view.js", new String[] {"view.js", "text/javascript; charset=utf-8"},
+            "/view.css", new String[] {"view.css", "text/css; charset=utf-8"});
+    private static final Map<String, Desk.Command> POSTS = Map.of("/api/step", Desk.Command.STEP,
+            "/api/continue", Desk.Command.CONTINUE, "/api/run", Desk.Command.RUN, "/api/finish", Desk.Command.FINISH,
+            "/api/quit", Desk.Command.QUIT);
+
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final int port;
+    private Desk desk;
+
+    private ViewServer(HttpServer server) {
+        this.server = server;
+        this.port = server.getAddress().getPort();
+        this.threads = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "capbuddy-view-http");
+            t.setDaemon(true); // a page left open never keeps the JVM alive
+            return t;
+        });
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+    }
+
+    /**
+     * Binds {@code port} (0: a free one) on 127.0.0.1; nothing is answered until {@link #open}.
+     *
+     * @throws IOException when it cannot be bound (taken, or not allowed)
+     */
+    public static ViewServer bind(int port) throws IOException {
+        return new ViewServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0));
+    }
+
+    /** The page's address. */
+    public String url() {
+        return "http://127.0.0.1:" + port + "/";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Starts answering, handing commands to {@code desk}. */
+    void open(Desk desk) {
+        this.desk = desk;
+        server.start();
+    }
+
+    @Override
+    public void close() {
+        if (desk != null) {
+            desk.close();
+            server.stop(1); // lets the last answer (finish's) go out
+        }
+        threads.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+            if (!loopbackHost(exchange.getRequestHeaders().getFirst("Host"))) {
+                send(exchange, new Desk.Reply(403, new Desk.Problem("this view answers requests for 127.0.0.1:"
+                        + port + " or localhost:" + port + " only")));
+                return;
+            }
+            String[] file = FILES.get(path);
+            if (file != null) {
+                if (!method.equals("GET")) {
+                    refuseMethod(exchange, "GET");
+                    return;
+                }
+                sendFile(exchange, file[0], file[1]);
+                return;
+            }
+            if (path.equals("/api/state")) {
+                if (!method.equals("GET")) {
+                    refuseMethod(exchange, "GET");
+                    return;
+                }
+                if (exchange.getRequestURI().getRawQuery() != null) {
+                    send(exchange, bad("GET /api/state takes no query"));
+                    return;
+                }
+                send(exchange, desk.submit(Desk.Command.STATE, 0));
+                return;
+            }
+            Desk.Command command = POSTS.get(path);
+            if (command == null) {
+                send(exchange, new Desk.Reply(404, new Desk.Problem("no " + path + " here: the API is GET /api/state"
+                        + " and POST /api/step?n=N, /api/continue, /api/run, /api/finish, /api/quit")));
+                return;
+            }
+            if (!method.equals("POST")) {
+                refuseMethod(exchange, "POST");
+                return;
+            }
+            if (exchange.getRequestHeaders().getFirst(HEADER) == null) {
+                send(exchange, new Desk.Reply(403, new Desk.Problem("a command must carry the header " + HEADER
+                        + " (the page sends it)")));
+                return;
+            }
+            String query = exchange.getRequestURI().getRawQuery();
+            long count = 0;
+            if (command == Desk.Command.STEP) {
+                count = stepCount(query);
+                if (count < 1) {
+                    send(exchange, bad("step takes n, a whole number of instructions from 1 to 2^53, as in"
+                            + " /api/step?n=10; not " + (query == null ? "nothing" : "'" + query + "'")));
+                    return;
+                }
+            } else if (query != null) {
+                send(exchange, bad(path + " takes no query, not '" + query + "'"));
+                return;
+            }
+            send(exchange, desk.submit(command, count));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the server is stopping
+        }
+    }
+
+    /** {@code n=N} (or nothing, for 1) as a count of 1 to {@link #MAX_STEP}; 0 when it is anything else. */
+    static long stepCount(String query) {
+        if (query == null || query.isEmpty()) {
+            return 1;
+        }
+        if (!query.startsWith("n=") || query.indexOf('&') >= 0) {
+            return 0;
+        }
+        String n = query.substring(2);
+        if (!n.matches("[0-9]{1,16}")) {
+            return 0;
+        }
+        long value = Long.parseLong(n);
+        return value >= 1 && value <= MAX_STEP ? value : 0;
+    }
+
+    /** Whether the Host header names this server by its loopback address or localhost. */
+    private boolean loopbackHost(String host) {
+        return host != null && (host.equals("127.0.0.1:" + port) || host.equals("localhost:" + port));
+    }
+
+    private static Desk.Reply bad(String message) {
+        return new Desk.Reply(400, new Desk.Problem(message));
+    }
+
+    private static void refuseMethod(HttpExchange exchange, String allowed) throws IOException {
+        exchange.getResponseHeaders().set("Allow", allowed);
+        send(exchange, new Desk.Reply(405, new Desk.Problem(exchange.getRequestMethod() + " "
+                + exchange.getRequestURI().getPath() + " is not allowed: it takes " + allowed)));
+    }
+
+    private static void send(HttpExchange exchange, Desk.Reply reply) throws IOException {
+        byte[] body = Json.write(reply.body()).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(reply.status(), body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static void sendFile(HttpExchange exchange, String name, String type) throws IOException {
+        byte[] body;
+        try (InputStream in = ViewServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                send(exchange, new Desk.Reply(500, new Desk.Problem(name + " is missing from the jar")));
+                return;
+            }
+            body = in.readAllBytes();
+        }
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}
