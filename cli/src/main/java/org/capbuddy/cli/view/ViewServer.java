@@ -86,6 +86,13 @@ public final class ViewServer implements AutoCloseable {
         if (desk != null) {
             desk.close();
             server.stop(1); // lets the last answer (finish's) go out
+        } else {
+            // never opened (nothing ran): the port must be given back all the same, and the
+            // listening channel is closed for good only by the dispatcher's next select
+            desk = new Desk();
+            desk.close();
+            server.start();
+            server.stop(0);
         }
         threads.shutdownNow();
     }

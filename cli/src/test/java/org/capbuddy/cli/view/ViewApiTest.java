@@ -274,6 +274,22 @@ class ViewApiTest {
             assertThat(r.out()).isEmpty();
             assertThat(r.err()).contains("--view");
         }
+        // a program SOS refuses, or a machine that cannot be built: no view, and the port is given back
+        java.nio.file.Path notElf = java.nio.file.Files.createTempFile("not", ".elf");
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = free.getLocalPort();
+            free.close();
+            CliRun refused = CliRun.of("run", notElf.toString(), "--view=" + port);
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.out()).doesNotContain("View:");
+            CliRun unbuildable = CliRun.of("run", program("hello"), "--view=" + port, "--root-cnode-bits", "7");
+            assertThat(unbuildable.exitCode()).as(unbuildable.err()).isEqualTo(2);
+            try (java.net.ServerSocket again = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        } finally {
+            java.nio.file.Files.delete(notElf);
+        }
         CliRun r = CliRun.of("demo", "--view", "--json");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--view shows the state in the page");
