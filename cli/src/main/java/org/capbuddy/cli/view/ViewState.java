@@ -35,7 +35,7 @@ public record ViewState(Program program, Counters counters, ProcessDump process,
     /**
      * @param faults faults SOS handled for the process
      * @param systemCalls system calls it made
-     * @param invocations kernel invocations since the program was started
+     * @param invocations kernel invocations since the first pause (the process made, before its first instruction)
      * @param framesInUse frames SOS's frame table holds
      * @param pagesMapped pages the process's page tables map
      */
