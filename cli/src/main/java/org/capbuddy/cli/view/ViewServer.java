@@ -8,10 +8,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.capbuddy.cli.common.Json;
 
 /**
@@ -30,6 +29,8 @@ public final class ViewServer implements AutoCloseable {
     static final String HEADER = "X-CapBuddy-View";
     /** The largest step one request may ask for: a count the page's field can hold exactly. */
     static final long MAX_STEP = 1L << 53;
+    /** How long a client has to send a request's line and headers before its socket is closed. */
+    static final Duration READ_LIMIT = Duration.ofSeconds(10);
 
     private static final Map<String, String[]> FILES = Map.of(
             "/", new String[] {"index.html", "text/html; charset=utf-8"},
@@ -41,18 +42,14 @@ public final class ViewServer implements AutoCloseable {
             "/api/quit", Desk.Command.QUIT);
 
     private final HttpServer server;
-    private final ExecutorService threads;
+    private final HttpThreads threads;
     private final int port;
     private Desk desk;
 
-    private ViewServer(HttpServer server) {
+    private ViewServer(HttpServer server, Duration readLimit) {
         this.server = server;
         this.port = server.getAddress().getPort();
-        this.threads = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "capbuddy-view-http");
-            t.setDaemon(true); // a page left open never keeps the JVM alive
-            return t;
-        });
+        this.threads = new HttpThreads(readLimit);
         server.setExecutor(threads);
         server.createContext("/", this::handle);
     }
@@ -63,7 +60,13 @@ public final class ViewServer implements AutoCloseable {
      * @throws IOException when it cannot be bound (taken, or not allowed)
      */
     public static ViewServer bind(int port) throws IOException {
-        return new ViewServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0));
+        return bind(port, READ_LIMIT);
+    }
+
+    /** {@link #bind(int)} with another limit on reading a request (tests). */
+    static ViewServer bind(int port, Duration readLimit) throws IOException {
+        return new ViewServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0),
+                readLimit);
     }
 
     /** The page's address. */
@@ -94,11 +97,14 @@ public final class ViewServer implements AutoCloseable {
             server.start();
             server.stop(0);
         }
-        threads.shutdownNow();
+        threads.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            if (!threads.handling()) {
+                return; // it took too long to send: its socket is being closed
+            }
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
             if (!loopbackHost(exchange.getRequestHeaders().getFirst("Host"))) {
@@ -129,8 +135,8 @@ public final class ViewServer implements AutoCloseable {
             }
             Desk.Command command = POSTS.get(path);
             if (command == null) {
-                send(exchange, new Desk.Reply(404, new Desk.Problem("no " + path + " here: the API is GET /api/state"
-                        + " and POST /api/step?n=N, /api/continue, /api/run, /api/finish, /api/quit")));
+                send(exchange, new Desk.Reply(404, new Desk.Problem("no " + path + " here: the API is GET"
+                        + " /api/state and POST /api/step?n=N, /api/continue, /api/run, /api/finish, /api/quit")));
                 return;
             }
             if (!method.equals("POST")) {
