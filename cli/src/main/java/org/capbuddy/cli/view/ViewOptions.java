@@ -24,6 +24,12 @@ public final class ViewOptions {
         @Override
         public void consumeParameters(Stack<String> args, CommandLine.Model.ArgSpec argSpec,
                 CommandLine.Model.CommandSpec commandSpec) {
+            if (argSpec.getValue() != null) {
+                // picocli's own check of a repeated option is bypassed by a consumer: a second
+                // --view would silently win, so it is refused
+                throw new CommandLine.ParameterException(commandSpec.commandLine(), "--view is given more than once;"
+                        + " give it once (--view alone, or --view=PORT)");
+            }
             if (!args.isEmpty() && args.peek().matches("[+-]?[0-9]{1,9}")) {
                 argSpec.setValue(Integer.parseInt(args.pop()));
             } else {

@@ -29,6 +29,8 @@ public final class ViewServer implements AutoCloseable {
     static final String HEADER = "X-CapBuddy-View";
     /** The largest step one request may ask for: a count the page's field can hold exactly. */
     static final long MAX_STEP = 1L << 53;
+    /** The most characters of a request's path or query an error repeats. */
+    static final int ECHOED = 80;
     /** How long a client has to send a request's line and headers before its socket is closed. */
     static final Duration READ_LIMIT = Duration.ofSeconds(10);
 
@@ -135,7 +137,7 @@ public final class ViewServer implements AutoCloseable {
             }
             Desk.Command command = POSTS.get(path);
             if (command == null) {
-                send(exchange, new Desk.Reply(404, new Desk.Problem("no " + path + " here: the API is GET"
+                send(exchange, new Desk.Reply(404, new Desk.Problem("no " + echo(path) + " here: the API is GET"
                         + " /api/state and POST /api/step?n=N, /api/continue, /api/run, /api/finish, /api/quit")));
                 return;
             }
@@ -154,11 +156,11 @@ public final class ViewServer implements AutoCloseable {
                 count = stepCount(query);
                 if (count < 1) {
                     send(exchange, bad("step takes n, a whole number of instructions from 1 to 2^53, as in"
-                            + " /api/step?n=10; not " + (query == null ? "nothing" : "'" + query + "'")));
+                            + " /api/step?n=10; not " + (query == null ? "nothing" : "'" + echo(query) + "'")));
                     return;
                 }
             } else if (query != null) {
-                send(exchange, bad(path + " takes no query, not '" + query + "'"));
+                send(exchange, bad(path + " takes no query, not '" + echo(query) + "'"));
                 return;
             }
             send(exchange, desk.submit(command, count));
@@ -188,14 +190,25 @@ public final class ViewServer implements AutoCloseable {
         return host != null && (host.equals("127.0.0.1:" + port) || host.equals("localhost:" + port));
     }
 
+    /**
+     * {@code text} from a request as an error repeats it: its first {@link #ECHOED} characters
+     * and how long it was, so that a refusal is never a copy of a huge request.
+     */
+    static String echo(String text) {
+        if (text.length() <= ECHOED) {
+            return text;
+        }
+        return text.substring(0, ECHOED) + String.format("... (%,d characters)", text.length());
+    }
+
     private static Desk.Reply bad(String message) {
         return new Desk.Reply(400, new Desk.Problem(message));
     }
 
     private static void refuseMethod(HttpExchange exchange, String allowed) throws IOException {
         exchange.getResponseHeaders().set("Allow", allowed);
-        send(exchange, new Desk.Reply(405, new Desk.Problem(exchange.getRequestMethod() + " "
-                + exchange.getRequestURI().getPath() + " is not allowed: it takes " + allowed)));
+        send(exchange, new Desk.Reply(405, new Desk.Problem(echo(exchange.getRequestMethod()) + " "
+                + echo(exchange.getRequestURI().getPath()) + " is not allowed: it takes " + allowed)));
     }
 
     private static void send(HttpExchange exchange, Desk.Reply reply) throws IOException {

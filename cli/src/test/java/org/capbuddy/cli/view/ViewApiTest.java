@@ -196,6 +196,14 @@ class ViewApiTest {
                     403, 405);
             refused.forEach(a -> assertThat(a.body().get("error").asText()).as(a.text()).isNotBlank());
             assertThat(view.get("/api/state").text()).as("nothing changed").isEqualTo(before);
+            // an error repeats a bounded part of what it refuses, never the whole request
+            String huge = "x".repeat(50_000);
+            for (ViewCli.Answer a : List.of(view.post("/api/step?n=" + huge), view.post("/api/run?" + huge),
+                    view.get("/api/" + huge), view.get("/api/step/" + huge))) {
+                assertThat(a.status()).isBetween(400, 404);
+                assertThat(a.text()).as(a.text()).hasSizeLessThan(400).contains("(50,", "characters)");
+            }
+            assertThat(view.get("/api/state").text()).as("nothing changed").isEqualTo(before);
             view.post("/api/run");
             String ended = view.get("/api/state").text();
             for (String command : List.of("/api/step", "/api/continue", "/api/run")) {
@@ -266,7 +274,8 @@ class ViewApiTest {
         }
         for (List<String> args : List.of(List.of("--view", "--step"), List.of("--view", "--json"),
                 List.of("--view", "--trace", "faults", "--trace-out", "-"), List.of("--view=70000"),
-                List.of("--view=abc"), List.of("--view", "--commands", "script"))) {
+                List.of("--view=abc"), List.of("--view", "--commands", "script"), List.of("--view=0", "--view=1"),
+                List.of("--view", "--view"), List.of("--view", "0", "--view"))) {
             List<String> all = new ArrayList<>(List.of("run", program("hello")));
             all.addAll(args);
             CliRun r = CliRun.of(all.toArray(String[]::new));
