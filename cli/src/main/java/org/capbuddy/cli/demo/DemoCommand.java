@@ -136,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
         PausedStart started = PausedStart.start(machine.sos(), launch, pauseOn, 0, shown, e -> { });
         if (started.stepper() != null) {
             ViewSession.serve(view, machine, started.stepper(), ElfSymbols.of(launch.elf()),
-                    e -> shown.contains(e.kind()), "pt_test", pauseOn, spec.commandLine().getOut());
+                    e -> shown.contains(e.kind()), "pt_test", pauseOn, 0, spec.commandLine().getOut());
         }
         return started.finish(true).result();
     }

@@ -426,7 +426,7 @@ public final class RunCommand implements Callable<Integer> {
                 union(traced, shown), traceSink(traced == null ? Set.of() : traced, traceWriter));
         if (started.stepper() != null) {
             ViewSession.serve(view, machine, started.stepper(), ElfSymbols.of(launch.elf()),
-                    e -> shown.contains(e.kind()) && ofTracedPid(e), program.toString(), pauseOn,
+                    e -> shown.contains(e.kind()) && ofTracedPid(e), program.toString(), pauseOn, stepOptions.pauseEvery,
                     spec.commandLine().getOut());
         }
         return started.finish(!dump);

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.capbuddy.aarch64.elf.ElfSymbols;
@@ -59,14 +60,15 @@ public final class ViewSession {
      *
      * @param shown which trace events the page lists
      * @param name the program as the page names it
-     * @param pauseOn what continue stops after
+     * @param pauseOn the events continue stops after
+     * @param every continue also stops at each multiple of this many instructions (0: never), as
+     *     the stepper was built with
      */
     public static Ending serve(ViewServer server, SosMachine machine, Stepper stepper, ElfSymbols symbols,
-            Predicate<TraceEvent> shown, String name, Set<Stepper.PauseOn> pauseOn, PrintWriter out) {
+            Predicate<TraceEvent> shown, String name, Set<Stepper.PauseOn> pauseOn, long every, PrintWriter out) {
         Desk desk = new Desk();
         StateReader reader = new StateReader(machine, stepper.run(), new InstructionText(stepper.run(), symbols), name,
-                pauseOn.isEmpty() ? "nothing (continue runs to the end)" : String.join(" and ",
-                        pauseOn.stream().map(p -> p == Stepper.PauseOn.FAULTS ? "faults" : "system calls").toList()));
+                pauseOnText(pauseOn, every));
         ViewSession session = new ViewSession(stepper, reader, shown, desk);
         server.open(desk);
         out.println("View: " + server.url());
@@ -91,6 +93,20 @@ public final class ViewSession {
         }
         out.flush();
         return ending;
+    }
+
+    /** What continue stops after, in words, as the page shows it. */
+    static String pauseOnText(Set<Stepper.PauseOn> pauseOn, long every) {
+        List<String> stops = new ArrayList<>();
+        for (Stepper.PauseOn p : Stepper.PauseOn.values()) {
+            if (pauseOn.contains(p)) {
+                stops.add(p == Stepper.PauseOn.FAULTS ? "faults" : "system calls");
+            }
+        }
+        if (every > 0) {
+            stops.add("every " + every + " instructions"); // as the stepper names the pause
+        }
+        return stops.isEmpty() ? "nothing (continue runs to the end)" : String.join(" and ", stops);
     }
 
     private Ending loop() {

@@ -148,6 +148,17 @@ class ViewApiTest {
             assertThat(s.get("counters").get("systemCalls").asLong()).isEqualTo(1);
             assertThat(s.get("program").get("pauseOn").asText()).isEqualTo("system calls");
         }
+        try (ViewCli view = ViewCli.start("run", program("hello"), "--view", "--pause-on", "none", "--pause-every", "7")) {
+            assertThat(view.get("/api/state").body().get("program").get("pauseOn").asText())
+                    .isEqualTo("every 7 instructions");
+            JsonNode p = view.post("/api/continue").body().get("program");
+            assertThat(p.get("reason").asText()).isEqualTo("every 7 instructions");
+            assertThat(p.get("instructions").asLong()).isEqualTo(7);
+        }
+        try (ViewCli view = ViewCli.start("run", program("hello"), "--view", "--pause-every", "50")) {
+            assertThat(view.get("/api/state").body().get("program").get("pauseOn").asText())
+                    .isEqualTo("faults and system calls and every 50 instructions");
+        }
     }
 
     @Test
