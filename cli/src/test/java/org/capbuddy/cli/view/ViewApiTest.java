@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class ViewApiTest {
+    /** The step test's seed: a fixed one, or {@code -Dcapbuddy.seed=N} to re-run a failure's. */
+    private static final long SEED = Long.getLong("capbuddy.seed", 20261207);
+
     /** The report of a run, without the view's own lines (its address and how to end it). */
     private static String report(String out) {
         return out.replaceFirst("View: http://127\\.0\\.0\\.1:\\d+/\\n\\(the program is paused[^\\n]*\\n", "");
@@ -99,11 +102,11 @@ class ViewApiTest {
 
     @Test
     void stepRunsExactlyNInstructionsAndLandsWhereStepModeDoes() {
-        long seed = new SplittableRandom().nextLong();
+        long seed = SEED;
         SplittableRandom random = new SplittableRandom(seed);
         long[] steps = {1, 1 + random.nextInt(20), 1 + random.nextInt(200), 1 + random.nextInt(400)};
         List<String> expected = stepModePcs("hello", steps);
-        assertThat(expected).as("seed %d", seed).hasSize(steps.length);
+        assertThat(expected).as("seed %d (re-run with -Dcapbuddy.seed=%d)", seed, seed).hasSize(steps.length);
         try (ViewCli view = ViewCli.start("run", program("hello"), "--view")) {
             long total = 0;
             for (int i = 0; i < steps.length; i++) {
@@ -112,11 +115,12 @@ class ViewApiTest {
                 assertThat(a.status()).as("seed %d", seed).isEqualTo(200);
                 JsonNode p = a.body().get("program");
                 assertThat(p.get("instructions").asLong()).as("seed %d", seed).isEqualTo(total);
-                assertThat(p.get("reason").asText()).isEqualTo("step");
+                assertThat(p.get("reason").asText()).as("seed %d", seed).isEqualTo("step");
                 assertThat(p.get("pc").asText()).as("seed %d, step %d", seed, i).isEqualTo(expected.get(i));
-                assertThat(p.get("next").asText()).startsWith(expected.get(i) + " ");
+                assertThat(p.get("next").asText()).as("seed %d", seed).startsWith(expected.get(i) + " ");
             }
-            assertThat(view.get("/api/state").body().get("program").get("instructions").asLong()).isEqualTo(total);
+            assertThat(view.get("/api/state").body().get("program").get("instructions").asLong()).as("seed %d", seed)
+                    .isEqualTo(total);
         }
     }
 
