@@ -1,10 +1,6 @@
 package org.capbuddy.cli.view;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.capbuddy.kernel.boot.UntypedDescriptor;
-import org.capbuddy.kernel.cap.Cap;
-import org.capbuddy.kernel.cap.Slot;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
@@ -63,38 +59,11 @@ final class StateReader {
     }
 
     /**
-     * The boot info's untypeds, each with its watermark as its cap holds it now. The cap is found
-     * in the CDT, not at the boot info's cptr: allocman moves the boot caps into the CSpace it
-     * builds. A boot untyped is a root of the tree, so it comes before anything derived from it
-     * (an untyped split from it may start at the same address, never before it).
+     * The boot info's untypeds, each with what lives in it and what is free, from the CDT. Its cap
+     * is found in the tree, not at the boot info's cptr: allocman moves the boot caps into the
+     * CSpace it builds.
      */
     private List<ViewState.UntypedLine> untypeds() {
-        List<UntypedDescriptor> boot = machine.kernel().bootInfo().untypedList();
-        Cap.Untyped[] caps = new Cap.Untyped[boot.size()];
-        int found = 0;
-        for (Slot slot : machine.kernel().state().cdt().slots()) {
-            if (found == caps.length) {
-                break;
-            }
-            if (!(slot.cap() instanceof Cap.Untyped u)) {
-                continue;
-            }
-            for (int i = 0; i < caps.length; i++) {
-                UntypedDescriptor d = boot.get(i);
-                if (caps[i] == null && d.paddr() == u.paddr() && d.sizeBits() == u.sizeBits() && d.device() == u.device()) {
-                    caps[i] = u;
-                    found++;
-                    break;
-                }
-            }
-        }
-        List<ViewState.UntypedLine> lines = new ArrayList<>();
-        for (int i = 0; i < caps.length; i++) {
-            UntypedDescriptor u = boot.get(i);
-            Long free = caps[i] == null ? null : caps[i].freeBytes(); // deleted: its usage is unknown, not guessed
-            lines.add(new ViewState.UntypedLine(String.format("0x%x", u.cptr()), String.format("0x%x", u.paddr()),
-                    u.sizeBits(), u.size(), u.device(), free == null ? null : u.size() - free, free));
-        }
-        return lines;
+        return UntypedUse.of(machine.kernel().state().cdt(), machine.kernel().bootInfo().untypedList());
     }
 }

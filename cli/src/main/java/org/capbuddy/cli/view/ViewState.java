@@ -44,14 +44,22 @@ public record ViewState(Program program, Counters counters, ProcessDump process,
 
     /**
      * A boot untyped (the root task's, as the boot info lists it: {@code bootCptr} is where boot
-     * put its cap) and how much of it is used.
+     * put its cap) and what its memory holds now, read from its subtree of the CDT (see
+     * {@link UntypedUse}); its watermark alone would not say, since boot leaves it at the top and a
+     * retype of an untyped without children resets it. {@code liveBytes} and {@code freeBytes}
+     * need not add up to {@code bytes}: the rest is objects deleted below a watermark that stays
+     * until a reset, and alignment.
      *
-     * @param usedBytes bytes below its watermark: retyped into objects or untypeds (freed ones
-     *     included until the untyped is reset); null, as {@code freeBytes}, when the cap is
-     *     no longer in the tree
+     * @param found whether its cap is still in the tree (if not, the figures are null, not guessed)
+     * @param retyped whether anything was retyped from it (if not, it is all free)
+     * @param liveBytes the bytes of the live objects in its subtree (frames, tables, CNodes, TCBs,
+     *     ...; each once, however many caps name it; untypeds split from it are containers, not counted)
+     * @param freeBytes the bytes free to retype in it and the untypeds split from it: above each
+     *     one's watermark, or the whole of one nothing was retyped from
+     * @param childUntypeds the untypeds split from it, at any depth
      */
-    public record UntypedLine(String bootCptr, String paddr, int sizeBits, long bytes, boolean device, Long usedBytes,
-            Long freeBytes) {
+    public record UntypedLine(String bootCptr, String paddr, int sizeBits, long bytes, boolean device, boolean found,
+            boolean retyped, Long liveBytes, Long freeBytes, int childUntypeds) {
     }
 
     /**

@@ -193,10 +193,19 @@ function showUntypeds(list) {
   for (const u of list) {
     const bar = el('span', 'bar');
     const fill = el('span');
-    if (u.usedBytes !== null) fill.style.width = (100 * u.usedBytes / u.bytes).toFixed(1) + '%';
+    const where = u.paddr + (u.device ? ' (device)' : '');
+    if (!u.found) {
+      body.appendChild(row([u.bootCptr, where, size(u.bytes), '(cap gone)', '', '', bar]));
+      continue;
+    }
+    if (!u.retyped) {
+      body.appendChild(row([u.bootCptr, where, size(u.bytes), 'none', 'all: nothing retyped from it', '', bar]));
+      continue;
+    }
+    fill.style.width = (100 * u.liveBytes / u.bytes).toFixed(1) + '%';
     bar.appendChild(fill);
-    body.appendChild(row([u.bootCptr, u.paddr + (u.device ? ' (device)' : ''), size(u.bytes),
-      u.usedBytes === null ? '(cap gone)' : size(u.usedBytes), u.freeBytes === null ? '' : size(u.freeBytes), bar]));
+    body.appendChild(row([u.bootCptr, where, size(u.bytes), size(u.liveBytes), size(u.freeBytes),
+      u.childUntypeds === 0 ? 'objects only' : count(u.childUntypeds) + ' untyped' + (u.childUntypeds === 1 ? '' : 's'), bar]));
   }
 }
 
