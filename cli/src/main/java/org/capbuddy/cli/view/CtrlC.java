@@ -10,30 +10,54 @@ import sun.misc.SignalHandler;
  */
 final class CtrlC implements AutoCloseable {
     private static final Signal INT = new Signal("INT");
-    private final SignalHandler before;
+    private final Runnable onInterrupt;
+    private final SignalHandler ours = this::interrupted;
+    /** The handler ours replaced; guarded by this, as is {@link #installed}. */
+    private SignalHandler before;
+    private boolean installed;
 
-    private CtrlC(SignalHandler before) {
-        this.before = before;
+    private CtrlC(Runnable onInterrupt) {
+        this.onInterrupt = onInterrupt;
     }
 
     /** Installs {@code onInterrupt} for SIGINT; where the JVM does not let it, Ctrl-C stops the JVM as usual. */
     static CtrlC install(Runnable onInterrupt) {
-        try {
-            SignalHandler[] previous = new SignalHandler[1];
-            previous[0] = Signal.handle(INT, signal -> {
-                Signal.handle(INT, previous[0]);
-                onInterrupt.run();
-            });
-            return new CtrlC(previous[0]);
-        } catch (IllegalArgumentException e) {
-            return new CtrlC(null); // -Xrs, or a JVM that keeps SIGINT: nothing to undo
+        CtrlC c = new CtrlC(onInterrupt);
+        // held while installing, so that a SIGINT at once waits until the handler before is known
+        synchronized (c) {
+            try {
+                c.before = Signal.handle(INT, c.ours);
+                c.installed = true;
+            } catch (IllegalArgumentException e) {
+                // -Xrs, or a JVM that keeps SIGINT: nothing installed, nothing to undo
+            }
+        }
+        return c;
+    }
+
+    private void interrupted(Signal signal) {
+        restore();
+        onInterrupt.run();
+    }
+
+    /**
+     * Puts the handler before back, once, and only over ours: if another handler replaced ours
+     * since (an overlapping session's, say), that one stays. The JDK can only swap handlers, so
+     * the check swaps and, when it finds another, swaps that one straight back.
+     */
+    private synchronized void restore() {
+        if (!installed) {
+            return;
+        }
+        installed = false;
+        SignalHandler found = Signal.handle(INT, before);
+        if (found != ours) {
+            Signal.handle(INT, found);
         }
     }
 
     @Override
     public void close() {
-        if (before != null) {
-            Signal.handle(INT, before);
-        }
+        restore();
     }
 }
