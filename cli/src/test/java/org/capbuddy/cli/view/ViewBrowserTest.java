@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.capbuddy.cli.CliRun;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -85,6 +88,102 @@ class ViewBrowserTest {
         Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    private static String count(long n) {
+        return String.format(Locale.ENGLISH, "%,d", n);
+    }
+
+    private static String hex(long n) {
+        return "0x" + Long.toHexString(n);
+    }
+
+    /** A byte count as the page writes it. */
+    private static String size(long bytes) {
+        String[] units = {"GiB", "MiB", "KiB"};
+        long[] scales = {1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (bytes >= scales[i] && bytes % scales[i] == 0) {
+                return bytes / scales[i] + " " + units[i];
+            }
+        }
+        return bytes >= 1024 ? String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0) : bytes + " B";
+    }
+
+    private static List<String> cells(WebElement row) {
+        return row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+    }
+
+    /**
+     * What the page shows is what {@code GET /api/state} answers at the same moment (nothing runs
+     * between the page's last answer and this request): the counters, each region's range and
+     * rights, the frame table's figure, the first pool tree's free blocks, each untyped's figures
+     * and the CDT's lines.
+     */
+    private static void pageShowsTheState(WebDriver d, ViewCli view, String when) {
+        JsonNode s = view.get("/api/state").body();
+        JsonNode p = s.get("program");
+        JsonNode c = s.get("counters");
+        assertThat(List.of(text(d, "pc"), text(d, "reason"), text(d, "instructions"), text(d, "pause-on")))
+                .as(when + ": the program").containsExactly(p.get("pc").asText(), p.get("reason").asText(),
+                        count(p.get("instructions").asLong()), p.get("pauseOn").asText());
+        assertThat(List.of(text(d, "faults"), text(d, "syscalls"), text(d, "invocations"), text(d, "frames-in-use"),
+                text(d, "pages-mapped"))).as(when + ": the counters").containsExactly(count(c.get("faults").asLong()),
+                        count(c.get("systemCalls").asLong()), count(c.get("invocations").asLong()),
+                        count(c.get("framesInUse").asLong()), count(c.get("pagesMapped").asLong()));
+
+        List<WebElement> regionRows = d.findElements(By.cssSelector("#regions tbody tr"));
+        JsonNode regions = s.get("process").get("regions");
+        assertThat(regionRows).as(when + ": the regions").hasSize(regions.size());
+        for (int i = 0; i < regions.size(); i++) {
+            JsonNode r = regions.get(i);
+            long base = r.get("base").asLong();
+            long end = r.get("end").asLong();
+            assertThat(cells(regionRows.get(i)).subList(0, 5)).as(when + ": region " + i).containsExactly(
+                    r.get("kind").asText(), hex(base), hex(end - 1), r.get("rights").asText(), size(end - base));
+        }
+
+        JsonNode f = s.get("frames");
+        assertThat(text(d, "frame-table")).as(when + ": the frame table").startsWith(count(f.get("inUse").asLong())
+                + " of " + count(f.get("limit").asLong()) + " frames in use");
+
+        JsonNode tree = s.get("pool").get("trees").get(0);
+        WebElement card = d.findElement(By.cssSelector("#pool .tree-card"));
+        assertThat(card.findElement(By.cssSelector("div.code")).getText()).as(when + ": the first tree")
+                .startsWith("tree at pa " + hex(tree.get("basePaddr").asLong()))
+                .contains(": " + tree.get("freeFrames").asLong() + " of 1024 frames free");
+        List<String> freeBlocks = new ArrayList<>();
+        tree.get("freeBlocks").forEach(n -> freeBlocks.add(n.asText()));
+        assertThat(cells(card.findElements(By.cssSelector("table.orders tr")).get(1)))
+                .as(when + ": the first tree's free blocks").isEqualTo(freeBlocks);
+
+        List<WebElement> untypedRows = d.findElements(By.cssSelector("#untypeds tbody tr"));
+        JsonNode untypeds = s.get("untypeds");
+        assertThat(untypedRows).as(when + ": the untypeds").hasSize(untypeds.size());
+        for (int i = 0; i < untypeds.size(); i++) {
+            JsonNode u = untypeds.get(i);
+            List<String> row = cells(untypedRows.get(i)).subList(0, 5);
+            String live = u.get("retyped").asBoolean() ? size(u.get("liveBytes").asLong()) : "none";
+            String free = u.get("retyped").asBoolean() ? size(u.get("freeBytes").asLong())
+                    : "all: nothing retyped from it";
+            assertThat(row).as(when + ": untyped " + i).containsExactly(u.get("bootCptr").asText(),
+                    u.get("paddr").asText() + (u.get("device").asBoolean() ? " (device)" : ""),
+                    size(u.get("bytes").asLong()), live, free);
+        }
+
+        JsonNode cdt = s.get("cdt").get("lines");
+        List<WebElement> cdtLines = d.findElements(By.cssSelector("#cdt li"));
+        assertThat(cdtLines).as(when + ": the CDT's lines").hasSize(cdt.size());
+        for (int i = 0; i < Math.min(cdt.size(), 40); i++) {
+            JsonNode l = cdt.get(i);
+            String shown = cdtLines.get(i).getText();
+            assertThat(shown).as(when + ": CDT line " + i).contains(l.get("type").asText())
+                    .endsWith("in " + l.get("slot").asText() + (l.get("lastSlot").isNull() ? ""
+                            : " .. " + l.get("lastSlot").asText()));
+            if (!l.get("object").isNull()) {
+                assertThat(shown).as(when + ": CDT line " + i).contains(" " + l.get("object").asText());
+            }
+        }
+    }
+
     private static String withoutTranslation(String report) {
         return report.replaceAll("(?m)^Translation: .*\n", "");
     }
@@ -115,6 +214,7 @@ class ViewBrowserTest {
             assertThat(text(d, "frame-table")).contains("frames in use");
             assertThat(text(d, "events")).contains("processes created pid 1");
             assertThat(d.findElement(By.id("finish")).isEnabled()).as("finish waits for the end").isFalse();
+            pageShowsTheState(d, view, "at the start");
 
             click(d, wait, "step", "1");
             assertThat(text(d, "instructions")).isEqualTo("1");
@@ -122,6 +222,7 @@ class ViewBrowserTest {
             click(d, wait, "step", "10");
             assertThat(text(d, "instructions")).isEqualTo("11");
             assertThat(text(d, "reason")).isEqualTo("step");
+            pageShowsTheState(d, view, "after 11 steps");
 
             String faults = text(d, "faults");
             String calls = text(d, "syscalls");
@@ -131,6 +232,7 @@ class ViewBrowserTest {
             assertThat(text(d, "reason")).matches("vm_fault|user_exception|syscall \\w+");
             assertThat(List.of(text(d, "faults"), text(d, "syscalls"))).isNotEqualTo(List.of(faults, calls));
             assertThat(d.findElements(By.cssSelector("#events li"))).isNotEmpty();
+            pageShowsTheState(d, view, "after 12 continues");
             screenshot(d, "view-paused.png");
 
             click(d, wait, "run", null);
@@ -139,6 +241,7 @@ class ViewBrowserTest {
             assertThat(text(d, "console")).contains("pt_test: stack and heap page-table test passed");
             assertThat(d.findElement(By.id("step")).isEnabled()).isFalse();
             assertThat(d.findElement(By.id("finish")).isEnabled()).isTrue();
+            pageShowsTheState(d, view, "at the end");
             screenshot(d, "view-ended.png");
 
             d.findElement(By.id("finish")).click();
