@@ -199,7 +199,7 @@ function showUntypeds(list) {
       continue;
     }
     if (!u.retyped) {
-      body.appendChild(row([u.bootCptr, where, size(u.bytes), 'none', 'all: nothing retyped from it', '', bar]));
+      body.appendChild(row([u.bootCptr, where, size(u.bytes), 'none', 'all', 'nothing', bar]));
       continue;
     }
     fill.style.width = (100 * u.liveBytes / u.bytes).toFixed(1) + '%';

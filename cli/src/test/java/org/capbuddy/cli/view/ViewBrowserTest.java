@@ -160,13 +160,14 @@ class ViewBrowserTest {
         assertThat(untypedRows).as(when + ": the untypeds").hasSize(untypeds.size());
         for (int i = 0; i < untypeds.size(); i++) {
             JsonNode u = untypeds.get(i);
-            List<String> row = cells(untypedRows.get(i)).subList(0, 5);
-            String live = u.get("retyped").asBoolean() ? size(u.get("liveBytes").asLong()) : "none";
-            String free = u.get("retyped").asBoolean() ? size(u.get("freeBytes").asLong())
-                    : "all: nothing retyped from it";
+            List<String> row = cells(untypedRows.get(i)).subList(0, 6);
+            boolean retyped = u.get("retyped").asBoolean();
+            int split = u.get("childUntypeds").asInt();
             assertThat(row).as(when + ": untyped " + i).containsExactly(u.get("bootCptr").asText(),
                     u.get("paddr").asText() + (u.get("device").asBoolean() ? " (device)" : ""),
-                    size(u.get("bytes").asLong()), live, free);
+                    size(u.get("bytes").asLong()), retyped ? size(u.get("liveBytes").asLong()) : "none",
+                    retyped ? size(u.get("freeBytes").asLong()) : "all", !retyped ? "nothing"
+                            : split == 0 ? "objects only" : count(split) + " untyped" + (split == 1 ? "" : "s"));
         }
 
         JsonNode cdt = s.get("cdt").get("lines");
