@@ -208,6 +208,23 @@ class StepModeTest {
     }
 
     @Test
+    void aPageDroppedCleanInItsInitialStateReadsAsItsImageBytesAndAWatchOnItDoesNotFlip() {
+        // 0x411f50 (stdout, in .data) is 0x412008 in the image; its page is dropped clean a few
+        // instructions before the pause at 670 (how many the C runtime runs depends on argv's
+        // length) and faulted in again after it, its bytes never changed by the program
+        CliRun r = withStdin("watch 0x411f50 8\nc\nc\nx 0x411f50 1\n" + "c\n".repeat(40) + "quit\n", "--step",
+                "--pause-on", "none", "--pause-every", "670", "--frames", "8", "--page-file", "16", "--paging-policy",
+                "fifo", program("student_strings"));
+        String out = r.out();
+        assertThat(out).as(r.err()).containsPattern("page_drop pid 1 @\\d+ page=0x411000 slot=-1 frame=\\d+\n"
+                        + "(#\\d+ faults (?!page_mapped pid 1 @\\d+ page=0x411000 )[^\n]*\n)*"
+                        + "-- paused after 670 instructions \\(every 670 instructions\\)\n")
+                .contains("(capbuddy) x 0x411f50 1\n0x411f50:  0x0000000000412008\n", "leaked frames 0, slots 0");
+        assertThat(out).as("the watch reports its one real change only")
+                .containsOnlyOnce("(watch 0x411f50").doesNotContain("unmapped since");
+    }
+
+    @Test
     void anAddressMayBeARegisterWithAnOffsetAndEveryAddressIsNamedByItsFunction() {
         // hello.elf (nm): main at 0x400160 (a9bf7bfd stp x29, x30, [sp, #-16]!), then bl puts
         CliRun r = withStdin("b main\nc\ns\nx $sp 1\nx $sp+8 1\nx $SP-0x10 1\nb $pc\nb $lr\nwalk $x31\nx $q\nb main-4\n"

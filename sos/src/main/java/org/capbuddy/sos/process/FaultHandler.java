@@ -1,6 +1,7 @@
 package org.capbuddy.sos.process;
 
 import java.util.OptionalLong;
+import org.capbuddy.kernel.api.CapRights;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.cpu.AccessKind;
@@ -266,8 +267,10 @@ public final class FaultHandler implements FaultReceiver {
         if (tracer.on(TraceKind.FAULTS)) {
             long page = Layout.pageDown(addr);
             int ref = p.shadow().frameRef(page);
+            // the rights of the mapping made, not the region's: a clean page of a writable region lacks write
+            CapRights rights = pages.mappedRights(p, page, region);
             tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "page_mapped", "page", page, "region",
-                    region.kind().label(), "rights", (region.read() ? "r" : "-") + (region.write() ? "w" : "-")
+                    region.kind().label(), "rights", (rights.canRead() ? "r" : "-") + (rights.canWrite() ? "w" : "-")
                             + (region.execute() ? "x" : "-"), "frame", ref == FrameTable.NULL_FRAME ? -1 : ref);
         }
         return FaultReply.RESUME;

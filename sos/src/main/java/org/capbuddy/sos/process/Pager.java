@@ -103,6 +103,12 @@ final class Pager {
      * file reclaims kept slots in an order that repeats from run to run.
      */
     private final Map<UserPage, Integer> clean = new LinkedHashMap<>();
+    /**
+     * Pages dropped clean in their initial state and not touched since: no frame and no slot
+     * holds them, their next fault gives them their initial contents again, and a look at them
+     * ({@link ProcessPages#peek}) reads those.
+     */
+    private final Set<UserPage> droppedInitial = new HashSet<>();
     private ProcessPages.PagingObserver observer;
 
     /**
@@ -323,6 +329,7 @@ final class Pager {
      */
     void admit(Process p, long vaddr, Region region, int fromSlot, boolean slotFreed, boolean isClean) {
         UserPage page = new UserPage(p, vaddr);
+        droppedInitial.remove(page);
         if (ProcessPages.evictable(region)) {
             policy.resident(page);
             if (isClean) {
@@ -335,6 +342,35 @@ final class Pager {
                 pageFile.free(fromSlot);
             }
             pageIns++;
+        }
+    }
+
+    /** Whether {@code page} was dropped clean in its initial state and has not been touched or unmapped since. */
+    boolean droppedInitial(UserPage page) {
+        return droppedInitial.contains(page);
+    }
+
+    /** {@code page}, not resident, was unmapped (munmap, MADV_DONTNEED, brk): no longer a dropped page. */
+    void forgetDropped(UserPage page) {
+        droppedInitial.remove(page);
+    }
+
+    /** The addresses in [base, end) of {@code p}'s pages dropped in their initial state. */
+    List<Long> droppedAddresses(Process p, long base, long end) {
+        List<Long> found = new ArrayList<>();
+        for (UserPage page : droppedInitial) {
+            if (page.process() == p && Long.compareUnsigned(page.vaddr(), base) >= 0
+                    && Long.compareUnsigned(page.vaddr(), end) < 0) {
+                found.add(page.vaddr());
+            }
+        }
+        return found;
+    }
+
+    /** mremap moved the dropped page {@code from} to {@code to}: its next fault there gives {@code to}'s initial contents. */
+    void movedDropped(UserPage from, UserPage to) {
+        if (droppedInitial.remove(from)) {
+            droppedInitial.add(to);
         }
     }
 
@@ -488,6 +524,8 @@ final class Pager {
             vp.shadow().removePage(victim.vaddr());
             if (slot >= 0) {
                 vp.shadow().recordPagedOut(victim.vaddr(), slot);
+            } else {
+                droppedInitial.add(victim);
             }
             if (cleanSlot == null) {
                 pageOuts++;
@@ -607,6 +645,8 @@ final class Pager {
         }
         if (ev.slot() >= 0) {
             vp.shadow().removePagedOut(va);
+        } else {
+            droppedInitial.remove(ev.page());
         }
         vp.shadow().recordPage(va, ref, ev.entry().capCopy());
         if (ev.dropped()) {

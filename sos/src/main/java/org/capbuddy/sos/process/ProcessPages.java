@@ -289,10 +289,10 @@ public final class ProcessPages {
                 if (!filled.isOk()) {
                     return filled;
                 }
-            } else if (region.source() != null) {
-                VaRange part = region.source().fileBytesIn(vaddr);
+            } else {
+                VaRange part = imageBytes(region, vaddr);
                 if (!part.isEmpty()) {
-                    fileBytes = region.source().copyFileBytes(part, page);
+                    fileBytes = (int) (part.end() - part.base());
                     Result<Void> filled = frames.write(ref, (int) (part.base() - vaddr), page, 0, fileBytes);
                     if (!filled.isOk()) {
                         return filled;
@@ -351,6 +351,14 @@ public final class ProcessPages {
      */
     static CapRights capRights(Region region) {
         return region.write() ? CapRights.READ_WRITE : region.read() ? CapRights.READ_ONLY : CapRights.NONE;
+    }
+
+    /**
+     * The rights the page at {@code vaddr} of {@code p} in {@code region} is mapped with (when
+     * mapped): the region's, less write while the pager holds the page clean.
+     */
+    CapRights mappedRights(Process p, long vaddr, Region region) {
+        return pager == null ? capRights(region) : pager.rights(new UserPage(p, vaddr), region);
     }
 
     /** Why {@code p}, {@code vaddr} and {@code region} cannot name a page to map, or null when they can. */
@@ -459,22 +467,45 @@ public final class ProcessPages {
         int ref = p.shadow().frameRef(vaddr & -4096L);
         if (ref == FrameTable.NULL_FRAME) {
             byte[] word = new byte[4];
-            return peekPagedOut(p, vaddr & -4L, word) ? (word[0] & 0xFFL) | (word[1] & 0xFFL) << 8
+            return peekUnmapped(p, vaddr & -4L, word) ? (word[0] & 0xFFL) | (word[1] & 0xFFL) << 8
                     | (word[2] & 0xFFL) << 16 | (word[3] & 0xFFL) << 24 : -1;
         }
         return frames.read(ref, vaddr & 0xFFC, 4);
     }
 
-    /** Reads {@code into.length} bytes at {@code vaddr} of a paged-out page from its slot, without bringing it back. */
-    private boolean peekPagedOut(Process p, long vaddr, byte[] into) {
-        int slot = pager == null ? -1 : p.shadow().pagedOutSlot(vaddr & -4096L);
-        return slot >= 0 && pager.pageFile().peek(slot, (int) (vaddr & 4095), into, 0, into.length);
+    /**
+     * Reads {@code into.length} bytes at {@code vaddr} of a page with no frame, without bringing it
+     * back: a paged-out page's from its slot, a page dropped clean in its initial state's from
+     * those initial contents (as its next fault will give them). False for any other page.
+     */
+    private boolean peekUnmapped(Process p, long vaddr, byte[] into) {
+        if (pager == null) {
+            return false;
+        }
+        long pageVa = vaddr & -4096L;
+        int slot = p.shadow().pagedOutSlot(pageVa);
+        if (slot >= 0) {
+            return pager.pageFile().peek(slot, (int) (vaddr & 4095), into, 0, into.length);
+        }
+        Region region = p.addressSpace().find(pageVa);
+        if (region == null || !pager.droppedInitial(new UserPage(p, pageVa))) {
+            return false;
+        }
+        Arrays.fill(into, (byte) 0);
+        VaRange part = imageBytes(region, pageVa);
+        long from = Math.max(vaddr, part.base());
+        long to = Math.min(vaddr + into.length, part.end());
+        if (from < to) {
+            System.arraycopy(page, (int) (from - part.base()), into, (int) (from - vaddr), (int) (to - from));
+        }
+        return true;
     }
 
     /**
      * The {@code size} bytes (1..8, within one page) at {@code vaddr} of {@code p} as a
-     * little-endian number, read through SOS's window without mapping anything; empty when no
-     * page is mapped there or the range leaves its page.
+     * little-endian number, read through SOS's window without mapping anything: a paged-out page
+     * from its slot, a page dropped clean in its initial state as those contents; empty when no
+     * page is there (never touched, or unmapped) or the range leaves its page.
      */
     public OptionalLong peek(Process p, long vaddr, int size) {
         if (p == null || size < 1 || size > 8 || (vaddr & 4095) > 4096 - size) {
@@ -482,7 +513,7 @@ public final class ProcessPages {
         }
         int ref = p.shadow().frameRef(vaddr & -4096L);
         byte[] bytes = new byte[size];
-        boolean read = ref == FrameTable.NULL_FRAME ? peekPagedOut(p, vaddr, bytes)
+        boolean read = ref == FrameTable.NULL_FRAME ? peekUnmapped(p, vaddr, bytes)
                 : frames.copy(ref, vaddr & 4095, bytes, 0, size, false);
         if (!read) {
             return OptionalLong.empty();
@@ -584,6 +615,21 @@ public final class ProcessPages {
         }
     }
 
+    /**
+     * Puts the program image's bytes for the page at {@code vaddr} of {@code region} in
+     * {@link #page}, from its start, and returns the addresses they are for: empty when no image
+     * fills the page (its initial contents are then all zeros, as is the rest of a page the image
+     * fills part of).
+     */
+    private VaRange imageBytes(Region region, long vaddr) {
+        if (!filledByImage(region, vaddr)) {
+            return new VaRange(vaddr, vaddr);
+        }
+        VaRange part = region.source().fileBytesIn(vaddr);
+        int copied = region.source().copyFileBytes(part, page);
+        return new VaRange(part.base(), part.base() + copied);
+    }
+
     /** Whether mapping {@code page} of {@code region} would write a program image's bytes into it. */
     private static boolean filledByImage(Region region, long page) {
         return region.source() != null && !region.source().fileBytesIn(page).isEmpty();
@@ -599,6 +645,8 @@ public final class ProcessPages {
             int slot = pager == null ? -1 : p.shadow().removePagedOut(vaddr);
             if (slot >= 0) {
                 pager.pageFile().free(slot);
+            } else if (pager != null) {
+                pager.forgetDropped(new UserPage(p, vaddr));
             }
             return;
         }
@@ -634,6 +682,11 @@ public final class ProcessPages {
         }
         for (long va : p.shadow().pagedOutAddresses(base, end)) {
             unmap(p, va);
+        }
+        if (pager != null) {
+            for (long va : pager.droppedAddresses(p, base, end)) {
+                unmap(p, va);
+            }
         }
     }
 
@@ -736,6 +789,10 @@ public final class ProcessPages {
                 for (long va : p.shadow().pagedOutAddresses(from, from + length)) {
                     p.shadow().recordPagedOut(to + (va - from), p.shadow().removePagedOut(va));
                 }
+                // a dropped page too: its next fault gives it its new place's initial contents
+                for (long va : pager.droppedAddresses(p, from, from + length)) {
+                    pager.movedDropped(new UserPage(p, va), new UserPage(p, to + (va - from)));
+                }
             }
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS moving the pages of process " + p.pid(), t);
@@ -754,6 +811,11 @@ public final class ProcessPages {
         }
         for (long va : p.shadow().pagedOutAddresses()) {
             unmap(p, va);
+        }
+        if (pager != null) {
+            for (long va : pager.droppedAddresses(p, 0, -1L)) {
+                unmap(p, va);
+            }
         }
         p.shadow().drainStructures(t -> VkaObjects.free(vka,
                 new VkaObject(t.cptr(), t.cookie(), org.capbuddy.kernel.api.ObjectType.PAGE_TABLE, 0)));

@@ -20,8 +20,8 @@ import org.capbuddy.kernel.trace.TraceKind;
  * address runs (as a debugger's breakpoint does; a resume from that very address runs it first,
  * so a pause that lands on a breakpoint for another reason says so).
  * And at watches: {@link #resume} pauses after an instruction that changed the bytes a watch
- * covers, read through SOS's window after every instruction (a page not mapped reads as zero, as
- * a demand-zero page will).
+ * covers, read through SOS's window after every instruction (a page never touched reads as zero,
+ * as a demand-zero page will; one paged out or dropped clean, as its next fault will bring it back).
  *
  * <p>Waiting for an event or a breakpoint runs one instruction at a time (every instruction
  * interpreted, none in a translated block): slower, and the program does exactly the same, as the
@@ -63,7 +63,7 @@ public final class Stepper implements Consumer<TraceEvent> {
     public record Watch(long address, int size) {
     }
 
-    /** A watch and what it last read (a page not mapped reads as 0). */
+    /** A watch and what it last read (a page never touched, or unmapped, reads as 0). */
     private static final class WatchState {
         final Watch watch;
         long value;

@@ -83,6 +83,39 @@ class PagingDirtyTest {
     }
 
     @Test
+    void aPageDroppedInItsInitialStateReadsAsItsInitialContentsUntilUnmapped() throws MemoryFault {
+        start(FifoPolicy.NAME, 64);
+        ProcessPages pages = fx.sos.pages();
+        long x = region(capacity);
+        long y = region(capacity);
+        assertThat(pages.peek(p, page(x, 1) + 8, 8)).as("never touched: nothing there").isEmpty();
+        for (int i = 0; i < capacity; i++) {
+            ctx.load(page(x, i), 8);
+        }
+        // FIFO: loads of as many fresh pages drop every X page clean, in its initial state
+        for (int i = 0; i < capacity; i++) {
+            ctx.load(page(y, i), 8);
+        }
+        long x1 = page(x, 1);
+        assertThat(p.shadow().frameRef(x1)).isEqualTo(FrameTable.NULL_FRAME);
+        assertThat(p.shadow().pagedOutSlot(x1)).isNegative();
+        assertThat(pages.peek(p, x1 + 8, 8)).as("its initial zeros, not absent").hasValue(0);
+        assertThat(pages.readWord(p, x1 + 4)).isZero();
+        assertThat(fx.sos.peek(p, x1 + 16, 4)).hasValue(0);
+        // mremap moves the dropped page: read at its new place, gone from its old one
+        long moved = ctx.sys().mremap(x, (long) capacity * Layout.PAGE, 4L * capacity * Layout.PAGE,
+                1 /* MREMAP_MAYMOVE */, 0).value();
+        assertThat(moved).as("grown past Y, so moved").isNotEqualTo(x);
+        assertThat(pages.peek(p, x1 + 8, 8)).isEmpty();
+        long m1 = page(moved, 1);
+        assertThat(pages.peek(p, m1 + 8, 8)).hasValue(0);
+        // munmap forgets it: nothing there any more, and no touch brings it back
+        assertThat(ctx.sys().munmap(moved, 4L * capacity * Layout.PAGE).isOk()).isTrue();
+        assertThat(pages.peek(p, m1 + 8, 8)).isEmpty();
+        assertThat(pages.readWord(p, m1)).isEqualTo(-1);
+    }
+
+    @Test
     void exactCountsOfWritesDropsAndDirtyFaultsOnAFifoWorkload() throws MemoryFault {
         start(FifoPolicy.NAME, 64);
         ProcessPages pages = fx.sos.pages();
@@ -278,8 +311,15 @@ class PagingDirtyTest {
         List<String> events = new ArrayList<>();
         fx.kernel.state().tracer().start(EnumSet.of(TraceKind.FAULTS), -1, event -> events.add(event.text()));
         long a = region(1);
+        long b = region(1);
         ctx.load(a, 8);
+        ctx.store(b, 8, 1);
         ctx.store(a, 8, 1);
+        // page_mapped names the rights of the mapping made: a load maps a writable page clean, without write
+        assertThat(events).anyMatch(e -> e.contains("page_mapped") && e.contains("page=0x" + Long.toHexString(a) + " ")
+                        && e.contains(" rights=r-- "))
+                .anyMatch(e -> e.contains("page_mapped") && e.contains("page=0x" + Long.toHexString(b) + " ")
+                        && e.contains(" rights=rw- "));
         churn(2 * capacity);
         assertThat(events).anyMatch(e -> e.contains("dirty_fault") && e.contains("page=0x" + Long.toHexString(a)))
                 .anyMatch(e -> e.contains("page_drop"))
