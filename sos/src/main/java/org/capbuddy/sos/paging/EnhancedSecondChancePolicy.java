@@ -96,6 +96,16 @@ public final class EnhancedSecondChancePolicy<K> implements ReplacementPolicy<K>
     }
 
     @Override
+    public K cleanVictim(Scan<K> scan) {
+        for (K page : clock.values()) {
+            if (scan.clean(page) && !scan.pinned(page)) {
+                return page;
+            }
+        }
+        return null;
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public void undoSearch() {
         for (Passed p : lastSearch) {

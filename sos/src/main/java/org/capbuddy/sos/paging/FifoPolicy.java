@@ -65,6 +65,16 @@ public final class FifoPolicy<K> implements ReplacementPolicy<K> {
     }
 
     @Override
+    public K cleanVictim(Scan<K> scan) {
+        for (K page : order.values()) {
+            if (scan.clean(page) && !scan.pinned(page)) {
+                return page;
+            }
+        }
+        return null;
+    }
+
+    @Override
     public void undoSearch() {
         // a FIFO search only reads the order
     }

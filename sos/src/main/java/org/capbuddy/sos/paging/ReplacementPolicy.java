@@ -57,6 +57,15 @@ public interface ReplacementPolicy<K> {
     K victim(Scan<K> scan);
 
     /**
+     * The first page in the policy's order (the order {@link #victim} looks at pages in: oldest
+     * first for FIFO, from under the hand for the clocks) that the scan says is clean and not
+     * pinned, or null when there is none; it clears no reference bit and changes nothing. SOS
+     * asks for it when the victim {@link #victim} chose is dirty and the page file has no slot
+     * for it: a clean page can go without one.
+     */
+    K cleanVictim(Scan<K> scan);
+
+    /**
      * Puts the policy back as it was before the last {@link #victim} search (its order and
      * reference bits), for an eviction that failed after the search; SOS maps again the pages
      * the search unreferenced. Only valid before any other call changes the policy.

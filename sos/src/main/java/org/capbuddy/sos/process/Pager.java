@@ -124,18 +124,28 @@ final class Pager {
         final Set<UserPage> unmapFailed = new HashSet<>();
     }
 
+    /** How a victim left memory. */
+    enum Departure {
+        /** Dirty: its bytes written to a new page-file slot. */
+        WRITTEN,
+        /** Clean against the page-file slot it kept: dropped, that slot holds it. */
+        DROPPED_KEPT,
+        /** Clean in its initial state: dropped, its next fault makes it again. */
+        DROPPED_INITIAL
+    }
+
     /**
      * A victim taken out for a new page: which page, the frame and cap slot it gave up, the
-     * page-file slot it went to (its kept slot when it was clean, -1 for a page dropped in its
-     * initial state), whether it was mapped (not unreferenced and unmapped) before, its clean
-     * state before (null: dirty, written out), its bytes when dropped in its initial state (for
-     * an undo), and whether the fault's own kept slot was taken for it (the new page is then dirty).
+     * page-file slot it went to (the slot written, its kept slot, or {@link #INITIAL} when
+     * dropped in its initial state), how it left, whether it was mapped (not unreferenced and
+     * unmapped) before, its bytes when dropped in its initial state (for an undo), and whether
+     * the fault's own kept slot was taken for it (the new page is then dirty).
      */
-    record Evicted(UserPage page, PageEntry entry, int slot, boolean wasMapped, Integer cleanSlot, byte[] bytes,
+    record Evicted(UserPage page, PageEntry entry, int slot, Departure departure, boolean wasMapped, byte[] bytes,
                    boolean ownSlotTaken) {
         /** Whether the victim left memory without a write. */
         boolean dropped() {
-            return cleanSlot != null;
+            return departure != Departure.WRITTEN;
         }
     }
 
@@ -459,14 +469,18 @@ final class Pager {
      * by its kept slot or, in its initial state, by nothing (its next touch is a first fault
      * again). Its mapping cap is deleted (unmapping it). Its frame (still live, still in SOS's
      * window) and its cap slot (now empty) are the caller's; {@link #restore} puts it all back.
-     * When a dirty victim finds the page file full, a kept slot is reclaimed: first the fault's
-     * own ({@code ownSlot}, -1 for none: the new page is then dirty), then the oldest clean
-     * resident page's (that page is then dirty, mapped writable). Fails, changing nothing, when
-     * every resident page is pinned, no slot can be had, or a step fails.
+     * When a dirty victim finds the page file full, it gets a slot in this order: the fault's own
+     * kept slot ({@code ownSlot}, -1 for none: the new page is then dirty), then the kept slot of
+     * the oldest clean resident page (by when it became clean; that page is then dirty, mapped
+     * writable). When neither is there, the dirty victim stays and a clean page goes instead:
+     * the first clean, unpinned page in the policy's order ({@link ReplacementPolicy#cleanVictim}:
+     * the oldest for FIFO, the first from the hand for the clocks, whatever its reference bit),
+     * dropped without a write. Fails, changing nothing, when every resident page is pinned, no
+     * slot can be had and no page is clean, or a step fails.
      */
     Result<Evicted> evict(AllocError full, UndoLog log, int ownSlot) {
         // a full page file and nothing clean to drop or reclaim: no search that unmaps pages for nothing
-        if (pageFile.slotsInUse() == pageFile.capacity() && clean.isEmpty() && ownSlot < 0) {
+        if (pageFileIsFull() && clean.isEmpty() && ownSlot < 0) {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full));
         }
         Search done = new Search();
@@ -482,30 +496,38 @@ final class Pager {
             return Result.fail(AllocErrorKind.OUT_OF_MEMORY, full.detail() + " and no resident page may be paged"
                     + " out: " + noVictim(done));
         }
+        boolean ownSlotTaken = false;
+        if (!clean.containsKey(victim) && pageFileIsFull()) {
+            if (ownSlot >= 0) {
+                // the slot of the page faulting in is free to take: it holds that page's bytes, read already
+                freeEarly(ownSlot, log);
+                ownSlotTaken = true;
+            } else if (!reclaim(log)) {
+                victim = cleanInstead(done);
+                if (victim == null) {
+                    return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full)
+                            + " and no clean resident page may go instead");
+                }
+            }
+        }
         Process vp = victim.process();
         PageEntry e = vp.shadow().page(victim.vaddr());
-        Integer cleanSlot = clean.get(victim);
+        Integer kept = clean.get(victim);
+        Departure departure = kept == null ? Departure.WRITTEN
+                : kept == INITIAL ? Departure.DROPPED_INITIAL : Departure.DROPPED_KEPT;
         // a page its kept slot holds is not read: only one to be written, or kept for an undo
-        boolean read = cleanSlot == null || cleanSlot == INITIAL;
+        boolean read = departure != Departure.DROPPED_KEPT;
         if (e == null || read && !frames.copy(e.frameRef(), 0, outPage, 0, outPage.length, false)) {
             return Result.fail(AllocErrorKind.KERNEL, "reading the victim page 0x" + Long.toHexString(victim.vaddr())
                     + " of process " + vp.pid() + " through SOS's window");
         }
-        boolean ownSlotTaken = false;
         int slot;
-        if (cleanSlot != null) {
-            slot = cleanSlot;
+        if (departure != Departure.WRITTEN) {
+            slot = kept;
         } else {
             slot = pageFile.alloc();
             if (slot < 0) {
-                // the slot of the page faulting in is free to take: it holds that page's bytes, read already
-                if (ownSlot >= 0) {
-                    freeEarly(ownSlot, log);
-                    ownSlotTaken = true;
-                } else if (!reclaim(log)) {
-                    return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full));
-                }
-                slot = pageFile.alloc();
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, pageFileFull(full));
             }
             if (!pageFile.write(slot, outPage, 0)) {
                 pageFile.unalloc(slot);
@@ -515,7 +537,7 @@ final class Pager {
         }
         Result<Void> deleted = CapOps.delete(vka, e.capCopy());
         if (!deleted.isOk()) {
-            if (cleanSlot == null) {
+            if (departure == Departure.WRITTEN) {
                 pageFile.unwrite(slot);
             }
             return deleted.asFailure();
@@ -527,7 +549,7 @@ final class Pager {
             } else {
                 droppedInitial.add(victim);
             }
-            if (cleanSlot == null) {
+            if (departure == Departure.WRITTEN) {
                 pageOuts++;
             } else {
                 clean.remove(victim);
@@ -539,11 +561,25 @@ final class Pager {
         }
         // mapped before unless unreferenced by an earlier search (this one's unmaps are its own to undo)
         boolean wasMapped = !unmapped.remove(victim) || done.unmapped.contains(victim);
-        byte[] initial = cleanSlot != null && cleanSlot == INITIAL ? outPage.clone() : null;
-        Evicted evicted = new Evicted(victim, e, slot, wasMapped, cleanSlot, initial, ownSlotTaken);
+        byte[] initial = departure == Departure.DROPPED_INITIAL ? outPage.clone() : null;
+        Evicted evicted = new Evicted(victim, e, slot, departure, wasMapped, initial, ownSlotTaken);
         log.push(restoreVictim, 0, 0, evicted);
         done.evicted = victim;
         return Result.ok(evicted);
+    }
+
+    private boolean pageFileIsFull() {
+        return pageFile.slotsInUse() == pageFile.capacity();
+    }
+
+    /** The clean page to drop instead of a dirty victim no slot is left for, or null (see {@link #evict}). */
+    private UserPage cleanInstead(Search done) {
+        search = done;
+        try {
+            return policy.cleanVictim(scan);
+        } finally {
+            search = null;
+        }
     }
 
     private String pageFileFull(AllocError full) {
@@ -629,7 +665,7 @@ final class Pager {
             return copied;
         }
         if (ev.dropped()) {
-            clean.put(ev.page(), ev.cleanSlot());
+            clean.put(ev.page(), ev.slot());
         }
         // a victim its policy had unreferenced before goes back unmapped, its next touch a soft fault
         if (ev.wasMapped()) {

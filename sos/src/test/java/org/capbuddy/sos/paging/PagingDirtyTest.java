@@ -395,6 +395,113 @@ class PagingDirtyTest {
         assertThat(pages().pageFileSlotsInUse()).isZero();
     }
 
+    /**
+     * Fills the page file with dirty pages and leaves the table holding dirty W pages and, last
+     * in, two clean pages in their initial state (L0, L1), none with a kept slot; returns L's base.
+     */
+    private long fullFileDirtyAndTwoInitial() throws MemoryFault {
+        long w = region(capacity);
+        for (int i = 0; i < capacity; i++) {
+            ctx.store(page(w, i), 8, page(w, i));
+        }
+        long l = region(2);
+        ctx.load(page(l, 0), 8);
+        ctx.load(page(l, 1), 8);
+        return l;
+    }
+
+    @ParameterizedTest
+    @MethodSource("policies")
+    void aDirtyVictimWithNoSlotLeftDropsACleanPageInsteadAndOnlyThenKills(String policy) throws MemoryFault {
+        start(policy, 256);
+        fullFileDirtyAndTwoInitial();
+        int full = pages().pageFileSlotsInUse();
+        start(policy, full);
+        long l = fullFileDirtyAndTwoInitial();
+        assertThat(pages().pageFileSlotsInUse()).isEqualTo(full);
+        assertThat(pages().cleanPages()).isEqualTo(2);
+        long drops = pages().cleanDrops();
+        long outs = pages().pageOuts();
+        long f = region(3);
+        ctx.store(page(f, 0), 8, 0xF0);
+        assertThat(p.state()).as("a clean page could go: no kill").isEqualTo(ProcessState.RUNNING);
+        assertThat(pages().pageOuts()).as("nothing written").isEqualTo(outs);
+        assertThat(pages().cleanDrops() - drops).isEqualTo(1);
+        assertThat(pages().slotsReclaimed()).isZero();
+        assertThat(pages().pageFileSlotsInUse()).isEqualTo(full);
+        if (policy.equals(FifoPolicy.NAME)) {
+            // FIFO: the first clean page in its order, L0, though the oldest page (dirty) was its victim
+            assertThat(p.shadow().frameRef(page(l, 0))).isEqualTo(FrameTable.NULL_FRAME);
+            assertThat(pages().isClean(p, page(l, 1))).isTrue();
+        }
+        ctx.store(page(f, 1), 8, 0xF1);
+        assertThat(p.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(pages().cleanDrops() - drops).as("the other L page").isEqualTo(2);
+        assertThat(pages().cleanPages()).isZero();
+        assertThat(ctx.load(page(f, 0), 8)).isEqualTo(0xF0);
+        // nothing clean is left and every slot is taken: only now is the process killed
+        try {
+            ctx.store(page(f, 2), 8, 0xF2);
+        } catch (MemoryFault expected) {
+            // the store that killed it
+        }
+        assertThat(p.state()).isNotEqualTo(ProcessState.RUNNING);
+        assertThat(p.killReport().reason()).contains("the page file is full");
+    }
+
+    @ParameterizedTest
+    @EnumSource(PagingFailureInjectionTest.Injector.class)
+    void aCleanDropInsteadOfADirtyVictimUndoneAtEveryStepLeavesEveryPageAsItWas(
+            PagingFailureInjectionTest.Injector injector) throws MemoryFault {
+        start(FifoPolicy.NAME, 256);
+        fullFileDirtyAndTwoInitial();
+        int full = pages().pageFileSlotsInUse();
+        int failures = 0;
+        for (int step = 1; step < 200; step++) {
+            start(FifoPolicy.NAME, full);
+            long l = fullFileDirtyAndTwoInitial();
+            // the fault's page lies far from everything mapped: its tables are allocations to fail
+            long far = ctx.sys().mmap(0x30_0000_0000L, Layout.PAGE, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                    Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED, -1, 0).value();
+            org.capbuddy.sos.machine.Balance before = fx.strictBalance();
+            long drops = pages().cleanDrops();
+            List<Long> resident = p.shadow().pageAddresses().stream().sorted().toList();
+            var inj = injector.of(fx);
+            inj.failNth(step);
+            MemoryFault fault = null;
+            try {
+                ctx.store(far, 8, 42);
+            } catch (MemoryFault e) {
+                fault = e;
+            }
+            boolean injected = !inj.armed();
+            inj.disarm();
+            String at = injector + " step " + step + ": " + fault;
+            if (fault == null) {
+                assertThat(pages().cleanDrops() - drops).as(at).isEqualTo(1);
+                assertThat(p.shadow().frameRef(page(l, 0))).as(at).isEqualTo(FrameTable.NULL_FRAME);
+                if (!injected) {
+                    assertThat(failures).as("%s: failure points exercised", at).isPositive();
+                    return;
+                }
+                continue;
+            }
+            failures++;
+            assertThat(injected).as("failed with no injected failure, %s", at).isTrue();
+            assertThat(p.killReport().reason()).as(at).startsWith("out of memory: ");
+            assertThat(fx.strictBalance()).as(at).isEqualTo(before);
+            assertThat(pages().cleanDrops()).as(at).isEqualTo(drops);
+            assertThat(p.shadow().pageAddresses().stream().sorted().toList()).as(at).isEqualTo(resident);
+            for (int i = 0; i < 2; i++) {
+                assertThat(pages().isClean(p, page(l, i))).as(at).isTrue();
+                assertThat(mapped(page(l, i))).as(at).isEqualTo("r");
+                assertThat(pages().peek(p, page(l, i), 8)).as(at).hasValue(0);
+            }
+            fx.assertInvariants();
+        }
+        throw new AssertionError("the fault never succeeded");
+    }
+
     @ParameterizedTest
     @EnumSource(PagingFailureInjectionTest.Injector.class)
     void aReclaimUndoneAtEveryStepLeavesTheCleanPageWithItsSlot(PagingFailureInjectionTest.Injector injector)

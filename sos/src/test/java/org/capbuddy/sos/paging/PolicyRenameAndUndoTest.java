@@ -53,6 +53,44 @@ class PolicyRenameAndUndoTest {
         return order;
     }
 
+    @ParameterizedTest
+    @MethodSource("policies")
+    void cleanVictimIsTheFirstCleanUnpinnedPageInTheOrderAndChangesNothing(String name) {
+        // the order each policy's drain gives, with every page referenced and none clean
+        ReplacementPolicy<Integer> reference = PolicyRegistry.<Integer>create(name).orElseThrow();
+        ReplacementPolicy<Integer> p = PolicyRegistry.<Integer>create(name).orElseThrow();
+        for (int page = 1; page <= 5; page++) {
+            reference.resident(page);
+            p.resident(page);
+        }
+        Set<Integer> clean = Set.of(2, 4, 5);
+        Set<Integer> pinned = new HashSet<>(Set.of(2));
+        ReplacementPolicy.Scan<Integer> scan = new ReplacementPolicy.Scan<>() {
+            @Override
+            public boolean pinned(Integer page) {
+                return pinned.contains(page);
+            }
+
+            @Override
+            public boolean unreference(Integer page) {
+                throw new AssertionError("cleanVictim cleared a reference bit of " + page);
+            }
+
+            @Override
+            public boolean clean(Integer page) {
+                return clean.contains(page);
+            }
+        };
+        assertThat(p.cleanVictim(scan)).as("2 is pinned: the next clean page in the order").isEqualTo(4);
+        pinned.clear();
+        assertThat(p.cleanVictim(scan)).isEqualTo(2);
+        assertThat(p.size()).isEqualTo(5);
+        assertThat(drain(p)).as("the order untouched").isEqualTo(drain(reference));
+        ReplacementPolicy<Integer> none = PolicyRegistry.<Integer>create(name).orElseThrow();
+        none.resident(1);
+        assertThat(none.cleanVictim(scan)).as("no clean page").isNull();
+    }
+
     @Test
     void fifoKeepsARenamedPagesAge() {
         ReplacementPolicy<Integer> p = new FifoPolicy<>();
