@@ -508,13 +508,7 @@ public final class UserCpu implements GuestMemory {
     }
 
     private void copyInRun(long paddr, byte[] dst, int at, int run) {
-        for (int j = 0; j < run; j += 8) {
-            int n = Math.min(8, run - j);
-            long word = memory.readLittleEndian(paddr + j, n);
-            for (int b = 0; b < n; b++) {
-                dst[at + j + b] = (byte) (word >>> (8 * b));
-            }
-        }
+        memory.copyFrom(paddr, dst, at, run);
     }
 
     /**
@@ -533,14 +527,7 @@ public final class UserCpu implements GuestMemory {
     }
 
     private void copyOutRun(long paddr, byte[] src, int at, int run) {
-        for (int j = 0; j < run; j += 8) {
-            int n = Math.min(8, run - j);
-            long word = 0;
-            for (int b = n - 1; b >= 0; b--) {
-                word = (word << 8) | (src[at + j + b] & 0xFF);
-            }
-            memory.writeLittleEndian(paddr + j, n, word);
-        }
+        memory.copyTo(paddr, src, at, run);
     }
 
     private static AccessFailure badRange(byte[] buffer, int off, int len) {

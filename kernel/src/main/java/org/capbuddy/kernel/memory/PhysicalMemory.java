@@ -1,6 +1,7 @@
 package org.capbuddy.kernel.memory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -155,6 +156,78 @@ public final class PhysicalMemory {
         if (first < length) {
             storeInPage(paddr + first, 0, length - first, value >>> (8 * first));
         }
+    }
+
+    /**
+     * Copies the {@code length} bytes from {@code paddr} into {@code dst[at..at+length)}: what
+     * {@link #readLittleEndian} would give word by word, with one lookup a page. A page with no
+     * backing reads as zeros. Returns false, copying nothing, when the range is not in {@code dst}.
+     */
+    public boolean copyFrom(long paddr, byte[] dst, int at, int length) {
+        if (!inBuffer(dst, at, length)) {
+            return false;
+        }
+        for (int done = 0; done < length;) {
+            long from = paddr + done;
+            int offset = (int) from & PAGE_MASK;
+            int run = Math.min(length - done, PAGE_SIZE - offset);
+            int chunk = directory.chunk(from >>> PAGE_BITS);
+            if (chunk == 0) {
+                Arrays.fill(dst, at + done, at + done + run, (byte) 0);
+            } else {
+                System.arraycopy(slabs.array(chunk), PageSlabs.offset(chunk) + offset, dst, at + done, run);
+            }
+            done += run;
+        }
+        return true;
+    }
+
+    /**
+     * Copies {@code src[at..at+length)} to {@code paddr}: what {@link #writeLittleEndian} would
+     * leave word by word, with one lookup a page. As there, a page with no backing gets it only
+     * for bytes that are not all zero, and a write to a page instructions were fetched from moves
+     * the code epoch. Returns false, copying nothing, when the range is not in {@code src}.
+     */
+    public boolean copyTo(long paddr, byte[] src, int at, int length) {
+        if (!inBuffer(src, at, length)) {
+            return false;
+        }
+        for (int done = 0; done < length;) {
+            long to = paddr + done;
+            int offset = (int) to & PAGE_MASK;
+            int run = Math.min(length - done, PAGE_SIZE - offset);
+            copyToPage(to >>> PAGE_BITS, offset, src, at + done, run);
+            done += run;
+        }
+        return true;
+    }
+
+    private void copyToPage(long page, int offset, byte[] src, int at, int run) {
+        noteWrite(page);
+        int chunk = directory.chunk(page);
+        if (chunk == 0) {
+            if (allZero(src, at, run)) {
+                return; // zeros to an unbacked page change nothing: stay unbacked
+            }
+            chunk = directory.back(page);
+            if (chunk == 0) {
+                return;
+            }
+        }
+        System.arraycopy(src, at, slabs.array(chunk), PageSlabs.offset(chunk) + offset, run);
+    }
+
+    private static boolean inBuffer(byte[] buffer, int at, int length) {
+        return buffer != null && at >= 0 && length >= 0 && at <= buffer.length - length;
+    }
+
+    private static boolean allZero(byte[] bytes, int from, int length) {
+        for (int i = from, end = from + length; i < end; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private long loadInPage(long paddr, int offset, int length) {

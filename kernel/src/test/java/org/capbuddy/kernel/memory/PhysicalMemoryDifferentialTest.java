@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A seeded differential test of {@link PhysicalMemory} against a trivial model, a map from page
  * number to a 4 KiB array per page that is backed: random byte and little-endian writes (zero
- * values and page-crossing ones included), reads, partial and whole-page zeroing and zeroing of
+ * values and page-crossing ones included), block copies in and out, reads, partial and whole-page zeroing and zeroing of
  * whole 2 MiB tables and more. Slabs are tiny (1 to 16 pages, drawn per seed) so that chunk reuse,
  * slab reuse, slab release and compaction happen all the time. Checked after every step: what was read, which
  * pages are backed, the slab store's counts; every few steps, every byte of every page in play.
@@ -138,15 +138,62 @@ class PhysicalMemoryDifferentialTest {
             } else if (op < 85) {
                 long from = (anyAddress() & -TWO_MIB) - (rnd.nextBoolean() ? 0 : TWO_MIB); // whole tables
                 zero(from, (1 + rnd.nextInt(3)) * TWO_MIB + (rnd.nextBoolean() ? 0 : rnd.nextInt(PAGE)));
-            } else if (op < 93) {
+            } else if (op < 90) {
                 long paddr = anyAddress();
                 long length = rnd.nextBoolean() ? 1 + rnd.nextInt(3 * PAGE) : TWO_MIB + rnd.nextInt(PAGE);
                 assertThat(memory.isZero(paddr, length)).as("isZero 0x%x +%d", paddr, length)
                         .isEqualTo(modelIsZero(paddr, length));
+            } else if (op < 95) {
+                blockCopy();
             } else {
                 keepChunk(anyPage());
             }
             checkKept();
+        }
+
+        /**
+         * A block copy into or out of memory (copyTo, copyFrom), perhaps across a page boundary,
+         * its bytes sometimes all zero, at an offset into a larger buffer; now and then a buffer
+         * range that does not fit, which must copy nothing.
+         */
+        void blockCopy() {
+            long paddr = anyAddress();
+            int length = 1 + rnd.nextInt(PAGE + PAGE / 2);
+            int at = rnd.nextInt(16);
+            byte[] buffer = new byte[at + length + rnd.nextInt(16)];
+            if (rnd.nextInt(3) != 0) {
+                for (int i = at; i < at + length; i++) {
+                    buffer[i] = rnd.nextInt(4) == 0 ? 0 : (byte) rnd.nextInt(256);
+                }
+            }
+            boolean misfit = rnd.nextInt(20) == 0;
+            int asked = misfit ? buffer.length - at + 1 : length;
+            if (rnd.nextBoolean()) {
+                boolean copied = memory.copyTo(paddr, buffer, at, asked);
+                assertThat(copied).as("copyTo 0x%x +%d", paddr, asked).isEqualTo(!misfit);
+                if (copied) {
+                    for (int i = 0; i < length; i++) {
+                        modelWrite(paddr + i, buffer[at + i]);
+                    }
+                }
+            } else {
+                byte[] before = buffer.clone();
+                boolean copied = memory.copyFrom(paddr, buffer, at, asked);
+                assertThat(copied).as("copyFrom 0x%x +%d", paddr, asked).isEqualTo(!misfit);
+                if (!copied) {
+                    assertThat(buffer).as("a refused copyFrom leaves the buffer").isEqualTo(before);
+                    return;
+                }
+                for (int i = 0; i < length; i++) {
+                    assertThat(buffer[at + i]).as("copyFrom 0x%x byte %d", paddr, i).isEqualTo(modelRead(paddr + i));
+                }
+                for (int i = 0; i < buffer.length; i++) {
+                    if (i < at || i >= at + length) {
+                        assertThat(buffer[i]).as("copyFrom 0x%x: buffer byte %d, outside the range", paddr, i)
+                                .isEqualTo(before[i]);
+                    }
+                }
+            }
         }
 
         void zero(long paddr, long length) {
