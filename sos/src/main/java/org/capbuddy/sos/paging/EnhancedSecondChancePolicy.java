@@ -9,13 +9,11 @@ package org.capbuddy.sos.paging;
  * a scan that cannot tell calls every page dirty, and this is then the plain clock). Reference
  * bits are cleared as {@link SecondChancePolicy} clears them: SOS unmaps the page.
  *
- * <p>The circle, with its renames and the undo of a search, is the {@link ClockCircle}
- * {@link SecondChancePolicy} turns too; this class is the hand's rule.
+ * <p>The circle, with its renames and the undo of a search, is {@link ClockPolicy}'s, shared with
+ * {@link SecondChancePolicy}; this class is the hand's rule.
  */
-public final class EnhancedSecondChancePolicy<K> implements ReplacementPolicy<K> {
+public final class EnhancedSecondChancePolicy<K> extends ClockPolicy<K> {
     public static final String NAME = "enhanced-second-chance";
-
-    private final ClockCircle<K> circle = new ClockCircle<>();
 
     @Override
     public String name() {
@@ -23,62 +21,22 @@ public final class EnhancedSecondChancePolicy<K> implements ReplacementPolicy<K>
     }
 
     @Override
-    public void resident(K page) {
-        circle.resident(page);
-    }
-
-    @Override
-    public void referenced(K page) {
-        circle.referenced(page);
-    }
-
-    @Override
-    public void gone(K page) {
-        circle.gone(page);
-    }
-
-    @Override
-    public void rename(K from, K to) {
-        circle.rename(from, to);
-    }
-
-    @Override
     public K victim(Scan<K> scan) {
-        circle.beginSearch();
-        int size = circle.size();
+        beginSearch();
+        int size = size();
         // turns 0 and 2 look for an unreferenced clean page; 1 and 3 for an unreferenced dirty one, clearing bits
         for (int turn = 0; turn < 4; turn++) {
             boolean wantClean = turn % 2 == 0;
             for (int i = 0; i < size; i++) {
-                K page = circle.underHand();
-                boolean referenced = circle.referencedBit(page);
+                K page = underHand();
+                boolean referenced = referencedBit(page);
                 boolean pinned = scan.pinned(page);
                 if (!pinned && !referenced && scan.clean(page) == wantClean) {
                     return page;
                 }
-                circle.pass(page, referenced && (wantClean || pinned || !scan.unreference(page)));
+                pass(page, referenced && (wantClean || pinned || !scan.unreference(page)));
             }
         }
         return null;
-    }
-
-    @Override
-    public K cleanVictim(Scan<K> scan) {
-        return circle.firstClean(scan);
-    }
-
-    @Override
-    public void undoSearch() {
-        circle.undoSearch();
-    }
-
-    /** Whether {@code page} is resident with its reference bit set (for tests and dumps). */
-    public boolean isReferenced(K page) {
-        return circle.isReferenced(page);
-    }
-
-    @Override
-    public int size() {
-        return circle.size();
     }
 }

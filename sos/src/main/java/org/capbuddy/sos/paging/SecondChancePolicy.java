@@ -7,13 +7,11 @@ package org.capbuddy.sos.paging;
  * accessed bits, so clearing one is done as AOS does it: SOS unmaps the page and keeps its
  * frame, and a later touch is a soft fault that maps it again and sets the bit.
  *
- * <p>The circle, with its renames and the undo of a search, is a {@link ClockCircle}, shared with
+ * <p>The circle, with its renames and the undo of a search, is {@link ClockPolicy}'s, shared with
  * {@link EnhancedSecondChancePolicy}; this class is the hand's rule.
  */
-public final class SecondChancePolicy<K> implements ReplacementPolicy<K> {
+public final class SecondChancePolicy<K> extends ClockPolicy<K> {
     public static final String NAME = "second-chance";
-
-    private final ClockCircle<K> circle = new ClockCircle<>();
 
     @Override
     public String name() {
@@ -21,59 +19,19 @@ public final class SecondChancePolicy<K> implements ReplacementPolicy<K> {
     }
 
     @Override
-    public void resident(K page) {
-        circle.resident(page);
-    }
-
-    @Override
-    public void referenced(K page) {
-        circle.referenced(page);
-    }
-
-    @Override
-    public void gone(K page) {
-        circle.gone(page);
-    }
-
-    @Override
-    public void rename(K from, K to) {
-        circle.rename(from, to);
-    }
-
-    @Override
     public K victim(Scan<K> scan) {
-        circle.beginSearch();
+        beginSearch();
         // Two full turns at most: the first may clear every bit, the second then finds a victim.
-        int steps = 2 * circle.size() + 1;
-        for (int i = 0; i < steps && circle.size() > 0; i++) {
-            K page = circle.underHand();
-            boolean referenced = circle.referencedBit(page);
+        int steps = 2 * size() + 1;
+        for (int i = 0; i < steps && size() > 0; i++) {
+            K page = underHand();
+            boolean referenced = referencedBit(page);
             boolean pinned = scan.pinned(page);
             if (!pinned && !referenced) {
                 return page;
             }
-            circle.pass(page, referenced && (pinned || !scan.unreference(page)));
+            pass(page, referenced && (pinned || !scan.unreference(page)));
         }
         return null;
-    }
-
-    @Override
-    public K cleanVictim(Scan<K> scan) {
-        return circle.firstClean(scan);
-    }
-
-    @Override
-    public void undoSearch() {
-        circle.undoSearch();
-    }
-
-    /** Whether {@code page} is resident with its reference bit set (for tests and dumps). */
-    public boolean isReferenced(K page) {
-        return circle.isReferenced(page);
-    }
-
-    @Override
-    public int size() {
-        return circle.size();
     }
 }

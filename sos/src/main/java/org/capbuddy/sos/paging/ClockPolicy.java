@@ -7,16 +7,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The circle both clock policies turn their hand over: resident pages in the order they joined,
- * each with a reference bit. It is kept as a queue whose head is under the hand: passing a page
- * moves it to the tail, and a new page joins at the tail, just behind the hand, where a clock
+ * What the clock policies share, the circle their hand turns over: resident pages in the order
+ * they joined, each with a reference bit. It is kept as a queue whose head is under the hand:
+ * passing a page moves it to the tail, and a new page joins at the tail, just behind the hand, where a clock
  * inserts it. Each page holds its place as a number, so mremap can rename a page in place, and
  * the places and bits a search changed are remembered so that a failed eviction can put them back.
  *
- * <p>What a search looks for is the policy's; the circle only answers what is under the hand and
- * moves it on.
+ * <p>What a search looks for is each policy's {@link #victim}; the circle only answers what is
+ * under the hand and moves it on.
  */
-final class ClockCircle<K> {
+public abstract class ClockPolicy<K> implements ReplacementPolicy<K> {
     /** A page's place in the queue and its reference bit. */
     private record Slot(long place, boolean referenced) {
     }
@@ -33,14 +33,20 @@ final class ClockCircle<K> {
     private final Map<K, Boolean> passed = new HashMap<>();
     private long next;
 
+    /** Only this package's policies are clocks. */
+    ClockPolicy() {
+    }
+
     /** {@code page} joins at the tail, referenced (if it was in the circle, it leaves first). */
-    void resident(K page) {
+    @Override
+    public final void resident(K page) {
         gone(page);
         put(page, new Slot(next++, true));
     }
 
     /** Sets {@code page}'s reference bit, if it is in the circle. */
-    void referenced(K page) {
+    @Override
+    public final void referenced(K page) {
         Slot s = slots.get(page);
         if (s != null) {
             slots.put(page, new Slot(s.place(), true));
@@ -48,7 +54,8 @@ final class ClockCircle<K> {
     }
 
     /** {@code page} leaves the circle, if it is in it. */
-    void gone(K page) {
+    @Override
+    public final void gone(K page) {
         Slot s = slots.remove(page);
         if (s != null) {
             clock.remove(s.place());
@@ -56,7 +63,8 @@ final class ClockCircle<K> {
     }
 
     /** {@code from} becomes {@code to} in its place with its bit; nothing when either name makes that impossible. */
-    void rename(K from, K to) {
+    @Override
+    public final void rename(K from, K to) {
         if (from.equals(to) || !slots.containsKey(from) || slots.containsKey(to)) {
             return;
         }
@@ -66,18 +74,18 @@ final class ClockCircle<K> {
     }
 
     /** Starts a search: what the previous one changed can no longer be undone. */
-    void beginSearch() {
+    final void beginSearch() {
         lastSearch.clear();
         passed.clear();
     }
 
     /** The page under the hand, or null when the circle is empty. */
-    K underHand() {
+    final K underHand() {
         return clock.isEmpty() ? null : clock.firstEntry().getValue();
     }
 
     /** Whether {@code page} (in the circle) has its reference bit set. */
-    boolean referencedBit(K page) {
+    final boolean referencedBit(K page) {
         return slots.get(page).referenced();
     }
 
@@ -85,7 +93,7 @@ final class ClockCircle<K> {
      * The hand passes {@code page}, the one under it: it goes to the tail with reference bit
      * {@code bit}, and the search remembers how it was, the first time it passes it.
      */
-    void pass(K page, boolean bit) {
+    final void pass(K page, boolean bit) {
         Slot s = slots.get(page);
         if (passed.putIfAbsent(page, Boolean.TRUE) == null) {
             lastSearch.add(new Passed(page, s));
@@ -95,7 +103,8 @@ final class ClockCircle<K> {
     }
 
     /** The first page from the hand that {@code scan} calls clean and not pinned, changing nothing; or null. */
-    K firstClean(ReplacementPolicy.Scan<K> scan) {
+    @Override
+    public final K cleanVictim(Scan<K> scan) {
         for (K page : clock.values()) {
             if (scan.clean(page) && !scan.pinned(page)) {
                 return page;
@@ -105,8 +114,9 @@ final class ClockCircle<K> {
     }
 
     /** Puts back the places and bits the last search changed. */
+    @Override
     @SuppressWarnings("unchecked")
-    void undoSearch() {
+    public final void undoSearch() {
         for (Passed p : lastSearch) {
             K page = (K) p.page();
             gone(page);
@@ -120,13 +130,14 @@ final class ClockCircle<K> {
         clock.put(s.place(), page);
     }
 
-    /** Whether {@code page} is in the circle with its reference bit set. */
-    boolean isReferenced(K page) {
+    /** Whether {@code page} is resident with its reference bit set (for tests and dumps). */
+    public final boolean isReferenced(K page) {
         Slot s = slots.get(page);
         return s != null && s.referenced();
     }
 
-    int size() {
+    @Override
+    public final int size() {
         return clock.size();
     }
 }
