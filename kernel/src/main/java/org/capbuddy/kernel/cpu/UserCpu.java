@@ -456,8 +456,8 @@ public final class UserCpu implements GuestMemory {
             int run = (int) Math.min(length - done, PAGE_SIZE - (va & PAGE_MASK));
             switch (op) {
                 case FILL -> fillRun(paddr, run, value);
-                case COPY_IN -> copyInRun(paddr, buffer, off + (int) done, run);
-                case COPY_OUT -> copyOutRun(paddr, buffer, off + (int) done, run);
+                case COPY_IN -> memory.copyFrom(paddr, buffer, off + (int) done, run);
+                case COPY_OUT -> memory.copyTo(paddr, buffer, off + (int) done, run);
                 default -> throw new AssertionError(op);
             }
             done += run;
@@ -507,10 +507,6 @@ public final class UserCpu implements GuestMemory {
         return pages(BlockOp.COPY_IN, vaddr, len, dst, off, (byte) 0);
     }
 
-    private void copyInRun(long paddr, byte[] dst, int at, int run) {
-        memory.copyFrom(paddr, dst, at, run);
-    }
-
     /**
      * Copies {@code src[off..off+len)} into user memory at {@code vaddr}, each page checked for write
      * permission as a store is. Returns the bytes copied, as {@link #fill} does; a null array or a
@@ -524,10 +520,6 @@ public final class UserCpu implements GuestMemory {
             return 0;
         }
         return pages(BlockOp.COPY_OUT, vaddr, len, src, off, (byte) 0);
-    }
-
-    private void copyOutRun(long paddr, byte[] src, int at, int run) {
-        memory.copyTo(paddr, src, at, run);
     }
 
     private static AccessFailure badRange(byte[] buffer, int off, int len) {

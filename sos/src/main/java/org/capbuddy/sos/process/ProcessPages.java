@@ -187,8 +187,11 @@ public final class ProcessPages {
      * remap does.
      */
     Result<Void> dirtyFault(Process p, long vaddr, Region region) {
+        if (pager == null || region == null || !region.write()) {
+            return null;
+        }
         UserPage page = new UserPage(p, vaddr);
-        if (pager == null || region == null || !region.write() || !pager.isClean(page) || pager.unmapped(page)) {
+        if (!pager.isClean(page) || pager.unmapped(page)) {
             return null;
         }
         return pager.makeDirty(page, region, true);
