@@ -233,6 +233,57 @@ public final class Sos {
     }
 
     /**
+     * Makes a copy of {@code parent}, as Linux's fork does, with an eager copy of its memory: a
+     * new process with its own TCB, CNode, VSpace and ASID (made as every process is), a copy of
+     * the parent's regions, break and mmap place, every page the parent has copied by
+     * {@link ProcessPages#copyPages} (resident pages into frames of the child's own; with paging,
+     * paged-out pages into slots of its own), the same program (so the child's untouched image
+     * pages fault in from the image as the parent's would), and the parent thread's registers, read
+     * with {@code TCB_ReadRegisters} and written to the child's with {@code TCB_WriteRegisters}.
+     * The caller sets what differs (the Linux layer: x0, the return value, in each).
+     *
+     * <p>All or nothing: a failure at any step destroys the child again, which gives back every
+     * object, frame, slot and page-file slot it had, and the parent's memory and registers are as
+     * they were. Its pid stays used, as its creation's trace names it. Refused for a process that
+     * is not live and running.
+     */
+    public Result<Process> fork(Process parent) {
+        guard.check();
+        if (parent == null || !processes.isLive(parent) || parent.state() != ProcessState.RUNNING) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "only a live, running process can fork");
+        }
+        InvocationResult read = sel4.tcbReadRegisters(parent.tcbCptr(), false, UserContextLayout.REGISTERS);
+        if (!read.isOk()) {
+            return Result.fail(AllocError.kernel("TCB_ReadRegisters", read));
+        }
+        long[] registers = new long[UserContextLayout.REGISTERS];
+        for (int i = 0; i < registers.length; i++) {
+            registers[i] = read.mr(i);
+        }
+        Result<Process> created = create(parent.addressSpace().copy(), parent.program().orElse(null));
+        if (!created.isOk()) {
+            return created;
+        }
+        Process child = created.value();
+        sel4.tracer().serve(child);
+        try (Undo undo = Undo.begin(guard, "forking process", parent.pid())) {
+            undo.push(() -> destroy(child));
+            Result<Void> copied = pages.copyPages(parent, child);
+            if (!copied.isOk()) {
+                return copied.asFailure();
+            }
+            InvocationResult written = sel4.tcbWriteRegisters(child.tcbCptr(), false, registers);
+            if (!written.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_WriteRegisters", written));
+            }
+            undo.commit();
+            return created;
+        } finally {
+            sel4.tracer().endService();
+        }
+    }
+
+    /**
      * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
      * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
      * and a failed creation uses up no pid.

@@ -85,6 +85,19 @@ public final class AddressSpace {
     }
 
     /**
+     * A copy for a forked process: the same regions (values, so shared safely), the same heap
+     * base and break, and the same next mmap place, so that the child places its next mapping
+     * where the parent would have.
+     */
+    public AddressSpace copy() {
+        AddressSpace c = new AddressSpace(heapBase);
+        c.brk = brk;
+        c.mmapNext = mmapNext;
+        c.regions.putAll(regions);
+        return c;
+    }
+
+    /**
      * Adds a region; refused when it is empty, unaligned, outside user space, covers the stack's
      * guard page or (unless it is the signal page) the signal page's place, or overlaps another.
      */

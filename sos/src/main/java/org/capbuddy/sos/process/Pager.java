@@ -377,6 +377,16 @@ final class Pager {
         return found;
     }
 
+    /**
+     * Fork copied {@code parent}'s page, dropped in its initial state, to {@code child}: the
+     * child's is in that state too (no frame, no slot), so a look at it reads the same contents.
+     */
+    void copiedDropped(UserPage parent, UserPage child) {
+        if (droppedInitial.contains(parent)) {
+            droppedInitial.add(child);
+        }
+    }
+
     /** mremap moved the dropped page {@code from} to {@code to}: its next fault there gives {@code to}'s initial contents. */
     void movedDropped(UserPage from, UserPage to) {
         if (droppedInitial.remove(from)) {

@@ -58,6 +58,8 @@ public final class ProcessPages {
      * one thread drives the machine and nothing between filling and writing it calls back here.
      */
     private final byte[] page = new byte[(int) Layout.PAGE];
+    /** A parent's page on its way to its forked child's frame or slot (one thread drives the machine). */
+    private final byte[] forkPage = new byte[(int) Layout.PAGE];
     /** Undoes a failed {@link #map}; its steps are made once, here. */
     private final UndoLog undo;
     /** The pager, or null when SOS does not page. */
@@ -801,6 +803,89 @@ public final class ProcessPages {
             vka.sel4().guard().markBroken("SOS moving the pages of process " + p.pid(), t);
             throw t;
         }
+        return Result.done();
+    }
+
+    /**
+     * Fork's eager copy: gives {@code child}, whose regions are a copy of {@code parent}'s and
+     * which has no page yet, every page {@code parent} has, each reading the same. A resident
+     * page (mapped, or unreferenced by the policy) gets a frame of the child's own holding a copy
+     * of its bytes, mapped with its region's rights. With paging, a paged-out page gets a page-file
+     * slot of the child's own holding a copy (no frame; its first touch reads it in), or a frame
+     * when the page file is full; a page dropped in its initial state stays so in the child (its
+     * first touch makes it again). A page the parent never touched stays untouched in the child:
+     * it faults in later from the image or as zeros, as in the parent.
+     *
+     * <p>A copied resident page is dirty: its bytes are in its frame only (the parent's kept slot,
+     * if any, stays the parent's), so evicting it must write it. Clean in its initial state would
+     * be exact only for a copy of a page still clean in its initial state, and would save one
+     * write at its eviction; dirty is right for every page.
+     *
+     * <p>Pages are copied in address order, so a run repeats. A failure returns at once, leaving the
+     * pages copied so far in the child: the caller destroys the child, which gives them all back.
+     * A copy that finds the frame table full evicts, as any fault does; a parent page it evicts
+     * stays evicted (its contents unchanged) when the fork then fails.
+     */
+    public Result<Void> copyPages(Process parent, Process child) {
+        if (parent == null || child == null || parent == child || parent.state() == ProcessState.DESTROYED
+                || child.state() == ProcessState.DESTROYED) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "fork copies from one live process to another");
+        }
+        if (child.shadow().pageCount() != 0 || child.shadow().pagedOutCount() != 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "process " + child.pid() + " has pages already");
+        }
+        // every page the parent has now; a copy that evicts one of them moves it to the page file
+        // or drops it, and its turn reads it from there
+        java.util.TreeSet<Long> all = new java.util.TreeSet<>(Long::compareUnsigned);
+        all.addAll(parent.shadow().pageAddresses());
+        all.addAll(parent.shadow().pagedOutAddresses());
+        if (pager != null) {
+            all.addAll(pager.droppedAddresses(parent, 0, -1L));
+        }
+        for (long va : all) {
+            Region region = child.addressSpace().find(va);
+            if (region == null) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page 0x" + Long.toHexString(va) + " of process "
+                        + parent.pid() + " is in no region of process " + child.pid());
+            }
+            Result<Void> copied = copyPage(parent, child, va, region);
+            if (!copied.isOk()) {
+                return copied;
+            }
+        }
+        return Result.done();
+    }
+
+    /** {@link #copyPages} of the page at {@code va}, as the parent holds it now. */
+    private Result<Void> copyPage(Process parent, Process child, long va, Region region) {
+        PageEntry e = parent.shadow().page(va);
+        if (e != null) {
+            if (!frames.copy(e.frameRef(), 0, forkPage, 0, forkPage.length, false)) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "frame " + e.frameRef() + " of page 0x"
+                        + Long.toHexString(va) + " of process " + parent.pid() + " cannot be read");
+            }
+            return mapChecked(child, va, region, forkPage, -1, true);
+        }
+        if (pager == null) {
+            return Result.done();
+        }
+        int slot = parent.shadow().pagedOutSlot(va);
+        if (slot >= 0) {
+            PageFile file = pager.pageFile();
+            if (!file.read(slot, forkPage, 0)) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page-file slot " + slot + " of 0x"
+                        + Long.toHexString(va) + " is not in use");
+            }
+            int own = file.alloc();
+            if (own < 0) {
+                // the page file is full: a frame holds the child's copy
+                return mapChecked(child, va, region, forkPage, -1, true);
+            }
+            file.write(own, forkPage, 0);
+            child.shadow().recordPagedOut(va, own);
+            return Result.done();
+        }
+        pager.copiedDropped(new UserPage(parent, va), new UserPage(child, va));
         return Result.done();
     }
 
