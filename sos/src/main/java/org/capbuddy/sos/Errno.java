@@ -14,6 +14,8 @@ public enum Errno {
     EINTR(4),
     /** Bad file descriptor: not one of the process's standard streams. */
     EBADF(9),
+    /** No child processes: wait4 for a child that does not exist or is not the caller's. */
+    ECHILD(10),
     /** Try again: a real-time signal past the queue's limit (RLIMIT_SIGPENDING); sigtimedwait's timeout. */
     EAGAIN(11),
     /** Out of memory: the address space has no room for the mapping. */

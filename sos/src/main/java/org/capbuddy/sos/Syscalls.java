@@ -800,6 +800,23 @@ public final class Syscalls {
         return true;
     }
 
+    /**
+     * fork: a copy of the process ({@link Sos#fork}), its thread's registers the caller's; the
+     * caller sets what differs. Fails for a caller that is not running, or as fork fails.
+     */
+    public Result<Process> fork() {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return Result.fail(org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT, refused.toString());
+        }
+        return sos.fork(process);
+    }
+
+    /** Destroys {@code child}, just forked by this process, when the caller could not finish making it. */
+    public void destroyChild(Process child) {
+        sos.destroy(child);
+    }
+
     /** exit: the process stops; SOS tears it down with {@link Sos#destroy}. */
     public void exit(long code) {
         if (refusedCaller() == null) {

@@ -19,9 +19,46 @@ import java.util.TreeMap;
  * refused of the ones it serves).
  */
 public final class LinuxProcess {
-    private final byte[] stdin;
-    private int stdinRead;
+    /**
+     * Standard input's open file description: the bytes and the read position, shared with every
+     * process forked from this one, as Linux shares an open file description across fork (a
+     * read by one moves the position the other reads from).
+     */
+    private static final class Input {
+        final byte[] bytes;
+        int read;
+
+        Input(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /**
+     * The clock of a run: every process forked from the one a run started shares it, so they all
+     * read one time. It moves a millisecond per system call of any of them, and forward by the
+     * time one sleeps.
+     */
+    private static final class Clock {
+        long nanos;
+    }
+
+    private final Input stdin;
+    private final Clock clock;
     private final SplittableRandom random;
+    /** The parent's pid; 0 when SOS started the process, or reaps it (an orphan). */
+    private int parent;
+    /** The process group: the pid of the process a run started, which every process forked from it shares. 0 until attached. */
+    private int group;
+    /** The signal the parent gets when this process ends (clone's CSIGNAL bits; SIGCHLD for fork). */
+    private int exitSignal = 17;
+    /** Set once the process has ended. */
+    private boolean ended;
+    /** The wait4 the process is blocked in, or null. */
+    private ChildWait waiting;
+    /** The resource usage of the children it has reaped (getrusage's RUSAGE_CHILDREN). */
+    private long childrenCpuNanos;
+    private long childrenMinorFaults;
+    private long childrenMaxRssKib;
     private long clearChildTid;
     private final Map<LinuxSyscall, Long> calls = new EnumMap<>(LinuxSyscall.class);
     private final Map<Long, Long> unknown = new TreeMap<>();
@@ -76,16 +113,110 @@ public final class LinuxProcess {
     private long realBlocked;
 
     public LinuxProcess(byte[] stdin, long seed) {
-        this.stdin = stdin.clone();
+        this.stdin = new Input(stdin.clone());
+        this.clock = new Clock();
         this.random = new SplittableRandom(seed ^ 0x6765_7472_616E_646FL);
+    }
+
+    private LinuxProcess(Input stdin, Clock clock, SplittableRandom random) {
+        this.stdin = stdin;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /**
+     * The state of a child forked from this process, as Linux's fork copies it: the signal actions,
+     * the mask, the alternate signal stack and the closed standard streams are copied; standard
+     * input's open file description (its read position) and the run's clock are shared; the child
+     * draws its own random stream (split from this one, so a run repeats). Not inherited, as on
+     * Linux: pending signals, the interval timers, set_tid_address's address, the call counts and
+     * resource usage (they start at zero), the handlers entered and the last fault.
+     */
+    LinuxProcess forkChild(int parentPid, int signal) {
+        LinuxProcess child = new LinuxProcess(stdin, clock, random.split());
+        child.blockedSignals = blockedSignals;
+        System.arraycopy(actions, 0, child.actions, 0, actions.length);
+        child.altStackBase = altStackBase;
+        child.altStackSize = altStackSize;
+        child.closedStreams = closedStreams;
+        child.parent = parentPid;
+        child.group = group;
+        child.exitSignal = signal;
+        return child;
+    }
+
+    int parent() {
+        return parent;
+    }
+
+    /** Whether the process has ended (its SOS process is about to go, its zombie, if any, kept apart). */
+    boolean hasEnded() {
+        return ended;
+    }
+
+    void markEnded() {
+        ended = true;
+    }
+
+    /** Its parent ended: SOS reaps it from now on, and getppid reads 0, as for a parent outside its namespace. */
+    void orphaned() {
+        parent = 0;
+    }
+
+    int group() {
+        return group;
+    }
+
+    void setGroupIfNone(int pid) {
+        if (group == 0) {
+            group = pid;
+        }
+    }
+
+    int exitSignal() {
+        return exitSignal;
+    }
+
+    ChildWait waiting() {
+        return waiting;
+    }
+
+    void setWaiting(ChildWait wait) {
+        waiting = wait;
+    }
+
+    /** Adds a reaped child's usage to the children's (getrusage's RUSAGE_CHILDREN: summed, ru_maxrss the largest). */
+    void reaped(long cpuNanos, long minorFaults, long maxRssKib) {
+        childrenCpuNanos += cpuNanos;
+        childrenMinorFaults += minorFaults;
+        childrenMaxRssKib = Math.max(childrenMaxRssKib, maxRssKib);
+    }
+
+    long childrenCpuNanos() {
+        return childrenCpuNanos;
+    }
+
+    long childrenMinorFaults() {
+        return childrenMinorFaults;
+    }
+
+    long childrenMaxRssKib() {
+        return childrenMaxRssKib;
+    }
+
+    /** The process's own time, as its user time reads: a millisecond per system call it made, plus its sleeps. */
+    long cpuNanos() {
+        return totalCalls() * 1_000_000 + sleptNanos;
     }
 
     void count(LinuxSyscall call) {
         calls.merge(call, 1L, Long::sum);
+        clock.nanos += 1_000_000;
     }
 
     void countUnknown(long number) {
         unknown.merge(number, 1L, Long::sum);
+        clock.nanos += 1_000_000;
     }
 
     void mapped(long address) {
@@ -120,6 +251,7 @@ public final class LinuxProcess {
 
     void sleep(long nanos) {
         sleptNanos += nanos;
+        clock.nanos += nanos;
     }
 
     long blockedSignals() {
@@ -192,9 +324,12 @@ public final class LinuxProcess {
         return instance;
     }
 
-    /** The process's clock in nanoseconds since its start: a millisecond per system call, plus its sleeps. */
+    /**
+     * The run's clock in nanoseconds since the run started: a millisecond per system call of any
+     * of its processes, plus their sleeps (for a run of one process, its own calls and sleeps).
+     */
     long now() {
-        return totalCalls() * 1_000_000 + sleptNanos;
+        return clock.nanos;
     }
 
     RealTimer realTimer() {
@@ -327,10 +462,10 @@ public final class LinuxProcess {
 
     /** Up to {@code max} bytes of standard input not read yet (none at its end). */
     byte[] takeStdin(int max) {
-        int n = Math.max(0, Math.min(max, stdin.length - stdinRead));
+        int n = Math.max(0, Math.min(max, stdin.bytes.length - stdin.read));
         byte[] bytes = new byte[n];
-        System.arraycopy(stdin, stdinRead, bytes, 0, n);
-        stdinRead += n;
+        System.arraycopy(stdin.bytes, stdin.read, bytes, 0, n);
+        stdin.read += n;
         return bytes;
     }
 
@@ -352,11 +487,11 @@ public final class LinuxProcess {
 
     /** Bytes of standard input not read yet. */
     int stdinLeft() {
-        return stdin.length - stdinRead;
+        return stdin.bytes.length - stdin.read;
     }
 
     void giveBackStdin(int n) {
-        stdinRead -= n;
+        stdin.read -= n;
     }
 
     byte[] randomBytes(int n) {

@@ -111,6 +111,17 @@ final class LinuxSignals {
         send(state, IntervalTimers.SIGALRM, call, SI_KERNEL, true, false);
     }
 
+    /**
+     * A child's exit signal (SIGCHLD for fork) to its parent, to the process's list as Linux's
+     * do_notify_parent sends it, with CLD_EXITED or CLD_KILLED as its code; judged as any signal
+     * (discarded when ignored and not blocked, SIGCHLD's default). Its siginfo does not carry the
+     * child's pid and status: SOS's frames name no sender but the process itself.
+     */
+    static void sendChildSignal(LinuxProcess parent, int signal, int childPid, int status) {
+        int code = (status & 0x7F) == 0 ? 1 : 2;
+        send(parent, signal, "the exit of child " + childPid, code, true, false);
+    }
+
     /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */
     private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess) {
         return send(state, number, call, code, toProcess, true);

@@ -47,6 +47,7 @@ public enum LinuxSyscall {
     BRK(214),
     MUNMAP(215),
     MREMAP(216),
+    CLONE(220),
     MMAP(222),
     MPROTECT(226),
     MSYNC(227),
@@ -56,6 +57,7 @@ public enum LinuxSyscall {
     MUNLOCKALL(231),
     MINCORE(232),
     MADVISE(233),
+    WAIT4(260),
     PRLIMIT64(261),
     GETRANDOM(278);
 

@@ -3,6 +3,7 @@ package org.capbuddy.sos.linux;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.List;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -76,6 +77,11 @@ public final class LinuxSyscalls implements ProcessTraps {
     private final Sel4 sel4;
     private final java.util.function.Function<Process, Syscalls> syscalls;
     private final Map<Integer, LinuxProcess> processes = new HashMap<>();
+    /** The processes with Linux state, by pid (a zombie's is gone: SOS destroyed it). */
+    private final Map<Integer, Process> live = new HashMap<>();
+    private final Family family = new Family(processes);
+    /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
+    private final Map<Integer, List<Process>> forked = new HashMap<>();
     private final LinuxSignals signals;
 
     /**
@@ -90,16 +96,94 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** Gives {@code p} its Linux state (standard input and seed); a process without one has empty input and seed 0. */
     public void attach(Process p, LinuxProcess state) {
+        state.setGroupIfNone(p.pid());
         processes.put(p.pid(), state);
+        live.put(p.pid(), p);
     }
 
     public LinuxProcess state(Process p) {
-        return processes.computeIfAbsent(p.pid(), pid -> new LinuxProcess(new byte[0], 0));
+        LinuxProcess state = processes.get(p.pid());
+        if (state == null) {
+            state = new LinuxProcess(new byte[0], 0);
+            attach(p, state);
+        }
+        return state;
     }
 
-    /** Forgets a process that has been torn down. */
+    /** Forgets a process that has been torn down (an ended child's zombie, if any, stays for its parent). */
     public void detach(Process p) {
         processes.remove(p.pid());
+        live.remove(p.pid());
+        forked.remove(p.pid());
+    }
+
+    /** The children {@code p} forked since this was last asked, oldest first: a run schedules them. */
+    public List<Process> takeForked(Process p) {
+        List<Process> children = forked.remove(p.pid());
+        return children == null ? List.of() : children;
+    }
+
+    /** The pid of {@code p}'s parent as getppid reads it: 0 when SOS started or reaps it. */
+    public int parentOf(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        return state == null ? 0 : state.parent();
+    }
+
+    /** Whether {@code p} is blocked waiting for a child (wait4, or a vfork parent for its child). */
+    public boolean waitsForChild(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        return state != null && state.waiting() != null;
+    }
+
+    /** Ended children no process has waited for yet. */
+    public int zombies() {
+        return family.zombies();
+    }
+
+    /**
+     * {@code p} has ended (exited or was killed): its parent gets its exit signal and, unless it
+     * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait the end satisfies is
+     * resumed with its result; its own children are orphaned (SOS reaps them). The caller (the
+     * run) then destroys its SOS process.
+     */
+    public void ended(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        if (state == null) {
+            return;
+        }
+        LinuxProcess parent = family.ended(p, state);
+        Process parentProcess = parent == null ? null : live.get(state.parent());
+        ChildWait w = parent == null ? null : parent.waiting();
+        if (w == null || parentProcess == null) {
+            return;
+        }
+        long result = w.vforkChild() != 0 ? (w.vforkChild() == p.pid() ? p.pid() : Family.BLOCKS)
+                : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
+        if (result != Family.BLOCKS) {
+            wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : "wait4", result);
+        }
+    }
+
+    /**
+     * Resumes {@code p}, blocked in a call SOS did not reply to, after its {@code svc} with x0 =
+     * {@code result}: with TCB_WriteRegisters and its resume flag, seL4's way to restart a thread
+     * blocked on a fault (SOS kept no reply capability).
+     */
+    private void wake(Process p, LinuxProcess state, String call, long result) {
+        state.setWaiting(null);
+        InvocationResult frame = sel4.tcbReadRegisters(p.tcbCptr(), false, 3);
+        if (!frame.isOk()) {
+            throw new IllegalStateException("SOS could not read the registers of process " + p.pid() + ": " + frame);
+        }
+        InvocationResult resumed = sel4.tcbWriteRegisters(p.tcbCptr(), true, frame.mr(0) + 4, frame.mr(1),
+                frame.mr(2), result);
+        if (!resumed.isOk()) {
+            throw new IllegalStateException("SOS could not resume process " + p.pid() + ": " + resumed);
+        }
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
+                    "woken", "a child ended");
+        }
     }
 
     @Override
@@ -142,7 +226,17 @@ public final class LinuxSyscalls implements ProcessTraps {
                 IntervalTimers.expireDue(state);
                 return signals.sigreturn(p, state, m, false);
             }
-            if (WAITS.contains(call)) {
+            if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.CLONE) {
+                long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m) : clone(p, state, m);
+                if (served == Family.BLOCKS) {
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none yet: it blocks");
+                    }
+                    return FaultReply.noReply(call.linuxName() + " blocks until a child ends");
+                }
+                result = served;
+            } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
                 if (waited.forever()) {
                     return waitsForever(p, state, m, call);
@@ -196,6 +290,85 @@ public final class LinuxSyscalls implements ProcessTraps {
                 + " waited for a signal that nothing could send (no timer armed, no signal pending that it lets"
                 + " through, and no other process may signal it in SOS): Linux would wait forever, so SOS ended it");
         return FaultReply.noReply(call.linuxName() + " would wait forever");
+    }
+
+    private static final long CLONE_VM = 0x100;
+    private static final long CLONE_FS = 0x200;
+    private static final long CLONE_SIGHAND = 0x800;
+    private static final long CLONE_PIDFD = 0x1000;
+    private static final long CLONE_VFORK = 0x4000;
+    private static final long CLONE_THREAD = 0x10000;
+    private static final long CLONE_NEWNS = 0x20000;
+    private static final long CLONE_PARENT_SETTID = 0x100000;
+    private static final long CLONE_DETACHED = 0x400000;
+    private static final long CLONE_NEWUSER = 0x1000_0000L;
+    private static final long CLONE_NEWPID = 0x2000_0000L;
+
+    /**
+     * clone (x0 flags, x1 new stack, x2 parent_tid, x3 tls, x4 child_tid) as fork: the flags'
+     * low byte is the child's exit signal, and Linux's legacy clone looks at the low 32 bits only.
+     * Linux's own refusals first (EINVAL): CLONE_NEWNS or CLONE_NEWUSER with CLONE_FS, CLONE_THREAD
+     * without CLONE_SIGHAND or with a new user or pid namespace, CLONE_SIGHAND without CLONE_VM,
+     * CLONE_PIDFD with CLONE_DETACHED or CLONE_PARENT_SETTID. SOS then serves no flag (musl's fork)
+     * and CLONE_VM|CLONE_VFORK (musl's vfork), with no new stack, by {@link Syscalls#fork}: the
+     * child gets 0, the parent the child's pid; a vfork parent is blocked until its child ends
+     * (SOS has no execve), which fork's copy makes a valid vfork. Anything else (a thread, a new
+     * stack, the tid words, namespaces) is -ENOSYS, counted as refused. No memory is -ENOMEM.
+     */
+    private long clone(Process p, LinuxProcess state, FaultMessage m) {
+        long flags = m.word(0) & 0xFFFF_FFFFL;
+        long newSp = m.word(1);
+        int signal = (int) (flags & 0xFF);
+        long rest = flags & ~0xFFL;
+        if (both(rest, CLONE_NEWNS | CLONE_FS) || both(rest, CLONE_NEWUSER | CLONE_FS)
+                || (rest & CLONE_THREAD) != 0 && (rest & CLONE_SIGHAND) == 0
+                || (rest & CLONE_SIGHAND) != 0 && (rest & CLONE_VM) == 0
+                || (rest & CLONE_THREAD) != 0 && (rest & (CLONE_NEWUSER | CLONE_NEWPID)) != 0
+                || (rest & CLONE_PIDFD) != 0 && (rest & (CLONE_DETACHED | CLONE_PARENT_SETTID)) != 0) {
+            return -Errno.EINVAL.code();
+        }
+        boolean vfork = rest == (CLONE_VM | CLONE_VFORK);
+        if (rest != 0 && !vfork || newSp != 0) {
+            state.refuse("clone of a thread, with a new stack or with flags beyond fork's and vfork's");
+            return -Errno.ENOSYS.code();
+        }
+        org.capbuddy.libos.vka.Result<Process> made = syscalls.apply(p).fork();
+        if (!made.isOk()) {
+            return -Errno.ENOMEM.code();
+        }
+        Process child = made.value();
+        // the child's copied registers are the parent's at its svc: it resumes after it with x0 = 0
+        InvocationResult frame = sel4.tcbReadRegisters(child.tcbCptr(), false, 3);
+        InvocationResult set = frame.isOk() ? sel4.tcbWriteRegisters(child.tcbCptr(), false, frame.mr(0) + 4,
+                frame.mr(1), frame.mr(2), 0) : frame;
+        if (!set.isOk()) {
+            syscalls.apply(p).destroyChild(child);
+            return -Errno.ENOMEM.code();
+        }
+        attach(child, state.forkChild(p.pid(), signal));
+        forked.computeIfAbsent(p.pid(), k -> new java.util.ArrayList<>()).add(child);
+        if (vfork) {
+            state.setWaiting(ChildWait.vfork(child.pid()));
+            return Family.BLOCKS;
+        }
+        return child.pid();
+    }
+
+    private static boolean both(long flags, long two) {
+        return (flags & two) == two;
+    }
+
+    /**
+     * wait4 (x0 pid, x1 status, x2 options, x3 rusage): {@link Family#wait4}; when it must block,
+     * the process waits (SOS does not reply) until {@link #ended} finds a child that satisfies it.
+     */
+    private long wait4(Process p, LinuxProcess state, FaultMessage m) {
+        ChildWait w = ChildWait.wait4((int) m.word(0), m.word(1), (int) m.word(2), m.word(3));
+        long result = family.wait4(p, state, w, syscalls.apply(p));
+        if (result == Family.BLOCKS) {
+            state.setWaiting(w);
+        }
+        return result;
     }
 
     /** The calls that wait for a signal ({@link SignalWaits}): their result may be that they never end. */
@@ -256,7 +429,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             case GETPID, GETTID -> p.pid();
             // SOS started the process: it has no parent process, as Linux reports for a parent outside its namespace
-            case GETPPID -> 0;
+            case GETPPID -> state.parent();
             // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
             case GETUID, GETEUID, GETGID, GETEGID -> 0;
             // the standard streams are files and pipes, never terminals (as under a test harness)
@@ -272,6 +445,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
+            case WAIT4, CLONE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
@@ -629,19 +803,22 @@ public final class LinuxSyscalls implements ProcessTraps {
      * Linux answers alike for a single thread: user time is the process's clock (it has no other);
      * ru_maxrss is the most pages it has had mapped at once, in KiB; ru_minflt the page faults SOS
      * served for it ({@link Process#minorFaults()}); ru_majflt 0 (there is no swap or file to read
-     * a page from); the rest 0. For RUSAGE_CHILDREN (-1) all is 0: it has none.
+     * a page from); the rest 0. For RUSAGE_CHILDREN (-1), the same figures of the children it has
+     * reaped (user times and faults summed, ru_maxrss the largest), as Linux.
      */
     private static long getrusage(Syscalls sys, LinuxProcess state, Process p, int who, long usage) {
         if (who != 0 && who != 1 && who != -1) {
             return -Errno.EINVAL.code();
         }
         ByteBuffer bytes = ByteBuffer.allocate(RUSAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        if (who != -1) {
-            long micros = state.now() / 1000;
-            bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
-            bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / BYTES_PER_KIB));
-            bytes.putLong(RU_MINFLT, p.minorFaults());
+        if (who == -1) {
+            return sys.copyToUser(usage, Family.usage(state.childrenCpuNanos(), state.childrenMinorFaults(),
+                    state.childrenMaxRssKib()), RUSAGE_SIZE) ? 0 : -Errno.EFAULT.code();
         }
+        long micros = state.cpuNanos() / 1000;
+        bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
+        bytes.putLong(RU_MAXRSS, (long) p.peakResidentPages() * (Syscalls.pageSize() / BYTES_PER_KIB));
+        bytes.putLong(RU_MINFLT, p.minorFaults());
         return sys.copyToUser(usage, bytes.array(), RUSAGE_SIZE) ? 0 : -Errno.EFAULT.code();
     }
 

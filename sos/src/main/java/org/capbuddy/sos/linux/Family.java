@@ -1,0 +1,157 @@
+package org.capbuddy.sos.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+
+/**
+ * Who is whose child among SOS's Linux processes, and the ended children nobody has waited for
+ * (zombies: their SOS process is destroyed, every frame given back, only the pid, the wait status
+ * and the resource usage kept until wait4 reaps them). There is one process group per run (the
+ * pid of the process the run started, which fork passes on); pids are SOS's.
+ */
+final class Family {
+    /** wait4's options Linux knows: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
+    static final int WNOHANG = 1;
+    private static final int KNOWN_OPTIONS = 1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+    private static final int WALL = 0x4000_0000;
+    private static final int WCLONE = 0x8000_0000;
+    static final int SIGCHLD = 17;
+    /** sigaction's SA_NOCLDWAIT: ended children are not kept for wait. */
+    private static final long SA_NOCLDWAIT = 2;
+    /** A wait that must block: no child has ended yet, and WNOHANG was not given. */
+    static final long BLOCKS = Long.MIN_VALUE;
+    /** struct rusage on AArch64 and the offsets wait4 fills. */
+    static final int RUSAGE_SIZE = 144;
+    static final int RU_MAXRSS = 32;
+    static final int RU_MINFLT = 64;
+
+    /** A child that ended and has not been reaped. */
+    record Zombie(int pid, int parent, int group, int exitSignal, int status, long cpuNanos, long minorFaults,
+                  long maxRssKib) {
+    }
+
+    private final Map<Integer, LinuxProcess> states;
+    private final TreeMap<Integer, Zombie> zombies = new TreeMap<>();
+
+    Family(Map<Integer, LinuxProcess> states) {
+        this.states = states;
+    }
+
+    /** Zombies now, for reports and tests. */
+    int zombies() {
+        return zombies.size();
+    }
+
+    /**
+     * wait4 for {@code caller}: the pid of an ended child it reaps (its status and usage written
+     * where asked; -EFAULT when a write fails, the child reaped all the same, as Linux), 0 with
+     * WNOHANG while its matching children all run, {@link #BLOCKS} without it, -ECHILD when no
+     * child matches, -EINVAL for an unknown option, -ESRCH for INT_MIN (which Linux cannot negate).
+     */
+    long wait4(Process caller, LinuxProcess state, ChildWait w, Syscalls sys) {
+        if ((w.options() & ~KNOWN_OPTIONS) != 0) {
+            return -Errno.EINVAL.code();
+        }
+        if (w.pid() == Integer.MIN_VALUE) {
+            return -Errno.ESRCH.code();
+        }
+        for (Zombie z : zombies.values()) {
+            if (z.parent() == caller.pid() && matches(w, state, z.pid(), z.group(), z.exitSignal())) {
+                return reap(state, z, w, sys);
+            }
+        }
+        boolean running = false;
+        for (Map.Entry<Integer, LinuxProcess> e : states.entrySet()) {
+            LinuxProcess child = e.getValue();
+            if (child.parent() == caller.pid() && !child.hasEnded() && matches(w, state, e.getKey(), child.group(), child.exitSignal())) {
+                running = true;
+                break;
+            }
+        }
+        if (!running) {
+            return -Errno.ECHILD.code();
+        }
+        return (w.options() & WNOHANG) != 0 ? 0 : BLOCKS;
+    }
+
+    /** Linux's eligible_child: the pid or group asked, and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
+    private static boolean matches(ChildWait w, LinuxProcess caller, int pid, int group, int exitSignal) {
+        boolean who = w.pid() > 0 ? pid == w.pid() : w.pid() == -1 || group == (w.pid() == 0 ? caller.group() : -w.pid());
+        boolean kind = (w.options() & WALL) != 0 || (exitSignal != SIGCHLD) == ((w.options() & WCLONE) != 0);
+        return who && kind;
+    }
+
+    private long reap(LinuxProcess state, Zombie z, ChildWait w, Syscalls sys) {
+        zombies.remove(z.pid());
+        state.reaped(z.cpuNanos(), z.minorFaults(), z.maxRssKib());
+        boolean faulted = false;
+        if (w.status() != 0) {
+            byte[] status = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(z.status()).array();
+            faulted = !sys.copyToUser(w.status(), status, 4);
+        }
+        if (!faulted && w.rusage() != 0) {
+            faulted = !sys.copyToUser(w.rusage(), usage(z.cpuNanos(), z.minorFaults(), z.maxRssKib()), RUSAGE_SIZE);
+        }
+        return faulted ? -Errno.EFAULT.code() : z.pid();
+    }
+
+    /** A struct rusage with the user time, ru_maxrss (KiB) and ru_minflt SOS knows; the rest 0. */
+    static byte[] usage(long cpuNanos, long minorFaults, long maxRssKib) {
+        ByteBuffer bytes = ByteBuffer.allocate(RUSAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        long micros = cpuNanos / 1000;
+        bytes.putLong(micros / 1_000_000).putLong(micros % 1_000_000);
+        bytes.putLong(RU_MAXRSS, maxRssKib);
+        bytes.putLong(RU_MINFLT, minorFaults);
+        return bytes.array();
+    }
+
+    /**
+     * {@code p} ended (exited or was killed): its wait status as Linux encodes it (the exit code
+     * times 256; the signal number for a kill, SOS's fault kills counting as SIGSEGV). Its
+     * children are orphaned (SOS reaps them; getppid reads 0) and its zombies dropped. Kept as a
+     * zombie for its parent unless it has none or the parent ignores SIGCHLD (SIG_IGN or
+     * SA_NOCLDWAIT, as Linux's autoreap); the parent is sent its exit signal. Returns the parent's
+     * state, or null when SOS reaps it.
+     */
+    LinuxProcess ended(Process p, LinuxProcess state) {
+        int status = status(p);
+        state.markEnded();
+        for (LinuxProcess s : states.values()) {
+            if (s.parent() == p.pid()) {
+                s.orphaned();
+            }
+        }
+        zombies.values().removeIf(z -> z.parent() == p.pid());
+        LinuxProcess parent = state.parent() == 0 ? null : states.get(state.parent());
+        if (parent == null) {
+            return null;
+        }
+        SignalAction onChild = parent.action(SIGCHLD);
+        boolean autoreap = state.exitSignal() == SIGCHLD && (onChild.handler() == SignalAction.SIG_IGN
+                || (onChild.flags() & SA_NOCLDWAIT) != 0);
+        if (state.exitSignal() > 0 && state.exitSignal() <= 64) {
+            LinuxSignals.sendChildSignal(parent, state.exitSignal(), p.pid(), status);
+        }
+        if (!autoreap) {
+            zombies.put(p.pid(), new Zombie(p.pid(), state.parent(), state.group(), state.exitSignal(), status,
+                    state.cpuNanos(), p.minorFaults(), (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024)));
+        } else {
+            parent.reaped(state.cpuNanos(), p.minorFaults(), (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024));
+        }
+        return parent;
+    }
+
+    /** Linux's wait status of an ended process: code << 8 for an exit, the signal for a kill. */
+    static int status(Process p) {
+        if (p.state() == ProcessState.KILLED && p.killReport() != null) {
+            return p.killReport().signal() & 0x7F;
+        }
+        return (int) ((p.exitCode() & 0xFF) << 8);
+    }
+}

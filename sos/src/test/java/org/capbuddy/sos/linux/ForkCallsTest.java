@@ -1,0 +1,94 @@
+package org.capbuddy.sos.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.process.Process;
+import org.junit.jupiter.api.Test;
+
+/**
+ * clone and wait4 as one system call each, from a process a test drives: Linux's refusals of
+ * clone's flags, the flags SOS serves (fork's and vfork's) and those it refuses, what the parent
+ * and the child get, wait4's errors, and a vfork parent blocked until its child ends.
+ */
+class ForkCallsTest {
+    private static final long CLONE = 220;
+    private static final long WAIT4 = 260;
+    private static final long EXIT = 93;
+    private static final long SIGCHLD = 17;
+    private static final long CLONE_VM = 0x100;
+    private static final long CLONE_SIGHAND = 0x800;
+    private static final long CLONE_VFORK = 0x4000;
+    private static final long CLONE_THREAD = 0x10000;
+    private static final long CLONE_SETTLS = 0x80000;
+
+    private final SosFixture fx = new SosFixture(true);
+    private final Process parent = fx.process();
+    private final long code = fx.codePage(parent);
+
+    @Test
+    void badFlagsAreEinvalAsLinuxAndThreadsAreRefused() {
+        fx.linuxCall(parent, code, 172); // getpid: the code page is mapped from here on
+        var before = fx.balance();
+        assertThat(fx.linuxCall(parent, code, CLONE, CLONE_THREAD | SIGCHLD)).as("thread without sighand").isEqualTo(-22);
+        assertThat(fx.linuxCall(parent, code, CLONE, CLONE_SIGHAND)).as("sighand without vm").isEqualTo(-22);
+        long thread = CLONE_VM | 0x200 | 0x400 | CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS;
+        assertThat(fx.linuxCall(parent, code, CLONE, thread, 0x7000_0000L)).as("pthread_create's").isEqualTo(-38);
+        assertThat(fx.linuxCall(parent, code, CLONE, SIGCHLD, 0x7000_0000L)).as("a new stack").isEqualTo(-38);
+        assertThat(fx.sos.linux().state(parent).refusedCalls()).containsValue(2L);
+        assertThat(fx.sos.linux().takeForked(parent)).isEmpty();
+        assertThat(fx.balance()).isEqualTo(before);
+    }
+
+    @Test
+    void forkGivesTheParentTheChildsPidAndTheChildZeroAfterItsSvc() {
+        long pid = fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        List<Process> children = fx.sos.linux().takeForked(parent);
+        assertThat(children).singleElement().extracting(Process::pid).isEqualTo((int) pid);
+        Process child = children.get(0);
+        ThreadRunner c = fx.sos.runner(child).orElseThrow();
+        assertThat(c.context().x(0)).isZero();
+        assertThat(c.context().pc()).isEqualTo(code + 4);
+        assertThat(fx.sos.runner(parent).orElseThrow().context().pc()).isEqualTo(code + 4);
+        assertThat(fx.sos.linux().parentOf(child)).isEqualTo(parent.pid());
+        assertThat(fx.sos.linux().parentOf(parent)).isZero();
+
+        // the child's wait4 for children it does not have; the parent's WNOHANG while it runs
+        assertThat(fx.linuxCall(child, code, WAIT4, -1, 0, 0, 0)).isEqualTo(-10);
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 1, 0)).isZero();
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 0x1000, 0)).as("unknown option").isEqualTo(-22);
+        assertThat(fx.linuxCall(parent, code, WAIT4, Integer.MIN_VALUE, 0, 0, 0)).isEqualTo(-3);
+        assertThat(fx.linuxCall(parent, code, WAIT4, parent.pid(), 0, 1, 0)).as("not a child").isEqualTo(-10);
+
+        // the child exits 9: a zombie; the parent reaps it with its status
+        fx.linuxCall(child, code, EXIT, 9);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+        assertThat(fx.sos.linux().zombies()).isEqualTo(1);
+        long status = fx.codePage(parent) + 0x100;
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, status, 0, 0)).isEqualTo(pid);
+        assertThat(fx.sos.peek(parent, status, 4).getAsLong()).isEqualTo(9 << 8);
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, status, 1, 0)).isEqualTo(-10);
+    }
+
+    @Test
+    void aVforkParentWaitsUntilItsChildEnds() {
+        fx.linuxCall(parent, code, CLONE, CLONE_VM | CLONE_VFORK | SIGCHLD);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();
+        ThreadRunner p = fx.sos.runner(parent).orElseThrow();
+        assertThat(p.run(10).instructions()).as("blocked").isZero();
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+
+        fx.linuxCall(child, code, EXIT, 3);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(p.context().x(0)).isEqualTo(child.pid());
+        assertThat(p.context().pc()).isEqualTo(code + 4);
+        assertThat(fx.linuxCall(parent, code, WAIT4, child.pid(), 0, 0, 0)).as("then reaped").isEqualTo(child.pid());
+    }
+}
