@@ -24,10 +24,13 @@ import org.capbuddy.sos.process.KillReport;
  *     in words, with counts
  * @param signalsDelivered how many times SOS entered each of the program's signal handlers, by
  *     signal name, in the order each was first entered
+ * @param processes every process of the run, the one it started first, then those forked, by pid
+ *     (instructions above are the run's total over them all)
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
         long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
-        StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered) {
+        StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered,
+        java.util.List<ProcessSummary> processes) {
 }

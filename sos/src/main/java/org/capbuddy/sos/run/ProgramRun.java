@@ -27,6 +27,15 @@ import org.capbuddy.sos.process.ProcessState;
  * down to one instruction: between pieces its process, registers, page tables and SOS's state can
  * be inspected, as a debugger would between steps. {@link #finish} collects the
  * {@link ProgramResult}, as one uninterrupted run would have given it.
+ *
+ * <p>The processes the program forks, and theirs, run in the same run, scheduled round robin in
+ * the order they were made: each runs a quantum of {@link #QUANTUM} instructions in turn (fewer
+ * when it blocks or ends), so the same run interleaves the same way every time. A process blocked
+ * waiting for a child (wait4, a vfork parent) is skipped until a child's end resumes it. The run
+ * ends when every process has ended, or at the instruction limit, which counts the instructions
+ * of them all; or, should every live process wait for another forever, at that deadlock, with a
+ * report. An ended child's SOS process is destroyed at once (every frame given back), its wait
+ * status kept for its parent; the process the run started is kept until {@link #finish}.
  */
 public final class ProgramRun {
     /**
@@ -34,12 +43,44 @@ public final class ProgramRun {
      * recursion that overflowed the stack would otherwise keep one per frame.
      */
     static final int KILL_BACKTRACE_ENTRIES = 1024;
+    /** Instructions a process runs before the next runnable one gets its turn. */
+    public static final long QUANTUM = 10_000;
+
+    /** A process of the run: its runner, its Linux state, what it ran, and how it ended once it has. */
+    private static final class Member {
+        final Process process;
+        final int parent;
+        final LinuxProcess linux;
+        final ThreadRunner runner;
+        long instructions;
+        long faults;
+        /** Set once it has ended (or stopped for good): its line in the report. */
+        ProcessSummary summary;
+
+        Member(Process process, int parent, LinuxProcess linux, ThreadRunner runner) {
+            this.process = process;
+            this.parent = parent;
+            this.linux = linux;
+            this.runner = runner;
+        }
+
+        boolean done() {
+            return summary != null;
+        }
+    }
 
     private final Sos sos;
     private final ProgramRunner.Launch launch;
     private final Process process;
     private final LinuxProcess linux;
     private final ThreadRunner runner;
+    /** Every process of the run, by pid (the first is the one it started). */
+    private final List<Member> members = new java.util.ArrayList<>();
+    /** The member whose turn it is, and what is left of its quantum. */
+    private int turn;
+    private long quantumLeft = QUANTUM;
+    /** Why every live process waits forever, once they do; null otherwise. */
+    private String deadlock;
     private final long initialSp;
     private final long framesBefore;
     private final long structuresBefore;
@@ -60,6 +101,7 @@ public final class ProgramRun {
         this.initialSp = runner.context().sp();
         this.framesBefore = framesBefore;
         this.structuresBefore = structuresBefore;
+        members.add(new Member(process, 0, linux, runner));
     }
 
     /**
@@ -68,29 +110,139 @@ public final class ProgramRun {
      * {@code budget} is not positive.
      */
     public long advance(long budget) {
-        if (ended() || budget <= 0) {
-            return 0;
+        long done = 0;
+        while (!ended() && done < budget) {
+            Member m = current();
+            if (m == null) {
+                deadlock = deadlockReport();
+                break;
+            }
+            long room = Math.min(budget - done, launch.maxInstructions() - executed);
+            room = Math.min(room, quantumLeft);
+            // the kernel's events in the slice (its faults, the invocations they cause) are this process's
+            Tracer tracer = sos.tracer();
+            tracer.serve(m.process);
+            RunResult slice;
+            try {
+                slice = m.runner.run(room);
+            } finally {
+                tracer.endService();
+            }
+            executed += slice.instructions();
+            m.instructions += slice.instructions();
+            done += slice.instructions();
+            quantumLeft -= slice.instructions();
+            for (Process child : sos.linux().takeForked(m.process)) {
+                ThreadRunner r = sos.runner(child).orElseThrow();
+                r.interpreter().translateAfter(launch.translateAfter());
+                members.add(new Member(child, m.process.pid(), sos.linux().state(child), r));
+            }
+            if (slice.stop() == RunResult.Stop.STOPPED && !sos.linux().waitsForChild(m.process)) {
+                end(m, slice.detail());
+            }
+            if (m.done() || sos.linux().waitsForChild(m.process) || quantumLeft <= 0) {
+                turn = (turn + 1) % members.size();
+                quantumLeft = QUANTUM;
+            }
         }
-        // the kernel's events in the slice (its faults, the invocations they cause) are this process's
-        Tracer tracer = sos.tracer();
-        tracer.serve(process);
-        RunResult slice;
-        try {
-            slice = runner.run(Math.min(budget, launch.maxInstructions() - executed));
-        } finally {
-            tracer.endService();
-        }
-        executed += slice.instructions();
-        if (slice.stop() == RunResult.Stop.STOPPED) {
-            stopped = true;
-            detail = slice.detail();
-        }
-        return slice.instructions();
+        return done;
     }
 
-    /** True once the program can run no further: it exited, was killed, stopped, or reached its limit. */
+    /** The member to run now: the one whose turn it is, or the next that can run; null when none can. */
+    private Member current() {
+        for (int i = 0; i < members.size(); i++) {
+            int at = (turn + i) % members.size();
+            Member m = members.get(at);
+            if (!m.done() && !sos.linux().waitsForChild(m.process)) {
+                if (at != turn) {
+                    turn = at;
+                    quantumLeft = QUANTUM;
+                }
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code m}'s thread stopped: it exited, was killed, or stopped for another reason. Its parent
+     * learns of it (SIGCHLD, a zombie, a wait resumed); a forked process is destroyed now, the
+     * run's first kept for {@link #finish}.
+     */
+    private void end(Member m, String why) {
+        m.faults = m.process.faultsHandled();
+        m.summary = summary(m, outcomeOf(m.process, ProgramOutcome.STOPPED));
+        if (m.process == process) {
+            stopped = true;
+            detail = why;
+        }
+        sos.linux().ended(m.process);
+        if (m.process != process) {
+            sos.destroy(m.process);
+        }
+    }
+
+    private static ProgramOutcome outcomeOf(Process p, ProgramOutcome otherwise) {
+        return p.state() == ProcessState.EXITED ? ProgramOutcome.EXITED
+                : p.state() == ProcessState.KILLED ? ProgramOutcome.KILLED : otherwise;
+    }
+
+    private static ProcessSummary summary(Member m, ProgramOutcome outcome) {
+        return new ProcessSummary(m.process.pid(), m.parent, outcome,
+                outcome == ProgramOutcome.EXITED ? m.process.exitCode() : -1, m.process.killReport(), m.instructions,
+                m.faults, m.linux.totalCalls());
+    }
+
+    private String deadlockReport() {
+        StringBuilder waiting = new StringBuilder();
+        for (Member m : members) {
+            if (!m.done()) {
+                waiting.append(waiting.length() == 0 ? "" : ", ").append("pid ").append(m.process.pid());
+            }
+        }
+        return "deadlock: every live process waits for a child that cannot end (" + waiting + ")";
+    }
+
+    /**
+     * True once the run can go no further: every process has ended (exited, killed, stopped), the
+     * instruction limit is reached, or every live process waits forever.
+     */
     public boolean ended() {
-        return stopped || executed >= launch.maxInstructions() || result != null;
+        if (result != null || deadlock != null || executed >= launch.maxInstructions()) {
+            return true;
+        }
+        for (Member m : members) {
+            if (!m.done()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The pid of the process that runs next (the one a step mode follows). */
+    public int currentPid() {
+        Member m = members.get(Math.min(turn, members.size() - 1));
+        return m.process.pid();
+    }
+
+    /** The processes of the run so far, by pid, with how each ended (null outcome lines for those still running). */
+    public List<ProcessSummary> processes() {
+        List<ProcessSummary> all = new java.util.ArrayList<>();
+        for (Member m : members) {
+            all.add(m.done() ? m.summary : new ProcessSummary(m.process.pid(), m.parent,
+                    atInstructionLimit() ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED, -1, null,
+                    m.instructions, m.process.faultsHandled(), m.linux.totalCalls()));
+        }
+        return all;
+    }
+
+    /** Live processes of the run now. */
+    public int liveProcesses() {
+        int n = 0;
+        for (Member m : members) {
+            n += m.done() ? 0 : 1;
+        }
+        return n;
     }
 
     /** True when the program has run as many instructions as its launch allows (and so has ended). */
@@ -103,31 +255,46 @@ public final class ProgramRun {
         return executed;
     }
 
-    /** System calls the program has made so far, served or not (ENOSYS), as its result will count them. */
+    /** System calls the run's processes have made so far, served or not (ENOSYS), as its result will count them. */
     public long systemCalls() {
         long n = 0;
-        for (long c : linux.calls().values()) {
-            n += c;
-        }
-        for (long c : linux.unknownCalls().values()) {
-            n += c;
+        for (Member m : members) {
+            n += m.linux.totalCalls();
         }
         return n;
     }
 
-    /** The process the program runs in (alive until {@link #finish} tears it down). */
+    /**
+     * The process that runs next: the one the run started until it forks, then whichever has the
+     * turn (a step mode follows it). Alive until it ends (a forked one) or {@link #finish} tears
+     * it down (the first).
+     */
     public Process process() {
+        return followed().process;
+    }
+
+    /** The process the run started. */
+    public Process firstProcess() {
         return process;
     }
 
-    /** The address of the next instruction. */
-    public long pc() {
-        return runner.context().pc();
+    /** The member a step mode follows: the one whose turn it is while it is live, else the first. */
+    private Member followed() {
+        if (members.size() == 1) {
+            return members.get(0);
+        }
+        Member m = members.get(Math.min(turn, members.size() - 1));
+        return m.done() && m.process != process ? members.get(0) : m;
     }
 
-    /** A copy of the program's registers now. */
+    /** The address of the next instruction of {@link #process()}. */
+    public long pc() {
+        return followed().runner.context().pc();
+    }
+
+    /** A copy of {@link #process()}'s registers now. */
     public Registers registers() {
-        return runner.context().snapshot();
+        return followed().runner.context().snapshot();
     }
 
     /**
@@ -162,15 +329,39 @@ public final class ProgramRun {
         } else {
             outcome = executed >= launch.maxInstructions() ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED;
         }
+        List<ProcessSummary> lines = processes();
+        // the run's calls, faults and translation over all its processes (one of them, unforked)
+        Map<LinuxSyscall, Long> byCall = new TreeMap<>();
+        Map<Long, Long> unknownCalls = new TreeMap<>();
+        Map<String, Long> refused = new TreeMap<>();
+        long faults = 0;
+        long translatedInstructions = 0;
+        long translatedBlocks = 0;
+        for (Member m : members) {
+            m.linux.calls().forEach((call, n) -> byCall.merge(call, n, Long::sum));
+            m.linux.unknownCalls().forEach((call, n) -> unknownCalls.merge(call, n, Long::sum));
+            m.linux.refusedCalls().forEach((what, n) -> refused.merge(what, n, Long::sum));
+            faults += m.done() ? m.faults : m.process.faultsHandled();
+            translatedInstructions += m.runner.interpreter().translatedInstructions();
+            translatedBlocks += m.runner.interpreter().translatedBlocks();
+        }
+        // children still running when the run ended (at its limit) go now, the first at teardown
+        for (Member m : members) {
+            if (!m.done() && m.process != process) {
+                sos.linux().ended(m.process);
+                sos.destroy(m.process);
+            }
+        }
         Map<String, Long> calls = new LinkedHashMap<>();
-        for (Map.Entry<LinuxSyscall, Long> e : new TreeMap<>(linux.calls()).entrySet()) {
+        for (Map.Entry<LinuxSyscall, Long> e : byCall.entrySet()) {
             calls.put(e.getKey().linuxName(), e.getValue());
         }
         // a stack page SOS paged out was reached all the same
         long lowestStack = Stream.concat(process.shadow().pageAddresses().stream(),
                         process.shadow().pagedOutAddresses(Layout.STACK_BASE, Layout.STACK_TOP).stream())
                 .filter(va -> va >= Layout.STACK_BASE && va < Layout.STACK_TOP).min(Long::compare).orElse(0L);
-        String why = detail != null ? detail : switch (outcome) {
+        String why = deadlock != null && outcome != ProgramOutcome.EXITED && outcome != ProgramOutcome.KILLED ? deadlock
+                : detail != null ? detail : switch (outcome) {
             case STOPPED -> "stopped before the end";
             // where it was: a loop that never ends is found by its pc
             case INSTRUCTION_LIMIT -> String.format("the limit of %,d instructions ran out at pc 0x%x",
@@ -178,12 +369,12 @@ public final class ProgramRun {
             default -> null;
         };
         result = new ProgramResult(outcome, outcome == ProgramOutcome.EXITED ? process.exitCode() : -1,
-                process.killReport(), why, console.append(sos.takeConsole()).toString(), executed, calls, linux.unknownCalls(),
-                process.faultsHandled(), sos.pages().framesMapped() - framesBefore,
+                process.killReport(), why, console.append(sos.takeConsole()).toString(), executed, calls,
+                Map.copyOf(unknownCalls), faults, sos.pages().framesMapped() - framesBefore,
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
-                linux.mmapAddresses(), runner.interpreter().translatedInstructions(),
-                runner.interpreter().translatedBlocks(), outcome == ProgramOutcome.KILLED ? stopReport() : null,
-                linux.refusedCalls(), linux.signalsDelivered());
+                linux.mmapAddresses(), translatedInstructions, translatedBlocks,
+                outcome == ProgramOutcome.KILLED ? stopReport() : null, Map.copyOf(refused), linux.signalsDelivered(),
+                List.copyOf(lines));
         if (tearDown) {
             sos.destroy(process);
         }

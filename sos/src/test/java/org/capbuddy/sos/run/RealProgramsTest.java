@@ -69,8 +69,12 @@ class RealProgramsTest {
         ProgramResult again = Programs.run(fx, "pt_test");
         // (how much of it ran translated depends on the machine's history: zeroing the first
         // run's code pages for reuse tells every interpreter to decode again)
-        assertThat(again).usingRecursiveComparison().ignoringFields("translatedInstructions", "translatedBlocks")
-                .isEqualTo(r);
+        // (and its one process has the next pid)
+        assertThat(again).usingRecursiveComparison().ignoringFields("translatedInstructions", "translatedBlocks",
+                "processes").isEqualTo(r);
+        assertThat(again.processes()).singleElement().usingRecursiveComparison().ignoringFields("pid")
+                .isEqualTo(r.processes().get(0));
+        assertThat(again.processes().get(0).pid()).isEqualTo(r.processes().get(0).pid() + 1);
         assertThat(fx.strictBalance()).as("strict balance after teardown").isEqualTo(strict);
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
