@@ -1,0 +1,103 @@
+package org.capbuddy.sos.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.machine.SosConfig;
+import org.capbuddy.sos.paging.PolicyRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Programs that fork (programs/src/fork_*.c) run with their children in one run: every process
+ * is listed with its parent and how it ended, the scheduler gives the same interleaving every
+ * time, the instruction limit counts every process, and nothing is left behind, paging or not.
+ * (What they print is checked against qemu-aarch64 by {@link StudentProgramsTest}.)
+ */
+class ForkProgramsTest {
+    @Test
+    void forkBasicListsTheParentAndItsTwoChildren() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_basic");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.console()).contains("parent: exited yes, exit status 7\n",
+                "parent keeps: global 1, local 2, heap[63] 63, big pp\n", "vfork child: waited yes, exit status 3\n");
+        List<ProcessSummary> ps = r.processes();
+        assertThat(ps).hasSize(3);
+        int first = ps.get(0).pid();
+        assertThat(ps).extracting(ProcessSummary::pid).containsExactly(first, first + 1, first + 2);
+        assertThat(ps).extracting(ProcessSummary::parent).containsExactly(0, first, first);
+        assertThat(ps).extracting(ProcessSummary::outcomeText).containsExactly("exit 0", "exit 7", "exit 3");
+        assertThat(ps.stream().mapToLong(ProcessSummary::instructions).sum()).isEqualTo(r.instructions());
+        assertThat(r.systemCalls()).containsEntry("clone", 2L).containsEntry("wait4", 2L);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void aChildKilledByAFaultIsListedAsKilledBySigsegv() {
+        SosFixture fx = new SosFixture(true);
+        ProgramResult r = Programs.run(fx, "fork_wait");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText)
+                .containsExactly("exit 0", "exit 42", "killed by SIGSEGV", "exit 5", "exit 1", "exit 2");
+        assertThat(r.console()).contains("faulting child: signalled yes, signal 11, exited no\n");
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
+    }
+
+    @Test
+    void theSameRunInterleavesTheSameWay() {
+        ProgramResult a = Programs.run(new SosFixture(true), "fork_many", "64");
+        ProgramResult b = Programs.run(new SosFixture(true), "fork_many", "64");
+
+        assertThat(a.console()).isEqualTo("forked 64 children, reaped 64, sum of their codes 2016, wrong 0\n");
+        assertThat(a.processes()).hasSize(65).isEqualTo(b.processes());
+        assertThat(a.instructions()).isEqualTo(b.instructions());
+        assertThat(a.faultsHandled()).isEqualTo(b.faultsHandled());
+    }
+
+    @Test
+    void theInstructionLimitCountsEveryProcessAndEndsThemAll() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult full = Programs.run(new SosFixture(true), "fork_tree");
+        long limit = full.instructions() / 2;
+        ProgramResult r = new ProgramRunner(fx.sos).run(Programs.launch(Programs.elf("fork_tree"),
+                Programs.argv("fork_tree", List.of()), limit));
+
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.INSTRUCTION_LIMIT);
+        assertThat(r.instructions()).isEqualTo(limit);
+        assertThat(r.processes().stream().mapToLong(ProcessSummary::instructions).sum()).isEqualTo(limit);
+        assertThat(r.processes()).extracting(ProcessSummary::outcome).contains(ProgramOutcome.INSTRUCTION_LIMIT);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    /** A frame table a few pages larger than a process: the copies and the children page out and in. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"fork_basic", "fork_tree"})
+    void forkedProgramsPrintTheSameWhenSosPages(String name) {
+        ProgramResult plain = Programs.run(new SosFixture(true), name);
+        SosFixture fx = new SosFixture(true, new SosConfig(FrameTable.SEED_REF_BITS, 12, 4096,
+                PolicyRegistry.defaultName()));
+        var settled = fx.balance();
+        ProgramResult paged = Programs.run(fx, name);
+
+        assertThat(paged.outcome()).as(Programs.describe(paged)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(paged.console()).isEqualTo(plain.console());
+        assertThat(fx.sos.pages().pageOuts()).as("it paged").isPositive();
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+}
