@@ -321,6 +321,7 @@ public final class RunCommand implements Callable<Integer> {
                 unsignedNumbers(result.unknownSystemCalls()), result.refusedSystemCalls(), result.signalsDelivered(),
                 result.faultsHandled(),
                 result.framesMapped(), result.pagingStructures(),
+                result.processes().stream().map(RunReport.ProcessLine::of).toList(),
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
                 new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump,
@@ -728,6 +729,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         s.append(String.format("Instructions: %,d; faults handled: %,d; frames mapped: %,d; paging structures: %,d%n",
                 r.instructions(), r.faultsHandled(), r.framesMapped(), r.pagingStructures()));
+        if (r.processes().size() > 1) {
+            // forked: each process's line, the run's figures above being their totals
+            s.append(String.format("Processes: %d, scheduled round robin, %,d instructions a turn%n",
+                    r.processes().size(), org.capbuddy.sos.run.ProgramRun.QUANTUM));
+            for (RunReport.ProcessLine p : r.processes()) {
+                s.append(String.format("  pid %-4d parent %-4d %-26s %,d instructions, %,d faults, %,d system calls%n",
+                        p.pid(), p.parent(), p.outcome(), p.instructions(), p.faultsHandled(), p.systemCalls()));
+            }
+        }
         if (r.paging() != null) {
             s.append(r.paging().render());
         }

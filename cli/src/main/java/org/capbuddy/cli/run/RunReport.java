@@ -34,6 +34,7 @@ public record RunReport(
         long faultsHandled,
         long framesMapped,
         long pagingStructures,
+        List<ProcessLine> processes,
         DemoReport.Kernel kernel,
         DemoReport.Teardown teardown,
         ProcessDump dump,
@@ -41,6 +42,21 @@ public record RunReport(
         PoolDump pool,
         CdtDump cdt,
         @JsonInclude(JsonInclude.Include.NON_NULL) DemoReport.Paging paging) {
+
+    /**
+     * One process of the run: its pid, its parent's (0: SOS, for the one the run started, or for
+     * an orphan SOS reaped), how it ended ("exit 7", "killed by SIGSEGV", ...), its exit code or
+     * the signal it died of (null otherwise), and its instructions, faults and system calls.
+     */
+    public record ProcessLine(int pid, int parent, String outcome, Long exitCode, Integer signal, long instructions,
+                              long faultsHandled, long systemCalls) {
+        static ProcessLine of(org.capbuddy.sos.run.ProcessSummary p) {
+            boolean exited = p.outcome() == org.capbuddy.sos.run.ProgramOutcome.EXITED;
+            boolean killed = p.outcome() == org.capbuddy.sos.run.ProgramOutcome.KILLED && p.killReport() != null;
+            return new ProcessLine(p.pid(), p.parent(), p.outcomeText(), exited ? p.exitCode() : null,
+                    killed ? p.killReport().signal() : null, p.instructions(), p.faultsHandled(), p.systemCalls());
+        }
+    }
 
     /**
      * The interpreter's translation: the entry count at which blocks were translated (0: never),

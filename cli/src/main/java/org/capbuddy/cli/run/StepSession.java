@@ -272,6 +272,11 @@ final class StepSession {
             out.printf("-- paused after %,d instruction%s (%s)%n", p.instructions(), p.instructions() == 1 ? "" : "s",
                     named(p.reason()));
         }
+        if (stepper.run().processes().size() > 1) {
+            // forked: the step mode follows whichever process runs next, and says which
+            out.printf("   pid:  %d, next to run (%d of the run's %d processes live)%n", stepper.run().process().pid(),
+                    stepper.run().liveProcesses(), stepper.run().processes().size());
+        }
         showWhere();
     }
 

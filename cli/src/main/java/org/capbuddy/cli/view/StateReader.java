@@ -46,8 +46,11 @@ final class StateReader {
     }
 
     private ViewState.Program program(String reason) {
-        Process p = run.process();
         boolean ended = run.ended();
+        // a forked run: the view follows the process that runs next, and names its pid; once the
+        // run has ended, the process it started
+        Process p = ended ? run.firstProcess() : run.process();
+        String name = run.processes().size() > 1 ? this.name + " [pid " + p.pid() + "]" : this.name;
         String status = !ended ? "paused" : p.state() == ProcessState.EXITED ? "exited"
                 : p.state() == ProcessState.KILLED ? "killed"
                 : run.atInstructionLimit() ? "instruction_limit" : "stopped";

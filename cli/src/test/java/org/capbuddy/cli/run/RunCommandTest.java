@@ -267,10 +267,34 @@ class RunCommandTest {
     }
 
     @Test
+    void aForkingProgramsReportListsEveryProcess() throws Exception {
+        CliRun text = run(program("fork_basic"));
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("Processes: 3, scheduled round robin, 10,000 instructions a turn\n")
+                .containsPattern("  pid 1    parent 0    exit 0 +[0-9,]+ instructions")
+                .containsPattern("  pid 2    parent 1    exit 7 +[0-9,]+ instructions")
+                .containsPattern("  pid 3    parent 1    exit 3 +[0-9,]+ instructions");
+
+        CliRun j = run("--json", program("fork_wait"));
+        assertThat(j.exitCode()).as(j.err()).isZero();
+        JsonNode processes = json(j).at("/processes");
+        assertThat(processes.size()).isEqualTo(6);
+        assertThat(processes.get(2).at("/outcome").asText()).isEqualTo("killed by SIGSEGV");
+        assertThat(processes.get(2).at("/signal").asInt()).isEqualTo(11);
+        assertThat(processes.get(1).at("/exitCode").asInt()).isEqualTo(42);
+        assertThat(processes.get(1).at("/parent").asInt()).isEqualTo(1);
+        assertNothingLeaked(json(j));
+
+        CliRun alone = run(program("hello"));
+        assertThat(alone.out()).as("one process: no table").doesNotContain("Processes:");
+    }
+
+    @Test
     void callsAnsweredWithEnosysAreNamed() throws Exception {
         CliRun threads = run(program("student_threads"));
         assertThat(threads.exitCode()).as(threads.err()).isZero();
-        assertThat(threads.out()).contains("  #220 clone         2 (ENOSYS: not served)\n");
+        assertThat(threads.out()).contains("  clone              2\n", "  refused: clone of a thread, with a new stack"
+                + " or with flags beyond fork's and vfork's, 2 (ENOSYS)\n");
 
         CliRun handler = run("--json", program("student_exit"), "signal");
         assertThat(handler.exitCode()).isZero();

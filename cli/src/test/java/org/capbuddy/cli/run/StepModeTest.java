@@ -35,6 +35,19 @@ class StepModeTest {
     }
 
     @Test
+    void aForkingProgramIsFollowedProcessByProcessAndEachPauseNamesThePid() {
+        CliRun r = withStdin("c\n".repeat(16) + "r\n", "--step", "--pause-on", "syscalls", program("fork_basic"));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String out = r.out();
+        assertThat(out.substring(0, out.indexOf("syscalls clone"))).as("before the fork: one process, no pid line")
+                .doesNotContain("   pid:  ");
+        assertThat(out).contains("syscalls clone pid 1 ", "   pid:  1, next to run (2 of the run's 2 processes live)\n");
+        assertThat(out).contains("syscalls wait4 pid 1 ", "result=none yet: it blocks",
+                "   pid:  2, next to run (2 of the run's 2 processes live)\n", "syscalls gettid pid 2 @6 ");
+        assertThat(out).contains("parent: exited yes, exit status 7\n");
+    }
+
+    @Test
     void aSessionOnStandardInputPausesAtFaultsAndSystemCallsThenRunsToTheEnd() {
         CliRun r = withStdin("c\nc\n\nregs\ndis 0x400180 3\nhelp\nr\n", "--step", "--pause-on", "syscalls",
                 program("hello"));
