@@ -1,7 +1,8 @@
 /* fork_wait: wait4's answers. WNOHANG while the child runs (it sleeps a second first), getppid,
  * ECHILD with no child and for a pid that is not a child, EINVAL for an unknown option, EFAULT for
  * a status pointer that is not memory (the child is reaped all the same), a child killed by a
- * fault seen as SIGSEGV, a SIGCHLD handler, and SIG_IGN on SIGCHLD, which reaps children at once. */
+ * fault seen as SIGSEGV, a SIGCHLD handler, sigsuspend ended by a child's SIGCHLD, and SIG_IGN on
+ * SIGCHLD, which reaps children at once. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,6 +78,25 @@ int main(void) {
     waitpid(pid, &status, 0);
     getpid();
     printf("SIGCHLD handler ran: %d\n", (int) chld);
+    fflush(stdout);
+
+    /* sigsuspend until a child's SIGCHLD: blocked before the fork, so it cannot be missed */
+    sigset_t block, none;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &block, 0);
+    chld = 0;
+    pid = fork();
+    if (pid == 0) {
+        exit(4);
+    }
+    errno = 0;
+    int r2 = sigsuspend(&none);
+    printf("sigsuspend until SIGCHLD: %d %s, handler ran %d\n", r2, errno == EINTR ? "EINTR" : "other", (int) chld);
+    sigprocmask(SIG_UNBLOCK, &block, 0);
+    waitpid(pid, &status, 0);
+    printf("then reaped: exit status %d\n", WEXITSTATUS(status));
     fflush(stdout);
 
     signal(SIGCHLD, SIG_IGN);

@@ -278,7 +278,7 @@ class RunCommandTest {
         CliRun j = run("--json", program("fork_wait"));
         assertThat(j.exitCode()).as(j.err()).isZero();
         JsonNode processes = json(j).at("/processes");
-        assertThat(processes.size()).isEqualTo(6);
+        assertThat(processes.size()).isEqualTo(7);
         assertThat(processes.get(2).at("/outcome").asText()).isEqualTo("killed by SIGSEGV");
         assertThat(processes.get(2).at("/signal").asInt()).isEqualTo(11);
         assertThat(processes.get(1).at("/exitCode").asInt()).isEqualTo(42);

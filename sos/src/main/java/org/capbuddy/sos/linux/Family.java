@@ -80,6 +80,16 @@ final class Family {
         return (w.options() & WNOHANG) != 0 ? 0 : BLOCKS;
     }
 
+    /** Whether {@code p} has a child that has not ended (whose end would send it a signal). */
+    boolean hasLiveChildren(Process p) {
+        for (LinuxProcess s : states.values()) {
+            if (s.parent() == p.pid() && !s.hasEnded()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Linux's eligible_child: the pid or group asked, and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
     private static boolean matches(ChildWait w, LinuxProcess caller, int pid, int group, int exitSignal) {
         boolean who = w.pid() > 0 ? pid == w.pid() : w.pid() == -1 || group == (w.pid() == 0 ? caller.group() : -w.pid());

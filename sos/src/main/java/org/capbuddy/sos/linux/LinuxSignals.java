@@ -379,6 +379,38 @@ final class LinuxSignals {
     }
 
     /**
+     * {@link #deliverOnReturn} for a call SOS did not reply to and now resumes (a wait4 a child's end
+     * satisfied, a pause it interrupted): what is pending and unblocked is delivered with the
+     * registers the call returns with ({@code result} in x0, pc past the {@code svc} at
+     * {@code faultIp}). True when that took the thread in hand: a handler's frame pushed and the
+     * registers written (the caller then resumes the thread), or the process killed; false when
+     * nothing was delivered (the caller sets x0 and pc itself).
+     */
+    boolean deliverOnWake(Process p, LinuxProcess state, long faultIp, String call, long result) {
+        try {
+            if ((state.pendingSignals() & ~state.blockedSignals()) == 0) {
+                return false;
+            }
+            long[] regs = readRegisters(p);
+            if (regs == null) {
+                return false; // the signals stay pending
+            }
+            regs[PC] = faultIp + 4;
+            setX(regs, 0, result);
+            Delivery delivery = deliverPending(p, state, regs, call);
+            if (delivery.kill() != 0) {
+                syscalls.apply(p).killBySignal(delivery.kill(), faultIp, delivery.why() == null
+                        ? "the signal's default action, terminate, when " + call + " returned"
+                        : "a signal's handler could not run: " + delivery.why());
+                return true;
+            }
+            return delivery.pushed() && writeRegisters(p, regs);
+        } finally {
+            state.restoreSavedMask();
+        }
+    }
+
+    /**
      * After a call has been served: delivers what is pending and unblocked with the registers the
      * call returns with (x0 its result, pc past the {@code svc}). Null when nothing was delivered
      * (the caller replies as usual); otherwise the reply (a handler entered: the registers are

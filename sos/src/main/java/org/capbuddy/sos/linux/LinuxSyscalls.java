@@ -157,6 +157,13 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (w == null || parentProcess == null) {
             return;
         }
+        if (w.signalWait() != null) {
+            // the child's exit signal may end a pause: when one it lets through is now pending
+            if (LinuxSignals.deliverable(parent)) {
+                wake(parentProcess, parent, w.signalWait(), -Errno.EINTR.code());
+            }
+            return;
+        }
         long result = w.vforkChild() != 0 ? (w.vforkChild() == p.pid() ? p.pid() : Family.BLOCKS)
                 : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
         if (result != Family.BLOCKS) {
@@ -175,14 +182,23 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (!frame.isOk()) {
             throw new IllegalStateException("SOS could not read the registers of process " + p.pid() + ": " + frame);
         }
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
+                    "woken", "a child ended");
+        }
+        // as on the way out of any call: the timer's expiry, then the signals that may now run (a
+        // SIGCHLD handler runs as the call returns, as on Linux)
+        IntervalTimers.expireDue(state);
+        if (signals.deliverOnWake(p, state, frame.mr(0), call, result)) {
+            if (p.state() == org.capbuddy.sos.process.ProcessState.RUNNING) {
+                sel4.tcbResume(p.tcbCptr());
+            }
+            return;
+        }
         InvocationResult resumed = sel4.tcbWriteRegisters(p.tcbCptr(), true, frame.mr(0) + 4, frame.mr(1),
                 frame.mr(2), result);
         if (!resumed.isOk()) {
             throw new IllegalStateException("SOS could not resume process " + p.pid() + ": " + resumed);
-        }
-        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
-            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
-                    "woken", "a child ended");
         }
     }
 
@@ -238,6 +254,16 @@ public final class LinuxSyscalls implements ProcessTraps {
                 result = served;
             } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
+                if (waited.forever() && family.hasLiveChildren(p)) {
+                    // a child's exit signal may end it: the process waits (SOS does not reply)
+                    state.setWaiting(ChildWait.signal(call.linuxName()));
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                                "none yet: it blocks until a child's signal");
+                    }
+                    return FaultReply.noReply(call.linuxName() + " blocks until a child's signal");
+                }
                 if (waited.forever()) {
                     return waitsForever(p, state, m, call);
                 }

@@ -48,7 +48,9 @@ class ForkProgramsTest {
 
         assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
         assertThat(r.processes()).extracting(ProcessSummary::outcomeText)
-                .containsExactly("exit 0", "exit 42", "killed by SIGSEGV", "exit 5", "exit 1", "exit 2");
+                .containsExactly("exit 0", "exit 42", "killed by SIGSEGV", "exit 5", "exit 1", "exit 4", "exit 2");
+        assertThat(r.console()).contains("sigsuspend until SIGCHLD: -1 EINTR, handler ran 1\n");
+        assertThat(r.signalsDelivered()).containsEntry("SIGCHLD", 2L);
         assertThat(r.console()).contains("faulting child: signalled yes, signal 11, exited no\n");
         assertThat(fx.sos.liveProcesses()).isZero();
         assertThat(fx.sos.linux().zombies()).isZero();
