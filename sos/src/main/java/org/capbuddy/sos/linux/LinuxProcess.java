@@ -53,6 +53,8 @@ public final class LinuxProcess {
     private int exitSignal = 17;
     /** Set once the process has ended. */
     private boolean ended;
+    /** The sleep the process is blocked in, or null. */
+    private Sleep sleeping;
     /** The wait4 the process is blocked in, or null. */
     private ChildWait waiting;
     /** The resource usage of the children it has reaped (getrusage's RUSAGE_CHILDREN). */
@@ -179,6 +181,32 @@ public final class LinuxProcess {
 
     ChildWait waiting() {
         return waiting;
+    }
+
+    Sleep sleeping() {
+        return sleeping;
+    }
+
+    void setSleeping(Sleep sleep) {
+        sleeping = sleep;
+    }
+
+    /** Whether {@code other} is a process of the same run (their clock is one). */
+    boolean sameRun(LinuxProcess other) {
+        return other.clock == clock;
+    }
+
+    /**
+     * Moves the run's clock to {@code time} when it is later: every process of the run is blocked
+     * and this is the earliest a sleeper wakes.
+     */
+    void jumpClockTo(long time) {
+        clock.nanos = Math.max(clock.nanos, time);
+    }
+
+    /** A blocking sleep has ended after {@code nanos} of the run's clock: its own time counts them, as a sleep does. */
+    void slept(long nanos) {
+        sleptNanos += Math.max(0, nanos);
     }
 
     void setWaiting(ChildWait wait) {

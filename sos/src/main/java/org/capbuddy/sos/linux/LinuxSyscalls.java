@@ -129,10 +129,16 @@ public final class LinuxSyscalls implements ProcessTraps {
         return state == null ? 0 : state.parent();
     }
 
-    /** Whether {@code p} is blocked waiting for a child (wait4, or a vfork parent for its child). */
+    /** Whether {@code p} is blocked waiting for a child (wait4, a vfork parent, a pause a child may end). */
     public boolean waitsForChild(Process p) {
         LinuxProcess state = processes.get(p.pid());
         return state != null && state.waiting() != null;
+    }
+
+    /** Whether {@code p} is blocked in a call SOS has not answered yet: waiting for a child, or asleep. */
+    public boolean blocked(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        return state != null && (state.waiting() != null || state.sleeping() != null);
     }
 
     /** Ended children no process has waited for yet. */
@@ -153,6 +159,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         LinuxProcess parent = family.ended(p, state);
         Process parentProcess = parent == null ? null : live.get(state.parent());
+        if (parent != null && parentProcess != null && parent.sleeping() != null && LinuxSignals.deliverable(parent)) {
+            wakeSleeper(parentProcess, parent); // the child's exit signal interrupts the sleep
+            return;
+        }
         ChildWait w = parent == null ? null : parent.waiting();
         if (w == null || parentProcess == null) {
             return;
@@ -184,7 +194,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
-                    "woken", "a child ended");
+                    "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended" : "a child ended");
         }
         // as on the way out of any call: the timer's expiry, then the signals that may now run (a
         // SIGCHLD handler runs as the call returns, as on Linux)
@@ -242,14 +252,17 @@ public final class LinuxSyscalls implements ProcessTraps {
                 IntervalTimers.expireDue(state);
                 return signals.sigreturn(p, state, m, false);
             }
-            if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.CLONE) {
-                long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m) : clone(p, state, m);
+            if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.CLONE || call == LinuxSyscall.NANOSLEEP
+                    || call == LinuxSyscall.CLOCK_NANOSLEEP) {
+                long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
+                        : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
                 if (served == Family.BLOCKS) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none yet: it blocks");
                     }
-                    return FaultReply.noReply(call.linuxName() + " blocks until a child ends");
+                    return FaultReply.noReply(call.linuxName() + (state.sleeping() != null
+                            ? " blocks until the run's clock reaches its end" : " blocks until a child ends"));
                 }
                 result = served;
             } else if (WAITS.contains(call)) {
@@ -466,8 +479,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, p.pid(), a1);
             case CLOCK_GETRES -> clockGetres(sys, (int) a0, p.pid(), a1);
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
-            case NANOSLEEP -> nanosleep(sys, state, 0, false, a0, a1);
-            case CLOCK_NANOSLEEP -> nanosleep(sys, state, (int) a0, (a1 & 1) != 0, a2, m.word(3));
+            case NANOSLEEP -> nanosleep(sys, state, "nanosleep", 0, false, a0, a1);
+            case CLOCK_NANOSLEEP -> nanosleep(sys, state, "clock_nanosleep", (int) a0, (a1 & 1) != 0, a2, m.word(3));
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
@@ -784,7 +797,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * Linux's for the caller's own thread or another process, and for the caller's own process
      * where Linux would wait for CPU time that a sleeping single thread never uses.
      */
-    private static long nanosleep(Syscalls sys, LinuxProcess state, int clock, boolean absolute, long request,
+    private long nanosleep(Syscalls sys, LinuxProcess state, String call, int clock, boolean absolute, long request,
             long remain) {
         boolean descriptorClock = clock < 0 && (clock & 7) == 3;
         boolean cpuClock = clock == 2 || clock < 0 && !descriptorClock;
@@ -808,13 +821,82 @@ public final class LinuxSyscalls implements ProcessTraps {
             return 0;
         }
         long end = SignalWaits.endAfter(state, delay);
+        if (hasCompany(state) && !LinuxSignals.deliverable(state)) {
+            // others of its run can run meanwhile: it blocks until the run's clock reaches its end
+            // (or its own timer's expiry, which may interrupt it)
+            RealTimer timer = state.realTimer();
+            long wakeAt = timer.armed() && timer.expires() < end ? timer.expires() : end;
+            state.setSleeping(new Sleep(call, state.now(), end, wakeAt, absolute, remain));
+            return Family.BLOCKS;
+        }
+        return finishSleep(sys, state, end, absolute, remain);
+    }
+
+    /** nanosleep's end once the clock is where it may end: 0 at its end, -EINTR (the time left written) for a signal. */
+    private static long finishSleep(Syscalls sys, LinuxProcess state, long end, boolean absolute, long remain) {
         if (SignalWaits.wait(state, OptionalLong.of(end), 0) == SignalWaits.Woken.TIMEOUT) {
             return 0;
         }
-        if (!absolute && remain != 0 && !sys.copyToUser(remain, Timespecs.of(end - state.now()), 16)) {
+        if (!absolute && remain != 0 && !sys.copyToUser(remain, Timespecs.of(Math.max(0, end - state.now())), 16)) {
             return -Errno.EFAULT.code();
         }
         return -Errno.EINTR.code();
+    }
+
+    /** Whether another process of {@code state}'s run has not ended: one that can run while this one sleeps. */
+    private boolean hasCompany(LinuxProcess state) {
+        for (LinuxProcess other : processes.values()) {
+            if (other != state && other.sameRun(state) && !other.hasEnded()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code p} can run now, for a scheduler: not waiting for a child, not asleep. A
+     * sleeper whose wake time the run's clock has reached is woken first (its call finished and
+     * its thread resumed).
+     */
+    public boolean runnable(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        if (state == null) {
+            return true;
+        }
+        Sleep s = state.sleeping();
+        if (s != null && state.now() >= s.wakeAt()) {
+            wakeSleeper(p, state);
+        }
+        return state.waiting() == null && state.sleeping() == null;
+    }
+
+    /**
+     * Every process of a run is blocked: moves the run's clock to the earliest time one of
+     * {@code run}'s sleepers wakes. False when none of them sleeps (they all wait for each other).
+     */
+    public boolean jumpToEarliestWake(List<Process> run) {
+        LinuxProcess earliest = null;
+        for (Process p : run) {
+            LinuxProcess state = processes.get(p.pid());
+            Sleep s = state == null ? null : state.sleeping();
+            if (s != null && (earliest == null || s.wakeAt() < earliest.sleeping().wakeAt())) {
+                earliest = state;
+            }
+        }
+        if (earliest == null) {
+            return false;
+        }
+        earliest.jumpClockTo(earliest.sleeping().wakeAt());
+        return true;
+    }
+
+    /** Ends {@code p}'s blocking sleep as nanosleep would now (0, or -EINTR for a signal) and resumes it. */
+    private void wakeSleeper(Process p, LinuxProcess state) {
+        Sleep s = state.sleeping();
+        state.setSleeping(null);
+        state.slept(Math.min(state.now(), s.end()) - s.start());
+        long result = finishSleep(syscalls.apply(p), state, s.end(), s.absolute(), s.remain());
+        wake(p, state, s.call(), result);
     }
 
     /** struct rusage on AArch64: two timevals, then fourteen longs from ru_maxrss. */

@@ -31,7 +31,10 @@ import org.capbuddy.sos.process.ProcessState;
  * <p>The processes the program forks, and theirs, run in the same run, scheduled round robin in
  * the order they were made: each runs a quantum of {@link #QUANTUM} instructions in turn (fewer
  * when it blocks or ends), so the same run interleaves the same way every time. A process blocked
- * waiting for a child (wait4, a vfork parent) is skipped until a child's end resumes it. The run
+ * waiting for a child (wait4, a vfork parent, a pause a child's signal may end) is skipped until a
+ * child's end resumes it; one asleep, until the run's clock reaches its wake time. The clock moves
+ * a millisecond per system call of any process; when every live process is blocked and one
+ * sleeps, it jumps to the earliest wake time. The run
  * ends when every process has ended, or at the instruction limit, which counts the instructions
  * of them all; or, should every live process wait for another forever, at that deadlock, with a
  * report. An ended child's SOS process is destroyed at once (every frame given back), its wait
@@ -137,10 +140,10 @@ public final class ProgramRun {
                 r.interpreter().translateAfter(launch.translateAfter());
                 members.add(new Member(child, m.process.pid(), sos.linux().state(child), r));
             }
-            if (slice.stop() == RunResult.Stop.STOPPED && !sos.linux().waitsForChild(m.process)) {
+            if (slice.stop() == RunResult.Stop.STOPPED && !sos.linux().blocked(m.process)) {
                 end(m, slice.detail());
             }
-            if (m.done() || sos.linux().waitsForChild(m.process) || quantumLeft <= 0) {
+            if (m.done() || sos.linux().blocked(m.process) || quantumLeft <= 0) {
                 turn = (turn + 1) % members.size();
                 quantumLeft = QUANTUM;
             }
@@ -150,18 +153,30 @@ public final class ProgramRun {
 
     /** The member to run now: the one whose turn it is, or the next that can run; null when none can. */
     private Member current() {
-        for (int i = 0; i < members.size(); i++) {
-            int at = (turn + i) % members.size();
-            Member m = members.get(at);
-            if (!m.done() && !sos.linux().waitsForChild(m.process)) {
-                if (at != turn) {
-                    turn = at;
-                    quantumLeft = QUANTUM;
+        while (true) {
+            for (int i = 0; i < members.size(); i++) {
+                int at = (turn + i) % members.size();
+                Member m = members.get(at);
+                // a sleeper whose time has come is woken here
+                if (!m.done() && sos.linux().runnable(m.process)) {
+                    if (at != turn) {
+                        turn = at;
+                        quantumLeft = QUANTUM;
+                    }
+                    return m;
                 }
-                return m;
+            }
+            // every live process is blocked: time passes to the earliest wake, if any sleeps
+            List<Process> live = new java.util.ArrayList<>();
+            for (Member m : members) {
+                if (!m.done()) {
+                    live.add(m.process);
+                }
+            }
+            if (live.isEmpty() || !sos.linux().jumpToEarliestWake(live)) {
+                return null;
             }
         }
-        return null;
     }
 
     /**
@@ -200,7 +215,7 @@ public final class ProgramRun {
                 waiting.append(waiting.length() == 0 ? "" : ", ").append("pid ").append(m.process.pid());
             }
         }
-        return "deadlock: every live process waits for a child that cannot end (" + waiting + ")";
+        return "deadlock: every live process waits for something no other can give (" + waiting + ")";
     }
 
     /**

@@ -57,6 +57,22 @@ class ForkProgramsTest {
     }
 
     @Test
+    void sleepersBlockUntilTheRunsClockReachesThemAndTheClockJumpsWhenAllAreBlocked() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_sleep");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        // the shortest sleeper wakes first though it was forked last
+        assertThat(r.console()).startsWith("child 2 woke after 100 ms\nchild 1 woke after 200 ms\n"
+                + "child 0 woke after 300 ms\nreaped in order: 2 1 0\n");
+        assertThat(r.console()).contains("a 10 s sleep ended by SIGCHLD: -1 EINTR, handler ran 1, more than 9 s left: yes");
+        assertThat(r.processes()).hasSize(5);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+    }
+
+    @Test
     void theSameRunInterleavesTheSameWay() {
         ProgramResult a = Programs.run(new SosFixture(true), "fork_many", "64");
         ProgramResult b = Programs.run(new SosFixture(true), "fork_many", "64");
