@@ -43,6 +43,11 @@ final class Family {
         this.states = states;
     }
 
+    /** {@code pid}'s SOS process is gone: its children's zombies nobody will reap go with it. */
+    void forgetChildrenOf(int pid) {
+        zombies.values().removeIf(z -> z.parent() == pid);
+    }
+
     /** Zombies now, for reports and tests. */
     int zombies() {
         return zombies.size();

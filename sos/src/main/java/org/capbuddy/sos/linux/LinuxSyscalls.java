@@ -110,11 +110,15 @@ public final class LinuxSyscalls implements ProcessTraps {
         return state;
     }
 
-    /** Forgets a process that has been torn down (an ended child's zombie, if any, stays for its parent). */
+    /**
+     * Forgets a process that has been torn down: an ended child's zombie, if any, stays for its
+     * parent; the zombies of its own children go.
+     */
     public void detach(Process p) {
         processes.remove(p.pid());
         live.remove(p.pid());
         forked.remove(p.pid());
+        family.forgetChildrenOf(p.pid());
     }
 
     /** The children {@code p} forked since this was last asked, oldest first: a run schedules them. */

@@ -75,6 +75,42 @@ class ForkCallsTest {
     }
 
     @Test
+    void anOrphanIsReapedBySosAndAParentsUnreapedZombiesGoWithIt() {
+        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        Process first = fx.sos.linux().takeForked(parent).get(0);
+        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        Process second = fx.sos.linux().takeForked(parent).get(0);
+        fx.linuxCall(first, code, EXIT, 1);
+        fx.sos.linux().ended(first);
+        fx.sos.destroy(first);
+        assertThat(fx.sos.linux().zombies()).isEqualTo(1);
+
+        // the parent exits without waiting: its zombie goes, its live child is SOS's now
+        fx.linuxCall(parent, code, EXIT, 0);
+        fx.sos.linux().ended(parent);
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.linuxCall(second, code, 173)).as("getppid").isZero();
+        fx.linuxCall(second, code, EXIT, 2);
+        fx.sos.linux().ended(second);
+        fx.sos.destroy(second);
+        assertThat(fx.sos.linux().zombies()).as("SOS reaped it").isZero();
+        fx.sos.destroy(parent);
+        assertThat(fx.sos.liveProcesses()).isZero();
+    }
+
+    @Test
+    void destroyingAParentDropsTheZombiesOfItsChildren() {
+        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+        fx.linuxCall(child, code, EXIT, 1);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+        assertThat(fx.sos.linux().zombies()).isEqualTo(1);
+        fx.sos.destroy(parent);
+        assertThat(fx.sos.linux().zombies()).isZero();
+    }
+
+    @Test
     void aVforkParentWaitsUntilItsChildEnds() {
         fx.linuxCall(parent, code, CLONE, CLONE_VM | CLONE_VFORK | SIGCHLD);
         assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();

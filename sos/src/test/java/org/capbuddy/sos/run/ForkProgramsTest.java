@@ -97,6 +97,7 @@ class ForkProgramsTest {
         assertThat(r.processes().stream().mapToLong(ProcessSummary::instructions).sum()).isEqualTo(limit);
         assertThat(r.processes()).extracting(ProcessSummary::outcome).contains(ProgramOutcome.INSTRUCTION_LIMIT);
         assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
     }
