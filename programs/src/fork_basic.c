@@ -1,5 +1,6 @@
-/* fork_basic: fork copies the parent's memory. The child sees the parent's global, heap block and
- * stack, changes them and exits 7; the parent waits for it, finds its own copies unchanged and
+/* fork_basic: fork copies the parent's memory and registers. The child sees the parent's global,
+ * heap block and stack, and a double the compiler keeps in a floating-point register across the
+ * fork (d8, callee-saved, which seL4 does not show SOS), changes them and exits 7; the parent waits for it, finds its own copies unchanged and
  * prints the child's status. Then vfork (musl's is clone(SIGCHLD): a fork), a child that _exits 3.
  * Output is flushed before each fork, so no buffered line is printed twice. */
 #include <stdio.h>
@@ -10,7 +11,9 @@
 
 int global = 1;
 
-int main(void) {
+int main(int argc, char **argv) {
+    (void) argv;
+    double scale = strtod(argc > 5 ? argv[5] : "2.5", 0) * 3.0;
     int local = 2;
     int *heap = malloc(64 * sizeof *heap);
     char big[20000];
@@ -39,14 +42,15 @@ int main(void) {
                big[19999]);
         printf("child's parent is the parent: %s\n", getppid() == me ? "yes" : "no");
         printf("child's pid differs: %s\n", getpid() != me ? "yes" : "no");
+        printf("child's double: %g\n", scale);
         exit(7);
     }
     int status = -1;
     pid_t waited = waitpid(pid, &status, 0);
     printf("parent: waitpid returned the child: %s\n", waited == pid ? "yes" : "no");
     printf("parent: exited %s, exit status %d\n", WIFEXITED(status) ? "yes" : "no", WEXITSTATUS(status));
-    printf("parent keeps: global %d, local %d, heap[63] %d, big %c%c\n", global, local, heap[63], big[0],
-           big[19999]);
+    printf("parent keeps: global %d, local %d, heap[63] %d, big %c%c, double %g\n", global, local, heap[63],
+           big[0], big[19999], scale);
     fflush(stdout);
 
     pid_t v = vfork();

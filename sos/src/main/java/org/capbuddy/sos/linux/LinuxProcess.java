@@ -53,6 +53,8 @@ public final class LinuxProcess {
     private int exitSignal = 17;
     /** Set once the process has ended. */
     private boolean ended;
+    /** Its general registers at the clone that sent it through fork's routine, until the routine's end; else null. */
+    private long[] forkRegisters;
     /** The sleep the process is blocked in, or null. */
     private Sleep sleeping;
     /** The wait4 the process is blocked in, or null. */
@@ -144,6 +146,7 @@ public final class LinuxProcess {
         child.parent = parentPid;
         child.group = group;
         child.exitSignal = signal;
+        child.forkRegisters = forkRegisters == null ? null : forkRegisters.clone();
         return child;
     }
 
@@ -181,6 +184,14 @@ public final class LinuxProcess {
 
     ChildWait waiting() {
         return waiting;
+    }
+
+    long[] forkRegisters() {
+        return forkRegisters;
+    }
+
+    void setForkRegisters(long[] registers) {
+        forkRegisters = registers;
     }
 
     Sleep sleeping() {

@@ -13,6 +13,7 @@ import org.capbuddy.kernel.api.InvocationResult;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReply;
+import org.capbuddy.kernel.cpu.UserContextLayout;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.SysResult;
 import org.capbuddy.sos.Syscalls;
@@ -235,9 +236,26 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (call == LinuxSyscall.RT_SIGRETURN && m.word(FaultMessage.SYSCALL_FAULT_IP) == SigPage.RESTORED) {
             return signals.sigreturn(p, state, m, true); // the second step of one rt_sigreturn, counted once
         }
+        long ip = m.word(FaultMessage.SYSCALL_FAULT_IP);
+        boolean forkStep = call == LinuxSyscall.CLONE && state.forkRegisters() != null
+                && (ip == SigPage.FORK_SVC || ip == SigPage.FORK_DONE);
+        if (forkStep && ip == SigPage.FORK_SVC) {
+            // inside the routine, counted once (at its first clone): nothing is delivered before its end
+            long forked = forkNow(p, state);
+            if (forked == Family.BLOCKS) {
+                return FaultReply.noReply("clone (vfork) blocks until its child ends");
+            }
+            m.setWord(FaultMessage.SYSCALL_X0, forked);
+            m.setWord(FaultMessage.SYSCALL_FAULT_IP, ip + 4);
+            m.setReplyLength(FaultMessage.SYSCALL_FAULT_IP + 1);
+            return FaultReply.RESUME;
+        }
         long result;
         String name;
-        if (call == null) {
+        if (forkStep) {
+            result = forkDone(p, state, m);
+            name = "clone";
+        } else if (call == null) {
             state.countUnknown(number);
             result = -Errno.ENOSYS.code();
             String known = LinuxSyscall.nameOf(number);
@@ -260,6 +278,15 @@ public final class LinuxSyscalls implements ProcessTraps {
                     || call == LinuxSyscall.CLOCK_NANOSLEEP) {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
+                if (served == FORK_ROUTINE) {
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                                "none yet: through SOS's fork routine");
+                    }
+                    m.setReplyLength(0);
+                    return FaultReply.RESUME;
+                }
                 if (served == Family.BLOCKS) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -375,6 +402,46 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.refuse("clone of a thread, with a new stack or with flags beyond fork's and vfork's");
             return -Errno.ENOSYS.code();
         }
+        return enterForkRoutine(p, state);
+    }
+
+    /**
+     * The first step of a fork SOS serves: the parent goes through the signal page's fork routine
+     * ({@link SigPage#FORK_ENTRY}), which stores its FP/SIMD registers (which seL4 does not show
+     * SOS) in a record below its stack so that the child's copy has them. Its general registers
+     * are kept until the routine's end. -ENOMEM when the page cannot be mapped.
+     */
+    private long enterForkRoutine(Process p, LinuxProcess state) {
+        if (syscalls.apply(p).mapSignalPage(SigPage.ADDRESS, SigPage.bytes()) != null) {
+            return -Errno.ENOMEM.code();
+        }
+        InvocationResult read = sel4.tcbReadRegisters(p.tcbCptr(), false, UserContextLayout.REGISTERS);
+        if (!read.isOk()) {
+            return -Errno.ENOMEM.code();
+        }
+        long[] regs = read.words().clone();
+        long record = (regs[UserContextLayout.SP] - SigPage.FORK_RECORD) & -16L;
+        state.setForkRegisters(regs.clone());
+        regs[UserContextLayout.PC] = SigPage.FORK_ENTRY;
+        regs[UserContextLayout.SP] = record;
+        regs[UserContextLayout.wordOfX(4)] = record;
+        if (!sel4.tcbWriteRegisters(p.tcbCptr(), false, regs).isOk()) {
+            state.setForkRegisters(null);
+            return -Errno.ENOMEM.code();
+        }
+        return FORK_ROUTINE;
+    }
+
+    /**
+     * The fork routine's first clone ({@link SigPage#FORK_SVC}): the fork itself, as the first
+     * clone's flags asked. The child resumes after this svc with x0 = 0 and the parent's kept
+     * registers; the parent gets the child's pid, or is blocked until it ends (vfork); -ENOMEM
+     * when SOS has not the memory.
+     */
+    private long forkNow(Process p, LinuxProcess state) {
+        long flags = state.forkRegisters()[UserContextLayout.wordOfX(0)] & 0xFFFF_FFFFL;
+        int signal = (int) (flags & 0xFF);
+        boolean vfork = (flags & ~0xFFL) != 0;
         org.capbuddy.libos.vka.Result<Process> made = syscalls.apply(p).fork();
         if (!made.isOk()) {
             return -Errno.ENOMEM.code();
@@ -396,6 +463,27 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         return child.pid();
     }
+
+    /**
+     * The fork routine's last clone ({@link SigPage#FORK_DONE}), the FP/SIMD registers loaded again:
+     * the general registers kept at the first clone come back, x0 the fork's result (as the
+     * routine's first clone left it), and the call returns from the first clone's svc.
+     */
+    private long forkDone(Process p, LinuxProcess state, FaultMessage m) {
+        long[] kept = state.forkRegisters();
+        state.setForkRegisters(null);
+        long result = m.word(FaultMessage.SYSCALL_X0);
+        sel4.tcbWriteRegisters(p.tcbCptr(), false, kept);
+        // the reply sets x0–x7 and the pc from the message: the kept ones, x0 the result
+        for (int i = 0; i < 8; i++) {
+            m.setWord(FaultMessage.SYSCALL_X0 + i, i == 0 ? result : kept[UserContextLayout.wordOfX(i)]);
+        }
+        m.setWord(FaultMessage.SYSCALL_FAULT_IP, kept[UserContextLayout.PC]);
+        return result;
+    }
+
+    /** clone's first step sent the caller through the fork routine: its registers are written, the reply sets none. */
+    private static final long FORK_ROUTINE = Long.MIN_VALUE + 1;
 
     private static boolean both(long flags, long two) {
         return (flags & two) == two;

@@ -19,6 +19,14 @@ import java.nio.ByteOrder;
  * the frame's record (a handler may have changed them there) and calls rt_sigreturn again from
  * {@link #RESTORED}, the one place where SOS then restores the general registers, so that a frame
  * SOS refuses leaves the FP/SIMD registers as they were, as under Linux.
+ *
+ * <p>Fork needs the same: a child must start with its parent's FP/SIMD registers, which SOS
+ * cannot read. A fork's clone therefore sends the parent to {@link #FORK_ENTRY} with x4 = a
+ * record below its stack (SP = the record): the routine stores FPSR, FPCR and V0–V31 there and
+ * makes the clone again from {@link #FORK_SVC}, where SOS forks (the child's memory, the record
+ * included, is a copy); parent and child then load the registers from the record and make a last
+ * clone from {@link #FORK_DONE}, where SOS gives each its general registers as they were at the
+ * first clone, x0 the call's result.
  */
 final class SigPage {
     /** Where SOS maps it: the page above the IPC buffer, which no other region may take (see Layout). */
@@ -38,6 +46,8 @@ final class SigPage {
     private static final int MOV_X30_X5 = 0xAA05_03FE;
     private static final int BR_X3 = 0xD61F_0060;
     private static final int MOV_X8_RT_SIGRETURN = 0xD280_0008 | (139 << 5);
+    private static final int MOV_X8_CLONE = 0xD280_0008 | (220 << 5);
+    private static final int LDP_W6_W7_X4_8 = 0x2941_1C86;
     private static final int SVC_0 = 0xD400_0001;
 
     /** Words of the entry routine: save FPSR and FPCR, their record address, 16 pair stores, the branch. */
@@ -50,7 +60,41 @@ final class SigPage {
     /** Its rt_sigreturn's svc, after which SOS restores the general registers from the frame. */
     static final long RESTORED = ADDRESS + 4L * (CODE.length - 1);
 
+    /** Where fork's routine starts in the page, past the signal routines. */
+    static final long FORK_ENTRY = ADDRESS + 0x400;
+    private static final int[] FORK_CODE = forkCode();
+    /** The routine's first clone, after the FP/SIMD registers are stored: where SOS forks. */
+    static final long FORK_SVC = FORK_ENTRY + 4L * (4 + 16 + 1);
+    /** The routine's last clone, after they are loaded again: where SOS gives back the general registers. */
+    static final long FORK_DONE = FORK_ENTRY + 4L * (FORK_CODE.length - 1);
+    /** Bytes of the record fork's routine keeps below the stack: fpsimd_context's layout (FPSR, FPCR at 8, V0–V31 from 16). */
+    static final long FORK_RECORD = 16 + 32 * 16;
+
     private SigPage() {
+    }
+
+    private static int[] forkCode() {
+        int[] words = new int[(4 + 16 + 2) * 2];
+        int i = 0;
+        words[i++] = MRS_X6_FPSR;
+        words[i++] = MRS_X7_FPCR;
+        words[i++] = STP_W6_W7_X4_8;
+        words[i++] = ADD_X6_X4_16;
+        for (int t = 0; t < 32; t += 2) {
+            words[i++] = pairQ(false, t);
+        }
+        words[i++] = MOV_X8_CLONE;
+        words[i++] = SVC_0; // FORK_SVC
+        words[i++] = LDP_W6_W7_X4_8;
+        words[i++] = MSR_FPSR_X6;
+        words[i++] = MSR_FPCR_X7;
+        words[i++] = ADD_X6_X4_16;
+        for (int t = 0; t < 32; t += 2) {
+            words[i++] = pairQ(true, t);
+        }
+        words[i++] = MOV_X8_CLONE;
+        words[i++] = SVC_0; // FORK_DONE
+        return words;
     }
 
     /** STP or LDP (signed offset) of Q{@code t} and Q{@code t+1} at [x6, #16·t]. */
@@ -85,10 +129,14 @@ final class SigPage {
         return words;
     }
 
-    /** The page's bytes: the routine, then zeros (which decode as undefined). */
+    /** The page's bytes: the signal routines, fork's routine at {@link #FORK_ENTRY}, zeros elsewhere (which decode as undefined). */
     static byte[] bytes() {
         ByteBuffer page = ByteBuffer.allocate((int) org.capbuddy.sos.addrspace.Layout.PAGE).order(ByteOrder.LITTLE_ENDIAN);
         for (int word : CODE) {
+            page.putInt(word);
+        }
+        page.position((int) (FORK_ENTRY - ADDRESS));
+        for (int word : FORK_CODE) {
             page.putInt(word);
         }
         return page.array();

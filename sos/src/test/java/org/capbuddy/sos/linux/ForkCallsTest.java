@@ -28,6 +28,31 @@ class ForkCallsTest {
     private final Process parent = fx.process();
     private final long code = fx.codePage(parent);
 
+    /**
+     * A clone from {@code p} at the code page, run through SOS's fork routine in the signal page to
+     * where the call returns (the instruction after the svc); x0 then. A vfork parent stops blocked
+     * inside the routine.
+     */
+    private long cloneCall(Process p, long flags) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        // the routine keeps its record below the stack pointer: a stack, as a program has one
+        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 256);
+        r.context().setX(0, flags);
+        r.context().setX(1, 0);
+        r.context().setX(8, CLONE);
+        return toCallsEnd(r);
+    }
+
+    /** Runs {@code r} an instruction at a time until it is back after the svc at the code page (or blocks). */
+    private long toCallsEnd(ThreadRunner r) {
+        for (int i = 0; i < 500 && r.context().pc() != code + 4; i++) {
+            if (r.run(1).instructions() == 0) {
+                break;
+            }
+        }
+        return r.context().x(0);
+    }
+
     @Test
     void badFlagsAreEinvalAsLinuxAndThreadsAreRefused() {
         fx.linuxCall(parent, code, 172); // getpid: the code page is mapped from here on
@@ -44,12 +69,14 @@ class ForkCallsTest {
 
     @Test
     void forkGivesTheParentTheChildsPidAndTheChildZeroAfterItsSvc() {
-        long pid = fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        long pid = cloneCall(parent, SIGCHLD);
         List<Process> children = fx.sos.linux().takeForked(parent);
         assertThat(children).singleElement().extracting(Process::pid).isEqualTo((int) pid);
         Process child = children.get(0);
         ThreadRunner c = fx.sos.runner(child).orElseThrow();
+        assertThat(c.context().pc()).as("in the fork routine, after its fork").isEqualTo(SigPage.FORK_SVC + 4);
         assertThat(c.context().x(0)).isZero();
+        assertThat(toCallsEnd(c)).isZero();
         assertThat(c.context().pc()).isEqualTo(code + 4);
         assertThat(fx.sos.runner(parent).orElseThrow().context().pc()).isEqualTo(code + 4);
         assertThat(fx.sos.linux().parentOf(child)).isEqualTo(parent.pid());
@@ -76,9 +103,9 @@ class ForkCallsTest {
 
     @Test
     void anOrphanIsReapedBySosAndAParentsUnreapedZombiesGoWithIt() {
-        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        cloneCall(parent, SIGCHLD);
         Process first = fx.sos.linux().takeForked(parent).get(0);
-        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        cloneCall(parent, SIGCHLD);
         Process second = fx.sos.linux().takeForked(parent).get(0);
         fx.linuxCall(first, code, EXIT, 1);
         fx.sos.linux().ended(first);
@@ -100,7 +127,7 @@ class ForkCallsTest {
 
     @Test
     void destroyingAParentDropsTheZombiesOfItsChildren() {
-        fx.linuxCall(parent, code, CLONE, SIGCHLD);
+        cloneCall(parent, SIGCHLD);
         Process child = fx.sos.linux().takeForked(parent).get(0);
         fx.linuxCall(child, code, EXIT, 1);
         fx.sos.linux().ended(child);
@@ -111,8 +138,34 @@ class ForkCallsTest {
     }
 
     @Test
+    void theChildGetsTheParentsFpSimdRegistersThroughTheForkRoutine() {
+        ThreadRunner p = fx.sos.runner(parent).orElseThrow();
+        p.context().setV(8, 0x4009_8000_0000_0000L, 0x1234L);
+        p.context().setV(31, -1L, 7L);
+        p.context().setFpsr(0x10); // IXC: a cumulative flag a program may have set
+        p.context().setX(19, 0xABCDL);
+        cloneCall(parent, SIGCHLD);
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+        ThreadRunner c = fx.sos.runner(child).orElseThrow();
+        toCallsEnd(c);
+
+        for (ThreadRunner r : List.of(p, c)) {
+            assertThat(r.context().vLow(8)).as("%s pc 0x%x, x4 0x%x, sp 0x%x", r == p ? "parent" : "child",
+                    r.context().pc(), r.context().x(4), r.context().sp()).isEqualTo(0x4009_8000_0000_0000L);
+            assertThat(r.context().vHigh(8)).isEqualTo(0x1234L);
+            assertThat(r.context().vLow(31)).isEqualTo(-1L);
+            assertThat(r.context().vHigh(31)).isEqualTo(7L);
+            assertThat(r.context().fpsr()).isEqualTo(0x10);
+            assertThat(r.context().x(19)).as("general registers as at the clone").isEqualTo(0xABCDL);
+            assertThat(r.context().x(4)).as("the routine's x4 given back").isEqualTo(p.context().x(4));
+        }
+        assertThat(c.context().sp()).isEqualTo(p.context().sp());
+        assertThat(fx.sos.linux().state(parent).calls()).as("one clone, counted once").containsEntry(LinuxSyscall.CLONE, 1L);
+    }
+
+    @Test
     void aVforkParentWaitsUntilItsChildEnds() {
-        fx.linuxCall(parent, code, CLONE, CLONE_VM | CLONE_VFORK | SIGCHLD);
+        cloneCall(parent, CLONE_VM | CLONE_VFORK | SIGCHLD);
         assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();
         ThreadRunner p = fx.sos.runner(parent).orElseThrow();
         assertThat(p.run(10).instructions()).as("blocked").isZero();
@@ -124,6 +177,8 @@ class ForkCallsTest {
 
         assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
         assertThat(p.context().x(0)).isEqualTo(child.pid());
+        assertThat(p.context().pc()).isEqualTo(SigPage.FORK_SVC + 4);
+        assertThat(toCallsEnd(p)).isEqualTo(child.pid());
         assertThat(p.context().pc()).isEqualTo(code + 4);
         assertThat(fx.linuxCall(parent, code, WAIT4, child.pid(), 0, 0, 0)).as("then reaped").isEqualTo(child.pid());
     }

@@ -26,7 +26,7 @@ class ForkProgramsTest {
 
         assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
         assertThat(r.console()).contains("parent: exited yes, exit status 7\n",
-                "parent keeps: global 1, local 2, heap[63] 63, big pp\n", "vfork child: waited yes, exit status 3\n");
+                "parent keeps: global 1, local 2, heap[63] 63, big pp, double 7.5\n", "child's double: 7.5\n", "vfork child: waited yes, exit status 3\n");
         List<ProcessSummary> ps = r.processes();
         assertThat(ps).hasSize(3);
         int first = ps.get(0).pid();
