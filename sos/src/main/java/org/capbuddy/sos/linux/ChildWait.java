@@ -2,20 +2,27 @@ package org.capbuddy.sos.linux;
 
 /**
  * What blocks a process until one of its children ends: wait4, with its arguments ({@code pid},
- * where to write the status and the resource usage, the options); a vfork parent waiting for its
- * child ({@code vforkChild}); or a wait for a signal with nothing else to end it
- * ({@code signalWait}: pause, sigsuspend), which a child's exit signal may end.
+ * where to write the status and the resource usage, the options); waitid, its children chosen by
+ * pid ({@code pid}, -1 for all) or by process group ({@code group}, not 0), its siginfo written at
+ * {@code infop} ({@code waitid}); a vfork parent waiting for its child ({@code vforkChild}); or a
+ * wait for a signal with nothing else to end it ({@code signalWait}: pause, sigsuspend), which a
+ * child's exit signal may end.
  */
-record ChildWait(int pid, long status, int options, long rusage, int vforkChild, String signalWait) {
+record ChildWait(int pid, long status, int options, long rusage, int vforkChild, String signalWait, boolean waitid,
+                 int group, long infop) {
     static ChildWait wait4(int pid, long status, int options, long rusage) {
-        return new ChildWait(pid, status, options, rusage, 0, null);
+        return new ChildWait(pid, status, options, rusage, 0, null, false, 0, 0);
+    }
+
+    static ChildWait waitid(int pid, int group, long infop, int options, long rusage) {
+        return new ChildWait(pid, 0, options, rusage, 0, null, true, group, infop);
     }
 
     static ChildWait vfork(int child) {
-        return new ChildWait(0, 0, 0, 0, child, null);
+        return new ChildWait(0, 0, 0, 0, child, null, false, 0, 0);
     }
 
     static ChildWait signal(String call) {
-        return new ChildWait(0, 0, 0, 0, 0, call);
+        return new ChildWait(0, 0, 0, 0, 0, call, false, 0, 0);
     }
 }

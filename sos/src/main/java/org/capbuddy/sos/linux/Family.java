@@ -60,18 +60,24 @@ final class Family {
      * child matches, -EINVAL for an unknown option, -ESRCH for INT_MIN (which Linux cannot negate).
      */
     long wait4(Process caller, LinuxProcess state, ChildWait w, Syscalls sys) {
-        if ((w.options() & ~KNOWN_OPTIONS) != 0) {
+        if (!w.waitid() && (w.options() & ~KNOWN_OPTIONS) != 0) {
             return -Errno.EINVAL.code();
         }
         if (w.pid() == Integer.MIN_VALUE) {
             return -Errno.ESRCH.code();
         }
+        // waitid without WEXITED asks only for stops and continues, which SOS's children never make
+        boolean exits = !w.waitid() || (w.options() & 4) != 0;
+        boolean running = false;
         for (Zombie z : zombies.values()) {
             if (z.parent() == caller.pid() && matches(w, state, z.pid(), z.group(), z.exitSignal())) {
+                if (!exits) {
+                    running = true;
+                    break;
+                }
                 return reap(state, z, w, sys);
             }
         }
-        boolean running = false;
         for (Map.Entry<Integer, LinuxProcess> e : states.entrySet()) {
             LinuxProcess child = e.getValue();
             if (child.parent() == caller.pid() && !child.hasEnded() && matches(w, state, e.getKey(), child.group(), child.exitSignal())) {
@@ -82,7 +88,23 @@ final class Family {
         if (!running) {
             return -Errno.ECHILD.code();
         }
-        return (w.options() & WNOHANG) != 0 ? 0 : BLOCKS;
+        if ((w.options() & WNOHANG) == 0) {
+            return BLOCKS;
+        }
+        // waitid with WNOHANG and no child ended: its siginfo's fields say so (si_signo and si_pid 0)
+        return w.waitid() && w.infop() != 0 && !sys.copyToUser(w.infop(), siginfo(0, 0, 0, 0), SIGINFO_FIELDS)
+                ? -Errno.EFAULT.code() : 0;
+    }
+
+    /** waitid's WNOWAIT: the child is reported and left a zombie. */
+    private static final int WNOWAIT = 0x0100_0000;
+    /** The siginfo fields waitid writes: si_signo, si_errno, si_code, the padding, si_pid, si_uid, si_status. */
+    static final int SIGINFO_FIELDS = 28;
+
+    /** waitid's siginfo fields: si_signo, si_errno 0, si_code, si_pid, si_uid 0, si_status. */
+    private static byte[] siginfo(int signo, int code, int pid, int status) {
+        return ByteBuffer.allocate(SIGINFO_FIELDS).order(ByteOrder.LITTLE_ENDIAN).putInt(0, signo).putInt(8, code)
+                .putInt(16, pid).putInt(24, status).array();
     }
 
     /** Whether {@code p} has a child that has not ended (whose end would send it a signal). */
@@ -97,12 +119,27 @@ final class Family {
 
     /** Linux's eligible_child: the pid or group asked, and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
     private static boolean matches(ChildWait w, LinuxProcess caller, int pid, int group, int exitSignal) {
-        boolean who = w.pid() > 0 ? pid == w.pid() : w.pid() == -1 || group == (w.pid() == 0 ? caller.group() : -w.pid());
+        boolean who = w.group() != 0 ? group == w.group()
+                : w.pid() > 0 ? pid == w.pid() : w.pid() == -1 || group == (w.pid() == 0 ? caller.group() : -w.pid());
         boolean kind = (w.options() & WALL) != 0 || (exitSignal != SIGCHLD) == ((w.options() & WCLONE) != 0);
         return who && kind;
     }
 
     private long reap(LinuxProcess state, Zombie z, ChildWait w, Syscalls sys) {
+        if (w.waitid()) {
+            // CLD_EXITED with the exit code, or CLD_KILLED with the signal
+            boolean exited = (z.status() & 0x7F) == 0;
+            if ((w.options() & WNOWAIT) == 0) {
+                zombies.remove(z.pid());
+                state.reaped(z.cpuNanos(), z.minorFaults(), z.maxRssKib());
+            }
+            boolean faulted = w.infop() != 0 && !sys.copyToUser(w.infop(), siginfo(SIGCHLD, exited ? 1 : 2, z.pid(),
+                    exited ? z.status() >> 8 & 0xFF : z.status() & 0x7F), SIGINFO_FIELDS);
+            if (!faulted && w.rusage() != 0) {
+                faulted = !sys.copyToUser(w.rusage(), usage(z.cpuNanos(), z.minorFaults(), z.maxRssKib()), RUSAGE_SIZE);
+            }
+            return faulted ? -Errno.EFAULT.code() : 0;
+        }
         zombies.remove(z.pid());
         state.reaped(z.cpuNanos(), z.minorFaults(), z.maxRssKib());
         boolean faulted = false;

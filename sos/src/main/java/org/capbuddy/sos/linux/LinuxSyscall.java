@@ -15,6 +15,7 @@ public enum LinuxSyscall {
     WRITEV(66),
     EXIT(93),
     EXIT_GROUP(94),
+    WAITID(95),
     SET_TID_ADDRESS(96),
     NANOSLEEP(101),
     GETITIMER(102),

@@ -182,7 +182,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         long result = w.vforkChild() != 0 ? (w.vforkChild() == p.pid() ? p.pid() : Family.BLOCKS)
                 : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
         if (result != Family.BLOCKS) {
-            wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : "wait4", result);
+            wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : w.waitid() ? "waitid" : "wait4", result);
         }
     }
 
@@ -274,9 +274,10 @@ public final class LinuxSyscalls implements ProcessTraps {
                 IntervalTimers.expireDue(state);
                 return signals.sigreturn(p, state, m, false);
             }
-            if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.CLONE || call == LinuxSyscall.NANOSLEEP
-                    || call == LinuxSyscall.CLOCK_NANOSLEEP) {
+            if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.WAITID || call == LinuxSyscall.CLONE
+                    || call == LinuxSyscall.NANOSLEEP || call == LinuxSyscall.CLOCK_NANOSLEEP) {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
+                        : call == LinuxSyscall.WAITID ? waitid(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
                 if (served == FORK_ROUTINE) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
@@ -502,6 +503,51 @@ public final class LinuxSyscalls implements ProcessTraps {
         return result;
     }
 
+    private static final int P_ALL = 0;
+    private static final int P_PID = 1;
+    private static final int P_PGID = 2;
+    private static final int P_PIDFD = 3;
+    private static final int WAITID_OPTIONS = 1 | 2 | 4 | 8 | 0x0100_0000 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+    /** WEXITED, WSTOPPED, WCONTINUED: waitid must ask for at least one. */
+    private static final int WAITID_EVENTS = 4 | 2 | 8;
+
+    /**
+     * waitid (x0 idtype, x1 id, x2 infop, x3 options, x4 rusage), in Linux's order: unknown options
+     * or none of WEXITED, WSTOPPED, WCONTINUED are EINVAL; P_ALL, P_PID (EINVAL for an id not
+     * above 0) and P_PGID (EINVAL below 0; 0 the caller's group); P_PIDFD is EBADF (SOS makes no
+     * pidfd), any other type EINVAL. Then as wait4 ({@link Family#wait4}), the child's siginfo
+     * (SIGCHLD, CLD_EXITED or CLD_KILLED, its pid, its code or signal) written to infop; WNOWAIT
+     * leaves it a zombie. Nothing stops in SOS: WSTOPPED and WCONTINUED without WEXITED find nothing
+     * and return at once, as with WNOHANG (where Linux would wait for a stop that never comes).
+     */
+    private long waitid(Process p, LinuxProcess state, FaultMessage m) {
+        int type = (int) m.word(0);
+        int id = (int) m.word(1);
+        int options = (int) m.word(3);
+        if ((options & ~WAITID_OPTIONS) != 0 || (options & WAITID_EVENTS) == 0) {
+            return -Errno.EINVAL.code();
+        }
+        ChildWait w;
+        if (type == P_ALL) {
+            w = ChildWait.waitid(-1, 0, m.word(2), options, m.word(4));
+        } else if (type == P_PID && id > 0) {
+            w = ChildWait.waitid(id, 0, m.word(2), options, m.word(4));
+        } else if (type == P_PGID && id >= 0) {
+            w = ChildWait.waitid(0, id == 0 ? state.group() : id, m.word(2), options, m.word(4));
+        } else {
+            return type == P_PIDFD ? -Errno.EBADF.code() : -Errno.EINVAL.code();
+        }
+        if ((options & 4) == 0) {
+            // only stops or continues asked for: no child of SOS's ever does either
+            w = ChildWait.waitid(w.pid(), w.group(), w.infop(), options | Family.WNOHANG, w.rusage());
+        }
+        long result = family.wait4(p, state, w, syscalls.apply(p));
+        if (result == Family.BLOCKS) {
+            state.setWaiting(w);
+        }
+        return result;
+    }
+
     /** The calls that wait for a signal ({@link SignalWaits}): their result may be that they never end. */
     private WaitResult serveWait(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
         Syscalls sys = syscalls.apply(p);
@@ -576,7 +622,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
-            case WAIT4, CLONE -> throw new IllegalStateException(call + " is answered before serve");
+            case WAIT4, WAITID, CLONE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
