@@ -48,6 +48,17 @@ final class Family {
         zombies.values().removeIf(z -> z.parent() == pid);
     }
 
+    /** The pids of the zombies of process group {@code group}: kill of a group finds them too. */
+    java.util.List<Integer> zombiesOfGroup(int group) {
+        return zombies.values().stream().filter(z -> z.group() == group).map(Zombie::pid).toList();
+    }
+
+    /** Whether {@code pid} is a zombie of process group {@code group} (one kill finds: 0, the signal dropped). */
+    boolean isZombieOfGroup(int pid, int group) {
+        Zombie z = zombies.get(pid);
+        return z != null && z.group() == group;
+    }
+
     /** Zombies now, for reports and tests. */
     int zombies() {
         return zombies.size();

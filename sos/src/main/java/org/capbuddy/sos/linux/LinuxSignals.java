@@ -41,7 +41,8 @@ final class LinuxSignals {
     }
 
     private static final int SIGSEGV = 11;
-    private static final int SI_USER = 0;
+    /** kill's si_code. */
+    static final int SI_USER = 0;
     static final int SI_TKILL = -6;
     /** The si_code of a signal the kernel sends of itself, as force_sig does. */
     private static final int SI_KERNEL = 0x80;
@@ -68,19 +69,6 @@ final class LinuxSignals {
     /** The signal number of a kill, tkill or tgkill argument: 0 to 64, or -1 when invalid. */
     private static int signalNumber(int signal) {
         return signal < 0 || signal > MAX_SIGNAL ? -1 : signal;
-    }
-
-    /**
-     * kill: the caller itself (its pid, 0 for its process group, or minus its pid) gets the signal;
-     * kill(-1), every process but the caller, finds none it may signal and checks the signal first,
-     * as a real system with other processes does; any other pid is looked up before the signal is
-     * checked, as Linux's kill_proc_info does, so it is ESRCH even with a bad signal.
-     */
-    static long kill(LinuxProcess state, Process p, int pid, int signal) {
-        if (pid == -1) {
-            return signalNumber(signal) < 0 ? -Errno.EINVAL.code() : -Errno.ESRCH.code();
-        }
-        return pid == p.pid() || pid == 0 || pid == -p.pid() ? send(state, signal, "kill", SI_USER, true) : -Errno.ESRCH.code();
     }
 
     private static boolean ignoredByDefault(int signal) {
@@ -127,8 +115,28 @@ final class LinuxSignals {
         return send(state, number, call, code, toProcess, true);
     }
 
-    /** {@link #send}, its siginfo naming the sender ({@code named}) or not. */
+    /**
+     * kill, tkill or tgkill from process {@code sender} (0: the receiver itself), judged as {@link #send} judges
+     * one the receiver sends itself; its siginfo names the sender. Delivery is the caller's
+     * business ({@link LinuxSyscalls}: a blocked receiver is woken, a runnable one gets it before
+     * it runs again).
+     */
+    static long sendFrom(int sender, LinuxProcess state, int number, String call, int code, boolean toProcess) {
+        return send(state, number, call, code, toProcess, true, sender);
+    }
+
+    /** Whether {@code number} is no signal kill may send (valid signals are 0 to 64). */
+    static boolean invalid(int number) {
+        return signalNumber(number) < 0;
+    }
+
     private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess, boolean named) {
+        return send(state, number, call, code, toProcess, named, 0);
+    }
+
+    /** {@link #send}, its siginfo naming the sender ({@code named}: {@code sender}, or the receiver when 0) or not. */
+    private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess, boolean named,
+            int sender) {
         int signal = signalNumber(number);
         if (signal < 0) {
             return -Errno.EINVAL.code();
@@ -147,7 +155,7 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        return state.queue(signal, new PendingSignal(code, named, call), toProcess) ? 0 : -Errno.EAGAIN.code();
+        return state.queue(signal, new PendingSignal(code, named, sender, call), toProcess) ? 0 : -Errno.EAGAIN.code();
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
@@ -257,7 +265,7 @@ final class LinuxSignals {
                 }
                 return new Delivery(pushed, signal, signal == SIGSEGV ? forced : null);
             }
-            byte[] info = SignalFrame.siginfo(signal, instance.code(), false, 0, instance.named() ? p.pid() : 0);
+            byte[] info = SignalFrame.siginfo(signal, instance.code(), false, 0, instance.senderPid(p.pid()));
             String failed = push(p, state, signal, action, info, regs);
             if (failed != null) {
                 if (signal == SIGSEGV) {
@@ -407,6 +415,34 @@ final class LinuxSignals {
             return delivery.pushed() && writeRegisters(p, regs);
         } finally {
             state.restoreSavedMask();
+        }
+    }
+
+    /**
+     * Delivers what is pending and unblocked to {@code p}, which another process has just signalled
+     * and which is runnable but not running (between two of its instructions, not in a call): as
+     * Linux does on its next return to user space, before it runs another instruction, with the
+     * registers it stopped with. A process inside SOS's signal page (entering a handler, returning
+     * from one, forking) gets it at its next call's return instead. A signal whose default action
+     * terminates kills it now, its report naming {@code call}.
+     */
+    void deliverNow(Process p, LinuxProcess state, String call) {
+        if ((state.pendingSignals() & ~state.blockedSignals()) == 0 || state.forkRegisters() != null) {
+            return;
+        }
+        long[] regs = readRegisters(p);
+        if (regs == null || (regs[PC] & -Layout.PAGE) == SigPage.ADDRESS) {
+            return; // the signals stay pending
+        }
+        Delivery delivery = deliverPending(p, state, regs, call);
+        if (delivery.kill() != 0) {
+            syscalls.apply(p).killBySignal(delivery.kill(), regs[PC], delivery.why() == null
+                    ? "the signal's default action, terminate; " + call + " sent it"
+                    : "a signal's handler could not run: " + delivery.why());
+            return;
+        }
+        if (delivery.pushed() && !writeRegisters(p, regs)) {
+            throw new IllegalStateException("SOS could not set the registers of process " + p.pid());
         }
     }
 

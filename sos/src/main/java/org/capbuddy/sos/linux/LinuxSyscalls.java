@@ -44,8 +44,8 @@ import org.capbuddy.sos.process.ProcessTraps;
  * through its signal page ({@link SigPage}, which saves and restores the FP/SIMD registers seL4
  * does not show SOS) with TCB_WriteRegisters, and rt_sigreturn restores the frame. A fault SOS would
  * kill for reaches the process's handler of its signal ({@link #onFaultSignal}). Stopping the
- * process is refused with -ENOSYS and counted in {@link LinuxProcess#refusedCalls()}. Other
- * processes cannot be signalled (-ESRCH).
+ * process is refused with -ENOSYS and counted in {@link LinuxProcess#refusedCalls()}. kill, tkill
+ * and tgkill reach the other processes of the caller's run too ({@link #signalOther}).
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that wait for a signal, served by {@link #serveWait}. */
@@ -299,15 +299,15 @@ public final class LinuxSyscalls implements ProcessTraps {
                 result = served;
             } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
-                if (waited.forever() && family.hasLiveChildren(p)) {
-                    // a child's exit signal may end it: the process waits (SOS does not reply)
+                if (waited.forever() && hasCompany(state)) {
+                    // another process of its run may signal it (a child's exit, a kill): it waits (SOS does not reply)
                     state.setWaiting(ChildWait.signal(call.linuxName()));
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
-                                "none yet: it blocks until a child's signal");
+                                "none yet: it blocks until another process's signal");
                     }
-                    return FaultReply.noReply(call.linuxName() + " blocks until a child's signal");
+                    return FaultReply.noReply(call.linuxName() + " blocks until another process's signal");
                 }
                 if (waited.forever()) {
                     return waitsForever(p, state, m, call);
@@ -332,9 +332,11 @@ public final class LinuxSyscalls implements ProcessTraps {
                         "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none: the process dies");
             }
             long pc = m.word(FaultMessage.SYSCALL_FAULT_IP);
-            syscalls.apply(p).killBySignal(signal, pc, "the signal's default action, terminate; the process sent it"
-                    + " to itself with " + state.sentBy(signal) + (name.equals(state.sentBy(signal)) ? ""
-                            : " and " + name + " delivered it"));
+            String sentBy = state.sentBy(signal);
+            boolean fromOther = sentBy != null && sentBy.contains(" from process ");
+            syscalls.apply(p).killBySignal(signal, pc, "the signal's default action, terminate; "
+                    + (fromOther ? sentBy + " sent it" : "the process sent it to itself with " + sentBy)
+                    + (name.equals(sentBy) ? "" : " and " + name + " delivered it"));
             return FaultReply.noReply("killed by " + KillReport.signalName(signal));
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
@@ -359,7 +361,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         syscalls.apply(p).killBySignal(9, m.word(FaultMessage.SYSCALL_FAULT_IP), call.linuxName()
                 + " waited for a signal that nothing could send (no timer armed, no signal pending that it lets"
-                + " through, and no other process may signal it in SOS): Linux would wait forever, so SOS ended it");
+                + " through, and no other process of its run left to signal it): Linux would wait forever, so SOS ended it");
         return FaultReply.noReply(call.linuxName() + " would wait forever");
     }
 
@@ -548,6 +550,102 @@ public final class LinuxSyscalls implements ProcessTraps {
         return result;
     }
 
+    /**
+     * kill as Linux's kill_something_info, over the processes of the caller's run: pid above 0
+     * that process (a zombie exists for kill: 0, the signal dropped); 0 and -pgid every process of
+     * the group (the run's one group; another group has none: ESRCH), the caller included; -1
+     * every process of the run but the caller (ESRCH when there is none). An invalid signal is
+     * EINVAL once a process is found (for -1, first, as on a system where others exist); signal 0
+     * only asks whether one exists. A group's or
+     * everyone's kill succeeds when one send did, as Linux's. The caller's own signal is
+     * delivered on its way out as before; another process's at once ({@link #signalOther}).
+     */
+    private long kill(Process p, LinuxProcess state, int pid, int signal) {
+        if (pid > 0) {
+            return pid == p.pid() ? LinuxSignals.sendFrom(0, state, signal, "kill", LinuxSignals.SI_USER, true)
+                    : signalOther(p, pid, signal, "kill", LinuxSignals.SI_USER, true);
+        }
+        if (pid != -1 && pid != Integer.MIN_VALUE && (pid == 0 ? state.group() : -pid) != state.group()) {
+            return -Errno.ESRCH.code();
+        }
+        if (pid == Integer.MIN_VALUE) {
+            return -Errno.ESRCH.code(); // Linux cannot negate it: no such group
+        }
+        java.util.TreeSet<Integer> targets = new java.util.TreeSet<>();
+        for (Map.Entry<Integer, LinuxProcess> e : processes.entrySet()) {
+            if (e.getValue().sameRun(state) && !e.getValue().hasEnded() && live.containsKey(e.getKey())) {
+                targets.add(e.getKey());
+            }
+        }
+        targets.addAll(family.zombiesOfGroup(state.group()));
+        if (pid == -1) {
+            targets.remove(p.pid());
+        }
+        if (LinuxSignals.invalid(signal)) {
+            return -Errno.EINVAL.code(); // the group has the caller; everyone else, on a real system, has others
+        }
+        if (targets.isEmpty()) {
+            return -Errno.ESRCH.code();
+        }
+        boolean anyDone = false;
+        long last = 0;
+        for (int target : targets) {
+            long r = target == p.pid() ? LinuxSignals.sendFrom(0, state, signal, "kill", LinuxSignals.SI_USER, true)
+                    : signalOther(p, target, signal, "kill", LinuxSignals.SI_USER, true);
+            anyDone |= r == 0;
+            last = r;
+        }
+        return anyDone ? 0 : last;
+    }
+
+    /** tkill and tgkill to thread {@code tid}: each process has one thread, its tid its pid. */
+    private long threadKill(Process p, LinuxProcess state, int tid, int signal, String call) {
+        return tid == p.pid() ? LinuxSignals.send(state, signal, call, LinuxSignals.SI_TKILL)
+                : signalOther(p, tid, signal, call, LinuxSignals.SI_TKILL, false);
+    }
+
+    /**
+     * A signal from {@code sender} to process {@code pid} of its run: ESRCH when there is none (nor
+     * a zombie), EINVAL for an invalid signal, 0 for a zombie or signal 0; otherwise judged and
+     * queued as Linux's send_signal ({@link LinuxSignals#sendFrom}), then delivered as Linux would
+     * make the receiver see it: one blocked in a sleep, pause, sigsuspend, ppoll or wait that the
+     * signal lets through is woken as a signal it sent itself would wake it (the call ends with
+     * EINTR on its way out, where the handler runs or the default action kills); a runnable one
+     * gets it before its next instruction ({@link LinuxSignals#deliverNow}). A vfork parent waits
+     * for its child whatever it is sent: the signal stays pending until then.
+     */
+    private long signalOther(Process sender, int pid, int signal, String call, int code, boolean toProcess) {
+        LinuxProcess senderState = processes.get(sender.pid());
+        LinuxProcess state = processes.get(pid);
+        Process target = live.get(pid);
+        boolean ours = state != null && target != null && !state.hasEnded() && state.sameRun(senderState);
+        if (!ours) {
+            if (!family.isZombieOfGroup(pid, senderState.group())) {
+                return -Errno.ESRCH.code();
+            }
+            return LinuxSignals.invalid(signal) ? -Errno.EINVAL.code() : 0;
+        }
+        String via = call + " from process " + sender.pid();
+        long sent = LinuxSignals.sendFrom(sender.pid(), state, signal, via, code, toProcess);
+        if (sent != 0 || signal == 0 || !LinuxSignals.deliverable(state)) {
+            return sent;
+        }
+        if (state.sleeping() != null) {
+            wakeSleeper(target, state);
+            return 0;
+        }
+        ChildWait w = state.waiting();
+        if (w != null) {
+            if (w.vforkChild() == 0) {
+                wake(target, state, w.signalWait() != null ? w.signalWait() : w.waitid() ? "waitid" : "wait4",
+                        -Errno.EINTR.code());
+            }
+            return 0;
+        }
+        signals.deliverNow(target, state, via);
+        return 0;
+    }
+
     /** The calls that wait for a signal ({@link SignalWaits}): their result may be that they never end. */
     private WaitResult serveWait(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
         Syscalls sys = syscalls.apply(p);
@@ -640,15 +738,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             case RT_SIGPENDING -> Long.compareUnsigned(a1, Sigsets.SIZE) > 0 ? -Errno.EINVAL.code()
                     : sys.copyToUser(a0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
                             .putLong(state.pendingSignals()).array(), (int) a1) ? 0 : -Errno.EFAULT.code();
-            // kill(-1) signals every process but the caller (Linux's kill_something_info: asked
-            // before the process group -pid, which for pid 1 is also -1): here, none
-            case KILL -> LinuxSignals.kill(state, p, (int) a0, (int) a1);
             // pids and signals are ints: the upper half of each register is not looked at
-            case TKILL -> (int) a0 <= 0 ? -Errno.EINVAL.code() : (int) a0 != p.pid() ? -Errno.ESRCH.code()
-                    : LinuxSignals.send(state, (int) a1, "tkill", LinuxSignals.SI_TKILL);
+            case KILL -> kill(p, state, (int) a0, (int) a1);
+            case TKILL -> (int) a0 <= 0 ? -Errno.EINVAL.code() : threadKill(p, state, (int) a0, (int) a1, "tkill");
             case TGKILL -> (int) a0 <= 0 || (int) a1 <= 0 ? -Errno.EINVAL.code()
-                    : (int) a0 != p.pid() || (int) a1 != p.pid() ? -Errno.ESRCH.code()
-                            : LinuxSignals.send(state, (int) a2, "tgkill", LinuxSignals.SI_TKILL);
+                    : (int) a0 != (int) a1 ? -Errno.ESRCH.code() : threadKill(p, state, (int) a1, (int) a2, "tgkill");
             case SIGALTSTACK -> LinuxSignals.sigaltstack(sys, state, m.word(FaultMessage.SYSCALL_SP), a0, a1);
             case RT_SIGRETURN -> throw new IllegalStateException("rt_sigreturn is answered before serve");
             case GETRANDOM -> getrandom(sys, state, a0, a1, (int) a2);

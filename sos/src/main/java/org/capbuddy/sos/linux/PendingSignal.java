@@ -3,7 +3,16 @@ package org.capbuddy.sos.linux;
 /**
  * One instance of a pending signal: the si_code it was sent with, whether its siginfo names the
  * sender (si_pid and si_uid; not for one the kernel sends of itself, nor for one Linux had no
- * queue entry for) and the call that sent it, for the kill report.
+ * queue entry for), the sending process's pid when another process sent it (0 when the receiver
+ * sent it to itself) and the call that sent it, for the kill report.
  */
-record PendingSignal(int code, boolean named, String call) {
+record PendingSignal(int code, boolean named, int sender, String call) {
+    PendingSignal(int code, boolean named, String call) {
+        this(code, named, 0, call);
+    }
+
+    /** The si_pid of its siginfo, as {@code receiver} is given it. */
+    int senderPid(int receiver) {
+        return !named ? 0 : sender != 0 ? sender : receiver;
+    }
 }

@@ -143,6 +143,13 @@ public final class ProgramRun {
             if (slice.stop() == RunResult.Stop.STOPPED && !sos.linux().blocked(m.process)) {
                 end(m, slice.detail());
             }
+            // a process another one killed (a signal's default action) ends as if it had run
+            for (int i = 0; i < members.size(); i++) {
+                Member other = members.get(i);
+                if (other != m && !other.done() && other.process.state() != ProcessState.RUNNING) {
+                    end(other, other.process.killReport() == null ? "stopped" : other.process.killReport().toString());
+                }
+            }
             if (m.done() || sos.linux().blocked(m.process) || quantumLeft <= 0) {
                 turn = (turn + 1) % members.size();
                 quantumLeft = QUANTUM;

@@ -57,6 +57,24 @@ class ForkProgramsTest {
     }
 
     @Test
+    void childrenKilledByTheirParentAreListedAsKilledByItsSignals() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_kill");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 0",
+                "killed by SIGTERM", "killed by SIGKILL", "exit 5", "killed by SIGKILL", "exit 7", "exit 3");
+        assertThat(r.console()).contains("child in sigsuspend, SIGUSR2 (EINTR, handler, sender's pid): exited 7\n",
+                "kill(zombie, SIGTERM): 0 ok\n", "kill(reaped child, 0): -1 ESRCH\n");
+        assertThat(r.processes().get(1).killReport().reason()).contains("kill from process " + r.processes().get(0).pid());
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    @Test
     void sleepersBlockUntilTheRunsClockReachesThemAndTheClockJumpsWhenAllAreBlocked() {
         SosFixture fx = new SosFixture(true);
         var settled = fx.balance();
