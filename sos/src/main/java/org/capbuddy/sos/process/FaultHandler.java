@@ -237,6 +237,18 @@ public final class FaultHandler implements FaultReceiver {
                     new ProcessTraps.FaultSignal(SIGBUS, BUS_ADRALN, addr, esr, addr, ip));
         }
         if (VmFault.isPermissionFault(fsr) && access == AccessKind.WRITE) {
+            // a store to a page sharing its frame copy-on-write: it gets its own (or its write right back)
+            Result<Void> unshared = pages.cowFault(p, Layout.pageDown(addr), region);
+            if (unshared != null) {
+                if (!unshared.isOk()) {
+                    // as Linux's OOM killer ends a process that cannot have its copy: SIGKILL
+                    return kill(p, new KillReport(addr, access, region.kind().label(),
+                            "out of memory for a copy-on-write copy: " + unshared.error(), SIGKILL, false));
+                }
+                handled++;
+                p.faultsHandled++;
+                return FaultReply.RESUME;
+            }
             // a store to a clean page SOS mapped read-only to see it: not the process's fault
             Result<Void> dirtied = pages.dirtyFault(p, Layout.pageDown(addr), region);
             if (dirtied != null) {

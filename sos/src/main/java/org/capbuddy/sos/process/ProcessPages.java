@@ -64,6 +64,8 @@ public final class ProcessPages {
     private final UndoLog undo;
     /** The pager, or null when SOS does not page. */
     private final Pager pager;
+    /** Frames shared copy-on-write between processes, and the pages protected for it. */
+    private final CowSharing cow;
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
     private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
@@ -106,6 +108,86 @@ public final class ProcessPages {
         this.tables = new VkaTables(vka);
         this.undo = new UndoLog(vka.sel4().guard());
         this.pager = pageFile == null ? null : new Pager(vka, frames, tables, pageFile, policy);
+        this.cow = new CowSharing(vka, frames, tables);
+    }
+
+    /**
+     * Shares every resident page of {@code from} into {@code to} at the same addresses,
+     * copy-on-write, and returns how many pages: each gets a cap copy of its own in a new slot of
+     * SOS's CSpace, mapped in {@code to}; a page of a writable region is mapped without write in
+     * both, and a store to it later gets a private copy (see {@link CowSharing}). Refused, changing
+     * nothing, for a missing or destroyed process, one process twice, SOS paging (a frame mapped
+     * twice cannot be evicted by taking it), a page {@code to} has already or a page without a
+     * region of the same rights in {@code to}. All or nothing: a failure part way (no slot, no page
+     * table) undoes every share made and the tables made for them.
+     */
+    public Result<Integer> share(Process from, Process to) {
+        if (from == null || to == null || from.state() == ProcessState.DESTROYED
+                || to.state() == ProcessState.DESTROYED) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "sharing needs two live processes");
+        }
+        if (from == to) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "process " + from.pid() + " cannot share with itself");
+        }
+        if (pager != null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "copy-on-write sharing needs SOS without paging: the"
+                    + " pager evicts a page by taking its frame, which another process may map");
+        }
+        vka.sel4().guard().check();
+        return cow.share(from, to);
+    }
+
+    /**
+     * A write's permission fault at {@code vaddr} of {@code p} in {@code region}: when the page
+     * there is protected for sharing and the region is writable, the sharing is broken (a copy, or
+     * the write right back for the last sharer) and done is returned; null when it is not such a
+     * fault. Fails, the page and its sharers as before, when no frame can be had.
+     */
+    Result<Void> cowFault(Process p, long vaddr, Region region) {
+        if (region == null || !region.write() || !cow.isProtected(p, vaddr)) {
+            return null;
+        }
+        return cow.breakShare(p, vaddr, region, CowSharing.Cause.FAULT);
+    }
+
+    /** The pages mapping frame {@code ref} (its share count): 1 for a frame sharing never touched. */
+    public int shareCount(int ref) {
+        return cow.mappings(ref);
+    }
+
+    /** Whether the page at {@code vaddr} of {@code p} is write-protected because it shares (or shared) its frame. */
+    public boolean isShareProtected(Process p, long vaddr) {
+        return p != null && cow.isProtected(p, vaddr);
+    }
+
+    /** Pages shared into another process so far. */
+    public long pagesShared() {
+        return cow.pagesShared();
+    }
+
+    /** Copy-on-write breaks that copied the page into a fresh frame (others still mapped the old one). */
+    public long cowCopies() {
+        return cow.copies();
+    }
+
+    /** Copy-on-write breaks of a last sharer, which got its write right back without a copy. */
+    public long cowReuses() {
+        return cow.reuses();
+    }
+
+    /** Frames mapped by more than one page now. */
+    public int sharedFrames() {
+        return cow.sharedFrames();
+    }
+
+    /** Frames sharing saves now: the mappings of shared frames beyond the first of each. */
+    public long framesSaved() {
+        return cow.framesSaved();
+    }
+
+    /** Pages write-protected for sharing now. */
+    public int shareProtectedPages() {
+        return cow.protectedPages();
     }
 
     /**
@@ -363,7 +445,7 @@ public final class ProcessPages {
      * mapped): the region's, less write while the pager holds the page clean.
      */
     CapRights mappedRights(Process p, long vaddr, Region region) {
-        return pager == null ? capRights(region) : pager.rights(new UserPage(p, vaddr), region);
+        return pager == null ? cow.rights(p, vaddr, capRights(region)) : pager.rights(new UserPage(p, vaddr), region);
     }
 
     /** Why {@code p}, {@code vaddr} and {@code region} cannot name a page to map, or null when they can. */
@@ -444,7 +526,8 @@ public final class ProcessPages {
             long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
             // a clean page stays clean under its new rights: mapped without write while it is
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
-                    vaddr, pager == null ? rights : pager.rights(new UserPage(p, vaddr), region), attributes);
+                    vaddr, pager == null ? cow.rights(p, vaddr, rights) : pager.rights(new UserPage(p, vaddr), region),
+                    attributes);
             if (mapped.isOk()) {
                 p.shadow().recordStructures(mapped.value());
                 if (pager != null) {
@@ -563,8 +646,16 @@ public final class ProcessPages {
                 }
                 p.pagesMappedForCalls++;
                 ref = p.shadow().frameRef(page);
-            } else if (toProcess && !dirtied(p, page)) {
-                return done;
+            } else if (toProcess) {
+                if (cow.isProtected(p, page)) {
+                    if (!unshared(p, page)) {
+                        return done;
+                    }
+                    ref = p.shadow().frameRef(page); // a copy has a frame of its own
+                }
+                if (!dirtied(p, page)) {
+                    return done;
+                }
             }
             // No pin: nothing evicts during a frame copy, and the next page's fault may evict this
             // one only once its bytes are copied.
@@ -574,6 +665,17 @@ public final class ProcessPages {
             done += run;
         }
         return done;
+    }
+
+    /**
+     * Breaks the sharing of the resident page at {@code page} of {@code p} before SOS writes into
+     * it through its window, a write the process's MMU never sees and so no copy-on-write fault
+     * would catch: the page gets its own frame (or its write right, for the last sharer) first.
+     * False when it could not (no frame): the write must not happen then.
+     */
+    private boolean unshared(Process p, long page) {
+        Region region = p.addressSpace().find(page);
+        return region != null && cow.breakShare(p, page, region, CowSharing.Cause.CALL).isOk();
     }
 
     /**
@@ -661,7 +763,10 @@ public final class ProcessPages {
         try {
             CapOps.delete(vka, e.capCopy());
             vka.cspaceFree(e.capCopy());
-            frames.free(e.frameRef());
+            // a shared frame goes back only with its last mapping (freeing it revokes every copy)
+            if (cow.released(p, vaddr, e.frameRef())) {
+                frames.free(e.frameRef());
+            }
         } catch (Throwable t) {
             vka.sel4().guard().markBroken("SOS unmapping 0x" + Long.toHexString(vaddr) + " of process " + p.pid(), t);
             throw t;
@@ -758,7 +863,7 @@ public final class ProcessPages {
                 // clean at its new address only against a kept slot (see Pager.staysClean)
                 boolean clean = pager != null && pager.staysClean(new UserPage(p, va), evictable(target));
                 Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, p.vspaceCptr(), newVa,
-                        clean ? cleanRights : rights, attributes);
+                        clean ? cleanRights : cow.rights(p, va, rights), attributes);
                 if (!mapped.isOk()) {
                     CapOps.delete(vka, slot);
                     vka.cspaceFree(slot);
@@ -784,6 +889,8 @@ public final class ProcessPages {
                 PageEntry e = p.shadow().removePage(va);
                 CapOps.delete(vka, e.capCopy());
                 vka.cspaceFree(e.capCopy());
+                // the frame keeps its count: the new mapping replaces the old one
+                cow.moved(p, va, to + (va - from));
             }
             if (pager != null) {
                 // a moved page keeps its frame, so its age and reference bit too

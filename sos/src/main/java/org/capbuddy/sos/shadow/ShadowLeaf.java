@@ -111,6 +111,19 @@ final class ShadowLeaf {
         return page;
     }
 
+    /** Whether no page is mapped here. */
+    boolean isEmpty() {
+        if (indexes != null) {
+            return count == 0;
+        }
+        for (int r : refs) {
+            if (r != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     boolean isDense() {
         return indexes == null;
     }

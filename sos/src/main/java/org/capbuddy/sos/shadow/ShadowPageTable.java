@@ -138,6 +138,41 @@ public final class ShadowPageTable {
         }
     }
 
+    /**
+     * Forgets the structure {@code s}, recorded before and holding no page or table now: for an
+     * operation that made it and is being undone, which then frees it. False, changing nothing,
+     * if it is not recorded or not empty.
+     */
+    public boolean forgetStructure(PagingStructure s) {
+        int level = (39 - s.coverBits()) / 9 + 1;
+        Node parent = root;
+        for (int l = 0; l < level - 1 && parent != null; l++) {
+            parent = parent.slots[index(s.vaddr(), l)] instanceof Node n ? n : null;
+        }
+        if (parent == null) {
+            return false;
+        }
+        int at = index(s.vaddr(), level - 1);
+        Object child = parent.slots[at];
+        boolean empty = child instanceof ShadowLeaf leaf ? leaf.table == s && leaf.isEmpty()
+                : child instanceof Node node && node.table == s && isEmpty(node);
+        if (!empty) {
+            return false;
+        }
+        parent.slots[at] = null;
+        structures--;
+        return true;
+    }
+
+    private static boolean isEmpty(Node n) {
+        for (Object child : n.slots) {
+            if (child != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Visits every recorded structure, deepest first (the order to free them in), and forgets them all. */
     public void drainStructures(Consumer<PagingStructure> free) {
         drain(root, free);

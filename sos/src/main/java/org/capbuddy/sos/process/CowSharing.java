@@ -1,0 +1,396 @@
+package org.capbuddy.sos.process;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.capbuddy.kernel.api.CapRights;
+import org.capbuddy.kernel.api.VmAttributes;
+import org.capbuddy.kernel.trace.TraceKind;
+import org.capbuddy.kernel.trace.Tracer;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.CapOps;
+import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.libos.vspace.PageMapper;
+import org.capbuddy.libos.vspace.PagingStructure;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.frametable.FrameTable;
+import org.capbuddy.sos.frametable.VkaTables;
+import org.capbuddy.sos.shadow.PageEntry;
+
+/**
+ * Copy-on-write sharing of frames between processes, the seL4 way. A frame cap maps one page, so
+ * every mapping of a shared frame is its own copy of SOS's frame cap, in its own slot of SOS's
+ * CSpace, deleted on its own: a frame shared by n pages costs n slots, as n private pages do, but
+ * one frame instead of n. seL4 has no write-protect operation and no dirty bit: a page of a
+ * writable region is protected by mapping it again (Page_Map of the same cap at the same address,
+ * seL4's remap) without the write right, and a store to it is a permission fault SOS serves.
+ *
+ * <p>Two records say everything: how many mappings share each frame mapped more than once
+ * ({@link #mappings}; a frame not recorded has one), and which pages are protected (mapped without
+ * write because they share, or shared once and not written since). A frame goes back to the frame
+ * table only when the last page mapping it is unmapped. A write to a protected page breaks the
+ * sharing: while others still map its frame, a fresh frame takes a copy of the 4 KiB through SOS's
+ * window and replaces the old one in this page's cap slot ({@code copied}); the last sharer just
+ * gets its write right back ({@code reused}).
+ *
+ * <p>Sharing works without paging only ({@link ProcessPages#share} refuses it with a page file):
+ * SOS's pager evicts a page by taking its frame for another, which a frame mapped twice cannot
+ * allow, and its clean pages are write-protected for its own reasons. That is this model's
+ * documented limit, not a silent one.
+ */
+final class CowSharing {
+    private final Vka vka;
+    private final FrameTable frames;
+    private final VkaTables tables;
+    /** Mappings of each frame mapped by more than one page: absent means one. */
+    private final Map<Integer, Integer> sharers = new HashMap<>();
+    /** Pages write-protected for sharing: a write to one breaks its sharing first. */
+    private final Set<UserPage> protectedPages = new HashSet<>();
+    /** One page's bytes on their way from a shared frame to a private copy (one thread drives the machine). */
+    private final byte[] buffer = new byte[(int) Layout.PAGE];
+    private long pagesShared;
+    private long copies;
+    private long reuses;
+    private long shareFailures;
+
+    /** Why a protected page lost its protection: a store the MMU refused, or SOS writing into it for a call. */
+    enum Cause {
+        FAULT, CALL
+    }
+
+    CowSharing(Vka vka, FrameTable frames, VkaTables tables) {
+        this.vka = vka;
+        this.frames = frames;
+        this.tables = tables;
+    }
+
+    /** The pages mapping frame {@code ref}: its share count (1 for a frame no sharing touched). */
+    int mappings(int ref) {
+        Integer n = sharers.get(ref);
+        return n == null ? 1 : n;
+    }
+
+    /** Whether the page at {@code vaddr} of {@code p} is write-protected for sharing. */
+    boolean isProtected(Process p, long vaddr) {
+        return !protectedPages.isEmpty() && protectedPages.contains(new UserPage(p, vaddr));
+    }
+
+    /** {@code rights} less write while the page is protected: the rights its mapping has. */
+    CapRights rights(Process p, long vaddr, CapRights rights) {
+        return rights.canWrite() && isProtected(p, vaddr) ? CapRights.READ_ONLY : rights;
+    }
+
+    /**
+     * Shares every resident page of {@code from} into {@code to} at the same address, or changes
+     * nothing and says why. The caller has checked both processes; here every page is checked
+     * before anything is made: {@code to} must have a region there with the same rights and no
+     * page. Each shared page gets a cap copy in a new slot of SOS's CSpace, mapped in {@code to}
+     * (with any page tables that needs); a page of a writable region is then protected in both,
+     * {@code from}'s mapping remapped without write. All or nothing: a failure part way unmaps and
+     * deletes every copy made, frees their slots and the tables made for them, and gives
+     * {@code from}'s pages their write right back.
+     */
+    Result<Integer> share(Process from, Process to) {
+        List<Long> pages = from.shadow().pageAddresses();
+        for (long va : pages) {
+            Region source = from.addressSpace().find(va);
+            Region target = to.addressSpace().find(va);
+            if (source == null || target == null || source.read() != target.read()
+                    || source.write() != target.write() || source.execute() != target.execute()) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "process " + to.pid() + " has no region like process "
+                        + from.pid() + "'s at 0x" + Long.toHexString(va));
+            }
+            if (to.shadow().frameRef(va) != FrameTable.NULL_FRAME) {
+                return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(va) + " is mapped already in"
+                        + " process " + to.pid());
+            }
+        }
+        List<Long> shared = new ArrayList<>();
+        Set<Long> protectedHere = new HashSet<>();
+        List<PagingStructure> made = new ArrayList<>();
+        try {
+            for (long va : pages) {
+                Result<Void> one = shareOne(from, to, va, made, protectedHere);
+                if (!one.isOk()) {
+                    undoShares(from, to, shared, made, protectedHere);
+                    shareFailures++;
+                    return one.asFailure();
+                }
+                shared.add(va);
+            }
+        } catch (Throwable t) {
+            vka.sel4().guard().markBroken("SOS sharing the pages of process " + from.pid() + " with process "
+                    + to.pid(), t);
+            throw t;
+        }
+        to.peakPages = Math.max(to.peakPages, to.shadow().pageCount());
+        pagesShared += shared.size();
+        return Result.ok(shared.size());
+    }
+
+    /**
+     * Shares the page at {@code va}: a new slot, a cap copy in it mapped in {@code to}, and both
+     * pages protected (a page sharing a frame is protected whatever its region's rights now, so
+     * that a later mprotect cannot give it write). The source's mapping loses write by a remap when
+     * it had it; {@code protectedHere} collects the source pages this share protected.
+     */
+    private Result<Void> shareOne(Process from, Process to, long va, List<PagingStructure> made,
+                                  Set<Long> protectedHere) {
+        Region region = to.addressSpace().find(va);
+        PageEntry e = from.shadow().page(va);
+        long slot = vka.cspaceAllocSlot();
+        if (slot < 0) {
+            return Result.fail(vka.cspaceSlotRefusal());
+        }
+        CapRights rights = ProcessPages.capRights(region);
+        Result<Void> copied = CapOps.copy(vka, slot, frames.frameCap(e.frameRef()), rights);
+        if (!copied.isOk()) {
+            vka.cspaceFree(slot);
+            return copied;
+        }
+        Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, to.vspaceCptr(), va,
+                region.write() ? CapRights.READ_ONLY : rights, attributes(region));
+        if (!mapped.isOk()) {
+            CapOps.delete(vka, slot);
+            vka.cspaceFree(slot);
+            return mapped.asFailure();
+        }
+        to.shadow().recordStructures(mapped.value());
+        made.addAll(mapped.value());
+        if (!to.shadow().recordPage(va, e.frameRef(), slot)) {
+            throw new IllegalStateException("no level-3 table recorded for a page just mapped");
+        }
+        if (!isProtected(from, va)) {
+            if (region.write()) {
+                // a remap of the source's own copy: it makes nothing, so cannot run out of anything
+                Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
+                        from.vspaceCptr(), va, CapRights.READ_ONLY, attributes(region));
+                if (!remapped.isOk()) {
+                    to.shadow().removePage(va);
+                    CapOps.delete(vka, slot);
+                    vka.cspaceFree(slot);
+                    return remapped.asFailure();
+                }
+            }
+            protectedPages.add(new UserPage(from, va));
+            protectedHere.add(va);
+        }
+        protectedPages.add(new UserPage(to, va));
+        sharers.put(e.frameRef(), mappings(e.frameRef()) + 1);
+        return Result.done();
+    }
+
+    /**
+     * Takes back the shares of {@code shared} (in the order made) and the tables made for them,
+     * newest first. Deleting a copy unmaps it, and a remap with the write right cannot run out of
+     * anything, so this only gives back.
+     */
+    private void undoShares(Process from, Process to, List<Long> shared, List<PagingStructure> made,
+                            Set<Long> protectedHere) {
+        for (int i = shared.size() - 1; i >= 0; i--) {
+            long va = shared.get(i);
+            PageEntry e = to.shadow().removePage(va);
+            CapOps.delete(vka, e.capCopy());
+            vka.cspaceFree(e.capCopy());
+            protectedPages.remove(new UserPage(to, va));
+            dropShare(e.frameRef());
+            if (protectedHere.contains(va)) {
+                protectedPages.remove(new UserPage(from, va));
+                Region region = from.addressSpace().find(va);
+                if (region.write()) {
+                    PageEntry mine = from.shadow().page(va);
+                    Result<List<PagingStructure>> restored = PageMapper.map(vka.sel4(), tables, mine.capCopy(),
+                            from.vspaceCptr(), va, ProcessPages.capRights(region), attributes(region));
+                    if (!restored.isOk()) {
+                        throw new IllegalStateException("giving back the write right of 0x" + Long.toHexString(va)
+                                + " failed: " + restored.error());
+                    }
+                }
+            }
+        }
+        for (int i = made.size() - 1; i >= 0; i--) {
+            PagingStructure t = made.get(i);
+            to.shadow().forgetStructure(t);
+            vka.sel4().pageTableUnmap(t.cptr());
+            tables.freePageTable(t);
+        }
+    }
+
+    /** One mapping of frame {@code ref} fewer; true when none is left (it had one). */
+    private boolean dropShare(int ref) {
+        Integer n = sharers.get(ref);
+        if (n == null) {
+            return true;
+        }
+        if (n <= 2) {
+            sharers.remove(ref);
+        } else {
+            sharers.put(ref, n - 1);
+        }
+        return false;
+    }
+
+    /**
+     * Lets the protected page at {@code vaddr} of {@code p} (in {@code region}, writable) be
+     * written: a copy when another page still maps its frame, else its own frame remapped with
+     * the write right. Fails, changing nothing (the other sharers, the allocators and this page
+     * exactly as before), when no frame can be had or a kernel step fails.
+     */
+    Result<Void> breakShare(Process p, long vaddr, Region region, Cause cause) {
+        PageEntry e = p.shadow().page(vaddr);
+        if (e == null || !isProtected(p, vaddr)) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " of process " + p.pid()
+                    + " is not a shared page");
+        }
+        CapRights rights = ProcessPages.capRights(region);
+        boolean copy = mappings(e.frameRef()) > 1;
+        int newRef = e.frameRef();
+        if (copy) {
+            Result<Integer> fresh = copyFrame(e.frameRef());
+            if (!fresh.isOk()) {
+                return fresh.asFailure();
+            }
+            newRef = fresh.value();
+            Result<Void> moved = replaceFrame(p, vaddr, region, e, newRef, rights);
+            if (!moved.isOk()) {
+                frames.undoAlloc(newRef);
+                return moved;
+            }
+            dropShare(e.frameRef());
+            copies++;
+        } else {
+            Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
+                    vaddr, rights, attributes(region));
+            if (!remapped.isOk()) {
+                return remapped.asFailure();
+            }
+            reuses++;
+        }
+        protectedPages.remove(new UserPage(p, vaddr));
+        Tracer tracer = vka.sel4().tracer();
+        if (tracer.on(TraceKind.FAULTS)) {
+            tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "cow_fault", "page", vaddr, "by",
+                    cause == Cause.FAULT ? "store" : "sos", "action", copy ? "copied" : "reused", "old_frame",
+                    e.frameRef(), "frame", newRef);
+        }
+        return Result.done();
+    }
+
+    /** A fresh frame holding frame {@code ref}'s bytes, copied through SOS's window, or why not (nothing kept). */
+    private Result<Integer> copyFrame(int ref) {
+        int fresh = frames.allocFrame();
+        if (fresh == FrameTable.NULL_FRAME) {
+            return Result.fail(frames.lastError());
+        }
+        if (!frames.copy(ref, 0, buffer, 0, buffer.length, false)) {
+            frames.undoAlloc(fresh);
+            return Result.fail(AllocErrorKind.KERNEL, "reading shared frame " + ref + " through SOS's window");
+        }
+        Result<Void> written = frames.write(fresh, 0, buffer, 0, buffer.length);
+        if (!written.isOk()) {
+            frames.undoAlloc(fresh);
+            return written.asFailure();
+        }
+        return Result.ok(fresh);
+    }
+
+    /**
+     * Puts frame {@code newRef} under the page in place of its shared frame, in the same cap
+     * slot: the old copy is deleted (which unmaps it; no slot or table is needed), a copy of the
+     * new frame's cap takes its slot and is mapped writable. If a step fails the old copy is put
+     * back, mapped as before, so only the caller's new frame is left to give back.
+     */
+    private Result<Void> replaceFrame(Process p, long vaddr, Region region, PageEntry e, int newRef, CapRights rights) {
+        Result<Void> deleted = CapOps.delete(vka, e.capCopy());
+        if (!deleted.isOk()) {
+            return deleted;
+        }
+        Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(newRef), rights);
+        Result<Void> failure = copied;
+        if (copied.isOk()) {
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
+                    vaddr, rights, attributes(region));
+            if (mapped.isOk()) {
+                p.shadow().recordPage(vaddr, newRef, e.capCopy());
+                return Result.done();
+            }
+            CapOps.delete(vka, e.capCopy());
+            failure = mapped.asFailure();
+        }
+        restore(p, vaddr, region, e, rights);
+        return failure;
+    }
+
+    /** Puts the page's old cap copy back in its slot and maps it without write, as it was. */
+    private void restore(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
+        Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
+        Result<List<PagingStructure>> mapped = copied.isOk() ? PageMapper.map(vka.sel4(), tables, e.capCopy(),
+                p.vspaceCptr(), vaddr, CapRights.READ_ONLY, attributes(region)) : copied.asFailure();
+        if (!mapped.isOk()) {
+            throw new IllegalStateException("putting back the shared page at 0x" + Long.toHexString(vaddr)
+                    + " failed: " + mapped.error());
+        }
+    }
+
+    /**
+     * The page at {@code vaddr} of {@code p}, on frame {@code ref}, is being unmapped: forgets its
+     * protection and its share. True when it was the frame's last mapping (the caller frees it).
+     */
+    boolean released(Process p, long vaddr, int ref) {
+        if (!protectedPages.isEmpty()) {
+            protectedPages.remove(new UserPage(p, vaddr));
+        }
+        return dropShare(ref);
+    }
+
+    /** The page at {@code from} of {@code p} now lives at {@code to} (mremap): its protection moves with it. */
+    void moved(Process p, long from, long to) {
+        if (!protectedPages.isEmpty() && protectedPages.remove(new UserPage(p, from))) {
+            protectedPages.add(new UserPage(p, to));
+        }
+    }
+
+    /** Frames mapped by more than one page now. */
+    int sharedFrames() {
+        return sharers.size();
+    }
+
+    /** Mappings of shared frames beyond the first of each: the frames sharing saves now. */
+    long framesSaved() {
+        long saved = 0;
+        for (int n : sharers.values()) {
+            saved += n - 1;
+        }
+        return saved;
+    }
+
+    /** Pages write-protected for sharing now. */
+    int protectedPages() {
+        return protectedPages.size();
+    }
+
+    long pagesShared() {
+        return pagesShared;
+    }
+
+    long copies() {
+        return copies;
+    }
+
+    long reuses() {
+        return reuses;
+    }
+
+    long shareFailures() {
+        return shareFailures;
+    }
+
+    private static long attributes(Region region) {
+        return VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+    }
+}
