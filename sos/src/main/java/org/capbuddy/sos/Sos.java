@@ -29,6 +29,7 @@ import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.AsidPools;
 import org.capbuddy.sos.process.FaultHandler;
+import org.capbuddy.sos.process.ForkMode;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.kernel.api.PagingWalk;
@@ -80,6 +81,8 @@ public final class Sos {
     /** The console's last write did not end its line: a kill notice then starts a line of its own. */
     private boolean consoleMidLine;
     private final VkaObject endpoint;
+    /** How a fork gives its child the parent's pages: shared copy-on-write unless SOS pages. */
+    private ForkMode forkMode;
 
     private Sos(Vka vka, AsidPools asids, FrameTable frames, VkaObject endpoint, ProcessPages pages) {
         this.vka = vka;
@@ -90,6 +93,7 @@ public final class Sos {
         this.frames = frames;
         this.pages = pages;
         this.endpoint = endpoint;
+        this.forkMode = pages.paging() ? ForkMode.COPY : ForkMode.COW;
         this.faults = new FaultHandler(processes, pages, this::kill, this::register);
         this.linux = new LinuxSyscalls(sel4, this::syscalls);
         faults.setTraps(linux);
@@ -379,6 +383,26 @@ public final class Sos {
         } finally {
             sel4.tracer().endService();
         }
+    }
+
+    /** How a fork gives its child the parent's pages now. */
+    public ForkMode forkMode() {
+        return forkMode;
+    }
+
+    /**
+     * Makes later forks give their child the parent's pages as {@code mode} says; refused,
+     * changing nothing, for no mode, or copy-on-write while SOS pages (see {@link ProcessPages#share}).
+     */
+    public Result<Void> setForkMode(ForkMode mode) {
+        if (mode == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no fork mode (copy or cow)");
+        }
+        if (mode == ForkMode.COW && pages.paging()) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "copy-on-write forks need SOS without paging");
+        }
+        forkMode = mode;
+        return Result.done();
     }
 
     /** X{@code n} of a stopped process's thread, read as a seL4 handler reads it, in seL4_UserContext's order. */

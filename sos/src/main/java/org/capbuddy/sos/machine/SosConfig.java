@@ -1,9 +1,11 @@
 package org.capbuddy.sos.machine;
 
+import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.paging.PageFile;
 import org.capbuddy.sos.paging.PolicyRegistry;
+import org.capbuddy.sos.process.ForkMode;
 
 /**
  * How SOS itself is set up on a machine.
@@ -15,8 +17,16 @@ import org.capbuddy.sos.paging.PolicyRegistry;
  * @param pageFilePages the page file's size in 4 KiB slots: 0 (the default) for no paging, a
  *     process then being killed when a fault finds the frame table full; else 1 .. {@link PageFile#MAX_SLOTS}
  * @param pagingPolicy the replacement policy's name (see {@link PolicyRegistry#names()}); used only with a page file
+ * @param forkMode how a fork gives the child its parent's pages: shared copy-on-write (the default
+ *     without paging) or copied at once (the reference, and the only mode with paging: SOS's pager
+ *     evicts a page by taking its frame, which a shared frame cannot allow)
  */
-public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy) {
+public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy, ForkMode forkMode) {
+
+    /** As the canonical constructor, forks sharing copy-on-write without paging and copying with it. */
+    public SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy) {
+        this(frameRefBits, frameLimit, pageFilePages, pagingPolicy, pageFilePages > 0 ? ForkMode.COPY : ForkMode.COW);
+    }
 
     /** A frame table of {@code frameRefBits}-bit references with the given limit, and no paging. */
     public SosConfig(int frameRefBits, int frameLimit) {
@@ -48,9 +58,17 @@ public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, Str
         return withFrameRefBits(Math.min(FrameTable.MAX_REF_BITS, bits));
     }
 
-    /** This configuration with a page file of {@code pages} slots (0: no paging) and the policy named {@code policy}. */
+    /**
+     * This configuration with a page file of {@code pages} slots (0: no paging) and the policy
+     * named {@code policy}; forks copy with paging and share copy-on-write without it.
+     */
     public SosConfig withPaging(int pages, String policy) {
         return new SosConfig(frameRefBits, frameLimit, pages, policy);
+    }
+
+    /** This configuration with forks giving their child the parent's pages as {@code mode} says. */
+    public SosConfig withForkMode(ForkMode mode) {
+        return new SosConfig(frameRefBits, frameLimit, pageFilePages, pagingPolicy, mode);
     }
 
     /** Whether SOS pages user memory out to a page file when its frame table is full. */
@@ -65,6 +83,16 @@ public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, Str
             return table;
         }
         Result<Void> pages = PageFile.check(pageFilePages);
-        return pages.isOk() ? PolicyRegistry.check(pagingPolicy) : pages;
+        if (!pages.isOk()) {
+            return pages;
+        }
+        if (forkMode == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no fork mode (copy or cow)");
+        }
+        if (forkMode == ForkMode.COW && paging()) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "copy-on-write forks need SOS without paging: the pager"
+                    + " evicts a page by taking its frame, which another process may map (fork copy pages)");
+        }
+        return PolicyRegistry.check(pagingPolicy);
     }
 }

@@ -52,6 +52,8 @@ public final class SosMachine {
             return Result.fail(new AllocError(started.error().kind(), "SOS did not start: " + started.error().detail(),
                     started.error().kernelResult()));
         }
+        // checked with the configuration: cow only without paging, so this cannot be refused
+        started.value().setForkMode(sosConfig.forkMode());
         return Result.ok(new SosMachine(m, sosConfig, started.value(), beforeSos));
     }
 

@@ -3,7 +3,10 @@ package org.capbuddy.sos.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.host.FailureInjector;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.Syscalls;
@@ -97,6 +100,26 @@ class CowSharingTest {
         assertThat(fx.sos.pages().isShareProtected(pc[0], DATA)).isFalse();
         assertThat(pc[0].faultsHandled() + pc[1].faultsHandled()).isGreaterThanOrEqualTo(2);
         fx.assertInvariants();
+    }
+
+    @Test
+    void theFaultsTraceShowsEachBreakAndWhetherItCopied() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process[] pc = pair(fx);
+        assertThat(fx.sos.pages().share(pc[0], pc[1]).isOk()).isTrue();
+        List<String> events = new ArrayList<>();
+        fx.kernel.state().tracer().start(EnumSet.of(TraceKind.FAULTS), -1, event -> events.add(event.text()));
+        int old = pc[0].shadow().frameRef(DATA);
+        fx.context(pc[1]).store(DATA, 8, 1);
+        fx.context(pc[0]).store(DATA, 8, 2);
+        assertThat(fx.sos.syscalls(pc[0]).copyToUser(STACK, new byte[] {1}, 1)).isTrue();
+        String page = "page=0x" + Long.toHexString(DATA) + " ";
+        assertThat(events).anyMatch(e -> e.contains("cow_fault") && e.contains(page) && e.contains("by=store")
+                        && e.contains("action=copied") && e.contains("old_frame=" + old + " "))
+                .anyMatch(e -> e.contains("cow_fault") && e.contains(page) && e.contains("action=reused")
+                        && e.endsWith("frame=" + old))
+                .anyMatch(e -> e.contains("cow_fault") && e.contains("by=sos") && e.contains("action=copied"));
+        assertThat(events).filteredOn(e -> e.contains("cow_fault")).hasSize(3);
     }
 
     @Test
