@@ -237,11 +237,13 @@ public final class Sos {
     }
 
     /**
-     * Makes a copy of {@code parent}, as Linux's fork does, with an eager copy of its memory: a
-     * new process with its own TCB, CNode, VSpace and ASID (made as every process is), a copy of
-     * the parent's regions, break and mmap place, every page the parent has copied by
-     * {@link ProcessPages#copyPages} (resident pages into frames of the child's own; with paging,
-     * paged-out pages into slots of its own), the same program (so the child's untouched image
+     * Makes a copy of {@code parent}, as Linux's fork does: a new process with its own TCB, CNode,
+     * VSpace and ASID (made as every process is), a copy of the parent's regions, break and mmap
+     * place, every page the parent has given to the child as {@link #forkMode} says: shared
+     * copy-on-write by {@link ProcessPages#share} (each resident frame mapped in both, without
+     * write until a store copies it), or copied at once by {@link ProcessPages#copyPages}
+     * (resident pages into frames of the child's own; with paging, paged-out pages into slots of
+     * its own), the same program (so the child's untouched image
      * pages fault in from the image as the parent's would), and the parent thread's registers, read
      * with {@code TCB_ReadRegisters} and written to the child's with {@code TCB_WriteRegisters}.
      * The caller sets what differs (the Linux layer: x0, the return value, in each).
@@ -272,7 +274,7 @@ public final class Sos {
         sel4.tracer().serve(child);
         try (Undo undo = Undo.begin(guard, "forking process", parent.pid())) {
             undo.push(() -> destroy(child));
-            Result<Void> copied = pages.copyPages(parent, child);
+            Result<?> copied = forkMode == ForkMode.COW ? pages.share(parent, child) : pages.copyPages(parent, child);
             if (!copied.isOk()) {
                 return copied.asFailure();
             }

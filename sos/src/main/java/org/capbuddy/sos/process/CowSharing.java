@@ -13,6 +13,7 @@ import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.CapOps;
 import org.capbuddy.libos.vka.Result;
+import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vspace.PageMapper;
 import org.capbuddy.libos.vspace.PagingStructure;
@@ -110,54 +111,48 @@ final class CowSharing {
                         + " process " + to.pid());
             }
         }
-        List<Long> shared = new ArrayList<>();
-        Set<Long> protectedHere = new HashSet<>();
         List<PagingStructure> made = new ArrayList<>();
-        try {
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "sharing the pages of process", from.pid())) {
+            // undone last, once every page is unmapped again: the tables made for them
+            undo.push(() -> freeTables(to, made));
             for (long va : pages) {
-                Result<Void> one = shareOne(from, to, va, made, protectedHere);
+                Result<Void> one = shareOne(from, to, va, made, undo);
                 if (!one.isOk()) {
-                    undoShares(from, to, shared, made, protectedHere);
                     shareFailures++;
                     return one.asFailure();
                 }
-                shared.add(va);
             }
-        } catch (Throwable t) {
-            vka.sel4().guard().markBroken("SOS sharing the pages of process " + from.pid() + " with process "
-                    + to.pid(), t);
-            throw t;
+            undo.commit();
         }
         to.peakPages = Math.max(to.peakPages, to.shadow().pageCount());
-        pagesShared += shared.size();
-        return Result.ok(shared.size());
+        pagesShared += pages.size();
+        return Result.ok(pages.size());
     }
 
     /**
      * Shares the page at {@code va}: a new slot, a cap copy in it mapped in {@code to}, and both
      * pages protected (a page sharing a frame is protected whatever its region's rights now, so
      * that a later mprotect cannot give it write). The source's mapping loses write by a remap when
-     * it had it; {@code protectedHere} collects the source pages this share protected.
+     * it had it. Each step that succeeds pushes its undo on {@code undo}.
      */
-    private Result<Void> shareOne(Process from, Process to, long va, List<PagingStructure> made,
-                                  Set<Long> protectedHere) {
+    private Result<Void> shareOne(Process from, Process to, long va, List<PagingStructure> made, Undo undo) {
         Region region = to.addressSpace().find(va);
         PageEntry e = from.shadow().page(va);
         long slot = vka.cspaceAllocSlot();
         if (slot < 0) {
             return Result.fail(vka.cspaceSlotRefusal());
         }
+        undo.push(() -> vka.cspaceFree(slot));
         CapRights rights = ProcessPages.capRights(region);
         Result<Void> copied = CapOps.copy(vka, slot, frames.frameCap(e.frameRef()), rights);
         if (!copied.isOk()) {
-            vka.cspaceFree(slot);
             return copied;
         }
+        // deleting the copy unmaps it too
+        undo.push(() -> CapOps.delete(vka, slot));
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, to.vspaceCptr(), va,
                 region.write() ? CapRights.READ_ONLY : rights, attributes(region));
         if (!mapped.isOk()) {
-            CapOps.delete(vka, slot);
-            vka.cspaceFree(slot);
             return mapped.asFailure();
         }
         to.shadow().recordStructures(mapped.value());
@@ -165,60 +160,52 @@ final class CowSharing {
         if (!to.shadow().recordPage(va, e.frameRef(), slot)) {
             throw new IllegalStateException("no level-3 table recorded for a page just mapped");
         }
+        undo.push(() -> {
+            to.shadow().removePage(va);
+            return Result.done();
+        });
         if (!isProtected(from, va)) {
             if (region.write()) {
-                // a remap of the source's own copy: it makes nothing, so cannot run out of anything
                 Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
                         from.vspaceCptr(), va, CapRights.READ_ONLY, attributes(region));
                 if (!remapped.isOk()) {
-                    to.shadow().removePage(va);
-                    CapOps.delete(vka, slot);
-                    vka.cspaceFree(slot);
                     return remapped.asFailure();
                 }
+                // a remap with the write right back makes nothing, so cannot run out of anything
+                undo.push(() -> PageMapper.map(vka.sel4(), tables, e.capCopy(), from.vspaceCptr(), va, rights,
+                        attributes(region)));
             }
             protectedPages.add(new UserPage(from, va));
-            protectedHere.add(va);
+            undo.push(() -> {
+                protectedPages.remove(new UserPage(from, va));
+                return Result.done();
+            });
         }
         protectedPages.add(new UserPage(to, va));
         sharers.put(e.frameRef(), mappings(e.frameRef()) + 1);
+        undo.push(() -> {
+            protectedPages.remove(new UserPage(to, va));
+            dropShare(e.frameRef());
+            return Result.done();
+        });
         return Result.done();
     }
 
-    /**
-     * Takes back the shares of {@code shared} (in the order made) and the tables made for them,
-     * newest first. Deleting a copy unmaps it, and a remap with the write right cannot run out of
-     * anything, so this only gives back.
-     */
-    private void undoShares(Process from, Process to, List<Long> shared, List<PagingStructure> made,
-                            Set<Long> protectedHere) {
-        for (int i = shared.size() - 1; i >= 0; i--) {
-            long va = shared.get(i);
-            PageEntry e = to.shadow().removePage(va);
-            CapOps.delete(vka, e.capCopy());
-            vka.cspaceFree(e.capCopy());
-            protectedPages.remove(new UserPage(to, va));
-            dropShare(e.frameRef());
-            if (protectedHere.contains(va)) {
-                protectedPages.remove(new UserPage(from, va));
-                Region region = from.addressSpace().find(va);
-                if (region.write()) {
-                    PageEntry mine = from.shadow().page(va);
-                    Result<List<PagingStructure>> restored = PageMapper.map(vka.sel4(), tables, mine.capCopy(),
-                            from.vspaceCptr(), va, ProcessPages.capRights(region), attributes(region));
-                    if (!restored.isOk()) {
-                        throw new IllegalStateException("giving back the write right of 0x" + Long.toHexString(va)
-                                + " failed: " + restored.error());
-                    }
-                }
-            }
-        }
+    /** Unmaps and frees the page tables a share made (in {@code made}, creation order), newest first. */
+    private Result<Void> freeTables(Process to, List<PagingStructure> made) {
         for (int i = made.size() - 1; i >= 0; i--) {
             PagingStructure t = made.get(i);
             to.shadow().forgetStructure(t);
-            vka.sel4().pageTableUnmap(t.cptr());
-            tables.freePageTable(t);
+            Result<Void> unmapped = CapOps.check("PageTable_Unmap", vka.sel4().pageTableUnmap(t.cptr()));
+            if (!unmapped.isOk()) {
+                return unmapped;
+            }
+            Result<Void> freed = tables.freePageTable(t);
+            if (!freed.isOk()) {
+                return freed;
+            }
         }
+        return Result.done();
     }
 
     /** One mapping of frame {@code ref} fewer; true when none is left (it had one). */
@@ -251,19 +238,16 @@ final class CowSharing {
         boolean copy = mappings(e.frameRef()) > 1;
         int newRef = e.frameRef();
         if (copy) {
-            Result<Integer> fresh = copyFrame(e.frameRef());
+            Result<Integer> fresh = copyInto(p, vaddr, region, e, rights);
             if (!fresh.isOk()) {
                 return fresh.asFailure();
             }
             newRef = fresh.value();
-            Result<Void> moved = replaceFrame(p, vaddr, region, e, newRef, rights);
-            if (!moved.isOk()) {
-                frames.undoAlloc(newRef);
-                return moved;
-            }
+            p.shadow().recordPage(vaddr, newRef, e.capCopy());
             dropShare(e.frameRef());
             copies++;
         } else {
+            // the last sharer: seL4's remap of its own copy with the write right; nothing is made
             Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
                     vaddr, rights, attributes(region));
             if (!remapped.isOk()) {
@@ -281,60 +265,53 @@ final class CowSharing {
         return Result.done();
     }
 
-    /** A fresh frame holding frame {@code ref}'s bytes, copied through SOS's window, or why not (nothing kept). */
-    private Result<Integer> copyFrame(int ref) {
-        int fresh = frames.allocFrame();
-        if (fresh == FrameTable.NULL_FRAME) {
-            return Result.fail(frames.lastError());
-        }
-        if (!frames.copy(ref, 0, buffer, 0, buffer.length, false)) {
-            frames.undoAlloc(fresh);
-            return Result.fail(AllocErrorKind.KERNEL, "reading shared frame " + ref + " through SOS's window");
-        }
-        Result<Void> written = frames.write(fresh, 0, buffer, 0, buffer.length);
-        if (!written.isOk()) {
-            frames.undoAlloc(fresh);
-            return written.asFailure();
-        }
-        return Result.ok(fresh);
-    }
-
     /**
-     * Puts frame {@code newRef} under the page in place of its shared frame, in the same cap
-     * slot: the old copy is deleted (which unmaps it; no slot or table is needed), a copy of the
-     * new frame's cap takes its slot and is mapped writable. If a step fails the old copy is put
-     * back, mapped as before, so only the caller's new frame is left to give back.
+     * A fresh frame holding the shared page's bytes (copied through SOS's window), put under the
+     * page in its cap slot: the old copy deleted (which unmaps it; no slot or table is needed), a
+     * copy of the new frame's cap with {@code rights} in its place, mapped. Every step is undone if
+     * a later one fails or throws: the old copy put back and mapped without write, the frame
+     * given back. Returns the new frame's reference; the caller records it.
      */
-    private Result<Void> replaceFrame(Process p, long vaddr, Region region, PageEntry e, int newRef, CapRights rights) {
-        Result<Void> deleted = CapOps.delete(vka, e.capCopy());
-        if (!deleted.isOk()) {
-            return deleted;
-        }
-        Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(newRef), rights);
-        Result<Void> failure = copied;
-        if (copied.isOk()) {
+    private Result<Integer> copyInto(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
+        try (Undo undo = Undo.begin(vka.sel4().guard(), "copying a shared page at", vaddr)) {
+            int fresh = frames.allocFrame();
+            if (fresh == FrameTable.NULL_FRAME) {
+                return Result.fail(frames.lastError());
+            }
+            undo.push(() -> frames.undoAlloc(fresh));
+            if (!frames.copy(e.frameRef(), 0, buffer, 0, buffer.length, false)) {
+                return Result.fail(AllocErrorKind.KERNEL, "reading shared frame " + e.frameRef()
+                        + " through SOS's window");
+            }
+            Result<Void> written = frames.write(fresh, 0, buffer, 0, buffer.length);
+            if (!written.isOk()) {
+                return written.asFailure();
+            }
+            Result<Void> deleted = CapOps.delete(vka, e.capCopy());
+            if (!deleted.isOk()) {
+                return deleted.asFailure();
+            }
+            undo.push(() -> restore(p, vaddr, region, e, rights));
+            Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(fresh), rights);
+            if (!copied.isOk()) {
+                return copied.asFailure();
+            }
+            undo.push(() -> CapOps.delete(vka, e.capCopy()));
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
                     vaddr, rights, attributes(region));
-            if (mapped.isOk()) {
-                p.shadow().recordPage(vaddr, newRef, e.capCopy());
-                return Result.done();
+            if (!mapped.isOk()) {
+                return mapped.asFailure();
             }
-            CapOps.delete(vka, e.capCopy());
-            failure = mapped.asFailure();
+            undo.commit();
+            return Result.ok(fresh);
         }
-        restore(p, vaddr, region, e, rights);
-        return failure;
     }
 
     /** Puts the page's old cap copy back in its slot and maps it without write, as it was. */
-    private void restore(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
+    private Result<?> restore(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
         Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
-        Result<List<PagingStructure>> mapped = copied.isOk() ? PageMapper.map(vka.sel4(), tables, e.capCopy(),
-                p.vspaceCptr(), vaddr, CapRights.READ_ONLY, attributes(region)) : copied.asFailure();
-        if (!mapped.isOk()) {
-            throw new IllegalStateException("putting back the shared page at 0x" + Long.toHexString(vaddr)
-                    + " failed: " + mapped.error());
-        }
+        return copied.isOk() ? PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(), vaddr,
+                CapRights.READ_ONLY, attributes(region)) : copied;
     }
 
     /**

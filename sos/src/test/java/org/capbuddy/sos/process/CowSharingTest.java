@@ -297,6 +297,62 @@ class CowSharingTest {
         }
     }
 
+    /**
+     * Every kernel invocation and allocman request of a copy-on-write copy (the frame, the window
+     * table it may need, the old copy's delete, the new copy, its mapping) interrupted in turn by
+     * a throwable: it reaches the writer, the machine is not broken, and the writer, its sharer and
+     * the allocators are exactly as before; the store then succeeds.
+     */
+    @ParameterizedTest(name = "pool: {0}")
+    @ValueSource(booleans = {true, false})
+    void aCopyInterruptedAtEveryStepLosesNothing(boolean usePool) throws MemoryFault {
+        for (int which = 0; which < 2; which++) {
+            int interrupted = 0;
+            for (int step = 1; ; step++) {
+                assertThat(step).isLessThan(500);
+                SosFixture fx = new SosFixture(usePool);
+                Process[] pc = pair(fx);
+                assertThat(fx.sos.pages().share(pc[0], pc[1]).isOk()).isTrue();
+                int old = pc[1].shadow().frameRef(DATA);
+                Balance before = fx.strictBalance();
+                var inj = which == 0 ? fx.kernel.interruptions() : fx.booted.allocman().interruptions();
+                long fired = inj.fired();
+                Throwable[] injected = new Throwable[1];
+                inj.interruptNth(step, () -> injected[0] = new IllegalStateException("injected"));
+                Throwable caught = null;
+                try {
+                    fx.context(pc[1]).store(DATA, 8, 5);
+                } catch (Throwable t) {
+                    caught = t;
+                }
+                inj.disarm();
+                String at = "step " + step + ": " + caught;
+                assertThat(fx.kernel.guard().isBroken()).as("%s: %s", at, fx.kernel.guard().brokenBecause()).isFalse();
+                if (inj.fired() == fired) {
+                    assertThat(caught).as(at).isNull();
+                    assertThat(fx.context(pc[1]).load(DATA, 8)).isEqualTo(5);
+                    assertThat(interrupted > 0 || usePool).as("%s: a copy has steps to interrupt", at).isTrue();
+                    break;
+                }
+                interrupted++;
+                assertThat(caught).as(at).isSameAs(injected[0]);
+                assertThat(pc[1].state()).as(at).isEqualTo(ProcessState.RUNNING);
+                assertThat(pc[1].shadow().frameRef(DATA)).as(at).isEqualTo(old);
+                assertThat(fx.sos.pages().shareCount(old)).as(at).isEqualTo(2);
+                assertThat(fx.sos.pages().isShareProtected(pc[1], DATA)).as(at).isTrue();
+                assertThat(fx.strictBalance()).as(at).isEqualTo(before);
+                fx.assertInvariants();
+                // the writer's thread stays blocked on its fault; its sharer goes on and gets its own copy
+                fx.context(pc[0]).store(DATA, 8, 7);
+                assertThat(fx.sos.pages().peek(pc[1], DATA, 8)).as(at).hasValue(0x1111);
+                assertThat(fx.context(pc[0]).load(DATA, 8)).as(at).isEqualTo(7);
+                assertThat(fx.sos.destroy(pc[1]).isOk()).isTrue();
+                assertThat(fx.sos.destroy(pc[0]).isOk()).isTrue();
+                fx.assertInvariants();
+            }
+        }
+    }
+
     @Test
     void aFullFrameTableKillsTheWriterAndTheLastSharerStillWritesWithoutAFrame() throws MemoryFault {
         SosFixture probe = new SosFixture(true);
