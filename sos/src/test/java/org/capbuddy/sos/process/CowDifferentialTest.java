@@ -17,14 +17,16 @@ import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.RegionKind;
 import org.capbuddy.sos.isolation.KernelMappings;
 import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.user.MemoryFault;
 import org.capbuddy.sos.user.UserContext;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two machines run the same random sequence of loads, stores, system-call copies into and out of
- * processes, mmap, munmap, brk, mprotect, madvise, mremap, forks and teardowns: on one a fork
- * copies every resident page at once (the reference), on the other it shares them copy-on-write.
+ * processes, mmap, munmap, brk, mprotect, madvise, mremap, forks ({@code Sos.fork}) and
+ * teardowns: on one a fork copies every resident page at once ({@link ForkMode#COPY}, the
+ * reference), on the other it shares them copy-on-write ({@link ForkMode#COW}).
  * Every byte either reads must agree, every call must answer alike, each process must have the
  * same pages resident; after every step the copy-on-write machine's share counts must equal the
  * mappings its processes' shadows hold, and both frame tables must hold exactly the frames
@@ -35,34 +37,14 @@ class CowDifferentialTest {
     private static final int STEPS = 1200;
     private static final int MAX_PROCESSES = 6;
 
-    /** How a side forks: makes the child's pages from the parent's (its regions already mirror the parent's). */
-    interface PageForker {
-        void fork(SosFixture fx, Process parent, Process child);
-    }
-
-    /** The reference: every resident page of the parent copied into the child through SOS's window. */
-    static final PageForker EAGER = (fx, parent, child) -> {
-        byte[] page = new byte[(int) Layout.PAGE];
-        for (long va : parent.shadow().pageAddresses()) {
-            assertThat(fx.sos.pages().copy(parent, va, page, 0, page.length, false)).isEqualTo(page.length);
-            assertThat(fx.sos.pages().copy(child, va, page, 0, page.length, true)).isEqualTo(page.length);
-        }
-    };
-
-    static final PageForker SHARE = (fx, parent, child) -> {
-        var shared = fx.sos.pages().share(parent, child);
-        assertThat(shared.isOk()).as("%s", shared).isTrue();
-    };
-
     /** One machine and its processes, alive (null once destroyed) in the order made. */
     static final class Side {
-        final SosFixture fx = new SosFixture(true);
-        final PageForker forker;
+        final SosFixture fx;
         final List<Process> procs = new ArrayList<>();
         final Balance idle;
 
-        Side(PageForker forker) {
-            this.forker = forker;
+        Side(ForkMode mode) {
+            this.fx = new SosFixture(true, new SosConfig(1 << 18).withForkMode(mode));
             this.idle = fx.balance();
         }
 
@@ -75,13 +57,13 @@ class CowDifferentialTest {
     void eagerCopyAndCopyOnWriteReadTheSameBytes() {
         long seed = Long.getLong("cow.seed", new SplittableRandom().nextLong());
         System.out.println("CowDifferentialTest seed " + seed + " (re-run with -Dcow.seed=" + seed + ")");
-        run(seed, STEPS);
+        run(seed, Integer.getInteger("cow.steps", STEPS));
     }
 
     static void run(long seed, int steps) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        Side eager = new Side(EAGER);
-        Side cow = new Side(SHARE);
+        Side eager = new Side(ForkMode.COPY);
+        Side cow = new Side(ForkMode.COW);
         Side[] sides = {eager, cow};
         for (Side s : sides) {
             s.procs.add(s.fx.process());
@@ -219,25 +201,12 @@ class CowDifferentialTest {
         assertThat(result[1]).as("%s: call %d", at, op).isEqualTo(result[0]);
     }
 
-    /**
-     * Forks process {@code i} on both sides: a child with the parent's regions (its break, its
-     * mmap regions with their rights), then its pages by the side's forker.
-     */
+    /** Forks process {@code i} on both sides with {@code Sos.fork}: the child is the last process. */
     private static void fork(Side[] sides, int i, String at) {
         for (Side s : sides) {
-            Process parent = s.procs.get(i);
-            Process child = s.fx.process();
-            Syscalls sys = s.fx.sos.syscalls(child);
-            assertThat(sys.brk(parent.addressSpace().brk())).as(at).isEqualTo(parent.addressSpace().brk());
-            for (Region r : regions(parent, RegionKind.MMAP)) {
-                int prot = (r.read() ? Syscalls.PROT_READ : 0) | (r.write() ? Syscalls.PROT_WRITE : 0)
-                        | (r.execute() ? Syscalls.PROT_EXEC : 0);
-                SysResult placed = sys.mmap(r.base(), r.size(), prot,
-                        Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED, -1, 0);
-                assertThat(placed.isOk()).as("%s: %s", at, placed).isTrue();
-            }
-            s.forker.fork(s.fx, parent, child);
-            s.procs.add(child);
+            var child = s.fx.sos.fork(s.procs.get(i));
+            assertThat(child.isOk()).as("%s: %s", at, child).isTrue();
+            s.procs.add(child.value());
         }
     }
 
