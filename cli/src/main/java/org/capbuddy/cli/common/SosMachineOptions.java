@@ -8,6 +8,7 @@ import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.machine.SosMachine;
 import org.capbuddy.sos.paging.PageFile;
 import org.capbuddy.sos.paging.PolicyRegistry;
+import org.capbuddy.sos.process.ForkMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,6 +51,12 @@ public final class SosMachineOptions {
                     + "dirty ones). Default: second-chance. Needs --page-file.")
     public String pagingPolicy;
 
+    @Option(names = "--fork", paramLabel = "cow|copy", converter = OptionWord.class,
+            description = "How a fork gives the child its parent's pages: cow (shared copy-on-write, each mapping its own"
+                    + " cap copy; a store copies the page) or copy (every page copied at once, the reference)."
+                    + " Default: cow, or copy with --page-file (sharing needs SOS without paging).")
+    public String fork;
+
     /** The machine configuration the options name, or a usage error naming the bad option. */
     public MachineConfig config(CommandLine cmd) {
         if (!allocator.equals("capbuddy") && !allocator.equals("allocman")) {
@@ -88,7 +95,7 @@ public final class SosMachineOptions {
             if (pagingPolicy != null) {
                 throw new CommandLine.ParameterException(cmd, "--paging-policy needs --page-file PAGES (at least 1)");
             }
-            return limited;
+            return withFork(cmd, limited);
         }
         if (pagingPolicy != null && !PolicyRegistry.isKnown(pagingPolicy)) {
             throw new CommandLine.ParameterException(cmd, "--paging-policy must be one of "
@@ -98,7 +105,21 @@ public final class SosMachineOptions {
         if (!paging.check().isOk()) {
             throw new CommandLine.ParameterException(cmd, "--page-file: " + paging.check().error().detail());
         }
-        return paging;
+        return withFork(cmd, paging);
+    }
+
+    /** {@code config} with the fork mode --fork names (its default when not given), or a usage error. */
+    private SosConfig withFork(CommandLine cmd, SosConfig config) {
+        if (fork == null) {
+            return config;
+        }
+        ForkMode mode = ForkMode.of(fork).orElseThrow(() -> new CommandLine.ParameterException(cmd,
+                "--fork must be cow or copy, got '" + fork + "'"));
+        if (mode == ForkMode.COW && config.paging()) {
+            throw new CommandLine.ParameterException(cmd, "--fork cow needs SOS without paging (no --page-file): the"
+                    + " pager evicts a page by taking its frame, which another process may map; use --fork copy");
+        }
+        return config.withForkMode(mode);
     }
 
     /** Boots the machine the options describe. */

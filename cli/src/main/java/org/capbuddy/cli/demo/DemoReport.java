@@ -49,6 +49,32 @@ public record DemoReport(
         }
     }
 
+    /**
+     * What fork's copy-on-write sharing did, when it shared anything (the field is left out of the
+     * JSON otherwise): the fork mode, pages shared into children (each mapping its own cap copy in
+     * its own slot), copy-on-write faults that copied a page into a fresh frame and those that
+     * gave the last sharer its write right back, and the most frames sharing saved at once.
+     */
+    public record Sharing(String forkMode, long pagesShared, long cowCopies, long cowReuses, long peakFramesSaved) {
+
+        /** The sharing figures of {@code machine}, null when nothing was shared. */
+        public static Sharing of(SosMachine machine) {
+            var pages = machine.sos().pages();
+            if (pages.pagesShared() == 0) {
+                return null;
+            }
+            return new Sharing(machine.sos().forkMode().label(), pages.pagesShared(), pages.cowCopies(),
+                    pages.cowReuses(), pages.peakFramesSaved());
+        }
+
+        /** The report's line. */
+        public String render() {
+            return String.format("Copy-on-write (fork %s): %,d pages shared (a cap copy and slot each), %,d copy-on-write"
+                    + " faults copied a page, %,d gave the last sharer write back; at most %,d frames saved%n", forkMode,
+                    pagesShared, cowCopies, cowReuses, peakFramesSaved);
+        }
+    }
+
     public record Machine(long ramBytes, String allocator, String cspace, int rootCNodeBits, int retypeFanOutLimit) {
     }
 

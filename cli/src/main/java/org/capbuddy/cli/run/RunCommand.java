@@ -325,7 +325,7 @@ public final class RunCommand implements Callable<Integer> {
                 new DemoReport.Kernel(costs.totalInvocations(), byLabel, costs.totalObjectsCreated(), costs.bytesZeroed(),
                         config.kernelConfig().costModel().cycles(costs)),
                 new DemoReport.Teardown(DemoReport.Leaked.of(leaked), invariants.toString()), processDump, framesDump, poolDump, cdtDump,
-                DemoReport.Paging.of(machine, leaked));
+                DemoReport.Paging.of(machine, leaked), DemoReport.Sharing.of(machine));
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
@@ -737,6 +737,9 @@ public final class RunCommand implements Callable<Integer> {
                 s.append(String.format("  pid %-4d parent %-4d %-26s %,d instructions, %,d faults, %,d system calls%n",
                         p.pid(), p.parent(), p.outcome(), p.instructions(), p.faultsHandled(), p.systemCalls()));
             }
+        }
+        if (r.sharing() != null) {
+            s.append(r.sharing().render());
         }
         if (r.paging() != null) {
             s.append(r.paging().render());

@@ -41,7 +41,8 @@ public record RunReport(
         FrameTableDump frames,
         PoolDump pool,
         CdtDump cdt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) DemoReport.Paging paging) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) DemoReport.Paging paging,
+        @JsonInclude(JsonInclude.Include.NON_NULL) DemoReport.Sharing sharing) {
 
     /**
      * One process of the run: its pid, its parent's (0: SOS, for the one the run started, or for

@@ -55,6 +55,9 @@ final class CowSharing {
     /** One page's bytes on their way from a shared frame to a private copy (one thread drives the machine). */
     private final byte[] buffer = new byte[(int) Layout.PAGE];
     private long pagesShared;
+    /** Mappings of shared frames beyond the first of each now, and the most there have been after a share. */
+    private long saved;
+    private long peakSaved;
     private long copies;
     private long reuses;
     private long shareFailures;
@@ -126,6 +129,7 @@ final class CowSharing {
         }
         to.peakPages = Math.max(to.peakPages, to.shadow().pageCount());
         pagesShared += pages.size();
+        peakSaved = Math.max(peakSaved, saved);
         return Result.ok(pages.size());
     }
 
@@ -183,6 +187,7 @@ final class CowSharing {
         }
         protectedPages.add(new UserPage(to, va));
         sharers.put(e.frameRef(), mappings(e.frameRef()) + 1);
+        saved++;
         undo.push(() -> {
             protectedPages.remove(new UserPage(to, va));
             dropShare(e.frameRef());
@@ -214,6 +219,7 @@ final class CowSharing {
         if (n == null) {
             return true;
         }
+        saved--;
         if (n <= 2) {
             sharers.remove(ref);
         } else {
@@ -339,11 +345,12 @@ final class CowSharing {
 
     /** Mappings of shared frames beyond the first of each: the frames sharing saves now. */
     long framesSaved() {
-        long saved = 0;
-        for (int n : sharers.values()) {
-            saved += n - 1;
-        }
         return saved;
+    }
+
+    /** The most frames sharing has saved at once (as each share completed). */
+    long peakFramesSaved() {
+        return peakSaved;
     }
 
     /** Pages write-protected for sharing now. */

@@ -185,6 +185,11 @@ public final class ProcessPages {
         return cow.framesSaved();
     }
 
+    /** The most frames sharing has saved at once. */
+    public long peakFramesSaved() {
+        return cow.peakFramesSaved();
+    }
+
     /** Pages write-protected for sharing now. */
     public int shareProtectedPages() {
         return cow.protectedPages();
