@@ -41,15 +41,15 @@ class ForkFiguresTest {
         Balance before = fx.strictBalance();
         long calls = fx.kernel.costs().totalInvocations();
         Process child = fx.sos.fork(parent).value();
-        Balance atFork = fx.strictBalance().diff(before);
         long forkCalls = fx.kernel.costs().totalInvocations() - calls;
+        Balance atFork = fx.strictBalance().diff(before);
         UserContext cu = fx.context(child);
         calls = fx.kernel.costs().totalInvocations();
         for (int i = 0; i < WRITTEN; i++) {
             cu.store(heap + i * (HEAP_PAGES / WRITTEN) * Layout.PAGE, 8, -i);
         }
-        Balance afterWrites = fx.strictBalance().diff(before);
         long writeCalls = fx.kernel.costs().totalInvocations() - calls;
+        Balance afterWrites = fx.strictBalance().diff(before);
         for (int i = 0; i < HEAP_PAGES; i++) {
             long expect = i % (HEAP_PAGES / WRITTEN) == 0 ? -(i / (HEAP_PAGES / WRITTEN)) : i;
             assertThat(cu.load(heap + i * Layout.PAGE, 8)).isEqualTo(expect);
@@ -88,5 +88,6 @@ class ForkFiguresTest {
         assertThat(cow.copies()).isEqualTo(WRITTEN);
         assertThat(copy.copies() + copy.reuses()).isZero();
         assertThat(cow.invocationsAtFork()).isLessThan(copy.invocationsAtFork());
+        assertThat(copy.invocationsAfterWrites()).as("stores to private writable pages: no fault").isZero();
     }
 }
