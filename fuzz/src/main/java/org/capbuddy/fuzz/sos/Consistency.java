@@ -1,14 +1,19 @@
 package org.capbuddy.fuzz.sos;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.capbuddy.kernel.api.PagingDump;
 import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.user.MemoryFault;
 
 /**
@@ -28,9 +33,12 @@ final class Consistency {
      * stream, so that how often checks run does not change which operations a seed makes.
      */
     private int nextReadBack;
+    /** Whether processes fork and share frames: every process is read back, and the share counts checked. */
+    private final boolean sharing;
 
-    Consistency(FuzzMachine machine) {
+    Consistency(FuzzMachine machine, boolean sharing) {
         this.machine = machine;
+        this.sharing = sharing;
     }
 
     String check(List<ModelProcess> live) {
@@ -55,6 +63,9 @@ final class Consistency {
             }
             resident += p.process.shadow().pageCount();
         }
+        if (sharing) {
+            return shares(sos, live);
+        }
         if (sos.frameTable().framesInUse() != resident) {
             return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
                     + resident + " pages";
@@ -70,6 +81,68 @@ final class Consistency {
             }
         }
         return live.isEmpty() ? null : contents(sos, live.get(Math.floorMod(nextReadBack++, live.size())));
+    }
+
+    /**
+     * With forks: each frame's share count is the number of pages mapping it, a page whose frame
+     * is shared is protected and the kernel maps it without write, the frame table holds exactly
+     * the frames mapped, and every process's pages read what the model says.
+     */
+    private String shares(Sos sos, List<ModelProcess> live) {
+        Map<Integer, Integer> mappings = new HashMap<>();
+        for (ModelProcess p : live) {
+            for (long va : p.process.shadow().pageAddresses()) {
+                mappings.merge(p.process.shadow().frameRef(va), 1, Integer::sum);
+            }
+        }
+        int shared = 0;
+        for (Map.Entry<Integer, Integer> e : mappings.entrySet()) {
+            if (sos.pages().shareCount(e.getKey()) != e.getValue()) {
+                return "frame " + e.getKey() + " has share count " + sos.pages().shareCount(e.getKey()) + ", "
+                        + e.getValue() + " pages map it";
+            }
+            shared += e.getValue() > 1 ? 1 : 0;
+        }
+        if (sos.pages().sharedFrames() != shared) {
+            return "SOS counts " + sos.pages().sharedFrames() + " shared frames, the processes share " + shared;
+        }
+        if (sos.frameTable().framesInUse() != mappings.size()) {
+            return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
+                    + mappings.size();
+        }
+        for (ModelProcess p : live) {
+            String problem = sharedNotWritable(sos, p, mappings);
+            if (problem == null) {
+                problem = contents(sos, p);
+            }
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    /** Every page of {@code p} whose frame another page maps: protected, and mapped by the kernel without write. */
+    private static String sharedNotWritable(Sos sos, ModelProcess p, Map<Integer, Integer> mappings) {
+        Optional<PagingDump> dump = sos.dump(p.process).map(ProcessDump::pageTables);
+        if (dump.isEmpty()) {
+            return "process " + p.pid() + " has no page tables to read";
+        }
+        for (PagingDump.Entry e : dump.get().entries()) {
+            if (!(e instanceof PagingDump.PageRun run)) {
+                continue;
+            }
+            for (long va = run.vaddr(); va <= run.vaddrLast(); va += run.pageBytes()) {
+                int ref = p.process.shadow().frameRef(va);
+                if (mappings.getOrDefault(ref, 0) > 1 && (!sos.pages().isShareProtected(p.process, va)
+                        || run.rights().equals("rw"))) {
+                    return "page 0x" + Long.toHexString(va) + " of process " + p.pid() + " shares frame " + ref
+                            + " but is mapped " + run.rights() + (sos.pages().isShareProtected(p.process, va) ? ""
+                            : " and not protected");
+                }
+            }
+        }
+        return null;
     }
 
     private static String matches(ModelProcess p) {

@@ -48,6 +48,22 @@ final class ModelAddressSpace {
         this.brk = dataEnd;
     }
 
+    private ModelAddressSpace(ModelAddressSpace parent) {
+        fixed.addAll(parent.fixed);
+        mmaps.addAll(parent.mmaps);
+        for (long[] hole : parent.heapHoles) {
+            heapHoles.add(hole.clone());
+        }
+        this.heapBase = parent.heapBase;
+        this.brk = parent.brk;
+        this.mmapNext = parent.mmapNext;
+    }
+
+    /** A copy for a forked child, as fork documents it: the same regions, break and next mmap place. */
+    ModelAddressSpace copy() {
+        return new ModelAddressSpace(this);
+    }
+
     static long pageUp(long v) {
         return (v + PAGE - 1) & -PAGE;
     }

@@ -35,6 +35,16 @@ final class ModelMemory {
     /** The mapped pages in no particular order, so that one can be picked at random in O(1). */
     private final ArrayList<Page> order = new ArrayList<>();
 
+    /** A copy of this memory for a forked child: the same pages, each with bytes of its own. */
+    ModelMemory copy() {
+        ModelMemory c = new ModelMemory();
+        for (Page page : order) {
+            c.map(page.address);
+            c.find(page.address).bytes = page.bytes == null ? null : page.bytes.clone();
+        }
+        return c;
+    }
+
     private Page find(long va) {
         return pages.get(va >>> PAGE_BITS);
     }

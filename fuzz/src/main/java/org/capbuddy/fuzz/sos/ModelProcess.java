@@ -20,7 +20,7 @@ final class ModelProcess {
     final UserContext user;
     final Syscalls sys;
     final ModelAddressSpace space;
-    final ModelMemory memory = new ModelMemory();
+    final ModelMemory memory;
     private ProcessState state = ProcessState.RUNNING;
     /** Pages the process gave back lately (brk shrink, munmap): a favourite target of hostile accesses. */
     private final long[] released = new long[8];
@@ -38,6 +38,21 @@ final class ModelProcess {
         this.user = user;
         this.sys = user.sys();
         this.space = new ModelAddressSpace(codeBytes, dataBytes);
+        this.memory = new ModelMemory();
+    }
+
+    /** The model of {@code child}, just forked from {@code parent}: its regions and bytes, running. */
+    private ModelProcess(Process child, UserContext user, ModelProcess parent) {
+        this.process = child;
+        this.user = user;
+        this.sys = user.sys();
+        this.space = parent.space.copy();
+        this.memory = parent.memory.copy();
+    }
+
+    /** This process's model forked into {@code child} (SOS's fork: same regions, break, pages and bytes). */
+    ModelProcess forkedAs(Process child, UserContext user) {
+        return new ModelProcess(child, user, this);
     }
 
     int pid() {

@@ -53,6 +53,8 @@ import org.capbuddy.sos.user.UserContext;
  */
 public final class SosFuzzer {
     public static final int MAX_PROCESSES = 8;
+    /** A fork fuzzer forks the chosen process in one operation in this many. */
+    static final int FORK_ONE_IN = 40;
     private static final int STALE_KEPT = 4;
 
     private final long seed;
@@ -77,10 +79,24 @@ public final class SosFuzzer {
     private long operations;
     private long deepChecks;
     private long created;
+    /** Whether one operation in {@link #FORK_ONE_IN} forks a process (only where SOS shares: without paging). */
+    private final boolean forks;
+    private long forked;
     /** What went wrong inside SOS's paging observer, reported after the operation; null while nothing has. */
     private String observed;
 
     public SosFuzzer(long seed) {
+        this(seed, false);
+    }
+
+    /**
+     * A fuzzer that, with {@code forks}, also forks processes ({@code Sos.fork}, sharing their
+     * pages copy-on-write) on seeds that do not page, the child's model a copy of the parent's;
+     * its deep check then reads back every process and holds each frame's share count to the
+     * mappings of it, and no shared frame mapped writable. Without {@code forks} (or on a paging
+     * seed) a seed makes exactly the operations it always made.
+     */
+    public SosFuzzer(long seed, boolean forks) {
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         this.setup = FuzzSetup.of(seed);
@@ -94,7 +110,8 @@ public final class SosFuzzer {
         this.accesses = new UserAccessCheck(judge);
         this.blocks = new BlockAccessCheck(judge);
         this.syscalls = new SyscallCheck(judge, expectedConsole);
-        this.consistency = new Consistency(machine);
+        this.forks = forks && !setup.paging();
+        this.consistency = new Consistency(machine, this.forks);
         if (setup.paging()) {
             sos.pages().setObserver(new DropRecorder());
         }
@@ -169,6 +186,20 @@ public final class SosFuzzer {
 
     public long processesCreated() {
         return created;
+    }
+
+    /** Processes forked (a fork fuzzer only). */
+    public long forks() {
+        return forked;
+    }
+
+    /** Copy-on-write faults that copied a shared page, and those that gave the last sharer write back. */
+    public long cowCopies() {
+        return sos.pages().cowCopies();
+    }
+
+    public long cowReuses() {
+        return sos.pages().cowReuses();
     }
 
     /** Whether the seed made SOS page (see {@link FuzzSetup}). */
@@ -351,6 +382,10 @@ public final class SosFuzzer {
             return create();
         }
         ModelProcess p = live.get(random.nextInt(live.size()));
+        // drawn only by a fork fuzzer, so that every other run makes the operations it always made
+        if (forks && random.nextInt(FORK_ONE_IN) == 0 && p.running() && live.size() < MAX_PROCESSES) {
+            return fork(p);
+        }
         int dice = random.nextInt(1000);
         if (!p.running() && dice < 250) {
             return destroy(p);
@@ -594,6 +629,28 @@ public final class SosFuzzer {
         }
         live.add(new ModelProcess(process, new UserContext(process, sos.syscalls(process)), code, data));
         created++;
+        return null;
+    }
+
+    /**
+     * Forks {@code p}: the child must be running with the parent's regions, break and bytes (its
+     * model is a copy of the parent's), sharing every resident frame of the parent's.
+     */
+    private String fork(ModelProcess p) {
+        trace.record("fork", p.pid(), 0, 0);
+        int resident = p.process.shadow().pageCount();
+        Result<Process> made = sos.fork(p.process);
+        if (!made.isOk()) {
+            return "fork of " + p + " refused: " + made;
+        }
+        Process child = made.value();
+        if (child.state() != ProcessState.RUNNING || child.shadow().pageCount() != resident) {
+            return "the child of " + p + " is " + child.state() + " with " + child.shadow().pageCount()
+                    + " pages, the parent had " + resident;
+        }
+        live.add(p.forkedAs(child, new UserContext(child, sos.syscalls(child))));
+        created++;
+        forked++;
         return null;
     }
 
