@@ -47,6 +47,10 @@ public final class FuzzCommand implements Callable<Integer> {
             description = "Run the kernel's invariant checker every N operations. Default: ${DEFAULT-VALUE}.")
     int checkEvery;
 
+    @Option(names = "--forks", description = "sos only: processes also fork, sharing their pages copy-on-write, the"
+            + " deep check reading back every process and every frame's share count (seeds that page do not fork).")
+    boolean forks;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +64,9 @@ public final class FuzzCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "LAYER and --layer name different layers");
         }
         layer = layerArgument != null ? layerArgument : layerOption;
+        if (forks && !"sos".equals(layer)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--forks is for the sos layer");
+        }
         if (layer == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing LAYER: kernel, libos or sos");
         }
@@ -94,13 +101,17 @@ public final class FuzzCommand implements Callable<Integer> {
                             fuzzer.drains(), fuzzer.drains() == 1 ? "" : "s");
                 }
                 case "sos" -> {
-                    SosFuzzer fuzzer = new SosFuzzer(seed);
+                    SosFuzzer fuzzer = new SosFuzzer(seed, forks);
                     failure = soak(progress, n -> fuzzer.run(n, checkEvery), fuzzer::drainAndCheck);
                     checks = fuzzer.deepChecks();
                     detail = String.format("  SOS on %s: %,d process%s created, %,d killed (%,d out of memory)%n",
                             fuzzer.configuration(), fuzzer.processesCreated(),
                             fuzzer.processesCreated() == 1 ? "" : "es", fuzzer.kills(),
                             fuzzer.outOfMemoryKills());
+                    if (fuzzer.forks() > 0) {
+                        detail += String.format("  forks: %,d, sharing their pages; %,d copy-on-write copies, %,d"
+                                + " reuses%n", fuzzer.forks(), fuzzer.cowCopies(), fuzzer.cowReuses());
+                    }
                     if (fuzzer.paging()) {
                         detail += String.format("  paging: %,d page-outs, %,d page-ins, %,d soft faults; "
                                         + "%,d allocations failed on purpose, %,d of them killing%n",
@@ -120,14 +131,14 @@ public final class FuzzCommand implements Callable<Integer> {
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 // the JVM itself ran short: say how to run it again, then let the error go on up
                 spec.commandLine().getErr().println("FAILED: " + failure);
-                spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery));
+                spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery) + (forks ? " --forks" : ""));
                 throw e;
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (failure != null) {
             spec.commandLine().getErr().println("FAILED: " + failure);
-            spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery));
+            spec.commandLine().getErr().println(rerunLine(layer, seed, ops, checkEvery) + (forks ? " --forks" : ""));
             return 1;
         }
         out.printf("fuzz %s: %,d operations, seed %d, %,d invariant checks, all held (%.1f s)%n", layer, ops, seed,
