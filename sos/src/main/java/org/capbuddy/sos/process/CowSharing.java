@@ -60,7 +60,6 @@ final class CowSharing {
     private long peakSaved;
     private long copies;
     private long reuses;
-    private long shareFailures;
 
     /** Why a protected page lost its protection: a store the MMU refused, or SOS writing into it for a call. */
     enum Cause {
@@ -94,10 +93,11 @@ final class CowSharing {
      * nothing and says why. The caller has checked both processes; here every page is checked
      * before anything is made: {@code to} must have a region there with the same rights and no
      * page. Each shared page gets a cap copy in a new slot of SOS's CSpace, mapped in {@code to}
-     * (with any page tables that needs); a page of a writable region is then protected in both,
-     * {@code from}'s mapping remapped without write. All or nothing: a failure part way unmaps and
-     * deletes every copy made, frees their slots and the tables made for them, and gives
-     * {@code from}'s pages their write right back.
+     * (with any page tables that needs) without write, and is then protected in both, {@code
+     * from}'s mapping remapped without write when it had it. All or nothing, also when a
+     * throwable cuts it short: every copy made is deleted (which unmaps it) and its slot freed,
+     * the tables made for them unmapped and freed, and {@code from}'s pages get their write right
+     * and protection back as they were.
      */
     Result<Integer> share(Process from, Process to) {
         List<Long> pages = from.shadow().pageAddresses();
@@ -121,7 +121,6 @@ final class CowSharing {
             for (long va : pages) {
                 Result<Void> one = shareOne(from, to, va, made, undo);
                 if (!one.isOk()) {
-                    shareFailures++;
                     return one.asFailure();
                 }
             }
@@ -368,10 +367,6 @@ final class CowSharing {
 
     long reuses() {
         return reuses;
-    }
-
-    long shareFailures() {
-        return shareFailures;
     }
 
     private static long attributes(Region region) {

@@ -44,6 +44,12 @@ import org.capbuddy.sos.shadow.PageEntry;
  * only once the fault completes). A fault on a paged-out page reads its slot back the same way,
  * and a fault on a page the policy only unreferenced (unmapped, frame kept) maps the same frame
  * again: a soft fault. SOS's IPC buffer and signal page are never handed to the policy.
+ *
+ * <p>Without paging, {@link #share} shares a process's frames with another copy-on-write
+ * ({@link CowSharing}): every path here that writes or changes a page respects it. A store to a
+ * shared page copies it ({@link #cowFault}), SOS's own writes through its window copy first
+ * ({@link #copy}), a remap and a move keep a shared page without write, and unmapping frees a
+ * frame only with its last mapping.
  */
 public final class ProcessPages {
     private final Vka vka;
@@ -747,7 +753,10 @@ public final class ProcessPages {
         return region.source() != null && !region.source().fileBytesIn(page).isEmpty();
     }
 
-    /** Unmaps and frees the page at {@code vaddr} if one is mapped (nothing without a process). */
+    /**
+     * Unmaps the page at {@code vaddr} if one is mapped and frees its frame, unless another page
+     * still shares it (nothing without a process).
+     */
     public void unmap(Process p, long vaddr) {
         if (p == null) {
             return;
