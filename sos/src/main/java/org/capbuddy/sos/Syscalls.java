@@ -502,7 +502,7 @@ public final class Syscalls {
                 return SysResult.fail(Errno.EINVAL, "madvise POPULATE: the " + r.kind().label() + " region at 0x"
                         + Long.toHexString(va) + " is not " + (write ? "writable" : "readable"));
             }
-            Result<Void> mapped = pages.mapForCall(process, va, r);
+            Result<Void> mapped = pages.mapForCall(process, va, r, write);
             if (!mapped.isOk()) {
                 return SysResult.fail(Errno.ENOMEM, "madvise POPULATE: " + mapped.error().detail());
             }

@@ -820,12 +820,22 @@ public final class ProcessPages {
      * as Linux counts the faults such a call takes; a page mapped already is left as it is.
      */
     public Result<Void> mapForCall(Process p, long vaddr, Region region) {
+        return mapForCall(p, vaddr, region, false);
+    }
+
+    /**
+     * {@link #mapForCall} for MADV_POPULATE_WRITE when {@code write}: a page mapped already that
+     * shares its frame copy-on-write gets its own first (or its write right back), as the store
+     * Linux's populate simulates would give it.
+     */
+    public Result<Void> mapForCall(Process p, long vaddr, Region region, boolean write) {
         Result<Void> bad = badPage(p, vaddr, region);
         if (bad != null) {
             return bad;
         }
         if (p.shadow().frameRef(vaddr) != FrameTable.NULL_FRAME) {
-            return Result.done();
+            return write && region.write() && cow.isProtected(p, vaddr)
+                    ? cow.breakShare(p, vaddr, region, CowSharing.Cause.CALL) : Result.done();
         }
         Result<Void> mapped = mapUnmapped(p, vaddr, region);
         if (mapped.isOk()) {

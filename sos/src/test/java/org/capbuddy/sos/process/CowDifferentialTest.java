@@ -24,14 +24,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two machines run the same random sequence of loads, stores, system-call copies into and out of
- * processes, mmap, munmap, brk, mprotect, madvise, mremap, forks ({@code Sos.fork}) and
- * teardowns: on one a fork copies every resident page at once ({@link ForkMode#COPY}, the
- * reference), on the other it shares them copy-on-write ({@link ForkMode#COW}).
- * Every byte either reads must agree, every call must answer alike, each process must have the
- * same pages resident; after every step the copy-on-write machine's share counts must equal the
- * mappings its processes' shadows hold, and both frame tables must hold exactly the frames
- * mapped; whenever no process is left, and at the end, both machines' balances must be back to
- * where they started. The seed is printed; re-run with {@code -Dcow.seed=...}.
+ * processes, mmap, munmap, brk, mprotect, madvise (DONTNEED, POPULATE_WRITE), mremap, forks
+ * ({@code Sos.fork}) and teardowns: on one a fork copies every resident page at once
+ * ({@link ForkMode#COPY}, the reference), on the other it shares them copy-on-write
+ * ({@link ForkMode#COW}). Every byte either reads must agree, every call must answer alike, each
+ * process must have the same pages resident; after every step the copy-on-write machine's share
+ * counts must equal the mappings its processes' shadows hold, no shared frame may be mapped
+ * writable in the kernel's own tables, and both frame tables must hold exactly the frames mapped;
+ * whenever no process is left, and at the end, both machines' balances must be back to where they
+ * started. The seed is printed; re-run with {@code -Dcow.seed=...}, lengthen with
+ * {@code -Dcow.steps=...}.
  */
 class CowDifferentialTest {
     private static final int STEPS = 1200;
@@ -176,6 +178,7 @@ class CowDifferentialTest {
         long pages = 1 + rnd.nextInt(3);
         boolean grow = rnd.nextBoolean();
         int prot = rnd.nextInt(3) == 0 ? Syscalls.PROT_READ : Syscalls.PROT_READ | Syscalls.PROT_WRITE;
+        int advice = rnd.nextBoolean() ? 4 /* MADV_DONTNEED */ : 23 /* MADV_POPULATE_WRITE */;
         String[] result = new String[2];
         for (int k = 0; k < 2; k++) {
             Syscalls sys = sides[k].fx.sos.syscalls(sides[k].procs.get(i));
@@ -192,7 +195,7 @@ class CowDifferentialTest {
             } else if (op < 93) {
                 out = sys.mprotect(page, pages * Layout.PAGE, prot);
             } else if (op < 97) {
-                out = sys.madvise(page, pages * Layout.PAGE, 4 /* MADV_DONTNEED */);
+                out = sys.madvise(page, pages * Layout.PAGE, advice);
             } else {
                 out = sys.mremap(page, Layout.PAGE, (1 + pages) * Layout.PAGE, Syscalls.MREMAP_MAYMOVE, 0);
             }

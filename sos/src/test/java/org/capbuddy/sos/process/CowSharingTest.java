@@ -194,6 +194,24 @@ class CowSharingTest {
     }
 
     @Test
+    void populateWriteGivesASharedPageItsOwnFrameAndPopulateReadDoesNot() throws MemoryFault {
+        SosFixture fx = new SosFixture(true);
+        Process[] pc = pair(fx);
+        assertThat(fx.sos.pages().share(pc[0], pc[1]).isOk()).isTrue();
+        Syscalls sys = fx.sos.syscalls(pc[1]);
+        assertThat(sys.madvise(DATA, 2 * Layout.PAGE, 22 /* MADV_POPULATE_READ */).isOk()).isTrue();
+        assertThat(fx.sos.pages().cowCopies()).isZero();
+        assertThat(sys.madvise(DATA, 2 * Layout.PAGE, 23 /* MADV_POPULATE_WRITE */).isOk()).isTrue();
+        assertThat(fx.sos.pages().cowCopies()).isEqualTo(2);
+        assertThat(fx.sos.pages().isShareProtected(pc[1], DATA)).isFalse();
+        assertThat(fx.context(pc[1]).load(DATA, 8)).isEqualTo(0x1111);
+        fx.context(pc[0]).store(DATA, 8, 1);
+        assertThat(fx.sos.pages().cowReuses()).as("the parent was left the last sharer").isEqualTo(1);
+        assertThat(fx.context(pc[1]).load(DATA, 8)).isEqualTo(0x1111);
+        fx.assertInvariants();
+    }
+
+    @Test
     void mprotectKeepsASharedPageWithoutWriteAndMremapMovesItsProtection() throws MemoryFault {
         SosFixture fx = new SosFixture(true);
         Process a = fx.process();
