@@ -60,6 +60,8 @@ final class CowSharing {
     private long peakSaved;
     private long copies;
     private long reuses;
+    /** Page tables shares made for their target processes (and kept: an undone share frees its own). */
+    private long structuresCreated;
 
     /** Why a protected page lost its protection: a store the MMU refused, or SOS writing into it for a call. */
     enum Cause {
@@ -128,6 +130,7 @@ final class CowSharing {
         }
         to.peakPages = Math.max(to.peakPages, to.shadow().pageCount());
         pagesShared += pages.size();
+        structuresCreated += made.size();
         peakSaved = Math.max(peakSaved, saved);
         return Result.ok(pages.size());
     }
@@ -367,6 +370,10 @@ final class CowSharing {
 
     long reuses() {
         return reuses;
+    }
+
+    long structuresCreated() {
+        return structuresCreated;
     }
 
     private static long attributes(Region region) {

@@ -1121,12 +1121,14 @@ public final class ProcessPages {
         return pager == null || p == null ? -1 : pager.keptSlot(new UserPage(p, vaddr));
     }
 
+    /** Frames mapped into processes: by faults and calls, fork's eager copies, and copy-on-write copies. */
     public long framesMapped() {
-        return framesMapped;
+        return framesMapped + cow.copies();
     }
 
+    /** Page tables made for processes, those fork's sharing made included. */
     public long structuresCreated() {
-        return structuresCreated;
+        return structuresCreated + cow.structuresCreated();
     }
 
     /** Pages that got bytes of a program image when first touched (a page of only .bss gets none). */

@@ -46,6 +46,8 @@ class CowSharingTest {
         Process[] pc = pair(fx);
         Balance before = fx.strictBalance();
         int frames = fx.sos.frameTable().framesInUse();
+        long structures = fx.sos.pages().structuresCreated();
+        long mapped = fx.sos.pages().framesMapped();
         var shared = fx.sos.pages().share(pc[0], pc[1]);
         assertThat(shared.isOk()).as("%s", shared).isTrue();
         assertThat(shared.value()).isEqualTo(3);
@@ -54,6 +56,8 @@ class CowSharingTest {
         assertThat(diff.sosFrames()).isZero();
         assertThat(fx.sos.pages().sharedFrames()).isEqualTo(3);
         assertThat(fx.sos.pages().framesSaved()).isEqualTo(3);
+        assertThat(fx.sos.pages().structuresCreated() - structures).as("the tables the child's pages needed").isEqualTo(pc[1].shadow().structureCount());
+        assertThat(fx.sos.pages().framesMapped()).as("a share maps no new frame").isEqualTo(mapped);
         for (long va : List.of(DATA, DATA + Layout.PAGE, STACK)) {
             int ref = pc[0].shadow().frameRef(va);
             assertThat(pc[1].shadow().frameRef(va)).isEqualTo(ref);
@@ -81,8 +85,10 @@ class CowSharingTest {
         UserContext parent = fx.context(pc[0]);
         UserContext child = fx.context(pc[1]);
 
+        long mapped = fx.sos.pages().framesMapped();
         child.store(DATA + 8, 8, 0xC0FFEE);
         assertThat(fx.sos.pages().cowCopies()).isEqualTo(1);
+        assertThat(fx.sos.pages().framesMapped()).as("a copy maps a frame").isEqualTo(mapped + 1);
         assertThat(fx.sos.frameTable().framesInUse()).isEqualTo(frames + 1);
         assertThat(pc[1].shadow().frameRef(DATA)).isNotEqualTo(old);
         assertThat(child.load(DATA, 8)).as("the copy keeps the page's bytes").isEqualTo(0x1111);
