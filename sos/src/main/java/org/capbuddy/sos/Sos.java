@@ -2,6 +2,7 @@ package org.capbuddy.sos;
 
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
 import org.capbuddy.kernel.Sel4;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.kernel.api.CapRights;
@@ -254,7 +255,20 @@ public final class Sos {
      * is not live and running.
      */
     public Result<Process> fork(Process parent) {
+        return fork(parent, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #fork(Process)}, the child's registers those {@code childRegisters} makes of the
+     * parent's (the Linux layer's: the pc past the svc, x0 = 0), written before the pages are
+     * given: the share, which write-protects the parent's pages, is the last step that can fail,
+     * and is all or nothing itself, so a failed fork leaves the parent's pages writable as they were.
+     */
+    public Result<Process> fork(Process parent, UnaryOperator<long[]> childRegisters) {
         guard.check();
+        if (childRegisters == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no function for the child's registers");
+        }
         if (parent == null || !processes.isLive(parent) || parent.state() != ProcessState.RUNNING) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "only a live, running process can fork");
         }
@@ -274,13 +288,14 @@ public final class Sos {
         sel4.tracer().serve(child);
         try (Undo undo = Undo.begin(guard, "forking process", parent.pid())) {
             undo.push(() -> destroy(child));
+            // the registers first: the pages (a share write-protects the parent's) are the last step that can fail
+            InvocationResult written = sel4.tcbWriteRegisters(child.tcbCptr(), false, childRegisters.apply(registers.clone()));
+            if (!written.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_WriteRegisters", written));
+            }
             Result<?> copied = forkMode == ForkMode.COW ? pages.share(parent, child) : pages.copyPages(parent, child);
             if (!copied.isOk()) {
                 return copied.asFailure();
-            }
-            InvocationResult written = sel4.tcbWriteRegisters(child.tcbCptr(), false, registers);
-            if (!written.isOk()) {
-                return Result.fail(AllocError.kernel("TCB_WriteRegisters", written));
             }
             undo.commit();
             return created;

@@ -801,20 +801,16 @@ public final class Syscalls {
     }
 
     /**
-     * fork: a copy of the process ({@link Sos#fork}), its thread's registers the caller's; the
-     * caller sets what differs. Fails for a caller that is not running, or as fork fails.
+     * fork: a copy of the process ({@link Sos#fork(Process, java.util.function.UnaryOperator)}),
+     * its thread's registers those {@code childRegisters} makes of the caller's. Fails for a
+     * caller that is not running, or as fork fails.
      */
-    public Result<Process> fork() {
+    public Result<Process> fork(java.util.function.UnaryOperator<long[]> childRegisters) {
         SysResult refused = refusedCaller();
         if (refused != null) {
             return Result.fail(org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT, refused.toString());
         }
-        return sos.fork(process);
-    }
-
-    /** Destroys {@code child}, just forked by this process, when the caller could not finish making it. */
-    public void destroyChild(Process child) {
-        sos.destroy(child);
+        return sos.fork(process, childRegisters);
     }
 
     /** exit: the process stops; SOS tears it down with {@link Sos#destroy}. */

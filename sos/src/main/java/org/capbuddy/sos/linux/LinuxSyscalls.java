@@ -445,19 +445,16 @@ public final class LinuxSyscalls implements ProcessTraps {
         long flags = state.forkRegisters()[UserContextLayout.wordOfX(0)] & 0xFFFF_FFFFL;
         int signal = (int) (flags & 0xFF);
         boolean vfork = (flags & ~0xFFL) != 0;
-        org.capbuddy.libos.vka.Result<Process> made = syscalls.apply(p).fork();
+        // the child's registers are the parent's at its svc: it resumes after it with x0 = 0
+        org.capbuddy.libos.vka.Result<Process> made = syscalls.apply(p).fork(regs -> {
+            regs[UserContextLayout.PC] += 4;
+            regs[UserContextLayout.wordOfX(0)] = 0;
+            return regs;
+        });
         if (!made.isOk()) {
             return -Errno.ENOMEM.code();
         }
         Process child = made.value();
-        // the child's copied registers are the parent's at its svc: it resumes after it with x0 = 0
-        InvocationResult frame = sel4.tcbReadRegisters(child.tcbCptr(), false, 3);
-        InvocationResult set = frame.isOk() ? sel4.tcbWriteRegisters(child.tcbCptr(), false, frame.mr(0) + 4,
-                frame.mr(1), frame.mr(2), 0) : frame;
-        if (!set.isOk()) {
-            syscalls.apply(p).destroyChild(child);
-            return -Errno.ENOMEM.code();
-        }
         attach(child, state.forkChild(p.pid(), signal));
         forked.computeIfAbsent(p.pid(), k -> new java.util.ArrayList<>()).add(child);
         if (vfork) {
