@@ -20,12 +20,25 @@ import org.capbuddy.sos.process.ForkMode;
  * @param forkMode how a fork gives the child its parent's pages: shared copy-on-write (the default
  *     without paging) or copied at once (the reference, and the only mode with paging: SOS's pager
  *     evicts a page by taking its frame, which a shared frame cannot allow)
+ * @param forkModeChosen whether {@code forkMode} was asked for, and so stays what it is when the
+ *     paging changes ({@link #withPaging}; {@link #check} then refuses copy-on-write with paging),
+ *     rather than following it
  */
-public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy, ForkMode forkMode) {
+public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy, ForkMode forkMode,
+        boolean forkModeChosen) {
+
+    /** As the canonical constructor, {@code forkMode} chosen. */
+    public SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy, ForkMode forkMode) {
+        this(frameRefBits, frameLimit, pageFilePages, pagingPolicy, forkMode, true);
+    }
 
     /** As the canonical constructor, forks sharing copy-on-write without paging and copying with it. */
     public SosConfig(int frameRefBits, int frameLimit, int pageFilePages, String pagingPolicy) {
-        this(frameRefBits, frameLimit, pageFilePages, pagingPolicy, pageFilePages > 0 ? ForkMode.COPY : ForkMode.COW);
+        this(frameRefBits, frameLimit, pageFilePages, pagingPolicy, defaultForkMode(pageFilePages), false);
+    }
+
+    private static ForkMode defaultForkMode(int pageFilePages) {
+        return pageFilePages > 0 ? ForkMode.COPY : ForkMode.COW;
     }
 
     /** A frame table of {@code frameRefBits}-bit references with the given limit, and no paging. */
@@ -60,15 +73,18 @@ public record SosConfig(int frameRefBits, int frameLimit, int pageFilePages, Str
 
     /**
      * This configuration with a page file of {@code pages} slots (0: no paging) and the policy
-     * named {@code policy}; forks copy with paging and share copy-on-write without it.
+     * named {@code policy}. A fork mode chosen ({@link #withForkMode}) stays as it is (copy-on-write
+     * with paging is then refused by {@link #check}); else forks copy with paging and share
+     * copy-on-write without it.
      */
     public SosConfig withPaging(int pages, String policy) {
-        return new SosConfig(frameRefBits, frameLimit, pages, policy);
+        return new SosConfig(frameRefBits, frameLimit, pages, policy,
+                forkModeChosen ? forkMode : defaultForkMode(pages), forkModeChosen);
     }
 
-    /** This configuration with forks giving their child the parent's pages as {@code mode} says. */
+    /** This configuration with forks giving their child the parent's pages as {@code mode} says, whatever the paging. */
     public SosConfig withForkMode(ForkMode mode) {
-        return new SosConfig(frameRefBits, frameLimit, pageFilePages, pagingPolicy, mode);
+        return new SosConfig(frameRefBits, frameLimit, pageFilePages, pagingPolicy, mode, true);
     }
 
     /** Whether SOS pages user memory out to a page file when its frame table is full. */
