@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.capbuddy.kernel.api.CapRights;
-import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocErrorKind;
@@ -17,7 +16,6 @@ import org.capbuddy.libos.vka.Undo;
 import org.capbuddy.libos.vka.Vka;
 import org.capbuddy.libos.vspace.PageMapper;
 import org.capbuddy.libos.vspace.PagingStructure;
-import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.frametable.VkaTables;
@@ -52,14 +50,15 @@ final class CowSharing {
     private final Map<Integer, Integer> sharers = new HashMap<>();
     /** Pages write-protected for sharing: a write to one breaks its sharing first. */
     private final Set<UserPage> protectedPages = new HashSet<>();
-    /** One page's bytes on their way from a shared frame to a private copy (one thread drives the machine). */
-    private final byte[] buffer = new byte[(int) Layout.PAGE];
+    private final CowCopier copier;
     private long pagesShared;
     /** Mappings of shared frames beyond the first of each now, and the most there have been after a share. */
     private long saved;
     private long peakSaved;
     private long copies;
     private long reuses;
+    /** Breaks made for SOS's own writes into a page for a system call, not for a fault. */
+    private long callBreaks;
     /** Page tables shares made for their target processes (and kept: an undone share frees its own). */
     private long structuresCreated;
 
@@ -72,6 +71,7 @@ final class CowSharing {
         this.vka = vka;
         this.frames = frames;
         this.tables = tables;
+        this.copier = new CowCopier(vka, frames, tables);
     }
 
     /** The pages mapping frame {@code ref}: its share count (1 for a frame no sharing touched). */
@@ -157,7 +157,7 @@ final class CowSharing {
         // deleting the copy unmaps it too
         undo.push(() -> CapOps.delete(vka, slot));
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, slot, to.vspaceCptr(), va,
-                region.write() ? CapRights.READ_ONLY : rights, attributes(region));
+                region.write() ? CapRights.READ_ONLY : rights, ProcessPages.attributes(region));
         if (!mapped.isOk()) {
             return mapped.asFailure();
         }
@@ -173,13 +173,13 @@ final class CowSharing {
         if (!isProtected(from, va)) {
             if (region.write()) {
                 Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
-                        from.vspaceCptr(), va, CapRights.READ_ONLY, attributes(region));
+                        from.vspaceCptr(), va, CapRights.READ_ONLY, ProcessPages.attributes(region));
                 if (!remapped.isOk()) {
                     return remapped.asFailure();
                 }
                 // a remap with the write right back makes nothing, so cannot run out of anything
                 undo.push(() -> PageMapper.map(vka.sel4(), tables, e.capCopy(), from.vspaceCptr(), va, rights,
-                        attributes(region)));
+                        ProcessPages.attributes(region)));
             }
             protectedPages.add(new UserPage(from, va));
             undo.push(() -> {
@@ -202,7 +202,11 @@ final class CowSharing {
     private Result<Void> freeTables(Process to, List<PagingStructure> made) {
         for (int i = made.size() - 1; i >= 0; i--) {
             PagingStructure t = made.get(i);
-            to.shadow().forgetStructure(t);
+            if (!to.shadow().forgetStructure(t)) {
+                // still holding a page or not recorded: freeing it would leave a mapping behind
+                return Result.fail(AllocErrorKind.KERNEL, "a page table the share made for process " + to.pid()
+                        + " is not empty or not recorded; left in place");
+            }
             Result<Void> unmapped = CapOps.check("PageTable_Unmap", vka.sel4().pageTableUnmap(t.cptr()));
             if (!unmapped.isOk()) {
                 return unmapped;
@@ -246,7 +250,7 @@ final class CowSharing {
         boolean copy = mappings(e.frameRef()) > 1;
         int newRef = e.frameRef();
         if (copy) {
-            Result<Integer> fresh = copyInto(p, vaddr, region, e, rights);
+            Result<Integer> fresh = copier.copyInto(p, vaddr, region, e, rights);
             if (!fresh.isOk()) {
                 return fresh.asFailure();
             }
@@ -257,13 +261,16 @@ final class CowSharing {
         } else {
             // the last sharer: seL4's remap of its own copy with the write right; nothing is made
             Result<List<PagingStructure>> remapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
-                    vaddr, rights, attributes(region));
+                    vaddr, rights, ProcessPages.attributes(region));
             if (!remapped.isOk()) {
                 return remapped.asFailure();
             }
             reuses++;
         }
         protectedPages.remove(new UserPage(p, vaddr));
+        if (cause == Cause.CALL) {
+            callBreaks++;
+        }
         Tracer tracer = vka.sel4().tracer();
         if (tracer.on(TraceKind.FAULTS)) {
             tracer.emit(TraceKind.FAULTS, p.pid(), p.instructionsNow(), "cow_fault", "page", vaddr, "by",
@@ -271,55 +278,6 @@ final class CowSharing {
                     e.frameRef(), "frame", newRef);
         }
         return Result.done();
-    }
-
-    /**
-     * A fresh frame holding the shared page's bytes (copied through SOS's window), put under the
-     * page in its cap slot: the old copy deleted (which unmaps it; no slot or table is needed), a
-     * copy of the new frame's cap with {@code rights} in its place, mapped. Every step is undone if
-     * a later one fails or throws: the old copy put back and mapped without write, the frame
-     * given back. Returns the new frame's reference; the caller records it.
-     */
-    private Result<Integer> copyInto(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
-        try (Undo undo = Undo.begin(vka.sel4().guard(), "copying a shared page at", vaddr)) {
-            int fresh = frames.allocFrame();
-            if (fresh == FrameTable.NULL_FRAME) {
-                return Result.fail(frames.lastError());
-            }
-            undo.push(() -> frames.undoAlloc(fresh));
-            if (!frames.copy(e.frameRef(), 0, buffer, 0, buffer.length, false)) {
-                return Result.fail(AllocErrorKind.KERNEL, "reading shared frame " + e.frameRef()
-                        + " through SOS's window");
-            }
-            Result<Void> written = frames.write(fresh, 0, buffer, 0, buffer.length);
-            if (!written.isOk()) {
-                return written.asFailure();
-            }
-            Result<Void> deleted = CapOps.delete(vka, e.capCopy());
-            if (!deleted.isOk()) {
-                return deleted.asFailure();
-            }
-            undo.push(() -> restore(p, vaddr, region, e, rights));
-            Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(fresh), rights);
-            if (!copied.isOk()) {
-                return copied.asFailure();
-            }
-            undo.push(() -> CapOps.delete(vka, e.capCopy()));
-            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
-                    vaddr, rights, attributes(region));
-            if (!mapped.isOk()) {
-                return mapped.asFailure();
-            }
-            undo.commit();
-            return Result.ok(fresh);
-        }
-    }
-
-    /** Puts the page's old cap copy back in its slot and maps it without write, as it was. */
-    private Result<?> restore(Process p, long vaddr, Region region, PageEntry e, CapRights rights) {
-        Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
-        return copied.isOk() ? PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(), vaddr,
-                CapRights.READ_ONLY, attributes(region)) : copied;
     }
 
     /**
@@ -372,11 +330,11 @@ final class CowSharing {
         return reuses;
     }
 
-    long structuresCreated() {
-        return structuresCreated;
+    long callBreaks() {
+        return callBreaks;
     }
 
-    private static long attributes(Region region) {
-        return VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+    long structuresCreated() {
+        return structuresCreated;
     }
 }

@@ -237,28 +237,16 @@ public final class FaultHandler implements FaultReceiver {
                     new ProcessTraps.FaultSignal(SIGBUS, BUS_ADRALN, addr, esr, addr, ip));
         }
         if (VmFault.isPermissionFault(fsr) && access == AccessKind.WRITE) {
-            // a store to a page sharing its frame copy-on-write: it gets its own (or its write right back)
-            Result<Void> unshared = pages.cowFault(p, Layout.pageDown(addr), region);
-            if (unshared != null) {
-                if (!unshared.isOk()) {
-                    // as Linux's OOM killer ends a process that cannot have its copy: SIGKILL
-                    return kill(p, new KillReport(addr, access, region.kind().label(),
-                            "out of memory for a copy-on-write copy: " + unshared.error(), SIGKILL, false));
-                }
-                handled++;
-                p.faultsHandled++;
-                return FaultReply.RESUME;
-            }
-            // a store to a clean page SOS mapped read-only to see it: not the process's fault
-            Result<Void> dirtied = pages.dirtyFault(p, Layout.pageDown(addr), region);
-            if (dirtied != null) {
-                if (!dirtied.isOk()) {
-                    return kill(p, new KillReport(addr, access, region.kind().label(),
-                            "SOS could not map a clean page writable: " + dirtied.error(), SIGKILL, false));
-                }
-                handled++;
-                p.faultsHandled++;
-                return FaultReply.RESUME;
+            // a store to a page sharing its frame copy-on-write (it gets its own, or its write right
+            // back), or to a clean page SOS mapped read-only to see it: neither is the process's fault
+            long page = Layout.pageDown(addr);
+            Result<Void> unshared = pages.cowFault(p, page, region);
+            FaultReply served = unshared != null
+                    ? served(p, addr, region, unshared, "out of memory for a copy-on-write copy: ")
+                    : served(p, addr, region, pages.dirtyFault(p, page, region),
+                            "SOS could not map a clean page writable: ");
+            if (served != null) {
+                return served;
             }
         }
         String refusal = refusal(region, access, VmFault.isPermissionFault(fsr), addr);
@@ -285,6 +273,24 @@ public final class FaultHandler implements FaultReceiver {
                     region.kind().label(), "rights", (rights.canRead() ? "r" : "-") + (rights.canWrite() ? "w" : "-")
                             + (region.execute() ? "x" : "-"), "frame", ref == FrameTable.NULL_FRAME ? -1 : ref);
         }
+        return FaultReply.RESUME;
+    }
+
+    /**
+     * The reply to a store's permission fault SOS served itself ({@code result}; null when it was
+     * not one it serves): resumed, counted as handled, or killed, as Linux's OOM killer ends a
+     * process, with {@code why} and the error when SOS could not make the page writable.
+     */
+    private FaultReply served(Process p, long addr, Region region, Result<Void> result, String why) {
+        if (result == null) {
+            return null;
+        }
+        if (!result.isOk()) {
+            return kill(p, new KillReport(addr, AccessKind.WRITE, region.kind().label(), why + result.error(), SIGKILL,
+                    false));
+        }
+        handled++;
+        p.faultsHandled++;
         return FaultReply.RESUME;
     }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.capbuddy.kernel.api.CapRights;
-import org.capbuddy.kernel.api.VmAttributes;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.libos.vka.AllocError;
@@ -450,7 +449,7 @@ final class Pager {
 
     /** Page_Map of a mapped page's cap copy at the same place: seL4's remap, which changes only its rights. */
     private Result<Void> mapAgain(UserPage page, Region region, PageEntry e, CapRights rights) {
-        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        long attributes = ProcessPages.attributes(region);
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
                 page.process().vspaceCptr(), page.vaddr(), rights, attributes);
         if (!mapped.isOk()) {
@@ -679,7 +678,7 @@ final class Pager {
         }
         // a victim its policy had unreferenced before goes back unmapped, its next touch a soft fault
         if (ev.wasMapped()) {
-            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            long attributes = ProcessPages.attributes(region);
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, ev.entry().capCopy(),
                     vp.vspaceCptr(), va, rights(ev.page(), region), attributes);
             if (!mapped.isOk()) {
@@ -739,7 +738,7 @@ final class Pager {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the unreferenced page 0x"
                         + Long.toHexString(page.vaddr()) + " has no region or no frame");
             }
-            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            long attributes = ProcessPages.attributes(region);
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(),
                     owner.vspaceCptr(), page.vaddr(), rights(page, region), attributes);
             if (!mapped.isOk()) {

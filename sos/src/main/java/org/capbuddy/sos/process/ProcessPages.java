@@ -171,14 +171,23 @@ public final class ProcessPages {
         return cow.pagesShared();
     }
 
-    /** Copy-on-write breaks that copied the page into a fresh frame (others still mapped the old one). */
+    /** Copy-on-write breaks (faults and SOS's writes for calls) that copied the page into a fresh frame (others still mapped the old one). */
     public long cowCopies() {
         return cow.copies();
     }
 
-    /** Copy-on-write breaks of a last sharer, which got its write right back without a copy. */
+    /** Copy-on-write breaks (faults and SOS's writes for calls) of a last sharer, which got its write right back without a copy. */
     public long cowReuses() {
         return cow.reuses();
+    }
+
+    /**
+     * Of the copies and reuses, those made for SOS's own write into a shared page for a system
+     * call (read, a MADV_POPULATE_WRITE, ...), not for a store's fault; the rest are faults, counted in
+     * the faults handled too.
+     */
+    public long cowBreaksForCalls() {
+        return cow.callBreaks();
     }
 
     /** Frames mapped by more than one page now. */
@@ -259,7 +268,7 @@ public final class ProcessPages {
     private Result<Void> softFault(Process p, long vaddr, Region region, PageEntry e, boolean write) {
         UserPage page = new UserPage(p, vaddr);
         boolean dirtied = write && region.write() && pager.isClean(page);
-        long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        long attributes = attributes(region);
         Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(), vaddr,
                 dirtied ? capRights(region) : pager.rights(page, region), attributes);
         if (!mapped.isOk()) {
@@ -413,7 +422,7 @@ public final class ProcessPages {
                 return copied;
             }
             log.push(deleteCopy, copySlot, 0);
-            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            long attributes = attributes(region);
             CapRights mapRights = clean && region.write() ? CapRights.READ_ONLY : rights;
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
                     vaddr, mapRights, attributes);
@@ -439,6 +448,11 @@ public final class ProcessPages {
     /** SOS's IPC buffer and signal page stay resident: SOS and the kernel use them while the process runs. */
     static boolean evictable(Region region) {
         return region.kind() != RegionKind.IPC_BUFFER && region.kind() != RegionKind.SIGPAGE;
+    }
+
+    /** The mapping attributes of a page of {@code region}: cacheable, and execute-never unless it executes. */
+    static long attributes(Region region) {
+        return VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
     }
 
     /**
@@ -534,7 +548,7 @@ public final class ProcessPages {
         CapRights rights = capRights(region);
         Result<Void> copied = CapOps.copy(vka, e.capCopy(), frames.frameCap(e.frameRef()), rights);
         if (copied.isOk()) {
-            long attributes = VmAttributes.DEFAULT | (region.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+            long attributes = attributes(region);
             // a clean page stays clean under its new rights: mapped without write while it is
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, e.capCopy(), p.vspaceCptr(),
                     vaddr, pager == null ? cow.rights(p, vaddr, rights) : pager.rights(new UserPage(p, vaddr), region),
@@ -865,7 +879,7 @@ public final class ProcessPages {
         }
         CapRights rights = capRights(target);
         CapRights cleanRights = target.write() ? CapRights.READ_ONLY : rights;
-        long attributes = VmAttributes.DEFAULT | (target.execute() ? 0 : VmAttributes.EXECUTE_NEVER);
+        long attributes = attributes(target);
         List<Long> moved = new ArrayList<>();
         Result<Void> failure = null;
         // a throwable part-way would leave a frame mapped twice: the machine is marked broken
