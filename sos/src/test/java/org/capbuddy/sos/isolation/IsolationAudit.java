@@ -38,7 +38,9 @@ import org.capbuddy.sos.shadow.PageEntry;
  *       execute-never bit in the page table entry, and is the very frame SOS's shadow records
  *       there (the frame table's frame for that reference, through the cap copy that records
  *       exactly this mapping);</li>
- *   <li>no physical page is mapped by two processes, or twice by one;</li>
+ *   <li>no physical page is mapped twice by one process, nor by two processes unless it is a
+ *       frame they share copy-on-write: then its share count is the number of pages mapping it,
+ *       each of them write-protected for sharing, none with the write right;</li>
  *   <li>no physical page it maps overlaps any other kernel object (SOS's page tables, CNodes,
  *       TCBs, VSpaces, endpoints, ASID pools, any other frame) or untyped memory an allocator
  *       still holds as free;</li>
@@ -48,21 +50,28 @@ import org.capbuddy.sos.shadow.PageEntry;
  * </ul>
  * It also checks the bookkeeping that makes those claims complete: the processes given are all
  * the live ones, the ASID table names no VSpace but SOS's and theirs, the frame table's live
- * references name distinct frames and each is mapped by exactly one process page.
+ * references name distinct frames and each is mapped by as many process pages as its share
+ * count says (one for a frame no fork shared).
  *
- * <p>Nothing is shared between processes today, so disjoint is the rule.
+ * <p>Disjoint is the rule; a copy-on-write fork's shared frames are its one exception, and only
+ * while no process can write them.
  */
 public final class IsolationAudit {
     private static final int MAX_REPORTED = 30;
 
     /** Who maps a physical page: the process, the virtual address and the frame object. */
-    private record Owner(int pid, long vaddr, Frame frame) {
+    private record Owner(Process process, long vaddr, Frame frame) {
+        int pid() {
+            return process.pid();
+        }
     }
 
     private final SosFixture fx;
     private final List<String> violations = new ArrayList<>();
     private final Map<Process, NavigableMap<Long, Pte.Page>> mappings = new IdentityHashMap<>();
     private final TreeMap<Long, Owner> owners = new TreeMap<>();
+    /** Every page mapping each physical page mapped more than once (the first is in {@link #owners} too). */
+    private final Map<Long, List<Owner>> shared = new TreeMap<>();
     private final Set<Integer> referencedRefs = new TreeSet<>();
     private NavigableMap<Long, Pte.Page> sosPages;
 
@@ -136,6 +145,7 @@ public final class IsolationAudit {
             mappings.put(p, KernelMappings.pages(v));
             auditProcess(p, v);
         }
+        sharedPagesAreCopyOnWriteShares();
         asidTableNamesOnlyKnownVSpaces(known);
         sosMapsProcessFramesOnlyInItsWindow();
         processPagesOverlapNoOtherObjectOrFreeMemory();
@@ -156,8 +166,10 @@ public final class IsolationAudit {
                 fail(at + "the kernel maps " + page.frame() + " outside every region of the process");
             } else {
                 // a PROT_NONE region keeps its pages' frames behind kernel-only entries
-                VmRights rights = region.write() ? VmRights.READ_WRITE
-                        : region.read() ? VmRights.READ_ONLY : VmRights.KERNEL_ONLY;
+                // a page sharing its frame copy-on-write is mapped without write until a store copies it
+                boolean shareProtected = fx.sos.pages().isShareProtected(p, va);
+                VmRights rights = region.write() && !shareProtected ? VmRights.READ_WRITE
+                        : region.read() || region.write() ? VmRights.READ_ONLY : VmRights.KERNEL_ONLY;
                 if (page.rights() != rights) {
                     fail(at + "the entry grants " + page.rights() + " in a " + region.kind() + " region, not "
                             + rights);
@@ -173,11 +185,10 @@ public final class IsolationAudit {
             } else {
                 isTheFrameSosGaveIt(p, v, va, page, shadow, at);
             }
-            Owner before = owners.put(page.frame().paddr(), new Owner(p.pid(), va, page.frame()));
+            Owner owner = new Owner(p, va, page.frame());
+            Owner before = owners.putIfAbsent(page.frame().paddr(), owner);
             if (before != null) {
-                fail("physical page 0x" + Long.toHexString(page.frame().paddr()) + " is mapped by process "
-                        + before.pid() + " at 0x" + Long.toHexString(before.vaddr()) + " and by process " + p.pid()
-                        + " at 0x" + Long.toHexString(va));
+                shared.computeIfAbsent(page.frame().paddr(), k -> new ArrayList<>(List.of(before))).add(owner);
             }
         }
         for (long va : p.shadow().pageAddresses()) {
@@ -186,6 +197,50 @@ public final class IsolationAudit {
                         + ": SOS's shadow records a page the kernel does not map");
             }
         }
+    }
+
+    /**
+     * A physical page mapped by several pages must be one frame shared copy-on-write: mapped by
+     * distinct processes, each page protected for sharing and without the write right, as many
+     * of them as the frame's share count; a page mapped once must have a share count of one.
+     */
+    private void sharedPagesAreCopyOnWriteShares() {
+        for (Map.Entry<Long, Owner> e : owners.entrySet()) {
+            List<Owner> all = shared.getOrDefault(e.getKey(), List.of(e.getValue()));
+            String page = "physical page 0x" + Long.toHexString(e.getKey());
+            int ref = all.get(0).process().shadow().frameRef(all.get(0).vaddr());
+            int count = fx.sos.pages().shareCount(ref);
+            if (count != all.size()) {
+                fail(page + " (frame reference " + ref + ") is mapped by " + all.size() + " pages "
+                        + describe(all) + " but its share count is " + count);
+            }
+            if (all.size() == 1) {
+                continue;
+            }
+            Set<Integer> pids = new HashSet<>();
+            for (Owner o : all) {
+                if (!pids.add(o.pid())) {
+                    fail(page + " is mapped twice by process " + o.pid() + ": " + describe(all));
+                }
+                if (!fx.sos.pages().isShareProtected(o.process(), o.vaddr())) {
+                    fail(page + " is mapped by process " + o.pid() + " at 0x" + Long.toHexString(o.vaddr())
+                            + " and others " + describe(all) + ", but that page is not protected for sharing");
+                }
+                if (mappings.get(o.process()).get(o.vaddr()).rights() == VmRights.READ_WRITE) {
+                    fail(page + " is shared " + describe(all) + " but process " + o.pid() + " may write it at 0x"
+                            + Long.toHexString(o.vaddr()));
+                }
+            }
+        }
+    }
+
+    private static String describe(List<Owner> all) {
+        StringBuilder b = new StringBuilder("(");
+        for (Owner o : all) {
+            b.append(b.length() > 1 ? ", " : "").append("process ").append(o.pid()).append(" at 0x")
+                    .append(Long.toHexString(o.vaddr()));
+        }
+        return b.append(')').toString();
     }
 
     private void isTheFrameSosGaveIt(Process p, VSpace v, long va, Pte.Page page, PageEntry shadow, String at) {
