@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.paging.PolicyRegistry;
+import org.capbuddy.sos.process.ForkMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -136,5 +138,45 @@ class ForkProgramsTest {
         assertThat(fx.sos.liveProcesses()).isZero();
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
+    }
+
+    /**
+     * Every fork program in programs/bin under both fork modes: the same console, outcome and
+     * exit status, each process ending alike, and the same instructions (the scheduler turns by
+     * them, so the interleaving too); cow shares pages where copy copies them, and both leave
+     * nothing behind.
+     */
+    @Test
+    void everyForkProgramRunsTheSameUnderCopyAndCopyOnWrite() throws java.io.IOException {
+        List<String> names;
+        try (var files = java.nio.file.Files.list(TestElf.PROGRAMS)) {
+            names = files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("fork_") && f.endsWith(".elf"))
+                    .map(f -> f.substring(0, f.length() - ".elf".length())).sorted().toList();
+        }
+        assertThat(names).as("the fork programs").contains("fork_basic", "fork_wait", "fork_tree", "fork_many",
+                "fork_sleep", "fork_waitid");
+        for (String name : names) {
+            SosFixture cowFx = new SosFixture(true);
+            assertThat(cowFx.sos.forkMode()).isEqualTo(ForkMode.COW);
+            var cowSettled = cowFx.balance();
+            ProgramResult cow = Programs.run(cowFx, name);
+            SosFixture copyFx = new SosFixture(true, new SosConfig(1 << 18).withForkMode(ForkMode.COPY));
+            var copySettled = copyFx.balance();
+            ProgramResult copy = Programs.run(copyFx, name);
+
+            assertThat(cow.outcome()).as(name + ": " + Programs.describe(cow)).isEqualTo(ProgramOutcome.EXITED);
+            assertThat(copy.outcome()).as(name).isEqualTo(cow.outcome());
+            assertThat(copy.exitCode()).as(name).isEqualTo(cow.exitCode());
+            assertThat(copy.console()).as(name).isEqualTo(cow.console());
+            assertThat(copy.instructions()).as(name).isEqualTo(cow.instructions());
+            assertThat(copy.processes()).extracting(ProcessSummary::outcomeText).as(name)
+                    .isEqualTo(cow.processes().stream().map(ProcessSummary::outcomeText).toList());
+            assertThat(cowFx.sos.pages().pagesShared()).as(name + ": cow shares").isPositive();
+            assertThat(copyFx.sos.pages().pagesShared()).as(name + ": copy does not").isZero();
+            assertThat(cowFx.balance()).as(name).isEqualTo(cowSettled);
+            assertThat(copyFx.balance()).as(name).isEqualTo(copySettled);
+            cowFx.assertInvariants();
+            copyFx.assertInvariants();
+        }
     }
 }
