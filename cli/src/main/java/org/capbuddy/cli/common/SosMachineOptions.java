@@ -54,7 +54,8 @@ public final class SosMachineOptions {
     @Option(names = "--fork", paramLabel = "cow|copy", converter = OptionWord.class,
             description = "How a fork gives the child its parent's pages: cow (shared copy-on-write, each mapping its own"
                     + " cap copy; a store copies the page) or copy (every page copied at once, the reference)."
-                    + " Default: cow, or copy with --page-file (sharing needs SOS without paging).")
+                    + " Default: cow, or copy with --page-file (sharing needs SOS without paging). Only a program"
+                    + " that forks (run) shows a difference: demo's processes do not fork.")
     public String fork;
 
     /** The machine configuration the options name, or a usage error naming the bad option. */

@@ -2,6 +2,7 @@ package org.capbuddy.cli.demo;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import org.capbuddy.cli.common.Counted;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosMachine;
 
@@ -52,10 +53,13 @@ public record DemoReport(
     /**
      * What fork's copy-on-write sharing did, when it shared anything (the field is left out of the
      * JSON otherwise): the fork mode, pages shared into children (each mapping its own cap copy in
-     * its own slot), copy-on-write faults that copied a page into a fresh frame and those that
-     * gave the last sharer its write right back, and the most frames sharing saved at once.
+     * its own slot), breaks of sharing that copied a page into a fresh frame and those that gave
+     * the last sharer its write right back, how many of those breaks SOS made for its own writes
+     * into a shared page for a system call (the rest were store faults, counted in the faults
+     * handled too), and the most frames sharing saved at once.
      */
-    public record Sharing(String forkMode, long pagesShared, long cowCopies, long cowReuses, long peakFramesSaved) {
+    public record Sharing(String forkMode, long pagesShared, long cowCopies, long cowReuses, long breaksForCalls,
+                          long peakFramesSaved) {
 
         /** The sharing figures of {@code machine}, null when nothing was shared. */
         public static Sharing of(SosMachine machine) {
@@ -64,14 +68,17 @@ public record DemoReport(
                 return null;
             }
             return new Sharing(machine.sos().forkMode().label(), pages.pagesShared(), pages.cowCopies(),
-                    pages.cowReuses(), pages.peakFramesSaved());
+                    pages.cowReuses(), pages.cowBreaksForCalls(), pages.peakFramesSaved());
         }
 
         /** The report's line. */
         public String render() {
-            return String.format("Copy-on-write (fork %s): %,d pages shared (a cap copy and slot each), %,d copy-on-write"
-                    + " faults copied a page, %,d gave the last sharer write back; at most %,d frames saved%n", forkMode,
-                    pagesShared, cowCopies, cowReuses, peakFramesSaved);
+            long breaks = cowCopies + cowReuses;
+            return String.format("Copy-on-write (fork %s): %s shared (a cap copy and slot each); %s of sharing (%,d"
+                    + " on a store's fault, %,d for SOS's writes for system calls): %,d copied a page, %,d gave the"
+                    + " last sharer write back; at most %s saved%n", forkMode, Counted.of(pagesShared, "page"),
+                    Counted.of(breaks, "break"), breaks - breaksForCalls, breaksForCalls, cowCopies, cowReuses,
+                    Counted.of(peakFramesSaved, "frame"));
         }
     }
 

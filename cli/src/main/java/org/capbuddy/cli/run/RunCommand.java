@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.capbuddy.cli.common.ByteSize;
 import org.capbuddy.cli.common.CSpaceChoice;
+import org.capbuddy.cli.common.Counted;
 import org.capbuddy.cli.common.Json;
 import org.capbuddy.cli.common.Problems;
 import org.capbuddy.cli.common.SosMachineOptions;
@@ -734,8 +735,9 @@ public final class RunCommand implements Callable<Integer> {
             s.append(String.format("Processes: %d, scheduled round robin, %,d instructions a turn%n",
                     r.processes().size(), org.capbuddy.sos.run.ProgramRun.QUANTUM));
             for (RunReport.ProcessLine p : r.processes()) {
-                s.append(String.format("  pid %-4d parent %-4d %-26s %,d instructions, %,d faults, %,d system calls%n",
-                        p.pid(), p.parent(), p.outcome(), p.instructions(), p.faultsHandled(), p.systemCalls()));
+                s.append(String.format("  pid %-4d parent %-4d %-26s %s, %s, %s%n", p.pid(), p.parent(), p.outcome(),
+                        Counted.of(p.instructions(), "instruction"), Counted.of(p.faultsHandled(), "fault"),
+                        Counted.of(p.systemCalls(), "system call")));
             }
         }
         if (r.sharing() != null) {

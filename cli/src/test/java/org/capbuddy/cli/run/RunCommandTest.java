@@ -273,7 +273,7 @@ class RunCommandTest {
         assertThat(text.out()).contains("Processes: 3, scheduled round robin, 10,000 instructions a turn\n")
                 .containsPattern("  pid 1    parent 0    exit 0 +[0-9,]+ instructions")
                 .containsPattern("  pid 2    parent 1    exit 7 +[0-9,]+ instructions")
-                .containsPattern("  pid 3    parent 1    exit 3 +[0-9,]+ instructions");
+                .containsPattern("  pid 3    parent 1    exit 3 +[0-9,]+ instructions, [0-9,]+ faults?, 1 system call\n");
 
         CliRun j = run("--json", program("fork_wait"));
         assertThat(j.exitCode()).as(j.err()).isZero();
