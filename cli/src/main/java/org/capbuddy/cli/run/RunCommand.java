@@ -748,9 +748,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         RunReport.Translation t = r.translation();
         s.append(t.after() == 0 ? String.format("Translation: off (every instruction interpreted)%n")
-                : String.format("Translation: %,d instructions (%.1f%%) ran in %d blocks translated at their %d%s entry%n",
+                : String.format("Translation: %,d instructions (%.1f%%) ran in %s translated at their %d%s entry%n",
                         t.instructions(), r.instructions() == 0 ? 0.0 : 100.0 * t.instructions() / r.instructions(),
-                        t.blocks(), t.after(), ordinalSuffix(t.after())));
+                        Counted.of(t.blocks(), "block"), t.after(), ordinalSuffix(t.after())));
         long calls = r.systemCalls().values().stream().mapToLong(Long::longValue).sum()
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("System calls: %,d%n", calls));

@@ -274,6 +274,7 @@ class RunCommandTest {
                 .containsPattern("  pid 1    parent 0    exit 0 +[0-9,]+ instructions")
                 .containsPattern("  pid 2    parent 1    exit 7 +[0-9,]+ instructions")
                 .containsPattern("  pid 3    parent 1    exit 3 +[0-9,]+ instructions, [0-9,]+ faults?, 1 system call\n");
+        assertThat(text.out()).as("one block translated in fork_basic's cow run").contains(" ran in 1 block translated");
 
         CliRun j = run("--json", program("fork_wait"));
         assertThat(j.exitCode()).as(j.err()).isZero();
