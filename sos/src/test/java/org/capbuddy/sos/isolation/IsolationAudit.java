@@ -211,8 +211,8 @@ public final class IsolationAudit {
             int ref = all.get(0).process().shadow().frameRef(all.get(0).vaddr());
             int count = fx.sos.pages().shareCount(ref);
             if (count != all.size()) {
-                fail(page + " (frame reference " + ref + ") is mapped by " + all.size() + " pages "
-                        + describe(all) + " but its share count is " + count);
+                fail(page + " is mapped by " + describe(all) + ", " + all.size() + " pages, but its share count"
+                        + " (frame reference " + ref + ") is " + count);
             }
             if (all.size() == 1) {
                 continue;
@@ -220,27 +220,28 @@ public final class IsolationAudit {
             Set<Integer> pids = new HashSet<>();
             for (Owner o : all) {
                 if (!pids.add(o.pid())) {
-                    fail(page + " is mapped twice by process " + o.pid() + ": " + describe(all));
+                    fail(page + " is mapped twice by process " + o.pid() + ": by " + describe(all));
                 }
                 if (!fx.sos.pages().isShareProtected(o.process(), o.vaddr())) {
                     fail(page + " is mapped by process " + o.pid() + " at 0x" + Long.toHexString(o.vaddr())
-                            + " and others " + describe(all) + ", but that page is not protected for sharing");
+                            + ", one of " + describe(all) + ", but that page is not protected for sharing");
                 }
                 if (mappings.get(o.process()).get(o.vaddr()).rights() == VmRights.READ_WRITE) {
-                    fail(page + " is shared " + describe(all) + " but process " + o.pid() + " may write it at 0x"
+                    fail(page + " is shared by " + describe(all) + " but process " + o.pid() + " may write it at 0x"
                             + Long.toHexString(o.vaddr()));
                 }
             }
         }
     }
 
+    /** "process 1 at 0x… and by process 2 at 0x…". */
     private static String describe(List<Owner> all) {
-        StringBuilder b = new StringBuilder("(");
+        StringBuilder b = new StringBuilder();
         for (Owner o : all) {
-            b.append(b.length() > 1 ? ", " : "").append("process ").append(o.pid()).append(" at 0x")
+            b.append(b.length() > 0 ? " and by " : "").append("process ").append(o.pid()).append(" at 0x")
                     .append(Long.toHexString(o.vaddr()));
         }
-        return b.append(')').toString();
+        return b.toString();
     }
 
     private void isTheFrameSosGaveIt(Process p, VSpace v, long va, Pte.Page page, PageEntry shadow, String at) {

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.Test;
  * The rule that keeps dirty tracking sound, checked on SOS's sources: a write into a process's
  * frame through SOS's window is one the process's MMU never sees, so it must make the page dirty,
  * and only {@link ProcessPages} (whose {@code copy} does so for every page it writes), the
- * {@link Pager} (filling a frame for a fault or an undo) and {@link CowSharing} (filling a fresh
+ * {@link Pager} (filling a frame for a fault or an undo) and {@link CowCopier} (filling a fresh
  * frame with a shared page's bytes before it maps it, and only without paging) write frames. A new path that wrote a
  * frame elsewhere would fail here before it could lose a page's bytes to a clean drop.
  */
 class WindowWritesTest {
     /** A frame written or zeroed through the frame table, or a copy into one: FrameTable.write, zero, copy. */
     private static final Pattern FRAME_WRITE = Pattern.compile("\\b(frames|frameTable\\(\\))\\s*\\.\\s*(write|zero|copy)\\s*\\(");
-    private static final List<String> ALLOWED = List.of("ProcessPages.java", "Pager.java", "CowSharing.java");
+    private static final List<String> ALLOWED = List.of("ProcessPages.java", "Pager.java", "CowCopier.java");
 
     @Test
     void onlyTheProcessPagesThePagerAndCopyOnWriteWriteFramesThroughTheWindow() throws IOException {
