@@ -614,6 +614,25 @@ public final class Sos {
     }
 
     /**
+     * Gives back the ASID pools SOS made beyond the root task's, when no process is left (with
+     * processes alive it does nothing: their ASIDs live in those pools). SOS keeps a pool it made
+     * while it runs, as allocman keeps the pools it grew, and the next process past the root
+     * task's pool makes one again.
+     */
+    public Result<Void> releaseAsidPools() {
+        guard.check();
+        if (processes.count() != 0) {
+            return Result.done();
+        }
+        try {
+            return asids.release();
+        } catch (Throwable t) {
+            guard.markBroken("giving back ASID pools", t);
+            throw t;
+        }
+    }
+
+    /**
      * Gives back SOS's own objects (its endpoint, the ASID pools it made and the frame window's
      * tables); only with no process left.
      */

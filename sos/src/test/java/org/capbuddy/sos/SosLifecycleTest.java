@@ -116,4 +116,39 @@ class SosLifecycleTest {
         assertThat(machine.kernel().checkInvariants().ok()).isTrue();
         assertThat(AsidPools.MAX_PROCESSES).isEqualTo(65_534);
     }
+
+    @Test
+    void aSettledBalanceAfterMoreProcessesThanOneAsidPoolHoldsGivesBackThePoolAndShowsNoLeak() {
+        var machine = SosMachine.boot(MachineConfig.capBuddy(1L << 30), new SosConfig(4096)).value();
+        Sos sos = machine.sos();
+        var before = machine.settledBalance();
+        List<Process> all = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            var p = sos.createProcess(4096, 4096);
+            assertThat(p.isOk()).as("process %d: %s", i, p).isTrue();
+            all.add(p.value());
+        }
+        // with processes alive, the pool their ASIDs are in stays
+        machine.settledBalance();
+        assertThat(sos.asidPoolsMade()).isEqualTo(1);
+        assertThat(sos.releaseAsidPools().isOk()).isTrue();
+        assertThat(sos.asidPoolsMade()).isEqualTo(1);
+        for (Process p : all) {
+            assertThat(sos.destroy(p).isOk()).isTrue();
+        }
+        // kept while SOS runs, as allocman keeps what it grew: a pool pins its untyped, its slot and
+        // the bookkeeping allocated at the peak, which the run's report must not call a leak
+        assertThat(sos.asidPoolsMade()).isEqualTo(1);
+        var leaked = machine.settledBalance().diff(before);
+        assertThat(leaked.isZero()).as("%s", leaked).isTrue();
+        assertThat(sos.asidPoolsMade()).isZero();
+        assertThat(machine.kernel().checkInvariants().ok()).isTrue();
+        // the next process past the root task's pool makes one again
+        for (int i = 0; i < 600; i++) {
+            all.set(i, sos.createProcess(4096, 4096).value());
+        }
+        assertThat(sos.asidPoolsMade()).isEqualTo(1);
+        all.forEach(sos::destroy);
+        assertThat(machine.settledBalance().diff(before).isZero()).isTrue();
+    }
 }

@@ -92,7 +92,8 @@ public final class SosMachine {
 
     /**
      * {@link #balance()} after also giving back the page tables of SOS's frame window when SOS
-     * holds no frame: they are a cache that the next frame rebuilds, so a balance taken between
+     * holds no frame, and the ASID pools SOS made when no process is left: they are caches that
+     * the next frame or process rebuilds, so a balance taken between
      * workloads should not depend on which frames the last one used. The balance to compare
      * across whole workloads; {@link #balance()} is the one to compare around a single operation.
      */
@@ -100,6 +101,9 @@ public final class SosMachine {
         if (sos.frameTable().framesInUse() == 0) {
             sos.frameTable().releaseWindowTables();
         }
+        // pools SOS made for more than 510 processes at once, held (with the allocator state their
+        // untyped and bookkeeping pin) until SOS shuts down: a cache too, once no process is left
+        sos.releaseAsidPools();
         return balance();
     }
 
