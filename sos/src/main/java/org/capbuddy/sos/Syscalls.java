@@ -2,6 +2,7 @@ package org.capbuddy.sos;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
@@ -830,6 +831,22 @@ public final class Syscalls {
             Region region = process.addressSpace().find(pc);
             sos.killBySignal(process, KillReport.bySignal(signal, pc, region == null ? null : region.kind().label(),
                     reason));
+        }
+    }
+
+    /** The signal a process SOS cannot carry on dies of, as from Linux's kernel. */
+    private static final int SIGKILL = 9;
+
+    /**
+     * SOS cannot carry the process on correctly (its own invocation on the process's objects
+     * failed at the system call at {@code pc}): it is killed with SIGKILL, as Linux's kernel ends a
+     * process it cannot continue, with {@code reason} in its report.
+     */
+    public void killBySos(long pc, String reason) {
+        if (refusedCaller() == null) {
+            Region region = process.addressSpace().find(pc);
+            sos.killBySignal(process, new KillReport(pc, AccessKind.EXECUTE, region == null ? null
+                    : region.kind().label(), reason, SIGKILL, false));
         }
     }
 

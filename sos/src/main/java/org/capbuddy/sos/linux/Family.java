@@ -18,9 +18,14 @@ import org.capbuddy.sos.process.ProcessState;
 final class Family {
     /** wait4's options Linux knows: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
     static final int WNOHANG = 1;
-    private static final int KNOWN_OPTIONS = 1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
-    private static final int WALL = 0x4000_0000;
-    private static final int WCLONE = 0x8000_0000;
+    /** waitid's events: a child stopped (WSTOPPED, wait4's WUNTRACED), ended (WEXITED), continued (WCONTINUED). */
+    static final int WSTOPPED = 2;
+    static final int WEXITED = 4;
+    static final int WCONTINUED = 8;
+    static final int WNOTHREAD = 0x2000_0000;
+    static final int WALL = 0x4000_0000;
+    static final int WCLONE = 0x8000_0000;
+    private static final int KNOWN_OPTIONS = WNOHANG | WSTOPPED | WCONTINUED | WNOTHREAD | WALL | WCLONE;
     static final int SIGCHLD = 17;
     /** sigaction's SA_NOCLDWAIT: ended children are not kept for wait. */
     private static final long SA_NOCLDWAIT = 2;
@@ -77,18 +82,15 @@ final class Family {
         if (w.pid() == Integer.MIN_VALUE) {
             return -Errno.ESRCH.code();
         }
-        // waitid without WEXITED asks only for stops and continues, which SOS's children never make
-        boolean exits = !w.waitid() || (w.options() & 4) != 0;
-        boolean running = false;
+        // waitid without WEXITED asks only for stops and continues, which SOS's children never make:
+        // a zombie cannot give either, and (as Linux) does not count as a child to wait for
+        boolean exits = !w.waitid() || (w.options() & WEXITED) != 0;
         for (Zombie z : zombies.values()) {
-            if (z.parent() == caller.pid() && matches(w, state, z.pid(), z.group(), z.exitSignal())) {
-                if (!exits) {
-                    running = true;
-                    break;
-                }
+            if (exits && z.parent() == caller.pid() && matches(w, state, z.pid(), z.group(), z.exitSignal())) {
                 return reap(state, z, w, sys);
             }
         }
+        boolean running = false;
         for (Map.Entry<Integer, LinuxProcess> e : states.entrySet()) {
             LinuxProcess child = e.getValue();
             if (child.parent() == caller.pid() && !child.hasEnded() && matches(w, state, e.getKey(), child.group(), child.exitSignal())) {
@@ -108,7 +110,7 @@ final class Family {
     }
 
     /** waitid's WNOWAIT: the child is reported and left a zombie. */
-    private static final int WNOWAIT = 0x0100_0000;
+    static final int WNOWAIT = 0x0100_0000;
     /** The siginfo fields waitid writes: si_signo, si_errno, si_code, the padding, si_pid, si_uid, si_status. */
     static final int SIGINFO_FIELDS = 28;
 
@@ -138,14 +140,12 @@ final class Family {
 
     private long reap(LinuxProcess state, Zombie z, ChildWait w, Syscalls sys) {
         if (w.waitid()) {
-            // CLD_EXITED with the exit code, or CLD_KILLED with the signal
-            boolean exited = (z.status() & 0x7F) == 0;
             if ((w.options() & WNOWAIT) == 0) {
                 zombies.remove(z.pid());
                 state.reaped(z.cpuNanos(), z.minorFaults(), z.maxRssKib());
             }
-            boolean faulted = w.infop() != 0 && !sys.copyToUser(w.infop(), siginfo(SIGCHLD, exited ? 1 : 2, z.pid(),
-                    exited ? z.status() >> 8 & 0xFF : z.status() & 0x7F), SIGINFO_FIELDS);
+            boolean faulted = w.infop() != 0 && !sys.copyToUser(w.infop(), siginfo(SIGCHLD,
+                    ChildCode.of(z.status()).code(), z.pid(), ChildCode.statusOf(z.status())), SIGINFO_FIELDS);
             if (!faulted && w.rusage() != 0) {
                 faulted = !sys.copyToUser(w.rusage(), usage(z.cpuNanos(), z.minorFaults(), z.maxRssKib()), RUSAGE_SIZE);
             }
@@ -213,7 +213,7 @@ final class Family {
     /** Linux's wait status of an ended process: code << 8 for an exit, the signal for a kill. */
     static int status(Process p) {
         if (p.state() == ProcessState.KILLED && p.killReport() != null) {
-            return p.killReport().signal() & 0x7F;
+            return p.killReport().signal() & ChildCode.TERM_SIGNAL;
         }
         return (int) ((p.exitCode() & 0xFF) << 8);
     }

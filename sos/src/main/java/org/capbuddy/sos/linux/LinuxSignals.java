@@ -106,8 +106,7 @@ final class LinuxSignals {
      * child's pid and status: SOS's frames name no sender but the process itself.
      */
     static void sendChildSignal(LinuxProcess parent, int signal, int childPid, int status) {
-        int code = (status & 0x7F) == 0 ? 1 : 2;
-        send(parent, signal, "the exit of child " + childPid, code, true, false);
+        send(parent, signal, "the exit of child " + childPid, ChildCode.of(status).code(), true, false);
     }
 
     /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */

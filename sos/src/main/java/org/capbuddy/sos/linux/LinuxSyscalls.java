@@ -2,6 +2,7 @@ package org.capbuddy.sos.linux;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.EnumSet;
@@ -14,12 +15,14 @@ import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.kernel.cpu.FaultMessage;
 import org.capbuddy.kernel.cpu.FaultReply;
 import org.capbuddy.kernel.cpu.UserContextLayout;
+import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.SysResult;
 import org.capbuddy.sos.Syscalls;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.KillReport;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
 import org.capbuddy.sos.process.ProcessTraps;
 
 /**
@@ -205,7 +208,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         // SIGCHLD handler runs as the call returns, as on Linux)
         IntervalTimers.expireDue(state);
         if (signals.deliverOnWake(p, state, frame.mr(0), call, result)) {
-            if (p.state() == org.capbuddy.sos.process.ProcessState.RUNNING) {
+            if (p.state() == ProcessState.RUNNING) {
                 sel4.tcbResume(p.tcbCptr());
             }
             return;
@@ -253,7 +256,16 @@ public final class LinuxSyscalls implements ProcessTraps {
         long result;
         String name;
         if (forkStep) {
-            result = forkDone(p, state, m);
+            long[] kept = state.forkRegisters();
+            state.setForkRegisters(null);
+            InvocationResult restored = sel4.tcbWriteRegisters(p.tcbCptr(), false, kept);
+            if (!restored.isOk()) {
+                // half in SOS's fork routine, its registers lost: it cannot go on as the program would
+                syscalls.apply(p).killBySos(ip, "SOS could not restore its registers at the end of fork ("
+                        + restored + ")");
+                return FaultReply.noReply("killed: its registers could not be restored after fork");
+            }
+            result = forkDone(kept, m);
             name = "clone";
         } else if (call == null) {
             state.countUnknown(number);
@@ -446,7 +458,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         int signal = (int) (flags & 0xFF);
         boolean vfork = (flags & ~0xFFL) != 0;
         // the child's registers are the parent's at its svc: it resumes after it with x0 = 0
-        org.capbuddy.libos.vka.Result<Process> made = syscalls.apply(p).fork(regs -> {
+        Result<Process> made = syscalls.apply(p).fork(regs -> {
             regs[UserContextLayout.PC] += 4;
             regs[UserContextLayout.wordOfX(0)] = 0;
             return regs;
@@ -456,7 +468,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         Process child = made.value();
         attach(child, state.forkChild(p.pid(), signal));
-        forked.computeIfAbsent(p.pid(), k -> new java.util.ArrayList<>()).add(child);
+        forked.computeIfAbsent(p.pid(), k -> new ArrayList<>()).add(child);
         if (vfork) {
             state.setWaiting(ChildWait.vfork(child.pid()));
             return Family.BLOCKS;
@@ -467,13 +479,11 @@ public final class LinuxSyscalls implements ProcessTraps {
     /**
      * The fork routine's last clone ({@link SigPage#FORK_DONE}), the FP/SIMD registers loaded again:
      * the general registers kept at the first clone come back, x0 the fork's result (as the
-     * routine's first clone left it), and the call returns from the first clone's svc.
+     * routine's first clone left it), and the call returns from the first clone's svc. The caller
+     * has written {@code kept} to the thread (all but x0–x7 and the pc, which the reply sets).
      */
-    private long forkDone(Process p, LinuxProcess state, FaultMessage m) {
-        long[] kept = state.forkRegisters();
-        state.setForkRegisters(null);
+    private static long forkDone(long[] kept, FaultMessage m) {
         long result = m.word(FaultMessage.SYSCALL_X0);
-        sel4.tcbWriteRegisters(p.tcbCptr(), false, kept);
         // the reply sets x0–x7 and the pc from the message: the kept ones, x0 the result
         for (int i = 0; i < 8; i++) {
             m.setWord(FaultMessage.SYSCALL_X0 + i, i == 0 ? result : kept[UserContextLayout.wordOfX(i)]);
@@ -506,9 +516,11 @@ public final class LinuxSyscalls implements ProcessTraps {
     private static final int P_PID = 1;
     private static final int P_PGID = 2;
     private static final int P_PIDFD = 3;
-    private static final int WAITID_OPTIONS = 1 | 2 | 4 | 8 | 0x0100_0000 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
     /** WEXITED, WSTOPPED, WCONTINUED: waitid must ask for at least one. */
-    private static final int WAITID_EVENTS = 4 | 2 | 8;
+    private static final int WAITID_EVENTS = Family.WEXITED | Family.WSTOPPED | Family.WCONTINUED;
+    /** waitid's options Linux knows: the events, WNOHANG, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE. */
+    private static final int WAITID_OPTIONS = WAITID_EVENTS | Family.WNOHANG | Family.WNOWAIT
+            | Family.WNOTHREAD | Family.WALL | Family.WCLONE;
 
     /**
      * waitid (x0 idtype, x1 id, x2 infop, x3 options, x4 rusage), in Linux's order: unknown options
@@ -517,7 +529,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * pidfd), any other type EINVAL. Then as wait4 ({@link Family#wait4}), the child's siginfo
      * (SIGCHLD, CLD_EXITED or CLD_KILLED, its pid, its code or signal) written to infop; WNOWAIT
      * leaves it a zombie. Nothing stops in SOS: WSTOPPED and WCONTINUED without WEXITED find nothing
-     * and return at once, as with WNOHANG (where Linux would wait for a stop that never comes).
+     * and return at once, as with WNOHANG (where Linux would wait for a stop that never comes); a
+     * zombie cannot stop or continue, so with only zombies matching they are ECHILD, as Linux.
      */
     private long waitid(Process p, LinuxProcess state, FaultMessage m) {
         int type = (int) m.word(0);
@@ -536,7 +549,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         } else {
             return type == P_PIDFD ? -Errno.EBADF.code() : -Errno.EINVAL.code();
         }
-        if ((options & 4) == 0) {
+        if ((options & Family.WEXITED) == 0) {
             // only stops or continues asked for: no child of SOS's ever does either
             w = ChildWait.waitid(w.pid(), w.group(), w.infop(), options | Family.WNOHANG, w.rusage());
         }

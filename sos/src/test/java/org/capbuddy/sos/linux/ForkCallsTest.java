@@ -16,6 +16,13 @@ import org.junit.jupiter.api.Test;
 class ForkCallsTest {
     private static final long CLONE = 220;
     private static final long WAIT4 = 260;
+    private static final long WAITID = 95;
+    private static final long P_ALL = 0;
+    private static final long P_PID = 1;
+    private static final long WNOHANG = 1;
+    private static final long WSTOPPED = 2;
+    private static final long WEXITED = 4;
+    private static final long WCONTINUED = 8;
     private static final long EXIT = 93;
     private static final long SIGCHLD = 17;
     private static final long CLONE_VM = 0x100;
@@ -99,6 +106,37 @@ class ForkCallsTest {
         assertThat(fx.sos.peek(parent, status, 4).getAsLong()).isEqualTo(9 << 8);
         assertThat(fx.sos.linux().zombies()).isZero();
         assertThat(fx.linuxCall(parent, code, WAIT4, -1, status, 1, 0)).isEqualTo(-10);
+    }
+
+    @Test
+    void waitidForStopsOrContinuesWithOnlyAZombieMatchingIsEchildAndLeavesIt() {
+        long pid = cloneCall(parent, SIGCHLD);
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+        fx.linuxCall(child, code, EXIT, 5);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+        long info = fx.codePage(parent) + 0x100;
+        // a zombie neither stops nor continues: Linux finds no child to wait for (qemu-aarch64 agrees)
+        assertThat(fx.linuxCall(parent, code, WAITID, P_ALL, 0, info, WSTOPPED | WCONTINUED, 0)).isEqualTo(-10);
+        assertThat(fx.linuxCall(parent, code, WAITID, P_PID, pid, info, WSTOPPED | WNOHANG, 0)).isEqualTo(-10);
+        assertThat(fx.sos.linux().zombies()).isEqualTo(1);
+        // asked for its exit, it is reaped: CLD_EXITED, status 5
+        assertThat(fx.linuxCall(parent, code, WAITID, P_ALL, 0, info, WEXITED | WSTOPPED, 0)).isZero();
+        assertThat(fx.sos.peek(parent, info, 4).getAsLong()).isEqualTo(17);
+        assertThat(fx.sos.peek(parent, info + 8, 4).getAsLong()).isEqualTo(1);
+        assertThat(fx.sos.peek(parent, info + 16, 4).getAsLong()).isEqualTo(pid);
+        assertThat(fx.sos.peek(parent, info + 24, 4).getAsLong()).isEqualTo(5);
+        assertThat(fx.sos.linux().zombies()).isZero();
+    }
+
+    @Test
+    void aLiveChildStillMakesWaitidForStopsReturnAtOnce() {
+        cloneCall(parent, SIGCHLD);
+        fx.sos.linux().takeForked(parent);
+        long info = fx.codePage(parent) + 0x100;
+        // SOS's children never stop: with one running, the wait finds nothing and returns 0
+        assertThat(fx.linuxCall(parent, code, WAITID, P_ALL, 0, info, WSTOPPED, 0)).isZero();
+        assertThat(fx.sos.peek(parent, info, 4).getAsLong()).isZero();
     }
 
     @Test
