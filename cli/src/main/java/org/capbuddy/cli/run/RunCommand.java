@@ -37,6 +37,7 @@ import org.capbuddy.aarch64.elf.ElfSymbols;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.TreeMap;
 import org.capbuddy.kernel.api.CdtDump;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
@@ -74,6 +75,8 @@ public final class RunCommand implements Callable<Integer> {
     static final int LIMIT = 124;
     static final int LEAKED = 70;
     private static final long MAX_FILE = 64L << 20;
+    /** Processes the text report lists one a line; the rest are summed in one line (JSON lists every one). */
+    static final int PROCESS_LINES = 20;
 
     @Parameters(index = "0", paramLabel = "PROGRAM.elf", description = "The program: a static AArch64 ELF executable.")
     Path program;
@@ -677,6 +680,29 @@ public final class RunCommand implements Callable<Integer> {
         return function == null ? "" : " <" + function + ">";
     }
 
+    /**
+     * The line that sums the processes past {@link #PROCESS_LINES}: how many, how they ended
+     * ("3,981 exited, 2 killed by SIGSEGV"), what they cost.
+     */
+    private static String moreProcesses(List<RunReport.ProcessLine> rest) {
+        Map<String, Long> outcomes = new TreeMap<>();
+        long instructions = 0;
+        long faults = 0;
+        long calls = 0;
+        for (RunReport.ProcessLine p : rest) {
+            // exits are counted together, whatever their codes; kills by their signal
+            outcomes.merge(p.exitCode() != null ? "exited" : p.outcome(), 1L, Long::sum);
+            instructions += p.instructions();
+            faults += p.faultsHandled();
+            calls += p.systemCalls();
+        }
+        StringBuilder how = new StringBuilder();
+        outcomes.forEach((outcome, n) -> how.append(how.length() == 0 ? "" : ", ").append(String.format("%,d ", n))
+                .append(outcome));
+        return String.format("  ... %,d more (%s): %s, %s, %s; --json lists every process%n", rest.size(), how,
+                Counted.of(instructions, "instruction"), Counted.of(faults, "fault"), Counted.of(calls, "system call"));
+    }
+
     static String render(RunReport r) {
         StringBuilder s = new StringBuilder();
         s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s).%n", ByteSize.format(r.machine().ramBytes()),
@@ -734,10 +760,14 @@ public final class RunCommand implements Callable<Integer> {
             // forked: each process's line, the run's figures above being their totals
             s.append(String.format("Processes: %d, scheduled round robin, %,d instructions a turn%n",
                     r.processes().size(), org.capbuddy.sos.run.ProgramRun.QUANTUM));
-            for (RunReport.ProcessLine p : r.processes()) {
+            List<RunReport.ProcessLine> shown = r.processes().subList(0, Math.min(PROCESS_LINES, r.processes().size()));
+            for (RunReport.ProcessLine p : shown) {
                 s.append(String.format("  pid %-4d parent %-4d %-26s %s, %s, %s%n", p.pid(), p.parent(), p.outcome(),
                         Counted.of(p.instructions(), "instruction"), Counted.of(p.faultsHandled(), "fault"),
                         Counted.of(p.systemCalls(), "system call")));
+            }
+            if (shown.size() < r.processes().size()) {
+                s.append(moreProcesses(r.processes().subList(shown.size(), r.processes().size())));
             }
         }
         if (r.sharing() != null) {

@@ -291,6 +291,24 @@ class RunCommandTest {
     }
 
     @Test
+    void theTextReportListsTheFirstProcessesAndSumsTheRestWhileJsonListsEveryOne() throws Exception {
+        CliRun text = run(program("fork_many"), "64");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("Processes: 65, scheduled round robin")
+                .containsPattern("  pid 20   parent 1    exit 18 +[0-9,]+ instructions")
+                .doesNotContain("  pid 21 ")
+                .containsPattern("  \\.\\.\\. 45 more \\(45 exited\\): [0-9,]+ instructions, [0-9,]+ faults,"
+                        + " [0-9,]+ system calls; --json lists every process\n");
+        assertThat(text.out().lines().filter(l -> l.startsWith("  pid ")).count()).isEqualTo(RunCommand.PROCESS_LINES);
+
+        CliRun j = run("--json", program("fork_many"), "64");
+        JsonNode processes = json(j).at("/processes");
+        assertThat(processes.size()).isEqualTo(65);
+        assertThat(processes.get(64).at("/pid").asInt()).isEqualTo(65);
+        assertNothingLeaked(json(j));
+    }
+
+    @Test
     void callsAnsweredWithEnosysAreNamed() throws Exception {
         CliRun threads = run(program("student_threads"));
         assertThat(threads.exitCode()).as(threads.err()).isZero();

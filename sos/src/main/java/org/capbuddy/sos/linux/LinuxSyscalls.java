@@ -1113,6 +1113,26 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
+     * Whether {@link #runnable} would answer true now, found without its side effect: a sleeper
+     * whose time has come counts as runnable, but is not woken.
+     */
+    public boolean wouldRun(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        if (state == null) {
+            return true;
+        }
+        Sleep s = state.sleeping();
+        return state.waiting() == null && (s == null || state.now() >= s.wakeAt());
+    }
+
+    /** When {@code p}'s blocking sleep ends on the run's clock, if it sleeps; {@link #jumpToEarliestWake} compares these. */
+    public OptionalLong wakeTime(Process p) {
+        LinuxProcess state = processes.get(p.pid());
+        Sleep s = state == null ? null : state.sleeping();
+        return s == null ? OptionalLong.empty() : OptionalLong.of(s.wakeAt());
+    }
+
+    /**
      * Every process of a run is blocked: moves the run's clock to the earliest time one of
      * {@code run}'s sleepers wakes. False when none of them sleeps (they all wait for each other).
      */

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.run;
 
+import java.util.List;
 import java.util.Map;
 import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.process.KillReport;
@@ -30,7 +31,7 @@ import org.capbuddy.sos.process.KillReport;
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
-        long lowestStackPage, java.util.List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
+        long lowestStackPage, List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
         StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered,
-        java.util.List<ProcessSummary> processes) {
+        List<ProcessSummary> processes) {
 }

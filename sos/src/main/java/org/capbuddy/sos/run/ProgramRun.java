@@ -1,8 +1,10 @@
 package org.capbuddy.sos.run;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.capbuddy.aarch64.cpu.Exit;
@@ -15,6 +17,7 @@ import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.inspect.CallChain;
+import org.capbuddy.sos.inspect.CodeNames;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.linux.LinuxProcess;
@@ -38,7 +41,10 @@ import org.capbuddy.sos.process.ProcessState;
  * ends when every process has ended, or at the instruction limit, which counts the instructions
  * of them all; or, should every live process wait for another forever, at that deadlock, with a
  * report. An ended child's SOS process is destroyed at once (every frame given back), its wait
- * status kept for its parent; the process the run started is kept until {@link #finish}.
+ * status kept for its parent; the process the run started is kept until {@link #finish}. Of an
+ * ended process the run keeps only its {@link ProcessSummary} and its share of the run's totals
+ * (calls, translation), so a run that forks and reaps thousands of processes holds no more than a
+ * line for each.
  */
 public final class ProgramRun {
     /**
@@ -49,18 +55,23 @@ public final class ProgramRun {
     /** Instructions a process runs before the next runnable one gets its turn. */
     public static final long QUANTUM = 10_000;
 
-    /** A process of the run: its runner, its Linux state, what it ran, and how it ended once it has. */
+    /**
+     * A process of the run: its runner, its Linux state, what it ran, and how it ended once it has.
+     * A forked one's process, state and runner are dropped when it ends (its summary stays).
+     */
     private static final class Member {
-        final Process process;
+        final int pid;
+        Process process;
         final int parent;
-        final LinuxProcess linux;
-        final ThreadRunner runner;
+        LinuxProcess linux;
+        ThreadRunner runner;
         long instructions;
         long faults;
         /** Set once it has ended (or stopped for good): its line in the report. */
         ProcessSummary summary;
 
         Member(Process process, int parent, LinuxProcess linux, ThreadRunner runner) {
+            this.pid = process.pid();
             this.process = process;
             this.parent = parent;
             this.linux = linux;
@@ -72,13 +83,20 @@ public final class ProgramRun {
         }
     }
 
+    /** What the run's ended and dropped processes made, for the run's totals. */
+    private final Map<LinuxSyscall, Long> droppedCalls = new TreeMap<>();
+    private final Map<Long, Long> droppedUnknownCalls = new TreeMap<>();
+    private final Map<String, Long> droppedRefused = new TreeMap<>();
+    private long droppedTranslatedInstructions;
+    private long droppedTranslatedBlocks;
+
     private final Sos sos;
     private final ProgramRunner.Launch launch;
     private final Process process;
     private final LinuxProcess linux;
     private final ThreadRunner runner;
     /** Every process of the run, by pid (the first is the one it started). */
-    private final List<Member> members = new java.util.ArrayList<>();
+    private final List<Member> members = new ArrayList<>();
     /** The member whose turn it is, and what is left of its quantum. */
     private int turn;
     private long quantumLeft = QUANTUM;
@@ -174,7 +192,7 @@ public final class ProgramRun {
                 }
             }
             // every live process is blocked: time passes to the earliest wake, if any sleeps
-            List<Process> live = new java.util.ArrayList<>();
+            List<Process> live = new ArrayList<>();
             for (Member m : members) {
                 if (!m.done()) {
                     live.add(m.process);
@@ -201,7 +219,20 @@ public final class ProgramRun {
         sos.linux().ended(m.process);
         if (m.process != process) {
             sos.destroy(m.process);
+            drop(m);
         }
+    }
+
+    /** Keeps what an ended forked member adds to the run's totals and lets go of its objects. */
+    private void drop(Member m) {
+        m.linux.calls().forEach((call, n) -> droppedCalls.merge(call, n, Long::sum));
+        m.linux.unknownCalls().forEach((call, n) -> droppedUnknownCalls.merge(call, n, Long::sum));
+        m.linux.refusedCalls().forEach((what, n) -> droppedRefused.merge(what, n, Long::sum));
+        droppedTranslatedInstructions += m.runner.interpreter().translatedInstructions();
+        droppedTranslatedBlocks += m.runner.interpreter().translatedBlocks();
+        m.process = null;
+        m.linux = null;
+        m.runner = null;
     }
 
     private static ProgramOutcome outcomeOf(Process p, ProgramOutcome otherwise) {
@@ -219,7 +250,7 @@ public final class ProgramRun {
         StringBuilder waiting = new StringBuilder();
         for (Member m : members) {
             if (!m.done()) {
-                waiting.append(waiting.length() == 0 ? "" : ", ").append("pid ").append(m.process.pid());
+                waiting.append(waiting.length() == 0 ? "" : ", ").append("pid ").append(m.pid);
             }
         }
         return "deadlock: every live process waits for something no other can give (" + waiting + ")";
@@ -241,21 +272,29 @@ public final class ProgramRun {
         return true;
     }
 
-    /** The pid of the process that runs next (the one a step mode follows). */
+    /** The pid of the process that runs next (the one a step mode follows): {@link #process()}'s. */
     public int currentPid() {
-        Member m = members.get(Math.min(turn, members.size() - 1));
-        return m.process.pid();
+        return followed().pid;
     }
 
     /** The processes of the run so far, by pid, with how each ended (null outcome lines for those still running). */
     public List<ProcessSummary> processes() {
-        List<ProcessSummary> all = new java.util.ArrayList<>();
+        List<ProcessSummary> all = new ArrayList<>();
         for (Member m : members) {
-            all.add(m.done() ? m.summary : new ProcessSummary(m.process.pid(), m.parent,
+            all.add(m.done() ? m.summary : new ProcessSummary(m.pid, m.parent,
                     atInstructionLimit() ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED, -1, null,
                     m.instructions, m.process.faultsHandled(), m.linux.totalCalls()));
         }
         return all;
+    }
+
+    /** Processes whose objects (SOS process, Linux state, runner) the run holds: the live ones and the first. */
+    int heldProcesses() {
+        int n = 0;
+        for (Member m : members) {
+            n += m.process != null ? 1 : 0;
+        }
+        return n;
     }
 
     /** Live processes of the run now. */
@@ -281,15 +320,15 @@ public final class ProgramRun {
     public long systemCalls() {
         long n = 0;
         for (Member m : members) {
-            n += m.linux.totalCalls();
+            n += m.linux != null ? m.linux.totalCalls() : m.summary.systemCalls();
         }
         return n;
     }
 
     /**
-     * The process that runs next: the one the run started until it forks, then whichever has the
-     * turn (a step mode follows it). Alive until it ends (a forked one) or {@link #finish} tears
-     * it down (the first).
+     * The process that runs next: the one the run started until it forks, then the one
+     * {@link #advance} will run first (a step mode follows it), or the first when none will.
+     * Alive until it ends (a forked one) or {@link #finish} tears it down (the first).
      */
     public Process process() {
         return followed().process;
@@ -300,13 +339,39 @@ public final class ProgramRun {
         return process;
     }
 
-    /** The member a step mode follows: the one whose turn it is while it is live, else the first. */
+    /** The member a step mode follows: the one {@link #advance} will run first, else (none will) the first. */
     private Member followed() {
-        if (members.size() == 1) {
-            return members.get(0);
+        Member next = ended() ? null : next();
+        return next != null ? next : members.get(0);
+    }
+
+    /**
+     * The member {@link #current} would choose now, found without its side effects: a sleeper
+     * whose time has come is not woken, and the clock does not jump. From the turn on, the first
+     * live member that is not blocked, or asleep with its wake time come; when every live one is
+     * blocked, the sleeper whose wake time is earliest (the first from the turn on among equals),
+     * which is the one current() wakes after moving the clock there. Null when none would run (a
+     * deadlock).
+     */
+    private Member next() {
+        int n = members.size();
+        for (int i = 0; i < n; i++) {
+            Member m = members.get((turn + i) % n);
+            if (!m.done() && sos.linux().wouldRun(m.process)) {
+                return m;
+            }
         }
-        Member m = members.get(Math.min(turn, members.size() - 1));
-        return m.done() && m.process != process ? members.get(0) : m;
+        Member first = null;
+        long earliest = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            Member m = members.get((turn + i) % n);
+            OptionalLong wake = m.done() ? OptionalLong.empty() : sos.linux().wakeTime(m.process);
+            if (wake.isPresent() && (first == null || wake.getAsLong() < earliest)) {
+                first = m;
+                earliest = wake.getAsLong();
+            }
+        }
+        return first;
     }
 
     /** The address of the next instruction of {@link #process()}. */
@@ -357,13 +422,19 @@ public final class ProgramRun {
         Map<Long, Long> unknownCalls = new TreeMap<>();
         Map<String, Long> refused = new TreeMap<>();
         long faults = 0;
-        long translatedInstructions = 0;
-        long translatedBlocks = 0;
+        droppedCalls.forEach((call, n) -> byCall.merge(call, n, Long::sum));
+        droppedUnknownCalls.forEach((call, n) -> unknownCalls.merge(call, n, Long::sum));
+        droppedRefused.forEach((what, n) -> refused.merge(what, n, Long::sum));
+        long translatedInstructions = droppedTranslatedInstructions;
+        long translatedBlocks = droppedTranslatedBlocks;
         for (Member m : members) {
+            faults += m.done() ? m.faults : m.process.faultsHandled();
+            if (m.linux == null) {
+                continue; // ended and dropped: counted above
+            }
             m.linux.calls().forEach((call, n) -> byCall.merge(call, n, Long::sum));
             m.linux.unknownCalls().forEach((call, n) -> unknownCalls.merge(call, n, Long::sum));
             m.linux.refusedCalls().forEach((what, n) -> refused.merge(what, n, Long::sum));
-            faults += m.done() ? m.faults : m.process.faultsHandled();
             translatedInstructions += m.runner.interpreter().translatedInstructions();
             translatedBlocks += m.runner.interpreter().translatedBlocks();
         }
@@ -412,7 +483,7 @@ public final class ProgramRun {
         ElfSymbols symbols = ElfSymbols.of(launch.elf());
         // read for inspection, not through SOS's window: the report must not change the run's figures
         CallChain calls = CallChain.walk(registers, at -> sos.peek(process, at, 8),
-                at -> org.capbuddy.sos.inspect.CodeNames.describe(symbols, process.addressSpace(), at).orElse(null),
+                at -> CodeNames.describe(symbols, process.addressSpace(), at).orElse(null),
                 KILL_BACKTRACE_ENTRIES);
         return new StopReport(pc, fetched, fetched ? runner.interpreter().exitWord() : 0, calls, registers,
                 sos.walk(process, address).orElse(new PagingWalk(address, 0, List.of())),

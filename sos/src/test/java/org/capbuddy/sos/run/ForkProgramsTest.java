@@ -2,7 +2,9 @@ package org.capbuddy.sos.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.frametable.FrameTable;
@@ -120,6 +122,72 @@ class ForkProgramsTest {
         assertThat(fx.sos.linux().zombies()).isZero();
         assertThat(fx.balance()).isEqualTo(settled);
         fx.assertInvariants();
+    }
+
+    @Test
+    void anEndedChildIsLetGoOfAndOnlyItsLineAndItsShareOfTheTotalsKept() {
+        SosFixture fx = new SosFixture(true);
+        ProgramRun run = new ProgramRunner(fx.sos).start(Programs.launch(Programs.elf("fork_many"),
+                Programs.argv("fork_many", List.of("64")), Programs.MAX_INSTRUCTIONS)).run();
+        while (!run.ended()) {
+            run.advance(ProgramRun.QUANTUM);
+            // the live ones, and the first once it has ended
+            assertThat(run.heldProcesses()).isBetween(run.liveProcesses(), run.liveProcesses() + 1);
+        }
+        assertThat(run.heldProcesses()).as("the first, kept for the report").isEqualTo(1);
+        ProgramResult r = run.finish(true);
+        assertThat(r.processes()).hasSize(65);
+        // the totals still count every process, the dropped ones included
+        assertThat(Programs.totalCalls(r)).isEqualTo(r.processes().stream().mapToLong(ProcessSummary::systemCalls).sum());
+        assertThat(r.systemCalls()).containsEntry("clone", 64L);
+        assertThat(r.faultsHandled()).isEqualTo(r.processes().stream().mapToLong(ProcessSummary::faultsHandled).sum());
+        ProgramResult whole = Programs.run(new SosFixture(true), "fork_many", "64");
+        assertThat(r.systemCalls()).isEqualTo(whole.systemCalls());
+        assertThat(r.faultsHandled()).isEqualTo(whole.faultsHandled());
+        // (translation depends on how the run was sliced: a whole run's is not this one's)
+        assertThat(r.translatedInstructions()).isPositive().isLessThanOrEqualTo(r.instructions());
+    }
+
+    /**
+     * Step mode's "next to run" and the view's process: at every instruction of runs that wait,
+     * block and sleep, the pid named before a step is the one whose instruction the step runs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"fork_tree", "fork_sleep", "fork_wait"})
+    void thePidNamedAsNextToRunIsTheOneThatRuns(String name) {
+        SosFixture fx = new SosFixture(true);
+        ProgramRun run = new ProgramRunner(fx.sos).start(Programs.launch(Programs.elf(name),
+                Programs.argv(name, List.of()), Programs.MAX_INSTRUCTIONS)).run();
+        int checked = 0;
+        while (!run.ended()) {
+            int named = run.currentPid();
+            assertThat(run.process().pid()).isEqualTo(named);
+            Map<Integer, Long> before = instructionsByPid(run);
+            long pc = run.pc();
+            assertThat(run.advance(1)).isEqualTo(1);
+            Map<Integer, Long> after = instructionsByPid(run);
+            List<Integer> ran = after.keySet().stream()
+                    .filter(pid -> after.get(pid) > before.getOrDefault(pid, 0L)).toList();
+            if (!ran.equals(List.of(named))) {
+                // its instruction did not retire: it faulted and was killed, and the next ran
+                assertThat(outcomeOf(run, named)).as("pid %d at pc 0x%x", named, pc).isEqualTo(ProgramOutcome.KILLED);
+                assertThat(after.get(named)).isEqualTo(before.get(named));
+            }
+            checked++;
+        }
+        assertThat(run.finish(true).outcome()).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(checked).isEqualTo(run.instructions());
+        assertThat(run.process().pid()).as("none runs: the first").isEqualTo(run.firstProcess().pid());
+    }
+
+    private static ProgramOutcome outcomeOf(ProgramRun run, int pid) {
+        return run.processes().stream().filter(p -> p.pid() == pid).findFirst().orElseThrow().outcome();
+    }
+
+    private static Map<Integer, Long> instructionsByPid(ProgramRun run) {
+        Map<Integer, Long> by = new HashMap<>();
+        run.processes().forEach(p -> by.put(p.pid(), p.instructions()));
+        return by;
     }
 
     /** A frame table a few pages larger than a process: the copies and the children page out and in. */
