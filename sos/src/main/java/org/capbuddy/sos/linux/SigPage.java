@@ -76,6 +76,20 @@ final class SigPage {
     private static int[] forkCode() {
         int[] words = new int[(4 + 16 + 2) * 2];
         int i = 0;
+        i = storeFpSimd(words, i);
+        words[i++] = MOV_X8_CLONE;
+        words[i++] = SVC_0; // FORK_SVC
+        i = loadFpSimd(words, i, LDP_W6_W7_X4_8, ADD_X6_X4_16);
+        words[i++] = MOV_X8_CLONE;
+        words[i++] = SVC_0; // FORK_DONE
+        return words;
+    }
+
+    /**
+     * Writes, from {@code words[i]}, the 4 + 16 instructions that store FPSR, FPCR and V0–V31 in
+     * fpsimd_context's layout at x4; returns the index after them.
+     */
+    private static int storeFpSimd(int[] words, int i) {
         words[i++] = MRS_X6_FPSR;
         words[i++] = MRS_X7_FPCR;
         words[i++] = STP_W6_W7_X4_8;
@@ -83,18 +97,23 @@ final class SigPage {
         for (int t = 0; t < 32; t += 2) {
             words[i++] = pairQ(false, t);
         }
-        words[i++] = MOV_X8_CLONE;
-        words[i++] = SVC_0; // FORK_SVC
-        words[i++] = LDP_W6_W7_X4_8;
+        return i;
+    }
+
+    /**
+     * Writes, from {@code words[i]}, the 4 + 16 instructions that load FPSR, FPCR and V0–V31 back
+     * from a record at the base register that {@code ldpStatus} (the FPSR/FPCR pair) and
+     * {@code addVectors} (x6 = base + 16) name; returns the index after them.
+     */
+    private static int loadFpSimd(int[] words, int i, int ldpStatus, int addVectors) {
+        words[i++] = ldpStatus;
         words[i++] = MSR_FPSR_X6;
         words[i++] = MSR_FPCR_X7;
-        words[i++] = ADD_X6_X4_16;
+        words[i++] = addVectors;
         for (int t = 0; t < 32; t += 2) {
             words[i++] = pairQ(true, t);
         }
-        words[i++] = MOV_X8_CLONE;
-        words[i++] = SVC_0; // FORK_DONE
-        return words;
+        return i;
     }
 
     /** STP or LDP (signed offset) of Q{@code t} and Q{@code t+1} at [x6, #16·t]. */
@@ -105,25 +124,13 @@ final class SigPage {
     private static int[] code() {
         int[] words = new int[ENTRY_WORDS + 2 + 5 + 16 + 2];
         int i = 0;
-        words[i++] = MRS_X6_FPSR;
-        words[i++] = MRS_X7_FPCR;
-        words[i++] = STP_W6_W7_X4_8;
-        words[i++] = ADD_X6_X4_16;
-        for (int t = 0; t < 32; t += 2) {
-            words[i++] = pairQ(false, t);
-        }
+        i = storeFpSimd(words, i);
         words[i++] = MOV_X30_X5;
         words[i++] = BR_X3;
         words[i++] = MOV_X8_RT_SIGRETURN; // SIGRETURN
         words[i++] = SVC_0;
         words[i++] = ADD_X9_SP_FPSIMD; // RESTORE
-        words[i++] = LDP_W6_W7_X9_8;
-        words[i++] = MSR_FPSR_X6;
-        words[i++] = MSR_FPCR_X7;
-        words[i++] = ADD_X6_X9_16;
-        for (int t = 0; t < 32; t += 2) {
-            words[i++] = pairQ(true, t);
-        }
+        i = loadFpSimd(words, i, LDP_W6_W7_X9_8, ADD_X6_X9_16);
         words[i++] = MOV_X8_RT_SIGRETURN;
         words[i++] = SVC_0; // RESTORED
         return words;
