@@ -22,6 +22,14 @@ public final class AssuredHeadroom implements AutoCloseable {
         this.depth = depth;
     }
 
+    /**
+     * Whether this scope is open and the innermost in force: not closed, not suspended by code the
+     * machine does not control, no scope opened inside it.
+     */
+    public boolean inForce() {
+        return open && guard.isInnermostScope(epoch, level, depth);
+    }
+
     @Override
     public void close() {
         if (open) {

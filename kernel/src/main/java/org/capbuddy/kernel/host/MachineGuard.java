@@ -183,6 +183,11 @@ public final class MachineGuard {
         assuredScopes--;
     }
 
+    /** Whether the scope opened at {@code epoch}, {@code level}, {@code depth} is the innermost one in force now. */
+    boolean isInnermostScope(int epoch, int level, int depth) {
+        return epoch == ownerEpoch && level == suspensions && depth == assuredScopes;
+    }
+
     /** The probe frames {@link #requireStackHeadroom()} requires. */
     public int stackHeadroomFrames() {
         return stackHeadroomFrames;

@@ -13,6 +13,7 @@ import org.capbuddy.aarch64.elf.ElfSymbols;
 import org.capbuddy.kernel.api.PagingWalk;
 import org.capbuddy.kernel.cpu.RunResult;
 import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.kernel.host.AssuredHeadroom;
 import org.capbuddy.kernel.trace.Tracer;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
@@ -131,6 +132,16 @@ public final class ProgramRun {
      * {@code budget} is not positive.
      */
     public long advance(long budget) {
+        if (ended() || budget < ThreadRunner.SCOPED_BUDGET) {
+            return turns(budget, null); // a debugger's steps: each fault probes for itself, as run does
+        }
+        try (AssuredHeadroom turns = runner.assureTurns()) {
+            return turns(budget, turns);
+        }
+    }
+
+    /** {@link #advance}'s turns, each under {@code turns} (null: each probes for itself). */
+    private long turns(long budget, AssuredHeadroom turns) {
         long done = 0;
         while (!ended() && done < budget) {
             Member m = current();
@@ -145,7 +156,7 @@ public final class ProgramRun {
             tracer.serve(m.process);
             RunResult slice;
             try {
-                slice = m.runner.run(room);
+                slice = m.runner.runTurn(room, turns);
             } finally {
                 tracer.endService();
             }

@@ -184,6 +184,29 @@ class RunLoopHeadroomTest {
     }
 
     @Test
+    void oneAdvanceProbesOnceForAllItsSchedulerTurns() {
+        SosMachine m = SosMachine.boot(DeepestFaultMachines.configs()[0], SosConfig.defaults()).value();
+        MachineGuard guard = m.kernel().guard();
+        // about 1M instructions in a handful of system calls: a hundred 10,000-instruction turns
+        ProgramRun run = new ProgramRunner(m.sos()).start(Programs.launch(Programs.elf("loop_k1"),
+                List.of("loop_k1", "60000"), Programs.MAX_INSTRUCTIONS)).run();
+        long probesBefore = guard.headroomProbes();
+        long advances = 0;
+        while (!run.ended()) {
+            run.advance(Long.MAX_VALUE);
+            advances++;
+        }
+        ProgramResult r = run.finish(true);
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        long turns = r.instructions() / ProgramRun.QUANTUM;
+        long calls = Programs.totalCalls(r);
+        assertThat(turns).as("turns").isGreaterThan(50 + advances + calls);
+        assertThat(guard.headroomProbes() - probesBefore).as("one an advance, and one a system call SOS serves; none a turn")
+                .isBetween(advances, advances + calls);
+        assertThat(guard.headroomAssured()).as("every advance closed its scope").isFalse();
+    }
+
+    @Test
     void singleStepsOpenNoScopeAndProbeOnlyForTheirFaults() {
         SosMachine m = SosMachine.boot(DeepestFaultMachines.configs()[0], SosConfig.defaults()).value();
         MachineGuard guard = m.kernel().guard();
