@@ -125,6 +125,8 @@ public final class UserCpu implements GuestMemory {
     private final int[] fastOffsets = new int[TLB_ENTRIES];
     private final HostViewClock viewClock;
     private long fastStamp = -1;
+    /** Moves whenever a fast page is dropped or replaced: a {@link MicroTlb} copy made before then may no longer hold. */
+    private long fastChanges;
     private long tlbHits;
     private long tlbMisses;
     private long handlerRuns;
@@ -335,6 +337,7 @@ public final class UserCpu implements GuestMemory {
 
     /** Copies TLB entry {@code entry}, which has just hit for {@code vaddr}, to its fast page, under the clock's stamp now. */
     private void keepFastPage(long vaddr, int entry, byte[] slab, int at) {
+        fastChanges++;
         long stamp = viewClock.now();
         if (stamp != fastStamp) {
             dropFastPages(); // copies made under another stamp are not known to hold now
@@ -350,6 +353,7 @@ public final class UserCpu implements GuestMemory {
 
     /** Forgets the fast page of the TLB entry {@code vaddr} maps to: that entry is being refilled. */
     private void dropFastPage(long vaddr) {
+        fastChanges++;
         int fast = (int) (vaddr >>> PAGE_BITS) & FAST_MASK;
         fastReadVpns[fast] = NO_PAGE;
         fastWriteVpns[fast] = NO_PAGE;
@@ -358,9 +362,45 @@ public final class UserCpu implements GuestMemory {
 
     /** Forgets every fast page. */
     private void dropFastPages() {
+        fastChanges++;
         Arrays.fill(fastReadVpns, NO_PAGE);
         Arrays.fill(fastWriteVpns, NO_PAGE);
         Arrays.fill(fastSlabs, null);
+    }
+
+    // ---- what a MicroTlb in front of this CPU copies and checks
+
+    /** The host view's clock, whose stamp every fast page was made under. */
+    HostViewClock viewClock() {
+        return viewClock;
+    }
+
+    /** The stamp the fast pages were made under. */
+    long fastStamp() {
+        return fastStamp;
+    }
+
+    /** The count of fast-page drops and replacements so far. */
+    long fastChanges() {
+        return fastChanges;
+    }
+
+    /** The slab of the fast page that would serve a load ({@code write} false) or store of page {@code vpn} now, or null. */
+    byte[] fastSlab(long vpn, boolean write) {
+        int fast = (int) vpn & FAST_MASK;
+        long kept = write ? fastWriteVpns[fast] : fastReadVpns[fast];
+        return kept == vpn && fastPageValid() ? fastSlabs[fast] : null;
+    }
+
+    /** The offset in its slab of the fast page of {@code vpn} ({@link #fastSlab} said it is there). */
+    int fastOffset(long vpn) {
+        return fastOffsets[(int) vpn & FAST_MASK];
+    }
+
+    /** A MicroTlb in front served an access from its copy of a fast page: a TLB hit, and the access happened. */
+    void countFastHit() {
+        tlbHits++;
+        clearFailure();
     }
 
     /** failure = null, without a store (and its collector barrier) when it is null already, as on a run of hits. */

@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * rights), Page_Unmap, PageTable_Unmap, cap deletion, VSpace switches, ASID loss and the kernel
  * zeroing a frame behind the CPU, interleaved with random loads, stores, fetches, fills and copies
  * through one long-lived {@link UserCpu}, a third of them on the previous access's page (so that the
- * CPU's fast page is used and invalidated).
+ * CPU's fast page is used and invalidated), and a third of the loads and stores through a
+ * {@link MicroTlb} in front of it (whose copies must then be exactly as valid as the fast pages).
  * Every access is checked against a reference computed beforehand from {@link Mmu#translate} on
  * the thread's current VSpace and a shadow of every frame's contents: the same value, the same
  * fault (delivered once, to the handler), the same bytes written and nothing else written
@@ -89,6 +90,8 @@ class UserCpuDifferentialTest {
         final CpuFx fx = new CpuFx();
         final PhysicalMemory mem = fx.kernel.physicalMemory();
         final CpuFx.UserThread t = fx.new UserThread();
+        /** In front of the same CPU: a third of the loads and stores go through it and must agree exactly. */
+        final MicroTlb micro = new MicroTlb(t.cpu);
         final List<Long> vspaces = new ArrayList<>();
         long pool;
         boolean poolDeleted;
@@ -275,8 +278,12 @@ class UserCpuDifferentialTest {
                 int size = 1 << random.nextInt(4);
                 plan = plan(va, size, AccessKind.READ, pc);
                 long expected = plan.fault == null ? shadowRead(plan, size) : 0;
-                if (random.nextBoolean()) {
+                int way = random.nextInt(3);
+                if (way == 0) {
                     assertThat(t.cpu.read(va, size)).as("read 0x%x/%d", va, size).isEqualTo(expected);
+                    fault = Access.lastFault(t.cpu);
+                } else if (way == 1) {
+                    assertThat(micro.read(va, size)).as("micro-TLB read 0x%x/%d", va, size).isEqualTo(expected);
                     fault = Access.lastFault(t.cpu);
                 } else {
                     Access r = Access.load(t.cpu, va, size);
@@ -293,8 +300,9 @@ class UserCpuDifferentialTest {
                     bytes[i] = (byte) (value >>> (8 * i));
                 }
                 shadowWrite(plan, bytes);
-                if (random.nextBoolean()) {
-                    boolean done = t.cpu.write(va, size, value);
+                int way = random.nextInt(3);
+                if (way < 2) {
+                    boolean done = way == 0 ? t.cpu.write(va, size, value) : micro.write(va, size, value);
                     fault = Access.lastFault(t.cpu);
                     assertThat(done).isEqualTo(fault == null);
                 } else {
