@@ -12,7 +12,7 @@ public enum Errno {
     ESRCH(3),
     /** Interrupted system call: a sleep or a wait for a signal ended by a signal to deliver. */
     EINTR(4),
-    /** Bad file descriptor: not one of the process's standard streams. */
+    /** Bad file descriptor: not open, or not open for the access asked (a pipe's read end written). */
     EBADF(9),
     /** No child processes: wait4 for a child that does not exist or is not the caller's. */
     ECHILD(10),
@@ -30,8 +30,12 @@ public enum Errno {
     ENODEV(19),
     /** Invalid argument: a length, an alignment or a range the call cannot take. */
     EINVAL(22),
+    /** Too many open files: no descriptor free below RLIMIT_NOFILE (pipe2, dup, fcntl F_DUPFD). */
+    EMFILE(24),
     /** Not a terminal: the console answers no terminal ioctl. */
     ENOTTY(25),
+    /** Broken pipe: a write to a pipe no descriptor reads from (with SIGPIPE). */
+    EPIPE(32),
     /** Result too large: a buffer too small for the answer (getcwd). */
     ERANGE(34),
     /** Function not implemented: a system call SOS does not serve. */

@@ -20,20 +20,6 @@ import java.util.TreeMap;
  */
 public final class LinuxProcess {
     /**
-     * Standard input's open file description: the bytes and the read position, shared with every
-     * process forked from this one, as Linux shares an open file description across fork (a
-     * read by one moves the position the other reads from).
-     */
-    private static final class Input {
-        final byte[] bytes;
-        int read;
-
-        Input(byte[] bytes) {
-            this.bytes = bytes;
-        }
-    }
-
-    /**
      * The clock of a run: every process forked from the one a run started shares it, so they all
      * read one time. It moves a millisecond per system call of any of them, and forward by the
      * time one sleeps.
@@ -42,7 +28,8 @@ public final class LinuxProcess {
         long nanos;
     }
 
-    private final Input stdin;
+    /** Its descriptors: standard input, output and error to start with, pipes and their copies. */
+    private final Descriptors descriptors;
     private final Clock clock;
     private final SplittableRandom random;
     /** The parent's pid; 0 when SOS started the process, or reaps it (an orphan). */
@@ -59,6 +46,8 @@ public final class LinuxProcess {
     private Sleep sleeping;
     /** The wait4 the process is blocked in, or null. */
     private ChildWait waiting;
+    /** The read or write of a pipe the process is blocked in, or null. */
+    private PipeWait pipeWait;
     /** The resource usage of the children it has reaped (getrusage's RUSAGE_CHILDREN). */
     private long childrenCpuNanos;
     private long childrenMinorFaults;
@@ -98,8 +87,6 @@ public final class LinuxProcess {
     private long faultCode;
     /** A signal whose default action ends the process in the call being served; 0 for none. */
     private int dying;
-    /** Bit n set: descriptor n (0, 1 or 2) has been closed; nothing can open it again. */
-    private int closedStreams;
     private RealTimer realTimer = RealTimer.DISARMED;
     /**
      * The periods of ITIMER_VIRTUAL and ITIMER_PROF: neither can be armed (the model has no CPU
@@ -117,32 +104,32 @@ public final class LinuxProcess {
     private long realBlocked;
 
     public LinuxProcess(byte[] stdin, long seed) {
-        this.stdin = new Input(stdin.clone());
+        this.descriptors = Descriptors.standard(stdin);
         this.clock = new Clock();
         this.random = new SplittableRandom(seed ^ 0x6765_7472_616E_646FL);
     }
 
-    private LinuxProcess(Input stdin, Clock clock, SplittableRandom random) {
-        this.stdin = stdin;
+    private LinuxProcess(Descriptors descriptors, Clock clock, SplittableRandom random) {
+        this.descriptors = descriptors;
         this.clock = clock;
         this.random = random;
     }
 
     /**
      * The state of a child forked from this process, as Linux's fork copies it: the signal actions,
-     * the mask, the alternate signal stack and the closed standard streams are copied; standard
-     * input's open file description (its read position) and the run's clock are shared; the child
+     * the mask, the alternate signal stack and the descriptor table are copied, each descriptor
+     * naming the same open file description (standard input's read position, a pipe's end, the
+     * status flags), and the run's clock is shared; the child
      * draws its own random stream (split from this one, so a run repeats). Not inherited, as on
      * Linux: pending signals, the interval timers, set_tid_address's address, the call counts and
      * resource usage (they start at zero), the handlers entered and the last fault.
      */
     LinuxProcess forkChild(int parentPid, int signal) {
-        LinuxProcess child = new LinuxProcess(stdin, clock, random.split());
+        LinuxProcess child = new LinuxProcess(descriptors.forkCopy(), clock, random.split());
         child.blockedSignals = blockedSignals;
         System.arraycopy(actions, 0, child.actions, 0, actions.length);
         child.altStackBase = altStackBase;
         child.altStackSize = altStackSize;
-        child.closedStreams = closedStreams;
         child.parent = parentPid;
         child.group = group;
         child.exitSignal = signal;
@@ -222,6 +209,18 @@ public final class LinuxProcess {
 
     void setWaiting(ChildWait wait) {
         waiting = wait;
+    }
+
+    PipeWait pipeWait() {
+        return pipeWait;
+    }
+
+    void setPipeWait(PipeWait wait) {
+        pipeWait = wait;
+    }
+
+    Descriptors descriptors() {
+        return descriptors;
     }
 
     /** Adds a reaped child's usage to the children's (getrusage's RUSAGE_CHILDREN: summed, ru_maxrss the largest). */
@@ -317,8 +316,6 @@ public final class LinuxProcess {
 
     /** The clock never runs past this (about 146 years): long sleeps and timers saturate. */
     static final long CLOCK_LIMIT = Long.MAX_VALUE / 2;
-    /** RLIMIT_NOFILE: the standard streams are the only descriptors (getrlimit's limit, ppoll's bound). */
-    static final long DESCRIPTOR_LIMIT = 3;
 
     /**
      * Makes {@code signal} pending with {@code instance} on the process's list ({@code toProcess},
@@ -499,14 +496,6 @@ public final class LinuxProcess {
                 + unknown.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Up to {@code max} bytes of standard input not read yet (none at its end). */
-    byte[] takeStdin(int max) {
-        int n = Math.max(0, Math.min(max, stdin.bytes.length - stdin.read));
-        byte[] bytes = new byte[n];
-        System.arraycopy(stdin.bytes, stdin.read, bytes, 0, n);
-        stdin.read += n;
-        return bytes;
-    }
 
     /**
      * How many of the next {@code n} bytes written the console keeps: all while the process has
@@ -524,14 +513,7 @@ public final class LinuxProcess {
         return consoleDropped;
     }
 
-    /** Bytes of standard input not read yet. */
-    int stdinLeft() {
-        return stdin.bytes.length - stdin.read;
-    }
 
-    void giveBackStdin(int n) {
-        stdin.read -= n;
-    }
 
     byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
@@ -539,24 +521,6 @@ public final class LinuxProcess {
             bytes[i] = (byte) random.nextInt(256);
         }
         return bytes;
-    }
-
-    /**
-     * Whether {@code fd} is one of the standard streams (0, 1, 2) and still open. Linux's
-     * descriptor arguments are {@code unsigned int}: only the low 32 bits of the register count.
-     */
-    boolean isOpenStream(long fd) {
-        int d = (int) fd;
-        return d >= 0 && d <= 2 && (closedStreams & (1 << d)) == 0;
-    }
-
-    /** Closes standard stream {@code fd}; false when it is not one or is closed already (EBADF). */
-    boolean closeStream(long fd) {
-        if (!isOpenStream(fd)) {
-            return false;
-        }
-        closedStreams |= 1 << (int) fd;
-        return true;
     }
 
     void setClearChildTid(long address) {

@@ -6,8 +6,12 @@ package org.capbuddy.sos.linux;
  */
 public enum LinuxSyscall {
     GETCWD(17),
+    DUP(23),
+    DUP3(24),
+    FCNTL(25),
     IOCTL(29),
     CLOSE(57),
+    PIPE2(59),
     PPOLL(73),
     READ(63),
     WRITE(64),

@@ -51,6 +51,8 @@ import org.capbuddy.sos.process.ProcessTraps;
  * and tgkill reach the other processes of the caller's run too ({@link #signalOther}).
  */
 public final class LinuxSyscalls implements ProcessTraps {
+    /** The calls that may block on a pipe, by name. */
+    private static final Set<String> PIPE_CALLS = Set.of("read", "readv", "write", "writev");
     /** The calls that wait for a signal, served by {@link #serveWait}. */
     private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.RT_SIGSUSPEND,
             LinuxSyscall.RT_SIGTIMEDWAIT);
@@ -143,10 +145,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         return state != null && state.waiting() != null;
     }
 
-    /** Whether {@code p} is blocked in a call SOS has not answered yet: waiting for a child, or asleep. */
+    /** Whether {@code p} is blocked in a call SOS has not answered yet: waiting for a child, asleep, or on a pipe. */
     public boolean blocked(Process p) {
         LinuxProcess state = processes.get(p.pid());
-        return state != null && (state.waiting() != null || state.sleeping() != null);
+        return state != null && (state.waiting() != null || state.sleeping() != null || state.pipeWait() != null);
     }
 
     /** Ended children no process has waited for yet. */
@@ -165,10 +167,19 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (state == null) {
             return;
         }
+        // as Linux's exit closes its files: a pipe end only it held closes (readers see EOF, writers EPIPE)
+        state.setPipeWait(null);
+        state.descriptors().closeAll();
         LinuxProcess parent = family.ended(p, state);
         Process parentProcess = parent == null ? null : live.get(state.parent());
         if (parent != null && parentProcess != null && parent.sleeping() != null && LinuxSignals.deliverable(parent)) {
             wakeSleeper(parentProcess, parent); // the child's exit signal interrupts the sleep
+            return;
+        }
+        if (parent != null && parentProcess != null && parent.pipeWait() != null && LinuxSignals.deliverable(parent)) {
+            PipeWait pw = parent.pipeWait();
+            parent.setPipeWait(null);
+            wake(parentProcess, parent, pw.call(), PipeTransfers.interrupted(pw)); // and a read or write of a pipe
             return;
         }
         ChildWait w = parent == null ? null : parent.waiting();
@@ -202,7 +213,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
-                    "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended" : "a child ended");
+                    "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
+                            : PIPE_CALLS.contains(call) ? "its pipe was ready or a signal came" : "a child ended");
         }
         // as on the way out of any call: the timer's expiry, then the signals that may now run (a
         // SIGCHLD handler runs as the call returns, as on Linux)
@@ -287,7 +299,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                 return signals.sigreturn(p, state, m, false);
             }
             if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.WAITID || call == LinuxSyscall.CLONE
-                    || call == LinuxSyscall.NANOSLEEP || call == LinuxSyscall.CLOCK_NANOSLEEP) {
+                    || call == LinuxSyscall.NANOSLEEP || call == LinuxSyscall.CLOCK_NANOSLEEP
+                    || PIPE_CALLS.contains(call.linuxName())) {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
                         : call == LinuxSyscall.WAITID ? waitid(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
@@ -306,7 +319,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result", "none yet: it blocks");
                     }
                     return FaultReply.noReply(call.linuxName() + (state.sleeping() != null
-                            ? " blocks until the run's clock reaches its end" : " blocks until a child ends"));
+                            ? " blocks until the run's clock reaches its end" : state.pipeWait() != null
+                            ? " blocks until its pipe is ready" : " blocks until a child ends"));
                 }
                 result = served;
             } else if (WAITS.contains(call)) {
@@ -644,6 +658,12 @@ public final class LinuxSyscalls implements ProcessTraps {
             wakeSleeper(target, state);
             return 0;
         }
+        PipeWait pw = state.pipeWait();
+        if (pw != null) {
+            state.setPipeWait(null);
+            wake(target, state, pw.call(), PipeTransfers.interrupted(pw));
+            return 0;
+        }
         ChildWait w = state.waiting();
         if (w != null) {
             if (w.vforkChild() == 0) {
@@ -677,13 +697,16 @@ public final class LinuxSyscalls implements ProcessTraps {
             case BRK -> sys.brk(a0);
             case MMAP -> {
                 // a file mapping names its descriptor first (Linux's fget, before any other check
-                // but arm64's of the offset): a standard stream the process closed is no longer open
-                if ((m.word(5) & (Syscalls.pageSize() - 1)) == 0
-                        && (m.word(3) & Syscalls.MAP_ANONYMOUS) == 0 && (int) m.word(4) >= 0 && (int) m.word(4) <= 2
-                        && !state.isOpenStream(m.word(4))) {
+                // but arm64's of the offset): one the process has not open is EBADF
+                boolean fileMapping = (m.word(5) & (Syscalls.pageSize() - 1)) == 0
+                        && (m.word(3) & Syscalls.MAP_ANONYMOUS) == 0;
+                if (fileMapping && state.descriptors().get(m.word(4)) == null) {
                     yield -Errno.EBADF.code();
                 }
-                SysResult mapped = sys.mmap(a0, a1, (int) a2, (int) m.word(3), m.word(4), m.word(5));
+                // an open one is a standard stream or a pipe, neither mappable: SOS's mmap answers
+                // a standard stream's ENODEV after its own checks, as Linux's do_mmap a pipe's
+                long fd = fileMapping ? 0 : m.word(4);
+                SysResult mapped = sys.mmap(a0, a1, (int) a2, (int) m.word(3), fd, m.word(5));
                 if (mapped.isOk()) {
                     state.mapped(mapped.value());
                 }
@@ -717,11 +740,13 @@ public final class LinuxSyscalls implements ProcessTraps {
             case GETPPID -> state.parent();
             // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
             case GETUID, GETEUID, GETGID, GETEGID -> 0;
-            // the standard streams are files and pipes, never terminals (as under a test harness)
-            case IOCTL -> state.isOpenStream(a0) ? -Errno.ENOTTY.code() : -Errno.EBADF.code();
-            // the standard streams are the only descriptors; once closed, each stays closed (there
-            // is no open or dup), so later reads and writes on it are EBADF, as on Linux
-            case CLOSE -> state.closeStream(a0) ? 0 : -Errno.EBADF.code();
+            case IOCTL -> DescriptorCalls.ioctl(sys, state, a0, a1, a2);
+            case CLOSE -> DescriptorCalls.close(state, a0);
+            // flags and commands are ints
+            case PIPE2 -> DescriptorCalls.pipe2(sys, state, a0, (int) a1);
+            case DUP -> DescriptorCalls.dup(state, a0);
+            case DUP3 -> DescriptorCalls.dup3(state, a0, a1, (int) a2);
+            case FCNTL -> DescriptorCalls.fcntl(state, a0, (int) a1, a2);
             case CLOCK_GETTIME -> clockGettime(sys, state, (int) a0, p.pid(), a1);
             case CLOCK_GETRES -> clockGetres(sys, (int) a0, p.pid(), a1);
             case GETTIMEOFDAY -> gettimeofday(sys, state, a0, a1);
@@ -761,20 +786,31 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * write to the console: all {@code count} bytes, as Linux writes to a file or a blocking pipe
+     * write: to a pipe, {@link PipeTransfers#write}; to the console, all {@code count} bytes, as
+     * Linux writes to a file or a blocking pipe
      * (a program that does not loop on a short write must not lose output), copied and handed to
      * the console in pieces, so that host memory holds one piece at a time; the first page that is
      * not readable memory ends the write there (-EFAULT when nothing was written). A UTF-8 character split
-     * between pieces is held back and handed over whole with the next.
+     * between pieces is held back and handed over whole with the next. EBADF for a descriptor not
+     * open for writing.
      */
     private static long write(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
-        if ((int) fd == 0 || !state.isOpenStream(fd)) {
+        OpenFile file = state.descriptors().get(fd);
+        if (file == null || !file.writable()) {
             return -Errno.EBADF.code();
         }
         if (!accessOk(buffer, count)) {
             return -Errno.EFAULT.code();
         }
         long total = Math.min(count, MAX_RW_COUNT);
+        if (file.isPipe()) {
+            return PipeTransfers.write(sys, state, "write", file, IoVector.of(buffer, total));
+        }
+        return writeConsole(sys, state, buffer, total);
+    }
+
+    /** The console's part of write: {@code total} bytes from {@code buffer}, in pieces. */
+    private static long writeConsole(Syscalls sys, LinuxProcess state, long buffer, long total) {
         long done = 0;
         byte[] held = new byte[0];
         while (done < total) {
@@ -848,19 +884,25 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * read of standard input, which is a file (--stdin): as many bytes as asked and left, as
+     * read: of a pipe, {@link PipeTransfers#read}; of standard input, which is a file (--stdin): as
+     * many bytes as asked and left, as
      * Linux reads a regular file, up to the first page of the buffer that is not writable memory
-     * (-EFAULT when that is the first); what is not read stays for the next read.
+     * (-EFAULT when that is the first); what is not read stays for the next read. EBADF for a
+     * descriptor not open for reading.
      */
     private static long read(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
-        if ((int) fd != 0 || !state.isOpenStream(fd)) {
+        OpenFile file = state.descriptors().get(fd);
+        if (file == null || !file.readable()) {
             return -Errno.EBADF.code();
         }
         if (!accessOk(buffer, count)) {
             return -Errno.EFAULT.code();
         }
-        int n = (int) Math.min(state.stdinLeft(), Math.min(count, MAX_RW_COUNT));
-        byte[] bytes = state.takeStdin(n);
+        if (file.isPipe()) {
+            return PipeTransfers.read(sys, state, "read", file, IoVector.of(buffer, Math.min(count, MAX_RW_COUNT)));
+        }
+        int n = (int) Math.min(file.inputLeft(), Math.min(count, MAX_RW_COUNT));
+        byte[] bytes = file.takeInput(n);
         if (bytes.length == 0 || sys.copyToUser(buffer, bytes, bytes.length)) {
             return bytes.length;
         }
@@ -874,7 +916,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             done += chunk;
         }
-        state.giveBackStdin(bytes.length - done);
+        file.giveBackInput(bytes.length - done);
         return done == 0 ? -Errno.EFAULT.code() : done;
     }
 
@@ -921,8 +963,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * returns the bytes moved.
      */
     private static long vector(Syscalls sys, LinuxProcess state, long fd, long iov, long count, boolean write) {
-        boolean wrongStream = write ? (int) fd == 0 : (int) fd != 0;
-        if (wrongStream || !state.isOpenStream(fd)) {
+        OpenFile file = state.descriptors().get(fd);
+        if (file == null || !(write ? file.writable() : file.readable())) {
             return -Errno.EBADF.code();
         }
         if (Long.compareUnsigned(count, MAX_IOV) > 0) {
@@ -950,6 +992,16 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             lengths[i] = Math.min(lengths[i], MAX_RW_COUNT - asked);
             asked += lengths[i];
+        }
+        if (file.isPipe()) {
+            // one transfer over every buffer, as Linux's pipe_read and pipe_write take the whole vector
+            long[] bases = new long[(int) count];
+            for (int i = 0; i < count; i++) {
+                bases[i] = entries.getLong(16 * i);
+            }
+            IoVector io = new IoVector(bases, lengths);
+            return write ? PipeTransfers.write(sys, state, "writev", file, io)
+                    : PipeTransfers.read(sys, state, "readv", file, io);
         }
         long total = 0;
         for (int i = 0; i < count; i++) {
@@ -1109,7 +1161,15 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (s != null && state.now() >= s.wakeAt()) {
             wakeSleeper(p, state);
         }
-        return state.waiting() == null && state.sleeping() == null;
+        PipeWait pw = state.pipeWait();
+        if (pw != null && pw.ready()) {
+            // a blocked read or write goes on: it may finish (the thread resumed) or move part and wait again
+            long result = PipeTransfers.resume(syscalls.apply(p), state, pw);
+            if (result != Family.BLOCKS) {
+                wake(p, state, pw.call(), result);
+            }
+        }
+        return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null;
     }
 
     /**
@@ -1122,7 +1182,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             return true;
         }
         Sleep s = state.sleeping();
-        return state.waiting() == null && (s == null || state.now() >= s.wakeAt());
+        PipeWait pw = state.pipeWait();
+        return state.waiting() == null && (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes());
     }
 
     /** When {@code p}'s blocking sleep ends on the run's clock, if it sleeps; {@link #jumpToEarliestWake} compares these. */
@@ -1192,6 +1253,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         return sys.copyToUser(usage, bytes.array(), RUSAGE_SIZE) ? 0 : -Errno.EFAULT.code();
     }
 
+    private static final int RLIMIT_NOFILE = 7;
     /** RLIM_INFINITY. */
     private static final long UNLIMITED = -1;
     /** Resource numbers 0 to 15 (RLIMIT_CPU to RLIMIT_RTTIME); Linux's RLIM_NLIMITS is 16. */
@@ -1199,17 +1261,15 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * The limits SOS's processes live under, as getrlimit reads them: the 8 MiB stack (RLIMIT_STACK,
-     * 3; no hard limit, as Linux's default), the three standard streams as the only descriptors
-     * (RLIMIT_NOFILE, 7), one process (RLIMIT_NPROC, 6: there is no fork), no core dumps
+     * 3; no hard limit, as Linux's default), one process (RLIMIT_NPROC, 6), no core dumps
      * (RLIMIT_CORE, 4), the queued real-time signals (RLIMIT_SIGPENDING, 11); nothing else is
-     * limited but by memory.
+     * limited but by memory. RLIMIT_NOFILE (7) is each process's own ({@link Descriptors}).
      */
     private static long[] limit(int resource) {
         return switch (resource) {
             case 3 -> new long[] {org.capbuddy.sos.addrspace.Layout.STACK_SIZE, UNLIMITED};
             case 4 -> new long[] {0, 0};
             case 6 -> new long[] {1, 1};
-            case 7 -> new long[] {LinuxProcess.DESCRIPTOR_LIMIT, LinuxProcess.DESCRIPTOR_LIMIT};
             case 11 -> new long[] {LinuxProcess.MAX_QUEUED, LinuxProcess.MAX_QUEUED};
             default -> new long[] {UNLIMITED, UNLIMITED};
         };
@@ -1217,7 +1277,9 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * prlimit64 (and getrlimit) of the caller: the old limit is written; a new one is refused with
-     * ENOSYS and counted, as SOS could not enforce it (a smaller stack, say). The resource is an
+     * ENOSYS and counted, as SOS could not enforce it (a smaller stack, say), but for RLIMIT_NOFILE,
+     * which the descriptor table enforces ({@link DescriptorCalls#setFileLimit}: the new limit is set
+     * before the old one is written, as Linux's do_prlimit). The resource is an
      * unsigned int; only prlimit64 may pass no place for the old limit (getrlimit's NULL is EFAULT).
      */
     private static long prlimit(Syscalls sys, LinuxProcess state, int resource, long newLimit, long oldLimit,
@@ -1225,11 +1287,17 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (Integer.compareUnsigned(resource, RESOURCE_LIMITS) >= 0) {
             return -Errno.EINVAL.code();
         }
-        if (newLimit != 0) {
+        long[] limit = resource == RLIMIT_NOFILE
+                ? new long[] {state.descriptors().softLimit(), state.descriptors().hardLimit()} : limit(resource);
+        if (newLimit != 0 && resource == RLIMIT_NOFILE) {
+            long set = DescriptorCalls.setFileLimit(sys, state, newLimit);
+            if (set != 0) {
+                return set;
+            }
+        } else if (newLimit != 0) {
             state.refuse(call + ": setting a resource limit");
             return -Errno.ENOSYS.code();
         }
-        long[] limit = limit(resource);
         return oldLimit == 0 && oldOptional || sys.copyToUser(oldLimit, Timespecs.pair(limit[0], limit[1]), 16) ? 0
                 : -Errno.EFAULT.code();
     }

@@ -120,7 +120,7 @@ final class SignalWaits {
             newMask = Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE;
         }
         // nfds is an unsigned int
-        if (Integer.toUnsignedLong((int) count) > LinuxProcess.DESCRIPTOR_LIMIT) {
+        if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
         if ((int) count != 0) {

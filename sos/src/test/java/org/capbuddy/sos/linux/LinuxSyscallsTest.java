@@ -92,8 +92,9 @@ class LinuxSyscallsTest {
         assertThat(call(LinuxSyscall.PRLIMIT64, 0, 3, 0, rl)).isZero();
         assertThat(p.cpu().read(rl, 8)).isEqualTo(8L << 20);
         assertThat(p.cpu().read(rl + 8, 8)).as("RLIM_INFINITY").isEqualTo(-1);
-        assertThat(call(LinuxSyscall.GETRLIMIT, 7, rl)).isZero(); // RLIMIT_NOFILE: the three streams
-        assertThat(p.cpu().read(rl, 8)).isEqualTo(3);
+        assertThat(call(LinuxSyscall.GETRLIMIT, 7, rl)).isZero(); // RLIMIT_NOFILE: Linux's default
+        assertThat(p.cpu().read(rl, 8)).isEqualTo(1024);
+        assertThat(p.cpu().read(rl + 8, 8)).isEqualTo(4096);
         assertThat(call(LinuxSyscall.PRLIMIT64, p.pid(), 9, 0, rl)).isZero(); // RLIMIT_AS
         assertThat(p.cpu().read(rl, 8)).isEqualTo(-1);
         assertThat(call(LinuxSyscall.PRLIMIT64, 0, 16, 0, rl)).isEqualTo(-22); // EINVAL

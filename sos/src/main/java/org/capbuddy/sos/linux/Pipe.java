@@ -1,0 +1,127 @@
+package org.capbuddy.sos.linux;
+
+import java.util.ArrayDeque;
+
+/**
+ * A pipe's bytes as Linux keeps them: a ring of at most {@link #PAGES} page buffers (64 KiB), each
+ * a 4 KiB page holding a run of bytes from an offset. A write smaller than a page whose size fits
+ * in the last buffer's page is merged into it; every other piece takes a buffer of its own, so a
+ * write of up to {@link #PIPE_BUF} bytes either finds its room at once or waits whole (atomic),
+ * and small writes that do not fit the last page leave its rest unused, as on Linux. A read takes
+ * bytes from the first buffer on, and a buffer read to its end is let go.
+ *
+ * <p>The pages are SOS's own memory (Java arrays standing for SOS's heap), not frames of the
+ * process: a process reaches them only through read and write, which copy through SOS's window.
+ * Whether each end is still open (any descriptor of any process names it) is kept here too.
+ */
+final class Pipe {
+    static final int PAGE = 4096;
+    /** Linux's default pipe size in buffers (PIPE_DEF_BUFFERS). */
+    static final int PAGES = 16;
+    /** The bytes a pipe holds at most: 64 KiB. */
+    static final int CAPACITY = PAGE * PAGES;
+    /** The most a write may move atomically (POSIX's PIPE_BUF; Linux's is a page). */
+    static final int PIPE_BUF = PAGE;
+
+    /** One page buffer: the page and the run of unread bytes in it. */
+    private static final class Buffer {
+        final byte[] page = new byte[PAGE];
+        int offset;
+        int length;
+    }
+
+    private final ArrayDeque<Buffer> buffers = new ArrayDeque<>();
+    private int bytes;
+    private boolean readerOpen = true;
+    private boolean writerOpen = true;
+
+    /** Bytes waiting to be read. */
+    int available() {
+        return bytes;
+    }
+
+    boolean isEmpty() {
+        return buffers.isEmpty();
+    }
+
+    /** Whether every buffer is taken: a write that cannot merge must wait. */
+    boolean isFull() {
+        return buffers.size() >= PAGES;
+    }
+
+    /** Buffers not taken. */
+    int freeBuffers() {
+        return PAGES - buffers.size();
+    }
+
+    boolean readerOpen() {
+        return readerOpen;
+    }
+
+    boolean writerOpen() {
+        return writerOpen;
+    }
+
+    /** The last descriptor of an end was closed: readers then see EOF, writers EPIPE. */
+    void closeEnd(boolean readEnd) {
+        if (readEnd) {
+            readerOpen = false;
+        } else {
+            writerOpen = false;
+        }
+    }
+
+    /** Whether {@code n} bytes (1 to a page) fit after the last buffer's bytes in its page. */
+    boolean canMerge(int n) {
+        Buffer last = buffers.peekLast();
+        return last != null && last.offset + last.length + n <= PAGE;
+    }
+
+    /** Appends {@code data} to the last buffer's page; {@link #canMerge} said it fits. */
+    void merge(byte[] data) {
+        Buffer last = buffers.getLast();
+        System.arraycopy(data, 0, last.page, last.offset + last.length, data.length);
+        last.length += data.length;
+        bytes += data.length;
+    }
+
+    /** Puts {@code data} (at most a page) in a new buffer; the pipe is not full. */
+    void append(byte[] data) {
+        Buffer b = new Buffer();
+        System.arraycopy(data, 0, b.page, 0, data.length);
+        b.length = data.length;
+        buffers.addLast(b);
+        bytes += data.length;
+    }
+
+    /** A copy of the first {@code n} unread bytes (n at most {@link #available}), which stay in the pipe. */
+    byte[] peek(int n) {
+        byte[] out = new byte[n];
+        int at = 0;
+        for (Buffer b : buffers) {
+            if (at == n) {
+                break;
+            }
+            int take = Math.min(b.length, n - at);
+            System.arraycopy(b.page, b.offset, out, at, take);
+            at += take;
+        }
+        return out;
+    }
+
+    /** Takes the first {@code n} unread bytes away, letting go of each buffer read to its end. */
+    void consume(int n) {
+        int left = n;
+        while (left > 0) {
+            Buffer b = buffers.getFirst();
+            int take = Math.min(b.length, left);
+            b.offset += take;
+            b.length -= take;
+            left -= take;
+            if (b.length == 0) {
+                buffers.removeFirst();
+            }
+        }
+        bytes -= n;
+    }
+}

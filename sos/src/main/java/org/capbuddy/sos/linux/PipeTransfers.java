@@ -1,0 +1,127 @@
+package org.capbuddy.sos.linux;
+
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.Syscalls;
+
+/**
+ * read, readv, write and writev on a pipe's descriptor, as Linux's pipe_read and pipe_write. A
+ * read takes what the pipe holds, up to the count; of an empty pipe it is 0 (end of file) when no
+ * descriptor of the write end is left, EAGAIN with O_NONBLOCK, else it blocks. A write to a pipe
+ * whose read end no descriptor names sends the writer SIGPIPE and fails with EPIPE; else it fills
+ * the pipe's page buffers ({@link Pipe}: a piece smaller than a page merged into the last page
+ * when it fits, the rest a page at a time) and, when every buffer is taken, returns what it moved
+ * with O_NONBLOCK (EAGAIN for nothing) or blocks until readers make room. A blocked call is a
+ * {@link PipeWait} its process keeps; the scheduler's turns try it again ({@link #resume}).
+ */
+final class PipeTransfers {
+    /** SIGPIPE, which Linux's pipe_write sends the writer itself. */
+    static final int SIGPIPE = 13;
+
+    private PipeTransfers() {
+    }
+
+    /** A read of {@code file}'s pipe into {@code io}: the count, 0 at end of file, -errno, or {@link Family#BLOCKS}. */
+    static long read(Syscalls sys, LinuxProcess state, String call, OpenFile file, IoVector io) {
+        if (io.total() == 0) {
+            return 0;
+        }
+        long r = tryRead(sys, file, io);
+        if (r == Family.BLOCKS) {
+            state.setPipeWait(new PipeWait(call, file, io, false, 0));
+        }
+        return r;
+    }
+
+    private static long tryRead(Syscalls sys, OpenFile file, IoVector io) {
+        Pipe pipe = file.pipe();
+        if (pipe.isEmpty()) {
+            if (!pipe.writerOpen()) {
+                return 0;
+            }
+            return file.nonblocking() ? -Errno.EAGAIN.code() : Family.BLOCKS;
+        }
+        byte[] bytes = pipe.peek((int) Math.min(pipe.available(), io.total()));
+        long copied = io.copyOut(sys, bytes);
+        if (copied == 0) {
+            return -Errno.EFAULT.code(); // the bytes stay in the pipe, as Linux's short copy leaves them
+        }
+        pipe.consume((int) copied);
+        return copied;
+    }
+
+    /** A write of {@code io} into {@code file}'s pipe: the count, -errno (EPIPE with SIGPIPE), or {@link Family#BLOCKS}. */
+    static long write(Syscalls sys, LinuxProcess state, String call, OpenFile file, IoVector io) {
+        long total = io.total();
+        if (total == 0) {
+            return 0;
+        }
+        Pipe pipe = file.pipe();
+        if (!pipe.readerOpen()) {
+            return brokenPipe(state, call, 0);
+        }
+        long done = 0;
+        int head = (int) (total & (Pipe.PAGE - 1));
+        if (head != 0 && pipe.canMerge(head)) {
+            // as Linux, only the piece a write ends with short of a page may share the last page
+            byte[] bytes = io.copyIn(sys, 0, head);
+            if (bytes.length < head) {
+                return -Errno.EFAULT.code();
+            }
+            pipe.merge(bytes);
+            done = head;
+        }
+        return fill(sys, state, new PipeWait(call, file, io, true, done));
+    }
+
+    /** Goes on with a blocked read or write: its result, or {@link Family#BLOCKS} with the wait kept (its progress too). */
+    static long resume(Syscalls sys, LinuxProcess state, PipeWait w) {
+        state.setPipeWait(null);
+        if (!w.write()) {
+            long r = tryRead(sys, w.file(), w.io());
+            if (r == Family.BLOCKS) {
+                state.setPipeWait(w);
+            }
+            return r;
+        }
+        return fill(sys, state, w);
+    }
+
+    /** What a blocked call returns when a signal interrupts it: the bytes a write moved, else EINTR. */
+    static long interrupted(PipeWait w) {
+        return w.done() > 0 ? w.done() : -Errno.EINTR.code();
+    }
+
+    /** pipe_write's loop: a page at a time while a buffer is free and a reader is left. */
+    private static long fill(Syscalls sys, LinuxProcess state, PipeWait w) {
+        Pipe pipe = w.file().pipe();
+        long total = w.io().total();
+        long done = w.done();
+        while (done < total) {
+            if (!pipe.readerOpen()) {
+                return brokenPipe(state, w.call(), done);
+            }
+            if (pipe.isFull()) {
+                if (w.file().nonblocking()) {
+                    return done > 0 ? done : -Errno.EAGAIN.code();
+                }
+                state.setPipeWait(new PipeWait(w.call(), w.file(), w.io(), true, done));
+                return Family.BLOCKS;
+            }
+            int n = (int) Math.min(Pipe.PAGE, total - done);
+            byte[] bytes = w.io().copyIn(sys, done, n);
+            if (bytes.length < n) {
+                // as Linux, a page whose copy faulted is not kept
+                return done > 0 ? done : -Errno.EFAULT.code();
+            }
+            pipe.append(bytes);
+            done += n;
+        }
+        return done;
+    }
+
+    /** No reader: SIGPIPE to the writer itself (SI_USER, as Linux's send_sig), and EPIPE unless bytes moved. */
+    private static long brokenPipe(LinuxProcess state, String call, long done) {
+        LinuxSignals.send(state, SIGPIPE, call + " to a pipe with no reader", LinuxSignals.SI_USER);
+        return done > 0 ? done : -Errno.EPIPE.code();
+    }
+}

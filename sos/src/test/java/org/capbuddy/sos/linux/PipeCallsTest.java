@@ -1,0 +1,336 @@
+package org.capbuddy.sos.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pipes, one system call at a time: pipe2's flags and errors, reads and writes through Linux's
+ * page buffers (merging, 16 pages, atomic writes up to a page), end of file, EPIPE with SIGPIPE,
+ * O_NONBLOCK's EAGAIN, blocked readers and writers going on as their peers move bytes, the
+ * descriptor table shared across fork and closed at exit, dup, dup3, fcntl and RLIMIT_NOFILE.
+ */
+class PipeCallsTest {
+    private static final long DUP = 23;
+    private static final long DUP3 = 24;
+    private static final long FCNTL = 25;
+    private static final long IOCTL = 29;
+    private static final long CLOSE = 57;
+    private static final long PIPE2 = 59;
+    private static final long READ = 63;
+    private static final long WRITE = 64;
+    private static final long READV = 65;
+    private static final long WRITEV = 66;
+    private static final long CLONE = 220;
+    private static final long MMAP = 222;
+    private static final long KILL = 129;
+    private static final long RT_SIGACTION = 134;
+    private static final long PRLIMIT64 = 261;
+    private static final long SIGCHLD = 17;
+    private static final int SIGPIPE = 13;
+    private static final int SIGTERM = 15;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final long EBADF = -9;
+    private static final long EAGAIN = -11;
+    private static final long EFAULT = -14;
+    private static final long EINVAL = -22;
+    private static final long EMFILE = -24;
+    private static final long EPIPE = -32;
+    private static final long ENOSYS = -38;
+    private static final long EINTR = -4;
+
+    private final SosFixture fx = new SosFixture(true);
+    private final Process parent = fx.process();
+    private final long code = fx.codePage(parent);
+    /** 256 KiB of the parent's (and its children's) memory for buffers. */
+    private final long data = fx.linuxCall(parent, code, MMAP, 0, 256 << 10, 3, 0x22, -1, 0);
+
+    private long call(Process p, long number, long... args) {
+        return fx.linuxCall(p, code, number, args);
+    }
+
+    /** A pipe of {@code p}'s: its two descriptors. */
+    private int[] pipe(Process p, int flags) {
+        assertThat(call(p, PIPE2, data, flags)).isZero();
+        ByteBuffer b = ByteBuffer.wrap(fx.sos.syscalls(p).copyFromUser(data, 8)).order(ByteOrder.LITTLE_ENDIAN);
+        return new int[] {b.getInt(0), b.getInt(4)};
+    }
+
+    private void put(Process p, long at, byte[] bytes) {
+        assertThat(fx.sos.syscalls(p).copyToUser(at, bytes, bytes.length)).isTrue();
+    }
+
+    private byte[] get(Process p, long at, int n) {
+        return fx.sos.syscalls(p).copyFromUser(at, n);
+    }
+
+    /** A fork of {@code p}, the child run to where its clone returns. */
+    private Process fork(Process p) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        r.context().setX(0, SIGCHLD);
+        r.context().setX(1, 0);
+        r.context().setX(8, CLONE);
+        toCallsEnd(r);
+        Process child = fx.sos.linux().takeForked(p).get(0);
+        toCallsEnd(fx.sos.runner(child).orElseThrow());
+        return child;
+    }
+
+    private void toCallsEnd(ThreadRunner r) {
+        for (int i = 0; i < 500 && r.context().pc() != code + 4; i++) {
+            if (r.run(1).instructions() == 0) {
+                break;
+            }
+        }
+    }
+
+    /** Starts {@code number} from {@code p} and leaves it blocked: its runner, to read x0 once it is woken. */
+    private ThreadRunner blockIn(Process p, long number, long... args) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        assertThat(fx.sos.linux().blocked(p)).as("blocked in %d", number).isTrue();
+        return r;
+    }
+
+    @Test
+    void pipe2GivesTheTwoLowestFreeDescriptorsAndChecksItsFlagsFirst() {
+        assertThat(pipe(parent, 0)).containsExactly(3, 4);
+        assertThat(call(parent, CLOSE, 3)).isZero();
+        assertThat(pipe(parent, O_CLOEXEC)).as("the lowest free first").containsExactly(3, 5);
+        assertThat(call(parent, FCNTL, 3, 1)).as("F_GETFD: FD_CLOEXEC").isEqualTo(1);
+        assertThat(call(parent, FCNTL, 4, 1)).isZero();
+        assertThat(call(parent, FCNTL, 3, 3)).as("F_GETFL of a read end: O_RDONLY").isZero();
+        assertThat(call(parent, FCNTL, 5, 3)).as("of a write end: O_WRONLY").isEqualTo(1);
+        assertThat(call(parent, PIPE2, data, 1)).as("an unknown flag").isEqualTo(EINVAL);
+        assertThat(call(parent, PIPE2, data, 0x10000)).as("O_DIRECT: packet mode").isEqualTo(ENOSYS);
+        assertThat(fx.sos.linux().state(parent).refusedCalls())
+                .containsEntry("pipe2: a packet-mode (O_DIRECT) or notification pipe", 1L);
+        assertThat(call(parent, PIPE2, 0x10, 0)).as("fds not writable").isEqualTo(EFAULT);
+        assertThat(pipe(parent, 0)).as("the failed calls left nothing open").containsExactly(6, 7);
+    }
+
+    @Test
+    void bytesWrittenAreReadInOrderAndEndOfFileComesWhenNoWriterIsLeft() {
+        int[] p = pipe(parent, 0);
+        put(parent, data + 0x100, "hello, pipe".getBytes());
+        assertThat(call(parent, WRITE, p[1], data + 0x100, 11)).isEqualTo(11);
+        assertThat(call(parent, IOCTL, p[0], 0x541B, data + 0x300)).as("FIONREAD").isZero();
+        assertThat(fx.sos.peek(parent, data + 0x300, 4).getAsLong()).isEqualTo(11);
+        assertThat(call(parent, READ, p[0], data + 0x200, 5)).isEqualTo(5);
+        assertThat(new String(get(parent, data + 0x200, 5))).isEqualTo("hello");
+        assertThat(call(parent, READ, p[0], data + 0x200, 100)).as("what is there, not the count").isEqualTo(6);
+        assertThat(new String(get(parent, data + 0x200, 6))).isEqualTo(", pipe");
+        assertThat(call(parent, READ, p[1], data + 0x200, 1)).as("the write end is not for reading").isEqualTo(EBADF);
+        assertThat(call(parent, WRITE, p[0], data + 0x100, 1)).isEqualTo(EBADF);
+        assertThat(call(parent, CLOSE, p[1])).isZero();
+        assertThat(call(parent, READ, p[0], data + 0x200, 100)).as("end of file").isZero();
+        assertThat(call(parent, CLOSE, p[1])).isEqualTo(EBADF);
+    }
+
+    @Test
+    void aWriteWithNoReaderIsEpipeAndSigpipeKillsByDefault() {
+        int[] p = pipe(parent, 0);
+        assertThat(call(parent, CLOSE, p[0])).isZero();
+        long act = data + 0x400;
+        put(parent, act, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(1).array()); // SIG_IGN
+        assertThat(call(parent, RT_SIGACTION, SIGPIPE, act, 0, 8)).isZero();
+        assertThat(call(parent, WRITE, p[1], data, 1)).as("SIGPIPE ignored").isEqualTo(EPIPE);
+        assertThat(parent.state()).isEqualTo(ProcessState.RUNNING);
+        put(parent, act, new byte[32]); // SIG_DFL
+        assertThat(call(parent, RT_SIGACTION, SIGPIPE, act, 0, 8)).isZero();
+        call(parent, WRITE, p[1], data, 1);
+        assertThat(parent.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(parent.killReport().signal()).isEqualTo(SIGPIPE);
+        assertThat(parent.killReport().reason()).contains("write to a pipe with no reader");
+    }
+
+    @Test
+    void sixteenPagesFillAPipeAndSmallWritesMergeOnlyWhereTheyFitAsLinuxs() {
+        int[] p = pipe(parent, O_NONBLOCK);
+        assertThat(call(parent, READ, p[0], data, 1)).as("empty, O_NONBLOCK").isEqualTo(EAGAIN);
+        for (int i = 0; i < 16; i++) {
+            assertThat(call(parent, WRITE, p[1], data, 4096)).isEqualTo(4096);
+        }
+        assertThat(call(parent, WRITE, p[1], data, 1)).as("full").isEqualTo(EAGAIN);
+        assertThat(call(parent, FCNTL, p[1], 1032)).as("F_GETPIPE_SZ").isEqualTo(65536);
+
+        int[] q = pipe(parent, O_NONBLOCK);
+        int writes = 0;
+        while (call(parent, WRITE, q[1], data, 100) == 100) {
+            writes++;
+        }
+        assertThat(writes).as("40 a page (4,000 bytes), the rest of each page unused").isEqualTo(640);
+        assertThat(call(parent, READ, q[0], data, 4000)).isEqualTo(4000);
+        assertThat(call(parent, WRITE, q[1], data, 10000)).as("one page free: a partial write").isEqualTo(4096);
+        assertThat(call(parent, WRITE, q[1], data, 1)).isEqualTo(EAGAIN);
+    }
+
+    @Test
+    void aReaderBlocksUntilTheWriterWritesAndSeesEndOfFileWhenTheLastWriterCloses() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        ThreadRunner reader = blockIn(child, READ, p[0], data + 0x800, 64);
+        assertThat(fx.sos.linux().wouldRun(child)).isFalse();
+        put(parent, data, "abc".getBytes());
+        assertThat(call(parent, WRITE, p[1], data, 3)).isEqualTo(3);
+        assertThat(fx.sos.linux().wouldRun(child)).isTrue();
+        assertThat(fx.sos.linux().runnable(child)).as("woken: the bytes are there").isTrue();
+        assertThat(reader.context().x(0)).isEqualTo(3);
+        assertThat(new String(get(child, data + 0x800, 3))).isEqualTo("abc");
+
+        // the child holds the write end too: the parent's close alone is no end of file
+        blockIn(child, READ, p[0], data + 0x800, 64);
+        assertThat(call(parent, CLOSE, p[1])).isZero();
+        assertThat(fx.sos.linux().runnable(child)).isFalse();
+        assertThat(call(parent, CLOSE, p[0])).isZero();
+        assertThat(fx.sos.linux().runnable(child)).isFalse();
+    }
+
+    @Test
+    void aWriterLargerThanThePipeMovesAsTheReaderMakesRoomAndReturnsTheWholeCount() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        byte[] bytes = new byte[100_000];
+        new SplittableRandom(7).nextBytes(bytes);
+        put(parent, data, bytes);
+        ThreadRunner writer = blockIn(parent, WRITE, p[1], data, bytes.length);
+        assertThat(fx.sos.linux().wouldRun(parent)).isFalse();
+        byte[] got = new byte[bytes.length];
+        int read = 0;
+        while (read < bytes.length) {
+            long n = call(child, READ, p[0], data + 0x20000, 30_000);
+            assertThat(n).isPositive();
+            System.arraycopy(get(child, data + 0x20000, (int) n), 0, got, read, (int) n);
+            read += n;
+            fx.sos.linux().runnable(parent); // the scheduler's turn: the writer goes on
+        }
+        assertThat(got).isEqualTo(bytes);
+        assertThat(fx.sos.linux().blocked(parent)).isFalse();
+        assertThat(writer.context().x(0)).isEqualTo(bytes.length);
+    }
+
+    @Test
+    void aBlockedWriterWhoseReaderGoesGetsSigpipeAfterWhatItMoved() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        assertThat(call(parent, CLOSE, p[0])).isZero();
+        blockIn(parent, WRITE, p[1], data, 100_000);
+        // the child's end, the last read end, goes with the child
+        call(child, 93, 0);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+        fx.sos.linux().runnable(parent); // the scheduler's turn: the write goes on and finds no reader
+        assertThat(fx.sos.linux().blocked(parent)).isFalse();
+        assertThat(parent.state()).as("SIGPIPE's default").isEqualTo(ProcessState.KILLED);
+        assertThat(parent.killReport().signal()).isEqualTo(SIGPIPE);
+    }
+
+    @Test
+    void aSignalEndsABlockedReadWithEintrOrKillsIt() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        blockIn(child, READ, p[0], data, 10);
+        assertThat(call(parent, KILL, child.pid(), SIGTERM)).isZero();
+        assertThat(child.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(fx.sos.linux().blocked(child)).isFalse();
+
+        Process second = fork(parent);
+        long act = data + 0x400;
+        put(second, act, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(code + 0x800).array());
+        assertThat(call(second, RT_SIGACTION, SIGTERM, act, 0, 8)).isZero();
+        ThreadRunner r = blockIn(second, READ, p[0], data, 10);
+        assertThat(call(parent, KILL, second.pid(), SIGTERM)).isZero();
+        assertThat(fx.sos.linux().blocked(second)).isFalse();
+        assertThat(r.context().x(0)).as("in its handler").isEqualTo(SIGTERM);
+        long frame = r.context().sp();
+        assertThat(second.cpu().read(frame + SignalFrame.REGS, 8)).as("x0 of the read: EINTR").isEqualTo(EINTR);
+    }
+
+    @Test
+    void forkSharesEveryDescriptionAndAnEndedProcessClosesItsDescriptors() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        assertThat(call(child, FCNTL, p[0], 4, O_NONBLOCK)).as("F_SETFL in the child").isZero();
+        assertThat(call(parent, FCNTL, p[0], 3)).as("the parent's descriptor, the same description")
+                .isEqualTo(O_NONBLOCK);
+        assertThat(call(parent, CLOSE, p[1])).isZero();
+        assertThat(call(parent, READ, p[0], data, 1)).as("the child still holds a writer").isEqualTo(EAGAIN);
+        call(child, 93, 0);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+        assertThat(call(parent, READ, p[0], data, 1)).as("its end closed the last writer").isZero();
+    }
+
+    @Test
+    void dup3RedirectsStandardOutputIntoAPipeAndDupAndFcntlCopyDescriptors() {
+        int[] p = pipe(parent, 0);
+        assertThat(call(parent, DUP3, p[1], 1, 0)).isEqualTo(1);
+        put(parent, data, "to the pipe\n".getBytes());
+        assertThat(call(parent, WRITE, 1, data, 12)).isEqualTo(12);
+        assertThat(fx.sos.takeConsole()).isEmpty();
+        assertThat(call(parent, READ, p[0], data + 0x100, 100)).isEqualTo(12);
+        assertThat(new String(get(parent, data + 0x100, 12))).isEqualTo("to the pipe\n");
+        assertThat(call(parent, DUP3, 2, 2, 0)).as("the same descriptor").isEqualTo(EINVAL);
+        assertThat(call(parent, DUP3, 2, 9, 1)).as("a flag but O_CLOEXEC").isEqualTo(EINVAL);
+        assertThat(call(parent, DUP3, 40, 9, 0)).as("old not open").isEqualTo(EBADF);
+        assertThat(call(parent, DUP3, 2, 1024, 0)).as("new past RLIMIT_NOFILE").isEqualTo(EBADF);
+        assertThat(call(parent, DUP, 2)).as("the lowest free").isEqualTo(5);
+        assertThat(call(parent, WRITE, 5, data, 3)).isEqualTo(3);
+        assertThat(fx.sos.takeConsole()).as("fd 5 is standard error's console").isEqualTo("to ");
+        assertThat(call(parent, FCNTL, 2, 1030, 10)).as("F_DUPFD_CLOEXEC from 10").isEqualTo(10);
+        assertThat(call(parent, FCNTL, 10, 1)).isEqualTo(1);
+        assertThat(call(parent, FCNTL, 10, 2, 0)).isZero();
+        assertThat(call(parent, FCNTL, 10, 1)).isZero();
+        assertThat(call(parent, FCNTL, 2, 0, 1024)).as("F_DUPFD from the limit").isEqualTo(EINVAL);
+        assertThat(call(parent, FCNTL, 2, 99999)).as("no such command").isEqualTo(EINVAL);
+        assertThat(call(parent, FCNTL, 2, 5)).as("F_GETLK: not modelled").isEqualTo(ENOSYS);
+        assertThat(call(parent, FCNTL, 77, 1)).isEqualTo(EBADF);
+    }
+
+    @Test
+    void rlimitNofileBoundsEveryNewDescriptor() {
+        long rl = data + 0x500;
+        put(parent, rl, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(6).putLong(6).array());
+        assertThat(call(parent, PRLIMIT64, 0, 7, rl, rl + 16)).isZero();
+        assertThat(fx.sos.peek(parent, rl + 16, 8).getAsLong()).as("the old soft limit").isEqualTo(1024);
+        assertThat(pipe(parent, 0)).containsExactly(3, 4);
+        assertThat(call(parent, PIPE2, data, 0)).as("one free, two needed").isEqualTo(EMFILE);
+        assertThat(call(parent, DUP, 0)).isEqualTo(5);
+        assertThat(call(parent, DUP, 0)).isEqualTo(EMFILE);
+        assertThat(call(parent, FCNTL, 0, 0, 0)).isEqualTo(EMFILE);
+        assertThat(call(parent, DUP3, 0, 6, 0)).isEqualTo(EBADF);
+        put(parent, rl, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(8).putLong(7).array());
+        assertThat(call(parent, PRLIMIT64, 0, 7, rl, 0)).as("soft above hard").isEqualTo(EINVAL);
+        put(parent, rl, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(8).putLong(-1).array());
+        assertThat(call(parent, PRLIMIT64, 0, 7, rl, 0)).as("above fs.nr_open").isEqualTo(-1);
+    }
+
+    @Test
+    void readvAndWritevMoveTheWholeVectorInOneTransfer() {
+        int[] p = pipe(parent, 0);
+        put(parent, data, "abcdef".getBytes());
+        long iov = data + 0x100;
+        put(parent, iov, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(data).putLong(2).putLong(data + 4).putLong(2).array());
+        assertThat(call(parent, WRITEV, p[1], iov, 2)).isEqualTo(4);
+        put(parent, iov, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(data + 0x200).putLong(1).putLong(data + 0x300).putLong(8).array());
+        assertThat(call(parent, READV, p[0], iov, 2)).isEqualTo(4);
+        assertThat(new String(get(parent, data + 0x200, 1)) + new String(get(parent, data + 0x300, 3))).isEqualTo("abef");
+        assertThat(call(parent, READV, p[1], iov, 2)).isEqualTo(EBADF);
+    }
+}
