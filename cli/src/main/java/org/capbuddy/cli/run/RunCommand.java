@@ -333,7 +333,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         out.println(json ? Json.write(report) : render(report));
         out.flush();
-        if (stdin == null && (result.systemCalls().containsKey("read") || result.systemCalls().containsKey("readv"))) {
+        if (stdin == null && result.readStandardInput()) {
             // a student who types at the terminal finds scanf at end of input at once: say why
             cmd.getErr().println("capbuddy run: note: the program read standard input, which is empty without"
                     + " --stdin: give it with --stdin FILE, or --stdin - for what is piped into capbuddy");

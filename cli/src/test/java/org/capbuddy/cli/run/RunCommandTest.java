@@ -399,6 +399,8 @@ class RunCommandTest {
         assertThat(none.err()).as("a read of the empty default input is explained")
                 .contains("note: the program read standard input, which is empty without --stdin");
         assertThat(run(program("hello")).err()).as("no read, no note").isEmpty();
+        assertThat(run(program("pipeline")).err()).as("its reads are of a pipe (dup2 onto 0), not of the input")
+                .isEmpty();
         CliRun stepping = run("--step", "--stdin", "-", program("echo_stdin"));
         assertThat(stepping.exitCode()).isEqualTo(2);
         assertThat(stepping.err()).contains("step mode reads its commands from standard input", "--commands FILE");

@@ -20,6 +20,8 @@ final class Descriptors {
     }
 
     private final TreeMap<Integer, Entry> open = new TreeMap<>();
+    /** The run's standard input, whichever descriptors name it now (or none). */
+    private OpenFile input;
     private long softLimit = DEFAULT_SOFT;
     private long hardLimit = DEFAULT_HARD;
 
@@ -27,7 +29,8 @@ final class Descriptors {
     static Descriptors standard(byte[] stdin) {
         Descriptors d = new Descriptors();
         OpenFile console = OpenFile.console();
-        d.install(0, OpenFile.stdin(stdin), false);
+        d.input = OpenFile.stdin(stdin);
+        d.install(0, d.input, false);
         d.install(1, console, false);
         d.install(2, console, false);
         return d;
@@ -39,6 +42,7 @@ final class Descriptors {
         for (Map.Entry<Integer, Entry> e : open.entrySet()) {
             copy.install(e.getKey(), e.getValue().file(), e.getValue().closeOnExec());
         }
+        copy.input = input;
         copy.softLimit = softLimit;
         copy.hardLimit = hardLimit;
         return copy;
@@ -96,6 +100,11 @@ final class Descriptors {
         while (!open.isEmpty()) {
             open.pollFirstEntry().getValue().file().release();
         }
+    }
+
+    /** Whether a process of the run has read its standard input. */
+    boolean inputRead() {
+        return input.inputRead();
     }
 
     long softLimit() {

@@ -527,6 +527,11 @@ public final class LinuxProcess {
         clearChildTid = address;
     }
 
+    /** Whether a process of its run has read the run's standard input (not a pipe), through any descriptor. */
+    public boolean readStandardInput() {
+        return descriptors.inputRead();
+    }
+
     public long clearChildTid() {
         return clearChildTid;
     }

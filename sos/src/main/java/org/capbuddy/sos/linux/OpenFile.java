@@ -29,6 +29,8 @@ final class OpenFile {
     private int read;
     private int statusFlags;
     private int references;
+    /** Whether standard input has been read (asked for bytes, whether any were left). */
+    private boolean inputRead;
 
     private OpenFile(Kind kind, Pipe pipe, byte[] input, int statusFlags) {
         this.kind = kind;
@@ -103,11 +105,16 @@ final class OpenFile {
 
     /** Up to {@code max} bytes of standard input not read yet (none at its end). */
     byte[] takeInput(int max) {
+        inputRead = true;
         int n = Math.max(0, Math.min(max, input.length - read));
         byte[] bytes = new byte[n];
         System.arraycopy(input, read, bytes, 0, n);
         read += n;
         return bytes;
+    }
+
+    boolean inputRead() {
+        return inputRead;
     }
 
     /** Puts back the last {@code n} bytes taken: a read could not copy them. */

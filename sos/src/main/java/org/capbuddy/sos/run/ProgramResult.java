@@ -27,11 +27,13 @@ import org.capbuddy.sos.process.KillReport;
  *     signal name, in the order each was first entered
  * @param processes every process of the run, the one it started first, then those forked, by pid
  *     (instructions above are the run's total over them all)
+ * @param readStandardInput whether a process of the run read the run's standard input (through any
+ *     descriptor naming it; a pipe is not standard input)
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
         long lowestStackPage, List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
         StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered,
-        List<ProcessSummary> processes) {
+        List<ProcessSummary> processes, boolean readStandardInput) {
 }

@@ -478,7 +478,7 @@ public final class ProgramRun {
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), translatedInstructions, translatedBlocks,
                 outcome == ProgramOutcome.KILLED ? stopReport() : null, Map.copyOf(refused), linux.signalsDelivered(),
-                List.copyOf(lines));
+                List.copyOf(lines), linux.readStandardInput());
         if (tearDown) {
             sos.destroy(process);
         }

@@ -79,6 +79,48 @@ class ForkProgramsTest {
     }
 
     @Test
+    void aPipeCarriesMoreThanItHoldsEachWayAndTheChildsStatusCarriesTheChecksum() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_pipe");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.console()).contains("child read 204800 bytes, 0 wrong", "match\n",
+                "parent read 204800 bytes, 0 wrong, checksum as expected; writer exited 0\n");
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 0", "exit 24", "exit 0");
+        assertThat(r.systemCalls()).containsEntry("pipe2", 2L);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void aPipelineSendsOneProcesssStandardOutputToAnothersStandardInput() {
+        SosFixture fx = new SosFixture(true);
+        ProgramResult r = Programs.run(fx, "pipeline", "3");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.console()).isEqualTo(" 42 LINE 1 OF 3: THE QUICK BROWN FOX, 1 TIMES\n"
+                + " 42 LINE 2 OF 3: THE QUICK BROWN FOX, 4 TIMES\n 42 LINE 3 OF 3: THE QUICK BROWN FOX, 9 TIMES\n"
+                + "consumer: 3 lines, 126 bytes, then end of file\nproducer exited 0, consumer exited 0\n");
+        assertThat(r.readStandardInput()).as("the consumer read the pipe").isFalse();
+        assertThat(r.systemCalls()).containsEntry("dup3", 2L);
+    }
+
+    @Test
+    void aProcessReadingItsOwnEmptyPipeIsADeadlockTheRunReports() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "pipe_errors", "deadlock");
+
+        assertThat(r.outcome()).isEqualTo(ProgramOutcome.STOPPED);
+        assertThat(r.detail()).startsWith("deadlock: every live process waits").contains("(pid ");
+        assertThat(r.console()).isEqualTo("reading my own empty pipe\n");
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+    }
+
+    @Test
     void sleepersBlockUntilTheRunsClockReachesThemAndTheClockJumpsWhenAllAreBlocked() {
         SosFixture fx = new SosFixture(true);
         var settled = fx.balance();
