@@ -333,4 +333,56 @@ class PipeCallsTest {
         assertThat(new String(get(parent, data + 0x200, 1)) + new String(get(parent, data + 0x300, 3))).isEqualTo("abef");
         assertThat(call(parent, READV, p[1], iov, 2)).isEqualTo(EBADF);
     }
+
+    /**
+     * Random non-blocking writes and reads of one pipe against a plain queue of the bytes: every
+     * read gives the queue's next bytes, FIONREAD its length, which never passes 64 KiB; a write
+     * of up to a page moves all or nothing (EAGAIN), a larger one some prefix. Seeded; the seed is
+     * printed on failure ({@code -Dpipe.seed=N} runs one).
+     */
+    @Test
+    void randomTransfersKeepTheBytesInOrderAndWritesUpToAPageAtomic() {
+        long seed = Long.getLong("pipe.seed", 20261207L);
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] p = pipe(parent, O_NONBLOCK);
+        java.util.ArrayDeque<Byte> queue = new java.util.ArrayDeque<>();
+        long written = 0;
+        for (int op = 0; op < 1500; op++) {
+            String at = "seed " + seed + " (re-run with -Dpipe.seed=" + seed + "), operation " + op;
+            if (random.nextInt(100) < 55) {
+                int n = random.nextInt(4) == 0 ? random.nextInt(4097, 20_000) : random.nextInt(1, 4097);
+                byte[] bytes = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    bytes[i] = (byte) ((written + i) * 13 + 5);
+                }
+                put(parent, data, bytes);
+                long r = call(parent, WRITE, p[1], data, n);
+                if (n <= 4096) {
+                    assertThat(r).as(at + ": atomic").isIn((long) n, EAGAIN);
+                } else {
+                    assertThat(r).as(at).matches(v -> v == EAGAIN || v > 0 && v <= n);
+                }
+                for (int i = 0; r > 0 && i < r; i++) {
+                    queue.add(bytes[i]);
+                }
+                written += Math.max(0, r);
+            } else {
+                int n = random.nextInt(1, 12_000);
+                long r = call(parent, READ, p[0], data + 0x10000, n);
+                if (queue.isEmpty()) {
+                    assertThat(r).as(at).isEqualTo(EAGAIN);
+                    continue;
+                }
+                assertThat(r).as(at).isEqualTo(Math.min(n, queue.size()));
+                byte[] got = get(parent, data + 0x10000, (int) r);
+                for (int i = 0; i < r; i++) {
+                    assertThat(got[i]).as(at + ", byte " + i).isEqualTo(queue.poll());
+                }
+            }
+            assertThat(call(parent, IOCTL, p[0], 0x541B, data + 0x3F000)).isZero();
+            assertThat(fx.sos.peek(parent, data + 0x3F000, 4).getAsLong()).as(at).isEqualTo(queue.size())
+                    .isLessThanOrEqualTo(65536);
+        }
+        assertThat(written).as("the pipe was filled and drained many times").isGreaterThan(10L * 65536);
+    }
 }
