@@ -4,11 +4,14 @@
  * them; a large write into one free page moves a page); F_GETFL/F_SETFL; EPIPE with SIGPIPE
  * ignored, caught (the handler runs, the write is EPIPE) and by default (a child killed by
  * SIGPIPE, as wait4 reports); EMFILE for pipe2, dup and fcntl(F_DUPFD) once RLIMIT_NOFILE is
- * lowered to 10, EBADF for dup2 past it and EINVAL for F_DUPFD from it; pipe2's EFAULT.
+ * lowered to 10, EBADF for dup2 past it and EINVAL for F_DUPFD from it; pipe2's EFAULT. poll on
+ * pipes: POLLIN, POLLOUT, POLLHUP, POLLERR and POLLNVAL at once, a zero timeout, and a parent
+ * blocked in poll until its child writes.
  * With the argument "deadlock" it instead reads its own empty pipe while it holds the write end,
  * which Linux leaves waiting forever (SOS ends the run with its deadlock report; not recorded). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,6 +111,32 @@ int main(int argc, char **argv) {
     waitpid(child, &status, 0);
     printf("child writing with no reader: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exited",
            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    close(p[1]);
+
+    pipe(p);
+    struct pollfd pf[4] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}, {99, POLLIN, 0}, {-1, POLLIN, 0}};
+    SHOW("poll: empty pipe, both ends and two others", poll(pf, 4, 0));
+    printf("revents %#x %#x %#x %#x\n", pf[0].revents, pf[1].revents, pf[2].revents, pf[3].revents);
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        usleep(20000);
+        write(p[1], "late", 4);
+        _exit(0);
+    }
+    SHOW("poll until the child writes", poll(pf, 1, -1));
+    printf("revents %#x\n", pf[0].revents);
+    waitpid(child, &status, 0);
+    close(p[1]);
+    SHOW("poll: bytes and no writer", poll(pf, 1, 1000));
+    printf("revents %#x\n", pf[0].revents);
+    close(p[0]);
+    pipe(p);
+    close(p[0]);
+    pf[0].fd = p[1];
+    pf[0].events = POLLOUT;
+    SHOW("poll: a write end with no reader", poll(pf, 1, 0));
+    printf("revents %#x\n", pf[0].revents);
     close(p[1]);
 
     struct rlimit rl = {10, 10};

@@ -48,7 +48,10 @@ import org.capbuddy.sos.process.ProcessTraps;
  * does not show SOS) with TCB_WriteRegisters, and rt_sigreturn restores the frame. A fault SOS would
  * kill for reaches the process's handler of its signal ({@link #onFaultSignal}). Stopping the
  * process is refused with -ENOSYS and counted in {@link LinuxProcess#refusedCalls()}. kill, tkill
- * and tgkill reach the other processes of the caller's run too ({@link #signalOther}).
+ * and tgkill reach the other processes of the caller's run too ({@link #signalOther}). Pipes,
+ * dup, dup3, fcntl and ppoll on descriptors are {@link DescriptorCalls}', {@link PipeTransfers}'
+ * and {@link DescriptorPoll}'s; a read or write of a pipe, or a ppoll, that must wait blocks its
+ * process (SOS does not reply) until a turn of its run's scheduler finds it can go on ({@link #runnable}).
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */
@@ -148,7 +151,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** Whether {@code p} is blocked in a call SOS has not answered yet: waiting for a child, asleep, or on a pipe. */
     public boolean blocked(Process p) {
         LinuxProcess state = processes.get(p.pid());
-        return state != null && (state.waiting() != null || state.sleeping() != null || state.pipeWait() != null);
+        return state != null && (state.waiting() != null || state.sleeping() != null || state.pipeWait() != null
+                || state.pollWait() != null);
     }
 
     /** Ended children no process has waited for yet. */
@@ -169,6 +173,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         // as Linux's exit closes its files: a pipe end only it held closes (readers see EOF, writers EPIPE)
         state.setPipeWait(null);
+        state.setPollWait(null);
         state.descriptors().closeAll();
         LinuxProcess parent = family.ended(p, state);
         Process parentProcess = parent == null ? null : live.get(state.parent());
@@ -176,11 +181,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             wakeSleeper(parentProcess, parent); // the child's exit signal interrupts the sleep
             return;
         }
-        if (parent != null && parentProcess != null && parent.pipeWait() != null && LinuxSignals.deliverable(parent)) {
-            PipeWait pw = parent.pipeWait();
-            parent.setPipeWait(null);
-            wake(parentProcess, parent, pw.call(), PipeTransfers.interrupted(pw)); // and a read or write of a pipe
-            return;
+        if (parent != null && parentProcess != null && LinuxSignals.deliverable(parent)
+                && interruptDescriptorWait(parentProcess, parent)) {
+            return; // and a read or write of a pipe, or a ppoll
         }
         ChildWait w = parent == null ? null : parent.waiting();
         if (w == null || parentProcess == null) {
@@ -325,6 +328,14 @@ public final class LinuxSyscalls implements ProcessTraps {
                 result = served;
             } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
+                if (waited == WaitResult.BLOCKS) {
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                                "none yet: it blocks until a descriptor is ready");
+                    }
+                    return FaultReply.noReply(call.linuxName() + " blocks until a descriptor is ready");
+                }
                 if (waited.forever() && hasCompany(state)) {
                     // another process of its run may signal it (a child's exit, a kill): it waits (SOS does not reply)
                     state.setWaiting(ChildWait.signal(call.linuxName()));
@@ -658,10 +669,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             wakeSleeper(target, state);
             return 0;
         }
-        PipeWait pw = state.pipeWait();
-        if (pw != null) {
-            state.setPipeWait(null);
-            wake(target, state, pw.call(), PipeTransfers.interrupted(pw));
+        if (interruptDescriptorWait(target, state)) {
             return 0;
         }
         ChildWait w = state.waiting();
@@ -676,11 +684,34 @@ public final class LinuxSyscalls implements ProcessTraps {
         return 0;
     }
 
+    /**
+     * A signal {@code state} lets through ends its blocked read or write of a pipe (EINTR, or what a
+     * write moved) or its ppoll on descriptors (EINTR): it is woken, the signal delivered on the way
+     * out. False when it is blocked in neither.
+     */
+    private boolean interruptDescriptorWait(Process p, LinuxProcess state) {
+        PipeWait pw = state.pipeWait();
+        if (pw != null) {
+            state.setPipeWait(null);
+            wake(p, state, pw.call(), PipeTransfers.interrupted(pw));
+            return true;
+        }
+        DescriptorPoll.Waiting poll = state.pollWait();
+        if (poll != null) {
+            state.setPollWait(null);
+            wake(p, state, "ppoll", SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+                    poll.timeout(), -Errno.EINTR.code()));
+            return true;
+        }
+        return false;
+    }
+
     /** The calls that wait for a signal ({@link SignalWaits}): their result may be that they never end. */
     private WaitResult serveWait(LinuxSyscall call, Process p, LinuxProcess state, FaultMessage m) {
         Syscalls sys = syscalls.apply(p);
         return switch (call) {
-            case PPOLL -> SignalWaits.ppoll(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4));
+            case PPOLL -> SignalWaits.ppoll(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4),
+                    hasCompany(state));
             case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
                     m.word(3));
@@ -1169,7 +1200,17 @@ public final class LinuxSyscalls implements ProcessTraps {
                 wake(p, state, pw.call(), result);
             }
         }
-        return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null;
+        DescriptorPoll.Waiting poll = state.pollWait();
+        if (poll != null) {
+            int ready = poll.poll().scan(state);
+            if (ready > 0 || timedOut(state, poll)) {
+                state.setPollWait(null);
+                wake(p, state, "ppoll", SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+                        poll.timeout(), ready));
+            }
+        }
+        return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null
+                && state.pollWait() == null;
     }
 
     /**
@@ -1183,33 +1224,55 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         Sleep s = state.sleeping();
         PipeWait pw = state.pipeWait();
-        return state.waiting() == null && (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes());
+        DescriptorPoll.Waiting poll = state.pollWait();
+        return state.waiting() == null && (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
+                && (poll == null || timedOut(state, poll) || new DescriptorPoll(poll.poll().fds(),
+                        poll.poll().entries().clone()).scan(state) > 0);
+    }
+
+    /** Whether the run's clock has reached a blocked ppoll's timeout. */
+    private static boolean timedOut(LinuxProcess state, DescriptorPoll.Waiting poll) {
+        return poll.end().isPresent() && state.now() >= poll.end().getAsLong();
+    }
+
+    /** When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's timeout; else none. */
+    private static OptionalLong blockedUntil(LinuxProcess state) {
+        if (state == null) {
+            return OptionalLong.empty();
+        }
+        Sleep s = state.sleeping();
+        if (s != null) {
+            return OptionalLong.of(s.wakeAt());
+        }
+        DescriptorPoll.Waiting poll = state.pollWait();
+        return poll != null ? poll.end() : OptionalLong.empty();
     }
 
     /** When {@code p}'s blocking sleep ends on the run's clock, if it sleeps; {@link #jumpToEarliestWake} compares these. */
     public OptionalLong wakeTime(Process p) {
-        LinuxProcess state = processes.get(p.pid());
-        Sleep s = state == null ? null : state.sleeping();
-        return s == null ? OptionalLong.empty() : OptionalLong.of(s.wakeAt());
+        return blockedUntil(processes.get(p.pid()));
     }
 
     /**
      * Every process of a run is blocked: moves the run's clock to the earliest time one of
-     * {@code run}'s sleepers wakes. False when none of them sleeps (they all wait for each other).
+     * {@code run}'s sleepers wakes (or a ppoll of theirs times out). False when none of them sleeps
+     * (they all wait for each other).
      */
     public boolean jumpToEarliestWake(List<Process> run) {
         LinuxProcess earliest = null;
+        long at = Long.MAX_VALUE;
         for (Process p : run) {
             LinuxProcess state = processes.get(p.pid());
-            Sleep s = state == null ? null : state.sleeping();
-            if (s != null && (earliest == null || s.wakeAt() < earliest.sleeping().wakeAt())) {
+            OptionalLong until = blockedUntil(state);
+            if (until.isPresent() && (earliest == null || until.getAsLong() < at)) {
                 earliest = state;
+                at = until.getAsLong();
             }
         }
         if (earliest == null) {
             return false;
         }
-        earliest.jumpClockTo(earliest.sleeping().wakeAt());
+        earliest.jumpClockTo(at);
         return true;
     }
 

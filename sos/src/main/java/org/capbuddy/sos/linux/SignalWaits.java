@@ -83,17 +83,21 @@ final class SignalWaits {
     }
 
     /**
-     * ppoll with no descriptors, as musl's pause calls it (and as a sleep with a signal mask), in
-     * Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's size (EINVAL)
-     * and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL). Descriptors to wait on
-     * are refused with ENOSYS and counted: SOS has no poll of its streams. The wait under the mask
+     * ppoll, in Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's
+     * size (EINVAL) and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL), the pollfd
+     * array read (EFAULT). With descriptors ({@link DescriptorPoll}), those ready are the result at
+     * once (their revents written back); with none ready and a timeout that is not zero, a process
+     * that others of its run may help ({@code mayBlock}) blocks (SOS does not reply) until one is
+     * ready, a signal, or the run's clock reaches the timeout; alone, nothing but a signal or the
+     * timeout can end it, which it waits for as with no descriptors. With none (musl's pause, or a
+     * sleep with a signal mask), the wait under the mask
      * given (put aside as rt_sigsuspend's) ends with EINTR for a signal or 0 at the timeout, the
      * old mask then restored before the way out delivers a signal it lets through; the time left
      * is written back to the timeout, as Linux does, unless it was zero or cannot be written
      * (which Linux ignores).
      */
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
-            long size) {
+            long size, boolean mayBlock) {
         OptionalLong end = OptionalLong.empty();
         boolean zeroTimeout = false;
         if (timeout != 0) {
@@ -123,12 +127,33 @@ final class SignalWaits {
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
+        DescriptorPoll poll = null;
         if ((int) count != 0) {
-            state.refuse("ppoll: waiting on file descriptors");
-            return WaitResult.of(-Errno.ENOSYS.code());
+            poll = DescriptorPoll.read(sys, fds, (int) count);
+            if (poll == null) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
         }
         if (mask != 0) {
             state.waitUnder(newMask);
+        }
+        if (poll != null) {
+            int ready = poll.scan(state);
+            if (ready > 0 || zeroTimeout || LinuxSignals.deliverable(state) || !mayBlock) {
+                // ready at once, or nothing but a signal or the timeout can end it: a signal's wait
+                if (ready == 0 && !zeroTimeout) {
+                    Woken woken = wait(state, end, 0);
+                    if (woken == Woken.NEVER) {
+                        return WaitResult.FOREVER;
+                    }
+                    return WaitResult.of(pollEnd(sys, state, poll, end, timeout,
+                            woken == Woken.SIGNAL ? -Errno.EINTR.code() : poll.scan(state)));
+                }
+                return WaitResult.of(pollEnd(sys, state, poll, end, zeroTimeout ? 0 : timeout, ready));
+            }
+            // another process may make a descriptor ready: it blocks (the scheduler asks again each turn)
+            state.setPollWait(new DescriptorPoll.Waiting(poll, end, zeroTimeout ? 0 : timeout));
+            return WaitResult.BLOCKS;
         }
         Woken woken = wait(state, end, 0);
         if (woken == Woken.NEVER) {
@@ -144,6 +169,23 @@ final class SignalWaits {
             state.restoreSavedMask();
         }
         return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0);
+    }
+
+    /**
+     * The end of a ppoll on descriptors with {@code result} (the count ready, 0 at the timeout,
+     * -EINTR): the time left written back to a timeout that was not zero, the mask put aside back
+     * unless a signal interrupted it (its handler's frame saves that mask, as Linux's
+     * poll_select_finish keeps it), and every revents written back.
+     */
+    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorPoll poll, OptionalLong end, long timeout,
+            long result) {
+        if (end.isPresent() && timeout != 0) {
+            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
+        }
+        if (result != -Errno.EINTR.code()) {
+            state.restoreSavedMask();
+        }
+        return poll.finish(sys, result);
     }
 
     /**

@@ -6,6 +6,8 @@ package org.capbuddy.sos.linux;
  */
 record WaitResult(boolean forever, long value) {
     static final WaitResult FOREVER = new WaitResult(true, 0);
+    /** The wait blocks its process until another makes it end (a ppoll on descriptors): the process keeps it. */
+    static final WaitResult BLOCKS = new WaitResult(false, Family.BLOCKS);
 
     static WaitResult of(long value) {
         return new WaitResult(false, value);

@@ -36,7 +36,8 @@ import org.capbuddy.sos.process.ProcessState;
  * the order they were made: each runs a quantum of {@link #QUANTUM} instructions in turn (fewer
  * when it blocks or ends), so the same run interleaves the same way every time. A process blocked
  * waiting for a child (wait4, a vfork parent, a pause a child's signal may end) is skipped until a
- * child's end resumes it; one asleep, until the run's clock reaches its wake time. The clock moves
+ * child's end resumes it; one asleep, until the run's clock reaches its wake time; one blocked on a
+ * pipe or in a ppoll on descriptors, until its turn finds it can go on. The clock moves
  * a millisecond per system call of any process; when every live process is blocked and one
  * sleeps, it jumps to the earliest wake time. The run
  * ends when every process has ended, or at the instruction limit, which counts the instructions

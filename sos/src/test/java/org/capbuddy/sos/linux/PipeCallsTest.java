@@ -385,4 +385,82 @@ class PipeCallsTest {
         }
         assertThat(written).as("the pipe was filled and drained many times").isGreaterThan(10L * 65536);
     }
+
+    private static final long PPOLL = 73;
+
+    /** pollfd entries at {@code at}: descriptor and events pairs. */
+    private void pollfds(Process p, long at, int... fdAndEvents) {
+        ByteBuffer b = ByteBuffer.allocate(4 * fdAndEvents.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < fdAndEvents.length; i += 2) {
+            b.putInt(fdAndEvents[i]).putShort((short) fdAndEvents[i + 1]).putShort((short) 0x7777);
+        }
+        put(p, at, b.array());
+    }
+
+    private int revents(Process p, long at, int entry) {
+        return (int) fx.sos.peek(p, at + 8L * entry + 6, 2).getAsLong();
+    }
+
+    @Test
+    void ppollAnswersForPipesAndOtherDescriptorsAtOnce() {
+        int[] p = pipe(parent, 0);
+        long fds = data + 0x600;
+        pollfds(parent, fds, p[0], 1, p[1], 4, 99, 1, -1, 1, 0, 1);
+        assertThat(call(parent, PPOLL, fds, 5, 0, 0, 0)).as("writable, not open, standard input").isEqualTo(3);
+        assertThat(revents(parent, fds, 0)).as("empty").isZero();
+        assertThat(revents(parent, fds, 1)).as("POLLOUT").isEqualTo(4);
+        assertThat(revents(parent, fds, 2)).as("POLLNVAL").isEqualTo(0x20);
+        assertThat(revents(parent, fds, 3)).as("skipped").isZero();
+        assertThat(revents(parent, fds, 4)).as("a file: always readable").isEqualTo(1);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(call(parent, CLOSE, p[1])).isZero();
+        pollfds(parent, fds, p[0], 1);
+        assertThat(call(parent, PPOLL, fds, 1, 0, 0, 0)).isEqualTo(1);
+        assertThat(revents(parent, fds, 0)).as("POLLIN and POLLHUP: bytes, and no writer").isEqualTo(0x11);
+        int[] q = pipe(parent, 0);
+        assertThat(call(parent, CLOSE, q[0])).isZero();
+        pollfds(parent, fds, q[1], 0);
+        assertThat(call(parent, PPOLL, fds, 1, 0, 0, 0)).isEqualTo(1);
+        assertThat(revents(parent, fds, 0)).as("POLLERR whatever was asked: no reader").isEqualTo(8);
+        // nothing ready, alone: the timeout moves the clock at once and the time left is 0
+        int[] r = pipe(parent, 0);
+        pollfds(parent, fds, r[0], 1);
+        put(parent, data + 0x700, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0).putLong(5_000_000)
+                .array());
+        long before = fx.sos.linux().state(parent).now();
+        assertThat(call(parent, PPOLL, fds, 1, data + 0x700, 0, 0)).isZero();
+        assertThat(fx.sos.linux().state(parent).now() - before).isGreaterThanOrEqualTo(5_000_000);
+        assertThat(fx.sos.peek(parent, data + 0x708, 8).getAsLong()).isZero();
+    }
+
+    @Test
+    void aBlockedPpollEndsWhenAnotherProcessWritesOrAtItsTimeout() {
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        long fds = data + 0x600;
+        pollfds(child, fds, p[0], 1);
+        ThreadRunner r = blockIn(child, PPOLL, fds, 1, 0, 0, 0);
+        assertThat(fx.sos.linux().wouldRun(child)).isFalse();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(fx.sos.linux().wouldRun(child)).isTrue();
+        assertThat(fx.sos.linux().runnable(child)).isTrue();
+        assertThat(r.context().x(0)).isEqualTo(1);
+        assertThat(revents(child, fds, 0)).isEqualTo(1);
+
+        // with a timeout, every process blocked: the clock jumps to it
+        assertThat(call(child, READ, p[0], data, 1)).isEqualTo(1);
+        put(child, data + 0x700, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(2).putLong(0).array());
+        r = blockIn(child, PPOLL, fds, 1, data + 0x700, 0, 0);
+        assertThat(fx.sos.linux().wakeTime(child)).isPresent();
+        assertThat(fx.sos.linux().jumpToEarliestWake(java.util.List.of(child))).isTrue();
+        assertThat(fx.sos.linux().runnable(child)).isTrue();
+        assertThat(r.context().x(0)).as("timed out").isZero();
+        assertThat(fx.sos.peek(child, data + 0x700, 8).getAsLong()).as("no time left").isZero();
+
+        // a signal ends it with EINTR
+        blockIn(child, PPOLL, fds, 1, 0, 0, 0);
+        assertThat(call(parent, KILL, child.pid(), SIGTERM)).isZero();
+        assertThat(child.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(fx.sos.linux().blocked(child)).isFalse();
+    }
 }

@@ -1,0 +1,82 @@
+package org.capbuddy.sos.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.OptionalLong;
+import org.capbuddy.sos.Errno;
+import org.capbuddy.sos.Syscalls;
+
+/**
+ * ppoll on descriptors, as Linux's do_poll asks each one (struct pollfd: an int descriptor, short
+ * events, short revents): a negative descriptor is skipped, one not open is POLLNVAL; a pipe's
+ * read end is readable (POLLIN, POLLRDNORM) while it holds bytes and POLLHUP once no write end is
+ * left, its write end writable (POLLOUT, POLLWRNORM) while a page buffer is free and POLLERR once
+ * no read end is left; standard input and the console, which have no poll of their own (a file,
+ * /dev/null), are always readable and writable (Linux's DEFAULT_POLLMASK). Each revents is what
+ * was asked, POLLERR and POLLHUP, or POLLNVAL; the result is how many are not 0. A ppoll that
+ * finds none ready waits ({@link Waiting}) until one is, a signal, or its timeout.
+ *
+ * @param fds where the pollfd array is
+ * @param entries the array as read, its revents filled by {@link #scan}
+ */
+record DescriptorPoll(long fds, byte[] entries) {
+    private static final int POLLIN = 0x1;
+    private static final int POLLOUT = 0x4;
+    private static final int POLLERR = 0x8;
+    private static final int POLLHUP = 0x10;
+    private static final int POLLNVAL = 0x20;
+    private static final int POLLRDNORM = 0x40;
+    private static final int POLLWRNORM = 0x100;
+    private static final int DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+    /** A pollfd's size. */
+    static final int ENTRY = 8;
+
+    /**
+     * A ppoll blocked until a descriptor is ready, a signal, or the run's clock reaches {@code end}
+     * (none: no timeout); the time left goes back to {@code timeout} (0: nowhere), as ppoll writes it.
+     */
+    record Waiting(DescriptorPoll poll, OptionalLong end, long timeout) {
+    }
+
+    /** The pollfd array at {@code fds}, {@code count} entries; null when it cannot be read (EFAULT). */
+    static DescriptorPoll read(Syscalls sys, long fds, int count) {
+        byte[] entries = sys.copyFromUser(fds, count * ENTRY);
+        return entries == null ? null : new DescriptorPoll(fds, entries);
+    }
+
+    /** Asks every descriptor, fills each revents, and returns how many are not 0. */
+    int scan(LinuxProcess state) {
+        ByteBuffer b = ByteBuffer.wrap(entries).order(ByteOrder.LITTLE_ENDIAN);
+        int ready = 0;
+        for (int at = 0; at < entries.length; at += ENTRY) {
+            int fd = b.getInt(at);
+            int events = b.getShort(at + 4) & 0xFFFF;
+            int revents = fd < 0 ? 0 : revents(state.descriptors().get(fd), events);
+            b.putShort(at + 6, (short) revents);
+            ready += revents != 0 ? 1 : 0;
+        }
+        return ready;
+    }
+
+    private static int revents(OpenFile file, int events) {
+        if (file == null) {
+            return POLLNVAL;
+        }
+        int mask;
+        if (!file.isPipe()) {
+            mask = DEFAULT_POLLMASK;
+        } else if (file.kind() == OpenFile.Kind.PIPE_READ) {
+            Pipe pipe = file.pipe();
+            mask = (pipe.isEmpty() ? 0 : POLLIN | POLLRDNORM) | (pipe.writerOpen() ? 0 : POLLHUP);
+        } else {
+            Pipe pipe = file.pipe();
+            mask = (pipe.isFull() ? 0 : POLLOUT | POLLWRNORM) | (pipe.readerOpen() ? 0 : POLLERR);
+        }
+        return mask & (events | POLLERR | POLLHUP);
+    }
+
+    /** Writes every revents back, as Linux does whatever the result: -EFAULT when it cannot, else {@code result}. */
+    long finish(Syscalls sys, long result) {
+        return sys.copyToUser(fds, entries, entries.length) ? result : -Errno.EFAULT.code();
+    }
+}
