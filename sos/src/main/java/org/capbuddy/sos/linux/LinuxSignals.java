@@ -394,6 +394,33 @@ final class LinuxSignals {
      * nothing was delivered (the caller sets x0 and pc itself).
      */
     boolean deliverOnWake(Process p, LinuxProcess state, long faultIp, String call, long result) {
+        return deliverOnWake(p, state, faultIp, call, result, false);
+    }
+
+    /**
+     * Whether the signal delivery would take first (the first pending one the mask lets through
+     * that is not ignored) has a handler with SA_RESTART: a call it interrupts that Linux ends with
+     * ERESTARTSYS (a read or write of a pipe that moved nothing) is then restarted after the handler.
+     */
+    static boolean restartsInterruptedCall(LinuxProcess state) {
+        long open = state.pendingSignals() & ~state.blockedSignals();
+        while (open != 0) {
+            int signal = nextSignal(state, open);
+            if (!ignored(state, signal)) {
+                SignalAction action = state.action(signal);
+                return action.isHandler() && action.has(SignalAction.SA_RESTART);
+            }
+            open &= ~Sigsets.bit(signal);
+        }
+        return false;
+    }
+
+    /**
+     * {@link #deliverOnWake}; with {@code restart}, the frame holds the registers as at the
+     * {@code svc} itself (its pc, x0 as the call was made), so that the call runs again once the
+     * handler returns, as Linux restarts a call for SA_RESTART.
+     */
+    boolean deliverOnWake(Process p, LinuxProcess state, long faultIp, String call, long result, boolean restart) {
         try {
             if ((state.pendingSignals() & ~state.blockedSignals()) == 0) {
                 return false;
@@ -402,8 +429,10 @@ final class LinuxSignals {
             if (regs == null) {
                 return false; // the signals stay pending
             }
-            regs[PC] = faultIp + 4;
-            setX(regs, 0, result);
+            regs[PC] = restart ? faultIp : faultIp + 4;
+            if (!restart) {
+                setX(regs, 0, result);
+            }
             Delivery delivery = deliverPending(p, state, regs, call);
             if (delivery.kill() != 0) {
                 syscalls.apply(p).killBySignal(delivery.kill(), faultIp, delivery.why() == null

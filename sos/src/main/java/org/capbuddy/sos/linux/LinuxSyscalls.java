@@ -209,6 +209,14 @@ public final class LinuxSyscalls implements ProcessTraps {
      * blocked on a fault (SOS kept no reply capability).
      */
     private void wake(Process p, LinuxProcess state, String call, long result) {
+        wake(p, state, call, result, false);
+    }
+
+    /**
+     * {@link #wake}; with {@code restart}, a handler about to run gets the call's own registers (its
+     * {@code svc} runs again after it, SA_RESTART's restart) instead of {@code result}.
+     */
+    private void wake(Process p, LinuxProcess state, String call, long result, boolean restart) {
         state.setWaiting(null);
         InvocationResult frame = sel4.tcbReadRegisters(p.tcbCptr(), false, 3);
         if (!frame.isOk()) {
@@ -222,7 +230,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         // as on the way out of any call: the timer's expiry, then the signals that may now run (a
         // SIGCHLD handler runs as the call returns, as on Linux)
         IntervalTimers.expireDue(state);
-        if (signals.deliverOnWake(p, state, frame.mr(0), call, result)) {
+        if (signals.deliverOnWake(p, state, frame.mr(0), call, result, restart)) {
             if (p.state() == ProcessState.RUNNING) {
                 sel4.tcbResume(p.tcbCptr());
             }
@@ -686,14 +694,18 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * A signal {@code state} lets through ends its blocked read or write of a pipe (EINTR, or what a
-     * write moved) or its ppoll on descriptors (EINTR): it is woken, the signal delivered on the way
-     * out. False when it is blocked in neither.
+     * write moved; a call that moved nothing runs again after a handler with SA_RESTART) or its
+     * ppoll on descriptors (EINTR, SA_RESTART or not, as Linux's ERESTARTNOHAND): it is woken, the
+     * signal delivered on the way out. False when it is blocked in neither.
      */
     private boolean interruptDescriptorWait(Process p, LinuxProcess state) {
         PipeWait pw = state.pipeWait();
         if (pw != null) {
             state.setPipeWait(null);
-            wake(p, state, pw.call(), PipeTransfers.interrupted(pw));
+            // Linux's pipe_read and pipe_write end with ERESTARTSYS when nothing moved: a handler
+            // with SA_RESTART has the call made again once it returns
+            boolean restart = pw.done() == 0 && LinuxSignals.restartsInterruptedCall(state);
+            wake(p, state, pw.call(), PipeTransfers.interrupted(pw), restart);
             return true;
         }
         DescriptorPoll.Waiting poll = state.pollWait();

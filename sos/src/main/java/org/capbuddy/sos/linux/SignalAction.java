@@ -11,6 +11,7 @@ record SignalAction(long handler, long flags, long restorer, long mask) {
     static final long SIG_IGN = 1;
     static final long SA_SIGINFO = 0x4;
     static final long SA_ONSTACK = 0x0800_0000L;
+    static final long SA_RESTART = 0x1000_0000L;
     static final long SA_RESTORER = 0x0400_0000L;
     static final long SA_NODEFER = 0x4000_0000L;
     static final long SA_RESETHAND = 0x8000_0000L;

@@ -258,6 +258,19 @@ class PipeCallsTest {
         assertThat(r.context().x(0)).as("in its handler").isEqualTo(SIGTERM);
         long frame = r.context().sp();
         assertThat(second.cpu().read(frame + SignalFrame.REGS, 8)).as("x0 of the read: EINTR").isEqualTo(EINTR);
+        assertThat(second.cpu().read(frame + SignalFrame.PC, 8)).as("past its svc").isEqualTo(code + 4);
+
+        // with SA_RESTART the handler returns to the svc itself, x0 the descriptor again: the read runs again
+        Process third = fork(parent);
+        put(third, act, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(code + 0x800)
+                .putLong(0x1000_0000L).array());
+        assertThat(call(third, RT_SIGACTION, SIGTERM, act, 0, 8)).isZero();
+        r = blockIn(third, READ, p[0], data, 10);
+        assertThat(call(parent, KILL, third.pid(), SIGTERM)).isZero();
+        assertThat(r.context().x(0)).as("in its handler").isEqualTo(SIGTERM);
+        frame = r.context().sp();
+        assertThat(third.cpu().read(frame + SignalFrame.PC, 8)).as("the svc").isEqualTo(code);
+        assertThat(third.cpu().read(frame + SignalFrame.REGS, 8)).as("x0: the descriptor").isEqualTo(p[0]);
     }
 
     @Test
