@@ -693,26 +693,40 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * A signal {@code state} lets through ends its blocked read or write of a pipe (EINTR, or what a
-     * write moved; a call that moved nothing runs again after a handler with SA_RESTART) or its
-     * ppoll on descriptors (EINTR, SA_RESTART or not, as Linux's ERESTARTNOHAND): it is woken, the
-     * signal delivered on the way out. False when it is blocked in neither.
+     * A signal {@code state} lets through ends its blocked read or write of a pipe or its ppoll on
+     * descriptors: it is woken, the signal delivered on the way out. As Linux's pipe_read and
+     * pipe_write check what they wait for before signals, and do_poll counts the descriptors ready
+     * before it looks at signals, a wait that is ready by now goes on first and ends with what it
+     * finds (the bytes, end of file, what a write moved or its EPIPE, the count of descriptors
+     * ready). Only one still not ready is interrupted: EINTR, or what a write moved (a read or
+     * write that moved nothing runs again after a handler with SA_RESTART; a ppoll is EINTR,
+     * SA_RESTART or not, as Linux's ERESTARTNOHAND). False when it is blocked in neither.
      */
     private boolean interruptDescriptorWait(Process p, LinuxProcess state) {
         PipeWait pw = state.pipeWait();
         if (pw != null) {
+            if (pw.ready()) {
+                long result = PipeTransfers.resume(syscalls.apply(p), state, pw);
+                if (result != Family.BLOCKS) {
+                    wake(p, state, pw.call(), result);
+                    return true;
+                }
+            }
+            // still waiting (a write may have moved more first and found the pipe full again)
+            PipeWait waiting = state.pipeWait();
             state.setPipeWait(null);
             // Linux's pipe_read and pipe_write end with ERESTARTSYS when nothing moved: a handler
             // with SA_RESTART has the call made again once it returns
-            boolean restart = pw.done() == 0 && LinuxSignals.restartsInterruptedCall(state);
-            wake(p, state, pw.call(), PipeTransfers.interrupted(pw), restart);
+            boolean restart = waiting.done() == 0 && LinuxSignals.restartsInterruptedCall(state);
+            wake(p, state, pw.call(), PipeTransfers.interrupted(waiting), restart);
             return true;
         }
         DescriptorPoll.Waiting poll = state.pollWait();
         if (poll != null) {
             state.setPollWait(null);
+            int ready = poll.poll().scan(state);
             wake(p, state, "ppoll", SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
-                    poll.timeout(), -Errno.EINTR.code()));
+                    poll.timeout(), ready > 0 ? ready : -Errno.EINTR.code()));
             return true;
         }
         return false;

@@ -109,6 +109,23 @@ final class Pipe {
         return out;
     }
 
+    /**
+     * Of a read of the first {@code n} unread bytes whose copy to the process stopped after
+     * {@code copied}: the bytes of the buffers it copied whole (of the last one it reaches, the
+     * part the read takes), from the first on, up to the first it did not.
+     */
+    int copiedWhole(int n, long copied) {
+        int whole = 0;
+        for (Buffer b : buffers) {
+            int take = Math.min(b.length, n - whole);
+            if (take == 0 || whole + take > copied) {
+                break;
+            }
+            whole += take;
+        }
+        return whole;
+    }
+
     /** Takes the first {@code n} unread bytes away, letting go of each buffer read to its end. */
     void consume(int n) {
         int left = n;

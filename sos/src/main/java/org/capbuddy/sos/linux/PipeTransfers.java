@@ -40,13 +40,17 @@ final class PipeTransfers {
             }
             return file.nonblocking() ? -Errno.EAGAIN.code() : Family.BLOCKS;
         }
-        byte[] bytes = pipe.peek((int) Math.min(pipe.available(), io.total()));
-        long copied = io.copyOut(sys, bytes);
-        if (copied == 0) {
-            return -Errno.EFAULT.code(); // the bytes stay in the pipe, as Linux's short copy leaves them
+        int n = (int) Math.min(pipe.available(), io.total());
+        long copied = io.copyOut(sys, pipe.peek(n));
+        // as Linux's pipe_read, which copies a buffer at a time and stops at one whose copy came up
+        // short: only the buffers copied whole are taken (the short one's bytes stay, though what
+        // of them reached the process is there), and none is EFAULT
+        int taken = pipe.copiedWhole(n, copied);
+        if (taken == 0) {
+            return -Errno.EFAULT.code();
         }
-        pipe.consume((int) copied);
-        return copied;
+        pipe.consume(taken);
+        return taken;
     }
 
     /** A write of {@code io} into {@code file}'s pipe: the count, -errno (EPIPE with SIGPIPE), or {@link Family#BLOCKS}. */

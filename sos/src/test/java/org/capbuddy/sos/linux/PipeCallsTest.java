@@ -24,6 +24,7 @@ class PipeCallsTest {
     private static final long FCNTL = 25;
     private static final long IOCTL = 29;
     private static final long CLOSE = 57;
+    private static final long PPOLL = 73;
     private static final long PIPE2 = 59;
     private static final long READ = 63;
     private static final long WRITE = 64;
@@ -34,6 +35,8 @@ class PipeCallsTest {
     private static final long KILL = 129;
     private static final long RT_SIGACTION = 134;
     private static final long PRLIMIT64 = 261;
+    private static final long EXIT = 93;
+    private static final long MPROTECT = 226;
     private static final long SIGCHLD = 17;
     private static final int SIGPIPE = 13;
     private static final int SIGTERM = 15;
@@ -273,6 +276,118 @@ class PipeCallsTest {
         assertThat(third.cpu().read(frame + SignalFrame.REGS, 8)).as("x0: the descriptor").isEqualTo(p[0]);
     }
 
+    /** Gives {@code p} a handler (at code + 0x800, never run here) for {@code signal}, without SA_RESTART. */
+    private void handle(Process p, int signal) {
+        long act = data + 0x400;
+        put(p, act, ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(code + 0x800).array());
+        assertThat(call(p, RT_SIGACTION, signal, act, 0, 8)).isZero();
+    }
+
+    /** x0 of the call a handler's frame saved: what the interrupted call returned. */
+    private long frameX0(Process p, ThreadRunner r) {
+        assertThat(fx.sos.linux().blocked(p)).isFalse();
+        return p.cpu().read(r.context().sp() + SignalFrame.REGS, 8);
+    }
+
+    @Test
+    void aSignalToABlockedCallThatCouldFinishEndsItWithItsResultNotEintr() {
+        // as Linux's pipe_read: the bytes that came before the signal are the read's result
+        int[] p = pipe(parent, 0);
+        Process reader = fork(parent);
+        handle(reader, SIGTERM);
+        ThreadRunner r = blockIn(reader, READ, p[0], data, 10);
+        put(parent, data + 0x1000, "abc".getBytes());
+        assertThat(call(parent, WRITE, p[1], data + 0x1000, 3)).isEqualTo(3);
+        assertThat(call(parent, KILL, reader.pid(), SIGTERM)).isZero();
+        assertThat(r.context().x(0)).as("in its handler").isEqualTo(SIGTERM);
+        assertThat(frameX0(reader, r)).as("the read's count").isEqualTo(3);
+        assertThat(new String(get(reader, data, 3))).isEqualTo("abc");
+
+        // pipe_write: a write whose rest now fits finishes with the whole count
+        Process writer = fork(parent);
+        handle(writer, SIGTERM);
+        long big = data + 0x10000;
+        r = blockIn(writer, WRITE, p[1], big, Pipe.CAPACITY + 100);
+        assertThat(call(parent, READ, p[0], big, Pipe.PAGE)).isEqualTo(Pipe.PAGE);
+        assertThat(call(parent, KILL, writer.pid(), SIGTERM)).isZero();
+        assertThat(frameX0(writer, r)).as("the whole write").isEqualTo(Pipe.CAPACITY + 100);
+        assertThat(call(parent, FCNTL, p[0], 4, O_NONBLOCK)).isZero();
+        assertThat(call(parent, READ, p[0], big, 3 * Pipe.CAPACITY)).isEqualTo(Pipe.CAPACITY - Pipe.PAGE + 100);
+        assertThat(call(parent, FCNTL, p[0], 4, 0)).isZero();
+
+        // one that moves what fits and finds the pipe full again returns what it moved in all
+        Process second = fork(parent);
+        handle(second, SIGTERM);
+        r = blockIn(second, WRITE, p[1], big, 3L * Pipe.CAPACITY);
+        assertThat(call(parent, READ, p[0], data, Pipe.PAGE)).isEqualTo(Pipe.PAGE);
+        assertThat(call(parent, KILL, second.pid(), SIGTERM)).isZero();
+        assertThat(frameX0(second, r)).as("16 pages, then one more").isEqualTo(Pipe.CAPACITY + Pipe.PAGE);
+        assertThat(call(parent, FCNTL, p[0], 4, O_NONBLOCK)).isZero();
+        assertThat(call(parent, READ, p[0], big, 3 * Pipe.CAPACITY)).isEqualTo(Pipe.CAPACITY);
+
+        // do_poll: a descriptor ready counts before the signal
+        Process poller = fork(parent);
+        handle(poller, SIGTERM);
+        long fds = data + 0x600;
+        pollfds(poller, fds, p[0], 1);
+        r = blockIn(poller, PPOLL, fds, 1, 0, 0, 0);
+        assertThat(call(parent, WRITE, p[1], data + 0x1000, 1)).isEqualTo(1);
+        assertThat(call(parent, KILL, poller.pid(), SIGTERM)).isZero();
+        assertThat(frameX0(poller, r)).as("one ready").isEqualTo(1);
+        assertThat(revents(poller, fds, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void aChildsExitSignalEndsItsParentsReadWithTheBytesItWroteThenEndOfFile() {
+        // chld_eof: the child writes and exits; the parent's SIGCHLD handler does not cost it the bytes
+        int[] p = pipe(parent, 0);
+        handle(parent, (int) SIGCHLD);
+        Process child = fork(parent);
+        assertThat(call(parent, CLOSE, p[1])).isZero();
+        ThreadRunner r = blockIn(parent, READ, p[0], data + 0x1000, 64);
+        put(child, data + 0x2000, "hello\n".getBytes());
+        assertThat(call(child, WRITE, p[1], data + 0x2000, 6)).isEqualTo(6);
+        call(child, EXIT, 3);
+        fx.sos.linux().ended(child);
+        assertThat(r.context().x(0)).as("in its SIGCHLD handler").isEqualTo(SIGCHLD);
+        assertThat(frameX0(parent, r)).isEqualTo(6);
+        assertThat(new String(get(parent, data + 0x1000, 6))).isEqualTo("hello\n");
+        assertThat(call(parent, READ, p[0], data + 0x1000, 64)).as("end of file").isZero();
+    }
+
+    private int fionread(Process p, int fd) {
+        assertThat(call(p, IOCTL, fd, 0x541B, data + 0x2000)).isZero();
+        return (int) fx.sos.peek(p, data + 0x2000, 4).getAsLong();
+    }
+
+    @Test
+    void aReadWhoseCopyComesUpShortTakesOnlyTheBuffersCopiedWholeAndNoneIsEfault() {
+        // efault_read: two pages, the second read-only
+        int[] p = pipe(parent, O_NONBLOCK);
+        long region = call(parent, MMAP, 0, 2 * Pipe.PAGE, 3, 0x22, -1, 0);
+        assertThat(call(parent, MPROTECT, region + Pipe.PAGE, Pipe.PAGE, 1)).isZero();
+        put(parent, data + 0x1000, new byte[100]);
+        assertThat(call(parent, WRITE, p[1], data + 0x1000, 100)).isEqualTo(100);
+        assertThat(call(parent, READ, p[0], region + Pipe.PAGE - 50, 100)).as("half copied").isEqualTo(EFAULT);
+        assertThat(fionread(parent, p[0])).as("the bytes stay").isEqualTo(100);
+        assertThat(call(parent, READ, p[0], region + Pipe.PAGE, 10)).isEqualTo(EFAULT);
+        assertThat(fionread(parent, p[0])).isEqualTo(100);
+
+        // a buffer of 100 bytes, then one of a page: the first is copied whole, the second short
+        byte[] page = new byte[Pipe.PAGE];
+        java.util.Arrays.fill(page, (byte) 'b');
+        put(parent, data + 0x1000, page);
+        assertThat(call(parent, WRITE, p[1], data + 0x1000, Pipe.PAGE)).isEqualTo(Pipe.PAGE);
+        assertThat(call(parent, READ, p[0], region + Pipe.PAGE - 150, 100 + Pipe.PAGE)).as("the first buffer")
+                .isEqualTo(100);
+        assertThat(fionread(parent, p[0])).isEqualTo(Pipe.PAGE);
+        assertThat(get(parent, region + Pipe.PAGE - 50, 50)).as("what reached the process of the second")
+                .containsOnly('b');
+        assertThat(call(parent, READ, p[0], region + 50, 100 + Pipe.PAGE)).as("its first buffer short")
+                .isEqualTo(EFAULT);
+        assertThat(call(parent, READ, p[0], data, 2 * Pipe.PAGE)).as("all there").isEqualTo(Pipe.PAGE);
+    }
+
     @Test
     void forkSharesEveryDescriptionAndAnEndedProcessClosesItsDescriptors() {
         int[] p = pipe(parent, 0);
@@ -398,8 +513,6 @@ class PipeCallsTest {
         }
         assertThat(written).as("the pipe was filled and drained many times").isGreaterThan(10L * 65536);
     }
-
-    private static final long PPOLL = 73;
 
     /** pollfd entries at {@code at}: descriptor and events pairs. */
     private void pollfds(Process p, long at, int... fdAndEvents) {
