@@ -29,8 +29,10 @@ final class DescriptorCalls {
     /** fcntl's other commands Linux knows (locks, owners, leases, notify, seals, hints): SOS models none. */
     private static final Set<Integer> UNMODELLED = Set.of(5, 6, 7, 8, 9, 10, 11, 15, 16, 17, 36, 37, 38, 1024, 1025,
             1026, 1029, 1033, 1034, 1035, 1036, 1037, 1038);
-    /** ioctl's FIONREAD: the bytes a pipe holds. */
+    /** ioctl's FIONREAD: the bytes a pipe holds, or standard input has left. */
     private static final long FIONREAD = 0x541B;
+    /** mmap's mapping type: its flags' low four bits. */
+    private static final int MAP_TYPE = 0x0f;
 
     private DescriptorCalls() {
     }
@@ -166,20 +168,43 @@ final class DescriptorCalls {
     }
 
     /**
-     * ioctl: FIONREAD on a pipe writes the bytes it holds (EFAULT); any other request on an open
-     * descriptor is ENOTTY (no descriptor is a terminal: standard streams are files or pipes, as under
-     * a test harness); EBADF when not open.
+     * ioctl: FIONREAD on a pipe writes the bytes it holds, on standard input those left (EFAULT);
+     * any other request on an open descriptor, and FIONREAD on the console, is ENOTTY (no
+     * descriptor is a terminal: standard streams are files or pipes, as under a test harness);
+     * EBADF when not open.
      */
     static long ioctl(Syscalls sys, LinuxProcess state, long fd, long request, long argument) {
         OpenFile file = state.descriptors().get(fd);
         if (file == null) {
             return -Errno.EBADF.code();
         }
-        if ((int) request == FIONREAD && file.isPipe()) {
-            byte[] n = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(file.pipe().available()).array();
+        if ((int) request == FIONREAD && (file.isPipe() || file.kind() == OpenFile.Kind.STDIN)) {
+            // standard input is a file read in whole: as Linux's FIONREAD on a file, its size less the position
+            int left = file.isPipe() ? file.pipe().available() : file.inputLeft();
+            byte[] n = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(left).array();
             return sys.copyToUser(argument, n, 4) ? 0 : -Errno.EFAULT.code();
         }
         return -Errno.ENOTTY.code();
+    }
+
+    /**
+     * mmap of a pipe's end, reached where Linux's do_mmap looks at the file (SOS's mmap answered
+     * ENODEV there): a mapping type it does not know is EINVAL; a shared writable mapping of an end
+     * not open for writing, and any mapping of one not open for reading (the write end), EACCES;
+     * else ENODEV, as a pipe has no mmap of its own.
+     */
+    static long pipeMapping(OpenFile file, int prot, int flags) {
+        int type = flags & MAP_TYPE;
+        if (type != Syscalls.MAP_SHARED && type != Syscalls.MAP_PRIVATE && type != Syscalls.MAP_SHARED_VALIDATE) {
+            return -Errno.EINVAL.code();
+        }
+        if (type != Syscalls.MAP_PRIVATE && (prot & Syscalls.PROT_WRITE) != 0 && !file.writable()) {
+            return -Errno.EACCES.code();
+        }
+        if (!file.readable()) {
+            return -Errno.EACCES.code();
+        }
+        return -Errno.ENODEV.code();
     }
 
     /**

@@ -757,17 +757,20 @@ public final class LinuxSyscalls implements ProcessTraps {
                 // but arm64's of the offset): one the process has not open is EBADF
                 boolean fileMapping = (m.word(5) & (Syscalls.pageSize() - 1)) == 0
                         && (m.word(3) & Syscalls.MAP_ANONYMOUS) == 0;
-                if (fileMapping && state.descriptors().get(m.word(4)) == null) {
+                OpenFile file = fileMapping ? state.descriptors().get(m.word(4)) : null;
+                if (fileMapping && file == null) {
                     yield -Errno.EBADF.code();
                 }
                 // an open one is a standard stream or a pipe, neither mappable: SOS's mmap answers
-                // a standard stream's ENODEV after its own checks, as Linux's do_mmap a pipe's
+                // a standard stream's ENODEV after its own checks, where Linux's do_mmap looks at
+                // the file; a pipe's end is then judged as do_mmap judges it (its access first)
                 long fd = fileMapping ? 0 : m.word(4);
                 SysResult mapped = sys.mmap(a0, a1, (int) a2, (int) m.word(3), fd, m.word(5));
                 if (mapped.isOk()) {
                     state.mapped(mapped.value());
                 }
-                yield mapped.returnRegister();
+                yield file != null && file.isPipe() && mapped.errno() == Errno.ENODEV
+                        ? DescriptorCalls.pipeMapping(file, (int) a2, (int) m.word(3)) : mapped.returnRegister();
             }
             case MUNMAP -> munmap(sys, p, a0, a1);
             // the flags are an unsigned long: a bit in the upper half is an unknown flag

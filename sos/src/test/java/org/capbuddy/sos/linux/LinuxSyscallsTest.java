@@ -86,6 +86,20 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void fionreadOnStandardInputIsTheBytesLeftAsOnAFile() {
+        // mm.c under QEMU with a 6-byte file as standard input: FIONREAD 6
+        long buffer = code + 0x800;
+        fx.sos.linux().attach(p, new LinuxProcess("input!".getBytes(StandardCharsets.US_ASCII), 0));
+        assertThat(call(LinuxSyscall.IOCTL, 0, 0x541B, buffer)).isZero();
+        assertThat(p.cpu().read(buffer, 4)).isEqualTo(6);
+        assertThat(call(LinuxSyscall.READ, 0, buffer + 8, 2)).isEqualTo(2);
+        assertThat(call(LinuxSyscall.IOCTL, 0, 0x541B, buffer)).isZero();
+        assertThat(p.cpu().read(buffer, 4)).as("after a read of 2").isEqualTo(4);
+        assertThat(call(LinuxSyscall.IOCTL, 0, 0x541B, code + 4096)).as("nowhere to write it").isEqualTo(-14);
+        assertThat(call(LinuxSyscall.IOCTL, 1, 0x541B, buffer)).as("the console is no file").isEqualTo(-25);
+    }
+
+    @Test
     void resourceLimitsAreTheModelsAndCannotBeChanged() {
         // a student's getrlimit(RLIMIT_STACK) reads the 8 MiB stack SOS gives every process
         long rl = code + 0x800;

@@ -389,6 +389,18 @@ class PipeCallsTest {
     }
 
     @Test
+    void mmapOfAPipeIsEaccesForAnEndNotOpenForTheAccessElseEnodev() {
+        // mm.c under QEMU: the write end EACCES (do_mmap asks for reading first), the read end ENODEV
+        int[] p = pipe(parent, 0);
+        assertThat(call(parent, MMAP, 0, 4096, 1, 2, p[1], 0)).as("write end").isEqualTo(-13);
+        assertThat(call(parent, MMAP, 0, 4096, 1, 2, p[0], 0)).as("read end").isEqualTo(-19);
+        assertThat(call(parent, MMAP, 0, 4096, 3, 1, p[0], 0)).as("shared, writable, read end").isEqualTo(-13);
+        assertThat(call(parent, MMAP, 0, 4096, 1, 1, p[0], 0)).as("shared, read-only").isEqualTo(-19);
+        assertThat(call(parent, MMAP, 0, 4096, 1, 4, p[1], 0)).as("no mapping type").isEqualTo(EINVAL);
+        assertThat(call(parent, MMAP, 0, 4096, 1, 2, p[1], 100)).as("arm64's offset first").isEqualTo(EINVAL);
+    }
+
+    @Test
     void forkSharesEveryDescriptionAndAnEndedProcessClosesItsDescriptors() {
         int[] p = pipe(parent, 0);
         Process child = fork(parent);
