@@ -16,10 +16,10 @@ import org.capbuddy.sos.Syscalls;
  * was asked, POLLERR and POLLHUP, or POLLNVAL; the result is how many are not 0. A ppoll that
  * finds none ready waits ({@link Waiting}) until one is, a signal, or its timeout.
  *
- * @param fds where the pollfd array is
- * @param entries the array as read, its revents filled by {@link #scan}
+ * <p>Not a value: it holds the array as read and {@link #scan} fills that copy's revents in place,
+ * for {@link #finish} to write back; {@link #ready} asks the same question without filling them.
  */
-record DescriptorPoll(long fds, byte[] entries) {
+final class DescriptorPoll {
     private static final int POLLIN = 0x1;
     private static final int POLLOUT = 0x4;
     private static final int POLLERR = 0x8;
@@ -30,6 +30,16 @@ record DescriptorPoll(long fds, byte[] entries) {
     private static final int DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
     /** A pollfd's size. */
     static final int ENTRY = 8;
+
+    /** Where the pollfd array is. */
+    private final long fds;
+    /** The array as read, its revents filled by {@link #scan}. */
+    private final byte[] entries;
+
+    private DescriptorPoll(long fds, byte[] entries) {
+        this.fds = fds;
+        this.entries = entries;
+    }
 
     /**
      * A ppoll blocked until a descriptor is ready, a signal, or the run's clock reaches {@code end}
@@ -46,13 +56,24 @@ record DescriptorPoll(long fds, byte[] entries) {
 
     /** Asks every descriptor, fills each revents, and returns how many are not 0. */
     int scan(LinuxProcess state) {
+        return ask(state, true);
+    }
+
+    /** How many descriptors {@link #scan} would find ready now; no revents changes. */
+    int ready(LinuxProcess state) {
+        return ask(state, false);
+    }
+
+    private int ask(LinuxProcess state, boolean fill) {
         ByteBuffer b = ByteBuffer.wrap(entries).order(ByteOrder.LITTLE_ENDIAN);
         int ready = 0;
         for (int at = 0; at < entries.length; at += ENTRY) {
             int fd = b.getInt(at);
             int events = b.getShort(at + 4) & 0xFFFF;
             int revents = fd < 0 ? 0 : revents(state.descriptors().get(fd), events);
-            b.putShort(at + 6, (short) revents);
+            if (fill) {
+                b.putShort(at + 6, (short) revents);
+            }
             ready += revents != 0 ? 1 : 0;
         }
         return ready;

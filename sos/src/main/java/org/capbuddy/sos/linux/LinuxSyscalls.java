@@ -55,7 +55,8 @@ import org.capbuddy.sos.process.ProcessTraps;
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */
-    private static final Set<String> PIPE_CALLS = Set.of("read", "readv", "write", "writev");
+    private static final Set<LinuxSyscall> PIPE_CALLS = EnumSet.of(LinuxSyscall.READ, LinuxSyscall.READV,
+            LinuxSyscall.WRITE, LinuxSyscall.WRITEV);
     /** The calls that wait for a signal, served by {@link #serveWait}. */
     private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.RT_SIGSUSPEND,
             LinuxSyscall.RT_SIGTIMEDWAIT);
@@ -225,7 +226,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
                     "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
-                            : PIPE_CALLS.contains(call) ? "its pipe was ready or a signal came" : "a child ended");
+                            : PIPE_CALLS.stream().anyMatch(c -> c.linuxName().equals(call))
+                            ? "its pipe was ready or a signal came" : "a child ended");
         }
         // as on the way out of any call: the timer's expiry, then the signals that may now run (a
         // SIGCHLD handler runs as the call returns, as on Linux)
@@ -311,7 +313,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             if (call == LinuxSyscall.WAIT4 || call == LinuxSyscall.WAITID || call == LinuxSyscall.CLONE
                     || call == LinuxSyscall.NANOSLEEP || call == LinuxSyscall.CLOCK_NANOSLEEP
-                    || PIPE_CALLS.contains(call.linuxName())) {
+                    || PIPE_CALLS.contains(call)) {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
                         : call == LinuxSyscall.WAITID ? waitid(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
@@ -708,7 +710,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             if (pw.ready()) {
                 long result = PipeTransfers.resume(syscalls.apply(p), state, pw);
                 if (result != Family.BLOCKS) {
-                    wake(p, state, pw.call(), result);
+                    wake(p, state, pw.call().linuxName(), result);
                     return true;
                 }
             }
@@ -718,7 +720,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             // Linux's pipe_read and pipe_write end with ERESTARTSYS when nothing moved: a handler
             // with SA_RESTART has the call made again once it returns
             boolean restart = waiting.done() == 0 && LinuxSignals.restartsInterruptedCall(state);
-            wake(p, state, pw.call(), PipeTransfers.interrupted(waiting), restart);
+            wake(p, state, pw.call().linuxName(), PipeTransfers.interrupted(waiting), restart);
             return true;
         }
         DescriptorPoll.Waiting poll = state.pollWait();
@@ -821,7 +823,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SCHED_YIELD -> 0;
             case GETRUSAGE -> getrusage(sys, state, p, (int) a0, a1);
             case GETRLIMIT -> prlimit(sys, state, (int) a0, 0, a1, false, "getrlimit");
-            // another process's limits: there is none SOS lets a process name (as kill's ESRCH)
+            // only the caller's own limits: another process, even one of its run that kill may
+            // signal, is ESRCH (Linux's prlimit64 would answer for it; SOS does not model that)
             case PRLIMIT64 -> (int) a0 != 0 && (int) a0 != p.pid() ? -Errno.ESRCH.code()
                     : prlimit(sys, state, (int) a1, a2, m.word(3), true, "prlimit64");
             // there are no files: the process's working directory is the root of an empty tree
@@ -864,7 +867,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         long total = Math.min(count, MAX_RW_COUNT);
         if (file.isPipe()) {
-            return PipeTransfers.write(sys, state, "write", file, IoVector.of(buffer, total));
+            return PipeTransfers.write(sys, state, LinuxSyscall.WRITE, file, IoVector.of(buffer, total));
         }
         return writeConsole(sys, state, buffer, total);
     }
@@ -959,7 +962,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EFAULT.code();
         }
         if (file.isPipe()) {
-            return PipeTransfers.read(sys, state, "read", file, IoVector.of(buffer, Math.min(count, MAX_RW_COUNT)));
+            return PipeTransfers.read(sys, state, LinuxSyscall.READ, file, IoVector.of(buffer, Math.min(count, MAX_RW_COUNT)));
         }
         int n = (int) Math.min(file.inputLeft(), Math.min(count, MAX_RW_COUNT));
         byte[] bytes = file.takeInput(n);
@@ -1060,8 +1063,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                 bases[i] = entries.getLong(16 * i);
             }
             IoVector io = new IoVector(bases, lengths);
-            return write ? PipeTransfers.write(sys, state, "writev", file, io)
-                    : PipeTransfers.read(sys, state, "readv", file, io);
+            return write ? PipeTransfers.write(sys, state, LinuxSyscall.WRITEV, file, io)
+                    : PipeTransfers.read(sys, state, LinuxSyscall.READV, file, io);
         }
         long total = 0;
         for (int i = 0; i < count; i++) {
@@ -1226,7 +1229,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             // a blocked read or write goes on: it may finish (the thread resumed) or move part and wait again
             long result = PipeTransfers.resume(syscalls.apply(p), state, pw);
             if (result != Family.BLOCKS) {
-                wake(p, state, pw.call(), result);
+                wake(p, state, pw.call().linuxName(), result);
             }
         }
         DescriptorPoll.Waiting poll = state.pollWait();
@@ -1255,8 +1258,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         PipeWait pw = state.pipeWait();
         DescriptorPoll.Waiting poll = state.pollWait();
         return state.waiting() == null && (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
-                && (poll == null || timedOut(state, poll) || new DescriptorPoll(poll.poll().fds(),
-                        poll.poll().entries().clone()).scan(state) > 0);
+                && (poll == null || timedOut(state, poll) || poll.poll().ready(state) > 0);
     }
 
     /** Whether the run's clock has reached a blocked ppoll's timeout. */
@@ -1353,9 +1355,11 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * The limits SOS's processes live under, as getrlimit reads them: the 8 MiB stack (RLIMIT_STACK,
-     * 3; no hard limit, as Linux's default), one process (RLIMIT_NPROC, 6), no core dumps
-     * (RLIMIT_CORE, 4), the queued real-time signals (RLIMIT_SIGPENDING, 11); nothing else is
-     * limited but by memory. RLIMIT_NOFILE (7) is each process's own ({@link Descriptors}).
+     * 3; no hard limit, as Linux's default), RLIMIT_NPROC (6) 1, a figure from before fork that
+     * bounds nothing (the process is root, whose forks Linux does not hold to it either; what
+     * bounds a run's processes is SOS's ASIDs and memory), no core dumps (RLIMIT_CORE, 4), the queued
+     * real-time signals (RLIMIT_SIGPENDING, 11); nothing else is limited but by memory.
+     * RLIMIT_NOFILE (7) is each process's own ({@link Descriptors}).
      */
     private static long[] limit(int resource) {
         return switch (resource) {

@@ -21,7 +21,7 @@ final class PipeTransfers {
     }
 
     /** A read of {@code file}'s pipe into {@code io}: the count, 0 at end of file, -errno, or {@link Family#BLOCKS}. */
-    static long read(Syscalls sys, LinuxProcess state, String call, OpenFile file, IoVector io) {
+    static long read(Syscalls sys, LinuxProcess state, LinuxSyscall call, OpenFile file, IoVector io) {
         if (io.total() == 0) {
             return 0;
         }
@@ -54,7 +54,7 @@ final class PipeTransfers {
     }
 
     /** A write of {@code io} into {@code file}'s pipe: the count, -errno (EPIPE with SIGPIPE), or {@link Family#BLOCKS}. */
-    static long write(Syscalls sys, LinuxProcess state, String call, OpenFile file, IoVector io) {
+    static long write(Syscalls sys, LinuxProcess state, LinuxSyscall call, OpenFile file, IoVector io) {
         long total = io.total();
         if (total == 0) {
             return 0;
@@ -124,8 +124,8 @@ final class PipeTransfers {
     }
 
     /** No reader: SIGPIPE to the writer itself (SI_USER, as Linux's send_sig), and EPIPE unless bytes moved. */
-    private static long brokenPipe(LinuxProcess state, String call, long done) {
-        LinuxSignals.send(state, SIGPIPE, call + " to a pipe with no reader", LinuxSignals.SI_USER);
+    private static long brokenPipe(LinuxProcess state, LinuxSyscall call, long done) {
+        LinuxSignals.send(state, SIGPIPE, call.linuxName() + " to a pipe with no reader", LinuxSignals.SI_USER);
         return done > 0 ? done : -Errno.EPIPE.code();
     }
 }

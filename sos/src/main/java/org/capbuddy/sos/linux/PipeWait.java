@@ -1,11 +1,11 @@
 package org.capbuddy.sos.linux;
 
 /**
- * A read or write of a pipe that blocks its process ({@code call}: read, readv, write, writev):
+ * A read or write of a pipe that blocks its process ({@code call}: READ, READV, WRITE or WRITEV):
  * the description it goes through, the user buffers, and for a write the bytes already moved
  * ({@code done}), which a write larger than the pipe adds to as readers make room.
  */
-record PipeWait(String call, OpenFile file, IoVector io, boolean write, long done) {
+record PipeWait(LinuxSyscall call, OpenFile file, IoVector io, boolean write, long done) {
     /** Whether the call can go on now: a read finds bytes or no writer; a write a free buffer or no reader. */
     boolean ready() {
         Pipe pipe = file.pipe();
