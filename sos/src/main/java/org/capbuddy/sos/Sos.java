@@ -288,6 +288,9 @@ public final class Sos {
         sel4.tracer().serve(child);
         try (Undo undo = Undo.begin(guard, "forking process", parent.pid())) {
             undo.push(() -> destroy(child));
+            // the child's regions name its parent's shared objects: it keeps them alive too (its
+            // destroy, should the fork fail, lets go of them again)
+            pages.attachShared(child);
             // the registers first: the pages (a share write-protects the parent's) are the last step that can fail
             InvocationResult written = sel4.tcbWriteRegisters(child.tcbCptr(), false, childRegisters.apply(registers.clone()));
             if (!written.isOk()) {

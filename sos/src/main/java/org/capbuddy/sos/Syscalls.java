@@ -7,6 +7,7 @@ import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.addrspace.AddressSpace;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.SharedMemory;
 import org.capbuddy.sos.addrspace.VaRange;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.process.KillReport;
@@ -225,18 +226,27 @@ public final class Syscalls {
                 return SysResult.fail(Errno.EEXIST, "MAP_FIXED_NOREPLACE: the signal page's place is there");
             }
         }
+        boolean sharedMapping = type != MAP_PRIVATE;
+        if (sharedMapping && pages.paging()) {
+            return SysResult.fail(Errno.ENODEV, "mmap: MAP_SHARED needs SOS without paging (the pager evicts a"
+                    + " page by taking its frame, which every sharer maps)");
+        }
         boolean read = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;
         boolean write = (prot & PROT_WRITE) != 0;
         boolean execute = (prot & PROT_EXEC) != 0;
+        // a shared mapping's object is made for the place chosen, only once the region is sure to be added
+        long pageCount = Layout.pageUp(length) / Layout.PAGE;
+        java.util.function.LongFunction<SharedMemory> object = sharedMapping
+                ? base -> pages.newSharedObject(process, base, pageCount) : null;
         if ((flags & MAP_FIXED) != 0) {
-            Result<List<VaRange>> placed = process.addressSpace().mmapFixed(addr, length, read, write, execute);
+            Result<List<VaRange>> placed = process.addressSpace().mmapFixed(addr, length, read, write, execute, object);
             if (!placed.isOk()) {
                 return SysResult.fail(Errno.EINVAL, placed.error().detail());
             }
             unmap(placed.value());
             return SysResult.ok(addr);
         }
-        Result<Region> placed = process.addressSpace().mmap(roundHint(addr), length, read, write, execute);
+        Result<Region> placed = process.addressSpace().mmap(roundHint(addr), length, read, write, execute, object);
         return placed.isOk() ? SysResult.ok(placed.value().base())
                 : SysResult.fail(Errno.ENOMEM, placed.error().detail());
     }
@@ -349,7 +359,12 @@ public final class Syscalls {
                 // the rest of this region, as far as the chunk goes, in one run
                 int run = (int) Math.min(n - known, (region.end() - va + Layout.PAGE - 1) / Layout.PAGE);
                 for (int i = 0; i < run; i++) {
-                    chunk[known + i] = (byte) (process.shadow().frameRef(va + i * Layout.PAGE) != FrameTable.NULL_FRAME ? 1 : 0);
+                    long page = va + i * Layout.PAGE;
+                    // a shared page is resident while its object holds it, mapped here or not, as
+                    // Linux answers a shared mapping from its object's page cache
+                    boolean resident = process.shadow().frameRef(page) != FrameTable.NULL_FRAME
+                            || region.isShared() && region.shared().frame(page) != FrameTable.NULL_FRAME;
+                    chunk[known + i] = (byte) (resident ? 1 : 0);
                 }
                 known += run;
             }
@@ -450,6 +465,10 @@ public final class Syscalls {
                 if (a.effect() == Advice.Effect.FREE && imageBytesIn(r, from, to)) {
                     return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": a program image fills it");
                 }
+                if (a.effect() == Advice.Effect.FREE && r.isShared()) {
+                    // Linux frees lazily only private anonymous pages; a shared page's bytes are its object's
+                    return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": a MAP_SHARED mapping");
+                }
                 if (a.effect() == Advice.Effect.FREE && sigPage) {
                     return SysResult.fail(Errno.EINVAL, "madvise FREE" + where + ": SOS's code, not anonymous memory");
                 }
@@ -466,8 +485,9 @@ public final class Syscalls {
                         : SysResult.fail(Errno.EINVAL, "madvise REMOVE" + where + ": no file to punch a hole in");
             case WIPE_ON_FORK:
                 // Linux refuses only a file's or a shared mapping: the vdso, private and with no file, takes it
-                return special || imageBytesIn(r, from, to)
-                        ? SysResult.fail(Errno.EINVAL, "madvise WIPEONFORK" + where + ": not anonymous memory") : null;
+                return special || imageBytesIn(r, from, to) || r.isShared()
+                        ? SysResult.fail(Errno.EINVAL, "madvise WIPEONFORK" + where + ": not private anonymous memory")
+                        : null;
             default:
                 throw new IllegalStateException("populate is served before the regions are walked");
         }
@@ -609,8 +629,8 @@ public final class Syscalls {
             return SysResult.fail(Errno.EFAULT, "mremap: 0x" + Long.toHexString(addr) + " is in no region");
         }
         if (oldLen == 0) {
-            return SysResult.fail(Errno.EINVAL, "mremap: an old length of 0 duplicates a shared mapping;"
-                    + " SOS's memory is private");
+            return SysResult.fail(Errno.EINVAL, "mremap: an old length of 0 duplicates a shared mapping,"
+                    + " which SOS does not do");
         }
         // Linux's vma_to_resize refuses DONTUNMAP of a device mapping before it measures the range
         if (dontUnmap && (r.kind() == org.capbuddy.sos.addrspace.RegionKind.IPC_BUFFER
@@ -624,6 +644,10 @@ public final class Syscalls {
         }
         if (r.kind() != org.capbuddy.sos.addrspace.RegionKind.MMAP) {
             return SysResult.fail(Errno.EFAULT, "mremap: the " + r.kind().label() + " region cannot grow or move");
+        }
+        if (r.isShared()) {
+            // its pages are its object's from the place it was made (SharedMemory): a limit of SOS's
+            return SysResult.fail(Errno.EFAULT, "mremap: a MAP_SHARED mapping cannot grow or move in SOS");
         }
         return null;
     }

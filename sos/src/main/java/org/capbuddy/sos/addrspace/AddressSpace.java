@@ -102,6 +102,16 @@ public final class AddressSpace {
      * guard page or (unless it is the signal page) the signal page's place, or overlaps another.
      */
     public Result<Void> add(Region r) {
+        Result<Void> bad = check(r);
+        if (!bad.isOk()) {
+            return bad;
+        }
+        put(r.base(), r);
+        return Result.done();
+    }
+
+    /** Why {@link #add} would refuse {@code r}, or done when it would add it. */
+    private Result<Void> check(Region r) {
         if (r.base() < 0 || r.end() <= r.base() || (r.base() & (Layout.PAGE - 1)) != 0
                 || (r.end() & (Layout.PAGE - 1)) != 0 || r.end() > Layout.USER_TOP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "region " + r + " is empty, unaligned or outside user space");
@@ -120,7 +130,6 @@ public final class AddressSpace {
                     + ", 0x" + Long.toHexString(r.end()) + ") overlaps " + clash.kind() + " [0x"
                     + Long.toHexString(clash.base()) + ", 0x" + Long.toHexString(clash.end()) + ")");
         }
-        put(r.base(), r);
         return Result.done();
     }
 
@@ -252,13 +261,25 @@ public final class AddressSpace {
      * in user space, else at the next free place in the mmap area.
      */
     public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute) {
+        return mmap(hint, length, read, write, execute, null);
+    }
+
+    /**
+     * {@link #mmap(long, long, boolean, boolean, boolean)} of a region whose pages are those of
+     * the shared object {@code shared} makes for the base chosen (a MAP_SHARED anonymous mapping,
+     * whose pages count from where it is placed; null for private memory), called only once the
+     * region is sure to be added.
+     */
+    public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute,
+                               java.util.function.LongFunction<SharedMemory> shared) {
         if (length <= 0 || length > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
         long size = Layout.pageUp(length);
         if (hint >= Layout.NULL_GUARD_END && (hint & (Layout.PAGE - 1)) == 0 && hint <= Layout.USER_TOP - size
                 && overlapping(hint, hint + size) == null && !coversKeptPage(hint, hint + size)) {
-            Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute);
+            Region r = new Region(RegionKind.MMAP, hint, hint + size, read, write, execute, null,
+                    shared == null ? null : shared.apply(hint));
             put(hint, r);
             return Result.ok(r);
         }
@@ -267,7 +288,13 @@ public final class AddressSpace {
                 clash = overlapping(base, base + size)) {
             base = clash != null ? clash.end() : Layout.SIGNAL_PAGE + Layout.PAGE;
         }
-        Region r = new Region(RegionKind.MMAP, base, base + size, read, write, execute);
+        Region probe = new Region(RegionKind.MMAP, base, base + size, read, write, execute);
+        Result<Void> fits = check(probe);
+        if (!fits.isOk()) {
+            return fits.asFailure();
+        }
+        Region r = new Region(RegionKind.MMAP, base, base + size, read, write, execute, null,
+                shared == null ? null : shared.apply(base));
         Result<Void> added = add(r);
         if (!added.isOk()) {
             return added.asFailure();
@@ -279,12 +306,12 @@ public final class AddressSpace {
     /**
      * Grows the anonymous mmap region at {@code base} to end at {@code newEnd} (mremap growing in
      * place), keeping it one region as Linux keeps one mapping. Refused, changing nothing, when no
-     * mmap region starts there, the new end is not a page's above the old one, leaves user space,
+     * private mmap region starts there (a shared object does not grow), the new end is not a page's above the old one, leaves user space,
      * or the pages added are not free (another region, the stack's guard page or the signal page's place).
      */
     public Result<Region> grow(long base, long newEnd) {
         Region r = regions.get(base);
-        if (r == null || r.kind() != RegionKind.MMAP) {
+        if (r == null || r.kind() != RegionKind.MMAP || r.isShared()) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "no mmap region starts at 0x" + Long.toHexString(base));
         }
         if ((newEnd & (Layout.PAGE - 1)) != 0 || newEnd <= r.end() || newEnd > Layout.USER_TOP
@@ -306,6 +333,12 @@ public final class AddressSpace {
      * touches code, data, the stack or the IPC buffer. Returns the ranges whose old pages the caller must unmap.
      */
     public Result<List<VaRange>> mmapFixed(long base, long length, boolean read, boolean write, boolean execute) {
+        return mmapFixed(base, length, read, write, execute, null);
+    }
+
+    /** {@link #mmapFixed(long, long, boolean, boolean, boolean)} of a region whose pages are {@code shared}'s (null: private). */
+    public Result<List<VaRange>> mmapFixed(long base, long length, boolean read, boolean write, boolean execute,
+                                           java.util.function.LongFunction<SharedMemory> shared) {
         Result<Long> end = checkedRange("mmap", base, length);
         if (!end.isOk()) {
             return end.asFailure();
@@ -324,7 +357,8 @@ public final class AddressSpace {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a fixed mapping cannot replace the " + fixed.kind() + " region");
         }
         List<VaRange> removed = carve(base, end.value());
-        put(base, new Region(RegionKind.MMAP, base, end.value(), read, write, execute));
+        put(base, new Region(RegionKind.MMAP, base, end.value(), read, write, execute, null,
+                shared == null ? null : shared.apply(base)));
         return Result.ok(removed);
     }
 
@@ -415,8 +449,9 @@ public final class AddressSpace {
             if (cutEnd < r.end()) {
                 put(cutEnd, r.withBase(cutEnd));
             }
-            // The source stays: a page of .data or code not yet touched must still fill from the file.
-            put(cutBase, new Region(r.kind(), cutBase, cutEnd, read, write, execute, r.source()));
+            // The source stays: a page of .data or code not yet touched must still fill from the file;
+            // and so does a shared object, whose pages the piece still is.
+            put(cutBase, r.withRights(cutBase, cutEnd, read, write, execute));
             changed.add(new VaRange(cutBase, cutEnd));
         }
         return Result.ok(new Reprotected(changed, covered < limit || pastTop ? covered : -1));

@@ -6,13 +6,26 @@ package org.capbuddy.sos.addrspace;
  * ({@code source}), copied into each page when the process first touches it.
  *
  * @param source the segment that fills the region's pages, or null for a region whose pages start zeroed
+ * @param shared the shared object whose pages the region's are (a MAP_SHARED anonymous mapping), or
+ *               null for private memory
  */
 public record Region(RegionKind kind, long base, long end, boolean read, boolean write, boolean execute,
-        ImageSource source) {
+        ImageSource source, SharedMemory shared) {
 
     /** A region whose pages start zeroed. */
     public Region(RegionKind kind, long base, long end, boolean read, boolean write, boolean execute) {
-        this(kind, base, end, read, write, execute, null);
+        this(kind, base, end, read, write, execute, null, null);
+    }
+
+    /** A private region, filled from {@code source} or zeroed. */
+    public Region(RegionKind kind, long base, long end, boolean read, boolean write, boolean execute,
+                  ImageSource source) {
+        this(kind, base, end, read, write, execute, source, null);
+    }
+
+    /** Whether the region's pages are a shared object's, shared with every process whose region names it. */
+    public boolean isShared() {
+        return shared != null;
     }
 
     public boolean contains(long vaddr) {
@@ -32,11 +45,16 @@ public record Region(RegionKind kind, long base, long end, boolean read, boolean
         return source != null;
     }
 
+    /** The same region with other rights (mprotect), its contents' source and shared object kept. */
+    Region withRights(long newBase, long newEnd, boolean r, boolean w, boolean x) {
+        return new Region(kind, newBase, newEnd, r, w, x, source, shared);
+    }
+
     Region withEnd(long newEnd) {
-        return new Region(kind, base, newEnd, read, write, execute, source);
+        return new Region(kind, base, newEnd, read, write, execute, source, shared);
     }
 
     Region withBase(long newBase) {
-        return new Region(kind, newBase, end, read, write, execute, source);
+        return new Region(kind, newBase, end, read, write, execute, source, shared);
     }
 }

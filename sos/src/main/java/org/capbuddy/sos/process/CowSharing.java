@@ -102,7 +102,14 @@ final class CowSharing {
      * and protection back as they were.
      */
     Result<Integer> share(Process from, Process to) {
-        List<Long> pages = from.shadow().pageAddresses();
+        List<Long> pages = new ArrayList<>();
+        for (long va : from.shadow().pageAddresses()) {
+            Region source = from.addressSpace().find(va);
+            // a shared object's page is shared already: the child maps the object's frame when it touches it
+            if (source == null || !source.isShared()) {
+                pages.add(va);
+            }
+        }
         for (long va : pages) {
             Region source = from.addressSpace().find(va);
             Region target = to.addressSpace().find(va);

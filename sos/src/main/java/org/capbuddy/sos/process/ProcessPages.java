@@ -19,6 +19,7 @@ import org.capbuddy.libos.vspace.PagingStructure;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.addrspace.RegionKind;
+import org.capbuddy.sos.addrspace.SharedMemory;
 import org.capbuddy.sos.addrspace.VaRange;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.frametable.VkaTables;
@@ -72,6 +73,8 @@ public final class ProcessPages {
     private final Pager pager;
     /** Frames shared copy-on-write between processes, and the pages protected for it. */
     private final CowSharing cow;
+    /** MAP_SHARED anonymous memory: the objects alive, who names them, and the mappings of their frames. */
+    private final SharedObjects shared;
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
     private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
@@ -115,6 +118,47 @@ public final class ProcessPages {
         this.undo = new UndoLog(vka.sel4().guard());
         this.pager = pageFile == null ? null : new Pager(vka, frames, tables, pageFile, policy);
         this.cow = new CowSharing(vka, frames, tables);
+        this.shared = new SharedObjects(frames);
+    }
+
+    /**
+     * A new shared object for a MAP_SHARED anonymous mapping of {@code pages} pages that {@code p}
+     * makes at {@code origin}: its pages get frames as they are first touched, by any process
+     * whose region names it. Null when SOS pages: the pager evicts a page by taking its frame,
+     * which every sharer maps, so shared memory needs SOS without paging (the caller refuses it).
+     */
+    public SharedMemory newSharedObject(Process p, long origin, long pages) {
+        if (pager != null || p == null || pages <= 0 || (origin & (Layout.PAGE - 1)) != 0) {
+            return null;
+        }
+        return shared.create(p, origin, pages);
+    }
+
+    /** {@code child}, a fork's, names the shared objects its regions (its parent's) name: it keeps them alive too. */
+    public void attachShared(Process child) {
+        if (child != null && child.state() != ProcessState.DESTROYED) {
+            shared.attach(child);
+        }
+    }
+
+    /** The live shared object holding frame {@code ref}, or null (a private frame, or none). */
+    public SharedMemory sharedHolder(int ref) {
+        return shared.holder(ref);
+    }
+
+    /** The processes whose regions name {@code object} now. */
+    public List<Process> sharedUsers(SharedMemory object) {
+        return shared.users(object);
+    }
+
+    /** Shared objects alive now. */
+    public int liveSharedObjects() {
+        return shared.liveObjects();
+    }
+
+    /** Frames the live shared objects hold, mapped or not. */
+    public int sharedFramesHeld() {
+        return shared.framesHeld();
     }
 
     /**
@@ -156,9 +200,12 @@ public final class ProcessPages {
         return cow.breakShare(p, vaddr, region, CowSharing.Cause.FAULT);
     }
 
-    /** The pages mapping frame {@code ref} (its share count): 1 for a frame sharing never touched. */
+    /**
+     * The pages mapping frame {@code ref} (its share count): 1 for a frame sharing never touched;
+     * for a frame a shared object holds, the pages mapping it (0 when none does now).
+     */
     public int shareCount(int ref) {
-        return cow.mappings(ref);
+        return shared.holds(ref) ? shared.mappings(ref) : cow.mappings(ref);
     }
 
     /** Whether the page at {@code vaddr} of {@code p} is write-protected because it shares (or shared) its frame. */
@@ -247,6 +294,9 @@ public final class ProcessPages {
         if (bad != null) {
             return bad;
         }
+        if (region.isShared()) {
+            return mapShared(p, vaddr, region);
+        }
         if (pager != null) {
             PageEntry e = p.shadow().page(vaddr);
             if (e != null) {
@@ -258,6 +308,63 @@ public final class ProcessPages {
             }
         }
         return mapChecked(p, vaddr, region, null, -1, write);
+    }
+
+    /**
+     * Maps the page at {@code vaddr} of a shared region: the object's frame for that page, or, at
+     * the page's first touch by any sharer, a fresh zeroed frame the object then holds. A cap copy
+     * of its own in a new slot, with the region's rights (write too: every sharer writes the same
+     * frame), mapped with any page tables needed. Every step is undone if a later one fails or
+     * throws, the fresh frame included, so the object is as before.
+     */
+    private Result<Void> mapShared(Process p, long vaddr, Region region) {
+        SharedMemory object = region.shared();
+        if (object.index(vaddr) < 0) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "0x" + Long.toHexString(vaddr) + " is outside " + object);
+        }
+        int held = object.frame(vaddr);
+        try (UndoLog log = undo.begin("mapping a shared page for a process at", vaddr, 4)) {
+            int ref = held;
+            if (ref == FrameTable.NULL_FRAME) {
+                ref = frames.allocFrame();
+                if (ref == FrameTable.NULL_FRAME) {
+                    return Result.fail(frames.lastError());
+                }
+                log.push(undoFrame, ref, 0);
+            }
+            long copySlot = vka.cspaceAllocSlot();
+            if (copySlot < 0) {
+                return Result.fail(vka.cspaceSlotRefusal());
+            }
+            log.push(freeSlot, copySlot, 0);
+            CapRights rights = capRights(region);
+            Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
+            if (!copied.isOk()) {
+                return copied;
+            }
+            log.push(deleteCopy, copySlot, 0);
+            Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
+                    vaddr, rights, attributes(region));
+            if (!mapped.isOk()) {
+                return mapped.asFailure();
+            }
+            if (held == FrameTable.NULL_FRAME) {
+                record(p, vaddr, ref, copySlot, mapped.value(), 0);
+                object.hold(vaddr, ref);
+                shared.held(ref);
+            } else {
+                // the frame is the object's already: a mapping, not a frame mapped anew
+                p.shadow().recordStructures(mapped.value());
+                if (!p.shadow().recordPage(vaddr, ref, copySlot)) {
+                    throw new IllegalStateException("no level-3 table recorded for a page just mapped");
+                }
+                p.peakPages = Math.max(p.peakPages, p.shadow().pageCount());
+                structuresCreated += mapped.value().size();
+            }
+            shared.mapped(ref);
+            log.commit();
+            return Result.done();
+        }
     }
 
     /**
@@ -661,7 +768,8 @@ public final class ProcessPages {
             if (ref == FrameTable.NULL_FRAME) {
                 Region region = p.addressSpace().find(page);
                 if (!toProcess && region != null && badPage(p, page, region) == null && !filledByImage(region, page)
-                        && p.shadow().pagedOutSlot(page) < 0) {
+                        && p.shadow().pagedOutSlot(page) < 0
+                        && (!region.isShared() || region.shared().frame(page) == FrameTable.NULL_FRAME)) {
                     Arrays.fill(buffer, off + (int) done, off + (int) done + run, (byte) 0);
                     done += run;
                     continue;
@@ -791,8 +899,11 @@ public final class ProcessPages {
         try {
             CapOps.delete(vka, e.capCopy());
             vka.cspaceFree(e.capCopy());
-            // a shared frame goes back only with its last mapping (freeing it revokes every copy)
-            if (cow.released(p, vaddr, e.frameRef())) {
+            if (shared.holds(e.frameRef())) {
+                // a shared object's frame stays the object's, its bytes kept, until the object dies
+                shared.unmapped(e.frameRef());
+            } else if (cow.released(p, vaddr, e.frameRef())) {
+                // a frame shared copy-on-write goes back only with its last mapping (freeing it revokes every copy)
                 frames.free(e.frameRef());
             }
         } catch (Throwable t) {
@@ -801,11 +912,20 @@ public final class ProcessPages {
         }
     }
 
-    /** Unmaps every page in [base, end). */
+    /**
+     * Unmaps every page in [base, end). When the regions there are gone (munmap and the like), a
+     * shared object none of {@code p}'s regions names any more is let go of by it, and dies with
+     * its last process.
+     */
     public void unmapRange(Process p, long base, long end) {
         if (p == null) {
             return;
         }
+        unmapPages(p, base, end);
+        shared.recheck(p);
+    }
+
+    private void unmapPages(Process p, long base, long end) {
         // a small range (madvise on a few pages of a large process) looks its pages up one by one
         if (Long.compareUnsigned(end - base, (long) p.shadow().pageCount() * Layout.PAGE) < 0) {
             for (long va = Layout.pageDown(base); Long.compareUnsigned(va, end) < 0; va += Layout.PAGE) {
@@ -993,6 +1113,10 @@ public final class ProcessPages {
                 return Result.fail(AllocErrorKind.BAD_ARGUMENT, "page 0x" + Long.toHexString(va) + " of process "
                         + parent.pid() + " is in no region of process " + child.pid());
             }
+            if (region.isShared()) {
+                // the child's touch maps the object's frame: shared memory is never copied
+                continue;
+            }
             Result<Void> copied = copyPage(parent, child, va, region);
             if (!copied.isOk()) {
                 return copied;
@@ -1052,6 +1176,8 @@ public final class ProcessPages {
         }
         p.shadow().drainStructures(t -> VkaObjects.free(vka,
                 new VkaObject(t.cptr(), t.cookie(), org.capbuddy.kernel.api.ObjectType.PAGE_TABLE, 0)));
+        // every page is unmapped: the objects it alone named die, their frames freed
+        shared.detach(p);
     }
 
     /** Whether SOS pages to a page file. */

@@ -26,6 +26,7 @@ import org.capbuddy.kernel.vm.AsidTable;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.addrspace.SharedMemory;
 import org.capbuddy.sos.frametable.FrameTable;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.shadow.PageEntry;
@@ -39,8 +40,10 @@ import org.capbuddy.sos.shadow.PageEntry;
  *       there (the frame table's frame for that reference, through the cap copy that records
  *       exactly this mapping);</li>
  *   <li>no physical page is mapped twice by one process, nor by two processes unless it is a
- *       frame they share copy-on-write: then its share count is the number of pages mapping it,
- *       each of them write-protected for sharing, none with the write right;</li>
+ *       frame they share copy-on-write (then its share count is the number of pages mapping it,
+ *       each of them write-protected for sharing, none with the write right) or the frame of a
+ *       MAP_SHARED object (then every page mapping it is in a region naming that object, at the
+ *       page the object holds the frame for, and its count is the number of pages mapping it);</li>
  *   <li>no physical page it maps overlaps any other kernel object (SOS's page tables, CNodes,
  *       TCBs, VSpaces, endpoints, ASID pools, any other frame) or untyped memory an allocator
  *       still holds as free;</li>
@@ -51,10 +54,11 @@ import org.capbuddy.sos.shadow.PageEntry;
  * It also checks the bookkeeping that makes those claims complete: the processes given are all
  * the live ones, the ASID table names no VSpace but SOS's and theirs, the frame table's live
  * references name distinct frames and each is mapped by as many process pages as its share
- * count says (one for a frame no fork shared).
+ * count says (one for a frame no fork shared); a frame no process maps is live only while a
+ * shared object a live process's region names holds it (MADV_DONTNEED in every sharer keeps it).
  *
- * <p>Disjoint is the rule; a copy-on-write fork's shared frames are its one exception, and only
- * while no process can write them.
+ * <p>Disjoint is the rule; the exceptions are a copy-on-write fork's shared frames, only while no
+ * process can write them, and the frames of MAP_SHARED objects, only in the regions naming them.
  */
 public final class IsolationAudit {
     private static final int MAX_REPORTED = 30;
@@ -214,6 +218,11 @@ public final class IsolationAudit {
                 fail(page + " is mapped by " + describe(all) + ", " + all.size() + " pages, but its share count"
                         + " (frame reference " + ref + ") is " + count);
             }
+            SharedMemory object = fx.sos.pages().sharedHolder(ref);
+            if (object != null) {
+                sharedObjectPages(page, object, ref, all);
+                continue;
+            }
             if (all.size() == 1) {
                 continue;
             }
@@ -230,6 +239,27 @@ public final class IsolationAudit {
                     fail(page + " is shared by " + describe(all) + " but process " + o.pid() + " may write it at 0x"
                             + Long.toHexString(o.vaddr()));
                 }
+            }
+        }
+    }
+
+    /**
+     * The pages mapping a shared object's frame: each in a region naming that object, at the page
+     * the object holds this frame for, one a process; writable as their regions are.
+     */
+    private void sharedObjectPages(String page, SharedMemory object, int ref, List<Owner> all) {
+        Set<Integer> pids = new HashSet<>();
+        for (Owner o : all) {
+            if (!pids.add(o.pid())) {
+                fail(page + " is mapped twice by process " + o.pid() + ": by " + describe(all));
+            }
+            Region region = o.process().addressSpace().find(o.vaddr());
+            if (region == null || region.shared() != object) {
+                fail(page + ", a frame of " + object + ", is mapped by process " + o.pid() + " at 0x"
+                        + Long.toHexString(o.vaddr()) + " in a region not naming it");
+            } else if (object.frame(o.vaddr()) != ref) {
+                fail(page + ", a frame of " + object + ", is mapped by process " + o.pid() + " at 0x"
+                        + Long.toHexString(o.vaddr()) + ", where the object holds frame " + object.frame(o.vaddr()));
             }
         }
     }
@@ -331,6 +361,22 @@ public final class IsolationAudit {
         }
     }
 
+    /** Whether a shared object that a live process's region names holds frame {@code ref}. */
+    private boolean heldForALiveProcess(int ref) {
+        SharedMemory object = fx.sos.pages().sharedHolder(ref);
+        if (object == null) {
+            return false;
+        }
+        for (Process p : mappings.keySet()) {
+            for (Region r : p.addressSpace().regions()) {
+                if (r.shared() == object) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void frameTableReferencesAreDistinctAndOwned() {
         FrameTable table = fx.sos.frameTable();
         Map<Frame, Integer> byFrame = new IdentityHashMap<>();
@@ -349,7 +395,7 @@ public final class IsolationAudit {
             if (other != null) {
                 fail("frame references " + other + " and " + ref + " are the same frame " + cap.frame());
             }
-            if (!referencedRefs.contains(ref)) {
+            if (!referencedRefs.contains(ref) && !heldForALiveProcess(ref)) {
                 fail("frame reference " + ref + " is in use but no live process maps it (leaked or stolen)");
             }
         }
