@@ -157,6 +157,11 @@ final class LinuxSignals {
         return state.queue(signal, new PendingSignal(code, named, sender, call), toProcess) ? 0 : -Errno.EAGAIN.code();
     }
 
+    /** Whether {@code signal}, sent now, would end a wait: not blocked, and not ignored. */
+    static boolean wouldWake(LinuxProcess state, int signal) {
+        return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && !ignored(state, signal);
+    }
+
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */
     private static boolean ignored(LinuxProcess state, int signal) {
         if (signal == SIGKILL || signal == SIGSTOP) {

@@ -232,7 +232,11 @@ public final class LinuxSyscalls implements ProcessTraps {
         // as on the way out of any call: the timer's expiry, then the signals that may now run (a
         // SIGCHLD handler runs as the call returns, as on Linux)
         IntervalTimers.expireDue(state);
-        if (signals.deliverOnWake(p, state, frame.mr(0), call, result, restart)) {
+        // wait4 and waitid that a signal interrupts restart when its handler has SA_RESTART, as
+        // Linux's -ERESTARTSYS makes them (pause, sigsuspend and ppoll never restart)
+        boolean restartable = result == -Errno.EINTR.code() && (call.equals("wait4") || call.equals("waitid"));
+        if (signals.deliverOnWake(p, state, frame.mr(0), call, result,
+                restart || restartable && LinuxSignals.restartsInterruptedCall(state))) {
             if (p.state() == ProcessState.RUNNING) {
                 sel4.tcbResume(p.tcbCptr());
             }
@@ -685,8 +689,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         ChildWait w = state.waiting();
         if (w != null) {
             if (w.vforkChild() == 0) {
-                wake(target, state, w.signalWait() != null ? w.signalWait() : w.waitid() ? "waitid" : "wait4",
-                        -Errno.EINTR.code());
+                wake(target, state, waitName(w), -Errno.EINTR.code());
             }
             return 0;
         }
@@ -1241,8 +1244,33 @@ public final class LinuxSyscalls implements ProcessTraps {
                         poll.timeout(), ready));
             }
         }
+        ChildWait w = state.waiting();
+        if (w != null && timerDue(state, w)) {
+            // its own timer expired while it waits: SIGALRM is sent, and wakes it as another
+            // process's signal would (EINTR, a restart under SA_RESTART, or the default action)
+            IntervalTimers.expireDue(state);
+            if (LinuxSignals.deliverable(state)) {
+                wake(p, state, waitName(w), -Errno.EINTR.code());
+            }
+        }
         return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null
                 && state.pollWait() == null;
+    }
+
+    /**
+     * Whether {@code state}'s interval timer has expired on the run's clock while it waits in
+     * {@code w}. A vfork parent is left out: Linux's vfork waits killable (wait_for_vfork_done,
+     * TASK_KILLABLE), so only a fatal signal ends that wait; SOS keeps the parent blocked until its
+     * child ends and its signals pending until then (the README's limit).
+     */
+    private static boolean timerDue(LinuxProcess state, ChildWait w) {
+        RealTimer timer = state.realTimer();
+        return w.vforkChild() == 0 && timer.armed() && state.now() >= timer.expires();
+    }
+
+    /** The call a wait is in, as a wake names it. */
+    private static String waitName(ChildWait w) {
+        return w.signalWait() != null ? w.signalWait() : w.waitid() ? "waitid" : "wait4";
     }
 
     /**
@@ -1257,7 +1285,11 @@ public final class LinuxSyscalls implements ProcessTraps {
         Sleep s = state.sleeping();
         PipeWait pw = state.pipeWait();
         DescriptorPoll.Waiting poll = state.pollWait();
-        return state.waiting() == null && (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
+        ChildWait w = state.waiting();
+        if (w != null) {
+            return timerDue(state, w) && LinuxSignals.wouldWake(state, IntervalTimers.SIGALRM);
+        }
+        return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
                 && (poll == null || timedOut(state, poll) || poll.poll().ready(state) > 0);
     }
 
@@ -1266,7 +1298,11 @@ public final class LinuxSyscalls implements ProcessTraps {
         return poll.end().isPresent() && state.now() >= poll.end().getAsLong();
     }
 
-    /** When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's timeout; else none. */
+    /**
+     * When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's
+     * timeout, the expiry of its interval timer while it waits for a child or a signal (not a vfork
+     * parent, see {@link #timerDue}); else none.
+     */
     private static OptionalLong blockedUntil(LinuxProcess state) {
         if (state == null) {
             return OptionalLong.empty();
@@ -1276,18 +1312,29 @@ public final class LinuxSyscalls implements ProcessTraps {
             return OptionalLong.of(s.wakeAt());
         }
         DescriptorPoll.Waiting poll = state.pollWait();
-        return poll != null ? poll.end() : OptionalLong.empty();
+        if (poll != null) {
+            return poll.end();
+        }
+        ChildWait w = state.waiting();
+        RealTimer timer = state.realTimer();
+        return w != null && w.vforkChild() == 0 && timer.armed() ? OptionalLong.of(timer.expires())
+                : OptionalLong.empty();
     }
 
-    /** When {@code p}'s blocking sleep ends on the run's clock, if it sleeps; {@link #jumpToEarliestWake} compares these. */
+    /**
+     * When {@code p}'s blocking sleep ends on the run's clock, if it sleeps, or when its interval
+     * timer expires, if it waits (for a child or a signal) with one armed: the times
+     * {@link #jumpToEarliestWake} compares. Not for a vfork parent (see {@link #timerDue}).
+     */
     public OptionalLong wakeTime(Process p) {
         return blockedUntil(processes.get(p.pid()));
     }
 
     /**
      * Every process of a run is blocked: moves the run's clock to the earliest time one of
-     * {@code run}'s sleepers wakes (or a ppoll of theirs times out). False when none of them sleeps
-     * (they all wait for each other).
+     * {@code run}'s sleepers wakes, a ppoll of theirs times out or the timer of one waiting for a
+     * child or a signal expires ({@link #wakeTime}). False when none has such a time (they all wait
+     * for each other).
      */
     public boolean jumpToEarliestWake(List<Process> run) {
         LinuxProcess earliest = null;
@@ -1303,7 +1350,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (earliest == null) {
             return false;
         }
-        earliest.jumpClockTo(at);
+        earliest.jumpClockTo(Math.max(at, earliest.now()));
         return true;
     }
 

@@ -121,6 +121,45 @@ class ForkProgramsTest {
     }
 
     @Test
+    void aTimerExpiringInAWaitInterruptsOrRestartsItOrKills() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_alarm");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        // no deadlock: each wait's own timer woke it (the clock jumped to the expiry)
+        assertThat(r.console()).contains("wait4 without SA_RESTART: EINTR\n  then: child killed by signal 9\n",
+                "wait4 with SA_RESTART: child killed by signal 9\n",
+                "a child's alarm with the default action: child killed by signal 14\n");
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 0",
+                "killed by SIGKILL", "killed by SIGKILL", "killed by SIGALRM", "killed by SIGALRM");
+        assertThat(r.processes().get(3).killReport().reason()).contains("when wait4 returned");
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void sharedMemoryIsSharedAndGoesBackWithItsLastProcess() {
+        for (ForkMode mode : ForkMode.values()) {
+            SosFixture fx = new SosFixture(true, new SosConfig(1 << 18).withForkMode(mode));
+            var settled = fx.balance();
+            ProgramResult r = Programs.run(fx, "fork_shared");
+
+            assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+            assertThat(r.console()).as("%s", mode).contains(
+                    "parent sees counter 2, buffer \"written by the child\", private 1, late page 'C'\n",
+                    "child sees the parent's later page 'P'\n",
+                    "madvise shared: 0, counter 2, buffer \"written by the child\"\n",
+                    "counter after the grandchild's 1000 and the child's 10: 1111\n");
+            assertThat(fx.sos.pages().liveSharedObjects()).isZero();
+            assertThat(fx.sos.pages().sharedFramesHeld()).isZero();
+            assertThat(fx.balance()).isEqualTo(settled);
+            fx.assertInvariants();
+        }
+    }
+
+    @Test
     void sleepersBlockUntilTheRunsClockReachesThemAndTheClockJumpsWhenAllAreBlocked() {
         SosFixture fx = new SosFixture(true);
         var settled = fx.balance();
@@ -195,7 +234,7 @@ class ForkProgramsTest {
      * block and sleep, the pid named before a step is the one whose instruction the step runs.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"fork_tree", "fork_sleep", "fork_wait"})
+    @ValueSource(strings = {"fork_tree", "fork_sleep", "fork_wait", "fork_alarm"})
     void thePidNamedAsNextToRunIsTheOneThatRuns(String name) {
         SosFixture fx = new SosFixture(true);
         ProgramRun run = new ProgramRunner(fx.sos).start(Programs.launch(Programs.elf(name),
@@ -264,7 +303,7 @@ class ForkProgramsTest {
                     .map(f -> f.substring(0, f.length() - ".elf".length())).sorted().toList();
         }
         assertThat(names).as("the fork programs").contains("fork_basic", "fork_wait", "fork_tree", "fork_many",
-                "fork_sleep", "fork_waitid");
+                "fork_sleep", "fork_waitid", "fork_shared", "fork_alarm");
         for (String name : names) {
             SosFixture cowFx = new SosFixture(true);
             assertThat(cowFx.sos.forkMode()).isEqualTo(ForkMode.COW);
