@@ -2,7 +2,8 @@
  * alarm and waits for a child stuck in pause; the SIGALRM handler kills the child: without
  * SA_RESTART the wait ends with EINTR and a second wait reports the kill, with SA_RESTART the
  * wait is made again and reports it at once. Then a child whose alarm has the default action
- * dies of it while it waits for its own child (which its own alarm ends later). Every step is
+ * dies of it while it waits for its own child (which its own alarm ends later). Last, a blocked
+ * SIGALRM does not end the wait: the child's exit does, the signal pending until unblocked. Every step is
  * ordered by the timers and waits, so the output is the same whatever the interleaving. */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,11 @@ static void on_alarm(int sig) {
     (void) sig;
     alarms++;
     kill(victim, SIGKILL);
+}
+
+static void on_count(int sig) {
+    (void) sig;
+    alarms++;
 }
 
 static pid_t pauser(void) {
@@ -85,5 +91,25 @@ int main(void) {
     int status = 0;
     pid_t got = waitpid(middle, &status, 0);
     describe("a child's alarm with the default action", got, middle, status, errno);
+
+    signal(SIGALRM, on_count);
+    alarms = 0;
+    sigset_t alrm, pending;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    sigprocmask(SIG_BLOCK, &alrm, NULL);
+    fflush(stdout);
+    pid_t sleeper = fork();
+    if (sleeper == 0) {
+        sleep(2);
+        _exit(4);
+    }
+    alarm(1);
+    got = waitpid(sleeper, &status, 0);
+    describe("wait4 with SIGALRM blocked", got, sleeper, status, errno);
+    sigpending(&pending);
+    printf("  SIGALRM pending: %s, alarms taken: %d\n", sigismember(&pending, SIGALRM) ? "yes" : "no", (int) alarms);
+    sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+    printf("  unblocked, alarms taken: %d\n", (int) alarms);
     return 0;
 }

@@ -157,6 +157,27 @@ final class LinuxSignals {
         return state.queue(signal, new PendingSignal(code, named, sender, call), toProcess) ? 0 : -Errno.EAGAIN.code();
     }
 
+    /**
+     * A pending signal the mask lets through whose action is the default and that default kills
+     * (SIGKILL among them): what Linux's complete_signal turns into the group's SIGKILL, which a
+     * killable wait (a vfork parent's) ends for. 0 when there is none.
+     */
+    static int fatalPending(LinuxProcess state) {
+        long open = state.pendingSignals() & ~state.blockedSignals();
+        for (long rest = open; rest != 0; rest &= rest - 1) {
+            int signal = Long.numberOfTrailingZeros(rest) + 1;
+            if (killsByDefault(state, signal)) {
+                return signal;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether {@code signal}, sent now, would be fatal: not blocked, and its default action, which kills. */
+    static boolean wouldKill(LinuxProcess state, int signal) {
+        return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && killsByDefault(state, signal);
+    }
+
     /** Whether {@code signal}, sent now, would end a wait: not blocked, and not ignored. */
     static boolean wouldWake(LinuxProcess state, int signal) {
         return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && !ignored(state, signal);

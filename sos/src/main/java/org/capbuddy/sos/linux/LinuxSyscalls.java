@@ -661,7 +661,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * signal lets through is woken as a signal it sent itself would wake it (the call ends with
      * EINTR on its way out, where the handler runs or the default action kills); a runnable one
      * gets it before its next instruction ({@link LinuxSignals#deliverNow}). A vfork parent waits
-     * for its child whatever it is sent: the signal stays pending until then.
+     * for its child killable, as Linux's: a fatal signal (SIGKILL, or a default that kills with no
+     * handler) ends it, any other stays pending until the child ends.
      */
     private long signalOther(Process sender, int pid, int signal, String call, int code, boolean toProcess) {
         LinuxProcess senderState = processes.get(sender.pid());
@@ -690,6 +691,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (w != null) {
             if (w.vforkChild() == 0) {
                 wake(target, state, waitName(w), -Errno.EINTR.code());
+            } else {
+                killVforkParent(target, state);
             }
             return 0;
         }
@@ -1249,7 +1252,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             // its own timer expired while it waits: SIGALRM is sent, and wakes it as another
             // process's signal would (EINTR, a restart under SA_RESTART, or the default action)
             IntervalTimers.expireDue(state);
-            if (LinuxSignals.deliverable(state)) {
+            if (w.vforkChild() != 0) {
+                killVforkParent(p, state);
+            } else if (LinuxSignals.deliverable(state)) {
                 wake(p, state, waitName(w), -Errno.EINTR.code());
             }
         }
@@ -1259,13 +1264,39 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * Whether {@code state}'s interval timer has expired on the run's clock while it waits in
-     * {@code w}. A vfork parent is left out: Linux's vfork waits killable (wait_for_vfork_done,
-     * TASK_KILLABLE), so only a fatal signal ends that wait; SOS keeps the parent blocked until its
-     * child ends and its signals pending until then (the README's limit).
+     * {@code w} and its SIGALRM may end the wait. A vfork parent's only when SIGALRM would kill it:
+     * Linux's vfork waits killable (wait_for_vfork_done in TASK_KILLABLE), so only a fatal signal
+     * ends that wait (the process dies); any other stays pending until the child ends.
      */
     private static boolean timerDue(LinuxProcess state, ChildWait w) {
-        RealTimer timer = state.realTimer();
-        return w.vforkChild() == 0 && timer.armed() && state.now() >= timer.expires();
+        return timerWakes(state, w) && state.now() >= state.realTimer().expires();
+    }
+
+    /**
+     * Whether {@code state} waits in {@code w} with a timer armed whose expiry ends the wait: its
+     * SIGALRM neither blocked nor ignored (for a vfork parent, fatal). A blocked one is no wake: its
+     * expiry is seen when the wait ends otherwise, as every call's way out sees it.
+     */
+    private static boolean timerWakes(LinuxProcess state, ChildWait w) {
+        return state.realTimer().armed() && (w.vforkChild() == 0
+                ? LinuxSignals.wouldWake(state, IntervalTimers.SIGALRM)
+                : LinuxSignals.wouldKill(state, IntervalTimers.SIGALRM));
+    }
+
+    /**
+     * A vfork parent with a fatal signal pending (SIGKILL, or one whose default kills and that no
+     * handler takes) dies, as Linux's killable wait for the child lets it; its child goes on,
+     * orphaned. Nothing happens for any other signal: it stays pending until the child ends.
+     */
+    private void killVforkParent(Process p, LinuxProcess state) {
+        int fatal = LinuxSignals.fatalPending(state);
+        if (fatal == 0) {
+            return;
+        }
+        state.setWaiting(null);
+        InvocationResult frame = sel4.tcbReadRegisters(p.tcbCptr(), false, 1);
+        syscalls.apply(p).killBySignal(fatal, frame.isOk() ? frame.mr(0) : 0, "a fatal signal ends a vfork"
+                + " parent's wait for its child (Linux's wait_for_vfork_done is killable)");
     }
 
     /** The call a wait is in, as a wake names it. */
@@ -1287,7 +1318,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         DescriptorPoll.Waiting poll = state.pollWait();
         ChildWait w = state.waiting();
         if (w != null) {
-            return timerDue(state, w) && LinuxSignals.wouldWake(state, IntervalTimers.SIGALRM);
+            return timerDue(state, w);
         }
         return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
                 && (poll == null || timedOut(state, poll) || poll.poll().ready(state) > 0);
@@ -1316,8 +1347,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             return poll.end();
         }
         ChildWait w = state.waiting();
-        RealTimer timer = state.realTimer();
-        return w != null && w.vforkChild() == 0 && timer.armed() ? OptionalLong.of(timer.expires())
+        return w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
                 : OptionalLong.empty();
     }
 

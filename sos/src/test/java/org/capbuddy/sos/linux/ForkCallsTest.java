@@ -220,4 +220,27 @@ class ForkCallsTest {
         assertThat(p.context().pc()).isEqualTo(code + 4);
         assertThat(fx.linuxCall(parent, code, WAIT4, child.pid(), 0, 0, 0)).as("then reaped").isEqualTo(child.pid());
     }
+
+    /**
+     * Linux's vfork parent waits killable (wait_for_vfork_done): a blocked signal or one with a
+     * handler stays pending, a fatal one (here SIGTERM with no handler) ends the parent, whose
+     * child goes on.
+     */
+    @Test
+    void aVforkParentDiesOfAFatalSignalAndKeepsAnyOtherPending() {
+        long set = fx.codePage(parent) + 0x100;
+        assertThat(fx.sos.syscalls(parent).copyToUser(set, new byte[] {0, 8, 0, 0, 0, 0, 0, 0}, 8)).isTrue();
+        assertThat(fx.linuxCall(parent, code, 135 /* rt_sigprocmask */, 0 /* SIG_BLOCK */, set, 0, 8))
+                .as("SIGUSR2 blocked").isZero();
+        cloneCall(parent, CLONE_VM | CLONE_VFORK | SIGCHLD);
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+        assertThat(fx.linuxCall(child, code, 129 /* kill */, parent.pid(), 12 /* SIGUSR2 */)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("a blocked signal leaves it waiting").isTrue();
+        assertThat(parent.state()).isEqualTo(org.capbuddy.sos.process.ProcessState.RUNNING);
+        assertThat(fx.linuxCall(child, code, 129, parent.pid(), 15 /* SIGTERM */)).isZero();
+        assertThat(parent.state()).as("killed in its wait").isEqualTo(org.capbuddy.sos.process.ProcessState.KILLED);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(parent.killReport().reason()).contains("vfork");
+        assertThat(fx.linuxCall(child, code, 172 /* getpid */)).as("the child goes on").isEqualTo(child.pid());
+    }
 }

@@ -130,9 +130,10 @@ class ForkProgramsTest {
         // no deadlock: each wait's own timer woke it (the clock jumped to the expiry)
         assertThat(r.console()).contains("wait4 without SA_RESTART: EINTR\n  then: child killed by signal 9\n",
                 "wait4 with SA_RESTART: child killed by signal 9\n",
-                "a child's alarm with the default action: child killed by signal 14\n");
+                "a child's alarm with the default action: child killed by signal 14\n",
+                "wait4 with SIGALRM blocked: child exited 4\n  SIGALRM pending: yes, alarms taken: 0\n");
         assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 0",
-                "killed by SIGKILL", "killed by SIGKILL", "killed by SIGALRM", "killed by SIGALRM");
+                "killed by SIGKILL", "killed by SIGKILL", "killed by SIGALRM", "killed by SIGALRM", "exit 4");
         assertThat(r.processes().get(3).killReport().reason()).contains("when wait4 returned");
         assertThat(fx.sos.liveProcesses()).isZero();
         assertThat(fx.balance()).isEqualTo(settled);
