@@ -111,9 +111,7 @@ public final class Syscalls {
     }
 
     private void unmap(List<VaRange> ranges) {
-        for (VaRange range : ranges) {
-            pages.unmapRange(process, range.base(), range.end());
-        }
+        pages.unmapRanges(process, ranges);
     }
 
     /**

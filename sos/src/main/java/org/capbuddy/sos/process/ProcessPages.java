@@ -925,6 +925,21 @@ public final class ProcessPages {
         shared.recheck(p);
     }
 
+    /**
+     * {@link #unmapRange} of every range of {@code ranges} (what one munmap, MAP_FIXED or shrinking
+     * break took away), and only then the shared objects looked at again: a range's pages may be
+     * gone while another range still maps pages of an object none of the regions left names.
+     */
+    public void unmapRanges(Process p, List<VaRange> ranges) {
+        if (p == null || ranges == null) {
+            return;
+        }
+        for (VaRange range : ranges) {
+            unmapPages(p, range.base(), range.end());
+        }
+        shared.recheck(p);
+    }
+
     private void unmapPages(Process p, long base, long end) {
         // a small range (madvise on a few pages of a large process) looks its pages up one by one
         if (Long.compareUnsigned(end - base, (long) p.shadow().pageCount() * Layout.PAGE) < 0) {

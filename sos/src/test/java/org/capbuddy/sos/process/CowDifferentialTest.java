@@ -32,7 +32,9 @@ import org.junit.jupiter.api.Test;
  * counts must equal the mappings its processes' shadows hold, no shared frame may be mapped
  * writable in the kernel's own tables, and both frame tables must hold exactly the frames mapped;
  * whenever no process is left, and at the end, both machines' balances must be back to where they
- * started. The seed is printed; re-run with {@code -Dcow.seed=...}, lengthen with
+ * started. Some mappings are MAP_SHARED, which both modes share alike: a store to one must read
+ * back in every process whose region names the same object, and the audit of counts treats its
+ * frames as the object's (mapped writable by any number of pages, held while unmapped). The seed is printed; re-run with {@code -Dcow.seed=...}, lengthen with
  * {@code -Dcow.steps=...}.
  */
 class CowDifferentialTest {
@@ -94,6 +96,9 @@ class CowDifferentialTest {
         }
         assertThat(cow.fx.sos.pages().sharedFrames()).isZero();
         assertThat(cow.fx.sos.pages().shareProtectedPages()).isZero();
+        for (Side s : sides) {
+            assertThat(s.fx.sos.pages().liveSharedObjects()).as("seed %d: shared objects left", seed).isZero();
+        }
     }
 
     private static void step(SplittableRandom rnd, Side[] sides, String at) throws MemoryFault {
@@ -130,6 +135,11 @@ class CowDifferentialTest {
                 outcome[k] = store(sides[k].ctx(i), va, value);
             }
             assertThat(outcome[1]).as("%s: store at 0x%x", at, va).isEqualTo(outcome[0]);
+            if (outcome[0].equals("ok")) {
+                for (Side s : sides) {
+                    sharersSee(s, s.procs.get(i), va, value, at);
+                }
+            }
         } else if (op < 50) {
             long va = address(rnd, ref, false);
             String[] outcome = new String[2];
@@ -179,13 +189,14 @@ class CowDifferentialTest {
         boolean grow = rnd.nextBoolean();
         int prot = rnd.nextInt(3) == 0 ? Syscalls.PROT_READ : Syscalls.PROT_READ | Syscalls.PROT_WRITE;
         int advice = rnd.nextBoolean() ? 4 /* MADV_DONTNEED */ : 23 /* MADV_POPULATE_WRITE */;
+        int type = rnd.nextInt(3) == 0 ? Syscalls.MAP_SHARED : Syscalls.MAP_PRIVATE;
         String[] result = new String[2];
         for (int k = 0; k < 2; k++) {
             Syscalls sys = sides[k].fx.sos.syscalls(sides[k].procs.get(i));
             SysResult out;
             if (op < 82 || r == null) {
                 out = sys.mmap(0, pages * Layout.PAGE, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
-                        Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+                        type | Syscalls.MAP_ANONYMOUS, -1, 0);
             } else if (op < 85) {
                 out = sys.munmap(page, pages * Layout.PAGE);
             } else if (op < 89) {
@@ -211,6 +222,32 @@ class CowDifferentialTest {
             assertThat(child.isOk()).as("%s: %s", at, child).isTrue();
             s.procs.add(child.value());
         }
+    }
+
+    /** After {@code writer} stored {@code value} at {@code va}: every live process whose region there names the same shared object reads it. */
+    private static void sharersSee(Side s, Process writer, long va, long value, String at) throws MemoryFault {
+        Region r = writer.addressSpace().find(va);
+        if (r == null || !r.isShared()) {
+            return;
+        }
+        for (Process p : s.procs) {
+            Region there = p == null || p == writer || p.state() != ProcessState.RUNNING ? null
+                    : p.addressSpace().find(va);
+            if (there != null && there.shared() == r.shared() && there.read()) {
+                assertThat(s.fx.context(p).load(va, 8)).as("%s: process %d sees process %d's store to shared 0x%x",
+                        at, p.pid(), writer.pid(), va).isEqualTo(value);
+            }
+        }
+    }
+
+    /** {@code p}'s regions as text, a shared object named by its number (its identity is its machine's). */
+    private static List<String> described(Process p) {
+        List<String> out = new ArrayList<>();
+        for (Region r : p.addressSpace().regions()) {
+            out.add(new Region(r.kind(), r.base(), r.end(), r.read(), r.write(), r.execute(), r.source()) + " shared "
+                    + (r.isShared() ? r.shared().id() + "@" + Long.toHexString(r.shared().origin()) : "no"));
+        }
+        return out;
     }
 
     private static List<Region> regions(Process p, RegionKind kind) {
@@ -266,7 +303,7 @@ class CowDifferentialTest {
             if (a == null) {
                 continue;
             }
-            assertThat(b.addressSpace().regions()).as("%s: regions of %d", at, i).isEqualTo(a.addressSpace().regions());
+            assertThat(described(b)).as("%s: regions of %d", at, i).isEqualTo(described(a));
             assertThat(b.shadow().pageAddresses()).as("%s: pages of %d", at, i).isEqualTo(a.shadow().pageAddresses());
             assertThat(b.state()).as(at).isEqualTo(a.state());
         }
@@ -279,6 +316,14 @@ class CowDifferentialTest {
                 for (long va : p.shadow().pageAddresses()) {
                     int ref = p.shadow().frameRef(va);
                     mappings.merge(ref, 1, Integer::sum);
+                    var object = s.fx.sos.pages().sharedHolder(ref);
+                    if (object != null) {
+                        // a shared object's frame: only in a region naming it, at the page it holds it for
+                        Region r = p.addressSpace().find(va);
+                        assertThat(r != null && r.shared() == object && object.frame(va) == ref)
+                                .as("%s: 0x%x of %d maps %s's frame %d", at, va, p.pid(), object, ref).isTrue();
+                        continue;
+                    }
                     if (mappings.get(ref) > 1 || s.fx.sos.pages().shareCount(ref) > 1) {
                         assertThat(s.fx.sos.pages().isShareProtected(p, va)).as("%s: 0x%x of %d shares unprotected",
                                 at, va, p.pid()).isTrue();
@@ -290,13 +335,18 @@ class CowDifferentialTest {
                 }
             }
             long shared = 0;
+            int objectFramesMapped = 0;
             for (Map.Entry<Integer, Integer> e : mappings.entrySet()) {
                 assertThat(s.fx.sos.pages().shareCount(e.getKey())).as("%s: share count of frame %d", at, e.getKey())
                         .isEqualTo(e.getValue());
-                shared += e.getValue() > 1 ? 1 : 0;
+                boolean objects = s.fx.sos.pages().sharedHolder(e.getKey()) != null;
+                objectFramesMapped += objects ? 1 : 0;
+                shared += e.getValue() > 1 && !objects ? 1 : 0;
             }
             assertThat(s.fx.sos.pages().sharedFrames()).as(at).isEqualTo(shared);
-            assertThat(s.fx.sos.frameTable().framesInUse()).as("%s: frames in use", at).isEqualTo(mappings.size());
+            // the frames mapped, and those shared objects hold with no page mapping them
+            assertThat(s.fx.sos.frameTable().framesInUse()).as("%s: frames in use", at).isEqualTo(mappings.size()
+                    + s.fx.sos.pages().sharedFramesHeld() - objectFramesMapped);
             if (invariants) {
                 s.fx.assertInvariants();
             }

@@ -152,6 +152,23 @@ class SharedMemoryForkTest {
         fx.assertInvariants();
     }
 
+    /** Found by the differential test: one munmap over two pieces of an object, both with pages mapped. */
+    @Test
+    void oneMunmapOverTwoPiecesFreesTheFramesOnlyOnceBothAreUnmapped() throws MemoryFault {
+        SosFixture fx = fixture(ForkMode.COW);
+        Balance before = fx.balance();
+        UserContext ctx = fx.context(fx.process());
+        long va = sharedMapping(ctx, 3);
+        ctx.store(va, 8, 1);
+        ctx.store(va + 2 * Layout.PAGE, 8, 3);
+        assertThat(ctx.sys().munmap(va + Layout.PAGE, Layout.PAGE).isOk()).isTrue();
+        assertThat(ctx.sys().munmap(va, 3 * Layout.PAGE).isOk()).isTrue();
+        assertThat(fx.sos.pages().liveSharedObjects()).isZero();
+        IsolationAudit.assertIsolated(fx, List.of(ctx.process()));
+        assertThat(fx.sos.destroy(ctx.process()).isOk()).isTrue();
+        assertThat(fx.balance()).isEqualTo(before);
+    }
+
     @Test
     void mprotectAndMapFixedKeepOrDropTheObjectAsTheRegionsSay() throws MemoryFault {
         SosFixture fx = fixture(ForkMode.COW);
