@@ -274,6 +274,25 @@ class TimersAndWaitsTest {
         assertThat(p.killReport().reason()).contains("#155 getpgid delivered it");
     }
 
+    /**
+     * A 1 ms periodic timer with a handler, a period as short as the clock's step: the handler's
+     * return (rt_sigreturn) takes the clock no time, so the program goes on between expiries
+     * (when it cost a millisecond, the timer was due again at every return and the program never
+     * ran another instruction of its own).
+     */
+    @Test
+    void aOneMillisecondPeriodicTimerWithAHandlerLetsTheProgramRun() {
+        p.cpu().write(code + 0x100, 4, 0xD65F_03C0L); // the handler: ret
+        handler(SIGALRM, code + 0x100);
+        assertThat(setitimer(0, MS, MS)).isZero();
+        // getpid in a loop: movz x8, #172; svc #0; b .-8
+        ThreadRunner r = fx.load(p, code, 0xD280_1588, 0xD400_0001, 0x17FF_FFFE);
+        r.context().setSp(Layout.STACK_TOP - 0x100);
+        r.run(3000);
+        assertThat(state.calls().get(LinuxSyscall.GETPID)).as("the program's own calls").isGreaterThan(50);
+        assertThat(state.signalsDelivered().get("SIGALRM")).as("the handler ran between them").isGreaterThan(50);
+    }
+
     @Test
     void aPeriodicTimerReArmsWhenItsSignalIsTakenAtItsNextPeriodAfterNow() {
         block(ALRM);
