@@ -64,6 +64,23 @@ class PagedProgramsTest {
         return all;
     }
 
+    /** Shared anonymous memory in student_mprotect, whose mmap SOS refuses while it pages. */
+    private static final String SHARED_UNDER_QEMU = "mmap shared anonymous: ok\nshared page holds 5\n";
+
+    /**
+     * The recorded output as SOS gives it while it pages: the one known difference is
+     * student_mprotect's MAP_SHARED mapping, which SOS refuses with ENODEV while it pages (the
+     * pager evicts by taking a frame, which every sharer maps: a limit the README states), so its
+     * page is never written.
+     */
+    private static String pagedDifference(String name, String recorded) {
+        if (!name.equals("student_mprotect")) {
+            return recorded;
+        }
+        assertThat(recorded).as("the recording maps shared memory").contains(SHARED_UNDER_QEMU);
+        return recorded.replace(SHARED_UNDER_QEMU, "mmap shared anonymous: No such device\n");
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void printsAndEndsAsUnderQemuInATinyFrameTable(String name, List<String> args, String policy) throws IOException {
@@ -73,7 +90,8 @@ class PagedProgramsTest {
         ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(Programs.elf(name),
                 Programs.argv(name, args), List.of(), new byte[0], 1, MAX_INSTRUCTIONS));
         String file = name + (args.isEmpty() ? "" : "_" + String.join("_", args));
-        String expected = Files.readString(EXPECTED.resolve(file + ".stdout"), StandardCharsets.UTF_8);
+        String expected = pagedDifference(name, Files.readString(EXPECTED.resolve(file + ".stdout"),
+                StandardCharsets.UTF_8));
         String output = r.console().lines().filter(l -> !l.startsWith("[sos] process "))
                 .map(l -> l + "\n").collect(Collectors.joining());
         assertThat(output).as(Programs.describe(r))
