@@ -242,11 +242,25 @@ public final class Syscalls {
                 return SysResult.fail(Errno.EINVAL, placed.error().detail());
             }
             unmap(placed.value());
-            return SysResult.ok(addr);
+            return sharedMade(sharedMapping, addr);
         }
         Result<Region> placed = process.addressSpace().mmap(roundHint(addr), length, read, write, execute, object);
-        return placed.isOk() ? SysResult.ok(placed.value().base())
+        return placed.isOk() ? sharedMade(sharedMapping, placed.value().base())
                 : SysResult.fail(Errno.ENOMEM, placed.error().detail());
+    }
+
+    /**
+     * The mapping just placed at {@code base}, checked to be shared when it was asked to be: a
+     * shared object that could not be made is ENOMEM, the region taken away again, never private
+     * memory in its place.
+     */
+    private SysResult sharedMade(boolean sharedMapping, long base) {
+        Region r = process.addressSpace().find(base);
+        if (sharedMapping && (r == null || !r.isShared())) {
+            unmapIfMapped(base, r == null ? Layout.PAGE : r.size());
+            return SysResult.fail(Errno.ENOMEM, "mmap: no shared object could be made for a MAP_SHARED mapping");
+        }
+        return SysResult.ok(base);
     }
 
     /**

@@ -3,6 +3,8 @@ package org.capbuddy.sos.addrspace;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.capbuddy.libos.vka.AllocErrorKind;
+import org.capbuddy.libos.vka.Result;
 
 /**
  * The memory of one MAP_SHARED|MAP_ANONYMOUS mapping, which every region naming it shares: Linux's
@@ -26,15 +28,23 @@ public final class SharedMemory {
     /** The frame of each page touched, by page index: sparse, as a large mapping is mostly untouched. */
     private final Map<Long, Integer> frames = new HashMap<>();
 
-    /** The object of a mapping of {@code pages} pages made at {@code origin}, named {@code id} in reports. */
-    public SharedMemory(long id, long origin, long pages) {
-        if ((origin & (Layout.PAGE - 1)) != 0 || pages <= 0) {
-            throw new IllegalArgumentException("a shared object needs a page-aligned origin and pages, got 0x"
-                    + Long.toHexString(origin) + " and " + pages);
-        }
+    private SharedMemory(long id, long origin, long pages) {
         this.id = id;
         this.origin = origin;
         this.pages = pages;
+    }
+
+    /**
+     * The object of a mapping of {@code pages} pages made at {@code origin}, named {@code id} in
+     * reports; refused for an origin that is not a user page's or no pages (or more than fit above it).
+     */
+    public static Result<SharedMemory> of(long id, long origin, long pages) {
+        if ((origin & (Layout.PAGE - 1)) != 0 || origin < 0 || origin >= Layout.USER_TOP || pages <= 0
+                || pages > (Layout.USER_TOP - origin) / Layout.PAGE) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "a shared object needs a user page's address and pages"
+                    + " that fit above it, got 0x" + Long.toHexString(origin) + " and " + pages);
+        }
+        return Result.ok(new SharedMemory(id, origin, pages));
     }
 
     public long id() {

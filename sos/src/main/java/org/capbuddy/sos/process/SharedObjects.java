@@ -41,9 +41,14 @@ final class SharedObjects {
         this.frames = frames;
     }
 
-    /** A new object of {@code pages} pages at {@code origin}, used by {@code p}. */
+    /** A new object of {@code pages} pages at {@code origin}, used by {@code p}; null for a bad place or size. */
     SharedMemory create(Process p, long origin, long pages) {
-        SharedMemory object = new SharedMemory(++made, origin, pages);
+        var made = SharedMemory.of(this.made + 1, origin, pages);
+        if (!made.isOk()) {
+            return null;
+        }
+        this.made++;
+        SharedMemory object = made.value();
         Set<Process> who = java.util.Collections.newSetFromMap(new LinkedHashMap<>());
         who.add(p);
         users.put(object, who);

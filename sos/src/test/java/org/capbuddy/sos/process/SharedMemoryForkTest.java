@@ -259,6 +259,20 @@ class SharedMemoryForkTest {
     }
 
     @Test
+    void aSharedObjectRefusesABadPlaceOrSizeAndCountsPagesFromItsOrigin() {
+        assertThat(org.capbuddy.sos.addrspace.SharedMemory.of(1, Layout.MMAP_BASE + 1, 1).isOk()).isFalse();
+        assertThat(org.capbuddy.sos.addrspace.SharedMemory.of(1, Layout.MMAP_BASE, 0).isOk()).isFalse();
+        assertThat(org.capbuddy.sos.addrspace.SharedMemory.of(1, Layout.USER_TOP - Layout.PAGE, 2).isOk()).isFalse();
+        var object = org.capbuddy.sos.addrspace.SharedMemory.of(1, Layout.MMAP_BASE, 2).value();
+        assertThat(object.index(Layout.MMAP_BASE + Layout.PAGE + 8)).isEqualTo(1);
+        assertThat(object.index(Layout.MMAP_BASE + 2 * Layout.PAGE)).as("past its end").isEqualTo(-1);
+        assertThat(object.hold(Layout.MMAP_BASE, 7)).isTrue();
+        assertThat(object.hold(Layout.MMAP_BASE, 8)).as("a page holds one frame").isFalse();
+        assertThat(object.frame(Layout.MMAP_BASE + 8)).isEqualTo(7);
+        assertThat(object.frame(Layout.MMAP_BASE + Layout.PAGE)).isZero();
+    }
+
+    @Test
     void pagingRefusesSharedMappingsAndChangesNothing() {
         SosFixture fx = new SosFixture(true, new SosConfig(1 << 18).withPaging(64, "fifo"));
         UserContext ctx = fx.context(fx.process());
