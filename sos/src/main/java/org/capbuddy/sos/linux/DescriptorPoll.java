@@ -48,6 +48,11 @@ final class DescriptorPoll {
     record Waiting(DescriptorPoll poll, OptionalLong end, long timeout) {
     }
 
+    /** A ppoll of no descriptors (one that waits for its timeout or a signal only): nothing to write back. */
+    static DescriptorPoll none(long fds) {
+        return new DescriptorPoll(fds, new byte[0]);
+    }
+
     /** The pollfd array at {@code fds}, {@code count} entries; null when it cannot be read (EFAULT). */
     static DescriptorPoll read(Syscalls sys, long fds, int count) {
         byte[] entries = sys.copyFromUser(fds, count * ENTRY);
@@ -98,6 +103,6 @@ final class DescriptorPoll {
 
     /** Writes every revents back, as Linux does whatever the result: -EFAULT when it cannot, else {@code result}. */
     long finish(Syscalls sys, long result) {
-        return sys.copyToUser(fds, entries, entries.length) ? result : -Errno.EFAULT.code();
+        return entries.length == 0 || sys.copyToUser(fds, entries, entries.length) ? result : -Errno.EFAULT.code();
     }
 }

@@ -346,12 +346,14 @@ public final class LinuxSyscalls implements ProcessTraps {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
-                                "none yet: it blocks until a descriptor is ready");
+                                "none yet: it blocks until a descriptor is ready, its timeout or a signal");
                     }
-                    return FaultReply.noReply(call.linuxName() + " blocks until a descriptor is ready");
+                    return FaultReply.noReply(call.linuxName()
+                            + " blocks until a descriptor is ready, its timeout or a signal");
                 }
                 if (waited.forever() && hasCompany(state)) {
-                    // another process of its run may signal it (a child's exit, a kill): it waits (SOS does not reply)
+                    // another process of its run may signal it (a child's exit, a kill), or its own
+                    // timer's expiry, which the scheduler times against the others: it waits (SOS does not reply)
                     state.setWaiting(ChildWait.signal(call.linuxName()));
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -746,7 +748,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         return switch (call) {
             case PPOLL -> SignalWaits.ppoll(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4),
                     hasCompany(state));
-            case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1));
+            case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1), hasCompany(state));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
                     m.word(3));
             default -> throw new IllegalArgumentException(call + " does not wait for a signal");
@@ -1197,7 +1199,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** nanosleep's end once the clock is where it may end: 0 at its end, -EINTR (the time left written) for a signal. */
     private static long finishSleep(Syscalls sys, LinuxProcess state, long end, boolean absolute, long remain) {
-        if (SignalWaits.wait(state, OptionalLong.of(end), 0) == SignalWaits.Woken.TIMEOUT) {
+        if (SignalWaits.wait(state, OptionalLong.of(end), 0, false) == SignalWaits.Woken.TIMEOUT) {
             return 0;
         }
         if (!absolute && remain != 0 && !sys.copyToUser(remain, Timespecs.of(Math.max(0, end - state.now())), 16)) {
@@ -1247,6 +1249,14 @@ public final class LinuxSyscalls implements ProcessTraps {
                         poll.timeout(), ready));
             }
         }
+        if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {
+            // its own timer expired while it waits on a pipe or in a ppoll: SIGALRM ends the call as
+            // another process's signal would (EINTR, or pipe I/O restarted under SA_RESTART)
+            IntervalTimers.expireDue(state);
+            if (LinuxSignals.deliverable(state)) {
+                interruptDescriptorWait(p, state);
+            }
+        }
         ChildWait w = state.waiting();
         if (w != null && timerDue(state, w)) {
             // its own timer expired while it waits: SIGALRM is sent, and wakes it as another
@@ -1281,6 +1291,22 @@ public final class LinuxSyscalls implements ProcessTraps {
         return state.realTimer().armed() && (w.vforkChild() == 0
                 ? LinuxSignals.wouldWake(state, IntervalTimers.SIGALRM)
                 : LinuxSignals.wouldKill(state, IntervalTimers.SIGALRM));
+    }
+
+    /**
+     * When {@code state}'s interval timer expires, if it is armed and its SIGALRM would end a wait
+     * under the current mask (neither blocked nor ignored): a wake time of a pipe wait or a ppoll.
+     */
+    private static OptionalLong ownExpiry(LinuxProcess state) {
+        RealTimer timer = state.realTimer();
+        return timer.armed() && LinuxSignals.wouldWake(state, IntervalTimers.SIGALRM)
+                ? OptionalLong.of(timer.expires()) : OptionalLong.empty();
+    }
+
+    /** Whether the run's clock has reached {@link #ownExpiry}. */
+    private static boolean ownTimerDue(LinuxProcess state) {
+        OptionalLong at = ownExpiry(state);
+        return at.isPresent() && state.now() >= at.getAsLong();
     }
 
     /**
@@ -1320,8 +1346,9 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (w != null) {
             return timerDue(state, w);
         }
-        return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes())
-                && (poll == null || timedOut(state, poll) || poll.poll().ready(state) > 0);
+        boolean timerEnds = ownTimerDue(state);
+        return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes() || timerEnds)
+                && (poll == null || timedOut(state, poll) || timerEnds || poll.poll().ready(state) > 0);
     }
 
     /** Whether the run's clock has reached a blocked ppoll's timeout. */
@@ -1331,8 +1358,8 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's
-     * timeout, the expiry of its interval timer while it waits for a child or a signal (not a vfork
-     * parent, see {@link #timerDue}); else none.
+     * timeout, the expiry of its interval timer while it waits on a pipe, in a ppoll, or for a
+     * child or a signal (a vfork parent's only when fatal, see {@link #timerDue}); else none.
      */
     private static OptionalLong blockedUntil(LinuxProcess state) {
         if (state == null) {
@@ -1343,8 +1370,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             return OptionalLong.of(s.wakeAt());
         }
         DescriptorPoll.Waiting poll = state.pollWait();
-        if (poll != null) {
-            return poll.end();
+        if (poll != null || state.pipeWait() != null) {
+            // a ppoll's timeout or its own timer's expiry, whichever comes first
+            OptionalLong end = poll != null ? poll.end() : OptionalLong.empty();
+            OptionalLong expiry = ownExpiry(state);
+            return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
         }
         ChildWait w = state.waiting();
         return w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())

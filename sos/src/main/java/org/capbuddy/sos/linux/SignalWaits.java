@@ -18,9 +18,12 @@ final class SignalWaits {
     private SignalWaits() {
     }
 
-    /** How a wait ended: a signal to deliver or take, its own timeout, or nothing can ever end it. */
+    /**
+     * How a wait ended: a signal to deliver or take, its own timeout, nothing can ever end it, or
+     * it must block for its interval timer's expiry (others of its run may act first).
+     */
     enum Woken {
-        SIGNAL, TIMEOUT, NEVER
+        SIGNAL, TIMEOUT, NEVER, BLOCKS
     }
 
     /**
@@ -32,8 +35,11 @@ final class SignalWaits {
      * left to the call's way out: the wait has timed out by then. Pending signals the wait's mask
      * opens whose action is to ignore them are dropped first, as Linux's restart of an interrupted
      * wait drops them (an expiry during the wait that is ignored is dropped when it is sent).
+     * With {@code mayBlock} (others of its run may run meanwhile), a timer expiring later than now
+     * and before {@code end} moves no clock: the wait is {@link Woken#BLOCKS}, and the scheduler
+     * wakes it at the expiry unless another process's turn or an earlier expiry comes first.
      */
-    static Woken wait(LinuxProcess state, OptionalLong end, long taken) {
+    static Woken wait(LinuxProcess state, OptionalLong end, long taken, boolean mayBlock) {
         LinuxSignals.dropIgnoredOpen(state, taken);
         while ((state.pendingSignals() & taken) == 0 && !LinuxSignals.deliverable(state)) {
             RealTimer timer = state.realTimer();
@@ -43,6 +49,9 @@ final class SignalWaits {
                 }
                 advanceTo(state, end.getAsLong());
                 return Woken.TIMEOUT;
+            }
+            if (mayBlock && timer.expires() > state.now()) {
+                return Woken.BLOCKS;
             }
             advanceTo(state, timer.expires());
             IntervalTimers.expireDue(state);
@@ -69,7 +78,7 @@ final class SignalWaits {
      * EINTR. Its own mask is put aside: the first handler's frame saves it, so rt_sigreturn restores
      * it, or the way out does when no handler runs.
      */
-    static WaitResult sigsuspend(Syscalls sys, LinuxProcess state, long mask, long size) {
+    static WaitResult sigsuspend(Syscalls sys, LinuxProcess state, long mask, long size, boolean mayBlock) {
         if (size != Sigsets.SIZE) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
@@ -78,7 +87,8 @@ final class SignalWaits {
             return WaitResult.of(-Errno.EFAULT.code());
         }
         state.waitUnder(Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE);
-        return wait(state, OptionalLong.empty(), 0) == Woken.NEVER ? WaitResult.FOREVER
+        Woken woken = wait(state, OptionalLong.empty(), 0, mayBlock);
+        return woken == Woken.NEVER || woken == Woken.BLOCKS ? WaitResult.FOREVER
                 : WaitResult.of(-Errno.EINTR.code());
     }
 
@@ -142,7 +152,7 @@ final class SignalWaits {
             if (ready > 0 || zeroTimeout || LinuxSignals.deliverable(state) || !mayBlock) {
                 // ready at once, or nothing but a signal or the timeout can end it: a signal's wait
                 if (ready == 0 && !zeroTimeout) {
-                    Woken woken = wait(state, end, 0);
+                    Woken woken = wait(state, end, 0, false);
                     if (woken == Woken.NEVER) {
                         return WaitResult.FOREVER;
                     }
@@ -155,9 +165,15 @@ final class SignalWaits {
             state.setPollWait(new DescriptorPoll.Waiting(poll, end, zeroTimeout ? 0 : timeout));
             return WaitResult.BLOCKS;
         }
-        Woken woken = wait(state, end, 0);
-        if (woken == Woken.NEVER) {
+        Woken woken = wait(state, end, 0, mayBlock);
+        if (woken == Woken.NEVER || woken == Woken.BLOCKS && end.isEmpty()) {
             return WaitResult.FOREVER;
+        }
+        if (woken == Woken.BLOCKS) {
+            // its timer expires before its timeout: it blocks as a ppoll on no descriptors, which
+            // the scheduler ends at the earlier of the two or at another process's signal
+            state.setPollWait(new DescriptorPoll.Waiting(DescriptorPoll.none(fds), end, timeout));
+            return WaitResult.BLOCKS;
         }
         if (end.isPresent() && !zeroTimeout) {
             sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
@@ -228,7 +244,7 @@ final class SignalWaits {
             state.setRealBlocked(before);
             state.setBlockedSignals(before & ~wanted);
             OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
-            woken = wait(state, end, wanted);
+            woken = wait(state, end, wanted, false);
             state.setBlockedSignals(before);
             state.setRealBlocked(0);
             if (woken == Woken.NEVER) {
