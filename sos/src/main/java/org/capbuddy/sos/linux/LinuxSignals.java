@@ -158,24 +158,38 @@ final class LinuxSignals {
     }
 
     /**
-     * A pending signal the mask lets through whose action is the default and that default kills
-     * (SIGKILL among them): what Linux's complete_signal turns into the group's SIGKILL, which a
-     * killable wait (a vfork parent's) ends for. 0 when there is none.
+     * Linux's SIG_KERNEL_COREDUMP_MASK on arm64: SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+     * SIGSEGV, SIGXCPU, SIGXFSZ and SIGSYS, whose default action dumps core.
+     */
+    private static final long COREDUMP_MASK = Sigsets.bit(3) | Sigsets.bit(4) | Sigsets.bit(5) | Sigsets.bit(6)
+            | Sigsets.bit(7) | Sigsets.bit(8) | Sigsets.bit(SIGSEGV) | Sigsets.bit(24) | Sigsets.bit(25)
+            | Sigsets.bit(31);
+
+    /**
+     * A pending signal the mask lets through whose action is the default, that default kills and
+     * does not dump core (SIGKILL among them): what Linux's complete_signal turns into the group's
+     * SIGKILL at once, which a killable wait (a vfork parent's) ends for. A core-dumping one is
+     * left to be delivered when the wait ends (complete_signal skips it, so wait_for_vfork_done
+     * goes on and the parent dies of it once its child has ended). 0 when there is none.
      */
     static int fatalPending(LinuxProcess state) {
         long open = state.pendingSignals() & ~state.blockedSignals();
         for (long rest = open; rest != 0; rest &= rest - 1) {
             int signal = Long.numberOfTrailingZeros(rest) + 1;
-            if (killsByDefault(state, signal)) {
+            if (fatalAtOnce(state, signal)) {
                 return signal;
             }
         }
         return 0;
     }
 
-    /** Whether {@code signal}, sent now, would be fatal: not blocked, and its default action, which kills. */
+    /** Whether {@code signal}, sent now, would kill a killable wait at once (see {@link #fatalPending}). */
     static boolean wouldKill(LinuxProcess state, int signal) {
-        return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && killsByDefault(state, signal);
+        return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && fatalAtOnce(state, signal);
+    }
+
+    private static boolean fatalAtOnce(LinuxProcess state, int signal) {
+        return killsByDefault(state, signal) && (COREDUMP_MASK & Sigsets.bit(signal)) == 0;
     }
 
     /** Whether {@code signal}, sent now, would end a wait: not blocked, and not ignored. */

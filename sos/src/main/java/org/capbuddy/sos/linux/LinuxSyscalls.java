@@ -663,8 +663,8 @@ public final class LinuxSyscalls implements ProcessTraps {
      * signal lets through is woken as a signal it sent itself would wake it (the call ends with
      * EINTR on its way out, where the handler runs or the default action kills); a runnable one
      * gets it before its next instruction ({@link LinuxSignals#deliverNow}). A vfork parent waits
-     * for its child killable, as Linux's: a fatal signal (SIGKILL, or a default that kills with no
-     * handler) ends it, any other stays pending until the child ends.
+     * for its child killable, as Linux's: a fatal signal ({@link LinuxSignals#fatalPending}) ends
+     * it, any other (a core-dumping one too) stays pending until the child ends.
      */
     private long signalOther(Process sender, int pid, int signal, String call, int code, boolean toProcess) {
         LinuxProcess senderState = processes.get(sender.pid());
@@ -1310,9 +1310,10 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * A vfork parent with a fatal signal pending (SIGKILL, or one whose default kills and that no
-     * handler takes) dies, as Linux's killable wait for the child lets it; its child goes on,
-     * orphaned. Nothing happens for any other signal: it stays pending until the child ends.
+     * A vfork parent with a fatal signal pending ({@link LinuxSignals#fatalPending}: SIGKILL, or a
+     * default that kills without dumping core and no handler) dies, as Linux's killable wait for the
+     * child lets it; its child goes on, orphaned. Nothing happens for any other signal: it stays
+     * pending until the child ends.
      */
     private void killVforkParent(Process p, LinuxProcess state) {
         int fatal = LinuxSignals.fatalPending(state);

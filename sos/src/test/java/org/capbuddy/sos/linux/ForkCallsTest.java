@@ -6,6 +6,7 @@ import java.util.List;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -236,11 +237,31 @@ class ForkCallsTest {
         Process child = fx.sos.linux().takeForked(parent).get(0);
         assertThat(fx.linuxCall(child, code, 129 /* kill */, parent.pid(), 12 /* SIGUSR2 */)).isZero();
         assertThat(fx.sos.linux().waitsForChild(parent)).as("a blocked signal leaves it waiting").isTrue();
-        assertThat(parent.state()).isEqualTo(org.capbuddy.sos.process.ProcessState.RUNNING);
+        assertThat(parent.state()).isEqualTo(ProcessState.RUNNING);
         assertThat(fx.linuxCall(child, code, 129, parent.pid(), 15 /* SIGTERM */)).isZero();
-        assertThat(parent.state()).as("killed in its wait").isEqualTo(org.capbuddy.sos.process.ProcessState.KILLED);
+        assertThat(parent.state()).as("killed in its wait").isEqualTo(ProcessState.KILLED);
         assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
         assertThat(parent.killReport().reason()).contains("vfork");
         assertThat(fx.linuxCall(child, code, 172 /* getpid */)).as("the child goes on").isEqualTo(child.pid());
+    }
+
+    /**
+     * A core-dumping signal with no handler is not made the group's SIGKILL at once (Linux's
+     * complete_signal skips sig_kernel_coredump signals), so the vfork parent goes on waiting and
+     * dies of it once its child has ended.
+     */
+    @Test
+    void aVforkParentDiesOfACoreDumpingSignalOnlyAfterItsChildEnds() {
+        cloneCall(parent, CLONE_VM | CLONE_VFORK | SIGCHLD);
+        Process child = fx.sos.linux().takeForked(parent).get(0);
+        assertThat(fx.linuxCall(child, code, 129 /* kill */, parent.pid(), 3 /* SIGQUIT */)).isZero();
+        assertThat(fx.linuxCall(child, code, 129, parent.pid(), 6 /* SIGABRT */)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("still waiting for its child").isTrue();
+        assertThat(parent.state()).isEqualTo(ProcessState.RUNNING);
+
+        fx.linuxCall(child, code, EXIT, 0);
+        fx.sos.linux().ended(child);
+        assertThat(parent.state()).as("killed as its wait ends").isEqualTo(ProcessState.KILLED);
+        assertThat(parent.killReport().signal()).isEqualTo(3);
     }
 }
