@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import org.capbuddy.aarch64.elf.ElfImage;
 import org.capbuddy.libos.vka.AllocErrorKind;
 import org.capbuddy.libos.vka.Result;
@@ -271,7 +272,7 @@ public final class AddressSpace {
      * region is sure to be added.
      */
     public Result<Region> mmap(long hint, long length, boolean read, boolean write, boolean execute,
-                               java.util.function.LongFunction<SharedMemory> shared) {
+                               LongFunction<SharedMemory> shared) {
         if (length <= 0 || length > MAX_MMAP) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "mmap length must be 1..64 GiB, got " + length);
         }
@@ -306,8 +307,9 @@ public final class AddressSpace {
     /**
      * Grows the anonymous mmap region at {@code base} to end at {@code newEnd} (mremap growing in
      * place), keeping it one region as Linux keeps one mapping. Refused, changing nothing, when no
-     * private mmap region starts there (a shared object does not grow), the new end is not a page's above the old one, leaves user space,
-     * or the pages added are not free (another region, the stack's guard page or the signal page's place).
+     * private mmap region starts there (a shared object does not grow), the new end is not a
+     * page's above the old one, leaves user space, or the pages added are not free (another
+     * region, the stack's guard page or the signal page's place).
      */
     public Result<Region> grow(long base, long newEnd) {
         Region r = regions.get(base);
@@ -336,9 +338,12 @@ public final class AddressSpace {
         return mmapFixed(base, length, read, write, execute, null);
     }
 
-    /** {@link #mmapFixed(long, long, boolean, boolean, boolean)} of a region whose pages are {@code shared}'s (null: private). */
+    /**
+     * {@link #mmapFixed(long, long, boolean, boolean, boolean)} of a region whose pages are
+     * {@code shared}'s (null: private).
+     */
     public Result<List<VaRange>> mmapFixed(long base, long length, boolean read, boolean write, boolean execute,
-                                           java.util.function.LongFunction<SharedMemory> shared) {
+                                           LongFunction<SharedMemory> shared) {
         Result<Long> end = checkedRange("mmap", base, length);
         if (!end.isOk()) {
             return end.asFailure();

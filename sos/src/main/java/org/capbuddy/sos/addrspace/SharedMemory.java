@@ -74,7 +74,10 @@ public final class SharedMemory {
         return ref == null ? 0 : ref;
     }
 
-    /** Records {@code ref} as the frame of the page at {@code vaddr}, which had none; false (nothing changed) otherwise. */
+    /**
+     * Records {@code ref} as the frame of the page at {@code vaddr}, which had none; false (nothing
+     * changed) otherwise.
+     */
     public boolean hold(long vaddr, int ref) {
         long i = index(vaddr);
         if (i < 0 || ref == 0 || frames.containsKey(i)) {

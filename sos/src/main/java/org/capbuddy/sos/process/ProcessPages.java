@@ -349,8 +349,11 @@ public final class ProcessPages {
                 return mapped.asFailure();
             }
             if (held == FrameTable.NULL_FRAME) {
+                if (!object.hold(vaddr, ref)) {
+                    // mapShared checked the page is the object's and had no frame: a broken invariant
+                    throw new IllegalStateException(object + " refused a fresh frame for 0x" + Long.toHexString(vaddr));
+                }
                 record(p, vaddr, ref, copySlot, mapped.value(), 0);
-                object.hold(vaddr, ref);
                 shared.held(ref);
             } else {
                 // the frame is the object's already: a mapping, not a frame mapped anew
@@ -695,14 +698,20 @@ public final class ProcessPages {
 
     /**
      * Reads {@code into.length} bytes at {@code vaddr} of a page with no frame, without bringing it
-     * back: a paged-out page's from its slot, a page dropped clean in its initial state's from
-     * those initial contents (as its next fault will give them). False for any other page.
+     * back: a shared page's from the frame its object holds (the process dropped its mapping, the
+     * bytes stay), a paged-out page's from its slot, a page dropped clean in its initial state's
+     * from those initial contents (as its next fault will give them). False for any other page.
      */
     private boolean peekUnmapped(Process p, long vaddr, byte[] into) {
+        long pageVa = vaddr & -4096L;
+        Region shared = p.addressSpace().find(pageVa);
+        if (shared != null && shared.isShared()) {
+            int held = shared.shared().frame(pageVa);
+            return held != FrameTable.NULL_FRAME && frames.copy(held, vaddr & 4095, into, 0, into.length, false);
+        }
         if (pager == null) {
             return false;
         }
-        long pageVa = vaddr & -4096L;
         int slot = p.shadow().pagedOutSlot(pageVa);
         if (slot >= 0) {
             return pager.pageFile().peek(slot, (int) (vaddr & 4095), into, 0, into.length);

@@ -1,6 +1,7 @@
 package org.capbuddy.sos.process;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +50,7 @@ final class SharedObjects {
         }
         this.made++;
         SharedMemory object = made.value();
-        Set<Process> who = java.util.Collections.newSetFromMap(new LinkedHashMap<>());
+        Set<Process> who = Collections.newSetFromMap(new LinkedHashMap<>());
         who.add(p);
         users.put(object, who);
         return object;
@@ -76,7 +77,7 @@ final class SharedObjects {
         return n == null ? 0 : n;
     }
 
-    /** {@code object} now holds frame {@code ref} (fresh, for its page's first touch): not mapped yet. */
+    /** A shared object now holds frame {@code ref} (fresh, for its page's first touch): not mapped yet. */
     void held(int ref) {
         mappings.put(ref, 0);
     }

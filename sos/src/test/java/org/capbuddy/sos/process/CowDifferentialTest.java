@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
  * whenever no process is left, and at the end, both machines' balances must be back to where they
  * started. Some mappings are MAP_SHARED, which both modes share alike: a store to one must read
  * back in every process whose region names the same object, and the audit of counts treats its
- * frames as the object's (mapped writable by any number of pages, held while unmapped). The seed is printed; re-run with {@code -Dcow.seed=...}, lengthen with
- * {@code -Dcow.steps=...}.
+ * frames as the object's (mapped writable by any number of pages, held while unmapped). The
+ * seed is printed; re-run with {@code -Dcow.seed=...}, lengthen with {@code -Dcow.steps=...}.
  */
 class CowDifferentialTest {
     private static final int STEPS = 1200;
@@ -224,7 +224,10 @@ class CowDifferentialTest {
         }
     }
 
-    /** After {@code writer} stored {@code value} at {@code va}: every live process whose region there names the same shared object reads it. */
+    /**
+     * After {@code writer} stored {@code value} at {@code va}: every live process whose region
+     * there names the same shared object reads it.
+     */
     private static void sharersSee(Side s, Process writer, long va, long value, String at) throws MemoryFault {
         Region r = writer.addressSpace().find(va);
         if (r == null || !r.isShared()) {

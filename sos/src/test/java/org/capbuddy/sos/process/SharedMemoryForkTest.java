@@ -111,6 +111,12 @@ class SharedMemoryForkTest {
         assertThat(fx.sos.frameTable().framesInUse()).as("the object keeps its frame").isEqualTo(frames);
         assertThat(fx.sos.pages().shareCount(ref)).isZero();
         IsolationAudit.assertIsolated(fx, List.of(p, c));
+        // a peek and a word read (a watch, a backtrace) of the page it dropped read the object's frame,
+        // mapping nothing
+        assertThat(fx.sos.pages().peek(c, va, 8)).hasValue(0x5151);
+        assertThat(fx.sos.pages().readWord(p, va)).isEqualTo(0x5151);
+        assertThat(fx.sos.pages().peek(c, va + Layout.PAGE, 8)).as("a page never touched").isEmpty();
+        assertThat(c.shadow().frameRef(va)).isZero();
         // SOS's own read for a call (write(2) of the page) sees the bytes too
         byte[] word = fx.sos.syscalls(c).copyFromUser(va, 8);
         assertThat(word).isNotNull();

@@ -134,14 +134,16 @@ class ForkProgramsTest {
                 "wait4 with SIGALRM blocked: child exited 4\n  SIGALRM pending: yes, alarms taken: 0\n");
         // the middle process's 1 s alarm comes before its child's 3 s one, which a pause of that child
         // must not bring forward: the child's pipe end is still open once the middle one is reaped
-        assertThat(r.console()).contains("  its child still there then: yes\n  then its own alarm ended it: end of file\n");
+        assertThat(r.console()).contains(
+                "  its child still there then: yes\n  then its own alarm ended it: end of file\n");
         // a wait with its own timer armed ends for another process's signal sent first
         assertThat(r.console()).contains("pause: -1 EINTR, usr1 1 alrm 0, alarm left 2\n",
                 "sigsuspend: -1 EINTR, usr1 1 alrm 0, alarm left 2\n");
         // its own timer ends a read of a pipe and a ppoll on it (no deadlock), a read restarted under SA_RESTART
         assertThat(r.console()).contains("a read of an empty pipe, alarm without SA_RESTART: -1 EINTR, alarms taken 1\n"
                 + "  a poll of it: -1 EINTR, alarms taken 2\n"
-                + "  with SA_RESTART: read 1 byte 'x' after the handler, alarms taken 3\nthe pipe reader: child exited 0\n");
+                + "  with SA_RESTART: read 1 byte 'x' after the handler, alarms taken 3\n"
+                + "the pipe reader: child exited 0\n");
         assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 0",
                 "killed by SIGKILL", "killed by SIGKILL", "killed by SIGALRM", "killed by SIGALRM", "exit 4",
                 "exit 0", "exit 0", "exit 0");
