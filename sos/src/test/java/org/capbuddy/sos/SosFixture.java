@@ -11,6 +11,7 @@ import org.capbuddy.libos.bootstrap.Booted;
 import org.capbuddy.libos.capbuddy.CapBuddyVka;
 import org.capbuddy.libos.machine.MachineConfig;
 import org.capbuddy.libos.vka.Vka;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.machine.Balance;
 import org.capbuddy.sos.machine.SosConfig;
 import org.capbuddy.sos.machine.SosMachine;
@@ -24,6 +25,9 @@ import org.capbuddy.sos.user.UserContext;
 public final class SosFixture {
     /** svc #0. */
     private static final int SVC = 0xD400_0001;
+    /** Linux's clone call number on AArch64, and the flags of a plain fork (SIGCHLD at the child's end). */
+    private static final long LINUX_CLONE = 220;
+    private static final long CLONE_SIGCHLD = 17;
 
     public final SosMachine machine;
     public final Kernel kernel;
@@ -80,6 +84,32 @@ public final class SosFixture {
         ThreadRunner runner = sos.runner(p).orElseThrow();
         runner.context().setPc(codePage);
         return runner;
+    }
+
+    /**
+     * Forks {@code p} as a program's {@code fork()} does (clone with SIGCHLD, an {@code svc} at
+     * {@code codePage}, one of {@link #codePage}'s) and runs parent and child to where the call
+     * returns; the child.
+     */
+    public Process fork(Process p, long codePage) {
+        ThreadRunner r = load(p, codePage, SVC);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        r.context().setX(0, CLONE_SIGCHLD);
+        r.context().setX(1, 0);
+        r.context().setX(8, LINUX_CLONE);
+        runPast(r, codePage);
+        Process child = sos.linux().takeForked(p).get(0);
+        runPast(sos.runner(child).orElseThrow(), codePage);
+        return child;
+    }
+
+    /** Runs {@code r} an instruction at a time until it is past the {@code svc} at {@code codePage} (or makes no progress). */
+    private static void runPast(ThreadRunner r, long codePage) {
+        for (int i = 0; i < 500 && r.context().pc() != codePage + 4; i++) {
+            if (r.run(1).instructions() == 0) {
+                break;
+            }
+        }
     }
 
     /**

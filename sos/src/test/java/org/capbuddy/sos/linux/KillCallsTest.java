@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
  * processes woken as a signal they sent themselves would wake them.
  */
 class KillCallsTest {
-    private static final long CLONE = 220;
     private static final long KILL = 129;
     private static final long TKILL = 130;
     private static final long TGKILL = 131;
@@ -24,7 +23,6 @@ class KillCallsTest {
     private static final long WAIT4 = 260;
     private static final long NANOSLEEP = 101;
     private static final long EXIT = 93;
-    private static final long SIGCHLD = 17;
     private static final int SIGUSR1 = 10;
     private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
@@ -38,23 +36,7 @@ class KillCallsTest {
 
     /** A fork of {@code p}, the child run to where its clone returns. */
     private Process fork(Process p) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 4096);
-        r.context().setX(0, SIGCHLD);
-        r.context().setX(1, 0);
-        r.context().setX(8, CLONE);
-        toCallsEnd(r);
-        Process child = fx.sos.linux().takeForked(p).get(0);
-        toCallsEnd(fx.sos.runner(child).orElseThrow());
-        return child;
-    }
-
-    private void toCallsEnd(ThreadRunner r) {
-        for (int i = 0; i < 500 && r.context().pc() != code + 4; i++) {
-            if (r.run(1).instructions() == 0) {
-                break;
-            }
-        }
+        return fx.fork(p, code);
     }
 
     /** The child ended as a run would end it: its parent told, its SOS process destroyed. */

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
-import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,6 @@ class PipeCallsTest {
     private static final long WRITE = 64;
     private static final long READV = 65;
     private static final long WRITEV = 66;
-    private static final long CLONE = 220;
     private static final long MMAP = 222;
     private static final long KILL = 129;
     private static final long RT_SIGACTION = 134;
@@ -78,23 +76,7 @@ class PipeCallsTest {
 
     /** A fork of {@code p}, the child run to where its clone returns. */
     private Process fork(Process p) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 4096);
-        r.context().setX(0, SIGCHLD);
-        r.context().setX(1, 0);
-        r.context().setX(8, CLONE);
-        toCallsEnd(r);
-        Process child = fx.sos.linux().takeForked(p).get(0);
-        toCallsEnd(fx.sos.runner(child).orElseThrow());
-        return child;
-    }
-
-    private void toCallsEnd(ThreadRunner r) {
-        for (int i = 0; i < 500 && r.context().pc() != code + 4; i++) {
-            if (r.run(1).instructions() == 0) {
-                break;
-            }
-        }
+        return fx.fork(p, code);
     }
 
     /** Starts {@code number} from {@code p} and leaves it blocked: its runner, to read x0 once it is woken. */
