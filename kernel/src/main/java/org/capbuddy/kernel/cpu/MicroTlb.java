@@ -16,11 +16,13 @@ import org.capbuddy.kernel.memory.PageBytes;
  *
  * <p>Exactness: a copy is what the CPU's fast page for that page held when it was taken, and it
  * is used only while the host-view clock still reads the stamp the fast pages were made under
- * and no fast page has been dropped or replaced since ({@link UserCpu#fastChanges()}): under
- * both, the CPU would have hit that same fast page, so a hit here is exactly a TLB hit, counts
- * as one and clears the failure as one does. Everything else (a miss, a refused access, an
- * access across a page boundary, a bad size) is the CPU's own {@link UserCpu#read} or
- * {@link UserCpu#write}, after which the copy is taken again if the CPU now holds a fast page.
+ * and no fast page has been dropped or replaced, nor any access failed, since
+ * ({@link UserCpu#fastChanges()}): under both, the CPU would have hit that same fast page, so a
+ * hit here is exactly a TLB hit and counts as one. A copy is taken only after an access that
+ * happened, so while it holds the CPU's failure is null, as a hit leaves it. Everything else (a
+ * miss, a refused access, an access across a page boundary, a bad size) is the CPU's own
+ * {@link UserCpu#read} or {@link UserCpu#write}, after which the copy is taken again if the CPU
+ * now holds a fast page.
  */
 public final class MicroTlb {
     private static final int PAGE_BITS = 12;
@@ -63,7 +65,7 @@ public final class MicroTlb {
         long offset = vaddr & PAGE_MASK;
         if ((vaddr >>> PAGE_BITS) == loadVpn && offset + size <= PAGE_SIZE && isAccessSize(size)
                 && clock.now() == loadStamp && cpu.fastChanges() == loadChanges) {
-            cpu.countFastHit();
+            cpu.countFastLoadHit();
             return PageBytes.load(loadSlab, loadOffset + (int) offset, size);
         }
         long value = cpu.read(vaddr, size);
@@ -79,7 +81,7 @@ public final class MicroTlb {
         long offset = vaddr & PAGE_MASK;
         if ((vaddr >>> PAGE_BITS) == storeVpn && offset + size <= PAGE_SIZE && isAccessSize(size)
                 && clock.now() == storeStamp && cpu.fastChanges() == storeChanges) {
-            cpu.countFastHit();
+            cpu.countFastStoreHit();
             PageBytes.store(storeSlab, storeOffset + (int) offset, size, value);
             return true;
         }

@@ -125,7 +125,12 @@ public final class UserCpu implements GuestMemory {
     private final int[] fastOffsets = new int[TLB_ENTRIES];
     private final HostViewClock viewClock;
     private long fastStamp = -1;
-    /** Moves whenever a fast page is dropped or replaced: a {@link MicroTlb} copy made before then may no longer hold. */
+    /**
+     * Moves whenever a fast page is dropped or replaced, and whenever an access fails: a
+     * {@link MicroTlb} copy made before then may no longer hold. Copies are made only after an
+     * access that happened, so while the count stands still {@link #failure} is null and a hit
+     * served from a copy need not clear it.
+     */
     private long fastChanges;
     private long tlbHits;
     private long tlbMisses;
@@ -315,8 +320,8 @@ public final class UserCpu implements GuestMemory {
             }
         }
         if ((pc & 3) != 0) {
-            failure = AccessFailure.refused("instruction fetch at 0x" + Long.toHexString(pc)
-                    + " is not 4-byte aligned");
+            fail(AccessFailure.refused("instruction fetch at 0x" + Long.toHexString(pc)
+                    + " is not 4-byte aligned"));
             return 0;
         }
         long paddr = resolve(pc, Tlb.EXECUTE, AccessKind.EXECUTE);
@@ -380,7 +385,7 @@ public final class UserCpu implements GuestMemory {
         return fastStamp;
     }
 
-    /** The count of fast-page drops and replacements so far. */
+    /** The count of fast-page drops and replacements, and of failed accesses, so far. */
     long fastChanges() {
         return fastChanges;
     }
@@ -397,10 +402,28 @@ public final class UserCpu implements GuestMemory {
         return fastOffsets[(int) vpn & FAST_MASK];
     }
 
-    /** A MicroTlb in front served an access from its copy of a fast page: a TLB hit, and the access happened. */
-    void countFastHit() {
+    /**
+     * A MicroTlb in front served a store from its copy of a fast page: a TLB hit, and the access
+     * happened. The failure is null already: the copy holds only while no access has failed.
+     */
+    void countFastStoreHit() {
+        tlbHits++;
+    }
+
+    /**
+     * {@link #countFastStoreHit} for a load. Clearing the (already null) failure is no work here but
+     * lets the JIT answer the {@link #failed()} that a load's caller asks next from this same
+     * read of the field; a store's caller asks nothing, so its hit reads no failure at all.
+     */
+    void countFastLoadHit() {
         tlbHits++;
         clearFailure();
+    }
+
+    /** Records why the access did not happen; copies in front ({@link MicroTlb}) no longer hold. */
+    private void fail(AccessFailure why) {
+        failure = why;
+        fastChanges++;
     }
 
     /** failure = null, without a store (and its collector barrier) when it is null already, as on a run of hits. */
@@ -420,7 +443,7 @@ public final class UserCpu implements GuestMemory {
 
     private long readSlow(long vaddr, int size) {
         if (!isAccessSize(size)) {
-            failure = badSize(size);
+            fail(badSize(size));
             return 0;
         }
         long value = 0;
@@ -440,7 +463,7 @@ public final class UserCpu implements GuestMemory {
 
     private boolean writeSlow(long vaddr, int size, long value) {
         if (!isAccessSize(size)) {
-            failure = badSize(size);
+            fail(badSize(size));
             return false;
         }
         for (int i = 0; i < size; ) {
@@ -515,7 +538,7 @@ public final class UserCpu implements GuestMemory {
     public long fill(long vaddr, long length, byte value) {
         guard.check();
         if (length < 0) {
-            failure = AccessFailure.refused("negative length " + length);
+            fail(AccessFailure.refused("negative length " + length));
             return 0;
         }
         return pages(BlockOp.FILL, vaddr, length, null, 0, value);
@@ -541,7 +564,7 @@ public final class UserCpu implements GuestMemory {
         guard.check();
         AccessFailure bad = badRange(dst, off, len);
         if (bad != null) {
-            failure = bad;
+            fail(bad);
             return 0;
         }
         return pages(BlockOp.COPY_IN, vaddr, len, dst, off, (byte) 0);
@@ -556,7 +579,7 @@ public final class UserCpu implements GuestMemory {
         guard.check();
         AccessFailure bad = badRange(src, off, len);
         if (bad != null) {
-            failure = bad;
+            fail(bad);
             return 0;
         }
         return pages(BlockOp.COPY_OUT, vaddr, len, src, off, (byte) 0);
@@ -583,8 +606,8 @@ public final class UserCpu implements GuestMemory {
      */
     private long resolve(long va, int perm, AccessKind kind) {
         if (thread.state() != ThreadState.RUNNING) {
-            failure = new AccessFailure(AccessFailure.Kind.NOT_RUNNING, null,
-                    "the thread is " + thread.state().name().toLowerCase().replace('_', ' '));
+            fail(new AccessFailure(AccessFailure.Kind.NOT_RUNNING, null,
+                    "the thread is " + thread.state().name().toLowerCase().replace('_', ' ')));
             return -1;
         }
         long base = tlb.lookup(currentVSpace(), va, perm);
@@ -608,13 +631,13 @@ public final class UserCpu implements GuestMemory {
             }
             AccessFailure stopped = deliver(va, kind, Walk.faultStatus(walk));
             if (stopped != null) {
-                failure = stopped;
+                fail(stopped);
                 return -1;
             }
         }
         thread.setState(ThreadState.BLOCKED_ON_FAULT);
-        failure = new AccessFailure(AccessFailure.Kind.REFAULT_LIMIT, null,
-                "the fault handler replied " + MAX_REFAULTS + " times without fixing the fault");
+        fail(new AccessFailure(AccessFailure.Kind.REFAULT_LIMIT, null,
+                "the fault handler replied " + MAX_REFAULTS + " times without fixing the fault"));
         return -1;
     }
 

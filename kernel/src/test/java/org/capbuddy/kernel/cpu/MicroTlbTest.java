@@ -172,6 +172,24 @@ class MicroTlbTest {
     }
 
     @Test
+    void anAccessThatFailsBehindTheCopiesIsClearedByTheNextHit() {
+        CpuFx.UserThread t = fx.new UserThread();
+        MicroTlb micro = new MicroTlb(t.cpu);
+        fx.mapRw(fx.object(ObjectType.SMALL_PAGE), t.vspace, FREE_VA);
+        makeCopies(micro, FREE_VA);
+        long hits = t.cpu.tlbHits();
+        // straight to the CPU, touching no fast page: only the failure says the copies are old
+        assertThat(t.cpu.read(FREE_VA, 3)).isZero();
+        assertThat(t.cpu.failure().kind()).isEqualTo(AccessFailure.Kind.REFUSED);
+        assertThat(micro.write(FREE_VA, 8, 0x2222)).isTrue();
+        assertThat(t.cpu.failed()).as("a hit leaves no failure behind").isFalse();
+        assertThat(t.cpu.read(FREE_VA, 5)).isZero();
+        assertThat(micro.read(FREE_VA, 8)).isEqualTo(0x2222);
+        assertThat(t.cpu.failed()).isFalse();
+        assertThat(t.cpu.tlbHits()).isEqualTo(hits + 2);
+    }
+
+    @Test
     void badSizesAndPageCrossingAccessesAreTheCpusOwn() {
         CpuFx.UserThread t = fx.new UserThread();
         MicroTlb micro = new MicroTlb(t.cpu);
