@@ -10,8 +10,9 @@ import org.capbuddy.sos.user.MemoryFault;
  * Runs one block copy between the fuzzer and a process's memory ({@code copyIn}, as a read, or
  * {@code copyOut}, as a write) and judges it against the model. A block goes page by page, so
  * it is a sequence of pieces, one per page; it must complete when the model allows every piece,
- * and otherwise kill the process at the first piece the model refuses. The bytes copied before
- * that point are not checked: a killed process's memory is never read again.
+ * and otherwise kill the process at the first piece the model refuses. The bytes copied out before
+ * that point are in the model (another process may share their page); a killed process's own
+ * memory is never read again.
  */
 final class BlockAccessCheck {
     private static final long PAGE = Layout.PAGE;
@@ -57,7 +58,14 @@ final class BlockAccessCheck {
             return p.process.state() == p.state() ? null : p + " became " + p.process.state() + " after a " + what;
         }
         if (fault != null) {
-            return kills.judge(p, pieces, count, refused, kind);
+            String problem = kills.judge(p, pieces, count, refused, kind);
+            long written = problem == null && kind == AccessKind.WRITE ? p.process.killReport().address() - va : 0;
+            // a block goes page by page: the pages before the one that killed were written, which a
+            // shared page's other sharers read
+            for (int i = 0; i < written && i < data.length; i++) {
+                p.memory.store(va + i, 1, data[i]);
+            }
+            return problem;
         }
         if (refused >= 0) {
             return what + " completed, but the model refuses 0x" + Long.toHexString(pieces[refused]) + " (region "
@@ -67,7 +75,7 @@ final class BlockAccessCheck {
             return what + " completed, but process " + p.pid() + " is " + p.process.state();
         }
         for (int i = 0; i < count; i++) {
-            p.memory.map(pieces[i] & -PAGE);
+            p.touch(pieces[i] & -PAGE);
         }
         if (kind == AccessKind.READ) {
             byte[] expected = p.memory.copy(va, data.length);

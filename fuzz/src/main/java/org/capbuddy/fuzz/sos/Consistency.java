@@ -1,5 +1,6 @@
 package org.capbuddy.fuzz.sos;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import org.capbuddy.kernel.cpu.AccessKind;
 import org.capbuddy.kernel.invariant.InvariantReport;
 import org.capbuddy.sos.Sos;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.addrspace.Region;
 import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.user.MemoryFault;
 
@@ -53,8 +55,12 @@ final class Consistency {
         boolean paging = sos.pages().paging();
         PagingState state = paging ? new PagingState(sos) : null;
         long resident = 0;
+        SharedObjectsMatch objects = new SharedObjectsMatch();
         for (ModelProcess p : live) {
             String problem = matches(p);
+            if (problem == null) {
+                problem = objects.regions(p);
+            }
             if (problem == null) {
                 problem = paging ? state.process(p) : sameMapped(p);
             }
@@ -63,8 +69,12 @@ final class Consistency {
             }
             resident += p.process.shadow().pageCount();
         }
+        String problem = objects.totals(sos, live);
+        if (problem != null) {
+            return problem;
+        }
         if (sharing) {
-            return shares(sos, live);
+            return shares(sos, live, objects);
         }
         if (sos.frameTable().framesInUse() != resident) {
             return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
@@ -75,7 +85,7 @@ final class Consistency {
                 return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, over its limit of "
                         + sos.frameTable().limit();
             }
-            String problem = state.totals();
+            problem = state.totals();
             if (problem != null) {
                 return problem;
             }
@@ -84,31 +94,46 @@ final class Consistency {
     }
 
     /**
-     * With forks: each frame's share count is the number of pages mapping it, a page whose frame
-     * is shared is protected and the kernel maps it without write, the frame table holds exactly
-     * the frames mapped, and every process's pages read what the model says.
+     * With forks: each frame's share count is the number of pages mapping it; a page whose frame
+     * is shared copy-on-write is protected and the kernel maps it without write; a page of a
+     * MAP_SHARED mapping maps the frame its object holds for that page (the object the model's
+     * range names); the frame table holds exactly the private frames mapped and the frames the
+     * live objects hold, mapped or not; and every process's pages read what the model says (a
+     * shared page's bytes are its object's, whoever stored them).
      */
-    private String shares(Sos sos, List<ModelProcess> live) {
+    private String shares(Sos sos, List<ModelProcess> live, SharedObjectsMatch objects) {
         Map<Integer, Integer> mappings = new HashMap<>();
         for (ModelProcess p : live) {
             for (long va : p.process.shadow().pageAddresses()) {
-                mappings.merge(p.process.shadow().frameRef(va), 1, Integer::sum);
+                int ref = p.process.shadow().frameRef(va);
+                String problem = objects.frame(sos, p, va, ref);
+                if (problem != null) {
+                    return problem;
+                }
+                mappings.merge(ref, 1, Integer::sum);
             }
         }
         int shared = 0;
+        int objectFramesMapped = 0;
         for (Map.Entry<Integer, Integer> e : mappings.entrySet()) {
             if (sos.pages().shareCount(e.getKey()) != e.getValue()) {
                 return "frame " + e.getKey() + " has share count " + sos.pages().shareCount(e.getKey()) + ", "
                         + e.getValue() + " pages map it";
             }
-            shared += e.getValue() > 1 ? 1 : 0;
+            if (sos.pages().sharedHolder(e.getKey()) != null) {
+                objectFramesMapped++;
+            } else {
+                shared += e.getValue() > 1 ? 1 : 0;
+            }
         }
         if (sos.pages().sharedFrames() != shared) {
             return "SOS counts " + sos.pages().sharedFrames() + " shared frames, the processes share " + shared;
         }
-        if (sos.frameTable().framesInUse() != mappings.size()) {
+        long expected = mappings.size() - objectFramesMapped + objects.framesHeld();
+        if (sos.frameTable().framesInUse() != expected) {
             return "the frame table has " + sos.frameTable().framesInUse() + " frames in use, the processes map "
-                    + mappings.size();
+                    + (mappings.size() - objectFramesMapped) + " private frames and the shared objects hold "
+                    + objects.framesHeld();
         }
         for (ModelProcess p : live) {
             String problem = sharedNotWritable(sos, p, mappings);
@@ -134,6 +159,10 @@ final class Consistency {
             }
             for (long va = run.vaddr(); va <= run.vaddrLast(); va += run.pageBytes()) {
                 int ref = p.process.shadow().frameRef(va);
+                if (sos.pages().sharedHolder(ref) != null) {
+                    // a MAP_SHARED page is mapped with its region's rights, write too: sharing is its point
+                    continue;
+                }
                 if (mappings.getOrDefault(ref, 0) > 1 && (!sos.pages().isShareProtected(p.process, va)
                         || run.rights().equals("rw"))) {
                     return "page 0x" + Long.toHexString(va) + " of process " + p.pid() + " shares frame " + ref
@@ -149,9 +178,14 @@ final class Consistency {
         if (p.process.state() != p.state()) {
             return "process " + p.pid() + " is " + p.process.state() + ", the model has " + p.state();
         }
-        if (!p.process.addressSpace().regions().equals(p.space.regions())) {
-            return "process " + p.pid() + " has regions " + p.process.addressSpace().regions() + ", the model "
-                    + p.space.regions();
+        List<Region> regions = new ArrayList<>();
+        for (Region r : p.process.addressSpace().regions()) {
+            // which object a region's pages are is compared apart (SharedObjectsMatch)
+            regions.add(r.isShared() ? new Region(r.kind(), r.base(), r.end(), r.read(), r.write(), r.execute(),
+                    r.source()) : r);
+        }
+        if (!regions.equals(p.space.regions())) {
+            return "process " + p.pid() + " has regions " + regions + ", the model " + p.space.regions();
         }
         if (p.process.addressSpace().brk() != p.space.brk()) {
             return "process " + p.pid() + " has its break at 0x" + Long.toHexString(p.process.addressSpace().brk())

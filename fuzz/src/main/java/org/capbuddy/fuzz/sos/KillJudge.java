@@ -74,7 +74,7 @@ final class KillJudge {
             outOfMemoryKills++;
         }
         for (int i = 0; i < at; i++) {
-            p.memory.map(pieces[i] & -Layout.PAGE);
+            p.touch(pieces[i] & -Layout.PAGE);
         }
         p.killed();
         kills++;

@@ -17,6 +17,11 @@ import org.capbuddy.sos.addrspace.RegionKind;
  * regions in the way), cut by munmap and given new rights by mprotect (which keeps their pages'
  * bytes). Everything lives in 48-bit user space,
  * [0, 2^47), and nothing ever covers the stack's guard page (documented as never mapped). A handful of regions, so plain lists and linear scans: obviously right beats fast.
+ *
+ * <p>Which ranges are MAP_SHARED is kept apart from the regions ({@link SharedRange}): a shared
+ * range is cut only where memory goes away (munmap, a shrinking break, a range mremap replaces),
+ * never by mprotect, whose rights are the process's own; a fork's child has the same ranges,
+ * naming the same objects.
  */
 final class ModelAddressSpace {
     static final long USER_TOP = 1L << 47;
@@ -26,6 +31,8 @@ final class ModelAddressSpace {
 
     private final List<Region> fixed = new ArrayList<>();
     private final List<Region> mmaps = new ArrayList<>();
+    /** The MAP_SHARED ranges, each naming its object and the object's page at its base. */
+    private final List<SharedRange> shared = new ArrayList<>();
     /** Ranges munmap cut out of the heap, as {base, end}. */
     private final List<long[]> heapHoles = new ArrayList<>();
     private final long heapBase;
@@ -51,6 +58,7 @@ final class ModelAddressSpace {
     private ModelAddressSpace(ModelAddressSpace parent) {
         fixed.addAll(parent.fixed);
         mmaps.addAll(parent.mmaps);
+        shared.addAll(parent.shared);
         for (long[] hole : parent.heapHoles) {
             heapHoles.add(hole.clone());
         }
@@ -62,6 +70,44 @@ final class ModelAddressSpace {
     /** A copy for a forked child, as fork documents it: the same regions, break and next mmap place. */
     ModelAddressSpace copy() {
         return new ModelAddressSpace(this);
+    }
+
+    /** Pages [base, end) of a process are the pages of {@code object} from index {@code first} on. */
+    record SharedRange(long base, long end, ModelShared object, long first) {
+        /** The object's page index of {@code va}, which the range holds. */
+        long index(long va) {
+            return first + (va - base) / PAGE;
+        }
+    }
+
+    /** The shared range holding {@code va}, or null for private memory (or none). */
+    SharedRange sharedAt(long va) {
+        for (SharedRange s : shared) {
+            if (va >= s.base() && va < s.end()) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The shared ranges, in no particular order. */
+    List<SharedRange> sharedRanges() {
+        return shared;
+    }
+
+    /** [base, end) is private or gone now: the shared ranges lose it, pieces outside it kept. */
+    private void unshare(long base, long end) {
+        for (SharedRange s : new ArrayList<>(shared)) {
+            if (s.base() < end && base < s.end()) {
+                shared.remove(s);
+                if (s.base() < base) {
+                    shared.add(new SharedRange(s.base(), base, s.object(), s.first()));
+                }
+                if (end < s.end()) {
+                    shared.add(new SharedRange(end, s.end(), s.object(), s.index(end)));
+                }
+            }
+        }
     }
 
     static long pageUp(long v) {
@@ -187,6 +233,7 @@ final class ModelAddressSpace {
             }
             heapHoles.clear();
             heapHoles.addAll(kept);
+            unshare(newEnd, oldEnd);
             // documented: shrinking gives up whatever the heap's range holds, mappings placed in it too
             for (Region r : new ArrayList<>(mmaps)) {
                 if (r.overlaps(newEnd, oldEnd)) {
@@ -223,6 +270,19 @@ final class ModelAddressSpace {
         }
         mmaps.add(new Region(RegionKind.MMAP, base, end, true, true, false));
         mmapNext = end;
+        return base;
+    }
+
+    /**
+     * mmap(MAP_SHARED|MAP_ANONYMOUS) without a hint: placed as {@link #mmap(long)} places one, its
+     * pages a new object's (named {@code id}) from its base; its base, or -1 when refused.
+     */
+    long mmapShared(long length, long id) {
+        long base = mmap(length);
+        if (base >= 0) {
+            long size = pageUp(length);
+            shared.add(new SharedRange(base, base + size, new ModelShared(id, size / PAGE), 0));
+        }
         return base;
     }
 
@@ -297,6 +357,7 @@ final class ModelAddressSpace {
                 mmaps.add(new Region(RegionKind.MMAP, cutEnd, r.end(), r.read(), r.write(), r.execute()));
             }
         }
+        unshare(addr, end);
         return removed;
     }
 
@@ -359,8 +420,9 @@ final class ModelAddressSpace {
      * unaligned address or a new length that rounds to 0; with FIXED or DONTUNMAP, see
      * {@link #moveTo}; otherwise EFAULT for an address in no region; shrinking unmaps the tail
      * as munmap does (a tail with nothing in it is no error, one munmap refuses is EINVAL); to
-     * grow, the old range must be a non-empty part of one mmap region (EINVAL for an old length of
-     * 0, EFAULT otherwise); a region ending at it grows in place when the pages after it are free,
+     * grow, the old range must be a non-empty part of one private mmap region (EINVAL for an old
+     * length of 0, EFAULT otherwise: a MAP_SHARED one cannot grow or move in SOS, its pages
+     * counting from where it was made; it may shrink); a region ending at it grows in place when the pages after it are free,
      * else, allowed to move, a region of the new length with the same rights is placed as mmap
      * places one and the pages move there, the old range unmapped; else ENOMEM.
      */
@@ -401,7 +463,8 @@ final class ModelAddressSpace {
         if (oldLen == 0) {
             return Remapped.refused(Errno.EINVAL);
         }
-        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0 || r.kind() != RegionKind.MMAP) {
+        if (Long.compareUnsigned(oldLen, r.end() - addr) > 0 || r.kind() != RegionKind.MMAP
+                || sharedAt(addr) != null) {
             return Remapped.refused(Errno.EFAULT);
         }
         long growBy = newLen - oldLen;
@@ -433,8 +496,8 @@ final class ModelAddressSpace {
      * DONTUNMAP's hint) that is unaligned or whose range leaves user space, or a new range
      * overlapping the old one; then the kept part of the old range
      * (the new length's worth when it shrinks) must be a non-empty part of one mmap region (EINVAL
-     * for an empty one, then for DONTUNMAP of the IPC buffer, then EFAULT past its region or for
-     * another kind); more than 64 GiB is
+     * for an empty one, then for DONTUNMAP of the IPC buffer, then EFAULT past its region, for
+     * another kind or for a MAP_SHARED one); more than 64 GiB is
      * ENOMEM; a shrunk tail munmap would refuse is EINVAL; with FIXED, EPERM below
      * {@link Layout#NULL_GUARD_END}, then a target covering the guard
      * page or a region munmap may not remove is EINVAL, else what is there is replaced, the tail
@@ -460,7 +523,7 @@ final class ModelAddressSpace {
         if (Long.compareUnsigned(keep, r.end() - addr) > 0) {
             return Remapped.refused(Errno.EFAULT);
         }
-        if (r.kind() != RegionKind.MMAP) {
+        if (r.kind() != RegionKind.MMAP || sharedAt(addr) != null) {
             return Remapped.refused(Errno.EFAULT);
         }
         if (Long.compareUnsigned(newLen, MAX_MMAP) > 0) {

@@ -33,26 +33,42 @@ final class ModelProcess {
      */
     private final TreeSet<Long> dropped = new TreeSet<>();
 
-    ModelProcess(Process process, UserContext user, long codeBytes, long dataBytes) {
+    ModelProcess(Process process, UserContext user, long codeBytes, long dataBytes, SharingCounts counts) {
         this.process = process;
         this.user = user;
         this.sys = user.sys();
         this.space = new ModelAddressSpace(codeBytes, dataBytes);
-        this.memory = new ModelMemory();
+        this.memory = new ModelMemory(process.pid(), counts);
     }
 
-    /** The model of {@code child}, just forked from {@code parent}: its regions and bytes, running. */
+    /**
+     * The model of {@code child}, just forked from {@code parent}: its regions and bytes, running;
+     * its shared ranges name its parent's objects, none of their pages mapped yet.
+     */
     private ModelProcess(Process child, UserContext user, ModelProcess parent) {
         this.process = child;
         this.user = user;
         this.sys = user.sys();
         this.space = parent.space.copy();
-        this.memory = parent.memory.copy();
+        this.memory = parent.memory.copy(child.pid());
     }
 
     /** This process's model forked into {@code child} (SOS's fork: same regions, break, pages and bytes). */
     ModelProcess forkedAs(Process child, UserContext user) {
         return new ModelProcess(child, user, this);
+    }
+
+    /**
+     * Records that SOS mapped {@code page} for an access the model allowed: a private page, or
+     * the page of the shared object its range names, which that object holds from now on.
+     */
+    void touch(long page) {
+        ModelAddressSpace.SharedRange s = space.sharedAt(page);
+        if (s == null) {
+            memory.map(page);
+        } else {
+            memory.mapShared(page, s.object().touch(s.index(page)));
+        }
     }
 
     int pid() {

@@ -20,7 +20,8 @@ import org.capbuddy.sos.user.UserContext;
 
 /**
  * A seeded stateful fuzzer of SOS: up to {@link #MAX_PROCESSES} live processes making random
- * system calls (brk, mmap, munmap, mprotect, write, exit; sensible and hostile arguments) and random user
+ * system calls (brk, mmap, munmap, mprotect, madvise, mremap, write, exit; sensible and hostile
+ * arguments; with forks, fork and MAP_SHARED mmaps too) and random user
  * loads, stores, fetches and block copies (mostly inside their regions, some anywhere: the guard page, SOS's
  * frame window, other processes' memory, the kernel half, memory given back, code writes, data
  * executes), while processes are created and destroyed.
@@ -82,6 +83,8 @@ public final class SosFuzzer {
     /** Whether one operation in {@link #FORK_ONE_IN} forks a process (only where SOS shares: without paging). */
     private final boolean forks;
     private long forked;
+    /** The fork mode's MAP_SHARED mappings and the reads that saw another process's stores to them. */
+    private final SharingCounts sharing = new SharingCounts();
     /** What went wrong inside SOS's paging observer, reported after the operation; null while nothing has. */
     private String observed;
 
@@ -91,10 +94,13 @@ public final class SosFuzzer {
 
     /**
      * A fuzzer that, with {@code forks}, also forks processes ({@code Sos.fork}, sharing their
-     * pages copy-on-write) on seeds that do not page, the child's model a copy of the parent's;
-     * its deep check then reads back every process and holds each frame's share count to the
-     * mappings of it, and no shared frame mapped writable. Without {@code forks} (or on a paging
-     * seed) a seed makes exactly the operations it always made.
+     * pages copy-on-write) on seeds that do not page, the child's model a copy of the parent's,
+     * and makes a third of its mmaps MAP_SHARED (one object whose pages every process mapping it
+     * shares, parent and descendants alike: {@link ModelShared}); its deep check then reads back
+     * every process, holds each frame's share count to the mappings of it, no copy-on-write frame
+     * mapped writable, each shared region to its object and each object's frames to the pages its
+     * sharers touched. Without {@code forks} (or on a paging seed) a seed makes exactly the
+     * operations it always made.
      */
     public SosFuzzer(long seed, boolean forks) {
         this.seed = seed;
@@ -191,6 +197,19 @@ public final class SosFuzzer {
     /** Processes forked (a fork fuzzer only). */
     public long forks() {
         return forked;
+    }
+
+    /** MAP_SHARED mappings made (a fork fuzzer only). */
+    public long sharedMmaps() {
+        return sharing.mmaps();
+    }
+
+    /**
+     * Checked reads (loads, block reads, write(2)'s copies) of a shared page whose last store was
+     * another process's: sharing seen across processes.
+     */
+    public long sharedReadsOfOthersStores() {
+        return sharing.crossReads();
     }
 
     /** Copy-on-write faults that copied a shared page, and those that gave the last sharer write back. */
@@ -411,6 +430,12 @@ public final class SosFuzzer {
                 trace.record("munmap", p.pid(), r.base(), r.size());
                 return syscalls.munmap(p, r.base(), r.size());
             }
+            // drawn only by a fork fuzzer, as the fork is
+            if (forks && random.nextInt(3) == 0) {
+                long length = arguments.mmapLength();
+                trace.record("mmap/shared", p.pid(), length, 0);
+                return syscalls.mmapShared(p, length, sharing.mmaps() + 1, sharing);
+            }
             long length = arguments.mmapLength();
             trace.record("mmap", p.pid(), length, 0);
             return syscalls.mmap(p, length);
@@ -627,18 +652,19 @@ public final class SosFuzzer {
         if (process.state() != ProcessState.RUNNING) {
             return "a new process is " + process.state();
         }
-        live.add(new ModelProcess(process, new UserContext(process, sos.syscalls(process)), code, data));
+        live.add(new ModelProcess(process, new UserContext(process, sos.syscalls(process)), code, data, sharing));
         created++;
         return null;
     }
 
     /**
      * Forks {@code p}: the child must be running with the parent's regions, break and bytes (its
-     * model is a copy of the parent's), sharing every resident frame of the parent's.
+     * model is a copy of the parent's), sharing every resident frame of the parent's but those of
+     * MAP_SHARED mappings, which the child maps from their objects when it touches them.
      */
     private String fork(ModelProcess p) {
         trace.record("fork", p.pid(), 0, 0);
-        int resident = p.process.shadow().pageCount();
+        int resident = p.process.shadow().pageCount() - p.memory.sharedCount();
         Result<Process> made = sos.fork(p.process);
         if (!made.isOk()) {
             return "fork of " + p + " refused: " + made;

@@ -11,7 +11,8 @@ import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.ProcessState;
 
 /**
- * Makes one memory system call and judges its result against the model: brk, mmap, munmap,
+ * Makes one memory system call and judges its result against the model: brk, mmap (private, and
+ * MAP_SHARED in Linux's form), munmap,
  * mprotect, madvise(MADV_DONTNEED) and mremap as {@link ModelAddressSpace} documents them, write as "copy the bytes if every one of them is
  * readable memory of the process, else refuse without killing". A process that is not running
  * has every call refused (brk just reports the break) and nothing changes.
@@ -52,6 +53,29 @@ final class SyscallCheck {
         if (!got.isOk() || got.value() != expected) {
             return "mmap(" + length + ") by " + p + " gave " + got + ", the model has 0x" + Long.toHexString(expected);
         }
+        return null;
+    }
+
+    /**
+     * mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0), as Linux's form
+     * answers: placed where the model's {@link ModelAddressSpace#mmapShared} places it, a new object
+     * (counted in {@code counts}); a length of 0 is EINVAL, a negative one or one over 64 GiB
+     * ENOMEM, as is no room.
+     */
+    String mmapShared(ModelProcess p, long length, long id, SharingCounts counts) {
+        SysResult got = p.sys.mmap(0, length, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_SHARED | Syscalls.MAP_ANONYMOUS, -1, 0);
+        long expected = p.running() ? p.space.mmapShared(length, id) : -1;
+        String call = "mmap(" + length + ", MAP_SHARED) by " + p;
+        if (expected < 0) {
+            Errno why = !p.running() ? Errno.ESRCH : length == 0 ? Errno.EINVAL : Errno.ENOMEM;
+            return got.isOk() ? call + " gave 0x" + Long.toHexString(got.value()) + ", the model refuses it"
+                    : errno(call, got, why);
+        }
+        if (!got.isOk() || got.value() != expected) {
+            return call + " gave " + got + ", the model has 0x" + Long.toHexString(expected);
+        }
+        counts.mmapped();
         return null;
     }
 
@@ -157,7 +181,7 @@ final class SyscallCheck {
             return call + " returned " + got + " and left it " + p.process.state();
         }
         for (long piece : pieces) {
-            p.memory.map(piece & -PAGE);
+            p.touch(piece & -PAGE);
         }
         expectedConsole.write(new String(p.memory.copy(buffer, length), StandardCharsets.UTF_8));
         return null;

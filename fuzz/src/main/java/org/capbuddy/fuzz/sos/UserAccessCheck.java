@@ -51,7 +51,14 @@ final class UserAccessCheck {
             return p.process.state() == p.state() ? null : p + " became " + p.process.state() + " after a " + kind;
         }
         if (fault != null) {
-            return kills.judge(p, pieces, count, refused, kind);
+            String problem = kills.judge(p, pieces, count, refused, kind);
+            long written = problem == null && kind == AccessKind.WRITE ? p.process.killReport().address() - va : 0;
+            if (written > 0 && written < size) {
+                // a store crossing into a page that killed wrote its first page, as hardware does:
+                // unseen in private memory, but a shared page's other sharers read those bytes
+                p.memory.store(va, (int) written, value);
+            }
+            return problem;
         }
         if (refused >= 0) {
             return kind + " of " + size + " at 0x" + Long.toHexString(va) + " completed, but the model refuses 0x"
@@ -62,7 +69,7 @@ final class UserAccessCheck {
                     + p.process.state();
         }
         for (int i = 0; i < count; i++) {
-            p.memory.map(pieces[i] & -PAGE);
+            p.touch(pieces[i] & -PAGE);
         }
         if (kind != AccessKind.WRITE) {
             int bytes = kind == AccessKind.EXECUTE ? 4 : size;

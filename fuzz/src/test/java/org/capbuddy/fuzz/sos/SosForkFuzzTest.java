@@ -28,8 +28,10 @@ class SosForkFuzzTest {
         assertThat(fuzzer.paging()).as(fuzzer.configuration()).isFalse();
         assertThat(fuzzer.run(OPS, 250)).isNull();
         assertThat(fuzzer.drainAndCheck()).isNull();
-        System.out.printf("fork fuzz seed %d (%s): %d forks, %d copy-on-write copies, %d reuses, %d kills%n", seed,
-                fuzzer.configuration(), fuzzer.forks(), fuzzer.cowCopies(), fuzzer.cowReuses(), fuzzer.kills());
+        System.out.printf("fork fuzz seed %d (%s): %d forks, %d copy-on-write copies, %d reuses, %d kills;"
+                + " %d MAP_SHARED mmaps, %d reads of another process's stores to them%n", seed, fuzzer.configuration(),
+                fuzzer.forks(), fuzzer.cowCopies(), fuzzer.cowReuses(), fuzzer.kills(), fuzzer.sharedMmaps(),
+                fuzzer.sharedReadsOfOthersStores());
         if (OPS >= 10_000) {
             assertThat(fuzzer.forks()).as("forks").isGreaterThan(20);
             assertThat(fuzzer.cowCopies()).as("copy-on-write copies").isGreaterThan(20);
