@@ -8,8 +8,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The SOS fuzzer with forks: processes fork (sharing their pages copy-on-write) among the random
- * and hostile calls and accesses, each child's model a copy of its parent's; the deep check reads
- * back every process and holds every share count to the pages mapping its frame. Seeds that do not
+ * and hostile calls and accesses, each child's model a copy of its parent's, and a third of the
+ * mmaps are MAP_SHARED, one object's pages for every process mapping them; the deep check reads
+ * back every process and holds every share count to the pages mapping its frame, and every shared
+ * object's frames to the pages its sharers touched. Seeds that do not
  * page: on the pool and on plain allocman (3, 7), a tight frame table among them (4, 9: copies then
  * run out of frames). Re-run one seed with -Dcapbuddy.seed=N, lengthen with -Dcapbuddy.fuzz.ops=N.
  */
@@ -35,6 +37,8 @@ class SosForkFuzzTest {
         if (OPS >= 10_000) {
             assertThat(fuzzer.forks()).as("forks").isGreaterThan(20);
             assertThat(fuzzer.cowCopies()).as("copy-on-write copies").isGreaterThan(20);
+            assertThat(fuzzer.sharedMmaps()).as("MAP_SHARED mmaps").isGreaterThan(50);
+            assertThat(fuzzer.sharedReadsOfOthersStores()).as("reads of another process's stores").isGreaterThan(50);
         }
     }
 }
