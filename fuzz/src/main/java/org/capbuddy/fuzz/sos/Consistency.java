@@ -26,7 +26,9 @@ import org.capbuddy.sos.user.MemoryFault;
  * paging, {@link PagingState} checks each page's state exactly (resident clean or dirty, paged
  * out, or dropped in its initial state), the kernel's rights of every mapped page, and the frame
  * table's, page file's and policy's counts; the contents are read through SOS's window and from
- * the page file, so that the check itself moves no page.
+ * the page file, so that the check itself moves no page. MAP_SHARED regions are compared with the
+ * model's shared ranges, and their objects' frames with the pages the sharers touched, by
+ * {@link SharedObjectsMatch}.
  */
 final class Consistency {
     private final FuzzMachine machine;
