@@ -199,7 +199,7 @@ final class Family {
         boolean autoreap = state.exitSignal() == SIGCHLD && (onChild.handler() == SignalAction.SIG_IGN
                 || (onChild.flags() & SA_NOCLDWAIT) != 0);
         if (state.exitSignal() > 0 && state.exitSignal() <= 64) {
-            LinuxSignals.sendChildSignal(parent, state.exitSignal(), p.pid(), status);
+            LinuxSignals.sendChildSignal(parent, state.exitSignal(), new ChildExit(p.pid(), status, state.cpuNanos()));
         }
         if (!autoreap) {
             zombies.put(p.pid(), new Zombie(p.pid(), state.parent(), state.group(), state.exitSignal(), status,

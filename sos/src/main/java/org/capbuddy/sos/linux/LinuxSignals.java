@@ -101,12 +101,13 @@ final class LinuxSignals {
 
     /**
      * A child's exit signal (SIGCHLD for fork) to its parent, to the process's list as Linux's
-     * do_notify_parent sends it, with CLD_EXITED or CLD_KILLED as its code; judged as any signal
-     * (discarded when ignored and not blocked, SIGCHLD's default). Its siginfo does not carry the
-     * child's pid and status: SOS's frames name no sender but the process itself.
+     * do_notify_parent sends it, with CLD_EXITED or CLD_KILLED as its code and the child's pid,
+     * status and user time in its siginfo ({@link ChildExit}); judged as any signal (discarded when
+     * ignored and not blocked, SIGCHLD's default; a second while one is pending merged with it).
      */
-    static void sendChildSignal(LinuxProcess parent, int signal, int childPid, int status) {
-        send(parent, signal, "the exit of child " + childPid, ChildCode.of(status).code(), true, false);
+    static void sendChildSignal(LinuxProcess parent, int signal, ChildExit child) {
+        send(parent, signal, "the exit of child " + child.pid(), ChildCode.of(child.status()).code(), true, false, 0,
+                child);
     }
 
     /** {@link #send} to the process's list ({@code toProcess}, as kill sends) or the thread's. */
@@ -136,6 +137,12 @@ final class LinuxSignals {
     /** {@link #send}, its siginfo naming the sender ({@code named}: {@code sender}, or the receiver when 0) or not. */
     private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess, boolean named,
             int sender) {
+        return send(state, number, call, code, toProcess, named, sender, null);
+    }
+
+    /** {@link #send}, the siginfo of a child's exit signal telling of {@code child} (null for any other signal). */
+    private static long send(LinuxProcess state, int number, String call, int code, boolean toProcess, boolean named,
+            int sender, ChildExit child) {
         int signal = signalNumber(number);
         if (signal < 0) {
             return -Errno.EINVAL.code();
@@ -154,7 +161,8 @@ final class LinuxSignals {
             refuseStop(state, signal, call);
             return -Errno.ENOSYS.code();
         }
-        return state.queue(signal, new PendingSignal(code, named, sender, call), toProcess) ? 0 : -Errno.EAGAIN.code();
+        return state.queue(signal, new PendingSignal(code, named, sender, call, child), toProcess) ? 0
+                : -Errno.EAGAIN.code();
     }
 
     /**
@@ -304,7 +312,7 @@ final class LinuxSignals {
                 }
                 return new Delivery(pushed, signal, signal == SIGSEGV ? forced : null);
             }
-            byte[] info = SignalFrame.siginfo(signal, instance.code(), false, 0, instance.senderPid(p.pid()));
+            byte[] info = instance.siginfo(signal, p.pid());
             String failed = push(p, state, signal, action, info, regs);
             if (failed != null) {
                 if (signal == SIGSEGV) {

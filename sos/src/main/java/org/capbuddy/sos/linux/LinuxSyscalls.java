@@ -164,8 +164,9 @@ public final class LinuxSyscalls implements ProcessTraps {
     /**
      * {@code p} has ended (exited or was killed): its parent gets its exit signal and, unless it
      * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait the end satisfies is
-     * resumed with its result; its own children are orphaned (SOS reaps them). The caller (the
-     * run) then destroys its SOS process.
+     * resumed with its result, one in a wait4 or waitid it does not satisfy is interrupted when the
+     * exit signal is one it takes (EINTR, or the call made again under SA_RESTART); its own
+     * children are orphaned (SOS reaps them). The caller (the run) then destroys its SOS process.
      */
     public void ended(Process p) {
         LinuxProcess state = processes.get(p.pid());
@@ -201,6 +202,11 @@ public final class LinuxSyscalls implements ProcessTraps {
                 : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
         if (result != Family.BLOCKS) {
             wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : w.waitid() ? "waitid" : "wait4", result);
+        } else if (w.vforkChild() == 0 && LinuxSignals.deliverable(parent)) {
+            // the exit signal of a child the wait is not for, with a handler: Linux's do_wait finds
+            // nothing to reap and a signal pending, so it ends with ERESTARTSYS (EINTR, or made
+            // again after a handler with SA_RESTART); a vfork parent's killable wait goes on
+            wake(parentProcess, parent, waitName(w), -Errno.EINTR.code());
         }
     }
 

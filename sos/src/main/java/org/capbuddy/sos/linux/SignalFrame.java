@@ -87,6 +87,20 @@ final class SignalFrame {
         return b.array();
     }
 
+    /**
+     * A child's exit signal's 128-byte siginfo, as Linux's do_notify_parent fills it: signo, errno
+     * 0, CLD_EXITED or CLD_KILLED, the child's pid, uid 0 (every process of SOS's is root's),
+     * si_status (the exit code, or the signal that killed it), si_utime in clock ticks and si_stime
+     * 0 (SOS counts no system time).
+     */
+    static byte[] childSiginfo(int signal, ChildExit child) {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, signal).putInt(8, ChildCode.of(child.status()).code());
+        b.putInt(16, child.pid()).putInt(20, 0).putInt(24, ChildCode.statusOf(child.status()));
+        b.putLong(32, child.userTicks()).putLong(40, 0);
+        return b.array();
+    }
+
     /** What rt_sigreturn takes back from a frame Linux accepts. */
     record Restored(long[] x, long sp, long pc, long nzcv, long mask, long stackSp, int stackFlags, long stackSize) {
     }

@@ -262,7 +262,7 @@ final class SignalWaits {
         }
         PendingSignal taken = state.take(signal);
         if (info != 0) {
-            byte[] siginfo = SignalFrame.siginfo(signal, taken.code(), false, 0, taken.senderPid(pid));
+            byte[] siginfo = taken.siginfo(signal, pid);
             if (!sys.copyToUser(info, siginfo, SIGINFO_SIZE)) {
                 return WaitResult.of(-Errno.EFAULT.code());
             }

@@ -61,6 +61,185 @@ class ForkCallsTest {
         return r.context().x(0);
     }
 
+    private static final long RT_SIGACTION = 134;
+    private static final long RT_SIGPROCMASK = 135;
+    private static final long RT_SIGTIMEDWAIT = 137;
+    private static final long KILL = 129;
+    private static final long SA_SIGINFO = 4;
+    private static final long SA_RESTART = 0x1000_0000;
+    private static final long EINTR = -4;
+    private static final long HANDLER = 0x800;
+
+    /** Gives {@code p} a handler at code + {@link #HANDLER} (never run here) for {@code signal}. */
+    private void handle(Process p, long signal, long flags) {
+        action(p, signal, code + HANDLER, flags);
+    }
+
+    private void action(Process p, long signal, long handler, long flags) {
+        long act = code + 0x300;
+        assertThat(fx.sos.syscalls(p).copyToUser(act, java.nio.ByteBuffer.allocate(32)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(flags).array(), 32)).isTrue();
+        assertThat(fx.linuxCall(p, code, RT_SIGACTION, signal, act, 0, 8)).isZero();
+    }
+
+    /** {@code p}'s mask set to {@code mask}, after SIGCHLD's pending instance is discarded (SIG_IGN). */
+    private void resetMask(Process p, long mask) {
+        action(p, SIGCHLD, 1 /* SIG_IGN */, 0);
+        long set = code + 0x500;
+        assertThat(fx.sos.syscalls(p).copyToUser(set, java.nio.ByteBuffer.allocate(8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(mask).array(), 8)).isTrue();
+        assertThat(fx.linuxCall(p, code, RT_SIGPROCMASK, 2 /* SIG_SETMASK */, set, 0, 8)).isZero();
+    }
+
+    /** {@code p} makes call {@code number} with SP on its stack (room for a handler's frame) and blocks in it. */
+    private ThreadRunner blockIn(Process p, long number, long... args) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 4096);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        assertThat(fx.sos.linux().waitsForChild(p)).as("blocked").isTrue();
+        return r;
+    }
+
+    private void exit(Process child, long status) {
+        fx.linuxCall(child, code, EXIT, status);
+        fx.sos.linux().ended(child);
+        fx.sos.destroy(child);
+    }
+
+    /** A word of the signal frame at the handler's entry (SP is the frame). */
+    private long frameWord(ThreadRunner r, int offset, int size) {
+        return fx.sos.peek(parent, r.context().sp() + offset, size).getAsLong();
+    }
+
+    /**
+     * Linux's do_wait finds nothing to reap and a signal pending: ERESTARTSYS. A child's SIGCHLD
+     * with a handler ends a wait4 for another child with EINTR (the handler's frame holds it as
+     * x0, its return after the svc); under SA_RESTART the frame holds the call as made, so it is
+     * made again once the handler returns. waitid alike.
+     */
+    @Test
+    void anotherChildsSigchldWithAHandlerEndsAWaitWithEintrOrRestartsIt() {
+        for (long flags : new long[] {0, SA_RESTART}) {
+            for (long call : new long[] {WAIT4, WAITID}) {
+                handle(parent, SIGCHLD, flags);
+                Process waited = fx.fork(parent, code);
+                Process other = fx.fork(parent, code);
+                ThreadRunner p = call == WAIT4 ? blockIn(parent, WAIT4, waited.pid(), 0, 0, 0)
+                        : blockIn(parent, WAITID, P_PID, waited.pid(), code + 0x400, WEXITED, 0);
+                exit(other, 5);
+
+                String what = (call == WAIT4 ? "wait4" : "waitid") + (flags == 0 ? "" : " under SA_RESTART");
+                assertThat(fx.sos.linux().waitsForChild(parent)).as(what + ": woken").isFalse();
+                assertThat(p.context().pc()).as(what + ": in its handler").isEqualTo(SigPage.ENTRY);
+                assertThat(p.context().x(0)).isEqualTo(SIGCHLD);
+                assertThat(frameWord(p, SignalFrame.PC, 8)).as(what + ": the handler returns to")
+                        .isEqualTo(flags == 0 ? code + 4 : code);
+                assertThat(frameWord(p, SignalFrame.REGS, 8)).as(what + ": x0 then")
+                        .isEqualTo(flags == 0 ? EINTR : call == WAIT4 ? waited.pid() : P_PID);
+                assertThat(fx.linuxCall(parent, code, WAIT4, other.pid(), 0, 0, 0)).as("then reaped").isEqualTo(other.pid());
+                exit(waited, 7);
+                assertThat(fx.linuxCall(parent, code, WAIT4, waited.pid(), 0, 0, 0)).isEqualTo(waited.pid());
+                resetMask(parent, 0); // the handler's mask (SIGCHLD) stands: the next wait starts afresh
+            }
+        }
+    }
+
+    /** Another process's kill with a handler ends the wait as a child's SIGCHLD does. */
+    @Test
+    void anotherProcesssSignalWithAHandlerEndsAWaitidWithEintr() {
+        handle(parent, 10 /* SIGUSR1 */, 0);
+        Process waited = fx.fork(parent, code);
+        Process other = fx.fork(parent, code);
+        ThreadRunner p = blockIn(parent, WAITID, P_PID, waited.pid(), code + 0x400, WEXITED, 0);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 10)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(p.context().x(0)).isEqualTo(10);
+        assertThat(frameWord(p, SignalFrame.REGS, 8)).isEqualTo(EINTR);
+    }
+
+    /**
+     * A child's SIGCHLD that its parent ignores (the default), blocks, or that reaches a vfork
+     * parent (a killable wait) leaves the wait for another child as it was.
+     */
+    @Test
+    void anIgnoredOrBlockedSigchldAndAVforkParentsWaitGoOn() {
+        Process waited = fx.fork(parent, code);
+        Process other = fx.fork(parent, code);
+        blockIn(parent, WAIT4, waited.pid(), 0, 0, 0);
+        exit(other, 5);
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("SIGCHLD's default: ignored").isTrue();
+        assertThat(fx.sos.linux().zombies()).isEqualTo(1);
+
+        exit(waited, 7);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(fx.linuxCall(parent, code, WAIT4, other.pid(), 0, 0, 0)).isEqualTo(other.pid());
+        handle(parent, SIGCHLD, 0);
+        long sigchld = 1L << (SIGCHLD - 1);
+        long set = code + 0x500;
+        assertThat(fx.sos.syscalls(parent).copyToUser(set, new byte[] {0, 0, 1, 0, 0, 0, 0, 0}, 8)).isTrue();
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, set, 0, 8)).as("SIGCHLD blocked").isZero();
+        waited = fx.fork(parent, code);
+        other = fx.fork(parent, code);
+        blockIn(parent, WAIT4, waited.pid(), 0, 0, 0);
+        exit(other, 5);
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("SIGCHLD blocked").isTrue();
+        assertThat(fx.sos.linux().state(parent).pendingSignals()).isEqualTo(sigchld);
+        exit(waited, 7);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+
+        resetMask(parent, 0);
+        handle(parent, SIGCHLD, 0);
+        other = fx.fork(parent, code);
+        cloneCall(parent, CLONE_VM | CLONE_VFORK | SIGCHLD);
+        Process vforked = fx.sos.linux().takeForked(parent).get(0);
+        exit(other, 5);
+        assertThat(fx.sos.linux().state(parent).pendingSignals()).isEqualTo(sigchld);
+        assertThat(fx.sos.linux().state(parent).blockedSignals()).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("a vfork parent waits on").isTrue();
+        exit(vforked, 3);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+    }
+
+    /**
+     * A SIGCHLD's siginfo as Linux's do_notify_parent fills it: CLD_EXITED or CLD_KILLED, the
+     * child's pid, uid 0, si_status its exit code or signal; in the handler's frame, and as
+     * rt_sigtimedwait takes it.
+     */
+    @Test
+    void aSigchldsSiginfoNamesTheChildAndHowItEnded() {
+        handle(parent, SIGCHLD, SA_SIGINFO);
+        Process child = fx.fork(parent, code);
+        ThreadRunner p = blockIn(parent, WAIT4, child.pid(), 0, 0, 0);
+        exit(child, 42);
+        assertThat(p.context().pc()).isEqualTo(SigPage.ENTRY);
+        assertThat(frameWord(p, SignalFrame.REGS, 8)).as("wait4's result").isEqualTo(child.pid());
+        assertThat(frameWord(p, SignalFrame.SIGINFO, 4)).as("si_signo").isEqualTo(SIGCHLD);
+        assertThat(frameWord(p, SignalFrame.SIGINFO + 8, 4)).as("si_code CLD_EXITED").isEqualTo(1);
+        assertThat(frameWord(p, SignalFrame.SIGINFO + 16, 4)).as("si_pid").isEqualTo(child.pid());
+        assertThat(frameWord(p, SignalFrame.SIGINFO + 20, 4)).as("si_uid").isZero();
+        assertThat(frameWord(p, SignalFrame.SIGINFO + 24, 4)).as("si_status").isEqualTo(42);
+
+        // a child killed by SIGTERM, its SIGCHLD blocked and taken by rt_sigtimedwait
+        long set = code + 0x500;
+        long info = code + 0x600;
+        assertThat(fx.sos.syscalls(parent).copyToUser(set, new byte[] {0, 0, 1, 0, 0, 0, 0, 0}, 8)).isTrue();
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, set, 0, 8)).isZero();
+        Process killed = fx.fork(parent, code);
+        assertThat(fx.linuxCall(parent, code, KILL, killed.pid(), 15)).isZero();
+        assertThat(killed.state()).isEqualTo(ProcessState.KILLED);
+        fx.sos.linux().ended(killed);
+        fx.sos.destroy(killed);
+        assertThat(fx.linuxCall(parent, code, RT_SIGTIMEDWAIT, set, info, 0, 8)).isEqualTo(SIGCHLD);
+        assertThat(fx.sos.peek(parent, info + 8, 4).getAsLong()).as("si_code CLD_KILLED").isEqualTo(2);
+        assertThat(fx.sos.peek(parent, info + 16, 4).getAsLong()).as("si_pid").isEqualTo(killed.pid());
+        assertThat(fx.sos.peek(parent, info + 24, 4).getAsLong()).as("si_status").isEqualTo(15);
+        assertThat(fx.linuxCall(parent, code, WAIT4, killed.pid(), 0, 0, 0)).isEqualTo(killed.pid());
+    }
+
     @Test
     void badFlagsAreEinvalAsLinuxAndThreadsAreRefused() {
         fx.linuxCall(parent, code, 172); // getpid: the code page is mapped from here on

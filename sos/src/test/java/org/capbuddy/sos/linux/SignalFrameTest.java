@@ -31,6 +31,27 @@ class SignalFrameTest {
         assertThat(SignalFrame.SIZE).isEqualTo(128 + 176 + 288 + 4096).isEqualTo(4688);
     }
 
+    /**
+     * A child's exit signal's siginfo as the uapi's _sigchld lays it out: si_pid at 16, si_uid at
+     * 20, si_status at 24, si_utime and si_stime (clock ticks, USER_HZ 100) at 32 and 40.
+     */
+    @Test
+    void aChildsSiginfoHoldsItsPidStatusAndUserTicks() {
+        ByteBuffer exited = ByteBuffer.wrap(SignalFrame.childSiginfo(17, new ChildExit(5, 42 << 8, 123_456_789)))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(exited.getInt(0)).isEqualTo(17);
+        assertThat(exited.getInt(8)).as("CLD_EXITED").isEqualTo(1);
+        assertThat(exited.getInt(16)).isEqualTo(5);
+        assertThat(exited.getInt(20)).isZero();
+        assertThat(exited.getInt(24)).isEqualTo(42);
+        assertThat(exited.getLong(32)).as("12 ticks of 10 ms").isEqualTo(12);
+        assertThat(exited.getLong(40)).isZero();
+        ByteBuffer killed = ByteBuffer.wrap(SignalFrame.childSiginfo(17, new ChildExit(6, 9, 0)))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(killed.getInt(8)).as("CLD_KILLED").isEqualTo(2);
+        assertThat(killed.getInt(24)).as("the signal").isEqualTo(9);
+    }
+
     @Test
     void aBuiltFrameParsesBackToTheSameRegisters() {
         byte[] bytes = SignalFrame.build(contents(0x9200_0047L));
