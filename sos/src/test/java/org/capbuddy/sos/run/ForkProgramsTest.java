@@ -120,6 +120,34 @@ class ForkProgramsTest {
         assertThat(fx.balance()).isEqualTo(settled);
     }
 
+    /**
+     * fork_sigchld: a sibling's SIGCHLD with a handler, or its kill, ends the parent's wait for
+     * another child (EINTR, or made again under SA_RESTART) with no deadlock, the default
+     * (ignore) does not, and the SIGCHLD's siginfo names the child and how it ended.
+     */
+    @Test
+    void aSiblingsSignalEndsAWaitAndASigchldsSiginfoNamesTheChild() {
+        SosFixture fx = new SosFixture(true);
+        var settled = fx.balance();
+        ProgramResult r = Programs.run(fx, "fork_sigchld");
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.console()).contains("waitpid(A) while B exits, no SA_RESTART: -1 EINTR, handler ran 1\n",
+                "waitpid(A) while B exits, SA_RESTART: the child, exited 7\n",
+                "waitid(A) without SA_RESTART, B's SIGUSR1: -1 EINTR, handler ran 1\n",
+                "a child killed by SIGTERM: si_signo SIGCHLD, si_code CLD_KILLED, si_status 15, si_pid the child yes\n");
+        List<String> ends = new java.util.ArrayList<>(List.of("exit 0"));
+        for (int i = 0; i < 5; i++) {
+            ends.addAll(List.of("exit 7", "exit 5"));
+        }
+        ends.addAll(List.of("exit 42", "exit 3", "killed by SIGTERM"));
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText).isEqualTo(ends);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
     @Test
     void aTimerExpiringInAWaitInterruptsOrRestartsItOrKills() {
         SosFixture fx = new SosFixture(true);
@@ -249,7 +277,7 @@ class ForkProgramsTest {
      * block and sleep, the pid named before a step is the one whose instruction the step runs.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"fork_tree", "fork_sleep", "fork_wait", "fork_alarm"})
+    @ValueSource(strings = {"fork_tree", "fork_sleep", "fork_wait", "fork_alarm", "fork_sigchld"})
     void thePidNamedAsNextToRunIsTheOneThatRuns(String name) {
         SosFixture fx = new SosFixture(true);
         ProgramRun run = new ProgramRunner(fx.sos).start(Programs.launch(Programs.elf(name),
@@ -318,7 +346,7 @@ class ForkProgramsTest {
                     .map(f -> f.substring(0, f.length() - ".elf".length())).sorted().toList();
         }
         assertThat(names).as("the fork programs").contains("fork_basic", "fork_wait", "fork_tree", "fork_many",
-                "fork_sleep", "fork_waitid", "fork_shared", "fork_alarm");
+                "fork_sleep", "fork_waitid", "fork_shared", "fork_alarm", "fork_sigchld");
         for (String name : names) {
             SosFixture cowFx = new SosFixture(true);
             assertThat(cowFx.sos.forkMode()).isEqualTo(ForkMode.COW);
