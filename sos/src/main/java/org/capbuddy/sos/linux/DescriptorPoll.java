@@ -8,26 +8,15 @@ import org.capbuddy.sos.Syscalls;
 
 /**
  * ppoll on descriptors, as Linux's do_poll asks each one (struct pollfd: an int descriptor, short
- * events, short revents): a negative descriptor is skipped, one not open is POLLNVAL; a pipe's
- * read end is readable (POLLIN, POLLRDNORM) while it holds bytes and POLLHUP once no write end is
- * left, its write end writable (POLLOUT, POLLWRNORM) while a page buffer is free and POLLERR once
- * no read end is left; standard input and the console, which have no poll of their own (a file,
- * /dev/null), are always readable and writable (Linux's DEFAULT_POLLMASK). Each revents is what
- * was asked, POLLERR and POLLHUP, or POLLNVAL; the result is how many are not 0. A ppoll that
- * finds none ready waits ({@link Waiting}) until one is, a signal, or its timeout.
+ * events, short revents): a negative descriptor is skipped, one not open is POLLNVAL, an open one
+ * answers with its {@link PollMask}. Each revents is what was asked, POLLERR and POLLHUP, or
+ * POLLNVAL; the result is how many are not 0. A ppoll that finds none ready waits ({@link
+ * Waiting}) until one is, a signal, or its timeout.
  *
  * <p>Not a value: it holds the array as read and {@link #scan} fills that copy's revents in place,
  * for {@link #finish} to write back; {@link #ready} asks the same question without filling them.
  */
-final class DescriptorPoll {
-    private static final int POLLIN = 0x1;
-    private static final int POLLOUT = 0x4;
-    private static final int POLLERR = 0x8;
-    private static final int POLLHUP = 0x10;
-    private static final int POLLNVAL = 0x20;
-    private static final int POLLRDNORM = 0x40;
-    private static final int POLLWRNORM = 0x100;
-    private static final int DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+final class DescriptorPoll implements DescriptorWait {
     /** A pollfd's size. */
     static final int ENTRY = 8;
 
@@ -42,10 +31,11 @@ final class DescriptorPoll {
     }
 
     /**
-     * A ppoll blocked until a descriptor is ready, a signal, or the run's clock reaches {@code end}
-     * (none: no timeout); the time left goes back to {@code timeout} (0: nowhere), as ppoll writes it.
+     * A ppoll or pselect6 blocked until a descriptor is ready, a signal, or the run's clock reaches
+     * {@code end} (none: no timeout); the time left goes back to {@code timeout} (0: nowhere), as
+     * both write it.
      */
-    record Waiting(DescriptorPoll poll, OptionalLong end, long timeout) {
+    record Waiting(DescriptorWait poll, OptionalLong end, long timeout) {
     }
 
     /** A ppoll of no descriptors (one that waits for its timeout or a signal only): nothing to write back. */
@@ -59,13 +49,20 @@ final class DescriptorPoll {
         return entries == null ? null : new DescriptorPoll(fds, entries);
     }
 
+    @Override
+    public String call() {
+        return "ppoll";
+    }
+
     /** Asks every descriptor, fills each revents, and returns how many are not 0. */
-    int scan(LinuxProcess state) {
+    @Override
+    public int scan(LinuxProcess state) {
         return ask(state, true);
     }
 
     /** How many descriptors {@link #scan} would find ready now; no revents changes. */
-    int ready(LinuxProcess state) {
+    @Override
+    public int ready(LinuxProcess state) {
         return ask(state, false);
     }
 
@@ -85,24 +82,12 @@ final class DescriptorPoll {
     }
 
     private static int revents(OpenFile file, int events) {
-        if (file == null) {
-            return POLLNVAL;
-        }
-        int mask;
-        if (!file.isPipe()) {
-            mask = DEFAULT_POLLMASK;
-        } else if (file.kind() == OpenFile.Kind.PIPE_READ) {
-            Pipe pipe = file.pipe();
-            mask = (pipe.isEmpty() ? 0 : POLLIN | POLLRDNORM) | (pipe.writerOpen() ? 0 : POLLHUP);
-        } else {
-            Pipe pipe = file.pipe();
-            mask = (pipe.isFull() ? 0 : POLLOUT | POLLWRNORM) | (pipe.readerOpen() ? 0 : POLLERR);
-        }
-        return mask & (events | POLLERR | POLLHUP);
+        return file == null ? PollMask.POLLNVAL : PollMask.of(file) & (events | PollMask.POLLERR | PollMask.POLLHUP);
     }
 
     /** Writes every revents back, as Linux does whatever the result: -EFAULT when it cannot, else {@code result}. */
-    long finish(Syscalls sys, long result) {
+    @Override
+    public long finish(Syscalls sys, long result) {
         return entries.length == 0 || sys.copyToUser(fds, entries, entries.length) ? result : -Errno.EFAULT.code();
     }
 }

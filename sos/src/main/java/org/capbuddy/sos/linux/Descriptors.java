@@ -6,7 +6,8 @@ import java.util.TreeMap;
 /**
  * A process's descriptor table: each open descriptor names an {@link OpenFile} and has its own
  * close-on-exec flag; RLIMIT_NOFILE bounds the numbers handed out. Copied at fork with every
- * description shared, as Linux's dup_fd; closed whole when the process ends.
+ * description shared, as Linux's dup_fd; closed whole when the process ends. The table's size
+ * (Linux's max_fds, which bounds what select looks at) grows as Linux 6.1's fdtable grows.
  */
 final class Descriptors {
     /** Linux's default RLIMIT_NOFILE: 1,024 soft, 4,096 hard (INR_OPEN_CUR, INR_OPEN_MAX). */
@@ -14,6 +15,10 @@ final class Descriptors {
     static final long DEFAULT_HARD = 4096;
     /** fs.nr_open's default: no RLIMIT_NOFILE may go above it. */
     static final long NR_OPEN = 1 << 20;
+    /** A new table's size: the BITS_PER_LONG descriptors of Linux's files_struct's own fdtable (NR_OPEN_DEFAULT). */
+    static final int DEFAULT_TABLE = 64;
+    /** The descriptors a kilobyte of file pointers holds: Linux grows its fdtable in such steps. */
+    private static final int TABLE_STEP = 1024 / 8;
 
     /** One descriptor: the description it names and its FD_CLOEXEC flag. */
     private record Entry(OpenFile file, boolean closeOnExec) {
@@ -24,6 +29,8 @@ final class Descriptors {
     private OpenFile input;
     private long softLimit = DEFAULT_SOFT;
     private long hardLimit = DEFAULT_HARD;
+    /** How many descriptors the table has room for (max_fds); it never shrinks. */
+    private int tableSize = DEFAULT_TABLE;
 
     /** Standard input, output and error: 1 and 2 share the console's description, as a shell's {@code >out 2>&1} does. */
     static Descriptors standard(byte[] stdin) {
@@ -78,6 +85,9 @@ final class Descriptors {
 
     /** Makes {@code fd} (not open) name {@code file}. */
     void install(int fd, OpenFile file, boolean closeOnExec) {
+        if (fd >= tableSize) {
+            tableSize = grownTable(fd);
+        }
         file.retain();
         Entry old = open.put(fd, new Entry(file, closeOnExec));
         if (old != null) {
@@ -118,6 +128,25 @@ final class Descriptors {
     void setLimits(long soft, long hard) {
         softLimit = soft;
         hardLimit = hard;
+    }
+
+    /**
+     * The size of the table (Linux's max_fds): 64 until a descriptor at or past it is installed,
+     * then as {@link #grownTable} makes it. A forked child's is what installing its descriptors
+     * makes, which is what Linux's dup_fd allocates for the highest open one.
+     */
+    int tableSize() {
+        return tableSize;
+    }
+
+    /**
+     * The size Linux 6.1's alloc_fdtable gives a table that must hold {@code fd}: kilobytes of file
+     * pointers in a power of two, capped at fs.nr_open.
+     */
+    static int grownTable(int fd) {
+        int steps = Integer.highestOneBit(fd / TABLE_STEP + 1);
+        steps = steps == fd / TABLE_STEP + 1 ? steps : steps << 1;
+        return (int) Math.min((long) steps * TABLE_STEP, NR_OPEN);
     }
 
     /** How many descriptors are open. */

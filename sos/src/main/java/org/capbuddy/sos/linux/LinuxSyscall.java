@@ -12,6 +12,7 @@ public enum LinuxSyscall {
     IOCTL(29),
     CLOSE(57),
     PIPE2(59),
+    PSELECT6(72),
     PPOLL(73),
     READ(63),
     WRITE(64),

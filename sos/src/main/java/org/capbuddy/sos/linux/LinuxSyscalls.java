@@ -49,17 +49,18 @@ import org.capbuddy.sos.process.ProcessTraps;
  * kill for reaches the process's handler of its signal ({@link #onFaultSignal}). Stopping the
  * process is refused with -ENOSYS and counted in {@link LinuxProcess#refusedCalls()}. kill, tkill
  * and tgkill reach the other processes of the caller's run too ({@link #signalOther}). Pipes,
- * dup, dup3, fcntl and ppoll on descriptors are {@link DescriptorCalls}', {@link PipeTransfers}'
- * and {@link DescriptorPoll}'s; a read or write of a pipe, or a ppoll, that must wait blocks its
- * process (SOS does not reply) until a turn of its run's scheduler finds it can go on ({@link #runnable}).
+ * dup, dup3, fcntl, ppoll and pselect6 on descriptors are {@link DescriptorCalls}', {@link
+ * PipeTransfers}', {@link DescriptorPoll}'s and {@link DescriptorSelect}'s; a read or write of a
+ * pipe, a ppoll or a pselect6, that must wait blocks its process (SOS does not reply) until a
+ * turn of its run's scheduler finds it can go on ({@link #runnable}).
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */
     private static final Set<LinuxSyscall> PIPE_CALLS = EnumSet.of(LinuxSyscall.READ, LinuxSyscall.READV,
             LinuxSyscall.WRITE, LinuxSyscall.WRITEV);
     /** The calls that wait for a signal, served by {@link #serveWait}. */
-    private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.RT_SIGSUSPEND,
-            LinuxSyscall.RT_SIGTIMEDWAIT);
+    private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.PSELECT6,
+            LinuxSyscall.RT_SIGSUSPEND, LinuxSyscall.RT_SIGTIMEDWAIT);
     /** Words of TCB_ReadRegisters that reach x8: pc, sp, spsr, x0..x8. */
     private static final int REGISTERS_TO_X8 = 12;
     private static final int X8_WORD = 11;
@@ -741,7 +742,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (poll != null) {
             state.setPollWait(null);
             int ready = poll.poll().scan(state);
-            wake(p, state, "ppoll", SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+            wake(p, state, poll.poll().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
                     poll.timeout(), ready > 0 ? ready : -Errno.EINTR.code()));
             return true;
         }
@@ -754,6 +755,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         return switch (call) {
             case PPOLL -> SignalWaits.ppoll(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4),
                     hasCompany(state));
+            case PSELECT6 -> SignalWaits.pselect6(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4),
+                    m.word(5), hasCompany(state));
             case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1), hasCompany(state));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
                     m.word(3));
@@ -830,7 +833,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, "clock_nanosleep", (int) a0, (a1 & 1) != 0, a2, m.word(3));
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
-            case PPOLL, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
+            case PPOLL, PSELECT6, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
             case WAIT4, WAITID, CLONE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
@@ -1251,7 +1254,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             int ready = poll.poll().scan(state);
             if (ready > 0 || timedOut(state, poll)) {
                 state.setPollWait(null);
-                wake(p, state, "ppoll", SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+                wake(p, state, poll.poll().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
                         poll.timeout(), ready));
             }
         }

@@ -1,16 +1,18 @@
 package org.capbuddy.sos.linux;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.Syscalls;
 
 /**
- * The calls that wait for a signal (pause through ppoll, rt_sigsuspend, rt_sigtimedwait) and the
- * wait a sleep does, against the process's modelled clock. A waiting process has nothing else to
- * run, so a wait moves the clock at once to the next thing that can end it: the interval timer's
- * expiry ({@link IntervalTimers}) or its own timeout. When nothing can (no timer armed, no signal
- * pending that it lets through, and no other process in SOS may signal it) it would wait forever,
- * and the call's result says so ({@link WaitResult#FOREVER}).
+ * The calls that wait for a signal (pause through ppoll, pselect6, rt_sigsuspend,
+ * rt_sigtimedwait) and the wait a sleep does, against the process's modelled clock. A waiting
+ * process has nothing else to run, so a wait moves the clock at once to the next thing that can
+ * end it: the interval timer's expiry ({@link IntervalTimers}) or its own timeout. When nothing
+ * can (no timer armed, no signal pending that it lets through, and no other process in SOS may
+ * signal it) it would wait forever, and the call's result says so ({@link WaitResult#FOREVER}).
  */
 final class SignalWaits {
     private static final int SIGINFO_SIZE = 128;
@@ -95,74 +97,159 @@ final class SignalWaits {
     /**
      * ppoll, in Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's
      * size (EINVAL) and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL), the pollfd
-     * array read (EFAULT). With descriptors ({@link DescriptorPoll}), those ready are the result at
-     * once (their revents written back); with none ready and a timeout that is not zero, a process
-     * that others of its run may help ({@code mayBlock}) blocks (SOS does not reply) until one is
-     * ready, a signal, or the run's clock reaches the timeout; alone, nothing but a signal or the
-     * timeout can end it, which it waits for as with no descriptors. With none (musl's pause, or a
-     * sleep with a signal mask), the wait under the mask
-     * given (put aside as rt_sigsuspend's) ends with EINTR for a signal or 0 at the timeout, the
-     * old mask then restored before the way out delivers a signal it lets through; the time left
-     * is written back to the timeout, as Linux does, unless it was zero or cannot be written
-     * (which Linux ignores).
+     * array read (EFAULT); then it watches them ({@link #watch}). Without descriptors (musl's pause,
+     * or a sleep with a signal mask) it waits for a signal or its timeout only.
      */
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
             long size, boolean mayBlock) {
-        OptionalLong end = OptionalLong.empty();
-        boolean zeroTimeout = false;
-        if (timeout != 0) {
-            byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
-            if (bytes == null) {
-                return WaitResult.of(-Errno.EFAULT.code());
-            }
-            OptionalLong nanos = Timespecs.nanos(bytes);
-            if (nanos.isEmpty()) {
-                return WaitResult.of(-Errno.EINVAL.code());
-            }
-            zeroTimeout = nanos.getAsLong() == 0;
-            end = OptionalLong.of(endAfter(state, nanos.getAsLong()));
+        Timeout t = Timeout.read(sys, state, timeout);
+        if (t.error() != 0) {
+            return WaitResult.of(t.error());
         }
-        long newMask = state.blockedSignals();
-        if (mask != 0) {
-            if (size != Sigsets.SIZE) {
-                return WaitResult.of(-Errno.EINVAL.code());
-            }
-            byte[] bytes = sys.copyFromUser(mask, 8);
-            if (bytes == null) {
-                return WaitResult.of(-Errno.EFAULT.code());
-            }
-            newMask = Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE;
+        MaskRead m = MaskRead.of(sys, mask, size);
+        if (m.error() != 0) {
+            return WaitResult.of(m.error());
         }
         // nfds is an unsigned int
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
-        DescriptorPoll poll = null;
+        DescriptorPoll poll = DescriptorPoll.none(fds);
         if ((int) count != 0) {
             poll = DescriptorPoll.read(sys, fds, (int) count);
             if (poll == null) {
                 return WaitResult.of(-Errno.EFAULT.code());
             }
         }
-        if (mask != 0) {
-            state.waitUnder(newMask);
+        return watch(sys, state, poll, (int) count != 0, t, m.mask(), mayBlock);
+    }
+
+    /**
+     * pselect6, in Linux's order: the sixth argument, a {const sigset_t *, size_t} pair, read when
+     * not null (EFAULT); the timeout read (EFAULT) and checked (EINVAL); a signal mask given: its
+     * size (EINVAL unless 8) and the mask read (EFAULT); nfds negative (EINVAL), then capped at the
+     * descriptor table's size (Linux's max_fds: a larger nfds is no error); the three fd_sets read
+     * (EFAULT); a bit naming a descriptor not open (EBADF). Then it watches them ({@link #watch}) as
+     * ppoll does; with no bit set it waits for a signal or its timeout only, as select(0, ...)
+     * sleeps. {@link DescriptorSelect} says what is ready and what goes back.
+     */
+    static WaitResult pselect6(Syscalls sys, LinuxProcess state, long nfds, long read, long write, long except,
+            long timeout, long sigmask, boolean mayBlock) {
+        long mask = 0;
+        long size = 0;
+        if (sigmask != 0) {
+            byte[] pack = sys.copyFromUser(sigmask, 16);
+            if (pack == null) {
+                return WaitResult.of(-Errno.EFAULT.code());
+            }
+            ByteBuffer b = ByteBuffer.wrap(pack).order(ByteOrder.LITTLE_ENDIAN);
+            mask = b.getLong(0);
+            size = b.getLong(8);
         }
-        if (poll != null) {
-            int ready = poll.scan(state);
-            if (ready > 0 || zeroTimeout || LinuxSignals.deliverable(state) || !mayBlock) {
+        Timeout t = Timeout.read(sys, state, timeout);
+        if (t.error() != 0) {
+            return WaitResult.of(t.error());
+        }
+        MaskRead m = MaskRead.of(sys, mask, size);
+        if (m.error() != 0) {
+            return WaitResult.of(m.error());
+        }
+        // nfds is an int
+        if ((int) nfds < 0) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        DescriptorSelect select = DescriptorSelect.read(sys, (int) nfds, state.descriptors().tableSize(), read,
+                write, except);
+        if (select == null) {
+            return WaitResult.of(-Errno.EFAULT.code());
+        }
+        if (select.namesClosed(state)) {
+            return WaitResult.of(-Errno.EBADF.code());
+        }
+        return watch(sys, state, select, select.any(), t, m.mask(), mayBlock);
+    }
+
+    /**
+     * A timeout as ppoll and pselect6 read it: none (null: wait for ever), zero (poll once), or
+     * its end on the run's clock; {@code error} a negative errno when it cannot be read (EFAULT) or
+     * is not valid (EINVAL), else 0. {@code address} is where the time left goes back (0: nowhere,
+     * as for none and zero).
+     */
+    private record Timeout(OptionalLong end, boolean zero, long address, long error) {
+        static Timeout read(Syscalls sys, LinuxProcess state, long timeout) {
+            if (timeout == 0) {
+                return new Timeout(OptionalLong.empty(), false, 0, 0);
+            }
+            byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
+            if (bytes == null) {
+                return new Timeout(OptionalLong.empty(), false, 0, -Errno.EFAULT.code());
+            }
+            OptionalLong nanos = Timespecs.nanos(bytes);
+            if (nanos.isEmpty()) {
+                return new Timeout(OptionalLong.empty(), false, 0, -Errno.EINVAL.code());
+            }
+            boolean zero = nanos.getAsLong() == 0;
+            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, 0);
+        }
+    }
+
+    /**
+     * The signal mask a ppoll or pselect6 waits under, as Linux's set_user_sigmask reads it: none
+     * (empty) when {@code address} is 0; a size other than 8 is EINVAL, a mask that cannot be read
+     * EFAULT ({@code error} that negative errno, else 0); SIGKILL and SIGSTOP stay open.
+     */
+    private record MaskRead(OptionalLong mask, long error) {
+        static MaskRead of(Syscalls sys, long address, long size) {
+            if (address == 0) {
+                return new MaskRead(OptionalLong.empty(), 0);
+            }
+            if (size != Sigsets.SIZE) {
+                return new MaskRead(OptionalLong.empty(), -Errno.EINVAL.code());
+            }
+            byte[] bytes = sys.copyFromUser(address, 8);
+            if (bytes == null) {
+                return new MaskRead(OptionalLong.empty(), -Errno.EFAULT.code());
+            }
+            return new MaskRead(OptionalLong.of(Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE), 0);
+        }
+    }
+
+    /**
+     * What ppoll and pselect6 share once their arguments are read: the mask given (if any) is put
+     * aside as rt_sigsuspend's. With descriptors to ask ({@code any}), those ready are the result
+     * at once; with none ready, a signal it lets through pending is EINTR (Linux's do_poll and
+     * do_select look at signals once they found nothing, whatever the timeout), a zero timeout 0;
+     * otherwise a process that others of its run may help ({@code mayBlock}) blocks (SOS does not
+     * reply) until one is ready, a signal, or the run's clock reaches the timeout, and one alone,
+     * which nothing but a signal or the timeout can end, waits for those as with no descriptors.
+     * With none to ask, the wait under the mask ends with EINTR for a signal or 0 at the timeout,
+     * the old mask then restored before the way out delivers a signal it lets through. The time
+     * left is written back to the timeout, as Linux does, unless it was zero or cannot be written
+     * (which Linux ignores); then the call's own answer ({@link DescriptorWait#finish}).
+     */
+    private static WaitResult watch(Syscalls sys, LinuxProcess state, DescriptorWait watch, boolean any,
+            Timeout t, OptionalLong mask, boolean mayBlock) {
+        if (mask.isPresent()) {
+            state.waitUnder(mask.getAsLong());
+        }
+        OptionalLong end = t.end();
+        if (any) {
+            int ready = watch.scan(state);
+            if (ready > 0 || t.zero() || LinuxSignals.deliverable(state) || !mayBlock) {
                 // ready at once, or nothing but a signal or the timeout can end it: a signal's wait
-                if (ready == 0 && !zeroTimeout) {
+                // (a zero timeout's ends at once, unless a signal the mask opens is pending)
+                if (ready == 0) {
                     Woken woken = wait(state, end, 0, false);
                     if (woken == Woken.NEVER) {
                         return WaitResult.FOREVER;
                     }
-                    return WaitResult.of(pollEnd(sys, state, poll, end, timeout,
-                            woken == Woken.SIGNAL ? -Errno.EINTR.code() : poll.scan(state)));
+                    return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+                            woken == Woken.SIGNAL ? -Errno.EINTR.code() : watch.scan(state)));
                 }
-                return WaitResult.of(pollEnd(sys, state, poll, end, zeroTimeout ? 0 : timeout, ready));
+                return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), ready));
             }
             // another process may make a descriptor ready: it blocks (the scheduler asks again each turn)
-            state.setPollWait(new DescriptorPoll.Waiting(poll, end, zeroTimeout ? 0 : timeout));
+            state.setPollWait(new DescriptorPoll.Waiting(watch, end, t.address()));
             return WaitResult.BLOCKS;
         }
         Woken woken = wait(state, end, 0, mayBlock);
@@ -170,30 +257,25 @@ final class SignalWaits {
             return WaitResult.FOREVER;
         }
         if (woken == Woken.BLOCKS) {
-            // its timer expires before its timeout: it blocks as a ppoll on no descriptors, which
+            // its timer expires before its timeout: it blocks as a wait on no descriptors, which
             // the scheduler ends at the earlier of the two or at another process's signal
-            state.setPollWait(new DescriptorPoll.Waiting(DescriptorPoll.none(fds), end, timeout));
+            state.setPollWait(new DescriptorPoll.Waiting(watch, end, t.address()));
             return WaitResult.BLOCKS;
         }
-        if (end.isPresent() && !zeroTimeout) {
-            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
-        }
-        if (woken == Woken.TIMEOUT) {
-            // Linux's poll_select_finish: only an interrupted ppoll keeps its mask for the
-            // handler's frame; one that timed out has the old mask back before the way out
-            // delivers what that mask lets through
-            state.restoreSavedMask();
-        }
-        return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0);
+        // Linux's poll_select_finish: only an interrupted wait keeps its mask for the handler's
+        // frame; one that timed out has the old mask back before the way out delivers what that
+        // mask lets through
+        return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+                woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0));
     }
 
     /**
-     * The end of a ppoll on descriptors with {@code result} (the count ready, 0 at the timeout,
+     * The end of a ppoll or pselect6 with {@code result} (the count ready, 0 at the timeout,
      * -EINTR): the time left written back to a timeout that was not zero, the mask put aside back
      * unless a signal interrupted it (its handler's frame saves that mask, as Linux's
-     * poll_select_finish keeps it), and every revents written back.
+     * poll_select_finish keeps it), and the call's answer written back ({@link DescriptorWait#finish}).
      */
-    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorPoll poll, OptionalLong end, long timeout,
+    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, OptionalLong end, long timeout,
             long result) {
         if (end.isPresent() && timeout != 0) {
             sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);

@@ -1,0 +1,26 @@
+package org.capbuddy.sos.linux;
+
+import org.capbuddy.sos.Syscalls;
+
+/**
+ * The descriptors a ppoll or pselect6 watches, as read from the process: each asks them the same
+ * question ({@link PollMask}), answers in its own layout (pollfd revents, fd_set bits), and writes
+ * its answer back its own way. The blocking around them (a signal, the timeout, another process
+ * making one ready) is shared, in {@link SignalWaits}.
+ */
+interface DescriptorWait {
+    /** The call's Linux name, as a wake reports it. */
+    String call();
+
+    /** Asks every descriptor watched, keeps the answer for {@link #finish}, and returns the call's count. */
+    int scan(LinuxProcess state);
+
+    /** The count {@link #scan} would return now; the answer kept does not change. */
+    int ready(LinuxProcess state);
+
+    /**
+     * Writes the answer back as the call does when it returns {@code result} (the count, 0 at the
+     * timeout, -EINTR): -EFAULT when it cannot, else {@code result}.
+     */
+    long finish(Syscalls sys, long result);
+}
