@@ -4,9 +4,10 @@
  * the time left back: none); a write end reported writable, a read end whose writer has gone
  * reported readable (end of file), a write end whose reader has gone reported readable and
  * writable, nothing exceptional on a pipe; EBADF for a closed descriptor, the set left as given;
- * and a select with no timeout interrupted by SIGALRM from alarm() with a handler: EINTR, though
- * the handler has SA_RESTART. Only what does not depend on timing is printed.
- * With an argument (children, timeouts, ends, ebadf, alarm) it runs that part only. */
+ * a pselect with a zero timeout whose mask opens a pending SIGUSR1: EINTR, the handler run; and a
+ * select with no timeout interrupted by SIGALRM from alarm() with a handler: EINTR, though the
+ * handler has SA_RESTART. Only what does not depend on timing is printed.
+ * With an argument (children, timeouts, ends, ebadf, mask, alarm) it runs that part only. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -198,6 +199,37 @@ static void ebadf(void) {
     close(p[1]);
 }
 
+/* pselect with a zero timeout under a mask that opens a pending SIGUSR1: EINTR, as Linux's
+ * do_select looks at signals once it has found nothing ready, before it looks at the timeout. */
+static void masked(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t usr1, none;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    raise(SIGUSR1);
+    int p[2];
+    pipe(p);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    struct timespec zero = {0, 0};
+    caught = 0;
+    errno = 0;
+    int n = pselect(p[0] + 1, &r, NULL, NULL, &zero, &none);
+    printf("zero-timeout pselect opening a pending SIGUSR1: %d %s, handler saw signal %d, read bit %d\n", n,
+           err(n < 0 ? errno : 0), (int) caught, FD_ISSET(p[0], &r));
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    signal(SIGUSR1, SIG_DFL);
+    caught = 0;
+    close(p[0]);
+    close(p[1]);
+}
+
 static void alarmed(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -225,9 +257,10 @@ int main(int argc, char **argv) {
     if (all || strcmp(only, "timeouts") == 0) { timeouts(); ran++; }
     if (all || strcmp(only, "ends") == 0) { ends(); ran++; }
     if (all || strcmp(only, "ebadf") == 0) { ebadf(); ran++; }
+    if (all || strcmp(only, "mask") == 0) { masked(); ran++; }
     if (all || strcmp(only, "alarm") == 0) { alarmed(); ran++; }
     if (!ran) {
-        fprintf(stderr, "usage: pipe_select [children|timeouts|ends|ebadf|alarm]\n");
+        fprintf(stderr, "usage: pipe_select [children|timeouts|ends|ebadf|mask|alarm]\n");
         return 2;
     }
     printf("pipe_select: done\n");
