@@ -45,9 +45,11 @@ class FuzzCommandTest {
         String[] sos = run("fuzz", "sos", "--forks", "--iterations", "3000", "--seed", "4", "--check-every", "500");
         assertThat(sos[0]).as(sos[2]).isEqualTo("0");
         assertThat(sos[1]).contains("fuzz sos: 3,000 operations, seed 4")
-                .containsPattern("forks: [1-9][\\d,]*, sharing their pages; [1-9][\\d,]* copy-on-write copies, [\\d,]+ reuses");
+                .containsPattern("forks: [1-9][\\d,]*, sharing their pages; [1-9][\\d,]* copy-on-write copies, [\\d,]+ reuses")
+                .containsPattern("MAP_SHARED: [1-9][\\d,]* mappings; [\\d,]+ checked reads of a shared page another process"
+                        + " stored to last");
         assertThat(run("fuzz", "sos", "--iterations", "1000", "--seed", "4")[1]).as("no forks without --forks")
-                .doesNotContain("forks:");
+                .doesNotContain("forks:").doesNotContain("MAP_SHARED");
         String[] kernel = run("fuzz", "kernel", "--forks", "--iterations", "10");
         assertThat(kernel[0]).isEqualTo("2");
         assertThat(kernel[2]).contains("--forks is for the sos layer");

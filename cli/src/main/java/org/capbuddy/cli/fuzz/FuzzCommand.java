@@ -111,6 +111,8 @@ public final class FuzzCommand implements Callable<Integer> {
                     if (fuzzer.forks() > 0) {
                         detail += String.format("  forks: %,d, sharing their pages; %,d copy-on-write copies, %,d"
                                 + " reuses%n", fuzzer.forks(), fuzzer.cowCopies(), fuzzer.cowReuses());
+                        detail += String.format("  MAP_SHARED: %,d mappings; %,d checked reads of a shared page another"
+                                + " process stored to last%n", fuzzer.sharedMmaps(), fuzzer.sharedReadsOfOthersStores());
                     }
                     if (fuzzer.paging()) {
                         detail += String.format("  paging: %,d page-outs, %,d page-ins, %,d soft faults; "
