@@ -166,10 +166,24 @@ public final class LinuxSyscalls implements ProcessTraps {
      * {@code p} has ended (exited or was killed): its parent gets its exit signal and, unless it
      * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait the end satisfies is
      * resumed with its result, one in a wait4 or waitid it does not satisfy is interrupted when the
-     * exit signal is one it takes (EINTR, or the call made again under SA_RESTART); its own
-     * children are orphaned (SOS reaps them). The caller (the run) then destroys its SOS process.
+     * exit signal is one it takes (EINTR, or the call made again under SA_RESTART); a parent in
+     * no call gets that signal before its next instruction, as another process's kill reaches it
+     * ({@link LinuxSignals#deliverNow}); its own children are orphaned (SOS reaps them). The caller
+     * (the run) then destroys its SOS process.
      */
     public void ended(Process p) {
+        ended(p, true);
+    }
+
+    /**
+     * {@link #ended} for a process a run tears down as it finishes: its parent, which runs no
+     * further, is not sent into a handler (its registers and stack stay as the run left them).
+     */
+    public void endedAtTeardown(Process p) {
+        ended(p, false);
+    }
+
+    private void ended(Process p, boolean deliverToRunningParent) {
         LinuxProcess state = processes.get(p.pid());
         if (state == null) {
             return;
@@ -189,7 +203,16 @@ public final class LinuxSyscalls implements ProcessTraps {
             return; // and a read or write of a pipe, or a ppoll
         }
         ChildWait w = parent == null ? null : parent.waiting();
-        if (w == null || parentProcess == null) {
+        if (parentProcess == null) {
+            return;
+        }
+        if (w == null) {
+            if (deliverToRunningParent && !blocked(parentProcess) && parentProcess.state() == ProcessState.RUNNING
+                    && LinuxSignals.deliverable(parent)) {
+                // a parent making no call (a loop, say) takes the signal before its next instruction,
+                // as Linux's signal_wake_up makes a running task see it
+                signals.deliverNow(parentProcess, parent, "the exit of child " + p.pid());
+            }
             return;
         }
         if (w.signalWait() != null) {
@@ -337,6 +360,14 @@ public final class LinuxSyscalls implements ProcessTraps {
                     m.setReplyLength(0);
                     return FaultReply.RESUME;
                 }
+                if (served == Family.BLOCKS && LinuxSignals.deliverable(state)) {
+                    // a signal it takes is pending already: it does not sleep, as Linux's (restarted or EINTR)
+                    FaultReply restarted = restartAtEntry(p, state, m, call);
+                    if (restarted != null) {
+                        return restarted;
+                    }
+                    served = interruptAtEntry(state);
+                }
                 if (served == Family.BLOCKS) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -406,6 +437,51 @@ public final class LinuxSyscalls implements ProcessTraps {
         m.setWord(FaultMessage.SYSCALL_X0, result);
         m.setWord(FaultMessage.SYSCALL_FAULT_IP, m.word(FaultMessage.SYSCALL_FAULT_IP) + 4);
         m.setReplyLength(FaultMessage.SYSCALL_FAULT_IP + 1);
+        return FaultReply.RESUME;
+    }
+
+    /**
+     * A wait4, waitid or pipe read or write that would block while a signal it lets through is
+     * pending (one that came while the process was inside SOS's signal page, where
+     * {@link LinuxSignals#deliverNow} leaves it for later): Linux's do_wait, pipe_read and
+     * pipe_write look for a pending signal before they sleep and end with ERESTARTSYS, so it does
+     * not block. The wait is dropped and its result is what an interruption gives: EINTR, or the
+     * bytes a write moved before the pipe filled. The way out then delivers the signal.
+     */
+    private static long interruptAtEntry(LinuxProcess state) {
+        PipeWait pw = state.pipeWait();
+        state.setWaiting(null);
+        state.setPipeWait(null);
+        return pw != null ? PipeTransfers.interrupted(pw) : -Errno.EINTR.code();
+    }
+
+    /**
+     * {@link #interruptAtEntry} when the signal delivery takes first has a handler with SA_RESTART
+     * and the call moved nothing: the handler's frame holds the call as it was made (its pc, its
+     * x0), so the call is made again once the handler returns, as Linux restarts ERESTARTSYS. Null
+     * when the call is not restarted (the caller ends it with its interruption's result).
+     */
+    private FaultReply restartAtEntry(Process p, LinuxProcess state, FaultMessage m, LinuxSyscall call) {
+        PipeWait pw = state.pipeWait();
+        if (pw != null && pw.done() > 0 || !LinuxSignals.restartsInterruptedCall(state)) {
+            return null;
+        }
+        state.setWaiting(null);
+        state.setPipeWait(null);
+        IntervalTimers.expireDue(state);
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                    "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                    "none yet: a signal was pending, made again after its handler");
+        }
+        if (!signals.deliverOnWake(p, state, m.word(FaultMessage.SYSCALL_FAULT_IP), call.linuxName(),
+                -Errno.EINTR.code(), true)) {
+            return null; // nothing delivered (its registers unreadable): EINTR on the usual way out
+        }
+        if (p.state() != ProcessState.RUNNING) {
+            return FaultReply.noReply(call.linuxName() + ": killed by the signal pending at its entry");
+        }
+        m.setReplyLength(0); // the handler's registers are written: the reply sets none
         return FaultReply.RESUME;
     }
 

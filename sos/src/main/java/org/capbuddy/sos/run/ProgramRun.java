@@ -453,7 +453,7 @@ public final class ProgramRun {
         // children still running when the run ended (at its limit) go now, the first at teardown
         for (Member m : members) {
             if (!m.done() && m.process != process) {
-                sos.linux().ended(m.process);
+                sos.linux().endedAtTeardown(m.process);
                 sos.destroy(m.process);
             }
         }

@@ -2,9 +2,12 @@ package org.capbuddy.sos.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -31,6 +34,16 @@ class ForkCallsTest {
     private static final long CLONE_VFORK = 0x4000;
     private static final long CLONE_THREAD = 0x10000;
     private static final long CLONE_SETTLS = 0x80000;
+    private static final long READ = 63;
+    private static final long PIPE2 = 59;
+    private static final long RT_SIGACTION = 134;
+    private static final long RT_SIGPROCMASK = 135;
+    private static final long RT_SIGTIMEDWAIT = 137;
+    private static final long KILL = 129;
+    private static final long SA_SIGINFO = 4;
+    private static final long SA_RESTART = 0x1000_0000;
+    private static final long EINTR = -4;
+    private static final long HANDLER = 0x800;
 
     private final SosFixture fx = new SosFixture(true);
     private final Process parent = fx.process();
@@ -44,7 +57,7 @@ class ForkCallsTest {
     private long cloneCall(Process p, long flags) {
         ThreadRunner r = fx.load(p, code, 0xD400_0001);
         // the routine keeps its record below the stack pointer: a stack, as a program has one
-        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 256);
+        r.context().setSp(Layout.STACK_TOP - 256);
         r.context().setX(0, flags);
         r.context().setX(1, 0);
         r.context().setX(8, CLONE);
@@ -61,15 +74,6 @@ class ForkCallsTest {
         return r.context().x(0);
     }
 
-    private static final long RT_SIGACTION = 134;
-    private static final long RT_SIGPROCMASK = 135;
-    private static final long RT_SIGTIMEDWAIT = 137;
-    private static final long KILL = 129;
-    private static final long SA_SIGINFO = 4;
-    private static final long SA_RESTART = 0x1000_0000;
-    private static final long EINTR = -4;
-    private static final long HANDLER = 0x800;
-
     /** Gives {@code p} a handler at code + {@link #HANDLER} (never run here) for {@code signal}. */
     private void handle(Process p, long signal, long flags) {
         action(p, signal, code + HANDLER, flags);
@@ -77,8 +81,8 @@ class ForkCallsTest {
 
     private void action(Process p, long signal, long handler, long flags) {
         long act = code + 0x300;
-        assertThat(fx.sos.syscalls(p).copyToUser(act, java.nio.ByteBuffer.allocate(32)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(flags).array(), 32)).isTrue();
+        assertThat(fx.sos.syscalls(p).copyToUser(act, ByteBuffer.allocate(32)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(flags).array(), 32)).isTrue();
         assertThat(fx.linuxCall(p, code, RT_SIGACTION, signal, act, 0, 8)).isZero();
     }
 
@@ -86,21 +90,27 @@ class ForkCallsTest {
     private void resetMask(Process p, long mask) {
         action(p, SIGCHLD, 1 /* SIG_IGN */, 0);
         long set = code + 0x500;
-        assertThat(fx.sos.syscalls(p).copyToUser(set, java.nio.ByteBuffer.allocate(8)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(mask).array(), 8)).isTrue();
+        assertThat(fx.sos.syscalls(p).copyToUser(set, ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(mask).array(), 8)).isTrue();
         assertThat(fx.linuxCall(p, code, RT_SIGPROCMASK, 2 /* SIG_SETMASK */, set, 0, 8)).isZero();
     }
 
     /** {@code p} makes call {@code number} with SP on its stack (room for a handler's frame) and blocks in it. */
     private ThreadRunner blockIn(Process p, long number, long... args) {
+        ThreadRunner r = enter(p, number, args);
+        assertThat(fx.sos.linux().waitsForChild(p)).as("blocked").isTrue();
+        return r;
+    }
+
+    /** {@code p} makes call {@code number} with SP on its stack (room for a handler's frame). */
+    private ThreadRunner enter(Process p, long number, long... args) {
         ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 4096);
+        r.context().setSp(Layout.STACK_TOP - 4096);
         for (int i = 0; i < args.length; i++) {
             r.context().setX(i, args[i]);
         }
         r.context().setX(8, number);
         r.run(1);
-        assertThat(fx.sos.linux().waitsForChild(p)).as("blocked").isTrue();
         return r;
     }
 
@@ -144,6 +154,78 @@ class ForkCallsTest {
                 exit(waited, 7);
                 assertThat(fx.linuxCall(parent, code, WAIT4, waited.pid(), 0, 0, 0)).isEqualTo(waited.pid());
                 resetMask(parent, 0); // the handler's mask (SIGCHLD) stands: the next wait starts afresh
+            }
+        }
+    }
+
+    /**
+     * A child's SIGCHLD reaches a parent that makes no call (a loop) before its next instruction,
+     * as another process's kill does: the parent is in its handler, whose frame returns to where it
+     * was. Ignored (the default), nothing happens; nor for a run's teardown.
+     */
+    @Test
+    void aChildsSigchldReachesAParentThatMakesNoCallBeforeItsNextInstruction() {
+        Process ignoredChild = fx.fork(parent, code);
+        ThreadRunner p = fx.sos.runner(parent).orElseThrow();
+        exit(ignoredChild, 1);
+        assertThat(p.context().pc()).as("SIGCHLD ignored: it runs on").isEqualTo(code + 4);
+
+        handle(parent, SIGCHLD, 0);
+        Process child = fx.fork(parent, code);
+        p.context().setSp(Layout.STACK_TOP - 4096);
+        exit(child, 3);
+        assertThat(p.context().pc()).as("in its handler").isEqualTo(SigPage.ENTRY);
+        assertThat(p.context().x(0)).isEqualTo(SIGCHLD);
+        assertThat(frameWord(p, SignalFrame.PC, 8)).as("the handler returns to").isEqualTo(code + 4);
+        assertThat(fx.sos.linux().state(parent).pendingSignals()).isZero();
+
+        resetMask(parent, 0);
+        handle(parent, SIGCHLD, 0);
+        Process torn = fx.fork(parent, code);
+        fx.sos.linux().endedAtTeardown(torn);
+        fx.sos.destroy(torn);
+        assertThat(p.context().pc()).as("a teardown sends it into no handler").isEqualTo(code + 4);
+        assertThat(fx.sos.linux().state(parent).pendingSignals()).isEqualTo(1L << (SIGCHLD - 1));
+    }
+
+    /**
+     * A SIGCHLD that came while the parent was inside SOS's signal page stays pending (it is
+     * delivered at its next call's way out); a wait4, waitid or pipe read made then would block,
+     * but Linux's do_wait and pipe_read look for a pending signal before they sleep: EINTR at once,
+     * or, under SA_RESTART, the call as made in the handler's frame, to be made again.
+     */
+    @Test
+    void aWaitOrPipeReadEnteredWithASignalPendingEndsAtOnceOrIsMadeAgain() {
+        long fds = code + 0x700;
+        assertThat(fx.linuxCall(parent, code, PIPE2, fds, 0)).isZero();
+        long readEnd = fx.sos.peek(parent, fds, 4).getAsLong();
+        for (long flags : new long[] {0, SA_RESTART}) {
+            for (long call : new long[] {WAIT4, WAITID, READ}) {
+                handle(parent, SIGCHLD, flags);
+                Process waited = fx.fork(parent, code);
+                Process other = fx.fork(parent, code);
+                ThreadRunner r = fx.sos.runner(parent).orElseThrow();
+                r.context().setPc(SigPage.ENTRY); // entering a handler: deliverNow leaves it pending
+                exit(other, 5);
+                assertThat(fx.sos.linux().state(parent).pendingSignals()).isEqualTo(1L << (SIGCHLD - 1));
+                long first = call == WAIT4 ? waited.pid() : call == WAITID ? P_PID : readEnd;
+                ThreadRunner p = call == WAIT4 ? enter(parent, WAIT4, waited.pid(), 0, 0, 0)
+                        : call == WAITID ? enter(parent, WAITID, P_PID, waited.pid(), code + 0x400, WEXITED, 0)
+                        : enter(parent, READ, readEnd, code + 0x600, 1);
+
+                String what = (call == WAIT4 ? "wait4" : call == WAITID ? "waitid" : "read")
+                        + (flags == 0 ? "" : " under SA_RESTART");
+                assertThat(fx.sos.linux().blocked(parent)).as(what + ": not blocked").isFalse();
+                assertThat(p.context().pc()).as(what + ": in its handler").isEqualTo(SigPage.ENTRY);
+                assertThat(p.context().x(0)).isEqualTo(SIGCHLD);
+                assertThat(frameWord(p, SignalFrame.PC, 8)).as(what + ": the handler returns to")
+                        .isEqualTo(flags == 0 ? code + 4 : code);
+                assertThat(frameWord(p, SignalFrame.REGS, 8)).as(what + ": x0 then")
+                        .isEqualTo(flags == 0 ? EINTR : first);
+                assertThat(fx.linuxCall(parent, code, WAIT4, other.pid(), 0, 0, 0)).isEqualTo(other.pid());
+                exit(waited, 7);
+                assertThat(fx.linuxCall(parent, code, WAIT4, waited.pid(), 0, 0, 0)).isEqualTo(waited.pid());
+                resetMask(parent, 0);
             }
         }
     }
