@@ -12,6 +12,9 @@
  *            returned?) for a child that exits 42; sigwaitinfo taking a blocked SIGCHLD, pending
  *            once waitid with WNOWAIT has seen the child end.
  *   killed   a child that kills itself with SIGTERM: CLD_KILLED, si_status 15.
+ *   running  a child's SIGCHLD reaching a parent that makes no system call: it spins until its
+ *            handler has run; then the handler lets child A go while the parent spins (B's exit
+ *            sends it), and waitpid for A, made after, reaps A.
  *   all      (the default) each of them in turn.
  * B is made to end after the parent blocks by a 300 ms sleep, the only step ordered by time; the
  * others by pipes and waits. No pid, time or uid is printed. */
@@ -239,6 +242,48 @@ static void with_siginfo(int kill_self) {
     sigprocmask(SIG_UNBLOCK, &chld, NULL);
 }
 
+/* Spins, making no system call, until a handler has run (or, should none ever run, for long). */
+static int spin_until_handled(void) {
+    for (volatile long n = 0; n < 2000000000L; n++) {
+        if (handled) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void running(void) {
+    handle(SIGCHLD, on_chld, 0);
+    handled = 0;
+    release_from_handler = 0;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        _exit(3);
+    }
+    int ran = spin_until_handled();
+    printf("a child's exit while the parent spins: handler %s\n", ran ? "ran" : "never ran");
+    int status = 0;
+    pid_t got = waitpid(pid, &status, 0);
+    describe("  then waitpid", got, pid, status);
+
+    handled = 0;
+    release_from_handler = 1;
+    pid_t a = child_a();
+    fflush(stdout);
+    pid_t b = fork();
+    if (b == 0) {
+        _exit(5);
+    }
+    ran = spin_until_handled();
+    got = waitpid(a, &status, 0);
+    printf("B's exit while the parent spins: handler %s; ", ran ? "ran" : "never ran");
+    describe("waitpid(A)", got, a, status);
+    got = waitpid(b, &status, 0);
+    describe("  then waitpid(B)", got, b, status);
+    close(gate[1]);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "all";
     if (strcmp(mode, "all") == 0) {
@@ -249,6 +294,7 @@ int main(int argc, char **argv) {
         killed_wait(1);
         with_siginfo(0);
         with_siginfo(1);
+        running();
     } else if (strcmp(mode, "eintr") == 0) {
         waits(0);
     } else if (strcmp(mode, "restart") == 0) {
@@ -262,8 +308,10 @@ int main(int argc, char **argv) {
         with_siginfo(0);
     } else if (strcmp(mode, "killed") == 0) {
         with_siginfo(1);
+    } else if (strcmp(mode, "running") == 0) {
+        running();
     } else {
-        printf("usage: fork_sigchld [all|eintr|restart|ignored|kill|siginfo|killed]\n");
+        printf("usage: fork_sigchld [all|eintr|restart|ignored|kill|siginfo|killed|running]\n");
         return 2;
     }
     return 0;

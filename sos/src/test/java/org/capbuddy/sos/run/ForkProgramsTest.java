@@ -2,6 +2,7 @@ package org.capbuddy.sos.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +124,8 @@ class ForkProgramsTest {
     /**
      * fork_sigchld: a sibling's SIGCHLD with a handler, or its kill, ends the parent's wait for
      * another child (EINTR, or made again under SA_RESTART) with no deadlock, the default
-     * (ignore) does not, and the SIGCHLD's siginfo names the child and how it ended.
+     * (ignore) does not, the SIGCHLD's siginfo names the child and how it ended, and a child's
+     * SIGCHLD reaches a parent that makes no system call (a spin that ends only when it has).
      */
     @Test
     void aSiblingsSignalEndsAWaitAndASigchldsSiginfoNamesTheChild() {
@@ -135,12 +137,15 @@ class ForkProgramsTest {
         assertThat(r.console()).contains("waitpid(A) while B exits, no SA_RESTART: -1 EINTR, handler ran 1\n",
                 "waitpid(A) while B exits, SA_RESTART: the child, exited 7\n",
                 "waitid(A) without SA_RESTART, B's SIGUSR1: -1 EINTR, handler ran 1\n",
-                "a child killed by SIGTERM: si_signo SIGCHLD, si_code CLD_KILLED, si_status 15, si_pid the child yes\n");
-        List<String> ends = new java.util.ArrayList<>(List.of("exit 0"));
+                "a child killed by SIGTERM: si_signo SIGCHLD, si_code CLD_KILLED, si_status 15, si_pid the child yes\n",
+                // a parent making no call: the child's SIGCHLD reaches it all the same
+                "a child's exit while the parent spins: handler ran\n",
+                "B's exit while the parent spins: handler ran; waitpid(A): the child, exited 7\n");
+        List<String> ends = new ArrayList<>(List.of("exit 0"));
         for (int i = 0; i < 5; i++) {
             ends.addAll(List.of("exit 7", "exit 5"));
         }
-        ends.addAll(List.of("exit 42", "exit 3", "killed by SIGTERM"));
+        ends.addAll(List.of("exit 42", "exit 3", "killed by SIGTERM", "exit 3", "exit 7", "exit 5"));
         assertThat(r.processes()).extracting(ProcessSummary::outcomeText).isEqualTo(ends);
         assertThat(fx.sos.liveProcesses()).isZero();
         assertThat(fx.sos.linux().zombies()).isZero();
