@@ -456,7 +456,7 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * {@link #interruptAtEntry} when the signal delivery takes first has a handler with SA_RESTART
+     * {@link #interruptAtEntry} when the first signal delivery takes has a handler with SA_RESTART
      * and the call moved nothing: the handler's frame holds the call as it was made (its pc, its
      * x0), so the call is made again once the handler returns, as Linux restarts ERESTARTSYS. Null
      * when the call is not restarted (the caller ends it with its interruption's result).

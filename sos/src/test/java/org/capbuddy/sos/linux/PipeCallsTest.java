@@ -337,6 +337,41 @@ class PipeCallsTest {
         assertThat(call(parent, READ, p[0], data + 0x1000, 64)).as("end of file").isZero();
     }
 
+    /**
+     * A write entered with a signal it takes already pending (a SIGCHLD come while the writer was
+     * inside SOS's signal page) does not block once the pipe is full: Linux's pipe_write looks for
+     * a pending signal before it sleeps, so it returns what it moved (a page here), or EINTR when
+     * it moved nothing; the handler then runs.
+     */
+    @Test
+    void aWriteEnteredWithASignalPendingReturnsWhatItMovedOrEintrWithoutBlocking() {
+        int[] p = pipe(parent, 0);
+        handle(parent, (int) SIGCHLD);
+        assertThat(call(parent, WRITE, p[1], data, 15 * 4096)).isEqualTo(15 * 4096);
+        for (long moved : new long[] {4096, EINTR}) {
+            Process child = fork(parent);
+            ThreadRunner r = fx.sos.runner(parent).orElseThrow();
+            r.context().setPc(SigPage.ENTRY); // entering a handler: the SIGCHLD stays pending
+            call(child, EXIT, 0);
+            fx.sos.linux().ended(child);
+            fx.sos.destroy(child);
+            assertThat(fx.sos.linux().state(parent).pendingSignals()).isEqualTo(1L << (SIGCHLD - 1));
+            r = fx.load(parent, code, 0xD400_0001);
+            r.context().setX(0, p[1]);
+            r.context().setX(1, data);
+            r.context().setX(2, 2 * 4096);
+            r.context().setX(8, WRITE);
+            r.run(1);
+            assertThat(r.context().x(0)).as("in its SIGCHLD handler").isEqualTo(SIGCHLD);
+            assertThat(frameX0(parent, r)).as("the write's result").isEqualTo(moved);
+            assertThat(fx.sos.linux().state(parent).blockedSignals()).as("the handler's mask").isNotZero();
+            // the mask back to none, as the handler's return would leave it
+            put(parent, data + 0x3000, new byte[8]);
+            assertThat(call(parent, 135 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, data + 0x3000, 0, 8)).isZero();
+            assertThat(call(parent, 260 /* wait4 */, child.pid(), 0, 0, 0)).isEqualTo(child.pid());
+        }
+    }
+
     private int fionread(Process p, int fd) {
         assertThat(call(p, IOCTL, fd, 0x541B, data + 0x2000)).isZero();
         return (int) fx.sos.peek(p, data + 0x2000, 4).getAsLong();
