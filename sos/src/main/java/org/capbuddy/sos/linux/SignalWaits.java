@@ -218,7 +218,8 @@ final class SignalWaits {
      * What ppoll and pselect6 share once their arguments are read: the mask given (if any) is put
      * aside as rt_sigsuspend's. With descriptors to ask ({@code any}), those ready are the result
      * at once; with none ready, a signal it lets through pending is EINTR (Linux's do_poll and
-     * do_select look at signals once they found nothing, whatever the timeout), a zero timeout 0;
+     * do_select look at signals once they found nothing, whatever the timeout), a zero timeout 0
+     * (it runs no timer: one due fires on the way out);
      * otherwise a process that others of its run may help ({@code mayBlock}) blocks (SOS does not
      * reply) until one is ready, a signal, or the run's clock reaches the timeout, and one alone,
      * which nothing but a signal or the timeout can end, waits for those as with no descriptors.
@@ -233,11 +234,21 @@ final class SignalWaits {
             state.waitUnder(mask.getAsLong());
         }
         OptionalLong end = t.end();
+        if (t.zero()) {
+            // a zero timeout does not sleep: it looks once at the descriptors, then only at the
+            // signals already pending; a timer that fell due during the call's own clock step
+            // fires on the way out, after the call returned, or a retry loop would never end
+            int ready = any ? watch.scan(state) : 0;
+            if (ready == 0) {
+                LinuxSignals.dropIgnoredOpen(state, 0);
+            }
+            long result = ready > 0 ? ready : LinuxSignals.deliverable(state) ? -Errno.EINTR.code() : 0;
+            return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), result));
+        }
         if (any) {
             int ready = watch.scan(state);
-            if (ready > 0 || t.zero() || LinuxSignals.deliverable(state) || !mayBlock) {
+            if (ready > 0 || LinuxSignals.deliverable(state) || !mayBlock) {
                 // ready at once, or nothing but a signal or the timeout can end it: a signal's wait
-                // (a zero timeout's ends at once, unless a signal the mask opens is pending)
                 if (ready == 0) {
                     Woken woken = wait(state, end, 0, false);
                     if (woken == Woken.NEVER) {

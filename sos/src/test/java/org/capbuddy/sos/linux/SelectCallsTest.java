@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
@@ -372,6 +373,60 @@ class SelectCallsTest {
         assertThat(call(parent, TKILL, parent.pid(), SIGUSR1)).isZero();
         put(parent, data + 0x900, p[0] | 1L << 32);
         assertThat(call(parent, PPOLL, data + 0x900, 1, ts, sigset, 8)).isEqualTo(SIGUSR1);
+    }
+
+    /** Runs one call from {@code p} as its program would: the runner, to read x0 or a handler's frame. */
+    private ThreadRunner run(Process p, long number, long... args) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 0x1000);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        return r;
+    }
+
+    @Test
+    void aZeroTimeoutRunsNoTimerSoATimerDueDuringTheCallFiresAfterItReturnedZero() {
+        handle(parent, SIGALRM, 0);
+        int[] p = pipe(parent, 0);
+        put(parent, ts, 0, 0);
+        put(parent, data + 0x900, p[0] | 1L << 32);
+        // a one-shot timer of 500 us, which each call's own millisecond makes due; without a handler
+        // run meanwhile, select(0, ...) and ppoll on no descriptors too
+        long[][] calls = {
+                {PSELECT6, p[0] + 1, rd, 0, 0, ts, 0},
+                {PPOLL, data + 0x900, 1, ts, 0, 0},
+                {PSELECT6, 0, 0, 0, 0, ts, 0},
+                {PPOLL, 0, 0, ts, 0, 0}};
+        for (long[] c : calls) {
+            put(parent, sigset, 0); // the handler's frame left SIGALRM blocked (no handler runs here)
+            assertThat(call(parent, RT_SIGPROCMASK, 2, sigset, 0, 8)).isZero();
+            set(parent, rd, p[0]);
+            put(parent, data + 0x800, 0, 0, 0, 500);
+            assertThat(call(parent, SETITIMER, 0, data + 0x800, 0)).isZero();
+            long[] args = Arrays.copyOfRange(c, 1, c.length);
+            ThreadRunner r = run(parent, c[0], args);
+            assertThat(r.context().x(0)).as("the timer fired on the way out").isEqualTo(SIGALRM);
+            long frame = r.context().sp();
+            assertThat(parent.cpu().read(frame + SignalFrame.REGS, 8)).as("call %d: 0, not EINTR", c[0]).isZero();
+            if (c[0] == PSELECT6 && c[1] != 0) {
+                assertThat(word(parent, rd)).as("nothing ready").isZero();
+            }
+        }
+        // a signal already pending that the call's mask opens is still EINTR (see the test above),
+        // and an ignored one is dropped, not EINTR
+        put(parent, data + 0xA00, 1, 0, 0, 0); // SIG_IGN
+        assertThat(call(parent, RT_SIGACTION, SIGUSR1, data + 0xA00, 0, 8)).isZero();
+        put(parent, sigset, 1L << (SIGUSR1 - 1));
+        assertThat(call(parent, RT_SIGPROCMASK, 0, sigset, 0, 8)).isZero();
+        assertThat(call(parent, TKILL, parent.pid(), SIGUSR1)).isZero();
+        put(parent, sigset, 0);
+        put(parent, pack, sigset, 8);
+        set(parent, rd, p[0]);
+        assertThat(call(parent, PSELECT6, p[0] + 1, rd, 0, 0, ts, pack)).isZero();
+        assertThat(fx.sos.linux().state(parent).pendingSignals()).isZero();
     }
 
     @Test
