@@ -86,7 +86,9 @@ final class DescriptorCalls {
 
     /**
      * dup3 in Linux's order: flags other than O_CLOEXEC, or the same descriptor twice, EINVAL; a
-     * {@code newFd} at or past RLIMIT_NOFILE, or {@code oldFd} not open, EBADF; then what
+     * {@code newFd} at or past RLIMIT_NOFILE EBADF; the table grown to hold {@code newFd} (Linux's
+     * ksys_dup3 calls expand_files before it looks up {@code oldFd}, so a dup3 failing next keeps
+     * it grown, which select's cap on nfds sees); {@code oldFd} not open EBADF; then what
      * {@code newFd} named is closed and it names {@code oldFd}'s description.
      */
     static long dup3(LinuxProcess state, long oldFd, long newFd, int flags) {
@@ -97,6 +99,7 @@ final class DescriptorCalls {
         if (Integer.toUnsignedLong((int) newFd) >= d.softLimit()) {
             return -Errno.EBADF.code();
         }
+        d.expandFor((int) newFd);
         OpenFile file = d.get(oldFd);
         if (file == null) {
             return -Errno.EBADF.code();

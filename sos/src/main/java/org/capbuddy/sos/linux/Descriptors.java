@@ -83,11 +83,19 @@ final class Descriptors {
         return fd < softLimit ? (int) fd : -1;
     }
 
-    /** Makes {@code fd} (not open) name {@code file}. */
-    void install(int fd, OpenFile file, boolean closeOnExec) {
+    /**
+     * Grows the table to hold {@code fd} (Linux's expand_files), which dup3 does before it looks
+     * at the descriptor it copies: a dup3 that then fails leaves the table grown, as on Linux.
+     */
+    void expandFor(int fd) {
         if (fd >= tableSize) {
             tableSize = grownTable(fd);
         }
+    }
+
+    /** Makes {@code fd} (not open) name {@code file}. */
+    void install(int fd, OpenFile file, boolean closeOnExec) {
+        expandFor(fd);
         file.retain();
         Entry old = open.put(fd, new Entry(file, closeOnExec));
         if (old != null) {

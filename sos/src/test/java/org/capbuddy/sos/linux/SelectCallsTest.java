@@ -301,6 +301,25 @@ class SelectCallsTest {
     }
 
     @Test
+    void aDup3FailingOnItsOldDescriptorStillGrowsTheTableAsLinuxExpandsItFirst() {
+        LinuxProcess state = fx.sos.linux().state(parent);
+        put(parent, ts, 0, 0);
+        // the checks before Linux's expand_files leave the table as it was
+        assertThat(call(parent, DUP3, 0, 100, 0x4000)).as("flags").isEqualTo(EINVAL);
+        assertThat(call(parent, DUP3, 100, 100, 0)).as("the same descriptor").isEqualTo(EINVAL);
+        assertThat(call(parent, DUP3, 0, 1 << 20, 0)).as("past RLIMIT_NOFILE").isEqualTo(EBADF);
+        assertThat(state.descriptors().tableSize()).isEqualTo(64);
+        put(parent, rd, 0, 1L << (100 - 64));
+        assertThat(call(parent, PSELECT6, 101, rd, 0, 0, ts, 0)).as("100 past the table").isZero();
+
+        // an old descriptor not open is EBADF after the table grew to hold the new one
+        assertThat(call(parent, DUP3, 999, 100, 0)).isEqualTo(EBADF);
+        assertThat(state.descriptors().tableSize()).isEqualTo(128);
+        put(parent, rd, 0, 1L << (100 - 64));
+        assertThat(call(parent, PSELECT6, 101, rd, 0, 0, ts, 0)).as("100 asked, not open").isEqualTo(EBADF);
+    }
+
+    @Test
     void theTimeoutMovesTheClockAndTheTimeLeftGoesBack() {
         int[] p = pipe(parent, 0);
         LinuxProcess state = fx.sos.linux().state(parent);
