@@ -14,8 +14,8 @@ import java.util.TreeMap;
  * getrandom reads (from the run's seed), the address set_tid_address gave, the time it has slept,
  * its signal mask, each signal's action, the signals pending, its alternate signal stack, the
  * handlers SOS entered, its descriptor table ({@link Descriptors}: standard streams and pipes), the
- * read or write of a pipe or the ppoll it is blocked in, its ITIMER_REAL timer, the mask a
- * wait (sigsuspend, ppoll) put aside to restore,
+ * read or write of a pipe or the ppoll or pselect6 it is blocked in, its ITIMER_REAL timer, the
+ * mask a wait (sigsuspend, ppoll, pselect6) put aside to restore,
  * and the count of each system call it made (served ones by name, others by number, and what SOS
  * refused of the ones it serves).
  */
@@ -49,7 +49,7 @@ public final class LinuxProcess {
     private ChildWait waiting;
     /** The read or write of a pipe the process is blocked in, or null. */
     private PipeWait pipeWait;
-    /** The ppoll on descriptors the process is blocked in, or null. */
+    /** The ppoll or pselect6 on descriptors the process is blocked in, or null. */
     private DescriptorPoll.Waiting pollWait;
     /** The resource usage of the children it has reaped (getrusage's RUSAGE_CHILDREN). */
     private long childrenCpuNanos;

@@ -256,6 +256,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
                     "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
+                            : call.equals("ppoll") || call.equals("pselect6") ? SignalWaits.wokenBy(result)
                             : PIPE_CALLS.stream().anyMatch(c -> c.linuxName().equals(call))
                             ? "its pipe was ready or a signal came" : "a child ended");
         }
@@ -742,7 +743,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * A signal from {@code sender} to process {@code pid} of its run: ESRCH when there is none (nor
      * a zombie), EINVAL for an invalid signal, 0 for a zombie or signal 0; otherwise judged and
      * queued as Linux's send_signal ({@link LinuxSignals#sendFrom}), then delivered as Linux would
-     * make the receiver see it: one blocked in a sleep, pause, sigsuspend, ppoll or wait that the
+     * make the receiver see it: one blocked in a sleep, pause, sigsuspend, ppoll, pselect6 or wait that the
      * signal lets through is woken as a signal it sent itself would wake it (the call ends with
      * EINTR on its way out, where the handler runs or the default action kills); a runnable one
      * gets it before its next instruction ({@link LinuxSignals#deliverNow}). A vfork parent waits
@@ -786,14 +787,14 @@ public final class LinuxSyscalls implements ProcessTraps {
     }
 
     /**
-     * A signal {@code state} lets through ends its blocked read or write of a pipe or its ppoll on
-     * descriptors: it is woken, the signal delivered on the way out. As Linux's pipe_read and
+     * A signal {@code state} lets through ends its blocked read or write of a pipe or its ppoll or
+     * pselect6 on descriptors: it is woken, the signal delivered on the way out. As Linux's pipe_read and
      * pipe_write check what they wait for before signals, and do_poll counts the descriptors ready
      * before it looks at signals, a wait that is ready by now goes on first and ends with what it
      * finds (the bytes, end of file, what a write moved or its EPIPE, the count of descriptors
      * ready). Only one still not ready is interrupted: EINTR, or what a write moved (a read or
-     * write that moved nothing runs again after a handler with SA_RESTART; a ppoll is EINTR,
-     * SA_RESTART or not, as Linux's ERESTARTNOHAND). False when it is blocked in neither.
+     * write that moved nothing runs again after a handler with SA_RESTART; a ppoll or pselect6 is
+     * EINTR, SA_RESTART or not, as Linux's ERESTARTNOHAND). False when it is blocked in neither.
      */
     private boolean interruptDescriptorWait(Process p, LinuxProcess state) {
         PipeWait pw = state.pipeWait();
@@ -1335,7 +1336,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
         }
         if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {
-            // its own timer expired while it waits on a pipe or in a ppoll: SIGALRM ends the call as
+            // its own timer expired while it waits on a pipe or in a ppoll or pselect6: SIGALRM ends the call as
             // another process's signal would (EINTR, or pipe I/O restarted under SA_RESTART)
             IntervalTimers.expireDue(state);
             if (LinuxSignals.deliverable(state)) {
@@ -1380,7 +1381,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * When {@code state}'s interval timer expires, if it is armed and its SIGALRM would end a wait
-     * under the current mask (neither blocked nor ignored): a wake time of a pipe wait or a ppoll.
+     * under the current mask (neither blocked nor ignored): a wake time of a pipe wait, a ppoll or a pselect6.
      */
     private static OptionalLong ownExpiry(LinuxProcess state) {
         RealTimer timer = state.realTimer();
@@ -1437,14 +1438,15 @@ public final class LinuxSyscalls implements ProcessTraps {
                 && (poll == null || timedOut(state, poll) || timerEnds || poll.poll().ready(state) > 0);
     }
 
-    /** Whether the run's clock has reached a blocked ppoll's timeout. */
+    /** Whether the run's clock has reached a blocked ppoll's or pselect6's timeout. */
     private static boolean timedOut(LinuxProcess state, DescriptorPoll.Waiting poll) {
         return poll.end().isPresent() && state.now() >= poll.end().getAsLong();
     }
 
     /**
-     * When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's
-     * timeout, the expiry of its interval timer while it waits on a pipe, in a ppoll, or for a
+     * When {@code state}'s blocking wait ends on the run's clock: a sleep's wake time, a ppoll's or
+     * pselect6's timeout, the expiry of its interval timer while it waits on a pipe, in a ppoll or
+     * pselect6, or for a
      * child or a signal (a vfork parent's only when fatal, see {@link #timerDue}); else none.
      */
     private static OptionalLong blockedUntil(LinuxProcess state) {
@@ -1457,7 +1459,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         DescriptorPoll.Waiting poll = state.pollWait();
         if (poll != null || state.pipeWait() != null) {
-            // a ppoll's timeout or its own timer's expiry, whichever comes first
+            // a ppoll's or pselect6's timeout or its own timer's expiry, whichever comes first
             OptionalLong end = poll != null ? poll.end() : OptionalLong.empty();
             OptionalLong expiry = ownExpiry(state);
             return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
@@ -1478,7 +1480,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * Every process of a run is blocked: moves the run's clock to the earliest time one of
-     * {@code run}'s sleepers wakes, a ppoll of theirs times out or the timer of one waiting for a
+     * {@code run}'s sleepers wakes, a ppoll or pselect6 of theirs times out or the timer of one waiting for a
      * child or a signal expires ({@link #wakeTime}). False when none has such a time (they all wait
      * for each other).
      */

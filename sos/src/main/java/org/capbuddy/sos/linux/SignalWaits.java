@@ -298,6 +298,21 @@ final class SignalWaits {
     }
 
     /**
+     * What ended a blocked ppoll or pselect6, for the syscall trace, told by the {@code result} it
+     * returns: a signal (EINTR), a descriptor ready (its count), its timeout (0); any other error
+     * is its answer failing to go back after one of those.
+     */
+    static String wokenBy(long result) {
+        if (result == -Errno.EINTR.code()) {
+            return "a signal came";
+        }
+        if (result > 0) {
+            return "a descriptor was ready";
+        }
+        return result == 0 ? "its timeout came" : "its answer could not be written back";
+    }
+
+    /**
      * rt_sigtimedwait in Linux's order: the set size (EINVAL), the set read (EFAULT), the timeout
      * read (EFAULT) and checked (EINVAL). A signal of the set (never SIGKILL or SIGSTOP) already
      * pending is taken at once, whether blocked or not; otherwise, unless the timeout is zero, the

@@ -6,9 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.kernel.trace.TraceEvent;
+import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
@@ -487,6 +490,40 @@ class SelectCallsTest {
         assertThat(r.context().x(0)).as("timed out").isZero();
         assertThat(word(child, rd)).isZero();
         assertThat(word(child, ts)).as("no time left").isZero();
+    }
+
+    @Test
+    void theSyscallTraceSaysWhatEndedABlockedSelectOrPpoll() {
+        List<TraceEvent> events = new ArrayList<>();
+        fx.kernel.state().tracer().start(EnumSet.of(TraceKind.SYSCALLS), -1, events::add);
+        int[] p = pipe(parent, 0);
+        Process child = fork(parent);
+        handle(child, SIGTERM, 0);
+        set(child, rd, p[0]);
+        blockIn(child, p[0] + 1, rd, 0, 0, 0, 0);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(fx.sos.linux().runnable(child)).isTrue();
+        assertThat(call(child, READ, p[0], data, 1)).isEqualTo(1);
+
+        set(child, rd, p[0]);
+        put(child, ts, 2, 0);
+        blockIn(child, p[0] + 1, rd, 0, 0, ts, 0);
+        assertThat(fx.sos.linux().jumpToEarliestWake(List.of(child))).isTrue();
+        assertThat(fx.sos.linux().runnable(child)).isTrue();
+
+        // ppoll, ended by a handler's signal
+        put(child, sigset, 0);
+        assertThat(call(child, RT_SIGPROCMASK, 2, sigset, 0, 8)).isZero();
+        put(child, data + 0x900, p[0] | 1L << 32);
+        ThreadRunner r = run(child, PPOLL, data + 0x900, 1, 0, 0, 0);
+        assertThat(fx.sos.linux().blocked(child)).as("blocked in ppoll").isTrue();
+        assertThat(call(parent, KILL, child.pid(), SIGTERM)).isZero();
+        assertThat(r.context().x(0)).as("in its handler").isEqualTo(SIGTERM);
+
+        assertThat(events).filteredOn(e -> e.fields().containsKey("woken"))
+                .extracting(e -> e.name() + ": " + e.fields().get("woken"))
+                .containsExactly("pselect6: a descriptor was ready", "pselect6: its timeout came",
+                        "ppoll: a signal came");
     }
 
     private Process fork(Process p) {
