@@ -2,7 +2,6 @@ package org.capbuddy.sos.linux;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.OptionalLong;
 import org.capbuddy.sos.Errno;
 import org.capbuddy.sos.Syscalls;
 
@@ -11,7 +10,7 @@ import org.capbuddy.sos.Syscalls;
  * events, short revents): a negative descriptor is skipped, one not open is POLLNVAL, an open one
  * answers with its {@link PollMask}. Each revents is what was asked, POLLERR and POLLHUP, or
  * POLLNVAL; the result is how many are not 0. A ppoll that finds none ready waits ({@link
- * Waiting}) until one is, a signal, or its timeout.
+ * DescriptorWait.Waiting}) until one is, a signal, or its timeout.
  *
  * <p>Not a value: it holds the array as read and {@link #scan} fills that copy's revents in place,
  * for {@link #finish} to write back; {@link #ready} asks the same question without filling them.
@@ -28,14 +27,6 @@ final class DescriptorPoll implements DescriptorWait {
     private DescriptorPoll(long fds, byte[] entries) {
         this.fds = fds;
         this.entries = entries;
-    }
-
-    /**
-     * A ppoll or pselect6 blocked until a descriptor is ready, a signal, or the run's clock reaches
-     * {@code end} (none: no timeout); the time left goes back to {@code timeout} (0: nowhere), as
-     * both write it.
-     */
-    record Waiting(DescriptorWait poll, OptionalLong end, long timeout) {
     }
 
     /** A ppoll of no descriptors (one that waits for its timeout or a signal only): nothing to write back. */

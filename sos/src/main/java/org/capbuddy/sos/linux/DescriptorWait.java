@@ -1,5 +1,6 @@
 package org.capbuddy.sos.linux;
 
+import java.util.OptionalLong;
 import org.capbuddy.sos.Syscalls;
 
 /**
@@ -9,6 +10,14 @@ import org.capbuddy.sos.Syscalls;
  * making one ready) is shared, in {@link SignalWaits}.
  */
 interface DescriptorWait {
+    /**
+     * A ppoll or pselect6 blocked on {@code watch} until a descriptor is ready, a signal, or the
+     * run's clock reaches {@code end} (none: no timeout); the time left goes back to {@code timeout}
+     * (0: nowhere), as both write it.
+     */
+    record Waiting(DescriptorWait watch, OptionalLong end, long timeout) {
+    }
+
     /** The call's Linux name, as a wake reports it. */
     String call();
 

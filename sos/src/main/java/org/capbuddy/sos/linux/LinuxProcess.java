@@ -50,7 +50,7 @@ public final class LinuxProcess {
     /** The read or write of a pipe the process is blocked in, or null. */
     private PipeWait pipeWait;
     /** The ppoll or pselect6 on descriptors the process is blocked in, or null. */
-    private DescriptorPoll.Waiting pollWait;
+    private DescriptorWait.Waiting pollWait;
     /** The resource usage of the children it has reaped (getrusage's RUSAGE_CHILDREN). */
     private long childrenCpuNanos;
     private long childrenMinorFaults;
@@ -222,11 +222,11 @@ public final class LinuxProcess {
         pipeWait = wait;
     }
 
-    DescriptorPoll.Waiting pollWait() {
+    DescriptorWait.Waiting pollWait() {
         return pollWait;
     }
 
-    void setPollWait(DescriptorPoll.Waiting wait) {
+    void setPollWait(DescriptorWait.Waiting wait) {
         pollWait = wait;
     }
 

@@ -815,11 +815,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             wake(p, state, pw.call().linuxName(), PipeTransfers.interrupted(waiting), restart);
             return true;
         }
-        DescriptorPoll.Waiting poll = state.pollWait();
+        DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null) {
             state.setPollWait(null);
-            int ready = poll.poll().scan(state);
-            wake(p, state, poll.poll().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+            int ready = poll.watch().scan(state);
+            wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
                     poll.timeout(), ready > 0 ? ready : -Errno.EINTR.code()));
             return true;
         }
@@ -1326,12 +1326,12 @@ public final class LinuxSyscalls implements ProcessTraps {
                 wake(p, state, pw.call().linuxName(), result);
             }
         }
-        DescriptorPoll.Waiting poll = state.pollWait();
+        DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null) {
-            int ready = poll.poll().scan(state);
+            int ready = poll.watch().scan(state);
             if (ready > 0 || timedOut(state, poll)) {
                 state.setPollWait(null);
-                wake(p, state, poll.poll().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.poll(), poll.end(),
+                wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
                         poll.timeout(), ready));
             }
         }
@@ -1428,18 +1428,18 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         Sleep s = state.sleeping();
         PipeWait pw = state.pipeWait();
-        DescriptorPoll.Waiting poll = state.pollWait();
+        DescriptorWait.Waiting poll = state.pollWait();
         ChildWait w = state.waiting();
         if (w != null) {
             return timerDue(state, w);
         }
         boolean timerEnds = ownTimerDue(state);
         return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes() || timerEnds)
-                && (poll == null || timedOut(state, poll) || timerEnds || poll.poll().ready(state) > 0);
+                && (poll == null || timedOut(state, poll) || timerEnds || poll.watch().ready(state) > 0);
     }
 
     /** Whether the run's clock has reached a blocked ppoll's or pselect6's timeout. */
-    private static boolean timedOut(LinuxProcess state, DescriptorPoll.Waiting poll) {
+    private static boolean timedOut(LinuxProcess state, DescriptorWait.Waiting poll) {
         return poll.end().isPresent() && state.now() >= poll.end().getAsLong();
     }
 
@@ -1457,7 +1457,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (s != null) {
             return OptionalLong.of(s.wakeAt());
         }
-        DescriptorPoll.Waiting poll = state.pollWait();
+        DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null || state.pipeWait() != null) {
             // a ppoll's or pselect6's timeout or its own timer's expiry, whichever comes first
             OptionalLong end = poll != null ? poll.end() : OptionalLong.empty();

@@ -260,7 +260,7 @@ final class SignalWaits {
                 return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), ready));
             }
             // another process may make a descriptor ready: it blocks (the scheduler asks again each turn)
-            state.setPollWait(new DescriptorPoll.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
             return WaitResult.BLOCKS;
         }
         Woken woken = wait(state, end, 0, mayBlock);
@@ -270,7 +270,7 @@ final class SignalWaits {
         if (woken == Woken.BLOCKS) {
             // its timer expires before its timeout: it blocks as a wait on no descriptors, which
             // the scheduler ends at the earlier of the two or at another process's signal
-            state.setPollWait(new DescriptorPoll.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
             return WaitResult.BLOCKS;
         }
         // Linux's poll_select_finish: only an interrupted wait keeps its mask for the handler's
