@@ -26,11 +26,12 @@ import org.capbuddy.sos.Syscalls;
 final class DescriptorSelect implements DescriptorWait {
     /** The three sets' order, Linux's: read, write, except. */
     private static final int SETS = 3;
+    // Linux's POLLIN_SET, POLLOUT_SET and POLLEX_SET, each holding POLLNVAL
     private static final int READ_SET = PollMask.POLLIN | PollMask.POLLRDNORM | PollMask.POLLRDBAND | PollMask.POLLHUP
-            | PollMask.POLLERR;
+            | PollMask.POLLERR | PollMask.POLLNVAL;
     private static final int WRITE_SET = PollMask.POLLOUT | PollMask.POLLWRNORM | PollMask.POLLWRBAND
-            | PollMask.POLLERR;
-    private static final int EXCEPT_SET = PollMask.POLLPRI;
+            | PollMask.POLLERR | PollMask.POLLNVAL;
+    private static final int EXCEPT_SET = PollMask.POLLPRI | PollMask.POLLNVAL;
     private static final int[] WANTED = {READ_SET, WRITE_SET, EXCEPT_SET};
 
     /** Where each set is (0: none). */
@@ -136,7 +137,9 @@ final class DescriptorSelect implements DescriptorWait {
                 int fd = word * Long.SIZE + Long.numberOfTrailingZeros(rest);
                 long bit = Long.lowestOneBit(rest);
                 OpenFile file = state.descriptors().get(fd);
-                // one closed since the check is POLLNVAL, in no set: Linux's do_select skips it
+                // one closed since the check (on Linux by another thread; in SOS nothing else
+                // closes a blocked process's descriptors) answers POLLNVAL, which every one of
+                // Linux's sets holds: do_select reports it in each set it was asked in
                 int mask = file == null ? PollMask.POLLNVAL : PollMask.of(file);
                 for (int set = 0; set < SETS; set++) {
                     if ((asked[set][word] & bit) != 0 && (mask & WANTED[set]) != 0) {

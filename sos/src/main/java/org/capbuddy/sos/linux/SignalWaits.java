@@ -16,6 +16,8 @@ import org.capbuddy.sos.Syscalls;
  */
 final class SignalWaits {
     private static final int SIGINFO_SIZE = 128;
+    /** pselect6's sixth argument: a {const sigset_t *, size_t} pair. */
+    private static final int SIGSET_PACK = 16;
 
     private SignalWaits() {
     }
@@ -103,12 +105,12 @@ final class SignalWaits {
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
             long size, boolean mayBlock) {
         Timeout t = Timeout.read(sys, state, timeout);
-        if (t.error() != 0) {
-            return WaitResult.of(t.error());
+        if (t.error() != null) {
+            return WaitResult.of(-t.error().code());
         }
         MaskRead m = MaskRead.of(sys, mask, size);
-        if (m.error() != 0) {
-            return WaitResult.of(m.error());
+        if (m.error() != null) {
+            return WaitResult.of(-m.error().code());
         }
         // nfds is an unsigned int
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
@@ -138,7 +140,7 @@ final class SignalWaits {
         long mask = 0;
         long size = 0;
         if (sigmask != 0) {
-            byte[] pack = sys.copyFromUser(sigmask, 16);
+            byte[] pack = sys.copyFromUser(sigmask, SIGSET_PACK);
             if (pack == null) {
                 return WaitResult.of(-Errno.EFAULT.code());
             }
@@ -147,12 +149,12 @@ final class SignalWaits {
             size = b.getLong(8);
         }
         Timeout t = Timeout.read(sys, state, timeout);
-        if (t.error() != 0) {
-            return WaitResult.of(t.error());
+        if (t.error() != null) {
+            return WaitResult.of(-t.error().code());
         }
         MaskRead m = MaskRead.of(sys, mask, size);
-        if (m.error() != 0) {
-            return WaitResult.of(m.error());
+        if (m.error() != null) {
+            return WaitResult.of(-m.error().code());
         }
         // nfds is an int
         if ((int) nfds < 0) {
@@ -171,46 +173,46 @@ final class SignalWaits {
 
     /**
      * A timeout as ppoll and pselect6 read it: none (null: wait for ever), zero (poll once), or
-     * its end on the run's clock; {@code error} a negative errno when it cannot be read (EFAULT) or
-     * is not valid (EINVAL), else 0. {@code address} is where the time left goes back (0: nowhere,
+     * its end on the run's clock; {@code error} EFAULT when it cannot be read or EINVAL when it is
+     * not valid, else null. {@code address} is where the time left goes back (0: nowhere,
      * as for none and zero).
      */
-    private record Timeout(OptionalLong end, boolean zero, long address, long error) {
+    private record Timeout(OptionalLong end, boolean zero, long address, Errno error) {
         static Timeout read(Syscalls sys, LinuxProcess state, long timeout) {
             if (timeout == 0) {
-                return new Timeout(OptionalLong.empty(), false, 0, 0);
+                return new Timeout(OptionalLong.empty(), false, 0, null);
             }
             byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
             if (bytes == null) {
-                return new Timeout(OptionalLong.empty(), false, 0, -Errno.EFAULT.code());
+                return new Timeout(OptionalLong.empty(), false, 0, Errno.EFAULT);
             }
             OptionalLong nanos = Timespecs.nanos(bytes);
             if (nanos.isEmpty()) {
-                return new Timeout(OptionalLong.empty(), false, 0, -Errno.EINVAL.code());
+                return new Timeout(OptionalLong.empty(), false, 0, Errno.EINVAL);
             }
             boolean zero = nanos.getAsLong() == 0;
-            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, 0);
+            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, null);
         }
     }
 
     /**
      * The signal mask a ppoll or pselect6 waits under, as Linux's set_user_sigmask reads it: none
      * (empty) when {@code address} is 0; a size other than 8 is EINVAL, a mask that cannot be read
-     * EFAULT ({@code error} that negative errno, else 0); SIGKILL and SIGSTOP stay open.
+     * EFAULT ({@code error} that errno, else null); SIGKILL and SIGSTOP stay open.
      */
-    private record MaskRead(OptionalLong mask, long error) {
+    private record MaskRead(OptionalLong mask, Errno error) {
         static MaskRead of(Syscalls sys, long address, long size) {
             if (address == 0) {
-                return new MaskRead(OptionalLong.empty(), 0);
+                return new MaskRead(OptionalLong.empty(), null);
             }
             if (size != Sigsets.SIZE) {
-                return new MaskRead(OptionalLong.empty(), -Errno.EINVAL.code());
+                return new MaskRead(OptionalLong.empty(), Errno.EINVAL);
             }
             byte[] bytes = sys.copyFromUser(address, 8);
             if (bytes == null) {
-                return new MaskRead(OptionalLong.empty(), -Errno.EFAULT.code());
+                return new MaskRead(OptionalLong.empty(), Errno.EFAULT);
             }
-            return new MaskRead(OptionalLong.of(Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE), 0);
+            return new MaskRead(OptionalLong.of(Sigsets.read(bytes) & ~Sigsets.UNBLOCKABLE), null);
         }
     }
 

@@ -170,6 +170,22 @@ class SelectCallsTest {
     }
 
     @Test
+    void aDescriptorClosedSinceTheCheckIsInEverySetItWasAskedInAsLinuxsSetsHoldPollnval() {
+        int[] p = pipe(parent, 0);
+        LinuxProcess state = fx.sos.linux().state(parent);
+        set(parent, rd, p[0]);
+        set(parent, wr, p[0]);
+        set(parent, ex, p[0]);
+        DescriptorSelect select = DescriptorSelect.read(fx.sos.syscalls(parent), p[0] + 1,
+                state.descriptors().tableSize(), rd, wr, ex);
+        assertThat(select.namesClosed(state)).isFalse();
+        assertThat(select.scan(state)).as("an empty pipe's read end").isZero();
+        // nothing in SOS closes a blocked process's descriptors; on Linux another thread may
+        assertThat(call(parent, CLOSE, p[0])).isZero();
+        assertThat(select.ready(state)).isEqualTo(3);
+    }
+
+    @Test
     void aFullPipesWriteEndIsNotWritableUntilAReaderMakesRoom() {
         int[] p = pipe(parent, O_NONBLOCK);
         int pages = 0;
