@@ -200,7 +200,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         if (parent != null && parentProcess != null && LinuxSignals.deliverable(parent)
                 && interruptDescriptorWait(parentProcess, parent)) {
-            return; // and a read or write of a pipe, or a ppoll
+            return; // and a read or write of a pipe, a ppoll or a pselect6
         }
         ChildWait w = parent == null ? null : parent.waiting();
         if (parentProcess == null) {
@@ -264,7 +264,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         // SIGCHLD handler runs as the call returns, as on Linux)
         IntervalTimers.expireDue(state);
         // wait4 and waitid that a signal interrupts restart when its handler has SA_RESTART, as
-        // Linux's -ERESTARTSYS makes them (pause, sigsuspend and ppoll never restart)
+        // Linux's -ERESTARTSYS makes them (pause, sigsuspend, ppoll and pselect6 never restart)
         boolean restartable = result == -Errno.EINTR.code() && (call.equals("wait4") || call.equals("waitid"));
         if (signals.deliverOnWake(p, state, frame.mr(0), call, result,
                 restart || restartable && LinuxSignals.restartsInterruptedCall(state))) {
