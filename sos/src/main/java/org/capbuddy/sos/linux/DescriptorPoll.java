@@ -45,19 +45,9 @@ final class DescriptorPoll implements DescriptorWait {
         return "ppoll";
     }
 
-    /** Asks every descriptor, fills each revents, and returns how many are not 0. */
+    /** Each revents, filled with {@code fill}: how many are not 0. */
     @Override
-    public int scan(LinuxProcess state) {
-        return ask(state, true);
-    }
-
-    /** How many descriptors {@link #scan} would find ready now; no revents changes. */
-    @Override
-    public int ready(LinuxProcess state) {
-        return ask(state, false);
-    }
-
-    private int ask(LinuxProcess state, boolean fill) {
+    public int ask(LinuxProcess state, boolean fill) {
         ByteBuffer b = ByteBuffer.wrap(entries).order(ByteOrder.LITTLE_ENDIAN);
         int ready = 0;
         for (int at = 0; at < entries.length; at += ENTRY) {

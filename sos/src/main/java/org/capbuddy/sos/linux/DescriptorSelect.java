@@ -116,19 +116,9 @@ final class DescriptorSelect implements DescriptorWait {
         return "pselect6";
     }
 
-    /** Asks every descriptor named, keeps the bits found, and returns how many there are. */
+    /** The bits found, kept with {@code fill}: how many there are (a descriptor in two sets counts twice). */
     @Override
-    public int scan(LinuxProcess state) {
-        return ask(state, true);
-    }
-
-    /** How many bits {@link #scan} would find now; the bits kept do not change. */
-    @Override
-    public int ready(LinuxProcess state) {
-        return ask(state, false);
-    }
-
-    private int ask(LinuxProcess state, boolean fill) {
+    public int ask(LinuxProcess state, boolean fill) {
         int count = 0;
         for (int word = 0; word < asked[0].length; word++) {
             long all = asked[0][word] | asked[1][word] | asked[2][word];

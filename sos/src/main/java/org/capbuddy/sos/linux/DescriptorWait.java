@@ -21,11 +21,21 @@ interface DescriptorWait {
     /** The call's Linux name, as a wake reports it. */
     String call();
 
+    /**
+     * Asks every descriptor watched and returns the call's count; with {@code keep}, keeps the
+     * answer for {@link #finish}, else leaves the answer kept as it was.
+     */
+    int ask(LinuxProcess state, boolean keep);
+
     /** Asks every descriptor watched, keeps the answer for {@link #finish}, and returns the call's count. */
-    int scan(LinuxProcess state);
+    default int scan(LinuxProcess state) {
+        return ask(state, true);
+    }
 
     /** The count {@link #scan} would return now; the answer kept does not change. */
-    int ready(LinuxProcess state);
+    default int ready(LinuxProcess state) {
+        return ask(state, false);
+    }
 
     /**
      * Writes the answer back as the call does when it returns {@code result} (the count, 0 at the
