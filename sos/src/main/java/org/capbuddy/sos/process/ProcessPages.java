@@ -78,6 +78,8 @@ public final class ProcessPages {
     private final UndoLog.Action undoFrame = (ref, unused, none) -> undoFrame((int) ref);
     private final UndoLog.Action freeSlot = (slot, unused, none) -> freeSlot(slot);
     private final UndoLog.Action deleteCopy = (slot, unused, none) -> deleteCopy(slot);
+    /** Why the last {@link #copyFrameCap} that returned -1 made no copy. */
+    private Result<Void> copyRefusal;
     /** What SOS's pager did, told once the operation that did it is complete (for traces and tests). */
     public interface PagingObserver {
         /** {@code page} left memory: written to page-file slot {@code slot}, or dropped clean (its kept slot, or -1 in its initial state). */
@@ -332,17 +334,11 @@ public final class ProcessPages {
                 }
                 log.push(undoFrame, ref, 0);
             }
-            long copySlot = vka.cspaceAllocSlot();
-            if (copySlot < 0) {
-                return Result.fail(vka.cspaceSlotRefusal());
-            }
-            log.push(freeSlot, copySlot, 0);
             CapRights rights = capRights(region);
-            Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
-            if (!copied.isOk()) {
-                return copied;
+            long copySlot = copyFrameCap(log, -1, ref, rights);
+            if (copySlot < 0) {
+                return copyRefusal;
             }
-            log.push(deleteCopy, copySlot, 0);
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
                     vaddr, rights, attributes(region));
             if (!mapped.isOk()) {
@@ -516,22 +512,13 @@ public final class ProcessPages {
                     }
                 }
             }
-            if (copySlot < 0) {
-                copySlot = vka.cspaceAllocSlot();
-                if (copySlot < 0) {
-                    return Result.fail(vka.cspaceSlotRefusal());
-                }
-                log.push(freeSlot, copySlot, 0);
-            }
             // The copy carries only the region's rights, so that the cap itself cannot map a
             // read-only page writable: a later Page_Map of it (a remap) is masked by the kernel.
-            // Both slots are in the vka's CSpace: addressed as their paths would be, with no path built.
             CapRights rights = capRights(region);
-            Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
-            if (!copied.isOk()) {
-                return copied;
+            copySlot = copyFrameCap(log, copySlot, ref, rights);
+            if (copySlot < 0) {
+                return copyRefusal;
             }
-            log.push(deleteCopy, copySlot, 0);
             long attributes = attributes(region);
             CapRights mapRights = clean && region.write() ? CapRights.READ_ONLY : rights;
             Result<List<PagingStructure>> mapped = PageMapper.map(vka.sel4(), tables, copySlot, p.vspaceCptr(),
@@ -601,6 +588,31 @@ public final class ProcessPages {
 
     private Result<?> undoFrame(int ref) {
         return frames.undoAlloc(ref);
+    }
+
+    /**
+     * Copies frame {@code ref}'s cap with {@code rights} into {@code slot}, or into a new slot of
+     * the vka's when {@code slot} is -1, each step pushed on {@code log}: the copy's slot, or -1 with
+     * {@link #copyRefusal} saying why. Both slots are in the vka's CSpace, addressed as their paths
+     * would be, with no path built: a copy that succeeds allocates nothing.
+     */
+    private long copyFrameCap(UndoLog log, long slot, int ref, CapRights rights) {
+        long copySlot = slot;
+        if (copySlot < 0) {
+            copySlot = vka.cspaceAllocSlot();
+            if (copySlot < 0) {
+                copyRefusal = Result.fail(vka.cspaceSlotRefusal());
+                return -1;
+            }
+            log.push(freeSlot, copySlot, 0);
+        }
+        Result<Void> copied = CapOps.copy(vka, copySlot, frames.frameCap(ref), rights);
+        if (!copied.isOk()) {
+            copyRefusal = copied;
+            return -1;
+        }
+        log.push(deleteCopy, copySlot, 0);
+        return copySlot;
     }
 
     private Result<?> freeSlot(long slot) {
