@@ -104,13 +104,9 @@ final class SignalWaits {
      */
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
             long size, boolean mayBlock) {
-        Timeout t = Timeout.read(sys, state, timeout);
-        if (t.error() != null) {
-            return WaitResult.of(-t.error().code());
-        }
-        MaskRead m = MaskRead.of(sys, mask, size);
-        if (m.error() != null) {
-            return WaitResult.of(-m.error().code());
+        WaitArguments args = WaitArguments.read(sys, state, timeout, mask, size);
+        if (args.error() != null) {
+            return WaitResult.of(-args.error().code());
         }
         // nfds is an unsigned int
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
@@ -123,7 +119,7 @@ final class SignalWaits {
                 return WaitResult.of(-Errno.EFAULT.code());
             }
         }
-        return watch(sys, state, poll, (int) count != 0, t, m.mask(), mayBlock);
+        return watch(sys, state, poll, (int) count != 0, args.timeout(), args.mask().mask(), mayBlock);
     }
 
     /**
@@ -148,13 +144,9 @@ final class SignalWaits {
             mask = b.getLong(0);
             size = b.getLong(8);
         }
-        Timeout t = Timeout.read(sys, state, timeout);
-        if (t.error() != null) {
-            return WaitResult.of(-t.error().code());
-        }
-        MaskRead m = MaskRead.of(sys, mask, size);
-        if (m.error() != null) {
-            return WaitResult.of(-m.error().code());
+        WaitArguments args = WaitArguments.read(sys, state, timeout, mask, size);
+        if (args.error() != null) {
+            return WaitResult.of(-args.error().code());
         }
         // nfds is an int
         if ((int) nfds < 0) {
@@ -168,7 +160,7 @@ final class SignalWaits {
         if (select.namesClosed(state)) {
             return WaitResult.of(-Errno.EBADF.code());
         }
-        return watch(sys, state, select, select.any(), t, m.mask(), mayBlock);
+        return watch(sys, state, select, select.any(), args.timeout(), args.mask().mask(), mayBlock);
     }
 
     /**
@@ -192,6 +184,22 @@ final class SignalWaits {
             }
             boolean zero = nanos.getAsLong() == 0;
             return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, null);
+        }
+    }
+
+    /**
+     * A ppoll's or pselect6's timeout, then its signal mask, read in that order as both calls do:
+     * the first that fails is the call's error ({@code mask} null when the timeout failed).
+     */
+    private record WaitArguments(Timeout timeout, MaskRead mask) {
+        static WaitArguments read(Syscalls sys, LinuxProcess state, long timeout, long mask, long size) {
+            Timeout t = Timeout.read(sys, state, timeout);
+            return new WaitArguments(t, t.error() != null ? null : MaskRead.of(sys, mask, size));
+        }
+
+        /** The errno the call ends with, or null when both were read. */
+        Errno error() {
+            return timeout.error() != null ? timeout.error() : mask.error();
         }
     }
 
