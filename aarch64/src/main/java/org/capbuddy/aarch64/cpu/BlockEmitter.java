@@ -1,6 +1,12 @@
 package org.capbuddy.aarch64.cpu;
 
 import static org.objectweb.asm.Opcodes.ALOAD;
+import static org.objectweb.asm.Opcodes.I2L;
+import static org.objectweb.asm.Opcodes.IADD;
+import static org.objectweb.asm.Opcodes.IF_ICMPGT;
+import static org.objectweb.asm.Opcodes.ILOAD;
+import static org.objectweb.asm.Opcodes.L2I;
+import static org.objectweb.asm.Opcodes.LSUB;
 import static org.objectweb.asm.Opcodes.GETFIELD;
 import static org.objectweb.asm.Opcodes.GOTO;
 import static org.objectweb.asm.Opcodes.IFEQ;
@@ -21,6 +27,7 @@ import org.capbuddy.aarch64.decode.Insn;
 import org.capbuddy.aarch64.decode.Op;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
@@ -29,10 +36,20 @@ import org.objectweb.asm.Type;
  * operands known (data processing by a {@link DataProcessingEmitter}, loads, stores and the
  * closing branch here), and every way out, where the locals the register file lacks are written
  * back ({@link BlockFrame} keeps the layout and that account).
+ *
+ * <p>A region is several blocks of one page in one method: where a block ends in a static branch
+ * (or runs into the next block) to another block of the region, the method jumps there with the
+ * registers still in locals, after the checks the interpreter's loop makes between two blocks (the
+ * code version at a branch, and that the budget covers the whole next block); everywhere else it
+ * leaves as a single block does. Which locals differ from the register file where a block starts
+ * is the union over the jumps into it, found by emitting the region without output until that
+ * account no longer grows.
  */
 final class BlockEmitter {
     private static final String MEMORY = Type.getInternalName(GuestMemory.class);
     private static final String INTERPRETER = Type.getInternalName(Interpreter.class);
+    /** The most a region runs before it goes back to the loop: keeps its count an int. */
+    static final int REGION_RUN = 1 << 30;
 
 
     /** Data aborts and misaligned branch targets, the two traps a block can stop on. */
@@ -41,20 +58,60 @@ final class BlockEmitter {
 
     private final MethodVisitor mv;
     private final Insn[] page;
-    private final int first;
-    private final int length;
-    private final long start;
+    private final long pageBase;
+    private final int[] slots;
+    private final int[] lengths;
+    private final boolean region;
+    private final Label[] labels;
     private final BlockFrame f;
     private final DataProcessingEmitter dataProcessing;
+    private final boolean usesFlags;
+    private final boolean accessesMemory;
+    /** Per block of a region: the locals (and whether the flags) that may differ from the register file at its start. */
+    private final long[] dirtyIn;
+    private final boolean[] flagsIn;
+    private boolean grew;
 
+    /** The current block: its first slot, length and address. */
+    private int first;
+    private int length;
+    private long start;
+
+    /** A single block of {@code length} instructions at {@code first}. */
     BlockEmitter(MethodVisitor mv, Insn[] page, int first, int length, long start) {
+        this(mv, page, start - 4L * first, new int[] {first}, new int[] {length}, false);
+    }
+
+    /**
+     * The blocks at {@code slots} (of {@code lengths}) of the page at {@code pageBase}, entered at
+     * the first; a region when {@code region}, else the first block alone.
+     */
+    BlockEmitter(MethodVisitor mv, Insn[] page, long pageBase, int[] slots, int[] lengths, boolean region) {
         this.mv = mv;
         this.f = new BlockFrame(mv);
         this.dataProcessing = new DataProcessingEmitter(f);
         this.page = page;
-        this.first = first;
-        this.length = length;
-        this.start = start;
+        this.pageBase = pageBase;
+        this.slots = slots;
+        this.lengths = lengths;
+        this.region = region;
+        this.labels = new Label[slots.length];
+        this.dirtyIn = new long[slots.length];
+        this.flagsIn = new boolean[slots.length];
+        boolean flags = false;
+        boolean memory = false;
+        int blocks = region ? slots.length : 1;
+        for (int b = 0; b < blocks; b++) {
+            labels[b] = new Label();
+            for (int i = slots[b]; i < slots[b] + lengths[b]; i++) {
+                Insn in = page[i];
+                f.used |= registersOf(in);
+                flags |= usesFlags(in.op);
+                memory |= accessesMemory(in.op);
+            }
+        }
+        this.usesFlags = flags;
+        this.accessesMemory = memory;
     }
 
     /** The operations a block may contain; the rest stay in the interpreter. */
@@ -73,9 +130,47 @@ final class BlockEmitter {
         };
     }
 
-    void emit() {
+    /** Writes the method; returns its bytecode's size. */
+    int emit() {
         mv.visitCode();
         prologue();
+        if (region) {
+            settleDirtyAccounts();
+            for (int b = 0; b < slots.length; b++) {
+                mv.visitLabel(labels[b]);
+                f.dirty = dirtyIn[b];
+                f.flagsDirty = flagsIn[b];
+                block(b);
+            }
+        } else {
+            block(0);
+        }
+        Label end = new Label();
+        mv.visitLabel(end);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        return end.getOffset();
+    }
+
+    /** Emits the region without output until no jump adds to the dirty account of a block it enters. */
+    private void settleDirtyAccounts() {
+        BlockEmitter dry = new BlockEmitter(new MethodVisitor(Opcodes.ASM9) { }, page, pageBase, slots, lengths, true);
+        do {
+            dry.grew = false;
+            for (int b = 0; b < slots.length; b++) {
+                dry.f.dirty = dry.dirtyIn[b];
+                dry.f.flagsDirty = dry.flagsIn[b];
+                dry.block(b);
+            }
+        } while (dry.grew);
+        System.arraycopy(dry.dirtyIn, 0, dirtyIn, 0, slots.length);
+        System.arraycopy(dry.flagsIn, 0, flagsIn, 0, slots.length);
+    }
+
+    private void block(int b) {
+        first = slots[b];
+        length = lengths[b];
+        start = pageBase + 4L * first;
         boolean ended = false;
         for (int i = 0; i < length; i++) {
             Insn in = page[first + i];
@@ -88,33 +183,39 @@ final class BlockEmitter {
             }
         }
         if (!ended) {
-            exitTo(start + 4L * length, length);
+            leave(start + 4L * length, false);
         }
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
     }
 
     // ---- entry and exits
 
     private void prologue() {
-        boolean flags = false;
-        boolean memory = false;
-        for (int i = 0; i < length; i++) {
-            Insn in = page[first + i];
-            f.used |= registersOf(in);
-            flags |= usesFlags(in.op);
-            memory |= accessesMemory(in.op);
-        }
         f.loadRegisters();
-        if (flags) {
+        if (usesFlags) {
             mv.visitVarInsn(ALOAD, BlockFrame.S);
             mv.visitFieldInsn(GETFIELD, BlockFrame.STATE, "nzcv", "I");
             mv.visitVarInsn(ISTORE, BlockFrame.NZCV);
         }
-        if (memory) {
+        if (accessesMemory) {
             mv.visitVarInsn(ALOAD, BlockFrame.MEM);
             mv.visitMethodInsn(INVOKEINTERFACE, MEMORY, "handlerRuns", "()J", true);
             mv.visitVarInsn(LSTORE, BlockFrame.SEEN);
+        }
+        if (region) {
+            f.intConstant(0);
+            mv.visitVarInsn(ISTORE, BlockFrame.COUNT);
+            // the budget left (the loop made sure it covers the first block), capped to keep the count an int
+            mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
+            mv.visitFieldInsn(GETFIELD, INTERPRETER, "instructionLimit", "J");
+            mv.visitVarInsn(LLOAD, BlockFrame.RETIRED);
+            mv.visitInsn(LSUB);
+            f.longConstant(REGION_RUN);
+            mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "min", "(JJ)J", false);
+            mv.visitInsn(L2I);
+            mv.visitVarInsn(ISTORE, BlockFrame.LEFT);
+            mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
+            mv.visitFieldInsn(GETFIELD, INTERPRETER, "codeVersion", "J");
+            mv.visitVarInsn(LSTORE, BlockFrame.VERSION);
         }
     }
 
@@ -144,34 +245,102 @@ final class BlockEmitter {
         return op >= Op.LDR_IMM && op <= Op.STP;
     }
 
-    private void retired(int count) {
-        mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
-        f.intConstant(count);
-        mv.visitFieldInsn(PUTFIELD, INTERPRETER, "blockRetired", "I");
+    /** Pushes the instructions retired since the method's entry, {@code inBlock} of them in the current block. */
+    private void pushRetired(int inBlock) {
+        if (region) {
+            mv.visitVarInsn(ILOAD, BlockFrame.COUNT);
+            if (inBlock != 0) {
+                f.intConstant(inBlock);
+                mv.visitInsn(IADD);
+            }
+        } else {
+            f.intConstant(inBlock);
+        }
     }
 
-    private void exitTo(long next, int retired) {
+    private void retired(int inBlock, boolean atBranch) {
+        mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
+        pushRetired(inBlock);
+        mv.visitFieldInsn(PUTFIELD, INTERPRETER, "blockRetired", "I");
+        if (region) {
+            mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
+            f.booleanConstant(atBranch);
+            mv.visitFieldInsn(PUTFIELD, INTERPRETER, "leftAtBranch", "Z");
+        }
+    }
+
+    private void exitTo(long next, int retired, boolean atBranch) {
         f.writeBack();
-        retired(retired);
+        retired(retired, atBranch);
         f.longConstant(next);
         mv.visitInsn(LRETURN);
     }
 
     /** Returns the long on top of the stack as the next PC. */
-    private void exitToTop(int retired) {
+    private void exitToTop(int retired, boolean atBranch) {
         f.writeBack();
-        retired(retired);
+        retired(retired, atBranch);
         mv.visitInsn(LRETURN);
     }
 
-    private void trap(int kind, int addressLocal, int word, int retired) {
+    /** The index of the region's block that starts at {@code target}, or -1. */
+    private int blockAt(long target) {
+        if (!region || (target & ~0xFFFL) != pageBase) {
+            return -1;
+        }
+        int slot = (int) (target >>> 2) & 1023;
+        for (int b = 0; b < slots.length; b++) {
+            if (slots[b] == slot) {
+                return b;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The way out of the current block, when it has retired all its instructions, to
+     * {@code target}: straight into the region's block there when the loop would run that block
+     * next (code unchanged, if at a branch; budget covering it), else back to the loop.
+     */
+    private void leave(long target, boolean atBranch) {
+        int to = blockAt(target);
+        if (to < 0) {
+            exitTo(target, length, atBranch);
+            return;
+        }
+        Label out = new Label();
+        mv.visitIincInsn(BlockFrame.COUNT, length);
+        if (atBranch) {
+            mv.visitVarInsn(ALOAD, BlockFrame.MEM);
+            mv.visitMethodInsn(INVOKEINTERFACE, MEMORY, "codeVersion", "()J", true);
+            mv.visitVarInsn(LLOAD, BlockFrame.VERSION);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFNE, out);
+        }
+        mv.visitVarInsn(ILOAD, BlockFrame.COUNT);
+        f.intConstant(lengths[to]);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(ILOAD, BlockFrame.LEFT);
+        mv.visitJumpInsn(IF_ICMPGT, out);
+        if ((f.dirty & ~dirtyIn[to]) != 0 || (f.flagsDirty && !flagsIn[to])) {
+            dirtyIn[to] |= f.dirty;
+            flagsIn[to] |= f.flagsDirty;
+            grew = true;
+        }
+        mv.visitJumpInsn(GOTO, labels[to]);
+        mv.visitLabel(out);
+        exitTo(target, 0, atBranch);
+    }
+
+    private void trap(int kind, int addressLocal, int word, int retired, long pc) {
         f.writeBack();
         mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
         f.intConstant(kind);
         mv.visitVarInsn(LLOAD, addressLocal);
         f.intConstant(word);
-        f.intConstant(retired);
-        mv.visitMethodInsn(INVOKEVIRTUAL, INTERPRETER, "trap", "(IJII)J", false);
+        pushRetired(retired);
+        f.longConstant(pc);
+        mv.visitMethodInsn(INVOKEVIRTUAL, INTERPRETER, "trap", "(IJIIJ)J", false);
         mv.visitInsn(LRETURN);
     }
 
@@ -226,7 +395,7 @@ final class BlockEmitter {
             mv.visitMethodInsn(INVOKEINTERFACE, MEMORY, "load", "(JI)J", true);
             mv.visitVarInsn(LSTORE, BlockFrame.A);
         }
-        trapIfFailed(BlockFrame.ADDRESS, in.word, index);
+        trapIfFailed(BlockFrame.ADDRESS, in.word, index, pc);
         afterAccess(pc, index, () -> {
             if (in.op == Op.LDR_PRE || in.op == Op.LDR_POST || in.op == Op.STR_PRE || in.op == Op.STR_POST) {
                 f.load(in.rn);
@@ -263,9 +432,9 @@ final class BlockEmitter {
         boolean store = in.op == Op.STP;
         beforeAccess(pc);
         access(store, BlockFrame.ADDRESS, size, in.rd, BlockFrame.A);
-        trapIfFailed(BlockFrame.ADDRESS, in.word, index);
+        trapIfFailed(BlockFrame.ADDRESS, in.word, index, pc);
         access(store, BlockFrame.SECOND, size, in.ra, BlockFrame.B);
-        trapIfFailed(BlockFrame.SECOND, in.word, index);
+        trapIfFailed(BlockFrame.SECOND, in.word, index, pc);
         afterAccess(pc, index, () -> {
             if (in.imm2 != 0) {
                 mv.visitVarInsn(LLOAD, BlockFrame.UPDATED_BASE);
@@ -302,6 +471,11 @@ final class BlockEmitter {
         mv.visitFieldInsn(PUTFIELD, BlockFrame.STATE, "pc", "J");
         mv.visitVarInsn(ALOAD, BlockFrame.S);
         mv.visitVarInsn(LLOAD, BlockFrame.RETIRED);
+        if (region) {
+            mv.visitVarInsn(ILOAD, BlockFrame.COUNT);
+            mv.visitInsn(I2L);
+            mv.visitInsn(LADD);
+        }
         f.longConstant((pc - start) >>> 2);
         mv.visitInsn(LADD);
         mv.visitFieldInsn(PUTFIELD, BlockFrame.STATE, "retiredAtAccess", "J");
@@ -310,12 +484,12 @@ final class BlockEmitter {
         f.flagsDirty = false;
     }
 
-    private void trapIfFailed(int addressLocal, int word, int index) {
+    private void trapIfFailed(int addressLocal, int word, int index, long pc) {
         Label done = new Label();
         mv.visitVarInsn(ALOAD, BlockFrame.MEM);
         mv.visitMethodInsn(INVOKEINTERFACE, MEMORY, "failed", "()Z", true);
         mv.visitJumpInsn(IFEQ, done);
-        trap(TRAP_ABORT, addressLocal, word, index);
+        trap(TRAP_ABORT, addressLocal, word, index, pc);
         mv.visitLabel(done);
     }
 
@@ -334,7 +508,7 @@ final class BlockEmitter {
         mv.visitJumpInsn(IFEQ, same);
         f.loadRegisters(); // nothing is dirty here: the access wrote everything back before it
         rest.run();
-        exitTo(pc + 4, index + 1);
+        exitTo(pc + 4, index + 1, false);
         f.dirty = 0;
         f.flagsDirty = false;
         mv.visitLabel(same);
@@ -354,11 +528,11 @@ final class BlockEmitter {
     private void branch(Insn in, long pc, int index) {
         int retired = index + 1;
         switch (in.op) {
-            case Op.B -> exitTo(in.imm, retired);
+            case Op.B -> leave(in.imm, true);
             case Op.BL -> {
                 f.longConstant(pc + 4);
                 f.store(30);
-                exitTo(in.imm, retired);
+                leave(in.imm, true);
             }
             case Op.BR, Op.BLR -> {
                 Label aligned = new Label();
@@ -370,18 +544,17 @@ final class BlockEmitter {
                 f.longConstant(0);
                 mv.visitInsn(LCMP);
                 mv.visitJumpInsn(IFEQ, aligned);
-                trap(TRAP_ALIGNMENT, BlockFrame.ADDRESS, in.word, index);
+                trap(TRAP_ALIGNMENT, BlockFrame.ADDRESS, in.word, index, pc);
                 mv.visitLabel(aligned);
                 if (in.op == Op.BLR) {
                     f.longConstant(pc + 4);
                     f.store(30);
                 }
                 mv.visitVarInsn(LLOAD, BlockFrame.ADDRESS);
-                exitToTop(retired);
+                exitToTop(retired, true);
             }
             default -> {
                 Label taken = new Label();
-                Label join = new Label();
                 switch (in.op) {
                     case Op.BCOND -> {
                         f.condition(in.a);
@@ -403,12 +576,19 @@ final class BlockEmitter {
                         mv.visitJumpInsn(in.op == Op.TBZ ? IFEQ : IFNE, taken);
                     }
                 }
-                f.longConstant(pc + 4);
-                mv.visitJumpInsn(GOTO, join);
-                mv.visitLabel(taken);
-                f.longConstant(in.imm);
-                mv.visitLabel(join);
-                exitToTop(retired);
+                if (region) {
+                    leave(pc + 4, true);
+                    mv.visitLabel(taken);
+                    leave(in.imm, true);
+                } else {
+                    Label join = new Label();
+                    f.longConstant(pc + 4);
+                    mv.visitJumpInsn(GOTO, join);
+                    mv.visitLabel(taken);
+                    f.longConstant(in.imm);
+                    mv.visitLabel(join);
+                    exitToTop(retired, true);
+                }
             }
         }
     }

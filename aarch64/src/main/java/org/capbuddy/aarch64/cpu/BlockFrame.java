@@ -17,9 +17,13 @@ import org.objectweb.asm.Type;
  *  5 instructions retired before the block (long, a parameter)
  *  7 nzcv (int)   8 handler runs at entry (long)   10, 12, 14, 16 scratch (long)   18 scratch flags (int)
  *  20 a pair's written-back base (long)
- *  22 + 2n  register slot n (n = 0..33, see CpuState), loaded at entry if the block uses it
+ *  22 instructions retired in the region's blocks before the current one (int)
+ *  23 instructions the region may retire before it must go back to the loop (int)
+ *  24 the interpreter's code version at entry (long)
+ *  26 + 2n  register slot n (n = 0..33, see CpuState), loaded at entry if the block uses it
  * </pre>
  * A memory access writes every dirty local back first and starts clean; an exit writes them back.
+ * Slots 22 to 25 are used only by a region (several blocks in one method).
  */
 final class BlockFrame {
     static final String ALU = Type.getInternalName(Alu.class);
@@ -38,7 +42,10 @@ final class BlockFrame {
     static final int SECOND = 16;
     static final int SCRATCH_FLAGS = 18;
     static final int UPDATED_BASE = 20;
-    static final int REGISTERS = 22;
+    static final int COUNT = 22;
+    static final int LEFT = 23;
+    static final int VERSION = 24;
+    static final int REGISTERS = 26;
 
     final MethodVisitor mv;
     /** Register slots whose locals differ from the register file (bit n = slot n). */

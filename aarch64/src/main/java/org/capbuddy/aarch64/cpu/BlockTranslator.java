@@ -30,9 +30,17 @@ final class BlockTranslator {
             Type.getType(CpuState.class), Type.getType(GuestMemory.class), Type.getType(Interpreter.class),
             Type.LONG_TYPE);
 
+    /**
+     * Most bytecode in a region's method: HotSpot does not compile a method over 8,000 bytes
+     * (HugeMethodLimit), and a region left to the JVM's interpreter would be far slower than its
+     * blocks one by one. A single block stays far below it by {@link #MAX_LENGTH}.
+     */
+    static final int MAX_BYTECODE = 7_500;
+
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private long translated;
     private long failures;
+    private long oversized;
 
     /** Blocks translated so far. */
     long translated() {
@@ -79,13 +87,36 @@ final class BlockTranslator {
      * {@code pageBase}, or null when the JVM refuses it.
      */
     TranslatedBlock translate(Insn[] page, int slot, long pageBase, int length) {
-        long start = pageBase + 4L * slot;
+        return define(page, pageBase, new RegionPlan(new int[] {slot}, new int[] {length}), false);
+    }
+
+    /**
+     * The region of {@code plan} on the page at {@code pageBase}, or null when its method would be
+     * too big for HotSpot to compile ({@link #oversized()}) or the JVM refuses it.
+     */
+    TranslatedBlock translateRegion(Insn[] page, long pageBase, RegionPlan plan) {
+        return define(page, pageBase, plan, true);
+    }
+
+    /** Regions not defined because their method came out over {@link #MAX_BYTECODE}. */
+    long oversized() {
+        return oversized;
+    }
+
+    private TranslatedBlock define(Insn[] page, long pageBase, RegionPlan plan, boolean region) {
+        int slot = plan.slots()[0];
+        int length = plan.lengths()[0];
         try {
-            byte[] bytes = classBytes(page, slot, length, start);
+            byte[] bytes = classBytes(page, pageBase, plan, region);
+            if (bytes == null) {
+                oversized++;
+                return null;
+            }
             Class<?> type = lookup.defineHiddenClass(bytes, true).lookupClass();
             boolean endsInBranch = isBranch(page[slot + length - 1].op);
-            TranslatedBlock block = (TranslatedBlock) type.getDeclaredConstructor(int.class, boolean.class)
-                    .newInstance(length, endsInBranch);
+            TranslatedBlock block = (TranslatedBlock) type
+                    .getDeclaredConstructor(int.class, boolean.class, boolean.class)
+                    .newInstance(length, endsInBranch, region);
             translated++;
             return block;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
@@ -94,26 +125,33 @@ final class BlockTranslator {
         }
     }
 
-    private static byte[] classBytes(Insn[] page, int slot, int length, long start) {
+    /** The class, or null when its method's bytecode is over {@link #MAX_BYTECODE}. */
+    private static byte[] classBytes(Insn[] page, long pageBase, RegionPlan plan, boolean region) {
         ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
             @Override
             protected String getCommonSuperClass(String first, String second) {
                 return "java/lang/Object"; // frames only ever merge identical types here
             }
         };
-        String name = BLOCK.substring(0, BLOCK.lastIndexOf('/') + 1) + "Block_" + Long.toHexString(start);
+        long start = pageBase + 4L * plan.slots()[0];
+        String name = BLOCK.substring(0, BLOCK.lastIndexOf('/') + 1) + (region ? "Region_" : "Block_")
+                + Long.toHexString(start);
         writer.visit(Opcodes.V17, Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, name, null, BLOCK, null);
-        MethodVisitor init = writer.visitMethod(0, "<init>", "(IZ)V", null, null);
+        MethodVisitor init = writer.visitMethod(0, "<init>", "(IZZ)V", null, null);
         init.visitCode();
         init.visitVarInsn(Opcodes.ALOAD, 0);
         init.visitVarInsn(Opcodes.ILOAD, 1);
         init.visitVarInsn(Opcodes.ILOAD, 2);
-        init.visitMethodInsn(Opcodes.INVOKESPECIAL, BLOCK, "<init>", "(IZ)V", false);
+        init.visitVarInsn(Opcodes.ILOAD, 3);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, BLOCK, "<init>", "(IZZ)V", false);
         init.visitInsn(Opcodes.RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
         MethodVisitor run = writer.visitMethod(0, "run", RUN_DESCRIPTOR, null, null);
-        new BlockEmitter(run, page, slot, length, start).emit();
+        int size = new BlockEmitter(run, page, pageBase, plan.slots(), plan.lengths(), region).emit();
+        if (size > MAX_BYTECODE) {
+            return null;
+        }
         writer.visitEnd();
         return writer.toByteArray();
     }

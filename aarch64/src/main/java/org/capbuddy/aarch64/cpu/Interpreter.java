@@ -57,7 +57,8 @@ public final class Interpreter {
     private final GuestMemory memory;
     private final CodeCache code = new CodeCache();
     private final SimdFp simd;
-    private long codeVersion;
+    /** The memory's code version the decoded code belongs to; translated regions compare against it. */
+    long codeVersion;
 
     private Exit exit = Exit.LIMIT;
     private long exitAddress;
@@ -67,11 +68,18 @@ public final class Interpreter {
     private final TranslationCache translations;
     /** A block is translated at its this-many-th entry; 0 never. */
     private int translateAfter = DEFAULT_TRANSLATE_AFTER;
+    /** Whether blocks are translated into regions with the translated blocks they lead to (tests compare without). */
+    private boolean regions = true;
     private long translatedInstructions;
     private long translatedBlocks;
     /** Written by translated code at every way out of a block: the instructions it retired. */
     int blockRetired;
+    /** Written by a region at every way out: whether it left after completing a branch. */
+    boolean leftAtBranch;
+    /** The instruction count at which the current {@link #run} must stop (saturated); regions read it. */
+    long instructionLimit;
     private Exit blockTrap;
+    private long blockTrapPc;
 
     /** An interpreter with a translation cache of its own. */
     public Interpreter(CpuState state, GuestMemory memory) {
@@ -131,6 +139,11 @@ public final class Interpreter {
         return true;
     }
 
+    /** Turns regions on or off for blocks translated from now on (for tests: results and counts are the same). */
+    void regions(boolean on) {
+        regions = on;
+    }
+
     /**
      * Blocks put to use so far, translated or found in the cache (each counted again when its
      * page's code is dropped and it is used anew).
@@ -168,6 +181,7 @@ public final class Interpreter {
         final GuestMemory mem = memory;
         long pc = s.pc;
         long done = 0;
+        instructionLimit = s.instructions > Long.MAX_VALUE - budget ? Long.MAX_VALUE : s.instructions + budget;
         codeChanged();
         long pageBase = pc & ~0xFFFL;
         CodeCache.Page cached = code.page(pageBase);
@@ -209,12 +223,13 @@ public final class Interpreter {
                             done += retired;
                             translatedInstructions += retired;
                             if (next == TranslatedBlock.TRAPPED) {
-                                return stop(blockTrap, pc + 4L * retired, done, exitAddress, exitWord);
+                                return stop(blockTrap, blockTrapPc, done, exitAddress, exitWord);
                             }
                             pc = next;
                             // where the instructions themselves would look: at the branch that ends it
                             // (not after an access that a handler answered, which leaves early)
-                            if (block.endsInBranch && retired == block.length && codeChanged()) {
+                            if ((block.region ? leftAtBranch : block.endsInBranch && retired == block.length)
+                                    && codeChanged()) {
                                 pageBase = 1;
                                 break;
                             }
@@ -504,7 +519,22 @@ public final class Interpreter {
         if (length == 0) {
             return false;
         }
-        TranslatedBlock block = translations.block(cached.insns, slot, pageBase, length);
+        TranslatedBlock block = null;
+        // a region of the blocks translated here already that this one leads to, if one is worth
+        // it; halved while its method would be too big for HotSpot to compile
+        RegionPlan plan = RegionPlan.of(cached, pageBase, slot, length);
+        while (block == null && regions && plan.worthIt(cached.insns, pageBase)) {
+            block = translations.region(cached.insns, pageBase, plan);
+            if (block == null) {
+                if (plan.blocks() == 1) {
+                    break;
+                }
+                plan = plan.first(plan.blocks() / 2);
+            }
+        }
+        if (block == null) {
+            block = translations.block(cached.insns, slot, pageBase, length);
+        }
         cached.blocks[slot] = block;
         if (block == null) {
             return false;
@@ -526,8 +556,9 @@ public final class Interpreter {
      * Called by translated code when an instruction of its block traps ({@link BlockEmitter}'s
      * trap kinds); returns {@link TranslatedBlock#TRAPPED} for the block to return.
      */
-    long trap(int kind, long address, int word, int retired) {
+    long trap(int kind, long address, int word, int retired, long pc) {
         blockTrap = kind == BlockEmitter.TRAP_ALIGNMENT ? Exit.ALIGNMENT_FAULT : Exit.DATA_ABORT;
+        blockTrapPc = pc;
         exitAddress = address;
         exitWord = word;
         blockRetired = retired;

@@ -22,6 +22,7 @@ public final class TranslationCache {
     private final int capacity;
     private final Map<BlockKey, TranslatedBlock> blocks;
     private long hits;
+    private long regionsWritten;
 
     /** A cache of at most {@code capacity} blocks (at least 1). */
     public TranslationCache(int capacity) {
@@ -57,6 +58,16 @@ public final class TranslationCache {
         return hits;
     }
 
+    /** Regions written (classes for several blocks of a page, or a block that loops on itself). */
+    public long regionsWritten() {
+        return regionsWritten;
+    }
+
+    /** Regions not written because their method would have been too big for HotSpot to compile. */
+    public long oversizedRegions() {
+        return translator.oversized();
+    }
+
     /** Blocks the JVM refused to define; they run interpreted. Non-zero only through a bug. */
     public long failures() {
         return translator.failures();
@@ -68,7 +79,7 @@ public final class TranslationCache {
         for (int i = 0; i < length; i++) {
             words[i] = page[slot + i].word;
         }
-        BlockKey key = new BlockKey(pageBase + 4L * slot, words);
+        BlockKey key = new BlockKey(pageBase + 4L * slot, false, words);
         TranslatedBlock block = blocks.get(key);
         if (block != null) {
             hits++;
@@ -81,21 +92,59 @@ public final class TranslationCache {
         return block;
     }
 
-    /** A block's identity: its first instruction's address and its encodings. */
+    /**
+     * The region of {@code plan} on the page at {@code pageBase}, or null when it cannot be
+     * written (too big; the caller then asks for a smaller one or the block alone).
+     */
+    TranslatedBlock region(Insn[] page, long pageBase, RegionPlan plan) {
+        int total = 0;
+        for (int length : plan.lengths()) {
+            total += 2 + length;
+        }
+        int[] words = new int[total];
+        int at = 0;
+        for (int b = 0; b < plan.blocks(); b++) {
+            int slot = plan.slots()[b];
+            words[at++] = slot;
+            words[at++] = plan.lengths()[b];
+            for (int i = 0; i < plan.lengths()[b]; i++) {
+                words[at++] = page[slot + i].word;
+            }
+        }
+        BlockKey key = new BlockKey(pageBase + 4L * plan.slots()[0], true, words);
+        TranslatedBlock region = blocks.get(key);
+        if (region != null) {
+            hits++;
+            return region;
+        }
+        region = translator.translateRegion(page, pageBase, plan);
+        if (region != null) {
+            regionsWritten++;
+            blocks.put(key, region);
+        }
+        return region;
+    }
+
+    /**
+     * A block's identity: its first instruction's address and its encodings; a region's: its
+     * entry's address and, block by block, the slot, the length and the encodings.
+     */
     private static final class BlockKey {
         private final long start;
+        private final boolean region;
         private final int[] words;
         private final int hash;
 
-        BlockKey(long start, int[] words) {
+        BlockKey(long start, boolean region, int[] words) {
             this.start = start;
+            this.region = region;
             this.words = words;
-            this.hash = Long.hashCode(start) * 31 + Arrays.hashCode(words);
+            this.hash = (Long.hashCode(start) * 31 + Arrays.hashCode(words)) * 2 + (region ? 1 : 0);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof BlockKey k && k.start == start && Arrays.equals(k.words, words);
+            return o instanceof BlockKey k && k.start == start && k.region == region && Arrays.equals(k.words, words);
         }
 
         @Override

@@ -39,7 +39,7 @@ class BlockTranslationDifferentialTest {
         long translated = 0;
         long total = 0;
         for (int program = 0; program < PROGRAMS; program++) {
-            Pair pair = new Pair(random.split());
+            Pair pair = new Pair(random.split(), false);
             String difference = pair.run();
             if (difference != null) {
                 fail(String.format("program %d: %s%nre-run with -Da64.seed=%d", program, difference, seed));
@@ -50,6 +50,33 @@ class BlockTranslationDifferentialTest {
         }
         // The comparison means something only if translated code ran a good part of the time.
         assertThat(translated).as("instructions retired in translated blocks, of %d", total).isGreaterThan(total / 4);
+    }
+
+    /**
+     * The same with programs that only branch to their own instructions (no returns, no branches
+     * through registers), run longer: they loop, so their blocks join regions, which jump from
+     * block to block inside one method (see {@link TranslatedBlock}).
+     */
+    @Test
+    void randomLoopingProgramsRunTheSameInRegionsAndInterpreted() {
+        long seed = Long.getLong("a64.seed", DEFAULT_SEED);
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5EED);
+        long regions = 0;
+        long translated = 0;
+        long total = 0;
+        for (int program = 0; program < PROGRAMS; program++) {
+            Pair pair = new Pair(random.split(), true);
+            String difference = pair.run();
+            if (difference != null) {
+                fail(String.format("looping program %d: %s%nre-run with -Da64.seed=%d", program, difference, seed));
+            }
+            assertThat(pair.translating.interpreter.translationFailures()).isZero();
+            regions += pair.translating.interpreter.translations().regionsWritten();
+            translated += pair.translating.interpreter.translatedInstructions();
+            total += pair.translating.state.instructions();
+        }
+        assertThat(regions).as("regions written").isGreaterThan(PROGRAMS / 4);
+        assertThat(translated).as("instructions retired in translated code, of %d", total).isGreaterThan(total / 2);
     }
 
     @Test
@@ -121,19 +148,23 @@ class BlockTranslationDifferentialTest {
         final Engine plain = new Engine();
         final Engine translating = new Engine();
         private final long codeStart;
+        /** Whether the program branches only to its own instructions, and runs longer. */
+        private final boolean loops;
 
-        Pair(SplittableRandom random) {
+        Pair(SplittableRandom random, boolean loops) {
             this.random = random;
+            this.loops = loops;
             // now and then the program starts near the end of a page, so blocks meet the page's end
             codeStart = random.nextInt(4) == 0 ? CODE + 4096 - 4L * random.nextInt(1, 40) : CODE;
             int[] program = program();
             boolean writableCode = random.nextInt(5) == 0;
-            boolean demandZero = random.nextInt(3) == 0;
+            // looping programs keep going through accesses anywhere: every miss maps a page, after a handler
+            boolean demandZero = loops || random.nextInt(3) == 0;
             byte[] data = new byte[DATA_BYTES];
             random.nextBytes(data);
             long[] registers = new long[31];
             for (int i = 0; i < 31; i++) {
-                registers[i] = switch (random.nextInt(5)) {
+                registers[i] = switch (random.nextInt(loops ? 4 : 5)) {
                     case 0, 1, 2 -> DATA + random.nextInt(DATA_BYTES);
                     case 3 -> random.nextInt(-64, 64);
                     default -> random.nextLong();
@@ -198,7 +229,7 @@ class BlockTranslationDifferentialTest {
         private int branch(int at, int length) {
             int offset = random.nextInt(length) - at;
             int rt = random.nextInt(31);
-            return switch (random.nextInt(9)) {
+            return switch (random.nextInt(loops ? 6 : 9)) {
                 case 0 -> 0x1400_0000 | (offset & 0x3FF_FFFF);
                 case 1 -> 0x9400_0000 | (offset & 0x3FF_FFFF);
                 case 2, 3 -> 0x5400_0000 | ((offset & 0x7FFFF) << 5) | random.nextInt(16);
@@ -217,7 +248,7 @@ class BlockTranslationDifferentialTest {
         /** Runs both in the same slices; the first difference, or null. */
         String run() {
             long total = 0;
-            while (total < 4_000) {
+            while (total < (loops ? 20_000 : 4_000)) {
                 long budget = random.nextInt(1, 300);
                 Exit a = plain.interpreter.run(budget);
                 Exit b = translating.interpreter.run(budget);

@@ -1,0 +1,238 @@
+package org.capbuddy.aarch64.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.capbuddy.aarch64.testing.FlatMemory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Regions (several translated blocks of a page in one method, see {@link TranslatedBlock}) against
+ * the interpreter alone and against the same translation without regions: a loop of several
+ * blocks, stopped by the budget at every instruction count, trapping inside a block that is not the
+ * region's first, rewriting its own code, and meeting a page's end. Each comparison covers the
+ * exit and its details, PC, the instruction count, every register, the flags, the PC and count
+ * each data access saw, and the memory.
+ */
+class RegionTranslationTest {
+    private static final long CODE = 0x40_0000L;
+    private static final long DATA = 0x10_0000L;
+
+    /**
+     * x0 = 0; x1 = n; x2 = DATA; loop: add x0, x0, x1; ldr x3, [x2, #8]; tbz w1, #0, odd;
+     * add x0, x0, x3; str x0, [x2, #16]; b join; odd: eor x0, x0, x1, lsl #2; add x2, x2, #8;
+     * join: subs x1, x1, #1; b.ne loop; brk #0 (four blocks: loop, the even half, odd, join).
+     */
+    private static int[] blocksLoop(int n) {
+        return new int[] {0xD2800000, 0xD2800001 | (n << 5), 0xD2A00202, 0x8B010000, 0xF9400443, 0x36000081,
+            0x8B030000, 0xF9000840, 0x14000003, 0xCA010800, 0x91002042, 0xF1000421, 0x54FFFEE1, 0xD4200000};
+    }
+
+    /**
+     * x0 = 0; x1 = 300; x4 = patch; w5 = add x0, x0, #2; loop: add x0, x0, x1; cmp x1, #150;
+     * b.ne patch; str w5, [x4]; patch: add x0, x0, #1; subs x1, x1, #1; b.ne loop; brk #0.
+     */
+    private static final int[] SELF_PATCHING = {0xD2800000, 0xD2802581, 0x100000E4, 0x52810005, 0x72B22005,
+        0x8B010000, 0xF102583F, 0x54000041, 0xB9000085, 0x91000400, 0xF1000421, 0x54FFFF41, 0xD4200000};
+
+    /**
+     * x0 = 0; x1 = 40; b outer; ... at the page's last six words: outer: mov x5, #3;
+     * inner: add x0, x0, x1; subs x5, x5, #1; b.ne inner; add x6, x6, #1; add x7, x7, x0;
+     * then on the next page: subs x1, x1, #1; b.ne outer; brk #0.
+     */
+    private static int[] acrossAPage() {
+        int[] words = new int[0x100C / 4];
+        words[0] = 0xD2800000;
+        words[1] = 0xD2800501;
+        words[2] = 0x140003F8;
+        int[] tail = {0xD2800065, 0x8B010000, 0xF10004A5, 0x54FFFFC1, 0x910004C6, 0x8B0000E7, 0xF1000421, 0x54FFFF21,
+            0xD4200000};
+        System.arraycopy(tail, 0, words, 0xFE8 / 4, tail.length);
+        return words;
+    }
+
+    @Test
+    void aLoopOfSeveralBlocksRunsInARegionWithTheInterpretersResultAndCounts() {
+        TranslationCache cache = new TranslationCache();
+        Engine plain = Engine.of(blocksLoop(1000), 0, new TranslationCache(), true);
+        Engine blocks = Engine.of(blocksLoop(1000), 1, new TranslationCache(), false);
+        Engine regions = Engine.of(blocksLoop(1000), 1, cache, true);
+        for (Engine engine : List.of(plain, blocks, regions)) {
+            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        }
+        assertThat(differences(plain, regions)).isEmpty();
+        assertThat(differences(blocks, regions)).isEmpty();
+        assertThat(cache.regionsWritten()).isPositive();
+        assertThat(cache.failures()).isZero();
+        // the same blocks translated and the same instructions run in them, with regions or without
+        assertThat(regions.interpreter.translatedBlocks()).isEqualTo(blocks.interpreter.translatedBlocks()).isEqualTo(4);
+        assertThat(regions.interpreter.translatedInstructions())
+                .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(7_000);
+        // the regions are kept: a second run of the program writes no class
+        long written = cache.written();
+        Engine again = Engine.of(blocksLoop(1000), 1, cache, true);
+        assertThat(again.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        assertThat(differences(plain, again)).isEmpty();
+        assertThat(cache.written()).isEqualTo(written);
+    }
+
+    @Test
+    void theBudgetStopsARegionAtEveryInstructionCount() {
+        TranslationCache cache = new TranslationCache();
+        Engine whole = Engine.of(blocksLoop(40), 0, new TranslationCache(), true);
+        whole.interpreter.run(1_000_000);
+        long total = whole.state.instructions();
+        for (long budget = 1; budget <= total; budget++) {
+            Engine plain = Engine.of(blocksLoop(40), 0, new TranslationCache(), true);
+            Engine regions = Engine.of(blocksLoop(40), 1, cache, true);
+            assertThat(plain.interpreter.run(budget)).isEqualTo(regions.interpreter.run(budget));
+            assertThat(differences(plain, regions)).as("after a first run of %d", budget).isEmpty();
+            assertThat(plain.interpreter.run(1_000_000)).isEqualTo(regions.interpreter.run(1_000_000));
+            assertThat(differences(plain, regions)).as("after a first run of %d and the rest", budget).isEmpty();
+        }
+        for (int slice = 1; slice <= 40; slice++) {
+            Engine plain = Engine.of(blocksLoop(40), 0, new TranslationCache(), true);
+            Engine regions = Engine.of(blocksLoop(40), 1, cache, true);
+            Exit exit;
+            do {
+                exit = plain.interpreter.run(slice);
+                assertThat(regions.interpreter.run(slice)).isEqualTo(exit);
+                assertThat(differences(plain, regions)).as("in slices of %d", slice).isEmpty();
+            } while (exit == Exit.LIMIT);
+            if (slice >= 4) { // the longest block's length: shorter slices never cover a block
+                assertThat(regions.interpreter.translatedInstructions()).isPositive();
+            }
+        }
+        assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    @Test
+    void aDataAbortInALaterBlockOfTheRegionStopsOnItsInstruction() {
+        // 1,500 iterations walk x2 past the end of the data page: the str of the even half faults
+        TranslationCache cache = new TranslationCache();
+        Engine plain = Engine.of(blocksLoop(1500), 0, new TranslationCache(), true);
+        Engine regions = Engine.of(blocksLoop(1500), 1, cache, true);
+        assertThat(plain.interpreter.run(1_000_000)).isEqualTo(Exit.DATA_ABORT);
+        assertThat(regions.interpreter.run(1_000_000)).isEqualTo(Exit.DATA_ABORT);
+        assertThat(regions.state.pc()).isEqualTo(CODE + 4 * 7); // the str
+        assertThat(regions.interpreter.exitAddress()).isEqualTo(DATA + 4096);
+        assertThat(differences(plain, regions)).isEmpty();
+        assertThat(cache.regionsWritten()).isPositive();
+        assertThat(regions.interpreter.translatedInstructions()).isGreaterThan(7_000);
+    }
+
+    @Test
+    void aHandlerThatChangesARegisterInsideALaterBlockIsSeenAsByTheInterpreter() {
+        // demand-zero data: the first access to each new page runs a handler that moves x0
+        for (int translateAfter : new int[] {1, 2, 256}) {
+            Engine plain = Engine.of(blocksLoop(1500), 0, new TranslationCache(), true);
+            Engine regions = Engine.of(blocksLoop(1500), translateAfter, new TranslationCache(), true);
+            for (Engine engine : List.of(plain, regions)) {
+                engine.memory.unmap(DATA, 4096 * 2);
+                engine.memory.demandZero().onDemandZero(() -> engine.state.setX(0, engine.state.x(0) + 0x40));
+            }
+            assertThat(plain.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(regions.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(differences(plain, regions)).isEmpty();
+            assertThat(regions.memory.handlerRuns()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void codeTheLoopRewritesIsRunAsTheInterpreterRunsIt() {
+        TranslationCache cache = new TranslationCache();
+        Engine plain = Engine.of(SELF_PATCHING, 0, new TranslationCache(), true);
+        Engine blocks = Engine.of(SELF_PATCHING, 1, new TranslationCache(), false);
+        Engine regions = Engine.of(SELF_PATCHING, 1, cache, true);
+        for (Engine engine : List.of(plain, blocks, regions)) {
+            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
+            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        }
+        // 300 + ... + 1, plus 1 in the 151 iterations up to the rewrite's (whose add was decoded
+        // before it) and 2 in the other 149, after the branch that follows the rewrite
+        assertThat(plain.state.x(0)).isEqualTo(45_150L + 151 + 2 * 149);
+        assertThat(differences(plain, regions)).isEmpty();
+        assertThat(regions.interpreter.translatedInstructions()).isEqualTo(blocks.interpreter.translatedInstructions());
+        assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    @Test
+    void aLoopAcrossAPageEndRunsAsTheInterpreterRunsIt() {
+        for (int translateAfter : new int[] {1, 2, 3}) {
+            Engine plain = Engine.of(acrossAPage(), 0, new TranslationCache(), true);
+            Engine blocks = Engine.of(acrossAPage(), translateAfter, new TranslationCache(), false);
+            TranslationCache cache = new TranslationCache();
+            Engine regions = Engine.of(acrossAPage(), translateAfter, cache, true);
+            for (Engine engine : List.of(plain, blocks, regions)) {
+                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            }
+            assertThat(plain.state.x(0)).isEqualTo(3L * (40 * 41 / 2));
+            assertThat(differences(plain, regions)).isEmpty();
+            assertThat(regions.interpreter.translatedInstructions())
+                    .isEqualTo(blocks.interpreter.translatedInstructions()).isPositive();
+            assertThat(cache.regionsWritten()).isPositive(); // the inner loop, a block that branches to itself
+        }
+    }
+
+    /** What differs between two engines' exits, states, accesses and memories ("" when nothing). */
+    private static String differences(Engine a, Engine b) {
+        StringBuilder diff = new StringBuilder();
+        if (a.interpreter.exit() != b.interpreter.exit() || a.interpreter.exitAddress() != b.interpreter.exitAddress()
+                || a.interpreter.exitWord() != b.interpreter.exitWord()) {
+            diff.append(String.format("exit %s at %x (%x) / %s at %x (%x); ", a.interpreter.exit(),
+                    a.interpreter.exitAddress(), a.interpreter.exitWord(), b.interpreter.exit(),
+                    b.interpreter.exitAddress(), b.interpreter.exitWord()));
+        }
+        if (a.state.pc() != b.state.pc() || a.state.instructions() != b.state.instructions()) {
+            diff.append(String.format("pc %x / %x after %d / %d instructions; ", a.state.pc(), b.state.pc(),
+                    a.state.instructions(), b.state.instructions()));
+        }
+        for (int i = 0; i < 31; i++) {
+            if (a.state.x(i) != b.state.x(i)) {
+                diff.append(String.format("x%d %x / %x; ", i, a.state.x(i), b.state.x(i)));
+            }
+        }
+        if (a.state.sp() != b.state.sp() || a.state.nzcv() != b.state.nzcv()
+                || a.state.retiredAtAccess() != b.state.retiredAtAccess()) {
+            diff.append("sp, nzcv or retiredAtAccess; ");
+        }
+        if (!a.accesses.equals(b.accesses)) {
+            diff.append(String.format("accesses (pc, retired before) %s / %s; ", a.accesses, b.accesses));
+        }
+        if (a.memory.loads() != b.memory.loads() || a.memory.stores() != b.memory.stores()
+                || !a.memory.sameContents(b.memory)) {
+            diff.append("memory; ");
+        }
+        return diff.toString();
+    }
+
+    /** One interpreter over its own memory and state: code at CODE, 4 KiB of data at DATA. */
+    private static final class Engine {
+        final FlatMemory memory = new FlatMemory();
+        final CpuState state = new CpuState();
+        final Interpreter interpreter;
+        final List<Long> accesses = new ArrayList<>();
+
+        private Engine(TranslationCache cache) {
+            interpreter = new Interpreter(state, memory, cache);
+            memory.observeAccesses(() -> {
+                accesses.add(state.pc());
+                accesses.add(state.retiredAtAccess());
+            });
+        }
+
+        static Engine of(int[] words, int translateAfter, TranslationCache cache, boolean regions) {
+            Engine engine = new Engine(cache);
+            engine.memory.map(CODE, 8192, FlatMemory.R | FlatMemory.X);
+            for (int i = 0; i < words.length; i++) {
+                engine.memory.putWord(CODE + 4L * i, words[i]);
+            }
+            engine.memory.map(DATA, 4096, FlatMemory.R | FlatMemory.W);
+            engine.state.setPc(CODE);
+            engine.interpreter.translateAfter(translateAfter);
+            engine.interpreter.regions(regions);
+            return engine;
+        }
+    }
+}
