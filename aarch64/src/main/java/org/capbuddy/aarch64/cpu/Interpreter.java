@@ -29,7 +29,10 @@ import org.capbuddy.aarch64.decode.SystemRegister;
  * the {@link BlockTranslator} turns the straight run of instructions from there to the next branch
  * into a JVM method ({@link TranslatedBlock}), which the loop then calls whenever the block starts
  * and the budget covers it. The translation retires the same instructions with the same effects,
- * faults and code-version checks; only the dispatch is gone.
+ * faults and code-version checks; only the dispatch is gone. A block translated when blocks of
+ * its page that it leads to are translated already becomes a region with them ({@link RegionPlan}):
+ * one method that goes from block to block itself, where this loop would have run the next block,
+ * so a hot loop keeps its registers in locals across its blocks.
  */
 public final class Interpreter {
     /** Ticks of {@code cntvct_el0} per instruction retired, as a 62.5 MHz counter beside a 1 GHz core. */
