@@ -37,6 +37,16 @@ class RegionTranslationTest {
         0x8B010000, 0xF102583F, 0x54000041, 0xB9000085, 0x91000400, 0xF1000421, 0x54FFFF41, 0xD4200000};
 
     /**
+     * x0 = 0; x1 = 300; x6 = c; x7 = DATA; w5 = add x0, x0, #2; a: add x0, x0, x1; cmp x1, #150;
+     * csel x4, x6, x7, eq; b b; b: str w5, [x4]; b c; c: add x0, x0, #1; subs x1, x1, #1; b.ne a;
+     * brk #0. Translated at first entry, the blocks make one region entered at a; at x1 = 150 the
+     * store in its second block rewrites the head of its third.
+     */
+    private static final int[] REWRITING_THE_NEXT_BLOCK = {0xD2800000, 0xD2802581, 0x10000146, 0xD2A00207,
+        0x52810005, 0x72B22005, 0x8B010000, 0xF102583F, 0x9A8700C4, 0x14000001, 0xB9000085, 0x14000001, 0x91000400,
+        0xF1000421, 0x54FFFF01, 0xD4200000};
+
+    /**
      * x0 = 0; x1 = 40; b outer; ... at the page's last six words: outer: mov x5, #3;
      * inner: add x0, x0, x1; subs x5, x5, #1; b.ne inner; add x6, x6, #1; add x7, x7, x0;
      * then on the next page: subs x1, x1, #1; b.ne outer; brk #0.
@@ -152,6 +162,26 @@ class RegionTranslationTest {
         // 300 + ... + 1, plus 1 in the 151 iterations up to the rewrite's (whose add was decoded
         // before it) and 2 in the other 149, after the branch that follows the rewrite
         assertThat(plain.state.x(0)).isEqualTo(45_150L + 151 + 2 * 149);
+        assertThat(differences(plain, regions)).isEmpty();
+        assertThat(regions.interpreter.translatedInstructions()).isEqualTo(blocks.interpreter.translatedInstructions());
+        assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    @Test
+    void codeRewrittenInTheBlockARegionGoesToNextIsDecodedAgainFirst() {
+        // the region leaves at the branch after the store, after more than its first block, and the
+        // loop must drop the decoded page there (the region says it left at a branch) rather than
+        // run the block it has for the rewritten address
+        Engine plain = Engine.of(REWRITING_THE_NEXT_BLOCK, 0, new TranslationCache(), true);
+        Engine blocks = Engine.of(REWRITING_THE_NEXT_BLOCK, 1, new TranslationCache(), false);
+        TranslationCache cache = new TranslationCache();
+        Engine regions = Engine.of(REWRITING_THE_NEXT_BLOCK, 1, cache, true);
+        for (Engine engine : List.of(plain, blocks, regions)) {
+            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
+            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        }
+        // 300 + ... + 1, plus 1 in the first 150 iterations and 2 in the other 150 (from the rewrite's)
+        assertThat(plain.state.x(0)).isEqualTo(45_150L + 150 + 2 * 150);
         assertThat(differences(plain, regions)).isEmpty();
         assertThat(regions.interpreter.translatedInstructions()).isEqualTo(blocks.interpreter.translatedInstructions());
         assertThat(cache.regionsWritten()).isPositive();
