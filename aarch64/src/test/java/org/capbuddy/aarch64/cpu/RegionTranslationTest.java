@@ -62,6 +62,81 @@ class RegionTranslationTest {
         return words;
     }
 
+    /**
+     * With x1 = n, x2 = DATA, x6 = CODE + 256, x7 = DATA, w5 = add x0, x0, #2 set beforehand:
+     * loop: ldr x3, [x2, #8]; if {@code rewrite} cmp x1, #150; csel x4, x6, x7, eq; str w5, [x4];
+     * then adds and eors, filling the block to {@link BlockTranslator#MAX_LENGTH} so that it ends
+     * without a branch and runs on into: add x0, x0, #1; add x2, x2, #8; ldr x8, [x2];
+     * add x0, x0, x8; subs x1, x1, #1; b.ne loop; brk #0. At x1 = 150 the store rewrites the second
+     * block's first instruction.
+     */
+    private static int[] fallingThrough(boolean rewrite) {
+        int[] words = new int[BlockTranslator.MAX_LENGTH + 7];
+        words[0] = 0xF9400443;
+        int from = 1;
+        if (rewrite) {
+            words[1] = 0xF102583F;
+            words[2] = 0x9A8700C4;
+            words[3] = 0xB9000085;
+            from = 4;
+        }
+        for (int i = from; i < BlockTranslator.MAX_LENGTH; i++) {
+            words[i] = i % 3 == 0 ? 0xCA010800 : i % 3 == 1 ? 0x8B010000 : 0x8B030000;
+        }
+        int[] tail = {0x91000400, 0x91002042, 0xF9400048, 0x8B080000, 0xF1000421, 0x54FFF761, 0xD4200000};
+        System.arraycopy(tail, 0, words, BlockTranslator.MAX_LENGTH, tail.length);
+        return words;
+    }
+
+    @Test
+    void theBudgetIsCheckedWhereABlockFallsThroughIntoTheNextOfItsRegion() {
+        for (boolean rewrite : new boolean[] {false, true}) {
+            for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+                TranslationCache cache = new TranslationCache();
+                long inRegions = 0;
+                for (int slice = 1; slice <= 201; slice++) {
+                    int budget = slice <= 200 ? slice : 1_000_000;
+                    Engine plain = fallingThrough(rewrite, 0, new TranslationCache());
+                    Engine regions = fallingThrough(rewrite, translateAfter, cache);
+                    Exit exit;
+                    do {
+                        exit = plain.interpreter.run(budget);
+                        assertThat(regions.interpreter.run(budget)).isEqualTo(exit);
+                        assertThat(differences(plain, regions))
+                                .as("rewrite %s, translated after %d, in slices of %d", rewrite, translateAfter, budget)
+                                .isEmpty();
+                    } while (exit == Exit.LIMIT);
+                    assertThat(exit).isEqualTo(Exit.BREAKPOINT);
+                    assertThat(regions.memory.handlerRuns()).isEqualTo(rewrite ? 0 : 3);
+                    inRegions += regions.interpreter.translatedInstructions();
+                }
+                assertThat(cache.regionsWritten()).as("rewrite %s, translated after %d", rewrite, translateAfter)
+                        .isPositive();
+                assertThat(inRegions).isPositive();
+            }
+        }
+    }
+
+    /**
+     * {@link #fallingThrough(boolean)} with its registers set: 300 iterations over writable code,
+     * or 1,500 over demand-zero data (three pages) whose handler moves x0.
+     */
+    private static Engine fallingThrough(boolean rewrite, int translateAfter, TranslationCache cache) {
+        Engine engine = Engine.of(fallingThrough(rewrite), translateAfter, cache, true);
+        engine.state.setX(1, rewrite ? 300 : 1500);
+        engine.state.setX(2, DATA);
+        engine.state.setX(6, CODE + 4L * BlockTranslator.MAX_LENGTH);
+        engine.state.setX(7, DATA);
+        engine.state.setX(5, 0x91000800L);
+        if (rewrite) {
+            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
+        } else {
+            engine.memory.unmap(DATA, 4096 * 3);
+            engine.memory.demandZero().onDemandZero(() -> engine.state.setX(0, engine.state.x(0) + 0x40));
+        }
+        return engine;
+    }
+
     @Test
     void aLoopOfSeveralBlocksRunsInARegionWithTheInterpretersResultAndCounts() {
         TranslationCache cache = new TranslationCache();
