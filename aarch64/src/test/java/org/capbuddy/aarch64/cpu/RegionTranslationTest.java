@@ -280,6 +280,55 @@ class RegionTranslationTest {
         }
     }
 
+    /**
+     * With x1 = 200 and x2 = DATA set beforehand: a: 30 loads ldr x(3 + i % 4), [x2, #8i]; b b;
+     * b: 30 more loads; add x0, x0, x3; add x0, x0, x4; subs x1, x1, #1; b.ne a; brk #0. Each
+     * block's method is under {@link BlockTranslator#MAX_BYTECODE}, a region of the two over it.
+     */
+    private static int[] manyLoads() {
+        List<Integer> words = new ArrayList<>();
+        for (int block = 0; block < 2; block++) {
+            for (int i = 0; i < 30; i++) {
+                words.add(0xF9400000 | ((i + 30 * block) << 10) | (2 << 5) | (3 + i % 4));
+            }
+            if (block == 0) {
+                words.add(0x14000001);
+            }
+        }
+        words.addAll(List.of(0x8B030000, 0x8B040000, 0xF1000421));
+        words.add(0x54000001 | ((-words.size() & 0x7FFFF) << 5));
+        words.add(0xD4200000);
+        return words.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void aRegionTooBigForTheJitIsHalvedAndItsBlocksRunAsTheInterpreterRunsThem() {
+        for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+            TranslationCache cache = new TranslationCache();
+            List<Engine> engines = List.of(Engine.of(manyLoads(), 0, new TranslationCache(), true),
+                    Engine.of(manyLoads(), translateAfter, new TranslationCache(), false),
+                    Engine.of(manyLoads(), translateAfter, cache, true));
+            for (Engine engine : engines) {
+                engine.state.setX(1, 200);
+                engine.state.setX(2, DATA);
+                for (int i = 0; i < 60; i++) {
+                    engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
+                }
+                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            }
+            Engine plain = engines.get(0);
+            Engine blocks = engines.get(1);
+            Engine regions = engines.get(2);
+            assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 58 + 0x1000 + 59));
+            assertThat(differences(plain, regions)).as("translated after %d", translateAfter).isEmpty();
+            assertThat(cache.oversizedRegions()).as("translated after %d", translateAfter).isPositive();
+            assertThat(cache.failures()).isZero();
+            // the blocks that make no region within the limit run on their own, as without regions
+            assertThat(regions.interpreter.translatedInstructions())
+                    .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(100L * 60);
+        }
+    }
+
     /** What differs between two engines' exits, states, accesses and memories ("" when nothing). */
     private static String differences(Engine a, Engine b) {
         StringBuilder diff = new StringBuilder();
