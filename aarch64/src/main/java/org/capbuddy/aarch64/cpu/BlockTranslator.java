@@ -20,7 +20,10 @@ import org.objectweb.asm.Type;
  * makes no access of its own.
  */
 final class BlockTranslator {
-    /** Longest block: keeps a translated method far below HotSpot's 8,000-byte compile limit. */
+    /**
+     * Longest block. It keeps most blocks' methods below {@link #MAX_BYTECODE}, not all: a load or
+     * store takes over 100 bytes of bytecode, and a block of 60 loads is over it.
+     */
     static final int MAX_LENGTH = 64;
     /** A block shorter than this costs more to enter than interpreting it. */
     static final int MIN_LENGTH = 2;
@@ -33,7 +36,8 @@ final class BlockTranslator {
     /**
      * Most bytecode in a region's method: HotSpot does not compile a method over 8,000 bytes
      * (HugeMethodLimit), and a region left to the JVM's interpreter would be far slower than its
-     * blocks one by one. A single block stays far below it by {@link #MAX_LENGTH}.
+     * blocks one by one. A single block can pass it too (a long run of loads and stores): such a
+     * block is not translated and stays interpreted, as its method would be.
      */
     static final int MAX_BYTECODE = 7_500;
 
