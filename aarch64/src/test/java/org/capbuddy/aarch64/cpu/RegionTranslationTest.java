@@ -227,13 +227,10 @@ class RegionTranslationTest {
     @Test
     void codeTheLoopRewritesIsRunAsTheInterpreterRunsIt() {
         TranslationCache cache = new TranslationCache();
-        Engine plain = Engine.of(SELF_PATCHING, 0, new TranslationCache(), true);
-        Engine blocks = Engine.of(SELF_PATCHING, 1, new TranslationCache(), false);
-        Engine regions = Engine.of(SELF_PATCHING, 1, cache, true);
-        for (Engine engine : List.of(plain, blocks, regions)) {
-            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
-            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
-        }
+        List<Engine> engines = runWritable(SELF_PATCHING, cache);
+        Engine plain = engines.get(0);
+        Engine blocks = engines.get(1);
+        Engine regions = engines.get(2);
         // 300 + ... + 1, plus 1 in the 151 iterations up to the rewrite's (whose add was decoded
         // before it) and 2 in the other 149, after the branch that follows the rewrite
         assertThat(plain.state.x(0)).isEqualTo(45_150L + 151 + 2 * 149);
@@ -247,19 +244,30 @@ class RegionTranslationTest {
         // the region leaves at the branch after the store, after more than its first block, and the
         // loop must drop the decoded page there (the region says it left at a branch) rather than
         // run the block it has for the rewritten address
-        Engine plain = Engine.of(REWRITING_THE_NEXT_BLOCK, 0, new TranslationCache(), true);
-        Engine blocks = Engine.of(REWRITING_THE_NEXT_BLOCK, 1, new TranslationCache(), false);
         TranslationCache cache = new TranslationCache();
-        Engine regions = Engine.of(REWRITING_THE_NEXT_BLOCK, 1, cache, true);
-        for (Engine engine : List.of(plain, blocks, regions)) {
-            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
-            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
-        }
+        List<Engine> engines = runWritable(REWRITING_THE_NEXT_BLOCK, cache);
+        Engine plain = engines.get(0);
+        Engine blocks = engines.get(1);
+        Engine regions = engines.get(2);
         // 300 + ... + 1, plus 1 in the first 150 iterations and 2 in the other 150 (from the rewrite's)
         assertThat(plain.state.x(0)).isEqualTo(45_150L + 150 + 2 * 150);
         assertThat(differences(plain, regions)).isEmpty();
         assertThat(regions.interpreter.translatedInstructions()).isEqualTo(blocks.interpreter.translatedInstructions());
         assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    /**
+     * {@code words} on writable code run to their breakpoint interpreted, translated at first
+     * entry without regions, and with regions in {@code cache}, in that order.
+     */
+    private static List<Engine> runWritable(int[] words, TranslationCache cache) {
+        List<Engine> engines = List.of(Engine.of(words, 0, new TranslationCache(), true),
+                Engine.of(words, 1, new TranslationCache(), false), Engine.of(words, 1, cache, true));
+        for (Engine engine : engines) {
+            engine.memory.protect(CODE, 4096, FlatMemory.R | FlatMemory.W | FlatMemory.X);
+            assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        }
+        return engines;
     }
 
     @Test
