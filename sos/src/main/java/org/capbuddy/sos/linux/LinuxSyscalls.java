@@ -216,9 +216,10 @@ public final class LinuxSyscalls implements ProcessTraps {
             return;
         }
         if (w.signalWait() != null) {
-            // the child's exit signal may end a pause: when one it lets through is now pending
-            if (LinuxSignals.deliverable(parent)) {
-                wake(parentProcess, parent, w.signalWait(), -Errno.EINTR.code());
+            // the child's exit signal may end a pause: when one it lets through is now pending (or,
+            // for an rt_sigtimedwait, one of its set)
+            if (LinuxSignals.endsWait(parent)) {
+                wakeSignalWait(parentProcess, parent, w);
             }
             return;
         }
@@ -257,6 +258,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
                     "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
                             : call.equals("ppoll") || call.equals("pselect6") ? SignalWaits.wokenBy(result)
+                            : call.equals("rt_sigtimedwait") ? (result == -Errno.EAGAIN.code() ? "its timeout came"
+                            : "a signal came")
                             : PIPE_CALLS.stream().anyMatch(c -> c.linuxName().equals(call))
                             ? "its pipe was ready or a signal came" : "a child ended");
         }
@@ -381,6 +384,16 @@ public final class LinuxSyscalls implements ProcessTraps {
                 result = served;
             } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
+                if (waited.take() != null) {
+                    // rt_sigtimedwait with others of its run: it blocks, its set unblocked, on the run's clock
+                    state.setWaiting(ChildWait.signal(call.linuxName(), waited.take()));
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                                "none yet: it blocks until a signal or its timeout");
+                    }
+                    return FaultReply.noReply(call.linuxName() + " blocks until a signal or its timeout");
+                }
                 if (waited == WaitResult.BLOCKS) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -393,7 +406,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                 if (waited.forever() && hasCompany(state)) {
                     // another process of its run may signal it (a child's exit, a kill), or its own
                     // timer's expiry, which the scheduler times against the others: it waits (SOS does not reply)
-                    state.setWaiting(ChildWait.signal(call.linuxName()));
+                    state.setWaiting(ChildWait.signal(call.linuxName(), null));
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
@@ -763,7 +776,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         String via = call + " from process " + sender.pid();
         long sent = LinuxSignals.sendFrom(sender.pid(), state, signal, via, code, toProcess);
-        if (sent != 0 || signal == 0 || !LinuxSignals.deliverable(state)) {
+        if (sent != 0 || signal == 0 || !LinuxSignals.endsWait(state)) {
             return sent;
         }
         if (state.sleeping() != null) {
@@ -775,7 +788,9 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         ChildWait w = state.waiting();
         if (w != null) {
-            if (w.vforkChild() == 0) {
+            if (w.signalWait() != null) {
+                wakeSignalWait(target, state, w);
+            } else if (w.vforkChild() == 0) {
                 wake(target, state, waitName(w), -Errno.EINTR.code());
             } else {
                 killVforkParent(target, state);
@@ -836,7 +851,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                     m.word(5), hasCompany(state));
             case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1), hasCompany(state));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
-                    m.word(3));
+                    m.word(3), hasCompany(state));
             default -> throw new IllegalArgumentException(call + " does not wait for a signal");
         };
     }
@@ -1344,15 +1359,23 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
         }
         ChildWait w = state.waiting();
-        if (w != null && timerDue(state, w)) {
+        SignalTake take = w == null ? null : w.take();
+        if (w != null && timerDue(state, w) && (take == null || take.end().isEmpty()
+                || state.realTimer().expires() < take.end().getAsLong())) {
             // its own timer expired while it waits: SIGALRM is sent, and wakes it as another
-            // process's signal would (EINTR, a restart under SA_RESTART, or the default action)
+            // process's signal would (EINTR, a restart under SA_RESTART, or the default action;
+            // an rt_sigtimedwait whose set holds it takes it)
             IntervalTimers.expireDue(state);
             if (w.vforkChild() != 0) {
                 killVforkParent(p, state);
+            } else if (w.signalWait() != null && LinuxSignals.endsWait(state)) {
+                wakeSignalWait(p, state, w);
             } else if (LinuxSignals.deliverable(state)) {
                 wake(p, state, waitName(w), -Errno.EINTR.code());
             }
+        }
+        if (take != null && state.waiting() == w && take.timedOut(state.now())) {
+            wakeSignalWait(p, state, w); // its timeout came first: EAGAIN
         }
         return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null
                 && state.pollWait() == null;
@@ -1412,6 +1435,20 @@ public final class LinuxSyscalls implements ProcessTraps {
                 + " parent's wait for its child (Linux's wait_for_vfork_done is killable)");
     }
 
+    /**
+     * Ends {@code w}, a wait for a signal that a signal it lets through or its timeout ends, and
+     * resumes {@code p}: pause, sigsuspend and ppoll with EINTR, the signal delivered on the way out;
+     * rt_sigtimedwait as Linux's do_sigtimedwait ends ({@link SignalWaits#finishTake}: the mask
+     * before back, a signal of its set taken with its siginfo, else EINTR for another signal or
+     * EAGAIN at its timeout).
+     */
+    private void wakeSignalWait(Process p, LinuxProcess state, ChildWait w) {
+        SignalTake take = w.take();
+        long result = take == null ? -Errno.EINTR.code()
+                : SignalWaits.finishTake(syscalls.apply(p), state, p.pid(), take, LinuxSignals.endsWait(state));
+        wake(p, state, w.signalWait(), result);
+    }
+
     /** The call a wait is in, as a wake names it. */
     private static String waitName(ChildWait w) {
         return w.signalWait() != null ? w.signalWait() : w.waitid() ? "waitid" : "wait4";
@@ -1431,7 +1468,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         DescriptorWait.Waiting poll = state.pollWait();
         ChildWait w = state.waiting();
         if (w != null) {
-            return timerDue(state, w);
+            return timerDue(state, w) || w.take() != null && w.take().timedOut(state.now());
         }
         boolean timerEnds = ownTimerDue(state);
         return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes() || timerEnds)
@@ -1465,8 +1502,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
         }
         ChildWait w = state.waiting();
-        return w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
+        OptionalLong expiry = w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
                 : OptionalLong.empty();
+        OptionalLong end = w == null || w.take() == null ? OptionalLong.empty() : w.take().end();
+        // an rt_sigtimedwait's timeout or its own timer's expiry, whichever comes first
+        return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
     }
 
     /**

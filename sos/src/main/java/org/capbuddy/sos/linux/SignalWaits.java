@@ -8,11 +8,13 @@ import org.capbuddy.sos.Syscalls;
 
 /**
  * The calls that wait for a signal (pause through ppoll, pselect6, rt_sigsuspend,
- * rt_sigtimedwait) and the wait a sleep does, against the process's modelled clock. A waiting
- * process has nothing else to run, so a wait moves the clock at once to the next thing that can
- * end it: the interval timer's expiry ({@link IntervalTimers}) or its own timeout. When nothing
- * can (no timer armed, no signal pending that it lets through, and no other process in SOS may
- * signal it) it would wait forever, and the call's result says so ({@link WaitResult#FOREVER}).
+ * rt_sigtimedwait) and the wait a sleep does, against the process's modelled clock. A process
+ * alone in its run has nothing else to run, so a wait moves the clock at once to the next thing
+ * that can end it: the interval timer's expiry ({@link IntervalTimers}) or its own timeout. When
+ * nothing can (no timer armed, no signal pending that it lets through, and no other process of its
+ * run to signal it) it would wait forever, and the call's result says so ({@link WaitResult#FOREVER}).
+ * With others, a wait blocks ({@link WaitResult#BLOCKS}, {@link WaitResult#taking}) and the run's
+ * scheduler or another process's signal ends it.
  */
 final class SignalWaits {
     private static final int SIGINFO_SIZE = 128;
@@ -328,14 +330,14 @@ final class SignalWaits {
      * pending is taken at once, whether blocked or not; otherwise, unless the timeout is zero, the
      * process waits with the set unblocked (the mask before put aside as Linux's real_blocked, so
      * that a signal blocked before is kept, not ignored, and ends the wait whatever its action),
-     * and the mask before is back before the call returns. A signal of the set is then taken
-     * without running a handler: its number is the result and its siginfo is written (EFAULT, the
-     * signal taken, when it cannot be). The timeout coming first is EAGAIN; another signal, which
-     * is delivered on the way out, EINTR; so is a signal of the set that was not blocked before
-     * and whose default action kills, as Linux's complete_signal ends the process for it.
+     * and the mask before is back before the call returns ({@link #finishTake}). Alone in its run,
+     * the wait moves the clock at once to its timer's expiry or its timeout; with others
+     * ({@code mayBlock}), whose signals may end it, it blocks ({@link WaitResult#taking}: its set
+     * stays unblocked) on the run's clock as nanosleep does, until another process's signal, its
+     * own timer's expiry or its timeout, once a timer already due has fired.
      */
     static WaitResult sigtimedwait(Syscalls sys, LinuxProcess state, int pid, long set, long info, long timeout,
-            long size) {
+            long size, boolean mayBlock) {
         if (size != Sigsets.SIZE) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
@@ -355,36 +357,62 @@ final class SignalWaits {
             }
         }
         long wanted = Sigsets.read(setBytes) & ~Sigsets.UNBLOCKABLE;
-        int signal = LinuxSignals.nextSignal(state, wanted);
-        Woken woken = Woken.TIMEOUT; // a zero timeout waits for nothing
-        if (signal == 0 && !(nanos.isPresent() && nanos.getAsLong() == 0)) {
-            long before = state.blockedSignals();
-            state.setRealBlocked(before);
-            state.setBlockedSignals(before & ~wanted);
-            OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
-            woken = wait(state, end, wanted, false);
+        long before = state.blockedSignals();
+        OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
+        SignalTake take = new SignalTake(wanted, before, info, end);
+        if (LinuxSignals.nextSignal(state, wanted) != 0 || nanos.isPresent() && nanos.getAsLong() == 0) {
+            return WaitResult.of(takeSignal(sys, state, pid, take, false)); // a zero timeout waits for nothing
+        }
+        state.setRealBlocked(before);
+        state.setBlockedSignals(before & ~wanted);
+        if (mayBlock) {
+            // a timer already due fires first; then, nothing come, it blocks with its set unblocked
+            Woken now = wait(state, OptionalLong.of(state.now()), wanted, false);
+            if (now == Woken.TIMEOUT && !take.timedOut(state.now())) {
+                return WaitResult.taking(take);
+            }
+            return WaitResult.of(finishTake(sys, state, pid, take, now == Woken.SIGNAL));
+        }
+        Woken woken = wait(state, end, wanted, false);
+        if (woken == Woken.NEVER) {
             state.setBlockedSignals(before);
             state.setRealBlocked(0);
-            if (woken == Woken.NEVER) {
-                return WaitResult.FOREVER;
-            }
-            boolean fatal = (state.pendingSignals() & wanted & ~before & Sigsets.bit(IntervalTimers.SIGALRM)) != 0
-                    && LinuxSignals.killsByDefault(state, IntervalTimers.SIGALRM);
-            if (fatal) {
-                return WaitResult.of(-Errno.EINTR.code()); // the way out delivers it: the process dies of it
-            }
-            signal = LinuxSignals.nextSignal(state, wanted);
+            return WaitResult.FOREVER;
         }
+        return WaitResult.of(finishTake(sys, state, pid, take, woken == Woken.SIGNAL));
+    }
+
+    /**
+     * The end of an rt_sigtimedwait, as the end of Linux's do_sigtimedwait: the mask before is the
+     * mask again and real_blocked cleared; then a signal of the set pending is taken without running
+     * a handler: its number is the result and its siginfo written (EFAULT, the signal taken, when it
+     * cannot be). None is EINTR when a signal ended the wait ({@code interrupted}: it is delivered on
+     * the way out), else EAGAIN (its timeout, or a zero one). A signal of the set not blocked before
+     * whose default kills at once is EINTR, left pending: Linux's complete_signal ends the process
+     * for it as it arrives, and the way out does.
+     */
+    static long finishTake(Syscalls sys, LinuxProcess state, int pid, SignalTake take, boolean interrupted) {
+        state.setBlockedSignals(take.before());
+        state.setRealBlocked(0);
+        if (LinuxSignals.fatalOf(state, take.wanted() & ~take.before()) != 0) {
+            return -Errno.EINTR.code(); // the way out delivers it: the process dies of it
+        }
+        return takeSignal(sys, state, pid, take, interrupted);
+    }
+
+    /** {@link #finishTake}'s last step, with the mask before in place: a signal of the set taken, or none. */
+    private static long takeSignal(Syscalls sys, LinuxProcess state, int pid, SignalTake take, boolean interrupted) {
+        int signal = LinuxSignals.nextSignal(state, take.wanted());
         if (signal == 0) {
-            return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : -Errno.EAGAIN.code());
+            return interrupted ? -Errno.EINTR.code() : -Errno.EAGAIN.code();
         }
         PendingSignal taken = state.take(signal);
-        if (info != 0) {
+        if (take.info() != 0) {
             byte[] siginfo = taken.siginfo(signal, pid);
-            if (!sys.copyToUser(info, siginfo, SIGINFO_SIZE)) {
-                return WaitResult.of(-Errno.EFAULT.code());
+            if (!sys.copyToUser(take.info(), siginfo, SIGINFO_SIZE)) {
+                return -Errno.EFAULT.code();
             }
         }
-        return WaitResult.of(signal);
+        return signal;
     }
 }
