@@ -8,6 +8,15 @@
  *   timed    sigtimedwait with a 10 s timeout, woken early by a child's kill (the time it waited
  *            under 5 s); then one with a 200 ms timeout that nothing ends, EAGAIN, while the
  *            child still sleeps; the mask after each as before.
+ *   restart  a child sends SIGUSR1 then SIGUSR2 to the parent 100 times, spinning between, while
+ *            the parent makes 1,000 raw clones (musl's fork blocks every signal around its clone,
+ *            so no signal could be pending there) and SIGUSR1's handler makes one more each run:
+ *            a signal pending as a clone begins (Linux's copy_process ERESTARTNOINTR) runs its
+ *            handler, without SA_RESTART, and the clone is made again, never failing and never
+ *            making two children; each child exits with the count of SIGUSR2 handler runs it saw,
+ *            which lies between its parent's before the clone and after. (In SOS a SIGUSR2 that
+ *            comes while SIGUSR1's handler is being entered is pending at the handler's clone, and
+ *            one that comes while the parent is preempted in SOS's fork routine is pending there.)
  *   all      (the default) each of them in turn.
  * A child acts after a sleep (300 ms, or 1 s in timed), the only steps ordered by time. No pid,
  * time or uid is printed. A signal outside the set with a handler, which ends the wait with EINTR
@@ -157,6 +166,111 @@ static void timed(void) {
     sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+#define CLONES 1000
+#define KILLS 100
+#define SPIN 800
+
+static volatile sig_atomic_t usr2;
+/* The handler's clones: each child's pid and the SIGUSR2 count before and after its clone. */
+static pid_t by_handler[KILLS + 1];
+static int handler_before[KILLS + 1], handler_after[KILLS + 1];
+static volatile sig_atomic_t handler_clones, handler_errors;
+
+/* A child exits with the count of SIGUSR2 handler runs it saw. */
+static long clone_counting(void) {
+    long r = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (r == 0) {
+        syscall(SYS_exit, usr2 & 0xFF);
+    }
+    return r;
+}
+
+static void on_usr2(int sig) {
+    (void) sig;
+    usr2++;
+}
+
+/* SIGUSR1's handler clones: a SIGUSR2 that came while it was being entered is pending at its clone. */
+static void on_usr1_clone(int sig) {
+    (void) sig;
+    int i = handler_clones;
+    if (i > KILLS) {
+        return;
+    }
+    handler_before[i] = usr2;
+    long r = clone_counting();
+    handler_after[i] = usr2;
+    by_handler[i] = r > 0 ? (pid_t) r : 0;
+    handler_errors += r <= 0;
+    handler_clones = i + 1;
+}
+
+/* Reaps pid (0: none), through EINTR; whether its status lies between lo and hi. */
+static int reap_between(pid_t pid, int lo, int hi, int *reaped) {
+    int status = 0;
+    pid_t got;
+    while ((got = waitpid(pid, &status, 0)) == -1 && errno == EINTR) {
+    }
+    if (pid == 0 || got != pid) {
+        return 0;
+    }
+    ++*reaped;
+    return WEXITSTATUS(status) >= lo && WEXITSTATUS(status) <= hi;
+}
+
+static void restart(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1_clone;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    pid_t parent = getpid();
+    fflush(stdout);
+    pid_t sender = fork();
+    if (sender == 0) {
+        for (int i = 0; i < KILLS; i++) {
+            for (volatile int n = 0; n < SPIN; n++) {
+            }
+            kill(parent, SIGUSR1);
+            kill(parent, SIGUSR2);
+        }
+        _exit(0);
+    }
+    static pid_t child[CLONES];
+    static int before[CLONES], after[CLONES];
+    int errors = 0;
+    for (int i = 0; i < CLONES; i++) {
+        before[i] = usr2;
+        long r = clone_counting();
+        after[i] = usr2;
+        child[i] = r > 0 ? (pid_t) r : 0;
+        errors += r <= 0;
+    }
+    while (waitpid(sender, NULL, 0) == -1 && errno == EINTR) {
+    }
+    sigset_t both = set_of(SIGUSR1, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &both, NULL); /* the sender is gone: nothing more comes */
+    int reaped = 0, inside = 1;
+    for (int i = 0; i < CLONES; i++) {
+        inside &= reap_between(child[i], before[i], after[i], &reaped);
+    }
+    int by_handler_reaped = 0;
+    for (int i = 0; i < handler_clones; i++) {
+        inside &= reap_between(by_handler[i], handler_before[i], handler_after[i], &by_handler_reaped);
+    }
+    errno = 0;
+    pid_t extra = waitpid(-1, NULL, WNOHANG);
+    printf("%d clones while a sibling sends SIGUSR1 and SIGUSR2 %d times each, SIGUSR1's handler cloning too:"
+           " clone errors %d, children reaped %d, the handler's clones all reaped %s, another child %s,"
+           " each child saw a SIGUSR2 count between its parent's before and after its clone %s\n", CLONES, KILLS,
+           errors + handler_errors, reaped, handler_clones > 0 && by_handler_reaped == handler_clones ? "yes" : "no",
+           extra == -1 && errno == ECHILD ? "none" : "yes", inside ? "yes" : "no");
+    sigprocmask(SIG_UNBLOCK, &both, NULL);
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "all";
     int all = strcmp(mode, "all") == 0;
@@ -173,8 +287,12 @@ int main(int argc, char **argv) {
         timed();
         known = 1;
     }
+    if (all || strcmp(mode, "restart") == 0) {
+        restart();
+        known = 1;
+    }
     if (!known) {
-        printf("usage: fork_sigwait [all|chld|kill|timed]\n");
+        printf("usage: fork_sigwait [all|chld|kill|timed|restart]\n");
         return 2;
     }
     return 0;

@@ -306,6 +306,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         boolean forkStep = call == LinuxSyscall.CLONE && state.forkRegisters() != null
                 && (ip == SigPage.FORK_SVC || ip == SigPage.FORK_DONE);
         if (forkStep && ip == SigPage.FORK_SVC) {
+            if (LinuxSignals.deliverable(state)) {
+                // a signal came while the routine ran, before the fork: no child, made again after it
+                return restartFork(p, state, m, state.forkRegisters());
+            }
             // inside the routine, counted once (at its first clone): nothing is delivered before its end
             long forked = forkNow(p, state);
             if (forked == Family.BLOCKS) {
@@ -355,6 +359,9 @@ public final class LinuxSyscalls implements ProcessTraps {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
                         : call == LinuxSyscall.WAITID ? waitid(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
+                if (served == FORK_RESTART) {
+                    return restartFork(p, state, m, null);
+                }
                 if (served == FORK_ROUTINE) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -555,7 +562,47 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.refuse("clone of a thread, with a new stack or with flags beyond fork's and vfork's");
             return -Errno.ENOSYS.code();
         }
+        if (LinuxSignals.deliverable(state)) {
+            return FORK_RESTART; // copy_process's ERESTARTNOINTR: the signal first, then the clone again
+        }
         return enterForkRoutine(p, state);
+    }
+
+    /**
+     * A fork that a signal pending before it makes (one that came while the process was inside
+     * SOS's signal page, where {@link LinuxSignals#deliverNow} leaves it): Linux's copy_process
+     * looks for one before it makes anything and fails with ERESTARTNOINTR, so no child is made,
+     * the signal is delivered (a handler's frame holds the clone as it was made, its pc and x0, so
+     * that it is made again when the handler returns, SA_RESTART or not; a default that kills ends
+     * the process) and, when nothing was delivered, the clone is made again at once. {@code kept}
+     * are the registers at the clone's svc when the fork routine is under way ({@link SigPage#FORK_SVC}:
+     * they come back, the routine abandoned before its fork), null at the clone itself.
+     */
+    private FaultReply restartFork(Process p, LinuxProcess state, FaultMessage m, long[] kept) {
+        long svc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+        if (kept != null) {
+            state.setForkRegisters(null);
+            svc = kept[UserContextLayout.PC];
+            InvocationResult restored = sel4.tcbWriteRegisters(p.tcbCptr(), false, kept);
+            if (!restored.isOk()) {
+                syscalls.apply(p).killBySos(SigPage.FORK_SVC, "SOS could not restore its registers to make its"
+                        + " fork again (" + restored + ")");
+                return FaultReply.noReply("killed: its registers could not be restored for fork's restart");
+            }
+        }
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "clone", "result",
+                    "none yet: a signal was pending before the fork (ERESTARTNOINTR), made again after it");
+        }
+        IntervalTimers.expireDue(state);
+        signals.deliverOnWake(p, state, svc, "clone", -Errno.EINTR.code(), true);
+        if (p.state() != ProcessState.RUNNING) {
+            return FaultReply.noReply("clone: killed by the signal pending before its fork");
+        }
+        // the registers are the handler's, or, nothing delivered, the clone's with its pc at the svc:
+        // the reply sets none
+        m.setReplyLength(0);
+        return FaultReply.RESUME;
     }
 
     /**
@@ -632,6 +679,8 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** clone's first step sent the caller through the fork routine: its registers are written, the reply sets none. */
     private static final long FORK_ROUTINE = Long.MIN_VALUE + 1;
+    /** clone found a signal pending before its fork: {@link #restartFork}. */
+    private static final long FORK_RESTART = Long.MIN_VALUE + 2;
 
     private static boolean both(long flags, long two) {
         return (flags & two) == two;
