@@ -101,7 +101,8 @@ final class SignalWaits {
     /**
      * ppoll, in Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's
      * size (EINVAL) and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL), the pollfd
-     * array read (EFAULT); then it watches them ({@link #watch}). Without descriptors (musl's pause,
+     * array read (EFAULT), these two after the mask is set, so with the time left written back
+     * ({@link #failAfterMask}); then it watches them ({@link #watch}). Without descriptors (musl's pause,
      * or a sleep with a signal mask) it waits for a signal or its timeout only.
      */
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
@@ -112,13 +113,13 @@ final class SignalWaits {
         }
         // nfds is an unsigned int
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
-            return WaitResult.of(-Errno.EINVAL.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EINVAL));
         }
         DescriptorPoll poll = DescriptorPoll.none(fds);
         if ((int) count != 0) {
             poll = DescriptorPoll.read(sys, fds, (int) count);
             if (poll == null) {
-                return WaitResult.of(-Errno.EFAULT.code());
+                return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EFAULT));
             }
         }
         return watch(sys, state, poll, (int) count != 0, args.timeout(), args.mask().mask(), mayBlock);
@@ -129,7 +130,8 @@ final class SignalWaits {
      * not null (EFAULT); the timeout read (EFAULT) and checked (EINVAL); a signal mask given: its
      * size (EINVAL unless 8) and the mask read (EFAULT); nfds negative (EINVAL), then capped at the
      * descriptor table's size (Linux's max_fds: a larger nfds is no error); the three fd_sets read
-     * (EFAULT); a bit naming a descriptor not open (EBADF). Then it watches them ({@link #watch}) as
+     * (EFAULT); a bit naming a descriptor not open (EBADF), the last three after the mask is set, so
+     * with the time left written back ({@link #failAfterMask}). Then it watches them ({@link #watch}) as
      * ppoll does; with no bit set it waits for a signal or its timeout only, as select(0, ...)
      * sleeps. {@link DescriptorSelect} says what is ready and what goes back.
      */
@@ -152,17 +154,35 @@ final class SignalWaits {
         }
         // nfds is an int
         if ((int) nfds < 0) {
-            return WaitResult.of(-Errno.EINVAL.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EINVAL));
         }
         DescriptorSelect select = DescriptorSelect.read(sys, (int) nfds, state.descriptors().tableSize(), read,
                 write, except);
         if (select == null) {
-            return WaitResult.of(-Errno.EFAULT.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EFAULT));
         }
         if (select.namesClosed(state)) {
-            return WaitResult.of(-Errno.EBADF.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EBADF));
         }
         return watch(sys, state, select, select.any(), args.timeout(), args.mask().mask(), mayBlock);
+    }
+
+    /**
+     * A ppoll or pselect6 failing after its mask is set (Linux's set_user_sigmask): every return
+     * of do_sys_poll and core_sys_select goes through poll_select_finish, which has the old mask
+     * back (SOS sets the call's mask only once the checks pass, so it is the mask still) and then
+     * writes the time left to a timeout that was not zero, ignoring a write that fails.
+     */
+    private static long failAfterMask(Syscalls sys, LinuxProcess state, Timeout t, Errno error) {
+        writeTimeLeft(sys, state, t.end(), t.address());
+        return -error.code();
+    }
+
+    /** The time left to {@code end} written to {@code timeout}, when it was given and not zero (its address not 0). */
+    private static void writeTimeLeft(Syscalls sys, LinuxProcess state, OptionalLong end, long timeout) {
+        if (end.isPresent() && timeout != 0) {
+            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
+        }
     }
 
     /**
@@ -294,19 +314,19 @@ final class SignalWaits {
 
     /**
      * The end of a ppoll or pselect6 with {@code result} (the count ready, 0 at the timeout,
-     * -EINTR): the time left written back to a timeout that was not zero, the mask put aside back
-     * unless a signal interrupted it (its handler's frame saves that mask, as Linux's
-     * poll_select_finish keeps it), and the call's answer written back ({@link DescriptorWait#finish}).
+     * -EINTR), in Linux's order: the call's answer written back ({@link DescriptorWait#finish}, as
+     * do_sys_poll and core_sys_select do, EFAULT when it cannot be), then poll_select_finish's
+     * steps: the mask put aside back unless the call is EINTR (its handler's frame saves that
+     * mask), then the time left written back to a timeout that was not zero.
      */
     static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, OptionalLong end, long timeout,
             long result) {
-        if (end.isPresent() && timeout != 0) {
-            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
-        }
-        if (result != -Errno.EINTR.code()) {
+        long answer = poll.finish(sys, result);
+        if (answer != -Errno.EINTR.code()) {
             state.restoreSavedMask();
         }
-        return poll.finish(sys, result);
+        writeTimeLeft(sys, state, end, timeout);
+        return answer;
     }
 
     /**
