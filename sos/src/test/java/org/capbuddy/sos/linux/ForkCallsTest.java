@@ -480,6 +480,40 @@ class ForkCallsTest {
         assertThat(state.pendingSignals()).isZero();
     }
 
+    /**
+     * Linux's do_notify_parent autoreaps a child whose parent has SIGCHLD at SIG_IGN or with
+     * SA_NOCLDWAIT, and for SIG_IGN sets sig to 0: no SIGCHLD is queued even while the parent blocks
+     * it (blocked, it would not count as ignored), so an rt_sigtimedwait for it times out with
+     * EAGAIN. With SA_NOCLDWAIT and a handler the SIGCHLD is still sent. Either way wait4 finds no
+     * child: ECHILD.
+     */
+    @Test
+    void anIgnoredSigchldIsNeverQueuedWhileANocldwaitOneIsAndBothChildrenAreReaped() {
+        long sigchld = 1L << (SIGCHLD - 1);
+        long set = code + 0x500;
+        long mask = code + 0x580;
+        long timeout = code + 0x5C0;
+        sigset(parent, mask, sigchld);
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, mask, 0, 8)).isZero();
+        assertThat(fx.sos.syscalls(parent).copyToUser(timeout, new byte[16], 16)).isTrue();
+        LinuxProcess state = fx.sos.linux().state(parent);
+
+        action(parent, SIGCHLD, 1 /* SIG_IGN */, 0);
+        Process child = fx.fork(parent, code);
+        exit(child, 3);
+        assertThat(state.pendingSignals()).as("SIG_IGN: sig = 0, nothing queued").isZero();
+        sigset(parent, set, sigchld);
+        assertThat(fx.linuxCall(parent, code, RT_SIGTIMEDWAIT, set, 0, timeout, 8)).isEqualTo(-11 /* EAGAIN */);
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 0, 0)).as("autoreaped").isEqualTo(-10 /* ECHILD */);
+
+        handle(parent, SIGCHLD, 2 /* SA_NOCLDWAIT */);
+        child = fx.fork(parent, code);
+        exit(child, 3);
+        assertThat(state.pendingSignals()).as("SA_NOCLDWAIT: still sent").isEqualTo(sigchld);
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 0, 0)).as("autoreaped").isEqualTo(-10 /* ECHILD */);
+        assertThat(fx.linuxCall(parent, code, RT_SIGTIMEDWAIT, set, 0, timeout, 8)).isEqualTo(SIGCHLD);
+    }
+
     /** Puts a {@code ret} at code + {@link #HANDLER}: a handler that returns through the signal page's rt_sigreturn. */
     private void returningHandler(Process p) {
         byte[] ret = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0xD65F_03C0).array();
