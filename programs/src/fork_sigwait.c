@@ -18,9 +18,13 @@
  *            comes while SIGUSR1's handler is being entered is pending at the handler's clone, and
  *            one that comes while the parent is preempted in SOS's fork routine is pending there.)
  *   all      (the default) each of them in turn.
+ *   eintr    (not in all) SIGUSR1 blocked, SIGUSR2 handled with SA_RESTART: a child's SIGUSR2
+ *            ends a raw rt_sigtimedwait({SIGUSR1}) with -1 EINTR after its handler runs (Linux's
+ *            do_sigtimedwait returns EINTR itself, never restarted); then musl's sigwaitinfo,
+ *            whose sigtimedwait makes the call again while it is -EINTR, runs the handler for a
+ *            child's SIGUSR2 and returns the SIGUSR1 the child sends after it.
  * A child acts after a sleep (300 ms, or 1 s in timed), the only steps ordered by time. No pid,
- * time or uid is printed. A signal outside the set with a handler, which ends the wait with EINTR
- * on Linux, is not here: qemu-user 7.2 makes the call again after the handler (ERESTARTSYS). */
+ * time or uid is printed. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -271,6 +275,51 @@ static void restart(void) {
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* A child that sleeps 300 ms, sends SIGUSR2 to its parent, then (if also) SIGUSR1 300 ms later. */
+static pid_t usr2_then(int also) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sleep_ms(300);
+        kill(getppid(), SIGUSR2);
+        if (also) {
+            sleep_ms(300);
+            kill(getppid(), SIGUSR1);
+        }
+        _exit(0);
+    }
+    return pid;
+}
+
+static void eintr(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t s = set_of(SIGUSR1, 0);
+    sigprocmask(SIG_SETMASK, &s, NULL);
+    siginfo_t si;
+    pid_t child = usr2_then(0);
+    usr2 = 0;
+    errno = 0;
+    long r = syscall(SYS_rt_sigtimedwait, &s, &si, NULL, _NSIG / 8);
+    printf("raw rt_sigtimedwait({SIGUSR1}) for a child's SIGUSR2 (handled, SA_RESTART): %s, handler runs %d, mask %s\n",
+           result((int) r, errno), (int) usr2, mask_is(SIGUSR1, 0));
+    waitpid(child, NULL, 0);
+
+    child = usr2_then(1);
+    usr2 = 0;
+    memset(&si, 0, sizeof si);
+    errno = 0;
+    int w = sigwaitinfo(&s, &si);
+    printf("musl's sigwaitinfo({SIGUSR1}) for a child's SIGUSR2 then SIGUSR1: %s, si_pid the child %s, handler runs %d,"
+           " mask %s\n", result(w, errno), si.si_pid == child ? "yes" : "no", (int) usr2, mask_is(SIGUSR1, 0));
+    waitpid(child, NULL, 0);
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+    signal(SIGUSR2, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "all";
     int all = strcmp(mode, "all") == 0;
@@ -291,8 +340,12 @@ int main(int argc, char **argv) {
         restart();
         known = 1;
     }
+    if (strcmp(mode, "eintr") == 0) {
+        eintr();
+        known = 1;
+    }
     if (!known) {
-        printf("usage: fork_sigwait [all|chld|kill|timed|restart]\n");
+        printf("usage: fork_sigwait [all|chld|kill|timed|restart|eintr]\n");
         return 2;
     }
     return 0;
