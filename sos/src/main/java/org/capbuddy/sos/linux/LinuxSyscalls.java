@@ -883,8 +883,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (poll != null) {
             state.setPollWait(null);
             int ready = poll.watch().scan(state);
-            wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
-                    poll.timeout(), ready > 0 ? ready : -Errno.EINTR.code()));
+            wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
+                    ready > 0 ? ready : -Errno.EINTR.code()));
             return true;
         }
         return false;
@@ -1395,8 +1395,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             int ready = poll.watch().scan(state);
             if (ready > 0 || timedOut(state, poll)) {
                 state.setPollWait(null);
-                wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
-                        poll.timeout(), ready));
+                wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
+                        ready));
             }
         }
         if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {

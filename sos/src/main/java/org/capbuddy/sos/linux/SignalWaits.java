@@ -174,38 +174,32 @@ final class SignalWaits {
      * writes the time left to a timeout that was not zero, ignoring a write that fails.
      */
     private static long failAfterMask(Syscalls sys, LinuxProcess state, Timeout t, Errno error) {
-        writeTimeLeft(sys, state, t.end(), t.address());
+        t.back().write(sys, state.now());
         return -error.code();
-    }
-
-    /** The time left to {@code end} written to {@code timeout}, when it was given and not zero (its address not 0). */
-    private static void writeTimeLeft(Syscalls sys, LinuxProcess state, OptionalLong end, long timeout) {
-        if (end.isPresent() && timeout != 0) {
-            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
-        }
     }
 
     /**
      * A timeout as ppoll and pselect6 read it: none (null: wait for ever), zero (poll once), or
      * its end on the run's clock; {@code error} EFAULT when it cannot be read or EINVAL when it is
-     * not valid, else null. {@code address} is where the time left goes back (0: nowhere,
-     * as for none and zero).
+     * not valid, else null. {@code back} is where the time left goes back and what from
+     * (nowhere for none and zero).
      */
-    private record Timeout(OptionalLong end, boolean zero, long address, Errno error) {
+    private record Timeout(OptionalLong end, boolean zero, TimeLeft back, Errno error) {
         static Timeout read(Syscalls sys, LinuxProcess state, long timeout) {
             if (timeout == 0) {
-                return new Timeout(OptionalLong.empty(), false, 0, null);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, null);
             }
             byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
             if (bytes == null) {
-                return new Timeout(OptionalLong.empty(), false, 0, Errno.EFAULT);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, Errno.EFAULT);
             }
             OptionalLong nanos = Timespecs.nanos(bytes);
             if (nanos.isEmpty()) {
-                return new Timeout(OptionalLong.empty(), false, 0, Errno.EINVAL);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, Errno.EINVAL);
             }
             boolean zero = nanos.getAsLong() == 0;
-            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, null);
+            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero,
+                    zero ? TimeLeft.NONE : TimeLeft.of(timeout, bytes, state.now()), null);
         }
     }
 
@@ -275,7 +269,7 @@ final class SignalWaits {
                 LinuxSignals.dropIgnoredOpen(state, 0);
             }
             long result = ready > 0 ? ready : LinuxSignals.deliverable(state) ? -Errno.EINTR.code() : 0;
-            return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), result));
+            return WaitResult.of(pollEnd(sys, state, watch, t.back(), result));
         }
         if (any) {
             int ready = watch.scan(state);
@@ -286,13 +280,13 @@ final class SignalWaits {
                     if (woken == Woken.NEVER) {
                         return WaitResult.FOREVER;
                     }
-                    return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+                    return WaitResult.of(pollEnd(sys, state, watch, t.back(),
                             woken == Woken.SIGNAL ? -Errno.EINTR.code() : watch.scan(state)));
                 }
-                return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), ready));
+                return WaitResult.of(pollEnd(sys, state, watch, t.back(), ready));
             }
             // another process may make a descriptor ready: it blocks (the scheduler asks again each turn)
-            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.back()));
             return WaitResult.BLOCKS;
         }
         Woken woken = wait(state, end, 0, mayBlock);
@@ -302,13 +296,13 @@ final class SignalWaits {
         if (woken == Woken.BLOCKS) {
             // its timer expires before its timeout: it blocks as a wait on no descriptors, which
             // the scheduler ends at the earlier of the two or at another process's signal
-            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.back()));
             return WaitResult.BLOCKS;
         }
         // Linux's poll_select_finish: only an interrupted wait keeps its mask for the handler's
         // frame; one that timed out has the old mask back before the way out delivers what that
         // mask lets through
-        return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+        return WaitResult.of(pollEnd(sys, state, watch, t.back(),
                 woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0));
     }
 
@@ -319,13 +313,12 @@ final class SignalWaits {
      * steps: the mask put aside back unless the call is EINTR (its handler's frame saves that
      * mask), then the time left written back to a timeout that was not zero.
      */
-    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, OptionalLong end, long timeout,
-            long result) {
+    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, TimeLeft back, long result) {
         long answer = poll.finish(sys, result);
         if (answer != -Errno.EINTR.code()) {
             state.restoreSavedMask();
         }
-        writeTimeLeft(sys, state, end, timeout);
+        back.write(sys, state.now());
         return answer;
     }
 
