@@ -1545,16 +1545,18 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null || state.pipeWait() != null) {
-            // a ppoll's or pselect6's timeout or its own timer's expiry, whichever comes first
-            OptionalLong end = poll != null ? poll.end() : OptionalLong.empty();
-            OptionalLong expiry = ownExpiry(state);
-            return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
+            // a ppoll's or pselect6's timeout or its own timer's expiry
+            return earlier(poll != null ? poll.end() : OptionalLong.empty(), ownExpiry(state));
         }
         ChildWait w = state.waiting();
         OptionalLong expiry = w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
                 : OptionalLong.empty();
-        OptionalLong end = w == null || w.take() == null ? OptionalLong.empty() : w.take().end();
-        // an rt_sigtimedwait's timeout or its own timer's expiry, whichever comes first
+        // an rt_sigtimedwait's timeout or its own timer's expiry
+        return earlier(w == null || w.take() == null ? OptionalLong.empty() : w.take().end(), expiry);
+    }
+
+    /** Whichever of two times comes first; either alone when the other is none; none when both are. */
+    private static OptionalLong earlier(OptionalLong end, OptionalLong expiry) {
         return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
     }
 
