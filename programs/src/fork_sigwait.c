@@ -15,8 +15,10 @@
  *            handler, without SA_RESTART, and the clone is made again, never failing and never
  *            making two children; each child exits with the count of SIGUSR2 handler runs it saw,
  *            which lies between its parent's before the clone and after. (In SOS a SIGUSR2 that
- *            comes while SIGUSR1's handler is being entered is pending at the handler's clone, and
- *            one that comes while the parent is preempted in SOS's fork routine is pending there.)
+ *            comes while SIGUSR1's handler is being entered is pending at the handler's clone; one
+ *            that comes while the parent is preempted in SOS's fork routine waits for the fork's
+ *            end, as Linux since 5.0 delays a signal come during copy_process.) A stress and
+ *            no-regression run: a fork that ignored pending signals would print the same.
  *   all      (the default) each of them in turn.
  *   eintr    (not in all) SIGUSR1 blocked, SIGUSR2 handled with SA_RESTART: a child's SIGUSR2
  *            ends a raw rt_sigtimedwait({SIGUSR1}) with -1 EINTR after its handler runs (Linux's

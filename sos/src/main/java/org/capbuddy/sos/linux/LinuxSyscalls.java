@@ -306,8 +306,10 @@ public final class LinuxSyscalls implements ProcessTraps {
         boolean forkStep = call == LinuxSyscall.CLONE && state.forkRegisters() != null
                 && (ip == SigPage.FORK_SVC || ip == SigPage.FORK_DONE);
         if (forkStep && ip == SigPage.FORK_SVC) {
-            if (LinuxSignals.deliverable(state)) {
-                // a signal came while the routine ran, before the fork: no child, made again after it
+            if (LinuxSignals.fatalPending(state) != 0) {
+                // copy_process (since Linux 5.0) looks at signals once, at its start (the clone
+                // itself); a signal come since then stops it only when fatal (-EINTR, no child, the
+                // kill ends the process); any other waits for the fork's end, its handler after it
                 return restartFork(p, state, m, state.forkRegisters());
             }
             // inside the routine, counted once (at its first clone): nothing is delivered before its end
@@ -576,7 +578,9 @@ public final class LinuxSyscalls implements ProcessTraps {
      * that it is made again when the handler returns, SA_RESTART or not; a default that kills ends
      * the process) and, when nothing was delivered, the clone is made again at once. {@code kept}
      * are the registers at the clone's svc when the fork routine is under way ({@link SigPage#FORK_SVC}:
-     * they come back, the routine abandoned before its fork), null at the clone itself.
+     * they come back, the routine abandoned before its fork), null at the clone itself; there only a
+     * fatal signal come during the routine brings it here (copy_process's fatal_signal_pending,
+     * -EINTR), and it kills the process.
      */
     private FaultReply restartFork(Process p, LinuxProcess state, FaultMessage m, long[] kept) {
         long svc = m.word(FaultMessage.SYSCALL_FAULT_IP);
@@ -592,7 +596,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "clone", "result",
-                    "none yet: a signal was pending before the fork (ERESTARTNOINTR), made again after it");
+                    kept == null ? "none yet: a signal was pending before the fork (ERESTARTNOINTR), made again after it"
+                            : "none: a fatal signal came during the fork (EINTR)");
         }
         IntervalTimers.expireDue(state);
         signals.deliverOnWake(p, state, svc, "clone", -Errno.EINTR.code(), true);
