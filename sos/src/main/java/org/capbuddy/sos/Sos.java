@@ -308,22 +308,121 @@ public final class Sos {
     }
 
     /**
-     * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
-     * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
-     * and a failed creation uses up no pid.
+     * Runs another program in {@code old}'s place, as Linux's execve does: the pid stays, the rest
+     * is new. The image is built first, beside the old process, in objects of its own (a TCB,
+     * CNode, VSpace and ASID made as every process's, its badge the same pid), from the same
+     * {@link ProgramLoader} plan and {@link org.capbuddy.sos.exec.InitialStack} a spawn uses (the
+     * stack written through SOS's window, the registers a new program starts with): a failure up
+     * to there (a program the loader refuses, no memory) gives back everything it made and leaves
+     * {@code old} exactly as it was. Then the point of no return: the process table names the new
+     * image under the pid, and {@code old} is torn down as {@link #destroy} tears a process down
+     * (every page, its share of copy-on-write frames and shared objects, its tables, its TCB with
+     * its interpreter and whatever that had cached, its CNode, VSpace and ASID), which only gives
+     * back and cannot fail for want of memory. The caller (the Linux layer) keeps what Linux
+     * keeps across an exec.
+     *
+     * @param old the live process whose system call asked for it
+     * @param elfFile the program, kept (not copied) while the process runs
+     * @param argv the arguments, at least one
+     * @param envp the environment
+     * @param execFn the path as the caller passed it: {@code AT_EXECFN}
+     * @param seed what the 16 {@code AT_RANDOM} bytes are made from
+     * @return the new image's process, or why none was made ({@link AllocErrorKind#BAD_ARGUMENT}
+     *     for a program the loader refuses, {@link AllocErrorKind#OUT_OF_MEMORY} and the kernel's
+     *     for the rest)
      */
-    private Result<Process> create(AddressSpace as, ProgramStart program) {
-        int pid = processes.nextPid();
-        // the invocations that make it are the new process's, in a trace of it
-        sel4.tracer().serve(new Tracer.Pid(pid));
+    public Result<Process> exec(Process old, byte[] elfFile, List<String> argv, List<String> envp, String execFn,
+            long seed) {
+        guard.check();
+        if (!processes.isLive(old)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "no such live process");
+        }
+        Result<LoadPlan> planned = ProgramLoader.plan(elfFile, argv, envp, execFn, seed);
+        if (!planned.isOk()) {
+            return planned.asFailure();
+        }
+        LoadPlan plan = planned.value();
+        StackImage stack = plan.stack();
+        Result<Process> staged = create(plan.addressSpace(),
+                new ProgramStart(plan.image(), plan.bias(), plan.entry(), stack.sp()), old.pid(), true);
+        if (!staged.isOk()) {
+            return staged;
+        }
+        Process image = staged.value();
+        sel4.tracer().serve(image);
+        try (Undo undo = Undo.begin(guard, "executing a program", old.pid())) {
+            undo.push(() -> discard(image));
+            // through SOS's window: the image's thread has not run, and its faults would reach the
+            // old process, which holds the pid's badge until the swap
+            int length = stack.bytes().length;
+            if (pages.copy(image, stack.sp(), stack.bytes(), 0, length, true) != length) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "writing the initial stack of the new image of process "
+                        + old.pid());
+            }
+            InvocationResult registers = sel4.tcbWriteRegisters(image.tcbCptr(), false, plan.registers());
+            if (!registers.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_WriteRegisters", registers));
+            }
+            undo.commit();
+        } finally {
+            sel4.tracer().endService();
+        }
+        retire(old, image, execFn);
+        return staged;
+    }
+
+    /** Gives back everything of an execve's image that never ran: it was not in the table. */
+    private Result<Void> discard(Process image) {
+        sel4.tcbSuspend(image.tcbCptr());
+        pages.tearDown(image);
+        Result<Void> tcb = VkaObjects.free(vka, image.tcbObject());
+        Result<Void> vspace = VkaObjects.free(vka, image.vspaceObject());
+        Result<Void> cnode = VkaObjects.free(vka, image.cnodeObject());
+        asids.released();
+        processes.discard(image);
+        return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+    }
+
+    /** The point of no return of {@link #exec}: {@code image} takes the pid, {@code old} is torn down. */
+    private void retire(Process old, Process image, String path) {
+        sel4.tracer().serve(old);
         try {
-            return createServed(as, program, pid);
+            sel4.tcbSuspend(old.tcbCptr());
+            pages.tearDown(old);
+            VkaObjects.free(vka, old.tcbObject());
+            VkaObjects.free(vka, old.vspaceObject());
+            VkaObjects.free(vka, old.cnodeObject());
+            asids.released();
+            processes.replace(old, image, path);
+        } catch (Throwable t) {
+            guard.markBroken("tearing down the old image of process " + old.pid(), t);
+            throw t;
         } finally {
             sel4.tracer().endService();
         }
     }
 
-    private Result<Process> createServed(AddressSpace as, ProgramStart program, int pid) {
+    /**
+     * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
+     * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
+     * and a failed creation uses up no pid.
+     */
+    private Result<Process> create(AddressSpace as, ProgramStart program) {
+        return create(as, program, processes.nextPid(), false);
+    }
+
+    /** {@link #create(AddressSpace, ProgramStart)} under {@code pid}; {@code staged}: an execve's new image, not yet in the table. */
+    private Result<Process> create(AddressSpace as, ProgramStart program, int pid, boolean staged) {
+        // the invocations that make it are the new process's, in a trace of it
+        sel4.tracer().serve(new Tracer.Pid(pid));
+        try {
+            return createServed(as, program, pid, staged);
+        } finally {
+            sel4.tracer().endService();
+        }
+    }
+
+    private Result<Process> createServed(AddressSpace as, ProgramStart program, int pid, boolean staged) {
         try (Undo undo = Undo.begin(guard, "creating process", pid)) {
             Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
             if (!cnode.isOk()) {
@@ -370,7 +469,8 @@ public final class Sos {
             if (cpu == null) {
                 return Result.fail(AllocErrorKind.KERNEL, "the new TCB's cptr " + tcb.value().cptr() + " names no TCB");
             }
-            Process p = processes.add(tcb.value(), cnode.value(), vspace.value(), as, cpu, program);
+            Process p = staged ? processes.stage(pid, tcb.value(), cnode.value(), vspace.value(), as, cpu, program)
+                    : processes.add(tcb.value(), cnode.value(), vspace.value(), as, cpu, program);
             undo.commit();
             return Result.ok(p);
         }

@@ -44,6 +44,17 @@ public final class ProgramLoader {
         if (argv == null || argv.isEmpty() || argv.get(0) == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least the program's name");
         }
+        return plan(elfFile, argv, envp, argv.get(0), seed);
+    }
+
+    /**
+     * {@link #plan(byte[], List, List, long)} for an execve: {@code execFn}, the path as the
+     * caller passed it, is {@code AT_EXECFN}, whatever argv[0] is.
+     */
+    public static Result<LoadPlan> plan(byte[] elfFile, List<String> argv, List<String> envp, String execFn, long seed) {
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
+        }
         ElfResult parsed = ElfParser.parse(elfFile);
         if (parsed instanceof ElfResult.Refused refused) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the program was refused: " + refused.error() + ": "
@@ -59,7 +70,7 @@ public final class ProgramLoader {
         byte[] random = new byte[InitialStack.RANDOM_BYTES];
         new SplittableRandom(seed).nextBytes(random);
         Result<StackImage> stack = InitialStack.build(Layout.STACK_TOP, argv, envp, auxv(image, bias), random,
-                argv.get(0), PLATFORM);
+                execFn, PLATFORM);
         if (!stack.isOk()) {
             return stack.asFailure();
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.capbuddy.sos.exec.ProgramTable;
 
 /**
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
@@ -33,6 +34,10 @@ public final class LinuxProcess {
     private final Descriptors descriptors;
     private final Clock clock;
     private final SplittableRandom random;
+    /** The programs execve may load: the run's, which every process forked from its first shares. */
+    private final ProgramTable programs;
+    /** How many times the process has exec'd. */
+    private int execs;
     /** The parent's pid; 0 when SOS started the process, or reaps it (an orphan). */
     private int parent;
     /** The process group: the pid of the process a run started, which every process forked from it shares. 0 until attached. */
@@ -107,15 +112,55 @@ public final class LinuxProcess {
     private long realBlocked;
 
     public LinuxProcess(byte[] stdin, long seed) {
-        this.descriptors = Descriptors.standard(stdin);
-        this.clock = new Clock();
-        this.random = new SplittableRandom(seed ^ 0x6765_7472_616E_646FL);
+        this(stdin, seed, ProgramTable.empty());
     }
 
-    private LinuxProcess(Descriptors descriptors, Clock clock, SplittableRandom random) {
+    /** A run's first process, whose execve (and its children's) may load the programs of {@code programs}. */
+    public LinuxProcess(byte[] stdin, long seed, ProgramTable programs) {
+        this(Descriptors.standard(stdin), new Clock(), new SplittableRandom(seed ^ 0x6765_7472_616E_646FL),
+                programs == null ? ProgramTable.empty() : programs);
+    }
+
+    private LinuxProcess(Descriptors descriptors, Clock clock, SplittableRandom random, ProgramTable programs) {
         this.descriptors = descriptors;
         this.clock = clock;
         this.random = random;
+        this.programs = programs;
+    }
+
+    /** The programs execve may load. */
+    ProgramTable programs() {
+        return programs;
+    }
+
+    /** How many times the process has exec'd a new program. */
+    public int execs() {
+        return execs;
+    }
+
+    /**
+     * What Linux's execve changes of the process's own state once past its point of no return
+     * (begin_new_exec, flush_signal_handlers, do_close_on_exec): every handled signal goes back to
+     * SIG_DFL and an ignored one stays ignored, each with its flags, restorer and mask cleared; the
+     * alternate signal stack is disabled; the descriptors with FD_CLOEXEC are closed (a pipe end
+     * only they held closes); set_tid_address's address is forgotten, as mm_release clears
+     * clear_child_tid. Kept, as on Linux: the pid, the parent, the children and their zombies,
+     * the pending signals and the mask, the interval timers, the other descriptors, the
+     * resource usage and the call counts.
+     */
+    void execed() {
+        for (int signal = 1; signal < actions.length; signal++) {
+            SignalAction a = actions[signal];
+            if (a != null) {
+                actions[signal] = a.handler() == SignalAction.SIG_IGN ? new SignalAction(SignalAction.SIG_IGN, 0, 0, 0)
+                        : null;
+            }
+        }
+        altStackBase = 0;
+        altStackSize = 0;
+        descriptors.closeOnExec();
+        clearChildTid = 0;
+        execs++;
     }
 
     /**
@@ -128,7 +173,7 @@ public final class LinuxProcess {
      * resource usage (they start at zero), the handlers entered and the last fault.
      */
     LinuxProcess forkChild(int parentPid, int signal) {
-        LinuxProcess child = new LinuxProcess(descriptors.forkCopy(), clock, random.split());
+        LinuxProcess child = new LinuxProcess(descriptors.forkCopy(), clock, random.split(), programs);
         child.blockedSignals = blockedSignals;
         System.arraycopy(actions, 0, child.actions, 0, actions.length);
         child.altStackBase = altStackBase;

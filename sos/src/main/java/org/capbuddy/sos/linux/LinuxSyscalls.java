@@ -93,6 +93,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     private final Family family = new Family(processes);
     /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
     private final Map<Integer, List<Process>> forked = new HashMap<>();
+    /** The execve each process made that its run has not taken yet ({@link #takeExec}). */
+    private final Map<Integer, Exec> execed = new HashMap<>();
     private final LinuxSignals signals;
 
     /**
@@ -129,6 +131,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         processes.remove(p.pid());
         live.remove(p.pid());
         forked.remove(p.pid());
+        execed.remove(p.pid());
         family.forgetChildrenOf(p.pid());
     }
 
@@ -405,6 +408,11 @@ public final class LinuxSyscalls implements ProcessTraps {
                     return waitsForever(p, state, m, call);
                 }
                 result = waited.value();
+            } else if (call == LinuxSyscall.EXECVE) {
+                result = execve(p, state, m);
+                if (result == EXECUTED) {
+                    return FaultReply.noReply("execve: process " + p.pid() + " runs its new program");
+                }
             } else {
                 result = serve(call, p, state, m);
             }
@@ -502,6 +510,74 @@ public final class LinuxSyscalls implements ProcessTraps {
         return FaultReply.noReply(call.linuxName() + " would wait forever");
     }
 
+    /**
+     * execve (x0 path, x1 argv, x2 envp): its arguments read and checked as Linux does
+     * ({@link ExecArguments}); then SOS builds the new image beside the old one ({@link Sos#exec}
+     * through {@link Syscalls#exec}): ENOEXEC when the loader refuses the program or cannot place
+     * it, ENOMEM when SOS has not the memory. Each of those leaves the process exactly as it was,
+     * and the call returns its error as any call does. Past the point of no return the old image
+     * is gone: the new one runs under the same pid with its own thread (registers as a spawn sets
+     * them, no cached code or translation of the old), the Linux state goes on as Linux keeps it
+     * ({@link LinuxProcess#execed}: handlers reset, CLOEXEC descriptors closed, ...), a vfork
+     * parent waiting for this child is resumed as Linux's exec releases it, and a pending signal the
+     * mask lets through is delivered before the first instruction. The caller gets no reply: its
+     * thread is gone. Returns {@link #EXECUTED}, or the negative errno.
+     */
+    private long execve(Process p, LinuxProcess state, FaultMessage m) {
+        Syscalls sys = syscalls.apply(p);
+        ExecArguments.Read read = ExecArguments.read(sys, state.programs(), m.word(0), m.word(1), m.word(2));
+        if (read.error() != null) {
+            return -read.error().code();
+        }
+        ExecArguments args = read.arguments();
+        long seed = java.nio.ByteBuffer.wrap(state.randomBytes(8)).getLong();
+        Result<Process> made = sys.exec(args.program().elf(), args.argv(), args.envp(), args.path(), seed);
+        if (!made.isOk()) {
+            // the loader's refusals are BAD_ARGUMENT (the arguments passed its checks above: the file it is)
+            boolean refused = made.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT;
+            return -(refused ? Errno.ENOEXEC : Errno.ENOMEM).code();
+        }
+        Process image = made.value();
+        live.put(image.pid(), image);
+        state.execed();
+        execed.put(image.pid(), new Exec(image, args.path(), args.program().elf()));
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "execve", "x0", m.word(0), "x1",
+                    m.word(1), "x2", m.word(2), "result", "none: the process runs " + args.path() + " ("
+                            + args.program().path() + ")");
+        }
+        LinuxProcess parent = processes.get(state.parent());
+        Process parentProcess = live.get(state.parent());
+        if (parent != null && parentProcess != null && parent.waiting() != null
+                && parent.waiting().vforkChild() == image.pid()) {
+            wake(parentProcess, parent, "clone", image.pid()); // Linux's exec completes the vfork
+        }
+        if (LinuxSignals.deliverable(state)) {
+            signals.deliverNow(image, state, "the signal pending across execve");
+        }
+        return EXECUTED;
+    }
+
+    /** execve went past its point of no return: the caller's thread is gone, nothing replies to it. */
+    private static final long EXECUTED = Long.MIN_VALUE + 2;
+
+    /** A process's execve done: its new image's process, the path it passed and the program's bytes. */
+    public record Exec(Process image, String path, byte[] elf) {
+    }
+
+    /**
+     * The execve {@code p} made since this was last asked, if it made one: {@code p} is then gone
+     * and the image's process runs under its pid (a run swaps the one it schedules).
+     */
+    public Exec takeExec(Process p) {
+        Exec e = execed.get(p.pid());
+        if (e == null || e.image() == p) {
+            return null;
+        }
+        execed.remove(p.pid());
+        return e;
+    }
+
     private static final long CLONE_VM = 0x100;
     private static final long CLONE_FS = 0x200;
     private static final long CLONE_SIGHAND = 0x800;
@@ -522,7 +598,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * CLONE_PIDFD with CLONE_DETACHED or CLONE_PARENT_SETTID. SOS then serves no flag (musl's fork)
      * and CLONE_VM|CLONE_VFORK (musl's vfork), with no new stack, by {@link Syscalls#fork}: the
      * child gets 0, the parent the child's pid; a vfork parent is blocked until its child ends
-     * (SOS has no execve), which fork's copy makes a valid vfork. Anything else (a thread, a new
+     * or execs, which fork's copy makes a valid vfork. Anything else (a thread, a new
      * stack, the tid words, namespaces) is -ENOSYS, counted as refused. No memory is -ENOMEM.
      */
     private long clone(Process p, LinuxProcess state, FaultMessage m) {
@@ -911,7 +987,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, PSELECT6, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
-            case WAIT4, WAITID, CLONE -> throw new IllegalStateException(call + " is answered before serve");
+            case WAIT4, WAITID, CLONE, EXECVE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
