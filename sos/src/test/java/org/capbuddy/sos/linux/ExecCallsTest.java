@@ -1,0 +1,379 @@
+package org.capbuddy.sos.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.capbuddy.kernel.cpu.ThreadRunner;
+import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.Syscalls;
+import org.capbuddy.sos.TestElf;
+import org.capbuddy.sos.addrspace.Region;
+import org.capbuddy.sos.exec.ProgramLoader;
+import org.capbuddy.sos.exec.ProgramTable;
+import org.capbuddy.sos.machine.Balance;
+import org.capbuddy.sos.process.Process;
+import org.capbuddy.sos.process.ProcessState;
+import org.junit.jupiter.api.Test;
+
+/**
+ * execve as one system call from a process a test drives: each of Linux's errors, returned with
+ * the process exactly as it was (the machine's balance, its regions, its thread, its Linux
+ * state), and what a successful one keeps and resets: the pid, parent and children, the pending
+ * signals and the mask, ignored signals and ITIMER_REAL kept; handlers back to SIG_DFL, the
+ * alternate stack off, FD_CLOEXEC descriptors closed; the old address space gone (its pages,
+ * copy-on-write shares and shared objects given back, other sharers keeping theirs) and a new
+ * thread whose registers are a new program's, with nothing of the old interpreter's.
+ */
+class ExecCallsTest {
+    private static final long EXECVE = 221;
+    private static final long PIPE2 = 59;
+    private static final long DUP3 = 24;
+    private static final long FCNTL = 25;
+    private static final long RT_SIGACTION = 134;
+    private static final long RT_SIGPROCMASK = 135;
+    private static final long KILL = 129;
+    private static final long SETITIMER = 103;
+    private static final long SIGALTSTACK = 132;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int F_DUPFD = 0;
+    private static final int F_GETFD = 1;
+    private static final int SIGUSR1 = 10;
+    private static final int SIGUSR2 = 12;
+    private static final int SIGTERM = 15;
+    private static final long SA_RESTART = 0x1000_0000L;
+    private static final String TARGET = "bin/exec_target.elf";
+
+    private final SosFixture fx = new SosFixture(true);
+    private final byte[] target = TestElf.program("exec_target.elf");
+    private final ProgramTable table = ProgramTable.empty().with(TARGET, target).value()
+            .with("bin/text", "not a program\n".getBytes(StandardCharsets.UTF_8)).value();
+    /** The machine before the test's process exists. */
+    private final Balance initial = fx.balance();
+    private final Process p = fx.process();
+    private final LinuxProcess state = new LinuxProcess(new byte[0], 7, table);
+    private final long code;
+    /** Where a test writes the call's strings and arrays: a page after the code page's call. */
+    private final long data;
+
+    ExecCallsTest() {
+        fx.sos.linux().attach(p, state);
+        code = fx.codePage(p);
+        data = code + 0x100;
+    }
+
+    private Syscalls sys(Process of) {
+        return fx.sos.syscalls(of);
+    }
+
+    private void put(long at, byte[] bytes) {
+        assertThat(sys(p).copyToUser(at, bytes, bytes.length)).isTrue();
+    }
+
+    /** {@code s} and its NUL at {@code at}; the address. */
+    private long string(long at, String s) {
+        put(at, (s + "\0").getBytes(StandardCharsets.UTF_8));
+        return at;
+    }
+
+    /** The words at {@code at} (a pointer array, 0 ending it when the caller gives it). */
+    private long words(long at, long... words) {
+        ByteBuffer b = ByteBuffer.allocate(8 * words.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long w : words) {
+            b.putLong(w);
+        }
+        put(at, b.array());
+        return at;
+    }
+
+    private long execve(long path, long argv, long envp) {
+        return fx.linuxCall(p, code, EXECVE, path, argv, envp);
+    }
+
+    /** An argv of "prog" and an empty envp; execve of {@code path}, written at data. */
+    private long execve(String path) {
+        long argv = words(data + 0x800, string(data + 0x900, "prog"), 0);
+        return execve(string(data, path), argv, words(data + 0xA00, 0));
+    }
+
+    /** A fresh read-write anonymous mapping of {@code bytes}. */
+    private long mapping(long bytes) {
+        var m = sys(p).mmap(0, bytes, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+        assertThat(m.isOk()).as("%s", m).isTrue();
+        return m.value();
+    }
+
+    /** What an execve failure must leave as it was. */
+    private record Snapshot(Balance balance, List<Region> regions, long[] registers, long mask, long pending,
+            long usr1, int descriptors, ProcessState state) {
+    }
+
+    private Snapshot snapshot() {
+        ThreadRunner r = fx.sos.runner(p).orElseThrow();
+        long[] regs = new long[33];
+        for (int i = 0; i < 31; i++) {
+            regs[i] = r.context().x(i);
+        }
+        regs[31] = r.context().sp();
+        regs[32] = r.context().pc();
+        return new Snapshot(fx.strictBalance(), List.copyOf(p.addressSpace().regions()), regs, state.blockedSignals(),
+                state.pendingSignals(), state.action(SIGUSR1).handler(), state.descriptors().count(), p.state());
+    }
+
+    /** The registers as they were before the call but x0 (its result) and the pc (past the svc). */
+    private static void assertSameBut(Snapshot before, Snapshot after) {
+        assertThat(after.balance()).isEqualTo(before.balance());
+        assertThat(after.regions()).isEqualTo(before.regions());
+        assertThat(Arrays.copyOfRange(after.registers(), 1, 32)).isEqualTo(Arrays.copyOfRange(before.registers(), 1, 32));
+        assertThat(after.mask()).isEqualTo(before.mask());
+        assertThat(after.pending()).isEqualTo(before.pending());
+        assertThat(after.usr1()).isEqualTo(before.usr1());
+        assertThat(after.descriptors()).isEqualTo(before.descriptors());
+        assertThat(after.state()).isEqualTo(ProcessState.RUNNING);
+    }
+
+    /** Each failing execve: its errno, and the process exactly as before (once warmed: its pages are touched). */
+    private void failsWith(long errno, Runnable setUp, java.util.function.LongSupplier call) {
+        setUp.run();
+        call.getAsLong(); // the first call touches the pages its arguments and the signal page need
+        Snapshot before = snapshot();
+        assertThat(call.getAsLong()).isEqualTo(errno);
+        assertSameBut(before, snapshot());
+        assertThat(fx.sos.linux().takeExec(p)).isNull();
+        assertThat(fx.sos.runner(p)).isPresent();
+        fx.assertInvariants();
+    }
+
+    @Test
+    void eachErrorReturnsBeforeAnythingChanges() {
+        handle(SIGUSR1, code + 0x800, 0);
+        long big = mapping(256 << 10);
+        byte[] tooLong = new byte[ExecArguments.PATH_MAX];
+        Arrays.fill(tooLong, (byte) 'a');
+        byte[] longest = new byte[ExecArguments.PATH_MAX - 1];
+        Arrays.fill(longest, (byte) 'a');
+        long argv = words(data + 0x800, string(data + 0x900, "prog"), 0);
+        long envp = words(data + 0xA00, 0);
+        // EFAULT: the path, the argv array, a string of it, the envp array
+        failsWith(-14, () -> { }, () -> execve(0x10, argv, envp));
+        failsWith(-14, () -> { }, () -> execve(string(data, TARGET), 0x10, envp));
+        failsWith(-14, () -> words(data + 0xB00, 0x10, 0), () -> execve(string(data, TARGET), data + 0xB00, envp));
+        failsWith(-14, () -> { }, () -> execve(string(data, TARGET), argv, 0x10));
+        // a path running into unmapped memory before its NUL
+        long edge = p.addressSpace().regions().stream().filter(g -> g.write() && p.addressSpace().find(g.end()) == null)
+                .findFirst().orElseThrow().end() - 3;
+        failsWith(-14, () -> put(edge, "bin".getBytes(StandardCharsets.UTF_8)), () -> execve(edge, argv, envp));
+        // ENAMETOOLONG: 4,096 bytes without a NUL; 4,095 and the NUL are a name (not found)
+        failsWith(-36, () -> { put(big, tooLong); put(big + tooLong.length, new byte[1]); }, () -> execve(big, argv, envp));
+        failsWith(-2, () -> { put(big, longest); put(big + longest.length, new byte[1]); }, () -> execve(big, argv, envp));
+        // ENOENT: empty, not in the table, a directory's missing name
+        failsWith(-2, () -> { }, () -> execve(string(data, ""), argv, envp));
+        failsWith(-2, () -> { }, () -> execve(string(data, "bin/no_such.elf"), argv, envp));
+        failsWith(-2, () -> { }, () -> execve(string(data, "/usr/bin/exec_target.elf"), argv, envp));
+        // ENOTDIR: a program with more path after it; EACCES: a directory
+        failsWith(-20, () -> { }, () -> execve(string(data, TARGET + "/"), argv, envp));
+        failsWith(-20, () -> { }, () -> execve(string(data, TARGET + "/.."), argv, envp));
+        failsWith(-13, () -> { }, () -> execve(string(data, "bin/"), argv, envp));
+        failsWith(-13, () -> { }, () -> execve(string(data, "/"), argv, envp));
+        // E2BIG: one string past MAX_ARG_STRLEN; all of them past the 2 MiB limit; pointers alone past it
+        byte[] huge = new byte[128 << 10];
+        Arrays.fill(huge, (byte) 'x');
+        failsWith(-7, () -> { put(big, huge); put(big + huge.length, new byte[1]); },
+                () -> execve(string(data, TARGET), words(data + 0xB00, big, 0), envp));
+        long arrays = mapping(3L << 20);
+        failsWith(-7, () -> {
+            ByteBuffer b = ByteBuffer.allocate(20 * 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 20; i++) {
+                b.putLong(big + 1); // 20 strings of 128 KiB - 1 with their NUL: 2.5 MiB
+            }
+            put(arrays, b.putLong(0).array());
+            put(big + huge.length - 1, new byte[1]);
+        }, () -> execve(string(data, TARGET), arrays, envp));
+        failsWith(-7, () -> {
+            long[] many = new long[(2 << 20) / 8 + 1];
+            Arrays.fill(many, data + 0x900);
+            ByteBuffer b = ByteBuffer.allocate(8 * many.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (long w : many) {
+                b.putLong(w);
+            }
+            put(arrays, b.putLong(0).array());
+        }, () -> execve(string(data, TARGET), arrays, envp));
+        // ENOEXEC: a program the ELF parser refuses
+        failsWith(-8, () -> { }, () -> execve(string(data, "bin/text"), argv, envp));
+        failsWith(-8, () -> { }, () -> execve(string(data, "./bin/../bin//text"), argv, envp));
+        assertThat(state.calls()).as("19 failures, each made twice").containsEntry(LinuxSyscall.EXECVE, 38L);
+        assertThat(state.unknownCalls()).isEmpty();
+    }
+
+    @Test
+    void anExecOfAPathResolvedFromTheWorkingDirectoryRunsTheProgram() {
+        for (String path : List.of("/bin/exec_target.elf", "./bin/../bin//exec_target.elf", "../../bin/./exec_target.elf")) {
+            ProgramTable.Lookup found = table.lookup(ProgramTable.ROOT, path);
+            assertThat(found.found()).as(path).isTrue();
+            assertThat(found.path()).isEqualTo("/bin/exec_target.elf");
+        }
+        assertThat(table.lookup("/bin", "exec_target.elf").found()).isTrue();
+        assertThat(table.lookup("/bin", "../exec_target.elf").error()).isEqualTo(org.capbuddy.sos.Errno.ENOENT);
+        assertThat(table.with("/bin/exec_target.elf", target).isOk()).as("a path taken twice").isFalse();
+        assertThat(table.with("bin", target).isOk()).as("a directory").isFalse();
+        assertThat(table.with("bin/text/x", target).isOk()).as("below a program").isFalse();
+    }
+
+    private void handle(int signal, long handler, long flags) {
+        long act = data + 0xC00;
+        words(act, handler, flags, 0, 0);
+        assertThat(fx.linuxCall(p, code, RT_SIGACTION, signal, act, 0, 8)).isZero();
+    }
+
+    @Test
+    void aSuccessfulExecKeepsWhatLinuxKeepsAndResetsTheRest() {
+        Process child = fx.fork(p, code);
+        int pid = p.pid();
+        handle(SIGUSR1, code + 0x800, SA_RESTART);
+        handle(SIGUSR2, 1 /* SIG_IGN */, SA_RESTART);
+        // SIGTERM blocked and pending
+        words(data + 0xC80, 1L << (SIGTERM - 1));
+        assertThat(fx.linuxCall(p, code, RT_SIGPROCMASK, 0 /* SIG_BLOCK */, data + 0xC80, 0, 8)).isZero();
+        assertThat(fx.linuxCall(p, code, KILL, pid, SIGTERM)).isZero();
+        // ITIMER_REAL armed for 100 s, an alternate stack
+        words(data + 0xD00, 0, 0, 100, 0);
+        assertThat(fx.linuxCall(p, code, SETITIMER, 0, data + 0xD00, 0)).isZero();
+        RealTimer timer = state.realTimer();
+        long stack = mapping(64 << 10);
+        words(data + 0xD40, stack, 0, 64 << 10);
+        assertThat(fx.linuxCall(p, code, SIGALTSTACK, data + 0xD40, 0)).isZero();
+        // descriptors 3 and 4 a pipe with O_CLOEXEC, 20 a copy without, 21 one with (dup3), 22 by F_SETFD
+        assertThat(fx.linuxCall(p, code, PIPE2, data + 0xD80, O_CLOEXEC)).isZero();
+        assertThat(fx.linuxCall(p, code, FCNTL, 3, F_DUPFD, 20)).isEqualTo(20);
+        assertThat(fx.linuxCall(p, code, DUP3, 4, 21, O_CLOEXEC)).isEqualTo(21);
+        assertThat(fx.linuxCall(p, code, FCNTL, 3, F_DUPFD, 22)).isEqualTo(22);
+        assertThat(fx.linuxCall(p, code, FCNTL, 22, 2 /* F_SETFD */, 1)).isZero();
+        assertThat(fx.linuxCall(p, code, FCNTL, 21, F_GETFD, 0)).isEqualTo(1);
+        assertThat(fx.linuxCall(p, code, FCNTL, 20, F_GETFD, 0)).isZero();
+        ThreadRunner oldRunner = fx.sos.runner(p).orElseThrow();
+        oldRunner.interpreter().translateAfter(1);
+
+        long argv = words(data + 0x800, string(data + 0x900, "exec_target"), string(data + 0x980, "one"), 0);
+        long envp = words(data + 0xA00, string(data + 0xA80, "GREETING=hi"), 0);
+        execve(string(data, "./bin/../" + TARGET), argv, envp);
+
+        LinuxSyscalls.Exec exec = fx.sos.linux().takeExec(p);
+        assertThat(exec).isNotNull();
+        Process image = exec.image();
+        assertThat(exec.path()).isEqualTo("./bin/../" + TARGET);
+        assertThat(image.pid()).isEqualTo(pid);
+        assertThat(p.state()).as("the old image").isEqualTo(ProcessState.DESTROYED);
+        assertThat(fx.sos.runner(p)).isEmpty();
+        assertThat(image.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(fx.sos.linux().state(image)).isSameAs(state);
+        assertThat(fx.sos.linux().parentOf(child)).isEqualTo(pid);
+        assertThat(fx.sos.liveProcesses()).isEqualTo(2);
+        // the old address space is gone: the code page's mapping and every page of it
+        assertThat(image.addressSpace().find(code)).isNull();
+        assertThat(image.addressSpace().find(stack)).isNull();
+        // a new thread, started as a spawned program starts, with nothing of the old interpreter's
+        ThreadRunner r = fx.sos.runner(image).orElseThrow();
+        assertThat(r).isNotSameAs(oldRunner);
+        assertThat(r.cpu()).isNotSameAs(oldRunner.cpu());
+        assertThat(r.interpreter().translatedBlocks()).isZero();
+        var plan = ProgramLoader.plan(target, List.of("exec_target", "one"), List.of("GREETING=hi"),
+                "./bin/../" + TARGET, 0).value();
+        assertThat(r.context().pc()).isEqualTo(plan.entry());
+        assertThat(r.context().sp()).isEqualTo(plan.stack().sp());
+        for (int i = 0; i < 31; i++) {
+            assertThat(r.context().x(i)).as("x%d", i).isZero();
+        }
+        assertThat(fx.sos.peek(image, r.context().sp(), 8).getAsLong()).as("argc").isEqualTo(2);
+        // the signals: a handler reset, an ignored one kept, the mask and the pending SIGTERM kept
+        assertThat(state.action(SIGUSR1)).isEqualTo(SignalAction.DEFAULT);
+        assertThat(state.action(SIGUSR2)).isEqualTo(new SignalAction(SignalAction.SIG_IGN, 0, 0, 0));
+        assertThat(state.blockedSignals()).isEqualTo(1L << (SIGTERM - 1));
+        assertThat(state.pendingSignals()).isEqualTo(1L << (SIGTERM - 1));
+        assertThat(state.altStackBase()).isZero();
+        assertThat(state.altStackSize()).isZero();
+        assertThat(state.realTimer()).isEqualTo(timer);
+        // the descriptors: those with FD_CLOEXEC closed, the others kept as they were
+        Descriptors d = state.descriptors();
+        assertThat(d.get(3)).isNull();
+        assertThat(d.get(4)).isNull();
+        assertThat(d.get(21)).isNull();
+        assertThat(d.get(22)).isNull();
+        assertThat(d.get(20)).isNotNull();
+        assertThat(d.closeOnExec(20)).isFalse();
+        assertThat(state.execs()).isEqualTo(1);
+        assertThat(state.calls()).containsEntry(LinuxSyscall.EXECVE, 1L);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void theOldImagesPagesSharesAndSharedObjectsGoWhileTheOtherSharersKeepTheirs() {
+        long shared = sys(p).mmap(0, 4096, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_SHARED | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        long priv = mapping(4096);
+        p.cpu().write(shared, 8, 42);
+        p.cpu().write(priv, 8, 7);
+        long argv = words(data + 0x800, string(data + 0x900, "exec_target"), 0);
+        long envp = words(data + 0xA00, 0);
+        long path = string(data, TARGET);
+        // a child sharing every page copy-on-write and the shared object execs
+        Process child = fx.fork(p, code);
+        assertThat(fx.sos.pages().sharedFrames()).isPositive();
+        assertThat(fx.sos.pages().sharedUsers(fx.sos.pages().sharedHolder(p.shadow().frameRef(shared)))).hasSize(2);
+        assertThat(fx.linuxCall(child, code, EXECVE, path, argv, envp)).isNotNegative();
+        Process image = fx.sos.linux().takeExec(child).image();
+
+        assertThat(fx.sos.pages().sharedFrames()).as("no frame is shared copy-on-write any more").isZero();
+        assertThat(fx.sos.pages().liveSharedObjects()).isEqualTo(1);
+        assertThat(fx.sos.pages().sharedUsers(fx.sos.pages().sharedHolder(p.shadow().frameRef(shared))))
+                .containsExactly(p);
+        assertThat(fx.sos.peek(p, shared, 8).getAsLong()).isEqualTo(42);
+        assertThat(fx.sos.peek(p, priv, 8).getAsLong()).isEqualTo(7);
+        p.cpu().write(priv, 8, 8); // the parent's page is its own again: no copy needed, no fault kills
+        assertThat(fx.sos.peek(p, priv, 8).getAsLong()).isEqualTo(8);
+        // the new image and the parent torn down as any process: everything they and the old image had is back
+        fx.sos.linux().ended(image);
+        assertThat(fx.sos.destroy(image).isOk()).isTrue();
+        fx.sos.linux().ended(p);
+        assertThat(fx.sos.destroy(p).isOk()).isTrue();
+        assertThat(fx.sos.pages().liveSharedObjects()).isZero();
+        assertThat(fx.balance()).isEqualTo(initial);
+        fx.assertInvariants();
+    }
+
+    @Test
+    void anExecThatFailsForWantOfMemoryLeavesEverythingAsItWas() {
+        SosFixture small = new SosFixture(true, new org.capbuddy.sos.machine.SosConfig(
+                org.capbuddy.sos.frametable.FrameTable.SEED_REF_BITS, 8));
+        Process q = small.process();
+        small.sos.linux().attach(q, new LinuxProcess(new byte[0], 1, table));
+        long page = small.codePage(q);
+        ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((TARGET + "\0").getBytes(StandardCharsets.UTF_8));
+        assertThat(small.sos.syscalls(q).copyToUser(page + 0x100, b.array(), 64)).isTrue();
+        assertThat(small.sos.syscalls(q).copyToUser(page + 0x200, new byte[16], 16)).isTrue();
+        // fill the frame table: the new image's stack finds no frame
+        long at = small.sos.syscalls(q).mmap(0, 64 << 10, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0).value();
+        for (long a = at; a < at + (64 << 10); a += 4096) {
+            if (!small.sos.syscalls(q).copyToUser(a, new byte[] {1}, 1)) {
+                break;
+            }
+        }
+        small.linuxCall(q, page, EXECVE, page + 0x100, 0, page + 0x200); // the signal page, if any, mapped
+        Balance before = small.strictBalance();
+        List<Region> regions = List.copyOf(q.addressSpace().regions());
+
+        assertThat(small.linuxCall(q, page, EXECVE, page + 0x100, 0, page + 0x200)).isEqualTo(-12);
+
+        assertThat(small.strictBalance()).isEqualTo(before);
+        assertThat(q.addressSpace().regions()).isEqualTo(regions);
+        assertThat(q.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(small.sos.linux().takeExec(q)).isNull();
+        assertThat(small.sos.liveProcesses()).isEqualTo(1);
+        small.assertInvariants();
+    }
+}
