@@ -324,7 +324,7 @@ public final class RunCommand implements Callable<Integer> {
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
                 result.killReport().address(), result.killReport().access().name().toLowerCase(),
                 result.killReport().region(), result.killReport().reason(), result.lastPc(),
-                ElfSymbols.of(elf).describe(result.lastPc()).orElse(null), result.stopReport(),
+                result.lastFunction(), result.stopReport(),
                 result.killReport().signal(), result.killReport().sent());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),

@@ -513,7 +513,8 @@ public final class ProgramRun {
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), translatedInstructions, translatedBlocks,
                 outcome == ProgramOutcome.KILLED ? stopReport() : null, Map.copyOf(refused), linux.signalsDelivered(),
-                List.copyOf(lines), linux.readStandardInput());
+                List.copyOf(lines), linux.readStandardInput(), outcome == ProgramOutcome.KILLED
+                        ? ElfSymbols.of(firstElf).describe(runner.context().pc()).orElse(null) : null);
         if (tearDown) {
             sos.destroy(process);
         }
