@@ -16,9 +16,10 @@ import org.capbuddy.sos.exec.ProgramTable;
  * its signal mask, each signal's action, the signals pending, its alternate signal stack, the
  * handlers SOS entered, its descriptor table ({@link Descriptors}: standard streams and pipes), the
  * read or write of a pipe or the ppoll or pselect6 it is blocked in, its ITIMER_REAL timer, the
- * mask a wait (sigsuspend, ppoll, pselect6) put aside to restore,
- * and the count of each system call it made (served ones by name, others by number, and what SOS
- * refused of the ones it serves).
+ * mask a wait (sigsuspend, ppoll, pselect6) put aside to restore, the programs its execve may
+ * load and how many times it exec'd (the state stays with the pid across an exec, as Linux keeps
+ * it: {@link #execed}), and the count of each system call it made (served ones by name, others by
+ * number, and what SOS refused of the ones it serves).
  */
 public final class LinuxProcess {
     /**

@@ -52,7 +52,9 @@ import org.capbuddy.sos.process.ProcessTraps;
  * dup, dup3, fcntl, ppoll and pselect6 on descriptors are {@link DescriptorCalls}', {@link
  * PipeTransfers}', {@link DescriptorPoll}'s and {@link DescriptorSelect}'s; a read or write of a
  * pipe, a ppoll or a pselect6, that must wait blocks its process (SOS does not reply) until a
- * turn of its run's scheduler finds it can go on ({@link #runnable}).
+ * turn of its run's scheduler finds it can go on ({@link #runnable}). execve loads a program of
+ * the run's {@link org.capbuddy.sos.exec.ProgramTable} in a new image under the same pid
+ * ({@link #takeExec} tells the run); the caller's thread is gone, so it gets no reply.
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */

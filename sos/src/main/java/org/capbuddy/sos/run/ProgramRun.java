@@ -47,7 +47,8 @@ import org.capbuddy.sos.process.ProcessState;
  * status kept for its parent; the process the run started is kept until {@link #finish}. Of an
  * ended process the run keeps only its {@link ProcessSummary} and its share of the run's totals
  * (calls, translation), so a run that forks and reaps thousands of processes holds no more than a
- * line for each.
+ * line for each. A process that execs goes on under its pid with the new image's process and
+ * runner (the old ones are gone); its line names every program it ran.
  */
 public final class ProgramRun {
     /**

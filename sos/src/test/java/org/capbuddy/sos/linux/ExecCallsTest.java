@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * execve as one system call from a process a test drives: each of Linux's errors, returned with
  * the process exactly as it was (the machine's balance, its regions, its thread, its Linux
- * state), and what a successful one keeps and resets: the pid, parent and children, the pending
+ * state), and what a successful one keeps and resets (a vfork parent released too): the pid, parent and children, the pending
  * signals and the mask, ignored signals and ITIMER_REAL kept; handlers back to SIG_DFL, the
  * alternate stack off, FD_CLOEXEC descriptors closed; the old address space gone (its pages,
  * copy-on-write shares and shared objects given back, other sharers keeping theirs) and a new
@@ -341,6 +341,48 @@ class ExecCallsTest {
         assertThat(fx.sos.destroy(p).isOk()).isTrue();
         assertThat(fx.sos.pages().liveSharedObjects()).isZero();
         assertThat(fx.balance()).isEqualTo(initial);
+        fx.assertInvariants();
+    }
+
+    /** Runs {@code r} an instruction at a time until it is back after the svc at the code page (or makes no progress). */
+    private void toCallsEnd(ThreadRunner r) {
+        for (int i = 0; i < 500 && r.context().pc() != code + 4; i++) {
+            if (r.run(1).instructions() == 0) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Linux's exec releases a vfork parent (mm_release's complete_vfork_done): the parent, blocked
+     * in its clone until then, goes on with the child's pid while the child runs its new program;
+     * a failed exec releases nothing.
+     */
+    @Test
+    void aVforkParentResumesWhenItsChildExecs() {
+        long argv = words(data + 0x800, string(data + 0x900, "exec_target"), 0);
+        long envp = words(data + 0xA00, 0);
+        long path = string(data, TARGET);
+        long missing = string(data + 0x40, "bin/missing");
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        r.context().setSp(org.capbuddy.sos.addrspace.Layout.STACK_TOP - 256);
+        r.context().setX(0, 0x4000 /* CLONE_VFORK */ | 0x100 /* CLONE_VM */ | 17 /* SIGCHLD */);
+        r.context().setX(1, 0);
+        r.context().setX(8, 220 /* clone */);
+        toCallsEnd(r);
+        assertThat(fx.sos.linux().waitsForChild(p)).as("blocked in vfork").isTrue();
+        Process child = fx.sos.linux().takeForked(p).get(0);
+
+        assertThat(fx.linuxCall(child, code, EXECVE, missing, argv, envp)).isEqualTo(-2);
+        assertThat(fx.sos.linux().waitsForChild(p)).as("a failed exec releases nothing").isTrue();
+        fx.linuxCall(child, code, EXECVE, path, argv, envp);
+        Process image = fx.sos.linux().takeExec(child).image();
+
+        assertThat(fx.sos.linux().waitsForChild(p)).as("released by the exec").isFalse();
+        toCallsEnd(r);
+        assertThat(r.context().pc()).isEqualTo(code + 4);
+        assertThat(r.context().x(0)).as("the child's pid").isEqualTo(image.pid());
+        assertThat(image.state()).isEqualTo(ProcessState.RUNNING);
         fx.assertInvariants();
     }
 
