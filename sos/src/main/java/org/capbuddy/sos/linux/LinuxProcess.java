@@ -1,6 +1,7 @@
 package org.capbuddy.sos.linux;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -35,6 +36,8 @@ public final class LinuxProcess {
     private final Descriptors descriptors;
     private final Clock clock;
     private final SplittableRandom random;
+    /** Bytes drawn from {@link #random} but not taken yet ({@link #peekRandom}): the stream goes on from them. */
+    private byte[] peeked = new byte[0];
     /** The programs execve may load: the run's, which every process forked from its first shares. */
     private final ProgramTable programs;
     /** How many times the process has exec'd. */
@@ -583,11 +586,29 @@ public final class LinuxProcess {
 
 
 
+    /** The next {@code n} bytes of the process's random stream (getrandom's, execve's AT_RANDOM), taken. */
     byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
-        for (int i = 0; i < n; i++) {
+        int kept = Math.min(n, peeked.length);
+        System.arraycopy(peeked, 0, bytes, 0, kept);
+        peeked = Arrays.copyOfRange(peeked, kept, peeked.length);
+        for (int i = kept; i < n; i++) {
             bytes[i] = (byte) random.nextInt(256);
         }
+        return bytes;
+    }
+
+    /**
+     * The next {@code n} bytes of the random stream, left in it: the next {@link #randomBytes}
+     * returns them again. An execve reads its AT_RANDOM bytes this way and takes them only past
+     * its point of no return, as Linux draws them only then, so a failed one leaves the stream as it was.
+     */
+    byte[] peekRandom(int n) {
+        byte[] bytes = randomBytes(n);
+        byte[] rest = peeked;
+        peeked = new byte[bytes.length + rest.length];
+        System.arraycopy(bytes, 0, peeked, 0, bytes.length);
+        System.arraycopy(rest, 0, peeked, bytes.length, rest.length);
         return bytes;
     }
 

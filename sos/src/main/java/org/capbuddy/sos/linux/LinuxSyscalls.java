@@ -532,7 +532,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -read.error().code();
         }
         ExecArguments args = read.arguments();
-        long seed = java.nio.ByteBuffer.wrap(state.randomBytes(8)).getLong();
+        // AT_RANDOM's seed is read, not taken: Linux draws those bytes only past the point of no
+        // return, so a failed execve must leave getrandom's stream where it was
+        long seed = java.nio.ByteBuffer.wrap(state.peekRandom(8)).getLong();
         Result<Process> made = sys.exec(args.program().elf(), args.argv(), args.envp(), args.path(), seed);
         if (!made.isOk()) {
             // the loader's refusals are BAD_ARGUMENT (the arguments passed its checks above: the file it is)
@@ -540,6 +542,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -(refused ? Errno.ENOEXEC : Errno.ENOMEM).code();
         }
         Process image = made.value();
+        state.randomBytes(8); // the seed, taken now that the exec is done
         live.put(image.pid(), image);
         state.execed();
         execed.put(image.pid(), new Exec(image, args.path(), args.program().elf()));

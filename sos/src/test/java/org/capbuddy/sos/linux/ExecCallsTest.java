@@ -109,7 +109,12 @@ class ExecCallsTest {
 
     /** What an execve failure must leave as it was. */
     private record Snapshot(Balance balance, List<Region> regions, long[] registers, long mask, long pending,
-            long usr1, int descriptors, ProcessState state) {
+            long usr1, int descriptors, ProcessState state, String random) {
+    }
+
+    /** The next bytes of {@code of}'s random stream (getrandom's), left in it. */
+    private static String nextRandom(LinuxProcess of) {
+        return java.util.HexFormat.of().formatHex(of.peekRandom(16));
     }
 
     private Snapshot snapshot() {
@@ -121,7 +126,7 @@ class ExecCallsTest {
         regs[31] = r.context().sp();
         regs[32] = r.context().pc();
         return new Snapshot(fx.strictBalance(), List.copyOf(p.addressSpace().regions()), regs, state.blockedSignals(),
-                state.pendingSignals(), state.action(SIGUSR1).handler(), state.descriptors().count(), p.state());
+                state.pendingSignals(), state.action(SIGUSR1).handler(), state.descriptors().count(), p.state(), nextRandom(state));
     }
 
     /** The registers as they were before the call but x0 (its result) and the pc (past the svc). */
@@ -134,6 +139,7 @@ class ExecCallsTest {
         assertThat(after.usr1()).isEqualTo(before.usr1());
         assertThat(after.descriptors()).isEqualTo(before.descriptors());
         assertThat(after.state()).isEqualTo(ProcessState.RUNNING);
+        assertThat(after.random()).as("the random stream").isEqualTo(before.random());
     }
 
     /** Each failing execve: its errno, and the process exactly as before (once warmed: its pages are touched). */
@@ -391,7 +397,8 @@ class ExecCallsTest {
         SosFixture small = new SosFixture(true, new org.capbuddy.sos.machine.SosConfig(
                 org.capbuddy.sos.frametable.FrameTable.SEED_REF_BITS, 8));
         Process q = small.process();
-        small.sos.linux().attach(q, new LinuxProcess(new byte[0], 1, table));
+        LinuxProcess linux = new LinuxProcess(new byte[0], 1, table);
+        small.sos.linux().attach(q, linux);
         long page = small.codePage(q);
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
         b.put((TARGET + "\0").getBytes(StandardCharsets.UTF_8));
@@ -408,6 +415,11 @@ class ExecCallsTest {
         small.linuxCall(q, page, EXECVE, page + 0x100, 0, page + 0x200); // the signal page, if any, mapped
         Balance before = small.strictBalance();
         List<Region> regions = List.copyOf(q.addressSpace().regions());
+        String random = nextRandom(linux);
+        long mask = linux.blockedSignals();
+        long pending = linux.pendingSignals();
+        int descriptors = linux.descriptors().count();
+        int execs = linux.execs();
 
         assertThat(small.linuxCall(q, page, EXECVE, page + 0x100, 0, page + 0x200)).isEqualTo(-12);
 
@@ -416,6 +428,12 @@ class ExecCallsTest {
         assertThat(q.state()).isEqualTo(ProcessState.RUNNING);
         assertThat(small.sos.linux().takeExec(q)).isNull();
         assertThat(small.sos.liveProcesses()).isEqualTo(1);
+        assertThat(nextRandom(linux)).as("the random stream").isEqualTo(random);
+        assertThat(linux.blockedSignals()).isEqualTo(mask);
+        assertThat(linux.pendingSignals()).isEqualTo(pending);
+        assertThat(linux.descriptors().count()).isEqualTo(descriptors);
+        assertThat(linux.execs()).isEqualTo(execs);
+        assertThat(small.sos.linux().state(q)).isSameAs(linux);
         small.assertInvariants();
     }
 }
