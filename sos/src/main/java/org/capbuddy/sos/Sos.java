@@ -205,18 +205,13 @@ public final class Sos {
      */
     public Result<Process> spawn(byte[] elfFile, List<String> argv, List<String> envp, long seed) {
         guard.check();
-        Result<LoadPlan> planned = ProgramLoader.plan(elfFile, argv, envp, seed);
-        if (!planned.isOk()) {
-            return planned.asFailure();
+        Result<Placed> placed = place(ProgramLoader.plan(elfFile, argv, envp, seed), processes.nextPid(), false);
+        if (!placed.isOk()) {
+            return placed.asFailure();
         }
-        LoadPlan plan = planned.value();
+        LoadPlan plan = placed.value().plan();
         StackImage stack = plan.stack();
-        Result<Process> created = create(plan.addressSpace(),
-                new ProgramStart(plan.image(), plan.bias(), plan.entry(), stack.sp()));
-        if (!created.isOk()) {
-            return created;
-        }
-        Process p = created.value();
+        Process p = placed.value().process();
         sel4.tracer().serve(p);
         try (Undo undo = Undo.begin(guard, "starting process", p.pid())) {
             undo.push(() -> destroy(p));
@@ -231,7 +226,7 @@ public final class Sos {
                 return Result.fail(AllocError.kernel("TCB_WriteRegisters", registers));
             }
             undo.commit();
-            return created;
+            return Result.ok(p);
         } finally {
             sel4.tracer().endService();
         }
@@ -337,18 +332,13 @@ public final class Sos {
         if (!processes.isLive(old)) {
             return Result.fail(AllocErrorKind.NOT_ALLOCATED, "no such live process");
         }
-        Result<LoadPlan> planned = ProgramLoader.plan(elfFile, argv, envp, execFn, seed);
-        if (!planned.isOk()) {
-            return planned.asFailure();
+        Result<Placed> placed = place(ProgramLoader.plan(elfFile, argv, envp, execFn, seed), old.pid(), true);
+        if (!placed.isOk()) {
+            return placed.asFailure();
         }
-        LoadPlan plan = planned.value();
+        LoadPlan plan = placed.value().plan();
         StackImage stack = plan.stack();
-        Result<Process> staged = create(plan.addressSpace(),
-                new ProgramStart(plan.image(), plan.bias(), plan.entry(), stack.sp()), old.pid(), true);
-        if (!staged.isOk()) {
-            return staged;
-        }
-        Process image = staged.value();
+        Process image = placed.value().process();
         sel4.tracer().serve(image);
         try (Undo undo = Undo.begin(guard, "executing a program", old.pid())) {
             undo.push(() -> discard(image));
@@ -367,39 +357,72 @@ public final class Sos {
         } finally {
             sel4.tracer().endService();
         }
-        retire(old, image, execFn);
-        return staged;
+        Result<Void> retired = retire(old, image, execFn);
+        return retired.isOk() ? Result.ok(image) : retired.asFailure();
+    }
+
+    /** A program's load plan and the process made around it, not started yet: what spawn and exec share. */
+    private record Placed(LoadPlan plan, Process process) {
+    }
+
+    /**
+     * The process {@code planned} describes, made under {@code pid} ({@code staged}: an execve's
+     * new image, not yet in the table), its stack and registers still to write; or why not (the
+     * loader's refusal, or the creation's failure, which leaves nothing behind).
+     */
+    private Result<Placed> place(Result<LoadPlan> planned, int pid, boolean staged) {
+        if (!planned.isOk()) {
+            return planned.asFailure();
+        }
+        LoadPlan plan = planned.value();
+        Result<Process> created = create(plan.addressSpace(),
+                new ProgramStart(plan.image(), plan.bias(), plan.entry(), plan.stack().sp()), pid, staged);
+        return created.isOk() ? Result.ok(new Placed(plan, created.value())) : created.asFailure();
     }
 
     /** Gives back everything of an execve's image that never ran: it was not in the table. */
     private Result<Void> discard(Process image) {
-        sel4.tcbSuspend(image.tcbCptr());
-        pages.tearDown(image);
-        Result<Void> tcb = VkaObjects.free(vka, image.tcbObject());
-        Result<Void> vspace = VkaObjects.free(vka, image.vspaceObject());
-        Result<Void> cnode = VkaObjects.free(vka, image.cnodeObject());
-        asids.released();
+        Result<Void> freed = release(image);
         processes.discard(image);
-        return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+        return freed;
     }
 
-    /** The point of no return of {@link #exec}: {@code image} takes the pid, {@code old} is torn down. */
-    private void retire(Process old, Process image, String path) {
+    /**
+     * The point of no return of {@link #exec}: {@code image} takes the pid, {@code old} is torn
+     * down. A free that fails there (an object the allocator does not know: SOS's own books wrong)
+     * cannot be undone, so it marks the machine broken as a throwable would, and is returned.
+     */
+    private Result<Void> retire(Process old, Process image, String path) {
         sel4.tracer().serve(old);
         try {
-            sel4.tcbSuspend(old.tcbCptr());
-            pages.tearDown(old);
-            VkaObjects.free(vka, old.tcbObject());
-            VkaObjects.free(vka, old.vspaceObject());
-            VkaObjects.free(vka, old.cnodeObject());
-            asids.released();
+            Result<Void> freed = release(old);
             processes.replace(old, image, path);
+            if (!freed.isOk()) {
+                guard.markBroken("tearing down the old image of process " + old.pid(),
+                        new IllegalStateException(freed.error().toString()));
+            }
+            return freed;
         } catch (Throwable t) {
             guard.markBroken("tearing down the old image of process " + old.pid(), t);
             throw t;
         } finally {
             sel4.tracer().endService();
         }
+    }
+
+    /**
+     * What every teardown of a process's objects does: its thread stopped, its pages and tables
+     * given back, its TCB, VSpace (its ASID with it) and CNode freed. Only gives back; the first
+     * free that failed is returned, after the others were tried.
+     */
+    private Result<Void> release(Process p) {
+        sel4.tcbSuspend(p.tcbCptr());
+        pages.tearDown(p);
+        Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
+        Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
+        Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
+        asids.released();
+        return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
     }
 
     /**
@@ -488,15 +511,10 @@ public final class Sos {
         }
         sel4.tracer().serve(p);
         try {
-            sel4.tcbSuspend(p.tcbCptr());
-            pages.tearDown(p);
-            Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
-            Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
-            Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
-            asids.released();
+            Result<Void> freed = release(p);
             processes.remove(p);
             linux.detach(p);
-            return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+            return freed;
         } catch (Throwable t) {
             guard.markBroken("tearing down process " + p.pid(), t);
             throw t;
