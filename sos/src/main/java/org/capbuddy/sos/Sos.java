@@ -318,15 +318,15 @@ public final class Sos {
      *
      * @param old the live process whose system call asked for it
      * @param elfFile the program, kept (not copied) while the process runs
-     * @param argv the arguments, at least one
-     * @param envp the environment
+     * @param argv the arguments, at least one, as bytes (the program sees exactly these)
+     * @param envp the environment, as bytes
      * @param execFn the path as the caller passed it: {@code AT_EXECFN}
      * @param seed what the 16 {@code AT_RANDOM} bytes are made from
      * @return the new image's process, or why none was made ({@link AllocErrorKind#BAD_ARGUMENT}
      *     for a program the loader refuses, {@link AllocErrorKind#OUT_OF_MEMORY} and the kernel's
      *     for the rest)
      */
-    public Result<Process> exec(Process old, byte[] elfFile, List<String> argv, List<String> envp, String execFn,
+    public Result<Process> exec(Process old, byte[] elfFile, List<byte[]> argv, List<byte[]> envp, byte[] execFn,
             long seed) {
         guard.check();
         if (!processes.isLive(old)) {
@@ -357,7 +357,8 @@ public final class Sos {
         } finally {
             sel4.tracer().endService();
         }
-        Result<Void> retired = retire(old, image, execFn);
+        // the table's name for the image is for reports only: the program got the bytes themselves
+        Result<Void> retired = retire(old, image, new String(execFn, java.nio.charset.StandardCharsets.UTF_8));
         return retired.isOk() ? Result.ok(image) : retired.asFailure();
     }
 

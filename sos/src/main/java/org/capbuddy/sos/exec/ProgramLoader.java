@@ -1,5 +1,7 @@
 package org.capbuddy.sos.exec;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.aarch64.elf.ElfImage;
@@ -52,6 +54,24 @@ public final class ProgramLoader {
      * caller passed it, is {@code AT_EXECFN}, whatever argv[0] is.
      */
     public static Result<LoadPlan> plan(byte[] elfFile, List<String> argv, List<String> envp, String execFn, long seed) {
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null || envp == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
+        }
+        List<byte[]> args = new ArrayList<>(argv.size());
+        List<byte[]> envs = new ArrayList<>(envp.size());
+        for (int pass = 0; pass < 2; pass++) {
+            for (String s : pass == 0 ? argv : envp) {
+                (pass == 0 ? args : envs).add(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return plan(elfFile, args, envs, execFn.getBytes(StandardCharsets.UTF_8), seed);
+    }
+
+    /**
+     * {@link #plan(byte[], List, List, String, long)} with the strings as bytes, as an execve reads
+     * them: the program sees exactly these bytes, whatever their encoding.
+     */
+    public static Result<LoadPlan> plan(byte[] elfFile, List<byte[]> argv, List<byte[]> envp, byte[] execFn, long seed) {
         if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
         }
@@ -70,7 +90,7 @@ public final class ProgramLoader {
         byte[] random = new byte[InitialStack.RANDOM_BYTES];
         new SplittableRandom(seed).nextBytes(random);
         Result<StackImage> stack = InitialStack.build(Layout.STACK_TOP, argv, envp, auxv(image, bias), random,
-                execFn, PLATFORM);
+                execFn, PLATFORM.getBytes(StandardCharsets.US_ASCII));
         if (!stack.isOk()) {
             return stack.asFailure();
         }

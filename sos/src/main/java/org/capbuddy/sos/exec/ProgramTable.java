@@ -1,6 +1,11 @@
 package org.capbuddy.sos.exec;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +29,8 @@ import org.capbuddy.sos.Errno;
 public final class ProgramTable {
     /** The root directory, and the working directory of every process (getcwd's answer). */
     public static final String ROOT = "/";
+    /** NAME_MAX: the longest name one component of a path may have, in bytes. */
+    public static final int NAME_MAX = 255;
 
     private static final ProgramTable EMPTY = new ProgramTable(Map.of(), Set.of(ROOT));
 
@@ -106,13 +113,30 @@ public final class ProgramTable {
      * absolute directory path) would, component by component; an empty path is ENOENT.
      */
     public Lookup lookup(String cwd, String path) {
-        if (path == null || path.isEmpty()) {
+        return lookup(cwd, path == null ? null : path.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@link #lookup(String, String)} for the path's bytes, as execve reads them: a component of
+     * more than {@link #NAME_MAX} bytes is ENAMETOOLONG where the walk reaches it (a file system's
+     * lookup refuses it before looking, so a missing directory before it is ENOENT first, a
+     * program before it ENOTDIR); one that is not UTF-8 names no program of the table (ENOENT).
+     */
+    public Lookup lookup(String cwd, byte[] path) {
+        if (path == null || path.length == 0) {
             return new Lookup(Errno.ENOENT, null, null);
         }
-        String dir = path.startsWith("/") || cwd == null ? ROOT : normalise(cwd);
-        String[] parts = path.split("/", -1);
-        for (int i = 0; i < parts.length; i++) {
-            String name = parts[i];
+        String dir = path[0] == '/' || cwd == null ? ROOT : normalise(cwd);
+        List<byte[]> parts = components(path);
+        for (int i = 0; i < parts.size(); i++) {
+            byte[] bytes = parts.get(i);
+            if (bytes.length > NAME_MAX) {
+                return new Lookup(Errno.ENAMETOOLONG, null, null);
+            }
+            String name = text(bytes);
+            if (name == null) {
+                return new Lookup(Errno.ENOENT, null, null); // no name of the table has these bytes
+            }
             if (name.isEmpty() || name.equals(".")) {
                 continue;
             }
@@ -123,7 +147,7 @@ public final class ProgramTable {
             String next = dir.equals(ROOT) ? ROOT + name : dir + "/" + name;
             if (programs.containsKey(next)) {
                 // a regular file: anything after it (a slash, ".", "..") walks into a non-directory
-                return i == parts.length - 1 ? new Lookup(null, next, programs.get(next))
+                return i == parts.size() - 1 ? new Lookup(null, next, programs.get(next))
                         : new Lookup(Errno.ENOTDIR, null, null);
             }
             if (!directories.contains(next)) {
@@ -132,6 +156,29 @@ public final class ProgramTable {
             dir = next;
         }
         return new Lookup(Errno.EACCES, null, null); // a directory: not a regular file
+    }
+
+    /** {@code path} split at each slash, empty components kept (a trailing slash makes the last). */
+    private static List<byte[]> components(byte[] path) {
+        List<byte[]> parts = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= path.length; i++) {
+            if (i == path.length || path[i] == '/') {
+                parts.add(Arrays.copyOfRange(path, start, i));
+                start = i + 1;
+            }
+        }
+        return parts;
+    }
+
+    /** {@code bytes} as text when they are UTF-8, else null. */
+    private static String text(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** {@code path} as an absolute path from the root, its ".", ".." and empty components folded. */

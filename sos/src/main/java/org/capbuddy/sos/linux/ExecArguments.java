@@ -18,18 +18,20 @@ import org.capbuddy.sos.exec.ProgramTable;
  * EFAULT; a NULL array is empty); the stack limit for their pointers (bprm_stack_limits: E2BIG);
  * the strings, the path first, then envp and argv each from its last (copy_strings: EFAULT, E2BIG
  * for one past MAX_ARG_STRLEN or all of them past the limit); an empty argv given the one empty
- * string Linux adds; then the program, looked up in the run's {@link ProgramTable} from the
+ * string Linux adds, its NUL charged as copy_string_kernel charges it (E2BIG with no byte left);
+ * then the program, looked up in the run's {@link ProgramTable} from the
  * working directory (ENOENT, ENOTDIR, EACCES). The limit is the one the initial stack of
  * {@code run} enforces, {@link InitialStack#MAX_ARGUMENT_BYTES} (a quarter of the 8 MiB stack),
  * reckoned as Linux reckons it: the pointers first, then the strings with their NULs, the path's
- * too, so that whatever passes here the loader's stack takes.
+ * too, so that whatever passes here the loader's stack takes. The strings are kept as the bytes
+ * read, whatever their encoding, and the new program gets exactly those.
  *
  * @param path the path as passed (AT_EXECFN)
  * @param argv the arguments
  * @param envp the environment
  * @param program the program found
  */
-record ExecArguments(String path, List<String> argv, List<String> envp, ProgramTable.Lookup program) {
+record ExecArguments(byte[] path, List<byte[]> argv, List<byte[]> envp, ProgramTable.Lookup program) {
     /** PATH_MAX: the longest path, its NUL counted. */
     static final int PATH_MAX = InitialStack.MAX_NAME_BYTES;
     /** MAX_ARG_STRINGS: the most pointers argv or envp may hold. */
@@ -80,13 +82,23 @@ record ExecArguments(String path, List<String> argv, List<String> envp, ProgramT
         if (arguments.error() != null) {
             return Read.failed(arguments.error());
         }
-        List<String> argList = arguments.values().isEmpty() ? List.of("") : arguments.values();
-        String pathText = new String(name.bytes(), StandardCharsets.UTF_8);
-        ProgramTable.Lookup found = programs.lookup(ProgramTable.ROOT, pathText);
+        List<byte[]> argList = arguments.values();
+        if (argList.isEmpty()) {
+            if (arguments.room() < 1) {
+                return Read.failed(Errno.E2BIG); // the added "" is a byte too many
+            }
+            argList = List.of(new byte[0]);
+        }
+        ProgramTable.Lookup found = programs.lookup(ProgramTable.ROOT, name.bytes());
         if (!found.found()) {
             return Read.failed(found.error());
         }
-        return new Read(new ExecArguments(pathText, argList, environment.values(), found), null);
+        return new Read(new ExecArguments(name.bytes(), argList, environment.values(), found), null);
+    }
+
+    /** The path as text, for reports and traces only (a byte that is not UTF-8 shows as U+FFFD). */
+    String pathText() {
+        return new String(path, StandardCharsets.UTF_8);
     }
 
     /** A NUL-terminated string read from the caller: its bytes, or that it could not be read or is too long. */
@@ -165,12 +177,12 @@ record ExecArguments(String path, List<String> argv, List<String> envp, ProgramT
     }
 
     /** Strings read, and the room left under the limit; or the errno. */
-    private record Strings(List<String> values, long room, Errno error) {
+    private record Strings(List<byte[]> values, long room, Errno error) {
     }
 
     /** The strings at {@code addresses}, read from the last as copy_strings reads them, within {@code room} bytes. */
     private static Strings strings(Syscalls sys, List<Long> addresses, long room) {
-        List<String> values = new ArrayList<>(Collections.nCopies(addresses.size(), ""));
+        List<byte[]> values = new ArrayList<>(Collections.nCopies(addresses.size(), (byte[]) null));
         for (int i = addresses.size() - 1; i >= 0; i--) {
             UserString s = string(sys, addresses.get(i), InitialStack.MAX_ARGUMENT_STRING);
             if (s.fault()) {
@@ -183,7 +195,7 @@ record ExecArguments(String path, List<String> argv, List<String> envp, ProgramT
             if (room < 0) {
                 return new Strings(null, 0, Errno.E2BIG);
             }
-            values.set(i, new String(s.bytes(), StandardCharsets.UTF_8));
+            values.set(i, s.bytes());
         }
         return new Strings(values, room, null);
     }

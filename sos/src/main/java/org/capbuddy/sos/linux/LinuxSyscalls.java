@@ -537,18 +537,16 @@ public final class LinuxSyscalls implements ProcessTraps {
         long seed = java.nio.ByteBuffer.wrap(state.peekRandom(8)).getLong();
         Result<Process> made = sys.exec(args.program().elf(), args.argv(), args.envp(), args.path(), seed);
         if (!made.isOk()) {
-            // the loader's refusals are BAD_ARGUMENT (the arguments passed its checks above: the file it is)
-            boolean refused = made.error().kind() == org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT;
-            return -(refused ? Errno.ENOEXEC : Errno.ENOMEM).code();
+            return -execFailure(made.error(), args.program().elf()).code();
         }
         Process image = made.value();
         state.randomBytes(8); // the seed, taken now that the exec is done
         live.put(image.pid(), image);
         state.execed();
-        execed.put(image.pid(), new Exec(image, args.path(), args.program().elf()));
+        execed.put(image.pid(), new Exec(image, args.pathText(), args.program().elf()));
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "execve", "x0", m.word(0), "x1",
-                    m.word(1), "x2", m.word(2), "result", "none: the process runs " + args.path() + " ("
+                    m.word(1), "x2", m.word(2), "result", "none: the process runs " + args.pathText() + " ("
                             + args.program().path() + ")");
         }
         LinuxProcess parent = processes.get(state.parent());
@@ -561,6 +559,21 @@ public final class LinuxSyscalls implements ProcessTraps {
             signals.deliverNow(image, state, "the signal pending across execve");
         }
         return EXECUTED;
+    }
+
+    /**
+     * The errno of an execve that failed before its point of no return: ENOEXEC only for a program
+     * the loader refuses by itself (with one empty argument, no environment and a one-byte path),
+     * E2BIG for a refusal the arguments caused (ExecArguments' checks are meant to catch those
+     * first), ENOMEM for the rest (no memory, the kernel's refusals).
+     */
+    private static Errno execFailure(org.capbuddy.libos.vka.AllocError error, byte[] elf) {
+        if (error.kind() != org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT) {
+            return Errno.ENOMEM;
+        }
+        boolean programRefused = !org.capbuddy.sos.exec.ProgramLoader.plan(elf, List.of(new byte[0]), List.<byte[]>of(),
+                new byte[] {'/'}, 0).isOk();
+        return programRefused ? Errno.ENOEXEC : Errno.E2BIG;
     }
 
     /** execve went past its point of no return: the caller's thread is gone, nothing replies to it. */

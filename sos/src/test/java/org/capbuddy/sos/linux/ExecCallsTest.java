@@ -160,8 +160,9 @@ class ExecCallsTest {
         long big = mapping(256 << 10);
         byte[] tooLong = new byte[ExecArguments.PATH_MAX];
         Arrays.fill(tooLong, (byte) 'a');
-        byte[] longest = new byte[ExecArguments.PATH_MAX - 1];
-        Arrays.fill(longest, (byte) 'a');
+        // the longest path: "./" again and again, then a name (each component within NAME_MAX)
+        byte[] longest = ("./".repeat((ExecArguments.PATH_MAX - 2) / 2) + "x").getBytes(StandardCharsets.US_ASCII);
+        assertThat(longest).hasSize(ExecArguments.PATH_MAX - 1);
         long argv = words(data + 0x800, string(data + 0x900, "prog"), 0);
         long envp = words(data + 0xA00, 0);
         // EFAULT: the path, the argv array, a string of it, the envp array
@@ -215,8 +216,38 @@ class ExecCallsTest {
         assertThat(state.unknownCalls()).isEmpty();
     }
 
+    /**
+     * An execve through each spelling of the program's path (absolute, with "..", "." and doubled
+     * slashes, ".." past the root) runs the program: a forked child execs it and runs it to its
+     * end, which prints the path it was given as argv[1] and exits with 40 + argc.
+     */
     @Test
     void anExecOfAPathResolvedFromTheWorkingDirectoryRunsTheProgram() {
+        List<String> paths = List.of("/bin/exec_target.elf", "./bin/../bin//exec_target.elf", "../../bin/./exec_target.elf");
+        long envp = words(data + 0xA00, 0);
+        for (String path : paths) {
+            long argv = words(data + 0x800, string(data + 0x900, "exec_target"), string(data + 0x980, path), 0);
+            long at = string(data, path);
+            Process child = fx.fork(p, code);
+            fx.linuxCall(child, code, EXECVE, at, argv, envp);
+            LinuxSyscalls.Exec exec = fx.sos.linux().takeExec(child);
+            assertThat(exec).as(path).isNotNull();
+            assertThat(exec.path()).isEqualTo(path);
+            Process image = exec.image();
+            ThreadRunner r = fx.sos.runner(image).orElseThrow();
+            for (int i = 0; i < 100 && image.state() == ProcessState.RUNNING; i++) {
+                r.run(10_000);
+            }
+            assertThat(image.state()).as(path).isNotEqualTo(ProcessState.RUNNING);
+            assertThat(image.exitCode()).as("40 + argc").isEqualTo(42);
+            assertThat(fx.sos.console()).contains("argv[1] = '" + path + "'");
+        }
+        assertThat(state.calls()).doesNotContainKey(LinuxSyscall.EXECVE); // each call was a child's
+        fx.assertInvariants();
+    }
+
+    @Test
+    void theTableWalksAPathFromTheWorkingDirectoryAndRefusesPathsThatClash() {
         for (String path : List.of("/bin/exec_target.elf", "./bin/../bin//exec_target.elf", "../../bin/./exec_target.elf")) {
             ProgramTable.Lookup found = table.lookup(ProgramTable.ROOT, path);
             assertThat(found.found()).as(path).isTrue();
@@ -227,6 +258,168 @@ class ExecCallsTest {
         assertThat(table.with("/bin/exec_target.elf", target).isOk()).as("a path taken twice").isFalse();
         assertThat(table.with("bin", target).isOk()).as("a directory").isFalse();
         assertThat(table.with("bin/text/x", target).isOk()).as("below a program").isFalse();
+    }
+
+    /**
+     * NAME_MAX: a component of more than 255 bytes is ENAMETOOLONG where the walk reaches it, as a
+     * Linux file system's lookup refuses it before looking (255 bytes is only not found); a
+     * missing directory before it is ENOENT, a program before it ENOTDIR.
+     */
+    @Test
+    void aNameOfMoreThan255BytesIsTooLongWhereTheWalkReachesIt() {
+        long argv = words(data + 0x800, string(data + 0x900, "prog"), 0);
+        long envp = words(data + 0xA00, 0);
+        String name255 = "a".repeat(255);
+        String name256 = "a".repeat(256);
+        failsWith(-36, () -> { }, () -> execve(string(data, "bin/" + name256), argv, envp));
+        failsWith(-36, () -> { }, () -> execve(string(data, name256 + "/../" + TARGET), argv, envp));
+        failsWith(-2, () -> { }, () -> execve(string(data, "bin/" + name255), argv, envp));
+        failsWith(-2, () -> { }, () -> execve(string(data, "no_such/" + name256), argv, envp));
+        failsWith(-20, () -> { }, () -> execve(string(data, TARGET + "/" + name256), argv, envp));
+        byte[] notUtf8 = "bin/\u00ff/../exec_target.elf\0".getBytes(StandardCharsets.ISO_8859_1);
+        failsWith(-2, () -> put(data, notUtf8), () -> execve(data, argv, envp));
+    }
+
+    /**
+     * An empty argv gets the one empty string Linux adds, and its NUL is charged to the limit as
+     * copy_string_kernel charges it: with the environment leaving no byte, E2BIG; with one byte
+     * left, the program runs with argc 1 and argv[0] "".
+     */
+    @Test
+    void anEmptyArgvIsChargedTheByteOfTheStringLinuxAdds() {
+        long strings = mapping(256 << 10);
+        int envc = 17;
+        long pointerBytes = (1 + envc) * 8L; // max(argc, 1) + envc
+        long full = InitialStackLimit.BYTES - pointerBytes - (TARGET.length() + 1);
+        int each = 123_353; // 16 strings of this (their NUL counted), the 17th the rest
+        int last = (int) (full - 16L * each);
+        byte[] a = new byte[each];
+        Arrays.fill(a, 0, each - 1, (byte) 'A');
+        byte[] b = new byte[last];
+        Arrays.fill(b, 0, last - 1, (byte) 'B');
+        put(strings, a);
+        long bAt = strings + each;
+        put(bAt, b);
+        long[] env = new long[envc + 1];
+        Arrays.fill(env, 0, 16, strings);
+        env[16] = bAt;
+        long envp = mapping(4096);
+        words(envp, env);
+        failsWith(-7, () -> { }, () -> execve(string(data, TARGET), 0, envp));
+        // a byte shorter: the "" fits
+        put(bAt + last - 2, new byte[1]);
+        execve(string(data, TARGET), 0, envp);
+        LinuxSyscalls.Exec exec = fx.sos.linux().takeExec(p);
+        assertThat(exec).isNotNull();
+        ThreadRunner r = fx.sos.runner(exec.image()).orElseThrow();
+        long sp = r.context().sp();
+        assertThat(fx.sos.peek(exec.image(), sp, 8).getAsLong()).as("argc").isEqualTo(1);
+        long arg0 = fx.sos.peek(exec.image(), sp + 8, 8).getAsLong();
+        assertThat(sys(exec.image()).copyFromUser(arg0, 1)).containsExactly(0);
+        fx.assertInvariants();
+    }
+
+    /** The limit ExecArguments reckons with. */
+    private static final class InitialStackLimit {
+        static final long BYTES = org.capbuddy.sos.exec.InitialStack.MAX_ARGUMENT_BYTES;
+    }
+
+    /** {@code length} bytes of {@code b} and a NUL. */
+    private static byte[] filled(int length, int b) {
+        byte[] bytes = new byte[length + 1];
+        Arrays.fill(bytes, 0, length, (byte) b);
+        return bytes;
+    }
+
+    /** The NUL-terminated string at {@code at} in {@code of}'s memory, as bytes. */
+    private byte[] userString(Process of, long at) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (long a = at; ; a++) {
+            byte[] one = sys(of).copyFromUser(a, 1);
+            assertThat(one).isNotNull();
+            if (one[0] == 0) {
+                return out.toByteArray();
+            }
+            out.write(one[0]);
+        }
+    }
+
+    /**
+     * Strings that are not UTF-8 reach the new program as the bytes passed: a 60,000-byte argument
+     * of 0xff, a 1,999-byte one of 0xc3 (a lead byte with no continuation), the longest one
+     * MAX_ARG_STRLEN allows (131,071 bytes of 0x80 and the NUL), a Latin-1 environment string,
+     * and argv[0] of 0xfe; one byte more in the longest is E2BIG, as is one byte past the 2 MiB
+     * limit, which exactly at the limit is taken (0xff strings there too).
+     */
+    @Test
+    void stringsThatAreNotUtf8ReachTheProgramAsTheirBytes() {
+        long strings = mapping(1 << 20);
+        byte[][] args = {filled(4, 0xfe), filled(60_000, 0xff), filled(1_999, 0xc3), filled(131_071, 0x80)};
+        byte[] env = "GREETING=caf\u00e9\0".getBytes(StandardCharsets.ISO_8859_1);
+        long[] argAt = new long[args.length + 1];
+        long at = strings;
+        for (int i = 0; i < args.length; i++) {
+            put(at, args[i]);
+            argAt[i] = at;
+            at += args[i].length;
+        }
+        put(at, env);
+        long envAt = at;
+        long argv = words(data + 0x800, argAt);
+        long envp = words(data + 0xA00, envAt, 0);
+        // one byte more in the longest: past MAX_ARG_STRLEN
+        long tooLong = at + env.length;
+        put(tooLong, filled(131_072, 0x80));
+        long argvTooLong = words(data + 0xB00, argAt[0], tooLong, 0);
+        failsWith(-7, () -> { }, () -> execve(string(data, TARGET), argvTooLong, envp));
+
+        execve(string(data, TARGET), argv, envp);
+        LinuxSyscalls.Exec exec = fx.sos.linux().takeExec(p);
+        assertThat(exec).as("the exec of non-UTF-8 strings").isNotNull();
+        Process image = exec.image();
+        long sp = fx.sos.runner(image).orElseThrow().context().sp();
+        assertThat(fx.sos.peek(image, sp, 8).getAsLong()).as("argc").isEqualTo(args.length);
+        for (int i = 0; i < args.length; i++) {
+            long pointer = fx.sos.peek(image, sp + 8 + 8L * i, 8).getAsLong();
+            assertThat(userString(image, pointer)).as("argv[%d]", i)
+                    .isEqualTo(Arrays.copyOf(args[i], args[i].length - 1));
+        }
+        long envPointer = fx.sos.peek(image, sp + 8 + 8L * (args.length + 1), 8).getAsLong();
+        assertThat(userString(image, envPointer)).isEqualTo(Arrays.copyOf(env, env.length - 1));
+        fx.assertInvariants();
+    }
+
+    /**
+     * The 2 MiB limit with strings of 0xff: pointers, the path and the strings with their NULs
+     * exactly at it are taken, a byte past it is E2BIG (with U+FFFD for each byte the same
+     * strings would be three times as long and refused).
+     */
+    @Test
+    void nonUtf8StringsExactlyAtTheLimitAreTaken() {
+        long strings = mapping(256 << 10);
+        int argc = 17;
+        long full = InitialStackLimit.BYTES - argc * 8L - (TARGET.length() + 1);
+        int each = 123_353;
+        int last = (int) (full - 16L * each);
+        put(strings, filled(each - 1, 0xff));
+        long bAt = strings + each;
+        put(bAt, filled(last, 0xff)); // a byte too many: its NUL one further
+        long[] pointers = new long[argc + 1];
+        Arrays.fill(pointers, 0, 16, strings);
+        pointers[16] = bAt;
+        long argv = mapping(4096);
+        words(argv, pointers);
+        long envp = words(data + 0xA00, 0);
+        failsWith(-7, () -> { }, () -> execve(string(data, TARGET), argv, envp));
+        put(bAt + last - 1, new byte[1]); // exactly at the limit
+        execve(string(data, TARGET), argv, envp);
+        LinuxSyscalls.Exec exec = fx.sos.linux().takeExec(p);
+        assertThat(exec).as("exactly at the limit").isNotNull();
+        long sp = fx.sos.runner(exec.image()).orElseThrow().context().sp();
+        assertThat(fx.sos.peek(exec.image(), sp, 8).getAsLong()).isEqualTo(argc);
+        long lastPointer = fx.sos.peek(exec.image(), sp + 8 + 8L * 16, 8).getAsLong();
+        assertThat(userString(exec.image(), lastPointer)).hasSize(last - 1).containsOnly((byte) 0xff);
+        fx.assertInvariants();
     }
 
     private void handle(int signal, long handler, long flags) {
