@@ -208,7 +208,7 @@ public final class InitialStack {
     }
 
     /** Each string's UTF-8 bytes (a missing one kept missing, for the check that names it). */
-    private static List<byte[]> encoded(List<String> strings) {
+    static List<byte[]> encoded(List<String> strings) {
         List<byte[]> bytes = new ArrayList<>(strings.size());
         for (String s : strings) {
             bytes.add(s == null ? null : s.getBytes(StandardCharsets.UTF_8));

@@ -1,7 +1,6 @@
 package org.capbuddy.sos.exec;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.aarch64.elf.ElfImage;
@@ -54,17 +53,12 @@ public final class ProgramLoader {
      * caller passed it, is {@code AT_EXECFN}, whatever argv[0] is.
      */
     public static Result<LoadPlan> plan(byte[] elfFile, List<String> argv, List<String> envp, String execFn, long seed) {
-        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null || envp == null) {
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
         }
-        List<byte[]> args = new ArrayList<>(argv.size());
-        List<byte[]> envs = new ArrayList<>(envp.size());
-        for (int pass = 0; pass < 2; pass++) {
-            for (String s : pass == 0 ? argv : envp) {
-                (pass == 0 ? args : envs).add(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return plan(elfFile, args, envs, execFn.getBytes(StandardCharsets.UTF_8), seed);
+        // a missing envp goes on missing: the initial stack refuses it, saying so
+        return plan(elfFile, InitialStack.encoded(argv), envp == null ? null : InitialStack.encoded(envp), execFn.getBytes(StandardCharsets.UTF_8),
+                seed);
     }
 
     /**
