@@ -116,6 +116,8 @@ public final class ProgramRun {
     private final long framesBefore;
     private final long structuresBefore;
     private long executed;
+    /** The execve calls that replaced a process's program so far, in every process of the run. */
+    private int execs;
     private boolean stopped;
     private String detail;
     private ProgramResult result;
@@ -209,6 +211,7 @@ public final class ProgramRun {
      * What the old runner translated stays in the run's totals.
      */
     private void swapImage(Member m, LinuxSyscalls.Exec exec) {
+        execs++;
         droppedTranslatedInstructions += m.runner.interpreter().translatedInstructions();
         droppedTranslatedBlocks += m.runner.interpreter().translatedBlocks();
         boolean first = m.process == process;
@@ -419,6 +422,11 @@ public final class ProgramRun {
             }
         }
         return first;
+    }
+
+    /** How many times a process of the run has exec'd another program so far. */
+    public int execs() {
+        return execs;
     }
 
     /** The address of the next instruction of {@link #process()}. */
