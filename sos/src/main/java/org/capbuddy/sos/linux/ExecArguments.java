@@ -20,7 +20,8 @@ import org.capbuddy.sos.exec.ProgramTable;
  * for one past MAX_ARG_STRLEN or all of them past the limit); an empty argv given the one empty
  * string Linux adds, its NUL charged as copy_string_kernel charges it (E2BIG with no byte left);
  * then the program, looked up in the run's {@link ProgramTable} from the
- * working directory (ENOENT, ENOTDIR, EACCES). The limit is the one the initial stack of
+ * working directory (ENOENT, ENAMETOOLONG for a component past NAME_MAX, ENOTDIR, EACCES). The
+ * limit is the one the initial stack of
  * {@code run} enforces, {@link InitialStack#MAX_ARGUMENT_BYTES} (a quarter of the 8 MiB stack),
  * reckoned as Linux reckons it: the pointers first, then the strings with their NULs, the path's
  * too, so that whatever passes here the loader's stack takes. The strings are kept as the bytes
