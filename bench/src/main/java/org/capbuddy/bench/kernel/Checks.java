@@ -13,4 +13,11 @@ final class Checks {
         }
         return r;
     }
+
+    /** Fails when a state the benchmark claims does not hold. */
+    static void require(boolean condition, String what) {
+        if (!condition) {
+            throw new IllegalStateException("verification failed: " + what);
+        }
+    }
 }

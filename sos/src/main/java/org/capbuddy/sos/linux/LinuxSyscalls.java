@@ -52,7 +52,9 @@ import org.capbuddy.sos.process.ProcessTraps;
  * dup, dup3, fcntl, ppoll and pselect6 on descriptors are {@link DescriptorCalls}', {@link
  * PipeTransfers}', {@link DescriptorPoll}'s and {@link DescriptorSelect}'s; a read or write of a
  * pipe, a ppoll or a pselect6, that must wait blocks its process (SOS does not reply) until a
- * turn of its run's scheduler finds it can go on ({@link #runnable}).
+ * turn of its run's scheduler finds it can go on ({@link #runnable}). execve loads a program of
+ * the run's {@link org.capbuddy.sos.exec.ProgramTable} in a new image under the same pid
+ * ({@link #takeExec} tells the run); the caller's thread is gone, so it gets no reply.
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */
@@ -93,6 +95,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     private final Family family = new Family(processes);
     /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
     private final Map<Integer, List<Process>> forked = new HashMap<>();
+    /** The execve each process made that its run has not taken yet ({@link #takeExec}). */
+    private final Map<Integer, Exec> execed = new HashMap<>();
     private final LinuxSignals signals;
 
     /**
@@ -129,6 +133,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         processes.remove(p.pid());
         live.remove(p.pid());
         forked.remove(p.pid());
+        execed.remove(p.pid());
         family.forgetChildrenOf(p.pid());
     }
 
@@ -427,6 +432,11 @@ public final class LinuxSyscalls implements ProcessTraps {
                     return waitsForever(p, state, m, call);
                 }
                 result = waited.value();
+            } else if (call == LinuxSyscall.EXECVE) {
+                result = execve(p, state, m);
+                if (result == EXECUTED) {
+                    return FaultReply.noReply("execve: process " + p.pid() + " runs its new program");
+                }
             } else {
                 result = serve(call, p, state, m);
             }
@@ -524,6 +534,90 @@ public final class LinuxSyscalls implements ProcessTraps {
         return FaultReply.noReply(call.linuxName() + " would wait forever");
     }
 
+    /**
+     * execve (x0 path, x1 argv, x2 envp): its arguments read and checked as Linux does
+     * ({@link ExecArguments}); then SOS builds the new image beside the old one ({@link Sos#exec}
+     * through {@link Syscalls#exec}): ENOEXEC when the loader refuses the program or cannot place
+     * it, ENOMEM when SOS has not the memory. Each of those leaves the process exactly as it was,
+     * and the call returns its error as any call does. Past the point of no return the old image
+     * is gone: the new one runs under the same pid with its own thread (registers as a spawn sets
+     * them, no cached code or translation of the old), the Linux state goes on as Linux keeps it
+     * ({@link LinuxProcess#execed}: handlers reset, CLOEXEC descriptors closed, ...), a vfork
+     * parent waiting for this child is resumed as Linux's exec releases it, and a pending signal the
+     * mask lets through is delivered before the first instruction. The caller gets no reply: its
+     * thread is gone. Returns {@link #EXECUTED}, or the negative errno.
+     */
+    private long execve(Process p, LinuxProcess state, FaultMessage m) {
+        Syscalls sys = syscalls.apply(p);
+        ExecArguments.Read read = ExecArguments.read(sys, state.programs(), m.word(0), m.word(1), m.word(2));
+        if (read.error() != null) {
+            return -read.error().code();
+        }
+        ExecArguments args = read.arguments();
+        // AT_RANDOM's seed is read, not taken: Linux draws those bytes only past the point of no
+        // return, so a failed execve must leave getrandom's stream where it was
+        long seed = java.nio.ByteBuffer.wrap(state.peekRandom(8)).getLong();
+        Result<Process> made = sys.exec(args.program().elf(), args.argv(), args.envp(), args.path(), seed);
+        if (!made.isOk()) {
+            return -execFailure(made.error(), args.program().elf()).code();
+        }
+        Process image = made.value();
+        state.randomBytes(8); // the seed, taken now that the exec is done
+        live.put(image.pid(), image);
+        state.execed();
+        execed.put(image.pid(), new Exec(image, args.pathText(), args.program().elf()));
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "execve", "x0", m.word(0), "x1",
+                    m.word(1), "x2", m.word(2), "result", "none: the process runs " + args.pathText() + " ("
+                            + args.program().path() + ")");
+        }
+        LinuxProcess parent = processes.get(state.parent());
+        Process parentProcess = live.get(state.parent());
+        if (parent != null && parentProcess != null && parent.waiting() != null
+                && parent.waiting().vforkChild() == image.pid()) {
+            wake(parentProcess, parent, "clone", image.pid()); // Linux's exec completes the vfork
+        }
+        if (LinuxSignals.deliverable(state)) {
+            signals.deliverNow(image, state, "the signal pending across execve");
+        }
+        return EXECUTED;
+    }
+
+    /**
+     * The errno of an execve that failed before its point of no return: ENOEXEC only for a program
+     * the loader refuses by itself (with one empty argument, no environment and a one-byte path),
+     * E2BIG for a refusal the arguments caused (ExecArguments' checks are meant to catch those
+     * first), ENOMEM for the rest (no memory, the kernel's refusals).
+     */
+    private static Errno execFailure(org.capbuddy.libos.vka.AllocError error, byte[] elf) {
+        if (error.kind() != org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT) {
+            return Errno.ENOMEM;
+        }
+        boolean programRefused = !org.capbuddy.sos.exec.ProgramLoader.plan(elf, List.of(new byte[0]), List.<byte[]>of(),
+                new byte[] {'/'}, 0).isOk();
+        return programRefused ? Errno.ENOEXEC : Errno.E2BIG;
+    }
+
+    /** execve went past its point of no return: the caller's thread is gone, nothing replies to it. */
+    private static final long EXECUTED = Long.MIN_VALUE + 2;
+
+    /** A process's execve done: its new image's process, the path it passed and the program's bytes. */
+    public record Exec(Process image, String path, byte[] elf) {
+    }
+
+    /**
+     * The execve {@code p} made since this was last asked, if it made one: {@code p} is then gone
+     * and the image's process runs under its pid (a run swaps the one it schedules).
+     */
+    public Exec takeExec(Process p) {
+        Exec e = execed.get(p.pid());
+        if (e == null || e.image() == p) {
+            return null;
+        }
+        execed.remove(p.pid());
+        return e;
+    }
+
     private static final long CLONE_VM = 0x100;
     private static final long CLONE_FS = 0x200;
     private static final long CLONE_SIGHAND = 0x800;
@@ -544,7 +638,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * CLONE_PIDFD with CLONE_DETACHED or CLONE_PARENT_SETTID. SOS then serves no flag (musl's fork)
      * and CLONE_VM|CLONE_VFORK (musl's vfork), with no new stack, by {@link Syscalls#fork}: the
      * child gets 0, the parent the child's pid; a vfork parent is blocked until its child ends
-     * (SOS has no execve), which fork's copy makes a valid vfork. Anything else (a thread, a new
+     * or execs, which fork's copy makes a valid vfork. Anything else (a thread, a new
      * stack, the tid words, namespaces) is -ENOSYS, counted as refused. No memory is -ENOMEM.
      */
     private long clone(Process p, LinuxProcess state, FaultMessage m) {
@@ -980,7 +1074,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, PSELECT6, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
-            case WAIT4, WAITID, CLONE -> throw new IllegalStateException(call + " is answered before serve");
+            case WAIT4, WAITID, CLONE, EXECVE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
