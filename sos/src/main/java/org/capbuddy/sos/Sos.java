@@ -205,18 +205,13 @@ public final class Sos {
      */
     public Result<Process> spawn(byte[] elfFile, List<String> argv, List<String> envp, long seed) {
         guard.check();
-        Result<LoadPlan> planned = ProgramLoader.plan(elfFile, argv, envp, seed);
-        if (!planned.isOk()) {
-            return planned.asFailure();
+        Result<Placed> placed = place(ProgramLoader.plan(elfFile, argv, envp, seed), processes.nextPid(), false);
+        if (!placed.isOk()) {
+            return placed.asFailure();
         }
-        LoadPlan plan = planned.value();
+        LoadPlan plan = placed.value().plan();
         StackImage stack = plan.stack();
-        Result<Process> created = create(plan.addressSpace(),
-                new ProgramStart(plan.image(), plan.bias(), plan.entry(), stack.sp()));
-        if (!created.isOk()) {
-            return created;
-        }
-        Process p = created.value();
+        Process p = placed.value().process();
         sel4.tracer().serve(p);
         try (Undo undo = Undo.begin(guard, "starting process", p.pid())) {
             undo.push(() -> destroy(p));
@@ -231,7 +226,7 @@ public final class Sos {
                 return Result.fail(AllocError.kernel("TCB_WriteRegisters", registers));
             }
             undo.commit();
-            return created;
+            return Result.ok(p);
         } finally {
             sel4.tracer().endService();
         }
@@ -308,22 +303,150 @@ public final class Sos {
     }
 
     /**
-     * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
-     * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
-     * and a failed creation uses up no pid.
+     * Runs another program in {@code old}'s place, as Linux's execve does: the pid stays, the rest
+     * is new. The image is built first, beside the old process, in objects of its own (a TCB,
+     * CNode, VSpace and ASID made as every process's, its badge the same pid), from the same
+     * {@link ProgramLoader} plan and {@link org.capbuddy.sos.exec.InitialStack} a spawn uses (the
+     * stack written through SOS's window, the registers a new program starts with): a failure up
+     * to there (a program the loader refuses, no memory) gives back everything it made and leaves
+     * {@code old} exactly as it was. Then the point of no return: the process table names the new
+     * image under the pid, and {@code old} is torn down as {@link #destroy} tears a process down
+     * (every page, its share of copy-on-write frames and shared objects, its tables, its TCB with
+     * its interpreter and whatever that had cached, its CNode, VSpace and ASID), which only gives
+     * back and cannot fail for want of memory. The caller (the Linux layer) keeps what Linux
+     * keeps across an exec.
+     *
+     * @param old the live process whose system call asked for it
+     * @param elfFile the program, kept (not copied) while the process runs
+     * @param argv the arguments, at least one, as bytes (the program sees exactly these)
+     * @param envp the environment, as bytes
+     * @param execFn the path as the caller passed it: {@code AT_EXECFN}
+     * @param seed what the 16 {@code AT_RANDOM} bytes are made from
+     * @return the new image's process, or why none was made ({@link AllocErrorKind#BAD_ARGUMENT}
+     *     for a program the loader refuses, {@link AllocErrorKind#OUT_OF_MEMORY} and the kernel's
+     *     for the rest)
      */
-    private Result<Process> create(AddressSpace as, ProgramStart program) {
-        int pid = processes.nextPid();
-        // the invocations that make it are the new process's, in a trace of it
-        sel4.tracer().serve(new Tracer.Pid(pid));
+    public Result<Process> exec(Process old, byte[] elfFile, List<byte[]> argv, List<byte[]> envp, byte[] execFn,
+            long seed) {
+        guard.check();
+        if (!processes.isLive(old)) {
+            return Result.fail(AllocErrorKind.NOT_ALLOCATED, "no such live process");
+        }
+        Result<Placed> placed = place(ProgramLoader.plan(elfFile, argv, envp, execFn, seed), old.pid(), true);
+        if (!placed.isOk()) {
+            return placed.asFailure();
+        }
+        LoadPlan plan = placed.value().plan();
+        StackImage stack = plan.stack();
+        Process image = placed.value().process();
+        sel4.tracer().serve(image);
+        try (Undo undo = Undo.begin(guard, "executing a program", old.pid())) {
+            undo.push(() -> discard(image));
+            // through SOS's window: the image's thread has not run, and its faults would reach the
+            // old process, which holds the pid's badge until the swap
+            int length = stack.bytes().length;
+            if (pages.copy(image, stack.sp(), stack.bytes(), 0, length, true) != length) {
+                return Result.fail(AllocErrorKind.OUT_OF_MEMORY, "writing the initial stack of the new image of process "
+                        + old.pid());
+            }
+            InvocationResult registers = sel4.tcbWriteRegisters(image.tcbCptr(), false, plan.registers());
+            if (!registers.isOk()) {
+                return Result.fail(AllocError.kernel("TCB_WriteRegisters", registers));
+            }
+            undo.commit();
+        } finally {
+            sel4.tracer().endService();
+        }
+        // the table's name for the image is for reports only: the program got the bytes themselves
+        Result<Void> retired = retire(old, image, new String(execFn, java.nio.charset.StandardCharsets.UTF_8));
+        return retired.isOk() ? Result.ok(image) : retired.asFailure();
+    }
+
+    /** A program's load plan and the process made around it, not started yet: what spawn and exec share. */
+    private record Placed(LoadPlan plan, Process process) {
+    }
+
+    /**
+     * The process {@code planned} describes, made under {@code pid} ({@code staged}: an execve's
+     * new image, not yet in the table), its stack and registers still to write; or why not (the
+     * loader's refusal, or the creation's failure, which leaves nothing behind).
+     */
+    private Result<Placed> place(Result<LoadPlan> planned, int pid, boolean staged) {
+        if (!planned.isOk()) {
+            return planned.asFailure();
+        }
+        LoadPlan plan = planned.value();
+        Result<Process> created = create(plan.addressSpace(),
+                new ProgramStart(plan.image(), plan.bias(), plan.entry(), plan.stack().sp()), pid, staged);
+        return created.isOk() ? Result.ok(new Placed(plan, created.value())) : created.asFailure();
+    }
+
+    /** Gives back everything of an execve's image that never ran: it was not in the table. */
+    private Result<Void> discard(Process image) {
+        Result<Void> freed = release(image);
+        processes.discard(image);
+        return freed;
+    }
+
+    /**
+     * The point of no return of {@link #exec}: {@code image} takes the pid, {@code old} is torn
+     * down. A free that fails there (an object the allocator does not know: SOS's own books wrong)
+     * cannot be undone, so it marks the machine broken as a throwable would, and is returned.
+     */
+    private Result<Void> retire(Process old, Process image, String path) {
+        sel4.tracer().serve(old);
         try {
-            return createServed(as, program, pid);
+            Result<Void> freed = release(old);
+            processes.replace(old, image, path);
+            if (!freed.isOk()) {
+                guard.markBroken("tearing down the old image of process " + old.pid(),
+                        new IllegalStateException(freed.error().toString()));
+            }
+            return freed;
+        } catch (Throwable t) {
+            guard.markBroken("tearing down the old image of process " + old.pid(), t);
+            throw t;
         } finally {
             sel4.tracer().endService();
         }
     }
 
-    private Result<Process> createServed(AddressSpace as, ProgramStart program, int pid) {
+    /**
+     * What every teardown of a process's objects does: its thread stopped, its pages and tables
+     * given back, its TCB, VSpace (its ASID with it) and CNode freed. Only gives back; the first
+     * free that failed is returned, after the others were tried.
+     */
+    private Result<Void> release(Process p) {
+        sel4.tcbSuspend(p.tcbCptr());
+        pages.tearDown(p);
+        Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
+        Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
+        Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
+        asids.released();
+        return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+    }
+
+    /**
+     * Makes the process's objects around {@code as}: a CNode holding its badged fault endpoint, a
+     * VSpace with an ASID, a TCB, resumed. Every step is undone if a later one fails or throws,
+     * and a failed creation uses up no pid.
+     */
+    private Result<Process> create(AddressSpace as, ProgramStart program) {
+        return create(as, program, processes.nextPid(), false);
+    }
+
+    /** {@link #create(AddressSpace, ProgramStart)} under {@code pid}; {@code staged}: an execve's new image, not yet in the table. */
+    private Result<Process> create(AddressSpace as, ProgramStart program, int pid, boolean staged) {
+        // the invocations that make it are the new process's, in a trace of it
+        sel4.tracer().serve(new Tracer.Pid(pid));
+        try {
+            return createServed(as, program, pid, staged);
+        } finally {
+            sel4.tracer().endService();
+        }
+    }
+
+    private Result<Process> createServed(AddressSpace as, ProgramStart program, int pid, boolean staged) {
         try (Undo undo = Undo.begin(guard, "creating process", pid)) {
             Result<VkaObject> cnode = VkaObjects.allocCNode(vka, PROCESS_CNODE_BITS);
             if (!cnode.isOk()) {
@@ -370,7 +493,8 @@ public final class Sos {
             if (cpu == null) {
                 return Result.fail(AllocErrorKind.KERNEL, "the new TCB's cptr " + tcb.value().cptr() + " names no TCB");
             }
-            Process p = processes.add(tcb.value(), cnode.value(), vspace.value(), as, cpu, program);
+            Process p = staged ? processes.stage(pid, tcb.value(), cnode.value(), vspace.value(), as, cpu, program)
+                    : processes.add(tcb.value(), cnode.value(), vspace.value(), as, cpu, program);
             undo.commit();
             return Result.ok(p);
         }
@@ -388,15 +512,10 @@ public final class Sos {
         }
         sel4.tracer().serve(p);
         try {
-            sel4.tcbSuspend(p.tcbCptr());
-            pages.tearDown(p);
-            Result<Void> tcb = VkaObjects.free(vka, p.tcbObject());
-            Result<Void> vspace = VkaObjects.free(vka, p.vspaceObject());
-            Result<Void> cnode = VkaObjects.free(vka, p.cnodeObject());
-            asids.released();
+            Result<Void> freed = release(p);
             processes.remove(p);
             linux.detach(p);
-            return !tcb.isOk() ? tcb : !vspace.isOk() ? vspace : cnode;
+            return freed;
         } catch (Throwable t) {
             guard.markBroken("tearing down process " + p.pid(), t);
             throw t;

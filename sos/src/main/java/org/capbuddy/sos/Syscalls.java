@@ -850,6 +850,22 @@ public final class Syscalls {
         return sos.fork(process, childRegisters);
     }
 
+    /**
+     * execve's work in SOS: {@code elf} runs in the process's place under its pid
+     * ({@link Sos#exec}), and the process this view names is gone; the new image's process is
+     * returned. Fails, changing nothing, for a caller that is not running, or as exec fails
+     * before its point of no return. The strings are bytes as the caller passed them, whatever
+     * their encoding.
+     */
+    public Result<Process> exec(byte[] elf, java.util.List<byte[]> argv, java.util.List<byte[]> envp, byte[] execFn,
+            long seed) {
+        SysResult refused = refusedCaller();
+        if (refused != null) {
+            return Result.fail(org.capbuddy.libos.vka.AllocErrorKind.NOT_ALLOCATED, refused.toString());
+        }
+        return sos.exec(process, elf, argv, envp, execFn, seed);
+    }
+
     /** exit: the process stops; SOS tears it down with {@link Sos#destroy}. */
     public void exit(long code) {
         if (refusedCaller() == null) {

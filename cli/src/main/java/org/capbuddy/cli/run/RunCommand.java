@@ -44,6 +44,8 @@ import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.libos.capbuddy.PoolDump;
 import org.capbuddy.sos.frametable.FrameTableDump;
 import org.capbuddy.sos.inspect.ProcessDump;
+import org.capbuddy.sos.exec.ProgramLoader;
+import org.capbuddy.sos.exec.ProgramTable;
 import org.capbuddy.sos.run.ProgramResult;
 import org.capbuddy.sos.run.PausedStart;
 import org.capbuddy.sos.run.ProgramRunner;
@@ -97,6 +99,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable; default: none).")
     List<String> env = new ArrayList<>();
+
+    @Option(names = "--program", paramLabel = "PATH=FILE", description = "A program execve may load (repeatable):"
+            + " PATH is the name a program passes to execve (a relative one is taken from /, the working directory),"
+            + " FILE the static AArch64 ELF on this host. The program run is reachable by its own path too.")
+    List<String> programTable = new ArrayList<>();
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seeds AT_RANDOM and getrandom. Default: ${DEFAULT-VALUE}.")
@@ -222,6 +229,10 @@ public final class RunCommand implements Callable<Integer> {
         if (elf == null) {
             return 1;
         }
+        programs = programs(cmd, elf);
+        if (programs == null) {
+            return 1;
+        }
         byte[] input;
         if (stdin == null) {
             input = new byte[0];
@@ -268,7 +279,7 @@ public final class RunCommand implements Callable<Integer> {
         argv.add(program.toString());
         argv.addAll(args);
         ProgramRunner.Launch launch = new ProgramRunner.Launch(elf, argv, env, input, seed, maxInstructions,
-                translateAfter);
+                translateAfter, programs);
         ProgramRunner.Finished finished;
         if (stepOptions.step) {
             finished = stepped(machine, launch, traced, traceWriter, pauseOn, commands);
@@ -313,7 +324,7 @@ public final class RunCommand implements Callable<Integer> {
         RunReport.Kill kill = result.killReport() == null ? null : new RunReport.Kill(
                 result.killReport().address(), result.killReport().access().name().toLowerCase(),
                 result.killReport().region(), result.killReport().reason(), result.lastPc(),
-                ElfSymbols.of(elf).describe(result.lastPc()).orElse(null), result.stopReport(),
+                result.lastFunction(), result.stopReport(),
                 result.killReport().signal(), result.killReport().sent());
         RunReport report = new RunReport(program.toString(), argv,
                 new DemoReport.Machine(machineOptions.ram, machineOptions.allocator, CSpaceChoice.describe(config),
@@ -599,6 +610,47 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The programs execve may load: --program's, then the program run at its own path. */
+    private ProgramTable programs;
+
+    /**
+     * The run's program table from --program PATH=FILE: a malformed entry or a PATH taken twice
+     * (the program run's own path among them) is a bad option (exit 2); a FILE that cannot be
+     * read, or that SOS's loader refuses as it would refuse the program run, fails the command
+     * (exit 1), each before anything runs. Null when it failed, said.
+     */
+    private ProgramTable programs(CommandLine cmd, byte[] elf) {
+        ProgramTable table = ProgramTable.empty();
+        Result<ProgramTable> main = ProgramTable.empty().with(program.toString(), elf);
+        for (String entry : programTable) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new CommandLine.ParameterException(cmd, "--program takes PATH=FILE, got '" + entry + "'");
+            }
+            String path = entry.substring(0, eq);
+            if (main.isOk() && main.value().has(path)) {
+                throw new CommandLine.ParameterException(cmd, "--program " + path + " names the program run, which"
+                        + " execve reaches by its own path already");
+            }
+            Result<ProgramTable> with = table.with(path, new byte[0]);
+            if (!with.isOk()) {
+                throw new CommandLine.ParameterException(cmd, "--program " + entry + ": " + with.error().detail());
+            }
+            Path file = Path.of(entry.substring(eq + 1));
+            byte[] bytes = read(file, "--program " + path + " file");
+            if (bytes == null) {
+                return null;
+            }
+            Result<?> loadable = ProgramLoader.plan(bytes, List.of(path), List.of(), 0);
+            if (!loadable.isOk()) {
+                fail("--program " + path + ": " + file + " cannot run in SOS: " + loadable.error().detail());
+                return null;
+            }
+            table = table.with(path, bytes).value();
+        }
+        return table;
+    }
+
     /** At most {@link #MAX_FILE} bytes of {@code in}; null, said, when there are more. */
     private byte[] bounded(InputStream in, String what) throws IOException {
         byte[] bytes = in.readNBytes((int) MAX_FILE + 1);
@@ -703,6 +755,25 @@ public final class RunCommand implements Callable<Integer> {
                 Counted.of(instructions, "instruction"), Counted.of(faults, "fault"), Counted.of(calls, "system call"));
     }
 
+    /**
+     * The processes that exec'd, one a line, each with the programs it ran in order (the first
+     * {@link #PROCESS_LINES}; --json's images list every one): nothing when none did.
+     */
+    private static String execs(List<RunReport.ProcessLine> processes) {
+        List<RunReport.ProcessLine> execd = processes.stream().filter(p -> p.execs() > 0).toList();
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(PROCESS_LINES, execd.size()); i++) {
+            RunReport.ProcessLine p = execd.get(i);
+            s.append(i == 0 ? "Exec'd: " : "        ").append(String.format("pid %-4d %s%n", p.pid(),
+                    String.join(", then ", p.images())));
+        }
+        if (execd.size() > PROCESS_LINES) {
+            s.append(String.format("        ... %,d more processes exec'd; --json lists every process's images%n",
+                    execd.size() - PROCESS_LINES));
+        }
+        return s.toString();
+    }
+
     static String render(RunReport r) {
         StringBuilder s = new StringBuilder();
         s.append(String.format("Machine: %s RAM, frames from %s (CSpace %s).%n", ByteSize.format(r.machine().ramBytes()),
@@ -770,6 +841,7 @@ public final class RunCommand implements Callable<Integer> {
                 s.append(moreProcesses(r.processes().subList(shown.size(), r.processes().size())));
             }
         }
+        s.append(execs(r.processes()));
         if (r.sharing() != null) {
             s.append(r.sharing().render());
         }

@@ -47,15 +47,18 @@ public record RunReport(
     /**
      * One process of the run: its pid, its parent's (0: SOS, for the one the run started, or for
      * an orphan SOS reaped), how it ended ("exit 7", "killed by SIGSEGV", ...), its exit code or
-     * the signal it died of (null otherwise), and its instructions, faults and system calls.
+     * the signal it died of (null otherwise), its instructions, faults and system calls, the
+     * programs it ran (the one it started with, then each it exec'd, by the path passed to
+     * execve) and how many times it exec'd.
      */
     public record ProcessLine(int pid, int parent, String outcome, Long exitCode, Integer signal, long instructions,
-                              long faultsHandled, long systemCalls) {
+                              long faultsHandled, long systemCalls, List<String> images, int execs) {
         static ProcessLine of(org.capbuddy.sos.run.ProcessSummary p) {
             boolean exited = p.outcome() == org.capbuddy.sos.run.ProgramOutcome.EXITED;
             boolean killed = p.outcome() == org.capbuddy.sos.run.ProgramOutcome.KILLED && p.killReport() != null;
             return new ProcessLine(p.pid(), p.parent(), p.outcomeText(), exited ? p.exitCode() : null,
-                    killed ? p.killReport().signal() : null, p.instructions(), p.faultsHandled(), p.systemCalls());
+                    killed ? p.killReport().signal() : null, p.instructions(), p.faultsHandled(), p.systemCalls(),
+                    p.images(), p.execs());
         }
     }
 

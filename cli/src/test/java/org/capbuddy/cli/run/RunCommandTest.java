@@ -463,6 +463,54 @@ class RunCommandTest {
                 .contains("Did you mean: --json?");
     }
 
+    /**
+     * --program gives fork_exec's execve its target: the report says which programs each process
+     * ran (text and JSON), execve counts as a served call, and the exit status is the program the
+     * first process exec'd. Each bad --program is refused before anything runs: a malformed entry
+     * or a path taken twice (the program's own too) with exit 2, a file that cannot be read or that
+     * SOS's loader refuses with exit 1. Without --program the same execve is ENOENT.
+     */
+    @Test
+    void programGivesExecveItsTargetAndTheReportNamesWhatEachProcessRan() throws Exception {
+        String target = program("exec_target");
+        CliRun text = run("--program", "bin/exec_target.elf=" + target, program("fork_exec"));
+        assertThat(text.exitCode()).as(text.err()).isEqualTo(44);
+        assertThat(text.out()).contains("  GREETING = hello from the parent\n", "  execve             4\n")
+                .containsPattern("Exec'd: pid 1    \\S*fork_exec.elf, then \\./bin/\\.\\./bin/exec_target.elf\n")
+                .containsPattern("        pid 2    \\S*fork_exec.elf, then bin/exec_target.elf\n")
+                .doesNotContain("ENOSYS");
+
+        CliRun j = run("--json", "--program", "bin/exec_target.elf=" + target, program("fork_exec"));
+        assertThat(j.exitCode()).as(j.err()).isEqualTo(44);
+        JsonNode processes = json(j).at("/processes");
+        assertThat(processes.get(0).at("/execs").asInt()).isEqualTo(1);
+        assertThat(processes.get(0).at("/images/1").asText()).isEqualTo("./bin/../bin/exec_target.elf");
+        assertThat(processes.get(2).at("/images/1").asText()).isEqualTo("bin/exec_target.elf");
+        assertNothingLeaked(json(j));
+
+        CliRun none = run(program("fork_exec"));
+        assertThat(none.out()).contains("child: execve failed: No such file or directory\n",
+                "parent: execve failed: No such file or directory\n");
+        assertThat(none.exitCode()).isEqualTo(1);
+
+        CliRun malformed = run("--program", "bin/x", program("fork_exec"));
+        assertThat(malformed.exitCode()).isEqualTo(2);
+        assertThat(malformed.err()).contains("--program takes PATH=FILE, got 'bin/x'");
+        CliRun twice = run("--program", "a=" + target, "--program", "/./a=" + target, program("fork_exec"));
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("already a program of the run");
+        CliRun itself = run("--program", program("fork_exec") + "=" + target, program("fork_exec"));
+        assertThat(itself.exitCode()).isEqualTo(2);
+        assertThat(itself.err()).contains("names the program run");
+        CliRun missing = run("--program", "a=no/such/file", program("fork_exec"));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("cannot read --program a file no/such/file");
+        assertThat(missing.out()).isEmpty();
+        CliRun notElf = run("--program", "a=" + Path.of("..", "programs", "README.md"), program("fork_exec"));
+        assertThat(notElf.exitCode()).isEqualTo(1);
+        assertThat(notElf.err()).contains("--program a: ", "cannot run in SOS", "ELF magic");
+    }
+
     @Test
     void aFileThatIsNotAnElfProgramExits1WithAMessageOnStderrOnly() {
         String readme = Path.of("..", "programs", "README.md").toString();

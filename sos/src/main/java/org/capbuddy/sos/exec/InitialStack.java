@@ -64,6 +64,23 @@ public final class InitialStack {
      */
     public static Result<StackImage> build(long stackTop, List<String> argv, List<String> envp, List<AuxEntry> auxv,
             byte[] random, String execFn, String platform) {
+        if (argv == null || envp == null || execFn == null || platform == null) {
+            return refuse("the initial stack needs argv, envp, the auxiliary vector, the random bytes, the file name"
+                    + " and the platform");
+        }
+        List<byte[]> args = encoded(argv);
+        List<byte[]> envs = encoded(envp);
+        return build(stackTop, args, envs, auxv, random, execFn.getBytes(StandardCharsets.UTF_8),
+                platform.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@link #build(long, List, List, List, byte[], String, String)} for strings given as their
+     * bytes, as an execve reads them from its caller: each is placed exactly as given, whatever
+     * its encoding (Linux's strings are bytes; only a NUL inside one is refused).
+     */
+    public static Result<StackImage> build(long stackTop, List<byte[]> argv, List<byte[]> envp, List<AuxEntry> auxv,
+            byte[] random, byte[] execFn, byte[] platform) {
         if (argv == null || envp == null || auxv == null || random == null || execFn == null || platform == null) {
             return refuse("the initial stack needs argv, envp, the auxiliary vector, the random bytes, the file name"
                     + " and the platform");
@@ -88,14 +105,13 @@ public final class InitialStack {
         List<byte[]> args = new ArrayList<>();
         List<byte[]> envs = new ArrayList<>();
         for (int pass = 0; pass < 2; pass++) {
-            List<String> strings = pass == 0 ? argv : envp;
+            List<byte[]> strings = pass == 0 ? argv : envp;
             String name = pass == 0 ? "argv" : "envp";
             for (int i = 0; i < strings.size(); i++) {
-                String s = strings.get(i);
-                if (s == null) {
+                byte[] bytes = strings.get(i);
+                if (bytes == null) {
                     return refuse(name + "[" + i + "] is missing");
                 }
-                byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
                 if (bytes.length + 1 > MAX_ARGUMENT_STRING) {
                     return refuse(name + "[" + i + "] takes " + (bytes.length + 1) + " bytes with its NUL, more than "
                             + MAX_ARGUMENT_STRING + " (128 KiB, Linux's MAX_ARG_STRLEN: its execve says E2BIG)");
@@ -112,8 +128,8 @@ public final class InitialStack {
                 (pass == 0 ? args : envs).add(bytes);
             }
         }
-        byte[] fn = execFn.getBytes(StandardCharsets.UTF_8);
-        byte[] plat = platform.getBytes(StandardCharsets.UTF_8);
+        byte[] fn = execFn;
+        byte[] plat = platform;
         for (byte[] name : new byte[][] {fn, plat}) {
             String which = name == fn ? "the file name" : "the platform string";
             if (name.length + 1 > MAX_NAME_BYTES) {
@@ -189,6 +205,15 @@ public final class InitialStack {
         }
         return Result.ok(new StackImage(stackTop, sp, image, args.size(), longs(argAt), longs(envAt), auxvAt,
                 List.copyOf(written), execFnAt, platformAt, randomAt));
+    }
+
+    /** Each string's UTF-8 bytes (a missing one kept missing, for the check that names it). */
+    static List<byte[]> encoded(List<String> strings) {
+        List<byte[]> bytes = new ArrayList<>(strings.size());
+        for (String s : strings) {
+            bytes.add(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes;
     }
 
     private static boolean hasNul(byte[] bytes) {

@@ -1,5 +1,6 @@
 package org.capbuddy.sos.exec;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.capbuddy.aarch64.elf.ElfImage;
@@ -44,6 +45,30 @@ public final class ProgramLoader {
         if (argv == null || argv.isEmpty() || argv.get(0) == null) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least the program's name");
         }
+        return plan(elfFile, argv, envp, argv.get(0), seed);
+    }
+
+    /**
+     * {@link #plan(byte[], List, List, long)} for an execve: {@code execFn}, the path as the
+     * caller passed it, is {@code AT_EXECFN}, whatever argv[0] is.
+     */
+    public static Result<LoadPlan> plan(byte[] elfFile, List<String> argv, List<String> envp, String execFn, long seed) {
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
+        }
+        // a missing envp goes on missing: the initial stack refuses it, saying so
+        return plan(elfFile, InitialStack.encoded(argv), envp == null ? null : InitialStack.encoded(envp), execFn.getBytes(StandardCharsets.UTF_8),
+                seed);
+    }
+
+    /**
+     * {@link #plan(byte[], List, List, String, long)} with the strings as bytes, as an execve reads
+     * them: the program sees exactly these bytes, whatever their encoding.
+     */
+    public static Result<LoadPlan> plan(byte[] elfFile, List<byte[]> argv, List<byte[]> envp, byte[] execFn, long seed) {
+        if (argv == null || argv.isEmpty() || argv.get(0) == null || execFn == null) {
+            return Result.fail(AllocErrorKind.BAD_ARGUMENT, "argv must hold at least one string, and the file name is needed");
+        }
         ElfResult parsed = ElfParser.parse(elfFile);
         if (parsed instanceof ElfResult.Refused refused) {
             return Result.fail(AllocErrorKind.BAD_ARGUMENT, "the program was refused: " + refused.error() + ": "
@@ -59,7 +84,7 @@ public final class ProgramLoader {
         byte[] random = new byte[InitialStack.RANDOM_BYTES];
         new SplittableRandom(seed).nextBytes(random);
         Result<StackImage> stack = InitialStack.build(Layout.STACK_TOP, argv, envp, auxv(image, bias), random,
-                argv.get(0), PLATFORM);
+                execFn, PLATFORM.getBytes(StandardCharsets.US_ASCII));
         if (!stack.isOk()) {
             return stack.asFailure();
         }

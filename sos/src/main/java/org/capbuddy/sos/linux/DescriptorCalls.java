@@ -110,7 +110,7 @@ final class DescriptorCalls {
 
     /**
      * fcntl: F_DUPFD and F_DUPFD_CLOEXEC (EINVAL from at or past RLIMIT_NOFILE, EMFILE with none
-     * free), F_GETFD and F_SETFD (FD_CLOEXEC, kept though there is no exec), F_GETFL and F_SETFL
+     * free), F_GETFD and F_SETFD (FD_CLOEXEC, which execve honours), F_GETFL and F_SETFL
      * (O_NONBLOCK and O_APPEND; O_DIRECT, O_ASYNC and O_NOATIME refused), F_GETPIPE_SZ; the locks,
      * owners, leases, seals and F_SETPIPE_SZ are refused (ENOSYS, counted); an unknown command is
      * EINVAL. A descriptor not open is EBADF first.

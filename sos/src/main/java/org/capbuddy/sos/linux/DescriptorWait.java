@@ -12,10 +12,10 @@ import org.capbuddy.sos.Syscalls;
 interface DescriptorWait {
     /**
      * A ppoll or pselect6 blocked on {@code watch} until a descriptor is ready, a signal, or the
-     * run's clock reaches {@code end} (none: no timeout); the time left goes back to {@code timeout}
-     * (0: nowhere), as both write it.
+     * run's clock reaches {@code end} (none: no timeout); the time left goes back as {@code back}
+     * says ({@link TimeLeft#NONE}: nowhere), as both write it.
      */
-    record Waiting(DescriptorWait watch, OptionalLong end, long timeout) {
+    record Waiting(DescriptorWait watch, OptionalLong end, TimeLeft back) {
     }
 
     /** The call's Linux name, as a wake reports it. */

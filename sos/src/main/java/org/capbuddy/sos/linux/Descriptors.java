@@ -6,7 +6,8 @@ import java.util.TreeMap;
 /**
  * A process's descriptor table: each open descriptor names an {@link OpenFile} and has its own
  * close-on-exec flag; RLIMIT_NOFILE bounds the numbers handed out. Copied at fork with every
- * description shared, as Linux's dup_fd; closed whole when the process ends. The table's size
+ * description shared, as Linux's dup_fd; those with FD_CLOEXEC closed at execve; closed whole
+ * when the process ends. The table's size
  * (Linux's max_fds, which bounds what select looks at) grows as Linux 6.1's fdtable grows.
  */
 final class Descriptors {
@@ -111,6 +112,17 @@ final class Descriptors {
         }
         e.file().release();
         return true;
+    }
+
+    /** Closes every descriptor with FD_CLOEXEC: the process has exec'd (Linux's do_close_on_exec). */
+    void closeOnExec() {
+        open.entrySet().removeIf(e -> {
+            if (e.getValue().closeOnExec()) {
+                e.getValue().file().release();
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Closes every descriptor: the process has ended. */

@@ -179,7 +179,8 @@ final class Family {
      * times 256; the signal number for a kill, SOS's fault kills counting as SIGSEGV). Its
      * children are orphaned (SOS reaps them; getppid reads 0) and its zombies dropped. Kept as a
      * zombie for its parent unless it has none or the parent ignores SIGCHLD (SIG_IGN or
-     * SA_NOCLDWAIT, as Linux's autoreap); the parent is sent its exit signal. Returns the parent's
+     * SA_NOCLDWAIT, as Linux's autoreap); the parent is sent its exit signal, except a SIGCHLD
+     * it has at SIG_IGN (Linux's do_notify_parent sends none then). Returns the parent's
      * state, or null when SOS reaps it.
      */
     LinuxProcess ended(Process p, LinuxProcess state) {
@@ -198,7 +199,10 @@ final class Family {
         SignalAction onChild = parent.action(SIGCHLD);
         boolean autoreap = state.exitSignal() == SIGCHLD && (onChild.handler() == SignalAction.SIG_IGN
                 || (onChild.flags() & SA_NOCLDWAIT) != 0);
-        if (state.exitSignal() > 0 && state.exitSignal() <= 64) {
+        // do_notify_parent: SIG_IGN also sets sig to 0, so nothing is queued even when SIGCHLD is
+        // blocked (blocked, it would not count as ignored); SA_NOCLDWAIT alone still sends it
+        boolean silent = autoreap && onChild.handler() == SignalAction.SIG_IGN;
+        if (!silent && state.exitSignal() > 0 && state.exitSignal() <= 64) {
             LinuxSignals.sendChildSignal(parent, state.exitSignal(), new ChildExit(p.pid(), status, state.cpuNanos()));
         }
         if (!autoreap) {

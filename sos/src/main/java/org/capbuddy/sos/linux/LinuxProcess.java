@@ -1,6 +1,7 @@
 package org.capbuddy.sos.linux;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.capbuddy.sos.exec.ProgramTable;
 
 /**
  * What SOS's Linux personality keeps per process: its standard input, the random stream that
@@ -15,9 +17,10 @@ import java.util.TreeMap;
  * its signal mask, each signal's action, the signals pending, its alternate signal stack, the
  * handlers SOS entered, its descriptor table ({@link Descriptors}: standard streams and pipes), the
  * read or write of a pipe or the ppoll or pselect6 it is blocked in, its ITIMER_REAL timer, the
- * mask a wait (sigsuspend, ppoll, pselect6) put aside to restore,
- * and the count of each system call it made (served ones by name, others by number, and what SOS
- * refused of the ones it serves).
+ * mask a wait (sigsuspend, ppoll, pselect6) put aside to restore, the programs its execve may
+ * load and how many times it exec'd (the state stays with the pid across an exec, as Linux keeps
+ * it: {@link #execed}), and the count of each system call it made (served ones by name, others by
+ * number, and what SOS refused of the ones it serves).
  */
 public final class LinuxProcess {
     /**
@@ -33,6 +36,12 @@ public final class LinuxProcess {
     private final Descriptors descriptors;
     private final Clock clock;
     private final SplittableRandom random;
+    /** Bytes drawn from {@link #random} but not taken yet ({@link #peekRandom}): the stream goes on from them. */
+    private byte[] peeked = new byte[0];
+    /** The programs execve may load: the run's, which every process forked from its first shares. */
+    private final ProgramTable programs;
+    /** How many times the process has exec'd. */
+    private int execs;
     /** The parent's pid; 0 when SOS started the process, or reaps it (an orphan). */
     private int parent;
     /** The process group: the pid of the process a run started, which every process forked from it shares. 0 until attached. */
@@ -107,15 +116,55 @@ public final class LinuxProcess {
     private long realBlocked;
 
     public LinuxProcess(byte[] stdin, long seed) {
-        this.descriptors = Descriptors.standard(stdin);
-        this.clock = new Clock();
-        this.random = new SplittableRandom(seed ^ 0x6765_7472_616E_646FL);
+        this(stdin, seed, ProgramTable.empty());
     }
 
-    private LinuxProcess(Descriptors descriptors, Clock clock, SplittableRandom random) {
+    /** A run's first process, whose execve (and its children's) may load the programs of {@code programs}. */
+    public LinuxProcess(byte[] stdin, long seed, ProgramTable programs) {
+        this(Descriptors.standard(stdin), new Clock(), new SplittableRandom(seed ^ 0x6765_7472_616E_646FL),
+                programs == null ? ProgramTable.empty() : programs);
+    }
+
+    private LinuxProcess(Descriptors descriptors, Clock clock, SplittableRandom random, ProgramTable programs) {
         this.descriptors = descriptors;
         this.clock = clock;
         this.random = random;
+        this.programs = programs;
+    }
+
+    /** The programs execve may load. */
+    ProgramTable programs() {
+        return programs;
+    }
+
+    /** How many times the process has exec'd a new program. */
+    public int execs() {
+        return execs;
+    }
+
+    /**
+     * What Linux's execve changes of the process's own state once past its point of no return
+     * (begin_new_exec, flush_signal_handlers, do_close_on_exec): every handled signal goes back to
+     * SIG_DFL and an ignored one stays ignored, each with its flags, restorer and mask cleared; the
+     * alternate signal stack is disabled; the descriptors with FD_CLOEXEC are closed (a pipe end
+     * only they held closes); set_tid_address's address is forgotten, as mm_release clears
+     * clear_child_tid. Kept, as on Linux: the pid, the parent, the children and their zombies,
+     * the pending signals and the mask, the interval timers, the other descriptors, the
+     * resource usage and the call counts.
+     */
+    void execed() {
+        for (int signal = 1; signal < actions.length; signal++) {
+            SignalAction a = actions[signal];
+            if (a != null) {
+                actions[signal] = a.handler() == SignalAction.SIG_IGN ? new SignalAction(SignalAction.SIG_IGN, 0, 0, 0)
+                        : null;
+            }
+        }
+        altStackBase = 0;
+        altStackSize = 0;
+        descriptors.closeOnExec();
+        clearChildTid = 0;
+        execs++;
     }
 
     /**
@@ -128,7 +177,7 @@ public final class LinuxProcess {
      * resource usage (they start at zero), the handlers entered and the last fault.
      */
     LinuxProcess forkChild(int parentPid, int signal) {
-        LinuxProcess child = new LinuxProcess(descriptors.forkCopy(), clock, random.split());
+        LinuxProcess child = new LinuxProcess(descriptors.forkCopy(), clock, random.split(), programs);
         child.blockedSignals = blockedSignals;
         System.arraycopy(actions, 0, child.actions, 0, actions.length);
         child.altStackBase = altStackBase;
@@ -537,11 +586,29 @@ public final class LinuxProcess {
 
 
 
+    /** The next {@code n} bytes of the process's random stream (getrandom's, execve's AT_RANDOM), taken. */
     byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
-        for (int i = 0; i < n; i++) {
+        int kept = Math.min(n, peeked.length);
+        System.arraycopy(peeked, 0, bytes, 0, kept);
+        peeked = Arrays.copyOfRange(peeked, kept, peeked.length);
+        for (int i = kept; i < n; i++) {
             bytes[i] = (byte) random.nextInt(256);
         }
+        return bytes;
+    }
+
+    /**
+     * The next {@code n} bytes of the random stream, left in it: the next {@link #randomBytes}
+     * returns them again. An execve reads its AT_RANDOM bytes this way and takes them only past
+     * its point of no return, as Linux draws them only then, so a failed one leaves the stream as it was.
+     */
+    byte[] peekRandom(int n) {
+        byte[] bytes = randomBytes(n);
+        byte[] rest = peeked;
+        peeked = new byte[bytes.length + rest.length];
+        System.arraycopy(bytes, 0, peeked, 0, bytes.length);
+        System.arraycopy(rest, 0, peeked, bytes.length, rest.length);
         return bytes;
     }
 

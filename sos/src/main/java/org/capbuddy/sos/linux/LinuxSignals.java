@@ -200,9 +200,37 @@ final class LinuxSignals {
         return killsByDefault(state, signal) && (COREDUMP_MASK & Sigsets.bit(signal)) == 0;
     }
 
-    /** Whether {@code signal}, sent now, would end a wait: not blocked, and not ignored. */
+    /**
+     * Whether {@code signal}, sent now, would end a wait: not blocked, and not ignored, or kept
+     * though ignored as an rt_sigtimedwait's mask before (real_blocked) blocks it.
+     */
     static boolean wouldWake(LinuxProcess state, int signal) {
-        return (state.blockedSignals() & Sigsets.bit(signal)) == 0 && !ignored(state, signal);
+        return (state.blockedSignals() & Sigsets.bit(signal)) == 0
+                && (!ignored(state, signal) || (state.realBlocked() & Sigsets.bit(signal)) != 0);
+    }
+
+    /**
+     * Whether a blocked wait would end now: {@link #deliverable}, or, for an rt_sigtimedwait (its
+     * set unblocked, the mask before kept as real_blocked), a signal of its set pending that it
+     * keeps though ignored, as the mask before blocked it. Outside such a wait, {@link #deliverable}.
+     */
+    static boolean endsWait(LinuxProcess state) {
+        return deliverable(state) || (state.pendingSignals() & ~state.blockedSignals() & state.realBlocked()) != 0;
+    }
+
+    /**
+     * The lowest signal of {@code set} pending whose default kills at once ({@link #fatalPending}'s
+     * kind): one an rt_sigtimedwait waited for that was not blocked before the wait, which Linux's
+     * complete_signal turns into the group's SIGKILL as it arrives; 0 when there is none.
+     */
+    static int fatalOf(LinuxProcess state, long set) {
+        for (long rest = state.pendingSignals() & set; rest != 0; rest &= rest - 1) {
+            int signal = Long.numberOfTrailingZeros(rest) + 1;
+            if (fatalAtOnce(state, signal)) {
+                return signal;
+            }
+        }
+        return 0;
     }
 
     /** Whether the signal's action is to ignore it: SIG_IGN, or SIG_DFL for one whose default is to. */

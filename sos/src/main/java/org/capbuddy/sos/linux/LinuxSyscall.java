@@ -54,6 +54,7 @@ public enum LinuxSyscall {
     MUNMAP(215),
     MREMAP(216),
     CLONE(220),
+    EXECVE(221),
     MMAP(222),
     MPROTECT(226),
     MSYNC(227),

@@ -52,7 +52,9 @@ import org.capbuddy.sos.process.ProcessTraps;
  * dup, dup3, fcntl, ppoll and pselect6 on descriptors are {@link DescriptorCalls}', {@link
  * PipeTransfers}', {@link DescriptorPoll}'s and {@link DescriptorSelect}'s; a read or write of a
  * pipe, a ppoll or a pselect6, that must wait blocks its process (SOS does not reply) until a
- * turn of its run's scheduler finds it can go on ({@link #runnable}).
+ * turn of its run's scheduler finds it can go on ({@link #runnable}). execve loads a program of
+ * the run's {@link org.capbuddy.sos.exec.ProgramTable} in a new image under the same pid
+ * ({@link #takeExec} tells the run); the caller's thread is gone, so it gets no reply.
  */
 public final class LinuxSyscalls implements ProcessTraps {
     /** The calls that may block on a pipe, by name. */
@@ -93,6 +95,8 @@ public final class LinuxSyscalls implements ProcessTraps {
     private final Family family = new Family(processes);
     /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
     private final Map<Integer, List<Process>> forked = new HashMap<>();
+    /** The execve each process made that its run has not taken yet ({@link #takeExec}). */
+    private final Map<Integer, Exec> execed = new HashMap<>();
     private final LinuxSignals signals;
 
     /**
@@ -129,6 +133,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         processes.remove(p.pid());
         live.remove(p.pid());
         forked.remove(p.pid());
+        execed.remove(p.pid());
         family.forgetChildrenOf(p.pid());
     }
 
@@ -216,9 +221,10 @@ public final class LinuxSyscalls implements ProcessTraps {
             return;
         }
         if (w.signalWait() != null) {
-            // the child's exit signal may end a pause: when one it lets through is now pending
-            if (LinuxSignals.deliverable(parent)) {
-                wake(parentProcess, parent, w.signalWait(), -Errno.EINTR.code());
+            // the child's exit signal may end a pause: when one it lets through is now pending (or,
+            // for an rt_sigtimedwait, one of its set)
+            if (LinuxSignals.endsWait(parent)) {
+                wakeSignalWait(parentProcess, parent, w);
             }
             return;
         }
@@ -257,6 +263,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
                     "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
                             : call.equals("ppoll") || call.equals("pselect6") ? SignalWaits.wokenBy(result)
+                            : call.equals("rt_sigtimedwait") ? (result == -Errno.EAGAIN.code() ? "its timeout came"
+                            : "a signal came")
                             : PIPE_CALLS.stream().anyMatch(c -> c.linuxName().equals(call))
                             ? "its pipe was ready or a signal came" : "a child ended");
         }
@@ -303,6 +311,12 @@ public final class LinuxSyscalls implements ProcessTraps {
         boolean forkStep = call == LinuxSyscall.CLONE && state.forkRegisters() != null
                 && (ip == SigPage.FORK_SVC || ip == SigPage.FORK_DONE);
         if (forkStep && ip == SigPage.FORK_SVC) {
+            if (LinuxSignals.fatalPending(state) != 0) {
+                // copy_process (since Linux 5.0) looks at signals once, at its start (the clone
+                // itself); a signal come since then stops it only when fatal (-EINTR, no child, the
+                // kill ends the process); any other waits for the fork's end, its handler after it
+                return restartFork(p, state, m, state.forkRegisters());
+            }
             // inside the routine, counted once (at its first clone): nothing is delivered before its end
             long forked = forkNow(p, state);
             if (forked == Family.BLOCKS) {
@@ -352,6 +366,9 @@ public final class LinuxSyscalls implements ProcessTraps {
                 long served = call == LinuxSyscall.WAIT4 ? wait4(p, state, m)
                         : call == LinuxSyscall.WAITID ? waitid(p, state, m)
                         : call == LinuxSyscall.CLONE ? clone(p, state, m) : serve(call, p, state, m);
+                if (served == FORK_RESTART) {
+                    return restartFork(p, state, m, null);
+                }
                 if (served == FORK_ROUTINE) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -381,6 +398,16 @@ public final class LinuxSyscalls implements ProcessTraps {
                 result = served;
             } else if (WAITS.contains(call)) {
                 WaitResult waited = serveWait(call, p, state, m);
+                if (waited.take() != null) {
+                    // rt_sigtimedwait with others of its run: it blocks, its set unblocked, on the run's clock
+                    state.setWaiting(ChildWait.signal(call.linuxName(), waited.take()));
+                    if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+                        sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
+                                "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
+                                "none yet: it blocks until a signal or its timeout");
+                    }
+                    return FaultReply.noReply(call.linuxName() + " blocks until a signal or its timeout");
+                }
                 if (waited == WaitResult.BLOCKS) {
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -393,7 +420,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                 if (waited.forever() && hasCompany(state)) {
                     // another process of its run may signal it (a child's exit, a kill), or its own
                     // timer's expiry, which the scheduler times against the others: it waits (SOS does not reply)
-                    state.setWaiting(ChildWait.signal(call.linuxName()));
+                    state.setWaiting(ChildWait.signal(call.linuxName(), null));
                     if (sel4.tracer().on(TraceKind.SYSCALLS)) {
                         sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
                                 "x0", m.word(0), "x1", m.word(1), "x2", m.word(2), "result",
@@ -405,6 +432,11 @@ public final class LinuxSyscalls implements ProcessTraps {
                     return waitsForever(p, state, m, call);
                 }
                 result = waited.value();
+            } else if (call == LinuxSyscall.EXECVE) {
+                result = execve(p, state, m);
+                if (result == EXECUTED) {
+                    return FaultReply.noReply("execve: process " + p.pid() + " runs its new program");
+                }
             } else {
                 result = serve(call, p, state, m);
             }
@@ -502,6 +534,90 @@ public final class LinuxSyscalls implements ProcessTraps {
         return FaultReply.noReply(call.linuxName() + " would wait forever");
     }
 
+    /**
+     * execve (x0 path, x1 argv, x2 envp): its arguments read and checked as Linux does
+     * ({@link ExecArguments}); then SOS builds the new image beside the old one ({@link Sos#exec}
+     * through {@link Syscalls#exec}): ENOEXEC when the loader refuses the program or cannot place
+     * it, ENOMEM when SOS has not the memory. Each of those leaves the process exactly as it was,
+     * and the call returns its error as any call does. Past the point of no return the old image
+     * is gone: the new one runs under the same pid with its own thread (registers as a spawn sets
+     * them, no cached code or translation of the old), the Linux state goes on as Linux keeps it
+     * ({@link LinuxProcess#execed}: handlers reset, CLOEXEC descriptors closed, ...), a vfork
+     * parent waiting for this child is resumed as Linux's exec releases it, and a pending signal the
+     * mask lets through is delivered before the first instruction. The caller gets no reply: its
+     * thread is gone. Returns {@link #EXECUTED}, or the negative errno.
+     */
+    private long execve(Process p, LinuxProcess state, FaultMessage m) {
+        Syscalls sys = syscalls.apply(p);
+        ExecArguments.Read read = ExecArguments.read(sys, state.programs(), m.word(0), m.word(1), m.word(2));
+        if (read.error() != null) {
+            return -read.error().code();
+        }
+        ExecArguments args = read.arguments();
+        // AT_RANDOM's seed is read, not taken: Linux draws those bytes only past the point of no
+        // return, so a failed execve must leave getrandom's stream where it was
+        long seed = java.nio.ByteBuffer.wrap(state.peekRandom(8)).getLong();
+        Result<Process> made = sys.exec(args.program().elf(), args.argv(), args.envp(), args.path(), seed);
+        if (!made.isOk()) {
+            return -execFailure(made.error(), args.program().elf()).code();
+        }
+        Process image = made.value();
+        state.randomBytes(8); // the seed, taken now that the exec is done
+        live.put(image.pid(), image);
+        state.execed();
+        execed.put(image.pid(), new Exec(image, args.pathText(), args.program().elf()));
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "execve", "x0", m.word(0), "x1",
+                    m.word(1), "x2", m.word(2), "result", "none: the process runs " + args.pathText() + " ("
+                            + args.program().path() + ")");
+        }
+        LinuxProcess parent = processes.get(state.parent());
+        Process parentProcess = live.get(state.parent());
+        if (parent != null && parentProcess != null && parent.waiting() != null
+                && parent.waiting().vforkChild() == image.pid()) {
+            wake(parentProcess, parent, "clone", image.pid()); // Linux's exec completes the vfork
+        }
+        if (LinuxSignals.deliverable(state)) {
+            signals.deliverNow(image, state, "the signal pending across execve");
+        }
+        return EXECUTED;
+    }
+
+    /**
+     * The errno of an execve that failed before its point of no return: ENOEXEC only for a program
+     * the loader refuses by itself (with one empty argument, no environment and a one-byte path),
+     * E2BIG for a refusal the arguments caused (ExecArguments' checks are meant to catch those
+     * first), ENOMEM for the rest (no memory, the kernel's refusals).
+     */
+    private static Errno execFailure(org.capbuddy.libos.vka.AllocError error, byte[] elf) {
+        if (error.kind() != org.capbuddy.libos.vka.AllocErrorKind.BAD_ARGUMENT) {
+            return Errno.ENOMEM;
+        }
+        boolean programRefused = !org.capbuddy.sos.exec.ProgramLoader.plan(elf, List.of(new byte[0]), List.<byte[]>of(),
+                new byte[] {'/'}, 0).isOk();
+        return programRefused ? Errno.ENOEXEC : Errno.E2BIG;
+    }
+
+    /** execve went past its point of no return: the caller's thread is gone, nothing replies to it. */
+    private static final long EXECUTED = Long.MIN_VALUE + 2;
+
+    /** A process's execve done: its new image's process, the path it passed and the program's bytes. */
+    public record Exec(Process image, String path, byte[] elf) {
+    }
+
+    /**
+     * The execve {@code p} made since this was last asked, if it made one: {@code p} is then gone
+     * and the image's process runs under its pid (a run swaps the one it schedules).
+     */
+    public Exec takeExec(Process p) {
+        Exec e = execed.get(p.pid());
+        if (e == null || e.image() == p) {
+            return null;
+        }
+        execed.remove(p.pid());
+        return e;
+    }
+
     private static final long CLONE_VM = 0x100;
     private static final long CLONE_FS = 0x200;
     private static final long CLONE_SIGHAND = 0x800;
@@ -522,7 +638,7 @@ public final class LinuxSyscalls implements ProcessTraps {
      * CLONE_PIDFD with CLONE_DETACHED or CLONE_PARENT_SETTID. SOS then serves no flag (musl's fork)
      * and CLONE_VM|CLONE_VFORK (musl's vfork), with no new stack, by {@link Syscalls#fork}: the
      * child gets 0, the parent the child's pid; a vfork parent is blocked until its child ends
-     * (SOS has no execve), which fork's copy makes a valid vfork. Anything else (a thread, a new
+     * or execs, which fork's copy makes a valid vfork. Anything else (a thread, a new
      * stack, the tid words, namespaces) is -ENOSYS, counted as refused. No memory is -ENOMEM.
      */
     private long clone(Process p, LinuxProcess state, FaultMessage m) {
@@ -542,7 +658,50 @@ public final class LinuxSyscalls implements ProcessTraps {
             state.refuse("clone of a thread, with a new stack or with flags beyond fork's and vfork's");
             return -Errno.ENOSYS.code();
         }
+        if (LinuxSignals.deliverable(state)) {
+            return FORK_RESTART; // copy_process's ERESTARTNOINTR: the signal first, then the clone again
+        }
         return enterForkRoutine(p, state);
+    }
+
+    /**
+     * A fork that a signal pending before it makes (one that came while the process was inside
+     * SOS's signal page, where {@link LinuxSignals#deliverNow} leaves it): Linux's copy_process
+     * looks for one before it makes anything and fails with ERESTARTNOINTR, so no child is made,
+     * the signal is delivered (a handler's frame holds the clone as it was made, its pc and x0, so
+     * that it is made again when the handler returns, SA_RESTART or not; a default that kills ends
+     * the process) and, when nothing was delivered, the clone is made again at once. {@code kept}
+     * are the registers at the clone's svc when the fork routine is under way ({@link SigPage#FORK_SVC}:
+     * they come back, the routine abandoned before its fork), null at the clone itself; there only a
+     * fatal signal come during the routine brings it here (copy_process's fatal_signal_pending,
+     * -EINTR), and it kills the process.
+     */
+    private FaultReply restartFork(Process p, LinuxProcess state, FaultMessage m, long[] kept) {
+        long svc = m.word(FaultMessage.SYSCALL_FAULT_IP);
+        if (kept != null) {
+            state.setForkRegisters(null);
+            svc = kept[UserContextLayout.PC];
+            InvocationResult restored = sel4.tcbWriteRegisters(p.tcbCptr(), false, kept);
+            if (!restored.isOk()) {
+                syscalls.apply(p).killBySos(SigPage.FORK_SVC, "SOS could not restore its registers to make its"
+                        + " fork again (" + restored + ")");
+                return FaultReply.noReply("killed: its registers could not be restored for fork's restart");
+            }
+        }
+        if (sel4.tracer().on(TraceKind.SYSCALLS)) {
+            sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), "clone", "result",
+                    kept == null ? "none yet: a signal was pending before the fork (ERESTARTNOINTR), made again after it"
+                            : "none: a fatal signal came during the fork (EINTR)");
+        }
+        IntervalTimers.expireDue(state);
+        signals.deliverOnWake(p, state, svc, "clone", -Errno.EINTR.code(), true);
+        if (p.state() != ProcessState.RUNNING) {
+            return FaultReply.noReply("clone: killed by the signal pending before its fork");
+        }
+        // the registers are the handler's, or, nothing delivered, the clone's with its pc at the svc:
+        // the reply sets none
+        m.setReplyLength(0);
+        return FaultReply.RESUME;
     }
 
     /**
@@ -619,6 +778,8 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** clone's first step sent the caller through the fork routine: its registers are written, the reply sets none. */
     private static final long FORK_ROUTINE = Long.MIN_VALUE + 1;
+    /** clone found a signal pending before its fork: {@link #restartFork}. */
+    private static final long FORK_RESTART = Long.MIN_VALUE + 2;
 
     private static boolean both(long flags, long two) {
         return (flags & two) == two;
@@ -763,7 +924,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         String via = call + " from process " + sender.pid();
         long sent = LinuxSignals.sendFrom(sender.pid(), state, signal, via, code, toProcess);
-        if (sent != 0 || signal == 0 || !LinuxSignals.deliverable(state)) {
+        if (sent != 0 || signal == 0 || !LinuxSignals.endsWait(state)) {
             return sent;
         }
         if (state.sleeping() != null) {
@@ -775,7 +936,9 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         ChildWait w = state.waiting();
         if (w != null) {
-            if (w.vforkChild() == 0) {
+            if (w.signalWait() != null) {
+                wakeSignalWait(target, state, w);
+            } else if (w.vforkChild() == 0) {
                 wake(target, state, waitName(w), -Errno.EINTR.code());
             } else {
                 killVforkParent(target, state);
@@ -819,8 +982,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (poll != null) {
             state.setPollWait(null);
             int ready = poll.watch().scan(state);
-            wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
-                    poll.timeout(), ready > 0 ? ready : -Errno.EINTR.code()));
+            wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
+                    ready > 0 ? ready : -Errno.EINTR.code()));
             return true;
         }
         return false;
@@ -836,7 +999,7 @@ public final class LinuxSyscalls implements ProcessTraps {
                     m.word(5), hasCompany(state));
             case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1), hasCompany(state));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
-                    m.word(3));
+                    m.word(3), hasCompany(state));
             default -> throw new IllegalArgumentException(call + " does not wait for a signal");
         };
     }
@@ -911,7 +1074,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
             case PPOLL, PSELECT6, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
-            case WAIT4, WAITID, CLONE -> throw new IllegalStateException(call + " is answered before serve");
+            case WAIT4, WAITID, CLONE, EXECVE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
             case SCHED_YIELD -> 0;
@@ -1331,8 +1494,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             int ready = poll.watch().scan(state);
             if (ready > 0 || timedOut(state, poll)) {
                 state.setPollWait(null);
-                wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.end(),
-                        poll.timeout(), ready));
+                wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
+                        ready));
             }
         }
         if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {
@@ -1344,15 +1507,23 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
         }
         ChildWait w = state.waiting();
-        if (w != null && timerDue(state, w)) {
+        SignalTake take = w == null ? null : w.take();
+        if (w != null && timerDue(state, w) && (take == null || take.end().isEmpty()
+                || state.realTimer().expires() < take.end().getAsLong())) {
             // its own timer expired while it waits: SIGALRM is sent, and wakes it as another
-            // process's signal would (EINTR, a restart under SA_RESTART, or the default action)
+            // process's signal would (EINTR, a restart under SA_RESTART, or the default action;
+            // an rt_sigtimedwait whose set holds it takes it)
             IntervalTimers.expireDue(state);
             if (w.vforkChild() != 0) {
                 killVforkParent(p, state);
+            } else if (w.signalWait() != null && LinuxSignals.endsWait(state)) {
+                wakeSignalWait(p, state, w);
             } else if (LinuxSignals.deliverable(state)) {
                 wake(p, state, waitName(w), -Errno.EINTR.code());
             }
+        }
+        if (take != null && state.waiting() == w && take.timedOut(state.now())) {
+            wakeSignalWait(p, state, w); // its timeout came first: EAGAIN
         }
         return state.waiting() == null && state.sleeping() == null && state.pipeWait() == null
                 && state.pollWait() == null;
@@ -1412,6 +1583,20 @@ public final class LinuxSyscalls implements ProcessTraps {
                 + " parent's wait for its child (Linux's wait_for_vfork_done is killable)");
     }
 
+    /**
+     * Ends {@code w}, a wait for a signal that a signal it lets through or its timeout ends, and
+     * resumes {@code p}: pause, sigsuspend and ppoll with EINTR, the signal delivered on the way out;
+     * rt_sigtimedwait as Linux's do_sigtimedwait ends ({@link SignalWaits#finishTake}: the mask
+     * before back, a signal of its set taken with its siginfo, else EINTR for another signal or
+     * EAGAIN at its timeout).
+     */
+    private void wakeSignalWait(Process p, LinuxProcess state, ChildWait w) {
+        SignalTake take = w.take();
+        long result = take == null ? -Errno.EINTR.code()
+                : SignalWaits.finishTake(syscalls.apply(p), state, p.pid(), take, LinuxSignals.endsWait(state));
+        wake(p, state, w.signalWait(), result);
+    }
+
     /** The call a wait is in, as a wake names it. */
     private static String waitName(ChildWait w) {
         return w.signalWait() != null ? w.signalWait() : w.waitid() ? "waitid" : "wait4";
@@ -1431,7 +1616,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         DescriptorWait.Waiting poll = state.pollWait();
         ChildWait w = state.waiting();
         if (w != null) {
-            return timerDue(state, w);
+            return timerDue(state, w) || w.take() != null && w.take().timedOut(state.now());
         }
         boolean timerEnds = ownTimerDue(state);
         return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes() || timerEnds)
@@ -1459,14 +1644,19 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null || state.pipeWait() != null) {
-            // a ppoll's or pselect6's timeout or its own timer's expiry, whichever comes first
-            OptionalLong end = poll != null ? poll.end() : OptionalLong.empty();
-            OptionalLong expiry = ownExpiry(state);
-            return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
+            // a ppoll's or pselect6's timeout or its own timer's expiry
+            return earlier(poll != null ? poll.end() : OptionalLong.empty(), ownExpiry(state));
         }
         ChildWait w = state.waiting();
-        return w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
+        OptionalLong expiry = w != null && timerWakes(state, w) ? OptionalLong.of(state.realTimer().expires())
                 : OptionalLong.empty();
+        // an rt_sigtimedwait's timeout or its own timer's expiry
+        return earlier(w == null || w.take() == null ? OptionalLong.empty() : w.take().end(), expiry);
+    }
+
+    /** Whichever of two times comes first; either alone when the other is none; none when both are. */
+    private static OptionalLong earlier(OptionalLong end, OptionalLong expiry) {
+        return end.isEmpty() || expiry.isPresent() && expiry.getAsLong() < end.getAsLong() ? expiry : end;
     }
 
     /**

@@ -8,11 +8,13 @@ import org.capbuddy.sos.Syscalls;
 
 /**
  * The calls that wait for a signal (pause through ppoll, pselect6, rt_sigsuspend,
- * rt_sigtimedwait) and the wait a sleep does, against the process's modelled clock. A waiting
- * process has nothing else to run, so a wait moves the clock at once to the next thing that can
- * end it: the interval timer's expiry ({@link IntervalTimers}) or its own timeout. When nothing
- * can (no timer armed, no signal pending that it lets through, and no other process in SOS may
- * signal it) it would wait forever, and the call's result says so ({@link WaitResult#FOREVER}).
+ * rt_sigtimedwait) and the wait a sleep does, against the process's modelled clock. A process
+ * alone in its run has nothing else to run, so a wait moves the clock at once to the next thing
+ * that can end it: the interval timer's expiry ({@link IntervalTimers}) or its own timeout. When
+ * nothing can (no timer armed, no signal pending that it lets through, and no other process of its
+ * run to signal it) it would wait forever, and the call's result says so ({@link WaitResult#FOREVER}).
+ * With others, a wait blocks ({@link WaitResult#BLOCKS}, {@link WaitResult#taking}) and the run's
+ * scheduler or another process's signal ends it.
  */
 final class SignalWaits {
     private static final int SIGINFO_SIZE = 128;
@@ -99,7 +101,8 @@ final class SignalWaits {
     /**
      * ppoll, in Linux's order: the timeout read (EFAULT) and checked (EINVAL), the signal mask's
      * size (EINVAL) and the mask read (EFAULT), the count against RLIMIT_NOFILE (EINVAL), the pollfd
-     * array read (EFAULT); then it watches them ({@link #watch}). Without descriptors (musl's pause,
+     * array read (EFAULT), these two after the mask is set, so with the time left written back
+     * ({@link #failAfterMask}); then it watches them ({@link #watch}). Without descriptors (musl's pause,
      * or a sleep with a signal mask) it waits for a signal or its timeout only.
      */
     static WaitResult ppoll(Syscalls sys, LinuxProcess state, long fds, long count, long timeout, long mask,
@@ -110,13 +113,13 @@ final class SignalWaits {
         }
         // nfds is an unsigned int
         if (Integer.toUnsignedLong((int) count) > state.descriptors().softLimit()) {
-            return WaitResult.of(-Errno.EINVAL.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EINVAL));
         }
         DescriptorPoll poll = DescriptorPoll.none(fds);
         if ((int) count != 0) {
             poll = DescriptorPoll.read(sys, fds, (int) count);
             if (poll == null) {
-                return WaitResult.of(-Errno.EFAULT.code());
+                return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EFAULT));
             }
         }
         return watch(sys, state, poll, (int) count != 0, args.timeout(), args.mask().mask(), mayBlock);
@@ -127,7 +130,8 @@ final class SignalWaits {
      * not null (EFAULT); the timeout read (EFAULT) and checked (EINVAL); a signal mask given: its
      * size (EINVAL unless 8) and the mask read (EFAULT); nfds negative (EINVAL), then capped at the
      * descriptor table's size (Linux's max_fds: a larger nfds is no error); the three fd_sets read
-     * (EFAULT); a bit naming a descriptor not open (EBADF). Then it watches them ({@link #watch}) as
+     * (EFAULT); a bit naming a descriptor not open (EBADF), the last three after the mask is set, so
+     * with the time left written back ({@link #failAfterMask}). Then it watches them ({@link #watch}) as
      * ppoll does; with no bit set it waits for a signal or its timeout only, as select(0, ...)
      * sleeps. {@link DescriptorSelect} says what is ready and what goes back.
      */
@@ -150,40 +154,52 @@ final class SignalWaits {
         }
         // nfds is an int
         if ((int) nfds < 0) {
-            return WaitResult.of(-Errno.EINVAL.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EINVAL));
         }
         DescriptorSelect select = DescriptorSelect.read(sys, (int) nfds, state.descriptors().tableSize(), read,
                 write, except);
         if (select == null) {
-            return WaitResult.of(-Errno.EFAULT.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EFAULT));
         }
         if (select.namesClosed(state)) {
-            return WaitResult.of(-Errno.EBADF.code());
+            return WaitResult.of(failAfterMask(sys, state, args.timeout(), Errno.EBADF));
         }
         return watch(sys, state, select, select.any(), args.timeout(), args.mask().mask(), mayBlock);
     }
 
     /**
+     * A ppoll or pselect6 failing after its mask is set (Linux's set_user_sigmask): every return
+     * of do_sys_poll and core_sys_select goes through poll_select_finish, which has the old mask
+     * back (SOS sets the call's mask only once the checks pass, so it is the mask still) and then
+     * writes the time left to a timeout that was not zero, ignoring a write that fails.
+     */
+    private static long failAfterMask(Syscalls sys, LinuxProcess state, Timeout t, Errno error) {
+        t.back().write(sys, state.now());
+        return -error.code();
+    }
+
+    /**
      * A timeout as ppoll and pselect6 read it: none (null: wait for ever), zero (poll once), or
      * its end on the run's clock; {@code error} EFAULT when it cannot be read or EINVAL when it is
-     * not valid, else null. {@code address} is where the time left goes back (0: nowhere,
-     * as for none and zero).
+     * not valid, else null. {@code back} is where the time left goes back and what from
+     * (nowhere for none and zero).
      */
-    private record Timeout(OptionalLong end, boolean zero, long address, Errno error) {
+    private record Timeout(OptionalLong end, boolean zero, TimeLeft back, Errno error) {
         static Timeout read(Syscalls sys, LinuxProcess state, long timeout) {
             if (timeout == 0) {
-                return new Timeout(OptionalLong.empty(), false, 0, null);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, null);
             }
             byte[] bytes = sys.copyFromUser(timeout, Timespecs.SIZE);
             if (bytes == null) {
-                return new Timeout(OptionalLong.empty(), false, 0, Errno.EFAULT);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, Errno.EFAULT);
             }
             OptionalLong nanos = Timespecs.nanos(bytes);
             if (nanos.isEmpty()) {
-                return new Timeout(OptionalLong.empty(), false, 0, Errno.EINVAL);
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, Errno.EINVAL);
             }
             boolean zero = nanos.getAsLong() == 0;
-            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero, zero ? 0 : timeout, null);
+            return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero,
+                    zero ? TimeLeft.NONE : TimeLeft.of(timeout, bytes, state.now()), null);
         }
     }
 
@@ -253,7 +269,7 @@ final class SignalWaits {
                 LinuxSignals.dropIgnoredOpen(state, 0);
             }
             long result = ready > 0 ? ready : LinuxSignals.deliverable(state) ? -Errno.EINTR.code() : 0;
-            return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), result));
+            return WaitResult.of(pollEnd(sys, state, watch, t.back(), result));
         }
         if (any) {
             int ready = watch.scan(state);
@@ -264,13 +280,13 @@ final class SignalWaits {
                     if (woken == Woken.NEVER) {
                         return WaitResult.FOREVER;
                     }
-                    return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+                    return WaitResult.of(pollEnd(sys, state, watch, t.back(),
                             woken == Woken.SIGNAL ? -Errno.EINTR.code() : watch.scan(state)));
                 }
-                return WaitResult.of(pollEnd(sys, state, watch, end, t.address(), ready));
+                return WaitResult.of(pollEnd(sys, state, watch, t.back(), ready));
             }
             // another process may make a descriptor ready: it blocks (the scheduler asks again each turn)
-            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.back()));
             return WaitResult.BLOCKS;
         }
         Woken woken = wait(state, end, 0, mayBlock);
@@ -280,31 +296,30 @@ final class SignalWaits {
         if (woken == Woken.BLOCKS) {
             // its timer expires before its timeout: it blocks as a wait on no descriptors, which
             // the scheduler ends at the earlier of the two or at another process's signal
-            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.address()));
+            state.setPollWait(new DescriptorWait.Waiting(watch, end, t.back()));
             return WaitResult.BLOCKS;
         }
         // Linux's poll_select_finish: only an interrupted wait keeps its mask for the handler's
         // frame; one that timed out has the old mask back before the way out delivers what that
         // mask lets through
-        return WaitResult.of(pollEnd(sys, state, watch, end, t.address(),
+        return WaitResult.of(pollEnd(sys, state, watch, t.back(),
                 woken == Woken.SIGNAL ? -Errno.EINTR.code() : 0));
     }
 
     /**
      * The end of a ppoll or pselect6 with {@code result} (the count ready, 0 at the timeout,
-     * -EINTR): the time left written back to a timeout that was not zero, the mask put aside back
-     * unless a signal interrupted it (its handler's frame saves that mask, as Linux's
-     * poll_select_finish keeps it), and the call's answer written back ({@link DescriptorWait#finish}).
+     * -EINTR), in Linux's order: the call's answer written back ({@link DescriptorWait#finish}, as
+     * do_sys_poll and core_sys_select do, EFAULT when it cannot be), then poll_select_finish's
+     * steps: the mask put aside back unless the call is EINTR (its handler's frame saves that
+     * mask), then the time left written back to a timeout that was not zero.
      */
-    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, OptionalLong end, long timeout,
-            long result) {
-        if (end.isPresent() && timeout != 0) {
-            sys.copyToUser(timeout, Timespecs.of(Math.max(0, end.getAsLong() - state.now())), Timespecs.SIZE);
-        }
-        if (result != -Errno.EINTR.code()) {
+    static long pollEnd(Syscalls sys, LinuxProcess state, DescriptorWait poll, TimeLeft back, long result) {
+        long answer = poll.finish(sys, result);
+        if (answer != -Errno.EINTR.code()) {
             state.restoreSavedMask();
         }
-        return poll.finish(sys, result);
+        back.write(sys, state.now());
+        return answer;
     }
 
     /**
@@ -328,14 +343,14 @@ final class SignalWaits {
      * pending is taken at once, whether blocked or not; otherwise, unless the timeout is zero, the
      * process waits with the set unblocked (the mask before put aside as Linux's real_blocked, so
      * that a signal blocked before is kept, not ignored, and ends the wait whatever its action),
-     * and the mask before is back before the call returns. A signal of the set is then taken
-     * without running a handler: its number is the result and its siginfo is written (EFAULT, the
-     * signal taken, when it cannot be). The timeout coming first is EAGAIN; another signal, which
-     * is delivered on the way out, EINTR; so is a signal of the set that was not blocked before
-     * and whose default action kills, as Linux's complete_signal ends the process for it.
+     * and the mask before is back before the call returns ({@link #finishTake}). Alone in its run,
+     * the wait moves the clock at once to its timer's expiry or its timeout; with others
+     * ({@code mayBlock}), whose signals may end it, it blocks ({@link WaitResult#taking}: its set
+     * stays unblocked) on the run's clock as nanosleep does, until another process's signal, its
+     * own timer's expiry or its timeout, once a timer already due has fired.
      */
     static WaitResult sigtimedwait(Syscalls sys, LinuxProcess state, int pid, long set, long info, long timeout,
-            long size) {
+            long size, boolean mayBlock) {
         if (size != Sigsets.SIZE) {
             return WaitResult.of(-Errno.EINVAL.code());
         }
@@ -355,36 +370,62 @@ final class SignalWaits {
             }
         }
         long wanted = Sigsets.read(setBytes) & ~Sigsets.UNBLOCKABLE;
-        int signal = LinuxSignals.nextSignal(state, wanted);
-        Woken woken = Woken.TIMEOUT; // a zero timeout waits for nothing
-        if (signal == 0 && !(nanos.isPresent() && nanos.getAsLong() == 0)) {
-            long before = state.blockedSignals();
-            state.setRealBlocked(before);
-            state.setBlockedSignals(before & ~wanted);
-            OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
-            woken = wait(state, end, wanted, false);
+        long before = state.blockedSignals();
+        OptionalLong end = nanos.isEmpty() ? nanos : OptionalLong.of(endAfter(state, nanos.getAsLong()));
+        SignalTake take = new SignalTake(wanted, before, info, end);
+        if (LinuxSignals.nextSignal(state, wanted) != 0 || nanos.isPresent() && nanos.getAsLong() == 0) {
+            return WaitResult.of(takeSignal(sys, state, pid, take, false)); // a zero timeout waits for nothing
+        }
+        state.setRealBlocked(before);
+        state.setBlockedSignals(before & ~wanted);
+        if (mayBlock) {
+            // a timer already due fires first; then, nothing come, it blocks with its set unblocked
+            Woken now = wait(state, OptionalLong.of(state.now()), wanted, false);
+            if (now == Woken.TIMEOUT && !take.timedOut(state.now())) {
+                return WaitResult.taking(take);
+            }
+            return WaitResult.of(finishTake(sys, state, pid, take, now == Woken.SIGNAL));
+        }
+        Woken woken = wait(state, end, wanted, false);
+        if (woken == Woken.NEVER) {
             state.setBlockedSignals(before);
             state.setRealBlocked(0);
-            if (woken == Woken.NEVER) {
-                return WaitResult.FOREVER;
-            }
-            boolean fatal = (state.pendingSignals() & wanted & ~before & Sigsets.bit(IntervalTimers.SIGALRM)) != 0
-                    && LinuxSignals.killsByDefault(state, IntervalTimers.SIGALRM);
-            if (fatal) {
-                return WaitResult.of(-Errno.EINTR.code()); // the way out delivers it: the process dies of it
-            }
-            signal = LinuxSignals.nextSignal(state, wanted);
+            return WaitResult.FOREVER;
         }
+        return WaitResult.of(finishTake(sys, state, pid, take, woken == Woken.SIGNAL));
+    }
+
+    /**
+     * The end of an rt_sigtimedwait, as the end of Linux's do_sigtimedwait: the mask before is the
+     * mask again and real_blocked cleared; then a signal of the set pending is taken without running
+     * a handler: its number is the result and its siginfo written (EFAULT, the signal taken, when it
+     * cannot be). None is EINTR when a signal ended the wait ({@code interrupted}: it is delivered on
+     * the way out), else EAGAIN (its timeout, or a zero one). A signal of the set not blocked before
+     * whose default kills at once is EINTR, left pending: Linux's complete_signal ends the process
+     * for it as it arrives, and the way out does.
+     */
+    static long finishTake(Syscalls sys, LinuxProcess state, int pid, SignalTake take, boolean interrupted) {
+        state.setBlockedSignals(take.before());
+        state.setRealBlocked(0);
+        if (LinuxSignals.fatalOf(state, take.wanted() & ~take.before()) != 0) {
+            return -Errno.EINTR.code(); // the way out delivers it: the process dies of it
+        }
+        return takeSignal(sys, state, pid, take, interrupted);
+    }
+
+    /** {@link #finishTake}'s last step, with the mask before in place: a signal of the set taken, or none. */
+    private static long takeSignal(Syscalls sys, LinuxProcess state, int pid, SignalTake take, boolean interrupted) {
+        int signal = LinuxSignals.nextSignal(state, take.wanted());
         if (signal == 0) {
-            return WaitResult.of(woken == Woken.SIGNAL ? -Errno.EINTR.code() : -Errno.EAGAIN.code());
+            return interrupted ? -Errno.EINTR.code() : -Errno.EAGAIN.code();
         }
         PendingSignal taken = state.take(signal);
-        if (info != 0) {
+        if (take.info() != 0) {
             byte[] siginfo = taken.siginfo(signal, pid);
-            if (!sys.copyToUser(info, siginfo, SIGINFO_SIZE)) {
-                return WaitResult.of(-Errno.EFAULT.code());
+            if (!sys.copyToUser(take.info(), siginfo, SIGINFO_SIZE)) {
+                return -Errno.EFAULT.code();
             }
         }
-        return WaitResult.of(signal);
+        return signal;
     }
 }

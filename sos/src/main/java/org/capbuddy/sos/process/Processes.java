@@ -50,6 +50,45 @@ public final class Processes {
         return p;
     }
 
+    /**
+     * Makes the process that will take {@code pid}'s place at an execve, started from
+     * {@code program}, without recording it: the live process of that pid stays the table's
+     * until {@link #replace}, or {@link #discard} drops the new one.
+     */
+    public Process stage(int pid, VkaObject tcb, VkaObject cnode, VkaObject vspace, AddressSpace addressSpace,
+            UserCpu cpu, ProgramStart program) {
+        Process p = new Process(pid, tcb, cnode, vspace, addressSpace, cpu, program);
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, pid, -1, "created", "tcb", tcb.cptr(), "vspace", vspace.cptr(), "for",
+                    "execve");
+        }
+        return p;
+    }
+
+    /** A {@link #stage staged} process is given up (its objects are gone): it never runs. */
+    public void discard(Process staged) {
+        staged.markDestroyed();
+    }
+
+    /**
+     * The execve's point of no return: {@code image}, {@link #stage staged} for the pid of
+     * {@code old}, becomes the table's process of that pid and {@code old} is destroyed. The
+     * counts Linux keeps across an exec (the faults, as getrusage's ru_minflt, and the largest
+     * resident set, ru_maxrss) go on from the old one's.
+     */
+    public void replace(Process old, Process image, String path) {
+        long instructions = old.instructionsNow();
+        image.faultsHandled += old.faultsHandled;
+        image.pagesMappedForCalls += old.pagesMappedForCalls;
+        image.peakPages = Math.max(image.peakPages, old.peakPages);
+        live.put(image.pid(), image);
+        old.markDestroyed();
+        if (tracer.on(TraceKind.PROCESSES)) {
+            tracer.emit(TraceKind.PROCESSES, old.pid(), instructions, "exec", "image", path, "tcb", image.tcbCptr(),
+                    "vspace", image.vspaceCptr());
+        }
+    }
+
     /** The live process with this pid (a fault's badge), or null. */
     public Process get(long pid) {
         return pid < 1 || pid > Integer.MAX_VALUE ? null : live.get((int) pid);

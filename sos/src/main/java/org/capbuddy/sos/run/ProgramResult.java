@@ -29,11 +29,14 @@ import org.capbuddy.sos.process.KillReport;
  *     (instructions above are the run's total over them all)
  * @param readStandardInput whether a process of the run read the run's standard input (through any
  *     descriptor naming it; a pipe is not standard input)
+ * @param lastFunction for a killed program, where {@code lastPc} is by the symbols of the program
+ *     its process ran last (the one it exec'd, if it did), as objdump writes it ({@code main+0x58});
+ *     null otherwise or without a symbol there
  */
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
         long lowestStackPage, List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
         StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered,
-        List<ProcessSummary> processes, boolean readStandardInput) {
+        List<ProcessSummary> processes, boolean readStandardInput, String lastFunction) {
 }

@@ -23,6 +23,7 @@ import org.capbuddy.sos.inspect.ProcessDump;
 import org.capbuddy.sos.inspect.StopReport;
 import org.capbuddy.sos.linux.LinuxProcess;
 import org.capbuddy.sos.linux.LinuxSyscall;
+import org.capbuddy.sos.linux.LinuxSyscalls;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 
@@ -46,7 +47,8 @@ import org.capbuddy.sos.process.ProcessState;
  * status kept for its parent; the process the run started is kept until {@link #finish}. Of an
  * ended process the run keeps only its {@link ProcessSummary} and its share of the run's totals
  * (calls, translation), so a run that forks and reaps thousands of processes holds no more than a
- * line for each.
+ * line for each. A process that execs goes on under its pid with the new image's process and
+ * runner (the old ones are gone); its line names every program it ran.
  */
 public final class ProgramRun {
     /**
@@ -67,17 +69,20 @@ public final class ProgramRun {
         final int parent;
         LinuxProcess linux;
         ThreadRunner runner;
+        /** The programs it ran: the one it started with, then each it exec'd. */
+        final List<String> images = new ArrayList<>();
         long instructions;
         long faults;
         /** Set once it has ended (or stopped for good): its line in the report. */
         ProcessSummary summary;
 
-        Member(Process process, int parent, LinuxProcess linux, ThreadRunner runner) {
+        Member(Process process, int parent, LinuxProcess linux, ThreadRunner runner, List<String> images) {
             this.pid = process.pid();
             this.process = process;
             this.parent = parent;
             this.linux = linux;
             this.runner = runner;
+            this.images.addAll(images);
         }
 
         boolean done() {
@@ -94,9 +99,12 @@ public final class ProgramRun {
 
     private final Sos sos;
     private final ProgramRunner.Launch launch;
-    private final Process process;
+    /** The process the run started, and its runner: another process and runner once it has exec'd. */
+    private Process process;
     private final LinuxProcess linux;
-    private final ThreadRunner runner;
+    private ThreadRunner runner;
+    /** The program the first process runs now (its symbols name a kill's function). */
+    private byte[] firstElf;
     /** Every process of the run, by pid (the first is the one it started). */
     private final List<Member> members = new ArrayList<>();
     /** The member whose turn it is, and what is left of its quantum. */
@@ -108,6 +116,8 @@ public final class ProgramRun {
     private final long framesBefore;
     private final long structuresBefore;
     private long executed;
+    /** The execve calls that replaced a process's program so far, in every process of the run. */
+    private int execs;
     private boolean stopped;
     private String detail;
     private ProgramResult result;
@@ -124,7 +134,8 @@ public final class ProgramRun {
         this.initialSp = runner.context().sp();
         this.framesBefore = framesBefore;
         this.structuresBefore = structuresBefore;
-        members.add(new Member(process, 0, linux, runner));
+        this.firstElf = launch.elf();
+        members.add(new Member(process, 0, linux, runner, List.of(launch.argv().get(0))));
     }
 
     /**
@@ -168,10 +179,17 @@ public final class ProgramRun {
             for (Process child : sos.linux().takeForked(m.process)) {
                 ThreadRunner r = sos.runner(child).orElseThrow();
                 r.interpreter().translateAfter(launch.translateAfter());
-                members.add(new Member(child, m.process.pid(), sos.linux().state(child), r));
+                members.add(new Member(child, m.process.pid(), sos.linux().state(child), r,
+                        List.of(m.images.get(m.images.size() - 1))));
             }
-            if (slice.stop() == RunResult.Stop.STOPPED && !sos.linux().blocked(m.process)) {
-                end(m, slice.detail());
+            LinuxSyscalls.Exec exec = sos.linux().takeExec(m.process);
+            if (exec != null) {
+                swapImage(m, exec);
+            }
+            if (slice.stop() == RunResult.Stop.STOPPED && exec == null && !sos.linux().blocked(m.process)
+                    || exec != null && m.process.state() != ProcessState.RUNNING) {
+                end(m, exec == null ? slice.detail() : m.process.killReport() == null ? "stopped"
+                        : m.process.killReport().toString());
             }
             // a process another one killed (a signal's default action) ends as if it had run
             for (int i = 0; i < members.size(); i++) {
@@ -186,6 +204,26 @@ public final class ProgramRun {
             }
         }
         return done;
+    }
+
+    /**
+     * {@code m} exec'd: its old process and runner are gone, the new image's run on under its pid.
+     * What the old runner translated stays in the run's totals.
+     */
+    private void swapImage(Member m, LinuxSyscalls.Exec exec) {
+        execs++;
+        droppedTranslatedInstructions += m.runner.interpreter().translatedInstructions();
+        droppedTranslatedBlocks += m.runner.interpreter().translatedBlocks();
+        boolean first = m.process == process;
+        m.process = exec.image();
+        m.runner = sos.runner(exec.image()).orElseThrow();
+        m.runner.interpreter().translateAfter(launch.translateAfter());
+        m.images.add(exec.path());
+        if (first) {
+            process = m.process;
+            runner = m.runner;
+            firstElf = exec.elf();
+        }
     }
 
     /** The member to run now: the one whose turn it is, or the next that can run; null when none can. */
@@ -255,7 +293,7 @@ public final class ProgramRun {
     private static ProcessSummary summary(Member m, ProgramOutcome outcome) {
         return new ProcessSummary(m.process.pid(), m.parent, outcome,
                 outcome == ProgramOutcome.EXITED ? m.process.exitCode() : -1, m.process.killReport(), m.instructions,
-                m.faults, m.linux.totalCalls());
+                m.faults, m.linux.totalCalls(), m.images);
     }
 
     private String deadlockReport() {
@@ -295,7 +333,7 @@ public final class ProgramRun {
         for (Member m : members) {
             all.add(m.done() ? m.summary : new ProcessSummary(m.pid, m.parent,
                     atInstructionLimit() ? ProgramOutcome.INSTRUCTION_LIMIT : ProgramOutcome.STOPPED, -1, null,
-                    m.instructions, m.process.faultsHandled(), m.linux.totalCalls()));
+                    m.instructions, m.process.faultsHandled(), m.linux.totalCalls(), m.images));
         }
         return all;
     }
@@ -384,6 +422,11 @@ public final class ProgramRun {
             }
         }
         return first;
+    }
+
+    /** How many times a process of the run has exec'd another program so far. */
+    public int execs() {
+        return execs;
     }
 
     /** The address of the next instruction of {@link #process()}. */
@@ -479,7 +522,8 @@ public final class ProgramRun {
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
                 linux.mmapAddresses(), translatedInstructions, translatedBlocks,
                 outcome == ProgramOutcome.KILLED ? stopReport() : null, Map.copyOf(refused), linux.signalsDelivered(),
-                List.copyOf(lines), linux.readStandardInput());
+                List.copyOf(lines), linux.readStandardInput(), outcome == ProgramOutcome.KILLED
+                        ? ElfSymbols.of(firstElf).describe(runner.context().pc()).orElse(null) : null);
         if (tearDown) {
             sos.destroy(process);
         }
@@ -492,7 +536,7 @@ public final class ProgramRun {
         long address = process.killReport() != null ? process.killReport().address() : pc;
         boolean fetched = runner.interpreter().exit() != Exit.PREFETCH_ABORT;
         Registers registers = runner.context().snapshot();
-        ElfSymbols symbols = ElfSymbols.of(launch.elf());
+        ElfSymbols symbols = ElfSymbols.of(firstElf);
         // read for inspection, not through SOS's window: the report must not change the run's figures
         CallChain calls = CallChain.walk(registers, at -> sos.peek(process, at, 8),
                 at -> CodeNames.describe(symbols, process.addressSpace(), at).orElse(null),

@@ -8,6 +8,7 @@ import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.libos.vka.Result;
 import org.capbuddy.sos.Sos;
+import org.capbuddy.sos.exec.ProgramTable;
 import org.capbuddy.sos.linux.LinuxProcess;
 import org.capbuddy.sos.process.Process;
 
@@ -32,14 +33,23 @@ public final class ProgramRunner {
      *
      * @param translateAfter the interpreter translates a block of the program into a JVM method at
      *     its this-many-th entry; 0 interprets every instruction (see {@link Interpreter#translateAfter})
+     * @param programs the other programs the run's execve may load, by path; the program itself is
+     *     reachable by its argv[0] too, unless the table has that path already
      */
     public record Launch(byte[] elf, List<String> argv, List<String> envp, byte[] stdin, long seed,
-            long maxInstructions, int translateAfter) {
+            long maxInstructions, int translateAfter, ProgramTable programs) {
         /** Copies what it is given, nulls included: {@link #start} refuses a launch with any, saying which. */
         public Launch {
             argv = argv == null ? null : Collections.unmodifiableList(new ArrayList<>(argv));
             envp = envp == null ? null : Collections.unmodifiableList(new ArrayList<>(envp));
             stdin = stdin == null ? null : stdin.clone();
+            programs = programs == null ? ProgramTable.empty() : programs;
+        }
+
+        /** A launch whose execve reaches only the program itself. */
+        public Launch(byte[] elf, List<String> argv, List<String> envp, byte[] stdin, long seed, long maxInstructions,
+                int translateAfter) {
+            this(elf, argv, envp, stdin, seed, maxInstructions, translateAfter, ProgramTable.empty());
         }
 
         /** A launch with the interpreter's default translation. */
@@ -101,16 +111,26 @@ public final class ProgramRunner {
         }
         sos.takeConsole(); // what was written before is not this program's output
         Process p = spawned.value();
-        LinuxProcess linux = new LinuxProcess(launch.stdin(), launch.seed());
+        LinuxProcess linux = new LinuxProcess(launch.stdin(), launch.seed(), withMain(launch));
         sos.linux().attach(p, linux);
         ThreadRunner runner = sos.runner(p).orElseThrow();
         runner.interpreter().translateAfter(launch.translateAfter());
         return new Started(new ProgramRun(sos, launch, p, linux, runner, framesBefore, structuresBefore), null);
     }
 
+    /** The launch's table with its own program at its argv[0], unless that path is taken or names no program. */
+    private static ProgramTable withMain(Launch launch) {
+        String path = launch.argv().isEmpty() ? null : launch.argv().get(0);
+        if (path == null || launch.programs().has(path)) {
+            return launch.programs();
+        }
+        Result<ProgramTable> with = launch.programs().with(path, launch.elf());
+        return with.isOk() ? with.value() : launch.programs();
+    }
+
     /** A launch refused: nothing ran, so it has no console output (SOS's console is left as it was). */
     private ProgramResult refused(String why) {
         return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, "", 0, Map.of(), Map.of(), 0, 0,
-                0, 0, 0, 0, List.of(), 0, 0, null, Map.of(), Map.of(), List.of(), false);
+                0, 0, 0, 0, List.of(), 0, 0, null, Map.of(), Map.of(), List.of(), false, null);
     }
 }

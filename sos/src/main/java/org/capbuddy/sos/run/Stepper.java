@@ -18,7 +18,8 @@ import org.capbuddy.kernel.trace.TraceKind;
  *
  * <p>It also stops at breakpoints: {@link #resume} pauses before the instruction at a breakpoint's
  * address runs (as a debugger's breakpoint does; a resume from that very address runs it first,
- * so a pause that lands on a breakpoint for another reason says so).
+ * so a pause that lands on a breakpoint for another reason says so). An execve drops them: their
+ * addresses were the old program's, and the pause after it says so.
  * And at watches: {@link #resume} pauses after an instruction that changed the bytes a watch
  * covers, read through SOS's window after every instruction (a page never touched reads as zero,
  * as a demand-zero page will; one paged out or dropped clean, as its next fault will bring it back).
@@ -56,6 +57,8 @@ public final class Stepper implements Consumer<TraceEvent> {
     private final List<TraceEvent> seen = new ArrayList<>();
     /** Breakpoint addresses, in order. */
     private final java.util.TreeSet<Long> breakpoints = new java.util.TreeSet<>();
+    /** The run's execve count when the stepper last looked ({@link #droppedAtExec}). */
+    private int execsSeen;
     /** Watches by address, in order, each with the value last seen. */
     private final java.util.TreeMap<Long, WatchState> watches = new java.util.TreeMap<>();
 
@@ -84,6 +87,7 @@ public final class Stepper implements Consumer<TraceEvent> {
         this.run = run;
         this.pauseOn = pauseOn == null || pauseOn.isEmpty() ? EnumSet.noneOf(PauseOn.class) : EnumSet.copyOf(pauseOn);
         this.every = Math.max(0, every);
+        this.execsSeen = run.execs();
     }
 
     /** The trace kinds the stepper must be handed to see the events it pauses on. */
@@ -132,7 +136,27 @@ public final class Stepper implements Consumer<TraceEvent> {
     /** Runs exactly {@code n} instructions (fewer if the program ends), whatever happens during them. */
     public Pause step(long n) {
         run.advance(n);
-        return pause("step");
+        return pause(droppedAtExec() ? "step; " + DROPPED : "step");
+    }
+
+    /** Why a pause came at an execve: the breakpoints went with the program they were set in. */
+    static final String DROPPED = "an execve replaced a program: the breakpoints, at its addresses, dropped";
+
+    /**
+     * Whether a process exec'd since this was last asked while breakpoints were set: they are
+     * then dropped, as their addresses were the old program's (the new one has other code there,
+     * and a debugger does not keep them either).
+     */
+    private boolean droppedAtExec() {
+        if (run.execs() == execsSeen) {
+            return false;
+        }
+        execsSeen = run.execs();
+        if (breakpoints.isEmpty()) {
+            return false;
+        }
+        breakpoints.clear();
+        return true;
     }
 
     /**
@@ -212,6 +236,7 @@ public final class Stepper implements Consumer<TraceEvent> {
         long boundary = every > 0 ? (run.instructions() / every + 1) * every : Long.MAX_VALUE;
         if (pauseOn.isEmpty() && breakpoints.isEmpty() && watches.isEmpty()) {
             run.advance(boundary - run.instructions());
+            execsSeen = run.execs();
         } else {
             // what the watches read now, so that a step taken since is not reported as a change
             watches.values().forEach(this::observe);
@@ -223,6 +248,9 @@ public final class Stepper implements Consumer<TraceEvent> {
                 first = false;
                 long pc = run.pc();
                 run.advance(1);
+                if (droppedAtExec()) {
+                    pending = pending == null ? DROPPED : pending + "; " + DROPPED;
+                }
                 String changed = changedWatch(pc);
                 if (changed != null) {
                     // the instruction that faulted or called may also have changed a watch: say both

@@ -322,6 +322,283 @@ class ForkCallsTest {
         assertThat(fx.linuxCall(parent, code, WAIT4, killed.pid(), 0, 0, 0)).isEqualTo(killed.pid());
     }
 
+    /** Writes the 8-byte sigset {@code mask} at {@code at} in {@code p}'s memory. */
+    private void sigset(Process p, long at, long mask) {
+        assertThat(fx.sos.syscalls(p).copyToUser(at, ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(mask).array(), 8)).isTrue();
+    }
+
+    /** A 32-bit word of the siginfo rt_sigtimedwait wrote at {@code info}, read as an int. */
+    private int infoWord(long info, int offset) {
+        return (int) fx.sos.peek(parent, info + offset, 4).getAsLong();
+    }
+
+    /**
+     * Linux's do_sigtimedwait sleeps with its set unblocked (the mask before kept as real_blocked),
+     * so a signal of the set another process sends wakes it: a child's SIGCHLD (CLD_EXITED, its pid
+     * and status), a kill (SI_USER, the sender's pid) and a tkill (SI_TKILL) end the wait, which
+     * takes the signal off pending, writes its siginfo and has the mask back; a signal the mask
+     * still blocks leaves it waiting. While it waits, its mask is the mask less the set.
+     */
+    @Test
+    void aSigtimedwaitBlockedForAnotherProcesssSignalIsWokenAndTakesIt() {
+        long sigchld = 1L << (SIGCHLD - 1);
+        long usr1 = 1L << 9;
+        long usr2 = 1L << 11;
+        long set = code + 0x500;
+        long info = code + 0x600;
+        long mask = code + 0x580;
+        sigset(parent, mask, sigchld | usr1 | usr2);
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, mask, 0, 8)).isZero();
+        Process child = fx.fork(parent, code);
+        Process other = fx.fork(parent, code);
+        LinuxProcess state = fx.sos.linux().state(parent);
+
+        sigset(parent, set, sigchld);
+        ThreadRunner p = blockIn(parent, RT_SIGTIMEDWAIT, set, info, 0, 8);
+        assertThat(state.blockedSignals()).as("its set unblocked while it waits").isEqualTo(usr1 | usr2);
+        assertThat(state.realBlocked()).isEqualTo(sigchld | usr1 | usr2);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 12)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("SIGUSR2, blocked: still waiting").isTrue();
+        exit(child, 42);
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("woken by the child's SIGCHLD").isFalse();
+        assertThat(p.context().pc()).isEqualTo(code + 4);
+        assertThat(p.context().x(0)).isEqualTo(SIGCHLD);
+        assertThat(infoWord(info, 0)).as("si_signo").isEqualTo(SIGCHLD);
+        assertThat(infoWord(info, 8)).as("si_code CLD_EXITED").isEqualTo(1);
+        assertThat(infoWord(info, 16)).as("si_pid").isEqualTo(child.pid());
+        assertThat(infoWord(info, 20)).as("si_uid").isZero();
+        assertThat(infoWord(info, 24)).as("si_status").isEqualTo(42);
+        assertThat(state.pendingSignals()).as("taken; SIGUSR2 still pending").isEqualTo(usr2);
+        assertThat(state.blockedSignals()).as("the mask before").isEqualTo(sigchld | usr1 | usr2);
+        assertThat(state.realBlocked()).isZero();
+        assertThat(fx.linuxCall(parent, code, WAIT4, child.pid(), 0, 0, 0)).as("the zombie stays").isEqualTo(child.pid());
+
+        sigset(parent, set, usr1);
+        for (long call : new long[] {KILL, 130 /* tkill */}) {
+            p = blockIn(parent, RT_SIGTIMEDWAIT, set, info, 0, 8);
+            assertThat(fx.linuxCall(other, code, call, parent.pid(), 10)).isZero();
+            assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+            assertThat(p.context().x(0)).isEqualTo(10);
+            assertThat(infoWord(info, 0)).isEqualTo(10);
+            assertThat(infoWord(info, 8)).as("si_code").isEqualTo(call == KILL ? 0 /* SI_USER */ : -6 /* SI_TKILL */);
+            assertThat(infoWord(info, 16)).as("si_pid: the sender").isEqualTo(other.pid());
+            assertThat(infoWord(info, 20)).as("si_uid").isZero();
+            assertThat(state.pendingSignals()).isEqualTo(usr2);
+            assertThat(state.blockedSignals()).isEqualTo(sigchld | usr1 | usr2);
+        }
+    }
+
+    /**
+     * A signal outside the set that the mask lets through ends an rt_sigtimedwait with EINTR, its
+     * handler run on the way out (never restarted: Linux returns EINTR itself); one of the set not
+     * blocked before whose default kills (complete_signal's group kill, real_blocked not holding it)
+     * kills the waiting process; an ignored SIGCHLD not blocked before is dropped as it is sent,
+     * leaving the wait waiting.
+     */
+    @Test
+    void aSigtimedwaitIsInterruptedByAnotherSignalAndKilledByOneOfItsSetThatWasNotBlocked() {
+        long set = code + 0x500;
+        long usr1 = 1L << 9;
+        Process other = fx.fork(parent, code);
+        handle(parent, 12 /* SIGUSR2 */, SA_RESTART);
+        sigset(parent, set, usr1 | 1L << (SIGCHLD - 1));
+        ThreadRunner p = blockIn(parent, RT_SIGTIMEDWAIT, set, 0, 0, 8);
+        Process child = fx.fork(other, code); // another process's child: its end is no signal of the parent's
+        exit(child, 0);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 12)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(p.context().pc()).as("in its handler").isEqualTo(SigPage.ENTRY);
+        assertThat(frameWord(p, SignalFrame.REGS, 8)).as("EINTR, not restarted").isEqualTo(EINTR);
+        assertThat(frameWord(p, SignalFrame.PC, 8)).isEqualTo(code + 4);
+        resetMask(parent, 0);
+
+        action(parent, SIGCHLD, 0 /* SIG_DFL */, 0);
+        Process own = fx.fork(parent, code);
+        blockIn(parent, RT_SIGTIMEDWAIT, set, 0, 0, 8);
+        exit(own, 0);
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("SIGCHLD ignored and not blocked: dropped").isTrue();
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 10)).isZero();
+        assertThat(parent.state()).as("SIGUSR1's default, not blocked before").isEqualTo(ProcessState.KILLED);
+        assertThat(parent.killReport().signal()).isEqualTo(10);
+    }
+
+    /**
+     * With others in its run, an rt_sigtimedwait with a timeout blocks on the run's clock as
+     * nanosleep does, rather than moving the clock at once: another process's signal ends it early;
+     * its own timer's expiry, SIGALRM in its set, ends it at the expiry; else the scheduler's jump
+     * to its timeout ends it with EAGAIN, the mask before back.
+     */
+    @Test
+    void aTimedSigtimedwaitBlocksOnTheRunsClockUntilASignalOrItsTimeout() {
+        long usr1 = 1L << 9;
+        long alrm = 1L << 13;
+        long set = code + 0x500;
+        long mask = code + 0x580;
+        long timeout = code + 0x5C0;
+        long info = code + 0x600;
+        sigset(parent, mask, usr1 | alrm);
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, mask, 0, 8)).isZero();
+        Process other = fx.fork(parent, code);
+        LinuxProcess state = fx.sos.linux().state(parent);
+        sigset(parent, set, usr1 | alrm);
+        assertThat(fx.sos.syscalls(parent).copyToUser(timeout, ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(5).putLong(0).array(), 16)).isTrue();
+
+        long before = state.now();
+        ThreadRunner p = blockIn(parent, RT_SIGTIMEDWAIT, set, info, timeout, 8);
+        long end = before + 1_000_000 + 5_000_000_000L; // the call's millisecond, then its 5 s
+        assertThat(state.now()).as("no clock moved").isEqualTo(before + 1_000_000);
+        assertThat(fx.sos.linux().wakeTime(parent)).hasValue(end);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 10)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("woken early").isFalse();
+        assertThat(p.context().x(0)).isEqualTo(10);
+        assertThat(infoWord(info, 16)).isEqualTo(other.pid());
+
+        p = blockIn(parent, RT_SIGTIMEDWAIT, set, info, timeout, 8);
+        end = state.now() + 5_000_000_000L;
+        assertThat(fx.sos.linux().runnable(parent)).isFalse();
+        assertThat(fx.sos.linux().jumpToEarliestWake(List.of(parent))).isTrue();
+        assertThat(state.now()).isEqualTo(end);
+        assertThat(fx.sos.linux().runnable(parent)).as("its timeout came").isTrue();
+        assertThat(p.context().x(0)).isEqualTo(-11 /* EAGAIN */);
+        assertThat(p.context().pc()).isEqualTo(code + 4);
+        assertThat(state.blockedSignals()).isEqualTo(usr1 | alrm);
+        assertThat(state.realBlocked()).isZero();
+
+        long itimer = code + 0x680;
+        assertThat(fx.sos.syscalls(parent).copyToUser(itimer, ByteBuffer.allocate(32)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(0).putLong(0).putLong(2).putLong(0).array(), 32)).isTrue();
+        assertThat(fx.linuxCall(parent, code, 103 /* setitimer */, 0, itimer, 0)).isZero();
+        long expiry = state.now() + 2_000_000_000L;
+        p = blockIn(parent, RT_SIGTIMEDWAIT, set, info, timeout, 8);
+        assertThat(fx.sos.linux().wakeTime(parent)).as("its timer's expiry, before its timeout").hasValue(expiry);
+        assertThat(fx.sos.linux().jumpToEarliestWake(List.of(parent))).isTrue();
+        assertThat(fx.sos.linux().runnable(parent)).isTrue();
+        assertThat(p.context().x(0)).isEqualTo(14 /* SIGALRM */);
+        assertThat(infoWord(info, 8)).as("SI_KERNEL").isEqualTo(0x80);
+        assertThat(state.pendingSignals()).isZero();
+    }
+
+    /**
+     * Linux's do_notify_parent autoreaps a child whose parent has SIGCHLD at SIG_IGN or with
+     * SA_NOCLDWAIT, and for SIG_IGN sets sig to 0: no SIGCHLD is queued even while the parent blocks
+     * it (blocked, it would not count as ignored), so an rt_sigtimedwait for it times out with
+     * EAGAIN. With SA_NOCLDWAIT and a handler the SIGCHLD is still sent. Either way wait4 finds no
+     * child: ECHILD.
+     */
+    @Test
+    void anIgnoredSigchldIsNeverQueuedWhileANocldwaitOneIsAndBothChildrenAreReaped() {
+        long sigchld = 1L << (SIGCHLD - 1);
+        long set = code + 0x500;
+        long mask = code + 0x580;
+        long timeout = code + 0x5C0;
+        sigset(parent, mask, sigchld);
+        assertThat(fx.linuxCall(parent, code, RT_SIGPROCMASK, 0, mask, 0, 8)).isZero();
+        assertThat(fx.sos.syscalls(parent).copyToUser(timeout, new byte[16], 16)).isTrue();
+        LinuxProcess state = fx.sos.linux().state(parent);
+
+        action(parent, SIGCHLD, 1 /* SIG_IGN */, 0);
+        Process child = fx.fork(parent, code);
+        exit(child, 3);
+        assertThat(state.pendingSignals()).as("SIG_IGN: sig = 0, nothing queued").isZero();
+        sigset(parent, set, sigchld);
+        assertThat(fx.linuxCall(parent, code, RT_SIGTIMEDWAIT, set, 0, timeout, 8)).isEqualTo(-11 /* EAGAIN */);
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 0, 0)).as("autoreaped").isEqualTo(-10 /* ECHILD */);
+
+        handle(parent, SIGCHLD, 2 /* SA_NOCLDWAIT */);
+        child = fx.fork(parent, code);
+        exit(child, 3);
+        assertThat(state.pendingSignals()).as("SA_NOCLDWAIT: still sent").isEqualTo(sigchld);
+        assertThat(fx.linuxCall(parent, code, WAIT4, -1, 0, 0, 0)).as("autoreaped").isEqualTo(-10 /* ECHILD */);
+        assertThat(fx.linuxCall(parent, code, RT_SIGTIMEDWAIT, set, 0, timeout, 8)).isEqualTo(SIGCHLD);
+    }
+
+    /** Puts a {@code ret} at code + {@link #HANDLER}: a handler that returns through the signal page's rt_sigreturn. */
+    private void returningHandler(Process p) {
+        byte[] ret = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0xD65F_03C0).array();
+        assertThat(p.cpu().copyOut(code + HANDLER, ret, 0, 4)).isEqualTo(4);
+    }
+
+    /**
+     * Linux's copy_process (since 5.0, commit c3ad2c3b02e9) looks for a signal pending once, at its
+     * start: then it fails with ERESTARTNOINTR, no child is made, the handler runs (its frame holds
+     * the clone as made, SA_RESTART or not) and the clone is made again when it returns. A signal
+     * that comes during the fork (in SOS, while the parent runs its fork routine in the signal page,
+     * where a kill waits for the next call) stops it only when fatal (-EINTR, no child, the process
+     * killed); any other waits for the fork's end: the child is made and the handler runs after,
+     * returning to the instruction after the clone with the child's pid.
+     */
+    @Test
+    void aForkWithASignalPendingMakesNoChildRunsTheHandlerAndForksAfterIt() {
+        Process other = fx.fork(parent, code);
+        handle(parent, 10 /* SIGUSR1 */, 0);
+        returningHandler(parent);
+        LinuxProcess state = fx.sos.linux().state(parent);
+        int live = fx.sos.liveProcesses();
+        ThreadRunner r = fx.load(parent, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        r.context().setX(0, SIGCHLD);
+        r.context().setX(1, 0);
+        r.context().setX(8, CLONE);
+        r.context().setPc(SigPage.ENTRY); // entering a handler: the kill waits
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 10)).isZero();
+        r.context().setPc(code);
+        r.run(1);
+        assertThat(r.context().pc()).as("before the clone: in its handler").isEqualTo(SigPage.ENTRY);
+        assertThat(r.context().x(0)).isEqualTo(10);
+        assertThat(frameWord(r, SignalFrame.PC, 8)).as("the handler returns to the clone").isEqualTo(code);
+        assertThat(frameWord(r, SignalFrame.REGS, 8)).as("x0 as made").isEqualTo(SIGCHLD);
+        assertThat(fx.sos.linux().takeForked(parent)).as("no child").isEmpty();
+        assertThat(fx.sos.liveProcesses()).isEqualTo(live);
+        assertThat(state.forkRegisters()).isNull();
+        long pid = toCallsEnd(r);
+        List<Process> made = fx.sos.linux().takeForked(parent);
+        assertThat(made).as("forked once the handler returned").hasSize(1);
+        assertThat(pid).isEqualTo(made.get(0).pid());
+        assertThat(state.signalsDelivered()).containsEntry("SIGUSR1", 1L);
+        exit(made.get(0), 0);
+        assertThat(fx.linuxCall(parent, code, WAIT4, pid, 0, 0, 0)).isEqualTo(pid);
+
+        r = fx.load(parent, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        r.context().setX(0, SIGCHLD);
+        r.context().setX(1, 0);
+        r.context().setX(8, CLONE);
+        r.run(1);
+        assertThat(r.context().pc()).isEqualTo(SigPage.FORK_ENTRY);
+        r.run(5);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 10)).isZero();
+        assertThat(state.pendingSignals()).as("in the fork routine: pending").isEqualTo(1L << 9);
+        while (r.context().pc() != SigPage.FORK_SVC) {
+            r.run(1);
+        }
+        r.run(1);
+        made = fx.sos.linux().takeForked(parent);
+        assertThat(made).as("come during the fork: the fork goes on").hasSize(1);
+        for (int i = 0; i < 500 && r.context().pc() != SigPage.ENTRY; i++) {
+            r.run(1);
+        }
+        assertThat(r.context().pc()).as("the handler after the fork").isEqualTo(SigPage.ENTRY);
+        assertThat(frameWord(r, SignalFrame.PC, 8)).as("returning after the clone").isEqualTo(code + 4);
+        assertThat(frameWord(r, SignalFrame.REGS, 8)).as("with the child's pid").isEqualTo(made.get(0).pid());
+        assertThat(state.signalsDelivered()).containsEntry("SIGUSR1", 2L);
+        assertThat(toCallsEnd(r)).as("the handler returned: the clone's answer").isEqualTo(made.get(0).pid());
+        exit(made.get(0), 0);
+
+        r = fx.load(parent, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        r.context().setX(0, SIGCHLD);
+        r.context().setX(8, CLONE);
+        r.run(6);
+        assertThat(fx.linuxCall(other, code, KILL, parent.pid(), 15 /* SIGTERM */)).isZero();
+        assertThat(parent.state()).as("in the routine: pending").isEqualTo(ProcessState.RUNNING);
+        toCallsEnd(r);
+        assertThat(parent.state()).as("fatal: the fork stops (EINTR)").isEqualTo(ProcessState.KILLED);
+        assertThat(parent.killReport().signal()).isEqualTo(15);
+        assertThat(fx.sos.linux().takeForked(parent)).as("killed before any child").isEmpty();
+    }
+
     @Test
     void badFlagsAreEinvalAsLinuxAndThreadsAreRefused() {
         fx.linuxCall(parent, code, 172); // getpid: the code page is mapped from here on

@@ -279,6 +279,54 @@ class SelectCallsTest {
         assertThat(word(parent, page)).isEqualTo(bits(1));
     }
 
+    /**
+     * Linux's ppoll and pselect6 send every return of do_sys_poll and core_sys_select through
+     * poll_select_finish once the mask is set: a failure after that (pselect6's nfds negative, its
+     * sets unreadable or naming a descriptor not open; ppoll's count past RLIMIT_NOFILE or its
+     * pollfds unreadable) writes the time left back, while one before (the mask's size) does not.
+     * Linux writes the time asked for less the time elapsed, whatever its size: a timeout of 2^40 s,
+     * past SOS's clock limit (2^62 ns), comes back whole (the run's clock does not move within a
+     * call), not as the time to that limit.
+     */
+    @Test
+    void aFailureAfterTheMaskIsSetWritesTheTimeLeftBackAsPollSelectFinishDoes() {
+        LinuxProcess state = fx.sos.linux().state(parent);
+        long huge = 1L << 40; // seconds: past the clock's limit
+        set(parent, rd, 9); // 9 is not open
+        put(parent, sigset, 0);
+        put(parent, pack, sigset, 8);
+        long[][] calls = {
+            {PSELECT6, -1, rd, 0, 0, ts, pack},
+            {PSELECT6, 10, 0x10, 0, 0, ts, pack},
+            {PSELECT6, 10, rd, 0, 0, ts, pack},
+            {PPOLL, 0x10, 2, ts, sigset, 8},
+            {PPOLL, data, 5000, ts, sigset, 8},
+        };
+        long[] errors = {EINVAL, EFAULT, EBADF, EFAULT, EINVAL};
+        for (int i = 0; i < calls.length; i++) {
+            put(parent, ts, huge, 0);
+            long[] args = java.util.Arrays.copyOfRange(calls[i], 1, calls[i].length);
+            assertThat(call(parent, calls[i][0], args)).as("call %d", i).isEqualTo(errors[i]);
+            assertThat(word(parent, ts)).as("call %d: the request less no time elapsed", i).isEqualTo(huge);
+            assertThat(word(parent, ts + 8)).isZero();
+            assertThat(state.blockedSignals()).isZero();
+        }
+        put(parent, ts, huge, 0);
+        assertThat(call(parent, PPOLL, 0x10, 2, ts, sigset, 4)).as("before the mask: its size").isEqualTo(EINVAL);
+        assertThat(word(parent, ts)).as("not written").isEqualTo(huge);
+
+        // do_sys_poll and core_sys_select write their answer before poll_select_finish writes the
+        // time left: a timeout whose nanoseconds are the read set's word ends holding the time left
+        // (the word as asked, both ends of a pipe), not the answer (only the read end ready)
+        int[] p = pipe(parent, 0);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        set(parent, rd, p[0], p[1]);
+        put(parent, rd - 8, huge);
+        assertThat(call(parent, PSELECT6, Math.max(p[0], p[1]) + 1, rd, 0, 0, rd - 8, 0)).isEqualTo(1);
+        assertThat(word(parent, rd)).as("the time left's nanoseconds, written last").isEqualTo(bits(p[0], p[1]));
+        assertThat(word(parent, rd - 8)).isEqualTo(huge);
+    }
+
     @Test
     void nfdsIsCappedAtTheDescriptorTablesSizeNotRlimitNofile() {
         LinuxProcess state = fx.sos.linux().state(parent);

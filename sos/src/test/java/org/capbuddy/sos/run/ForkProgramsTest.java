@@ -46,6 +46,44 @@ class ForkProgramsTest {
         fx.assertInvariants();
     }
 
+    /**
+     * fork_exec's three processes each exec exec_target: the run names both programs of each, the
+     * status is the first process's new program's, the figures are the same under copy-on-write
+     * and copying forks, and nothing is left behind, paging or not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cow", "copy", "paged"})
+    void forkExecListsWhatEachProcessRanAndLeavesNothing(String mode) {
+        SosFixture fx = mode.equals("paged")
+                ? new SosFixture(true, new SosConfig(FrameTable.SEED_REF_BITS, 16, 4096, PolicyRegistry.defaultName()))
+                : new SosFixture(true);
+        if (mode.equals("copy")) {
+            assertThat(fx.sos.setForkMode(ForkMode.COPY).isOk()).isTrue();
+        }
+        var settled = fx.balance();
+        org.capbuddy.sos.exec.ProgramTable table = org.capbuddy.sos.exec.ProgramTable.empty()
+                .with("bin/exec_target.elf", Programs.elf("exec_target")).value();
+        ProgramResult r = new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(Programs.elf("fork_exec"),
+                List.of("bin/fork_exec.elf"), List.of(), new byte[0], 1, Programs.MAX_INSTRUCTIONS,
+                org.capbuddy.aarch64.cpu.Interpreter.DEFAULT_TRANSLATE_AFTER, table));
+
+        assertThat(r.outcome()).as(Programs.describe(r)).isEqualTo(ProgramOutcome.EXITED);
+        assertThat(r.exitCode()).isEqualTo(44);
+        assertThat(r.processes()).extracting(ProcessSummary::outcomeText).containsExactly("exit 44", "exit 43", "exit 42");
+        assertThat(r.processes()).extracting(ProcessSummary::images).containsExactly(
+                List.of("bin/fork_exec.elf", "./bin/../bin/exec_target.elf"),
+                List.of("bin/fork_exec.elf", "bin/exec_target.elf"),
+                List.of("bin/fork_exec.elf", "bin/exec_target.elf"));
+        assertThat(r.processes()).extracting(ProcessSummary::execs).containsExactly(1, 1, 1);
+        assertThat(r.systemCalls()).containsEntry("execve", 4L);
+        assertThat(r.unknownSystemCalls()).isEmpty();
+        assertThat(r.instructions()).isEqualTo(46_109);
+        assertThat(fx.sos.liveProcesses()).isZero();
+        assertThat(fx.sos.linux().zombies()).isZero();
+        assertThat(fx.balance()).isEqualTo(settled);
+        fx.assertInvariants();
+    }
+
     @Test
     void aChildKilledByAFaultIsListedAsKilledBySigsegv() {
         SosFixture fx = new SosFixture(true);

@@ -64,9 +64,9 @@ class ProgramsBuildCheckTest {
         assertThat(status).as("build.sh --check exit status; its output:\n%s", output).isZero();
         long elfFiles = Files.readAllLines(PROGRAMS.resolve("SHA256SUMS")).stream().filter(l -> !l.isBlank()).count();
         assertThat(elfFiles)
-                .as("the programs build.sh makes, the 36 student programs and the 14 fork, pipe and select programs"
-                        + " among them")
-                .isEqualTo(63);
+                .as("the programs build.sh makes, the 36 student programs, the 16 fork, pipe, select and exec programs"
+                        + " and exec_target, the program fork_exec execs, among them")
+                .isEqualTo(66);
         assertThat(output).contains("all " + elfFiles + " ELF files match SHA256SUMS");
     }
 

@@ -156,6 +156,34 @@ class StepperTest {
         assertSameRun(stepper.run().finish(true), straight);
     }
 
+    /**
+     * A breakpoint set in fork_exec at the address where exec_target starts does not fire in the
+     * exec'd program: the first execve drops it (a pause says so), and the run ends as a straight one.
+     */
+    @Test
+    void anExecveDropsTheBreakpointsSetInTheOldProgram() {
+        byte[] target = TestElf.program("exec_target.elf");
+        org.capbuddy.sos.exec.ProgramTable table = org.capbuddy.sos.exec.ProgramTable.empty()
+                .with("bin/exec_target.elf", target).value();
+        ProgramRunner.Launch launch = new ProgramRunner.Launch(TestElf.program("fork_exec.elf"), List.of("fork_exec"),
+                List.of(), new byte[0], 1, LIMIT, org.capbuddy.aarch64.cpu.Interpreter.DEFAULT_TRANSLATE_AFTER, table);
+        ProgramResult straight = new ProgramRunner(new SosFixture(false).sos).run(launch);
+        SosFixture fx = new SosFixture(false);
+        ProgramRunner.Started started = new ProgramRunner(fx.sos).start(launch);
+        assertThat(started.refused()).isNull();
+        Stepper stepper = new Stepper(started.run(), Set.of(), 0);
+        long entry = ((org.capbuddy.aarch64.elf.ElfResult.Ok) org.capbuddy.aarch64.elf.ElfParser.parse(target)).image()
+                .entry();
+        assertThat(stepper.addBreakpoint(entry)).isTrue();
+
+        Stepper.Pause p = stepper.resume();
+        assertThat(p.reason()).isEqualTo(Stepper.DROPPED);
+        assertThat(stepper.run().execs()).isEqualTo(1);
+        assertThat(stepper.breakpoints()).isEmpty();
+        assertThat(stepper.resume().ended()).as("no breakpoint left: on to the end").isTrue();
+        assertSameRun(stepper.run().finish(true), straight);
+    }
+
     @Test
     void aWatchPausesAfterTheInstructionThatChangedItsBytes() {
         ProgramResult straight = new ProgramRunner(new SosFixture(false).sos).run(ptTest());

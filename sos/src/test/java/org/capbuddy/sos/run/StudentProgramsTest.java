@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.capbuddy.aarch64.cpu.Interpreter;
 import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.exec.ProgramTable;
 import org.capbuddy.sos.process.KillReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,8 +41,11 @@ class StudentProgramsTest {
     /** student_bss sieves 8 MiB: about 130 M instructions. */
     private static final long MAX_INSTRUCTIONS = 1_000_000_000L;
 
-    /** One line of expected/CASES: the program, its arguments, its standard input file, its environment. */
-    record Case(String name, List<String> args, String stdin, List<String> env) {
+    /**
+     * One line of expected/CASES: the program, its arguments, its standard input file, its
+     * environment, and the programs its execve may load (each PROG at bin/PROG.elf).
+     */
+    record Case(String name, List<String> args, String stdin, List<String> env, List<String> programs) {
         String file() {
             return name + (args.isEmpty() ? "" : "_" + String.join("_", args));
         }
@@ -58,7 +63,7 @@ class StudentProgramsTest {
                 continue;
             }
             String[] f = line.split("\\|", -1);
-            cases.add(new Case(f[0], words(f[1]), f[2], words(f[3])));
+            cases.add(new Case(f[0], words(f[1]), f[2], words(f[3]), f.length > 4 ? words(f[4]) : List.of()));
         }
         return cases.stream();
     }
@@ -76,8 +81,18 @@ class StudentProgramsTest {
     }
 
     private static ProgramResult run(SosFixture fx, String name, List<String> args, List<String> env, byte[] stdin) {
+        return run(fx, name, args, env, stdin, List.of());
+    }
+
+    /** {@code programs}' ELFs reachable by execve as bin/PROG.elf, as expected.sh makes them under qemu. */
+    private static ProgramResult run(SosFixture fx, String name, List<String> args, List<String> env, byte[] stdin,
+            List<String> programs) {
+        ProgramTable table = ProgramTable.empty();
+        for (String prog : programs) {
+            table = table.with("bin/" + prog + ".elf", Programs.elf(prog)).value();
+        }
         return new ProgramRunner(fx.sos).run(new ProgramRunner.Launch(Programs.elf(name), Programs.argv(name, args),
-                env, stdin, 1, MAX_INSTRUCTIONS));
+                env, stdin, 1, MAX_INSTRUCTIONS, Interpreter.DEFAULT_TRANSLATE_AFTER, table));
     }
 
     /** The exit status a shell would show: the program's own, or 128 + the signal it died of. */
@@ -98,7 +113,7 @@ class StudentProgramsTest {
         var settled = fx.balance();
         byte[] stdin = c.stdin().isEmpty() ? new byte[0] : Files.readAllBytes(Path.of("..", "programs", c.stdin()));
 
-        ProgramResult r = run(fx, c.name(), c.args(), c.env(), stdin);
+        ProgramResult r = run(fx, c.name(), c.args(), c.env(), stdin, c.programs());
 
         assertThat(r.outcome()).as(Programs.describe(r)).isIn(ProgramOutcome.EXITED, ProgramOutcome.KILLED);
         String expected = read(EXPECTED.resolve(c.file() + ".stdout"));
