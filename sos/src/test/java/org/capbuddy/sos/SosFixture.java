@@ -126,6 +126,16 @@ public final class SosFixture {
         return r.context().x(0);
     }
 
+    /**
+     * Makes a pipe in {@code p} with pipe2 as a program does, its two descriptors written at
+     * {@code buffer} (8 bytes of {@code p}'s writable memory); returns them, read end first.
+     */
+    public int[] pipe(Process p, long codePage, long buffer, int flags) {
+        assertThat(linuxCall(p, codePage, 59, buffer, flags)).as("pipe2").isZero();
+        ByteBuffer b = ByteBuffer.wrap(sos.syscalls(p).copyFromUser(buffer, 8)).order(ByteOrder.LITTLE_ENDIAN);
+        return new int[] {b.getInt(0), b.getInt(4)};
+    }
+
     /** The user runtime of {@code p}. */
     public UserContext context(Process p) {
         return new UserContext(p, sos.syscalls(p));

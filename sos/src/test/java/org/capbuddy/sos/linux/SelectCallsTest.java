@@ -31,7 +31,6 @@ class SelectCallsTest {
     private static final long PPOLL = 73;
     private static final long DUP3 = 24;
     private static final long CLOSE = 57;
-    private static final long PIPE2 = 59;
     private static final long READ = 63;
     private static final long WRITE = 64;
     private static final long MMAP = 222;
@@ -71,10 +70,9 @@ class SelectCallsTest {
         return fx.linuxCall(p, code, number, args);
     }
 
+    /** A pipe of {@code p}'s: its two descriptors. */
     private int[] pipe(Process p, int flags) {
-        assertThat(call(p, PIPE2, data, flags)).isZero();
-        ByteBuffer b = ByteBuffer.wrap(fx.sos.syscalls(p).copyFromUser(data, 8)).order(ByteOrder.LITTLE_ENDIAN);
-        return new int[] {b.getInt(0), b.getInt(4)};
+        return fx.pipe(p, code, data, flags);
     }
 
     private void put(Process p, long at, long... words) {
