@@ -4,7 +4,7 @@ import java.util.OptionalLong;
 import org.capbuddy.sos.Syscalls;
 
 /**
- * The descriptors a ppoll or pselect6 watches, as read from the process: each asks them the same
+ * The descriptors a ppoll, pselect6 or epoll_pwait watches, as read from the process: each asks them the same
  * question ({@link PollMask}), answers in its own layout (pollfd revents, fd_set bits), and writes
  * its answer back its own way. The blocking around them (a signal, the timeout, another process
  * making one ready) is shared, in {@link SignalWaits}.
@@ -35,6 +35,15 @@ interface DescriptorWait {
     /** The count {@link #scan} would return now; the answer kept does not change. */
     default int ready(LinuxProcess state) {
         return ask(state, false);
+    }
+
+    /**
+     * Whether a zero timeout that finds nothing ready is EINTR when a signal is pending, as
+     * do_poll and do_select look at signals before their timeout; epoll's ep_poll looks at its
+     * timeout first (0).
+     */
+    default boolean zeroTimeoutSeesSignals() {
+        return true;
     }
 
     /**

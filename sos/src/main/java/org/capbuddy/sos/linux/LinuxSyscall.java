@@ -6,6 +6,9 @@ package org.capbuddy.sos.linux;
  */
 public enum LinuxSyscall {
     GETCWD(17),
+    EPOLL_CREATE1(20),
+    EPOLL_CTL(21),
+    EPOLL_PWAIT(22),
     DUP(23),
     DUP3(24),
     FCNTL(25),
@@ -66,7 +69,8 @@ public enum LinuxSyscall {
     MADVISE(233),
     WAIT4(260),
     PRLIMIT64(261),
-    GETRANDOM(278);
+    GETRANDOM(278),
+    EPOLL_PWAIT2(441);
 
     private static final LinuxSyscall[] BY_NUMBER = new LinuxSyscall[512];
 
@@ -114,6 +118,7 @@ public enum LinuxSyscall {
             case 436 -> "close_range";
             case 437 -> "openat2";
             case 439 -> "faccessat2";
+            case 441 -> "epoll_pwait2";
             default -> null;
         };
     }

@@ -62,7 +62,8 @@ public final class LinuxSyscalls implements ProcessTraps {
             LinuxSyscall.WRITE, LinuxSyscall.WRITEV);
     /** The calls that wait for a signal, served by {@link #serveWait}. */
     private static final Set<LinuxSyscall> WAITS = EnumSet.of(LinuxSyscall.PPOLL, LinuxSyscall.PSELECT6,
-            LinuxSyscall.RT_SIGSUSPEND, LinuxSyscall.RT_SIGTIMEDWAIT);
+            LinuxSyscall.EPOLL_PWAIT, LinuxSyscall.EPOLL_PWAIT2, LinuxSyscall.RT_SIGSUSPEND,
+            LinuxSyscall.RT_SIGTIMEDWAIT);
     /** Words of TCB_ReadRegisters that reach x8: pc, sp, spsr, x0..x8. */
     private static final int REGISTERS_TO_X8 = 12;
     private static final int X8_WORD = 11;
@@ -262,7 +263,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call, "result", result,
                     "woken", state.sleeping() == null && call.endsWith("sleep") ? "its sleep ended"
-                            : call.equals("ppoll") || call.equals("pselect6") ? SignalWaits.wokenBy(result)
+                            : call.equals("ppoll") || call.equals("pselect6") || call.startsWith("epoll_pwait")
+                            ? SignalWaits.wokenBy(result)
                             : call.equals("rt_sigtimedwait") ? (result == -Errno.EAGAIN.code() ? "its timeout came"
                             : "a signal came")
                             : PIPE_CALLS.stream().anyMatch(c -> c.linuxName().equals(call))
@@ -997,6 +999,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                     hasCompany(state));
             case PSELECT6 -> SignalWaits.pselect6(sys, state, m.word(0), m.word(1), m.word(2), m.word(3), m.word(4),
                     m.word(5), hasCompany(state));
+            case EPOLL_PWAIT, EPOLL_PWAIT2 -> SignalWaits.epollPwait(sys, state, call, m.word(0), m.word(1),
+                    m.word(2), m.word(3), m.word(4), m.word(5), hasCompany(state));
             case RT_SIGSUSPEND -> SignalWaits.sigsuspend(sys, state, m.word(0), m.word(1), hasCompany(state));
             case RT_SIGTIMEDWAIT -> SignalWaits.sigtimedwait(sys, state, p.pid(), m.word(0), m.word(1), m.word(2),
                     m.word(3), hasCompany(state));
@@ -1073,7 +1077,9 @@ public final class LinuxSyscalls implements ProcessTraps {
             case CLOCK_NANOSLEEP -> nanosleep(sys, state, "clock_nanosleep", (int) a0, (a1 & 1) != 0, a2, m.word(3));
             case SETITIMER -> IntervalTimers.setitimer(sys, state, (int) a0, a1, a2);
             case GETITIMER -> IntervalTimers.getitimer(sys, state, (int) a0, a1);
-            case PPOLL, PSELECT6, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
+            case EPOLL_CREATE1 -> EpollCalls.create1(state, (int) a0);
+            case EPOLL_CTL -> EpollCalls.ctl(sys, state, a0, a1, a2, m.word(3));
+            case PPOLL, PSELECT6, EPOLL_PWAIT, EPOLL_PWAIT2, RT_SIGSUSPEND, RT_SIGTIMEDWAIT -> throw new IllegalStateException(call + " is served by serveWait");
             case WAIT4, WAITID, CLONE, EXECVE -> throw new IllegalStateException(call + " is answered before serve");
             case UNAME -> uname(sys, a0);
             // one thread, no scheduler: there is nothing to yield to
@@ -1112,12 +1118,15 @@ public final class LinuxSyscalls implements ProcessTraps {
      * the console in pieces, so that host memory holds one piece at a time; the first page that is
      * not readable memory ends the write there (-EFAULT when nothing was written). A UTF-8 character split
      * between pieces is held back and handed over whole with the next. EBADF for a descriptor not
-     * open for writing.
+     * open for writing; EINVAL for an epoll, open for writing but with no write of its own.
      */
     private static long write(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
         OpenFile file = state.descriptors().get(fd);
         if (file == null || !file.writable()) {
             return -Errno.EBADF.code();
+        }
+        if (file.isEpoll()) {
+            return -Errno.EINVAL.code(); // open for writing, but no write of its own (FMODE_CAN_WRITE)
         }
         if (!accessOk(buffer, count)) {
             return -Errno.EFAULT.code();
@@ -1208,12 +1217,15 @@ public final class LinuxSyscalls implements ProcessTraps {
      * many bytes as asked and left, as
      * Linux reads a regular file, up to the first page of the buffer that is not writable memory
      * (-EFAULT when that is the first); what is not read stays for the next read. EBADF for a
-     * descriptor not open for reading.
+     * descriptor not open for reading; EINVAL for an epoll, open for reading but with no read of its own.
      */
     private static long read(Syscalls sys, LinuxProcess state, long fd, long buffer, long count) {
         OpenFile file = state.descriptors().get(fd);
         if (file == null || !file.readable()) {
             return -Errno.EBADF.code();
+        }
+        if (file.isEpoll()) {
+            return -Errno.EINVAL.code(); // open for reading, but no read of its own (FMODE_CAN_READ)
         }
         if (!accessOk(buffer, count)) {
             return -Errno.EFAULT.code();
@@ -1291,7 +1303,10 @@ public final class LinuxSyscalls implements ProcessTraps {
             return -Errno.EINVAL.code();
         }
         if (count == 0) {
-            return 0;
+            // an epoll is open for both but has neither read nor write: do_iter_read and
+            // do_iter_write say EINVAL before they look at the count (with iovecs, the first
+            // one's read or write below says it, after the vector's checks, as import_iovec's come first)
+            return file.isEpoll() ? -Errno.EINVAL.code() : 0;
         }
         byte[] vectors = sys.copyFromUser(iov, (int) count * 16);
         if (vectors == null) {

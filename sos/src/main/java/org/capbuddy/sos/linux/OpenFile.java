@@ -1,11 +1,15 @@
 package org.capbuddy.sos.linux;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * An open file description, as Linux's struct file: what the descriptors naming it reach (standard
- * input's bytes, the console, or one end of a {@link Pipe}), its status flags (O_NONBLOCK,
- * O_APPEND: F_GETFL and F_SETFL, shared by every descriptor naming it, across fork too) and how
- * many descriptors of all the run's processes name it. When the last is closed, a pipe's end
- * closes.
+ * input's bytes, the console, one end of a {@link Pipe}, or an {@link Epoll}), its status flags
+ * (O_NONBLOCK, O_APPEND: F_GETFL and F_SETFL, shared by every descriptor naming it, across fork
+ * too), how many descriptors of all the run's processes name it, and the epoll registrations
+ * watching it (Linux's f_ep). When the last descriptor is closed, as Linux's __fput: the
+ * registrations watching it go (eventpoll_release), then a pipe's end closes or an epoll is freed.
  */
 final class OpenFile {
     /** What a description reaches. */
@@ -15,16 +19,22 @@ final class OpenFile {
         /** The console, where standard output and error go: write-only. */
         CONSOLE,
         PIPE_READ,
-        PIPE_WRITE
+        PIPE_WRITE,
+        /** An epoll instance (epoll_create1), open for reading and writing though it can do neither. */
+        EPOLL
     }
 
     static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
     static final int O_APPEND = 0x400;
 
     private final Kind kind;
     private final Pipe pipe;
+    private final Epoll epoll;
     private final byte[] input;
+    /** The epoll registrations of this description, in any epoll (Linux's f_ep). */
+    private final List<EpollItem> watchers = new ArrayList<>();
     /** Standard input's read position, which every descriptor of this description moves. */
     private int read;
     private int statusFlags;
@@ -33,8 +43,13 @@ final class OpenFile {
     private boolean inputRead;
 
     private OpenFile(Kind kind, Pipe pipe, byte[] input, int statusFlags) {
+        this(kind, pipe, null, input, statusFlags);
+    }
+
+    private OpenFile(Kind kind, Pipe pipe, Epoll epoll, byte[] input, int statusFlags) {
         this.kind = kind;
         this.pipe = pipe;
+        this.epoll = epoll;
         this.input = input;
         this.statusFlags = statusFlags;
     }
@@ -52,6 +67,11 @@ final class OpenFile {
         return new OpenFile(readEnd ? Kind.PIPE_READ : Kind.PIPE_WRITE, pipe, null, nonblocking ? O_NONBLOCK : 0);
     }
 
+    /** A new epoll instance's description (epoll_create1). */
+    static OpenFile epoll() {
+        return new OpenFile(Kind.EPOLL, null, new Epoll(), null, 0);
+    }
+
     Kind kind() {
         return kind;
     }
@@ -64,21 +84,61 @@ final class OpenFile {
         return pipe;
     }
 
-    boolean readable() {
-        return kind == Kind.STDIN || kind == Kind.PIPE_READ;
+    boolean isEpoll() {
+        return epoll != null;
     }
 
+    /** The epoll instance of an epoll's description; null for any other. */
+    Epoll epollInstance() {
+        return epoll;
+    }
+
+    /** Whether it is open for reading (Linux's FMODE_READ): an epoll is, though read on it is EINVAL. */
+    boolean readable() {
+        return kind == Kind.STDIN || kind == Kind.PIPE_READ || kind == Kind.EPOLL;
+    }
+
+    /** Whether it is open for writing (FMODE_WRITE): an epoll is, though write on it is EINVAL. */
     boolean writable() {
-        return kind == Kind.CONSOLE || kind == Kind.PIPE_WRITE;
+        return kind == Kind.CONSOLE || kind == Kind.PIPE_WRITE || kind == Kind.EPOLL;
+    }
+
+    /**
+     * Whether epoll can watch it (Linux's file_can_poll: a poll of its own): a pipe's end or an
+     * epoll; standard input and the console, a file and /dev/null, have none (EPERM).
+     */
+    boolean canPoll() {
+        return pipe != null || epoll != null;
+    }
+
+    /** {@code item} watches this description (ep_insert). */
+    void watch(EpollItem item) {
+        watchers.add(item);
+        if (pipe != null) {
+            pipe.addWaiter(kind == Kind.PIPE_READ, item);
+        }
+    }
+
+    /** {@code item} no longer does (ep_remove). */
+    void unwatch(EpollItem item) {
+        watchers.remove(item);
+        if (pipe != null) {
+            pipe.removeWaiter(kind == Kind.PIPE_READ, item);
+        }
+    }
+
+    /** How many epoll registrations watch it. */
+    int watcherCount() {
+        return watchers.size();
     }
 
     boolean nonblocking() {
         return (statusFlags & O_NONBLOCK) != 0;
     }
 
-    /** F_GETFL: the access mode (O_RDONLY 0 or O_WRONLY) and the status flags. */
+    /** F_GETFL: the access mode (O_RDONLY 0, O_WRONLY, or O_RDWR for an epoll) and the status flags. */
     int flags() {
-        return (writable() ? O_WRONLY : 0) | statusFlags;
+        return (kind == Kind.EPOLL ? O_RDWR : writable() ? O_WRONLY : 0) | statusFlags;
     }
 
     /** F_SETFL's flags SOS keeps: O_NONBLOCK and O_APPEND (which changes nothing on a pipe or the console). */
@@ -90,10 +150,22 @@ final class OpenFile {
         references++;
     }
 
-    /** A descriptor naming this description was closed; the last one closes a pipe's end. */
+    /**
+     * A descriptor naming this description was closed; the last one removes the epoll
+     * registrations watching it, then closes a pipe's end or frees an epoll, in __fput's order.
+     */
     void release() {
         references--;
-        if (references == 0 && pipe != null) {
+        if (references != 0) {
+            return;
+        }
+        for (EpollItem item : new ArrayList<>(watchers)) {
+            item.epoll().remove(item);
+        }
+        if (epoll != null) {
+            epoll.free();
+        }
+        if (pipe != null) {
             pipe.closeEnd(kind == Kind.PIPE_READ);
         }
     }

@@ -1,6 +1,8 @@
 package org.capbuddy.sos.linux;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A pipe's bytes as Linux keeps them: a ring of at most {@link #PAGES} page buffers (64 KiB), each
@@ -12,7 +14,9 @@ import java.util.ArrayDeque;
  *
  * <p>The pages are SOS's own memory (Java arrays standing for SOS's heap), not frames of the
  * process: a process reaches them only through read and write, which copy through SOS's window.
- * Whether each end is still open (any descriptor of any process names it) is kept here too.
+ * Whether each end is still open (any descriptor of any process names it) is kept here too, and
+ * its two wait queues (Linux's rd_wait and wr_wait) as far as epoll uses them: the registrations
+ * watching each end, woken as pipe_write, pipe_read and pipe_release wake them ({@link #wake}).
  */
 final class Pipe {
     static final int PAGE = 4096;
@@ -34,6 +38,9 @@ final class Pipe {
     private int bytes;
     private boolean readerOpen = true;
     private boolean writerOpen = true;
+    /** The epoll registrations on rd_wait (watching the read end) and on wr_wait (the write end). */
+    private final List<EpollItem> readWaiters = new ArrayList<>();
+    private final List<EpollItem> writeWaiters = new ArrayList<>();
 
     /** Bytes waiting to be read. */
     int available() {
@@ -62,12 +69,46 @@ final class Pipe {
         return writerOpen;
     }
 
-    /** The last descriptor of an end was closed: readers then see EOF, writers EPIPE. */
+    /**
+     * The last descriptor of an end was closed: readers then see EOF, writers EPIPE. As Linux's
+     * pipe_release, when that leaves one end open, both wait queues are woken with every event.
+     */
     void closeEnd(boolean readEnd) {
         if (readEnd) {
             readerOpen = false;
         } else {
             writerOpen = false;
+        }
+        if (readerOpen != writerOpen) {
+            wake(true, 0);
+            wake(false, 0);
+        }
+    }
+
+    /**
+     * An epoll registration waits on the read end's queue or the write end's: as add_wait_queue,
+     * at the queue's head; an exclusive one (add_wait_queue_exclusive) at its tail.
+     */
+    void addWaiter(boolean readEnd, EpollItem item) {
+        List<EpollItem> queue = readEnd ? readWaiters : writeWaiters;
+        if ((item.events() & Epoll.EPOLLEXCLUSIVE) != 0) {
+            queue.add(item);
+        } else {
+            queue.add(0, item);
+        }
+    }
+
+    void removeWaiter(boolean readEnd, EpollItem item) {
+        (readEnd ? readWaiters : writeWaiters).remove(item);
+    }
+
+    /**
+     * Wakes the read end's queue or the write end's with {@code key} (0: every event), each
+     * registration in the queue's order (Linux's ep_poll_callback for each).
+     */
+    void wake(boolean readEnd, int key) {
+        for (EpollItem item : new ArrayList<>(readEnd ? readWaiters : writeWaiters)) {
+            item.epoll().wake(item, key);
         }
     }
 

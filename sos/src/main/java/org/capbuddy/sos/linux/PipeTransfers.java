@@ -11,11 +11,18 @@ import org.capbuddy.sos.Syscalls;
  * the pipe's page buffers ({@link Pipe}: a piece smaller than a page merged into the last page
  * when it fits, the rest a page at a time) and, when every buffer is taken, returns what it moved
  * with O_NONBLOCK (EAGAIN for nothing) or blocks until readers make room. A blocked call is a
- * {@link PipeWait} its process keeps; the scheduler's turns try it again ({@link #resume}).
+ * {@link PipeWait} its process keeps; the scheduler's turns try it again ({@link #resume}). Each
+ * wakes the pipe's wait queues as Linux 6.1's do, which epoll's registrations see ({@link
+ * Pipe#wake}): a write, as it ends (whatever it moved, as pipe_write does once the pipe has been
+ * polled) or as it blocks on a pipe it found empty, wakes the readers; a read of a pipe it found
+ * full wakes the writers as it ends; a call that had to wait wakes the next of its kind as it
+ * ends when there is still something for it (bytes to read, a free buffer).
  */
 final class PipeTransfers {
     /** SIGPIPE, which Linux's pipe_write sends the writer itself. */
     static final int SIGPIPE = 13;
+    private static final int READERS_KEY = Epoll.EPOLLIN | Epoll.EPOLLRDNORM;
+    private static final int WRITERS_KEY = Epoll.EPOLLOUT | Epoll.EPOLLWRNORM;
 
     private PipeTransfers() {
     }
@@ -25,9 +32,12 @@ final class PipeTransfers {
         if (io.total() == 0) {
             return 0;
         }
+        boolean wasFull = file.pipe().isFull();
         long r = tryRead(sys, file, io);
         if (r == Family.BLOCKS) {
             state.setPipeWait(new PipeWait(call, file, io, false, 0));
+        } else if (wasFull) {
+            file.pipe().wake(false, WRITERS_KEY);
         }
         return r;
     }
@@ -60,6 +70,17 @@ final class PipeTransfers {
             return 0;
         }
         Pipe pipe = file.pipe();
+        boolean wasEmpty = pipe.isEmpty();
+        long r = startWrite(sys, state, call, file, io);
+        if (r != Family.BLOCKS || wasEmpty) {
+            pipe.wake(true, READERS_KEY);
+        }
+        return r;
+    }
+
+    private static long startWrite(Syscalls sys, LinuxProcess state, LinuxSyscall call, OpenFile file, IoVector io) {
+        long total = io.total();
+        Pipe pipe = file.pipe();
         if (!pipe.readerOpen()) {
             return brokenPipe(state, call, 0);
         }
@@ -80,14 +101,31 @@ final class PipeTransfers {
     /** Goes on with a blocked read or write: its result, or {@link Family#BLOCKS} with the wait kept (its progress too). */
     static long resume(Syscalls sys, LinuxProcess state, PipeWait w) {
         state.setPipeWait(null);
+        Pipe pipe = w.file().pipe();
         if (!w.write()) {
+            boolean wasFull = pipe.isFull();
             long r = tryRead(sys, w.file(), w.io());
             if (r == Family.BLOCKS) {
                 state.setPipeWait(w);
+                return r;
+            }
+            if (wasFull) {
+                pipe.wake(false, WRITERS_KEY);
+            }
+            if (!pipe.isEmpty()) {
+                pipe.wake(true, READERS_KEY); // pipe_read's wake_next_reader
             }
             return r;
         }
-        return fill(sys, state, w);
+        boolean wasEmpty = pipe.isEmpty();
+        long r = fill(sys, state, w);
+        if (r != Family.BLOCKS || wasEmpty) {
+            pipe.wake(true, READERS_KEY);
+        }
+        if (r != Family.BLOCKS && !pipe.isFull()) {
+            pipe.wake(false, WRITERS_KEY); // pipe_write's wake_next_writer
+        }
+        return r;
     }
 
     /** What a blocked call returns when a signal interrupts it: the bytes a write moved, else EINTR. */

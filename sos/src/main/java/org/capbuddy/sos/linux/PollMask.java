@@ -6,7 +6,9 @@ package org.capbuddy.sos.linux;
  * pipe's read end is readable (POLLIN, POLLRDNORM) while it holds bytes and POLLHUP once no write
  * end is left, its write end writable (POLLOUT, POLLWRNORM) while a page buffer is free and
  * POLLERR once no read end is left; standard input and the console, which have no poll of their
- * own (a file, /dev/null), are always readable and writable (Linux's DEFAULT_POLLMASK).
+ * own (a file, /dev/null), are always readable and writable (Linux's DEFAULT_POLLMASK); an epoll
+ * is readable (POLLIN, POLLRDNORM) while one of its ready registrations has an event to report
+ * (Linux's ep_eventpoll_poll).
  */
 final class PollMask {
     static final int POLLIN = 0x1;
@@ -26,6 +28,9 @@ final class PollMask {
 
     /** The events {@code file} has now (a pipe end's own, as Linux's pipe_poll gives them for its access mode). */
     static int of(OpenFile file) {
+        if (file.isEpoll()) {
+            return file.epollInstance().readyCount(1) > 0 ? POLLIN | POLLRDNORM : 0;
+        }
         if (!file.isPipe()) {
             return DEFAULT_POLLMASK;
         }

@@ -167,6 +167,44 @@ final class SignalWaits {
         return watch(sys, state, select, select.any(), args.timeout(), args.mask().mask(), mayBlock);
     }
 
+    /** Linux's EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event). */
+    static final int EP_MAX_EVENTS = Integer.MAX_VALUE / EpollWait.EVENT;
+
+    /**
+     * epoll_pwait ({@code timeout} in milliseconds, an int: negative waits for ever) and
+     * epoll_pwait2 ({@code timeout} a timespec's address, 0 for none), in Linux's order: (pwait2)
+     * the timeout read (EFAULT) and checked (EINVAL); the signal mask's size (EINVAL) and the mask
+     * read (EFAULT), as ppoll's; then do_epoll_wait's maxevents (EINVAL when not positive or past
+     * {@link #EP_MAX_EVENTS}), the events array's range (access_ok: EFAULT), epfd (EBADF) and
+     * that it is an epoll (EINVAL). Then it watches the epoll as ppoll watches its descriptors
+     * ({@link #watch}); no time left is ever written back, as epoll's timeouts are read-only.
+     */
+    static WaitResult epollPwait(Syscalls sys, LinuxProcess state, LinuxSyscall call, long epfd, long events,
+            long maxevents, long timeout, long mask, long size, boolean mayBlock) {
+        Timeout t = call == LinuxSyscall.EPOLL_PWAIT ? Timeout.millis(state, (int) timeout)
+                : Timeout.read(sys, state, timeout).readOnly();
+        WaitArguments args = new WaitArguments(t, t.error() != null ? null : MaskRead.of(sys, mask, size));
+        if (args.error() != null) {
+            return WaitResult.of(-args.error().code());
+        }
+        int max = (int) maxevents;
+        if (max <= 0 || max > EP_MAX_EVENTS) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        if (!LinuxSyscalls.accessOk(events, (long) max * EpollWait.EVENT)) {
+            return WaitResult.of(-Errno.EFAULT.code());
+        }
+        OpenFile file = state.descriptors().get((int) epfd);
+        if (file == null) {
+            return WaitResult.of(-Errno.EBADF.code());
+        }
+        if (!file.isEpoll()) {
+            return WaitResult.of(-Errno.EINVAL.code());
+        }
+        EpollWait wait = new EpollWait(call.linuxName(), file.epollInstance(), events, max);
+        return watch(sys, state, wait, true, t, args.mask().mask(), mayBlock);
+    }
+
     /**
      * A ppoll or pselect6 failing after its mask is set (Linux's set_user_sigmask): every return
      * of do_sys_poll and core_sys_select goes through poll_select_finish, which has the old mask
@@ -200,6 +238,22 @@ final class SignalWaits {
             boolean zero = nanos.getAsLong() == 0;
             return new Timeout(OptionalLong.of(endAfter(state, nanos.getAsLong())), zero,
                     zero ? TimeLeft.NONE : TimeLeft.of(timeout, bytes, state.now()), null);
+        }
+
+        /**
+         * epoll_pwait's timeout in milliseconds (Linux's ep_timeout_to_timespec): negative is none,
+         * 0 polls once; no time left goes back.
+         */
+        static Timeout millis(LinuxProcess state, int ms) {
+            if (ms < 0) {
+                return new Timeout(OptionalLong.empty(), false, TimeLeft.NONE, null);
+            }
+            return new Timeout(OptionalLong.of(endAfter(state, ms * 1_000_000L)), ms == 0, TimeLeft.NONE, null);
+        }
+
+        /** The same timeout with no time left written back (epoll_pwait2's is const). */
+        Timeout readOnly() {
+            return new Timeout(end, zero, TimeLeft.NONE, error);
         }
     }
 
@@ -241,7 +295,7 @@ final class SignalWaits {
     }
 
     /**
-     * What ppoll and pselect6 share once their arguments are read: the mask given (if any) is put
+     * What ppoll, pselect6 and epoll_pwait share once their arguments are read: the mask given (if any) is put
      * aside as rt_sigsuspend's. With descriptors to ask ({@code any}), those ready are the result
      * at once; with none ready, a signal it lets through pending is EINTR (Linux's do_poll and
      * do_select look at signals once they found nothing, whatever the timeout), a zero timeout 0
@@ -268,7 +322,8 @@ final class SignalWaits {
             if (ready == 0) {
                 LinuxSignals.dropIgnoredOpen(state, 0);
             }
-            long result = ready > 0 ? ready : LinuxSignals.deliverable(state) ? -Errno.EINTR.code() : 0;
+            long result = ready > 0 ? ready
+                    : watch.zeroTimeoutSeesSignals() && LinuxSignals.deliverable(state) ? -Errno.EINTR.code() : 0;
             return WaitResult.of(pollEnd(sys, state, watch, t.back(), result));
         }
         if (any) {
