@@ -183,7 +183,7 @@ final class SignalWaits {
             long maxevents, long timeout, long mask, long size, boolean mayBlock) {
         Timeout t = call == LinuxSyscall.EPOLL_PWAIT ? Timeout.millis(state, (int) timeout)
                 : Timeout.read(sys, state, timeout).readOnly();
-        WaitArguments args = new WaitArguments(t, t.error() != null ? null : MaskRead.of(sys, mask, size));
+        WaitArguments args = WaitArguments.then(sys, t, mask, size);
         if (args.error() != null) {
             return WaitResult.of(-args.error().code());
         }
@@ -258,12 +258,16 @@ final class SignalWaits {
     }
 
     /**
-     * A ppoll's or pselect6's timeout, then its signal mask, read in that order as both calls do:
-     * the first that fails is the call's error ({@code mask} null when the timeout failed).
+     * A ppoll's, pselect6's or epoll_pwait's timeout, then its signal mask, read in that order as
+     * the calls do: the first that fails is the call's error ({@code mask} null when the timeout failed).
      */
     private record WaitArguments(Timeout timeout, MaskRead mask) {
         static WaitArguments read(Syscalls sys, LinuxProcess state, long timeout, long mask, long size) {
-            Timeout t = Timeout.read(sys, state, timeout);
+            return then(sys, Timeout.read(sys, state, timeout), mask, size);
+        }
+
+        /** The timeout {@code t} taken (read or given), then the mask read unless {@code t} failed. */
+        static WaitArguments then(Syscalls sys, Timeout t, long mask, long size) {
             return new WaitArguments(t, t.error() != null ? null : MaskRead.of(sys, mask, size));
         }
 
