@@ -127,6 +127,45 @@ public final class SosFixture {
     }
 
     /**
+     * Starts Linux call {@code number} from {@code p} as a program does (an {@code svc} at
+     * {@code codePage}, a stack, x0.. = {@code args}) and leaves it as it ends or blocks: the
+     * runner, to read x0 once it is woken or a handler's frame.
+     */
+    public ThreadRunner run(Process p, long codePage, long number, long... args) {
+        ThreadRunner r = load(p, codePage, SVC);
+        r.context().setSp(Layout.STACK_TOP - 0x1000);
+        for (int i = 0; i < args.length; i++) {
+            r.context().setX(i, args[i]);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        return r;
+    }
+
+    /** Writes {@code words} (little-endian) at {@code at} in {@code p}'s memory. */
+    public void put(Process p, long at, long... words) {
+        ByteBuffer b = ByteBuffer.allocate(8 * words.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long w : words) {
+            b.putLong(w);
+        }
+        assertThat(sos.syscalls(p).copyToUser(at, b.array(), b.capacity())).isTrue();
+    }
+
+    /** The 64-bit word at {@code at} in {@code p}'s memory. */
+    public long word(Process p, long at) {
+        return sos.peek(p, at, 8).getAsLong();
+    }
+
+    /**
+     * Gives {@code p} a handler at {@code codePage} + 0x800 (never run by these tests) for
+     * {@code signal} with {@code flags}, by rt_sigaction with its struct written at {@code act}.
+     */
+    public void handle(Process p, long codePage, long act, int signal, long flags) {
+        put(p, act, codePage + 0x800, flags, 0, 0);
+        assertThat(linuxCall(p, codePage, 134 /* rt_sigaction */, signal, act, 0, 8)).isZero();
+    }
+
+    /**
      * Makes a pipe in {@code p} with pipe2 as a program does, its two descriptors written at
      * {@code buffer} (8 bytes of {@code p}'s writable memory); returns them, read end first.
      */

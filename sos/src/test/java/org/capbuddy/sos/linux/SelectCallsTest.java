@@ -13,7 +13,6 @@ import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.sos.SosFixture;
-import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -76,15 +75,11 @@ class SelectCallsTest {
     }
 
     private void put(Process p, long at, long... words) {
-        ByteBuffer b = ByteBuffer.allocate(8 * words.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long w : words) {
-            b.putLong(w);
-        }
-        assertThat(fx.sos.syscalls(p).copyToUser(at, b.array(), b.capacity())).isTrue();
+        fx.put(p, at, words);
     }
 
     private long word(Process p, long at) {
-        return fx.sos.peek(p, at, 8).getAsLong();
+        return fx.word(p, at);
     }
 
     /** An fd_set of the descriptors given, in its first word, the next holding {@link #MARK}. */
@@ -106,22 +101,14 @@ class SelectCallsTest {
 
     /** Starts pselect6 from {@code p} and leaves it blocked: its runner, to read x0 once it is woken. */
     private ThreadRunner blockIn(Process p, long... args) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 0x1000);
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, PSELECT6);
-        r.run(1);
+        ThreadRunner r = fx.run(p, code, PSELECT6, args);
         assertThat(fx.sos.linux().blocked(p)).as("blocked in pselect6").isTrue();
         return r;
     }
 
     /** Gives {@code p} a handler (at code + 0x800, never run here) for {@code signal}, with {@code flags}. */
     private void handle(Process p, int signal, long flags) {
-        long act = data + 0x700;
-        put(p, act, code + 0x800, flags, 0, 0);
-        assertThat(call(p, RT_SIGACTION, signal, act, 0, 8)).isZero();
+        fx.handle(p, code, data + 0x700, signal, flags);
     }
 
     @Test
@@ -438,14 +425,7 @@ class SelectCallsTest {
         put(parent, ts, 0, 0);
         put(parent, sigset, 0);
         put(parent, pack, sigset, 8);
-        ThreadRunner r = fx.load(parent, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 0x1000);
-        long[] args = {p[0] + 1, rd, 0, 0, ts, pack};
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, PSELECT6);
-        r.run(1);
+        ThreadRunner r = run(parent, PSELECT6, p[0] + 1, rd, 0, 0, ts, pack);
         assertThat(r.context().x(0)).as("in the handler").isEqualTo(SIGUSR1);
         long frame = r.context().sp();
         assertThat(parent.cpu().read(frame + SignalFrame.REGS, 8)).as("EINTR").isEqualTo(EINTR);
@@ -461,14 +441,7 @@ class SelectCallsTest {
 
     /** Runs one call from {@code p} as its program would: the runner, to read x0 or a handler's frame. */
     private ThreadRunner run(Process p, long number, long... args) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 0x1000);
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, number);
-        r.run(1);
-        return r;
+        return fx.run(p, code, number, args);
     }
 
     @Test
