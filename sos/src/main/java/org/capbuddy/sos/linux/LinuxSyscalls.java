@@ -194,8 +194,14 @@ public final class LinuxSyscalls implements ProcessTraps {
         if (state == null) {
             return;
         }
-        // as Linux's exit closes its files: a pipe end only it held closes (readers see EOF, writers EPIPE)
+        // a blocked write ends first, as the fatal signal ends pipe_write, with its wakes (another
+        // writer may keep the pipe open); then, as Linux's exit closes its files, a pipe end only it
+        // held closes (readers see EOF, writers EPIPE)
+        PipeWait pw = state.pipeWait();
         state.setPipeWait(null);
+        if (pw != null) {
+            PipeTransfers.interrupt(pw);
+        }
         state.setPollWait(null);
         state.descriptors().closeAll();
         LinuxProcess parent = family.ended(p, state);
@@ -487,7 +493,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         PipeWait pw = state.pipeWait();
         state.setWaiting(null);
         state.setPipeWait(null);
-        return pw != null ? PipeTransfers.interrupted(pw) : -Errno.EINTR.code();
+        return pw != null ? PipeTransfers.interrupt(pw) : -Errno.EINTR.code();
     }
 
     /**
@@ -503,6 +509,9 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         state.setWaiting(null);
         state.setPipeWait(null);
+        if (pw != null) {
+            PipeTransfers.interrupt(pw); // ERESTARTSYS leaves pipe_write by out: too, waking as it does
+        }
         IntervalTimers.expireDue(state);
         if (sel4.tracer().on(TraceKind.SYSCALLS)) {
             sel4.tracer().emit(TraceKind.SYSCALLS, p.pid(), p.instructionsNow(), call.linuxName(),
@@ -977,7 +986,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             // Linux's pipe_read and pipe_write end with ERESTARTSYS when nothing moved: a handler
             // with SA_RESTART has the call made again once it returns
             boolean restart = waiting.done() == 0 && LinuxSignals.restartsInterruptedCall(state);
-            wake(p, state, pw.call().linuxName(), PipeTransfers.interrupted(waiting), restart);
+            wake(p, state, pw.call().linuxName(), PipeTransfers.interrupt(waiting), restart);
             return true;
         }
         DescriptorWait.Waiting poll = state.pollWait();

@@ -16,7 +16,8 @@ import org.capbuddy.sos.Syscalls;
  * Pipe#wake}): a write, as it ends (whatever it moved, as pipe_write does once the pipe has been
  * polled) or as it blocks on a pipe it found empty, wakes the readers; a read of a pipe it found
  * full wakes the writers as it ends; a call that had to wait wakes the next of its kind as it
- * ends when there is still something for it (bytes to read, a free buffer).
+ * ends when there is still something for it (bytes to read, a free buffer); a write a signal
+ * interrupts wakes as one that ends ({@link #interrupt}).
  */
 final class PipeTransfers {
     /** SIGPIPE, which Linux's pipe_write sends the writer itself. */
@@ -128,8 +129,21 @@ final class PipeTransfers {
         return r;
     }
 
-    /** What a blocked call returns when a signal interrupts it: the bytes a write moved, else EINTR. */
-    static long interrupted(PipeWait w) {
+    /**
+     * A blocked call ended by a signal, or by its process's end (a fatal signal is pending too):
+     * what it returns, the bytes a write moved, else EINTR. A read returns at once and wakes
+     * nothing, as pipe_read; a write leaves by pipe_write's out:, which wakes the readers (the pipe
+     * has been polled) and, when a buffer is free, the next writer: an edge-triggered reader is
+     * armed again by a write that was cut short as by one that finished.
+     */
+    static long interrupt(PipeWait w) {
+        if (w.write()) {
+            Pipe pipe = w.file().pipe();
+            pipe.wake(true, READERS_KEY);
+            if (!pipe.isFull()) {
+                pipe.wake(false, WRITERS_KEY); // wake_next_writer
+            }
+        }
         return w.done() > 0 ? w.done() : -Errno.EINTR.code();
     }
 

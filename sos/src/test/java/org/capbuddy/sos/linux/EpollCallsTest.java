@@ -2,8 +2,7 @@ package org.capbuddy.sos.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -12,7 +11,9 @@ import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
 import org.capbuddy.sos.SosFixture;
+import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.addrspace.Layout;
+import org.capbuddy.sos.exec.ProgramTable;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ class EpollCallsTest {
     private static final long EPOLL_CTL = 21;
     private static final long EPOLL_PWAIT = 22;
     private static final long EPOLL_PWAIT2 = 441;
+    private static final long EXECVE = 221;
     private static final long DUP = 23;
     private static final long DUP3 = 24;
     private static final long FCNTL = 25;
@@ -42,7 +44,6 @@ class EpollCallsTest {
     private static final long MMAP = 222;
     private static final long KILL = 129;
     private static final long TKILL = 130;
-    private static final long RT_SIGACTION = 134;
     private static final long RT_SIGPROCMASK = 135;
     private static final long RT_SIGPENDING = 136;
     private static final long MUNMAP = 215;
@@ -54,7 +55,7 @@ class EpollCallsTest {
     private static final int ERR = 0x8;
     private static final int HUP = 0x10;
     private static final int RDNORM = 0x40;
-        private static final int RDHUP = 0x2000;
+    private static final int RDHUP = 0x2000;
     private static final int EXCLUSIVE = 1 << 28;
     private static final int ONESHOT = 1 << 30;
     private static final int ET = 1 << 31;
@@ -93,15 +94,11 @@ class EpollCallsTest {
     }
 
     private void put(Process p, long at, long... words) {
-        ByteBuffer b = ByteBuffer.allocate(8 * words.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long w : words) {
-            b.putLong(w);
-        }
-        assertThat(fx.sos.syscalls(p).copyToUser(at, b.array(), b.capacity())).isTrue();
+        fx.put(p, at, words);
     }
 
     private long word(Process p, long at) {
-        return fx.sos.peek(p, at, 8).getAsLong();
+        return fx.word(p, at);
     }
 
     /** epoll_ctl from {@code p} with the event {@code bits}, {@code userData}. */
@@ -143,14 +140,7 @@ class EpollCallsTest {
 
     /** Starts {@code number} from {@code p} and leaves it as it ends or blocks: its runner. */
     private ThreadRunner run(Process p, long number, long... args) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 0x1000);
-        for (int i = 0; i < args.length; i++) {
-            r.context().setX(i, args[i]);
-        }
-        r.context().setX(8, number);
-        r.run(1);
-        return r;
+        return fx.run(p, code, number, args);
     }
 
     private ThreadRunner blockIn(Process p, long... args) {
@@ -160,9 +150,7 @@ class EpollCallsTest {
     }
 
     private void handle(Process p, int signal, long flags) {
-        long act = data + 0x700;
-        put(p, act, code + 0x800, flags, 0, 0);
-        assertThat(call(p, RT_SIGACTION, signal, act, 0, 8)).isZero();
+        fx.handle(p, code, data + 0x700, signal, flags);
     }
 
     @Test
@@ -352,16 +340,85 @@ class EpollCallsTest {
 
     @Test
     void theInterestListIsSharedAcrossForkAndTheEpollClosedOnExecWithEpollCloexec() {
-        int[] p = pipe(parent, 0);
-        long ep = call(parent, EPOLL_CREATE1, CLOEXEC);
-        Process child = fx.fork(parent, code);
+        // a process that can exec a program; its code and data at the parent's addresses (the same
+        // layout), so the helpers serve it and its child
+        Process q = fx.process();
+        fx.sos.linux().attach(q, new LinuxProcess(new byte[0], 7, ProgramTable.empty()
+                .with("bin/exec_target.elf", TestElf.program("exec_target.elf")).value()));
+        assertThat(fx.codePage(q)).isEqualTo(code);
+        assertThat(fx.linuxCall(q, code, MMAP, 0, 256 << 10, 3, 0x22, -1, 0)).isEqualTo(data);
+        int[] p = pipe(q, 0);
+        long ep = call(q, EPOLL_CREATE1, CLOEXEC);
+        Process child = fx.fork(q, code);
         assertThat(ctl(child, ep, ADD, p[1], OUT, 42)).isZero();
-        assertThat(poll(ep)).as("the parent's epoll has the child's registration").containsExactly(new Event(OUT, 42));
-        Descriptors childTable = fx.sos.linux().state(child).descriptors();
-        childTable.closeOnExec();
+        assertThat(poll(q, ep, 8)).as("the parent's epoll has the child's registration").containsExactly(new Event(OUT, 42));
+        long path = data + 0x800;
+        byte[] name = "/bin/exec_target.elf\0".getBytes(StandardCharsets.US_ASCII);
+        assertThat(fx.sos.syscalls(child).copyToUser(path, name, name.length)).isTrue();
+        put(child, data + 0x900, path, 0);
+        put(child, data + 0x980, 0);
+        assertThat(call(child, EXECVE, path, data + 0x900, data + 0x980)).isNotNegative();
+        Process image = fx.sos.linux().takeExec(child).image();
+        Descriptors childTable = fx.sos.linux().state(image).descriptors();
         assertThat(childTable.get(ep)).as("closed on exec").isNull();
         assertThat(childTable.get(p[1])).isNotNull();
-        assertThat(poll(ep)).as("the parent's still open").containsExactly(new Event(OUT, 42));
+        assertThat(poll(q, ep, 8)).as("the parent's still open").containsExactly(new Event(OUT, 42));
+        assertThat(epollOf(q, ep).size()).as("the registration the child added kept").isEqualTo(1);
+    }
+
+    /**
+     * Linux's pipe_write leaves by out: however it ends, a signal or its process's death too, and
+     * there wakes the readers (the pipe has been polled): an edge-triggered reader is armed again
+     * by a write cut short while another writer keeps the pipe open, as by one that finishes.
+     */
+    @Test
+    void aBlockedWriteEndedByASignalOrByItsProcesssDeathWakesTheReaders() {
+        int[] p = pipe(parent, 0);
+        long ep = call(parent, EPOLL_CREATE1, 0);
+        assertThat(ctl(ep, ADD, p[0], IN | ET, 1)).isZero();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(ep)).containsExactly(new Event(IN, 1));
+        assertThat(poll(ep)).as("reported once").isEmpty();
+
+        // 368 bytes merged into the first page, then 15 pages, and the pipe full: blocked
+        Process writer = fx.fork(parent, code);
+        handle(writer, SIGTERM, 0);
+        ThreadRunner r = run(writer, WRITE, p[1], data, 70_000);
+        assertThat(fx.sos.linux().blocked(writer)).as("blocked in write").isTrue();
+        assertThat(poll(ep)).as("a write to a pipe not empty wakes nobody as it blocks").isEmpty();
+        assertThat(call(parent, KILL, writer.pid(), SIGTERM)).isZero();
+        assertThat(fx.word(writer, r.context().sp() + SignalFrame.REGS)).as("what it moved").isEqualTo(61_808);
+        assertThat(poll(ep)).as("woken as the write ended").containsExactly(new Event(IN, 1));
+
+        // the pipe read empty, a byte and its report, then a writer blocked and killed (no handler)
+        assertThat(call(parent, READ, p[0], data + 0x10000, 65_536)).isEqualTo(61_809);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(ep)).containsExactly(new Event(IN, 1));
+        Process killed = fx.fork(parent, code);
+        run(killed, WRITE, p[1], data, 70_000);
+        assertThat(fx.sos.linux().blocked(killed)).as("blocked in write").isTrue();
+        assertThat(poll(ep)).isEmpty();
+        assertThat(call(parent, KILL, killed.pid(), SIGTERM)).isZero();
+        assertThat(killed.state()).isEqualTo(ProcessState.KILLED);
+        assertThat(poll(ep)).as("woken as the write ended, the parent's write end still open")
+                .containsExactly(new Event(IN, 1));
+    }
+
+    /**
+     * pipe_poll's add_wait_queue puts each registration at the head of the pipe's wait queue, so a
+     * wakeup links the last added first: of a read end and a dup of it, added in that order to an
+     * empty pipe, one write reports the dup's first (qemu-aarch64: [0x1 20] [0x1 10]).
+     */
+    @Test
+    void aWakeupLinksTheRegistrationsLastAddedFirst() {
+        int[] p = pipe(parent, 0);
+        long dup = call(parent, DUP, p[0]);
+        long ep = call(parent, EPOLL_CREATE1, 0);
+        assertThat(ctl(ep, ADD, p[0], IN, 10)).isZero();
+        assertThat(ctl(ep, ADD, dup, IN, 20)).isZero();
+        assertThat(poll(ep)).isEmpty();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(ep)).containsExactly(new Event(IN, 20), new Event(IN, 10));
     }
 
     @Test
