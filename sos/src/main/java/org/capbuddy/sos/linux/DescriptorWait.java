@@ -47,6 +47,18 @@ interface DescriptorWait {
     }
 
     /**
+     * Its process blocks on it, or looked again and found nothing (Linux's ep_poll puts its task
+     * on the epoll's wait queue each time round): only epoll_pwait's wait is on a queue a wakeup
+     * looks at ({@link Epoll#wake}); ppoll's and pselect6's are not.
+     */
+    default void blocks() {
+    }
+
+    /** Its process no longer blocks on it: the call ended, by any way. */
+    default void unblocks() {
+    }
+
+    /**
      * Writes the answer back as the call does when it returns {@code result} (the count, 0 at the
      * timeout, -EINTR): -EFAULT when it cannot, else {@code result}.
      */

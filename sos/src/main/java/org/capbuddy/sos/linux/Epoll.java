@@ -47,6 +47,12 @@ final class Epoll {
     }
 
     private final Map<Key, EpollItem> interest = new LinkedHashMap<>();
+    /**
+     * The epoll_pwait calls blocked on it (Linux's ep->wq), in the order they came: a wakeup
+     * takes the first off (ep_autoremove_wake_function), and it comes back at the tail only when
+     * it looks again and finds nothing.
+     */
+    private final ArrayDeque<EpollWait> waiters = new ArrayDeque<>();
     /** The ready list, in Linux's order: woken ones at its tail, those not reached at its head. */
     private final ArrayDeque<EpollItem> ready = new ArrayDeque<>();
 
@@ -95,16 +101,47 @@ final class Epoll {
         }
     }
 
+    /** An epoll_pwait blocks on it (again): at the tail of its waiters, unless already there. */
+    void addWaiter(EpollWait w) {
+        if (!waiters.contains(w)) {
+            waiters.addLast(w);
+        }
+    }
+
+    void removeWaiter(EpollWait w) {
+        waiters.remove(w);
+    }
+
+    /** How many epoll_pwait calls are blocked on it and not woken. */
+    int waiters() {
+        return waiters.size();
+    }
+
     /**
      * {@code item}'s file's wait queue woken with {@code key} (0: every event, as a wake_up_all),
      * as Linux's ep_poll_callback: a disabled oneshot registration, or one asking none of the
-     * key's events, is left alone; any other goes on the ready list (once).
+     * key's events, is left alone; any other goes on the ready list (once) and wakes the first
+     * epoll_pwait blocked on it, which leaves the waiters. Returns the callback's ewake: whether
+     * an exclusive registration woke a waiter that asks the key's direction (EPOLLIN or EPOLLOUT;
+     * a key of neither counts), which ends an exclusive wakeup's walk ({@link Pipe#wake}); true
+     * for a registration not exclusive, which never ends it.
      */
-    void wake(EpollItem item, int key) {
+    boolean wake(EpollItem item, int key) {
+        boolean exclusive = (item.events() & EPOLLEXCLUSIVE) != 0;
         if (item.disabled() || key != 0 && (key & item.events()) == 0) {
-            return;
+            return !exclusive;
         }
         link(item);
+        if (waiters.isEmpty()) {
+            return !exclusive;
+        }
+        waiters.pollFirst();
+        return !exclusive || switch (key & (EPOLLIN | EPOLLOUT)) {
+            case EPOLLIN -> (item.events() & EPOLLIN) != 0;
+            case EPOLLOUT -> (item.events() & EPOLLOUT) != 0;
+            case 0 -> true;
+            default -> false;
+        };
     }
 
     private void link(EpollItem item) {

@@ -50,6 +50,16 @@ final class EpollWait implements DescriptorWait {
     }
 
     @Override
+    public void blocks() {
+        epoll.addWaiter(this);
+    }
+
+    @Override
+    public void unblocks() {
+        epoll.removeWaiter(this);
+    }
+
+    @Override
     public boolean zeroTimeoutSeesSignals() {
         return false;
     }

@@ -275,8 +275,15 @@ public final class LinuxProcess {
         return pollWait;
     }
 
+    /** Blocks in {@code wait}, or ends the wait blocked in (null); an epoll's waiters follow. */
     void setPollWait(DescriptorWait.Waiting wait) {
+        if (pollWait != null) {
+            pollWait.watch().unblocks();
+        }
         pollWait = wait;
+        if (wait != null) {
+            wait.watch().blocks();
+        }
     }
 
     Descriptors descriptors() {

@@ -1520,6 +1520,8 @@ public final class LinuxSyscalls implements ProcessTraps {
                 state.setPollWait(null);
                 wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
                         ready));
+            } else {
+                poll.watch().blocks(); // an epoll_pwait woken for nothing waits on its epoll again
             }
         }
         if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {

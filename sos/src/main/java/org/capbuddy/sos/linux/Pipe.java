@@ -103,12 +103,19 @@ final class Pipe {
     }
 
     /**
-     * Wakes the read end's queue or the write end's with {@code key} (0: every event), each
-     * registration in the queue's order (Linux's ep_poll_callback for each).
+     * Wakes the read end's queue or the write end's with {@code key}, each registration in the
+     * queue's order (Linux's ep_poll_callback for each). Key 0 is pipe_release's
+     * wake_up_interruptible_all: every registration. Any other is the _sync_poll wakeup of
+     * pipe_read and pipe_write, which wakes one exclusive waiter (__wake_up_common with
+     * nr_exclusive 1): the walk ends at the first EPOLLEXCLUSIVE registration that woke a task
+     * blocked in epoll_pwait on its epoll, and those after it are not even put on their ready lists.
      */
     void wake(boolean readEnd, int key) {
         for (EpollItem item : new ArrayList<>(readEnd ? readWaiters : writeWaiters)) {
-            item.epoll().wake(item, key);
+            boolean ewake = item.epoll().wake(item, key);
+            if (key != 0 && ewake && (item.events() & Epoll.EPOLLEXCLUSIVE) != 0) {
+                return;
+            }
         }
     }
 

@@ -421,6 +421,40 @@ class EpollCallsTest {
         assertThat(poll(ep)).containsExactly(new Event(IN, 20), new Event(IN, 10));
     }
 
+    /**
+     * A pipe's write wakes its readers' queue with nr_exclusive 1: the walk ends at the first
+     * EPOLLEXCLUSIVE registration whose epoll has an epoll_pwait blocked on it (ep_poll_callback's
+     * ewake), and those after it are not even put on their ready lists (qemu-aarch64: a zero-timeout
+     * wait on the second epoll finds nothing). A woken waiter leaves its epoll's queue until it
+     * looks again, so a second write before the waiter's turn goes on to the next registration.
+     */
+    @Test
+    void anExclusiveWakeupEndsAtTheFirstExclusiveRegistrationWhoseEpollHasAWaiter() {
+        int[] p = pipe(parent, 0);
+        long e1 = call(parent, EPOLL_CREATE1, 0);
+        long e2 = call(parent, EPOLL_CREATE1, 0);
+        assertThat(ctl(e1, ADD, p[0], IN | EXCLUSIVE, 1)).isZero();
+        assertThat(ctl(e2, ADD, p[0], IN | EXCLUSIVE, 2)).isZero();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(e1)).as("no waiter: the walk goes on").containsExactly(new Event(IN, 1));
+        assertThat(poll(e2)).containsExactly(new Event(IN, 2));
+        assertThat(call(parent, READ, p[0], data, 1)).isEqualTo(1);
+        assertThat(poll(e1)).isEmpty();
+        assertThat(poll(e2)).isEmpty();
+
+        Process child = fx.fork(parent, code);
+        ThreadRunner r = blockIn(child, e1, events, 8, -1, 0, 8);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(e2)).as("the walk ended at e1's registration").isEmpty();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(poll(e2)).as("e1's waiter woken already: this walk reaches e2")
+                .containsExactly(new Event(IN, 2));
+        assertThat(fx.sos.linux().runnable(child)).isTrue();
+        assertThat(r.context().x(0)).isEqualTo(1);
+        assertThat(written(child, 1)).containsExactly(new Event(IN, 1));
+        assertThat(epollOf(parent, e1).waiters()).as("none left blocked").isZero();
+    }
+
     @Test
     void aBlockedWaitEndsWhenAnotherProcessWritesOrClosesOrAtItsTimeout() {
         int[] p = pipe(parent, 0);
