@@ -10,7 +10,11 @@
  * whose mask opens a pending SIGUSR1 (0: the timeout comes before signals; the mask back, the
  * handler not run until sigprocmask opens it); dup: a registration is of the description and the
  * number: it outlives the close of its number while a dup names the description, DEL by the old
- * number is EBADF, the dup can be added too, and the last close removes both; errors: each error
+ * number is EBADF, the dup can be added too, and the last close removes both, and of a read end and
+ * its dup added to an empty pipe one write reports the last added first (the wait queue's head);
+ * cut: a write that fills the pipe and blocks, cut short by an alarm (no SA_RESTART) while a child
+ * keeps the run alive, returns what it moved and wakes an edge-triggered reader as it leaves,
+ * though the pipe was not empty when it began; errors: each error
  * of epoll_create1, epoll_ctl and epoll_wait, read on an epoll, its F_GETFL and FD_CLOEXEC, and
  * poll on an epoll. Only what does not depend on timing is printed. With an argument it runs
  * that part only. */
@@ -26,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t caught;
@@ -269,6 +274,51 @@ static void dup_rule(void) {
     close(q[0]);
     close(q[1]);
     close(p[1]);
+
+    int r[2];
+    pipe(r);
+    int d = dup(r[0]);
+    ep = epoll_create1(0);
+    add(ep, EPOLL_CTL_ADD, r[0], EPOLLIN, 10);
+    add(ep, EPOLL_CTL_ADD, d, EPOLLIN, 20);
+    write(r[1], "x", 1);
+    show("dup, a read end and its dup added in turn, one write", ep, 8);
+    close(ep);
+    close(d);
+    close(r[0]);
+    close(r[1]);
+}
+
+static void cut(void) {
+    int p[2];
+    pipe(p);
+    int ep = epoll_create1(0);
+    add(ep, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 1);
+    write(p[1], "x", 1);
+    show("cut, a byte", ep, 8);
+    show("cut, again", ep, 8);
+    pid_t c = fork();
+    if (c == 0) {
+        close(p[0]);
+        close(p[1]);
+        struct timespec t = {0, 300000000L};
+        nanosleep(&t, NULL);
+        _exit(0);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    static char big[70000];
+    ssize_t n = write(p[1], big, sizeof big);
+    printf("cut, a write of 70000 bytes interrupted: %zd\n", n);
+    show("cut, after the interrupted write", ep, 8);
+    waitpid(c, NULL, 0);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void errors(void) {
@@ -332,7 +382,7 @@ int main(int argc, char **argv) {
         const char *name;
         void (*run)(void);
     } parts[] = {{"level", level}, {"edge", edge}, {"oneshot", oneshot}, {"child", child}, {"hangup", hangup},
-        {"eintr", eintr}, {"dup", dup_rule}, {"errors", errors}};
+        {"eintr", eintr}, {"dup", dup_rule}, {"cut", cut}, {"errors", errors}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (only == NULL || strcmp(only, parts[i].name) == 0) {
             parts[i].run();
