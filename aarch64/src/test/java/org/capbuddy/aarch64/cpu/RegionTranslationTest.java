@@ -329,11 +329,58 @@ class RegionTranslationTest {
             Engine regions = engines.get(2);
             assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 58 + 0x1000 + 59));
             assertThat(differences(plain, regions)).as("translated after %d", translateAfter).isEmpty();
-            assertThat(cache.oversizedRegions()).as("translated after %d", translateAfter).isPositive();
+            assertThat(cache.oversizedMethods()).as("translated after %d", translateAfter).isPositive();
             assertThat(cache.failures()).isZero();
             // the blocks that make no region within the limit run on their own, as without regions
             assertThat(regions.interpreter.translatedInstructions())
                     .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(100L * 60);
+        }
+    }
+
+    /**
+     * With x1 = 200 and x2 = DATA set beforehand: loop: 60 loads ldr x(3 + i % 4), [x2, #8i];
+     * add x0, x0, x3; add x0, x0, x4; subs x1, x1, #1; b.ne loop; brk #0. The loop is one block of
+     * {@link BlockTranslator#MAX_LENGTH} instructions whose method is over
+     * {@link BlockTranslator#MAX_BYTECODE}.
+     */
+    private static int[] oneLongBlockOfLoads() {
+        List<Integer> words = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            words.add(0xF9400000 | (i << 10) | (2 << 5) | (3 + i % 4));
+        }
+        words.addAll(List.of(0x8B030000, 0x8B040000, 0xF1000421));
+        words.add(0x54000001 | ((-words.size() & 0x7FFFF) << 5));
+        words.add(0xD4200000);
+        return words.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void aBlockTooBigForTheJitIsCutAndTheRestBecomesABlockOfItsOwn() {
+        assertThat(oneLongBlockOfLoads()).hasSize(BlockTranslator.MAX_LENGTH + 1);
+        for (boolean withRegions : new boolean[] {false, true}) {
+            for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+                TranslationCache cache = new TranslationCache();
+                Engine plain = Engine.of(oneLongBlockOfLoads(), 0, new TranslationCache(), withRegions);
+                Engine translated = Engine.of(oneLongBlockOfLoads(), translateAfter, cache, withRegions);
+                for (Engine engine : List.of(plain, translated)) {
+                    engine.state.setX(1, 200);
+                    engine.state.setX(2, DATA);
+                    for (int i = 0; i < 60; i++) {
+                        engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
+                    }
+                    assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+                }
+                String as = "regions " + withRegions + ", translated after " + translateAfter;
+                assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 56 + 0x1000 + 57));
+                assertThat(differences(plain, translated)).as(as).isEmpty();
+                assertThat(cache.blocksCut()).as(as).isEqualTo(1);
+                assertThat(cache.oversizedMethods()).as(as).isPositive();
+                assertThat(cache.failures()).as(as).isZero();
+                // both halves translated: all but the iterations before each was hot run translated
+                long total = translated.state.instructions();
+                assertThat(translated.interpreter.translatedInstructions()).as(as)
+                        .isGreaterThanOrEqualTo(total - 2L * (translateAfter + 1) * BlockTranslator.MAX_LENGTH);
+            }
         }
     }
 
