@@ -30,6 +30,14 @@ class RegionTranslationTest {
     }
 
     /**
+     * x0 = 0; x1 = 1000; loop: add x2, x2, #1; bl f; add x0, x0, x3; subs x1, x1, #1; b.ne loop;
+     * brk #0; f: add x3, x1, x1; eor x3, x3, #1; ret. Three blocks: the call, the return site and
+     * the function, which returns through x30.
+     */
+    private static final int[] CALL_IN_A_LOOP = {0xD2800000, 0xD2807D01, 0x91000442, 0x94000005, 0x8B030000,
+        0xF1000421, 0x54FFFF81, 0xD4200000, 0x8B010023, 0xD2400063, 0xD65F03C0};
+
+    /**
      * x0 = 0; x1 = 300; x4 = patch; w5 = add x0, x0, #2; loop: add x0, x0, x1; cmp x1, #150;
      * b.ne patch; str w5, [x4]; patch: add x0, x0, #1; subs x1, x1, #1; b.ne loop; brk #0.
      */
@@ -160,6 +168,68 @@ class RegionTranslationTest {
         assertThat(again.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
         assertThat(differences(plain, again)).isEmpty();
         assertThat(cache.written()).isEqualTo(written);
+    }
+
+    @Test
+    void aReturnToTheBlockAfterTheCallStaysInTheRegion() {
+        for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+            TranslationCache cache = new TranslationCache();
+            Engine plain = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+            Engine blocks = Engine.of(CALL_IN_A_LOOP, translateAfter, new TranslationCache(), false);
+            Engine regions = Engine.of(CALL_IN_A_LOOP, translateAfter, cache, true);
+            for (Engine engine : List.of(plain, blocks, regions)) {
+                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            }
+            String as = "translated after " + translateAfter;
+            // the sum of 2k + 1 for k = 1000 down to 1
+            assertThat(plain.state.x(0)).isEqualTo(1_002_000L);
+            assertThat(differences(plain, regions)).as(as).isEmpty();
+            assertThat(regions.interpreter.translatedInstructions()).as(as)
+                    .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(7_900);
+            // blocks alone: three entries an iteration; the region holds the call, the function and,
+            // through its ret, the return site, and so the whole loop
+            assertThat(blocks.interpreter.translatedEntries()).as(as).isGreaterThan(2_900);
+            assertThat(regions.interpreter.translatedEntries()).as(as).isLessThan(10);
+        }
+    }
+
+    @Test
+    void aReturnIntoTheRegionStopsAtEveryBudgetAsTheInterpreterDoes() {
+        TranslationCache cache = new TranslationCache();
+        Engine whole = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+        assertThat(whole.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        for (int budget = 1; budget <= 40; budget++) {
+            Engine plain = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+            Engine regions = Engine.of(CALL_IN_A_LOOP, 1, cache, true);
+            Exit exit;
+            do {
+                exit = plain.interpreter.run(budget);
+                assertThat(regions.interpreter.run(budget)).isEqualTo(exit);
+                assertThat(differences(plain, regions)).as("in slices of %d", budget).isEmpty();
+            } while (exit == Exit.LIMIT);
+            assertThat(regions.state.instructions()).isEqualTo(whole.state.instructions());
+        }
+        assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    /**
+     * A return whose target is not the block after the call (the function moved x30 on): it
+     * leaves the region at the branch, as it would without regions, and the loop runs on there.
+     */
+    @Test
+    void aReturnElsewhereLeavesTheRegion() {
+        int[] words = CALL_IN_A_LOOP.clone();
+        // f: add x3, x1, x1; add x30, x30, #4; ret: returns to the subs, past the add
+        words[9] = 0x910013DE;
+        for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+            Engine plain = Engine.of(words, 0, new TranslationCache(), true);
+            Engine regions = Engine.of(words, translateAfter, new TranslationCache(), true);
+            assertThat(plain.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(regions.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(plain.state.x(0)).isZero();
+            assertThat(differences(plain, regions)).as("translated after %d", translateAfter).isEmpty();
+            assertThat(regions.interpreter.translatedEntries()).isGreaterThan(1_000);
+        }
     }
 
     @Test
