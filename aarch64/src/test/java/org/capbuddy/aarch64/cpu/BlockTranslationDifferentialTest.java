@@ -35,21 +35,10 @@ class BlockTranslationDifferentialTest {
     @Test
     void randomProgramsRunTheSameTranslatedAndInterpreted() {
         long seed = Long.getLong("a64.seed", DEFAULT_SEED);
-        SplittableRandom random = new SplittableRandom(seed);
-        long translated = 0;
-        long total = 0;
-        for (int program = 0; program < PROGRAMS; program++) {
-            Pair pair = new Pair(random.split(), Shape.ANY);
-            String difference = pair.run();
-            if (difference != null) {
-                fail(String.format("program %d: %s%nre-run with -Da64.seed=%d", program, difference, seed));
-            }
-            assertThat(pair.translating.interpreter.translationFailures()).isZero();
-            translated += pair.translating.interpreter.translatedInstructions();
-            total += pair.translating.state.instructions();
-        }
+        Totals t = runAll(new SplittableRandom(seed), Shape.ANY, PROGRAMS, seed);
         // The comparison means something only if translated code ran a good part of the time.
-        assertThat(translated).as("instructions retired in translated blocks, of %d", total).isGreaterThan(total / 4);
+        assertThat(t.translated).as("instructions retired in translated blocks, of %d", t.total)
+                .isGreaterThan(t.total / 4);
     }
 
     /**
@@ -60,26 +49,12 @@ class BlockTranslationDifferentialTest {
     @Test
     void randomLoopingProgramsRunTheSameInRegionsAndInterpreted() {
         long seed = Long.getLong("a64.seed", DEFAULT_SEED);
-        SplittableRandom random = new SplittableRandom(seed ^ 0x5EED);
-        long regions = 0;
-        long translated = 0;
-        long total = 0;
-        for (int program = 0; program < PROGRAMS; program++) {
-            Pair pair = new Pair(random.split(), Shape.LOOPS);
-            String difference = pair.run();
-            if (difference != null) {
-                fail(String.format("looping program %d: %s%nre-run with -Da64.seed=%d", program, difference, seed));
-            }
-            assertThat(pair.translating.interpreter.translationFailures()).isZero();
-            regions += pair.translating.interpreter.translations().regionsWritten();
-            translated += pair.translating.interpreter.translatedInstructions();
-            total += pair.translating.state.instructions();
-        }
+        Totals t = runAll(new SplittableRandom(seed ^ 0x5EED), Shape.LOOPS, PROGRAMS, seed);
         // about half the instructions run translated (48% to 55% on seeds 2, 4, 5 and 6): a
         // third leaves room for a seed's share and still fails when few blocks are translated
-        assertThat(regions).as("regions written (seed %d)", seed).isGreaterThan(PROGRAMS / 4);
-        assertThat(translated).as("instructions retired in translated code, of %d (seed %d)", total, seed)
-                .isGreaterThan(total / 3);
+        assertThat(t.regions).as("regions written (seed %d)", seed).isGreaterThan(PROGRAMS / 4);
+        assertThat(t.translated).as("instructions retired in translated code, of %d (seed %d)", t.total, seed)
+                .isGreaterThan(t.total / 3);
     }
 
     /**
@@ -90,27 +65,42 @@ class BlockTranslationDifferentialTest {
     @Test
     void randomProgramsWithCallsRunTheSameInRegionsAndInterpreted() {
         long seed = Long.getLong("a64.seed", DEFAULT_SEED);
-        SplittableRandom random = new SplittableRandom(seed ^ 0xCA11);
-        long translated = 0;
-        long total = 0;
-        long entries = 0;
-        for (int program = 0; program < PROGRAMS / 2; program++) {
-            Pair pair = new Pair(random.split(), Shape.CALLS);
-            String difference = pair.run();
-            if (difference != null) {
-                fail(String.format("calling program %d: %s%nre-run with -Da64.seed=%d", program, difference, seed));
-            }
-            assertThat(pair.translating.interpreter.translationFailures()).isZero();
-            translated += pair.translating.interpreter.translatedInstructions();
-            entries += pair.translating.interpreter.translatedEntries();
-            total += pair.translating.state.instructions();
-        }
-        assertThat(translated).as("instructions retired in translated code, of %d (seed %d)", total, seed)
-                .isGreaterThan(total / 3);
+        Totals t = runAll(new SplittableRandom(seed ^ 0xCA11), Shape.CALLS, PROGRAMS / 2, seed);
+        assertThat(t.translated).as("instructions retired in translated code, of %d (seed %d)", t.total, seed)
+                .isGreaterThan(t.total / 3);
         // a return that leaves its region comes back through the loop: one entry for 14 to 16 translated
         // instructions on seeds 2, 4, 5, 6 and the default, 9 to 10 when no return stays in its region
-        assertThat(entries).as("entries into translated code for %d translated instructions (seed %d)", translated,
-                seed).isLessThan(translated / 12);
+        assertThat(t.entries).as("entries into translated code for %d translated instructions (seed %d)",
+                t.translated, seed).isLessThan(t.translated / 12);
+    }
+
+    /** What the translating interpreters of a set of random programs did, summed. */
+    private record Totals(long translated, long total, long regions, long entries) {
+    }
+
+    /**
+     * Runs {@code programs} random programs of {@code shape} from {@code random}, each translated
+     * and interpreted, failing at the first difference (with the seed to re-run it).
+     */
+    private static Totals runAll(SplittableRandom random, Shape shape, int programs, long seed) {
+        long translated = 0;
+        long total = 0;
+        long regions = 0;
+        long entries = 0;
+        for (int program = 0; program < programs; program++) {
+            Pair pair = new Pair(random.split(), shape);
+            String difference = pair.run();
+            if (difference != null) {
+                fail(String.format("%s program %d: %s%nre-run with -Da64.seed=%d", shape, program, difference, seed));
+            }
+            Interpreter translating = pair.translating.interpreter;
+            assertThat(translating.translationFailures()).isZero();
+            translated += translating.translatedInstructions();
+            total += pair.translating.state.instructions();
+            regions += translating.translations().regionsWritten();
+            entries += translating.translatedEntries();
+        }
+        return new Totals(translated, total, regions, entries);
     }
 
     @Test

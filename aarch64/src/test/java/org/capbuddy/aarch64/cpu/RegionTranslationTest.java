@@ -359,17 +359,25 @@ class RegionTranslationTest {
     }
 
     /**
-     * With x1 = 200 and x2 = DATA set beforehand: a: 30 loads ldr x(3 + i % 4), [x2, #8i]; b b;
-     * b: 30 more loads; add x0, x0, x3; add x0, x0, x4; subs x1, x1, #1; b.ne a; brk #0. Each
-     * block's method is under {@link BlockTranslator#MAX_BYTECODE}, a region of the two over it.
+     * With x1 = 200 and x2 = DATA set beforehand ({@link #runLoads}): a: 30 loads
+     * ldr x(3 + i % 4), [x2, #8i]; b b; b: 30 more loads; add x0, x0, x3; add x0, x0, x4;
+     * subs x1, x1, #1; b.ne a; brk #0. Each block's method is under
+     * {@link BlockTranslator#MAX_BYTECODE}, a region of the two over it.
      */
     private static int[] manyLoads() {
+        return sixtyLoads(true);
+    }
+
+    /**
+     * The 60 loads of {@link #manyLoads}, split into two blocks by a {@code b} to the next
+     * instruction when {@code split}, else one block, then the adds, the loop's branch and brk.
+     */
+    private static int[] sixtyLoads(boolean split) {
         List<Integer> words = new ArrayList<>();
-        for (int block = 0; block < 2; block++) {
-            for (int i = 0; i < 30; i++) {
-                words.add(0xF9400000 | ((i + 30 * block) << 10) | (2 << 5) | (3 + i % 4));
-            }
-            if (block == 0) {
+        for (int i = 0; i < 60; i++) {
+            // split, each block's loads take x3 to x6 from its own first load on
+            words.add(0xF9400000 | (i << 10) | (2 << 5) | (3 + (split ? i % 30 : i) % 4));
+            if (split && i == 29) {
                 words.add(0x14000001);
             }
         }
@@ -379,6 +387,16 @@ class RegionTranslationTest {
         return words.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** Sets x1 = 200, x2 = DATA and the 60 words the loads read, then runs to the breakpoint. */
+    private static void runLoads(Engine engine) {
+        engine.state.setX(1, 200);
+        engine.state.setX(2, DATA);
+        for (int i = 0; i < 60; i++) {
+            engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
+        }
+        assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+    }
+
     @Test
     void aRegionTooBigForTheJitIsHalvedAndItsBlocksRunAsTheInterpreterRunsThem() {
         for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
@@ -386,14 +404,7 @@ class RegionTranslationTest {
             List<Engine> engines = List.of(Engine.of(manyLoads(), 0, new TranslationCache(), true),
                     Engine.of(manyLoads(), translateAfter, new TranslationCache(), false),
                     Engine.of(manyLoads(), translateAfter, cache, true));
-            for (Engine engine : engines) {
-                engine.state.setX(1, 200);
-                engine.state.setX(2, DATA);
-                for (int i = 0; i < 60; i++) {
-                    engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
-                }
-                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
-            }
+            engines.forEach(RegionTranslationTest::runLoads);
             Engine plain = engines.get(0);
             Engine blocks = engines.get(1);
             Engine regions = engines.get(2);
@@ -408,20 +419,13 @@ class RegionTranslationTest {
     }
 
     /**
-     * With x1 = 200 and x2 = DATA set beforehand: loop: 60 loads ldr x(3 + i % 4), [x2, #8i];
-     * add x0, x0, x3; add x0, x0, x4; subs x1, x1, #1; b.ne loop; brk #0. The loop is one block of
+     * {@link #manyLoads} without its {@code b} (the loads' registers go round x3 to x6 over all 60):
+     * the loop is one block of
      * {@link BlockTranslator#MAX_LENGTH} instructions whose method is over
      * {@link BlockTranslator#MAX_BYTECODE}.
      */
     private static int[] oneLongBlockOfLoads() {
-        List<Integer> words = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            words.add(0xF9400000 | (i << 10) | (2 << 5) | (3 + i % 4));
-        }
-        words.addAll(List.of(0x8B030000, 0x8B040000, 0xF1000421));
-        words.add(0x54000001 | ((-words.size() & 0x7FFFF) << 5));
-        words.add(0xD4200000);
-        return words.stream().mapToInt(Integer::intValue).toArray();
+        return sixtyLoads(false);
     }
 
     @Test
@@ -432,14 +436,8 @@ class RegionTranslationTest {
                 TranslationCache cache = new TranslationCache();
                 Engine plain = Engine.of(oneLongBlockOfLoads(), 0, new TranslationCache(), withRegions);
                 Engine translated = Engine.of(oneLongBlockOfLoads(), translateAfter, cache, withRegions);
-                for (Engine engine : List.of(plain, translated)) {
-                    engine.state.setX(1, 200);
-                    engine.state.setX(2, DATA);
-                    for (int i = 0; i < 60; i++) {
-                        engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
-                    }
-                    assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
-                }
+                runLoads(plain);
+                runLoads(translated);
                 String as = "regions " + withRegions + ", translated after " + translateAfter;
                 assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 56 + 0x1000 + 57));
                 assertThat(differences(plain, translated)).as(as).isEmpty();
