@@ -54,6 +54,15 @@ interface DescriptorWait {
     default void blocks() {
     }
 
+    /**
+     * Whether a blocked call looks at its descriptors now: ppoll's and pselect6's each turn, as
+     * their wait queue entries wake them on any event; an epoll_pwait's only once a wakeup has
+     * taken it off its epoll's waiters (ep_poll sleeps until then).
+     */
+    default boolean woken() {
+        return true;
+    }
+
     /** Its process no longer blocks on it: the call ended, by any way. */
     default void unblocks() {
     }

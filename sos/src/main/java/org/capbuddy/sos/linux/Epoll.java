@@ -48,9 +48,10 @@ final class Epoll {
 
     private final Map<Key, EpollItem> interest = new LinkedHashMap<>();
     /**
-     * The epoll_pwait calls blocked on it (Linux's ep->wq), in the order they came: a wakeup
-     * takes the first off (ep_autoremove_wake_function), and it comes back at the tail only when
-     * it looks again and finds nothing.
+     * The epoll_pwait calls blocked on it (Linux's ep->wq), the last to block at the head, as
+     * ep_poll queues itself with __add_wait_queue_exclusive: a wakeup takes the head off, one
+     * waiter only (ep_autoremove_wake_function), and a woken one that looks again and finds
+     * nothing goes back at the head. Only one taken off looks at the ready list ({@link #woken}).
      */
     private final ArrayDeque<EpollWait> waiters = new ArrayDeque<>();
     /** The ready list, in Linux's order: woken ones at its tail, those not reached at its head. */
@@ -72,7 +73,7 @@ final class Epoll {
         interest.put(new Key(file, fd), item);
         file.watch(item);
         if (item.revents() != 0) {
-            link(item);
+            linkAndWake(item);
         }
     }
 
@@ -80,7 +81,15 @@ final class Epoll {
     void modify(EpollItem item, int events, long data) {
         item.set(events, data);
         if (item.revents() != 0) {
+            linkAndWake(item);
+        }
+    }
+
+    /** ep_insert's and ep_modify's: a registration ready now and not yet on the list goes on it and wakes one waiter. */
+    private void linkAndWake(EpollItem item) {
+        if (!item.linked()) {
             link(item);
+            waiters.pollFirst();
         }
     }
 
@@ -101,11 +110,16 @@ final class Epoll {
         }
     }
 
-    /** An epoll_pwait blocks on it (again): at the tail of its waiters, unless already there. */
+    /** An epoll_pwait blocks on it (again): at the head of its waiters, unless already there. */
     void addWaiter(EpollWait w) {
         if (!waiters.contains(w)) {
-            waiters.addLast(w);
+            waiters.addFirst(w);
         }
+    }
+
+    /** Whether {@code w} is not among the waiters: never blocked, or taken off by a wakeup (or its end). */
+    boolean woken(EpollWait w) {
+        return !waiters.contains(w);
     }
 
     void removeWaiter(EpollWait w) {
@@ -120,8 +134,9 @@ final class Epoll {
     /**
      * {@code item}'s file's wait queue woken with {@code key} (0: every event, as a wake_up_all),
      * as Linux's ep_poll_callback: a disabled oneshot registration, or one asking none of the
-     * key's events, is left alone; any other goes on the ready list (once) and wakes the first
-     * epoll_pwait blocked on it, which leaves the waiters. Returns the callback's ewake: whether
+     * key's events, is left alone; any other goes on the ready list (once) and wakes the
+     * epoll_pwait at the head of its waiters (the last to block), which leaves them; the others
+     * sleep on. Returns the callback's ewake: whether
      * an exclusive registration woke a waiter that asks the key's direction (EPOLLIN or EPOLLOUT;
      * a key of neither counts), which ends an exclusive wakeup's walk ({@link Pipe#wake}); true
      * for a registration not exclusive, which never ends it.
@@ -170,7 +185,9 @@ final class Epoll {
      * Linux's ep_send_events: up to {@code max} events from the ready list, in its order. Each
      * registration reached is taken off and asked again: nothing, and it stays off; something,
      * and it is reported, a oneshot one disabled, a level-triggered one put back at the tail. Those
-     * not reached stay at the head, before the ones put back (ep_done_scan's splice).
+     * not reached stay at the head, before the ones put back (ep_done_scan's splice). A list not
+     * empty then wakes the next waiter, as ep_done_scan does, so a level-triggered event reaches
+     * every waiter in turn.
      */
     List<Sent> send(int max) {
         List<Sent> sent = new ArrayList<>();
@@ -193,13 +210,22 @@ final class Epoll {
         for (EpollItem item : again) {
             link(item);
         }
+        doneScan();
         return sent;
+    }
+
+    /** ep_done_scan's wakeup: the ready list not empty wakes one waiter. */
+    private void doneScan() {
+        if (!ready.isEmpty()) {
+            waiters.pollFirst();
+        }
     }
 
     /**
      * Undoes the reports of {@code unsent} (the tail of what {@link #send} returned, from the first
      * whose copy to the process failed): each has its events back and goes to the head of the
-     * ready list in its order, as Linux puts the one that failed back and splices the rest after it.
+     * ready list in its order, as Linux puts the one that failed back and splices the rest after it,
+     * and wakes the next waiter (ep_done_scan).
      */
     void putBack(List<Sent> unsent) {
         for (int i = unsent.size() - 1; i >= 0; i--) {
@@ -212,5 +238,6 @@ final class Epoll {
             item.setLinked(true);
             ready.addFirst(item);
         }
+        doneScan();
     }
 }

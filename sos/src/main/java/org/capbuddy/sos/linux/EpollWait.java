@@ -55,6 +55,11 @@ final class EpollWait implements DescriptorWait {
     }
 
     @Override
+    public boolean woken() {
+        return epoll.woken(this);
+    }
+
+    @Override
     public void unblocks() {
         epoll.removeWaiter(this);
     }

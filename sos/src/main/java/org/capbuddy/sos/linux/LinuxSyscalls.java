@@ -1515,13 +1515,15 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         DescriptorWait.Waiting poll = state.pollWait();
         if (poll != null) {
-            int ready = poll.watch().scan(state);
+            // an epoll_pwait still asleep on its epoll does not look, at its timeout neither (ep_poll)
+            boolean looks = poll.watch().woken();
+            int ready = looks ? poll.watch().scan(state) : 0;
             if (ready > 0 || timedOut(state, poll)) {
                 state.setPollWait(null);
                 wake(p, state, poll.watch().call(), SignalWaits.pollEnd(syscalls.apply(p), state, poll.watch(), poll.back(),
                         ready));
-            } else {
-                poll.watch().blocks(); // an epoll_pwait woken for nothing waits on its epoll again
+            } else if (looks) {
+                poll.watch().blocks(); // an epoll_pwait woken for nothing waits on its epoll again, at the head
             }
         }
         if ((state.pipeWait() != null || state.pollWait() != null) && ownTimerDue(state)) {
@@ -1646,7 +1648,8 @@ public final class LinuxSyscalls implements ProcessTraps {
         }
         boolean timerEnds = ownTimerDue(state);
         return (s == null || state.now() >= s.wakeAt()) && (pw == null || pw.finishes() || timerEnds)
-                && (poll == null || timedOut(state, poll) || timerEnds || poll.watch().ready(state) > 0);
+                && (poll == null || timedOut(state, poll) || timerEnds
+                        || poll.watch().woken() && poll.watch().ready(state) > 0);
     }
 
     /** Whether the run's clock has reached a blocked ppoll's or pselect6's timeout. */

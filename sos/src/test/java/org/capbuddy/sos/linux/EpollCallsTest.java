@@ -455,6 +455,58 @@ class EpollCallsTest {
         assertThat(epollOf(parent, e1).waiters()).as("none left blocked").isZero();
     }
 
+    /**
+     * ep_poll queues a blocked epoll_pwait at the head of the epoll's wait queue and a wakeup wakes
+     * the head only: of two waiters the last to block takes an edge-triggered event, whichever the
+     * scheduler asks first, and the other sleeps on until the next (qemu-aarch64, epoll_pipe's lifo
+     * part: B first, then A). A level-triggered event put back on the ready list wakes the next
+     * waiter as ep_done_scan ends, so it reaches both in turn; an EPOLL_CTL_ADD of a ready
+     * descriptor wakes a waiter as ep_insert does.
+     */
+    @Test
+    void aWakeupWakesTheLastToBlockOnlyAndALevelTriggeredEventGoesOnToTheNext() {
+        int[] p = pipe(parent, 0);
+        long ep = call(parent, EPOLL_CREATE1, 0);
+        assertThat(ctl(ep, ADD, p[0], IN | ET, 7)).isZero();
+        Process a = fx.fork(parent, code);
+        Process b = fx.fork(parent, code);
+        ThreadRunner ra = blockIn(a, ep, events, 8, -1, 0, 8);
+        ThreadRunner rb = blockIn(b, ep, events, 8, -1, 0, 8);
+        assertThat(epollOf(parent, ep).waiters()).isEqualTo(2);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(fx.sos.linux().wouldRun(a)).as("A, the first to block, is not woken").isFalse();
+        assertThat(fx.sos.linux().runnable(a)).isFalse();
+        assertThat(fx.sos.linux().runnable(b)).as("B, the last to block, is").isTrue();
+        assertThat(rb.context().x(0)).isEqualTo(1);
+        assertThat(written(b, 1)).containsExactly(new Event(IN, 7));
+        assertThat(fx.sos.linux().runnable(a)).as("the event taken: A sleeps on").isFalse();
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(fx.sos.linux().runnable(a)).isTrue();
+        assertThat(ra.context().x(0)).isEqualTo(1);
+        assertThat(epollOf(parent, ep).waiters()).isZero();
+
+        // level-triggered: B woken first, and the event it puts back wakes A
+        assertThat(call(parent, READ, p[0], data + 0x1000, 8)).isEqualTo(2);
+        assertThat(ctl(ep, MOD, p[0], IN, 8)).isZero();
+        ra = blockIn(a, ep, events, 8, -1, 0, 8);
+        rb = blockIn(b, ep, events, 8, -1, 0, 8);
+        assertThat(call(parent, WRITE, p[1], data, 1)).isEqualTo(1);
+        assertThat(fx.sos.linux().runnable(a)).as("B not yet run: A sleeps").isFalse();
+        assertThat(fx.sos.linux().runnable(b)).isTrue();
+        assertThat(written(b, 1)).containsExactly(new Event(IN, 8));
+        assertThat(fx.sos.linux().runnable(a)).as("woken by ep_done_scan").isTrue();
+        assertThat(ra.context().x(0)).isEqualTo(1);
+        assertThat(written(a, 1)).containsExactly(new Event(IN, 8));
+
+        // EPOLL_CTL_ADD of a descriptor ready now wakes the waiter
+        assertThat(ctl(ep, DEL, p[0], 0, 0)).isZero();
+        ra = blockIn(a, ep, events, 8, -1, 0, 8);
+        assertThat(ctl(ep, ADD, p[0], IN, 9)).isZero();
+        assertThat(fx.sos.linux().runnable(a)).isTrue();
+        assertThat(written(a, 1)).containsExactly(new Event(IN, 9));
+        assertThat(epollOf(parent, ep).waiters()).isZero();
+    }
+
     @Test
     void aBlockedWaitEndsWhenAnotherProcessWritesOrClosesOrAtItsTimeout() {
         int[] p = pipe(parent, 0);
