@@ -73,7 +73,10 @@ final class PipeTransfers {
         Pipe pipe = file.pipe();
         boolean wasEmpty = pipe.isEmpty();
         long r = startWrite(sys, state, call, file, io);
-        if (r != Family.BLOCKS || wasEmpty) {
+        // pipe_write looks for a pending signal before its before-sleep wakeup: a write that will not
+        // sleep (interrupted at its entry) wakes the readers once, as it leaves by out: (interrupt)
+        boolean sleeps = r == Family.BLOCKS && !LinuxSignals.deliverable(state);
+        if (r != Family.BLOCKS || wasEmpty && sleeps) {
             pipe.wake(true, READERS_KEY);
         }
         return r;

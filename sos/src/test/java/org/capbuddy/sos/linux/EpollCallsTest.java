@@ -405,6 +405,33 @@ class EpollCallsTest {
     }
 
     /**
+     * pipe_write looks for a pending signal before its before-sleep wakeup of the readers: a write
+     * into an empty pipe that fills it with a signal already pending does not sleep, and wakes the
+     * readers once, as it leaves by out: (of two epoll_pwait waiters, one woken).
+     */
+    @Test
+    void aWriteStoppedAtItsEntryByAPendingSignalWakesTheReadersOnce() {
+        int[] p = pipe(parent, 0);
+        long ep = call(parent, EPOLL_CREATE1, 0);
+        assertThat(ctl(ep, ADD, p[0], IN | ET, 1)).isZero();
+        Process a = fx.fork(parent, code);
+        Process b = fx.fork(parent, code);
+        Process writer = fx.fork(parent, code);
+        handle(writer, SIGUSR1, 0);
+        blockIn(a, ep, events, 8, -1, 0, 8);
+        ThreadRunner rb = blockIn(b, ep, events, 8, -1, 0, 8);
+        assertThat(fx.sos.linux().state(writer).queue(SIGUSR1, new PendingSignal(0, true, parent.pid(), "kill"), true))
+                .isTrue();
+        ThreadRunner r = run(writer, WRITE, p[1], data, 70_000);
+        assertThat(fx.sos.linux().blocked(writer)).as("not asleep: the signal was pending").isFalse();
+        assertThat(fx.word(writer, r.context().sp() + SignalFrame.REGS)).as("what it moved").isEqualTo(65_536);
+        assertThat(epollOf(parent, ep).waiters()).as("one wakeup: one waiter woken").isEqualTo(1);
+        assertThat(fx.sos.linux().runnable(a)).isFalse();
+        assertThat(fx.sos.linux().runnable(b)).isTrue();
+        assertThat(rb.context().x(0)).isEqualTo(1);
+    }
+
+    /**
      * pipe_poll's add_wait_queue puts each registration at the head of the pipe's wait queue, so a
      * wakeup links the last added first: of a read end and a dup of it, added in that order to an
      * empty pipe, one write reports the dup's first (qemu-aarch64: [0x1 20] [0x1 10]).
