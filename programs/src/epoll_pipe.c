@@ -14,7 +14,9 @@
  * its dup added to an empty pipe one write reports the last added first (the wait queue's head);
  * cut: a write that fills the pipe and blocks, cut short by an alarm (no SA_RESTART) while a child
  * keeps the run alive, returns what it moved and wakes an edge-triggered reader as it leaves,
- * though the pipe was not empty when it began; errors: each error
+ * though the pipe was not empty when it began; lifo: of two children blocked on one epoll (A at
+ * once, B 100 ms later) an edge-triggered write wakes only the last to block, B, and the next
+ * write A (ep_poll's wait queue); errors: each error
  * of epoll_create1, epoll_ctl and epoll_wait, read on an epoll, its F_GETFL and FD_CLOEXEC, and
  * poll on an epoll. Only what does not depend on timing is printed. With an argument it runs
  * that part only. */
@@ -321,6 +323,53 @@ static void cut(void) {
     close(p[1]);
 }
 
+static void sleep_ms(long n) {
+    struct timespec t = {n / 1000, (n % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* A child that waits on ep with no timeout, after ms milliseconds, and writes its name (lower
+ * case if the wait did not report one event) to r. */
+static pid_t lifo_waiter(int ep, int r, long ms, char name) {
+    pid_t c = fork();
+    if (c == 0) {
+        if (ms > 0) {
+            sleep_ms(ms);
+        }
+        struct epoll_event out;
+        char n = epoll_wait(ep, &out, 1, -1) == 1 ? name : (char) (name + 32);
+        write(r, &n, 1);
+        _exit(0);
+    }
+    return c;
+}
+
+static void lifo(void) {
+    int p[2], r[2];
+    pipe(p);
+    pipe(r);
+    int ep = epoll_create1(0);
+    add(ep, EPOLL_CTL_ADD, p[0], EPOLLIN | EPOLLET, 7);
+    pid_t a = lifo_waiter(ep, r[1], 0, 'A');
+    pid_t b = lifo_waiter(ep, r[1], 100, 'B');
+    sleep_ms(300);
+    write(p[1], "x", 1);
+    char c;
+    read(r[0], &c, 1);
+    printf("lifo: first woken %c\n", c);
+    sleep_ms(100);
+    write(p[1], "x", 1);
+    read(r[0], &c, 1);
+    printf("lifo: second woken %c\n", c);
+    waitpid(a, NULL, 0);
+    waitpid(b, NULL, 0);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
+    close(r[0]);
+    close(r[1]);
+}
+
 static void errors(void) {
     int p[2];
     pipe(p);
@@ -382,7 +431,7 @@ int main(int argc, char **argv) {
         const char *name;
         void (*run)(void);
     } parts[] = {{"level", level}, {"edge", edge}, {"oneshot", oneshot}, {"child", child}, {"hangup", hangup},
-        {"eintr", eintr}, {"dup", dup_rule}, {"cut", cut}, {"errors", errors}};
+        {"eintr", eintr}, {"dup", dup_rule}, {"cut", cut}, {"lifo", lifo}, {"errors", errors}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (only == NULL || strcmp(only, parts[i].name) == 0) {
             parts[i].run();
