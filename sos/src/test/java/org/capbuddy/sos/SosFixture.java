@@ -165,6 +165,25 @@ public final class SosFixture {
         assertThat(linuxCall(p, codePage, 134 /* rt_sigaction */, signal, act, 0, 8)).isZero();
     }
 
+    /** A process as the Linux layer's call tests start it: its code page, and {@link #LINUX_MEMORY} bytes of memory. */
+    public record LinuxParent(Process process, long code, long data) {
+    }
+
+    /** How much anonymous memory {@link #linuxParent} maps: room for the buffers a test's calls use. */
+    public static final int LINUX_MEMORY = 256 << 10;
+
+    /**
+     * A new process with a code page and {@link #LINUX_MEMORY} bytes of anonymous memory it mapped
+     * itself with mmap (read and write, private), which its forked children share copy-on-write.
+     */
+    public LinuxParent linuxParent() {
+        Process p = process();
+        long code = codePage(p);
+        long data = linuxCall(p, code, 222 /* mmap */, 0, LINUX_MEMORY, 3, 0x22, -1, 0);
+        assertThat(data).as("mmap").isPositive();
+        return new LinuxParent(p, code, data);
+    }
+
     /**
      * Makes a pipe in {@code p} with pipe2 as a program does, its two descriptors written at
      * {@code buffer} (8 bytes of {@code p}'s writable memory); returns them, read end first.

@@ -75,10 +75,11 @@ class EpollCallsTest {
     private static final long MS = 1_000_000;
 
     private final SosFixture fx = new SosFixture(true);
-    private final Process parent = fx.process();
-    private final long code = fx.codePage(parent);
-    /** 256 KiB of the parent's (and its children's) memory. */
-    private final long data = fx.linuxCall(parent, code, MMAP, 0, 256 << 10, 3, 0x22, -1, 0);
+    private final SosFixture.LinuxParent start = fx.linuxParent();
+    private final Process parent = start.process();
+    private final long code = start.code();
+    /** {@link SosFixture#LINUX_MEMORY} bytes of the parent's (and its children's) memory. */
+    private final long data = start.data();
     private final long event = data + 0x100;
     private final long ts = data + 0x200;
     private final long sigset = data + 0x300;

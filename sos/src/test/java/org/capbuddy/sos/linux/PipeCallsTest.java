@@ -50,10 +50,11 @@ class PipeCallsTest {
     private static final long EINTR = -4;
 
     private final SosFixture fx = new SosFixture(true);
-    private final Process parent = fx.process();
-    private final long code = fx.codePage(parent);
-    /** 256 KiB of the parent's (and its children's) memory for buffers. */
-    private final long data = fx.linuxCall(parent, code, MMAP, 0, 256 << 10, 3, 0x22, -1, 0);
+    private final SosFixture.LinuxParent start = fx.linuxParent();
+    private final Process parent = start.process();
+    private final long code = start.code();
+    /** {@link SosFixture#LINUX_MEMORY} bytes of the parent's (and its children's) memory. */
+    private final long data = start.data();
 
     private long call(Process p, long number, long... args) {
         return fx.linuxCall(p, code, number, args);
