@@ -93,6 +93,7 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** The processes with Linux state, by pid (a zombie's is gone: SOS destroyed it). */
     private final Map<Integer, Process> live = new HashMap<>();
     private final Family family = new Family(processes);
+    private final ProcessGroups groups = new ProcessGroups(processes, live, family);
     /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
     private final Map<Integer, List<Process>> forked = new HashMap<>();
     /** The execve each process made that its run has not taken yet ({@link #takeExec}). */
@@ -111,7 +112,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** Gives {@code p} its Linux state (standard input and seed); a process without one has empty input and seed 0. */
     public void attach(Process p, LinuxProcess state) {
-        state.setGroupIfNone(p.pid());
+        state.startOutsideIfNone(p.pid());
         processes.put(p.pid(), state);
         live.put(p.pid(), p);
     }
@@ -790,7 +791,10 @@ public final class LinuxSyscalls implements ProcessTraps {
      * the process waits (SOS does not reply) until {@link #ended} finds a child that satisfies it.
      */
     private long wait4(Process p, LinuxProcess state, FaultMessage m) {
-        ChildWait w = ChildWait.wait4((int) m.word(0), m.word(1), (int) m.word(2), m.word(3));
+        int pid = (int) m.word(0);
+        // 0 is the caller's group now, as Linux's get_task_pid takes it: a later setpgid does not change the wait
+        int group = pid == 0 ? state.group() : pid < -1 && pid != Integer.MIN_VALUE ? -pid : 0;
+        ChildWait w = ChildWait.wait4(pid, group, m.word(1), (int) m.word(2), m.word(3));
         long result = family.wait4(p, state, w, syscalls.apply(p));
         if (result == Family.BLOCKS) {
             state.setWaiting(w);
@@ -848,40 +852,38 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * kill as Linux's kill_something_info, over the processes of the caller's run: pid above 0
-     * that process (a zombie exists for kill: 0, the signal dropped); 0 and -pgid every process of
-     * the group (the run's one group; another group has none: ESRCH), the caller included; -1
-     * every process of the run but the caller (ESRCH when there is none). An invalid signal is
-     * EINVAL once a process is found (for -1, first, as on a system where others exist); signal 0
-     * only asks whether one exists. A group's or
-     * everyone's kill succeeds when one send did, as Linux's. The caller's own signal is
-     * delivered on its way out as before; another process's at once ({@link #signalOther}).
+     * that process (a zombie exists for kill: 0, the signal dropped); 0 the caller's process group
+     * and -pgid group pgid, every process in it, zombies and the caller included (Linux's
+     * __kill_pgrp_info: ESRCH when it has none; then each send is judged, an invalid signal
+     * EINVAL); -1 every process of the run but the caller (ESRCH when there is none; an invalid
+     * signal EINVAL first, as on a system where others exist). Signal 0 only asks whether one
+     * exists. A group's or everyone's kill succeeds when one send did, as Linux's. Every process
+     * of a run has one user, so the caller may signal each. The caller's own signal is delivered
+     * on its way out as before; another process's at once ({@link #signalOther}).
      */
     private long kill(Process p, LinuxProcess state, int pid, int signal) {
         if (pid > 0) {
             return pid == p.pid() ? LinuxSignals.sendFrom(0, state, signal, "kill", LinuxSignals.SI_USER, true)
                     : signalOther(p, pid, signal, "kill", LinuxSignals.SI_USER, true);
         }
-        if (pid != -1 && pid != Integer.MIN_VALUE && (pid == 0 ? state.group() : -pid) != state.group()) {
-            return -Errno.ESRCH.code();
-        }
         if (pid == Integer.MIN_VALUE) {
             return -Errno.ESRCH.code(); // Linux cannot negate it: no such group
         }
-        java.util.TreeSet<Integer> targets = new java.util.TreeSet<>();
-        for (Map.Entry<Integer, LinuxProcess> e : processes.entrySet()) {
-            if (e.getValue().sameRun(state) && !e.getValue().hasEnded() && live.containsKey(e.getKey())) {
-                targets.add(e.getKey());
-            }
-        }
-        targets.addAll(family.zombiesOfGroup(state.group()));
+        List<Integer> targets;
         if (pid == -1) {
-            targets.remove(p.pid());
-        }
-        if (LinuxSignals.invalid(signal)) {
-            return -Errno.EINVAL.code(); // the group has the caller; everyone else, on a real system, has others
+            targets = new ArrayList<>(groups.pidsOfRun(state));
+            targets.remove(Integer.valueOf(p.pid()));
+            if (LinuxSignals.invalid(signal)) {
+                return -Errno.EINVAL.code(); // on a real system others exist
+            }
+        } else {
+            targets = groups.pidsOf(state, pid == 0 ? state.group() : -pid);
         }
         if (targets.isEmpty()) {
             return -Errno.ESRCH.code();
+        }
+        if (LinuxSignals.invalid(signal)) {
+            return -Errno.EINVAL.code(); // each send's check_kill_permission refuses it
         }
         boolean anyDone = false;
         long last = 0;
@@ -917,7 +919,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         Process target = live.get(pid);
         boolean ours = state != null && target != null && !state.hasEnded() && state.sameRun(senderState);
         if (!ours) {
-            if (!family.isZombieOfGroup(pid, senderState.group())) {
+            if (family.zombieOfRun(pid, senderState) == null) {
                 return -Errno.ESRCH.code();
             }
             return LinuxSignals.invalid(signal) ? -Errno.EINVAL.code() : 0;
@@ -1059,6 +1061,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             case GETPPID -> state.parent();
             // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
             case GETUID, GETEUID, GETGID, GETEGID -> 0;
+            // pids are ints: the upper half of each register is not looked at
+            case SETPGID -> groups.setpgid(p.pid(), state, (int) a0, (int) a1);
+            case GETPGID -> groups.getpgid(state, (int) a0);
+            case GETSID -> groups.getsid(state, (int) a0);
+            case SETSID -> groups.setsid(p.pid(), state);
             case IOCTL -> DescriptorCalls.ioctl(sys, state, a0, a1, a2);
             case CLOSE -> DescriptorCalls.close(state, a0);
             // flags and commands are ints
