@@ -11,9 +11,9 @@ import org.capbuddy.sos.process.ProcessState;
 
 /**
  * Who is whose child among SOS's Linux processes, and the ended children nobody has waited for
- * (zombies: their SOS process is destroyed, every frame given back, only the pid, the wait status
- * and the resource usage kept until wait4 reaps them). There is one process group per run (the
- * pid of the process the run started, which fork passes on); pids are SOS's.
+ * (zombies: their SOS process is destroyed, every frame given back, only the pid, the wait status,
+ * the resource usage and the group and session kept until wait4 reaps them). Which process is in
+ * which group and session is {@link ProcessGroups}'; pids are SOS's.
  */
 final class Family {
     /** wait4's options Linux knows: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
@@ -140,12 +140,20 @@ final class Family {
         return false;
     }
 
-    /** Linux's eligible_child: the pid or group asked, and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
+    /** Linux's eligible_child: the pid or group asked ({@link #waitsFor}), and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
     private static boolean matches(ChildWait w, int pid, int group, int exitSignal) {
-        // wait4's 0 and -pgid came as the group, the caller's taken at the call (Linux's get_task_pid)
-        boolean who = w.group() != 0 ? group == w.group() : w.pid() <= 0 || pid == w.pid();
         boolean kind = (w.options() & WALL) != 0 || (exitSignal != SIGCHLD) == ((w.options() & WCLONE) != 0);
-        return who && kind;
+        return waitsFor(w, pid, group) && kind;
+    }
+
+    /**
+     * Linux's eligible_pid: whether wait {@code w} is for child {@code pid}, in {@code group} now
+     * (its pid, its group, or any child). Only such a child's end wakes a blocked wait
+     * (child_wait_callback); a wait4's 0 and -pgid came as the group, the caller's taken at the
+     * call (Linux's get_task_pid).
+     */
+    static boolean waitsFor(ChildWait w, int pid, int group) {
+        return w.group() != 0 ? group == w.group() : w.pid() <= 0 || pid == w.pid();
     }
 
     private long reap(LinuxProcess state, Zombie z, ChildWait w, Syscalls sys) {

@@ -170,9 +170,10 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * {@code p} has ended (exited or was killed): its parent gets its exit signal and, unless it
-     * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait the end satisfies is
-     * resumed with its result, one in a wait4 or waitid it does not satisfy is interrupted when the
-     * exit signal is one it takes (EINTR, or the call made again under SA_RESTART); a parent in
+     * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait4 or waitid for this child
+     * (its pid, or its group now) looks again and is resumed when it finds its result; one that
+     * waits for other children sleeps on, unless the exit signal is one it takes, which ends the
+     * wait ({@link #interruptChildWait}: EINTR, or ECHILD with no child left for it); a parent in
      * no call gets that signal before its next instruction, as another process's kill reaches it
      * ({@link LinuxSignals#deliverNow}); its own children are orphaned (SOS reaps them). The caller
      * (the run) then destroys its SOS process.
@@ -229,16 +230,35 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             return;
         }
-        long result = w.vforkChild() != 0 ? (w.vforkChild() == p.pid() ? p.pid() : Family.BLOCKS)
-                : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
-        if (result != Family.BLOCKS) {
-            wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : w.waitid() ? "waitid" : "wait4", result);
-        } else if (w.vforkChild() == 0 && LinuxSignals.deliverable(parent)) {
-            // the exit signal of a child the wait is not for, with a handler: Linux's do_wait finds
-            // nothing to reap and a signal pending, so it ends with ERESTARTSYS (EINTR, or made
-            // again after a handler with SA_RESTART); a vfork parent's killable wait goes on
-            wake(parentProcess, parent, waitName(w), -Errno.EINTR.code());
+        if (w.vforkChild() != 0) {
+            if (w.vforkChild() == p.pid()) {
+                wake(parentProcess, parent, "clone", p.pid());
+            }
+            return; // a vfork parent's killable wait goes on through any other child's end
         }
+        if (LinuxSignals.deliverable(parent)) {
+            // the exit signal, with a handler, wakes the wait whichever child it is for (signal_wake_up)
+            interruptChildWait(parentProcess, parent, w);
+        } else if (Family.waitsFor(w, p.pid(), state.group())) {
+            // Linux's child_wait_callback wakes only a wait this child is for (eligible_pid: its pid,
+            // or its group now); the end of any other leaves the parent asleep, even with none left
+            long result = family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
+            if (result != Family.BLOCKS) {
+                wake(parentProcess, parent, waitName(w), result);
+            }
+        }
+    }
+
+    /**
+     * A signal {@code p}'s blocked wait4 or waitid lets through ends it as Linux's do_wait does once
+     * woken: it looks for its children again before it looks at signals, so a child to reap is
+     * reaped and a wait no child is left for is ECHILD (a child that was in the group asked moved
+     * out and ended, say); only while one it is for still runs does the signal end it with
+     * ERESTARTSYS (EINTR, or made again after a handler with SA_RESTART).
+     */
+    private void interruptChildWait(Process p, LinuxProcess state, ChildWait w) {
+        long result = family.wait4(p, state, w, syscalls.apply(p));
+        wake(p, state, waitName(w), result == Family.BLOCKS ? -Errno.EINTR.code() : result);
     }
 
     /**
@@ -941,7 +961,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             if (w.signalWait() != null) {
                 wakeSignalWait(target, state, w);
             } else if (w.vforkChild() == 0) {
-                wake(target, state, waitName(w), -Errno.EINTR.code());
+                interruptChildWait(target, state, w);
             } else {
                 killVforkParent(target, state);
             }
@@ -1526,7 +1546,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             } else if (w.signalWait() != null && LinuxSignals.endsWait(state)) {
                 wakeSignalWait(p, state, w);
             } else if (LinuxSignals.deliverable(state)) {
-                wake(p, state, waitName(w), -Errno.EINTR.code());
+                interruptChildWait(p, state, w);
             }
         }
         if (take != null && state.waiting() == w && take.timedOut(state.now())) {

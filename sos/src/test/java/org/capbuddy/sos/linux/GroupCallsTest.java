@@ -33,6 +33,11 @@ class GroupCallsTest {
     private static final long EACCES = -13;
     private static final long EINVAL = -22;
     private static final long ECHILD = -10;
+    private static final long EINTR = -4;
+    private static final long RT_SIGACTION = 134;
+    private static final long RT_SIGPROCMASK = 135;
+    private static final long SIG_UNBLOCK = 1;
+    private static final int SIGUSR1 = 10;
 
     private final SosFixture fx = new SosFixture(true);
     private final Process parent = fx.process();
@@ -198,6 +203,117 @@ class GroupCallsTest {
         exit(grandchild, 6);
         assertThat(fx.sos.linux().waitsForChild(child)).isFalse();
         assertThat(r.context().x(0)).as("reaped from the group it asked for").isEqualTo(grandchild.pid());
+    }
+
+    /** {@code p} makes call {@code number} and blocks in it; the runner holds its registers. */
+    private ThreadRunner blockIn(Process p, long number, long... args) {
+        ThreadRunner r = fx.load(p, code, 0xD400_0001);
+        r.context().setSp(Layout.STACK_TOP - 4096);
+        for (int i = 0; i < 6; i++) {
+            r.context().setX(i, i < args.length ? args[i] : 0);
+        }
+        r.context().setX(8, number);
+        r.run(1);
+        assertThat(fx.sos.linux().waitsForChild(p)).as("blocked in call " + number).isTrue();
+        return r;
+    }
+
+    /** {@code p} takes SIGUSR1 with a handler (no SA_RESTART). */
+    private void handleSigusr1(Process p) {
+        long act = code + 0x300;
+        fx.sos.syscalls(p).copyToUser(act, java.nio.ByteBuffer.allocate(32)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(code + 0x800).array(), 32);
+        assertThat(call(p, RT_SIGACTION, SIGUSR1, act, 0, 8)).isZero();
+    }
+
+    /** The x0 a signal's handler frame saved for {@code r}'s interrupted call, once in the handler. */
+    private long resultUnderHandler(Process p, ThreadRunner r) {
+        assertThat(r.context().pc()).as("in its handler, through the signal page").isEqualTo(SigPage.ENTRY);
+        assertThat(r.context().x(0)).isEqualTo(SIGUSR1);
+        return p.cpu().read(r.context().sp() + SignalFrame.REGS, 8);
+    }
+
+    /**
+     * Linux's child_wait_callback wakes a waiting parent only for a child its wait is for
+     * (eligible_pid, the child's group now): a parent blocked in waitpid(-b) sleeps on when b moves
+     * into the parent's group and ends, though no child is left for its wait; the next signal it
+     * takes wakes do_wait, which finds none and returns ECHILD (not EINTR).
+     */
+    @Test
+    void aGroupWaitSleepsThroughTheEndOfAChildThatLeftTheGroupAndASignalEndsItWithEchild() {
+        assertThat(call(parent, SETPGID, 0, 0)).isZero();
+        Process b = fork(parent);
+        Process killer = fork(parent);
+        assertThat(call(parent, SETPGID, b.pid(), 0)).isZero();
+        handleSigusr1(parent);
+        ThreadRunner r = blockIn(parent, WAIT4, -b.pid(), 0, 0, 0);
+        assertThat(call(b, SETPGID, 0, parent.pid())).isZero();
+        exit(b, 3);
+        assertThat(fx.sos.linux().waitsForChild(parent)).as("b is no longer of the group it waits for").isTrue();
+        assertThat(call(killer, KILL, parent.pid(), SIGUSR1)).isZero();
+        assertThat(fx.sos.linux().waitsForChild(parent)).isFalse();
+        assertThat(resultUnderHandler(parent, r)).isEqualTo(ECHILD);
+        assertThat(call(parent, WAIT4, b.pid(), 0, 0, 0)).as("b is still there to reap").isEqualTo(b.pid());
+    }
+
+    /** As for wait4(-b), for waitid(P_PGID, b); and while one of the group still runs, the signal is EINTR. */
+    @Test
+    void aWaitidForAGroupSleepsThroughAnotherChildsEndAndASignalEndsItByWhatIsLeft() {
+        assertThat(call(parent, SETPGID, 0, 0)).isZero();
+        Process b = fork(parent);
+        Process second = fork(parent);
+        Process killer = fork(parent);
+        assertThat(call(parent, SETPGID, b.pid(), 0)).isZero();
+        assertThat(call(parent, SETPGID, second.pid(), b.pid())).isZero();
+        handleSigusr1(parent);
+        ThreadRunner r = blockIn(parent, WAITID, P_PGID, b.pid(), 0, WEXITED, 0);
+        assertThat(call(b, SETPGID, 0, parent.pid())).isZero();
+        exit(b, 3);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();
+        assertThat(call(killer, KILL, parent.pid(), SIGUSR1)).isZero();
+        assertThat(resultUnderHandler(parent, r)).as("second still runs in group b").isEqualTo(EINTR);
+
+        // out of the handler as sigreturn would leave it: SIGUSR1 no longer blocked
+        long set = code + 0x340;
+        fx.sos.syscalls(parent).copyToUser(set, java.nio.ByteBuffer.allocate(8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1L << (SIGUSR1 - 1)).array(), 8);
+        assertThat(call(parent, RT_SIGPROCMASK, SIG_UNBLOCK, set, 0, 8)).isZero();
+        r = blockIn(parent, WAITID, P_PGID, b.pid(), 0, WEXITED, 0);
+        assertThat(call(second, SETPGID, 0, parent.pid())).isZero();
+        exit(second, 4);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();
+        assertThat(call(killer, KILL, parent.pid(), SIGUSR1)).isZero();
+        assertThat(resultUnderHandler(parent, r)).isEqualTo(ECHILD);
+    }
+
+    /** wait4(0) is for the caller's group at the call: a child that leaves it and ends does not wake the wait. */
+    @Test
+    void aWaitForTheCallersGroupSleepsThroughTheEndOfAChildThatLeftIt() {
+        assertThat(call(parent, SETPGID, 0, 0)).isZero();
+        Process c = fork(parent);
+        Process killer = fork(parent);
+        assertThat(call(parent, SETPGID, killer.pid(), 0)).isZero();
+        handleSigusr1(parent);
+        ThreadRunner r = blockIn(parent, WAIT4, 0, 0, 0, 0);
+        assertThat(call(c, SETPGID, 0, 0)).isZero();
+        exit(c, 2);
+        assertThat(fx.sos.linux().waitsForChild(parent)).isTrue();
+        assertThat(call(killer, KILL, parent.pid(), SIGUSR1)).isZero();
+        assertThat(resultUnderHandler(parent, r)).isEqualTo(ECHILD);
+        assertThat(call(parent, WAIT4, -c.pid(), 0, 0, 0)).isEqualTo(c.pid());
+    }
+
+    /** A zombie's session is not its group: a session leader's child that made a group of its own. */
+    @Test
+    void getsidAndGetpgidOfAZombieReadItsOwnSessionAndGroup() {
+        assertThat(call(parent, SETSID)).isEqualTo(parent.pid());
+        Process child = fork(parent);
+        assertThat(call(child, SETPGID, 0, 0)).isZero();
+        exit(child, 0);
+        assertThat(call(parent, GETSID, child.pid())).as("the leader's session").isEqualTo(parent.pid());
+        assertThat(call(parent, GETPGID, child.pid())).as("its own group").isEqualTo(child.pid());
+        assertThat(call(parent, WAIT4, child.pid(), 0, 0, 0)).isEqualTo(child.pid());
+        assertThat(call(parent, GETSID, child.pid())).as("reaped").isEqualTo(ESRCH);
     }
 
     @Test
