@@ -26,6 +26,14 @@ final class ProcessGroups {
 
     /** A process of a run as these calls see it, live or a zombie. */
     private record Member(int pid, int parent, int group, int session, boolean execed) {
+        static Member of(int pid, LinuxProcess s) {
+            return new Member(pid, s.parent(), s.group(), s.session(), s.execs() > 0);
+        }
+
+        static Member of(Family.Zombie z) {
+            return new Member(z.pid(), z.parent(), z.group(), z.session(), z.execed());
+        }
+
         boolean leadsSession() {
             return session == pid;
         }
@@ -149,10 +157,10 @@ final class ProcessGroups {
     private Member find(int pid, LinuxProcess caller) {
         LinuxProcess s = liveState(pid, caller);
         if (s != null) {
-            return new Member(pid, s.parent(), s.group(), s.session(), s.execs() > 0);
+            return Member.of(pid, s);
         }
         Family.Zombie z = family.zombieOfRun(pid, caller);
-        return z == null ? null : new Member(z.pid(), z.parent(), z.group(), z.session(), z.execed());
+        return z == null ? null : Member.of(z);
     }
 
     private List<Member> members(LinuxProcess caller) {
@@ -160,11 +168,11 @@ final class ProcessGroups {
         for (int pid : states.keySet()) {
             LinuxProcess s = liveState(pid, caller);
             if (s != null) {
-                all.add(new Member(pid, s.parent(), s.group(), s.session(), s.execs() > 0));
+                all.add(Member.of(pid, s));
             }
         }
         for (Family.Zombie z : family.zombiesOfRun(caller)) {
-            all.add(new Member(z.pid(), z.parent(), z.group(), z.session(), z.execed()));
+            all.add(Member.of(z));
         }
         return all;
     }
