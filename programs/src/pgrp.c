@@ -7,14 +7,17 @@
  * parent's setpgid), whose child joins a group of its own and then may not setsid; a child the
  * parent groups and that then execs this program again ("exec" mode): the group stays, and the
  * parent's setpgid is EACCES; a zombie moved into a group of its own and reaped through it; the
- * first process's setsid at last. Pids differ between runs and systems, so only how they
- * compare is printed; every step is ordered by pipes and waits. */
+ * first process's setsid; then, as a session leader, a zombie whose session and group differ, and a
+ * wait for a group that empties with no child of it ending (leader()). Pids differ between runs
+ * and systems, so only how they compare is printed; every step but leader()'s is ordered by pipes
+ * and waits. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NO_SUCH_PID 0x7ffffff0
@@ -24,7 +27,8 @@ static const char *err(int r) {
         return "ok";
     }
     return errno == EINVAL ? "EINVAL" : errno == ESRCH ? "ESRCH" : errno == EPERM ? "EPERM"
-            : errno == EACCES ? "EACCES" : errno == ECHILD ? "ECHILD" : "other";
+            : errno == EACCES ? "EACCES" : errno == ECHILD ? "ECHILD"
+            : errno == EINTR ? "EINTR" : "other";
 }
 
 static const char *yes(int b) {
@@ -243,6 +247,65 @@ static void zombie(void) {
     printf("%s\n", err(r));
 }
 
+static volatile sig_atomic_t alarmed;
+
+static void on_alarm(int s) {
+    (void) s;
+    alarmed = 1;
+}
+
+static void nap(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* The caller leads its session and group. A child that makes a group of its own and ends keeps it
+ * and the session as a zombie. Then a wait for a group that empties: the parent blocks in
+ * waitpid(-b), b moves into the parent's group and exits; Linux wakes a wait only for a child it is
+ * for (b's group now), so the parent sleeps on until its alarm, when do_wait finds no child of group
+ * b left: ECHILD, not EINTR. Only this step is ordered by sleeps (the parent must be blocked before b
+ * moves: nothing it could write once blocked). */
+static void leader(void) {
+    pid_t me = getpid();
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        setpgid(0, 0);
+        _exit(1);
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    waitid(P_PID, c, &si, WEXITED | WNOWAIT);
+    printf("leader: its zombie's session is my pid %s, its group its own pid %s\n", yes(getsid(c) == me),
+           yes(getpgid(c) == c));
+    waitpid(c, NULL, 0);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART: the wait ends */
+    sigaction(SIGALRM, &sa, NULL);
+    fflush(stdout);
+    pid_t b = fork();
+    if (b == 0) {
+        setpgid(0, 0);
+        nap(100);
+        int r = setpgid(0, me);
+        printf("leader: b's setpgid(0, my group): %s\n", err(r));
+        fflush(stdout);
+        nap(100);
+        _exit(3);
+    }
+    setpgid(b, b);
+    alarm(1);
+    errno = 0;
+    int r = waitpid(-b, NULL, 0);
+    printf("leader: waitpid(-b) as b leaves the group and ends: %s; woken by the alarm %s\n", err(r),
+           yes(alarmed));
+    int status;
+    r = waitpid(b, &status, 0);
+    printf("leader: waitpid(b) reaps it %s, exited %d\n", yes(r == b), WEXITSTATUS(status));
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "exec") == 0) {
         return after_exec(atoi(argv[2]), atoi(argv[3]));
@@ -273,5 +336,6 @@ int main(int argc, char **argv) {
            yes(getpgid(0) == me));
     r = setpgid(0, 0);
     printf("end: setpgid(0, 0) as a session leader: %s\n", err(r));
+    leader();
     return 0;
 }
