@@ -327,6 +327,29 @@ final class BlockEmitter {
         exitTo(target, 0, atBranch);
     }
 
+    /**
+     * At a branch through a register whose target is in {@code ADDRESS}: into the region's block
+     * there, if it is one that follows a call (a return comes back there), as {@link #leave} goes
+     * into a block; otherwise on to the code after this, which leaves. The other targets are not
+     * compared: a call through a pointer or a jump table rarely lands on a block of the region,
+     * and each comparison is code in every such branch.
+     */
+    private void toReturnSite() {
+        for (int b = 0; b < slots.length; b++) {
+            if (!RegionPlan.followsCall(page, slots[b])) {
+                continue;
+            }
+            long site = pageBase + 4L * slots[b];
+            Label elsewhere = new Label();
+            mv.visitVarInsn(LLOAD, BlockFrame.ADDRESS);
+            f.longConstant(site);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFNE, elsewhere);
+            leave(site, true);
+            mv.visitLabel(elsewhere);
+        }
+    }
+
     private void trap(int kind, int addressLocal, int word, int retired, long pc) {
         f.writeBack();
         mv.visitVarInsn(ALOAD, BlockFrame.INTERP);
@@ -544,6 +567,9 @@ final class BlockEmitter {
                 if (in.op == Op.BLR) {
                     f.longConstant(pc + 4);
                     f.store(30);
+                }
+                if (region) {
+                    toReturnSite();
                 }
                 mv.visitVarInsn(LLOAD, BlockFrame.ADDRESS);
                 exitToTop(retired, true);

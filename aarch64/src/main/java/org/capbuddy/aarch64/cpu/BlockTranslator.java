@@ -22,7 +22,8 @@ import org.objectweb.asm.Type;
 final class BlockTranslator {
     /**
      * Longest block. It keeps most blocks' methods below {@link #MAX_BYTECODE}, not all: a load or
-     * store takes over 100 bytes of bytecode, and a block of 60 loads is over it.
+     * store takes over 100 bytes of bytecode, and a block of 60 loads is over it, so such a block
+     * is cut shorter ({@link #translate}).
      */
     static final int MAX_LENGTH = 64;
     /** A block shorter than this costs more to enter than interpreting it. */
@@ -34,10 +35,10 @@ final class BlockTranslator {
             Type.LONG_TYPE);
 
     /**
-     * Most bytecode in a region's method: HotSpot does not compile a method over 8,000 bytes
-     * (HugeMethodLimit), and a region left to the JVM's interpreter would be far slower than its
-     * blocks one by one. A single block can pass it too (a long run of loads and stores): such a
-     * block is not translated and stays interpreted, as its method would be.
+     * Most bytecode in a block's or a region's method: HotSpot does not compile a method over 8,000
+     * bytes (HugeMethodLimit), and a method left to the JVM's interpreter would be far slower than
+     * interpreting its instructions. A region over it is halved by its caller; a single block over
+     * it (a long run of loads and stores) is cut by {@link #translate}.
      */
     static final int MAX_BYTECODE = 7_500;
 
@@ -45,6 +46,7 @@ final class BlockTranslator {
     private long translated;
     private long failures;
     private long oversized;
+    private long cut;
 
     /** Blocks translated so far. */
     long translated() {
@@ -88,10 +90,30 @@ final class BlockTranslator {
 
     /**
      * The block of {@code length} instructions (an {@link #extent}) at {@code slot} of the page at
-     * {@code pageBase}, or null when the JVM refuses it.
+     * {@code pageBase}, or null when the JVM refuses it. When its method would be over
+     * {@link #MAX_BYTECODE} the block is halved until it is not ({@link #blocksCut()}): its
+     * {@link TranslatedBlock#length} is then shorter than asked and it ends without a branch, so the
+     * run loop goes on at the instruction after it and makes the rest a block of its own once that
+     * is hot, as after a block that {@link #MAX_LENGTH} ended.
      */
     TranslatedBlock translate(Insn[] page, int slot, long pageBase, int length) {
-        return define(page, pageBase, new RegionPlan(new int[] {slot}, new int[] {length}), false);
+        for (int n = length; ; n /= 2) {
+            long oversizedBefore = oversized;
+            TranslatedBlock block = define(page, pageBase, new RegionPlan(new int[] {slot}, new int[] {n}), false);
+            boolean tooBig = oversized != oversizedBefore;
+            // a JVM refusal is not about size: a shorter block would be refused too
+            if (block != null || !tooBig || n / 2 < MIN_LENGTH) {
+                if (block != null && n < length) {
+                    cut++;
+                }
+                return block;
+            }
+        }
+    }
+
+    /** Blocks translated shorter than their {@link #extent}, their method being over {@link #MAX_BYTECODE} whole. */
+    long blocksCut() {
+        return cut;
     }
 
     /**
@@ -102,7 +124,10 @@ final class BlockTranslator {
         return define(page, pageBase, plan, true);
     }
 
-    /** Regions not defined because their method came out over {@link #MAX_BYTECODE}. */
+    /**
+     * Methods not defined because they came out over {@link #MAX_BYTECODE}: regions, and the longer
+     * tries of a block that was then {@linkplain #blocksCut cut}.
+     */
     long oversized() {
         return oversized;
     }

@@ -75,6 +75,7 @@ public final class Interpreter {
     private boolean regions = true;
     private long translatedInstructions;
     private long translatedBlocks;
+    private long translatedEntries;
     /** Written by translated code at every way out of a block: the instructions it retired. */
     int blockRetired;
     /** Written by a region at every way out: whether it left after completing a branch. */
@@ -165,6 +166,15 @@ public final class Interpreter {
         return translatedInstructions;
     }
 
+    /**
+     * Calls from this loop into translated code: one per block it runs, and one per region
+     * entered, however many of the region's blocks run before it returns. Fewer per instruction
+     * translated means more of the work stays in translated code between two returns to the loop.
+     */
+    public long translatedEntries() {
+        return translatedEntries;
+    }
+
     /** Blocks the JVM refused to define (in this interpreter's cache); they run interpreted. Non-zero only through a bug. */
     public long translationFailures() {
         return translations.failures();
@@ -222,6 +232,7 @@ public final class Interpreter {
                         // the loop looks neither at the decoded page nor at the switch.
                         do {
                             long next = block.run(x, s, mem, this, s.instructions + done);
+                            translatedEntries++;
                             int retired = blockRetired;
                             done += retired;
                             translatedInstructions += retired;

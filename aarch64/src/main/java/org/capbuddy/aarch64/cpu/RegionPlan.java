@@ -8,8 +8,10 @@ import org.capbuddy.aarch64.decode.Op;
  * The blocks of one page that a region's method holds (see {@link TranslatedBlock}): the block
  * being translated first, then, breadth first, the blocks its static branches (and its run into
  * the next instruction) lead to on the same page that are translated already, and theirs, up to
- * {@link #MAX_BLOCKS}. Only translated blocks join, so a region runs in translated code exactly
- * the instructions the loop would have run there, block after block: the counts stay the same.
+ * {@link #MAX_BLOCKS}. A call ({@code bl}, {@code blr}) also leads to its return site, the block
+ * after it, where the callee's {@code ret} comes back ({@link #followsCall}). Only translated
+ * blocks join, so a region runs in translated code exactly the instructions the loop would have
+ * run there, block after block: the counts stay the same.
  *
  * @param slots  each block's first slot on the page, the entry first
  * @param lengths each block's instructions
@@ -31,8 +33,10 @@ record RegionPlan(int[] slots, int[] lengths) {
             long next = pageBase + 4L * end;
             long[] targets = switch (BlockTranslator.isBranch(last.op) ? last.op : -1) {
                 case -1 -> new long[] {next};
-                case Op.B, Op.BL -> new long[] {last.imm};
-                case Op.BR, Op.BLR -> new long[0];
+                case Op.B -> new long[] {last.imm};
+                case Op.BL -> new long[] {last.imm, next};
+                case Op.BLR -> new long[] {next};
+                case Op.BR -> new long[0];
                 default -> new long[] {last.imm, next}; // conditional
             };
             for (long target : targets) {
@@ -62,6 +66,15 @@ record RegionPlan(int[] slots, int[] lengths) {
 
     int blocks() {
         return slots.length;
+    }
+
+    /**
+     * Whether {@code slot} is right after a call, where a return through a register ({@code ret})
+     * goes: the blocks a region's branches through a register compare their target with.
+     */
+    static boolean followsCall(Insn[] page, int slot) {
+        Insn before = slot > 0 ? page[slot - 1] : null;
+        return before != null && (before.op == Op.BL || before.op == Op.BLR);
     }
 
     /** The first {@code blocks} blocks of this plan (those found first from the entry). */

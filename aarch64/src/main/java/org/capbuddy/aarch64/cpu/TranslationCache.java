@@ -63,9 +63,20 @@ public final class TranslationCache {
         return regionsWritten;
     }
 
-    /** Regions not written because their method would have been too big for HotSpot to compile. */
-    public long oversizedRegions() {
+    /**
+     * Methods not written because they would have been too big for HotSpot to compile: regions (a
+     * smaller one is tried), and blocks' longer tries before they were {@linkplain #blocksCut cut}.
+     */
+    public long oversizedMethods() {
         return translator.oversized();
+    }
+
+    /**
+     * Blocks translated shorter than the run of instructions they start, because that run's
+     * method would have been too big for HotSpot to compile (a long run of loads and stores).
+     */
+    public long blocksCut() {
+        return translator.blocksCut();
     }
 
     /** Blocks the JVM refused to define; they run interpreted. Non-zero only through a bug. */

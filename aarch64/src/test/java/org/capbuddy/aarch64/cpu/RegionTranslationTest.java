@@ -30,6 +30,14 @@ class RegionTranslationTest {
     }
 
     /**
+     * x0 = 0; x1 = 1000; loop: add x2, x2, #1; bl f; add x0, x0, x3; subs x1, x1, #1; b.ne loop;
+     * brk #0; f: add x3, x1, x1; eor x3, x3, #1; ret. Three blocks: the call, the return site and
+     * the function, which returns through x30.
+     */
+    private static final int[] CALL_IN_A_LOOP = {0xD2800000, 0xD2807D01, 0x91000442, 0x94000005, 0x8B030000,
+        0xF1000421, 0x54FFFF81, 0xD4200000, 0x8B010023, 0xD2400063, 0xD65F03C0};
+
+    /**
      * x0 = 0; x1 = 300; x4 = patch; w5 = add x0, x0, #2; loop: add x0, x0, x1; cmp x1, #150;
      * b.ne patch; str w5, [x4]; patch: add x0, x0, #1; subs x1, x1, #1; b.ne loop; brk #0.
      */
@@ -163,6 +171,68 @@ class RegionTranslationTest {
     }
 
     @Test
+    void aReturnToTheBlockAfterTheCallStaysInTheRegion() {
+        for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+            TranslationCache cache = new TranslationCache();
+            Engine plain = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+            Engine blocks = Engine.of(CALL_IN_A_LOOP, translateAfter, new TranslationCache(), false);
+            Engine regions = Engine.of(CALL_IN_A_LOOP, translateAfter, cache, true);
+            for (Engine engine : List.of(plain, blocks, regions)) {
+                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            }
+            String as = "translated after " + translateAfter;
+            // the sum of 2k + 1 for k = 1000 down to 1
+            assertThat(plain.state.x(0)).isEqualTo(1_002_000L);
+            assertThat(differences(plain, regions)).as(as).isEmpty();
+            assertThat(regions.interpreter.translatedInstructions()).as(as)
+                    .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(7_900);
+            // blocks alone: three entries an iteration; the region holds the call, the function and,
+            // through its ret, the return site, and so the whole loop
+            assertThat(blocks.interpreter.translatedEntries()).as(as).isGreaterThan(2_900);
+            assertThat(regions.interpreter.translatedEntries()).as(as).isLessThan(10);
+        }
+    }
+
+    @Test
+    void aReturnIntoTheRegionStopsAtEveryBudgetAsTheInterpreterDoes() {
+        TranslationCache cache = new TranslationCache();
+        Engine whole = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+        assertThat(whole.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+        for (int budget = 1; budget <= 40; budget++) {
+            Engine plain = Engine.of(CALL_IN_A_LOOP, 0, new TranslationCache(), true);
+            Engine regions = Engine.of(CALL_IN_A_LOOP, 1, cache, true);
+            Exit exit;
+            do {
+                exit = plain.interpreter.run(budget);
+                assertThat(regions.interpreter.run(budget)).isEqualTo(exit);
+                assertThat(differences(plain, regions)).as("in slices of %d", budget).isEmpty();
+            } while (exit == Exit.LIMIT);
+            assertThat(regions.state.instructions()).isEqualTo(whole.state.instructions());
+        }
+        assertThat(cache.regionsWritten()).isPositive();
+    }
+
+    /**
+     * A return whose target is not the block after the call (the function moved x30 on): it
+     * leaves the region at the branch, as it would without regions, and the loop runs on there.
+     */
+    @Test
+    void aReturnElsewhereLeavesTheRegion() {
+        int[] words = CALL_IN_A_LOOP.clone();
+        // f: add x3, x1, x1; add x30, x30, #4; ret: returns to the subs, past the add
+        words[9] = 0x910013DE;
+        for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+            Engine plain = Engine.of(words, 0, new TranslationCache(), true);
+            Engine regions = Engine.of(words, translateAfter, new TranslationCache(), true);
+            assertThat(plain.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(regions.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+            assertThat(plain.state.x(0)).isZero();
+            assertThat(differences(plain, regions)).as("translated after %d", translateAfter).isEmpty();
+            assertThat(regions.interpreter.translatedEntries()).isGreaterThan(1_000);
+        }
+    }
+
+    @Test
     void theBudgetStopsARegionAtEveryInstructionCount() {
         TranslationCache cache = new TranslationCache();
         Engine whole = Engine.of(blocksLoop(40), 0, new TranslationCache(), true);
@@ -289,17 +359,25 @@ class RegionTranslationTest {
     }
 
     /**
-     * With x1 = 200 and x2 = DATA set beforehand: a: 30 loads ldr x(3 + i % 4), [x2, #8i]; b b;
-     * b: 30 more loads; add x0, x0, x3; add x0, x0, x4; subs x1, x1, #1; b.ne a; brk #0. Each
-     * block's method is under {@link BlockTranslator#MAX_BYTECODE}, a region of the two over it.
+     * With x1 = 200 and x2 = DATA set beforehand ({@link #runLoads}): a: 30 loads
+     * ldr x(3 + i % 4), [x2, #8i]; b b; b: 30 more loads; add x0, x0, x3; add x0, x0, x4;
+     * subs x1, x1, #1; b.ne a; brk #0. Each block's method is under
+     * {@link BlockTranslator#MAX_BYTECODE}, a region of the two over it.
      */
     private static int[] manyLoads() {
+        return sixtyLoads(true);
+    }
+
+    /**
+     * The 60 loads of {@link #manyLoads}, split into two blocks by a {@code b} to the next
+     * instruction when {@code split}, else one block, then the adds, the loop's branch and brk.
+     */
+    private static int[] sixtyLoads(boolean split) {
         List<Integer> words = new ArrayList<>();
-        for (int block = 0; block < 2; block++) {
-            for (int i = 0; i < 30; i++) {
-                words.add(0xF9400000 | ((i + 30 * block) << 10) | (2 << 5) | (3 + i % 4));
-            }
-            if (block == 0) {
+        for (int i = 0; i < 60; i++) {
+            // split, each block's loads take x3 to x6 from its own first load on
+            words.add(0xF9400000 | (i << 10) | (2 << 5) | (3 + (split ? i % 30 : i) % 4));
+            if (split && i == 29) {
                 words.add(0x14000001);
             }
         }
@@ -309,6 +387,16 @@ class RegionTranslationTest {
         return words.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** Sets x1 = 200, x2 = DATA and the 60 words the loads read, then runs to the breakpoint. */
+    private static void runLoads(Engine engine) {
+        engine.state.setX(1, 200);
+        engine.state.setX(2, DATA);
+        for (int i = 0; i < 60; i++) {
+            engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
+        }
+        assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
+    }
+
     @Test
     void aRegionTooBigForTheJitIsHalvedAndItsBlocksRunAsTheInterpreterRunsThem() {
         for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
@@ -316,24 +404,51 @@ class RegionTranslationTest {
             List<Engine> engines = List.of(Engine.of(manyLoads(), 0, new TranslationCache(), true),
                     Engine.of(manyLoads(), translateAfter, new TranslationCache(), false),
                     Engine.of(manyLoads(), translateAfter, cache, true));
-            for (Engine engine : engines) {
-                engine.state.setX(1, 200);
-                engine.state.setX(2, DATA);
-                for (int i = 0; i < 60; i++) {
-                    engine.memory.putWord(DATA + 8L * i, 0x1000 + i);
-                }
-                assertThat(engine.interpreter.run(1_000_000)).isEqualTo(Exit.BREAKPOINT);
-            }
+            engines.forEach(RegionTranslationTest::runLoads);
             Engine plain = engines.get(0);
             Engine blocks = engines.get(1);
             Engine regions = engines.get(2);
             assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 58 + 0x1000 + 59));
             assertThat(differences(plain, regions)).as("translated after %d", translateAfter).isEmpty();
-            assertThat(cache.oversizedRegions()).as("translated after %d", translateAfter).isPositive();
+            assertThat(cache.oversizedMethods()).as("translated after %d", translateAfter).isPositive();
             assertThat(cache.failures()).isZero();
             // the blocks that make no region within the limit run on their own, as without regions
             assertThat(regions.interpreter.translatedInstructions())
                     .isEqualTo(blocks.interpreter.translatedInstructions()).isGreaterThan(100L * 60);
+        }
+    }
+
+    /**
+     * {@link #manyLoads} without its {@code b} (the loads' registers go round x3 to x6 over all 60):
+     * the loop is one block of
+     * {@link BlockTranslator#MAX_LENGTH} instructions whose method is over
+     * {@link BlockTranslator#MAX_BYTECODE}.
+     */
+    private static int[] oneLongBlockOfLoads() {
+        return sixtyLoads(false);
+    }
+
+    @Test
+    void aBlockTooBigForTheJitIsCutAndTheRestBecomesABlockOfItsOwn() {
+        assertThat(oneLongBlockOfLoads()).hasSize(BlockTranslator.MAX_LENGTH + 1);
+        for (boolean withRegions : new boolean[] {false, true}) {
+            for (int translateAfter = 1; translateAfter <= 3; translateAfter++) {
+                TranslationCache cache = new TranslationCache();
+                Engine plain = Engine.of(oneLongBlockOfLoads(), 0, new TranslationCache(), withRegions);
+                Engine translated = Engine.of(oneLongBlockOfLoads(), translateAfter, cache, withRegions);
+                runLoads(plain);
+                runLoads(translated);
+                String as = "regions " + withRegions + ", translated after " + translateAfter;
+                assertThat(plain.state.x(0)).isEqualTo(200L * (0x1000 + 56 + 0x1000 + 57));
+                assertThat(differences(plain, translated)).as(as).isEmpty();
+                assertThat(cache.blocksCut()).as(as).isEqualTo(1);
+                assertThat(cache.oversizedMethods()).as(as).isPositive();
+                assertThat(cache.failures()).as(as).isZero();
+                // both halves translated: all but the iterations before each was hot run translated
+                long total = translated.state.instructions();
+                assertThat(translated.interpreter.translatedInstructions()).as(as)
+                        .isGreaterThanOrEqualTo(total - 2L * (translateAfter + 1) * BlockTranslator.MAX_LENGTH);
+            }
         }
     }
 

@@ -331,7 +331,8 @@ public final class RunCommand implements Callable<Integer> {
                         config.rootCNodeBits(), config.fanOut()),
                 result.outcome().name().toLowerCase(), result.outcome() == ProgramOutcome.EXITED ? result.exitCode() : null,
                 kill, result.detail(), result.console(), result.instructions(),
-                new RunReport.Translation(translateAfter, result.translatedInstructions(), result.translatedBlocks()),
+                new RunReport.Translation(translateAfter, result.translated().instructions(), result.translated().blocks(),
+                        result.translated().entries()),
                 result.systemCalls(),
                 unsignedNumbers(result.unknownSystemCalls()), result.refusedSystemCalls(), result.signalsDelivered(),
                 result.faultsHandled(),
@@ -850,9 +851,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         RunReport.Translation t = r.translation();
         s.append(t.after() == 0 ? String.format("Translation: off (every instruction interpreted)%n")
-                : String.format("Translation: %,d instructions (%.1f%%) ran in %s translated at their %d%s entry%n",
+                : String.format("Translation: %,d instructions (%.1f%%) ran in %s translated at their %d%s entry,"
+                                + " entered %s%n",
                         t.instructions(), r.instructions() == 0 ? 0.0 : 100.0 * t.instructions() / r.instructions(),
-                        Counted.of(t.blocks(), "block"), t.after(), ordinalSuffix(t.after())));
+                        Counted.of(t.blocks(), "block"), t.after(), ordinalSuffix(t.after()),
+                        Counted.of(t.entries(), "time")));
         long calls = r.systemCalls().values().stream().mapToLong(Long::longValue).sum()
                 + r.unknownSystemCalls().values().stream().mapToLong(Long::longValue).sum();
         s.append(String.format("System calls: %,d%n", calls));

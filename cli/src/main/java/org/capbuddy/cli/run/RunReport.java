@@ -64,9 +64,11 @@ public record RunReport(
 
     /**
      * The interpreter's translation: the entry count at which blocks were translated (0: never),
-     * the instructions retired in translated blocks and the blocks translated.
+     * the instructions retired in translated blocks, the blocks translated, and the calls from the
+     * interpreter's loop into translated code (a region entered counts once, however many of its
+     * blocks run).
      */
-    public record Translation(int after, long instructions, long blocks) {
+    public record Translation(int after, long instructions, long blocks, long entries) {
     }
 
     /**

@@ -291,6 +291,25 @@ class RunCommandTest {
     }
 
     @Test
+    void theReportSaysHowMuchRanTranslatedAndHowOftenTheLoopEnteredIt() throws Exception {
+        CliRun text = run(program("loop_k1"), "20000");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).containsPattern(
+                "Translation: [0-9,]+ instructions \\([0-9.]+%\\) ran in [0-9,]+ blocks translated at their 256th entry,"
+                        + " entered [0-9,]+ times\n");
+
+        JsonNode t = json(run("--json", program("loop_k1"), "20000")).at("/translation");
+        assertThat(t.at("/after").asInt()).isEqualTo(256);
+        assertThat(t.at("/blocks").asLong()).isPositive();
+        // each entry runs at least one block, of two instructions at least
+        assertThat(t.at("/entries").asLong()).isPositive().isLessThanOrEqualTo(t.at("/instructions").asLong() / 2);
+
+        JsonNode off = json(run("--json", "--translate-after", "0", program("loop_k1"), "20000")).at("/translation");
+        assertThat(off.at("/instructions").asLong()).isZero();
+        assertThat(off.at("/entries").asLong()).isZero();
+    }
+
+    @Test
     void theTextReportListsTheFirstProcessesAndSumsTheRestWhileJsonListsEveryOne() throws Exception {
         CliRun text = run(program("fork_many"), "64");
         assertThat(text.exitCode()).as(text.err()).isZero();

@@ -16,9 +16,8 @@ import org.capbuddy.sos.process.KillReport;
  * @param initialSp the stack pointer the program started with
  * @param lowestStackPage the lowest stack page it touched
  * @param mmapAddresses the addresses mmap returned to it, in order
- * @param translatedInstructions of {@code instructions}, those retired in blocks the interpreter
- *     had translated into JVM methods
- * @param translatedBlocks blocks of the program the interpreter translated
+ * @param translated of {@code instructions}, those retired in code the interpreter had translated
+ *     into JVM methods; the blocks it translated, and how often its loop called into them
  * @param stopReport for a killed program, its instruction, registers, the walk of the faulting
  *     address and its regions; otherwise null
  * @param refusedSystemCalls what SOS answered with ENOSYS in calls it serves (stopping the process, say),
@@ -36,7 +35,7 @@ import org.capbuddy.sos.process.KillReport;
 public record ProgramResult(ProgramOutcome outcome, long exitCode, KillReport killReport, String detail,
         String console, long instructions, Map<String, Long> systemCalls, Map<Long, Long> unknownSystemCalls,
         long faultsHandled, long framesMapped, long pagingStructures, long lastPc, long initialSp,
-        long lowestStackPage, List<Long> mmapAddresses, long translatedInstructions, long translatedBlocks,
+        long lowestStackPage, List<Long> mmapAddresses, TranslationCounts translated,
         StopReport stopReport, Map<String, Long> refusedSystemCalls, Map<String, Long> signalsDelivered,
         List<ProcessSummary> processes, boolean readStandardInput, String lastFunction) {
 }

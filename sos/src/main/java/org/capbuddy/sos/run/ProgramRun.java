@@ -94,8 +94,7 @@ public final class ProgramRun {
     private final Map<LinuxSyscall, Long> droppedCalls = new TreeMap<>();
     private final Map<Long, Long> droppedUnknownCalls = new TreeMap<>();
     private final Map<String, Long> droppedRefused = new TreeMap<>();
-    private long droppedTranslatedInstructions;
-    private long droppedTranslatedBlocks;
+    private TranslationCounts droppedTranslated = TranslationCounts.NONE;
 
     private final Sos sos;
     private final ProgramRunner.Launch launch;
@@ -212,8 +211,7 @@ public final class ProgramRun {
      */
     private void swapImage(Member m, LinuxSyscalls.Exec exec) {
         execs++;
-        droppedTranslatedInstructions += m.runner.interpreter().translatedInstructions();
-        droppedTranslatedBlocks += m.runner.interpreter().translatedBlocks();
+        droppedTranslated = droppedTranslated.plus(TranslationCounts.of(m.runner.interpreter()));
         boolean first = m.process == process;
         m.process = exec.image();
         m.runner = sos.runner(exec.image()).orElseThrow();
@@ -278,8 +276,7 @@ public final class ProgramRun {
         m.linux.calls().forEach((call, n) -> droppedCalls.merge(call, n, Long::sum));
         m.linux.unknownCalls().forEach((call, n) -> droppedUnknownCalls.merge(call, n, Long::sum));
         m.linux.refusedCalls().forEach((what, n) -> droppedRefused.merge(what, n, Long::sum));
-        droppedTranslatedInstructions += m.runner.interpreter().translatedInstructions();
-        droppedTranslatedBlocks += m.runner.interpreter().translatedBlocks();
+        droppedTranslated = droppedTranslated.plus(TranslationCounts.of(m.runner.interpreter()));
         m.process = null;
         m.linux = null;
         m.runner = null;
@@ -480,8 +477,7 @@ public final class ProgramRun {
         droppedCalls.forEach((call, n) -> byCall.merge(call, n, Long::sum));
         droppedUnknownCalls.forEach((call, n) -> unknownCalls.merge(call, n, Long::sum));
         droppedRefused.forEach((what, n) -> refused.merge(what, n, Long::sum));
-        long translatedInstructions = droppedTranslatedInstructions;
-        long translatedBlocks = droppedTranslatedBlocks;
+        TranslationCounts translated = droppedTranslated;
         for (Member m : members) {
             faults += m.done() ? m.faults : m.process.faultsHandled();
             if (m.linux == null) {
@@ -490,8 +486,7 @@ public final class ProgramRun {
             m.linux.calls().forEach((call, n) -> byCall.merge(call, n, Long::sum));
             m.linux.unknownCalls().forEach((call, n) -> unknownCalls.merge(call, n, Long::sum));
             m.linux.refusedCalls().forEach((what, n) -> refused.merge(what, n, Long::sum));
-            translatedInstructions += m.runner.interpreter().translatedInstructions();
-            translatedBlocks += m.runner.interpreter().translatedBlocks();
+            translated = translated.plus(TranslationCounts.of(m.runner.interpreter()));
         }
         // children still running when the run ended (at its limit) go now, the first at teardown
         for (Member m : members) {
@@ -520,7 +515,7 @@ public final class ProgramRun {
                 process.killReport(), why, console.append(sos.takeConsole()).toString(), executed, calls,
                 Map.copyOf(unknownCalls), faults, sos.pages().framesMapped() - framesBefore,
                 sos.pages().structuresCreated() - structuresBefore, runner.context().pc(), initialSp, lowestStack,
-                linux.mmapAddresses(), translatedInstructions, translatedBlocks,
+                linux.mmapAddresses(), translated,
                 outcome == ProgramOutcome.KILLED ? stopReport() : null, Map.copyOf(refused), linux.signalsDelivered(),
                 List.copyOf(lines), linux.readStandardInput(), outcome == ProgramOutcome.KILLED
                         ? ElfSymbols.of(firstElf).describe(runner.context().pc()).orElse(null) : null);

@@ -131,6 +131,6 @@ public final class ProgramRunner {
     /** A launch refused: nothing ran, so it has no console output (SOS's console is left as it was). */
     private ProgramResult refused(String why) {
         return new ProgramResult(ProgramOutcome.REFUSED, -1, null, why, "", 0, Map.of(), Map.of(), 0, 0,
-                0, 0, 0, 0, List.of(), 0, 0, null, Map.of(), Map.of(), List.of(), false, null);
+                0, 0, 0, 0, List.of(), TranslationCounts.NONE, null, Map.of(), Map.of(), List.of(), false, null);
     }
 }

@@ -312,7 +312,7 @@ class ForkProgramsTest {
         assertThat(r.systemCalls()).isEqualTo(whole.systemCalls());
         assertThat(r.faultsHandled()).isEqualTo(whole.faultsHandled());
         // (translation depends on how the run was sliced: a whole run's is not this one's)
-        assertThat(r.translatedInstructions()).isPositive().isLessThanOrEqualTo(r.instructions());
+        assertThat(r.translated().instructions()).isPositive().isLessThanOrEqualTo(r.instructions());
     }
 
     /**
