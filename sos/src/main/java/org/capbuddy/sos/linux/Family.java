@@ -11,9 +11,9 @@ import org.capbuddy.sos.process.ProcessState;
 
 /**
  * Who is whose child among SOS's Linux processes, and the ended children nobody has waited for
- * (zombies: their SOS process is destroyed, every frame given back, only the pid, the wait status
- * and the resource usage kept until wait4 reaps them). There is one process group per run (the
- * pid of the process the run started, which fork passes on); pids are SOS's.
+ * (zombies: their SOS process is destroyed, every frame given back, only the pid, the wait status,
+ * the resource usage and the group and session kept until wait4 reaps them). Which process is in
+ * which group and session is {@link ProcessGroups}'; pids are SOS's.
  */
 final class Family {
     /** wait4's options Linux knows: WNOHANG, WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE. */
@@ -36,9 +36,13 @@ final class Family {
     static final int RU_MAXRSS = 32;
     static final int RU_MINFLT = 64;
 
-    /** A child that ended and has not been reaped. */
-    record Zombie(int pid, int parent, int group, int exitSignal, int status, long cpuNanos, long minorFaults,
-                  long maxRssKib) {
+    /** A child that ended and has not been reaped; {@code execed} whether it had exec'd (setpgid's EACCES). */
+    record Zombie(int pid, int parent, int group, int session, boolean execed, int exitSignal, int status,
+                  long cpuNanos, long minorFaults, long maxRssKib) {
+        Zombie inGroup(int newGroup) {
+            return new Zombie(pid, parent, newGroup, session, execed, exitSignal, status, cpuNanos, minorFaults,
+                    maxRssKib);
+        }
     }
 
     private final Map<Integer, LinuxProcess> states;
@@ -53,15 +57,21 @@ final class Family {
         zombies.values().removeIf(z -> z.parent() == pid);
     }
 
-    /** The pids of the zombies of process group {@code group}: kill of a group finds them too. */
-    java.util.List<Integer> zombiesOfGroup(int group) {
-        return zombies.values().stream().filter(z -> z.group() == group).map(Zombie::pid).toList();
+    /** The zombie {@code pid} of a process of {@code run}'s run (its parent lives there), or null. */
+    Zombie zombieOfRun(int pid, LinuxProcess run) {
+        Zombie z = zombies.get(pid);
+        LinuxProcess parent = z == null ? null : states.get(z.parent());
+        return parent != null && parent.sameRun(run) ? z : null;
     }
 
-    /** Whether {@code pid} is a zombie of process group {@code group} (one kill finds: 0, the signal dropped). */
-    boolean isZombieOfGroup(int pid, int group) {
-        Zombie z = zombies.get(pid);
-        return z != null && z.group() == group;
+    /** The zombies of {@code run}'s run, by pid: kill, setpgid and setsid find them as processes. */
+    java.util.List<Zombie> zombiesOfRun(LinuxProcess run) {
+        return zombies.keySet().stream().map(pid -> zombieOfRun(pid, run)).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** setpgid moved zombie {@code pid} into {@code group}: Linux's change_pid works on a zombie too. */
+    void regroup(int pid, int group) {
+        zombies.computeIfPresent(pid, (k, z) -> z.inGroup(group));
     }
 
     /** Zombies now, for reports and tests. */
@@ -86,14 +96,14 @@ final class Family {
         // a zombie cannot give either, and (as Linux) does not count as a child to wait for
         boolean exits = !w.waitid() || (w.options() & WEXITED) != 0;
         for (Zombie z : zombies.values()) {
-            if (exits && z.parent() == caller.pid() && matches(w, state, z.pid(), z.group(), z.exitSignal())) {
+            if (exits && z.parent() == caller.pid() && matches(w, z.pid(), z.group(), z.exitSignal())) {
                 return reap(state, z, w, sys);
             }
         }
         boolean running = false;
         for (Map.Entry<Integer, LinuxProcess> e : states.entrySet()) {
             LinuxProcess child = e.getValue();
-            if (child.parent() == caller.pid() && !child.hasEnded() && matches(w, state, e.getKey(), child.group(), child.exitSignal())) {
+            if (child.parent() == caller.pid() && !child.hasEnded() && matches(w, e.getKey(), child.group(), child.exitSignal())) {
                 running = true;
                 break;
             }
@@ -130,12 +140,20 @@ final class Family {
         return false;
     }
 
-    /** Linux's eligible_child: the pid or group asked, and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
-    private static boolean matches(ChildWait w, LinuxProcess caller, int pid, int group, int exitSignal) {
-        boolean who = w.group() != 0 ? group == w.group()
-                : w.pid() > 0 ? pid == w.pid() : w.pid() == -1 || group == (w.pid() == 0 ? caller.group() : -w.pid());
+    /** Linux's eligible_child: the pid or group asked ({@link #waitsFor}), and a clone child (exit signal not SIGCHLD) only with __WCLONE, any with __WALL. */
+    private static boolean matches(ChildWait w, int pid, int group, int exitSignal) {
         boolean kind = (w.options() & WALL) != 0 || (exitSignal != SIGCHLD) == ((w.options() & WCLONE) != 0);
-        return who && kind;
+        return waitsFor(w, pid, group) && kind;
+    }
+
+    /**
+     * Linux's eligible_pid: whether wait {@code w} is for child {@code pid}, in {@code group} now
+     * (its pid, its group, or any child). Only such a child's end wakes a blocked wait
+     * (child_wait_callback); a wait4's 0 and -pgid came as the group, the caller's taken at the
+     * call (Linux's get_task_pid).
+     */
+    static boolean waitsFor(ChildWait w, int pid, int group) {
+        return w.group() != 0 ? group == w.group() : w.pid() <= 0 || pid == w.pid();
     }
 
     private long reap(LinuxProcess state, Zombie z, ChildWait w, Syscalls sys) {
@@ -206,7 +224,8 @@ final class Family {
             LinuxSignals.sendChildSignal(parent, state.exitSignal(), new ChildExit(p.pid(), status, state.cpuNanos()));
         }
         if (!autoreap) {
-            zombies.put(p.pid(), new Zombie(p.pid(), state.parent(), state.group(), state.exitSignal(), status,
+            zombies.put(p.pid(), new Zombie(p.pid(), state.parent(), state.group(), state.session(), state.execs() > 0,
+                    state.exitSignal(), status,
                     state.cpuNanos(), p.minorFaults(), (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024)));
         } else {
             parent.reaped(state.cpuNanos(), p.minorFaults(), (long) p.peakResidentPages() * (Syscalls.pageSize() / 1024));

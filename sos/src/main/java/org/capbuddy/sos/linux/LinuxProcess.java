@@ -44,8 +44,13 @@ public final class LinuxProcess {
     private int execs;
     /** The parent's pid; 0 when SOS started the process, or reaps it (an orphan). */
     private int parent;
-    /** The process group: the pid of the process a run started, which every process forked from it shares. 0 until attached. */
+    /**
+     * The process group and the session (Linux's PIDTYPE_PGID and PIDTYPE_SID): a pid of the run
+     * once setpgid or setsid made one, else the group and session the run started in, which lie
+     * outside it ({@link ProcessGroups#outside}); fork passes both on, execve keeps them. 0 until attached.
+     */
     private int group;
+    private int session;
     /** The signal the parent gets when this process ends (clone's CSIGNAL bits; SIGCHLD for fork). */
     private int exitSignal = 17;
     /** Set once the process has ended. */
@@ -184,6 +189,7 @@ public final class LinuxProcess {
         child.altStackSize = altStackSize;
         child.parent = parentPid;
         child.group = group;
+        child.session = session;
         child.exitSignal = signal;
         child.forkRegisters = forkRegisters == null ? null : forkRegisters.clone();
         return child;
@@ -211,10 +217,27 @@ public final class LinuxProcess {
         return group;
     }
 
-    void setGroupIfNone(int pid) {
+    /** A run's first process, {@code pid}, starts in the group and session outside the run that started it. */
+    void startOutsideIfNone(int pid) {
         if (group == 0) {
-            group = pid;
+            group = ProcessGroups.outside(pid);
+            session = group;
         }
+    }
+
+    int session() {
+        return session;
+    }
+
+    /** setpgid moved it into {@code group}. */
+    void joinGroup(int group) {
+        this.group = group;
+    }
+
+    /** setsid made it the leader of a new session and of a new group, both {@code pid}. */
+    void startSession(int pid) {
+        group = pid;
+        session = pid;
     }
 
     int exitSignal() {

@@ -94,6 +94,7 @@ public final class LinuxSyscalls implements ProcessTraps {
     /** The processes with Linux state, by pid (a zombie's is gone: SOS destroyed it). */
     private final Map<Integer, Process> live = new HashMap<>();
     private final Family family = new Family(processes);
+    private final ProcessGroups groups = new ProcessGroups(processes, live, family);
     /** Children each process forked that its run has not taken yet ({@link #takeForked}). */
     private final Map<Integer, List<Process>> forked = new HashMap<>();
     /** The execve each process made that its run has not taken yet ({@link #takeExec}). */
@@ -112,7 +113,7 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /** Gives {@code p} its Linux state (standard input and seed); a process without one has empty input and seed 0. */
     public void attach(Process p, LinuxProcess state) {
-        state.setGroupIfNone(p.pid());
+        state.startOutsideIfNone(p.pid());
         processes.put(p.pid(), state);
         live.put(p.pid(), p);
     }
@@ -170,9 +171,10 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * {@code p} has ended (exited or was killed): its parent gets its exit signal and, unless it
-     * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait the end satisfies is
-     * resumed with its result, one in a wait4 or waitid it does not satisfy is interrupted when the
-     * exit signal is one it takes (EINTR, or the call made again under SA_RESTART); a parent in
+     * ignores SIGCHLD, a zombie to wait for; a parent blocked in a wait4 or waitid for this child
+     * (its pid, or its group now) looks again and is resumed when it finds its result; one that
+     * waits for other children sleeps on, unless the exit signal is one it takes, which ends the
+     * wait ({@link #interruptChildWait}: EINTR, or ECHILD with no child left for it); a parent in
      * no call gets that signal before its next instruction, as another process's kill reaches it
      * ({@link LinuxSignals#deliverNow}); its own children are orphaned (SOS reaps them). The caller
      * (the run) then destroys its SOS process.
@@ -235,16 +237,35 @@ public final class LinuxSyscalls implements ProcessTraps {
             }
             return;
         }
-        long result = w.vforkChild() != 0 ? (w.vforkChild() == p.pid() ? p.pid() : Family.BLOCKS)
-                : family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
-        if (result != Family.BLOCKS) {
-            wake(parentProcess, parent, w.vforkChild() != 0 ? "clone" : w.waitid() ? "waitid" : "wait4", result);
-        } else if (w.vforkChild() == 0 && LinuxSignals.deliverable(parent)) {
-            // the exit signal of a child the wait is not for, with a handler: Linux's do_wait finds
-            // nothing to reap and a signal pending, so it ends with ERESTARTSYS (EINTR, or made
-            // again after a handler with SA_RESTART); a vfork parent's killable wait goes on
-            wake(parentProcess, parent, waitName(w), -Errno.EINTR.code());
+        if (w.vforkChild() != 0) {
+            if (w.vforkChild() == p.pid()) {
+                wake(parentProcess, parent, "clone", p.pid());
+            }
+            return; // a vfork parent's killable wait goes on through any other child's end
         }
+        if (LinuxSignals.deliverable(parent)) {
+            // the exit signal, with a handler, wakes the wait whichever child it is for (signal_wake_up)
+            interruptChildWait(parentProcess, parent, w);
+        } else if (Family.waitsFor(w, p.pid(), state.group())) {
+            // Linux's child_wait_callback wakes only a wait this child is for (eligible_pid: its pid,
+            // or its group now); the end of any other leaves the parent asleep, even with none left
+            long result = family.wait4(parentProcess, parent, w, syscalls.apply(parentProcess));
+            if (result != Family.BLOCKS) {
+                wake(parentProcess, parent, waitName(w), result);
+            }
+        }
+    }
+
+    /**
+     * A signal {@code p}'s blocked wait4 or waitid lets through ends it as Linux's do_wait does once
+     * woken: it looks for its children again before it looks at signals, so a child to reap is
+     * reaped and a wait no child is left for is ECHILD (a child that was in the group asked moved
+     * out and ended, say); only while one it is for still runs does the signal end it with
+     * ERESTARTSYS (EINTR, or made again after a handler with SA_RESTART).
+     */
+    private void interruptChildWait(Process p, LinuxProcess state, ChildWait w) {
+        long result = family.wait4(p, state, w, syscalls.apply(p));
+        wake(p, state, waitName(w), result == Family.BLOCKS ? -Errno.EINTR.code() : result);
     }
 
     /**
@@ -801,7 +822,10 @@ public final class LinuxSyscalls implements ProcessTraps {
      * the process waits (SOS does not reply) until {@link #ended} finds a child that satisfies it.
      */
     private long wait4(Process p, LinuxProcess state, FaultMessage m) {
-        ChildWait w = ChildWait.wait4((int) m.word(0), m.word(1), (int) m.word(2), m.word(3));
+        int pid = (int) m.word(0);
+        // 0 is the caller's group now, as Linux's get_task_pid takes it: a later setpgid does not change the wait
+        int group = pid == 0 ? state.group() : pid < -1 && pid != Integer.MIN_VALUE ? -pid : 0;
+        ChildWait w = ChildWait.wait4(pid, group, m.word(1), (int) m.word(2), m.word(3));
         long result = family.wait4(p, state, w, syscalls.apply(p));
         if (result == Family.BLOCKS) {
             state.setWaiting(w);
@@ -859,40 +883,38 @@ public final class LinuxSyscalls implements ProcessTraps {
 
     /**
      * kill as Linux's kill_something_info, over the processes of the caller's run: pid above 0
-     * that process (a zombie exists for kill: 0, the signal dropped); 0 and -pgid every process of
-     * the group (the run's one group; another group has none: ESRCH), the caller included; -1
-     * every process of the run but the caller (ESRCH when there is none). An invalid signal is
-     * EINVAL once a process is found (for -1, first, as on a system where others exist); signal 0
-     * only asks whether one exists. A group's or
-     * everyone's kill succeeds when one send did, as Linux's. The caller's own signal is
-     * delivered on its way out as before; another process's at once ({@link #signalOther}).
+     * that process (a zombie exists for kill: 0, the signal dropped); 0 the caller's process group
+     * and -pgid group pgid, every process in it, zombies and the caller included (Linux's
+     * __kill_pgrp_info: ESRCH when it has none; then each send is judged, an invalid signal
+     * EINVAL); -1 every process of the run but the caller (ESRCH when there is none; an invalid
+     * signal EINVAL first, as on a system where others exist). Signal 0 only asks whether one
+     * exists. A group's or everyone's kill succeeds when one send did, as Linux's. Every process
+     * of a run has one user, so the caller may signal each. The caller's own signal is delivered
+     * on its way out as before; another process's at once ({@link #signalOther}).
      */
     private long kill(Process p, LinuxProcess state, int pid, int signal) {
         if (pid > 0) {
             return pid == p.pid() ? LinuxSignals.sendFrom(0, state, signal, "kill", LinuxSignals.SI_USER, true)
                     : signalOther(p, pid, signal, "kill", LinuxSignals.SI_USER, true);
         }
-        if (pid != -1 && pid != Integer.MIN_VALUE && (pid == 0 ? state.group() : -pid) != state.group()) {
-            return -Errno.ESRCH.code();
-        }
         if (pid == Integer.MIN_VALUE) {
             return -Errno.ESRCH.code(); // Linux cannot negate it: no such group
         }
-        java.util.TreeSet<Integer> targets = new java.util.TreeSet<>();
-        for (Map.Entry<Integer, LinuxProcess> e : processes.entrySet()) {
-            if (e.getValue().sameRun(state) && !e.getValue().hasEnded() && live.containsKey(e.getKey())) {
-                targets.add(e.getKey());
-            }
-        }
-        targets.addAll(family.zombiesOfGroup(state.group()));
+        List<Integer> targets;
         if (pid == -1) {
-            targets.remove(p.pid());
-        }
-        if (LinuxSignals.invalid(signal)) {
-            return -Errno.EINVAL.code(); // the group has the caller; everyone else, on a real system, has others
+            targets = new ArrayList<>(groups.pidsOfRun(state));
+            targets.remove(Integer.valueOf(p.pid()));
+            if (LinuxSignals.invalid(signal)) {
+                return -Errno.EINVAL.code(); // on a real system others exist
+            }
+        } else {
+            targets = groups.pidsOf(state, pid == 0 ? state.group() : -pid);
         }
         if (targets.isEmpty()) {
             return -Errno.ESRCH.code();
+        }
+        if (LinuxSignals.invalid(signal)) {
+            return -Errno.EINVAL.code(); // each send's check_kill_permission refuses it
         }
         boolean anyDone = false;
         long last = 0;
@@ -928,7 +950,7 @@ public final class LinuxSyscalls implements ProcessTraps {
         Process target = live.get(pid);
         boolean ours = state != null && target != null && !state.hasEnded() && state.sameRun(senderState);
         if (!ours) {
-            if (!family.isZombieOfGroup(pid, senderState.group())) {
+            if (family.zombieOfRun(pid, senderState) == null) {
                 return -Errno.ESRCH.code();
             }
             return LinuxSignals.invalid(signal) ? -Errno.EINVAL.code() : 0;
@@ -950,7 +972,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             if (w.signalWait() != null) {
                 wakeSignalWait(target, state, w);
             } else if (w.vforkChild() == 0) {
-                wake(target, state, waitName(w), -Errno.EINTR.code());
+                interruptChildWait(target, state, w);
             } else {
                 killVforkParent(target, state);
             }
@@ -1072,6 +1094,11 @@ public final class LinuxSyscalls implements ProcessTraps {
             case GETPPID -> state.parent();
             // the ids the auxiliary vector gives (AT_UID, AT_EUID, AT_GID, AT_EGID)
             case GETUID, GETEUID, GETGID, GETEGID -> 0;
+            // pids are ints: the upper half of each register is not looked at
+            case SETPGID -> groups.setpgid(p.pid(), state, (int) a0, (int) a1);
+            case GETPGID -> groups.getpgid(state, (int) a0);
+            case GETSID -> groups.getsid(state, (int) a0);
+            case SETSID -> groups.setsid(p.pid(), state);
             case IOCTL -> DescriptorCalls.ioctl(sys, state, a0, a1, a2);
             case CLOSE -> DescriptorCalls.close(state, a0);
             // flags and commands are ints
@@ -1547,7 +1574,7 @@ public final class LinuxSyscalls implements ProcessTraps {
             } else if (w.signalWait() != null && LinuxSignals.endsWait(state)) {
                 wakeSignalWait(p, state, w);
             } else if (LinuxSignals.deliverable(state)) {
-                wake(p, state, waitName(w), -Errno.EINTR.code());
+                interruptChildWait(p, state, w);
             }
         }
         if (take != null && state.waiting() == w && take.timedOut(state.now())) {

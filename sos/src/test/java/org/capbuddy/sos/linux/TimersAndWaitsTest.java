@@ -243,7 +243,7 @@ class TimersAndWaitsTest {
 
     @Test
     void aCallSosDoesNotServeStillExpiresTheTimerAndDeliversOnItsWayOut() {
-        int getpgid = 155;
+        int times = 153;
         handler(SIGALRM, code + 0x100);
         assertThat(setitimer(0, 3 * MS, 0)).isZero();
         ThreadRunner r = null;
@@ -251,7 +251,7 @@ class TimersAndWaitsTest {
         for (int i = 0; i < 5 && !state.signalsDelivered().containsKey("SIGALRM"); i++) {
             r = fx.load(p, code, SVC);
             r.context().setSp(Layout.STACK_TOP - 0x100);
-            r.context().setX(8, getpgid);
+            r.context().setX(8, times);
             r.run(1);
         }
 
@@ -266,12 +266,12 @@ class TimersAndWaitsTest {
 
         for (int i = 0; i < 3 && p.state() != ProcessState.KILLED; i++) {
             assertThat(call(LinuxSyscall.GETPID)).isNotNegative();
-            fx.linuxCall(p, code, 155, 0);
+            fx.linuxCall(p, code, 153, 0);
         }
 
         assertThat(p.state()).isEqualTo(ProcessState.KILLED);
         assertThat(p.killReport().signal()).isEqualTo(SIGALRM);
-        assertThat(p.killReport().reason()).contains("#155 getpgid delivered it");
+        assertThat(p.killReport().reason()).contains("#153 times delivered it");
     }
 
     /**
