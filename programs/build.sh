@@ -49,7 +49,7 @@ MUSL_PROGRAMS="pt_test hello libc_smoke malloc_stress stack_overflow write_code 
     student_mmap student_exit student_bss student_threads
     student_hash student_strings student_varargs student_vector student_atomic student_bigmem student_wc
     student_wrap student_sighandler student_bugs student_stdio student_time student_getopt student_rand
-    student_struct student_fastmath student_mprotect student_syscalls student_float student_text student_kernels student_signals student_pages
+    student_struct student_fastmath student_mprotect student_syscalls student_float student_text student_kernels student_signals student_pages student_calls
     student_timers fork_basic fork_wait fork_tree fork_many fork_sleep fork_waitid fork_kill fork_pipe pipe_errors pipeline fork_shared fork_alarm fork_sigchld fork_sigwait pipe_select fork_exec exec_target epoll_pipe pgrp"
 
 # Flags a program needs beyond COMMON's (after them, so that -O3 overrides -O2).
