@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.sos.SosFixture;
-import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -191,13 +190,7 @@ class GroupCallsTest {
     void aBlockedWait4ForItsGroupKeepsTheGroupItAskedFor() {
         Process child = fork(parent);
         Process grandchild = fork(child);
-        ThreadRunner r = fx.load(child, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 4096);
-        for (int i = 0; i < 4; i++) {
-            r.context().setX(i, 0);
-        }
-        r.context().setX(8, WAIT4);
-        r.run(1);
+        ThreadRunner r = fx.run(child, code, WAIT4, 0, 0, 0, 0);
         assertThat(fx.sos.linux().waitsForChild(child)).as("blocked in wait4(0)").isTrue();
         assertThat(call(parent, SETPGID, child.pid(), 0)).isZero();
         exit(grandchild, 6);
@@ -207,13 +200,7 @@ class GroupCallsTest {
 
     /** {@code p} makes call {@code number} and blocks in it; the runner holds its registers. */
     private ThreadRunner blockIn(Process p, long number, long... args) {
-        ThreadRunner r = fx.load(p, code, 0xD400_0001);
-        r.context().setSp(Layout.STACK_TOP - 4096);
-        for (int i = 0; i < 6; i++) {
-            r.context().setX(i, i < args.length ? args[i] : 0);
-        }
-        r.context().setX(8, number);
-        r.run(1);
+        ThreadRunner r = fx.run(p, code, number, args);
         assertThat(fx.sos.linux().waitsForChild(p)).as("blocked in call " + number).isTrue();
         return r;
     }
@@ -221,8 +208,7 @@ class GroupCallsTest {
     /** {@code p} takes SIGUSR1 with a handler (no SA_RESTART). */
     private void handleSigusr1(Process p) {
         long act = code + 0x300;
-        fx.sos.syscalls(p).copyToUser(act, java.nio.ByteBuffer.allocate(32)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(code + 0x800).array(), 32);
+        fx.put(p, act, code + 0x800, 0, 0, 0);
         assertThat(call(p, RT_SIGACTION, SIGUSR1, act, 0, 8)).isZero();
     }
 
@@ -275,8 +261,7 @@ class GroupCallsTest {
 
         // out of the handler as sigreturn would leave it: SIGUSR1 no longer blocked
         long set = code + 0x340;
-        fx.sos.syscalls(parent).copyToUser(set, java.nio.ByteBuffer.allocate(8)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1L << (SIGUSR1 - 1)).array(), 8);
+        fx.put(parent, set, 1L << (SIGUSR1 - 1));
         assertThat(call(parent, RT_SIGPROCMASK, SIG_UNBLOCK, set, 0, 8)).isZero();
         r = blockIn(parent, WAITID, P_PGID, b.pid(), 0, WEXITED, 0);
         assertThat(call(second, SETPGID, 0, parent.pid())).isZero();
