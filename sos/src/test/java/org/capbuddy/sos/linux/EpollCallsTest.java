@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
-import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.TestElf;
 import org.capbuddy.sos.addrspace.Layout;
 import org.capbuddy.sos.exec.ProgramTable;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * zero timeout that looks at no signal, the events array that cannot be written, poll on an
  * epoll, nesting refused; and level-triggered epoll against ppoll on random pipes.
  */
-class EpollCallsTest {
+class EpollCallsTest extends LinuxCallsTestBase {
     private static final long EPOLL_CREATE1 = 20;
     private static final long EPOLL_CTL = 21;
     private static final long EPOLL_PWAIT = 22;
@@ -74,33 +73,11 @@ class EpollCallsTest {
     private static final long ENOSYS = -38;
     private static final long MS = 1_000_000;
 
-    private final SosFixture fx = new SosFixture(true);
-    private final SosFixture.LinuxParent start = fx.linuxParent();
-    private final Process parent = start.process();
-    private final long code = start.code();
-    /** {@link SosFixture#LINUX_MEMORY} bytes of the parent's (and its children's) memory. */
-    private final long data = start.data();
     private final long event = data + 0x100;
     private final long ts = data + 0x200;
     private final long sigset = data + 0x300;
     /** The events array epoll_pwait writes: eight of them. */
     private final long events = data + 0x400;
-
-    private long call(Process p, long number, long... args) {
-        return fx.linuxCall(p, code, number, args);
-    }
-
-    private int[] pipe(Process p, int flags) {
-        return fx.pipe(p, code, data, flags);
-    }
-
-    private void put(Process p, long at, long... words) {
-        fx.put(p, at, words);
-    }
-
-    private long word(Process p, long at) {
-        return fx.word(p, at);
-    }
 
     /** epoll_ctl from {@code p} with the event {@code bits}, {@code userData}. */
     private long ctl(Process p, long ep, int op, long fd, int bits, long userData) {

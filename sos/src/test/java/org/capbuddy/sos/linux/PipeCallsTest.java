@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
-import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * O_NONBLOCK's EAGAIN, blocked readers and writers going on as their peers move bytes, the
  * descriptor table shared across fork and closed at exit, dup, dup3, fcntl and RLIMIT_NOFILE.
  */
-class PipeCallsTest {
+class PipeCallsTest extends LinuxCallsTestBase {
     private static final long DUP = 23;
     private static final long DUP3 = 24;
     private static final long FCNTL = 25;
@@ -49,21 +48,6 @@ class PipeCallsTest {
     private static final long ENOSYS = -38;
     private static final long EINTR = -4;
 
-    private final SosFixture fx = new SosFixture(true);
-    private final SosFixture.LinuxParent start = fx.linuxParent();
-    private final Process parent = start.process();
-    private final long code = start.code();
-    /** {@link SosFixture#LINUX_MEMORY} bytes of the parent's (and its children's) memory. */
-    private final long data = start.data();
-
-    private long call(Process p, long number, long... args) {
-        return fx.linuxCall(p, code, number, args);
-    }
-
-    /** A pipe of {@code p}'s: its two descriptors. */
-    private int[] pipe(Process p, int flags) {
-        return fx.pipe(p, code, data, flags);
-    }
 
     private void put(Process p, long at, byte[] bytes) {
         assertThat(fx.sos.syscalls(p).copyToUser(at, bytes, bytes.length)).isTrue();

@@ -12,7 +12,6 @@ import java.util.SplittableRandom;
 import org.capbuddy.kernel.cpu.ThreadRunner;
 import org.capbuddy.kernel.trace.TraceEvent;
 import org.capbuddy.kernel.trace.TraceKind;
-import org.capbuddy.sos.SosFixture;
 import org.capbuddy.sos.process.Process;
 import org.capbuddy.sos.process.ProcessState;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * until another process writes, a signal (EINTR, never restarted) or the process's own timer; and
  * select's answers against ppoll's for the same descriptors in random states.
  */
-class SelectCallsTest {
+class SelectCallsTest extends LinuxCallsTestBase {
     private static final long PSELECT6 = 72;
     private static final long PPOLL = 73;
     private static final long DUP3 = 24;
@@ -53,35 +52,12 @@ class SelectCallsTest {
     /** A word a set's untouched bits hold, to see what select writes and what it leaves. */
     private static final long MARK = 0x5A5A_5A5A_5A5A_5A5AL;
 
-    private final SosFixture fx = new SosFixture(true);
-    private final SosFixture.LinuxParent start = fx.linuxParent();
-    private final Process parent = start.process();
-    private final long code = start.code();
-    /** {@link SosFixture#LINUX_MEMORY} bytes of the parent's (and its children's) memory. */
-    private final long data = start.data();
     private final long rd = data + 0x100;
     private final long wr = data + 0x200;
     private final long ex = data + 0x300;
     private final long ts = data + 0x400;
     private final long pack = data + 0x500;
     private final long sigset = data + 0x600;
-
-    private long call(Process p, long number, long... args) {
-        return fx.linuxCall(p, code, number, args);
-    }
-
-    /** A pipe of {@code p}'s: its two descriptors. */
-    private int[] pipe(Process p, int flags) {
-        return fx.pipe(p, code, data, flags);
-    }
-
-    private void put(Process p, long at, long... words) {
-        fx.put(p, at, words);
-    }
-
-    private long word(Process p, long at) {
-        return fx.word(p, at);
-    }
 
     /** An fd_set of the descriptors given, in its first word, the next holding {@link #MARK}. */
     private void set(Process p, long at, int... fds) {
